@@ -1,0 +1,63 @@
+"""`imkit` and its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from imkit_tui import __version__
+from imkit_tui.commands import history, send, serve, tail, token
+from imkit_tui.commands.common import EXIT_FAILED, EXIT_OK, CommandError, fail
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of `imkit` and every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="imkit",
+        description="imkit: a terminal chat client with its own reference IM server.",
+    )
+    parser.add_argument("--version", action="version", version=f"imkit {__version__}")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        help="keep config, data and cache under DIR (default: $IMKIT_HOME, else the "
+        "platform's folders)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (-vv for debug)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (serve, token, send, history, tail):
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `imkit` with `argv` (default: the process's arguments); return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        code: int = args.run(args)
+        return code
+    except CommandError as exc:
+        fail(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the user never sees a traceback unless they ask for one
+        if os.environ.get("IMKIT_DEBUG"):
+            raise
+        fail(f"unexpected error: {exc!r} (set IMKIT_DEBUG=1 for details)")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

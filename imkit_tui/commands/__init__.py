@@ -1,0 +1,1 @@
+"""The `imkit` subcommands: each module wires the layers together for one job."""

@@ -1,0 +1,78 @@
+"""`imkit history`: sync, then print a private conversation oldest first."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from imkit_tui.commands.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_TIMEOUT,
+    add_client_options,
+    fail,
+    make_client,
+    print_message,
+)
+from imkit_tui.core import IMClient, LoginRefused, NotConnected
+from imkit_tui.protocol import ConvRef
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `imkit history`."""
+    parser = subparsers.add_parser(
+        "history",
+        help="print a conversation",
+        description="Sync with the server, then print the conversation with USER, oldest "
+        "first, from the local store (older pages come from the server's cloud history).",
+    )
+    add_client_options(parser)
+    parser.add_argument("--with", dest="peer", required=True, metavar="USER")
+    parser.add_argument("--json", action="store_true", help="one JSON object a line")
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="only the last N messages (default: all)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="sync timeout (default 30)"
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="print the local store without connecting"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sync and print."""
+    client = make_client(args, device="cli-history")
+    return asyncio.run(_history(client, args))
+
+
+async def _history(client: IMClient, args: argparse.Namespace) -> int:
+    conv = ConvRef.private(args.peer)
+    if args.offline:
+        await client.open()
+    else:
+        await client.start()
+    try:
+        if not args.offline:
+            try:
+                await client.wait_synced(timeout=args.timeout)
+            except LoginRefused as refused:
+                fail(f"login refused: {refused}")
+                return EXIT_REFUSED
+            except TimeoutError:
+                fail("could not reach the server in time")
+                return EXIT_TIMEOUT
+        try:
+            if args.offline:
+                page = await client.messages(conv, limit=args.limit or 1_000_000_000)
+            else:
+                page = await client.load_history(conv, args.limit)
+        except (NotConnected, TimeoutError):
+            fail("the connection dropped while fetching history")
+            return EXIT_TIMEOUT
+        for message in page:
+            print_message(message, args.json)
+        return EXIT_OK
+    finally:
+        await client.close()

@@ -1,0 +1,76 @@
+"""`imkit serve`: run the reference server until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+from imkit_tui.commands.common import EXIT_OK
+from imkit_tui.paths import Paths
+from imkit_tui.server import IMServer, ServerConfig
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `imkit serve`."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the reference IM server",
+        description="Run the reference IM server. Prints 'listening on ws://HOST:PORT' "
+        "once it accepts connections.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port to bind; 0 picks a free one (default 8765)"
+    )
+    parser.add_argument("--data", metavar="DIR", help="where the store and app secret live")
+    parser.add_argument(
+        "--offline-days",
+        type=int,
+        default=7,
+        help="days messages wait for offline users, 1-7 (default 7)",
+    )
+    parser.add_argument(
+        "--history-days", type=int, default=180, help="days of cloud history kept (default 180)"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=50.0,
+        metavar="N",
+        help="messages a second each user may send on average (default 50; burst 2N)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM."""
+    data = args.data or Paths.resolve(args.home).server_data
+    config = ServerConfig(
+        data_dir=Path(data),
+        host=args.host,
+        port=args.port,
+        offline_days=args.offline_days,
+        history_days=args.history_days,
+        rate_per_second=args.rate_limit,
+        rate_burst=max(1, int(args.rate_limit * 2)),
+    )
+    asyncio.run(_serve(config))
+    return EXIT_OK
+
+
+async def _serve(config: ServerConfig) -> None:
+    server = IMServer(config)
+    await server.start()
+    print(f"listening on {server.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()

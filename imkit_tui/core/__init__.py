@@ -1,0 +1,39 @@
+"""The client core (the IMLib equivalent): connection, outbox, sync, local store, events.
+
+Never imports textual: a UI talks to it through `IMClient` and its events.
+"""
+
+from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.client import IMClient
+from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
+from imkit_tui.core.events import (
+    ConnectionChanged,
+    ConnectionState,
+    Event,
+    MessagesReceived,
+    MessageUpdated,
+    StatusReceived,
+    Subscription,
+    SyncCompleted,
+)
+from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
+
+__all__ = [
+    "Backoff",
+    "ConnectionChanged",
+    "ConnectionState",
+    "Conversation",
+    "Direction",
+    "Event",
+    "IMClient",
+    "LoginRefused",
+    "Message",
+    "MessageUpdated",
+    "MessagesReceived",
+    "NotConnected",
+    "RequestFailed",
+    "SendStatus",
+    "StatusReceived",
+    "Subscription",
+    "SyncCompleted",
+]

@@ -1,0 +1,508 @@
+"""IMClient: the client core's facade (the IMLib equivalent).
+
+It owns the local store, the connection, the outbox and the sync. Everything a UI or a
+script needs goes through here: send, read conversations and pages of messages, and
+subscribe to typed events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imkit_tui import messages as catalogue
+from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.connection import Connection, LoginRefused, NotConnected, RequestFailed
+from imkit_tui.core.events import (
+    ConnectionChanged,
+    ConnectionState,
+    EventBus,
+    MessagesReceived,
+    MessageUpdated,
+    StatusReceived,
+    Subscription,
+    SyncCompleted,
+)
+from imkit_tui.core.models import Conversation, Message, SendStatus
+from imkit_tui.core.sequencer import SeqTracker
+from imkit_tui.core.store import Coverage, LocalStore, ReceivedBatch
+from imkit_tui.protocol import (
+    RETRYABLE_SEND_CODES,
+    ConvRef,
+    MessageRecord,
+    PullReply,
+    PullRequest,
+    Push,
+    SendAck,
+    SendMessage,
+    SyncReply,
+    SyncRequest,
+    Welcome,
+)
+from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.protocol.tokens import read_claims
+
+log = logging.getLogger(__name__)
+
+CURSOR_KEY = "sync_cursor"
+#: A conversation seen for the first time on this device starts with its latest page.
+FIRST_PAGE = 50
+PULL_PAGE = 200
+
+
+def now_ms() -> int:
+    """Local wall-clock time in milliseconds."""
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class _SyncAll:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Acked:
+    conv: ConvRef
+    seq: int
+
+
+_Work = _SyncAll | _Acked | Push
+
+
+class IMClient:
+    """A user's client: local store plus a connection that keeps it in step with the server.
+
+    `user_id` comes from the token. Call `start()` to open the store and begin
+    connecting, `close()` when done. Writes to the outbox happen before any attempt to
+    send, so a message survives a crash of this process and is sent exactly once.
+    """
+
+    def __init__(
+        self,
+        *,
+        server_url: str,
+        token: str,
+        store_path: Path | str,
+        device: str = "imkit",
+        backoff: Backoff | None = None,
+        request_timeout: float = 15.0,
+    ) -> None:
+        self.server_url = server_url
+        self.user_id = read_claims(token).user_id
+        self.events = EventBus()
+        self.state = ConnectionState.OFFLINE
+        self._store_path = store_path
+        self._store: LocalStore | None = None
+        self._request_timeout = request_timeout
+        self._backoff = backoff or Backoff()
+        self._connection = Connection(
+            server_url,
+            token,
+            device=device,
+            on_ready=self._on_ready,
+            on_push=self._on_push,
+            on_state=self._on_state,
+            backoff=self._backoff,
+        )
+        self._work: asyncio.Queue[_Work] = asyncio.Queue()
+        self._trackers: dict[ConvRef, SeqTracker] = {}
+        self._synced = asyncio.Event()
+        self._outbox_wakeup = asyncio.Event()
+        self._stopped = asyncio.Event()
+        self._refused_event = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def store(self) -> LocalStore:
+        """The local store (open after `open()` or `start()`)."""
+        if self._store is None:
+            raise RuntimeError("the client is not open")
+        return self._store
+
+    @property
+    def refused(self) -> LoginRefused | None:
+        """Why the server refused the login for good, if it did."""
+        return self._connection.refused
+
+    async def open(self) -> None:
+        """Open the local store without connecting (offline use)."""
+        if self._store is None:
+            self._store = await LocalStore.open(self._store_path, self.user_id)
+
+    async def start(self) -> None:
+        """Open the store and connect in the background, reconnecting until closed."""
+        await self.open()
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._process(), name="client-inbound"),
+                asyncio.create_task(self._send_outbox(), name="client-outbox"),
+            ]
+            self._connection.start()
+
+    async def close(self) -> None:
+        """Disconnect, finish pending store writes and close the store."""
+        self._stopped.set()
+        await self._connection.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    async def __aenter__(self) -> IMClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    def subscribe(self) -> Subscription:
+        """Receive every event from now on (see `imkit_tui.core.events`)."""
+        return self.events.subscribe()
+
+    async def wait_synced(self, timeout: float | None = None) -> None:
+        """Wait until connected and the post-connect sync is done.
+
+        Raises LoginRefused if the server refused the login, TimeoutError on timeout.
+        """
+        refused = asyncio.ensure_future(self._refused_event.wait())
+        synced = asyncio.ensure_future(self._synced.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {refused, synced}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            refused.cancel()
+            synced.cancel()
+        if self.refused is not None:
+            raise self.refused
+        if not done:
+            raise TimeoutError("not connected and synced in time")
+
+    # ------------------------------------------------------------------ reading
+
+    async def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
+        """The conversation list, in the service's order."""
+        return await self.store.conversations(limit, offset)
+
+    async def messages(
+        self, conv: ConvRef, *, before_seq: int | None = None, limit: int = 50
+    ) -> list[Message]:
+        """A page of messages from the local store, oldest first."""
+        return await self.store.messages(conv, before_seq=before_seq, limit=limit)
+
+    async def load_older(self, conv: ConvRef, before_seq: int, limit: int = 50) -> list[Message]:
+        """The `limit` messages before `before_seq`: from the store, completed from the
+        server's cloud history when the store has holes or runs out. Oldest first."""
+        local = await self.store.messages(conv, before_seq=before_seq, limit=limit)
+        wanted = min(limit, before_seq - 1)
+        if _contiguous_below(local, before_seq) and len(local) >= wanted:
+            return local
+        reply = await self._connection.request(
+            PullRequest(conv=conv, before_seq=before_seq, limit=limit),
+            PullReply,
+            self._request_timeout,
+        )
+        if reply.messages:
+            tracker = await self._tracker(conv)
+            await self._store_records(conv, reply.messages, tracker)
+        return await self.store.messages(conv, before_seq=before_seq, limit=limit)
+
+    async def load_history(self, conv: ConvRef, limit: int | None = None) -> list[Message]:
+        """The last `limit` messages of `conv` (all the server keeps when None), oldest
+        first, fetching older pages from the server as needed."""
+        page = await self.store.messages(conv, limit=limit or PULL_PAGE)
+        collected = [m for m in page if m.seq is not None]
+        unsent = [m for m in page if m.seq is None]
+        while collected and (limit is None or len(collected) < limit):
+            oldest = collected[0].seq
+            assert oldest is not None
+            if oldest <= 1:
+                break
+            want = PULL_PAGE if limit is None else min(PULL_PAGE, limit - len(collected))
+            older = await self.load_older(conv, oldest, want)
+            if not older:
+                break
+            collected = older + collected
+        if limit is not None:
+            collected = collected[-limit:]
+        return collected + unsent
+
+    # ------------------------------------------------------------------ sending
+
+    async def send(
+        self,
+        conv: ConvRef,
+        object_name: str,
+        content: dict[str, Any],
+        *,
+        cmid: str | None = None,
+    ) -> Message:
+        """Queue a message: written to the outbox, then sent (and retried) in order.
+
+        Returns the stored message (status SENDING); a MessageUpdated event follows when
+        the server acknowledges it or refuses it. Give `cmid` to make the call idempotent.
+        """
+        if not catalogue.lookup(object_name).stored:
+            raise ValueError(f"{object_name} is a status message: use send_status()")
+        message = await self.store.add_outgoing(
+            conv, cmid or new_uuid7(), object_name, content, now_ms()
+        )
+        self._outbox_wakeup.set()
+        return message
+
+    async def send_text(self, conv: ConvRef, text: str, *, cmid: str | None = None) -> Message:
+        """Queue a text message (RC:TxtMsg)."""
+        return await self.send(conv, catalogue.TEXT, catalogue.text_content(text), cmid=cmid)
+
+    async def send_status(self, conv: ConvRef, object_name: str, content: dict[str, Any]) -> bool:
+        """Send a status message (typing, …) if connected: live only, never stored or
+        retried. Returns False when offline or refused."""
+        try:
+            await self._connection.request(
+                SendMessage(conv=conv, object_name=object_name, content=content, cmid=new_uuid7()),
+                SendAck,
+                self._request_timeout,
+            )
+        except (NotConnected, RequestFailed, TimeoutError):
+            return False
+        return True
+
+    async def wait_sent(
+        self, message_ids: Iterable[int], timeout: float | None = None
+    ) -> list[Message]:
+        """Wait until each message has left the outbox (sent or failed); return them.
+
+        Raises LoginRefused if the login is refused, TimeoutError if `timeout` passes.
+        """
+        waiting = set(message_ids)
+        with self.subscribe() as events:
+            deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+            while True:
+                done = [await self.store.message(i) for i in waiting]
+                if all(m is None or m.status != SendStatus.SENDING for m in done):
+                    return [m for m in done if m is not None]
+                if self.refused is not None:
+                    raise self.refused
+                remaining = None
+                if deadline is not None:
+                    remaining = deadline - asyncio.get_running_loop().time()
+                    if remaining <= 0:
+                        raise TimeoutError("messages not acknowledged in time")
+                # Any event may be the one we wait for; re-check the store after it.
+                with contextlib.suppress(TimeoutError):
+                    await events.next(timeout=min(remaining or 1.0, 1.0))
+
+    async def _send_outbox(self) -> None:
+        """Send queued messages one at a time, in order, until each is acked or refused."""
+        attempt = 0
+        while not self._stopped.is_set():
+            await self._synced.wait()
+            pending = await self.store.pending(limit=1)
+            if not pending:
+                self._outbox_wakeup.clear()
+                if await self.store.pending_count() == 0:
+                    await self._outbox_wakeup.wait()
+                continue
+            message = pending[0]
+            frame = SendMessage(
+                conv=message.conv,
+                object_name=message.object_name,
+                content=message.content,
+                cmid=message.cmid,
+            )
+            try:
+                ack = await self._connection.request(frame, SendAck, self._request_timeout)
+            except (NotConnected, TimeoutError):
+                # Same client id next time: the server returns the original if it had it.
+                await self._pause(attempt := attempt + 1)
+                continue
+            except RequestFailed as failure:
+                if failure.code in RETRYABLE_SEND_CODES:
+                    await self._pause(attempt := attempt + 1)
+                    continue
+                attempt = 0
+                failed = await self.store.mark_failed(message.id, failure.code)
+                if failed is not None:
+                    self.events.publish(MessageUpdated(failed))
+                continue
+            attempt = 0
+            sent = await self.store.mark_sent(message.id, ack.seq, ack.uid, ack.sent_at)
+            self._work.put_nowait(_Acked(message.conv, ack.seq))
+            if sent is not None:
+                self.events.publish(MessageUpdated(sent))
+
+    async def _pause(self, attempt: int) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # races the awaited event, which left close() waiting forever.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._backoff.delay(attempt)):
+                await self._stopped.wait()
+
+    # ------------------------------------------------------------------ receiving
+
+    def _on_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
+        if state != ConnectionState.CONNECTED:
+            self._synced.clear()
+        if state == ConnectionState.REFUSED:
+            self._refused_event.set()
+        if state == self.state and not detail:
+            return
+        self.state = state
+        self.events.publish(ConnectionChanged(state, detail, code))
+
+    async def _on_ready(self, welcome: Welcome) -> None:
+        """Logged in: sync first (pushes wait in the queue behind it), then go live."""
+        self._on_state(ConnectionState.SYNCING, "", None)
+        self._work.put_nowait(_SyncAll())
+
+    def _on_push(self, push: Push) -> None:
+        self._work.put_nowait(push)
+
+    async def _process(self) -> None:
+        """Apply sync, pushes and acks one at a time, so seq bookkeeping never races."""
+        while True:
+            item = await self._work.get()
+            try:
+                if isinstance(item, _SyncAll):
+                    await self._sync_all()
+                elif isinstance(item, Push):
+                    await self._apply_push(item.message)
+                else:
+                    await self._apply_ack(item)
+            except (NotConnected, TimeoutError) as exc:
+                log.debug("inbound work interrupted: %r", exc)
+            except RequestFailed as exc:
+                log.warning("server refused a sync request: %s", exc)
+            except Exception:
+                log.exception("inbound work failed")
+
+    async def _sync_all(self) -> None:
+        cursor = int(await self.store.get_meta(CURSOR_KEY, "0") or 0)
+        changed = 0
+        while True:
+            reply = await self._connection.request(
+                SyncRequest(since=cursor), SyncReply, self._request_timeout
+            )
+            for state in reply.conversations:
+                await self._catch_up(state.conv, state.max_seq)
+            changed += len(reply.conversations)
+            cursor = reply.cursor
+            # Written after the pulls above, so the cursor never runs ahead of the store.
+            await self.store.set_meta(CURSOR_KEY, str(cursor))
+            if not reply.has_more:
+                break
+        if self._connection.is_open:
+            self._synced.set()
+            self._outbox_wakeup.set()
+            self._on_state(ConnectionState.CONNECTED, "", None)
+            self.events.publish(SyncCompleted(changed))
+
+    async def _apply_push(self, record: MessageRecord) -> None:
+        if record.seq == 0:
+            self.events.publish(StatusReceived(record))
+            return
+        conv = record.conv
+        tracker = await self._tracker(conv)
+        if tracker.has(record.seq):
+            return
+        if record.seq > tracker.synced + 1:
+            await self._catch_up(conv, record.seq - 1)
+        if not tracker.has(record.seq):
+            await self._store_records(conv, [record], tracker)
+
+    async def _apply_ack(self, acked: _Acked) -> None:
+        tracker = await self._tracker(acked.conv)
+        if tracker.has(acked.seq):
+            return
+        tracker.add([acked.seq])
+        if tracker.gap() is not None:
+            await self._catch_up(acked.conv, acked.seq)
+        await self._store_records(acked.conv, [], tracker)
+
+    async def _tracker(self, conv: ConvRef) -> SeqTracker:
+        tracker = self._trackers.get(conv)
+        if tracker is None:
+            coverage = await self.store.coverage(conv)
+            tracker = self._trackers[conv] = SeqTracker(coverage.synced_seq, coverage.floor_seq)
+        return tracker
+
+    async def _catch_up(self, conv: ConvRef, target_seq: int) -> None:
+        """Make the store hold every message of `conv` up to `target_seq`.
+
+        A conversation new to this device starts from its latest page (older pages come
+        from cloud history on demand); otherwise everything after `synced` is pulled.
+        """
+        tracker = await self._tracker(conv)
+        if tracker.synced >= target_seq:
+            return
+        if tracker.synced == 0:
+            reply = await self._connection.request(
+                PullRequest(conv=conv, before_seq=target_seq + 1, limit=FIRST_PAGE),
+                PullReply,
+                self._request_timeout,
+            )
+            records = sorted(reply.messages, key=lambda r: r.seq)
+            first = records[0].seq if records else target_seq + 1
+            tracker.restart_at(max(first, reply.floor_seq))
+            await self._store_records(conv, records, tracker, max_seq=target_seq)
+        while tracker.synced < target_seq:
+            reply = await self._connection.request(
+                PullRequest(conv=conv, after_seq=tracker.synced, limit=PULL_PAGE),
+                PullReply,
+                self._request_timeout,
+            )
+            if reply.floor_seq > tracker.synced + 1:
+                tracker.restart_at(reply.floor_seq)  # older ones expired from offline storage
+            if not reply.messages:
+                break
+            await self._store_records(conv, reply.messages, tracker, max_seq=target_seq)
+            if not reply.has_more:
+                break
+
+    async def _store_records(
+        self,
+        conv: ConvRef,
+        records: list[MessageRecord],
+        tracker: SeqTracker,
+        max_seq: int = 0,
+    ) -> ReceivedBatch:
+        tracker.add(r.seq for r in records)
+        coverage = Coverage(
+            synced_seq=tracker.synced,
+            floor_seq=tracker.floor,
+            max_seq=max(max_seq, tracker.highest),
+        )
+        batch = await self.store.add_received(conv, records, coverage)
+        if batch.added:
+            ordered = tuple(sorted(batch.added, key=lambda m: m.seq or 0))
+            self.events.publish(MessagesReceived(conv, ordered))
+        for message in batch.confirmed:
+            self.events.publish(MessageUpdated(message))
+        return batch
+
+    async def mark_read(self, conv: ConvRef) -> None:
+        """Mark everything received in `conv` as read."""
+        await self.store.mark_read(conv)
+
+
+def _contiguous_below(page: list[Message], before_seq: int) -> bool:
+    """True when `page` (oldest first) holds consecutive seqs ending just below `before_seq`."""
+    expected = before_seq - 1
+    for message in reversed(page):
+        if message.seq != expected:
+            return False
+        expected -= 1
+    return True

@@ -1,0 +1,251 @@
+"""The link to the server: one websocket at a time, reopened with backoff until closed.
+
+It logs in, answers requests by id, hands pushes over, and tells its owner about every
+state change. A refused token (or protocol version) ends it for good: no retry storm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from imkit_tui import __version__
+from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.events import ConnectionState
+from imkit_tui.protocol import (
+    SUPPORTED_VERSIONS,
+    TERMINAL_CODES,
+    ErrorCode,
+    ErrorFrame,
+    Frame,
+    Hello,
+    ProtocolError,
+    Push,
+    ServerFrame,
+    Welcome,
+    decode_server_frame,
+    describe,
+    encode,
+)
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=ServerFrame)
+
+
+class NotConnected(ConnectionError):
+    """There is no connection right now (or it dropped before the answer came)."""
+
+
+class RequestFailed(Exception):
+    """The server answered a request with an error frame."""
+
+    def __init__(self, error: ErrorFrame) -> None:
+        super().__init__(f"{error.code}: {error.message}")
+        self.code = error.code
+        self.message = error.message
+
+
+class LoginRefused(Exception):
+    """The server refused the login for good (bad or expired token, no common version)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{describe(code)} ({code}): {message}")
+        self.code = code
+        self.message = message
+
+
+StateListener = Callable[[ConnectionState, str, int | None], None]
+
+
+class Connection:
+    """Keeps one logged-in websocket to `url` open until `close()`."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        device: str,
+        on_ready: Callable[[Welcome], Coroutine[Any, Any, None]],
+        on_push: Callable[[Push], None],
+        on_state: StateListener,
+        backoff: Backoff | None = None,
+        open_timeout: float = 10.0,
+        heartbeat: float = 20.0,
+    ) -> None:
+        self.url = url
+        self._token = token
+        self._device = device
+        self._on_ready = on_ready
+        self._on_push = on_push
+        self._on_state = on_state
+        self._backoff = backoff or Backoff()
+        self._open_timeout = open_timeout
+        self._heartbeat = heartbeat
+        self._ws: ClientConnection | None = None
+        self._pending: dict[int, asyncio.Future[ServerFrame]] = {}
+        self._next_id = 0
+        self._task: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
+        self.refused: LoginRefused | None = None
+        self.welcome: Welcome | None = None
+
+    def start(self) -> None:
+        """Start connecting in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="connection")
+
+    async def close(self) -> None:
+        """Close the connection and stop reconnecting."""
+        self._closing.set()
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @property
+    def is_open(self) -> bool:
+        """True while a logged-in websocket is open."""
+        return self._ws is not None
+
+    async def request(self, frame: Frame, expect: type[F], timeout: float = 15.0) -> F:
+        """Send a request and wait for its answer of type `expect`.
+
+        Raises NotConnected if there is no connection or it drops first, RequestFailed
+        for an error frame, TimeoutError when no answer comes in time.
+        """
+        ws = self._ws
+        if ws is None:
+            raise NotConnected("not connected")
+        self._next_id += 1
+        frame.id = self._next_id
+        future: asyncio.Future[ServerFrame] = asyncio.get_running_loop().create_future()
+        self._pending[frame.id] = future
+        try:
+            try:
+                await ws.send(encode(frame), text=True)
+            except ConnectionClosed as exc:
+                raise NotConnected("connection closed") from exc
+            async with asyncio.timeout(timeout):
+                answer = await future
+        finally:
+            self._pending.pop(frame.id, None)
+        if isinstance(answer, ErrorFrame):
+            raise RequestFailed(answer)
+        if not isinstance(answer, expect):
+            raise RequestFailed(
+                ErrorFrame(code=ErrorCode.MALFORMED_FRAME, message=f"unexpected {type(answer)}")
+            )
+        return answer
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        attempt = 0
+        while not self._closing.is_set():
+            state = ConnectionState.CONNECTING if attempt == 0 else ConnectionState.RECONNECTING
+            self._on_state(state, "", None)
+            try:
+                async with connect(
+                    self.url,
+                    open_timeout=self._open_timeout,
+                    max_size=None,
+                    ping_interval=self._heartbeat,
+                    ping_timeout=self._heartbeat,
+                    close_timeout=2,
+                    compression=None,
+                ) as ws:
+                    self.welcome = await self._login(ws)
+                    attempt = 0
+                    await self._serve(ws)
+            except LoginRefused as refused:
+                self.refused = refused
+                self._on_state(ConnectionState.REFUSED, refused.message, refused.code)
+                return
+            except InvalidURI as exc:
+                self.refused = LoginRefused(ErrorCode.INVALID_PARAMETER, f"bad server URL: {exc}")
+                self._on_state(ConnectionState.REFUSED, self.refused.message, None)
+                return
+            except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError) as exc:
+                log.debug("connection lost: %r", exc)
+            finally:
+                self._ws = None
+                self._fail_pending()
+            if self._closing.is_set():
+                break
+            attempt += 1
+            delay = self._backoff.delay(attempt)
+            self._on_state(ConnectionState.RECONNECTING, f"retrying in {delay:.1f} s", None)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._closing.wait()
+        self._on_state(ConnectionState.OFFLINE, "closed", None)
+
+    async def _login(self, ws: ClientConnection) -> Welcome:
+        hello = Hello(
+            id=0,
+            versions=list(SUPPORTED_VERSIONS),
+            token=self._token,
+            device=self._device,
+            client=f"imkit/{__version__}",
+        )
+        await ws.send(encode(hello), text=True)
+        async with asyncio.timeout(self._open_timeout):
+            raw = await ws.recv()
+        try:
+            frame = decode_server_frame(raw if isinstance(raw, bytes) else raw.encode())
+        except ProtocolError as exc:
+            raise ConnectionError(f"bad answer to hello: {exc}") from exc
+        if isinstance(frame, ErrorFrame):
+            if frame.code in TERMINAL_CODES:
+                raise LoginRefused(frame.code, frame.message)
+            raise ConnectionError(f"login failed: {frame.code} {frame.message}")
+        if not isinstance(frame, Welcome):
+            raise ConnectionError(f"expected welcome, got {type(frame).__name__}")
+        return frame
+
+    async def _serve(self, ws: ClientConnection) -> None:
+        """Read frames until the socket closes, while the owner's on_ready runs."""
+        self._ws = ws
+        assert self.welcome is not None
+        ready = asyncio.create_task(self._on_ready(self.welcome), name="on-ready")
+        try:
+            async for raw in ws:
+                self._dispatch(raw if isinstance(raw, bytes) else raw.encode())
+        finally:
+            self._ws = None
+            self._fail_pending()
+            ready.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await ready
+
+    def _dispatch(self, raw: bytes) -> None:
+        try:
+            frame = decode_server_frame(raw)
+        except ProtocolError as exc:
+            log.warning("ignoring a frame the server sent: %s", exc)
+            return
+        if isinstance(frame, Push):
+            self._on_push(frame)
+            return
+        future = self._pending.get(frame.re)
+        if future is not None and not future.done():
+            future.set_result(frame)
+        elif isinstance(frame, ErrorFrame):
+            log.warning("server error %s: %s", frame.code, frame.message)
+
+    def _fail_pending(self) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(NotConnected("connection lost"))
+        self._pending.clear()

@@ -1,0 +1,114 @@
+"""Typed events the client core publishes, and the subscription that delivers them."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from imkit_tui.core.models import Message
+from imkit_tui.protocol import ConvRef, MessageRecord
+
+
+class ConnectionState(enum.StrEnum):
+    """The connection as a user would name it."""
+
+    OFFLINE = "offline"
+    CONNECTING = "connecting"
+    SYNCING = "syncing"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    """The connection state changed; `detail` says why when there is a reason."""
+
+    state: ConnectionState
+    detail: str = ""
+    code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesReceived:
+    """New messages of one conversation are in the store, in seq order."""
+
+    conv: ConvRef
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageUpdated:
+    """A message of ours changed state (sent, failed); `message` is its new state."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReceived:
+    """A status message (typing, …): delivered live, never stored or counted."""
+
+    record: MessageRecord
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCompleted:
+    """The post-connect sync finished: the store holds everything the server had."""
+
+    conversations: int
+
+
+Event = ConnectionChanged | MessagesReceived | MessageUpdated | StatusReceived | SyncCompleted
+
+
+class EventBus:
+    """Fans events out to every subscription; publishing never blocks."""
+
+    def __init__(self) -> None:
+        self._subscribers: set[Subscription] = set()
+
+    def publish(self, event: Event) -> None:
+        """Deliver `event` to every current subscriber."""
+        for subscriber in tuple(self._subscribers):
+            subscriber.queue.put_nowait(event)
+
+    def subscribe(self) -> Subscription:
+        """A new subscription that receives every event published from now on."""
+        subscription = Subscription(self)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def _remove(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+
+class Subscription:
+    """An async iterator of events; close it (or use `with`) when done."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Event]:
+        while True:
+            yield await self.queue.get()
+
+    async def next(self, timeout: float | None = None) -> Event:
+        """The next event, waiting at most `timeout` seconds."""
+        async with asyncio.timeout(timeout):
+            return await self.queue.get()
+
+    def close(self) -> None:
+        """Stop receiving events."""
+        self._bus._remove(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

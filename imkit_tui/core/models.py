@@ -1,0 +1,62 @@
+"""What the client core hands to its users: messages and conversations."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from imkit_tui.protocol import ConvRef
+
+
+class Direction(enum.IntEnum):
+    """Whether a message was received or sent by this user (from any of their devices)."""
+
+    RECEIVED = 0
+    SENT = 1
+
+
+class SendStatus(enum.IntEnum):
+    """Where a message stands. Received messages are always RECEIVED."""
+
+    SENDING = 0
+    SENT = 1
+    FAILED = 2
+    RECEIVED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of a conversation, as the local store holds it.
+
+    `seq` and `uid` are None until the server acknowledged the message; `sent_at` is
+    the server time then (the local time before). `error` is the code of a failed send.
+    """
+
+    id: int
+    conv: ConvRef
+    seq: int | None
+    uid: str | None
+    cmid: str
+    sender: str
+    object_name: str
+    content: dict[str, Any]
+    sent_at: int
+    direction: Direction
+    status: SendStatus
+    error: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A row of the conversation list, with everything needed to draw it."""
+
+    ref: ConvRef
+    last_at: int
+    preview: str
+    last_sender: str
+    unread: int
+    pinned: bool
+    muted: bool
+    draft: str
+    max_seq: int

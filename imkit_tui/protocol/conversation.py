@@ -1,0 +1,40 @@
+"""Conversation identity on the wire: (type, target, channel)."""
+
+from __future__ import annotations
+
+import enum
+
+import msgspec
+
+
+class ConversationType(enum.IntEnum):
+    """Conversation types, numbered as RongCloud numbers them."""
+
+    PRIVATE = 1
+    GROUP = 3
+    CHATROOM = 4
+    CUSTOMER_SERVICE = 5
+    SYSTEM = 6
+    ULTRA_GROUP = 10
+
+
+class ConvRef(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A conversation as one user sees it.
+
+    For a private chat `target` is the other user; the server maps both members' views to
+    one stored conversation. `channel` is only used by ultra groups.
+    """
+
+    type: int
+    target: str
+    channel: str = ""
+
+    @classmethod
+    def private(cls, peer: str) -> ConvRef:
+        """The private conversation with `peer`."""
+        return cls(type=ConversationType.PRIVATE, target=peer)
+
+    @property
+    def key(self) -> str:
+        """A stable text key, unique per conversation for one user."""
+        return f"{self.type}:{self.target}:{self.channel}"

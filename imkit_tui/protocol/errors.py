@@ -1,0 +1,89 @@
+"""Error codes carried by error frames and acks.
+
+RongCloud's numbers are reused wherever the service defines one, so an app that already
+handles those codes needs no translation. Codes in the 90000 range are imkit's own.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.IntEnum):
+    """Every error code the server sends and the client understands."""
+
+    REJECTED_BY_BLACKLIST = 405
+    RATE_LIMITED = 20604
+    NOT_IN_GROUP = 22406
+    MUTED_IN_GROUP = 22408
+    NOT_IN_CHATROOM = 23406
+    MUTED_IN_CHATROOM = 23408
+    KICKED_FROM_CHATROOM = 23409
+    CHATROOM_NOT_FOUND = 23410
+    CHATROOM_FULL = 23411
+    MESSAGE_TOO_LARGE = 30016
+    PROTOCOL_VERSION = 31001
+    TOKEN_INCORRECT = 31004
+    KICKED_BY_OTHER_DEVICE = 31010
+    TOKEN_EXPIRED = 31020
+    INVALID_PARAMETER = 33003
+    MALFORMED_FRAME = 90001
+    UNKNOWN_FRAME_TYPE = 90002
+    NOT_AUTHENTICATED = 90003
+    ALREADY_AUTHENTICATED = 90004
+    INTERNAL_ERROR = 90005
+    SERVER_SHUTTING_DOWN = 90006
+
+
+#: Codes after which a client must not reconnect with the same credentials.
+TERMINAL_CODES = frozenset(
+    {ErrorCode.TOKEN_INCORRECT, ErrorCode.TOKEN_EXPIRED, ErrorCode.PROTOCOL_VERSION}
+)
+
+#: Codes after which the same send may succeed later (the client retries, same client id).
+RETRYABLE_SEND_CODES = frozenset(
+    {ErrorCode.RATE_LIMITED, ErrorCode.INTERNAL_ERROR, ErrorCode.SERVER_SHUTTING_DOWN}
+)
+
+
+def describe(code: int) -> str:
+    """A short English description of an error code, for people reading logs and CLIs."""
+    try:
+        return _DESCRIPTIONS[ErrorCode(code)]
+    except (ValueError, KeyError):
+        return f"error {code}"
+
+
+_DESCRIPTIONS: dict[ErrorCode, str] = {
+    ErrorCode.REJECTED_BY_BLACKLIST: "the receiver has blocked you",
+    ErrorCode.RATE_LIMITED: "sending too fast; slow down and retry",
+    ErrorCode.NOT_IN_GROUP: "you are not a member of this group",
+    ErrorCode.MUTED_IN_GROUP: "you are muted in this group",
+    ErrorCode.NOT_IN_CHATROOM: "you are not in this chatroom",
+    ErrorCode.MUTED_IN_CHATROOM: "you are muted in this chatroom",
+    ErrorCode.KICKED_FROM_CHATROOM: "you were removed from this chatroom",
+    ErrorCode.CHATROOM_NOT_FOUND: "no such chatroom",
+    ErrorCode.CHATROOM_FULL: "the chatroom is full",
+    ErrorCode.MESSAGE_TOO_LARGE: "the message or frame is too large",
+    ErrorCode.PROTOCOL_VERSION: "no protocol version in common with the server",
+    ErrorCode.TOKEN_INCORRECT: "the token is invalid",
+    ErrorCode.KICKED_BY_OTHER_DEVICE: "logged in on another device",
+    ErrorCode.TOKEN_EXPIRED: "the token has expired",
+    ErrorCode.INVALID_PARAMETER: "invalid parameter",
+    ErrorCode.MALFORMED_FRAME: "the frame is not valid",
+    ErrorCode.UNKNOWN_FRAME_TYPE: "unknown frame type",
+    ErrorCode.NOT_AUTHENTICATED: "log in first",
+    ErrorCode.ALREADY_AUTHENTICATED: "already logged in on this connection",
+    ErrorCode.INTERNAL_ERROR: "internal server error; retry",
+    ErrorCode.SERVER_SHUTTING_DOWN: "the server is shutting down; retry",
+}
+
+
+class ProtocolError(Exception):
+    """A frame could not be accepted; carries the code to put in the error frame."""
+
+    def __init__(self, code: ErrorCode, message: str, reply_to: int = 0) -> None:
+        super().__init__(f"{int(code)}: {message}")
+        self.code = code
+        self.message = message
+        self.reply_to = reply_to

@@ -1,0 +1,171 @@
+"""Typed frames: every message that crosses the websocket, in both directions.
+
+Each frame is a JSON object whose `t` field names its type. `id` numbers a request;
+the frame that answers it carries the same number in `re`. Pushes carry neither.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from imkit_tui.protocol.conversation import ConvRef
+
+UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+ObjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+PageSize = Annotated[int, msgspec.Meta(ge=1, le=500)]
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class Frame(msgspec.Struct, tag_field="t", omit_defaults=True, kw_only=True):
+    """Base of every frame: the request id and the id of the request it answers."""
+
+    id: NonNegative = 0
+    re: NonNegative = 0
+
+
+# ---------------------------------------------------------------- shared payloads
+
+
+class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """A message as the server stored it (or, for status messages, relayed it).
+
+    `seq` is the gapless per-conversation sequence number; 0 for messages that are
+    not stored (status messages). `conv` is seen from the receiving user's side.
+    """
+
+    uid: str
+    conv: ConvRef
+    seq: int
+    sender: str
+    object_name: str
+    content: dict[str, Any]
+    cmid: str
+    sent_at: int
+
+
+class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """What a sync reply says about one conversation that changed."""
+
+    conv: ConvRef
+    max_seq: int
+    last_at: int
+
+
+# ---------------------------------------------------------------- client → server
+
+
+class Hello(Frame, tag="hello"):
+    """First frame of a connection: protocol versions offered and the login token."""
+
+    versions: list[int]
+    token: str
+    device: str = ""
+    client: str = ""
+
+
+class Ping(Frame, tag="ping"):
+    """Application heartbeat; answered by a Pong."""
+
+
+class SendMessage(Frame, tag="send"):
+    """Send a message. `cmid` is the client's id for it, the same on every retry."""
+
+    conv: ConvRef
+    object_name: ObjectName
+    content: dict[str, Any]
+    cmid: ClientMessageId
+
+
+class SyncRequest(Frame, tag="sync"):
+    """Which conversations changed since the change cursor `since`."""
+
+    since: NonNegative = 0
+
+
+class PullRequest(Frame, tag="pull"):
+    """Fetch messages of one conversation by seq range.
+
+    Forward (`after_seq` set, `before_seq` 0): messages with seq > after_seq, oldest first;
+    this is how offline messages are synced. Backward (`before_seq` > 0): messages with
+    seq < before_seq, newest first; this is cloud history.
+    """
+
+    conv: ConvRef
+    after_seq: NonNegative = 0
+    before_seq: NonNegative = 0
+    limit: PageSize = 100
+
+
+CLIENT_FRAMES = (Hello, Ping, SendMessage, SyncRequest, PullRequest)
+ClientFrame = Hello | Ping | SendMessage | SyncRequest | PullRequest
+
+
+# ---------------------------------------------------------------- server → client
+
+
+class Welcome(Frame, tag="welcome"):
+    """Login accepted: the negotiated version and the session's limits."""
+
+    version: int
+    user_id: str
+    server_time: int
+    heartbeat_seconds: float
+    max_frame_bytes: int
+    max_content_bytes: int
+
+
+class Pong(Frame, tag="pong"):
+    """Answer to a Ping."""
+
+    server_time: int
+
+
+class SendAck(Frame, tag="ack"):
+    """The message is committed: its server id, seq and server time. Sent after commit."""
+
+    cmid: str
+    uid: str
+    seq: int
+    sent_at: int
+    conv: ConvRef
+
+
+class SyncReply(Frame, tag="synced"):
+    """Conversations changed since the requested cursor, and the cursor to use next time."""
+
+    cursor: int
+    conversations: list[ConversationState]
+    has_more: bool = False
+
+
+class PullReply(Frame, tag="messages"):
+    """A page of messages answering a PullRequest.
+
+    `floor_seq` is the lowest seq the server still keeps for this request's kind of pull
+    (retention): a client that asked for older ones knows they are gone, not lost.
+    """
+
+    conv: ConvRef
+    messages: list[MessageRecord]
+    has_more: bool
+    floor_seq: int
+
+
+class Push(Frame, tag="push"):
+    """A message delivered as it happens. A hint: the seq is the truth."""
+
+    message: MessageRecord
+
+
+class ErrorFrame(Frame, tag="error"):
+    """A request failed, or a frame was refused. `re` names the request when known."""
+
+    code: int
+    message: str
+
+
+SERVER_FRAMES = (Welcome, Pong, SendAck, SyncReply, PullReply, Push, ErrorFrame)
+ServerFrame = Welcome | Pong | SendAck | SyncReply | PullReply | Push | ErrorFrame

@@ -1,0 +1,28 @@
+"""Identifiers: time-ordered UUIDv7 strings for client message ids and server ids."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+
+def new_uuid7(now_ms: int | None = None) -> str:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits."""
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80
+    value |= 0x7 << 76  # version
+    value |= ((rand >> 68) & 0xFFF) << 64  # rand_a
+    value |= 0b10 << 62  # variant
+    value |= rand & 0x3FFF_FFFF_FFFF_FFFF  # rand_b
+    return str(uuid.UUID(int=value))
+
+
+def uuid_from_key(key: str, index: int) -> str:
+    """A deterministic id for the `index`-th message sent under an idempotency `key`.
+
+    Running the same command again with the same key produces the same ids, so the
+    server recognises messages it already has.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"imkit:{key}:{index}"))

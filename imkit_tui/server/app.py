@@ -1,0 +1,413 @@
+"""The reference IM server: accepts websockets, logs users in, routes and stores messages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Coroutine
+from typing import Any
+
+import msgspec
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    ErrorFrame,
+    Frame,
+    Hello,
+    MessageRecord,
+    Ping,
+    Pong,
+    ProtocolError,
+    PullReply,
+    PullRequest,
+    Push,
+    SendAck,
+    SendMessage,
+    SyncReply,
+    SyncRequest,
+    Welcome,
+    decode_client_frame,
+    encode,
+    encoded_size,
+    negotiate,
+)
+from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.protocol.tokens import verify_token
+from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.ratelimit import TokenBucket
+from imkit_tui.server.session import Session
+from imkit_tui.server.store import Member, ServerStore, private_key
+
+log = logging.getLogger(__name__)
+
+SYNC_PAGE = 500
+
+
+def now_ms() -> int:
+    """Wall-clock time in milliseconds, the unit of every timestamp on the wire."""
+    return int(time.time() * 1000)
+
+
+class IMServer:
+    """The cloud: one instance serves every user over websockets.
+
+    `await start()` binds (port 0 picks a free port, see `port`), `await stop()` closes
+    connections and the store. Every failure inside one connection is answered on that
+    connection; no client can stop the server or disturb another client.
+    """
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.store: ServerStore | None = None
+        self._secret = b""
+        self._server: Server | None = None
+        self._sessions: dict[str, set[Session]] = defaultdict(set)
+        self._buckets: dict[str, TokenBucket] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._retention: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (the real one when started on port 0)."""
+        if self._server is None:
+            raise RuntimeError("the server is not started")
+        for sock in self._server.sockets:
+            return int(sock.getsockname()[1])
+        raise RuntimeError("the server has no socket")
+
+    @property
+    def url(self) -> str:
+        """The websocket URL clients connect to."""
+        host = self.config.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"ws://{shown}:{self.port}"
+
+    def online_devices(self, user_id: str) -> int:
+        """How many devices of `user_id` are connected now."""
+        return len(self._sessions.get(user_id, ()))
+
+    async def start(self) -> None:
+        """Open the store and start accepting connections."""
+        self._secret = load_or_create_secret(self.config.data_dir)
+        self.store = await ServerStore.open(self.config.database_path)
+        await self._prune()
+        self._server = await serve(
+            self._handle,
+            self.config.host,
+            self.config.port,
+            max_size=self.config.hard_frame_bytes,
+            ping_interval=self.config.heartbeat_seconds,
+            ping_timeout=self.config.heartbeat_seconds,
+            close_timeout=2,
+            compression=None,
+        )
+        self._retention = asyncio.create_task(self._retention_loop(), name="retention")
+
+    async def stop(self) -> None:
+        """Close every connection, finish queued writes and close the store."""
+        if self._retention is not None:
+            self._retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retention
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in list(self._background):
+            task.cancel()
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
+
+    async def serve_forever(self) -> None:
+        """Serve until cancelled."""
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    # ------------------------------------------------------------------ connections
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        session: Session | None = None
+        try:
+            session = await self._login(ws)
+            if session is None:
+                return
+            await self._serve_session(ws, session)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            log.exception("connection failed")
+            with contextlib.suppress(Exception):
+                await ws.close(1011, "internal error")
+        finally:
+            if session is not None:
+                self._sessions[session.user_id].discard(session)
+                if not self._sessions[session.user_id]:
+                    del self._sessions[session.user_id]
+                await session.stop()
+
+    async def _login(self, ws: ServerConnection) -> Session | None:
+        """Wait for a Hello, check the token and version; None if refused (and closed)."""
+        try:
+            async with asyncio.timeout(self.config.handshake_timeout):
+                raw = await ws.recv()
+        except TimeoutError:
+            await ws.close(1008, "no hello")
+            return None
+        try:
+            frame = decode_client_frame(_as_bytes(raw), self.config.max_frame_bytes)
+            if not isinstance(frame, Hello):
+                raise ProtocolError(ErrorCode.NOT_AUTHENTICATED, "send hello first", frame.id)
+            version = negotiate(frame.versions)
+            if version is None:
+                raise ProtocolError(
+                    ErrorCode.PROTOCOL_VERSION, f"versions {frame.versions} not spoken", frame.id
+                )
+            try:
+                claims = verify_token(self._secret, frame.token)
+            except ProtocolError as exc:
+                raise ProtocolError(exc.code, exc.message, frame.id) from None
+        except ProtocolError as exc:
+            await ws.send(encode(_error(exc)), text=True)
+            await ws.close(1008, exc.message[:100])
+            return None
+        session = Session(ws, claims.user_id, frame.device, self.config.outbound_queue)
+        self._sessions[claims.user_id].add(session)
+        session.send(
+            Welcome(
+                re=frame.id,
+                version=version,
+                user_id=claims.user_id,
+                server_time=now_ms(),
+                heartbeat_seconds=self.config.heartbeat_seconds,
+                max_frame_bytes=self.config.max_frame_bytes,
+                max_content_bytes=self.config.max_content_bytes,
+            )
+        )
+        return session
+
+    async def _serve_session(self, ws: ServerConnection, session: Session) -> None:
+        async for raw in ws:
+            try:
+                frame = decode_client_frame(_as_bytes(raw), self.config.max_frame_bytes)
+                self._dispatch(session, frame)
+            except ProtocolError as exc:
+                session.send(_error(exc))
+
+    def _dispatch(self, session: Session, frame: Frame) -> None:
+        if isinstance(frame, SendMessage):
+            self._spawn(self._on_send(session, frame), frame.id, session)
+        elif isinstance(frame, SyncRequest):
+            self._spawn(self._on_sync(session, frame), frame.id, session)
+        elif isinstance(frame, PullRequest):
+            self._spawn(self._on_pull(session, frame), frame.id, session)
+        elif isinstance(frame, Ping):
+            session.send(Pong(re=frame.id, server_time=now_ms()))
+        elif isinstance(frame, Hello):
+            raise ProtocolError(ErrorCode.ALREADY_AUTHENTICATED, "already logged in", frame.id)
+        else:  # pragma: no cover - the decoder only yields client frames
+            raise ProtocolError(ErrorCode.UNKNOWN_FRAME_TYPE, "not a client frame", frame.id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], request_id: int, session: Session) -> None:
+        async def guarded() -> None:
+            try:
+                await work
+            except ProtocolError as exc:
+                session.send(_error(exc))
+            except Exception:
+                log.exception("request %s of %s failed", request_id, session.user_id)
+                session.send(
+                    ErrorFrame(
+                        re=request_id, code=ErrorCode.INTERNAL_ERROR, message="internal error"
+                    )
+                )
+
+        task = asyncio.create_task(guarded())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ------------------------------------------------------------------ requests
+
+    async def _on_send(self, session: Session, frame: SendMessage) -> None:
+        store = self._require_store()
+        sender = session.user_id
+        peer = _private_peer(frame.conv, frame.id)
+        size = encoded_size(frame.content)
+        if size > self.config.max_content_bytes:
+            raise ProtocolError(
+                ErrorCode.MESSAGE_TOO_LARGE,
+                f"content of {size} bytes exceeds {self.config.max_content_bytes}",
+                frame.id,
+            )
+        bucket = self._buckets.get(sender)
+        if bucket is None:
+            bucket = self._buckets[sender] = TokenBucket(
+                self.config.rate_per_second, self.config.rate_burst
+            )
+        stored_kind = messages.lookup(frame.object_name).stored
+        if not bucket.allow():
+            # A retry of a message already stored still gets its ack, never a 20604.
+            original = await store.find_by_client_id(sender, frame.cmid) if stored_kind else None
+            if original is None:
+                raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+            stored = original
+        elif not stored_kind:
+            self._relay_status(session, frame, peer)
+            return
+        else:
+            stored = await store.append(
+                conv_type=ConversationType.PRIVATE,
+                conv_key=private_key(sender, peer),
+                members=[Member(sender, peer), Member(peer, sender)],
+                sender=sender,
+                cmid=frame.cmid,
+                object_name=frame.object_name,
+                content_json=encode_content(frame.content),
+                now_ms=now_ms(),
+            )
+        session.send(
+            SendAck(
+                re=frame.id,
+                cmid=frame.cmid,
+                uid=stored.uid,
+                seq=stored.seq,
+                sent_at=stored.sent_at,
+                conv=frame.conv,
+            )
+        )
+        if stored.duplicate:
+            return  # already delivered when first stored; sync covers anyone who missed it
+        record = MessageRecord(
+            uid=stored.uid,
+            conv=ConvRef.private(sender),
+            seq=stored.seq,
+            sender=sender,
+            object_name=frame.object_name,
+            content=frame.content,
+            cmid=frame.cmid,
+            sent_at=stored.sent_at,
+        )
+        self._push(peer, record)
+        if peer != sender:
+            own = msgspec.structs.replace(record, conv=ConvRef.private(peer))
+            self._push(sender, own, skip=session)
+
+    def _relay_status(self, session: Session, frame: SendMessage, peer: str) -> None:
+        """Status messages go to whoever is online, and are neither stored nor counted."""
+        sent_at = now_ms()
+        uid = new_uuid7(sent_at)
+        session.send(
+            SendAck(re=frame.id, cmid=frame.cmid, uid=uid, seq=0, sent_at=sent_at, conv=frame.conv)
+        )
+        record = MessageRecord(
+            uid=uid,
+            conv=ConvRef.private(session.user_id),
+            seq=0,
+            sender=session.user_id,
+            object_name=frame.object_name,
+            content=frame.content,
+            cmid=frame.cmid,
+            sent_at=sent_at,
+        )
+        self._push(peer, record)
+
+    def _push(self, user_id: str, record: MessageRecord, skip: Session | None = None) -> None:
+        frame = Push(message=record)
+        for device in tuple(self._sessions.get(user_id, ())):
+            if device is not skip:
+                device.send(frame)
+
+    async def _on_sync(self, session: Session, frame: SyncRequest) -> None:
+        store = self._require_store()
+        states, cursor, has_more = await store.changed_conversations(
+            session.user_id, frame.since, SYNC_PAGE
+        )
+        session.send(SyncReply(re=frame.id, cursor=cursor, conversations=states, has_more=has_more))
+
+    async def _on_pull(self, session: Session, frame: PullRequest) -> None:
+        store = self._require_store()
+        peer = _private_peer(frame.conv, frame.id)
+        conv_id = await store.conversation_id(private_key(session.user_id, peer), session.user_id)
+        forward = frame.before_seq == 0
+        retention = self.config.offline_ms if forward else self.config.history_ms
+        if conv_id is None:
+            session.send(
+                PullReply(re=frame.id, conv=frame.conv, messages=[], has_more=False, floor_seq=1)
+            )
+            return
+        page = await store.pull(
+            conv_id,
+            ConvRef.private(peer),
+            after_seq=frame.after_seq,
+            before_seq=frame.before_seq,
+            limit=frame.limit,
+            not_before_ms=now_ms() - retention,
+        )
+        session.send(
+            PullReply(
+                re=frame.id,
+                conv=frame.conv,
+                messages=page.messages,
+                has_more=page.has_more,
+                floor_seq=page.floor_seq,
+            )
+        )
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def _require_store(self) -> ServerStore:
+        if self.store is None:
+            raise ProtocolError(ErrorCode.SERVER_SHUTTING_DOWN, "the server is stopping")
+        return self.store
+
+    async def _prune(self) -> None:
+        store = self._require_store()
+        removed = await store.prune(now_ms() - self.config.history_ms)
+        if removed:
+            log.info("history retention removed %d messages", removed)
+
+    async def _retention_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.retention_interval_seconds)
+            try:
+                await self._prune()
+            except Exception:
+                log.exception("history retention failed")
+
+
+def encode_content(content: dict[str, object]) -> str:
+    """The JSON text stored for a message's content."""
+    return msgspec.json.encode(content).decode()
+
+
+def _as_bytes(raw: str | bytes) -> bytes:
+    if isinstance(raw, bytes):
+        raise ProtocolError(
+            ErrorCode.MALFORMED_FRAME, "binary frames are not accepted; send JSON text"
+        )
+    return raw.encode()
+
+
+def _error(exc: ProtocolError) -> ErrorFrame:
+    return ErrorFrame(re=exc.reply_to, code=exc.code, message=exc.message)
+
+
+def _private_peer(conv: ConvRef, request_id: int) -> str:
+    """The peer of a private conversation; other types are refused for now."""
+    if conv.type != ConversationType.PRIVATE:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER,
+            f"conversation type {conv.type} is not served by this server yet",
+            request_id,
+        )
+    if not conv.target or len(conv.target) > 64 or conv.channel:
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid private target", request_id)
+    return conv.target

@@ -1,0 +1,64 @@
+"""The server's settings, with the service's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything the reference server can be told. Defaults follow the service.
+
+    - `offline_days`: how long messages wait for an offline user (1–7, default 7).
+    - `history_days`: how long cloud history is kept (default 6 months).
+    - `rate_per_second` / `rate_burst`: the per-user send limit (error 20604 past it).
+    - `max_frame_bytes`: larger frames are refused with error 30016 (the connection stays).
+    - `hard_frame_bytes`: larger frames close the connection (websocket close 1009).
+    """
+
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8765
+    offline_days: int = 7
+    history_days: int = 180
+    rate_per_second: float = 50.0
+    rate_burst: int = 100
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    max_content_bytes: int = DEFAULT_MAX_CONTENT_BYTES
+    hard_frame_bytes: int = 4 * 1024 * 1024
+    heartbeat_seconds: float = 20.0
+    handshake_timeout: float = 10.0
+    outbound_queue: int = 2048
+    retention_interval_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.offline_days <= 7:
+            raise ValueError("offline_days must be between 1 and 7")
+        if self.history_days < self.offline_days:
+            raise ValueError("history_days must be at least offline_days")
+        if self.rate_per_second <= 0 or self.rate_burst < 1:
+            raise ValueError("the send rate limit must be positive")
+        if self.max_content_bytes > self.max_frame_bytes:
+            raise ValueError("max_content_bytes cannot exceed max_frame_bytes")
+        if self.max_frame_bytes > self.hard_frame_bytes:
+            raise ValueError("max_frame_bytes cannot exceed hard_frame_bytes")
+
+    @property
+    def database_path(self) -> Path:
+        """Where the server's SQLite store lives."""
+        return self.data_dir / "server.db"
+
+    @property
+    def offline_ms(self) -> int:
+        """Offline retention in milliseconds."""
+        return self.offline_days * DAY_MS
+
+    @property
+    def history_ms(self) -> int:
+        """Cloud history retention in milliseconds."""
+        return self.history_days * DAY_MS

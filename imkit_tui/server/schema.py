@@ -1,0 +1,57 @@
+"""The server store's schema, as numbered migrations."""
+
+from __future__ import annotations
+
+from imkit_tui.storage import Migration
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "users, conversations, members and messages",
+        """
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        -- One row per conversation, however many members it has. `change_id` is taken
+        -- from a global counter on every change, so "what changed since N" is a range.
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            type INTEGER NOT NULL,
+            key TEXT NOT NULL UNIQUE,
+            max_seq INTEGER NOT NULL DEFAULT 0,
+            change_id INTEGER NOT NULL DEFAULT 0,
+            last_at INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX conversations_change ON conversations(change_id);
+
+        -- How each member sees the conversation: `target` is the peer in a private chat.
+        CREATE TABLE members (
+            user_id TEXT NOT NULL,
+            conv_id INTEGER NOT NULL REFERENCES conversations(id),
+            target TEXT NOT NULL,
+            joined_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, conv_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX members_conv ON members(conv_id);
+
+        -- Stored once per conversation, never once per member.
+        CREATE TABLE messages (
+            conv_id INTEGER NOT NULL REFERENCES conversations(id),
+            seq INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            cmid TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            content TEXT NOT NULL,
+            sent_at INTEGER NOT NULL,
+            PRIMARY KEY (conv_id, seq)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX messages_uid ON messages(uid);
+        CREATE UNIQUE INDEX messages_idempotency ON messages(sender, cmid);
+        CREATE INDEX messages_time ON messages(conv_id, sent_at);
+        CREATE INDEX messages_age ON messages(sent_at);
+        """,
+    ),
+)

@@ -1,0 +1,60 @@
+"""One logged-in connection: its outbound queue and the user it belongs to."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from imkit_tui.protocol import Frame, encode
+
+log = logging.getLogger(__name__)
+
+#: Close code for a client that cannot keep up with its pushes; it resyncs on reconnect.
+CLOSE_TOO_SLOW = 4008
+
+
+class Session:
+    """A device of a user, online on one websocket.
+
+    Frames to it go through a bounded queue drained by one task, so a slow client only
+    ever slows itself: when its queue is full it is disconnected, and catches up by
+    sync when it comes back.
+    """
+
+    def __init__(self, ws: ServerConnection, user_id: str, device: str, queue_size: int) -> None:
+        self.ws = ws
+        self.user_id = user_id
+        self.device = device
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_size)
+        self._task = asyncio.create_task(self._drain(), name=f"session-out:{user_id}")
+        self._dropped = False
+        self._closer: asyncio.Task[None] | None = None
+
+    def send(self, frame: Frame) -> None:
+        """Queue a frame for this device without waiting."""
+        if self._dropped:
+            return
+        try:
+            self._queue.put_nowait(encode(frame))
+        except asyncio.QueueFull:
+            self._dropped = True
+            log.warning("disconnecting %s/%s: too slow for its pushes", self.user_id, self.device)
+            self._closer = asyncio.create_task(
+                self.ws.close(CLOSE_TOO_SLOW, "too slow; reconnect and sync")
+            )
+
+    async def _drain(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                data = await self._queue.get()
+                await self.ws.send(data, text=True)
+
+    async def stop(self) -> None:
+        """Stop the outbound task."""
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task

@@ -1,0 +1,325 @@
+"""The server's store: conversations, members and messages in SQLite.
+
+Writes go through one BatchWriter (group commit); reads use a second connection, so a
+reader never sees a batch that is not committed yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import msgspec
+
+from imkit_tui.protocol import ConversationState, ConvRef, MessageRecord
+from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.schema import MIGRATIONS
+from imkit_tui.storage import BatchWriter, apply_migrations, fetch_all, fetch_one, open_database
+
+_json_decode = msgspec.json.Decoder(dict[str, Any]).decode
+
+
+@dataclass(slots=True)
+class _ConvCache:
+    id: int
+    max_seq: int
+    last_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """The result of appending a message: its place in the conversation.
+
+    `duplicate` is True when the sender had already sent this client id; the fields are
+    then those of the original message and nothing new was stored.
+    """
+
+    uid: str
+    seq: int
+    sent_at: int
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member of a conversation and how they see it (`target`)."""
+
+    user_id: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of messages from a pull, with the retention floor."""
+
+    messages: list[MessageRecord]
+    has_more: bool
+    floor_seq: int
+
+
+def private_key(a: str, b: str) -> str:
+    """The storage key of the private conversation between users `a` and `b`."""
+    low, high = sorted((a, b))
+    return f"1:{len(low)}:{low}:{high}"
+
+
+class ServerStore:
+    """Conversations and their messages, kept once per conversation."""
+
+    def __init__(self, writer_conn: aiosqlite.Connection, reader_conn: aiosqlite.Connection):
+        self._conn = writer_conn
+        self._reader = reader_conn
+        self._convs: dict[str, _ConvCache] = {}
+        self._change_id = 0
+        self._writer = BatchWriter(writer_conn, on_rollback=self._reset_caches)
+
+    @classmethod
+    async def open(cls, path: Path) -> ServerStore:
+        """Open the store at `path`, migrating it to the current schema."""
+        writer = await open_database(path)
+        try:
+            await apply_migrations(writer, MIGRATIONS)
+            reader = await open_database(path)
+        except BaseException:
+            await writer.close()
+            raise
+        store = cls(writer, reader)
+        await store._reset_caches()
+        store._writer.start()
+        return store
+
+    async def close(self) -> None:
+        """Commit what is queued and close both connections."""
+        await self._writer.close()
+        await self._reader.close()
+        await self._conn.close()
+
+    async def _reset_caches(self) -> None:
+        self._convs.clear()
+        async with self._conn.execute("SELECT COALESCE(MAX(change_id), 0) FROM conversations") as c:
+            row = await c.fetchone()
+        self._change_id = int(row[0]) if row else 0
+
+    # ------------------------------------------------------------------ writes
+
+    async def ensure_user(self, user_id: str, now_ms: int) -> None:
+        """Record a user (idempotent)."""
+
+        async def job(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "INSERT OR IGNORE INTO users(id, created_at) VALUES (?, ?)", (user_id, now_ms)
+            )
+
+        await self._writer.submit(job)
+
+    async def append(
+        self,
+        *,
+        conv_type: int,
+        conv_key: str,
+        members: Sequence[Member],
+        sender: str,
+        cmid: str,
+        object_name: str,
+        content_json: str,
+        now_ms: int,
+    ) -> StoredMessage:
+        """Store a message with the next seq of its conversation, once per (sender, cmid).
+
+        Returns after the commit. A retry with the same client id returns the original.
+        """
+
+        async def job(conn: aiosqlite.Connection) -> StoredMessage:
+            conv = self._convs.get(conv_key) or await self._load_conversation(
+                conn, conv_type, conv_key, members, now_ms
+            )
+            seq = conv.max_seq + 1
+            sent_at = max(now_ms, conv.last_at)  # never backwards, even if the clock is
+            uid = new_uuid7(sent_at)
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO messages"
+                "(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (conv.id, seq, uid, sender, cmid, object_name, content_json, sent_at),
+            )
+            if cursor.rowcount == 0:
+                return await self._original(conn, sender, cmid)
+            self._change_id += 1
+            await conn.execute(
+                "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
+                (seq, self._change_id, sent_at, conv.id),
+            )
+            conv.max_seq = seq
+            conv.last_at = sent_at
+            return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
+
+        return await self._writer.submit(job)
+
+    async def find_by_client_id(self, sender: str, cmid: str) -> StoredMessage | None:
+        """The stored message `sender` sent under `cmid`, if any (committed reads only)."""
+        row = await fetch_one(
+            self._reader,
+            "SELECT uid, seq, sent_at FROM messages WHERE sender = ? AND cmid = ?",
+            (sender, cmid),
+        )
+        if row is None:
+            return None
+        return StoredMessage(uid=row[0], seq=row[1], sent_at=row[2], duplicate=True)
+
+    async def _original(self, conn: aiosqlite.Connection, sender: str, cmid: str) -> StoredMessage:
+        async with conn.execute(
+            "SELECT uid, seq, sent_at FROM messages WHERE sender = ? AND cmid = ?",
+            (sender, cmid),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            # The insert was ignored for another reason: our seq cache is wrong. Failing
+            # rolls the batch back and reloads the caches.
+            raise RuntimeError("sequence cache out of step with the database")
+        return StoredMessage(uid=row[0], seq=row[1], sent_at=row[2], duplicate=True)
+
+    async def _load_conversation(
+        self,
+        conn: aiosqlite.Connection,
+        conv_type: int,
+        key: str,
+        members: Sequence[Member],
+        now_ms: int,
+    ) -> _ConvCache:
+        async with conn.execute(
+            "SELECT id, max_seq, last_at FROM conversations WHERE key = ?", (key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            cursor = await conn.execute(
+                "INSERT INTO conversations(type, key) VALUES (?, ?)", (conv_type, key)
+            )
+            conv_id = cursor.lastrowid
+            assert conv_id is not None
+            await conn.executemany(
+                "INSERT OR IGNORE INTO members(user_id, conv_id, target, joined_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(m.user_id, conv_id, m.target, now_ms) for m in members],
+            )
+            cache = _ConvCache(id=conv_id, max_seq=0, last_at=0)
+        else:
+            cache = _ConvCache(id=row[0], max_seq=row[1], last_at=row[2])
+        self._convs[key] = cache
+        return cache
+
+    async def prune(self, older_than_ms: int, batch: int = 5000) -> int:
+        """Delete messages sent before `older_than_ms` (history retention); return how many."""
+        total = 0
+        while True:
+
+            async def job(conn: aiosqlite.Connection) -> int:
+                cursor = await conn.execute(
+                    "DELETE FROM messages WHERE (conv_id, seq) IN (SELECT conv_id, seq"
+                    " FROM messages WHERE sent_at < ? LIMIT ?)",
+                    (older_than_ms, batch),
+                )
+                return cursor.rowcount
+
+            deleted = await self._writer.submit(job)
+            total += deleted
+            if deleted < batch:
+                return total
+
+    # ------------------------------------------------------------------ reads
+
+    async def changed_conversations(
+        self, user_id: str, since: int, limit: int
+    ) -> tuple[list[ConversationState], int, bool]:
+        """The user's conversations changed after cursor `since`, oldest change first.
+
+        Returns the states, the cursor to ask from next, and whether more are waiting.
+        The cost is one index range over the user's memberships, not over history.
+        """
+        rows = await fetch_all(
+            self._reader,
+            "SELECT c.type, m.target, c.max_seq, c.last_at, c.change_id"
+            " FROM members m JOIN conversations c ON c.id = m.conv_id"
+            " WHERE m.user_id = ? AND c.change_id > ?"
+            " ORDER BY c.change_id LIMIT ?",
+            (user_id, since, limit + 1),
+        )
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        states = [
+            ConversationState(conv=ConvRef(type=r[0], target=r[1]), max_seq=r[2], last_at=r[3])
+            for r in rows
+        ]
+        cursor_value = rows[-1][4] if rows else since
+        return states, cursor_value, has_more
+
+    async def conversation_id(self, key: str, user_id: str) -> int | None:
+        """The id of conversation `key` if `user_id` is a member of it."""
+        row = await fetch_one(
+            self._reader,
+            "SELECT c.id FROM conversations c JOIN members m ON m.conv_id = c.id"
+            " WHERE c.key = ? AND m.user_id = ?",
+            (key, user_id),
+        )
+        return int(row[0]) if row else None
+
+    async def pull(
+        self,
+        conv_id: int,
+        seen_as: ConvRef,
+        *,
+        after_seq: int,
+        before_seq: int,
+        limit: int,
+        not_before_ms: int,
+    ) -> Page:
+        """Messages of a conversation by seq range, never older than `not_before_ms`.
+
+        Forward (before_seq == 0): seq > after_seq, oldest first. Backward: seq <
+        before_seq, newest first.
+        """
+        floor = await self._floor_seq(conv_id, not_before_ms)
+        columns = "uid, seq, sender, cmid, object_name, content, sent_at"
+        if before_seq == 0:
+            sql = (
+                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+            )
+            params: tuple[int, ...] = (conv_id, max(after_seq, floor - 1), limit + 1)
+        else:
+            sql = (
+                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq < ? AND seq >= ?"
+                " ORDER BY seq DESC LIMIT ?"
+            )
+            params = (conv_id, before_seq, floor, limit + 1)
+        rows = await fetch_all(self._reader, sql, params)
+        has_more = len(rows) > limit
+        messages = [
+            MessageRecord(
+                uid=r[0],
+                conv=seen_as,
+                seq=r[1],
+                sender=r[2],
+                cmid=r[3],
+                object_name=r[4],
+                content=_json_decode(r[5]),
+                sent_at=r[6],
+            )
+            for r in rows[:limit]
+        ]
+        return Page(messages=messages, has_more=has_more, floor_seq=floor)
+
+    async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
+        row = await fetch_one(
+            self._reader,
+            "SELECT seq FROM messages WHERE conv_id = ? AND sent_at >= ?"
+            " ORDER BY sent_at, seq LIMIT 1",
+            (conv_id, not_before_ms),
+        )
+        if row is not None:
+            return int(row[0])
+        row = await fetch_one(
+            self._reader, "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
+        )
+        return int(row[0]) + 1 if row else 1

@@ -1,0 +1,90 @@
+"""Fixtures: a real server on 127.0.0.1 (port 0) and real clients with real stores."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from imkit_tui.core import Backoff, IMClient
+from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.server import IMServer, ServerConfig
+from imkit_tui.server.auth import load_or_create_secret
+
+FAST_BACKOFF = Backoff(base=0.05, cap=0.5)
+
+
+class ServerHandle:
+    """A running in-process server, restartable on the same port and data dir."""
+
+    def __init__(self, data_dir: Path, **overrides: object) -> None:
+        self.data_dir = data_dir
+        self.overrides: dict[str, object] = {
+            "rate_per_second": 100_000.0,
+            "rate_burst": 100_000,
+            **overrides,
+        }
+        self.server: IMServer | None = None
+        self.port = 0
+
+    async def start(self) -> IMServer:
+        config = ServerConfig(data_dir=self.data_dir, port=self.port, **self.overrides)  # type: ignore[arg-type]
+        self.server = IMServer(config)
+        await self.server.start()
+        self.port = self.server.port
+        return self.server
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def token(self, user: str, ttl: int | None = None) -> str:
+        return issue_token(load_or_create_secret(self.data_dir), user, ttl)
+
+
+@pytest.fixture
+async def server_handle(tmp_path: Path) -> AsyncIterator[ServerHandle]:
+    handle = ServerHandle(tmp_path / "server")
+    await handle.start()
+    try:
+        yield handle
+    finally:
+        async with asyncio.timeout(15):
+            await handle.stop()
+
+
+ClientFactory = Callable[..., Awaitable[IMClient]]
+
+
+@pytest.fixture
+async def make_client(server_handle: ServerHandle, tmp_path: Path) -> AsyncIterator[ClientFactory]:
+    """Start a client for a user (and device); every client is closed after the test."""
+    clients: list[IMClient] = []
+
+    async def factory(user: str, device: str = "main", *, wait: bool = True) -> IMClient:
+        client = IMClient(
+            server_url=server_handle.url,
+            token=server_handle.token(user),
+            store_path=tmp_path / "clients" / user / device / "store.db",
+            device=device,
+            backoff=FAST_BACKOFF,
+            request_timeout=5.0,
+        )
+        clients.append(client)
+        await client.start()
+        if wait:
+            await client.wait_synced(timeout=10)
+        return client
+
+    try:
+        yield factory
+    finally:
+        async with asyncio.timeout(15):
+            await asyncio.gather(*(c.close() for c in clients))

@@ -1,0 +1,258 @@
+"""The client core against the real server: send, receive, sync, outbox, reconnects."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from imkit_tui import messages
+from imkit_tui.core import (
+    ConnectionChanged,
+    ConnectionState,
+    Direction,
+    IMClient,
+    LoginRefused,
+    Message,
+    MessagesReceived,
+    MessageUpdated,
+    SendStatus,
+    Subscription,
+)
+from imkit_tui.protocol import ConvRef
+from tests.conftest import FAST_BACKOFF, ClientFactory, ServerHandle
+
+ALICE = ConvRef.private("alice")
+BOB = ConvRef.private("bob")
+
+
+async def received(events: Subscription, count: int, timeout: float = 10.0) -> list[Message]:
+    """Collect `count` received messages from the events, in arrival order."""
+    got: list[Message] = []
+    while len(got) < count:
+        event = await events.next(timeout)
+        if isinstance(event, MessagesReceived):
+            got.extend(event.messages)
+    return got
+
+
+async def test_a_message_goes_from_alice_to_bob_with_ack_and_events(
+    make_client: ClientFactory,
+) -> None:
+    alice = await make_client("alice")
+    bob = await make_client("bob")
+    with alice.subscribe() as alice_events, bob.subscribe() as bob_events:
+        queued = await alice.send_text(BOB, "hello bob 👋")
+        assert queued.status == SendStatus.SENDING and queued.seq is None
+        got = await received(bob_events, 1)
+        update = await alice_events.next(5)
+        while not isinstance(update, MessageUpdated):
+            update = await alice_events.next(5)
+    assert update.message.status == SendStatus.SENT and update.message.seq == 1
+    assert got[0].content == {"content": "hello bob 👋"} and got[0].sender == "alice"
+    assert got[0].conv == ALICE and got[0].seq == 1 and got[0].uid == update.message.uid
+    bob_list = await bob.conversations()
+    assert [(c.ref, c.preview, c.unread) for c in bob_list] == [(ALICE, "hello bob 👋", 1)]
+    alice_list = await alice.conversations()
+    assert alice_list[0].unread == 0 and alice_list[0].last_sender == "alice"
+
+
+async def test_offline_messages_arrive_by_sync_in_order(make_client: ClientFactory) -> None:
+    alice = await make_client("alice")
+    sent = [await alice.send_text(BOB, f"m{i}") for i in range(5)]
+    await alice.wait_sent([m.id for m in sent], timeout=10)
+    bob = await make_client("bob")
+    page = await bob.messages(ALICE)
+    assert [m.content["content"] for m in page] == [f"m{i}" for i in range(5)]
+    assert [m.seq for m in page] == [1, 2, 3, 4, 5]
+    assert (await bob.conversations())[0].unread == 5
+    await bob.mark_read(ALICE)
+    assert (await bob.conversations())[0].unread == 0
+
+
+async def test_unread_ignores_own_and_uncounted_messages(make_client: ClientFactory) -> None:
+    alice = await make_client("alice")
+    bob = await make_client("bob")
+    with bob.subscribe() as events:
+        await alice.send_text(BOB, "counted")
+        await alice.send(BOB, messages.INFO_NTF, {"message": "grey notice"})
+        await received(events, 2)
+        mine = await bob.send_text(ALICE, "my own reply")
+        await bob.wait_sent([mine.id], timeout=5)
+        await alice.send_text(BOB, "counted too")
+        await received(events, 1)
+    conv = (await bob.conversations())[0]
+    assert conv.unread == 2 and conv.preview == "counted too"
+
+
+async def test_lost_pushes_are_pulled_when_the_next_seq_shows_a_gap(
+    make_client: ClientFactory,
+) -> None:
+    alice = await make_client("alice")
+    bob = await make_client("bob")
+    deliver = bob._connection._on_push
+    bob._connection._on_push = lambda push: None  # the network eats two pushes
+    first = [await alice.send_text(BOB, f"lost {i}") for i in range(2)]
+    await alice.wait_sent([m.id for m in first], timeout=5)
+    bob._connection._on_push = deliver
+    with bob.subscribe() as events:
+        await alice.send_text(BOB, "arrives")
+        got = await received(events, 3)
+    assert [m.seq for m in got] == [1, 2, 3]
+    assert [m.seq for m in await bob.messages(ALICE)] == [1, 2, 3]
+
+
+async def test_the_same_push_twice_is_stored_once(make_client: ClientFactory) -> None:
+    alice = await make_client("alice")
+    bob = await make_client("bob")
+    pushes = []
+    deliver = bob._connection._on_push
+
+    def twice(push):  # type: ignore[no-untyped-def]
+        pushes.append(push)
+        deliver(push)
+        deliver(push)
+
+    bob._connection._on_push = twice
+    with bob.subscribe() as events:
+        await alice.send_text(BOB, "once")
+        await alice.send_text(BOB, "twice")
+        got = await received(events, 2)
+        with pytest.raises(TimeoutError):
+            await received(events, 1, timeout=0.5)
+    assert [m.content["content"] for m in got] == ["once", "twice"]
+    assert len(await bob.messages(ALICE)) == 2
+
+
+async def test_outbox_written_before_sending_survives_a_closed_client(
+    server_handle: ServerHandle, tmp_path: Path, make_client: ClientFactory
+) -> None:
+    await server_handle.stop()
+    store = tmp_path / "alice-offline.db"
+    offline = IMClient(
+        server_url=server_handle.url,
+        token=server_handle.token("alice"),
+        store_path=store,
+        backoff=FAST_BACKOFF,
+    )
+    await offline.start()
+    queued = [await offline.send_text(BOB, f"queued {i}") for i in range(3)]
+    assert await offline.store.pending_count() == 3
+    await offline.close()  # never reached the server
+
+    await server_handle.start()
+    again = IMClient(
+        server_url=server_handle.url,
+        token=server_handle.token("alice"),
+        store_path=store,
+        backoff=FAST_BACKOFF,
+    )
+    await again.start()
+    try:
+        done = await again.wait_sent([m.id for m in queued], timeout=10)
+        assert [m.seq for m in done] == [1, 2, 3]
+    finally:
+        await again.close()
+    bob = await make_client("bob")
+    assert [m.content["content"] for m in await bob.messages(ALICE)] == [
+        "queued 0",
+        "queued 1",
+        "queued 2",
+    ]
+
+
+async def test_reconnects_after_the_server_restarts_and_delivers_what_was_written_meanwhile(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    alice = await make_client("alice")
+    bob = await make_client("bob")
+    with alice.subscribe() as alice_events:
+        await server_handle.stop()
+        states = set()
+        while ConnectionState.RECONNECTING not in states:
+            event = await alice_events.next(5)
+            if isinstance(event, ConnectionChanged):
+                states.add(event.state)
+        during = await alice.send_text(BOB, "written while down")
+        await server_handle.start()
+        (done,) = await alice.wait_sent([during.id], timeout=15)
+    assert done.status == SendStatus.SENT and done.seq == 1
+    await bob.wait_synced(timeout=15)
+    for _ in range(100):
+        if await bob.messages(ALICE):
+            break
+        await asyncio.sleep(0.05)
+    assert [m.content["content"] for m in await bob.messages(ALICE)] == ["written while down"]
+
+
+async def test_a_refused_token_stops_without_retrying(
+    server_handle: ServerHandle, tmp_path: Path
+) -> None:
+    client = IMClient(
+        server_url=server_handle.url,
+        token=server_handle.token("alice", ttl=-5),
+        store_path=tmp_path / "refused.db",
+        backoff=FAST_BACKOFF,
+    )
+    await client.start()
+    try:
+        with pytest.raises(LoginRefused) as refused:
+            await client.wait_synced(timeout=5)
+        assert refused.value.code == 31020
+        await asyncio.sleep(0.3)
+        assert client.state == ConnectionState.REFUSED
+        assert client._connection._task is not None and client._connection._task.done()
+    finally:
+        await client.close()
+
+
+async def test_other_devices_of_the_sender_see_what_it_sent(make_client: ClientFactory) -> None:
+    phone = await make_client("alice", "phone")
+    desk = await make_client("alice", "desk")
+    with desk.subscribe() as events:
+        await phone.send_text(BOB, "from my phone")
+        got = await received(events, 1)
+    assert got[0].direction == Direction.SENT and got[0].conv == BOB
+    assert (await desk.conversations())[0].unread == 0
+
+
+async def test_a_new_device_starts_from_the_latest_page_and_fetches_history(
+    make_client: ClientFactory,
+) -> None:
+    alice = await make_client("alice")
+    sent = [await alice.send_text(BOB, f"n{i}") for i in range(130)]
+    await alice.wait_sent([m.id for m in sent], timeout=20)
+    bob = await make_client("bob")
+    local = await bob.messages(ALICE, limit=1000)
+    assert [m.seq for m in local] == list(range(81, 131))
+    older = await bob.load_older(ALICE, before_seq=81, limit=30)
+    assert [m.seq for m in older] == list(range(51, 81))
+    everything = await bob.load_history(ALICE)
+    assert [m.seq for m in everything] == list(range(1, 131))
+    last = await bob.load_history(ALICE, limit=10)
+    assert [m.seq for m in last] == list(range(121, 131))
+
+
+async def test_conversations_are_ordered_newest_first(make_client: ClientFactory) -> None:
+    carol = await make_client("carol")
+    for peer in ("dave", "erin", "frank"):
+        message = await carol.send_text(ConvRef.private(peer), f"hi {peer}")
+        await carol.wait_sent([message.id], timeout=5)
+        await asyncio.sleep(0.01)
+    order = [c.ref.target for c in await carol.conversations()]
+    assert order == ["frank", "erin", "dave"]
+    await carol.send_text(ConvRef.private("dave"), "dave again")
+    order = [c.ref.target for c in await carol.conversations()]
+    assert order[0] == "dave"
+
+
+async def test_a_refused_message_fails_without_blocking_the_next(
+    make_client: ClientFactory,
+) -> None:
+    alice = await make_client("alice")
+    too_big = await alice.send_text(BOB, "x" * (200 * 1024))
+    fine = await alice.send_text(BOB, "fine")
+    failed, sent = await alice.wait_sent([too_big.id, fine.id], timeout=10)
+    assert failed.status == SendStatus.FAILED and failed.error == 30016
+    assert sent.status == SendStatus.SENT and sent.seq == 1

@@ -1,0 +1,1 @@
+"""User-selectable themes shipped with imkit: one TOML file per theme."""
