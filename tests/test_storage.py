@@ -1,15 +1,14 @@
-"""SQLite plumbing: numbered migrations and the batching writer."""
+"""SQLite plumbing: the database thread, numbered migrations and the batching writer."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
-import aiosqlite
 import pytest
 
-from imkit_tui.storage import BatchWriter, Migration, apply_migrations, open_database
-from imkit_tui.storage.migrations import SchemaTooNew
+from imkit_tui.storage import BatchWriter, Database, Migration, SchemaTooNew, apply_migrations
 
 STEPS = (
     Migration(1, "t", "CREATE TABLE t (x INTEGER UNIQUE);"),
@@ -18,67 +17,87 @@ STEPS = (
 
 
 async def test_migrations_apply_once_in_order_and_refuse_newer_schemas(tmp_path: Path) -> None:
-    conn = await open_database(tmp_path / "db.sqlite")
+    db = await Database.open(tmp_path / "db.sqlite")
     try:
-        assert await apply_migrations(conn, STEPS[:1]) == 1
-        assert await apply_migrations(conn, STEPS) == 2
-        assert await apply_migrations(conn, STEPS) == 2  # nothing to do the second time
-        async with conn.execute("SELECT y FROM u") as cursor:
-            assert await cursor.fetchall() == [("a;b",)]
-        async with conn.execute("PRAGMA journal_mode") as cursor:
-            assert (await cursor.fetchone()) == ("wal",)
+        assert await apply_migrations(db, STEPS[:1]) == 1
+        assert await apply_migrations(db, STEPS) == 2
+        assert await apply_migrations(db, STEPS) == 2  # nothing to do the second time
+        assert await db.fetch_all("SELECT y FROM u") == [("a;b",)]
+        assert await db.fetch_one("PRAGMA journal_mode") == ("wal",)
         with pytest.raises(SchemaTooNew):
-            await apply_migrations(conn, STEPS[:1])
+            await apply_migrations(db, STEPS[:1])
     finally:
-        await conn.close()
+        await db.close()
 
 
-async def test_misnumbered_migrations_are_a_programming_error(tmp_path: Path) -> None:
-    conn = await open_database(tmp_path / "db.sqlite")
+async def test_a_broken_migration_leaves_the_previous_version(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite")
+    broken = (*STEPS[:1], Migration(2, "bad", "CREATE TABLE v (z);\nNOT SQL AT ALL;"))
     try:
+        with pytest.raises(sqlite3.OperationalError):
+            await apply_migrations(db, broken)
+        assert await db.fetch_one("PRAGMA user_version") == (1,)
+        assert await db.fetch_all("SELECT name FROM sqlite_master WHERE name = 'v'") == []
         with pytest.raises(ValueError):
-            await apply_migrations(conn, (Migration(2, "x", "SELECT 1;"),))
+            await apply_migrations(db, (Migration(2, "x", "SELECT 1;"),))
     finally:
-        await conn.close()
+        await db.close()
 
 
-async def test_a_failing_job_fails_alone_and_the_batch_commits(tmp_path: Path) -> None:
-    conn = await open_database(tmp_path / "db.sqlite")
-    await apply_migrations(conn, STEPS)
+def _insert(value: int):  # type: ignore[no-untyped-def]
+    def job(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO t VALUES (?)", (value,))
+        return value
+
+    return job
+
+
+async def test_a_failing_job_fails_alone_and_the_rest_of_its_batch_commits(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "db.sqlite")
+    await apply_migrations(db, STEPS)
     rollbacks = 0
 
-    async def on_rollback() -> None:
+    def on_rollback(conn: sqlite3.Connection) -> None:
         nonlocal rollbacks
         rollbacks += 1
 
-    writer = BatchWriter(conn, on_rollback=on_rollback)
+    writer = BatchWriter(db, on_rollback=on_rollback)
     writer.start()
-
-    def insert(value: int):  # type: ignore[no-untyped-def]
-        async def job(c: aiosqlite.Connection) -> int:
-            await c.execute("INSERT INTO t VALUES (?)", (value,))
-            return value
-
-        return job
-
     # Queued together, so they share one transaction until the duplicate breaks it.
-    futures = [writer.submit_nowait(insert(v)) for v in (1, 2, 2, 3)]
+    futures = [writer.submit_nowait(_insert(v)) for v in (1, 2, 2, 3)]
     results = await asyncio.gather(*futures, return_exceptions=True)
     assert results[0] == 1 and results[1] == 2 and results[3] == 3
-    assert isinstance(results[2], aiosqlite.IntegrityError)
+    assert isinstance(results[2], sqlite3.IntegrityError)
     assert rollbacks >= 1
     await writer.close()
-    async with conn.execute("SELECT x FROM t ORDER BY x") as cursor:
-        assert await cursor.fetchall() == [(1,), (2,), (3,)]
-    await conn.close()
+    assert await db.fetch_all("SELECT x FROM t ORDER BY x") == [(1,), (2,), (3,)]
+    await db.close()
 
 
-async def test_closed_writer_refuses_new_jobs(tmp_path: Path) -> None:
-    conn = await open_database(tmp_path / "db.sqlite")
-    writer = BatchWriter(conn)
+async def test_queued_writes_share_one_commit(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite")
+    await apply_migrations(db, STEPS)
+    statements: list[str] = []
+    await db.run(lambda conn: conn.set_trace_callback(statements.append))
+    writer = BatchWriter(db)
+    writer.start()
+    await asyncio.gather(*(writer.submit_nowait(_insert(v)) for v in range(100)))
+    assert statements.count("COMMIT") == 1
+    assert len(await db.fetch_all("SELECT x FROM t")) == 100
+    await writer.close()
+    await db.close()
+
+
+async def test_closed_writer_and_database_refuse_work(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite")
+    writer = BatchWriter(db)
     writer.start()
     await writer.flush()
     await writer.close()
     with pytest.raises(RuntimeError):
-        writer.submit_nowait(lambda c: asyncio.sleep(0))  # type: ignore[arg-type,return-value]
-    await conn.close()
+        writer.submit_nowait(lambda conn: None)
+    await db.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        await db.fetch_all("SELECT 1")

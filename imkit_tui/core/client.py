@@ -287,23 +287,24 @@ class IMClient:
 
         Raises LoginRefused if the login is refused, TimeoutError if `timeout` passes.
         """
-        waiting = set(message_ids)
+        ids = list(message_ids)
         with self.subscribe() as events:
-            deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
-            while True:
-                done = [await self.store.message(i) for i in waiting]
-                if all(m is None or m.status != SendStatus.SENDING for m in done):
-                    return [m for m in done if m is not None]
-                if self.refused is not None:
-                    raise self.refused
-                remaining = None
-                if deadline is not None:
-                    remaining = deadline - asyncio.get_running_loop().time()
-                    if remaining <= 0:
-                        raise TimeoutError("messages not acknowledged in time")
-                # Any event may be the one we wait for; re-check the store after it.
-                with contextlib.suppress(TimeoutError):
-                    await events.next(timeout=min(remaining or 1.0, 1.0))
+            # Read after subscribing, so no update can slip between the two.
+            final = {m.id: m for m in await self.store.messages_by_id(ids)}
+            waiting = {i for i, m in final.items() if m.status == SendStatus.SENDING}
+            async with asyncio.timeout(timeout):
+                while waiting:
+                    if self.refused is not None:
+                        raise self.refused
+                    event = await events.next()
+                    if (
+                        isinstance(event, MessageUpdated)
+                        and event.message.id in waiting
+                        and event.message.status != SendStatus.SENDING
+                    ):
+                        final[event.message.id] = event.message
+                        waiting.discard(event.message.id)
+        return [final[i] for i in ids if i in final]
 
     async def _send_outbox(self) -> None:
         """Send queued messages one at a time, in order, until each is acked or refused."""
@@ -430,7 +431,8 @@ class IMClient:
         tracker.add([acked.seq])
         if tracker.gap() is not None:
             await self._catch_up(acked.conv, acked.seq)
-        await self._store_records(acked.conv, [], tracker)
+        # Otherwise the new coverage is written with the next message stored here; if the
+        # process ends first, the next sync re-pulls a few messages already held.
 
     async def _tracker(self, conv: ConvRef) -> SeqTracker:
         tracker = self._trackers.get(conv)

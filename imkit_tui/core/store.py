@@ -1,24 +1,25 @@
 """The local store (the IMLib database): conversations, messages and the outbox.
 
-Writes go through one BatchWriter; reads use a second connection and so only ever see
-committed data. Every write method returns after its commit.
+Writes go through one BatchWriter, inline on the event loop; larger reads (pages, the
+conversation list) run on a second connection's thread and only ever see committed
+data. Every write method returns after its commit.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import msgspec
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.protocol import ConvRef, MessageRecord
-from imkit_tui.storage import BatchWriter, apply_migrations, fetch_all, fetch_one, open_database
+from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
 
@@ -28,6 +29,10 @@ _MESSAGE_COLUMNS = (
 )
 _CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq"
+)
+_INSERT_MESSAGE = (
+    "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
+    " counted, object_name, content, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -56,22 +61,25 @@ class ReceivedBatch:
 class LocalStore:
     """One user's local store."""
 
-    def __init__(
-        self, user_id: str, writer_conn: aiosqlite.Connection, reader: aiosqlite.Connection
-    ) -> None:
+    def __init__(self, user_id: str, writer_db: Database, reader_db: Database) -> None:
         self.user_id = user_id
-        self._conn = writer_conn
-        self._reader = reader
+        self._db = writer_db
+        self._reader = reader_db
+        # Touched only by jobs, on the writer's database thread.
         self._conv_ids: dict[ConvRef, int] = {}
-        self._writer = BatchWriter(writer_conn, on_rollback=self._forget_ids)
+        self._writer = BatchWriter(
+            writer_db,
+            on_rollback=lambda conn: self._conv_ids.clear(),
+            checkpoint=reader_db.checkpoint,
+        )
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:
         """Open the store at `path` for `user_id`, migrating it to the current schema."""
-        writer = await open_database(path)
+        writer = await Database.open(path, threaded=False)
         try:
             await apply_migrations(writer, MIGRATIONS)
-            reader = await open_database(path)
+            reader = await Database.open(path)
         except BaseException:
             await writer.close()
             raise
@@ -83,29 +91,24 @@ class LocalStore:
         """Commit what is queued and close."""
         await self._writer.close()
         await self._reader.close()
-        await self._conn.close()
+        await self._db.close()
 
     async def flush(self) -> None:
         """Wait until every write queued so far is committed."""
         await self._writer.flush()
 
-    async def _forget_ids(self) -> None:
-        self._conv_ids.clear()
-
-    async def _conversation_id(self, conn: aiosqlite.Connection, conv: ConvRef) -> int:
+    def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int:
         cached = self._conv_ids.get(conv)
         if cached is not None:
             return cached
-        await conn.execute(
+        conn.execute(
             "INSERT OR IGNORE INTO conversations(type, target, channel) VALUES (?, ?, ?)",
             (conv.type, conv.target, conv.channel),
         )
-        async with conn.execute(
+        row = conn.execute(
             "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?",
             (conv.type, conv.target, conv.channel),
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
+        ).fetchone()
         self._conv_ids[conv] = int(row[0])
         return int(row[0])
 
@@ -113,14 +116,14 @@ class LocalStore:
 
     async def get_meta(self, key: str, default: str = "") -> str:
         """A value of the store's key/value table."""
-        row = await fetch_one(self._reader, "SELECT value FROM meta WHERE key = ?", (key,))
+        row = await self._reader.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
         return str(row[0]) if row else default
 
     async def set_meta(self, key: str, value: str) -> None:
         """Set a value of the store's key/value table."""
 
-        async def job(conn: aiosqlite.Connection) -> None:
-            await conn.execute(
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT INTO meta(key, value) VALUES (?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
@@ -133,81 +136,91 @@ class LocalStore:
     async def add_outgoing(
         self, conv: ConvRef, cmid: str, object_name: str, content: dict[str, Any], now_ms: int
     ) -> Message:
-        """Put a message of ours in the outbox (status SENDING). Idempotent by cmid."""
+        """Put a message of ours in the outbox (status SENDING). Idempotent by cmid:
+        adding a cmid that is already stored returns the stored message as it is."""
         content_json = encode_content(content)
         preview = catalogue.summarize(object_name, content)
-        counted = 0
 
-        async def job(conn: aiosqlite.Connection) -> int:
-            conv_id = await self._conversation_id(conn, conv)
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction,"
-                " status, counted, object_name, content, sent_at)"
-                " VALUES (?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+        def job(conn: sqlite3.Connection) -> Message:
+            conv_id = self._conversation_id(conn, conv)
+            cursor = conn.execute(
+                _INSERT_MESSAGE,
                 (
                     conv_id,
+                    None,
+                    None,
                     cmid,
                     self.user_id,
                     Direction.SENT,
                     SendStatus.SENDING,
-                    counted,
+                    0,
                     object_name,
                     content_json,
                     now_ms,
                 ),
             )
-            if cursor.rowcount:
-                await self._set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
-            async with conn.execute(
-                "SELECT id FROM messages WHERE sender = ? AND cmid = ?", (self.user_id, cmid)
-            ) as found:
-                row = await found.fetchone()
-            assert row is not None
-            return int(row[0])
+            if cursor.rowcount and cursor.lastrowid is not None:
+                _set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
+                return Message(
+                    id=cursor.lastrowid,
+                    conv=conv,
+                    seq=None,
+                    uid=None,
+                    cmid=cmid,
+                    sender=self.user_id,
+                    object_name=object_name,
+                    content=content,
+                    sent_at=now_ms,
+                    direction=Direction.SENT,
+                    status=SendStatus.SENDING,
+                )
+            (existing,) = _select_messages(
+                conn, "WHERE m.sender = ? AND m.cmid = ?", (self.user_id, cmid)
+            )
+            return existing
 
-        message_id = await self._writer.submit(job)
-        message = await self.message(message_id)
-        assert message is not None
-        return message
+        return await self._writer.submit(job)
 
     async def mark_sent(self, message_id: int, seq: int, uid: str, sent_at: int) -> Message | None:
         """Record the server's ack of a message of ours; None if it was already recorded."""
 
-        async def job(conn: aiosqlite.Connection) -> bool:
-            cursor = await conn.execute(
+        def job(conn: sqlite3.Connection) -> Message | None:
+            cursor = conn.execute(
                 "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
                 " WHERE id = ? AND seq IS NULL",
                 (seq, uid, sent_at, SendStatus.SENT, message_id),
             )
-            return cursor.rowcount > 0
+            if not cursor.rowcount:
+                return None
+            return _select_messages(conn, "WHERE m.id = ?", (message_id,))[0]
 
-        if not await self._writer.submit(job):
-            return None
-        return await self.message(message_id)
+        return await self._writer.submit(job)
 
     async def mark_failed(self, message_id: int, code: int) -> Message | None:
         """Take a message out of the outbox as failed with error `code`."""
 
-        async def job(conn: aiosqlite.Connection) -> None:
-            await conn.execute(
+        def job(conn: sqlite3.Connection) -> Message | None:
+            conn.execute(
                 "UPDATE messages SET status = ?, error = ? WHERE id = ? AND status = ?",
                 (SendStatus.FAILED, code, message_id, SendStatus.SENDING),
             )
+            found = _select_messages(conn, "WHERE m.id = ?", (message_id,))
+            return found[0] if found else None
 
-        await self._writer.submit(job)
-        return await self.message(message_id)
+        return await self._writer.submit(job)
 
     async def pending(self, limit: int = 100) -> list[Message]:
-        """Messages waiting in the outbox, oldest first."""
-        return await self._select_messages(
-            "WHERE m.status = ? ORDER BY m.id LIMIT ?", (SendStatus.SENDING, limit)
+        """Messages waiting in the outbox, oldest first (a small indexed read, on the
+        writer's connection so it always sees the latest writes)."""
+        # The literal 0 (SENDING) lets SQLite use the partial index messages_outbox; a
+        # bound parameter would make it scan every message.
+        return await self._read_messages_inline(
+            "WHERE m.status = 0 ORDER BY m.id LIMIT ?", (limit,)
         )
 
     async def pending_count(self) -> int:
         """How many messages wait in the outbox."""
-        row = await fetch_one(
-            self._reader, "SELECT COUNT(*) FROM messages WHERE status = ?", (SendStatus.SENDING,)
-        )
+        row = await self._db.fetch_one("SELECT COUNT(*) FROM messages WHERE status = 0")
         return int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ incoming
@@ -222,46 +235,39 @@ class LocalStore:
         """
         rows = [self._record_row(r) for r in records]
         newest = max(records, key=lambda r: r.seq, default=None)
+        newest_preview = (
+            catalogue.summarize(newest.object_name, newest.content) if newest is not None else ""
+        )
 
-        async def job(conn: aiosqlite.Connection) -> tuple[list[int], list[int]]:
-            conv_id = await self._conversation_id(conn, conv)
-            added: list[int] = []
-            confirmed: list[int] = []
+        def job(conn: sqlite3.Connection) -> ReceivedBatch:
+            conv_id = self._conversation_id(conn, conv)
+            batch = ReceivedBatch()
+            confirmed_ids: list[int] = []
             for record, row in zip(records, rows, strict=True):
-                cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction,"
-                    " status, counted, object_name, content, sent_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (conv_id, *row),
-                )
+                cursor = conn.execute(_INSERT_MESSAGE, (conv_id, *row))
                 if cursor.rowcount and cursor.lastrowid is not None:
-                    added.append(cursor.lastrowid)
+                    batch.added.append(self._received_message(cursor.lastrowid, conv, record))
                 elif record.sender == self.user_id:
-                    confirmed.extend(await self._confirm(conn, record))
-            await conn.execute(
+                    confirmed_ids.extend(_confirm(conn, record))
+            conn.execute(
                 "UPDATE conversations SET synced_seq = ?, floor_seq = ?,"
                 " max_seq = MAX(max_seq, ?) WHERE id = ?",
                 (coverage.synced_seq, coverage.floor_seq, coverage.max_seq, conv_id),
             )
             if newest is not None:
-                await self._set_preview(
-                    conn,
-                    conv_id,
-                    newest.sent_at,
-                    catalogue.summarize(newest.object_name, newest.content),
-                    newest.sender,
-                    newest.seq,
+                _set_preview(
+                    conn, conv_id, newest.sent_at, newest_preview, newest.sender, newest.seq
                 )
-            await self._recount_unread(conn, conv_id)
-            return added, confirmed
+            if batch.added:
+                _count_new_unread(conn, conv_id, [m.id for m in batch.added])
+            if confirmed_ids:
+                marks = ",".join("?" * len(confirmed_ids))
+                batch.confirmed = _select_messages(
+                    conn, f"WHERE m.id IN ({marks}) ORDER BY m.id", tuple(confirmed_ids)
+                )
+            return batch
 
-        added_ids, confirmed_ids = await self._writer.submit(job)
-        batch = ReceivedBatch()
-        if added_ids:
-            batch.added = await self._messages_by_id(added_ids)
-        if confirmed_ids:
-            batch.confirmed = await self._messages_by_id(confirmed_ids)
-        return batch
+        return await self._writer.submit(job)
 
     def _record_row(self, record: MessageRecord) -> tuple[Any, ...]:
         own = record.sender == self.user_id
@@ -279,44 +285,25 @@ class LocalStore:
             record.sent_at,
         )
 
-    async def _confirm(self, conn: aiosqlite.Connection, record: MessageRecord) -> list[int]:
-        async with conn.execute(
-            "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
-            " WHERE sender = ? AND cmid = ? AND seq IS NULL RETURNING id",
-            (record.seq, record.uid, record.sent_at, SendStatus.SENT, record.sender, record.cmid),
-        ) as cursor:
-            return [int(row[0]) for row in await cursor.fetchall()]
-
-    async def _set_preview(
-        self,
-        conn: aiosqlite.Connection,
-        conv_id: int,
-        at: int,
-        preview: str,
-        sender: str,
-        seq: int | None,
-    ) -> None:
-        await conn.execute(
-            "UPDATE conversations SET last_at = ?, preview = ?, last_sender = ?,"
-            " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at)"
-            " WHERE id = ? AND last_at <= ?",
-            (at, preview, sender, seq or 0, at, conv_id, at),
-        )
-
-    async def _recount_unread(self, conn: aiosqlite.Connection, conv_id: int) -> None:
-        # Counted from the read position and each message's counted flag, never
-        # max_seq - read_seq: own and uncounted messages would break that.
-        await conn.execute(
-            "UPDATE conversations SET unread = (SELECT COUNT(*) FROM messages m"
-            " WHERE m.conv_id = conversations.id AND m.seq > conversations.read_seq"
-            " AND m.counted = 1) WHERE id = ?",
-            (conv_id,),
+    def _received_message(self, message_id: int, conv: ConvRef, record: MessageRecord) -> Message:
+        own = record.sender == self.user_id
+        return Message(
+            id=message_id,
+            conv=conv,
+            seq=record.seq,
+            uid=record.uid,
+            cmid=record.cmid,
+            sender=record.sender,
+            object_name=record.object_name,
+            content=record.content,
+            sent_at=record.sent_at,
+            direction=Direction.SENT if own else Direction.RECEIVED,
+            status=SendStatus.SENT if own else SendStatus.RECEIVED,
         )
 
     async def coverage(self, conv: ConvRef) -> Coverage:
         """Which seqs of `conv` are local (all zero for a conversation never seen)."""
-        row = await fetch_one(
-            self._reader,
+        row = await self._reader.fetch_one(
             "SELECT synced_seq, floor_seq, max_seq FROM conversations"
             " WHERE type = ? AND target = ? AND channel = ?",
             (conv.type, conv.target, conv.channel),
@@ -329,12 +316,21 @@ class LocalStore:
 
     async def message(self, message_id: int) -> Message | None:
         """One message by its local id."""
-        found = await self._messages_by_id([message_id])
+        found = await self._read_messages_inline("WHERE m.id = ?", (message_id,))
         return found[0] if found else None
 
-    async def _messages_by_id(self, ids: list[int]) -> list[Message]:
-        marks = ",".join("?" * len(ids))
-        return await self._select_messages(f"WHERE m.id IN ({marks}) ORDER BY m.id", tuple(ids))
+    async def messages_by_id(self, message_ids: Sequence[int]) -> list[Message]:
+        """The messages with these local ids (missing ones are left out), by id."""
+
+        def read(conn: sqlite3.Connection) -> list[Message]:
+            found: list[Message] = []
+            for start in range(0, len(message_ids), 500):
+                chunk = tuple(message_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                found += _select_messages(conn, f"WHERE m.id IN ({marks}) ORDER BY m.id", chunk)
+            return found
+
+        return await self._db.run(read)
 
     async def messages(
         self, conv: ConvRef, *, before_seq: int | None = None, limit: int = 50
@@ -344,47 +340,40 @@ class LocalStore:
         Without `before_seq`: the newest `limit` stored messages, then the ones still in
         the outbox or failed. With it: the `limit` messages just before that seq.
         """
-        conv_id = await self._existing_conversation_id(conv)
-        if conv_id is None:
-            return []
-        if before_seq is None:
-            stored = await self._select_messages(
+        key = (conv.type, conv.target, conv.channel)
+
+        def read(conn: sqlite3.Connection) -> list[Message]:
+            row = conn.execute(
+                "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?", key
+            ).fetchone()
+            if row is None:
+                return []
+            if before_seq is not None:
+                older = _select_messages(
+                    conn,
+                    "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq < ?"
+                    " ORDER BY m.seq DESC LIMIT ?",
+                    (row[0], before_seq, limit),
+                )
+                return older[::-1]
+            stored = _select_messages(
+                conn,
                 "WHERE m.conv_id = ? AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT ?",
-                (conv_id, limit),
+                (row[0], limit),
             )
-            unsent = await self._select_messages(
-                "WHERE m.conv_id = ? AND m.seq IS NULL ORDER BY m.id", (conv_id,)
+            unsent = _select_messages(
+                conn, "WHERE m.conv_id = ? AND m.seq IS NULL ORDER BY m.id", (row[0],)
             )
             return stored[::-1] + unsent
-        older = await self._select_messages(
-            "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
-            (conv_id, before_seq, limit),
-        )
-        return older[::-1]
 
-    async def _existing_conversation_id(self, conv: ConvRef) -> int | None:
-        cached = self._conv_ids.get(conv)
-        if cached is not None:
-            return cached
-        row = await fetch_one(
-            self._reader,
-            "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?",
-            (conv.type, conv.target, conv.channel),
-        )
-        return int(row[0]) if row else None
+        return await self._reader.run(read)
 
-    async def _select_messages(self, where: str, params: tuple[Any, ...]) -> list[Message]:
-        sql = (
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages m"
-            f" JOIN conversations c ON c.id = m.conv_id {where}"
-        )
-        rows = await fetch_all(self._reader, sql, params)
-        return [_message_from_row(row) for row in rows]
+    async def _read_messages_inline(self, where: str, params: tuple[Any, ...]) -> list[Message]:
+        return await self._db.run(lambda conn: _select_messages(conn, where, params))
 
     async def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """The conversation list in the service's order: pinned first, then newest."""
-        rows = await fetch_all(
-            self._reader,
+        rows = await self._reader.fetch_all(
             f"SELECT {_CONVERSATION_COLUMNS} FROM conversations"
             " WHERE last_at > 0 OR draft != ''"
             " ORDER BY pinned DESC, sort_at DESC LIMIT ? OFFSET ?",
@@ -408,16 +397,73 @@ class LocalStore:
     async def mark_read(self, conv: ConvRef) -> None:
         """Everything received in `conv` so far is read. The read position only moves forward."""
 
-        async def job(conn: aiosqlite.Connection) -> None:
-            conv_id = await self._conversation_id(conn, conv)
-            await conn.execute(
+        def job(conn: sqlite3.Connection) -> None:
+            conv_id = self._conversation_id(conn, conv)
+            conn.execute(
                 "UPDATE conversations SET read_seq = MAX(read_seq, last_seq, synced_seq)"
                 " WHERE id = ?",
                 (conv_id,),
             )
-            await self._recount_unread(conn, conv_id)
+            _recount_unread(conn, conv_id)
 
         await self._writer.submit(job)
+
+
+def _confirm(conn: sqlite3.Connection, record: MessageRecord) -> list[int]:
+    """Mark our own still-pending message as sent, from a record the server sent back."""
+    rows = conn.execute(
+        "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
+        " WHERE sender = ? AND cmid = ? AND seq IS NULL RETURNING id",
+        (record.seq, record.uid, record.sent_at, SendStatus.SENT, record.sender, record.cmid),
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def _set_preview(
+    conn: sqlite3.Connection, conv_id: int, at: int, preview: str, sender: str, seq: int | None
+) -> None:
+    conn.execute(
+        "UPDATE conversations SET last_at = ?, preview = ?, last_sender = ?,"
+        " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at)"
+        " WHERE id = ? AND last_at <= ?",
+        (at, preview, sender, seq or 0, at, conv_id, at),
+    )
+
+
+def _count_new_unread(conn: sqlite3.Connection, conv_id: int, message_ids: list[int]) -> None:
+    """Add the newly stored messages that count as unread (counted, above the read mark).
+
+    Only the new rows are looked at, so a conversation with thousands unread costs no
+    more per message than one with none.
+    """
+    marks = ",".join("?" * len(message_ids))
+    conn.execute(
+        "UPDATE conversations SET unread = unread + (SELECT COUNT(*) FROM messages m"
+        f" WHERE m.id IN ({marks}) AND m.counted = 1 AND m.seq > conversations.read_seq)"
+        " WHERE id = ?",
+        (*message_ids, conv_id),
+    )
+
+
+def _recount_unread(conn: sqlite3.Connection, conv_id: int) -> None:
+    # Counted from the read position and each message's counted flag, never
+    # max_seq - read_seq: own and uncounted messages would break that.
+    conn.execute(
+        "UPDATE conversations SET unread = (SELECT COUNT(*) FROM messages m"
+        " WHERE m.conv_id = conversations.id AND m.seq > conversations.read_seq"
+        " AND m.counted = 1) WHERE id = ?",
+        (conv_id,),
+    )
+
+
+def _select_messages(
+    conn: sqlite3.Connection, where: str, params: tuple[Any, ...]
+) -> list[Message]:
+    sql = (
+        f"SELECT {_MESSAGE_COLUMNS} FROM messages m"
+        f" JOIN conversations c ON c.id = m.conv_id {where}"
+    )
+    return [_message_from_row(row) for row in conn.execute(sql, params).fetchall()]
 
 
 def _message_from_row(row: Any) -> Message:

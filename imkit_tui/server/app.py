@@ -36,7 +36,6 @@ from imkit_tui.protocol import (
     Welcome,
     decode_client_frame,
     encode,
-    encoded_size,
     negotiate,
 )
 from imkit_tui.protocol.ids import new_uuid7
@@ -198,14 +197,20 @@ class IMServer:
         async for raw in ws:
             try:
                 frame = decode_client_frame(_as_bytes(raw), self.config.max_frame_bytes)
-                self._dispatch(session, frame)
             except ProtocolError as exc:
                 session.send(_error(exc))
+                continue
+            if isinstance(frame, SendMessage):
+                # In line: a commit takes microseconds, and a device's sends keep their order.
+                await self._guarded(self._on_send(session, frame), frame.id, session)
+            else:
+                try:
+                    self._dispatch(session, frame)
+                except ProtocolError as exc:
+                    session.send(_error(exc))
 
     def _dispatch(self, session: Session, frame: Frame) -> None:
-        if isinstance(frame, SendMessage):
-            self._spawn(self._on_send(session, frame), frame.id, session)
-        elif isinstance(frame, SyncRequest):
+        if isinstance(frame, SyncRequest):
             self._spawn(self._on_sync(session, frame), frame.id, session)
         elif isinstance(frame, PullRequest):
             self._spawn(self._on_pull(session, frame), frame.id, session)
@@ -234,13 +239,28 @@ class IMServer:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    async def _guarded(
+        self, work: Coroutine[Any, Any, None], request_id: int, session: Session
+    ) -> None:
+        """Run one request; any failure becomes an error frame for that request only."""
+        try:
+            await work
+        except ProtocolError as exc:
+            session.send(_error(exc))
+        except Exception:
+            log.exception("request %s of %s failed", request_id, session.user_id)
+            session.send(
+                ErrorFrame(re=request_id, code=ErrorCode.INTERNAL_ERROR, message="internal error")
+            )
+
     # ------------------------------------------------------------------ requests
 
     async def _on_send(self, session: Session, frame: SendMessage) -> None:
         store = self._require_store()
         sender = session.user_id
         peer = _private_peer(frame.conv, frame.id)
-        size = encoded_size(frame.content)
+        content_json = encode_content(frame.content)
+        size = len(content_json.encode())
         if size > self.config.max_content_bytes:
             raise ProtocolError(
                 ErrorCode.MESSAGE_TOO_LARGE,
@@ -270,21 +290,21 @@ class IMServer:
                 sender=sender,
                 cmid=frame.cmid,
                 object_name=frame.object_name,
-                content_json=encode_content(frame.content),
+                content_json=content_json,
                 now_ms=now_ms(),
             )
-        session.send(
-            SendAck(
-                re=frame.id,
-                cmid=frame.cmid,
-                uid=stored.uid,
-                seq=stored.seq,
-                sent_at=stored.sent_at,
-                conv=frame.conv,
-            )
+        ack = SendAck(
+            re=frame.id,
+            cmid=frame.cmid,
+            uid=stored.uid,
+            seq=stored.seq,
+            sent_at=stored.sent_at,
+            conv=frame.conv,
         )
         if stored.duplicate:
-            return  # already delivered when first stored; sync covers anyone who missed it
+            # Already delivered when first stored; sync covers anyone who missed it.
+            session.send(ack)
+            return
         record = MessageRecord(
             uid=stored.uid,
             conv=ConvRef.private(sender),
@@ -299,6 +319,8 @@ class IMServer:
         if peer != sender:
             own = msgspec.structs.replace(record, conv=ConvRef.private(peer))
             self._push(sender, own, skip=session)
+        # The receiver first: the sender's ack can wait the few microseconds.
+        session.send(ack)
 
     def _relay_status(self, session: Session, frame: SendMessage, peer: str) -> None:
         """Status messages go to whoever is online, and are neither stored nor counted."""

@@ -1,23 +1,24 @@
 """The server's store: conversations, members and messages in SQLite.
 
-Writes go through one BatchWriter (group commit); reads use a second connection, so a
-reader never sees a batch that is not committed yet.
+Writes go through one BatchWriter (group commit), inline on the event loop; reads run on
+a second connection's thread, so a reader never sees a batch that is not committed yet
+and a large page never stalls the loop.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import msgspec
 
 from imkit_tui.protocol import ConversationState, ConvRef, MessageRecord
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.schema import MIGRATIONS
-from imkit_tui.storage import BatchWriter, apply_migrations, fetch_all, fetch_one, open_database
+from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 
@@ -69,25 +70,28 @@ def private_key(a: str, b: str) -> str:
 class ServerStore:
     """Conversations and their messages, kept once per conversation."""
 
-    def __init__(self, writer_conn: aiosqlite.Connection, reader_conn: aiosqlite.Connection):
-        self._conn = writer_conn
-        self._reader = reader_conn
+    def __init__(self, writer_db: Database, reader_db: Database) -> None:
+        self._db = writer_db
+        self._reader = reader_db
+        # Touched only by jobs, on the writer's database thread.
         self._convs: dict[str, _ConvCache] = {}
         self._change_id = 0
-        self._writer = BatchWriter(writer_conn, on_rollback=self._reset_caches)
+        self._writer = BatchWriter(
+            writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
+        )
 
     @classmethod
     async def open(cls, path: Path) -> ServerStore:
         """Open the store at `path`, migrating it to the current schema."""
-        writer = await open_database(path)
+        writer = await Database.open(path, threaded=False)
         try:
             await apply_migrations(writer, MIGRATIONS)
-            reader = await open_database(path)
+            reader = await Database.open(path)
         except BaseException:
             await writer.close()
             raise
         store = cls(writer, reader)
-        await store._reset_caches()
+        await writer.run(store._reset_caches)
         store._writer.start()
         return store
 
@@ -95,21 +99,20 @@ class ServerStore:
         """Commit what is queued and close both connections."""
         await self._writer.close()
         await self._reader.close()
-        await self._conn.close()
+        await self._db.close()
 
-    async def _reset_caches(self) -> None:
+    def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._convs.clear()
-        async with self._conn.execute("SELECT COALESCE(MAX(change_id), 0) FROM conversations") as c:
-            row = await c.fetchone()
-        self._change_id = int(row[0]) if row else 0
+        row = conn.execute("SELECT COALESCE(MAX(change_id), 0) FROM conversations").fetchone()
+        self._change_id = int(row[0])
 
     # ------------------------------------------------------------------ writes
 
     async def ensure_user(self, user_id: str, now_ms: int) -> None:
         """Record a user (idempotent)."""
 
-        async def job(conn: aiosqlite.Connection) -> None:
-            await conn.execute(
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT OR IGNORE INTO users(id, created_at) VALUES (?, ?)", (user_id, now_ms)
             )
 
@@ -132,23 +135,23 @@ class ServerStore:
         Returns after the commit. A retry with the same client id returns the original.
         """
 
-        async def job(conn: aiosqlite.Connection) -> StoredMessage:
-            conv = self._convs.get(conv_key) or await self._load_conversation(
+        def job(conn: sqlite3.Connection) -> StoredMessage:
+            conv = self._convs.get(conv_key) or self._load_conversation(
                 conn, conv_type, conv_key, members, now_ms
             )
             seq = conv.max_seq + 1
             sent_at = max(now_ms, conv.last_at)  # never backwards, even if the clock is
             uid = new_uuid7(sent_at)
-            cursor = await conn.execute(
+            cursor = conn.execute(
                 "INSERT OR IGNORE INTO messages"
                 "(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (conv.id, seq, uid, sender, cmid, object_name, content_json, sent_at),
             )
             if cursor.rowcount == 0:
-                return await self._original(conn, sender, cmid)
+                return self._original(conn, sender, cmid)
             self._change_id += 1
-            await conn.execute(
+            conn.execute(
                 "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
                 (seq, self._change_id, sent_at, conv.id),
             )
@@ -160,8 +163,7 @@ class ServerStore:
 
     async def find_by_client_id(self, sender: str, cmid: str) -> StoredMessage | None:
         """The stored message `sender` sent under `cmid`, if any (committed reads only)."""
-        row = await fetch_one(
-            self._reader,
+        row = await self._reader.fetch_one(
             "SELECT uid, seq, sent_at FROM messages WHERE sender = ? AND cmid = ?",
             (sender, cmid),
         )
@@ -169,37 +171,35 @@ class ServerStore:
             return None
         return StoredMessage(uid=row[0], seq=row[1], sent_at=row[2], duplicate=True)
 
-    async def _original(self, conn: aiosqlite.Connection, sender: str, cmid: str) -> StoredMessage:
-        async with conn.execute(
+    def _original(self, conn: sqlite3.Connection, sender: str, cmid: str) -> StoredMessage:
+        row = conn.execute(
             "SELECT uid, seq, sent_at FROM messages WHERE sender = ? AND cmid = ?",
             (sender, cmid),
-        ) as cursor:
-            row = await cursor.fetchone()
+        ).fetchone()
         if row is None:
             # The insert was ignored for another reason: our seq cache is wrong. Failing
             # rolls the batch back and reloads the caches.
             raise RuntimeError("sequence cache out of step with the database")
         return StoredMessage(uid=row[0], seq=row[1], sent_at=row[2], duplicate=True)
 
-    async def _load_conversation(
+    def _load_conversation(
         self,
-        conn: aiosqlite.Connection,
+        conn: sqlite3.Connection,
         conv_type: int,
         key: str,
         members: Sequence[Member],
         now_ms: int,
     ) -> _ConvCache:
-        async with conn.execute(
+        row = conn.execute(
             "SELECT id, max_seq, last_at FROM conversations WHERE key = ?", (key,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        ).fetchone()
         if row is None:
-            cursor = await conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO conversations(type, key) VALUES (?, ?)", (conv_type, key)
             )
             conv_id = cursor.lastrowid
             assert conv_id is not None
-            await conn.executemany(
+            conn.executemany(
                 "INSERT OR IGNORE INTO members(user_id, conv_id, target, joined_at)"
                 " VALUES (?, ?, ?, ?)",
                 [(m.user_id, conv_id, m.target, now_ms) for m in members],
@@ -210,19 +210,19 @@ class ServerStore:
         self._convs[key] = cache
         return cache
 
-    async def prune(self, older_than_ms: int, batch: int = 5000) -> int:
+    async def prune(self, older_than_ms: int, batch: int = 1000) -> int:
         """Delete messages sent before `older_than_ms` (history retention); return how many."""
+
+        def job(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "DELETE FROM messages WHERE (conv_id, seq) IN (SELECT conv_id, seq"
+                " FROM messages WHERE sent_at < ? LIMIT ?)",
+                (older_than_ms, batch),
+            )
+            return cursor.rowcount
+
         total = 0
         while True:
-
-            async def job(conn: aiosqlite.Connection) -> int:
-                cursor = await conn.execute(
-                    "DELETE FROM messages WHERE (conv_id, seq) IN (SELECT conv_id, seq"
-                    " FROM messages WHERE sent_at < ? LIMIT ?)",
-                    (older_than_ms, batch),
-                )
-                return cursor.rowcount
-
             deleted = await self._writer.submit(job)
             total += deleted
             if deleted < batch:
@@ -238,8 +238,7 @@ class ServerStore:
         Returns the states, the cursor to ask from next, and whether more are waiting.
         The cost is one index range over the user's memberships, not over history.
         """
-        rows = await fetch_all(
-            self._reader,
+        rows = await self._reader.fetch_all(
             "SELECT c.type, m.target, c.max_seq, c.last_at, c.change_id"
             " FROM members m JOIN conversations c ON c.id = m.conv_id"
             " WHERE m.user_id = ? AND c.change_id > ?"
@@ -257,8 +256,7 @@ class ServerStore:
 
     async def conversation_id(self, key: str, user_id: str) -> int | None:
         """The id of conversation `key` if `user_id` is a member of it."""
-        row = await fetch_one(
-            self._reader,
+        row = await self._reader.fetch_one(
             "SELECT c.id FROM conversations c JOIN members m ON m.conv_id = c.id"
             " WHERE c.key = ? AND m.user_id = ?",
             (key, user_id),
@@ -293,7 +291,7 @@ class ServerStore:
                 " ORDER BY seq DESC LIMIT ?"
             )
             params = (conv_id, before_seq, floor, limit + 1)
-        rows = await fetch_all(self._reader, sql, params)
+        rows = await self._reader.fetch_all(sql, params)
         has_more = len(rows) > limit
         messages = [
             MessageRecord(
@@ -311,15 +309,14 @@ class ServerStore:
         return Page(messages=messages, has_more=has_more, floor_seq=floor)
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
-        row = await fetch_one(
-            self._reader,
+        row = await self._reader.fetch_one(
             "SELECT seq FROM messages WHERE conv_id = ? AND sent_at >= ?"
             " ORDER BY sent_at, seq LIMIT 1",
             (conv_id, not_before_ms),
         )
         if row is not None:
             return int(row[0])
-        row = await fetch_one(
-            self._reader, "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
+        row = await self._reader.fetch_one(
+            "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1

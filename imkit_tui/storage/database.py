@@ -1,46 +1,113 @@
-"""Opening a SQLite database the way every imkit store wants it."""
+"""A SQLite connection, used either on its own thread or inline on the event loop.
+
+A threaded database runs each call, a whole function of many statements, in one
+hand-off to its thread: reads that may be large (pages of history, sync queries) never
+stall the loop. An inline database runs calls directly on the loop: that is where the
+writers live. A WAL commit without fsync takes tens of microseconds, while a thread
+hand-off alone costs about ten times that (measured: 0.18 ms against 0.016 ms), and
+writes sit on the send→receive path. The inline connection never checkpoints by itself
+(`wal_autocheckpoint=0`); the owner checkpoints from a threaded connection, so the only
+fsyncs never happen on the loop.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import aiosqlite
+T = TypeVar("T")
 
 
-async def open_database(path: Path | str) -> aiosqlite.Connection:
-    """Open (creating if needed) a database in WAL mode with `synchronous=NORMAL`.
+class Database:
+    """One SQLite connection, and the single thread that uses it when `threaded`.
 
-    WAL with NORMAL keeps every committed transaction across a killed process; only a
-    power loss may lose the last few. `busy_timeout` lets a second process (the `imkit
-    token` command beside a running server) wait instead of failing.
+    Opened in WAL mode with `synchronous=NORMAL`: every committed transaction survives a
+    killed process; only a power loss may lose the last few. `busy_timeout` lets another
+    process (`imkit token` beside a running server) wait instead of failing.
     """
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = await aiosqlite.connect(str(path), isolation_level=None)
-    try:
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-    except BaseException:
-        await conn.close()
-        raise
-    return conn
 
+    def __init__(self, path: Path | str, *, threaded: bool) -> None:
+        self.path = str(path)
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite") if threaded else None
+        )
+        self._conn: sqlite3.Connection | None = None
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-    """Run a query and fetch every row in one step on the connection's thread.
+    @classmethod
+    async def open(cls, path: Path | str, *, threaded: bool = True) -> Database:
+        """Open (creating if needed) the database at `path`."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        database = cls(path, threaded=threaded)
+        try:
+            database._conn = await database._submit(database._connect)
+        except BaseException:
+            if database._executor is not None:
+                database._executor.shutdown(wait=False)
+            raise
+        return database
 
-    Reads must not keep a statement open across awaits: SQLite gives every statement of
-    a connection the snapshot of the oldest one still active, so an overlapping read
-    from another task could otherwise miss a write that was already committed.
-    """
-    return list(await conn.execute_fetchall(sql, params))
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=5000")
+            if self._executor is None:
+                conn.execute("PRAGMA wal_autocheckpoint=0")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
+    async def _submit(self, fn: Callable[[], T]) -> T:
+        if self._executor is None:
+            return fn()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
-    """The first row of a query (None when there is none), read like `fetch_all`."""
-    rows = await fetch_all(conn, sql, params)
-    return rows[0] if rows else None
+    @property
+    def inline(self) -> bool:
+        """True when calls run directly on the caller's thread (the event loop)."""
+        return self._executor is None
+
+    def run_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` right here; only for an inline database."""
+        if self._executor is not None:
+            raise RuntimeError("run_now is only for inline databases")
+        if self._conn is None:
+            raise sqlite3.ProgrammingError("the database is closed")
+        return fn(self._conn)
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL back into the database file (the only step that fsyncs)."""
+        await self.run(lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` (on the database's thread if it has one); return its result."""
+        conn = self._conn
+        if conn is None:
+            raise sqlite3.ProgrammingError("the database is closed")
+        return await self._submit(lambda: fn(conn))
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """All rows of a query, read in one step (no statement stays open across awaits,
+        so an overlapping read can never see an older snapshot)."""
+        return await self.run(lambda conn: conn.execute(sql, params).fetchall())
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row of a query, or None."""
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def close(self) -> None:
+        """Close the connection and stop the thread."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await self._submit(conn.close)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)

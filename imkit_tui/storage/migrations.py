@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aiosqlite
+from imkit_tui.storage.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class SchemaTooNew(RuntimeError):
     """The database was written by a newer imkit than this one."""
 
 
-async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migration]) -> int:
+async def apply_migrations(database: Database, migrations: Sequence[Migration]) -> int:
     """Bring the schema up to the last migration; return the version now in force.
 
     Each migration runs in its own transaction together with the version bump, so a
@@ -31,22 +31,24 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: Sequence[Migr
     numbers = [m.version for m in migrations]
     if numbers != list(range(1, len(migrations) + 1)):
         raise ValueError(f"migrations must be numbered 1..n in order, got {numbers}")
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
+    return await database.run(lambda conn: _migrate(conn, migrations))
+
+
+def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> int:
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if current > len(migrations):
         raise SchemaTooNew(
             f"database schema version {current} is newer than this imkit ({len(migrations)})"
         )
     for migration in migrations[current:]:
-        await conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in _split_statements(migration.sql):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version={migration.version}")
-            await conn.execute("COMMIT")
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={migration.version}")
+            conn.execute("COMMIT")
         except BaseException:
-            await conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
     return len(migrations)
 

@@ -1,23 +1,24 @@
 """The single writer task: every write of a store goes through it, in batches.
 
-Jobs run one after another on one connection. Whatever is queued when the writer wakes
-up is run in one transaction and committed once (group commit), so a burst of writes
-costs one commit, not one per write. A job's result is handed back only after the
-commit, so "acknowledged" always means "on disk".
+Jobs are plain functions of a sqlite3 connection. Whatever is queued when the writer
+wakes up runs in one transaction and is committed once (group commit). A job's result
+is handed back only after the commit, so "acknowledged" always means "on disk" (in the
+WAL; a checkpoint, run elsewhere, copies it into the database file).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
-import aiosqlite
+from imkit_tui.storage.database import Database
 
 T = TypeVar("T")
-Job = Callable[[aiosqlite.Connection], Awaitable[T]]
+Job = Callable[[sqlite3.Connection], T]
 
 log = logging.getLogger(__name__)
 
@@ -26,24 +27,39 @@ class WriterClosed(RuntimeError):
     """The writer was closed before the job could run."""
 
 
-class BatchWriter:
-    """Runs write jobs on one connection and commits them in batches.
+class _Failed:
+    """The outcome of a job that raised."""
 
-    If a batch fails, it is rolled back, `on_rollback` is awaited (owners drop caches
-    that the rolled-back jobs had updated) and every job of the batch is run again in a
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class BatchWriter:
+    """Runs write jobs on one database and commits them in batches.
+
+    If a batch fails it is rolled back, `on_rollback(conn)` runs (owners drop caches that
+    the rolled-back jobs had updated) and every job of the batch runs again in a
     transaction of its own, so one bad job fails alone.
     """
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        database: Database,
         *,
         max_batch: int = 512,
-        on_rollback: Callable[[], Awaitable[None]] | None = None,
+        on_rollback: Callable[[sqlite3.Connection], None] | None = None,
+        checkpoint: Callable[[], Awaitable[None]] | None = None,
+        checkpoint_every: int = 200,
     ) -> None:
-        self._conn = conn
+        self._database = database
         self._max_batch = max_batch
         self._on_rollback = on_rollback
+        self._checkpoint = checkpoint
+        self._checkpoint_every = checkpoint_every
+        self._batches = 0
+        self._checkpointing: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[tuple[Job[Any], asyncio.Future[Any]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -54,9 +70,21 @@ class BatchWriter:
             self._task = asyncio.create_task(self._run(), name="store-writer")
 
     async def submit(self, job: Job[T]) -> T:
-        """Queue `job` and wait until it has run and its transaction is committed."""
-        result: T = await self.submit_nowait(job)
-        return result
+        """Run `job` and return its result once its transaction is committed.
+
+        On an inline database with nothing queued, the job runs at once in a transaction
+        of its own: there is nothing to batch it with, and waiting for the writer task
+        would only add a turn of the event loop to every write.
+        """
+        if self._database.inline and self._queue.empty() and not self._closed:
+            (outcome,) = self._database.run_now(partial(self._run_batch, jobs=[job]))
+            self._count_batch()
+            if isinstance(outcome, _Failed):
+                raise outcome.error
+            result: T = outcome
+            return result
+        queued: T = await self.submit_nowait(job)
+        return queued
 
     def submit_nowait(self, job: Job[T]) -> asyncio.Future[T]:
         """Queue `job` and return at once; the future resolves after the commit."""
@@ -68,11 +96,7 @@ class BatchWriter:
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed."""
-
-        async def _noop(_: aiosqlite.Connection) -> None:
-            return None
-
-        await self.submit(_noop)
+        await self.submit(lambda conn: None)
 
     async def close(self) -> None:
         """Finish the queued jobs, then stop the task."""
@@ -82,6 +106,8 @@ class BatchWriter:
         self._queue.put_nowait(None)
         if self._task is not None:
             await self._task
+        if self._checkpointing is not None:
+            await self._checkpointing
 
     async def _run(self) -> None:
         stopping = False
@@ -98,45 +124,62 @@ class BatchWriter:
                     stopping = True
                     break
                 batch.append(more)
-            if batch:
-                await self._run_batch(batch)
+            if not batch:
+                continue
+            jobs = [job for job, _ in batch]
+            try:
+                outcomes = await self._database.run(partial(self._run_batch, jobs=jobs))
+            except Exception as exc:  # the database itself failed (closed, disk gone)
+                outcomes = [_Failed(exc)] * len(batch)
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, _Failed):
+                    future.set_exception(outcome.error)
+                else:
+                    future.set_result(outcome)
+            self._count_batch()
+        if self._checkpoint is not None:
+            await self._run_checkpoint(self._checkpoint)
 
-    async def _run_batch(self, batch: list[tuple[Job[Any], asyncio.Future[Any]]]) -> None:
-        results: list[Any] = []
+    def _count_batch(self) -> None:
+        """Count a commit; every `checkpoint_every` commits, checkpoint in the background."""
+        self._batches += 1
+        if self._checkpoint is None or self._batches % self._checkpoint_every:
+            return
+        if self._checkpointing is None or self._checkpointing.done():
+            self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+
+    async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[None]]) -> None:
         try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            for job, _ in batch:
-                results.append(await job(self._conn))
-            await self._conn.execute("COMMIT")
+            await checkpoint()
         except Exception:
-            await self._rollback()
-            if len(batch) == 1:
-                await self._run_alone(batch[0])
-            else:
-                for entry in batch:
-                    await self._run_alone(entry)
-            return
-        for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():
-                future.set_result(result)
+            log.warning("WAL checkpoint failed; the next one will retry", exc_info=True)
 
-    async def _run_alone(self, entry: tuple[Job[Any], asyncio.Future[Any]]) -> None:
-        job, future = entry
+    def _run_batch(self, conn: sqlite3.Connection, *, jobs: list[Job[Any]]) -> list[Any]:
+        """On the database thread: all jobs in one transaction, or each alone on failure."""
         try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            result = await job(self._conn)
-            await self._conn.execute("COMMIT")
-        except Exception as exc:
-            await self._rollback()
-            log.debug("store job failed", exc_info=True)
-            if not future.done():
-                future.set_exception(exc)
-            return
-        if not future.done():
-            future.set_result(result)
+            conn.execute("BEGIN IMMEDIATE")
+            results = [job(conn) for job in jobs]
+            conn.execute("COMMIT")
+            return results
+        except Exception:
+            self._rollback(conn)
+        return [self._run_alone(conn, job) for job in jobs]
 
-    async def _rollback(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._conn.execute("ROLLBACK")
+    def _run_alone(self, conn: sqlite3.Connection, job: Job[Any]) -> Any:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            result = job(conn)
+            conn.execute("COMMIT")
+            return result
+        except Exception as exc:
+            log.debug("store job failed", exc_info=True)
+            self._rollback(conn)
+            return _Failed(exc)
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         if self._on_rollback is not None:
-            await self._on_rollback()
+            self._on_rollback(conn)

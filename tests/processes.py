@@ -1,0 +1,105 @@
+"""Helpers to run `imkit` as real processes: servers to kill, clients to kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+IMKIT = [sys.executable, "-m", "imkit_tui"]
+
+
+def env_for(home: Path) -> dict[str, str]:
+    """The environment of a child `imkit` with everything under `home`."""
+    env = dict(os.environ)
+    env["IMKIT_HOME"] = str(home)
+    env.pop("IMKIT_DEBUG", None)
+    return env
+
+
+def start_server(data: Path, port: int = 0, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """Start `imkit serve` and wait for its 'listening on' line; return it and the URL."""
+    process = subprocess.Popen(
+        [*IMKIT, "serve", "--port", str(port), "--data", str(data), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(data.parent / "server-home"),
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("listening on "):
+        process.kill()
+        _, err = process.communicate()
+        raise AssertionError(f"server did not start: {line!r} {err}")
+    return process, line.removeprefix("listening on ").strip()
+
+
+def port_of(url: str) -> int:
+    """The port of a ws:// URL."""
+    return int(url.rsplit(":", 1)[1])
+
+
+def imkit(
+    home: Path, *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run one `imkit` command to completion."""
+    return subprocess.run(
+        [*IMKIT, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env_for(home),
+        timeout=timeout,
+    )
+
+
+def token(data: Path, user: str) -> str:
+    """A token for `user` from the server's data dir, through `imkit token`."""
+    result = imkit(data.parent / "token-home", "token", user, "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def stored_count(data: Path) -> int:
+    """How many messages the server has committed (read from its store, another process)."""
+    path = data / "server.db"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+        try:
+            row = conn.execute("SELECT COUNT(*) FROM messages").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+    return int(row[0])
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    """Poll `predicate` until it is true, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def history(home: Path, url: str, tok: str, peer: str) -> list[dict[str, Any]]:
+    """The conversation with `peer` as `imkit history --json` prints it."""
+    result = imkit(home, "history", "--server", url, "--token", tok, "--with", peer, "--json")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def assert_exactly_once_in_order(received: list[dict[str, Any]], expected_texts: list[str]) -> None:
+    """Every expected text exactly once, in order, with seqs 1..n and no gap."""
+    texts = [m["content"]["content"] for m in received]
+    assert len(texts) == len(set(texts)), "a message was delivered twice"
+    missing = set(expected_texts) - set(texts)
+    assert not missing, f"{len(missing)} messages lost, e.g. {sorted(missing)[:3]}"
+    assert texts == expected_texts
+    assert [m["seq"] for m in received] == list(range(1, len(expected_texts) + 1))

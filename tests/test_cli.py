@@ -1,0 +1,127 @@
+"""The `imkit` command line, run as real processes against a real server process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from imkit_tui.protocol.tokens import verify_token
+from imkit_tui.server.auth import load_or_create_secret
+from tests.processes import IMKIT, env_for, history, imkit, start_server, token
+
+
+class Cluster:
+    """One server process and its data dir, shared by the tests of this module."""
+
+    def __init__(self, data: Path, url: str) -> None:
+        self.data = data
+        self.url = url
+
+    def token(self, user: str) -> str:
+        return token(self.data, user)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    data = tmp_path_factory.mktemp("cli") / "server"
+    process, url = start_server(data)
+    try:
+        yield Cluster(data, url)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = imkit(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("serve", "token", "send", "history", "tail"):
+        assert command in result.stdout
+    send_help = imkit(tmp_path, "send", "--help").stdout
+    assert "--timeout" in send_help and "--key" in send_help
+
+
+def test_the_installed_command_runs(tmp_path: Path) -> None:
+    path = shutil.which("imkit")
+    assert path is not None, "pip install . must put `imkit` on the PATH"
+    result = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stdout.startswith("imkit ")
+
+
+def test_token_is_signed_with_the_secret_in_the_data_dir(cluster: Cluster) -> None:
+    claims = verify_token(load_or_create_secret(cluster.data), cluster.token("zoe"))
+    assert claims.user_id == "zoe" and claims.expires_at is None
+    bad = imkit(cluster.data.parent, "token", "x" * 65, "--data", str(cluster.data))
+    assert bad.returncode != 0 and "64" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_send_then_history_json_has_the_documented_fields(cluster: Cluster, tmp_path: Path) -> None:
+    alice, bob = cluster.token("cli-alice"), cluster.token("cli-bob")
+    sent = imkit(tmp_path / "a", "send", "--server", cluster.url, "--token", alice,
+                 "--to", "cli-bob", "hello 你好")  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    lines = imkit(tmp_path / "a", "send", "--server", cluster.url, "--token", alice,
+                  "--to", "cli-bob", "-", stdin="one\n\ntwo\nthree\n")  # fmt: skip
+    assert lines.returncode == 0, lines.stderr
+    before = time.time() * 1000
+    messages = history(tmp_path / "b", cluster.url, bob, "cli-alice")
+    assert [m["content"]["content"] for m in messages] == ["hello 你好", "one", "two", "three"]
+    first = messages[0]
+    assert first["seq"] == 1 and first["sender"] == "cli-alice" and first["type"] == "RC:TxtMsg"
+    assert isinstance(first["uid"], str) and first["uid"]
+    assert isinstance(first["sent_at"], int) and before - 60_000 < first["sent_at"] <= before
+    limited = imkit(tmp_path / "b", "history", "--server", cluster.url, "--token", bob,
+                    "--with", "cli-alice", "--json", "--limit", "2")  # fmt: skip
+    assert [json.loads(x)["seq"] for x in limited.stdout.splitlines()] == [3, 4]
+    offline = imkit(tmp_path / "b", "history", "--server", cluster.url, "--token", bob,
+                    "--with", "cli-alice", "--offline")  # fmt: skip
+    assert offline.returncode == 0 and offline.stdout.count("cli-alice: ") == 4
+    plain = imkit(tmp_path / "b", "history", "--server", cluster.url, "--token", bob,
+                  "--with", "cli-alice")  # fmt: skip
+    assert "cli-alice: hello 你好" in plain.stdout.splitlines()[0]
+
+
+def test_refused_tokens_exit_3_with_a_clear_message(cluster: Cluster, tmp_path: Path) -> None:
+    good = cluster.token("cli-carol")
+    for bad in (good[:-3] + "abc", "not-a-token"):
+        result = imkit(tmp_path, "send", "--server", cluster.url, "--token", bad,
+                       "--to", "x", "hi", timeout=30)  # fmt: skip
+        assert result.returncode == 3, result.stderr
+        assert "token" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unreachable_server_times_out_and_keeps_the_message(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    alice = cluster.token("cli-dora")
+    result = imkit(tmp_path, "send", "--server", "ws://127.0.0.1:1", "--token", alice,
+                   "--to", "cli-erin", "later", "--timeout", "1")  # fmt: skip
+    assert result.returncode == 4 and "stay queued" in result.stderr
+
+
+def test_tail_prints_messages_as_they_arrive(cluster: Cluster, tmp_path: Path) -> None:
+    fay, gus = cluster.token("cli-fay"), cluster.token("cli-gus")
+    tail = subprocess.Popen(
+        [*IMKIT, "tail", "--server", cluster.url, "--token", gus, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(tmp_path / "gus"),
+    )
+    try:
+        time.sleep(1.0)
+        sent = imkit(tmp_path / "fay", "send", "--server", cluster.url, "--token", fay,
+                     "--to", "cli-gus", "are you there?")  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+        assert tail.stdout is not None
+        line = json.loads(tail.stdout.readline())
+        assert line["content"] == {"content": "are you there?"} and line["sender"] == "cli-fay"
+    finally:
+        tail.terminate()
+        assert tail.wait(10) == 0
