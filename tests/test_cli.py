@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,8 +49,9 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
 
 
 def test_the_installed_command_runs(tmp_path: Path) -> None:
-    path = shutil.which("imkit")
-    assert path is not None, "pip install . must put `imkit` on the PATH"
+    beside_python = Path(sys.executable).parent / "imkit"
+    path = str(beside_python) if beside_python.exists() else shutil.which("imkit")
+    assert path is not None, "pip install . must install the `imkit` command"
     result = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and result.stdout.startswith("imkit ")
 

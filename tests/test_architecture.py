@@ -1,0 +1,51 @@
+"""The layering of DESIGN.md and the house style, checked on every run."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from importlinter.cli import lint_imports
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "imkit_tui"
+MAX_LINES = 600
+
+
+def test_import_contracts_hold() -> None:
+    """protocol/messages at the bottom; core, server and ui never reach across."""
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+
+
+def test_no_module_is_too_long_to_read() -> None:
+    too_long = {
+        str(path.relative_to(ROOT)): count
+        for path in PACKAGE.rglob("*.py")
+        if (count := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not too_long, f"split these modules (over {MAX_LINES} lines): {too_long}"
+
+
+def _public_without_docstring(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    missing = [] if ast.get_docstring(tree) else [f"{path.name}: module"]
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = child.name
+                public = not name.startswith("_")
+                if public and ast.get_docstring(child) is None:
+                    missing.append(f"{path.relative_to(ROOT)}: {prefix}{name}")
+                if isinstance(child, ast.ClassDef) and public:
+                    visit(child, f"{prefix}{name}.")
+
+    visit(tree, "")
+    return missing
+
+
+def test_every_public_class_and_function_has_a_docstring() -> None:
+    missing = [
+        entry for path in sorted(PACKAGE.rglob("*.py")) for entry in _public_without_docstring(path)
+    ]
+    assert not missing, "missing docstrings:\n" + "\n".join(missing)
