@@ -256,3 +256,38 @@ async def test_a_refused_message_fails_without_blocking_the_next(
     failed, sent = await alice.wait_sent([too_big.id, fine.id], timeout=10)
     assert failed.status == SendStatus.FAILED and failed.error == 30016
     assert sent.status == SendStatus.SENT and sent.seq == 1
+
+
+async def test_rate_limited_sends_are_retried_in_order_until_acked(tmp_path: Path) -> None:
+    handle = ServerHandle(tmp_path / "limited", rate_per_second=20.0, rate_burst=3)
+    await handle.start()
+    client = IMClient(
+        server_url=handle.url,
+        token=handle.token("alice"),
+        store_path=tmp_path / "alice.db",
+        backoff=FAST_BACKOFF,
+    )
+    await client.start()
+    try:
+        await client.wait_synced(timeout=5)
+        queued = [await client.send_text(BOB, f"r{i}") for i in range(12)]
+        done = await client.wait_sent([m.id for m in queued], timeout=20)
+        assert [m.status for m in done] == [SendStatus.SENT] * 12
+        assert [m.seq for m in done] == list(range(1, 13))
+    finally:
+        await client.close()
+        await handle.stop()
+
+
+async def test_unknown_message_types_are_kept_and_delivered_as_they_are(
+    make_client: ClientFactory,
+) -> None:
+    alice = await make_client("alice")
+    content = {"title": "Ticket #12", "fields": [{"k": "state", "v": "open"}], "n": None}
+    sent = await alice.send(BOB, "App:TicketCard", content)
+    await alice.wait_sent([sent.id], timeout=5)
+    bob = await make_client("bob")
+    (received,) = await bob.messages(ALICE)
+    assert received.object_name == "App:TicketCard" and received.content == content
+    conv = (await bob.conversations())[0]
+    assert conv.unread == 1 and conv.preview == "[Unsupported: App:TicketCard]"

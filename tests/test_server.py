@@ -282,3 +282,40 @@ async def test_pushes_are_delivered_in_seq_order_under_concurrent_senders(
     assert seen == {"alice": list(range(1, 31)), "bob": list(range(1, 31))}
     for c in (*senders, carol):
         await c.close()
+
+
+async def test_reconnect_sync_reports_only_what_changed(server_handle: ServerHandle) -> None:
+    bob = await WireClient.login(server_handle.url, server_handle.token("bob"))
+    for i in range(30):
+        await bob.send_text(f"friend{i}", "hi", cmid=f"h{i}")
+    first = await bob.request(SyncRequest(since=0))
+    assert isinstance(first, SyncReply) and len(first.conversations) == 30
+    friend = await WireClient.login(server_handle.url, server_handle.token("friend7"))
+    await friend.send_text("bob", "news", cmid="n1")
+    later = await bob.request(SyncRequest(since=first.cursor))
+    assert isinstance(later, SyncReply)
+    assert [(s.conv.target, s.max_seq) for s in later.conversations] == [("friend7", 2)]
+    await friend.close()
+    await bob.close()
+
+
+async def test_sync_pages_many_changed_conversations(server_handle: ServerHandle) -> None:
+    server = server_handle.server
+    assert server is not None and server.store is not None
+    for i in range(25):
+        await server.store.append(
+            conv_type=1,
+            conv_key=private_key("bob", f"p{i:02d}"),
+            members=[Member("bob", f"p{i:02d}"), Member(f"p{i:02d}", "bob")],
+            sender=f"p{i:02d}",
+            cmid=f"s{i}",
+            object_name="RC:TxtMsg",
+            content_json='{"content": "x"}',
+            now_ms=int(time.time() * 1000),
+        )
+    seen: list[str] = []
+    cursor, more = 0, True
+    while more:
+        states, cursor, more = await server.store.changed_conversations("bob", cursor, 10)
+        seen += [s.conv.target for s in states]
+    assert seen == [f"p{i:02d}" for i in range(25)]
