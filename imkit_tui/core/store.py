@@ -18,7 +18,7 @@ import msgspec
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.schema import MIGRATIONS
-from imkit_tui.protocol import ConvRef, MessageRecord
+from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
@@ -34,11 +34,6 @@ _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
     " counted, object_name, content, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-def encode_content(content: dict[str, Any]) -> str:
-    """The JSON text stored for a message's content."""
-    return msgspec.json.encode(content).decode()
 
 
 @dataclass(frozen=True, slots=True)

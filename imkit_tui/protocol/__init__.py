@@ -9,7 +9,7 @@ from imkit_tui.protocol.codec import (
     decode_client_frame,
     decode_server_frame,
     encode,
-    encoded_size,
+    encode_content,
 )
 from imkit_tui.protocol.conversation import ConversationType, ConvRef
 from imkit_tui.protocol.errors import (
@@ -72,6 +72,6 @@ __all__ = [
     "decode_server_frame",
     "describe",
     "encode",
-    "encoded_size",
+    "encode_content",
     "negotiate",
 ]

@@ -39,9 +39,9 @@ def encode(frame: Frame) -> bytes:
     return _encoder.encode(frame)
 
 
-def encoded_size(value: Any) -> int:
-    """The size in bytes of `value` encoded as JSON."""
-    return len(_encoder.encode(value))
+def encode_content(content: dict[str, Any]) -> str:
+    """A message's content as the JSON text that stores keep."""
+    return _encoder.encode(content).decode()
 
 
 def decode_client_frame(data: str | bytes, max_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> ClientFrame:

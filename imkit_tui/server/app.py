@@ -36,6 +36,7 @@ from imkit_tui.protocol import (
     Welcome,
     decode_client_frame,
     encode,
+    encode_content,
     negotiate,
 )
 from imkit_tui.protocol.ids import new_uuid7
@@ -222,20 +223,7 @@ class IMServer:
             raise ProtocolError(ErrorCode.UNKNOWN_FRAME_TYPE, "not a client frame", frame.id)
 
     def _spawn(self, work: Coroutine[Any, Any, None], request_id: int, session: Session) -> None:
-        async def guarded() -> None:
-            try:
-                await work
-            except ProtocolError as exc:
-                session.send(_error(exc))
-            except Exception:
-                log.exception("request %s of %s failed", request_id, session.user_id)
-                session.send(
-                    ErrorFrame(
-                        re=request_id, code=ErrorCode.INTERNAL_ERROR, message="internal error"
-                    )
-                )
-
-        task = asyncio.create_task(guarded())
+        task = asyncio.create_task(self._guarded(work, request_id, session))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -403,11 +391,6 @@ class IMServer:
                 await self._prune()
             except Exception:
                 log.exception("history retention failed")
-
-
-def encode_content(content: dict[str, object]) -> str:
-    """The JSON text stored for a message's content."""
-    return msgspec.json.encode(content).decode()
 
 
 def _as_bytes(raw: str | bytes) -> bytes:
