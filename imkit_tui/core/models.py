@@ -49,7 +49,11 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """A row of the conversation list, with everything needed to draw it."""
+    """A row of the conversation list, with everything needed to draw it.
+
+    `sort_at` is the later of the last message's time and the draft's time; the list is
+    ordered pinned first, then by `sort_at`, newest first.
+    """
 
     ref: ConvRef
     last_at: int
@@ -60,3 +64,9 @@ class Conversation:
     muted: bool
     draft: str
     max_seq: int
+    sort_at: int = 0
+
+    @property
+    def sort_key(self) -> tuple[bool, int]:
+        """Larger sorts first: pinned, then the later of last message and draft."""
+        return (self.pinned, self.sort_at)

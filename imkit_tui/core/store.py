@@ -28,7 +28,8 @@ _MESSAGE_COLUMNS = (
     " m.content, m.sent_at, m.direction, m.status, m.error"
 )
 _CONVERSATION_COLUMNS = (
-    "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq"
+    "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
+    " sort_at"
 )
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
@@ -385,6 +386,7 @@ class LocalStore:
                 muted=bool(r[8]),
                 draft=r[9],
                 max_seq=r[10],
+                sort_at=r[11],
             )
             for r in rows
         ]

@@ -1,0 +1,1 @@
+"""Message bubbles: one widget class per content type, found through one registry."""
