@@ -9,15 +9,17 @@ import sys
 from collections.abc import Sequence
 
 from imkit_tui import __version__
-from imkit_tui.commands import history, send, serve, tail, token
-from imkit_tui.commands.common import EXIT_FAILED, EXIT_OK, CommandError, fail
+from imkit_tui.commands import app, history, send, serve, tail, token
+from imkit_tui.commands.common import EXIT_FAILED, CommandError, fail
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of `imkit` and every subcommand."""
     parser = argparse.ArgumentParser(
         prog="imkit",
-        description="imkit: a terminal chat client with its own reference IM server.",
+        description="imkit: a terminal chat client with its own reference IM server. "
+        "Without a command it opens the chat app: on --server, or else on a server it "
+        "runs itself, with a demo workspace on first start.",
     )
     parser.add_argument("--version", action="version", version=f"imkit {__version__}")
     parser.add_argument(
@@ -29,7 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (-vv for debug)"
     )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    app.add_arguments(parser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", description="without a command, imkit opens the chat app"
+    )
     for module in (serve, token, send, history, tail):
         module.add_parser(subparsers)
     return parser
@@ -41,11 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
     try:
-        code: int = args.run(args)
+        code: int = app.run(args) if args.command is None else args.run(args)
         return code
     except CommandError as exc:
         fail(str(exc))

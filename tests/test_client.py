@@ -291,3 +291,63 @@ async def test_unknown_message_types_are_kept_and_delivered_as_they_are(
     assert received.object_name == "App:TicketCard" and received.content == content
     conv = (await bob.conversations())[0]
     assert conv.unread == 1 and conv.preview == "[Unsupported: App:TicketCard]"
+
+
+async def test_the_system_conversation_is_synced_and_read_only(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    server = server_handle.server
+    assert server is not None
+    await server.send_system("dana", messages.INFO_NTF, {"message": "Welcome to imkit"})
+    dana = await make_client("dana")
+    system = ConvRef(type=6, target="system")
+    (welcome,) = await dana.messages(system)
+    assert welcome.sender == "system" and welcome.content == {"message": "Welcome to imkit"}
+    with dana.subscribe() as events:
+        await server.send_system("dana", messages.TEXT, {"content": "live notice"})
+        (live,) = await received(events, 1)
+    assert live.conv == system and live.seq == 2
+    refused = await dana.send_text(system, "can I write here?")
+    (failed,) = await dana.wait_sent([refused.id], timeout=5)
+    assert failed.status == SendStatus.FAILED and failed.error == 33003
+
+
+async def test_drafts_move_the_conversation_up_and_survive_a_restart(
+    server_handle: ServerHandle, tmp_path: Path, make_client: ClientFactory
+) -> None:
+    erin = await make_client("erin")
+    for peer in ("f1", "f2"):
+        sent = await erin.send_text(ConvRef.private(peer), "hi")
+        await erin.wait_sent([sent.id], timeout=5)
+        await asyncio.sleep(0.01)
+    await erin.set_draft(ConvRef.private("f1"), "half a thought")
+    rows = await erin.conversations()
+    assert [r.ref.target for r in rows] == ["f1", "f2"] and rows[0].draft == "half a thought"
+    await erin.close()
+    again = IMClient(
+        server_url=server_handle.url,
+        token=server_handle.token("erin"),
+        store_path=tmp_path / "clients" / "erin" / "main" / "store.db",
+    )
+    await again.open()
+    try:
+        row = await again.conversation(ConvRef.private("f1"))
+        assert row is not None and row.draft == "half a thought"
+        await again.set_draft(ConvRef.private("f1"), "")
+        assert [r.ref.target for r in await again.conversations()] == ["f2", "f1"]
+    finally:
+        await again.close()
+
+
+async def test_a_failed_message_can_be_retried_under_the_same_id(
+    make_client: ClientFactory,
+) -> None:
+    alice = await make_client("alice")
+    big = await alice.send_text(BOB, "y" * (200 * 1024))
+    (failed,) = await alice.wait_sent([big.id], timeout=5)
+    assert failed.status == SendStatus.FAILED
+    retried = await alice.retry(big.id)
+    assert retried is not None and retried.status == SendStatus.SENDING
+    (again,) = await alice.wait_sent([big.id], timeout=5)
+    assert again.status == SendStatus.FAILED and again.cmid == big.cmid
+    assert await alice.total_unread() == 0

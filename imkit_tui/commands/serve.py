@@ -7,10 +7,13 @@ import asyncio
 import contextlib
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imkit_tui.commands.common import EXIT_OK
 from imkit_tui.paths import Paths
-from imkit_tui.server import IMServer, ServerConfig
+
+if TYPE_CHECKING:
+    from imkit_tui.server import ServerConfig
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM."""
+    from imkit_tui.server import ServerConfig
+
     data = args.data or Paths.resolve(args.home).server_data
     config = ServerConfig(
         data_dir=Path(data),
@@ -62,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(config: ServerConfig) -> None:
+    from imkit_tui.server import IMServer
+
     server = IMServer(config)
     await server.start()
     print(f"listening on {server.url}", flush=True)

@@ -6,13 +6,15 @@ import argparse
 import asyncio
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from imkit_tui.commands.common import EXIT_OK, CommandError
 from imkit_tui.paths import Paths
+from imkit_tui.protocol import SYSTEM_ACCOUNT
 from imkit_tui.protocol.tokens import issue_token
-from imkit_tui.server.auth import load_or_create_secret
-from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.store import ServerStore
+
+if TYPE_CHECKING:
+    from imkit_tui.server.config import ServerConfig
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,9 +37,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Create the user if needed and print the token."""
+    from imkit_tui.server.auth import load_or_create_secret
+    from imkit_tui.server.config import ServerConfig
+
     data = Path(args.data) if args.data else Paths.resolve(args.home).server_data
     if not args.user or len(args.user) > 64:
         raise CommandError("a user id has 1 to 64 characters")
+    if args.user == SYSTEM_ACCOUNT:
+        raise CommandError(f"'{SYSTEM_ACCOUNT}' is the server's own account")
     try:
         secret = load_or_create_secret(data)
     except (OSError, ValueError) as exc:
@@ -48,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _ensure_user(config: ServerConfig, user_id: str) -> None:
+    from imkit_tui.server.store import ServerStore
+
     store = await ServerStore.open(config.database_path)
     try:
         await store.ensure_user(user_id, int(time.time() * 1000))

@@ -499,6 +499,26 @@ class IMClient:
         """Mark everything received in `conv` as read."""
         await self.store.mark_read(conv)
 
+    async def conversation(self, conv: ConvRef) -> Conversation | None:
+        """One conversation's list row, if it is stored."""
+        return await self.store.conversation(conv)
+
+    async def total_unread(self) -> int:
+        """Unread messages over every conversation that is not muted."""
+        return await self.store.total_unread()
+
+    async def set_draft(self, conv: ConvRef, text: str) -> None:
+        """Keep the unsent text of a conversation (empty text drops it)."""
+        await self.store.set_draft(conv, text, now_ms())
+
+    async def retry(self, message_id: int) -> Message | None:
+        """Send a failed message again, under its original client id."""
+        message = await self.store.requeue(message_id)
+        if message is not None and message.status == SendStatus.SENDING:
+            self.events.publish(MessageUpdated(message))
+            self._outbox_wakeup.set()
+        return message
+
 
 def _contiguous_below(page: list[Message], before_seq: int) -> bool:
     """True when `page` (oldest first) holds consecutive seqs ending just below `before_seq`."""

@@ -10,10 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
-
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from imkit_tui import __version__
 from imkit_tui.core.backoff import Backoff
@@ -33,6 +30,9 @@ from imkit_tui.protocol import (
     describe,
     encode,
 )
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,8 @@ class Connection:
         Raises NotConnected if there is no connection or it drops first, RequestFailed
         for an error frame, TimeoutError when no answer comes in time.
         """
+        from websockets.exceptions import ConnectionClosed  # loaded once connected
+
         ws = self._ws
         if ws is None:
             raise NotConnected("not connected")
@@ -151,6 +153,11 @@ class Connection:
     # ------------------------------------------------------------------ the loop
 
     async def _run(self) -> None:
+        # Imported here so that start-up (and the first frame of the app) does not wait
+        # for the websockets client.
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
         attempt = 0
         while not self._closing.is_set():
             state = ConnectionState.CONNECTING if attempt == 0 else ConnectionState.RECONNECTING

@@ -13,24 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.schema import MIGRATIONS
+from imkit_tui.core.sql import (
+    CONVERSATION_COLUMNS,
+    confirm,
+    conversation_from_row,
+    count_new_unread,
+    recount_unread,
+    select_messages,
+    set_preview,
+)
 from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
-_decode_content = msgspec.json.Decoder(dict[str, Any]).decode
-
-_MESSAGE_COLUMNS = (
-    "m.id, c.type, c.target, c.channel, m.seq, m.uid, m.cmid, m.sender, m.object_name,"
-    " m.content, m.sent_at, m.direction, m.status, m.error"
-)
-_CONVERSATION_COLUMNS = (
-    "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
-    " sort_at"
-)
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
     " counted, object_name, content, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -156,7 +153,7 @@ class LocalStore:
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
-                _set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
+                set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
                 return Message(
                     id=cursor.lastrowid,
                     conv=conv,
@@ -170,7 +167,7 @@ class LocalStore:
                     direction=Direction.SENT,
                     status=SendStatus.SENDING,
                 )
-            (existing,) = _select_messages(
+            (existing,) = select_messages(
                 conn, "WHERE m.sender = ? AND m.cmid = ?", (self.user_id, cmid)
             )
             return existing
@@ -188,7 +185,7 @@ class LocalStore:
             )
             if not cursor.rowcount:
                 return None
-            return _select_messages(conn, "WHERE m.id = ?", (message_id,))[0]
+            return select_messages(conn, "WHERE m.id = ?", (message_id,))[0]
 
         return await self._writer.submit(job)
 
@@ -200,7 +197,7 @@ class LocalStore:
                 "UPDATE messages SET status = ?, error = ? WHERE id = ? AND status = ?",
                 (SendStatus.FAILED, code, message_id, SendStatus.SENDING),
             )
-            found = _select_messages(conn, "WHERE m.id = ?", (message_id,))
+            found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None
 
         return await self._writer.submit(job)
@@ -244,21 +241,21 @@ class LocalStore:
                 if cursor.rowcount and cursor.lastrowid is not None:
                     batch.added.append(self._received_message(cursor.lastrowid, conv, record))
                 elif record.sender == self.user_id:
-                    confirmed_ids.extend(_confirm(conn, record))
+                    confirmed_ids.extend(confirm(conn, record))
             conn.execute(
                 "UPDATE conversations SET synced_seq = ?, floor_seq = ?,"
                 " max_seq = MAX(max_seq, ?) WHERE id = ?",
                 (coverage.synced_seq, coverage.floor_seq, coverage.max_seq, conv_id),
             )
             if newest is not None:
-                _set_preview(
+                set_preview(
                     conn, conv_id, newest.sent_at, newest_preview, newest.sender, newest.seq
                 )
             if batch.added:
-                _count_new_unread(conn, conv_id, [m.id for m in batch.added])
+                count_new_unread(conn, conv_id, [m.id for m in batch.added])
             if confirmed_ids:
                 marks = ",".join("?" * len(confirmed_ids))
-                batch.confirmed = _select_messages(
+                batch.confirmed = select_messages(
                     conn, f"WHERE m.id IN ({marks}) ORDER BY m.id", tuple(confirmed_ids)
                 )
             return batch
@@ -323,7 +320,7 @@ class LocalStore:
             for start in range(0, len(message_ids), 500):
                 chunk = tuple(message_ids[start : start + 500])
                 marks = ",".join("?" * len(chunk))
-                found += _select_messages(conn, f"WHERE m.id IN ({marks}) ORDER BY m.id", chunk)
+                found += select_messages(conn, f"WHERE m.id IN ({marks}) ORDER BY m.id", chunk)
             return found
 
         return await self._db.run(read)
@@ -345,19 +342,19 @@ class LocalStore:
             if row is None:
                 return []
             if before_seq is not None:
-                older = _select_messages(
+                older = select_messages(
                     conn,
                     "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq < ?"
                     " ORDER BY m.seq DESC LIMIT ?",
                     (row[0], before_seq, limit),
                 )
                 return older[::-1]
-            stored = _select_messages(
+            stored = select_messages(
                 conn,
                 "WHERE m.conv_id = ? AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT ?",
                 (row[0], limit),
             )
-            unsent = _select_messages(
+            unsent = select_messages(
                 conn, "WHERE m.conv_id = ? AND m.seq IS NULL ORDER BY m.id", (row[0],)
             )
             return stored[::-1] + unsent
@@ -365,31 +362,61 @@ class LocalStore:
         return await self._reader.run(read)
 
     async def _read_messages_inline(self, where: str, params: tuple[Any, ...]) -> list[Message]:
-        return await self._db.run(lambda conn: _select_messages(conn, where, params))
+        return await self._db.run(lambda conn: select_messages(conn, where, params))
 
     async def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """The conversation list in the service's order: pinned first, then newest."""
         rows = await self._reader.fetch_all(
-            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations"
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
             " WHERE last_at > 0 OR draft != ''"
             " ORDER BY pinned DESC, sort_at DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )
-        return [
-            Conversation(
-                ref=ConvRef(type=r[0], target=r[1], channel=r[2]),
-                last_at=r[3],
-                preview=r[4],
-                last_sender=r[5],
-                unread=r[6],
-                pinned=bool(r[7]),
-                muted=bool(r[8]),
-                draft=r[9],
-                max_seq=r[10],
-                sort_at=r[11],
+        return [conversation_from_row(r) for r in rows]
+
+    async def conversation(self, conv: ConvRef) -> Conversation | None:
+        """One row of the conversation list (None if this conversation is not stored)."""
+        row = await self._reader.fetch_one(
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
+            " WHERE type = ? AND target = ? AND channel = ?",
+            (conv.type, conv.target, conv.channel),
+        )
+        return conversation_from_row(row) if row else None
+
+    async def total_unread(self) -> int:
+        """Unread messages over every conversation that is not muted."""
+        row = await self._reader.fetch_one(
+            "SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0"
+        )
+        return int(row[0]) if row else 0
+
+    async def set_draft(self, conv: ConvRef, text: str, now_ms: int) -> None:
+        """Keep (or, with empty text, drop) the draft of a conversation; a draft moves
+        the conversation up the list as a new message would."""
+        draft_at = now_ms if text else 0
+
+        def job(conn: sqlite3.Connection) -> None:
+            conv_id = self._conversation_id(conn, conv)
+            conn.execute(
+                "UPDATE conversations SET draft = ?, draft_at = ?, sort_at = MAX(last_at, ?)"
+                " WHERE id = ?",
+                (text, draft_at, draft_at, conv_id),
             )
-            for r in rows
-        ]
+
+        await self._writer.submit(job)
+
+    async def requeue(self, message_id: int) -> Message | None:
+        """Put a failed message of ours back in the outbox, with the same client id."""
+
+        def job(conn: sqlite3.Connection) -> Message | None:
+            conn.execute(
+                "UPDATE messages SET status = ?, error = NULL WHERE id = ? AND status = ?",
+                (SendStatus.SENDING, message_id, SendStatus.FAILED),
+            )
+            found = select_messages(conn, "WHERE m.id = ?", (message_id,))
+            return found[0] if found else None
+
+        return await self._writer.submit(job)
 
     async def mark_read(self, conv: ConvRef) -> None:
         """Everything received in `conv` so far is read. The read position only moves forward."""
@@ -401,80 +428,6 @@ class LocalStore:
                 " WHERE id = ?",
                 (conv_id,),
             )
-            _recount_unread(conn, conv_id)
+            recount_unread(conn, conv_id)
 
         await self._writer.submit(job)
-
-
-def _confirm(conn: sqlite3.Connection, record: MessageRecord) -> list[int]:
-    """Mark our own still-pending message as sent, from a record the server sent back."""
-    rows = conn.execute(
-        "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
-        " WHERE sender = ? AND cmid = ? AND seq IS NULL RETURNING id",
-        (record.seq, record.uid, record.sent_at, SendStatus.SENT, record.sender, record.cmid),
-    ).fetchall()
-    return [int(row[0]) for row in rows]
-
-
-def _set_preview(
-    conn: sqlite3.Connection, conv_id: int, at: int, preview: str, sender: str, seq: int | None
-) -> None:
-    conn.execute(
-        "UPDATE conversations SET last_at = ?, preview = ?, last_sender = ?,"
-        " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at)"
-        " WHERE id = ? AND last_at <= ?",
-        (at, preview, sender, seq or 0, at, conv_id, at),
-    )
-
-
-def _count_new_unread(conn: sqlite3.Connection, conv_id: int, message_ids: list[int]) -> None:
-    """Add the newly stored messages that count as unread (counted, above the read mark).
-
-    Only the new rows are looked at, so a conversation with thousands unread costs no
-    more per message than one with none.
-    """
-    marks = ",".join("?" * len(message_ids))
-    conn.execute(
-        "UPDATE conversations SET unread = unread + (SELECT COUNT(*) FROM messages m"
-        f" WHERE m.id IN ({marks}) AND m.counted = 1 AND m.seq > conversations.read_seq)"
-        " WHERE id = ?",
-        (*message_ids, conv_id),
-    )
-
-
-def _recount_unread(conn: sqlite3.Connection, conv_id: int) -> None:
-    # Counted from the read position and each message's counted flag, never
-    # max_seq - read_seq: own and uncounted messages would break that.
-    conn.execute(
-        "UPDATE conversations SET unread = (SELECT COUNT(*) FROM messages m"
-        " WHERE m.conv_id = conversations.id AND m.seq > conversations.read_seq"
-        " AND m.counted = 1) WHERE id = ?",
-        (conv_id,),
-    )
-
-
-def _select_messages(
-    conn: sqlite3.Connection, where: str, params: tuple[Any, ...]
-) -> list[Message]:
-    sql = (
-        f"SELECT {_MESSAGE_COLUMNS} FROM messages m"
-        f" JOIN conversations c ON c.id = m.conv_id {where}"
-    )
-    return [_message_from_row(row) for row in conn.execute(sql, params).fetchall()]
-
-
-def _message_from_row(row: Any) -> Message:
-    return Message(
-        id=row[0],
-        conv=ConvRef(type=row[1], target=row[2], channel=row[3]),
-        seq=row[4],
-        uid=row[5],
-        cmid=row[6],
-        sender=row[7],
-        object_name=row[8],
-        content=_decode_content(row[9]),
-        sent_at=row[10],
-        direction=Direction(row[11]),
-        status=SendStatus(row[12]),
-        error=row[13],
-    )

@@ -11,7 +11,7 @@ from imkit_tui.protocol.codec import (
     encode,
     encode_content,
 )
-from imkit_tui.protocol.conversation import ConversationType, ConvRef
+from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
 from imkit_tui.protocol.errors import (
     RETRYABLE_SEND_CODES,
     TERMINAL_CODES,
@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_MAX_FRAME_BYTES",
     "RETRYABLE_SEND_CODES",
     "SUPPORTED_VERSIONS",
+    "SYSTEM_ACCOUNT",
     "TERMINAL_CODES",
     "ClientFrame",
     "ConvRef",

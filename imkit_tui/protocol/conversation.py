@@ -6,6 +6,9 @@ import enum
 
 import msgspec
 
+#: The account that posts into every user's system conversation, ConvRef(6, SYSTEM_ACCOUNT).
+SYSTEM_ACCOUNT = "system"
+
 
 class ConversationType(enum.IntEnum):
     """Conversation types, numbered as RongCloud numbers them."""

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from imkit_tui import messages
 from imkit_tui.protocol import (
+    SYSTEM_ACCOUNT,
     ConversationType,
     ConvRef,
     ErrorCode,
@@ -45,7 +46,12 @@ from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.ratelimit import TokenBucket
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import Member, ServerStore, private_key
+from imkit_tui.server.store import (
+    Member,
+    ServerStore,
+    private_key,
+    system_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +100,36 @@ class IMServer:
     def online_devices(self, user_id: str) -> int:
         """How many devices of `user_id` are connected now."""
         return len(self._sessions.get(user_id, ()))
+
+    async def send_system(self, user_id: str, object_name: str, content: dict[str, Any]) -> int:
+        """Post a message from the system account into `user_id`'s system conversation
+        (welcome notes, notices); stored, synced and pushed like any other. Returns its seq.
+        """
+        store = self._require_store()
+        cmid = new_uuid7()
+        stored = await store.append(
+            conv_type=ConversationType.SYSTEM,
+            conv_key=system_key(user_id),
+            members=[Member(user_id, SYSTEM_ACCOUNT)],
+            sender=SYSTEM_ACCOUNT,
+            cmid=cmid,
+            object_name=object_name,
+            content_json=encode_content(content),
+            now_ms=now_ms(),
+        )
+        conv = ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT)
+        record = MessageRecord(
+            uid=stored.uid,
+            conv=conv,
+            seq=stored.seq,
+            sender=SYSTEM_ACCOUNT,
+            object_name=object_name,
+            content=content,
+            cmid=cmid,
+            sent_at=stored.sent_at,
+        )
+        self._push(user_id, record)
+        return stored.seq
 
     async def start(self) -> None:
         """Open the store and start accepting connections."""
@@ -344,8 +380,8 @@ class IMServer:
 
     async def _on_pull(self, session: Session, frame: PullRequest) -> None:
         store = self._require_store()
-        peer = _private_peer(frame.conv, frame.id)
-        conv_id = await store.conversation_id(private_key(session.user_id, peer), session.user_id)
+        conv_key = _readable_key(session.user_id, frame.conv, frame.id)
+        conv_id = await store.conversation_id(conv_key, session.user_id)
         forward = frame.before_seq == 0
         retention = self.config.offline_ms if forward else self.config.history_ms
         if conv_id is None:
@@ -355,7 +391,7 @@ class IMServer:
             return
         page = await store.pull(
             conv_id,
-            ConvRef.private(peer),
+            ConvRef(type=frame.conv.type, target=frame.conv.target),
             after_seq=frame.after_seq,
             before_seq=frame.before_seq,
             limit=frame.limit,
@@ -405,8 +441,22 @@ def _error(exc: ProtocolError) -> ErrorFrame:
     return ErrorFrame(re=exc.reply_to, code=exc.code, message=exc.message)
 
 
+def _readable_key(user_id: str, conv: ConvRef, request_id: int) -> str:
+    """The store key of a conversation `user_id` may read: private chats and the
+    system conversation so far."""
+    if conv.type == ConversationType.SYSTEM:
+        if conv.target != SYSTEM_ACCOUNT or conv.channel:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid system target", request_id)
+        return system_key(user_id)
+    return private_key(user_id, _private_peer(conv, request_id))
+
+
 def _private_peer(conv: ConvRef, request_id: int) -> str:
     """The peer of a private conversation; other types are refused for now."""
+    if conv.type == ConversationType.SYSTEM:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "the system conversation is read-only", request_id
+        )
     if conv.type != ConversationType.PRIVATE:
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER,

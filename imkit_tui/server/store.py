@@ -61,6 +61,11 @@ class Page:
     floor_seq: int
 
 
+def system_key(user_id: str) -> str:
+    """The storage key of `user_id`'s system conversation."""
+    return f"6:{user_id}"
+
+
 def private_key(a: str, b: str) -> str:
     """The storage key of the private conversation between users `a` and `b`."""
     low, high = sorted((a, b))

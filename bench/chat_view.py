@@ -1,0 +1,186 @@
+"""The chat view inside the whole app: opening a huge conversation, and a steady stream.
+
+1. Open a conversation of 100,000 messages (local store), switching back and forth;
+   baseline: opening a 50-message conversation the same way, in the same run.
+2. Receive 1,000 messages at a steady rate (default 100 a second) from a real peer
+   through a real in-process server into the open view, and time the app's handling of
+   each (store event → list row → bubble mounted). To keep 60 frames a second the p99
+   should stay under 16 ms. Baseline: the same handling for a conversation that is not
+   open (list row only).
+
+The app runs headless (`App.run_test`). Only ratios mean much on a noisy machine.
+Run: ``python bench/chat_view.py [--history N] [--stream N] [--rate R]``. Exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from imkit_tui.config import UiState
+from imkit_tui.core import IMClient
+from imkit_tui.core.store import Coverage, LocalStore
+from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
+from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.server import IMServer, ServerConfig
+from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.store import Member, private_key
+from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.screens.main import MainScreen
+from imkit_tui.ui.themes import load_themes
+
+
+def ms(values: list[float]) -> dict[str, float]:
+    """p50/p99/max of seconds, in milliseconds."""
+    ordered = sorted(v * 1000 for v in values)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {"p50": statistics.median(ordered), "p99": p99, "max": ordered[-1]}
+
+
+async def seed(server: IMServer, store_path: Path, peer: str, count: int) -> None:
+    """The same `count` messages in the server's store and in the local store."""
+    assert server.store is not None
+    base = int(time.time() * 1000) - count * 1000
+    local = await LocalStore.open(store_path, "me")
+    try:
+        batch: list[MessageRecord] = []
+        for i in range(count):
+            sender = peer if i % 3 else "me"
+            content = {"content": f"history line {i} with a few more words in it"}
+            stored = await server.store.append(
+                conv_type=1,
+                conv_key=private_key("me", peer),
+                members=[Member("me", peer), Member(peer, "me")],
+                sender=sender,
+                cmid=f"h-{peer}-{i}",
+                object_name="RC:TxtMsg",
+                content_json=encode_content(content),
+                now_ms=base + i * 1000,
+            )
+            batch.append(
+                MessageRecord(
+                    uid=stored.uid,
+                    conv=ConvRef.private(peer),
+                    seq=stored.seq,
+                    sender=sender,
+                    object_name="RC:TxtMsg",
+                    content=content,
+                    cmid=f"h-{peer}-{i}",
+                    sent_at=stored.sent_at,
+                )
+            )
+            if len(batch) == 2000 or i == count - 1:
+                top = batch[-1].seq
+                await local.add_received(ConvRef.private(peer), batch, Coverage(top, 1, top))
+                batch = []
+        await local.mark_read(ConvRef.private(peer))
+    finally:
+        await local.close()
+
+
+async def run(history: int, stream: int, rate: float) -> dict[str, Any]:
+    """Seed, start everything, measure both parts."""
+    with tempfile.TemporaryDirectory(prefix="imkit-chatview-") as tmp:
+        root = Path(tmp)
+        server = IMServer(
+            ServerConfig(data_dir=root / "server", port=0, rate_per_second=1e6, rate_burst=10**6)
+        )
+        await server.start()
+        secret = load_or_create_secret(root / "server")
+        store_path = root / "me.db"
+        began = time.perf_counter()
+        await seed(server, store_path, "huge", history)
+        await seed(server, store_path, "small", 50)
+        seeded = time.perf_counter() - began
+        me = IMClient(server_url=server.url, token=issue_token(secret, "me"), store_path=store_path)
+        peer = IMClient(
+            server_url=server.url, token=issue_token(secret, "huge"), store_path=root / "p.db"
+        )
+        other = IMClient(
+            server_url=server.url, token=issue_token(secret, "small"), store_path=root / "o.db"
+        )
+        for client in (me, peer, other):
+            await client.start()
+            await client.wait_synced(timeout=30)
+        app = IMKitApp(me, themes=load_themes(), state=UiState(root / "ui.json"))
+        handled: list[tuple[ConvRef, float]] = []
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                screen = app.screen
+                assert isinstance(screen, MainScreen)
+                original = screen._on_received
+
+                async def timed(conv: ConvRef, received: Any) -> None:
+                    started = time.perf_counter()
+                    await original(conv, received)
+                    handled.append((conv, time.perf_counter() - started))
+
+                screen._on_received = timed  # type: ignore[method-assign]
+                opens_huge: list[float] = []
+                opens_small: list[float] = []
+                for _ in range(10):
+                    for conv, sink in (
+                        (ConvRef.private("huge"), opens_huge),
+                        (ConvRef.private("small"), opens_small),
+                    ):
+                        started = time.perf_counter()
+                        await screen.open_conversation(conv)
+                        await pilot.pause()
+                        sink.append(time.perf_counter() - started)
+                await screen.open_conversation(ConvRef.private("huge"))
+                await pilot.pause()
+                for sender, target in ((peer, stream), (other, max(1, stream // 5))):
+                    handled.clear()
+                    interval = 1.0 / rate
+                    for i in range(target):
+                        await sender.send_text(ConvRef.private("me"), f"live {i}")
+                        await asyncio.sleep(interval)
+                    while len(handled) < target:
+                        await pilot.pause(0.05)
+                    if sender is peer:
+                        open_view = [t for _, t in handled]
+                    else:
+                        other_view = [t for _, t in handled]
+        finally:
+            for client in (me, peer, other):
+                await client.close()
+            await server.stop()
+    return {
+        "seeded_seconds": seeded,
+        "open_huge": ms(opens_huge),
+        "open_small": ms(opens_small),
+        "receive_open": ms(open_view),
+        "receive_elsewhere": ms(other_view),
+    }
+
+
+def main() -> int:
+    """Print the figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", type=int, default=100_000)
+    parser.add_argument("--stream", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=100.0)
+    args = parser.parse_args()
+    figures = asyncio.run(run(args.history, args.stream, args.rate))
+    huge, small = figures["open_huge"], figures["open_small"]
+    live, elsewhere = figures["receive_open"], figures["receive_elsewhere"]
+    print(f"seeded {args.history} messages in {figures['seeded_seconds']:.1f} s")
+    print(f"open {args.history}-message conversation: p50 {huge['p50']:.1f} ms "
+          f"(50-message baseline {small['p50']:.1f} ms, ratio {huge['p50'] / small['p50']:.2f}x;"
+          f" aim ≤ 100 ms)")  # fmt: skip
+    print(f"receive into the open view: p50 {live['p50']:.2f} ms, p99 {live['p99']:.2f} ms, "
+          f"max {live['max']:.2f} ms (aim p99 ≤ 16 ms)")  # fmt: skip
+    ratio = live["p99"] / elsewhere["p99"]
+    print(f"baseline, conversation not open: p50 {elsewhere['p50']:.2f} ms, "
+          f"p99 {elsewhere['p99']:.2f} ms; ratio p99 {ratio:.2f}x")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

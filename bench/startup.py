@@ -1,0 +1,149 @@
+"""Start-up: process start to the first complete frame of `imkit` on a big store.
+
+The store holds 1,000 conversations and 100,000 messages. imkit is pointed at a server
+that is not there, so the figure is the app's own start-up (store, list, first paint),
+not a network round trip. The baseline is a minimal Textual app started the same way
+(a new Python process on a pseudo-terminal) in the same run. Both write the time of their
+first complete frame to a file named by $IMKIT_READY_FILE. Only the ratio means much.
+
+Run: ``python bench/startup.py [--runs N] [--conversations N] [--messages N]``. Exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import pty
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from imkit_tui.core.store import Coverage, LocalStore
+from imkit_tui.paths import Paths
+from imkit_tui.protocol import ConvRef, MessageRecord
+from imkit_tui.protocol.tokens import issue_token
+
+SERVER = "ws://127.0.0.1:9"  # discard port: nothing answers, the app shows "reconnecting"
+TARGET_RATIO = 1.5
+
+MINIMAL_APP = textwrap.dedent(
+    """
+    import os, time
+    from pathlib import Path
+    from textual.app import App
+    from textual.widgets import Footer, Static
+
+    class Minimal(App):
+        def compose(self):
+            yield Static("hello")
+            yield Footer()
+
+        def on_mount(self):
+            self.call_after_refresh(
+                lambda: Path(os.environ["IMKIT_READY_FILE"]).write_text(repr(time.time()))
+            )
+
+    Minimal().run()
+    """
+)
+
+
+async def fill_store(home: Path, conversations: int, messages: int) -> None:
+    """Write the big store the way sync would, in batches."""
+    path = Paths.resolve(home).account_store(SERVER, "me")
+    store = await LocalStore.open(path, "me")
+    per_conversation = max(1, messages // conversations)
+    base = int(time.time() * 1000) - messages * 1000
+    try:
+        for c in range(conversations):
+            peer = f"user{c:04d}"
+            conv = ConvRef.private(peer)
+            records = [
+                MessageRecord(
+                    uid=f"{peer}-{i}",
+                    conv=conv,
+                    seq=i + 1,
+                    sender=peer if i % 3 else "me",
+                    object_name="RC:TxtMsg",
+                    content={"content": f"message {i} from {peer}"},
+                    cmid=f"c-{peer}-{i}",
+                    sent_at=base + (c * per_conversation + i) * 1000,
+                )
+                for i in range(per_conversation)
+            ]
+            coverage = Coverage(per_conversation, 1, per_conversation)
+            await store.add_received(conv, records, coverage)
+    finally:
+        await store.close()
+
+
+def time_start(command: list[str], env: dict[str, str], ready: Path, timeout: float = 60) -> float:
+    """Seconds from starting `command` on a pty to its ready file being written."""
+    ready.unlink(missing_ok=True)
+    leader, follower = pty.openpty()
+    os.set_blocking(leader, False)
+    started = time.time()
+    process = subprocess.Popen(
+        command, stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True
+    )
+    os.close(follower)
+    try:
+        deadline = started + timeout
+        while not ready.exists() or not ready.read_text():
+            if time.time() > deadline:
+                raise TimeoutError(f"{command[:3]} never drew its first frame")
+            with contextlib.suppress(BlockingIOError):
+                os.read(leader, 65536)  # keep the terminal drained
+            time.sleep(0.002)
+        return float(ready.read_text()) - started
+    finally:
+        process.kill()
+        process.wait()
+        os.close(leader)
+
+
+def main() -> int:
+    """Fill a store, then time both start-ups alternately and print the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--conversations", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="imkit-startup-") as tmp:
+        root = Path(tmp)
+        home = root / "home"
+        began = time.perf_counter()
+        asyncio.run(fill_store(home, args.conversations, args.messages))
+        print(f"store: {args.conversations} conversations, {args.messages} messages "
+              f"(written in {time.perf_counter() - began:.1f} s)")  # fmt: skip
+        ready = root / "ready"
+        env = dict(os.environ, IMKIT_HOME=str(home), IMKIT_READY_FILE=str(ready),
+                   TERM="xterm-256color", COLUMNS="120", LINES="36")  # fmt: skip
+        token = issue_token(b"0" * 32, "me")
+        imkit = [sys.executable, "-m", "imkit_tui", "--server", SERVER, "--token", token]
+        script = root / "minimal.py"
+        script.write_text(MINIMAL_APP)
+        minimal = [sys.executable, str(script)]
+        imkit_times: list[float] = []
+        minimal_times: list[float] = []
+        for _ in range(args.runs):
+            minimal_times.append(time_start(minimal, env, ready))
+            imkit_times.append(time_start(imkit, env, ready))
+    imkit_p50 = statistics.median(imkit_times)
+    minimal_p50 = statistics.median(minimal_times)
+    ratio = imkit_p50 / minimal_p50
+    print(f"minimal Textual app: p50 {minimal_p50 * 1000:.0f} ms over {args.runs} runs")
+    print(f"imkit, big store:    p50 {imkit_p50 * 1000:.0f} ms over {args.runs} runs")
+    verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
+    print(f"ratio: {ratio:.2f}x (aim ≤ {TARGET_RATIO}x: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""`imkit` with no command: the chat app, on a real server or on an embedded one."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from imkit_tui.commands.common import EXIT_REFUSED, EXIT_USAGE, CommandError
+from imkit_tui.config import ConfigError, Settings, UiState, load_settings
+from imkit_tui.core import IMClient
+from imkit_tui.paths import Paths
+from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
+from imkit_tui.protocol.tokens import issue_token, read_claims
+from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.themes import load_themes
+
+if TYPE_CHECKING:
+    from imkit_tui.commands.demo import EchoBot
+    from imkit_tui.server import IMServer
+
+EMBEDDED_STORE_KEY = "embedded"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the app itself (given before any command)."""
+    group = parser.add_argument_group("the chat app (imkit with no command)")
+    group.add_argument(
+        "--server",
+        dest="app_server",
+        metavar="URL",
+        help="connect to this server instead of running the embedded one",
+    )
+    group.add_argument(
+        "--token", dest="app_token", metavar="TOKEN", help="login token for --server"
+    )
+    group.add_argument("--theme", dest="app_theme", metavar="NAME", help="theme to start with")
+    group.add_argument(
+        "--user",
+        dest="app_user",
+        metavar="ID",
+        help="your user id on the embedded server (default: your login name)",
+    )
+    group.add_argument(
+        "--no-notifications",
+        dest="app_notifications",
+        action="store_false",
+        default=None,
+        help="no toasts for messages in other conversations",
+    )
+
+
+@dataclass
+class _Running:
+    """What the app started and must stop."""
+
+    server: IMServer | None = None
+    bots: list[EchoBot] = field(default_factory=list)
+    client: IMClient | None = None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the chat app; returns its exit code."""
+    paths = Paths.resolve(args.home)
+    try:
+        settings = load_settings(paths.config_file).with_overrides(
+            server=args.app_server,
+            token=args.app_token,
+            theme=args.app_theme,
+            notifications=args.app_notifications,
+        )
+    except ConfigError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    if settings.server and not settings.token:
+        raise CommandError("--server needs --token (or token in the config file)", EXIT_USAGE)
+    return asyncio.run(_run_app(paths, settings, args.app_user))
+
+
+async def _run_app(paths: Paths, settings: Settings, user: str | None) -> int:
+    running = _Running()
+    try:
+        client = await _start(paths, settings, user, running)
+        app = IMKitApp(
+            client,
+            themes=load_themes([paths.config / "themes"]),
+            state=UiState(paths.data / "ui-state.json"),
+            theme=settings.theme,
+            notifications=settings.notifications,
+            embedded=running.server is not None,
+        )
+        await app.run_async()
+        if app.refusal is not None:
+            print(app.refusal, file=sys.stderr)
+            return EXIT_REFUSED
+        return app.return_code or 0
+    finally:
+        await _stop(running)
+
+
+async def _start(paths: Paths, settings: Settings, user: str | None, running: _Running) -> IMClient:
+    if settings.server is None:
+        return await _start_embedded(paths, user, running)
+    assert settings.token is not None
+    try:
+        user_id = read_claims(settings.token).user_id
+    except ProtocolError as exc:
+        raise CommandError(f"the token is not valid: {exc.message}", EXIT_REFUSED) from None
+    client = IMClient(
+        server_url=settings.server,
+        token=settings.token,
+        store_path=paths.account_store(settings.server, user_id),
+        device="app",
+    )
+    running.client = client
+    await client.open()
+    return client
+
+
+async def _start_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
+    # The server is imported only when it runs here, which keeps start-up short otherwise.
+    from imkit_tui.commands.demo import EchoBot, create_demo
+    from imkit_tui.server import IMServer, ServerConfig
+    from imkit_tui.server.auth import load_or_create_secret
+
+    user_id = user or _login_name()
+    if user_id == SYSTEM_ACCOUNT or not 0 < len(user_id) <= 64:
+        raise CommandError(f"{user_id!r} cannot be your user id", EXIT_USAGE)
+    server = IMServer(ServerConfig(data_dir=paths.server_data, port=0))
+    await server.start()
+    running.server = server
+    bots_dir = paths.data / "demo"
+    await create_demo(server, user_id, bots_dir)
+    bot = EchoBot(server, bots_dir)
+    running.bots.append(bot)
+    await bot.start()
+    client = IMClient(
+        server_url=server.url,
+        token=issue_token(load_or_create_secret(paths.server_data), user_id),
+        store_path=paths.account_store(EMBEDDED_STORE_KEY, user_id),
+        device="app",
+    )
+    running.client = client
+    await client.start()
+    return client
+
+
+def _login_name() -> str:
+    with contextlib.suppress(Exception):
+        name = re.sub(r"\s+", "-", getpass.getuser().strip())
+        if name and name != SYSTEM_ACCOUNT:
+            return name[:64]
+    return "me"
+
+
+async def _stop(running: _Running) -> None:
+    if running.client is not None:
+        await running.client.close()
+    for bot in running.bots:
+        await bot.stop()
+    if running.server is not None:
+        await running.server.stop()

@@ -1,0 +1,96 @@
+"""The TOML config file, and the small state the app remembers between runs.
+
+```toml
+server = "ws://127.0.0.1:8765"   # omit to run the embedded server
+token = "imk1...."
+theme = "imkit-light"             # a theme name; the palette choice is remembered
+notifications = true
+```
+
+Command-line flags override the file. A file that is not valid TOML, or has a value of
+the wrong type, is reported with its path and the problem; nothing in it is changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the app runs with, after the config file and the flags."""
+
+    server: str | None = None
+    token: str | None = None
+    theme: str | None = None
+    notifications: bool = True
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with every value that is not None replaced."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+_TYPES: dict[str, type] = {"server": str, "token": str, "theme": str, "notifications": bool}
+
+
+def load_settings(path: Path) -> Settings:
+    """Read the config file at `path`; a missing file means the defaults."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        expected = _TYPES.get(key)
+        if expected is None:
+            continue  # unknown keys belong to newer versions or plugins
+        if not isinstance(value, expected):
+            raise ConfigError(
+                f"{path}: '{key}' must be a {expected.__name__}, not {type(value).__name__}"
+            )
+        values[key] = value
+    return Settings(**values)
+
+
+class UiState:
+    """Small choices the app remembers (the theme), kept as JSON in the data folder.
+
+    Separate from the config file so that remembering never rewrites a file the user
+    edits by hand. A damaged state file is ignored and replaced.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = {}
+        self._values: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+
+    def get(self, key: str) -> str | None:
+        """A remembered text value."""
+        value = self._values.get(key)
+        return value if isinstance(value, str) else None
+
+    def set(self, key: str, value: str) -> None:
+        """Remember a text value (written at once, atomically)."""
+        self._values[key] = value
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self._values, indent=2), encoding="utf-8")
+        os.replace(temporary, self.path)

@@ -1,0 +1,113 @@
+"""SQL shared by the local store's jobs and reads: plain functions of a connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import msgspec
+
+from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
+from imkit_tui.protocol import ConvRef, MessageRecord
+
+_decode_content = msgspec.json.Decoder(dict[str, Any]).decode
+
+MESSAGE_COLUMNS = (
+    "m.id, c.type, c.target, c.channel, m.seq, m.uid, m.cmid, m.sender, m.object_name,"
+    " m.content, m.sent_at, m.direction, m.status, m.error"
+)
+CONVERSATION_COLUMNS = (
+    "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
+    " sort_at"
+)
+
+
+def confirm(conn: sqlite3.Connection, record: MessageRecord) -> list[int]:
+    """Mark our own still-pending message as sent, from a record the server sent back."""
+    rows = conn.execute(
+        "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
+        " WHERE sender = ? AND cmid = ? AND seq IS NULL RETURNING id",
+        (record.seq, record.uid, record.sent_at, SendStatus.SENT, record.sender, record.cmid),
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def set_preview(
+    conn: sqlite3.Connection, conv_id: int, at: int, preview: str, sender: str, seq: int | None
+) -> None:
+    """Show this message in the list row, unless the row already shows a newer one."""
+    conn.execute(
+        "UPDATE conversations SET last_at = ?, preview = ?, last_sender = ?,"
+        " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at)"
+        " WHERE id = ? AND last_at <= ?",
+        (at, preview, sender, seq or 0, at, conv_id, at),
+    )
+
+
+def count_new_unread(conn: sqlite3.Connection, conv_id: int, message_ids: list[int]) -> None:
+    """Add the newly stored messages that count as unread (counted, above the read mark).
+
+    Only the new rows are looked at, so a conversation with thousands unread costs no
+    more per message than one with none.
+    """
+    marks = ",".join("?" * len(message_ids))
+    conn.execute(
+        "UPDATE conversations SET unread = unread + (SELECT COUNT(*) FROM messages m"
+        f" WHERE m.id IN ({marks}) AND m.counted = 1 AND m.seq > conversations.read_seq)"
+        " WHERE id = ?",
+        (*message_ids, conv_id),
+    )
+
+
+def recount_unread(conn: sqlite3.Connection, conv_id: int) -> None:
+    """Count the unread messages of a conversation again from its read position."""
+    # Counted from the read position and each message's counted flag, never
+    # max_seq - read_seq: own and uncounted messages would break that.
+    conn.execute(
+        "UPDATE conversations SET unread = (SELECT COUNT(*) FROM messages m"
+        " WHERE m.conv_id = conversations.id AND m.seq > conversations.read_seq"
+        " AND m.counted = 1) WHERE id = ?",
+        (conv_id,),
+    )
+
+
+def select_messages(conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> list[Message]:
+    """Messages (joined with their conversation) matching `where`, in its order."""
+    sql = (
+        f"SELECT {MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.id = m.conv_id {where}"
+    )
+    return [message_from_row(row) for row in conn.execute(sql, params).fetchall()]
+
+
+def message_from_row(row: Any) -> Message:
+    """A Message from a row of MESSAGE_COLUMNS."""
+    return Message(
+        id=row[0],
+        conv=ConvRef(type=row[1], target=row[2], channel=row[3]),
+        seq=row[4],
+        uid=row[5],
+        cmid=row[6],
+        sender=row[7],
+        object_name=row[8],
+        content=_decode_content(row[9]),
+        sent_at=row[10],
+        direction=Direction(row[11]),
+        status=SendStatus(row[12]),
+        error=row[13],
+    )
+
+
+def conversation_from_row(row: Any) -> Conversation:
+    """A Conversation from a row of CONVERSATION_COLUMNS."""
+    return Conversation(
+        ref=ConvRef(type=row[0], target=row[1], channel=row[2]),
+        last_at=row[3],
+        preview=row[4],
+        last_sender=row[5],
+        unread=row[6],
+        pinned=bool(row[7]),
+        muted=bool(row[8]),
+        draft=row[9],
+        max_seq=row[10],
+        sort_at=row[11],
+    )

@@ -1,0 +1,118 @@
+"""IMKitApp: the Textual application around one client core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+
+from imkit_tui.config import UiState
+from imkit_tui.core import IMClient
+from imkit_tui.ui.screens.main import MainScreen
+from imkit_tui.ui.themes import (
+    DEFAULT_THEME,
+    ThemeSet,
+    register_themes,
+    theme_variable_defaults,
+)
+
+
+class IMKitApp(App[None]):
+    """The chat app. The client must be started (or at least opened) by the caller.
+
+    `embedded` says the server runs in this process (shown in the status bar); with
+    `connect` False the app only shows the local store (the client stays offline). The theme
+    comes from `theme`, else the remembered choice, else the default; a theme picked
+    from the palette is remembered in `state`.
+    """
+
+    TITLE = "imkit"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(
+        self,
+        client: IMClient,
+        *,
+        themes: ThemeSet,
+        state: UiState | None = None,
+        theme: str | None = None,
+        notifications: bool = True,
+        embedded: bool = False,
+        connect: bool = True,
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self.embedded = embedded
+        self._connect = connect
+        self._themes = themes
+        self._state = state
+        self._wanted_theme = theme
+        self._notify_enabled = notifications
+        #: Why the server refused the login, when it did (the app then exits with 3).
+        self.refusal: str | None = None
+        register_themes(self, themes)
+        remembered = state.get("theme") if state else None
+        for name in (theme, remembered, DEFAULT_THEME):
+            if name and name in self.available_themes:
+                self.theme = name
+                break
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """imkit's own CSS variables, so Textual's built-in themes work too."""
+        defaults = dict(super().get_theme_variable_defaults())
+        defaults.update(theme_variable_defaults(self.current_theme.dark))
+        return defaults
+
+    async def action_quit(self) -> None:
+        """Keep the open conversation's draft, then quit."""
+        if isinstance(self.screen, MainScreen):
+            await self.screen.keep_draft()
+        self.exit()
+
+    def get_default_screen(self) -> Screen[object]:
+        """The main screen is the first and only base screen."""
+        screen = MainScreen(self.client, notifications=self._notify_enabled, connect=self._connect)
+        return screen  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        """Report theme problems and start remembering theme choices.
+
+        The client opens its store when the main screen mounts and connects after the
+        first frame (see MainScreen)."""
+        for problem in self._themes.problems:
+            self.notify(problem, title="Theme skipped", severity="warning")
+        if self._wanted_theme and self._wanted_theme not in self.available_themes:
+            self.notify(f"No theme named {self._wanted_theme!r}", severity="warning")
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def on_main_screen_login_refused(self, event: MainScreen.LoginRefused) -> None:
+        """A refused token ends the app with a clear message and exit code 3."""
+        self.refusal = event.reason
+        self.exit(return_code=3)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if self._state is not None:
+            self._state.set("theme", theme.name)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette: Textual's own commands, new chat, and one entry per imkit theme."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            yield SystemCommand(
+                "New chat with…", "Open a private chat by user id (ctrl+n)", screen.action_new_chat
+            )
+        for name in sorted(self._themes.themes):
+            yield SystemCommand(
+                f"Theme: {name}", "Switch to this theme (remembered)", _set_theme(self, name)
+            )
+
+
+def _set_theme(app: App[None], name: str) -> Callable[[], None]:
+    def apply() -> None:
+        app.theme = name
+
+    return apply

@@ -1,0 +1,90 @@
+"""Bubble colours, derived once per theme from the app's CSS variables.
+
+Bubbles render their parts themselves (one widget per message keeps layout cheap), so
+their colours come from the theme's variables rather than from per-part CSS, which
+Textual would re-apply for every bubble on every mount. The app's themes define
+``bubble-own``, ``bubble-peer`` and ``notice``; Textual's built-in themes do not, so each
+falls back to a Textual variable (``primary-muted``, ``panel``, the muted foreground).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from weakref import WeakKeyDictionary
+
+from rich.style import Style
+from textual.color import Color, ColorParseError
+
+
+class _Themed(Protocol):
+    theme_variables: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The Rich styles of every part of a bubble."""
+
+    own: Style
+    peer: Style
+    selected: Style
+    sender: Style
+    meta: Style
+    meta_selected: Style
+    failed: Style
+    divider: Style
+    date: Style
+    unread: Style
+    notice: Style
+    muted: Style
+
+
+_cache: WeakKeyDictionary[_Themed, tuple[dict[str, str], Palette]] = WeakKeyDictionary()
+
+
+def _colour(variables: dict[str, str], names: tuple[str, ...], fallback: Color) -> Color:
+    for name in names:
+        value = variables.get(name)
+        if value is None:
+            continue
+        try:
+            return Color.parse(value)
+        except ColorParseError:
+            continue
+    return fallback
+
+
+def _box(background: Color) -> Style:
+    text = background + background.get_contrast_text(0.9)
+    return Style(color=text.rich_color, bgcolor=background.rich_color)
+
+
+def palette(app: _Themed) -> Palette:
+    """Return the palette of the app's current theme (cached until the theme changes)."""
+    variables = app.theme_variables
+    cached = _cache.get(app)
+    if cached is not None and cached[0] is variables:
+        return cached[1]
+    dark, light = Color(0, 0, 0), Color(255, 255, 255)
+    background = _colour(variables, ("background",), dark)
+    foreground = _colour(variables, ("foreground",), light)
+    muted = background.blend(foreground, 0.6)
+    accent = _colour(variables, ("text-accent", "accent"), foreground)
+    error = _colour(variables, ("text-error", "error"), foreground)
+    notice = _colour(variables, ("notice",), muted)
+    result = Palette(
+        own=_box(_colour(variables, ("bubble-own", "primary-muted"), background)),
+        peer=_box(_colour(variables, ("bubble-peer", "panel"), background)),
+        selected=_box(_colour(variables, ("accent-muted",), background)),
+        sender=Style(color=muted.rich_color, bold=True),
+        meta=Style(color=muted.rich_color),
+        meta_selected=Style(color=accent.rich_color),
+        failed=Style(color=error.rich_color, bold=True),
+        divider=Style(color=muted.rich_color),
+        date=Style(color=muted.rich_color, bold=True),
+        unread=Style(color=accent.rich_color, bold=True),
+        notice=Style(color=notice.rich_color),
+        muted=Style(color=muted.rich_color, italic=True),
+    )
+    _cache[app] = (variables, result)
+    return result

@@ -1,0 +1,45 @@
+"""Private text helpers of the bubbles and the chat view: safe text, times."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+MAX_TEXT = 20_000
+"""Characters of a message body drawn at most; the rest is cut with an ellipsis."""
+
+
+def clean_text(text: str, *, keep_newlines: bool = True, limit: int = MAX_TEXT) -> str:
+    """Return ``text`` safe to draw: no control characters, tabs expanded, bounded.
+
+    Content comes off the wire; an escape character would reach the terminal. Line
+    breaks are kept (``\\r\\n`` and ``\\r`` become ``\\n``) unless ``keep_newlines`` is
+    false, in which case they become spaces. Text over ``limit`` characters is cut.
+    """
+    cut = len(text) > limit
+    text = text[:limit].replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
+    out: list[str] = []
+    for char in text:
+        if char == "\n":
+            out.append("\n" if keep_newlines else " ")
+        elif char < " " or unicodedata.category(char) == "Cc":
+            continue
+        else:
+            out.append(char)
+    if cut:
+        out.append("…")
+    return "".join(out)
+
+
+def local_time(sent_at: int) -> datetime | None:
+    """Return a time in milliseconds since the epoch as a local datetime, or None."""
+    try:
+        return datetime.fromtimestamp(sent_at / 1000)
+    except (OverflowError, OSError, ValueError, TypeError):
+        return None
+
+
+def clock(sent_at: int) -> str:
+    """Format a time in milliseconds since the epoch as local ``HH:MM``; never raises."""
+    when = local_time(sent_at)
+    return when.strftime("%H:%M") if when is not None else "--:--"

@@ -1,0 +1,93 @@
+"""Dividers above bubbles (the day, a pause, where unread ones start) and the new-messages bar."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual.events import Click
+from textual.message import Message as TextualMessage
+from textual.widgets import Static
+
+from imkit_tui.core import Message
+from imkit_tui.ui.bubbles._text import local_time
+from imkit_tui.ui.bubbles.base import Dividers
+
+TIME_GAP_MS = 3 * 60 * 1000
+"""A time divider goes between consecutive messages further apart than this."""
+
+NEW_MESSAGES = "── New messages ──"
+"""The text of the divider above the first unread message."""
+
+
+def day_label(day: date, today: date) -> str:
+    """Name a day: "Today", "Yesterday", "Mon 23 Nov" this year, else "2023-11-23"."""
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    if day.year == today.year:
+        return f"{day:%a} {day.day} {day:%b}"
+    return day.isoformat()
+
+
+def divider_spec(
+    previous: Message | None, message: Message, *, unread: bool = False, today: date | None = None
+) -> Dividers:
+    """Say which dividers go between ``previous`` (None at the top) and ``message``.
+
+    A date divider when the day changes (and at the top), the "New messages" divider
+    when ``unread``, and the time when the day changes or more than three minutes
+    passed. Unreadable times get no date or time divider.
+    """
+    parts: list[tuple[str, str]] = []
+    when = local_time(message.sent_at)
+    before = local_time(previous.sent_at) if previous is not None else None
+    new_day = when is not None and (before is None or before.date() != when.date())
+    if when is not None and new_day:
+        parts.append(("date", f"── {day_label(when.date(), today or date.today())} ──"))
+    if unread:
+        parts.append(("unread", NEW_MESSAGES))
+    gap = previous is not None and message.sent_at - previous.sent_at > TIME_GAP_MS
+    if when is not None and (new_day or gap):
+        parts.append(("time", when.strftime("%H:%M")))
+    return tuple(parts)
+
+
+class NewMessagesBar(Static):
+    """The "N new messages ↓" bar docked at the bottom of a chat view.
+
+    Hidden while it says nothing. A click posts :class:`NewMessagesBar.Clicked`.
+    """
+
+    DEFAULT_CSS = """
+    NewMessagesBar {
+        dock: bottom;
+        width: 1fr;
+        height: 1;
+        text-align: center;
+        background: $accent;
+        color: $text;
+        display: none;
+    }
+    NewMessagesBar.-visible {
+        display: block;
+    }
+    """
+
+    class Clicked(TextualMessage):
+        """The user clicked the bar: show the newest messages."""
+
+    def show_count(self, unseen: int, *, newer: bool) -> None:
+        """Say how many new messages wait below, or that newer ones exist (``newer``)."""
+        if unseen:
+            label = f"{unseen} new message{'s' if unseen != 1 else ''} ↓"
+        else:
+            label = "Newer messages ↓" if newer else ""
+        self.update(Text(label))
+        self.set_class(bool(label), "-visible")
+
+    def on_click(self, event: Click) -> None:
+        """Post :class:`Clicked`."""
+        event.stop()
+        self.post_message(self.Clicked())

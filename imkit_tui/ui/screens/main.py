@@ -1,0 +1,334 @@
+"""The main screen: conversation list, chat view and composer, driven by core events."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message as TextualMessage
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from imkit_tui import messages as catalogue
+from imkit_tui.core import (
+    ConnectionChanged,
+    ConnectionState,
+    Conversation,
+    Direction,
+    IMClient,
+    Message,
+    MessagesReceived,
+    MessageUpdated,
+    NotConnected,
+    Subscription,
+    SyncCompleted,
+)
+from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui.screens.new_chat import NewChatScreen
+from imkit_tui.ui.widgets.chat_view import ChatView
+from imkit_tui.ui.widgets.composer import Composer
+from imkit_tui.ui.widgets.conversation_list import ConversationList
+from imkit_tui.ui.widgets.status_bar import StatusBar
+
+log = logging.getLogger(__name__)
+
+#: Where to write the time of the first complete frame, for the start-up benchmark.
+READY_FILE_ENV = "IMKIT_READY_FILE"
+
+#: More than this many conversations are not loaded into the list at start.
+LIST_LIMIT = 20_000
+
+
+def display_name(conv: ConvRef) -> str:
+    """The name shown for a conversation."""
+    if conv.type == ConversationType.SYSTEM:
+        return "System"
+    return conv.target
+
+
+class MainScreen(Screen[None]):
+    """Where people chat. All state comes from the client core; nothing is kept twice."""
+
+    class LoginRefused(TextualMessage):
+        """The server refused the login for good; the app should say so and end."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    CSS_PATH = "main.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("ctrl+n", "new_chat", "New chat"),
+        ("tab", "app.focus_next", "Focus"),
+        ("escape", "focus_list", "Back"),
+    ]
+
+    def __init__(
+        self, client: IMClient, *, notifications: bool = True, connect: bool = True
+    ) -> None:
+        super().__init__()
+        self.client = client
+        self._connect = connect
+        self.notifications = notifications
+        self.current: ConvRef | None = None
+        self._by_key: dict[str, ConvRef] = {}
+
+    def compose(self) -> ComposeResult:
+        """Status bar, list and chat side by side, footer."""
+        yield StatusBar(self.client.user_id, self._server_label(), id="status")
+        with Horizontal(id="body"):
+            yield ConversationList(names=display_name, id="conversations")
+            with Vertical(id="chat"):
+                yield Static("", id="chat-title")
+                yield Static(
+                    "Pick a conversation on the left, or ctrl+n to start one.", id="empty-chat"
+                )
+                yield ChatView(me=self.client.user_id, loader=self._load_older, id="messages")
+                yield Composer(id="composer")
+        yield Footer()
+
+    def _server_label(self) -> str:
+        url = self.client.server_url
+        return "embedded server" if url.startswith("ws://127.0.0.1") and self.app_embedded else url
+
+    @property
+    def app_embedded(self) -> bool:
+        """True when the app runs its own server in this process."""
+        return bool(getattr(self.app, "embedded", False))
+
+    async def on_mount(self) -> None:
+        """Fill the list from the store, then follow the core's events."""
+        await self.client.open()
+        self.query_one("#messages", ChatView).display = False
+        self.query_one("#composer", Composer).display = False
+        # Subscribe before reading any state, so no event falls between the two.
+        events = self.client.subscribe()
+        refused = self.client.refused
+        self._on_connection(
+            ConnectionChanged(
+                self.client.state,
+                refused.message if refused else "",
+                refused.code if refused else None,
+            )
+        )
+        await self.reload_conversations()
+        self.follow_events(events)
+        conversations = self.query_one(ConversationList)
+        conversations.focus()
+        # The list is drawn from the store first; connecting starts after that frame.
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        _report_ready()
+        if self._connect:
+            self.run_worker(self.client.start(), name="client-start")
+
+    async def reload_conversations(self) -> None:
+        """Replace the list with the store's conversations."""
+        rows = await self.client.conversations(limit=LIST_LIMIT)
+        listing = self.query_one(ConversationList)
+        listing.set_conversations(rows)
+        if listing.highlighted is None and rows:
+            listing.highlight(rows[0].ref)
+        await self._show_unread()
+
+    # ------------------------------------------------------------------ core events
+
+    @work(exclusive=True, group="core-events")
+    async def follow_events(self, events: Subscription) -> None:
+        """Apply every event of the client core to the widgets, in order."""
+        with events:
+            async for event in events:
+                try:
+                    if isinstance(event, ConnectionChanged):
+                        self._on_connection(event)
+                    elif isinstance(event, MessagesReceived):
+                        await self._on_received(event.conv, event.messages)
+                    elif isinstance(event, MessageUpdated):
+                        await self._on_updated(event.message)
+                    elif isinstance(event, SyncCompleted):
+                        await self.reload_conversations()
+                except Exception:  # one bad event must not stop the app following the rest
+                    log.exception("could not apply %r", event)
+
+    def _on_connection(self, event: ConnectionChanged) -> None:
+        self.query_one(StatusBar).set_connection(event.state, event.detail)
+        if event.state == ConnectionState.REFUSED:
+            self.post_message(
+                self.LoginRefused(
+                    f"imkit: the server refused the login: {event.detail} ({event.code})"
+                )
+            )
+
+    async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
+        if conv == self.current:
+            await self.query_one("#messages", ChatView).add(received)
+            if self.app.app_focus:
+                await self.client.mark_read(conv)
+        await self._refresh_row(conv)
+        others = [m for m in received if m.direction == Direction.RECEIVED]
+        # Only live messages notify: what a sync brings back is shown by the list.
+        live = self.client.state == ConnectionState.CONNECTED
+        if others and live and conv != self.current:
+            await self._notify(conv, others[-1])
+
+    async def _notify(self, conv: ConvRef, message: Message) -> None:
+        row = await self.client.conversation(conv)
+        if not self.notifications or (row is not None and row.muted):
+            return
+        summary = catalogue.summarize(message.object_name, message.content)
+        self.app.notify(summary, title=display_name(conv), timeout=4)
+
+    async def _on_updated(self, message: Message) -> None:
+        if message.conv == self.current:
+            self.query_one("#messages", ChatView).update_message(message)
+        await self._refresh_row(message.conv)
+
+    async def _refresh_row(self, conv: ConvRef) -> None:
+        row = await self.client.conversation(conv)
+        if row is not None:
+            self.query_one(ConversationList).upsert(row)
+        await self._show_unread()
+
+    async def _show_unread(self) -> None:
+        total = await self.client.total_unread()
+        self.query_one(StatusBar).unread = total
+        self.app.title = f"imkit · {total} unread" if total else "imkit"
+
+    # ------------------------------------------------------------------ opening
+
+    @on(ConversationList.Selected)
+    async def _selected(self, event: ConversationList.Selected) -> None:
+        await self.open_conversation(event.conv)
+
+    async def open_conversation(self, conv: ConvRef) -> None:
+        """Show `conv` in the chat pane, with its draft, and mark it read."""
+        composer = self.query_one("#composer", Composer)
+        self.current = conv
+        row = await self.client.conversation(conv)
+        page = await self.client.messages(conv, limit=50)
+        chat = self.query_one("#messages", ChatView)
+        self.query_one("#empty-chat").display = False
+        chat.display = True
+        composer.display = True
+        await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
+        self.query_one("#chat-title", Static).update(display_name(conv))
+        # The composer reports any unsaved edit of the previous draft (under its key)
+        # before it loads this one.
+        self._by_key[conv.key] = conv
+        composer.set_draft(row.draft if row else "", key=conv.key)
+        composer.set_placeholder(display_name(conv))
+        listing = self.query_one(ConversationList)
+        if listing.get(conv) is None:
+            listing.upsert(_placeholder_row(conv))
+        listing.highlight(conv)
+        composer.focus()
+        await self.client.mark_read(conv)
+        await self._refresh_row(conv)
+
+    async def _save_draft(self, conv: ConvRef, text: str) -> None:
+        await self.client.set_draft(conv, text)
+        await self._refresh_row(conv)
+
+    async def _load_older(self, before_seq: int, limit: int) -> list[Message]:
+        conv = self.current
+        if conv is None:
+            return []
+        try:
+            return await self.client.load_older(conv, before_seq, limit)
+        except (NotConnected, TimeoutError):
+            # Offline: what the store has is all there is for now.
+            return await self.client.messages(conv, before_seq=before_seq, limit=limit)
+
+    # ------------------------------------------------------------------ composing
+
+    @on(Composer.Submitted)
+    async def _submitted(self, event: Composer.Submitted) -> None:
+        conv = self.current
+        if conv is None:
+            return
+        if conv.type == ConversationType.SYSTEM:
+            self.app.notify("The system conversation is read-only.", severity="warning")
+            return
+        message = await self.client.send_text(conv, event.text)
+        await self.query_one("#messages", ChatView).add([message])
+
+    @on(Composer.DraftChanged)
+    async def _draft_changed(self, event: Composer.DraftChanged) -> None:
+        conv = self._by_key.get(event.key or "")
+        if conv is not None:
+            await self._save_draft(conv, event.text)
+
+    @on(ChatView.RetryRequested)
+    async def _retry(self, event: ChatView.RetryRequested) -> None:
+        await self.client.retry(event.message.id)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_new_chat(self) -> None:
+        """Ask for a user id and open the chat with them."""
+
+        async def chosen(user_id: str | None) -> None:
+            if user_id:
+                await self.open_conversation(ConvRef.private(user_id))
+
+        self.app.push_screen(NewChatScreen(), chosen)
+
+    def action_focus_list(self) -> None:
+        """Back to the conversation list."""
+        self.query_one(ConversationList).focus()
+
+    async def keep_draft(self) -> None:
+        """Store what is typed in the open conversation (called when the app ends)."""
+        composer = self.query_one("#composer", Composer)
+        conv = self._by_key.get(composer.draft_key or "")
+        if conv is not None:
+            row = await self.client.conversation(conv)
+            if row is None or row.draft != composer.text:
+                await self.client.set_draft(conv, composer.text)
+
+
+def _report_ready() -> None:
+    """Write the time of the first complete frame where $IMKIT_READY_FILE says (used by
+    bench/startup.py to time start-up from outside the process)."""
+    path = os.environ.get(READY_FILE_ENV)
+    if path:
+        with contextlib.suppress(OSError):
+            Path(path).write_text(repr(time.time()))
+
+
+def _unread_after(page: Sequence[Message], unread: int) -> int | None:
+    """The seq after which the unread messages start, counted back from the end."""
+    if unread <= 0:
+        return None
+    received = [m for m in page if m.direction == Direction.RECEIVED and m.seq is not None]
+    if not received:
+        return None
+    first_unread = received[max(0, len(received) - unread)]
+    assert first_unread.seq is not None
+    return first_unread.seq - 1
+
+
+def _placeholder_row(conv: ConvRef) -> Conversation:
+    """A list row for a conversation that has nothing stored yet (a new chat)."""
+    return Conversation(
+        ref=conv,
+        last_at=0,
+        preview="",
+        last_sender="",
+        unread=0,
+        pinned=False,
+        muted=False,
+        draft="",
+        max_seq=0,
+        sort_at=2**62,
+    )

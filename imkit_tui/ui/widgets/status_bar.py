@@ -1,0 +1,69 @@
+"""The top bar: who you are, the connection state, and the total unread count."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from imkit_tui.core.events import ConnectionState
+
+_STATE_STYLE: dict[ConnectionState, tuple[str, str]] = {
+    ConnectionState.OFFLINE: ("○", "offline"),
+    ConnectionState.CONNECTING: ("◌", "connecting…"),
+    ConnectionState.SYNCING: ("◐", "syncing…"),
+    ConnectionState.CONNECTED: ("●", "connected"),
+    ConnectionState.RECONNECTING: ("◌", "reconnecting…"),
+    ConnectionState.REFUSED: ("✕", "refused"),
+}
+
+
+class StatusBar(Widget):
+    """One line: `imkit · user`, the connection state in the middle, unread on the right."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+    }
+    """
+
+    state: reactive[ConnectionState] = reactive(ConnectionState.OFFLINE)
+    detail: reactive[str] = reactive("")
+    unread: reactive[int] = reactive(0)
+
+    def __init__(self, user_id: str, server_label: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.user_id = user_id
+        self.server_label = server_label
+
+    def render(self) -> Text:
+        """The bar's single line."""
+        symbol, label = _STATE_STYLE[self.state]
+        colour = {
+            ConnectionState.CONNECTED: "green",
+            ConnectionState.REFUSED: "red",
+            ConnectionState.OFFLINE: "red",
+        }.get(self.state, "yellow")
+        left = Text.assemble(
+            ("imkit", "bold"), f" · {self.user_id}", (f"  {self.server_label}", "dim")
+        )
+        middle = Text.assemble((f"{symbol} {label}", colour))
+        if self.detail and self.state != ConnectionState.CONNECTED:
+            middle.append(f" ({self.detail})", "dim")
+        right = Text(f"{self.unread} unread" if self.unread else "", style="bold")
+        width = self.content_region.width or 80
+        gap = max(1, width - left.cell_len - middle.cell_len - right.cell_len)
+        line = left.copy()
+        line.append(" " * (gap // 2))
+        line.append_text(middle)
+        line.append(" " * (gap - gap // 2))
+        line.append_text(right)
+        return line
+
+    def set_connection(self, state: ConnectionState, detail: str = "") -> None:
+        """Show a new connection state."""
+        self.state = state
+        self.detail = detail

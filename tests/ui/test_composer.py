@@ -1,0 +1,328 @@
+"""The composer widget (driven through a tiny app and Pilot) and the emoji table."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.widgets import Input
+from textual.widgets.text_area import Selection
+
+from imkit_tui.ui.emoji import SHORTCODES, complete, expand_shortcodes, lookup
+from imkit_tui.ui.widgets.composer import Composer
+
+DELAY = 0.15  # the draft debounce used by the test app
+
+
+class ComposerApp(App[None]):
+    """A composer and an input to tab to; records what the composer posts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[str] = []
+        self.drafts: list[tuple[str, str | None]] = []
+        self.attach_requests = 0
+
+    def compose(self) -> ComposeResult:
+        yield Composer(draft_delay=DELAY)
+        yield Input(id="other")
+
+    def on_mount(self) -> None:
+        self.query_one(Composer).focus()
+
+    def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        self.submitted.append(message.text)
+
+    def on_composer_draft_changed(self, message: Composer.DraftChanged) -> None:
+        self.drafts.append((message.text, message.key))
+
+    def on_composer_attach_requested(self, message: Composer.AttachRequested) -> None:
+        self.attach_requests += 1
+
+
+# --- sending ---------------------------------------------------------------------
+
+
+async def test_enter_sends_and_clears() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press(*"hello bob")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.submitted == ["hello bob"]
+        assert composer.text == ""
+
+
+async def test_enter_strips_trailing_whitespace_keeps_inner_lines() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.load_text("  line one\nline two  \n\n")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.submitted == ["  line one\nline two"]
+
+
+async def test_empty_or_blank_enter_sends_nothing() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press("enter")
+        await pilot.press("space", "space")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.submitted == []
+        assert "\n" not in composer.text
+
+
+async def test_shortcodes_expanded_on_send() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press(*"hi :smile: at 12:30:45")
+        assert composer.text == "hi :smile: at 12:30:45"  # raw while editing
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.submitted == ["hi 😄 at 12:30:45"]
+
+
+async def test_newline_keys_insert_and_do_not_send() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press("a", "alt+enter", "b", "ctrl+j", "c", "shift+enter", "d")
+        await pilot.pause()
+        assert composer.text == "a\nb\nc\nd"
+        assert app.submitted == []
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.submitted == ["a\nb\nc\nd"]
+
+
+async def test_newline_replaces_selection() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.load_text("abXYcd")
+        composer.selection = Selection((0, 2), (0, 4))
+        await pilot.press("ctrl+j")
+        assert composer.text == "ab\ncd"
+        assert composer.cursor_location == (1, 0)
+
+
+async def test_multiline_paste_inserts_without_sending() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press(*"x ")
+        composer.post_message(events.Paste("first line\nsecond line\n"))
+        await pilot.pause()
+        assert composer.text == "x first line\nsecond line\n"
+        assert app.submitted == []
+        # A paste delivered to the app goes to the focused composer too.
+        app.post_message(events.Paste("more"))
+        await pilot.pause()
+        assert composer.text.endswith("more")
+        assert app.submitted == []
+
+
+async def test_tab_moves_focus_instead_of_inserting() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press("a", "tab")
+        assert composer.text == "a"
+        assert app.focused is app.query_one("#other")
+
+
+async def test_ctrl_a_requests_attachment() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        assert app.attach_requests == 1
+
+
+async def test_keys_remappable_through_keymap() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        app.set_keymap({"composer.send": "ctrl+s", "composer.newline": "enter"})
+        composer = app.query_one(Composer)
+        await pilot.press("a", "enter", "b")
+        assert composer.text == "a\nb"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.submitted == ["a\nb"]
+
+
+async def test_read_only_does_not_send() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.load_text("locked")
+        composer.read_only = True
+        await pilot.press("enter", "ctrl+j")
+        await pilot.pause()
+        assert app.submitted == []
+        assert composer.text == "locked"
+
+
+# --- drafts ----------------------------------------------------------------------
+
+
+async def test_draft_changed_after_pause_debounced() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        await pilot.press(*"dra")
+        await pilot.pause(DELAY / 3)
+        await pilot.press(*"ft")
+        assert app.drafts == []  # still typing
+        await pilot.pause(DELAY * 3)
+        assert app.drafts == [("draft", None)]
+
+
+async def test_set_draft_does_not_fire_and_keys_later_changes() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.set_draft("saved", key="conv-1")
+        await pilot.pause(DELAY * 3)
+        assert app.drafts == []
+        assert composer.text == "saved"
+        assert composer.cursor_location == (0, 5)
+        assert composer.draft_key == "conv-1"
+        await pilot.press("!")
+        await pilot.pause(DELAY * 3)
+        assert app.drafts == [("saved!", "conv-1")]
+
+
+async def test_set_draft_flushes_pending_edit_under_old_key() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.set_draft("", key="a")
+        await pilot.press(*"unsent")
+        composer.set_draft("other", key="b")
+        await pilot.pause(DELAY * 3)
+        assert app.drafts == [("unsent", "a")]
+
+
+async def test_send_reports_empty_draft() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.set_draft("", key="c")
+        await pilot.press(*"hey")
+        await pilot.pause(DELAY * 3)
+        await pilot.press("enter")
+        await pilot.pause(DELAY * 3)
+        assert app.submitted == ["hey"]
+        assert app.drafts == [("hey", "c"), ("", "c")]
+
+
+async def test_blur_flushes_draft() -> None:
+    app = ComposerApp()
+    async with app.run_test() as pilot:
+        await pilot.press("x", "tab")
+        await pilot.pause()
+        assert app.drafts == [("x", None)]
+
+
+# --- looks -----------------------------------------------------------------------
+
+
+async def test_placeholder() -> None:
+    app = ComposerApp()
+    async with app.run_test():
+        composer = app.query_one(Composer)
+        assert composer.placeholder == "Message… (Enter send · Alt+Enter newline)"
+        composer.set_placeholder("bob")
+        assert composer.placeholder == "Message bob… (Enter send · Alt+Enter newline)"
+
+
+async def test_height_grows_from_one_to_six_lines() -> None:
+    app = ComposerApp()
+    async with app.run_test(size=(60, 30)) as pilot:
+        composer = app.query_one(Composer)
+        await pilot.pause()
+        border = 2
+        assert composer.size.height == 1
+        assert composer.outer_size.height == 1 + border
+        composer.load_text("1\n2\n3")
+        await pilot.pause()
+        assert composer.outer_size.height == 3 + border
+        composer.load_text("\n".join(str(n) for n in range(20)))
+        await pilot.pause()
+        assert composer.outer_size.height == 6 + border
+        assert composer.soft_wrap
+
+
+# --- emoji -----------------------------------------------------------------------
+
+
+def test_table_is_large_and_has_the_common_names() -> None:
+    assert len(SHORTCODES) >= 150
+    common = (
+        "smile grin joy wink heart thumbsup +1 thumbsdown -1 fire tada rocket eyes "
+        "ok_hand clap pray thinking sob cry sunglasses party 100 white_check_mark"
+    )
+    for name in common.split():
+        assert name in SHORTCODES, name
+
+
+def test_expand_known() -> None:
+    assert expand_shortcodes(":smile:") == "😄"
+    assert expand_shortcodes("nice :+1: :-1:") == "nice 👍 👎"
+    assert expand_shortcodes(":tada::rocket:") == "🎉🚀"
+    assert expand_shortcodes("(:fire:)") == "(🔥)"
+    assert expand_shortcodes("Great :Thumbsup:!") == "Great 👍!"
+    assert expand_shortcodes("line\n:heart:\n") == "line\n❤️\n"
+    assert expand_shortcodes(":nope::smile:") == ":nope:😄"
+    assert expand_shortcodes("word:smile:") == "word:smile:"
+
+
+def test_unknown_left_alone() -> None:
+    assert expand_shortcodes("a :notanemoji: b") == "a :notanemoji: b"
+    assert expand_shortcodes("::") == "::"
+    assert expand_shortcodes(":smile") == ":smile"
+    assert expand_shortcodes("no colons") == "no colons"
+
+
+def test_times_and_numbers_untouched() -> None:
+    assert expand_shortcodes("meet at 12:30:45") == "meet at 12:30:45"
+    assert expand_shortcodes("score 10:100:3") == "score 10:100:3"
+    assert expand_shortcodes("id:fire:2") == "id:fire:2"
+
+
+def test_urls_and_code_untouched() -> None:
+    for text in (
+        "see https://example.com/a:smile:b",
+        "http://host:8080/:fire:",
+        "www.example.com/:tada:",
+        "use `:smile:` to smile",
+        "```\n:rocket:\n```",
+    ):
+        assert expand_shortcodes(text) == text
+    assert expand_shortcodes("https://x.io :smile:") == "https://x.io 😄"
+
+
+def test_lookup() -> None:
+    assert lookup("fire") == "🔥"
+    assert lookup(":FIRE:") == "🔥"
+    assert lookup("nope") is None
+
+
+def test_complete() -> None:
+    results = complete("smi")
+    assert results[0] == ("smile", "😄")
+    assert all(len(pair) == 2 for pair in results)
+    assert len(results) <= 8
+    assert complete(":thumbs") == [("thumbsup", "👍"), ("thumbsdown", "👎")]
+    assert complete("fire")[0] == ("fire", "🔥")
+    # Substring matches come after prefix matches.
+    names = [name for name, _ in complete("heart", limit=50)]
+    assert names[0] == "heart"
+    assert names.index("heart_eyes") < names.index("yellow_heart")
+    assert len(complete("", limit=5)) == 5
+    assert complete("s", limit=0) == []
+    assert complete("zzzzzz") == []

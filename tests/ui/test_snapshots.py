@@ -1,0 +1,97 @@
+"""Snapshots of the main screen in both shipped themes, from a fixed store (offline)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from imkit_tui.config import UiState
+from imkit_tui.core import IMClient
+from imkit_tui.core.store import Coverage, LocalStore
+from imkit_tui.protocol import ConvRef, MessageRecord
+from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.themes import load_themes
+
+SERVER = "ws://127.0.0.1:9"  # never contacted: the app runs with connect=False
+DAY = 86_400_000
+BASE = 1_767_607_200_000  # 2026-01-05 10:00 UTC: old enough to show as a date forever
+
+
+@pytest.fixture(autouse=True)
+def utc() -> Iterator[None]:
+    """Times on screen are local; pin the zone so the snapshots match everywhere."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def _record(peer: str, seq: int, sender: str, text: str, at: int) -> MessageRecord:
+    return MessageRecord(
+        uid=f"{peer}-{seq}",
+        conv=ConvRef.private(peer),
+        seq=seq,
+        sender=sender,
+        object_name="RC:TxtMsg",
+        content={"content": text},
+        cmid=f"{peer}-{seq}",
+        sent_at=at,
+    )
+
+
+async def _fill(path: Path) -> None:
+    store = await LocalStore.open(path, "me")
+    chats: dict[str, list[tuple[str, str, int]]] = {
+        "alice": [
+            ("alice", "Morning! Did the build pass?", BASE),
+            ("me", "Yes, all green 🎉", BASE + 60_000),
+            ("alice", "Great, ship it. 你好", BASE + 10 * 60_000),
+        ],
+        "bob": [("bob", "Lunch at noon?", BASE - DAY)],
+        "carol": [("carol", f"update {i}", BASE - 2 * DAY + i) for i in range(120)],
+    }
+    try:
+        for peer, lines in chats.items():
+            records = [_record(peer, i + 1, s, t, at) for i, (s, t, at) in enumerate(lines)]
+            n = len(records)
+            await store.add_received(ConvRef.private(peer), records, Coverage(n, 1, n))
+        await store.set_draft(ConvRef.private("bob"), "see you th", BASE - DAY + 1)
+    finally:
+        await store.close()
+
+
+def _app(tmp_path: Path, theme: str) -> IMKitApp:
+    path = tmp_path / "me.db"
+    asyncio.run(_fill(path))
+    client = IMClient(server_url=SERVER, token=issue_token(b"0" * 32, "me"), store_path=path)
+    return IMKitApp(
+        client,
+        themes=load_themes(),
+        state=UiState(tmp_path / "ui-state.json"),
+        theme=theme,
+        connect=False,
+    )
+
+
+async def _open_alice(pilot: Pilot[Any]) -> None:
+    await pilot.press("enter")  # alice's conversation is the newest
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("theme", ["imkit-dark", "imkit-light"])
+def test_main_screen(snap_compare: Any, tmp_path: Path, theme: str) -> None:
+    app = _app(tmp_path, theme)
+    assert snap_compare(app, terminal_size=(100, 28), run_before=_open_alice)
