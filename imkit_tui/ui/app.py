@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -54,6 +56,8 @@ class IMKitApp(App[None]):
         self._notify_enabled = notifications
         #: Why the server refused the login, when it did (the app then exits with 3).
         self.refusal: str | None = None
+        #: time.monotonic() of the last key or mouse press (for idle-time chores).
+        self.last_input = time.monotonic()
         register_themes(self, themes)
         remembered = state.get("theme") if state else None
         for name in (theme, remembered, DEFAULT_THEME):
@@ -88,6 +92,12 @@ class IMKitApp(App[None]):
         if self._wanted_theme and self._wanted_theme not in self.available_themes:
             self.notify(f"No theme named {self._wanted_theme!r}", severity="warning")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note the time of every key and click, then handle the event as usual."""
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
 
     def on_main_screen_login_refused(self, event: MainScreen.LoginRefused) -> None:
         """A refused token ends the app with a clear message and exit code 3."""

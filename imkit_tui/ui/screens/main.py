@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -43,6 +44,15 @@ log = logging.getLogger(__name__)
 
 #: Where to write the time of the first complete frame, for the start-up benchmark.
 READY_FILE_ENV = "IMKIT_READY_FILE"
+
+#: Messages shown when a conversation opens: a tall screen's worth. Mounting costs
+#: time per bubble; older ones page in as the user scrolls up.
+FIRST_PAGE = 24
+
+#: Bubbles kept mounted. Every new bubble makes Textual lay out all mounted ones:
+#: measured in bench/chat_view.py, 240 mounted cost ~60 ms a message at the p99, too
+#: slow for 60 frames a second; 100 is still several screens of history.
+CHAT_WINDOW = 100
 
 #: More than this many conversations are not loaded into the list at start.
 LIST_LIMIT = 20_000
@@ -92,7 +102,12 @@ class MainScreen(Screen[None]):
                 yield Static(
                     "Pick a conversation on the left, or ctrl+n to start one.", id="empty-chat"
                 )
-                yield ChatView(me=self.client.user_id, loader=self._load_older, id="messages")
+                yield ChatView(
+                    me=self.client.user_id,
+                    loader=self._load_older,
+                    window=CHAT_WINDOW,
+                    id="messages",
+                )
                 yield Composer(id="composer")
         yield Footer()
 
@@ -127,8 +142,13 @@ class MainScreen(Screen[None]):
         # The list is drawn from the store first; connecting starts after that frame.
         self.call_after_refresh(self._after_first_frame)
 
+    def _seconds_since_input(self) -> float:
+        last = getattr(self.app, "last_input", None)
+        return time.monotonic() - last if isinstance(last, float) else float("inf")
+
     def _after_first_frame(self) -> None:
         _report_ready()
+        quiet_garbage_collector(self, self._seconds_since_input)
         if self._connect:
             self.run_worker(self.client.start(), name="client-start")
 
@@ -215,7 +235,7 @@ class MainScreen(Screen[None]):
         composer = self.query_one("#composer", Composer)
         self.current = conv
         row = await self.client.conversation(conv)
-        page = await self.client.messages(conv, limit=50)
+        page = await self.client.messages(conv, limit=FIRST_PAGE)
         chat = self.query_one("#messages", ChatView)
         self.query_one("#empty-chat").display = False
         chat.display = True
@@ -295,6 +315,25 @@ class MainScreen(Screen[None]):
             row = await self.client.conversation(conv)
             if row is None or row.draft != composer.text:
                 await self.client.set_draft(conv, composer.text)
+
+
+def quiet_garbage_collector(screen: Screen[None], idle: Callable[[], float]) -> None:
+    """Keep the collector's full passes out of the way of typing and scrolling.
+
+    A full pass over Textual's heap stalls the loop for about 100 ms (measured in
+    bench/chat_view.py, where it made every p99). What exists after the first frame
+    lives as long as the app, so it is frozen out of collections; full passes become
+    rare, and one runs each minute in which nobody has typed or clicked for 10 seconds.
+    `idle` returns the seconds since the last input.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 1_000)
+
+    def collect_when_idle() -> None:
+        if idle() >= 10:
+            gc.collect()
+
+    screen.set_interval(60, collect_when_idle)
 
 
 def _report_ready() -> None:
