@@ -351,3 +351,27 @@ async def test_a_failed_message_can_be_retried_under_the_same_id(
     (again,) = await alice.wait_sent([big.id], timeout=5)
     assert again.status == SendStatus.FAILED and again.cmid == big.cmid
     assert await alice.total_unread() == 0
+
+
+async def test_group_conversations_sync_count_and_deliver(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    server = server_handle.server
+    assert server is not None
+    alice, bob = await make_client("alice"), await make_client("bob")
+    group = ConvRef(type=3, target="team")
+    with alice.subscribe() as events:
+        await server.create_group("team", "Team", "bob", ["alice"])
+        (created,) = await received(events, 1)
+        assert created.object_name == "RC:GrpNtf"
+        sent = await bob.send_text(group, "standup in 5")
+        got = await received(events, 1)
+    assert got[0].sender == "bob" and got[0].conv == group
+    (done,) = await bob.wait_sent([sent.id], timeout=5)
+    assert done.seq == 2
+    row = await alice.conversation(group)
+    assert row is not None and row.unread == 1 and row.last_sender == "bob"
+    outsider = await make_client("olga")
+    refused = await outsider.send_text(group, "hi?")
+    (failed,) = await outsider.wait_sent([refused.id], timeout=5)
+    assert failed.status == SendStatus.FAILED and failed.error == 22406

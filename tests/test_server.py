@@ -207,8 +207,10 @@ async def test_bad_requests_get_error_codes_and_the_connection_stays(
     await alice.send_raw(b"\x00\x01binary")
     frame = await alice.recv()
     assert isinstance(frame, ErrorFrame) and frame.code == ErrorCode.MALFORMED_FRAME
-    group = await alice.request(PullRequest(conv=ConvRef(type=3, target="g1")))
-    assert isinstance(group, ErrorFrame) and group.code == ErrorCode.INVALID_PARAMETER
+    chatroom = await alice.request(PullRequest(conv=ConvRef(type=4, target="room")))
+    assert isinstance(chatroom, ErrorFrame) and chatroom.code == ErrorCode.INVALID_PARAMETER
+    group = await alice.request(PullRequest(conv=ConvRef(type=3, target="nope")))
+    assert isinstance(group, ErrorFrame) and group.code == ErrorCode.NOT_IN_GROUP
     again = await alice.request(Hello(versions=[1], token="x"))
     assert isinstance(again, ErrorFrame) and again.code == ErrorCode.ALREADY_AUTHENTICATED
     pong = await alice.request(Ping())
@@ -319,3 +321,34 @@ async def test_sync_pages_many_changed_conversations(server_handle: ServerHandle
         states, cursor, more = await server.store.changed_conversations("bob", cursor, 10)
         seen += [s.conv.target for s in states]
     assert seen == [f"p{i:02d}" for i in range(25)]
+
+
+async def test_group_messages_reach_every_member_and_only_members(
+    server_handle: ServerHandle,
+) -> None:
+    server = server_handle.server
+    assert server is not None
+    url = server_handle.url
+    alice = await WireClient.login(url, server_handle.token("alice"))
+    bob = await WireClient.login(url, server_handle.token("bob"))
+    mallory = await WireClient.login(url, server_handle.token("mallory"))
+    assert await server.create_group("g1", "Design", "alice", ["bob", "carol"])
+    assert not await server.create_group("g1", "Again", "alice", [])
+    group = ConvRef(type=3, target="g1")
+    for client in (alice, bob):
+        created = await client.next_push()
+        assert created.message.object_name == "RC:GrpNtf" and created.message.conv == group
+    ack = await bob.send_text("", "hello group", cmid="gm1", conv=group)
+    assert isinstance(ack, SendAck) and ack.seq == 2
+    pushed = await alice.next_push()
+    assert pushed.message.conv == group and pushed.message.sender == "bob"
+    refused = await mallory.send_text("", "let me in", cmid="x", conv=group)
+    assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.NOT_IN_GROUP
+    peek = await mallory.request(PullRequest(conv=group, after_seq=0))
+    assert isinstance(peek, ErrorFrame) and peek.code == ErrorCode.NOT_IN_GROUP
+    carol = await WireClient.login(url, server_handle.token("carol"))
+    synced = await carol.request(SyncRequest(since=0))
+    assert isinstance(synced, SyncReply)
+    assert [(s.conv, s.max_seq) for s in synced.conversations] == [(group, 2)]
+    for client in (alice, bob, mallory, carol):
+        await client.close()

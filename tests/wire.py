@@ -60,7 +60,7 @@ class WireClient:
     async def send_text(self, to: str, text: str, cmid: str, **extra: Any) -> ServerFrame:
         return await self.request(
             SendMessage(
-                conv=ConvRef.private(to),
+                conv=extra.get("conv", ConvRef.private(to)),
                 object_name=extra.get("object_name", "RC:TxtMsg"),
                 content=extra.get("content", {"content": text}),
                 cmid=cmid,

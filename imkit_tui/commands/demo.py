@@ -10,7 +10,7 @@ from pathlib import Path
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import Direction, IMClient, MessagesReceived
-from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer
 from imkit_tui.server.auth import load_or_create_secret
@@ -18,12 +18,14 @@ from imkit_tui.server.auth import load_or_create_secret
 log = logging.getLogger(__name__)
 
 ECHO_BOT = "echo-bot"
+DEMO_GROUP = "design"
 MARKER = "demo-created"
 
 WELCOME = (
     "Welcome to imkit 👋\n"
     "This is your own chat server, running inside the app. alice and bob have written "
-    "to you, and echo-bot answers everything you send it.\n"
+    "to you, the # design group is talking, and echo-bot answers everything you send "
+    "it.\n"
     "Keys: ctrl+p every command · ctrl+n new chat · tab move focus · ctrl+q quit."
 )
 
@@ -54,12 +56,22 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
     if marker.exists():
         return
     await server.send_system(user, catalogue.TEXT, catalogue.text_content(WELCOME))
-    for contact, lines in _HISTORY.items():
+    await server.create_group(DEMO_GROUP, "Design", "alice", ["bob", user])
+    group = ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP)
+    chats: list[tuple[str, ConvRef, list[str]]] = [
+        (contact, ConvRef.private(user), lines) for contact, lines in _HISTORY.items()
+    ]
+    chats += [
+        ("alice", group, ["New mockups are up 🎨"]),
+        ("bob", group, ["Looks great. Ship on Friday?"]),
+        ("alice", group, [f"{user}, could you take a look?"]),
+    ]
+    for contact, conv, lines in chats:
         client = _client(server, contact, store_dir)
         await client.start()
         try:
             await client.wait_synced(timeout=10)
-            sent = [await client.send_text(ConvRef.private(user), line) for line in lines]
+            sent = [await client.send_text(conv, line) for line in lines]
             await client.wait_sent([m.id for m in sent], timeout=10)
         finally:
             await client.close()

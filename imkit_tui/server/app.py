@@ -45,11 +45,11 @@ from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.ratelimit import TokenBucket
+from imkit_tui.server.routing import Route, readable_key, route_send
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import (
     Member,
     ServerStore,
-    private_key,
     system_key,
 )
 
@@ -130,6 +130,49 @@ class IMServer:
         )
         self._push(user_id, record)
         return stored.seq
+
+    async def create_group(
+        self, group_id: str, name: str, owner: str, member_ids: list[str]
+    ) -> bool:
+        """Create a group (the owner and the members) and post its "created" notice.
+
+        For an app server's use (the demo workspace); returns False if the group exists.
+        """
+        store = self._require_store()
+        if not await store.create_group(group_id, name, owner, member_ids, now_ms()):
+            return False
+        notice = {
+            "operatorUserId": owner,
+            "operation": "Create",
+            "data": {"operatorNickname": owner, "targetGroupName": name},
+            "message": f"{owner} created the group",
+        }
+        conv = ConvRef(type=ConversationType.GROUP, target=group_id)
+        route = await route_send(store, owner, conv, 0)
+        cmid = new_uuid7()
+        stored = await store.append(
+            conv_type=route.conv_type,
+            conv_key=route.conv_key,
+            members=route.members,
+            sender=owner,
+            cmid=cmid,
+            object_name=messages.GROUP_NTF,
+            content_json=encode_content(notice),
+            now_ms=now_ms(),
+        )
+        record = MessageRecord(
+            uid=stored.uid,
+            conv=conv,
+            seq=stored.seq,
+            sender=owner,
+            object_name=messages.GROUP_NTF,
+            content=notice,
+            cmid=cmid,
+            sent_at=stored.sent_at,
+        )
+        for user_id, seen_as in route.deliveries:
+            self._push(user_id, msgspec.structs.replace(record, conv=seen_as))
+        return True
 
     async def start(self) -> None:
         """Open the store and start accepting connections."""
@@ -282,7 +325,7 @@ class IMServer:
     async def _on_send(self, session: Session, frame: SendMessage) -> None:
         store = self._require_store()
         sender = session.user_id
-        peer = _private_peer(frame.conv, frame.id)
+        route = await route_send(store, sender, frame.conv, frame.id)
         content_json = encode_content(frame.content)
         size = len(content_json.encode())
         if size > self.config.max_content_bytes:
@@ -304,13 +347,13 @@ class IMServer:
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
             stored = original
         elif not stored_kind:
-            self._relay_status(session, frame, peer)
+            self._relay_status(session, frame, route)
             return
         else:
             stored = await store.append(
-                conv_type=ConversationType.PRIVATE,
-                conv_key=private_key(sender, peer),
-                members=[Member(sender, peer), Member(peer, sender)],
+                conv_type=route.conv_type,
+                conv_key=route.conv_key,
+                members=route.members,
                 sender=sender,
                 cmid=frame.cmid,
                 object_name=frame.object_name,
@@ -331,7 +374,7 @@ class IMServer:
             return
         record = MessageRecord(
             uid=stored.uid,
-            conv=ConvRef.private(sender),
+            conv=frame.conv,
             seq=stored.seq,
             sender=sender,
             object_name=frame.object_name,
@@ -339,14 +382,11 @@ class IMServer:
             cmid=frame.cmid,
             sent_at=stored.sent_at,
         )
-        self._push(peer, record)
-        if peer != sender:
-            own = msgspec.structs.replace(record, conv=ConvRef.private(peer))
-            self._push(sender, own, skip=session)
+        self._deliver(route, record, skip=session)
         # The receiver first: the sender's ack can wait the few microseconds.
         session.send(ack)
 
-    def _relay_status(self, session: Session, frame: SendMessage, peer: str) -> None:
+    def _relay_status(self, session: Session, frame: SendMessage, route: Route) -> None:
         """Status messages go to whoever is online, and are neither stored nor counted."""
         sent_at = now_ms()
         uid = new_uuid7(sent_at)
@@ -355,7 +395,7 @@ class IMServer:
         )
         record = MessageRecord(
             uid=uid,
-            conv=ConvRef.private(session.user_id),
+            conv=frame.conv,
             seq=0,
             sender=session.user_id,
             object_name=frame.object_name,
@@ -363,7 +403,14 @@ class IMServer:
             cmid=frame.cmid,
             sent_at=sent_at,
         )
-        self._push(peer, record)
+        self._deliver(route, record, skip=session)
+
+    def _deliver(self, route: Route, record: MessageRecord, skip: Session) -> None:
+        """Push to every receiving device (the sending device excepted), each user seeing
+        the conversation their own way."""
+        for user_id, seen_as in route.deliveries:
+            own = msgspec.structs.replace(record, conv=seen_as)
+            self._push(user_id, own, skip=skip)
 
     def _push(self, user_id: str, record: MessageRecord, skip: Session | None = None) -> None:
         frame = Push(message=record)
@@ -380,7 +427,7 @@ class IMServer:
 
     async def _on_pull(self, session: Session, frame: PullRequest) -> None:
         store = self._require_store()
-        conv_key = _readable_key(session.user_id, frame.conv, frame.id)
+        conv_key = await readable_key(store, session.user_id, frame.conv, frame.id)
         conv_id = await store.conversation_id(conv_key, session.user_id)
         forward = frame.before_seq == 0
         retention = self.config.offline_ms if forward else self.config.history_ms
@@ -439,30 +486,3 @@ def _as_bytes(raw: str | bytes) -> bytes:
 
 def _error(exc: ProtocolError) -> ErrorFrame:
     return ErrorFrame(re=exc.reply_to, code=exc.code, message=exc.message)
-
-
-def _readable_key(user_id: str, conv: ConvRef, request_id: int) -> str:
-    """The store key of a conversation `user_id` may read: private chats and the
-    system conversation so far."""
-    if conv.type == ConversationType.SYSTEM:
-        if conv.target != SYSTEM_ACCOUNT or conv.channel:
-            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid system target", request_id)
-        return system_key(user_id)
-    return private_key(user_id, _private_peer(conv, request_id))
-
-
-def _private_peer(conv: ConvRef, request_id: int) -> str:
-    """The peer of a private conversation; other types are refused for now."""
-    if conv.type == ConversationType.SYSTEM:
-        raise ProtocolError(
-            ErrorCode.INVALID_PARAMETER, "the system conversation is read-only", request_id
-        )
-    if conv.type != ConversationType.PRIVATE:
-        raise ProtocolError(
-            ErrorCode.INVALID_PARAMETER,
-            f"conversation type {conv.type} is not served by this server yet",
-            request_id,
-        )
-    if not conv.target or len(conv.target) > 64 or conv.channel:
-        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid private target", request_id)
-    return conv.target

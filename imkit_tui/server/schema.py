@@ -54,4 +54,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX messages_age ON messages(sent_at);
         """,
     ),
+    Migration(
+        2,
+        "groups: a name and an owner; membership lives in members",
+        """
+        CREATE TABLE groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

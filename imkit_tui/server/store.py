@@ -66,6 +66,11 @@ def system_key(user_id: str) -> str:
     return f"6:{user_id}"
 
 
+def group_key(group_id: str) -> str:
+    """The storage key of a group's conversation."""
+    return f"3:{group_id}"
+
+
 def private_key(a: str, b: str) -> str:
     """The storage key of the private conversation between users `a` and `b`."""
     low, high = sorted((a, b))
@@ -81,6 +86,7 @@ class ServerStore:
         # Touched only by jobs, on the writer's database thread.
         self._convs: dict[str, _ConvCache] = {}
         self._change_id = 0
+        self._group_members: dict[str, list[str]] = {}
         self._writer = BatchWriter(
             writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
         )
@@ -165,6 +171,44 @@ class ServerStore:
             return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
 
         return await self._writer.submit(job)
+
+    async def create_group(
+        self, group_id: str, name: str, owner: str, member_ids: Sequence[str], now_ms: int
+    ) -> bool:
+        """Create a group with its members (the owner among them); False if it exists."""
+        members = list(dict.fromkeys([owner, *member_ids]))
+
+        def job(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO groups(id, name, owner, created_at) VALUES (?, ?, ?, ?)",
+                (group_id, name, owner, now_ms),
+            )
+            if not cursor.rowcount:
+                return False
+            self._load_conversation(
+                conn, 3, group_key(group_id), [Member(m, group_id) for m in members], now_ms
+            )
+            return True
+
+        created = await self._writer.submit(job)
+        self._group_members.pop(group_id, None)
+        return created
+
+    async def group_members(self, group_id: str) -> list[str] | None:
+        """The members of a group (None when there is no such group); cached."""
+        cached = self._group_members.get(group_id)
+        if cached is not None:
+            return cached
+        rows = await self._reader.fetch_all(
+            "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
+            " WHERE c.key = ? ORDER BY m.joined_at, m.user_id",
+            (group_key(group_id),),
+        )
+        if not rows:
+            return None
+        members = [str(row[0]) for row in rows]
+        self._group_members[group_id] = members
+        return members
 
     async def find_by_client_id(self, sender: str, cmid: str) -> StoredMessage | None:
         """The stored message `sender` sent under `cmid`, if any (committed reads only)."""

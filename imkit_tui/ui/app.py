@@ -77,16 +77,14 @@ class IMKitApp(App[None]):
             await self.screen.keep_draft()
         self.exit()
 
-    def get_default_screen(self) -> Screen[object]:
-        """The main screen is the first and only base screen."""
-        screen = MainScreen(self.client, notifications=self._notify_enabled, connect=self._connect)
-        return screen  # type: ignore[return-value]
-
-    def on_mount(self) -> None:
-        """Report theme problems and start remembering theme choices.
+    async def on_mount(self) -> None:
+        """Show the main screen, report theme problems, remember theme choices.
 
         The client opens its store when the main screen mounts and connects after the
         first frame (see MainScreen)."""
+        await self.push_screen(
+            MainScreen(self.client, notifications=self._notify_enabled, connect=self._connect)
+        )
         for problem in self._themes.problems:
             self.notify(problem, title="Theme skipped", severity="warning")
         if self._wanted_theme and self._wanted_theme not in self.available_themes:

@@ -62,6 +62,8 @@ def display_name(conv: ConvRef) -> str:
     """The name shown for a conversation."""
     if conv.type == ConversationType.SYSTEM:
         return "System"
+    if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
+        return f"# {conv.target}"
     return conv.target
 
 
@@ -157,8 +159,8 @@ class MainScreen(Screen[None]):
         rows = await self.client.conversations(limit=LIST_LIMIT)
         listing = self.query_one(ConversationList)
         listing.set_conversations(rows)
-        if listing.highlighted is None and rows:
-            listing.highlight(rows[0].ref)
+        if rows and (listing.highlighted is None or self.current is None):
+            listing.highlight(rows[0].ref)  # until one is opened, the newest is at hand
         await self._show_unread()
 
     # ------------------------------------------------------------------ core events
@@ -240,6 +242,7 @@ class MainScreen(Screen[None]):
         self.query_one("#empty-chat").display = False
         chat.display = True
         composer.display = True
+        chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
         await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
         self.query_one("#chat-title", Static).update(display_name(conv))
         # The composer reports any unsaved edit of the previous draft (under its key)

@@ -137,6 +137,16 @@ class ChatView(VerticalScroll, can_focus=True):
     # ------------------------------------------------------------------ public API
 
     @property
+    def show_senders(self) -> bool:
+        """Whether others' bubbles show the sender's name (groups)."""
+        return self._show_senders
+
+    @show_senders.setter
+    def show_senders(self, value: bool) -> None:
+        """Set it before `show()`: it applies to bubbles made from now on."""
+        self._show_senders = value
+
+    @property
     def mounted_count(self) -> int:
         """How many bubbles are mounted (never more than ``window``)."""
         return len(self._entries)

@@ -1,0 +1,93 @@
+"""Where a message goes: its stored conversation and who receives it, seen their way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imkit_tui.protocol import (
+    SYSTEM_ACCOUNT,
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    ProtocolError,
+)
+from imkit_tui.server.store import Member, ServerStore, group_key, private_key, system_key
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A send's destination.
+
+    `members` create the conversation on its first message (private chats);
+    `deliveries` name every user who receives it and the ConvRef they see it under.
+    """
+
+    conv_type: int
+    conv_key: str
+    members: tuple[Member, ...]
+    deliveries: tuple[tuple[str, ConvRef], ...]
+
+
+async def route_send(store: ServerStore, sender: str, conv: ConvRef, request_id: int) -> Route:
+    """The route of a message `sender` sends to `conv`; refused with a code if not allowed."""
+    if conv.type == ConversationType.GROUP:
+        members = await _group_members(store, conv, request_id)
+        if sender not in members:
+            raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
+        seen = ConvRef(type=ConversationType.GROUP, target=conv.target)
+        return Route(
+            conv_type=ConversationType.GROUP,
+            conv_key=group_key(conv.target),
+            members=(),
+            deliveries=tuple((member, seen) for member in members),
+        )
+    peer = private_peer(conv, request_id)
+    return Route(
+        conv_type=ConversationType.PRIVATE,
+        conv_key=private_key(sender, peer),
+        members=(Member(sender, peer), Member(peer, sender)),
+        deliveries=((peer, ConvRef.private(sender)), (sender, ConvRef.private(peer)))
+        if peer != sender
+        else ((sender, ConvRef.private(peer)),),
+    )
+
+
+async def readable_key(store: ServerStore, user_id: str, conv: ConvRef, request_id: int) -> str:
+    """The store key of a conversation `user_id` may read (membership is checked by the
+    store's lookup, which joins on the members table)."""
+    if conv.type == ConversationType.SYSTEM:
+        if conv.target != SYSTEM_ACCOUNT or conv.channel:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid system target", request_id)
+        return system_key(user_id)
+    if conv.type == ConversationType.GROUP:
+        members = await _group_members(store, conv, request_id)
+        if user_id not in members:
+            raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
+        return group_key(conv.target)
+    return private_key(user_id, private_peer(conv, request_id))
+
+
+async def _group_members(store: ServerStore, conv: ConvRef, request_id: int) -> list[str]:
+    if not conv.target or len(conv.target) > 64 or conv.channel:
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid group id", request_id)
+    members = await store.group_members(conv.target)
+    if members is None:
+        raise ProtocolError(ErrorCode.NOT_IN_GROUP, "no such group", request_id)
+    return members
+
+
+def private_peer(conv: ConvRef, request_id: int) -> str:
+    """The peer of a private conversation; other types are refused here."""
+    if conv.type == ConversationType.SYSTEM:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "the system conversation is read-only", request_id
+        )
+    if conv.type != ConversationType.PRIVATE:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER,
+            f"conversation type {conv.type} is not served by this server yet",
+            request_id,
+        )
+    if not conv.target or len(conv.target) > 64 or conv.channel:
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid private target", request_id)
+    return conv.target
