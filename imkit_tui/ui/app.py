@@ -113,6 +113,16 @@ class IMKitApp(App[None]):
             yield SystemCommand(
                 "New chat with…", "Open a private chat by user id (ctrl+n)", screen.action_new_chat
             )
+            yield SystemCommand(
+                "Conversations", "Move to the conversation list (escape)", screen.action_focus_list
+            )
+            if screen.current is not None:
+                yield SystemCommand(
+                    "Write a message", "Move to the composer", screen.action_focus_composer
+                )
+                yield SystemCommand(
+                    "Jump to latest", "Show the newest messages (end)", screen.action_jump_latest
+                )
         for name in sorted(self._themes.themes):
             yield SystemCommand(
                 f"Theme: {name}", "Switch to this theme (remembered)", _set_theme(self, name)

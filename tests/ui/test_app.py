@@ -193,3 +193,25 @@ async def test_a_refused_token_ends_the_app_with_code_3(
         assert app.return_code == 3 and "31020" in (app.refusal or "")
     finally:
         await client.close()
+
+
+async def test_the_palette_offers_the_app_commands_and_remembers_the_theme(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice = await make_client("alice")
+    await send_all(alice, "me", ["hi"])
+    me = await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("enter")
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"New chat with…", "Conversations", "Jump to latest"} <= titles
+        assert {"Theme: imkit-dark", "Theme: imkit-light"} <= titles
+        light = next(c for c in app.get_system_commands(app.screen) if c.title.endswith("light"))
+        light.callback()
+        await pilot.pause()
+        assert app.theme == "imkit-light"
+    assert UiState(tmp_path / "ui-state.json").get("theme") == "imkit-light"
+    again = make_app(me, tmp_path)
+    async with again.run_test(size=(110, 30)):
+        assert again.theme == "imkit-light"

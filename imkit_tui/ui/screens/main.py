@@ -310,6 +310,16 @@ class MainScreen(Screen[None]):
         """Back to the conversation list."""
         self.query_one(ConversationList).focus()
 
+    def action_focus_composer(self) -> None:
+        """To the composer of the open conversation."""
+        if self.current is not None:
+            self.query_one("#composer", Composer).focus()
+
+    async def action_jump_latest(self) -> None:
+        """Show the newest messages of the open conversation."""
+        if self.current is not None:
+            await self.query_one("#messages", ChatView).jump_to_latest()
+
     async def keep_draft(self) -> None:
         """Store what is typed in the open conversation (called when the app ends)."""
         composer = self.query_one("#composer", Composer)
