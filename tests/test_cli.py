@@ -127,3 +127,22 @@ def test_tail_prints_messages_as_they_arrive(cluster: Cluster, tmp_path: Path) -
     finally:
         tail.terminate()
         assert tail.wait(10) == 0
+
+
+def test_a_corrupt_config_or_missing_token_stops_the_app_with_a_clear_line(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('server = "ws://127.0.0.1:1"\ntoken = [not toml')
+    result = imkit(tmp_path, timeout=30)
+    assert result.returncode == 2 and "config.toml is not valid TOML" in result.stderr
+    assert "Traceback" not in result.stderr
+    config.write_text("notifications = 3\n")
+    result = imkit(tmp_path, timeout=30)
+    assert result.returncode == 2 and "'notifications' must be a bool" in result.stderr
+    config.write_text("")
+    result = imkit(tmp_path, "--server", "ws://127.0.0.1:1", timeout=30)
+    assert result.returncode == 2 and "--server needs --token" in result.stderr
+    result = imkit(tmp_path, "--server", "ws://127.0.0.1:1", "--token", "garbage", timeout=30)
+    assert result.returncode == 3 and "token is not valid" in result.stderr
