@@ -3,7 +3,8 @@
 1. Open a conversation of 100,000 messages (local store), switching back and forth;
    baseline: opening a 50-message conversation the same way, in the same run.
 2. Receive 1,000 messages at a steady rate (default 100 a second) from a real peer
-   through a real in-process server into the open view, and time the app's handling of
+   (its own process) through a real server (`imkit serve`, its own process) into the
+   open view, and time the app's handling of
    each (store event → list row → bubble mounted). To keep 60 frames a second the p99
    should stay under 16 ms. Baseline: the same handling for a conversation that is not
    open (list row only).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -84,32 +86,68 @@ async def seed(server: IMServer, store_path: Path, peer: str, count: int) -> Non
         await local.close()
 
 
+PEER_SCRIPT = """
+import asyncio, sys, time
+from imkit_tui.core import IMClient
+from imkit_tui.protocol import ConvRef
+
+async def main(url, token, store, count, rate):
+    client = IMClient(server_url=url, token=token, store_path=store)
+    await client.start()
+    await client.wait_synced(timeout=30)
+    interval = 1.0 / rate
+    next_at = time.monotonic()
+    sent = []
+    for i in range(count):
+        sent.append((await client.send_text(ConvRef.private("me"), f"live {i}")).id)
+        next_at += interval
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+    await client.wait_sent(sent, timeout=60)
+    await client.close()
+
+url, token, store, count, rate = sys.argv[1:6]
+asyncio.run(main(url, token, store, int(count), float(rate)))
+"""
+
+
+def start_server(data: Path) -> tuple[subprocess.Popen[str], str]:
+    """`imkit serve` on the seeded data dir, in its own process."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imkit_tui", "serve", "--port", "0", "--data", str(data),
+         "--rate-limit", "100000"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line.startswith("listening on "):
+        process.kill()
+        raise RuntimeError(f"the server did not start: {line!r}")
+    return process, line.removeprefix("listening on ").strip()
+
+
 async def run(history: int, stream: int, rate: float) -> dict[str, Any]:
-    """Seed, start everything, measure both parts."""
+    """Seed, start the server and the peers in other processes, measure both parts."""
     with tempfile.TemporaryDirectory(prefix="imkit-chatview-") as tmp:
         root = Path(tmp)
-        server = IMServer(
-            ServerConfig(data_dir=root / "server", port=0, rate_per_second=1e6, rate_burst=10**6)
+        data = root / "server"
+        seeding = IMServer(
+            ServerConfig(data_dir=data, port=0, rate_per_second=1e6, rate_burst=10**6)
         )
-        await server.start()
-        secret = load_or_create_secret(root / "server")
+        await seeding.start()
         store_path = root / "me.db"
         began = time.perf_counter()
-        await seed(server, store_path, "huge", history)
-        await seed(server, store_path, "small", 50)
+        await seed(seeding, store_path, "huge", history)
+        await seed(seeding, store_path, "small", 50)
         seeded = time.perf_counter() - began
-        me = IMClient(server_url=server.url, token=issue_token(secret, "me"), store_path=store_path)
-        peer = IMClient(
-            server_url=server.url, token=issue_token(secret, "huge"), store_path=root / "p.db"
-        )
-        other = IMClient(
-            server_url=server.url, token=issue_token(secret, "small"), store_path=root / "o.db"
-        )
-        for client in (me, peer, other):
-            await client.start()
-            await client.wait_synced(timeout=30)
+        await seeding.stop()
+        secret = load_or_create_secret(data)
+        server, url = start_server(data)
+        me = IMClient(server_url=url, token=issue_token(secret, "me"), store_path=store_path)
+        await me.start()
+        await me.wait_synced(timeout=30)
         app = IMKitApp(me, themes=load_themes(), state=UiState(root / "ui.json"))
-        handled: list[tuple[ConvRef, float]] = []
+        handled: list[float] = []
         try:
             async with app.run_test(size=(120, 40)) as pilot:
                 screen = app.screen
@@ -119,7 +157,7 @@ async def run(history: int, stream: int, rate: float) -> dict[str, Any]:
                 async def timed(conv: ConvRef, received: Any) -> None:
                     started = time.perf_counter()
                     await original(conv, received)
-                    handled.append((conv, time.perf_counter() - started))
+                    handled.append(time.perf_counter() - started)
 
                 screen._on_received = timed  # type: ignore[method-assign]
                 opens_huge: list[float] = []
@@ -135,28 +173,27 @@ async def run(history: int, stream: int, rate: float) -> dict[str, Any]:
                         await pilot.pause()
                 await screen.open_conversation(ConvRef.private("huge"))
                 await pilot.pause()
-                for sender, target in ((peer, stream), (other, max(1, stream // 5))):
+                results: dict[str, list[float]] = {}
+                for sender, count in (("huge", stream), ("small", max(1, stream // 5))):
                     handled.clear()
-                    interval = 1.0 / rate
-                    for i in range(target):
-                        await sender.send_text(ConvRef.private("me"), f"live {i}")
-                        await asyncio.sleep(interval)
-                    while len(handled) < target:
+                    peer = await asyncio.create_subprocess_exec(
+                        sys.executable, "-c", PEER_SCRIPT, url, issue_token(secret, sender),
+                        str(root / f"{sender}.db"), str(count), str(rate),
+                    )  # fmt: skip
+                    await peer.wait()
+                    while len(handled) < count:
                         await pilot.pause(0.05)
-                    if sender is peer:
-                        open_view = [t for _, t in handled]
-                    else:
-                        other_view = [t for _, t in handled]
+                    results[sender] = list(handled)
         finally:
-            for client in (me, peer, other):
-                await client.close()
-            await server.stop()
+            await me.close()
+            server.terminate()
+            server.wait(10)
     return {
         "seeded_seconds": seeded,
         "open_huge": ms(opens_huge),
         "open_small": ms(opens_small),
-        "receive_open": ms(open_view),
-        "receive_elsewhere": ms(other_view),
+        "receive_open": ms(results["huge"]),
+        "receive_elsewhere": ms(results["small"]),
     }
 
 
