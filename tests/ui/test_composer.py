@@ -20,7 +20,6 @@ class ComposerApp(App[None]):
         super().__init__()
         self.submitted: list[str] = []
         self.drafts: list[tuple[str, str | None]] = []
-        self.attach_requests = 0
 
     def compose(self) -> ComposeResult:
         yield Composer(draft_delay=DELAY)
@@ -34,9 +33,6 @@ class ComposerApp(App[None]):
 
     def on_composer_draft_changed(self, message: Composer.DraftChanged) -> None:
         self.drafts.append((message.text, message.key))
-
-    def on_composer_attach_requested(self, message: Composer.AttachRequested) -> None:
-        self.attach_requests += 1
 
 
 # --- sending ---------------------------------------------------------------------
@@ -135,14 +131,6 @@ async def test_tab_moves_focus_instead_of_inserting() -> None:
         assert app.focused is app.query_one("#other")
 
 
-async def test_ctrl_a_requests_attachment() -> None:
-    app = ComposerApp()
-    async with app.run_test() as pilot:
-        await pilot.press("ctrl+a")
-        await pilot.pause()
-        assert app.attach_requests == 1
-
-
 async def test_keys_remappable_through_keymap() -> None:
     app = ComposerApp()
     async with app.run_test() as pilot:
@@ -235,9 +223,9 @@ async def test_placeholder() -> None:
     app = ComposerApp()
     async with app.run_test():
         composer = app.query_one(Composer)
-        assert composer.placeholder == "Message… (Enter send · Alt+Enter newline)"
+        assert composer.placeholder == "Message… (Enter send · Ctrl+J newline)"
         composer.set_placeholder("bob")
-        assert composer.placeholder == "Message bob… (Enter send · Alt+Enter newline)"
+        assert composer.placeholder == "Message bob… (Enter send · Ctrl+J newline)"
 
 
 async def test_height_grows_from_one_to_six_lines() -> None:

@@ -7,7 +7,6 @@ key                             binding id              effect
 ==============================  ======================  ==================================
 enter                           ``composer.send``       post :class:`Composer.Submitted`
 alt+enter, ctrl+j, shift+enter  ``composer.newline``    insert a newline
-ctrl+a                          ``composer.attach``     post ``Composer.AttachRequested``
 tab / shift+tab                 (the app's)             move focus
 ==============================  ======================  ==================================
 
@@ -60,15 +59,15 @@ class Composer(TextArea):
             "alt+enter,ctrl+j,shift+enter",
             "newline",
             "Newline",
-            key_display="alt+⏎",
+            key_display="^j",
             id="composer.newline",
             priority=True,
         ),
-        # Replaces TextArea's ctrl+a (line start; home still does that).
-        Binding("ctrl+a", "attach", "Attach", id="composer.attach"),
     ]
 
-    PLACEHOLDER_HINT = "Enter send · Alt+Enter newline"
+    # ctrl+j, not alt+enter: in terminals without the kitty protocol alt+enter arrives
+    # as a plain enter, which sends.
+    PLACEHOLDER_HINT = "Enter send · Ctrl+J newline"
     """The key hint shown in the placeholder, after the recipient's name."""
 
     class Submitted(Message):
@@ -110,22 +109,6 @@ class Composer(TextArea):
             self.composer = composer
             self.text = text
             self.key = key
-
-        @property
-        def control(self) -> Composer:
-            """The composer that sent the message."""
-            return self.composer
-
-    class AttachRequested(Message):
-        """The user asked for the attachment board (ctrl+a in the composer).
-
-        Attributes:
-            composer: The composer that asked.
-        """
-
-        def __init__(self, composer: Composer) -> None:
-            super().__init__()
-            self.composer = composer
 
         @property
         def control(self) -> Composer:
@@ -175,7 +158,7 @@ class Composer(TextArea):
         return self._draft_key
 
     def set_placeholder(self, name: str | None) -> None:
-        """Show "Message <name>… (Enter send · Alt+Enter newline)" when empty.
+        """Show "Message <name>… (Enter send · Ctrl+J newline)" when empty.
 
         Args:
             name: The recipient (person or group) to name, or ``None`` for none.
@@ -222,13 +205,9 @@ class Composer(TextArea):
         result = self.replace("\n", start, end, maintain_selection_offset=False)
         self.move_cursor(result.end_location)
 
-    def action_attach(self) -> None:
-        """Ask for the attachment board (posts :class:`AttachRequested`)."""
-        self.post_message(self.AttachRequested(self))
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Disable the composer's own actions when read-only, so keys fall through."""
-        if action in ("submit", "newline", "attach") and self.read_only:
+        if action in ("submit", "newline") and self.read_only:
             return False
         return super().check_action(action, parameters)
 
