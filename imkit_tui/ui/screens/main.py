@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -35,10 +35,12 @@ from imkit_tui.core import (
 )
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.screens.new_chat import NewChatScreen
-from imkit_tui.ui.widgets.chat_view import ChatView
-from imkit_tui.ui.widgets.composer import Composer
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from imkit_tui.ui.widgets.chat_view import ChatView
+    from imkit_tui.ui.widgets.composer import Composer
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +106,36 @@ class MainScreen(Screen[None]):
                 yield Static(
                     "Pick a conversation on the left, or ctrl+n to start one.", id="empty-chat"
                 )
-                yield ChatView(
+        yield Footer()
+
+    def _chat(self) -> ChatView:
+        """The chat view (mounted once a conversation was opened)."""
+        return cast("ChatView", self.query_one("#messages"))
+
+    def _composer(self) -> Composer:
+        """The composer (mounted once a conversation was opened)."""
+        return cast("Composer", self.query_one("#composer"))
+
+    async def _chat_widgets(self) -> tuple[ChatView, Composer]:
+        """The chat view and the composer, mounted when the first conversation opens
+        (start-up draws only what the first frame shows)."""
+        from imkit_tui.ui.widgets.chat_view import ChatView
+        from imkit_tui.ui.widgets.composer import Composer
+
+        found = self.query("#messages")
+        if not found:
+            await self.query_one("#empty-chat").remove()
+            chat_pane = self.query_one("#chat", Vertical)
+            await chat_pane.mount(
+                ChatView(
                     me=self.client.user_id,
                     loader=self._load_older,
                     window=CHAT_WINDOW,
                     id="messages",
-                )
-                yield Composer(id="composer")
-        yield Footer()
+                ),
+                Composer(id="composer"),
+            )
+        return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
 
     def _server_label(self) -> str:
         url = self.client.server_url
@@ -125,8 +149,6 @@ class MainScreen(Screen[None]):
     async def on_mount(self) -> None:
         """Fill the list from the store, then follow the core's events."""
         await self.client.open()
-        self.query_one("#messages", ChatView).display = False
-        self.query_one("#composer", Composer).display = False
         # Subscribe before reading any state, so no event falls between the two.
         events = self.client.subscribe()
         refused = self.client.refused
@@ -193,7 +215,7 @@ class MainScreen(Screen[None]):
 
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
         if conv == self.current:
-            await self.query_one("#messages", ChatView).add(received)
+            await self._chat().add(received)
             if self.app.app_focus:
                 await self.client.mark_read(conv)
         await self._refresh_row(conv)
@@ -212,7 +234,7 @@ class MainScreen(Screen[None]):
 
     async def _on_updated(self, message: Message) -> None:
         if message.conv == self.current:
-            self.query_one("#messages", ChatView).update_message(message)
+            self._chat().update_message(message)
         await self._refresh_row(message.conv)
 
     async def _refresh_row(self, conv: ConvRef) -> None:
@@ -234,14 +256,10 @@ class MainScreen(Screen[None]):
 
     async def open_conversation(self, conv: ConvRef) -> None:
         """Show `conv` in the chat pane, with its draft, and mark it read."""
-        composer = self.query_one("#composer", Composer)
+        chat, composer = await self._chat_widgets()
         self.current = conv
         row = await self.client.conversation(conv)
         page = await self.client.messages(conv, limit=FIRST_PAGE)
-        chat = self.query_one("#messages", ChatView)
-        self.query_one("#empty-chat").display = False
-        chat.display = True
-        composer.display = True
         chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
         await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
         self.query_one("#chat-title", Static).update(display_name(conv))
@@ -274,8 +292,8 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ composing
 
-    @on(Composer.Submitted)
-    async def _submitted(self, event: Composer.Submitted) -> None:
+    async def on_composer_submitted(self, event: Composer.Submitted) -> None:
+        """Send what was written to the open conversation."""
         conv = self.current
         if conv is None:
             return
@@ -283,16 +301,16 @@ class MainScreen(Screen[None]):
             self.app.notify("The system conversation is read-only.", severity="warning")
             return
         message = await self.client.send_text(conv, event.text)
-        await self.query_one("#messages", ChatView).add([message])
+        await self._chat().add([message])
 
-    @on(Composer.DraftChanged)
-    async def _draft_changed(self, event: Composer.DraftChanged) -> None:
+    async def on_composer_draft_changed(self, event: Composer.DraftChanged) -> None:
+        """Store a draft under the conversation it was written for."""
         conv = self._by_key.get(event.key or "")
         if conv is not None:
             await self._save_draft(conv, event.text)
 
-    @on(ChatView.RetryRequested)
-    async def _retry(self, event: ChatView.RetryRequested) -> None:
+    async def on_chat_view_retry_requested(self, event: ChatView.RetryRequested) -> None:
+        """Send a failed message again."""
         await self.client.retry(event.message.id)
 
     # ------------------------------------------------------------------ actions
@@ -313,16 +331,19 @@ class MainScreen(Screen[None]):
     def action_focus_composer(self) -> None:
         """To the composer of the open conversation."""
         if self.current is not None:
-            self.query_one("#composer", Composer).focus()
+            self._composer().focus()
 
     async def action_jump_latest(self) -> None:
         """Show the newest messages of the open conversation."""
         if self.current is not None:
-            await self.query_one("#messages", ChatView).jump_to_latest()
+            await self._chat().jump_to_latest()
 
     async def keep_draft(self) -> None:
         """Store what is typed in the open conversation (called when the app ends)."""
-        composer = self.query_one("#composer", Composer)
+        found = self.query("#composer")
+        if not found:
+            return
+        composer = cast("Composer", found.first())
         conv = self._by_key.get(composer.draft_key or "")
         if conv is not None:
             row = await self.client.conversation(conv)
