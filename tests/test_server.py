@@ -352,3 +352,39 @@ async def test_group_messages_reach_every_member_and_only_members(
     assert [(s.conv, s.max_seq) for s in synced.conversations] == [(group, 2)]
     for client in (alice, bob, mallory, carol):
         await client.close()
+
+
+async def test_a_client_that_stops_reading_is_dropped_and_others_keep_up(tmp_path: Path) -> None:
+    handle = ServerHandle(tmp_path / "srv", outbound_queue=8)
+    server = await handle.start()
+    try:
+        sender = await WireClient.login(handle.url, handle.token("alice"))
+        stalled = await WireClient.login(handle.url, handle.token("bob"), device="stalled")
+        reader = await WireClient.login(handle.url, handle.token("bob"), device="reader")
+        assert server.online_devices("bob") == 2
+        big = {"content": "z" * (100 * 1024)}
+        received = 0
+
+        async def read_all() -> None:
+            nonlocal received
+            while received < 150:
+                await reader.next_push(timeout=10)
+                received += 1
+
+        draining = asyncio.create_task(read_all())
+        for i in range(150):  # ~15 MB at a client that never reads
+            ack = await sender.send_text("bob", "", cmid=f"big{i}", content=big)
+            assert isinstance(ack, SendAck)
+        await asyncio.wait_for(draining, 30)
+        for _ in range(100):
+            if server.online_devices("bob") == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert server.online_devices("bob") == 1, "the stalled device should be dropped"
+        with pytest.raises(ConnectionClosed):
+            while True:  # what it had buffered, then the dropped connection
+                await stalled.recv(timeout=5)
+        await sender.close()
+        await reader.close()
+    finally:
+        await handle.stop()

@@ -13,9 +13,6 @@ from imkit_tui.protocol import Frame, encode
 
 log = logging.getLogger(__name__)
 
-#: Close code for a client that cannot keep up with its pushes; it resyncs on reconnect.
-CLOSE_TOO_SLOW = 4008
-
 
 class Session:
     """A device of a user, online on one websocket.
@@ -32,7 +29,6 @@ class Session:
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_size)
         self._task = asyncio.create_task(self._drain(), name=f"session-out:{user_id}")
         self._dropped = False
-        self._closer: asyncio.Task[None] | None = None
 
     def send(self, frame: Frame) -> None:
         """Queue a frame for this device without waiting."""
@@ -43,9 +39,11 @@ class Session:
         except asyncio.QueueFull:
             self._dropped = True
             log.warning("disconnecting %s/%s: too slow for its pushes", self.user_id, self.device)
-            self._closer = asyncio.create_task(
-                self.ws.close(CLOSE_TOO_SLOW, "too slow; reconnect and sync")
-            )
+            # Not a closing handshake: the close frame would wait behind the very sends
+            # that are stuck. Dropping the connection frees everything at once; the
+            # client reconnects and syncs what it missed.
+            self._task.cancel()
+            self.ws.transport.abort()
 
     async def _drain(self) -> None:
         with contextlib.suppress(ConnectionClosed):
