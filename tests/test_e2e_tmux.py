@@ -92,3 +92,4 @@ def test_first_run_chats_with_the_echo_bot(terminal: Terminal, tmp_path: Path) -
     terminal.wait_for("echo: ping from tmux")
     terminal.keys("C-q")
     terminal.wait_for("imkit-exited-with-0")
+    assert (home / "cache" / "imkit.log").exists(), "the app logs to a file, not the screen"

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import logging
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imkit_tui.commands.common import EXIT_REFUSED, EXIT_USAGE, CommandError
@@ -78,7 +80,19 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc), EXIT_USAGE) from None
     if settings.server and not settings.token:
         raise CommandError("--server needs --token (or token in the config file)", EXIT_USAGE)
+    _log_to_file(paths.cache / "imkit.log")
     return asyncio.run(_run_app(paths, settings, args.app_user))
+
+
+def _log_to_file(path: Path) -> None:
+    """While the app owns the terminal, log lines (and tracebacks) go to a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
 
 
 async def _run_app(paths: Paths, settings: Settings, user: str | None) -> int:
