@@ -45,12 +45,10 @@ from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.ratelimit import TokenBucket
-from imkit_tui.server.routing import Route, readable_key, route_send
+from imkit_tui.server.routing import Route, readable_key, route_send, system_route
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import (
-    Member,
     ServerStore,
-    system_key,
 )
 
 log = logging.getLogger(__name__)
@@ -105,31 +103,7 @@ class IMServer:
         """Post a message from the system account into `user_id`'s system conversation
         (welcome notes, notices); stored, synced and pushed like any other. Returns its seq.
         """
-        store = self._require_store()
-        cmid = new_uuid7()
-        stored = await store.append(
-            conv_type=ConversationType.SYSTEM,
-            conv_key=system_key(user_id),
-            members=[Member(user_id, SYSTEM_ACCOUNT)],
-            sender=SYSTEM_ACCOUNT,
-            cmid=cmid,
-            object_name=object_name,
-            content_json=encode_content(content),
-            now_ms=now_ms(),
-        )
-        conv = ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT)
-        record = MessageRecord(
-            uid=stored.uid,
-            conv=conv,
-            seq=stored.seq,
-            sender=SYSTEM_ACCOUNT,
-            object_name=object_name,
-            content=content,
-            cmid=cmid,
-            sent_at=stored.sent_at,
-        )
-        self._push(user_id, record)
-        return stored.seq
+        return await self._post(system_route(user_id), SYSTEM_ACCOUNT, object_name, content)
 
     async def create_group(
         self, group_id: str, name: str, owner: str, member_ids: list[str]
@@ -148,31 +122,38 @@ class IMServer:
             "message": f"{owner} created the group",
         }
         conv = ConvRef(type=ConversationType.GROUP, target=group_id)
-        route = await route_send(store, owner, conv, 0)
+        await self._post(await route_send(store, owner, conv, 0), owner, messages.GROUP_NTF, notice)
+        return True
+
+    async def _post(
+        self, route: Route, sender: str, object_name: str, content: dict[str, Any]
+    ) -> int:
+        """Store a message the server itself sends, and push it along its route."""
+        store = self._require_store()
         cmid = new_uuid7()
         stored = await store.append(
             conv_type=route.conv_type,
             conv_key=route.conv_key,
             members=route.members,
-            sender=owner,
+            sender=sender,
             cmid=cmid,
-            object_name=messages.GROUP_NTF,
-            content_json=encode_content(notice),
+            object_name=object_name,
+            content_json=encode_content(content),
             now_ms=now_ms(),
         )
-        record = MessageRecord(
-            uid=stored.uid,
-            conv=conv,
-            seq=stored.seq,
-            sender=owner,
-            object_name=messages.GROUP_NTF,
-            content=notice,
-            cmid=cmid,
-            sent_at=stored.sent_at,
-        )
         for user_id, seen_as in route.deliveries:
-            self._push(user_id, msgspec.structs.replace(record, conv=seen_as))
-        return True
+            record = MessageRecord(
+                uid=stored.uid,
+                conv=seen_as,
+                seq=stored.seq,
+                sender=sender,
+                object_name=object_name,
+                content=content,
+                cmid=cmid,
+                sent_at=stored.sent_at,
+            )
+            self._push(user_id, record)
+        return stored.seq
 
     async def start(self) -> None:
         """Open the store and start accepting connections."""

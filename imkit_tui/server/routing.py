@@ -52,6 +52,17 @@ async def route_send(store: ServerStore, sender: str, conv: ConvRef, request_id:
     )
 
 
+def system_route(user_id: str) -> Route:
+    """The route of a message into `user_id`'s system conversation."""
+    seen = ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT)
+    return Route(
+        conv_type=ConversationType.SYSTEM,
+        conv_key=system_key(user_id),
+        members=(Member(user_id, SYSTEM_ACCOUNT),),
+        deliveries=((user_id, seen),),
+    )
+
+
 async def readable_key(store: ServerStore, user_id: str, conv: ConvRef, request_id: int) -> str:
     """The store key of a conversation `user_id` may read (membership is checked by the
     store's lookup, which joins on the members table)."""
