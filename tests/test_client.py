@@ -18,6 +18,7 @@ from imkit_tui.core import (
     MessagesReceived,
     MessageUpdated,
     SendStatus,
+    StatusReceived,
     Subscription,
 )
 from imkit_tui.protocol import ConvRef
@@ -375,3 +376,20 @@ async def test_group_conversations_sync_count_and_deliver(
     refused = await outsider.send_text(group, "hi?")
     (failed,) = await outsider.wait_sent([refused.id], timeout=5)
     assert failed.status == SendStatus.FAILED and failed.error == 22406
+
+
+async def test_status_messages_reach_the_online_peer_and_are_never_stored(
+    make_client: ClientFactory,
+) -> None:
+    alice, bob = await make_client("alice"), await make_client("bob")
+    with bob.subscribe() as events:
+        assert await alice.send_status(BOB, messages.TYPING, {"typingContentType": "RC:TxtMsg"})
+        event = await events.next(5)
+        while not isinstance(event, StatusReceived):
+            event = await events.next(5)
+    assert event.record.sender == "alice" and event.record.seq == 0
+    assert await bob.messages(ALICE) == [] and await alice.store.pending_count() == 0
+    with pytest.raises(ValueError):
+        await alice.send(BOB, messages.TYPING, {})
+    await alice.close()
+    assert not await alice.send_status(BOB, messages.TYPING, {})  # offline: dropped, not queued

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imkit_tui.commands.common import EXIT_OK, CommandError
 from imkit_tui.paths import Paths
 from imkit_tui.protocol import SYSTEM_ACCOUNT
+from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.tokens import issue_token
 
 if TYPE_CHECKING:
@@ -59,6 +59,6 @@ async def _ensure_user(config: ServerConfig, user_id: str) -> None:
 
     store = await ServerStore.open(config.database_path)
     try:
-        await store.ensure_user(user_id, int(time.time() * 1000))
+        await store.ensure_user(user_id, now_ms())
     finally:
         await store.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,7 @@ from imkit_tui.protocol import (
     SyncRequest,
     Welcome,
 )
+from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import read_claims
 
@@ -54,11 +54,6 @@ CURSOR_KEY = "sync_cursor"
 #: A conversation seen for the first time on this device starts with its latest page.
 FIRST_PAGE = 50
 PULL_PAGE = 200
-
-
-def now_ms() -> int:
-    """Local wall-clock time in milliseconds."""
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,10 +86,6 @@ class LocalStore:
         await self._reader.close()
         await self._db.close()
 
-    async def flush(self) -> None:
-        """Wait until every write queued so far is committed."""
-        await self._writer.flush()
-
     def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int:
         cached = self._conv_ids.get(conv)
         if cached is not None:

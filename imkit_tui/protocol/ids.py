@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
+
+from imkit_tui.protocol.clock import now_ms as wall_clock_ms
 
 
 def new_uuid7(now_ms: int | None = None) -> str:
     """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits."""
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    ms = wall_clock_ms() if now_ms is None else now_ms
     rand = int.from_bytes(os.urandom(10), "big")
     value = (ms & 0xFFFF_FFFF_FFFF) << 80
     value |= 0x7 << 76  # version

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Coroutine
 from typing import Any
@@ -40,6 +39,7 @@ from imkit_tui.protocol import (
     encode_content,
     negotiate,
 )
+from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
@@ -54,11 +54,6 @@ from imkit_tui.server.store import (
 log = logging.getLogger(__name__)
 
 SYNC_PAGE = 500
-
-
-def now_ms() -> int:
-    """Wall-clock time in milliseconds, the unit of every timestamp on the wire."""
-    return int(time.time() * 1000)
 
 
 class IMServer:

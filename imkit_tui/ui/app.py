@@ -83,7 +83,13 @@ class IMKitApp(App[None]):
         The client opens its store when the main screen mounts and connects after the
         first frame (see MainScreen)."""
         await self.push_screen(
-            MainScreen(self.client, notifications=self._notify_enabled, connect=self._connect)
+            MainScreen(
+                self.client,
+                server_label="embedded server" if self.embedded else "",
+                idle_seconds=lambda: time.monotonic() - self.last_input,
+                notifications=self._notify_enabled,
+                connect=self._connect,
+            )
         )
         for problem in self._themes.problems:
             self.notify(problem, title="Theme skipped", severity="warning")

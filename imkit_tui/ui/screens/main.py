@@ -87,10 +87,20 @@ class MainScreen(Screen[None]):
     ]
 
     def __init__(
-        self, client: IMClient, *, notifications: bool = True, connect: bool = True
+        self,
+        client: IMClient,
+        *,
+        server_label: str = "",
+        idle_seconds: Callable[[], float] = lambda: float("inf"),
+        notifications: bool = True,
+        connect: bool = True,
     ) -> None:
+        """`server_label` is shown in the status bar (the URL when empty);
+        `idle_seconds` tells how long nobody has typed or clicked."""
         super().__init__()
         self.client = client
+        self._server_label = server_label or client.server_url
+        self._idle_seconds = idle_seconds
         self._connect = connect
         self.notifications = notifications
         self.current: ConvRef | None = None
@@ -98,7 +108,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         """Status bar, list and chat side by side, footer."""
-        yield StatusBar(self.client.user_id, self._server_label(), id="status")
+        yield StatusBar(self.client.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
             yield ConversationList(names=display_name, id="conversations")
             with Vertical(id="chat"):
@@ -137,15 +147,6 @@ class MainScreen(Screen[None]):
             )
         return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
 
-    def _server_label(self) -> str:
-        url = self.client.server_url
-        return "embedded server" if url.startswith("ws://127.0.0.1") and self.app_embedded else url
-
-    @property
-    def app_embedded(self) -> bool:
-        """True when the app runs its own server in this process."""
-        return bool(getattr(self.app, "embedded", False))
-
     async def on_mount(self) -> None:
         """Fill the list from the store, then follow the core's events."""
         await self.client.open()
@@ -166,13 +167,9 @@ class MainScreen(Screen[None]):
         # The list is drawn from the store first; connecting starts after that frame.
         self.call_after_refresh(self._after_first_frame)
 
-    def _seconds_since_input(self) -> float:
-        last = getattr(self.app, "last_input", None)
-        return time.monotonic() - last if isinstance(last, float) else float("inf")
-
     def _after_first_frame(self) -> None:
         _report_ready()
-        quiet_garbage_collector(self, self._seconds_since_input)
+        quiet_garbage_collector(self, self._idle_seconds)
         if self._connect:
             self.run_worker(self.client.start(), name="client-start")
 
@@ -183,7 +180,7 @@ class MainScreen(Screen[None]):
         listing.set_conversations(rows)
         if rows and (listing.highlighted is None or self.current is None):
             listing.highlight(rows[0].ref)  # until one is opened, the newest is at hand
-        await self._show_unread()
+        self._show_unread()
 
     # ------------------------------------------------------------------ core events
 
@@ -218,15 +215,14 @@ class MainScreen(Screen[None]):
             await self._chat().add(received)
             if self.app.app_focus:
                 await self.client.mark_read(conv)
-        await self._refresh_row(conv)
+        row = await self._refresh_row(conv)
         others = [m for m in received if m.direction == Direction.RECEIVED]
         # Only live messages notify: what a sync brings back is shown by the list.
         live = self.client.state == ConnectionState.CONNECTED
         if others and live and conv != self.current:
-            await self._notify(conv, others[-1])
+            self._notify(conv, row, others[-1])
 
-    async def _notify(self, conv: ConvRef, message: Message) -> None:
-        row = await self.client.conversation(conv)
+    def _notify(self, conv: ConvRef, row: Conversation | None, message: Message) -> None:
         if not self.notifications or (row is not None and row.muted):
             return
         summary = catalogue.summarize(message.object_name, message.content)
@@ -237,14 +233,16 @@ class MainScreen(Screen[None]):
             self._chat().update_message(message)
         await self._refresh_row(message.conv)
 
-    async def _refresh_row(self, conv: ConvRef) -> None:
+    async def _refresh_row(self, conv: ConvRef) -> Conversation | None:
         row = await self.client.conversation(conv)
         if row is not None:
             self.query_one(ConversationList).upsert(row)
-        await self._show_unread()
+        self._show_unread()
+        return row
 
-    async def _show_unread(self) -> None:
-        total = await self.client.total_unread()
+    def _show_unread(self) -> None:
+        # The list holds every conversation and keeps the sum of their unread counts.
+        total = self.query_one(ConversationList).total_unread
         self.query_one(StatusBar).unread = total
         self.app.title = f"imkit · {total} unread" if total else "imkit"
 
