@@ -146,3 +146,44 @@ def test_a_corrupt_config_or_missing_token_stops_the_app_with_a_clear_line(
     assert result.returncode == 2 and "--server needs --token" in result.stderr
     result = imkit(tmp_path, "--server", "ws://127.0.0.1:1", "--token", "garbage", timeout=30)
     assert result.returncode == 3 and "token is not valid" in result.stderr
+
+
+def test_send_any_type_as_json_and_a_file(cluster: Cluster, tmp_path: Path) -> None:
+    alice, uma = cluster.token("alice"), cluster.token("uma")
+    base = ["send", "--server", cluster.url, "--token", alice, "--to", "uma"]
+    location = {"latitude": 31.2304, "longitude": 121.4737, "poi": "People's Square"}
+    sent = imkit(tmp_path / "a", *base, "--type", "RC:LBSMsg", "--content", json.dumps(location))
+    assert sent.returncode == 0, sent.stderr
+    unknown = imkit(tmp_path / "a", *base, "--type", "Acme:Poll", "--content", '{"q": "lunch?"}')
+    assert unknown.returncode == 0, unknown.stderr
+    notes = tmp_path / "notes.txt"
+    notes.write_text("minutes of the meeting\n")
+    sent_file = imkit(tmp_path / "a", *base, "--file", str(notes))
+    assert sent_file.returncode == 0, sent_file.stderr
+
+    received = history(tmp_path / "u", cluster.url, uma, "alice")
+    kinds = [(m["type"], m["content"]) for m in received[-3:]]
+    assert kinds[0] == ("RC:LBSMsg", location)
+    assert kinds[1] == ("Acme:Poll", {"q": "lunch?"})
+    assert kinds[2][0] == "RC:FileMsg" and kinds[2][1]["name"] == "notes.txt"
+    assert kinds[2][1]["fileUrl"].startswith("imkit-media:") and "localPath" not in kinds[2][1]
+
+
+def test_send_refuses_bad_json_and_files_with_a_clear_line(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    base = ["send", "--server", cluster.url, "--token", cluster.token("alice"), "--to", "uma"]
+    cases = [
+        (["--type", "RC:TxtMsg", "--content", "{not json"], "not valid JSON"),
+        (["--type", "RC:TxtMsg", "--content", "[1, 2]"], "must be a JSON object"),
+        (["--content", "{}"], "--content needs --type"),
+        (["hello", "--file", "x.txt"], "exactly one of"),
+        (["--file", str(tmp_path / "missing.png")], "No such file"),
+        (["--file", __file__, "--as", "image"], "is not an image"),
+        (["--type", "RC:TypSts", "--content", "{}"], "status message"),
+    ]
+    for extra, expected in cases:
+        result = imkit(tmp_path, *base, *extra)
+        assert result.returncode == 2, (extra, result.stderr)
+        assert expected in result.stderr, (extra, result.stderr)
+        assert "Traceback" not in result.stderr

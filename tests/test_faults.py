@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -126,5 +127,47 @@ def test_sending_client_killed_mid_stream_and_run_again(tmp_path: Path) -> None:
         assert again.returncode == 0, again.stderr
         assert stored_count(data) == MESSAGES
         assert_exactly_once_in_order(history(tmp_path / "bob", url, bob, "alice"), _lines())
+    finally:
+        _stop(server)
+
+
+def test_sender_killed_mid_upload_sends_the_file_once_on_rerun(tmp_path: Path) -> None:
+    data = tmp_path / "server"
+    server, url = start_server(data)
+    alice, bob = token(data, "alice"), token(data, "bob")
+    payload = tmp_path / "dataset.bin"
+    payload.write_bytes(b"PK\x03\x04" + bytes(range(256)) * (30 * 4096))  # ~30 MB
+    send = [*IMKIT, "send", "--server", url, "--token", alice, "--to", "bob"]
+    send += ["--file", str(payload), "--key", "upload-1", "--timeout", "120"]
+    home = tmp_path / "alice"
+    partial_dir = data / "media" / "partial"
+
+    def upload_started() -> bool:
+        return any(p.stat().st_size > 1_000_000 for p in partial_dir.glob("*.part"))
+
+    try:
+        first = subprocess.Popen(
+            send, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env_for(home)
+        )
+        try:
+            wait_until(upload_started, 60, "the upload to start")
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        finally:
+            _stop(first)
+        assert stored_count(data) == 0, "the message went out before its file"
+
+        rerun = subprocess.run(send, capture_output=True, text=True, env=env_for(home), timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+        again = subprocess.run(send, capture_output=True, text=True, env=env_for(home), timeout=120)
+        assert again.returncode == 0, again.stderr
+
+        received = history(tmp_path / "bob", url, bob, "alice")
+        assert len(received) == 1, "the file message was lost or duplicated"
+        digest = hashlib.sha256(payload.read_bytes()).hexdigest()
+        assert received[0]["content"]["fileUrl"] == f"imkit-media:{digest}"
+        stored = data / "media" / digest[:2] / digest
+        assert hashlib.sha256(stored.read_bytes()).hexdigest() == digest
+        assert not list(partial_dir.glob("*.part"))
     finally:
         _stop(server)

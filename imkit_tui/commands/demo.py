@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 from imkit_tui import messages as catalogue
+from imkit_tui.commands import demo_media
 from imkit_tui.core import Direction, IMClient, MessagesReceived
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.tokens import issue_token
@@ -75,7 +76,34 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
             await client.wait_sent([m.id for m in sent], timeout=10)
         finally:
             await client.close()
+    await _send_media(server, user, store_dir, group)
     marker.write_text("1\n")
+
+
+async def _send_media(server: IMServer, user: str, store_dir: Path, group: ConvRef) -> None:
+    """The group gets a picture, a voice note, a file and a place; the user a call summary."""
+    folder = server.config.data_dir / "demo-files"
+    files = await asyncio.to_thread(demo_media.demo_files, folder)
+    senders = {item.sender for item in files} | {m.sender for m in demo_media.demo_messages()}
+    clients = {name: _client(server, name, store_dir) for name in sorted(senders)}
+    try:
+        for client in clients.values():
+            await client.start()
+            await client.wait_synced(timeout=10)
+        queued: dict[str, list[int]] = {name: [] for name in clients}
+        for item in files:
+            message = await clients[item.sender].send_file(group, item.path, item.kind)
+            queued[item.sender].append(message.id)
+        for extra in demo_media.demo_messages():
+            private = extra.object_name == catalogue.CALL_HANGUP
+            conv = ConvRef.private(user) if private else group
+            message = await clients[extra.sender].send(conv, extra.object_name, extra.content)
+            queued[extra.sender].append(message.id)
+        for name, client in clients.items():
+            await client.wait_sent(queued[name], timeout=30)
+    finally:
+        for client in clients.values():
+            await client.close()
 
 
 class EchoBot:

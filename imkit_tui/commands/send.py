@@ -1,23 +1,27 @@
-"""`imkit send`: send text messages and exit once the server acknowledged every one."""
+"""`imkit send`: send messages (text, any type as JSON, files) and exit once acknowledged."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from imkit_tui.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_TIMEOUT,
+    EXIT_USAGE,
     CommandError,
     add_client_options,
     fail,
     make_client,
 )
 from imkit_tui.core import IMClient, LoginRefused, SendStatus
+from imkit_tui.media.probe import MediaKind
 from imkit_tui.protocol import ConvRef, describe
 from imkit_tui.protocol.ids import uuid_from_key
 
@@ -26,14 +30,35 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit send`."""
     parser = subparsers.add_parser(
         "send",
-        help="send text messages",
+        help="send messages: text, any message type, files",
         description="Send a text message to USER; with '-', each line of standard input is "
-        "one message, sent in order. Exits 0 once the server has acknowledged every "
-        "message; retries (with the same message ids) while the server is away.",
+        "one message, sent in order. With --type and --content, send one message of any "
+        "type (plugins' types too); with --file, send a file as an image, GIF, voice, "
+        "video or file message (detected, or chosen with --as). Exits 0 once the server "
+        "has acknowledged every message; retries (with the same message ids) while the "
+        "server is away.",
     )
     add_client_options(parser)
     parser.add_argument("--to", required=True, metavar="USER", help="the receiving user")
-    parser.add_argument("text", metavar="TEXT | -", help="the message, or - to read lines")
+    parser.add_argument(
+        "text", nargs="?", metavar="TEXT | -", help="the message, or - to read lines"
+    )
+    parser.add_argument(
+        "--type",
+        dest="object_name",
+        metavar="OBJECTNAME",
+        help="the message type, e.g. RC:LBSMsg (needs --content)",
+    )
+    parser.add_argument(
+        "--content", metavar="JSON", help="the message content as a JSON object (with --type)"
+    )
+    parser.add_argument("--file", metavar="PATH", help="send this file")
+    parser.add_argument(
+        "--as",
+        dest="kind",
+        choices=[kind.value for kind in MediaKind],
+        help="send --file as this kind instead of the detected one",
+    )
     parser.add_argument(
         "--timeout",
         type=float,
@@ -51,12 +76,35 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=run)
 
 
+def _content(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The --content object, checked; None without --type."""
+    if args.content is not None and args.object_name is None:
+        raise CommandError("--content needs --type OBJECTNAME", EXIT_USAGE)
+    if args.object_name is None:
+        return None
+    if args.content is None:
+        raise CommandError("--type needs --content JSON", EXIT_USAGE)
+    try:
+        content = json.loads(args.content)
+    except ValueError as exc:
+        raise CommandError(f"--content is not valid JSON: {exc}", EXIT_USAGE) from None
+    if not isinstance(content, dict):
+        raise CommandError("--content must be a JSON object", EXIT_USAGE)
+    return content
+
+
 def run(args: argparse.Namespace) -> int:
     """Queue the messages, then wait for their acks."""
-    if args.text != "-" and not args.text:
-        raise CommandError("nothing to send")
+    content = _content(args)
+    chosen = sum(x is not None for x in (args.text, content, args.file))
+    if chosen != 1:
+        raise CommandError("give exactly one of TEXT, --type/--content or --file", EXIT_USAGE)
+    if args.kind is not None and args.file is None:
+        raise CommandError("--as goes with --file", EXIT_USAGE)
+    if args.text is not None and args.text != "-" and not args.text:
+        raise CommandError("nothing to send", EXIT_USAGE)
     client = make_client(args, device="cli-send")
-    return asyncio.run(_send(client, args))
+    return asyncio.run(_send(client, args, content))
 
 
 def _lines(args: argparse.Namespace) -> Iterator[str]:
@@ -69,24 +117,44 @@ def _lines(args: argparse.Namespace) -> Iterator[str]:
             yield text
 
 
-async def _send(client: IMClient, args: argparse.Namespace) -> int:
+async def _queue(
+    client: IMClient, conv: ConvRef, args: argparse.Namespace, content: dict[str, Any] | None
+) -> list[int]:
+    """Put the messages in the outbox; return their ids."""
+    if content is not None or args.file is not None:
+        cmid = uuid_from_key(args.key, 0) if args.key else None
+        try:
+            if content is not None:
+                message = await client.send(conv, args.object_name, content, cmid=cmid)
+            else:
+                kind = MediaKind(args.kind) if args.kind else None
+                message = await client.send_file(conv, args.file, kind, cmid=cmid)
+        except ValueError as exc:  # AttachmentError, a status type, a malformed name
+            raise CommandError(str(exc), EXIT_USAGE) from None
+        return [message.id]
+    loop = asyncio.get_running_loop()
+    ids: list[int] = []
+    lines = _lines(args)
+    index = 0
+    while True:
+        # stdin is read in a thread so that acks keep flowing while we wait for input.
+        text = await loop.run_in_executor(None, next, lines, None)
+        if text is None:
+            break
+        cmid = uuid_from_key(args.key, index) if args.key else None
+        index += 1
+        message = await client.send_text(conv, text, cmid=cmid)
+        ids.append(message.id)
+    return ids
+
+
+async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, Any] | None) -> int:
     conv = ConvRef.private(args.to)
     await client.start()
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + args.timeout
-        ids: list[int] = []
-        lines = _lines(args)
-        index = 0
-        while True:
-            # stdin is read in a thread so that acks keep flowing while we wait for input.
-            text = await loop.run_in_executor(None, next, lines, None)
-            if text is None:
-                break
-            cmid = uuid_from_key(args.key, index) if args.key else None
-            index += 1
-            message = await client.send_text(conv, text, cmid=cmid)
-            ids.append(message.id)
+        ids = await _queue(client, conv, args, content)
         remaining = max(0.0, deadline - loop.time())
         try:
             done = await client.wait_sent(ids, timeout=remaining)

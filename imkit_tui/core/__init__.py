@@ -15,6 +15,7 @@ from imkit_tui.core.events import (
     StatusReceived,
     Subscription,
     SyncCompleted,
+    TransferProgress,
 )
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 
@@ -36,4 +37,5 @@ __all__ = [
     "StatusReceived",
     "Subscription",
     "SyncCompleted",
+    "TransferProgress",
 ]

@@ -28,11 +28,13 @@ from imkit_tui.core.events import (
     Subscription,
     SyncCompleted,
 )
+from imkit_tui.core.files import FileMessages
 from imkit_tui.core.models import Conversation, Message, SendStatus
+from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.store import Coverage, LocalStore, ReceivedBatch
+from imkit_tui.core.transfer import Transfers
 from imkit_tui.protocol import (
-    RETRYABLE_SEND_CODES,
     ConvRef,
     MessageRecord,
     PullReply,
@@ -70,7 +72,7 @@ class _Acked:
 _Work = _SyncAll | _Acked | Push
 
 
-class IMClient:
+class IMClient(FileMessages):
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
@@ -87,6 +89,7 @@ class IMClient:
         device: str = "imkit",
         backoff: Backoff | None = None,
         request_timeout: float = 15.0,
+        media_dir: Path | None = None,
     ) -> None:
         self.server_url = server_url
         self.user_id = read_claims(token).user_id
@@ -105,13 +108,27 @@ class IMClient:
             on_state=self._on_state,
             backoff=self._backoff,
         )
+        self.transfers = Transfers(
+            self._connection, media_dir or _media_dir(store_path), request_timeout
+        )
+        """Uploads and downloads of message files; downloads are kept in its cache."""
         self._work: asyncio.Queue[_Work] = asyncio.Queue()
         self._trackers: dict[ConvRef, SeqTracker] = {}
         self._synced = asyncio.Event()
-        self._outbox_wakeup = asyncio.Event()
         self._stopped = asyncio.Event()
         self._refused_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._outbox = Outbox(
+            store=lambda: self.store,
+            connection=self._connection,
+            transfers=self.transfers,
+            events=self.events,
+            backoff=self._backoff,
+            timeout=request_timeout,
+            synced=self._synced,
+            stopped=self._stopped,
+            on_acked=lambda conv, seq: self._work.put_nowait(_Acked(conv, seq)),
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -138,7 +155,7 @@ class IMClient:
         if not self._tasks:
             self._tasks = [
                 asyncio.create_task(self._process(), name="client-inbound"),
-                asyncio.create_task(self._send_outbox(), name="client-outbox"),
+                asyncio.create_task(self._outbox.run(), name="client-outbox"),
             ]
             self._connection.start()
 
@@ -255,7 +272,7 @@ class IMClient:
         message = await self.store.add_outgoing(
             conv, cmid or new_uuid7(), object_name, content, now_ms()
         )
-        self._outbox_wakeup.set()
+        self._outbox.wakeup.set()
         return message
 
     async def send_text(self, conv: ConvRef, text: str, *, cmid: str | None = None) -> Message:
@@ -300,52 +317,6 @@ class IMClient:
                         final[event.message.id] = event.message
                         waiting.discard(event.message.id)
         return [final[i] for i in ids if i in final]
-
-    async def _send_outbox(self) -> None:
-        """Send queued messages one at a time, in order, until each is acked or refused."""
-        attempt = 0
-        while not self._stopped.is_set():
-            await self._synced.wait()
-            pending = await self.store.pending(limit=1)
-            if not pending:
-                self._outbox_wakeup.clear()
-                if await self.store.pending_count() == 0:
-                    await self._outbox_wakeup.wait()
-                continue
-            message = pending[0]
-            frame = SendMessage(
-                conv=message.conv,
-                object_name=message.object_name,
-                content=message.content,
-                cmid=message.cmid,
-            )
-            try:
-                ack = await self._connection.request(frame, SendAck, self._request_timeout)
-            except (NotConnected, TimeoutError):
-                # Same client id next time: the server returns the original if it had it.
-                await self._pause(attempt := attempt + 1)
-                continue
-            except RequestFailed as failure:
-                if failure.code in RETRYABLE_SEND_CODES:
-                    await self._pause(attempt := attempt + 1)
-                    continue
-                attempt = 0
-                failed = await self.store.mark_failed(message.id, failure.code)
-                if failed is not None:
-                    self.events.publish(MessageUpdated(failed))
-                continue
-            attempt = 0
-            sent = await self.store.mark_sent(message.id, ack.seq, ack.uid, ack.sent_at)
-            self._work.put_nowait(_Acked(message.conv, ack.seq))
-            if sent is not None:
-                self.events.publish(MessageUpdated(sent))
-
-    async def _pause(self, attempt: int) -> None:
-        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
-        # races the awaited event, which left close() waiting forever.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._backoff.delay(attempt)):
-                await self._stopped.wait()
 
     # ------------------------------------------------------------------ receiving
 
@@ -402,7 +373,7 @@ class IMClient:
                 break
         if self._connection.is_open:
             self._synced.set()
-            self._outbox_wakeup.set()
+            self._outbox.wakeup.set()
             self._on_state(ConnectionState.CONNECTED, "", None)
             self.events.publish(SyncCompleted(changed))
 
@@ -511,8 +482,13 @@ class IMClient:
         message = await self.store.requeue(message_id)
         if message is not None and message.status == SendStatus.SENDING:
             self.events.publish(MessageUpdated(message))
-            self._outbox_wakeup.set()
+            self._outbox.wakeup.set()
         return message
+
+
+def _media_dir(store_path: Path | str) -> Path:
+    """Downloads live beside the store, in a ``media`` folder."""
+    return Path(store_path).parent / "media"
 
 
 def _contiguous_below(page: list[Message], before_seq: int) -> bool:

@@ -60,7 +60,32 @@ class SyncCompleted:
     conversations: int
 
 
-Event = ConnectionChanged | MessagesReceived | MessageUpdated | StatusReceived | SyncCompleted
+@dataclass(frozen=True, slots=True)
+class TransferProgress:
+    """The file of a message is moving: `done` of `total` bytes, up (`upload`) or down.
+
+    Published as the percentage changes and once at the end (`done == total`).
+    """
+
+    message_id: int
+    done: int
+    total: int
+    upload: bool
+
+    @property
+    def fraction(self) -> float:
+        """How far the transfer is, from 0.0 to 1.0."""
+        return min(1.0, self.done / self.total) if self.total > 0 else 1.0
+
+
+Event = (
+    ConnectionChanged
+    | MessagesReceived
+    | MessageUpdated
+    | StatusReceived
+    | SyncCompleted
+    | TransferProgress
+)
 
 
 class EventBus:

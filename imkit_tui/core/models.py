@@ -31,6 +31,7 @@ class Message:
 
     `seq` and `uid` are None until the server acknowledged the message; `sent_at` is
     the server time then (the local time before). `error` is the code of a failed send.
+    `listened` is this device's note that a voice or video message was played.
     """
 
     id: int
@@ -45,6 +46,7 @@ class Message:
     direction: Direction
     status: SendStatus
     error: int | None = None
+    listened: bool = False
 
 
 @dataclass(frozen=True, slots=True)

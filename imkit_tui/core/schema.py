@@ -63,4 +63,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX messages_outbox ON messages(id) WHERE status = 0;
         """,
     ),
+    Migration(
+        2,
+        "whether a received voice message was listened to",
+        "ALTER TABLE messages ADD COLUMN listened INTEGER NOT NULL DEFAULT 0;",
+    ),
 )

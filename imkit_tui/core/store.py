@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.core.sql import (
@@ -270,7 +271,7 @@ class LocalStore:
             SendStatus.SENT if own else SendStatus.RECEIVED,
             int(counted),
             record.object_name,
-            encode_content(record.content),
+            encode_content(wire_content(record.content)),
             record.sent_at,
         )
 
@@ -284,7 +285,7 @@ class LocalStore:
             cmid=record.cmid,
             sender=record.sender,
             object_name=record.object_name,
-            content=record.content,
+            content=wire_content(record.content),
             sent_at=record.sent_at,
             direction=Direction.SENT if own else Direction.RECEIVED,
             status=SendStatus.SENT if own else SendStatus.RECEIVED,
@@ -409,6 +410,30 @@ class LocalStore:
                 "UPDATE messages SET status = ?, error = NULL WHERE id = ? AND status = ?",
                 (SendStatus.SENDING, message_id, SendStatus.FAILED),
             )
+            found = select_messages(conn, "WHERE m.id = ?", (message_id,))
+            return found[0] if found else None
+
+        return await self._writer.submit(job)
+
+    async def update_content(self, message_id: int, content: dict[str, Any]) -> Message | None:
+        """Replace the content of a message still in the outbox (its upload finished)."""
+        content_json = encode_content(content)
+
+        def job(conn: sqlite3.Connection) -> Message | None:
+            conn.execute(
+                "UPDATE messages SET content = ? WHERE id = ? AND status = 0",
+                (content_json, message_id),
+            )
+            found = select_messages(conn, "WHERE m.id = ?", (message_id,))
+            return found[0] if found else None
+
+        return await self._writer.submit(job)
+
+    async def mark_listened(self, message_id: int) -> Message | None:
+        """Note that a voice or video message was played on this device."""
+
+        def job(conn: sqlite3.Connection) -> Message | None:
+            conn.execute("UPDATE messages SET listened = 1 WHERE id = ?", (message_id,))
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None
 

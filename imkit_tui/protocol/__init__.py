@@ -22,6 +22,8 @@ from imkit_tui.protocol.errors import (
 from imkit_tui.protocol.frames import (
     ClientFrame,
     ConversationState,
+    DownloadChunk,
+    DownloadRequest,
     ErrorFrame,
     Frame,
     Hello,
@@ -36,14 +38,19 @@ from imkit_tui.protocol.frames import (
     ServerFrame,
     SyncReply,
     SyncRequest,
+    UploadChunk,
+    UploadStart,
+    UploadState,
     Welcome,
 )
+from imkit_tui.protocol.media import MEDIA_SCHEME, media_sha256, media_url
 from imkit_tui.protocol.version import CURRENT_VERSION, SUPPORTED_VERSIONS, negotiate
 
 __all__ = [
     "CURRENT_VERSION",
     "DEFAULT_MAX_CONTENT_BYTES",
     "DEFAULT_MAX_FRAME_BYTES",
+    "MEDIA_SCHEME",
     "RETRYABLE_SEND_CODES",
     "SUPPORTED_VERSIONS",
     "SYSTEM_ACCOUNT",
@@ -52,6 +59,8 @@ __all__ = [
     "ConvRef",
     "ConversationState",
     "ConversationType",
+    "DownloadChunk",
+    "DownloadRequest",
     "ErrorCode",
     "ErrorFrame",
     "Frame",
@@ -68,11 +77,16 @@ __all__ = [
     "ServerFrame",
     "SyncReply",
     "SyncRequest",
+    "UploadChunk",
+    "UploadStart",
+    "UploadState",
     "Welcome",
     "decode_client_frame",
     "decode_server_frame",
     "describe",
     "encode",
     "encode_content",
+    "media_sha256",
+    "media_url",
     "negotiate",
 ]

@@ -33,6 +33,10 @@ class ErrorCode(enum.IntEnum):
     ALREADY_AUTHENTICATED = 90004
     INTERNAL_ERROR = 90005
     SERVER_SHUTTING_DOWN = 90006
+    MEDIA_TOO_LARGE = 90010
+    MEDIA_NOT_FOUND = 90011
+    MEDIA_CORRUPT = 90012
+    MEDIA_MISSING_LOCALLY = 90013
 
 
 #: Codes after which a client must not reconnect with the same credentials.
@@ -76,6 +80,10 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.ALREADY_AUTHENTICATED: "already logged in on this connection",
     ErrorCode.INTERNAL_ERROR: "internal server error; retry",
     ErrorCode.SERVER_SHUTTING_DOWN: "the server is shutting down; retry",
+    ErrorCode.MEDIA_TOO_LARGE: "the file is larger than the server accepts",
+    ErrorCode.MEDIA_NOT_FOUND: "no such file on the server",
+    ErrorCode.MEDIA_CORRUPT: "the uploaded bytes do not match their checksum",
+    ErrorCode.MEDIA_MISSING_LOCALLY: "the file to send is gone from the disk",
 }
 
 

@@ -17,6 +17,10 @@ ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ObjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 PageSize = Annotated[int, msgspec.Meta(ge=1, le=500)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+FileName = Annotated[str, msgspec.Meta(max_length=255)]
+MimeType = Annotated[str, msgspec.Meta(max_length=127)]
+ChunkSize = Annotated[int, msgspec.Meta(ge=1, le=1024 * 1024)]
 
 
 class Frame(msgspec.Struct, tag_field="t", omit_defaults=True, kw_only=True):
@@ -99,8 +103,55 @@ class PullRequest(Frame, tag="pull"):
     limit: PageSize = 100
 
 
-CLIENT_FRAMES = (Hello, Ping, SendMessage, SyncRequest, PullRequest)
-ClientFrame = Hello | Ping | SendMessage | SyncRequest | PullRequest
+class UploadStart(Frame, tag="upload"):
+    """Announce a file by its sha256 and size; answered by an UploadState.
+
+    The state says how many bytes the server already holds (a resumed upload starts
+    there) or that the file is complete already (same content uploaded before).
+    """
+
+    sha256: Sha256
+    size: NonNegative
+    name: FileName = ""
+    mime: MimeType = ""
+
+
+class UploadChunk(Frame, tag="chunk"):
+    """Bytes of an announced upload at `offset`; answered by an UploadState."""
+
+    sha256: Sha256
+    offset: NonNegative
+    data: bytes
+
+
+class DownloadRequest(Frame, tag="download"):
+    """Ask for `length` bytes of a stored file from `offset`; answered by a DownloadChunk."""
+
+    sha256: Sha256
+    offset: NonNegative = 0
+    length: ChunkSize = 128 * 1024
+
+
+CLIENT_FRAMES = (
+    Hello,
+    Ping,
+    SendMessage,
+    SyncRequest,
+    PullRequest,
+    UploadStart,
+    UploadChunk,
+    DownloadRequest,
+)
+ClientFrame = (
+    Hello
+    | Ping
+    | SendMessage
+    | SyncRequest
+    | PullRequest
+    | UploadStart
+    | UploadChunk
+    | DownloadRequest
+)
 
 
 # ---------------------------------------------------------------- server → client
@@ -115,6 +166,7 @@ class Welcome(Frame, tag="welcome"):
     heartbeat_seconds: float
     max_frame_bytes: int
     max_content_bytes: int
+    max_upload_bytes: int = 0
 
 
 class Pong(Frame, tag="pong"):
@@ -167,5 +219,48 @@ class ErrorFrame(Frame, tag="error"):
     message: str
 
 
-SERVER_FRAMES = (Welcome, Pong, SendAck, SyncReply, PullReply, Push, ErrorFrame)
-ServerFrame = Welcome | Pong | SendAck | SyncReply | PullReply | Push | ErrorFrame
+class UploadState(Frame, tag="uploaded"):
+    """How far an upload is: bytes held (`offset`), and its URL once `done`.
+
+    `mime` is what the server found the content to be (from its first bytes).
+    """
+
+    sha256: str
+    offset: int
+    done: bool = False
+    url: str = ""
+    mime: str = ""
+
+
+class DownloadChunk(Frame, tag="bytes"):
+    """Bytes of a stored file from `offset`; `total` is the file's size."""
+
+    sha256: str
+    offset: int
+    total: int
+    data: bytes
+    mime: str = ""
+
+
+SERVER_FRAMES = (
+    Welcome,
+    Pong,
+    SendAck,
+    SyncReply,
+    PullReply,
+    Push,
+    ErrorFrame,
+    UploadState,
+    DownloadChunk,
+)
+ServerFrame = (
+    Welcome
+    | Pong
+    | SendAck
+    | SyncReply
+    | PullReply
+    | Push
+    | ErrorFrame
+    | UploadState
+    | DownloadChunk
+)

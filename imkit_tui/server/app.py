@@ -18,6 +18,8 @@ from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
     ConversationType,
     ConvRef,
+    DownloadChunk,
+    DownloadRequest,
     ErrorCode,
     ErrorFrame,
     Frame,
@@ -33,6 +35,8 @@ from imkit_tui.protocol import (
     SendMessage,
     SyncReply,
     SyncRequest,
+    UploadChunk,
+    UploadStart,
     Welcome,
     decode_client_frame,
     encode,
@@ -44,6 +48,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import TokenBucket
 from imkit_tui.server.routing import Route, readable_key, route_send, system_route
 from imkit_tui.server.session import Session
@@ -73,6 +78,7 @@ class IMServer:
         self._buckets: dict[str, TokenBucket] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._retention: asyncio.Task[None] | None = None
+        self.media = MediaStore(config.media_dir, config.max_upload_bytes)
 
     @property
     def port(self) -> int:
@@ -245,6 +251,7 @@ class IMServer:
                 heartbeat_seconds=self.config.heartbeat_seconds,
                 max_frame_bytes=self.config.max_frame_bytes,
                 max_content_bytes=self.config.max_content_bytes,
+                max_upload_bytes=self.config.max_upload_bytes,
             )
         )
         return session
@@ -270,6 +277,12 @@ class IMServer:
             self._spawn(self._on_sync(session, frame), frame.id, session)
         elif isinstance(frame, PullRequest):
             self._spawn(self._on_pull(session, frame), frame.id, session)
+        elif isinstance(frame, UploadStart):
+            self._spawn(self._on_upload_start(session, frame), frame.id, session)
+        elif isinstance(frame, UploadChunk):
+            self._spawn(self._on_upload_chunk(session, frame), frame.id, session)
+        elif isinstance(frame, DownloadRequest):
+            self._spawn(self._on_download(session, frame), frame.id, session)
         elif isinstance(frame, Ping):
             session.send(Pong(re=frame.id, server_time=now_ms()))
         elif isinstance(frame, Hello):
@@ -430,6 +443,42 @@ class IMServer:
             )
         )
 
+    # ------------------------------------------------------------------ files
+
+    async def _on_upload_start(self, session: Session, frame: UploadStart) -> None:
+        try:
+            state = await self.media.begin(frame.sha256, frame.size)
+        except ProtocolError as exc:
+            raise ProtocolError(exc.code, exc.message, frame.id) from None
+        state.re = frame.id
+        session.send(state)
+
+    async def _on_upload_chunk(self, session: Session, frame: UploadChunk) -> None:
+        try:
+            state = await self.media.write(frame.sha256, frame.offset, frame.data)
+        except ProtocolError as exc:
+            raise ProtocolError(exc.code, exc.message, frame.id) from None
+        state.re = frame.id
+        session.send(state)
+
+    async def _on_download(self, session: Session, frame: DownloadRequest) -> None:
+        # Leave room for the envelope and base64 in the client's frame limit.
+        length = min(frame.length, self.config.max_frame_bytes * 3 // 4 - 1024)
+        try:
+            data, total, mime = await self.media.read(frame.sha256, frame.offset, length)
+        except ProtocolError as exc:
+            raise ProtocolError(exc.code, exc.message, frame.id) from None
+        session.send(
+            DownloadChunk(
+                re=frame.id,
+                sha256=frame.sha256,
+                offset=frame.offset,
+                total=total,
+                data=data,
+                mime=mime,
+            )
+        )
+
     # ------------------------------------------------------------------ housekeeping
 
     def _require_store(self) -> ServerStore:
@@ -442,6 +491,9 @@ class IMServer:
         removed = await store.prune(now_ms() - self.config.history_ms)
         if removed:
             log.info("history retention removed %d messages", removed)
+        stale = await self.media.prune_partials()
+        if stale:
+            log.info("removed %d abandoned uploads", stale)
 
     async def _retention_loop(self) -> None:
         while True:

@@ -19,6 +19,7 @@ class ServerConfig:
     - `rate_per_second` / `rate_burst`: the per-user send limit (error 20604 past it).
     - `max_frame_bytes`: larger frames are refused with error 30016 (the connection stays).
     - `hard_frame_bytes`: larger frames close the connection (websocket close 1009).
+    - `max_upload_bytes`: the largest file a client may upload (default 100 MB).
     """
 
     data_dir: Path
@@ -35,6 +36,7 @@ class ServerConfig:
     handshake_timeout: float = 10.0
     outbound_queue: int = 2048
     retention_interval_seconds: float = 3600.0
+    max_upload_bytes: int = 100 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:
@@ -47,11 +49,18 @@ class ServerConfig:
             raise ValueError("max_content_bytes cannot exceed max_frame_bytes")
         if self.max_frame_bytes > self.hard_frame_bytes:
             raise ValueError("max_frame_bytes cannot exceed hard_frame_bytes")
+        if self.max_upload_bytes < 1:
+            raise ValueError("max_upload_bytes must be positive")
 
     @property
     def database_path(self) -> Path:
         """Where the server's SQLite store lives."""
         return self.data_dir / "server.db"
+
+    @property
+    def media_dir(self) -> Path:
+        """Where uploaded files are kept."""
+        return self.data_dir / "media"
 
     @property
     def offline_ms(self) -> int:

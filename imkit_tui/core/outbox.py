@@ -1,0 +1,150 @@
+"""The outbox: sends queued messages one at a time, in order, uploading their files first.
+
+A message is in the outbox (status SENDING) from the moment it is queued. For a message
+with a file still to upload (``localPath`` set, URL field empty) the upload comes first;
+its URL is written into the stored content before the message is sent, so a process
+killed mid-way resumes the upload and never sends a message without its file. Every
+attempt reuses the message's client id: the server answers a repeat with the original.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
+from imkit_tui.core.events import EventBus, MessageUpdated, TransferProgress
+from imkit_tui.core.message_files import LOCAL_PATH, URL_FIELDS, wire_content
+from imkit_tui.core.models import Message
+from imkit_tui.core.store import LocalStore
+from imkit_tui.core.transfer import TransferError, Transfers
+from imkit_tui.protocol import RETRYABLE_SEND_CODES, ConvRef, ErrorCode, SendAck, SendMessage
+
+
+class _Retry(Exception):
+    """The attempt failed in a way that may pass: wait and try again."""
+
+
+def progress_reporter(
+    events: EventBus, message_id: int, *, upload: bool
+) -> Callable[[int, int], None]:
+    """A callback publishing TransferProgress when the whole percentage changes."""
+    last = -1
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        percent = 100 if total <= 0 else done * 100 // total
+        if percent != last:
+            last = percent
+            events.publish(TransferProgress(message_id, done, total, upload))
+
+    return report
+
+
+class Outbox:
+    """The sending loop of one client (run it as a task with :meth:`run`)."""
+
+    def __init__(
+        self,
+        *,
+        store: Callable[[], LocalStore],
+        connection: Connection,
+        transfers: Transfers,
+        events: EventBus,
+        backoff: Backoff,
+        timeout: float,
+        synced: asyncio.Event,
+        stopped: asyncio.Event,
+        on_acked: Callable[[ConvRef, int], None],
+    ) -> None:
+        """Wire the loop to the client's store, connection and signals."""
+        self._store = store
+        self._connection = connection
+        self._transfers = transfers
+        self._events = events
+        self._backoff = backoff
+        self._timeout = timeout
+        self._synced = synced
+        self._stopped = stopped
+        self._on_acked = on_acked
+        self.wakeup = asyncio.Event()
+        """Set it when a message is queued or requeued."""
+
+    async def run(self) -> None:
+        """Send queued messages until the client stops."""
+        attempt = 0
+        while not self._stopped.is_set():
+            await self._synced.wait()
+            store = self._store()
+            pending = await store.pending(limit=1)
+            if not pending:
+                self.wakeup.clear()
+                if await store.pending_count() == 0:
+                    await self.wakeup.wait()
+                continue
+            try:
+                await self._send(pending[0])
+            except _Retry:
+                await self._pause(attempt := attempt + 1)
+                continue
+            attempt = 0
+
+    async def _send(self, queued: Message) -> None:
+        message = await self._upload_file(queued)
+        if message is None:
+            return
+        frame = SendMessage(
+            conv=message.conv,
+            object_name=message.object_name,
+            content=wire_content(message.content),
+            cmid=message.cmid,
+        )
+        try:
+            ack = await self._connection.request(frame, SendAck, self._timeout)
+        except (NotConnected, TimeoutError):
+            raise _Retry from None
+        except RequestFailed as failure:
+            if failure.code in RETRYABLE_SEND_CODES:
+                raise _Retry from None
+            await self._fail(message, failure.code)
+            return
+        sent = await self._store().mark_sent(message.id, ack.seq, ack.uid, ack.sent_at)
+        self._on_acked(message.conv, ack.seq)
+        if sent is not None:
+            self._events.publish(MessageUpdated(sent))
+
+    async def _upload_file(self, message: Message) -> Message | None:
+        """Upload the message's file if it has one waiting; return the message with its URL.
+
+        None when the file cannot be sent (gone, refused): the message is then failed.
+        """
+        field = URL_FIELDS.get(message.object_name)
+        local = message.content.get(LOCAL_PATH)
+        if field is None or not isinstance(local, str) or message.content.get(field):
+            return message
+        report = progress_reporter(self._events, message.id, upload=True)
+        try:
+            uploaded = await self._transfers.upload(Path(local), report)
+        except (NotConnected, TimeoutError):
+            raise _Retry from None
+        except TransferError as failure:
+            await self._fail(message, failure.code or ErrorCode.MEDIA_MISSING_LOCALLY)
+            return None
+        content = {**message.content, field: uploaded.url}
+        updated = await self._store().update_content(message.id, content)
+        return updated if updated is not None else message
+
+    async def _fail(self, message: Message, code: int) -> None:
+        failed = await self._store().mark_failed(message.id, code)
+        if failed is not None:
+            self._events.publish(MessageUpdated(failed))
+
+    async def _pause(self, attempt: int) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # races the awaited event, which left close() waiting forever.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._backoff.delay(attempt)):
+                await self._stopped.wait()
