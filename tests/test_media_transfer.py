@@ -253,3 +253,18 @@ async def test_location_and_any_type_as_json(make_client: ClientFactory) -> None
     assert messages.summarize(sent.object_name, sent.content) == "[Location] People's Square"
     with pytest.raises(AttachmentError, match="Latitude"):
         await alice.send_location(ConvRef.private("bob"), 91, 0)
+
+
+async def test_abandoned_uploads_are_pruned(server_handle: ServerHandle) -> None:
+    server = server_handle.server
+    assert server is not None
+    wire = await WireClient.login(server_handle.url, server_handle.token("alice"))
+    try:
+        digest = hashlib.sha256(b"never finished").hexdigest()
+        await wire.request(UploadStart(sha256=digest, size=14))
+        await wire.request(UploadChunk(sha256=digest, offset=0, data=b"never"))
+    finally:
+        await wire.close()
+    assert await server.media.prune_partials(max_age=3600) == 0
+    assert await server.media.prune_partials(max_age=-1) == 1
+    assert not list((server_handle.data_dir / "media" / "partial").iterdir())

@@ -103,7 +103,13 @@ class MediaStore:
 
     async def prune_partials(self, max_age: float = PARTIAL_MAX_AGE_SECONDS) -> int:
         """Remove unfinished uploads untouched for ``max_age`` seconds; return how many."""
-        return await asyncio.to_thread(_prune, self._partial_dir, time.time() - max_age)
+        removed = await asyncio.to_thread(_prune, self._partial_dir, time.time() - max_age)
+        for sha256 in removed:
+            self._sizes.pop(sha256, None)
+            lock = self._locks.get(sha256)
+            if lock is not None and not lock.locked():
+                del self._locks[sha256]
+        return len(removed)
 
     async def _finish(self, sha256: str) -> UploadState:
         partial = self._partial(sha256)
@@ -172,12 +178,12 @@ def _read(path: Path, offset: int, length: int) -> tuple[bytes, int, bytes]:
         return handle.read(length), total, head
 
 
-def _prune(folder: Path, before: float) -> int:
-    removed = 0
+def _prune(folder: Path, before: float) -> list[str]:
+    removed: list[str] = []
     with contextlib.suppress(FileNotFoundError):
         for entry in folder.iterdir():
             with contextlib.suppress(FileNotFoundError):
                 if entry.stat().st_mtime < before:
                     entry.unlink()
-                    removed += 1
+                    removed.append(entry.name.removesuffix(".part"))
     return removed
