@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
+from imkit_tui.media.checksum import file_sha256
 from imkit_tui.protocol import (
     DownloadChunk,
     DownloadRequest,
@@ -35,7 +36,6 @@ Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all) as a transfer moves."""
 
 HTTP_TIMEOUT = 30.0
-_HASH_BLOCK = 1024 * 1024
 _FRAME_OVERHEAD = 1024
 
 
@@ -59,15 +59,6 @@ class Uploaded:
     sha256: str
     size: int
     mime: str
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes (blocking: run it in a thread)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Transfers:
@@ -250,4 +241,4 @@ def _fetch_http(url: str, partial: Path, progress: Progress) -> None:
         raise TransferError(f"cannot download {url[:80]}: {exc}") from None
 
 
-__all__ = ["NotConnected", "Progress", "TransferError", "Transfers", "Uploaded", "file_sha256"]
+__all__ = ["NotConnected", "Progress", "TransferError", "Transfers", "Uploaded"]

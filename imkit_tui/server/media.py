@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from imkit_tui.media.checksum import file_sha256
 from imkit_tui.media.probe import sniff_mime
 from imkit_tui.protocol import ErrorCode, ProtocolError, UploadState, media_url
 
 PARTIAL_MAX_AGE_SECONDS = 24 * 60 * 60
 """Unfinished uploads older than this are removed by the retention pass."""
-
-_HASH_BLOCK = 1024 * 1024
 
 
 class MediaStore:
@@ -113,7 +111,7 @@ class MediaStore:
 
     async def _finish(self, sha256: str) -> UploadState:
         partial = self._partial(sha256)
-        digest = await asyncio.to_thread(_sha256_of, partial)
+        digest = await asyncio.to_thread(file_sha256, partial)
         self._sizes.pop(sha256, None)
         if digest != sha256:
             await asyncio.to_thread(partial.unlink, True)
@@ -153,14 +151,6 @@ def _append(path: Path, data: bytes) -> int:
         handle.write(data)
         # No fsync per chunk: a torn tail after a crash is caught by the final hash check.
         return handle.tell()
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _publish(partial: Path, final: Path) -> None:
