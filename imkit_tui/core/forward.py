@@ -90,7 +90,7 @@ def combine_content(chosen: Sequence[Message], conversation_type: int) -> dict[s
         "conversationType": conversation_type,
         "nameList": names[:SUMMARY_LINES],
         "summaryList": lines,
-        "count": len(chosen),
+        "messageCount": len(chosen),
     }
 
 

@@ -32,6 +32,7 @@ from imkit_tui.ui.bubbles import (
     register,
 )
 from imkit_tui.ui.bubbles.divider import NewMessagesBar, day_label, divider_spec
+from imkit_tui.ui.bubbles.image import ImageBubble
 from imkit_tui.ui.widgets.chat_view import ChatView
 
 ME = "alice"
@@ -523,7 +524,7 @@ async def test_notices_and_summaries() -> None:
         info, recall, image, call = (bubble_of(app.view, i) for i in (1, 2, 3, 4))
         assert isinstance(info, NoticeBubble) and info.notice == "Welcome to imkit"
         assert isinstance(recall, NoticeBubble) and recall.notice == "bob recalled a message"
-        assert isinstance(image, SummaryBubble) and "[Image]" in body_text(image)
+        assert isinstance(image, ImageBubble) and "Image" in body_text(image)
         assert isinstance(call, NoticeBubble)
         line = next(s for s in screen_text(app).splitlines() if "Welcome to imkit" in s)
         assert line.strip() == "Welcome to imkit" and line.index("W") > 20

@@ -37,6 +37,20 @@ class Palette:
     unread: Style
     notice: Style
     muted: Style
+    own_detail: Style
+    """Secondary text (sizes, durations) inside own bubbles."""
+    peer_detail: Style
+    """Secondary text inside others' bubbles."""
+    link: Style
+    """Links in message text: underlined, in the box's own text colour."""
+    mention: Style
+    """An @mention of someone else."""
+    mention_me: Style
+    """An @mention of this user (or @all): reversed, so it stands out."""
+    unplayed: Style
+    """The dot of a voice message not listened to yet (others' bubbles only)."""
+    title: Style
+    """Card titles (articles, rich content, chat history)."""
 
 
 _cache: WeakKeyDictionary[_Themed, tuple[dict[str, str], Palette]] = WeakKeyDictionary()
@@ -59,6 +73,29 @@ def _box(background: Color) -> Style:
     return Style(color=text.rich_color, bgcolor=background.rich_color)
 
 
+def _luminance(colour: Color) -> float:
+    def channel(value: int) -> float:
+        v = value / 255
+        return v / 12.92 if v <= 0.03928 else float(((v + 0.055) / 1.055) ** 2.4)
+
+    return 0.2126 * channel(colour.r) + 0.7152 * channel(colour.g) + 0.0722 * channel(colour.b)
+
+
+def contrast(first: Color, second: Color) -> float:
+    """The WCAG contrast ratio of two colours, from 1 (same) to 21 (black on white)."""
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _detail(background: Color) -> Style:
+    text = background + background.get_contrast_text(0.9)
+    return Style(color=text.blend(background, 0.3).rich_color)
+
+
+def _readable(colour: Color, backgrounds: tuple[Color, ...], minimum: float = 3.0) -> bool:
+    return all(contrast(colour, background) >= minimum for background in backgrounds)
+
+
 def palette(app: _Themed) -> Palette:
     """Return the palette of the app's current theme (cached until the theme changes)."""
     variables = app.theme_variables
@@ -72,9 +109,20 @@ def palette(app: _Themed) -> Palette:
     accent = _colour(variables, ("text-accent", "accent"), foreground)
     error = _colour(variables, ("text-error", "error"), foreground)
     notice = _colour(variables, ("notice",), muted)
+    own_box = _colour(variables, ("bubble-own", "primary-muted"), background)
+    peer_box = _colour(variables, ("bubble-peer", "panel"), background)
+    boxes = (own_box, peer_box)
+    plain_accent = _colour(variables, ("accent",), foreground)
+    mention = (
+        Style(color=plain_accent.rich_color, bold=True)
+        if _readable(plain_accent, boxes)
+        else Style(bold=True, underline=True)
+    )
+    plain_error = _colour(variables, ("error",), foreground)
+    dot = plain_error if _readable(plain_error, (peer_box,)) else peer_box.get_contrast_text()
     result = Palette(
-        own=_box(_colour(variables, ("bubble-own", "primary-muted"), background)),
-        peer=_box(_colour(variables, ("bubble-peer", "panel"), background)),
+        own=_box(own_box),
+        peer=_box(peer_box),
         selected=_box(_colour(variables, ("accent-muted",), background)),
         sender=Style(color=muted.rich_color, bold=True),
         meta=Style(color=muted.rich_color),
@@ -85,6 +133,13 @@ def palette(app: _Themed) -> Palette:
         unread=Style(color=accent.rich_color, bold=True),
         notice=Style(color=notice.rich_color),
         muted=Style(color=muted.rich_color, italic=True),
+        own_detail=_detail(own_box),
+        peer_detail=_detail(peer_box),
+        link=Style(underline=True),
+        mention=mention,
+        mention_me=Style(bold=True, reverse=True),
+        unplayed=Style(color=dot.rich_color, bold=True),
+        title=Style(bold=True),
     )
     _cache[app] = (variables, result)
     return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
+from rich.cells import cell_len
+
 MAX_TEXT = 20_000
 """Characters of a message body drawn at most; the rest is cut with an ellipsis."""
 
@@ -43,3 +45,34 @@ def clock(sent_at: int) -> str:
     """Format a time in milliseconds since the epoch as local ``HH:MM``; never raises."""
     when = local_time(sent_at)
     return when.strftime("%H:%M") if when is not None else "--:--"
+
+
+def middle_ellipsis(text: str, cells: int) -> str:
+    """Shorten ``text`` to at most ``cells`` terminal cells by cutting out its middle.
+
+    ``"quarterly-report-final-v2.pdf"`` becomes ``"quarterly-re…nal-v2.pdf"``: the end
+    (a file's extension) stays readable. Wide characters count as two cells.
+    """
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 1:
+        return "…"[:cells]
+    tail_cells = (cells - 1) // 2
+    head_cells = cells - 1 - tail_cells
+    head: list[str] = []
+    used = 0
+    for char in text:
+        width = cell_len(char)
+        if used + width > head_cells:
+            break
+        head.append(char)
+        used += width
+    tail: list[str] = []
+    used = 0
+    for char in reversed(text):
+        width = cell_len(char)
+        if used + width > tail_cells:
+            break
+        tail.append(char)
+        used += width
+    return "".join(head) + "…" + "".join(reversed(tail))

@@ -6,10 +6,19 @@ so a bubble renders its parts itself rather than composing child widgets. Subcla
 only say what goes inside (:meth:`Bubble.render_body`); the base class places it left
 (others) or right (own messages), at most 70% of the width, with the sender above it in
 groups, the status line under it and the chat view's dividers above everything.
+
+Bubbles never act on their own: a click on the body (or Enter in the chat view) posts
+:class:`Bubble.ActionRequested` with the bubble's :attr:`~Bubble.default_action`, a
+click on a link posts the link's action, and :meth:`Bubble.actions` lists the rest for
+menus. The chat view feeds media bubbles through two hooks every bubble has:
+:meth:`~Bubble.set_transfer` (download/upload progress) and
+:meth:`~Bubble.set_media_path` (the media file is now local).
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import ClassVar
 
 from rich.align import Align, AlignMethod
@@ -26,6 +35,7 @@ from textual.widget import Widget
 
 from imkit_tui import messages
 from imkit_tui.core import Direction, Message, SendStatus
+from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._palette import Palette, palette
 from imkit_tui.ui.bubbles._text import clean_text, clock
 
@@ -34,6 +44,11 @@ BODY_WIDTH = 0.7
 
 _MAX_SENDER = 64
 _RETRY_TIP = "Click the status line or press r to retry"
+_BODY_KEY = "imkit.body"
+_BODY_META = Style.from_meta({_BODY_KEY: True})
+
+Transfer = tuple[int, int]
+"""Bytes done and bytes in all of a running transfer (``total`` 0 when unknown)."""
 
 Dividers = tuple[tuple[str, str], ...]
 """Lines above a bubble: ``(kind, text)``, kind "date", "unread" or "time"."""
@@ -60,7 +75,7 @@ class _Layout:
             yield self.body
         else:
             width = max(4, int(options.max_width * BODY_WIDTH))
-            boxed = Padding(self.body, (0, 1), style=self.body_style, expand=False)
+            boxed = Padding(self.body, (0, 1), style=self.body_style + _BODY_META, expand=False)
             yield Align(Constrain(boxed, width), self.side)
         yield from self.after
 
@@ -134,6 +149,30 @@ class Bubble(Widget):
             """The failed message."""
             super().__init__()
 
+    class ActionRequested(TextualMessage):
+        """Posted when the user asks for an action on a bubble (click, Enter, menu).
+
+        ``action`` is one of the names of :mod:`imkit_tui.ui.bubbles.actions`
+        ("open_link", "play", "view", "save", "open", "download", "open_map",
+        "stop_animations", "copy"); ``url`` is set for "open_link" and "open_map".
+        """
+
+        def __init__(self, bubble: Bubble, action: str, url: str | None = None) -> None:
+            self.source = bubble
+            """The bubble the action is for."""
+            self.action = action
+            """The action's name."""
+            self.url = url
+            """The URL to open ("open_link", "open_map"), else None."""
+            self.message = bubble.message
+            """The message of the bubble."""
+            super().__init__()
+
+        @property
+        def control(self) -> Bubble:
+            """The bubble (so ``@on(Bubble.ActionRequested, selector)`` works)."""
+            return self.source
+
     def __init__(
         self,
         message: Message,
@@ -160,6 +199,8 @@ class Bubble(Widget):
         super().__init__(name=name, id=id, classes=f"{classes or ''} {own}{failed}".strip())
         self._show_sender = show_sender
         self._dividers: Dividers = ()
+        self._transfer: Transfer | None = None
+        self._media_path: Path | None = self._own_local_path()
         if self.failed:
             self.tooltip = _RETRY_TIP
 
@@ -262,6 +303,88 @@ class Bubble(Widget):
             self.log.error(f"bubble {type(self).__name__} failed to refresh {message.id}")
         self.refresh(layout=True)
 
+    def actions(self) -> list[tuple[str, str]]:
+        """List the actions this bubble supports as ``(action, label)``, for menus.
+
+        The default is none; media bubbles list "play", "save", "download" and so on
+        (names in :mod:`imkit_tui.ui.bubbles.actions`).
+        """
+        return []
+
+    @property
+    def default_action(self) -> str | None:
+        """The action a click on the body (or Enter) asks for; None when there is none."""
+        return None
+
+    def url_for(self, action: str) -> str | None:
+        """The URL that goes with ``action`` ("open_link", "open_map"), else None."""
+        return None
+
+    def request_action(self, action: str | None = None, url: str | None = None) -> bool:
+        """Post :class:`ActionRequested` for ``action`` (default: :attr:`default_action`).
+
+        Args:
+            action: The action's name; None means the default action.
+            url: The URL; None means :meth:`url_for` of the action.
+
+        Returns:
+            Whether a request was posted (False when there is no action to take).
+        """
+        name = self.default_action if action is None else action
+        if not name:
+            return False
+        self.post_message(self.ActionRequested(self, name, url or self.url_for(name)))
+        return True
+
+    @property
+    def transfer(self) -> Transfer | None:
+        """The running download or upload as ``(done, total)`` bytes, else None."""
+        return self._transfer
+
+    def set_transfer(self, done: int | None, total: int | None = None) -> None:
+        """Show the progress of a download or upload; ``set_transfer(None)`` clears it.
+
+        Media bubbles draw a progress bar ``▕████░░░░▏ 45%``; others ignore it.
+
+        Args:
+            done: Bytes transferred so far, or None when no transfer runs any more.
+            total: Bytes in all; None or 0 when unknown.
+        """
+        transfer: Transfer | None = None
+        if done is not None:
+            whole = max(0, int(total or 0))
+            amount = max(0, int(done))
+            transfer = (min(amount, whole) if whole else amount, whole)
+        if transfer != self._transfer:
+            # Only a bar that appears or goes changes the bubble's height.
+            relayout = (transfer is None) != (self._transfer is None)
+            self._transfer = transfer
+            self.refresh(layout=relayout)
+
+    @property
+    def media_path(self) -> Path | None:
+        """Where the message's media file is on this machine, once it is local."""
+        return self._media_path
+
+    def set_media_path(self, path: str | os.PathLike[str] | None) -> None:
+        """Say that the media file of the message is now at ``path`` (None: not local).
+
+        Calls :meth:`media_path_changed` (once mounted) and repaints.
+        """
+        new = Path(path) if path is not None else None
+        if new == self._media_path:
+            return
+        self._media_path = new
+        if self.is_mounted:
+            self._media_path_changed()
+        self.refresh(layout=True)
+
+    def media_path_changed(self) -> None:
+        """React to a new :attr:`media_path` (load a picture, frames…); default: nothing.
+
+        Called when mounted and on every later change; may start workers.
+        """
+
     def request_retry(self) -> None:
         """Post :class:`RetryRequested` when this is a failed own message."""
         if self.failed:
@@ -313,14 +436,61 @@ class Bubble(Widget):
         """The style of dim, italic text (for subclasses)."""
         return self.palette.muted
 
+    @property
+    def detail_style(self) -> Style:
+        """Secondary text inside this bubble's box (sizes, durations)."""
+        colours = self.palette
+        return colours.own_detail if self.own else colours.peer_detail
+
+    def on_mount(self) -> None:
+        """Let the subclass load a media file that is already local."""
+        if self._media_path is not None:
+            self._media_path_changed()
+
     def on_click(self, event: Click) -> None:
-        """Select the bubble; a click on the status line of a failed message retries it."""
+        """Select the bubble; then act on a link, the body, or retry a failed message.
+
+        A click on the status line of a failed message retries it; a click on a link
+        posts the link's action; a click elsewhere on the body posts the
+        :attr:`default_action`.
+        """
         offset = event.get_content_offset(self)
         if self.failed and offset is not None and offset.y == self.content_size.height - 1:
             event.stop()
             self.request_retry()
             return
         self.post_message(self.Selected(self))
+        link = act.link_at(event.style)
+        if link is not None:
+            self.post_message(self.ActionRequested(self, link[0], link[1]))
+        elif offset is not None and self._on_body(event, offset.y):
+            self.request_action()
+
+    def _on_body(self, event: Click, row: int) -> bool:
+        if self.boxed:
+            try:
+                return bool(event.style.meta.get(_BODY_KEY))
+            except Exception:
+                return False
+        top = len(self._dividers) + (1 if self.show_sender else 0)
+        bottom = self.content_size.height - (1 if self.show_meta else 0)
+        return top <= row < bottom
+
+    def _media_path_changed(self) -> None:
+        try:
+            self.media_path_changed()
+        except Exception:
+            self.log.error(f"bubble {type(self).__name__} failed to take {self._media_path}")
+
+    def _own_local_path(self) -> Path | None:
+        """The ``localPath`` of an own message still being uploaded (never others')."""
+        content = self._message.content
+        if not self.own or not isinstance(content, dict):
+            return None
+        local = content.get("localPath")
+        if isinstance(local, str) and local.strip() and "\x00" not in local:
+            return Path(local)
+        return None
 
     def _sync_classes(self) -> None:
         own = self.own

@@ -1,5 +1,9 @@
 """The bubble registry: object name → bubble class, for built-ins and plugins.
 
+The built-in bubbles are a plugin like any other (:mod:`imkit_tui.ui.bubbles.builtin`,
+entry point ``builtin``): the first lookup loads the plugins, so they are there even
+for code that never calls :func:`imkit_tui.plugins.load_plugins`.
+
 :func:`bubble_for` never raises: an unknown object name gets the
 :class:`~imkit_tui.ui.bubbles.unsupported.UnsupportedBubble`, a known type without a
 bubble of its own gets the summary (content) or notice (anything else) bubble, and a
@@ -14,37 +18,32 @@ from imkit_tui.core import Message
 from imkit_tui.ui.bubbles.base import Bubble
 from imkit_tui.ui.bubbles.notice import NoticeBubble
 from imkit_tui.ui.bubbles.summary import SummaryBubble
-from imkit_tui.ui.bubbles.text import TextBubble
 from imkit_tui.ui.bubbles.unsupported import UnsupportedBubble
 
 _BUBBLES: dict[str, type[Bubble]] = {}
+_loading = False
 
-NOTICE_TYPES: tuple[str, ...] = (
-    messages.INFO_NTF,
-    messages.GROUP_NTF,
-    messages.RECALL,
-    messages.CONTACT_NTF,
-    messages.PROFILE_NTF,
-    messages.CHATROOM_KV_NTF,
-    messages.CALL_HANGUP,
-    messages.CALL_INVITE,
-)
-"""Object names shown as notices by the built-in bubbles."""
 
-SUMMARY_TYPES: tuple[str, ...] = (
-    messages.IMAGE,
-    messages.GIF,
-    messages.VOICE,
-    messages.VOICE_LEGACY,
-    messages.FILE,
-    messages.LOCATION,
-    messages.SIGHT,
-    messages.COMBINE,
-    messages.RICH_CONTENT,
-    messages.PS_ARTICLE,
-    messages.PS_MULTI_ARTICLE,
-)
-"""Content types shown by their summary until they get a bubble of their own."""
+def _ensure_plugins() -> None:
+    """Load the plugins (built-in bubbles first) once, on the first lookup.
+
+    :func:`imkit_tui.plugins.load_plugins` is idempotent and cached; a lookup made by a
+    plugin's own ``setup`` while loading does not load again. When the loader ran
+    before with chosen entries only (tests), the built-in entry point is loaded too.
+    """
+    global _loading
+    if _loading:
+        return
+    _loading = True
+    try:
+        from imkit_tui import plugins
+
+        report = plugins.load_plugins()
+        tried = set(report.loaded) | {failure.name for failure in report.failures}
+        if plugins.BUILTIN not in tried:
+            plugins.load_plugins([e for e in plugins.discover() if e.name == plugins.BUILTIN])
+    finally:
+        _loading = False
 
 
 def register(object_name: str, bubble_class: type[Bubble], *, replace: bool = False) -> None:
@@ -79,6 +78,7 @@ def bubble_class_for(object_name: str) -> type[Bubble]:
     """
     if not isinstance(object_name, str):
         return UnsupportedBubble
+    _ensure_plugins()
     found = _BUBBLES.get(object_name)
     if found is not None:
         return found
@@ -114,22 +114,13 @@ def bubble_for(message: Message, *, me: str, show_sender: bool = False) -> Bubbl
         )
 
 
-def registered() -> dict[str, type[Bubble]]:
-    """Return a copy of the registry: object name → bubble class."""
-    return dict(_BUBBLES)
+def registered(*, load: bool = True) -> dict[str, type[Bubble]]:
+    """Return a copy of the registry: object name → bubble class.
 
-
-def register_builtin_bubbles() -> None:
-    """Register the built-in bubbles; names already registered (plugins) are kept.
-
-    Called once when this module is imported.
+    Args:
+        load: Load the plugins first (as a lookup would); False shows the registry as
+            it is now.
     """
-    builtins: list[tuple[str, type[Bubble]]] = [(messages.TEXT, TextBubble)]
-    builtins += [(name, NoticeBubble) for name in NOTICE_TYPES]
-    builtins += [(name, SummaryBubble) for name in SUMMARY_TYPES]
-    for name, bubble_class in builtins:
-        if name not in _BUBBLES:
-            register(name, bubble_class)
-
-
-register_builtin_bubbles()
+    if load:
+        _ensure_plugins()
+    return dict(_BUBBLES)

@@ -1,4 +1,10 @@
-"""The text bubble (``RC:TxtMsg``): wrapped text, wide characters measured right."""
+"""The text bubble (``RC:TxtMsg``): wrapped text, clickable links, highlighted @mentions.
+
+Rich measures CJK and emoji as two cells and folds words too long for a line. Links
+(``http://``, ``https://``, ``www.``) are underlined and post "open_link" when clicked;
+``@name`` tokens, the ids of ``mentionedInfo.userIdList`` and ``@all`` are highlighted,
+more strongly when they mean this user.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,13 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from imkit_tui.core import Message
+from imkit_tui.ui.bubbles import actions as act
+from imkit_tui.ui.bubbles._links import ALL, Span, find_spans
 from imkit_tui.ui.bubbles._text import clean_text
 from imkit_tui.ui.bubbles.base import Bubble
+
+_MENTION_ALL = 1
+_MAX_IDS = 200
 
 
 def _text_of(content: object) -> str:
@@ -22,10 +33,28 @@ def _text_of(content: object) -> str:
     return clean_text(text).rstrip()
 
 
+def _mentions_of(content: object) -> tuple[list[str], bool]:
+    """The user ids ``mentionedInfo`` names and whether it mentions everyone.
+
+    A malformed ``mentionedInfo`` (not a mapping, ids not strings) is ignored: the text
+    still shows, only without those highlights.
+    """
+    info = content.get("mentionedInfo") if isinstance(content, Mapping) else None
+    if not isinstance(info, Mapping):
+        return [], False
+    ids = info.get("userIdList")
+    listed = (
+        [i for i in ids[:_MAX_IDS] if isinstance(i, str) and i.strip()]
+        if isinstance(ids, list)
+        else []
+    )
+    kind = info.get("type")
+    return listed, kind == _MENTION_ALL and not isinstance(kind, bool)
+
+
 class TextBubble(Bubble):
     """A text message: as wide as its text, up to 70% of the view, then wrapped.
 
-    Rich measures CJK and emoji as two cells and folds words too long for a line.
     Raises :class:`ValueError` on construction when the content has no string
     ``content`` field (the registry then shows the unsupported bubble).
     """
@@ -43,17 +72,66 @@ class TextBubble(Bubble):
         """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
         self._text = _text_of(message.content)
         super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
+        self._parse()
+
+    def _parse(self) -> None:
+        ids, everyone = _mentions_of(self.message.content)
+        self._mentioned_ids = ids
+        self._mentions_all = everyone
+        self._spans: list[Span] = find_spans(self._text, ids)
 
     @property
     def text(self) -> str:
         """The text as drawn (control characters removed)."""
         return self._text
 
+    @property
+    def links(self) -> list[str]:
+        """The URLs found in the text, in order (``www.`` ones with ``https://``)."""
+        return [span.url for span in self._spans if span.url is not None]
+
+    @property
+    def mentions(self) -> list[str]:
+        """The names or ids of the ``@mentions`` in the text, in order."""
+        return [span.who for span in self._spans if span.who is not None]
+
+    @property
+    def mentions_me(self) -> bool:
+        """Whether the message mentions this user (by id, by ``@me`` or ``@all``)."""
+        if self.own:
+            return False
+        if self._mentions_all or self.me in self._mentioned_ids:
+            return True
+        return any(self._is_me(who) for who in self.mentions)
+
+    def _is_me(self, who: str) -> bool:
+        return who == self.me or who.lower() == ALL
+
+    def actions(self) -> list[tuple[str, str]]:
+        """Copy the text; open the first link when there is one."""
+        names = [act.COPY, act.OPEN_LINK] if self.links else [act.COPY]
+        return act.labelled(*names)
+
+    def url_for(self, action: str) -> str | None:
+        """The first link of the text for "open_link"."""
+        links = self.links
+        return links[0] if action == act.OPEN_LINK and links else None
+
     def render_body(self) -> RenderableType:
-        """The text, never read as markup."""
+        """The text with its links and mentions styled, never read as markup."""
         if not self._text.strip():
             return Text("(empty message)", style=self.muted_style)
-        return Text(self._text, overflow="fold")
+        text = Text(self._text, overflow="fold")
+        if not self._spans:
+            return text
+        colours = self.palette
+        for span in self._spans:
+            if span.url is not None:
+                text.stylize(act.link_style(span.url, base=colours.link), span.start, span.end)
+            elif span.who is not None:
+                mine = not self.own and self._is_me(span.who)
+                text.stylize(colours.mention_me if mine else colours.mention, span.start, span.end)
+        return text
 
     def refresh_body(self, previous: Message) -> None:
         """Take the new text (an edit); malformed new content keeps the old text."""
@@ -61,3 +139,4 @@ class TextBubble(Bubble):
             self._text = _text_of(self.message.content)
         except ValueError:
             return
+        self._parse()

@@ -1,0 +1,135 @@
+"""The public-service article bubbles (``RC:PSImgTxtMsg``, ``RC:PSMultiImgTxtMsg``).
+
+The content's ``articles`` is a list of ``{title, digest, picurl, url}``. The first
+article is a headline card (title, picture once local, digest, link); the others follow
+as lines ``• title``, each opening its own link when clicked. A multi-article message
+shows the digest of none: the titles are the point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from imkit_tui import messages
+from imkit_tui.core import Message
+from imkit_tui.ui.bubbles import actions as act
+from imkit_tui.ui.bubbles._card import card
+from imkit_tui.ui.bubbles._fields import content_of, list_field, one_line, text_field, web_url
+from imkit_tui.ui.bubbles._picture import LocalPicture
+from imkit_tui.ui.bubbles.base import Bubble
+
+MAX_ARTICLES = 8
+"""Articles shown at most; the rest are left out."""
+MAX_WIDTH = 32
+"""The widest the headline picture is drawn, in columns."""
+MAX_HEIGHT = 8
+"""The tallest the headline picture is drawn, in rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article of the message."""
+
+    title: str | None
+    digest: str | None
+    picture_url: str | None
+    url: str | None
+
+
+def _article(raw: object) -> Article:
+    if not isinstance(raw, Mapping):
+        raise ValueError("an article is not a mapping")
+    entry: Mapping[str, Any] = raw
+    return Article(
+        title=text_field(entry, "title"),
+        digest=text_field(entry, "digest"),
+        picture_url=text_field(entry, "picurl"),
+        url=web_url(text_field(entry, "url")),
+    )
+
+
+class ArticleBubble(Bubble):
+    """One or several articles of a public-service account.
+
+    Raises :class:`ValueError` when the content is not a mapping, ``articles`` is not
+    a non-empty list of mappings, a field is not a string, or the first article has
+    neither a title nor a digest.
+    """
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        me: str,
+        show_sender: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+        content = content_of(message.content)
+        self._articles = [_article(raw) for raw in list_field(content, "articles")[:MAX_ARTICLES]]
+        if not self._articles:
+            raise ValueError("no articles")
+        first = self._articles[0]
+        if first.title is None and first.digest is None:
+            raise ValueError("the first article has neither a title nor a digest")
+        self._multi = message.object_name == messages.PS_MULTI_ARTICLE or len(self._articles) > 1
+        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
+        self._picture = LocalPicture(
+            self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT, on_loaded=self._loaded
+        )
+
+    @property
+    def articles(self) -> list[Article]:
+        """The articles shown, headline first."""
+        return list(self._articles)
+
+    def actions(self) -> list[tuple[str, str]]:
+        """Open the headline's link, when it has one."""
+        return act.labelled(act.OPEN_LINK) if self._articles[0].url else []
+
+    @property
+    def default_action(self) -> str | None:
+        """A click opens the headline (a click on another title opens that one)."""
+        return act.OPEN_LINK if self._articles[0].url else None
+
+    def url_for(self, action: str) -> str | None:
+        """The headline's link for "open_link"."""
+        return self._articles[0].url if action == act.OPEN_LINK else None
+
+    def media_path_changed(self) -> None:
+        """Read the headline's picture now that it is local."""
+        self._picture.load(self.media_path)
+
+    def _loaded(self) -> None:
+        self.refresh(layout=True)
+
+    def render_body(self) -> RenderableType:
+        """The headline card and a line per further article."""
+        colours = self.palette
+        first = self._articles[0]
+        headline = card(
+            first.title,
+            None if self._multi else first.digest,
+            picture=self._picture.drawn,
+            url=first.url,
+            title_style=colours.title,
+            detail_style=self.detail_style,
+            link=colours.link,
+        )
+        if len(self._articles) == 1:
+            return headline
+        lines: list[RenderableType] = [headline]
+        for article in self._articles[1:]:
+            title = one_line(article.title or article.digest or "(untitled)", limit=200)
+            line = Text("• ", no_wrap=True, overflow="ellipsis")
+            style = act.link_style(article.url) if article.url else None
+            line.append(title, style)
+            lines.append(line)
+        return Group(*lines)

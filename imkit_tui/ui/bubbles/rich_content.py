@@ -1,0 +1,102 @@
+"""The rich-content bubble (``RC:ImgTextMsg``): a link card with title, text and picture.
+
+The content has ``title``, ``content`` (the digest), ``imageUri`` (the picture, drawn
+once the chat view has it locally: :meth:`~Bubble.set_media_path`) and ``url``. A click
+on the card opens the link.
+"""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+
+from imkit_tui.core import Message
+from imkit_tui.ui.bubbles import actions as act
+from imkit_tui.ui.bubbles._card import card
+from imkit_tui.ui.bubbles._fields import content_of, text_field, web_url
+from imkit_tui.ui.bubbles._picture import LocalPicture
+from imkit_tui.ui.bubbles.base import Bubble
+
+MAX_WIDTH = 32
+"""The widest the picture is drawn, in columns."""
+MAX_HEIGHT = 8
+"""The tallest the picture is drawn, in rows."""
+
+
+class RichContentBubble(Bubble):
+    """A link card.
+
+    Raises :class:`ValueError` when the content is not a mapping, has neither a
+    ``title`` nor a ``content``, or a field holds something other than a string. A
+    ``url`` that is not http(s) is shown without a link.
+    """
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        me: str,
+        show_sender: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+        content = content_of(message.content)
+        self._title = text_field(content, "title")
+        self._digest = text_field(content, "content")
+        if self._title is None and self._digest is None:
+            raise ValueError("rich content has neither a title nor a text")
+        self._image_uri = text_field(content, "imageUri")
+        self._url = web_url(text_field(content, "url"))
+        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
+        self._picture = LocalPicture(
+            self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT, on_loaded=self._loaded
+        )
+
+    @property
+    def title(self) -> str | None:
+        """The card's title."""
+        return self._title
+
+    @property
+    def url(self) -> str | None:
+        """The link the card opens (http or https only)."""
+        return self._url
+
+    @property
+    def image_uri(self) -> str | None:
+        """Where the card's picture is on the web."""
+        return self._image_uri
+
+    def actions(self) -> list[tuple[str, str]]:
+        """Open the link, when there is one."""
+        return act.labelled(act.OPEN_LINK) if self._url else []
+
+    @property
+    def default_action(self) -> str | None:
+        """A click opens the link."""
+        return act.OPEN_LINK if self._url else None
+
+    def url_for(self, action: str) -> str | None:
+        """The card's link for "open_link"."""
+        return self._url if action == act.OPEN_LINK else None
+
+    def media_path_changed(self) -> None:
+        """Read the picture now that it is local."""
+        self._picture.load(self.media_path)
+
+    def _loaded(self) -> None:
+        self.refresh(layout=True)
+
+    def render_body(self) -> RenderableType:
+        """The card."""
+        colours = self.palette
+        return card(
+            self._title,
+            self._digest,
+            picture=self._picture.drawn,
+            url=self._url,
+            title_style=colours.title,
+            detail_style=self.detail_style,
+            link=colours.link,
+        )
