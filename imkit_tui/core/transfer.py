@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,6 +220,9 @@ def _flush(handle: BinaryIO) -> None:
 
 def _fetch_http(url: str, partial: Path, progress: Progress) -> None:
     """Download an http(s) URL (blocking), refusing files over the file-size limit."""
+    # Imported here: urllib.request pulls in http and email, ~10 ms at every start.
+    import urllib.request
+
     from imkit_tui.media.limits import FILE_MAX_BYTES
 
     request = urllib.request.Request(url, headers={"User-Agent": "imkit"})
