@@ -20,17 +20,8 @@ class CardBubble(Bubble):
     """A business card. Raises ValueError for content without a name (the app then
     shows its "unsupported message" bubble instead)."""
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Read the card from the message's content."""
+    def read_content(self, message: Message) -> None:
+        """Read the card from the message's content (the constructor calls this)."""
         content = message.content
         self.person = _field(content, "name")
         if not self.person:
@@ -38,7 +29,6 @@ class CardBubble(Bubble):
         self.title = _field(content, "title")
         self.company = _field(content, "company")
         self.email = _field(content, "email")
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
 
     def render_body(self) -> RenderableType:
         """👤 name, then title · company, then the e-mail."""

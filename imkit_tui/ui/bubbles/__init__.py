@@ -12,8 +12,9 @@ type has its own module (``text``, ``voice``, ``image``, ``gif``, ``file``,
 ``location``, ``video``, ``rich_content``, ``article``, ``combine``, and the notices
 ``notice``, ``call``, ``contact``, ``chatroom``, ``customer_service``). They register
 through the ``builtin`` plugin entry point (:mod:`imkit_tui.ui.bubbles.builtin`), loaded
-on the registry's first lookup. Unknown types get :class:`UnsupportedBubble`; a
-constructor that raises on malformed content does too.
+on the registry's first lookup. A bubble reads its content in
+:meth:`Bubble.read_content`; unknown types get :class:`UnsupportedBubble`, and so does
+content that ``read_content`` finds malformed.
 
 Bubbles post :class:`Bubble.ActionRequested` (names in :mod:`.actions`) and take
 :meth:`Bubble.set_transfer` and :meth:`Bubble.set_media_path` from the chat view;

@@ -1,9 +1,9 @@
-"""Private readers of untrusted content fields for the bubbles' constructors.
+"""Private readers of untrusted content fields for the bubbles' ``read_content``.
 
 Content comes off the wire and may hold anything. A bubble reads its fields with these
-helpers in its constructor: a field that is present with the wrong type raises
-:class:`ValueError` (the registry then shows the unsupported bubble), a missing or
-``null`` field is simply absent (None).
+helpers in its :meth:`~imkit_tui.ui.bubbles.base.Bubble.read_content`: a field that is
+present with the wrong type raises :class:`ValueError` (the registry then shows the
+unsupported bubble), a missing or ``null`` field is simply absent (None).
 """
 
 from __future__ import annotations

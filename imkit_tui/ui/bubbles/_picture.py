@@ -1,6 +1,6 @@
 """Private: pictures of media bubbles, from a base64 thumbnail or a local file.
 
-A thumbnail is decoded on first use (not in the constructor: a chat view mounts many
+A thumbnail is decoded on first use (not in ``read_content``: a chat view mounts many
 bubbles at once and most are never drawn at every width). A local file is read in a
 thread so the UI never waits on the disk; until it arrives the bubble shows what it
 had.
@@ -9,7 +9,6 @@ had.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
@@ -60,16 +59,13 @@ class LocalPicture:
     """A picture read from a local file in a worker of ``owner``, then drawn.
 
     ``load`` may be called again with a new path; a late result for an old path is
-    dropped. ``on_loaded`` runs on the event loop when the picture is in.
+    dropped. When the picture is in, the owner is repainted (and laid out again).
     """
 
-    def __init__(
-        self, owner: Widget, *, max_width: int, max_height: int, on_loaded: Callable[[], None]
-    ) -> None:
+    def __init__(self, owner: Widget, *, max_width: int, max_height: int) -> None:
         """Prepare to load pictures for ``owner`` (a mounted widget when loading)."""
         self._owner = owner
         self._max = (max_width, max_height)
-        self._on_loaded = on_loaded
         self._path: Path | None = None
         self.drawn: HalfBlockImage | None = None
         """The picture, once loaded and readable."""
@@ -88,7 +84,7 @@ class LocalPicture:
         if path != self._path or image is None:
             return
         self.drawn = HalfBlockImage(image, max_width=self._max[0], max_height=self._max[1])
-        self._on_loaded()
+        self._owner.refresh(layout=True)
 
 
 def first_of(*renderables: RenderableType | None) -> RenderableType | None:

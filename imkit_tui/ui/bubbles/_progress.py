@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 
@@ -23,3 +24,12 @@ def progress_text(done: int, total: int, *, style: Style | None = None) -> Text:
     full = min(BAR_CELLS, int(fraction * BAR_CELLS + 0.5))
     percent = int(fraction * 100)
     return Text(f"▕{'█' * full}{'░' * (BAR_CELLS - full)}▏ {percent}%", style=style or "")
+
+
+def with_progress(
+    body: RenderableType, transfer: tuple[int, int] | None, *, style: Style | None = None
+) -> RenderableType:
+    """Return ``body`` with the progress bar of ``transfer`` under it; ``body`` alone without."""
+    if transfer is None:
+        return body
+    return Group(body, progress_text(*transfer, style=style))

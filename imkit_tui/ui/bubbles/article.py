@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -61,17 +62,8 @@ class ArticleBubble(Bubble):
     neither a title nor a digest.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the articles (at most eight)."""
         content = content_of(message.content)
         self._articles = [_article(raw) for raw in list_field(content, "articles")[:MAX_ARTICLES]]
         if not self._articles:
@@ -80,10 +72,11 @@ class ArticleBubble(Bubble):
         if first.title is None and first.digest is None:
             raise ValueError("the first article has neither a title nor a digest")
         self._multi = message.object_name == messages.PS_MULTI_ARTICLE or len(self._articles) > 1
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
-        self._picture = LocalPicture(
-            self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT, on_loaded=self._loaded
-        )
+
+    @cached_property
+    def _picture(self) -> LocalPicture:
+        """The headline's picture, read by a worker of this bubble (made on first use)."""
+        return LocalPicture(self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT)
 
     @property
     def articles(self) -> list[Article]:
@@ -106,9 +99,6 @@ class ArticleBubble(Bubble):
     def media_path_changed(self) -> None:
         """Read the headline's picture now that it is local."""
         self._picture.load(self.media_path)
-
-    def _loaded(self) -> None:
-        self.refresh(layout=True)
 
     def render_body(self) -> RenderableType:
         """The headline card and a line per further article."""

@@ -18,6 +18,7 @@ menus. The chat view feeds media bubbles through two hooks every bubble has:
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import ClassVar
 
@@ -111,10 +112,11 @@ class Bubble(Widget):
     others are left-aligned, with the sender's name above when ``show_sender`` is true
     (groups) and the time under them.
 
-    The constructor of a subclass may raise (for example on malformed content): the
-    registry then shows an :class:`~imkit_tui.ui.bubbles.unsupported.UnsupportedBubble`
-    instead. :meth:`render_body` may raise too; the bubble then shows a degraded body
-    rather than crashing the app.
+    A subclass reads its content in :meth:`read_content`, which the constructor calls;
+    when it raises (malformed content) the registry shows an
+    :class:`~imkit_tui.ui.bubbles.unsupported.UnsupportedBubble` instead.
+    :meth:`render_body` may raise too; the bubble then shows a degraded body rather than
+    crashing the app.
     """
 
     DEFAULT_CSS = """
@@ -130,6 +132,13 @@ class Bubble(Widget):
 
     boxed: ClassVar[bool] = True
     """Whether the body sits in a coloured box on one side; notices are centred lines."""
+
+    rereads_content: ClassVar[bool] = False
+    """Whether :meth:`update_message` reads new content again (an edit of a text).
+
+    Off by default: most bubbles keep what they read when they were created (an upload
+    finishing changes the content of an own picture, not what it shows).
+    """
 
     class Selected(TextualMessage):
         """Posted when the user clicks a bubble."""
@@ -190,9 +199,15 @@ class Bubble(Widget):
             me: The user id of this client's user; decides which side the bubble is on.
             show_sender: Show the sender's name above others' messages (groups).
             name: The widget name; ``id`` and ``classes`` as for any widget.
+
+        Raises:
+            ValueError: :meth:`read_content` found the content malformed.
         """
         self._message = message
         self._me = me
+        self._media_path: Path | None = self._own_local_path()
+        # Before the widget exists: content that cannot be read costs no widget.
+        self.read_content(message)
         # Classes given to the constructor cost nothing; set later, each restyles.
         own = "-own" if self.own else "-peer"
         failed = " -failed" if self.failed else ""
@@ -200,7 +215,6 @@ class Bubble(Widget):
         self._show_sender = show_sender
         self._dividers: Dividers = ()
         self._transfer: Transfer | None = None
-        self._media_path: Path | None = self._own_local_path()
         if self.failed:
             self.tooltip = _RETRY_TIP
 
@@ -274,30 +288,55 @@ class Bubble(Widget):
             return "! failed — r to retry"
         return f"✓ {clock(message.sent_at)}"
 
+    def read_content(self, message: Message) -> None:
+        """Parse and validate the content of ``message``; store what :meth:`render_body` needs.
+
+        The constructor calls it before the widget is initialised, so only
+        :attr:`message`, :attr:`me`, :attr:`own` and :attr:`media_path` may be read
+        here; create what needs the widget (a picture loaded by its workers) lazily, for
+        example as a ``functools.cached_property``. With :attr:`rereads_content`,
+        :meth:`update_message` calls it again for the new content. The default reads
+        nothing.
+
+        Raises:
+            ValueError: The content is malformed. From the constructor, the registry
+                then shows the unsupported bubble; from :meth:`update_message`, the
+                bubble keeps what it read before, so validate before storing anything.
+        """
+
     def render_body(self) -> RenderableType:
         """Return what goes inside the bubble; the default is the message's summary.
 
         Called on every repaint and for every width, so keep it cheap: parse the
-        content in the constructor. Text wraps at the bubble's width (70% of the view).
+        content in :meth:`read_content`. Text wraps at the bubble's width (70% of the
+        view).
         """
         return Text(messages.summarize(self._message.object_name, self._message.content))
 
     def refresh_body(self, previous: Message) -> None:
         """Update cached state after :meth:`update_message` changed the message.
 
-        The default does nothing; override when the body caches something of the
-        content (which can change, for example when a message is edited).
+        Called after the content was read again (:attr:`rereads_content`). The default
+        does nothing; override when the body caches something else that depends on the
+        message.
 
         Args:
             previous: The message as it was before the update.
         """
 
     def update_message(self, message: Message) -> None:
-        """Show a new state of the same message (status change, new content)."""
+        """Show a new state of the same message (status change, new content).
+
+        With :attr:`rereads_content` the new content is read again; malformed new
+        content keeps what was read before.
+        """
         previous = self._message
         self._message = message
         self._sync_classes()
         try:
+            if self.rereads_content:
+                with suppress(ValueError):
+                    self.read_content(message)
             self.refresh_body(previous)
         except Exception:
             self.log.error(f"bubble {type(self).__name__} failed to refresh {message.id}")

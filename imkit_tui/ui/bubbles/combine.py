@@ -60,17 +60,8 @@ class CombineBubble(Bubble):
     ``summaryList`` is not a list, or ``title``/``remoteUrl`` are not strings.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the title (or the names), the summary lines, the URL and the count."""
         content = content_of(message.content)
         names = _names(list_field(content, "nameList"))
         title = text_field(content, "title")
@@ -83,7 +74,6 @@ class CombineBubble(Bubble):
         self._url = text_field(content, "remoteUrl")
         count = number_field(content, "messageCount", low=0, high=10**9)
         self._count = int(count) if count is not None else None
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
 
     @property
     def title(self) -> str:

@@ -36,17 +36,8 @@ class FileBubble(Bubble):
     strings.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the name, size, type and URL of the file."""
         content = content_of(message.content)
         self._file_name = one_line(text_field(content, "name", required=True) or "", limit=1000)
         if not self._file_name:
@@ -54,7 +45,6 @@ class FileBubble(Bubble):
         self._bytes = size_field(content, "size")
         self._mime = text_field(content, "type")
         self._url = text_field(content, "fileUrl")
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
 
     @property
     def file_name(self) -> str:

@@ -17,7 +17,7 @@ import asyncio
 from pathlib import Path
 from weakref import WeakSet
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
 from textual.timer import Timer
 from textual.widget import Widget
@@ -28,7 +28,7 @@ from imkit_tui.media.images import gif_frames
 from imkit_tui.media.probe import describe_size
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._fields import content_of, number_field, size_field, text_field
-from imkit_tui.ui.bubbles._progress import progress_text
+from imkit_tui.ui.bubbles._progress import with_progress
 from imkit_tui.ui.bubbles.base import Bubble
 from imkit_tui.ui.images.animation import AnimatedImage
 from imkit_tui.ui.images.halfblock import HalfBlockImage
@@ -121,30 +121,21 @@ class GifBubble(Bubble):
     ``height`` or ``gifDataSize`` are not numbers in range.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    _loaded: _Loaded | None = None
+    _failed = False
+    _timer: Timer | None = None
+    _steps = 0
+
+    def read_content(self, message: Message) -> None:
+        """Read the URL, dimensions and size; an own GIF being uploaded needs no URL."""
         content = content_of(message.content)
         self._url = text_field(content, "remoteUrl")
         width = number_field(content, "width", low=0, high=_MAX_DIMENSION)
         height = number_field(content, "height", low=0, high=_MAX_DIMENSION)
         self._dimensions = (int(width), int(height)) if width and height else None
         self._bytes = size_field(content, "gifDataSize")
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
         if self._url is None and self.media_path is None:
             raise ValueError("a GIF without 'remoteUrl'")
-        self._loaded: _Loaded | None = None
-        self._failed = False
-        self._timer: Timer | None = None
-        self._steps = 0
 
     @property
     def remote_url(self) -> str | None:
@@ -261,6 +252,4 @@ class GifBubble(Bubble):
             body = self._placeholder()
         else:
             body = loaded.animation.current() if _enabled else loaded.still
-        if self.transfer is None:
-            return body
-        return Group(body, progress_text(*self.transfer, style=self.detail_style))
+        return with_progress(body, self.transfer, style=self.detail_style)

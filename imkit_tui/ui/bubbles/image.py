@@ -9,14 +9,16 @@ local file is drawn instead. A click views the picture full-screen.
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from functools import cached_property
+
+from rich.console import RenderableType
 from rich.text import Text
 
 from imkit_tui.core import Message
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._fields import content_of, text_field
 from imkit_tui.ui.bubbles._picture import LocalPicture, Thumbnail
-from imkit_tui.ui.bubbles._progress import progress_text
+from imkit_tui.ui.bubbles._progress import with_progress
 from imkit_tui.ui.bubbles.base import Bubble
 
 MAX_WIDTH = 32
@@ -35,25 +37,17 @@ class ImageBubble(Bubble):
     ``imageUri`` hold something other than strings.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the thumbnail (decoded when first drawn) and the full picture's URL."""
         content = content_of(message.content)
         encoded = text_field(content, "content")
         self._uri = text_field(content, "imageUri")
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
         self._thumbnail = Thumbnail(encoded, max_width=MAX_WIDTH, max_height=MAX_HEIGHT)
-        self._local = LocalPicture(
-            self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT, on_loaded=self._loaded
-        )
+
+    @cached_property
+    def _local(self) -> LocalPicture:
+        """The local file's picture, read by a worker of this bubble (made on first use)."""
+        return LocalPicture(self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT)
 
     @property
     def image_uri(self) -> str | None:
@@ -79,15 +73,10 @@ class ImageBubble(Bubble):
         if self._thumbnail.renderable() is None:
             self._local.load(self.media_path)
 
-    def _loaded(self) -> None:
-        self.refresh(layout=True)
-
     def render_body(self) -> RenderableType:
         """The picture (or the placeholder), and the transfer's progress while one runs."""
         picture = self._thumbnail.renderable() or self._local.drawn
         body: RenderableType = (
             picture if picture is not None else Text(PLACEHOLDER, style=self.detail_style)
         )
-        if self.transfer is None:
-            return body
-        return Group(body, progress_text(*self.transfer, style=self.detail_style))
+        return with_progress(body, self.transfer, style=self.detail_style)

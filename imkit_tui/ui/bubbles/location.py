@@ -58,17 +58,8 @@ class LocationBubble(Bubble):
     not strings.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the position, the place name and the thumbnail."""
         content = content_of(message.content)
         self._latitude = number_field(content, "latitude", required=True, low=-90, high=90) or 0.0
         self._longitude = (
@@ -76,7 +67,6 @@ class LocationBubble(Bubble):
         )
         self._poi = one_line(text_field(content, "poi") or "", limit=200)
         encoded = text_field(content, "content")
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
         self._thumbnail = Thumbnail(encoded, max_width=MAX_WIDTH, max_height=MAX_HEIGHT)
 
     @property

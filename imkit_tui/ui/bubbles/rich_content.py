@@ -7,6 +7,8 @@ on the card opens the link.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from rich.console import RenderableType
 
 from imkit_tui.core import Message
@@ -30,17 +32,8 @@ class RichContentBubble(Bubble):
     ``url`` that is not http(s) is shown without a link.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the title, digest, picture URL and link."""
         content = content_of(message.content)
         self._title = text_field(content, "title")
         self._digest = text_field(content, "content")
@@ -48,10 +41,11 @@ class RichContentBubble(Bubble):
             raise ValueError("rich content has neither a title nor a text")
         self._image_uri = text_field(content, "imageUri")
         self._url = web_url(text_field(content, "url"))
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
-        self._picture = LocalPicture(
-            self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT, on_loaded=self._loaded
-        )
+
+    @cached_property
+    def _picture(self) -> LocalPicture:
+        """The card's picture, read by a worker of this bubble (made on first use)."""
+        return LocalPicture(self, max_width=MAX_WIDTH, max_height=MAX_HEIGHT)
 
     @property
     def title(self) -> str | None:
@@ -84,9 +78,6 @@ class RichContentBubble(Bubble):
     def media_path_changed(self) -> None:
         """Read the picture now that it is local."""
         self._picture.load(self.media_path)
-
-    def _loaded(self) -> None:
-        self.refresh(layout=True)
 
     def render_body(self) -> RenderableType:
         """The card."""

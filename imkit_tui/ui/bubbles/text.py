@@ -15,7 +15,7 @@ from rich.text import Text
 
 from imkit_tui.core import Message
 from imkit_tui.ui.bubbles import actions as act
-from imkit_tui.ui.bubbles._links import ALL, Span, find_spans
+from imkit_tui.ui.bubbles._links import ALL, find_spans
 from imkit_tui.ui.bubbles._text import clean_text
 from imkit_tui.ui.bubbles.base import Bubble
 
@@ -56,29 +56,19 @@ class TextBubble(Bubble):
     """A text message: as wide as its text, up to 70% of the view, then wrapped.
 
     Raises :class:`ValueError` on construction when the content has no string
-    ``content`` field (the registry then shows the unsupported bubble).
+    ``content`` field (the registry then shows the unsupported bubble). An edit is read
+    again; malformed new content keeps the old text.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
-        self._text = _text_of(message.content)
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
-        self._parse()
+    rereads_content = True
 
-    def _parse(self) -> None:
-        ids, everyone = _mentions_of(self.message.content)
-        self._mentioned_ids = ids
-        self._mentions_all = everyone
-        self._spans: list[Span] = find_spans(self._text, ids)
+    def read_content(self, message: Message) -> None:
+        """Read the text, its mentions and its links."""
+        text = _text_of(message.content)
+        ids, everyone = _mentions_of(message.content)
+        spans = find_spans(text, ids)
+        self._text, self._spans = text, spans
+        self._mentioned_ids, self._mentions_all = ids, everyone
 
     @property
     def text(self) -> str:
@@ -132,11 +122,3 @@ class TextBubble(Bubble):
                 mine = not self.own and self._is_me(span.who)
                 text.stylize(colours.mention_me if mine else colours.mention, span.start, span.end)
         return text
-
-    def refresh_body(self, previous: Message) -> None:
-        """Take the new text (an edit); malformed new content keeps the old text."""
-        try:
-            self._text = _text_of(self.message.content)
-        except ValueError:
-            return
-        self._parse()

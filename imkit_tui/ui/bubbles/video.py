@@ -12,17 +12,10 @@ from rich.text import Text
 
 from imkit_tui.core import Message
 from imkit_tui.media.probe import describe_size
-from imkit_tui.ui.bubbles import actions as act
-from imkit_tui.ui.bubbles._fields import (
-    content_of,
-    duration_text,
-    seconds_field,
-    size_field,
-    text_field,
-)
+from imkit_tui.ui.bubbles._fields import content_of, duration_text, size_field, text_field
 from imkit_tui.ui.bubbles._picture import Thumbnail
+from imkit_tui.ui.bubbles._playable import PlayableBubble
 from imkit_tui.ui.bubbles._progress import progress_text
-from imkit_tui.ui.bubbles.base import Bubble
 
 MAX_WIDTH = 32
 """The widest the thumbnail is drawn, in columns."""
@@ -32,7 +25,7 @@ PLACEHOLDER = "🎬 Video"
 """What shows instead of a thumbnail that is missing or does not decode."""
 
 
-class VideoBubble(Bubble):
+class VideoBubble(PlayableBubble):
     """A short video: thumbnail, play mark, duration and size.
 
     Raises :class:`ValueError` when the content is not a mapping, ``duration`` is
@@ -40,62 +33,25 @@ class VideoBubble(Bubble):
     strings.
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the duration, size, URL and thumbnail (``name`` is checked, not shown)."""
+        super().read_content(message)
         content = content_of(message.content)
-        self._seconds = seconds_field(content, "duration", required=True) or 0.0
         self._bytes = size_field(content, "size")
         self._url = text_field(content, "sightUrl")
         text_field(content, "name")
         encoded = text_field(content, "content")
-        self._playing = False
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
         self._thumbnail = Thumbnail(encoded, max_width=MAX_WIDTH, max_height=MAX_HEIGHT)
-
-    @property
-    def duration(self) -> float:
-        """The length of the video in seconds."""
-        return self._seconds
 
     @property
     def sight_url(self) -> str | None:
         """Where the video is on the server."""
         return self._url
 
-    @property
-    def playing(self) -> bool:
-        """Whether the video is playing now (set by the player)."""
-        return self._playing
-
-    @playing.setter
-    def playing(self, playing: bool) -> None:
-        """Show the video as playing (``■``) or not (``▶``)."""
-        if playing != self._playing:
-            self._playing = playing
-            self.refresh()
-
-    def actions(self) -> list[tuple[str, str]]:
-        """Play (a toggle) and save."""
-        return act.labelled(act.PLAY, act.SAVE)
-
-    @property
-    def default_action(self) -> str | None:
-        """A click plays or stops the video."""
-        return act.PLAY
-
     def render_body(self) -> RenderableType:
         """The thumbnail, the play line and the transfer's progress while one runs."""
         line = Text()
-        line.append("■" if self._playing else "▶")
+        line.append(self.play_mark)
         line.append(f" {duration_text(self._seconds)}")
         if self._bytes is not None:
             line.append(f" · {describe_size(self._bytes)}", self.detail_style)

@@ -10,28 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.text import Text
 
 from imkit_tui.core import Message
 from imkit_tui.media import limits
-from imkit_tui.ui.bubbles import actions as act
-from imkit_tui.ui.bubbles._fields import (
-    content_of,
-    duration_text,
-    list_field,
-    seconds_field,
-    text_field,
-)
-from imkit_tui.ui.bubbles._progress import progress_text
-from imkit_tui.ui.bubbles.base import Bubble
+from imkit_tui.ui.bubbles._fields import content_of, duration_text, list_field, text_field
+from imkit_tui.ui.bubbles._playable import PlayableBubble
+from imkit_tui.ui.bubbles._progress import with_progress
 
 LEVELS = "▁▂▃▄▅▆▇█"
 """The bar characters of waveform levels 0 to 7."""
 FLAT = "▂"
 """The bar of a message without a waveform."""
-PLAY, STOP = "▶", "■"
-"""The play mark, and what replaces it while playing."""
 UNPLAYED = "●"
 """The dot of a received message not listened to yet."""
 
@@ -76,7 +67,7 @@ def _waveform(raw: list[object]) -> list[int] | None:
     return levels or None
 
 
-class VoiceBubble(Bubble):
+class VoiceBubble(PlayableBubble):
     """A voice message: play mark, duration, waveform and the unplayed dot.
 
     Raises :class:`ValueError` when the content is not a mapping, ``duration``
@@ -84,31 +75,15 @@ class VoiceBubble(Bubble):
     malformed ``waveform`` is ignored (flat bar).
     """
 
-    def __init__(
-        self,
-        message: Message,
-        *,
-        me: str,
-        show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create the bubble; see :class:`~imkit_tui.ui.bubbles.base.Bubble`."""
+    def read_content(self, message: Message) -> None:
+        """Read the duration, the audio's URL and the waveform."""
+        super().read_content(message)
         content = content_of(message.content)
-        self._seconds = seconds_field(content, "duration", required=True) or 0.0
         self._url = text_field(content, "remoteUrl")
         try:
             self._levels = _waveform(list_field(content, "waveform"))
         except ValueError:
             self._levels = None
-        self._playing = False
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
-
-    @property
-    def duration(self) -> float:
-        """The length of the message in seconds."""
-        return self._seconds
 
     @property
     def remote_url(self) -> str | None:
@@ -116,39 +91,16 @@ class VoiceBubble(Bubble):
         return self._url
 
     @property
-    def playing(self) -> bool:
-        """Whether the message is playing now (set by the player)."""
-        return self._playing
-
-    @playing.setter
-    def playing(self, playing: bool) -> None:
-        """Show the message as playing (``■``) or not (``▶``)."""
-        if playing != self._playing:
-            self._playing = playing
-            self.refresh()
-
-    @property
     def unplayed(self) -> bool:
         """Whether the dot shows: a received message nobody listened to yet."""
         return not self.own and not self.message.listened
 
-    def actions(self) -> list[tuple[str, str]]:
-        """Play (a toggle) and save."""
-        return act.labelled(act.PLAY, act.SAVE)
-
-    @property
-    def default_action(self) -> str | None:
-        """A click plays or stops the message."""
-        return act.PLAY
-
     def render_body(self) -> RenderableType:
         """``▶ 0:12  ▂▃▅▇▅▃▂ ●`` and the transfer's progress while one runs."""
         line = Text()
-        line.append(STOP if self._playing else PLAY)
+        line.append(self.play_mark)
         line.append(f" {duration_text(self._seconds)}  ")
         line.append(waveform_bar(self._levels, bar_count(self._seconds)), self.detail_style)
         if self.unplayed:
             line.append(f" {UNPLAYED}", self.palette.unplayed)
-        if self.transfer is None:
-            return line
-        return Group(line, progress_text(*self.transfer, style=self.detail_style))
+        return with_progress(line, self.transfer, style=self.detail_style)
