@@ -4,6 +4,7 @@ example plugin installed for real: it sends, renders and survives a restart."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import subprocess
 import sys
@@ -37,10 +38,13 @@ def _entry(name: str, value: str) -> EntryPoint:
 
 @pytest.fixture
 def clean_registries() -> Iterator[None]:
-    """Whatever a test registers is forgotten after it."""
+    """Whatever a test registers is forgotten after it (and so is the loader's report,
+    which the app turns into warnings)."""
     types = dict(message_registry._REGISTRY)
     bubbles = dict(bubble_registry._BUBBLES)
+    report = copy.deepcopy(plugins._report)
     yield
+    plugins._report = report
     message_registry._REGISTRY.clear()
     message_registry._REGISTRY.update(types)
     bubble_registry._BUBBLES.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import ClassVar
 
 from textual import events
@@ -14,6 +15,7 @@ from textual.theme import Theme
 
 from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
+from imkit_tui.plugins import load_plugins
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.themes import (
     DEFAULT_THEME,
@@ -78,10 +80,12 @@ class IMKitApp(App[None]):
         self.exit()
 
     async def on_mount(self) -> None:
-        """Show the main screen, report theme problems, remember theme choices.
+        """Load plugins, show the main screen, report theme and plugin problems,
+        remember theme choices.
 
         The client opens its store when the main screen mounts and connects after the
         first frame (see MainScreen)."""
+        report = load_plugins()
         await self.push_screen(
             MainScreen(
                 self.client,
@@ -91,6 +95,13 @@ class IMKitApp(App[None]):
                 connect=self._connect,
             )
         )
+        for failure in report.failures:
+            self.notify(
+                f"Plugin {failure.name} was not loaded: {failure.reason}",
+                title="Plugins",
+                severity="warning",
+                markup=False,
+            )
         for problem in self._themes.problems:
             self.notify(problem, title="Theme skipped", severity="warning")
         if self._wanted_theme and self._wanted_theme not in self.available_themes:
@@ -129,6 +140,13 @@ class IMKitApp(App[None]):
                 yield SystemCommand(
                     "Jump to latest", "Show the newest messages (end)", screen.action_jump_latest
                 )
+                yield from _sending_commands(screen)
+                yield from message_commands(screen)
+            yield SystemCommand(
+                "GIF animations: stop or start",
+                "Stop every animated GIF, or start them again (ctrl+g)",
+                screen.action_toggle_animations,
+            )
         for name in sorted(self._themes.themes):
             yield SystemCommand(
                 f"Theme: {name}", "Switch to this theme (remembered)", _set_theme(self, name)
@@ -140,3 +158,71 @@ def _set_theme(app: App[None], name: str) -> Callable[[], None]:
         app.theme = name
 
     return apply
+
+
+_SEND_ENTRIES = (
+    ("image", "Send an image…"),
+    ("file", "Send a file…"),
+    ("voice", "Send a voice message…"),
+    ("video", "Send a video…"),
+    ("location", "Send a location…"),
+)
+
+
+def _sending_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """The attachment board and each of its entries."""
+    yield SystemCommand(
+        "Attach…",
+        "The attachment board: image, file, voice, video, location (ctrl+a)",
+        screen.action_attach,
+    )
+    sending = screen.sending
+    if sending is not None:
+        for entry, title in _SEND_ENTRIES:
+            yield SystemCommand(
+                title, "From the attachment board", partial(sending.open_form, entry)
+            )
+
+
+def message_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """The palette's entries for the selected message and the marked ones."""
+    chat, actions = screen.chat_view, screen.actions
+    if chat is None or actions is None:
+        return
+    marked = chat.marked
+    if marked:
+        yield SystemCommand(
+            f"Forward {len(marked)} marked message{'s' if len(marked) > 1 else ''}…",
+            "Choose conversations, one by one or merged (f)",
+            partial(screen.forward, marked),
+        )
+        yield SystemCommand("Unmark all messages", "Clear the forwarding marks", chat.clear_marks)
+    bubble = chat.selected_bubble
+    if bubble is None:
+        return
+    message = bubble.message
+    entries = list(bubble.actions())
+    if all(action != "copy" for action, _ in entries):
+        entries.append(("copy", "Copy text"))
+    for action, label in entries:
+        key = _ACTION_KEYS.get(action, "")
+        yield SystemCommand(
+            f"Message: {label}",
+            f"On the selected message{f' ({key})' if key else ''}",
+            partial(actions.handle, bubble, action, bubble.url_for(action)),
+        )
+    yield SystemCommand(
+        "Message: Forward…", "Forward the selected message (f)", partial(screen.forward, [message])
+    )
+    mark = "Unmark" if chat.is_marked(message.id) else "Mark for forwarding"
+    yield SystemCommand(
+        f"Message: {mark}",
+        "Forward several messages at once (space)",
+        partial(chat.toggle_mark, message),
+    )
+    yield SystemCommand(
+        "Message: Actions…", "Every action on the selected message (m)", chat.action_menu
+    )
+
+
+_ACTION_KEYS = {"copy": "c", "save": "s", "play": "p"}

@@ -491,8 +491,12 @@ class Bubble(Widget):
 
         A click on the status line of a failed message retries it; a click on a link
         posts the link's action; a click elsewhere on the body posts the
-        :attr:`default_action`.
+        :attr:`default_action`. Other buttons only select: the chat view opens the
+        actions menu on a right click.
         """
+        if event.button not in (0, 1):  # 0: a click Textual synthesised (keyboard, tests)
+            self.post_message(self.Selected(self))
+            return
         offset = event.get_content_offset(self)
         if self.failed and offset is not None and offset.y == self.content_size.height - 1:
             event.stop()

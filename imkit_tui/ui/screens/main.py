@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
@@ -32,15 +32,20 @@ from imkit_tui.core import (
     NotConnected,
     Subscription,
     SyncCompleted,
+    TransferProgress,
 )
+from imkit_tui.core.forward import ForwardError, check_forwardable
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.screens.new_chat import NewChatScreen
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.bubbles import Bubble
+    from imkit_tui.ui.screens.actions import ActionHandler
+    from imkit_tui.ui.screens.sending import Sending
     from imkit_tui.ui.widgets.chat_view import ChatView
-    from imkit_tui.ui.widgets.composer import Composer
+    from imkit_tui.ui.widgets.composer import AttachButton, Composer
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,7 @@ class MainScreen(Screen[None]):
         ("ctrl+n", "new_chat", "New chat"),
         ("tab", "app.focus_next", "Focus"),
         ("escape", "focus_list", "Back"),
+        Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
     ]
 
     def __init__(
@@ -105,6 +111,10 @@ class MainScreen(Screen[None]):
         self.notifications = notifications
         self.current: ConvRef | None = None
         self._by_key: dict[str, ConvRef] = {}
+        self.actions: ActionHandler | None = None
+        """Does the actions on messages (once a conversation was opened)."""
+        self.sending: Sending | None = None
+        """Sends files and places (once a conversation was opened)."""
 
     def compose(self) -> ComposeResult:
         """Status bar, list and chat side by side, footer."""
@@ -129,23 +139,36 @@ class MainScreen(Screen[None]):
     async def _chat_widgets(self) -> tuple[ChatView, Composer]:
         """The chat view and the composer, mounted when the first conversation opens
         (start-up draws only what the first frame shows)."""
+        from imkit_tui.ui.screens.actions import ActionHandler
+        from imkit_tui.ui.screens.lazy_media import LazyMedia
+        from imkit_tui.ui.screens.sending import Sending
         from imkit_tui.ui.widgets.chat_view import ChatView
-        from imkit_tui.ui.widgets.composer import Composer
+        from imkit_tui.ui.widgets.composer import AttachButton, Composer
 
         found = self.query("#messages")
         if not found:
             await self.query_one("#empty-chat").remove()
             chat_pane = self.query_one("#chat", Vertical)
-            await chat_pane.mount(
-                ChatView(
-                    me=self.client.user_id,
-                    loader=self._load_older,
-                    window=CHAT_WINDOW,
-                    id="messages",
-                ),
-                Composer(id="composer"),
+            chat = ChatView(
+                me=self.client.user_id, loader=self._load_older, window=CHAT_WINDOW, id="messages"
             )
+            chat.on_new_bubbles = LazyMedia(self, self.client, lambda: self.chat_view).wanted
+            self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
+            self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
+            row = Horizontal(Composer(id="composer"), AttachButton(id="attach"), id="composer-row")
+            await chat_pane.mount(chat, row)
         return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
+
+    @property
+    def chat_view(self) -> ChatView | None:
+        """The chat view, once a conversation was opened."""
+        found = self.query("#messages")
+        return cast("ChatView", found.first()) if found else None
+
+    async def _show_queued(self, message: Message) -> None:
+        if message.conv == self.current:
+            await self._chat().add([message])
+        await self._refresh_row(message.conv)
 
     async def on_mount(self) -> None:
         """Fill the list from the store, then follow the core's events."""
@@ -198,6 +221,10 @@ class MainScreen(Screen[None]):
                         await self._on_updated(event.message)
                     elif isinstance(event, SyncCompleted):
                         await self.reload_conversations()
+                    elif isinstance(event, TransferProgress):
+                        chat = self.chat_view
+                        if chat is not None:
+                            chat.show_transfer(event.message_id, event.done, event.total)
                 except Exception:  # one bad event must not stop the app following the rest
                     log.exception("could not apply %r", event)
 
@@ -255,6 +282,8 @@ class MainScreen(Screen[None]):
     async def open_conversation(self, conv: ConvRef) -> None:
         """Show `conv` in the chat pane, with its draft, and mark it read."""
         chat, composer = await self._chat_widgets()
+        if conv != self.current:
+            chat.clear_marks()  # marks for forwarding belong to one conversation
         self.current = conv
         row = await self.client.conversation(conv)
         page = await self.client.messages(conv, limit=FIRST_PAGE)
@@ -310,6 +339,117 @@ class MainScreen(Screen[None]):
     async def on_chat_view_retry_requested(self, event: ChatView.RetryRequested) -> None:
         """Send a failed message again."""
         await self.client.retry(event.message.id)
+
+    async def on_composer_command_submitted(self, event: Composer.CommandSubmitted) -> None:
+        """Run a slash command (``/image PATH``…) for the open conversation."""
+        if self.sending is not None:
+            await self.sending.command(event.composer, event.text)
+
+    def on_composer_file_pasted(self, event: Composer.FilePasted) -> None:
+        """Offer a pasted file as an attachment."""
+        if self.sending is not None:
+            work = self.sending.pasted(event.composer, event.path, event.text)
+            self.run_worker(work, group="paste-offer", exit_on_error=False)
+
+    def on_composer_attach_requested(self, event: Composer.AttachRequested) -> None:
+        """ctrl+a in the composer opens the attachment board."""
+        self.action_attach()
+
+    def on_attach_button_pressed(self, event: AttachButton.Pressed) -> None:
+        """The "+" beside the composer opens the attachment board."""
+        self.action_attach()
+
+    # ------------------------------------------------------------------ message actions
+
+    def on_bubble_action_requested(self, event: Bubble.ActionRequested) -> None:
+        """Do what a bubble asks (click, key, menu): play, view, save, open…"""
+        event.stop()
+        if self.actions is not None:
+            self.actions.handle_event(event)
+
+    def on_chat_view_forward_requested(self, event: ChatView.ForwardRequested) -> None:
+        """Ask where to forward the messages, then forward them."""
+        self.forward(event.messages)
+
+    def on_chat_view_menu_requested(self, event: ChatView.MenuRequested) -> None:
+        """List a bubble's actions (m, ., right click) and do the chosen one."""
+        from imkit_tui.ui.screens.prompts import ActionMenuScreen
+
+        bubble, chat = event.source, self._chat()
+        entries = list(bubble.actions())
+        if all(action != "copy" for action, _ in entries):
+            entries.append(("copy", "Copy text"))
+        marked = chat.is_marked(bubble.message.id)
+        entries += [
+            ("forward", "Forward…"),
+            ("mark", "Unmark" if marked else "Mark for forwarding"),
+        ]
+
+        def chosen(action: str | None) -> None:
+            if action == "forward":
+                self.forward(chat.marked or [bubble.message])
+            elif action == "mark":
+                chat.toggle_mark(bubble.message)
+            elif action and self.actions is not None:
+                self.actions.handle(bubble, action, bubble.url_for(action))
+
+        summary = catalogue.summarize(bubble.message.object_name, bubble.message.content)
+        self.app.push_screen(ActionMenuScreen(summary[:60], entries), chosen)
+
+    def forward(self, chosen: list[Message]) -> None:
+        """Ask for the targets and the mode, then forward ``chosen`` (in a worker)."""
+        self.run_worker(self._forward(chosen), group="forward", exit_on_error=False)
+
+    async def _forward(self, chosen: list[Message]) -> None:
+        from imkit_tui.ui.screens.forward import ForwardScreen
+
+        try:
+            check_forwardable(chosen)
+        except ForwardError as error:
+            self.app.notify(str(error), title="Cannot forward", severity="warning")
+            return
+        rows = await self.client.conversations(limit=LIST_LIMIT)
+        dialog = ForwardScreen(len(chosen), rows, names=display_name)
+        choice = await self.app.push_screen_wait(dialog)
+        if choice is None:
+            return
+        try:
+            queued = await self.client.forward(chosen, choice.targets, merged=choice.merged)
+        except ForwardError as error:
+            self.app.notify(str(error), title="Cannot forward", severity="error")
+            return
+        chat = self.chat_view
+        if chat is not None:
+            chat.clear_marks()
+        for message in queued:
+            await self._show_queued(message)
+        names = ", ".join(display_name(target) for target in choice.targets)
+        self.app.notify(f"Forwarded to {names}", markup=False)
+
+    def action_forward_marked(self) -> None:
+        """Forward the marked messages (or the selected one)."""
+        chat = self.chat_view
+        if chat is not None:
+            chat.action_forward()
+
+    def action_attach(self) -> None:
+        """Open the attachment board."""
+        if self.sending is not None:
+            self.sending.open_board()
+        else:
+            self.app.notify("Open a conversation first", severity="warning")
+
+    def action_toggle_animations(self) -> None:
+        """Stop GIF animations, or start them again (ctrl+g)."""
+        from imkit_tui.ui.screens.actions import ActionHandler
+
+        handler = self.actions or ActionHandler(self, self.client, lambda: self.chat_view)
+        handler.toggle_animations()
+
+    async def on_unmount(self) -> None:
+        """Stop players still running."""
+        if self.actions is not None:
+            await self.actions.stop_all()
 
     # ------------------------------------------------------------------ actions
 

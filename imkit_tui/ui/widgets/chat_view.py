@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -20,53 +19,40 @@ from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.message import Message as TextualMessage
+from textual.timer import Timer
 from textual.widget import Widget
 
 from imkit_tui.core import Direction, Message
 from imkit_tui.ui.bubbles import Bubble, NoticeBubble, bubble_for
 from imkit_tui.ui.bubbles.divider import NewMessagesBar, divider_spec
+from imkit_tui.ui.widgets._chat_entries import Entry as _Entry
+from imkit_tui.ui.widgets._chat_entries import ordered as _ordered
+from imkit_tui.ui.widgets._chat_entries import sort_key as _key
+from imkit_tui.ui.widgets.chat_actions import BubbleHook, ChatActions
 
 Loader = Callable[[int, int], Awaitable[list[Message]]]
 """``(before_seq, limit)`` → up to ``limit`` messages with a seq below ``before_seq``,
 oldest first; ``[]`` when there are no more."""
 
-_SortKey = tuple[int, int, int]
 
-
-def _key(message: Message) -> _SortKey:
-    """Stored messages by seq, then pending ones (no seq yet) by local id."""
-    if message.seq is None:
-        return (1, message.id, 0)
-    return (0, message.seq, message.id)
-
-
-def _ordered(messages: Iterable[Message]) -> list[Message]:
-    """Deduplicate by id (the last one given wins) and sort for display."""
-    by_id = {message.id: message for message in messages}
-    return sorted(by_id.values(), key=_key)
-
-
-@dataclass(eq=False)
-class _Entry:
-    """One shown message and its bubble (which also draws the dividers above it)."""
-
-    message: Message
-    key: _SortKey
-    bubble: Bubble
-
-
-class ChatView(VerticalScroll, can_focus=True):
+class ChatView(ChatActions, VerticalScroll, can_focus=True):
     """One conversation as bubbles, with at most ``window`` of them mounted.
 
     Between bubbles: a date divider when the day changes, a time separator after a gap
     of more than three minutes and a "New messages" divider before the first unread
     message. Keys: up/down (k/j) select a bubble, end (G) jumps to the latest, r
     retries a selected failed message. Scrolling near the top loads an older page.
+    On the selected message (see :mod:`~imkit_tui.ui.widgets.chat_actions`): o/enter
+    open, c copy, s save, p play, f forward, space mark, m or . the actions menu.
     """
 
     DEFAULT_CSS = """
     ChatView {
         height: 1fr;
+    }
+    ChatView > Bubble.-marked {
+        border-left: outer $accent;
+        background: $accent 10%;
     }
     """
 
@@ -76,6 +62,13 @@ class ChatView(VerticalScroll, can_focus=True):
         Binding("end,G", "jump_to_latest", "Latest messages", show=False),
         Binding("r", "retry", "Retry sending", show=False),
         Binding("escape", "clear_selection", "Clear selection", show=False),
+        Binding("o,enter", "act('')", "Open", show=False),
+        Binding("c", "act('copy')", "Copy", show=False),
+        Binding("s", "act('save')", "Save", show=False),
+        Binding("p", "act('play')", "Play/stop", show=False),
+        Binding("f", "forward", "Forward", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("m,full_stop", "menu", "Actions", show=False),
     ]
 
     class RetryRequested(TextualMessage):
@@ -126,6 +119,9 @@ class ChatView(VerticalScroll, can_focus=True):
         self._newest_seq: int | None = None
         self._unread_id: int | None = None
         self._selected: _Entry | None = None
+        self._marked: dict[int, Message] = {}
+        self._transfer_timers: dict[int, Timer] = {}
+        self.on_new_bubbles: BubbleHook | None = None
         self._unseen = 0
         self._bottom_gap = self._bottom_pruned = self._exhausted = self._loading = False
         self._generation = 0
@@ -322,8 +318,10 @@ class ChatView(VerticalScroll, can_focus=True):
         """Let r and escape through to the app unless they mean something here."""
         if action == "retry":
             return self._selected is not None and self._selected.bubble.failed
-        if action == "clear_selection":
+        if action in ("clear_selection", "act", "toggle_mark", "menu"):
             return self._selected is not None
+        if action == "forward":
+            return self._selected is not None or bool(self._marked)
         return True
 
     async def action_select_previous(self) -> None:
@@ -482,6 +480,7 @@ class ChatView(VerticalScroll, can_focus=True):
                 batch.append(entry)
                 previous = entry
             bubbles = [entry.bubble for entry in batch]
+            self._bubbles_made(bubbles)
             before = self._entries[index].bubble if index < len(self._entries) else None
             self._dom_work.append(self.mount_all(bubbles, before=before))
             self._entries[index:index] = batch
@@ -528,6 +527,7 @@ class ChatView(VerticalScroll, can_focus=True):
             bubble = bubble_for(message, me=self._me, show_sender=entry.bubble.show_sender)
             bubble.dividers = entry.bubble.dividers
             bubble.selected = entry is self._selected
+            self._bubbles_made([bubble])
             self.mount(bubble, before=entry.bubble)
             entry.bubble.remove()
             entry.bubble = bubble

@@ -7,6 +7,7 @@ key                             binding id              effect
 ==============================  ======================  ==================================
 enter                           ``composer.send``       post :class:`Composer.Submitted`
 alt+enter, ctrl+j, shift+enter  ``composer.newline``    insert a newline
+ctrl+a                          ``composer.attach``     post :class:`Composer.AttachRequested`
 tab / shift+tab                 (the app's)             move focus
 ==============================  ======================  ==================================
 
@@ -16,22 +17,29 @@ send alt+enter as ESC CR, which Textual 8 reports as a plain ``enter`` (it would
 send), and shift+enter as plain ``enter``. ctrl+j (a line feed) works everywhere.
 
 A bracketed paste arrives as one :class:`textual.events.Paste` and is inserted as-is,
-newlines included, without sending.
+newlines included, without sending; a paste that is exactly the path of an existing
+file (as terminals paste a dropped file) posts :class:`Composer.FilePasted` instead.
+A line starting with one of the slash commands of
+:mod:`~imkit_tui.ui.widgets.composer_input` posts :class:`Composer.CommandSubmitted`
+and stays in the composer until :meth:`Composer.clear_sent` (so a typo can be fixed).
 """
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
 from imkit_tui.ui.emoji import expand_shortcodes
+from imkit_tui.ui.widgets.composer_input import command_name, pasted_path
 
-__all__ = ["Composer"]
+__all__ = ["AttachButton", "Composer"]
 
 
 class Composer(TextArea):
@@ -63,6 +71,7 @@ class Composer(TextArea):
             id="composer.newline",
             priority=True,
         ),
+        Binding("ctrl+a", "attach", "Attach", id="composer.attach"),
     ]
 
     # ctrl+j, not alt+enter: in terminals without the kitty protocol alt+enter arrives
@@ -113,6 +122,50 @@ class Composer(TextArea):
         @property
         def control(self) -> Composer:
             """The composer that sent the message."""
+            return self.composer
+
+    class CommandSubmitted(Message):
+        """The user pressed Enter on a slash command (``/image PATH``…).
+
+        The text stays in the composer; call :meth:`Composer.clear_sent` once the
+        command succeeded, so a failing one can be fixed.
+
+        Attributes:
+            composer: The composer.
+            text: The command line as typed.
+        """
+
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.text = text
+
+        @property
+        def control(self) -> Composer:
+            """The composer that sent the message."""
+            return self.composer
+
+    class AttachRequested(Message):
+        """The user asked for the attachment board (ctrl+a)."""
+
+    class FilePasted(Message):
+        """A paste was exactly the path of an existing file (not inserted).
+
+        Attributes:
+            composer: The composer pasted into.
+            path: The file (expanded, unquoted).
+            text: The text as pasted; :meth:`Composer.insert_text` it to keep it as text.
+        """
+
+        def __init__(self, composer: Composer, path: Path, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.path = path
+            self.text = text
+
+        @property
+        def control(self) -> Composer:
+            """The composer pasted into."""
             return self.composer
 
     def __init__(
@@ -191,13 +244,30 @@ class Composer(TextArea):
 
     def action_submit(self) -> None:
         """Send the text (if not blank) as :class:`Submitted`, then clear."""
+        if command_name(self.text) is not None:
+            self.post_message(self.CommandSubmitted(self, self.text.strip()))
+            return
         text = expand_shortcodes(self.text).rstrip()
         if not text.strip():
             return
         self.post_message(self.Submitted(self, text))
+        self.clear_sent()
+
+    def clear_sent(self) -> None:
+        """Empty the composer after a send (undo will not bring the text back)."""
         # load_text rather than clear(): undo must not bring a sent message back.
         self.load_text("")
         self.flush_draft()
+
+    def insert_text(self, text: str) -> None:
+        """Insert ``text`` at the cursor, replacing any selection (a paste kept as text)."""
+        start, end = self.selection
+        result = self.replace(text, start, end, maintain_selection_offset=False)
+        self.move_cursor(result.end_location)
+
+    def action_attach(self) -> None:
+        """Ask for the attachment board."""
+        self.post_message(self.AttachRequested())
 
     def action_newline(self) -> None:
         """Insert a newline at the cursor, replacing any selection."""
@@ -222,13 +292,30 @@ class Composer(TextArea):
             )
 
     async def _on_paste(self, event: events.Paste) -> None:
-        """Keep the paste here; TextArea's own handler then inserts it as-is.
+        """Keep the paste here; TextArea's own handler then inserts it as-is, unless
+        it looks like one file's path: that is checked (in a thread) and offered.
 
         Without stop(), a Paste posted straight to the composer bubbles to the
         app, which forwards it to the focused widget again: a double paste.
         """
-        if not self.read_only:
-            event.stop()
+        if self.read_only:
+            return
+        event.stop()
+        candidate = pasted_path(event.text)
+        if candidate is not None:
+            event.prevent_default()
+            self.run_worker(self._offer_file(candidate, event.text), group="composer-paste")
+
+    async def _offer_file(self, path: Path, text: str) -> None:
+        """Post FilePasted when ``path`` is an existing file, else insert the text."""
+        try:
+            is_file = await asyncio.to_thread(path.is_file)
+        except (OSError, ValueError):
+            is_file = False
+        if is_file:
+            self.post_message(self.FilePasted(self, path, text))
+        else:
+            self.insert_text(text)
 
     def _on_blur(self, event: events.Blur) -> None:
         """Report the draft when focus leaves, rather than waiting for the timer."""
@@ -245,3 +332,33 @@ class Composer(TextArea):
         """The placeholder text for a recipient."""
         who = f"Message {name}…" if name else "Message…"
         return f"{who} ({cls.PLACEHOLDER_HINT})"
+
+
+class AttachButton(Static):
+    """The clickable "+" beside the composer: opens the attachment board."""
+
+    DEFAULT_CSS = """
+    AttachButton {
+        width: 5;
+        height: 3;
+        content-align: center middle;
+        text-style: bold;
+        color: $accent;
+    }
+    AttachButton:hover {
+        background: $boost;
+    }
+    """
+
+    class Pressed(Message):
+        """The button was clicked."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """Create the button."""
+        super().__init__("+", id=id)
+        self.tooltip = "Attach a file or a place (ctrl+a)"
+
+    def on_click(self, event: events.Click) -> None:
+        """Post :class:`Pressed`."""
+        event.stop()
+        self.post_message(self.Pressed())

@@ -1,0 +1,238 @@
+"""Actions on the chat view's messages: keys, marks for a multi-forward, transfers, media.
+
+A mixin of :class:`~imkit_tui.ui.widgets.chat_view.ChatView`, kept apart so the view's
+window logic stays readable. The view never acts by itself: a key on the selected
+bubble posts :class:`~imkit_tui.ui.bubbles.Bubble.ActionRequested` from that bubble
+(exactly as a click on it does), "forward" posts :class:`ChatActions.ForwardRequested`
+and the menu key :class:`ChatActions.MenuRequested`; the screen does the work. The
+screen feeds back transfer progress (:meth:`ChatActions.show_transfer`) and files that
+became local (:meth:`ChatActions.set_media_path`).
+
+Keys (bound in ChatView): o or enter the bubble's default action, c copy, s save, p
+play/stop, f forward, space mark or unmark for forwarding, m or . the actions menu
+(download and every other action are there); a right click opens the menu too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.message import Message as TextualMessage
+from textual.timer import Timer
+from textual.widget import Widget
+
+from imkit_tui import messages as catalogue
+from imkit_tui.core import Message
+from imkit_tui.ui.bubbles import Bubble
+from imkit_tui.ui.widgets._chat_entries import Entry, sort_key
+
+if TYPE_CHECKING:
+    from textual.containers import VerticalScroll
+
+    _Base = VerticalScroll
+else:
+    _Base = object
+
+FALLBACK_DEFAULTS: dict[str, str] = {
+    catalogue.IMAGE: "view",
+    catalogue.GIF: "view",
+    catalogue.COMBINE: "view",
+    catalogue.VOICE: "play",
+    catalogue.VOICE_LEGACY: "play",
+    catalogue.SIGHT: "play",
+    catalogue.FILE: "download",
+}
+"""The default action of a type whose bubble names none (a bubble not written yet)."""
+
+HOLD_FINISHED = 1.0
+"""Seconds a finished transfer keeps showing 100% before its bar goes away."""
+
+MARKED_CLASS = "-marked"
+"""The CSS class of a bubble marked for forwarding."""
+
+BubbleHook = Callable[[list[Bubble]], None]
+"""Called with bubbles the view just created (to fetch their media lazily)."""
+
+
+def default_action(bubble: Bubble) -> str | None:
+    """The bubble's default action, or the usual one for its type when it names none."""
+    name = getattr(bubble, "default_action", None)
+    if isinstance(name, str) and name:
+        return name
+    return FALLBACK_DEFAULTS.get(bubble.message.object_name)
+
+
+class ChatActions(_Base):
+    """Message actions, marks and transfer display for the chat view (a mixin)."""
+
+    _entries: list[Entry]
+    _by_id: dict[int, Entry]
+    _selected: Entry | None
+    _marked: dict[int, Message]
+    _transfer_timers: dict[int, Timer]
+    on_new_bubbles: BubbleHook | None
+    """Called with every batch of bubbles the view creates (set by the screen)."""
+
+    class ForwardRequested(TextualMessage, namespace="chat_view"):
+        """The user asked to forward messages: the marked ones, else the selected one."""
+
+        def __init__(self, chosen: list[Message]) -> None:
+            self.messages = chosen
+            """The messages to forward, in display order."""
+            super().__init__()
+
+    class MenuRequested(TextualMessage, namespace="chat_view"):
+        """The user asked for the actions menu of a bubble (m, ., right click)."""
+
+        def __init__(self, bubble: Bubble) -> None:
+            self.source = bubble
+            """The bubble whose actions to list."""
+            super().__init__()
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def selected_bubble(self) -> Bubble | None:
+        """The selected bubble, if any."""
+        return self._selected.bubble if self._selected is not None else None
+
+    @property
+    def marked(self) -> list[Message]:
+        """The messages marked for forwarding, in display order (mounted or not)."""
+        return sorted(self._marked.values(), key=sort_key)
+
+    def is_marked(self, message_id: int) -> bool:
+        """Whether the message is marked for forwarding."""
+        return message_id in self._marked
+
+    def bubble_of(self, message_id: int) -> Bubble | None:
+        """The mounted bubble of a message, if it is mounted."""
+        entry = self._by_id.get(message_id)
+        return entry.bubble if entry is not None else None
+
+    def bubbles(self) -> list[Bubble]:
+        """Every mounted bubble, in display order."""
+        return [entry.bubble for entry in self._entries]
+
+    # ------------------------------------------------------------------ changes
+
+    def toggle_mark(self, message: Message) -> bool:
+        """Mark or unmark a message for forwarding; return whether it is now marked."""
+        if self._marked.pop(message.id, None) is None:
+            self._marked[message.id] = message
+        marked = message.id in self._marked
+        bubble = self.bubble_of(message.id)
+        if bubble is not None:
+            bubble.set_class(marked, MARKED_CLASS)
+        self.refresh_bindings()
+        return marked
+
+    def clear_marks(self) -> None:
+        """Unmark every message."""
+        for message_id in list(self._marked):
+            bubble = self.bubble_of(message_id)
+            if bubble is not None:
+                bubble.remove_class(MARKED_CLASS)
+        self._marked.clear()
+        self.refresh_bindings()
+
+    def show_transfer(self, message_id: int, done: int, total: int) -> None:
+        """Show a transfer's progress on the message's bubble (when mounted).
+
+        A finished transfer (``done >= total``) shows 100% for :data:`HOLD_FINISHED`
+        seconds, then the bar goes.
+        """
+        timer = self._transfer_timers.pop(message_id, None)
+        if timer is not None:
+            timer.stop()
+        bubble = self.bubble_of(message_id)
+        if bubble is None:
+            return
+        bubble.set_transfer(done, total)
+        if total > 0 and done >= total:
+            self._transfer_timers[message_id] = self.set_timer(
+                HOLD_FINISHED, lambda: self._end_transfer(message_id)
+            )
+
+    def end_transfer(self, message_id: int) -> None:
+        """Take the progress bar off the message's bubble now (a failed transfer)."""
+        timer = self._transfer_timers.pop(message_id, None)
+        if timer is not None:
+            timer.stop()
+        self._end_transfer(message_id)
+
+    def set_media_path(self, message_id: int, path: Path | None) -> None:
+        """Tell the message's bubble (when mounted) that its file is at ``path``."""
+        bubble = self.bubble_of(message_id)
+        if bubble is not None:
+            bubble.set_media_path(path)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_act(self, action: str = "") -> None:
+        """Ask for ``action`` on the selected bubble ("" means its default action)."""
+        bubble = self.selected_bubble
+        if bubble is None:
+            return
+        name = action or default_action(bubble)
+        if name:
+            bubble.post_message(Bubble.ActionRequested(bubble, name, bubble.url_for(name)))
+        elif not action:
+            self.app.bell()
+
+    def action_forward(self) -> None:
+        """Forward the marked messages, or the selected one when none is marked."""
+        chosen = self.marked
+        if not chosen and self._selected is not None:
+            chosen = [self._selected.message]
+        if chosen:
+            self.post_message(self.ForwardRequested(chosen))
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the selected message for forwarding."""
+        if self._selected is not None:
+            self.toggle_mark(self._selected.message)
+
+    def action_menu(self) -> None:
+        """Open the actions menu of the selected bubble."""
+        bubble = self.selected_bubble
+        if bubble is not None:
+            self.post_message(self.MenuRequested(bubble))
+
+    def on_click(self, event: events.Click) -> None:
+        """A right click on a bubble opens its actions menu."""
+        bubble = self._bubble_under(event) if event.button == 3 else None
+        if bubble is not None:
+            event.stop()
+            self.post_message(self.MenuRequested(bubble))
+
+    def _bubble_under(self, event: events.MouseEvent) -> Bubble | None:
+        node: object = event.widget
+        while isinstance(node, Widget) and not isinstance(node, Bubble) and node is not self:
+            node = node.parent
+        if isinstance(node, Bubble) and node.message.id in self._by_id:
+            return node
+        return None
+
+    # ------------------------------------------------------------------ internals
+
+    def _bubbles_made(self, made: list[Bubble]) -> None:
+        """Show marks on new bubbles and hand them to :attr:`on_new_bubbles`."""
+        for bubble in made:
+            if bubble.message.id in self._marked:
+                bubble.add_class(MARKED_CLASS)
+        hook = self.on_new_bubbles
+        if hook is not None and made:
+            try:
+                hook(made)
+            except Exception as error:
+                self.log.error(f"chat view: the new-bubble hook failed: {error!r}")
+
+    def _end_transfer(self, message_id: int) -> None:
+        self._transfer_timers.pop(message_id, None)
+        bubble = self.bubble_of(message_id)
+        if bubble is not None:
+            bubble.set_transfer(None)
