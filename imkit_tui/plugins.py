@@ -23,10 +23,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,9 @@ def discover() -> list[EntryPoint]:
     When the package runs from a source tree without installed metadata, the built-in
     entry point is supplied so the app still has its bubbles.
     """
+    # Imported here: importlib.metadata costs ~10 ms, paid after the first frame.
+    from importlib.metadata import EntryPoint, entry_points
+
     found = list(entry_points(group=GROUP))
     builtin = [ep for ep in found if ep.name == BUILTIN]
     others = sorted((ep for ep in found if ep.name != BUILTIN), key=lambda ep: ep.name)

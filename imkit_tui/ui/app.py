@@ -80,12 +80,11 @@ class IMKitApp(App[None]):
         self.exit()
 
     async def on_mount(self) -> None:
-        """Load plugins, show the main screen, report theme and plugin problems,
-        remember theme choices.
+        """Show the main screen, report theme problems, remember theme choices; load
+        plugins once the first frame is out.
 
         The client opens its store when the main screen mounts and connects after the
         first frame (see MainScreen)."""
-        report = load_plugins()
         await self.push_screen(
             MainScreen(
                 self.client,
@@ -95,13 +94,8 @@ class IMKitApp(App[None]):
                 connect=self._connect,
             )
         )
-        for failure in report.failures:
-            self.notify(
-                f"Plugin {failure.name} was not loaded: {failure.reason}",
-                title="Plugins",
-                severity="warning",
-                markup=False,
-            )
+        # Importing every bubble takes ~70 ms; the list needs none of them to draw.
+        self.call_after_refresh(self._load_plugins)
         for problem in self._themes.problems:
             self.notify(problem, title="Theme skipped", severity="warning")
         if self._wanted_theme and self._wanted_theme not in self.available_themes:
@@ -118,6 +112,16 @@ class IMKitApp(App[None]):
         """A refused token ends the app with a clear message and exit code 3."""
         self.refusal = event.reason
         self.exit(return_code=3)
+
+    def _load_plugins(self) -> None:
+        """Set up the plugins (idempotent) and name those that failed."""
+        for failure in load_plugins().failures:
+            self.notify(
+                f"Plugin {failure.name} was not loaded: {failure.reason}",
+                title="Plugins",
+                severity="warning",
+                markup=False,
+            )
 
     def _remember_theme(self, theme: Theme) -> None:
         if self._state is not None:
