@@ -33,6 +33,7 @@ from imkit_tui.ui.screens.save_file import SaveFileScreen
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
 from tests.ui.test_app import make_app
+from tests.ui.test_app import until as wait_until
 from tests.ui.test_attachments import notices, open_chat, received
 
 SIZE = (110, 32)
@@ -40,11 +41,7 @@ ME = ConvRef.private("me")
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    await wait_until(pilot, condition, what, tries=500)
 
 
 def sha256(path: Path) -> str:

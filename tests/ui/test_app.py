@@ -32,8 +32,10 @@ def list_lines(app: IMKitApp) -> list[str]:
     return [listing.render_line(y).text for y in range(listing.size.height)]
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
-    for _ in range(200):
+async def until(
+    pilot: Pilot[None], condition: Callable[[], bool], what: str, tries: int = 200
+) -> None:
+    for _ in range(tries):
         if condition():
             return
         await pilot.pause(0.02)

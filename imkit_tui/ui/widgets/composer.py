@@ -42,6 +42,20 @@ from imkit_tui.ui.widgets.composer_input import command_name, pasted_path
 __all__ = ["AttachButton", "Composer"]
 
 
+class _ComposerText(Message):
+    """A composer's message that carries text; ``control`` is the composer."""
+
+    def __init__(self, composer: Composer, text: str) -> None:
+        super().__init__()
+        self.composer = composer
+        self.text = text
+
+    @property
+    def control(self) -> Composer:
+        """The composer that sent the message."""
+        return self.composer
+
+
 class Composer(TextArea):
     """A multi-line message input: Enter sends, Alt+Enter or Ctrl+J adds a newline.
 
@@ -79,7 +93,7 @@ class Composer(TextArea):
     PLACEHOLDER_HINT = "Enter send · Ctrl+J newline"
     """The key hint shown in the placeholder, after the recipient's name."""
 
-    class Submitted(Message):
+    class Submitted(_ComposerText):
         """The user pressed Enter on a non-blank message.
 
         Attributes:
@@ -88,17 +102,7 @@ class Composer(TextArea):
                 never empty.
         """
 
-        def __init__(self, composer: Composer, text: str) -> None:
-            super().__init__()
-            self.composer = composer
-            self.text = text
-
-        @property
-        def control(self) -> Composer:
-            """The composer that sent the message."""
-            return self.composer
-
-    class DraftChanged(Message):
+    class DraftChanged(_ComposerText):
         """The draft differs from the one last reported or loaded.
 
         Posted after a pause in editing, immediately on :meth:`Composer.flush_draft`
@@ -114,17 +118,10 @@ class Composer(TextArea):
         """
 
         def __init__(self, composer: Composer, text: str, key: str | None) -> None:
-            super().__init__()
-            self.composer = composer
-            self.text = text
+            super().__init__(composer, text)
             self.key = key
 
-        @property
-        def control(self) -> Composer:
-            """The composer that sent the message."""
-            return self.composer
-
-    class CommandSubmitted(Message):
+    class CommandSubmitted(_ComposerText):
         """The user pressed Enter on a slash command (``/image PATH``…).
 
         The text stays in the composer; call :meth:`Composer.clear_sent` once the
@@ -134,16 +131,6 @@ class Composer(TextArea):
             composer: The composer.
             text: The command line as typed.
         """
-
-        def __init__(self, composer: Composer, text: str) -> None:
-            super().__init__()
-            self.composer = composer
-            self.text = text
-
-        @property
-        def control(self) -> Composer:
-            """The composer that sent the message."""
-            return self.composer
 
     class AttachRequested(Message):
         """The user asked for the attachment board (ctrl+a)."""
