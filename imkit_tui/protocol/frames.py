@@ -51,11 +51,21 @@ class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
 
 
 class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
-    """What a sync reply says about one conversation that changed."""
+    """What a sync reply (or a conversation update) says about one conversation.
+
+    `read_seq` is the user's own read position, `peer_read_seq` the other member's in a
+    private chat (read receipts). `muted` (do not disturb), `pinned` and `marked_unread`
+    are the user's settings, the same on every device.
+    """
 
     conv: ConvRef
     max_seq: int
     last_at: int
+    read_seq: int = 0
+    peer_read_seq: int = 0
+    muted: bool = False
+    pinned: bool = False
+    marked_unread: bool = False
 
 
 # ---------------------------------------------------------------- client → server
@@ -103,6 +113,25 @@ class PullRequest(Frame, tag="pull"):
     limit: PageSize = 100
 
 
+class MarkRead(Frame, tag="read"):
+    """Everything up to `seq` in `conv` is read. Read positions only move forward;
+    answered by a ConversationUpdate, which also reaches the user's other devices and,
+    in a private chat, the peer (as a read receipt)."""
+
+    conv: ConvRef
+    seq: NonNegative
+
+
+class UpdateConversation(Frame, tag="settings"):
+    """Change the user's settings of a conversation; fields left out stay as they are.
+    Answered by a ConversationUpdate, which also reaches the user's other devices."""
+
+    conv: ConvRef
+    muted: bool | None = None
+    pinned: bool | None = None
+    marked_unread: bool | None = None
+
+
 class UploadStart(Frame, tag="upload"):
     """Announce a file by its sha256 and size; answered by an UploadState.
 
@@ -138,6 +167,8 @@ CLIENT_FRAMES = (
     SendMessage,
     SyncRequest,
     PullRequest,
+    MarkRead,
+    UpdateConversation,
     UploadStart,
     UploadChunk,
     DownloadRequest,
@@ -148,6 +179,8 @@ ClientFrame = (
     | SendMessage
     | SyncRequest
     | PullRequest
+    | MarkRead
+    | UpdateConversation
     | UploadStart
     | UploadChunk
     | DownloadRequest
@@ -219,6 +252,13 @@ class ErrorFrame(Frame, tag="error"):
     message: str
 
 
+class ConversationUpdate(Frame, tag="conversation"):
+    """A conversation's read positions or settings changed: the answer to MarkRead and
+    UpdateConversation, and a push (`re` 0) to the user's other devices and peers."""
+
+    state: ConversationState
+
+
 class UploadState(Frame, tag="uploaded"):
     """How far an upload is: bytes held (`offset`), and its URL once `done`.
 
@@ -250,6 +290,7 @@ SERVER_FRAMES = (
     PullReply,
     Push,
     ErrorFrame,
+    ConversationUpdate,
     UploadState,
     DownloadChunk,
 )
@@ -261,6 +302,7 @@ ServerFrame = (
     | PullReply
     | Push
     | ErrorFrame
+    | ConversationUpdate
     | UploadState
     | DownloadChunk
 )

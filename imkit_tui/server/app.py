@@ -18,12 +18,12 @@ from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
     ConversationType,
     ConvRef,
-    DownloadChunk,
     DownloadRequest,
     ErrorCode,
     ErrorFrame,
     Frame,
     Hello,
+    MarkRead,
     MessageRecord,
     Ping,
     Pong,
@@ -35,6 +35,7 @@ from imkit_tui.protocol import (
     SendMessage,
     SyncReply,
     SyncRequest,
+    UpdateConversation,
     UploadChunk,
     UploadStart,
     Welcome,
@@ -48,6 +49,8 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.conversation_requests import ConversationRequests
+from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import TokenBucket
 from imkit_tui.server.routing import Route, readable_key, route_send, system_route
@@ -61,7 +64,7 @@ log = logging.getLogger(__name__)
 SYNC_PAGE = 500
 
 
-class IMServer:
+class IMServer(FileRequests, ConversationRequests):
     """The cloud: one instance serves every user over websockets.
 
     `await start()` binds (port 0 picks a free port, see `port`), `await stop()` closes
@@ -277,6 +280,10 @@ class IMServer:
             self._spawn(self._on_sync(session, frame), frame.id, session)
         elif isinstance(frame, PullRequest):
             self._spawn(self._on_pull(session, frame), frame.id, session)
+        elif isinstance(frame, MarkRead):
+            self._spawn(self._on_mark_read(session, frame), frame.id, session)
+        elif isinstance(frame, UpdateConversation):
+            self._spawn(self._on_update_conversation(session, frame), frame.id, session)
         elif isinstance(frame, UploadStart):
             self._spawn(self._on_upload_start(session, frame), frame.id, session)
         elif isinstance(frame, UploadChunk):
@@ -440,42 +447,6 @@ class IMServer:
                 messages=page.messages,
                 has_more=page.has_more,
                 floor_seq=page.floor_seq,
-            )
-        )
-
-    # ------------------------------------------------------------------ files
-
-    async def _on_upload_start(self, session: Session, frame: UploadStart) -> None:
-        try:
-            state = await self.media.begin(frame.sha256, frame.size)
-        except ProtocolError as exc:
-            raise ProtocolError(exc.code, exc.message, frame.id) from None
-        state.re = frame.id
-        session.send(state)
-
-    async def _on_upload_chunk(self, session: Session, frame: UploadChunk) -> None:
-        try:
-            state = await self.media.write(frame.sha256, frame.offset, frame.data)
-        except ProtocolError as exc:
-            raise ProtocolError(exc.code, exc.message, frame.id) from None
-        state.re = frame.id
-        session.send(state)
-
-    async def _on_download(self, session: Session, frame: DownloadRequest) -> None:
-        # Leave room for the envelope and base64 in the client's frame limit.
-        length = min(frame.length, self.config.max_frame_bytes * 3 // 4 - 1024)
-        try:
-            data, total, mime = await self.media.read(frame.sha256, frame.offset, length)
-        except ProtocolError as exc:
-            raise ProtocolError(exc.code, exc.message, frame.id) from None
-        session.send(
-            DownloadChunk(
-                re=frame.id,
-                sha256=frame.sha256,
-                offset=frame.offset,
-                total=total,
-                data=data,
-                mime=mime,
             )
         )
 

@@ -66,4 +66,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        3,
+        "each member's read position and settings, with their own change id",
+        """
+        ALTER TABLE members ADD COLUMN read_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE members ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE members ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE members ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+        -- From the same counter as conversations.change_id: a member's own change (read,
+        -- settings, the peer's read) is found by the same sync as a new message.
+        ALTER TABLE members ADD COLUMN state_change INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 )

@@ -16,11 +16,36 @@ from typing import Any
 import msgspec
 
 from imkit_tui.protocol import ConversationState, ConvRef, MessageRecord
+from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
+
+_PRIVATE = 1
+# How a member sees a conversation; the peer's read position only exists in a private
+# chat, where the member's target is the peer.
+_STATE_COLUMNS = (
+    "c.type, m.target, c.max_seq, c.last_at, m.read_seq, m.muted, m.pinned, m.marked_unread,"
+    " CASE WHEN c.type = 1 THEN (SELECT p.read_seq FROM members p"
+    " WHERE p.conv_id = m.conv_id AND p.user_id = m.target) END"
+)
+_STATE_FROM = "FROM members m JOIN conversations c ON c.id = m.conv_id"
+
+
+def _state(row: Sequence[Any]) -> ConversationState:
+    """A ConversationState from a row of _STATE_COLUMNS."""
+    return ConversationState(
+        conv=ConvRef(type=row[0], target=row[1]),
+        max_seq=row[2],
+        last_at=row[3],
+        read_seq=row[4],
+        muted=bool(row[5]),
+        pinned=bool(row[6]),
+        marked_unread=bool(row[7]),
+        peer_read_seq=row[8] or 0,
+    )
 
 
 @dataclass(slots=True)
@@ -114,7 +139,10 @@ class ServerStore:
 
     def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._convs.clear()
-        row = conn.execute("SELECT COALESCE(MAX(change_id), 0) FROM conversations").fetchone()
+        row = conn.execute(
+            "SELECT MAX((SELECT COALESCE(MAX(change_id), 0) FROM conversations),"
+            " (SELECT COALESCE(MAX(state_change), 0) FROM members))"
+        ).fetchone()
         self._change_id = int(row[0])
 
     # ------------------------------------------------------------------ writes
@@ -169,6 +197,17 @@ class ServerStore:
             conv.max_seq = seq
             conv.last_at = sent_at
             return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
+
+        return await self._writer.submit(job)
+
+    async def ensure_conversation(self, conv_type: int, key: str, members: Sequence[Member]) -> int:
+        """The id of conversation `key`, created with `members` when it does not exist."""
+
+        def job(conn: sqlite3.Connection) -> int:
+            cached = self._convs.get(key)
+            if cached is not None:
+                return cached.id
+            return self._load_conversation(conn, conv_type, key, members, now_ms()).id
 
         return await self._writer.submit(job)
 
@@ -284,24 +323,103 @@ class ServerStore:
     ) -> tuple[list[ConversationState], int, bool]:
         """The user's conversations changed after cursor `since`, oldest change first.
 
-        Returns the states, the cursor to ask from next, and whether more are waiting.
-        The cost is one index range over the user's memberships, not over history.
+        A change is a new message or a change of the user's own state (read position,
+        settings, the peer's read position). Returns the states, the cursor to ask from
+        next, and whether more are waiting. The cost is one pass over the user's
+        memberships, not over history.
         """
         rows = await self._reader.fetch_all(
-            "SELECT c.type, m.target, c.max_seq, c.last_at, c.change_id"
-            " FROM members m JOIN conversations c ON c.id = m.conv_id"
-            " WHERE m.user_id = ? AND c.change_id > ?"
-            " ORDER BY c.change_id LIMIT ?",
-            (user_id, since, limit + 1),
+            f"SELECT {_STATE_COLUMNS}, MAX(c.change_id, m.state_change) AS changed"
+            f" {_STATE_FROM} WHERE m.user_id = ? AND (c.change_id > ? OR m.state_change > ?)"
+            " ORDER BY changed LIMIT ?",
+            (user_id, since, since, limit + 1),
         )
         has_more = len(rows) > limit
         rows = rows[:limit]
-        states = [
-            ConversationState(conv=ConvRef(type=r[0], target=r[1]), max_seq=r[2], last_at=r[3])
-            for r in rows
-        ]
-        cursor_value = rows[-1][4] if rows else since
+        states = [_state(row) for row in rows]
+        cursor_value = rows[-1][-1] if rows else since
         return states, cursor_value, has_more
+
+    async def conversation_state(self, user_id: str, conv_id: int) -> ConversationState | None:
+        """How `user_id` sees a conversation now (None when not a member)."""
+        row = await self._reader.fetch_one(
+            f"SELECT {_STATE_COLUMNS} {_STATE_FROM} WHERE m.user_id = ? AND m.conv_id = ?",
+            (user_id, conv_id),
+        )
+        return _state(row) if row is not None else None
+
+    async def mark_read(self, user_id: str, conv_id: int, seq: int) -> list[str]:
+        """Move `user_id`'s read position forward to `seq` (at most the last message).
+
+        Clears the user's "marked unread". Returns the users whose view changed: the
+        reader and, in a private chat, the peer (who sees it as a read receipt); empty
+        when the position did not move.
+        """
+
+        def job(conn: sqlite3.Connection) -> list[str]:
+            row = conn.execute(
+                "SELECT m.read_seq, m.marked_unread, m.target, c.type, c.max_seq"
+                " FROM members m JOIN conversations c ON c.id = m.conv_id"
+                " WHERE m.user_id = ? AND m.conv_id = ?",
+                (user_id, conv_id),
+            ).fetchone()
+            if row is None:
+                return []
+            read_seq, marked, target, conv_type, max_seq = row
+            new_seq = max(read_seq, min(seq, max_seq))
+            if new_seq == read_seq and not marked:
+                return []
+            self._change_id += 1
+            conn.execute(
+                "UPDATE members SET read_seq = ?, marked_unread = 0, state_change = ?"
+                " WHERE user_id = ? AND conv_id = ?",
+                (new_seq, self._change_id, user_id, conv_id),
+            )
+            changed = [user_id]
+            if conv_type == _PRIVATE and new_seq != read_seq and target != user_id:
+                conn.execute(
+                    "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
+                    (self._change_id, target, conv_id),
+                )
+                changed.append(target)
+            return changed
+
+        return await self._writer.submit(job)
+
+    async def update_settings(
+        self,
+        user_id: str,
+        conv_id: int,
+        *,
+        muted: bool | None,
+        pinned: bool | None,
+        marked_unread: bool | None,
+    ) -> bool:
+        """Change the user's settings of a conversation; False when nothing changed."""
+        wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
+        given = {name: int(value) for name, value in wanted.items() if value is not None}
+
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT muted, pinned, marked_unread FROM members"
+                " WHERE user_id = ? AND conv_id = ?",
+                (user_id, conv_id),
+            ).fetchone()
+            if row is None:
+                return False
+            current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
+            if all(current[name] == value for name, value in given.items()):
+                return False
+            self._change_id += 1
+            assignments = ", ".join(f"{name} = ?" for name in given)
+            conn.execute(
+                f"UPDATE members SET {assignments}, state_change = ?"
+                " WHERE user_id = ? AND conv_id = ?",
+                (*given.values(), self._change_id, user_id, conv_id),
+            )
+            return True
+
+        return await self._writer.submit(job)
 
     async def conversation_id(self, key: str, user_id: str) -> int | None:
         """The id of conversation `key` if `user_id` is a member of it."""

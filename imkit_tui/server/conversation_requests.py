@@ -1,0 +1,84 @@
+"""The server's conversation-state requests: read positions and per-user settings.
+
+A read position or a setting changes one member's view of a conversation. The answer
+goes to the device that asked; the same state is pushed to the user's other devices, and
+a new read position in a private chat is pushed to the peer, whose client shows it as a
+read receipt. Devices that are offline learn it from their next sync: the change moved
+the member's change id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from imkit_tui.protocol import (
+    ConversationUpdate,
+    ErrorCode,
+    MarkRead,
+    ProtocolError,
+    UpdateConversation,
+)
+from imkit_tui.server.routing import readable_key, route_send
+from imkit_tui.server.session import Session
+from imkit_tui.server.store import ServerStore
+
+
+class ConversationRequests:
+    """Answers MarkRead and UpdateConversation. Mixed into IMServer."""
+
+    _sessions: dict[str, set[Session]]
+
+    def _require_store(self) -> ServerStore:
+        """The open store (provided by IMServer)."""
+        raise NotImplementedError
+
+    async def _on_mark_read(self, session: Session, frame: MarkRead) -> None:
+        store = self._require_store()
+        key = await readable_key(store, session.user_id, frame.conv, frame.id)
+        conv_id = await store.conversation_id(key, session.user_id)
+        if conv_id is None:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "nothing to read here", frame.id)
+        changed = await store.mark_read(session.user_id, conv_id, frame.seq)
+        await self._answer_and_push(store, session, frame.id, conv_id, changed)
+
+    async def _on_update_conversation(self, session: Session, frame: UpdateConversation) -> None:
+        store = self._require_store()
+        key = await readable_key(store, session.user_id, frame.conv, frame.id)
+        conv_id = await store.conversation_id(key, session.user_id)
+        if conv_id is None:
+            # A chat without messages yet (pinning a new chat): create it as a send would.
+            route = await route_send(store, session.user_id, frame.conv, frame.id)
+            conv_id = await store.ensure_conversation(route.conv_type, key, route.members)
+        changed = await store.update_settings(
+            session.user_id,
+            conv_id,
+            muted=frame.muted,
+            pinned=frame.pinned,
+            marked_unread=frame.marked_unread,
+        )
+        await self._answer_and_push(
+            store, session, frame.id, conv_id, [session.user_id] if changed else []
+        )
+
+    async def _answer_and_push(
+        self,
+        store: ServerStore,
+        session: Session,
+        request_id: int,
+        conv_id: int,
+        changed: Iterable[str],
+    ) -> None:
+        """Answer the asking device; push the new state to every other device concerned."""
+        mine = await store.conversation_state(session.user_id, conv_id)
+        if mine is None:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "not a member", request_id)
+        session.send(ConversationUpdate(re=request_id, state=mine))
+        for user_id in changed:
+            state = mine if user_id == session.user_id else None
+            if state is None:
+                state = await store.conversation_state(user_id, conv_id)
+            if state is None:
+                continue
+            for device in tuple(self._sessions.get(user_id, ())):
+                if device is not session:
+                    device.send(ConversationUpdate(state=state))
