@@ -9,6 +9,7 @@ from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
+    ConversationUpdated,
     Event,
     MessagesReceived,
     MessageUpdated,
@@ -24,6 +25,7 @@ __all__ = [
     "ConnectionChanged",
     "ConnectionState",
     "Conversation",
+    "ConversationUpdated",
     "Direction",
     "Event",
     "IMClient",

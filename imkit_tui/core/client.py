@@ -21,6 +21,7 @@ from imkit_tui.core.connection import Connection, LoginRefused, NotConnected, Re
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
+    ConversationUpdated,
     EventBus,
     MessagesReceived,
     MessageUpdated,
@@ -31,10 +32,13 @@ from imkit_tui.core.events import (
 from imkit_tui.core.files import FileMessages
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
+from imkit_tui.core.search import SearchMessages
 from imkit_tui.core.sequencer import SeqTracker
+from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import Coverage, LocalStore, ReceivedBatch
 from imkit_tui.core.transfer import Transfers
 from imkit_tui.protocol import (
+    ConversationUpdate,
     ConvRef,
     MessageRecord,
     PullReply,
@@ -69,10 +73,10 @@ class _Acked:
     seq: int
 
 
-_Work = _SyncAll | _Acked | Push
+_Work = _SyncAll | _Acked | Push | ConversationUpdate
 
 
-class IMClient(FileMessages):
+class IMClient(SearchMessages, FileMessages):
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
@@ -118,6 +122,15 @@ class IMClient(FileMessages):
         self._stopped = asyncio.Event()
         self._refused_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._state_sync = StateSync(
+            store=lambda: self.store,
+            connection=self._connection,
+            events=self.events,
+            backoff=self._backoff,
+            timeout=request_timeout,
+            synced=self._synced,
+            stopped=self._stopped,
+        )
         self._outbox = Outbox(
             store=lambda: self.store,
             connection=self._connection,
@@ -156,6 +169,7 @@ class IMClient(FileMessages):
             self._tasks = [
                 asyncio.create_task(self._process(), name="client-inbound"),
                 asyncio.create_task(self._outbox.run(), name="client-outbox"),
+                asyncio.create_task(self._state_sync.run(), name="client-state-sync"),
             ]
             self._connection.start()
 
@@ -335,7 +349,7 @@ class IMClient(FileMessages):
         self._on_state(ConnectionState.SYNCING, "", None)
         self._work.put_nowait(_SyncAll())
 
-    def _on_push(self, push: Push) -> None:
+    def _on_push(self, push: Push | ConversationUpdate) -> None:
         self._work.put_nowait(push)
 
     async def _process(self) -> None:
@@ -347,6 +361,9 @@ class IMClient(FileMessages):
                     await self._sync_all()
                 elif isinstance(item, Push):
                     await self._apply_push(item.message)
+                elif isinstance(item, ConversationUpdate):
+                    row = await self.store.apply_state(item.state)
+                    self.events.publish(ConversationUpdated(row))
                 else:
                     await self._apply_ack(item)
             except (NotConnected, TimeoutError) as exc:
@@ -365,6 +382,9 @@ class IMClient(FileMessages):
             )
             for state in reply.conversations:
                 await self._catch_up(state.conv, state.max_seq)
+                # After the messages: a read mark never lands before what it covers.
+                row = await self.store.apply_state(state)
+                self.events.publish(ConversationUpdated(row))
             changed += len(reply.conversations)
             cursor = reply.cursor
             # Written after the pulls above, so the cursor never runs ahead of the store.
@@ -374,6 +394,7 @@ class IMClient(FileMessages):
         if self._connection.is_open:
             self._synced.set()
             self._outbox.wakeup.set()
+            self._state_sync.wakeup.set()
             self._on_state(ConnectionState.CONNECTED, "", None)
             self.events.publish(SyncCompleted(changed))
 
@@ -461,9 +482,30 @@ class IMClient(FileMessages):
             self.events.publish(MessageUpdated(message))
         return batch
 
-    async def mark_read(self, conv: ConvRef) -> None:
-        """Mark everything received in `conv` as read."""
-        await self.store.mark_read(conv)
+    async def mark_read(self, conv: ConvRef) -> Conversation:
+        """Mark everything received in `conv` as read, here and (when connected, else
+        after the next sync) on the server: the user's other devices follow, and in a
+        private chat the peer sees a read receipt. Returns the new list row."""
+        row = await self.store.mark_read(conv)
+        self._state_sync.wakeup.set()
+        return row
+
+    async def change_settings(
+        self,
+        conv: ConvRef,
+        *,
+        muted: bool | None = None,
+        pinned: bool | None = None,
+        marked_unread: bool | None = None,
+    ) -> Conversation:
+        """Set do-not-disturb, pin or "mark as unread" of a conversation, on every device
+        of the user; fields left out stay. Applied here at once; returns the new row."""
+        row = await self.store.change_settings(
+            conv, muted=muted, pinned=pinned, marked_unread=marked_unread
+        )
+        self.events.publish(ConversationUpdated(row))
+        self._state_sync.wakeup.set()
+        return row
 
     async def conversation(self, conv: ConvRef) -> Conversation | None:
         """One conversation's list row, if it is stored."""

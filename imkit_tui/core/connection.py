@@ -18,6 +18,7 @@ from imkit_tui.core.events import ConnectionState
 from imkit_tui.protocol import (
     SUPPORTED_VERSIONS,
     TERMINAL_CODES,
+    ConversationUpdate,
     ErrorCode,
     ErrorFrame,
     Frame,
@@ -74,7 +75,7 @@ class Connection:
         *,
         device: str,
         on_ready: Callable[[Welcome], Coroutine[Any, Any, None]],
-        on_push: Callable[[Push], None],
+        on_push: Callable[[Push | ConversationUpdate], None],
         on_state: StateListener,
         backoff: Backoff | None = None,
         open_timeout: float = 10.0,
@@ -242,7 +243,7 @@ class Connection:
         except ProtocolError as exc:
             log.warning("ignoring a frame the server sent: %s", exc)
             return
-        if isinstance(frame, Push):
+        if isinstance(frame, Push) or (isinstance(frame, ConversationUpdate) and not frame.re):
             self._on_push(frame)
             return
         future = self._pending.get(frame.re)

@@ -7,7 +7,7 @@ import enum
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from imkit_tui.core.models import Message
+from imkit_tui.core.models import Conversation, Message
 from imkit_tui.protocol import ConvRef, MessageRecord
 
 
@@ -61,6 +61,14 @@ class SyncCompleted:
 
 
 @dataclass(frozen=True, slots=True)
+class ConversationUpdated:
+    """A conversation's read positions or settings changed (here, on another device, or
+    the peer read it); `conversation` is its new list row."""
+
+    conversation: Conversation
+
+
+@dataclass(frozen=True, slots=True)
 class TransferProgress:
     """The file of a message is moving: `done` of `total` bytes, up (`upload`) or down.
 
@@ -85,6 +93,7 @@ Event = (
     | StatusReceived
     | SyncCompleted
     | TransferProgress
+    | ConversationUpdated
 )
 
 

@@ -54,7 +54,9 @@ class Conversation:
     """A row of the conversation list, with everything needed to draw it.
 
     `sort_at` is the later of the last message's time and the draft's time; the list is
-    ordered pinned first, then by `sort_at`, newest first.
+    ordered pinned first, then by `sort_at`, newest first. `read_seq` is this user's read
+    position, `peer_read_seq` the other member's in a private chat (read receipts);
+    `marked_unread` is the user's "mark as unread", cleared when the chat is read.
     """
 
     ref: ConvRef
@@ -67,6 +69,9 @@ class Conversation:
     draft: str
     max_seq: int
     sort_at: int = 0
+    read_seq: int = 0
+    peer_read_seq: int = 0
+    marked_unread: bool = False
 
     @property
     def sort_key(self) -> tuple[bool, int]:

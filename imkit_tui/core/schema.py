@@ -68,4 +68,58 @@ MIGRATIONS: tuple[Migration, ...] = (
         "whether a received voice message was listened to",
         "ALTER TABLE messages ADD COLUMN listened INTEGER NOT NULL DEFAULT 0;",
     ),
+    Migration(
+        3,
+        "read receipts and settings synced with the server",
+        """
+        ALTER TABLE conversations ADD COLUMN peer_read_seq INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+        -- A read position or a setting changed here and not yet confirmed by the server.
+        ALTER TABLE conversations ADD COLUMN read_pending INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN settings_pending INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
+    Migration(
+        4,
+        "full-text search (FTS5 trigram) over messages",
+        # A regular FTS5 table, keyed by rowid = messages.id, keeps its own copy of the
+        # searchable text. Contentless (content='') would save that copy, but before
+        # SQLite 3.43 a contentless row can only be deleted by repeating its exact text,
+        # which here is computed in Python (a summary that may change between versions),
+        # and the snippet needs the text anyway. External content would need that text
+        # as a column of messages: the same copy, in the table every page reads.
+        # trigram: substrings of any script, Chinese included (no word breaking needed);
+        # case-insensitive. columnsize=0: results are ordered by recency, not bm25, so no
+        # per-row token counts are written. A message is not indexed where it is written:
+        # a trigger queues its id in search_pending (microseconds, in the same
+        # transaction) and core/search_index.py indexes the queue in batches, ~10x
+        # cheaper a message than one FTS5 transaction each. The last statement queues
+        # every message stored before this migration: that is the backfill.
+        """
+        CREATE VIRTUAL TABLE message_search USING fts5(
+            text, tokenize = 'trigram', columnsize = 0
+        );
+        CREATE TABLE search_pending (id INTEGER PRIMARY KEY);
+
+        CREATE TRIGGER messages_search_queue AFTER INSERT ON messages BEGIN
+            INSERT OR IGNORE INTO search_pending(id) VALUES (new.id);
+        END;
+        -- Replaced content (recall, edit, finished upload) is unsearchable at once and
+        -- indexed again from the new content.
+        CREATE TRIGGER messages_search_requeue AFTER UPDATE OF object_name, content
+        ON messages BEGIN
+            DELETE FROM message_search WHERE rowid = old.id;
+            INSERT OR IGNORE INTO search_pending(id) VALUES (new.id);
+        END;
+        CREATE TRIGGER messages_search_forget AFTER DELETE ON messages BEGIN
+            DELETE FROM message_search WHERE rowid = old.id;
+            DELETE FROM search_pending WHERE id = old.id;
+        END;
+
+        -- Sender searches: newest first by sender without sorting all of their messages.
+        CREATE INDEX messages_sender ON messages(sender, id);
+
+        INSERT INTO search_pending(id) SELECT id FROM messages;
+        """,
+    ),
 )

@@ -18,7 +18,7 @@ MESSAGE_COLUMNS = (
 )
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
-    " sort_at"
+    " sort_at, read_seq, peer_read_seq, marked_unread"
 )
 
 
@@ -111,4 +111,7 @@ def conversation_from_row(row: Any) -> Conversation:
         draft=row[9],
         max_seq=row[10],
         sort_at=row[11],
+        read_seq=row[12],
+        peer_read_seq=row[13],
+        marked_unread=bool(row[14]),
     )

@@ -8,26 +8,29 @@ data. Every write method returns after its commit.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.schema import MIGRATIONS
+from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import (
     CONVERSATION_COLUMNS,
     confirm,
     conversation_from_row,
     count_new_unread,
-    recount_unread,
     select_messages,
     set_preview,
 )
+from imkit_tui.core.state_store import StateStore
 from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
+
+T = TypeVar("T")
 
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
@@ -52,7 +55,7 @@ class ReceivedBatch:
     confirmed: list[Message] = field(default_factory=list)
 
 
-class LocalStore:
+class LocalStore(StateStore):
     """One user's local store."""
 
     def __init__(self, user_id: str, writer_db: Database, reader_db: Database) -> None:
@@ -66,6 +69,8 @@ class LocalStore:
             on_rollback=lambda conn: self._conv_ids.clear(),
             checkpoint=reader_db.checkpoint,
         )
+        self.search_index = SearchIndexer(self._writer, reader_db)
+        """Indexes stored messages for search, in the background (core/search_index.py)."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:
@@ -79,10 +84,12 @@ class LocalStore:
             raise
         store = cls(user_id, writer, reader)
         store._writer.start()
+        store.search_index.start()
         return store
 
     async def close(self) -> None:
         """Commit what is queued and close."""
+        await self.search_index.close()
         await self._writer.close()
         await self._reader.close()
         await self._db.close()
@@ -358,6 +365,45 @@ class LocalStore:
 
         return await self._reader.run(read)
 
+    async def messages_around(
+        self, conv: ConvRef, seq: int, *, before: int = 20, after: int = 20
+    ) -> list[Message]:
+        """The stored messages of `conv` around `seq`, oldest first: up to `before` just
+        below it, the one at `seq` and up to `after` above it; when that reaches the
+        newest, the ones still in the outbox or failed follow, as in `messages()`."""
+        key = (conv.type, conv.target, conv.channel)
+
+        def read(conn: sqlite3.Connection) -> list[Message]:
+            row = conn.execute(
+                "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?", key
+            ).fetchone()
+            if row is None:
+                return []
+            older = select_messages(
+                conn,
+                "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq < ?"
+                " ORDER BY m.seq DESC LIMIT ?",
+                (row[0], seq, before),
+            )
+            newer = select_messages(
+                conn,
+                "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq >= ? ORDER BY m.seq LIMIT ?",
+                (row[0], seq, after + 2),
+            )
+            if len(newer) <= after + 1:
+                newer += select_messages(
+                    conn, "WHERE m.conv_id = ? AND m.seq IS NULL ORDER BY m.id", (row[0],)
+                )
+            else:
+                newer = newer[: after + 1]
+            return older[::-1] + newer
+
+        return await self._reader.run(read)
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read-only `fn(connection)` on the reader's thread (it sees committed data)."""
+        return await self._reader.run(fn)
+
     async def _read_messages_inline(self, where: str, params: tuple[Any, ...]) -> list[Message]:
         return await self._db.run(lambda conn: select_messages(conn, where, params))
 
@@ -438,17 +484,3 @@ class LocalStore:
             return found[0] if found else None
 
         return await self._writer.submit(job)
-
-    async def mark_read(self, conv: ConvRef) -> None:
-        """Everything received in `conv` so far is read. The read position only moves forward."""
-
-        def job(conn: sqlite3.Connection) -> None:
-            conv_id = self._conversation_id(conn, conv)
-            conn.execute(
-                "UPDATE conversations SET read_seq = MAX(read_seq, last_seq, synced_seq)"
-                " WHERE id = ?",
-                (conv_id,),
-            )
-            recount_unread(conn, conv_id)
-
-        await self._writer.submit(job)

@@ -1,0 +1,246 @@
+"""IMClient's message search: by words (any script), by sender, in one conversation or all.
+
+A mixin, so the client's facade stays one object while each concern keeps its module.
+The index itself (what is searchable, and how it is kept up to date) is in
+:mod:`imkit_tui.core.search_index`.
+
+A query is split at whitespace into terms; a message is found when it holds every
+term, anywhere, ignoring case (``"meeting friday"`` finds "Friday's meeting"). Terms of
+three characters or more use the FTS5 trigram index; shorter ones (``"好"``, ``"ok"``)
+are compared with LIKE. Nothing the user types is ever query syntax: quotes, ``*``,
+``AND``, ``(`` are text to find.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from imkit_tui import messages as catalogue
+from imkit_tui.core.models import Message
+from imkit_tui.core.search_index import clean_text
+from imkit_tui.core.sql import MESSAGE_COLUMNS, message_from_row
+from imkit_tui.core.store import LocalStore
+from imkit_tui.protocol import ConvRef
+
+MIN_MATCH_CHARS = 3
+"""Terms at least this long use the trigram index; shorter ones fall back to LIKE."""
+
+MAX_TERMS = 16
+"""Terms after the first this many are ignored."""
+
+MAX_TERM_CHARS = 200
+"""Longer terms are cut to this many characters."""
+
+SNIPPET_CHARS = 120
+"""The longest snippet, in characters (before the "…" marks)."""
+
+_CONTEXT_BEFORE = 30
+_ELLIPSIS = "…"
+_LINE_BREAKS = re.compile(r"[\n\r\t\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A message found by :meth:`SearchMessages.search`.
+
+    ``snippet`` is one line of the message's text around the first match, "…" where it
+    was cut; ``spans`` are the ``(start, end)`` offsets of every match in it, in order
+    (empty for a search by sender only).
+    """
+
+    message: Message
+    snippet: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def marked(self, before: str = "[", after: str = "]") -> str:
+        """The snippet with each match between ``before`` and ``after``."""
+        parts: list[str] = []
+        last = 0
+        for start, end in self.spans:
+            parts += [self.snippet[last:start], before, self.snippet[start:end], after]
+            last = end
+        parts.append(self.snippet[last:])
+        return "".join(parts)
+
+
+class SearchMessages:
+    """Searching the local store's messages. Mixed into IMClient."""
+
+    @property
+    def store(self) -> LocalStore:
+        """The local store (provided by IMClient)."""
+        raise NotImplementedError
+
+    async def search(
+        self,
+        text: str = "",
+        *,
+        conv: ConvRef | None = None,
+        sender: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> list[SearchHit]:
+        """Messages of the local store holding every term of `text`, newest first.
+
+        `conv` keeps to one conversation, `sender` to one sender's messages (with an
+        empty `text`, all of them). Newest means last stored here (by local id); pass the
+        last hit's ``message.id`` as `before_id` for the next page. Messages written a
+        moment ago are indexed first, so they are found; right after an upgrade, older
+        ones are found as the background indexer reaches them (see `search_backlog`).
+        The query runs on the store's reader thread.
+        """
+        terms = query_terms(text)
+        sender = sender.strip() if sender else None
+        if not terms and not sender or limit <= 0:
+            return []
+        store = self.store
+        if terms:
+            await store.search_index.flush()
+        key = (conv.type, conv.target, conv.channel) if conv is not None else None
+
+        def read(conn: sqlite3.Connection) -> list[SearchHit]:
+            conv_id: int | None = None
+            if key is not None:
+                row = conn.execute(
+                    "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?",
+                    key,
+                ).fetchone()
+                if row is None:
+                    return []
+                conv_id = int(row[0])
+            query = _text_query if terms else _sender_query
+            sql, params = query(terms, conv_id, sender, before_id, limit)
+            return [_hit(row, terms) for row in conn.execute(sql, params).fetchall()]
+
+        return await store.read(read)
+
+    async def search_backlog(self) -> int:
+        """How many stored messages the background indexer has still to index (a store
+        opened for the first time since search came has its whole history to do)."""
+        return await self.store.search_index.backlog()
+
+    async def messages_around(
+        self, message: Message, *, before: int = 20, after: int = 20
+    ) -> list[Message]:
+        """The page of `message`'s conversation around it, oldest first (to show a search
+        result in context); just the newest page when it is not sent yet."""
+        if message.seq is None:
+            return await self.store.messages(message.conv, limit=before + after + 1)
+        return await self.store.messages_around(
+            message.conv, message.seq, before=before, after=after
+        )
+
+
+def query_terms(text: str) -> list[str]:
+    """The terms of a query: split at whitespace, duplicates (ignoring case) dropped."""
+    terms: list[str] = []
+    seen: set[str] = set()
+    for word in clean_text(text).split():
+        term = word[:MAX_TERM_CHARS]
+        if term.casefold() not in seen:
+            seen.add(term.casefold())
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def fts_string(term: str) -> str:
+    """``term`` as an FTS5 string literal: matched as text, never read as syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern (with ``ESCAPE '\\'``) for text containing ``term`` literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_query(
+    terms: list[str], conv_id: int | None, sender: str | None, before_id: int | None, limit: int
+) -> tuple[str, list[Any]]:
+    """Driven by the index, newest first: FTS5 walks its rowids (= message ids) backwards."""
+    where: list[str] = []
+    params: list[Any] = []
+    long_terms = [t for t in terms if len(t) >= MIN_MATCH_CHARS]
+    if long_terms:
+        where.append("message_search MATCH ?")
+        params.append(" ".join(fts_string(t) for t in long_terms))
+    for term in terms:
+        if len(term) < MIN_MATCH_CHARS:
+            where.append("s.text LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(term))
+    if before_id is not None:
+        where.append("s.rowid < ?")
+        params.append(before_id)
+    if conv_id is not None:
+        where.append("m.conv_id = ?")
+        params.append(conv_id)
+    if sender:
+        where.append("m.sender = ?")
+        params.append(sender)
+    sql = (
+        f"SELECT {MESSAGE_COLUMNS}, s.text FROM message_search s"
+        " JOIN messages m ON m.id = s.rowid JOIN conversations c ON c.id = m.conv_id"
+        f" WHERE {' AND '.join(where)} ORDER BY s.rowid DESC LIMIT ?"
+    )
+    return sql, [*params, limit]
+
+
+def _sender_query(
+    terms: list[str], conv_id: int | None, sender: str | None, before_id: int | None, limit: int
+) -> tuple[str, list[Any]]:
+    """Every message of a sender, newest first, along the index on (sender, id)."""
+    where = ["m.sender = ?"]
+    params: list[Any] = [sender]
+    if before_id is not None:
+        where.append("m.id < ?")
+        params.append(before_id)
+    if conv_id is not None:
+        where.append("m.conv_id = ?")
+        params.append(conv_id)
+    sql = (
+        f"SELECT {MESSAGE_COLUMNS}, NULL FROM messages m INDEXED BY messages_sender"
+        " JOIN conversations c ON c.id = m.conv_id"
+        f" WHERE {' AND '.join(where)} ORDER BY m.id DESC LIMIT ?"
+    )
+    return sql, [*params, limit]
+
+
+def _hit(row: Any, terms: list[str]) -> SearchHit:
+    message = message_from_row(row)
+    if message.object_name == catalogue.TEXT and isinstance(row[-1], str):
+        source = row[-1]
+    else:
+        source = catalogue.summarize(message.object_name, message.content)
+    snippet, spans = make_snippet(source, terms)
+    return SearchHit(message=message, snippet=snippet, spans=spans)
+
+
+def make_snippet(
+    text: str, terms: list[str], width: int = SNIPPET_CHARS
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """One line of ``text`` around the first match of any term, and every match in it.
+
+    Matching ignores case; line breaks become spaces (offsets stay those of the text).
+    """
+    text = _LINE_BREAKS.sub(" ", clean_text(text))
+    found: list[re.Match[str]] = []
+    if terms:
+        ordered = sorted(terms, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+        found = list(pattern.finditer(text))
+    first = found[0].start() if found else 0
+    start = max(0, first - _CONTEXT_BEFORE) if len(text) > width else 0
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    lead = _ELLIPSIS if start > 0 else ""
+    tail = _ELLIPSIS if end < len(text) else ""
+    shift = len(lead) - start
+    spans = tuple(
+        (max(m.start(), start) + shift, min(m.end(), end) + shift)
+        for m in found
+        if m.start() < end and m.end() > start
+    )
+    return lead + text[start:end] + tail, spans
