@@ -32,8 +32,11 @@ async def _until(client: IMClient, conv: ConvRef, check: Callable[[Conversation]
                 if row is not None and check(row):
                     return
                 event = await events.next()
-                updated = isinstance(event, ConversationUpdated) and event.conversation.ref == conv
-                if updated and check(event.conversation):  # type: ignore[union-attr]
+                if (
+                    isinstance(event, ConversationUpdated)
+                    and event.conversation.ref == conv
+                    and check(event.conversation)
+                ):
                     return
 
 
