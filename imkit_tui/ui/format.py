@@ -12,6 +12,8 @@ from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
 
+from imkit_tui.protocol import ConversationType, ConvRef
+
 __all__ = [
     "AVATAR_PALETTE",
     "WEEKDAYS",
@@ -169,3 +171,12 @@ def truncate(text: str, width: int, ellipsis: str = "…") -> str:
         return set_cell_size(ellipsis, width).rstrip(" ")
     # set_cell_size pads with a space where it had to drop half of a wide character.
     return set_cell_size(text, room).rstrip(" ") + ellipsis
+
+
+def display_name(conv: ConvRef) -> str:
+    """The name shown for a conversation: the peer, ``# group`` or "System"."""
+    if conv.type == ConversationType.SYSTEM:
+        return "System"
+    if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
+        return f"# {conv.target}"
+    return conv.target

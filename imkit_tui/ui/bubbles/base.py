@@ -214,6 +214,7 @@ class Bubble(Widget):
         super().__init__(name=name, id=id, classes=f"{classes or ''} {own}{failed}".strip())
         self._show_sender = show_sender
         self._dividers: Dividers = ()
+        self._peer_read = False
         self._transfer: Transfer | None = None
         if self.failed:
             self.tooltip = _RETRY_TIP
@@ -286,7 +287,21 @@ class Bubble(Widget):
             return "sending…"
         if message.status == SendStatus.FAILED:
             return "! failed — r to retry"
+        if self._peer_read:
+            return f"✓✓ Read {clock(message.sent_at)}"
         return f"✓ {clock(message.sent_at)}"
+
+    @property
+    def peer_read(self) -> bool:
+        """Whether the peer has read this own message (private chats; set by the chat view)."""
+        return self._peer_read
+
+    @peer_read.setter
+    def peer_read(self, read: bool) -> None:
+        """Show the message as read by the peer ("✓✓ Read") or not."""
+        if read != self._peer_read:
+            self._peer_read = read
+            self.refresh()
 
     def read_content(self, message: Message) -> None:
         """Parse and validate the content of ``message``; store what :meth:`render_body` needs.

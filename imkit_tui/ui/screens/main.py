@@ -24,6 +24,7 @@ from imkit_tui.core import (
     ConnectionChanged,
     ConnectionState,
     Conversation,
+    ConversationUpdated,
     Direction,
     IMClient,
     Message,
@@ -36,6 +37,8 @@ from imkit_tui.core import (
 )
 from imkit_tui.core.forward import ForwardError, check_forwardable
 from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui.format import display_name
+from imkit_tui.ui.screens.conversation_settings import ConversationSettings
 from imkit_tui.ui.screens.new_chat import NewChatScreen
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.status_bar import StatusBar
@@ -65,16 +68,7 @@ CHAT_WINDOW = 100
 LIST_LIMIT = 20_000
 
 
-def display_name(conv: ConvRef) -> str:
-    """The name shown for a conversation."""
-    if conv.type == ConversationType.SYSTEM:
-        return "System"
-    if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
-        return f"# {conv.target}"
-    return conv.target
-
-
-class MainScreen(Screen[None]):
+class MainScreen(ConversationSettings, Screen[None]):
     """Where people chat. All state comes from the client core; nothing is kept twice."""
 
     class LoginRefused(TextualMessage):
@@ -221,6 +215,8 @@ class MainScreen(Screen[None]):
                         await self._on_updated(event.message)
                     elif isinstance(event, SyncCompleted):
                         await self.reload_conversations()
+                    elif isinstance(event, ConversationUpdated):
+                        self._on_conversation_updated(event.conversation)
                     elif isinstance(event, TransferProgress):
                         chat = self.chat_view
                         if chat is not None:
@@ -260,6 +256,14 @@ class MainScreen(Screen[None]):
             self._chat().update_message(message)
         await self._refresh_row(message.conv)
 
+    def _on_conversation_updated(self, row: Conversation) -> None:
+        """Read positions or settings changed: the list row, the totals, read receipts."""
+        self.query_one(ConversationList).upsert(row)
+        self._show_unread()
+        chat = self.chat_view
+        if row.ref == self.current and chat is not None:
+            chat.show_peer_read(_receipts(row))
+
     async def _refresh_row(self, conv: ConvRef) -> Conversation | None:
         row = await self.client.conversation(conv)
         if row is not None:
@@ -288,6 +292,7 @@ class MainScreen(Screen[None]):
         row = await self.client.conversation(conv)
         page = await self.client.messages(conv, limit=FIRST_PAGE)
         chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
+        chat.show_peer_read(_receipts(row))
         await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
         self.query_one("#chat-title", Static).update(display_name(conv))
         # The composer reports any unsaved edit of the previous draft (under its key)
@@ -527,6 +532,13 @@ def _unread_after(page: Sequence[Message], unread: int) -> int | None:
     first_unread = received[max(0, len(received) - unread)]
     assert first_unread.seq is not None
     return first_unread.seq - 1
+
+
+def _receipts(row: Conversation | None) -> int:
+    """Up to which seq own messages show as read: the peer's position, in private chats."""
+    if row is None or row.ref.type != ConversationType.PRIVATE:
+        return 0
+    return row.peer_read_seq
 
 
 def _placeholder_row(conv: ConvRef) -> Conversation:

@@ -73,6 +73,7 @@ class ChatActions(_Base):
     _selected: Entry | None
     _marked: dict[int, Message]
     _transfer_timers: dict[int, Timer]
+    _peer_read_seq: int = 0
     on_new_bubbles: BubbleHook | None
     """Called with every batch of bubbles the view creates (set by the screen)."""
 
@@ -219,11 +220,23 @@ class ChatActions(_Base):
 
     # ------------------------------------------------------------------ internals
 
+    def show_peer_read(self, read_seq: int) -> None:
+        """Mark own messages up to ``read_seq`` as read by the peer (private chats)."""
+        self._peer_read_seq = read_seq
+        for entry in self._entries:
+            self._show_read(entry.bubble)
+
+    def _show_read(self, bubble: Bubble) -> None:
+        seq = bubble.message.seq
+        bubble.peer_read = bubble.own and seq is not None and seq <= self._peer_read_seq
+
     def _bubbles_made(self, made: list[Bubble]) -> None:
         """Show marks on new bubbles and hand them to :attr:`on_new_bubbles`."""
         for bubble in made:
             if bubble.message.id in self._marked:
                 bubble.add_class(MARKED_CLASS)
+            if self._peer_read_seq:
+                self._show_read(bubble)
         hook = self.on_new_bubbles
         if hook is not None and made:
             try:

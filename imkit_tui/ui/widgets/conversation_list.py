@@ -104,6 +104,9 @@ class ConversationList(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("p", "screen.toggle_pin", "Pin", show=False),
+        Binding("m", "screen.toggle_mute", "Mute", show=False),
+        Binding("u", "screen.toggle_unread", "Unread", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -555,7 +558,7 @@ class ConversationList(ScrollView, can_focus=True):
         right: list[Segment] = []
         if conversation.muted:
             right.append(Segment(_MUTED_MARK, self._style(*row, "conversation-list--marker")))
-        count = badge(conversation.unread)
+        count = badge(conversation.unread) or ("•" if conversation.marked_unread else "")
         if count:
             badge_class = (
                 "conversation-list--badge-muted"

@@ -1,0 +1,60 @@
+"""Per-conversation settings from the main screen: pin, do not disturb, mark as unread.
+
+Keys act on the conversation list's highlighted row when the list has focus (p, m, u),
+else on the open conversation; the palette offers the same. Changes go through the
+client core, which applies them at once and syncs them to the user's other devices.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widget import Widget
+
+from imkit_tui.core import Conversation, IMClient
+from imkit_tui.protocol import ConvRef
+from imkit_tui.ui.format import display_name
+from imkit_tui.ui.widgets.conversation_list import ConversationList
+
+if TYPE_CHECKING:
+    _Base = Widget
+else:
+    _Base = object
+
+
+class ConversationSettings(_Base):
+    """Pin, DND and mark-as-unread actions. Mixed into MainScreen."""
+
+    client: IMClient
+    current: ConvRef | None
+
+    def settings_target(self) -> Conversation | None:
+        """The conversation list's highlighted row when the list has focus, else the open one."""
+        listing = self.query_one(ConversationList)
+        conv = listing.highlighted if listing.has_focus else self.current
+        return listing.get(conv) if conv is not None else None
+
+    async def action_toggle_pin(self) -> None:
+        """Pin the conversation to the top of the list, or unpin it (every device)."""
+        row = self.settings_target()
+        if row is not None:
+            await self.client.change_settings(row.ref, pinned=not row.pinned)
+
+    async def action_toggle_mute(self) -> None:
+        """Turn do-not-disturb on or off: no notifications, not in the unread total."""
+        row = self.settings_target()
+        if row is not None:
+            await self.client.change_settings(row.ref, muted=not row.muted)
+            self.notify(
+                f"{display_name(row.ref)}: {'notifications on' if row.muted else 'do not disturb'}"
+            )
+
+    async def action_toggle_unread(self) -> None:
+        """Mark the conversation as unread (a dot until opened), or as read."""
+        row = self.settings_target()
+        if row is None:
+            return
+        if row.unread or row.marked_unread:
+            await self.client.mark_read(row.ref)
+        else:
+            await self.client.change_settings(row.ref, marked_unread=True)
