@@ -31,6 +31,7 @@ from imkit_tui.core import (
     MessagesReceived,
     MessageUpdated,
     NotConnected,
+    StatusReceived,
     Subscription,
     SyncCompleted,
     TransferProgress,
@@ -40,6 +41,8 @@ from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.screens.conversation_settings import ConversationSettings
 from imkit_tui.ui.screens.new_chat import NewChatScreen
+from imkit_tui.ui.screens.typing import TypingStatus
+from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
@@ -68,7 +71,7 @@ CHAT_WINDOW = 100
 LIST_LIMIT = 20_000
 
 
-class MainScreen(ConversationSettings, Screen[None]):
+class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
     """Where people chat. All state comes from the client core; nothing is kept twice."""
 
     class LoginRefused(TextualMessage):
@@ -116,7 +119,7 @@ class MainScreen(ConversationSettings, Screen[None]):
         with Horizontal(id="body"):
             yield ConversationList(names=display_name, id="conversations")
             with Vertical(id="chat"):
-                yield Static("", id="chat-title")
+                yield ChatHeader(id="chat-title")
                 yield Static(
                     "Pick a conversation on the left, or ctrl+n to start one.", id="empty-chat"
                 )
@@ -215,6 +218,8 @@ class MainScreen(ConversationSettings, Screen[None]):
                         await self._on_updated(event.message)
                     elif isinstance(event, SyncCompleted):
                         await self.reload_conversations()
+                    elif isinstance(event, StatusReceived):
+                        self.typing_received(event.record)
                     elif isinstance(event, ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
                     elif isinstance(event, TransferProgress):
@@ -234,6 +239,7 @@ class MainScreen(ConversationSettings, Screen[None]):
             )
 
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
+        self.typing_done(conv, list(received))
         if conv == self.current:
             await self._chat().add(received)
             if self.app.app_focus:
@@ -294,7 +300,7 @@ class MainScreen(ConversationSettings, Screen[None]):
         chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
         chat.show_peer_read(_receipts(row))
         await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
-        self.query_one("#chat-title", Static).update(display_name(conv))
+        self.query_one(ChatHeader).set_title(display_name(conv))
         # The composer reports any unsaved edit of the previous draft (under its key)
         # before it loads this one.
         self._by_key[conv.key] = conv

@@ -1,0 +1,70 @@
+"""The chat header: the conversation's name, and who is typing in it right now."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.timer import Timer
+from textual.widgets import Static
+
+TYPING_SHOWN_SECONDS = 6.0
+"""How long "… is typing" stays after the last typing status (senders repeat every 5 s)."""
+
+
+class ChatHeader(Static):
+    """One line: the name on the left, "alice is typing…" on the right while she types.
+
+    A typing status shows for :data:`TYPING_SHOWN_SECONDS` unless renewed, and goes as
+    soon as that person's message arrives or another conversation opens.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """Create an empty header."""
+        super().__init__("", id=id)
+        self._title = ""
+        self._typing: dict[str, Timer] = {}
+
+    @property
+    def typing_users(self) -> list[str]:
+        """Who is typing now, in the order they started."""
+        return list(self._typing)
+
+    def set_title(self, title: str) -> None:
+        """Show another conversation's name; nobody is typing there yet."""
+        for timer in self._typing.values():
+            timer.stop()
+        self._typing.clear()
+        self._title = title
+        self._show()
+
+    def typing(self, user: str) -> None:
+        """`user` is typing: show it, or keep showing it a while longer."""
+        timer = self._typing.pop(user, None)
+        if timer is not None:
+            timer.stop()
+        self._typing[user] = self.set_timer(TYPING_SHOWN_SECONDS, lambda: self.stopped(user))
+        self._show()
+
+    def stopped(self, user: str) -> None:
+        """`user` stopped typing (their message arrived, or the status ran out)."""
+        timer = self._typing.pop(user, None)
+        if timer is not None:
+            timer.stop()
+            self._show()
+
+    def _show(self) -> None:
+        self.update(self._content())
+
+    def _content(self) -> RenderableType:
+        title = Text(self._title)
+        if not self._typing:
+            return title
+        names = list(self._typing)
+        who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        verb = "is" if len(names) == 1 else "are"
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        grid.add_column(justify="right", no_wrap=True)
+        grid.add_row(title, Text(f"{who} {verb} typing…", style="italic not bold"))
+        return grid
