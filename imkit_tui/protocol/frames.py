@@ -66,6 +66,8 @@ class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
     muted: bool = False
     pinned: bool = False
     marked_unread: bool = False
+    cleared_seq: int = 0
+    deleted_seqs: list[int] = []
 
 
 # ---------------------------------------------------------------- client → server
@@ -132,6 +134,42 @@ class UpdateConversation(Frame, tag="settings"):
     marked_unread: bool | None = None
 
 
+class Recall(Frame, tag="recall"):
+    """Recall one of the user's own messages (by server id). Answered by a SendAck for
+    the recall notice (RC:RcCmd, with its own seq), which every member receives."""
+
+    conv: ConvRef
+    uid: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class DeleteMessages(Frame, tag="delete"):
+    """Delete messages for this user only, on the server too (by seq). Answered by a
+    ConversationUpdate; the user's other devices get the same as a push."""
+
+    conv: ConvRef
+    seqs: Annotated[list[Annotated[int, msgspec.Meta(ge=1)]], msgspec.Meta(max_length=500)]
+
+
+class ClearHistory(Frame, tag="clear"):
+    """Clear a conversation's history for this user, on the server too: everything up to
+    `seq`. Answered by a ConversationUpdate (its `cleared_seq`), pushed to other devices."""
+
+    conv: ConvRef
+    seq: NonNegative
+
+
+class UpdatePrivacy(Frame, tag="privacy"):
+    """Change who may message the user: block or unblock users, add or remove them from
+    the whitelist, switch whitelist mode. Answered by a PrivacyState, also pushed to the
+    user's other devices. An empty frame just asks for the current state."""
+
+    block: Annotated[list[UserId], msgspec.Meta(max_length=500)] = []
+    unblock: Annotated[list[UserId], msgspec.Meta(max_length=500)] = []
+    allow: Annotated[list[UserId], msgspec.Meta(max_length=500)] = []
+    disallow: Annotated[list[UserId], msgspec.Meta(max_length=500)] = []
+    whitelist_mode: bool | None = None
+
+
 class UploadStart(Frame, tag="upload"):
     """Announce a file by its sha256 and size; answered by an UploadState.
 
@@ -169,6 +207,10 @@ CLIENT_FRAMES = (
     PullRequest,
     MarkRead,
     UpdateConversation,
+    Recall,
+    DeleteMessages,
+    ClearHistory,
+    UpdatePrivacy,
     UploadStart,
     UploadChunk,
     DownloadRequest,
@@ -181,6 +223,10 @@ ClientFrame = (
     | PullRequest
     | MarkRead
     | UpdateConversation
+    | Recall
+    | DeleteMessages
+    | ClearHistory
+    | UpdatePrivacy
     | UploadStart
     | UploadChunk
     | DownloadRequest
@@ -259,6 +305,15 @@ class ConversationUpdate(Frame, tag="conversation"):
     state: ConversationState
 
 
+class PrivacyState(Frame, tag="privacy_state"):
+    """Who the user blocks, who is on their whitelist, and whether whitelist mode is on
+    (then only listed users may message them). The answer to UpdatePrivacy, and a push."""
+
+    blocked: list[str] = []
+    allowed: list[str] = []
+    whitelist_mode: bool = False
+
+
 class UploadState(Frame, tag="uploaded"):
     """How far an upload is: bytes held (`offset`), and its URL once `done`.
 
@@ -291,6 +346,7 @@ SERVER_FRAMES = (
     Push,
     ErrorFrame,
     ConversationUpdate,
+    PrivacyState,
     UploadState,
     DownloadChunk,
 )
@@ -303,6 +359,7 @@ ServerFrame = (
     | Push
     | ErrorFrame
     | ConversationUpdate
+    | PrivacyState
     | UploadState
     | DownloadChunk
 )
