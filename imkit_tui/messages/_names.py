@@ -60,6 +60,11 @@ READ_RECEIPT_REQUEST: Final = "RC:RRReqMsg"
 USER_INFO_UPDATE: Final = "RC:UIUMsg"
 RECALL: Final = "RC:RcCmd"
 
+# What a recalled message becomes (the original content is gone), and imkit's own
+# tombstone of a message its reader deleted for themself; neither is ever sent.
+RECALL_NTF: Final = "RC:RcNtf"
+DELETED: Final = "imkit:Deleted"
+
 # Call media types used by the call signalling messages (RongCloud values).
 MEDIA_AUDIO: Final = 1
 MEDIA_VIDEO: Final = 2

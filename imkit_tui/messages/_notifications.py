@@ -28,6 +28,12 @@ def _info(content: object) -> str:
     return s.text(content, "message") or ""
 
 
+def _recalled(content: object) -> str:
+    """``alice recalled a message`` from the operator, else ``Message recalled``."""
+    operator = s.text(content, "operatorId")
+    return f"{operator} recalled a message" if operator else "Message recalled"
+
+
 def _contact(content: object) -> str:
     """The ``message`` (e.g. "Hi, I am bob"), else ``[Contact notification]``."""
     return s.text(content, "message") or ""
@@ -169,5 +175,12 @@ NOTIFICATION_TYPES: tuple[MessageType, ...] = (
     # Sent when a chatroom attribute is set or removed; kept in the room's history
     # so late readers see the change, but it is never unread (chatrooms have none).
     _notification(names.CHATROOM_KV_NTF, "Chatroom attribute", ("type", "key", "value", "extra")),
+    _notification(
+        names.RECALL_NTF,
+        "Recalled message",
+        ("operatorId", "recallTime", "originalObjectName"),
+        _recalled,
+    ),
+    _notification(names.DELETED, "Deleted message", ()),
 )
 """Every built-in notification type, in the order of the SEED-FEATURES table."""

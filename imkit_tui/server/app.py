@@ -16,8 +16,10 @@ from websockets.exceptions import ConnectionClosed
 from imkit_tui import messages
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
+    ClearHistory,
     ConversationType,
     ConvRef,
+    DeleteMessages,
     DownloadRequest,
     ErrorCode,
     ErrorFrame,
@@ -31,6 +33,7 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     Push,
+    Recall,
     SendAck,
     SendMessage,
     SyncReply,
@@ -52,6 +55,7 @@ from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.media import MediaStore
+from imkit_tui.server.message_requests import MessageRequests
 from imkit_tui.server.ratelimit import TokenBucket
 from imkit_tui.server.routing import Route, readable_key, route_send, system_route
 from imkit_tui.server.session import Session
@@ -64,7 +68,7 @@ log = logging.getLogger(__name__)
 SYNC_PAGE = 500
 
 
-class IMServer(FileRequests, ConversationRequests):
+class IMServer(FileRequests, ConversationRequests, MessageRequests):
     """The cloud: one instance serves every user over websockets.
 
     `await start()` binds (port 0 picks a free port, see `port`), `await stop()` closes
@@ -282,6 +286,12 @@ class IMServer(FileRequests, ConversationRequests):
             self._spawn(self._on_pull(session, frame), frame.id, session)
         elif isinstance(frame, MarkRead):
             self._spawn(self._on_mark_read(session, frame), frame.id, session)
+        elif isinstance(frame, Recall):
+            self._spawn(self._on_recall(session, frame), frame.id, session)
+        elif isinstance(frame, DeleteMessages):
+            self._spawn(self._on_delete(session, frame), frame.id, session)
+        elif isinstance(frame, ClearHistory):
+            self._spawn(self._on_clear(session, frame), frame.id, session)
         elif isinstance(frame, UpdateConversation):
             self._spawn(self._on_update_conversation(session, frame), frame.id, session)
         elif isinstance(frame, UploadStart):
@@ -439,6 +449,7 @@ class IMServer(FileRequests, ConversationRequests):
             before_seq=frame.before_seq,
             limit=frame.limit,
             not_before_ms=now_ms() - retention,
+            reader=session.user_id,
         )
         session.send(
             PullReply(

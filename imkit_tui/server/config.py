@@ -20,6 +20,8 @@ class ServerConfig:
     - `max_frame_bytes`: larger frames are refused with error 30016 (the connection stays).
     - `hard_frame_bytes`: larger frames close the connection (websocket close 1009).
     - `max_upload_bytes`: the largest file a client may upload (default 100 MB).
+    - `recall_seconds`: how old a message may be and still be recalled (0: no limit,
+      the default; the app enforces its own window).
     """
 
     data_dir: Path
@@ -37,6 +39,7 @@ class ServerConfig:
     outbound_queue: int = 2048
     retention_interval_seconds: float = 3600.0
     max_upload_bytes: int = 100 * 1024 * 1024
+    recall_seconds: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

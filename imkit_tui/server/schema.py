@@ -79,4 +79,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE members ADD COLUMN state_change INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    Migration(
+        4,
+        "history cleared and messages deleted by one member only",
+        """
+        ALTER TABLE members ADD COLUMN cleared_seq INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE deleted (
+            user_id TEXT NOT NULL,
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (user_id, conv_id, seq)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -8,44 +8,28 @@ and a large page never stalls the loop.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from imkit_tui.protocol import ConversationState, ConvRef, MessageRecord
+from imkit_tui import messages
+from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 
-_PRIVATE = 1
-# How a member sees a conversation; the peer's read position only exists in a private
-# chat, where the member's target is the peer.
-_STATE_COLUMNS = (
-    "c.type, m.target, c.max_seq, c.last_at, m.read_seq, m.muted, m.pinned, m.marked_unread,"
-    " CASE WHEN c.type = 1 THEN (SELECT p.read_seq FROM members p"
-    " WHERE p.conv_id = m.conv_id AND p.user_id = m.target) END"
-)
-_STATE_FROM = "FROM members m JOIN conversations c ON c.id = m.conv_id"
-
-
-def _state(row: Sequence[Any]) -> ConversationState:
-    """A ConversationState from a row of _STATE_COLUMNS."""
-    return ConversationState(
-        conv=ConvRef(type=row[0], target=row[1]),
-        max_seq=row[2],
-        last_at=row[3],
-        read_seq=row[4],
-        muted=bool(row[5]),
-        pinned=bool(row[6]),
-        marked_unread=bool(row[7]),
-        peer_read_seq=row[8] or 0,
-    )
+# A recalled message becomes a notice without the original content; a message the
+# reader deleted for themself is pulled as a content-free tombstone.
+RECALL_NOTICE = messages.RECALL_NTF
+RECALL_COMMAND = messages.RECALL
+DELETED = messages.DELETED
 
 
 @dataclass(slots=True)
@@ -102,7 +86,7 @@ def private_key(a: str, b: str) -> str:
     return f"1:{len(low)}:{low}:{high}"
 
 
-class ServerStore:
+class ServerStore(MemberStore):
     """Conversations and their messages, kept once per conversation."""
 
     def __init__(self, writer_db: Database, reader_db: Database) -> None:
@@ -178,25 +162,82 @@ class ServerStore:
             conv = self._convs.get(conv_key) or self._load_conversation(
                 conn, conv_type, conv_key, members, now_ms
             )
-            seq = conv.max_seq + 1
-            sent_at = max(now_ms, conv.last_at)  # never backwards, even if the clock is
-            uid = new_uuid7(sent_at)
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO messages"
-                "(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conv.id, seq, uid, sender, cmid, object_name, content_json, sent_at),
+            return self._append_row(conn, conv, sender, cmid, object_name, content_json, now_ms)
+
+        return await self._writer.submit(job)
+
+    def _append_row(
+        self,
+        conn: sqlite3.Connection,
+        conv: _ConvCache,
+        sender: str,
+        cmid: str,
+        object_name: str,
+        content_json: str,
+        now_ms: int,
+    ) -> StoredMessage:
+        """Insert a message with the next seq (inside a writer job); the original on a retry."""
+        seq = conv.max_seq + 1
+        sent_at = max(now_ms, conv.last_at)  # never backwards, even if the clock is
+        uid = new_uuid7(sent_at)
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO messages"
+            "(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (conv.id, seq, uid, sender, cmid, object_name, content_json, sent_at),
+        )
+        if cursor.rowcount == 0:
+            return self._original(conn, sender, cmid)
+        self._change_id += 1
+        conn.execute(
+            "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
+            (seq, self._change_id, sent_at, conv.id),
+        )
+        conv.max_seq = seq
+        conv.last_at = sent_at
+        return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
+
+    async def recall(
+        self,
+        *,
+        conv_type: int,
+        conv_key: str,
+        members: Sequence[Member],
+        sender: str,
+        uid: str,
+        notice_json: Callable[[str, int], tuple[str, str]],
+        now_ms: int,
+        max_age_ms: int = 0,
+    ) -> StoredMessage:
+        """Recall `sender`'s message `uid`: its stored content is replaced by a recall
+        notice (nothing of the original is kept) and a recall command (RC:RcCmd) with its
+        own seq is appended, in one transaction. Idempotent: a retry returns the command
+        appended the first time. `notice_json(original_object_name, original_sent_at)`
+        gives the notice's and the command's content. Raises LookupError when the message
+        is not `sender`'s in this conversation, TimeoutError past `max_age_ms` (0: no limit).
+        """
+
+        def job(conn: sqlite3.Connection) -> StoredMessage:
+            conv = self._convs.get(conv_key) or self._load_conversation(
+                conn, conv_type, conv_key, members, now_ms
             )
-            if cursor.rowcount == 0:
+            cmid = f"recall:{uid}"
+            row = conn.execute(
+                "SELECT sender, object_name, sent_at FROM messages WHERE uid = ? AND conv_id = ?",
+                (uid, conv.id),
+            ).fetchone()
+            if row is None or row[0] != sender:
+                raise LookupError("no such message of yours here")
+            if row[1] == RECALL_NOTICE:
                 return self._original(conn, sender, cmid)
-            self._change_id += 1
+            if max_age_ms and now_ms - row[2] > max_age_ms:
+                raise TimeoutError("too late to recall this message")
+            notice, command = notice_json(row[1], row[2])
             conn.execute(
-                "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
-                (seq, self._change_id, sent_at, conv.id),
+                "UPDATE messages SET object_name = ?, content = ? WHERE uid = ?",
+                (RECALL_NOTICE, notice, uid),
             )
-            conv.max_seq = seq
-            conv.last_at = sent_at
-            return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
+            return self._append_row(conn, conv, sender, cmid, RECALL_COMMAND, command, now_ms)
 
         return await self._writer.submit(job)
 
@@ -318,109 +359,6 @@ class ServerStore:
 
     # ------------------------------------------------------------------ reads
 
-    async def changed_conversations(
-        self, user_id: str, since: int, limit: int
-    ) -> tuple[list[ConversationState], int, bool]:
-        """The user's conversations changed after cursor `since`, oldest change first.
-
-        A change is a new message or a change of the user's own state (read position,
-        settings, the peer's read position). Returns the states, the cursor to ask from
-        next, and whether more are waiting. The cost is one pass over the user's
-        memberships, not over history.
-        """
-        rows = await self._reader.fetch_all(
-            f"SELECT {_STATE_COLUMNS}, MAX(c.change_id, m.state_change) AS changed"
-            f" {_STATE_FROM} WHERE m.user_id = ? AND (c.change_id > ? OR m.state_change > ?)"
-            " ORDER BY changed LIMIT ?",
-            (user_id, since, since, limit + 1),
-        )
-        has_more = len(rows) > limit
-        rows = rows[:limit]
-        states = [_state(row) for row in rows]
-        cursor_value = rows[-1][-1] if rows else since
-        return states, cursor_value, has_more
-
-    async def conversation_state(self, user_id: str, conv_id: int) -> ConversationState | None:
-        """How `user_id` sees a conversation now (None when not a member)."""
-        row = await self._reader.fetch_one(
-            f"SELECT {_STATE_COLUMNS} {_STATE_FROM} WHERE m.user_id = ? AND m.conv_id = ?",
-            (user_id, conv_id),
-        )
-        return _state(row) if row is not None else None
-
-    async def mark_read(self, user_id: str, conv_id: int, seq: int) -> list[str]:
-        """Move `user_id`'s read position forward to `seq` (at most the last message).
-
-        Clears the user's "marked unread". Returns the users whose view changed: the
-        reader and, in a private chat, the peer (who sees it as a read receipt); empty
-        when the position did not move.
-        """
-
-        def job(conn: sqlite3.Connection) -> list[str]:
-            row = conn.execute(
-                "SELECT m.read_seq, m.marked_unread, m.target, c.type, c.max_seq"
-                " FROM members m JOIN conversations c ON c.id = m.conv_id"
-                " WHERE m.user_id = ? AND m.conv_id = ?",
-                (user_id, conv_id),
-            ).fetchone()
-            if row is None:
-                return []
-            read_seq, marked, target, conv_type, max_seq = row
-            new_seq = max(read_seq, min(seq, max_seq))
-            if new_seq == read_seq and not marked:
-                return []
-            self._change_id += 1
-            conn.execute(
-                "UPDATE members SET read_seq = ?, marked_unread = 0, state_change = ?"
-                " WHERE user_id = ? AND conv_id = ?",
-                (new_seq, self._change_id, user_id, conv_id),
-            )
-            changed = [user_id]
-            if conv_type == _PRIVATE and new_seq != read_seq and target != user_id:
-                conn.execute(
-                    "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
-                    (self._change_id, target, conv_id),
-                )
-                changed.append(target)
-            return changed
-
-        return await self._writer.submit(job)
-
-    async def update_settings(
-        self,
-        user_id: str,
-        conv_id: int,
-        *,
-        muted: bool | None,
-        pinned: bool | None,
-        marked_unread: bool | None,
-    ) -> bool:
-        """Change the user's settings of a conversation; False when nothing changed."""
-        wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
-        given = {name: int(value) for name, value in wanted.items() if value is not None}
-
-        def job(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(
-                "SELECT muted, pinned, marked_unread FROM members"
-                " WHERE user_id = ? AND conv_id = ?",
-                (user_id, conv_id),
-            ).fetchone()
-            if row is None:
-                return False
-            current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
-            if all(current[name] == value for name, value in given.items()):
-                return False
-            self._change_id += 1
-            assignments = ", ".join(f"{name} = ?" for name in given)
-            conn.execute(
-                f"UPDATE members SET {assignments}, state_change = ?"
-                " WHERE user_id = ? AND conv_id = ?",
-                (*given.values(), self._change_id, user_id, conv_id),
-            )
-            return True
-
-        return await self._writer.submit(job)
-
     async def conversation_id(self, key: str, user_id: str) -> int | None:
         """The id of conversation `key` if `user_id` is a member of it."""
         row = await self._reader.fetch_one(
@@ -439,13 +377,17 @@ class ServerStore:
         before_seq: int,
         limit: int,
         not_before_ms: int,
+        reader: str = "",
     ) -> Page:
         """Messages of a conversation by seq range, never older than `not_before_ms`.
 
         Forward (before_seq == 0): seq > after_seq, oldest first. Backward: seq <
-        before_seq, newest first.
+        before_seq, newest first. For `reader`, history they cleared is below the floor,
+        and messages they deleted come as content-free DELETED tombstones, so the seqs
+        stay gapless.
         """
-        floor = await self._floor_seq(conv_id, not_before_ms)
+        cleared, deleted = await self.hidden_for(reader, conv_id) if reader else (0, set())
+        floor = max(await self._floor_seq(conv_id, not_before_ms), cleared + 1)
         columns = "uid, seq, sender, cmid, object_name, content, sent_at"
         if before_seq == 0:
             sql = (
@@ -467,8 +409,8 @@ class ServerStore:
                 seq=r[1],
                 sender=r[2],
                 cmid=r[3],
-                object_name=r[4],
-                content=_json_decode(r[5]),
+                object_name=DELETED if r[1] in deleted else r[4],
+                content={} if r[1] in deleted else _json_decode(r[5]),
                 sent_at=r[6],
             )
             for r in rows[:limit]

@@ -1,0 +1,224 @@
+"""Each member's own view of a conversation in the server store.
+
+Read position, settings (do not disturb, pinned, marked unread), history cleared up to a
+seq, and messages deleted for this member only. Every change takes a change id from the
+store's counter, so a device that was away finds it in its next sync. A mixin of
+ServerStore: the jobs run on its writer, the reads on its reader.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from imkit_tui.protocol import ConversationState, ConvRef
+from imkit_tui.storage import BatchWriter, Database
+
+_PRIVATE = 1
+# How a member sees a conversation; the peer's read position only exists in a private
+# chat, where the member's target is the peer.
+_STATE_COLUMNS = (
+    "c.type, m.target, c.max_seq, c.last_at, m.read_seq, m.muted, m.pinned, m.marked_unread,"
+    " CASE WHEN c.type = 1 THEN (SELECT p.read_seq FROM members p"
+    " WHERE p.conv_id = m.conv_id AND p.user_id = m.target) END,"
+    " m.cleared_seq, (SELECT group_concat(d.seq) FROM deleted d"
+    " WHERE d.user_id = m.user_id AND d.conv_id = m.conv_id)"
+)
+_STATE_FROM = "FROM members m JOIN conversations c ON c.id = m.conv_id"
+
+
+def _state(row: Sequence[Any]) -> ConversationState:
+    """A ConversationState from a row of _STATE_COLUMNS."""
+    return ConversationState(
+        conv=ConvRef(type=row[0], target=row[1]),
+        max_seq=row[2],
+        last_at=row[3],
+        read_seq=row[4],
+        muted=bool(row[5]),
+        pinned=bool(row[6]),
+        marked_unread=bool(row[7]),
+        peer_read_seq=row[8] or 0,
+        cleared_seq=row[9],
+        deleted_seqs=sorted(int(seq) for seq in row[10].split(",")) if row[10] else [],
+    )
+
+
+class MemberStore:
+    """Read positions, settings, deletions and cleared history per member."""
+
+    _writer: BatchWriter
+    _reader: Database
+    _change_id: int
+
+    async def changed_conversations(
+        self, user_id: str, since: int, limit: int
+    ) -> tuple[list[ConversationState], int, bool]:
+        """The user's conversations changed after cursor `since`, oldest change first.
+
+        A change is a new message or a change of the user's own state (read position,
+        settings, the peer's read position). Returns the states, the cursor to ask from
+        next, and whether more are waiting. The cost is one pass over the user's
+        memberships, not over history.
+        """
+        rows = await self._reader.fetch_all(
+            f"SELECT {_STATE_COLUMNS}, MAX(c.change_id, m.state_change) AS changed"
+            f" {_STATE_FROM} WHERE m.user_id = ? AND (c.change_id > ? OR m.state_change > ?)"
+            " ORDER BY changed LIMIT ?",
+            (user_id, since, since, limit + 1),
+        )
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        states = [_state(row) for row in rows]
+        cursor_value = rows[-1][-1] if rows else since
+        return states, cursor_value, has_more
+
+    async def conversation_state(self, user_id: str, conv_id: int) -> ConversationState | None:
+        """How `user_id` sees a conversation now (None when not a member)."""
+        row = await self._reader.fetch_one(
+            f"SELECT {_STATE_COLUMNS} {_STATE_FROM} WHERE m.user_id = ? AND m.conv_id = ?",
+            (user_id, conv_id),
+        )
+        return _state(row) if row is not None else None
+
+    async def mark_read(self, user_id: str, conv_id: int, seq: int) -> list[str]:
+        """Move `user_id`'s read position forward to `seq` (at most the last message).
+
+        Clears the user's "marked unread". Returns the users whose view changed: the
+        reader and, in a private chat, the peer (who sees it as a read receipt); empty
+        when the position did not move.
+        """
+
+        def job(conn: sqlite3.Connection) -> list[str]:
+            row = conn.execute(
+                "SELECT m.read_seq, m.marked_unread, m.target, c.type, c.max_seq"
+                " FROM members m JOIN conversations c ON c.id = m.conv_id"
+                " WHERE m.user_id = ? AND m.conv_id = ?",
+                (user_id, conv_id),
+            ).fetchone()
+            if row is None:
+                return []
+            read_seq, marked, target, conv_type, max_seq = row
+            new_seq = max(read_seq, min(seq, max_seq))
+            if new_seq == read_seq and not marked:
+                return []
+            self._change_id += 1
+            conn.execute(
+                "UPDATE members SET read_seq = ?, marked_unread = 0, state_change = ?"
+                " WHERE user_id = ? AND conv_id = ?",
+                (new_seq, self._change_id, user_id, conv_id),
+            )
+            changed = [user_id]
+            if conv_type == _PRIVATE and new_seq != read_seq and target != user_id:
+                conn.execute(
+                    "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
+                    (self._change_id, target, conv_id),
+                )
+                changed.append(target)
+            return changed
+
+        return await self._writer.submit(job)
+
+    async def update_settings(
+        self,
+        user_id: str,
+        conv_id: int,
+        *,
+        muted: bool | None,
+        pinned: bool | None,
+        marked_unread: bool | None,
+    ) -> bool:
+        """Change the user's settings of a conversation; False when nothing changed."""
+        wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
+        given = {name: int(value) for name, value in wanted.items() if value is not None}
+
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT muted, pinned, marked_unread FROM members"
+                " WHERE user_id = ? AND conv_id = ?",
+                (user_id, conv_id),
+            ).fetchone()
+            if row is None:
+                return False
+            current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
+            if all(current[name] == value for name, value in given.items()):
+                return False
+            self._change_id += 1
+            assignments = ", ".join(f"{name} = ?" for name in given)
+            conn.execute(
+                f"UPDATE members SET {assignments}, state_change = ?"
+                " WHERE user_id = ? AND conv_id = ?",
+                (*given.values(), self._change_id, user_id, conv_id),
+            )
+            return True
+
+        return await self._writer.submit(job)
+
+    async def delete_for(self, user_id: str, conv_id: int, seqs: Sequence[int]) -> bool:
+        """Hide messages from `user_id` only; False when nothing new was hidden."""
+
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT c.max_seq, m.cleared_seq FROM members m"
+                " JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ? AND m.conv_id = ?",
+                (user_id, conv_id),
+            ).fetchone()
+            if row is None:
+                return False
+            wanted = [(user_id, conv_id, seq) for seq in set(seqs) if row[1] < seq <= row[0]]
+            before = conn.total_changes
+            conn.executemany("INSERT OR IGNORE INTO deleted VALUES (?, ?, ?)", wanted)
+            if conn.total_changes == before:
+                return False
+            self._bump(conn, user_id, conv_id)
+            return True
+
+        return await self._writer.submit(job)
+
+    async def clear_for(self, user_id: str, conv_id: int, seq: int) -> bool:
+        """Clear `user_id`'s history up to `seq` (at most the last message); it counts as
+        read. False when the mark did not move."""
+
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT c.max_seq, m.cleared_seq FROM members m"
+                " JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ? AND m.conv_id = ?",
+                (user_id, conv_id),
+            ).fetchone()
+            if row is None:
+                return False
+            cleared = min(seq, row[0])
+            if cleared <= row[1]:
+                return False
+            conn.execute(
+                "UPDATE members SET cleared_seq = ?, read_seq = MAX(read_seq, ?)"
+                " WHERE user_id = ? AND conv_id = ?",
+                (cleared, cleared, user_id, conv_id),
+            )
+            conn.execute(
+                "DELETE FROM deleted WHERE user_id = ? AND conv_id = ? AND seq <= ?",
+                (user_id, conv_id, cleared),
+            )
+            self._bump(conn, user_id, conv_id)
+            return True
+
+        return await self._writer.submit(job)
+
+    async def hidden_for(self, user_id: str, conv_id: int) -> tuple[int, set[int]]:
+        """Up to which seq `user_id` cleared the history, and the seqs they deleted."""
+        rows = await self._reader.fetch_all(
+            "SELECT m.cleared_seq, d.seq FROM members m LEFT JOIN deleted d"
+            " ON d.user_id = m.user_id AND d.conv_id = m.conv_id"
+            " WHERE m.user_id = ? AND m.conv_id = ?",
+            (user_id, conv_id),
+        )
+        if not rows:
+            return 0, set()
+        return int(rows[0][0]), {int(r[1]) for r in rows if r[1] is not None}
+
+    def _bump(self, conn: sqlite3.Connection, user_id: str, conv_id: int) -> None:
+        self._change_id += 1
+        conn.execute(
+            "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
+            (self._change_id, user_id, conv_id),
+        )

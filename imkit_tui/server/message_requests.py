@@ -1,0 +1,151 @@
+"""The server's requests on stored messages: recall, delete for me, clear history.
+
+A recall is an event with its own seq (RC:RcCmd) that points at the original: the
+original's stored content is replaced by a recall notice in the same transaction, so
+the server keeps nothing of it, and every member's devices receive the command like any
+message (pushed, or in their next sync). Deleting and clearing change one member's view
+only: the member's other devices get a ConversationUpdate, and that member's later pulls
+return tombstones for deleted messages and nothing below the cleared mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    ClearHistory,
+    ConversationUpdate,
+    ConvRef,
+    DeleteMessages,
+    ErrorCode,
+    MessageRecord,
+    ProtocolError,
+    Recall,
+    SendAck,
+    encode_content,
+)
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.routing import Route, readable_key, route_send
+from imkit_tui.server.session import Session
+from imkit_tui.server.store import ServerStore
+
+
+class MessageRequests:
+    """Answers Recall, DeleteMessages and ClearHistory. Mixed into IMServer."""
+
+    config: ServerConfig
+    _sessions: dict[str, set[Session]]
+
+    def _require_store(self) -> ServerStore:
+        """The open store (provided by IMServer)."""
+        raise NotImplementedError
+
+    def _deliver(self, route: Route, record: MessageRecord, skip: Session) -> None:
+        """Push a record to every receiving device (provided by IMServer)."""
+        raise NotImplementedError
+
+    async def _on_recall(self, session: Session, frame: Recall) -> None:
+        store = self._require_store()
+        sender = session.user_id
+        route = await route_send(store, sender, frame.conv, frame.id)
+        when = now_ms()
+
+        def contents(original: str, sent_at: int) -> tuple[str, str]:
+            notice: dict[str, Any] = {
+                "operatorId": sender,
+                "recallTime": when,
+                "originalObjectName": original,
+            }
+            command: dict[str, Any] = {
+                "messageUId": frame.uid,
+                "conversationType": int(frame.conv.type),
+                "targetId": frame.conv.target,
+                "sentTime": sent_at,
+            }
+            return encode_content(notice), encode_content(command)
+
+        try:
+            stored = await store.recall(
+                conv_type=route.conv_type,
+                conv_key=route.conv_key,
+                members=route.members,
+                sender=sender,
+                uid=frame.uid,
+                notice_json=contents,
+                now_ms=when,
+                max_age_ms=self.config.recall_seconds * 1000,
+            )
+        except LookupError:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER, "you can recall only your own messages", frame.id
+            ) from None
+        except TimeoutError:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER, "this message is too old to recall", frame.id
+            ) from None
+        ack = SendAck(
+            re=frame.id,
+            cmid=f"recall:{frame.uid}",
+            uid=stored.uid,
+            seq=stored.seq,
+            sent_at=stored.sent_at,
+            conv=frame.conv,
+        )
+        if not stored.duplicate:
+            record = MessageRecord(
+                uid=stored.uid,
+                conv=frame.conv,
+                seq=stored.seq,
+                sender=sender,
+                object_name=messages.RECALL,
+                content={
+                    "messageUId": frame.uid,
+                    "conversationType": int(frame.conv.type),
+                    "targetId": frame.conv.target,
+                },
+                cmid=ack.cmid,
+                sent_at=stored.sent_at,
+            )
+            self._deliver(route, record, skip=session)
+        session.send(ack)
+
+    async def _on_delete(self, session: Session, frame: DeleteMessages) -> None:
+        store = self._require_store()
+        conv_id = await self._member_conv(store, session, frame.conv, frame.id)
+        changed = await store.delete_for(session.user_id, conv_id, frame.seqs)
+        await self._answer_member(store, session, frame.id, conv_id, changed)
+
+    async def _on_clear(self, session: Session, frame: ClearHistory) -> None:
+        store = self._require_store()
+        conv_id = await self._member_conv(store, session, frame.conv, frame.id)
+        changed = await store.clear_for(session.user_id, conv_id, frame.seq)
+        await self._answer_member(store, session, frame.id, conv_id, changed)
+
+    async def _member_conv(
+        self, store: ServerStore, session: Session, conv: ConvRef, request_id: int
+    ) -> int:
+        key = await readable_key(store, session.user_id, conv, request_id)
+        conv_id = await store.conversation_id(key, session.user_id)
+        if conv_id is None:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "no such conversation", request_id)
+        return conv_id
+
+    async def _answer_member(
+        self, store: ServerStore, session: Session, request_id: int, conv_id: int, changed: bool
+    ) -> None:
+        """Answer with the member's state; push it to their other devices if it changed."""
+        state = await store.conversation_state(session.user_id, conv_id)
+        if state is None:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "not a member", request_id)
+        session.send(ConversationUpdate(re=request_id, state=state))
+        if changed:
+            self._push_state(session, ConversationUpdate(state=state))
+
+    def _push_state(self, session: Session, update: ConversationUpdate) -> None:
+        devices: Iterable[Session] = tuple(self._sessions.get(session.user_id, ()))
+        for device in devices:
+            if device is not session:
+                device.send(update)
