@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,7 @@ from imkit_tui.paths import Paths
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
 from imkit_tui.protocol.tokens import issue_token, read_claims
 from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.images.graphics import GraphicsProtocol, probe_graphics
 from imkit_tui.ui.themes import load_themes
 
 if TYPE_CHECKING:
@@ -28,10 +31,28 @@ if TYPE_CHECKING:
 
 EMBEDDED_STORE_KEY = "embedded"
 
+GRAPHICS_ENV = "IMKIT_GRAPHICS"
+"""How pictures in the chat are drawn: auto (default: ask the terminal), kitty,
+halfblock, or none (half blocks, and the terminal is not asked)."""
+
+_FORCED_GRAPHICS = {
+    "none": GraphicsProtocol.NONE,
+    "halfblock": GraphicsProtocol.NONE,
+    "halfblocks": GraphicsProtocol.NONE,
+    "kitty": GraphicsProtocol.KITTY,
+}
+
+log = logging.getLogger(__name__)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of the app itself (given before any command)."""
-    group = parser.add_argument_group("the chat app (imkit with no command)")
+    group = parser.add_argument_group(
+        "the chat app (imkit with no command)",
+        f"Pictures are drawn with kitty graphics when the terminal answers for them, in half "
+        f"blocks elsewhere; {GRAPHICS_ENV}=kitty|halfblock forces one, {GRAPHICS_ENV}=none "
+        f"skips asking the terminal.",
+    )
     group.add_argument(
         "--server",
         dest="app_server",
@@ -81,7 +102,45 @@ def run(args: argparse.Namespace) -> int:
     if settings.server and not settings.token:
         raise CommandError("--server needs --token (or token in the config file)", EXIT_USAGE)
     _log_to_file(paths.cache / "imkit.log")
-    return asyncio.run(_run_app(paths, settings, args.app_user))
+    graphics = choose_graphics(os.environ, *_terminal_fds())
+    return asyncio.run(_run_app(paths, settings, args.app_user, graphics))
+
+
+def _terminal_fds() -> tuple[int, int]:
+    """The file descriptors of standard input and output (-1 when there are none)."""
+    fds = []
+    for stream in (sys.stdin, sys.stdout):
+        try:
+            fds.append(stream.fileno() if stream is not None else -1)
+        except (AttributeError, OSError, ValueError):
+            fds.append(-1)
+    return fds[0], fds[1]
+
+
+def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> GraphicsProtocol:
+    """Decide how the app draws pictures, before Textual takes the terminal.
+
+    :data:`GRAPHICS_ENV` in ``environ`` forces it: "kitty" gives KITTY, "halfblock"
+    and "none" give NONE, and then the terminal is not asked. Unset, empty or "auto"
+    (or anything else, which is logged), the terminal on ``fd_in``/``fd_out`` is
+    probed (:func:`probe_graphics`) when both are terminals; otherwise NONE.
+    """
+    setting = environ.get(GRAPHICS_ENV, "").strip().lower()
+    forced = _FORCED_GRAPHICS.get(setting)
+    if forced is not None:
+        return forced
+    if setting not in ("", "auto"):
+        log.warning(
+            "%s=%r is not auto, kitty, halfblock or none: asking the terminal",
+            GRAPHICS_ENV,
+            setting,
+        )
+    try:
+        if not (os.isatty(fd_in) and os.isatty(fd_out)):
+            return GraphicsProtocol.NONE
+    except OSError:
+        return GraphicsProtocol.NONE
+    return probe_graphics(fd_in, fd_out)
 
 
 def _log_to_file(path: Path) -> None:
@@ -95,7 +154,9 @@ def _log_to_file(path: Path) -> None:
     root.addHandler(handler)
 
 
-async def _run_app(paths: Paths, settings: Settings, user: str | None) -> int:
+async def _run_app(
+    paths: Paths, settings: Settings, user: str | None, graphics: GraphicsProtocol
+) -> int:
     running = _Running()
     try:
         client = await _start(paths, settings, user, running)
@@ -106,6 +167,7 @@ async def _run_app(paths: Paths, settings: Settings, user: str | None) -> int:
             theme=settings.theme,
             notifications=settings.notifications,
             embedded=running.server is not None,
+            graphics=graphics,
         )
         await app.run_async()
         if app.refusal is not None:

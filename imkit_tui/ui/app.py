@@ -7,15 +7,21 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import ClassVar
 
+from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import ANSIToTruecolor
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
 
 from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
 from imkit_tui.plugins import load_plugins
+from imkit_tui.ui.format import display_name
+from imkit_tui.ui.images.graphics import GraphicsProtocol
+from imkit_tui.ui.images.kitty_inline import KittyImages
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.themes import (
     DEFAULT_THEME,
@@ -32,6 +38,11 @@ class IMKitApp(App[None]):
     `connect` False the app only shows the local store (the client stays offline). The theme
     comes from `theme`, else the remembered choice, else the default; a theme picked
     from the palette is remembered in `state`.
+
+    `graphics` is what the terminal answered when `imkit` probed it (default NONE: half
+    blocks, as in tests and for any other caller). With KITTY, pictures in the chat are
+    drawn inline through kitty's Unicode placeholders (see `inline_pictures`); SIXEL
+    cannot be placed inside Textual's screen and only serves the full-screen viewer.
     """
 
     TITLE = "imkit"
@@ -47,8 +58,11 @@ class IMKitApp(App[None]):
         notifications: bool = True,
         embedded: bool = False,
         connect: bool = True,
+        graphics: GraphicsProtocol = GraphicsProtocol.NONE,
     ) -> None:
         super().__init__()
+        self._graphics = graphics
+        self._kitty_images = KittyImages()
         self.client = client
         self.embedded = embedded
         self._connect = connect
@@ -67,6 +81,39 @@ class IMKitApp(App[None]):
                 self.theme = name
                 break
 
+    @property
+    def graphics(self) -> GraphicsProtocol:
+        """The graphics protocol the terminal answered at start (NONE when not probed)."""
+        return self._graphics
+
+    @property
+    def inline_pictures(self) -> KittyImages | None:
+        """The kitty images of this session when chat pictures are drawn with kitty, else None.
+
+        Only when the terminal answered kitty, the app draws in true colour (a
+        placeholder's foreground colour is its image id) with no colour filter, and it
+        is not served to a browser. Bubbles draw half blocks when this is None.
+        """
+        if self._graphics != GraphicsProtocol.KITTY or self.is_web:
+            return None
+        if self.console.color_system != "truecolor" or self.no_color:
+            return None
+        if any(not isinstance(line, ANSIToTruecolor) for line in self.get_line_filters()):
+            return None  # dim, monochrome… would change the ids
+        return self._kitty_images
+
+    def _write_to_terminal(self, data: str) -> None:
+        """Write escape sequences through the driver, in order with Textual's frames."""
+        if self._driver is not None:
+            self._driver.write(data)
+
+    def _terminal_lost_images(self, _app: App[None]) -> None:
+        """After a suspension the alternate screen is new: send pictures again."""
+        self._kitty_images.forget_sent()
+        for screen in self.screen_stack:
+            for widget in screen.walk_children(Widget):
+                widget.refresh()
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """imkit's own CSS variables, so Textual's built-in themes work too."""
         defaults = dict(super().get_theme_variable_defaults())
@@ -84,7 +131,12 @@ class IMKitApp(App[None]):
         plugins once the first frame is out.
 
         The client opens its store when the main screen mounts and connects after the
-        first frame (see MainScreen)."""
+        first frame (see MainScreen). On a real terminal that speaks kitty, pictures
+        sent for the chat go through the driver from now on."""
+        if self.inline_pictures is not None:
+            self.app_resume_signal.subscribe(self, self._terminal_lost_images)
+            if not self.is_headless:  # only a real terminal gets images, never tests
+                self._kitty_images.writer = self._write_to_terminal
         await self.push_screen(
             MainScreen(
                 self.client,
@@ -101,6 +153,18 @@ class IMKitApp(App[None]):
         if self._wanted_theme and self._wanted_theme not in self.available_themes:
             self.notify(f"No theme named {self._wanted_theme!r}", severity="warning")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        """Free the pictures sent to the terminal, then exit as Textual does.
+
+        Now, while the terminal still shows the app's screen (the images live there):
+        Textual leaves it before the app unmounts. Nothing is sent after this.
+        """
+        self._kitty_images.release()
+        self._kitty_images.writer = None
+        super().exit(result, return_code, message)
 
     async def on_event(self, event: events.Event) -> None:
         """Note the time of every key and click, then handle the event as usual."""
@@ -144,6 +208,26 @@ class IMKitApp(App[None]):
                 yield SystemCommand(
                     "Jump to latest", "Show the newest messages (end)", screen.action_jump_latest
                 )
+            target = screen.settings_target()
+            if target is not None:
+                name = display_name(target.ref)
+                yield SystemCommand(
+                    f"{'Unpin' if target.pinned else 'Pin'} {name}",
+                    "Keep it at the top of the list, on every device (p in the list)",
+                    screen.action_toggle_pin,
+                )
+                yield SystemCommand(
+                    f"{'Notifications on for' if target.muted else 'Do not disturb:'} {name}",
+                    "Muted chats never notify and stay out of the unread total (m in the list)",
+                    screen.action_toggle_mute,
+                )
+                unread = target.unread or target.marked_unread
+                yield SystemCommand(
+                    f"Mark {name} as {'read' if unread else 'unread'}",
+                    "On every device (u in the list)",
+                    screen.action_toggle_unread,
+                )
+            if screen.current is not None:
                 yield from _sending_commands(screen)
                 yield from message_commands(screen)
             yield SystemCommand(

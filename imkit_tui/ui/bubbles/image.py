@@ -1,4 +1,4 @@
-"""The image bubble (``RC:ImgMsg``): the thumbnail drawn inline in half blocks.
+"""The image bubble (``RC:ImgMsg``): the thumbnail drawn inline (half blocks, or kitty).
 
 The content's ``content`` is a base64 JPEG thumbnail and ``imageUri`` the full picture.
 Without a thumbnail that decodes, the bubble shows "🖼 Image" (no preview is not an
@@ -17,7 +17,7 @@ from rich.text import Text
 from imkit_tui.core import Message
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._fields import content_of, text_field
-from imkit_tui.ui.bubbles._picture import LocalPicture, Thumbnail
+from imkit_tui.ui.bubbles._picture import LocalPicture, Thumbnail, inline_pictures
 from imkit_tui.ui.bubbles._progress import with_progress
 from imkit_tui.ui.bubbles.base import Bubble
 
@@ -57,7 +57,7 @@ class ImageBubble(Bubble):
     @property
     def has_preview(self) -> bool:
         """Whether a picture (thumbnail or local file) is drawn rather than the placeholder."""
-        return self._thumbnail.renderable() is not None or self._local.drawn is not None
+        return self._thumbnail.available or self._local.drawn is not None
 
     def actions(self) -> list[tuple[str, str]]:
         """View full-screen and save."""
@@ -70,12 +70,12 @@ class ImageBubble(Bubble):
 
     def media_path_changed(self) -> None:
         """Read the local picture when there is no thumbnail to draw."""
-        if self._thumbnail.renderable() is None:
+        if not self._thumbnail.available:
             self._local.load(self.media_path)
 
     def render_body(self) -> RenderableType:
         """The picture (or the placeholder), and the transfer's progress while one runs."""
-        picture = self._thumbnail.renderable() or self._local.drawn
+        picture = self._thumbnail.renderable(inline_pictures(self)) or self._local.drawn
         body: RenderableType = (
             picture if picture is not None else Text(PLACEHOLDER, style=self.detail_style)
         )

@@ -20,7 +20,7 @@ from rich.text import Text
 from imkit_tui.core import Message
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._fields import content_of, number_field, one_line, text_field
-from imkit_tui.ui.bubbles._picture import Thumbnail
+from imkit_tui.ui.bubbles._picture import Thumbnail, inline_pictures
 from imkit_tui.ui.bubbles.base import Bubble
 
 MAX_WIDTH = 32
@@ -108,7 +108,7 @@ class LocationBubble(Bubble):
         place = Text(f"📍 {self.place}", style=colours.title, overflow="fold")
         where = Text(coordinates_text(self._latitude, self._longitude), style=self.detail_style)
         parts: list[RenderableType] = [place, where]
-        picture = self._thumbnail.renderable()
+        picture = self._thumbnail.renderable(inline_pictures(self))
         if picture is not None:
             parts.append(picture)
         link_style = act.link_style(self.map_url, act.OPEN_MAP, base=colours.link)

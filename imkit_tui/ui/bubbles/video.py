@@ -13,7 +13,7 @@ from rich.text import Text
 from imkit_tui.core import Message
 from imkit_tui.media.probe import describe_size
 from imkit_tui.ui.bubbles._fields import content_of, duration_text, size_field, text_field
-from imkit_tui.ui.bubbles._picture import Thumbnail
+from imkit_tui.ui.bubbles._picture import Thumbnail, inline_pictures
 from imkit_tui.ui.bubbles._playable import PlayableBubble
 from imkit_tui.ui.bubbles._progress import progress_text
 
@@ -55,7 +55,7 @@ class VideoBubble(PlayableBubble):
         line.append(f" {duration_text(self._seconds)}")
         if self._bytes is not None:
             line.append(f" · {describe_size(self._bytes)}", self.detail_style)
-        picture = self._thumbnail.renderable()
+        picture = self._thumbnail.renderable(inline_pictures(self))
         parts: list[RenderableType] = [
             picture if picture is not None else Text(PLACEHOLDER, style=self.detail_style),
             line,
