@@ -9,7 +9,17 @@ import sys
 from collections.abc import Sequence
 
 from imkit_tui import __version__
-from imkit_tui.commands import app, history, send, serve, tail, token
+from imkit_tui.commands import (
+    app,
+    edit_history,
+    history,
+    privacy,
+    search,
+    send,
+    serve,
+    tail,
+    token,
+)
 from imkit_tui.commands.common import EXIT_FAILED, CommandError, fail
 
 
@@ -35,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", description="without a command, imkit opens the chat app"
     )
-    for module in (serve, token, send, history, tail):
+    for module in (serve, token, send, history, edit_history, search, tail, privacy):
         module.add_parser(subparsers)
     return parser
 

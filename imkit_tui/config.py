@@ -4,7 +4,9 @@
 server = "ws://127.0.0.1:8765"   # omit to run the embedded server
 token = "imk1...."
 theme = "imkit-light"             # a theme name; the palette choice is remembered
-notifications = true
+notifications = true              # the one switch: toasts, bell, desktop notifications
+notification_text = true          # false: notifications say "New message", not the text
+recall_window = 120               # seconds after sending during which x recalls
 ```
 
 Command-line flags override the file. A file that is not valid TOML, or has a value of
@@ -33,13 +35,22 @@ class Settings:
     token: str | None = None
     theme: str | None = None
     notifications: bool = True
+    notification_text: bool = True
+    recall_window: int = 120
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with every value that is not None replaced."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
-_TYPES: dict[str, type] = {"server": str, "token": str, "theme": str, "notifications": bool}
+_TYPES: dict[str, type] = {
+    "server": str,
+    "token": str,
+    "theme": str,
+    "notifications": bool,
+    "notification_text": bool,
+    "recall_window": int,
+}
 
 
 def load_settings(path: Path) -> Settings:
@@ -59,7 +70,7 @@ def load_settings(path: Path) -> Settings:
         expected = _TYPES.get(key)
         if expected is None:
             continue  # unknown keys belong to newer versions or plugins
-        if not isinstance(value, expected):
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(
                 f"{path}: '{key}' must be a {expected.__name__}, not {type(value).__name__}"
             )

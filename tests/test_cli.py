@@ -187,3 +187,43 @@ def test_send_refuses_bad_json_and_files_with_a_clear_line(
         assert result.returncode == 2, (extra, result.stderr)
         assert expected in result.stderr, (extra, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_recall_delete_and_clear_from_the_command_line(cluster: Cluster, tmp_path: Path) -> None:
+    vic, wes = cluster.token("vic"), cluster.token("wes")
+    url = cluster.url
+    as_vic = ["--server", url, "--token", vic, "--with", "wes"]
+    as_wes = ["--server", url, "--token", wes, "--with", "vic"]
+    for text in ("first", "second", "third"):
+        sent = imkit(tmp_path / "v", "send", "--server", url, "--token", vic, "--to", "wes", text)
+        assert sent.returncode == 0, sent.stderr
+    mine = history(tmp_path / "v", url, vic, "wes")
+    first, second, third = (m["uid"] for m in mine)
+
+    recalled = imkit(tmp_path / "v", "recall", *as_vic, first)
+    assert recalled.returncode == 0, recalled.stderr
+    seen = history(tmp_path / "w", url, wes, "vic")
+    assert seen[0]["type"] == "RC:RcNtf" and "first" not in json.dumps(seen[0])
+
+    refused = imkit(
+        tmp_path / "w", "recall", "--server", url, "--token", wes, "--with", "vic", second
+    )
+    assert refused.returncode == 2 and "own" in refused.stderr
+    missing = imkit(
+        tmp_path / "w", "delete", "--server", url, "--token", wes, "--with", "vic", "nope"
+    )
+    assert missing.returncode == 2 and "no message nope" in missing.stderr
+
+    deleted = imkit(
+        tmp_path / "w", "delete", "--server", url, "--token", wes, "--with", "vic", second
+    )
+    assert deleted.returncode == 0, deleted.stderr
+    fresh = history(tmp_path / "w2", url, wes, "vic")  # a new device syncs from scratch
+    assert [m["type"] for m in fresh if m["uid"] in (second, third)] == [
+        "imkit:Deleted",
+        "RC:TxtMsg",
+    ]
+    cleared = imkit(tmp_path / "w", "clear", *as_wes)
+    assert cleared.returncode == 0, cleared.stderr
+    assert history(tmp_path / "w3", url, wes, "vic") == []
+    assert len(history(tmp_path / "v", url, vic, "wes")) >= 3  # vic keeps the conversation

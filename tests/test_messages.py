@@ -70,6 +70,10 @@ EXPECTED: dict[str, tuple[MessageKind, bool, bool, bool]] = {
     "RC:RRReqMsg": (G, False, False, False),
     "RC:UIUMsg": (G, False, False, False),
     "RC:RcCmd": (G, True, False, False),
+    # What a recalled message becomes, and imkit's tombstone of a message deleted for
+    # one user: both stored, neither counted nor pushed.
+    "RC:RcNtf": (N, True, False, False),
+    "imkit:Deleted": (N, True, False, False),
 }
 
 EXPECTED_CONSTANTS = {
@@ -99,6 +103,8 @@ EXPECTED_CONSTANTS = {
     "READ_RECEIPT_REQUEST": "RC:RRReqMsg",
     "SYNC_READ_STATUS": "RC:SRSMsg",
     "RECALL": "RC:RcCmd",
+    "RECALL_NTF": "RC:RcNtf",
+    "DELETED": "imkit:Deleted",
     "USER_INFO_UPDATE": "RC:UIUMsg",
     "CALL_INVITE": "RC:VCInvite",
     "CALL_HANGUP": "RC:VCHangup",

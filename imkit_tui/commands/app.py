@@ -166,6 +166,8 @@ async def _run_app(
             state=UiState(paths.data / "ui-state.json"),
             theme=settings.theme,
             notifications=settings.notifications,
+            notification_text=settings.notification_text,
+            recall_window=settings.recall_window,
             embedded=running.server is not None,
             graphics=graphics,
         )

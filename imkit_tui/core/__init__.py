@@ -11,14 +11,17 @@ from imkit_tui.core.events import (
     ConnectionState,
     ConversationUpdated,
     Event,
+    HistoryCleared,
+    MessagesDeleted,
     MessagesReceived,
     MessageUpdated,
+    PrivacyChanged,
     StatusReceived,
     Subscription,
     SyncCompleted,
     TransferProgress,
 )
-from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
+from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
 
 __all__ = [
     "Backoff",
@@ -28,12 +31,16 @@ __all__ = [
     "ConversationUpdated",
     "Direction",
     "Event",
+    "HistoryCleared",
     "IMClient",
     "LoginRefused",
     "Message",
     "MessageUpdated",
+    "MessagesDeleted",
     "MessagesReceived",
     "NotConnected",
+    "PrivacyChanged",
+    "PrivacySettings",
     "RequestFailed",
     "SendStatus",
     "StatusReceived",

@@ -23,6 +23,8 @@ from imkit_tui.core.events import (
     ConnectionState,
     ConversationUpdated,
     EventBus,
+    HistoryCleared,
+    MessagesDeleted,
     MessagesReceived,
     MessageUpdated,
     StatusReceived,
@@ -30,8 +32,10 @@ from imkit_tui.core.events import (
     SyncCompleted,
 )
 from imkit_tui.core.files import FileMessages
+from imkit_tui.core.history import MessageHistory
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
+from imkit_tui.core.privacy import PrivacyControls
 from imkit_tui.core.search import SearchMessages
 from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.state_sync import StateSync
@@ -41,6 +45,7 @@ from imkit_tui.protocol import (
     ConversationUpdate,
     ConvRef,
     MessageRecord,
+    PrivacyState,
     PullReply,
     PullRequest,
     Push,
@@ -76,7 +81,7 @@ class _Acked:
 _Work = _SyncAll | _Acked | Push | ConversationUpdate
 
 
-class IMClient(SearchMessages, FileMessages):
+class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls):
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
@@ -349,7 +354,10 @@ class IMClient(SearchMessages, FileMessages):
         self._on_state(ConnectionState.SYNCING, "", None)
         self._work.put_nowait(_SyncAll())
 
-    def _on_push(self, push: Push | ConversationUpdate) -> None:
+    def _on_push(self, push: Push | ConversationUpdate | PrivacyState) -> None:
+        if isinstance(push, PrivacyState):
+            self._privacy_pushed(push)  # applied in arrival order (see core/privacy.py)
+            return
         self._work.put_nowait(push)
 
     async def _process(self) -> None:
@@ -362,8 +370,7 @@ class IMClient(SearchMessages, FileMessages):
                 elif isinstance(item, Push):
                     await self._apply_push(item.message)
                 elif isinstance(item, ConversationUpdate):
-                    row = await self.store.apply_state(item.state)
-                    self.events.publish(ConversationUpdated(row))
+                    await self._apply_state_update(item)
                 else:
                     await self._apply_ack(item)
             except (NotConnected, TimeoutError) as exc:
@@ -383,8 +390,7 @@ class IMClient(SearchMessages, FileMessages):
             for state in reply.conversations:
                 await self._catch_up(state.conv, state.max_seq)
                 # After the messages: a read mark never lands before what it covers.
-                row = await self.store.apply_state(state)
-                self.events.publish(ConversationUpdated(row))
+                await self._apply_state_update(ConversationUpdate(state=state))
             changed += len(reply.conversations)
             cursor = reply.cursor
             # Written after the pulls above, so the cursor never runs ahead of the store.
@@ -410,6 +416,25 @@ class IMClient(SearchMessages, FileMessages):
             await self._catch_up(conv, record.seq - 1)
         if not tracker.has(record.seq):
             await self._store_records(conv, [record], tracker)
+
+    def _note_acked(self, conv: ConvRef, seq: int) -> None:
+        self._work.put_nowait(_Acked(conv, seq))
+
+    async def _apply_state_update(self, update: ConversationUpdate) -> Conversation:
+        """Merge a conversation's state: read positions, settings, history this user
+        cleared or deleted on another device; publish what changed."""
+        state = update.state
+        if state.cleared_seq:
+            _, removed = await self.store.clear_here(state.conv, state.cleared_seq)
+            if removed:
+                self.events.publish(HistoryCleared(state.conv, state.cleared_seq))
+        if state.deleted_seqs:
+            gone = await self.store.delete_seqs(state.conv, state.deleted_seqs)
+            if gone:
+                self.events.publish(MessagesDeleted(state.conv, tuple(m.id for m in gone)))
+        row = await self.store.apply_state(state)
+        self.events.publish(ConversationUpdated(row))
+        return row
 
     async def _apply_ack(self, acked: _Acked) -> None:
         tracker = await self._tracker(acked.conv)
@@ -478,7 +503,7 @@ class IMClient(SearchMessages, FileMessages):
         if batch.added:
             ordered = tuple(sorted(batch.added, key=lambda m: m.seq or 0))
             self.events.publish(MessagesReceived(conv, ordered))
-        for message in batch.confirmed:
+        for message in [*batch.confirmed, *batch.recalled]:
             self.events.publish(MessageUpdated(message))
         return batch
 

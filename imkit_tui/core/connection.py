@@ -23,6 +23,7 @@ from imkit_tui.protocol import (
     ErrorFrame,
     Frame,
     Hello,
+    PrivacyState,
     ProtocolError,
     Push,
     ServerFrame,
@@ -75,7 +76,7 @@ class Connection:
         *,
         device: str,
         on_ready: Callable[[Welcome], Coroutine[Any, Any, None]],
-        on_push: Callable[[Push | ConversationUpdate], None],
+        on_push: Callable[[Push | ConversationUpdate | PrivacyState], None],
         on_state: StateListener,
         backoff: Backoff | None = None,
         open_timeout: float = 10.0,
@@ -243,7 +244,9 @@ class Connection:
         except ProtocolError as exc:
             log.warning("ignoring a frame the server sent: %s", exc)
             return
-        if isinstance(frame, Push) or (isinstance(frame, ConversationUpdate) and not frame.re):
+        if isinstance(frame, Push) or (
+            isinstance(frame, ConversationUpdate | PrivacyState) and not frame.re
+        ):
             self._on_push(frame)
             return
         future = self._pending.get(frame.re)

@@ -7,7 +7,7 @@ import enum
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from imkit_tui.core.models import Conversation, Message
+from imkit_tui.core.models import Conversation, Message, PrivacySettings
 from imkit_tui.protocol import ConvRef, MessageRecord
 
 
@@ -69,6 +69,23 @@ class ConversationUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagesDeleted:
+    """Messages of `conv` were deleted (here or on another device of this user): they
+    are gone from the chat; those with a seq stay in the store as tombstones."""
+
+    conv: ConvRef
+    message_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCleared:
+    """The history of `conv` up to `seq` was cleared (here or on another device)."""
+
+    conv: ConvRef
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class TransferProgress:
     """The file of a message is moving: `done` of `total` bytes, up (`upload`) or down.
 
@@ -86,6 +103,14 @@ class TransferProgress:
         return min(1.0, self.done / self.total) if self.total > 0 else 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class PrivacyChanged:
+    """Who may message this user changed (here or on another device): `privacy` is the
+    new block list, whitelist and whitelist mode."""
+
+    privacy: PrivacySettings
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -94,6 +119,9 @@ Event = (
     | SyncCompleted
     | TransferProgress
     | ConversationUpdated
+    | PrivacyChanged
+    | MessagesDeleted
+    | HistoryCleared
 )
 
 

@@ -77,3 +77,20 @@ class Conversation:
     def sort_key(self) -> tuple[bool, int]:
         """Larger sorts first: pinned, then the later of last message and draft."""
         return (self.pinned, self.sort_at)
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    """Who may message this user: whom they block, their whitelist, and whether
+    whitelist mode is on (then only whitelisted users may write, and the block list is
+    not consulted)."""
+
+    blocked: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
+    whitelist_mode: bool = False
+
+    def accepts(self, user_id: str) -> bool:
+        """Whether the server lets `user_id` message this user."""
+        if self.whitelist_mode:
+            return user_id in self.allowed
+        return user_id not in self.blocked

@@ -82,44 +82,67 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4,
         "full-text search (FTS5 trigram) over messages",
-        # A regular FTS5 table, keyed by rowid = messages.id, keeps its own copy of the
-        # searchable text. Contentless (content='') would save that copy, but before
-        # SQLite 3.43 a contentless row can only be deleted by repeating its exact text,
-        # which here is computed in Python (a summary that may change between versions),
-        # and the snippet needs the text anyway. External content would need that text
-        # as a column of messages: the same copy, in the table every page reads.
-        # trigram: substrings of any script, Chinese included (no word breaking needed);
-        # case-insensitive. columnsize=0: results are ordered by recency, not bm25, so no
-        # per-row token counts are written. A message is not indexed where it is written:
-        # a trigger queues its id in search_pending (microseconds, in the same
-        # transaction) and core/search_index.py indexes the queue in batches, ~10x
-        # cheaper a message than one FTS5 transaction each. The last statement queues
-        # every message stored before this migration: that is the backfill.
+        # A regular FTS5 table: it keeps its own copy of the searchable text. Contentless
+        # (content='') would save that copy, but before SQLite 3.43 a contentless row can
+        # only be deleted by repeating its exact text, which here is computed in Python
+        # (a summary that may change between versions), and the snippet needs the text
+        # anyway. External content would need that text as a column of messages: the
+        # same copy, in the table every page of a chat reads.
+        # The rowid is not messages.id but a time key, sent_at * 1024 + a slot: FTS5 can
+        # only walk its rowids in order, results must come newest first, and local ids are
+        # not in time order (older pages fetched from the cloud later get higher ids).
+        # `id` (unindexed) leads back to the message; the triggers find a message's row
+        # from its sent_at (the key's bucket) and its id.
+        # trigram: substrings of any script, Chinese included, no word breaking needed;
+        # case-insensitive. `conv` and `sender` hold tags of the message's conversation
+        # and sender (core/search_index.py), so a search in one conversation or by one
+        # sender is a single MATCH that FTS5 intersects itself, instead of a walk over
+        # every match of a common word. columnsize=0: results are ordered by time, not
+        # bm25, so no per-row token counts are written.
+        # A message is not indexed where it is written: a trigger queues its id in
+        # search_pending (microseconds, in the same transaction) and the indexer in
+        # core/search_index.py indexes the queue in batches, ~6x cheaper a message
+        # than one FTS5 transaction each. The messages stored before this migration are
+        # the backfill: the last statement only notes the newest of them (no work at
+        # start-up), and the indexer works down from it in the background.
         """
         CREATE VIRTUAL TABLE message_search USING fts5(
-            text, tokenize = 'trigram', columnsize = 0
+            text, conv, sender, id UNINDEXED, tokenize = 'trigram', columnsize = 0
         );
+        -- The index's trigrams (to expand a 2-character term into those it starts).
+        CREATE VIRTUAL TABLE message_search_vocab USING fts5vocab(message_search, 'col');
         CREATE TABLE search_pending (id INTEGER PRIMARY KEY);
 
         CREATE TRIGGER messages_search_queue AFTER INSERT ON messages BEGIN
             INSERT OR IGNORE INTO search_pending(id) VALUES (new.id);
         END;
-        -- Replaced content (recall, edit, finished upload) is unsearchable at once and
-        -- indexed again from the new content.
-        CREATE TRIGGER messages_search_requeue AFTER UPDATE OF object_name, content
+        -- Replaced content (a recall, an edit, a finished upload) is unsearchable at
+        -- once, and indexed again from the new content (and a new time: an ack).
+        CREATE TRIGGER messages_search_requeue AFTER UPDATE OF object_name, content, sent_at
         ON messages BEGIN
-            DELETE FROM message_search WHERE rowid = old.id;
+            DELETE FROM message_search WHERE id = old.id
+            AND rowid BETWEEN MAX(0, MIN(old.sent_at, 4503599627370495)) * 1024
+            AND MAX(0, MIN(old.sent_at, 4503599627370495)) * 1024 + 1023;
             INSERT OR IGNORE INTO search_pending(id) VALUES (new.id);
         END;
         CREATE TRIGGER messages_search_forget AFTER DELETE ON messages BEGIN
-            DELETE FROM message_search WHERE rowid = old.id;
+            DELETE FROM message_search WHERE id = old.id
+            AND rowid BETWEEN MAX(0, MIN(old.sent_at, 4503599627370495)) * 1024
+            AND MAX(0, MIN(old.sent_at, 4503599627370495)) * 1024 + 1023;
             DELETE FROM search_pending WHERE id = old.id;
         END;
 
-        -- Sender searches: newest first by sender without sorting all of their messages.
-        CREATE INDEX messages_sender ON messages(sender, id);
+        -- The messages not sent yet, by conversation: opening a chat (or a search
+        -- result) reads them, and without this index that read scans every message.
+        CREATE INDEX messages_unsent ON messages(conv_id, id) WHERE seq IS NULL;
 
-        INSERT INTO search_pending(id) SELECT id FROM messages;
+        INSERT INTO meta(key, value)
+        SELECT 'search_backfill', CAST(MAX(id) AS TEXT) FROM messages HAVING MAX(id) IS NOT NULL;
         """,
+    ),
+    Migration(
+        5,
+        "a conversation removed from the list until its next message",
+        "ALTER TABLE conversations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
     ),
 )

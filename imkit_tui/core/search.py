@@ -6,9 +6,11 @@ The index itself (what is searchable, and how it is kept up to date) is in
 
 A query is split at whitespace into terms; a message is found when it holds every
 term, anywhere, ignoring case (``"meeting friday"`` finds "Friday's meeting"). Terms of
-three characters or more use the FTS5 trigram index; shorter ones (``"好"``, ``"ok"``)
-are compared with LIKE. Nothing the user types is ever query syntax: quotes, ``*``,
-``AND``, ``(`` are text to find.
+three characters or more are phrases of an FTS5 MATCH on the trigram index. Shorter
+ones (``"好"``, ``"ok"``) cannot be: they are tested with LIKE. A 2-character term also
+narrows the rows to test, by the trigrams of the index that start with it (listed from
+the index's vocabulary), so a rare one does not scan every message. Nothing the user
+types is ever query syntax: quotes, ``*``, ``AND``, ``(`` are text to find.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Message
-from imkit_tui.core.search_index import clean_text
+from imkit_tui.core.search_index import (
+    END,
+    SLOTS,
+    clean_text,
+    conv_tag,
+    index_key,
+    key_base,
+    sender_tag,
+)
 from imkit_tui.core.sql import MESSAGE_COLUMNS, message_from_row
 from imkit_tui.core.store import LocalStore
 from imkit_tui.protocol import ConvRef
@@ -34,12 +44,20 @@ MAX_TERMS = 16
 MAX_TERM_CHARS = 200
 """Longer terms are cut to this many characters."""
 
+MAX_CANDIDATES = 256
+"""A 2-character term starting more trigrams than this is common: LIKE alone finds
+enough of it among the newest messages, faster than the trigrams would."""
+
 SNIPPET_CHARS = 120
 """The longest snippet, in characters (before the "…" marks)."""
 
 _CONTEXT_BEFORE = 30
 _ELLIPSIS = "…"
 _LINE_BREAKS = re.compile(r"[\n\r\t\u2028\u2029]")
+
+
+class _NoMatch(Exception):
+    """A term that no indexed text holds: the search has no results."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +104,18 @@ class SearchMessages:
         """Messages of the local store holding every term of `text`, newest first.
 
         `conv` keeps to one conversation, `sender` to one sender's messages (with an
-        empty `text`, all of them). Newest means last stored here (by local id); pass the
-        last hit's ``message.id`` as `before_id` for the next page. Messages written a
+        empty `text`, all of them). Newest first by the time the message was sent; pass
+        the last hit's ``message.id`` as `before_id` for the next page. Messages written a
         moment ago are indexed first, so they are found; right after an upgrade, older
         ones are found as the background indexer reaches them (see `search_backlog`).
         The query runs on the store's reader thread.
         """
         terms = query_terms(text)
         sender = sender.strip() if sender else None
-        if not terms and not sender or limit <= 0:
+        if (not terms and not sender) or limit <= 0:
             return []
         store = self.store
-        if terms:
-            await store.search_index.flush()
+        await store.search_index.flush()
         key = (conv.type, conv.target, conv.channel) if conv is not None else None
 
         def read(conn: sqlite3.Connection) -> list[SearchHit]:
@@ -111,8 +128,20 @@ class SearchMessages:
                 if row is None:
                     return []
                 conv_id = int(row[0])
-            query = _text_query if terms else _sender_query
-            sql, params = query(terms, conv_id, sender, before_id, limit)
+            before_key: int | None = None
+            if before_id is not None:
+                found = conn.execute(
+                    "SELECT sent_at FROM messages WHERE id = ?", (before_id,)
+                ).fetchone()
+                if found is None:
+                    return []
+                before_key = index_key(conn, before_id, found[0])
+                if before_key is None:
+                    before_key = key_base(found[0]) + before_id % SLOTS
+            try:
+                sql, params = _query(conn, terms, conv_id, sender, before_key, limit)
+            except _NoMatch:
+                return []
             return [_hit(row, terms) for row in conn.execute(sql, params).fetchall()]
 
         return await store.read(read)
@@ -157,61 +186,80 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _text_query(
-    terms: list[str], conv_id: int | None, sender: str | None, before_id: int | None, limit: int
+def _query(
+    conn: sqlite3.Connection,
+    terms: list[str],
+    conv_id: int | None,
+    sender: str | None,
+    before_key: int | None,
+    limit: int,
 ) -> tuple[str, list[Any]]:
-    """Driven by the index, newest first: FTS5 walks its rowids (= message ids) backwards."""
+    """One SQL query, driven by the index: FTS5 walks its rowids (time keys) backwards.
+
+    Long terms, 2-character terms (as their trigrams), the conversation and the sender
+    are all phrases of one MATCH (the ``conv`` and ``sender`` columns hold tags, see
+    search_index), so FTS5 intersects them itself and stops at `limit` rows, however
+    common each part is alone. Short terms are then tested with LIKE on each row that
+    is left; with nothing to match, that is a scan of the index, newest first, that
+    stops at `limit` rows (quick for the common terms that need it).
+    """
+    phrases = [f"text : {fts_string(t)}" for t in terms if len(t) >= MIN_MATCH_CHARS]
     where: list[str] = []
     params: list[Any] = []
-    long_terms = [t for t in terms if len(t) >= MIN_MATCH_CHARS]
-    if long_terms:
-        where.append("message_search MATCH ?")
-        params.append(" ".join(fts_string(t) for t in long_terms))
     for term in terms:
         if len(term) < MIN_MATCH_CHARS:
-            where.append("s.text LIKE ? ESCAPE '\\'")
+            starts = _trigrams_starting(conn, term) if len(term) == 2 else None
+            if starts is not None:
+                phrases.append(f"text : ({' OR '.join(fts_string(t) for t in starts)})")
+            # The unary + keeps the LIKE away from FTS5: SQLite 3.40's trigram LIKE
+            # returns nothing for a pattern of under 3 characters but 3 or more bytes
+            # ("会议"), instead of scanning.
+            where.append("+s.text LIKE ? ESCAPE '\\'")
             params.append(like_pattern(term))
-    if before_id is not None:
-        where.append("s.rowid < ?")
-        params.append(before_id)
     if conv_id is not None:
+        phrases.append(f"conv : {fts_string(conv_tag(conv_id))}")
         where.append("m.conv_id = ?")
         params.append(conv_id)
     if sender:
-        where.append("m.sender = ?")
+        phrases.append(f"sender : {fts_string(sender_tag(sender))}")
+        where.append("m.sender = ?")  # the tag is a hash: this drops a collision
         params.append(sender)
+    if phrases:
+        where.append("message_search MATCH ?")
+        params.append(" AND ".join(phrases))
+    if before_key is not None:
+        where.append("s.rowid < ?")
+        params.append(before_key)
     sql = (
         f"SELECT {MESSAGE_COLUMNS}, s.text FROM message_search s"
-        " JOIN messages m ON m.id = s.rowid JOIN conversations c ON c.id = m.conv_id"
+        " JOIN messages m ON m.id = s.id JOIN conversations c ON c.id = m.conv_id"
         f" WHERE {' AND '.join(where)} ORDER BY s.rowid DESC LIMIT ?"
     )
     return sql, [*params, limit]
 
 
-def _sender_query(
-    terms: list[str], conv_id: int | None, sender: str | None, before_id: int | None, limit: int
-) -> tuple[str, list[Any]]:
-    """Every message of a sender, newest first, along the index on (sender, id)."""
-    where = ["m.sender = ?"]
-    params: list[Any] = [sender]
-    if before_id is not None:
-        where.append("m.id < ?")
-        params.append(before_id)
-    if conv_id is not None:
-        where.append("m.conv_id = ?")
-        params.append(conv_id)
-    sql = (
-        f"SELECT {MESSAGE_COLUMNS}, NULL FROM messages m INDEXED BY messages_sender"
-        " JOIN conversations c ON c.id = m.conv_id"
-        f" WHERE {' AND '.join(where)} ORDER BY m.id DESC LIMIT ?"
-    )
-    return sql, [*params, limit]
+def _trigrams_starting(conn: sqlite3.Connection, term: str) -> list[str] | None:
+    """The indexed trigrams that start with `term` (2 characters), as the index folds
+    case; None when there are too many to be worth it (or `term` cannot be folded
+    the same way). Raises _NoMatch when there are none: no text holds `term`."""
+    folded = term.lower()
+    if len(folded) != 2 or ord(folded[1]) >= 0x10FFFF:
+        return None
+    rows = conn.execute(
+        "SELECT term FROM message_search_vocab WHERE term >= ? AND term < ? AND col = 'text'"
+        " LIMIT ?",
+        (folded, folded[0] + chr(ord(folded[1]) + 1), MAX_CANDIDATES + 1),
+    ).fetchall()
+    if not rows:
+        raise _NoMatch(term)
+    return [str(row[0]) for row in rows] if len(rows) <= MAX_CANDIDATES else None
 
 
 def _hit(row: Any, terms: list[str]) -> SearchHit:
     message = message_from_row(row)
-    if message.object_name == catalogue.TEXT and isinstance(row[-1], str):
-        source = row[-1]
+    indexed = row[-1]
+    if message.object_name == catalogue.TEXT and indexed:
+        source = indexed.removesuffix(END)
     else:
         source = catalogue.summarize(message.object_name, message.content)
     snippet, spans = make_snippet(source, terms)

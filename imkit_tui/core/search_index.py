@@ -1,17 +1,18 @@
 """The local store's search index: what text of a message is searchable, and the indexer.
 
 The index is the FTS5 table ``message_search`` (trigram tokenizer, rowid = messages.id;
-see schema migration "full-text search"). Writing a message does not index it: a
-trigger only queues its id in ``search_pending``, in the transaction that stores it
-(a few microseconds), and :class:`SearchIndexer` drains that queue in batches. Indexing
-one message in a transaction of its own costs ~0.13 ms (FTS5 writes a segment per
-commit), which would show on the send→receive path of every message; in batches of a
-few hundred it costs ~15 µs a message. A search drains what is queued first, so it
-never misses a message already stored (see :meth:`SearchIndexer.flush`).
+see schema migration 4). Writing a message does not index it: a trigger only queues
+its id in ``search_pending``, in the transaction that stores it (a few microseconds),
+and :class:`SearchIndexer` indexes the queue in batches. Indexing one message in a
+transaction of its own costs ~0.13 ms (FTS5 writes a segment per commit), which would
+show on the send→receive path of every message; in batches of a few hundred it costs
+~20 µs a message. A search indexes what is queued first, so it never misses a message
+already stored (see :meth:`SearchIndexer.flush`).
 
-The queue is durable, so a crash loses nothing, and the migration queues every row that
-existed before it: the same indexer is the backfill, newest messages first, in chunks
-small enough that the event loop (where the store's writer runs) never stalls for long.
+Messages stored before the index existed are the backfill: the migration only notes
+the highest message id then (meta ``search_backfill``, so upgrading a big store costs
+nothing at start-up) and the indexer works down from it, newest first, in chunks small
+enough that the event loop (where the store's writer runs) never stalls for long.
 
 Triggers keep the index honest on their own: replacing a message's content (a recall,
 an edit, an upload that finished) drops its index row at once and queues it again; a
@@ -22,7 +23,9 @@ deleted message leaves the index with its row. No write path has to remember to
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import logging
 import re
 import sqlite3
@@ -39,21 +42,41 @@ MAX_INDEXED_CHARS = 20_000
 """Only the first this many characters of a text are searchable (the cost of indexing a
 message grows with its length, and it is paid on the event loop)."""
 
+END = " "
+"""Appended to every indexed text, so that its last two characters start a trigram too:
+then a 2-character term is always the start of some indexed trigram, and its candidate
+trigrams can be listed from the index's vocabulary (see core/search.py)."""
+
 CHUNK = 256
-"""Messages indexed by one write job: ~4 ms of work at most on the loop."""
+"""Messages indexed by one write job: ~4 ms of work on the loop (FTS5's merges of its
+segments make about one in a hundred take ~30 ms)."""
 
 FLUSH_LIMIT = 4_096
-"""A search first indexes at most this many queued messages (a backfill of an old store
-can queue a million; the search then covers what is indexed so far)."""
+"""A search first indexes at most this many queued messages."""
+
+BACKFILL_KEY = "search_backfill"
+"""Meta key: messages with an id up to this one are still to be indexed (the backfill)."""
 
 #: Content types whose summary is only a tag and a number ("[Voice] 0:12"): nothing to find.
 _NOT_SEARCHABLE = frozenset({catalogue.VOICE, catalogue.VOICE_LEGACY, catalogue.SIGHT})
+#: What a recalled or deleted message becomes: a trace of content that is gone, never a
+#: result (not even of a search by sender).
+_NOT_INDEXED = frozenset({catalogue.RECALL_NTF, catalogue.DELETED})
 _SEARCHED_KINDS = frozenset({catalogue.MessageKind.CONTENT, catalogue.MessageKind.NOTIFICATION})
 # C0/C1 controls become spaces; lone surrogates cannot be encoded for SQLite at all.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _TAG = re.compile(r"^\[[^\]]*\]\s*")
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
+
+_Row = tuple[int, str | None, str | None, int | None, str | None, int | None, int | None]
+
+SLOTS = 1024
+"""Index rowids per millisecond: a message's rowid is ``sent_at * SLOTS`` plus a slot
+(its seq, or its id before it has one, modulo SLOTS; or the next free slot), so the
+index's order is time order, and seq order within a millisecond."""
+
+_MAX_SENT_AT = 2**52 - 1  # keeps sent_at * SLOTS within SQLite's 64-bit integers
 
 
 def clean_text(text: str) -> str:
@@ -70,54 +93,153 @@ def searchable_text(object_name: str, content: object) -> str:
         if object_name == catalogue.TEXT:
             value = content.get("content") if isinstance(content, dict) else None
             return clean_text(value[:MAX_INDEXED_CHARS]) if isinstance(value, str) else ""
-        kind = catalogue.lookup(object_name)
-        if kind.kind not in _SEARCHED_KINDS or object_name in _NOT_SEARCHABLE:
+        if object_name in _NOT_SEARCHABLE:
             return ""
-        return _TAG.sub("", kind.summary(content), count=1).strip()
+        summary = catalogue.lookup(object_name).summary(content)
+        return _TAG.sub("", summary, count=1).strip()
     except Exception:  # content off the wire may be anything; never stop the indexer
         log.debug("no searchable text for a %s", object_name, exc_info=True)
         return ""
 
 
-def index_pending(conn: sqlite3.Connection, limit: int | None = CHUNK) -> int:
-    """Index up to ``limit`` queued messages (all with None), newest first; return how
-    many left the queue. Runs inside the caller's transaction."""
-    rows = conn.execute(
-        "SELECT p.id, m.object_name, m.content FROM search_pending p"
+def conv_tag(conv_id: int) -> str:
+    """What the ``conv`` column holds: the local conversation id between ‹ and ›, so
+    that a phrase query on it matches that conversation only (‹12› is not in ‹123›)."""
+    return f"‹{conv_id}›"
+
+
+def sender_tag(sender: str) -> str:
+    """What the ``sender`` column holds: a short hash of the user id, between ‹ and ›.
+
+    Six base-32 characters give trigrams that are rare (a user id such as "user0003"
+    shares "use" and "ser" with every other one, which makes its phrase slow); a
+    collision only costs a row that the query's exact test on messages.sender drops.
+    """
+    digest = hashlib.blake2b(sender.encode("utf-8", "surrogatepass"), digest_size=5).digest()
+    return f"‹{base64.b32encode(digest).decode('ascii')[:6].lower()}›"
+
+
+def index_pending(conn: sqlite3.Connection, limit: int = CHUNK, *, backfill: bool = True) -> int:
+    """Index up to ``limit`` messages, newest first: the queue, then (with `backfill`)
+    the messages stored before the index existed. Returns how many were taken (0 when
+    nothing is left). Runs inside the caller's transaction."""
+    rows: list[_Row] = conn.execute(
+        "SELECT p.id, m.object_name, m.content, m.conv_id, m.sender, m.sent_at, m.seq"
+        " FROM search_pending p"
         " LEFT JOIN messages m ON m.id = p.id ORDER BY p.id DESC LIMIT ?",
-        (-1 if limit is None else limit,),
+        (limit,),
     ).fetchall()
-    if not rows:
+    if rows:
+        _index(conn, rows)
+        low, high = rows[-1][0], rows[0][0]
+        if len(rows) == high - low + 1:
+            conn.execute("DELETE FROM search_pending WHERE id BETWEEN ? AND ?", (low, high))
+        else:
+            conn.executemany("DELETE FROM search_pending WHERE id = ?", [(r[0],) for r in rows])
+    taken = len(rows)
+    if backfill and taken < limit:
+        taken += _backfill(conn, limit - taken)
+    return taken
+
+
+def _backfill(conn: sqlite3.Connection, limit: int) -> int:
+    """Index the next older messages of the backfill; move its mark down past them."""
+    mark = conn.execute("SELECT value FROM meta WHERE key = ?", (BACKFILL_KEY,)).fetchone()
+    if mark is None:
         return 0
-    entries: list[tuple[int, str]] = []
-    for message_id, object_name, content_json in rows:
-        if object_name is None:
-            continue  # the message is gone (the delete trigger also empties its queue entry)
-        try:
-            content: object = _decode(content_json)
-        except (msgspec.DecodeError, TypeError):
-            content = None
-        text = searchable_text(object_name, content)
-        if text:
-            entries.append((message_id, text))
-    # OR REPLACE: a message queued twice (content replaced before the backfill reached
-    # it) is indexed once, with its current text.
-    conn.executemany("INSERT OR REPLACE INTO message_search(rowid, text) VALUES (?, ?)", entries)
-    low, high = rows[-1][0], rows[0][0]
-    if len(rows) == high - low + 1 or limit is None:
-        conn.execute("DELETE FROM search_pending WHERE id BETWEEN ? AND ?", (low, high))
+    rows: list[_Row] = conn.execute(
+        "SELECT id, object_name, content, conv_id, sender, sent_at, seq FROM messages"
+        " WHERE id <= ?"
+        " ORDER BY id DESC LIMIT ?",
+        (int(mark[0]), limit),
+    ).fetchall()
+    _index(conn, rows)
+    if len(rows) < limit:
+        conn.execute("DELETE FROM meta WHERE key = ?", (BACKFILL_KEY,))
     else:
-        conn.executemany("DELETE FROM search_pending WHERE id = ?", [(r[0],) for r in rows])
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = ?", (str(rows[-1][0] - 1), BACKFILL_KEY)
+        )
     return len(rows)
 
 
+def key_base(sent_at: int) -> int:
+    """The first index rowid of the millisecond `sent_at` (see :data:`SLOTS`)."""
+    return max(0, min(sent_at, _MAX_SENT_AT)) * SLOTS
+
+
+def index_key(conn: sqlite3.Connection, message_id: int, sent_at: int) -> int | None:
+    """The index rowid of a message, if it is indexed."""
+    base = key_base(sent_at)
+    row = conn.execute(
+        "SELECT rowid FROM message_search WHERE rowid BETWEEN ? AND ? AND id = ?",
+        (base, base + SLOTS - 1, message_id),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def _index(conn: sqlite3.Connection, rows: list[_Row]) -> None:
+    """Write the index rows of these messages (given newest first), replacing theirs.
+
+    Every stored content message gets a row, even with no text (an image), so a search
+    by sender or conversation alone finds it too; notifications with text get one.
+    """
+    tags: dict[str, str] = {}
+    # FTS5 flushes its in-memory index whenever a rowid is lower than the previous one:
+    # ascending order is several times cheaper than descending.
+    entries: list[tuple[int, int, str, str, str]] = []
+    for message_id, object_name, content_json, conv_id, sender, sent_at, seq in rows:
+        if object_name is None or conv_id is None or sender is None or sent_at is None:
+            continue  # gone (the delete trigger empties its queue entry too)
+        kind = catalogue.lookup(object_name).kind
+        if kind not in _SEARCHED_KINDS or object_name in _NOT_INDEXED:
+            continue  # signalling, or the trace of a recalled or deleted message
+        try:
+            content: object = _decode(content_json or "")
+        except (msgspec.DecodeError, TypeError):
+            content = None
+        text = searchable_text(object_name, content)
+        if not text and kind != catalogue.MessageKind.CONTENT:
+            continue  # a notice with nothing to find is no result for a sender either
+        tag = tags.get(sender)
+        if tag is None:
+            tag = tags[sender] = sender_tag(sender)
+        key = key_base(sent_at) + (message_id if seq is None else seq) % SLOTS
+        entries.append((key, message_id, text + END if text else "", conv_tag(conv_id), tag))
+    entries.sort()
+    for key, message_id, text, conv, sender in entries:
+        _insert(conn, key, message_id, (text, conv, sender))
+
+
+def _insert(conn: sqlite3.Connection, key: int, message_id: int, values: tuple[str, ...]) -> None:
+    """Insert at `key`, or the next free slot of its millisecond; a row of the same
+    message found on the way is replaced (it was queued twice, or queued and in the
+    backfill)."""
+    last = key - key % SLOTS + SLOTS - 1
+    while True:
+        try:
+            conn.execute(
+                "INSERT INTO message_search(rowid, text, conv, sender, id) VALUES (?, ?, ?, ?, ?)",
+                (key, *values, message_id),
+            )
+            return
+        except sqlite3.IntegrityError:
+            row = conn.execute("SELECT id FROM message_search WHERE rowid = ?", (key,)).fetchone()
+            if row is not None and row[0] == message_id:
+                conn.execute("DELETE FROM message_search WHERE rowid = ?", (key,))
+                continue
+            if key == last:
+                log.warning("no index slot left in its millisecond for message %d", message_id)
+                return
+            key += 1
+
+
 class SearchIndexer:
-    """Drains the search queue: in the background, and before each search.
+    """Keeps the index up to date: in the background, and before each search.
 
     Every job goes through the store's writer (the only writer of the database), a
-    chunk at a time. While a backlog lasts (a store indexed for the first time) it runs
-    a chunk every ``pause`` seconds; otherwise it looks for queued messages every
-    ``idle`` seconds.
+    chunk at a time. While a backlog lasts (a backfill) it runs a chunk every ``pause``
+    seconds; otherwise it looks for queued messages every ``idle`` seconds.
     """
 
     def __init__(
@@ -139,7 +261,7 @@ class SearchIndexer:
         self._drained = asyncio.Event()
 
     def start(self) -> None:
-        """Start draining in the background (after ``start_delay``: start-up first)."""
+        """Start indexing in the background (after ``start_delay``: start-up first)."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="search-indexer")
 
@@ -151,23 +273,34 @@ class SearchIndexer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def _count(self, conn: sqlite3.Connection) -> int:
+        queued = conn.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0]
+        mark = conn.execute("SELECT value FROM meta WHERE key = ?", (BACKFILL_KEY,)).fetchone()
+        if mark is not None:
+            queued += conn.execute(
+                "SELECT COUNT(*) FROM messages WHERE id <= ?", (int(mark[0]),)
+            ).fetchone()[0]
+        return int(queued)
+
     async def backlog(self) -> int:
-        """How many messages wait to be indexed."""
-        row = await self._reader.fetch_one("SELECT COUNT(*) FROM search_pending")
-        return int(row[0]) if row else 0
+        """How many messages wait to be indexed (queued, and in the backfill)."""
+        return await self._reader.run(self._count)
 
     async def flush(self, limit: int = FLUSH_LIMIT) -> int:
-        """Index queued messages now, up to ``limit``; return how many were indexed."""
+        """Index the queued messages now (not the backfill), up to ``limit``; return how
+        many were indexed. The loop runs other work between chunks."""
         done = 0
         while done < limit:
-            count = await self._writer.submit(index_pending)
+            count = await self._writer.submit(lambda conn: index_pending(conn, backfill=False))
             done += count
             if count < CHUNK:
                 break
+            await asyncio.sleep(0)
         return done
 
     async def wait_drained(self) -> None:
-        """Wait until the background indexer has found the queue empty."""
+        """Wait until the background indexer next finds nothing left to index."""
+        self._drained.clear()
         self._wake.set()
         await self._drained.wait()
 
@@ -184,7 +317,6 @@ class SearchIndexer:
                 log.warning("indexing messages for search failed; retrying later", exc_info=True)
                 count = 0
             if count >= CHUNK:
-                self._drained.clear()
                 await asyncio.sleep(self._pause)
                 continue
             self._drained.set()

@@ -38,7 +38,7 @@ def set_preview(
     """Show this message in the list row, unless the row already shows a newer one."""
     conn.execute(
         "UPDATE conversations SET last_at = ?, preview = ?, last_sender = ?,"
-        " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at)"
+        " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at), hidden = 0"
         " WHERE id = ? AND last_at <= ?",
         (at, preview, sender, seq or 0, at, conv_id, at),
     )

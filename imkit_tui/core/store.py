@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.history_store import HistoryStore, apply_recalls
 from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.schema import MIGRATIONS
@@ -53,9 +54,11 @@ class ReceivedBatch:
 
     added: list[Message] = field(default_factory=list)
     confirmed: list[Message] = field(default_factory=list)
+    recalled: list[Message] = field(default_factory=list)
+    """Messages already here that recall commands in the batch turned into notices."""
 
 
-class LocalStore(StateStore):
+class LocalStore(StateStore, HistoryStore):
     """One user's local store."""
 
     def __init__(self, user_id: str, writer_db: Database, reader_db: Database) -> None:
@@ -257,6 +260,10 @@ class LocalStore(StateStore):
                 )
             if batch.added:
                 count_new_unread(conn, conv_id, [m.id for m in batch.added])
+            recalled = apply_recalls(conn, conv_id, records)
+            if recalled:
+                marks = ",".join("?" * len(recalled))
+                batch.recalled = select_messages(conn, f"WHERE m.id IN ({marks})", tuple(recalled))
             if confirmed_ids:
                 marks = ",".join("?" * len(confirmed_ids))
                 batch.confirmed = select_messages(
@@ -411,7 +418,7 @@ class LocalStore(StateStore):
         """The conversation list in the service's order: pinned first, then newest."""
         rows = await self._reader.fetch_all(
             f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
-            " WHERE last_at > 0 OR draft != ''"
+            " WHERE (last_at > 0 OR draft != '') AND hidden = 0"
             " ORDER BY pinned DESC, sort_at DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )

@@ -39,6 +39,7 @@ from imkit_tui.protocol import (
     SyncReply,
     SyncRequest,
     UpdateConversation,
+    UpdatePrivacy,
     UploadChunk,
     UploadStart,
     Welcome,
@@ -56,6 +57,7 @@ from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
+from imkit_tui.server.privacy_requests import PrivacyRequests
 from imkit_tui.server.ratelimit import TokenBucket
 from imkit_tui.server.routing import Route, readable_key, route_send, system_route
 from imkit_tui.server.session import Session
@@ -68,7 +70,7 @@ log = logging.getLogger(__name__)
 SYNC_PAGE = 500
 
 
-class IMServer(FileRequests, ConversationRequests, MessageRequests):
+class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyRequests):
     """The cloud: one instance serves every user over websockets.
 
     `await start()` binds (port 0 picks a free port, see `port`), `await stop()` closes
@@ -294,6 +296,8 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests):
             self._spawn(self._on_clear(session, frame), frame.id, session)
         elif isinstance(frame, UpdateConversation):
             self._spawn(self._on_update_conversation(session, frame), frame.id, session)
+        elif isinstance(frame, UpdatePrivacy):
+            self._spawn(self._on_update_privacy(session, frame), frame.id, session)
         elif isinstance(frame, UploadStart):
             self._spawn(self._on_upload_start(session, frame), frame.id, session)
         elif isinstance(frame, UploadChunk):
@@ -332,6 +336,7 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests):
         store = self._require_store()
         sender = session.user_id
         route = await route_send(store, sender, frame.conv, frame.id)
+        await self._check_privacy(sender, frame)
         content_json = encode_content(frame.content)
         size = len(content_json.encode())
         if size > self.config.max_content_bytes:

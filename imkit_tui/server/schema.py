@@ -92,4 +92,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        5,
+        "who each user blocks, their whitelist, and whether whitelist mode is on",
+        """
+        -- `kind` 1: `other` is blocked by `user_id`; 2: `other` is on their whitelist.
+        CREATE TABLE privacy_lists (
+            user_id TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            other TEXT NOT NULL,
+            added_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, kind, other)
+        ) WITHOUT ROWID;
+
+        -- A row only for users who ever switched whitelist mode.
+        CREATE TABLE privacy_modes (
+            user_id TEXT PRIMARY KEY,
+            whitelist_mode INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -20,6 +20,7 @@ from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.member_store import MemberStore
+from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
@@ -86,7 +87,7 @@ def private_key(a: str, b: str) -> str:
     return f"1:{len(low)}:{low}:{high}"
 
 
-class ServerStore(MemberStore):
+class ServerStore(MemberStore, PrivacyStore):
     """Conversations and their messages, kept once per conversation."""
 
     def __init__(self, writer_db: Database, reader_db: Database) -> None:

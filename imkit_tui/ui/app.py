@@ -23,6 +23,7 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.kitty_inline import KittyImages
 from imkit_tui.ui.screens.main import MainScreen
+from imkit_tui.ui.screens.privacy_actions import privacy_commands
 from imkit_tui.ui.themes import (
     DEFAULT_THEME,
     ThemeSet,
@@ -56,6 +57,8 @@ class IMKitApp(App[None]):
         state: UiState | None = None,
         theme: str | None = None,
         notifications: bool = True,
+        notification_text: bool = True,
+        recall_window: int = 120,
         embedded: bool = False,
         connect: bool = True,
         graphics: GraphicsProtocol = GraphicsProtocol.NONE,
@@ -70,6 +73,9 @@ class IMKitApp(App[None]):
         self._state = state
         self._wanted_theme = theme
         self._notify_enabled = notifications
+        self._notification_text = notification_text
+        self.recall_window = recall_window
+        """Seconds after sending during which the app offers to recall a message."""
         #: Why the server refused the login, when it did (the app then exits with 3).
         self.refusal: str | None = None
         #: time.monotonic() of the last key or mouse press (for idle-time chores).
@@ -102,7 +108,7 @@ class IMKitApp(App[None]):
             return None  # dim, monochrome… would change the ids
         return self._kitty_images
 
-    def _write_to_terminal(self, data: str) -> None:
+    def write_to_terminal(self, data: str) -> None:
         """Write escape sequences through the driver, in order with Textual's frames."""
         if self._driver is not None:
             self._driver.write(data)
@@ -136,13 +142,14 @@ class IMKitApp(App[None]):
         if self.inline_pictures is not None:
             self.app_resume_signal.subscribe(self, self._terminal_lost_images)
             if not self.is_headless:  # only a real terminal gets images, never tests
-                self._kitty_images.writer = self._write_to_terminal
+                self._kitty_images.writer = self.write_to_terminal
         await self.push_screen(
             MainScreen(
                 self.client,
                 server_label="embedded server" if self.embedded else "",
                 idle_seconds=lambda: time.monotonic() - self.last_input,
                 notifications=self._notify_enabled,
+                notification_text=self._notification_text,
                 connect=self._connect,
             )
         )
@@ -227,6 +234,22 @@ class IMKitApp(App[None]):
                     "On every device (u in the list)",
                     screen.action_toggle_unread,
                 )
+                yield SystemCommand(
+                    f"Settings of {name}",
+                    "Do not disturb, pin, block, search, clear history (ctrl+o)",
+                    screen.action_chat_settings,
+                )
+                yield SystemCommand(
+                    f"Clear history with {name}",
+                    "For you only, on every device",
+                    screen.action_clear_history,
+                )
+                yield SystemCommand(
+                    f"Remove {name} from the list",
+                    "Until its next message; the history stays",
+                    screen.action_remove_conversation,
+                )
+            yield from privacy_commands(screen)
             if screen.current is not None:
                 yield from _sending_commands(screen)
                 yield from message_commands(screen)

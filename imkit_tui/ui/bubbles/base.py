@@ -36,6 +36,7 @@ from textual.widget import Widget
 
 from imkit_tui import messages
 from imkit_tui.core import Direction, Message, SendStatus
+from imkit_tui.protocol import ErrorCode
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._palette import Palette, palette
 from imkit_tui.ui.bubbles._text import clean_text, clock
@@ -236,8 +237,22 @@ class Bubble(Widget):
 
     @property
     def failed(self) -> bool:
-        """Whether this is an own message whose sending failed (it can be retried)."""
-        return self.own and self._message.status == SendStatus.FAILED
+        """Whether this is an own message whose sending failed (it can be retried).
+
+        Not one the receiver refused (:attr:`rejected`): sending it again cannot help.
+        """
+        return self.own and self._message.status == SendStatus.FAILED and not self.rejected
+
+    @property
+    def rejected(self) -> bool:
+        """Whether this is an own message the receiver refused (error 405: they block
+        the sender, or accept only their whitelist). Shown grey, never retried."""
+        message = self._message
+        return (
+            self.own
+            and message.status == SendStatus.FAILED
+            and message.error == ErrorCode.REJECTED_BY_BLACKLIST
+        )
 
     @property
     def show_sender(self) -> bool:
@@ -286,6 +301,9 @@ class Bubble(Widget):
         if message.status == SendStatus.SENDING:
             return "sending…"
         if message.status == SendStatus.FAILED:
+            if self.rejected:
+                peer = clean_text(message.conv.target, keep_newlines=False)[:_MAX_SENDER]
+                return f"Message rejected: {peer} does not accept messages from you"
             return "! failed — r to retry"
         if self._peer_read:
             return f"✓✓ Read {clock(message.sent_at)}"

@@ -196,8 +196,17 @@ class ActionHandler:
             self.run(self.save(message), "save")
         elif action == "download":
             self.run(self.download(message), "download")
+        elif self._history_handles(message, action):
+            pass
         else:
             self.app.notify(f"imkit cannot {action.replace('_', ' ')} this message")
+
+    def _history_handles(self, message: Message, action: str) -> bool:
+        """Recall, re-edit and delete belong to the screen's history actions."""
+        from imkit_tui.ui.screens.history_actions import HistoryActions
+
+        history = getattr(self._screen, "history", None)
+        return isinstance(history, HistoryActions) and history.handle(message, action)
 
     def run(self, work: Awaitable[None], name: str) -> None:
         """Run ``work`` in a worker of the screen; failures become notifications."""

@@ -7,7 +7,7 @@ client core, which applies them at once and syncs them to the user's other devic
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.widget import Widget
 
@@ -17,6 +17,8 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.screens.main import MainScreen
+
     _Base = Widget
 else:
     _Base = object
@@ -58,3 +60,40 @@ class ConversationSettings(_Base):
             await self.client.mark_read(row.ref)
         else:
             await self.client.change_settings(row.ref, marked_unread=True)
+
+    def action_clear_history(self) -> None:
+        """Ask, then clear the history of the conversation for this user (every device)."""
+        from imkit_tui.ui.screens.history_actions import HistoryActions
+
+        row = self.settings_target()
+        if row is not None:
+            HistoryActions(cast("MainScreen", self), self.client).ask_clear(row.ref)
+
+    async def action_remove_conversation(self) -> None:
+        """Take the conversation off the list until its next message."""
+        from imkit_tui.ui.screens.history_actions import HistoryActions
+
+        row = self.settings_target()
+        if row is not None:
+            await HistoryActions(cast("MainScreen", self), self.client).remove(row.ref)
+
+    def action_chat_settings(self) -> None:
+        """Open the settings of the open or highlighted conversation (ctrl+o)."""
+        from imkit_tui.ui.screens.chat_settings import ChatSettingsScreen
+
+        row = self.settings_target()
+        if row is None:
+            return
+        main = cast("MainScreen", self)
+
+        async def closed(action: str | None) -> None:
+            if action == "search":
+                if main.current != row.ref:
+                    await main.open_conversation(row.ref)
+                main.action_search()
+            elif action == "clear":
+                self.action_clear_history()
+            elif action == "remove":
+                await self.action_remove_conversation()
+
+        self.app.push_screen(ChatSettingsScreen(main, row), closed)

@@ -26,8 +26,10 @@ from imkit_tui.core import (
     Conversation,
     ConversationUpdated,
     Direction,
+    HistoryCleared,
     IMClient,
     Message,
+    MessagesDeleted,
     MessagesReceived,
     MessageUpdated,
     NotConnected,
@@ -36,11 +38,15 @@ from imkit_tui.core import (
     SyncCompleted,
     TransferProgress,
 )
-from imkit_tui.core.forward import ForwardError, check_forwardable
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.format import display_name
+from imkit_tui.ui.notifier import Notifier
 from imkit_tui.ui.screens.conversation_settings import ConversationSettings
+from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, visible
+from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.new_chat import NewChatScreen
+from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+from imkit_tui.ui.screens.search_actions import SearchActions
 from imkit_tui.ui.screens.typing import TypingStatus
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
@@ -68,10 +74,17 @@ FIRST_PAGE = 24
 CHAT_WINDOW = 100
 
 #: More than this many conversations are not loaded into the list at start.
-LIST_LIMIT = 20_000
 
 
-class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
+class MainScreen(
+    ConversationSettings,
+    PrivacyActions,
+    TypingStatus,
+    HistoryView,
+    SearchActions,
+    MessageMenu,
+    Screen[None],
+):
     """Where people chat. All state comes from the client core; nothing is kept twice."""
 
     class LoginRefused(TextualMessage):
@@ -84,9 +97,11 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
     CSS_PATH = "main.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         ("ctrl+n", "new_chat", "New chat"),
+        Binding("ctrl+f", "search", "Search", show=False),
         ("tab", "app.focus_next", "Focus"),
         ("escape", "focus_list", "Back"),
         Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
+        Binding("ctrl+o", "chat_settings", "Chat settings", show=False),
     ]
 
     def __init__(
@@ -96,19 +111,25 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
         server_label: str = "",
         idle_seconds: Callable[[], float] = lambda: float("inf"),
         notifications: bool = True,
+        notification_text: bool = True,
         connect: bool = True,
     ) -> None:
         """`server_label` is shown in the status bar (the URL when empty);
-        `idle_seconds` tells how long nobody has typed or clicked."""
+        `idle_seconds` tells how long nobody has typed or clicked; `notifications` is
+        the one switch of notifications, `notification_text` whether they show text."""
         super().__init__()
         self.client = client
         self._server_label = server_label or client.server_url
         self._idle_seconds = idle_seconds
         self._connect = connect
         self.notifications = notifications
+        self._notification_text = notification_text
+        self._notifier: Notifier | None = None
         self.current: ConvRef | None = None
         self._by_key: dict[str, ConvRef] = {}
         self.actions: ActionHandler | None = None
+        self.history: HistoryActions | None = None
+        """Recall, re-edit, delete and clear (once a conversation was opened)."""
         """Does the actions on messages (once a conversation was opened)."""
         self.sending: Sending | None = None
         """Sends files and places (once a conversation was opened)."""
@@ -117,7 +138,7 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
         """Status bar, list and chat side by side, footer."""
         yield StatusBar(self.client.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
-            yield ConversationList(names=display_name, id="conversations")
+            yield ConversationList(names=self.list_name, id="conversations")
             with Vertical(id="chat"):
                 yield ChatHeader(id="chat-title")
                 yield Static(
@@ -151,6 +172,7 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
             )
             chat.on_new_bubbles = LazyMedia(self, self.client, lambda: self.chat_view).wanted
             self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
+            self.history = HistoryActions(self, self.client)
             self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
             row = Horizontal(Composer(id="composer"), AttachButton(id="attach"), id="composer-row")
             await chat_pane.mount(chat, row)
@@ -218,6 +240,8 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
                         await self._on_updated(event.message)
                     elif isinstance(event, SyncCompleted):
                         await self.reload_conversations()
+                    elif isinstance(event, MessagesDeleted | HistoryCleared):
+                        await self.history_changed(event)
                     elif isinstance(event, StatusReceived):
                         self.typing_received(event.record)
                     elif isinstance(event, ConversationUpdated):
@@ -228,6 +252,19 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
                             chat.show_transfer(event.message_id, event.done, event.total)
                 except Exception:  # one bad event must not stop the app following the rest
                     log.exception("could not apply %r", event)
+
+    @property
+    def notifier(self) -> Notifier:
+        """How new messages are announced (toast, bell, desktop notification)."""
+        if self._notifier is None:
+            write = getattr(self.app, "write_to_terminal", None)
+            self._notifier = Notifier(
+                self.app,
+                enabled=self.notifications,
+                show_text=self._notification_text,
+                write=write if callable(write) else None,
+            )
+        return self._notifier
 
     def _on_connection(self, event: ConnectionChanged) -> None:
         self.query_one(StatusBar).set_connection(event.state, event.detail)
@@ -241,21 +278,20 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
         self.typing_done(conv, list(received))
         if conv == self.current:
-            await self._chat().add(received)
+            await self._chat().add(visible(list(received)))
             if self.app.app_focus:
                 await self.client.mark_read(conv)
         row = await self._refresh_row(conv)
         others = [m for m in received if m.direction == Direction.RECEIVED]
         # Only live messages notify: what a sync brings back is shown by the list.
-        live = self.client.state == ConnectionState.CONNECTED
-        if others and live and conv != self.current:
-            self._notify(conv, row, others[-1])
-
-    def _notify(self, conv: ConvRef, row: Conversation | None, message: Message) -> None:
-        if not self.notifications or (row is not None and row.muted):
-            return
-        summary = catalogue.summarize(message.object_name, message.content)
-        self.app.notify(summary, title=display_name(conv), timeout=4)
+        if others and self.client.state == ConnectionState.CONNECTED:
+            last = others[-1]
+            self.notifier.new_message(
+                display_name(conv),
+                catalogue.summarize(last.object_name, last.content),
+                open_now=conv == self.current,
+                muted=row is not None and row.muted,
+            )
 
     async def _on_updated(self, message: Message) -> None:
         if message.conv == self.current:
@@ -289,17 +325,20 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
     async def _selected(self, event: ConversationList.Selected) -> None:
         await self.open_conversation(event.conv)
 
-    async def open_conversation(self, conv: ConvRef) -> None:
-        """Show `conv` in the chat pane, with its draft, and mark it read."""
+    async def open_conversation(self, conv: ConvRef, *, around: Message | None = None) -> None:
+        """Show `conv` (around `around`, a search result, then selected); mark it read."""
         chat, composer = await self._chat_widgets()
         if conv != self.current:
             chat.clear_marks()  # marks for forwarding belong to one conversation
         self.current = conv
         row = await self.client.conversation(conv)
-        page = await self.client.messages(conv, limit=FIRST_PAGE)
+        page = visible(await self.first_page(conv, FIRST_PAGE, around))
         chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
         chat.show_peer_read(_receipts(row))
-        await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
+        if around is None:
+            await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
+        else:
+            await chat.show_around(page, around, newest_seq=row.max_seq if row else None)
         self.query_one(ChatHeader).set_title(display_name(conv))
         # The composer reports any unsaved edit of the previous draft (under its key)
         # before it loads this one.
@@ -310,7 +349,7 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
         if listing.get(conv) is None:
             listing.upsert(_placeholder_row(conv))
         listing.highlight(conv)
-        composer.focus()
+        (composer if around is None else chat).focus()
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
 
@@ -323,10 +362,10 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
         if conv is None:
             return []
         try:
-            return await self.client.load_older(conv, before_seq, limit)
+            return visible(await self.client.load_older(conv, before_seq, limit))
         except (NotConnected, TimeoutError):
             # Offline: what the store has is all there is for now.
-            return await self.client.messages(conv, before_seq=before_seq, limit=limit)
+            return visible(await self.client.messages(conv, before_seq=before_seq, limit=limit))
 
     # ------------------------------------------------------------------ composing
 
@@ -377,71 +416,6 @@ class MainScreen(ConversationSettings, TypingStatus, Screen[None]):
         event.stop()
         if self.actions is not None:
             self.actions.handle_event(event)
-
-    def on_chat_view_forward_requested(self, event: ChatView.ForwardRequested) -> None:
-        """Ask where to forward the messages, then forward them."""
-        self.forward(event.messages)
-
-    def on_chat_view_menu_requested(self, event: ChatView.MenuRequested) -> None:
-        """List a bubble's actions (m, ., right click) and do the chosen one."""
-        from imkit_tui.ui.screens.prompts import ActionMenuScreen
-
-        bubble, chat = event.source, self._chat()
-        entries = list(bubble.actions())
-        if all(action != "copy" for action, _ in entries):
-            entries.append(("copy", "Copy text"))
-        marked = chat.is_marked(bubble.message.id)
-        entries += [
-            ("forward", "Forward…"),
-            ("mark", "Unmark" if marked else "Mark for forwarding"),
-        ]
-
-        def chosen(action: str | None) -> None:
-            if action == "forward":
-                self.forward(chat.marked or [bubble.message])
-            elif action == "mark":
-                chat.toggle_mark(bubble.message)
-            elif action and self.actions is not None:
-                self.actions.handle(bubble, action, bubble.url_for(action))
-
-        summary = catalogue.summarize(bubble.message.object_name, bubble.message.content)
-        self.app.push_screen(ActionMenuScreen(summary[:60], entries), chosen)
-
-    def forward(self, chosen: list[Message]) -> None:
-        """Ask for the targets and the mode, then forward ``chosen`` (in a worker)."""
-        self.run_worker(self._forward(chosen), group="forward", exit_on_error=False)
-
-    async def _forward(self, chosen: list[Message]) -> None:
-        from imkit_tui.ui.screens.forward import ForwardScreen
-
-        try:
-            check_forwardable(chosen)
-        except ForwardError as error:
-            self.app.notify(str(error), title="Cannot forward", severity="warning")
-            return
-        rows = await self.client.conversations(limit=LIST_LIMIT)
-        dialog = ForwardScreen(len(chosen), rows, names=display_name)
-        choice = await self.app.push_screen_wait(dialog)
-        if choice is None:
-            return
-        try:
-            queued = await self.client.forward(chosen, choice.targets, merged=choice.merged)
-        except ForwardError as error:
-            self.app.notify(str(error), title="Cannot forward", severity="error")
-            return
-        chat = self.chat_view
-        if chat is not None:
-            chat.clear_marks()
-        for message in queued:
-            await self._show_queued(message)
-        names = ", ".join(display_name(target) for target in choice.targets)
-        self.app.notify(f"Forwarded to {names}", markup=False)
-
-    def action_forward_marked(self) -> None:
-        """Forward the marked messages (or the selected one)."""
-        chat = self.chat_view
-        if chat is not None:
-            chat.action_forward()
 
     def action_attach(self) -> None:
         """Open the attachment board."""

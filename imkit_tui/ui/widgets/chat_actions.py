@@ -15,7 +15,7 @@ play/stop, f forward, space mark or unmark for forwarding, m or . the actions me
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,8 +74,27 @@ class ChatActions(_Base):
     _marked: dict[int, Message]
     _transfer_timers: dict[int, Timer]
     _peer_read_seq: int = 0
+    _newest_seq: int | None
+    _unseen: int
+    _bottom_gap: bool
+    _bottom_pruned: bool
     on_new_bubbles: BubbleHook | None
     """Called with every batch of bubbles the view creates (set by the screen)."""
+
+    if TYPE_CHECKING:  # provided by ChatView
+
+        async def show(
+            self, messages: Sequence[Message], *, unread_after_seq: int | None = None
+        ) -> None:
+            """Replace the content with a page of messages."""
+
+        def _set_selected(self, entry: Entry | None) -> None: ...
+
+        def _set_unseen(self, count: int) -> None: ...
+
+        def _remove(self, entries: list[Entry]) -> None: ...
+
+        def _decorate(self, previous: Entry | None, entry: Entry) -> None: ...
 
     class ForwardRequested(TextualMessage, namespace="chat_view"):
         """The user asked to forward messages: the marked ones, else the selected one."""
@@ -119,6 +138,32 @@ class ChatActions(_Base):
         return [entry.bubble for entry in self._entries]
 
     # ------------------------------------------------------------------ changes
+
+    async def show_around(
+        self, messages: Sequence[Message], target: Message, *, newest_seq: int | None
+    ) -> None:
+        """Show a page around ``target`` (a search result): select it, scroll it to the
+        middle of the view.
+
+        ``newest_seq`` is the conversation's newest seq. When the page stops below it,
+        the view knows newer messages exist: the bar says "Newer messages ↓", end (or
+        the bar) loads the newest page, and new arrivals wait below, counted, as they
+        do while the user reads far up.
+        """
+        await self.show(messages)
+        shown = max((m.seq for m in messages if m.seq is not None), default=None)
+        if newest_seq is not None and shown is not None and newest_seq > shown:
+            self._bottom_gap = self._bottom_pruned = True
+            self._newest_seq = newest_seq
+            self._set_unseen(self._unseen)
+        entry = self._by_id.get(target.id)
+        if entry is not None:
+            self._set_selected(entry)
+            self.call_after_refresh(self._scroll_to_selected)
+
+    def _scroll_to_selected(self) -> None:
+        if self._selected is not None:
+            self.scroll_to_widget(self._selected.bubble, center=True, animate=False)
 
     def toggle_mark(self, message: Message) -> bool:
         """Mark or unmark a message for forwarding; return whether it is now marked."""
@@ -219,6 +264,21 @@ class ChatActions(_Base):
         return None
 
     # ------------------------------------------------------------------ internals
+
+    def remove_messages(self, message_ids: Iterable[int]) -> None:
+        """Take deleted messages out of the view (the dividers around them are redone)."""
+        gone_ids = {i for i in message_ids if i in self._by_id}
+        if not gone_ids:
+            return
+        gone = [self._by_id[i] for i in gone_ids]
+        self._entries[:] = [e for e in self._entries if e.message.id not in gone_ids]
+        for message_id in gone_ids:
+            self._marked.pop(message_id, None)
+        self._remove(gone)
+        previous = None
+        for entry in self._entries:
+            self._decorate(previous, entry)
+            previous = entry
 
     def show_peer_read(self, read_seq: int) -> None:
         """Mark own messages up to ``read_seq`` as read by the peer (private chats)."""

@@ -69,6 +69,9 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         Binding("f", "forward", "Forward", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("m,full_stop", "menu", "Actions", show=False),
+        Binding("x", "act('recall')", "Recall", show=False),
+        Binding("d", "act('delete')", "Delete", show=False),
+        Binding("e", "act('re_edit')", "Re-edit", show=False),
     ]
 
     class RetryRequested(TextualMessage):

@@ -1,0 +1,131 @@
+"""`imkit recall`, `imkit delete`, `imkit clear`: change a conversation's history.
+
+Messages are named by their server id (`uid` in `imkit history --json`). Each command
+syncs first, so the messages are in the local store, then acts and exits 0 once the
+server confirmed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from imkit_tui.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    add_client_options,
+    fail,
+    make_client,
+)
+from imkit_tui.core import IMClient, LoginRefused, Message, NotConnected, RequestFailed
+from imkit_tui.protocol import ConvRef
+
+Action = Callable[[IMClient, ConvRef, argparse.Namespace], Awaitable[int]]
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `imkit recall`, `imkit delete` and `imkit clear`."""
+    recall = subparsers.add_parser(
+        "recall",
+        help="recall messages you sent",
+        description="Recall your own messages (by server id, `uid` in `imkit history "
+        "--json`) in the conversation with USER: every member then sees a grey notice "
+        "instead, and the server keeps no content.",
+    )
+    _common(recall)
+    recall.add_argument("uids", nargs="+", metavar="UID")
+    recall.set_defaults(run=lambda args: _run(args, _recall, "cli-recall"))
+
+    delete = subparsers.add_parser(
+        "delete",
+        help="delete messages for yourself",
+        description="Delete messages (by server id) of the conversation with USER for "
+        "yourself: on the server too, so your other devices and later syncs follow. "
+        "The other members keep them.",
+    )
+    _common(delete)
+    delete.add_argument("uids", nargs="+", metavar="UID")
+    delete.set_defaults(run=lambda args: _run(args, _delete, "cli-delete"))
+
+    clear = subparsers.add_parser(
+        "clear",
+        help="clear a conversation's history for yourself",
+        description="Clear the history of the conversation with USER for yourself, on the "
+        "server too: nothing of it comes back from cloud history. The other members keep it.",
+    )
+    _common(clear)
+    clear.set_defaults(run=lambda args: _run(args, _clear, "cli-clear"))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_client_options(parser)
+    parser.add_argument("--with", dest="peer", required=True, metavar="USER")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="give up after (30)"
+    )
+
+
+def _run(args: argparse.Namespace, action: Action, device: str) -> int:
+    client = make_client(args, device=device)
+    return asyncio.run(_connected(client, args, action))
+
+
+async def _connected(client: IMClient, args: argparse.Namespace, action: Action) -> int:
+    await client.start()
+    try:
+        await client.wait_synced(timeout=args.timeout)
+        async with asyncio.timeout(args.timeout):
+            return await action(client, ConvRef.private(args.peer), args)
+    except LoginRefused as refused:
+        fail(f"login refused: {refused}")
+        return EXIT_REFUSED
+    except (TimeoutError, NotConnected):
+        fail("could not reach the server in time")
+        return EXIT_TIMEOUT
+    except RequestFailed as refused:
+        fail(f"the server refused: {refused.message} ({refused.code})")
+        return EXIT_FAILED
+    finally:
+        await client.close()
+
+
+async def _messages(client: IMClient, conv: ConvRef, uids: list[str]) -> list[Message] | None:
+    found: list[Message] = []
+    await client.load_history(conv)  # older ones may only be in cloud history
+    for uid in uids:
+        message = await client.store.message_by_uid(conv, uid)
+        if message is None:
+            fail(f"no message {uid} in the conversation with {conv.target}")
+            return None
+        found.append(message)
+    return found
+
+
+async def _recall(client: IMClient, conv: ConvRef, args: argparse.Namespace) -> int:
+    chosen = await _messages(client, conv, args.uids)
+    if chosen is None:
+        return EXIT_USAGE
+    for message in chosen:
+        try:
+            await client.recall(message)
+        except ValueError as exc:
+            fail(f"{message.uid}: {exc}")
+            return EXIT_USAGE
+    return EXIT_OK
+
+
+async def _delete(client: IMClient, conv: ConvRef, args: argparse.Namespace) -> int:
+    chosen = await _messages(client, conv, args.uids)
+    if chosen is None:
+        return EXIT_USAGE
+    await client.delete_messages(chosen, everywhere=True)
+    return EXIT_OK
+
+
+async def _clear(client: IMClient, conv: ConvRef, args: argparse.Namespace) -> int:
+    await client.clear_history(conv, everywhere=True)
+    return EXIT_OK

@@ -1,0 +1,194 @@
+"""The local store's side of recall, delete, clear history and removing a conversation.
+
+A recalled message keeps its row and place but becomes a recall notice (RC:RcNtf) with
+none of its content; a deleted one becomes a content-free tombstone (imkit:Deleted), so
+the seqs a conversation holds stay gapless and sync never asks for them again. Clearing
+drops the rows up to a seq and raises the conversation's floor past them. Each of these
+recounts the unread messages. The search index follows by itself: replacing content
+takes a message out of it (see the triggers of migration 4).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from imkit_tui import messages as catalogue
+from imkit_tui.core.models import Message
+from imkit_tui.core.sql import recount_unread, select_messages
+from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
+from imkit_tui.storage import BatchWriter
+
+_EMPTY = encode_content({})
+
+
+def recall_notice(operator: str, when: int, original: str) -> dict[str, Any]:
+    """The content a recalled message is left with: who recalled it, when, what it was."""
+    return {"operatorId": operator, "recallTime": when, "originalObjectName": original}
+
+
+def apply_recalls(
+    conn: sqlite3.Connection, conv_id: int, records: Sequence[MessageRecord]
+) -> list[int]:
+    """Turn the originals of the recall commands among `records` into recall notices.
+
+    Runs inside the writer job that stores the records; returns the ids of the messages
+    it changed. An original not stored here yet needs nothing: the server already holds
+    it as a notice.
+    """
+    changed: list[int] = []
+    for record in records:
+        uid = record.content.get("messageUId") if record.object_name == catalogue.RECALL else None
+        if not isinstance(uid, str):
+            continue
+        row = conn.execute(
+            "SELECT id, object_name FROM messages WHERE uid = ? AND conv_id = ? AND sender = ?",
+            (uid, conv_id, record.sender),
+        ).fetchone()
+        if row is None or row[1] == catalogue.RECALL_NTF:
+            continue
+        notice = recall_notice(record.sender, record.sent_at, row[1])
+        conn.execute(
+            "UPDATE messages SET object_name = ?, content = ?, counted = 0 WHERE id = ?",
+            (catalogue.RECALL_NTF, encode_content(notice), row[0]),
+        )
+        changed.append(int(row[0]))
+    if changed:
+        recount_unread(conn, conv_id)
+    return changed
+
+
+class HistoryStore:
+    """Recall, delete, clear and remove in the local store. Mixed into LocalStore."""
+
+    _writer: BatchWriter
+
+    def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int:
+        """The row id of a conversation, created when new (provided by LocalStore)."""
+        raise NotImplementedError
+
+    async def message_by_uid(self, conv: ConvRef, uid: str) -> Message | None:
+        """The stored message of `conv` with server id `uid`, if it is here."""
+
+        def read(conn: sqlite3.Connection) -> Message | None:
+            found = select_messages(
+                conn,
+                "WHERE m.uid = ? AND c.type = ? AND c.target = ? AND c.channel = ?",
+                (uid, conv.type, conv.target, conv.channel),
+            )
+            return found[0] if found else None
+
+        return await self._writer.submit(read)
+
+    async def recall_here(self, message: Message, when: int) -> Message | None:
+        """Show an own message as recalled (the server confirmed the recall)."""
+        notice = encode_content(recall_notice(message.sender, when, message.object_name))
+
+        def job(conn: sqlite3.Connection) -> Message | None:
+            conn.execute(
+                "UPDATE messages SET object_name = ?, content = ?, counted = 0 WHERE id = ?",
+                (catalogue.RECALL_NTF, notice, message.id),
+            )
+            found = select_messages(conn, "WHERE m.id = ?", (message.id,))
+            return found[0] if found else None
+
+        return await self._writer.submit(job)
+
+    async def delete_here(self, chosen: Sequence[Message]) -> list[Message]:
+        """Delete messages on this device: stored ones become tombstones, unsent ones go.
+
+        Returns the tombstones (messages that were waiting in the outbox are gone and
+        will not be sent).
+        """
+        stored = [m.id for m in chosen if m.seq is not None]
+        unsent = [m.id for m in chosen if m.seq is None]
+
+        def job(conn: sqlite3.Connection) -> list[Message]:
+            conv_ids: set[int] = set()
+            for message_id in [*stored, *unsent]:
+                row = conn.execute(
+                    "SELECT conv_id FROM messages WHERE id = ?", (message_id,)
+                ).fetchone()
+                if row is not None:
+                    conv_ids.add(int(row[0]))
+            for message_id in unsent:
+                conn.execute("DELETE FROM messages WHERE id = ? AND seq IS NULL", (message_id,))
+            for message_id in stored:
+                conn.execute(
+                    "UPDATE messages SET object_name = ?, content = ?, counted = 0 WHERE id = ?",
+                    (catalogue.DELETED, _EMPTY, message_id),
+                )
+            for conv_id in conv_ids:
+                recount_unread(conn, conv_id)
+            if not stored:
+                return []
+            marks = ",".join("?" * len(stored))
+            return select_messages(conn, f"WHERE m.id IN ({marks})", tuple(stored))
+
+        return await self._writer.submit(job)
+
+    async def delete_seqs(self, conv: ConvRef, seqs: Sequence[int]) -> list[Message]:
+        """Tombstone the messages at `seqs` (deleted on another device of this user)."""
+
+        def job(conn: sqlite3.Connection) -> list[Message]:
+            conv_id = self._conversation_id(conn, conv)
+            marks = ",".join("?" * len(seqs))
+            where = f"WHERE conv_id = ? AND seq IN ({marks}) AND object_name != ?"
+            ids = [
+                int(row[0])
+                for row in conn.execute(
+                    f"SELECT id FROM messages {where}", (conv_id, *seqs, catalogue.DELETED)
+                ).fetchall()
+            ]
+            if not ids:
+                return []
+            id_marks = ",".join("?" * len(ids))
+            conn.execute(
+                "UPDATE messages SET object_name = ?, content = ?, counted = 0"
+                f" WHERE id IN ({id_marks})",
+                (catalogue.DELETED, _EMPTY, *ids),
+            )
+            recount_unread(conn, conv_id)
+            return select_messages(conn, f"WHERE m.id IN ({id_marks})", tuple(ids))
+
+        return await self._writer.submit(job) if seqs else []
+
+    async def clear_here(self, conv: ConvRef, up_to_seq: int | None = None) -> tuple[int, int]:
+        """Drop the stored messages of `conv` up to `up_to_seq` (all when None); they
+        count as read. Returns the seq cleared up to and how many messages went; unsent
+        messages stay."""
+
+        def job(conn: sqlite3.Connection) -> tuple[int, int]:
+            conv_id = self._conversation_id(conn, conv)
+            row = conn.execute(
+                "SELECT MAX(max_seq, synced_seq, last_seq) FROM conversations WHERE id = ?",
+                (conv_id,),
+            ).fetchone()
+            cleared = row[0] if up_to_seq is None else min(up_to_seq, row[0])
+            removed = conn.execute(
+                "DELETE FROM messages WHERE conv_id = ? AND seq IS NOT NULL AND seq <= ?",
+                (conv_id, cleared),
+            ).rowcount
+            conn.execute(
+                "UPDATE conversations SET floor_seq = MAX(floor_seq, ? + 1),"
+                " synced_seq = MAX(synced_seq, ?), read_seq = MAX(read_seq, ?),"
+                " preview = CASE WHEN last_seq <= ? THEN '' ELSE preview END"
+                " WHERE id = ?",
+                (cleared, cleared, cleared, cleared, conv_id),
+            )
+            recount_unread(conn, conv_id)
+            return int(cleared), removed
+
+        return await self._writer.submit(job)
+
+    async def remove_here(self, conv: ConvRef) -> None:
+        """Take `conv` off the list until its next message (its history stays)."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE conversations SET hidden = 1, draft = '', draft_at = 0 WHERE id = ?",
+                (self._conversation_id(conn, conv),),
+            )
+
+        await self._writer.submit(job)

@@ -1,0 +1,192 @@
+"""IMClient's privacy: block and unblock users, the whitelist and whitelist mode.
+
+Every change is asked of the server and applies once it answers: blocking is not a
+setting to apply later, so offline these raise NotConnected rather than wait. The last
+state the server gave (an answer, or a push after a change on another device) is kept
+in the store's meta table, for :meth:`PrivacyControls.privacy` offline and for the next
+start; each new one is published as PrivacyChanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterable
+from functools import cached_property
+
+from imkit_tui.core.connection import Connection, NotConnected
+from imkit_tui.core.events import EventBus, PrivacyChanged
+from imkit_tui.core.models import PrivacySettings
+from imkit_tui.core.store import LocalStore
+from imkit_tui.protocol import PrivacyState, UpdatePrivacy
+
+log = logging.getLogger(__name__)
+
+PRIVACY_KEY = "privacy"
+"""The meta key under which the last known privacy state is kept."""
+
+MAX_USER_ID = 64
+"""The longest user id the server accepts."""
+
+_READ_AGAIN = 3
+
+
+class _PrivacyBox:
+    """The client's last known privacy state and the bookkeeping around it."""
+
+    def __init__(self) -> None:
+        self.known: PrivacySettings | None = None
+        self.pushes = 0
+        self.tasks: set[asyncio.Task[None]] = set()
+
+
+def settings_from(frame: PrivacyState) -> PrivacySettings:
+    """The client's view of a PrivacyState frame."""
+    return PrivacySettings(
+        blocked=tuple(sorted(frame.blocked)),
+        allowed=tuple(sorted(frame.allowed)),
+        whitelist_mode=frame.whitelist_mode,
+    )
+
+
+def _encode(settings: PrivacySettings) -> str:
+    return json.dumps(
+        {
+            "blocked": list(settings.blocked),
+            "allowed": list(settings.allowed),
+            "whitelist_mode": settings.whitelist_mode,
+        }
+    )
+
+
+def _decode(text: str) -> PrivacySettings | None:
+    """Settings from the meta table; None when absent or unreadable (never raises)."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        return PrivacySettings(
+            blocked=tuple(sorted(str(u) for u in data.get("blocked", []))),
+            allowed=tuple(sorted(str(u) for u in data.get("allowed", []))),
+            whitelist_mode=bool(data.get("whitelist_mode", False)),
+        )
+    except (ValueError, TypeError, AttributeError):
+        log.warning("ignoring an unreadable privacy state in the store")
+        return None
+
+
+def _user_ids(users: Iterable[str]) -> list[str]:
+    """The user ids as a list, each checked: 1 to 64 characters (else ValueError)."""
+    checked = list(dict.fromkeys(users))
+    for user in checked:
+        if not isinstance(user, str) or not 1 <= len(user) <= MAX_USER_ID:
+            raise ValueError(f"not a user id (1 to {MAX_USER_ID} characters): {user!r}")
+    return checked
+
+
+class PrivacyControls:
+    """Blocking, the whitelist and whitelist mode. Mixed into IMClient.
+
+    Each change returns the new :class:`PrivacySettings` as the server answered it.
+    They raise NotConnected offline, RequestFailed when the server refuses (33003 for
+    blocking oneself or a list over its limit), TimeoutError without an answer, and
+    ValueError for a user id the server would refuse anyway.
+    """
+
+    events: EventBus
+    _connection: Connection
+    _request_timeout: float
+
+    @property
+    def store(self) -> LocalStore:
+        """The local store (provided by IMClient)."""
+        raise NotImplementedError
+
+    @cached_property
+    def _privacy_box(self) -> _PrivacyBox:
+        return _PrivacyBox()
+
+    @property
+    def known_privacy(self) -> PrivacySettings | None:
+        """The privacy state last known, without asking anyone (None before the first
+        :meth:`privacy` call or change)."""
+        return self._privacy_box.known
+
+    async def block(self, *users: str) -> PrivacySettings:
+        """Refuse messages from `users` (the server answers their sends with 405)."""
+        return await self._update_privacy(UpdatePrivacy(block=_user_ids(users)))
+
+    async def unblock(self, *users: str) -> PrivacySettings:
+        """Accept messages from `users` again."""
+        return await self._update_privacy(UpdatePrivacy(unblock=_user_ids(users)))
+
+    async def allow(self, *users: str) -> PrivacySettings:
+        """Put `users` on the whitelist (who may write in whitelist mode)."""
+        return await self._update_privacy(UpdatePrivacy(allow=_user_ids(users)))
+
+    async def disallow(self, *users: str) -> PrivacySettings:
+        """Take `users` off the whitelist."""
+        return await self._update_privacy(UpdatePrivacy(disallow=_user_ids(users)))
+
+    async def set_whitelist_mode(self, on: bool) -> PrivacySettings:
+        """With `on`, only whitelisted users may message this user (the block list is
+        not consulted then); off, everyone but the blocked may."""
+        return await self._update_privacy(UpdatePrivacy(whitelist_mode=on))
+
+    async def privacy(self, *, fetch: bool = True) -> PrivacySettings:
+        """The privacy state: from the server when connected (and `fetch`), else the
+        last known one from the store (nobody blocked when never known)."""
+        if fetch:
+            with contextlib.suppress(NotConnected):
+                return await self._update_privacy(UpdatePrivacy())
+        box = self._privacy_box
+        if box.known is None:
+            stored = _decode(await self.store.get_meta(PRIVACY_KEY))
+            if box.known is None:  # a push may have come while we read
+                box.known = stored
+        return box.known or PrivacySettings()
+
+    async def _update_privacy(self, frame: UpdatePrivacy) -> PrivacySettings:
+        box = self._privacy_box
+        if box.known is None:
+            await self.privacy(fetch=False)  # so only a real change is published
+        for _ in range(_READ_AGAIN):
+            pushes = box.pushes
+            reply = await self._connection.request(frame, PrivacyState, self._request_timeout)
+            if box.pushes == pushes:
+                break
+            # Another device changed them while we asked: whether its push or our answer
+            # is the newer cannot be told, so read the state again (changing nothing).
+            frame = UpdatePrivacy()
+        settings = settings_from(reply)
+        self._privacy_known(settings)
+        await self._persist_privacy()
+        return settings
+
+    def _privacy_pushed(self, frame: PrivacyState) -> None:
+        """A push: the state changed on another device. Applied at once, in the order
+        frames arrive; written to the store in the background."""
+        box = self._privacy_box
+        box.pushes += 1
+        self._privacy_known(settings_from(frame))
+        task = asyncio.create_task(self._persist_privacy(), name="privacy-persist")
+        box.tasks.add(task)
+        task.add_done_callback(box.tasks.discard)
+
+    def _privacy_known(self, settings: PrivacySettings) -> None:
+        box = self._privacy_box
+        if settings != box.known:
+            box.known = settings
+            self.events.publish(PrivacyChanged(settings))
+
+    async def _persist_privacy(self) -> None:
+        """Write the latest known state (the last write always carries the latest)."""
+        known = self._privacy_box.known
+        if known is None:
+            return
+        try:
+            await self.store.set_meta(PRIVACY_KEY, _encode(known))
+        except Exception:  # the store closed under a late push: the server still knows
+            log.debug("could not keep the privacy state", exc_info=True)

@@ -1,0 +1,100 @@
+"""The server's privacy: who may message a user (block list, whitelist, whitelist mode).
+
+UpdatePrivacy changes a user's rules and is answered with the whole PrivacyState; the
+same state goes to the user's other devices as a push. Every private send passes
+:meth:`PrivacyRequests._check_privacy` first: a receiver who blocks the sender, or who
+is in whitelist mode without the sender on the whitelist, refuses it with 405, and
+nothing is stored or delivered. Groups are not concerned.
+"""
+
+from __future__ import annotations
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    ConversationType,
+    ErrorCode,
+    PrivacyState,
+    ProtocolError,
+    SendMessage,
+    UpdatePrivacy,
+)
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.privacy_store import MAX_LIST, PrivacyChange, PrivacyRules
+from imkit_tui.server.session import Session
+from imkit_tui.server.store import ServerStore
+
+
+def privacy_state(rules: PrivacyRules, reply_to: int = 0) -> PrivacyState:
+    """The wire form of `rules` (lists sorted), answering request `reply_to` (0: a push)."""
+    return PrivacyState(
+        re=reply_to,
+        blocked=sorted(rules.blocked),
+        allowed=sorted(rules.allowed),
+        whitelist_mode=rules.whitelist_mode,
+    )
+
+
+class PrivacyRequests:
+    """Answers UpdatePrivacy and checks private sends against the receiver's rules.
+    Mixed into IMServer."""
+
+    _sessions: dict[str, set[Session]]
+
+    def _require_store(self) -> ServerStore:
+        """The open store (provided by IMServer)."""
+        raise NotImplementedError
+
+    async def _on_update_privacy(self, session: Session, frame: UpdatePrivacy) -> None:
+        user_id = session.user_id
+        if user_id in frame.block:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "you cannot block yourself", frame.id)
+        store = self._require_store()
+        change = PrivacyChange(
+            block=frame.block,
+            unblock=frame.unblock,
+            allow=frame.allow,
+            disallow=frame.disallow,
+            whitelist_mode=frame.whitelist_mode,
+        )
+        if change.empty:
+            session.send(privacy_state(await store.privacy_rules(user_id), frame.id))
+            return
+        update = await store.update_privacy(user_id, change, now_ms())
+        if update.too_long:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER,
+                f"a block list or whitelist holds at most {MAX_LIST} users",
+                frame.id,
+            )
+        session.send(privacy_state(update.rules, frame.id))
+        if update.changed:
+            pushed = privacy_state(update.rules)
+            for device in tuple(self._sessions.get(user_id, ())):
+                if device is not session:
+                    device.send(pushed)
+
+    async def _check_privacy(self, sender: str, frame: SendMessage) -> None:
+        """Refuse a private message its receiver does not accept from `sender` (405).
+
+        On the path of every send: the receiver's rules come from memory after the
+        first message to them. A retry of a message stored before the receiver blocked
+        the sender still gets its original ack (idempotent send), and nothing new.
+        """
+        conv = frame.conv
+        receiver = conv.target
+        if conv.type != ConversationType.PRIVATE or receiver == sender:
+            return
+        store = self._require_store()
+        rules = store.cached_privacy(receiver)
+        if rules is None:
+            rules = await store.privacy_rules(receiver)
+        if not rules.refuses(sender):
+            return
+        stored = messages.lookup(frame.object_name).stored
+        if stored and await store.find_by_client_id(sender, frame.cmid) is not None:
+            return
+        raise ProtocolError(
+            ErrorCode.REJECTED_BY_BLACKLIST,
+            f"{receiver} does not accept messages from you",
+            frame.id,
+        )

@@ -1,0 +1,85 @@
+"""Notifications of new messages: a toast, the bell, and a desktop notification.
+
+- A message in another conversation: a toast in the app and the terminal bell.
+- While the terminal is not focused (any conversation, the open one included): a
+  desktop notification through the terminal, as OSC 777 (``notify;title;body``: urxvt,
+  foot, WezTerm, Ghostty, VTE terminals) and OSC 9 (iTerm2, kitty, Windows Terminal);
+  terminals that know neither ignore both.
+- Never for a conversation on do-not-disturb; never when notifications are off; with
+  ``show_text`` off, the text of the message is replaced by "New message".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Protocol
+
+HIDDEN_TEXT = "New message"
+"""What a notification says instead of the message when message text is hidden."""
+
+_MAX_TITLE = 64
+_MAX_BODY = 200
+
+
+class _NotifyingApp(Protocol):
+    app_focus: bool
+
+    def notify(self, message: str, *, title: str = "", timeout: float | None = None) -> None:
+        """Show a toast."""
+
+    def bell(self) -> None:
+        """Ring the terminal bell."""
+
+
+def _field(text: str, limit: int) -> str:
+    """One line safe inside an OSC sequence: no control characters, no ';', bounded."""
+    cleaned = "".join(
+        " " if unicodedata.category(char).startswith("C") or char == ";" else char for char in text
+    )
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def desktop_sequence(title: str, body: str) -> str:
+    """The escape sequences of a desktop notification (OSC 777, then OSC 9)."""
+    head, text = _field(title, _MAX_TITLE), _field(body, _MAX_BODY)
+    return f"\x1b]777;notify;{head};{text}\x1b\\\x1b]9;{head}: {text}\x1b\\"
+
+
+class Notifier:
+    """Decides how a new message is announced, and announces it."""
+
+    def __init__(
+        self,
+        app: _NotifyingApp,
+        *,
+        enabled: bool = True,
+        show_text: bool = True,
+        write: Callable[[str], None] | None = None,
+    ) -> None:
+        """Announce through ``app``; ``write`` sends escape sequences to the terminal."""
+        self._app = app
+        self.enabled = enabled
+        """The one switch: False announces nothing."""
+        self.show_text = show_text
+        """Whether notifications show the message's text."""
+        self.write = write
+        """Where desktop notifications go (the terminal); None sends none."""
+
+    def new_message(self, title: str, text: str, *, open_now: bool, muted: bool) -> None:
+        """Announce a message that arrived in the conversation named ``title``.
+
+        ``open_now`` says the conversation is the one on screen; ``muted`` that it is on
+        do-not-disturb.
+        """
+        if not self.enabled or muted:
+            return
+        body = text if self.show_text else HIDDEN_TEXT
+        away = not self._app.app_focus
+        if not open_now:
+            self._app.notify(body, title=title, timeout=4)
+        if away and self.write is not None:
+            self.write(desktop_sequence(title, body))
+        if away or not open_now:
+            self._app.bell()

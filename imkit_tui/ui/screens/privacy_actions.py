@@ -1,0 +1,150 @@
+"""Blocking from the main screen: "Block <user>" / "Unblock <user>" in the palette.
+
+The commands act on the conversation list's highlighted private chat when the list has
+focus, else on the open one. Blocking needs the server (it answers the blocked user's
+sends with 405), so offline the app says so instead of pretending. Blocked users get a
+⛔ after their name in the conversation list (and where they are named as the sender of
+a group's last message); it follows changes made on the user's other devices.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import SystemCommand
+from textual.widget import Widget
+
+from imkit_tui.core import (
+    ConnectionChanged,
+    ConnectionState,
+    IMClient,
+    NotConnected,
+    PrivacyChanged,
+    RequestFailed,
+)
+from imkit_tui.protocol import ConversationType, ConvRef, describe
+from imkit_tui.ui.format import display_name
+from imkit_tui.ui.widgets.conversation_list import ConversationList
+
+if TYPE_CHECKING:
+    _Base = Widget
+else:
+    _Base = object
+
+BLOCKED_MARK = "⛔"
+"""Shown after a blocked user's name in the conversation list."""
+
+
+class PrivacyActions(_Base):
+    """Block and unblock the peer of a private chat. Mixed into MainScreen."""
+
+    client: IMClient
+    current: ConvRef | None
+    _blocked_users: frozenset[str] = frozenset()
+
+    async def on_mount(self) -> None:
+        """Follow the privacy state. Textual calls the mount handler of every class
+        of the screen, so this runs after MainScreen's own (the store is open then)."""
+        self._follow_privacy()
+
+    @work(group="privacy-events", exclusive=True, exit_on_error=False)
+    async def _follow_privacy(self) -> None:
+        """Show the last known state, then every change; ask the server on each connect
+        (a change made on another device while this one was away is not pushed)."""
+        with self.client.subscribe() as events:
+            self._show_privacy_state(frozenset((await self.client.privacy(fetch=False)).blocked))
+            if self.client.state == ConnectionState.CONNECTED:
+                await self._ask_privacy()
+            async for event in events:
+                if isinstance(event, PrivacyChanged):
+                    self._show_privacy_state(frozenset(event.privacy.blocked))
+                elif (
+                    isinstance(event, ConnectionChanged)
+                    and event.state == ConnectionState.CONNECTED
+                ):
+                    await self._ask_privacy()
+
+    async def _ask_privacy(self) -> None:
+        """Fetch the state from the server; a change comes back as PrivacyChanged."""
+        with contextlib.suppress(NotConnected, RequestFailed, TimeoutError):
+            await self.client.privacy()
+
+    def _show_privacy_state(self, blocked: frozenset[str]) -> None:
+        if blocked != self._blocked_users:
+            self._blocked_users = blocked
+            self.query_one(ConversationList).refresh()
+
+    def list_name(self, conv: ConvRef) -> str:
+        """The name of a conversation in the list: with ⛔ for a blocked user."""
+        name = display_name(conv)
+        if conv.type == ConversationType.PRIVATE and conv.target in self._blocked_users:
+            return f"{name} {BLOCKED_MARK}"
+        return name
+
+    def is_blocked(self, user_id: str) -> bool:
+        """Whether this user blocks `user_id`, as last known."""
+        return user_id in self._blocked_users
+
+    def privacy_target(self) -> str | None:
+        """The peer of the highlighted private chat when the list has focus, else of the
+        open one; None for groups, the system conversation and notes to oneself."""
+        listing = self.query_one(ConversationList)
+        conv = listing.highlighted if listing.has_focus else self.current
+        if conv is None or conv.type != ConversationType.PRIVATE:
+            return None
+        if conv.target == self.client.user_id:
+            return None
+        return conv.target
+
+    async def set_blocked(self, user_id: str, blocked: bool) -> None:
+        """Block or unblock `user_id` (on every device of this user) and say so."""
+        try:
+            if blocked:
+                settings = await self.client.block(user_id)
+            else:
+                settings = await self.client.unblock(user_id)
+        except (NotConnected, TimeoutError):
+            self.notify(
+                f"Not connected: {'blocking' if blocked else 'unblocking'} needs the server.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        except RequestFailed as failure:
+            self.notify(
+                f"The server refused: {describe(failure.code)} ({failure.code})",
+                severity="error",
+                markup=False,
+            )
+            return
+        self._show_privacy_state(frozenset(settings.blocked))
+        if blocked:
+            note = f"Blocked {user_id}: their messages are refused from now on."
+        else:
+            note = f"Unblocked {user_id}: they can message you again."
+        if settings.whitelist_mode:
+            note += " Whitelist mode is on: only your whitelist can message you."
+        self.notify(note, title="Privacy", markup=False)
+
+
+def privacy_commands(screen: PrivacyActions) -> Iterable[SystemCommand]:
+    """The palette's entry to block or unblock the peer of the chat at hand."""
+    user_id = screen.privacy_target()
+    if user_id is None:
+        return
+    if screen.is_blocked(user_id):
+        yield SystemCommand(
+            f"Unblock {user_id}",
+            "Accept their messages again (on every device)",
+            partial(screen.set_blocked, user_id, False),
+        )
+    else:
+        yield SystemCommand(
+            f"Block {user_id}",
+            "Refuse their messages: they see them rejected (on every device)",
+            partial(screen.set_blocked, user_id, True),
+        )

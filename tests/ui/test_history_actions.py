@@ -1,0 +1,93 @@
+"""Recall, re-edit, delete and clear history in the app, against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from imkit_tui import messages
+from imkit_tui.protocol import ConvRef
+from imkit_tui.ui.bubbles import Bubble, NoticeBubble
+from imkit_tui.ui.widgets.chat_view import ChatView
+from imkit_tui.ui.widgets.composer import Composer
+from tests.conftest import ClientFactory
+from tests.ui.test_app import make_app, send_all, until
+
+ME = ConvRef.private("me")
+
+
+async def test_recall_then_re_edit_and_the_peer_sees_a_notice(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    bob = await make_client("bob")
+    await send_all(bob, "me", ["hello"])
+    me = await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30), notifications=True) as pilot:
+        await pilot.press("enter")
+        await pilot.press(*"meet at 5pm, not 6", "enter")
+        chat = app.screen.query_one(ChatView)
+        await until(pilot, lambda: chat.shown[-1].seq == 2, "the ack")
+        chat.focus()
+        await pilot.press("up")  # select the newest: mine
+        await pilot.press("x")
+        await until(pilot, lambda: chat.shown[-1].object_name == messages.RECALL_NTF, "the recall")
+        notice = chat.query(Bubble).last()
+        assert isinstance(notice, NoticeBubble)
+        await pilot.press("e")  # re-edit: the text comes back into the composer
+        composer = app.screen.query_one(Composer)
+        await until(pilot, lambda: composer.text == "meet at 5pm, not 6", "the text back")
+
+    page = await bob.messages(ME)
+    recalled = [m for m in page if m.seq == 2]
+    assert recalled and recalled[0].object_name == messages.RECALL_NTF
+    assert "5pm" not in str(recalled[0].content)
+
+
+async def test_delete_asks_where_and_the_message_leaves_the_chat(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    bob = await make_client("bob")
+    await send_all(bob, "me", ["keep me", "delete me"])
+    me = await make_client("me")
+    other = await make_client("me", "phone")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("enter")
+        chat = app.screen.query_one(ChatView)
+        await until(pilot, lambda: len(chat.shown) == 2, "both messages")
+        chat.focus()
+        await pilot.press("up", "d")
+        menu = app.screen.query_one(OptionList)
+        assert "Delete for me on every device" in str(menu.get_option_at_index(1).prompt)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: len(chat.shown) == 1, "the message to leave")
+        assert chat.shown[0].content == {"content": "keep me"}
+
+    async def other_device_follows() -> bool:
+        page = await other.messages(ConvRef.private("bob"))
+        return [m.object_name for m in page] == [messages.TEXT, messages.DELETED]
+
+    with other.subscribe() as events:
+        async with asyncio.timeout(10):
+            while not await other_device_follows():
+                await events.next()
+
+
+async def test_clear_history_from_the_palette(make_client: ClientFactory, tmp_path: Path) -> None:
+    bob = await make_client("bob")
+    await send_all(bob, "me", ["one", "two"])
+    me = await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("enter")
+        chat = app.screen.query_one(ChatView)
+        await until(pilot, lambda: len(chat.shown) == 2, "the history")
+        app.screen.action_clear_history()
+        await pilot.pause()
+        await pilot.press("enter")  # yes
+        await until(pilot, lambda: chat.shown == [], "an empty chat")
+    assert await me.messages(ConvRef.private("bob")) == []
+    assert await me.load_history(ConvRef.private("bob")) == []

@@ -1,0 +1,117 @@
+"""Blocking in the app: a rejected message's grey line, and Block/Unblock in the palette."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from rich.style import Style
+from textual.geometry import Region
+
+from imkit_tui.core import SendStatus
+from imkit_tui.protocol import ConvRef, ErrorCode
+from imkit_tui.ui.bubbles import Bubble
+from imkit_tui.ui.widgets.chat_view import ChatView
+from imkit_tui.ui.widgets.conversation_list import ConversationList
+from tests.conftest import ClientFactory
+from tests.ui.test_app import list_lines, make_app, send_all, until
+
+ALICE = ConvRef.private("alice")
+REJECTED = "Message rejected: alice does not accept messages from you"
+
+
+def _styles_of(bubble: Bubble, text: str) -> list[Style]:
+    """The styles of the drawn segments that hold `text`."""
+    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
+    return [
+        segment.style
+        for strip in bubble.render_lines(region)
+        for segment in strip
+        if text in segment.text and segment.style is not None
+    ]
+
+
+async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice = await make_client("alice")
+    await send_all(alice, "me", ["hi"])
+    await alice.block("me")
+    me = await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("enter")  # alice's chat, the only one
+        await pilot.press(*"let me in", "enter")
+        chat = app.screen.query_one(ChatView)
+        await until(
+            pilot,
+            lambda: chat.query(Bubble).last().message.status == SendStatus.FAILED,
+            "the refusal",
+        )
+        bubble = chat.query(Bubble).last()
+        assert bubble.message.error == ErrorCode.REJECTED_BY_BLACKLIST
+        assert bubble.meta_text == REJECTED
+        assert bubble.rejected and not bubble.failed and not bubble.has_class("-failed")
+        await pilot.pause()
+        colours = bubble.palette
+        styles = _styles_of(bubble, "Message rejected")
+        assert styles, "the line is not drawn"
+        assert all(style.color == colours.meta.color for style in styles)
+        assert all(style.color != colours.failed.color for style in styles)
+
+        chat.focus()
+        await pilot.press("up")
+        assert chat.selected is not None and chat.selected.id == bubble.message.id
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        (kept,) = await me.store.messages_by_id([bubble.message.id])
+        assert kept.status == SendStatus.FAILED and kept.error == ErrorCode.REJECTED_BY_BLACKLIST
+        assert await me.store.pending_count() == 0
+        assert bubble.meta_text == REJECTED
+    texts = [m.content.get("content") for m in await alice.messages(ConvRef.private("me"))]
+    assert texts == ["hi"]
+
+
+async def test_block_and_unblock_from_the_palette(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice = await make_client("alice")
+    await send_all(alice, "me", ["hi"])
+    me = await make_client("me")
+    other_device = await make_client("me", "phone")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        listing = app.screen.query_one(ConversationList)
+        listing.focus()
+        listing.highlight(ALICE)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Block alice")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: "⛔" in list_lines(app)[0], "the blocked mark")
+        assert "alice" in list_lines(app)[0]
+        await until(pilot, lambda: bool(app.screen.query("Toast")), "the confirmation")
+        assert me.known_privacy is not None and me.known_privacy.blocked == ("alice",)
+
+        # alice is refused now.
+        message = await alice.send_text(ConvRef.private("me"), "still there?")
+        (done,) = await alice.wait_sent([message.id], timeout=10)
+        assert done.error == ErrorCode.REJECTED_BY_BLACKLIST
+
+        # Blocked on another device: the palette offers to unblock, and the mark goes
+        # when that device unblocks.
+        await other_device.unblock("alice")
+        await until(pilot, lambda: "⛔" not in list_lines(app)[0], "the mark gone")
+        await other_device.block("alice")
+        await until(pilot, lambda: "⛔" in list_lines(app)[0], "the mark back")
+        listing.focus()
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Unblock alice")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: "⛔" not in list_lines(app)[0], "unblocked")
+    for _ in range(100):
+        if (await other_device.privacy()).blocked == ():
+            break
+        await asyncio.sleep(0.02)
+    assert (await other_device.privacy()).blocked == ()
