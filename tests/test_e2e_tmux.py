@@ -93,3 +93,57 @@ def test_first_run_chats_with_the_echo_bot(terminal: Terminal, tmp_path: Path) -
     terminal.keys("C-q")
     terminal.wait_for("imkit-exited-with-0")
     assert (home / "cache" / "imkit.log").exists(), "the app logs to a file, not the screen"
+
+
+def test_two_imkit_processes_of_one_user_follow_each_other(tmp_path: Path) -> None:
+    """The same user in two terminals: both receive, each shows what the other sent,
+    reading on one clears the other's badge, and a pin follows."""
+    from tests.processes import imkit, start_server, token
+
+    data = tmp_path / "server"
+    server, url = start_server(data)
+    me, bob = token(data, "me"), token(data, "bob")
+    sent = imkit(tmp_path / "bob", "send", "--server", url, "--token", bob, "--to", "me", "hi")
+    assert sent.returncode == 0, sent.stderr
+    first, second = (
+        Terminal(f"imkit-a-{time.monotonic_ns()}"),
+        Terminal(f"imkit-b-{time.monotonic_ns()}"),
+    )
+    try:
+        for index, screen in enumerate((first, second)):
+            home = tmp_path / f"device-{index}"
+            screen.start(
+                f"env IMKIT_HOME={shlex.quote(str(home))} TERM=xterm-256color "
+                f"{shlex.quote(_imkit_command())} --server {url} --token {me}; sleep 30"
+            )
+        for screen in (first, second):
+            screen.wait_for("● connected")
+            screen.wait_for(" 1 ")  # bob's unread badge
+
+        first.keys("Enter")  # open bob: read here, so read on the other device too
+        first.wait_for("Message bob")
+        deadline = time.monotonic() + 20
+        while " 1 " in second.screen() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert " 1 " not in second.screen(), "reading on one device left the badge on the other"
+
+        first.type("sent from the first terminal")
+        time.sleep(0.3)
+        first.keys("Enter")
+        second.wait_for("sent from the first terminal")  # the list's preview
+
+        sent = imkit(
+            tmp_path / "bob", "send", "--server", url, "--token", bob, "--to", "me", "to both"
+        )
+        assert sent.returncode == 0, sent.stderr
+        first.wait_for("to both")
+        second.wait_for("to both")
+
+        second.keys("p")  # the list has focus there: pin bob…
+        second.wait_for("📌")
+        first.wait_for("📌")  # …and it is pinned on the other device
+    finally:
+        first.kill()
+        second.kill()
+        server.terminate()
+        server.wait(10)
