@@ -305,8 +305,11 @@ class SearchIndexer:
         await self._drained.wait()
 
     async def _run(self) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self._start_delay)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancellation
+        # that close() sends, which then waits forever.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._start_delay):
+                await self._wake.wait()
         while True:
             self._wake.clear()
             try:
@@ -320,5 +323,6 @@ class SearchIndexer:
                 await asyncio.sleep(self._pause)
                 continue
             self._drained.set()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._idle)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._idle):
+                    await self._wake.wait()

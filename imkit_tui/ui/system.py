@@ -91,7 +91,8 @@ async def stop(process: asyncio.subprocess.Process, grace: float = 2.0) -> None:
     with contextlib.suppress(ProcessLookupError):
         process.terminate()
     try:
-        await asyncio.wait_for(process.wait(), grace)
+        async with asyncio.timeout(grace):  # not wait_for: it can swallow a cancellation
+            await process.wait()
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
