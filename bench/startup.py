@@ -95,11 +95,17 @@ def time_start(command: list[str], env: dict[str, str], ready: Path, timeout: fl
     os.close(follower)
     try:
         deadline = started + timeout
+        answered = False
         while not ready.exists() or not ready.read_text():
             if time.time() > deadline:
                 raise TimeoutError(f"{command[:3]} never drew its first frame")
             with contextlib.suppress(BlockingIOError):
-                os.read(leader, 65536)  # keep the terminal drained
+                output = os.read(leader, 65536)  # keep the terminal drained
+                if not answered and b"\x1b[c" in output:
+                    # Answer the device-attributes query as a real terminal does (a
+                    # VT220 without graphics), so imkit's graphics probe does not wait.
+                    os.write(leader, b"\x1b[?62;22c")
+                    answered = True
             time.sleep(0.002)
         return float(ready.read_text()) - started
     finally:

@@ -19,10 +19,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
-import mutagen
-
 from imkit_tui.media import limits
-from imkit_tui.media.images import ImageError, decodable_mime, open_image, thumbnail_jpeg
 
 TOOL_TIMEOUT = 10.0
 """Seconds an ``ffprobe``/``ffmpeg`` run may take before it is abandoned."""
@@ -174,6 +171,8 @@ def guess_kind(path: Path) -> MediaKind:
     if mime == "image/gif":
         return MediaKind.GIF
     if mime.startswith("image/"):
+        from imkit_tui.media.images import decodable_mime  # Pillow: only when asked
+
         return MediaKind.IMAGE if mime in decodable_mime() else MediaKind.FILE
     if mime.startswith("audio/"):
         return MediaKind.VIDEO if suffix in _VIDEO_EXTENSIONS else MediaKind.VOICE
@@ -241,6 +240,8 @@ def _wave_duration(path: Path) -> float | None:
 
 
 def _mutagen_duration(path: Path) -> float | None:
+    import mutagen  # loaded on first use: most runs never measure a duration
+
     try:
         info = mutagen.File(path)
     except Exception:  # mutagen raises many types on damaged files
@@ -408,9 +409,11 @@ def video_thumbnail(path: Path) -> bytes | None:
         )
         if frame is None:
             continue
+        from imkit_tui.media import images  # Pillow: only with a frame to read
+
         try:
-            return thumbnail_jpeg(open_image(frame), limits.THUMBNAIL_MAX_SIDE)
-        except ImageError:
+            return images.thumbnail_jpeg(images.open_image(frame), limits.THUMBNAIL_MAX_SIDE)
+        except images.ImageError:
             return None
     return None
 

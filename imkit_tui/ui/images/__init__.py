@@ -1,22 +1,6 @@
-"""Pictures in the terminal: half-block rendering, GIF animation, kitty and sixel output."""
+"""Pictures in the terminal: half-block rendering, GIF animation, kitty and sixel output.
 
-from imkit_tui.ui.images.animation import AnimatedImage
-from imkit_tui.ui.images.graphics import (
-    GraphicsProtocol,
-    kitty_sequence,
-    probe_graphics,
-    sixel_sequence,
-    terminal_cell_pixels,
-)
-from imkit_tui.ui.images.halfblock import HalfBlockImage, render_cells
-
-__all__ = [
-    "AnimatedImage",
-    "GraphicsProtocol",
-    "HalfBlockImage",
-    "kitty_sequence",
-    "probe_graphics",
-    "render_cells",
-    "sixel_sequence",
-    "terminal_cell_pixels",
-]
+Import the module you need (``halfblock``, ``animation``, ``graphics``, ``kitty_inline``):
+this package imports nothing itself, so asking for the graphics protocol at start-up
+does not load Pillow.
+"""

@@ -17,8 +17,10 @@ import select
 import struct
 import time
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from PIL import Image
+if TYPE_CHECKING:
+    from PIL import Image
 
 KITTY_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
 """Asks a kitty-compatible terminal to check a 1×1 image; it answers ``OK``."""
@@ -165,6 +167,8 @@ def kitty_sequence(image: Image.Image, *, columns: int, rows: int) -> str:
     bound = (columns * _MAX_CELL_PIXELS[0], rows * _MAX_CELL_PIXELS[1])
     if picture.width > bound[0] or picture.height > bound[1]:
         picture = picture.copy()
+        from PIL import Image  # Pillow loads on the first picture, not at start-up
+
         picture.thumbnail(bound, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     picture.save(out, "PNG")
@@ -195,6 +199,8 @@ def sixel_sequence(image: Image.Image, *, max_width_px: int, max_height_px: int)
     picture = image.convert("RGBA")
     bound = (max(1, max_width_px), max(1, max_height_px))
     if picture.width > bound[0] or picture.height > bound[1]:
+        from PIL import Image  # Pillow loads on the first picture, not at start-up
+
         picture.thumbnail(bound, Image.Resampling.LANCZOS)
     width, height = picture.size
     alpha = picture.getchannel("A")

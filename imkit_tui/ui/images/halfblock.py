@@ -11,13 +11,16 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from PIL import Image
 from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 UPPER_HALF = "▀"
 LOWER_HALF = "▄"
@@ -59,6 +62,8 @@ def _resized(image: Image.Image, width: int, height: int) -> Image.Image:
     if rgba.size == (width, height):
         return rgba
     shrinking = width * height <= rgba.width * rgba.height
+    from PIL import Image  # Pillow loads on the first picture, not at start-up
+
     method = Image.Resampling.LANCZOS if shrinking else Image.Resampling.NEAREST
     return rgba.resize((width, height), method)
 

@@ -30,8 +30,8 @@ import base64
 import io
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from PIL import Image
 from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
@@ -40,6 +40,9 @@ from rich.style import Style
 
 from imkit_tui.ui.images.graphics import KITTY_CHUNK
 from imkit_tui.ui.images.halfblock import fit_cells
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 PLACEHOLDER = "\U0010eeee"
 """The character a terminal replaces with a cell of a picture."""
@@ -153,6 +156,8 @@ def encode_png(image: Image.Image, *, columns: int, rows: int) -> bytes:
     bound = (max(1, columns) * CELL_PIXELS[0], max(1, rows) * CELL_PIXELS[1])
     if picture.width > bound[0] or picture.height > bound[1]:
         picture = picture.copy()
+        from PIL import Image  # Pillow loads on the first picture, not at start-up
+
         picture.thumbnail(bound, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     picture.save(out, "PNG")

@@ -15,11 +15,11 @@ from imkit_tui import messages as catalogue
 from imkit_tui.core import IMClient, Message
 from imkit_tui.core.forward import ForwardError, check_forwardable
 from imkit_tui.ui.format import display_name
-from imkit_tui.ui.widgets.chat_view import ChatView
 
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.history_actions import HistoryActions
+    from imkit_tui.ui.widgets.chat_view import ChatView
 
     _Base = Widget
 else:
