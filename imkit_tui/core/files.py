@@ -31,21 +31,19 @@ class FileMessages:
     transfers: Transfers
     events: EventBus
 
-    @property
-    def store(self) -> LocalStore:
-        """The local store (provided by IMClient)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
 
-    async def send(
-        self,
-        conv: ConvRef,
-        object_name: str,
-        content: dict[str, Any],
-        *,
-        cmid: str | None = None,
-    ) -> Message:
-        """Queue a message (provided by IMClient)."""
-        raise NotImplementedError
+        @property
+        def store(self) -> LocalStore: ...
+
+        async def send(
+            self,
+            conv: ConvRef,
+            object_name: str,
+            content: dict[str, Any],
+            *,
+            cmid: str | None = None,
+        ) -> Message: ...
 
     async def send_file(
         self,

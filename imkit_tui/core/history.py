@@ -9,6 +9,7 @@ pulls follow, and then need a connection too.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.connection import Connection, NotConnected
@@ -37,18 +38,14 @@ class MessageHistory:
     _connection: Connection
     _request_timeout: float
 
-    @property
-    def store(self) -> LocalStore:
-        """The local store (provided by IMClient)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
 
-    def _note_acked(self, conv: ConvRef, seq: int) -> None:
-        """Record that `seq` of `conv` is taken (provided by IMClient)."""
-        raise NotImplementedError
+        @property
+        def store(self) -> LocalStore: ...
 
-    async def _apply_state_update(self, update: ConversationUpdate) -> Conversation:
-        """Merge a conversation state from the server (provided by IMClient)."""
-        raise NotImplementedError
+        def _note_acked(self, conv: ConvRef, seq: int) -> None: ...
+
+        async def _apply_state_update(self, update: ConversationUpdate) -> Conversation: ...
 
     async def recall(self, message: Message) -> Message:
         """Recall an own sent message, on every device of every member.

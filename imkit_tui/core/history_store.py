@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Message
@@ -64,9 +64,9 @@ class HistoryStore:
 
     _writer: BatchWriter
 
-    def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int:
-        """The row id of a conversation, created when new (provided by LocalStore)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int: ...
 
     async def message_by_uid(self, conv: ConvRef, uid: str) -> Message | None:
         """The stored message of `conv` with server id `uid`, if it is here."""

@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Iterable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from imkit_tui.core.connection import Connection, NotConnected
 from imkit_tui.core.events import EventBus, PrivacyChanged
@@ -99,10 +100,10 @@ class PrivacyControls:
     _connection: Connection
     _request_timeout: float
 
-    @property
-    def store(self) -> LocalStore:
-        """The local store (provided by IMClient)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        @property
+        def store(self) -> LocalStore: ...
 
     @cached_property
     def _privacy_box(self) -> _PrivacyBox:

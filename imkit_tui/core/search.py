@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Message
@@ -87,10 +87,10 @@ class SearchHit:
 class SearchMessages:
     """Searching the local store's messages. Mixed into IMClient."""
 
-    @property
-    def store(self) -> LocalStore:
-        """The local store (provided by IMClient)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        @property
+        def store(self) -> LocalStore: ...
 
     async def search(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from imkit_tui.core.models import Conversation
 from imkit_tui.core.sql import CONVERSATION_COLUMNS, conversation_from_row, recount_unread
@@ -40,9 +41,9 @@ class StateStore:
 
     _writer: BatchWriter
 
-    def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int:
-        """The row id of a conversation, created when new (provided by LocalStore)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int: ...
 
     async def mark_read(self, conv: ConvRef) -> Conversation:
         """Everything received in `conv` so far is read; clears "marked unread".

@@ -10,6 +10,7 @@ the member's change id.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from imkit_tui.protocol import (
     ConversationUpdate,
@@ -28,9 +29,9 @@ class ConversationRequests:
 
     _sessions: dict[str, set[Session]]
 
-    def _require_store(self) -> ServerStore:
-        """The open store (provided by IMServer)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def _require_store(self) -> ServerStore: ...
 
     async def _on_mark_read(self, session: Session, frame: MarkRead) -> None:
         store = self._require_store()

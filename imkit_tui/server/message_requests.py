@@ -11,7 +11,7 @@ return tombstones for deleted messages and nothing below the cleared mark.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages
 from imkit_tui.protocol import (
@@ -39,13 +39,11 @@ class MessageRequests:
     config: ServerConfig
     _sessions: dict[str, set[Session]]
 
-    def _require_store(self) -> ServerStore:
-        """The open store (provided by IMServer)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
 
-    def _deliver(self, route: Route, record: MessageRecord, skip: Session) -> None:
-        """Push a record to every receiving device (provided by IMServer)."""
-        raise NotImplementedError
+        def _require_store(self) -> ServerStore: ...
+
+        def _deliver(self, route: Route, record: MessageRecord, skip: Session) -> None: ...
 
     async def _on_recall(self, session: Session, frame: Recall) -> None:
         store = self._require_store()

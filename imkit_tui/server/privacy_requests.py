@@ -9,6 +9,8 @@ nothing is stored or delivered. Groups are not concerned.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imkit_tui import messages
 from imkit_tui.protocol import (
     ConversationType,
@@ -40,9 +42,9 @@ class PrivacyRequests:
 
     _sessions: dict[str, set[Session]]
 
-    def _require_store(self) -> ServerStore:
-        """The open store (provided by IMServer)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def _require_store(self) -> ServerStore: ...
 
     async def _on_update_privacy(self, session: Session, frame: UpdatePrivacy) -> None:
         user_id = session.user_id

@@ -36,9 +36,11 @@ class SearchActions(_Base):
     current: ConvRef | None
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_search_commands}
 
-    async def open_conversation(self, conv: ConvRef, *, around: Message | None = None) -> None:
-        """Show a conversation (provided by MainScreen)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        async def open_conversation(
+            self, conv: ConvRef, *, around: Message | None = None
+        ) -> None: ...
 
     async def first_page(self, conv: ConvRef, limit: int, around: Message | None) -> list[Message]:
         """What a conversation opens on: its newest `limit` messages, or the page around
