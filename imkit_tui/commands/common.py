@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core import IMClient, Message
+from imkit_tui.core import IMClient, LoginRefused, Message
 from imkit_tui.paths import Paths
 from imkit_tui.protocol import ProtocolError
 from imkit_tui.protocol.tokens import read_claims
@@ -35,6 +37,29 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
         "--server", required=True, metavar="URL", help="the server, e.g. ws://127.0.0.1:8765"
     )
     parser.add_argument("--token", required=True, help="your login token (see `imkit token`)")
+
+
+@contextlib.asynccontextmanager
+async def synced_client(
+    client: IMClient, *, timeout: float, offline: bool = False
+) -> AsyncIterator[IMClient]:
+    """Start `client` and wait for its first sync (or, `offline`, only open its store);
+    close it afterwards. A refused login or no server in time ends the command."""
+    if offline:
+        await client.open()
+    else:
+        await client.start()
+    try:
+        if not offline:
+            try:
+                await client.wait_synced(timeout=timeout)
+            except LoginRefused as refused:
+                raise CommandError(f"login refused: {refused}", EXIT_REFUSED) from None
+            except TimeoutError:
+                raise CommandError("could not reach the server in time", EXIT_TIMEOUT) from None
+        yield client
+    finally:
+        await client.close()
 
 
 def make_client(args: argparse.Namespace, device: str) -> IMClient:

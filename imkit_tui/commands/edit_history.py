@@ -14,14 +14,14 @@ from collections.abc import Awaitable, Callable
 from imkit_tui.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_REFUSED,
     EXIT_TIMEOUT,
     EXIT_USAGE,
     add_client_options,
     fail,
     make_client,
+    synced_client,
 )
-from imkit_tui.core import IMClient, LoginRefused, Message, NotConnected, RequestFailed
+from imkit_tui.core import IMClient, Message, NotConnected, RequestFailed
 from imkit_tui.protocol import ConvRef
 
 Action = Callable[[IMClient, ConvRef, argparse.Namespace], Awaitable[int]]
@@ -75,22 +75,16 @@ def _run(args: argparse.Namespace, action: Action, device: str) -> int:
 
 
 async def _connected(client: IMClient, args: argparse.Namespace, action: Action) -> int:
-    await client.start()
-    try:
-        await client.wait_synced(timeout=args.timeout)
-        async with asyncio.timeout(args.timeout):
-            return await action(client, ConvRef.private(args.peer), args)
-    except LoginRefused as refused:
-        fail(f"login refused: {refused}")
-        return EXIT_REFUSED
-    except (TimeoutError, NotConnected):
-        fail("could not reach the server in time")
-        return EXIT_TIMEOUT
-    except RequestFailed as refused:
-        fail(f"the server refused: {refused.message} ({refused.code})")
-        return EXIT_FAILED
-    finally:
-        await client.close()
+    async with synced_client(client, timeout=args.timeout):
+        try:
+            async with asyncio.timeout(args.timeout):
+                return await action(client, ConvRef.private(args.peer), args)
+        except (TimeoutError, NotConnected):
+            fail("the server did not answer in time")
+            return EXIT_TIMEOUT
+        except RequestFailed as refused:
+            fail(f"the server refused: {refused.message} ({refused.code})")
+            return EXIT_FAILED
 
 
 async def _messages(client: IMClient, conv: ConvRef, uids: list[str]) -> list[Message] | None:

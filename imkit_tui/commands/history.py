@@ -7,14 +7,14 @@ import asyncio
 
 from imkit_tui.commands.common import (
     EXIT_OK,
-    EXIT_REFUSED,
     EXIT_TIMEOUT,
     add_client_options,
     fail,
     make_client,
     print_message,
+    synced_client,
 )
-from imkit_tui.core import IMClient, LoginRefused, NotConnected
+from imkit_tui.core import IMClient, NotConnected
 from imkit_tui.protocol import ConvRef
 
 
@@ -49,20 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _history(client: IMClient, args: argparse.Namespace) -> int:
     conv = ConvRef.private(args.peer)
-    if args.offline:
-        await client.open()
-    else:
-        await client.start()
-    try:
-        if not args.offline:
-            try:
-                await client.wait_synced(timeout=args.timeout)
-            except LoginRefused as refused:
-                fail(f"login refused: {refused}")
-                return EXIT_REFUSED
-            except TimeoutError:
-                fail("could not reach the server in time")
-                return EXIT_TIMEOUT
+    async with synced_client(client, timeout=args.timeout, offline=args.offline):
         try:
             if args.offline:
                 page = await client.messages(conv, limit=args.limit or 1_000_000_000)
@@ -74,5 +61,3 @@ async def _history(client: IMClient, args: argparse.Namespace) -> int:
         for message in page:
             print_message(message, args.json)
         return EXIT_OK
-    finally:
-        await client.close()

@@ -15,15 +15,15 @@ from collections.abc import Awaitable, Callable
 from imkit_tui.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_REFUSED,
     EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
     add_client_options,
     fail,
     make_client,
+    synced_client,
 )
-from imkit_tui.core import IMClient, LoginRefused, NotConnected, PrivacySettings, RequestFailed
+from imkit_tui.core import IMClient, NotConnected, PrivacySettings, RequestFailed
 from imkit_tui.protocol import describe
 
 MAX_USER_ID = 64
@@ -145,16 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(client: IMClient, action: Action, args: argparse.Namespace) -> int:
-    await client.start()
-    try:
-        try:
-            await client.wait_synced(timeout=args.timeout)
-        except LoginRefused as refused:
-            fail(f"login refused: {refused}")
-            return EXIT_REFUSED
-        except TimeoutError:
-            fail("could not reach the server in time")
-            return EXIT_TIMEOUT
+    async with synced_client(client, timeout=args.timeout):
         try:
             settings = await action(client)
         except RequestFailed as refused:
@@ -168,5 +159,3 @@ async def _run(client: IMClient, action: Action, args: argparse.Namespace) -> in
         else:
             print("\n".join(state_lines(settings)), flush=True)
         return EXIT_OK
-    finally:
-        await client.close()

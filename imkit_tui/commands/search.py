@@ -9,15 +9,14 @@ import json
 
 from imkit_tui.commands.common import (
     EXIT_OK,
-    EXIT_REFUSED,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     add_client_options,
     fail,
     make_client,
     message_json,
+    synced_client,
 )
-from imkit_tui.core import IMClient, LoginRefused
+from imkit_tui.core import IMClient
 from imkit_tui.core.search import SearchHit
 from imkit_tui.protocol import ConvRef
 
@@ -66,27 +65,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _search(client: IMClient, args: argparse.Namespace) -> int:
-    if args.offline:
-        await client.open()
-    else:
-        await client.start()
-    try:
-        if not args.offline:
-            try:
-                await client.wait_synced(timeout=args.timeout)
-            except LoginRefused as refused:
-                fail(f"login refused: {refused}")
-                return EXIT_REFUSED
-            except TimeoutError:
-                fail("could not reach the server in time")
-                return EXIT_TIMEOUT
+    async with synced_client(client, timeout=args.timeout, offline=args.offline):
         conv = ConvRef.private(args.peer) if args.peer else None
         hits = await client.search(args.text, conv=conv, sender=args.sender, limit=args.limit)
         for hit in hits:
             print(hit_json(hit) if args.json else hit_line(hit), flush=True)
         return EXIT_OK
-    finally:
-        await client.close()
 
 
 def hit_line(hit: SearchHit) -> str:

@@ -44,6 +44,16 @@ def _state(row: Sequence[Any]) -> ConversationState:
     )
 
 
+def _reach(conn: sqlite3.Connection, user_id: str, conv_id: int) -> tuple[int, int] | None:
+    """The conversation's last seq and the member's cleared mark; None for a non-member."""
+    row = conn.execute(
+        "SELECT c.max_seq, m.cleared_seq FROM members m"
+        " JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ? AND m.conv_id = ?",
+        (user_id, conv_id),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else None
+
+
 class MemberStore:
     """Read positions, settings, deletions and cleared history per member."""
 
@@ -158,11 +168,7 @@ class MemberStore:
         """Hide messages from `user_id` only; False when nothing new was hidden."""
 
         def job(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(
-                "SELECT c.max_seq, m.cleared_seq FROM members m"
-                " JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ? AND m.conv_id = ?",
-                (user_id, conv_id),
-            ).fetchone()
+            row = _reach(conn, user_id, conv_id)
             if row is None:
                 return False
             wanted = [(user_id, conv_id, seq) for seq in set(seqs) if row[1] < seq <= row[0]]
@@ -180,11 +186,7 @@ class MemberStore:
         read. False when the mark did not move."""
 
         def job(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(
-                "SELECT c.max_seq, m.cleared_seq FROM members m"
-                " JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ? AND m.conv_id = ?",
-                (user_id, conv_id),
-            ).fetchone()
+            row = _reach(conn, user_id, conv_id)
             if row is None:
                 return False
             cleared = min(seq, row[0])
