@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="app_notifications",
         action="store_false",
         default=None,
-        help="no toasts for messages in other conversations",
+        help="no notifications: no toasts, bell or desktop notifications",
     )
 
 
