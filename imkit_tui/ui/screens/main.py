@@ -97,7 +97,7 @@ class MainScreen(
     CSS_PATH = "main.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         ("ctrl+n", "new_chat", "New chat"),
-        Binding("ctrl+f", "search", "Search", show=False),
+        Binding("ctrl+f", "search", "Search"),
         ("tab", "app.focus_next", "Focus"),
         ("escape", "focus_list", "Back"),
         Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
