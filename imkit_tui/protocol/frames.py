@@ -6,7 +6,7 @@ the frame that answers it carries the same number in `re`. Pushes carry neither.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -170,6 +170,21 @@ class UpdatePrivacy(Frame, tag="privacy"):
     whitelist_mode: bool | None = None
 
 
+GroupId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+GroupOperation = Literal["create", "invite", "kick", "quit", "dismiss", "rename", "info"]
+
+
+class GroupRequest(Frame, tag="group"):
+    """Manage a group: create it (the caller owns it), invite members (any member),
+    kick members, rename or dismiss it (the owner), quit it, or read it (`info`).
+    Answered by a GroupInfo; every change also leaves a group notification in the chat."""
+
+    group: GroupId
+    op: GroupOperation
+    members: Annotated[list[UserId], msgspec.Meta(max_length=500)] = []
+    name: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
 class UploadStart(Frame, tag="upload"):
     """Announce a file by its sha256 and size; answered by an UploadState.
 
@@ -211,6 +226,7 @@ CLIENT_FRAMES = (
     DeleteMessages,
     ClearHistory,
     UpdatePrivacy,
+    GroupRequest,
     UploadStart,
     UploadChunk,
     DownloadRequest,
@@ -227,6 +243,7 @@ ClientFrame = (
     | DeleteMessages
     | ClearHistory
     | UpdatePrivacy
+    | GroupRequest
     | UploadStart
     | UploadChunk
     | DownloadRequest
@@ -314,6 +331,15 @@ class PrivacyState(Frame, tag="privacy_state"):
     whitelist_mode: bool = False
 
 
+class GroupInfo(Frame, tag="group_info"):
+    """A group as it is now: name, owner and members (the owner first)."""
+
+    group: str
+    name: str
+    owner: str
+    members: list[str]
+
+
 class UploadState(Frame, tag="uploaded"):
     """How far an upload is: bytes held (`offset`), and its URL once `done`.
 
@@ -347,6 +373,7 @@ SERVER_FRAMES = (
     ErrorFrame,
     ConversationUpdate,
     PrivacyState,
+    GroupInfo,
     UploadState,
     DownloadChunk,
 )
@@ -360,6 +387,7 @@ ServerFrame = (
     | ErrorFrame
     | ConversationUpdate
     | PrivacyState
+    | GroupInfo
     | UploadState
     | DownloadChunk
 )

@@ -24,6 +24,7 @@ from imkit_tui.protocol import (
     ErrorCode,
     ErrorFrame,
     Frame,
+    GroupRequest,
     Hello,
     MarkRead,
     MessageRecord,
@@ -55,6 +56,7 @@ from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.file_requests import FileRequests
+from imkit_tui.server.group_requests import GroupRequests
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
 from imkit_tui.server.privacy_requests import PrivacyRequests
@@ -70,7 +72,7 @@ log = logging.getLogger(__name__)
 SYNC_PAGE = 500
 
 
-class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyRequests):
+class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyRequests, GroupRequests):
     """The cloud: one instance serves every user over websockets.
 
     `await start()` binds (port 0 picks a free port, see `port`), `await stop()` closes
@@ -288,6 +290,8 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
             self._spawn(self._on_pull(session, frame), frame.id, session)
         elif isinstance(frame, MarkRead):
             self._spawn(self._on_mark_read(session, frame), frame.id, session)
+        elif isinstance(frame, GroupRequest):
+            self._spawn(self._on_group(session, frame), frame.id, session)
         elif isinstance(frame, Recall):
             self._spawn(self._on_recall(session, frame), frame.id, session)
         elif isinstance(frame, DeleteMessages):

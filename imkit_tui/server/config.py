@@ -20,6 +20,7 @@ class ServerConfig:
     - `max_frame_bytes`: larger frames are refused with error 30016 (the connection stays).
     - `hard_frame_bytes`: larger frames close the connection (websocket close 1009).
     - `max_upload_bytes`: the largest file a client may upload (default 100 MB).
+    - `max_group_members`: the most members a group may have (default 3,000).
     - `recall_seconds`: how old a message may be and still be recalled (0: no limit,
       the default; the app enforces its own window).
     """
@@ -40,6 +41,7 @@ class ServerConfig:
     retention_interval_seconds: float = 3600.0
     max_upload_bytes: int = 100 * 1024 * 1024
     recall_seconds: int = 0
+    max_group_members: int = 3000
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

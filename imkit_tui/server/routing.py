@@ -11,7 +11,8 @@ from imkit_tui.protocol import (
     ErrorCode,
     ProtocolError,
 )
-from imkit_tui.server.store import Member, ServerStore, group_key, private_key, system_key
+from imkit_tui.server.group_store import group_key
+from imkit_tui.server.store import Member, ServerStore, private_key, system_key
 
 
 @dataclass(frozen=True, slots=True)

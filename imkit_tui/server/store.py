@@ -19,6 +19,7 @@ from imkit_tui import messages
 from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.group_store import GroupStore, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.schema import MIGRATIONS
@@ -76,18 +77,13 @@ def system_key(user_id: str) -> str:
     return f"6:{user_id}"
 
 
-def group_key(group_id: str) -> str:
-    """The storage key of a group's conversation."""
-    return f"3:{group_id}"
-
-
 def private_key(a: str, b: str) -> str:
     """The storage key of the private conversation between users `a` and `b`."""
     low, high = sorted((a, b))
     return f"1:{len(low)}:{low}:{high}"
 
 
-class ServerStore(MemberStore, PrivacyStore):
+class ServerStore(MemberStore, PrivacyStore, GroupStore):
     """Conversations and their messages, kept once per conversation."""
 
     def __init__(self, writer_db: Database, reader_db: Database) -> None:

@@ -1,0 +1,164 @@
+"""The server's group requests: create, invite, kick, quit, dismiss, rename, info.
+
+Who may do what follows the service: any member invites, the owner kicks, renames and
+dismisses, any member but the owner quits (the owner dismisses instead). Every change
+leaves a group notification (RC:GrpNtf) in the chat, so members see "alice added bob".
+Those who leave get the notice before they go; those who join, after they joined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    GroupInfo,
+    GroupRequest,
+    ProtocolError,
+)
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.group_store import GroupRecord
+from imkit_tui.server.routing import Route, route_send
+from imkit_tui.server.session import Session
+from imkit_tui.server.store import ServerStore
+
+# RongCloud's operation names, as the catalogue reads them (case-insensitive).
+_OPERATIONS = {"invite": "Add", "kick": "Kicked", "quit": "Quit", "dismiss": "Dismiss"}
+
+
+def _refuse(code: ErrorCode, why: str, request_id: int) -> ProtocolError:
+    return ProtocolError(code, why, request_id)
+
+
+class GroupRequests:
+    """Answers GroupRequest. Mixed into IMServer."""
+
+    config: ServerConfig
+
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def _require_store(self) -> ServerStore: ...
+
+        async def _post(
+            self, route: Route, sender: str, object_name: str, content: dict[str, Any]
+        ) -> int: ...
+
+        async def create_group(
+            self, group_id: str, name: str, owner: str, member_ids: list[str]
+        ) -> bool: ...
+
+    async def _on_group(self, session: Session, frame: GroupRequest) -> None:
+        store = self._require_store()
+        me, rid = session.user_id, frame.id
+        if frame.op == "create":
+            name = frame.name.strip() or frame.group
+            members = [m for m in dict.fromkeys(frame.members) if m != me]
+            self._check_size(1 + len(members), rid)
+            if not await self.create_group(frame.group, name, me, members):
+                raise _refuse(ErrorCode.INVALID_PARAMETER, "that group exists already", rid)
+            await self._answer(session, store, frame.group, rid)
+            return
+        group = await store.group(frame.group)
+        if group is None or me not in group.members:
+            raise _refuse(ErrorCode.NOT_IN_GROUP, "you are not in this group", rid)
+        if frame.op == "invite":
+            await self._invite(store, group, me, frame.members, rid)
+        elif frame.op == "kick":
+            self._owner_only(group, me, "kick members", rid)
+            targets = [m for m in frame.members if m in group.members and m != group.owner]
+            await self._leave(store, group, me, targets, "kick")
+        elif frame.op == "quit":
+            if me == group.owner:
+                raise _refuse(ErrorCode.INVALID_PARAMETER, "the owner dismisses instead", rid)
+            await self._leave(store, group, me, [me], "quit")
+        elif frame.op == "dismiss":
+            self._owner_only(group, me, "dismiss the group", rid)
+            await self._leave(store, group, me, group.members, "dismiss")
+        elif frame.op == "rename":
+            self._owner_only(group, me, "rename the group", rid)
+            name = frame.name.strip()
+            if not name:
+                raise _refuse(ErrorCode.INVALID_PARAMETER, "a group needs a name", rid)
+            await store.rename_group(group.group_id, name)
+            await self._notice(store, group, me, "Rename", [], name)
+        await self._answer(session, store, frame.group, rid)
+
+    def _owner_only(self, group: GroupRecord, me: str, what: str, request_id: int) -> None:
+        if me != group.owner:
+            raise _refuse(ErrorCode.INVALID_PARAMETER, f"only the owner may {what}", request_id)
+
+    def _check_size(self, size: int, request_id: int) -> None:
+        if size > self.config.max_group_members:
+            raise _refuse(
+                ErrorCode.INVALID_PARAMETER,
+                f"a group has at most {self.config.max_group_members} members",
+                request_id,
+            )
+
+    async def _invite(
+        self,
+        store: ServerStore,
+        group: GroupRecord,
+        me: str,
+        invited: Sequence[str],
+        request_id: int,
+    ) -> None:
+        new = [m for m in dict.fromkeys(invited) if m not in group.members]
+        self._check_size(len(group.members) + len(new), request_id)
+        added = await store.add_members(group.group_id, new, now_ms())
+        if added:
+            await self._notice(store, group, me, "Add", added, group.name)
+
+    async def _leave(
+        self, store: ServerStore, group: GroupRecord, me: str, leaving: list[str], op: str
+    ) -> None:
+        """Post the notice while those leaving are still members, then remove them."""
+        if not leaving:
+            return
+        await self._notice(store, group, me, _OPERATIONS[op], leaving, group.name)
+        await store.remove_members(group.group_id, leaving)
+
+    async def _notice(
+        self,
+        store: ServerStore,
+        group: GroupRecord,
+        operator: str,
+        operation: str,
+        targets: list[str],
+        name: str,
+    ) -> None:
+        content = {
+            "operatorUserId": operator,
+            "operation": operation,
+            "data": {
+                "operatorNickname": operator,
+                "targetUserIds": targets,
+                "targetUserDisplayNames": targets,
+                "targetGroupName": name,
+            },
+        }
+        content["message"] = messages.summarize(messages.GROUP_NTF, content)
+        conv = ConvRef(type=ConversationType.GROUP, target=group.group_id)
+        route = await route_send(store, operator, conv, 0)
+        await self._post(route, operator, messages.GROUP_NTF, content)
+
+    async def _answer(
+        self, session: Session, store: ServerStore, group_id: str, request_id: int
+    ) -> None:
+        group = await store.group(group_id)
+        if group is None:
+            raise _refuse(ErrorCode.NOT_IN_GROUP, "no such group", request_id)
+        session.send(
+            GroupInfo(
+                re=request_id,
+                group=group.group_id,
+                name=group.name,
+                owner=group.owner,
+                members=group.members,
+            )
+        )

@@ -1,0 +1,116 @@
+"""Group management on the server: who may do what, notices, and what members see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    ErrorFrame,
+    GroupInfo,
+    GroupRequest,
+    PullReply,
+    PullRequest,
+    SendAck,
+)
+from tests.conftest import ServerHandle
+from tests.wire import WireClient
+
+GROUP = ConvRef(type=ConversationType.GROUP, target="team")
+
+
+async def _login(handle: ServerHandle, user: str) -> WireClient:
+    return await WireClient.login(handle.url, handle.token(user), user)
+
+
+async def _say(client: WireClient, text: str, cmid: str) -> object:
+    return await client.send_text("", text, cmid, conv=GROUP)
+
+
+async def _notices(client: WireClient) -> list[str]:
+    reply = await client.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+    assert isinstance(reply, PullReply)
+    return [
+        messages.summarize(m.object_name, m.content)
+        for m in reply.messages
+        if m.object_name == messages.GROUP_NTF
+    ]
+
+
+async def test_the_life_of_a_group(server_handle: ServerHandle) -> None:
+    alice, bob, carol = [await _login(server_handle, u) for u in ("alice", "bob", "carol")]
+    try:
+        created = await alice.request(GroupRequest(group="team", op="create", members=["bob"]))
+        assert isinstance(created, GroupInfo)
+        assert created.owner == "alice" and created.members == ["alice", "bob"]
+        assert isinstance(await _say(alice, "before carol", "m1"), SendAck)
+
+        refused = await _say(carol, "let me in", "c1")
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.NOT_IN_GROUP
+
+        invited = await bob.request(GroupRequest(group="team", op="invite", members=["carol"]))
+        assert isinstance(invited, GroupInfo) and invited.members == ["alice", "bob", "carol"]
+        assert isinstance(await _say(carol, "hello all", "c2"), SendAck)
+        # carol sees only what came after she joined.
+        reply = await carol.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(reply, PullReply)
+        texts = [m.content.get("content") for m in reply.messages]
+        assert "before carol" not in texts and "hello all" in texts
+
+        renamed = await alice.request(GroupRequest(group="team", op="rename", name="The Team"))
+        assert isinstance(renamed, GroupInfo) and renamed.name == "The Team"
+        not_owner = await bob.request(GroupRequest(group="team", op="rename", name="Mine"))
+        assert isinstance(not_owner, ErrorFrame)
+        owner_quits = await alice.request(GroupRequest(group="team", op="quit"))
+        assert isinstance(owner_quits, ErrorFrame)
+
+        kicked = await alice.request(GroupRequest(group="team", op="kick", members=["carol"]))
+        assert isinstance(kicked, GroupInfo) and "carol" not in kicked.members
+        gone = await _say(carol, "still here?", "c3")
+        assert isinstance(gone, ErrorFrame) and gone.code == ErrorCode.NOT_IN_GROUP
+
+        quit_ = await bob.request(GroupRequest(group="team", op="quit"))
+        assert isinstance(quit_, GroupInfo) and quit_.members == ["alice"]
+
+        assert await _notices(alice) == [
+            "alice created the group",
+            "bob added carol",
+            "alice renamed the group to The Team",
+            "alice removed carol",
+            "bob quit the group",
+        ]
+
+        dismissed = await alice.request(GroupRequest(group="team", op="dismiss"))
+        assert isinstance(dismissed, GroupInfo) and dismissed.members == []
+        after = await _say(alice, "anyone?", "m2")
+        assert isinstance(after, ErrorFrame) and after.code == ErrorCode.NOT_IN_GROUP
+    finally:
+        for client in (alice, bob, carol):
+            await client.close()
+
+
+async def test_group_limits_and_bad_requests(tmp_path: Path) -> None:
+    handle = ServerHandle(tmp_path / "server", max_group_members=3)
+    await handle.start()
+    alice = await _login(handle, "alice")
+    try:
+        too_many = await alice.request(
+            GroupRequest(group="big", op="create", members=["b", "c", "d"])
+        )
+        assert isinstance(too_many, ErrorFrame) and "at most 3" in too_many.message
+        made = await alice.request(GroupRequest(group="g", op="create", members=["b"]))
+        assert isinstance(made, GroupInfo)
+        again = await alice.request(GroupRequest(group="g", op="create"))
+        assert isinstance(again, ErrorFrame)
+        full = await alice.request(GroupRequest(group="g", op="invite", members=["c", "d"]))
+        assert isinstance(full, ErrorFrame)
+        unknown = await alice.request(GroupRequest(group="nope", op="info"))
+        assert isinstance(unknown, ErrorFrame) and unknown.code == ErrorCode.NOT_IN_GROUP
+        info = await alice.request(GroupRequest(group="g", op="info"))
+        assert isinstance(info, GroupInfo) and info.members == ["alice", "b"]
+    finally:
+        await alice.close()
+        await handle.stop()
