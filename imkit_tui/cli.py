@@ -12,6 +12,7 @@ from imkit_tui import __version__
 from imkit_tui.commands import (
     app,
     edit_history,
+    group,
     history,
     privacy,
     search,
@@ -45,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", description="without a command, imkit opens the chat app"
     )
-    for module in (serve, token, send, history, edit_history, search, tail, privacy):
+    modules = (serve, token, send, history, edit_history, search, tail, privacy, group)
+    for module in modules:
         module.add_parser(subparsers)
     return parser
 

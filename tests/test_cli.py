@@ -227,3 +227,29 @@ def test_recall_delete_and_clear_from_the_command_line(cluster: Cluster, tmp_pat
     assert cleared.returncode == 0, cleared.stderr
     assert history(tmp_path / "w3", url, wes, "vic") == []
     assert len(history(tmp_path / "v", url, vic, "wes")) >= 3  # vic keeps the conversation
+
+
+def test_group_commands(cluster: Cluster, tmp_path: Path) -> None:
+    def group(user: str, *args: str) -> subprocess.CompletedProcess[str]:
+        auth = ["--server", cluster.url, "--token", cluster.token(user)]
+        return imkit(tmp_path / user, "group", args[0], *auth, *args[1:])
+
+    made = group("gia", "create", "crew", "hal", "ivy", "--name", "The Crew", "--json")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout) == {
+        "group": "crew",
+        "name": "The Crew",
+        "owner": "gia",
+        "members": ["gia", "hal", "ivy"],
+    }
+    assert group("hal", "invite", "crew", "jon").returncode == 0
+    refused = group("hal", "kick", "crew", "ivy")
+    assert refused.returncode == 1 and "owner" in refused.stderr
+    assert group("gia", "rename", "crew", "Crew 2").returncode == 0
+    assert group("ivy", "quit", "crew").returncode == 0
+    listed = group("jon", "members", "crew")
+    assert listed.returncode == 0 and listed.stdout.startswith("Crew 2 (crew), owner gia")
+    assert "3 members: gia, hal, jon" in listed.stdout
+    assert group("gia", "dismiss", "crew").returncode == 0
+    gone = group("hal", "members", "crew")
+    assert gone.returncode == 1 and "22406" in gone.stderr

@@ -32,6 +32,7 @@ from imkit_tui.core.events import (
     SyncCompleted,
 )
 from imkit_tui.core.files import FileMessages
+from imkit_tui.core.groups import GroupManagement
 from imkit_tui.core.history import MessageHistory
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
@@ -81,7 +82,7 @@ class _Acked:
 _Work = _SyncAll | _Acked | Push | ConversationUpdate
 
 
-class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls):
+class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls, GroupManagement):
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
