@@ -241,6 +241,8 @@ def test_group_commands(cluster: Cluster, tmp_path: Path) -> None:
         "name": "The Crew",
         "owner": "gia",
         "members": ["gia", "hal", "ivy"],
+        "muted": [],
+        "all_muted": False,
     }
     assert group("hal", "invite", "crew", "jon").returncode == 0
     refused = group("hal", "kick", "crew", "ivy")
@@ -250,6 +252,14 @@ def test_group_commands(cluster: Cluster, tmp_path: Path) -> None:
     listed = group("jon", "members", "crew")
     assert listed.returncode == 0 and listed.stdout.startswith("Crew 2 (crew), owner gia")
     assert "3 members: gia, hal, jon" in listed.stdout
+    muted = group("gia", "mute", "crew", "hal")
+    assert muted.returncode == 0 and "muted: hal" in muted.stdout
+    everyone = group("gia", "mute", "crew")
+    assert everyone.returncode == 0 and "muted: everyone but the owner" in everyone.stdout
+    still = group("gia", "unmute", "crew", "hal")  # hal, but everyone stays muted
+    assert still.returncode == 0 and "muted: everyone but the owner" in still.stdout
+    lifted = group("gia", "unmute", "crew")
+    assert lifted.returncode == 0 and "muted:" not in lifted.stdout
     assert group("gia", "dismiss", "crew").returncode == 0
     gone = group("hal", "members", "crew")
     assert gone.returncode == 1 and "22406" in gone.stderr

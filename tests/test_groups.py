@@ -114,3 +114,36 @@ async def test_group_limits_and_bad_requests(tmp_path: Path) -> None:
     finally:
         await alice.close()
         await handle.stop()
+
+
+async def test_muted_members_read_but_cannot_send(server_handle: ServerHandle) -> None:
+    alice, bob, carol = [await _login(server_handle, u) for u in ("alice", "bob", "carol")]
+    try:
+        await alice.request(GroupRequest(group="team", op="create", members=["bob", "carol"]))
+        muted = await alice.request(GroupRequest(group="team", op="mute", members=["bob"]))
+        assert isinstance(muted, GroupInfo) and muted.muted == ["bob"]
+        refused = await _say(bob, "can I speak?", "b1")
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.MUTED_IN_GROUP
+        assert isinstance(await _say(carol, "carol speaks", "c1"), SendAck)
+        reply = await bob.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(reply, PullReply)  # a muted member still reads
+        assert "carol speaks" in [m.content.get("content") for m in reply.messages]
+
+        not_owner = await carol.request(GroupRequest(group="team", op="unmute", members=["bob"]))
+        assert isinstance(not_owner, ErrorFrame)
+
+        await alice.request(GroupRequest(group="team", op="unmute", members=["bob"]))
+        assert isinstance(await _say(bob, "thanks", "b2"), SendAck)
+
+        await alice.request(GroupRequest(group="team", op="mute_all"))
+        info = await alice.request(GroupRequest(group="team", op="allow_speak", members=["carol"]))
+        assert isinstance(info, GroupInfo) and info.all_muted and info.speakers == ["carol"]
+        silenced = await _say(bob, "and now?", "b3")
+        assert isinstance(silenced, ErrorFrame) and silenced.code == ErrorCode.MUTED_IN_GROUP
+        assert isinstance(await _say(carol, "I may", "c2"), SendAck)  # on the whitelist
+        assert isinstance(await _say(alice, "the owner may", "a1"), SendAck)
+        await alice.request(GroupRequest(group="team", op="unmute_all"))
+        assert isinstance(await _say(bob, "free again", "b4"), SendAck)
+    finally:
+        for client in (alice, bob, carol):
+            await client.close()

@@ -4,6 +4,8 @@
     imkit group invite GROUP USER…      imkit group kick GROUP USER…
     imkit group quit GROUP              imkit group dismiss GROUP
     imkit group rename GROUP NAME       imkit group members GROUP [--json]
+    imkit group mute GROUP [USER…]      imkit group unmute GROUP [USER…]
+    (mute and unmute without users act on the whole group)
 
 Every one prints the group as the server then has it and exits 0; 1 when the server
 refuses (not a member, not the owner, full), 4 when it cannot be reached.
@@ -42,6 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ("create", "create a group you own, with its first members", "*"),
         ("invite", "add members (any member may)", "+"),
         ("kick", "remove members (the owner)", "+"),
+        ("mute", "mute members, or without USER everyone but the owner (the owner)", "*"),
+        ("unmute", "unmute members, or without USER lift the mute of all (the owner)", "*"),
     ):
         action = actions.add_parser(name, help=helptext)
         _common(action)
@@ -89,6 +93,8 @@ async def _ask(client: IMClient, args: argparse.Namespace) -> Group:
         return await client.dismiss_group(group)
     if action == "rename":
         return await client.rename_group(group, args.name)
+    if action in ("mute", "unmute"):
+        return await client.mute(group, args.users, muted=action == "mute")
     return await client.group_info(group)
 
 
@@ -103,9 +109,19 @@ async def _group(client: IMClient, args: argparse.Namespace) -> int:
             fail("the connection dropped before the server answered")
             return EXIT_TIMEOUT
         if args.json:
-            data = {"group": group.group_id, "name": group.name, "owner": group.owner}
-            print(json.dumps({**data, "members": list(group.members)}, ensure_ascii=False))
+            data: dict[str, object] = {
+                "group": group.group_id,
+                "name": group.name,
+                "owner": group.owner,
+                "members": list(group.members),
+                "muted": list(group.muted),
+                "all_muted": group.all_muted,
+            }
+            print(json.dumps(data, ensure_ascii=False))
         else:
             print(f"{group.name} ({group.group_id}), owner {group.owner}")
             print(f"{len(group.members)} members: {', '.join(group.members) or '-'}")
+            if group.all_muted or group.muted:
+                muted = "everyone but the owner" if group.all_muted else ", ".join(group.muted)
+                print(f"muted: {muted}")
         return EXIT_OK

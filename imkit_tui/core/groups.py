@@ -16,12 +16,16 @@ from imkit_tui.protocol.frames import GroupOperation
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A group's id, name, owner and members (the owner first)."""
+    """A group's id, name, owner and members (the owner first), and who may speak:
+    muted members, whether all are muted, and who may still speak then."""
 
     group_id: str
     name: str
     owner: str
     members: tuple[str, ...]
+    muted: tuple[str, ...] = ()
+    all_muted: bool = False
+    speakers: tuple[str, ...] = ()
 
 
 class GroupManagement:
@@ -42,7 +46,15 @@ class GroupManagement:
             GroupInfo,
             self._request_timeout,
         )
-        return Group(info.group, info.name, info.owner, tuple(info.members))
+        return Group(
+            info.group,
+            info.name,
+            info.owner,
+            tuple(info.members),
+            tuple(info.muted),
+            info.all_muted,
+            tuple(info.speakers),
+        )
 
     async def create_group(self, group_id: str, name: str, members: Sequence[str]) -> Group:
         """Create a group that this user owns, with `members`."""
@@ -67,6 +79,20 @@ class GroupManagement:
     async def rename_group(self, group_id: str, name: str) -> Group:
         """Rename a group this user owns."""
         return await self._group_request(group_id, "rename", name=name)
+
+    async def mute(self, group_id: str, members: Sequence[str], *, muted: bool = True) -> Group:
+        """Mute members of a group this user owns (they read, but cannot send: 22408), or
+        unmute them; with no members, mute (or unmute) everyone but the owner."""
+        if members:
+            return await self._group_request(group_id, "mute" if muted else "unmute", members)
+        return await self._group_request(group_id, "mute_all" if muted else "unmute_all")
+
+    async def allow_speaking(
+        self, group_id: str, members: Sequence[str], *, allowed: bool = True
+    ) -> Group:
+        """Let members send while the whole group is muted (the speak whitelist), or not."""
+        op: GroupOperation = "allow_speak" if allowed else "disallow_speak"
+        return await self._group_request(group_id, op, members)
 
     async def group_info(self, group_id: str) -> Group:
         """A group this user is in, as it is now."""

@@ -171,13 +171,28 @@ class UpdatePrivacy(Frame, tag="privacy"):
 
 
 GroupId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-GroupOperation = Literal["create", "invite", "kick", "quit", "dismiss", "rename", "info"]
+GroupOperation = Literal[
+    "create",
+    "invite",
+    "kick",
+    "quit",
+    "dismiss",
+    "rename",
+    "info",
+    "mute",
+    "unmute",
+    "mute_all",
+    "unmute_all",
+    "allow_speak",
+    "disallow_speak",
+]
 
 
 class GroupRequest(Frame, tag="group"):
     """Manage a group: create it (the caller owns it), invite members (any member),
-    kick members, rename or dismiss it (the owner), quit it, or read it (`info`).
-    Answered by a GroupInfo; every change also leaves a group notification in the chat."""
+    kick members, rename or dismiss it (the owner), quit it, or read it (`info`); the
+    owner also mutes members, mutes all, and names who may still speak (`allow_speak`).
+    Answered by a GroupInfo; membership changes also leave a notice in the chat."""
 
     group: GroupId
     op: GroupOperation
@@ -338,6 +353,9 @@ class GroupInfo(Frame, tag="group_info"):
     name: str
     owner: str
     members: list[str]
+    muted: list[str] = []
+    all_muted: bool = False
+    speakers: list[str] = []
 
 
 class UploadState(Frame, tag="uploaded"):

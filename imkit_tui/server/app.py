@@ -341,6 +341,12 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
         sender = session.user_id
         route = await route_send(store, sender, frame.conv, frame.id)
         await self._check_privacy(sender, frame)
+        if frame.conv.type == ConversationType.GROUP:
+            voices = await store.voices(frame.conv.target)
+            if voices is not None and not voices.may_speak(sender):
+                raise ProtocolError(
+                    ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id
+                )
         content_json = encode_content(frame.content)
         size = len(content_json.encode())
         if size > self.config.max_content_bytes:

@@ -27,6 +27,16 @@ from imkit_tui.server.routing import Route, route_send
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
 
+_VOICE_OPS: dict[str, tuple[str, bool]] = {
+    "mute": ("muted", True),
+    "unmute": ("muted", False),
+    "allow_speak": ("speaker", True),
+    "disallow_speak": ("speaker", False),
+    "mute_all": ("all", True),
+    "unmute_all": ("all", False),
+}
+"""Group operations on who may speak: (what changes, on or off)."""
+
 # RongCloud's operation names, as the catalogue reads them (case-insensitive).
 _OPERATIONS = {"invite": "Add", "kick": "Kicked", "quit": "Quit", "dismiss": "Dismiss"}
 
@@ -79,6 +89,14 @@ class GroupRequests:
         elif frame.op == "dismiss":
             self._owner_only(group, me, "dismiss the group", rid)
             await self._leave(store, group, me, group.members, "dismiss")
+        elif frame.op in _VOICE_OPS:
+            self._owner_only(group, me, "decide who may speak", rid)
+            kind, on = _VOICE_OPS[frame.op]
+            targets = [m for m in frame.members if m in group.members]
+            if kind == "all":
+                await store.set_all_muted(group.group_id, on)
+            else:
+                await store.set_voices(group.group_id, kind, targets, on)
         elif frame.op == "rename":
             self._owner_only(group, me, "rename the group", rid)
             name = frame.name.strip()
@@ -160,5 +178,8 @@ class GroupRequests:
                 name=group.name,
                 owner=group.owner,
                 members=group.members,
+                muted=sorted(group.voices.muted),
+                all_muted=group.voices.all_muted,
+                speakers=sorted(group.voices.speakers),
             )
         )

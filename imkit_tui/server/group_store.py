@@ -23,13 +23,34 @@ def group_key(group_id: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Voices:
+    """Who may send in a group: everyone but the muted, or, with all muted, only the
+    owner and the speakers."""
+
+    owner: str
+    all_muted: bool
+    muted: frozenset[str]
+    speakers: frozenset[str]
+
+    def may_speak(self, user_id: str) -> bool:
+        """Whether `user_id` (a member) may send in the group now."""
+        if user_id == self.owner:
+            return True
+        if user_id in self.muted:
+            return False
+        return not self.all_muted or user_id in self.speakers
+
+
+@dataclass(frozen=True, slots=True)
 class GroupRecord:
-    """A group's name, owner and members (the owner first, then by joining)."""
+    """A group's name, owner and members (the owner first, then by joining), and who
+    may speak."""
 
     group_id: str
     name: str
     owner: str
     members: list[str]
+    voices: Voices
 
 
 class GroupStore:
@@ -38,6 +59,7 @@ class GroupStore:
     _writer: BatchWriter
     _reader: Database
     _group_members: dict[str, list[str]]
+    _group_voices: dict[str, Voices]
 
     async def group(self, group_id: str) -> GroupRecord | None:
         """The group as it is now, or None when there is no such group."""
@@ -51,7 +73,59 @@ class GroupStore:
             " WHERE c.key = ? ORDER BY m.user_id != ?, m.joined_at, m.user_id",
             (group_key(group_id), row[1]),
         )
-        return GroupRecord(group_id, str(row[0]), str(row[1]), [str(m[0]) for m in members])
+        voices = await self.voices(group_id)
+        assert voices is not None
+        return GroupRecord(group_id, str(row[0]), str(row[1]), [str(m[0]) for m in members], voices)
+
+    async def voices(self, group_id: str) -> Voices | None:
+        """Who may speak in a group (cached; None when there is no such group)."""
+        cached = self._group_voices.get(group_id)
+        if cached is not None:
+            return cached
+        row = await self._reader.fetch_one(
+            "SELECT owner, all_muted FROM groups WHERE id = ?", (group_id,)
+        )
+        if row is None:
+            return None
+        rows = await self._reader.fetch_all(
+            "SELECT kind, user_id FROM group_voices WHERE group_id = ?", (group_id,)
+        )
+        voices = Voices(
+            owner=str(row[0]),
+            all_muted=bool(row[1]),
+            muted=frozenset(str(r[1]) for r in rows if r[0] == "muted"),
+            speakers=frozenset(str(r[1]) for r in rows if r[0] == "speaker"),
+        )
+        self._group_voices[group_id] = voices
+        return voices
+
+    async def set_voices(self, group_id: str, kind: str, user_ids: Sequence[str], on: bool) -> None:
+        """Mute or unmute members (kind "muted"), or make them speakers while all are
+        muted, or not (kind "speaker")."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            if on:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO group_voices(group_id, user_id, kind) VALUES (?, ?, ?)",
+                    [(group_id, user_id, kind) for user_id in user_ids],
+                )
+            else:
+                conn.executemany(
+                    "DELETE FROM group_voices WHERE group_id = ? AND user_id = ? AND kind = ?",
+                    [(group_id, user_id, kind) for user_id in user_ids],
+                )
+
+        await self._writer.submit(job)
+        self._group_voices.pop(group_id, None)
+
+    async def set_all_muted(self, group_id: str, on: bool) -> None:
+        """Mute everyone but the owner and the speakers, or lift that."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE groups SET all_muted = ? WHERE id = ?", (int(on), group_id))
+
+        await self._writer.submit(job)
+        self._group_voices.pop(group_id, None)
 
     async def add_members(self, group_id: str, user_ids: Sequence[str], now_ms: int) -> list[str]:
         """Add users to a group; returns those who were not members yet. Each starts

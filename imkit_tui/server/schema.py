@@ -112,4 +112,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        6,
+        "who may speak in a group: muted members, mute-all and its speakers",
+        """
+        ALTER TABLE groups ADD COLUMN all_muted INTEGER NOT NULL DEFAULT 0;
+        -- kind 'muted': may read, may not send; kind 'speaker': may send while all are muted.
+        CREATE TABLE group_voices (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            PRIMARY KEY (group_id, kind, user_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -19,7 +19,7 @@ from imkit_tui import messages
 from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.server.group_store import GroupStore, group_key
+from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.schema import MIGRATIONS
@@ -93,6 +93,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
         self._convs: dict[str, _ConvCache] = {}
         self._change_id = 0
         self._group_members: dict[str, list[str]] = {}
+        self._group_voices: dict[str, Voices] = {}
         self._writer = BatchWriter(
             writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
         )
