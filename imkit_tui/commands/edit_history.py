@@ -27,38 +27,45 @@ from imkit_tui.protocol import ConvRef
 Action = Callable[[IMClient, ConvRef, argparse.Namespace], Awaitable[int]]
 
 
+_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+    (
+        "recall",
+        "recall messages you sent",
+        "Recall your own messages (by server id, `uid` in `imkit history --json`) in the "
+        "conversation with USER: every member then sees a grey notice instead, and the "
+        "server keeps no content.",
+        True,
+    ),
+    (
+        "delete",
+        "delete messages for yourself",
+        "Delete messages (by server id) of the conversation with USER for yourself: on the "
+        "server too, so your other devices and later syncs follow. The other members keep "
+        "them.",
+        True,
+    ),
+    (
+        "clear",
+        "clear a conversation's history for yourself",
+        "Clear the history of the conversation with USER for yourself, on the server too: "
+        "nothing of it comes back from cloud history. The other members keep it.",
+        False,
+    ),
+)
+"""Each command: name, help, description, whether it takes message ids."""
+
+
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `imkit recall`, `imkit delete` and `imkit clear`."""
-    recall = subparsers.add_parser(
-        "recall",
-        help="recall messages you sent",
-        description="Recall your own messages (by server id, `uid` in `imkit history "
-        "--json`) in the conversation with USER: every member then sees a grey notice "
-        "instead, and the server keeps no content.",
-    )
-    _common(recall)
-    recall.add_argument("uids", nargs="+", metavar="UID")
-    recall.set_defaults(run=lambda args: _run(args, _recall, "cli-recall"))
-
-    delete = subparsers.add_parser(
-        "delete",
-        help="delete messages for yourself",
-        description="Delete messages (by server id) of the conversation with USER for "
-        "yourself: on the server too, so your other devices and later syncs follow. "
-        "The other members keep them.",
-    )
-    _common(delete)
-    delete.add_argument("uids", nargs="+", metavar="UID")
-    delete.set_defaults(run=lambda args: _run(args, _delete, "cli-delete"))
-
-    clear = subparsers.add_parser(
-        "clear",
-        help="clear a conversation's history for yourself",
-        description="Clear the history of the conversation with USER for yourself, on the "
-        "server too: nothing of it comes back from cloud history. The other members keep it.",
-    )
-    _common(clear)
-    clear.set_defaults(run=lambda args: _run(args, _clear, "cli-clear"))
+    actions: dict[str, Action] = {"recall": _recall, "delete": _delete, "clear": _clear}
+    for name, helptext, description, takes_uids in _COMMANDS:
+        parser = subparsers.add_parser(name, help=helptext, description=description)
+        _common(parser)
+        if takes_uids:
+            parser.add_argument("uids", nargs="+", metavar="UID")
+        parser.set_defaults(
+            run=lambda args, action=actions[name], device=f"cli-{name}": _run(args, action, device)
+        )
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

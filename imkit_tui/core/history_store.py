@@ -162,10 +162,14 @@ class HistoryStore:
         def job(conn: sqlite3.Connection) -> tuple[int, int]:
             conv_id = self._conversation_id(conn, conv)
             row = conn.execute(
-                "SELECT MAX(max_seq, synced_seq, last_seq) FROM conversations WHERE id = ?",
+                "SELECT MAX(max_seq, synced_seq, last_seq), floor_seq FROM conversations"
+                " WHERE id = ?",
                 (conv_id,),
             ).fetchone()
             cleared = row[0] if up_to_seq is None else min(up_to_seq, row[0])
+            if cleared < row[1]:
+                # Cleared before: every state from the server repeats the mark.
+                return int(cleared), 0
             removed = conn.execute(
                 "DELETE FROM messages WHERE conv_id = ? AND seq IS NOT NULL AND seq <= ?",
                 (conv_id, cleared),

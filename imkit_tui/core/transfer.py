@@ -79,7 +79,9 @@ class Transfers:
     def max_upload_bytes(self) -> int | None:
         """The server's upload limit, once known (after the first login)."""
         welcome = self._connection.welcome
-        return welcome.max_upload_bytes or None if welcome is not None else None
+        if welcome is None or not welcome.max_upload_bytes:
+            return None
+        return welcome.max_upload_bytes
 
     # ------------------------------------------------------------------ upload
 

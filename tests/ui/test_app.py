@@ -32,6 +32,16 @@ def list_lines(app: IMKitApp) -> list[str]:
     return [listing.render_line(y).text for y in range(listing.size.height)]
 
 
+async def bob_said_hello(
+    make_client: ClientFactory, tmp_path: Path
+) -> tuple[IMClient, IMClient, IMKitApp]:
+    """bob has written "hello" to me: bob's client, mine, and my app (not started)."""
+    bob = await make_client("bob")
+    await send_all(bob, "me", ["hello"])
+    me = await make_client("me")
+    return bob, me, make_app(me, tmp_path)
+
+
 async def until(
     pilot: Pilot[None], condition: Callable[[], bool], what: str, tries: int = 200
 ) -> None:
@@ -73,10 +83,7 @@ async def test_list_order_badges_and_opening_a_conversation(
 async def test_sending_from_the_composer_reaches_the_peer(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    bob = await make_client("bob")
-    await send_all(bob, "me", ["hello"])
-    me = await make_client("me")
-    app = make_app(me, tmp_path)
+    bob, _me, app = await bob_said_hello(make_client, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         with bob.subscribe() as events:
             await pilot.press("enter")

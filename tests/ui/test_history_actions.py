@@ -13,7 +13,7 @@ from imkit_tui.ui.bubbles import Bubble, NoticeBubble
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.composer import Composer
 from tests.conftest import ClientFactory
-from tests.ui.test_app import make_app, send_all, until
+from tests.ui.test_app import bob_said_hello, make_app, send_all, until
 
 ME = ConvRef.private("me")
 
@@ -21,10 +21,7 @@ ME = ConvRef.private("me")
 async def test_recall_then_re_edit_and_the_peer_sees_a_notice(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    bob = await make_client("bob")
-    await send_all(bob, "me", ["hello"])
-    me = await make_client("me")
-    app = make_app(me, tmp_path)
+    bob, _me, app = await bob_said_hello(make_client, tmp_path)
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
         await pilot.press("enter")
         await pilot.press(*"meet at 5pm, not 6", "enter")

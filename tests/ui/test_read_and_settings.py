@@ -11,7 +11,7 @@ from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.status_bar import StatusBar
 from tests.conftest import ClientFactory
-from tests.ui.test_app import list_lines, make_app, send_all, until
+from tests.ui.test_app import bob_said_hello, list_lines, make_app, send_all, until
 
 ME = ConvRef.private("me")
 BOB = ConvRef.private("bob")
@@ -20,10 +20,7 @@ BOB = ConvRef.private("bob")
 async def test_own_messages_show_read_when_the_peer_reads(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    bob = await make_client("bob")
-    await send_all(bob, "me", ["hello"])
-    me = await make_client("me")
-    app = make_app(me, tmp_path)
+    bob, _me, app = await bob_said_hello(make_client, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("enter")
         await pilot.press(*"hi bob", "enter")

@@ -10,7 +10,7 @@ from imkit_tui.core import StatusReceived
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from tests.conftest import ClientFactory
-from tests.ui.test_app import make_app, send_all, until
+from tests.ui.test_app import bob_said_hello, send_all, until
 
 ME = ConvRef.private("me")
 
@@ -18,10 +18,7 @@ ME = ConvRef.private("me")
 async def test_the_peer_typing_shows_in_the_header_until_their_message(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    bob = await make_client("bob")
-    await send_all(bob, "me", ["hello"])
-    me = await make_client("me")
-    app = make_app(me, tmp_path)
+    bob, _me, app = await bob_said_hello(make_client, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("enter")
         header = app.screen.query_one(ChatHeader)
@@ -35,10 +32,7 @@ async def test_the_peer_typing_shows_in_the_header_until_their_message(
 async def test_typing_in_the_composer_tells_the_peer_at_most_every_few_seconds(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    bob = await make_client("bob")
-    await send_all(bob, "me", ["hello"])
-    me = await make_client("me")
-    app = make_app(me, tmp_path)
+    bob, _me, app = await bob_said_hello(make_client, tmp_path)
     statuses: list[StatusReceived] = []
     with bob.subscribe() as events:
         async with app.run_test(size=(110, 30)) as pilot:

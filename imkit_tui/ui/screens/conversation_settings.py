@@ -17,6 +17,7 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.screens.history_actions import HistoryActions
     from imkit_tui.ui.screens.main import MainScreen
 
     _Base = Widget
@@ -61,21 +62,26 @@ class ConversationSettings(_Base):
         else:
             await self.client.change_settings(row.ref, marked_unread=True)
 
-    def action_clear_history(self) -> None:
-        """Ask, then clear the history of the conversation for this user (every device)."""
+    def _history(self) -> HistoryActions:
+        """The screen's history actions (made here when no chat was opened yet)."""
         from imkit_tui.ui.screens.history_actions import HistoryActions
 
+        main = cast("MainScreen", self)
+        if main.history is None:
+            main.history = HistoryActions(main, self.client)
+        return main.history
+
+    def action_clear_history(self) -> None:
+        """Ask, then clear the history of the conversation for this user (every device)."""
         row = self.settings_target()
         if row is not None:
-            HistoryActions(cast("MainScreen", self), self.client).ask_clear(row.ref)
+            self._history().ask_clear(row.ref)
 
     async def action_remove_conversation(self) -> None:
         """Take the conversation off the list until its next message."""
-        from imkit_tui.ui.screens.history_actions import HistoryActions
-
         row = self.settings_target()
         if row is not None:
-            await HistoryActions(cast("MainScreen", self), self.client).remove(row.ref)
+            await self._history().remove(row.ref)
 
     def action_chat_settings(self) -> None:
         """Open the settings of the open or highlighted conversation (ctrl+o)."""

@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import (
+    ConnectionState,
     Conversation,
     HistoryCleared,
     IMClient,
@@ -167,7 +168,7 @@ class HistoryActions:
         async def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            everywhere = self._client.state == "connected"
+            everywhere = self._client.state == ConnectionState.CONNECTED
             await self._client.clear_history(conv, everywhere=everywhere)
             where = "on every device" if everywhere else "on this device (offline)"
             self._screen.app.notify(f"History with {name} cleared {where}")

@@ -172,7 +172,8 @@ class MainScreen(
             )
             chat.on_new_bubbles = LazyMedia(self, self.client, lambda: self.chat_view).wanted
             self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
-            self.history = HistoryActions(self, self.client)
+            if self.history is None:  # the palette may have made it before a chat opened
+                self.history = HistoryActions(self, self.client)
             self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
             row = Horizontal(Composer(id="composer"), AttachButton(id="attach"), id="composer-row")
             await chat_pane.mount(chat, row)
