@@ -39,7 +39,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "server is away.",
     )
     add_client_options(parser)
-    parser.add_argument("--to", required=True, metavar="USER", help="the receiving user")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--to", metavar="USER", help="the receiving user")
+    where.add_argument("--group", metavar="GROUP", help="send to this group")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="USER",
+        help="with --group: a targeted message that only these members receive (repeat "
+        "for each); the others never see it",
+    )
     parser.add_argument(
         "text", nargs="?", metavar="TEXT | -", help="the message, or - to read lines"
     )
@@ -101,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("give exactly one of TEXT, --type/--content or --file", EXIT_USAGE)
     if args.kind is not None and args.file is None:
         raise CommandError("--as goes with --file", EXIT_USAGE)
+    if args.only and args.group is None:
+        raise CommandError("--only goes with --group", EXIT_USAGE)
     if args.text is not None and args.text != "-" and not args.text:
         raise CommandError("nothing to send", EXIT_USAGE)
     client = make_client(args, device="cli-send")
@@ -125,10 +137,12 @@ async def _queue(
         cmid = uuid_from_key(args.key, 0) if args.key else None
         try:
             if content is not None:
-                message = await client.send(conv, args.object_name, content, cmid=cmid)
+                message = await client.send(
+                    conv, args.object_name, content, cmid=cmid, to=args.only
+                )
             else:
                 kind = MediaKind(args.kind) if args.kind else None
-                message = await client.send_file(conv, args.file, kind, cmid=cmid)
+                message = await client.send_file(conv, args.file, kind, cmid=cmid, to=args.only)
         except ValueError as exc:  # AttachmentError, a status type, a malformed name
             raise CommandError(str(exc), EXIT_USAGE) from None
         return [message.id]
@@ -143,13 +157,13 @@ async def _queue(
             break
         cmid = uuid_from_key(args.key, index) if args.key else None
         index += 1
-        message = await client.send_text(conv, text, cmid=cmid)
+        message = await client.send_text(conv, text, cmid=cmid, to=args.only)
         ids.append(message.id)
     return ids
 
 
 async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, Any] | None) -> int:
-    conv = ConvRef.private(args.to)
+    conv = ConvRef.private(args.to) if args.to else ConvRef.group(args.group)
     await client.start()
     try:
         loop = asyncio.get_running_loop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from imkit_tui.core.events import (
     SyncCompleted,
 )
 from imkit_tui.core.files import FileMessages
+from imkit_tui.core.group_receipts import GroupReceipts, receipts_event
 from imkit_tui.core.groups import GroupManagement
 from imkit_tui.core.history import MessageHistory
 from imkit_tui.core.models import Conversation, Message, SendStatus
@@ -50,6 +51,7 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     Push,
+    ReceiptState,
     SendAck,
     SendMessage,
     SyncReply,
@@ -82,7 +84,14 @@ class _Acked:
 _Work = _SyncAll | _Acked | Push | ConversationUpdate
 
 
-class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls, GroupManagement):
+class IMClient(
+    SearchMessages,
+    FileMessages,
+    MessageHistory,
+    PrivacyControls,
+    GroupManagement,
+    GroupReceipts,
+):
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
@@ -281,23 +290,28 @@ class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls, Gr
         content: dict[str, Any],
         *,
         cmid: str | None = None,
+        to: Sequence[str] = (),
     ) -> Message:
         """Queue a message: written to the outbox, then sent (and retried) in order.
 
         Returns the stored message (status SENDING); a MessageUpdated event follows when
         the server acknowledges it or refuses it. Give `cmid` to make the call idempotent.
+        `to` makes a group message targeted: only those members receive it.
         """
         if not catalogue.lookup(object_name).stored:
             raise ValueError(f"{object_name} is a status message: use send_status()")
         message = await self.store.add_outgoing(
-            conv, cmid or new_uuid7(), object_name, content, now_ms()
+            conv, cmid or new_uuid7(), object_name, content, now_ms(), to
         )
         self._outbox.wakeup.set()
         return message
 
-    async def send_text(self, conv: ConvRef, text: str, *, cmid: str | None = None) -> Message:
-        """Queue a text message (RC:TxtMsg)."""
-        return await self.send(conv, catalogue.TEXT, catalogue.text_content(text), cmid=cmid)
+    async def send_text(
+        self, conv: ConvRef, text: str, *, cmid: str | None = None, to: Sequence[str] = ()
+    ) -> Message:
+        """Queue a text message (RC:TxtMsg); `to` targets it at those group members."""
+        content = catalogue.text_content(text)
+        return await self.send(conv, catalogue.TEXT, content, cmid=cmid, to=to)
 
     async def send_status(self, conv: ConvRef, object_name: str, content: dict[str, Any]) -> bool:
         """Send a status message (typing, …) if connected: live only, never stored or
@@ -355,9 +369,12 @@ class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls, Gr
         self._on_state(ConnectionState.SYNCING, "", None)
         self._work.put_nowait(_SyncAll())
 
-    def _on_push(self, push: Push | ConversationUpdate | PrivacyState) -> None:
+    def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
         if isinstance(push, PrivacyState):
             self._privacy_pushed(push)  # applied in arrival order (see core/privacy.py)
+            return
+        if isinstance(push, ReceiptState):
+            self.events.publish(receipts_event(push))
             return
         self._work.put_nowait(push)
 
@@ -504,8 +521,10 @@ class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls, Gr
         if batch.added:
             ordered = tuple(sorted(batch.added, key=lambda m: m.seq or 0))
             self.events.publish(MessagesReceived(conv, ordered))
-        for message in [*batch.confirmed, *batch.recalled]:
+        for message in [*batch.confirmed, *batch.recalled, *batch.receipts_asked]:
             self.events.publish(MessageUpdated(message))
+        if batch.receipts_asked:
+            self._state_sync.wakeup.set()  # some may have been read here already
         return batch
 
     async def mark_read(self, conv: ConvRef) -> Conversation:

@@ -26,6 +26,7 @@ from imkit_tui.protocol import (
     PrivacyState,
     ProtocolError,
     Push,
+    ReceiptState,
     ServerFrame,
     Welcome,
     decode_server_frame,
@@ -76,7 +77,7 @@ class Connection:
         *,
         device: str,
         on_ready: Callable[[Welcome], Coroutine[Any, Any, None]],
-        on_push: Callable[[Push | ConversationUpdate | PrivacyState], None],
+        on_push: Callable[[Push | ConversationUpdate | PrivacyState | ReceiptState], None],
         on_state: StateListener,
         backoff: Backoff | None = None,
         open_timeout: float = 10.0,
@@ -245,7 +246,7 @@ class Connection:
             log.warning("ignoring a frame the server sent: %s", exc)
             return
         if isinstance(frame, Push) or (
-            isinstance(frame, ConversationUpdate | PrivacyState) and not frame.re
+            isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
         ):
             self._on_push(frame)
             return

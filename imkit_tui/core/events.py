@@ -111,6 +111,15 @@ class PrivacyChanged:
     privacy: PrivacySettings
 
 
+@dataclass(frozen=True, slots=True)
+class ReceiptsUpdated:
+    """Who has read own group messages that receipts were asked for, by server id:
+    (who read, who has not yet). Pushed when someone reads one."""
+
+    conv: ConvRef
+    receipts: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -122,6 +131,7 @@ Event = (
     | PrivacyChanged
     | MessagesDeleted
     | HistoryCleared
+    | ReceiptsUpdated
 )
 
 

@@ -43,6 +43,7 @@ class FileMessages:
             content: dict[str, Any],
             *,
             cmid: str | None = None,
+            to: Sequence[str] = (),
         ) -> Message: ...
 
     async def send_file(
@@ -52,8 +53,10 @@ class FileMessages:
         kind: MediaKind | None = None,
         *,
         cmid: str | None = None,
+        to: Sequence[str] = (),
     ) -> Message:
-        """Queue a file as an image, GIF, voice, video or file message (`kind`, or detected).
+        """Queue a file as an image, GIF, voice, video or file message (`kind`, or detected);
+        `to` targets it at those group members.
 
         The file is checked first (raises AttachmentError with a message for the user:
         missing, empty, not what `kind` says, too large or too long) and its thumbnail,
@@ -65,7 +68,7 @@ class FileMessages:
         attachment = await asyncio.to_thread(
             attachments.prepare, path, kind, max_bytes=self.transfers.max_upload_bytes()
         )
-        return await self.send(conv, attachment.object_name, attachment.content, cmid=cmid)
+        return await self.send(conv, attachment.object_name, attachment.content, cmid=cmid, to=to)
 
     async def send_location(
         self, conv: ConvRef, latitude: float, longitude: float, name: str = ""

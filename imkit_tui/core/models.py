@@ -32,6 +32,8 @@ class Message:
     `seq` and `uid` are None until the server acknowledged the message; `sent_at` is
     the server time then (the local time before). `error` is the code of a failed send.
     `listened` is this device's note that a voice or video message was played.
+    `to` names the members a targeted group message was sent to (empty: everyone).
+    `receipt_asked`: its sender asked for group read receipts.
     """
 
     id: int
@@ -47,6 +49,8 @@ class Message:
     status: SendStatus
     error: int | None = None
     listened: bool = False
+    to: tuple[str, ...] = ()
+    receipt_asked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,7 @@ class Outbox:
             object_name=message.object_name,
             content=wire_content(message.content),
             cmid=message.cmid,
+            to=list(message.to),
         )
         try:
             ack = await self._connection.request(frame, SendAck, self._timeout)

@@ -145,4 +145,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a conversation removed from the list until its next message",
         "ALTER TABLE conversations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
     ),
+    Migration(
+        6,
+        "the members a targeted group message was sent to",
+        # A JSON list; empty for a message to everyone. Kept in the outbox row so a
+        # retry after a restart targets the same members.
+        "ALTER TABLE messages ADD COLUMN recipients TEXT NOT NULL DEFAULT '';",
+    ),
+    Migration(
+        7,
+        "group read receipts asked for, and whether this device answered",
+        """
+        -- core/receipts.py: 0 none; own message: 1 receipts asked for; another's:
+        -- 1 asked (answer once read here), 2 read (answer to send), 3 answered.
+        ALTER TABLE messages ADD COLUMN receipt INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX messages_receipt_pending ON messages(conv_id) WHERE receipt = 2;
+        """,
+    ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -14,7 +15,8 @@ _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
 
 MESSAGE_COLUMNS = (
     "m.id, c.type, c.target, c.channel, m.seq, m.uid, m.cmid, m.sender, m.object_name,"
-    " m.content, m.sent_at, m.direction, m.status, m.error, m.listened"
+    " m.content, m.sent_at, m.direction, m.status, m.error, m.listened, m.recipients,"
+    " m.receipt"
 )
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
@@ -95,7 +97,22 @@ def message_from_row(row: Any) -> Message:
         status=SendStatus(row[12]),
         error=row[13],
         listened=bool(row[14]),
+        to=recipients_from(row[15]),
+        receipt_asked=row[16] != 0,
     )
+
+
+_decode_recipients = msgspec.json.Decoder(tuple[str, ...]).decode
+
+
+def recipients_from(stored: str) -> tuple[str, ...]:
+    """The members of a targeted message from its `recipients` column."""
+    return _decode_recipients(stored) if stored else ()
+
+
+def recipients_column(to: Sequence[str]) -> str:
+    """The `recipients` column of a message sent to `to` (empty: everyone)."""
+    return msgspec.json.encode(list(to)).decode() if to else ""
 
 
 def conversation_from_row(row: Any) -> Conversation:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from imkit_tui.core.models import Conversation
+from imkit_tui.core.receipts import answer_read
 from imkit_tui.core.sql import CONVERSATION_COLUMNS, conversation_from_row, recount_unread
 from imkit_tui.protocol import ConversationState, ConvRef
 from imkit_tui.storage import BatchWriter
@@ -61,6 +62,7 @@ class StateStore:
                 (conv_id,),
             )
             recount_unread(conn, conv_id)
+            answer_read(conn, conv_id)
             return _row(conn, conv_id)
 
         return await self._writer.submit(job)

@@ -1,4 +1,5 @@
-"""Sends this device's read positions and settings to the server, whenever connected.
+"""Sends this device's read positions, settings and read receipts to the server,
+whenever connected.
 
 Changes are written to the store first with a pending flag (see ``state_store``); this
 loop sends each pending one, merges the server's answer and publishes the new row. A
@@ -21,6 +22,8 @@ from imkit_tui.protocol import (
     RETRYABLE_SEND_CODES,
     ConversationUpdate,
     MarkRead,
+    ReadReceipt,
+    ReceiptState,
     UpdateConversation,
 )
 
@@ -83,6 +86,17 @@ class StateSync:
                 continue
             row = await store.apply_state(answer.state, answers_read=True)
             self._events.publish(ConversationUpdated(row))
+        receipts = await store.pending_receipts()
+        for conv, uids in receipts:
+            try:
+                await self._connection.request(
+                    ReadReceipt(conv=conv, uids=uids), ReceiptState, self._timeout
+                )
+            except RequestFailed as failure:
+                if failure.code in RETRYABLE_SEND_CODES:
+                    raise _Retry from None
+                log.info("server refused read receipts in %s: %s", conv, failure)
+            await store.receipts_answered(uids)
         for pending in settings:
             frame = UpdateConversation(
                 conv=pending.conv,
@@ -96,7 +110,7 @@ class StateSync:
                 continue
             row = await store.apply_state(answer.state, answers_settings=True)
             self._events.publish(ConversationUpdated(row))
-        return bool(reads or settings)
+        return bool(reads or settings or receipts)
 
     async def _request(self, frame: MarkRead | UpdateConversation) -> ConversationUpdate | None:
         """The server's answer, or None when it refused the change for good."""

@@ -17,6 +17,7 @@ from imkit_tui import messages as catalogue
 from imkit_tui.core.history_store import HistoryStore, apply_recalls
 from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
+from imkit_tui.core.receipts import ReceiptStates, note_requests
 from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import (
@@ -24,6 +25,7 @@ from imkit_tui.core.sql import (
     confirm,
     conversation_from_row,
     count_new_unread,
+    recipients_column,
     select_messages,
     set_preview,
 )
@@ -35,7 +37,8 @@ T = TypeVar("T")
 
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
-    " counted, object_name, content, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " counted, object_name, content, sent_at, recipients)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -56,9 +59,11 @@ class ReceivedBatch:
     confirmed: list[Message] = field(default_factory=list)
     recalled: list[Message] = field(default_factory=list)
     """Messages already here that recall commands in the batch turned into notices."""
+    receipts_asked: list[Message] = field(default_factory=list)
+    """Messages already here whose senders now ask for read receipts."""
 
 
-class LocalStore(StateStore, HistoryStore):
+class LocalStore(StateStore, HistoryStore, ReceiptStates):
     """One user's local store."""
 
     def __init__(self, user_id: str, writer_db: Database, reader_db: Database) -> None:
@@ -134,10 +139,17 @@ class LocalStore(StateStore, HistoryStore):
     # ------------------------------------------------------------------ outgoing
 
     async def add_outgoing(
-        self, conv: ConvRef, cmid: str, object_name: str, content: dict[str, Any], now_ms: int
+        self,
+        conv: ConvRef,
+        cmid: str,
+        object_name: str,
+        content: dict[str, Any],
+        now_ms: int,
+        to: Sequence[str] = (),
     ) -> Message:
-        """Put a message of ours in the outbox (status SENDING). Idempotent by cmid:
-        adding a cmid that is already stored returns the stored message as it is."""
+        """Put a message of ours in the outbox (status SENDING); `to` targets it at those
+        members of a group. Idempotent by cmid: adding a cmid that is already stored
+        returns the stored message as it is."""
         content_json = encode_content(content)
         preview = catalogue.summarize(object_name, content)
 
@@ -157,6 +169,7 @@ class LocalStore(StateStore, HistoryStore):
                     object_name,
                     content_json,
                     now_ms,
+                    recipients_column(to),
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
@@ -173,6 +186,7 @@ class LocalStore(StateStore, HistoryStore):
                     sent_at=now_ms,
                     direction=Direction.SENT,
                     status=SendStatus.SENDING,
+                    to=tuple(to),
                 )
             (existing,) = select_messages(
                 conn, "WHERE m.sender = ? AND m.cmid = ?", (self.user_id, cmid)
@@ -260,6 +274,12 @@ class LocalStore(StateStore, HistoryStore):
                 )
             if batch.added:
                 count_new_unread(conn, conv_id, [m.id for m in batch.added])
+            asked = note_requests(conn, conv_id, records, self.user_id)
+            if asked:
+                marks = ",".join("?" * len(asked))
+                batch.receipts_asked = select_messages(
+                    conn, f"WHERE m.id IN ({marks})", tuple(asked)
+                )
             recalled = apply_recalls(conn, conv_id, records)
             if recalled:
                 marks = ",".join("?" * len(recalled))
@@ -287,6 +307,7 @@ class LocalStore(StateStore, HistoryStore):
             record.object_name,
             encode_content(wire_content(record.content)),
             record.sent_at,
+            recipients_column(record.to),
         )
 
     def _received_message(self, message_id: int, conv: ConvRef, record: MessageRecord) -> Message:
@@ -303,6 +324,7 @@ class LocalStore(StateStore, HistoryStore):
             sent_at=record.sent_at,
             direction=Direction.SENT if own else Direction.RECEIVED,
             status=SendStatus.SENT if own else SendStatus.RECEIVED,
+            to=tuple(record.to),
         )
 
     async def coverage(self, conv: ConvRef) -> Coverage:

@@ -146,9 +146,10 @@ message."""
 
 OTHER_SIGNALLING_TYPES: tuple[MessageType, ...] = (
     # Read receipts: sync of the read mark to one's other devices, and the group
-    # receipt request. (The response, RC:RRRspMsg, is a status message.)
+    # receipt request. (The response, RC:RRRspMsg, is a status message.) The request
+    # is stored, not counted: members away when it was made learn of it in their sync.
     _signalling(names.SYNC_READ_STATUS, "Read status sync", ("lastMessageSendTime",)),
-    _signalling(names.READ_RECEIPT_REQUEST, "Read receipt request", ("messageUId",)),
+    _signalling(names.READ_RECEIPT_REQUEST, "Read receipt request", ("messageUId",), stored=True),
     _signalling(names.USER_INFO_UPDATE, "User info update", ("userInfo",)),
     # A recall is stored: it is an event with its own sequence number that points at
     # the original message and leaves the grey "recalled" notice in its place. Not

@@ -37,6 +37,11 @@ class ConvRef(msgspec.Struct, frozen=True, omit_defaults=True):
         """The private conversation with `peer`."""
         return cls(type=ConversationType.PRIVATE, target=peer)
 
+    @classmethod
+    def group(cls, group_id: str) -> ConvRef:
+        """The conversation of group `group_id`."""
+        return cls(type=ConversationType.GROUP, target=group_id)
+
     @property
     def key(self) -> str:
         """A stable text key, unique per conversation for one user."""

@@ -20,6 +20,9 @@ NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 FileName = Annotated[str, msgspec.Meta(max_length=255)]
 MimeType = Annotated[str, msgspec.Meta(max_length=127)]
+
+MAX_TARGETED = 300
+"""The most members one targeted message may name."""
 ChunkSize = Annotated[int, msgspec.Meta(ge=1, le=1024 * 1024)]
 
 
@@ -36,8 +39,11 @@ class Frame(msgspec.Struct, tag_field="t", omit_defaults=True, kw_only=True):
 class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
     """A message as the server stored it (or, for status messages, relayed it).
 
-    `seq` is the gapless per-conversation sequence number; 0 for messages that are
-    not stored (status messages). `conv` is seen from the receiving user's side.
+    `seq` is the gapless per-conversation sequence number, as the receiving member
+    numbers the conversation; 0 for messages that are not stored (status messages).
+    `conv` is seen from the receiving user's side. `to` names the members a targeted
+    message was sent to (empty for everyone's messages); only they and the sender ever
+    receive it, and only their numbering counts it.
     """
 
     uid: str
@@ -48,6 +54,7 @@ class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
     content: dict[str, Any]
     cmid: str
     sent_at: int
+    to: list[str] = []
 
 
 class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
@@ -87,12 +94,17 @@ class Ping(Frame, tag="ping"):
 
 
 class SendMessage(Frame, tag="send"):
-    """Send a message. `cmid` is the client's id for it, the same on every retry."""
+    """Send a message. `cmid` is the client's id for it, the same on every retry.
+
+    `to` makes it a targeted message in a group: only those members (and the sender)
+    receive it; the others never see it, its seq or a gap in theirs.
+    """
 
     conv: ConvRef
     object_name: ObjectName
     content: dict[str, Any]
     cmid: ClientMessageId
+    to: Annotated[list[UserId], msgspec.Meta(max_length=MAX_TARGETED)] = []
 
 
 class SyncRequest(Frame, tag="sync"):
@@ -200,6 +212,27 @@ class GroupRequest(Frame, tag="group"):
     name: Annotated[str, msgspec.Meta(max_length=64)] = ""
 
 
+MessageUid = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+ReceiptUids = Annotated[list[MessageUid], msgspec.Meta(max_length=500)]
+
+
+class ReadReceipt(Frame, tag="receipt"):
+    """This user has read these group messages, whose senders asked for read receipts
+    (with an RC:RRReqMsg). Answered by an empty ReceiptState; each sender whose count
+    changed gets a ReceiptState push."""
+
+    conv: ConvRef
+    uids: ReceiptUids
+
+
+class ReceiptQuery(Frame, tag="receipts"):
+    """Who has read these own group messages (those receipts were asked for): answered
+    by a ReceiptState."""
+
+    conv: ConvRef
+    uids: ReceiptUids
+
+
 class UploadStart(Frame, tag="upload"):
     """Announce a file by its sha256 and size; answered by an UploadState.
 
@@ -242,6 +275,8 @@ CLIENT_FRAMES = (
     ClearHistory,
     UpdatePrivacy,
     GroupRequest,
+    ReadReceipt,
+    ReceiptQuery,
     UploadStart,
     UploadChunk,
     DownloadRequest,
@@ -259,6 +294,8 @@ ClientFrame = (
     | ClearHistory
     | UpdatePrivacy
     | GroupRequest
+    | ReadReceipt
+    | ReceiptQuery
     | UploadStart
     | UploadChunk
     | DownloadRequest
@@ -358,6 +395,23 @@ class GroupInfo(Frame, tag="group_info"):
     speakers: list[str] = []
 
 
+class Receipt(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """Who of the members who can see a message has read it, and who has not yet."""
+
+    uid: str
+    read: list[str] = []
+    unread: list[str] = []
+
+
+class ReceiptState(Frame, tag="receipt_state"):
+    """Read receipts of the sender's group messages: the answer to ReceiptQuery, and a
+    push (`re` 0) to the sender's devices when someone reads one. Empty: the answer to
+    ReadReceipt."""
+
+    conv: ConvRef
+    receipts: list[Receipt] = []
+
+
 class UploadState(Frame, tag="uploaded"):
     """How far an upload is: bytes held (`offset`), and its URL once `done`.
 
@@ -392,6 +446,7 @@ SERVER_FRAMES = (
     ConversationUpdate,
     PrivacyState,
     GroupInfo,
+    ReceiptState,
     UploadState,
     DownloadChunk,
 )
@@ -406,6 +461,7 @@ ServerFrame = (
     | ConversationUpdate
     | PrivacyState
     | GroupInfo
+    | ReceiptState
     | UploadState
     | DownloadChunk
 )

@@ -34,7 +34,9 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     Push,
+    ReadReceipt,
     Recall,
+    ReceiptQuery,
     SendAck,
     SendMessage,
     SyncReply,
@@ -61,7 +63,14 @@ from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
 from imkit_tui.server.privacy_requests import PrivacyRequests
 from imkit_tui.server.ratelimit import TokenBucket
-from imkit_tui.server.routing import Route, readable_key, route_send, system_route
+from imkit_tui.server.receipt_requests import ReceiptRequests
+from imkit_tui.server.routing import (
+    Route,
+    readable_key,
+    route_send,
+    system_route,
+    targeted_audience,
+)
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import (
     ServerStore,
@@ -72,7 +81,14 @@ log = logging.getLogger(__name__)
 SYNC_PAGE = 500
 
 
-class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyRequests, GroupRequests):
+class IMServer(
+    FileRequests,
+    ConversationRequests,
+    MessageRequests,
+    PrivacyRequests,
+    GroupRequests,
+    ReceiptRequests,
+):
     """The cloud: one instance serves every user over websockets.
 
     `await start()` binds (port 0 picks a free port, see `port`), `await stop()` closes
@@ -153,18 +169,17 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
             content_json=encode_content(content),
             now_ms=now_ms(),
         )
-        for user_id, seen_as in route.deliveries:
-            record = MessageRecord(
-                uid=stored.uid,
-                conv=seen_as,
-                seq=stored.seq,
-                sender=sender,
-                object_name=object_name,
-                content=content,
-                cmid=cmid,
-                sent_at=stored.sent_at,
-            )
-            self._push(user_id, record)
+        record = MessageRecord(
+            uid=stored.uid,
+            conv=ConvRef(type=route.conv_type, target=sender),  # each receiver's own below
+            seq=stored.seq,
+            sender=sender,
+            object_name=object_name,
+            content=content,
+            cmid=cmid,
+            sent_at=stored.sent_at,
+        )
+        self._deliver(route, record, skip=None)
         return stored.seq
 
     async def start(self) -> None:
@@ -292,6 +307,10 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
             self._spawn(self._on_mark_read(session, frame), frame.id, session)
         elif isinstance(frame, GroupRequest):
             self._spawn(self._on_group(session, frame), frame.id, session)
+        elif isinstance(frame, ReadReceipt):
+            self._spawn(self._on_read_receipt(session, frame), frame.id, session)
+        elif isinstance(frame, ReceiptQuery):
+            self._spawn(self._on_receipt_query(session, frame), frame.id, session)
         elif isinstance(frame, Recall):
             self._spawn(self._on_recall(session, frame), frame.id, session)
         elif isinstance(frame, DeleteMessages):
@@ -340,6 +359,9 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
         store = self._require_store()
         sender = session.user_id
         route = await route_send(store, sender, frame.conv, frame.id)
+        audience = targeted_audience(route, sender, frame.to, frame.id)
+        if frame.object_name == messages.READ_RECEIPT_REQUEST:
+            audience = await self._receipt_wanted(session, frame, route)
         await self._check_privacy(sender, frame)
         if frame.conv.type == ConversationType.GROUP:
             voices = await store.voices(frame.conv.target)
@@ -368,7 +390,7 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
             stored = original
         elif not stored_kind:
-            self._relay_status(session, frame, route)
+            self._relay_status(session, frame, route.only(audience))
             return
         else:
             stored = await store.append(
@@ -380,12 +402,13 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
                 object_name=frame.object_name,
                 content_json=content_json,
                 now_ms=now_ms(),
+                audience=audience,
             )
         ack = SendAck(
             re=frame.id,
             cmid=frame.cmid,
             uid=stored.uid,
-            seq=stored.seq,
+            seq=store.seq_view(route.conv_key, sender).to_member(stored.seq),
             sent_at=stored.sent_at,
             conv=frame.conv,
         )
@@ -402,8 +425,9 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
             content=frame.content,
             cmid=frame.cmid,
             sent_at=stored.sent_at,
+            to=sorted(audience - {sender}) if audience else [],
         )
-        self._deliver(route, record, skip=session)
+        self._deliver(route.only(stored.audience), record, skip=session)
         # The receiver first: the sender's ack can wait the few microseconds.
         session.send(ack)
 
@@ -426,11 +450,14 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
         )
         self._deliver(route, record, skip=session)
 
-    def _deliver(self, route: Route, record: MessageRecord, skip: Session) -> None:
+    def _deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
         """Push to every receiving device (the sending device excepted), each user seeing
-        the conversation their own way."""
+        the conversation their own way and numbering it their own way (`record.seq` is the
+        conversation's seq)."""
+        targeted = self._require_store().targeted(route.conv_key) if record.seq else None
         for user_id, seen_as in route.deliveries:
-            own = msgspec.structs.replace(record, conv=seen_as)
+            seq = targeted.view(user_id).to_member(record.seq) if targeted else record.seq
+            own = msgspec.structs.replace(record, conv=seen_as, seq=seq)
             self._push(user_id, own, skip=skip)
 
     def _push(self, user_id: str, record: MessageRecord, skip: Session | None = None) -> None:
@@ -465,6 +492,7 @@ class IMServer(FileRequests, ConversationRequests, MessageRequests, PrivacyReque
             limit=frame.limit,
             not_before_ms=now_ms() - retention,
             reader=session.user_id,
+            conv_key=conv_key,
         )
         session.send(
             PullReply(

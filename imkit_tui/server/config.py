@@ -23,6 +23,8 @@ class ServerConfig:
     - `max_group_members`: the most members a group may have (default 3,000).
     - `recall_seconds`: how old a message may be and still be recalled (0: no limit,
       the default; the app enforces its own window).
+    - `receipt_request_seconds`: how soon after sending a group message its sender may
+      ask for read receipts (default 2 minutes, as IMKit).
     """
 
     data_dir: Path
@@ -42,6 +44,7 @@ class ServerConfig:
     max_upload_bytes: int = 100 * 1024 * 1024
     recall_seconds: int = 0
     max_group_members: int = 3000
+    receipt_request_seconds: int = 120
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

@@ -39,7 +39,8 @@ class ConversationRequests:
         conv_id = await store.conversation_id(key, session.user_id)
         if conv_id is None:
             raise ProtocolError(ErrorCode.INVALID_PARAMETER, "nothing to read here", frame.id)
-        changed = await store.mark_read(session.user_id, conv_id, frame.seq)
+        seq = store.seq_view(key, session.user_id).to_conversation(frame.seq)
+        changed = await store.mark_read(session.user_id, conv_id, seq)
         await self._answer_and_push(store, session, frame.id, conv_id, changed)
 
     async def _on_update_conversation(self, session: Session, frame: UpdateConversation) -> None:

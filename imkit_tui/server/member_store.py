@@ -8,12 +8,18 @@ ServerStore: the jobs run on its writer, the reads on its reader.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from imkit_tui.protocol import ConversationState, ConvRef
 from imkit_tui.storage import BatchWriter, Database
+
+if TYPE_CHECKING:
+    from imkit_tui.server.seq_views import SeqView
 
 _PRIVATE = 1
 # How a member sees a conversation; the peer's read position only exists in a private
@@ -23,7 +29,7 @@ _STATE_COLUMNS = (
     " CASE WHEN c.type = 1 THEN (SELECT p.read_seq FROM members p"
     " WHERE p.conv_id = m.conv_id AND p.user_id = m.target) END,"
     " m.cleared_seq, (SELECT group_concat(d.seq) FROM deleted d"
-    " WHERE d.user_id = m.user_id AND d.conv_id = m.conv_id)"
+    " WHERE d.user_id = m.user_id AND d.conv_id = m.conv_id), c.key, m.conv_id"
 )
 _STATE_FROM = "FROM members m JOIN conversations c ON c.id = m.conv_id"
 
@@ -61,6 +67,33 @@ class MemberStore:
     _reader: Database
     _change_id: int
 
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def seq_view(self, conv_key: str, user_id: str) -> SeqView: ...
+
+    async def _member_state(self, row: Sequence[Any], user_id: str) -> ConversationState:
+        """The state of a _STATE_COLUMNS row in `user_id`'s numbering of the conversation."""
+        state = _state(row)
+        view = self.seq_view(row[11], user_id)
+        if not view.hidden:
+            return state
+        last_at = state.last_at
+        if not view.sees(state.max_seq):
+            found = await self._reader.fetch_one(
+                "SELECT sent_at FROM messages WHERE conv_id = ? AND seq NOT IN"
+                " (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT 1",
+                (row[12], json.dumps(view.hidden)),
+            )
+            last_at = int(found[0]) if found else 0
+        return msgspec.structs.replace(
+            state,
+            max_seq=view.to_member(state.max_seq),
+            last_at=last_at,
+            read_seq=view.to_member(state.read_seq),
+            cleared_seq=view.to_member(state.cleared_seq),
+            deleted_seqs=view.to_members(state.deleted_seqs),
+        )
+
     async def changed_conversations(
         self, user_id: str, since: int, limit: int
     ) -> tuple[list[ConversationState], int, bool]:
@@ -79,7 +112,7 @@ class MemberStore:
         )
         has_more = len(rows) > limit
         rows = rows[:limit]
-        states = [_state(row) for row in rows]
+        states = [await self._member_state(row, user_id) for row in rows]
         cursor_value = rows[-1][-1] if rows else since
         return states, cursor_value, has_more
 
@@ -89,7 +122,7 @@ class MemberStore:
             f"SELECT {_STATE_COLUMNS} {_STATE_FROM} WHERE m.user_id = ? AND m.conv_id = ?",
             (user_id, conv_id),
         )
-        return _state(row) if row is not None else None
+        return await self._member_state(row, user_id) if row is not None else None
 
     async def mark_read(self, user_id: str, conv_id: int, seq: int) -> list[str]:
         """Move `user_id`'s read position forward to `seq` (at most the last message).

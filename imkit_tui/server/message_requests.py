@@ -29,6 +29,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.routing import Route, readable_key, route_send
+from imkit_tui.server.seq_views import SeqView
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
 
@@ -43,7 +44,7 @@ class MessageRequests:
 
         def _require_store(self) -> ServerStore: ...
 
-        def _deliver(self, route: Route, record: MessageRecord, skip: Session) -> None: ...
+        def _deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None: ...
 
     async def _on_recall(self, session: Session, frame: Recall) -> None:
         store = self._require_store()
@@ -88,7 +89,7 @@ class MessageRequests:
             re=frame.id,
             cmid=f"recall:{frame.uid}",
             uid=stored.uid,
-            seq=stored.seq,
+            seq=store.seq_view(route.conv_key, sender).to_member(stored.seq),
             sent_at=stored.sent_at,
             conv=frame.conv,
         )
@@ -107,29 +108,31 @@ class MessageRequests:
                 cmid=ack.cmid,
                 sent_at=stored.sent_at,
             )
-            self._deliver(route, record, skip=session)
+            self._deliver(route.only(stored.audience), record, skip=session)
         session.send(ack)
 
     async def _on_delete(self, session: Session, frame: DeleteMessages) -> None:
         store = self._require_store()
-        conv_id = await self._member_conv(store, session, frame.conv, frame.id)
-        changed = await store.delete_for(session.user_id, conv_id, frame.seqs)
+        conv_id, view = await self._member_conv(store, session, frame.conv, frame.id)
+        seqs = [view.to_conversation(seq) for seq in frame.seqs]
+        changed = await store.delete_for(session.user_id, conv_id, seqs)
         await self._answer_member(store, session, frame.id, conv_id, changed)
 
     async def _on_clear(self, session: Session, frame: ClearHistory) -> None:
         store = self._require_store()
-        conv_id = await self._member_conv(store, session, frame.conv, frame.id)
-        changed = await store.clear_for(session.user_id, conv_id, frame.seq)
+        conv_id, view = await self._member_conv(store, session, frame.conv, frame.id)
+        changed = await store.clear_for(session.user_id, conv_id, view.to_conversation(frame.seq))
         await self._answer_member(store, session, frame.id, conv_id, changed)
 
     async def _member_conv(
         self, store: ServerStore, session: Session, conv: ConvRef, request_id: int
-    ) -> int:
+    ) -> tuple[int, SeqView]:
+        """The conversation's id, and how the member numbers it."""
         key = await readable_key(store, session.user_id, conv, request_id)
         conv_id = await store.conversation_id(key, session.user_id)
         if conv_id is None:
             raise ProtocolError(ErrorCode.INVALID_PARAMETER, "no such conversation", request_id)
-        return conv_id
+        return conv_id, store.seq_view(key, session.user_id)
 
     async def _answer_member(
         self, store: ServerStore, session: Session, request_id: int, conv_id: int, changed: bool

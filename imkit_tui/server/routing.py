@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
@@ -28,6 +29,13 @@ class Route:
     members: tuple[Member, ...]
     deliveries: tuple[tuple[str, ConvRef], ...]
 
+    def only(self, audience: frozenset[str] | None) -> Route:
+        """This route delivering to `audience` only (all of it when None)."""
+        if audience is None:
+            return self
+        kept = tuple((user, seen) for user, seen in self.deliveries if user in audience)
+        return replace(self, deliveries=kept)
+
 
 async def route_send(store: ServerStore, sender: str, conv: ConvRef, request_id: int) -> Route:
     """The route of a message `sender` sends to `conv`; refused with a code if not allowed."""
@@ -51,6 +59,36 @@ async def route_send(store: ServerStore, sender: str, conv: ConvRef, request_id:
         if peer != sender
         else ((sender, ConvRef.private(peer)),),
     )
+
+
+def targeted_audience(
+    route: Route, sender: str, recipients: Sequence[str], request_id: int
+) -> frozenset[str] | None:
+    """Who sees a message sent to `recipients` only (None: no recipients, everyone).
+
+    Only group messages can be targeted, to members of the group, and to at least one
+    member besides the sender.
+    """
+    if not recipients:
+        return None
+    if route.conv_type != ConversationType.GROUP:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "only group messages can be targeted", request_id
+        )
+    members = {user for user, _ in route.deliveries}
+    strangers = sorted(set(recipients) - members)
+    if strangers:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER,
+            f"not members of this group: {', '.join(strangers[:5])}",
+            request_id,
+        )
+    audience = frozenset((sender, *recipients))
+    if len(audience) < 2:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "name at least one other member", request_id
+        )
+    return audience
 
 
 def system_route(user_id: str) -> Route:

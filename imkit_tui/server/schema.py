@@ -126,4 +126,37 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        7,
+        "the audience of each targeted message",
+        """
+        -- A message with rows here is targeted: only these users (the members it names
+        -- and its sender) may see it. Kept after the message is pruned, because every
+        -- other member's numbering of the conversation leaves its seq out.
+        CREATE TABLE targeted (
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            user_id TEXT NOT NULL,
+            PRIMARY KEY (conv_id, seq, user_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
+    Migration(
+        8,
+        "group read receipts: the messages receipts were asked for, and who read them",
+        """
+        CREATE TABLE receipt_requests (
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (conv_id, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE receipts (
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            reader TEXT NOT NULL,
+            read_at INTEGER NOT NULL,
+            PRIMARY KEY (conv_id, seq, reader)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

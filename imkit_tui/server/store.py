@@ -7,6 +7,8 @@ and a large page never stalls the loop.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +24,10 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
+from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
+from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
+from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
@@ -46,13 +51,15 @@ class StoredMessage:
     """The result of appending a message: its place in the conversation.
 
     `duplicate` is True when the sender had already sent this client id; the fields are
-    then those of the original message and nothing new was stored.
+    then those of the original message and nothing new was stored. `audience` is who
+    may see it when it is targeted (None: every member).
     """
 
     uid: str
     seq: int
     sent_at: int
     duplicate: bool
+    audience: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +90,7 @@ def private_key(a: str, b: str) -> str:
     return f"1:{len(low)}:{low}:{high}"
 
 
-class ServerStore(MemberStore, PrivacyStore, GroupStore):
+class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptStore):
     """Conversations and their messages, kept once per conversation."""
 
     def __init__(self, writer_db: Database, reader_db: Database) -> None:
@@ -94,6 +101,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
         self._change_id = 0
         self._group_members: dict[str, list[str]] = {}
         self._group_voices: dict[str, Voices] = {}
+        self._targeted: dict[str, TargetedMessages] = {}
         self._writer = BatchWriter(
             writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
         )
@@ -121,6 +129,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
 
     def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._convs.clear()
+        self._load_targeted(conn)
         row = conn.execute(
             "SELECT MAX((SELECT COALESCE(MAX(change_id), 0) FROM conversations),"
             " (SELECT COALESCE(MAX(state_change), 0) FROM members))"
@@ -150,31 +159,42 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
         object_name: str,
         content_json: str,
         now_ms: int,
+        audience: frozenset[str] | None = None,
     ) -> StoredMessage:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
         Returns after the commit. A retry with the same client id returns the original.
+        With an `audience` the message is targeted: only those users may see it.
         """
 
         def job(conn: sqlite3.Connection) -> StoredMessage:
             conv = self._convs.get(conv_key) or self._load_conversation(
                 conn, conv_type, conv_key, members, now_ms
             )
-            return self._append_row(conn, conv, sender, cmid, object_name, content_json, now_ms)
+            stored = self._append_row(
+                conn, conv_key, conv, sender, cmid, object_name, content_json, now_ms, audience
+            )
+            return self._with_audience(conv_key, stored) if stored.duplicate else stored
 
         return await self._writer.submit(job)
 
     def _append_row(
         self,
         conn: sqlite3.Connection,
+        conv_key: str,
         conv: _ConvCache,
         sender: str,
         cmid: str,
         object_name: str,
         content_json: str,
         now_ms: int,
+        audience: frozenset[str] | None = None,
     ) -> StoredMessage:
-        """Insert a message with the next seq (inside a writer job); the original on a retry."""
+        """Insert a message with the next seq (inside a writer job); the original on a retry.
+
+        A targeted message (with an `audience`) moves the change id of its audience only:
+        for everyone else the conversation did not change.
+        """
         seq = conv.max_seq + 1
         sent_at = max(now_ms, conv.last_at)  # never backwards, even if the clock is
         uid = new_uuid7(sent_at)
@@ -187,13 +207,20 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
         if cursor.rowcount == 0:
             return self._original(conn, sender, cmid)
         self._change_id += 1
-        conn.execute(
-            "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
-            (seq, self._change_id, sent_at, conv.id),
-        )
         conv.max_seq = seq
         conv.last_at = sent_at
-        return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
+        if audience is None:
+            conn.execute(
+                "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
+                (seq, self._change_id, sent_at, conv.id),
+            )
+            return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
+        conn.execute(
+            "UPDATE conversations SET max_seq = ?, last_at = ? WHERE id = ?",
+            (seq, sent_at, conv.id),
+        )
+        self._record_targeted(conn, conv_key, conv.id, seq, audience, self._change_id)
+        return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False, audience=audience)
 
     async def recall(
         self,
@@ -221,13 +248,14 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
             )
             cmid = f"recall:{uid}"
             row = conn.execute(
-                "SELECT sender, object_name, sent_at FROM messages WHERE uid = ? AND conv_id = ?",
+                "SELECT sender, object_name, sent_at, seq FROM messages"
+                " WHERE uid = ? AND conv_id = ?",
                 (uid, conv.id),
             ).fetchone()
             if row is None or row[0] != sender:
                 raise LookupError("no such message of yours here")
             if row[1] == RECALL_NOTICE:
-                return self._original(conn, sender, cmid)
+                return self._with_audience(conv_key, self._original(conn, sender, cmid))
             if max_age_ms and now_ms - row[2] > max_age_ms:
                 raise TimeoutError("too late to recall this message")
             notice, command = notice_json(row[1], row[2])
@@ -235,7 +263,12 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
                 "UPDATE messages SET object_name = ?, content = ? WHERE uid = ?",
                 (RECALL_NOTICE, notice, uid),
             )
-            return self._append_row(conn, conv, sender, cmid, RECALL_COMMAND, command, now_ms)
+            # The recall of a targeted message is for the same audience: nobody else
+            # may learn that there was something to recall.
+            audience = self.audience(conv_key, row[3])
+            return self._append_row(
+                conn, conv_key, conv, sender, cmid, RECALL_COMMAND, command, now_ms, audience
+            )
 
         return await self._writer.submit(job)
 
@@ -297,6 +330,10 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
         if row is None:
             return None
         return StoredMessage(uid=row[0], seq=row[1], sent_at=row[2], duplicate=True)
+
+    def _with_audience(self, conv_key: str, stored: StoredMessage) -> StoredMessage:
+        audience = self.audience(conv_key, stored.seq)
+        return stored if audience is None else dataclasses.replace(stored, audience=audience)
 
     def _original(self, conn: sqlite3.Connection, sender: str, cmid: str) -> StoredMessage:
         row = conn.execute(
@@ -376,44 +413,53 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore):
         limit: int,
         not_before_ms: int,
         reader: str = "",
+        conv_key: str = "",
     ) -> Page:
         """Messages of a conversation by seq range, never older than `not_before_ms`.
 
         Forward (before_seq == 0): seq > after_seq, oldest first. Backward: seq <
         before_seq, newest first. For `reader`, history they cleared is below the floor,
         and messages they deleted come as content-free DELETED tombstones, so the seqs
-        stay gapless.
+        stay gapless. Seqs, asked and answered, are the reader's numbering of `conv_key`:
+        targeted messages hidden from them are not there at all.
         """
+        targeted = self.targeted(conv_key)
+        view = targeted.view(reader) if targeted is not None and reader else EVERYTHING
+        after_seq, before_seq = view.to_conversation(after_seq), view.to_conversation(before_seq)
         cleared, deleted = await self.hidden_for(reader, conv_id) if reader else (0, set())
         floor = max(await self._floor_seq(conv_id, not_before_ms), cleared + 1)
         columns = "uid, seq, sender, cmid, object_name, content, sent_at"
+        visible = " AND seq NOT IN (SELECT value FROM json_each(?))" if view.hidden else ""
+        hidden = (json.dumps(view.hidden),) if view.hidden else ()
         if before_seq == 0:
             sql = (
-                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq > ?{visible}"
+                " ORDER BY seq LIMIT ?"
             )
-            params: tuple[int, ...] = (conv_id, max(after_seq, floor - 1), limit + 1)
+            params: tuple[int | str, ...] = (conv_id, max(after_seq, floor - 1), *hidden, limit + 1)
         else:
             sql = (
                 f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq < ? AND seq >= ?"
-                " ORDER BY seq DESC LIMIT ?"
+                f"{visible} ORDER BY seq DESC LIMIT ?"
             )
-            params = (conv_id, before_seq, floor, limit + 1)
+            params = (conv_id, before_seq, floor, *hidden, limit + 1)
         rows = await self._reader.fetch_all(sql, params)
         has_more = len(rows) > limit
         messages = [
             MessageRecord(
                 uid=r[0],
                 conv=seen_as,
-                seq=r[1],
+                seq=view.to_member(r[1]),
                 sender=r[2],
                 cmid=r[3],
                 object_name=DELETED if r[1] in deleted else r[4],
                 content={} if r[1] in deleted else _json_decode(r[5]),
                 sent_at=r[6],
+                to=named_in(targeted, r[1], r[2]),
             )
             for r in rows[:limit]
         ]
-        return Page(messages=messages, has_more=has_more, floor_seq=floor)
+        return Page(messages=messages, has_more=has_more, floor_seq=view.to_member(floor - 1) + 1)
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
         row = await self._reader.fetch_one(

@@ -292,7 +292,16 @@ class Bubble(Widget):
 
     @property
     def meta_text(self) -> str:
-        """The status line of own messages, the time of others', "" without one."""
+        """The status line of own messages, the time of others', "" without one; a
+        targeted message says whom it went to."""
+        status = self._status_text()
+        to = self._message.to
+        if not status or not to:
+            return status
+        names = ", ".join("you" if who == self._me else who for who in to)
+        return f"{status} · to {clean_text(names, keep_newlines=False)[: _MAX_SENDER * 3]}"
+
+    def _status_text(self) -> str:
         if not self.show_meta:
             return ""
         message = self._message

@@ -33,7 +33,7 @@ from imkit_tui.ui.widgets.composer_input import (
     CommandError,
     FileCommand,
     HelpCommand,
-    LocationCommand,
+    TargetedCommand,
     parse_command,
 )
 
@@ -90,12 +90,23 @@ class Sending:
             self._screen.app.notify(escape(HELP), title="Commands", timeout=12)
             composer.clear_sent()
             return
-        assert isinstance(command, FileCommand | LocationCommand)
-        problem = await self.send(command)
+        if isinstance(command, TargetedCommand):
+            problem = await self.send_targeted(command)
+        else:
+            problem = await self.send(command)
         if problem is None:
             composer.clear_sent()
         else:
             self._error(problem)
+
+    async def send_targeted(self, command: TargetedCommand) -> str | None:
+        """Send text only some members of the open group receive; the problem, or None."""
+        conv = self._current()
+        if conv is None or conv.type != ConversationType.GROUP:
+            return "/to sends to some members of a group: open a group first"
+        message = await self._client.send_text(conv, command.text, to=command.recipients)
+        await self._show(message)
+        return None
 
     def open_board(self) -> None:
         """Show the attachment board; its choice opens the form that sends."""

@@ -10,6 +10,7 @@ command                                sends
 ``/voice PATH``                        an audio clip of at most 60 seconds
 ``/video PATH``                        a video of at most 2 minutes
 ``/location LAT LON [NAME]``           a place
+``/to USER[,USER…] TEXT``               text only those group members receive
 ``/help``                              lists these commands
 =====================================  ==============================================
 
@@ -36,12 +37,13 @@ FILE_COMMANDS: dict[str, MediaKind] = {
 }
 """The commands that send a file, and the kind each sends it as."""
 
-COMMANDS: tuple[str, ...] = (*FILE_COMMANDS, "location", "help")
+COMMANDS: tuple[str, ...] = (*FILE_COMMANDS, "location", "to", "help")
 """Every command name (without the slash)."""
 
 HELP = (
     "/image PATH · /file PATH · /voice PATH · /video PATH · /location LAT LON [NAME] · "
-    "/help — ctrl+a (or +) opens the attachment board; paste a file's path to send it"
+    "/to USER,USER TEXT (in a group: only they receive it) · /help — ctrl+a (or +) "
+    "opens the attachment board; paste a file's path to send it"
 )
 """The help text shown for ``/help``."""
 
@@ -80,11 +82,19 @@ class LocationCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetedCommand:
+    """``/to USER[,USER…] TEXT``: a group message only those members receive."""
+
+    recipients: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class HelpCommand:
     """``/help``."""
 
 
-ComposerCommand = FileCommand | LocationCommand | HelpCommand
+ComposerCommand = FileCommand | LocationCommand | TargetedCommand | HelpCommand
 """A parsed command."""
 
 
@@ -106,9 +116,20 @@ def parse_command(text: str) -> ComposerCommand:
         return HelpCommand()
     if name == "location":
         return _location(argument)
+    if name == "to":
+        return _targeted(argument)
     if not argument:
         raise CommandError(f"Usage: /{name} PATH")
     return FileCommand(FILE_COMMANDS[name], path_argument(argument))
+
+
+def _targeted(argument: str) -> TargetedCommand:
+    usage = "Usage: /to USER[,USER…] TEXT, e.g. /to bob,carol see you at 5"
+    who, _, text = argument.partition(" ")
+    recipients = tuple(dict.fromkeys(name.lstrip("@") for name in who.split(",") if name))
+    if not recipients or not text.strip():
+        raise CommandError(usage)
+    return TargetedCommand(recipients, text.strip())
 
 
 def _location(argument: str) -> LocationCommand:

@@ -1,0 +1,134 @@
+"""The server's group read receipts, as IMKit has them.
+
+The sender of a group message asks for receipts within two minutes of sending it, with
+an RC:RRReqMsg (stored, not counted, for the same audience as the message), so members
+who are away learn of it in their next sync. Each member's client answers with a
+ReadReceipt once the message has been read there; the sender's devices get a
+ReceiptState ("3 read · 5 unread", and who) on every new reader, and may ask for it
+again at any time with a ReceiptQuery. Only the sender ever learns who read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    ProtocolError,
+    ReadReceipt,
+    Receipt,
+    ReceiptQuery,
+    ReceiptState,
+    SendMessage,
+)
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.receipt_store import StoredRef
+from imkit_tui.server.routing import Route, readable_key
+from imkit_tui.server.session import Session
+from imkit_tui.server.store import ServerStore
+
+
+class ReceiptRequests:
+    """Receipt requests, answers and queries. Mixed into IMServer."""
+
+    config: ServerConfig
+    _sessions: dict[str, set[Session]]
+
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def _require_store(self) -> ServerStore: ...
+
+    async def _receipt_wanted(
+        self, session: Session, frame: SendMessage, route: Route
+    ) -> frozenset[str] | None:
+        """Check and record an RC:RRReqMsg before it is stored; return the audience it
+        goes to (that of the message it asks about)."""
+        store = self._require_store()
+        if frame.conv.type != ConversationType.GROUP:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER, "read receipts are asked for in groups", frame.id
+            )
+        uid = frame.content.get("messageUId")
+        conv_id = await store.conversation_id(route.conv_key, session.user_id)
+        found = (
+            await store.find_messages(conv_id, [uid])
+            if isinstance(uid, str) and uid and conv_id is not None
+            else []
+        )
+        if not found or found[0].sender != session.user_id:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER,
+                "receipts can be asked for your own messages of this group only",
+                frame.id,
+            )
+        (message,) = found
+        window = self.config.receipt_request_seconds * 1000
+        already = await store.receipts(conv_id or 0, route.conv_key, found)
+        if not already and now_ms() - message.sent_at > window:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER,
+                f"receipts can be asked for within {self.config.receipt_request_seconds} s"
+                " of sending",
+                frame.id,
+            )
+        await store.request_receipts(conv_id or 0, message.seq)
+        return store.audience(route.conv_key, message.seq)
+
+    async def _on_read_receipt(self, session: Session, frame: ReadReceipt) -> None:
+        store = self._require_store()
+        reader = session.user_id
+        key, conv_id = await self._receipt_conversation(store, session, frame.conv, frame.id)
+        view = store.seq_view(key, reader)
+        found = [
+            m
+            for m in await store.find_messages(conv_id, frame.uids)
+            if m.sender != reader and view.sees(m.seq)
+        ]
+        recorded = set(await store.record_reads(conv_id, reader, [m.seq for m in found], now_ms()))
+        session.send(ReceiptState(re=frame.id, conv=frame.conv))
+        by_sender: dict[str, list[StoredRef]] = defaultdict(list)
+        for message in found:
+            if message.seq in recorded:
+                by_sender[message.sender].append(message)
+        for sender, theirs in by_sender.items():
+            state = await self._receipt_state(store, conv_id, key, frame.conv, theirs)
+            for device in tuple(self._sessions.get(sender, ())):
+                device.send(state)
+
+    async def _on_receipt_query(self, session: Session, frame: ReceiptQuery) -> None:
+        store = self._require_store()
+        key, conv_id = await self._receipt_conversation(store, session, frame.conv, frame.id)
+        own = [
+            m for m in await store.find_messages(conv_id, frame.uids) if m.sender == session.user_id
+        ]
+        state = await self._receipt_state(store, conv_id, key, frame.conv, own)
+        session.send(ReceiptState(re=frame.id, conv=state.conv, receipts=state.receipts))
+
+    async def _receipt_conversation(
+        self, store: ServerStore, session: Session, conv: ConvRef, request_id: int
+    ) -> tuple[str, int]:
+        if conv.type != ConversationType.GROUP:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER, "read receipts are for groups", request_id
+            )
+        key = await readable_key(store, session.user_id, conv, request_id)
+        conv_id = await store.conversation_id(key, session.user_id)
+        if conv_id is None:
+            raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
+        return key, conv_id
+
+    @staticmethod
+    async def _receipt_state(
+        store: ServerStore, conv_id: int, key: str, conv: ConvRef, messages: list[StoredRef]
+    ) -> ReceiptState:
+        found: dict[str, Any] = await store.receipts(conv_id, key, messages)
+        return ReceiptState(
+            conv=ConvRef.group(conv.target),
+            receipts=[
+                Receipt(uid=uid, read=read, unread=unread) for uid, (read, unread) in found.items()
+            ],
+        )

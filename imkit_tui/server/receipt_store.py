@@ -1,0 +1,121 @@
+"""Group read receipts in the server store: which messages receipts were asked for, and
+who has read each of them. A mixin of ServerStore: jobs on its writer, reads on its
+reader."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from imkit_tui.storage import BatchWriter, Database
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRef:
+    """A stored message found by its server id: where it is and who sent it when."""
+
+    uid: str
+    seq: int
+    sender: str
+    sent_at: int
+
+
+class ReceiptStore:
+    """Receipt requests and the readers of each requested message."""
+
+    _writer: BatchWriter
+    _reader: Database
+
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def audience(self, conv_key: str, seq: int) -> frozenset[str] | None: ...
+
+    async def find_messages(self, conv_id: int, uids: Sequence[str]) -> list[StoredRef]:
+        """The messages of a conversation with these server ids (unknown ones left out)."""
+        if not uids:
+            return []
+        marks = ",".join("?" * len(uids))
+        rows = await self._reader.fetch_all(
+            "SELECT uid, seq, sender, sent_at FROM messages"
+            f" WHERE conv_id = ? AND uid IN ({marks})",
+            (conv_id, *uids),
+        )
+        return [StoredRef(str(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+    async def request_receipts(self, conv_id: int, seq: int) -> None:
+        """Note that the sender of the message at `seq` asked for read receipts."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR IGNORE INTO receipt_requests(conv_id, seq) VALUES (?, ?)",
+                (conv_id, seq),
+            )
+
+        await self._writer.submit(job)
+
+    async def record_reads(
+        self, conv_id: int, reader: str, seqs: Sequence[int], now_ms: int
+    ) -> list[int]:
+        """Record that `reader` read these messages; return the seqs newly recorded (only
+        messages receipts were asked for count)."""
+
+        def job(conn: sqlite3.Connection) -> list[int]:
+            recorded: list[int] = []
+            for seq in seqs:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO receipts(conv_id, seq, reader, read_at)"
+                    " SELECT conv_id, seq, ?, ? FROM receipt_requests"
+                    " WHERE conv_id = ? AND seq = ?",
+                    (reader, now_ms, conv_id, seq),
+                )
+                if cursor.rowcount:
+                    recorded.append(seq)
+            return recorded
+
+        return await self._writer.submit(job)
+
+    async def receipts(
+        self, conv_id: int, conv_key: str, messages: Sequence[StoredRef]
+    ) -> dict[str, tuple[list[str], list[str]]]:
+        """For each message receipts were asked for (by uid): who read it and who has
+        not yet, among the members who can see it (in the group when it was sent, in its
+        audience when targeted, the sender left out)."""
+        if not messages:
+            return {}
+        marks = ",".join("?" * len(messages))
+        seqs = [m.seq for m in messages]
+        requested = {
+            int(r[0])
+            for r in await self._reader.fetch_all(
+                f"SELECT seq FROM receipt_requests WHERE conv_id = ? AND seq IN ({marks})",
+                (conv_id, *seqs),
+            )
+        }
+        readers: dict[int, set[str]] = {}
+        for seq, reader in await self._reader.fetch_all(
+            f"SELECT seq, reader FROM receipts WHERE conv_id = ? AND seq IN ({marks})",
+            (conv_id, *seqs),
+        ):
+            readers.setdefault(int(seq), set()).add(str(reader))
+        members = await self._reader.fetch_all(
+            "SELECT user_id, joined_at FROM members WHERE conv_id = ? ORDER BY joined_at, user_id",
+            (conv_id,),
+        )
+        answer: dict[str, tuple[list[str], list[str]]] = {}
+        for message in messages:
+            if message.seq not in requested:
+                continue
+            audience = self.audience(conv_key, message.seq)
+            seen_by = readers.get(message.seq, set())
+            read: list[str] = []
+            unread: list[str] = []
+            for user, joined_at in members:
+                if user == message.sender or joined_at > message.sent_at:
+                    continue
+                if audience is not None and user not in audience:
+                    continue
+                (read if user in seen_by else unread).append(str(user))
+            answer[message.uid] = (read, unread)
+        return answer
