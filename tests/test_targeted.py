@@ -4,6 +4,7 @@ a gap, a count or a trace of them, live, after a sync, a pull, a recall or a res
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from imkit_tui.core import IMClient
 from imkit_tui.protocol import (
@@ -159,11 +160,12 @@ async def _texts(client: IMClient) -> list[tuple[int | None, str]]:
     return [(m.seq, str(m.content.get("content", m.object_name))) for m in page]
 
 
-async def _until(check: object, timeout: float = 5.0) -> None:
-    assert callable(check)
-    async with asyncio.timeout(timeout):
-        while not await check():
-            await asyncio.sleep(0.02)
+async def _until(client: IMClient, check: Callable[[], Awaitable[bool]]) -> None:
+    """Wait until `check()` holds, looking again after each of `client`'s events."""
+    with client.subscribe() as events:
+        async with asyncio.timeout(10):
+            while not await check():
+                await events.next()
 
 
 async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_a_restart(
@@ -182,7 +184,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     async def carol_has_all() -> bool:
         return len(await _texts(carol)) == 3
 
-    await _until(carol_has_all)
+    await _until(carol, carol_has_all)
     assert await _texts(carol) == [(1, "RC:GrpNtf"), (2, "one"), (3, "three")]
     (carol_row,) = [c for c in await carol.conversations() if c.ref == GROUP]
     assert carol_row.unread == 2 and carol_row.preview.endswith("three")
@@ -190,7 +192,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     async def bob_has_all() -> bool:
         return len(await _texts(bob)) == 4
 
-    await _until(bob_has_all)
+    await _until(bob, bob_has_all)
     bob_seen = await _texts(bob)
     assert bob_seen[2] == (3, "two, bob only")
     (bob_message,) = [m for m in await bob.messages(GROUP, limit=100) if m.seq == 3]
@@ -207,7 +209,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     async def second_synced() -> bool:
         return len(await _texts(again)) >= 1
 
-    await _until(second_synced)
+    await _until(again, second_synced)
     (row,) = [c for c in await again.conversations() if c.ref == GROUP]
     assert row.unread == 0 and row.max_seq == 3
     # Her "three" (the conversation's fourth) comes back as her tombstone, nothing else.

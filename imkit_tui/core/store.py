@@ -35,6 +35,9 @@ from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 T = TypeVar("T")
 
+SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
+"""Stored types that say nothing new: they move neither the list row nor its preview."""
+
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
     " counted, object_name, content, sent_at, recipients)"
@@ -173,7 +176,8 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates):
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
-                set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
+                if object_name not in SILENT_IN_LIST:
+                    set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
                 return Message(
                     id=cursor.lastrowid,
                     conv=conv,
@@ -248,7 +252,11 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates):
         confirmed instead of added twice.
         """
         rows = [self._record_row(r) for r in records]
-        newest = max(records, key=lambda r: r.seq, default=None)
+        newest = max(
+            (r for r in records if r.object_name not in SILENT_IN_LIST),
+            key=lambda r: r.seq,
+            default=None,
+        )
         newest_preview = (
             catalogue.summarize(newest.object_name, newest.content) if newest is not None else ""
         )

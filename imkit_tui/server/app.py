@@ -360,8 +360,9 @@ class IMServer(
         sender = session.user_id
         route = await route_send(store, sender, frame.conv, frame.id)
         audience = targeted_audience(route, sender, frame.to, frame.id)
+        asked = None
         if frame.object_name == messages.READ_RECEIPT_REQUEST:
-            audience = await self._receipt_wanted(session, frame, route)
+            audience, asked = await self._receipt_wanted(session, frame, route)
         await self._check_privacy(sender, frame)
         if frame.conv.type == ConversationType.GROUP:
             voices = await store.voices(frame.conv.target)
@@ -430,6 +431,8 @@ class IMServer(
         self._deliver(route.only(stored.audience), record, skip=session)
         # The receiver first: the sender's ack can wait the few microseconds.
         session.send(ack)
+        if asked is not None:
+            await self._receipts_asked(sender, frame.conv, route.conv_key, asked)
 
     def _relay_status(self, session: Session, frame: SendMessage, route: Route) -> None:
         """Status messages go to whoever is online, and are neither stored nor counted."""

@@ -44,9 +44,9 @@ class ReceiptRequests:
 
     async def _receipt_wanted(
         self, session: Session, frame: SendMessage, route: Route
-    ) -> frozenset[str] | None:
+    ) -> tuple[frozenset[str] | None, StoredRef]:
         """Check and record an RC:RRReqMsg before it is stored; return the audience it
-        goes to (that of the message it asks about)."""
+        goes to (that of the message it asks about) and that message."""
         store = self._require_store()
         if frame.conv.type != ConversationType.GROUP:
             raise ProtocolError(
@@ -76,7 +76,19 @@ class ReceiptRequests:
                 frame.id,
             )
         await store.request_receipts(conv_id or 0, message.seq)
-        return store.audience(route.conv_key, message.seq)
+        return store.audience(route.conv_key, message.seq), message
+
+    async def _receipts_asked(
+        self, sender: str, conv: ConvRef, conv_key: str, message: StoredRef
+    ) -> None:
+        """Tell the sender's devices where the receipts of `message` start: nobody read."""
+        store = self._require_store()
+        conv_id = await store.conversation_id(conv_key, sender)
+        if conv_id is None:
+            return
+        state = await self._receipt_state(store, conv_id, conv_key, conv, [message])
+        for device in tuple(self._sessions.get(sender, ())):
+            device.send(state)
 
     async def _on_read_receipt(self, session: Session, frame: ReadReceipt) -> None:
         store = self._require_store()

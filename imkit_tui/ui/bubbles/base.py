@@ -39,7 +39,8 @@ from imkit_tui.core import Direction, Message, SendStatus
 from imkit_tui.protocol import ErrorCode
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._palette import Palette, palette
-from imkit_tui.ui.bubbles._text import clean_text, clock
+from imkit_tui.ui.bubbles._status import status_line
+from imkit_tui.ui.bubbles._text import clean_text
 
 BODY_WIDTH = 0.7
 """The widest a bubble's body gets, as a fraction of the view."""
@@ -216,6 +217,7 @@ class Bubble(Widget):
         self._show_sender = show_sender
         self._dividers: Dividers = ()
         self._peer_read = False
+        self._receipts = ""
         self._transfer: Transfer | None = None
         if self.failed:
             self.tooltip = _RETRY_TIP
@@ -292,31 +294,29 @@ class Bubble(Widget):
 
     @property
     def meta_text(self) -> str:
-        """The status line of own messages, the time of others', "" without one; a
-        targeted message says whom it went to."""
-        status = self._status_text()
-        to = self._message.to
-        if not status or not to:
-            return status
-        names = ", ".join("you" if who == self._me else who for who in to)
-        return f"{status} · to {clean_text(names, keep_newlines=False)[: _MAX_SENDER * 3]}"
-
-    def _status_text(self) -> str:
+        """The status line (see ``_status.py``), "" without one."""
         if not self.show_meta:
             return ""
-        message = self._message
-        if not self.own:
-            return clock(message.sent_at)
-        if message.status == SendStatus.SENDING:
-            return "sending…"
-        if message.status == SendStatus.FAILED:
-            if self.rejected:
-                peer = clean_text(message.conv.target, keep_newlines=False)[:_MAX_SENDER]
-                return f"Message rejected: {peer} does not accept messages from you"
-            return "! failed — r to retry"
-        if self._peer_read:
-            return f"✓✓ Read {clock(message.sent_at)}"
-        return f"✓ {clock(message.sent_at)}"
+        return status_line(
+            self._message,
+            me=self._me,
+            own=self.own,
+            rejected=self.rejected,
+            peer_read=self._peer_read,
+            receipts=self._receipts,
+        )
+
+    @property
+    def receipts(self) -> str:
+        """How many members read this own group message ("3 read · 5 unread")."""
+        return self._receipts
+
+    @receipts.setter
+    def receipts(self, text: str) -> None:
+        """Show a new read count (set by the screen's receipt actions)."""
+        if text != self._receipts:
+            self._receipts = text
+            self.refresh()
 
     @property
     def peer_read(self) -> bool:

@@ -202,11 +202,16 @@ class ActionHandler:
             self.app.notify(f"imkit cannot {action.replace('_', ' ')} this message")
 
     def _history_handles(self, message: Message, action: str) -> bool:
-        """Recall, re-edit and delete belong to the screen's history actions."""
+        """Recall, re-edit and delete belong to the screen's history actions, read
+        receipts to its receipt actions."""
         from imkit_tui.ui.screens.history_actions import HistoryActions
+        from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 
         history = getattr(self._screen, "history", None)
-        return isinstance(history, HistoryActions) and history.handle(message, action)
+        receipts = getattr(self._screen, "receipts", None)
+        return (isinstance(history, HistoryActions) and history.handle(message, action)) or (
+            isinstance(receipts, ReceiptActions) and receipts.handle(message, action)
+        )
 
     def run(self, work: Awaitable[None], name: str) -> None:
         """Run ``work`` in a worker of the screen; failures become notifications."""

@@ -49,8 +49,8 @@ RE_EDIT_SECONDS = 300
 CLEARED_PAGE = 24
 """Messages shown after a clear (those that arrived since, and unsent ones)."""
 
-HIDDEN_IN_CHAT = frozenset({catalogue.RECALL, catalogue.DELETED})
-"""Stored messages the chat never shows: recall commands and tombstones."""
+HIDDEN_IN_CHAT = frozenset({catalogue.RECALL, catalogue.DELETED, catalogue.READ_RECEIPT_REQUEST})
+"""Stored messages the chat never shows: recall commands, tombstones, receipt requests."""
 
 
 def visible(page: list[Message]) -> list[Message]:

@@ -33,6 +33,7 @@ from imkit_tui.core import (
     MessagesReceived,
     MessageUpdated,
     NotConnected,
+    ReceiptsUpdated,
     StatusReceived,
     Subscription,
     SyncCompleted,
@@ -46,6 +47,7 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, vi
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.new_chat import NewChatScreen
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.search_actions import SearchActions
 from imkit_tui.ui.screens.typing import TypingStatus
 from imkit_tui.ui.widgets.chat_header import ChatHeader
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.sending import Sending
+    from imkit_tui.ui.widgets.chat_actions import BubbleHook
     from imkit_tui.ui.widgets.chat_view import ChatView
     from imkit_tui.ui.widgets.composer import AttachButton, Composer
 
@@ -129,6 +132,7 @@ class MainScreen(
         self._by_key: dict[str, ConvRef] = {}
         self.actions: ActionHandler | None = None
         self.history: HistoryActions | None = None
+        self.receipts: ReceiptActions | None = None
         """Recall, re-edit, delete and clear (once a conversation was opened)."""
         """Does the actions on messages (once a conversation was opened)."""
         self.sending: Sending | None = None
@@ -170,7 +174,10 @@ class MainScreen(
             chat = ChatView(
                 me=self.client.user_id, loader=self._load_older, window=CHAT_WINDOW, id="messages"
             )
-            chat.on_new_bubbles = LazyMedia(self, self.client, lambda: self.chat_view).wanted
+            lazy = LazyMedia(self, self.client, lambda: self.chat_view)
+            receipts = ReceiptActions(self, self.client, lambda: self.chat_view)
+            chat.on_new_bubbles = _both(lazy.wanted, receipts.decorate)
+            self.receipts = receipts
             self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
             if self.history is None:  # the palette may have made it before a chat opened
                 self.history = HistoryActions(self, self.client)
@@ -247,6 +254,8 @@ class MainScreen(
                         self.typing_received(event.record)
                     elif isinstance(event, ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
+                    elif isinstance(event, ReceiptsUpdated) and self.receipts is not None:
+                        self.receipts.updated(event)
                     elif isinstance(event, TransferProgress):
                         chat = self.chat_view
                         if chat is not None:
@@ -536,3 +545,13 @@ def _placeholder_row(conv: ConvRef) -> Conversation:
         max_seq=0,
         sort_at=2**62,
     )
+
+
+def _both(first: BubbleHook, second: BubbleHook) -> BubbleHook:
+    """A new-bubbles hook that calls ``first``, then ``second``."""
+
+    def hook(bubbles: list[Bubble]) -> None:
+        first(bubbles)
+        second(bubbles)
+
+    return hook

@@ -19,6 +19,7 @@ from imkit_tui.ui.format import display_name
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.history_actions import HistoryActions
+    from imkit_tui.ui.screens.receipt_actions import ReceiptActions
     from imkit_tui.ui.widgets.chat_view import ChatView
 
     _Base = Widget
@@ -35,6 +36,7 @@ class MessageMenu(_Base):
     client: IMClient
     actions: ActionHandler | None
     history: HistoryActions | None
+    receipts: ReceiptActions | None
 
     if TYPE_CHECKING:  # provided by MainScreen
 
@@ -64,6 +66,8 @@ class MessageMenu(_Base):
         ]
         if self.history is not None:
             entries += self.history.menu_entries(bubble.message)
+        if self.receipts is not None:
+            entries += self.receipts.menu_entries(bubble.message)
 
         def chosen(action: str | None) -> None:
             if action == "forward":

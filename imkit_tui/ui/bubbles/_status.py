@@ -1,0 +1,50 @@
+"""Private: the status line under a bubble.
+
+Others' messages show their time; own messages how far they got ("sending…", "✓ 14:05",
+"✓✓ Read 14:05", "! failed — r to retry"), and in a group how many members read them
+when receipts were asked for ("✓ 14:05 · 3 read · 5 unread"). A targeted message says
+whom it went to.
+"""
+
+from __future__ import annotations
+
+from imkit_tui.core import Message, SendStatus
+from imkit_tui.ui.bubbles._text import clean_text, clock
+
+MAX_NAME = 64
+"""The most characters of one name shown."""
+
+
+def status_line(
+    message: Message, *, me: str, own: bool, rejected: bool, peer_read: bool, receipts: str
+) -> str:
+    """The status line of `message` as `me` sees it."""
+    status = _status(message, own=own, rejected=rejected, peer_read=peer_read)
+    if receipts and own and message.status == SendStatus.SENT:
+        status = f"{status} · {receipts}"
+    if not message.to:
+        return status
+    names = ", ".join("you" if who == me else who for who in message.to)
+    return f"{status} · to {clean_text(names, keep_newlines=False)[: MAX_NAME * 3]}"
+
+
+def _status(message: Message, *, own: bool, rejected: bool, peer_read: bool) -> str:
+    if not own:
+        return clock(message.sent_at)
+    if message.status == SendStatus.SENDING:
+        return "sending…"
+    if message.status == SendStatus.FAILED:
+        if rejected:
+            peer = clean_text(message.conv.target, keep_newlines=False)[:MAX_NAME]
+            return f"Message rejected: {peer} does not accept messages from you"
+        return "! failed — r to retry"
+    if peer_read:
+        return f"✓✓ Read {clock(message.sent_at)}"
+    return f"✓ {clock(message.sent_at)}"
+
+
+def receipt_summary(read: int, unread: int) -> str:
+    """ "3 read · 5 unread", or "Read by all" once nobody is left."""
+    if not unread:
+        return "Read by all" if read else ""
+    return f"{read} read · {unread} unread"
