@@ -243,6 +243,7 @@ def test_group_commands(cluster: Cluster, tmp_path: Path) -> None:
         "members": ["gia", "hal", "ivy"],
         "muted": [],
         "all_muted": False,
+        "speakers": [],
     }
     assert group("hal", "invite", "crew", "jon").returncode == 0
     refused = group("hal", "kick", "crew", "ivy")
@@ -258,8 +259,56 @@ def test_group_commands(cluster: Cluster, tmp_path: Path) -> None:
     assert everyone.returncode == 0 and "muted: everyone but the owner" in everyone.stdout
     still = group("gia", "unmute", "crew", "hal")  # hal, but everyone stays muted
     assert still.returncode == 0 and "muted: everyone but the owner" in still.stdout
+    allowed = group("gia", "allow-speak", "crew", "jon")
+    assert allowed.returncode == 0 and "may speak while all are muted: jon" in allowed.stdout
+    not_owner = group("jon", "disallow-speak", "crew", "jon")
+    assert not_owner.returncode == 1 and "owner" in not_owner.stderr
+    assert "may speak" not in group("gia", "disallow-speak", "crew", "jon").stdout
     lifted = group("gia", "unmute", "crew")
     assert lifted.returncode == 0 and "muted:" not in lifted.stdout
     assert group("gia", "dismiss", "crew").returncode == 0
     gone = group("hal", "members", "crew")
     assert gone.returncode == 1 and "22406" in gone.stderr
+
+
+def test_an_app_syncs_its_users_groups(cluster: Cluster, tmp_path: Path) -> None:
+    def sync(*args: str) -> subprocess.CompletedProcess[str]:
+        return imkit(tmp_path / "app", "group", "sync", "--server", cluster.url, *args)
+
+    made = sync("--data", str(cluster.data), "kim", "book-club=Book Club", "chess", "--json")
+    assert made.returncode == 0, made.stderr
+    first, second = (json.loads(line) for line in made.stdout.splitlines())
+    assert (first["group"], first["name"], first["owner"]) == ("book-club", "Book Club", "kim")
+    assert second["members"] == ["kim"] and second["name"] == "chess"
+    joined = sync("--data", str(cluster.data), "lee", "book-club=Readers")
+    assert joined.returncode == 0, joined.stderr
+    assert "Readers (book-club), owner kim" in joined.stdout
+    assert "2 members: kim, lee" in joined.stdout
+    # Without the app secret there is nothing to sync with; a user cannot sync.
+    missing = sync("--data", str(tmp_path / "nowhere"), "lee", "chess")
+    assert missing.returncode != 0 and "app secret" in missing.stderr
+    auth = ["--server", cluster.url, "--token", cluster.token("lee")]
+    as_user = imkit(tmp_path / "lee", "group", "members", *auth, "book-club")
+    assert as_user.returncode == 0 and "Readers" in as_user.stdout
+
+
+def test_a_targeted_group_message_from_the_command_line(cluster: Cluster, tmp_path: Path) -> None:
+    def run(user: str, *args: str) -> subprocess.CompletedProcess[str]:
+        auth = ["--server", cluster.url, "--token", cluster.token(user)]
+        return imkit(tmp_path / user, args[0], *auth, *args[1:])
+
+    auth = ["--server", cluster.url, "--token", cluster.token("ned")]
+    made = imkit(tmp_path / "ned", "group", "create", *auth, "trio", "oli", "pam")
+    assert made.returncode == 0, made.stderr
+    sent = run("ned", "send", "--group", "trio", "--only", "oli", "for oli")
+    assert sent.returncode == 0, sent.stderr
+    assert run("ned", "send", "--group", "trio", "for both").returncode == 0
+    oli = run("oli", "history", "--group", "trio", "--json")
+    pam = run("pam", "history", "--group", "trio", "--json")
+    assert oli.returncode == 0 and pam.returncode == 0, (oli.stderr, pam.stderr)
+    oli_texts = [json.loads(line)["content"].get("content") for line in oli.stdout.splitlines()]
+    pam_seqs = [json.loads(line)["seq"] for line in pam.stdout.splitlines()]
+    assert "for oli" in oli_texts and "for both" in oli_texts
+    assert "for oli" not in pam.stdout and pam_seqs == list(range(1, len(pam_seqs) + 1))
+    wrong = run("ned", "send", "--to", "oli", "--only", "pam", "x")
+    assert wrong.returncode == 2 and "--only goes with --group" in wrong.stderr

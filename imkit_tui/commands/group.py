@@ -6,6 +6,9 @@
     imkit group rename GROUP NAME       imkit group members GROUP [--json]
     imkit group mute GROUP [USER…]      imkit group unmute GROUP [USER…]
     (mute and unmute without users act on the whole group)
+    imkit group allow-speak GROUP USER…  imkit group disallow-speak GROUP USER…
+    imkit group sync USER GROUP[=NAME]… --server URL [--data DIR]
+    (the app server: USER is in these groups, from the app's own data)
 
 Every one prints the group as the server then has it and exits 0; 1 when the server
 refuses (not a member, not the owner, full), 4 when it cannot be reached.
@@ -16,11 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 from imkit_tui.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_TIMEOUT,
+    EXIT_USAGE,
+    CommandError,
     add_client_options,
     fail,
     make_client,
@@ -28,7 +36,9 @@ from imkit_tui.commands.common import (
 )
 from imkit_tui.core import IMClient, NotConnected, RequestFailed
 from imkit_tui.core.groups import Group
-from imkit_tui.protocol import describe
+from imkit_tui.paths import Paths
+from imkit_tui.protocol import SYSTEM_ACCOUNT, describe
+from imkit_tui.protocol.tokens import issue_token
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +56,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ("kick", "remove members (the owner)", "+"),
         ("mute", "mute members, or without USER everyone but the owner (the owner)", "*"),
         ("unmute", "unmute members, or without USER lift the mute of all (the owner)", "*"),
+        ("allow-speak", "let members send while the whole group is muted (the owner)", "+"),
+        ("disallow-speak", "take members off the speak whitelist (the owner)", "+"),
     ):
         action = actions.add_parser(name, help=helptext)
         _common(action)
@@ -61,7 +73,27 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     rename = actions.add_parser("rename", help="rename the group (the owner)")
     _common(rename)
     rename.add_argument("name", metavar="NAME")
+    _sync_parser(actions)
     parser.set_defaults(run=run)
+
+
+def _sync_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sync = actions.add_parser(
+        "sync",
+        help="the app server: USER is in these groups (from the app's own data)",
+        description="For an app that already has its groups: make USER a member of each "
+        "GROUP, creating the group (USER owns it) when the server has none, and give it "
+        "NAME. Acts as the app itself, with the app secret from the server's data dir; "
+        "groups the user is in but not named here are left as they are.",
+    )
+    sync.add_argument("--server", required=True, metavar="URL", help="the server's URL")
+    sync.add_argument("--data", metavar="DIR", help="the server's data dir (the app secret)")
+    sync.add_argument("user", metavar="USER")
+    sync.add_argument("groups", nargs="+", metavar="GROUP[=NAME]")
+    sync.add_argument("--json", action="store_true", help="print each group as JSON")
+    sync.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="give up after (30)"
+    )
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -75,8 +107,57 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Connect, ask, print the group."""
+    if args.action == "sync":
+        scratch = Path(tempfile.mkdtemp(prefix="imkit-app-"))
+        try:
+            return asyncio.run(_sync(app_client(args, scratch), args))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     client = make_client(args, device="cli-group")
     return asyncio.run(_group(client, args))
+
+
+def app_client(args: argparse.Namespace, scratch: Path) -> IMClient:
+    """A client logged in as the app itself, with a token from the app secret in the
+    server's data dir, and a store in `scratch` (thrown away afterwards)."""
+    from imkit_tui.server.auth import load_or_create_secret
+
+    data = Path(args.data) if args.data else Paths.resolve(args.home).server_data
+    if not (data / "app-secret").is_file():
+        raise CommandError(f"no app secret in {data}: give the server's --data DIR")
+    try:
+        secret = load_or_create_secret(data)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read the app secret: {exc}") from None
+    return IMClient(
+        server_url=args.server,
+        token=issue_token(secret, SYSTEM_ACCOUNT, None),
+        store_path=scratch / "store.db",
+        device="cli-group-sync",
+    )
+
+
+def _named(spec: str) -> tuple[str, str]:
+    group, _, name = spec.partition("=")
+    if not group or len(group) > 64:
+        raise CommandError(f"not a group id: {spec!r}", EXIT_USAGE)
+    return group, name.strip()
+
+
+async def _sync(client: IMClient, args: argparse.Namespace) -> int:
+    wanted = [_named(spec) for spec in args.groups]
+    async with synced_client(client, timeout=args.timeout):
+        for group_id, name in wanted:
+            try:
+                group = await client.sync_group(group_id, args.user, name)
+            except RequestFailed as refused:
+                fail(f"{group_id}: refused: {describe(refused.code)}: {refused.message}")
+                return EXIT_FAILED
+            except (NotConnected, TimeoutError):
+                fail("the connection dropped before the server answered")
+                return EXIT_TIMEOUT
+            _print(group, as_json=args.json)
+    return EXIT_OK
 
 
 async def _ask(client: IMClient, args: argparse.Namespace) -> Group:
@@ -95,6 +176,8 @@ async def _ask(client: IMClient, args: argparse.Namespace) -> Group:
         return await client.rename_group(group, args.name)
     if action in ("mute", "unmute"):
         return await client.mute(group, args.users, muted=action == "mute")
+    if action in ("allow-speak", "disallow-speak"):
+        return await client.allow_speaking(group, args.users, allowed=action == "allow-speak")
     return await client.group_info(group)
 
 
@@ -108,20 +191,27 @@ async def _group(client: IMClient, args: argparse.Namespace) -> int:
         except (NotConnected, TimeoutError):
             fail("the connection dropped before the server answered")
             return EXIT_TIMEOUT
-        if args.json:
-            data: dict[str, object] = {
-                "group": group.group_id,
-                "name": group.name,
-                "owner": group.owner,
-                "members": list(group.members),
-                "muted": list(group.muted),
-                "all_muted": group.all_muted,
-            }
-            print(json.dumps(data, ensure_ascii=False))
-        else:
-            print(f"{group.name} ({group.group_id}), owner {group.owner}")
-            print(f"{len(group.members)} members: {', '.join(group.members) or '-'}")
-            if group.all_muted or group.muted:
-                muted = "everyone but the owner" if group.all_muted else ", ".join(group.muted)
-                print(f"muted: {muted}")
+        _print(group, as_json=args.json)
         return EXIT_OK
+
+
+def _print(group: Group, *, as_json: bool) -> None:
+    if as_json:
+        data: dict[str, object] = {
+            "group": group.group_id,
+            "name": group.name,
+            "owner": group.owner,
+            "members": list(group.members),
+            "muted": list(group.muted),
+            "all_muted": group.all_muted,
+            "speakers": list(group.speakers),
+        }
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    print(f"{group.name} ({group.group_id}), owner {group.owner}")
+    print(f"{len(group.members)} members: {', '.join(group.members) or '-'}")
+    if group.all_muted or group.muted:
+        muted = "everyone but the owner" if group.all_muted else ", ".join(group.muted)
+        print(f"muted: {muted}")
+    if group.speakers:
+        print(f"may speak while all are muted: {', '.join(group.speakers)}")

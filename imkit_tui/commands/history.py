@@ -23,11 +23,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "history",
         help="print a conversation",
-        description="Sync with the server, then print the conversation with USER, oldest "
-        "first, from the local store (older pages come from the server's cloud history).",
+        description="Sync with the server, then print the conversation with USER (or of "
+        "GROUP), oldest first, from the local store (older pages come from the server's "
+        "cloud history).",
     )
     add_client_options(parser)
-    parser.add_argument("--with", dest="peer", required=True, metavar="USER")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--with", dest="peer", metavar="USER", help="the private chat with USER")
+    which.add_argument("--group", metavar="GROUP", help="the chat of GROUP")
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     parser.add_argument(
         "--limit", type=int, metavar="N", help="only the last N messages (default: all)"
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _history(client: IMClient, args: argparse.Namespace) -> int:
-    conv = ConvRef.private(args.peer)
+    conv = ConvRef.private(args.peer) if args.peer else ConvRef.group(args.group)
     async with synced_client(client, timeout=args.timeout, offline=args.offline):
         try:
             if args.offline:

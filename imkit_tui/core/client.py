@@ -137,6 +137,7 @@ class IMClient(
         self._stopped = asyncio.Event()
         self._refused_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._naming: asyncio.Task[None] | None = None
         self._state_sync = StateSync(
             store=lambda: self.store,
             connection=self._connection,
@@ -192,6 +193,9 @@ class IMClient(
         """Disconnect, finish pending store writes and close the store."""
         self._stopped.set()
         await self._connection.close()
+        if self._naming is not None:
+            self._tasks.append(self._naming)
+            self._naming = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -201,6 +205,19 @@ class IMClient(
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+    def _spawn_naming(self) -> None:
+        """Name the groups first seen in this sync, in the background."""
+        if self._naming is None or self._naming.done():
+            self._naming = asyncio.create_task(self._name_groups(), name="client-group-names")
+
+    async def _name_groups(self) -> None:
+        try:
+            named = await self.name_groups()
+        except (NotConnected, TimeoutError):
+            return  # the next sync asks again
+        if named:
+            self.events.publish(SyncCompleted(0))
 
     async def __aenter__(self) -> IMClient:
         await self.start()
@@ -421,6 +438,7 @@ class IMClient(
             self._state_sync.wakeup.set()
             self._on_state(ConnectionState.CONNECTED, "", None)
             self.events.publish(SyncCompleted(changed))
+            self._spawn_naming()
 
     async def _apply_push(self, record: MessageRecord) -> None:
         if record.seq == 0:

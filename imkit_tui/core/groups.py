@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from imkit_tui.core.connection import Connection
+from imkit_tui.core.connection import Connection, RequestFailed
 from imkit_tui.protocol import GroupInfo, GroupRequest
+from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.frames import GroupOperation
+
+if TYPE_CHECKING:
+    from imkit_tui.core.store import LocalStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +36,28 @@ class Group:
 class GroupManagement:
     """Group requests. Mixed into IMClient."""
 
+    user_id: str
     _connection: Connection
     _request_timeout: float
+
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        @property
+        def store(self) -> LocalStore: ...
+
+    async def name_groups(self) -> int:
+        """Ask the server about the groups in the list whose names are not known here
+        (groups first seen in a sync); return how many were named."""
+        named = 0
+        for group_id in await self.store.unnamed_groups():
+            try:
+                group = await self.group_info(group_id)
+            except RequestFailed:
+                # Not a member any more: remember that there is nothing to ask.
+                await self.store.save_group(group_id, "", "", (), now_ms())
+                continue
+            named += bool(group.name)
+        return named
 
     async def _group_request(
         self,
@@ -46,6 +71,8 @@ class GroupManagement:
             GroupInfo,
             self._request_timeout,
         )
+        if self.user_id in info.members:
+            await self.store.save_group(info.group, info.name, info.owner, info.members, now_ms())
         return Group(
             info.group,
             info.name,
@@ -55,6 +82,12 @@ class GroupManagement:
             info.all_muted,
             tuple(info.speakers),
         )
+
+    async def sync_group(self, group_id: str, user_id: str, name: str = "") -> Group:
+        """For the app server's account only: `user_id` is in the group (from the app's
+        own data), which the server creates (owned by the user) when it has none; a
+        `name` renames it."""
+        return await self._group_request(group_id, "sync", [user_id], name)
 
     async def create_group(self, group_id: str, name: str, members: Sequence[str]) -> Group:
         """Create a group that this user owns, with `members`."""

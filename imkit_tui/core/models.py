@@ -61,6 +61,7 @@ class Conversation:
     ordered pinned first, then by `sort_at`, newest first. `read_seq` is this user's read
     position, `peer_read_seq` the other member's in a private chat (read receipts);
     `marked_unread` is the user's "mark as unread", cleared when the chat is read.
+    `title` is a group's name, when this device knows it ("" otherwise).
     """
 
     ref: ConvRef
@@ -76,6 +77,7 @@ class Conversation:
     read_seq: int = 0
     peer_read_seq: int = 0
     marked_unread: bool = False
+    title: str = ""
 
     @property
     def sort_key(self) -> tuple[bool, int]:

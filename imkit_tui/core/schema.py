@@ -162,4 +162,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX messages_receipt_pending ON messages(conv_id) WHERE receipt = 2;
         """,
     ),
+    Migration(
+        8,
+        "the groups this user is in: name, owner and members (core/group_store.py)",
+        """
+        CREATE TABLE groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            members TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -20,7 +20,8 @@ MESSAGE_COLUMNS = (
 )
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
-    " sort_at, read_seq, peer_read_seq, marked_unread"
+    " sort_at, read_seq, peer_read_seq, marked_unread,"
+    " (SELECT g.name FROM groups g WHERE conversations.type = 3 AND g.id = conversations.target)"
 )
 
 
@@ -131,4 +132,5 @@ def conversation_from_row(row: Any) -> Conversation:
         read_seq=row[12],
         peer_read_seq=row[13],
         marked_unread=bool(row[14]),
+        title=row[15] or "",
     )

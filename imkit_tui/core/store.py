@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.group_store import GroupStore, note_group_names
 from imkit_tui.core.history_store import HistoryStore, apply_recalls
 from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
@@ -30,7 +31,7 @@ from imkit_tui.core.sql import (
     set_preview,
 )
 from imkit_tui.core.state_store import StateStore
-from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
+from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 T = TypeVar("T")
@@ -66,7 +67,7 @@ class ReceivedBatch:
     """Messages already here whose senders now ask for read receipts."""
 
 
-class LocalStore(StateStore, HistoryStore, ReceiptStates):
+class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
     """One user's local store."""
 
     def __init__(self, user_id: str, writer_db: Database, reader_db: Database) -> None:
@@ -282,6 +283,8 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates):
                 )
             if batch.added:
                 count_new_unread(conn, conv_id, [m.id for m in batch.added])
+            if conv.type == ConversationType.GROUP:
+                note_group_names(conn, conv.target, records)
             asked = note_requests(conn, conv_id, records, self.user_id)
             if asked:
                 marks = ",".join("?" * len(asked))

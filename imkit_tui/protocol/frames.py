@@ -197,6 +197,7 @@ GroupOperation = Literal[
     "unmute_all",
     "allow_speak",
     "disallow_speak",
+    "sync",
 ]
 
 

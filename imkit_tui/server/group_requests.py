@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages
 from imkit_tui.protocol import (
+    SYSTEM_ACCOUNT,
     ConversationType,
     ConvRef,
     ErrorCode,
@@ -65,6 +66,9 @@ class GroupRequests:
     async def _on_group(self, session: Session, frame: GroupRequest) -> None:
         store = self._require_store()
         me, rid = session.user_id, frame.id
+        if frame.op == "sync":
+            await self._sync_member(session, store, frame)
+            return
         if frame.op == "create":
             name = frame.name.strip() or frame.group
             members = [m for m in dict.fromkeys(frame.members) if m != me]
@@ -104,6 +108,29 @@ class GroupRequests:
                 raise _refuse(ErrorCode.INVALID_PARAMETER, "a group needs a name", rid)
             await store.rename_group(group.group_id, name)
             await self._notice(store, group, me, "Rename", [], name)
+        await self._answer(session, store, frame.group, rid)
+
+    async def _sync_member(self, session: Session, store: ServerStore, frame: GroupRequest) -> None:
+        """The app server says that a user is in a group (from the app's own data):
+        create the group (the user owns it) when the server has none, add the user,
+        and take the app's name for it. Only the app's own account may."""
+        rid = frame.id
+        if session.user_id != SYSTEM_ACCOUNT:
+            raise _refuse(ErrorCode.INVALID_PARAMETER, "only the app server syncs groups", rid)
+        if len(frame.members) != 1:
+            raise _refuse(ErrorCode.INVALID_PARAMETER, "sync one member at a time", rid)
+        (user,) = frame.members
+        name = frame.name.strip()
+        group = await store.group(frame.group)
+        if group is None:
+            if not await self.create_group(frame.group, name or frame.group, user, []):
+                raise _refuse(ErrorCode.INTERNAL_ERROR, "the group appeared meanwhile", rid)
+        else:
+            if user not in group.members:
+                await self._invite(store, group, user, [user], rid)
+            if name and name != group.name:
+                await store.rename_group(group.group_id, name)
+                await self._notice(store, group, group.owner, "Rename", [], name)
         await self._answer(session, store, frame.group, rid)
 
     def _owner_only(self, group: GroupRecord, me: str, what: str, request_id: int) -> None:

@@ -173,10 +173,11 @@ def truncate(text: str, width: int, ellipsis: str = "…") -> str:
     return set_cell_size(text, room).rstrip(" ") + ellipsis
 
 
-def display_name(conv: ConvRef) -> str:
-    """The name shown for a conversation: the peer, ``# group`` or "System"."""
+def display_name(conv: ConvRef, title: str = "") -> str:
+    """The name shown for a conversation: the peer, "System", or a group's ``# name``
+    (its `title` when known, else its id)."""
     if conv.type == ConversationType.SYSTEM:
         return "System"
     if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
-        return f"# {conv.target}"
+        return f"# {title or conv.target}"
     return conv.target

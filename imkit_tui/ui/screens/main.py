@@ -297,7 +297,7 @@ class MainScreen(
         if others and self.client.state == ConnectionState.CONNECTED:
             last = others[-1]
             self.notifier.new_message(
-                display_name(conv),
+                display_name(conv, row.title if row else ""),
                 catalogue.summarize(last.object_name, last.content),
                 open_now=conv == self.current,
                 muted=row is not None and row.muted,
@@ -349,12 +349,13 @@ class MainScreen(
             await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
         else:
             await chat.show_around(page, around, newest_seq=row.max_seq if row else None)
-        self.query_one(ChatHeader).set_title(display_name(conv))
+        name = display_name(conv, row.title if row else "")
+        self.query_one(ChatHeader).set_title(name)
         # The composer reports any unsaved edit of the previous draft (under its key)
         # before it loads this one.
         self._by_key[conv.key] = conv
         composer.set_draft(row.draft if row else "", key=conv.key)
-        composer.set_placeholder(display_name(conv))
+        composer.set_placeholder(name)
         listing = self.query_one(ConversationList)
         if listing.get(conv) is None:
             listing.upsert(_placeholder_row(conv))
