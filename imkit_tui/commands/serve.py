@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands.common import EXIT_OK
+from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError
 from imkit_tui.paths import Paths
 
 if TYPE_CHECKING:
@@ -45,25 +45,47 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="N",
         help="messages a second each user may send on average (default 50; burst 2N)",
     )
+    parser.add_argument(
+        "--max-group-members",
+        type=int,
+        default=3000,
+        metavar="N",
+        help="the most members a group may have (default 3000)",
+    )
+    parser.add_argument(
+        "--group-history",
+        action="store_true",
+        help="let those who join a group read the messages sent before they joined",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM."""
-    from imkit_tui.server import ServerConfig
 
     data = args.data or Paths.resolve(args.home).server_data
-    config = ServerConfig(
-        data_dir=Path(data),
+    try:
+        config = _config(args, Path(data))
+    except ValueError as exc:
+        raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
+    asyncio.run(_serve(config))
+    return EXIT_OK
+
+
+def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
+    from imkit_tui.server import ServerConfig
+
+    return ServerConfig(
+        data_dir=data,
         host=args.host,
         port=args.port,
         offline_days=args.offline_days,
         history_days=args.history_days,
         rate_per_second=args.rate_limit,
         rate_burst=max(1, int(args.rate_limit * 2)),
+        max_group_members=args.max_group_members,
+        new_members_see_history=args.group_history,
     )
-    asyncio.run(_serve(config))
-    return EXIT_OK
 
 
 async def _serve(config: ServerConfig) -> None:

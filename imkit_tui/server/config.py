@@ -25,6 +25,8 @@ class ServerConfig:
       the default; the app enforces its own window).
     - `receipt_request_seconds`: how soon after sending a group message its sender may
       ask for read receipts (default 2 minutes, as IMKit).
+    - `new_members_see_history`: whether those who join a group may fetch the messages
+      sent before they joined (default no: they see what comes after).
     """
 
     data_dir: Path
@@ -45,6 +47,7 @@ class ServerConfig:
     recall_seconds: int = 0
     max_group_members: int = 3000
     receipt_request_seconds: int = 120
+    new_members_see_history: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:
@@ -59,6 +62,8 @@ class ServerConfig:
             raise ValueError("max_frame_bytes cannot exceed hard_frame_bytes")
         if self.max_upload_bytes < 1:
             raise ValueError("max_upload_bytes must be positive")
+        if self.max_group_members < 2:
+            raise ValueError("max_group_members must be at least 2")
 
     @property
     def database_path(self) -> Path:

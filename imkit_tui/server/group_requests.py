@@ -155,7 +155,9 @@ class GroupRequests:
     ) -> None:
         new = [m for m in dict.fromkeys(invited) if m not in group.members]
         self._check_size(len(group.members) + len(new), request_id)
-        added = await store.add_members(group.group_id, new, now_ms())
+        added = await store.add_members(
+            group.group_id, new, now_ms(), with_history=self.config.new_members_see_history
+        )
         if added:
             await self._notice(store, group, me, "Add", added, group.name)
 

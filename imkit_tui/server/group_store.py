@@ -127,9 +127,11 @@ class GroupStore:
         await self._writer.submit(job)
         self._group_voices.pop(group_id, None)
 
-    async def add_members(self, group_id: str, user_ids: Sequence[str], now_ms: int) -> list[str]:
+    async def add_members(
+        self, group_id: str, user_ids: Sequence[str], now_ms: int, *, with_history: bool = False
+    ) -> list[str]:
         """Add users to a group; returns those who were not members yet. Each starts
-        with the history before now hidden and read."""
+        with the history before now read, and hidden unless `with_history`."""
 
         def job(conn: sqlite3.Connection) -> list[str]:
             row = conn.execute(
@@ -143,7 +145,7 @@ class GroupStore:
                     "INSERT OR IGNORE INTO members"
                     "(user_id, conv_id, target, joined_at, cleared_seq, read_seq)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (user_id, row[0], group_id, now_ms, row[1], row[1]),
+                    (user_id, row[0], group_id, now_ms, 0 if with_history else row[1], row[1]),
                 )
                 if cursor.rowcount:
                     added.append(user_id)
