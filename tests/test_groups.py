@@ -147,3 +147,46 @@ async def test_muted_members_read_but_cannot_send(server_handle: ServerHandle) -
     finally:
         for client in (alice, bob, carol):
             await client.close()
+
+
+async def test_outsiders_read_nothing_and_a_dismissed_group_takes_nothing(
+    server_handle: ServerHandle,
+) -> None:
+    alice, bob, eve = [await _login(server_handle, u) for u in ("alice", "bob", "eve")]
+    try:
+        await alice.request(GroupRequest(group="team", op="create", members=["bob"]))
+        assert isinstance(await _say(alice, "members only", "a1"), SendAck)
+        peek = await eve.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(peek, ErrorFrame) and peek.code == ErrorCode.NOT_IN_GROUP
+        asks = await eve.request(GroupRequest(group="team", op="info"))
+        assert isinstance(asks, ErrorFrame) and asks.code == ErrorCode.NOT_IN_GROUP
+        # Only the app's own account may sync members in.
+        sneaks = await eve.request(GroupRequest(group="team", op="sync", members=["eve"]))
+        assert isinstance(sneaks, ErrorFrame) and "app server" in sneaks.message
+
+        assert isinstance(await alice.request(GroupRequest(group="team", op="dismiss")), GroupInfo)
+        for member in (alice, bob):
+            sent = await _say(member, "anyone?", f"late-{id(member)}")
+            assert isinstance(sent, ErrorFrame) and sent.code == ErrorCode.NOT_IN_GROUP
+            read = await member.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+            assert isinstance(read, ErrorFrame) and read.code == ErrorCode.NOT_IN_GROUP
+    finally:
+        for client in (alice, bob, eve):
+            await client.close()
+
+
+async def test_the_server_may_let_new_members_read_earlier_history(tmp_path: Path) -> None:
+    handle = ServerHandle(tmp_path / "server", new_members_see_history=True)
+    await handle.start()
+    alice, carol = await _login(handle, "alice"), await _login(handle, "carol")
+    try:
+        await alice.request(GroupRequest(group="team", op="create"))
+        assert isinstance(await _say(alice, "before carol", "a1"), SendAck)
+        await alice.request(GroupRequest(group="team", op="invite", members=["carol"]))
+        reply = await carol.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(reply, PullReply)
+        assert "before carol" in [m.content.get("content") for m in reply.messages]
+    finally:
+        await alice.close()
+        await carol.close()
+        await handle.stop()
