@@ -206,19 +206,6 @@ class IMClient(
             await self._store.close()
             self._store = None
 
-    def _spawn_naming(self) -> None:
-        """Name the groups first seen in this sync, in the background."""
-        if self._naming is None or self._naming.done():
-            self._naming = asyncio.create_task(self._name_groups(), name="client-group-names")
-
-    async def _name_groups(self) -> None:
-        try:
-            named = await self.name_groups()
-        except (NotConnected, TimeoutError):
-            return  # the next sync asks again
-        if named:
-            self.events.publish(SyncCompleted(0))
-
     async def __aenter__(self) -> IMClient:
         await self.start()
         return self

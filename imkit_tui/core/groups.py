@@ -6,11 +6,13 @@ server now has it; the group notification each change leaves arrives like any me
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from imkit_tui.core.connection import Connection, RequestFailed
+from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
+from imkit_tui.core.events import EventBus, SyncCompleted
 from imkit_tui.protocol import GroupInfo, GroupRequest
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.frames import GroupOperation
@@ -37,13 +39,28 @@ class GroupManagement:
     """Group requests. Mixed into IMClient."""
 
     user_id: str
+    events: EventBus
     _connection: Connection
     _request_timeout: float
+    _naming: asyncio.Task[None] | None
 
     if TYPE_CHECKING:  # provided by the class this is mixed into
 
         @property
         def store(self) -> LocalStore: ...
+
+    def _spawn_naming(self) -> None:
+        """Name the groups first seen in this sync, in the background."""
+        if self._naming is None or self._naming.done():
+            self._naming = asyncio.create_task(self._name_groups(), name="client-group-names")
+
+    async def _name_groups(self) -> None:
+        try:
+            named = await self.name_groups()
+        except (NotConnected, TimeoutError):
+            return  # the next sync asks again
+        if named:
+            self.events.publish(SyncCompleted(0))  # the list shows the names
 
     async def name_groups(self) -> int:
         """Ask the server about the groups in the list whose names are not known here
