@@ -19,6 +19,7 @@ from textual.widget import Widget
 from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
 from imkit_tui.plugins import load_plugins
+from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.kitty_inline import KittyImages
@@ -234,9 +235,12 @@ class IMKitApp(App[None]):
                     "On every device (u in the list)",
                     screen.action_toggle_unread,
                 )
+                group = target.ref.type == ConversationType.GROUP
                 yield SystemCommand(
                     f"Settings of {name}",
-                    "Do not disturb, pin, block, search, clear history (ctrl+o)",
+                    "Members, name, who may speak, do not disturb, pin, clear, quit (ctrl+o)"
+                    if group
+                    else "Do not disturb, pin, block, search, clear history (ctrl+o)",
                     screen.action_chat_settings,
                 )
                 yield SystemCommand(
@@ -258,6 +262,10 @@ class IMKitApp(App[None]):
                 "Stop every animated GIF, or start them again (ctrl+g)",
                 screen.action_toggle_animations,
             )
+        from imkit_tui.ui.screens.group_settings import GroupSettingsScreen
+
+        if isinstance(screen, GroupSettingsScreen):
+            yield from screen.commands()
         for name in sorted(self._themes.themes):
             yield SystemCommand(
                 f"Theme: {name}", "Switch to this theme (remembered)", _set_theme(self, name)

@@ -22,7 +22,9 @@ __all__ = [
     "badge",
     "conversation_time",
     "display_width",
+    "is_user_id",
     "one_line",
+    "split_user_ids",
     "truncate",
 ]
 
@@ -40,6 +42,8 @@ AVATAR_PALETTE: tuple[str, ...] = (
 
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 """Weekday names as the conversation list shows them, Monday first (as `date.weekday()`)."""
+
+_USER_ID = re.compile(r"\S{1,64}")
 
 # Line breaks, tabs and other C0/C1 controls: a zero-width control would break the layout.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -181,3 +185,13 @@ def display_name(conv: ConvRef, title: str = "") -> str:
     if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
         return f"# {title or conv.target}"
     return conv.target
+
+
+def is_user_id(text: str) -> bool:
+    """Whether ``text`` can be a user id: 1 to 64 characters, no spaces."""
+    return _USER_ID.fullmatch(text) is not None
+
+
+def split_user_ids(text: str) -> list[str]:
+    """The user ids in ``text``, separated by spaces and/or commas, each once, in order."""
+    return list(dict.fromkeys(part for part in re.split(r"[\s,]+", text) if part))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 from textual.widget import Widget
 
 from imkit_tui.core import Conversation, IMClient
-from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
@@ -84,8 +84,10 @@ class ConversationSettings(_Base):
             await self._history().remove(row.ref)
 
     def action_chat_settings(self) -> None:
-        """Open the settings of the open or highlighted conversation (ctrl+o)."""
+        """Open the settings of the open or highlighted conversation (ctrl+o): a group's
+        own screen for a group."""
         from imkit_tui.ui.screens.chat_settings import ChatSettingsScreen
+        from imkit_tui.ui.screens.group_settings import GroupSettingsScreen
 
         row = self.settings_target()
         if row is None:
@@ -102,4 +104,6 @@ class ConversationSettings(_Base):
             elif action == "remove":
                 await self.action_remove_conversation()
 
-        self.app.push_screen(ChatSettingsScreen(main, row), closed)
+        group = row.ref.type == ConversationType.GROUP
+        screen = GroupSettingsScreen(main, row) if group else ChatSettingsScreen(main, row)
+        self.app.push_screen(screen, closed)

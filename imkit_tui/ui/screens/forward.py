@@ -8,7 +8,6 @@ or the Forward button confirms, Esc cancels.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -24,8 +23,7 @@ from textual.widgets.selection_list import Selection
 
 from imkit_tui.core import Conversation
 from imkit_tui.protocol import ConversationType, ConvRef
-
-_USER_ID = re.compile(r"^[^\s]{1,64}$")
+from imkit_tui.ui.format import is_user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +143,7 @@ class ForwardScreen(ModalScreen[ForwardChoice | None]):
                 continue
             options.append(Selection(Text(name), key, key in self._chosen))
             shown.add(key)
-        typed = ConvRef.private(text.strip()) if _USER_ID.match(text.strip()) else None
+        typed = ConvRef.private(text.strip()) if is_user_id(text.strip()) else None
         if typed is not None and typed.key not in self._refs:
             self._typed[typed.key] = typed
             chosen = typed.key in self._chosen

@@ -1,7 +1,9 @@
-"""Small modal prompts: send a pasted file?, yes/no questions, a bubble's actions menu."""
+"""Small modal prompts: send a pasted file?, yes/no questions, a line of text, a bubble's
+actions menu."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 _PROMPT_CSS = """
@@ -84,6 +86,66 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
         self.dismiss(yes)
+
+
+def _anything(text: str) -> str | None:
+    return None if text else "Type something first."
+
+
+class TextPromptScreen(ModalScreen[str | None]):
+    """Asks for a line of text: Enter gives it (stripped) once ``check`` finds nothing
+    wrong with it, Esc gives None."""
+
+    DEFAULT_CSS = (
+        _PROMPT_CSS.format(name="TextPromptScreen")
+        + """
+    TextPromptScreen > Vertical {
+        width: 60;
+    }
+    TextPromptScreen #prompt-error {
+        color: $error;
+        height: auto;
+    }
+    """
+    )
+
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        question: str,
+        *,
+        placeholder: str = "",
+        value: str = "",
+        check: Callable[[str], str | None] = _anything,
+    ) -> None:
+        """Ask ``question``; ``check`` returns what is wrong with an answer, or None."""
+        super().__init__()
+        self._question = question
+        self._placeholder = placeholder
+        self._value = value
+        self._check = check
+
+    def compose(self) -> ComposeResult:
+        """The question, the input, a line for what is wrong, the keys."""
+        with Vertical():
+            yield Label(Text(self._question), id="prompt-question")
+            yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
+            yield Label("", id="prompt-error")
+            yield Label("Enter OK · Esc cancel", classes="prompt-keys")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        answer = event.value.strip()
+        wrong = self._check(answer)
+        if wrong is None:
+            self.dismiss(answer)
+        else:
+            self.query_one("#prompt-error", Label).update(Text(wrong))
+
+    def action_cancel(self) -> None:
+        """Close without an answer."""
+        self.dismiss(None)
 
 
 class ActionMenuScreen(ModalScreen[str | None]):
