@@ -67,7 +67,8 @@ EXPECTED: dict[str, tuple[MessageKind, bool, bool, bool]] = {
     "RC:CsPLM": (G, False, False, False),
     "RC:CsLM": (G, False, False, False),
     "RC:SRSMsg": (G, False, False, False),
-    "RC:RRReqMsg": (G, False, False, False),
+    # Stored so that a member away when receipts were asked learns of it in the sync.
+    "RC:RRReqMsg": (G, True, False, False),
     "RC:UIUMsg": (G, False, False, False),
     "RC:RcCmd": (G, True, False, False),
     # What a recalled message becomes, and imkit's tombstone of a message deleted for
