@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from imkit_tui.core.events import (
 from imkit_tui.core.files import FileMessages
 from imkit_tui.core.groups import GroupManagement
 from imkit_tui.core.history import MessageHistory
+from imkit_tui.core.mentions import UnreadMentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import PrivacyControls
@@ -82,7 +83,14 @@ class _Acked:
 _Work = _SyncAll | _Acked | Push | ConversationUpdate
 
 
-class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls, GroupManagement):
+class IMClient(
+    SearchMessages,
+    FileMessages,
+    MessageHistory,
+    PrivacyControls,
+    GroupManagement,
+    UnreadMentions,
+):
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
@@ -295,9 +303,22 @@ class IMClient(SearchMessages, FileMessages, MessageHistory, PrivacyControls, Gr
         self._outbox.wakeup.set()
         return message
 
-    async def send_text(self, conv: ConvRef, text: str, *, cmid: str | None = None) -> Message:
-        """Queue a text message (RC:TxtMsg)."""
-        return await self.send(conv, catalogue.TEXT, catalogue.text_content(text), cmid=cmid)
+    async def send_text(
+        self,
+        conv: ConvRef,
+        text: str,
+        *,
+        mentioned: Sequence[str] = (),
+        mention_all: bool = False,
+        cmid: str | None = None,
+    ) -> Message:
+        """Queue a text message (RC:TxtMsg); `mentioned` user ids, or with `mention_all`
+        every member, are @mentioned in its ``mentionedInfo``, as RongCloud does."""
+        content = catalogue.text_content(text)
+        info = catalogue.mention_info(mentioned, everyone=mention_all)
+        if info:
+            content["mentionedInfo"] = info
+        return await self.send(conv, catalogue.TEXT, content, cmid=cmid)
 
     async def send_status(self, conv: ConvRef, object_name: str, content: dict[str, Any]) -> bool:
         """Send a status message (typing, …) if connected: live only, never stored or

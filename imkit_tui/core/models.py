@@ -57,6 +57,7 @@ class Conversation:
     ordered pinned first, then by `sort_at`, newest first. `read_seq` is this user's read
     position, `peer_read_seq` the other member's in a private chat (read receipts);
     `marked_unread` is the user's "mark as unread", cleared when the chat is read.
+    `mentions` counts the unread messages that @mention this user (by id or @all).
     """
 
     ref: ConvRef
@@ -72,6 +73,7 @@ class Conversation:
     read_seq: int = 0
     peer_read_seq: int = 0
     marked_unread: bool = False
+    mentions: int = 0
 
     @property
     def sort_key(self) -> tuple[bool, int]:

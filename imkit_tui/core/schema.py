@@ -145,4 +145,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a conversation removed from the list until its next message",
         "ALTER TABLE conversations ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
     ),
+    Migration(
+        6,
+        "@mentions of this user, flagged and counted like unread messages",
+        # mentioned: a counted message of someone else whose mentionedInfo names this
+        # user or everyone (core/store.py); the flag drops with the content (recall,
+        # delete). conversations.mentions is recounted wherever unread is (core/sql.py),
+        # from the read position; the partial index makes "the unread mentions of a
+        # conversation" a range of a few rows, however long the history.
+        """
+        ALTER TABLE messages ADD COLUMN mentioned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN mentions INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX messages_mentioned ON messages(conv_id, seq) WHERE mentioned = 1;
+        """,
+    ),
 )

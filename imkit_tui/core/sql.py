@@ -18,7 +18,7 @@ MESSAGE_COLUMNS = (
 )
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
-    " sort_at, read_seq, peer_read_seq, marked_unread"
+    " sort_at, read_seq, peer_read_seq, marked_unread, mentions"
 )
 
 
@@ -45,14 +45,16 @@ def set_preview(
 
 
 def count_new_unread(conn: sqlite3.Connection, conv_id: int, message_ids: list[int]) -> None:
-    """Add the newly stored messages that count as unread (counted, above the read mark).
+    """Add the newly stored messages that count as unread (counted, above the read mark),
+    and those of them that mention this user.
 
     Only the new rows are looked at, so a conversation with thousands unread costs no
     more per message than one with none.
     """
     marks = ",".join("?" * len(message_ids))
     conn.execute(
-        "UPDATE conversations SET unread = unread + (SELECT COUNT(*) FROM messages m"
+        "UPDATE conversations SET (unread, mentions) = (SELECT unread + COUNT(*),"
+        " mentions + COALESCE(SUM(m.mentioned), 0) FROM messages m"
         f" WHERE m.id IN ({marks}) AND m.counted = 1 AND m.seq > conversations.read_seq)"
         " WHERE id = ?",
         (*message_ids, conv_id),
@@ -60,11 +62,14 @@ def count_new_unread(conn: sqlite3.Connection, conv_id: int, message_ids: list[i
 
 
 def recount_unread(conn: sqlite3.Connection, conv_id: int) -> None:
-    """Count the unread messages of a conversation again from its read position."""
+    """Count the unread messages of a conversation, and the unread ones that mention
+    this user, again from its read position."""
     # Counted from the read position and each message's counted flag, never
-    # max_seq - read_seq: own and uncounted messages would break that.
+    # max_seq - read_seq: own and uncounted messages would break that. A message is
+    # only ever flagged as mentioning this user while it is counted.
     conn.execute(
-        "UPDATE conversations SET unread = (SELECT COUNT(*) FROM messages m"
+        "UPDATE conversations SET (unread, mentions) = (SELECT COUNT(*),"
+        " COALESCE(SUM(m.mentioned), 0) FROM messages m"
         " WHERE m.conv_id = conversations.id AND m.seq > conversations.read_seq"
         " AND m.counted = 1) WHERE id = ?",
         (conv_id,),
@@ -114,4 +119,5 @@ def conversation_from_row(row: Any) -> Conversation:
         read_seq=row[12],
         peer_read_seq=row[13],
         marked_unread=bool(row[14]),
+        mentions=row[15],
     )

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.history_store import HistoryStore, apply_recalls
+from imkit_tui.core.mention_store import MentionStore
 from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.schema import MIGRATIONS
@@ -28,15 +29,18 @@ from imkit_tui.core.sql import (
     set_preview,
 )
 from imkit_tui.core.state_store import StateStore
-from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
+from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 T = TypeVar("T")
 
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
-    " counted, object_name, content, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " counted, object_name, content, sent_at, mentioned)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
+"""Conversation types in which a message can @mention this user (as in RongCloud)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,7 @@ class ReceivedBatch:
     """Messages already here that recall commands in the batch turned into notices."""
 
 
-class LocalStore(StateStore, HistoryStore):
+class LocalStore(StateStore, HistoryStore, MentionStore):
     """One user's local store."""
 
     def __init__(self, user_id: str, writer_db: Database, reader_db: Database) -> None:
@@ -88,6 +92,7 @@ class LocalStore(StateStore, HistoryStore):
         store = cls(user_id, writer, reader)
         store._writer.start()
         store.search_index.start()
+        await store.flag_stored_mentions()
         return store
 
     async def close(self) -> None:
@@ -157,6 +162,7 @@ class LocalStore(StateStore, HistoryStore):
                     object_name,
                     content_json,
                     now_ms,
+                    0,
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
@@ -233,7 +239,7 @@ class LocalStore(StateStore, HistoryStore):
         Records of ours that are still in the outbox here (their ack was lost) are
         confirmed instead of added twice.
         """
-        rows = [self._record_row(r) for r in records]
+        rows = [self._record_row(conv, r) for r in records]
         newest = max(records, key=lambda r: r.seq, default=None)
         newest_preview = (
             catalogue.summarize(newest.object_name, newest.content) if newest is not None else ""
@@ -273,9 +279,14 @@ class LocalStore(StateStore, HistoryStore):
 
         return await self._writer.submit(job)
 
-    def _record_row(self, record: MessageRecord) -> tuple[Any, ...]:
+    def _record_row(self, conv: ConvRef, record: MessageRecord) -> tuple[Any, ...]:
         own = record.sender == self.user_id
         counted = catalogue.lookup(record.object_name).counted and not own
+        mentioned = (
+            counted
+            and conv.type in MENTIONABLE
+            and catalogue.mentions_user(record.content, self.user_id)
+        )
         return (
             record.seq,
             record.uid,
@@ -287,6 +298,7 @@ class LocalStore(StateStore, HistoryStore):
             record.object_name,
             encode_content(wire_content(record.content)),
             record.sent_at,
+            int(mentioned),
         )
 
     def _received_message(self, message_id: int, conv: ConvRef, record: MessageRecord) -> Message:
