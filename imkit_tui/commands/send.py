@@ -22,7 +22,7 @@ from imkit_tui.commands.common import (
 )
 from imkit_tui.core import IMClient, LoginRefused, SendStatus
 from imkit_tui.media.probe import MediaKind
-from imkit_tui.protocol import ConvRef, describe
+from imkit_tui.protocol import ConversationType, ConvRef, describe
 from imkit_tui.protocol.ids import uuid_from_key
 
 
@@ -31,15 +31,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "send",
         help="send messages: text, any message type, files",
-        description="Send a text message to USER; with '-', each line of standard input is "
-        "one message, sent in order. With --type and --content, send one message of any "
-        "type (plugins' types too); with --file, send a file as an image, GIF, voice, "
-        "video or file message (detected, or chosen with --as). Exits 0 once the server "
+        description="Send a text message to USER (or GROUP); with '-', each line of standard "
+        "input is one message, sent in order. In a group, --mention USER (repeatable) and "
+        "--mention-all @mention members, as RongCloud's mentionedInfo. With --type and "
+        "--content, send one message of any type (plugins' types too); with --file, send "
+        "a file as an image, GIF, voice, video or file message (detected, or chosen with "
+        "--as). Exits 0 once the server "
         "has acknowledged every message; retries (with the same message ids) while the "
         "server is away.",
     )
     add_client_options(parser)
-    parser.add_argument("--to", required=True, metavar="USER", help="the receiving user")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="USER", help="the receiving user")
+    target.add_argument("--group", metavar="GROUP", help="the group to send to (a member)")
     parser.add_argument(
         "text", nargs="?", metavar="TEXT | -", help="the message, or - to read lines"
     )
@@ -53,6 +57,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--content", metavar="JSON", help="the message content as a JSON object (with --type)"
     )
     parser.add_argument("--file", metavar="PATH", help="send this file")
+    parser.add_argument(
+        "--mention",
+        action="append",
+        default=[],
+        metavar="USER",
+        help="@mention this member in the text (repeatable; with --group)",
+    )
+    parser.add_argument(
+        "--mention-all",
+        action="store_true",
+        help="@mention every member (@all) in the text (with --group)",
+    )
     parser.add_argument(
         "--as",
         dest="kind",
@@ -103,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--as goes with --file", EXIT_USAGE)
     if args.text is not None and args.text != "-" and not args.text:
         raise CommandError("nothing to send", EXIT_USAGE)
+    if (args.mention or args.mention_all) and (args.text is None or args.group is None):
+        raise CommandError("--mention and --mention-all go with --group and TEXT", EXIT_USAGE)
     client = make_client(args, device="cli-send")
     return asyncio.run(_send(client, args, content))
 
@@ -143,13 +161,18 @@ async def _queue(
             break
         cmid = uuid_from_key(args.key, index) if args.key else None
         index += 1
-        message = await client.send_text(conv, text, cmid=cmid)
+        message = await client.send_text(
+            conv, text, mentioned=args.mention, mention_all=args.mention_all, cmid=cmid
+        )
         ids.append(message.id)
     return ids
 
 
 async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, Any] | None) -> int:
-    conv = ConvRef.private(args.to)
+    if args.group is not None:
+        conv = ConvRef(type=ConversationType.GROUP, target=args.group)
+    else:
+        conv = ConvRef.private(args.to)
     await client.start()
     try:
         loop = asyncio.get_running_loop()
