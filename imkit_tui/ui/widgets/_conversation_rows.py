@@ -33,6 +33,8 @@ TEXT_X = MARGIN + AVATAR_WIDTH + 1
 _PINNED_MARK = "📌"
 _MUTED_MARK = "🔕"
 _DRAFT_LABEL = "[Draft] "
+MENTION_LABEL = "[@me] "
+"""Before the preview while the conversation has unread messages that mention this user."""
 _SENDER_TYPES = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
 """Conversation types whose preview names the sender."""
 
@@ -47,8 +49,9 @@ StyleOf = Callable[..., Style]
 class RowPainter:
     """Draws the two lines of a conversation row for a list of a given width.
 
-    Line 1: the avatar, the name (📌 when pinned) and the time. Line 2: the preview (or
-    the draft), 🔕 when muted, and the unread badge.
+    Line 1: the avatar, the name (📌 when pinned) and the time. Line 2: [@me] while
+    unread messages mention this user, the preview (or the draft), 🔕 when muted, and
+    the unread badge.
     """
 
     def __init__(self, style: StyleOf, names: Callable[[ConvRef], str]) -> None:
@@ -100,7 +103,7 @@ class RowPainter:
     def second_line(
         self, conversation: Conversation, row: tuple[str, ...], width: int
     ) -> list[Segment]:
-        """The draft or the preview ("sender: " in groups), 🔕 and the unread badge."""
+        """[@me], the draft or the preview ("sender: " in groups), 🔕 and the badge."""
         style = self._style
         base = style(*row)
         right: list[Segment] = []
@@ -116,26 +119,28 @@ class RowPainter:
             if right:
                 right.append(Segment(" ", base))
             right.append(Segment(f" {count} ", style(*row, badge_class)))
-        right_width = sum(segment.cell_length for segment in right)
+        right_width = _cells(right)
         room = width - TEXT_X - MARGIN - (right_width + 1 if right_width else 0)
 
         left: list[Segment] = []
+        if conversation.mentions > 0:
+            label = truncate(MENTION_LABEL, room)
+            left.append(Segment(label, style(*row, "conversation-list--mention")))
         if conversation.draft:
-            label = truncate(_DRAFT_LABEL, room)
+            label = truncate(_DRAFT_LABEL, room - _cells(left))
             left.append(Segment(label, style(*row, "conversation-list--draft")))
             text = one_line(conversation.draft)
         else:
             if conversation.ref.type in _SENDER_TYPES and conversation.last_sender:
                 sender = self._names(ConvRef.private(conversation.last_sender))
-                label = truncate(f"{one_line(sender)}: ", room)
+                label = truncate(f"{one_line(sender)}: ", room - _cells(left))
                 left.append(Segment(label, style(*row, "conversation-list--sender")))
             text = one_line(conversation.preview)
-        room -= sum(segment.cell_length for segment in left)
-        text = truncate(text, room)
+        text = truncate(text, room - _cells(left))
         if text:
             left.append(Segment(text, style(*row, "conversation-list--preview")))
 
-        used = TEXT_X + sum(segment.cell_length for segment in left)
+        used = TEXT_X + _cells(left)
         gap = width - used - right_width - MARGIN
         return [
             Segment(" " * MARGIN, base),
@@ -145,3 +150,8 @@ class RowPainter:
             Segment(" " * max(gap, 0), base),
             *right,
         ]
+
+
+def _cells(segments: list[Segment]) -> int:
+    """How many cells `segments` take."""
+    return sum(segment.cell_length for segment in segments)

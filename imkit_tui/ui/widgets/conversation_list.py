@@ -61,8 +61,9 @@ class _ListMessage(Message):
 class ConversationList(ScrollView, can_focus=True):
     """The list of conversations, two lines each, newest first, with a cursor.
 
-    Line 1 holds the avatar, the name (📌 when pinned) and the time; line 2 the preview
-    (or the draft), 🔕 when muted, and the unread badge.
+    Line 1 holds the avatar, the name (📌 when pinned) and the time; line 2 "[@me]"
+    while unread messages mention this user, the preview (or the draft), 🔕 when muted,
+    and the unread badge.
 
     The list is ordered by the caller in `set_conversations` (normally the store's
     order: pinned first, then `sort_at`, newest first); `upsert` keeps that order by
@@ -95,6 +96,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--preview",
         "conversation-list--sender",
         "conversation-list--draft",
+        "conversation-list--mention",
         "conversation-list--marker",
         "conversation-list--badge",
         "conversation-list--badge-muted",
@@ -110,6 +112,7 @@ class ConversationList(ScrollView, can_focus=True):
     | `conversation-list--preview` | The last message's summary, or the draft text. |
     | `conversation-list--sender` | "sender: " before a group preview. |
     | `conversation-list--draft` | The "[Draft]" label. |
+    | `conversation-list--mention` | "[@me]": unread messages mention this user. |
     | `conversation-list--marker` | The 📌 and 🔕 markers. |
     | `conversation-list--badge` | The unread badge. |
     | `conversation-list--badge-muted` | The unread badge of a muted conversation. |
@@ -143,6 +146,10 @@ class ConversationList(ScrollView, can_focus=True):
         }
         & > .conversation-list--draft {
             color: $text-error;
+        }
+        & > .conversation-list--mention {
+            color: $error;
+            text-style: bold;
         }
         & > .conversation-list--badge {
             background: $error;
