@@ -161,6 +161,16 @@ class ChatActions(_Base):
             self._set_selected(entry)
             self.call_after_refresh(self._scroll_to_selected)
 
+    def select_message(self, message_id: int) -> bool:
+        """Select a mounted message and scroll it to the middle of the view; False when
+        it is not mounted (then show a page around it with :meth:`show_around`)."""
+        entry = self._by_id.get(message_id)
+        if entry is None:
+            return False
+        self._set_selected(entry)
+        self.call_after_refresh(self._scroll_to_selected)
+        return True
+
     def _scroll_to_selected(self) -> None:
         if self._selected is not None:
             self.scroll_to_widget(self._selected.bubble, center=True, animate=False)
