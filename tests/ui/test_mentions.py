@@ -160,7 +160,7 @@ async def test_me_marker_until_read_and_the_jump_key_shows_the_mention(
         assert chat.selected is not None and chat.selected.uid == mention.uid
 
 
-async def test_a_mention_arriving_while_reading_far_up_can_be_jumped_to(
+async def test_mentions_arriving_while_reading_far_up_can_be_jumped_to(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
@@ -173,9 +173,12 @@ async def test_a_mention_arriving_while_reading_far_up_can_be_jumped_to(
         chat = screen.query_one(ChatView)
         chat.scroll_home(animate=False)
         await until(pilot, lambda: not chat.at_bottom, "reading far up")
+        (recalled,) = await say(alice, ["@bob oops, wrong chat"], mentioned=("bob",))
         (mention,) = await say(alice, ["@all standup now"], mention_all=True)
         header = screen.query_one(ChatHeader)
-        await until(pilot, lambda: "@ 1 mention" in header.render_line(0).text, "the mention noted")
+        await until(pilot, lambda: "@ 2 mentions" in header.render_line(0).text, "both noted")
+        await alice.recall(recalled)
+        await until(pilot, lambda: "@ 1 mention " in header.render_line(0).text, "one left")
         await pilot.press("alt+m")
         await until(
             pilot,

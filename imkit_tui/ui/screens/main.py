@@ -250,6 +250,7 @@ class MainScreen(
                         await self.reload_conversations()
                     elif isinstance(event, MessagesDeleted | HistoryCleared):
                         await self.history_changed(event)
+                        self.drop_mentions(event)
                     elif isinstance(event, StatusReceived):
                         self.typing_received(event.record)
                     elif isinstance(event, ConversationUpdated):
@@ -308,6 +309,7 @@ class MainScreen(
     async def _on_updated(self, message: Message) -> None:
         if message.conv == self.current:
             self._chat().update_message(message)
+            self.drop_mentions(message)
         await self._refresh_row(message.conv)
 
     def _on_conversation_updated(self, row: Conversation) -> None:

@@ -17,7 +17,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core import Conversation, IMClient, Message, NotConnected, RequestFailed
+from imkit_tui.core import (
+    Conversation,
+    HistoryCleared,
+    IMClient,
+    Message,
+    MessagesDeleted,
+    NotConnected,
+    RequestFailed,
+)
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.screens.history_actions import visible
 from imkit_tui.ui.widgets.chat_header import ChatHeader
@@ -106,6 +114,23 @@ class MentionActions(_Base):
             fresh = await self.client.unread_mentions(conv)
             known = {m.id for m in self._mentions_waiting}
             self._mentions_waiting += tuple(m for m in fresh if m.id not in known)
+        self._show_mentions()
+
+    def drop_mentions(self, change: Message | MessagesDeleted | HistoryCleared) -> None:
+        """Messages of the open chat were recalled, deleted or cleared: those noted among
+        them no longer mention anyone."""
+        if change.conv != self.current or not self._mentions_waiting:
+            return
+        if isinstance(change, HistoryCleared):
+            kept = tuple(m for m in self._mentions_waiting if (m.seq or 0) > change.seq)
+        elif isinstance(change, MessagesDeleted):
+            gone = set(change.message_ids)
+            kept = tuple(m for m in self._mentions_waiting if m.id not in gone)
+        elif change.object_name in _GONE:
+            kept = tuple(m for m in self._mentions_waiting if m.id != change.id)
+        else:
+            return
+        self._mentions_waiting = kept
         self._show_mentions()
 
     def forget_mentions(self) -> None:
