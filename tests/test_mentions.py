@@ -100,7 +100,9 @@ async def test_a_member_mentioned_by_id_or_by_all_counts_until_read(
     assert (await _row(bob)).mentions == 0
 
 
-async def test_reading_on_another_device_clears_the_count(make_client: ClientFactory) -> None:
+async def test_reading_or_deleting_on_another_device_clears_the_count(
+    make_client: ClientFactory,
+) -> None:
     alice, phone, _carol = await _team(make_client)
     desk = await make_client("bob", "desk")
     sent = await _say(alice, "@bob ping", mentioned=["bob"])
@@ -109,6 +111,16 @@ async def test_reading_on_another_device_clears_the_count(make_client: ClientFac
     assert (await _row(desk)).mentions == 1
     await phone.mark_read(TEAM)
     await _until(desk, TEAM, lambda row: row.mentions == 0 and row.unread == 0)
+    # Deleted for bob on the phone and on the server: the desk drops it too.
+    gone = await _say(alice, "@all delete me everywhere", mention_all=True)
+    await _has(desk, gone)
+    await _has(phone, gone)
+    assert (await _row(desk)).mentions == 1
+    on_phone = [m for m in await phone.messages(TEAM) if m.seq == gone.seq]
+    await phone.delete_messages(on_phone, everywhere=True)
+    assert (await _row(phone)).mentions == 0
+    await _until(desk, TEAM, lambda row: row.mentions == 0)
+    assert await desk.first_unread_mention(TEAM) is None
 
 
 async def test_recall_delete_and_clear_drop_the_mention(make_client: ClientFactory) -> None:
