@@ -76,15 +76,19 @@ async def test_a_member_mentioned_by_id_or_by_all_counts_until_read(
     stored = await bob.first_unread_mention(TEAM)
     assert stored is not None and stored.seq == first.seq
     assert stored.content["mentionedInfo"] == {"type": 2, "userIdList": ["bob"]}
+    assert stored.mentioned
 
     everyone = await _say(alice, "@all lunch", mention_all=True)
     plain = await _say(alice, "nobody in particular")
+    seqs = {first.seq, everyone.seq, plain.seq}
     for client in (bob, carol):
         await _has(client, plain)
     assert (await _row(bob)).mentions == 2
     assert (await _row(carol)).mentions == 1
     assert (await _row(alice)).mentions == 0  # own message with @all
     assert [m.seq for m in await bob.unread_mentions(TEAM)] == [first.seq, everyone.seq]
+    flags = {m.seq: m.mentioned for m in await bob.messages(TEAM) if m.seq in seqs}
+    assert flags == {first.seq: True, everyone.seq: True, plain.seq: False}
     carol_first = await carol.first_unread_mention(TEAM)
     assert carol_first is not None and carol_first.seq == everyone.seq
     assert carol_first.content["mentionedInfo"] == {"type": 1, "userIdList": []}
@@ -131,6 +135,8 @@ async def test_recall_delete_and_clear_drop_the_mention(make_client: ClientFacto
     await alice.recall(recalled)
     await _until(bob, TEAM, lambda row: row.mentions == 0)
     assert await bob.first_unread_mention(TEAM) is None
+    (notice,) = [m for m in await bob.messages(TEAM) if m.seq == recalled.seq]
+    assert notice.object_name == messages.RECALL_NTF and not notice.mentioned
 
     deleted = await _say(alice, "@bob delete me", mentioned=["bob"])
     kept = await _say(alice, "@all keep me", mention_all=True)

@@ -32,6 +32,8 @@ class Message:
     `seq` and `uid` are None until the server acknowledged the message; `sent_at` is
     the server time then (the local time before). `error` is the code of a failed send.
     `listened` is this device's note that a voice or video message was played.
+    `mentioned`: someone else's message in a group that @mentions this user (by id or
+    @all), as the local store flagged it; a recall or a deletion clears it.
     """
 
     id: int
@@ -47,6 +49,7 @@ class Message:
     status: SendStatus
     error: int | None = None
     listened: bool = False
+    mentioned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
 
 MESSAGE_COLUMNS = (
     "m.id, c.type, c.target, c.channel, m.seq, m.uid, m.cmid, m.sender, m.object_name,"
-    " m.content, m.sent_at, m.direction, m.status, m.error, m.listened"
+    " m.content, m.sent_at, m.direction, m.status, m.error, m.listened, m.mentioned"
 )
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
@@ -100,6 +100,7 @@ def message_from_row(row: Any) -> Message:
         status=SendStatus(row[12]),
         error=row[13],
         listened=bool(row[14]),
+        mentioned=bool(row[15]),
     )
 
 

@@ -252,7 +252,8 @@ class LocalStore(StateStore, HistoryStore, MentionStore):
             for record, row in zip(records, rows, strict=True):
                 cursor = conn.execute(_INSERT_MESSAGE, (conv_id, *row))
                 if cursor.rowcount and cursor.lastrowid is not None:
-                    batch.added.append(self._received_message(cursor.lastrowid, conv, record))
+                    added = self._received_message(cursor.lastrowid, conv, record, bool(row[-1]))
+                    batch.added.append(added)
                 elif record.sender == self.user_id:
                     confirmed_ids.extend(confirm(conn, record))
             conn.execute(
@@ -301,7 +302,9 @@ class LocalStore(StateStore, HistoryStore, MentionStore):
             int(mentioned),
         )
 
-    def _received_message(self, message_id: int, conv: ConvRef, record: MessageRecord) -> Message:
+    def _received_message(
+        self, message_id: int, conv: ConvRef, record: MessageRecord, mentioned: bool
+    ) -> Message:
         own = record.sender == self.user_id
         return Message(
             id=message_id,
@@ -315,6 +318,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore):
             sent_at=record.sent_at,
             direction=Direction.SENT if own else Direction.RECEIVED,
             status=SendStatus.SENT if own else SendStatus.RECEIVED,
+            mentioned=mentioned,
         )
 
     async def coverage(self, conv: ConvRef) -> Coverage:
