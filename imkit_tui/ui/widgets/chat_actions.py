@@ -50,6 +50,9 @@ FALLBACK_DEFAULTS: dict[str, str] = {
 HOLD_FINISHED = 1.0
 """Seconds a finished transfer keeps showing 100% before its bar goes away."""
 
+LAYOUT_WAITS = 10
+"""Refreshes to wait for new bubbles to be laid out before scrolling one into view."""
+
 MARKED_CLASS = "-marked"
 """The CSS class of a bubble marked for forwarding."""
 
@@ -171,9 +174,17 @@ class ChatActions(_Base):
         self.call_after_refresh(self._scroll_to_selected)
         return True
 
-    def _scroll_to_selected(self) -> None:
-        if self._selected is not None:
-            self.scroll_to_widget(self._selected.bubble, center=True, animate=False)
+    def _scroll_to_selected(self, attempts: int = LAYOUT_WAITS) -> None:
+        entry = self._selected
+        if entry is None:
+            return
+        if not entry.bubble.virtual_region.height and attempts > 0:
+            # Just mounted and not laid out yet: scrolling now would go by the old
+            # layout, and the new one would then pull the anchored view to the bottom.
+            self.call_after_refresh(self._scroll_to_selected, attempts - 1)
+            return
+        self.release_anchor()
+        self.scroll_to_widget(entry.bubble, center=True, animate=False)
 
     def toggle_mark(self, message: Message) -> bool:
         """Mark or unmark a message for forwarding; return whether it is now marked."""
