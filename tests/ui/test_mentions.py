@@ -127,8 +127,8 @@ async def test_me_marker_until_read_and_the_jump_key_shows_the_mention(
     await alice.create_group("team", "Team", ["bob"])
     await say(alice, ["morning"])
     (mention,) = await say(alice, ["@bob can you check the build?"], mentioned=("bob",))
-    await say(alice, [f"chatter {i}" for i in range(120)])
-    await stored(bob, "chatter 119")
+    await say(alice, [f"chatter {i}" for i in range(250)])
+    await stored(bob, "chatter 249")
     here = await bob.first_unread_mention(TEAM)
     assert here is not None and here.uid == mention.uid
     app = make_app(bob, tmp_path)
@@ -167,11 +167,14 @@ async def test_mentions_arriving_while_reading_far_up_can_be_jumped_to(
     await alice.create_group("team", "Team", ["bob"])
     await say(alice, [f"old {i}" for i in range(30)])
     await stored(bob, "old 29")
+    await bob.mark_read(TEAM)  # the chat opens at the latest
     app = make_app(bob, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         screen = await open_team(pilot, app)
         chat = screen.query_one(ChatView)
-        chat.scroll_home(animate=False)
+        await until(pilot, lambda: chat.at_bottom, "the chat at the latest")
+        chat.focus()
+        await pilot.press(*["up"] * 15)  # the user reads further up
         await until(pilot, lambda: not chat.at_bottom, "reading far up")
         (recalled,) = await say(alice, ["@bob oops, wrong chat"], mentioned=("bob",))
         (mention,) = await say(alice, ["@all standup now"], mention_all=True)

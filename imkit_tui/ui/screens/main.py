@@ -290,8 +290,8 @@ class MainScreen(
             chat = self._chat()
             seen = chat.at_bottom and self.app.app_focus
             await chat.add(visible(list(received)))
-            if not seen:  # mentions the user may not see: kept to jump to
-                await self.note_mentions(conv, await self.client.conversation(conv))
+            if not seen:
+                self.note_received_mentions(received)
             if self.app.app_focus:
                 await self.client.mark_read(conv)
         row = await self._refresh_row(conv)

@@ -12,7 +12,7 @@ or is away from the terminal, join them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -115,6 +115,15 @@ class MentionActions(_Base):
             known = {m.id for m in self._mentions_waiting}
             self._mentions_waiting += tuple(m for m in fresh if m.id not in known)
         self._show_mentions()
+
+    def note_received_mentions(self, received: Sequence[Message]) -> None:
+        """Messages arrived in the open chat where the user may not see them (read far up,
+        or away from the terminal): those that mention this user are kept to jump to."""
+        known = {m.id for m in self._mentions_waiting}
+        new = [m for m in received if m.mentioned and m.conv == self.current and m.id not in known]
+        if new:
+            self._mentions_waiting += tuple(new)
+            self._show_mentions()
 
     def drop_mentions(self, change: Message | MessagesDeleted | HistoryCleared) -> None:
         """Messages of the open chat were recalled, deleted or cleared: those noted among
