@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from imkit_tui.core import IMClient
+from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
 from tests.processes import IMKIT, env_for, history, imkit, start_server, token
@@ -312,3 +315,36 @@ def test_a_targeted_group_message_from_the_command_line(cluster: Cluster, tmp_pa
     assert "for oli" not in pam.stdout and pam_seqs == list(range(1, len(pam_seqs) + 1))
     wrong = run("ned", "send", "--to", "oli", "--only", "pam", "x")
     assert wrong.returncode == 2 and "--only goes with --group" in wrong.stderr
+
+
+async def _mentions_of(url: str, token_: str, store: Path) -> tuple[int, list[object]]:
+    """How many unread mentions a user has in the group, and the mentionedInfo of each
+    message there, read from a real client's store after its sync."""
+    group = ConvRef(type=ConversationType.GROUP, target="mention-crew")
+    async with IMClient(server_url=url, token=token_, store_path=store) as client:
+        await client.wait_synced(timeout=20)
+        row = await client.conversation(group)
+        infos = [m.content.get("mentionedInfo") for m in await client.messages(group)]
+        return (row.mentions if row else -1), [i for i in infos if i is not None]
+
+
+def test_send_to_a_group_with_mentions(cluster: Cluster, tmp_path: Path) -> None:
+    def run(user: str, command: str, *args: str) -> subprocess.CompletedProcess[str]:
+        auth = ["--server", cluster.url, "--token", cluster.token(user)]
+        return imkit(tmp_path / user, *command.split(), *auth, *args)
+
+    assert run("ken", "group create", "mention-crew", "lea", "max").returncode == 0
+    one = run("ken", "send", "--group", "mention-crew", "--mention", "lea", "hi @lea")
+    assert one.returncode == 0, one.stderr
+    everyone = run("ken", "send", "--group", "mention-crew", "--mention-all", "@all standup")
+    assert everyone.returncode == 0, everyone.stderr
+    private = run("ken", "send", "--to", "lea", "--mention", "lea", "psst")
+    assert private.returncode == 2 and "--group" in private.stderr
+
+    lea = asyncio.run(_mentions_of(cluster.url, cluster.token("lea"), tmp_path / "lea.db"))
+    assert lea == (
+        2,
+        [{"type": 2, "userIdList": ["lea"]}, {"type": 1, "userIdList": []}],
+    )
+    max_ = asyncio.run(_mentions_of(cluster.url, cluster.token("max"), tmp_path / "max.db"))
+    assert max_[0] == 1

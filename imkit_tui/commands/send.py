@@ -31,17 +31,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "send",
         help="send messages: text, any message type, files",
-        description="Send a text message to USER; with '-', each line of standard input is "
-        "one message, sent in order. With --type and --content, send one message of any "
-        "type (plugins' types too); with --file, send a file as an image, GIF, voice, "
-        "video or file message (detected, or chosen with --as). Exits 0 once the server "
+        description="Send a text message to USER (or GROUP); with '-', each line of standard "
+        "input is one message, sent in order. In a group, --mention USER (repeatable) and "
+        "--mention-all @mention members, as RongCloud's mentionedInfo. With --type and "
+        "--content, send one message of any type (plugins' types too); with --file, send "
+        "a file as an image, GIF, voice, video or file message (detected, or chosen with "
+        "--as). Exits 0 once the server "
         "has acknowledged every message; retries (with the same message ids) while the "
         "server is away.",
     )
     add_client_options(parser)
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--to", metavar="USER", help="the receiving user")
-    where.add_argument("--group", metavar="GROUP", help="send to this group")
+    where.add_argument("--group", metavar="GROUP", help="the group to send to (a member)")
     parser.add_argument(
         "--only",
         action="append",
@@ -63,6 +65,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--content", metavar="JSON", help="the message content as a JSON object (with --type)"
     )
     parser.add_argument("--file", metavar="PATH", help="send this file")
+    parser.add_argument(
+        "--mention",
+        action="append",
+        default=[],
+        metavar="USER",
+        help="@mention this member in the text (repeatable; with --group)",
+    )
+    parser.add_argument(
+        "--mention-all",
+        action="store_true",
+        help="@mention every member (@all) in the text (with --group)",
+    )
     parser.add_argument(
         "--as",
         dest="kind",
@@ -115,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--only goes with --group", EXIT_USAGE)
     if args.text is not None and args.text != "-" and not args.text:
         raise CommandError("nothing to send", EXIT_USAGE)
+    if (args.mention or args.mention_all) and (args.text is None or args.group is None):
+        raise CommandError("--mention and --mention-all go with --group and TEXT", EXIT_USAGE)
     client = make_client(args, device="cli-send")
     return asyncio.run(_send(client, args, content))
 
@@ -157,7 +173,14 @@ async def _queue(
             break
         cmid = uuid_from_key(args.key, index) if args.key else None
         index += 1
-        message = await client.send_text(conv, text, cmid=cmid, to=args.only)
+        message = await client.send_text(
+            conv,
+            text,
+            mentioned=args.mention,
+            mention_all=args.mention_all,
+            cmid=cmid,
+            to=args.only,
+        )
         ids.append(message.id)
     return ids
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.cloud_history import PULL_PAGE, CloudHistory
 from imkit_tui.core.connection import Connection, LoginRefused, NotConnected, RequestFailed
 from imkit_tui.core.events import (
     ConnectionChanged,
@@ -35,6 +36,7 @@ from imkit_tui.core.files import FileMessages
 from imkit_tui.core.group_receipts import GroupReceipts, receipts_event
 from imkit_tui.core.groups import GroupManagement
 from imkit_tui.core.history import MessageHistory
+from imkit_tui.core.mentions import UnreadMentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import PrivacyControls
@@ -67,7 +69,6 @@ log = logging.getLogger(__name__)
 CURSOR_KEY = "sync_cursor"
 #: A conversation seen for the first time on this device starts with its latest page.
 FIRST_PAGE = 50
-PULL_PAGE = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +86,14 @@ _Work = _SyncAll | _Acked | Push | ConversationUpdate
 
 
 class IMClient(
+    CloudHistory,
     SearchMessages,
     FileMessages,
     MessageHistory,
     PrivacyControls,
     GroupManagement,
     GroupReceipts,
+    UnreadMentions,
 ):
     """A user's client: local store plus a connection that keeps it in step with the server.
 
@@ -248,43 +251,6 @@ class IMClient(
         """A page of messages from the local store, oldest first."""
         return await self.store.messages(conv, before_seq=before_seq, limit=limit)
 
-    async def load_older(self, conv: ConvRef, before_seq: int, limit: int = 50) -> list[Message]:
-        """The `limit` messages before `before_seq`: from the store, completed from the
-        server's cloud history when the store has holes or runs out. Oldest first."""
-        local = await self.store.messages(conv, before_seq=before_seq, limit=limit)
-        wanted = min(limit, before_seq - 1)
-        if _contiguous_below(local, before_seq) and len(local) >= wanted:
-            return local
-        reply = await self._connection.request(
-            PullRequest(conv=conv, before_seq=before_seq, limit=limit),
-            PullReply,
-            self._request_timeout,
-        )
-        if reply.messages:
-            tracker = await self._tracker(conv)
-            await self._store_records(conv, reply.messages, tracker)
-        return await self.store.messages(conv, before_seq=before_seq, limit=limit)
-
-    async def load_history(self, conv: ConvRef, limit: int | None = None) -> list[Message]:
-        """The last `limit` messages of `conv` (all the server keeps when None), oldest
-        first, fetching older pages from the server as needed."""
-        page = await self.store.messages(conv, limit=limit or PULL_PAGE)
-        collected = [m for m in page if m.seq is not None]
-        unsent = [m for m in page if m.seq is None]
-        while collected and (limit is None or len(collected) < limit):
-            oldest = collected[0].seq
-            assert oldest is not None
-            if oldest <= 1:
-                break
-            want = PULL_PAGE if limit is None else min(PULL_PAGE, limit - len(collected))
-            older = await self.load_older(conv, oldest, want)
-            if not older:
-                break
-            collected = older + collected
-        if limit is not None:
-            collected = collected[-limit:]
-        return collected + unsent
-
     # ------------------------------------------------------------------ sending
 
     async def send(
@@ -311,10 +277,22 @@ class IMClient(
         return message
 
     async def send_text(
-        self, conv: ConvRef, text: str, *, cmid: str | None = None, to: Sequence[str] = ()
+        self,
+        conv: ConvRef,
+        text: str,
+        *,
+        mentioned: Sequence[str] = (),
+        mention_all: bool = False,
+        cmid: str | None = None,
+        to: Sequence[str] = (),
     ) -> Message:
-        """Queue a text message (RC:TxtMsg); `to` targets it at those group members."""
+        """Queue a text message (RC:TxtMsg); `mentioned` user ids, or with `mention_all`
+        every member, are @mentioned in its ``mentionedInfo``, as RongCloud does; `to`
+        targets it at those group members."""
         content = catalogue.text_content(text)
+        info = catalogue.mention_info(mentioned, everyone=mention_all)
+        if info:
+            content["mentionedInfo"] = info
         return await self.send(conv, catalogue.TEXT, content, cmid=cmid, to=to)
 
     async def send_status(self, conv: ConvRef, object_name: str, content: dict[str, Any]) -> bool:
@@ -581,13 +559,3 @@ class IMClient(
 def _media_dir(store_path: Path | str) -> Path:
     """Downloads live beside the store, in a ``media`` folder."""
     return Path(store_path).parent / "media"
-
-
-def _contiguous_below(page: list[Message], before_seq: int) -> bool:
-    """True when `page` (oldest first) holds consecutive seqs ending just below `before_seq`."""
-    expected = before_seq - 1
-    for message in reversed(page):
-        if message.seq != expected:
-            return False
-        expected -= 1
-    return True

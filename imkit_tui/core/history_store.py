@@ -4,7 +4,8 @@ A recalled message keeps its row and place but becomes a recall notice (RC:RcNtf
 none of its content; a deleted one becomes a content-free tombstone (imkit:Deleted), so
 the seqs a conversation holds stay gapless and sync never asks for them again. Clearing
 drops the rows up to a seq and raises the conversation's floor past them. Each of these
-recounts the unread messages. The search index follows by itself: replacing content
+recounts the unread messages and the unread mentions (a recalled or deleted message
+mentions nobody any more). The search index follows by itself: replacing content
 takes a message out of it (see the triggers of migration 4).
 """
 
@@ -21,6 +22,9 @@ from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter
 
 _EMPTY = encode_content({})
+_REPLACE = "UPDATE messages SET object_name = ?, content = ?, counted = 0, mentioned = 0"
+"""Replaces a message's content by a notice or a tombstone: it no longer counts as
+unread, nor as a mention of this user."""
 
 
 def recall_notice(operator: str, when: int, original: str) -> dict[str, Any]:
@@ -50,7 +54,7 @@ def apply_recalls(
             continue
         notice = recall_notice(record.sender, record.sent_at, row[1])
         conn.execute(
-            "UPDATE messages SET object_name = ?, content = ?, counted = 0 WHERE id = ?",
+            f"{_REPLACE} WHERE id = ?",
             (catalogue.RECALL_NTF, encode_content(notice), row[0]),
         )
         changed.append(int(row[0]))
@@ -87,7 +91,7 @@ class HistoryStore:
 
         def job(conn: sqlite3.Connection) -> Message | None:
             conn.execute(
-                "UPDATE messages SET object_name = ?, content = ?, counted = 0 WHERE id = ?",
+                f"{_REPLACE} WHERE id = ?",
                 (catalogue.RECALL_NTF, notice, message.id),
             )
             found = select_messages(conn, "WHERE m.id = ?", (message.id,))
@@ -116,7 +120,7 @@ class HistoryStore:
                 conn.execute("DELETE FROM messages WHERE id = ? AND seq IS NULL", (message_id,))
             for message_id in stored:
                 conn.execute(
-                    "UPDATE messages SET object_name = ?, content = ?, counted = 0 WHERE id = ?",
+                    f"{_REPLACE} WHERE id = ?",
                     (catalogue.DELETED, _EMPTY, message_id),
                 )
             for conv_id in conv_ids:
@@ -145,8 +149,7 @@ class HistoryStore:
                 return []
             id_marks = ",".join("?" * len(ids))
             conn.execute(
-                "UPDATE messages SET object_name = ?, content = ?, counted = 0"
-                f" WHERE id IN ({id_marks})",
+                f"{_REPLACE} WHERE id IN ({id_marks})",
                 (catalogue.DELETED, _EMPTY, *ids),
             )
             recount_unread(conn, conv_id)

@@ -32,6 +32,8 @@ class Message:
     `seq` and `uid` are None until the server acknowledged the message; `sent_at` is
     the server time then (the local time before). `error` is the code of a failed send.
     `listened` is this device's note that a voice or video message was played.
+    `mentioned`: someone else's message in a group that @mentions this user (by id or
+    @all), as the local store flagged it; a recall or a deletion clears it.
     `to` names the members a targeted group message was sent to (empty: everyone).
     `receipt_asked`: its sender asked for group read receipts.
     """
@@ -49,6 +51,7 @@ class Message:
     status: SendStatus
     error: int | None = None
     listened: bool = False
+    mentioned: bool = False
     to: tuple[str, ...] = ()
     receipt_asked: bool = False
 
@@ -61,6 +64,7 @@ class Conversation:
     ordered pinned first, then by `sort_at`, newest first. `read_seq` is this user's read
     position, `peer_read_seq` the other member's in a private chat (read receipts);
     `marked_unread` is the user's "mark as unread", cleared when the chat is read.
+    `mentions` counts the unread messages that @mention this user (by id or @all).
     `title` is a group's name, when this device knows it ("" otherwise).
     """
 
@@ -77,6 +81,7 @@ class Conversation:
     read_seq: int = 0
     peer_read_seq: int = 0
     marked_unread: bool = False
+    mentions: int = 0
     title: str = ""
 
     @property

@@ -147,13 +147,27 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         6,
+        "@mentions of this user, flagged and counted like unread messages",
+        # mentioned: a counted message of someone else whose mentionedInfo names this
+        # user or everyone (core/store.py); the flag drops with the content (recall,
+        # delete). conversations.mentions is recounted wherever unread is (core/sql.py),
+        # from the read position; the partial index makes "the unread mentions of a
+        # conversation" a range of a few rows, however long the history.
+        """
+        ALTER TABLE messages ADD COLUMN mentioned INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE conversations ADD COLUMN mentions INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX messages_mentioned ON messages(conv_id, seq) WHERE mentioned = 1;
+        """,
+    ),
+    Migration(
+        7,
         "the members a targeted group message was sent to",
         # A JSON list; empty for a message to everyone. Kept in the outbox row so a
         # retry after a restart targets the same members.
         "ALTER TABLE messages ADD COLUMN recipients TEXT NOT NULL DEFAULT '';",
     ),
     Migration(
-        7,
+        8,
         "group read receipts asked for, and whether this device answered",
         """
         -- core/receipts.py: 0 none; own message: 1 receipts asked for; another's:
@@ -163,7 +177,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
-        8,
+        9,
         "the groups this user is in: name, owner and members (core/group_store.py)",
         """
         CREATE TABLE groups (

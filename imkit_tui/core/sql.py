@@ -15,12 +15,12 @@ _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
 
 MESSAGE_COLUMNS = (
     "m.id, c.type, c.target, c.channel, m.seq, m.uid, m.cmid, m.sender, m.object_name,"
-    " m.content, m.sent_at, m.direction, m.status, m.error, m.listened, m.recipients,"
-    " m.receipt"
+    " m.content, m.sent_at, m.direction, m.status, m.error, m.listened, m.mentioned,"
+    " m.recipients, m.receipt"
 )
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
-    " sort_at, read_seq, peer_read_seq, marked_unread,"
+    " sort_at, read_seq, peer_read_seq, marked_unread, mentions,"
     " (SELECT g.name FROM groups g WHERE conversations.type = 3 AND g.id = conversations.target)"
 )
 
@@ -48,14 +48,16 @@ def set_preview(
 
 
 def count_new_unread(conn: sqlite3.Connection, conv_id: int, message_ids: list[int]) -> None:
-    """Add the newly stored messages that count as unread (counted, above the read mark).
+    """Add the newly stored messages that count as unread (counted, above the read mark),
+    and those of them that mention this user.
 
     Only the new rows are looked at, so a conversation with thousands unread costs no
     more per message than one with none.
     """
     marks = ",".join("?" * len(message_ids))
     conn.execute(
-        "UPDATE conversations SET unread = unread + (SELECT COUNT(*) FROM messages m"
+        "UPDATE conversations SET (unread, mentions) = (SELECT unread + COUNT(*),"
+        " mentions + COALESCE(SUM(m.mentioned), 0) FROM messages m"
         f" WHERE m.id IN ({marks}) AND m.counted = 1 AND m.seq > conversations.read_seq)"
         " WHERE id = ?",
         (*message_ids, conv_id),
@@ -63,11 +65,14 @@ def count_new_unread(conn: sqlite3.Connection, conv_id: int, message_ids: list[i
 
 
 def recount_unread(conn: sqlite3.Connection, conv_id: int) -> None:
-    """Count the unread messages of a conversation again from its read position."""
+    """Count the unread messages of a conversation, and the unread ones that mention
+    this user, again from its read position."""
     # Counted from the read position and each message's counted flag, never
-    # max_seq - read_seq: own and uncounted messages would break that.
+    # max_seq - read_seq: own and uncounted messages would break that. A message is
+    # only ever flagged as mentioning this user while it is counted.
     conn.execute(
-        "UPDATE conversations SET unread = (SELECT COUNT(*) FROM messages m"
+        "UPDATE conversations SET (unread, mentions) = (SELECT COUNT(*),"
+        " COALESCE(SUM(m.mentioned), 0) FROM messages m"
         " WHERE m.conv_id = conversations.id AND m.seq > conversations.read_seq"
         " AND m.counted = 1) WHERE id = ?",
         (conv_id,),
@@ -98,8 +103,9 @@ def message_from_row(row: Any) -> Message:
         status=SendStatus(row[12]),
         error=row[13],
         listened=bool(row[14]),
-        to=recipients_from(row[15]),
-        receipt_asked=row[16] != 0,
+        mentioned=bool(row[15]),
+        to=recipients_from(row[16]),
+        receipt_asked=row[17] != 0,
     )
 
 
@@ -132,5 +138,6 @@ def conversation_from_row(row: Any) -> Conversation:
         read_seq=row[12],
         peer_read_seq=row[13],
         marked_unread=bool(row[14]),
-        title=row[15] or "",
+        mentions=row[15],
+        title=row[16] or "",
     )

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from imkit_tui import messages as catalogue
 from imkit_tui.core.group_store import GroupStore, note_group_names
 from imkit_tui.core.history_store import HistoryStore, apply_recalls
+from imkit_tui.core.mention_store import MentionStore
 from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
 from imkit_tui.core.receipts import ReceiptStates, note_requests
@@ -41,9 +42,11 @@ SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
 
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
-    " counted, object_name, content, sent_at, recipients)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " counted, object_name, content, sent_at, mentioned, recipients)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
+"""Conversation types in which a message can @mention this user (as in RongCloud)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ class ReceivedBatch:
     """Messages already here whose senders now ask for read receipts."""
 
 
-class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
+class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupStore):
     """One user's local store."""
 
     def __init__(self, user_id: str, writer_db: Database, reader_db: Database) -> None:
@@ -97,6 +100,7 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
         store = cls(user_id, writer, reader)
         store._writer.start()
         store.search_index.start()
+        await store.flag_stored_mentions()
         return store
 
     async def close(self) -> None:
@@ -173,6 +177,7 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
                     object_name,
                     content_json,
                     now_ms,
+                    0,
                     recipients_column(to),
                 ),
             )
@@ -252,7 +257,7 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
         Records of ours that are still in the outbox here (their ack was lost) are
         confirmed instead of added twice.
         """
-        rows = [self._record_row(r) for r in records]
+        rows = [self._record_row(conv, r) for r in records]
         newest = max(
             (r for r in records if r.object_name not in SILENT_IN_LIST),
             key=lambda r: r.seq,
@@ -269,7 +274,8 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
             for record, row in zip(records, rows, strict=True):
                 cursor = conn.execute(_INSERT_MESSAGE, (conv_id, *row))
                 if cursor.rowcount and cursor.lastrowid is not None:
-                    batch.added.append(self._received_message(cursor.lastrowid, conv, record))
+                    added = self._received_message(cursor.lastrowid, conv, record, bool(row[-1]))
+                    batch.added.append(added)
                 elif record.sender == self.user_id:
                     confirmed_ids.extend(confirm(conn, record))
             conn.execute(
@@ -304,9 +310,14 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
 
         return await self._writer.submit(job)
 
-    def _record_row(self, record: MessageRecord) -> tuple[Any, ...]:
+    def _record_row(self, conv: ConvRef, record: MessageRecord) -> tuple[Any, ...]:
         own = record.sender == self.user_id
         counted = catalogue.lookup(record.object_name).counted and not own
+        mentioned = (
+            counted
+            and conv.type in MENTIONABLE
+            and catalogue.mentions_user(record.content, self.user_id)
+        )
         return (
             record.seq,
             record.uid,
@@ -318,10 +329,13 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
             record.object_name,
             encode_content(wire_content(record.content)),
             record.sent_at,
+            int(mentioned),
             recipients_column(record.to),
         )
 
-    def _received_message(self, message_id: int, conv: ConvRef, record: MessageRecord) -> Message:
+    def _received_message(
+        self, message_id: int, conv: ConvRef, record: MessageRecord, mentioned: bool
+    ) -> Message:
         own = record.sender == self.user_id
         return Message(
             id=message_id,
@@ -335,6 +349,7 @@ class LocalStore(StateStore, HistoryStore, ReceiptStates, GroupStore):
             sent_at=record.sent_at,
             direction=Direction.SENT if own else Direction.RECEIVED,
             status=SendStatus.SENT if own else SendStatus.RECEIVED,
+            mentioned=mentioned,
             to=tuple(record.to),
         )
 

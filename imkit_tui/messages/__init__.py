@@ -11,6 +11,9 @@ and how its content reads as one line of text::
     kind.stored, kind.counted            # (True, True)
     messages.summarize(messages.VOICE, {"duration": 12})   # "[Voice] 0:12"
 
+:func:`read_mentions` and :func:`mention_info` read and build RongCloud's
+``mentionedInfo`` (@mentions) of a content.
+
 Summaries never raise and are always one non-empty line of at most 500
 characters. Unknown object names are never rejected: they are treated as
 stored, counted and pushed content that summarises as ``[Unsupported: name]``.
@@ -20,6 +23,7 @@ Plugins add types with :func:`register`.
 from __future__ import annotations
 
 from ._builders import text_content
+from ._mentions import MENTION_ALL, MENTION_USERS, mention_info, mentions_user, read_mentions
 from ._names import (
     CALL_ACCEPT,
     CALL_HANGUP,
@@ -105,6 +109,8 @@ __all__ = [
     "LOCATION",
     "MEDIA_AUDIO",
     "MEDIA_VIDEO",
+    "MENTION_ALL",
+    "MENTION_USERS",
     "PROFILE_NTF",
     "PS_ARTICLE",
     "PS_CMD",
@@ -127,6 +133,9 @@ __all__ = [
     "all_types",
     "is_known",
     "lookup",
+    "mention_info",
+    "mentions_user",
+    "read_mentions",
     "register",
     "summarize",
     "text_content",

@@ -216,6 +216,12 @@ class IMKitApp(App[None]):
                 yield SystemCommand(
                     "Jump to latest", "Show the newest messages (end)", screen.action_jump_latest
                 )
+            if screen.check_action("jump_to_mention", ()):
+                yield SystemCommand(
+                    "Jump to the @mention",
+                    "The oldest unread message that mentions you, in context (alt+m)",
+                    screen.action_jump_to_mention,
+                )
             target = screen.settings_target()
             if target is not None:
                 name = display_name(target.ref)

@@ -9,6 +9,7 @@ from textual.widgets.text_area import Selection
 
 from imkit_tui.ui.emoji import SHORTCODES, complete, expand_shortcodes, lookup
 from imkit_tui.ui.widgets.composer import Composer
+from imkit_tui.ui.widgets.mention_picker import MentionPicker
 
 DELAY = 0.15  # the draft debounce used by the test app
 
@@ -314,3 +315,148 @@ def test_complete() -> None:
     assert len(complete("", limit=5)) == 5
     assert complete("s", limit=0) == []
     assert complete("zzzzzz") == []
+
+
+# --- @mentions -------------------------------------------------------------------
+
+
+class MentionApp(App[None]):
+    """A composer with its member list, in a group of ann, bob, Bea and carl."""
+
+    def __init__(self, members: list[str] | None = None) -> None:
+        super().__init__()
+        self.members = ["ann", "bob", "Bea", "carl"] if members is None else members
+        self.sent: list[Composer.Submitted] = []
+        self.escaped = 0
+
+    def compose(self) -> ComposeResult:
+        yield MentionPicker()
+        yield Composer(draft_delay=DELAY)
+        yield Input(id="other")
+
+    def on_mount(self) -> None:
+        composer = self.query_one(Composer)
+        composer.use_picker(self.query_one(MentionPicker))
+        composer.set_mention_members(self.members)
+        composer.focus()
+
+    def on_composer_submitted(self, message: Composer.Submitted) -> None:
+        self.sent.append(message)
+
+    def key_escape(self) -> None:
+        self.escaped += 1
+
+
+async def test_at_offers_members_filtered_as_one_types() -> None:
+    app = MentionApp()
+    async with app.run_test() as pilot:
+        composer, picker = app.query_one(Composer), app.query_one(MentionPicker)
+        await pilot.press(*"hi @")
+        await pilot.pause()
+        assert picker.display and composer.mentions_offered == ["all", "ann", "bob", "Bea", "carl"]
+        await pilot.press("b")
+        await pilot.pause()
+        assert composer.mentions_offered == ["bob", "Bea"]  # case ignored
+        await pilot.press("e")
+        await pilot.pause()
+        assert composer.mentions_offered == ["Bea"]
+        await pilot.press("backspace", "backspace", "a")  # "@a": prefix first, then inside
+        await pilot.pause()
+        assert composer.mentions_offered == ["all", "ann", "Bea", "carl"]
+        await pilot.press("x")  # "@ax" matches nobody: closed
+        await pilot.pause()
+        assert composer.mentions_offered == [] and not picker.display
+
+
+async def test_enter_and_tab_insert_the_highlighted_member() -> None:
+    app = MentionApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press(*"@b", "down", "enter")  # bob, then Bea
+        await pilot.pause()
+        assert composer.text == "@Bea " and composer.mentions_offered == []
+        await pilot.press(*"and @ca", "tab")
+        await pilot.pause()
+        assert composer.text == "@Bea and @carl " and app.focused is composer
+        await pilot.press(*"look", "enter")
+        await pilot.pause()
+        (sent,) = app.sent
+        assert sent.text == "@Bea and @carl look"
+        assert sent.mentioned == ("Bea", "carl") and not sent.mention_all
+
+
+async def test_up_wraps_and_all_mentions_everyone() -> None:
+    app = MentionApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press("@", "up", "up", "up", "up", "up")  # all <- carl <- … <- all
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert composer.text == "@all "
+        await pilot.press(*"standup", "enter")
+        await pilot.pause()
+        assert app.sent[0].mention_all and app.sent[0].mentioned == ()
+
+
+async def test_escape_closes_the_list_and_keys_then_act_as_usual() -> None:
+    app = MentionApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press(*"line one", "ctrl+j", *"@an")
+        await pilot.pause()
+        assert composer.mentions_offered == ["ann"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert composer.mentions_offered == [] and app.escaped == 0
+        await pilot.press("n")  # the same @: stays closed
+        await pilot.pause()
+        assert composer.mentions_offered == []
+        await pilot.press("up")  # the cursor moves, as without the list
+        assert composer.cursor_location[0] == 0
+        await pilot.press("escape")  # closed: escape goes on to the app
+        assert app.escaped == 1
+        await pilot.press("end", "down", "end", "space", "@")  # a new @ offers again
+        await pilot.pause()
+        assert "ann" in composer.mentions_offered
+        await pilot.press("tab")
+        await pilot.pause()
+        assert composer.text == "line one\n@ann @all "
+
+
+async def test_mentions_count_only_members_typed_exactly_or_picked() -> None:
+    app = MentionApp()
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        composer.load_text("@ann, @bobby @carl-x me@bob.com @Bea. @dave @all ok")
+        composer.move_cursor(composer.document.end)
+        await pilot.press("enter")
+        await pilot.pause()
+        (sent,) = app.sent
+        assert sent.mentioned == ("ann", "Bea") and sent.mention_all
+
+
+async def test_no_members_offers_nothing_and_a_private_chat_mentions_nobody() -> None:
+    app = MentionApp(members=[])
+    async with app.run_test() as pilot:
+        composer = app.query_one(Composer)
+        await pilot.press(*"@all ok")
+        await pilot.pause()
+        assert composer.mentions_offered == []
+        await pilot.press("enter")
+        composer.set_mention_members(None)  # a private chat
+        await pilot.press(*"@all hi", "enter")
+        await pilot.pause()
+        assert [(m.mentioned, m.mention_all) for m in app.sent] == [((), True), ((), False)]
+
+
+async def test_a_click_on_a_member_inserts_it() -> None:
+    app = MentionApp()
+    async with app.run_test() as pilot:
+        composer, picker = app.query_one(Composer), app.query_one(MentionPicker)
+        await pilot.press(*"hey @c")
+        await pilot.pause()
+        assert composer.mentions_offered == ["carl"]
+        await pilot.click(picker, offset=(3, 1))
+        await pilot.pause()
+        assert composer.text == "hey @carl " and app.focused is composer

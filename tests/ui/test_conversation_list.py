@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from textual import events
@@ -232,6 +233,32 @@ async def test_draft_is_drawn_in_the_error_colour() -> None:
         ).rich_style
         assert label.style is not None and label.style.color == expected.color
         assert "older" not in strip.text
+
+
+async def test_unread_mentions_show_a_marker_in_the_theme_s_error_colour() -> None:
+    mentioned = replace(conv("team", type=3, preview="lunch?", sender="ann", unread=4), mentions=2)
+    app = ListApp([mentioned, conv("bob", at=-1, preview="plain", unread=1)])
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        widget = app.query_one(ConversationList)
+        strip = widget.render_line(1)
+        assert "[@me] ann: lunch?" in strip.text and strip.text.rstrip().endswith("4")
+        label = next(segment for segment in strip if segment.text == "[@me] ")
+        expected = widget.get_visual_style(
+            "conversation-list--highlight", "conversation-list--mention"
+        ).rich_style
+        assert label.style is not None and label.style.color == expected.color
+        assert expected.color is not None and expected.bold
+        assert "[@me]" not in widget.render_line(3).text
+        widget.upsert(replace(mentioned, mentions=0, unread=0))  # read
+        await pilot.pause()
+        assert "[@me]" not in widget.render_line(1).text
+        # A narrow list still fits the row in its width.
+        widget.upsert(replace(mentioned, draft="half a thought"))
+        await pilot.resize_terminal(16, 20)
+        await pilot.pause()
+        narrow = widget.render_line(1)
+        assert narrow.cell_length == widget.size.width and "[@" in narrow.text
 
 
 async def test_wide_names_are_truncated_to_the_width() -> None:

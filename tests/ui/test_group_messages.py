@@ -12,11 +12,12 @@ from textual.widgets import OptionList
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.receipt_actions import ReceiptsScreen
+from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.composer import Composer
 from imkit_tui.ui.widgets.composer_input import CommandError, TargetedCommand, parse_command
 from tests.conftest import ClientFactory
-from tests.ui.test_app import make_app, until
+from tests.ui.test_app import list_lines, make_app, until
 
 TEAM = ConvRef.group("team")
 
@@ -112,3 +113,19 @@ async def test_asking_for_read_receipts_counts_who_read(
     assert all(m.object_name != "RC:RRReqMsg" for m in chat.shown)
     (row,) = [c for c in await carol.conversations() if c.ref == TEAM]
     assert row.preview.endswith("who is in?")
+
+
+async def test_the_list_and_the_header_show_the_groups_name(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    bob, me = await make_client("bob"), await make_client("me")
+    await bob.create_group("team", "Team", ["me"])
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await until(pilot, lambda: "# Team" in "".join(list_lines(app)), "the name in the list")
+        await pilot.press("enter")
+        header = app.screen.query_one(ChatHeader)
+        assert "# Team" in header.render().plain
+        await bob.rename_group("team", "Dream Team")
+        await until(pilot, lambda: "# Dream Team" in "".join(list_lines(app)), "the new name")
+        await until(pilot, lambda: "# Dream Team" in header.render().plain, "the header")

@@ -14,13 +14,11 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from imkit_tui.core import Message
+from imkit_tui.messages import read_mentions
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._links import ALL, find_spans
 from imkit_tui.ui.bubbles._text import clean_text
 from imkit_tui.ui.bubbles.base import Bubble
-
-_MENTION_ALL = 1
-_MAX_IDS = 200
 
 
 def _text_of(content: object) -> str:
@@ -31,25 +29,6 @@ def _text_of(content: object) -> str:
     if not isinstance(text, str):
         raise ValueError("text content has no string 'content' field")
     return clean_text(text).rstrip()
-
-
-def _mentions_of(content: object) -> tuple[list[str], bool]:
-    """The user ids ``mentionedInfo`` names and whether it mentions everyone.
-
-    A malformed ``mentionedInfo`` (not a mapping, ids not strings) is ignored: the text
-    still shows, only without those highlights.
-    """
-    info = content.get("mentionedInfo") if isinstance(content, Mapping) else None
-    if not isinstance(info, Mapping):
-        return [], False
-    ids = info.get("userIdList")
-    listed = (
-        [i for i in ids[:_MAX_IDS] if isinstance(i, str) and i.strip()]
-        if isinstance(ids, list)
-        else []
-    )
-    kind = info.get("type")
-    return listed, kind == _MENTION_ALL and not isinstance(kind, bool)
 
 
 class TextBubble(Bubble):
@@ -65,7 +44,7 @@ class TextBubble(Bubble):
     def read_content(self, message: Message) -> None:
         """Read the text, its mentions and its links."""
         text = _text_of(message.content)
-        ids, everyone = _mentions_of(message.content)
+        ids, everyone = read_mentions(message.content)
         spans = find_spans(text, ids)
         self._text, self._spans = text, spans
         self._mentioned_ids, self._mentions_all = ids, everyone

@@ -44,6 +44,7 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.notifier import Notifier
 from imkit_tui.ui.screens.conversation_settings import ConversationSettings
 from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, visible
+from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.new_chat import NewChatScreen
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
@@ -80,6 +81,7 @@ CHAT_WINDOW = 100
 
 
 class MainScreen(
+    MentionActions,
     ConversationSettings,
     PrivacyActions,
     TypingStatus,
@@ -105,6 +107,7 @@ class MainScreen(
         ("escape", "focus_list", "Back"),
         Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
         Binding("ctrl+o", "chat_settings", "Chat settings", show=False),
+        Binding(JUMP_KEY, "jump_to_mention", "@ Mention"),
     ]
 
     def __init__(
@@ -166,6 +169,7 @@ class MainScreen(
         from imkit_tui.ui.screens.sending import Sending
         from imkit_tui.ui.widgets.chat_view import ChatView
         from imkit_tui.ui.widgets.composer import AttachButton, Composer
+        from imkit_tui.ui.widgets.mention_picker import MentionPicker
 
         found = self.query("#messages")
         if not found:
@@ -182,8 +186,11 @@ class MainScreen(
             if self.history is None:  # the palette may have made it before a chat opened
                 self.history = HistoryActions(self, self.client)
             self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
-            row = Horizontal(Composer(id="composer"), AttachButton(id="attach"), id="composer-row")
-            await chat_pane.mount(chat, row)
+            composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
+            composer.use_picker(picker)
+            row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
+            # Between the chat and the composer docked below: the members offered for @.
+            await chat_pane.mount(chat, picker, row)
         return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
 
     @property
@@ -250,6 +257,7 @@ class MainScreen(
                         await self.reload_conversations()
                     elif isinstance(event, MessagesDeleted | HistoryCleared):
                         await self.history_changed(event)
+                        self.drop_mentions(event)
                     elif isinstance(event, StatusReceived):
                         self.typing_received(event.record)
                     elif isinstance(event, ConversationUpdated):
@@ -288,10 +296,16 @@ class MainScreen(
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
         self.typing_done(conv, list(received))
         if conv == self.current:
-            await self._chat().add(visible(list(received)))
+            chat = self._chat()
+            seen = chat.at_bottom and self.app.app_focus
+            await chat.add(visible(list(received)))
+            if not seen:
+                self.note_received_mentions(received)
             if self.app.app_focus:
                 await self.client.mark_read(conv)
         row = await self._refresh_row(conv)
+        if conv == self.current and row is not None and row.title:
+            self.query_one(ChatHeader).rename(display_name(conv, row.title))
         others = [m for m in received if m.direction == Direction.RECEIVED]
         # Only live messages notify: what a sync brings back is shown by the list.
         if others and self.client.state == ConnectionState.CONNECTED:
@@ -306,6 +320,7 @@ class MainScreen(
     async def _on_updated(self, message: Message) -> None:
         if message.conv == self.current:
             self._chat().update_message(message)
+            self.drop_mentions(message)
         await self._refresh_row(message.conv)
 
     def _on_conversation_updated(self, row: Conversation) -> None:
@@ -340,6 +355,7 @@ class MainScreen(
         chat, composer = await self._chat_widgets()
         if conv != self.current:
             chat.clear_marks()  # marks for forwarding belong to one conversation
+            self.forget_mentions()
         self.current = conv
         row = await self.client.conversation(conv)
         page = visible(await self.first_page(conv, FIRST_PAGE, around))
@@ -356,11 +372,13 @@ class MainScreen(
         self._by_key[conv.key] = conv
         composer.set_draft(row.draft if row else "", key=conv.key)
         composer.set_placeholder(name)
+        self.offer_members(conv)
         listing = self.query_one(ConversationList)
         if listing.get(conv) is None:
             listing.upsert(_placeholder_row(conv))
         listing.highlight(conv)
         (composer if around is None else chat).focus()
+        await self.note_mentions(conv, row)  # before they are read
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
 
@@ -388,7 +406,10 @@ class MainScreen(
         if conv.type == ConversationType.SYSTEM:
             self.app.notify("The system conversation is read-only.", severity="warning")
             return
-        message = await self.client.send_text(conv, event.text)
+        mentioned, everyone = self.mentions_to_send(conv, event)
+        message = await self.client.send_text(
+            conv, event.text, mentioned=mentioned, mention_all=everyone
+        )
         await self._chat().add([message])
 
     async def on_composer_draft_changed(self, event: Composer.DraftChanged) -> None:

@@ -79,7 +79,11 @@ class PrivacyActions(_Base):
             self.query_one(ConversationList).refresh()
 
     def list_name(self, conv: ConvRef) -> str:
-        """The name of a conversation in the list: with ⛔ for a blocked user."""
+        """The name of a conversation in the list: a group's name, a user with ⛔ when
+        blocked."""
+        if conv.type == ConversationType.GROUP:
+            row = self.query_one(ConversationList).get(conv)
+            return display_name(conv, row.title if row is not None else "")
         name = display_name(conv)
         if conv.type == ConversationType.PRIVATE and conv.target in self._blocked_users:
             return f"{name} {BLOCKED_MARK}"

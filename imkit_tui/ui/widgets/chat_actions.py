@@ -50,6 +50,9 @@ FALLBACK_DEFAULTS: dict[str, str] = {
 HOLD_FINISHED = 1.0
 """Seconds a finished transfer keeps showing 100% before its bar goes away."""
 
+LAYOUT_WAITS = 10
+"""Refreshes to wait for new bubbles to be laid out before scrolling one into view."""
+
 MARKED_CLASS = "-marked"
 """The CSS class of a bubble marked for forwarding."""
 
@@ -161,9 +164,27 @@ class ChatActions(_Base):
             self._set_selected(entry)
             self.call_after_refresh(self._scroll_to_selected)
 
-    def _scroll_to_selected(self) -> None:
-        if self._selected is not None:
-            self.scroll_to_widget(self._selected.bubble, center=True, animate=False)
+    def select_message(self, message_id: int) -> bool:
+        """Select a mounted message and scroll it to the middle of the view; False when
+        it is not mounted (then show a page around it with :meth:`show_around`)."""
+        entry = self._by_id.get(message_id)
+        if entry is None:
+            return False
+        self._set_selected(entry)
+        self.call_after_refresh(self._scroll_to_selected)
+        return True
+
+    def _scroll_to_selected(self, attempts: int = LAYOUT_WAITS) -> None:
+        entry = self._selected
+        if entry is None:
+            return
+        if not entry.bubble.virtual_region.height and attempts > 0:
+            # Just mounted and not laid out yet: scrolling now would go by the old
+            # layout, and the new one would then pull the anchored view to the bottom.
+            self.call_after_refresh(self._scroll_to_selected, attempts - 1)
+            return
+        self.release_anchor()
+        self.scroll_to_widget(entry.bubble, center=True, animate=False)
 
     def toggle_mark(self, message: Message) -> bool:
         """Mark or unmark a message for forwarding; return whether it is now marked."""

@@ -1,4 +1,5 @@
-"""The chat header: the conversation's name, and who is typing in it right now."""
+"""The chat header: the conversation's name, who is typing in it right now, and how many
+unread @mentions of this user wait to be jumped to."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ class ChatHeader(Static):
     """One line: the name on the left, "alice is typing…" on the right while she types.
 
     A typing status shows for :data:`TYPING_SHOWN_SECONDS` unless renewed, and goes as
-    soon as that person's message arrives or another conversation opens.
+    soon as that person's message arrives or another conversation opens. "@ 2 mentions"
+    shows while :meth:`set_mentions` says some wait (with the key that jumps to them).
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -24,6 +26,8 @@ class ChatHeader(Static):
         super().__init__("", id=id)
         self._title = ""
         self._typing: dict[str, Timer] = {}
+        self._mentions = 0
+        self._jump_key = ""
 
     @property
     def typing_users(self) -> list[str]:
@@ -36,6 +40,24 @@ class ChatHeader(Static):
             timer.stop()
         self._typing.clear()
         self._title = title
+        self._mentions = 0
+        self._show()
+
+    def rename(self, title: str) -> None:
+        """The open conversation has a new name (a group renamed)."""
+        if title != self._title:
+            self._title = title
+            self._show()
+
+    @property
+    def mentions(self) -> int:
+        """How many unread @mentions the header announces."""
+        return self._mentions
+
+    def set_mentions(self, count: int, key: str = "") -> None:
+        """Announce `count` unread @mentions of this user (none: 0), and the `key` that
+        jumps to the first."""
+        self._mentions, self._jump_key = max(count, 0), key
         self._show()
 
     def typing(self, user: str) -> None:
@@ -58,13 +80,20 @@ class ChatHeader(Static):
 
     def _content(self) -> RenderableType:
         title = Text(self._title)
-        if not self._typing:
+        notes: list[Text] = []
+        if self._typing:
+            names = list(self._typing)
+            who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            verb = "is" if len(names) == 1 else "are"
+            notes.append(Text(f"{who} {verb} typing…", style="italic not bold"))
+        if self._mentions:
+            plural = "" if self._mentions == 1 else "s"
+            key = f" ({self._jump_key})" if self._jump_key else ""
+            notes.append(Text(f"@ {self._mentions} mention{plural}{key}", style="bold"))
+        if not notes:
             return title
-        names = list(self._typing)
-        who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        verb = "is" if len(names) == 1 else "are"
         grid = Table.grid(expand=True)
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(justify="right", no_wrap=True)
-        grid.add_row(title, Text(f"{who} {verb} typing…", style="italic not bold"))
+        grid.add_row(title, Text(" · ").join(notes))
         return grid

@@ -9,7 +9,15 @@ enter                           ``composer.send``       post :class:`Composer.Su
 alt+enter, ctrl+j, shift+enter  ``composer.newline``    insert a newline
 ctrl+a                          ``composer.attach``     post :class:`Composer.AttachRequested`
 tab / shift+tab                 (the app's)             move focus
+down / up                       ``composer.mention_*``  while @members are offered: move
+tab (or enter)                  ``composer.mention_*``  … insert the highlighted ``@userid``
+escape                          ``composer.mention_*``  … close the list
 ==============================  ======================  ==================================
+
+In a group chat (:meth:`Composer.set_mention_members`), ``@`` offers the members in a
+:class:`~imkit_tui.ui.widgets.mention_picker.MentionPicker` (given with
+:meth:`Composer.use_picker`), filtered as the user types; :class:`Composer.Submitted`
+then carries the ids the text mentions, for RongCloud's ``mentionedInfo``.
 
 Terminals differ: with the kitty keyboard protocol (kitty, WezTerm, foot, Ghostty,
 recent iTerm2…) Textual reports alt+enter and shift+enter as such; legacy terminals
@@ -27,6 +35,7 @@ and stays in the composer until :meth:`Composer.clear_sent` (so a typo can be fi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -38,6 +47,14 @@ from textual.widgets import Static, TextArea
 
 from imkit_tui.ui.emoji import expand_shortcodes
 from imkit_tui.ui.widgets.composer_input import command_name, pasted_path
+from imkit_tui.ui.widgets.mention_picker import (
+    ALL,
+    MentionPicker,
+    MentionToken,
+    matching,
+    mentions_in,
+    token_before,
+)
 
 __all__ = ["AttachButton", "Composer"]
 
@@ -86,6 +103,17 @@ class Composer(TextArea):
             priority=True,
         ),
         Binding("ctrl+a", "attach", "Attach", id="composer.attach"),
+        # Only while @members are offered (check_action); otherwise the keys go on. Up and
+        # down are bound again as TextArea binds them: a key bound here replaces the
+        # bindings TextArea has for it.
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("down", "mention_move(1)", show=False, id="composer.mention_next", priority=True),
+        Binding(
+            "up", "mention_move(-1)", show=False, id="composer.mention_previous", priority=True
+        ),
+        Binding("tab", "mention_accept", show=False, id="composer.mention_accept", priority=True),
+        Binding("escape", "mention_close", show=False, id="composer.mention_close", priority=True),
     ]
 
     # ctrl+j, not alt+enter: in terminals without the kitty protocol alt+enter arrives
@@ -100,7 +128,21 @@ class Composer(TextArea):
             composer: The composer that sent it (already cleared).
             text: The text, shortcodes expanded and trailing whitespace stripped;
                 never empty.
+            mentioned: The member ids the text @mentions (group chats only): each
+                ``@id`` of a member or of an id picked from the list.
+            mention_all: Whether the text says ``@all`` (group chats only).
         """
+
+        def __init__(
+            self,
+            composer: Composer,
+            text: str,
+            mentioned: Sequence[str] = (),
+            mention_all: bool = False,
+        ) -> None:
+            super().__init__(composer, text)
+            self.mentioned = tuple(mentioned)
+            self.mention_all = mention_all
 
     class DraftChanged(_ComposerText):
         """The draft differs from the one last reported or loaded.
@@ -191,6 +233,10 @@ class Composer(TextArea):
         self._reported_draft = text
         self._draft_key: str | None = None
         self._draft_timer: Timer | None = None
+        self._members: tuple[str, ...] | None = None
+        self._picked: set[str] = set()
+        self._picker: MentionPicker | None = None
+        self._closed_at: tuple[int, int] | None = None
 
     @property
     def draft_key(self) -> str | None:
@@ -219,8 +265,27 @@ class Composer(TextArea):
         self.flush_draft()
         self._draft_key = key
         self._reported_draft = text
+        self._picked.clear()
         self.load_text(text)
         self.move_cursor(self.document.end)
+
+    def use_picker(self, picker: MentionPicker) -> None:
+        """Offer @mentions in `picker` (mounted by the caller, e.g. above the composer)."""
+        self._picker = picker
+        picker.on_pick = self._accept_mention
+
+    def set_mention_members(self, members: Sequence[str] | None) -> None:
+        """Offer these member ids after ``@`` (a group chat), or none at all (`None`:
+        not a group chat, nothing is ever mentioned). An empty list (members not known
+        yet, or offline) offers nothing, but ``@all`` typed out still mentions all."""
+        self._members = None if members is None else tuple(dict.fromkeys(members))
+        self._offer_mentions()
+
+    @property
+    def mentions_offered(self) -> list[str]:
+        """The ids the member list offers now ([] when it is closed)."""
+        picker = self._picker
+        return picker.offered if picker is not None and picker.is_open else []
 
     def flush_draft(self) -> None:
         """Post :class:`DraftChanged` now if the draft changed since last reported."""
@@ -230,20 +295,29 @@ class Composer(TextArea):
             self.post_message(self.DraftChanged(self, self.text, self._draft_key))
 
     def action_submit(self) -> None:
-        """Send the text (if not blank) as :class:`Submitted`, then clear."""
+        """Send the text (if not blank) as :class:`Submitted`, then clear; while
+        @members are offered, insert the highlighted one instead."""
+        if self._picker_open():
+            self.action_mention_accept()
+            return
         if command_name(self.text) is not None:
             self.post_message(self.CommandSubmitted(self, self.text.strip()))
             return
         text = expand_shortcodes(self.text).rstrip()
         if not text.strip():
             return
-        self.post_message(self.Submitted(self, text))
+        mentioned: list[str] = []
+        everyone = False
+        if self._members is not None:
+            mentioned, everyone = mentions_in(text, {*self._members, *self._picked, ALL})
+        self.post_message(self.Submitted(self, text, mentioned, everyone))
         self.clear_sent()
 
     def clear_sent(self) -> None:
         """Empty the composer after a send (undo will not bring the text back)."""
         # load_text rather than clear(): undo must not bring a sent message back.
         self.load_text("")
+        self._picked.clear()
         self.flush_draft()
 
     def insert_text(self, text: str) -> None:
@@ -262,16 +336,88 @@ class Composer(TextArea):
         result = self.replace("\n", start, end, maintain_selection_offset=False)
         self.move_cursor(result.end_location)
 
+    def action_mention_move(self, delta: int) -> None:
+        """Move the highlight of the offered @members."""
+        if self._picker is not None:
+            self._picker.move(delta)
+
+    def action_mention_accept(self) -> None:
+        """Insert the highlighted member as ``@userid`` in place of the typed ``@…``."""
+        chosen = self._picker.chosen if self._picker is not None else None
+        if chosen is not None:
+            self._accept_mention(chosen)
+
+    def action_mention_close(self) -> None:
+        """Stop offering members for this ``@`` (a new one offers them again)."""
+        token = self._token()
+        if token is not None:
+            self._closed_at = (self.cursor_location[0], token.start)
+        if self._picker is not None:
+            self._picker.close()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Disable the composer's own actions when read-only, so keys fall through."""
+        """Disable the composer's own actions when read-only, so keys fall through;
+        the @mention keys act only while members are offered."""
         if action in ("submit", "newline") and self.read_only:
             return False
+        if action.startswith("mention_"):
+            return self._picker_open()
         return super().check_action(action, parameters)
+
+    def _picker_open(self) -> bool:
+        return self._picker is not None and self._picker.is_open and not self.read_only
+
+    def _token(self) -> MentionToken | None:
+        """The ``@…`` just before the cursor (no selection), if any."""
+        start, end = self.selection
+        if start != end:
+            return None
+        row, column = end
+        return token_before(self.document.get_line(row)[:column])
+
+    def _offer_mentions(self) -> None:
+        """Open, filter or close the member list for what is typed before the cursor."""
+        picker = self._picker
+        if picker is None:
+            return
+        token = self._token() if self._members and not self.read_only else None
+        if token is None:
+            self._closed_at = None
+            picker.close()
+            return
+        if self._closed_at == (self.cursor_location[0], token.start):
+            return
+        self._closed_at = None
+        found = matching(self._members or (), token.query)
+        if found:
+            picker.offer(found)
+        else:
+            picker.close()
+
+    def _accept_mention(self, user_id: str) -> None:
+        token = self._token()
+        if token is None:
+            return
+        row, column = self.cursor_location
+        result = self.replace(
+            f"@{user_id} ", (row, token.start), (row, column), maintain_selection_offset=False
+        )
+        self.move_cursor(result.end_location)
+        self._picked.add(user_id)
+        if self._picker is not None:
+            self._picker.close()
+        self.focus()
+
+    def _on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        """Follow the cursor: the member list is for the ``@…`` just before it."""
+        if event.text_area is self:
+            self._offer_mentions()
 
     def _on_text_area_changed(self, event: TextArea.Changed) -> None:
         """Restart the draft timer; the event still bubbles to the app."""
         if event.text_area is not self:
             return
+        self._offer_mentions()
         self._stop_draft_timer()
         if self.text != self._reported_draft:
             self._draft_timer = self.set_timer(

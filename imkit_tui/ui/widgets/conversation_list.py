@@ -21,38 +21,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from imkit_tui.core.models import Conversation
-from imkit_tui.protocol import ConversationType, ConvRef
-from imkit_tui.ui.format import (
-    AVATAR_PALETTE,
-    avatar_colour,
-    avatar_letter,
-    badge,
-    conversation_time,
-    display_width,
-    one_line,
-    truncate,
-)
+from imkit_tui.protocol import ConvRef
+from imkit_tui.ui.format import truncate
+from imkit_tui.ui.widgets._conversation_rows import RowPainter
 
 __all__ = ["ConversationList"]
 
 ROW_HEIGHT = 2
 """Lines per conversation."""
 
-_MARGIN = 1
-_AVATAR_WIDTH = 3
-_TEXT_X = _MARGIN + _AVATAR_WIDTH + 1
-"""The column where names and previews start (after margin, avatar tile and a space)."""
-
-_PINNED_MARK = "📌"
-_MUTED_MARK = "🔕"
-_DRAFT_LABEL = "[Draft] "
 _EMPTY_HINT = "No conversations yet — ctrl+n starts one"
-_SENDER_TYPES = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
-"""Conversation types whose preview names the sender."""
-
-_AVATAR_STYLES = {
-    colour: Style(color="#ffffff", bgcolor=colour, bold=True) for colour in AVATAR_PALETTE
-}
 
 
 def _rank(conversation: Conversation) -> tuple[bool, int]:
@@ -83,8 +61,9 @@ class _ListMessage(Message):
 class ConversationList(ScrollView, can_focus=True):
     """The list of conversations, two lines each, newest first, with a cursor.
 
-    Line 1 holds the avatar, the name (📌 when pinned) and the time; line 2 the preview
-    (or the draft), 🔕 when muted, and the unread badge.
+    Line 1 holds the avatar, the name (📌 when pinned) and the time; line 2 "[@me]"
+    while unread messages mention this user, the preview (or the draft), 🔕 when muted,
+    and the unread badge.
 
     The list is ordered by the caller in `set_conversations` (normally the store's
     order: pinned first, then `sort_at`, newest first); `upsert` keeps that order by
@@ -117,6 +96,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--preview",
         "conversation-list--sender",
         "conversation-list--draft",
+        "conversation-list--mention",
         "conversation-list--marker",
         "conversation-list--badge",
         "conversation-list--badge-muted",
@@ -132,6 +112,7 @@ class ConversationList(ScrollView, can_focus=True):
     | `conversation-list--preview` | The last message's summary, or the draft text. |
     | `conversation-list--sender` | "sender: " before a group preview. |
     | `conversation-list--draft` | The "[Draft]" label. |
+    | `conversation-list--mention` | "[@me]": unread messages mention this user. |
     | `conversation-list--marker` | The 📌 and 🔕 markers. |
     | `conversation-list--badge` | The unread badge. |
     | `conversation-list--badge-muted` | The unread badge of a muted conversation. |
@@ -165,6 +146,10 @@ class ConversationList(ScrollView, can_focus=True):
         }
         & > .conversation-list--draft {
             color: $text-error;
+        }
+        & > .conversation-list--mention {
+            color: $error;
+            text-style: bold;
         }
         & > .conversation-list--badge {
             background: $error;
@@ -215,6 +200,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._announced: ConvRef | None = None
         self._unread = 0
         self._scroll_pending = False
+        self._painter = RowPainter(self._style, self._names)
 
     # -- the data ------------------------------------------------------------------------
 
@@ -508,92 +494,7 @@ class ConversationList(ScrollView, can_focus=True):
         if index == self._cursor:
             row_classes += ("conversation-list--highlight",)
         if part == 0:
-            segments = self._first_line(conversation, row_classes, width)
+            segments = self._painter.first_line(conversation, row_classes, width)
         else:
-            segments = self._second_line(conversation, row_classes, width)
+            segments = self._painter.second_line(conversation, row_classes, width)
         return Strip(segments).adjust_cell_length(width, self._style(*row_classes))
-
-    def _avatar(self, conversation: Conversation, name: str | None) -> Segment:
-        """The avatar tile: its top line shows the letter of `name`, its bottom is blank."""
-        style = _AVATAR_STYLES[avatar_colour(conversation.ref.target)]
-        if name is None:
-            return Segment(" " * _AVATAR_WIDTH, style)
-        letter = avatar_letter(name)
-        # Centre a one-cell letter; a two-cell one (CJK) fills the tile from the left.
-        text = f" {letter} " if display_width(letter) == 1 else f"{letter} "
-        return Segment(text, style)
-
-    def _first_line(
-        self, conversation: Conversation, row: tuple[str, ...], width: int
-    ) -> list[Segment]:
-        base = self._style(*row)
-        name = one_line(self._names(conversation.ref))
-        time = conversation_time(conversation.sort_at or conversation.last_at)
-        pin = f" {_PINNED_MARK}" if conversation.pinned else ""
-        room = width - _TEXT_X - _MARGIN - display_width(pin)
-        if time and room - display_width(time) - 1 >= 4:
-            room -= display_width(time) + 1
-        else:
-            time = ""
-        full_name, name = name, truncate(name, room)
-        used = _TEXT_X + display_width(name) + display_width(pin)
-        gap = width - used - display_width(time) - _MARGIN
-        segments = [
-            Segment(" " * _MARGIN, base),
-            self._avatar(conversation, full_name),
-            Segment(" ", base),
-            Segment(name, self._style(*row, "conversation-list--name")),
-        ]
-        if pin:
-            segments.append(Segment(pin, self._style(*row, "conversation-list--marker")))
-        segments.append(Segment(" " * max(gap, 0), base))
-        if time:
-            segments.append(Segment(time, self._style(*row, "conversation-list--time")))
-        return segments
-
-    def _second_line(
-        self, conversation: Conversation, row: tuple[str, ...], width: int
-    ) -> list[Segment]:
-        base = self._style(*row)
-        right: list[Segment] = []
-        if conversation.muted:
-            right.append(Segment(_MUTED_MARK, self._style(*row, "conversation-list--marker")))
-        count = badge(conversation.unread) or ("•" if conversation.marked_unread else "")
-        if count:
-            badge_class = (
-                "conversation-list--badge-muted"
-                if conversation.muted
-                else "conversation-list--badge"
-            )
-            if right:
-                right.append(Segment(" ", base))
-            right.append(Segment(f" {count} ", self._style(*row, badge_class)))
-        right_width = sum(segment.cell_length for segment in right)
-        room = width - _TEXT_X - _MARGIN - (right_width + 1 if right_width else 0)
-
-        left: list[Segment] = []
-        if conversation.draft:
-            label = truncate(_DRAFT_LABEL, room)
-            left.append(Segment(label, self._style(*row, "conversation-list--draft")))
-            text = one_line(conversation.draft)
-        else:
-            if conversation.ref.type in _SENDER_TYPES and conversation.last_sender:
-                sender = self._names(ConvRef.private(conversation.last_sender))
-                label = truncate(f"{one_line(sender)}: ", room)
-                left.append(Segment(label, self._style(*row, "conversation-list--sender")))
-            text = one_line(conversation.preview)
-        room -= sum(segment.cell_length for segment in left)
-        text = truncate(text, room)
-        if text:
-            left.append(Segment(text, self._style(*row, "conversation-list--preview")))
-
-        used = _TEXT_X + sum(segment.cell_length for segment in left)
-        gap = width - used - right_width - _MARGIN
-        return [
-            Segment(" " * _MARGIN, base),
-            self._avatar(conversation, None),
-            Segment(" ", base),
-            *left,
-            Segment(" " * max(gap, 0), base),
-            *right,
-        ]

@@ -1,0 +1,175 @@
+"""@mentions on the main screen: the members the composer offers, sending mentions, and
+the jump to a message that mentions this user.
+
+Opening a group chat asks the server for its members in a worker (cached per group; the
+composer offers what is known, nothing while offline). Opening a chat reads it, so the
+unread messages that mention this user are noted first: the header says "@ 2 mentions"
+and the jump key (alt+m, in the footer only while there is one) shows the oldest in
+context, selected, then the next. Mentions that arrive while the user reads further up,
+or is away from the terminal, join them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from imkit_tui import messages as catalogue
+from imkit_tui.core import (
+    Conversation,
+    HistoryCleared,
+    IMClient,
+    Message,
+    MessagesDeleted,
+    NotConnected,
+    RequestFailed,
+)
+from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui.screens.history_actions import visible
+from imkit_tui.ui.widgets.chat_header import ChatHeader
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from imkit_tui.ui.widgets.chat_view import ChatView
+    from imkit_tui.ui.widgets.composer import Composer
+
+    _Base = Screen[None]
+else:
+    _Base = object
+
+log = logging.getLogger(__name__)
+
+GROUP_TYPES = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
+"""Conversation types in which members can be @mentioned."""
+
+JUMP_KEY = "alt+m"
+"""The key of "jump to the @mention" (bound on the main screen)."""
+
+_GONE = frozenset({catalogue.RECALL_NTF, catalogue.DELETED})
+
+
+class MentionActions(_Base):
+    """Members for the composer, mentions in what is sent, the jump. Mixed into MainScreen."""
+
+    client: IMClient
+    current: ConvRef | None
+    _group_members: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    _mentions_waiting: tuple[Message, ...] = ()
+
+    if TYPE_CHECKING:  # provided by MainScreen
+
+        @property
+        def chat_view(self) -> ChatView | None: ...
+
+        @property
+        def composer(self) -> Composer | None: ...
+
+    # ------------------------------------------------------------------ members
+
+    def offer_members(self, conv: ConvRef) -> None:
+        """Give the composer the members of `conv` to @mention (none outside groups),
+        as known now, and ask the server for them again in the background."""
+        composer = self.composer
+        if composer is None:
+            return
+        if conv.type not in GROUP_TYPES:
+            composer.set_mention_members(None)
+            return
+        composer.set_mention_members(self._others(self._group_members.get(conv.target, ())))
+        if conv.type == ConversationType.GROUP:
+            self.run_worker(self._fetch_members(conv), group="group-members", exit_on_error=False)
+
+    async def _fetch_members(self, conv: ConvRef) -> None:
+        try:
+            group = await self.client.group_info(conv.target)
+        except (NotConnected, RequestFailed, TimeoutError) as error:
+            log.debug("no members for %s: %r", conv.target, error)
+            return
+        self._group_members = {**self._group_members, conv.target: group.members}
+        composer = self.composer
+        if conv == self.current and composer is not None:
+            composer.set_mention_members(self._others(group.members))
+
+    def _others(self, members: tuple[str, ...]) -> list[str]:
+        return [m for m in members if m != self.client.user_id]
+
+    def mentions_to_send(
+        self, conv: ConvRef, event: Composer.Submitted
+    ) -> tuple[tuple[str, ...], bool]:
+        """Whom a text the composer sent @mentions: member ids, and whether all."""
+        if conv.type not in GROUP_TYPES:
+            return (), False
+        return event.mentioned, event.mention_all
+
+    # ------------------------------------------------------------------ unread mentions
+
+    async def note_mentions(self, conv: ConvRef, row: Conversation | None) -> None:
+        """Before `conv` is marked read: keep its unread mentions to jump to."""
+        if conv != self.current:
+            return
+        if row is not None and row.mentions > 0:
+            fresh = await self.client.unread_mentions(conv)
+            known = {m.id for m in self._mentions_waiting}
+            self._mentions_waiting += tuple(m for m in fresh if m.id not in known)
+        self._show_mentions()
+
+    def note_received_mentions(self, received: Sequence[Message]) -> None:
+        """Messages arrived in the open chat where the user may not see them (read far up,
+        or away from the terminal): those that mention this user are kept to jump to."""
+        known = {m.id for m in self._mentions_waiting}
+        new = [m for m in received if m.mentioned and m.conv == self.current and m.id not in known]
+        if new:
+            self._mentions_waiting += tuple(new)
+            self._show_mentions()
+
+    def drop_mentions(self, change: Message | MessagesDeleted | HistoryCleared) -> None:
+        """Messages of the open chat were recalled, deleted or cleared: those noted among
+        them no longer mention anyone."""
+        if change.conv != self.current or not self._mentions_waiting:
+            return
+        if isinstance(change, HistoryCleared):
+            kept = tuple(m for m in self._mentions_waiting if (m.seq or 0) > change.seq)
+        elif isinstance(change, MessagesDeleted):
+            gone = set(change.message_ids)
+            kept = tuple(m for m in self._mentions_waiting if m.id not in gone)
+        elif change.object_name in _GONE:
+            kept = tuple(m for m in self._mentions_waiting if m.id != change.id)
+        else:
+            return
+        self._mentions_waiting = kept
+        self._show_mentions()
+
+    def forget_mentions(self) -> None:
+        """Another conversation opens: the mentions noted belong to the previous one."""
+        self._mentions_waiting = ()
+        self._show_mentions()
+
+    def _show_mentions(self) -> None:
+        self.query_one(ChatHeader).set_mentions(len(self._mentions_waiting), JUMP_KEY)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The jump shows (in the footer) and acts only while a mention waits."""
+        if action == "jump_to_mention":
+            return bool(self._mentions_waiting) and self.current is not None
+        return super().check_action(action, parameters)
+
+    async def action_jump_to_mention(self) -> None:
+        """Show the oldest waiting message that @mentions this user, selected, in context."""
+        chat, conv = self.chat_view, self.current
+        while chat is not None and conv is not None and self._mentions_waiting:
+            target, *rest = self._mentions_waiting
+            self._mentions_waiting = tuple(rest)
+            page = visible(await self.client.messages_around(target))
+            found = next((m for m in page if m.id == target.id), None)
+            if found is None or found.object_name in _GONE:
+                continue  # cleared, deleted or recalled since
+            if not chat.select_message(found.id):
+                row = await self.client.conversation(conv)
+                await chat.show_around(page, found, newest_seq=row.max_seq if row else None)
+            chat.focus()
+            break
+        self._show_mentions()
