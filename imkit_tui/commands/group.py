@@ -21,7 +21,9 @@ import asyncio
 import json
 import shutil
 import tempfile
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from imkit_tui.commands.common import (
     EXIT_FAILED,
@@ -148,15 +150,23 @@ async def _sync(client: IMClient, args: argparse.Namespace) -> int:
     wanted = [_named(spec) for spec in args.groups]
     async with synced_client(client, timeout=args.timeout):
         for group_id, name in wanted:
-            try:
-                group = await client.sync_group(group_id, args.user, name)
-            except RequestFailed as refused:
-                fail(f"{group_id}: refused: {describe(refused.code)}: {refused.message}")
-                return EXIT_FAILED
-            except (NotConnected, TimeoutError):
-                fail("the connection dropped before the server answered")
-                return EXIT_TIMEOUT
-            _print(group, as_json=args.json)
+            done = await _printed(client.sync_group(group_id, args.user, name), args.json)
+            if done != EXIT_OK:
+                return done
+    return EXIT_OK
+
+
+async def _printed(asked: Coroutine[Any, Any, Group], as_json: bool) -> int:
+    """Print the group the server answers with; the exit code."""
+    try:
+        group = await asked
+    except RequestFailed as refused:
+        fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
+        return EXIT_FAILED
+    except (NotConnected, TimeoutError):
+        fail("the connection dropped before the server answered")
+        return EXIT_TIMEOUT
+    _print(group, as_json=as_json)
     return EXIT_OK
 
 
@@ -183,16 +193,7 @@ async def _ask(client: IMClient, args: argparse.Namespace) -> Group:
 
 async def _group(client: IMClient, args: argparse.Namespace) -> int:
     async with synced_client(client, timeout=args.timeout):
-        try:
-            group = await _ask(client, args)
-        except RequestFailed as refused:
-            fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
-            return EXIT_FAILED
-        except (NotConnected, TimeoutError):
-            fail("the connection dropped before the server answered")
-            return EXIT_TIMEOUT
-        _print(group, as_json=args.json)
-        return EXIT_OK
+        return await _printed(_ask(client, args), args.json)
 
 
 def _print(group: Group, *, as_json: bool) -> None:

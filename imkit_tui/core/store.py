@@ -42,7 +42,7 @@ SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
 
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
-    " counted, object_name, content, sent_at, mentioned, recipients)"
+    " counted, object_name, content, sent_at, recipients, mentioned)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
@@ -177,8 +177,8 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                     object_name,
                     content_json,
                     now_ms,
-                    0,
                     recipients_column(to),
+                    0,
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
@@ -329,8 +329,8 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             record.object_name,
             encode_content(wire_content(record.content)),
             record.sent_at,
-            int(mentioned),
             recipients_column(record.to),
+            int(mentioned),  # last: add_received reads it back as row[-1]
         )
 
     def _received_message(

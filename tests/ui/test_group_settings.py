@@ -28,7 +28,7 @@ TEAM = ConvRef(type=ConversationType.GROUP, target="team")
 
 async def _open_settings(pilot: Pilot[None], app: IMKitApp, *, loaded: bool = True) -> None:
     """Open the team's chat (the only conversation), then its settings."""
-    await until(pilot, lambda: "# team" in "".join(list_lines(app)), "the group in the list")
+    await until(pilot, lambda: "# Team" in "".join(list_lines(app)), "the group in the list")
     await pilot.press("enter")
     await until(pilot, lambda: getattr(app.screen, "current", None) == TEAM, "the chat")
     await pilot.press("ctrl+o")
@@ -247,12 +247,12 @@ async def test_offline_it_shows_what_it_can_and_loads_once_connected(
     await me.create_group("team", "Team", ["bob"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
-        await until(pilot, lambda: "# team" in "".join(list_lines(app)), "the group")
+        await until(pilot, lambda: "# Team" in "".join(list_lines(app)), "the group")
         await server_handle.stop()
         await _open_settings(pilot, app, loaded=False)
         screen = _screen(app)
         await until(pilot, lambda: screen.status == OFFLINE, "cannot reach the server")
-        assert str(screen.query_one("#settings-title").render()) == "# team"
+        assert str(screen.query_one("#settings-title").render()) == "# Team"
         await pilot.press("a")
         await until(pilot, lambda: "Not connected: cannot add members now." in _notes(app), "!")
         assert isinstance(app.screen, GroupSettingsScreen)
@@ -271,7 +271,7 @@ async def test_a_removed_member_is_told_so(make_client: ClientFactory, tmp_path:
     await alice.create_group("team", "Team", ["me", "bob"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
-        await until(pilot, lambda: "# team" in "".join(list_lines(app)), "the group")
+        await until(pilot, lambda: "# Team" in "".join(list_lines(app)), "the group")
         await alice.kick("team", ["me"])
         await _open_settings(pilot, app, loaded=False)
         screen = _screen(app)

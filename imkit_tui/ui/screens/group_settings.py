@@ -168,7 +168,7 @@ class GroupSettingsScreen(SettingsScreen):
         """Name and count, members, the switches, the buttons, the keys."""
         row = self._row
         with Vertical():
-            yield Static(display_name(row.ref), id="settings-title")
+            yield Static(display_name(row.ref, row.title), id="settings-title")
             yield Static(f"Group {self.group_id}", id="settings-info")
             yield Static("", id="group-status")
             yield MemberList(self._me, id="member-list")
@@ -206,7 +206,7 @@ class GroupSettingsScreen(SettingsScreen):
     def _show_group(self) -> None:
         """Show the group as last known, and only what this user may do with it."""
         group = self._group
-        title, info = display_name(self._row.ref), f"Group {self.group_id}"
+        title, info = display_name(self._row.ref, self._row.title), f"Group {self.group_id}"
         if group is not None:
             title = group.name or title
             info = f"{self.group_id} · {len(group.members)} members · owner {group.owner}"
