@@ -224,7 +224,7 @@ class IMKitApp(App[None]):
                 )
             target = screen.settings_target()
             if target is not None:
-                name = display_name(target.ref)
+                name = display_name(target.ref, target.title)
                 yield SystemCommand(
                     f"{'Unpin' if target.pinned else 'Pin'} {name}",
                     "Keep it at the top of the list, on every device (p in the list)",

@@ -48,9 +48,8 @@ class ConversationSettings(_Base):
         row = self.settings_target()
         if row is not None:
             await self.client.change_settings(row.ref, muted=not row.muted)
-            self.notify(
-                f"{display_name(row.ref)}: {'notifications on' if row.muted else 'do not disturb'}"
-            )
+            state = "notifications on" if row.muted else "do not disturb"
+            self.notify(f"{display_name(row.ref, row.title)}: {state}")
 
     async def action_toggle_unread(self) -> None:
         """Mark the conversation as unread (a dot until opened), or as read."""
