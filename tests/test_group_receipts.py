@@ -149,3 +149,32 @@ async def test_the_server_checks_every_request(tmp_path: Path) -> None:
         await alice.close()
         await bob.close()
         await handle.stop()
+
+
+async def test_an_answer_made_offline_reaches_the_sender_later(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    alice, bob = await make_client("alice"), await make_client("bob")
+    await alice.create_group("team", "Team", ["bob"])
+    sent = await alice.send_text(TEAM, "read me when you can")
+    await alice.wait_sent([sent.id], timeout=10)
+    (sent,) = [m for m in await alice.messages(TEAM) if m.id == sent.id]
+    assert sent.uid is not None
+    await alice.request_receipts(sent)
+    await _until_asked(bob, sent.uid)
+    await server_handle.stop()
+    await bob.mark_read(TEAM)  # read on a plane: the answer waits in bob's store
+    await bob.close()
+    await server_handle.start()
+    await alice.wait_synced(timeout=10)  # back online to hear of it live
+    with alice.subscribe() as events:
+        await make_client("bob")  # the same store: its state loop sends the answer
+        expected: Readers = (("bob",), ())
+        assert await _receipts(events, sent.uid, expected) == expected
+
+
+async def _until_asked(client: IMClient, uid: str) -> None:
+    with client.subscribe() as events:
+        async with asyncio.timeout(10):
+            while not any(m.uid == uid and m.receipt_asked for m in await client.messages(TEAM)):
+                await events.next()

@@ -214,3 +214,26 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     assert row.unread == 0 and row.max_seq == 3
     # Her "three" (the conversation's fourth) comes back as her tombstone, nothing else.
     assert await _texts(again) == [(1, "RC:GrpNtf"), (2, "one"), (3, "imkit:Deleted")]
+
+
+async def test_a_targeted_message_queued_offline_keeps_its_audience_across_a_restart(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    alice = await make_client("alice")
+    bob, carol = await make_client("bob"), await make_client("carol")
+    await alice.create_group("team", "Team", ["bob", "carol"])
+    await server_handle.stop()
+    queued = await alice.send_text(GROUP, "only bob, sent later", to=["bob"])
+    assert queued.seq is None and queued.to == ("bob",)
+    await alice.close()  # the app quits with the message still in its outbox
+    await server_handle.start()
+    again = await make_client("alice")  # same store: the outbox sends it now
+    await again.wait_sent([queued.id], timeout=10)
+
+    async def bob_has_it() -> bool:
+        return any(m.to == ("bob",) for m in await bob.messages(GROUP))
+
+    await _until(bob, bob_has_it)
+    await carol.wait_synced(timeout=10)
+    assert all("sent later" not in str(m.content) for m in await carol.messages(GROUP))
+    assert [m.seq for m in await carol.messages(GROUP)] == [1]

@@ -255,6 +255,8 @@ class MainScreen(
                         await self._on_updated(event.message)
                     elif isinstance(event, SyncCompleted):
                         await self.reload_conversations()
+                        if self.receipts is not None:
+                            self.receipts.reconnected()
                     elif isinstance(event, MessagesDeleted | HistoryCleared):
                         await self.history_changed(event)
                         self.drop_mentions(event)

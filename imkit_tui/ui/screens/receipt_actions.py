@@ -85,6 +85,25 @@ class ReceiptActions:
         self._known.update(event.receipts)
         self._paint(event.receipts)
 
+    def reconnected(self) -> None:
+        """Back online: answers may have come while away, so ask again for the counts of
+        the own messages in view."""
+        chat = self._chat()
+        if chat is None:
+            return
+        me = self._client.user_id
+        wanted = [
+            m.uid
+            for m in chat.shown
+            if m.uid is not None
+            and m.receipt_asked
+            and m.sender == me
+            and m.uid not in self._asking
+        ]
+        if wanted:
+            self._asking.update(wanted)
+            self._screen.run_worker(self._refresh(wanted), group="receipts", exit_on_error=False)
+
     def decorate(self, bubbles: list[Bubble]) -> None:
         """Give new bubbles of own messages their counts; fetch the ones not known."""
         asked = {
