@@ -144,6 +144,11 @@ class GroupManagement:
         op: GroupOperation = "allow_speak" if allowed else "disallow_speak"
         return await self._group_request(group_id, op, members)
 
+    async def known_members(self, group_id: str) -> tuple[str, ...]:
+        """The members of a group as this device last heard them (works offline; empty
+        when it never asked)."""
+        return tuple(await self.store.group_members(group_id))
+
     async def group_info(self, group_id: str) -> Group:
         """A group this user is in, as it is now."""
         return await self._group_request(group_id, "info")

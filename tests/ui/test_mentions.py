@@ -101,23 +101,26 @@ async def test_typing_at_offers_members_and_the_mention_reaches_the_member(
         assert everyone.content["mentionedInfo"] == {"type": 1, "userIdList": []}
 
 
-async def test_members_offline_are_simply_not_offered(
+async def test_offline_the_members_last_heard_are_offered_and_no_others(
     make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
 ) -> None:
     alice = await make_client("alice")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.create_group("team", "Team", ["bob"])  # alice's device now knows bob
+    await alice.invite("team", ["bea"])
     await server_handle.stop()
     app = make_app(alice, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         screen = await open_team(pilot, app)
         composer = screen.query_one(Composer)
         await pilot.press(*"hi @b")
-        await pilot.pause()
-        assert composer.mentions_offered == [] and composer.text == "hi @b"
-        await pilot.press("enter")
+        await until(pilot, lambda: composer.mentions_offered != [], "the members known")
+        assert composer.mentions_offered == ["bob", "bea"]
+        await pilot.press("enter")  # picks bob
+        await pilot.press(*"and @nobody", "enter")
         await until(pilot, lambda: composer.text == "", "sent to the outbox")
         (queued,) = [m for m in await alice.messages(TEAM) if m.seq is None]
-        assert "mentionedInfo" not in queued.content  # bob was never a known member
+        # bob was picked; nobody was never a known member.
+        assert queued.content["mentionedInfo"] == {"type": 2, "userIdList": ["bob"]}
 
 
 async def test_me_marker_until_read_and_the_jump_key_shows_the_mention(

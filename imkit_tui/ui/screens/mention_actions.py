@@ -84,14 +84,14 @@ class MentionActions(_Base):
 
     async def _fetch_members(self, conv: ConvRef) -> None:
         try:
-            group = await self.client.group_info(conv.target)
+            members = (await self.client.group_info(conv.target)).members
         except (NotConnected, RequestFailed, TimeoutError) as error:
-            log.debug("no members for %s: %r", conv.target, error)
-            return
-        self._group_members = {**self._group_members, conv.target: group.members}
+            log.debug("members of %s from this device's store: %r", conv.target, error)
+            members = await self.client.known_members(conv.target)
+        self._group_members = {**self._group_members, conv.target: members}
         composer = self.composer
         if conv == self.current and composer is not None:
-            composer.set_mention_members(self._others(group.members))
+            composer.set_mention_members(self._others(members))
 
     def _others(self, members: tuple[str, ...]) -> list[str]:
         return [m for m in members if m != self.client.user_id]
