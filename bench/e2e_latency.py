@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from _args import non_negative_int, positive_int
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -200,22 +201,6 @@ def render(figures: dict[str, Any]) -> str:
         f"aim: p50 within {figures['target_p50_ratio']:g}x of the echo: {verdict}",
     ]
     return "\n".join(lines)
-
-
-def positive_int(value: str) -> int:
-    """argparse type: an integer of at least 1."""
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
-def non_negative_int(value: str) -> int:
-    """argparse type: an integer of at least 0."""
-    number = int(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be at least 0")
-    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:

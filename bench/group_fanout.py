@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _args import non_negative_int, positive_int
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.client import ClientProtocol
@@ -505,22 +506,6 @@ def members_count(value: str) -> int:
     number = int(value)
     if number < 2:
         raise argparse.ArgumentTypeError("must be at least 2")
-    return number
-
-
-def positive_int(value: str) -> int:
-    """argparse type: an integer of at least 1."""
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
-def non_negative_int(value: str) -> int:
-    """argparse type: an integer of at least 0."""
-    number = int(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError("must be at least 0")
     return number
 
 
