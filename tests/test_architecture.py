@@ -49,3 +49,19 @@ def test_every_public_class_and_function_has_a_docstring() -> None:
         entry for path in sorted(PACKAGE.rglob("*.py")) for entry in _public_without_docstring(path)
     ]
     assert not missing, "missing docstrings:\n" + "\n".join(missing)
+
+
+def test_starting_the_app_leaves_bubbles_pictures_and_sound_for_later() -> None:
+    """The first frame needs the list, not the bubbles (they come with the plugins, after
+    that frame) nor Pillow and mutagen (loaded when a file is first sent or shown)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, imkit_tui.cli, imkit_tui.ui.app;"
+        "print(sorted(m for m in ('imkit_tui.ui.bubbles', 'PIL', 'mutagen') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.strip()
+    assert loaded == "[]", f"imported at start-up: {loaded}"

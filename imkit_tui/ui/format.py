@@ -195,3 +195,10 @@ def is_user_id(text: str) -> bool:
 def split_user_ids(text: str) -> list[str]:
     """The user ids in ``text``, separated by spaces and/or commas, each once, in order."""
     return list(dict.fromkeys(part for part in re.split(r"[\s,]+", text) if part))
+
+
+def receipt_summary(read: int, unread: int) -> str:
+    """ "3 read · 5 unread", or "Read by all" once nobody is left."""
+    if not unread:
+        return "Read by all" if read else ""
+    return f"{read} read · {unread} unread"

@@ -41,10 +41,3 @@ def _status(message: Message, *, own: bool, rejected: bool, peer_read: bool) -> 
     if peer_read:
         return f"✓✓ Read {clock(message.sent_at)}"
     return f"✓ {clock(message.sent_at)}"
-
-
-def receipt_summary(read: int, unread: int) -> str:
-    """ "3 read · 5 unread", or "Read by all" once nobody is left."""
-    if not unread:
-        return "Read by all" if read else ""
-    return f"{read} read · {unread} unread"

@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from imkit_tui.core import IMClient, Message, NotConnected, ReceiptsUpdated, RequestFailed
 from imkit_tui.core.group_receipts import Readers, ReceiptError, may_ask_receipts
-from imkit_tui.ui.bubbles._status import receipt_summary
+from imkit_tui.ui.format import receipt_summary
 
 if TYPE_CHECKING:
     from imkit_tui.ui.bubbles.base import Bubble
