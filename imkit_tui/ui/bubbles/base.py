@@ -23,11 +23,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.align import Align, AlignMethod
-from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.constrain import Constrain
-from rich.measure import Measurement
-from rich.padding import Padding
-from rich.segment import Segment
+from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.events import Click
@@ -38,72 +34,19 @@ from imkit_tui import messages
 from imkit_tui.core import Direction, Message, SendStatus
 from imkit_tui.protocol import ErrorCode
 from imkit_tui.ui.bubbles import actions as act
+from imkit_tui.ui.bubbles._layout import BODY_KEY, BubbleLayout, GuardedBody
 from imkit_tui.ui.bubbles._palette import Palette, palette
 from imkit_tui.ui.bubbles._status import status_line
 from imkit_tui.ui.bubbles._text import clean_text
 
-BODY_WIDTH = 0.7
-"""The widest a bubble's body gets, as a fraction of the view."""
-
 _MAX_SENDER = 64
 _RETRY_TIP = "Click the status line or press r to retry"
-_BODY_KEY = "imkit.body"
-_BODY_META = Style.from_meta({_BODY_KEY: True})
 
 Transfer = tuple[int, int]
 """Bytes done and bytes in all of a running transfer (``total`` 0 when unknown)."""
 
 Dividers = tuple[tuple[str, str], ...]
 """Lines above a bubble: ``(kind, text)``, kind "date", "unread" or "time"."""
-
-
-class _Layout:
-    """The parts of a bubble, laid out for whatever width Rich renders them at."""
-
-    def __init__(
-        self,
-        lines: list[RenderableType],
-        body: RenderableType,
-        after: list[RenderableType],
-        *,
-        side: AlignMethod,
-        body_style: Style | None,
-    ) -> None:
-        self.lines, self.body, self.after = lines, body, after
-        self.side, self.body_style = side, body_style
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self.lines
-        if self.body_style is None:
-            yield self.body
-        else:
-            width = max(4, int(options.max_width * BODY_WIDTH))
-            boxed = Padding(self.body, (0, 1), style=self.body_style + _BODY_META, expand=False)
-            yield Align(Constrain(boxed, width), self.side)
-        yield from self.after
-
-
-class _Guarded:
-    """A body renderable that shows ``fallback`` instead when it fails to render."""
-
-    def __init__(self, body: RenderableType, fallback: RenderableType) -> None:
-        self.body, self.fallback = body, fallback
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        try:
-            lines = console.render_lines(self.body, options, pad=False)
-        except Exception:
-            yield self.fallback
-            return
-        for line in lines:
-            yield from line
-            yield Segment.line()
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        try:
-            return Measurement.get(console, options, self.body)
-        except Exception:
-            return Measurement.get(console, options, self.fallback)
 
 
 class Bubble(Widget):
@@ -494,7 +437,7 @@ class Bubble(Widget):
         if not self.boxed and isinstance(body, Text):
             body.stylize(colours.notice)
             body.no_wrap, body.overflow = True, "ellipsis"
-        guarded = _Guarded(body, fallback)
+        guarded = GuardedBody(body, fallback)
         side: AlignMethod = "right" if self.own else "left"
         after: list[RenderableType] = []
         if self.show_meta:
@@ -502,9 +445,9 @@ class Bubble(Widget):
             meta = colours.failed if self.failed else meta
             after.append(Align(Text(self.meta_text, style=meta), side))
         if not self.boxed:
-            return _Layout(lines, Align.center(guarded), after, side=side, body_style=None)
+            return BubbleLayout(lines, Align.center(guarded), after, side=side, body_style=None)
         box = colours.selected if self.selected else colours.own if self.own else colours.peer
-        return _Layout(lines, guarded, after, side=side, body_style=box)
+        return BubbleLayout(lines, guarded, after, side=side, body_style=box)
 
     def degraded_body(self) -> Text:
         """The body shown when :meth:`render_body` fails."""
@@ -554,7 +497,7 @@ class Bubble(Widget):
     def _on_body(self, event: Click, row: int) -> bool:
         if self.boxed:
             try:
-                return bool(event.style.meta.get(_BODY_KEY))
+                return bool(event.style.meta.get(BODY_KEY))
             except Exception:
                 return False
         top = len(self._dividers) + (1 if self.show_sender else 0)
