@@ -207,6 +207,11 @@ class IMKitApp(App[None]):
                 "New chat with…", "Open a private chat by user id (ctrl+n)", screen.action_new_chat
             )
             yield SystemCommand(
+                "New group…",
+                "Create a group you own, with its first members and a name",
+                screen.action_new_group,
+            )
+            yield SystemCommand(
                 "Conversations", "Move to the conversation list (escape)", screen.action_focus_list
             )
             if screen.current is not None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import Input, Label, OptionList
 
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.screens.main import MainScreen
+from imkit_tui.ui.screens.prompts import TextPromptScreen
 from imkit_tui.ui.screens.receipt_actions import ReceiptsScreen
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.chat_view import ChatView
@@ -129,3 +130,29 @@ async def test_the_list_and_the_header_show_the_groups_name(
         await bob.rename_group("team", "Dream Team")
         await until(pilot, lambda: "# Dream Team" in "".join(list_lines(app)), "the new name")
         await until(pilot, lambda: "# Dream Team" in header.render().plain, "the header")
+
+
+async def test_a_new_group_from_the_app(make_client: ClientFactory, tmp_path: Path) -> None:
+    bob, me = await make_client("bob"), await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.action_new_group()
+        await until(pilot, lambda: isinstance(app.screen, TextPromptScreen), "the members asked")
+        await pilot.press(*"me", "enter")  # only myself: said, and asked again
+        error = app.screen.query_one("#prompt-error", Label)
+        await until(pilot, lambda: "at least one other" in str(error.render()), "why")
+        app.screen.query_one(Input).value = "bob, carol"
+        await pilot.press("enter")
+        await until(
+            pilot, lambda: "Name of the group" in str(app.screen.query_one(Label).render()), "name"
+        )
+        app.screen.query_one(Input).value = "Crew"
+        await pilot.press("enter")
+        await until(pilot, lambda: (main.current or TEAM).target.startswith("g-"), "the chat")
+        group_id = (main.current or TEAM).target
+        header = main.query_one(ChatHeader)
+        await until(pilot, lambda: "# Crew" in header.render().plain, "its name")
+    group = await bob.group_info(group_id)
+    assert (group.name, group.owner, group.members) == ("Crew", "me", ("me", "bob", "carol"))
