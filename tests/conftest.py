@@ -12,6 +12,7 @@ from imkit_tui.core import Backoff, IMClient
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
+from tests.wire import WireClient
 
 FAST_BACKOFF = Backoff(base=0.05, cap=0.5)
 
@@ -47,6 +48,20 @@ class ServerHandle:
 
     def token(self, user: str, ttl: int | None = None) -> str:
         return issue_token(load_or_create_secret(self.data_dir), user, ttl)
+
+    async def login(self, user: str, device: str = "wire") -> WireClient:
+        """A raw protocol connection logged in as `user`."""
+        return await WireClient.login(self.url, self.token(user), device)
+
+
+async def until_client(
+    client: IMClient, check: Callable[[], Awaitable[bool]], timeout: float = 10.0
+) -> None:
+    """Wait until `check()` holds, looking again after each of `client`'s events."""
+    with client.subscribe() as events:
+        async with asyncio.timeout(timeout):
+            while not await check():
+                await events.next()
 
 
 @pytest.fixture

@@ -18,10 +18,6 @@ from tests.conftest import ServerHandle
 from tests.wire import WireClient
 
 
-async def _login(handle: ServerHandle, user: str, device: str = "wire") -> WireClient:
-    return await WireClient.login(handle.url, handle.token(user), device)
-
-
 async def _next_update(client: WireClient) -> ConversationUpdate:
     while True:
         frame: ServerFrame = await client.recv()
@@ -39,9 +35,9 @@ async def _state_of(client: WireClient, conv: ConvRef, since: int = 0) -> Conver
 async def test_read_positions_move_forward_and_reach_devices_and_peer(
     server_handle: ServerHandle,
 ) -> None:
-    alice = await _login(server_handle, "alice")
-    bob = await _login(server_handle, "bob", "phone")
-    bob_desk = await _login(server_handle, "bob", "desk")
+    alice = await server_handle.login("alice")
+    bob = await server_handle.login("bob", "phone")
+    bob_desk = await server_handle.login("bob", "desk")
     try:
         for i in range(3):
             await alice.send_text("bob", f"hi {i}", f"c{i}")
@@ -63,7 +59,7 @@ async def test_read_positions_move_forward_and_reach_devices_and_peer(
         assert isinstance(ahead, ConversationUpdate) and ahead.state.read_seq == 3
 
         # A device that was away gets it from sync.
-        late = await _login(server_handle, "alice", "laptop")
+        late = await server_handle.login("alice", "laptop")
         try:
             synced = await _state_of(late, ConvRef.private("bob"))
             assert synced.state.peer_read_seq == 3
@@ -75,8 +71,8 @@ async def test_read_positions_move_forward_and_reach_devices_and_peer(
 
 
 async def test_a_read_change_moves_the_sync_cursor(server_handle: ServerHandle) -> None:
-    alice = await _login(server_handle, "alice")
-    bob = await _login(server_handle, "bob")
+    alice = await server_handle.login("alice")
+    bob = await server_handle.login("bob")
     try:
         await alice.send_text("bob", "hello", "c1")
         first = await bob.request(SyncRequest(since=0))
@@ -94,9 +90,9 @@ async def test_a_read_change_moves_the_sync_cursor(server_handle: ServerHandle) 
 
 
 async def test_settings_are_per_user_and_reach_other_devices(server_handle: ServerHandle) -> None:
-    bob = await _login(server_handle, "bob", "phone")
-    bob_desk = await _login(server_handle, "bob", "desk")
-    alice = await _login(server_handle, "alice")
+    bob = await server_handle.login("bob", "phone")
+    bob_desk = await server_handle.login("bob", "desk")
+    alice = await server_handle.login("alice")
     try:
         # Pinning a chat that has no message yet creates it.
         conv = ConvRef.private("carol")
@@ -129,7 +125,7 @@ async def test_non_members_cannot_touch_a_group(server_handle: ServerHandle) -> 
     server = server_handle.server
     assert server is not None
     await server.create_group("g1", "G", "alice", ["bob"])
-    eve = await _login(server_handle, "eve")
+    eve = await server_handle.login("eve")
     try:
         group = ConvRef(type=ConversationType.GROUP, target="g1")
         refused = await eve.request(MarkRead(conv=group, seq=1))

@@ -3,11 +3,9 @@ create and rename a group, and, for groups first seen in a sync, by asking."""
 
 from __future__ import annotations
 
-import asyncio
-
 from imkit_tui.core import IMClient
 from imkit_tui.protocol import ConvRef
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, until_client
 
 TEAM = ConvRef.group("team")
 
@@ -18,10 +16,10 @@ async def _title(client: IMClient) -> str:
 
 
 async def _until_title(client: IMClient, wanted: str) -> None:
-    with client.subscribe() as events:
-        async with asyncio.timeout(10):
-            while await _title(client) != wanted:
-                await events.next()
+    async def titled() -> bool:
+        return await _title(client) == wanted
+
+    await until_client(client, titled)
 
 
 async def test_names_follow_creation_renames_and_joins(make_client: ClientFactory) -> None:

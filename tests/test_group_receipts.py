@@ -20,7 +20,7 @@ from imkit_tui.protocol import (
     SendAck,
     SendMessage,
 )
-from tests.conftest import ClientFactory, ServerHandle
+from tests.conftest import ClientFactory, ServerHandle, until_client
 from tests.wire import WireClient
 
 TEAM = ConvRef.group("team")
@@ -43,10 +43,10 @@ async def _receipts(events: Subscription, uid: str, expected: Readers) -> Reader
 
 
 async def _until_stored(client: IMClient, text: str) -> None:
-    with client.subscribe() as events:
-        async with asyncio.timeout(10):
-            while not any(m.content.get("content") == text for m in await client.messages(TEAM)):
-                await events.next()
+    async def stored() -> bool:
+        return any(m.content.get("content") == text for m in await client.messages(TEAM))
+
+    await until_client(client, stored)
 
 
 async def test_the_sender_sees_who_read_as_members_read_online_and_offline(
@@ -174,7 +174,7 @@ async def test_an_answer_made_offline_reaches_the_sender_later(
 
 
 async def _until_asked(client: IMClient, uid: str) -> None:
-    with client.subscribe() as events:
-        async with asyncio.timeout(10):
-            while not any(m.uid == uid and m.receipt_asked for m in await client.messages(TEAM)):
-                await events.next()
+    async def asked() -> bool:
+        return any(m.uid == uid and m.receipt_asked for m in await client.messages(TEAM))
+
+    await until_client(client, asked)

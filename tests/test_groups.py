@@ -22,10 +22,6 @@ from tests.wire import WireClient
 GROUP = ConvRef(type=ConversationType.GROUP, target="team")
 
 
-async def _login(handle: ServerHandle, user: str) -> WireClient:
-    return await WireClient.login(handle.url, handle.token(user), user)
-
-
 async def _say(client: WireClient, text: str, cmid: str) -> object:
     return await client.send_text("", text, cmid, conv=GROUP)
 
@@ -41,7 +37,7 @@ async def _notices(client: WireClient) -> list[str]:
 
 
 async def test_the_life_of_a_group(server_handle: ServerHandle) -> None:
-    alice, bob, carol = [await _login(server_handle, u) for u in ("alice", "bob", "carol")]
+    alice, bob, carol = [await server_handle.login(u) for u in ("alice", "bob", "carol")]
     try:
         created = await alice.request(GroupRequest(group="team", op="create", members=["bob"]))
         assert isinstance(created, GroupInfo)
@@ -95,7 +91,7 @@ async def test_the_life_of_a_group(server_handle: ServerHandle) -> None:
 async def test_group_limits_and_bad_requests(tmp_path: Path) -> None:
     handle = ServerHandle(tmp_path / "server", max_group_members=3)
     await handle.start()
-    alice = await _login(handle, "alice")
+    alice = await handle.login("alice")
     try:
         too_many = await alice.request(
             GroupRequest(group="big", op="create", members=["b", "c", "d"])
@@ -117,7 +113,7 @@ async def test_group_limits_and_bad_requests(tmp_path: Path) -> None:
 
 
 async def test_muted_members_read_but_cannot_send(server_handle: ServerHandle) -> None:
-    alice, bob, carol = [await _login(server_handle, u) for u in ("alice", "bob", "carol")]
+    alice, bob, carol = [await server_handle.login(u) for u in ("alice", "bob", "carol")]
     try:
         await alice.request(GroupRequest(group="team", op="create", members=["bob", "carol"]))
         muted = await alice.request(GroupRequest(group="team", op="mute", members=["bob"]))
@@ -152,7 +148,7 @@ async def test_muted_members_read_but_cannot_send(server_handle: ServerHandle) -
 async def test_outsiders_read_nothing_and_a_dismissed_group_takes_nothing(
     server_handle: ServerHandle,
 ) -> None:
-    alice, bob, eve = [await _login(server_handle, u) for u in ("alice", "bob", "eve")]
+    alice, bob, eve = [await server_handle.login(u) for u in ("alice", "bob", "eve")]
     try:
         await alice.request(GroupRequest(group="team", op="create", members=["bob"]))
         assert isinstance(await _say(alice, "members only", "a1"), SendAck)
@@ -178,7 +174,7 @@ async def test_outsiders_read_nothing_and_a_dismissed_group_takes_nothing(
 async def test_the_server_may_let_new_members_read_earlier_history(tmp_path: Path) -> None:
     handle = ServerHandle(tmp_path / "server", new_members_see_history=True)
     await handle.start()
-    alice, carol = await _login(handle, "alice"), await _login(handle, "carol")
+    alice, carol = await handle.login("alice"), await handle.login("carol")
     try:
         await alice.request(GroupRequest(group="team", op="create"))
         assert isinstance(await _say(alice, "before carol", "a1"), SendAck)

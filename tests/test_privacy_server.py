@@ -23,10 +23,6 @@ from tests.conftest import ServerHandle
 from tests.wire import WireClient
 
 
-async def _login(handle: ServerHandle, user: str, device: str = "wire") -> WireClient:
-    return await WireClient.login(handle.url, handle.token(user), device)
-
-
 async def _privacy(client: WireClient, **change: Any) -> PrivacyState:
     answer = await client.request(UpdatePrivacy(**change))
     assert isinstance(answer, PrivacyState), answer
@@ -56,10 +52,10 @@ async def _conversations(client: WireClient) -> list[ConvRef]:
 async def test_a_blocked_sender_is_refused_and_nothing_is_stored_or_pushed(
     server_handle: ServerHandle,
 ) -> None:
-    alice = await _login(server_handle, "alice")
-    bob = await _login(server_handle, "bob", "phone")
-    bob_desk = await _login(server_handle, "bob", "desk")
-    carol = await _login(server_handle, "carol")
+    alice = await server_handle.login("alice")
+    bob = await server_handle.login("bob", "phone")
+    bob_desk = await server_handle.login("bob", "desk")
+    carol = await server_handle.login("carol")
     try:
         state = await _privacy(bob, block=["alice"])
         assert state.blocked == ["alice"] and state.allowed == [] and not state.whitelist_mode
@@ -96,9 +92,9 @@ async def test_a_blocked_sender_is_refused_and_nothing_is_stored_or_pushed(
 async def test_whitelist_mode_lets_only_listed_users_in_and_ignores_the_block_list(
     server_handle: ServerHandle,
 ) -> None:
-    alice = await _login(server_handle, "alice")
-    bob = await _login(server_handle, "bob")
-    carol = await _login(server_handle, "carol")
+    alice = await server_handle.login("alice")
+    bob = await server_handle.login("bob")
+    carol = await server_handle.login("carol")
     try:
         await _privacy(bob, block=["carol", "alice"], allow=["carol"])
         state = await _privacy(bob, whitelist_mode=True)
@@ -132,8 +128,8 @@ async def test_groups_are_not_affected(server_handle: ServerHandle) -> None:
     server = server_handle.server
     assert server is not None
     await server.create_group("g1", "G", "alice", ["bob"])
-    alice = await _login(server_handle, "alice")
-    bob = await _login(server_handle, "bob")
+    alice = await server_handle.login("alice")
+    bob = await server_handle.login("bob")
     try:
         await _privacy(bob, block=["alice"])
         await _privacy(bob, whitelist_mode=True)
@@ -150,8 +146,8 @@ async def test_groups_are_not_affected(server_handle: ServerHandle) -> None:
 async def test_a_retry_of_a_message_stored_before_the_block_gets_its_ack(
     server_handle: ServerHandle,
 ) -> None:
-    alice = await _login(server_handle, "alice")
-    bob = await _login(server_handle, "bob")
+    alice = await server_handle.login("alice")
+    bob = await server_handle.login("bob")
     try:
         first = await alice.send_text("bob", "before", "c1")
         assert isinstance(first, SendAck)
@@ -165,8 +161,8 @@ async def test_a_retry_of_a_message_stored_before_the_block_gets_its_ack(
 
 
 async def test_reading_changes_nothing_and_pushes_nothing(server_handle: ServerHandle) -> None:
-    bob = await _login(server_handle, "bob", "phone")
-    bob_desk = await _login(server_handle, "bob", "desk")
+    bob = await server_handle.login("bob", "phone")
+    bob_desk = await server_handle.login("bob", "desk")
     try:
         fresh = await _privacy(bob)
         assert fresh.blocked == [] and fresh.allowed == [] and not fresh.whitelist_mode
@@ -181,13 +177,13 @@ async def test_reading_changes_nothing_and_pushes_nothing(server_handle: ServerH
 
 
 async def test_rules_survive_a_restart(server_handle: ServerHandle) -> None:
-    bob = await _login(server_handle, "bob")
+    bob = await server_handle.login("bob")
     await _privacy(bob, block=["alice"], allow=["carol"], whitelist_mode=True)
     await bob.close()
     await server_handle.stop()
     await server_handle.start()
-    bob = await _login(server_handle, "bob")
-    alice = await _login(server_handle, "alice")
+    bob = await server_handle.login("bob")
+    alice = await server_handle.login("alice")
     try:
         state = await _privacy(bob)
         assert state.blocked == ["alice"] and state.allowed == ["carol"] and state.whitelist_mode
@@ -200,7 +196,7 @@ async def test_rules_survive_a_restart(server_handle: ServerHandle) -> None:
 async def test_bad_input_is_answered_without_dropping_the_connection(
     server_handle: ServerHandle,
 ) -> None:
-    bob = await _login(server_handle, "bob")
+    bob = await server_handle.login("bob")
     try:
         myself = await bob.request(UpdatePrivacy(block=["bob"]))
         assert isinstance(myself, ErrorFrame) and myself.code == ErrorCode.INVALID_PARAMETER
@@ -223,8 +219,8 @@ async def test_bad_input_is_answered_without_dropping_the_connection(
 
 
 async def test_pushes_are_not_sent_for_privacy_to_other_users(server_handle: ServerHandle) -> None:
-    alice = await _login(server_handle, "alice")
-    bob = await _login(server_handle, "bob")
+    alice = await server_handle.login("alice")
+    bob = await server_handle.login("bob")
     try:
         await _privacy(bob, block=["alice"])
         # alice is not told she was blocked: her next frame is the answer to her ping.

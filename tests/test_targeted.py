@@ -4,7 +4,6 @@ a gap, a count or a trace of them, live, after a sync, a pull, a recall or a res
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 from imkit_tui.core import IMClient
 from imkit_tui.protocol import (
@@ -22,14 +21,10 @@ from imkit_tui.protocol import (
     SyncReply,
     SyncRequest,
 )
-from tests.conftest import ClientFactory, ServerHandle
+from tests.conftest import ClientFactory, ServerHandle, until_client
 from tests.wire import WireClient
 
 GROUP = ConvRef(type=ConversationType.GROUP, target="team")
-
-
-async def _login(handle: ServerHandle, user: str) -> WireClient:
-    return await WireClient.login(handle.url, handle.token(user), user)
 
 
 async def _say(client: WireClient, text: str, cmid: str, to: list[str] | None = None) -> object:
@@ -59,7 +54,7 @@ async def _create(owner: WireClient, *members: str) -> None:
 async def test_only_the_audience_receives_and_the_others_number_without_a_gap(
     server_handle: ServerHandle,
 ) -> None:
-    alice, bob, carol = [await _login(server_handle, u) for u in ("alice", "bob", "carol")]
+    alice, bob, carol = [await server_handle.login(u) for u in ("alice", "bob", "carol")]
     try:
         await _create(alice, "bob", "carol")
         for client in (bob, carol):
@@ -106,7 +101,7 @@ async def test_only_the_audience_receives_and_the_others_number_without_a_gap(
 async def test_a_targeted_message_leaves_no_trace_in_the_others_sync(
     server_handle: ServerHandle,
 ) -> None:
-    alice, bob, carol = [await _login(server_handle, u) for u in ("alice", "bob", "carol")]
+    alice, bob, carol = [await server_handle.login(u) for u in ("alice", "bob", "carol")]
     try:
         await _create(alice, "bob", "carol")
         carol_cursor, _ = await _cursor(carol)
@@ -133,7 +128,7 @@ async def test_a_targeted_message_leaves_no_trace_in_the_others_sync(
 
 
 async def test_bad_targets_are_refused(server_handle: ServerHandle) -> None:
-    alice = await _login(server_handle, "alice")
+    alice = await server_handle.login("alice")
     try:
         await _create(alice, "bob")
         stranger = await _say(alice, "x", "a1", to=["mallory"])
@@ -160,14 +155,6 @@ async def _texts(client: IMClient) -> list[tuple[int | None, str]]:
     return [(m.seq, str(m.content.get("content", m.object_name))) for m in page]
 
 
-async def _until(client: IMClient, check: Callable[[], Awaitable[bool]]) -> None:
-    """Wait until `check()` holds, looking again after each of `client`'s events."""
-    with client.subscribe() as events:
-        async with asyncio.timeout(10):
-            while not await check():
-                await events.next()
-
-
 async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_a_restart(
     server_handle: ServerHandle, make_client: ClientFactory
 ) -> None:
@@ -184,7 +171,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     async def carol_has_all() -> bool:
         return len(await _texts(carol)) == 3
 
-    await _until(carol, carol_has_all)
+    await until_client(carol, carol_has_all)
     assert await _texts(carol) == [(1, "RC:GrpNtf"), (2, "one"), (3, "three")]
     (carol_row,) = [c for c in await carol.conversations() if c.ref == GROUP]
     assert carol_row.unread == 2 and carol_row.preview.endswith("three")
@@ -192,7 +179,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     async def bob_has_all() -> bool:
         return len(await _texts(bob)) == 4
 
-    await _until(bob, bob_has_all)
+    await until_client(bob, bob_has_all)
     bob_seen = await _texts(bob)
     assert bob_seen[2] == (3, "two, bob only")
     (bob_message,) = [m for m in await bob.messages(GROUP, limit=100) if m.seq == 3]
@@ -209,7 +196,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     async def second_synced() -> bool:
         return len(await _texts(again)) >= 1
 
-    await _until(again, second_synced)
+    await until_client(again, second_synced)
     (row,) = [c for c in await again.conversations() if c.ref == GROUP]
     assert row.unread == 0 and row.max_seq == 3
     # Her "three" (the conversation's fourth) comes back as her tombstone, nothing else.
@@ -233,7 +220,7 @@ async def test_a_targeted_message_queued_offline_keeps_its_audience_across_a_res
     async def bob_has_it() -> bool:
         return any(m.to == ("bob",) for m in await bob.messages(GROUP))
 
-    await _until(bob, bob_has_it)
+    await until_client(bob, bob_has_it)
     await carol.wait_synced(timeout=10)
     assert all("sent later" not in str(m.content) for m in await carol.messages(GROUP))
     assert [m.seq for m in await carol.messages(GROUP)] == [1]
