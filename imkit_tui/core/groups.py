@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
 from imkit_tui.core.events import EventBus, SyncCompleted
-from imkit_tui.protocol import GroupInfo, GroupRequest
+from imkit_tui.protocol import ErrorCode, GroupInfo, GroupRequest
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.frames import GroupOperation
 
@@ -69,10 +69,11 @@ class GroupManagement:
         for group_id in await self.store.unnamed_groups():
             try:
                 group = await self.group_info(group_id)
-            except RequestFailed:
-                # Not a member any more: remember that there is nothing to ask.
-                await self.store.save_group(group_id, "", "", (), now_ms())
-                continue
+            except RequestFailed as failure:
+                if failure.code == ErrorCode.NOT_IN_GROUP:
+                    # Not a member any more: remember that there is nothing to ask.
+                    await self.store.save_group(group_id, "", "", (), now_ms())
+                continue  # anything else may pass: the next sync asks again
             named += bool(group.name)
         return named
 

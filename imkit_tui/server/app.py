@@ -362,7 +362,8 @@ class IMServer(
         audience = targeted_audience(route, sender, frame.to, frame.id)
         asked = None
         if frame.object_name == messages.READ_RECEIPT_REQUEST:
-            audience, asked = await self._receipt_wanted(session, frame, route)
+            asked = await self._receipt_wanted(session, frame, route)
+            audience = asked.audience
         await self._check_privacy(sender, frame)
         if frame.conv.type == ConversationType.GROUP:
             voices = await store.voices(frame.conv.target)

@@ -11,7 +11,7 @@ again at any time with a ReceiptQuery. Only the sender ever learns who read.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from imkit_tui.protocol import (
     ConversationType,
@@ -32,6 +32,15 @@ from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
 
 
+class AskedReceipts(NamedTuple):
+    """A receipt request that passed its checks: where, about which message, and who
+    may see it (None: every member)."""
+
+    conv_id: int
+    message: StoredRef
+    audience: frozenset[str] | None
+
+
 class ReceiptRequests:
     """Receipt requests, answers and queries. Mixed into IMServer."""
 
@@ -44,9 +53,9 @@ class ReceiptRequests:
 
     async def _receipt_wanted(
         self, session: Session, frame: SendMessage, route: Route
-    ) -> tuple[frozenset[str] | None, StoredRef]:
-        """Check and record an RC:RRReqMsg before it is stored; return the audience it
-        goes to (that of the message it asks about) and that message."""
+    ) -> AskedReceipts:
+        """Check and record an RC:RRReqMsg before it is stored (asking again is fine);
+        it goes to the audience of the message it asks about."""
         store = self._require_store()
         if frame.conv.type != ConversationType.GROUP:
             raise ProtocolError(
@@ -54,12 +63,11 @@ class ReceiptRequests:
             )
         uid = frame.content.get("messageUId")
         conv_id = await store.conversation_id(route.conv_key, session.user_id)
-        found = (
-            await store.find_messages(conv_id, [uid])
-            if isinstance(uid, str) and uid and conv_id is not None
-            else []
-        )
-        if not found or found[0].sender != session.user_id:
+        if conv_id is None or not isinstance(uid, str) or not uid:
+            found = []
+        else:
+            found = await store.find_messages(conv_id, [uid])
+        if conv_id is None or not found or found[0].sender != session.user_id:
             raise ProtocolError(
                 ErrorCode.INVALID_PARAMETER,
                 "receipts can be asked for your own messages of this group only",
@@ -67,26 +75,23 @@ class ReceiptRequests:
             )
         (message,) = found
         window = self.config.receipt_request_seconds * 1000
-        already = await store.receipts(conv_id or 0, route.conv_key, found)
-        if not already and now_ms() - message.sent_at > window:
+        too_late = now_ms() - message.sent_at > window
+        if too_late and not await store.receipts_requested(conv_id, message.seq):
             raise ProtocolError(
                 ErrorCode.INVALID_PARAMETER,
                 f"receipts can be asked for within {self.config.receipt_request_seconds} s"
                 " of sending",
                 frame.id,
             )
-        await store.request_receipts(conv_id or 0, message.seq)
-        return store.audience(route.conv_key, message.seq), message
+        await store.request_receipts(conv_id, message.seq)
+        return AskedReceipts(conv_id, message, store.audience(route.conv_key, message.seq))
 
     async def _receipts_asked(
-        self, sender: str, conv: ConvRef, conv_key: str, message: StoredRef
+        self, sender: str, conv: ConvRef, conv_key: str, asked: AskedReceipts
     ) -> None:
-        """Tell the sender's devices where the receipts of `message` start: nobody read."""
+        """Tell the sender's devices where the receipts start: nobody has read yet."""
         store = self._require_store()
-        conv_id = await store.conversation_id(conv_key, sender)
-        if conv_id is None:
-            return
-        state = await self._receipt_state(store, conv_id, conv_key, conv, [message])
+        state = await self._receipt_state(store, asked.conv_id, conv_key, conv, [asked.message])
         for device in tuple(self._sessions.get(sender, ())):
             device.send(state)
 

@@ -55,6 +55,13 @@ class ReceiptStore:
 
         await self._writer.submit(job)
 
+    async def receipts_requested(self, conv_id: int, seq: int) -> bool:
+        """Whether receipts were asked for the message at `seq`."""
+        row = await self._reader.fetch_one(
+            "SELECT 1 FROM receipt_requests WHERE conv_id = ? AND seq = ?", (conv_id, seq)
+        )
+        return row is not None
+
     async def record_reads(
         self, conv_id: int, reader: str, seqs: Sequence[int], now_ms: int
     ) -> list[int]:

@@ -180,7 +180,9 @@ class MainScreen(
                 me=self.client.user_id, loader=self._load_older, window=CHAT_WINDOW, id="messages"
             )
             lazy = LazyMedia(self, self.client, lambda: self.chat_view)
-            receipts = ReceiptActions(self, self.client, lambda: self.chat_view)
+            receipts = ReceiptActions(
+                self, self.client, lambda: self.chat_view, lambda: self.current
+            )
             chat.on_new_bubbles = _both(lazy.wanted, receipts.decorate)
             self.receipts = receipts
             self.actions = ActionHandler(self, self.client, lambda: self.chat_view)

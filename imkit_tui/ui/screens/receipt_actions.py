@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from imkit_tui.core import IMClient, Message, NotConnected, ReceiptsUpdated, RequestFailed
 from imkit_tui.core.group_receipts import Readers, ReceiptError, may_ask_receipts
+from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.format import receipt_summary
 
 if TYPE_CHECKING:
@@ -31,12 +32,18 @@ class ReceiptActions:
     """Asks for, follows and shows the read receipts of own group messages."""
 
     def __init__(
-        self, screen: Screen[Any], client: IMClient, chat: Callable[[], ChatView | None]
+        self,
+        screen: Screen[Any],
+        client: IMClient,
+        chat: Callable[[], ChatView | None],
+        current: Callable[[], ConvRef | None],
     ) -> None:
-        """Act for ``screen`` through ``client`` on the chat view ``chat()``."""
+        """Act for ``screen`` through ``client`` on the chat view ``chat()`` of the
+        conversation ``current()``."""
         self._screen = screen
         self._client = client
         self._chat = chat
+        self._current = current
         self._known: dict[str, Readers] = {}
         self._asking: set[str] = set()
 
@@ -92,17 +99,9 @@ class ReceiptActions:
         if chat is None:
             return
         me = self._client.user_id
-        wanted = [
-            m.uid
-            for m in chat.shown
-            if m.uid is not None
-            and m.receipt_asked
-            and m.sender == me
-            and m.uid not in self._asking
-        ]
-        if wanted:
-            self._asking.update(wanted)
-            self._screen.run_worker(self._refresh(wanted), group="receipts", exit_on_error=False)
+        self._ask_for(
+            [m.uid for m in chat.shown if m.uid is not None and m.receipt_asked and m.sender == me]
+        )
 
     def decorate(self, bubbles: list[Bubble]) -> None:
         """Give new bubbles of own messages their counts; fetch the ones not known."""
@@ -114,10 +113,14 @@ class ReceiptActions:
         for uid, bubble in asked.items():
             if uid in self._known:
                 bubble.receipts = receipt_summary(*map(len, self._known[uid]))
-        missing = [uid for uid in asked if uid not in self._known and uid not in self._asking]
-        if missing:
-            self._asking.update(missing)
-            self._screen.run_worker(self._refresh(missing), group="receipts", exit_on_error=False)
+        self._ask_for([uid for uid in asked if uid not in self._known])
+
+    def _ask_for(self, uids: list[str]) -> None:
+        """Fetch the counts of these messages in a worker, unless already on the way."""
+        wanted = [uid for uid in uids if uid not in self._asking]
+        if wanted:
+            self._asking.update(wanted)
+            self._screen.run_worker(self._refresh(wanted), group="receipts", exit_on_error=False)
 
     async def _refresh(self, uids: list[str]) -> None:
         try:
@@ -126,7 +129,7 @@ class ReceiptActions:
             self._asking.difference_update(uids)
 
     async def _fetch(self, uids: list[str]) -> dict[str, Readers]:
-        conv = getattr(self._screen, "current", None)
+        conv = self._current()
         if conv is None:
             return {}
         try:
