@@ -176,6 +176,12 @@ class IMClient(
         """Why the server refused the login for good, if it did."""
         return self._connection.refused
 
+    @property
+    def connection_error(self) -> str | None:
+        """Why the last attempt to connect failed ("cannot reach ws://…: connection
+        refused"), or None once connected."""
+        return self._connection.error
+
     async def open(self) -> None:
         """Open the local store without connecting (offline use)."""
         if self._store is None:
