@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from imkit_tui import messages as catalogue
@@ -45,13 +46,12 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def client_settings(args: argparse.Namespace) -> Settings:
-    """The config file's settings with the --server and --token flags over them.
+def client_settings(args: argparse.Namespace, config_file: Path) -> Settings:
+    """The settings of `config_file` with the --server and --token flags over them.
 
     Warns about what the file had that was ignored; a server missing from both, or one
     that is not a websocket URL, is bad usage.
     """
-    config_file = Paths.resolve(args.home).config_file
     try:
         settings = load_settings(config_file).with_overrides(server=args.server, token=args.token)
         if settings.server is not None:
@@ -102,19 +102,19 @@ async def synced_client(
 def make_client(args: argparse.Namespace, device: str) -> IMClient:
     """A client for the server and token of `args` (or of the config file), with its
     store under the home."""
-    settings = client_settings(args)
+    paths = Paths.resolve(args.home)
+    settings = client_settings(args, paths.config_file)
     server, token = settings.server, settings.token
     assert server is not None
     if token is None:
-        config_file = Paths.resolve(args.home).config_file
         raise CommandError(
-            f"no token: give --token TOKEN, or set token in {config_file}", EXIT_USAGE
+            f"no token: give --token TOKEN, or set token in {paths.config_file}", EXIT_USAGE
         )
     try:
         user_id = read_claims(token).user_id
     except ProtocolError as exc:
         raise CommandError(f"the token is not valid: {exc.message}", EXIT_REFUSED) from None
-    store_path = Paths.resolve(args.home).account_store(server, user_id)
+    store_path = paths.account_store(server, user_id)
     make_dir(store_path.parent)
     return IMClient(server_url=server, token=token, store_path=store_path, device=device)
 
