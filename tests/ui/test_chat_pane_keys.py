@@ -1,0 +1,46 @@
+"""Keys of the chat pane in the whole app: escape goes back to the conversation list in
+one press, from the messages or from the composer. A real server and the real app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from imkit_tui.ui.screens.main import MainScreen
+from imkit_tui.ui.widgets.chat_view import ChatView
+from imkit_tui.ui.widgets.composer import Composer
+from imkit_tui.ui.widgets.conversation_list import ConversationList
+from tests.conftest import ClientFactory
+from tests.ui.test_app import bob_said_hello, send_all, until
+
+
+async def test_one_escape_from_a_selected_message_reaches_the_list(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    bob, _me, app = await bob_said_hello(make_client, tmp_path)
+    await send_all(bob, "me", ["second", "third"])
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("enter")  # opens bob
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        chat, listing = screen.query_one(ChatView), screen.query_one(ConversationList)
+        await until(pilot, lambda: len(chat.shown) == 3, "bob's messages")
+        chat.focus()
+        await pilot.press("up", "up")  # the user reads: a message is selected
+        assert chat.selected is not None
+        await pilot.press("escape")
+        assert app.focused is listing
+        assert chat.selected is None  # nothing left selected behind the user's back
+
+
+async def test_one_escape_from_the_composer_reaches_the_list(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    _bob, _me, app = await bob_said_hello(make_client, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("enter")
+        screen = app.screen
+        composer = screen.query_one(Composer)
+        assert app.focused is composer
+        await pilot.press(*"half a thought", "escape")
+        assert app.focused is screen.query_one(ConversationList)
+        assert composer.text == "half a thought"
