@@ -14,6 +14,7 @@ from textual import events
 from textual.app import App
 from textual.binding import BindingType
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from imkit_tui.ui.widgets.composer import Composer
 from imkit_tui.ui.widgets.mention_picker import MentionPicker
@@ -77,6 +78,34 @@ async def test_mention_keys_act_on_what_was_typed_before_them() -> None:
         assert [m.text for m in app.sent] == ["hi @carl and @Bea !"]
         assert app.sent[0].mentioned == ("carl", "Bea")
         assert not app.query_one(MentionPicker).is_open
+
+
+class LeaveApp(ComposerApp):
+    """Escape (the app's binding, as the main screen has it) moves focus to the input."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [("escape", "leave", "Back")]
+
+    def action_leave(self) -> None:
+        self.query_one("#other", Input).focus()
+
+
+async def test_keys_after_one_that_moves_focus_go_where_the_focus_went() -> None:
+    app = LeaveApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        composer = app.query_one(Composer)
+        await burst(pilot, app, *"draft", "escape", *"xy", "enter")
+        assert app.submitted == []  # the enter was typed in the input, not the composer
+        assert composer.text == "draft"
+        assert app.query_one("#other", Input).value == "xy"
+        assert app.focused is app.query_one("#other")
+
+
+async def test_tab_then_typing_in_one_burst_types_in_the_next_widget() -> None:
+    app = ComposerApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await burst(pilot, app, *"ab", "tab", *"cd")
+        assert app.query_one(Composer).text == "ab"
+        assert app.query_one("#other", Input).value == "cd"
 
 
 # --- ctrl+u, ctrl+k ------------------------------------------------------------------

@@ -16,7 +16,8 @@ escape                          ``composer.mention_*``  … close the list
 ==============================  ======================  ==================================
 
 Every key acts in the order it was typed, however fast keys arrive (a script, a paste
-without bracketed paste): Enter sends exactly what the keys before it wrote. ctrl+u and
+without bracketed paste): Enter sends exactly what the keys before it wrote, and the keys
+after escape or tab reach the widget the focus went to, not the composer. ctrl+u and
 ctrl+k work on the whole line, however many rows it wraps to. An alt key is never
 inserted as its letter (a legacy terminal sends alt+m as ESC m): it reaches the
 screen's bindings.
@@ -58,6 +59,7 @@ from imkit_tui.ui.widgets.composer_keys import (
     kill_to_end,
     kill_to_start,
     modified_character,
+    run_ancestor_binding,
     run_own_binding,
 )
 from imkit_tui.ui.widgets.mention_picker import (
@@ -250,6 +252,7 @@ class Composer(TextArea):
         self._picked: set[str] = set()
         self._picker: MentionPicker | None = None
         self._closed_at: tuple[int, int] | None = None
+        self._handing_off = False
 
     @property
     def draft_key(self) -> str | None:
@@ -433,16 +436,37 @@ class Composer(TextArea):
     async def _on_key(self, event: events.Key) -> None:
         """Run the composer's bindings here, in order with the characters typed around
         them (see :mod:`~imkit_tui.ui.widgets.composer_keys`); TextArea inserts the rest.
-        An alt or ctrl key with a character is never inserted: it goes on to the
-        screen's bindings (alt+m)."""
+        A key that is not text runs the screen's binding here too (escape, tab); an alt
+        or ctrl key with a character is never inserted (alt+m)."""
+        if self._handing_off:
+            # Typed after a key that moved focus or opened a screen: for the app to route.
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
         # The member list follows edits on TextArea.Changed, which is queued behind
         # these keys: bring it up to date for the @mention keys.
         self._offer_mentions()
         if await run_own_binding(self, event):
             event.stop()
             event.prevent_default()
-        elif modified_character(event):
+        elif event.is_printable and not modified_character(event):
+            return  # text: TextArea inserts it
+        elif await run_ancestor_binding(self, event):
+            event.stop()
             event.prevent_default()
+            self._hand_off()
+        else:
+            event.prevent_default()
+
+    def _hand_off(self) -> None:
+        """Give the keys already queued here back to the app, up to the point where the
+        app has applied what the binding just did (a focus change happens later)."""
+        self._handing_off = True
+        self.app.call_later(self.call_later, self._end_hand_off)
+
+    def _end_hand_off(self) -> None:
+        self._handing_off = False
 
     def _on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
         """Follow the cursor: the member list is for the ``@…`` just before it."""

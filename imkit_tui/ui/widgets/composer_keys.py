@@ -6,7 +6,10 @@ in the widget's own queue. Either way a key bound on the composer could act befo
 after) the keys typed around it: Enter sent half of a fast-typed line, backspace or
 ctrl+u hit the wrong characters. :func:`run_own_binding` runs the composer's bindings
 (Textual's TextArea keys and its own, remapped by the app's keymap) from its key
-handler instead, in their place among the characters.
+handler instead, in their place among the characters. A key the composer has no use for
+(escape, tab, ctrl+n…) runs the screen's or the app's binding there too
+(:func:`run_ancestor_binding`), for the same reason; the keys queued behind it are then
+handed back to the app, which gives them to whatever has focus once it moved.
 
 The line edits here are readline's, on logical lines (a wrapped line is one line):
 ctrl+u deletes back to the start of the line, ctrl+k to its end.
@@ -15,11 +18,19 @@ ctrl+u deletes back to the start of the line, ctrl+k to its end.
 from __future__ import annotations
 
 from textual import events
+from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import TextArea
 from textual.widgets.text_area import Location
 
-__all__ = ["MODIFIERS", "kill_to_end", "kill_to_start", "modified_character", "run_own_binding"]
+__all__ = [
+    "MODIFIERS",
+    "kill_to_end",
+    "kill_to_start",
+    "modified_character",
+    "run_ancestor_binding",
+    "run_own_binding",
+]
 
 MODIFIERS = frozenset({"alt", "ctrl", "super", "meta", "hyper"})
 """Modifiers with which a key is a command, never text to insert."""
@@ -30,13 +41,27 @@ async def run_own_binding(widget: Widget, event: events.Key) -> bool:
 
     The app's keymap applies. Returns whether one ran; the caller then stops the event.
     """
-    bindings = widget._bindings
+    return await _run_binding(widget, widget, event.key)
+
+
+async def run_ancestor_binding(widget: Widget, event: events.Key) -> bool:
+    """Run the first enabled binding of `widget`'s containers, screen or app for `event`'s
+    key (nearest first, as Textual looks them up; priority ones ran when the app read
+    the key). Returns whether one ran."""
+    for node in widget.ancestors:
+        if await _run_binding(widget, node, event.key):
+            return True
+    return False
+
+
+async def _run_binding(widget: Widget, node: DOMNode, key: str) -> bool:
+    bindings = node._bindings
     keymap = widget.app._keymap
     if keymap:
         bindings = bindings.copy()
         bindings.apply_keymap(keymap)
-    for binding in bindings.key_to_bindings.get(event.key, ()):
-        if await widget.app.run_action(binding.action, widget):
+    for binding in bindings.key_to_bindings.get(key, ()):
+        if not binding.priority and await widget.app.run_action(binding.action, node):
             return True
     return False
 
