@@ -13,7 +13,7 @@ from imkit_tui.ui.widgets.composer import Composer
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from tests.conftest import ClientFactory
 from tests.ui.test_app import bob_said_hello, make_app, send_all, until
-from tests.ui.test_composer_keys import burst
+from tests.ui.test_composer_keys import burst, key_event
 
 
 async def test_one_escape_from_a_selected_message_reaches_the_list(
@@ -70,3 +70,18 @@ async def test_escape_down_enter_in_one_burst_opens_the_next_chat_and_sends_noth
         assert [m.content["content"] for m in await me.messages(ConvRef.private("bob"))] == [
             "from bob"
         ]
+
+
+async def test_ctrl_q_right_after_typing_keeps_the_whole_draft(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """ctrl+q is the app's priority key: it runs ahead of the characters still queued."""
+    _bob, me, app = await bob_said_hello(make_client, tmp_path)
+    draft = "a draft typed fast, the whole of it kept " * 3
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("enter")  # opens bob
+        for key in [*draft, "ctrl+q"]:
+            app.post_message(key_event(key))
+        await until(pilot, lambda: app.return_code is not None, "the app to end")
+    row = await me.conversation(ConvRef.private("bob"))
+    assert row is not None and row.draft == draft

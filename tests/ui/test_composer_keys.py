@@ -25,7 +25,7 @@ LONG_ASCII += " the end"
 LONG_CHINESE = "这是一条很长的中文消息，用来测试快速输入时按下回车是否会把整条消息发出去。" * 4
 
 
-def _key(key: str) -> events.Key:
+def key_event(key: str) -> events.Key:
     """A key event as the terminal driver makes it: a character is its own key."""
     if len(key) > 1:
         return events.Key(key, "\r" if key == "enter" else None)
@@ -37,7 +37,7 @@ def _key(key: str) -> events.Key:
 async def burst(pilot: Pilot[None], app: App[None], *keys: str) -> None:
     """Post all `keys` to the app in one go (no pause between them), then settle."""
     for key in keys:
-        app.post_message(_key(key))
+        app.post_message(key_event(key))
     await pilot.pause()
     await pilot.pause()
 
