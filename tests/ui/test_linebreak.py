@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
@@ -64,7 +64,7 @@ def test_emoji_sequences_stay_whole() -> None:
         assert not row.startswith("\u200d") and not row.endswith("\u200d")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts, widths)
 def test_rows_keep_every_character_in_order_and_fit(text: str, width: int) -> None:
     cut = rows(text, width)
@@ -83,7 +83,7 @@ _token = st.tuples(
 chinese_texts = st.lists(_token, max_size=60).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chinese_texts, st.integers(min_value=6, max_value=40))
 def test_no_row_starts_with_closing_or_ends_with_opening_punctuation(text: str, width: int) -> None:
     cut = rows(text, width)
