@@ -300,6 +300,7 @@ class MainScreen(
 
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
         self.typing_done(conv, list(received))
+        self.members_changed(conv, received)
         if conv == self.current:
             chat = self._chat()
             seen = chat.at_bottom and self.app.app_focus
@@ -367,7 +368,7 @@ class MainScreen(
         chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
         chat.show_peer_read(_receipts(row))
         if around is None:
-            await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
+            await chat.show(page, unread_after_seq=_unread_after(row))
         else:
             await chat.show_around(page, around, newest_seq=row.max_seq if row else None)
         name = display_name(conv, row.title if row else "")
@@ -543,16 +544,15 @@ def _report_ready() -> None:
             Path(path).write_text(repr(time.time()))
 
 
-def _unread_after(page: Sequence[Message], unread: int) -> int | None:
-    """The seq after which the unread messages start, counted back from the end."""
-    if unread <= 0:
+def _unread_after(row: Conversation | None) -> int | None:
+    """The seq after which the unread messages start: this user's read position.
+
+    Not counted back from the end by the unread count: notices and other messages that
+    are shown but not counted would put the divider below the first unread one.
+    """
+    if row is None or row.unread <= 0:
         return None
-    received = [m for m in page if m.direction == Direction.RECEIVED and m.seq is not None]
-    if not received:
-        return None
-    first_unread = received[max(0, len(received) - unread)]
-    assert first_unread.seq is not None
-    return first_unread.seq - 1
+    return row.read_seq
 
 
 def _receipts(row: Conversation | None) -> int:
