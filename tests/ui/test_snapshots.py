@@ -81,9 +81,11 @@ async def _fill(path: Path) -> None:
         await store.close()
 
 
-def _app(tmp_path: Path, theme: str) -> IMKitApp:
+def _app(tmp_path: Path, theme: str | None) -> IMKitApp:
+    """The offline app on the fixed store in ``tmp_path`` (filled the first time)."""
     path = tmp_path / "me.db"
-    asyncio.run(_fill(path))
+    if not path.exists():
+        asyncio.run(_fill(path))
     client = IMClient(server_url=SERVER, token=issue_token(b"0" * 32, "me"), store_path=path)
     return IMKitApp(
         client,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from imkit_tui.ui.themes import (
     theme_variable_defaults,
 )
 from tests.ui.test_bubbles import ME, PEER, BubbleApp, make, settle
+from tests.ui.test_snapshots import _app
 
 
 class ThemedApp(App[None]):
@@ -266,3 +268,31 @@ async def test_every_theme_tells_bubbles_apart(name: str) -> None:
         ):
             assert back == screen, what
             assert _contrast(text.hex, back.hex) >= MUTED_READABLE, f"{report}: {what}"
+
+
+def test_a_textual_theme_is_drawn_at_once_and_remembered(tmp_path: Path) -> None:
+    """Switching to nord redraws the open chat in nord's colours; a restart keeps nord."""
+    app = _app(tmp_path, DEFAULT_THEME)
+    drawn: list[Color] = []
+
+    async def switch() -> None:
+        async with app.run_test(size=(100, 28)) as pilot:
+            await pilot.press("enter")  # alice's chat, with one own message
+            await settle(pilot)
+            own = next(bubble for bubble in app.screen.query(Bubble) if bubble.own)
+            drawn.append(_cell(own, "green")[1])
+            app.theme = "nord"
+            await settle(pilot)
+            drawn.append(_cell(own, "green")[1])
+            drawn.append(Color.parse(theme_variable_defaults(app.current_theme)["bubble-own"]))
+
+    asyncio.run(switch())
+    before, after, nord = drawn
+    assert after == nord != before
+    again = _app(tmp_path, None)
+
+    async def restart() -> None:
+        async with again.run_test(size=(100, 28)):
+            assert again.theme == "nord"
+
+    asyncio.run(restart())
