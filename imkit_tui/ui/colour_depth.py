@@ -13,6 +13,7 @@ decides what they look like.
 
 from __future__ import annotations
 
+import bisect
 from functools import lru_cache
 
 from rich.color import Color as RichColor
@@ -20,16 +21,16 @@ from rich.color import ColorType
 from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
-from textual.color import Color, Lab, rgb_to_lab
+from textual.color import Color, rgb_to_lab
 from textual.filter import LineFilter
 
-__all__ = ["NearestPalette", "nearest_entry"]
+__all__ = ["NearestPalette", "entry_rgb", "nearest_entry"]
 
 _CUBE = (0, 95, 135, 175, 215, 255)
 
 
-def _entry_rgb(number: int) -> tuple[int, int, int]:
-    """The xterm colour of palette entry ``number`` (16–255)."""
+def entry_rgb(number: int) -> tuple[int, int, int]:
+    """The RGB colour xterm gives palette entry ``number`` (16–255)."""
     if number >= 232:
         level = 8 + 10 * (number - 232)
         return level, level, level
@@ -37,21 +38,33 @@ def _entry_rgb(number: int) -> tuple[int, int, int]:
     return _CUBE[index // 36], _CUBE[index // 6 % 6], _CUBE[index % 6]
 
 
-_ENTRIES: tuple[tuple[int, Lab], ...] = tuple(
-    (number, rgb_to_lab(Color(*_entry_rgb(number)))) for number in range(16, 256)
+# The entries' CIE-L*ab colours, sorted by lightness so that a search can stop early.
+_ENTRIES: tuple[tuple[float, float, float, int], ...] = tuple(
+    sorted((*rgb_to_lab(Color(*entry_rgb(number))), number) for number in range(16, 256))
 )
+_LIGHTNESS: tuple[float, ...] = tuple(entry[0] for entry in _ENTRIES)
 
 
 @lru_cache(maxsize=4096)
 def nearest_entry(red: int, green: int, blue: int) -> int:
-    """The number (16–255) of the xterm palette entry nearest the colour, by CIE76 ΔE."""
-    lab = rgb_to_lab(Color(red, green, blue))
+    """The number (16–255) of the xterm palette entry nearest the colour, by CIE76 ΔE.
 
-    def distance(entry: tuple[int, Lab]) -> float:
-        other = entry[1]
-        return (lab.L - other.L) ** 2 + (lab.a - other.a) ** 2 + (lab.b - other.b) ** 2
-
-    return min(_ENTRIES, key=distance)[0]
+    Exact: it walks out from the entries of the same lightness and stops once the
+    difference in lightness alone exceeds the best distance found.
+    """
+    lightness, a, b = rgb_to_lab(Color(red, green, blue))
+    best, best_distance = 16, float("inf")
+    start = bisect.bisect_left(_LIGHTNESS, lightness)
+    for indexes in (range(start, len(_ENTRIES)), range(start - 1, -1, -1)):
+        for index in indexes:
+            other_lightness, other_a, other_b, number = _ENTRIES[index]
+            dl, da, db = lightness - other_lightness, a - other_a, b - other_b
+            if dl * dl >= best_distance:
+                break
+            distance = dl * dl + da * da + db * db
+            if distance < best_distance:
+                best, best_distance = number, distance
+    return best
 
 
 def _to_entry(colour: RichColor | None) -> RichColor | None:

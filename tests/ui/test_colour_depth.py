@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from textual import constants
 from textual.color import Color
 
 from imkit_tui.ui.app import IMKitApp
-from imkit_tui.ui.colour_depth import NearestPalette, nearest_entry
+from imkit_tui.ui.colour_depth import NearestPalette, entry_rgb, nearest_entry
 from imkit_tui.ui.theme_colours import difference
 from tests.ui.test_snapshots import _app, utc  # noqa: F401  (utc: pins the time zone)
 
@@ -100,3 +101,13 @@ def test_tinted_greys_stay_grey() -> None:
         assert nearest_entry(red, green, blue) == entry, grey
     # A real tint keeps its hue: the xterm cube's blue, not a grey.
     assert nearest_entry(0x1F, 0x4A, 0x87) in range(16, 232)
+
+
+def test_the_nearest_entry_is_the_nearest_of_all() -> None:
+    """The early-stopping search agrees with comparing every entry, over a grid."""
+    entries = [(number, Color(*entry_rgb(number))) for number in range(16, 256)]
+    for red, green, blue in itertools.product(range(3, 256, 36), repeat=3):
+        colour = Color(red, green, blue)
+        best = min(difference(colour, entry) for _, entry in entries)
+        found = dict(entries)[nearest_entry(red, green, blue)]
+        assert difference(colour, found) == pytest.approx(best), colour
