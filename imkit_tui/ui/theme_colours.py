@@ -53,12 +53,15 @@ class ChatColours:
     own: Color
     """The box of the user's own messages."""
     own_text: Color
+    """Text on :attr:`own`."""
     peer: Color
     """The box of everyone else's messages."""
     peer_text: Color
+    """Text on :attr:`peer`."""
     selected: Color
     """The box of the selected message."""
     selected_text: Color
+    """Text on :attr:`selected`."""
     muted: Color
     """Times, notices and dividers on the screen background."""
     sender: Color
