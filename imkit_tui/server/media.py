@@ -21,6 +21,7 @@ from pathlib import Path
 from imkit_tui.media.checksum import file_sha256
 from imkit_tui.media.probe import sniff_mime
 from imkit_tui.protocol import ErrorCode, ProtocolError, UploadState, media_url
+from imkit_tui.storage.private import open_private, private_dir
 
 PARTIAL_MAX_AGE_SECONDS = 24 * 60 * 60
 """Unfinished uploads older than this are removed by the retention pass."""
@@ -134,8 +135,7 @@ class MediaStore:
 
 
 def _prepare_partial(partial: Path) -> int:
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    with open(partial, "ab") as handle:
+    with open_private(partial, append=True) as handle:
         return handle.tell()
 
 
@@ -147,7 +147,7 @@ def _size_of(path: Path) -> int | None:
 
 
 def _append(path: Path, data: bytes) -> int:
-    with open(path, "ab") as handle:
+    with open_private(path, append=True) as handle:
         handle.write(data)
         # No fsync per chunk: a torn tail after a crash is caught by the final hash check.
         return handle.tell()
@@ -156,7 +156,7 @@ def _append(path: Path, data: bytes) -> int:
 def _publish(partial: Path, final: Path) -> None:
     with open(partial, "rb") as handle:
         os.fsync(handle.fileno())
-    final.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(final.parent)
     os.replace(partial, final)
 
 

@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from imkit_tui.storage.private import private_database
+
 T = TypeVar("T")
 
 
@@ -41,7 +43,7 @@ class Database:
     async def open(cls, path: Path | str, *, threaded: bool = True) -> Database:
         """Open (creating if needed) the database at `path`."""
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_database(Path(path))
         database = cls(path, threaded=threaded)
         try:
             database._conn = await database._submit(database._connect)
