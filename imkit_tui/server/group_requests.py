@@ -23,7 +23,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.group_store import GroupRecord
+from imkit_tui.server.group_store import GroupFull, GroupRecord
 from imkit_tui.server.routing import Route, route_send
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
@@ -155,9 +155,16 @@ class GroupRequests:
     ) -> None:
         new = [m for m in dict.fromkeys(invited) if m not in group.members]
         self._check_size(len(group.members) + len(new), request_id)
-        added = await store.add_members(
-            group.group_id, new, now_ms(), with_history=self.config.new_members_see_history
-        )
+        try:
+            added = await store.add_members(
+                group.group_id,
+                new,
+                now_ms(),
+                with_history=self.config.new_members_see_history,
+                limit=self.config.max_group_members,
+            )
+        except GroupFull as full:
+            raise _refuse(ErrorCode.INVALID_PARAMETER, str(full), request_id) from None
         if added:
             await self._notice(store, group, me, "Add", added, group.name)
 

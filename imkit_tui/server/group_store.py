@@ -128,10 +128,21 @@ class GroupStore:
         self._group_voices.pop(group_id, None)
 
     async def add_members(
-        self, group_id: str, user_ids: Sequence[str], now_ms: int, *, with_history: bool = False
+        self,
+        group_id: str,
+        user_ids: Sequence[str],
+        now_ms: int,
+        *,
+        with_history: bool = False,
+        limit: int | None = None,
     ) -> list[str]:
         """Add users to a group; returns those who were not members yet. Each starts
-        with the history before now read, and hidden unless `with_history`."""
+        with the history before now read, and hidden unless `with_history`.
+
+        Raises GroupFull, adding nobody, when the group would pass `limit` members: the
+        count is taken in the same transaction as the insert, so concurrent invites
+        cannot together pass it.
+        """
 
         def job(conn: sqlite3.Connection) -> list[str]:
             row = conn.execute(
@@ -139,6 +150,8 @@ class GroupStore:
             ).fetchone()
             if row is None:
                 return []
+            if limit is not None:
+                _check_room(conn, row[0], user_ids, limit)
             added: list[str] = []
             for user_id in dict.fromkeys(user_ids):
                 cursor = conn.execute(
@@ -181,3 +194,21 @@ class GroupStore:
             conn.execute("UPDATE groups SET name = ? WHERE id = ?", (name, group_id))
 
         await self._writer.submit(job)
+
+
+class GroupFull(Exception):
+    """Adding these members would take the group past its member limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a group has at most {limit} members")
+        self.limit = limit
+
+
+def _check_room(
+    conn: sqlite3.Connection, conv_id: int, user_ids: Sequence[str], limit: int
+) -> None:
+    """Raise GroupFull unless the group has room for those of `user_ids` not in it yet."""
+    rows = conn.execute("SELECT user_id FROM members WHERE conv_id = ?", (conv_id,))
+    members = {user for (user,) in rows}
+    if len(members | set(user_ids)) > limit:
+        raise GroupFull(limit)
