@@ -15,7 +15,10 @@ from imkit_tui.protocol import (
     GroupRequest,
     PullReply,
     PullRequest,
+    ReceiptQuery,
     SendAck,
+    SyncReply,
+    SyncRequest,
 )
 from tests.conftest import ServerHandle
 from tests.wire import WireClient
@@ -165,10 +168,50 @@ async def test_outsiders_read_nothing_and_a_dismissed_group_takes_nothing(
         for member in (alice, bob):
             sent = await _say(member, "anyone?", f"late-{id(member)}")
             assert isinstance(sent, ErrorFrame) and sent.code == ErrorCode.NOT_IN_GROUP
+            # What came before the dismissal stays theirs to read, the notice last.
             read = await member.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
-            assert isinstance(read, ErrorFrame) and read.code == ErrorCode.NOT_IN_GROUP
+            assert isinstance(read, PullReply)
+            assert read.messages[-1].object_name == messages.GROUP_NTF
+            assert read.messages[-1].content["operation"] == "Dismiss"
+        peek = await eve.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(peek, ErrorFrame) and peek.code == ErrorCode.NOT_IN_GROUP
     finally:
         for client in (alice, bob, eve):
+            await client.close()
+
+
+async def test_who_left_reads_up_to_leaving_and_nothing_after(
+    server_handle: ServerHandle,
+) -> None:
+    alice, carol = [await server_handle.login(u) for u in ("alice", "carol")]
+    try:
+        await alice.request(GroupRequest(group="team", op="create", members=["carol"]))
+        assert isinstance(await _say(alice, "before", "a1"), SendAck)
+        await alice.request(GroupRequest(group="team", op="kick", members=["carol"]))
+        assert isinstance(await _say(alice, "after", "a2"), SendAck)
+
+        read = await carol.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(read, PullReply)
+        texts = [m.content.get("content") for m in read.messages]
+        assert "before" in texts and "after" not in texts
+        assert read.messages[-1].content["operation"] == "Kicked"
+        back = await carol.request(PullRequest(conv=GROUP, before_seq=99, limit=100))
+        assert isinstance(back, PullReply)
+        assert "after" not in [m.content.get("content") for m in back.messages]
+        synced = await carol.request(SyncRequest(since=0))
+        assert isinstance(synced, SyncReply)
+        (state,) = [s for s in synced.conversations if s.conv.type == 3]
+        assert state.max_seq == read.messages[-1].seq
+        refused = await _say(carol, "let me back", "c1")
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.NOT_IN_GROUP
+        asks = await carol.request(ReceiptQuery(conv=GROUP, uids=[read.messages[0].uid]))
+        assert isinstance(asks, ErrorFrame) and asks.code == ErrorCode.NOT_IN_GROUP
+
+        # Invited again, carol is a member from now on (her old history stays cleared).
+        await alice.request(GroupRequest(group="team", op="invite", members=["carol"]))
+        assert isinstance(await _say(carol, "back", "c2"), SendAck)
+    finally:
+        for client in (alice, carol):
             await client.close()
 
 

@@ -3,7 +3,8 @@
 Membership is the members table the conversations already use, so sending, pulling and
 syncing follow a change at once. A new member starts with the group's history cleared up
 to the moment they joined (and read up to it): they see only messages sent after joining.
-A dismissed group has no members left, so nobody can send to it or read it any more.
+A dismissed group has no members left, so nobody can send to it; those who were in it
+read what came before they left, as anyone who left a group does.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class GroupStore:
     _reader: Database
     _group_members: dict[str, list[str]]
     _group_voices: dict[str, Voices]
+    _change_id: int
 
     async def group(self, group_id: str) -> GroupRecord | None:
         """The group as it is now, or None when there is no such group."""
@@ -70,12 +72,22 @@ class GroupStore:
             return None
         members = await self._reader.fetch_all(
             "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
-            " WHERE c.key = ? ORDER BY m.user_id != ?, m.joined_at, m.user_id",
+            " WHERE c.key = ? AND m.left_seq IS NULL"
+            " ORDER BY m.user_id != ?, m.joined_at, m.user_id",
             (group_key(group_id), row[1]),
         )
         voices = await self.voices(group_id)
         assert voices is not None
         return GroupRecord(group_id, str(row[0]), str(row[1]), [str(m[0]) for m in members], voices)
+
+    async def left_at(self, group_id: str, user_id: str) -> int | None:
+        """The seq at which `user_id` left the group (None: a member, or never one)."""
+        row = await self._reader.fetch_one(
+            "SELECT m.left_seq FROM members m JOIN conversations c ON c.id = m.conv_id"
+            " WHERE c.key = ? AND m.user_id = ?",
+            (group_key(group_id), user_id),
+        )
+        return int(row[0]) if row is not None and row[0] is not None else None
 
     async def voices(self, group_id: str) -> Voices | None:
         """Who may speak in a group (cached; None when there is no such group)."""
@@ -155,9 +167,12 @@ class GroupStore:
             added: list[str] = []
             for user_id in dict.fromkeys(user_ids):
                 cursor = conn.execute(
-                    "INSERT OR IGNORE INTO members"
+                    "INSERT INTO members"
                     "(user_id, conv_id, target, joined_at, cleared_seq, read_seq)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, conv_id) DO UPDATE"
+                    " SET left_seq = NULL, joined_at = excluded.joined_at,"
+                    " cleared_seq = excluded.cleared_seq, read_seq = excluded.read_seq"
+                    " WHERE left_seq IS NOT NULL",
                     (user_id, row[0], group_id, now_ms, 0 if with_history else row[1], row[1]),
                 )
                 if cursor.rowcount:
@@ -169,15 +184,23 @@ class GroupStore:
         return added
 
     async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
-        """Take users out of a group; returns those who were members."""
+        """Take users out of a group; returns those who were members.
+
+        They keep what they had: their row stays with the seq they left at, so a device
+        that was away still syncs the messages up to their leaving (the notice of it
+        included), and nothing after.
+        """
 
         def job(conn: sqlite3.Connection) -> list[str]:
             removed: list[str] = []
+            self._change_id += 1
             for user_id in dict.fromkeys(user_ids):
                 cursor = conn.execute(
-                    "DELETE FROM members WHERE user_id = ? AND conv_id ="
+                    "UPDATE members SET state_change = ?,"
+                    " left_seq = (SELECT max_seq FROM conversations WHERE id = members.conv_id)"
+                    " WHERE user_id = ? AND left_seq IS NULL AND conv_id ="
                     " (SELECT id FROM conversations WHERE key = ?)",
-                    (user_id, group_key(group_id)),
+                    (self._change_id, user_id, group_key(group_id)),
                 )
                 if cursor.rowcount:
                     removed.append(user_id)
@@ -208,7 +231,9 @@ def _check_room(
     conn: sqlite3.Connection, conv_id: int, user_ids: Sequence[str], limit: int
 ) -> None:
     """Raise GroupFull unless the group has room for those of `user_ids` not in it yet."""
-    rows = conn.execute("SELECT user_id FROM members WHERE conv_id = ?", (conv_id,))
+    rows = conn.execute(
+        "SELECT user_id FROM members WHERE conv_id = ? AND left_seq IS NULL", (conv_id,)
+    )
     members = {user for (user,) in rows}
     if len(members | set(user_ids)) > limit:
         raise GroupFull(limit)

@@ -159,4 +159,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        9,
+        "members who left a group keep what they had: the seq they left at",
+        """
+        ALTER TABLE members ADD COLUMN left_seq INTEGER;
+        """,
+    ),
 )

@@ -37,6 +37,7 @@ _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 RECALL_NOTICE = messages.RECALL_NTF
 RECALL_COMMAND = messages.RECALL
 DELETED = messages.DELETED
+_NO_CEILING = 2**63 - 1
 
 
 @dataclass(slots=True)
@@ -312,7 +313,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             return cached
         rows = await self._reader.fetch_all(
             "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
-            " WHERE c.key = ? ORDER BY m.joined_at, m.user_id",
+            " WHERE c.key = ? AND m.left_seq IS NULL ORDER BY m.joined_at, m.user_id",
             (group_key(group_id),),
         )
         if not rows:
@@ -426,23 +427,33 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         targeted = self.targeted(conv_key)
         view = targeted.view(reader) if targeted is not None and reader else EVERYTHING
         after_seq, before_seq = view.to_conversation(after_seq), view.to_conversation(before_seq)
-        cleared, deleted = await self.hidden_for(reader, conv_id) if reader else (0, set())
+        cleared, deleted, left = (
+            await self.hidden_for(reader, conv_id) if reader else (0, set(), None)
+        )
         floor = max(await self._floor_seq(conv_id, not_before_ms), cleared + 1)
+        # A member who left reads up to their leaving, no further.
+        ceiling = left + 1 if left is not None else _NO_CEILING
         columns = "uid, seq, sender, cmid, object_name, content, sent_at"
         visible = " AND seq NOT IN (SELECT value FROM json_each(?))" if view.hidden else ""
         hidden = (json.dumps(view.hidden),) if view.hidden else ()
         if before_seq == 0:
             sql = (
-                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq > ?{visible}"
-                " ORDER BY seq LIMIT ?"
+                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq > ? AND seq < ?"
+                f"{visible} ORDER BY seq LIMIT ?"
             )
-            params: tuple[int | str, ...] = (conv_id, max(after_seq, floor - 1), *hidden, limit + 1)
+            params: tuple[int | str, ...] = (
+                conv_id,
+                max(after_seq, floor - 1),
+                ceiling,
+                *hidden,
+                limit + 1,
+            )
         else:
             sql = (
                 f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq < ? AND seq >= ?"
                 f"{visible} ORDER BY seq DESC LIMIT ?"
             )
-            params = (conv_id, before_seq, floor, *hidden, limit + 1)
+            params = (conv_id, min(before_seq, ceiling), floor, *hidden, limit + 1)
         rows = await self._reader.fetch_all(sql, params)
         has_more = len(rows) > limit
         messages = [
