@@ -105,7 +105,7 @@ class IMServer(
         self._buckets: dict[str, TokenBucket] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._retention: asyncio.Task[None] | None = None
-        self.media = MediaStore(config.media_dir, config.max_upload_bytes)
+        self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
 
     @property
     def port(self) -> int:
@@ -379,6 +379,7 @@ class IMServer(
                 f"content of {size} bytes exceeds {self.config.max_content_bytes}",
                 frame.id,
             )
+        await self._check_files_named(sender, content_json, frame.content, frame.id)
         bucket = self._buckets.get(sender)
         if bucket is None:
             bucket = self._buckets[sender] = TokenBucket(
@@ -523,6 +524,9 @@ class IMServer(
         stale = await self.media.prune_partials()
         if stale:
             log.info("removed %d abandoned uploads", stale)
+        unreferenced = await self.collect_unreferenced_files()
+        if unreferenced:
+            log.info("removed %d files no message names any more", unreferenced)
 
     async def _retention_loop(self) -> None:
         while True:

@@ -166,4 +166,29 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE members ADD COLUMN left_seq INTEGER;
         """,
     ),
+    Migration(
+        10,
+        "who may read a file: the messages naming it, and its uploader for a day",
+        """
+        CREATE TABLE file_refs (
+            sha256 TEXT NOT NULL,
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (sha256, conv_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX file_refs_message ON file_refs(conv_id, seq);
+        CREATE TABLE file_grants (
+            user_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            granted_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, sha256)
+        ) WITHOUT ROWID;
+        CREATE INDEX file_grants_age ON file_grants(granted_at);
+        INSERT OR IGNORE INTO file_refs(sha256, conv_id, seq)
+            SELECT substr(j.value, 13), m.conv_id, m.seq
+            FROM messages m, json_tree(m.content) j
+            WHERE m.content LIKE '%imkit-media:%' AND j.type = 'text'
+            AND j.value LIKE 'imkit-media:%' AND length(j.value) = 76;
+        """,
+    ),
 )

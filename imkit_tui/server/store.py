@@ -21,6 +21,7 @@ from imkit_tui import messages
 from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.file_refs import FileRefs, drop_refs, may_name_files, record_refs
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -106,6 +107,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._writer = BatchWriter(
             writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
         )
+        self.files = FileRefs(self._writer, reader_db, self.audience)
+        """Who may read which stored file (server/file_refs.py)."""
 
     @classmethod
     async def open(cls, path: Path) -> ServerStore:
@@ -207,6 +210,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
         if cursor.rowcount == 0:
             return self._original(conn, sender, cmid)
+        if may_name_files(content_json):
+            record_refs(conn, conv.id, seq, _json_decode(content_json))
         self._change_id += 1
         conv.max_seq = seq
         conv.last_at = sent_at
@@ -264,6 +269,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 "UPDATE messages SET object_name = ?, content = ? WHERE uid = ?",
                 (RECALL_NOTICE, notice, uid),
             )
+            drop_refs(conn, conv.id, row[3])
             # The recall of a targeted message is for the same audience: nobody else
             # may learn that there was something to recall.
             audience = self.audience(conv_key, row[3])
@@ -379,12 +385,13 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """Delete messages sent before `older_than_ms` (history retention); return how many."""
 
         def job(conn: sqlite3.Connection) -> int:
-            cursor = conn.execute(
-                "DELETE FROM messages WHERE (conv_id, seq) IN (SELECT conv_id, seq"
-                " FROM messages WHERE sent_at < ? LIMIT ?)",
+            old = conn.execute(
+                "SELECT conv_id, seq FROM messages WHERE sent_at < ? LIMIT ?",
                 (older_than_ms, batch),
-            )
-            return cursor.rowcount
+            ).fetchall()
+            conn.executemany("DELETE FROM messages WHERE conv_id = ? AND seq = ?", old)
+            conn.executemany("DELETE FROM file_refs WHERE conv_id = ? AND seq = ?", old)
+            return len(old)
 
         total = 0
         while True:
