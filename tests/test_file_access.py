@@ -6,7 +6,11 @@ import hashlib
 import os
 from pathlib import Path
 
+from PIL import Image
+
 from imkit_tui import messages
+from imkit_tui.core import IMClient
+from imkit_tui.core.message_files import media_url_of
 from imkit_tui.protocol import (
     ConvRef,
     DownloadChunk,
@@ -26,7 +30,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.media import UploadQuota
-from tests.conftest import ServerHandle
+from tests.conftest import ClientFactory, ServerHandle, until_client
 from tests.wire import WireClient
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -207,3 +211,27 @@ async def test_an_upload_belongs_to_its_uploader(server_handle: ServerHandle) ->
     finally:
         await bob.close()
         await mallory.close()
+
+
+async def test_a_merged_forward_gives_the_pictures_inside_it(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, bob, carol = [await make_client(u) for u in ("alice", "bob", "carol")]
+    picture = tmp_path / "photo.png"
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(picture)
+    sent = await alice.send_file(ConvRef.private("bob"), picture)
+    await alice.wait_sent([sent.id], timeout=10)
+    await until_client(bob, lambda: _holds(bob, ConvRef.private("alice"), 1))
+    (image,) = await bob.messages(ConvRef.private("alice"))
+
+    (merged,) = await bob.forward([image], [ConvRef.private("carol")], merged=True)
+    (done,) = await bob.wait_sent([merged.id], timeout=10)
+    assert done.uid
+    await until_client(carol, lambda: _holds(carol, ConvRef.private("bob"), 1))
+    # Carol never got alice's message, yet the picture inside bob's forward is hers.
+    path = await carol.fetch(media_url_of(messages.IMAGE, image.content) or "")
+    assert path.read_bytes() == picture.read_bytes()
+
+
+async def _holds(client: IMClient, conv: ConvRef, count: int) -> bool:
+    return len(await client.messages(conv)) >= count

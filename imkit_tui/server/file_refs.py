@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from imkit_tui.protocol.media import MEDIA_SCHEME, media_sha256
+from imkit_tui.protocol.media import MEDIA_SCHEME, media_in
 from imkit_tui.storage import BatchWriter, Database
 
 GRANT_SECONDS = 24 * 60 * 60
@@ -25,26 +25,6 @@ GRANT_SECONDS = 24 * 60 * 60
 
 Audience = Callable[[str, int], frozenset[str] | None]
 """(conversation key, seq) -> who may see that message (None: every member)."""
-
-
-def media_in(content: Any) -> set[str]:
-    """The sha256 of every media URL anywhere in decoded message content.
-
-    Walks iteratively, so content of any depth costs no recursion.
-    """
-    found: set[str] = set()
-    pending: list[Any] = [content]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            digest = media_sha256(value)
-            if digest is not None:
-                found.add(digest)
-        elif isinstance(value, dict):
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return found
 
 
 def record_refs(conn: sqlite3.Connection, conv_id: int, seq: int, content: Any) -> None:

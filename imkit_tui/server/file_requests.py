@@ -19,8 +19,9 @@ from imkit_tui.protocol import (
     UploadState,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.media import media_in
 from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.file_refs import may_name_files, media_in
+from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
