@@ -55,6 +55,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.file_requests import FileRequests
@@ -103,6 +104,7 @@ class IMServer(
         self._server: Server | None = None
         self._sessions: dict[str, set[Session]] = defaultdict(set)
         self._buckets: dict[str, TokenBucket] = {}
+        self._accounts = FrameAccounts(config.budgets)
         self._background: set[asyncio.Task[None]] = set()
         self._retention: asyncio.Task[None] | None = None
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
@@ -294,6 +296,7 @@ class IMServer(
                 await self._guarded(self._on_send(session, frame), frame.id, session)
             else:
                 try:
+                    self._accounts.charge(session.user_id, frame)
                     self._dispatch(session, frame)
                 except ProtocolError as exc:
                     session.send(_error(exc))

@@ -80,6 +80,33 @@ class GroupStore:
         assert voices is not None
         return GroupRecord(group_id, str(row[0]), str(row[1]), [str(m[0]) for m in members], voices)
 
+    async def add_invitations(
+        self, group_id: str, user_ids: Sequence[str], inviter: str, now_ms: int
+    ) -> None:
+        """Note that `inviter` invited these users (they join when they accept)."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR REPLACE INTO group_invitations(group_id, user_id, inviter, invited_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(group_id, user_id, inviter, now_ms) for user_id in user_ids],
+            )
+
+        await self._writer.submit(job)
+
+    async def take_invitation(self, group_id: str, user_id: str) -> str | None:
+        """Use up `user_id`'s invitation to the group; who invited them, or None."""
+
+        def job(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "DELETE FROM group_invitations WHERE group_id = ? AND user_id = ?"
+                " RETURNING inviter",
+                (group_id, user_id),
+            ).fetchone()
+            return str(row[0]) if row is not None else None
+
+        return await self._writer.submit(job)
+
     async def left_at(self, group_id: str, user_id: str) -> int | None:
         """The seq at which `user_id` left the group (None: a member, or never one)."""
         row = await self._reader.fetch_one(

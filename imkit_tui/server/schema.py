@@ -191,4 +191,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             AND j.value LIKE 'imkit-media:%' AND length(j.value) = 76;
         """,
     ),
+    Migration(
+        11,
+        "group invitations for those who do not accept messages from the inviter",
+        """
+        CREATE TABLE group_invitations (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            inviter TEXT NOT NULL,
+            invited_at INTEGER NOT NULL,
+            PRIMARY KEY (group_id, user_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
