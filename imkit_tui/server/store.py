@@ -125,6 +125,11 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         store._writer.start()
         return store
 
+    async def truncate_wal(self) -> None:
+        """Checkpoint and empty the WAL: no older copy of any page stays on disk."""
+        await self._writer.flush()
+        await self._reader.checkpoint("TRUNCATE")
+
     async def close(self) -> None:
         """Commit what is queued and close both connections."""
         await self._writer.close()
