@@ -36,10 +36,15 @@ def private_dir(path: Path) -> Path:
 
 
 def private_file(path: Path) -> Path:
-    """Create `path` empty (if it is not there) as a file only its owner can read."""
+    """Create `path` empty (if it is not there) as a file only its owner can read.
+
+    An existing file is only chmod-ed, never opened: closing any descriptor of a SQLite
+    database drops every POSIX lock this process holds on it, connections included.
+    """
     private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
-    os.close(fd)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     _tighten(path, PRIVATE_FILE)
     return path
 
