@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from imkit_tui.storage.private import open_private
+
 
 class ConfigError(Exception):
     """The config file cannot be used; the message says where and why."""
@@ -128,7 +130,7 @@ class UiState:
     def set(self, key: str, value: str) -> None:
         """Remember a text value (written at once, atomically)."""
         self._values[key] = value
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self._values, indent=2), encoding="utf-8")
+        with open_private(temporary) as handle:
+            handle.write(json.dumps(self._values, indent=2).encode("utf-8"))
         os.replace(temporary, self.path)

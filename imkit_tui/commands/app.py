@@ -21,6 +21,7 @@ from imkit_tui.core import IMClient
 from imkit_tui.paths import Paths, make_dir
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
 from imkit_tui.protocol.tokens import issue_token, read_claims
+from imkit_tui.storage.private import private_file
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.images.graphics import GraphicsProtocol, probe_graphics
 from imkit_tui.ui.themes import load_themes
@@ -151,7 +152,7 @@ def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> Grap
 
 def _log_to_file(path: Path) -> None:
     """While the app owns the terminal, log lines (and tracebacks) go to a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

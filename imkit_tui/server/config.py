@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
+from imkit_tui.server.budgets import FrameBudgets
+from imkit_tui.server.media import UploadQuota
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -27,6 +29,10 @@ class ServerConfig:
       ask for read receipts (default 2 minutes, as IMKit).
     - `new_members_see_history`: whether those who join a group may fetch the messages
       sent before they joined (default no: they see what comes after).
+    - `budgets`: per user, how fast each kind of frame but sends may come (20604 past
+      it; server/budgets.py).
+    - `upload_quota`: per user, how many uploads may be unfinished at once, how many
+      announced bytes they may hold together, and how many bytes a day may be received.
     """
 
     data_dir: Path
@@ -48,6 +54,8 @@ class ServerConfig:
     max_group_members: int = 3000
     receipt_request_seconds: int = 120
     new_members_see_history: bool = False
+    upload_quota: UploadQuota = field(default_factory=UploadQuota)
+    budgets: FrameBudgets = field(default_factory=FrameBudgets)
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

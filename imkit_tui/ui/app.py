@@ -220,6 +220,11 @@ class IMKitApp(App[None]):
                 screen.action_new_group,
             )
             yield SystemCommand(
+                "Accept invitation to a group…",
+                "Join a group you were invited to (the System chat names it)",
+                screen.action_accept_invitation,
+            )
+            yield SystemCommand(
                 "Conversations", "Move to the conversation list (escape)", screen.action_focus_list
             )
             if screen.current is not None:

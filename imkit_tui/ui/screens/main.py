@@ -47,7 +47,7 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, vi
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.new_chat import NewChatScreen
-from imkit_tui.ui.screens.new_group import start_new_group
+from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.search_actions import SearchActions
@@ -488,6 +488,10 @@ class MainScreen(
     def action_new_group(self) -> None:
         """Ask for the members and a name, create the group and open its chat."""
         start_new_group(self, self.client, self.open_conversation)
+
+    def action_accept_invitation(self) -> None:
+        """Ask for the group one was invited to, join it and open its chat."""
+        start_accepting_invitation(self, self.client, self.open_conversation)
 
     def action_focus_list(self) -> None:
         """Back to the conversation list."""
