@@ -31,7 +31,7 @@ from imkit_tui.ui.bubbles import (
     bubble_for,
     register,
 )
-from imkit_tui.ui.bubbles.divider import NewMessagesBar, day_label, divider_spec
+from imkit_tui.ui.bubbles.divider import day_label, divider_spec
 from imkit_tui.ui.bubbles.image import ImageBubble
 from imkit_tui.ui.widgets.chat_view import ChatView
 
@@ -303,7 +303,7 @@ async def test_window_stays_bounded_while_paging_up_through_1000_messages() -> N
         assert [m.seq for m in view.shown] == list(range(1, 121))
         assert len(view.query(Bubble)) == 120
         # The newest ones were pruned: the bar offers the way back.
-        assert view.query_one(NewMessagesBar).has_class("-visible")
+        assert view.new_messages_bar.has_class("-visible")
         await view.jump_to_latest()
         await settle(pilot)
         assert view.shown[-1].id == 1000 and view.at_bottom
@@ -361,7 +361,7 @@ async def test_add_at_the_bottom_scrolls_to_it() -> None:
         await settle(pilot)
         assert view.at_bottom and view.unseen == 0
         assert visible(view, bubble_of(view, 41))
-        assert not view.query_one(NewMessagesBar).has_class("-visible")
+        assert not view.new_messages_bar.has_class("-visible")
 
 
 async def test_add_when_scrolled_up_counts_in_the_bar() -> None:
@@ -377,7 +377,7 @@ async def test_add_when_scrolled_up_counts_in_the_bar() -> None:
         await view.add([make(41, 41, text="one"), make(42, 42, text="two")])
         await view.add([make(41, 41, text="one")])  # the same id again: no double count
         await settle(pilot)
-        bar = view.query_one(NewMessagesBar)
+        bar = view.new_messages_bar
         assert view.unseen == 2 and bar.has_class("-visible")
         assert "2 new messages ↓" in str(bar.render())
         assert view.scroll_y == top
@@ -666,7 +666,7 @@ async def test_clicking_the_new_messages_bar_jumps_to_the_latest() -> None:
         await settle(pilot)
         await view.add([make(41, 41, text="newest")])
         await settle(pilot)
-        await pilot.click(NewMessagesBar)
+        await pilot.click(view.new_messages_bar)
         await settle(pilot)
         assert view.at_bottom and view.unseen == 0
         assert visible(view, bubble_of(view, 41))

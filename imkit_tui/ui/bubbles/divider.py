@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from rich.text import Text
 from textual.events import Click
 from textual.message import Message as TextualMessage
+from textual.widget import Widget
 from textual.widgets import Static
 
 from imkit_tui.core import Message
@@ -55,14 +56,14 @@ def divider_spec(
 
 
 class NewMessagesBar(Static):
-    """The "N new messages ↓" bar docked at the bottom of a chat view.
+    """The "N new messages ↓" bar in the row below a chat view.
 
-    Hidden while it says nothing. A click posts :class:`NewMessagesBar.Clicked`.
+    Hidden while it says nothing. A click posts :class:`NewMessagesBar.Clicked` to the
+    chat view it belongs to (its ``target``), or to itself without one.
     """
 
     DEFAULT_CSS = """
     NewMessagesBar {
-        dock: bottom;
         width: 1fr;
         height: 1;
         text-align: center;
@@ -78,6 +79,11 @@ class NewMessagesBar(Static):
     class Clicked(TextualMessage):
         """The user clicked the bar: show the newest messages."""
 
+    def __init__(self, target: Widget | None = None) -> None:
+        """Create the hidden bar of the chat view ``target``."""
+        super().__init__()
+        self._target = target
+
     def show_count(self, unseen: int, *, newer: bool) -> None:
         """Say how many new messages wait below, or that newer ones exist (``newer``)."""
         if unseen:
@@ -90,4 +96,4 @@ class NewMessagesBar(Static):
     def on_click(self, event: Click) -> None:
         """Post :class:`Clicked`."""
         event.stop()
-        self.post_message(self.Clicked())
+        (self._target or self).post_message(self.Clicked())

@@ -3,7 +3,8 @@
 Appending to thousands of mounted widgets is slow, so the view never mounts the whole
 history: it keeps at most ``window`` bubbles, pages older ones in through a loader as
 the user scrolls up (pruning the bottom), and while the user reads far up it does not
-mount new arrivals but counts them in a "N new messages ↓" bar.
+mount new arrivals but counts them in a "N new messages ↓" bar below the view. At the
+bottom, every new message (own or not) is followed fully into view.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.geometry import Size
@@ -129,7 +129,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         self._bottom_gap = self._bottom_pruned = self._exhausted = self._loading = False
         self._generation = 0
         self._lock = asyncio.Lock()
-        self._bar = NewMessagesBar()
+        self._bar = NewMessagesBar(self)
         self._arrangement: DockArrangeResult | None = None
         self._dom_work: list[Awaitable[Any]] = []
 
@@ -152,8 +152,24 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     @property
     def at_bottom(self) -> bool:
-        """Whether the newest messages are mounted and scrolled to (within a line)."""
-        return not self._bottom_gap and self.scroll_offset.y >= self.max_scroll_y - 1
+        """Whether the newest messages are mounted and the view follows them.
+
+        It follows while anchored to the end (until the user scrolls up, and again once
+        they scroll back down), even before a layout in progress reaches the end, and
+        whenever the scroll position is within a line of the end. A view whose content
+        is shorter than itself is at the bottom (anchored, Textual scrolls it to a
+        negative offset to keep the content at the bottom).
+        """
+        if self._bottom_gap:
+            return False
+        if self.is_anchored and not self._anchor_released:
+            return True
+        return max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
+
+    @property
+    def new_messages_bar(self) -> NewMessagesBar:
+        """The "N new messages ↓" bar (mounted below the view, in its own row)."""
+        return self._bar
 
     @property
     def shown(self) -> list[Message]:
@@ -370,14 +386,22 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     # ------------------------------------------------------------------ Textual hooks
 
-    def compose(self) -> ComposeResult:
-        """The "new messages" bar; bubbles are mounted by :meth:`show`."""
-        yield self._bar
+    async def on_mount(self) -> None:
+        """Stay at the bottom as content grows, until the user scrolls up.
 
-    def on_mount(self) -> None:
-        """Stay at the bottom as content grows, until the user scrolls up."""
+        The "new messages" bar goes right below the view, outside the scrolled region:
+        it takes a row of its own when it shows and never covers the last line.
+        """
         self.anchor()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        parent = self.parent
+        if isinstance(parent, Widget):
+            await parent.mount(self._bar, after=self)
+
+    def on_unmount(self) -> None:
+        """The bar goes with the view."""
+        if self._bar.is_attached:
+            self._bar.remove()
 
     def _theme_changed(self, theme: object) -> None:
         # Bubbles take their colours from the theme when they render.
