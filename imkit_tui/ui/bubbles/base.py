@@ -344,6 +344,11 @@ class Bubble(Widget):
         """The URL that goes with ``action`` ("open_link", "open_map"), else None."""
         return None
 
+    def toggle_fold(self) -> bool:
+        """Unfold a long body in place, or fold it again; False when there is nothing
+        to fold (the default: only long texts fold)."""
+        return False
+
     def request_action(self, action: str | None = None, url: str | None = None) -> bool:
         """Post :class:`ActionRequested` for ``action`` (default: :attr:`default_action`).
 

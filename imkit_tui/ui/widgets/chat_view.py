@@ -43,7 +43,8 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
     message. Keys: up/down (k/j) select a bubble, end (G) jumps to the latest, r
     retries a selected failed message. Scrolling near the top loads an older page.
     On the selected message (see :mod:`~imkit_tui.ui.widgets.chat_actions`): o/enter
-    open, c copy, s save, p play, f forward, space mark, m or . the actions menu.
+    open (a long text: read it whole), z unfold or fold a long text in place, c copy,
+    s save, p play, f forward, space mark, m or . the actions menu.
     """
 
     DEFAULT_CSS = """
@@ -72,6 +73,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         Binding("x", "act('recall')", "Recall", show=False),
         Binding("d", "act('delete')", "Delete", show=False),
         Binding("e", "act('re_edit')", "Re-edit", show=False),
+        Binding("z", "toggle_fold", "Unfold", show=False),
     ]
 
     class RetryRequested(TextualMessage):
@@ -337,7 +339,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         """Let r and escape through to the app unless they mean something here."""
         if action == "retry":
             return self._selected is not None and self._selected.bubble.failed
-        if action in ("clear_selection", "act", "toggle_mark", "menu"):
+        if action in ("clear_selection", "act", "toggle_mark", "menu", "toggle_fold"):
             return self._selected is not None
         if action == "forward":
             return self._selected is not None or bool(self._marked)
