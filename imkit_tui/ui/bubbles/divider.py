@@ -1,4 +1,5 @@
-"""Dividers above bubbles (the day, a pause, where unread ones start) and the new-messages bar."""
+"""Dividers above bubbles (the day, where unread ones start), runs of one sender's
+messages, and the new-messages bar."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from imkit_tui.core import Message
 from imkit_tui.ui.bubbles._text import local_time
 from imkit_tui.ui.bubbles.base import Dividers
 
-TIME_GAP_MS = 3 * 60 * 1000
-"""A time divider goes between consecutive messages further apart than this."""
+RUN_GAP_MS = 5 * 60 * 1000
+"""Consecutive messages of one sender further apart than this start a new run."""
 
 NEW_MESSAGES = "── New messages ──"
 """The text of the divider above the first unread message."""
@@ -37,22 +38,28 @@ def divider_spec(
 ) -> Dividers:
     """Say which dividers go between ``previous`` (None at the top) and ``message``.
 
-    A date divider when the day changes (and at the top), the "New messages" divider
-    when ``unread``, and the time when the day changes or more than three minutes
-    passed. Unreadable times get no date or time divider.
+    A date divider when the day changes (and at the top), and the "New messages"
+    divider when ``unread``. Unreadable times get no date divider. (Times are on the
+    runs of messages: see :func:`continues_run`.)
     """
     parts: list[tuple[str, str]] = []
     when = local_time(message.sent_at)
     before = local_time(previous.sent_at) if previous is not None else None
-    new_day = when is not None and (before is None or before.date() != when.date())
-    if when is not None and new_day:
+    if when is not None and (before is None or before.date() != when.date()):
         parts.append(("date", f"── {day_label(when.date(), today or date.today())} ──"))
     if unread:
         parts.append(("unread", NEW_MESSAGES))
-    gap = previous is not None and message.sent_at - previous.sent_at > TIME_GAP_MS
-    if when is not None and (new_day or gap):
-        parts.append(("time", when.strftime("%H:%M")))
     return tuple(parts)
+
+
+def continues_run(previous: Message | None, message: Message, dividers: Dividers) -> bool:
+    """Whether ``message`` continues the run of ``previous``: the same sender, within
+    :data:`RUN_GAP_MS`, with no divider between them (a new day, "New messages").
+
+    Notices are never part of a run (the caller checks the bubbles' kinds)."""
+    if previous is None or dividers or previous.sender != message.sender:
+        return False
+    return 0 <= message.sent_at - previous.sent_at <= RUN_GAP_MS
 
 
 class NewMessagesBar(Static):

@@ -313,6 +313,8 @@ class ChatActions(_Base):
         for entry in self._entries:
             self._decorate(previous, entry)
             previous = entry
+        if previous is not None:
+            previous.bubble.run_tail = True
 
     def show_peer_read(self, read_seq: int) -> None:
         """Mark own messages up to ``read_seq`` as read by the peer (private chats)."""

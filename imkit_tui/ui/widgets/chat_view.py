@@ -23,11 +23,11 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from imkit_tui.core import Direction, Message
-from imkit_tui.ui.bubbles import Bubble, NoticeBubble, bubble_for
-from imkit_tui.ui.bubbles.divider import NewMessagesBar, divider_spec
+from imkit_tui.ui.bubbles import Bubble, bubble_for
+from imkit_tui.ui.bubbles.divider import NewMessagesBar
+from imkit_tui.ui.widgets import _chat_entries as chat_entries
 from imkit_tui.ui.widgets._chat_entries import Entry as _Entry
-from imkit_tui.ui.widgets._chat_entries import ordered as _ordered
-from imkit_tui.ui.widgets._chat_entries import sort_key as _key
+from imkit_tui.ui.widgets._chat_scroll import keep_scroll_position
 from imkit_tui.ui.widgets.chat_actions import BubbleHook, ChatActions
 
 Loader = Callable[[int, int], Awaitable[list[Message]]]
@@ -38,10 +38,13 @@ oldest first; ``[]`` when there are no more."""
 class ChatView(ChatActions, VerticalScroll, can_focus=True):
     """One conversation as bubbles, with at most ``window`` of them mounted.
 
-    Between bubbles: a date divider when the day changes, a time separator after a gap
-    of more than three minutes and a "New messages" divider before the first unread
-    message. Keys: up/down (k/j) select a bubble, end (G) jumps to the latest, r
-    retries a selected failed message. Scrolling near the top loads an older page.
+    Between bubbles: a date divider when the day changes and a "New messages" divider
+    before the first unread message. Consecutive messages of one sender within five
+    minutes form a run: one head (name in groups, time) over others' runs, one status
+    line under own ones; a selected message shows its own time and status.
+
+    Keys: up/down (k/j) select a bubble, end (G) jumps to the latest, r retries a
+    selected failed message. Scrolling near the top loads an older page.
     On the selected message (see :mod:`~imkit_tui.ui.widgets.chat_actions`): o/enter
     open (a long text: read it whole), z unfold or fold a long text in place, c copy,
     s save, p play, f forward, space mark, m or . the actions menu.
@@ -154,14 +157,9 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     @property
     def at_bottom(self) -> bool:
-        """Whether the newest messages are mounted and the view follows them.
-
-        It follows while anchored to the end (until the user scrolls up, and again once
-        they scroll back down), even before a layout in progress reaches the end, and
-        whenever the scroll position is within a line of the end. A view whose content
-        is shorter than itself is at the bottom (anchored, Textual scrolls it to a
-        negative offset to keep the content at the bottom).
-        """
+        """Whether the newest messages are mounted and followed: anchored to the end
+        (until the user scrolls up; also before a pending layout gets there), or within a
+        line of it. Short content sits at a negative offset: that is the bottom too."""
         if self._bottom_gap:
             return False
         if self.is_anchored and not self._anchor_released:
@@ -198,7 +196,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         would be above the fold at the end. Only the newest ``window`` are mounted.
         """
         self._generation += 1
-        ordered = _ordered(messages)[-self._window :]
+        ordered = chat_entries.ordered(messages)[-self._window :]
         async with self._lock:
             self._held.clear()
             self._pending.clear()
@@ -232,7 +230,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         jump = False
         async with self._lock:
             fresh: list[Message] = []
-            for message in _ordered(messages):
+            for message in chat_entries.ordered(messages):
                 self._track(message)
                 entry = self._by_id.get(message.id)
                 if entry is not None:
@@ -244,7 +242,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             if self._entries and not self._exhausted:
                 # Older than the window's top: paging up will bring them.
                 top = self._entries[0].key
-                fresh = [m for m in fresh if _key(m) > top]
+                fresh = [m for m in fresh if chat_entries.sort_key(m) > top]
             if not fresh:
                 return
             sending = any(self._own(m) and m.seq is None for m in fresh)
@@ -302,7 +300,11 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             if generation != self._generation or not self._entries:
                 return 0
             top, known = self._entries[0].key, self._by_id.keys() | self._held.keys()
-            fresh = [m for m in _ordered(older) if m.id not in known and _key(m) < top]
+            fresh = [
+                m
+                for m in chat_entries.ordered(older)
+                if m.id not in known and chat_entries.sort_key(m) < top
+            ]
             fresh = fresh[-self._window :]
             if not fresh:
                 self._exhausted = True
@@ -389,11 +391,8 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
     # ------------------------------------------------------------------ Textual hooks
 
     async def on_mount(self) -> None:
-        """Stay at the bottom as content grows, until the user scrolls up.
-
-        The "new messages" bar goes right below the view, outside the scrolled region:
-        it takes a row of its own when it shows and never covers the last line.
-        """
+        """Stay at the bottom as content grows, until the user scrolls up. The "new
+        messages" bar goes in its own row below the view (it never covers a line)."""
         self.anchor()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         parent = self.parent
@@ -426,18 +425,15 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             self._set_unseen(0)
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        """Arrange children, keeping the first visible one where it was on screen.
-
-        Content inserted or removed above the viewport (an older page) would otherwise
-        move what the user reads. This runs during layout, before anything is drawn, so
-        nothing jumps; when anchored to the bottom, Textual's anchoring wins afterwards.
-        """
+        """Arrange children, keeping the first visible one where it was on screen (an
+        older page inserted above would move what the user reads). Runs before anything
+        is drawn, so nothing jumps; when anchored, Textual's anchoring wins afterwards."""
         result = super().arrange(size, optimal)
         if optimal:
             return result
         previous, self._arrangement = self._arrangement, result
         if previous is not None and previous is not result:
-            self._keep_scroll_position(previous, result)
+            keep_scroll_position(self, previous, result)
         return result
 
     # ------------------------------------------------------------------ internals
@@ -459,52 +455,27 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         except Exception as error:
             self.log.error(f"chat view: loading older messages failed: {error!r}")
 
-    def _keep_scroll_position(self, previous: DockArrangeResult, result: DockArrangeResult) -> None:
-        top = self.scroll_y
-        now = {p.widget: p.region.y for p in result.placements if not p.fixed}
-        for placement in previous.placements:
-            new_y = now.get(placement.widget)
-            if placement.fixed or placement.region.bottom <= top or new_y is None:
-                continue
-            if delta := new_y - placement.region.y:
-                scroll_y = max(0.0, top + delta)
-                self.set_reactive(Widget.scroll_y, scroll_y)
-                self.set_reactive(Widget.scroll_target_y, scroll_y)
-                if self.show_vertical_scrollbar:
-                    self.vertical_scrollbar.position = scroll_y
-            return
-
     def _decorate(self, previous: _Entry | None, entry: _Entry) -> None:
-        """Set the dividers above ``entry`` and whether its sender shows."""
-        before = previous.message if previous is not None else None
+        """Set the dividers above ``entry`` and the run it belongs to."""
         unread = entry.message.id == self._unread_id
-        dividers = divider_spec(before, entry.message, unread=unread)
-        entry.bubble.dividers = dividers
-        entry.bubble.show_sender = self._show_senders and (
-            before is None
-            or before.sender != entry.message.sender
-            or bool(dividers)
-            or isinstance(previous.bubble if previous else None, NoticeBubble)
-        )
+        chat_entries.decorate(previous, entry, unread=unread, show_senders=self._show_senders)
 
     def _refresh_at(self, index: int) -> None:
-        """Recompute the dividers of one entry from its neighbour above."""
-        if 0 <= index < len(self._entries):
-            previous = self._entries[index - 1] if index > 0 else None
-            self._decorate(previous, self._entries[index])
+        """Recompute the dividers and run of one entry from its neighbours."""
+        chat_entries.redecorate(self._entries, index, self._decorate)
 
     def _insert(self, messages: list[Message]) -> None:
         """Mount sorted, not yet shown messages where they belong (one mount per run)."""
         runs: dict[int, list[Message]] = {}
         keys = [entry.key for entry in self._entries]
         for message in messages:
-            runs.setdefault(bisect_left(keys, _key(message)), []).append(message)
+            runs.setdefault(bisect_left(keys, chat_entries.sort_key(message)), []).append(message)
         for index in sorted(runs, reverse=True):
             previous = self._entries[index - 1] if index > 0 else None
             batch: list[_Entry] = []
             for message in runs[index]:
                 bubble = bubble_for(message, me=self._me, show_sender=self._show_senders)
-                entry = _Entry(message=message, key=_key(message), bubble=bubble)
+                entry = _Entry(message=message, key=chat_entries.sort_key(message), bubble=bubble)
                 self._decorate(previous, entry)
                 batch.append(entry)
                 previous = entry
@@ -514,7 +485,10 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             self._dom_work.append(self.mount_all(bubbles, before=before))
             self._entries[index:index] = batch
             self._by_id.update((entry.message.id, entry) for entry in batch)
-            self._refresh_at(index + len(batch))
+            if index + len(batch) < len(self._entries):
+                self._refresh_at(index + len(batch))
+            else:
+                batch[-1].bubble.run_tail = True
 
     def _remove(self, entries: list[_Entry]) -> None:
         for entry in entries:
@@ -548,6 +522,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         else:
             self._bottom_gap = self._bottom_pruned = True
             self._set_unseen(self._unseen)
+            self._refresh_at(len(self._entries) - 1)
 
     def _update_entry(self, entry: _Entry, message: Message) -> None:
         previous = entry.message
@@ -555,6 +530,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         if message.object_name != previous.object_name:
             bubble = bubble_for(message, me=self._me, show_sender=entry.bubble.show_sender)
             bubble.dividers = entry.bubble.dividers
+            bubble.run_head, bubble.run_tail = entry.bubble.run_head, entry.bubble.run_tail
             bubble.selected = entry is self._selected
             self._bubbles_made([bubble])
             self.mount(bubble, before=entry.bubble)
@@ -562,7 +538,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             entry.bubble = bubble
         else:
             entry.bubble.update_message(message)
-        key = _key(message)
+        key = chat_entries.sort_key(message)
         if key != entry.key:
             entry.key = key
             index = self._entries.index(entry)
