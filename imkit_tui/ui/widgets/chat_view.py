@@ -395,9 +395,8 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         messages" bar goes in its own row below the view (it never covers a line)."""
         self.anchor()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        parent = self.parent
-        if isinstance(parent, Widget):
-            await parent.mount(self._bar, after=self)
+        if isinstance(self.parent, Widget):
+            await self.parent.mount(self._bar, after=self)
 
     def on_unmount(self) -> None:
         """The bar goes with the view."""
@@ -581,7 +580,8 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             index = self._entries.index(self._selected) + delta
             entry = self._entries[max(0, min(index, len(self._entries) - 1))]
         self._set_selected(entry)
-        self.scroll_to_widget(entry.bubble, animate=False)
+        # Selected, it shows its status line: scroll to it once that is laid out.
+        self.call_after_refresh(self.scroll_to_widget, entry.bubble, animate=False)
 
     def _last_visible(self) -> _Entry:
         view = self.scrollable_content_region
