@@ -61,15 +61,15 @@ class TextBubble(Bubble):
         self._text, self._spans = text, spans
         self._mentioned_ids, self._mentions_all = ids, everyone
         # Drawn again from the new text; whether it is unfolded stays as it was.
-        self._folded: FoldedText | None = None
-        self._folded_for: Palette | None = None
+        self._fold_body: FoldedText | None = None
+        self._fold_palette: Palette | None = None
 
     @property
     def long(self) -> bool:
         """Whether the text is too long to show whole at the last width drawn (it folds).
 
         Before the first drawing: whether it has more lines than a fold shows."""
-        body = self._folded
+        body = self._fold_body
         if body is not None and body.wraps:
             return bool(body.hidden) or not body.folded
         return self._text.count("\n") >= FOLD_LINES or len(self._text) > LONG_TEXT
@@ -84,8 +84,8 @@ class TextBubble(Bubble):
         if not self.long:
             return False
         self._unfolded = not self._unfolded
-        if self._folded is not None:
-            self._folded.folded = not self._unfolded
+        if self._fold_body is not None:
+            self._fold_body.folded = not self._unfolded
         self.refresh(layout=True)
         return True
 
@@ -141,11 +141,11 @@ class TextBubble(Bubble):
         if not self._text.strip():
             return Text("(empty message)", style=self.muted_style)
         colours = self.palette
-        if self._folded is None or self._folded_for is not colours:
+        if self._fold_body is None or self._fold_palette is not colours:
             body = FoldedText(self._styled(colours), self.muted_style)
             body.folded = self.folded
-            self._folded, self._folded_for = body, colours
-        return self._folded
+            self._fold_body, self._fold_palette = body, colours
+        return self._fold_body
 
     def _styled(self, colours: Palette) -> Text:
         text = Text(self._text, overflow="fold")

@@ -157,14 +157,15 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     @property
     def at_bottom(self) -> bool:
-        """Whether the newest messages are mounted and followed: anchored to the end
-        (until the user scrolls up; also before a pending layout gets there), or within a
-        line of it. Short content sits at a negative offset: that is the bottom too."""
+        """Whether the newest messages are mounted and followed: anchored to the end (until
+        the user scrolls up), or within a line of it (short content: a negative offset)."""
         if self._bottom_gap:
             return False
-        if self.is_anchored and not self._anchor_released:
-            return True
-        return max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
+        return self._anchored_now or max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
+
+    @property
+    def _anchored_now(self) -> bool:  # Textual has no public "anchor released"
+        return self.is_anchored and not self._anchor_released
 
     @property
     def new_messages_bar(self) -> NewMessagesBar:
@@ -391,8 +392,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
     # ------------------------------------------------------------------ Textual hooks
 
     async def on_mount(self) -> None:
-        """Stay at the bottom as content grows, until the user scrolls up. The "new
-        messages" bar goes in its own row below the view (it never covers a line)."""
+        """Follow the bottom until the user scrolls up; the bar goes in a row below."""
         self.anchor()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         if isinstance(self.parent, Widget):
@@ -403,17 +403,17 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         if self._bar.is_attached:
             self._bar.remove()
 
-    def _theme_changed(self, theme: object) -> None:
-        # Bubbles take their colours from the theme when they render.
+    def _theme_changed(self, theme: object) -> None:  # bubbles' colours come from it
         for entry in self._entries:
             entry.bubble.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Load older messages near the top; clear the bar at the bottom."""
+        """Load older messages near the top (not anchored: a layout passes 0); clear the bar."""
         super().watch_scroll_y(old_value, new_value)
         near_top = max(1, self.scrollable_content_region.height // 2)
         if (
-            new_value < old_value
+            not self._anchored_now
+            and new_value < old_value
             and new_value <= near_top
             and self._entries
             and not (self._loading or self._exhausted)
