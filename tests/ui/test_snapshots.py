@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
@@ -88,6 +89,10 @@ def _app(tmp_path: Path, theme: str) -> IMKitApp:
 
 async def _open_alice(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")  # alice's conversation is the newest
+    await pilot.pause()
+    # The composer's cursor would be caught on or off as it blinks: keep it on.
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
     await pilot.pause()
 
 
