@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +71,8 @@ log = logging.getLogger(__name__)
 CURSOR_KEY = "sync_cursor"
 #: A conversation seen for the first time on this device starts with its latest page.
 FIRST_PAGE = 50
+#: Seconds between looks at the store while `wait_sent` hears nothing.
+STORE_LOOK = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +128,7 @@ class IMClient(
         self._connection = Connection(
             server_url,
             token,
-            device=device,
+            device=device_id(device),
             on_ready=self._on_ready,
             on_push=self._on_push,
             on_state=self._on_state,
@@ -324,7 +328,17 @@ class IMClient(
                 while waiting:
                     if self.refused is not None:
                         raise self.refused
-                    event = await events.next()
+                    try:
+                        async with asyncio.timeout(STORE_LOOK):
+                            event = await events.next()
+                    except TimeoutError:
+                        # Another process of this user may have sent them (its outbox
+                        # took them over) or confirmed them: the store knows.
+                        for message in await self.store.messages_by_id(sorted(waiting)):
+                            if message.status != SendStatus.SENDING:
+                                final[message.id] = message
+                                waiting.discard(message.id)
+                        continue
                     if (
                         isinstance(event, MessageUpdated)
                         and event.message.id in waiting
@@ -410,8 +424,11 @@ class IMClient(
             self.events.publish(StatusReceived(record))
             return
         conv = record.conv
+        first = conv not in self._trackers
         tracker = await self._tracker(conv)
         if tracker.has(record.seq):
+            if first:  # another process of this user stored it a moment ago
+                await self._publish_stored_elsewhere(conv, record.seq)
             return
         if record.seq > tracker.synced + 1:
             await self._catch_up(conv, record.seq - 1)
@@ -487,6 +504,12 @@ class IMClient(
             if not reply.has_more:
                 break
 
+    async def _publish_stored_elsewhere(self, conv: ConvRef, seq: int) -> None:
+        """Announce a message another process of this user stored before this one."""
+        found = await self.store.written_elsewhere(conv, [seq])
+        if found:
+            self.events.publish(MessagesReceived(conv, tuple(found)))
+
     async def _store_records(
         self,
         conv: ConvRef,
@@ -494,6 +517,8 @@ class IMClient(
         tracker: SeqTracker,
         max_seq: int = 0,
     ) -> ReceivedBatch:
+        # Held here already (a pulled page may repeat seqs above a gap): not news.
+        records = [r for r in records if not tracker.has(r.seq)]
         tracker.add(r.seq for r in records)
         coverage = Coverage(
             synced_seq=tracker.synced,
@@ -501,8 +526,9 @@ class IMClient(
             max_seq=max(max_seq, tracker.highest),
         )
         batch = await self.store.add_received(conv, records, coverage)
-        if batch.added:
-            ordered = tuple(sorted(batch.added, key=lambda m: m.seq or 0))
+        if batch.added or batch.present:
+            new_here = [*batch.added, *batch.present]
+            ordered = tuple(sorted(new_here, key=lambda m: m.seq or 0))
             self.events.publish(MessagesReceived(conv, ordered))
         for message in [*batch.confirmed, *batch.recalled, *batch.receipts_asked]:
             self.events.publish(MessageUpdated(message))
@@ -554,6 +580,13 @@ class IMClient(
             self.events.publish(MessageUpdated(message))
             self._outbox.wakeup.set()
         return message
+
+
+def device_id(kind: str) -> str:
+    """The device name this process gives the server: `kind` ("app", "cli-send", …)
+    and a part of its own, so that several processes of one user are distinct devices
+    (the server pushes to each, one's own messages to the others)."""
+    return f"{kind}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
 def _media_dir(store_path: Path | str) -> Path:
