@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import queue
 import sqlite3
+import subprocess
 import sys
 import threading
+import time
 from asyncio.subprocess import PIPE
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +218,131 @@ async def test_rows_claimed_by_a_process_that_is_gone_are_taken(tmp_path: Path) 
         assert taken is not None and taken.id == queued.id
     finally:
         await store.close()
+
+
+# ---------------------------------------------------------------- one embedded server per home
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _App:
+    """`python -m tests.embedded_app`: the embedded-server part of `imkit`, headless."""
+
+    def __init__(self, home: Path, user: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.embedded_app", str(home), user],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env_for(home),
+            cwd=ROOT,
+        )
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(json.loads(line))
+
+    def next(self, event: str, timeout: float = 90, **fields: Any) -> dict[str, Any]:
+        """The next line of `event` whose fields include `fields` (others are skipped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {event} {fields}; stderr: {self._stderr()}") from None
+            if line["event"] == event and fields.items() <= line.items():
+                return line
+
+    def send(self, to: str, text: str) -> None:
+        """Send a private text from this app."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"to": to, "text": text}) + "\n")
+        self.process.stdin.flush()
+
+    def quit(self) -> tuple[int, str]:
+        """Close standard input (the app stops); its exit code and standard error."""
+        if self.process.poll() is None and self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            code = self.process.wait(30)
+        finally:
+            self.process.kill()
+        return code, self._stderr()
+
+    def _stderr(self) -> str:
+        if self.process.poll() is None:
+            return "(running)"
+        assert self.process.stderr is not None
+        return self.process.stderr.read()
+
+
+@contextlib.contextmanager
+def _two_apps(home: Path) -> Iterator[tuple[_App, _App]]:
+    """Two apps of the same user started at the same moment on a fresh home; the one
+    that serves first."""
+    apps = [_App(home, "me"), _App(home, "me")]
+    try:
+        ready = [app.next("ready") for app in apps]
+        assert sorted(r["serving"] for r in ready) == [False, True]  # one server
+        assert ready[0]["url"] == ready[1]["url"]
+        holder, other = apps if ready[0]["serving"] else apps[::-1]
+        yield holder, other
+    finally:
+        for app in apps:
+            app.process.kill()
+            app.process.wait()
+
+
+def _server_count(home: Path, text: str) -> int:
+    """How many messages of the embedded server's store hold `text`."""
+    path = Paths.resolve(home).server_data / "server.db"
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM messages WHERE content LIKE ?", (f"%{text}%",)
+        ).fetchone()
+    return int(row[0])
+
+
+def test_two_apps_started_at_once_share_one_server_and_one_demo(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with _two_apps(home) as (holder, other):
+        assert _server_count(home, "Ping me when you are back.") == 1  # seeded once
+        assert _server_count(home, "This is your own chat server") == 1
+        # Each sees what the other sends, at once: the same user's other device.
+        other.send("echo-bot", "from the second app")
+        holder.next("received", text="from the second app", sender="me")
+        holder.next("received", text="echo: from the second app")
+        holder.send("alice", "from the first app")
+        other.next("received", text="from the first app", sender="me", sent=True)
+        # Quitting the one that connects leaves the server running.
+        code, err = other.quit()
+        assert (code, err) == (0, "")
+        holder.send("echo-bot", "still here")
+        holder.next("received", text="echo: still here")
+        assert holder.quit() == (0, "")
+
+
+def test_when_the_serving_app_is_killed_the_other_takes_the_server_over(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    with _two_apps(home) as (holder, other):
+        holder.process.kill()
+        holder.process.wait()
+        other.next("serving")
+        other.send("echo-bot", "after the takeover")
+        other.next("received", text="echo: after the takeover")
+        # A third app of the home finds the new holder and talks with it.
+        third = _App(home, "me")
+        try:
+            assert third.next("ready")["serving"] is False
+            third.send("alice", "from the third app")
+            other.next("received", text="from the third app", sent=True)
+        finally:
+            assert third.quit()[0] == 0
+        assert _server_count(home, "Ping me when you are back.") == 1
+        assert other.quit() == (0, "")

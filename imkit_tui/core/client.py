@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,13 @@ from typing import Any
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.cloud_history import PULL_PAGE, CloudHistory
-from imkit_tui.core.connection import Connection, LoginRefused, NotConnected, RequestFailed
+from imkit_tui.core.connection import (
+    Connection,
+    LoginRefused,
+    NotConnected,
+    RequestFailed,
+    device_id,
+)
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -212,6 +216,13 @@ class IMClient(
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+    def move_to(self, server_url: str) -> None:
+        """Talk to the server at `server_url` from now on, reconnecting at once (the
+        embedded server of a home was taken over by another process, maybe on another
+        port). The store stays the same."""
+        self.server_url = server_url
+        self._connection.move_to(server_url)
 
     async def __aenter__(self) -> IMClient:
         await self.start()
@@ -424,11 +435,8 @@ class IMClient(
             self.events.publish(StatusReceived(record))
             return
         conv = record.conv
-        first = conv not in self._trackers
         tracker = await self._tracker(conv)
         if tracker.has(record.seq):
-            if first:  # another process of this user stored it a moment ago
-                await self._publish_stored_elsewhere(conv, record.seq)
             return
         if record.seq > tracker.synced + 1:
             await self._catch_up(conv, record.seq - 1)
@@ -469,6 +477,11 @@ class IMClient(
         if tracker is None:
             coverage = await self.store.coverage(conv)
             tracker = self._trackers[conv] = SeqTracker(coverage.synced_seq, coverage.floor_seq)
+            # What another process of this user stored since this one opened the store
+            # is held, but news here.
+            found = await self.store.written_elsewhere(conv, coverage.synced_seq)
+            if found:
+                self.events.publish(MessagesReceived(conv, tuple(found)))
         return tracker
 
     async def _catch_up(self, conv: ConvRef, target_seq: int) -> None:
@@ -503,12 +516,6 @@ class IMClient(
             await self._store_records(conv, reply.messages, tracker, max_seq=target_seq)
             if not reply.has_more:
                 break
-
-    async def _publish_stored_elsewhere(self, conv: ConvRef, seq: int) -> None:
-        """Announce a message another process of this user stored before this one."""
-        found = await self.store.written_elsewhere(conv, [seq])
-        if found:
-            self.events.publish(MessagesReceived(conv, tuple(found)))
 
     async def _store_records(
         self,
@@ -580,13 +587,6 @@ class IMClient(
             self.events.publish(MessageUpdated(message))
             self._outbox.wakeup.set()
         return message
-
-
-def device_id(kind: str) -> str:
-    """The device name this process gives the server: `kind` ("app", "cli-send", …)
-    and a part of its own, so that several processes of one user are distinct devices
-    (the server pushes to each, one's own messages to the others)."""
-    return f"{kind}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
 def _media_dir(store_path: Path | str) -> Path:

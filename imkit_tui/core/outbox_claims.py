@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+from collections.abc import Sequence
 
 from imkit_tui.core.models import Message
 from imkit_tui.core.sql import select_messages
@@ -126,20 +127,37 @@ class OutboxClaims:
 def written_elsewhere(
     conn: sqlite3.Connection,
     conv_id: int,
-    seqs: list[int],
-    confirmed_ids: list[int],
     owner: str,
     opened_after: int,
+    *,
+    seqs: Sequence[int] = (),
+    confirmed_ids: Sequence[int] = (),
+    up_to_seq: int = 0,
 ) -> list[Message]:
-    """The rows another process of this user wrote since this store opened (message id
-    above `opened_after`, not queued by `owner`): those stored at `seqs` of the
-    conversation, and those of `confirmed_ids` (own messages just confirmed from what
-    the server sent)."""
-    by_seq = f"m.conv_id = ? AND m.seq IN ({','.join('?' * len(seqs))})" if seqs else "0"
-    by_id = f"m.id IN ({','.join('?' * len(confirmed_ids))})" if confirmed_ids else "0"
-    params = (*((conv_id, *seqs) if seqs else ()), *confirmed_ids, owner, opened_after)
+    """The rows of a conversation another process of this user wrote since this store
+    opened (message id above `opened_after`, not queued by `owner`), among: those
+    stored at `seqs`, those of `confirmed_ids` (own messages just confirmed from what the
+    server sent), and every stored one up to `up_to_seq`.
+
+    Only rows above `opened_after` are read (the rowid range; "+" keeps SQLite off the
+    conversation index), so the cost follows what happened since, not the history.
+    """
+    wanted = []
+    params: list[object] = [opened_after, conv_id, owner]
+    if seqs:
+        wanted.append(f"m.seq IN ({','.join('?' * len(seqs))})")
+        params += seqs
+    if confirmed_ids:
+        wanted.append(f"m.id IN ({','.join('?' * len(confirmed_ids))})")
+        params += confirmed_ids
+    if up_to_seq:
+        wanted.append("m.seq <= ?")
+        params.append(up_to_seq)
+    if not wanted:
+        return []
     return select_messages(
         conn,
-        f"WHERE ({by_seq} OR {by_id}) AND m.claimed_by != ? AND m.id > ? ORDER BY m.id",
-        params,
+        "WHERE m.id > ? AND +m.conv_id = ? AND m.claimed_by != ? AND m.seq IS NOT NULL"
+        f" AND ({' OR '.join(wanted)}) ORDER BY m.id",
+        tuple(params),
     )

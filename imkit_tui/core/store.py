@@ -299,7 +299,12 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                     elsewhere.append(record.seq)
             if elsewhere or confirmed_ids:
                 batch.present = written_elsewhere(
-                    conn, conv_id, elsewhere, confirmed_ids, self.claims.owner, self._opened_after
+                    conn,
+                    conv_id,
+                    self.claims.owner,
+                    self._opened_after,
+                    seqs=elsewhere,
+                    confirmed_ids=confirmed_ids,
                 )
                 shown = {m.id for m in batch.present}
                 confirmed_ids = [i for i in confirmed_ids if i not in shown]
@@ -378,16 +383,16 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             to=tuple(record.to),
         )
 
-    async def written_elsewhere(self, conv: ConvRef, seqs: list[int]) -> list[Message]:
-        """The messages of `conv` at `seqs` that another process of this user stored
-        since this store opened (core/outbox_claims.py)."""
+    async def written_elsewhere(self, conv: ConvRef, up_to_seq: int) -> list[Message]:
+        """The messages of `conv` up to `up_to_seq` that another process of this user
+        stored since this store opened (core/outbox_claims.py)."""
 
         def read(conn: sqlite3.Connection) -> list[Message]:
             row = stored_conversation_id(conn, conv)
-            if row is None:
+            if row is None or up_to_seq <= 0:
                 return []
             return written_elsewhere(
-                conn, int(row[0]), seqs, [], self.claims.owner, self._opened_after
+                conn, int(row[0]), self.claims.owner, self._opened_after, up_to_seq=up_to_seq
             )
 
         return await self._reader.run(read)
