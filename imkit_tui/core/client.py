@@ -525,7 +525,7 @@ class IMClient(
         max_seq: int = 0,
     ) -> ReceivedBatch:
         # Held here already (a pulled page may repeat seqs above a gap): not news.
-        records = [r for r in records if not tracker.has(r.seq)]
+        held = {r.seq for r in records if tracker.has(r.seq)}
         tracker.add(r.seq for r in records)
         coverage = Coverage(
             synced_seq=tracker.synced,
@@ -533,8 +533,9 @@ class IMClient(
             max_seq=max(max_seq, tracker.highest),
         )
         batch = await self.store.add_received(conv, records, coverage)
-        if batch.added or batch.present:
-            new_here = [*batch.added, *batch.present]
+        present = [m for m in batch.present if m.seq not in held]
+        if batch.added or present:
+            new_here = [*batch.added, *present]
             ordered = tuple(sorted(new_here, key=lambda m: m.seq or 0))
             self.events.publish(MessagesReceived(conv, ordered))
         for message in [*batch.confirmed, *batch.recalled, *batch.receipts_asked]:
