@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from imkit_tui.commands.common import EXIT_FAILED, CommandError
 from imkit_tui.core import ConnectionState, IMClient
+from imkit_tui.core.outbox_claims import process_running
 from imkit_tui.paths import Paths
 from imkit_tui.protocol.tokens import issue_token
 
@@ -109,25 +110,9 @@ def read_url(path: Path, *, live_only: bool = True) -> str | None:
         return None
     if not url.startswith("ws://"):
         return None
-    if live_only and not _running(pid):
+    if live_only and not process_running(pid):
         return None
     return url
-
-
-def _running(pid_text: str) -> bool:
-    try:
-        pid = int(pid_text)
-    except ValueError:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _port(url: str | None) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import sys
 from collections.abc import Sequence
 
 from imkit_tui.core.models import Message
@@ -44,20 +45,20 @@ def claim_row(conn: sqlite3.Connection, message_id: int, owner: str, now_ms: int
     )
 
 
-def _alive(owner: str) -> bool:
-    """False when the process named in `owner` is gone (its claims can be taken)."""
-    pid_text, _, _ = owner.partition(":")
+def process_running(pid_text: str) -> bool:
+    """False when no process `pid_text` runs any more (True when unsure: on Windows,
+    where signal 0 would stop the process, or when it is not ours to signal)."""
     try:
         pid = int(pid_text)
     except ValueError:
         return False
-    if pid == os.getpid():
-        return True  # another store of this process: its leases speak for it
+    if pid == os.getpid() or sys.platform == "win32":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # exists, but not ours to signal (PermissionError) or unknown
+    except OSError:  # exists, but not ours to signal
         return True
     return True
 
@@ -90,7 +91,7 @@ class OutboxClaims:
                 (owner, now_ms),
             ).fetchall()
             for (other,) in held:
-                if not _alive(str(other)):
+                if not process_running(str(other).partition(":")[0]):
                     conn.execute(
                         "UPDATE messages SET claimed_by = '', claim_until = 0"
                         " WHERE status = 0 AND claimed_by = ?",
