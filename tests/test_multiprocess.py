@@ -336,13 +336,17 @@ def test_when_the_serving_app_is_killed_the_other_takes_the_server_over(
         other.next("serving")
         other.send("echo-bot", "after the takeover")
         other.next("received", text="echo: after the takeover")
-        # A third app of the home finds the new holder and talks with it.
+        # A third app of the home finds the new holder and talks with it; when that
+        # holder quits, the third takes over in turn.
         third = _App(home, "me")
         try:
             assert third.next("ready")["serving"] is False
             third.send("alice", "from the third app")
             other.next("received", text="from the third app", sent=True)
+            assert other.quit() == (0, "")
+            third.next("serving")
+            third.send("echo-bot", "third time")
+            third.next("received", text="echo: third time")
         finally:
-            assert third.quit()[0] == 0
+            assert third.quit() == (0, "")
         assert _server_count(home, "Ping me when you are back.") == 1
-        assert other.quit() == (0, "")
