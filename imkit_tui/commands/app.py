@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,17 +20,14 @@ from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, l
 from imkit_tui.core import IMClient
 from imkit_tui.paths import Paths, make_dir
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
-from imkit_tui.protocol.tokens import issue_token, read_claims
+from imkit_tui.protocol.tokens import read_claims
 from imkit_tui.storage.private import private_file
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.images.graphics import GraphicsProtocol, probe_graphics
 from imkit_tui.ui.themes import load_themes
 
 if TYPE_CHECKING:
-    from imkit_tui.commands.demo import EchoBot
-    from imkit_tui.server import IMServer
-
-EMBEDDED_STORE_KEY = "embedded"
+    from imkit_tui.commands.embedded import EmbeddedHost
 
 GRAPHICS_ENV = "IMKIT_GRAPHICS"
 """How pictures in the chat are drawn: auto (default: ask the terminal), kitty,
@@ -83,8 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class _Running:
     """What the app started and must stop."""
 
-    server: IMServer | None = None
-    bots: list[EchoBot] = field(default_factory=list)
+    host: EmbeddedHost | None = None
     client: IMClient | None = None
 
 
@@ -175,7 +171,7 @@ async def _run_app(
             notifications=settings.notifications,
             notification_text=settings.notification_text,
             recall_window=settings.recall_window,
-            embedded=running.server is not None,
+            embedded=running.host is not None,
             graphics=graphics,
         )
         await app.run_async()
@@ -207,31 +203,14 @@ async def _start(paths: Paths, settings: Settings, user: str | None, running: _R
 
 
 async def _start_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
-    # The server is imported only when it runs here, which keeps start-up short otherwise.
-    from imkit_tui.commands.demo import EchoBot, create_demo
-    from imkit_tui.server import IMServer, ServerConfig
-    from imkit_tui.server.auth import load_or_create_secret
+    # Imported here: the embedded server loads only when it runs (commands/embedded.py).
+    from imkit_tui.commands.embedded import EmbeddedHost
 
     user_id = user or _login_name()
     if user_id == SYSTEM_ACCOUNT or not 0 < len(user_id) <= 64:
         raise CommandError(f"{user_id!r} cannot be your user id", EXIT_USAGE)
-    server = IMServer(ServerConfig(data_dir=paths.server_data, port=0))
-    await server.start()
-    running.server = server
-    bots_dir = paths.data / "demo"
-    await create_demo(server, user_id, bots_dir)
-    bot = EchoBot(server, bots_dir)
-    running.bots.append(bot)
-    await bot.start()
-    client = IMClient(
-        server_url=server.url,
-        token=issue_token(load_or_create_secret(paths.server_data), user_id),
-        store_path=paths.account_store(EMBEDDED_STORE_KEY, user_id),
-        device="app",
-    )
-    running.client = client
-    await client.start()
-    return client
+    running.host = EmbeddedHost(paths, user_id)
+    return await running.host.start()
 
 
 def _login_name() -> str:
@@ -245,7 +224,5 @@ def _login_name() -> str:
 async def _stop(running: _Running) -> None:
     if running.client is not None:
         await running.client.close()
-    for bot in running.bots:
-        await bot.stop()
-    if running.server is not None:
-        await running.server.stop()
+    if running.host is not None:
+        await running.host.stop()
