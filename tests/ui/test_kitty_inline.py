@@ -390,6 +390,9 @@ def pipe() -> Iterator[tuple[int, int]]:
     [
         ("kitty", GraphicsProtocol.KITTY),
         (" KITTY ", GraphicsProtocol.KITTY),
+        ("kitty-direct", GraphicsProtocol.KITTY_DIRECT),
+        ("sixel", GraphicsProtocol.SIXEL),
+        ("iterm", GraphicsProtocol.ITERM),
         ("halfblock", GraphicsProtocol.NONE),
         ("none", GraphicsProtocol.NONE),
         ("", GraphicsProtocol.NONE),
@@ -402,7 +405,7 @@ def test_imkit_graphics_forces_or_leaves_it_to_the_probe(
 ) -> None:
     # Pipes are not terminals: whatever asks the terminal gets NONE and writes nothing.
     read, write = pipe
-    assert choose_graphics({GRAPHICS_ENV: setting}, read, write) == expected
+    assert choose_graphics({GRAPHICS_ENV: setting}, read, write).protocol == expected
     os.set_blocking(read, False)
     with pytest.raises(BlockingIOError):
         os.read(read, 1)
@@ -414,7 +417,7 @@ def _answer_as_kitty(master: int, heard: list[bytes]) -> None:
     while b"\x1b[c" not in data:
         data += os.read(master, 1024)
     heard.append(data)
-    os.write(master, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c")
+    os.write(master, b"\x1b_Gi=31;OK\x1b\\\x1bP>|kitty(0.41.1)\x1b\\\x1b[?62;22c")
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pty")
@@ -424,11 +427,12 @@ def test_the_terminal_is_probed_unless_told_not_to() -> None:
         heard: list[bytes] = []
         answering = threading.Thread(target=_answer_as_kitty, args=(master, heard))
         answering.start()
-        assert choose_graphics({}, slave, slave) == GraphicsProtocol.KITTY
+        assert choose_graphics({}, slave, slave).protocol == GraphicsProtocol.KITTY
         answering.join(5)
         assert heard and b"\x1b_Gi=31" in heard[0]
-        assert choose_graphics({GRAPHICS_ENV: "none"}, slave, slave) == GraphicsProtocol.NONE
-        assert choose_graphics({GRAPHICS_ENV: "halfblock"}, slave, slave) == GraphicsProtocol.NONE
+        for setting in ("none", "halfblock"):
+            chosen = choose_graphics({GRAPHICS_ENV: setting}, slave, slave)
+            assert chosen.protocol == GraphicsProtocol.NONE
         os.set_blocking(master, False)
         with pytest.raises(BlockingIOError):
             os.read(master, 1)  # "none" and "halfblock" asked nothing
