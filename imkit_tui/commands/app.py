@@ -132,6 +132,7 @@ def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> Term
     setting = environ.get(GRAPHICS_ENV, "").strip().lower()
     forced = _FORCED_GRAPHICS.get(setting)
     if forced is not None:
+        log.info("graphics: %s (tmux: %s) from %s", forced, inside, GRAPHICS_ENV)
         return TerminalGraphics(forced, tmux=inside)
     if setting not in ("", "auto"):
         log.warning(
@@ -146,8 +147,9 @@ def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> Term
     except OSError:
         return TerminalGraphics(tmux=inside)
     answers = probe_terminal(fd_in, fd_out, environ)
-    log.info("terminal answers %s", answers)
-    return decide_graphics(answers)
+    chosen = decide_graphics(answers)
+    log.info("graphics: %s (tmux: %s) from %s", chosen.protocol, chosen.tmux, answers)
+    return chosen
 
 
 def _log_to_file(path: Path) -> None:

@@ -359,6 +359,8 @@ def test_fitted_pictures_fill_the_area_and_keep_proportions(protocol: GraphicsPr
     sequence = fitted_sequence(noise(400, 100), protocol, columns=30, rows=20, cell_pixels=(8, 16))
     if protocol is GraphicsProtocol.SIXEL:
         assert sequence.startswith('\x1bP0;1;0q"1;1;240;60')  # 30 columns, 60 of 320 pixels
+        small = fitted_sequence(noise(40, 25), protocol, columns=30, rows=20, cell_pixels=(8, 16))
+        assert small.startswith('\x1bP0;1;0q"1;1;230;144')  # enlarged to fill 30×9 cells
     elif protocol is GraphicsProtocol.ITERM:
         arguments, _ = decode_iterm(sequence)
         assert (arguments["width"], arguments["height"]) == ("30", "4")

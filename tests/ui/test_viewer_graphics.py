@@ -15,6 +15,7 @@ from imkit_tui.ui.images.halfblock import HalfBlockImage
 from imkit_tui.ui.images.kitty_inline import PLACEHOLDER, KittyImages, KittyPicture
 from imkit_tui.ui.images.placement import VIEWER_IMAGE_ID
 from imkit_tui.ui.images.terminal_probe import TerminalGraphics
+from imkit_tui.ui.images.written_picture import WrittenPicture
 from imkit_tui.ui.screens.image_viewer import ImageViewerScreen
 from imkit_tui.ui.screens.main import MainScreen
 from tests.conftest import ClientFactory
@@ -61,10 +62,15 @@ async def test_the_viewer_writes_the_picture_over_a_blank_area(
         viewer = await open_viewer(app, pilot)
         await until(pilot, lambda: viewer.written.startswith(start), "the picture written")
         assert viewer.drawn_with is protocol
-        area = viewer.query_one("#viewer-picture", Static)
+        assert not viewer.query_one("#viewer-picture", Static).display
+        area = viewer.query_one(WrittenPicture)
         width, height = area.content_region.size
-        assert area.render().plain.strip() == ""  # blank: the picture goes over it
         assert width == SIZE[0] or height == SIZE[1] - 1  # as large as fits, one way full
+        assert "".join(strip.text for strip in area.render_lines(area.region)).strip() == ""
+        await until(pilot, lambda: area.writes >= 1, "the picture written")
+        before = area.writes
+        app.screen.refresh()  # Textual paints the area again: the picture follows
+        await until(pilot, lambda: area.writes > before, "the picture written again")
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
         assert viewer.drawn_with is GraphicsProtocol.NONE

@@ -49,7 +49,7 @@ def fitted_sequence(
     """Return the sequence that draws ``image`` as large as fits ``columns``×``rows`` cells.
 
     For kitty placed directly, sixel and iTerm2; empty for any other protocol.
-    Proportions are kept; the picture may be enlarged (sixel only ever shrinks).
+    Proportions are kept; the picture may be enlarged.
     """
     width, height = graphics.fit_in_cells(
         image.size, columns=columns, rows=rows, cell_pixels=cell_pixels
@@ -57,14 +57,25 @@ def fitted_sequence(
     if protocol is GraphicsProtocol.KITTY_DIRECT:
         return graphics.kitty_sequence(image, columns=width, rows=height, image_id=VIEWER_IMAGE_ID)
     if protocol is GraphicsProtocol.SIXEL:
+        box = (width * cell_pixels[0], height * cell_pixels[1])
         return graphics.sixel_sequence(
-            image,
-            max_width_px=width * cell_pixels[0],
-            max_height_px=height * cell_pixels[1],
+            enlarged(image, *box), max_width_px=box[0], max_height_px=box[1]
         )
     if protocol is GraphicsProtocol.ITERM:
         return graphics.iterm_sequence(image, width=str(width), height=str(height))
     return ""
+
+
+def enlarged(image: Image.Image, width: int, height: int) -> Image.Image:
+    """Return ``image`` scaled up, proportions kept, to fill ``width``×``height`` pixels one
+    way (the same image when it is as large already: shrinking is the encoder's job)."""
+    scale = min(width / max(1, image.width), height / max(1, image.height))
+    if scale <= 1:
+        return image
+    from PIL import Image  # Pillow loads on the first picture, not at start-up
+
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def placeholder_text(image_id: int, columns: int, rows: int) -> str:

@@ -40,6 +40,7 @@ from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.halfblock import HalfBlockImage
 from imkit_tui.ui.images.kitty_inline import KittyImages, KittyPicture
 from imkit_tui.ui.images.terminal_probe import TerminalGraphics
+from imkit_tui.ui.images.written_picture import WrittenPicture
 
 NO_GRAPHICS = "This terminal has no graphics protocol (kitty, sixel or iTerm2): showing half blocks"
 """What the user is told when ``t`` finds no graphics protocol."""
@@ -178,13 +179,12 @@ class ImageViewerScreen(Screen[None]):
         """The local file once downloaded."""
         self.drawn_with = GraphicsProtocol.NONE
         """The protocol the picture is drawn with on the screen (NONE: half blocks)."""
-        self.written = ""
-        """The last graphics sequence written over the picture's area (sixel, iTerm2…)."""
 
     def compose(self) -> ComposeResult:
         """The picture, centred, and a status line."""
         with Middle(), Center():
             yield Static("Loading…", id="viewer-picture")
+            yield WrittenPicture()
         yield Label("esc close · s save · t 1:1", id="viewer-status")
 
     def on_mount(self) -> None:
@@ -225,58 +225,51 @@ class ImageViewerScreen(Screen[None]):
         if self._image is None:
             return
         width, height = self.size.width, max(1, self.size.height - 1)
-        self._erase()
         protocol = terminal_graphics(self.app).protocol
         kitty = getattr(self.app, "inline_pictures", None)
         picture = self.query_one("#viewer-picture", Static)
+        written = self.query_one(WrittenPicture)
+        drawn: RenderableType | None = None
         if protocol is GraphicsProtocol.KITTY and isinstance(kitty, KittyImages):
-            key = f"viewer:{self.message.id}"
-            drawn: RenderableType = await asyncio.to_thread(
+            drawn = await asyncio.to_thread(
                 KittyPicture.from_image,
                 self._image,
-                key=key,
+                key=f"viewer:{self.message.id}",
                 images=kitty,
                 max_width=width,
                 max_height=height,
             )
         elif protocol in _WRITTEN_OVER:
             cell = graphics.terminal_cell_pixels(_stdout_fd())
-            size = graphics.fit_in_cells(
+            columns, rows = graphics.fit_in_cells(
                 self._image.size, columns=width, rows=height, cell_pixels=cell
             )
-            drawn = Text("\n".join(" " * size[0] for _ in range(size[1])))
-            picture.update(drawn)
+            sequence = await asyncio.to_thread(
+                placement.fitted_sequence,
+                self._image,
+                protocol,
+                columns=columns,
+                rows=rows,
+                cell_pixels=cell,
+            )
+            self._erase()
+            picture.display = False
+            write = getattr(self.app, "write_graphics", None)
+            written.show(sequence, columns, rows, write if callable(write) else None)
             self.drawn_with = protocol
-            self.call_after_refresh(self._write_over, protocol, size, cell)
             return
         else:
             protocol = GraphicsProtocol.NONE
             drawn = await asyncio.to_thread(_drawn, self._image, width, height)
+        self._erase()
+        picture.display = True
         self.drawn_with = protocol
         picture.update(drawn)
 
-    async def _write_over(
-        self, protocol: GraphicsProtocol, size: tuple[int, int], cell: tuple[int, int]
-    ) -> None:
-        """Write the picture over the blank area Textual drew for it."""
-        image = self._image
-        if image is None or not self.is_current:
-            return
-        sequence = await asyncio.to_thread(
-            placement.fitted_sequence,
-            image,
-            protocol,
-            columns=size[0],
-            rows=size[1],
-            cell_pixels=cell,
-        )
-        region = self.query_one("#viewer-picture", Static).content_region
-        if not self.is_current or self.drawn_with is not protocol:
-            return
-        self.written = sequence
-        write = getattr(self.app, "write_graphics", None)
-        if callable(write):
-            write(placement.at_cell(sequence, region.x, region.y))
+    @property
+    def written(self) -> str:
+        """The graphics sequence written over the picture's area (sixel, iTerm2, kitty)."""
+        return self.query_one(WrittenPicture).sequence
 
     def _erase(self) -> None:
         """Take the picture written over the screen away (kitty keeps it until told)."""
@@ -284,6 +277,7 @@ class ImageViewerScreen(Screen[None]):
             write = getattr(self.app, "write_graphics", None)
             if callable(write):
                 write(graphics.kitty_delete(placement.VIEWER_IMAGE_ID))
+        self.query_one(WrittenPicture).clear()
         self.drawn_with = GraphicsProtocol.NONE
 
     async def on_resize(self, event: Resize) -> None:
