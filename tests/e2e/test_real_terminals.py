@@ -225,10 +225,12 @@ def card_pixels(path: Path) -> int:
     from PIL import Image
 
     with Image.open(path) as shot:
-        pixels = shot.convert("RGB").getdata()
-        return sum(
-            1 for pixel in pixels if all(abs(a - b) < 12 for a, b in zip(pixel, CARD, strict=True))
-        )
+        colours = shot.convert("RGB").getcolors(1 << 24) or []
+    return sum(
+        count
+        for count, rgb in colours
+        if all(abs(a - b) < 12 for a, b in zip(rgb, CARD, strict=True))
+    )
 
 
 def check_shots(taken: list[Path]) -> None:
@@ -330,13 +332,14 @@ def test_tmux_inside_kitty(display: str, tmp_path: Path, shots: Path, forced: st
         assert run.chosen() == expected, version
         run.wait_ready()
         taken = walk_through(run, press)
-        check_shots(taken)
         for title in (
             tmux("display", "-p", "-t", "e2e", "#{pane_title}"),
             tmux("list-panes", "-a", "-F", "#{pane_title}"),
         ):
             assert not PROBE_TEXT.search(title), title
         assert "Design" in tmux("capture-pane", "-p", "-t", "e2e")
+        if expected != "kitty" or draws_placeholders(version):  # forced on an old kitty: boxes
+            check_shots(taken)
     finally:
         tmux("kill-server")
         run.stop()

@@ -411,6 +411,15 @@ def test_imkit_graphics_forces_or_leaves_it_to_the_probe(
         os.read(read, 1)
 
 
+def test_inside_tmux_graphics_are_always_wrapped(pipe: tuple[int, int]) -> None:
+    read, write = pipe
+    environ = {"TMUX": "/tmp/tmux-0/default,1,0"}
+    for setting in ("kitty", "none", "auto"):
+        chosen = choose_graphics({**environ, GRAPHICS_ENV: setting}, read, write)
+        assert chosen.tmux and chosen.wrap("\x1b_Ga=d\x1b\\").startswith("\x1bPtmux;")
+    assert not choose_graphics({GRAPHICS_ENV: "kitty"}, read, write).tmux
+
+
 def _answer_as_kitty(master: int, heard: list[bytes]) -> None:
     """A terminal on the far side of a pty that answers the probe like kitty."""
     data = b""
