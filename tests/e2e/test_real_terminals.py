@@ -208,8 +208,11 @@ def walk_through(run: Run, press: object) -> list[Path]:
     time.sleep(2)
     taken = [run.screenshot("1-design")]
     press(*SELECT_PICTURE, "o")
-    time.sleep(4)
-    taken.append(run.screenshot("2-viewer"))
+    deadline = time.monotonic() + 30  # downloading, decoding and encoding take a while
+    time.sleep(3)
+    while card_pixels(run.screenshot("2-viewer")) < 2000 and time.monotonic() < deadline:
+        time.sleep(2)
+    taken.append(run.shots / f"{run.name}-2-viewer.png")
     press("Escape")
     time.sleep(2)
     taken.append(run.screenshot("3-back"))
