@@ -201,8 +201,9 @@ SELECT_PICTURE = ("Escape", "Tab", "G", "Up", "Up", "Up", "Up")
 """Into the chat, to its newest message, up past the place, the file and the voice note."""
 
 
-def walk_through(run: Run, press: object) -> list[Path]:
-    """Open ``# Design``, its picture in the viewer and back, with a screenshot each."""
+def walk_through(run: Run, press: object, *, true_size: bool = False) -> list[Path]:
+    """Open ``# Design``, its picture in the viewer (and 1:1 with ``true_size``) and back,
+    with a screenshot each."""
     assert callable(press)
     press(*OPEN_DESIGN)
     time.sleep(2)
@@ -213,6 +214,14 @@ def walk_through(run: Run, press: object) -> list[Path]:
     while card_pixels(run.screenshot("2-viewer")) < 2000 and time.monotonic() < deadline:
         time.sleep(2)
     taken.append(run.shots / f"{run.name}-2-viewer.png")
+    if true_size:  # t: the app steps aside, the picture pixel for pixel, a key comes back
+        press("t")
+        deadline = time.monotonic() + 30
+        while card_pixels(run.screenshot("2-true-size")) < 1000 and time.monotonic() < deadline:
+            time.sleep(2)
+        assert card_pixels(run.shots / f"{run.name}-2-true-size.png") >= 1000
+        press("space")
+        time.sleep(3)
     press("Escape")
     time.sleep(2)
     taken.append(run.screenshot("3-back"))
@@ -265,7 +274,7 @@ def test_kitty(display: str, tmp_path: Path, shots: Path) -> None:
         assert run.chosen() == expected, version
         run.wait_ready()
         window = window_of(run, "kitty")
-        taken = walk_through(run, lambda *names: keys(run, window, *names))
+        taken = walk_through(run, lambda *names: keys(run, window, *names), true_size=True)
         check_shots(taken)
         assert not PROBE_TEXT.search(window_title(run, window))
     finally:
@@ -285,7 +294,7 @@ def test_xterm_with_sixel(display: str, tmp_path: Path, shots: Path) -> None:
         assert run.chosen() == "sixel"
         run.wait_ready()
         window = window_of(run, "xterm")
-        taken = walk_through(run, lambda *names: keys(run, window, *names))
+        taken = walk_through(run, lambda *names: keys(run, window, *names), true_size=True)
         check_shots(taken)
         assert not PROBE_TEXT.search(window_title(run, window))
     finally:
