@@ -23,21 +23,23 @@ from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
 from imkit_tui.protocol.tokens import read_claims
 from imkit_tui.storage.private import private_file
 from imkit_tui.ui.app import IMKitApp
-from imkit_tui.ui.images.graphics import GraphicsProtocol, probe_graphics
+from imkit_tui.ui.images.graphics import GraphicsProtocol
+from imkit_tui.ui.images.terminal_probe import TerminalGraphics, decide_graphics, probe_terminal
+from imkit_tui.ui.images.tmux import in_tmux
 from imkit_tui.ui.themes import load_themes
 
 if TYPE_CHECKING:
     from imkit_tui.commands.embedded import EmbeddedHost
 
 GRAPHICS_ENV = "IMKIT_GRAPHICS"
-"""How pictures in the chat are drawn: auto (default: ask the terminal), kitty,
-halfblock, or none (half blocks, and the terminal is not asked)."""
+"""How pictures are drawn: auto (default: ask the terminal), kitty, kitty-direct, sixel,
+iterm, halfblock, or none (half blocks, and the terminal is not asked)."""
 
 _FORCED_GRAPHICS = {
     "none": GraphicsProtocol.NONE,
     "halfblock": GraphicsProtocol.NONE,
     "halfblocks": GraphicsProtocol.NONE,
-    "kitty": GraphicsProtocol.KITTY,
+    **{protocol.value: protocol for protocol in GraphicsProtocol},
 }
 
 log = logging.getLogger(__name__)
@@ -47,9 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of the app itself (given before any command)."""
     group = parser.add_argument_group(
         "the chat app (imkit with no command)",
-        f"Pictures are drawn with kitty graphics when the terminal answers for them, in half "
-        f"blocks elsewhere; {GRAPHICS_ENV}=kitty|halfblock forces one, {GRAPHICS_ENV}=none "
-        f"skips asking the terminal.",
+        f"Pictures are drawn with the best graphics the terminal answers for (kitty, sixel, "
+        f"iTerm2), in half blocks elsewhere; {GRAPHICS_ENV}=kitty|kitty-direct|sixel|iterm|"
+        f"halfblock forces one, {GRAPHICS_ENV}=none skips asking the terminal.",
     )
     group.add_argument(
         "--server",
@@ -120,30 +122,37 @@ def _terminal_fds() -> tuple[int, int]:
     return fds[0], fds[1]
 
 
-def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> GraphicsProtocol:
+def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> TerminalGraphics:
     """Decide how the app draws pictures, before Textual takes the terminal.
 
-    :data:`GRAPHICS_ENV` in ``environ`` forces it: "kitty" gives KITTY, "halfblock"
-    and "none" give NONE, and then the terminal is not asked. Unset, empty or "auto"
-    (or anything else, which is logged), the terminal on ``fd_in``/``fd_out`` is
-    probed (:func:`probe_graphics`) when both are terminals; otherwise NONE.
+    :data:`GRAPHICS_ENV` in ``environ`` forces a protocol ("kitty", "kitty-direct",
+    "sixel", "iterm"; "halfblock" and "none" give NONE), and then the terminal is not
+    asked. Unset, empty or "auto" (or anything else, which is logged), the terminal on
+    ``fd_in``/``fd_out`` is probed (:func:`probe_terminal`) when both are terminals;
+    otherwise NONE. Inside tmux, graphics are always wrapped in its passthrough.
     """
+    inside = in_tmux(environ)
     setting = environ.get(GRAPHICS_ENV, "").strip().lower()
     forced = _FORCED_GRAPHICS.get(setting)
     if forced is not None:
-        return forced
+        log.info("graphics: %s (tmux: %s) from %s", forced, inside, GRAPHICS_ENV)
+        return TerminalGraphics(forced, tmux=inside)
     if setting not in ("", "auto"):
         log.warning(
-            "%s=%r is not auto, kitty, halfblock or none: asking the terminal",
+            "%s=%r is not auto, kitty, kitty-direct, sixel, iterm, halfblock or none: "
+            "asking the terminal",
             GRAPHICS_ENV,
             setting,
         )
     try:
         if not (os.isatty(fd_in) and os.isatty(fd_out)):
-            return GraphicsProtocol.NONE
+            return TerminalGraphics(tmux=inside)
     except OSError:
-        return GraphicsProtocol.NONE
-    return probe_graphics(fd_in, fd_out)
+        return TerminalGraphics(tmux=inside)
+    answers = probe_terminal(fd_in, fd_out, environ)
+    chosen = decide_graphics(answers)
+    log.info("graphics: %s (tmux: %s) from %s", chosen.protocol, chosen.tmux, answers)
+    return chosen
 
 
 def _log_to_file(path: Path) -> None:
@@ -158,7 +167,7 @@ def _log_to_file(path: Path) -> None:
 
 
 async def _run_app(
-    paths: Paths, settings: Settings, user: str | None, graphics: GraphicsProtocol
+    paths: Paths, settings: Settings, user: str | None, graphics: TerminalGraphics
 ) -> int:
     running = _Running()
     try:
