@@ -49,6 +49,7 @@ from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.new_chat import NewChatScreen
 from imkit_tui.ui.screens.new_group import start_new_group
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.search_actions import SearchActions
 from imkit_tui.ui.screens.typing import TypingStatus
@@ -137,8 +138,8 @@ class MainScreen(
         self.actions: ActionHandler | None = None
         self.history: HistoryActions | None = None
         self.receipts: ReceiptActions | None = None
-        """Recall, re-edit, delete and clear (once a conversation was opened)."""
-        """Does the actions on messages (once a conversation was opened)."""
+        self.rights = SendRights(self)
+        """Which conversations can be written to; the composer or why not."""
         self.sending: Sending | None = None
         """Sends files and places (once a conversation was opened)."""
 
@@ -146,7 +147,7 @@ class MainScreen(
         """Status bar, list and chat side by side, footer."""
         yield StatusBar(self.client.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
-            yield ConversationList(names=self.list_name, id="conversations")
+            yield ConversationList(names=self.list_name, me=self.client.user_id, id="conversations")
             with Vertical(id="chat"):
                 yield ChatHeader(id="chat-title")
                 yield Static(
@@ -183,17 +184,17 @@ class MainScreen(
             receipts = ReceiptActions(
                 self, self.client, lambda: self.chat_view, lambda: self.current
             )
-            chat.on_new_bubbles = _both(lazy.wanted, receipts.decorate)
             self.receipts = receipts
             self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
             if self.history is None:  # the palette may have made it before a chat opened
                 self.history = HistoryActions(self, self.client)
+            chat.on_new_bubbles = _each(lazy.wanted, receipts.decorate, self.history.decorate)
             self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
             composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
             composer.use_picker(picker)
             row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
             # Between the chat and the composer docked below: the members offered for @.
-            await chat_pane.mount(chat, picker, row)
+            await chat_pane.mount(chat, picker, row, ReadOnlyNote(id="read-only"))
         return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
 
     @property
@@ -301,6 +302,7 @@ class MainScreen(
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
         self.typing_done(conv, list(received))
         if conv == self.current:
+            self.rights.received(conv, received)
             chat = self._chat()
             seen = chat.at_bottom and self.app.app_focus
             await chat.add(visible(list(received)))
@@ -375,19 +377,21 @@ class MainScreen(
         # The composer reports any unsaved edit of the previous draft (under its key)
         # before it loads this one.
         self._by_key[conv.key] = conv
-        composer.set_draft(row.draft if row else "", key=conv.key)
+        writable = await self.rights.open(conv, page, row)
         composer.set_placeholder(name)
         self.offer_members(conv)
         listing = self.query_one(ConversationList)
         if listing.get(conv) is None:
             listing.upsert(_placeholder_row(conv))
         listing.highlight(conv)
-        (composer if around is None else chat).focus()
+        (composer if around is None and writable else chat).focus()
         await self.note_mentions(conv, row)  # before they are read
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
 
     async def _save_draft(self, conv: ConvRef, text: str) -> None:
+        if self.rights.reason(conv) is not None:
+            text = ""  # nothing typed there could be sent
         await self.client.set_draft(conv, text)
         await self._refresh_row(conv)
 
@@ -408,8 +412,8 @@ class MainScreen(
         conv = self.current
         if conv is None:
             return
-        if conv.type == ConversationType.SYSTEM:
-            self.app.notify("The system conversation is read-only.", severity="warning")
+        if (reason := self.rights.reason(conv)) is not None:
+            self.app.notify(reason, severity="warning")
             return
         mentioned, everyone = self.mentions_to_send(conv, event)
         message = await self.client.send_text(
@@ -456,7 +460,10 @@ class MainScreen(
 
     def action_attach(self) -> None:
         """Open the attachment board."""
-        if self.sending is not None:
+        reason = self.rights.reason(self.current) if self.current else None
+        if reason is not None:
+            self.app.notify(reason, severity="warning")
+        elif self.sending is not None:
             self.sending.open_board()
         else:
             self.app.notify("Open a conversation first", severity="warning")
@@ -509,7 +516,7 @@ class MainScreen(
             return
         composer = cast("Composer", found.first())
         conv = self._by_key.get(composer.draft_key or "")
-        if conv is not None:
+        if conv is not None and self.rights.reason(conv) is None:
             row = await self.client.conversation(conv)
             if row is None or row.draft != composer.text:
                 await self.client.set_draft(conv, composer.text)
@@ -578,11 +585,11 @@ def _placeholder_row(conv: ConvRef) -> Conversation:
     )
 
 
-def _both(first: BubbleHook, second: BubbleHook) -> BubbleHook:
-    """A new-bubbles hook that calls ``first``, then ``second``."""
+def _each(*hooks: BubbleHook) -> BubbleHook:
+    """A new-bubbles hook that calls each of ``hooks`` in turn."""
 
     def hook(bubbles: list[Bubble]) -> None:
-        first(bubbles)
-        second(bubbles)
+        for each in hooks:
+            each(bubbles)
 
     return hook
