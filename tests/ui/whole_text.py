@@ -1,9 +1,11 @@
 """Is every text of a screen shown whole? A check any screen test can run.
 
-For each label, static text, button and footer key on the screen, the text the widget
+For each label, static text, button and footer key on the screen (and the hint of an
+empty conversation list), the text the widget
 holds must appear, whole, in what the terminal shows inside the widget's own area (its
 lines joined, so a text that wraps passes; one cut at the edge, hidden past the bottom
-of the screen or pushed off the footer does not). The chat view's bubbles are left out:
+of the screen or pushed off the footer does not; blanks are not compared, so where a
+line breaks does not matter). The chat view's bubbles are left out:
 they draw and cut their own lines.
 """
 
@@ -19,6 +21,7 @@ from textual.widgets import Button, Static
 from textual.widgets._footer import FooterKey
 
 from imkit_tui.ui.widgets.chat_view import ChatView
+from imkit_tui.ui.widgets.conversation_list import EMPTY_HINT, ConversationList
 
 
 def screen_strips(app: App[object]) -> list[Strip]:
@@ -38,6 +41,8 @@ def region_text(strips: list[Strip], region: Region) -> str:
 
 def held_text(widget: Widget) -> str | None:
     """The text a widget holds (what it should show), or None when it holds none we know."""
+    if isinstance(widget, ConversationList):
+        return EMPTY_HINT if len(widget) == 0 else None
     if isinstance(widget, FooterKey):
         return f"{widget.key_display} {widget.description}"
     if isinstance(widget, Button):
@@ -74,7 +79,8 @@ def cut_texts(app: App[object]) -> list[str]:
             cut.append(f"{type(widget).__name__}: {text!r} is not on the screen")
             continue
         region, clip = found
-        shown = region_text(strips, region.intersection(clip))
-        if " ".join(text.split()) not in shown:
+        inside = region.shrink(widget.styles.gutter)  # not its border, nor its padding
+        shown = region_text(strips, inside.intersection(clip))
+        if "".join(text.split()) not in "".join(shown.split()):
             cut.append(f"{type(widget).__name__}: {text!r} shows as {shown!r}")
     return cut

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import (
@@ -55,6 +55,7 @@ from imkit_tui.ui.screens.search_actions import SearchActions
 from imkit_tui.ui.screens.typing import TypingStatus
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
+from imkit_tui.ui.widgets.key_footer import KeyFooter
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ class MainScreen(
                 yield Static(
                     "Pick a conversation on the left, or ctrl+n to start one.", id="empty-chat"
                 )
-        yield Footer()
+        yield KeyFooter()
 
     def _chat(self) -> ChatView:
         """The chat view (mounted once a conversation was opened)."""

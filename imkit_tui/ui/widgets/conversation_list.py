@@ -30,7 +30,8 @@ __all__ = ["ConversationList"]
 ROW_HEIGHT = 2
 """Lines per conversation."""
 
-_EMPTY_HINT = "No conversations yet — ctrl+n starts one"
+EMPTY_HINT = "No conversations yet — ctrl+n starts one"
+"""What the list says while it is empty."""
 
 
 def _rank(conversation: Conversation) -> tuple[bool, int]:
@@ -481,7 +482,7 @@ class ConversationList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         line = self.scroll_offset.y + y
         if not self._rows:
-            hint = wrap_words(_EMPTY_HINT, width - 2)
+            hint = wrap_words(EMPTY_HINT, width - 2)
             if line < len(hint):
                 style = self._style("conversation-list--empty")
                 text = " " + hint[line]
