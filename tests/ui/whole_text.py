@@ -1,7 +1,7 @@
 """Is every text of a screen shown whole? A check any screen test can run.
 
-For each label, static text, button and footer key on the screen (and the hint of an
-empty conversation list), the text the widget
+For each label, static text, button, footer key and empty input's placeholder on the
+screen (and the hint of an empty conversation list), the text the widget
 holds must appear, whole, in what the terminal shows inside the widget's own area (its
 lines joined, so a text that wraps passes; one cut at the edge, hidden past the bottom
 of the screen or pushed off the footer does not; blanks are not compared, so where a
@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets._footer import FooterKey
 
 from imkit_tui.ui.widgets.chat_view import ChatView
@@ -43,6 +43,9 @@ def held_text(widget: Widget) -> str | None:
     """The text a widget holds (what it should show), or None when it holds none we know."""
     if isinstance(widget, ConversationList):
         return EMPTY_HINT if len(widget) == 0 else None
+    if isinstance(widget, Input | TextArea):  # what it asks for, while it is empty
+        value = widget.value if isinstance(widget, Input) else widget.text
+        return None if value else str(widget.placeholder)
     if isinstance(widget, FooterKey):
         return f"{widget.key_display} {widget.description}"
     if isinstance(widget, Button):
