@@ -77,3 +77,20 @@ async def test_group_rows_and_notices_speak_of_the_user_as_you(
 
     await until_client(carol, carol_was_told)
     assert await carol_reads() == ["bob created the group", "bob removed you"]
+
+
+async def test_being_added_is_announced_to_you(make_client: ClientFactory, tmp_path: Path) -> None:
+    bob, me = await make_client("bob"), await make_client("me")
+    await bob.send_text(ConvRef.private("me"), "hi")
+    await bob.create_group("crew", "Crew", ["carol"])
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30), notifications=True) as pilot:
+        await until(pilot, lambda: "bob" in "".join(list_lines(app)), "the list")
+        await bob.invite("crew", ["me"])
+
+        def toasts() -> list[str]:
+            return [str(n.message) for n in app._notifications]
+
+        await until(pilot, lambda: any("added" in t for t in toasts()), "the notice")
+        assert "bob added you" in toasts() and not any("added me" in t for t in toasts())
+        assert _row(list_lines(app), "# crew")[1].strip() == "bob added you"

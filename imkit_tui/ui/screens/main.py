@@ -320,7 +320,7 @@ class MainScreen(
             last = others[-1]
             self.notifier.new_message(
                 display_name(conv, row.title if row else ""),
-                catalogue.summarize(last.object_name, last.content),
+                catalogue.summarize(last.object_name, last.content, self.client.user_id),
                 open_now=conv == self.current,
                 muted=row is not None and row.muted,
             )

@@ -77,7 +77,8 @@ class MessageMenu(_Base):
             elif action and self.actions is not None:
                 self.actions.handle(bubble, action, bubble.url_for(action))
 
-        summary = catalogue.summarize(bubble.message.object_name, bubble.message.content)
+        message = bubble.message
+        summary = catalogue.summarize(message.object_name, message.content, bubble.me)
         self.app.push_screen(ActionMenuScreen(summary[:60], entries), chosen)
 
     def forward(self, chosen: list[Message]) -> None:
