@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import SelectionList
 
 from imkit_tui import messages
 from imkit_tui.core import IMClient
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.screens.forward import ForwardScreen
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.read_only import (
     DISMISSED_REASON,
@@ -92,6 +94,7 @@ async def test_a_group_the_user_was_removed_from_or_that_ended(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     bob, me = await make_client("bob"), await make_client("me")
+    await bob.send_text(ConvRef.private("me"), "hello")
     await bob.create_group("team", "Team", ["me", "carol"])
     await bob.create_group("crew", "Crew", ["me"])
     await until_client(me, lambda: _has(me, ConvRef.group("crew")))
@@ -113,6 +116,15 @@ async def test_a_group_the_user_was_removed_from_or_that_ended(
         await _open(pilot, app, TEAM)
         assert _note(app) == LEFT_REASON and not _writable(app)
         await _main(app).keep_draft()
+        # Nor is either offered as a place to forward to.
+        await _open(pilot, app, BOB)
+        chat = _main(app).query_one(ChatView)
+        chat.focus()
+        await pilot.press("up", "f")
+        await until(pilot, lambda: isinstance(app.screen, ForwardScreen), "the dialog")
+        targets = app.screen.query_one(SelectionList)
+        offered = [str(targets.get_option_at_index(i).prompt) for i in range(targets.option_count)]
+        assert offered == ["bob"]
     assert (await me.conversation(TEAM)).draft == ""  # type: ignore[union-attr]
 
 
