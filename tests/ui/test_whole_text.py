@@ -31,6 +31,7 @@ from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.prompts import ActionMenuScreen, ConfirmScreen, PasteOfferScreen
 from imkit_tui.ui.screens.receipt_actions import ReceiptsScreen
 from imkit_tui.ui.screens.save_file import SaveFileScreen
+from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.key_footer import KeyFooter
@@ -63,6 +64,14 @@ async def _chat_focused(pilot: Pilot[None], app: IMKitApp, main: MainScreen) -> 
 
 async def _group_chat(pilot: Pilot[None], app: IMKitApp, main: MainScreen) -> None:
     await main.open_conversation(TEAM)
+
+
+async def _busy_header(pilot: Pilot[None], app: IMKitApp, main: MainScreen) -> None:
+    await main.open_conversation(TEAM)
+    header = main.query_one(ChatHeader)
+    header.typing("bob")
+    header.typing("carol")
+    header.set_mentions(2, "alt+m")
 
 
 async def _system_chat(pilot: Pilot[None], app: IMKitApp, main: MainScreen) -> None:
@@ -144,6 +153,7 @@ SCREENS: dict[str, Opener] = {
     "main, a private chat": _private_chat,
     "main, the chat focused": _chat_focused,
     "main, a group chat": _group_chat,
+    "main, typing and mentions": _busy_header,
     "main, the System chat": _system_chat,
     "main, no conversations": _no_conversations,
     "new chat": _keys("ctrl+n"),

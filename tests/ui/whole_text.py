@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 from textual.widgets._footer import FooterKey
 
+from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.conversation_list import EMPTY_HINT, ConversationList
 
@@ -41,6 +42,8 @@ def region_text(strips: list[Strip], region: Region) -> str:
 
 def held_text(widget: Widget) -> str | None:
     """The text a widget holds (what it should show), or None when it holds none we know."""
+    if isinstance(widget, ChatHeader):
+        return widget.text
     if isinstance(widget, ConversationList):
         return EMPTY_HINT if len(widget) == 0 else None
     if isinstance(widget, Input | TextArea):  # what it asks for, while it is empty
