@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from imkit_tui import messages
-from imkit_tui.core import IMClient
+from imkit_tui.core import ConnectionState, IMClient
 from imkit_tui.media.probe import MediaKind
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.app import IMKitApp
@@ -35,6 +36,7 @@ from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.key_footer import KeyFooter
+from imkit_tui.ui.widgets.status_bar import StatusBar
 from tests.conftest import ClientFactory, ServerHandle, until_client
 from tests.ui.test_app import make_app, until
 from tests.ui.whole_text import cut_texts, region_text, screen_strips
@@ -259,3 +261,21 @@ async def test_the_footer_keeps_quit_however_many_keys(
         assert "^q Quit" in footer()
         assert footer().endswith("^p palette")
         assert not cut_texts(app)
+
+
+class _BarApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar("a-rather-long-user-id", "wss://chat.example.com:8443/imkit/socket")
+
+
+@pytest.mark.parametrize("width", [80, 50])
+async def test_the_status_bar_keeps_the_state_and_the_unread_count_whole(width: int) -> None:
+    app = _BarApp()
+    async with app.run_test(size=(width, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.set_connection(ConnectionState.RECONNECTING, "connection refused by 203.0.113.9:8443")
+        bar.unread = 123
+        await pilot.pause()
+        line = screen_strips(app)[0].text
+        assert "◌ reconnecting…" in line and line.rstrip().endswith("123 unread")
+        assert line.startswith(" imkit · a-rather")

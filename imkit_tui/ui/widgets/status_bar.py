@@ -19,7 +19,10 @@ _STATE_STYLE: dict[ConnectionState, tuple[str, str]] = {
 
 
 class StatusBar(Widget):
-    """One line: `imkit · user`, the connection state in the middle, unread on the right."""
+    """One line: `imkit · user`, the connection state in the middle, unread on the right.
+
+    When the line is too narrow, the server's address, then the reason of a lost
+    connection give way; the state and the unread count are always whole."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -51,10 +54,17 @@ class StatusBar(Widget):
             ("imkit", "bold"), f" · {self.user_id}", (f"  {self.server_label}", "dim")
         )
         middle = Text.assemble((f"{symbol} {label}", colour))
-        if self.detail and self.state != ConnectionState.CONNECTED:
-            middle.append(f" ({self.detail})", "dim")
         right = Text(f"{self.unread} unread" if self.unread else "", style="bold")
         width = self.content_region.width or 80
+        room = width - middle.cell_len - right.cell_len - 2
+        if left.cell_len > room:  # the server's address gives way first
+            left = Text.assemble(("imkit", "bold"), f" · {self.user_id}")
+            left.truncate(max(room, 5), overflow="ellipsis")
+        spare = room - left.cell_len
+        if self.detail and self.state != ConnectionState.CONNECTED and spare > 4:
+            detail = Text(f" ({self.detail})", "dim")
+            detail.truncate(spare, overflow="ellipsis")
+            middle.append_text(detail)
         gap = max(1, width - left.cell_len - middle.cell_len - right.cell_len)
         line = left.copy()
         line.append(" " * (gap // 2))
