@@ -19,6 +19,7 @@ from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.themes import load_themes
+from imkit_tui.ui.widgets.composer import Composer
 
 SERVER = "ws://127.0.0.1:9"  # never contacted: the app runs with connect=False
 DAY = 86_400_000
@@ -88,6 +89,8 @@ def _app(tmp_path: Path, theme: str) -> IMKitApp:
 
 async def _open_alice(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")  # alice's conversation is the newest
+    # A blinking cursor would be caught on or off by chance.
+    pilot.app.screen.query_one(Composer).cursor_blink = False
     await pilot.pause()
 
 
