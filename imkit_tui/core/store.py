@@ -42,6 +42,14 @@ T = TypeVar("T")
 SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
 """Stored types that say nothing new: they move neither the list row nor its preview."""
 
+
+def list_sender(object_name: str, sender: str) -> str:
+    """The sender the list row names before a preview: none for a notice, which says
+    who did what itself ("alice added carol")."""
+    kind = catalogue.lookup(object_name).kind
+    return sender if kind == catalogue.MessageKind.CONTENT else ""
+
+
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
     " counted, object_name, content, sent_at, recipients, mentioned)"
@@ -172,7 +180,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         members of a group. Idempotent by cmid: adding a cmid that is already stored
         returns the stored message as it is."""
         content_json = encode_content(content)
-        preview = catalogue.summarize(object_name, content)
+        preview = catalogue.summarize(object_name, content, self.user_id)
 
         def job(conn: sqlite3.Connection) -> Message:
             conv_id = self._conversation_id(conn, conv)
@@ -197,7 +205,8 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             if cursor.rowcount and cursor.lastrowid is not None:
                 claim_row(conn, cursor.lastrowid, self.claims.owner, now_ms)
                 if object_name not in SILENT_IN_LIST:
-                    set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
+                    sender = list_sender(object_name, self.user_id)
+                    set_preview(conn, conv_id, now_ms, preview, sender, None)
                 return Message(
                     id=cursor.lastrowid,
                     conv=conv,
@@ -279,7 +288,9 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             default=None,
         )
         newest_preview = (
-            catalogue.summarize(newest.object_name, newest.content) if newest is not None else ""
+            catalogue.summarize(newest.object_name, newest.content, self.user_id)
+            if newest is not None
+            else ""
         )
 
         def job(conn: sqlite3.Connection) -> ReceivedBatch:
@@ -314,9 +325,8 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                 (coverage.synced_seq, coverage.floor_seq, coverage.max_seq, conv_id),
             )
             if newest is not None:
-                set_preview(
-                    conn, conv_id, newest.sent_at, newest_preview, newest.sender, newest.seq
-                )
+                sender = list_sender(newest.object_name, newest.sender)
+                set_preview(conn, conv_id, newest.sent_at, newest_preview, sender, newest.seq)
             if batch.added:
                 count_new_unread(conn, conv_id, [m.id for m in batch.added])
             if conv.type == ConversationType.GROUP:
