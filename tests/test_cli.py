@@ -220,6 +220,7 @@ def test_group_commands(cluster: Cluster, tmp_path: Path) -> None:
         "muted": [],
         "all_muted": False,
         "speakers": [],
+        "invited": [],
     }
     assert group("hal", "invite", "crew", "jon").returncode == 0
     refused = group("hal", "kick", "crew", "ivy")

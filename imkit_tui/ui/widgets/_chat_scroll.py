@@ -6,6 +6,14 @@ from textual.layout import DockArrangeResult
 from textual.widget import Widget
 
 
+def anchored_now(widget: Widget) -> bool:
+    """Whether ``widget`` is anchored to its end and the user has not scrolled away.
+
+    Textual has no public way to ask whether the anchor was released.
+    """
+    return widget.is_anchored and not widget._anchor_released
+
+
 def keep_scroll_position(
     widget: Widget, previous: DockArrangeResult, result: DockArrangeResult
 ) -> None:

@@ -28,7 +28,7 @@ from imkit_tui.ui.bubbles import Bubble, bubble_for
 from imkit_tui.ui.bubbles.divider import NewMessagesBar
 from imkit_tui.ui.widgets import _chat_entries as chat_entries
 from imkit_tui.ui.widgets._chat_entries import Entry as _Entry
-from imkit_tui.ui.widgets._chat_scroll import keep_scroll_position
+from imkit_tui.ui.widgets._chat_scroll import anchored_now, keep_scroll_position
 from imkit_tui.ui.widgets.chat_actions import BubbleHook, ChatActions
 
 Loader = Callable[[int, int], Awaitable[list[Message]]]
@@ -162,11 +162,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         the user scrolls up), or within a line of it (short content: a negative offset)."""
         if self._bottom_gap:
             return False
-        return self._anchored_now or max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
-
-    @property
-    def _anchored_now(self) -> bool:  # Textual has no public "anchor released"
-        return self.is_anchored and not self._anchor_released
+        return anchored_now(self) or max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
 
     @property
     def new_messages_bar(self) -> NewMessagesBar:
@@ -414,7 +410,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         near_top = max(1, self.scrollable_content_region.height // 2)
         if (
-            not self._anchored_now
+            not anchored_now(self)
             and new_value < old_value
             and new_value <= near_top
             and self._entries
