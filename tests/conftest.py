@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -65,15 +66,22 @@ async def until_client(
                 await events.next()
 
 
-@pytest.fixture
-async def server_handle(tmp_path: Path) -> AsyncIterator[ServerHandle]:
-    handle = ServerHandle(tmp_path / "server")
+@contextlib.asynccontextmanager
+async def running_server(data_dir: Path, **overrides: object) -> AsyncIterator[ServerHandle]:
+    """A started server on `data_dir` (with `overrides` of its config), stopped after."""
+    handle = ServerHandle(data_dir, **overrides)
     await handle.start()
     try:
         yield handle
     finally:
         async with asyncio.timeout(15):
             await handle.stop()
+
+
+@pytest.fixture
+async def server_handle(tmp_path: Path) -> AsyncIterator[ServerHandle]:
+    async with running_server(tmp_path / "server") as handle:
+        yield handle
 
 
 ClientFactory = Callable[..., Awaitable[IMClient]]

@@ -15,12 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands.common import EXIT_REFUSED, EXIT_USAGE, CommandError, warn
+from imkit_tui.commands.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    TOKEN_ENV,
+    CommandError,
+    given_token,
+    warn,
+)
 from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, load_settings
 from imkit_tui.core import IMClient
 from imkit_tui.paths import Paths, make_dir
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
-from imkit_tui.protocol.tokens import issue_token, read_claims
+from imkit_tui.protocol.tokens import read_claims
 from imkit_tui.storage.private import private_file
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.images.graphics import GraphicsProtocol, probe_graphics
@@ -61,7 +68,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="connect to this server instead of running the embedded one",
     )
     group.add_argument(
-        "--token", dest="app_token", metavar="TOKEN", help="login token for --server"
+        "--token",
+        dest="app_token",
+        metavar="TOKEN",
+        help=f"login token for --server (default: the --token-file, then ${TOKEN_ENV}, "
+        "then token in the config file)",
+    )
+    group.add_argument(
+        "--token-file",
+        dest="app_token_file",
+        metavar="PATH",
+        help="read the login token for --server from the file PATH",
     )
     group.add_argument("--theme", dest="app_theme", metavar="NAME", help="theme to start with")
     group.add_argument(
@@ -94,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(paths.config_file).with_overrides(
             server=args.app_server,
-            token=args.app_token,
+            token=given_token(args.app_token, args.app_token_file),
             theme=args.app_theme,
             notifications=args.app_notifications,
         )
@@ -106,7 +123,11 @@ def run(args: argparse.Namespace) -> int:
         warn(line)
         log.warning("%s", line)
     if settings.server and not settings.token:
-        raise CommandError("--server needs --token (or token in the config file)", EXIT_USAGE)
+        raise CommandError(
+            f"--server needs --token or --token-file (or ${TOKEN_ENV}, or token in the config "
+            "file)",
+            EXIT_USAGE,
+        )
     make_dir(paths.data)
     _log_to_file(make_dir(paths.cache) / "imkit.log")
     graphics = choose_graphics(os.environ, *_terminal_fds())
@@ -210,7 +231,6 @@ async def _start_embedded(paths: Paths, user: str | None, running: _Running) -> 
     # The server is imported only when it runs here, which keeps start-up short otherwise.
     from imkit_tui.commands.demo import EchoBot, create_demo
     from imkit_tui.server import IMServer, ServerConfig
-    from imkit_tui.server.auth import load_or_create_secret
 
     user_id = user or _login_name()
     if user_id == SYSTEM_ACCOUNT or not 0 < len(user_id) <= 64:
@@ -225,7 +245,7 @@ async def _start_embedded(paths: Paths, user: str | None, running: _Running) -> 
     await bot.start()
     client = IMClient(
         server_url=server.url,
-        token=issue_token(load_or_create_secret(paths.server_data), user_id),
+        token=await server.issue_token(user_id),
         store_path=paths.account_store(EMBEDDED_STORE_KEY, user_id),
         device="app",
     )
