@@ -120,6 +120,20 @@ async def test_revoking_refuses_old_tokens_and_closes_connected_devices(
         await bystander.close()
 
 
+async def test_a_login_checked_just_before_a_revocation_is_closed_once_admitted(
+    quick_server: ServerHandle,
+) -> None:
+    # The window: the login read version 0, then the watch saw version 1 before the
+    # session was admitted. Played here by telling the server of the revocation first.
+    server = quick_server.server
+    assert server is not None
+    server._devices.close_revoked("ann", 1)
+    late = await WireClient.login(quick_server.url, quick_server.token("ann"))
+    frame = await late.recv()
+    assert isinstance(frame, ErrorFrame) and frame.message == REVOKED
+    assert server.online_devices("ann") == 0
+
+
 async def test_a_revocation_made_while_the_server_was_down_holds_after_restart(
     tmp_path: Path,
 ) -> None:

@@ -62,16 +62,23 @@ class Devices:
         self._sessions = sessions
         self._cap = cap
         self._background = background
+        self._revoked: dict[str, int] = {}
+        """The newest revocation seen per user: a login whose token was checked just
+        before it is closed as soon as it is admitted."""
 
     def admit(self, session: Session) -> None:
         """Add a just logged-in session; past the cap, close its user's oldest."""
         devices = self._sessions.setdefault(session.user_id, set())
         devices.add(session)
+        if session.token_version < self._revoked.get(session.user_id, 0):
+            self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
+            return
         for oldest in past_cap(devices, self._cap):
             self.end(oldest, ErrorCode.KICKED_BY_OTHER_DEVICE, TOO_MANY_DEVICES)
 
     def close_revoked(self, user_id: str, version: int) -> None:
         """Tokens of `user_id` older than `version` were revoked: close their devices."""
+        self._revoked[user_id] = max(version, self._revoked.get(user_id, 0))
         for session in revoked(self._sessions.get(user_id, ()), version):
             self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
 
