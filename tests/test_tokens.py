@@ -17,9 +17,12 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from imkit_tui.commands.common import CommandError, given_token
+from imkit_tui.config import UiState
 from imkit_tui.core import ConnectionState, IMClient
 from imkit_tui.protocol import ErrorCode, ErrorFrame, Hello, Welcome, decode_server_frame, encode
 from imkit_tui.protocol.tokens import issue_token, read_claims, verify_token
+from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.themes import load_themes
 from tests.conftest import FAST_BACKOFF, Cluster, ServerHandle, running_server, until_client
 from tests.processes import IMKIT, env_for, imkit, start_server
 from tests.wire import WireClient
@@ -204,6 +207,27 @@ async def test_past_the_cap_the_oldest_device_is_closed_for_good(
         for client in (first, second, third):
             if client is not None:
                 await client.close()
+
+
+async def test_the_app_closed_as_the_oldest_device_ends_with_the_reason(
+    quick_server: ServerHandle, tmp_path: Path
+) -> None:
+    me = await _client(quick_server, tmp_path, quick_server.token("me"), "app")
+    app = IMKitApp(me, themes=load_themes(), state=UiState(tmp_path / "ui-state.json"))
+    newer: list[WireClient] = []
+    try:
+        async with app.run_test(size=(110, 30)) as pilot:
+            newer = [await quick_server.login("me", f"cli-{i}") for i in range(2)]
+            for _ in range(250):
+                if app.refusal is not None:
+                    break
+                await pilot.pause(0.02)
+        assert app.return_code == 3 and OLDEST in (app.refusal or "")
+        assert me.state == ConnectionState.REFUSED
+    finally:
+        for client in newer:
+            await client.close()
+        await me.close()
 
 
 async def test_serve_takes_max_devices(tmp_path: Path) -> None:
