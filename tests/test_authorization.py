@@ -343,7 +343,7 @@ async def test_a_revoked_users_frames_get_no_answer(tmp_path: Path) -> None:
         with pytest.raises(AssertionError, match="this token was revoked"):
             await WireClient.login(handle.url, old)
         assert isinstance(await olga.request(Ping()), Pong)  # everyone else is served
-        again = await WireClient.login(handle.url, await server.issue_token("mia"))
+        again = await WireClient.login(handle.url, handle.token("mia"))
         await again.close()
     finally:
         await mia.close()

@@ -42,3 +42,50 @@ async def test_the_demo_shows_every_kind_of_message_once(
         assert messages.summarize(call.object_name, call.content) == "Voice call · 3:12"
     finally:
         await me.close()
+
+
+async def _seeded_order(home: Path) -> list[tuple[str, str, str, str]]:
+    """Seed the demo on a fresh server in ``home``; return every message as ``me`` sees it."""
+    handle = ServerHandle(home / "server")
+    server = await handle.start()
+    try:
+        await create_demo(server, "me", home / "demo-stores")
+        me = IMClient(
+            server_url=handle.url,
+            token=handle.token("me"),
+            store_path=home / "me" / "store.db",
+            backoff=FAST_BACKOFF,
+        )
+        await me.start()
+        try:
+            await me.wait_synced(timeout=10)
+            seen: list[tuple[int, str, str, str, str]] = []
+            convs = [ConvRef.private(name) for name in ("alice", "bob", "echo-bot")]
+            for conv in [ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP), *convs]:
+                for m in await me.load_history(conv):
+                    summary = messages.summarize(m.object_name, m.content)
+                    seen.append((m.sent_at, conv.target, m.sender, m.object_name, summary))
+        finally:
+            await me.close()
+    finally:
+        await handle.stop()
+    seen.sort()
+    times = [row[0] for row in seen]
+    assert times == sorted(set(times)), "two demo messages share a time"
+    return [row[1:] for row in seen]
+
+
+async def test_the_demo_comes_in_the_same_order_on_every_fresh_start(tmp_path: Path) -> None:
+    first = await _seeded_order(tmp_path / "one")
+    second = await _seeded_order(tmp_path / "two")
+    assert first == second
+    notice, *group = [row for row in first if row[0] == DEMO_GROUP]
+    assert notice[2] == messages.GROUP_NTF
+    kinds = [row[2] for row in group]
+    assert kinds == [messages.TEXT] * 3 + [
+        messages.IMAGE,
+        messages.VOICE,
+        messages.FILE,
+        messages.LOCATION,
+    ]
+    assert [row[1] for row in group] == ["alice", "bob", "alice", "alice", "bob", "alice", "bob"]

@@ -308,6 +308,51 @@ def test_group_notification_sentences(content: object, expected: str) -> None:
     assert messages.summarize(messages.GROUP_NTF, content) == expected
 
 
+_G, _R = messages.GROUP_NTF, messages.RECALL_NTF
+
+
+@pytest.mark.parametrize(
+    ("name", "viewer", "content", "expected"),
+    [
+        # The reader is the operator: "You".
+        (_G, "u-alice", _group("Create"), "You created the group"),
+        (_G, "u-alice", _group("Add", targetUserIds=["u-carol"]), "You added u-carol"),
+        (_G, "u-alice", _group("Add", targetUserIds=["u-alice"]), "You joined the group"),
+        (_G, "u-alice", _group("Quit"), "You quit the group"),
+        (_G, "u-alice", _group("Rename", targetGroupName="X"), "You renamed the group to X"),
+        # The reader is a target: "you", found by id even when display names are given.
+        (_G, "u-carol", _group("Add", targetUserIds=["u-carol"]), "alice added you"),
+        (
+            _G,
+            "u-carol",
+            _group("Kicked", targetUserIds=["u-bob", "u-carol"], targetUserDisplayNames=["B", "C"]),
+            "alice removed B, you",
+        ),
+        # Someone else reads it: as before.
+        (_G, "u-bob", _group("Add", targetUserIds=["u-carol"]), "alice added u-carol"),
+        (_G, "u-alice", _group("Transfer"), "fallback message"),
+        (_G, "u-alice", {}, "[Group notification]"),
+        # A recall notice.
+        (_R, "root", {"operatorId": "root"}, "You recalled a message"),
+        (_R, "bob", {"operatorId": "root"}, "root recalled a message"),
+        (_R, "root", {}, "Message recalled"),
+        (_R, "root", None, "Message recalled"),
+    ],
+)
+def test_notices_speak_to_their_reader(
+    name: str, viewer: str, content: object, expected: str
+) -> None:
+    assert messages.summarize(name, content, viewer) == expected
+
+
+def test_the_reader_changes_nothing_in_other_summaries() -> None:
+    assert messages.summarize(messages.TEXT, {"content": "hi"}, "me") == "hi"
+    assert messages.summarize(messages.RECALL, {"messageUId": "A"}, "me") == "Message recalled"
+    assert messages.summarize(messages.RECALL_NTF, {"operatorId": "root"}) == (
+        "root recalled a message"
+    )
+
+
 @pytest.mark.parametrize("content", [None, [], [1, 2], "text", 12, 3.5, True, {"x": object()}])
 def test_odd_content_falls_back_to_label(content: object) -> None:
     for message_type in messages.all_types():
@@ -513,3 +558,23 @@ def test_text_summary_is_the_text_collapsed(text: str) -> None:
     assert_one_line(summary)
     if text.isprintable() and text.split() and len(text) < 400:
         assert summary == " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("content", "user", "member"),
+    [
+        (_group("Create"), "u-alice", True),
+        (_group("Add", targetUserIds=["u-carol"]), "u-carol", True),
+        (_group("Kicked", targetUserIds=["u-bob", "u-carol"]), "u-carol", False),
+        (_group("Quit", targetUserIds=["u-alice"]), "u-alice", False),
+        (_group("Dismiss", targetUserIds=["u-alice", "u-bob"]), "u-bob", False),
+        # Notices about others, or nothing usable: they say nothing of this user.
+        (_group("Kicked", targetUserIds=["u-bob"]), "u-carol", None),
+        (_group("Quit", targetUserIds=["u-bob"]), "u-carol", None),
+        (_group("Rename", targetGroupName="X"), "u-alice", None),
+        ({}, "u-alice", None),
+        (None, "u-alice", None),
+    ],
+)
+def test_group_membership_of_a_user(content: object, user: str, member: bool | None) -> None:
+    assert messages.group_membership(content, user) is member

@@ -17,8 +17,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from imkit_tui.commands.common import CommandError, given_token
+from imkit_tui.commands.embedded import EmbeddedHost
 from imkit_tui.config import UiState
 from imkit_tui.core import ConnectionState, IMClient
+from imkit_tui.paths import Paths
 from imkit_tui.protocol import ErrorCode, ErrorFrame, Hello, Welcome, decode_server_frame, encode
 from imkit_tui.protocol.tokens import issue_token, read_claims, verify_token
 from imkit_tui.ui.app import IMKitApp
@@ -153,17 +155,24 @@ async def test_a_revocation_made_while_the_server_was_down_holds_after_restart(
         await handle.stop()
 
 
-async def test_the_embedded_server_issues_under_the_current_version(tmp_path: Path) -> None:
-    handle = ServerHandle(tmp_path / "server")
-    server = await handle.start()
+async def test_the_embedded_app_logs_in_under_the_current_version(tmp_path: Path) -> None:
+    paths = Paths.resolve(tmp_path / "home")
+    first = EmbeddedHost(paths, "me")
     try:
-        assert _cli_token(handle.data_dir, "--revoke", "me").returncode == 0
-        token = await server.issue_token("me")
-        assert read_claims(token).version == 1
-        client = await WireClient.login(handle.url, token)
-        await client.close()
+        client = await first.start()
+        await client.wait_synced(timeout=30)
+        revoked = _cli_token(paths.server_data, "--revoke", "me")
+        assert revoked.returncode == 0, revoked.stderr
+        await _until_refused(client)
     finally:
-        await handle.stop()
+        await first.stop()
+    again = EmbeddedHost(paths, "me")  # the next start of the app
+    try:
+        client = await again.start()
+        await client.wait_synced(timeout=30)
+        assert client.refused is None  # a version-0 token would be refused
+    finally:
+        await again.stop()
 
 
 # ---------------------------------------------------------------------- lifetime

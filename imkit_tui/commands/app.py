@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,24 +30,23 @@ from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
 from imkit_tui.protocol.tokens import read_claims
 from imkit_tui.storage.private import private_file
 from imkit_tui.ui.app import IMKitApp
-from imkit_tui.ui.images.graphics import GraphicsProtocol, probe_graphics
+from imkit_tui.ui.images.graphics import GraphicsProtocol
+from imkit_tui.ui.images.terminal_probe import TerminalGraphics, decide_graphics, probe_terminal
+from imkit_tui.ui.images.tmux import in_tmux
 from imkit_tui.ui.themes import load_themes
 
 if TYPE_CHECKING:
-    from imkit_tui.commands.demo import EchoBot
-    from imkit_tui.server import IMServer
-
-EMBEDDED_STORE_KEY = "embedded"
+    from imkit_tui.commands.embedded import EmbeddedHost
 
 GRAPHICS_ENV = "IMKIT_GRAPHICS"
-"""How pictures in the chat are drawn: auto (default: ask the terminal), kitty,
-halfblock, or none (half blocks, and the terminal is not asked)."""
+"""How pictures are drawn: auto (default: ask the terminal), kitty, kitty-direct, sixel,
+iterm, halfblock, or none (half blocks, and the terminal is not asked)."""
 
 _FORCED_GRAPHICS = {
     "none": GraphicsProtocol.NONE,
     "halfblock": GraphicsProtocol.NONE,
     "halfblocks": GraphicsProtocol.NONE,
-    "kitty": GraphicsProtocol.KITTY,
+    **{protocol.value: protocol for protocol in GraphicsProtocol},
 }
 
 log = logging.getLogger(__name__)
@@ -57,9 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of the app itself (given before any command)."""
     group = parser.add_argument_group(
         "the chat app (imkit with no command)",
-        f"Pictures are drawn with kitty graphics when the terminal answers for them, in half "
-        f"blocks elsewhere; {GRAPHICS_ENV}=kitty|halfblock forces one, {GRAPHICS_ENV}=none "
-        f"skips asking the terminal.",
+        f"Pictures are drawn with the best graphics the terminal answers for (kitty, sixel, "
+        f"iTerm2), in half blocks elsewhere; {GRAPHICS_ENV}=kitty|kitty-direct|sixel|iterm|"
+        f"halfblock forces one, {GRAPHICS_ENV}=none skips asking the terminal.",
     )
     group.add_argument(
         "--server",
@@ -100,8 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class _Running:
     """What the app started and must stop."""
 
-    server: IMServer | None = None
-    bots: list[EchoBot] = field(default_factory=list)
+    host: EmbeddedHost | None = None
     client: IMClient | None = None
 
 
@@ -145,30 +143,37 @@ def _terminal_fds() -> tuple[int, int]:
     return fds[0], fds[1]
 
 
-def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> GraphicsProtocol:
+def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> TerminalGraphics:
     """Decide how the app draws pictures, before Textual takes the terminal.
 
-    :data:`GRAPHICS_ENV` in ``environ`` forces it: "kitty" gives KITTY, "halfblock"
-    and "none" give NONE, and then the terminal is not asked. Unset, empty or "auto"
-    (or anything else, which is logged), the terminal on ``fd_in``/``fd_out`` is
-    probed (:func:`probe_graphics`) when both are terminals; otherwise NONE.
+    :data:`GRAPHICS_ENV` in ``environ`` forces a protocol ("kitty", "kitty-direct",
+    "sixel", "iterm"; "halfblock" and "none" give NONE), and then the terminal is not
+    asked. Unset, empty or "auto" (or anything else, which is logged), the terminal on
+    ``fd_in``/``fd_out`` is probed (:func:`probe_terminal`) when both are terminals;
+    otherwise NONE. Inside tmux, graphics are always wrapped in its passthrough.
     """
+    inside = in_tmux(environ)
     setting = environ.get(GRAPHICS_ENV, "").strip().lower()
     forced = _FORCED_GRAPHICS.get(setting)
     if forced is not None:
-        return forced
+        log.info("graphics: %s (tmux: %s) from %s", forced, inside, GRAPHICS_ENV)
+        return TerminalGraphics(forced, tmux=inside)
     if setting not in ("", "auto"):
         log.warning(
-            "%s=%r is not auto, kitty, halfblock or none: asking the terminal",
+            "%s=%r is not auto, kitty, kitty-direct, sixel, iterm, halfblock or none: "
+            "asking the terminal",
             GRAPHICS_ENV,
             setting,
         )
     try:
         if not (os.isatty(fd_in) and os.isatty(fd_out)):
-            return GraphicsProtocol.NONE
+            return TerminalGraphics(tmux=inside)
     except OSError:
-        return GraphicsProtocol.NONE
-    return probe_graphics(fd_in, fd_out)
+        return TerminalGraphics(tmux=inside)
+    answers = probe_terminal(fd_in, fd_out, environ)
+    chosen = decide_graphics(answers)
+    log.info("graphics: %s (tmux: %s) from %s", chosen.protocol, chosen.tmux, answers)
+    return chosen
 
 
 def _log_to_file(path: Path) -> None:
@@ -183,7 +188,7 @@ def _log_to_file(path: Path) -> None:
 
 
 async def _run_app(
-    paths: Paths, settings: Settings, user: str | None, graphics: GraphicsProtocol
+    paths: Paths, settings: Settings, user: str | None, graphics: TerminalGraphics
 ) -> int:
     running = _Running()
     try:
@@ -196,7 +201,7 @@ async def _run_app(
             notifications=settings.notifications,
             notification_text=settings.notification_text,
             recall_window=settings.recall_window,
-            embedded=running.server is not None,
+            embedded=running.host is not None,
             graphics=graphics,
         )
         await app.run_async()
@@ -228,30 +233,14 @@ async def _start(paths: Paths, settings: Settings, user: str | None, running: _R
 
 
 async def _start_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
-    # The server is imported only when it runs here, which keeps start-up short otherwise.
-    from imkit_tui.commands.demo import EchoBot, create_demo
-    from imkit_tui.server import IMServer, ServerConfig
+    # Imported here: the embedded server loads only when it runs (commands/embedded.py).
+    from imkit_tui.commands.embedded import EmbeddedHost
 
     user_id = user or _login_name()
     if user_id == SYSTEM_ACCOUNT or not 0 < len(user_id) <= 64:
         raise CommandError(f"{user_id!r} cannot be your user id", EXIT_USAGE)
-    server = IMServer(ServerConfig(data_dir=paths.server_data, port=0))
-    await server.start()
-    running.server = server
-    bots_dir = paths.data / "demo"
-    await create_demo(server, user_id, bots_dir)
-    bot = EchoBot(server, bots_dir)
-    running.bots.append(bot)
-    await bot.start()
-    client = IMClient(
-        server_url=server.url,
-        token=await server.issue_token(user_id),
-        store_path=paths.account_store(EMBEDDED_STORE_KEY, user_id),
-        device="app",
-    )
-    running.client = client
-    await client.start()
-    return client
+    running.host = EmbeddedHost(paths, user_id)
+    return await running.host.start()
 
 
 def _login_name() -> str:
@@ -265,7 +254,5 @@ def _login_name() -> str:
 async def _stop(running: _Running) -> None:
     if running.client is not None:
         await running.client.close()
-    for bot in running.bots:
-        await bot.stop()
-    if running.server is not None:
-        await running.server.stop()
+    if running.host is not None:
+        await running.host.stop()

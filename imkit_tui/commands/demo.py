@@ -52,58 +52,63 @@ def _client(server: IMServer, user: str, store_dir: Path) -> IMClient:
 
 
 async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
-    """Fill a new embedded server with the demo conversations, once per data dir."""
+    """Fill a new embedded server with the demo conversations, once per data dir.
+
+    Every message is sent in one set order, each acknowledged before the next is
+    sent, so the server gives them increasing seqs and times: a fresh demo looks the
+    same on every start (demos and screenshots depend on it).
+    """
     marker = server.config.data_dir / MARKER
     if marker.exists():
         return
     await server.send_system(user, catalogue.TEXT, catalogue.text_content(WELCOME))
     await server.create_group(DEMO_GROUP, "Design", "alice", ["bob", user])
     group = ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP)
-    chats: list[tuple[str, ConvRef, list[str]]] = [
-        (contact, ConvRef.private(user), lines) for contact, lines in _HISTORY.items()
-    ]
-    chats += [
-        ("alice", group, ["New mockups are up 🎨"]),
-        ("bob", group, ["Looks great. Ship on Friday?"]),
-        ("alice", group, [f"{user}, could you take a look?"]),
-    ]
-    for contact, conv, lines in chats:
-        client = _client(server, contact, store_dir)
-        await client.start()
-        try:
-            await client.wait_synced(timeout=10)
-            sent = [await client.send_text(conv, line) for line in lines]
-            await client.wait_sent([m.id for m in sent], timeout=10)
-        finally:
-            await client.close()
-    await _send_media(server, user, store_dir, group)
-    marker.write_text("1\n")
-
-
-async def _send_media(server: IMServer, user: str, store_dir: Path, group: ConvRef) -> None:
-    """The group gets a picture, a voice note, a file and a place; the user a call summary."""
     folder = server.config.data_dir / "demo-files"
     files = await asyncio.to_thread(demo_media.demo_files, folder)
-    senders = {item.sender for item in files} | {m.sender for m in demo_media.demo_messages()}
-    clients = {name: _client(server, name, store_dir) for name in sorted(senders)}
+    steps = demo_steps(user, group, files)
+    clients = {name: _client(server, name, store_dir) for name in sorted({s[0] for s in steps})}
     try:
         for client in clients.values():
             await client.start()
             await client.wait_synced(timeout=10)
-        queued: dict[str, list[int]] = {name: [] for name in clients}
-        for item in files:
-            message = await clients[item.sender].send_file(group, item.path, item.kind)
-            queued[item.sender].append(message.id)
-        for extra in demo_media.demo_messages():
-            private = extra.object_name == catalogue.CALL_HANGUP
-            conv = ConvRef.private(user) if private else group
-            message = await clients[extra.sender].send(conv, extra.object_name, extra.content)
-            queued[extra.sender].append(message.id)
-        for name, client in clients.items():
-            await client.wait_sent(queued[name], timeout=30)
+        for sender, conv, what in steps:
+            client = clients[sender]
+            if isinstance(what, str):
+                message = await client.send_text(conv, what)
+            elif isinstance(what, demo_media.DemoFile):
+                message = await client.send_file(conv, what.path, what.kind)
+            else:
+                message = await client.send(conv, what.object_name, what.content)
+            await client.wait_sent([message.id], timeout=30)
     finally:
         for client in clients.values():
             await client.close()
+    marker.write_text("1\n")
+
+
+DemoStep = tuple[str, ConvRef, str | demo_media.DemoFile | demo_media.DemoMessage]
+"""Who sends what where: a text, a file or a message sent as it is."""
+
+
+def demo_steps(user: str, group: ConvRef, files: list[demo_media.DemoFile]) -> list[DemoStep]:
+    """The demo's messages in the order they are sent: the private chats, then the group
+    talking, its picture, voice note, file and place; the call summary last."""
+    steps: list[DemoStep] = [
+        (contact, ConvRef.private(user), line)
+        for contact, lines in _HISTORY.items()
+        for line in lines
+    ]
+    steps += [
+        ("alice", group, "New mockups are up 🎨"),
+        ("bob", group, "Looks great. Ship on Friday?"),
+        ("alice", group, f"{user}, could you take a look?"),
+    ]
+    steps += [(item.sender, group, item) for item in files]
+    for extra in demo_media.demo_messages():
+        private = extra.object_name == catalogue.CALL_HANGUP
+        steps.append((extra.sender, ConvRef.private(user) if private else group, extra))
+    return steps
 
 
 class EchoBot:

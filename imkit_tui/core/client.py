@@ -18,7 +18,13 @@ from typing import Any
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.cloud_history import PULL_PAGE, CloudHistory
-from imkit_tui.core.connection import Connection, LoginRefused, NotConnected, RequestFailed
+from imkit_tui.core.connection import (
+    Connection,
+    LoginRefused,
+    NotConnected,
+    RequestFailed,
+    device_id,
+)
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -69,6 +75,8 @@ log = logging.getLogger(__name__)
 CURSOR_KEY = "sync_cursor"
 #: A conversation seen for the first time on this device starts with its latest page.
 FIRST_PAGE = 50
+#: Seconds between looks at the store while `wait_sent` hears nothing.
+STORE_LOOK = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +132,7 @@ class IMClient(
         self._connection = Connection(
             server_url,
             token,
-            device=device,
+            device=device_id(device),
             on_ready=self._on_ready,
             on_push=self._on_push,
             on_state=self._on_state,
@@ -214,6 +222,13 @@ class IMClient(
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+    def move_to(self, server_url: str) -> None:
+        """Talk to the server at `server_url` from now on, reconnecting at once (the
+        embedded server of a home was taken over by another process, maybe on another
+        port). The store stays the same."""
+        self.server_url = server_url
+        self._connection.move_to(server_url)
 
     async def __aenter__(self) -> IMClient:
         await self.start()
@@ -330,7 +345,17 @@ class IMClient(
                 while waiting:
                     if self.refused is not None:
                         raise self.refused
-                    event = await events.next()
+                    try:
+                        async with asyncio.timeout(STORE_LOOK):
+                            event = await events.next()
+                    except TimeoutError:
+                        # Another process of this user may have sent them (its outbox
+                        # took them over) or confirmed them: the store knows.
+                        for message in await self.store.messages_by_id(sorted(waiting)):
+                            if message.status != SendStatus.SENDING:
+                                final[message.id] = message
+                                waiting.discard(message.id)
+                        continue
                     if (
                         isinstance(event, MessageUpdated)
                         and event.message.id in waiting
@@ -458,6 +483,11 @@ class IMClient(
         if tracker is None:
             coverage = await self.store.coverage(conv)
             tracker = self._trackers[conv] = SeqTracker(coverage.synced_seq, coverage.floor_seq)
+            # What another process of this user stored since this one opened the store
+            # is held, but news here.
+            found = await self.store.written_elsewhere(conv, coverage.synced_seq)
+            if found:
+                self.events.publish(MessagesReceived(conv, tuple(found)))
         return tracker
 
     async def _catch_up(self, conv: ConvRef, target_seq: int) -> None:
@@ -523,6 +553,8 @@ class IMClient(
         tracker: SeqTracker,
         max_seq: int = 0,
     ) -> ReceivedBatch:
+        # Held here already (a pulled page may repeat seqs above a gap): not news.
+        held = {r.seq for r in records if tracker.has(r.seq)}
         tracker.add(r.seq for r in records)
         coverage = Coverage(
             synced_seq=tracker.synced,
@@ -530,8 +562,10 @@ class IMClient(
             max_seq=max(max_seq, tracker.highest),
         )
         batch = await self.store.add_received(conv, records, coverage)
-        if batch.added:
-            ordered = tuple(sorted(batch.added, key=lambda m: m.seq or 0))
+        present = [m for m in batch.present if m.seq not in held]
+        if batch.added or present:
+            new_here = [*batch.added, *present]
+            ordered = tuple(sorted(new_here, key=lambda m: m.seq or 0))
             self.events.publish(MessagesReceived(conv, ordered))
         for message in [*batch.confirmed, *batch.recalled, *batch.receipts_asked]:
             self.events.publish(MessageUpdated(message))

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -68,6 +69,13 @@ class LoginRefused(Exception):
         self.message = message
 
 
+def device_id(kind: str) -> str:
+    """The device name this process gives the server: `kind` ("app", "cli-send", …)
+    and a part of its own, so that several processes of one user are distinct devices
+    (the server pushes to each, one's own messages to the others)."""
+    return f"{kind}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
 StateListener = Callable[[ConnectionState, str, int | None], None]
 
 
@@ -101,6 +109,7 @@ class Connection:
         self._next_id = 0
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
+        self._nudged = asyncio.Event()
         self.refused: LoginRefused | None = None
         self.welcome: Welcome | None = None
         self.error: str | None = None
@@ -122,6 +131,12 @@ class Connection:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def move_to(self, url: str) -> None:
+        """Use `url` from the next attempt on, and make that attempt now rather than
+        after the backoff (the server came back, or moved)."""
+        self.url = url
+        self._nudged.set()
 
     @property
     def is_open(self) -> bool:
@@ -212,10 +227,21 @@ class Connection:
             retrying = f"retrying in {delay:.1f} s"
             detail = f"{self.error}, {retrying}" if self.error else retrying
             self._on_state(ConnectionState.RECONNECTING, detail, None)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await self._closing.wait()
+            await self._wait_before_retry(delay)
         self._on_state(ConnectionState.OFFLINE, "closed", None)
+
+    async def _wait_before_retry(self, delay: float) -> None:
+        """Sleep `delay` seconds, less when closing or nudged (:meth:`move_to`)."""
+        waiters = {
+            asyncio.ensure_future(self._closing.wait()),
+            asyncio.ensure_future(self._nudged.wait()),
+        }
+        try:
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        self._nudged.clear()
 
     async def _login(self, ws: ClientConnection) -> Welcome:
         hello = Hello(

@@ -91,7 +91,7 @@ class HistoryStore:
         """Show an own message as recalled (the server confirmed the recall)."""
         content = recall_notice(message.sender, when, message.object_name)
         notice = encode_content(content)
-        summary = catalogue.summarize(catalogue.RECALL_NTF, content)
+        summary = catalogue.summarize(catalogue.RECALL_NTF, content, message.sender)
 
         def job(conn: sqlite3.Connection) -> Message | None:
             conn.execute(

@@ -1,6 +1,8 @@
 """The outbox: sends queued messages one at a time, in order, uploading their files first.
 
-A message is in the outbox (status SENDING) from the moment it is queued. For a message
+A message is in the outbox (status SENDING) from the moment it is queued, claimed by
+the process that queued it (core/outbox_claims.py: several processes of one user may
+share the store). For a message
 with a file still to upload (``localPath`` set, URL field empty) the upload comes first;
 its URL is written into the stored content before the message is sent, so a process
 killed mid-way resumes the upload and never sends a message without its file. Every
@@ -22,6 +24,10 @@ from imkit_tui.core.models import Message
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import TransferError, Transfers
 from imkit_tui.protocol import RETRYABLE_SEND_CODES, ConvRef, ErrorCode, SendAck, SendMessage
+from imkit_tui.protocol.clock import now_ms
+
+IDLE_LOOK = 5.0
+"""Seconds between looks at the outbox while it holds nothing this process may send."""
 
 
 class _Retry(Exception):
@@ -78,15 +84,17 @@ class Outbox:
         attempt = 0
         while not self._stopped.is_set():
             await self._synced.wait()
-            store = self._store()
-            pending = await store.pending(limit=1)
-            if not pending:
-                self.wakeup.clear()
-                if await store.pending_count() == 0:
-                    await self.wakeup.wait()
+            self.wakeup.clear()
+            claimed = await self._store().claims.next(now_ms())
+            if claimed is None:
+                # Rows another process of this user holds come free when it closes or
+                # dies: look again now and then.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(IDLE_LOOK):
+                        await self.wakeup.wait()
                 continue
             try:
-                await self._send(pending[0])
+                await self._send(claimed)
             except _Retry:
                 await self._pause(attempt := attempt + 1)
                 continue

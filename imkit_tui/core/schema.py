@@ -189,4 +189,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        10,
+        "which process sends an outbox row, until when (core/outbox_claims.py)",
+        """
+        ALTER TABLE messages ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+        ALTER TABLE messages ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 )

@@ -25,6 +25,15 @@ CONVERSATION_COLUMNS = (
 )
 
 
+def stored_conversation_id(conn: sqlite3.Connection, conv: ConvRef) -> tuple[int] | None:
+    """The row `(id,)` of a stored conversation, None when it is not stored."""
+    row: tuple[int] | None = conn.execute(
+        "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?",
+        (conv.type, conv.target, conv.channel),
+    ).fetchone()
+    return row
+
+
 def confirm(conn: sqlite3.Connection, record: MessageRecord) -> list[int]:
     """Mark our own still-pending message as sent, from a record the server sent back."""
     rows = conn.execute(

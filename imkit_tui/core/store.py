@@ -19,6 +19,7 @@ from imkit_tui.core.history_store import HistoryStore, apply_recalls
 from imkit_tui.core.mention_store import MentionStore
 from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
+from imkit_tui.core.outbox_claims import OutboxClaims, claim_row, new_owner, written_elsewhere
 from imkit_tui.core.receipts import ReceiptStates, note_requests
 from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.core.search_index import SearchIndexer
@@ -30,6 +31,7 @@ from imkit_tui.core.sql import (
     recipients_column,
     select_messages,
     set_preview,
+    stored_conversation_id,
 )
 from imkit_tui.core.state_store import StateStore
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
@@ -39,6 +41,14 @@ T = TypeVar("T")
 
 SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
 """Stored types that say nothing new: they move neither the list row nor its preview."""
+
+
+def list_sender(object_name: str, sender: str) -> str:
+    """The sender the list row names before a preview: none for a notice, which says
+    who did what itself ("alice added carol")."""
+    kind = catalogue.lookup(object_name).kind
+    return sender if kind == catalogue.MessageKind.CONTENT else ""
+
 
 _INSERT_MESSAGE = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
@@ -63,6 +73,9 @@ class ReceivedBatch:
     """What storing a batch of received records changed."""
 
     added: list[Message] = field(default_factory=list)
+    present: list[Message] = field(default_factory=list)
+    """Messages another process of this user stored (or queued) since this store was
+    opened: stored already, but new to this process."""
     confirmed: list[Message] = field(default_factory=list)
     recalled: list[Message] = field(default_factory=list)
     """Messages already here that recall commands in the batch turned into notices."""
@@ -86,6 +99,11 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         )
         self.search_index = SearchIndexer(self._writer, reader_db)
         """Indexes stored messages for search, in the background (core/search_index.py)."""
+        self.claims = OutboxClaims(self._writer, new_owner())
+        """This store's claims on outbox rows, which other processes may share."""
+        self._opened_after = 0
+        """The highest message id when the store was opened: a row above it that this
+        process did not write came from another process of the same user."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:
@@ -98,14 +116,17 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             await writer.close()
             raise
         store = cls(user_id, writer, reader)
+        row = await reader.fetch_one("SELECT COALESCE(MAX(id), 0) FROM messages")
+        store._opened_after = int(row[0])
         store._writer.start()
         store.search_index.start()
         await store.flag_stored_mentions()
         return store
 
     async def close(self) -> None:
-        """Commit what is queued and close."""
+        """Give up this store's outbox claims, commit what is queued and close."""
         await self.search_index.close()
+        await self.claims.release()
         await self._writer.close()
         await self._reader.close()
         await self._db.close()
@@ -159,7 +180,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         members of a group. Idempotent by cmid: adding a cmid that is already stored
         returns the stored message as it is."""
         content_json = encode_content(content)
-        preview = catalogue.summarize(object_name, content)
+        preview = catalogue.summarize(object_name, content, self.user_id)
 
         def job(conn: sqlite3.Connection) -> Message:
             conv_id = self._conversation_id(conn, conv)
@@ -182,8 +203,10 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
+                claim_row(conn, cursor.lastrowid, self.claims.owner, now_ms)
                 if object_name not in SILENT_IN_LIST:
-                    set_preview(conn, conv_id, now_ms, preview, self.user_id, None)
+                    sender = list_sender(object_name, self.user_id)
+                    set_preview(conn, conv_id, now_ms, preview, sender, None)
                 return Message(
                     id=cursor.lastrowid,
                     conv=conv,
@@ -206,17 +229,18 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         return await self._writer.submit(job)
 
     async def mark_sent(self, message_id: int, seq: int, uid: str, sent_at: int) -> Message | None:
-        """Record the server's ack of a message of ours; None if it was already recorded."""
+        """Record the server's ack of a message of ours and return it; None if the row
+        is gone. A row already confirmed (another process of this user stored the same
+        message from the server first) is returned as it is."""
 
         def job(conn: sqlite3.Connection) -> Message | None:
-            cursor = conn.execute(
+            conn.execute(
                 "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
                 " WHERE id = ? AND seq IS NULL",
                 (seq, uid, sent_at, SendStatus.SENT, message_id),
             )
-            if not cursor.rowcount:
-                return None
-            return select_messages(conn, "WHERE m.id = ?", (message_id,))[0]
+            found = select_messages(conn, "WHERE m.id = ?", (message_id,))
+            return found[0] if found else None
 
         return await self._writer.submit(job)
 
@@ -264,29 +288,45 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             default=None,
         )
         newest_preview = (
-            catalogue.summarize(newest.object_name, newest.content) if newest is not None else ""
+            catalogue.summarize(newest.object_name, newest.content, self.user_id)
+            if newest is not None
+            else ""
         )
 
         def job(conn: sqlite3.Connection) -> ReceivedBatch:
             conv_id = self._conversation_id(conn, conv)
             batch = ReceivedBatch()
             confirmed_ids: list[int] = []
+            elsewhere: list[int] = []
             for record, row in zip(records, rows, strict=True):
                 cursor = conn.execute(_INSERT_MESSAGE, (conv_id, *row))
                 if cursor.rowcount and cursor.lastrowid is not None:
                     added = self._received_message(cursor.lastrowid, conv, record, bool(row[-1]))
                     batch.added.append(added)
-                elif record.sender == self.user_id:
-                    confirmed_ids.extend(confirm(conn, record))
+                    continue
+                confirmed = confirm(conn, record) if record.sender == self.user_id else []
+                confirmed_ids.extend(confirmed)
+                if not confirmed:
+                    elsewhere.append(record.seq)
+            if elsewhere or confirmed_ids:
+                batch.present = written_elsewhere(
+                    conn,
+                    conv_id,
+                    self.claims.owner,
+                    self._opened_after,
+                    seqs=elsewhere,
+                    confirmed_ids=confirmed_ids,
+                )
+                shown = {m.id for m in batch.present}
+                confirmed_ids = [i for i in confirmed_ids if i not in shown]
             conn.execute(
                 "UPDATE conversations SET synced_seq = ?, floor_seq = ?,"
                 " max_seq = MAX(max_seq, ?) WHERE id = ?",
                 (coverage.synced_seq, coverage.floor_seq, coverage.max_seq, conv_id),
             )
             if newest is not None:
-                set_preview(
-                    conn, conv_id, newest.sent_at, newest_preview, newest.sender, newest.seq
-                )
+                sender = list_sender(newest.object_name, newest.sender)
+                set_preview(conn, conv_id, newest.sent_at, newest_preview, sender, newest.seq)
             if batch.added:
                 count_new_unread(conn, conv_id, [m.id for m in batch.added])
             if conv.type == ConversationType.GROUP:
@@ -356,6 +396,20 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             to=tuple(record.to),
         )
 
+    async def written_elsewhere(self, conv: ConvRef, up_to_seq: int) -> list[Message]:
+        """The messages of `conv` up to `up_to_seq` that another process of this user
+        stored since this store opened (core/outbox_claims.py)."""
+
+        def read(conn: sqlite3.Connection) -> list[Message]:
+            row = stored_conversation_id(conn, conv)
+            if row is None or up_to_seq <= 0:
+                return []
+            return written_elsewhere(
+                conn, int(row[0]), self.claims.owner, self._opened_after, up_to_seq=up_to_seq
+            )
+
+        return await self._reader.run(read)
+
     async def coverage(self, conv: ConvRef) -> Coverage:
         """Which seqs of `conv` are local (all zero for a conversation never seen)."""
         row = await self._reader.fetch_one(
@@ -395,12 +449,9 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         Without `before_seq`: the newest `limit` stored messages, then the ones still in
         the outbox or failed. With it: the `limit` messages just before that seq.
         """
-        key = (conv.type, conv.target, conv.channel)
 
         def read(conn: sqlite3.Connection) -> list[Message]:
-            row = conn.execute(
-                "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?", key
-            ).fetchone()
+            row = stored_conversation_id(conn, conv)
             if row is None:
                 return []
             if before_seq is not None:
@@ -429,12 +480,9 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         """The stored messages of `conv` around `seq`, oldest first: up to `before` just
         below it, the one at `seq` and up to `after` above it; when that reaches the
         newest, the ones still in the outbox or failed follow, as in `messages()`."""
-        key = (conv.type, conv.target, conv.channel)
 
         def read(conn: sqlite3.Connection) -> list[Message]:
-            row = conn.execute(
-                "SELECT id FROM conversations WHERE type = ? AND target = ? AND channel = ?", key
-            ).fetchone()
+            row = stored_conversation_id(conn, conv)
             if row is None:
                 return []
             older = select_messages(

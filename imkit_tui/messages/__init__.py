@@ -74,6 +74,7 @@ from ._names import (
     VOICE,
     VOICE_LEGACY,
 )
+from ._notifications import group_membership
 from ._registry import all_types, is_known, lookup, register, summarize
 from ._types import MessageKind, MessageType
 
@@ -131,6 +132,7 @@ __all__ = [
     "MessageKind",
     "MessageType",
     "all_types",
+    "group_membership",
     "is_known",
     "lookup",
     "mention_info",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from . import _names as names
 from . import _summaries as s
-from ._types import MessageKind, MessageType, Summarizer
+from ._types import MessageKind, MessageType, PersonalSummarizer, Summarizer
 
 # Group notification operations (RongCloud's GroupNotificationMessage), lower-cased.
 _GROUP_CREATE = "create"
@@ -28,10 +28,17 @@ def _info(content: object) -> str:
     return s.text(content, "message") or ""
 
 
-def _recalled(content: object) -> str:
-    """``alice recalled a message`` from the operator, else ``Message recalled``."""
+def _recalled(content: object, viewer: str | None = None) -> str:
+    """``alice recalled a message`` from the operator (``You`` for the viewer), else
+    ``Message recalled``."""
     operator = s.text(content, "operatorId")
-    return f"{operator} recalled a message" if operator else "Message recalled"
+    if not operator:
+        return "Message recalled"
+    return f"{s.person(operator, operator, viewer, start=True)} recalled a message"
+
+
+def _recalled_for(content: object, viewer: str) -> str:
+    return _recalled(content, viewer)
 
 
 def _contact(content: object) -> str:
@@ -40,28 +47,43 @@ def _contact(content: object) -> str:
 
 
 class _Group:
-    """The parts of an ``RC:GrpNtf`` needed to write a sentence about it."""
+    """The parts of an ``RC:GrpNtf`` needed to write a sentence about it, for a reader."""
 
     __slots__ = ("data", "operator", "operator_id", "target_ids", "targets")
 
-    def __init__(self, content: object) -> None:
+    def __init__(self, content: object, viewer: str | None = None) -> None:
         """Read the operator and targets from ``content`` and its ``data``.
 
         ``data`` may be a mapping or, as RongCloud sends it, a JSON string with
         ``operatorNickname``, ``targetUserIds``, ``targetUserDisplayNames`` and
-        ``targetGroupName``. Display names win over user ids.
+        ``targetGroupName``. Display names win over user ids; the ``viewer`` (the
+        reader's user id) is "You" as the operator and "you" among the targets.
         """
         self.data = s.mapping(s.get(content, "data")) or {}
         self.operator_id = s.text(content, "operatorUserId")
-        self.operator = s.text(self.data, "operatorNickname") or self.operator_id
+        nickname = s.text(self.data, "operatorNickname") or self.operator_id
+        self.operator = (
+            s.person(self.operator_id, nickname, viewer, start=True) if nickname else None
+        )
         self.target_ids = s.items(s.get(self.data, "targetUserIds"))
-        self.targets = s.names(s.get(self.data, "targetUserDisplayNames")) or s.names(
-            self.target_ids
+        shown = s.items(s.get(self.data, "targetUserDisplayNames")) or self.target_ids
+        self.targets = s.names(
+            [
+                s.person(_at(self.target_ids, i), name, viewer, start=False)
+                if isinstance(name, str)
+                else name
+                for i, name in enumerate(shown)
+            ]
         )
 
     def joined_by_self(self) -> bool:
         """Whether the operator added only themself, i.e. joined."""
         return self.operator_id is not None and self.target_ids == [self.operator_id]
+
+
+def _at(values: list[object], index: int) -> object:
+    """``values[index]``, or None past the end."""
+    return values[index] if index < len(values) else None
 
 
 def _group_create(op: str, group: _Group) -> str | None:
@@ -106,22 +128,46 @@ _GROUP_SENTENCES: dict[str, Callable[[str, _Group], str | None]] = {
 }
 
 
-def _group(content: object) -> str:
+def _group(content: object, viewer: str | None = None) -> str:
     """A sentence such as "alice added bob, carol", else ``message``, else the fallback.
 
     The operator is ``data.operatorNickname`` or else ``operatorUserId``; targets are
     ``data.targetUserDisplayNames`` or else ``data.targetUserIds``. Operations are
-    matched without regard to case.
+    matched without regard to case. For the ``viewer`` it reads "You added carol",
+    "alice added you".
     """
     operation = s.text(content, "operation")
     sentence_for = _GROUP_SENTENCES.get(operation.strip().lower()) if operation else None
     if sentence_for is not None:
-        group = _Group(content)
+        group = _Group(content, viewer)
         if group.operator:
             sentence = sentence_for(group.operator, group)
             if sentence:
                 return sentence
     return s.text(content, "message") or ""
+
+
+def _group_for(content: object, viewer: str) -> str:
+    return _group(content, viewer)
+
+
+def group_membership(content: object, user_id: str) -> bool | None:
+    """What an ``RC:GrpNtf`` says of ``user_id`` being in the group: True when it adds
+    them (or they created it), False when they quit, were removed or the group was
+    dismissed, None when it says neither. Never raises."""
+    operation = s.text(content, "operation")
+    op = operation.strip().lower() if operation else ""
+    if op == _GROUP_DISMISS:
+        return False
+    group = _Group(content)
+    concerned = group.operator_id == user_id or user_id in group.target_ids
+    if op == _GROUP_CREATE and concerned:
+        return True
+    if op == _GROUP_QUIT and concerned:
+        return False
+    if op in (_GROUP_ADD, _GROUP_KICKED) and user_id in group.target_ids:
+        return op == _GROUP_ADD
+    return None
 
 
 def _notification(
@@ -132,6 +178,7 @@ def _notification(
     *,
     stored: bool = True,
     shown: bool = True,
+    personal: PersonalSummarizer | None = None,
 ) -> MessageType:
     """Build a notification type: never counted, never pushed; stored and shown unless
     said."""
@@ -145,6 +192,7 @@ def _notification(
         fields=fields,
         summarizer=summarizer,
         shown=shown,
+        personal=personal,
     )
 
 
@@ -163,6 +211,7 @@ NOTIFICATION_TYPES: tuple[MessageType, ...] = (
         "Group notification",
         ("operatorUserId", "operation", "data", "message", "extra"),
         _group,
+        personal=_group_for,
     ),
     # A read notification only moves the read mark of a private conversation.
     _notification(
@@ -183,6 +232,7 @@ NOTIFICATION_TYPES: tuple[MessageType, ...] = (
         "Recalled message",
         ("operatorId", "recallTime", "originalObjectName"),
         _recalled,
+        personal=_recalled_for,
     ),
     _notification(names.DELETED, "Deleted message", (), shown=False),
 )

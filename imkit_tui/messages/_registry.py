@@ -96,12 +96,13 @@ def is_known(object_name: str) -> bool:
     return object_name in _REGISTRY
 
 
-def summarize(object_name: str, content: object) -> str:
+def summarize(object_name: str, content: object, viewer: str | None = None) -> str:
     """Return the one-line summary of a message; never raises.
 
-    Shorthand for ``lookup(object_name).summary(content)``.
+    Shorthand for ``lookup(object_name).summary(content, viewer)``: with ``viewer``, the
+    user who reads it, notices about that user say "You" ("You created the group").
     """
-    return lookup(object_name).summary(content)
+    return lookup(object_name).summary(content, viewer)
 
 
 def all_types() -> list[MessageType]:

@@ -137,6 +137,14 @@ def names(value: object, limit: int = _MAX_NAMES) -> str | None:
     return shown_names
 
 
+def person(user_id: object, shown: str, viewer: str | None, *, start: bool) -> str:
+    """How a notice names someone: ``shown``, or "You" (``start``) / "you" when
+    ``user_id`` is the ``viewer``, the user reading it."""
+    if viewer is not None and user_id == viewer:
+        return "You" if start else "you"
+    return shown
+
+
 def tagged(tag: str, detail: str | None) -> str:
     """Return ``"[tag] detail"``, or just ``"[tag]"`` when there is no detail."""
     return f"[{tag}] {detail}" if detail else f"[{tag}]"

@@ -11,6 +11,9 @@ from ._text import one_line
 Summarizer = Callable[[object], str]
 """Turns raw message content (anything) into a short text; may raise, may return ""."""
 
+PersonalSummarizer = Callable[[object, str], str]
+"""A summarizer for one reader, the user id given second: it speaks of them as "you"."""
+
 _LAST_RESORT = "[Message]"
 
 
@@ -38,8 +41,10 @@ class MessageType:
     request, the placeholder of a deleted message).
 
     ``summarizer`` is optional and private to the type: it receives the raw content
-    and returns a text. :meth:`summary` wraps it so that it never raises. Two types
-    compare equal when all their other fields are equal.
+    and returns a text. :meth:`summary` wraps it so that it never raises. A notice
+    about people may also have a ``personal`` summarizer, used when the reader is known,
+    so that "alice added bob" reads "You added bob" to alice. Two types compare equal
+    when all their other fields are equal.
     """
 
     object_name: str
@@ -51,21 +56,28 @@ class MessageType:
     fields: tuple[str, ...] = ()
     summarizer: Summarizer | None = field(default=None, compare=False, repr=False, kw_only=True)
     shown: bool = field(default=True, kw_only=True)
+    personal: PersonalSummarizer | None = field(
+        default=None, compare=False, repr=False, kw_only=True
+    )
 
-    def summary(self, content: object) -> str:
+    def summary(self, content: object, viewer: str | None = None) -> str:
         """Return a one-line, non-empty preview of ``content``; never raises.
 
         ``content`` may be anything (``None``, a list, a dict with wrong field
         types, huge strings). When the summarizer is missing, raises, returns a
         non-string or a blank string, the result is ``f"[{label}]"``. The result
         is sanitised by :func:`one_line` (no line breaks or control characters,
-        at most 500 characters).
+        at most 500 characters). With ``viewer`` (the reader's user id), the
+        ``personal`` summarizer is used when the type has one.
         """
-        summarizer = self.summarizer
-        if summarizer is None:
-            return self._fallback()
+        summarizer, personal = self.summarizer, self.personal
         try:
-            raw = summarizer(content)
+            if personal is not None and viewer is not None:
+                raw = personal(content, viewer)
+            elif summarizer is not None:
+                raw = summarizer(content)
+            else:
+                return self._fallback()
             line = one_line(raw) if isinstance(raw, str) else ""
         except Exception:
             line = ""

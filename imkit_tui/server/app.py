@@ -53,7 +53,6 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
@@ -295,12 +294,6 @@ class IMServer(
             )
         )
         return session
-
-    async def issue_token(self, user_id: str, ttl_seconds: int | None = None) -> str:
-        """A token for `user_id` under their current token version (for an app server
-        running this server in its own process, such as the embedded one)."""
-        version = await self._require_store().tokens.current(user_id)
-        return issue_token(self._secret, user_id, ttl_seconds, version=version)
 
     async def _serve_session(self, ws: ServerConnection, session: Session) -> None:
         async for raw in ws:

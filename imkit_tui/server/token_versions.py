@@ -7,8 +7,10 @@ second and closes the devices still logged in with an older token.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from imkit_tui.storage import BatchWriter, Database
 
@@ -20,6 +22,25 @@ class Revocation:
     user_id: str
     version: int
     change: int
+
+
+def read_version(database_path: Path, user_id: str) -> int:
+    """`user_id`'s token version read straight from the store at `database_path`, for a
+    process that does not hold the store open (0 while there is no store, or no
+    revocation was ever made on it)."""
+    if not database_path.is_file():
+        return 0
+    try:
+        uri = f"{database_path.as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
+            row = conn.execute(
+                "SELECT version FROM token_versions WHERE user_id = ?", (user_id,)
+            ).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a store from before token versions
+            return 0
+        raise
+    return int(row[0]) if row is not None else 0
 
 
 class TokenVersions:

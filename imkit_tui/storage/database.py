@@ -56,10 +56,10 @@ class Database:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
+            conn.execute("PRAGMA busy_timeout=5000")  # first: WAL mode itself may wait
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=5000")
             # What is deleted or overwritten (a recalled message) is zeroed, not left
             # in free space.
             conn.execute("PRAGMA secure_delete=ON")

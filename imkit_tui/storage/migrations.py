@@ -25,8 +25,9 @@ class SchemaTooNew(RuntimeError):
 async def apply_migrations(database: Database, migrations: Sequence[Migration]) -> int:
     """Bring the schema up to the last migration; return the version now in force.
 
-    Each migration runs in its own transaction together with the version bump, so a
-    process killed half-way leaves the database at a whole version.
+    Each migration runs in its own write transaction together with the version bump,
+    so a process killed half-way leaves the database at a whole version, and processes
+    opening a new database at the same moment migrate it once, one after the other.
     """
     numbers = [m.version for m in migrations]
     if numbers != list(range(1, len(migrations) + 1)):
@@ -35,14 +36,21 @@ async def apply_migrations(database: Database, migrations: Sequence[Migration]) 
 
 
 def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> int:
-    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if current > len(migrations):
-        raise SchemaTooNew(
-            f"database schema version {current} is newer than this imkit ({len(migrations)})"
-        )
-    for migration in migrations[current:]:
+    while True:
+        # The version is read inside the write transaction: another process opening the
+        # same database at the same moment waits here, then sees what the first did.
         conn.execute("BEGIN IMMEDIATE")
         try:
+            current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if current > len(migrations):
+                raise SchemaTooNew(
+                    f"database schema version {current} is newer than this imkit "
+                    f"({len(migrations)})"
+                )
+            if current == len(migrations):
+                conn.execute("COMMIT")
+                return current
+            migration = migrations[current]
             for statement in _split_statements(migration.sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={migration.version}")
@@ -50,7 +58,6 @@ def _migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> int:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-    return len(migrations)
 
 
 def _split_statements(script: str) -> list[str]:

@@ -24,6 +24,7 @@ from imkit_tui.ui.colour_depth import NearestPalette
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.kitty_inline import KittyImages
+from imkit_tui.ui.images.terminal_probe import TerminalGraphics
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.privacy_actions import privacy_commands
 from imkit_tui.ui.themes import (
@@ -42,10 +43,10 @@ class IMKitApp(App[None]):
     comes from `theme`, else the remembered choice, else the default; a theme picked
     from the palette is remembered in `state`.
 
-    `graphics` is what the terminal answered when `imkit` probed it (default NONE: half
+    `graphics` is what `imkit` chose from the terminal's answers (default NONE: half
     blocks, as in tests and for any other caller). With KITTY, pictures in the chat are
-    drawn inline through kitty's Unicode placeholders (see `inline_pictures`); SIXEL
-    cannot be placed inside Textual's screen and only serves the full-screen viewer.
+    drawn inline through kitty's Unicode placeholders (see `inline_pictures`); the other
+    protocols cannot be kept inside Textual's layout and serve the full-screen viewer.
     """
 
     TITLE = "imkit"
@@ -63,10 +64,14 @@ class IMKitApp(App[None]):
         recall_window: int = 120,
         embedded: bool = False,
         connect: bool = True,
-        graphics: GraphicsProtocol = GraphicsProtocol.NONE,
+        graphics: GraphicsProtocol | TerminalGraphics = GraphicsProtocol.NONE,
     ) -> None:
         super().__init__()
-        self._graphics = graphics
+        if isinstance(graphics, GraphicsProtocol):
+            graphics = TerminalGraphics(graphics)
+        self.terminal_graphics = graphics
+        """How pictures are drawn and written to this terminal."""
+        self._graphics = graphics.protocol
         self._kitty_images = KittyImages()
         self.client = client
         self.embedded = embedded
@@ -122,6 +127,10 @@ class IMKitApp(App[None]):
         if self._driver is not None:
             self._driver.write(data)
 
+    def write_graphics(self, data: str) -> None:
+        """Write graphics sequences, wrapped for tmux when inside it (never a raw APC)."""
+        self.write_to_terminal(self.terminal_graphics.wrap(data))
+
     def _terminal_lost_images(self, _app: App[None]) -> None:
         """After a suspension the alternate screen is new: send pictures again."""
         self._kitty_images.forget_sent()
@@ -151,7 +160,7 @@ class IMKitApp(App[None]):
         if self.inline_pictures is not None:
             self.app_resume_signal.subscribe(self, self._terminal_lost_images)
             if not self.is_headless:  # only a real terminal gets images, never tests
-                self._kitty_images.writer = self.write_to_terminal
+                self._kitty_images.writer = self.write_graphics
         await self.push_screen(
             MainScreen(
                 self.client,
@@ -169,6 +178,16 @@ class IMKitApp(App[None]):
         if self._wanted_theme and self._wanted_theme not in self.available_themes:
             self.notify(f"No theme named {self._wanted_theme!r}", severity="warning")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._give_graphics_hint()
+
+    def _give_graphics_hint(self) -> None:
+        """Say once (ever, when there is a state file) what would bring real pictures."""
+        hint = self.terminal_graphics.hint
+        if hint is None or (self._state is not None and self._state.get("graphics-hint") == hint):
+            return
+        self.notify(hint, title="Pictures", timeout=15)
+        if self._state is not None:
+            self._state.set("graphics-hint", hint)
 
     def exit(
         self, result: None = None, return_code: int = 0, message: RenderableType | None = None

@@ -177,13 +177,31 @@ def truncate(text: str, width: int, ellipsis: str = "…") -> str:
     return set_cell_size(text, room).rstrip(" ") + ellipsis
 
 
+def wrap_words(text: str, width: int) -> list[str]:
+    """`text` broken at spaces into lines of at most `width` cells; a word wider than
+    that is cut with an ellipsis."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if line and cell_len(joined) > width:
+            lines.append(line)
+            joined = word
+        line = truncate(joined, width)
+    return [*lines, line] if line else lines
+
+
+GROUP_MARK = "# "
+"""Before a group's name wherever it is shown."""
+
+
 def display_name(conv: ConvRef, title: str = "") -> str:
     """The name shown for a conversation: the peer, "System", or a group's ``# name``
     (its `title` when known, else its id)."""
     if conv.type == ConversationType.SYSTEM:
         return "System"
     if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
-        return f"# {title or conv.target}"
+        return f"{GROUP_MARK}{title or conv.target}"
     return conv.target
 
 

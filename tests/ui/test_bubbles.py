@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Region
@@ -43,6 +42,7 @@ from imkit_tui.ui.bubbles import (
     registered,
     set_animations,
 )
+from imkit_tui.ui.bubbles._fold import FoldedText
 from imkit_tui.ui.bubbles._links import find_spans
 from imkit_tui.ui.bubbles.builtin import BUILTIN_BUBBLES, CONTENT_BUBBLES, NOTICE_BUBBLES, setup
 from imkit_tui.ui.bubbles.location import coordinates_text, map_url
@@ -411,8 +411,9 @@ async def test_text_styles_links_and_mentions_and_knows_when_it_mentions_me() ->
         assert bubble.mentions == ["me", "carol"]
         assert bubble.mentions_me and everyone.mentions_me  # type: ignore[attr-defined]
         assert not plain.mentions_me  # type: ignore[attr-defined]
-        body = bubble.render_body()
-        assert isinstance(body, Text)
+        folded = bubble.render_body()
+        assert isinstance(folded, FoldedText)
+        body = folded.text
         styles = {body.plain[span.start : span.end]: span.style for span in body.spans}
         colours = bubble.palette
         assert styles["@me"] == colours.mention_me

@@ -31,7 +31,7 @@ from imkit_tui.ui.bubbles import (
     bubble_for,
     register,
 )
-from imkit_tui.ui.bubbles.divider import NewMessagesBar, day_label, divider_spec
+from imkit_tui.ui.bubbles.divider import day_label, divider_spec
 from imkit_tui.ui.bubbles.image import ImageBubble
 from imkit_tui.ui.themes import theme_variable_defaults
 from imkit_tui.ui.widgets.chat_view import ChatView
@@ -151,8 +151,8 @@ def lines(bubble: Bubble) -> list[str]:
 
 def body_text(bubble: Bubble) -> str:
     """The drawn lines without dividers, sender and status line."""
-    drawn = lines(bubble)[len(bubble.dividers) + bubble.show_sender :]
-    return "\n".join(drawn[:-1] if bubble.show_meta else drawn)
+    drawn = lines(bubble)[len(bubble.dividers) + bubble.head_shown :]
+    return "\n".join(drawn[:-1] if bubble.meta_shown else drawn)
 
 
 def bubble_of(view: ChatView, message_id: int) -> Bubble:
@@ -205,25 +205,72 @@ async def test_private_chats_show_no_sender_names() -> None:
         assert PEER not in screen_text(app)
 
 
-async def test_time_separator_after_more_than_three_minutes() -> None:
+async def test_one_sender_s_messages_within_five_minutes_form_a_run() -> None:
     page = [
         make(1, 1, sent_at=BASE),
         make(2, 2, sent_at=BASE + 2 * MINUTE),
-        make(3, 3, sent_at=BASE + 3 * MINUTE),
-        make(4, 4, sent_at=BASE + 7 * MINUTE),
+        make(3, 3, sent_at=BASE + 9 * MINUTE),  # more than five minutes: a new run
+        make(4, 4, sender=ME, sent_at=BASE + 10 * MINUTE),
+        make(5, 5, sender=ME, sent_at=BASE + 11 * MINUTE),
+        make(6, 6, sender=ME, sent_at=BASE + 11 * MINUTE, status=SendStatus.FAILED),
+        make(7, 7, sender=ME, sent_at=BASE + 12 * MINUTE),
+        make(8, 8, sent_at=BASE + 12 * MINUTE),  # another sender
     ]
     app = ChatApp(page)
     async with app.run_test(size=SIZE) as pilot:
         await app.view.show(page)
         await settle(pilot)
-        times = dividers(app.view, "time")
-        expected = [
-            datetime.fromtimestamp(ms / 1000).strftime("%H:%M") for ms in (BASE, page[3].sent_at)
-        ]
-        assert times == expected
+        bubbles = [bubble_of(app.view, i) for i in range(1, 9)]
+        assert [b.run_head for b in bubbles] == [1, 0, 1, 1, 0, 0, 0, 1]
+        assert [b.run_tail for b in bubbles] == [0, 1, 1, 0, 0, 0, 1, 1]
+        # Others' runs: one head with the time; no time under each message.
+        assert [b.head_shown for b in bubbles] == [1, 0, 1, 0, 0, 0, 0, 1]
+        clock = datetime.fromtimestamp(BASE / 1000).strftime("%H:%M")
+        assert lines(bubbles[0])[1].strip() == clock
+        # Own runs: the status under the last one, and under any whose status differs.
+        assert [b.meta_shown for b in bubbles] == [0, 0, 0, 0, 0, 1, 1, 0]
+        assert lines(bubbles[5])[-1].strip() == "! failed — r to retry"
+        assert lines(bubbles[6])[-1].strip().startswith("✓ ")
+        text = screen_text(app)
+        assert text.count(clock) == 1
+        # Selected, a follower shows its own time.
+        follower = bubbles[1]
+        height = follower.outer_size.height
+        app.view.focus()
+        app.view.select_message(follower.message.id)
+        await settle(pilot)
+        exact = datetime.fromtimestamp(page[1].sent_at / 1000).strftime("%H:%M")
+        assert follower.meta_shown and lines(follower)[-1].strip() == exact
+        assert follower.outer_size.height == height + 1
+        # A new message of the last sender continues its run: the tail moves down.
+        await app.view.add([make(9, 9, sent_at=BASE + 13 * MINUTE)])
+        await settle(pilot)
+        assert not bubbles[7].run_tail and bubble_of(app.view, 9).run_tail
+        assert not bubble_of(app.view, 9).run_head
+        # An own message appended ends the run: the status moves to the new last one.
+        await app.view.add([make(10, 10, sender=ME, sent_at=BASE + 13 * MINUTE)])
+        await app.view.add([make(11, 11, sender=ME, sent_at=BASE + 14 * MINUTE)])
+        await settle(pilot)
+        assert not bubble_of(app.view, 10).meta_shown and bubble_of(app.view, 11).meta_shown
         # TODAY was read when the module loaded: a run that crosses midnight sees Yesterday.
         label = "Today" if date.today() == TODAY else "Yesterday"
         assert dividers(app.view, "date")[0] == f"── {label} ──"
+
+
+async def test_a_day_a_notice_or_the_unread_divider_break_a_run() -> None:
+    page = [
+        make(1, 1, sent_at=at(TODAY - timedelta(days=1), 23, 59)),
+        make(2, 2, sent_at=at(TODAY, 0, 1)),  # a new day
+        make(3, 3, sent_at=at(TODAY, 0, 2), object_name=messages.RECALL, content={}),
+        make(4, 4, sent_at=at(TODAY, 0, 3)),  # after a notice
+        make(5, 5, sent_at=at(TODAY, 0, 3)),
+    ]
+    app = ChatApp(page)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.view.show(page, unread_after_seq=4)
+        await settle(pilot)
+        heads = [bubble_of(app.view, i).run_head for i in (1, 2, 4, 5)]
+        assert heads == [True, True, True, True]  # 5 is the first unread one
 
 
 async def test_date_dividers_between_days() -> None:
@@ -240,8 +287,8 @@ async def test_date_dividers_between_days() -> None:
         labels = dividers(app.view, "date")
         assert len(labels) == 4
         assert labels[-2:] == ["── Yesterday ──", "── Today ──"]
-        # The day changed between 23:58 and 00:01: the time shows too.
-        assert len(dividers(app.view, "time")) == 4
+        # Each day starts a run: the time shows in its head.
+        assert all(bubble.head_shown for bubble in app.view.query(Bubble))
 
 
 def test_day_labels() -> None:
@@ -252,7 +299,7 @@ def test_day_labels() -> None:
     assert day_label(date(2024, 3, 5), today) == "Tue 5 Mar"
     assert day_label(date(2023, 11, 23), today) == "2023-11-23"
     first = make(1, 1, sent_at=at(today, 10))
-    assert [kind for kind, _ in divider_spec(None, first, today=today)] == ["date", "time"]
+    assert [kind for kind, _ in divider_spec(None, first, today=today)] == ["date"]
     second = make(2, 2, sent_at=first.sent_at + MINUTE)
     assert divider_spec(first, second, unread=True, today=today) == (
         ("unread", "── New messages ──"),
@@ -304,7 +351,7 @@ async def test_window_stays_bounded_while_paging_up_through_1000_messages() -> N
         assert [m.seq for m in view.shown] == list(range(1, 121))
         assert len(view.query(Bubble)) == 120
         # The newest ones were pruned: the bar offers the way back.
-        assert view.query_one(NewMessagesBar).has_class("-visible")
+        assert view.new_messages_bar.has_class("-visible")
         await view.jump_to_latest()
         await settle(pilot)
         assert view.shown[-1].id == 1000 and view.at_bottom
@@ -362,7 +409,7 @@ async def test_add_at_the_bottom_scrolls_to_it() -> None:
         await settle(pilot)
         assert view.at_bottom and view.unseen == 0
         assert visible(view, bubble_of(view, 41))
-        assert not view.query_one(NewMessagesBar).has_class("-visible")
+        assert not view.new_messages_bar.has_class("-visible")
 
 
 async def test_add_when_scrolled_up_counts_in_the_bar() -> None:
@@ -378,7 +425,7 @@ async def test_add_when_scrolled_up_counts_in_the_bar() -> None:
         await view.add([make(41, 41, text="one"), make(42, 42, text="two")])
         await view.add([make(41, 41, text="one")])  # the same id again: no double count
         await settle(pilot)
-        bar = view.query_one(NewMessagesBar)
+        bar = view.new_messages_bar
         assert view.unseen == 2 and bar.has_class("-visible")
         assert "2 new messages ↓" in str(bar.render())
         assert view.scroll_y == top
@@ -667,7 +714,7 @@ async def test_clicking_the_new_messages_bar_jumps_to_the_latest() -> None:
         await settle(pilot)
         await view.add([make(41, 41, text="newest")])
         await settle(pilot)
-        await pilot.click(NewMessagesBar)
+        await pilot.click(view.new_messages_bar)
         await settle(pilot)
         assert view.at_bottom and view.unseen == 0
         assert visible(view, bubble_of(view, 41))

@@ -82,9 +82,10 @@ class ListApp(App[None]):
         self.with_input = with_input
         self.selected: list[ConvRef] = []
         self.highlighted: list[ConvRef] = []
+        self.me = ""
 
     def compose(self) -> ComposeResult:
-        yield ConversationList(names=self.names, id="list")
+        yield ConversationList(names=self.names, me=self.me, id="list")
         if self.with_input:
             yield Input(id="input")
 
@@ -283,6 +284,30 @@ async def test_empty_list_shows_a_hint() -> None:
         assert widget.highlighted is None
         assert len(widget) == 0
         assert widget  # an empty list is still truthy (it is a widget)
+        # Narrower than the hint (the list's width at 80 columns): it wraps, whole.
+        await pilot.resize_terminal(30, 20)
+        await pilot.pause()
+        shown = " ".join(line.strip() for line in screen_lines(widget) if line.strip())
+        assert shown == "No conversations yet — ctrl+n starts one"
+
+
+async def test_group_rows_show_the_group_mark_once_and_you_for_own_messages() -> None:
+    rows = [
+        conv("team", type=3, at=3, preview="hi all", sender="me"),
+        conv("crew", type=3, at=2, preview="alice removed carol", sender=""),
+        conv("band", type=3, at=1, preview="hello", sender="bob"),
+    ]
+    app = ListApp(rows, names=lambda r: f"# {r.target.title()}" if r.type == 3 else r.target)
+    app.me = "me"
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        lines = screen_lines(app.query_one(ConversationList))
+        # The avatar shows the group's letter; the "#" is the name's, once.
+        assert lines[0].split()[:3] == ["T", "#", "Team"] and lines[0].count("#") == 1
+        assert lines[1].split()[:3] == ["You:", "hi", "all"]
+        # A notice (no sender) is not prefixed: it names who did what itself.
+        assert lines[3].strip() == "alice removed carol"
+        assert lines[5].split()[:2] == ["bob:", "hello"]
 
 
 # -- keys, mouse and messages ---------------------------------------------------------------

@@ -1,20 +1,12 @@
-"""imkit_tui.ui.images: half blocks, GIF animation, kitty and sixel output, the probe."""
+"""imkit_tui.ui.images: half blocks, GIF animation, kitty, sixel and iTerm2 output."""
 
 from __future__ import annotations
 
 import base64
-import fcntl
 import io
 import math
-import os
 import random
 import re
-import select
-import struct
-import termios
-import threading
-import time
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -25,17 +17,18 @@ from rich.segment import Segment
 from imkit_tui.media.images import Frame
 from imkit_tui.ui.images.animation import AnimatedImage
 from imkit_tui.ui.images.graphics import (
-    DEFAULT_CELL_PIXELS,
     KITTY_CHUNK,
     GraphicsProtocol,
+    crop_centre,
     fit_in_cells,
+    iterm_sequence,
+    kitty_delete,
     kitty_sequence,
-    parse_probe_reply,
-    probe_graphics,
     sixel_sequence,
-    terminal_cell_pixels,
 )
 from imkit_tui.ui.images.halfblock import HalfBlockImage, fit_cells, render_cells
+from imkit_tui.ui.images.kitty_inline import decode_placeholders
+from imkit_tui.ui.images.placement import VIEWER_IMAGE_ID, fitted_sequence, true_size_sequence
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
@@ -200,124 +193,6 @@ def test_an_animation_needs_frames() -> None:
         AnimatedImage([])
 
 
-# -- the probe -------------------------------------------------------------------------
-
-KITTY_OK = b"\x1b_Gi=31;OK\x1b\\"
-
-
-@pytest.mark.parametrize(
-    ("reply", "protocol"),
-    [
-        (KITTY_OK + b"\x1b[?62;22c", GraphicsProtocol.KITTY),
-        (KITTY_OK + b"\x1b[?62;4;22c", GraphicsProtocol.KITTY),
-        (b"\x1b[?62;4;22c", GraphicsProtocol.SIXEL),
-        (b"\x1b[?4c", GraphicsProtocol.SIXEL),
-        (b"\x1b_Gi=31;ENOTSUPPORTED:no\x1b\\\x1b[?63;1;2;4;6c", GraphicsProtocol.SIXEL),
-        (b"\x1b[?62;22c", GraphicsProtocol.NONE),
-        (b"\x1b[?64;1;2;6;9;15;18;21;22c", GraphicsProtocol.NONE),  # 64 is not 4
-        (b"\x1b[?1;2c", GraphicsProtocol.NONE),
-        (b"", GraphicsProtocol.NONE),
-        (b"garbage \x1b[4c", GraphicsProtocol.NONE),
-    ],
-)
-def test_parse_probe_reply(reply: bytes, protocol: GraphicsProtocol) -> None:
-    assert parse_probe_reply(reply) is protocol
-
-
-def test_probe_of_a_pipe_is_none_and_writes_nothing() -> None:
-    read_in, write_in = os.pipe()
-    read_out, write_out = os.pipe()
-    try:
-        assert probe_graphics(read_in, write_out, timeout=0.05) is GraphicsProtocol.NONE
-        assert select.select([read_out], [], [], 0)[0] == []
-    finally:
-        for fd in (read_in, write_in, read_out, write_out):
-            os.close(fd)
-
-
-@pytest.fixture
-def pty() -> Iterator[tuple[int, int]]:
-    """A real pseudo-terminal: (the terminal's side, the program's side)."""
-    master, slave = os.openpty()
-    yield master, slave
-    os.close(master)
-    os.close(slave)
-
-
-def test_probe_with_a_terminal_on_one_side_only_writes_nothing(pty: tuple[int, int]) -> None:
-    _, slave = pty
-    read_out, write_out = os.pipe()
-    before = termios.tcgetattr(slave)
-    try:
-        assert probe_graphics(slave, write_out, timeout=0.05) is GraphicsProtocol.NONE
-        assert select.select([read_out], [], [], 0)[0] == []
-    finally:
-        os.close(read_out)
-        os.close(write_out)
-    assert termios.tcgetattr(slave) == before
-
-
-def answer(master: int, reply: bytes, received: list[bytes]) -> threading.Thread:
-    """Play the terminal: collect the probe's queries until DA1, then send ``reply``."""
-
-    def run() -> None:
-        data = b""
-        deadline = time.monotonic() + 5
-        while b"\x1b[c" not in data and time.monotonic() < deadline:
-            if select.select([master], [], [], 0.05)[0]:
-                data += os.read(master, 1024)
-        received.append(data)
-        os.write(master, reply)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
-@pytest.mark.parametrize(
-    ("reply", "protocol"),
-    [
-        (KITTY_OK + b"\x1b[?62;22c", GraphicsProtocol.KITTY),
-        (b"\x1b[?62;4;22c", GraphicsProtocol.SIXEL),
-        (b"\x1b[?1;2c", GraphicsProtocol.NONE),
-    ],
-)
-def test_probe_of_a_real_terminal(
-    pty: tuple[int, int], reply: bytes, protocol: GraphicsProtocol
-) -> None:
-    master, slave = pty
-    before = termios.tcgetattr(slave)
-    received: list[bytes] = []
-    thread = answer(master, reply, received)
-    assert probe_graphics(slave, slave, timeout=5) is protocol
-    thread.join(5)
-    assert received == [b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[c"]
-    assert termios.tcgetattr(slave) == before  # raw mode undone
-
-
-def test_probe_of_a_silent_terminal_gives_up_after_the_timeout(pty: tuple[int, int]) -> None:
-    _, slave = pty
-    before = termios.tcgetattr(slave)
-    started = time.monotonic()
-    assert probe_graphics(slave, slave, timeout=0.2) is GraphicsProtocol.NONE
-    assert 0.15 < time.monotonic() - started < 2
-    assert termios.tcgetattr(slave) == before
-
-
-def test_terminal_cell_pixels(pty: tuple[int, int]) -> None:
-    _, slave = pty
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 960, 576))
-    assert terminal_cell_pixels(slave) == (12, 24)
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    assert terminal_cell_pixels(slave) == DEFAULT_CELL_PIXELS
-    read, write = os.pipe()
-    try:
-        assert terminal_cell_pixels(write) == DEFAULT_CELL_PIXELS
-    finally:
-        os.close(read)
-        os.close(write)
-
-
 # -- kitty -----------------------------------------------------------------------------
 
 APC = re.compile(r"\x1b_G([^;\x1b]*);([^\x1b]*)\x1b\\")
@@ -436,3 +311,92 @@ def test_sixel_sequence_scales_down_to_fit_and_keeps_many_colours() -> None:
     assert bands == math.ceil(40 / 6)
     assert all(pixel is not None for row in pixels for pixel in row)
     assert 64 < len(REGISTER.findall(sequence)) <= 256
+
+
+# -- iTerm2 and whole-screen placement ---------------------------------------------------
+
+OSC1337 = re.compile(r"\x1b\]1337;File=([^:]*):([A-Za-z0-9+/=]*)\a")
+
+
+def decode_iterm(sequence: str) -> tuple[dict[str, str], Image.Image]:
+    """Read an OSC 1337 sequence back: its arguments and the picture it carries."""
+    match = OSC1337.fullmatch(sequence)
+    assert match is not None, "not an OSC 1337 sequence"
+    arguments = dict(item.split("=", 1) for item in match[1].split(";"))
+    data = base64.b64decode(match[2])
+    assert int(arguments["size"]) == len(data)
+    return arguments, Image.open(io.BytesIO(data))
+
+
+def test_iterm_sequence_carries_the_picture() -> None:
+    image = two_by_two(RED, BLUE)
+    arguments, png = decode_iterm(iterm_sequence(image, width="40", height="12"))
+    assert arguments["inline"] == "1" and arguments["preserveAspectRatio"] == "1"
+    assert (arguments["width"], arguments["height"]) == ("40", "12")
+    assert png.format == "PNG" and png.convert("RGB").getpixel((0, 1)) == BLUE
+    _, palette = decode_iterm(iterm_sequence(image.convert("P"), width="1px", height="auto"))
+    assert palette.size == (2, 2)
+
+
+def test_kitty_sequence_with_an_id_keeps_the_cursor() -> None:
+    ((keys, _),) = APC.findall(kitty_sequence(two_by_two(RED, BLUE), columns=2, rows=1, image_id=9))
+    assert {"i=9", "C=1", "c=2", "r=1"} <= set(keys.split(","))
+    assert kitty_delete(9) == "\x1b_Ga=d,d=I,i=9,q=2\x1b\\"
+
+
+def test_crop_centre() -> None:
+    image = noise(100, 50)
+    middle = crop_centre(image, 20, 10)
+    assert middle.size == (20, 10)
+    assert middle.getpixel((0, 0)) == image.getpixel((40, 20))
+    assert crop_centre(image, 500, 500) is image
+
+
+@pytest.mark.parametrize(
+    "protocol", [GraphicsProtocol.KITTY_DIRECT, GraphicsProtocol.SIXEL, GraphicsProtocol.ITERM]
+)
+def test_fitted_pictures_fill_the_area_and_keep_proportions(protocol: GraphicsProtocol) -> None:
+    sequence = fitted_sequence(noise(400, 100), protocol, columns=30, rows=20, cell_pixels=(8, 16))
+    if protocol is GraphicsProtocol.SIXEL:
+        assert sequence.startswith('\x1bP0;1;0q"1;1;240;60')  # 30 columns, 60 of 320 pixels
+        small = fitted_sequence(noise(40, 25), protocol, columns=30, rows=20, cell_pixels=(8, 16))
+        assert small.startswith('\x1bP0;1;0q"1;1;230;144')  # enlarged to fill 30×9 cells
+    elif protocol is GraphicsProtocol.ITERM:
+        arguments, _ = decode_iterm(sequence)
+        assert (arguments["width"], arguments["height"]) == ("30", "4")
+    else:
+        keys = APC.findall(sequence)[0][0].split(",")
+        assert {"c=30", "r=4", f"i={VIEWER_IMAGE_ID}"} <= set(keys)
+    assert (
+        fitted_sequence(noise(4, 4), GraphicsProtocol.NONE, columns=3, rows=3, cell_pixels=(8, 16))
+        == ""
+    )
+
+
+def test_true_size_is_pixel_for_pixel_and_cut_to_the_screen() -> None:
+    cell = (10, 20)
+    small = true_size_sequence(
+        noise(35, 30), GraphicsProtocol.SIXEL, columns=80, rows=24, cell_pixels=cell
+    )
+    assert small.startswith('\x1bP0;1;0q"1;1;35;30')
+    large = true_size_sequence(
+        noise(900, 300), GraphicsProtocol.ITERM, columns=40, rows=10, cell_pixels=cell
+    )
+    arguments, png = decode_iterm(large)
+    assert png.size == (400, 200) and arguments["width"] == "400px"
+    direct = true_size_sequence(
+        noise(35, 30), GraphicsProtocol.KITTY_DIRECT, columns=80, rows=24, cell_pixels=cell
+    )
+    assert {"c=4", "r=2"} <= set(APC.findall(direct)[0][0].split(","))
+    placed = true_size_sequence(
+        noise(35, 30), GraphicsProtocol.KITTY, columns=80, rows=24, cell_pixels=cell
+    )
+    assert "U=1" in APC.findall(placed)[0][0]
+    rows = placed[placed.rindex("\x1b\\") + 2 :].split("\r\n")
+    assert [decode_placeholders(row) for row in rows] == [
+        [(r, 0), (r, 1), (r, 2), (r, 3)] for r in range(2)
+    ]
+    assert (
+        true_size_sequence(noise(3, 3), GraphicsProtocol.NONE, columns=8, rows=8, cell_pixels=cell)
+        == ""
+    )

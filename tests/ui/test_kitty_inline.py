@@ -390,6 +390,9 @@ def pipe() -> Iterator[tuple[int, int]]:
     [
         ("kitty", GraphicsProtocol.KITTY),
         (" KITTY ", GraphicsProtocol.KITTY),
+        ("kitty-direct", GraphicsProtocol.KITTY_DIRECT),
+        ("sixel", GraphicsProtocol.SIXEL),
+        ("iterm", GraphicsProtocol.ITERM),
         ("halfblock", GraphicsProtocol.NONE),
         ("none", GraphicsProtocol.NONE),
         ("", GraphicsProtocol.NONE),
@@ -402,10 +405,19 @@ def test_imkit_graphics_forces_or_leaves_it_to_the_probe(
 ) -> None:
     # Pipes are not terminals: whatever asks the terminal gets NONE and writes nothing.
     read, write = pipe
-    assert choose_graphics({GRAPHICS_ENV: setting}, read, write) == expected
+    assert choose_graphics({GRAPHICS_ENV: setting}, read, write).protocol == expected
     os.set_blocking(read, False)
     with pytest.raises(BlockingIOError):
         os.read(read, 1)
+
+
+def test_inside_tmux_graphics_are_always_wrapped(pipe: tuple[int, int]) -> None:
+    read, write = pipe
+    environ = {"TMUX": "/tmp/tmux-0/default,1,0"}
+    for setting in ("kitty", "none", "auto"):
+        chosen = choose_graphics({**environ, GRAPHICS_ENV: setting}, read, write)
+        assert chosen.tmux and chosen.wrap("\x1b_Ga=d\x1b\\").startswith("\x1bPtmux;")
+    assert not choose_graphics({GRAPHICS_ENV: "kitty"}, read, write).tmux
 
 
 def _answer_as_kitty(master: int, heard: list[bytes]) -> None:
@@ -414,7 +426,7 @@ def _answer_as_kitty(master: int, heard: list[bytes]) -> None:
     while b"\x1b[c" not in data:
         data += os.read(master, 1024)
     heard.append(data)
-    os.write(master, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c")
+    os.write(master, b"\x1b_Gi=31;OK\x1b\\\x1bP>|kitty(0.41.1)\x1b\\\x1b[?62;22c")
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pty")
@@ -424,11 +436,12 @@ def test_the_terminal_is_probed_unless_told_not_to() -> None:
         heard: list[bytes] = []
         answering = threading.Thread(target=_answer_as_kitty, args=(master, heard))
         answering.start()
-        assert choose_graphics({}, slave, slave) == GraphicsProtocol.KITTY
+        assert choose_graphics({}, slave, slave).protocol == GraphicsProtocol.KITTY
         answering.join(5)
         assert heard and b"\x1b_Gi=31" in heard[0]
-        assert choose_graphics({GRAPHICS_ENV: "none"}, slave, slave) == GraphicsProtocol.NONE
-        assert choose_graphics({GRAPHICS_ENV: "halfblock"}, slave, slave) == GraphicsProtocol.NONE
+        for setting in ("none", "halfblock"):
+            chosen = choose_graphics({GRAPHICS_ENV: setting}, slave, slave)
+            assert chosen.protocol == GraphicsProtocol.NONE
         os.set_blocking(master, False)
         with pytest.raises(BlockingIOError):
             os.read(master, 1)  # "none" and "halfblock" asked nothing

@@ -178,7 +178,7 @@ async def test_mentions_arriving_while_reading_far_up_can_be_jumped_to(
         chat = screen.query_one(ChatView)
         await until(pilot, lambda: chat.at_bottom, "the chat at the latest")
         chat.focus()
-        await pilot.press(*["up"] * 15)  # the user reads further up
+        await pilot.press(*["up"] * 25)  # the user reads further up (one run: a line each)
         await until(pilot, lambda: not chat.at_bottom, "reading far up")
         (recalled,) = await say(alice, ["@bob oops, wrong chat"], mentioned=("bob",))
         (mention,) = await say(alice, ["@all standup now"], mention_all=True)

@@ -68,7 +68,7 @@ async def test_ctrl_f_finds_a_message_and_enter_opens_it_in_context(
         bubble = chat.bubble_of(found.id)
         assert bubble is not None
         await until(pilot, lambda: bubble.region.overlaps(chat.region), "the result in view")
-        bar = chat.query_one("NewMessagesBar")
+        bar = chat.new_messages_bar
         await until(pilot, lambda: "Newer messages" in str(bar.render()), "the newer-messages bar")
         await pilot.press("end")
         await until(pilot, lambda: chat.shown[-1].seq == 70, "the newest page")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from textual import constants
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
@@ -102,6 +103,10 @@ async def _open_alice(pilot: Pilot[Any]) -> None:
     for widget in pilot.app.screen.query("*"):
         if hasattr(widget, "cursor_blink"):
             widget.cursor_blink = False
+    await pilot.pause()
+    # The composer's cursor would be caught on or off as it blinks: keep it on.
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
     await pilot.pause()
 
 

@@ -34,7 +34,7 @@ from imkit_tui.ui.bubbles.file import FileBubble
 from imkit_tui.ui.bubbles.gif import GifBubble, animations_enabled, set_animations
 from imkit_tui.ui.bubbles.image import ImageBubble
 from imkit_tui.ui.bubbles.location import LocationBubble
-from imkit_tui.ui.bubbles.notice import NoticeBubble
+from imkit_tui.ui.bubbles.notice import NoticeBubble, RecallNoticeBubble
 from imkit_tui.ui.bubbles.registry import (
     bubble_class_for,
     bubble_for,
@@ -64,6 +64,7 @@ __all__ = [
     "NoticeBubble",
     "Palette",
     "ProfileNoticeBubble",
+    "RecallNoticeBubble",
     "RichContentBubble",
     "SummaryBubble",
     "TextBubble",

@@ -1,4 +1,4 @@
-"""Private: the status line under a bubble.
+"""Private: the status line under a bubble, when it shows, and the head line of a run.
 
 Others' messages show their time; own messages how far they got ("sending…", "✓ 14:05",
 "✓✓ Read 14:05", "! failed — r to retry"), and in a group how many members read them
@@ -7,6 +7,9 @@ whom it went to.
 """
 
 from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
 
 from imkit_tui.core import Message, SendStatus
 from imkit_tui.ui.bubbles._text import clean_text, clock
@@ -41,3 +44,25 @@ def _status(message: Message, *, own: bool, rejected: bool, peer_read: bool) -> 
     if peer_read:
         return f"✓✓ Read {clock(message.sent_at)}"
     return f"✓ {clock(message.sent_at)}"
+
+
+def status_shown(
+    message: Message, *, own: bool, selected: bool, run_tail: bool, receipts: str
+) -> bool:
+    """Whether the status line shows: when selected; for an own message at the end of
+    its run or still sending or failed; for one with read counts or recipients."""
+    if selected or receipts or message.to:
+        return True
+    if not own:
+        return False
+    return run_tail or message.status in (SendStatus.SENDING, SendStatus.FAILED)
+
+
+def head_line(sender: str | None, sent_at: int, sender_style: Style, time_style: Style) -> Text:
+    """The line over the first of a run: the sender (in groups) and the time."""
+    line = Text()
+    if sender is not None:
+        line.append(sender, style=sender_style)
+        line.append("  ")
+    line.append(clock(sent_at), style=time_style)
+    return line

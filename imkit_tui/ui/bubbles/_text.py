@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from rich.console import Console, JustifyMethod, OverflowMethod
 
 MAX_TEXT = 20_000
-"""Characters of a message body drawn at most; the rest is cut with an ellipsis."""
+"""Characters of a text drawn at most by default; the rest is cut with an ellipsis."""
+
+MAX_MESSAGE_TEXT = 1_000_000
+"""Characters of a text message's body kept whole (the wire allows far fewer)."""
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+"""Control characters (Unicode category Cc) but the line break."""
 
 
 def clean_text(text: str, *, keep_newlines: bool = True, limit: int = MAX_TEXT) -> str:
@@ -28,17 +34,10 @@ def clean_text(text: str, *, keep_newlines: bool = True, limit: int = MAX_TEXT) 
     """
     cut = len(text) > limit
     text = text[:limit].replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    out: list[str] = []
-    for char in text:
-        if char == "\n":
-            out.append("\n" if keep_newlines else " ")
-        elif char < " " or unicodedata.category(char) == "Cc":
-            continue
-        else:
-            out.append(char)
-    if cut:
-        out.append("…")
-    return "".join(out)
+    text = _CONTROL.sub("", text)
+    if not keep_newlines:
+        text = text.replace("\n", " ")
+    return text + "…" if cut else text
 
 
 def local_time(sent_at: int) -> datetime | None:

@@ -35,8 +35,10 @@ STOP_ANIMATIONS: Final = "stop_animations"
 """Stop (or restart) every animated GIF."""
 COPY: Final = "copy"
 """Copy the text of the message."""
+READ: Final = "read"
+"""Show the whole text of the message in the full-screen reader."""
 
-ALL: Final = (OPEN_LINK, PLAY, VIEW, SAVE, OPEN, DOWNLOAD, OPEN_MAP, STOP_ANIMATIONS, COPY)
+ALL: Final = (OPEN_LINK, PLAY, VIEW, SAVE, OPEN, DOWNLOAD, OPEN_MAP, STOP_ANIMATIONS, COPY, READ)
 """Every action name, for handlers that want to check what they receive."""
 
 LABELS: Final[Mapping[str, str]] = {
@@ -49,6 +51,7 @@ LABELS: Final[Mapping[str, str]] = {
     OPEN_MAP: "Open in map",
     STOP_ANIMATIONS: "Stop animations",
     COPY: "Copy text",
+    READ: "Read all",
 }
 """The default label of each action, as menus show it."""
 

@@ -4,8 +4,16 @@ A bubble is one message of a conversation, drawn by one widget: the chat view ke
 few hundred of them mounted, and Textual's layout cost grows with the number of widgets,
 so a bubble renders its parts itself rather than composing child widgets. Subclasses
 only say what goes inside (:meth:`Bubble.render_body`); the base class places it left
-(others) or right (own messages), at most 70% of the width, with the sender above it in
-groups, the status line under it and the chat view's dividers above everything.
+(others) or right (own messages), at most 70% of the width, with the chat view's
+dividers above everything.
+
+Messages come in runs: consecutive messages of one sender a few minutes apart. The chat
+view says where a run starts (:attr:`Bubble.run_head`) and ends (:attr:`Bubble.run_tail`).
+The first of someone else's run has a head line (the sender's name in groups, and the
+time); an own run shows its status and time under its last message. A bubble shows its
+status line besides when it is selected (the exact time), when its status is not a plain
+"sent" (sending, failed, rejected), and when it carries read counts or its recipients.
+A bubble on its own (no chat view) is a run of one.
 
 Bubbles never act on their own: a click on the body (or Enter in the chat view) posts
 :class:`Bubble.ActionRequested` with the bubble's :attr:`~Bubble.default_action`, a
@@ -36,7 +44,7 @@ from imkit_tui.protocol import ErrorCode
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._layout import BODY_KEY, BubbleLayout, GuardedBody
 from imkit_tui.ui.bubbles._palette import Palette, palette
-from imkit_tui.ui.bubbles._status import status_line
+from imkit_tui.ui.bubbles._status import head_line, status_line, status_shown
 from imkit_tui.ui.bubbles._text import clean_text
 
 _MAX_SENDER = 64
@@ -46,16 +54,16 @@ Transfer = tuple[int, int]
 """Bytes done and bytes in all of a running transfer (``total`` 0 when unknown)."""
 
 Dividers = tuple[tuple[str, str], ...]
-"""Lines above a bubble: ``(kind, text)``, kind "date", "unread" or "time"."""
+"""Lines above a bubble: ``(kind, text)``, kind "date" or "unread"."""
 
 
 class Bubble(Widget):
     """One message in the chat view. Subclass it and implement :meth:`render_body`.
 
     Own messages (sent by ``me`` from any device) are right-aligned in the own-bubble
-    colour with a status line ("sending…", "✓ 14:05", "! failed — r to retry");
-    others are left-aligned, with the sender's name above when ``show_sender`` is true
-    (groups) and the time under them.
+    colour with a status line ("sending…", "✓ 14:05", "! failed — r to retry") at the
+    end of their run; others are left-aligned, the first of a run under a head line:
+    the sender's name when ``show_sender`` is true (groups) and the time.
 
     A subclass reads its content in :meth:`read_content`, which the constructor calls;
     when it raises (malformed content) the registry shows an
@@ -158,6 +166,7 @@ class Bubble(Widget):
         failed = " -failed" if self.failed else ""
         super().__init__(name=name, id=id, classes=f"{classes or ''} {own}{failed}".strip())
         self._show_sender = show_sender
+        self._run_head = self._run_tail = True
         self._dividers: Dividers = ()
         self._peer_read = False
         self._receipts = ""
@@ -212,6 +221,48 @@ class Bubble(Widget):
             self.refresh(layout=True)
 
     @property
+    def run_head(self) -> bool:
+        """Whether the message starts a run (someone else's: the head line shows)."""
+        return self._run_head
+
+    @run_head.setter
+    def run_head(self, head: bool) -> None:
+        """Start a run here, or continue the one above (set by the chat view)."""
+        if head != self._run_head:
+            self._run_head = head
+            self.refresh(layout=True)
+
+    @property
+    def run_tail(self) -> bool:
+        """Whether the message ends its run (an own one: its status line shows)."""
+        return self._run_tail
+
+    @run_tail.setter
+    def run_tail(self, tail: bool) -> None:
+        """End a run here, or let the one below continue it (set by the chat view)."""
+        if tail != self._run_tail:
+            self._run_tail = tail
+            self.refresh(layout=True)
+
+    @property
+    def head_shown(self) -> bool:
+        """Whether the head line (sender in groups, time) shows above the body: the
+        first of someone else's run."""
+        return self.show_meta and self.boxed and not self.own and self._run_head
+
+    @property
+    def meta_shown(self) -> bool:
+        """Whether the status line shows under the body (selected, an own run's last,
+        sending or failed, read counts or recipients)."""
+        return self.show_meta and status_shown(
+            self._message,
+            own=self.own,
+            selected=self.selected,
+            run_tail=self._run_tail,
+            receipts=self._receipts,
+        )
+
+    @property
     def selected(self) -> bool:
         """Whether the bubble is highlighted as the chat view's selection."""
         return self.has_class("-selected")
@@ -220,8 +271,9 @@ class Bubble(Widget):
     def selected(self, selected: bool) -> None:
         """Highlight the bubble or not."""
         if selected != self.selected:
+            shown = self.meta_shown
             self.set_class(selected, "-selected")
-            self.refresh()
+            self.refresh(layout=shown != self.meta_shown)
 
     @property
     def dividers(self) -> Dividers:
@@ -258,8 +310,9 @@ class Bubble(Widget):
     def receipts(self, text: str) -> None:
         """Show a new read count (set by the screen's receipt actions)."""
         if text != self._receipts:
+            shown = self.meta_shown
             self._receipts = text
-            self.refresh()
+            self.refresh(layout=shown != self.meta_shown)
 
     @property
     def peer_read(self) -> bool:
@@ -344,6 +397,11 @@ class Bubble(Widget):
         """The URL that goes with ``action`` ("open_link", "open_map"), else None."""
         return None
 
+    def toggle_fold(self) -> bool:
+        """Unfold a long body in place, or fold it again; False when there is nothing
+        to fold (the default: only long texts fold)."""
+        return False
+
     def request_action(self, action: str | None = None, url: str | None = None) -> bool:
         """Post :class:`ActionRequested` for ``action`` (default: :attr:`default_action`).
 
@@ -427,8 +485,9 @@ class Bubble(Widget):
             Align.center(Text(text, style=divider_styles.get(kind, colours.divider)))
             for kind, text in self._dividers
         ]
-        if self.show_sender:
-            lines.append(Text(self._sender_name(), style=colours.sender))
+        if self.head_shown:
+            sender = self._sender_name() if self.show_sender else None
+            lines.append(head_line(sender, self._message.sent_at, colours.sender, colours.meta))
         fallback = self.degraded_body()
         try:
             body = self.render_body()
@@ -440,7 +499,7 @@ class Bubble(Widget):
         guarded = GuardedBody(body, fallback)
         side: AlignMethod = "right" if self.own else "left"
         after: list[RenderableType] = []
-        if self.show_meta:
+        if self.meta_shown:
             meta = colours.meta_selected if self.selected else colours.meta
             meta = colours.failed if self.failed else meta
             after.append(Align(Text(self.meta_text, style=meta), side))
@@ -483,7 +542,8 @@ class Bubble(Widget):
             self.post_message(self.Selected(self))
             return
         offset = event.get_content_offset(self)
-        if self.failed and offset is not None and offset.y == self.content_size.height - 1:
+        last = self.content_size.height - 1
+        if self.failed and self.meta_shown and offset is not None and offset.y == last:
             event.stop()
             self.request_retry()
             return
@@ -500,8 +560,8 @@ class Bubble(Widget):
                 return bool(event.style.meta.get(BODY_KEY))
             except Exception:
                 return False
-        top = len(self._dividers) + (1 if self.show_sender else 0)
-        bottom = self.content_size.height - (1 if self.show_meta else 0)
+        top = len(self._dividers) + (1 if self.head_shown else 0)
+        bottom = self.content_size.height - (1 if self.meta_shown else 0)
         return top <= row < bottom
 
     def _media_path_changed(self) -> None:

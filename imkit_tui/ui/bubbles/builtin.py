@@ -21,7 +21,7 @@ from imkit_tui.ui.bubbles.file import FileBubble
 from imkit_tui.ui.bubbles.gif import GifBubble
 from imkit_tui.ui.bubbles.image import ImageBubble
 from imkit_tui.ui.bubbles.location import LocationBubble
-from imkit_tui.ui.bubbles.notice import NoticeBubble
+from imkit_tui.ui.bubbles.notice import NoticeBubble, RecallNoticeBubble
 from imkit_tui.ui.bubbles.registry import registered
 from imkit_tui.ui.bubbles.rich_content import RichContentBubble
 from imkit_tui.ui.bubbles.text import TextBubble
@@ -48,6 +48,7 @@ NOTICE_BUBBLES: dict[str, type[Bubble]] = {
     messages.INFO_NTF: NoticeBubble,
     messages.GROUP_NTF: NoticeBubble,
     messages.RECALL: NoticeBubble,
+    messages.RECALL_NTF: RecallNoticeBubble,
     messages.CONTACT_NTF: ContactNoticeBubble,
     messages.PROFILE_NTF: ProfileNoticeBubble,
     messages.CHATROOM_KV_NTF: ChatroomAttributeBubble,

@@ -1,4 +1,5 @@
-"""Dividers above bubbles (the day, a pause, where unread ones start) and the new-messages bar."""
+"""Dividers above bubbles (the day, where unread ones start), runs of one sender's
+messages, and the new-messages bar."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ from datetime import date, timedelta
 from rich.text import Text
 from textual.events import Click
 from textual.message import Message as TextualMessage
+from textual.widget import Widget
 from textual.widgets import Static
 
 from imkit_tui.core import Message
 from imkit_tui.ui.bubbles._text import local_time
 from imkit_tui.ui.bubbles.base import Dividers
 
-TIME_GAP_MS = 3 * 60 * 1000
-"""A time divider goes between consecutive messages further apart than this."""
+RUN_GAP_MS = 5 * 60 * 1000
+"""Consecutive messages of one sender further apart than this start a new run."""
 
 NEW_MESSAGES = "── New messages ──"
 """The text of the divider above the first unread message."""
@@ -36,33 +38,39 @@ def divider_spec(
 ) -> Dividers:
     """Say which dividers go between ``previous`` (None at the top) and ``message``.
 
-    A date divider when the day changes (and at the top), the "New messages" divider
-    when ``unread``, and the time when the day changes or more than three minutes
-    passed. Unreadable times get no date or time divider.
+    A date divider when the day changes (and at the top), and the "New messages"
+    divider when ``unread``. Unreadable times get no date divider. (Times are on the
+    runs of messages: see :func:`continues_run`.)
     """
     parts: list[tuple[str, str]] = []
     when = local_time(message.sent_at)
     before = local_time(previous.sent_at) if previous is not None else None
-    new_day = when is not None and (before is None or before.date() != when.date())
-    if when is not None and new_day:
+    if when is not None and (before is None or before.date() != when.date()):
         parts.append(("date", f"── {day_label(when.date(), today or date.today())} ──"))
     if unread:
         parts.append(("unread", NEW_MESSAGES))
-    gap = previous is not None and message.sent_at - previous.sent_at > TIME_GAP_MS
-    if when is not None and (new_day or gap):
-        parts.append(("time", when.strftime("%H:%M")))
     return tuple(parts)
 
 
-class NewMessagesBar(Static):
-    """The "N new messages ↓" bar docked at the bottom of a chat view.
+def continues_run(previous: Message | None, message: Message, dividers: Dividers) -> bool:
+    """Whether ``message`` continues the run of ``previous``: the same sender, within
+    :data:`RUN_GAP_MS`, with no divider between them (a new day, "New messages").
 
-    Hidden while it says nothing. A click posts :class:`NewMessagesBar.Clicked`.
+    Notices are never part of a run (the caller checks the bubbles' kinds)."""
+    if previous is None or dividers or previous.sender != message.sender:
+        return False
+    return 0 <= message.sent_at - previous.sent_at <= RUN_GAP_MS
+
+
+class NewMessagesBar(Static):
+    """The "N new messages ↓" bar in the row below a chat view.
+
+    Hidden while it says nothing. A click posts :class:`NewMessagesBar.Clicked` to the
+    chat view it belongs to (its ``target``), or to itself without one.
     """
 
     DEFAULT_CSS = """
     NewMessagesBar {
-        dock: bottom;
         width: 1fr;
         height: 1;
         text-align: center;
@@ -78,6 +86,11 @@ class NewMessagesBar(Static):
     class Clicked(TextualMessage):
         """The user clicked the bar: show the newest messages."""
 
+    def __init__(self, target: Widget | None = None) -> None:
+        """Create the hidden bar of the chat view ``target``."""
+        super().__init__()
+        self._target = target
+
     def show_count(self, unseen: int, *, newer: bool) -> None:
         """Say how many new messages wait below, or that newer ones exist (``newer``)."""
         if unseen:
@@ -90,4 +103,4 @@ class NewMessagesBar(Static):
     def on_click(self, event: Click) -> None:
         """Post :class:`Clicked`."""
         event.stop()
-        self.post_message(self.Clicked())
+        (self._target or self).post_message(self.Clicked())

@@ -1,32 +1,22 @@
-"""True-resolution pictures through the kitty and sixel graphics protocols.
+"""Real pictures through the kitty, sixel and iTerm2 graphics protocols.
 
-Used by the full-screen viewer while the Textual app is suspended (``App.suspend()``),
-when the program owns the real terminal. :func:`probe_graphics` asks the terminal what
-it supports; :func:`kitty_sequence` and :func:`sixel_sequence` build the escape
-sequences to write. Terminals that answer neither get half blocks instead.
+:func:`kitty_sequence`, :func:`sixel_sequence` and :func:`iterm_sequence` build the
+escape sequences that draw a picture at the cursor; the full-screen viewer writes them
+(see :mod:`~imkit_tui.ui.images.terminal_probe` for which one a terminal gets).
+Terminals that speak none get half blocks instead.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
-import os
 import re
-import select
 import struct
-import time
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PIL import Image
-
-KITTY_QUERY = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\"
-"""Asks a kitty-compatible terminal to check a 1×1 image; it answers ``OK``."""
-
-DA1_QUERY = "\x1b[c"
-"""Primary Device Attributes: every terminal answers, so the probe never waits long."""
 
 KITTY_CHUNK = 4096
 """Base64 characters per kitty graphics escape sequence."""
@@ -35,8 +25,6 @@ DEFAULT_CELL_PIXELS = (10, 20)
 """The cell size assumed when the terminal does not report its pixel size."""
 
 _MAX_CELL_PIXELS = (32, 64)
-_KITTY_OK = re.compile(rb"\x1b_Gi=31;OK")
-_DA1_REPLY = re.compile(rb"\x1b\[\?([0-9;]*)c")
 _RUN = re.compile(r"(.)\1{3,}")
 _SIXEL_CHARS = bytes(63 + value if value < 64 else 63 for value in range(256))
 _TRANSPARENT = 255
@@ -46,73 +34,18 @@ class GraphicsProtocol(StrEnum):
     """How the terminal can show pictures at full resolution."""
 
     KITTY = "kitty"
+    """Kitty graphics with Unicode placeholders: pictures inline in the chat, too."""
+    KITTY_DIRECT = "kitty-direct"
+    """Kitty graphics placed at the cursor only (no placeholders, e.g. kitty 0.26)."""
     SIXEL = "sixel"
+    ITERM = "iterm"
+    """The iTerm2 inline-image protocol (OSC 1337), spoken by iTerm2 and WezTerm."""
     NONE = "none"
 
-
-def parse_probe_reply(reply: bytes) -> GraphicsProtocol:
-    """Return what the terminal supports, from its answers to the probe's queries.
-
-    Kitty when it answered the graphics query with ``OK``, sixel when its Primary
-    Device Attributes include ``4``, none otherwise.
-    """
-    if _KITTY_OK.search(reply):
-        return GraphicsProtocol.KITTY
-    match = _DA1_REPLY.search(reply)
-    if match is not None and b"4" in match.group(1).split(b";"):
-        return GraphicsProtocol.SIXEL
-    return GraphicsProtocol.NONE
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    while data:
-        written = os.write(fd, data)
-        data = data[written:]
-
-
-def probe_graphics(fd_in: int, fd_out: int, *, timeout: float = 0.3) -> GraphicsProtocol:
-    """Ask the terminal on ``fd_in``/``fd_out`` which graphics protocol it speaks.
-
-    The terminal is put in raw mode (restored before returning), sent the kitty query
-    and a Primary Device Attributes request, and read until it answers the latter or
-    ``timeout`` seconds pass. Call it only while nothing else reads the terminal
-    (the Textual app suspended). Never raises: anything that is not a terminal, or
-    any error, gives :attr:`GraphicsProtocol.NONE` (and nothing is written to a
-    file descriptor that is not a terminal).
-    """
-    try:
-        import termios
-        import tty
-    except ImportError:  # not a POSIX system
-        return GraphicsProtocol.NONE
-    try:
-        if not (os.isatty(fd_in) and os.isatty(fd_out)):
-            return GraphicsProtocol.NONE
-        saved = termios.tcgetattr(fd_in)
-    except (OSError, termios.error):
-        return GraphicsProtocol.NONE
-    reply = b""
-    try:
-        tty.setraw(fd_in, termios.TCSANOW)
-        _write_all(fd_out, (KITTY_QUERY + DA1_QUERY).encode("ascii"))
-        deadline = time.monotonic() + timeout
-        while _DA1_REPLY.search(reply) is None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            ready, _, _ = select.select([fd_in], [], [], left)
-            if not ready:
-                break
-            chunk = os.read(fd_in, 1024)
-            if not chunk:
-                break
-            reply += chunk
-    except (OSError, ValueError, termios.error):
-        return GraphicsProtocol.NONE
-    finally:
-        with contextlib.suppress(OSError, termios.error):
-            termios.tcsetattr(fd_in, termios.TCSADRAIN, saved)
-    return parse_probe_reply(reply)
+    @property
+    def draws_pixels(self) -> bool:
+        """Whether this protocol draws real pictures (anything but half blocks)."""
+        return self is not GraphicsProtocol.NONE
 
 
 def terminal_cell_pixels(fd_out: int) -> tuple[int, int]:
@@ -152,7 +85,9 @@ def fit_in_cells(
     )
 
 
-def kitty_sequence(image: Image.Image, *, columns: int, rows: int) -> str:
+def kitty_sequence(
+    image: Image.Image, *, columns: int, rows: int, image_id: int | None = None
+) -> str:
     """Return the kitty graphics escape sequences that show ``image`` at the cursor.
 
     The picture is sent as PNG (``f=100``), transmitted and displayed at once
@@ -174,7 +109,8 @@ def kitty_sequence(image: Image.Image, *, columns: int, rows: int) -> str:
     picture.save(out, "PNG")
     payload = base64.b64encode(out.getvalue()).decode("ascii")
     chunks = [payload[i : i + KITTY_CHUNK] for i in range(0, len(payload), KITTY_CHUNK)]
-    first = f"a=T,f=100,c={columns},r={rows},q=2,"
+    named = f"i={image_id},C=1," if image_id is not None else ""
+    first = f"a=T,f=100,{named}c={columns},r={rows},q=2,"
     parts: list[str] = []
     for number, chunk in enumerate(chunks):
         more = 1 if number < len(chunks) - 1 else 0
@@ -239,3 +175,39 @@ def sixel_sequence(image: Image.Image, *, max_width_px: int, max_height_px: int)
         )
     header = f'\x1bP0;1;0q"1;1;{width};{height}'
     return header + "".join(registers) + "-".join(bands) + "\x1b\\"
+
+
+def kitty_delete(image_id: int | None = None) -> str:
+    """Return the kitty sequence that deletes image ``image_id`` (every image when None)."""
+    if image_id is None:
+        return "\x1b_Ga=d,q=2\x1b\\"
+    return f"\x1b_Ga=d,d=I,i={image_id},q=2\x1b\\"
+
+
+def iterm_sequence(image: Image.Image, *, width: str, height: str) -> str:
+    """Return the iTerm2 inline-image sequence (OSC 1337) that draws ``image`` at the cursor.
+
+    ``width`` and ``height`` are in the protocol's units: a number of cells (``"40"``),
+    pixels (``"320px"``), a percentage or ``"auto"``; the picture keeps its proportions
+    inside them. It is sent as PNG, in one sequence ending with BEL; the cursor stays
+    where it was (``doNotMoveCursor``, where the terminal knows it).
+    """
+    picture = image if image.mode in ("RGB", "RGBA") else image.convert("RGBA")
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    data = out.getvalue()
+    payload = base64.b64encode(data).decode("ascii")
+    arguments = (
+        f"inline=1;size={len(data)};width={width};height={height};"
+        "preserveAspectRatio=1;doNotMoveCursor=1"
+    )
+    return f"\x1b]1337;File={arguments}:{payload}\a"
+
+
+def crop_centre(image: Image.Image, width: int, height: int) -> Image.Image:
+    """Return the middle ``width``×``height`` pixels of ``image`` (all of it when smaller)."""
+    width, height = min(image.width, max(1, width)), min(image.height, max(1, height))
+    if (width, height) == image.size:
+        return image
+    left, top = (image.width - width) // 2, (image.height - height) // 2
+    return image.crop((left, top, left + width, top + height))

@@ -1,4 +1,4 @@
-"""What the actions on messages do: play, open, save, download, view, copy, open links.
+"""What the actions on messages do: play, open, save, download, view, copy, read, open links.
 
 :class:`ActionHandler` receives every :class:`~imkit_tui.ui.bubbles.Bubble.ActionRequested`
 (a click, a key in the chat view, a menu entry, the palette) and does the work in
@@ -31,6 +31,7 @@ from imkit_tui.core.transfer import TransferError
 from imkit_tui.media.probe import SNIFF_BYTES, sniff_mime
 from imkit_tui.ui import system
 from imkit_tui.ui.bubbles import Bubble
+from imkit_tui.ui.bubbles._text import MAX_MESSAGE_TEXT, clean_text, local_time
 from imkit_tui.ui.screens.prompts import ActionMenuScreen
 from imkit_tui.ui.screens.save_file import SaveFileScreen, default_destination
 
@@ -185,6 +186,8 @@ class ActionHandler:
             self.open_url(url or bubble.url_for(action))
         elif action == "copy":
             self.copy(message)
+        elif action == "read":
+            self.read(bubble)
         elif action == "stop_animations":
             self.toggle_animations()
         elif action == "view":
@@ -387,6 +390,19 @@ class ActionHandler:
             await system.open_link(url)
         except system.NoOpener as missing:
             await self._cannot_open(f"Cannot open the link: {missing}", url, None)
+
+    def read(self, bubble: Bubble) -> None:
+        """Show the whole text of the message full screen (the reader)."""
+        from imkit_tui.ui.screens.reader import ReaderScreen
+
+        message = bubble.message
+        text = getattr(bubble, "text", None)
+        if not isinstance(text, str):
+            text = clean_text(copy_text(message), limit=MAX_MESSAGE_TEXT)
+        sender = clean_text(message.sender, keep_newlines=False)[:64]
+        when = local_time(message.sent_at)
+        title = f"{sender} · {when:%Y-%m-%d %H:%M}" if when is not None else sender
+        self.app.push_screen(ReaderScreen(text, title))
 
     def copy(self, message: Message) -> None:
         """Copy the message's text to the clipboard."""

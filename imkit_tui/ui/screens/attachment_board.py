@@ -68,6 +68,7 @@ class AttachmentBoard(ModalScreen[str | None]):
     }
     AttachmentBoard > Vertical {
         width: auto;
+        max-width: 100%;
         height: auto;
         margin-bottom: 4;
         padding: 0 1;
@@ -81,6 +82,7 @@ class AttachmentBoard(ModalScreen[str | None]):
     }
     AttachmentBoard Button {
         margin: 0 1;
+        min-width: 0;
     }
     AttachmentBoard .board-keys {
         color: $text-muted;

@@ -42,7 +42,8 @@ class SettingsScreen(ModalScreen[str | None]):
         align: center middle;
     }
     SettingsScreen > Vertical {
-        width: 56;
+        width: 64;
+        max-width: 100%;
         height: auto;
         padding: 1 2;
         border: round $accent;
@@ -65,6 +66,7 @@ class SettingsScreen(ModalScreen[str | None]):
     }
     SettingsScreen Button {
         margin-right: 1;
+        min-width: 0;
     }
     """
 

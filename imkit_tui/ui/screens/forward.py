@@ -57,6 +57,10 @@ class ForwardScreen(ModalScreen[ForwardChoice | None]):
         width: auto;
         height: auto;
     }
+    ForwardScreen RadioSet > RadioButton {
+        width: auto;
+        margin-right: 2;
+    }
     ForwardScreen #forward-bottom {
         height: auto;
     }
@@ -69,6 +73,7 @@ class ForwardScreen(ModalScreen[ForwardChoice | None]):
     }
     ForwardScreen .form-keys {
         color: $text-muted;
+        width: 100%;
     }
     """
 

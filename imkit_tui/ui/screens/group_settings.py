@@ -22,7 +22,7 @@ from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, OptionList, Static, Switch
+from textual.widgets import Button, OptionList, Static, Switch
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import (
@@ -38,6 +38,7 @@ from imkit_tui.protocol import ErrorCode
 from imkit_tui.ui.format import display_name, is_user_id, split_user_ids
 from imkit_tui.ui.screens.chat_settings import SettingsScreen
 from imkit_tui.ui.screens.prompts import ConfirmScreen, TextPromptScreen
+from imkit_tui.ui.widgets.key_footer import KeyFooter
 from imkit_tui.ui.widgets.member_list import MemberList
 
 OWNER_ACTIONS = frozenset({"remove_member", "mute_member", "toggle_speaker", "mute_all", "rename"})
@@ -120,6 +121,9 @@ class GroupSettingsScreen(SettingsScreen):
         height: 1;
         margin-top: 1;
     }
+    GroupSettingsScreen .settings-row Button {
+        margin-right: 2;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -193,7 +197,7 @@ class GroupSettingsScreen(SettingsScreen):
                 yield Button(
                     "Quit group…", id="leave", variant="error", compact=True, action="screen.leave"
                 )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Start on the member list, and ask the server for the group."""
@@ -228,9 +232,16 @@ class GroupSettingsScreen(SettingsScreen):
         setting = self.query_one("#mute-all-setting")
         setting.display = group is not None and self.check_action("mute_all", ()) is True
         leave = "Dismiss group…" if self._is_owner() else "Quit group…"
-        self.query_one("#leave", Button).label = leave
+        self._relabel("leave", leave)
         self._label_buttons()
         self.refresh_bindings()
+
+    def _relabel(self, button_id: str, label: str) -> None:
+        """Give a button a new label and the width it needs."""
+        button = self.query_one(f"#{button_id}", Button)
+        if str(button.label) != label:
+            button.label = label
+            button.refresh(layout=True)
 
     def _status_text(self) -> str:
         if self._gone:
@@ -247,10 +258,9 @@ class GroupSettingsScreen(SettingsScreen):
         member, group = self.query_one(MemberList).selected, self._group
         if group is None or member is None:
             return
-        mute = self.query_one("#mute_member", Button)
-        mute.label = "Unmute" if member in group.muted else "Mute"
-        speak = self.query_one("#toggle_speaker", Button)
-        speak.label = "May not speak" if member in group.speakers else "May speak"
+        self._relabel("mute_member", "Unmute" if member in group.muted else "Mute")
+        speaker = "May not speak" if member in group.speakers else "May speak"
+        self._relabel("toggle_speaker", speaker)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Owner actions only for the owner (or while that is not known yet); member

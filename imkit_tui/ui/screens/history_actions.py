@@ -9,7 +9,7 @@ the store, for :data:`RE_EDIT_SECONDS`, so the user can take it back into the co
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from textual.widget import Widget
 
@@ -32,6 +32,7 @@ from imkit_tui.ui.screens.prompts import ActionMenuScreen, ConfirmScreen
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.main import MainScreen
     from imkit_tui.ui.widgets.chat_view import ChatView
     from imkit_tui.ui.widgets.composer import Composer
@@ -51,6 +52,14 @@ CLEARED_PAGE = 24
 
 HIDDEN_IN_CHAT = frozenset({catalogue.RECALL, catalogue.DELETED, catalogue.READ_RECEIPT_REQUEST})
 """Stored messages the chat never shows: recall commands, tombstones, receipt requests."""
+
+
+@runtime_checkable
+class ReEditOffer(Protocol):
+    """A bubble that can say its text may be taken back (the recall notice)."""
+
+    def offer_re_edit(self, seconds: float) -> None:
+        """Say so for the next ``seconds``."""
 
 
 def visible(page: list[Message]) -> list[Message]:
@@ -118,16 +127,28 @@ class HistoryActions:
             )
             return
         text = message.content.get("content") if message.object_name == catalogue.TEXT else None
+        if isinstance(text, str) and text:
+            # Kept before the notice is drawn, so that it offers the re-edit at once.
+            self._recalled_text[message.id] = (text, time.monotonic())
         try:
-            recalled = await self._client.recall(message)
+            await self._client.recall(message)
         except NotConnected:
+            self._recalled_text.pop(message.id, None)
             app.notify("You are offline: recall once connected", severity="warning")
             return
         except (RequestFailed, TimeoutError) as error:
+            self._recalled_text.pop(message.id, None)
             app.notify(f"The message was not recalled: {error}", severity="error")
             return
-        if isinstance(text, str) and text:
-            self._recalled_text[recalled.id] = (text, time.monotonic())
+
+    def decorate(self, bubbles: list[Bubble]) -> None:
+        """Offer the re-edit on the notices of messages recalled here (new bubbles)."""
+        for bubble in bubbles:
+            kept = self._recalled_text.get(bubble.message.id)
+            if isinstance(bubble, ReEditOffer) and kept is not None:
+                left = RE_EDIT_SECONDS - (time.monotonic() - kept[1])
+                if left > 0:
+                    bubble.offer_re_edit(left)
 
     def re_edit(self, message: Message) -> None:
         """Put the text of a message recalled here back into the composer."""

@@ -1,10 +1,13 @@
-"""The full-screen image viewer: the whole picture in half blocks, or at true resolution.
+"""The full-screen image viewer: the whole picture, scaled to fit, or pixel for pixel.
 
-The full picture is downloaded (progress shown), decoded in a thread and drawn in half
-blocks to fit the screen (redrawn on resize). Keys: esc closes, s saves, t shows it at
-the terminal's true resolution: the app is suspended, the terminal is asked whether it
-speaks the kitty or sixel graphics protocol, the picture is written, and any key comes
-back. A terminal that speaks neither keeps the half blocks (and says so).
+The full picture is downloaded (progress shown), decoded in a thread and drawn to fit
+the screen (redrawn on resize) with the best protocol the terminal speaks (see the
+app's ``terminal_graphics``): kitty placeholders as text, like the chat's pictures;
+kitty placed directly, sixel or iTerm2 written over a blank area of the same size
+after Textual drew it; half blocks elsewhere. Keys: esc closes, s saves, t shows it
+1:1: the app is suspended, the picture is written pixel for pixel (its middle, when
+larger than the screen), and any key comes back. Without a graphics protocol the half
+blocks stay (and the user is told).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from PIL import Image
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -31,13 +35,27 @@ from imkit_tui.core import IMClient, Message, NotConnected, TransferProgress
 from imkit_tui.core.transfer import TransferError
 from imkit_tui.media.images import ImageError, open_image
 from imkit_tui.media.probe import describe_size
-from imkit_tui.ui.images import graphics
+from imkit_tui.ui.images import graphics, placement
+from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.halfblock import HalfBlockImage
+from imkit_tui.ui.images.kitty_inline import KittyImages, KittyPicture
+from imkit_tui.ui.images.terminal_probe import TerminalGraphics
+from imkit_tui.ui.images.written_picture import WrittenPicture
 
-NO_GRAPHICS = "This terminal has no graphics protocol (kitty or sixel): showing half blocks"
+NO_GRAPHICS = "This terminal has no graphics protocol (kitty, sixel or iTerm2): showing half blocks"
 """What the user is told when ``t`` finds no graphics protocol."""
 
 _KEY_WAIT = 600.0
+_WRITTEN_OVER = (GraphicsProtocol.KITTY_DIRECT, GraphicsProtocol.SIXEL, GraphicsProtocol.ITERM)
+
+
+def _stdout_fd() -> int:
+    """The real terminal's output, to ask its cell size (-1 when there is none)."""
+    stdout = sys.__stdout__
+    try:
+        return stdout.fileno() if stdout is not None else -1
+    except (OSError, ValueError):
+        return -1
 
 
 def read_picture(path: Path) -> Image.Image:
@@ -52,32 +70,40 @@ def _drawn(image: Image.Image, width: int, height: int) -> HalfBlockImage:
     return drawn
 
 
-def show_true_resolution(image: Image.Image) -> graphics.GraphicsProtocol:
-    """Draw ``image`` on the real terminal and wait for a key (blocking; app suspended).
+def terminal_graphics(app: object) -> TerminalGraphics:
+    """How ``app`` draws pictures (half blocks for an app that does not say)."""
+    chosen = getattr(app, "terminal_graphics", None)
+    return chosen if isinstance(chosen, TerminalGraphics) else TerminalGraphics()
+
+
+def show_true_resolution(image: Image.Image, chosen: TerminalGraphics) -> GraphicsProtocol:
+    """Draw ``image`` pixel for pixel on the real terminal and wait for a key (blocking;
+    app suspended).
 
     Returns the protocol used; with :attr:`GraphicsProtocol.NONE` nothing was drawn.
     """
     stdin, stdout = sys.__stdin__, sys.__stdout__
-    if stdin is None or stdout is None:
-        return graphics.GraphicsProtocol.NONE
+    protocol = chosen.protocol
+    if stdin is None or stdout is None or protocol is GraphicsProtocol.NONE:
+        return GraphicsProtocol.NONE
     fd_in, fd_out = stdin.fileno(), stdout.fileno()
-    protocol = graphics.probe_graphics(fd_in, fd_out)
-    if protocol == graphics.GraphicsProtocol.NONE:
-        return protocol
+    if not (os.isatty(fd_in) and os.isatty(fd_out)):
+        return GraphicsProtocol.NONE
     columns, rows = os.get_terminal_size(fd_out)
-    cell = graphics.terminal_cell_pixels(fd_out)
     rows = max(1, rows - 1)
-    if protocol == graphics.GraphicsProtocol.KITTY:
-        fit = graphics.fit_in_cells(image.size, columns=columns, rows=rows, cell_pixels=cell)
-        sequence = graphics.kitty_sequence(image, columns=fit[0], rows=fit[1])
-    else:
-        sequence = graphics.sixel_sequence(
-            image, max_width_px=columns * cell[0], max_height_px=rows * cell[1]
-        )
+    sequence = placement.true_size_sequence(
+        image,
+        protocol,
+        columns=columns,
+        rows=rows,
+        cell_pixels=graphics.terminal_cell_pixels(fd_out),
+    )
     hint = "\x1b[7m press any key to go back \x1b[0m"
-    _write(fd_out, f"\x1b[2J\x1b[H{sequence}\x1b[{rows + 1};1H{hint}")
+    _write(fd_out, f"\x1b[2J\x1b[H{chosen.wrap(sequence)}\x1b[{rows + 1};1H{hint}")
     _wait_for_key(fd_in)
-    cleanup = "\x1b_Ga=d\x1b\\" if protocol == graphics.GraphicsProtocol.KITTY else ""
+    cleanup = ""
+    if protocol in (GraphicsProtocol.KITTY, GraphicsProtocol.KITTY_DIRECT):
+        cleanup = chosen.wrap(graphics.kitty_delete())
     _write(fd_out, f"{cleanup}\x1b[2J\x1b[H")
     return protocol
 
@@ -139,7 +165,7 @@ class ImageViewerScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"),
         Binding("s", "save", "Save"),
-        Binding("t", "true_size", "True resolution"),
+        Binding("t", "true_size", "1:1"),
     ]
 
     def __init__(self, client: IMClient, message: Message, *, on_save: Callable[[], None]) -> None:
@@ -151,12 +177,15 @@ class ImageViewerScreen(Screen[None]):
         self._image: Image.Image | None = None
         self.path: Path | None = None
         """The local file once downloaded."""
+        self.drawn_with = GraphicsProtocol.NONE
+        """The protocol the picture is drawn with on the screen (NONE: half blocks)."""
 
     def compose(self) -> ComposeResult:
         """The picture, centred, and a status line."""
         with Middle(), Center():
             yield Static("Loading…", id="viewer-picture")
-        yield Label("esc close · s save · t true resolution", id="viewer-status")
+            yield WrittenPicture()
+        yield Label("esc close · s save · t 1:1", id="viewer-status")
 
     def on_mount(self) -> None:
         """Start downloading."""
@@ -196,8 +225,60 @@ class ImageViewerScreen(Screen[None]):
         if self._image is None:
             return
         width, height = self.size.width, max(1, self.size.height - 1)
-        drawn = await asyncio.to_thread(_drawn, self._image, width, height)
-        self.query_one("#viewer-picture", Static).update(drawn)
+        protocol = terminal_graphics(self.app).protocol
+        kitty = getattr(self.app, "inline_pictures", None)
+        picture = self.query_one("#viewer-picture", Static)
+        written = self.query_one(WrittenPicture)
+        drawn: RenderableType | None = None
+        if protocol is GraphicsProtocol.KITTY and isinstance(kitty, KittyImages):
+            drawn = await asyncio.to_thread(
+                KittyPicture.from_image,
+                self._image,
+                key=f"viewer:{self.message.id}",
+                images=kitty,
+                max_width=width,
+                max_height=height,
+            )
+        elif protocol in _WRITTEN_OVER:
+            cell = graphics.terminal_cell_pixels(_stdout_fd())
+            columns, rows = graphics.fit_in_cells(
+                self._image.size, columns=width, rows=height, cell_pixels=cell
+            )
+            sequence = await asyncio.to_thread(
+                placement.fitted_sequence,
+                self._image,
+                protocol,
+                columns=columns,
+                rows=rows,
+                cell_pixels=cell,
+            )
+            self._erase()
+            picture.display = False
+            write = getattr(self.app, "write_graphics", None)
+            written.show(sequence, columns, rows, write if callable(write) else None)
+            self.drawn_with = protocol
+            return
+        else:
+            protocol = GraphicsProtocol.NONE
+            drawn = await asyncio.to_thread(_drawn, self._image, width, height)
+        self._erase()
+        picture.display = True
+        self.drawn_with = protocol
+        picture.update(drawn)
+
+    @property
+    def written(self) -> str:
+        """The graphics sequence written over the picture's area (sixel, iTerm2, kitty)."""
+        return self.query_one(WrittenPicture).sequence
+
+    def _erase(self) -> None:
+        """Take the picture written over the screen away (kitty keeps it until told)."""
+        if self.drawn_with is GraphicsProtocol.KITTY_DIRECT:
+            write = getattr(self.app, "write_graphics", None)
+            if callable(write):
+                write(graphics.kitty_delete(placement.VIEWER_IMAGE_ID))
+        self.query_one(WrittenPicture).clear()
+        self.drawn_with = GraphicsProtocol.NONE
 
     async def on_resize(self, event: Resize) -> None:
         """Fit the picture to the new size."""
@@ -205,6 +286,7 @@ class ImageViewerScreen(Screen[None]):
 
     def action_close(self) -> None:
         """Back to the chat."""
+        self._erase()
         self.dismiss(None)
 
     def action_save(self) -> None:
@@ -212,14 +294,19 @@ class ImageViewerScreen(Screen[None]):
         self._on_save()
 
     async def action_true_size(self) -> None:
-        """Show the picture at true resolution with kitty or sixel graphics."""
+        """Show the picture pixel for pixel with the terminal's graphics protocol."""
         if self._image is None:
             self.notify("The picture is not loaded yet")
             return
-        try:
-            with self.app.suspend():
-                protocol = await asyncio.to_thread(show_true_resolution, self._image)
-        except SuspendNotSupported:
-            protocol = graphics.GraphicsProtocol.NONE
-        if protocol == graphics.GraphicsProtocol.NONE:
+        chosen = terminal_graphics(self.app)
+        protocol = GraphicsProtocol.NONE
+        if chosen.protocol is not GraphicsProtocol.NONE:
+            self._erase()
+            try:
+                with self.app.suspend():
+                    protocol = await asyncio.to_thread(show_true_resolution, self._image, chosen)
+            except SuspendNotSupported:
+                pass
+        if protocol is GraphicsProtocol.NONE:
             self.notify(NO_GRAPHICS, severity="warning")
+        await self._draw()

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message as TextualMessage
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import (
@@ -49,11 +49,13 @@ from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.new_chat import NewChatScreen
 from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.search_actions import SearchActions
 from imkit_tui.ui.screens.typing import TypingStatus
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
+from imkit_tui.ui.widgets.key_footer import KeyFooter
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -137,8 +139,8 @@ class MainScreen(
         self.actions: ActionHandler | None = None
         self.history: HistoryActions | None = None
         self.receipts: ReceiptActions | None = None
-        """Recall, re-edit, delete and clear (once a conversation was opened)."""
-        """Does the actions on messages (once a conversation was opened)."""
+        self.rights = SendRights(self)
+        """Which conversations can be written to; the composer or why not."""
         self.sending: Sending | None = None
         """Sends files and places (once a conversation was opened)."""
 
@@ -146,13 +148,13 @@ class MainScreen(
         """Status bar, list and chat side by side, footer."""
         yield StatusBar(self.client.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
-            yield ConversationList(names=self.list_name, id="conversations")
+            yield ConversationList(names=self.list_name, me=self.client.user_id, id="conversations")
             with Vertical(id="chat"):
                 yield ChatHeader(id="chat-title")
                 yield Static(
                     "Pick a conversation on the left, or ctrl+n to start one.", id="empty-chat"
                 )
-        yield Footer()
+        yield KeyFooter()
 
     def _chat(self) -> ChatView:
         """The chat view (mounted once a conversation was opened)."""
@@ -183,17 +185,17 @@ class MainScreen(
             receipts = ReceiptActions(
                 self, self.client, lambda: self.chat_view, lambda: self.current
             )
-            chat.on_new_bubbles = _both(lazy.wanted, receipts.decorate)
             self.receipts = receipts
             self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
             if self.history is None:  # the palette may have made it before a chat opened
                 self.history = HistoryActions(self, self.client)
+            chat.on_new_bubbles = _each(lazy.wanted, receipts.decorate, self.history.decorate)
             self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
             composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
             composer.use_picker(picker)
             row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
             # Between the chat and the composer docked below: the members offered for @.
-            await chat_pane.mount(chat, picker, row)
+            await chat_pane.mount(chat, picker, row, ReadOnlyNote(id="read-only"))
         return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
 
     @property
@@ -302,6 +304,7 @@ class MainScreen(
         self.typing_done(conv, list(received))
         self.members_changed(conv, received)
         if conv == self.current:
+            self.rights.received(conv, received)
             chat = self._chat()
             seen = chat.at_bottom and self.app.app_focus
             await chat.add(visible(list(received)))
@@ -318,7 +321,7 @@ class MainScreen(
             last = others[-1]
             self.notifier.new_message(
                 display_name(conv, row.title if row else ""),
-                catalogue.summarize(last.object_name, last.content),
+                catalogue.summarize(last.object_name, last.content, self.client.user_id),
                 open_now=conv == self.current,
                 muted=row is not None and row.muted,
             )
@@ -376,19 +379,21 @@ class MainScreen(
         # The composer reports any unsaved edit of the previous draft (under its key)
         # before it loads this one.
         self._by_key[conv.key] = conv
-        composer.set_draft(row.draft if row else "", key=conv.key)
+        writable = await self.rights.open(conv, page, row)
         composer.set_placeholder(name)
         self.offer_members(conv)
         listing = self.query_one(ConversationList)
         if listing.get(conv) is None:
             listing.upsert(_placeholder_row(conv))
         listing.highlight(conv)
-        (composer if around is None else chat).focus()
+        (composer if around is None and writable else chat).focus()
         await self.note_mentions(conv, row)  # before they are read
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
 
     async def _save_draft(self, conv: ConvRef, text: str) -> None:
+        if self.rights.reason(conv) is not None:
+            text = ""  # nothing typed there could be sent
         await self.client.set_draft(conv, text)
         await self._refresh_row(conv)
 
@@ -409,8 +414,8 @@ class MainScreen(
         conv = self.current
         if conv is None:
             return
-        if conv.type == ConversationType.SYSTEM:
-            self.app.notify("The system conversation is read-only.", severity="warning")
+        if (reason := self.rights.reason(conv)) is not None:
+            self.app.notify(reason, severity="warning")
             return
         mentioned, everyone = self.mentions_to_send(conv, event)
         message = await self.client.send_text(
@@ -457,7 +462,10 @@ class MainScreen(
 
     def action_attach(self) -> None:
         """Open the attachment board."""
-        if self.sending is not None:
+        reason = self.rights.reason(self.current) if self.current else None
+        if reason is not None:
+            self.app.notify(reason, severity="warning")
+        elif self.sending is not None:
             self.sending.open_board()
         else:
             self.app.notify("Open a conversation first", severity="warning")
@@ -514,7 +522,7 @@ class MainScreen(
             return
         composer = cast("Composer", found.first())
         conv = self._by_key.get(composer.draft_key or "")
-        if conv is not None:
+        if conv is not None and self.rights.reason(conv) is None:
             row = await self.client.conversation(conv)
             if row is None or row.draft != composer.text:
                 await self.client.set_draft(conv, composer.text)
@@ -582,11 +590,11 @@ def _placeholder_row(conv: ConvRef) -> Conversation:
     )
 
 
-def _both(first: BubbleHook, second: BubbleHook) -> BubbleHook:
-    """A new-bubbles hook that calls ``first``, then ``second``."""
+def _each(*hooks: BubbleHook) -> BubbleHook:
+    """A new-bubbles hook that calls each of ``hooks`` in turn."""
 
     def hook(bubbles: list[Bubble]) -> None:
-        first(bubbles)
-        second(bubbles)
+        for each in hooks:
+            each(bubbles)
 
     return hook

@@ -27,13 +27,14 @@ from imkit_tui.core import (
     NotConnected,
     RequestFailed,
 )
-from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.protocol import ConversationType, ConvRef, ErrorCode
 from imkit_tui.ui.screens.history_actions import visible
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from imkit_tui.ui.screens.read_only import SendRights
     from imkit_tui.ui.widgets.chat_view import ChatView
     from imkit_tui.ui.widgets.composer import Composer
 
@@ -57,6 +58,7 @@ class MentionActions(_Base):
 
     client: IMClient
     current: ConvRef | None
+    rights: SendRights
     _group_members: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     _mentions_waiting: tuple[Message, ...] = ()
 
@@ -92,8 +94,11 @@ class MentionActions(_Base):
     async def _fetch_members(self, conv: ConvRef) -> None:
         try:
             members = (await self.client.group_info(conv.target)).members
+            self.rights.confirmed(conv, True)
         except (NotConnected, RequestFailed, TimeoutError) as error:
             log.debug("members of %s from this device's store: %r", conv.target, error)
+            if isinstance(error, RequestFailed) and error.code == ErrorCode.NOT_IN_GROUP:
+                self.rights.confirmed(conv, False)
             members = await self.client.known_members(conv.target)
         self._group_members = {**self._group_members, conv.target: members}
         composer = self.composer

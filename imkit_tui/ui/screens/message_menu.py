@@ -19,6 +19,7 @@ from imkit_tui.ui.format import display_name
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.history_actions import HistoryActions
+    from imkit_tui.ui.screens.read_only import SendRights
     from imkit_tui.ui.screens.receipt_actions import ReceiptActions
     from imkit_tui.ui.widgets.chat_view import ChatView
 
@@ -34,6 +35,7 @@ class MessageMenu(_Base):
     """The actions menu and forwarding. Mixed into MainScreen."""
 
     client: IMClient
+    rights: SendRights
     actions: ActionHandler | None
     history: HistoryActions | None
     receipts: ReceiptActions | None
@@ -77,7 +79,8 @@ class MessageMenu(_Base):
             elif action and self.actions is not None:
                 self.actions.handle(bubble, action, bubble.url_for(action))
 
-        summary = catalogue.summarize(bubble.message.object_name, bubble.message.content)
+        message = bubble.message
+        summary = catalogue.summarize(message.object_name, message.content, bubble.me)
         self.app.push_screen(ActionMenuScreen(summary[:60], entries), chosen)
 
     def forward(self, chosen: list[Message]) -> None:
@@ -93,7 +96,8 @@ class MessageMenu(_Base):
             self.app.notify(str(error), title="Cannot forward", severity="warning")
             return
         rows = await self.client.conversations(limit=LIST_LIMIT)
-        dialog = ForwardScreen(len(chosen), rows, names=display_name)
+        writable = [row for row in rows if self.rights.reason(row.ref) is None]
+        dialog = ForwardScreen(len(chosen), writable, names=display_name)
         choice = await self.app.push_screen_wait(dialog)
         if choice is None:
             return

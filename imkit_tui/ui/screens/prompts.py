@@ -28,6 +28,9 @@ _PROMPT_CSS = """
     background: $surface;
     border: round $primary;
 }}
+{name} Label {{
+    max-width: 100%;
+}}
 {name} .prompt-keys {{
     color: $text-muted;
     margin-top: 1;

@@ -16,6 +16,7 @@ from imkit_tui.core.models import Conversation
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.format import (
     AVATAR_PALETTE,
+    GROUP_MARK,
     avatar_colour,
     avatar_letter,
     badge,
@@ -54,17 +55,21 @@ class RowPainter:
     the unread badge.
     """
 
-    def __init__(self, style: StyleOf, names: Callable[[ConvRef], str]) -> None:
+    def __init__(self, style: StyleOf, names: Callable[[ConvRef], str], me: str = "") -> None:
         """`style(*classes)` gives the list's style for component classes; `names` the
-        display name of a conversation (also of a group sender, as a private chat)."""
+        display name of a conversation (also of a group sender, as a private chat); `me`
+        the user whose list it is (named "You" before their own messages)."""
         self._style = style
         self._names = names
+        self._me = me
 
     def avatar(self, conversation: Conversation, name: str | None) -> Segment:
         """The avatar tile: its top line shows the letter of `name`, its bottom is blank."""
         style = _AVATAR_STYLES[avatar_colour(conversation.ref.target)]
         if name is None:
             return Segment(" " * AVATAR_WIDTH, style)
+        if conversation.ref.type in _SENDER_TYPES:
+            name = name.removeprefix(GROUP_MARK)  # the name shows the mark; the tile need not
         letter = avatar_letter(name)
         # Centre a one-cell letter; a two-cell one (CJK) fills the tile from the left.
         text = f" {letter} " if display_width(letter) == 1 else f"{letter} "
@@ -100,6 +105,12 @@ class RowPainter:
             segments.append(Segment(time, style(*row, "conversation-list--time")))
         return segments
 
+    def _sender_name(self, sender: str) -> str:
+        """Who sent a group's last message: "You" for this user, else their name."""
+        if self._me and sender == self._me:
+            return "You"
+        return self._names(ConvRef.private(sender))
+
     def second_line(
         self, conversation: Conversation, row: tuple[str, ...], width: int
     ) -> list[Segment]:
@@ -132,7 +143,7 @@ class RowPainter:
             text = one_line(conversation.draft)
         else:
             if conversation.ref.type in _SENDER_TYPES and conversation.last_sender:
-                sender = self._names(ConvRef.private(conversation.last_sender))
+                sender = self._sender_name(conversation.last_sender)
                 label = truncate(f"{one_line(sender)}: ", room - _cells(left))
                 left.append(Segment(label, style(*row, "conversation-list--sender")))
             text = one_line(conversation.preview)

@@ -8,9 +8,10 @@ and the menu key :class:`ChatActions.MenuRequested`; the screen does the work. T
 screen feeds back transfer progress (:meth:`ChatActions.show_transfer`) and files that
 became local (:meth:`ChatActions.set_media_path`).
 
-Keys (bound in ChatView): o or enter the bubble's default action, c copy, s save, p
-play/stop, f forward, space mark or unmark for forwarding, m or . the actions menu
-(download and every other action are there); a right click opens the menu too.
+Keys (bound in ChatView): o or enter the bubble's default action (a long text opens in
+the reader), z unfolds or folds a long text in place, c copy, s save, p play/stop, f
+forward, space mark or unmark for forwarding, m or . the actions menu (download and
+every other action are there); a right click opens the menu too.
 """
 
 from __future__ import annotations
@@ -250,6 +251,18 @@ class ChatActions(_Base):
         elif not action:
             self.app.bell()
 
+    def action_toggle_fold(self) -> None:
+        """Unfold the selected long text in place, or fold it again (a bell otherwise).
+
+        The view stops following the newest messages, so the text does not run off
+        the top while the user reads it."""
+        bubble = self.selected_bubble
+        if bubble is None:
+            return
+        self.release_anchor()
+        if not bubble.toggle_fold():
+            self.app.bell()
+
     def action_forward(self) -> None:
         """Forward the marked messages, or the selected one when none is marked."""
         chosen = self.marked
@@ -300,6 +313,8 @@ class ChatActions(_Base):
         for entry in self._entries:
             self._decorate(previous, entry)
             previous = entry
+        if previous is not None:
+            previous.bubble.run_tail = True
 
     def show_peer_read(self, read_seq: int) -> None:
         """Mark own messages up to ``read_seq`` as read by the peer (private chats)."""

@@ -3,9 +3,10 @@ unread @mentions of this user wait to be jumped to."""
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -14,7 +15,8 @@ TYPING_SHOWN_SECONDS = 6.0
 
 
 class ChatHeader(Static):
-    """One line: the name on the left, "alice is typing…" on the right while she types.
+    """The name on the left, "alice is typing…" on the right while she types (below the
+    name when both do not fit on one line).
 
     A typing status shows for :data:`TYPING_SHOWN_SECONDS` unless renewed, and goes as
     soon as that person's message arrives or another conversation opens. "@ 2 mentions"
@@ -75,11 +77,19 @@ class ChatHeader(Static):
             timer.stop()
             self._show()
 
+    @property
+    def text(self) -> str:
+        """Everything the header says: the name, then what is noted about the chat."""
+        return " ".join([self._title, Text(" · ").join(self._notes()).plain]).strip()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Lay the notes out again for the new width (beside the name, or below it)."""
+        self._show()
+
     def _show(self) -> None:
         self.update(self._content())
 
-    def _content(self) -> RenderableType:
-        title = Text(self._title)
+    def _notes(self) -> list[Text]:
         notes: list[Text] = []
         if self._typing:
             names = list(self._typing)
@@ -90,10 +100,19 @@ class ChatHeader(Static):
             plural = "" if self._mentions == 1 else "s"
             key = f" ({self._jump_key})" if self._jump_key else ""
             notes.append(Text(f"@ {self._mentions} mention{plural}{key}", style="bold"))
+        return notes
+
+    def _content(self) -> RenderableType:
+        title = Text(self._title)
+        notes = self._notes()
         if not notes:
             return title
+        said = Text(" · ").join(notes)
+        width = self.content_size.width
+        if width and title.cell_len + 2 + said.cell_len > width:
+            return Group(title, said)  # too narrow for one line: the notes go below
         grid = Table.grid(expand=True)
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         grid.add_column(justify="right", no_wrap=True)
-        grid.add_row(title, Text(" · ").join(notes))
+        grid.add_row(title, said)
         return grid

@@ -3,7 +3,8 @@
 Appending to thousands of mounted widgets is slow, so the view never mounts the whole
 history: it keeps at most ``window`` bubbles, pages older ones in through a loader as
 the user scrolls up (pruning the bottom), and while the user reads far up it does not
-mount new arrivals but counts them in a "N new messages ↓" bar.
+mount new arrivals but counts them in a "N new messages ↓" bar below the view. At the
+bottom, every new message (own or not) is followed fully into view.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
 from textual.actions import SkipAction
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.geometry import Size
@@ -24,11 +24,11 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from imkit_tui.core import Direction, Message
-from imkit_tui.ui.bubbles import Bubble, NoticeBubble, bubble_for
-from imkit_tui.ui.bubbles.divider import NewMessagesBar, divider_spec
+from imkit_tui.ui.bubbles import Bubble, bubble_for
+from imkit_tui.ui.bubbles.divider import NewMessagesBar
+from imkit_tui.ui.widgets import _chat_entries as chat_entries
 from imkit_tui.ui.widgets._chat_entries import Entry as _Entry
-from imkit_tui.ui.widgets._chat_entries import ordered as _ordered
-from imkit_tui.ui.widgets._chat_entries import sort_key as _key
+from imkit_tui.ui.widgets._chat_scroll import keep_scroll_position
 from imkit_tui.ui.widgets.chat_actions import BubbleHook, ChatActions
 
 Loader = Callable[[int, int], Awaitable[list[Message]]]
@@ -39,12 +39,16 @@ oldest first; ``[]`` when there are no more."""
 class ChatView(ChatActions, VerticalScroll, can_focus=True):
     """One conversation as bubbles, with at most ``window`` of them mounted.
 
-    Between bubbles: a date divider when the day changes, a time separator after a gap
-    of more than three minutes and a "New messages" divider before the first unread
-    message. Keys: up/down (k/j) select a bubble, end (G) jumps to the latest, r
-    retries a selected failed message. Scrolling near the top loads an older page.
+    Between bubbles: a date divider when the day changes and a "New messages" divider
+    before the first unread message. Consecutive messages of one sender within five
+    minutes form a run: one head (name in groups, time) over others' runs, one status
+    line under own ones; a selected message shows its own time and status.
+
+    Keys: up/down (k/j) select a bubble, end (G) jumps to the latest, r retries a
+    selected failed message. Scrolling near the top loads an older page.
     On the selected message (see :mod:`~imkit_tui.ui.widgets.chat_actions`): o/enter
-    open, c copy, s save, p play, f forward, space mark, m or . the actions menu.
+    open (a long text: read it whole), z unfold or fold a long text in place, c copy,
+    s save, p play, f forward, space mark, m or . the actions menu.
     """
 
     DEFAULT_CSS = """
@@ -73,6 +77,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         Binding("x", "act('recall')", "Recall", show=False),
         Binding("d", "act('delete')", "Delete", show=False),
         Binding("e", "act('re_edit')", "Re-edit", show=False),
+        Binding("z", "toggle_fold", "Unfold", show=False),
     ]
 
     class RetryRequested(TextualMessage):
@@ -130,7 +135,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         self._bottom_gap = self._bottom_pruned = self._exhausted = self._loading = False
         self._generation = 0
         self._lock = asyncio.Lock()
-        self._bar = NewMessagesBar()
+        self._bar = NewMessagesBar(self)
         self._arrangement: DockArrangeResult | None = None
         self._dom_work: list[Awaitable[Any]] = []
 
@@ -153,8 +158,20 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     @property
     def at_bottom(self) -> bool:
-        """Whether the newest messages are mounted and scrolled to (within a line)."""
-        return not self._bottom_gap and self.scroll_offset.y >= self.max_scroll_y - 1
+        """Whether the newest messages are mounted and followed: anchored to the end (until
+        the user scrolls up), or within a line of it (short content: a negative offset)."""
+        if self._bottom_gap:
+            return False
+        return self._anchored_now or max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
+
+    @property
+    def _anchored_now(self) -> bool:  # Textual has no public "anchor released"
+        return self.is_anchored and not self._anchor_released
+
+    @property
+    def new_messages_bar(self) -> NewMessagesBar:
+        """The "N new messages ↓" bar (mounted below the view, in its own row)."""
+        return self._bar
 
     @property
     def shown(self) -> list[Message]:
@@ -181,7 +198,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         would be above the fold at the end. Only the newest ``window`` are mounted.
         """
         self._generation += 1
-        ordered = _ordered(messages)[-self._window :]
+        ordered = chat_entries.ordered(messages)[-self._window :]
         async with self._lock:
             self._held.clear()
             self._pending.clear()
@@ -215,7 +232,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         jump = False
         async with self._lock:
             fresh: list[Message] = []
-            for message in _ordered(messages):
+            for message in chat_entries.ordered(messages):
                 self._track(message)
                 entry = self._by_id.get(message.id)
                 if entry is not None:
@@ -227,7 +244,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             if self._entries and not self._exhausted:
                 # Older than the window's top: paging up will bring them.
                 top = self._entries[0].key
-                fresh = [m for m in fresh if _key(m) > top]
+                fresh = [m for m in fresh if chat_entries.sort_key(m) > top]
             if not fresh:
                 return
             sending = any(self._own(m) and m.seq is None for m in fresh)
@@ -285,7 +302,11 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             if generation != self._generation or not self._entries:
                 return 0
             top, known = self._entries[0].key, self._by_id.keys() | self._held.keys()
-            fresh = [m for m in _ordered(older) if m.id not in known and _key(m) < top]
+            fresh = [
+                m
+                for m in chat_entries.ordered(older)
+                if m.id not in known and chat_entries.sort_key(m) < top
+            ]
             fresh = fresh[-self._window :]
             if not fresh:
                 self._exhausted = True
@@ -322,7 +343,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         """Let r and escape through to the app unless they mean something here."""
         if action == "retry":
             return self._selected is not None and self._selected.bubble.failed
-        if action in ("clear_selection", "act", "toggle_mark", "menu"):
+        if action in ("clear_selection", "act", "toggle_mark", "menu", "toggle_fold"):
             return self._selected is not None
         if action == "forward":
             return self._selected is not None or bool(self._marked)
@@ -372,26 +393,29 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     # ------------------------------------------------------------------ Textual hooks
 
-    def compose(self) -> ComposeResult:
-        """The "new messages" bar; bubbles are mounted by :meth:`show`."""
-        yield self._bar
-
-    def on_mount(self) -> None:
-        """Stay at the bottom as content grows, until the user scrolls up."""
+    async def on_mount(self) -> None:
+        """Follow the bottom until the user scrolls up; the bar goes in a row below."""
         self.anchor()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        if isinstance(self.parent, Widget):
+            await self.parent.mount(self._bar, after=self)
 
-    def _theme_changed(self, theme: object) -> None:
-        # Bubbles take their colours from the theme when they render.
+    def on_unmount(self) -> None:
+        """The bar goes with the view."""
+        if self._bar.is_attached:
+            self._bar.remove()
+
+    def _theme_changed(self, theme: object) -> None:  # bubbles' colours come from it
         for entry in self._entries:
             entry.bubble.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Load older messages near the top; clear the bar at the bottom."""
+        """Load older messages near the top (not anchored: a layout passes 0); clear the bar."""
         super().watch_scroll_y(old_value, new_value)
         near_top = max(1, self.scrollable_content_region.height // 2)
         if (
-            new_value < old_value
+            not self._anchored_now
+            and new_value < old_value
             and new_value <= near_top
             and self._entries
             and not (self._loading or self._exhausted)
@@ -402,18 +426,15 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             self._set_unseen(0)
 
     def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        """Arrange children, keeping the first visible one where it was on screen.
-
-        Content inserted or removed above the viewport (an older page) would otherwise
-        move what the user reads. This runs during layout, before anything is drawn, so
-        nothing jumps; when anchored to the bottom, Textual's anchoring wins afterwards.
-        """
+        """Arrange children, keeping the first visible one where it was on screen (an
+        older page inserted above would move what the user reads). Runs before anything
+        is drawn, so nothing jumps; when anchored, Textual's anchoring wins afterwards."""
         result = super().arrange(size, optimal)
         if optimal:
             return result
         previous, self._arrangement = self._arrangement, result
         if previous is not None and previous is not result:
-            self._keep_scroll_position(previous, result)
+            keep_scroll_position(self, previous, result)
         return result
 
     # ------------------------------------------------------------------ internals
@@ -435,52 +456,27 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         except Exception as error:
             self.log.error(f"chat view: loading older messages failed: {error!r}")
 
-    def _keep_scroll_position(self, previous: DockArrangeResult, result: DockArrangeResult) -> None:
-        top = self.scroll_y
-        now = {p.widget: p.region.y for p in result.placements if not p.fixed}
-        for placement in previous.placements:
-            new_y = now.get(placement.widget)
-            if placement.fixed or placement.region.bottom <= top or new_y is None:
-                continue
-            if delta := new_y - placement.region.y:
-                scroll_y = max(0.0, top + delta)
-                self.set_reactive(Widget.scroll_y, scroll_y)
-                self.set_reactive(Widget.scroll_target_y, scroll_y)
-                if self.show_vertical_scrollbar:
-                    self.vertical_scrollbar.position = scroll_y
-            return
-
     def _decorate(self, previous: _Entry | None, entry: _Entry) -> None:
-        """Set the dividers above ``entry`` and whether its sender shows."""
-        before = previous.message if previous is not None else None
+        """Set the dividers above ``entry`` and the run it belongs to."""
         unread = entry.message.id == self._unread_id
-        dividers = divider_spec(before, entry.message, unread=unread)
-        entry.bubble.dividers = dividers
-        entry.bubble.show_sender = self._show_senders and (
-            before is None
-            or before.sender != entry.message.sender
-            or bool(dividers)
-            or isinstance(previous.bubble if previous else None, NoticeBubble)
-        )
+        chat_entries.decorate(previous, entry, unread=unread, show_senders=self._show_senders)
 
     def _refresh_at(self, index: int) -> None:
-        """Recompute the dividers of one entry from its neighbour above."""
-        if 0 <= index < len(self._entries):
-            previous = self._entries[index - 1] if index > 0 else None
-            self._decorate(previous, self._entries[index])
+        """Recompute the dividers and run of one entry from its neighbours."""
+        chat_entries.redecorate(self._entries, index, self._decorate)
 
     def _insert(self, messages: list[Message]) -> None:
         """Mount sorted, not yet shown messages where they belong (one mount per run)."""
         runs: dict[int, list[Message]] = {}
         keys = [entry.key for entry in self._entries]
         for message in messages:
-            runs.setdefault(bisect_left(keys, _key(message)), []).append(message)
+            runs.setdefault(bisect_left(keys, chat_entries.sort_key(message)), []).append(message)
         for index in sorted(runs, reverse=True):
             previous = self._entries[index - 1] if index > 0 else None
             batch: list[_Entry] = []
             for message in runs[index]:
                 bubble = bubble_for(message, me=self._me, show_sender=self._show_senders)
-                entry = _Entry(message=message, key=_key(message), bubble=bubble)
+                entry = _Entry(message=message, key=chat_entries.sort_key(message), bubble=bubble)
                 self._decorate(previous, entry)
                 batch.append(entry)
                 previous = entry
@@ -490,7 +486,10 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             self._dom_work.append(self.mount_all(bubbles, before=before))
             self._entries[index:index] = batch
             self._by_id.update((entry.message.id, entry) for entry in batch)
-            self._refresh_at(index + len(batch))
+            if index + len(batch) < len(self._entries):
+                self._refresh_at(index + len(batch))
+            else:
+                batch[-1].bubble.run_tail = True
 
     def _remove(self, entries: list[_Entry]) -> None:
         for entry in entries:
@@ -524,6 +523,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         else:
             self._bottom_gap = self._bottom_pruned = True
             self._set_unseen(self._unseen)
+            self._refresh_at(len(self._entries) - 1)
 
     def _update_entry(self, entry: _Entry, message: Message) -> None:
         previous = entry.message
@@ -531,6 +531,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         if message.object_name != previous.object_name:
             bubble = bubble_for(message, me=self._me, show_sender=entry.bubble.show_sender)
             bubble.dividers = entry.bubble.dividers
+            bubble.run_head, bubble.run_tail = entry.bubble.run_head, entry.bubble.run_tail
             bubble.selected = entry is self._selected
             self._bubbles_made([bubble])
             self.mount(bubble, before=entry.bubble)
@@ -538,7 +539,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             entry.bubble = bubble
         else:
             entry.bubble.update_message(message)
-        key = _key(message)
+        key = chat_entries.sort_key(message)
         if key != entry.key:
             entry.key = key
             index = self._entries.index(entry)
@@ -581,7 +582,8 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             index = self._entries.index(self._selected) + delta
             entry = self._entries[max(0, min(index, len(self._entries) - 1))]
         self._set_selected(entry)
-        self.scroll_to_widget(entry.bubble, animate=False)
+        # Selected, it shows its status line: scroll to it once that is laid out.
+        self.call_after_refresh(self.scroll_to_widget, entry.bubble, animate=False)
 
     def _last_visible(self) -> _Entry:
         view = self.scrollable_content_region

@@ -47,6 +47,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -245,6 +246,7 @@ class Composer(TextArea):
             disabled=disabled,
         )
         self.draft_delay = draft_delay
+        self._recipient: str | None = None
         self._reported_draft = text
         self._draft_key: str | None = None
         self._draft_timer: Timer | None = None
@@ -265,7 +267,12 @@ class Composer(TextArea):
         Args:
             name: The recipient (person or group) to name, or ``None`` for none.
         """
-        self.placeholder = self._placeholder_for(name)
+        self._recipient = name
+        self.placeholder = self._placeholder_for(name, self.content_size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Keep the placeholder whole: without the key hint when it would be cut."""
+        self.placeholder = self._placeholder_for(self._recipient, self.content_size.width)
 
     def set_draft(self, text: str, key: str | None = None) -> None:
         """Load a draft (e.g. on switching conversation) without reporting it.
@@ -521,10 +528,12 @@ class Composer(TextArea):
             self._draft_timer = None
 
     @classmethod
-    def _placeholder_for(cls, name: str | None) -> str:
-        """The placeholder text for a recipient."""
+    def _placeholder_for(cls, name: str | None, width: int = 0) -> str:
+        """The placeholder text for a recipient, the key hint only if it fits in
+        ``width`` cells (0: not known yet)."""
         who = f"Message {name}…" if name else "Message…"
-        return f"{who} ({cls.PLACEHOLDER_HINT})"
+        full = f"{who} ({cls.PLACEHOLDER_HINT})"
+        return full if not width or cell_len(full) <= width else who
 
 
 class AttachButton(Static):

@@ -22,7 +22,7 @@ from textual.strip import Strip
 
 from imkit_tui.core.models import Conversation
 from imkit_tui.protocol import ConvRef
-from imkit_tui.ui.format import truncate
+from imkit_tui.ui.format import wrap_words
 from imkit_tui.ui.widgets._conversation_rows import RowPainter
 
 __all__ = ["ConversationList"]
@@ -30,7 +30,8 @@ __all__ = ["ConversationList"]
 ROW_HEIGHT = 2
 """Lines per conversation."""
 
-_EMPTY_HINT = "No conversations yet — ctrl+n starts one"
+EMPTY_HINT = "No conversations yet — ctrl+n starts one"
+"""What the list says while it is empty."""
 
 
 def _rank(conversation: Conversation) -> tuple[bool, int]:
@@ -178,6 +179,7 @@ class ConversationList(ScrollView, can_focus=True):
         self,
         *,
         names: Callable[[ConvRef], str] | None = None,
+        me: str = "",
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -188,6 +190,7 @@ class ConversationList(ScrollView, can_focus=True):
             names: Maps a conversation to its display name; called only for visible rows,
                 so it should be a cheap lookup. Also names group senders, through their
                 private conversation (`ConvRef.private(sender)`). Default: `ref.target`.
+            me: The user whose list it is: "You" before their own messages in groups.
             name: The widget's name.
             id: The widget's id.
             classes: The widget's CSS classes.
@@ -200,7 +203,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._announced: ConvRef | None = None
         self._unread = 0
         self._scroll_pending = False
-        self._painter = RowPainter(self._style, self._names)
+        self._painter = RowPainter(self._style, self._names, me)
 
     # -- the data ------------------------------------------------------------------------
 
@@ -479,10 +482,11 @@ class ConversationList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         line = self.scroll_offset.y + y
         if not self._rows:
-            if line == 0:
-                hint = " " + truncate(_EMPTY_HINT, width - 1)
+            hint = wrap_words(EMPTY_HINT, width - 2)
+            if line < len(hint):
                 style = self._style("conversation-list--empty")
-                return Strip([Segment(hint, style)]).adjust_cell_length(width, style)
+                text = " " + hint[line]
+                return Strip([Segment(text, style)]).adjust_cell_length(width, style)
             return Strip.blank(width, self._style())
         index, part = divmod(line, ROW_HEIGHT)
         if not 0 <= index < len(self._rows):

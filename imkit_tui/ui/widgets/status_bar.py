@@ -22,8 +22,9 @@ class StatusBar(Widget):
     """One line: `imkit · user`, the connection state in the middle, unread on the right.
 
     Until the first connection succeeds the state reads "never connected", with why
-    ("cannot reach ws://…: connection refused"), rather than "reconnecting".
-    """
+    ("cannot reach ws://…: connection refused"), rather than "reconnecting". When the
+    line is too narrow, the server's address, then that reason give way; the state and
+    the unread count are always whole."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -60,12 +61,17 @@ class StatusBar(Widget):
             ("imkit", "bold"), f" · {self.user_id}", (f"  {self.server_label}", "dim")
         )
         middle = Text.assemble((f"{symbol} {label}", colour))
-        if self.detail and never:
-            middle.append(f": {self.detail}", colour)
-        elif self.detail and self.state != ConnectionState.CONNECTED:
-            middle.append(f" ({self.detail})", "dim")
         right = Text(f"{self.unread} unread" if self.unread else "", style="bold")
         width = self.content_region.width or 80
+        room = width - middle.cell_len - right.cell_len - 2
+        if left.cell_len > room:  # the server's address gives way first
+            left = Text.assemble(("imkit", "bold"), f" · {self.user_id}")
+            left.truncate(max(room, 5), overflow="ellipsis")
+        spare = room - left.cell_len
+        if self.detail and self.state != ConnectionState.CONNECTED and spare > 4:
+            detail = Text(f": {self.detail}", colour) if never else Text(f" ({self.detail})", "dim")
+            detail.truncate(spare, overflow="ellipsis")
+            middle.append_text(detail)
         gap = max(1, width - left.cell_len - middle.cell_len - right.cell_len)
         line = left.copy()
         line.append(" " * (gap // 2))

@@ -1,0 +1,271 @@
+"""One embedded server per home, shared by every app started on it.
+
+The first `imkit` of a home takes an exclusive lock on ``embedded.lock`` in the server's
+data dir and holds it for its whole life: it runs the server, writes its URL (and its
+process id) to ``embedded.url``, seeds the demo workspace (once per data dir) and runs
+echo-bot. Another `imkit` of the same home finds the lock taken, reads the URL and
+connects as another device of the user, on the same local store. When the holder goes
+(quit, crash, kill), the kernel frees the lock; the others, now disconnected, try it
+every :data:`LOOK_EVERY` seconds, and the first to get it serves the same data on the
+same port (another one if that is taken), so every client's reconnect finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from imkit_tui.commands.common import EXIT_FAILED, CommandError
+from imkit_tui.core import ConnectionState, IMClient
+from imkit_tui.core.outbox_claims import process_running
+from imkit_tui.paths import Paths
+from imkit_tui.protocol.tokens import issue_token
+
+if TYPE_CHECKING:
+    from imkit_tui.commands.demo import EchoBot
+    from imkit_tui.server import IMServer
+
+EMBEDDED_STORE_KEY = "embedded"
+"""The accounts folder of the embedded server's users (whatever port it is on)."""
+LOCK_FILE = "embedded.lock"
+URL_FILE = "embedded.url"
+LOOK_EVERY = 0.5
+"""Seconds between looks at the lock (or the URL) while the server is out of reach."""
+FIND_TIMEOUT = 30.0
+"""How long a new process waits for the holder to write where it serves."""
+
+log = logging.getLogger(__name__)
+
+
+class HomeLock:
+    """An exclusive lock on a file, held until released or until the process ends."""
+
+    def __init__(self, path: Path) -> None:
+        """The lock on `path` (created if missing)."""
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """True while this process holds the lock."""
+        return self._fd is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; never waits."""
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not _lock(fd):
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Let the lock go (closing the file releases it)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def _lock(fd: int) -> bool:
+    """Lock `fd` exclusively without waiting; False when another process holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def write_url(path: Path, url: str) -> None:
+    """Note where the embedded server listens, and which process runs it."""
+    partial = path.with_suffix(".tmp")
+    partial.write_text(f"{url} {os.getpid()}\n")
+    partial.replace(path)
+
+
+def read_url(path: Path, *, live_only: bool = True) -> str | None:
+    """The URL in `path`; with `live_only`, only if the process that wrote it still runs
+    (a file left by a holder that is gone is not an answer)."""
+    try:
+        url, _, pid = path.read_text().strip().partition(" ")
+    except OSError:
+        return None
+    if not url.startswith("ws://"):
+        return None
+    if live_only and not process_running(pid):
+        return None
+    return url
+
+
+def _port(url: str | None) -> int:
+    """The port of a ws:// URL, 0 for none."""
+    if url is None:
+        return 0
+    with contextlib.suppress(ValueError):
+        return int(url.rsplit(":", 1)[1])
+    return 0
+
+
+@dataclass
+class _Serving:
+    """What the holder runs."""
+
+    server: IMServer
+    bot: EchoBot
+
+
+class EmbeddedHost:
+    """The embedded server of a home as one process sees it: served here or elsewhere.
+
+    :meth:`start` returns the user's client, connected to whichever process serves;
+    a background task takes the server over when its holder goes.
+    """
+
+    def __init__(self, paths: Paths, user_id: str, device: str = "app") -> None:
+        """For `user_id` on the home `paths`; `device` names the client's kind."""
+        self.paths = paths
+        self.user_id = user_id
+        self._device = device
+        self._lock = HomeLock(paths.server_data / LOCK_FILE)
+        self._url_file = paths.server_data / URL_FILE
+        self._serving: _Serving | None = None
+        self.client: IMClient | None = None
+        self._watching: asyncio.Task[None] | None = None
+
+    @property
+    def serving(self) -> bool:
+        """True when the server runs in this process."""
+        return self._serving is not None
+
+    async def start(self) -> IMClient:
+        """Serve or find the server, then start the user's client (seeding the demo
+        first when this process serves a new data dir)."""
+        url = await self._serve_or_find()
+        from imkit_tui.server.auth import load_or_create_secret
+        from imkit_tui.server.config import ServerConfig
+        from imkit_tui.server.token_versions import read_version
+
+        # Under the user's current token version: `imkit token --revoke` may have run.
+        store = ServerConfig(data_dir=self.paths.server_data).database_path
+        secret = load_or_create_secret(self.paths.server_data)
+        client = IMClient(
+            server_url=url,
+            token=issue_token(secret, self.user_id, version=read_version(store, self.user_id)),
+            store_path=self.paths.account_store(EMBEDDED_STORE_KEY, self.user_id),
+            device=self._device,
+        )
+        self.client = client
+        await client.start()
+        self._watching = asyncio.create_task(self._keep_serving(client), name="embedded")
+        return client
+
+    async def stop(self) -> None:
+        """Close the client; when serving, stop the bot and the server, then let the
+        lock go (another process of the home takes over)."""
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
+            self._watching = None
+        if self.client is not None:
+            await self.client.close()
+            self.client = None
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            await serving.bot.stop()
+            await serving.server.stop()
+        self._lock.release()
+
+    async def _serve_or_find(self) -> str:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIND_TIMEOUT
+        while True:
+            if self._lock.try_acquire():
+                return await self._serve()
+            url = read_url(self._url_file)
+            if url is not None:
+                return url
+            if loop.time() > deadline:
+                raise CommandError(
+                    f"another imkit holds {self._lock.path} but does not say where it "
+                    "serves; is it stuck?",
+                    EXIT_FAILED,
+                )
+            await asyncio.sleep(0.05)
+
+    async def _serve(self) -> str:
+        """Under the lock: run the server (on the last port if free), note its URL,
+        seed the demo once per data dir and start echo-bot."""
+        # Imported here: a process that only connects never loads the server.
+        from imkit_tui.commands.demo import EchoBot, create_demo
+
+        server = await _start_server(
+            self.paths.server_data, _port(read_url(self._url_file, live_only=False))
+        )
+        try:
+            write_url(self._url_file, server.url)
+            bots_dir = self.paths.data / "demo"
+            await create_demo(server, self.user_id, bots_dir)
+            bot = EchoBot(server, bots_dir)
+            await bot.start()
+        except BaseException:
+            await server.stop()
+            raise
+        self._serving = _Serving(server, bot)
+        return server.url
+
+    async def _keep_serving(self, client: IMClient) -> None:
+        """While another process serves: when the server is out of reach, take it over
+        if its holder is gone, or follow it to where it now listens."""
+        while self._serving is None:
+            await asyncio.sleep(LOOK_EVERY)
+            if client.state == ConnectionState.CONNECTED:
+                continue
+            if self._lock.try_acquire():
+                try:
+                    url = await self._serve()
+                except Exception:
+                    log.exception("could not take the embedded server over; trying again")
+                    self._lock.release()
+                    continue
+                log.info("took the embedded server over at %s", url)
+                client.move_to(url)
+                return
+            moved = read_url(self._url_file)
+            if moved is not None and moved != client.server_url:
+                client.move_to(moved)
+
+
+async def _start_server(data_dir: Path, port: int) -> IMServer:
+    """The server on 127.0.0.1 `port`, or on a free port when that one is taken."""
+    from imkit_tui.server import IMServer, ServerConfig
+
+    if port:
+        server = IMServer(ServerConfig(data_dir=data_dir, port=port))
+        try:
+            await server.start()
+        except OSError:
+            await server.stop()
+        else:
+            return server
+    server = IMServer(ServerConfig(data_dir=data_dir, port=0))
+    await server.start()
+    return server
