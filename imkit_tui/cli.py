@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="imkit: a terminal chat client with its own reference IM server. "
         "Without a command it opens the chat app: on --server, or else on a server it "
         "runs itself, with a demo workspace on first start.",
+        # A command's own options (`send --to`) must never be read as a prefix of the
+        # app's (`--token`, `--token-file`).
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"imkit {__version__}")
     parser.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from imkit_tui.core import Backoff, IMClient
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.token_versions import read_version
 from tests.processes import start_server, token
 from tests.wire import WireClient
 
@@ -48,7 +50,9 @@ class ServerHandle:
         return f"ws://127.0.0.1:{self.port}"
 
     def token(self, user: str, ttl: int | None = None) -> str:
-        return issue_token(load_or_create_secret(self.data_dir), user, ttl)
+        secret = load_or_create_secret(self.data_dir)
+        version = read_version(self.data_dir / "server.db", user)
+        return issue_token(secret, user, ttl, version=version)
 
     async def login(self, user: str, device: str = "wire") -> WireClient:
         """A raw protocol connection logged in as `user`."""
@@ -65,15 +69,22 @@ async def until_client(
                 await events.next()
 
 
-@pytest.fixture
-async def server_handle(tmp_path: Path) -> AsyncIterator[ServerHandle]:
-    handle = ServerHandle(tmp_path / "server")
+@contextlib.asynccontextmanager
+async def running_server(data_dir: Path, **overrides: object) -> AsyncIterator[ServerHandle]:
+    """A started server on `data_dir` (with `overrides` of its config), stopped after."""
+    handle = ServerHandle(data_dir, **overrides)
     await handle.start()
     try:
         yield handle
     finally:
         async with asyncio.timeout(15):
             await handle.stop()
+
+
+@pytest.fixture
+async def server_handle(tmp_path: Path) -> AsyncIterator[ServerHandle]:
+    async with running_server(tmp_path / "server") as handle:
+        yield handle
 
 
 ClientFactory = Callable[..., Awaitable[IMClient]]

@@ -19,6 +19,7 @@ def env_for(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["IMKIT_HOME"] = str(home)
     env.pop("IMKIT_DEBUG", None)
+    env.pop("IMKIT_TOKEN", None)
     return env
 
 

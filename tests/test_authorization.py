@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+from websockets.exceptions import ConnectionClosed
+
 from imkit_tui import messages
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
@@ -321,3 +324,28 @@ def test_every_client_frame_type_is_covered() -> None:
     after_login = set(typing.get_args(ClientFrame)) - {Hello}  # hello is the login itself
     covered = {type(make(World("g", {}, "u"), "olga")) for _, make, _, _ in CASES}
     assert after_login - covered == set()
+
+
+async def test_a_revoked_users_frames_get_no_answer(tmp_path: Path) -> None:
+    handle = ServerHandle(tmp_path / "server", revocation_check_seconds=0.05)
+    server = await handle.start()
+    old = handle.token("mia")
+    mia, olga = await WireClient.login(handle.url, old), await handle.login("olga")
+    try:
+        assert server.store is not None
+        await server.store.tokens.revoke("mia")
+        told = await mia.recv()
+        assert isinstance(told, ErrorFrame) and told.re == 0
+        assert told.code == ErrorCode.TOKEN_INCORRECT and told.message == "this token was revoked"
+        for _, make, _, _ in CASES:
+            with pytest.raises(ConnectionClosed):
+                await mia.request(make(World("g", {}, "u"), "mia"), timeout=2)
+        with pytest.raises(AssertionError, match="this token was revoked"):
+            await WireClient.login(handle.url, old)
+        assert isinstance(await olga.request(Ping()), Pong)  # everyone else is served
+        again = await WireClient.login(handle.url, handle.token("mia"))
+        await again.close()
+    finally:
+        await mia.close()
+        await olga.close()
+        await handle.stop()

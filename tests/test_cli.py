@@ -37,7 +37,7 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
 
 def test_token_is_signed_with_the_secret_in_the_data_dir(cluster: Cluster) -> None:
     claims = verify_token(load_or_create_secret(cluster.data), cluster.token("zoe"))
-    assert claims.user_id == "zoe" and claims.expires_at is None
+    assert claims.user_id == "zoe" and claims.expires_at == claims.issued_at + 30 * 24 * 3600
     bad = imkit(cluster.data.parent, "token", "x" * 65, "--data", str(cluster.data))
     assert bad.returncode != 0 and "64" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands.common import EXIT_REFUSED, EXIT_USAGE, CommandError, warn
+from imkit_tui.commands.common import (
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    TOKEN_ENV,
+    CommandError,
+    given_token,
+    warn,
+)
 from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, load_settings
 from imkit_tui.core import IMClient
 from imkit_tui.paths import Paths, make_dir
@@ -60,7 +67,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="connect to this server instead of running the embedded one",
     )
     group.add_argument(
-        "--token", dest="app_token", metavar="TOKEN", help="login token for --server"
+        "--token",
+        dest="app_token",
+        metavar="TOKEN",
+        help=f"login token for --server (default: the --token-file, then ${TOKEN_ENV}, "
+        "then token in the config file)",
+    )
+    group.add_argument(
+        "--token-file",
+        dest="app_token_file",
+        metavar="PATH",
+        help="read the login token for --server from the file PATH",
     )
     group.add_argument("--theme", dest="app_theme", metavar="NAME", help="theme to start with")
     group.add_argument(
@@ -92,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(paths.config_file).with_overrides(
             server=args.app_server,
-            token=args.app_token,
+            token=given_token(args.app_token, args.app_token_file),
             theme=args.app_theme,
             notifications=args.app_notifications,
         )
@@ -104,7 +121,11 @@ def run(args: argparse.Namespace) -> int:
         warn(line)
         log.warning("%s", line)
     if settings.server and not settings.token:
-        raise CommandError("--server needs --token (or token in the config file)", EXIT_USAGE)
+        raise CommandError(
+            f"--server needs --token or --token-file (or ${TOKEN_ENV}, or token in the config "
+            "file)",
+            EXIT_USAGE,
+        )
     make_dir(paths.data)
     _log_to_file(make_dir(paths.cache) / "imkit.log")
     graphics = choose_graphics(os.environ, *_terminal_fds())

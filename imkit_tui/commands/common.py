@@ -6,8 +6,9 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_REFUSED = 3
 EXIT_TIMEOUT = 4
+
+TOKEN_ENV = "IMKIT_TOKEN"
+"""The environment variable a login token may come from (after --token and --token-file)."""
 
 
 class CommandError(Exception):
@@ -42,8 +46,43 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--token",
-        help="your login token (see `imkit token`; default: token in the config file)",
+        help=f"your login token (see `imkit token`; default: the --token-file, then "
+        f"${TOKEN_ENV}, then token in the config file)",
     )
+    parser.add_argument(
+        "--token-file",
+        metavar="PATH",
+        help="read your login token from the file PATH, so it is not on the command line",
+    )
+
+
+def given_token(
+    token: str | None, token_file: str | None, environ: Mapping[str, str] = os.environ
+) -> str | None:
+    """The login token given outside the config file: `token` (--token), else the one in
+    `token_file` (--token-file), else $IMKIT_TOKEN; None when there is none. A token file
+    that cannot be read, or that does not hold one token, is bad usage."""
+    if token is not None:
+        return token
+    if token_file is not None:
+        return read_token_file(Path(token_file))
+    return environ.get(TOKEN_ENV) or None
+
+
+def read_token_file(path: Path) -> str:
+    """The token in the file at `path` (surrounding blank space and lines ignored)."""
+    try:
+        words = path.read_text(encoding="utf-8").split()
+    except UnicodeDecodeError:
+        raise CommandError(f"the token file {path} is not text", EXIT_USAGE) from None
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise CommandError(f"cannot read the token file {path}: {reason}", EXIT_USAGE) from None
+    if len(words) != 1:
+        raise CommandError(
+            f"the token file {path} should hold one token, not {len(words)} words", EXIT_USAGE
+        )
+    return words[0]
 
 
 def client_settings(args: argparse.Namespace, config_file: Path) -> Settings:
@@ -53,7 +92,8 @@ def client_settings(args: argparse.Namespace, config_file: Path) -> Settings:
     that is not a websocket URL, is bad usage.
     """
     try:
-        settings = load_settings(config_file).with_overrides(server=args.server, token=args.token)
+        token = given_token(args.token, args.token_file)
+        settings = load_settings(config_file).with_overrides(server=args.server, token=token)
         if settings.server is not None:
             check_server_url(settings.server)
     except ConfigError as exc:
@@ -108,7 +148,9 @@ def make_client(args: argparse.Namespace, device: str) -> IMClient:
     assert server is not None
     if token is None:
         raise CommandError(
-            f"no token: give --token TOKEN, or set token in {paths.config_file}", EXIT_USAGE
+            f"no token: give --token TOKEN or --token-file PATH, set ${TOKEN_ENV}, or set "
+            f"token in {paths.config_file}",
+            EXIT_USAGE,
         )
     try:
         user_id = read_claims(token).user_id

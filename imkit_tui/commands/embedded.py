@@ -160,10 +160,15 @@ class EmbeddedHost:
         first when this process serves a new data dir)."""
         url = await self._serve_or_find()
         from imkit_tui.server.auth import load_or_create_secret
+        from imkit_tui.server.config import ServerConfig
+        from imkit_tui.server.token_versions import read_version
 
+        # Under the user's current token version: `imkit token --revoke` may have run.
+        store = ServerConfig(data_dir=self.paths.server_data).database_path
+        secret = load_or_create_secret(self.paths.server_data)
         client = IMClient(
             server_url=url,
-            token=issue_token(load_or_create_secret(self.paths.server_data), self.user_id),
+            token=issue_token(secret, self.user_id, version=read_version(store, self.user_id)),
             store_path=self.paths.account_store(EMBEDDED_STORE_KEY, self.user_id),
             device=self._device,
         )

@@ -53,6 +53,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="the most members a group may have (default 3000)",
     )
     parser.add_argument(
+        "--max-devices",
+        type=int,
+        default=10,
+        metavar="N",
+        help="devices one user may have connected at once; a newer one closes the oldest "
+        "(default 10; every imkit process is a device)",
+    )
+    parser.add_argument(
         "--group-history",
         action="store_true",
         help="let those who join a group read the messages sent before they joined",
@@ -85,6 +93,7 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
         rate_burst=max(1, int(args.rate_limit * 2)),
         max_group_members=args.max_group_members,
         new_members_see_history=args.group_history,
+        max_devices_per_user=args.max_devices,
     )
 
 

@@ -1,4 +1,5 @@
-"""`imkit token USER`: print a login token signed with the server's app secret."""
+"""`imkit token USER`: print a login token signed with the server's app secret, or
+revoke every token of USER with `--revoke`."""
 
 from __future__ import annotations
 
@@ -16,30 +17,45 @@ from imkit_tui.protocol.tokens import issue_token
 if TYPE_CHECKING:
     from imkit_tui.server.config import ServerConfig
 
+DEFAULT_TTL_SECONDS = 30 * 24 * 60 * 60
+"""How long a token made by `imkit token` is valid unless told otherwise (30 days)."""
+
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `imkit token`."""
     parser = subparsers.add_parser(
         "token",
-        help="print a login token for a user",
+        help="print a login token for a user, or revoke a user's tokens",
         description="Print a login token for USER, creating the user if new, signed with "
-        "the app secret of the server whose data dir is DIR (start that server once first).",
+        "the app secret of the server whose data dir is DIR (start that server once first). "
+        "Tokens expire after 30 days unless --expires-in or --no-expiry says otherwise. "
+        "With --revoke, print no token: refuse every token of USER issued so far, and "
+        "close USER's connected devices within a second; tokens printed afterwards work.",
     )
     parser.add_argument("user", metavar="USER", help="the user id (1 to 64 characters)")
     parser.add_argument(
         "--data", metavar="DIR", help="the server's data dir (default: server/ in the data folder)"
     )
-    parser.add_argument(
+    lifetime = parser.add_mutually_exclusive_group()
+    lifetime.add_argument(
         "--expires-in",
         type=int,
         metavar="SECONDS",
-        help="make the token expire after SECONDS (default: never)",
+        help=f"make the token expire after SECONDS (default {DEFAULT_TTL_SECONDS}: 30 days)",
+    )
+    lifetime.add_argument(
+        "--no-expiry", action="store_true", help="make a token that never expires"
+    )
+    lifetime.add_argument(
+        "--revoke",
+        action="store_true",
+        help="revoke every token of USER issued so far instead of printing one",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Create the user if needed and print the token."""
+    """Create the user if needed and print the token (or revoke the user's tokens)."""
     from imkit_tui.server.auth import load_or_create_secret
     from imkit_tui.server.config import ServerConfig
 
@@ -48,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("a user id has 1 to 64 characters")
     if args.user == SYSTEM_ACCOUNT:
         raise CommandError(f"'{SYSTEM_ACCOUNT}' is the server's own account")
+    if args.expires_in is not None and args.expires_in < 1:
+        raise CommandError("--expires-in needs a number of seconds above 0", EXIT_USAGE)
     config = ServerConfig(data_dir=data)
     if not config.database_path.is_file():
         # A new secret here would sign tokens that no running server accepts.
@@ -56,20 +74,42 @@ def run(args: argparse.Namespace) -> int:
             "the data dir of the server the token is for",
             EXIT_USAGE,
         )
+    if args.revoke:
+        version = asyncio.run(_revoke(config, args.user))
+        print(
+            f"revoked every token of {args.user} issued so far (token version {version}); "
+            "their connected devices are closed within a second",
+            flush=True,
+        )
+        return EXIT_OK
     try:
         secret = load_or_create_secret(data)
     except (OSError, ValueError) as exc:
         raise CommandError(f"cannot read the app secret: {exc}") from None
-    asyncio.run(_ensure_user(config, args.user))
-    print(issue_token(secret, args.user, args.expires_in), flush=True)
+    version = asyncio.run(_ensure_user(config, args.user))
+    ttl = None if args.no_expiry else (args.expires_in or DEFAULT_TTL_SECONDS)
+    print(issue_token(secret, args.user, ttl, version=version), flush=True)
     return EXIT_OK
 
 
-async def _ensure_user(config: ServerConfig, user_id: str) -> None:
+async def _ensure_user(config: ServerConfig, user_id: str) -> int:
+    """Record the user; return their current token version."""
     from imkit_tui.server.store import ServerStore
 
     store = await ServerStore.open(config.database_path)
     try:
         await store.ensure_user(user_id, now_ms())
+        return await store.tokens.current(user_id)
+    finally:
+        await store.close()
+
+
+async def _revoke(config: ServerConfig, user_id: str) -> int:
+    """Bump the user's token version; return the new one."""
+    from imkit_tui.server.store import ServerStore
+
+    store = await ServerStore.open(config.database_path)
+    try:
+        return await store.tokens.revoke(user_id)
     finally:
         await store.close()

@@ -1,7 +1,9 @@
 """The link to the server: one websocket at a time, reopened with backoff until closed.
 
 It logs in, answers requests by id, hands pushes over, and tells its owner about every
-state change. A refused token (or protocol version) ends it for good: no retry storm.
+state change. A refused token (or protocol version) ends it for good: no retry storm; so
+does a connection the server closes for good (a revoked token, too many devices), which it
+says with an error frame answering no request just before it closes.
 """
 
 from __future__ import annotations
@@ -215,6 +217,9 @@ class Connection:
             finally:
                 self._ws = None
                 self._fail_pending()
+            if self.refused is not None:  # closed for good by the server while logged in
+                self._on_state(ConnectionState.REFUSED, self.refused.message, self.refused.code)
+                return
             if self._closing.is_set():
                 break
             attempt += 1
@@ -292,6 +297,8 @@ class Connection:
             future.set_result(frame)
         elif isinstance(frame, ErrorFrame):
             log.warning("server error %s: %s", frame.code, frame.message)
+            if not frame.re and frame.code in TERMINAL_CODES:
+                self.refused = LoginRefused(frame.code, frame.message)
 
     def _fail_pending(self) -> None:
         for future in self._pending.values():

@@ -39,9 +39,16 @@ class ErrorCode(enum.IntEnum):
     MEDIA_MISSING_LOCALLY = 90013
 
 
-#: Codes after which a client must not reconnect with the same credentials.
+#: Codes after which a client must not reconnect with the same credentials: at login,
+#: or in an error frame answering no request (re 0) just before the server closes the
+#: connection (a revoked token, a device closed past the cap of devices per user).
 TERMINAL_CODES = frozenset(
-    {ErrorCode.TOKEN_INCORRECT, ErrorCode.TOKEN_EXPIRED, ErrorCode.PROTOCOL_VERSION}
+    {
+        ErrorCode.TOKEN_INCORRECT,
+        ErrorCode.TOKEN_EXPIRED,
+        ErrorCode.PROTOCOL_VERSION,
+        ErrorCode.KICKED_BY_OTHER_DEVICE,
+    }
 )
 
 #: Codes after which the same send may succeed later (the client retries, same client id).

@@ -1,8 +1,10 @@
 """Login tokens: `imk1.<payload>.<signature>`.
 
-The payload is base64url JSON `{"u": user, "iat": seconds, "exp": seconds or null}`, the
-signature HMAC-SHA256 of `imk1.<payload>` under the server's app secret. Pure functions:
-the server signs and verifies, a client reads which user a token belongs to.
+The payload is base64url JSON `{"u": user, "iat": seconds, "exp": seconds or null, "v":
+version}`, the signature HMAC-SHA256 of `imk1.<payload>` under the server's app secret.
+`v` is the user's token version when the token was issued (absent: 0); the server refuses
+a token older than the user's current version, which is how tokens are revoked. Pure
+functions: the server signs and verifies, a client reads which user a token belongs to.
 """
 
 from __future__ import annotations
@@ -27,17 +29,29 @@ class TokenClaims:
     user_id: str
     issued_at: int
     expires_at: int | None
+    version: int = 0
 
 
 def issue_token(
-    secret: bytes, user_id: str, ttl_seconds: int | None = None, now: float | None = None
+    secret: bytes,
+    user_id: str,
+    ttl_seconds: int | None = None,
+    now: float | None = None,
+    *,
+    version: int = 0,
 ) -> str:
-    """A token for `user_id`, valid for `ttl_seconds` (forever when None)."""
+    """A token for `user_id` under token `version`, valid for `ttl_seconds` (forever
+    when None)."""
     if not user_id or len(user_id) > 64:
         raise ValueError("a user id has 1 to 64 characters")
+    if version < 0:
+        raise ValueError("a token version is 0 or more")
     issued = int(time.time() if now is None else now)
     expires = issued + ttl_seconds if ttl_seconds is not None else None
-    payload = _b64(json.dumps({"u": user_id, "iat": issued, "exp": expires}).encode())
+    claims: dict[str, object] = {"u": user_id, "iat": issued, "exp": expires}
+    if version:
+        claims["v"] = version
+    payload = _b64(json.dumps(claims).encode())
     return f"{_PREFIX}.{payload}.{_sign(secret, payload)}"
 
 
@@ -63,13 +77,16 @@ def read_claims(token: str) -> TokenClaims:
     try:
         data = json.loads(_unb64(parts[1]))
         user, issued, expires = data["u"], data["iat"], data["exp"]
+        version = data.get("v", 0)
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise ProtocolError(ErrorCode.TOKEN_INCORRECT, "the token is damaged") from None
     if not isinstance(user, str) or not user or not isinstance(issued, int):
         raise ProtocolError(ErrorCode.TOKEN_INCORRECT, "the token is damaged")
     if expires is not None and not isinstance(expires, int):
         raise ProtocolError(ErrorCode.TOKEN_INCORRECT, "the token is damaged")
-    return TokenClaims(user_id=user, issued_at=issued, expires_at=expires)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise ProtocolError(ErrorCode.TOKEN_INCORRECT, "the token is damaged")
+    return TokenClaims(user_id=user, issued_at=issued, expires_at=expires, version=version)
 
 
 def _sign(secret: bytes, payload: str) -> str:

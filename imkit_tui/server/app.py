@@ -53,11 +53,11 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
+from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.group_requests import GroupRequests
 from imkit_tui.server.media import MediaStore
@@ -107,6 +107,8 @@ class IMServer(
         self._accounts = FrameAccounts(config.budgets)
         self._background: set[asyncio.Task[None]] = set()
         self._retention: asyncio.Task[None] | None = None
+        self._revocations: RevocationWatch | None = None
+        self._devices = Devices(self._sessions, config.max_devices_per_user, self._background)
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
 
     @property
@@ -200,9 +202,15 @@ class IMServer(
             compression=None,
         )
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
+        self._revocations = RevocationWatch(
+            self.store.tokens, self.config.revocation_check_seconds, self._devices.close_revoked
+        )
+        await self._revocations.start()
 
     async def stop(self) -> None:
         """Close every connection, finish queued writes and close the store."""
+        if self._revocations is not None:
+            await self._revocations.stop()
         if self._retention is not None:
             self._retention.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -260,16 +268,19 @@ class IMServer(
                 raise ProtocolError(
                     ErrorCode.PROTOCOL_VERSION, f"versions {frame.versions} not spoken", frame.id
                 )
-            try:
-                claims = verify_token(self._secret, frame.token)
-            except ProtocolError as exc:
-                raise ProtocolError(exc.code, exc.message, frame.id) from None
+            claims = await check_token(self._secret, self._require_store().tokens, frame)
         except ProtocolError as exc:
             await ws.send(encode(_error(exc)), text=True)
             await ws.close(1008, exc.message[:100])
             return None
-        session = Session(ws, claims.user_id, frame.device, self.config.outbound_queue)
-        self._sessions[claims.user_id].add(session)
+        session = Session(
+            ws,
+            claims.user_id,
+            frame.device,
+            self.config.outbound_queue,
+            token_version=claims.version,
+        )
+        self._devices.admit(session)
         session.send(
             Welcome(
                 re=frame.id,

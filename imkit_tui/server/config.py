@@ -29,6 +29,10 @@ class ServerConfig:
       ask for read receipts (default 2 minutes, as IMKit).
     - `new_members_see_history`: whether those who join a group may fetch the messages
       sent before they joined (default no: they see what comes after).
+    - `max_devices_per_user`: how many devices of one user may be connected at once;
+      past it the oldest is closed (default 10: every `imkit` process is a device).
+    - `revocation_check_seconds`: how often the store is read for revoked tokens,
+      whose devices are then closed (`imkit token --revoke`, another process).
     - `budgets`: per user, how fast each kind of frame but sends may come (20604 past
       it; server/budgets.py).
     - `upload_quota`: per user, how many uploads may be unfinished at once, how many
@@ -54,6 +58,8 @@ class ServerConfig:
     max_group_members: int = 3000
     receipt_request_seconds: int = 120
     new_members_see_history: bool = False
+    max_devices_per_user: int = 10
+    revocation_check_seconds: float = 1.0
     upload_quota: UploadQuota = field(default_factory=UploadQuota)
     budgets: FrameBudgets = field(default_factory=FrameBudgets)
 
@@ -72,6 +78,10 @@ class ServerConfig:
             raise ValueError("max_upload_bytes must be positive")
         if self.max_group_members < 2:
             raise ValueError("max_group_members must be at least 2")
+        if self.max_devices_per_user < 1:
+            raise ValueError("max_devices_per_user must be at least 1")
+        if self.revocation_check_seconds <= 0:
+            raise ValueError("revocation_check_seconds must be positive")
 
     @property
     def database_path(self) -> Path:

@@ -204,4 +204,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        12,
+        "each user's token version: tokens issued under an older one are revoked",
+        """
+        -- A row only for users whose tokens were ever revoked (no row: version 0).
+        -- `change` grows with every revocation, so a running server finds the new ones
+        -- with a range read (token_versions.py).
+        CREATE TABLE token_versions (
+            user_id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            change INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX token_versions_change ON token_versions(change);
+        """,
+    ),
 )

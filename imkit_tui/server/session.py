@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from imkit_tui.protocol import Frame, encode
+from imkit_tui.protocol import ErrorFrame, Frame, encode
 
 log = logging.getLogger(__name__)
+
+_SERIALS = itertools.count(1)
 
 
 class Session:
@@ -19,13 +22,24 @@ class Session:
 
     Frames to it go through a bounded queue drained by one task, so a slow client only
     ever slows itself: when its queue is full it is disconnected, and catches up by
-    sync when it comes back.
+    sync when it comes back. `serial` orders sessions by login (the oldest is the
+    smallest); `token_version` is the version of the token it logged in with.
     """
 
-    def __init__(self, ws: ServerConnection, user_id: str, device: str, queue_size: int) -> None:
+    def __init__(
+        self,
+        ws: ServerConnection,
+        user_id: str,
+        device: str,
+        queue_size: int,
+        *,
+        token_version: int = 0,
+    ) -> None:
         self.ws = ws
         self.user_id = user_id
         self.device = device
+        self.token_version = token_version
+        self.serial = next(_SERIALS)
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_size)
         self._task = asyncio.create_task(self._drain(), name=f"session-out:{user_id}")
         self._dropped = False
@@ -50,6 +64,17 @@ class Session:
             while True:
                 data = await self._queue.get()
                 await self.ws.send(data, text=True)
+
+    async def end(self, error: ErrorFrame, close_timeout: float = 2.0) -> None:
+        """Tell the device why with `error` (not to be retried), then close its
+        connection with the same reason. Frames still queued for it are dropped."""
+        self._dropped = True
+        await self.stop()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(close_timeout):
+                await self.ws.send(encode(error), text=True)
+        with contextlib.suppress(Exception):
+            await self.ws.close(1008, error.message[:120])
 
     async def stop(self) -> None:
         """Stop the outbound task."""

@@ -29,6 +29,7 @@ from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
 from imkit_tui.server.targeted_store import TargetedStore
+from imkit_tui.server.token_versions import TokenVersions
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
@@ -109,6 +110,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
         self.files = FileRefs(self._writer, reader_db, self.audience)
         """Who may read which stored file (server/file_refs.py)."""
+        self.tokens = TokenVersions(self._writer, reader_db)
+        """Each user's token version (server/token_versions.py)."""
 
     @classmethod
     async def open(cls, path: Path) -> ServerStore:

@@ -1,0 +1,133 @@
+"""Which devices must go: those past the per-user cap, those with a revoked token.
+
+The server keeps the logged-in sessions; this module decides which of them to close,
+and watches the store for revocations made by another process (`imkit token --revoke`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+
+from imkit_tui.protocol import ErrorCode, ErrorFrame, Hello, ProtocolError
+from imkit_tui.protocol.tokens import TokenClaims, verify_token
+from imkit_tui.server.session import Session
+from imkit_tui.server.token_versions import TokenVersions
+
+log = logging.getLogger(__name__)
+
+REVOKED = "this token was revoked"
+"""Why a token (or a device logged in with it) is refused after a revocation."""
+
+TOO_MANY_DEVICES = "signed in on too many devices: this one was the oldest"
+"""Why a device is closed when a newer one of the same user logs in past the cap."""
+
+
+async def check_token(secret: bytes, versions: TokenVersions, hello: Hello) -> TokenClaims:
+    """The claims of the token of `hello` if it is signed with `secret`, unexpired and
+    not revoked; else ProtocolError (31004, or 31020 when expired) answering `hello`."""
+    try:
+        claims = verify_token(secret, hello.token)
+    except ProtocolError as exc:
+        raise ProtocolError(exc.code, exc.message, hello.id) from None
+    if claims.version < await versions.current(claims.user_id):
+        raise ProtocolError(ErrorCode.TOKEN_INCORRECT, REVOKED, hello.id)
+    return claims
+
+
+def past_cap(sessions: Iterable[Session], cap: int) -> list[Session]:
+    """The oldest of `sessions` beyond the newest `cap` of them."""
+    ordered = sorted(sessions, key=lambda session: session.serial)
+    return ordered[: max(0, len(ordered) - cap)]
+
+
+def revoked(sessions: Iterable[Session], version: int) -> list[Session]:
+    """Those of `sessions` logged in with a token older than `version`."""
+    return [session for session in sessions if session.token_version < version]
+
+
+class Devices:
+    """Admits logged-in sessions into the server's `sessions` (by user) and closes
+    those that must go, each with an error frame saying why; the closing runs in tasks
+    kept in `background` (the server cancels them when it stops)."""
+
+    def __init__(
+        self,
+        sessions: dict[str, set[Session]],
+        cap: int,
+        background: set[asyncio.Task[None]],
+    ) -> None:
+        self._sessions = sessions
+        self._cap = cap
+        self._background = background
+        self._revoked: dict[str, int] = {}
+        """The newest revocation seen per user: a login whose token was checked just
+        before it is closed as soon as it is admitted."""
+
+    def admit(self, session: Session) -> None:
+        """Add a just logged-in session; past the cap, close its user's oldest."""
+        devices = self._sessions.setdefault(session.user_id, set())
+        devices.add(session)
+        if session.token_version < self._revoked.get(session.user_id, 0):
+            self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
+            return
+        for oldest in past_cap(devices, self._cap):
+            self.end(oldest, ErrorCode.KICKED_BY_OTHER_DEVICE, TOO_MANY_DEVICES)
+
+    def close_revoked(self, user_id: str, version: int) -> None:
+        """Tokens of `user_id` older than `version` were revoked: close their devices."""
+        self._revoked[user_id] = max(version, self._revoked.get(user_id, 0))
+        for session in revoked(self._sessions.get(user_id, ()), version):
+            self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
+
+    def end(self, session: Session, code: ErrorCode, reason: str) -> None:
+        """Close `session` for good, telling its device why (it must not reconnect).
+        It stops counting (and receiving pushes) at once."""
+        devices = self._sessions.get(session.user_id)
+        if devices is not None:
+            devices.discard(session)
+        task = asyncio.create_task(session.end(ErrorFrame(re=0, code=code, message=reason)))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+class RevocationWatch:
+    """Reads the token versions every `interval` seconds and calls `on_revoked(user,
+    version)` for each revocation since the last look (one indexed read when none)."""
+
+    def __init__(
+        self,
+        versions: TokenVersions,
+        interval: float,
+        on_revoked: Callable[[str, int], None],
+    ) -> None:
+        self._versions = versions
+        self._interval = interval
+        self._on_revoked = on_revoked
+        self._seen = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start watching from the latest revocation already made."""
+        self._seen = await self._versions.last_change()
+        self._task = asyncio.create_task(self._run(), name="revocation-watch")
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                for revocation in await self._versions.changes_since(self._seen):
+                    self._seen = revocation.change
+                    self._on_revoked(revocation.user_id, revocation.version)
+            except Exception:
+                log.exception("reading token revocations failed")
