@@ -273,6 +273,7 @@ async def test_the_status_bar_keeps_the_state_and_the_unread_count_whole(width: 
     app = _BarApp()
     async with app.run_test(size=(width, 3)) as pilot:
         bar = app.query_one(StatusBar)
+        bar.set_connection(ConnectionState.CONNECTED)  # then lost: "reconnecting", with why
         bar.set_connection(ConnectionState.RECONNECTING, "connection refused by 203.0.113.9:8443")
         bar.unread = 123
         await pilot.pause()
