@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
+from imkit_tui.server.inbound import InboundPolicy
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -27,6 +28,9 @@ class ServerConfig:
       ask for read receipts (default 2 minutes, as IMKit).
     - `new_members_see_history`: whether those who join a group may fetch the messages
       sent before they joined (default no: they see what comes after).
+    - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
+      (more are read later), requests in flight, and refused frames (not JSON, invalid,
+      unknown type, too large) in a burst and a second, past which it is closed (1008).
     """
 
     data_dir: Path
@@ -48,6 +52,7 @@ class ServerConfig:
     max_group_members: int = 3000
     receipt_request_seconds: int = 120
     new_members_see_history: bool = False
+    inbound: InboundPolicy = field(default_factory=InboundPolicy)
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:
