@@ -213,6 +213,7 @@ def _start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
         ],
         stdout=subprocess.PIPE,
         text=True,
+        cwd=data_dir.parent,  # `-m` would import the package in the current folder first
     )
     assert server.stdout is not None
     for line in server.stdout:

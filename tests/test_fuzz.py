@@ -14,15 +14,17 @@ import asyncio
 import contextlib
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from imkit_tui.core import SendStatus
 from imkit_tui.protocol import ConvRef, Hello, Ping, Pong, encode
+from imkit_tui.server.inbound import InboundPolicy
 from tests.conftest import ClientFactory, ServerHandle, until_client
 
 SEED = 20261207
@@ -161,6 +163,19 @@ async def fuzz(server_handle: ServerHandle, frames: Iterator[str | bytes]) -> in
                     reader.cancel()
                 ws.transport.abort()  # a flooder does not wait for closing handshakes
     return connections
+
+
+@pytest.fixture
+async def server_handle(tmp_path: Path) -> AsyncIterator[ServerHandle]:
+    """The server, its refusals as usual but quick to let a refused user in again and
+    reading frames fast, so a few thousand frames fit in a few seconds."""
+    policy = InboundPolicy(frames_per_second=5000.0, refused_login_delay=0.01)
+    handle = ServerHandle(tmp_path / "server", inbound=policy)
+    await handle.start()
+    try:
+        yield handle
+    finally:
+        await handle.stop()
 
 
 def rss_kb() -> int:

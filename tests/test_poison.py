@@ -14,23 +14,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.asyncio.server import serve
 
 from imkit_tui.config import UiState
+from imkit_tui.core import IMClient
 from imkit_tui.protocol import (
     MAX_CONTENT_DEPTH,
     UNREADABLE,
+    ConversationState,
     ConvRef,
     ErrorCode,
     ErrorFrame,
+    Hello,
     MessageRecord,
     ProtocolError,
     PullReply,
     PullRequest,
     Push,
     SendAck,
+    SyncReply,
+    SyncRequest,
+    Welcome,
+    decode_client_frame,
     decode_server_frame,
     encode,
 )
+from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.bubbles import UnsupportedBubble
 from imkit_tui.ui.themes import load_themes
@@ -203,3 +212,87 @@ def test_an_answer_too_deep_to_decode_still_names_its_request() -> None:
     with pytest.raises(ProtocolError) as caught:
         decode_server_frame(deep.encode())
     assert caught.value.reply_to == 77 and caught.value.code == ErrorCode.MALFORMED_FRAME
+
+
+# ---------------------------------------------------------------- from an older server
+
+
+class OlderServer:
+    """A server of the version that still sends a poison message: it speaks the wire
+    (hello, sync, pull) over a real websocket and answers any page that holds seq 2
+    with that message nested too deep for the client to decode."""
+
+    def __init__(self) -> None:
+        self.pulls: list[PullRequest] = []
+
+    def page(self, request: PullRequest) -> str:
+        conv = request.conv
+        if request.before_seq:
+            seqs = range(max(1, request.before_seq - request.limit), request.before_seq)
+        else:
+            seqs = range(request.after_seq + 1, min(3, request.after_seq + request.limit) + 1)
+        records = [
+            MessageRecord(
+                uid=f"u{seq}",
+                conv=conv,
+                seq=seq,
+                sender="alice",
+                object_name="RC:TxtMsg",
+                content={"content": f"m{seq}"},
+                cmid=f"c{seq}",
+                sent_at=1000 + seq,
+            )
+            for seq in seqs
+        ]
+        text = encode(
+            PullReply(
+                re=request.id,
+                conv=conv,
+                messages=records,
+                has_more=bool(seqs) and (seqs[0] > 1 if request.before_seq else seqs[-1] < 3),
+                floor_seq=1,
+            )
+        ).decode()
+        return text.replace('{"content":"m2"}', nested_json(3000))
+
+    async def handle(self, ws: Any) -> None:
+        async for raw in ws:
+            frame = decode_client_frame(raw)
+            if isinstance(frame, Hello):
+                answer: Any = Welcome(re=frame.id, version=1, user_id="bob", server_time=1,
+                                      heartbeat_seconds=20, max_frame_bytes=1 << 20,
+                                      max_content_bytes=1 << 17)  # fmt: skip
+            elif isinstance(frame, SyncRequest):
+                state = ConversationState(conv=ConvRef.private("alice"), max_seq=3, last_at=1)
+                answer = SyncReply(re=frame.id, cursor=1, conversations=[state])
+            elif isinstance(frame, PullRequest):
+                self.pulls.append(frame)
+                await ws.send(self.page(frame))
+                continue
+            else:
+                answer = ErrorFrame(re=frame.id, code=ErrorCode.INVALID_PARAMETER, message="no")
+            await ws.send(encode(answer).decode())
+
+
+async def test_a_page_the_client_cannot_decode_is_synced_past(tmp_path: Path) -> None:
+    older = OlderServer()
+    async with serve(older.handle, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        bob = IMClient(
+            server_url=f"ws://127.0.0.1:{port}",
+            token=issue_token(b"s" * 32, "bob"),
+            store_path=tmp_path / "bob.db",
+            request_timeout=5.0,
+        )
+        await bob.start()
+        try:
+            await bob.wait_synced(timeout=10)
+            shown = await bob.messages(ConvRef.private("alice"))
+            assert [m.seq for m in shown] == [1, 2, 3]
+            assert [m.object_name for m in shown] == ["RC:TxtMsg", UNREADABLE, "RC:TxtMsg"]
+            assert shown[2].content == {"content": "m3"}
+            asked = len(older.pulls)
+            await bob.load_history(ConvRef.private("alice"))
+            assert len(older.pulls) == asked  # held without holes: never asked again
+        finally:
+            await bob.close()

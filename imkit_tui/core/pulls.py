@@ -3,9 +3,9 @@
 A page the client cannot decode (a message in it nested too deep for the decoder, from
 a server that stored it before it refused such content) would otherwise fail every
 sync of that conversation, on every launch. Such a page is asked again one message at
-a time; the one message that still cannot be decoded is replaced by an UNREADABLE
-placeholder at its seq, so the seqs stay gapless, the sync goes on, and it is never
-asked for again.
+a time (a rare and short detour); a message that still cannot be decoded is replaced
+by an UNREADABLE placeholder at its seq, so the seqs stay gapless, the sync goes on,
+and it is never asked for again.
 """
 
 from __future__ import annotations
@@ -37,28 +37,43 @@ async def pull_page(connection: Connection, request: PullRequest, timeout: float
     except RequestFailed as exc:
         if exc.code != ErrorCode.MALFORMED_FRAME:
             raise
-    if request.limit > 1:
+    return await _one_by_one(connection, request, timeout)
+
+
+async def _one_by_one(connection: Connection, request: PullRequest, timeout: float) -> PullReply:
+    """The page of `request`, asked one message at a time; each one that cannot be
+    decoded becomes a placeholder."""
+    forward = request.before_seq == 0
+    anchor = request.after_seq if forward else request.before_seq
+    records: list[MessageRecord] = []
+    has_more, floor_seq = True, 1
+    while len(records) < request.limit and has_more:
         single = msgspec.structs.replace(request, id=0, limit=1)
+        single = msgspec.structs.replace(
+            single, **({"after_seq": anchor} if forward else {"before_seq": anchor})
+        )
         try:
-            return await connection.request(single, PullReply, timeout)
+            reply = await connection.request(single, PullReply, timeout)
         except RequestFailed as exc:
             if exc.code != ErrorCode.MALFORMED_FRAME:
                 raise
-    return _placeholder_page(request)
-
-
-def _placeholder_page(request: PullRequest) -> PullReply:
-    """A page of one placeholder: the message just past the request's anchor."""
-    forward = request.before_seq == 0
-    seq = request.after_seq + 1 if forward else request.before_seq - 1
-    log.warning("message %s of %s cannot be read: kept as a placeholder", seq, request.conv.key)
-    record = placeholder(request.conv, seq)
-    return PullReply(
-        conv=request.conv,
-        messages=[record] if seq >= 1 else [],
-        has_more=forward or seq > 1,
-        floor_seq=seq if forward else 1,
-    )
+            seq = anchor + 1 if forward else anchor - 1
+            log.warning(
+                "message %s of %s cannot be read: kept as a placeholder", seq, request.conv.key
+            )
+            reply = PullReply(
+                conv=request.conv,
+                messages=[placeholder(request.conv, seq)] if seq >= 1 else [],
+                has_more=forward or seq > 1,
+                floor_seq=floor_seq,
+            )
+        if not reply.messages:
+            has_more, floor_seq = False, reply.floor_seq
+            break
+        records.extend(reply.messages)
+        anchor = reply.messages[-1].seq
+        has_more, floor_seq = reply.has_more, reply.floor_seq
+    return PullReply(conv=request.conv, messages=records, has_more=has_more, floor_seq=floor_seq)
 
 
 def placeholder(conv: ConvRef, seq: int) -> MessageRecord:

@@ -50,18 +50,19 @@ class _Envelope(msgspec.Struct):
 
 
 _envelope_decoder = msgspec.json.Decoder(_Envelope)
-# When the envelope cannot be read (nested too deep to skip), the id is read from the
-# start of the frame, where every encoder of ours puts it.
-_LEADING_ID = {
-    field: re.compile(
-        rb'^\s*\{\s*"t"\s*:\s*"[^"\\]{0,64}"\s*,(?:\s*"id"\s*:\s*\d{1,19}\s*,)?'
-        + rb'\s*"'
-        + field.encode()
-        + rb'"\s*:\s*(\d{1,19})\s*[,}]'
+# When the envelope cannot be read (nested too deep to skip), the id is read where our
+# encoders put it: last (`id` and `re` follow a frame's own fields), or right after `t`.
+_ID_AT_EDGE = {
+    field: (
+        re.compile(rb'[{,]\s*"' + field.encode() + rb'"\s*:\s*(\d{1,19})\s*\}\s*$'),
+        re.compile(
+            rb'^\s*\{\s*"t"\s*:\s*"[^"\\]{0,64}"\s*,(?:\s*"id"\s*:\s*\d{1,19}\s*,)?\s*"'
+            + field.encode()
+            + rb'"\s*:\s*(\d{1,19})\s*[,}]'
+        ),
     )
     for field in ("id", "re")
 }
-
 _LEADING_SEND = re.compile(rb'^\s*\{\s*"t"\s*:\s*"send"')
 _TOO_DEEP = "nested too deep to decode"
 
@@ -177,7 +178,8 @@ def _reply_to(raw: bytes, field: str) -> int:
     except msgspec.DecodeError:
         return 0
     except RecursionError:
-        found = _LEADING_ID[field].match(raw[:200])
+        last, first = _ID_AT_EDGE[field]
+        found = last.search(raw[-60:]) or first.match(raw[:200])
         value = int(found.group(1)) if found else 0
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT:
         return value

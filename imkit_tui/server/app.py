@@ -60,7 +60,7 @@ from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.group_requests import GroupRequests
-from imkit_tui.server.inbound import MALFORMED_CLOSE
+from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
 from imkit_tui.server.privacy_requests import PrivacyRequests
@@ -108,6 +108,7 @@ class IMServer(
         self._background: set[asyncio.Task[None]] = set()
         self._retention: asyncio.Task[None] | None = None
         self.media = MediaStore(config.media_dir, config.max_upload_bytes)
+        self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
 
     @property
     def port(self) -> int:
@@ -268,6 +269,7 @@ class IMServer(
             await ws.send(encode(_error(exc)), text=True)
             await ws.close(1008, exc.message[:100])
             return None
+        await self._refused_users.wait(claims.user_id)
         session = Session(
             ws, claims.user_id, frame.device, self.config.outbound_queue, self.config.inbound
         )
@@ -296,6 +298,7 @@ class IMServer(
                 if not session.inbound.tolerate_malformed():
                     log.info("closing %s/%s: too many malformed frames", *session.name)
                     session.refuse(MALFORMED_CLOSE, "too many malformed frames")
+                    self._refused_users.refused(session.user_id)
                     return
                 continue
             if isinstance(frame, SendMessage):

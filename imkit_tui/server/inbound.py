@@ -9,13 +9,15 @@ floods must slow only itself. Three bounds, each per connection:
 - **in flight**: at most `requests_in_flight` requests of a connection run at once;
   the next frame is read when one of them ends;
 - **refusals**: frames refused as malformed (not JSON, invalid, unknown type, too
-  large) draw on a small budget; once it is spent the connection is closed (1008).
+  large) draw on a small budget; once it is spent the connection is closed (1008),
+  and the user's next login waits a moment (`RefusedUsers`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from imkit_tui.server.ratelimit import TokenBucket
 
@@ -28,11 +30,12 @@ MALFORMED_CLOSE = 1008
 class InboundPolicy:
     """The bounds every connection gets (from ServerConfig)."""
 
-    frames_per_second: float = 1000.0
+    frames_per_second: float = 200.0
     frame_burst: int = 2000
     requests_in_flight: int = 8
     malformed_per_second: float = 2.0
     malformed_burst: int = 20
+    refused_login_delay: float = 1.0
 
 
 class InboundLimits:
@@ -40,7 +43,8 @@ class InboundLimits:
 
     def __init__(self, policy: InboundPolicy) -> None:
         self._policy = policy
-        self._frames = TokenBucket(policy.frames_per_second, policy.frame_burst)
+        self._interval = 1.0 / policy.frames_per_second
+        self._due = 0.0  # when the next frame would be due at the steady pace
         self._malformed = TokenBucket(policy.malformed_per_second, policy.malformed_burst)
         self._in_flight = 0
         self._slot_free = asyncio.Event()
@@ -48,8 +52,11 @@ class InboundLimits:
 
     async def admit(self) -> None:
         """Wait until the connection may have its next frame handled."""
-        if not self._frames.allow():
-            await asyncio.sleep(1.0 / self._policy.frames_per_second)
+        now = time.monotonic()
+        self._due = max(self._due, now) + self._interval
+        ahead = self._due - now - self._policy.frame_burst * self._interval
+        if ahead > 0:
+            await asyncio.sleep(ahead)
         while self._in_flight >= self._policy.requests_in_flight:
             self._slot_free.clear()
             await self._slot_free.wait()
@@ -66,3 +73,25 @@ class InboundLimits:
     def tolerate_malformed(self) -> bool:
         """Count one refused frame; False once the connection's budget is spent."""
         return self._malformed.allow()
+
+
+@dataclass(slots=True)
+class RefusedUsers:
+    """Users whose connection was just closed for its refused frames: their next login
+    waits `delay` seconds, so a flood that logs in again at once costs a sleeping task,
+    not a stream of handshakes."""
+
+    delay: float
+    _until: dict[str, float] = field(default_factory=dict)
+
+    def refused(self, user_id: str) -> None:
+        """`user_id`'s connection was just closed for its refused frames."""
+        now = time.monotonic()
+        self._until = {u: t for u, t in self._until.items() if t > now}  # stays small
+        self._until[user_id] = now + self.delay
+
+    async def wait(self, user_id: str) -> None:
+        """Hold a login of `user_id` until its delay, if any, has passed."""
+        until = self._until.get(user_id)
+        if until is not None:
+            await asyncio.sleep(max(0.0, until - time.monotonic()))
