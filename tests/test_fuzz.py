@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import random
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from imkit_tui.core import SendStatus
-from imkit_tui.protocol import ConvRef, Hello, Ping, Pong, encode
+from imkit_tui.protocol import (
+    ConvRef,
+    ErrorCode,
+    ErrorFrame,
+    Hello,
+    Ping,
+    Pong,
+    ProtocolError,
+    decode_server_frame,
+    encode,
+)
 from imkit_tui.server.inbound import InboundPolicy
 from tests.conftest import ClientFactory, ServerHandle, until_client
 
@@ -133,13 +144,27 @@ def fuzzed_frames(seed: int, count: int) -> Iterator[str | bytes]:
             yield rng.choice(MUTATIONS)(rng, frame)
 
 
-async def _drain(ws: ClientConnection) -> None:
-    with contextlib.suppress(ConnectionClosed):
-        async for _ in ws:
+class Answers:
+    """What the server answered mallory: error codes, and how connections were closed."""
+
+    def __init__(self) -> None:
+        self.codes: Counter[int] = Counter()
+        self.closes: Counter[int | None] = Counter()
+
+    async def read(self, ws: ClientConnection) -> None:
+        """Read every answer until the connection closes."""
+        try:
+            async for raw in ws:
+                with contextlib.suppress(ProtocolError):
+                    frame = decode_server_frame(raw if isinstance(raw, bytes) else raw.encode())
+                    if isinstance(frame, ErrorFrame):
+                        self.codes[frame.code] += 1
+        except ConnectionClosed:
             pass
+        self.closes[ws.close_code] += 1
 
 
-async def fuzz(server_handle: ServerHandle, frames: Iterator[str | bytes]) -> int:
+async def fuzz(server_handle: ServerHandle, frames: Iterator[str | bytes], answers: Answers) -> int:
     """Send every frame as mallory, logging in again whenever the server closes the
     connection; return how many connections it took."""
     hello = encode(Hello(id=1, versions=[1], token=server_handle.token("mallory"))).decode()
@@ -153,7 +178,7 @@ async def fuzz(server_handle: ServerHandle, frames: Iterator[str | bytes]) -> in
             try:
                 await ws.send(hello)
                 await ws.recv()
-                reader = asyncio.create_task(_drain(ws))
+                reader = asyncio.create_task(answers.read(ws))
                 while pending is not None:
                     await ws.send(pending)
                     pending = next(frames, None)
@@ -187,13 +212,14 @@ def rss_kb() -> int:
 
 
 async def test_fuzzed_frames_beside_a_normal_pair(
-    server_handle: ServerHandle, make_client: ClientFactory
+    server_handle: ServerHandle, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
     conv = ConvRef.private("bob")
     warm = await alice.send_text(conv, "warm-up")
     await alice.wait_sent([warm.id], timeout=10)
-    await fuzz(server_handle, fuzzed_frames(SEED + 1, 200))  # warm the server's paths
+    answers = Answers()
+    await fuzz(server_handle, fuzzed_frames(SEED + 1, 200), answers)  # warm the paths
     before = rss_kb()
 
     async def talk() -> list[int]:
@@ -205,10 +231,16 @@ async def test_fuzzed_frames_beside_a_normal_pair(
 
     async with asyncio.timeout(60):
         connections, ids = await asyncio.gather(
-            fuzz(server_handle, fuzzed_frames(SEED, FRAMES)), talk()
+            fuzz(server_handle, fuzzed_frames(SEED, FRAMES), answers), talk()
         )
         sent = await alice.wait_sent(ids, timeout=20)
     assert connections > 1  # the budget of malformed frames closed some
+    # Every crafted frame was refused for what it is: never an internal error, never a
+    # connection closed by a failure (1011), never a traceback in the server's log.
+    assert ErrorCode.INTERNAL_ERROR not in answers.codes, answers.codes
+    assert ErrorCode.MALFORMED_FRAME in answers.codes
+    assert 1011 not in answers.closes, answers.closes
+    assert not [r for r in caplog.records if r.exc_info], caplog.records[:3]
     assert [m.status for m in sent] == [SendStatus.SENT] * PAIR_MESSAGES
     expected = ["warm-up", *(f"pair {i}" for i in range(PAIR_MESSAGES))]
 
