@@ -238,7 +238,11 @@ def _start_flood(url: str, token: str, kind: str) -> subprocess.Popen[str]:
 
 def _stop(process: subprocess.Popen[str]) -> str:
     process.terminate()
-    out, _ = process.communicate(timeout=10)
+    try:
+        out, _ = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:  # too busy with a backlog to stop in time
+        process.kill()
+        out, _ = process.communicate()
     return out
 
 
@@ -253,6 +257,7 @@ async def run(messages: int, kinds: list[str]) -> dict[str, Any]:
             pair = await Pair.open(url, tokens)
             await pair.ack_times(50)  # warm-up
             idle = summarize(await pair.ack_times(messages))
+            print("idle before", idle, file=sys.stderr, flush=True)
             rows: dict[str, Any] = {}
             for kind in kinds:
                 flooder = _start_flood(url, tokens["mallory"], kind)

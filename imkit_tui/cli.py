@@ -22,6 +22,7 @@ from imkit_tui.commands import (
     token,
 )
 from imkit_tui.commands.common import EXIT_FAILED, CommandError, fail
+from imkit_tui.paths import PathError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,13 +50,33 @@ def build_parser() -> argparse.ArgumentParser:
     modules = (serve, token, send, history, edit_history, search, tail, privacy, group)
     for module in modules:
         module.add_parser(subparsers)
+    _remember_parsers(parser)
     return parser
+
+
+def _remember_parsers(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command's parser itself as the default `usage_parser`, so that an
+    unknown option is reported with the usage of the command it was given to."""
+    parser.set_defaults(usage_parser=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _remember_parsers(sub)
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse `argv`; what no parser knows is an error of the innermost command given."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        usage_parser: argparse.ArgumentParser = args.usage_parser
+        usage_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `imkit` with `argv` (default: the process's arguments); return the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -64,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         fail(str(exc))
         return exc.exit_code
+    except PathError as exc:
+        fail(str(exc))
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the user never sees a traceback unless they ask for one

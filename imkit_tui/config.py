@@ -9,8 +9,9 @@ notification_text = true          # false: notifications say "New message", not 
 recall_window = 120               # seconds after sending during which x recalls
 ```
 
-Command-line flags override the file. A file that is not valid TOML, or has a value of
-the wrong type, is reported with its path and the problem; nothing in it is changed.
+Command-line flags override the file. A file that is not valid TOML, has a value of the
+wrong type or a server URL that is not a websocket one is reported with its path and the
+problem; an unknown key is named in a warning. Nothing in the file is changed.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass, replace
+import urllib.parse
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from imkit_tui.storage.private import open_private
 
 
 class ConfigError(Exception):
@@ -37,6 +41,8 @@ class Settings:
     notifications: bool = True
     notification_text: bool = True
     recall_window: int = 120
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """What the file had that was ignored (unknown keys), one line each, to show the user."""
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with every value that is not None replaced."""
@@ -57,7 +63,7 @@ def load_settings(path: Path) -> Settings:
     """Read the config file at `path`; a missing file means the defaults."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Settings()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -66,16 +72,39 @@ def load_settings(path: Path) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     values: dict[str, Any] = {}
+    warnings: list[str] = []
     for key, value in data.items():
         expected = _TYPES.get(key)
         if expected is None:
-            continue  # unknown keys belong to newer versions or plugins
+            known = ", ".join(_TYPES)
+            warnings.append(f"{path}: unknown key '{key}' ignored (known: {known})")
+            continue
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(
                 f"{path}: '{key}' must be a {expected.__name__}, not {type(value).__name__}"
             )
         values[key] = value
-    return Settings(**values)
+    if "server" in values:
+        try:
+            check_server_url(values["server"])
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    return Settings(**values, warnings=tuple(warnings))
+
+
+def check_server_url(url: str) -> str:
+    """`url` when it is a websocket URL with a host (ws:// or wss://); else ConfigError."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        usable = parts.scheme in ("ws", "wss") and bool(parts.hostname)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(
+            f"server {url!r} is not a websocket URL: give ws://HOST:PORT (or wss://HOST:PORT)"
+        )
+    return url
 
 
 class UiState:
@@ -101,7 +130,7 @@ class UiState:
     def set(self, key: str, value: str) -> None:
         """Remember a text value (written at once, atomically)."""
         self._values[key] = value
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self._values, indent=2), encoding="utf-8")
+        with open_private(temporary) as handle:
+            handle.write(json.dumps(self._values, indent=2).encode("utf-8"))
         os.replace(temporary, self.path)

@@ -1,7 +1,8 @@
 """Where imkit keeps its files: config, data (stores) and cache.
 
 `IMKIT_HOME` (or `--home`) puts everything under one folder: `config/`, `data/`,
-`cache/`. Otherwise the platform's usual directories are used.
+`cache/`. Otherwise the platform's usual directories are used. A folder that cannot be
+made (a read-only or missing home) is reported as :class:`PathError`, naming it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,32 @@ import platformdirs
 
 APP_NAME = "imkit"
 HOME_ENV = "IMKIT_HOME"
+
+
+class PathError(Exception):
+    """A folder imkit needs cannot be made or written; the message names it and why."""
+
+
+def make_dir(path: Path) -> Path:
+    """Create the folder `path` (and its parents) if needed and check that it is writable;
+    return it. Raises :class:`PathError` naming the folder (or the part in the way)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PathError(f"cannot create {path}: {_reason(path, exc)}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise PathError(f"cannot write in {path}: permission denied")
+    return path
+
+
+def _reason(path: Path, exc: OSError) -> str:
+    """Why `path` could not be made: the ancestor that is a file, else the system's words."""
+    for parent in (path, *path.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a folder"
+            break
+    return (exc.strerror or str(exc)).lower()
 
 
 @dataclass(frozen=True, slots=True)

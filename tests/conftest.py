@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from imkit_tui.core import Backoff, IMClient
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
+from tests.processes import start_server, token
 from tests.wire import WireClient
 
 FAST_BACKOFF = Backoff(base=0.05, cap=0.5)
@@ -103,3 +104,26 @@ async def make_client(server_handle: ServerHandle, tmp_path: Path) -> AsyncItera
     finally:
         async with asyncio.timeout(15):
             await asyncio.gather(*(c.close() for c in clients))
+
+
+class Cluster:
+    """One `imkit serve` process and its data dir, shared by the tests of a module."""
+
+    def __init__(self, data: Path, url: str) -> None:
+        self.data = data
+        self.url = url
+
+    def token(self, user: str) -> str:
+        return token(self.data, user)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A server process for the command-line tests of one module."""
+    data = tmp_path_factory.mktemp("cli") / "server"
+    process, url = start_server(data)
+    try:
+        yield Cluster(data, url)
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -72,13 +74,14 @@ def terminal() -> Iterator[Terminal]:
         session.kill()
 
 
-def test_first_run_chats_with_the_echo_bot(terminal: Terminal, tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def _chat_with_echo_bot(terminal: Terminal, home: Path, width: int = 110, height: int = 32) -> None:
+    """Start imkit for the first time (its own server, the echo bot) and open the bot's
+    chat with ctrl+n."""
     command = (
         f"env IMKIT_HOME={shlex.quote(str(home))} TERM=xterm-256color "
         f"{shlex.quote(_imkit_command())}; echo imkit-exited-with-$?; sleep 30"
     )
-    terminal.start(command)
+    terminal.start(command, width, height)
     terminal.wait_for("● connected")
     terminal.wait_for("echo-bot")
     terminal.keys("C-n")
@@ -86,13 +89,53 @@ def test_first_run_chats_with_the_echo_bot(terminal: Terminal, tmp_path: Path) -
     terminal.type("echo-bot")
     terminal.keys("Enter")
     terminal.wait_for("Message echo-bot")
+
+
+def test_first_run_chats_with_the_echo_bot(terminal: Terminal, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _chat_with_echo_bot(terminal, home)
     terminal.type("ping from tmux")
-    time.sleep(0.3)
     terminal.keys("Enter")
     terminal.wait_for("echo: ping from tmux")
     terminal.keys("C-q")
     terminal.wait_for("imkit-exited-with-0")
     assert (home / "cache" / "imkit.log").exists(), "the app logs to a file, not the screen"
+
+
+def _texts_stored(home: Path) -> list[str]:
+    """Every text message in the stores of every account under `home` (read-only)."""
+    texts: list[str] = []
+    for path in home.rglob("store.db"):
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+            try:
+                rows = conn.execute("SELECT content FROM messages").fetchall()
+            except sqlite3.OperationalError:
+                continue
+        texts += [str(json.loads(content).get("content", "")) for (content,) in rows]
+    return texts
+
+
+def test_enter_right_after_fast_typing_sends_the_whole_text(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """`send-keys -l` of a long line then Enter at once, as a script or a terminal
+    without bracketed paste does: the whole line is sent, the composer is left empty."""
+    home = tmp_path / "home"
+    _chat_with_echo_bot(terminal, home, width=80, height=24)
+    ascii_text = " ".join(letter * 4 for letter in "abcdefghijklmnopqrstuvwxyz") + " done"
+    chinese = "快速输入一段很长的中文，然后立刻按回车，整段文字都应该发出去，一个字也不能少。" * 4
+    for text in (ascii_text, chinese):
+        assert len(text) >= 130
+        terminal.type(text)
+        terminal.keys("Enter")
+        deadline = time.monotonic() + 30
+        while f"echo: {text}" not in _texts_stored(home) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stored = _texts_stored(home)
+        assert f"echo: {text}" in stored, f"the echo of the whole text is missing: {stored}"
+        halves = [t for t in stored if t and t != text and text.startswith(t)]
+        assert not halves, f"part of the text was sent on its own: {halves}"
+        terminal.wait_for("Message echo-bot")  # the placeholder: the composer is empty
 
 
 def test_two_imkit_processes_of_one_user_follow_each_other(tmp_path: Path) -> None:
@@ -128,7 +171,6 @@ def test_two_imkit_processes_of_one_user_follow_each_other(tmp_path: Path) -> No
         assert " 1 " not in second.screen(), "reading on one device left the badge on the other"
 
         first.type("sent from the first terminal")
-        time.sleep(0.3)
         first.keys("Enter")
         second.wait_for("sent from the first terminal")  # the list's preview
 

@@ -143,7 +143,7 @@ def test_sender_killed_mid_upload_sends_the_file_once_on_rerun(tmp_path: Path) -
     partial_dir = data / "media" / "partial"
 
     def upload_started() -> bool:
-        return any(p.stat().st_size > 1_000_000 for p in partial_dir.glob("*.part"))
+        return any(p.stat().st_size > 1_000_000 for p in partial_dir.glob("*/*.part"))
 
     try:
         first = subprocess.Popen(
@@ -168,6 +168,6 @@ def test_sender_killed_mid_upload_sends_the_file_once_on_rerun(tmp_path: Path) -
         assert received[0]["content"]["fileUrl"] == f"imkit-media:{digest}"
         stored = data / "media" / digest[:2] / digest
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == digest
-        assert not list(partial_dir.glob("*.part"))
+        assert not list(partial_dir.glob("*/*.part"))
     finally:
         _stop(server)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from imkit_tui import messages
@@ -14,7 +15,10 @@ from imkit_tui.protocol import (
     GroupRequest,
     PullReply,
     PullRequest,
+    ReceiptQuery,
     SendAck,
+    SyncReply,
+    SyncRequest,
 )
 from tests.conftest import ServerHandle
 from tests.wire import WireClient
@@ -164,10 +168,50 @@ async def test_outsiders_read_nothing_and_a_dismissed_group_takes_nothing(
         for member in (alice, bob):
             sent = await _say(member, "anyone?", f"late-{id(member)}")
             assert isinstance(sent, ErrorFrame) and sent.code == ErrorCode.NOT_IN_GROUP
+            # What came before the dismissal stays theirs to read, the notice last.
             read = await member.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
-            assert isinstance(read, ErrorFrame) and read.code == ErrorCode.NOT_IN_GROUP
+            assert isinstance(read, PullReply)
+            assert read.messages[-1].object_name == messages.GROUP_NTF
+            assert read.messages[-1].content["operation"] == "Dismiss"
+        peek = await eve.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(peek, ErrorFrame) and peek.code == ErrorCode.NOT_IN_GROUP
     finally:
         for client in (alice, bob, eve):
+            await client.close()
+
+
+async def test_who_left_reads_up_to_leaving_and_nothing_after(
+    server_handle: ServerHandle,
+) -> None:
+    alice, carol = [await server_handle.login(u) for u in ("alice", "carol")]
+    try:
+        await alice.request(GroupRequest(group="team", op="create", members=["carol"]))
+        assert isinstance(await _say(alice, "before", "a1"), SendAck)
+        await alice.request(GroupRequest(group="team", op="kick", members=["carol"]))
+        assert isinstance(await _say(alice, "after", "a2"), SendAck)
+
+        read = await carol.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(read, PullReply)
+        texts = [m.content.get("content") for m in read.messages]
+        assert "before" in texts and "after" not in texts
+        assert read.messages[-1].content["operation"] == "Kicked"
+        back = await carol.request(PullRequest(conv=GROUP, before_seq=99, limit=100))
+        assert isinstance(back, PullReply)
+        assert "after" not in [m.content.get("content") for m in back.messages]
+        synced = await carol.request(SyncRequest(since=0))
+        assert isinstance(synced, SyncReply)
+        (state,) = [s for s in synced.conversations if s.conv.type == 3]
+        assert state.max_seq == read.messages[-1].seq
+        refused = await _say(carol, "let me back", "c1")
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.NOT_IN_GROUP
+        asks = await carol.request(ReceiptQuery(conv=GROUP, uids=[read.messages[0].uid]))
+        assert isinstance(asks, ErrorFrame) and asks.code == ErrorCode.NOT_IN_GROUP
+
+        # Invited again, carol is a member from now on (her old history stays cleared).
+        await alice.request(GroupRequest(group="team", op="invite", members=["carol"]))
+        assert isinstance(await _say(carol, "back", "c2"), SendAck)
+    finally:
+        for client in (alice, carol):
             await client.close()
 
 
@@ -185,4 +229,36 @@ async def test_the_server_may_let_new_members_read_earlier_history(tmp_path: Pat
     finally:
         await alice.close()
         await carol.close()
+        await handle.stop()
+
+
+async def test_concurrent_invites_cannot_pass_the_member_limit(tmp_path: Path) -> None:
+    handle = ServerHandle(tmp_path / "server", max_group_members=10)
+    await handle.start()
+    inviters = [f"m{i}" for i in range(6)]
+    clients = [await handle.login(user) for user in ["alice", *inviters]]
+    alice = clients[0]
+    try:
+        made = await alice.request(GroupRequest(group="g", op="create", members=inviters))
+        assert isinstance(made, GroupInfo) and len(made.members) == 7
+        answers = await asyncio.gather(
+            *(
+                client.request(
+                    GroupRequest(
+                        group="g", op="invite", members=[f"{client_no}-{n}" for n in range(3)]
+                    )
+                )
+                for client_no, client in enumerate(clients[1:])
+            )
+        )
+        info = await alice.request(GroupRequest(group="g", op="info"))
+        assert isinstance(info, GroupInfo)
+        assert len(info.members) <= 10
+        accepted = [a for a in answers if isinstance(a, GroupInfo)]
+        refused = [a for a in answers if isinstance(a, ErrorFrame)]
+        assert len(accepted) == 1 and len(refused) == 5
+        assert all("at most 10" in r.message for r in refused)
+    finally:
+        for client in clients:
+            await client.close()
         await handle.stop()

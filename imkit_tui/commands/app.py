@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands.common import EXIT_REFUSED, EXIT_USAGE, CommandError
-from imkit_tui.config import ConfigError, Settings, UiState, load_settings
+from imkit_tui.commands.common import EXIT_REFUSED, EXIT_USAGE, CommandError, warn
+from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, load_settings
 from imkit_tui.core import IMClient
-from imkit_tui.paths import Paths
+from imkit_tui.paths import Paths, make_dir
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
 from imkit_tui.protocol.tokens import issue_token, read_claims
+from imkit_tui.storage.private import private_file
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.images.graphics import GraphicsProtocol, probe_graphics
 from imkit_tui.ui.themes import load_themes
@@ -97,11 +98,17 @@ def run(args: argparse.Namespace) -> int:
             theme=args.app_theme,
             notifications=args.app_notifications,
         )
+        if settings.server is not None:
+            check_server_url(settings.server)
     except ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
+    for line in settings.warnings:
+        warn(line)
+        log.warning("%s", line)
     if settings.server and not settings.token:
         raise CommandError("--server needs --token (or token in the config file)", EXIT_USAGE)
-    _log_to_file(paths.cache / "imkit.log")
+    make_dir(paths.data)
+    _log_to_file(make_dir(paths.cache) / "imkit.log")
     graphics = choose_graphics(os.environ, *_terminal_fds())
     return asyncio.run(_run_app(paths, settings, args.app_user, graphics))
 
@@ -145,7 +152,7 @@ def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> Grap
 
 def _log_to_file(path: Path) -> None:
     """While the app owns the terminal, log lines (and tracebacks) go to a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from imkit_tui import messages as catalogue
+from imkit_tui.config import ConfigError, Settings, check_server_url, load_settings
 from imkit_tui.core import IMClient, LoginRefused, Message
-from imkit_tui.paths import Paths
-from imkit_tui.protocol import ProtocolError
+from imkit_tui.paths import Paths, make_dir
+from imkit_tui.protocol import ConvRef, ProtocolError
 from imkit_tui.protocol.tokens import read_claims
 
 EXIT_OK = 0
@@ -34,9 +36,42 @@ class CommandError(Exception):
 def add_client_options(parser: argparse.ArgumentParser) -> None:
     """The options every client subcommand takes."""
     parser.add_argument(
-        "--server", required=True, metavar="URL", help="the server, e.g. ws://127.0.0.1:8765"
+        "--server",
+        metavar="URL",
+        help="the server, e.g. ws://127.0.0.1:8765 (default: server in the config file)",
     )
-    parser.add_argument("--token", required=True, help="your login token (see `imkit token`)")
+    parser.add_argument(
+        "--token",
+        help="your login token (see `imkit token`; default: token in the config file)",
+    )
+
+
+def client_settings(args: argparse.Namespace, config_file: Path) -> Settings:
+    """The settings of `config_file` with the --server and --token flags over them.
+
+    Warns about what the file had that was ignored; a server missing from both, or one
+    that is not a websocket URL, is bad usage.
+    """
+    try:
+        settings = load_settings(config_file).with_overrides(server=args.server, token=args.token)
+        if settings.server is not None:
+            check_server_url(settings.server)
+    except ConfigError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+    for line in settings.warnings:
+        warn(line)
+    if settings.server is None:
+        raise CommandError(
+            f"no server: give --server URL, or set server in {config_file}", EXIT_USAGE
+        )
+    return settings
+
+
+def unreachable(client: IMClient) -> str:
+    """Why `client` has not connected, as a phrase to put before the rest of an error
+    ("cannot reach ws://…: connection refused; "), or "" when it is not known."""
+    reason = client.connection_error
+    return f"{reason}; " if reason else ""
 
 
 @contextlib.asynccontextmanager
@@ -56,25 +91,37 @@ async def synced_client(
             except LoginRefused as refused:
                 raise CommandError(f"login refused: {refused}", EXIT_REFUSED) from None
             except TimeoutError:
-                raise CommandError("could not reach the server in time", EXIT_TIMEOUT) from None
+                raise CommandError(
+                    f"{unreachable(client)}not connected in {timeout:g} s", EXIT_TIMEOUT
+                ) from None
         yield client
     finally:
         await client.close()
 
 
 def make_client(args: argparse.Namespace, device: str) -> IMClient:
-    """A client for the server and token in `args`, with its store under the home."""
+    """A client for the server and token of `args` (or of the config file), with its
+    store under the home."""
+    paths = Paths.resolve(args.home)
+    settings = client_settings(args, paths.config_file)
+    server, token = settings.server, settings.token
+    assert server is not None
+    if token is None:
+        raise CommandError(
+            f"no token: give --token TOKEN, or set token in {paths.config_file}", EXIT_USAGE
+        )
     try:
-        user_id = read_claims(args.token).user_id
+        user_id = read_claims(token).user_id
     except ProtocolError as exc:
         raise CommandError(f"the token is not valid: {exc.message}", EXIT_REFUSED) from None
-    paths = Paths.resolve(args.home)
-    return IMClient(
-        server_url=args.server,
-        token=args.token,
-        store_path=paths.account_store(args.server, user_id),
-        device=device,
-    )
+    store_path = paths.account_store(server, user_id)
+    make_dir(store_path.parent)
+    return IMClient(server_url=server, token=token, store_path=store_path, device=device)
+
+
+def conversation_of(args: argparse.Namespace) -> ConvRef:
+    """The conversation named by --with USER (`args.peer`) or --group GROUP."""
+    return ConvRef.private(args.peer) if args.peer else ConvRef.group(args.group)
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -115,3 +162,8 @@ def print_message(message: Message, as_json: bool) -> None:
 def fail(message: str) -> None:
     """Print an error line on stderr."""
     print(f"imkit: {message}", file=sys.stderr, flush=True)
+
+
+def warn(message: str) -> None:
+    """Print a warning line on stderr."""
+    print(f"imkit: warning: {message}", file=sys.stderr, flush=True)

@@ -17,12 +17,13 @@ from imkit_tui.commands.common import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
     add_client_options,
+    conversation_of,
     fail,
     make_client,
     synced_client,
 )
 from imkit_tui.core import IMClient, Message, NotConnected, RequestFailed
-from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol import ConversationType, ConvRef
 
 Action = Callable[[IMClient, ConvRef, argparse.Namespace], Awaitable[int]]
 
@@ -32,23 +33,24 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
         "recall",
         "recall messages you sent",
         "Recall your own messages (by server id, `uid` in `imkit history --json`) in the "
-        "conversation with USER: every member then sees a grey notice instead, and the "
-        "server keeps no content.",
+        "conversation with USER or of GROUP: every member then sees a grey notice "
+        "instead, and the server keeps no content.",
         True,
     ),
     (
         "delete",
         "delete messages for yourself",
-        "Delete messages (by server id) of the conversation with USER for yourself: on the "
-        "server too, so your other devices and later syncs follow. The other members keep "
-        "them.",
+        "Delete messages (by server id) of the conversation with USER or of GROUP for "
+        "yourself: on the server too, so your other devices and later syncs follow. The "
+        "other members keep them.",
         True,
     ),
     (
         "clear",
         "clear a conversation's history for yourself",
-        "Clear the history of the conversation with USER for yourself, on the server too: "
-        "nothing of it comes back from cloud history. The other members keep it.",
+        "Clear the history of the conversation with USER or of GROUP for yourself, on the "
+        "server too: nothing of it comes back from cloud history. The other members keep "
+        "it.",
         False,
     ),
 )
@@ -70,7 +72,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     add_client_options(parser)
-    parser.add_argument("--with", dest="peer", required=True, metavar="USER")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--with", dest="peer", metavar="USER", help="the private chat with USER")
+    which.add_argument("--group", metavar="GROUP", help="the chat of GROUP")
     parser.add_argument(
         "--timeout", type=float, default=30.0, metavar="SECONDS", help="give up after (30)"
     )
@@ -85,7 +89,7 @@ async def _connected(client: IMClient, args: argparse.Namespace, action: Action)
     async with synced_client(client, timeout=args.timeout):
         try:
             async with asyncio.timeout(args.timeout):
-                return await action(client, ConvRef.private(args.peer), args)
+                return await action(client, conversation_of(args), args)
         except (TimeoutError, NotConnected):
             fail("the server did not answer in time")
             return EXIT_TIMEOUT
@@ -100,7 +104,9 @@ async def _messages(client: IMClient, conv: ConvRef, uids: list[str]) -> list[Me
     for uid in uids:
         message = await client.store.message_by_uid(conv, uid)
         if message is None:
-            fail(f"no message {uid} in the conversation with {conv.target}")
+            group = conv.type == ConversationType.GROUP
+            where = f"group {conv.target}" if group else f"the chat with {conv.target}"
+            fail(f"no message {uid} in {where}")
             return None
         found.append(message)
     return found

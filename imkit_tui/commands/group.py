@@ -70,6 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ("quit", "leave the group (not its owner)"),
         ("dismiss", "end the group (the owner): nobody can send or read any more"),
         ("members", "print the group's name, owner and members"),
+        ("accept", "join a group you were invited to"),
     ):
         _common(actions.add_parser(name, help=helptext))
     rename = actions.add_parser("rename", help="rename the group (the owner)")
@@ -184,6 +185,8 @@ async def _ask(client: IMClient, args: argparse.Namespace) -> Group:
         return await client.dismiss_group(group)
     if action == "rename":
         return await client.rename_group(group, args.name)
+    if action == "accept":
+        return await client.accept_invitation(group)
     if action in ("mute", "unmute"):
         return await client.mute(group, args.users, muted=action == "mute")
     if action in ("allow-speak", "disallow-speak"):
@@ -206,6 +209,7 @@ def _print(group: Group, *, as_json: bool) -> None:
             "muted": list(group.muted),
             "all_muted": group.all_muted,
             "speakers": list(group.speakers),
+            "invited": list(group.invited),
         }
         print(json.dumps(data, ensure_ascii=False))
         return
@@ -216,3 +220,5 @@ def _print(group: Group, *, as_json: bool) -> None:
         print(f"muted: {muted}")
     if group.speakers:
         print(f"may speak while all are muted: {', '.join(group.speakers)}")
+    if group.invited:
+        print(f"invited (they join when they accept): {', '.join(group.invited)}")

@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from imkit_tui import messages as catalogue
 from imkit_tui.commands.common import (
     EXIT_OK,
     EXIT_TIMEOUT,
     add_client_options,
+    conversation_of,
     fail,
     make_client,
     print_message,
     synced_client,
 )
 from imkit_tui.core import IMClient, NotConnected
-from imkit_tui.protocol import ConvRef
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="print a conversation",
         description="Sync with the server, then print the conversation with USER (or of "
         "GROUP), oldest first, from the local store (older pages come from the server's "
-        "cloud history).",
+        "cloud history). What the chat does not show (recall commands, receipt requests, "
+        "deleted messages) is left out.",
     )
     add_client_options(parser)
     which = parser.add_mutually_exclusive_group(required=True)
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _history(client: IMClient, args: argparse.Namespace) -> int:
-    conv = ConvRef.private(args.peer) if args.peer else ConvRef.group(args.group)
+    conv = conversation_of(args)
     async with synced_client(client, timeout=args.timeout, offline=args.offline):
         try:
             if args.offline:
@@ -62,5 +64,6 @@ async def _history(client: IMClient, args: argparse.Namespace) -> int:
             fail("the connection dropped while fetching history")
             return EXIT_TIMEOUT
         for message in page:
-            print_message(message, args.json)
+            if catalogue.lookup(message.object_name).shown:
+                print_message(message, args.json)
         return EXIT_OK

@@ -19,10 +19,11 @@ from imkit_tui.commands.common import (
     add_client_options,
     fail,
     make_client,
+    unreachable,
 )
 from imkit_tui.core import IMClient, LoginRefused, SendStatus
 from imkit_tui.media.probe import MediaKind
-from imkit_tui.protocol import ConvRef, describe
+from imkit_tui.protocol import ConvRef, ErrorCode, describe
 from imkit_tui.protocol.ids import uuid_from_key
 
 
@@ -147,9 +148,13 @@ def _lines(args: argparse.Namespace) -> Iterator[str]:
 
 
 async def _queue(
-    client: IMClient, conv: ConvRef, args: argparse.Namespace, content: dict[str, Any] | None
-) -> list[int]:
-    """Put the messages in the outbox; return their ids."""
+    client: IMClient,
+    conv: ConvRef,
+    args: argparse.Namespace,
+    content: dict[str, Any] | None,
+    ids: list[int],
+) -> None:
+    """Put the messages in the outbox, adding their ids to `ids` as they are queued."""
     if content is not None or args.file is not None:
         cmid = uuid_from_key(args.key, 0, conv.key) if args.key else None
         try:
@@ -162,9 +167,9 @@ async def _queue(
                 message = await client.send_file(conv, args.file, kind, cmid=cmid, to=args.only)
         except ValueError as exc:  # AttachmentError, a status type, a malformed name
             raise CommandError(str(exc), EXIT_USAGE) from None
-        return [message.id]
+        ids.append(message.id)
+        return
     loop = asyncio.get_running_loop()
-    ids: list[int] = []
     lines = _lines(args)
     index = 0
     while True:
@@ -183,7 +188,13 @@ async def _queue(
             to=args.only,
         )
         ids.append(message.id)
-    return ids
+
+
+async def _withdraw(client: IMClient, ids: list[int], code: int) -> None:
+    """Take the messages out of the outbox as failed: a run that does not exit 0 or 4
+    sends nothing later (the app shows them failed, to send again by hand)."""
+    for message_id in ids:
+        await client.store.mark_failed(message_id, code)
 
 
 async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, Any] | None) -> int:
@@ -192,16 +203,25 @@ async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, A
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + args.timeout
-        ids = await _queue(client, conv, args, content)
+        ids: list[int] = []
+        try:
+            await _queue(client, conv, args, content, ids)
+        except CommandError:
+            await _withdraw(client, ids, ErrorCode.INVALID_PARAMETER)
+            raise
         remaining = max(0.0, deadline - loop.time())
         try:
             done = await client.wait_sent(ids, timeout=remaining)
         except LoginRefused as refused:
-            fail(f"login refused: {refused}")
+            await _withdraw(client, ids, refused.code)
+            fail(f"login refused: {refused}; nothing was sent")
             return EXIT_REFUSED
         except TimeoutError:
             left = await client.store.pending_count()
-            fail(f"timed out with {left} message(s) not acknowledged; they stay queued")
+            fail(
+                f"{unreachable(client)}timed out with {left} message(s) not acknowledged; "
+                "they stay queued"
+            )
             return EXIT_TIMEOUT
         failed = [m for m in done if m.status == SendStatus.FAILED]
         for message in failed:

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands.common import EXIT_OK, CommandError
+from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError
 from imkit_tui.paths import Paths
 from imkit_tui.protocol import SYSTEM_ACCOUNT
 from imkit_tui.protocol.clock import now_ms
@@ -22,10 +22,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "token",
         help="print a login token for a user",
-        description="Print a login token for USER, creating the user if new.",
+        description="Print a login token for USER, creating the user if new, signed with "
+        "the app secret of the server whose data dir is DIR (start that server once first).",
     )
     parser.add_argument("user", metavar="USER", help="the user id (1 to 64 characters)")
-    parser.add_argument("--data", metavar="DIR", help="the server's data dir")
+    parser.add_argument(
+        "--data", metavar="DIR", help="the server's data dir (default: server/ in the data folder)"
+    )
     parser.add_argument(
         "--expires-in",
         type=int,
@@ -45,11 +48,19 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("a user id has 1 to 64 characters")
     if args.user == SYSTEM_ACCOUNT:
         raise CommandError(f"'{SYSTEM_ACCOUNT}' is the server's own account")
+    config = ServerConfig(data_dir=data)
+    if not config.database_path.is_file():
+        # A new secret here would sign tokens that no running server accepts.
+        raise CommandError(
+            f"no server store in {data}: start `imkit serve --data {data}` once, or give "
+            "the data dir of the server the token is for",
+            EXIT_USAGE,
+        )
     try:
         secret = load_or_create_secret(data)
     except (OSError, ValueError) as exc:
         raise CommandError(f"cannot read the app secret: {exc}") from None
-    asyncio.run(_ensure_user(ServerConfig(data_dir=data), args.user))
+    asyncio.run(_ensure_user(config, args.user))
     print(issue_token(secret, args.user, args.expires_in), flush=True)
     return EXIT_OK
 

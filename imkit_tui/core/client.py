@@ -178,6 +178,12 @@ class IMClient(
         """Why the server refused the login for good, if it did."""
         return self._connection.refused
 
+    @property
+    def connection_error(self) -> str | None:
+        """Why the last attempt to connect failed ("cannot reach ws://…: connection
+        refused"), or None once connected."""
+        return self._connection.error
+
     async def open(self) -> None:
         """Open the local store without connecting (offline use)."""
         if self._store is None:
@@ -485,12 +491,35 @@ class IMClient(
                 self._request_timeout,
             )
             if reply.floor_seq > tracker.synced + 1:
-                tracker.restart_at(reply.floor_seq)  # older ones expired from offline storage
+                # Older ones expired from offline storage: cloud history may still hold them.
+                await self._from_history(conv, tracker, reply.floor_seq, target_seq)
             if not reply.messages:
                 break
             await self._store_records(conv, reply.messages, tracker, max_seq=target_seq)
             if not reply.has_more:
                 break
+
+    async def _from_history(
+        self, conv: ConvRef, tracker: SeqTracker, floor_seq: int, target_seq: int
+    ) -> None:
+        """Fetch, newest first, what cloud history still holds between what this device
+        has and `floor_seq`, where offline storage now starts; what history lost too is
+        out of reach."""
+        before = floor_seq
+        while before > tracker.synced + 1:
+            page = await pull_page(
+                self._connection,
+                PullRequest(conv=conv, before_seq=before, limit=PULL_PAGE),
+                self._request_timeout,
+            )
+            wanted = [r for r in page.messages if r.seq > tracker.synced]
+            if wanted:
+                await self._store_records(conv, wanted, tracker, max_seq=target_seq)
+                before = min(r.seq for r in wanted)
+            if not wanted or not page.has_more:
+                break
+        if before > tracker.synced + 1:
+            tracker.restart_at(before)
 
     async def _store_records(
         self,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -99,6 +101,9 @@ class Connection:
         self._closing = asyncio.Event()
         self.refused: LoginRefused | None = None
         self.welcome: Welcome | None = None
+        self.error: str | None = None
+        """Why the last attempt to connect failed ("cannot reach ws://…: connection
+        refused"); None once logged in."""
 
     def start(self) -> None:
         """Start connecting in the background."""
@@ -165,6 +170,7 @@ class Connection:
         while not self._closing.is_set():
             state = ConnectionState.CONNECTING if attempt == 0 else ConnectionState.RECONNECTING
             self._on_state(state, "", None)
+            logged_in = False
             try:
                 async with connect(
                     self.url,
@@ -176,6 +182,7 @@ class Connection:
                     compression=None,
                 ) as ws:
                     self.welcome = await self._login(ws)
+                    self.error, logged_in = None, True
                     attempt = 0
                     await self._serve(ws)
             except LoginRefused as refused:
@@ -188,6 +195,8 @@ class Connection:
                 return
             except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError) as exc:
                 log.debug("connection lost: %r", exc)
+                if not logged_in:
+                    self.error = f"cannot reach {self.url}: {_reason(exc)}"
             finally:
                 self._ws = None
                 self._fail_pending()
@@ -195,7 +204,9 @@ class Connection:
                 break
             attempt += 1
             delay = self._backoff.delay(attempt)
-            self._on_state(ConnectionState.RECONNECTING, f"retrying in {delay:.1f} s", None)
+            retrying = f"retrying in {delay:.1f} s"
+            detail = f"{self.error}, {retrying}" if self.error else retrying
+            self._on_state(ConnectionState.RECONNECTING, detail, None)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._closing.wait()
@@ -268,3 +279,17 @@ class Connection:
             if not future.done():
                 future.set_exception(NotConnected("connection lost"))
         self._pending.clear()
+
+
+def _reason(exc: BaseException) -> str:
+    """A few words for why a connection attempt failed ("connection refused")."""
+    if isinstance(exc, socket.gaierror):
+        return (exc.strerror or "unknown host").lower()
+    if isinstance(exc, OSError) and exc.errno is not None and exc.errno > 0:
+        return os.strerror(exc.errno).lower()
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status is not None:
+        return f"not an imkit server (HTTP {status})"
+    return str(exc) or type(exc).__name__

@@ -20,6 +20,7 @@ from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import TransferError, Transfers
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.storage.private import open_private
 
 if TYPE_CHECKING:
     from imkit_tui.media.probe import MediaKind
@@ -143,5 +144,5 @@ class FileMessages:
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with open_private(path) as handle:
+        handle.write(text.encode("utf-8"))

@@ -18,6 +18,7 @@ from typing import Any
 from imkit_tui import messages
 from imkit_tui.core.message_files import LOCAL_PATH, media_url_of, wire_content
 from imkit_tui.core.models import Message, SendStatus
+from imkit_tui.protocol.media import media_in, media_url
 
 SUMMARY_LINES = 4
 """Lines of a merged forward shown on its card."""
@@ -85,12 +86,15 @@ def combine_content(chosen: Sequence[Message], conversation_type: int) -> dict[s
         if message.sender not in names:
             names.append(message.sender)
     lines = [summary_line(m.sender, m.object_name, m.content) for m in chosen[:SUMMARY_LINES]]
+    # The files inside are named too, so those the forward reaches may fetch them.
+    inside = sorted(set().union(*(media_in(wire_content(m.content)) for m in chosen)))
     return {
         "remoteUrl": "",
         "conversationType": conversation_type,
         "nameList": names[:SUMMARY_LINES],
         "summaryList": lines,
         "messageCount": len(chosen),
+        "mediaUrls": [media_url(digest) for digest in inside],
     }
 
 

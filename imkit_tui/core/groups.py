@@ -33,6 +33,9 @@ class Group:
     muted: tuple[str, ...] = ()
     all_muted: bool = False
     speakers: tuple[str, ...] = ()
+    invited: tuple[str, ...] = ()
+    """Those the request invited rather than added (they do not accept messages from
+    this user): they join when they accept."""
 
 
 class GroupManagement:
@@ -99,6 +102,7 @@ class GroupManagement:
             tuple(info.muted),
             info.all_muted,
             tuple(info.speakers),
+            tuple(info.invited),
         )
 
     async def sync_group(self, group_id: str, user_id: str, name: str = "") -> Group:
@@ -112,8 +116,13 @@ class GroupManagement:
         return await self._group_request(group_id, "create", members, name)
 
     async def invite(self, group_id: str, members: Sequence[str]) -> Group:
-        """Add members to a group this user is in."""
+        """Add members to a group this user is in (those who do not accept messages from
+        this user are invited instead: `Group.invited`)."""
         return await self._group_request(group_id, "invite", members)
+
+    async def accept_invitation(self, group_id: str) -> Group:
+        """Join a group this user was invited to."""
+        return await self._group_request(group_id, "accept")
 
     async def kick(self, group_id: str, members: Sequence[str]) -> Group:
         """Remove members from a group this user owns."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Message
+from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import recount_unread, select_messages
 from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter
@@ -67,6 +68,7 @@ class HistoryStore:
     """Recall, delete, clear and remove in the local store. Mixed into LocalStore."""
 
     _writer: BatchWriter
+    search_index: SearchIndexer
 
     if TYPE_CHECKING:  # provided by the class this is mixed into
 
@@ -87,17 +89,28 @@ class HistoryStore:
 
     async def recall_here(self, message: Message, when: int) -> Message | None:
         """Show an own message as recalled (the server confirmed the recall)."""
-        notice = encode_content(recall_notice(message.sender, when, message.object_name))
+        content = recall_notice(message.sender, when, message.object_name)
+        notice = encode_content(content)
+        summary = catalogue.summarize(catalogue.RECALL_NTF, content)
 
         def job(conn: sqlite3.Connection) -> Message | None:
             conn.execute(
                 f"{_REPLACE} WHERE id = ?",
                 (catalogue.RECALL_NTF, notice, message.id),
             )
+            # The list row showed the text if it was the last message: not any more.
+            conn.execute(
+                "UPDATE conversations SET preview = ? WHERE id ="
+                " (SELECT conv_id FROM messages WHERE id = ?)"
+                " AND (SELECT MAX(seq) FROM messages WHERE conv_id = conversations.id) <= ?",
+                (summary, message.id, message.seq),
+            )
             found = select_messages(conn, "WHERE m.id = ?", (message.id,))
             return found[0] if found else None
 
-        return await self._writer.submit(job)
+        recalled = await self._writer.submit(job)
+        self.search_index.forget_removed()
+        return recalled
 
     async def delete_here(self, chosen: Sequence[Message]) -> list[Message]:
         """Delete messages on this device: stored ones become tombstones, unsent ones go.

@@ -259,6 +259,7 @@ class SearchIndexer:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
+        self._forgetting = False
 
     def start(self) -> None:
         """Start indexing in the background (after ``start_delay``: start-up first)."""
@@ -298,11 +299,37 @@ class SearchIndexer:
             await asyncio.sleep(0)
         return done
 
+    def forget_removed(self) -> None:
+        """Text was recalled or deleted: rewrite the index without what it held.
+
+        FTS5 keeps a removed row's terms in its older segments until they are merged, so
+        the indexer merges them, a few pages a step between other work, and then
+        truncates the WAL; afterwards no copy of the text is left in the store's files.
+        """
+        self._forgetting = True
+        self._wake.set()
+
     async def wait_drained(self) -> None:
         """Wait until the background indexer next finds nothing left to index."""
         self._drained.clear()
         self._wake.set()
         await self._drained.wait()
+
+    async def _merge_step(self) -> None:
+        """One step of merging the index's segments; at the end, truncate the WAL."""
+        try:
+            merged = await self._writer.submit(_merge_segments)
+        except WriterClosed:
+            self._forgetting = False
+            return
+        except Exception:
+            log.warning("merging the search index failed; retrying later", exc_info=True)
+            merged = False
+        if merged:
+            await asyncio.sleep(self._pause)
+            return
+        self._forgetting = False
+        await self._reader.checkpoint("TRUNCATE")
 
     async def _run(self) -> None:
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancellation
@@ -322,7 +349,24 @@ class SearchIndexer:
             if count >= CHUNK:
                 await asyncio.sleep(self._pause)
                 continue
+            if self._forgetting:
+                await self._merge_step()
+                continue
             self._drained.set()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._idle):
                     await self._wake.wait()
+
+
+MERGE_PAGES = 16
+"""Index pages one merge step writes: a few milliseconds on the loop."""
+
+
+def _merge_segments(conn: sqlite3.Connection) -> bool:
+    """Merge a few pages of the index's segments, all levels alike (FTS5's 'merge' with a
+    negative count); False once they are one segment, with nothing removed left in it."""
+    before = conn.total_changes
+    conn.execute(
+        "INSERT INTO message_search(message_search, rank) VALUES ('merge', ?)", (-MERGE_PAGES,)
+    )
+    return conn.total_changes - before > 1

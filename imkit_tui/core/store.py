@@ -308,7 +308,10 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                 )
             return batch
 
-        return await self._writer.submit(job)
+        batch = await self._writer.submit(job)
+        if batch.recalled:
+            self.search_index.forget_removed()
+        return batch
 
     def _record_row(self, conv: ConvRef, record: MessageRecord) -> tuple[Any, ...]:
         own = record.sender == self.user_id

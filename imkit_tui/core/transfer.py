@@ -30,6 +30,7 @@ from imkit_tui.protocol import (
     UploadState,
     media_sha256,
 )
+from imkit_tui.storage.private import open_private, private_dir
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all) as a transfer moves."""
@@ -159,7 +160,7 @@ class Transfers:
         return None
 
     async def _fetch(self, url: str, target: Path, progress: Progress | None) -> Path:
-        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_dir, target.parent)
         partial = target.with_name(target.name + ".part")
         sha256 = media_sha256(url)
         try:
@@ -183,7 +184,7 @@ class Transfers:
     async def _fetch_media(self, sha256: str, partial: Path, progress: Progress | None) -> None:
         digest = hashlib.sha256()
         offset, total = 0, None
-        handle = await asyncio.to_thread(open, partial, "wb")
+        handle = await asyncio.to_thread(open_private, partial)
         try:
             while total is None or offset < total:
                 try:
@@ -234,7 +235,7 @@ def _fetch_http(url: str, partial: Path, progress: Progress) -> None:
             if total > FILE_MAX_BYTES:
                 raise TransferError(f"the file at {url[:80]} is too large")
             done = 0
-            with open(partial, "wb") as handle:
+            with open_private(partial) as handle:
                 while block := response.read(256 * 1024):
                     done += len(block)
                     if done > FILE_MAX_BYTES:

@@ -131,8 +131,10 @@ def _notification(
     summarizer: Summarizer | None = None,
     *,
     stored: bool = True,
+    shown: bool = True,
 ) -> MessageType:
-    """Build a notification type: never counted, never pushed; stored unless said."""
+    """Build a notification type: never counted, never pushed; stored and shown unless
+    said."""
     return MessageType(
         object_name=object_name,
         kind=MessageKind.NOTIFICATION,
@@ -142,6 +144,7 @@ def _notification(
         label=label,
         fields=fields,
         summarizer=summarizer,
+        shown=shown,
     )
 
 
@@ -181,6 +184,6 @@ NOTIFICATION_TYPES: tuple[MessageType, ...] = (
         ("operatorId", "recallTime", "originalObjectName"),
         _recalled,
     ),
-    _notification(names.DELETED, "Deleted message", ()),
+    _notification(names.DELETED, "Deleted message", (), shown=False),
 )
 """Every built-in notification type, in the order of the SEED-FEATURES table."""

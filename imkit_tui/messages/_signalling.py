@@ -54,6 +54,7 @@ def _signalling(
     *,
     stored: bool = False,
     pushed: bool = False,
+    shown: bool = True,
 ) -> MessageType:
     """Build a signalling type: never counted; not stored or pushed unless said."""
     return MessageType(
@@ -65,6 +66,7 @@ def _signalling(
         label=label,
         fields=fields,
         summarizer=summarizer,
+        shown=shown,
     )
 
 
@@ -149,7 +151,13 @@ OTHER_SIGNALLING_TYPES: tuple[MessageType, ...] = (
     # receipt request. (The response, RC:RRRspMsg, is a status message.) The request
     # is stored, not counted: members away when it was made learn of it in their sync.
     _signalling(names.SYNC_READ_STATUS, "Read status sync", ("lastMessageSendTime",)),
-    _signalling(names.READ_RECEIPT_REQUEST, "Read receipt request", ("messageUId",), stored=True),
+    _signalling(
+        names.READ_RECEIPT_REQUEST,
+        "Read receipt request",
+        ("messageUId",),
+        stored=True,
+        shown=False,
+    ),
     _signalling(names.USER_INFO_UPDATE, "User info update", ("userInfo",)),
     # A recall is stored: it is an event with its own sequence number that points at
     # the original message and leaves the grey "recalled" notice in its place. Not
@@ -161,6 +169,7 @@ OTHER_SIGNALLING_TYPES: tuple[MessageType, ...] = (
         ("messageUId", "conversationType", "targetId", "sentTime"),
         _recall,
         stored=True,
+        shown=False,
     ),
 )
 """Read-receipt signalling, user info update and recall."""

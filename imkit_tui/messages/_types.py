@@ -33,7 +33,9 @@ class MessageType:
 
     ``stored`` means the message is kept in cloud history and the local store and
     gets a sequence number; ``counted`` means it counts as unread for receivers;
-    ``pushed`` means it triggers a notification (and an offline push).
+    ``pushed`` means it triggers a notification (and an offline push); ``shown`` is
+    False for a stored type that no chat shows as a message (a recall command, a receipt
+    request, the placeholder of a deleted message).
 
     ``summarizer`` is optional and private to the type: it receives the raw content
     and returns a text. :meth:`summary` wraps it so that it never raises. Two types
@@ -48,6 +50,7 @@ class MessageType:
     label: str
     fields: tuple[str, ...] = ()
     summarizer: Summarizer | None = field(default=None, compare=False, repr=False, kw_only=True)
+    shown: bool = field(default=True, kw_only=True)
 
     def summary(self, content: object) -> str:
         """Return a one-line, non-empty preview of ``content``; never raises.

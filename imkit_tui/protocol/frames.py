@@ -202,6 +202,7 @@ GroupOperation = Literal[
     "allow_speak",
     "disallow_speak",
     "sync",
+    "accept",
 ]
 
 
@@ -209,6 +210,8 @@ class GroupRequest(Frame, tag="group"):
     """Manage a group: create it (the caller owns it), invite members (any member),
     kick members, rename or dismiss it (the owner), quit it, or read it (`info`); the
     owner also mutes members, mutes all, and names who may still speak (`allow_speak`).
+    Someone who does not accept messages from the inviter (blocked, or not on their
+    whitelist) is invited instead of added, and joins with `accept`.
     Answered by a GroupInfo; membership changes also leave a notice in the chat."""
 
     group: GroupId
@@ -398,6 +401,8 @@ class GroupInfo(Frame, tag="group_info"):
     muted: list[str] = []
     all_muted: bool = False
     speakers: list[str] = []
+    invited: list[str] = []
+    """Those this request invited rather than added: they join when they accept."""
 
 
 class Receipt(msgspec.Struct, omit_defaults=True, kw_only=True):

@@ -30,3 +30,23 @@ def media_sha256(url: object) -> str | None:
         return None
     digest = url[len(MEDIA_SCHEME) :]
     return digest if _SHA256.fullmatch(digest) else None
+
+
+def media_in(content: object) -> set[str]:
+    """The sha256 of every media URL anywhere in decoded message content.
+
+    Walks iteratively, so content of any depth costs no recursion.
+    """
+    found: set[str] = set()
+    pending: list[object] = [content]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            digest = media_sha256(value)
+            if digest is not None:
+                found.add(digest)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found

@@ -56,6 +56,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import verify_token
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.file_requests import FileRequests
@@ -105,9 +106,10 @@ class IMServer(
         self._server: Server | None = None
         self._sessions: dict[str, set[Session]] = defaultdict(set)
         self._buckets: dict[str, TokenBucket] = {}
+        self._accounts = FrameAccounts(config.budgets)
         self._background: set[asyncio.Task[None]] = set()
         self._retention: asyncio.Task[None] | None = None
-        self.media = MediaStore(config.media_dir, config.max_upload_bytes)
+        self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
 
     @property
@@ -306,6 +308,7 @@ class IMServer(
                 await self._guarded(self._on_send(session, frame), frame.id, session)
             else:
                 try:
+                    self._accounts.charge(session.user_id, frame)
                     self._dispatch(session, frame)
                 except ProtocolError as exc:
                     session.send(_error(exc))
@@ -386,6 +389,7 @@ class IMServer(
                     ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id
                 )
         content_json = checked_content(frame.content, self.config.max_content_bytes, frame.id)
+        await self._check_files_named(sender, content_json, frame.content, frame.id)
         bucket = self._buckets.get(sender)
         if bucket is None:
             bucket = self._buckets[sender] = TokenBucket(
@@ -540,6 +544,9 @@ class IMServer(
         stale = await self.media.prune_partials()
         if stale:
             log.info("removed %d abandoned uploads", stale)
+        unreferenced = await self.collect_unreferenced_files()
+        if unreferenced:
+            log.info("removed %d files no message names any more", unreferenced)
 
     async def _retention_loop(self) -> None:
         while True:

@@ -6,12 +6,14 @@ import os
 import secrets
 from pathlib import Path
 
+from imkit_tui.storage.private import private_dir
+
 SECRET_FILE = "app-secret"
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
     """Read the app secret from `data_dir`, creating it (mode 0600) on first use."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     path = data_dir / SECRET_FILE
     try:
         text = path.read_text().strip()

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
+from imkit_tui.server.budgets import FrameBudgets
 from imkit_tui.server.inbound import InboundPolicy
+from imkit_tui.server.media import UploadQuota
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -28,6 +30,10 @@ class ServerConfig:
       ask for read receipts (default 2 minutes, as IMKit).
     - `new_members_see_history`: whether those who join a group may fetch the messages
       sent before they joined (default no: they see what comes after).
+    - `budgets`: per user, how fast each kind of frame but sends may come (20604 past
+      it; server/budgets.py).
+    - `upload_quota`: per user, how many uploads may be unfinished at once, how many
+      announced bytes they may hold together, and how many bytes a day may be received.
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
@@ -52,6 +58,8 @@ class ServerConfig:
     max_group_members: int = 3000
     receipt_request_seconds: int = 120
     new_members_see_history: bool = False
+    upload_quota: UploadQuota = field(default_factory=UploadQuota)
+    budgets: FrameBudgets = field(default_factory=FrameBudgets)
     inbound: InboundPolicy = field(default_factory=InboundPolicy)
 
     def __post_init__(self) -> None:

@@ -1,17 +1,30 @@
-"""The server's file requests: announce, upload in chunks, download in chunks."""
+"""The server's file requests: announce, upload in chunks, download in chunks.
+
+Reading a file takes more than its sha256: the user uploaded it, or a message they may
+see names it (server/file_refs.py). Everyone else is told there is no such file, the
+same answer as for a file that does not exist.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from imkit_tui.protocol import (
     DownloadChunk,
     DownloadRequest,
+    ErrorCode,
     ProtocolError,
     UploadChunk,
     UploadStart,
+    UploadState,
 )
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.media import media_in
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.session import Session
+from imkit_tui.server.store import ServerStore
 
 
 class FileRequests:
@@ -20,23 +33,40 @@ class FileRequests:
     config: ServerConfig
     media: MediaStore
 
+    if TYPE_CHECKING:  # provided by the class this is mixed into
+
+        def _require_store(self) -> ServerStore: ...
+
     async def _on_upload_start(self, session: Session, frame: UploadStart) -> None:
+        files = self._require_store().files
+        user = session.user_id
         try:
-            state = await self.media.begin(frame.sha256, frame.size)
+            state = await self.media.begin(
+                user,
+                frame.sha256,
+                frame.size,
+                may_skip=await files.may_read(user, frame.sha256, now_ms()),
+            )
         except ProtocolError as exc:
             raise ProtocolError(exc.code, exc.message, frame.id) from None
-        state.re = frame.id
-        session.send(state)
+        await self._answer_upload(session, frame.id, state)
 
     async def _on_upload_chunk(self, session: Session, frame: UploadChunk) -> None:
         try:
-            state = await self.media.write(frame.sha256, frame.offset, frame.data)
+            state = await self.media.write(session.user_id, frame.sha256, frame.offset, frame.data)
         except ProtocolError as exc:
             raise ProtocolError(exc.code, exc.message, frame.id) from None
-        state.re = frame.id
+        await self._answer_upload(session, frame.id, state)
+
+    async def _answer_upload(self, session: Session, request_id: int, state: UploadState) -> None:
+        if state.done:
+            await self._require_store().files.grant_upload(session.user_id, state.sha256, now_ms())
+        state.re = request_id
         session.send(state)
 
     async def _on_download(self, session: Session, frame: DownloadRequest) -> None:
+        if not await self._require_store().files.may_read(session.user_id, frame.sha256, now_ms()):
+            raise ProtocolError(ErrorCode.MEDIA_NOT_FOUND, "no such file", frame.id)
         # Leave room for the envelope and base64 in the client's frame limit.
         length = min(frame.length, self.config.max_frame_bytes * 3 // 4 - 1024)
         try:
@@ -53,3 +83,27 @@ class FileRequests:
                 mime=mime,
             )
         )
+
+    async def _check_files_named(
+        self, user_id: str, content_json: str, content: object, request_id: int
+    ) -> None:
+        """A message may only name files its sender may read (uploaded or was sent)."""
+        if not may_name_files(content_json):
+            return
+        files = self._require_store().files
+        for sha256 in media_in(content):
+            if not await files.may_read(user_id, sha256, now_ms()):
+                raise ProtocolError(
+                    ErrorCode.MEDIA_NOT_FOUND,
+                    "the message names a file you have not uploaded or received",
+                    request_id,
+                )
+
+    async def collect_unreferenced_files(self, now: int | None = None) -> int:
+        """Delete stored files that no message names and no uploader holds (as of `now`,
+        in ms); return how many. Runs with the retention pass."""
+        files = self._require_store().files
+        garbage = await files.unreferenced(await self.media.stored(), now or now_ms())
+        for sha256 in garbage:
+            await self.media.remove(sha256)
+        return len(garbage)

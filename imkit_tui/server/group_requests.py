@@ -8,6 +8,7 @@ Those who leave get the notice before they go; those who join, after they joined
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.group_store import GroupRecord
+from imkit_tui.server.group_store import GroupFull, GroupRecord
 from imkit_tui.server.routing import Route, route_send
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
@@ -63,6 +64,10 @@ class GroupRequests:
             self, group_id: str, name: str, owner: str, member_ids: list[str]
         ) -> bool: ...
 
+        async def send_system(
+            self, user_id: str, object_name: str, content: dict[str, Any]
+        ) -> int: ...
+
     async def _on_group(self, session: Session, frame: GroupRequest) -> None:
         store = self._require_store()
         me, rid = session.user_id, frame.id
@@ -71,17 +76,27 @@ class GroupRequests:
             return
         if frame.op == "create":
             name = frame.name.strip() or frame.group
-            members = [m for m in dict.fromkeys(frame.members) if m != me]
-            self._check_size(1 + len(members), rid)
+            wanted = [m for m in dict.fromkeys(frame.members) if m != me]
+            self._check_size(1 + len(wanted), rid)
+            members, asked = await self._consenting(store, me, wanted)
             if not await self.create_group(frame.group, name, me, members):
                 raise _refuse(ErrorCode.INVALID_PARAMETER, "that group exists already", rid)
-            await self._answer(session, store, frame.group, rid)
+            await self._send_invitations(store, frame.group, name, me, asked)
+            await self._answer(session, store, frame.group, rid, asked)
             return
         group = await store.group(frame.group)
+        if frame.op == "accept":
+            await self._accept(store, group, me, rid)
+            await self._answer(session, store, frame.group, rid)
+            return
         if group is None or me not in group.members:
             raise _refuse(ErrorCode.NOT_IN_GROUP, "you are not in this group", rid)
+        invited: list[str] = []
         if frame.op == "invite":
-            await self._invite(store, group, me, frame.members, rid)
+            new = [m for m in dict.fromkeys(frame.members) if m not in group.members]
+            members, invited = await self._consenting(store, me, new)
+            await self._invite(store, group, me, members, rid)
+            await self._send_invitations(store, group.group_id, group.name, me, invited)
         elif frame.op == "kick":
             self._owner_only(group, me, "kick members", rid)
             targets = [m for m in frame.members if m in group.members and m != group.owner]
@@ -108,7 +123,53 @@ class GroupRequests:
                 raise _refuse(ErrorCode.INVALID_PARAMETER, "a group needs a name", rid)
             await store.rename_group(group.group_id, name)
             await self._notice(store, group, me, "Rename", [], name)
-        await self._answer(session, store, frame.group, rid)
+        await self._answer(session, store, frame.group, rid, invited)
+
+    async def _consenting(
+        self, store: ServerStore, inviter: str, users: Sequence[str]
+    ) -> tuple[list[str], list[str]]:
+        """Split `users` into those who may be added by `inviter` and those who do not
+        accept messages from them (blocked, or whitelist mode): those are invited."""
+        added: list[str] = []
+        invited: list[str] = []
+        for user in users:
+            rules = await store.privacy_rules(user)
+            (invited if rules.refuses(inviter) else added).append(user)
+        return added, invited
+
+    async def _send_invitations(
+        self, store: ServerStore, group_id: str, name: str, inviter: str, invited: list[str]
+    ) -> None:
+        """Keep each invitation and tell the invited in their system conversation."""
+        if not invited:
+            return
+        await store.add_invitations(group_id, invited, inviter, now_ms())
+        for user in invited:
+            await self.send_system(
+                user,
+                messages.TEXT,
+                {
+                    "content": f"{inviter} invited you to the group {name}. To join: "
+                    f"imkit group accept {group_id}, or the palette's Accept invitation.",
+                    "extra": json.dumps(
+                        {"groupInvitation": {"group": group_id, "name": name, "inviter": inviter}}
+                    ),
+                },
+            )
+
+    async def _accept(
+        self, store: ServerStore, group: GroupRecord | None, me: str, request_id: int
+    ) -> None:
+        """Join a group one was invited to."""
+        if group is None:
+            raise _refuse(ErrorCode.NOT_IN_GROUP, "no such group", request_id)
+        if me in group.members:
+            return
+        inviter = await store.take_invitation(group.group_id, me)
+        if inviter is None:
+            raise _refuse(ErrorCode.NOT_IN_GROUP, "you were not invited to this group", request_id)
+        operator = inviter if inviter in group.members else group.owner
+        await self._invite(store, group, operator, [me], request_id)
 
     async def _sync_member(self, session: Session, store: ServerStore, frame: GroupRequest) -> None:
         """The app server says that a user is in a group (from the app's own data):
@@ -155,9 +216,16 @@ class GroupRequests:
     ) -> None:
         new = [m for m in dict.fromkeys(invited) if m not in group.members]
         self._check_size(len(group.members) + len(new), request_id)
-        added = await store.add_members(
-            group.group_id, new, now_ms(), with_history=self.config.new_members_see_history
-        )
+        try:
+            added = await store.add_members(
+                group.group_id,
+                new,
+                now_ms(),
+                with_history=self.config.new_members_see_history,
+                limit=self.config.max_group_members,
+            )
+        except GroupFull as full:
+            raise _refuse(ErrorCode.INVALID_PARAMETER, str(full), request_id) from None
         if added:
             await self._notice(store, group, me, "Add", added, group.name)
 
@@ -195,7 +263,12 @@ class GroupRequests:
         await self._post(route, operator, messages.GROUP_NTF, content)
 
     async def _answer(
-        self, session: Session, store: ServerStore, group_id: str, request_id: int
+        self,
+        session: Session,
+        store: ServerStore,
+        group_id: str,
+        request_id: int,
+        invited: Sequence[str] = (),
     ) -> None:
         group = await store.group(group_id)
         if group is None:
@@ -210,5 +283,6 @@ class GroupRequests:
                 muted=sorted(group.voices.muted),
                 all_muted=group.voices.all_muted,
                 speakers=sorted(group.voices.speakers),
+                invited=list(invited),
             )
         )

@@ -3,7 +3,8 @@
 Membership is the members table the conversations already use, so sending, pulling and
 syncing follow a change at once. A new member starts with the group's history cleared up
 to the moment they joined (and read up to it): they see only messages sent after joining.
-A dismissed group has no members left, so nobody can send to it or read it any more.
+A dismissed group has no members left, so nobody can send to it; those who were in it
+read what came before they left, as anyone who left a group does.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class GroupStore:
     _reader: Database
     _group_members: dict[str, list[str]]
     _group_voices: dict[str, Voices]
+    _change_id: int
 
     async def group(self, group_id: str) -> GroupRecord | None:
         """The group as it is now, or None when there is no such group."""
@@ -70,12 +72,49 @@ class GroupStore:
             return None
         members = await self._reader.fetch_all(
             "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
-            " WHERE c.key = ? ORDER BY m.user_id != ?, m.joined_at, m.user_id",
+            " WHERE c.key = ? AND m.left_seq IS NULL"
+            " ORDER BY m.user_id != ?, m.joined_at, m.user_id",
             (group_key(group_id), row[1]),
         )
         voices = await self.voices(group_id)
         assert voices is not None
         return GroupRecord(group_id, str(row[0]), str(row[1]), [str(m[0]) for m in members], voices)
+
+    async def add_invitations(
+        self, group_id: str, user_ids: Sequence[str], inviter: str, now_ms: int
+    ) -> None:
+        """Note that `inviter` invited these users (they join when they accept)."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR REPLACE INTO group_invitations(group_id, user_id, inviter, invited_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(group_id, user_id, inviter, now_ms) for user_id in user_ids],
+            )
+
+        await self._writer.submit(job)
+
+    async def take_invitation(self, group_id: str, user_id: str) -> str | None:
+        """Use up `user_id`'s invitation to the group; who invited them, or None."""
+
+        def job(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "DELETE FROM group_invitations WHERE group_id = ? AND user_id = ?"
+                " RETURNING inviter",
+                (group_id, user_id),
+            ).fetchone()
+            return str(row[0]) if row is not None else None
+
+        return await self._writer.submit(job)
+
+    async def left_at(self, group_id: str, user_id: str) -> int | None:
+        """The seq at which `user_id` left the group (None: a member, or never one)."""
+        row = await self._reader.fetch_one(
+            "SELECT m.left_seq FROM members m JOIN conversations c ON c.id = m.conv_id"
+            " WHERE c.key = ? AND m.user_id = ?",
+            (group_key(group_id), user_id),
+        )
+        return int(row[0]) if row is not None and row[0] is not None else None
 
     async def voices(self, group_id: str) -> Voices | None:
         """Who may speak in a group (cached; None when there is no such group)."""
@@ -128,10 +167,21 @@ class GroupStore:
         self._group_voices.pop(group_id, None)
 
     async def add_members(
-        self, group_id: str, user_ids: Sequence[str], now_ms: int, *, with_history: bool = False
+        self,
+        group_id: str,
+        user_ids: Sequence[str],
+        now_ms: int,
+        *,
+        with_history: bool = False,
+        limit: int | None = None,
     ) -> list[str]:
         """Add users to a group; returns those who were not members yet. Each starts
-        with the history before now read, and hidden unless `with_history`."""
+        with the history before now read, and hidden unless `with_history`.
+
+        Raises GroupFull, adding nobody, when the group would pass `limit` members: the
+        count is taken in the same transaction as the insert, so concurrent invites
+        cannot together pass it.
+        """
 
         def job(conn: sqlite3.Connection) -> list[str]:
             row = conn.execute(
@@ -139,12 +189,17 @@ class GroupStore:
             ).fetchone()
             if row is None:
                 return []
+            if limit is not None:
+                _check_room(conn, row[0], user_ids, limit)
             added: list[str] = []
             for user_id in dict.fromkeys(user_ids):
                 cursor = conn.execute(
-                    "INSERT OR IGNORE INTO members"
+                    "INSERT INTO members"
                     "(user_id, conv_id, target, joined_at, cleared_seq, read_seq)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, conv_id) DO UPDATE"
+                    " SET left_seq = NULL, joined_at = excluded.joined_at,"
+                    " cleared_seq = excluded.cleared_seq, read_seq = excluded.read_seq"
+                    " WHERE left_seq IS NOT NULL",
                     (user_id, row[0], group_id, now_ms, 0 if with_history else row[1], row[1]),
                 )
                 if cursor.rowcount:
@@ -156,15 +211,23 @@ class GroupStore:
         return added
 
     async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
-        """Take users out of a group; returns those who were members."""
+        """Take users out of a group; returns those who were members.
+
+        They keep what they had: their row stays with the seq they left at, so a device
+        that was away still syncs the messages up to their leaving (the notice of it
+        included), and nothing after.
+        """
 
         def job(conn: sqlite3.Connection) -> list[str]:
             removed: list[str] = []
+            self._change_id += 1
             for user_id in dict.fromkeys(user_ids):
                 cursor = conn.execute(
-                    "DELETE FROM members WHERE user_id = ? AND conv_id ="
+                    "UPDATE members SET state_change = ?,"
+                    " left_seq = (SELECT max_seq FROM conversations WHERE id = members.conv_id)"
+                    " WHERE user_id = ? AND left_seq IS NULL AND conv_id ="
                     " (SELECT id FROM conversations WHERE key = ?)",
-                    (user_id, group_key(group_id)),
+                    (self._change_id, user_id, group_key(group_id)),
                 )
                 if cursor.rowcount:
                     removed.append(user_id)
@@ -181,3 +244,23 @@ class GroupStore:
             conn.execute("UPDATE groups SET name = ? WHERE id = ?", (name, group_id))
 
         await self._writer.submit(job)
+
+
+class GroupFull(Exception):
+    """Adding these members would take the group past its member limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"a group has at most {limit} members")
+        self.limit = limit
+
+
+def _check_room(
+    conn: sqlite3.Connection, conv_id: int, user_ids: Sequence[str], limit: int
+) -> None:
+    """Raise GroupFull unless the group has room for those of `user_ids` not in it yet."""
+    rows = conn.execute(
+        "SELECT user_id FROM members WHERE conv_id = ? AND left_seq IS NULL", (conv_id,)
+    )
+    members = {user for (user,) in rows}
+    if len(members | set(user_ids)) > limit:
+        raise GroupFull(limit)

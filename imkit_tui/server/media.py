@@ -1,10 +1,16 @@
 """The server's file store: uploads by content hash, resumable, checked, read back in chunks.
 
 A file lives at ``media/ab/abcdef…`` under the data folder, named by the sha256 of its
-bytes, so the same picture sent twice is stored once and an upload of known content
-completes at once. An upload in progress is ``media/partial/<sha256>.part``; it grows
-only at its end, so a client that lost its connection resumes where the server stopped.
-When the last byte arrives the hash is checked: a mismatch discards the partial file.
+bytes, so the same picture sent twice is stored once. An upload in progress belongs to
+its uploader: ``media/partial/<user>/<sha256>.part``, so nobody can reset or corrupt
+another's upload. It grows only at its end, so a client that lost its connection
+resumes where the server stopped. When the last byte arrives the hash is checked: a
+mismatch discards the partial file.
+
+Only a user who may already read a stored file skips uploading it again (the caller
+says so): anyone else uploads the bytes, which proves they hold them, so a sha256 alone
+never tells whether the server has a file. Uploads are bounded per user (`UploadQuota`);
+a chunk for an upload that was never announced is refused without keeping anything.
 
 Disk work runs in threads, so a 100 MB upload never stalls other users.
 """
@@ -13,82 +19,163 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import time
-from collections import defaultdict
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from imkit_tui.media.checksum import file_sha256
 from imkit_tui.media.probe import sniff_mime
 from imkit_tui.protocol import ErrorCode, ProtocolError, UploadState, media_url
+from imkit_tui.storage.private import open_private, private_dir
 
 PARTIAL_MAX_AGE_SECONDS = 24 * 60 * 60
 """Unfinished uploads older than this are removed by the retention pass."""
+
+_DAY_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class UploadQuota:
+    """What one user may have going at once, and upload in a day."""
+
+    max_open: int = 4
+    """Unfinished uploads at once."""
+    max_pending_bytes: int = 200 * 1024 * 1024
+    """Announced bytes of the unfinished uploads, together."""
+    bytes_per_day: int = 1024 * 1024 * 1024
+    """Bytes received in a rolling day."""
+
+
+@dataclass(slots=True)
+class _Upload:
+    size: int
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass(slots=True)
+class _DayCount:
+    started: float
+    received: int = 0
 
 
 class MediaStore:
     """Files uploaded by clients, named by their sha256."""
 
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, quota: UploadQuota | None = None) -> None:
         """Keep files under ``root``; refuse uploads larger than ``max_bytes``."""
         self.root = root
         self.max_bytes = max_bytes
+        self.quota = quota or UploadQuota()
         self._partial_dir = root / "partial"
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._sizes: dict[str, int] = {}
+        self._uploads: dict[tuple[str, str], _Upload] = {}
+        self._open: Counter[str] = Counter()
+        self._days: dict[str, _DayCount] = {}
+
+    @property
+    def unfinished(self) -> int:
+        """How many uploads are announced and not finished (all users)."""
+        return len(self._uploads)
 
     def path(self, sha256: str) -> Path:
         """Where the complete file of ``sha256`` is (or would be)."""
         return self.root / sha256[:2] / sha256
 
-    def _partial(self, sha256: str) -> Path:
-        return self._partial_dir / f"{sha256}.part"
+    def _partial(self, user_id: str, sha256: str) -> Path:
+        folder = hashlib.sha256(user_id.encode()).hexdigest()[:32]
+        return self._partial_dir / folder / f"{sha256}.part"
 
-    async def begin(self, sha256: str, size: int) -> UploadState:
-        """Start or resume the upload of a file of ``size`` bytes; say how far it is."""
+    async def begin(
+        self, user_id: str, sha256: str, size: int, *, may_skip: bool = False
+    ) -> UploadState:
+        """Start or resume `user_id`'s upload of a file of ``size`` bytes; say how far it is.
+
+        With `may_skip` (the user may already read this file) a stored file completes at
+        once; otherwise its bytes are uploaded like any other's.
+        """
         if size > self.max_bytes:
             raise ProtocolError(
                 ErrorCode.MEDIA_TOO_LARGE, f"{size} bytes is over the limit of {self.max_bytes}"
             )
-        async with self._locks[sha256]:
-            final = self.path(sha256)
-            if await asyncio.to_thread(final.is_file):
-                return await self._done(sha256)
-            self._sizes[sha256] = size
-            offset = await asyncio.to_thread(_prepare_partial, self._partial(sha256))
+        if may_skip and await asyncio.to_thread(self.path(sha256).is_file):
+            return await self._done(sha256)
+        key = (user_id, sha256)
+        upload = self._uploads.get(key)
+        if upload is None:
+            self._check_room(user_id, size)
+            upload = self._uploads[key] = _Upload(size)
+            self._open[user_id] += 1
+        elif upload.size != size:
+            self._check_room(user_id, size - upload.size, opening=False)
+            upload.size = size
+        async with upload.lock:
+            partial = self._partial(user_id, sha256)
+            offset = await asyncio.to_thread(_prepare_partial, partial)
             if offset > size:
-                await asyncio.to_thread(self._partial(sha256).unlink, True)
-                offset = await asyncio.to_thread(_prepare_partial, self._partial(sha256))
+                await asyncio.to_thread(partial.unlink, True)
+                offset = await asyncio.to_thread(_prepare_partial, partial)
             if offset == size:
-                return await self._finish(sha256)
+                return await self._finish(user_id, sha256)
             return UploadState(sha256=sha256, offset=offset)
 
-    async def write(self, sha256: str, offset: int, data: bytes) -> UploadState:
-        """Append ``data`` at ``offset``; a chunk at the wrong offset is not written.
+    def _check_room(self, user_id: str, size: int, *, opening: bool = True) -> None:
+        quota = self.quota
+        if opening and self._open[user_id] >= quota.max_open:
+            raise ProtocolError(
+                ErrorCode.RATE_LIMITED,
+                f"at most {quota.max_open} unfinished uploads at once: finish one first",
+            )
+        pending = sum(u.size for (owner, _), u in self._uploads.items() if owner == user_id)
+        if pending + size > quota.max_pending_bytes:
+            raise ProtocolError(
+                ErrorCode.RATE_LIMITED,
+                f"unfinished uploads may hold at most {quota.max_pending_bytes} bytes",
+            )
+
+    def _count_received(self, user_id: str, count: int) -> None:
+        now = time.monotonic()
+        day = self._days.get(user_id)
+        if day is None or now - day.started >= _DAY_SECONDS:
+            day = self._days[user_id] = _DayCount(now)
+        if day.received + count > self.quota.bytes_per_day:
+            raise ProtocolError(
+                ErrorCode.RATE_LIMITED,
+                f"upload quota of {self.quota.bytes_per_day} bytes a day reached",
+            )
+        day.received += count
+
+    async def write(self, user_id: str, sha256: str, offset: int, data: bytes) -> UploadState:
+        """Append ``data`` at ``offset`` of `user_id`'s upload; a chunk at the wrong offset
+        is not written.
 
         The reply always says how many bytes the server holds, so a client that sent a
         chunk twice (a retry) or skipped one learns where to continue.
         """
-        async with self._locks[sha256]:
-            if await asyncio.to_thread(self.path(sha256).is_file):
+        upload = self._uploads.get((user_id, sha256))
+        if upload is None:
+            raise ProtocolError(ErrorCode.INVALID_PARAMETER, "announce the upload first")
+        async with upload.lock:
+            if self._uploads.get((user_id, sha256)) is not upload:  # finished meanwhile
                 return await self._done(sha256)
-            size = self._sizes.get(sha256)
-            if size is None:
-                raise ProtocolError(ErrorCode.INVALID_PARAMETER, "announce the upload first")
-            partial = self._partial(sha256)
+            partial = self._partial(user_id, sha256)
             held = await asyncio.to_thread(_size_of, partial)
             if held is None:
+                self._forget(user_id, sha256)
                 raise ProtocolError(ErrorCode.INVALID_PARAMETER, "announce the upload first")
             if offset != held:
                 return UploadState(sha256=sha256, offset=held)
-            if held + len(data) > size:
+            if held + len(data) > upload.size:
                 raise ProtocolError(
-                    ErrorCode.INVALID_PARAMETER, f"chunk runs past the announced {size} bytes"
+                    ErrorCode.INVALID_PARAMETER,
+                    f"chunk runs past the announced {upload.size} bytes",
                 )
+            self._count_received(user_id, len(data))
             held = await asyncio.to_thread(_append, partial, data)
-            if held < size:
+            if held < upload.size:
                 return UploadState(sha256=sha256, offset=held)
-            return await self._finish(sha256)
+            return await self._finish(user_id, sha256)
 
     async def read(self, sha256: str, offset: int, length: int) -> tuple[bytes, int, str]:
         """Return up to ``length`` bytes from ``offset``, the file's size and its type."""
@@ -99,20 +186,33 @@ class MediaStore:
             raise ProtocolError(ErrorCode.MEDIA_NOT_FOUND, "no such file") from None
         return data, total, sniff_mime(head) or ""
 
+    async def stored(self) -> list[str]:
+        """The sha256 of every complete file held."""
+        return await asyncio.to_thread(_stored, self.root)
+
+    async def remove(self, sha256: str) -> None:
+        """Delete a complete file (nothing references it any more)."""
+        await asyncio.to_thread(self.path(sha256).unlink, True)
+
     async def prune_partials(self, max_age: float = PARTIAL_MAX_AGE_SECONDS) -> int:
         """Remove unfinished uploads untouched for ``max_age`` seconds; return how many."""
         removed = await asyncio.to_thread(_prune, self._partial_dir, time.time() - max_age)
-        for sha256 in removed:
-            self._sizes.pop(sha256, None)
-            lock = self._locks.get(sha256)
-            if lock is not None and not lock.locked():
-                del self._locks[sha256]
+        stale = set(removed)
+        for user_id, sha256 in list(self._uploads):
+            if (self._partial(user_id, sha256).parent.name, sha256) in stale:
+                self._forget(user_id, sha256)
         return len(removed)
 
-    async def _finish(self, sha256: str) -> UploadState:
-        partial = self._partial(sha256)
+    def _forget(self, user_id: str, sha256: str) -> None:
+        if self._uploads.pop((user_id, sha256), None) is not None:
+            self._open[user_id] -= 1
+            if self._open[user_id] <= 0:
+                del self._open[user_id]
+
+    async def _finish(self, user_id: str, sha256: str) -> UploadState:
+        partial = self._partial(user_id, sha256)
         digest = await asyncio.to_thread(file_sha256, partial)
-        self._sizes.pop(sha256, None)
+        self._forget(user_id, sha256)
         if digest != sha256:
             await asyncio.to_thread(partial.unlink, True)
             raise ProtocolError(
@@ -134,8 +234,7 @@ class MediaStore:
 
 
 def _prepare_partial(partial: Path) -> int:
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    with open(partial, "ab") as handle:
+    with open_private(partial, append=True) as handle:
         return handle.tell()
 
 
@@ -147,16 +246,19 @@ def _size_of(path: Path) -> int | None:
 
 
 def _append(path: Path, data: bytes) -> int:
-    with open(path, "ab") as handle:
+    with open_private(path, append=True) as handle:
         handle.write(data)
         # No fsync per chunk: a torn tail after a crash is caught by the final hash check.
         return handle.tell()
 
 
 def _publish(partial: Path, final: Path) -> None:
+    if final.is_file():  # the same bytes are stored already
+        partial.unlink(missing_ok=True)
+        return
     with open(partial, "rb") as handle:
         os.fsync(handle.fileno())
-    final.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(final.parent)
     os.replace(partial, final)
 
 
@@ -168,12 +270,27 @@ def _read(path: Path, offset: int, length: int) -> tuple[bytes, int, bytes]:
         return handle.read(length), total, head
 
 
-def _prune(folder: Path, before: float) -> list[str]:
-    removed: list[str] = []
+def _prune(folder: Path, before: float) -> list[tuple[str, str]]:
+    """Remove partial files older than `before`: (user folder, sha256) of each."""
+    removed: list[tuple[str, str]] = []
     with contextlib.suppress(FileNotFoundError):
-        for entry in folder.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if entry.stat().st_mtime < before:
-                    entry.unlink()
-                    removed.append(entry.name.removesuffix(".part"))
+        for user_folder in folder.iterdir():
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                for entry in user_folder.iterdir():
+                    with contextlib.suppress(FileNotFoundError):
+                        if entry.stat().st_mtime < before:
+                            entry.unlink()
+                            removed.append((user_folder.name, entry.name.removesuffix(".part")))
+            with contextlib.suppress(OSError):  # only once it is empty
+                user_folder.rmdir()
     return removed
+
+
+def _stored(root: Path) -> list[str]:
+    found: list[str] = []
+    with contextlib.suppress(FileNotFoundError):
+        for bucket in root.iterdir():
+            if len(bucket.name) != 2 or not bucket.is_dir():
+                continue
+            found.extend(entry.name for entry in bucket.iterdir() if len(entry.name) == 64)
+    return found

@@ -25,7 +25,10 @@ _PRIVATE = 1
 # How a member sees a conversation; the peer's read position only exists in a private
 # chat, where the member's target is the peer.
 _STATE_COLUMNS = (
-    "c.type, m.target, c.max_seq, c.last_at, m.read_seq, m.muted, m.pinned, m.marked_unread,"
+    "c.type, m.target, COALESCE(m.left_seq, c.max_seq),"
+    " CASE WHEN m.left_seq IS NULL THEN c.last_at ELSE COALESCE((SELECT s.sent_at"
+    " FROM messages s WHERE s.conv_id = m.conv_id AND s.seq = m.left_seq), c.last_at) END,"
+    " m.read_seq, m.muted, m.pinned, m.marked_unread,"
     " CASE WHEN c.type = 1 THEN (SELECT p.read_seq FROM members p"
     " WHERE p.conv_id = m.conv_id AND p.user_id = m.target) END,"
     " m.cleared_seq, (SELECT group_concat(d.seq) FROM deleted d"
@@ -53,7 +56,7 @@ def _state(row: Sequence[Any]) -> ConversationState:
 def _reach(conn: sqlite3.Connection, user_id: str, conv_id: int) -> tuple[int, int] | None:
     """The conversation's last seq and the member's cleared mark; None for a non-member."""
     row = conn.execute(
-        "SELECT c.max_seq, m.cleared_seq FROM members m"
+        "SELECT COALESCE(m.left_seq, c.max_seq), m.cleared_seq FROM members m"
         " JOIN conversations c ON c.id = m.conv_id WHERE m.user_id = ? AND m.conv_id = ?",
         (user_id, conv_id),
     ).fetchone()
@@ -105,8 +108,10 @@ class MemberStore:
         memberships, not over history.
         """
         rows = await self._reader.fetch_all(
-            f"SELECT {_STATE_COLUMNS}, MAX(c.change_id, m.state_change) AS changed"
-            f" {_STATE_FROM} WHERE m.user_id = ? AND (c.change_id > ? OR m.state_change > ?)"
+            f"SELECT {_STATE_COLUMNS}, CASE WHEN m.left_seq IS NULL"
+            " THEN MAX(c.change_id, m.state_change) ELSE m.state_change END AS changed"
+            f" {_STATE_FROM} WHERE m.user_id = ?"
+            " AND ((c.change_id > ? AND m.left_seq IS NULL) OR m.state_change > ?)"
             " ORDER BY changed LIMIT ?",
             (user_id, since, since, limit + 1),
         )
@@ -134,7 +139,8 @@ class MemberStore:
 
         def job(conn: sqlite3.Connection) -> list[str]:
             row = conn.execute(
-                "SELECT m.read_seq, m.marked_unread, m.target, c.type, c.max_seq"
+                "SELECT m.read_seq, m.marked_unread, m.target, c.type,"
+                " COALESCE(m.left_seq, c.max_seq)"
                 " FROM members m JOIN conversations c ON c.id = m.conv_id"
                 " WHERE m.user_id = ? AND m.conv_id = ?",
                 (user_id, conv_id),
@@ -239,17 +245,19 @@ class MemberStore:
 
         return await self._writer.submit(job)
 
-    async def hidden_for(self, user_id: str, conv_id: int) -> tuple[int, set[int]]:
-        """Up to which seq `user_id` cleared the history, and the seqs they deleted."""
+    async def hidden_for(self, user_id: str, conv_id: int) -> tuple[int, set[int], int | None]:
+        """Up to which seq `user_id` cleared the history, the seqs they deleted, and the
+        seq they left the conversation at (None while a member)."""
         rows = await self._reader.fetch_all(
-            "SELECT m.cleared_seq, d.seq FROM members m LEFT JOIN deleted d"
+            "SELECT m.cleared_seq, m.left_seq, d.seq FROM members m LEFT JOIN deleted d"
             " ON d.user_id = m.user_id AND d.conv_id = m.conv_id"
             " WHERE m.user_id = ? AND m.conv_id = ?",
             (user_id, conv_id),
         )
         if not rows:
-            return 0, set()
-        return int(rows[0][0]), {int(r[1]) for r in rows if r[1] is not None}
+            return 0, set(), None
+        left = None if rows[0][1] is None else int(rows[0][1])
+        return int(rows[0][0]), {int(r[2]) for r in rows if r[2] is not None}, left
 
     def _bump(self, conn: sqlite3.Connection, user_id: str, conv_id: int) -> None:
         self._change_id += 1

@@ -109,6 +109,9 @@ class MessageRequests:
                 sent_at=stored.sent_at,
             )
             self._deliver(route.only(stored.audience), record, skip=session)
+            # The original text is overwritten (and zeroed: secure_delete); emptying the
+            # WAL drops the last copy of its page before the sender hears it is done.
+            await store.truncate_wal()
         session.send(ack)
 
     async def _on_delete(self, session: Session, frame: DeleteMessages) -> None:

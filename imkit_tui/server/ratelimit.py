@@ -1,4 +1,4 @@
-"""A token bucket per user, for the send rate limit (error 20604)."""
+"""A token bucket per user, for the send rate limit and the frame budgets (error 20604)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ class TokenBucket:
         self._clock = clock
         self._last = clock()
 
-    def allow(self) -> bool:
-        """Take one token if there is one; False means the caller is over the limit."""
+    def allow(self, cost: float = 1.0) -> bool:
+        """Take `cost` tokens (at most a burst) if there are as many; False means the
+        caller is over the limit."""
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
         self._last = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
+        cost = min(cost, self._burst)
+        if self._tokens >= cost:
+            self._tokens -= cost
             return True
         return False

@@ -134,7 +134,7 @@ class ReceiptRequests:
             )
         key = await readable_key(store, session.user_id, conv, request_id)
         conv_id = await store.conversation_id(key, session.user_id)
-        if conv_id is None:
+        if conv_id is None or session.user_id not in (await store.group_members(conv.target) or []):
             raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
         return key, conv_id
 

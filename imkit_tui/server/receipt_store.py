@@ -107,7 +107,8 @@ class ReceiptStore:
         ):
             readers.setdefault(int(seq), set()).add(str(reader))
         members = await self._reader.fetch_all(
-            "SELECT user_id, joined_at FROM members WHERE conv_id = ? ORDER BY joined_at, user_id",
+            "SELECT user_id, joined_at FROM members WHERE conv_id = ? AND left_seq IS NULL"
+            " ORDER BY joined_at, user_id",
             (conv_id,),
         )
         answer: dict[str, tuple[list[str], list[str]]] = {}

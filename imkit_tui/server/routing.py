@@ -104,26 +104,35 @@ def system_route(user_id: str) -> Route:
 
 async def readable_key(store: ServerStore, user_id: str, conv: ConvRef, request_id: int) -> str:
     """The store key of a conversation `user_id` may read (membership is checked by the
-    store's lookup, which joins on the members table)."""
+    store's lookup, which joins on the members table).
+
+    Someone who left a group (or whose group was dismissed) still reads what came before
+    they left: the store caps their pulls and their state at that seq.
+    """
     if conv.type == ConversationType.SYSTEM:
         if conv.target != SYSTEM_ACCOUNT or conv.channel:
             raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid system target", request_id)
         return system_key(user_id)
     if conv.type == ConversationType.GROUP:
-        members = await _group_members(store, conv, request_id)
-        if user_id not in members:
+        _check_group_id(conv, request_id)
+        members = await store.group_members(conv.target) or []
+        if user_id not in members and await store.left_at(conv.target, user_id) is None:
             raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
         return group_key(conv.target)
     return private_key(user_id, private_peer(conv, request_id))
 
 
 async def _group_members(store: ServerStore, conv: ConvRef, request_id: int) -> list[str]:
-    if not conv.target or len(conv.target) > 64 or conv.channel:
-        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid group id", request_id)
+    _check_group_id(conv, request_id)
     members = await store.group_members(conv.target)
     if members is None:
         raise ProtocolError(ErrorCode.NOT_IN_GROUP, "no such group", request_id)
     return members
+
+
+def _check_group_id(conv: ConvRef, request_id: int) -> None:
+    if not conv.target or len(conv.target) > 64 or conv.channel:
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid group id", request_id)
 
 
 def private_peer(conv: ConvRef, request_id: int) -> str:

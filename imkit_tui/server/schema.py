@@ -159,4 +159,49 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        9,
+        "members who left a group keep what they had: the seq they left at",
+        """
+        ALTER TABLE members ADD COLUMN left_seq INTEGER;
+        """,
+    ),
+    Migration(
+        10,
+        "who may read a file: the messages naming it, and its uploader for a day",
+        """
+        CREATE TABLE file_refs (
+            sha256 TEXT NOT NULL,
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (sha256, conv_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX file_refs_message ON file_refs(conv_id, seq);
+        CREATE TABLE file_grants (
+            user_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            granted_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, sha256)
+        ) WITHOUT ROWID;
+        CREATE INDEX file_grants_age ON file_grants(granted_at);
+        INSERT OR IGNORE INTO file_refs(sha256, conv_id, seq)
+            SELECT substr(j.value, 13), m.conv_id, m.seq
+            FROM messages m, json_tree(m.content) j
+            WHERE m.content LIKE '%imkit-media:%' AND j.type = 'text'
+            AND j.value LIKE 'imkit-media:%' AND length(j.value) = 76;
+        """,
+    ),
+    Migration(
+        11,
+        "group invitations for those who do not accept messages from the inviter",
+        """
+        CREATE TABLE group_invitations (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            inviter TEXT NOT NULL,
+            invited_at INTEGER NOT NULL,
+            PRIMARY KEY (group_id, user_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from imkit_tui import messages
 from imkit_tui.protocol import (
     UNREADABLE,
@@ -25,6 +27,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.file_refs import FileRefs, drop_refs, may_name_files, record_refs
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -39,6 +42,9 @@ from imkit_tui.storage import BatchWriter, Database, apply_migrations
 RECALL_NOTICE = messages.RECALL_NTF
 RECALL_COMMAND = messages.RECALL
 DELETED = messages.DELETED
+
+_json_decode = msgspec.json.Decoder(dict[str, Any]).decode
+_NO_CEILING = 2**63 - 1
 
 
 @dataclass(slots=True)
@@ -110,6 +116,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._writer = BatchWriter(
             writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
         )
+        self.files = FileRefs(self._writer, reader_db, self.audience)
+        """Who may read which stored file (server/file_refs.py)."""
 
     @classmethod
     async def open(cls, path: Path) -> ServerStore:
@@ -125,6 +133,11 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         await writer.run(store._reset_caches)
         store._writer.start()
         return store
+
+    async def truncate_wal(self) -> None:
+        """Checkpoint and empty the WAL: no older copy of any page stays on disk."""
+        await self._writer.flush()
+        await self._reader.checkpoint("TRUNCATE")
 
     async def close(self) -> None:
         """Commit what is queued and close both connections."""
@@ -211,6 +224,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
         if cursor.rowcount == 0:
             return self._original(conn, sender, cmid, conv.id)
+        if may_name_files(content_json):
+            record_refs(conn, conv.id, seq, _json_decode(content_json))
         self._change_id += 1
         conv.max_seq = seq
         conv.last_at = sent_at
@@ -268,6 +283,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 "UPDATE messages SET object_name = ?, content = ? WHERE uid = ?",
                 (RECALL_NOTICE, notice, uid),
             )
+            drop_refs(conn, conv.id, row[3])
             # The recall of a targeted message is for the same audience: nobody else
             # may learn that there was something to recall.
             audience = self.audience(conv_key, row[3])
@@ -317,7 +333,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             return cached
         rows = await self._reader.fetch_all(
             "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
-            " WHERE c.key = ? ORDER BY m.joined_at, m.user_id",
+            " WHERE c.key = ? AND m.left_seq IS NULL ORDER BY m.joined_at, m.user_id",
             (group_key(group_id),),
         )
         if not rows:
@@ -394,12 +410,13 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """Delete messages sent before `older_than_ms` (history retention); return how many."""
 
         def job(conn: sqlite3.Connection) -> int:
-            cursor = conn.execute(
-                "DELETE FROM messages WHERE (conv_id, seq) IN (SELECT conv_id, seq"
-                " FROM messages WHERE sent_at < ? LIMIT ?)",
+            old = conn.execute(
+                "SELECT conv_id, seq FROM messages WHERE sent_at < ? LIMIT ?",
                 (older_than_ms, batch),
-            )
-            return cursor.rowcount
+            ).fetchall()
+            conn.executemany("DELETE FROM messages WHERE conv_id = ? AND seq = ?", old)
+            conn.executemany("DELETE FROM file_refs WHERE conv_id = ? AND seq = ?", old)
+            return len(old)
 
         total = 0
         while True:
@@ -442,23 +459,33 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         targeted = self.targeted(conv_key)
         view = targeted.view(reader) if targeted is not None and reader else EVERYTHING
         after_seq, before_seq = view.to_conversation(after_seq), view.to_conversation(before_seq)
-        cleared, deleted = await self.hidden_for(reader, conv_id) if reader else (0, set())
+        cleared, deleted, left = (
+            await self.hidden_for(reader, conv_id) if reader else (0, set(), None)
+        )
         floor = max(await self._floor_seq(conv_id, not_before_ms), cleared + 1)
+        # A member who left reads up to their leaving, no further.
+        ceiling = left + 1 if left is not None else _NO_CEILING
         columns = "uid, seq, sender, cmid, object_name, content, sent_at"
         visible = " AND seq NOT IN (SELECT value FROM json_each(?))" if view.hidden else ""
         hidden = (json.dumps(view.hidden),) if view.hidden else ()
         if before_seq == 0:
             sql = (
-                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq > ?{visible}"
-                " ORDER BY seq LIMIT ?"
+                f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq > ? AND seq < ?"
+                f"{visible} ORDER BY seq LIMIT ?"
             )
-            params: tuple[int | str, ...] = (conv_id, max(after_seq, floor - 1), *hidden, limit + 1)
+            params: tuple[int | str, ...] = (
+                conv_id,
+                max(after_seq, floor - 1),
+                ceiling,
+                *hidden,
+                limit + 1,
+            )
         else:
             sql = (
                 f"SELECT {columns} FROM messages WHERE conv_id = ? AND seq < ? AND seq >= ?"
                 f"{visible} ORDER BY seq DESC LIMIT ?"
             )
-            params = (conv_id, before_seq, floor, *hidden, limit + 1)
+            params = (conv_id, min(before_seq, ceiling), floor, *hidden, limit + 1)
         rows = await self._reader.fetch_all(sql, params)
         has_more = len(rows) > limit
         messages = [

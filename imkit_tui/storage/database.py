@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from imkit_tui.storage.private import private_database
+
 T = TypeVar("T")
 
 
@@ -41,7 +43,7 @@ class Database:
     async def open(cls, path: Path | str, *, threaded: bool = True) -> Database:
         """Open (creating if needed) the database at `path`."""
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_database(Path(path))
         database = cls(path, threaded=threaded)
         try:
             database._conn = await database._submit(database._connect)
@@ -58,6 +60,9 @@ class Database:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
+            # What is deleted or overwritten (a recalled message) is zeroed, not left
+            # in free space.
+            conn.execute("PRAGMA secure_delete=ON")
             if self._executor is None:
                 conn.execute("PRAGMA wal_autocheckpoint=0")
         except BaseException:
@@ -83,9 +88,14 @@ class Database:
             raise sqlite3.ProgrammingError("the database is closed")
         return fn(self._conn)
 
-    async def checkpoint(self) -> None:
-        """Copy the WAL back into the database file (the only step that fsyncs)."""
-        await self.run(lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+    async def checkpoint(self, mode: str = "PASSIVE") -> None:
+        """Copy the WAL back into the database file (the only step that fsyncs).
+
+        `TRUNCATE` also empties the WAL file, so no older copy of a page stays in it.
+        """
+        if mode not in ("PASSIVE", "TRUNCATE"):
+            raise ValueError(f"not a checkpoint mode used here: {mode}")
+        await self.run(lambda conn: conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall())
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(connection)` (on the database's thread if it has one); return its result."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import ClassVar
 
@@ -11,7 +11,7 @@ from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.filter import ANSIToTruecolor
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
@@ -20,6 +20,7 @@ from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
 from imkit_tui.plugins import load_plugins
 from imkit_tui.protocol import ConversationType
+from imkit_tui.ui.colour_depth import NearestPalette
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.kitty_inline import KittyImages
@@ -81,6 +82,8 @@ class IMKitApp(App[None]):
         self.refusal: str | None = None
         #: time.monotonic() of the last key or mouse press (for idle-time chores).
         self.last_input = time.monotonic()
+        # In 256 colours Rich's own choice turns tinted greys into navy and teal.
+        self._palette_filter = NearestPalette() if self.console.color_system == "256" else None
         register_themes(self, themes)
         remembered = state.get("theme") if state else None
         for name in (theme, remembered, DEFAULT_THEME):
@@ -109,6 +112,11 @@ class IMKitApp(App[None]):
             return None  # dim, monochrome… would change the ids
         return self._kitty_images
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters; in a 256-colour terminal then :class:`NearestPalette`."""
+        filters = super().get_line_filters()
+        return filters if self._palette_filter is None else [*filters, self._palette_filter]
+
     def write_to_terminal(self, data: str) -> None:
         """Write escape sequences through the driver, in order with Textual's frames."""
         if self._driver is not None:
@@ -122,9 +130,9 @@ class IMKitApp(App[None]):
                 widget.refresh()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        """imkit's own CSS variables, so Textual's built-in themes work too."""
+        """imkit's own CSS variables, derived from the theme (Textual's built-in ones too)."""
         defaults = dict(super().get_theme_variable_defaults())
-        defaults.update(theme_variable_defaults(self.current_theme.dark))
+        defaults.update(theme_variable_defaults(self.current_theme))
         return defaults
 
     async def action_quit(self) -> None:
@@ -210,6 +218,11 @@ class IMKitApp(App[None]):
                 "New group…",
                 "Create a group you own, with its first members and a name",
                 screen.action_new_group,
+            )
+            yield SystemCommand(
+                "Accept invitation to a group…",
+                "Join a group you were invited to (the System chat names it)",
+                screen.action_accept_invitation,
             )
             yield SystemCommand(
                 "Conversations", "Move to the conversation list (escape)", screen.action_focus_list

@@ -49,8 +49,16 @@ NO_OPENER = "No program to open files found: install xdg-utils (xdg-open)"
 """What the user is told when nothing can open a file."""
 
 
+NO_BROWSER = "No web browser found: install xdg-utils (xdg-open) or set BROWSER"
+"""What the user is told when nothing can open a web link."""
+
+
 class ProgramError(Exception):
     """A system program is missing or failed; the message is for the user."""
+
+
+class NoOpener(ProgramError):
+    """Nothing on this system opens the file or link; the message says what to install."""
 
 
 def find_program(candidates: Sequence[Sequence[str]]) -> list[str] | None:
@@ -113,7 +121,15 @@ async def open_file(path: Path) -> None:
         return
     opener = await asyncio.to_thread(find_program, OPENERS)
     if opener is None:
-        raise ProgramError(NO_OPENER)
+        raise NoOpener(NO_OPENER)
     process = await start([*opener, str(path)])
     if await process.wait() != 0:
         raise ProgramError(f"{Path(opener[0]).name} could not open {path.name}")
+
+
+async def open_link(url: str) -> None:
+    """Open a web link in the user's browser; raise :class:`NoOpener` when there is none."""
+    import webbrowser
+
+    if not await asyncio.to_thread(webbrowser.open, url):
+        raise NoOpener(NO_BROWSER)

@@ -8,8 +8,8 @@ The shipped themes live in the top-level ``themes/`` folder, installed as the pa
     primary = "#4f9cf9"          # the only required colour
     background = "#121418"       # secondary, accent, warning, error, success,
                                  # foreground, surface, panel, boost likewise
-    [variables]                  # extra CSS variables ($bubble-own …)
-    bubble-own = "#1f4a87"
+    [variables]                  # extra CSS variables; bubble-own, bubble-peer and
+    bubble-own = "#1f4a87"       # notice replace the colours derived from the above
 
 Loading never raises: a file that cannot be read or parsed, or holds a bad value, is
 skipped and described in :attr:`ThemeSet.problems`.
@@ -32,6 +32,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 import imkit_tui
+from imkit_tui.ui.theme_colours import bubble_variables
 
 __all__ = [
     "DEFAULT_THEME",
@@ -69,22 +70,6 @@ _BOOL_FIELDS = ("dark", "ansi")
 _KNOWN_FIELDS = frozenset(("name", "variables", *_COLOR_FIELDS, *_FLOAT_FIELDS, *_BOOL_FIELDS))
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
-# The variables the app's CSS relies on, with values that work on any dark or light
-# background. They fill in whatever a user theme leaves out, so a partial theme
-# cannot break the stylesheet; the shipped themes override them all.
-_DEFAULT_VARIABLES: dict[bool, dict[str, str]] = {
-    True: {
-        "bubble-own": "#1f4a87",
-        "bubble-peer": "#2c323d",
-        "notice": "#9aa0ab",
-    },
-    False: {
-        "bubble-own": "#a9cbfa",
-        "bubble-peer": "#d9dee6",
-        "notice": "#4b5563",
-    },
-}
-
 # Used only if the shipped imkit-dark.toml is missing or broken, so that
 # `app.theme = DEFAULT_THEME` always works.
 _FALLBACK_DEFAULT = Theme(
@@ -100,7 +85,6 @@ _FALLBACK_DEFAULT = Theme(
     surface="#1a1d23",
     panel="#242933",
     dark=True,
-    variables=dict(_DEFAULT_VARIABLES[True]),
 )
 
 
@@ -125,17 +109,19 @@ class ThemeSet:
         return sorted(self.themes)
 
 
-def theme_variable_defaults(dark: bool = True) -> dict[str, str]:
-    """Return the app's own CSS variables (``bubble-own``…) with neutral values.
+def theme_variable_defaults(theme: Theme) -> dict[str, str]:
+    """Return the app's own CSS variables (``bubble-own``…) for ``theme``.
 
-    Return this from ``App.get_theme_variable_defaults()`` so that Textual's
-    built-in themes (``textual-dark``, ``nord``…), which know nothing of these
-    variables, can still be selected without the stylesheet failing to parse.
+    Return this from ``App.get_theme_variable_defaults()``: the values are derived from
+    the theme's colour system (:func:`~imkit_tui.ui.theme_colours.derive`), so every
+    theme, Textual's built-in ones (``nord``…) included, defines them, in the colours
+    the bubbles are drawn in. A theme's own ``[variables]`` still override them.
 
     Args:
-        dark: Whether the values should suit a dark background.
+        theme: The theme the app is switching to.
     """
-    return dict(_DEFAULT_VARIABLES[dark])
+    variables = {**theme.to_color_system().generate(), **theme.variables}
+    return bubble_variables(variables, theme.dark)
 
 
 def builtin_theme_dir() -> Traversable | None:
@@ -299,8 +285,7 @@ def _theme_from_mapping(
         return None, [*notes, "skipped: [variables] must be a table"]
     variables, variable_notes = _variables(raw_variables.items())
     notes += variable_notes
-    dark = bool(kwargs.get("dark", True))
-    kwargs["variables"] = {**_DEFAULT_VARIABLES[dark], **variables}
+    kwargs["variables"] = variables
 
     theme = Theme(name=name, **kwargs)
     try:

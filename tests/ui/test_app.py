@@ -9,8 +9,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from imkit_tui.config import UiState
-from imkit_tui.core import ConnectionState, IMClient, MessagesReceived
+from imkit_tui.core import Backoff, ConnectionState, IMClient, MessagesReceived
 from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.themes import load_themes
@@ -224,3 +225,23 @@ async def test_the_palette_offers_the_app_commands_and_remembers_the_theme(
     again = make_app(me, tmp_path)
     async with again.run_test(size=(110, 30)):
         assert again.theme == "imkit-light"
+
+
+async def test_a_server_never_reached_is_named_in_the_header(tmp_path: Path) -> None:
+    client = IMClient(
+        server_url="ws://127.0.0.1:1",
+        token=issue_token(b"k" * 32, "me", None),
+        store_path=tmp_path / "me.db",
+        backoff=Backoff(base=0.05, cap=0.2),
+    )
+    await client.start()
+    app = make_app(client, tmp_path)
+    try:
+        async with app.run_test(size=(160, 30)) as pilot:
+            bar = app.screen.query_one(StatusBar)
+            await until(pilot, lambda: "cannot reach" in bar.render().plain, "the reason")
+            line = bar.render().plain
+            assert "never connected: cannot reach ws://127.0.0.1:1: connection refused" in line
+            assert "reconnecting" not in line
+    finally:
+        await client.close()

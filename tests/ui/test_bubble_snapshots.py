@@ -1,4 +1,5 @@
-"""Snapshots of every bubble type, own and received, in the dark and the light theme."""
+"""Snapshots of every bubble type, own and received, in the dark and the light theme;
+text and notices in two of Textual's themes too."""
 
 from __future__ import annotations
 
@@ -315,5 +316,15 @@ def _before(case: Case, tmp: Path) -> Callable[[Pilot[Any]], Awaitable[None]]:
 def test_bubble(snap_compare: Any, tmp_path: Path, kind: str, theme: str) -> None:
     case = CASES[kind]
     bubbles = [bubble_for(message, me=ME) for message in case.messages]
+    app = BubbleApp(bubbles, theme=theme)
+    assert snap_compare(app, terminal_size=(72, case.height), run_before=_before(case, tmp_path))
+
+
+@pytest.mark.parametrize("theme", ["nord", "textual-light"])
+@pytest.mark.parametrize("kind", ["text", "notices"])
+def test_bubble_in_textual_themes(snap_compare: Any, tmp_path: Path, kind: str, theme: str) -> None:
+    """Textual's own themes (one dark, one light): the chat derives its colours from them."""
+    case = CASES[kind]
+    bubbles = [bubble_for(message, me=ME, show_sender=True) for message in case.messages]
     app = BubbleApp(bubbles, theme=theme)
     assert snap_compare(app, terminal_size=(72, case.height), run_before=_before(case, tmp_path))

@@ -33,6 +33,7 @@ from imkit_tui.ui.bubbles import (
 )
 from imkit_tui.ui.bubbles.divider import NewMessagesBar, day_label, divider_spec
 from imkit_tui.ui.bubbles.image import ImageBubble
+from imkit_tui.ui.themes import theme_variable_defaults
 from imkit_tui.ui.widgets.chat_view import ChatView
 
 ME = "alice"
@@ -639,9 +640,9 @@ async def test_bubble_colours_come_from_the_theme_with_fallbacks() -> None:
         await app.view.show(page)
         await settle(pilot)
         mine, theirs = bubble_of(app.view, 1), bubble_of(app.view, 2)
-        # Textual's own theme has no $bubble-own: the fallbacks apply.
-        fallback = Color.parse(app.theme_variables["primary-muted"]).hex.lower()
-        assert _body_background(mine, "mine") == fallback
+        # Textual's own theme has no $bubble-own: it is derived from the theme.
+        derived = Color.parse(theme_variable_defaults(app.current_theme)["bubble-own"])
+        assert _body_background(mine, "mine") == derived.hex.lower()
         app.register_theme(
             Theme(
                 name="bubbly",

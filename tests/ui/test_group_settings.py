@@ -281,3 +281,23 @@ async def test_a_removed_member_is_told_so(make_client: ClientFactory, tmp_path:
         assert not screen.query_one("#add_members").display
         screen.action_add_members()
         await until(pilot, lambda: GONE in _notes(app), "the same said on asking")
+
+
+async def test_an_invitation_is_accepted_from_the_palette(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    me = await make_client("me")
+    mallory = await make_client("mallory")
+    await me.block("mallory")
+    made = await mallory.create_group("team", "Team", ["me"])
+    assert made.invited == ("me",) and "me" not in made.members
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await until(pilot, lambda: "invited you" in "".join(list_lines(app)), "the invitation")
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen.action_accept_invitation()
+        await until(pilot, lambda: bool(app.screen.query("#prompt-input")), "the prompt")
+        await _answer(pilot, app, TextPromptScreen, "team")
+        await until(pilot, lambda: getattr(app.screen, "current", None) == TEAM, "the chat")
+    assert "me" in (await mallory.group_info("team")).members

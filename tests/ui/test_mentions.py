@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual import events
 from textual.pilot import Pilot
 
 from imkit_tui.core import IMClient, Message
@@ -191,3 +192,46 @@ async def test_mentions_arriving_while_reading_far_up_can_be_jumped_to(
             lambda: chat.selected is not None and chat.selected.uid == mention.uid,
             "the mention selected",
         )
+
+
+async def test_members_added_while_the_chat_is_open_are_offered(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, bob = await make_client("alice"), await make_client("bob")
+    await alice.create_group("team", "Team", ["bob"])
+    app = make_app(alice, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = await open_team(pilot, app)
+        composer = screen.query_one(Composer)
+        await pilot.press("@")
+        await until(pilot, lambda: composer.mentions_offered == ["all", "bob"], "bob")
+        await pilot.press("backspace")
+        await bob.invite("team", ["dave"])  # another member adds dave
+        await alice.invite("team", ["erin"])  # and this user adds erin (as settings do)
+        chat = screen.query_one(ChatView)
+        notices = lambda: sum(m.object_name == "RC:GrpNtf" for m in chat.shown)  # noqa: E731
+        await until(pilot, lambda: notices() >= 3, "the notices of the additions")
+        await pilot.press("@")
+        offered = ["all", "bob", "dave", "erin"]
+        await until(pilot, lambda: composer.mentions_offered == offered, "dave and erin")
+
+
+async def test_alt_m_in_the_composer_jumps_and_types_nothing(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, bob = await make_client("alice"), await make_client("bob")
+    await alice.create_group("team", "Team", ["bob"])
+    (mention,) = await say(alice, ["@bob a look, please"], mentioned=("bob",))
+    await say(alice, [f"chatter {i}" for i in range(40)])
+    await stored(bob, "chatter 39")
+    app = make_app(bob, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        screen = await open_team(pilot, app)
+        composer, chat = screen.query_one(Composer), screen.query_one(ChatView)
+        assert app.focused is composer
+        assert "alt+m" in screen.active_bindings  # the footer offers it here
+        # A terminal without the kitty protocol sends ESC m: alt+m with the character "m".
+        app.post_message(events.Key("alt+m", "m"))
+        await until(pilot, lambda: chat.selected is not None, "the mention selected")
+        assert chat.selected is not None and chat.selected.uid == mention.uid
+        assert composer.text == ""

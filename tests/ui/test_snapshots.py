@@ -1,4 +1,5 @@
-"""Snapshots of the main screen in both shipped themes, from a fixed store (offline)."""
+"""Snapshots of the main screen, from a fixed store (offline): in both shipped themes and
+in a dark and a light theme of Textual's, whose colours the chat derives its own from."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import constants
 from textual.pilot import Pilot
 
 from imkit_tui.config import UiState
@@ -37,6 +39,12 @@ def utc() -> Iterator[None]:
     else:
         os.environ["TZ"] = before
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def truecolor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw in true colour whatever the terminal running the tests says (TERM, COLORTERM)."""
+    monkeypatch.setattr(constants, "COLOR_SYSTEM", "truecolor")
 
 
 def _record(peer: str, seq: int, sender: str, text: str, at: int) -> MessageRecord:
@@ -73,9 +81,11 @@ async def _fill(path: Path) -> None:
         await store.close()
 
 
-def _app(tmp_path: Path, theme: str) -> IMKitApp:
+def _app(tmp_path: Path, theme: str | None) -> IMKitApp:
+    """The offline app on the fixed store in ``tmp_path`` (filled the first time)."""
     path = tmp_path / "me.db"
-    asyncio.run(_fill(path))
+    if not path.exists():
+        asyncio.run(_fill(path))
     client = IMClient(server_url=SERVER, token=issue_token(b"0" * 32, "me"), store_path=path)
     return IMKitApp(
         client,
@@ -88,10 +98,14 @@ def _app(tmp_path: Path, theme: str) -> IMKitApp:
 
 async def _open_alice(pilot: Pilot[Any]) -> None:
     await pilot.press("enter")  # alice's conversation is the newest
+    # A blinking cursor would be drawn or not depending on when the shot is taken.
+    for widget in pilot.app.screen.query("*"):
+        if hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = False
     await pilot.pause()
 
 
-@pytest.mark.parametrize("theme", ["imkit-dark", "imkit-light"])
+@pytest.mark.parametrize("theme", ["imkit-dark", "imkit-light", "nord", "textual-light"])
 def test_main_screen(snap_compare: Any, tmp_path: Path, theme: str) -> None:
     app = _app(tmp_path, theme)
     assert snap_compare(app, terminal_size=(100, 28), run_before=_open_alice)

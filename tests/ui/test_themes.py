@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 from pathlib import Path
 
 import pytest
+from rich.color import Color as RichColor
+from rich.terminal_theme import TerminalTheme
 from textual.app import App, ComposeResult
 from textual.color import Color
+from textual.geometry import Region
 from textual.widgets import Static
 
+from imkit_tui import messages
 from imkit_tui.ui import themes
+from imkit_tui.ui.bubbles import Bubble, bubble_for
+from imkit_tui.ui.colour_depth import nearest_entry
+from imkit_tui.ui.theme_colours import difference
 from imkit_tui.ui.themes import (
     DEFAULT_THEME,
     LIGHT_THEME,
@@ -18,6 +26,8 @@ from imkit_tui.ui.themes import (
     register_themes,
     theme_variable_defaults,
 )
+from tests.ui.test_bubbles import ME, PEER, BubbleApp, make, settle
+from tests.ui.test_snapshots import _app
 
 
 class ThemedApp(App[None]):
@@ -35,7 +45,7 @@ class ThemedApp(App[None]):
         yield Static("recalled", id="notice")
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return theme_variable_defaults(self.current_theme.dark)
+        return theme_variable_defaults(self.current_theme)
 
 
 def _contrast(first: str, second: str) -> float:
@@ -59,8 +69,8 @@ def test_shipped_themes_load_cleanly() -> None:
     assert {DEFAULT_THEME, LIGHT_THEME} <= set(theme_set.themes)
     dark, light = theme_set.themes[DEFAULT_THEME], theme_set.themes[LIGHT_THEME]
     assert dark.dark and not light.dark
-    for theme in (dark, light):
-        assert {"bubble-own", "bubble-peer", "notice"} <= set(theme.variables)
+    for theme in (dark, light):  # plain Textual themes: the chat's colours are derived
+        assert not {"bubble-own", "bubble-peer", "notice"} & set(theme.variables)
 
 
 @pytest.mark.parametrize("name", [DEFAULT_THEME, LIGHT_THEME])
@@ -70,11 +80,9 @@ def test_shipped_themes_have_good_contrast(name: str) -> None:
     fg = theme.foreground
     for back in (theme.background, theme.surface, theme.panel):
         assert _contrast(fg, back) >= 7, back
+    derived = theme_variable_defaults(theme)
     for var in ("bubble-own", "bubble-peer"):
-        assert _contrast(fg, theme.variables[var]) >= 7, var
-    # Bubbles must stand out from the background, and from each other.
-    assert _contrast(theme.variables["bubble-own"], theme.background) >= 1.4
-    assert _contrast(theme.variables["notice"], theme.background) >= 7
+        assert _contrast(fg, derived[var]) >= 7, var
     for colour in (theme.primary, theme.error, theme.warning, theme.success, theme.accent):
         assert colour is not None
         assert _contrast(colour, theme.background) >= 4.5, colour
@@ -88,19 +96,22 @@ async def test_register_and_switch() -> None:
         app.theme = DEFAULT_THEME
         await pilot.pause()
         own = app.query_one("#own")
-        dark_bubble = theme_set.themes[DEFAULT_THEME].variables["bubble-own"]
+        dark_bubble = theme_variable_defaults(theme_set.themes[DEFAULT_THEME])["bubble-own"]
         assert own.styles.background == Color.parse(dark_bubble)
 
         app.theme = LIGHT_THEME
         await pilot.pause()
         assert app.current_theme.name == LIGHT_THEME
-        light_bubble = theme_set.themes[LIGHT_THEME].variables["bubble-own"]
+        light_bubble = theme_variable_defaults(theme_set.themes[LIGHT_THEME])["bubble-own"]
         assert own.styles.background == Color.parse(light_bubble)
+        assert light_bubble != dark_bubble
 
-        # A Textual theme without our variables works thanks to the defaults.
+        # A Textual theme knows nothing of our variables: they are derived from it.
         app.theme = "nord"
         await pilot.pause()
-        assert own.styles.background == Color.parse(theme_variable_defaults(True)["bubble-own"])
+        nord_bubble = theme_variable_defaults(app.current_theme)["bubble-own"]
+        assert own.styles.background == Color.parse(nord_bubble)
+        assert nord_bubble not in (dark_bubble, light_bubble)
 
 
 def test_broken_file_reported_others_still_load(tmp_path: Path) -> None:
@@ -139,8 +150,10 @@ def test_unknown_fields_ignored(tmp_path: Path) -> None:
     assert theme.dark is False
     assert theme.variables["bubble-own"] == "#eeeeee"
     assert theme.variables["badge-size"] == "2"
-    # Variables it leaves out come from the light defaults.
-    assert theme.variables["notice"] == theme_variable_defaults(False)["notice"]
+    # A colour it names replaces the derived one; those it leaves out are derived.
+    defaults = theme_variable_defaults(theme)
+    assert defaults["bubble-own"] == "#EEEEEE"
+    assert defaults["notice"] and "notice" not in theme.variables
     # The unknown field is mentioned (a typo helper) but did not stop the load.
     assert any("shininess" in problem for problem in theme_set.problems)
 
@@ -168,3 +181,118 @@ def test_default_theme_always_present(monkeypatch: pytest.MonkeyPatch) -> None:
     theme_set = load_themes()
     assert DEFAULT_THEME in theme_set.themes
     assert len(theme_set.problems) == 1
+
+
+# ---------------------------------------------------------------- every theme, as drawn
+
+DISTINCT = 10.0
+"""The least CIE76 colour difference (ΔE) between two areas that must be told apart."""
+
+READABLE = 4.5
+"""The least WCAG contrast of message text on its bubble."""
+
+MUTED_READABLE = 3.0
+"""The least WCAG contrast of names, notices and times on the screen background."""
+
+
+def _solid(colour: RichColor, *, foreground: bool, terminal: TerminalTheme) -> Color:
+    """A drawn colour as RGB; ANSI colours as the terminal theme shows them."""
+    return Color(*colour.get_truecolor(terminal, foreground=foreground))
+
+
+def _cell(bubble: Bubble, word: str) -> tuple[Color, Color]:
+    """The drawn (text, background) colours of the first cell holding ``word``."""
+    terminal = bubble.app.ansi_theme
+    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
+    for strip in bubble.render_lines(region):
+        for segment in strip:
+            if word in segment.text and segment.style is not None:
+                style = segment.style
+                assert style.color is not None and style.bgcolor is not None, word
+                return (
+                    _solid(style.color, foreground=True, terminal=terminal),
+                    _solid(style.bgcolor, foreground=False, terminal=terminal),
+                )
+    raise AssertionError(f"{word!r} not drawn")
+
+
+def _screen_background(bubble: Bubble) -> Color:
+    """The drawn background beside a bubble (its last cell on the first line)."""
+    region = Region(0, 0, bubble.outer_size.width, 1)
+    style = list(bubble.render_lines(region)[0])[-1].style
+    assert style is not None and style.bgcolor is not None
+    return _solid(style.bgcolor, foreground=False, terminal=bubble.app.ansi_theme)
+
+
+def _theme_bubbles() -> list[Bubble]:
+    return [
+        bubble_for(make(1, messages.TEXT, {"content": "theirs"}), me=ME, show_sender=True),
+        bubble_for(make(2, messages.TEXT, {"content": "mine"}, own=True), me=ME),
+        bubble_for(make(3, messages.RECALL, {"messageUId": "x"}), me=ME),
+    ]
+
+
+def _every_theme() -> list[str]:
+    app = App[None]()
+    register_themes(app, load_themes())
+    return sorted(app.available_themes)
+
+
+@pytest.mark.parametrize("name", _every_theme())
+async def test_every_theme_tells_bubbles_apart(name: str) -> None:
+    """Textual's themes and imkit's alike: own, peer and screen differ, and text reads."""
+    peer, own, notice = bubbles = _theme_bubbles()
+    app = BubbleApp(bubbles, theme=name)
+    async with app.run_test(size=(60, 14)) as pilot:
+        await settle(pilot)
+        assert app.theme == name
+        screen = _screen_background(peer)
+        own_text, own_box = _cell(own, "mine")
+        peer_text, peer_box = _cell(peer, "theirs")
+        sender, sender_back = _cell(peer, PEER)
+        notice_text, notice_back = _cell(notice, "recalled")
+        meta, meta_back = _cell(own, ":")
+        report = f"{name}: own {own_box.hex} peer {peer_box.hex} screen {screen.hex}"
+        assert difference(own_box, screen) >= DISTINCT, report
+        assert difference(peer_box, screen) >= DISTINCT, report
+        assert difference(own_box, peer_box) >= DISTINCT, report
+        if not app.current_theme.ansi:  # a 256-colour terminal shows three colours too
+            entries = {nearest_entry(*colour.rgb) for colour in (own_box, peer_box, screen)}
+            assert len(entries) == 3, report
+        assert _contrast(own_text.hex, own_box.hex) >= READABLE, report
+        assert _contrast(peer_text.hex, peer_box.hex) >= READABLE, report
+        for what, text, back in (
+            ("sender", sender, sender_back),
+            ("notice", notice_text, notice_back),
+            ("time", meta, meta_back),
+        ):
+            assert back == screen, what
+            assert _contrast(text.hex, back.hex) >= MUTED_READABLE, f"{report}: {what}"
+
+
+def test_a_textual_theme_is_drawn_at_once_and_remembered(tmp_path: Path) -> None:
+    """Switching to nord redraws the open chat in nord's colours; a restart keeps nord."""
+    app = _app(tmp_path, DEFAULT_THEME)
+    drawn: list[Color] = []
+
+    async def switch() -> None:
+        async with app.run_test(size=(100, 28)) as pilot:
+            await pilot.press("enter")  # alice's chat, with one own message
+            await settle(pilot)
+            own = next(bubble for bubble in app.screen.query(Bubble) if bubble.own)
+            drawn.append(_cell(own, "green")[1])
+            app.theme = "nord"
+            await settle(pilot)
+            drawn.append(_cell(own, "green")[1])
+            drawn.append(Color.parse(theme_variable_defaults(app.current_theme)["bubble-own"]))
+
+    asyncio.run(switch())
+    before, after, nord = drawn
+    assert after == nord != before
+    again = _app(tmp_path, None)
+
+    async def restart() -> None:
+        async with again.run_test(size=(100, 28)):
+            assert again.theme == "nord"
+
+    asyncio.run(restart())

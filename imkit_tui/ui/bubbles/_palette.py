@@ -2,9 +2,8 @@
 
 Bubbles render their parts themselves (one widget per message keeps layout cheap), so
 their colours come from the theme's variables rather than from per-part CSS, which
-Textual would re-apply for every bubble on every mount. The app's themes define
-``bubble-own``, ``bubble-peer`` and ``notice``; Textual's built-in themes do not, so each
-falls back to a Textual variable (``primary-muted``, ``panel``, the muted foreground).
+Textual would re-apply for every bubble on every mount. The colours themselves are
+derived from any theme's colour system by :func:`imkit_tui.ui.theme_colours.derive`.
 """
 
 from __future__ import annotations
@@ -14,11 +13,20 @@ from typing import Protocol
 from weakref import WeakKeyDictionary
 
 from rich.style import Style
-from textual.color import Color, ColorParseError
+from textual.color import Color
+
+from imkit_tui.ui.theme_colours import contrast, derive
+
+
+class _Theme(Protocol):
+    dark: bool
 
 
 class _Themed(Protocol):
     theme_variables: dict[str, str]
+
+    @property
+    def current_theme(self) -> _Theme: ...
 
 
 @dataclass(frozen=True)
@@ -56,43 +64,21 @@ class Palette:
 _cache: WeakKeyDictionary[_Themed, tuple[dict[str, str], Palette]] = WeakKeyDictionary()
 
 
-def _colour(variables: dict[str, str], names: tuple[str, ...], fallback: Color) -> Color:
-    for name in names:
-        value = variables.get(name)
-        if value is None:
-            continue
-        try:
-            return Color.parse(value)
-        except ColorParseError:
-            continue
-    return fallback
-
-
-def _box(background: Color) -> Style:
-    text = background + background.get_contrast_text(0.9)
+def _box(background: Color, text: Color) -> Style:
     return Style(color=text.rich_color, bgcolor=background.rich_color)
 
 
-def _luminance(colour: Color) -> float:
-    def channel(value: int) -> float:
-        v = value / 255
-        return v / 12.92 if v <= 0.03928 else float(((v + 0.055) / 1.055) ** 2.4)
-
-    return 0.2126 * channel(colour.r) + 0.7152 * channel(colour.g) + 0.0722 * channel(colour.b)
-
-
-def contrast(first: Color, second: Color) -> float:
-    """The WCAG contrast ratio of two colours, from 1 (same) to 21 (black on white)."""
-    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
-
-
-def _detail(background: Color) -> Style:
-    text = background + background.get_contrast_text(0.9)
-    return Style(color=text.blend(background, 0.3).rich_color)
+def _detail(background: Color, text: Color) -> Style:
+    """Secondary text in a box: the box's text a little towards the box (still readable)."""
+    if text.ansi is not None or background.ansi is not None:
+        return Style(color=text.rich_color, dim=True)
+    softer = text.blend(background, 0.3)
+    return Style(color=(softer if contrast(softer, background) >= 3 else text).rich_color)
 
 
 def _readable(colour: Color, backgrounds: tuple[Color, ...], minimum: float = 3.0) -> bool:
+    if colour.ansi is not None or any(back.ansi is not None for back in backgrounds):
+        return False
     return all(contrast(colour, background) >= minimum for background in backgrounds)
 
 
@@ -102,39 +88,32 @@ def palette(app: _Themed) -> Palette:
     cached = _cache.get(app)
     if cached is not None and cached[0] is variables:
         return cached[1]
-    dark, light = Color(0, 0, 0), Color(255, 255, 255)
-    background = _colour(variables, ("background",), dark)
-    foreground = _colour(variables, ("foreground",), light)
-    muted = background.blend(foreground, 0.6)
-    accent = _colour(variables, ("text-accent", "accent"), foreground)
-    error = _colour(variables, ("text-error", "error"), foreground)
-    notice = _colour(variables, ("notice",), muted)
-    own_box = _colour(variables, ("bubble-own", "primary-muted"), background)
-    peer_box = _colour(variables, ("bubble-peer", "panel"), background)
-    boxes = (own_box, peer_box)
-    plain_accent = _colour(variables, ("accent",), foreground)
+    colours = derive(variables, app.current_theme.dark)
+    boxes = (colours.own, colours.peer)
+    plain_accent = Color.parse(variables.get("accent", "ansi_default"))
     mention = (
         Style(color=plain_accent.rich_color, bold=True)
         if _readable(plain_accent, boxes)
         else Style(bold=True, underline=True)
     )
-    plain_error = _colour(variables, ("error",), foreground)
-    dot = plain_error if _readable(plain_error, (peer_box,)) else peer_box.get_contrast_text()
+    plain_error = Color.parse(variables.get("error", "ansi_default"))
+    dot = plain_error if _readable(plain_error, (colours.peer,)) else colours.peer_text
+    muted = colours.muted.rich_color
     result = Palette(
-        own=_box(own_box),
-        peer=_box(peer_box),
-        selected=_box(_colour(variables, ("accent-muted",), background)),
-        sender=Style(color=muted.rich_color, bold=True),
-        meta=Style(color=muted.rich_color),
-        meta_selected=Style(color=accent.rich_color),
-        failed=Style(color=error.rich_color, bold=True),
-        divider=Style(color=muted.rich_color),
-        date=Style(color=muted.rich_color, bold=True),
-        unread=Style(color=accent.rich_color, bold=True),
-        notice=Style(color=notice.rich_color),
-        muted=Style(color=muted.rich_color, italic=True),
-        own_detail=_detail(own_box),
-        peer_detail=_detail(peer_box),
+        own=_box(colours.own, colours.own_text),
+        peer=_box(colours.peer, colours.peer_text),
+        selected=_box(colours.selected, colours.selected_text),
+        sender=Style(color=colours.sender.rich_color, bold=True),
+        meta=Style(color=muted),
+        meta_selected=Style(color=colours.accent.rich_color),
+        failed=Style(color=colours.error.rich_color, bold=True),
+        divider=Style(color=muted),
+        date=Style(color=muted, bold=True),
+        unread=Style(color=colours.accent.rich_color, bold=True),
+        notice=Style(color=muted),
+        muted=Style(color=muted, italic=True),
+        own_detail=_detail(colours.own, colours.own_text),
+        peer_detail=_detail(colours.peer, colours.peer_text),
         link=Style(underline=True),
         mention=mention,
         mention_me=Style(bold=True, reverse=True),

@@ -1,11 +1,19 @@
-"""Private text helpers of the bubbles and the chat view: safe text, times."""
+"""Private text helpers of the bubbles and the chat view: safe text, times, wrapping."""
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.containers import Lines
+from rich.text import Text
+
+from imkit_tui.ui.linebreak import break_offsets
+
+if TYPE_CHECKING:
+    from rich.console import Console, JustifyMethod, OverflowMethod
 
 MAX_TEXT = 20_000
 """Characters of a message body drawn at most; the rest is cut with an ellipsis."""
@@ -76,3 +84,38 @@ def middle_ellipsis(text: str, cells: int) -> str:
         tail.append(char)
         used += width
     return "".join(head) + "…" + "".join(reversed(tail))
+
+
+class WrappedText(Text):
+    """Rich text that wraps by :func:`~imkit_tui.ui.linebreak.break_offsets`: between CJK
+    characters too, and never with "，" or "。" at the start of a row."""
+
+    def wrap(
+        self,
+        console: Console,
+        width: int,
+        *,
+        justify: JustifyMethod | None = None,
+        overflow: OverflowMethod | None = None,
+        tab_size: int = 8,
+        no_wrap: bool | None = None,
+    ) -> Lines:
+        """Rich's wrap with our line breaks (no_wrap and the overflow modes as in Rich)."""
+        if no_wrap or self.no_wrap or overflow == "ignore":
+            return super().wrap(
+                console, width, justify=justify, overflow=overflow, tab_size=tab_size, no_wrap=True
+            )
+        method = overflow or self.overflow or "fold"
+        align = justify or self.justify or "default"
+        lines = Lines()
+        for line in self.split(allow_blank=True):
+            if "\t" in line:
+                line.expand_tabs(tab_size)
+            rows = line.divide(break_offsets(line.plain, width))
+            for row in rows:
+                row.rstrip_end(width)
+            rows.justify(console, width, justify=align, overflow=method)
+            for row in rows:
+                row.truncate(width, overflow=method)
+            lines.extend(rows)
+        return lines

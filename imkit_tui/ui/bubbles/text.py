@@ -1,6 +1,8 @@
 """The text bubble (``RC:TxtMsg``): wrapped text, clickable links, highlighted @mentions.
 
-Rich measures CJK and emoji as two cells and folds words too long for a line. Links
+Rich measures CJK and emoji as two cells; lines break between words and between CJK
+characters, never with closing punctuation first (:mod:`imkit_tui.ui.linebreak`), and a
+word too long for a line is folded. Links
 (``http://``, ``https://``, ``www.``) are underlined and post "open_link" when clicked;
 ``@name`` tokens, the ids of ``mentionedInfo.userIdList`` and ``@all`` are highlighted,
 more strongly when they mean this user.
@@ -17,7 +19,7 @@ from imkit_tui.core import Message
 from imkit_tui.messages import read_mentions
 from imkit_tui.ui.bubbles import actions as act
 from imkit_tui.ui.bubbles._links import ALL, find_spans
-from imkit_tui.ui.bubbles._text import clean_text
+from imkit_tui.ui.bubbles._text import WrappedText, clean_text
 from imkit_tui.ui.bubbles.base import Bubble
 
 
@@ -90,7 +92,7 @@ class TextBubble(Bubble):
         """The text with its links and mentions styled, never read as markup."""
         if not self._text.strip():
             return Text("(empty message)", style=self.muted_style)
-        text = Text(self._text, overflow="fold")
+        text = WrappedText(self._text, overflow="fold")
         if not self._spans:
             return text
         colours = self.palette

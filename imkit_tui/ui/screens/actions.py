@@ -31,6 +31,7 @@ from imkit_tui.core.transfer import TransferError
 from imkit_tui.media.probe import SNIFF_BYTES, sniff_mime
 from imkit_tui.ui import system
 from imkit_tui.ui.bubbles import Bubble
+from imkit_tui.ui.screens.prompts import ActionMenuScreen
 from imkit_tui.ui.screens.save_file import SaveFileScreen, default_destination
 
 if TYPE_CHECKING:
@@ -264,7 +265,24 @@ class ActionHandler:
         """Download the file, then open it with the system's default application."""
         path = await self.fetch(message)
         named = await asyncio.to_thread(named_file, path, await self._name(message, path))
-        await system.open_file(named)
+        try:
+            await system.open_file(named)
+        except system.NoOpener as missing:
+            await self._cannot_open(f"Cannot open {named.name}: {missing}", str(named), message)
+
+    async def _cannot_open(self, reason: str, where: str, message: Message | None) -> None:
+        """Say what is missing and where the file (or the link) is, and offer to save the
+        message's file elsewhere or to copy that path (or link)."""
+        self.app.notify(f"{reason}\n{where}", severity="warning", timeout=10, markup=False)
+        entries = [("copy", "Copy the path" if message is not None else "Copy the link")]
+        if message is not None:
+            entries.insert(0, ("save", "Save a copy…"))
+        chosen = await self.app.push_screen_wait(ActionMenuScreen(reason, entries))
+        if chosen == "save" and message is not None:
+            await self.save(message)
+        elif chosen == "copy":
+            self.app.copy_to_clipboard(where)
+            self.app.notify(where, title="Copied", markup=False)
 
     async def save(self, message: Message) -> None:
         """Ask where, download, copy there (asking before replacing a file).
@@ -362,9 +380,13 @@ class ActionHandler:
             self.app.notify("This link cannot be opened", severity="warning")
             return
         self.app.notify(url, title="Opening", timeout=3, markup=False)
-        self._screen.run_worker(
-            asyncio.to_thread(self.app.open_url, url), group="open-url", exit_on_error=False
-        )
+        self.run(self._open_link(url), "open-url")
+
+    async def _open_link(self, url: str) -> None:
+        try:
+            await system.open_link(url)
+        except system.NoOpener as missing:
+            await self._cannot_open(f"Cannot open the link: {missing}", url, None)
 
     def copy(self, message: Message) -> None:
         """Copy the message's text to the clipboard."""

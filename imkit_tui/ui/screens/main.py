@@ -47,7 +47,7 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, vi
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.new_chat import NewChatScreen
-from imkit_tui.ui.screens.new_group import start_new_group
+from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.search_actions import SearchActions
@@ -300,6 +300,7 @@ class MainScreen(
 
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
         self.typing_done(conv, list(received))
+        self.members_changed(conv, received)
         if conv == self.current:
             chat = self._chat()
             seen = chat.at_bottom and self.app.app_focus
@@ -367,7 +368,7 @@ class MainScreen(
         chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
         chat.show_peer_read(_receipts(row))
         if around is None:
-            await chat.show(page, unread_after_seq=_unread_after(page, row.unread if row else 0))
+            await chat.show(page, unread_after_seq=_unread_after(row))
         else:
             await chat.show_around(page, around, newest_seq=row.max_seq if row else None)
         name = display_name(conv, row.title if row else "")
@@ -488,6 +489,10 @@ class MainScreen(
         """Ask for the members and a name, create the group and open its chat."""
         start_new_group(self, self.client, self.open_conversation)
 
+    def action_accept_invitation(self) -> None:
+        """Ask for the group one was invited to, join it and open its chat."""
+        start_accepting_invitation(self, self.client, self.open_conversation)
+
     def action_focus_list(self) -> None:
         """Back to the conversation list."""
         self.query_one(ConversationList).focus()
@@ -543,16 +548,15 @@ def _report_ready() -> None:
             Path(path).write_text(repr(time.time()))
 
 
-def _unread_after(page: Sequence[Message], unread: int) -> int | None:
-    """The seq after which the unread messages start, counted back from the end."""
-    if unread <= 0:
+def _unread_after(row: Conversation | None) -> int | None:
+    """The seq after which the unread messages start: this user's read position.
+
+    Not counted back from the end by the unread count: notices and other messages that
+    are shown but not counted would put the divider below the first unread one.
+    """
+    if row is None or row.unread <= 0:
         return None
-    received = [m for m in page if m.direction == Direction.RECEIVED and m.seq is not None]
-    if not received:
-        return None
-    first_unread = received[max(0, len(received) - unread)]
-    assert first_unread.seq is not None
-    return first_unread.seq - 1
+    return row.read_seq
 
 
 def _receipts(row: Conversation | None) -> int:

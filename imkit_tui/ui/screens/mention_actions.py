@@ -2,7 +2,8 @@
 the jump to a message that mentions this user.
 
 Opening a group chat asks the server for its members in a worker (cached per group; the
-composer offers what is known, nothing while offline). Opening a chat reads it, so the
+composer offers what is known, nothing while offline), and so does a group notice arriving
+in the open chat (someone was added or removed). Opening a chat reads it, so the
 unread messages that mention this user are noted first: the header says "@ 2 mentions"
 and the jump key (alt+m, in the footer only while there is one) shows the oldest in
 context, selected, then the next. Mentions that arrive while the user reads further up,
@@ -81,6 +82,12 @@ class MentionActions(_Base):
         composer.set_mention_members(self._others(self._group_members.get(conv.target, ())))
         if conv.type == ConversationType.GROUP:
             self.run_worker(self._fetch_members(conv), group="group-members", exit_on_error=False)
+
+    def members_changed(self, conv: ConvRef, received: Sequence[Message]) -> None:
+        """A group notice arrived in the open chat (members added, removed…): ask for the
+        members again, so ``@`` offers who is in the group now."""
+        if conv == self.current and any(m.object_name == catalogue.GROUP_NTF for m in received):
+            self.offer_members(conv)
 
     async def _fetch_members(self, conv: ConvRef) -> None:
         try:

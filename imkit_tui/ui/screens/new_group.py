@@ -39,6 +39,10 @@ def _check_members(me: str) -> Callable[[str], str | None]:
     return check
 
 
+def _check_group_id(text: str) -> str | None:
+    return None if 0 < len(text) <= 64 else "A group id has 1 to 64 characters."
+
+
 def _check_name(text: str) -> str | None:
     return None if 0 < len(text) <= 64 else "A group name has 1 to 64 characters."
 
@@ -84,4 +88,40 @@ def start_new_group(
             check=_check_members(me),
         ),
         members_chosen,
+    )
+
+
+def start_accepting_invitation(
+    screen: Screen[Any], client: IMClient, open_chat: Callable[[ConvRef], Awaitable[None]]
+) -> None:
+    """Ask for the id of a group this user was invited to; join it and open its chat.
+
+    An invitation comes when someone who may not message this user (blocked, or not on
+    the whitelist) adds them to a group: the system conversation names the group.
+    """
+
+    def chosen(group_id: str | None) -> None:
+        if group_id:
+            screen.run_worker(accept(group_id), group="accept-group", exit_on_error=False)
+
+    async def accept(group_id: str) -> None:
+        try:
+            await client.accept_invitation(group_id)
+        except NotConnected:
+            screen.app.notify("Not connected: cannot join a group now.", severity="warning")
+            return
+        except (RequestFailed, TimeoutError) as error:
+            screen.app.notify(escape(f"Could not join the group: {error}"), severity="error")
+            return
+        await open_chat(ConvRef.group(group_id))
+
+    screen.app.push_screen(
+        TextPromptScreen(
+            "Join the group you were invited to (its id, as the System chat says)",
+            placeholder="e.g. g-1a2b3c4d5e6f",
+            check=lambda text: (
+                None if 0 < len(text) <= 64 else "A group id has 1 to 64 characters."
+            ),
+        ),
+        chosen,
     )

@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -347,8 +348,9 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             self._selected.bubble.request_retry()
 
     def action_clear_selection(self) -> None:
-        """Select nothing."""
+        """Select nothing; the key goes on (escape: back to the list in one press)."""
         self._set_selected(None)
+        raise SkipAction
 
     def on_bubble_selected(self, event: Bubble.Selected) -> None:
         """A click selects the bubble."""

@@ -8,11 +8,19 @@ key                             binding id              effect
 enter                           ``composer.send``       post :class:`Composer.Submitted`
 alt+enter, ctrl+j, shift+enter  ``composer.newline``    insert a newline
 ctrl+a                          ``composer.attach``     post :class:`Composer.AttachRequested`
+ctrl+u / ctrl+k                 ``composer.kill_to_*``  delete to the start / end of the line
 tab / shift+tab                 (the app's)             move focus
 down / up                       ``composer.mention_*``  while @members are offered: move
 tab (or enter)                  ``composer.mention_*``  … insert the highlighted ``@userid``
 escape                          ``composer.mention_*``  … close the list
 ==============================  ======================  ==================================
+
+Every key acts in the order it was typed, however fast keys arrive (a script, a paste
+without bracketed paste): Enter sends exactly what the keys before it wrote, and the keys
+after escape or tab reach the widget the focus went to, not the composer. ctrl+u and
+ctrl+k work on the whole line, however many rows it wraps to. An alt key is never
+inserted as its letter (a legacy terminal sends alt+m as ESC m): it reaches the
+screen's bindings.
 
 In a group chat (:meth:`Composer.set_mention_members`), ``@`` offers the members in a
 :class:`~imkit_tui.ui.widgets.mention_picker.MentionPicker` (given with
@@ -47,6 +55,13 @@ from textual.widgets import Static, TextArea
 
 from imkit_tui.ui.emoji import expand_shortcodes
 from imkit_tui.ui.widgets.composer_input import command_name, pasted_path
+from imkit_tui.ui.widgets.composer_keys import (
+    kill_to_end,
+    kill_to_start,
+    modified_character,
+    run_ancestor_binding,
+    run_own_binding,
+)
 from imkit_tui.ui.widgets.mention_picker import (
     ALL,
     MentionPicker,
@@ -91,29 +106,29 @@ class Composer(TextArea):
     }
     """
 
+    # None is a priority binding: each runs from _on_key, in its place among the keys
+    # typed around it (composer_keys). The @mention keys come first: they act only while
+    # members are offered (check_action); otherwise the next binding of the key runs.
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority, or TextArea's own key handler would turn enter into a newline.
-        Binding("enter", "submit", "Send", id="composer.send", priority=True),
+        Binding("down", "mention_move(1)", show=False, id="composer.mention_next"),
+        Binding("up", "mention_move(-1)", show=False, id="composer.mention_previous"),
+        Binding("tab", "mention_accept", show=False, id="composer.mention_accept"),
+        Binding("escape", "mention_close", show=False, id="composer.mention_close"),
+        Binding("enter", "submit", "Send", id="composer.send"),
         Binding(
             "alt+enter,ctrl+j,shift+enter",
             "newline",
             "Newline",
             key_display="^j",
             id="composer.newline",
-            priority=True,
         ),
         Binding("ctrl+a", "attach", "Attach", id="composer.attach"),
-        # Only while @members are offered (check_action); otherwise the keys go on. Up and
-        # down are bound again as TextArea binds them: a key bound here replaces the
-        # bindings TextArea has for it.
+        # Bound again as TextArea binds them: a key bound here replaces its bindings.
         Binding("up", "cursor_up", "Cursor up", show=False),
         Binding("down", "cursor_down", "Cursor down", show=False),
-        Binding("down", "mention_move(1)", show=False, id="composer.mention_next", priority=True),
-        Binding(
-            "up", "mention_move(-1)", show=False, id="composer.mention_previous", priority=True
-        ),
-        Binding("tab", "mention_accept", show=False, id="composer.mention_accept", priority=True),
-        Binding("escape", "mention_close", show=False, id="composer.mention_close", priority=True),
+        # readline's, on the logical line (TextArea's stop where the line wraps).
+        Binding("ctrl+u", "kill_to_start", show=False, id="composer.kill_to_start"),
+        Binding("ctrl+k", "kill_to_end", show=False, id="composer.kill_to_end"),
     ]
 
     # ctrl+j, not alt+enter: in terminals without the kitty protocol alt+enter arrives
@@ -237,6 +252,7 @@ class Composer(TextArea):
         self._picked: set[str] = set()
         self._picker: MentionPicker | None = None
         self._closed_at: tuple[int, int] | None = None
+        self._handing_off = False
 
     @property
     def draft_key(self) -> str | None:
@@ -336,6 +352,15 @@ class Composer(TextArea):
         result = self.replace("\n", start, end, maintain_selection_offset=False)
         self.move_cursor(result.end_location)
 
+    def action_kill_to_start(self) -> None:
+        """Delete back to the start of the line (ctrl+u): all of a one-line draft,
+        however many rows it wraps to."""
+        kill_to_start(self)
+
+    def action_kill_to_end(self) -> None:
+        """Delete to the end of the line (ctrl+k), wrapped rows included."""
+        kill_to_end(self)
+
     def action_mention_move(self, delta: int) -> None:
         """Move the highlight of the offered @members."""
         if self._picker is not None:
@@ -407,6 +432,41 @@ class Composer(TextArea):
         if self._picker is not None:
             self._picker.close()
         self.focus()
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Run the composer's bindings here, in order with the characters typed around
+        them (see :mod:`~imkit_tui.ui.widgets.composer_keys`); TextArea inserts the rest.
+        A key that is not text runs the screen's binding here too (escape, tab); an alt
+        or ctrl key with a character is never inserted (alt+m)."""
+        if self._handing_off:
+            # Typed after a key that moved focus or opened a screen: for the app to route.
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
+        # The member list follows edits on TextArea.Changed, which is queued behind
+        # these keys: bring it up to date for the @mention keys.
+        self._offer_mentions()
+        if await run_own_binding(self, event):
+            event.stop()
+            event.prevent_default()
+        elif event.is_printable and not modified_character(event):
+            return  # text: TextArea inserts it
+        elif await run_ancestor_binding(self, event):
+            event.stop()
+            event.prevent_default()
+            self._hand_off()
+        else:
+            event.prevent_default()
+
+    def _hand_off(self) -> None:
+        """Give the keys already queued here back to the app, up to the point where the
+        app has applied what the binding just did (a focus change happens later)."""
+        self._handing_off = True
+        self.app.call_later(self.call_later, self._end_hand_off)
+
+    def _end_hand_off(self) -> None:
+        self._handing_off = False
 
     def _on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
         """Follow the cursor: the member list is for the ``@…`` just before it."""

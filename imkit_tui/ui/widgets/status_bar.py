@@ -19,7 +19,11 @@ _STATE_STYLE: dict[ConnectionState, tuple[str, str]] = {
 
 
 class StatusBar(Widget):
-    """One line: `imkit · user`, the connection state in the middle, unread on the right."""
+    """One line: `imkit · user`, the connection state in the middle, unread on the right.
+
+    Until the first connection succeeds the state reads "never connected", with why
+    ("cannot reach ws://…: connection refused"), rather than "reconnecting".
+    """
 
     DEFAULT_CSS = """
     StatusBar {
@@ -38,10 +42,15 @@ class StatusBar(Widget):
         super().__init__(id=id)
         self.user_id = user_id
         self.server_label = server_label
+        self.ever_connected = False
+        """Whether the connection has reached CONNECTED once."""
 
     def render(self) -> Text:
         """The bar's single line."""
         symbol, label = _STATE_STYLE[self.state]
+        never = not self.ever_connected and self.state == ConnectionState.RECONNECTING
+        if never:
+            label = "never connected"
         colour = {
             ConnectionState.CONNECTED: "green",
             ConnectionState.REFUSED: "red",
@@ -51,7 +60,9 @@ class StatusBar(Widget):
             ("imkit", "bold"), f" · {self.user_id}", (f"  {self.server_label}", "dim")
         )
         middle = Text.assemble((f"{symbol} {label}", colour))
-        if self.detail and self.state != ConnectionState.CONNECTED:
+        if self.detail and never:
+            middle.append(f": {self.detail}", colour)
+        elif self.detail and self.state != ConnectionState.CONNECTED:
             middle.append(f" ({self.detail})", "dim")
         right = Text(f"{self.unread} unread" if self.unread else "", style="bold")
         width = self.content_region.width or 80
@@ -65,5 +76,7 @@ class StatusBar(Widget):
 
     def set_connection(self, state: ConnectionState, detail: str = "") -> None:
         """Show a new connection state."""
+        if state == ConnectionState.CONNECTED:
+            self.ever_connected = True
         self.state = state
         self.detail = detail

@@ -1,0 +1,108 @@
+"""A budget per user for every kind of frame: past it, 20604 and nothing is done.
+
+Sends have their own limit (`rate_per_second`, `rate_burst`); every other request a
+client can make costs from one of the budgets below, per user across all their devices,
+so no frame type lets one user make the server work without bound. A pull costs the
+number of messages it asks for, every other frame one. The defaults leave an ordinary
+client far inside them: a new device's first sync of 1,000 conversations asks for about
+50,000 messages, the pull budget's burst.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from imkit_tui.protocol import (
+    ClearHistory,
+    DeleteMessages,
+    DownloadRequest,
+    ErrorCode,
+    Frame,
+    GroupRequest,
+    MarkRead,
+    Ping,
+    ProtocolError,
+    PullRequest,
+    ReadReceipt,
+    Recall,
+    ReceiptQuery,
+    SyncRequest,
+    UpdateConversation,
+    UpdatePrivacy,
+    UploadChunk,
+    UploadStart,
+)
+from imkit_tui.server.ratelimit import TokenBucket
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """`rate` units a second on average, bursts of up to `burst`."""
+
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrameBudgets:
+    """The budget of each kind of frame, per user."""
+
+    group: Budget = field(default_factory=lambda: Budget(2.0, 30))
+    """Group operations: create, invite, kick, rename, mute, info, …"""
+    pull: Budget = field(default_factory=lambda: Budget(5000.0, 50_000))
+    """Messages asked for by pulls (a pull costs its `limit`)."""
+    sync: Budget = field(default_factory=lambda: Budget(5.0, 60))
+    """Sync requests (what changed since a cursor)."""
+    upload: Budget = field(default_factory=lambda: Budget(100.0, 400))
+    """Upload announcements and chunks (bytes are bounded by the upload quota)."""
+    download: Budget = field(default_factory=lambda: Budget(100.0, 1000))
+    """Download requests."""
+    receipt: Budget = field(default_factory=lambda: Budget(20.0, 300))
+    """Read receipts and receipt queries."""
+    state: Budget = field(default_factory=lambda: Budget(20.0, 300))
+    """Read marks, conversation settings, deletions, clears, recalls, privacy changes."""
+    ping: Budget = field(default_factory=lambda: Budget(2.0, 20))
+    """Application pings."""
+
+
+_KINDS: dict[type[Frame], str] = {
+    GroupRequest: "group",
+    PullRequest: "pull",
+    SyncRequest: "sync",
+    UploadStart: "upload",
+    UploadChunk: "upload",
+    DownloadRequest: "download",
+    ReadReceipt: "receipt",
+    ReceiptQuery: "receipt",
+    MarkRead: "state",
+    UpdateConversation: "state",
+    DeleteMessages: "state",
+    ClearHistory: "state",
+    Recall: "state",
+    UpdatePrivacy: "state",
+    Ping: "ping",
+}
+
+
+class FrameAccounts:
+    """Charges each user's frames to their budgets."""
+
+    def __init__(self, budgets: FrameBudgets) -> None:
+        self._budgets = budgets
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+
+    def charge(self, user_id: str, frame: Frame) -> None:
+        """Take the frame's cost from `user_id`'s budget; ProtocolError 20604 when over."""
+        kind = _KINDS.get(type(frame))
+        if kind is None:
+            return
+        cost = frame.limit if isinstance(frame, PullRequest) else 1
+        key = (user_id, kind)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            budget: Budget = getattr(self._budgets, kind)
+            bucket = self._buckets[key] = TokenBucket(budget.rate, budget.burst)
+        if not bucket.allow(cost):
+            raise ProtocolError(
+                ErrorCode.RATE_LIMITED, f"too many {kind} requests: slow down", frame.id
+            )

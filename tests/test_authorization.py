@@ -1,0 +1,323 @@
+"""Every frame type, sent by every role, gets the answer that role deserves.
+
+The roles, around one group that olga owns: olga the owner, mia a member, mute a muted
+member, bo a member olga blocked, rex a member who was removed, sam a stranger, and the
+app's own account. Every answer is asserted: a frame type added to the protocol is added
+here (a test below checks that none is missing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    SYSTEM_ACCOUNT,
+    ClearHistory,
+    ClientFrame,
+    ConversationUpdate,
+    ConvRef,
+    DeleteMessages,
+    DownloadChunk,
+    DownloadRequest,
+    ErrorCode,
+    ErrorFrame,
+    Frame,
+    GroupInfo,
+    GroupRequest,
+    Hello,
+    MarkRead,
+    Ping,
+    Pong,
+    PrivacyState,
+    PullReply,
+    PullRequest,
+    ReadReceipt,
+    Recall,
+    ReceiptQuery,
+    ReceiptState,
+    SendAck,
+    SendMessage,
+    ServerFrame,
+    SyncReply,
+    SyncRequest,
+    UpdateConversation,
+    UpdatePrivacy,
+    UploadChunk,
+    UploadStart,
+    UploadState,
+    media_url,
+)
+from imkit_tui.server.budgets import Budget, FrameBudgets
+from tests.conftest import ServerHandle
+from tests.wire import WireClient
+
+ROLES = ("olga", "mia", "mute", "bo", "rex", "sam", SYSTEM_ACCOUNT)
+MEMBERS = ("olga", "mia", "mute", "bo")
+FILE = b"the team's plan, as a file"
+FILE_SHA = hashlib.sha256(FILE).hexdigest()
+
+
+@dataclass
+class World:
+    """One group and its people, as each role sees it."""
+
+    group: str
+    clients: dict[str, WireClient]
+    hello_uid: str
+
+    @property
+    def conv(self) -> ConvRef:
+        return ConvRef.group(self.group)
+
+
+_counter = itertools.count()
+
+
+async def _world(handle: ServerHandle, clients: dict[str, WireClient]) -> World:
+    group = f"team{next(_counter)}"
+    olga = clients["olga"]
+    made = await olga.request(
+        GroupRequest(group=group, op="create", members=["mia", "mute", "bo", "rex"])
+    )
+    assert isinstance(made, GroupInfo) and len(made.members) == 5, made
+    assert isinstance(
+        await olga.request(GroupRequest(group=group, op="mute", members=["mute"])), GroupInfo
+    )
+    assert isinstance(
+        await olga.request(GroupRequest(group=group, op="kick", members=["rex"])), GroupInfo
+    )
+    hello = await olga.request(
+        SendMessage(
+            conv=ConvRef.group(group),
+            object_name=messages.TEXT,
+            content={"content": "hello team"},
+            cmid=f"hello-{group}",
+        )
+    )
+    assert isinstance(hello, SendAck), hello
+    asked = await olga.request(
+        SendMessage(
+            conv=ConvRef.group(group),
+            object_name=messages.READ_RECEIPT_REQUEST,
+            content={"messageUId": hello.uid},
+            cmid=f"ask-{group}",
+        )
+    )
+    assert isinstance(asked, SendAck), asked
+    state = await olga.request(UploadStart(sha256=FILE_SHA, size=len(FILE)))
+    if isinstance(state, UploadState) and not state.done:
+        state = await olga.request(UploadChunk(sha256=FILE_SHA, offset=0, data=FILE))
+    assert isinstance(state, UploadState) and state.done, state
+    shared = await olga.request(
+        SendMessage(
+            conv=ConvRef.group(group),
+            object_name=messages.FILE,
+            content={"name": "plan.txt", "size": len(FILE), "fileUrl": media_url(FILE_SHA)},
+            cmid=f"file-{group}",
+        )
+    )
+    assert isinstance(shared, SendAck), shared
+    return World(group, clients, hello.uid)
+
+
+Expect = type[ServerFrame] | int
+"""An answer: a frame type, or an error code."""
+
+Case = tuple[str, Callable[[World, str], Frame], dict[str, Expect], bool]
+"""(name, the frame a role sends, the answer per role, whether it changes the group)."""
+
+
+def _each(default: Expect, **roles: Expect) -> dict[str, Expect]:
+    answers = {role: default for role in ROLES}
+    answers.update({role: value for role, value in roles.items() if role != "app"})
+    if "app" in roles:
+        answers[SYSTEM_ACCOUNT] = roles["app"]
+    return answers
+
+
+NOT_IN_GROUP = ErrorCode.NOT_IN_GROUP
+INVALID = ErrorCode.INVALID_PARAMETER
+OUTSIDERS = {"rex": NOT_IN_GROUP, "sam": NOT_IN_GROUP, "app": NOT_IN_GROUP}
+# Someone who left reads what came before their leaving and keeps their own view of it.
+READERS = {"sam": NOT_IN_GROUP, "app": NOT_IN_GROUP}
+
+
+def _text(world: World, role: str) -> Frame:
+    return SendMessage(
+        conv=world.conv,
+        object_name=messages.TEXT,
+        content={"content": f"hi from {role}"},
+        cmid=f"{world.group}-{role}",
+    )
+
+
+def _private(world: World, role: str) -> Frame:
+    return SendMessage(
+        conv=ConvRef.private("olga"),
+        object_name=messages.TEXT,
+        content={"content": "psst"},
+        cmid=f"private-{world.group}-{role}",
+    )
+
+
+def _group_op(op: str, members: tuple[str, ...] = (), name: str = "") -> Callable[..., Frame]:
+    def make(world: World, role: str) -> Frame:
+        group = f"{world.group}-{role}" if op == "create" else world.group
+        return GroupRequest(group=group, op=op, members=list(members), name=name)  # type: ignore[arg-type]
+
+    return make
+
+
+CASES: list[Case] = [
+    ("send to the group", _text, _each(SendAck, mute=ErrorCode.MUTED_IN_GROUP, **OUTSIDERS), False),
+    ("send privately to olga", _private, _each(SendAck, bo=ErrorCode.REJECTED_BY_BLACKLIST), False),
+    (
+        "pull the group",
+        lambda w, r: PullRequest(conv=w.conv, limit=50),
+        _each(PullReply, **READERS),
+        False,
+    ),
+    ("sync", lambda w, r: SyncRequest(since=0), _each(SyncReply), False),
+    (
+        "mark read",
+        lambda w, r: MarkRead(conv=w.conv, seq=1),
+        _each(ConversationUpdate, **READERS),
+        False,
+    ),
+    (
+        "settings",
+        lambda w, r: UpdateConversation(conv=w.conv, pinned=True),
+        _each(ConversationUpdate, **READERS),
+        False,
+    ),
+    (
+        "delete for me",
+        lambda w, r: DeleteMessages(conv=w.conv, seqs=[1]),
+        _each(ConversationUpdate, **READERS),
+        False,
+    ),
+    (
+        "clear for me",
+        lambda w, r: ClearHistory(conv=w.conv, seq=1),
+        _each(ConversationUpdate, **READERS),
+        False,
+    ),
+    (
+        "recall olga's message",
+        lambda w, r: Recall(conv=w.conv, uid=w.hello_uid),
+        _each(INVALID, olga=SendAck, **OUTSIDERS),
+        True,
+    ),
+    ("privacy", lambda w, r: UpdatePrivacy(), _each(PrivacyState), False),
+    ("group info", _group_op("info"), _each(GroupInfo, **OUTSIDERS), False),
+    ("invite", _group_op("invite", ("newbie",)), _each(GroupInfo, **OUTSIDERS), True),
+    ("kick", _group_op("kick", ("mia",)), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
+    ("rename", _group_op("rename", name="Crew"), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
+    ("mute", _group_op("mute", ("mia",)), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
+    ("mute all", _group_op("mute_all"), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
+    (
+        "allow to speak",
+        _group_op("allow_speak", ("mia",)),
+        _each(INVALID, olga=GroupInfo, **OUTSIDERS),
+        True,
+    ),
+    ("dismiss", _group_op("dismiss"), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
+    (
+        "quit",
+        _group_op("quit"),
+        _each(GroupInfo, olga=INVALID, **OUTSIDERS),
+        True,
+    ),
+    ("sync a member", _group_op("sync", ("sam",)), _each(INVALID, app=GroupInfo), True),
+    (
+        "accept without an invitation",
+        _group_op("accept"),
+        _each(GroupInfo, rex=NOT_IN_GROUP, sam=NOT_IN_GROUP, app=NOT_IN_GROUP),
+        False,
+    ),
+    ("create a group", _group_op("create"), _each(GroupInfo), False),
+    (
+        "read receipt",
+        lambda w, r: ReadReceipt(conv=w.conv, uids=[w.hello_uid]),
+        _each(ReceiptState, **OUTSIDERS),
+        False,
+    ),
+    (
+        "ask who read",
+        lambda w, r: ReceiptQuery(conv=w.conv, uids=[w.hello_uid]),
+        _each(ReceiptState, **OUTSIDERS),
+        False,
+    ),
+    (
+        "announce an upload",
+        lambda w, r: UploadStart(sha256=hashlib.sha256(r.encode()).hexdigest(), size=10),
+        _each(UploadState),
+        False,
+    ),
+    (
+        "a chunk never announced",
+        lambda w, r: UploadChunk(sha256="e" * 64, offset=0, data=b"x"),
+        _each(INVALID),
+        False,
+    ),
+    (
+        "download the group's file",
+        lambda w, r: DownloadRequest(sha256=FILE_SHA, offset=0, length=100),
+        _each(
+            DownloadChunk,
+            rex=ErrorCode.MEDIA_NOT_FOUND,
+            sam=ErrorCode.MEDIA_NOT_FOUND,
+            app=ErrorCode.MEDIA_NOT_FOUND,
+        ),
+        False,
+    ),
+    ("ping", lambda w, r: Ping(), _each(Pong), False),
+]
+
+
+def _seen(answer: ServerFrame) -> Expect:
+    return answer.code if isinstance(answer, ErrorFrame) else type(answer)
+
+
+def _name(expected: Expect) -> str:
+    return expected.__name__ if isinstance(expected, type) else str(expected)
+
+
+async def test_every_frame_type_by_every_role(tmp_path: Path) -> None:
+    # Olga makes a group per case: budgets out of the way (tests/test_budgets.py has them).
+    roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
+    server_handle = ServerHandle(tmp_path / "server", budgets=roomy)
+    await server_handle.start()
+    clients = {role: await server_handle.login(role) for role in ROLES}
+    try:
+        await clients["olga"].request(UpdatePrivacy(block=["bo"]))
+        shared = await _world(server_handle, clients)
+        wrong: list[str] = []
+        for name, make, answers, changes in CASES:
+            for role in ROLES:
+                world = await _world(server_handle, clients) if changes else shared
+                answer = await clients[role].request(make(world, role))
+                if _seen(answer) != answers[role]:
+                    detail = answer.message if isinstance(answer, ErrorFrame) else ""
+                    wrong.append(
+                        f"{name} by {role}: wanted {_name(answers[role])},"
+                        f" got {_name(_seen(answer))} {detail}"
+                    )
+        assert wrong == [], "\n".join(wrong)
+    finally:
+        for client in clients.values():
+            await client.close()
+        await server_handle.stop()
+
+
+def test_every_client_frame_type_is_covered() -> None:
+    after_login = set(typing.get_args(ClientFrame)) - {Hello}  # hello is the login itself
+    covered = {type(make(World("g", {}, "u"), "olga")) for _, make, _, _ in CASES}
+    assert after_login - covered == set()

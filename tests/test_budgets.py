@@ -1,0 +1,112 @@
+"""What one user may do to others: a budget per kind of frame (20604 past it), and no
+group membership forced on someone who blocked them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    ErrorFrame,
+    GroupInfo,
+    GroupRequest,
+    PullReply,
+    PullRequest,
+    SendAck,
+    ServerFrame,
+    SyncReply,
+    SyncRequest,
+    UpdatePrivacy,
+)
+from imkit_tui.server.budgets import Budget, FrameBudgets
+from tests.conftest import ServerHandle
+
+
+def _limited(answers: list[ServerFrame]) -> int:
+    refused = [a for a in answers if isinstance(a, ErrorFrame)]
+    assert all(a.code == ErrorCode.RATE_LIMITED for a in refused), refused
+    return len(refused)
+
+
+async def test_group_operations_pulls_and_syncs_have_budgets(tmp_path: Path) -> None:
+    budgets = FrameBudgets(group=Budget(1.0, 10), pull=Budget(10.0, 1000), sync=Budget(1.0, 5))
+    handle = ServerHandle(tmp_path / "server", budgets=budgets)
+    await handle.start()
+    mallory, bob = await handle.login("mallory"), await handle.login("bob")
+    try:
+        made = await mallory.request(GroupRequest(group="spam", op="create"))
+        assert isinstance(made, GroupInfo)
+        renames = [
+            await mallory.request(GroupRequest(group="spam", op="rename", name=f"name {n}"))
+            for n in range(30)
+        ]
+        assert _limited(renames) >= 15
+        # Refused renames left no notice behind.
+        page = await mallory.request(PullRequest(conv=ConvRef.group("spam"), limit=100))
+        assert isinstance(page, PullReply)
+        assert len(page.messages) <= 12
+
+        pulls = [
+            await mallory.request(PullRequest(conv=ConvRef.private("bob"), limit=500))
+            for _ in range(10)
+        ]
+        assert _limited(pulls) >= 7
+        syncs = [await mallory.request(SyncRequest(since=0)) for _ in range(20)]
+        assert _limited(syncs) >= 10
+
+        # Bob's budgets are his own.
+        mine = await bob.request(GroupRequest(group="bobs", op="create"))
+        assert isinstance(mine, GroupInfo)
+        assert isinstance(await bob.request(SyncRequest(since=0)), SyncReply)
+        assert isinstance(
+            await bob.request(PullRequest(conv=ConvRef.private("mallory"), limit=500)), PullReply
+        )
+    finally:
+        await mallory.close()
+        await bob.close()
+        await handle.stop()
+
+
+async def test_who_blocked_you_is_invited_to_your_group_not_added(
+    server_handle: ServerHandle,
+) -> None:
+    bob, mallory, carol = [await server_handle.login(u) for u in ("bob", "mallory", "carol")]
+    try:
+        await bob.request(UpdatePrivacy(block=["mallory"]))
+        made = await mallory.request(
+            GroupRequest(group="spam", op="create", members=["bob", "carol"])
+        )
+        assert isinstance(made, GroupInfo)
+        assert made.members == ["mallory", "carol"] and made.invited == ["bob"]
+        invitation = await bob.next_push()
+        assert invitation.message.conv.type == ConversationType.SYSTEM
+        assert "mallory invited you" in invitation.message.content["content"]
+        assert json.loads(invitation.message.content["extra"])["groupInvitation"] == {
+            "group": "spam",
+            "name": "spam",
+            "inviter": "mallory",
+        }
+        said = await mallory.send_text("", "buy now", "m1", conv=ConvRef.group("spam"))
+        assert isinstance(said, SendAck)
+        nothing = await bob.request(PullRequest(conv=ConvRef.group("spam"), limit=10))
+        assert isinstance(nothing, ErrorFrame) and nothing.code == ErrorCode.NOT_IN_GROUP
+        # Carol, who blocked nobody, invites bob: he is added.
+        again = await carol.request(GroupRequest(group="spam", op="invite", members=["bob"]))
+        assert isinstance(again, GroupInfo) and "bob" in again.members and again.invited == []
+
+        # A second group: bob accepts mallory's invitation himself.
+        await mallory.request(GroupRequest(group="other", op="create", members=["bob"]))
+        stranger = await carol.request(GroupRequest(group="other", op="accept"))
+        assert isinstance(stranger, ErrorFrame) and stranger.code == ErrorCode.NOT_IN_GROUP
+        joined = await bob.request(GroupRequest(group="other", op="accept"))
+        assert isinstance(joined, GroupInfo) and "bob" in joined.members
+        used = await bob.request(GroupRequest(group="other", op="quit"))
+        assert isinstance(used, GroupInfo)
+        twice = await bob.request(GroupRequest(group="other", op="accept"))
+        assert isinstance(twice, ErrorFrame)
+    finally:
+        for client in (bob, mallory, carol):
+            await client.close()
