@@ -265,7 +265,8 @@ async def run(messages: int, kinds: list[str]) -> dict[str, Any]:
                 flooder.stdout.readline()  # "flooding": logged in, first frames on the way
                 await asyncio.sleep(SETTLE_SECONDS)
                 row = summarize(await pair.ack_times(messages))
-                sent, connections = (int(n) for n in _stop(flooder).split())
+                counts = [int(n) for n in _stop(flooder).split()] or [-1, -1]  # -1: killed
+                sent, connections = counts[0], counts[1]
                 row["flood_frames"] = sent
                 row["connections"] = connections
                 row["server_up"] = server.poll() is None
