@@ -44,6 +44,7 @@ from imkit_tui.protocol import (
     PullRequest,
     SendAck,
     SendMessage,
+    ServerFrame,
     decode_server_frame,
     encode,
 )
@@ -55,6 +56,7 @@ TARGET_P99_RATIO = 2.0
 SETTLE_SECONDS = 0.5
 PAIR_RATE = 40.0
 ROW_SECONDS = 40.0
+ACK_TIMEOUT = 30.0
 PEER = ConvRef.private("bob")
 VICTIM = ConvRef.private("victim")
 
@@ -181,15 +183,23 @@ class Pair:
             )
             started = time.perf_counter()
             await self.alice.send(encode(frame).decode())
-            while True:
-                raw = await asyncio.wait_for(self.alice.recv(), 30)
-                answer = decode_server_frame(raw if isinstance(raw, bytes) else raw.encode())
-                if answer.re == frame.id:
-                    break
+            try:
+                answer = await asyncio.wait_for(self._answer(frame.id), ACK_TIMEOUT)
+            except TimeoutError:  # stalled: the wait counts, and the row ends here
+                samples.append(time.perf_counter() - started)
+                print(f"no ack within {ACK_TIMEOUT:.0f} s", file=sys.stderr, flush=True)
+                break
             samples.append(time.perf_counter() - started)
             if not isinstance(answer, SendAck):
                 raise RuntimeError(f"message {index} refused: {answer}")
         return samples
+
+    async def _answer(self, request_id: int) -> ServerFrame:
+        while True:
+            raw = await self.alice.recv()
+            answer = decode_server_frame(raw if isinstance(raw, bytes) else raw.encode())
+            if answer.re == request_id:
+                return answer
 
     async def close(self) -> None:
         """Close both connections."""
