@@ -29,6 +29,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.inbound import InboundPolicy
 from tests.strategies import json_objects, json_values
 
 
@@ -38,7 +39,14 @@ class ThreadedServer:
     def __init__(self, data_dir: Path) -> None:
         self.loop = asyncio.new_event_loop()
         self.server = IMServer(
-            ServerConfig(data_dir=data_dir, port=0, rate_per_second=1e6, rate_burst=10**6)
+            ServerConfig(
+                data_dir=data_dir,
+                port=0,
+                rate_per_second=1e6,
+                rate_burst=10**6,
+                # Every answer is checked here, not the budget of refused frames.
+                inbound=InboundPolicy(malformed_burst=10**6),
+            )
         )
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()

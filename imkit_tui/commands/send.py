@@ -96,7 +96,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--key",
         metavar="KEY",
         help="idempotency key: running the same command again with the same KEY and "
-        "input sends nothing twice (message ids derive from KEY and the line number)",
+        "input sends nothing twice (message ids derive from KEY, the conversation and "
+        "the line number)",
     )
     parser.set_defaults(run=run)
 
@@ -155,7 +156,7 @@ async def _queue(
 ) -> None:
     """Put the messages in the outbox, adding their ids to `ids` as they are queued."""
     if content is not None or args.file is not None:
-        cmid = uuid_from_key(args.key, 0) if args.key else None
+        cmid = uuid_from_key(args.key, 0, conv.key) if args.key else None
         try:
             if content is not None:
                 message = await client.send(
@@ -176,7 +177,7 @@ async def _queue(
         text = await loop.run_in_executor(None, next, lines, None)
         if text is None:
             break
-        cmid = uuid_from_key(args.key, index) if args.key else None
+        cmid = uuid_from_key(args.key, index, conv.key) if args.key else None
         index += 1
         message = await client.send_text(
             conv,

@@ -46,17 +46,18 @@ from imkit_tui.core.mentions import UnreadMentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import PrivacyControls
+from imkit_tui.core.pulls import pull_page
 from imkit_tui.core.search import SearchMessages
 from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import Coverage, LocalStore, ReceivedBatch
 from imkit_tui.core.transfer import Transfers
 from imkit_tui.protocol import (
+    CONTENT_TOO_DEEP,
     ConversationUpdate,
     ConvRef,
     MessageRecord,
     PrivacyState,
-    PullReply,
     PullRequest,
     Push,
     ReceiptState,
@@ -65,6 +66,7 @@ from imkit_tui.protocol import (
     SyncReply,
     SyncRequest,
     Welcome,
+    depth_within,
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
@@ -287,10 +289,13 @@ class IMClient(
 
         Returns the stored message (status SENDING); a MessageUpdated event follows when
         the server acknowledges it or refuses it. Give `cmid` to make the call idempotent.
-        `to` makes a group message targeted: only those members receive it.
+        `to` makes a group message targeted: only those members receive it. Raises
+        ValueError, and keeps nothing, for content nested deeper than the protocol allows.
         """
         if not catalogue.lookup(object_name).stored:
             raise ValueError(f"{object_name} is a status message: use send_status()")
+        if not depth_within(content):  # it would break every encoder after this one
+            raise ValueError(CONTENT_TOO_DEEP)
         message = await self.store.add_outgoing(
             conv, cmid or new_uuid7(), object_name, content, now_ms(), to
         )
@@ -500,9 +505,9 @@ class IMClient(
         if tracker.synced >= target_seq:
             return
         if tracker.synced == 0:
-            reply = await self._connection.request(
+            reply = await pull_page(
+                self._connection,
                 PullRequest(conv=conv, before_seq=target_seq + 1, limit=FIRST_PAGE),
-                PullReply,
                 self._request_timeout,
             )
             records = sorted(reply.messages, key=lambda r: r.seq)
@@ -510,9 +515,9 @@ class IMClient(
             tracker.restart_at(max(first, reply.floor_seq))
             await self._store_records(conv, records, tracker, max_seq=target_seq)
         while tracker.synced < target_seq:
-            reply = await self._connection.request(
+            reply = await pull_page(
+                self._connection,
                 PullRequest(conv=conv, after_seq=tracker.synced, limit=PULL_PAGE),
-                PullReply,
                 self._request_timeout,
             )
             if reply.floor_seq > tracker.synced + 1:
@@ -532,9 +537,9 @@ class IMClient(
         out of reach."""
         before = floor_seq
         while before > tracker.synced + 1:
-            page = await self._connection.request(
+            page = await pull_page(
+                self._connection,
                 PullRequest(conv=conv, before_seq=before, limit=PULL_PAGE),
-                PullReply,
                 self._request_timeout,
             )
             wanted = [r for r in page.messages if r.seq > tracker.synced]

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from imkit_tui.core.connection import Connection
 from imkit_tui.core.models import Message
+from imkit_tui.core.pulls import pull_page
 from imkit_tui.core.sequencer import SeqTracker
-from imkit_tui.protocol import ConvRef, MessageRecord, PullReply, PullRequest
+from imkit_tui.protocol import ConvRef, MessageRecord, PullRequest
 
 if TYPE_CHECKING:
     from imkit_tui.core.store import LocalStore, ReceivedBatch
@@ -45,9 +46,9 @@ class CloudHistory:
         wanted = min(limit, before_seq - 1)
         if _contiguous_below(local, before_seq) and len(local) >= wanted:
             return local
-        reply = await self._connection.request(
+        reply = await pull_page(
+            self._connection,
             PullRequest(conv=conv, before_seq=before_seq, limit=limit),
-            PullReply,
             self._request_timeout,
         )
         if reply.messages:

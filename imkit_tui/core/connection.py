@@ -286,6 +286,13 @@ class Connection:
             frame = decode_server_frame(raw)
         except ProtocolError as exc:
             log.warning("ignoring a frame the server sent: %s", exc)
+            waiting = self._pending.get(exc.reply_to) if exc.reply_to else None
+            if waiting is not None and not waiting.done():
+                # The answer came but cannot be read: the request fails now, with the
+                # code that says so, rather than waiting for a timeout.
+                waiting.set_result(
+                    ErrorFrame(re=exc.reply_to, code=exc.code, message=exc.message[:200])
+                )
             return
         if isinstance(frame, Push) or (
             isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re

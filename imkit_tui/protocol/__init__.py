@@ -11,6 +11,15 @@ from imkit_tui.protocol.codec import (
     encode,
     encode_content,
 )
+from imkit_tui.protocol.content import (
+    CONTENT_TOO_DEEP,
+    MAX_CONTENT_DEPTH,
+    UNREADABLE,
+    checked_content,
+    depth_within,
+    readable_content,
+    unreadable_content,
+)
 from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
 from imkit_tui.protocol.errors import (
     RETRYABLE_SEND_CODES,
@@ -61,14 +70,17 @@ from imkit_tui.protocol.media import MEDIA_SCHEME, media_sha256, media_url
 from imkit_tui.protocol.version import CURRENT_VERSION, SUPPORTED_VERSIONS, negotiate
 
 __all__ = [
+    "CONTENT_TOO_DEEP",
     "CURRENT_VERSION",
     "DEFAULT_MAX_CONTENT_BYTES",
     "DEFAULT_MAX_FRAME_BYTES",
+    "MAX_CONTENT_DEPTH",
     "MEDIA_SCHEME",
     "RETRYABLE_SEND_CODES",
     "SUPPORTED_VERSIONS",
     "SYSTEM_ACCOUNT",
     "TERMINAL_CODES",
+    "UNREADABLE",
     "ClearHistory",
     "ClientFrame",
     "ConvRef",
@@ -109,12 +121,16 @@ __all__ = [
     "UploadStart",
     "UploadState",
     "Welcome",
+    "checked_content",
     "decode_client_frame",
     "decode_server_frame",
+    "depth_within",
     "describe",
     "encode",
     "encode_content",
     "media_sha256",
     "media_url",
     "negotiate",
+    "readable_content",
+    "unreadable_content",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 import msgspec
 
@@ -28,9 +29,9 @@ class ConvRef(msgspec.Struct, frozen=True, omit_defaults=True):
     one stored conversation. `channel` is only used by ultra groups.
     """
 
-    type: int
-    target: str
-    channel: str = ""
+    type: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
+    target: Annotated[str, msgspec.Meta(max_length=64)]
+    channel: Annotated[str, msgspec.Meta(max_length=64)] = ""
 
     @classmethod
     def private(cls, peer: str) -> ConvRef:

@@ -16,7 +16,9 @@ UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ObjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 PageSize = Annotated[int, msgspec.Meta(ge=1, le=500)]
-NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+#: The largest integer a frame may carry (a seq, an offset, a cursor, an id): SQLite's.
+MAX_INT = 2**63 - 1
+NonNegative = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 FileName = Annotated[str, msgspec.Meta(max_length=255)]
 MimeType = Annotated[str, msgspec.Meta(max_length=127)]
@@ -159,7 +161,9 @@ class DeleteMessages(Frame, tag="delete"):
     ConversationUpdate; the user's other devices get the same as a push."""
 
     conv: ConvRef
-    seqs: Annotated[list[Annotated[int, msgspec.Meta(ge=1)]], msgspec.Meta(max_length=500)]
+    seqs: Annotated[
+        list[Annotated[int, msgspec.Meta(ge=1, le=MAX_INT)]], msgspec.Meta(max_length=500)
+    ]
 
 
 class ClearHistory(Frame, tag="clear"):

@@ -20,10 +20,13 @@ def new_uuid7(now_ms: int | None = None) -> str:
     return str(uuid.UUID(int=value))
 
 
-def uuid_from_key(key: str, index: int) -> str:
-    """A deterministic id for the `index`-th message sent under an idempotency `key`.
+def uuid_from_key(key: str, index: int, scope: str = "") -> str:
+    """A deterministic id for the `index`-th message sent under an idempotency `key` in
+    `scope` (the conversation's key).
 
     Running the same command again with the same key produces the same ids, so the
-    server recognises messages it already has.
+    server recognises messages it already has; the same key used for another
+    conversation produces other ids (the server refuses an id reused elsewhere).
     """
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"imkit:{key}:{index}"))
+    name = f"imkit:{key}:{index}" if not scope else f"imkit:{scope}:{key}:{index}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))

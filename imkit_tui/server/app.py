@@ -46,6 +46,7 @@ from imkit_tui.protocol import (
     UploadChunk,
     UploadStart,
     Welcome,
+    checked_content,
     decode_client_frame,
     encode,
     encode_content,
@@ -60,6 +61,7 @@ from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.group_requests import GroupRequests
+from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
 from imkit_tui.server.privacy_requests import PrivacyRequests
@@ -110,6 +112,7 @@ class IMServer(
         self._revocations: RevocationWatch | None = None
         self._devices = Devices(self._sessions, config.max_devices_per_user, self._background)
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
+        self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
 
     @property
     def port(self) -> int:
@@ -273,11 +276,13 @@ class IMServer(
             await ws.send(encode(_error(exc)), text=True)
             await ws.close(1008, exc.message[:100])
             return None
+        await self._refused_users.wait(claims.user_id)
         session = Session(
             ws,
             claims.user_id,
             frame.device,
             self.config.outbound_queue,
+            self.config.inbound,
             token_version=claims.version,
         )
         self._devices.admit(session)
@@ -297,10 +302,16 @@ class IMServer(
 
     async def _serve_session(self, ws: ServerConnection, session: Session) -> None:
         async for raw in ws:
+            await session.inbound.admit()
             try:
                 frame = decode_client_frame(_as_bytes(raw), self.config.max_frame_bytes)
             except ProtocolError as exc:
                 session.send(_error(exc))
+                if not session.inbound.tolerate_malformed():
+                    log.info("closing %s/%s: too many malformed frames", *session.name)
+                    session.refuse(MALFORMED_CLOSE, "too many malformed frames")
+                    self._refused_users.refused(session.user_id)
+                    return
                 continue
             if isinstance(frame, SendMessage):
                 # In line: a commit takes microseconds, and a device's sends keep their order.
@@ -351,7 +362,9 @@ class IMServer(
     def _spawn(self, work: Coroutine[Any, Any, None], request_id: int, session: Session) -> None:
         task = asyncio.create_task(self._guarded(work, request_id, session))
         self._background.add(task)
+        session.inbound.started()
         task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda _: session.inbound.ended())
 
     async def _guarded(
         self, work: Coroutine[Any, Any, None], request_id: int, session: Session
@@ -385,14 +398,7 @@ class IMServer(
                 raise ProtocolError(
                     ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id
                 )
-        content_json = encode_content(frame.content)
-        size = len(content_json.encode())
-        if size > self.config.max_content_bytes:
-            raise ProtocolError(
-                ErrorCode.MESSAGE_TOO_LARGE,
-                f"content of {size} bytes exceeds {self.config.max_content_bytes}",
-                frame.id,
-            )
+        content_json = checked_content(frame.content, self.config.max_content_bytes, frame.id)
         await self._check_files_named(sender, content_json, frame.content, frame.id)
         bucket = self._buckets.get(sender)
         if bucket is None:
@@ -402,7 +408,11 @@ class IMServer(
         stored_kind = messages.lookup(frame.object_name).stored
         if not bucket.allow():
             # A retry of a message already stored still gets its ack, never a 20604.
-            original = await store.find_by_client_id(sender, frame.cmid) if stored_kind else None
+            original = (
+                await store.find_by_client_id(sender, frame.cmid, route.conv_key)
+                if stored_kind
+                else None
+            )
             if original is None:
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
             stored = original
@@ -420,6 +430,12 @@ class IMServer(
                 content_json=content_json,
                 now_ms=now_ms(),
                 audience=audience,
+            )
+        if stored.elsewhere:
+            raise ProtocolError(
+                ErrorCode.INVALID_PARAMETER,
+                f"client message id {frame.cmid!r} was already used in another conversation",
+                frame.id,
             )
         ack = SendAck(
             re=frame.id,

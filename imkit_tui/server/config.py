@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
 from imkit_tui.server.budgets import FrameBudgets
+from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -37,6 +38,9 @@ class ServerConfig:
       it; server/budgets.py).
     - `upload_quota`: per user, how many uploads may be unfinished at once, how many
       announced bytes they may hold together, and how many bytes a day may be received.
+    - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
+      (more are read later), requests in flight, and refused frames (not JSON, invalid,
+      unknown type, too large) in a burst and a second, past which it is closed (1008).
     """
 
     data_dir: Path
@@ -62,6 +66,7 @@ class ServerConfig:
     revocation_check_seconds: float = 1.0
     upload_quota: UploadQuota = field(default_factory=UploadQuota)
     budgets: FrameBudgets = field(default_factory=FrameBudgets)
+    inbound: InboundPolicy = field(default_factory=InboundPolicy)
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

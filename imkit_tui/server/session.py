@@ -11,10 +11,14 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from imkit_tui.protocol import ErrorFrame, Frame, encode
+from imkit_tui.server.inbound import InboundLimits, InboundPolicy
 
 log = logging.getLogger(__name__)
 
 _SERIALS = itertools.count(1)
+
+#: How long a refused connection has to read its close frame before it is dropped.
+REFUSE_GRACE_SECONDS = 0.5
 
 
 class Session:
@@ -23,7 +27,8 @@ class Session:
     Frames to it go through a bounded queue drained by one task, so a slow client only
     ever slows itself: when its queue is full it is disconnected, and catches up by
     sync when it comes back. `serial` orders sessions by login (the oldest is the
-    smallest); `token_version` is the version of the token it logged in with.
+    smallest); `token_version` is the version of the token it logged in with. What it
+    may ask in turn is bounded by `inbound`.
     """
 
     def __init__(
@@ -32,6 +37,7 @@ class Session:
         user_id: str,
         device: str,
         queue_size: int,
+        policy: InboundPolicy | None = None,
         *,
         token_version: int = 0,
     ) -> None:
@@ -43,6 +49,13 @@ class Session:
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_size)
         self._task = asyncio.create_task(self._drain(), name=f"session-out:{user_id}")
         self._dropped = False
+        self.inbound = InboundLimits(policy or InboundPolicy())
+        """The connection's pace, requests in flight and budget of refused frames."""
+
+    @property
+    def name(self) -> tuple[str, str]:
+        """The user and the device, for logs."""
+        return self.user_id, self.device
 
     def send(self, frame: Frame) -> None:
         """Queue a frame for this device without waiting."""
@@ -58,6 +71,19 @@ class Session:
             # client reconnects and syncs what it missed.
             self._task.cancel()
             self.ws.transport.abort()
+
+    def refuse(self, code: int, reason: str) -> None:
+        """Close the connection at once: a close frame with `code`, then the TCP
+        connection, without waiting for a closing handshake the peer may never answer
+        while it floods."""
+        self._task.cancel()
+        self.ws.protocol.fail(code, reason)
+        self.ws.send_data()  # the close frame, then our half of the TCP connection
+        # Nothing more it sends is read; it is dropped once the close frame had time to
+        # arrive (dropping it at once could reset the connection before it is read).
+        transport = self.ws.transport
+        transport.pause_reading()
+        asyncio.get_running_loop().call_later(REFUSE_GRACE_SECONDS, transport.abort)
 
     async def _drain(self) -> None:
         with contextlib.suppress(ConnectionClosed):

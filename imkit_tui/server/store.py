@@ -18,7 +18,13 @@ from typing import Any
 import msgspec
 
 from imkit_tui import messages
-from imkit_tui.protocol import ConvRef, MessageRecord
+from imkit_tui.protocol import (
+    UNREADABLE,
+    ConvRef,
+    MessageRecord,
+    readable_content,
+    unreadable_content,
+)
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.file_refs import FileRefs, drop_refs, may_name_files, record_refs
@@ -32,13 +38,13 @@ from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
-_json_decode = msgspec.json.Decoder(dict[str, Any]).decode
-
 # A recalled message becomes a notice without the original content; a message the
 # reader deleted for themself is pulled as a content-free tombstone.
 RECALL_NOTICE = messages.RECALL_NTF
 RECALL_COMMAND = messages.RECALL
 DELETED = messages.DELETED
+
+_json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
 
 
@@ -54,8 +60,10 @@ class StoredMessage:
     """The result of appending a message: its place in the conversation.
 
     `duplicate` is True when the sender had already sent this client id; the fields are
-    then those of the original message and nothing new was stored. `audience` is who
-    may see it when it is targeted (None: every member).
+    then those of the original message and nothing new was stored. `elsewhere` is True
+    when that original is in another conversation: the client id was reused, not
+    retried, and the send must be refused. `audience` is who may see it when it is
+    targeted (None: every member).
     """
 
     uid: str
@@ -63,6 +71,7 @@ class StoredMessage:
     sent_at: int
     duplicate: bool
     audience: frozenset[str] | None = None
+    elsewhere: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +226,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             (conv.id, seq, uid, sender, cmid, object_name, content_json, sent_at),
         )
         if cursor.rowcount == 0:
-            return self._original(conn, sender, cmid)
+            return self._original(conn, sender, cmid, conv.id)
         if may_name_files(content_json):
             record_refs(conn, conv.id, seq, _json_decode(content_json))
         self._change_id += 1
@@ -269,7 +278,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             if row is None or row[0] != sender:
                 raise LookupError("no such message of yours here")
             if row[1] == RECALL_NOTICE:
-                return self._with_audience(conv_key, self._original(conn, sender, cmid))
+                return self._with_audience(conv_key, self._original(conn, sender, cmid, conv.id))
             if max_age_ms and now_ms - row[2] > max_age_ms:
                 raise TimeoutError("too late to recall this message")
             notice, command = notice_json(row[1], row[2])
@@ -336,30 +345,41 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._group_members[group_id] = members
         return members
 
-    async def find_by_client_id(self, sender: str, cmid: str) -> StoredMessage | None:
-        """The stored message `sender` sent under `cmid`, if any (committed reads only)."""
+    async def find_by_client_id(
+        self, sender: str, cmid: str, conv_key: str = ""
+    ) -> StoredMessage | None:
+        """The stored message `sender` sent under `cmid`, if any (committed reads only);
+        `elsewhere` when it is not in conversation `conv_key` (given)."""
         row = await self._reader.fetch_one(
-            "SELECT uid, seq, sent_at FROM messages WHERE sender = ? AND cmid = ?",
+            "SELECT m.uid, m.seq, m.sent_at, c.key FROM messages m"
+            " JOIN conversations c ON c.id = m.conv_id WHERE m.sender = ? AND m.cmid = ?",
             (sender, cmid),
         )
         if row is None:
             return None
-        return StoredMessage(uid=row[0], seq=row[1], sent_at=row[2], duplicate=True)
+        elsewhere = bool(conv_key) and row[3] != conv_key
+        return StoredMessage(
+            uid=row[0], seq=row[1], sent_at=row[2], duplicate=True, elsewhere=elsewhere
+        )
 
     def _with_audience(self, conv_key: str, stored: StoredMessage) -> StoredMessage:
         audience = self.audience(conv_key, stored.seq)
         return stored if audience is None else dataclasses.replace(stored, audience=audience)
 
-    def _original(self, conn: sqlite3.Connection, sender: str, cmid: str) -> StoredMessage:
+    def _original(
+        self, conn: sqlite3.Connection, sender: str, cmid: str, conv_id: int
+    ) -> StoredMessage:
         row = conn.execute(
-            "SELECT uid, seq, sent_at FROM messages WHERE sender = ? AND cmid = ?",
+            "SELECT uid, seq, sent_at, conv_id FROM messages WHERE sender = ? AND cmid = ?",
             (sender, cmid),
         ).fetchone()
         if row is None:
             # The insert was ignored for another reason: our seq cache is wrong. Failing
             # rolls the batch back and reloads the caches.
             raise RuntimeError("sequence cache out of step with the database")
-        return StoredMessage(uid=row[0], seq=row[1], sent_at=row[2], duplicate=True)
+        return StoredMessage(
+            uid=row[0], seq=row[1], sent_at=row[2], duplicate=True, elsewhere=row[3] != conv_id
+        )
 
     def _load_conversation(
         self,
@@ -472,20 +492,39 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         rows = await self._reader.fetch_all(sql, params)
         has_more = len(rows) > limit
         messages = [
-            MessageRecord(
-                uid=r[0],
-                conv=seen_as,
-                seq=view.to_member(r[1]),
-                sender=r[2],
-                cmid=r[3],
-                object_name=DELETED if r[1] in deleted else r[4],
-                content={} if r[1] in deleted else _json_decode(r[5]),
-                sent_at=r[6],
-                to=named_in(targeted, r[1], r[2]),
-            )
+            self._record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
             for r in rows[:limit]
         ]
         return Page(messages=messages, has_more=has_more, floor_seq=view.to_member(floor - 1) + 1)
+
+    @staticmethod
+    def _record(
+        row: tuple[Any, ...],
+        seen_as: ConvRef,
+        seq: int,
+        deleted: bool,
+        targeted: TargetedMessages | None,
+    ) -> MessageRecord:
+        """A pulled row as its reader gets it: a tombstone if they deleted it, the
+        UNREADABLE placeholder if its stored content cannot travel (too deep, not JSON)."""
+        object_name: str = row[4]
+        readable = {} if deleted else readable_content(row[5])
+        if deleted:
+            object_name = DELETED
+        content = readable if readable is not None else unreadable_content(object_name)
+        if readable is None:
+            object_name = UNREADABLE
+        return MessageRecord(
+            uid=row[0],
+            conv=seen_as,
+            seq=seq,
+            sender=row[2],
+            cmid=row[3],
+            object_name=object_name,
+            content=content,
+            sent_at=row[6],
+            to=named_in(targeted, row[1], row[2]),
+        )
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
         row = await self._reader.fetch_one(
