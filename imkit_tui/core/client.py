@@ -17,7 +17,8 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.cloud_history import PULL_PAGE, CloudHistory
+from imkit_tui.core.catch_up import CatchUp
+from imkit_tui.core.cloud_history import CloudHistory
 from imkit_tui.core.connection import (
     Connection,
     LoginRefused,
@@ -46,7 +47,6 @@ from imkit_tui.core.mentions import UnreadMentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import PrivacyControls
-from imkit_tui.core.pulls import pull_page
 from imkit_tui.core.search import SearchMessages
 from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.state_sync import StateSync
@@ -58,7 +58,6 @@ from imkit_tui.protocol import (
     ConvRef,
     MessageRecord,
     PrivacyState,
-    PullRequest,
     Push,
     ReceiptState,
     SendAck,
@@ -75,8 +74,6 @@ from imkit_tui.protocol.tokens import read_claims
 log = logging.getLogger(__name__)
 
 CURSOR_KEY = "sync_cursor"
-#: A conversation seen for the first time on this device starts with its latest page.
-FIRST_PAGE = 50
 #: Seconds between looks at the store while `wait_sent` hears nothing.
 STORE_LOOK = 0.5
 
@@ -160,6 +157,7 @@ class IMClient(
             synced=self._synced,
             stopped=self._stopped,
         )
+        self._catching_up = CatchUp(self._connection, request_timeout, self._store_records)
         self._outbox = Outbox(
             store=lambda: self.store,
             connection=self._connection,
@@ -496,60 +494,8 @@ class IMClient(
         return tracker
 
     async def _catch_up(self, conv: ConvRef, target_seq: int) -> None:
-        """Make the store hold every message of `conv` up to `target_seq`.
-
-        A conversation new to this device starts from its latest page (older pages come
-        from cloud history on demand); otherwise everything after `synced` is pulled.
-        """
-        tracker = await self._tracker(conv)
-        if tracker.synced >= target_seq:
-            return
-        if tracker.synced == 0:
-            reply = await pull_page(
-                self._connection,
-                PullRequest(conv=conv, before_seq=target_seq + 1, limit=FIRST_PAGE),
-                self._request_timeout,
-            )
-            records = sorted(reply.messages, key=lambda r: r.seq)
-            first = records[0].seq if records else target_seq + 1
-            tracker.restart_at(max(first, reply.floor_seq))
-            await self._store_records(conv, records, tracker, max_seq=target_seq)
-        while tracker.synced < target_seq:
-            reply = await pull_page(
-                self._connection,
-                PullRequest(conv=conv, after_seq=tracker.synced, limit=PULL_PAGE),
-                self._request_timeout,
-            )
-            if reply.floor_seq > tracker.synced + 1:
-                # Older ones expired from offline storage: cloud history may still hold them.
-                await self._from_history(conv, tracker, reply.floor_seq, target_seq)
-            if not reply.messages:
-                break
-            await self._store_records(conv, reply.messages, tracker, max_seq=target_seq)
-            if not reply.has_more:
-                break
-
-    async def _from_history(
-        self, conv: ConvRef, tracker: SeqTracker, floor_seq: int, target_seq: int
-    ) -> None:
-        """Fetch, newest first, what cloud history still holds between what this device
-        has and `floor_seq`, where offline storage now starts; what history lost too is
-        out of reach."""
-        before = floor_seq
-        while before > tracker.synced + 1:
-            page = await pull_page(
-                self._connection,
-                PullRequest(conv=conv, before_seq=before, limit=PULL_PAGE),
-                self._request_timeout,
-            )
-            wanted = [r for r in page.messages if r.seq > tracker.synced]
-            if wanted:
-                await self._store_records(conv, wanted, tracker, max_seq=target_seq)
-                before = min(r.seq for r in wanted)
-            if not wanted or not page.has_more:
-                break
-        if before > tracker.synced + 1:
-            tracker.restart_at(before)
+        """Make the store hold every message of `conv` up to `target_seq`."""
+        await self._catching_up.run(conv, await self._tracker(conv), target_seq)
 
     async def _store_records(
         self,
