@@ -8,10 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
+from textual.app import App, ComposeResult
 
 from imkit_tui import messages
 from imkit_tui.ui.bubbles import bubble_for
 from imkit_tui.ui.linebreak import NO_LINE_END, NO_LINE_START, break_offsets, wrap_lines
+from imkit_tui.ui.widgets.composer import Composer
 from tests.ui.test_bubbles import ME, BubbleApp, lines, make, settle
 
 CHINESE = "这是一段很长的中文文字，看看换行是否正确。他说：「你好」然后走了！对吧？好的、没问题；"
@@ -106,3 +108,35 @@ async def test_the_text_bubble_starts_no_line_with_a_comma(width: int) -> None:
         assert len(body) > 2  # it wraps
         for line in body:
             assert line[0] not in NO_LINE_START, drawn
+
+
+class _ComposerApp(App[None]):
+    CSS = "Composer { width: 24; height: 10; }"
+
+    def compose(self) -> ComposeResult:
+        yield Composer()
+
+
+def _rows(composer: Composer) -> list[str]:
+    document = composer.wrapped_document
+    rows: list[str] = []
+    for index in range(composer.document.line_count):
+        rows.extend(document.get_sections(index))
+    return rows
+
+
+@pytest.mark.parametrize("start", range(12))
+async def test_the_composer_starts_no_row_with_closing_punctuation(start: int) -> None:
+    app = _ComposerApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        composer = app.query_one(Composer)
+        text = CHINESE[start:] + CHINESE
+        composer.insert(text)  # an edit: rows rewrapped for the lines it touched
+        await pilot.pause()
+        edited = _rows(composer)
+        composer.load_text(text)  # a new document: every line wrapped
+        await pilot.pause()
+        for rows in (edited, _rows(composer)):
+            assert "".join(rows) == text
+            assert len(rows) > 2
+            assert all(row[0] not in NO_LINE_START for row in rows[1:]), rows

@@ -50,11 +50,13 @@ from typing import ClassVar
 from rich.cells import cell_len
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.document._document_navigator import DocumentNavigator
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from imkit_tui.ui.emoji import expand_shortcodes
+from imkit_tui.ui.widgets._kinsoku_document import KinsokuWrappedDocument
 from imkit_tui.ui.widgets.composer_input import command_name, pasted_path
 from imkit_tui.ui.widgets.composer_keys import (
     kill_to_end,
@@ -212,6 +214,13 @@ class Composer(TextArea):
         def control(self) -> Composer:
             """The composer pasted into."""
             return self.composer
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        # The draft wraps as the bubbles do: no row starts with "，" (see the module).
+        super()._set_document(text, language)
+        self.wrapped_document = KinsokuWrappedDocument(self.document, tab_width=self.indent_width)
+        self.navigator = DocumentNavigator(self.wrapped_document)
+        self._rewrap_and_refresh_virtual_size()
 
     def __init__(
         self,
