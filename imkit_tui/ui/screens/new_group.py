@@ -71,15 +71,8 @@ def start_new_group(
 
     async def create(members: list[str], name: str) -> None:
         group_id = new_group_id()
-        try:
-            await client.create_group(group_id, name, members)
-        except NotConnected:
-            screen.app.notify("Not connected: cannot create a group now.", severity="warning")
-            return
-        except (RequestFailed, TimeoutError) as error:
-            screen.app.notify(escape(f"Could not create the group: {error}"), severity="error")
-            return
-        await open_chat(ConvRef.group(group_id))
+        asked = client.create_group(group_id, name, members)
+        await _then_open(screen, asked, "create a group", ConvRef.group(group_id), open_chat)
 
     screen.app.push_screen(
         TextPromptScreen(
@@ -105,23 +98,33 @@ def start_accepting_invitation(
             screen.run_worker(accept(group_id), group="accept-group", exit_on_error=False)
 
     async def accept(group_id: str) -> None:
-        try:
-            await client.accept_invitation(group_id)
-        except NotConnected:
-            screen.app.notify("Not connected: cannot join a group now.", severity="warning")
-            return
-        except (RequestFailed, TimeoutError) as error:
-            screen.app.notify(escape(f"Could not join the group: {error}"), severity="error")
-            return
-        await open_chat(ConvRef.group(group_id))
+        asked = client.accept_invitation(group_id)
+        await _then_open(screen, asked, "join a group", ConvRef.group(group_id), open_chat)
 
     screen.app.push_screen(
         TextPromptScreen(
             "Join the group you were invited to (its id, as the System chat says)",
             placeholder="e.g. g-1a2b3c4d5e6f",
-            check=lambda text: (
-                None if 0 < len(text) <= 64 else "A group id has 1 to 64 characters."
-            ),
+            check=_check_group_id,
         ),
         chosen,
     )
+
+
+async def _then_open(
+    screen: Screen[Any],
+    asked: Awaitable[object],
+    what: str,
+    conv: ConvRef,
+    open_chat: Callable[[ConvRef], Awaitable[None]],
+) -> None:
+    """Wait for a group request, then open the group's chat; say why when it failed."""
+    try:
+        await asked
+    except NotConnected:
+        screen.app.notify(f"Not connected: cannot {what} now.", severity="warning")
+        return
+    except (RequestFailed, TimeoutError) as error:
+        screen.app.notify(escape(f"Could not {what}: {error}"), severity="error")
+        return
+    await open_chat(conv)
