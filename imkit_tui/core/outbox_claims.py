@@ -140,25 +140,32 @@ def written_elsewhere(
     stored at `seqs`, those of `confirmed_ids` (own messages just confirmed from what the
     server sent), and every stored one up to `up_to_seq`.
 
-    Only rows above `opened_after` are read (the rowid range; "+" keeps SQLite off the
-    conversation index), so the cost follows what happened since, not the history.
+    Named rows are looked up by their keys; "every row up to a seq" reads only the rows
+    above `opened_after` (the rowid range), so the cost never follows the history.
     """
+    if up_to_seq:
+        # Every row above the opening, up to a seq: the rowid range ("+" keeps SQLite
+        # off the conversation index, whose range would be the history).
+        return select_messages(
+            conn,
+            "WHERE m.id > ? AND +m.conv_id = ? AND m.claimed_by != ? AND m.seq IS NOT NULL"
+            " AND m.seq <= ? ORDER BY m.id",
+            (opened_after, conv_id, owner, up_to_seq),
+        )
+    # Named rows: looked up by their keys, whatever the session stored since.
     wanted = []
-    params: list[object] = [opened_after, conv_id, owner]
+    params: list[object] = [opened_after, owner]
     if seqs:
-        wanted.append(f"m.seq IN ({','.join('?' * len(seqs))})")
-        params += seqs
+        wanted.append(f"(m.conv_id = ? AND m.seq IN ({','.join('?' * len(seqs))}))")
+        params += [conv_id, *seqs]
     if confirmed_ids:
         wanted.append(f"m.id IN ({','.join('?' * len(confirmed_ids))})")
         params += confirmed_ids
-    if up_to_seq:
-        wanted.append("m.seq <= ?")
-        params.append(up_to_seq)
     if not wanted:
         return []
     return select_messages(
         conn,
-        "WHERE m.id > ? AND +m.conv_id = ? AND m.claimed_by != ? AND m.seq IS NOT NULL"
+        "WHERE m.id > ? AND m.claimed_by != ? AND m.seq IS NOT NULL"
         f" AND ({' OR '.join(wanted)}) ORDER BY m.id",
         tuple(params),
     )
