@@ -15,6 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
+from imkit_tui.storage.private import private_dir
+
 APP_NAME = "imkit"
 HOME_ENV = "IMKIT_HOME"
 
@@ -24,10 +26,11 @@ class PathError(Exception):
 
 
 def make_dir(path: Path) -> Path:
-    """Create the folder `path` (and its parents) if needed and check that it is writable;
+    """Create the folder `path` (and its missing parents, 0700) if needed and check that it
+    is writable;
     return it. Raises :class:`PathError` naming the folder (or the part in the way)."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)
     except OSError as exc:
         raise PathError(f"cannot create {path}: {_reason(path, exc)}") from None
     if not os.access(path, os.W_OK | os.X_OK):

@@ -26,6 +26,7 @@ from imkit_tui.core import ConnectionState, IMClient
 from imkit_tui.core.outbox_claims import process_running
 from imkit_tui.paths import Paths
 from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.storage.private import open_private, private_dir
 
 if TYPE_CHECKING:
     from imkit_tui.commands.demo import EchoBot
@@ -60,7 +61,7 @@ class HomeLock:
         """Take the lock if nobody holds it; never waits."""
         if self._fd is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         if not _lock(fd):
             os.close(fd)
@@ -97,7 +98,8 @@ def _lock(fd: int) -> bool:
 def write_url(path: Path, url: str) -> None:
     """Note where the embedded server listens, and which process runs it."""
     partial = path.with_suffix(".tmp")
-    partial.write_text(f"{url} {os.getpid()}\n")
+    with open_private(partial) as handle:
+        handle.write(f"{url} {os.getpid()}\n".encode())
     partial.replace(path)
 
 

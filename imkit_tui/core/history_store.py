@@ -102,7 +102,7 @@ class HistoryStore:
             conn.execute(
                 "UPDATE conversations SET preview = ? WHERE id ="
                 " (SELECT conv_id FROM messages WHERE id = ?)"
-                " AND (SELECT MAX(seq) FROM messages WHERE conv_id = conversations.id) <= ?",
+                " AND last_seq <= ?",
                 (summary, message.id, message.seq),
             )
             found = select_messages(conn, "WHERE m.id = ?", (message.id,))

@@ -78,7 +78,7 @@ class FileRefs:
             " JOIN members m ON m.conv_id = r.conv_id AND m.user_id = ?"
             " JOIN conversations c ON c.id = r.conv_id"
             " WHERE r.sha256 = ? AND r.seq > m.cleared_seq"
-            " AND (m.left_seq IS NULL OR r.seq <= m.left_seq) LIMIT 50",
+            " AND (m.left_seq IS NULL OR r.seq <= m.left_seq)",
             (user_id, sha256),
         )
         for key, seq in rows:

@@ -26,6 +26,9 @@ from imkit_tui.server.media import MediaStore
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
 
+FRESH_FILE_SECONDS = 60
+"""Files stored this recently are never collected (their grant may not be written yet)."""
+
 
 class FileRequests:
     """Answers the file frames of a session. Mixed into IMServer."""
@@ -103,7 +106,11 @@ class FileRequests:
         """Delete stored files that no message names and no uploader holds (as of `now`,
         in ms); return how many. Runs with the retention pass."""
         files = self._require_store().files
-        garbage = await files.unreferenced(await self.media.stored(), now or now_ms())
+        now = now or now_ms()
+        # A file just published has its uploader's grant committed a moment later: leave
+        # files younger than a minute to the next pass.
+        stored = await self.media.stored(before=now / 1000 - FRESH_FILE_SECONDS)
+        garbage = await files.unreferenced(stored, now)
         for sha256 in garbage:
             await self.media.remove(sha256)
         return len(garbage)

@@ -143,8 +143,7 @@ class GroupRequests:
         """Keep each invitation and tell the invited in their system conversation."""
         if not invited:
             return
-        await store.add_invitations(group_id, invited, inviter, now_ms())
-        for user in invited:
+        for user in await store.add_invitations(group_id, invited, inviter, now_ms()):
             await self.send_system(
                 user,
                 messages.TEXT,

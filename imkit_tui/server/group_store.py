@@ -82,17 +82,23 @@ class GroupStore:
 
     async def add_invitations(
         self, group_id: str, user_ids: Sequence[str], inviter: str, now_ms: int
-    ) -> None:
-        """Note that `inviter` invited these users (they join when they accept)."""
+    ) -> list[str]:
+        """Note that `inviter` invited these users (they join when they accept); returns
+        those not invited to this group already (asking again says nothing new)."""
 
-        def job(conn: sqlite3.Connection) -> None:
-            conn.executemany(
-                "INSERT OR REPLACE INTO group_invitations(group_id, user_id, inviter, invited_at)"
-                " VALUES (?, ?, ?, ?)",
-                [(group_id, user_id, inviter, now_ms) for user_id in user_ids],
-            )
+        def job(conn: sqlite3.Connection) -> list[str]:
+            new = []
+            for user_id in dict.fromkeys(user_ids):
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO group_invitations"
+                    "(group_id, user_id, inviter, invited_at) VALUES (?, ?, ?, ?)",
+                    (group_id, user_id, inviter, now_ms),
+                )
+                if cursor.rowcount:
+                    new.append(user_id)
+            return new
 
-        await self._writer.submit(job)
+        return await self._writer.submit(job)
 
     async def take_invitation(self, group_id: str, user_id: str) -> str | None:
         """Use up `user_id`'s invitation to the group; who invited them, or None."""
@@ -258,9 +264,12 @@ def _check_room(
     conn: sqlite3.Connection, conv_id: int, user_ids: Sequence[str], limit: int
 ) -> None:
     """Raise GroupFull unless the group has room for those of `user_ids` not in it yet."""
-    rows = conn.execute(
-        "SELECT user_id FROM members WHERE conv_id = ? AND left_seq IS NULL", (conv_id,)
-    )
-    members = {user for (user,) in rows}
-    if len(members | set(user_ids)) > limit:
+    wanted = list(dict.fromkeys(user_ids))
+    marks = ",".join("?" * len(wanted))
+    (members, already) = conn.execute(
+        "SELECT COUNT(*), COUNT(CASE WHEN user_id IN (" + (marks or "NULL") + ") THEN 1 END)"
+        " FROM members WHERE conv_id = ? AND left_seq IS NULL",
+        (*wanted, conv_id),
+    ).fetchone()
+    if members + len(wanted) - already > limit:
         raise GroupFull(limit)

@@ -186,9 +186,10 @@ class MediaStore:
             raise ProtocolError(ErrorCode.MEDIA_NOT_FOUND, "no such file") from None
         return data, total, sniff_mime(head) or ""
 
-    async def stored(self) -> list[str]:
-        """The sha256 of every complete file held."""
-        return await asyncio.to_thread(_stored, self.root)
+    async def stored(self, before: float) -> list[str]:
+        """The sha256 of every complete file held, stored before `before` (seconds since
+        the epoch)."""
+        return await asyncio.to_thread(_stored, self.root, before)
 
     async def remove(self, sha256: str) -> None:
         """Delete a complete file (nothing references it any more)."""
@@ -286,11 +287,14 @@ def _prune(folder: Path, before: float) -> list[tuple[str, str]]:
     return removed
 
 
-def _stored(root: Path) -> list[str]:
+def _stored(root: Path, before: float) -> list[str]:
     found: list[str] = []
     with contextlib.suppress(FileNotFoundError):
         for bucket in root.iterdir():
             if len(bucket.name) != 2 or not bucket.is_dir():
                 continue
-            found.extend(entry.name for entry in bucket.iterdir() if len(entry.name) == 64)
+            for entry in bucket.iterdir():
+                with contextlib.suppress(FileNotFoundError):
+                    if len(entry.name) == 64 and entry.stat().st_mtime < before:
+                        found.append(entry.name)
     return found

@@ -134,7 +134,8 @@ def _box(
     return best
 
 
-def _parse(variables: Mapping[str, str], name: str, fallback: Color) -> Color:
+def parse_variable(variables: Mapping[str, str], name: str, fallback: Color) -> Color:
+    """The theme variable `name` as an opaque colour; `fallback` when missing or bad."""
     value = variables.get(name)
     if value is None:
         return fallback
@@ -169,27 +170,27 @@ def _ansi(background: Color, dark: bool) -> ChatColours:
 @lru_cache(maxsize=64)
 def _derive(items: frozenset[tuple[str, str]], dark: bool | None) -> ChatColours:
     variables = dict(items)
-    background = _parse(variables, "background", _BLACK)
+    background = parse_variable(variables, "background", _BLACK)
     if dark is None:
         dark = background.brightness < 0.5
     if background.ansi is not None:
         return _ansi(background, dark)
-    foreground = _parse(variables, "foreground", _WHITE if dark else _BLACK)
+    foreground = parse_variable(variables, "foreground", _WHITE if dark else _BLACK)
     if foreground.ansi is not None:
         foreground = _WHITE if dark else _BLACK
-    primary = _parse(variables, "primary", foreground)
-    secondary = _parse(variables, "secondary", primary)
-    accent = _parse(variables, "accent", secondary)
-    error = _parse(variables, "error", foreground)
+    primary = parse_variable(variables, "primary", foreground)
+    secondary = parse_variable(variables, "secondary", primary)
+    accent = parse_variable(variables, "accent", secondary)
+    error = parse_variable(variables, "error", foreground)
     # Others' bubbles: a neutral lift of the screen; one's own: tinted with the primary.
-    peer = _parse(variables, "bubble-peer", _box(background, (foreground, secondary), ()))
-    own = _parse(
+    peer = parse_variable(variables, "bubble-peer", _box(background, (foreground, secondary), ()))
+    own = parse_variable(
         variables,
         "bubble-own",
         _box(background, (primary, secondary, accent), (peer,), least=_OWN_TINT),
     )
     selected = _box(background, (accent, secondary), (own, peer))
-    muted = _parse(
+    muted = parse_variable(
         variables,
         "notice",
         _readable_towards(background.blend(foreground, 0.55), foreground, background),

@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 from rich.style import Style
 from textual.color import Color
 
-from imkit_tui.ui.theme_colours import contrast, derive
+from imkit_tui.ui.theme_colours import contrast, derive, parse_variable
 
 
 class _Theme(Protocol):
@@ -90,13 +90,13 @@ def palette(app: _Themed) -> Palette:
         return cached[1]
     colours = derive(variables, app.current_theme.dark)
     boxes = (colours.own, colours.peer)
-    plain_accent = Color.parse(variables.get("accent", "ansi_default"))
+    plain_accent = parse_variable(variables, "accent", colours.peer_text)
     mention = (
         Style(color=plain_accent.rich_color, bold=True)
         if _readable(plain_accent, boxes)
         else Style(bold=True, underline=True)
     )
-    plain_error = Color.parse(variables.get("error", "ansi_default"))
+    plain_error = parse_variable(variables, "error", colours.peer_text)
     dot = plain_error if _readable(plain_error, (colours.peer,)) else colours.peer_text
     muted = colours.muted.rich_color
     result = Palette(

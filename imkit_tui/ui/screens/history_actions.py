@@ -50,9 +50,6 @@ RE_EDIT_SECONDS = 300
 CLEARED_PAGE = 24
 """Messages shown after a clear (those that arrived since, and unsent ones)."""
 
-HIDDEN_IN_CHAT = frozenset({catalogue.RECALL, catalogue.DELETED, catalogue.READ_RECEIPT_REQUEST})
-"""Stored messages the chat never shows: recall commands, tombstones, receipt requests."""
-
 
 @runtime_checkable
 class ReEditOffer(Protocol):
@@ -63,8 +60,8 @@ class ReEditOffer(Protocol):
 
 
 def visible(page: list[Message]) -> list[Message]:
-    """The messages of a page the chat shows."""
-    return [m for m in page if m.object_name not in HIDDEN_IN_CHAT]
+    """The messages of a page the chat shows (the catalogue's `shown` types)."""
+    return [m for m in page if catalogue.lookup(m.object_name).shown]
 
 
 class HistoryActions:

@@ -461,8 +461,10 @@ class Composer(TextArea):
             self.app.post_message(events.Key(event.key, event.character))
             return
         # The member list follows edits on TextArea.Changed, which is queued behind
-        # these keys: bring it up to date for the @mention keys.
-        self._offer_mentions()
+        # these keys: bring it up to date for the @mention keys (not for text, which
+        # only edits and is followed by Changed).
+        if not event.is_printable:
+            self._offer_mentions()
         if await run_own_binding(self, event):
             event.stop()
             event.prevent_default()
