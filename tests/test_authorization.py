@@ -58,7 +58,7 @@ from imkit_tui.protocol import (
     media_url,
 )
 from imkit_tui.server.budgets import Budget, FrameBudgets
-from tests.conftest import ServerHandle
+from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
 
 ROLES = ("olga", "mia", "mute", "bo", "rex", "sam", SYSTEM_ACCOUNT)
@@ -296,28 +296,26 @@ def _name(expected: Expect) -> str:
 async def test_every_frame_type_by_every_role(tmp_path: Path) -> None:
     # Olga makes a group per case: budgets out of the way (tests/test_budgets.py has them).
     roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
-    server_handle = ServerHandle(tmp_path / "server", budgets=roomy)
-    await server_handle.start()
-    clients = {role: await server_handle.login(role) for role in ROLES}
-    try:
-        await clients["olga"].request(UpdatePrivacy(block=["bo"]))
-        shared = await _world(server_handle, clients)
-        wrong: list[str] = []
-        for name, make, answers, changes in CASES:
-            for role in ROLES:
-                world = await _world(server_handle, clients) if changes else shared
-                answer = await clients[role].request(make(world, role))
-                if _seen(answer) != answers[role]:
-                    detail = answer.message if isinstance(answer, ErrorFrame) else ""
-                    wrong.append(
-                        f"{name} by {role}: wanted {_name(answers[role])},"
-                        f" got {_name(_seen(answer))} {detail}"
-                    )
-        assert wrong == [], "\n".join(wrong)
-    finally:
-        for client in clients.values():
-            await client.close()
-        await server_handle.stop()
+    async with running_server(tmp_path / "server", budgets=roomy) as server_handle:
+        clients = {role: await server_handle.login(role) for role in ROLES}
+        try:
+            await clients["olga"].request(UpdatePrivacy(block=["bo"]))
+            shared = await _world(server_handle, clients)
+            wrong: list[str] = []
+            for name, make, answers, changes in CASES:
+                for role in ROLES:
+                    world = await _world(server_handle, clients) if changes else shared
+                    answer = await clients[role].request(make(world, role))
+                    if _seen(answer) != answers[role]:
+                        detail = answer.message if isinstance(answer, ErrorFrame) else ""
+                        wrong.append(
+                            f"{name} by {role}: wanted {_name(answers[role])},"
+                            f" got {_name(_seen(answer))} {detail}"
+                        )
+            assert wrong == [], "\n".join(wrong)
+        finally:
+            for client in clients.values():
+                await client.close()
 
 
 def test_every_client_frame_type_is_covered() -> None:
@@ -337,9 +335,11 @@ async def test_a_revoked_users_frames_get_no_answer(tmp_path: Path) -> None:
         told = await mia.recv()
         assert isinstance(told, ErrorFrame) and told.re == 0
         assert told.code == ErrorCode.TOKEN_INCORRECT and told.message == "this token was revoked"
-        for _, make, _, _ in CASES:
-            with pytest.raises(ConnectionClosed):
-                await mia.request(make(World("g", {}, "u"), "mia"), timeout=2)
+        # And the connection is closed: nothing mia sends reaches the server any more.
+        await mia.ws.wait_closed()
+        assert mia.ws.close_code == 1008 and mia.ws.close_reason == "this token was revoked"
+        with pytest.raises(ConnectionClosed):
+            await mia.request(Ping(), timeout=2)
         with pytest.raises(AssertionError, match="this token was revoked"):
             await WireClient.login(handle.url, old)
         assert isinstance(await olga.request(Ping()), Pong)  # everyone else is served

@@ -22,7 +22,7 @@ from imkit_tui.protocol import (
     UpdatePrivacy,
 )
 from imkit_tui.server.budgets import Budget, FrameBudgets
-from tests.conftest import ServerHandle
+from tests.conftest import ServerHandle, running_server
 
 
 def _limited(answers: list[ServerFrame]) -> int:
@@ -33,41 +33,40 @@ def _limited(answers: list[ServerFrame]) -> int:
 
 async def test_group_operations_pulls_and_syncs_have_budgets(tmp_path: Path) -> None:
     budgets = FrameBudgets(group=Budget(1.0, 10), pull=Budget(10.0, 1000), sync=Budget(1.0, 5))
-    handle = ServerHandle(tmp_path / "server", budgets=budgets)
-    await handle.start()
-    mallory, bob = await handle.login("mallory"), await handle.login("bob")
-    try:
-        made = await mallory.request(GroupRequest(group="spam", op="create"))
-        assert isinstance(made, GroupInfo)
-        renames = [
-            await mallory.request(GroupRequest(group="spam", op="rename", name=f"name {n}"))
-            for n in range(30)
-        ]
-        assert _limited(renames) >= 15
-        # Refused renames left no notice behind.
-        page = await mallory.request(PullRequest(conv=ConvRef.group("spam"), limit=100))
-        assert isinstance(page, PullReply)
-        assert len(page.messages) <= 12
+    async with running_server(tmp_path / "server", budgets=budgets) as handle:
+        mallory, bob = await handle.login("mallory"), await handle.login("bob")
+        try:
+            made = await mallory.request(GroupRequest(group="spam", op="create"))
+            assert isinstance(made, GroupInfo)
+            renames = [
+                await mallory.request(GroupRequest(group="spam", op="rename", name=f"name {n}"))
+                for n in range(30)
+            ]
+            assert _limited(renames) >= 15
+            # Refused renames left no notice behind.
+            page = await mallory.request(PullRequest(conv=ConvRef.group("spam"), limit=100))
+            assert isinstance(page, PullReply)
+            assert len(page.messages) <= 12
 
-        pulls = [
-            await mallory.request(PullRequest(conv=ConvRef.private("bob"), limit=500))
-            for _ in range(10)
-        ]
-        assert _limited(pulls) >= 7
-        syncs = [await mallory.request(SyncRequest(since=0)) for _ in range(20)]
-        assert _limited(syncs) >= 10
+            pulls = [
+                await mallory.request(PullRequest(conv=ConvRef.private("bob"), limit=500))
+                for _ in range(10)
+            ]
+            assert _limited(pulls) >= 7
+            syncs = [await mallory.request(SyncRequest(since=0)) for _ in range(20)]
+            assert _limited(syncs) >= 10
 
-        # Bob's budgets are his own.
-        mine = await bob.request(GroupRequest(group="bobs", op="create"))
-        assert isinstance(mine, GroupInfo)
-        assert isinstance(await bob.request(SyncRequest(since=0)), SyncReply)
-        assert isinstance(
-            await bob.request(PullRequest(conv=ConvRef.private("mallory"), limit=500)), PullReply
-        )
-    finally:
-        await mallory.close()
-        await bob.close()
-        await handle.stop()
+            # Bob's budgets are his own.
+            mine = await bob.request(GroupRequest(group="bobs", op="create"))
+            assert isinstance(mine, GroupInfo)
+            assert isinstance(await bob.request(SyncRequest(since=0)), SyncReply)
+            assert isinstance(
+                await bob.request(PullRequest(conv=ConvRef.private("mallory"), limit=500)),
+                PullReply,
+            )
+        finally:
+            await mallory.close()
+            await bob.close()
 
 
 async def test_who_blocked_you_is_invited_to_your_group_not_added(

@@ -30,7 +30,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.media import UploadQuota
-from tests.conftest import ClientFactory, ServerHandle, until_client
+from tests.conftest import ClientFactory, ServerHandle, running_server, until_client
 from tests.wire import WireClient
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -152,44 +152,50 @@ async def test_files_nothing_names_are_deleted(server_handle: ServerHandle) -> N
 
 async def test_uploads_are_bounded_per_user(tmp_path: Path) -> None:
     quota = UploadQuota(max_open=2, max_pending_bytes=10_000, bytes_per_day=20_000)
-    handle = ServerHandle(tmp_path / "server", upload_quota=quota)
-    server = await handle.start()
-    mallory, bob = await handle.login("mallory"), await handle.login("bob")
-    try:
-        first = hashlib.sha256(b"1").hexdigest()
-        second = hashlib.sha256(b"2").hexdigest()
-        assert isinstance(await mallory.request(UploadStart(sha256=first, size=4000)), UploadState)
-        too_big = await mallory.request(UploadStart(sha256=second, size=7000))
-        assert isinstance(too_big, ErrorFrame) and too_big.code == ErrorCode.RATE_LIMITED
-        assert isinstance(await mallory.request(UploadStart(sha256=second, size=10)), UploadState)
-        third = await mallory.request(UploadStart(sha256="3" * 64, size=10))
-        assert isinstance(third, ErrorFrame) and third.code == ErrorCode.RATE_LIMITED
-        assert "unfinished uploads" in third.message
-        # Others are not held back by mallory.
-        assert await _upload(bob, os.urandom(3000))
+    async with running_server(tmp_path / "server", upload_quota=quota) as handle:
+        server = handle.server
+        assert server is not None
+        mallory, bob = await handle.login("mallory"), await handle.login("bob")
+        try:
+            first = hashlib.sha256(b"1").hexdigest()
+            second = hashlib.sha256(b"2").hexdigest()
+            assert isinstance(
+                await mallory.request(UploadStart(sha256=first, size=4000)), UploadState
+            )
+            too_big = await mallory.request(UploadStart(sha256=second, size=7000))
+            assert isinstance(too_big, ErrorFrame) and too_big.code == ErrorCode.RATE_LIMITED
+            assert isinstance(
+                await mallory.request(UploadStart(sha256=second, size=10)), UploadState
+            )
+            third = await mallory.request(UploadStart(sha256="3" * 64, size=10))
+            assert isinstance(third, ErrorFrame) and third.code == ErrorCode.RATE_LIMITED
+            assert "unfinished uploads" in third.message
+            # Others are not held back by mallory.
+            assert await _upload(bob, os.urandom(3000))
 
-        # Chunks for uploads never announced are refused and leave nothing behind.
-        before = server.media.unfinished
-        for n in range(300):
-            digest = hashlib.sha256(str(n).encode()).hexdigest()
-            await mallory.send_frame(UploadChunk(id=1000 + n, sha256=digest, offset=0, data=b"x"))
-        refused = await mallory.request(UploadChunk(sha256="f" * 64, offset=0, data=b"x"))
-        assert isinstance(refused, ErrorFrame)
-        assert server.media.unfinished == before
+            # Chunks for uploads never announced are refused and leave nothing behind.
+            before = server.media.unfinished
+            for n in range(300):
+                digest = hashlib.sha256(str(n).encode()).hexdigest()
+                await mallory.send_frame(
+                    UploadChunk(id=1000 + n, sha256=digest, offset=0, data=b"x")
+                )
+            refused = await mallory.request(UploadChunk(sha256="f" * 64, offset=0, data=b"x"))
+            assert isinstance(refused, ErrorFrame)
+            assert server.media.unfinished == before
 
-        # A day's bytes.
-        for n in range(3):
-            data = os.urandom(4500) + bytes([n])
-            await _upload(bob, data)
-        over = os.urandom(4500)
-        digest = hashlib.sha256(over).hexdigest()
-        await bob.request(UploadStart(sha256=digest, size=len(over)))
-        late = await bob.request(UploadChunk(sha256=digest, offset=0, data=over))
-        assert isinstance(late, ErrorFrame) and late.code == ErrorCode.RATE_LIMITED
-    finally:
-        await mallory.close()
-        await bob.close()
-        await handle.stop()
+            # A day's bytes.
+            for n in range(3):
+                data = os.urandom(4500) + bytes([n])
+                await _upload(bob, data)
+            over = os.urandom(4500)
+            digest = hashlib.sha256(over).hexdigest()
+            await bob.request(UploadStart(sha256=digest, size=len(over)))
+            late = await bob.request(UploadChunk(sha256=digest, offset=0, data=over))
+            assert isinstance(late, ErrorFrame) and late.code == ErrorCode.RATE_LIMITED
+        finally:
+            await mallory.close()
+            await bob.close()
 
 
 async def test_an_upload_belongs_to_its_uploader(server_handle: ServerHandle) -> None:

@@ -20,7 +20,7 @@ from imkit_tui.protocol import (
     SyncReply,
     SyncRequest,
 )
-from tests.conftest import ServerHandle
+from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
 
 GROUP = ConvRef(type=ConversationType.GROUP, target="team")
@@ -233,32 +233,30 @@ async def test_the_server_may_let_new_members_read_earlier_history(tmp_path: Pat
 
 
 async def test_concurrent_invites_cannot_pass_the_member_limit(tmp_path: Path) -> None:
-    handle = ServerHandle(tmp_path / "server", max_group_members=10)
-    await handle.start()
-    inviters = [f"m{i}" for i in range(6)]
-    clients = [await handle.login(user) for user in ["alice", *inviters]]
-    alice = clients[0]
-    try:
-        made = await alice.request(GroupRequest(group="g", op="create", members=inviters))
-        assert isinstance(made, GroupInfo) and len(made.members) == 7
-        answers = await asyncio.gather(
-            *(
-                client.request(
-                    GroupRequest(
-                        group="g", op="invite", members=[f"{client_no}-{n}" for n in range(3)]
+    async with running_server(tmp_path / "server", max_group_members=10) as handle:
+        inviters = [f"m{i}" for i in range(6)]
+        clients = [await handle.login(user) for user in ["alice", *inviters]]
+        alice = clients[0]
+        try:
+            made = await alice.request(GroupRequest(group="g", op="create", members=inviters))
+            assert isinstance(made, GroupInfo) and len(made.members) == 7
+            answers = await asyncio.gather(
+                *(
+                    client.request(
+                        GroupRequest(
+                            group="g", op="invite", members=[f"{client_no}-{n}" for n in range(3)]
+                        )
                     )
+                    for client_no, client in enumerate(clients[1:])
                 )
-                for client_no, client in enumerate(clients[1:])
             )
-        )
-        info = await alice.request(GroupRequest(group="g", op="info"))
-        assert isinstance(info, GroupInfo)
-        assert len(info.members) <= 10
-        accepted = [a for a in answers if isinstance(a, GroupInfo)]
-        refused = [a for a in answers if isinstance(a, ErrorFrame)]
-        assert len(accepted) == 1 and len(refused) == 5
-        assert all("at most 10" in r.message for r in refused)
-    finally:
-        for client in clients:
-            await client.close()
-        await handle.stop()
+            info = await alice.request(GroupRequest(group="g", op="info"))
+            assert isinstance(info, GroupInfo)
+            assert len(info.members) <= 10
+            accepted = [a for a in answers if isinstance(a, GroupInfo)]
+            refused = [a for a in answers if isinstance(a, ErrorFrame)]
+            assert len(accepted) == 1 and len(refused) == 5
+            assert all("at most 10" in r.message for r in refused)
+        finally:
+            for client in clients:
+                await client.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 from imkit_tui.core import IMClient
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
-from tests.conftest import FAST_BACKOFF, ServerHandle, until_client
+from tests.conftest import FAST_BACKOFF, ServerHandle, running_server, until_client
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -45,31 +45,29 @@ async def _texts(client: IMClient) -> list[str]:
 async def test_a_device_back_after_the_offline_window_gets_what_history_holds(
     tmp_path: Path,
 ) -> None:
-    handle = ServerHandle(tmp_path / "server", offline_days=1, history_days=30)
-    await handle.start()
-    alice = _client(handle, "alice", tmp_path)
-    await alice.start()
-    bob = _client(handle, "bob", tmp_path)
-    try:
-        await bob.start()
-        await bob.wait_synced(timeout=10)
-        first = await alice.send_text(ConvRef.private("bob"), "before")
-        await alice.wait_sent([first.id], timeout=10)
-        await until_client(bob, lambda: _has(bob, "before"))
-        await bob.close()
-
-        old = [f"while away {n}" for n in range(5)]
-        for text in [*old, "today"]:
-            sent = await alice.send_text(ConvRef.private("bob"), text)
-            await alice.wait_sent([sent.id], timeout=10)
-        _age(handle, ["before"], days=4)
-        _age(handle, old, days=3)  # past offline storage (1 day), within history (30)
-
+    async with running_server(tmp_path / "server", offline_days=1, history_days=30) as handle:
+        alice = _client(handle, "alice", tmp_path)
+        await alice.start()
         bob = _client(handle, "bob", tmp_path)
-        await bob.start()
-        await bob.wait_synced(timeout=10)
-        assert await _texts(bob) == ["before", *old, "today"]
-    finally:
-        await alice.close()
-        await bob.close()
-        await handle.stop()
+        try:
+            await bob.start()
+            await bob.wait_synced(timeout=10)
+            first = await alice.send_text(ConvRef.private("bob"), "before")
+            await alice.wait_sent([first.id], timeout=10)
+            await until_client(bob, lambda: _has(bob, "before"))
+            await bob.close()
+
+            old = [f"while away {n}" for n in range(5)]
+            for text in [*old, "today"]:
+                sent = await alice.send_text(ConvRef.private("bob"), text)
+                await alice.wait_sent([sent.id], timeout=10)
+            _age(handle, ["before"], days=4)
+            _age(handle, old, days=3)  # past offline storage (1 day), within history (30)
+
+            bob = _client(handle, "bob", tmp_path)
+            await bob.start()
+            await bob.wait_synced(timeout=10)
+            assert await _texts(bob) == ["before", *old, "today"]
+        finally:
+            await alice.close()
+            await bob.close()

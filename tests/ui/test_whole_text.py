@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.widgets import Label, Static
 
 from imkit_tui import messages
 from imkit_tui.core import ConnectionState, IMClient
@@ -238,6 +239,8 @@ async def test_every_text_is_whole_at_80x24(name: str, workspace: IMClient, tmp_
         assert isinstance(main, MainScreen)
         await until(pilot, lambda: main.query("ConversationList"), "the list")
         await SCREENS[name](pilot, app, main)
+        if not name.startswith("main"):  # the check below must look at what opened
+            assert app.screen is not main, f"{name}: nothing opened"
         await pilot.pause()
         await pilot.pause(0.1)
         cut = cut_texts(app)
@@ -280,3 +283,19 @@ async def test_the_status_bar_keeps_the_state_and_the_unread_count_whole(width: 
         line = screen_strips(app)[0].text
         assert "◌ reconnecting…" in line and line.rstrip().endswith("123 unread")
         assert line.startswith(" imkit · a-rather")
+
+
+class _CutApp(App[None]):
+    CSS = "#narrow { width: 10; height: 1; }"
+
+    def compose(self) -> ComposeResult:
+        yield Static("This label is far too long to fit", id="narrow")
+        yield Label("short")
+
+
+async def test_the_check_reports_a_cut_label() -> None:
+    app = _CutApp()
+    async with app.run_test(size=(40, 5)) as pilot:
+        await pilot.pause()
+        cut = cut_texts(app)
+    assert len(cut) == 1 and "far too long" in cut[0]
