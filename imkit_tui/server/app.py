@@ -54,11 +54,13 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.protocol.media import media_in
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
+from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.group_requests import GroupRequests
 from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
@@ -399,7 +401,6 @@ class IMServer(
                     ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id
                 )
         content_json = checked_content(frame.content, self.config.max_content_bytes, frame.id)
-        await self._check_files_named(sender, content_json, frame.content, frame.id)
         bucket = self._buckets.get(sender)
         if bucket is None:
             bucket = self._buckets[sender] = TokenBucket(
@@ -420,6 +421,8 @@ class IMServer(
             self._relay_status(session, frame, route.only(audience))
             return
         else:
+            files = media_in(frame.content) if may_name_files(content_json) else set()
+            await self._check_files_named(sender, files, frame.id)
             stored = await store.append(
                 conv_type=route.conv_type,
                 conv_key=route.conv_key,
@@ -430,6 +433,7 @@ class IMServer(
                 content_json=content_json,
                 now_ms=now_ms(),
                 audience=audience,
+                files=files,
             )
         if stored.elsewhere:
             raise ProtocolError(

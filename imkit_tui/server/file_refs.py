@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from imkit_tui.protocol.media import MEDIA_SCHEME, media_in
+from imkit_tui.protocol.media import MEDIA_SCHEME
 from imkit_tui.storage import BatchWriter, Database
 
 GRANT_SECONDS = 24 * 60 * 60
@@ -27,11 +26,11 @@ Audience = Callable[[str, int], frozenset[str] | None]
 """(conversation key, seq) -> who may see that message (None: every member)."""
 
 
-def record_refs(conn: sqlite3.Connection, conv_id: int, seq: int, content: Any) -> None:
-    """Inside a writer job: note the files a just-stored message names."""
+def record_refs(conn: sqlite3.Connection, conv_id: int, seq: int, files: Iterable[str]) -> None:
+    """Inside a writer job: note the files (sha256) a just-stored message names."""
     conn.executemany(
         "INSERT OR IGNORE INTO file_refs(sha256, conv_id, seq) VALUES (?, ?, ?)",
-        [(digest, conv_id, seq) for digest in media_in(content)],
+        [(digest, conv_id, seq) for digest in files],
     )
 
 

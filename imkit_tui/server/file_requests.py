@@ -7,6 +7,7 @@ same answer as for a file that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from imkit_tui.protocol import (
@@ -19,9 +20,7 @@ from imkit_tui.protocol import (
     UploadState,
 )
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.protocol.media import media_in
 from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
@@ -87,14 +86,10 @@ class FileRequests:
             )
         )
 
-    async def _check_files_named(
-        self, user_id: str, content_json: str, content: object, request_id: int
-    ) -> None:
+    async def _check_files_named(self, user_id: str, named: Iterable[str], request_id: int) -> None:
         """A message may only name files its sender may read (uploaded or was sent)."""
-        if not may_name_files(content_json):
-            return
         files = self._require_store().files
-        for sha256 in media_in(content):
+        for sha256 in named:
             if not await files.may_read(user_id, sha256, now_ms()):
                 raise ProtocolError(
                     ErrorCode.MEDIA_NOT_FOUND,

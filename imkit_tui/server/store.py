@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.server.file_refs import FileRefs, drop_refs, may_name_files, record_refs
+from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -181,11 +181,13 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         content_json: str,
         now_ms: int,
         audience: frozenset[str] | None = None,
+        files: Iterable[str] = (),
     ) -> StoredMessage:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
         Returns after the commit. A retry with the same client id returns the original.
-        With an `audience` the message is targeted: only those users may see it.
+        With an `audience` the message is targeted: only those users may see it. `files`
+        are the sha256 of the stored files its content names (server/file_refs.py).
         """
 
         def job(conn: sqlite3.Connection) -> StoredMessage:
@@ -195,6 +197,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             stored = self._append_row(
                 conn, conv_key, conv, sender, cmid, object_name, content_json, now_ms, audience
             )
+            if files and not stored.duplicate:
+                record_refs(conn, conv.id, stored.seq, files)
             return self._with_audience(conv_key, stored) if stored.duplicate else stored
 
         return await self._writer.submit(job)
@@ -227,8 +231,6 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
         if cursor.rowcount == 0:
             return self._original(conn, sender, cmid, conv.id)
-        if may_name_files(content_json):
-            record_refs(conn, conv.id, seq, _json_decode(content_json))
         self._change_id += 1
         conv.max_seq = seq
         conv.last_at = sent_at
