@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -138,3 +142,25 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+_LEFTOVER_THREAD_GRACE_SECONDS = 60.0
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the run even when a test left a non-daemon thread waiting forever.
+
+    Python waits for every non-daemon thread before it exits, so one stuck thread
+    would hold the whole run until CI's limit. A daemon watchdog outlives pytest by a
+    grace period; if the process is still here then, it names the threads on stderr
+    and ends the process with a failing status.
+    """
+
+    def watchdog() -> None:
+        time.sleep(_LEFTOVER_THREAD_GRACE_SECONDS)
+        stuck = [t.name for t in threading.enumerate() if not t.daemon]
+        sys.stderr.write(f"the run did not end; threads still running: {', '.join(stuck)}\n")
+        sys.stderr.flush()
+        os._exit(3)
+
+    threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()

@@ -35,16 +35,23 @@ _STEPS = tuple(
 )
 
 
-def test_databases_opened_at_the_same_moment_are_migrated_once(tmp_path: Path) -> None:
-    path = tmp_path / "fresh.db"
-    start = threading.Barrier(4)
+@pytest.mark.parametrize("attempt", range(10))
+def test_databases_opened_at_the_same_moment_are_migrated_once(
+    tmp_path: Path, attempt: int
+) -> None:
+    path = tmp_path / f"fresh-{attempt}.db"
+    # Bounded everywhere: a thread that fails must fail the test, never leave the
+    # others waiting (a non-daemon thread left waiting keeps the whole run alive).
+    opening = threading.Barrier(4, timeout=30)
+    migrating = threading.Barrier(4, timeout=30)
     errors: list[BaseException] = []
     versions: list[int] = []
 
     async def migrate() -> None:
+        opening.wait()  # all four switch the new file to WAL at once
         database = await Database.open(path, threaded=False)
         try:
-            start.wait()
+            migrating.wait()
             versions.append(await apply_migrations(database, _STEPS))
         finally:
             await database.close()
@@ -55,11 +62,12 @@ def test_databases_opened_at_the_same_moment_are_migrated_once(tmp_path: Path) -
         except BaseException as exc:  # collected, asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert versions == [30] * 4
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,8 +57,8 @@ class Database:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            conn.execute("PRAGMA busy_timeout=5000")  # first: WAL mode itself may wait
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            _enter_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             # What is deleted or overwritten (a recalled message) is zeroed, not left
@@ -121,3 +122,24 @@ class Database:
             await self._submit(conn.close)
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+
+
+_WAL_SWITCH_SECONDS = 5.0
+
+
+def _enter_wal(conn: sqlite3.Connection) -> None:
+    """Switch a connection's database to WAL mode, waiting out other openers.
+
+    SQLite answers `journal_mode=WAL` with "database is locked" at once, without its
+    busy handler, while another connection is switching the same new file; several
+    processes opening one fresh home at the same moment do exactly that.
+    """
+    deadline = time.monotonic() + _WAL_SWITCH_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)

@@ -434,7 +434,7 @@ def test_the_terminal_is_probed_unless_told_not_to() -> None:
     master, slave = os.openpty()
     try:
         heard: list[bytes] = []
-        answering = threading.Thread(target=_answer_as_kitty, args=(master, heard))
+        answering = threading.Thread(target=_answer_as_kitty, args=(master, heard), daemon=True)
         answering.start()
         assert choose_graphics({}, slave, slave).protocol == GraphicsProtocol.KITTY
         answering.join(5)
