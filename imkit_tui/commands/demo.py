@@ -81,6 +81,9 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
             else:
                 message = await client.send(conv, what.object_name, what.content)
             await client.wait_sent([message.id], timeout=30)
+            # The server stamps in milliseconds; two quick acks in one millisecond would
+            # give two conversations the same time and leave their order to chance.
+            await asyncio.sleep(0.002)
     finally:
         for client in clients.values():
             await client.close()
