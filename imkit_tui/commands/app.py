@@ -13,7 +13,6 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from imkit_tui.commands.common import (
     EXIT_REFUSED,
@@ -23,6 +22,7 @@ from imkit_tui.commands.common import (
     given_token,
     warn,
 )
+from imkit_tui.commands.embedded import EmbeddedHost
 from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, load_settings
 from imkit_tui.core import IMClient
 from imkit_tui.paths import Paths, make_dir
@@ -34,9 +34,6 @@ from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.terminal_probe import TerminalGraphics, decide_graphics, probe_terminal
 from imkit_tui.ui.images.tmux import in_tmux
 from imkit_tui.ui.themes import load_themes
-
-if TYPE_CHECKING:
-    from imkit_tui.commands.embedded import EmbeddedHost
 
 GRAPHICS_ENV = "IMKIT_GRAPHICS"
 """How pictures are drawn: auto (default: ask the terminal), kitty, kitty-direct, sixel,
@@ -191,6 +188,17 @@ async def _run_app(
     paths: Paths, settings: Settings, user: str | None, graphics: TerminalGraphics
 ) -> int:
     running = _Running()
+
+    async def connect_embedded() -> None:
+        """After the first frame: serve or find the embedded server, then connect."""
+        assert running.host is not None
+        try:
+            await running.host.connect()
+        except Exception as exc:  # the app stays open on its store, and says why
+            log.exception("the embedded server did not start")
+            reason = str(exc) if isinstance(exc, CommandError) else repr(exc)
+            app.notify(reason, title="Embedded server", severity="error", timeout=30)
+
     try:
         client = await _start(paths, settings, user, running)
         app = IMKitApp(
@@ -203,6 +211,7 @@ async def _run_app(
             recall_window=settings.recall_window,
             embedded=running.host is not None,
             graphics=graphics,
+            start=connect_embedded if running.host is not None else None,
         )
         await app.run_async()
         if app.refusal is not None:
@@ -214,8 +223,9 @@ async def _run_app(
 
 
 async def _start(paths: Paths, settings: Settings, user: str | None, running: _Running) -> IMClient:
+    """The user's client, its store open; connecting waits for the app's first frame."""
     if settings.server is None:
-        return await _start_embedded(paths, user, running)
+        return _prepare_embedded(paths, user, running)
     assert settings.token is not None
     try:
         user_id = read_claims(settings.token).user_id
@@ -232,15 +242,13 @@ async def _start(paths: Paths, settings: Settings, user: str | None, running: _R
     return client
 
 
-async def _start_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
-    # Imported here: the embedded server loads only when it runs (commands/embedded.py).
-    from imkit_tui.commands.embedded import EmbeddedHost
-
+def _prepare_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
+    """The client of the embedded server, not yet connected (no server runs yet)."""
     user_id = user or _login_name()
     if user_id == SYSTEM_ACCOUNT or not 0 < len(user_id) <= 64:
         raise CommandError(f"{user_id!r} cannot be your user id", EXIT_USAGE)
     running.host = EmbeddedHost(paths, user_id)
-    return await running.host.start()
+    return running.host.prepare()
 
 
 def _login_name() -> str:

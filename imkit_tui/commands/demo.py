@@ -10,6 +10,7 @@ from pathlib import Path
 
 from imkit_tui import messages as catalogue
 from imkit_tui.commands import demo_media
+from imkit_tui.commands.embedded import IN_PROCESS_URL
 from imkit_tui.core import Direction, IMClient, MessagesReceived
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.tokens import issue_token
@@ -42,12 +43,14 @@ _HISTORY: dict[str, list[str]] = {
 
 
 def _client(server: IMServer, user: str, store_dir: Path) -> IMClient:
+    """A demo user's client, connected in-process (it lives in the server's process)."""
     secret = load_or_create_secret(server.config.data_dir)
     return IMClient(
-        server_url=server.url,
+        server_url=server.url if server.listening else IN_PROCESS_URL,
         token=issue_token(secret, user),
         store_path=store_dir / user / "store.db",
         device="demo",
+        opener=server.connect_in_process,
     )
 
 
@@ -81,6 +84,9 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
             else:
                 message = await client.send(conv, what.object_name, what.content)
             await client.wait_sent([message.id], timeout=30)
+            # In-process a round trip can take less than a millisecond: the next
+            # message must still get a later time than this one.
+            await asyncio.sleep(0.002)
     finally:
         for client in clients.values():
             await client.close()

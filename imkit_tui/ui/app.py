@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from typing import ClassVar
 
@@ -39,7 +39,8 @@ class IMKitApp(App[None]):
     """The chat app. The client must be started (or at least opened) by the caller.
 
     `embedded` says the server runs in this process (shown in the status bar); with
-    `connect` False the app only shows the local store (the client stays offline). The theme
+    `connect` False the app only shows the local store (the client stays offline); else
+    `start` (default: the client's own) connects it, after the first frame. The theme
     comes from `theme`, else the remembered choice, else the default; a theme picked
     from the palette is remembered in `state`.
 
@@ -65,6 +66,7 @@ class IMKitApp(App[None]):
         embedded: bool = False,
         connect: bool = True,
         graphics: GraphicsProtocol | TerminalGraphics = GraphicsProtocol.NONE,
+        start: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__()
         if isinstance(graphics, GraphicsProtocol):
@@ -76,6 +78,7 @@ class IMKitApp(App[None]):
         self.client = client
         self.embedded = embedded
         self._connect = connect
+        self._start = start
         self._themes = themes
         self._state = state
         self._wanted_theme = theme
@@ -169,6 +172,7 @@ class IMKitApp(App[None]):
                 notifications=self._notify_enabled,
                 notification_text=self._notification_text,
                 connect=self._connect,
+                start=self._start,
             )
         )
         # Importing every bubble takes ~70 ms; the list needs none of them to draw.
