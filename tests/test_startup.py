@@ -1,0 +1,111 @@
+"""Start-up: plain `imkit` loads only what its first frame needs, and the embedded
+server's own clients reach it in-process, with no network at all."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from imkit_tui.cli import COMMANDS, build_parser, parse
+from imkit_tui.core import ConnectionState, IMClient
+from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.server import IMServer, ServerConfig
+from imkit_tui.server.auth import load_or_create_secret
+from tests.conftest import FAST_BACKOFF, until_client
+
+# ---------------------------------------------------------------------- cheap imports
+
+
+def test_plain_imkit_imports_no_subcommand_and_no_server() -> None:
+    script = (
+        "import sys\n"
+        "from imkit_tui.cli import build_parser, parse\n"
+        "import imkit_tui.commands.app\n"
+        "parse(build_parser(), [])\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('imkit_tui.commands.', "
+        "'imkit_tui.server', 'websockets')))\n"
+        "print(' '.join(loaded))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(result.stdout.split())
+    # The app itself, what it shares with the commands, and the embedded host (whose
+    # server loads only once the first frame is out).
+    assert loaded == {
+        "imkit_tui.commands.app",
+        "imkit_tui.commands.common",
+        "imkit_tui.commands.embedded",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_listed_command_is_built_when_named(name: str) -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as ended:
+        parse(build_parser(), [name, "--help"])
+    assert ended.value.code == 0
+    assert out.getvalue().startswith(f"usage: imkit {name} ")
+
+
+def test_help_lists_every_command_with_its_line_and_nothing_else() -> None:
+    parser = build_parser()
+    listed = parser.format_help()
+    for name, (_, helptext) in COMMANDS.items():
+        assert name in listed and helptext.split()[0] in listed
+    # Building every command adds none the table does not list, and changes no line.
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in COMMANDS:
+        subparsers.choices[name]
+    assert set(dict.keys(subparsers.choices)) == set(COMMANDS)
+    assert parser.format_help() == listed
+
+
+# ---------------------------------------------------------------------- in-process transport
+
+
+async def test_clients_talk_to_a_server_that_listens_on_no_port(tmp_path: Path) -> None:
+    server = IMServer(ServerConfig(data_dir=tmp_path / "server", port=0))
+    await server.start(listen=False)
+    secret = load_or_create_secret(tmp_path / "server")
+
+    def client(user: str) -> IMClient:
+        return IMClient(
+            server_url="ws://in-process",
+            token=issue_token(secret, user),
+            store_path=tmp_path / user / "store.db",
+            backoff=FAST_BACKOFF,
+            opener=server.connect_in_process,
+        )
+
+    alice, bob = client("alice"), client("bob")
+    try:
+        assert not server.listening
+        for each in (alice, bob):
+            await each.start()
+            await each.wait_synced(timeout=10)
+        sent = await alice.send_text(ConvRef.private("bob"), "over a socket pair")
+        await alice.wait_sent([sent.id], timeout=10)
+
+        async def bob_has_it() -> bool:
+            history = await bob.load_history(ConvRef.private("alice"))
+            return [m.content["content"] for m in history] == ["over a socket pair"]
+
+        await until_client(bob, bob_has_it)
+        await server.stop()  # the in-process connections are closed like TCP ones
+
+        async def alice_lost_it() -> bool:
+            return alice.state == ConnectionState.RECONNECTING
+
+        await until_client(alice, alice_lost_it)
+    finally:
+        await alice.close()
+        await bob.close()
+        await server.stop()
