@@ -8,6 +8,7 @@ A subcommand's module is imported, and its parser built, only when the command i
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol, cast
 
 from imkit_tui import __version__
-from imkit_tui.commands import app
+from imkit_tui.commands import app_options
 from imkit_tui.commands.common import EXIT_FAILED, CommandError, fail
 from imkit_tui.paths import PathError
 
@@ -104,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (-vv for debug)"
     )
-    app.add_arguments(parser)
+    app_options.add_arguments(parser)
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", description="without a command, imkit opens the chat app"
     )
@@ -134,6 +135,18 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
     return args
 
 
+def _open_app(args: argparse.Namespace) -> int:
+    """The chat app, loaded only now (a command never loads the UI).
+
+    Start-up allocates much that lives as long as the app: the garbage collector waits
+    for the first frame (the main screen then freezes what exists and turns it on).
+    """
+    gc.disable()
+    from imkit_tui.commands import app
+
+    return app.run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `imkit` with `argv` (default: the process's arguments); return the exit code."""
     parser = build_parser()
@@ -141,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        code: int = app.run(args) if args.command is None else args.run(args)
+        code: int = _open_app(args) if args.command is None else args.run(args)
         return code
     except CommandError as exc:
         fail(str(exc))

@@ -23,27 +23,38 @@ from tests.conftest import FAST_BACKOFF, until_client
 # ---------------------------------------------------------------------- cheap imports
 
 
-def test_plain_imkit_imports_no_subcommand_and_no_server() -> None:
+def _modules_loaded_by(argv: list[str], prefixes: tuple[str, ...], extra: str = "") -> set[str]:
+    """The modules starting with `prefixes` that a fresh Python has loaded once it parsed
+    `argv` as `imkit` does (after running the line `extra`)."""
     script = (
         "import sys\n"
         "from imkit_tui.cli import build_parser, parse\n"
-        "import imkit_tui.commands.app\n"
-        "parse(build_parser(), [])\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(('imkit_tui.commands.', "
-        "'imkit_tui.server', 'websockets')))\n"
-        "print(' '.join(loaded))\n"
+        f"{extra}\n"
+        f"parse(build_parser(), {argv!r})\n"
+        f"print(' '.join(m for m in sys.modules if m.startswith({prefixes!r})))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
-    loaded = set(result.stdout.split())
+    return set(result.stdout.split())
+
+
+def test_plain_imkit_imports_no_subcommand_and_no_server() -> None:
+    prefixes = ("imkit_tui.commands.", "imkit_tui.server", "websockets")
+    loaded = _modules_loaded_by([], prefixes, extra="import imkit_tui.commands.app")
     # The app itself, what it shares with the commands, and the embedded host (whose
     # server loads only once the first frame is out).
     assert loaded == {
         "imkit_tui.commands.app",
+        "imkit_tui.commands.app_options",
         "imkit_tui.commands.common",
         "imkit_tui.commands.embedded",
     }
+
+
+def test_a_command_never_loads_the_ui() -> None:
+    loaded = _modules_loaded_by(["send", "--to", "bob", "hi"], ("textual", "imkit_tui.ui"))
+    assert loaded == set()
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from imkit_tui.commands.app_options import GRAPHICS_ENV
 from imkit_tui.commands.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -35,10 +36,6 @@ from imkit_tui.ui.images.terminal_probe import TerminalGraphics, decide_graphics
 from imkit_tui.ui.images.tmux import in_tmux
 from imkit_tui.ui.themes import load_themes
 
-GRAPHICS_ENV = "IMKIT_GRAPHICS"
-"""How pictures are drawn: auto (default: ask the terminal), kitty, kitty-direct, sixel,
-iterm, halfblock, or none (half blocks, and the terminal is not asked)."""
-
 _FORCED_GRAPHICS = {
     "none": GraphicsProtocol.NONE,
     "halfblock": GraphicsProtocol.NONE,
@@ -47,49 +44,6 @@ _FORCED_GRAPHICS = {
 }
 
 log = logging.getLogger(__name__)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of the app itself (given before any command)."""
-    group = parser.add_argument_group(
-        "the chat app (imkit with no command)",
-        f"Pictures are drawn with the best graphics the terminal answers for (kitty, sixel, "
-        f"iTerm2), in half blocks elsewhere; {GRAPHICS_ENV}=kitty|kitty-direct|sixel|iterm|"
-        f"halfblock forces one, {GRAPHICS_ENV}=none skips asking the terminal.",
-    )
-    group.add_argument(
-        "--server",
-        dest="app_server",
-        metavar="URL",
-        help="connect to this server instead of running the embedded one",
-    )
-    group.add_argument(
-        "--token",
-        dest="app_token",
-        metavar="TOKEN",
-        help=f"login token for --server (default: the --token-file, then ${TOKEN_ENV}, "
-        "then token in the config file)",
-    )
-    group.add_argument(
-        "--token-file",
-        dest="app_token_file",
-        metavar="PATH",
-        help="read the login token for --server from the file PATH",
-    )
-    group.add_argument("--theme", dest="app_theme", metavar="NAME", help="theme to start with")
-    group.add_argument(
-        "--user",
-        dest="app_user",
-        metavar="ID",
-        help="your user id on the embedded server (default: your login name)",
-    )
-    group.add_argument(
-        "--no-notifications",
-        dest="app_notifications",
-        action="store_false",
-        default=None,
-        help="no notifications: no toasts, bell or desktop notifications",
-    )
 
 
 @dataclass

@@ -182,7 +182,8 @@ class IMKitApp(App[None]):
         if self._wanted_theme and self._wanted_theme not in self.available_themes:
             self.notify(f"No theme named {self._wanted_theme!r}", severity="warning")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self._give_graphics_hint()
+        # A toast is not part of the first frame: it comes right after.
+        self.call_after_refresh(self._give_graphics_hint)
 
     def _give_graphics_hint(self) -> None:
         """Say once (ever, when there is a state file) what would bring real pictures."""

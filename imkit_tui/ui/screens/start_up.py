@@ -27,6 +27,7 @@ def quiet_garbage_collector(screen: Screen[None], idle: Callable[[], float]) -> 
     """
     gc.freeze()
     gc.set_threshold(20_000, 50, 1_000)
+    gc.enable()  # `imkit` turns it off while starting
 
     def collect_when_idle() -> None:
         if idle() >= 10:
