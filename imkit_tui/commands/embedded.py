@@ -171,11 +171,11 @@ class EmbeddedHost:
         if self.client is not None:
             return self.client
         from imkit_tui.server.auth import load_or_create_secret
-        from imkit_tui.server.config import ServerConfig
+        from imkit_tui.server.data_dir import database_path
         from imkit_tui.server.token_versions import read_version
 
         # Under the user's current token version: `imkit token --revoke` may have run.
-        store = ServerConfig(data_dir=self.paths.server_data).database_path
+        store = database_path(self.paths.server_data)
         secret = load_or_create_secret(self.paths.server_data)
         self.client = IMClient(
             server_url=read_url(self._url_file) or IN_PROCESS_URL,
