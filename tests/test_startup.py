@@ -52,6 +52,14 @@ def test_plain_imkit_imports_no_subcommand_and_no_server() -> None:
     }
 
 
+def test_the_dialogs_load_when_first_used() -> None:
+    dialogs = ("imkit_tui.ui.screens.prompts", "imkit_tui.ui.screens.new_chat")
+    loaded = _modules_loaded_by([], dialogs, extra="import imkit_tui.commands.app")
+    assert loaded == set()
+    extra = "import imkit_tui.commands.app\nfrom imkit_tui.ui import screens\nscreens.NewChatScreen"
+    assert _modules_loaded_by([], dialogs, extra=extra) == set(dialogs)
+
+
 def test_a_command_never_loads_the_ui() -> None:
     loaded = _modules_loaded_by(["send", "--to", "bob", "hi"], ("textual", "imkit_tui.ui"))
     assert loaded == set()

@@ -35,14 +35,13 @@ from imkit_tui.core import (
     TransferProgress,
 )
 from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.notifier import Notifier
 from imkit_tui.ui.screens.conversation_settings import ConversationSettings
 from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
-from imkit_tui.ui.screens.new_chat import NewChatScreen
-from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.receipt_actions import ReceiptActions
@@ -487,15 +486,15 @@ class MainScreen(
             if user_id:
                 await self.open_conversation(ConvRef.private(user_id))
 
-        self.app.push_screen(NewChatScreen(), chosen)
+        self.app.push_screen(screens.NewChatScreen(), chosen)
 
     def action_new_group(self) -> None:
         """Ask for the members and a name, create the group and open its chat."""
-        start_new_group(self, self.client, self.open_conversation)
+        screens.start_new_group(self, self.client, self.open_conversation)
 
     def action_accept_invitation(self) -> None:
         """Ask for the group one was invited to, join it and open its chat."""
-        start_accepting_invitation(self, self.client, self.open_conversation)
+        screens.start_accepting_invitation(self, self.client, self.open_conversation)
 
     def action_focus_list(self) -> None:
         """Back to the conversation list."""
