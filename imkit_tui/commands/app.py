@@ -142,17 +142,6 @@ async def _run_app(
     paths: Paths, settings: Settings, user: str | None, graphics: TerminalGraphics
 ) -> int:
     running = _Running()
-
-    async def connect_embedded() -> None:
-        """After the first frame: serve or find the embedded server, then connect."""
-        assert running.host is not None
-        try:
-            await running.host.connect()
-        except Exception as exc:  # the app stays open on its store, and says why
-            log.exception("the embedded server did not start")
-            reason = str(exc) if isinstance(exc, CommandError) else repr(exc)
-            app.notify(reason, title="Embedded server", severity="error", timeout=30)
-
     try:
         client = await _start(paths, settings, user, running)
         app = IMKitApp(
@@ -165,7 +154,8 @@ async def _run_app(
             recall_window=settings.recall_window,
             embedded=running.host is not None,
             graphics=graphics,
-            start=connect_embedded if running.host is not None else None,
+            # After the first frame: serve or find the embedded server, then connect.
+            start=running.host.connect if running.host is not None else None,
         )
         await app.run_async()
         if app.refusal is not None:

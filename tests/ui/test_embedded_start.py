@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from imkit_tui.commands.embedded import EmbeddedHost
+from imkit_tui.commands import embedded
+from imkit_tui.commands.embedded import EmbeddedHost, HomeLock
 from imkit_tui.config import UiState
 from imkit_tui.core import ConnectionState, Direction, MessagesReceived
 from imkit_tui.paths import Paths
@@ -71,3 +72,24 @@ async def test_first_frame_from_the_store_then_the_server(
             await pilot.pause()
     finally:
         await host.stop()
+
+
+async def test_a_server_that_cannot_be_had_leaves_the_app_open_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = Paths.resolve(tmp_path / "home")
+    # Another process of the home holds the lock but never says where it serves.
+    holder = HomeLock(paths.server_data / embedded.LOCK_FILE)
+    assert holder.try_acquire()
+    monkeypatch.setattr(embedded, "FIND_TIMEOUT", 0.2)
+    host = EmbeddedHost(paths, "me")
+    app = IMKitApp(host.prepare(), themes=load_themes(), embedded=True, start=host.connect)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            bar = app.screen.query_one(StatusBar)
+            await until(pilot, lambda: "is it stuck?" in bar.detail, "the reason", 500)
+            assert bar.state == ConnectionState.OFFLINE
+            assert app.is_running
+    finally:
+        await host.stop()
+        holder.release()

@@ -228,7 +228,18 @@ class MainScreen(
         report_ready()
         quiet_garbage_collector(self, self._idle_seconds)
         if self._connect:
-            self.run_worker(self._start(), name="client-start")
+            self.run_worker(self._start_client(), name="client-start")
+
+    async def _start_client(self) -> None:
+        """Connect (for the embedded app: start or find its server, then connect). A
+        failure is shown, and the app stays open on its store."""
+        try:
+            await self._start()
+        except Exception as exc:
+            log.exception("could not connect")
+            reason = str(exc) or repr(exc)
+            self.query_one(StatusBar).set_connection(ConnectionState.OFFLINE, reason)
+            self.notify(reason, title="Not connected", severity="error", timeout=30)
 
     async def reload_conversations(self) -> None:
         """Replace the list with the store's conversations."""
