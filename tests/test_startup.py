@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import imkit_tui.commands as commands_package
 from imkit_tui.cli import COMMANDS, build_parser, parse
 from imkit_tui.core import ConnectionState, IMClient
 from imkit_tui.protocol import ConvRef
@@ -85,6 +86,14 @@ def test_help_lists_every_command_with_its_line_and_nothing_else() -> None:
         subparsers.choices[name]
     assert set(dict.keys(subparsers.choices)) == set(COMMANDS)
     assert parser.format_help() == listed
+
+
+def test_every_module_that_registers_commands_is_in_the_table() -> None:
+    commands = Path(commands_package.__file__).parent
+    registering = {
+        path.stem for path in commands.glob("*.py") if "def add_parser(" in path.read_text()
+    }
+    assert registering == {module for module, _ in COMMANDS.values()}
 
 
 # ---------------------------------------------------------------------- in-process transport
