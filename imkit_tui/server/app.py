@@ -205,13 +205,13 @@ class IMServer(
         self.store = await ServerStore.open(self.config.database_path)
         await self._prune()
         self._door = InProcessDoor(self._handle, websocket_options(self.config))
+        if listen:
+            await self.listen()
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
         self._revocations = RevocationWatch(
             self.store.tokens, self.config.revocation_check_seconds, self._devices.close_revoked
         )
         await self._revocations.start()
-        if listen:
-            await self.listen()
 
     async def listen(self, port: int | None = None) -> None:
         """Accept websockets on the configured host and `port` (default: the configured
