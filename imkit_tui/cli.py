@@ -1,28 +1,87 @@
-"""`imkit` and its subcommands."""
+"""`imkit` and its subcommands.
+
+A subcommand's module is imported, and its parser built, only when the command is named
+(`imkit send …`): plain `imkit` loads what the chat app needs and nothing else, and
+`imkit --help` lists every command from :data:`COMMANDS` without importing any.
+"""
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Protocol, cast
 
 from imkit_tui import __version__
-from imkit_tui.commands import (
-    app,
-    edit_history,
-    group,
-    history,
-    privacy,
-    search,
-    send,
-    serve,
-    tail,
-    token,
-)
+from imkit_tui.commands import app_options
 from imkit_tui.commands.common import EXIT_FAILED, CommandError, fail
 from imkit_tui.paths import PathError
+
+Subparsers = argparse._SubParsersAction  # argparse's type of `add_subparsers()`
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("serve", "run the reference IM server"),
+    "token": ("token", "print a login token for a user, or revoke a user's tokens"),
+    "send": ("send", "send messages: text, any message type, files"),
+    "history": ("history", "print a conversation"),
+    "recall": ("edit_history", "recall messages you sent"),
+    "delete": ("edit_history", "delete messages for yourself"),
+    "clear": ("edit_history", "clear a conversation's history for yourself"),
+    "search": ("search", "search messages"),
+    "tail": ("tail", "print incoming messages as they arrive"),
+    "block": ("privacy", "refuse messages from users"),
+    "unblock": ("privacy", "accept messages from users again"),
+    "whitelist": ("privacy", "the whitelist: add or remove users, whitelist mode on or off"),
+    "privacy": ("privacy", "print who you block, your whitelist and whitelist mode"),
+    "group": ("group", "create and manage groups"),
+}
+"""Every subcommand, in `imkit --help` order: the module under `imkit_tui.commands` that
+registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""
+
+
+class _CommandModule(Protocol):
+    def add_parser(self, subparsers: Subparsers[argparse.ArgumentParser]) -> None: ...
+
+
+class _LazyParsers(dict[str, argparse.ArgumentParser]):
+    """The subcommands' parsers by name, each built when argparse first asks for it."""
+
+    def __init__(self, subparsers: Subparsers[argparse.ArgumentParser]) -> None:
+        super().__init__()
+        self._subparsers = subparsers
+        self._pending = dict.fromkeys(COMMANDS)
+        self._building = False
+
+    def __contains__(self, name: object) -> bool:
+        # While a module registers its parsers, only those built count (argparse
+        # refuses to add a name it already has).
+        return super().__contains__(name) or (not self._building and name in self._pending)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pending)  # every command, built or not ("choose from …")
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __missing__(self, name: str) -> argparse.ArgumentParser:
+        if name not in self._pending:
+            raise KeyError(name)
+        module_name = COMMANDS[name][0]
+        module = cast(_CommandModule, importlib.import_module(f"imkit_tui.commands.{module_name}"))
+        # The module registers all its commands (argparse stores them in this mapping
+        # through dict.__setitem__); the one-line help listed stays the table's.
+        self._building = True
+        try:
+            module.add_parser(self._subparsers)
+        finally:
+            self._building = False
+        for built in list(self.values()):
+            _remember_parsers(built)
+        return super().__getitem__(name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,14 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (-vv for debug)"
     )
-    app.add_arguments(parser)
+    app_options.add_arguments(parser)
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", description="without a command, imkit opens the chat app"
     )
-    modules = (serve, token, send, history, edit_history, search, tail, privacy, group)
-    for module in modules:
-        module.add_parser(subparsers)
-    _remember_parsers(parser)
+    for name, (_, helptext) in COMMANDS.items():
+        subparsers._choices_actions.append(subparsers._ChoicesPseudoAction(name, (), helptext))
+    subparsers._name_parser_map = subparsers.choices = _LazyParsers(subparsers)
+    parser.set_defaults(usage_parser=parser)
     return parser
 
 
@@ -63,7 +122,7 @@ def _remember_parsers(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(usage_parser=parser)
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
+            for sub in dict.values(action.choices):
                 _remember_parsers(sub)
 
 
@@ -76,6 +135,18 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
     return args
 
 
+def _open_app(args: argparse.Namespace) -> int:
+    """The chat app, loaded only now (a command never loads the UI).
+
+    Start-up allocates much that lives as long as the app: the garbage collector waits
+    for the first frame (the main screen then freezes what exists and turns it on).
+    """
+    gc.disable()
+    from imkit_tui.commands import app
+
+    return app.run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `imkit` with `argv` (default: the process's arguments); return the exit code."""
     parser = build_parser()
@@ -83,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        code: int = app.run(args) if args.command is None else args.run(args)
+        code: int = _open_app(args) if args.command is None else args.run(args)
         return code
     except CommandError as exc:
         fail(str(exc))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from imkit_tui import messages
 from imkit_tui.commands.demo import DEMO_GROUP, create_demo
 from imkit_tui.core import IMClient
 from imkit_tui.core.message_files import media_url_of
-from imkit_tui.protocol import ConversationType, ConvRef
-from tests.conftest import FAST_BACKOFF, ServerHandle
+from imkit_tui.protocol import SYSTEM_ACCOUNT, ConversationType, ConvRef
+from tests.conftest import FAST_BACKOFF, ServerHandle, until_client
 
 
 async def test_the_demo_shows_every_kind_of_message_once(
@@ -44,12 +46,14 @@ async def test_the_demo_shows_every_kind_of_message_once(
         await me.close()
 
 
-async def _seeded_order(home: Path) -> list[tuple[str, str, str, str]]:
-    """Seed the demo on a fresh server in ``home``; return every message as ``me`` sees it."""
+async def _seeded_order(home: Path, *, cut: bool = False) -> list[tuple[str, str, str, str]]:
+    """Seed the demo on a fresh server in ``home``; return every message as ``me`` sees it.
+
+    With `cut`, the first seeding is cancelled once two of its messages are in (the app
+    quit while it ran), and the next start seeds again."""
     handle = ServerHandle(home / "server")
     server = await handle.start()
     try:
-        await create_demo(server, "me", home / "demo-stores")
         me = IMClient(
             server_url=handle.url,
             token=handle.token("me"),
@@ -59,12 +63,33 @@ async def _seeded_order(home: Path) -> list[tuple[str, str, str, str]]:
         await me.start()
         try:
             await me.wait_synced(timeout=10)
+            if cut:
+                seeding = asyncio.create_task(create_demo(server, "me", home / "demo-stores"))
+
+                async def two_in() -> bool:
+                    return len(await me.load_history(ConvRef.private("alice"))) >= 2
+
+                await until_client(me, two_in)
+                seeding.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await seeding
+            await create_demo(server, "me", home / "demo-stores")
+
+            async def all_in() -> bool:
+                call = await me.load_history(ConvRef.private("alice"))
+                return any(m.object_name == messages.CALL_HANGUP for m in call)
+
+            await until_client(me, all_in)
             seen: list[tuple[int, str, str, str, str]] = []
             convs = [ConvRef.private(name) for name in ("alice", "bob", "echo-bot")]
             for conv in [ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP), *convs]:
                 for m in await me.load_history(conv):
                     summary = messages.summarize(m.object_name, m.content)
                     seen.append((m.sent_at, conv.target, m.sender, m.object_name, summary))
+            system = ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT)
+            welcomes = [
+                (SYSTEM_ACCOUNT, m.sender, m.object_name, "") for m in await me.load_history(system)
+            ]
         finally:
             await me.close()
     finally:
@@ -72,7 +97,16 @@ async def _seeded_order(home: Path) -> list[tuple[str, str, str, str]]:
     seen.sort()
     times = [row[0] for row in seen]
     assert times == sorted(set(times)), "two demo messages share a time"
-    return [row[1:] for row in seen]
+    return [row[1:] for row in seen] + welcomes
+
+
+async def test_a_seeding_cut_short_and_started_again_sends_nothing_twice(tmp_path: Path) -> None:
+    whole = await _seeded_order(tmp_path / "whole")
+    again = await _seeded_order(tmp_path / "again", cut=True)
+    assert sorted(again) == sorted(whole)
+    assert [row for row in again if row[0] == SYSTEM_ACCOUNT] == [  # the welcome, once
+        (SYSTEM_ACCOUNT, SYSTEM_ACCOUNT, messages.TEXT, "")
+    ]
 
 
 async def test_the_demo_comes_in_the_same_order_on_every_fresh_start(tmp_path: Path) -> None:

@@ -74,11 +74,13 @@ def terminal() -> Iterator[Terminal]:
         session.kill()
 
 
-def _chat_with_echo_bot(terminal: Terminal, home: Path, width: int = 110, height: int = 32) -> None:
+def _chat_with_echo_bot(
+    terminal: Terminal, home: Path, width: int = 110, height: int = 32, *, inside: str = ""
+) -> None:
     """Start imkit for the first time (its own server, the echo bot) and open the bot's
-    chat with ctrl+n."""
+    chat with ctrl+n. `inside` prefixes the command (``unshare -rn``)."""
     command = (
-        f"env IMKIT_HOME={shlex.quote(str(home))} TERM=xterm-256color "
+        f"{inside} env IMKIT_HOME={shlex.quote(str(home))} TERM=xterm-256color "
         f"{shlex.quote(_imkit_command())}; echo imkit-exited-with-$?; sleep 30"
     )
     terminal.start(command, width, height)
@@ -100,6 +102,34 @@ def test_first_run_chats_with_the_echo_bot(terminal: Terminal, tmp_path: Path) -
     terminal.keys("C-q")
     terminal.wait_for("imkit-exited-with-0")
     assert (home / "cache" / "imkit.log").exists(), "the app logs to a file, not the screen"
+
+
+def _unshare_refusal() -> str | None:
+    """Why this process cannot make an empty network namespace (None when it can)."""
+    if shutil.which("unshare") is None:
+        return "unshare is not installed"
+    probe = subprocess.run(
+        ["unshare", "-rn", "true"], capture_output=True, text=True, timeout=30, check=False
+    )
+    if probe.returncode != 0:
+        return f"unshare -rn is not permitted here: {probe.stderr.strip()}"
+    return None
+
+
+def test_the_app_works_without_any_network(terminal: Terminal, tmp_path: Path) -> None:
+    """In an empty network namespace (its loopback is down: a port can be bound, but
+    nothing connects to it) the embedded app starts, connects in-process, and echo-bot
+    answers. Before the in-process transport it ended with "not connected and synced
+    in time"."""
+    refusal = _unshare_refusal()
+    if refusal is not None:
+        pytest.skip(refusal)
+    _chat_with_echo_bot(terminal, tmp_path / "home", inside="unshare -rn")
+    terminal.type("anyone there offline?")
+    terminal.keys("Enter")
+    terminal.wait_for("echo: anyone there offline?")
+    terminal.keys("C-q")
+    terminal.wait_for("imkit-exited-with-0")
 
 
 def _texts_stored(home: Path) -> list[str]:

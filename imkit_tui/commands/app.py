@@ -13,8 +13,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from imkit_tui.commands.app_options import GRAPHICS_ENV
 from imkit_tui.commands.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
@@ -23,6 +23,7 @@ from imkit_tui.commands.common import (
     given_token,
     warn,
 )
+from imkit_tui.commands.embedded import EmbeddedHost
 from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, load_settings
 from imkit_tui.core import IMClient
 from imkit_tui.paths import Paths, make_dir
@@ -35,13 +36,6 @@ from imkit_tui.ui.images.terminal_probe import TerminalGraphics, decide_graphics
 from imkit_tui.ui.images.tmux import in_tmux
 from imkit_tui.ui.themes import load_themes
 
-if TYPE_CHECKING:
-    from imkit_tui.commands.embedded import EmbeddedHost
-
-GRAPHICS_ENV = "IMKIT_GRAPHICS"
-"""How pictures are drawn: auto (default: ask the terminal), kitty, kitty-direct, sixel,
-iterm, halfblock, or none (half blocks, and the terminal is not asked)."""
-
 _FORCED_GRAPHICS = {
     "none": GraphicsProtocol.NONE,
     "halfblock": GraphicsProtocol.NONE,
@@ -50,49 +44,6 @@ _FORCED_GRAPHICS = {
 }
 
 log = logging.getLogger(__name__)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of the app itself (given before any command)."""
-    group = parser.add_argument_group(
-        "the chat app (imkit with no command)",
-        f"Pictures are drawn with the best graphics the terminal answers for (kitty, sixel, "
-        f"iTerm2), in half blocks elsewhere; {GRAPHICS_ENV}=kitty|kitty-direct|sixel|iterm|"
-        f"halfblock forces one, {GRAPHICS_ENV}=none skips asking the terminal.",
-    )
-    group.add_argument(
-        "--server",
-        dest="app_server",
-        metavar="URL",
-        help="connect to this server instead of running the embedded one",
-    )
-    group.add_argument(
-        "--token",
-        dest="app_token",
-        metavar="TOKEN",
-        help=f"login token for --server (default: the --token-file, then ${TOKEN_ENV}, "
-        "then token in the config file)",
-    )
-    group.add_argument(
-        "--token-file",
-        dest="app_token_file",
-        metavar="PATH",
-        help="read the login token for --server from the file PATH",
-    )
-    group.add_argument("--theme", dest="app_theme", metavar="NAME", help="theme to start with")
-    group.add_argument(
-        "--user",
-        dest="app_user",
-        metavar="ID",
-        help="your user id on the embedded server (default: your login name)",
-    )
-    group.add_argument(
-        "--no-notifications",
-        dest="app_notifications",
-        action="store_false",
-        default=None,
-        help="no notifications: no toasts, bell or desktop notifications",
-    )
 
 
 @dataclass
@@ -203,6 +154,8 @@ async def _run_app(
             recall_window=settings.recall_window,
             embedded=running.host is not None,
             graphics=graphics,
+            # After the first frame: serve or find the embedded server, then connect.
+            start=running.host.connect if running.host is not None else None,
         )
         await app.run_async()
         if app.refusal is not None:
@@ -214,8 +167,9 @@ async def _run_app(
 
 
 async def _start(paths: Paths, settings: Settings, user: str | None, running: _Running) -> IMClient:
+    """The user's client, its store open; connecting waits for the app's first frame."""
     if settings.server is None:
-        return await _start_embedded(paths, user, running)
+        return _prepare_embedded(paths, user, running)
     assert settings.token is not None
     try:
         user_id = read_claims(settings.token).user_id
@@ -232,15 +186,13 @@ async def _start(paths: Paths, settings: Settings, user: str | None, running: _R
     return client
 
 
-async def _start_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
-    # Imported here: the embedded server loads only when it runs (commands/embedded.py).
-    from imkit_tui.commands.embedded import EmbeddedHost
-
+def _prepare_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
+    """The client of the embedded server, not yet connected (no server runs yet)."""
     user_id = user or _login_name()
     if user_id == SYSTEM_ACCOUNT or not 0 < len(user_id) <= 64:
         raise CommandError(f"{user_id!r} cannot be your user id", EXIT_USAGE)
     running.host = EmbeddedHost(paths, user_id)
-    return await running.host.start()
+    return running.host.prepare()
 
 
 def _login_name() -> str:

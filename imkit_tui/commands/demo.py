@@ -10,8 +10,10 @@ from pathlib import Path
 
 from imkit_tui import messages as catalogue
 from imkit_tui.commands import demo_media
+from imkit_tui.commands.embedded import IN_PROCESS_URL
 from imkit_tui.core import Direction, IMClient, MessagesReceived
 from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.protocol.ids import uuid_from_key
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer
 from imkit_tui.server.auth import load_or_create_secret
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 ECHO_BOT = "echo-bot"
 DEMO_GROUP = "design"
 MARKER = "demo-created"
+WELCOMED = "demo-welcomed"
 
 WELCOME = (
     "Welcome to imkit 👋\n"
@@ -42,12 +45,14 @@ _HISTORY: dict[str, list[str]] = {
 
 
 def _client(server: IMServer, user: str, store_dir: Path) -> IMClient:
+    """A demo user's client, connected in-process (it lives in the server's process)."""
     secret = load_or_create_secret(server.config.data_dir)
     return IMClient(
-        server_url=server.url,
+        server_url=server.url if server.listening else IN_PROCESS_URL,
         token=issue_token(secret, user),
         store_path=store_dir / user / "store.db",
         device="demo",
+        opener=server.connect_in_process,
     )
 
 
@@ -61,7 +66,10 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
     marker = server.config.data_dir / MARKER
     if marker.exists():
         return
-    await server.send_system(user, catalogue.TEXT, catalogue.text_content(WELCOME))
+    welcomed = server.config.data_dir / WELCOMED
+    if not welcomed.exists():  # a seeding cut short already sent it
+        await server.send_system(user, catalogue.TEXT, catalogue.text_content(WELCOME))
+        welcomed.write_text("1\n")
     await server.create_group(DEMO_GROUP, "Design", "alice", ["bob", user])
     group = ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP)
     folder = server.config.data_dir / "demo-files"
@@ -72,17 +80,20 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
         for client in clients.values():
             await client.start()
             await client.wait_synced(timeout=10)
-        for sender, conv, what in steps:
+        for index, (sender, conv, what) in enumerate(steps):
             client = clients[sender]
+            # The same ids on every attempt: seeding cut short (the app quit while it
+            # ran) and started again sends nothing twice.
+            cmid = uuid_from_key(MARKER, index)
             if isinstance(what, str):
-                message = await client.send_text(conv, what)
+                message = await client.send_text(conv, what, cmid=cmid)
             elif isinstance(what, demo_media.DemoFile):
-                message = await client.send_file(conv, what.path, what.kind)
+                message = await client.send_file(conv, what.path, what.kind, cmid=cmid)
             else:
-                message = await client.send(conv, what.object_name, what.content)
+                message = await client.send(conv, what.object_name, what.content, cmid=cmid)
             await client.wait_sent([message.id], timeout=30)
-            # The server stamps in milliseconds; two quick acks in one millisecond would
-            # give two conversations the same time and leave their order to chance.
+            # In-process a round trip can take less than a millisecond: the next
+            # message must still get a later time than this one.
             await asyncio.sleep(0.002)
     finally:
         for client in clients.values():

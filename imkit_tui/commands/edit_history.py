@@ -28,10 +28,9 @@ from imkit_tui.protocol import ConversationType, ConvRef
 Action = Callable[[IMClient, ConvRef, argparse.Namespace], Awaitable[int]]
 
 
-_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
+_COMMANDS: tuple[tuple[str, str, bool], ...] = (
     (
         "recall",
-        "recall messages you sent",
         "Recall your own messages (by server id, `uid` in `imkit history --json`) in the "
         "conversation with USER or of GROUP: every member then sees a grey notice "
         "instead, and the server keeps no content.",
@@ -39,7 +38,6 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ),
     (
         "delete",
-        "delete messages for yourself",
         "Delete messages (by server id) of the conversation with USER or of GROUP for "
         "yourself: on the server too, so your other devices and later syncs follow. The "
         "other members keep them.",
@@ -47,21 +45,21 @@ _COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ),
     (
         "clear",
-        "clear a conversation's history for yourself",
         "Clear the history of the conversation with USER or of GROUP for yourself, on the "
         "server too: nothing of it comes back from cloud history. The other members keep "
         "it.",
         False,
     ),
 )
-"""Each command: name, help, description, whether it takes message ids."""
+"""Each command: name, description, whether it takes message ids (its one-line help is
+in `imkit_tui.cli`)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `imkit recall`, `imkit delete` and `imkit clear`."""
     actions: dict[str, Action] = {"recall": _recall, "delete": _delete, "clear": _clear}
-    for name, helptext, description, takes_uids in _COMMANDS:
-        parser = subparsers.add_parser(name, help=helptext, description=description)
+    for name, description, takes_uids in _COMMANDS:
+        parser = subparsers.add_parser(name, description=description)
         _common(parser)
         if takes_uids:
             parser.add_argument("uids", nargs="+", metavar="UID")

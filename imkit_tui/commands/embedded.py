@@ -1,5 +1,11 @@
 """One embedded server per home, shared by every app started on it.
 
+The app's client is made first (:meth:`EmbeddedHost.prepare`: no server yet), so the
+first frame is drawn from the local store; :meth:`EmbeddedHost.connect` then serves or
+finds the server and connects. A client in the serving process talks to the server
+in-process (a socket pair, no network: it works without loopback too); the server also
+listens on 127.0.0.1 for the home's other processes when it can.
+
 The first `imkit` of a home takes an exclusive lock on ``embedded.lock`` in the server's
 data dir and holds it for its whole life: it runs the server, writes its URL (and its
 process id) to ``embedded.url``, seeds the demo workspace (once per data dir) and runs
@@ -40,6 +46,8 @@ LOOK_EVERY = 0.5
 """Seconds between looks at the lock (or the URL) while the server is out of reach."""
 FIND_TIMEOUT = 30.0
 """How long a new process waits for the holder to write where it serves."""
+IN_PROCESS_URL = "ws://in-process"
+"""The client's server URL while the server runs in its process and listens on no port."""
 
 log = logging.getLogger(__name__)
 
@@ -157,27 +165,47 @@ class EmbeddedHost:
         """True when the server runs in this process."""
         return self._serving is not None
 
-    async def start(self) -> IMClient:
-        """Serve or find the server, then start the user's client (seeding the demo
-        first when this process serves a new data dir)."""
-        url = await self._serve_or_find()
+    def prepare(self) -> IMClient:
+        """The user's client, not started: its store opens without any server (the app
+        draws its first frame from it), and it connects once :meth:`connect` ran."""
+        if self.client is not None:
+            return self.client
         from imkit_tui.server.auth import load_or_create_secret
-        from imkit_tui.server.config import ServerConfig
+        from imkit_tui.server.data_dir import database_path
         from imkit_tui.server.token_versions import read_version
 
         # Under the user's current token version: `imkit token --revoke` may have run.
-        store = ServerConfig(data_dir=self.paths.server_data).database_path
+        store = database_path(self.paths.server_data)
         secret = load_or_create_secret(self.paths.server_data)
-        client = IMClient(
-            server_url=url,
+        self.client = IMClient(
+            server_url=read_url(self._url_file) or IN_PROCESS_URL,
             token=issue_token(secret, self.user_id, version=read_version(store, self.user_id)),
             store_path=self.paths.account_store(EMBEDDED_STORE_KEY, self.user_id),
             device=self._device,
         )
-        self.client = client
+        return self.client
+
+    async def connect(self) -> None:
+        """Serve or find the server (seeding the demo first when this process serves a
+        new data dir), then start the client on it and keep it served."""
+        client = self.prepare()
+        url = await self._serve_or_find()
+        self._aim(client, url)
         await client.start()
         self._watching = asyncio.create_task(self._keep_serving(client), name="embedded")
+
+    async def start(self) -> IMClient:
+        """:meth:`prepare` and :meth:`connect` in one: the user's client, started."""
+        client = self.prepare()
+        await self.connect()
         return client
+
+    def _aim(self, client: IMClient, url: str) -> None:
+        """Point `client` at `url`, or, when this process serves, at the server itself."""
+        if self._serving is not None:
+            client.move_to(url, self._serving.server.connect_in_process)
+        elif url != client.server_url:
+            client.move_to(url)
 
     async def stop(self) -> None:
         """Close the client; when serving, stop the bot and the server, then let the
@@ -223,7 +251,10 @@ class EmbeddedHost:
             self.paths.server_data, _port(read_url(self._url_file, live_only=False))
         )
         try:
-            write_url(self._url_file, server.url)
+            if server.listening:
+                write_url(self._url_file, server.url)
+            else:
+                self._url_file.unlink(missing_ok=True)
             bots_dir = self.paths.data / "demo"
             await create_demo(server, self.user_id, bots_dir)
             bot = EchoBot(server, bots_dir)
@@ -232,7 +263,7 @@ class EmbeddedHost:
             await server.stop()
             raise
         self._serving = _Serving(server, bot)
-        return server.url
+        return server.url if server.listening else IN_PROCESS_URL
 
     async def _keep_serving(self, client: IMClient) -> None:
         """While another process serves: when the server is out of reach, take it over
@@ -249,7 +280,7 @@ class EmbeddedHost:
                     self._lock.release()
                     continue
                 log.info("took the embedded server over at %s", url)
-                client.move_to(url)
+                self._aim(client, url)
                 return
             moved = read_url(self._url_file)
             if moved is not None and moved != client.server_url:
@@ -257,17 +288,18 @@ class EmbeddedHost:
 
 
 async def _start_server(data_dir: Path, port: int) -> IMServer:
-    """The server on 127.0.0.1 `port`, or on a free port when that one is taken."""
+    """The server, listening on 127.0.0.1 `port`, or on a free port when that one is
+    taken, or on none when there is no network at all (in-process connections only)."""
     from imkit_tui.server import IMServer, ServerConfig
 
-    if port:
-        server = IMServer(ServerConfig(data_dir=data_dir, port=port))
+    server = IMServer(ServerConfig(data_dir=data_dir, port=port))
+    await server.start(listen=False)
+    for each in (port, 0) if port else (0,):
         try:
-            await server.start()
-        except OSError:
-            await server.stop()
+            await server.listen(each)
+        except OSError as exc:
+            log.info("cannot listen on port %s: %s", each, exc)
         else:
             return server
-    server = IMServer(ServerConfig(data_dir=data_dir, port=0))
-    await server.start()
+    log.warning("no network: the embedded server serves this process only")
     return server

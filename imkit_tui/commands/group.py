@@ -47,7 +47,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit group` and its actions."""
     parser = subparsers.add_parser(
         "group",
-        help="create and manage groups",
         description="Create a group (you own it), invite or kick members, rename, quit or "
         "dismiss it, or list its members. Each change leaves a notice in the group's chat.",
     )

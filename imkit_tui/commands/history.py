@@ -23,7 +23,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit history`."""
     parser = subparsers.add_parser(
         "history",
-        help="print a conversation",
         description="Sync with the server, then print the conversation with USER (or of "
         "GROUP), oldest first, from the local store (older pages come from the server's "
         "cloud history). What the chat does not show (recall commands, receipt requests, "

@@ -49,7 +49,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit block`, `imkit unblock`, `imkit whitelist` and `imkit privacy`."""
     block = subparsers.add_parser(
         "block",
-        help="refuse messages from users",
         description="Block USERs: the server refuses their messages to you with error 405 "
         "(they see them rejected). On every device of yours at once.",
     )
@@ -57,16 +56,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     block.add_argument("users", nargs="+", metavar="USER")
     block.set_defaults(run=run, privacy_action="block")
 
-    unblock = subparsers.add_parser(
-        "unblock", help="accept messages from users again", description="Unblock USERs."
-    )
+    unblock = subparsers.add_parser("unblock", description="Unblock USERs.")
     _common(unblock)
     unblock.add_argument("users", nargs="+", metavar="USER")
     unblock.set_defaults(run=run, privacy_action="unblock")
 
     whitelist = subparsers.add_parser(
         "whitelist",
-        help="the whitelist: add or remove users, whitelist mode on or off",
         description="With whitelist mode on, only users on your whitelist may message you "
         "(the block list is not consulted then). 'add' and 'remove' change the list, 'on' "
         "and 'off' the mode.",
@@ -78,7 +74,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     privacy = subparsers.add_parser(
         "privacy",
-        help="print who you block, your whitelist and whitelist mode",
         description="Print your block list, whitelist and whether whitelist mode is on, "
         "as the server has them.",
     )

@@ -27,7 +27,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit search`."""
     parser = subparsers.add_parser(
         "search",
-        help="search messages",
         description="Sync with the server, then print the messages of the local store that "
         "hold every word of TEXT (any script, case ignored; words shorter than 3 characters "
         "too), newest first. --with keeps to the conversation with USER, --from to USER's "

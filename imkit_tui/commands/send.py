@@ -31,7 +31,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit send`."""
     parser = subparsers.add_parser(
         "send",
-        help="send messages: text, any message type, files",
         description="Send a text message to USER (or GROUP); with '-', each line of standard "
         "input is one message, sent in order. In a group, --mention USER (repeatable) and "
         "--mention-all @mention members, as RongCloud's mentionedInfo. With --type and "

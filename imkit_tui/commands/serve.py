@@ -20,7 +20,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit serve`."""
     parser = subparsers.add_parser(
         "serve",
-        help="run the reference IM server",
         description="Run the reference IM server. Prints 'listening on ws://HOST:PORT' "
         "once it accepts connections.",
     )

@@ -29,7 +29,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit tail`."""
     parser = subparsers.add_parser(
         "tail",
-        help="print incoming messages as they arrive",
         description="Print messages as they arrive (including those that arrived while no "
         "imkit was running for this user), until interrupted.",
     )

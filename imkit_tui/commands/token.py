@@ -25,7 +25,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `imkit token`."""
     parser = subparsers.add_parser(
         "token",
-        help="print a login token for a user, or revoke a user's tokens",
         description="Print a login token for USER, creating the user if new, signed with "
         "the app secret of the server whose data dir is DIR (start that server once first). "
         "Tokens expire after 30 days unless --expires-in or --no-expiry says otherwise. "

@@ -23,6 +23,7 @@ from imkit_tui.core.connection import (
     Connection,
     LoginRefused,
     NotConnected,
+    Opener,
     RequestFailed,
     device_id,
 )
@@ -119,6 +120,7 @@ class IMClient(
         backoff: Backoff | None = None,
         request_timeout: float = 15.0,
         media_dir: Path | None = None,
+        opener: Opener | None = None,
     ) -> None:
         self.server_url = server_url
         self.user_id = read_claims(token).user_id
@@ -136,6 +138,7 @@ class IMClient(
             on_push=self._on_push,
             on_state=self._on_state,
             backoff=self._backoff,
+            opener=opener,
         )
         self.transfers = Transfers(
             self._connection, media_dir or _media_dir(store_path), request_timeout
@@ -223,12 +226,13 @@ class IMClient(
             await self._store.close()
             self._store = None
 
-    def move_to(self, server_url: str) -> None:
-        """Talk to the server at `server_url` from now on, reconnecting at once (the
-        embedded server of a home was taken over by another process, maybe on another
-        port). The store stays the same."""
+    def move_to(self, server_url: str, opener: Opener | None = None) -> None:
+        """Talk to the server at `server_url` (through `opener` when given: an
+        in-process server) from now on, reconnecting at once (the embedded server of a
+        home was taken over by another process, maybe on another port, or by this one).
+        The store stays the same."""
         self.server_url = server_url
-        self._connection.move_to(server_url)
+        self._connection.move_to(server_url, opener)
 
     async def __aenter__(self) -> IMClient:
         await self.start()

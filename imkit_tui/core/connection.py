@@ -14,7 +14,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from imkit_tui import __version__
@@ -78,6 +78,11 @@ def device_id(kind: str) -> str:
 
 StateListener = Callable[[ConnectionState, str, int | None], None]
 
+Opener = Callable[[], Awaitable[socket.socket]]
+"""Gives a connected stream socket to speak the websocket over instead of dialling the
+URL: this process's end of a socket pair whose other end an in-process server accepted
+(see :meth:`imkit_tui.server.IMServer.connect_in_process`). Needs no network."""
+
 
 class Connection:
     """Keeps one logged-in websocket to `url` open until `close()`."""
@@ -94,8 +99,11 @@ class Connection:
         backoff: Backoff | None = None,
         open_timeout: float = 10.0,
         heartbeat: float = 20.0,
+        opener: Opener | None = None,
     ) -> None:
         self.url = url
+        self.opener = opener
+        """Where the next attempt gets its socket from; None dials `url`."""
         self._token = token
         self._device = device
         self._on_ready = on_ready
@@ -132,10 +140,11 @@ class Connection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def move_to(self, url: str) -> None:
-        """Use `url` from the next attempt on, and make that attempt now rather than
-        after the backoff (the server came back, or moved)."""
+    def move_to(self, url: str, opener: Opener | None = None) -> None:
+        """Use `url` (through `opener` when given) from the next attempt on, and make
+        that attempt now rather than after the backoff (the server came back, or moved)."""
         self.url = url
+        self.opener = opener
         self._nudged.set()
 
     @property
@@ -189,8 +198,10 @@ class Connection:
             self._on_state(state, "", None)
             logged_in = False
             try:
+                sock = await self.opener() if self.opener is not None else None
                 async with connect(
                     self.url,
+                    sock=sock,
                     open_timeout=self._open_timeout,
                     max_size=None,
                     ping_interval=self._heartbeat,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections import defaultdict
 from collections.abc import Coroutine
 from typing import Any
@@ -63,6 +64,7 @@ from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.group_requests import GroupRequests
+from imkit_tui.server.in_process import InProcessDoor, websocket_options
 from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
@@ -106,6 +108,7 @@ class IMServer(
         self.store: ServerStore | None = None
         self._secret = b""
         self._server: Server | None = None
+        self._door: InProcessDoor | None = None
         self._sessions: dict[str, set[Session]] = defaultdict(set)
         self._buckets: dict[str, TokenBucket] = {}
         self._accounts = FrameAccounts(config.budgets)
@@ -117,10 +120,15 @@ class IMServer(
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
 
     @property
+    def listening(self) -> bool:
+        """True when the server accepts websockets on a port (see :meth:`listen`)."""
+        return self._server is not None
+
+    @property
     def port(self) -> int:
         """The port the server listens on (the real one when started on port 0)."""
         if self._server is None:
-            raise RuntimeError("the server is not started")
+            raise RuntimeError("the server is not listening")
         for sock in self._server.sockets:
             return int(sock.getsockname()[1])
         raise RuntimeError("the server has no socket")
@@ -191,26 +199,33 @@ class IMServer(
         self._deliver(route, record, skip=None)
         return stored.seq
 
-    async def start(self) -> None:
-        """Open the store and start accepting connections."""
+    async def start(self, *, listen: bool = True) -> None:
+        """Open the store; accept in-process connections, and with `listen` websockets."""
         self._secret = load_or_create_secret(self.config.data_dir)
         self.store = await ServerStore.open(self.config.database_path)
         await self._prune()
-        self._server = await serve(
-            self._handle,
-            self.config.host,
-            self.config.port,
-            max_size=self.config.hard_frame_bytes,
-            ping_interval=self.config.heartbeat_seconds,
-            ping_timeout=self.config.heartbeat_seconds,
-            close_timeout=2,
-            compression=None,
-        )
+        self._door = InProcessDoor(self._handle, websocket_options(self.config))
+        if listen:
+            await self.listen()
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
         self._revocations = RevocationWatch(
             self.store.tokens, self.config.revocation_check_seconds, self._devices.close_revoked
         )
         await self._revocations.start()
+
+    async def listen(self, port: int | None = None) -> None:
+        """Accept websockets on the configured host and `port` (default: the configured
+        one); OSError when it cannot be had (taken, no network at all)."""
+        port = self.config.port if port is None else port
+        options = websocket_options(self.config)
+        self._server = await serve(self._handle, self.config.host, port, **options)
+
+    async def connect_in_process(self) -> socket.socket:
+        """A connection for a client in this process, with no network: the client's end
+        of a socket pair (what an :data:`imkit_tui.core.connection.Opener` returns)."""
+        if self._door is None:
+            raise ConnectionRefusedError("the server is not started")
+        return await self._door.connect()
 
     async def stop(self) -> None:
         """Close every connection, finish queued writes and close the store."""
@@ -223,6 +238,8 @@ class IMServer(
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self._door is not None:
+            await self._door.close()
         for task in list(self._background):
             task.cancel()
         if self.store is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
 from imkit_tui.server.budgets import FrameBudgets
+from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
 
@@ -91,7 +92,7 @@ class ServerConfig:
     @property
     def database_path(self) -> Path:
         """Where the server's SQLite store lives."""
-        return self.data_dir / "server.db"
+        return database_path(self.data_dir)
 
     @property
     def media_dir(self) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from typing import ClassVar
 
@@ -39,7 +39,8 @@ class IMKitApp(App[None]):
     """The chat app. The client must be started (or at least opened) by the caller.
 
     `embedded` says the server runs in this process (shown in the status bar); with
-    `connect` False the app only shows the local store (the client stays offline). The theme
+    `connect` False the app only shows the local store (the client stays offline); else
+    `start` (default: the client's own) connects it, after the first frame. The theme
     comes from `theme`, else the remembered choice, else the default; a theme picked
     from the palette is remembered in `state`.
 
@@ -65,6 +66,7 @@ class IMKitApp(App[None]):
         embedded: bool = False,
         connect: bool = True,
         graphics: GraphicsProtocol | TerminalGraphics = GraphicsProtocol.NONE,
+        start: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__()
         if isinstance(graphics, GraphicsProtocol):
@@ -76,6 +78,7 @@ class IMKitApp(App[None]):
         self.client = client
         self.embedded = embedded
         self._connect = connect
+        self._start = start
         self._themes = themes
         self._state = state
         self._wanted_theme = theme
@@ -169,6 +172,7 @@ class IMKitApp(App[None]):
                 notifications=self._notify_enabled,
                 notification_text=self._notification_text,
                 connect=self._connect,
+                start=self._start,
             )
         )
         # Importing every bubble takes ~70 ms; the list needs none of them to draw.
@@ -178,7 +182,8 @@ class IMKitApp(App[None]):
         if self._wanted_theme and self._wanted_theme not in self.available_themes:
             self.notify(f"No theme named {self._wanted_theme!r}", severity="warning")
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self._give_graphics_hint()
+        # A toast is not part of the first frame: it comes right after.
+        self.call_after_refresh(self._give_graphics_hint)
 
     def _give_graphics_hint(self) -> None:
         """Say once (ever, when there is a state file) what would bring real pictures."""

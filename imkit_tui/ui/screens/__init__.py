@@ -1,1 +1,45 @@
-"""The app's screens, each beside its .tcss."""
+"""The app's screens, each beside its .tcss.
+
+The dialogs below are not on the first frame: they load on first use
+(:func:`imkit_tui.lazy.lazy_names`), e.g. ``screens.ConfirmScreen(question)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imkit_tui.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from imkit_tui.ui.screens.new_chat import NewChatScreen
+    from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
+    from imkit_tui.ui.screens.prompts import (
+        ActionMenuScreen,
+        ConfirmScreen,
+        PasteOfferScreen,
+        TextPromptScreen,
+    )
+
+__all__ = [
+    "ActionMenuScreen",
+    "ConfirmScreen",
+    "NewChatScreen",
+    "PasteOfferScreen",
+    "TextPromptScreen",
+    "start_accepting_invitation",
+    "start_new_group",
+]
+
+_PROMPTS = "imkit_tui.ui.screens.prompts"
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "ActionMenuScreen": _PROMPTS,
+        "ConfirmScreen": _PROMPTS,
+        "PasteOfferScreen": _PROMPTS,
+        "TextPromptScreen": _PROMPTS,
+        "NewChatScreen": "imkit_tui.ui.screens.new_chat",
+        "start_accepting_invitation": "imkit_tui.ui.screens.new_group",
+        "start_new_group": "imkit_tui.ui.screens.new_group",
+    },
+)

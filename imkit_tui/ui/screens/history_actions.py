@@ -27,8 +27,8 @@ from imkit_tui.core import (
 )
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
-from imkit_tui.ui.screens.prompts import ActionMenuScreen, ConfirmScreen
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ class HistoryActions:
             except (RequestFailed, TimeoutError, ValueError) as error:
                 self._screen.app.notify(f"Not deleted: {error}", severity="error")
 
-        self._screen.app.push_screen(ActionMenuScreen(title, entries), chosen_place)
+        self._screen.app.push_screen(screens.ActionMenuScreen(title, entries), chosen_place)
 
     def ask_clear(self, conv: ConvRef) -> None:
         """Ask, then clear the conversation's history for me on every device."""
@@ -192,7 +192,7 @@ class HistoryActions:
             self._screen.app.notify(f"History with {name} cleared {where}")
 
         question = f"Clear the history with {name}? It goes for you only, on every device."
-        self._screen.app.push_screen(ConfirmScreen(question), answered)
+        self._screen.app.push_screen(screens.ConfirmScreen(question), answered)
 
     async def remove(self, conv: ConvRef) -> None:
         """Take the conversation off the list until its next message."""

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
-import os
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -40,18 +35,18 @@ from imkit_tui.core import (
     TransferProgress,
 )
 from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.notifier import Notifier
 from imkit_tui.ui.screens.conversation_settings import ConversationSettings
 from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
-from imkit_tui.ui.screens.new_chat import NewChatScreen
-from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.search_actions import SearchActions
+from imkit_tui.ui.screens.start_up import quiet_garbage_collector, report_ready
 from imkit_tui.ui.screens.typing import TypingStatus
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
@@ -68,9 +63,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Where to write the time of the first complete frame, for the start-up benchmark.
-READY_FILE_ENV = "IMKIT_READY_FILE"
-
 #: Messages shown when a conversation opens: a tall screen's worth. Mounting costs
 #: time per bubble; older ones page in as the user scrolls up.
 FIRST_PAGE = 24
@@ -79,8 +71,6 @@ FIRST_PAGE = 24
 #: measured in bench/chat_view.py, 240 mounted cost ~60 ms a message at the p99, too
 #: slow for 60 frames a second; 100 is still several screens of history.
 CHAT_WINDOW = 100
-
-#: More than this many conversations are not loaded into the list at start.
 
 
 class MainScreen(
@@ -122,15 +112,18 @@ class MainScreen(
         notifications: bool = True,
         notification_text: bool = True,
         connect: bool = True,
+        start: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """`server_label` is shown in the status bar (the URL when empty);
         `idle_seconds` tells how long nobody has typed or clicked; `notifications` is
-        the one switch of notifications, `notification_text` whether they show text."""
+        the one switch of notifications, `notification_text` whether they show text;
+        with `connect`, `start` (default: the client's) runs after the first frame."""
         super().__init__()
         self.client = client
         self._server_label = server_label or client.server_url
         self._idle_seconds = idle_seconds
         self._connect = connect
+        self._start = start or client.start
         self.notifications = notifications
         self._notification_text = notification_text
         self._notifier: Notifier | None = None
@@ -214,10 +207,12 @@ class MainScreen(
         await self.client.open()
         # Subscribe before reading any state, so no event falls between the two.
         events = self.client.subscribe()
-        refused = self.client.refused
+        refused, state = self.client.refused, self.client.state
+        if self._connect and state == ConnectionState.OFFLINE:
+            state = ConnectionState.CONNECTING  # it will, right after the first frame
         self._on_connection(
             ConnectionChanged(
-                self.client.state,
+                state,
                 refused.message if refused else "",
                 refused.code if refused else None,
             )
@@ -230,10 +225,21 @@ class MainScreen(
         self.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
-        _report_ready()
+        report_ready()
         quiet_garbage_collector(self, self._idle_seconds)
         if self._connect:
-            self.run_worker(self.client.start(), name="client-start")
+            self.run_worker(self._start_client(), name="client-start")
+
+    async def _start_client(self) -> None:
+        """Connect (for the embedded app: start or find its server, then connect). A
+        failure is shown, and the app stays open on its store."""
+        try:
+            await self._start()
+        except Exception as exc:
+            log.exception("could not connect")
+            reason = str(exc) or repr(exc)
+            self.query_one(StatusBar).set_connection(ConnectionState.OFFLINE, reason)
+            self.notify(reason, title="Not connected", severity="error", timeout=30)
 
     async def reload_conversations(self) -> None:
         """Replace the list with the store's conversations."""
@@ -491,15 +497,15 @@ class MainScreen(
             if user_id:
                 await self.open_conversation(ConvRef.private(user_id))
 
-        self.app.push_screen(NewChatScreen(), chosen)
+        self.app.push_screen(screens.NewChatScreen(), chosen)
 
     def action_new_group(self) -> None:
         """Ask for the members and a name, create the group and open its chat."""
-        start_new_group(self, self.client, self.open_conversation)
+        screens.start_new_group(self, self.client, self.open_conversation)
 
     def action_accept_invitation(self) -> None:
         """Ask for the group one was invited to, join it and open its chat."""
-        start_accepting_invitation(self, self.client, self.open_conversation)
+        screens.start_accepting_invitation(self, self.client, self.open_conversation)
 
     def action_focus_list(self) -> None:
         """Back to the conversation list."""
@@ -526,34 +532,6 @@ class MainScreen(
             row = await self.client.conversation(conv)
             if row is None or row.draft != composer.text:
                 await self.client.set_draft(conv, composer.text)
-
-
-def quiet_garbage_collector(screen: Screen[None], idle: Callable[[], float]) -> None:
-    """Keep the collector's full passes out of the way of typing and scrolling.
-
-    A full pass over Textual's heap stalls the loop for about 100 ms (measured in
-    bench/chat_view.py, where it made every p99). What exists after the first frame
-    lives as long as the app, so it is frozen out of collections; full passes become
-    rare, and one runs each minute in which nobody has typed or clicked for 10 seconds.
-    `idle` returns the seconds since the last input.
-    """
-    gc.freeze()
-    gc.set_threshold(20_000, 50, 1_000)
-
-    def collect_when_idle() -> None:
-        if idle() >= 10:
-            gc.collect()
-
-    screen.set_interval(60, collect_when_idle)
-
-
-def _report_ready() -> None:
-    """Write the time of the first complete frame where $IMKIT_READY_FILE says (used by
-    bench/startup.py to time start-up from outside the process)."""
-    path = os.environ.get(READY_FILE_ENV)
-    if path:
-        with contextlib.suppress(OSError):
-            Path(path).write_text(repr(time.time()))
 
 
 def _unread_after(row: Conversation | None) -> int | None:

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from imkit_tui import messages as catalogue
 from imkit_tui.core import IMClient, Message
 from imkit_tui.core.forward import ForwardError, check_forwardable
+from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
 
 if TYPE_CHECKING:
@@ -55,8 +56,6 @@ class MessageMenu(_Base):
 
     def on_chat_view_menu_requested(self, event: ChatView.MenuRequested) -> None:
         """List a bubble's actions (m, ., right click) and do the chosen one."""
-        from imkit_tui.ui.screens.prompts import ActionMenuScreen
-
         bubble, chat = event.source, self._chat()
         entries = list(bubble.actions())
         if all(action != "copy" for action, _ in entries):
@@ -81,7 +80,7 @@ class MessageMenu(_Base):
 
         message = bubble.message
         summary = catalogue.summarize(message.object_name, message.content, bubble.me)
-        self.app.push_screen(ActionMenuScreen(summary[:60], entries), chosen)
+        self.app.push_screen(screens.ActionMenuScreen(summary[:60], entries), chosen)
 
     def forward(self, chosen: list[Message]) -> None:
         """Ask for the targets and the mode, then forward ``chosen`` (in a worker)."""

@@ -11,7 +11,6 @@ import time
 from typing import TYPE_CHECKING
 
 from textual.widget import Widget
-from textual.widgets import TextArea
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import IMClient, Message
@@ -19,6 +18,8 @@ from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 
 if TYPE_CHECKING:
+    from textual.widgets import TextArea  # the composer's, loaded with it
+
     _Base = Widget
 else:
     _Base = object

@@ -1,0 +1,139 @@
+"""Start-up: plain `imkit` loads only what its first frame needs, and the embedded
+server's own clients reach it in-process, with no network at all."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import imkit_tui.commands as commands_package
+from imkit_tui.cli import COMMANDS, build_parser, parse
+from imkit_tui.core import ConnectionState, IMClient
+from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.server import IMServer, ServerConfig
+from imkit_tui.server.auth import load_or_create_secret
+from tests.conftest import FAST_BACKOFF, until_client
+
+# ---------------------------------------------------------------------- cheap imports
+
+
+def _modules_loaded_by(argv: list[str], prefixes: tuple[str, ...], extra: str = "") -> set[str]:
+    """The modules starting with `prefixes` that a fresh Python has loaded once it parsed
+    `argv` as `imkit` does (after running the line `extra`)."""
+    script = (
+        "import sys\n"
+        "from imkit_tui.cli import build_parser, parse\n"
+        f"{extra}\n"
+        f"parse(build_parser(), {argv!r})\n"
+        f"print(' '.join(m for m in sys.modules if m.startswith({prefixes!r})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    return set(result.stdout.split())
+
+
+def test_plain_imkit_imports_no_subcommand_and_no_server() -> None:
+    prefixes = ("imkit_tui.commands.", "imkit_tui.server", "websockets")
+    loaded = _modules_loaded_by([], prefixes, extra="import imkit_tui.commands.app")
+    # The app itself, what it shares with the commands, and the embedded host (whose
+    # server loads only once the first frame is out).
+    assert loaded == {
+        "imkit_tui.commands.app",
+        "imkit_tui.commands.app_options",
+        "imkit_tui.commands.common",
+        "imkit_tui.commands.embedded",
+    }
+
+
+def test_the_dialogs_load_when_first_used() -> None:
+    dialogs = ("imkit_tui.ui.screens.prompts", "imkit_tui.ui.screens.new_chat")
+    loaded = _modules_loaded_by([], dialogs, extra="import imkit_tui.commands.app")
+    assert loaded == set()
+    extra = "import imkit_tui.commands.app\nfrom imkit_tui.ui import screens\nscreens.NewChatScreen"
+    assert _modules_loaded_by([], dialogs, extra=extra) == set(dialogs)
+
+
+def test_a_command_never_loads_the_ui() -> None:
+    loaded = _modules_loaded_by(["send", "--to", "bob", "hi"], ("textual", "imkit_tui.ui"))
+    assert loaded == set()
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_listed_command_is_built_when_named(name: str) -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as ended:
+        parse(build_parser(), [name, "--help"])
+    assert ended.value.code == 0
+    assert out.getvalue().startswith(f"usage: imkit {name} ")
+
+
+def test_help_lists_every_command_with_its_line_and_nothing_else() -> None:
+    parser = build_parser()
+    listed = parser.format_help()
+    for name, (_, helptext) in COMMANDS.items():
+        assert name in listed and helptext.split()[0] in listed
+    # Building every command adds none the table does not list, and changes no line.
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in COMMANDS:
+        subparsers.choices[name]
+    assert set(dict.keys(subparsers.choices)) == set(COMMANDS)
+    assert parser.format_help() == listed
+
+
+def test_every_module_that_registers_commands_is_in_the_table() -> None:
+    commands = Path(commands_package.__file__).parent
+    registering = {
+        path.stem for path in commands.glob("*.py") if "def add_parser(" in path.read_text()
+    }
+    assert registering == {module for module, _ in COMMANDS.values()}
+
+
+# ---------------------------------------------------------------------- in-process transport
+
+
+async def test_clients_talk_to_a_server_that_listens_on_no_port(tmp_path: Path) -> None:
+    server = IMServer(ServerConfig(data_dir=tmp_path / "server", port=0))
+    await server.start(listen=False)
+    secret = load_or_create_secret(tmp_path / "server")
+
+    def client(user: str) -> IMClient:
+        return IMClient(
+            server_url="ws://in-process",
+            token=issue_token(secret, user),
+            store_path=tmp_path / user / "store.db",
+            backoff=FAST_BACKOFF,
+            opener=server.connect_in_process,
+        )
+
+    alice, bob = client("alice"), client("bob")
+    try:
+        assert not server.listening
+        for each in (alice, bob):
+            await each.start()
+            await each.wait_synced(timeout=10)
+        sent = await alice.send_text(ConvRef.private("bob"), "over a socket pair")
+        await alice.wait_sent([sent.id], timeout=10)
+
+        async def bob_has_it() -> bool:
+            history = await bob.load_history(ConvRef.private("alice"))
+            return [m.content["content"] for m in history] == ["over a socket pair"]
+
+        await until_client(bob, bob_has_it)
+        await server.stop()  # the in-process connections are closed like TCP ones
+
+        async def alice_lost_it() -> bool:
+            return alice.state == ConnectionState.RECONNECTING
+
+        await until_client(alice, alice_lost_it)
+    finally:
+        await alice.close()
+        await bob.close()
+        await server.stop()

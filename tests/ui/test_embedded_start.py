@@ -1,0 +1,95 @@
+"""The embedded app draws its first frame from the local store, before its server runs;
+the server starts, and the client connects, after that frame."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from imkit_tui.commands import embedded
+from imkit_tui.commands.embedded import EmbeddedHost, HomeLock
+from imkit_tui.config import UiState
+from imkit_tui.core import ConnectionState, Direction, MessagesReceived
+from imkit_tui.paths import Paths
+from imkit_tui.protocol import ConvRef
+from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.themes import load_themes
+from imkit_tui.ui.widgets.status_bar import StatusBar
+from tests.ui.test_app import list_lines, until
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_first_frame_from_the_store_then_the_server(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    paths = Paths.resolve(tmp_path / "home")
+    earlier = EmbeddedHost(paths, "me")  # an earlier start seeded the demo into the store
+    try:
+        client = await earlier.start()
+        await client.wait_synced(timeout=30)
+    finally:
+        await earlier.stop()
+
+    host = EmbeddedHost(paths, "me")
+    seen: dict[str, object] = {}
+
+    async def connect() -> None:
+        # Runs once the first frame is out: nothing of the server runs yet.
+        seen["serving"] = host.serving
+        seen["status"] = app.screen.query_one(StatusBar).render().plain
+        seen["list"] = "\n".join(list_lines(app))
+        await host.connect()
+
+    app = IMKitApp(
+        host.prepare(),
+        themes=load_themes(),
+        state=UiState(tmp_path / "ui-state.json"),
+        embedded=True,
+        start=connect,
+    )
+    try:
+        async with app.run_test(size=size) as pilot:
+            await until(pilot, lambda: "list" in seen, "the first frame")
+            assert seen["serving"] is False
+            assert "connecting…" in str(seen["status"])
+            assert "echo-bot" in str(seen["list"]) and "alice" in str(seen["list"])
+            bar = app.screen.query_one(StatusBar)
+            await until(pilot, lambda: bar.state == ConnectionState.CONNECTED, "connected", 500)
+            assert host.serving
+            me = host.prepare()
+            with me.subscribe() as events:
+                await me.send_text(ConvRef.private("echo-bot"), "are you there?")
+                async with asyncio.timeout(20):  # echo-bot answers
+                    async for event in events:
+                        if isinstance(event, MessagesReceived) and any(
+                            m.direction == Direction.RECEIVED
+                            and m.content.get("content") == "echo: are you there?"
+                            for m in event.messages
+                        ):
+                            break
+            await pilot.pause()
+    finally:
+        await host.stop()
+
+
+async def test_a_server_that_cannot_be_had_leaves_the_app_open_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = Paths.resolve(tmp_path / "home")
+    # Another process of the home holds the lock but never says where it serves.
+    holder = HomeLock(paths.server_data / embedded.LOCK_FILE)
+    assert holder.try_acquire()
+    monkeypatch.setattr(embedded, "FIND_TIMEOUT", 0.2)
+    host = EmbeddedHost(paths, "me")
+    app = IMKitApp(host.prepare(), themes=load_themes(), embedded=True, start=host.connect)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            bar = app.screen.query_one(StatusBar)
+            await until(pilot, lambda: "is it stuck?" in bar.detail, "the reason", 500)
+            assert bar.state == ConnectionState.OFFLINE
+            assert app.is_running
+    finally:
+        await host.stop()
+        holder.release()
