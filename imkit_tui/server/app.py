@@ -194,7 +194,9 @@ class IMServer(
     async def start(self) -> None:
         """Open the store and start accepting connections."""
         self._secret = load_or_create_secret(self.config.data_dir)
-        self.store = await ServerStore.open(self.config.database_path)
+        self.store = await ServerStore.open(
+            self.config.database_path, wal_limit_bytes=self.config.wal_limit_bytes
+        )
         await self._prune()
         self._server = await serve(
             self._handle,
@@ -283,7 +285,7 @@ class IMServer(
             ws,
             claims.user_id,
             frame.device,
-            self.config.outbound_queue,
+            self.config.outbound_buffer_bytes,
             self.config.inbound,
             token_version=claims.version,
         )
@@ -492,18 +494,28 @@ class IMServer(
     def _deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
         """Push to every receiving device (the sending device excepted), each user seeing
         the conversation their own way and numbering it their own way (`record.seq` is the
-        conversation's seq)."""
-        targeted = self._require_store().targeted(route.conv_key) if record.seq else None
-        for user_id, seen_as in route.deliveries:
-            seq = targeted.view(user_id).to_member(record.seq) if targeted else record.seq
-            own = msgspec.structs.replace(record, conv=seen_as, seq=seq)
-            self._push(user_id, own, skip=skip)
+        conversation's seq).
 
-    def _push(self, user_id: str, record: MessageRecord, skip: Session | None = None) -> None:
-        frame = Push(message=record)
-        for device in tuple(self._sessions.get(user_id, ())):
-            if device is not skip:
-                device.send(frame)
+        The Push is encoded once for every receiver who sees it alike (all the members of
+        a group, unless targeted messages number it differently for some) and the same
+        bytes are written to each of their devices.
+        """
+        targeted = self._require_store().targeted(route.conv_key) if record.seq else None
+        sessions = self._sessions
+        seen: tuple[ConvRef, int] | None = None
+        data = b""
+        for user_id, seen_as in route.deliveries:
+            devices = sessions.get(user_id)
+            if not devices:
+                continue
+            seq = targeted.view(user_id).to_member(record.seq) if targeted else record.seq
+            if seen is None or seen[1] != seq or seen[0] != seen_as:
+                seen = (seen_as, seq)
+                own = msgspec.structs.replace(record, conv=seen_as, seq=seq)
+                data = encode(Push(message=own))
+            for device in devices:  # writing never changes who is online
+                if device is not skip:
+                    device.send_encoded(data)
 
     async def _on_sync(self, session: Session, frame: SyncRequest) -> None:
         store = self._require_store()

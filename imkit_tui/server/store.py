@@ -1,8 +1,10 @@
 """The server's store: conversations, members and messages in SQLite.
 
-Writes go through one BatchWriter (group commit), inline on the event loop; reads run on
-a second connection's thread, so a reader never sees a batch that is not committed yet
-and a large page never stalls the loop.
+Writes go through one BatchWriter, inline on the event loop: the writes submitted in
+one turn of the loop (sends from many connections) share one transaction, and each
+caller hears back after that commit (group commit). Reads run on a second connection's
+thread, so a reader never sees a batch that is not committed yet and a large page never
+stalls the loop. The WAL is kept to about `wal_limit_bytes` under a sustained write.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ DELETED = messages.DELETED
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
+#: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
+DEFAULT_WAL_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -105,7 +109,9 @@ def private_key(a: str, b: str) -> str:
 class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptStore):
     """Conversations and their messages, kept once per conversation."""
 
-    def __init__(self, writer_db: Database, reader_db: Database) -> None:
+    def __init__(
+        self, writer_db: Database, reader_db: Database, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT
+    ) -> None:
         self._db = writer_db
         self._reader = reader_db
         # Touched only by jobs, on the writer's database thread.
@@ -115,7 +121,11 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._group_voices: dict[str, Voices] = {}
         self._targeted: dict[str, TargetedMessages] = {}
         self._writer = BatchWriter(
-            writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
+            writer_db,
+            on_rollback=self._reset_caches,
+            checkpoint=reader_db.checkpoint,
+            group_turn=True,
+            wal_limit_bytes=wal_limit_bytes,
         )
         self.files = FileRefs(self._writer, reader_db, self.audience)
         """Who may read which stored file (server/file_refs.py)."""
@@ -123,8 +133,9 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """Each user's token version (server/token_versions.py)."""
 
     @classmethod
-    async def open(cls, path: Path) -> ServerStore:
-        """Open the store at `path`, migrating it to the current schema."""
+    async def open(cls, path: Path, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT) -> ServerStore:
+        """Open the store at `path`, migrating it to the current schema; its WAL is kept
+        to about `wal_limit_bytes` under a sustained write."""
         writer = await Database.open(path, threaded=False)
         try:
             await apply_migrations(writer, MIGRATIONS)
@@ -132,10 +143,15 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         except BaseException:
             await writer.close()
             raise
-        store = cls(writer, reader)
+        store = cls(writer, reader, wal_limit_bytes=wal_limit_bytes)
         await writer.run(store._reset_caches)
         store._writer.start()
         return store
+
+    @property
+    def wal_resets(self) -> int:
+        """How many times the WAL passed its limit and was checkpointed in full."""
+        return self._writer.wal_resets
 
     async def truncate_wal(self) -> None:
         """Checkpoint and empty the WAL: no older copy of any page stays on disk."""

@@ -4,12 +4,20 @@ Jobs are plain functions of a sqlite3 connection. Whatever is queued when the wr
 wakes up runs in one transaction and is committed once (group commit). A job's result
 is handed back only after the commit, so "acknowledged" always means "on disk" (in the
 WAL; a checkpoint, run elsewhere, copies it into the database file).
+
+With `group_turn`, every job waits for the writer task, which wakes at the end of the
+event loop's turn: the jobs submitted in one turn (a server's sends from many
+connections) share one transaction. With `wal_limit_bytes`, the WAL is kept to about that
+size under a sustained write: past it, the next batch waits until a checkpoint has
+copied every frame back, so the write after it starts the WAL again from its beginning
+(and `journal_size_limit` cuts the file back to the limit).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -42,6 +50,10 @@ class BatchWriter:
     If a batch fails it is rolled back, `on_rollback(conn)` runs (owners drop caches that
     the rolled-back jobs had updated) and every job of the batch runs again in a
     transaction of its own, so one bad job fails alone.
+
+    `checkpoint` (given) runs in the background every `checkpoint_every` commits, and
+    before the next batch whenever the WAL has grown past `wal_limit_bytes` (given).
+    `group_turn`: see the module's docstring.
     """
 
     def __init__(
@@ -52,6 +64,8 @@ class BatchWriter:
         on_rollback: Callable[[sqlite3.Connection], None] | None = None,
         checkpoint: Callable[[], Awaitable[None]] | None = None,
         checkpoint_every: int = 200,
+        group_turn: bool = False,
+        wal_limit_bytes: int | None = None,
     ) -> None:
         self._database = database
         self._max_batch = max_batch
@@ -63,6 +77,15 @@ class BatchWriter:
         self._queue: asyncio.Queue[tuple[Job[Any], asyncio.Future[Any]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._group_turn = group_turn
+        self._wal_limit = wal_limit_bytes
+        self._wal_path = f"{database.path}-wal"
+        self.wal_resets = 0
+        """How many times the WAL passed its limit and was checkpointed in full."""
+        if wal_limit_bytes is not None and database.inline:
+            database.run_now(
+                lambda conn: conn.execute(f"PRAGMA journal_size_limit={int(wal_limit_bytes)}")
+            )
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -76,7 +99,12 @@ class BatchWriter:
         of its own: there is nothing to batch it with, and waiting for the writer task
         would only add a turn of the event loop to every write.
         """
-        if self._database.inline and self._queue.empty() and not self._closed:
+        if (
+            self._database.inline
+            and not self._group_turn
+            and self._queue.empty()
+            and not self._closed
+        ):
             (outcome,) = self._database.run_now(partial(self._run_batch, jobs=[job]))
             self._count_batch()
             if isinstance(outcome, _Failed):
@@ -139,6 +167,8 @@ class BatchWriter:
                 else:
                     future.set_result(outcome)
             self._count_batch()
+            if self._wal_over_limit():
+                await self._restart_wal()
         if self._checkpoint is not None:
             await self._run_checkpoint(self._checkpoint)
 
@@ -149,6 +179,23 @@ class BatchWriter:
             return
         if self._checkpointing is None or self._checkpointing.done():
             self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+
+    def _wal_over_limit(self) -> bool:
+        if self._wal_limit is None or self._checkpoint is None:
+            return False
+        try:
+            return os.stat(self._wal_path).st_size > self._wal_limit
+        except OSError:
+            return False
+
+    async def _restart_wal(self) -> None:
+        """With no write in between (the writer task waits here), a checkpoint copies every
+        frame back, and the next write transaction starts the WAL from its beginning."""
+        assert self._checkpoint is not None
+        if self._checkpointing is not None and not self._checkpointing.done():
+            await asyncio.wait([self._checkpointing])
+        self.wal_resets += 1
+        await self._run_checkpoint(self._checkpoint)
 
     async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[None]]) -> None:
         try:
