@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -291,6 +292,16 @@ def start_server(args: list[str]) -> tuple[subprocess.Popen[str], int]:
     return process, int(line)
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process `pid` has used so far; 0 where /proc is
+    not there to tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sustained(steps: Sequence[dict[str, Any]]) -> tuple[int, int | None]:
     """The highest rate before p99 first passed the limit (or messages were lost), and
     the rate where it passed (None: never in this sweep)."""
@@ -327,9 +338,14 @@ async def run(rates: Sequence[int], seconds: float, pairs: int) -> dict[str, Any
             for load in sides.values():
                 await load.connect()
             steps: dict[str, list[dict[str, Any]]] = {"relay": [], "imkit": []}
+            pids = {"relay": relay.pid, "imkit": imkit.pid}
             for rate in rates:
                 for name, load in sides.items():
-                    steps[name].append(await load.step(rate, seconds))
+                    before = cpu_seconds(pids[name])
+                    step = await load.step(rate, seconds)
+                    used = cpu_seconds(pids[name]) - before
+                    step["cpu_us_per_message"] = used / (rate * seconds) * 1e6
+                    steps[name].append(step)
         finally:
             for process in processes:
                 process.terminate()
@@ -355,14 +371,16 @@ def render(figures: dict[str, Any]) -> str:
     lines = [
         f"open-loop sweep, {figures['pairs']} senders -> {figures['pairs']} receivers, "
         f"{figures['seconds']:g} s per rate (latency: scheduled send -> receiver's Push)",
-        f"{'rate/s':>8}{'relay p50':>11}{'p99':>9}{'lost':>6}"
-        f"{'imkit p50':>11}{'p99':>9}{'lost':>6}{'p99 ratio':>11}",
+        f"{'rate/s':>8}{'relay p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}"
+        f"{'imkit p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}{'p99 ratio':>11}",
     ]
     for relay, imkit in zip(figures["steps"]["relay"], figures["steps"]["imkit"], strict=True):
         ratio = imkit["p99"] / relay["p99"] if relay["p99"] else 0.0
         lines.append(
             f"{relay['rate']:>8}{relay['p50']:>11.1f}{relay['p99']:>9.1f}{relay['lost']:>6}"
-            f"{imkit['p50']:>11.1f}{imkit['p99']:>9.1f}{imkit['lost']:>6}{ratio:>10.1f}x"
+            f"{relay['cpu_us_per_message']:>8.0f}"
+            f"{imkit['p50']:>11.1f}{imkit['p99']:>9.1f}{imkit['lost']:>6}"
+            f"{imkit['cpu_us_per_message']:>8.0f}{ratio:>10.1f}x"
         )
     limit = figures["p99_limit_ms"]
     for name in ("relay", "imkit"):

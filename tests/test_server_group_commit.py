@@ -119,7 +119,7 @@ async def _until(done: Callable[[], bool]) -> None:
 
 
 SENDERS = 8
-PER_SENDER = 150
+PER_SENDER = 500
 
 
 async def _pipeline(url: str, token: str, sender: int, acks: dict[str, SendAck]) -> None:
@@ -157,7 +157,7 @@ async def test_a_killed_server_keeps_every_acked_message_once(tmp_path: Path) ->
         senders = [
             asyncio.create_task(_pipeline(url, tokens[i], i, before)) for i in range(SENDERS)
         ]
-        await _until(lambda: len(before) >= SENDERS * PER_SENDER // 3)
+        await _until(lambda: len(before) >= SENDERS * PER_SENDER // 20)
         server.send_signal(signal.SIGKILL)
         server.wait(10)
         await asyncio.gather(*senders, return_exceptions=True)

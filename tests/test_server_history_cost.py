@@ -24,7 +24,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server import IMServer
-from imkit_tui.server.store import private_key
+from imkit_tui.server.store import _first_since, private_key
 from tests.conftest import ServerHandle
 
 SMALL, LARGE = 100, 100_000
@@ -144,3 +144,25 @@ async def test_per_message_paths_cost_the_same_at_100_and_100000_messages(
         assert steps > 0, f"{operation}: nothing measured"
         # B-tree depth adds nothing to VM steps; a scan of history adds ~100,000.
         assert large[operation] <= steps * 1.1 + 20, (operation, steps, large[operation])
+
+
+async def test_the_floor_of_a_pull_is_the_first_message_not_older_than_the_window(
+    tmp_path: Path,
+) -> None:
+    handle = ServerHandle(tmp_path / "srv", revocation_check_seconds=3600.0)
+    await handle.start()
+    alice = await handle.login("alice")
+    assert isinstance(await alice.send_text("bob", "first", cmid="first"), SendAck)
+    await alice.close()
+    await handle.stop()
+    path = handle.data_dir / "server.db"
+    _seed(path, 1000)
+    with sqlite3.connect(path) as conn:
+        # Retention removed the oldest; several messages share a millisecond.
+        conn.execute("DELETE FROM messages WHERE seq <= 100")
+        conn.execute("UPDATE messages SET sent_at = 1000 + seq / 3 * 10")
+        rows = conn.execute("SELECT seq, sent_at FROM messages ORDER BY seq").fetchall()
+        (conv_id,) = conn.execute("SELECT conv_id FROM messages LIMIT 1").fetchone()
+        for at in [0, 1000, 1333, 1334, 1335, 1340, 2000, 3000, 4330, 4331, 5000]:
+            expected = next((seq for seq, sent_at in rows if sent_at >= at), None)
+            assert _first_since(conn, conv_id=conv_id, at=at) == expected, at

@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -545,14 +546,49 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
-        row = await self._reader.fetch_one(
-            "SELECT seq FROM messages WHERE conv_id = ? AND sent_at >= ?"
-            " ORDER BY sent_at, seq LIMIT 1",
-            (conv_id, not_before_ms),
-        )
-        if row is not None:
-            return int(row[0])
+        floor = await self._reader.run(partial(_first_since, conv_id=conv_id, at=not_before_ms))
+        if floor is not None:
+            return floor
         row = await self._reader.fetch_one(
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
+
+
+def _first_since(conn: sqlite3.Connection, *, conv_id: int, at: int) -> int | None:
+    """The first seq of a conversation sent at `at` or later (None: there is none).
+
+    A message's sent_at is never before the one of the message above it (store.py,
+    `_append_row`), so this is a search along the primary key: one lookup when nothing
+    has expired, a binary search over the seqs (log n lookups) when some has and
+    retention has not removed it yet, never a scan.
+    """
+
+    def next_from(seq: int) -> tuple[int, int] | None:
+        row = conn.execute(
+            "SELECT seq, sent_at FROM messages WHERE conv_id = ? AND seq >= ? ORDER BY seq LIMIT 1",
+            (conv_id, seq),
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row is not None else None
+
+    first = next_from(0)
+    if first is None or first[1] >= at:
+        return first[0] if first is not None else None
+    row = conn.execute(
+        "SELECT seq, sent_at FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT 1",
+        (conv_id,),
+    ).fetchone()
+    if int(row[1]) < at:
+        return None
+    low, high = first[0], int(row[0])  # sent before `at` at low, not at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        found = next_from(middle)
+        assert found is not None  # `high` is there
+        if found[1] >= at:
+            high = middle
+        else:
+            low = middle
+    found = next_from(high)
+    assert found is not None
+    return found[0]

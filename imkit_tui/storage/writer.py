@@ -8,9 +8,12 @@ WAL; a checkpoint, run elsewhere, copies it into the database file).
 With `group_turn`, every job waits for the writer task, which wakes at the end of the
 event loop's turn: the jobs submitted in one turn (a server's sends from many
 connections) share one transaction. With `wal_limit_bytes`, the WAL is kept to about that
-size under a sustained write: past it, the next batch waits until a checkpoint has
-copied every frame back, so the write after it starts the WAL again from its beginning
-(and `journal_size_limit` cuts the file back to the limit).
+size under a sustained write, where a checkpoint that runs beside the writes never
+catches up and the WAL would otherwise grow without end: once it holds more than a
+quarter of the limit, checkpoints run in the background one after another; past the
+limit, the next batch waits until a checkpoint has copied the last frames back, so the
+write after it starts the WAL again from its beginning, and `journal_size_limit` cuts
+the file back to a quarter of the limit.
 """
 
 from __future__ import annotations
@@ -83,9 +86,8 @@ class BatchWriter:
         self.wal_resets = 0
         """How many times the WAL passed its limit and was checkpointed in full."""
         if wal_limit_bytes is not None and database.inline:
-            database.run_now(
-                lambda conn: conn.execute(f"PRAGMA journal_size_limit={int(wal_limit_bytes)}")
-            )
+            floor = int(wal_limit_bytes) // 4
+            database.run_now(lambda conn: conn.execute(f"PRAGMA journal_size_limit={floor}"))
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -167,8 +169,8 @@ class BatchWriter:
                 else:
                     future.set_result(outcome)
             self._count_batch()
-            if self._wal_over_limit():
-                await self._restart_wal()
+            if self._wal_limit is not None:
+                await self._bound_wal(self._wal_limit)
         if self._checkpoint is not None:
             await self._run_checkpoint(self._checkpoint)
 
@@ -180,19 +182,25 @@ class BatchWriter:
         if self._checkpointing is None or self._checkpointing.done():
             self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
 
-    def _wal_over_limit(self) -> bool:
-        if self._wal_limit is None or self._checkpoint is None:
-            return False
+    async def _bound_wal(self, limit: int) -> None:
+        """After a commit: checkpoint in the background while the WAL holds more than a
+        quarter of `limit`; past `limit`, wait (no write in between) for a checkpoint of
+        the last frames, so the next write transaction starts the WAL from its beginning."""
+        if self._checkpoint is None:
+            return
         try:
-            return os.stat(self._wal_path).st_size > self._wal_limit
+            size = os.stat(self._wal_path).st_size
         except OSError:
-            return False
-
-    async def _restart_wal(self) -> None:
-        """With no write in between (the writer task waits here), a checkpoint copies every
-        frame back, and the next write transaction starts the WAL from its beginning."""
-        assert self._checkpoint is not None
-        if self._checkpointing is not None and not self._checkpointing.done():
+            return
+        if size <= limit // 4:
+            return
+        running = self._checkpointing is not None and not self._checkpointing.done()
+        if size <= limit:
+            if not running:
+                self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+            return
+        if running:
+            assert self._checkpointing is not None
             await asyncio.wait([self._checkpointing])
         self.wal_resets += 1
         await self._run_checkpoint(self._checkpoint)
