@@ -302,6 +302,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def median_step(same_rate: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One rate's figures over the repeats of the sweep: the median of each latency and
+    CPU figure, the most messages lost in any one."""
+    figures: dict[str, Any] = {
+        key: statistics.median(step[key] for step in same_rate)
+        for key in ("p50", "p99", "cpu_us_per_message")
+    }
+    figures["rate"] = same_rate[0]["rate"]
+    figures["lost"] = max(step["lost"] for step in same_rate)
+    return figures
+
+
 def sustained(steps: Sequence[dict[str, Any]]) -> tuple[int, int | None]:
     """The highest rate before p99 first passed the limit (or messages were lost), and
     the rate where it passed (None: never in this sweep)."""
@@ -313,8 +325,9 @@ def sustained(steps: Sequence[dict[str, Any]]) -> tuple[int, int | None]:
     return best, None
 
 
-async def run(rates: Sequence[int], seconds: float, pairs: int) -> dict[str, Any]:
-    """Both servers, the same load on each, rate by rate; the figures and ratios."""
+async def run(rates: Sequence[int], seconds: float, pairs: int, repeats: int) -> dict[str, Any]:
+    """Both servers, the same load on each, rate by rate, the sweep `repeats` times; the
+    median figures of each rate and the ratios."""
     from imkit_tui.protocol.tokens import issue_token
     from imkit_tui.server.auth import load_or_create_secret
 
@@ -337,25 +350,33 @@ async def run(rates: Sequence[int], seconds: float, pairs: int) -> dict[str, Any
             }
             for load in sides.values():
                 await load.connect()
-            steps: dict[str, list[dict[str, Any]]] = {"relay": [], "imkit": []}
+            runs: dict[str, list[list[dict[str, Any]]]] = {"relay": [], "imkit": []}
             pids = {"relay": relay.pid, "imkit": imkit.pid}
-            for rate in rates:
-                for name, load in sides.items():
-                    before = cpu_seconds(pids[name])
-                    step = await load.step(rate, seconds)
-                    used = cpu_seconds(pids[name]) - before
-                    step["cpu_us_per_message"] = used / (rate * seconds) * 1e6
-                    steps[name].append(step)
+            for _ in range(repeats):
+                for sweep in runs.values():
+                    sweep.append([])
+                for rate in rates:
+                    for name, load in sides.items():
+                        before = cpu_seconds(pids[name])
+                        step = await load.step(rate, seconds)
+                        used = cpu_seconds(pids[name]) - before
+                        step["cpu_us_per_message"] = used / (rate * seconds) * 1e6
+                        runs[name][-1].append(step)
         finally:
             for process in processes:
                 process.terminate()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(5)
+    steps = {
+        name: [median_step(same) for same in zip(*sweeps, strict=True)]
+        for name, sweeps in runs.items()
+    }
     relay_best, relay_passed = sustained(steps["relay"])
     imkit_best, imkit_passed = sustained(steps["imkit"])
     return {
         "pairs": pairs,
         "seconds": seconds,
+        "repeats": repeats,
         "p99_limit_ms": P99_LIMIT_MS,
         "steps": steps,
         "relay_sustained": relay_best,
@@ -370,7 +391,8 @@ def render(figures: dict[str, Any]) -> str:
     """The sweep as a table, then the sustained rates and their ratio."""
     lines = [
         f"open-loop sweep, {figures['pairs']} senders -> {figures['pairs']} receivers, "
-        f"{figures['seconds']:g} s per rate (latency: scheduled send -> receiver's Push)",
+        f"{figures['seconds']:g} s per rate, medians of {figures['repeats']} sweeps "
+        "(latency: scheduled send -> receiver's Push)",
         f"{'rate/s':>8}{'relay p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}"
         f"{'imkit p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}{'p99 ratio':>11}",
     ]
@@ -405,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rates", type=rate_list, default=list(DEFAULT_RATES))
     parser.add_argument("--seconds", type=float, default=2.0, help="per rate (default 2)")
     parser.add_argument("--pairs", type=positive_int, default=100, help="senders (default 100)")
+    parser.add_argument(
+        "--repeats", type=positive_int, default=1, help="sweeps, medians shown (default 1)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--serve", choices=("imkit", "relay"), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -417,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_imkit(args.data_dir))
         return 0
-    figures = asyncio.run(run(args.rates, args.seconds, args.pairs))
+    figures = asyncio.run(run(args.rates, args.seconds, args.pairs, args.repeats))
     print(json.dumps(figures) if args.json else render(figures))
     return 0
 

@@ -9,11 +9,11 @@ With `group_turn`, every job waits for the writer task, which wakes at the end o
 event loop's turn: the jobs submitted in one turn (a server's sends from many
 connections) share one transaction. With `wal_limit_bytes`, the WAL is kept to about that
 size under a sustained write, where a checkpoint that runs beside the writes never
-catches up and the WAL would otherwise grow without end: once it holds more than a
-quarter of the limit, checkpoints run in the background one after another; past the
-limit, the next batch waits until a checkpoint has copied the last frames back, so the
-write after it starts the WAL again from its beginning, and `journal_size_limit` cuts
-the file back to a quarter of the limit.
+catches up and the WAL would otherwise grow without end: besides the checkpoint every
+`checkpoint_every` commits, one runs in the background as the WAL passes half the limit;
+past the limit, the next batch waits until a checkpoint has copied the last frames back,
+so the write after it starts the WAL again from its beginning, and
+`journal_size_limit` cuts the file back to a quarter of the limit.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class BatchWriter:
         self._group_turn = group_turn
         self._wal_limit = wal_limit_bytes
         self._wal_path = f"{database.path}-wal"
+        self._halfway = False  # a checkpoint was started as the WAL passed half its limit
         self.wal_resets = 0
         """How many times the WAL passed its limit and was checkpointed in full."""
         if wal_limit_bytes is not None and database.inline:
@@ -183,26 +184,26 @@ class BatchWriter:
             self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
 
     async def _bound_wal(self, limit: int) -> None:
-        """After a commit: checkpoint in the background while the WAL holds more than a
-        quarter of `limit`; past `limit`, wait (no write in between) for a checkpoint of
-        the last frames, so the next write transaction starts the WAL from its beginning."""
+        """After a commit: once the WAL holds half of `limit`, checkpoint in the
+        background; past `limit`, wait (no write in between) for a checkpoint of the
+        last frames, so the next write transaction starts the WAL from its beginning."""
         if self._checkpoint is None:
             return
         try:
             size = os.stat(self._wal_path).st_size
         except OSError:
             return
-        if size <= limit // 4:
-            return
         running = self._checkpointing is not None and not self._checkpointing.done()
         if size <= limit:
-            if not running:
+            if size > limit // 2 and not running and not self._halfway:
+                self._halfway = True
                 self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
             return
         if running:
             assert self._checkpointing is not None
             await asyncio.wait([self._checkpointing])
         self.wal_resets += 1
+        self._halfway = False
         await self._run_checkpoint(self._checkpoint)
 
     async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[None]]) -> None:
