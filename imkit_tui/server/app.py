@@ -506,7 +506,7 @@ class IMServer(
         data = b""
         for user_id, seen_as in route.deliveries:
             devices = sessions.get(user_id)
-            if not devices:
+            if not devices or (skip is not None and len(devices) == 1 and skip in devices):
                 continue
             seq = targeted.view(user_id).to_member(record.seq) if targeted else record.seq
             if seen is None or seen[1] != seq or seen[0] != seen_as:
