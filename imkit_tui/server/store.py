@@ -9,6 +9,7 @@ stalls the loop. The WAL is kept to about `wal_limit_bytes` under a sustained wr
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import sqlite3
@@ -186,7 +187,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
 
         await self._writer.submit(job)
 
-    async def append(
+    def append(
         self,
         *,
         conv_type: int,
@@ -199,10 +200,12 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         now_ms: int,
         audience: frozenset[str] | None = None,
         files: Iterable[str] = (),
-    ) -> StoredMessage:
+    ) -> asyncio.Future[StoredMessage]:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
-        Returns after the commit. A retry with the same client id returns the original.
+        Queued at once, in call order (so in that order the messages get their seqs); the
+        future resolves after the commit. A retry with the same client id returns the
+        original.
         With an `audience` the message is targeted: only those users may see it. `files`
         are the sha256 of the stored files its content names (server/file_refs.py).
         """
@@ -218,7 +221,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 record_refs(conn, conv.id, stored.seq, files)
             return self._with_audience(conv_key, stored) if stored.duplicate else stored
 
-        return await self._writer.submit(job)
+        return self._writer.submit_nowait(job)
 
     def _append_row(
         self,
