@@ -9,11 +9,11 @@ With `group_turn`, every job waits for the writer task, which wakes at the end o
 event loop's turn: the jobs submitted in one turn (a server's sends from many
 connections) share one transaction. With `wal_limit_bytes`, the WAL is kept to about that
 size under a sustained write, where a checkpoint that runs beside the writes never
-catches up and the WAL would otherwise grow without end: besides the checkpoint every
-`checkpoint_every` commits, one runs in the background as the WAL passes half the limit;
-past the limit, the next batch waits until a checkpoint has copied the last frames back,
-so the write after it starts the WAL again from its beginning, and
-`journal_size_limit` cuts the file back to a quarter of the limit.
+catches up and the WAL would otherwise grow without end: a checkpoint runs in the
+background each time the WAL has grown by an eighth of the limit (instead of every
+`checkpoint_every` commits); past the limit, the next batch waits until a checkpoint has
+copied the last frames back, so the write after it starts the WAL again from its
+beginning, and `journal_size_limit` (0) cuts the file back to what that write needs.
 """
 
 from __future__ import annotations
@@ -83,12 +83,11 @@ class BatchWriter:
         self._group_turn = group_turn
         self._wal_limit = wal_limit_bytes
         self._wal_path = f"{database.path}-wal"
-        self._halfway = False  # a checkpoint was started as the WAL passed half its limit
+        self._checkpointed_at = 0  # the WAL's size when the last checkpoint started
         self.wal_resets = 0
         """How many times the WAL passed its limit and was checkpointed in full."""
         if wal_limit_bytes is not None and database.inline:
-            floor = int(wal_limit_bytes) // 4
-            database.run_now(lambda conn: conn.execute(f"PRAGMA journal_size_limit={floor}"))
+            database.run_now(lambda conn: conn.execute("PRAGMA journal_size_limit=0"))
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -178,15 +177,20 @@ class BatchWriter:
     def _count_batch(self) -> None:
         """Count a commit; every `checkpoint_every` commits, checkpoint in the background."""
         self._batches += 1
-        if self._checkpoint is None or self._batches % self._checkpoint_every:
+        if (
+            self._checkpoint is None
+            or self._wal_limit is not None
+            or self._batches % self._checkpoint_every
+        ):
             return
         if self._checkpointing is None or self._checkpointing.done():
             self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
 
     async def _bound_wal(self, limit: int) -> None:
-        """After a commit: once the WAL holds half of `limit`, checkpoint in the
-        background; past `limit`, wait (no write in between) for a checkpoint of the
-        last frames, so the next write transaction starts the WAL from its beginning."""
+        """After a commit: each time the WAL has grown by an eighth of `limit`,
+        checkpoint in the background; past `limit`, wait (no write in between) for a
+        checkpoint of the last frames, so the next write transaction starts the WAL from
+        its beginning (and, journal_size_limit being 0, cuts the file to its frames)."""
         if self._checkpoint is None:
             return
         try:
@@ -194,16 +198,18 @@ class BatchWriter:
         except OSError:
             return
         running = self._checkpointing is not None and not self._checkpointing.done()
+        if size < self._checkpointed_at:  # the WAL started over
+            self._checkpointed_at = 0
         if size <= limit:
-            if size > limit // 2 and not running and not self._halfway:
-                self._halfway = True
+            if size - self._checkpointed_at >= limit // 8 and not running:
+                self._checkpointed_at = size
                 self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
             return
         if running:
             assert self._checkpointing is not None
             await asyncio.wait([self._checkpointing])
         self.wal_resets += 1
-        self._halfway = False
+        self._checkpointed_at = 0
         await self._run_checkpoint(self._checkpoint)
 
     async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[None]]) -> None:
