@@ -9,12 +9,12 @@ member has its Push, and every member's own send→receive latency is kept.
 The baseline, in the same process and event loop, with as many receivers of the same
 kind and frames of the same sizes (compression off on both sides), is a bare websockets
 server that, for each frame from the sender, sends a Push-sized frame to every other
-connection with one `await send()` each, in a loop: the same websockets call the
-server's per-device outbound tasks make, without routing, storing, per-member encoding or
-queues. `--baseline broadcast` uses `websockets.broadcast` instead (cheaper still: no
-send lock, no flow control). Both fan-outs stay connected for the whole run and take
-turns, message by message. Only the ratios are meaningful: absolute figures move with the
-machine's noise, and the receivers' own reading is in both.
+connection with one `await send()` each, in a loop. `--baseline broadcast` uses
+`websockets.broadcast` instead (cheaper: no send lock, no flow control), which is how
+the server writes its pushes too (one encoded frame into each connection's buffer), so
+that ratio shows the server's routing and storing. Both fan-outs stay connected for the
+whole run and take turns, message by message. Only the ratios are meaningful: absolute
+figures move with the machine's noise, and the receivers' own reading is in both.
 
 Run: ``python bench/group_fanout.py [--members N] [--messages N] [--warmup W]
 [--baseline send|broadcast] [--json]``. Always exits 0; a measurement, not a test.
