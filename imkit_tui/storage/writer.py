@@ -54,9 +54,9 @@ class BatchWriter:
     the rolled-back jobs had updated) and every job of the batch runs again in a
     transaction of its own, so one bad job fails alone.
 
-    `checkpoint` (given) runs in the background every `checkpoint_every` commits, and
-    before the next batch whenever the WAL has grown past `wal_limit_bytes` (given).
-    `group_turn`: see the module's docstring.
+    `checkpoint` (given) runs in the background every `checkpoint_every` commits; with
+    `wal_limit_bytes`, by the WAL's growth instead, and before the next batch whenever
+    the WAL has passed the limit. `group_turn`: see the module's docstring.
     """
 
     def __init__(
