@@ -9,12 +9,12 @@ member has its Push, and every member's own send→receive latency is kept.
 The baseline, in the same process and event loop, with as many receivers of the same
 kind and frames of the same sizes (compression off on both sides), is a bare websockets
 server that, for each frame from the sender, sends a Push-sized frame to every other
-connection with one `await send()` each, in a loop: the same websockets call the
-server's per-device outbound tasks make, without routing, storing, per-member encoding or
-queues. `--baseline broadcast` uses `websockets.broadcast` instead (cheaper still: no
-send lock, no flow control). Both fan-outs stay connected for the whole run and take
-turns, message by message. Only the ratios are meaningful: absolute figures move with the
-machine's noise, and the receivers' own reading is in both.
+connection with one `await send()` each, in a loop. `--baseline broadcast` uses
+`websockets.broadcast` instead (cheaper: no send lock, no flow control), which is how
+the server writes its pushes too (one encoded frame into each connection's buffer), so
+that ratio shows the server's routing and storing. Both fan-outs stay connected for the
+whole run and take turns, message by message. Only the ratios are meaningful: absolute
+figures move with the machine's noise, and the receivers' own reading is in both.
 
 Run: ``python bench/group_fanout.py [--members N] [--messages N] [--warmup W]
 [--baseline send|broadcast] [--json]``. Always exits 0; a measurement, not a test.
@@ -38,13 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from _args import non_negative_int, positive_int
+from _raw_ws import RawClient
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection, broadcast, serve
-from websockets.client import ClientProtocol
 from websockets.exceptions import ConnectionClosed
-from websockets.frames import Frame as WsFrame
-from websockets.frames import Opcode
-from websockets.http11 import Response
 from websockets.uri import parse_uri
 
 from imkit_tui.protocol import (
@@ -159,69 +156,35 @@ class Tally:
             self.done[index].set()
 
 
-class Receiver(asyncio.Protocol):
-    """One member online: a websocket (websockets' sans-I/O protocol on an asyncio
-    transport) that logs in with Hello and notes when each Push arrives.
-
-    No task, no queue and no store per member: the receivers share the event loop with
-    the server under test, so what they cost is kept as small as a real client allows.
-    """
+class Receiver(RawClient):
+    """One member online that notes when each Push arrives (a `RawClient`: no task, no
+    queue and no store per member, since the receivers share the event loop with the
+    server under test)."""
 
     def __init__(self, url: str, token: str, tally: Tally) -> None:
-        self._ws = ClientProtocol(parse_uri(url), max_size=None)
-        self._token = token
+        super().__init__(url, token)
         self._tally = tally
-        self._transport: asyncio.Transport | None = None
         loop = asyncio.get_running_loop()
         self.ready: asyncio.Future[None] = loop.create_future()
         self.closed: asyncio.Future[None] = loop.create_future()
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Start the websocket handshake."""
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        self._ws.send_request(self._ws.connect())
-        self._flush()
-
-    def data_received(self, data: bytes) -> None:
-        """Parse what arrived: the handshake's answer, the Welcome, then Pushes."""
-        at = time.perf_counter()
-        self._ws.receive_data(data)
-        for event in self._ws.events_received():
-            if isinstance(event, Response):
-                if self._ws.handshake_exc is not None:
-                    self._fail(self._ws.handshake_exc)
-                    return
-                hello = Hello(id=1, versions=[1], token=self._token, device="bench")
-                self._ws.send_text(encode(hello))
-            elif isinstance(event, WsFrame) and event.opcode is Opcode.TEXT:
-                self._on_frame(bytes(event.data), at)
-        self._flush()
-
-    def _on_frame(self, raw: bytes, at: float) -> None:
-        frame = decode_server_frame(raw)
+    def on_text(self, data: bytes, at: float) -> None:
+        """The Welcome, then Pushes."""
+        frame = decode_server_frame(data)
         if isinstance(frame, Push):
             text = str(frame.message.content.get("content", ""))
             if text.startswith(TEXT_PREFIX):
-                self._tally.arrive(int(text[len(TEXT_PREFIX) :]), at, len(raw))
+                self._tally.arrive(int(text[len(TEXT_PREFIX) :]), at, len(data))
         elif isinstance(frame, Welcome) and not self.ready.done():
             self.ready.set_result(None)
         elif isinstance(frame, ErrorFrame):
-            self._fail(RuntimeError(f"login refused: {frame.code} {frame.message}"))
+            self.on_refused(RuntimeError(f"login refused: {frame.code} {frame.message}"))
 
-    def _flush(self) -> None:
-        assert self._transport is not None
-        for data in self._ws.data_to_send():
-            if data:
-                self._transport.write(data)
-            else:
-                self._transport.write_eof()
-
-    def _fail(self, exc: BaseException) -> None:
+    def on_refused(self, exc: BaseException) -> None:
+        """The login failed: say so to whoever waits for it."""
         if not self.ready.done():
             self.ready.set_exception(exc)
-        if self._transport is not None:
-            self._transport.abort()
+        super().on_refused(exc)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The server closed the connection (or it broke)."""
@@ -233,15 +196,14 @@ class Receiver(asyncio.Protocol):
 
     async def close(self) -> None:
         """Close the websocket and wait (briefly) for the server to close the TCP side."""
-        if self.closed.done() or self._transport is None:
+        if self.closed.done() or self.transport is None:
             return
-        self._ws.send_close()
-        self._flush()
+        self.send_close()
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await asyncio.shield(self.closed)
         except TimeoutError:
-            self._transport.abort()
+            self.transport.abort()
 
 
 async def open_receivers(url: str, tokens: Sequence[str], tally: Tally) -> list[Receiver]:

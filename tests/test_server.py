@@ -355,7 +355,7 @@ async def test_group_messages_reach_every_member_and_only_members(
 
 
 async def test_a_client_that_stops_reading_is_dropped_and_others_keep_up(tmp_path: Path) -> None:
-    handle = ServerHandle(tmp_path / "srv", outbound_queue=8)
+    handle = ServerHandle(tmp_path / "srv", outbound_buffer_bytes=512 * 1024)
     server = await handle.start()
     try:
         sender = await WireClient.login(handle.url, handle.token("alice"))

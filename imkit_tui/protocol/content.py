@@ -60,13 +60,12 @@ def checked_content(content: dict[str, Any], max_bytes: int, request_id: int = 0
     Raises ProtocolError: INVALID_PARAMETER (33003) when it nests deeper than
     MAX_CONTENT_DEPTH, MESSAGE_TOO_LARGE (30016) when its JSON exceeds `max_bytes`.
     """
-    too_deep = ProtocolError(ErrorCode.INVALID_PARAMETER, CONTENT_TOO_DEEP, request_id)
     try:
         encoded = _encoder.encode(content)
     except RecursionError:
-        raise too_deep from None
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, CONTENT_TOO_DEEP, request_id) from None
     if _brackets(encoded) > MAX_CONTENT_DEPTH and not depth_within(content):
-        raise too_deep
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, CONTENT_TOO_DEEP, request_id)
     if len(encoded) > max_bytes:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE,

@@ -17,7 +17,8 @@ def new_uuid7(now_ms: int | None = None) -> str:
     value |= ((rand >> 68) & 0xFFF) << 64  # rand_a
     value |= 0b10 << 62  # variant
     value |= rand & 0x3FFF_FFFF_FFFF_FFFF  # rand_b
-    return str(uuid.UUID(int=value))
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def uuid_from_key(key: str, index: int, scope: str = "") -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 from collections import defaultdict
 from collections.abc import Coroutine
 from typing import Any
 
-import msgspec
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -34,7 +34,6 @@ from imkit_tui.protocol import (
     ProtocolError,
     PullReply,
     PullRequest,
-    Push,
     ReadReceipt,
     Recall,
     ReceiptQuery,
@@ -61,6 +60,7 @@ from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.conversation_requests import ConversationRequests
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
+from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.group_requests import GroupRequests
@@ -70,7 +70,7 @@ from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
 from imkit_tui.server.privacy_requests import PrivacyRequests
 from imkit_tui.server.ratelimit import TokenBucket
-from imkit_tui.server.receipt_requests import ReceiptRequests
+from imkit_tui.server.receipt_requests import AskedReceipts, ReceiptRequests
 from imkit_tui.server.routing import (
     Route,
     readable_key,
@@ -79,9 +79,7 @@ from imkit_tui.server.routing import (
     targeted_audience,
 )
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import (
-    ServerStore,
-)
+from imkit_tui.server.store import ServerStore, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +116,7 @@ class IMServer(
         self._devices = Devices(self._sessions, config.max_devices_per_user, self._background)
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
+        self._fanout = Fanout(self._sessions, lambda key: self._require_store().targeted(key))
 
     @property
     def listening(self) -> bool:
@@ -202,7 +201,9 @@ class IMServer(
     async def start(self, *, listen: bool = True) -> None:
         """Open the store; accept in-process connections, and with `listen` websockets."""
         self._secret = load_or_create_secret(self.config.data_dir)
-        self.store = await ServerStore.open(self.config.database_path)
+        self.store = await ServerStore.open(
+            self.config.database_path, wal_limit_bytes=self.config.wal_limit_bytes
+        )
         await self._prune()
         self._door = InProcessDoor(self._handle, websocket_options(self.config))
         if listen:
@@ -300,7 +301,7 @@ class IMServer(
             ws,
             claims.user_id,
             frame.device,
-            self.config.outbound_queue,
+            self.config.outbound_buffer_bytes,
             self.config.inbound,
             token_version=claims.version,
         )
@@ -391,17 +392,17 @@ class IMServer(
         """Run one request; any failure becomes an error frame for that request only."""
         try:
             await work
-        except ProtocolError as exc:
-            session.send(_error(exc))
-        except Exception:
-            log.exception("request %s of %s failed", request_id, session.user_id)
-            session.send(
-                ErrorFrame(re=request_id, code=ErrorCode.INTERNAL_ERROR, message="internal error")
-            )
+        except Exception as exc:
+            _answer_failure(session, request_id, exc)
 
     # ------------------------------------------------------------------ requests
 
     async def _on_send(self, session: Session, frame: SendMessage) -> None:
+        """Check a send and queue it for the store. Run in line with the connection's
+        reading, so a device's messages reach the store, and get their seqs, in the order
+        it sent them; the ack and the pushes go once the message is committed
+        (`_on_stored`), while the next frames are read (at most `requests_in_flight`
+        waiting at once)."""
         store = self._require_store()
         sender = session.user_id
         route = await route_send(store, sender, frame.conv, frame.id)
@@ -433,25 +434,60 @@ class IMServer(
             )
             if original is None:
                 raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
-            stored = original
-        elif not stored_kind:
-            self._relay_status(session, frame, route.only(audience))
+            self._sent(session, frame, route, audience, asked, original)
             return
-        else:
-            files = media_in(frame.content) if may_name_files(content_json) else set()
-            await self._check_files_named(sender, files, frame.id)
-            stored = await store.append(
-                conv_type=route.conv_type,
-                conv_key=route.conv_key,
-                members=route.members,
-                sender=sender,
-                cmid=frame.cmid,
-                object_name=frame.object_name,
-                content_json=content_json,
-                now_ms=now_ms(),
-                audience=audience,
-                files=files,
-            )
+        if not stored_kind:
+            self._fanout.relay_status(session, frame, route.only(audience))
+            return
+        files = media_in(frame.content) if may_name_files(content_json) else set()
+        await self._check_files_named(sender, files, frame.id)
+        pending = store.append(
+            conv_type=route.conv_type,
+            conv_key=route.conv_key,
+            members=route.members,
+            sender=sender,
+            cmid=frame.cmid,
+            object_name=frame.object_name,
+            content_json=content_json,
+            now_ms=now_ms(),
+            audience=audience,
+            files=files,
+        )
+        session.inbound.started()
+        pending.add_done_callback(
+            functools.partial(self._on_stored, session, frame, route, audience, asked)
+        )
+
+    def _on_stored(
+        self,
+        session: Session,
+        frame: SendMessage,
+        route: Route,
+        audience: frozenset[str] | None,
+        asked: AskedReceipts | None,
+        pending: asyncio.Future[StoredMessage],
+    ) -> None:
+        """The send's transaction is committed (or failed): answer it."""
+        session.inbound.ended()
+        if pending.cancelled():
+            return
+        try:
+            self._sent(session, frame, route, audience, asked, pending.result())
+        except Exception as exc:
+            _answer_failure(session, frame.id, exc)
+
+    def _sent(
+        self,
+        session: Session,
+        frame: SendMessage,
+        route: Route,
+        audience: frozenset[str] | None,
+        asked: AskedReceipts | None,
+        stored: StoredMessage,
+    ) -> None:
+        """Ack a stored message and push it (a retry is only acked again)."""
+        store = self._require_store()
+        sender = session.user_id
         if stored.elsewhere:
             raise ProtocolError(
                 ErrorCode.INVALID_PARAMETER,
@@ -485,42 +521,12 @@ class IMServer(
         # The receiver first: the sender's ack can wait the few microseconds.
         session.send(ack)
         if asked is not None:
-            await self._receipts_asked(sender, frame.conv, route.conv_key, asked)
-
-    def _relay_status(self, session: Session, frame: SendMessage, route: Route) -> None:
-        """Status messages go to whoever is online, and are neither stored nor counted."""
-        sent_at = now_ms()
-        uid = new_uuid7(sent_at)
-        session.send(
-            SendAck(re=frame.id, cmid=frame.cmid, uid=uid, seq=0, sent_at=sent_at, conv=frame.conv)
-        )
-        record = MessageRecord(
-            uid=uid,
-            conv=frame.conv,
-            seq=0,
-            sender=session.user_id,
-            object_name=frame.object_name,
-            content=frame.content,
-            cmid=frame.cmid,
-            sent_at=sent_at,
-        )
-        self._deliver(route, record, skip=session)
+            work = self._receipts_asked(sender, frame.conv, route.conv_key, asked)
+            self._spawn(work, frame.id, session)
 
     def _deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
-        """Push to every receiving device (the sending device excepted), each user seeing
-        the conversation their own way and numbering it their own way (`record.seq` is the
-        conversation's seq)."""
-        targeted = self._require_store().targeted(route.conv_key) if record.seq else None
-        for user_id, seen_as in route.deliveries:
-            seq = targeted.view(user_id).to_member(record.seq) if targeted else record.seq
-            own = msgspec.structs.replace(record, conv=seen_as, seq=seq)
-            self._push(user_id, own, skip=skip)
-
-    def _push(self, user_id: str, record: MessageRecord, skip: Session | None = None) -> None:
-        frame = Push(message=record)
-        for device in tuple(self._sessions.get(user_id, ())):
-            if device is not skip:
-                device.send(frame)
+        """Push to every receiving device but `skip` (server/fanout.py)."""
+        self._fanout.deliver(route, record, skip)
 
     async def _on_sync(self, session: Session, frame: SyncRequest) -> None:
         store = self._require_store()
@@ -598,3 +604,12 @@ def _as_bytes(raw: str | bytes) -> bytes:
 
 def _error(exc: ProtocolError) -> ErrorFrame:
     return ErrorFrame(re=exc.reply_to, code=exc.code, message=exc.message)
+
+
+def _answer_failure(session: Session, request_id: int, exc: Exception) -> None:
+    """A request failed: its error frame (an internal error, logged, unless refused)."""
+    if isinstance(exc, ProtocolError):
+        session.send(_error(exc))
+        return
+    log.error("request %s of %s failed", request_id, session.user_id, exc_info=exc)
+    session.send(ErrorFrame(re=request_id, code=ErrorCode.INTERNAL_ERROR, message="internal error"))

@@ -39,6 +39,10 @@ class ServerConfig:
       it; server/budgets.py).
     - `upload_quota`: per user, how many uploads may be unfinished at once, how many
       announced bytes they may hold together, and how many bytes a day may be received.
+    - `wal_limit_bytes`: the size the store's write-ahead log is kept to under a
+      sustained write (past it, writes wait for a checkpoint that lets it start over).
+    - `outbound_buffer_bytes`: how much may wait unsent to one device; a device that
+      lets more pile up (it stopped reading) is dropped, and syncs when it is back.
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
@@ -56,7 +60,8 @@ class ServerConfig:
     hard_frame_bytes: int = 4 * 1024 * 1024
     heartbeat_seconds: float = 20.0
     handshake_timeout: float = 10.0
-    outbound_queue: int = 2048
+    outbound_buffer_bytes: int = 16 * 1024 * 1024
+    wal_limit_bytes: int = 64 * 1024 * 1024
     retention_interval_seconds: float = 3600.0
     max_upload_bytes: int = 100 * 1024 * 1024
     recall_seconds: int = 0
@@ -86,6 +91,8 @@ class ServerConfig:
             raise ValueError("max_group_members must be at least 2")
         if self.max_devices_per_user < 1:
             raise ValueError("max_devices_per_user must be at least 1")
+        if self.outbound_buffer_bytes < 1 or self.wal_limit_bytes < 1:
+            raise ValueError("outbound_buffer_bytes and wal_limit_bytes must be positive")
         if self.revocation_check_seconds <= 0:
             raise ValueError("revocation_check_seconds must be positive")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
@@ -50,7 +51,12 @@ async def route_send(store: ServerStore, sender: str, conv: ConvRef, request_id:
             members=(),
             deliveries=tuple((member, seen) for member in members),
         )
-    peer = private_peer(conv, request_id)
+    return _private_route(sender, private_peer(conv, request_id))
+
+
+@lru_cache(maxsize=65536)
+def _private_route(sender: str, peer: str) -> Route:
+    """The route of `sender`'s messages to `peer` (the same for every send, so kept)."""
     return Route(
         conv_type=ConversationType.PRIVATE,
         conv_key=private_key(sender, peer),

@@ -219,4 +219,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX token_versions_change ON token_versions(change);
         """,
     ),
+    Migration(
+        13,
+        "fewer pages written per message: the client-id key led by the (time-ordered)"
+        " client id, and no time index per conversation",
+        """
+        -- Every stored message used to dirty a page in three places that differ from
+        -- one conversation (or sender) to the next. A client id is a UUIDv7: led by
+        -- it, the idempotency key grows at one edge like the message ids. The floor of
+        -- a pull (the first message not older than a time) is found along seq instead,
+        -- where sent_at never decreases (store.py, _first_since).
+        DROP INDEX messages_idempotency;
+        CREATE UNIQUE INDEX messages_client_id ON messages(cmid, sender);
+        DROP INDEX messages_time;
+        """,
+    ),
 )

@@ -1,4 +1,4 @@
-"""One logged-in connection: its outbound queue and the user it belongs to."""
+"""One logged-in connection: the frames written to it and the user it belongs to."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import itertools
 import logging
 
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from imkit_tui.protocol import ErrorFrame, Frame, encode
 from imkit_tui.server.inbound import InboundLimits, InboundPolicy
@@ -24,11 +24,14 @@ REFUSE_GRACE_SECONDS = 0.5
 class Session:
     """A device of a user, online on one websocket.
 
-    Frames to it go through a bounded queue drained by one task, so a slow client only
-    ever slows itself: when its queue is full it is disconnected, and catches up by
-    sync when it comes back. `serial` orders sessions by login (the oldest is the
-    smallest); `token_version` is the version of the token it logged in with. What it
-    may ask in turn is bounded by `inbound`.
+    Frames to it are written at once, each encoded frame straight into the connection's
+    buffer (as `websockets.broadcast` does: no task, no queue, no lock), so one encoded
+    Push can be written to every member of a group. A slow client only ever slows
+    itself: when more than `outbound_bytes` it has not taken are still waiting in its
+    buffer, it is disconnected, and catches up by sync when it comes back. `serial`
+    orders sessions by login (the oldest is the smallest); `token_version` is the
+    version of the token it logged in with. What it may ask in turn is bounded by
+    `inbound`.
     """
 
     def __init__(
@@ -36,7 +39,7 @@ class Session:
         ws: ServerConnection,
         user_id: str,
         device: str,
-        queue_size: int,
+        outbound_bytes: int,
         policy: InboundPolicy | None = None,
         *,
         token_version: int = 0,
@@ -46,8 +49,7 @@ class Session:
         self.device = device
         self.token_version = token_version
         self.serial = next(_SERIALS)
-        self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_size)
-        self._task = asyncio.create_task(self._drain(), name=f"session-out:{user_id}")
+        self._outbound_bytes = outbound_bytes
         self._dropped = False
         self.inbound = InboundLimits(policy or InboundPolicy())
         """The connection's pace, requests in flight and budget of refused frames."""
@@ -58,25 +60,39 @@ class Session:
         return self.user_id, self.device
 
     def send(self, frame: Frame) -> None:
-        """Queue a frame for this device without waiting."""
-        if self._dropped:
+        """Write a frame to this device without waiting."""
+        self.send_encoded(encode(frame))
+
+    def send_encoded(self, data: bytes) -> None:
+        """Write an encoded frame (a JSON text) to this device without waiting.
+
+        What a device has not taken stays in its connection's buffer; once more than the
+        limit waits there, the device is dropped instead (a single large frame, such as
+        a page of history, never counts against it: only what was left before it).
+        """
+        ws = self.ws
+        if self._dropped or ws.protocol.state is not State.OPEN:
             return
-        try:
-            self._queue.put_nowait(encode(frame))
-        except asyncio.QueueFull:
+        transport = ws.transport
+        if transport.get_write_buffer_size() > self._outbound_bytes:
             self._dropped = True
             log.warning("disconnecting %s/%s: too slow for its pushes", self.user_id, self.device)
-            # Not a closing handshake: the close frame would wait behind the very sends
-            # that are stuck. Dropping the connection frees everything at once; the
-            # client reconnects and syncs what it missed.
-            self._task.cancel()
-            self.ws.transport.abort()
+            # Not a closing handshake: the close frame would wait behind the very
+            # frames that are stuck. Dropping the connection frees everything at once;
+            # the client reconnects and syncs what it missed.
+            transport.abort()
+            return
+        try:
+            ws.protocol.send_text(data)
+            ws.send_data()
+        except Exception as exc:  # the connection broke under us: it is being closed
+            log.debug("write to %s/%s failed: %s", self.user_id, self.device, exc)
 
     def refuse(self, code: int, reason: str) -> None:
         """Close the connection at once: a close frame with `code`, then the TCP
         connection, without waiting for a closing handshake the peer may never answer
         while it floods."""
-        self._task.cancel()
+        self._dropped = True
         self.ws.protocol.fail(code, reason)
         self.ws.send_data()  # the close frame, then our half of the TCP connection
         # Nothing more it sends is read; it is dropped once the close frame had time to
@@ -85,17 +101,10 @@ class Session:
         transport.pause_reading()
         asyncio.get_running_loop().call_later(REFUSE_GRACE_SECONDS, transport.abort)
 
-    async def _drain(self) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                data = await self._queue.get()
-                await self.ws.send(data, text=True)
-
     async def end(self, error: ErrorFrame, close_timeout: float = 2.0) -> None:
         """Tell the device why with `error` (not to be retried), then close its
         connection with the same reason. Frames still queued for it are dropped."""
         self._dropped = True
-        await self.stop()
         with contextlib.suppress(Exception):
             async with asyncio.timeout(close_timeout):
                 await self.ws.send(encode(error), text=True)
@@ -103,7 +112,5 @@ class Session:
             await self.ws.close(1008, error.message[:120])
 
     async def stop(self) -> None:
-        """Stop the outbound task."""
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        """Write nothing more to this device."""
+        self._dropped = True

@@ -1,17 +1,21 @@
 """The server's store: conversations, members and messages in SQLite.
 
-Writes go through one BatchWriter (group commit), inline on the event loop; reads run on
-a second connection's thread, so a reader never sees a batch that is not committed yet
-and a large page never stalls the loop.
+Writes go through one BatchWriter, inline on the event loop: the writes submitted in
+one turn of the loop (sends from many connections) share one transaction, and each
+caller hears back after that commit (group commit). Reads run on a second connection's
+thread, so a reader never sees a batch that is not committed yet and a large page never
+stalls the loop. The WAL is kept to about `wal_limit_bytes` under a sustained write.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,8 @@ DELETED = messages.DELETED
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
+#: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
+DEFAULT_WAL_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -105,7 +111,9 @@ def private_key(a: str, b: str) -> str:
 class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptStore):
     """Conversations and their messages, kept once per conversation."""
 
-    def __init__(self, writer_db: Database, reader_db: Database) -> None:
+    def __init__(
+        self, writer_db: Database, reader_db: Database, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT
+    ) -> None:
         self._db = writer_db
         self._reader = reader_db
         # Touched only by jobs, on the writer's database thread.
@@ -115,7 +123,11 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._group_voices: dict[str, Voices] = {}
         self._targeted: dict[str, TargetedMessages] = {}
         self._writer = BatchWriter(
-            writer_db, on_rollback=self._reset_caches, checkpoint=reader_db.checkpoint
+            writer_db,
+            on_rollback=self._reset_caches,
+            checkpoint=reader_db.checkpoint,
+            group_turn=True,
+            wal_limit_bytes=wal_limit_bytes,
         )
         self.files = FileRefs(self._writer, reader_db, self.audience)
         """Who may read which stored file (server/file_refs.py)."""
@@ -123,8 +135,9 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """Each user's token version (server/token_versions.py)."""
 
     @classmethod
-    async def open(cls, path: Path) -> ServerStore:
-        """Open the store at `path`, migrating it to the current schema."""
+    async def open(cls, path: Path, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT) -> ServerStore:
+        """Open the store at `path`, migrating it to the current schema; its WAL is kept
+        to about `wal_limit_bytes` under a sustained write."""
         writer = await Database.open(path, threaded=False)
         try:
             await apply_migrations(writer, MIGRATIONS)
@@ -132,10 +145,15 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         except BaseException:
             await writer.close()
             raise
-        store = cls(writer, reader)
+        store = cls(writer, reader, wal_limit_bytes=wal_limit_bytes)
         await writer.run(store._reset_caches)
         store._writer.start()
         return store
+
+    @property
+    def wal_resets(self) -> int:
+        """How many times the WAL passed its limit and was checkpointed in full."""
+        return self._writer.wal_resets
 
     async def truncate_wal(self) -> None:
         """Checkpoint and empty the WAL: no older copy of any page stays on disk."""
@@ -169,7 +187,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
 
         await self._writer.submit(job)
 
-    async def append(
+    def append(
         self,
         *,
         conv_type: int,
@@ -182,10 +200,12 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         now_ms: int,
         audience: frozenset[str] | None = None,
         files: Iterable[str] = (),
-    ) -> StoredMessage:
+    ) -> asyncio.Future[StoredMessage]:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
-        Returns after the commit. A retry with the same client id returns the original.
+        Queued at once, in call order (so in that order the messages get their seqs); the
+        future resolves after the commit. A retry with the same client id returns the
+        original.
         With an `audience` the message is targeted: only those users may see it. `files`
         are the sha256 of the stored files its content names (server/file_refs.py).
         """
@@ -201,7 +221,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 record_refs(conn, conv.id, stored.seq, files)
             return self._with_audience(conv_key, stored) if stored.duplicate else stored
 
-        return await self._writer.submit(job)
+        return self._writer.submit_nowait(job)
 
     def _append_row(
         self,
@@ -529,14 +549,49 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
-        row = await self._reader.fetch_one(
-            "SELECT seq FROM messages WHERE conv_id = ? AND sent_at >= ?"
-            " ORDER BY sent_at, seq LIMIT 1",
-            (conv_id, not_before_ms),
-        )
-        if row is not None:
-            return int(row[0])
+        floor = await self._reader.run(partial(_first_since, conv_id=conv_id, at=not_before_ms))
+        if floor is not None:
+            return floor
         row = await self._reader.fetch_one(
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
+
+
+def _first_since(conn: sqlite3.Connection, *, conv_id: int, at: int) -> int | None:
+    """The first seq of a conversation sent at `at` or later (None: there is none).
+
+    A message's sent_at is never before the one of the message above it (store.py,
+    `_append_row`), so this is a search along the primary key: one lookup when nothing
+    has expired, a binary search over the seqs (log n lookups) when some has and
+    retention has not removed it yet, never a scan.
+    """
+
+    def next_from(seq: int) -> tuple[int, int] | None:
+        row = conn.execute(
+            "SELECT seq, sent_at FROM messages WHERE conv_id = ? AND seq >= ? ORDER BY seq LIMIT 1",
+            (conv_id, seq),
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row is not None else None
+
+    first = next_from(0)
+    if first is None or first[1] >= at:
+        return first[0] if first is not None else None
+    row = conn.execute(
+        "SELECT seq, sent_at FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT 1",
+        (conv_id,),
+    ).fetchone()
+    if int(row[1]) < at:
+        return None
+    low, high = first[0], int(row[0])  # sent before `at` at low, not at high
+    while high - low > 1:
+        middle = (low + high) // 2
+        found = next_from(middle)
+        assert found is not None  # `high` is there
+        if found[1] >= at:
+            high = middle
+        else:
+            low = middle
+    found = next_from(high)
+    assert found is not None
+    return found[0]

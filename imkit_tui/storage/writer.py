@@ -4,12 +4,23 @@ Jobs are plain functions of a sqlite3 connection. Whatever is queued when the wr
 wakes up runs in one transaction and is committed once (group commit). A job's result
 is handed back only after the commit, so "acknowledged" always means "on disk" (in the
 WAL; a checkpoint, run elsewhere, copies it into the database file).
+
+With `group_turn`, every job waits for the writer task, which wakes at the end of the
+event loop's turn: the jobs submitted in one turn (a server's sends from many
+connections) share one transaction. With `wal_limit_bytes`, the WAL is kept to about that
+size under a sustained write, where a checkpoint that runs beside the writes never
+catches up and the WAL would otherwise grow without end: a checkpoint runs in the
+background each time the WAL has grown by an eighth of the limit (instead of every
+`checkpoint_every` commits); past the limit, the next batch waits until a checkpoint has
+copied the last frames back, so the write after it starts the WAL again from its
+beginning, and `journal_size_limit` (0) cuts the file back to what that write needs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -42,6 +53,10 @@ class BatchWriter:
     If a batch fails it is rolled back, `on_rollback(conn)` runs (owners drop caches that
     the rolled-back jobs had updated) and every job of the batch runs again in a
     transaction of its own, so one bad job fails alone.
+
+    `checkpoint` (given) runs in the background every `checkpoint_every` commits; with
+    `wal_limit_bytes`, by the WAL's growth instead, and before the next batch whenever
+    the WAL has passed the limit. `group_turn`: see the module's docstring.
     """
 
     def __init__(
@@ -52,6 +67,8 @@ class BatchWriter:
         on_rollback: Callable[[sqlite3.Connection], None] | None = None,
         checkpoint: Callable[[], Awaitable[None]] | None = None,
         checkpoint_every: int = 200,
+        group_turn: bool = False,
+        wal_limit_bytes: int | None = None,
     ) -> None:
         self._database = database
         self._max_batch = max_batch
@@ -63,6 +80,14 @@ class BatchWriter:
         self._queue: asyncio.Queue[tuple[Job[Any], asyncio.Future[Any]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._group_turn = group_turn
+        self._wal_limit = wal_limit_bytes
+        self._wal_path = f"{database.path}-wal"
+        self._checkpointed_at = 0  # the WAL's size when the last checkpoint started
+        self.wal_resets = 0
+        """How many times the WAL passed its limit and was checkpointed in full."""
+        if wal_limit_bytes is not None and database.inline:
+            database.run_now(lambda conn: conn.execute("PRAGMA journal_size_limit=0"))
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -76,7 +101,12 @@ class BatchWriter:
         of its own: there is nothing to batch it with, and waiting for the writer task
         would only add a turn of the event loop to every write.
         """
-        if self._database.inline and self._queue.empty() and not self._closed:
+        if (
+            self._database.inline
+            and not self._group_turn
+            and self._queue.empty()
+            and not self._closed
+        ):
             (outcome,) = self._database.run_now(partial(self._run_batch, jobs=[job]))
             self._count_batch()
             if isinstance(outcome, _Failed):
@@ -139,16 +169,48 @@ class BatchWriter:
                 else:
                     future.set_result(outcome)
             self._count_batch()
+            if self._wal_limit is not None:
+                await self._bound_wal(self._wal_limit)
         if self._checkpoint is not None:
             await self._run_checkpoint(self._checkpoint)
 
     def _count_batch(self) -> None:
         """Count a commit; every `checkpoint_every` commits, checkpoint in the background."""
         self._batches += 1
-        if self._checkpoint is None or self._batches % self._checkpoint_every:
+        if (
+            self._checkpoint is None
+            or self._wal_limit is not None
+            or self._batches % self._checkpoint_every
+        ):
             return
         if self._checkpointing is None or self._checkpointing.done():
             self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+
+    async def _bound_wal(self, limit: int) -> None:
+        """After a commit: each time the WAL has grown by an eighth of `limit`,
+        checkpoint in the background; past `limit`, wait (no write in between) for a
+        checkpoint of the last frames, so the next write transaction starts the WAL from
+        its beginning (and, journal_size_limit being 0, cuts the file to its frames)."""
+        if self._checkpoint is None:
+            return
+        try:
+            size = os.stat(self._wal_path).st_size
+        except OSError:
+            return
+        running = self._checkpointing is not None and not self._checkpointing.done()
+        if size < self._checkpointed_at:  # the WAL started over
+            self._checkpointed_at = 0
+        if size <= limit:
+            if size - self._checkpointed_at >= limit // 8 and not running:
+                self._checkpointed_at = size
+                self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+            return
+        if running:
+            assert self._checkpointing is not None
+            await asyncio.wait([self._checkpointing])
+        self.wal_resets += 1
+        self._checkpointed_at = 0
+        await self._run_checkpoint(self._checkpoint)
 
     async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[None]]) -> None:
         try:
