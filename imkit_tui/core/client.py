@@ -47,10 +47,11 @@ from imkit_tui.core.mentions import UnreadMentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import PrivacyControls
+from imkit_tui.core.received_store import Coverage, ReceivedBatch
 from imkit_tui.core.search import SearchMessages
 from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.state_sync import StateSync
-from imkit_tui.core.store import Coverage, LocalStore, ReceivedBatch
+from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
