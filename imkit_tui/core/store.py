@@ -279,6 +279,35 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
 
         return await self._reader.run(read)
 
+    async def coverages(
+        self, convs: Sequence[ConvRef]
+    ) -> dict[ConvRef, tuple[Coverage, list[Message]]]:
+        """For each of `convs`: which seqs are local (all zero for a conversation never
+        seen), and the messages another process of this user stored there since this
+        store opened (core/outbox_claims.py). One read, however many conversations."""
+        owner, opened_after = self.claims.owner, self.received.opened_after
+
+        def read(conn: sqlite3.Connection) -> dict[ConvRef, tuple[Coverage, list[Message]]]:
+            found: dict[ConvRef, tuple[Coverage, list[Message]]] = {}
+            for conv in convs:
+                row = conn.execute(
+                    "SELECT id, synced_seq, floor_seq, max_seq FROM conversations"
+                    " WHERE type = ? AND target = ? AND channel = ?",
+                    (conv.type, conv.target, conv.channel),
+                ).fetchone()
+                if row is None:
+                    found[conv] = (Coverage(0, 0, 0), [])
+                    continue
+                elsewhere = (
+                    written_elsewhere(conn, row[0], owner, opened_after, up_to_seq=row[1])
+                    if row[1] > 0
+                    else []
+                )
+                found[conv] = (Coverage(row[1], row[2], row[3]), elsewhere)
+            return found
+
+        return await self._reader.run(read)
+
     async def coverage(self, conv: ConvRef) -> Coverage:
         """Which seqs of `conv` are local (all zero for a conversation never seen)."""
         row = await self._reader.fetch_one(

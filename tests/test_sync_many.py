@@ -1,0 +1,86 @@
+"""Syncing many conversations at once: a new device's first sync (PullMany, a page of
+many conversations per round trip) and bursts of pushes stored together."""
+
+from __future__ import annotations
+
+import asyncio
+
+from imkit_tui.core import IMClient, MessagesReceived
+from imkit_tui.protocol import MAX_PULLS, ConvRef, SendAck, SendMessage
+from tests.conftest import ClientFactory, ServerHandle
+from tests.wire import WireClient
+
+FRIENDS = MAX_PULLS + 30  # more than one PullMany
+LONG = 120  # more than a first page
+
+
+async def _send(wire: WireClient, conv: ConvRef, text: str) -> None:
+    ack = await wire.request(
+        SendMessage(conv=conv, object_name="RC:TxtMsg", content={"content": text}, cmid=text)
+    )
+    assert isinstance(ack, SendAck), ack
+
+
+async def test_a_new_device_gets_every_conversation_and_each_latest_page(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    carol = await server_handle.login("carol")
+    dave = await server_handle.login("dave")
+    try:
+        for n in range(FRIENDS):
+            await _send(carol, ConvRef.private(f"friend{n:03d}"), f"hello friend {n}")
+        for n in range(LONG):
+            await _send(carol, ConvRef.private("pen-pal"), f"letter {n}")
+        for n in range(3):
+            await _send(dave, ConvRef.private("carol"), f"from dave {n}")
+    finally:
+        await carol.close()
+        await dave.close()
+
+    device: IMClient = await make_client("carol", "new-device")
+    rows = {row.ref: row for row in await device.conversations(limit=500)}
+    assert len(rows) == FRIENDS + 2
+    for n in range(FRIENDS):
+        row = rows[ConvRef.private(f"friend{n:03d}")]
+        assert row.preview == f"hello friend {n}" and row.unread == 0 and row.max_seq == 1
+    assert rows[ConvRef.private("dave")].unread == 3
+    # A conversation new to the device starts from its latest page.
+    page = await device.messages(ConvRef.private("pen-pal"), limit=200)
+    assert [m.seq for m in page] == list(range(LONG - 49, LONG + 1))
+    assert page[-1].content["content"] == f"letter {LONG - 1}"
+    # Older pages still come from cloud history on demand.
+    older = await device.load_older(ConvRef.private("pen-pal"), LONG - 49, 10)
+    assert [m.seq for m in older] == list(range(LONG - 59, LONG - 49))
+
+
+async def test_a_burst_of_pushes_is_stored_once_each_in_order(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    bob = await make_client("bob")
+    received: list[int] = []
+    with bob.subscribe() as events:
+        dave = await server_handle.login("dave")
+        try:
+            frames = [
+                SendMessage(
+                    id=1000 + n,
+                    conv=ConvRef.private("bob"),
+                    object_name="RC:TxtMsg",
+                    content={"content": f"burst {n}"},
+                    cmid=f"burst-{n}",
+                )
+                for n in range(300)
+            ]
+            await asyncio.gather(*(dave.send_frame(f) for f in frames))
+            async with asyncio.timeout(20):
+                while len(received) < 300:
+                    event = await events.next()
+                    if isinstance(event, MessagesReceived):
+                        received += [m.seq or 0 for m in event.messages]
+        finally:
+            await dave.close()
+    assert received == list(range(1, 301))
+    stored = await bob.messages(ConvRef.private("dave"), limit=500)
+    assert [m.seq for m in stored] == list(range(1, 301))
+    row = await bob.conversation(ConvRef.private("dave"))
+    assert row is not None and row.unread == 300 and row.preview == "burst 299"
