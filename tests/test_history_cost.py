@@ -171,7 +171,7 @@ async def _steps(tmp_path: Path, count: int) -> dict[str, int]:
     _seed(path, 1, CHAT, count, 1_000)
     _seed(path, 2, GROUP, count, 1_000)
     store = await LocalStore.open(path, ME)
-    await store.search_index.close()  # indexed below, at a known moment
+    await store.search_index.stop()  # indexed below, at a known moment
     steps = 0
 
     def tick() -> int:
@@ -201,3 +201,35 @@ async def test_no_per_message_operation_grows_with_the_conversation(tmp_path: Pa
         name: (short[name], long[name]) for name in short if long[name] > 2 * short[name] + 100
     }
     assert not grown, f"VM steps at {SHORT} vs {LONG} messages: {grown}"
+
+
+async def test_the_search_index_is_built_off_the_event_loop(tmp_path: Path) -> None:
+    path = tmp_path / "backlog.db"
+    store = await LocalStore.open(path, ME)
+    await store.close()
+    _seed(path, 1, CHAT, 3_000, 1_000)
+    with sqlite3.connect(path) as conn:  # queued, as if just stored
+        conn.execute("INSERT INTO search_pending(id) SELECT id FROM messages")
+    store = await LocalStore.open(path, ME)
+    on_loop = in_indexer = 0
+
+    def loop_tick() -> int:
+        nonlocal on_loop
+        on_loop += 1
+        return 0
+
+    def indexer_tick() -> int:
+        nonlocal in_indexer
+        in_indexer += 1
+        return 0
+
+    try:
+        await store.count_steps(loop_tick, every=100)
+        await store.search_index.count_steps(indexer_tick, every=100)
+        await store.search_index.wait_drained()
+        assert await store.search_index.backlog() == 0
+        # The writer's connection (the loop's) and the reader's did next to nothing.
+        assert in_indexer > 1_000 and on_loop < 50, (in_indexer, on_loop)
+    finally:
+        await store.count_steps(None)
+        await store.close()

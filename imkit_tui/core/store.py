@@ -59,7 +59,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             on_rollback=lambda conn: self._conv_ids.clear(),
             checkpoint=reader_db.checkpoint,
         )
-        self.search_index = SearchIndexer(self._writer, reader_db)
+        self.search_index = SearchIndexer(writer_db.path, reader_db)
         """Indexes stored messages for search, in the background (core/search_index.py)."""
         self.claims = OutboxClaims(self._writer, new_owner())
         """This store's claims on outbox rows, which other processes may share."""
@@ -82,15 +82,17 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         row = await reader.fetch_one("SELECT COALESCE(MAX(id), 0) FROM messages")
         store.received.opened_after = int(row[0])
         store._writer.start()
+        await store.search_index.open()
         store.search_index.start()
         await store.flag_stored_mentions()
         return store
 
     async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:
-        """Call `counter` every `every` SQLite steps on both of the store's connections
+        """Call `counter` every `every` SQLite steps on the store's connections
         (None stops it): how much work its statements do, for tests and benchmarks."""
         await self._db.count_steps(counter, every)
         await self._reader.count_steps(counter, every)
+        await self.search_index.count_steps(counter, every)
 
     async def close(self) -> None:
         """Give up this store's outbox claims, commit what is queued and close."""
