@@ -285,7 +285,8 @@ class IMClient(
         message = await self.store.add_outgoing(
             conv, cmid or new_uuid7(), object_name, content, now_ms(), to
         )
-        self._outbox.wakeup.set()
+        if message.status == SendStatus.SENDING:
+            self._outbox.queued(message)
         return message
 
     async def send_text(
@@ -385,7 +386,7 @@ class IMClient(
     def _on_synced(self, changed: int) -> None:
         """The post-connect sync is done: go live."""
         self._synced.set()
-        self._outbox.wakeup.set()
+        self._outbox.look_again()
         self._state_sync.wakeup.set()
         self._on_state(ConnectionState.CONNECTED, "", None)
         self.events.publish(SyncCompleted(changed))
@@ -451,7 +452,7 @@ class IMClient(
         message = await self.store.requeue(message_id)
         if message is not None and message.status == SendStatus.SENDING:
             self.events.publish(MessageUpdated(message))
-            self._outbox.wakeup.set()
+            self._outbox.look_again()
         return message
 
 

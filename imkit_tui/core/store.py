@@ -17,10 +17,9 @@ from imkit_tui.core.group_store import GroupStore
 from imkit_tui.core.history_store import HistoryStore
 from imkit_tui.core.mention_store import MentionStore
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
-from imkit_tui.core.outbox_claims import OutboxClaims, claim_row, new_owner, written_elsewhere
+from imkit_tui.core.outbox_claims import LEASE_MS, OutboxClaims, new_owner, written_elsewhere
 from imkit_tui.core.receipts import ReceiptStates
 from imkit_tui.core.received_store import (
-    INSERT_MESSAGE,
     SILENT_IN_LIST,
     Coverage,
     Received,
@@ -43,6 +42,13 @@ from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 T = TypeVar("T")
+
+_INSERT_OUTGOING = (
+    "INSERT OR IGNORE INTO messages(conv_id, cmid, sender, direction, status, counted,"
+    " object_name, content, sent_at, recipients, mentioned, claimed_by, claim_until)"
+    " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, ?, ?)"
+)
+"""Queues a message of ours (no seq or server id yet), claimed by this store."""
 
 
 class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupStore):
@@ -155,26 +161,24 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
 
         def job(conn: sqlite3.Connection) -> Message:
             conv_id = self._conversation_id(conn, conv)
+            # Claimed by this store in the same statement (core/outbox_claims.py).
             cursor = conn.execute(
-                INSERT_MESSAGE,
+                _INSERT_OUTGOING,
                 (
                     conv_id,
-                    None,
-                    None,
                     cmid,
                     self.user_id,
                     Direction.SENT,
                     SendStatus.SENDING,
-                    0,
                     object_name,
                     content_json,
                     now_ms,
                     recipients_column(to),
-                    0,
+                    self.claims.owner,
+                    now_ms + LEASE_MS,
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
-                claim_row(conn, cursor.lastrowid, self.claims.owner, now_ms)
                 if object_name not in SILENT_IN_LIST:
                     sender = list_sender(object_name, self.user_id)
                     set_preview(conn, conv_id, now_ms, preview, sender, None)
