@@ -13,6 +13,8 @@ transaction; a conversation that needs more than that page goes on one at a time
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +42,10 @@ log = logging.getLogger(__name__)
 
 FIRST_PAGE = 50
 """A conversation seen for the first time on this device starts with its latest page."""
+
+CATCH_UP_PAGE = 500
+"""Messages per forward pull when catching up (the most a pull may ask for); the next
+page is asked for while one is being stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +83,43 @@ class CatchUp:
                 PullRequest(conv=conv, before_seq=target_seq + 1, limit=FIRST_PAGE)
             )
             await self._store([_first_page(conv, tracker, target_seq, reply)])
-        while tracker.synced < target_seq:
-            reply = await self._pull(
-                PullRequest(conv=conv, after_seq=tracker.synced, limit=PULL_PAGE)
-            )
-            if reply.floor_seq > tracker.synced + 1:
-                # Older ones expired from offline storage: cloud history may still hold them.
-                await self._from_history(conv, tracker, reply.floor_seq, target_seq)
-            if not reply.messages:
-                break
-            await self._store([Pulled(conv, reply.messages, tracker, target_seq)])
-            if not reply.has_more:
-                break
+        ahead: tuple[int, asyncio.Task[PullReply]] | None = None
+        try:
+            while tracker.synced < target_seq:
+                reply = await self._forward(conv, tracker.synced, ahead)
+                ahead = None
+                if reply.floor_seq > tracker.synced + 1:
+                    # Older ones expired from offline storage: cloud history may still
+                    # hold them.
+                    await self._from_history(conv, tracker, reply.floor_seq, target_seq)
+                if not reply.messages:
+                    break
+                last = max(r.seq for r in reply.messages)
+                if reply.has_more and last < target_seq:
+                    # Ask for the next page now: the server reads it while this one is
+                    # stored.
+                    request = PullRequest(conv=conv, after_seq=last, limit=CATCH_UP_PAGE)
+                    ahead = (last, asyncio.ensure_future(self._pull(request)))
+                await self._store([Pulled(conv, reply.messages, tracker, target_seq)])
+                if not reply.has_more:
+                    break
+        finally:
+            if ahead is not None:
+                ahead[1].cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead[1]
+
+    async def _forward(
+        self, conv: ConvRef, after_seq: int, ahead: tuple[int, asyncio.Task[PullReply]] | None
+    ) -> PullReply:
+        """The page after `after_seq`: the one asked for ahead if it starts there."""
+        if ahead is not None:
+            if ahead[0] == after_seq:
+                return await ahead[1]
+            ahead[1].cancel()  # what was stored did not end where expected (a gap)
+            with contextlib.suppress(BaseException):
+                await ahead[1]
+        return await self._pull(PullRequest(conv=conv, after_seq=after_seq, limit=CATCH_UP_PAGE))
 
     async def run_many(self, wanted: Sequence[Wanted], *, batched: bool) -> None:
         """Make the store hold every message of each conversation up to its seq: with
@@ -172,7 +203,7 @@ def _spec(conv: ConvRef, tracker: SeqTracker, target_seq: int) -> PullSpec:
     """The first pull of a conversation: its latest page if new here, else forward."""
     if tracker.synced == 0:
         return PullSpec(conv=conv, before_seq=target_seq + 1, limit=FIRST_PAGE)
-    return PullSpec(conv=conv, after_seq=tracker.synced, limit=PULL_PAGE)
+    return PullSpec(conv=conv, after_seq=tracker.synced, limit=CATCH_UP_PAGE)
 
 
 def _as_reply(page: PullPage) -> PullReply:

@@ -166,7 +166,7 @@ class Outbox:
                 raise _Retry from None
             await self._fail(message, failure.code)
             return
-        sent = await self._store().mark_sent(message.id, ack.seq, ack.uid, ack.sent_at)
+        sent = await self._store().mark_sent(message.id, ack.seq, ack.uid, ack.sent_at, message)
         self._on_acked(message.conv, ack.seq)
         if sent is not None:
             self._events.publish(MessageUpdated(sent))

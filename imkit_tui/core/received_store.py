@@ -36,12 +36,12 @@ SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
 MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
 """Conversation types in which a message can @mention this user (as in RongCloud)."""
 
-INSERT_MESSAGE = (
+_INSERT_MESSAGES = (
     "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
-    " counted, object_name, content, sent_at, recipients, mentioned)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " counted, object_name, content, sent_at, recipients, mentioned) VALUES "
 )
-"""Stores one message row; a repeat (same seq, server id or client id) is ignored."""
+"""Stores message rows (the VALUES follow); a repeat (same seq, server id or client id)
+is ignored."""
 
 
 def list_sender(object_name: str, sender: str) -> str:
@@ -123,10 +123,11 @@ class ReceivedRows:
             batch = ReceivedBatch()
             confirmed_ids: list[int] = []
             elsewhere: list[int] = []
+            inserted = insert_rows(conn, conv_id, rows)
             for record, row in zip(records, rows, strict=True):
-                cursor = conn.execute(INSERT_MESSAGE, (conv_id, *row))
-                if cursor.rowcount and cursor.lastrowid is not None:
-                    added = self._received_message(cursor.lastrowid, conv, record, bool(row[-1]))
+                message_id = inserted.get(record.seq)
+                if message_id is not None:
+                    added = self._received_message(message_id, conv, record, row)
                     batch.added.append(added)
                     continue
                 confirmed = confirm(conn, record) if record.sender == self._user_id else []
@@ -183,6 +184,7 @@ class ReceivedRows:
             and conv.type in MENTIONABLE
             and catalogue.mentions_user(record.content, self._user_id)
         )
+        content = wire_content(record.content)
         return (
             record.seq,
             record.uid,
@@ -192,16 +194,18 @@ class ReceivedRows:
             SendStatus.SENT if own else SendStatus.RECEIVED,
             int(counted),
             record.object_name,
-            encode_content(wire_content(record.content)),
+            encode_content(content),
             record.sent_at,
             recipients_column(record.to),
-            int(mentioned),  # last: the job reads it back as row[-1]
+            int(mentioned),
+            content,  # last two: not columns (insert_rows leaves them out)
+            int(mentioned),
         )
 
     def _received_message(
-        self, message_id: int, conv: ConvRef, record: MessageRecord, mentioned: bool
+        self, message_id: int, conv: ConvRef, record: MessageRecord, row: tuple[Any, ...]
     ) -> Message:
-        own = record.sender == self._user_id
+        """The Message of a record just stored as `row` (see `_record_row`)."""
         return Message(
             id=message_id,
             conv=conv,
@@ -210,13 +214,37 @@ class ReceivedRows:
             cmid=record.cmid,
             sender=record.sender,
             object_name=record.object_name,
-            content=wire_content(record.content),
+            content=row[-2],
             sent_at=record.sent_at,
-            direction=Direction.SENT if own else Direction.RECEIVED,
-            status=SendStatus.SENT if own else SendStatus.RECEIVED,
-            mentioned=mentioned,
+            direction=row[4],
+            status=row[5],
+            mentioned=bool(row[-1]),
             to=tuple(record.to),
         )
+
+
+_COLUMNS = 13
+"""The columns of _INSERT_MESSAGES; a row from `_record_row` starts with the last 12."""
+_ROWS_PER_INSERT = 200
+
+
+def insert_rows(
+    conn: sqlite3.Connection, conv_id: int, rows: Sequence[tuple[Any, ...]]
+) -> dict[int, int]:
+    """Insert message rows of one conversation (a repeat of a stored one is ignored),
+    a few hundred per statement; the local ids of those inserted, by seq."""
+    inserted: dict[int, int] = {}
+    marks = "(" + ",".join("?" * _COLUMNS) + ")"
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        values: list[Any] = []
+        for row in chunk:
+            values.append(conv_id)
+            values.extend(row[: _COLUMNS - 1])
+        sql = _INSERT_MESSAGES + ",".join([marks] * len(chunk)) + " RETURNING id, seq"
+        for message_id, seq in conn.execute(sql, values):
+            inserted[seq] = message_id
+    return inserted
 
 
 def _by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Message]:

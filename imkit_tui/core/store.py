@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -203,21 +204,36 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
 
         return await self._writer.submit(job)
 
-    async def mark_sent(self, message_id: int, seq: int, uid: str, sent_at: int) -> Message | None:
+    async def mark_sent(
+        self, message_id: int, seq: int, uid: str, sent_at: int, queued: Message | None = None
+    ) -> Message | None:
         """Record the server's ack of a message of ours and return it; None if the row
         is gone. A row already confirmed (another process of this user stored the same
-        message from the server first) is returned as it is."""
+        message from the server first) is returned as it is. `queued`, the message as it
+        was sent, spares reading the row back."""
 
         def job(conn: sqlite3.Connection) -> Message | None:
-            conn.execute(
+            row = conn.execute(
                 "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
-                " WHERE id = ? AND seq IS NULL",
+                " WHERE id = ? AND seq IS NULL RETURNING receipt",
                 (seq, uid, sent_at, SendStatus.SENT, message_id),
-            )
+            ).fetchone()
+            if row is not None and queued is not None and queued.id == message_id:
+                return replace(
+                    queued,
+                    seq=seq,
+                    uid=uid,
+                    sent_at=sent_at,
+                    status=SendStatus.SENT,
+                    error=None,
+                    receipt_asked=row[0] != 0,
+                )
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None
 
-        return await self._writer.submit(job)
+        # Queued, not run at once: acks arriving together (and whatever else is being
+        # written) share one commit, after the messages received meanwhile.
+        return await self._writer.submit_nowait(job)
 
     async def mark_failed(self, message_id: int, code: int) -> Message | None:
         """Take a message out of the outbox as failed with error `code`."""
