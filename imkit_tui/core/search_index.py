@@ -274,15 +274,22 @@ class SearchIndexer:
         self._slice = slice_size
         self._start_delay = start_delay
         self._db: Database | None = None
+        self._opening = asyncio.Lock()
+        self._closed = False
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._forgetting = False
 
-    async def open(self) -> None:
-        """Open the indexer's own connection (on its own thread)."""
-        if self._db is None:
-            self._db = await Database.open(self._path)
+    async def _database(self) -> Database:
+        """The indexer's own connection (on its own thread), opened on first use: not
+        at start-up, which has better things to do."""
+        async with self._opening:
+            if self._closed:
+                raise WriterClosed("the search indexer is closed")
+            if self._db is None:
+                self._db = await Database.open(self._path)
+            return self._db
 
     def start(self) -> None:
         """Start indexing in the background (after ``start_delay``: start-up first)."""
@@ -301,20 +308,20 @@ class SearchIndexer:
     async def close(self) -> None:
         """Stop the background task and close the indexer's connection."""
         await self.stop()
-        db, self._db = self._db, None
+        async with self._opening:
+            self._closed = True
+            db, self._db = self._db, None
         if db is not None:
             await db.close()
 
     async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:
         """Count the SQLite steps of the indexer's connection too (see LocalStore)."""
-        if self._db is not None:
-            await self._db.count_steps(counter, every)
+        await (await self._database()).count_steps(counter, every)
 
     async def _write(self, job: Callable[[sqlite3.Connection], T]) -> tuple[T, float]:
         """Run `job` in a write transaction of its own, on the indexer's thread; its
         result and the seconds it took there."""
-        if self._db is None:
-            raise WriterClosed("the search indexer is closed")
+        db = await self._database()
 
         def run(conn: sqlite3.Connection) -> tuple[T, float]:
             started = time.perf_counter()
@@ -328,7 +335,7 @@ class SearchIndexer:
                 raise
             return result, time.perf_counter() - started
 
-        return await self._db.run(run)
+        return await db.run(run)
 
     def _count(self, conn: sqlite3.Connection) -> int:
         queued = conn.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0]

@@ -89,7 +89,6 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         row = await reader.fetch_one("SELECT COALESCE(MAX(id), 0) FROM messages")
         store.received.opened_after = int(row[0])
         store._writer.start()
-        await store.search_index.open()
         store.search_index.start()
         await store.flag_stored_mentions()
         return store
