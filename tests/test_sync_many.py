@@ -4,10 +4,12 @@ many conversations per round trip) and bursts of pushes stored together."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from imkit_tui.core import IMClient, MessagesReceived
 from imkit_tui.protocol import MAX_PULLS, ConvRef, SendAck, SendMessage
-from tests.conftest import ClientFactory, ServerHandle
+from imkit_tui.server.budgets import Budget, FrameBudgets
+from tests.conftest import FAST_BACKOFF, ClientFactory, ServerHandle, running_server
 from tests.wire import WireClient
 
 FRIENDS = MAX_PULLS + 30  # more than one PullMany
@@ -84,3 +86,45 @@ async def test_a_burst_of_pushes_is_stored_once_each_in_order(
     assert [m.seq for m in stored] == list(range(1, 301))
     row = await bob.conversation(ConvRef.private("dave"))
     assert row is not None and row.unread == 300 and row.preview == "burst 299"
+
+
+async def test_a_reconnect_asks_for_what_is_missing_and_stays_within_the_pull_budget(
+    tmp_path: Path,
+) -> None:
+    # 300 conversations move by one message while the device is away: its pulls ask
+    # for one message each, not a full page each (a pull costs its limit).
+    peers = [ConvRef.private(f"peer{n:03d}") for n in range(300)]
+    budgets = FrameBudgets(pull=Budget(0.001, 1_000))
+    async with running_server(tmp_path / "server", budgets=budgets) as handle:
+        wire = await handle.login("bob", "phone")
+        try:
+            for peer in peers:
+                await _send(wire, peer, f"first to {peer.target}")
+            device = IMClient(
+                server_url=handle.url,
+                token=handle.token("bob"),
+                store_path=tmp_path / "bob.db",
+                backoff=FAST_BACKOFF,
+                request_timeout=5.0,
+            )
+            await device.start()
+            await device.wait_synced(timeout=20)
+            await device.close()
+            for peer in peers:
+                await _send(wire, peer, f"second to {peer.target}")
+        finally:
+            await wire.close()
+        device = IMClient(
+            server_url=handle.url,
+            token=handle.token("bob"),
+            store_path=tmp_path / "bob.db",
+            backoff=FAST_BACKOFF,
+            request_timeout=5.0,
+        )
+        await device.start()
+        try:
+            await device.wait_synced(timeout=20)
+            rows = {row.ref: row for row in await device.conversations(limit=500)}
+            assert all(rows[peer].preview == f"second to {peer.target}" for peer in peers)
+        finally:
+            await device.close()

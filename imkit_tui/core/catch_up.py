@@ -45,7 +45,8 @@ FIRST_PAGE = 50
 
 CATCH_UP_PAGE = 500
 """Messages per forward pull when catching up (the most a pull may ask for); the next
-page is asked for while one is being stored."""
+page is asked for while one is being stored. A pull asks for no more than is missing:
+it costs its limit from the user's pull budget."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +81,13 @@ class CatchUp:
             return
         if tracker.synced == 0:
             reply = await self._pull(
-                PullRequest(conv=conv, before_seq=target_seq + 1, limit=FIRST_PAGE)
+                PullRequest(conv=conv, before_seq=target_seq + 1, limit=_first_limit(target_seq))
             )
             await self._store([_first_page(conv, tracker, target_seq, reply)])
         ahead: tuple[int, asyncio.Task[PullReply]] | None = None
         try:
             while tracker.synced < target_seq:
-                reply = await self._forward(conv, tracker.synced, ahead)
+                reply = await self._forward(conv, tracker.synced, target_seq, ahead)
                 ahead = None
                 if reply.floor_seq > tracker.synced + 1:
                     # Older ones expired from offline storage: cloud history may still
@@ -98,7 +99,8 @@ class CatchUp:
                 if reply.has_more and last < target_seq:
                     # Ask for the next page now: the server reads it while this one is
                     # stored.
-                    request = PullRequest(conv=conv, after_seq=last, limit=CATCH_UP_PAGE)
+                    limit = _forward_limit(last, target_seq)
+                    request = PullRequest(conv=conv, after_seq=last, limit=limit)
                     ahead = (last, asyncio.ensure_future(self._pull(request)))
                 await self._store([Pulled(conv, reply.messages, tracker, target_seq)])
                 if not reply.has_more:
@@ -110,7 +112,11 @@ class CatchUp:
                     await ahead[1]
 
     async def _forward(
-        self, conv: ConvRef, after_seq: int, ahead: tuple[int, asyncio.Task[PullReply]] | None
+        self,
+        conv: ConvRef,
+        after_seq: int,
+        target_seq: int,
+        ahead: tuple[int, asyncio.Task[PullReply]] | None,
     ) -> PullReply:
         """The page after `after_seq`: the one asked for ahead if it starts there."""
         if ahead is not None:
@@ -119,7 +125,8 @@ class CatchUp:
             ahead[1].cancel()  # what was stored did not end where expected (a gap)
             with contextlib.suppress(BaseException):
                 await ahead[1]
-        return await self._pull(PullRequest(conv=conv, after_seq=after_seq, limit=CATCH_UP_PAGE))
+        limit = _forward_limit(after_seq, target_seq)
+        return await self._pull(PullRequest(conv=conv, after_seq=after_seq, limit=limit))
 
     async def run_many(self, wanted: Sequence[Wanted], *, batched: bool) -> None:
         """Make the store hold every message of each conversation up to its seq: with
@@ -202,8 +209,20 @@ def _first_page(conv: ConvRef, tracker: SeqTracker, target_seq: int, reply: Pull
 def _spec(conv: ConvRef, tracker: SeqTracker, target_seq: int) -> PullSpec:
     """The first pull of a conversation: its latest page if new here, else forward."""
     if tracker.synced == 0:
-        return PullSpec(conv=conv, before_seq=target_seq + 1, limit=FIRST_PAGE)
-    return PullSpec(conv=conv, after_seq=tracker.synced, limit=CATCH_UP_PAGE)
+        return PullSpec(conv=conv, before_seq=target_seq + 1, limit=_first_limit(target_seq))
+    limit = _forward_limit(tracker.synced, target_seq)
+    return PullSpec(conv=conv, after_seq=tracker.synced, limit=limit)
+
+
+def _first_limit(target_seq: int) -> int:
+    """The first page of a conversation new here: the latest FIRST_PAGE, or all of
+    them when there are fewer (a pull costs its limit from the user's budget)."""
+    return max(1, min(FIRST_PAGE, target_seq))
+
+
+def _forward_limit(after_seq: int, target_seq: int) -> int:
+    """A forward page: what is missing up to `target_seq`, CATCH_UP_PAGE at most."""
+    return max(1, min(CATCH_UP_PAGE, target_seq - after_seq))
 
 
 def _as_reply(page: PullPage) -> PullReply:
