@@ -88,6 +88,17 @@ async def test_a_burst_of_pushes_is_stored_once_each_in_order(
     assert row is not None and row.unread == 300 and row.preview == "burst 299"
 
 
+def _device(handle: ServerHandle, tmp_path: Path) -> IMClient:
+    """Bob's device, on the same store every time."""
+    return IMClient(
+        server_url=handle.url,
+        token=handle.token("bob"),
+        store_path=tmp_path / "bob.db",
+        backoff=FAST_BACKOFF,
+        request_timeout=5.0,
+    )
+
+
 async def test_a_reconnect_asks_for_what_is_missing_and_stays_within_the_pull_budget(
     tmp_path: Path,
 ) -> None:
@@ -100,13 +111,7 @@ async def test_a_reconnect_asks_for_what_is_missing_and_stays_within_the_pull_bu
         try:
             for peer in peers:
                 await _send(wire, peer, f"first to {peer.target}")
-            device = IMClient(
-                server_url=handle.url,
-                token=handle.token("bob"),
-                store_path=tmp_path / "bob.db",
-                backoff=FAST_BACKOFF,
-                request_timeout=5.0,
-            )
+            device = _device(handle, tmp_path)
             await device.start()
             await device.wait_synced(timeout=20)
             await device.close()
@@ -114,13 +119,7 @@ async def test_a_reconnect_asks_for_what_is_missing_and_stays_within_the_pull_bu
                 await _send(wire, peer, f"second to {peer.target}")
         finally:
             await wire.close()
-        device = IMClient(
-            server_url=handle.url,
-            token=handle.token("bob"),
-            store_path=tmp_path / "bob.db",
-            backoff=FAST_BACKOFF,
-            request_timeout=5.0,
-        )
+        device = _device(handle, tmp_path)
         await device.start()
         try:
             await device.wait_synced(timeout=20)
