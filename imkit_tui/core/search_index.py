@@ -31,7 +31,6 @@ import hashlib
 import logging
 import re
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,7 +38,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from imkit_tui import messages as catalogue
-from imkit_tui.storage import Database, WriterClosed
+from imkit_tui.storage import Database, SideWriter, WriterClosed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -267,29 +266,16 @@ class SearchIndexer:
     ) -> None:
         if not 0 < share <= 1:
             raise ValueError("share is a fraction of a core: 0 < share <= 1")
-        self._path = path
         self._reader = reader
         self._idle = idle
         self._share = share
         self._slice = slice_size
         self._start_delay = start_delay
-        self._db: Database | None = None
-        self._opening = asyncio.Lock()
-        self._closed = False
+        self._side = SideWriter(path)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._forgetting = False
-
-    async def _database(self) -> Database:
-        """The indexer's own connection (on its own thread), opened on first use: not
-        at start-up, which has better things to do."""
-        async with self._opening:
-            if self._closed:
-                raise WriterClosed("the search indexer is closed")
-            if self._db is None:
-                self._db = await Database.open(self._path)
-            return self._db
 
     def start(self) -> None:
         """Start indexing in the background (after ``start_delay``: start-up first)."""
@@ -308,34 +294,16 @@ class SearchIndexer:
     async def close(self) -> None:
         """Stop the background task and close the indexer's connection."""
         await self.stop()
-        async with self._opening:
-            self._closed = True
-            db, self._db = self._db, None
-        if db is not None:
-            await db.close()
+        await self._side.close()
 
     async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:
         """Count the SQLite steps of the indexer's connection too (see LocalStore)."""
-        await (await self._database()).count_steps(counter, every)
+        await self._side.count_steps(counter, every)
 
     async def _write(self, job: Callable[[sqlite3.Connection], T]) -> tuple[T, float]:
-        """Run `job` in a write transaction of its own, on the indexer's thread; its
-        result and the seconds it took there."""
-        db = await self._database()
-
-        def run(conn: sqlite3.Connection) -> tuple[T, float]:
-            started = time.perf_counter()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = job(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            return result, time.perf_counter() - started
-
-        return await db.run(run)
+        """Run `job` in a write transaction of its own on the indexer's connection and
+        thread; its result and the seconds it took there."""
+        return await self._side.write(job)
 
     def _count(self, conn: sqlite3.Connection) -> int:
         queued = conn.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0]
