@@ -237,10 +237,7 @@ def insert_rows(
     marks = "(" + ",".join("?" * _COLUMNS) + ")"
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
-        values: list[Any] = []
-        for row in chunk:
-            values.append(conv_id)
-            values.extend(row[: _COLUMNS - 1])
+        values = [value for row in chunk for value in (conv_id, *row[: _COLUMNS - 1])]
         sql = _INSERT_MESSAGES + ",".join([marks] * len(chunk)) + " RETURNING id, seq"
         for message_id, seq in conn.execute(sql, values):
             inserted[seq] = message_id
