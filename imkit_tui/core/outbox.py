@@ -109,13 +109,17 @@ class Outbox:
         while not self._stopped.is_set():
             await self._synced.wait()
             self.wakeup.clear()
-            claimed = self._next_queued_here()
-            if claimed is None and self._look:
+            claimed = None
+            if self._look:
+                # The store's outbox first, oldest first (rows of an earlier run come
+                # before the ones queued since); what was queued here is among them.
                 self._look = False
                 claimed = await self._store().claims.next(now_ms())
                 if claimed is not None:
                     self._queued_here.pop(claimed.id, None)
                     self._look = True  # more may wait behind it
+            if claimed is None:
+                claimed = self._next_queued_here()
             if claimed is None:
                 # Rows another process of this user holds come free when it closes or
                 # dies, and this process's leases need renewing: look again now and then.
