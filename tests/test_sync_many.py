@@ -9,7 +9,13 @@ from pathlib import Path
 from imkit_tui.core import IMClient, MessagesReceived
 from imkit_tui.protocol import MAX_PULLS, ConvRef, SendAck, SendMessage
 from imkit_tui.server.budgets import Budget, FrameBudgets
-from tests.conftest import FAST_BACKOFF, ClientFactory, ServerHandle, running_server
+from tests.conftest import (
+    FAST_BACKOFF,
+    ClientFactory,
+    ServerHandle,
+    running_server,
+    until_client,
+)
 from tests.wire import WireClient
 
 FRIENDS = MAX_PULLS + 30  # more than one PullMany
@@ -127,3 +133,40 @@ async def test_a_reconnect_asks_for_what_is_missing_and_stays_within_the_pull_bu
             assert all(rows[peer].preview == f"second to {peer.target}" for peer in peers)
         finally:
             await device.close()
+
+
+async def test_messages_queued_before_a_restart_go_before_the_ones_queued_after(
+    server_handle: ServerHandle, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    bob = await make_client("bob")
+    store = tmp_path / "alice.db"
+
+    def alice() -> IMClient:
+        return IMClient(
+            server_url=server_handle.url,
+            token=server_handle.token("alice"),
+            store_path=store,
+            backoff=FAST_BACKOFF,
+            request_timeout=5.0,
+        )
+
+    offline = alice()
+    await offline.open()  # never connects: both wait in the outbox
+    for text in ("first", "second"):
+        await offline.send_text(ConvRef.private("bob"), text)
+    await offline.close()
+    again = alice()
+    await again.open()
+    third = await again.send_text(ConvRef.private("bob"), "third")
+    await again.start()
+    try:
+        await again.wait_sent([third.id], timeout=10)
+
+        async def arrived() -> bool:
+            return len(await bob.messages(ConvRef.private("alice"))) == 3
+
+        await until_client(bob, arrived)
+        page = await bob.messages(ConvRef.private("alice"))
+        assert [m.content["content"] for m in page] == ["first", "second", "third"]
+    finally:
+        await again.close()
