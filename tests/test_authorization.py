@@ -39,8 +39,11 @@ from imkit_tui.protocol import (
     Ping,
     Pong,
     PrivacyState,
+    PullMany,
+    PullPages,
     PullReply,
     PullRequest,
+    PullSpec,
     ReadReceipt,
     Recall,
     ReceiptQuery,
@@ -187,6 +190,12 @@ CASES: list[Case] = [
         _each(PullReply, **READERS),
         False,
     ),
+    (
+        "pull the group among others",
+        lambda w, r: PullMany(pulls=[PullSpec(conv=w.conv, limit=50)]),
+        _each(PullPages, **READERS),
+        False,
+    ),
     ("sync", lambda w, r: SyncRequest(since=0), _each(SyncReply), False),
     (
         "mark read",
@@ -286,6 +295,8 @@ CASES: list[Case] = [
 
 
 def _seen(answer: ServerFrame) -> Expect:
+    if isinstance(answer, PullPages) and answer.pages and answer.pages[0].code:
+        return answer.pages[0].code  # each conversation of a PullMany is judged alone
     return answer.code if isinstance(answer, ErrorFrame) else type(answer)
 
 

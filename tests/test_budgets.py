@@ -13,8 +13,11 @@ from imkit_tui.protocol import (
     ErrorFrame,
     GroupInfo,
     GroupRequest,
+    PullMany,
+    PullPages,
     PullReply,
     PullRequest,
+    PullSpec,
     SendAck,
     ServerFrame,
     SyncReply,
@@ -67,6 +70,36 @@ async def test_group_operations_pulls_and_syncs_have_budgets(tmp_path: Path) -> 
         finally:
             await mallory.close()
             await bob.close()
+
+
+async def test_a_pull_of_many_conversations_costs_every_message_it_asks_for(
+    tmp_path: Path,
+) -> None:
+    budgets = FrameBudgets(pull=Budget(1.0, 1000))
+    async with running_server(tmp_path / "server", budgets=budgets) as handle:
+        mallory = await handle.login("mallory")
+        try:
+            friends = [PullSpec(conv=ConvRef.private(f"f{n}"), limit=300) for n in range(3)]
+            first = await mallory.request(PullMany(pulls=friends))
+            assert isinstance(first, PullPages) and len(first.pages) == 3
+            # 900 of the burst of 1,000 are spent: another 300 is over it.
+            again = await mallory.request(PullMany(pulls=friends[:1]))
+            assert isinstance(again, ErrorFrame) and again.code == ErrorCode.RATE_LIMITED
+            one = await mallory.request(PullRequest(conv=ConvRef.private("f0"), limit=300))
+            assert isinstance(one, ErrorFrame) and one.code == ErrorCode.RATE_LIMITED
+        finally:
+            await mallory.close()
+    roomy = FrameBudgets(pull=Budget(1e9, 10**9))
+    async with running_server(tmp_path / "roomy", budgets=roomy) as handle:
+        mallory = await handle.login("mallory")
+        try:
+            # More than 5,000 messages in one request is refused whole, budget or not.
+            many = [PullSpec(conv=ConvRef.private(f"f{n}"), limit=500) for n in range(11)]
+            refused = await mallory.request(PullMany(pulls=many))
+            assert isinstance(refused, ErrorFrame)
+            assert refused.code == ErrorCode.INVALID_PARAMETER
+        finally:
+            await mallory.close()
 
 
 async def test_who_blocked_you_is_invited_to_your_group_not_added(

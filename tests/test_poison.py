@@ -28,8 +28,12 @@ from imkit_tui.protocol import (
     Hello,
     MessageRecord,
     ProtocolError,
+    PullMany,
+    PullPage,
+    PullPages,
     PullReply,
     PullRequest,
+    PullSpec,
     Push,
     SendAck,
     SyncReply,
@@ -222,10 +226,13 @@ class OlderServer:
     (hello, sync, pull) over a real websocket and answers any page that holds seq 2
     with that message nested too deep for the client to decode."""
 
-    def __init__(self) -> None:
-        self.pulls: list[PullRequest] = []
+    def __init__(self, version: int = 1) -> None:
+        self.version = version
+        self.pulls: list[PullRequest | PullMany] = []
 
-    def page(self, request: PullRequest) -> str:
+    @staticmethod
+    def records(request: PullRequest | PullSpec) -> tuple[list[MessageRecord], bool]:
+        """The messages a pull asks for (seqs 1 to 3), and whether more are left."""
         conv = request.conv
         if request.before_seq:
             seqs = range(max(1, request.before_seq - request.limit), request.before_seq)
@@ -244,28 +251,35 @@ class OlderServer:
             )
             for seq in seqs
         ]
-        text = encode(
-            PullReply(
-                re=request.id,
-                conv=conv,
-                messages=records,
-                has_more=bool(seqs) and (seqs[0] > 1 if request.before_seq else seqs[-1] < 3),
-                floor_seq=1,
+        more = bool(seqs) and (seqs[0] > 1 if request.before_seq else seqs[-1] < 3)
+        return records, more
+
+    def page(self, request: PullRequest | PullMany) -> str:
+        if isinstance(request, PullMany):  # protocol version 2: pages of many
+            pages = []
+            for spec in request.pulls:
+                records, more = self.records(spec)
+                pages.append(PullPage(conv=spec.conv, messages=records, has_more=more))
+            answer: PullReply | PullPages = PullPages(re=request.id, pages=pages)
+        else:
+            records, more = self.records(request)
+            answer = PullReply(
+                re=request.id, conv=request.conv, messages=records, has_more=more, floor_seq=1
             )
-        ).decode()
-        return text.replace('{"content":"m2"}', nested_json(3000))
+        return encode(answer).decode().replace('{"content":"m2"}', nested_json(3000))
 
     async def handle(self, ws: Any) -> None:
         async for raw in ws:
             frame = decode_client_frame(raw)
             if isinstance(frame, Hello):
-                answer: Any = Welcome(re=frame.id, version=1, user_id="bob", server_time=1,
-                                      heartbeat_seconds=20, max_frame_bytes=1 << 20,
+                answer: Any = Welcome(re=frame.id, version=self.version, user_id="bob",
+                                      server_time=1, heartbeat_seconds=20,
+                                      max_frame_bytes=1 << 20,
                                       max_content_bytes=1 << 17)  # fmt: skip
             elif isinstance(frame, SyncRequest):
                 state = ConversationState(conv=ConvRef.private("alice"), max_seq=3, last_at=1)
                 answer = SyncReply(re=frame.id, cursor=1, conversations=[state])
-            elif isinstance(frame, PullRequest):
+            elif isinstance(frame, PullRequest | PullMany):
                 self.pulls.append(frame)
                 await ws.send(self.page(frame))
                 continue
@@ -274,8 +288,9 @@ class OlderServer:
             await ws.send(encode(answer).decode())
 
 
-async def test_a_page_the_client_cannot_decode_is_synced_past(tmp_path: Path) -> None:
-    older = OlderServer()
+@pytest.mark.parametrize("version", [1, 2])
+async def test_a_page_the_client_cannot_decode_is_synced_past(tmp_path: Path, version: int) -> None:
+    older = OlderServer(version)
     async with serve(older.handle, "127.0.0.1", 0) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         bob = IMClient(
@@ -291,6 +306,8 @@ async def test_a_page_the_client_cannot_decode_is_synced_past(tmp_path: Path) ->
             assert [m.seq for m in shown] == [1, 2, 3]
             assert [m.object_name for m in shown] == ["RC:TxtMsg", UNREADABLE, "RC:TxtMsg"]
             assert shown[2].content == {"content": "m3"}
+            # Version 2: the first sync asked with PullMany, then one at a time.
+            assert isinstance(older.pulls[0], PullMany) == (version == 2)
             asked = len(older.pulls)
             await bob.load_history(ConvRef.private("alice"))
             assert len(older.pulls) == asked  # held without holes: never asked again

@@ -11,13 +11,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.catch_up import CatchUp
 from imkit_tui.core.cloud_history import CloudHistory
 from imkit_tui.core.connection import (
     Connection,
@@ -32,11 +30,7 @@ from imkit_tui.core.events import (
     ConnectionState,
     ConversationUpdated,
     EventBus,
-    HistoryCleared,
-    MessagesDeleted,
-    MessagesReceived,
     MessageUpdated,
-    StatusReceived,
     Subscription,
     SyncCompleted,
 )
@@ -44,14 +38,17 @@ from imkit_tui.core.files import FileMessages
 from imkit_tui.core.group_receipts import GroupReceipts, receipts_event
 from imkit_tui.core.groups import GroupManagement
 from imkit_tui.core.history import MessageHistory
+from imkit_tui.core.inbound import CURSOR_KEY as CURSOR_KEY
+from imkit_tui.core.inbound import Acked, Inbound, InboundHooks, SyncAll
 from imkit_tui.core.mentions import UnreadMentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import PrivacyControls
+from imkit_tui.core.received_store import ReceivedBatch
 from imkit_tui.core.search import SearchMessages
 from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.state_sync import StateSync
-from imkit_tui.core.store import Coverage, LocalStore, ReceivedBatch
+from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
@@ -63,8 +60,6 @@ from imkit_tui.protocol import (
     ReceiptState,
     SendAck,
     SendMessage,
-    SyncReply,
-    SyncRequest,
     Welcome,
     depth_within,
 )
@@ -74,23 +69,8 @@ from imkit_tui.protocol.tokens import read_claims
 
 log = logging.getLogger(__name__)
 
-CURSOR_KEY = "sync_cursor"
 #: Seconds between looks at the store while `wait_sent` hears nothing.
 STORE_LOOK = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class _SyncAll:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class _Acked:
-    conv: ConvRef
-    seq: int
-
-
-_Work = _SyncAll | _Acked | Push | ConversationUpdate
 
 
 class IMClient(
@@ -144,8 +124,6 @@ class IMClient(
             self._connection, media_dir or _media_dir(store_path), request_timeout
         )
         """Uploads and downloads of message files; downloads are kept in its cache."""
-        self._work: asyncio.Queue[_Work] = asyncio.Queue()
-        self._trackers: dict[ConvRef, SeqTracker] = {}
         self._synced = asyncio.Event()
         self._stopped = asyncio.Event()
         self._refused_event = asyncio.Event()
@@ -160,7 +138,17 @@ class IMClient(
             synced=self._synced,
             stopped=self._stopped,
         )
-        self._catching_up = CatchUp(self._connection, request_timeout, self._store_records)
+        self._inbound = Inbound(
+            store=lambda: self.store,
+            connection=self._connection,
+            events=self.events,
+            timeout=request_timeout,
+            hooks=InboundHooks(
+                synced=self._synced,
+                on_synced=self._on_synced,
+                on_receipts_asked=self._state_sync.wakeup.set,
+            ),
+        )
         self._outbox = Outbox(
             store=lambda: self.store,
             connection=self._connection,
@@ -170,7 +158,7 @@ class IMClient(
             timeout=request_timeout,
             synced=self._synced,
             stopped=self._stopped,
-            on_acked=lambda conv, seq: self._work.put_nowait(_Acked(conv, seq)),
+            on_acked=self._note_acked,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -203,7 +191,7 @@ class IMClient(
         await self.open()
         if not self._tasks:
             self._tasks = [
-                asyncio.create_task(self._process(), name="client-inbound"),
+                asyncio.create_task(self._inbound.run(), name="client-inbound"),
                 asyncio.create_task(self._outbox.run(), name="client-outbox"),
                 asyncio.create_task(self._state_sync.run(), name="client-state-sync"),
             ]
@@ -301,7 +289,8 @@ class IMClient(
         message = await self.store.add_outgoing(
             conv, cmid or new_uuid7(), object_name, content, now_ms(), to
         )
-        self._outbox.wakeup.set()
+        if message.status == SendStatus.SENDING:
+            self._outbox.queued(message)
         return message
 
     async def send_text(
@@ -387,7 +376,7 @@ class IMClient(
     async def _on_ready(self, welcome: Welcome) -> None:
         """Logged in: sync first (pushes wait in the queue behind it), then go live."""
         self._on_state(ConnectionState.SYNCING, "", None)
-        self._work.put_nowait(_SyncAll())
+        self._inbound.work.put_nowait(SyncAll())
 
     def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
         if isinstance(push, PrivacyState):
@@ -396,110 +385,25 @@ class IMClient(
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
             return
-        self._work.put_nowait(push)
+        self._inbound.work.put_nowait(push)
 
-    async def _process(self) -> None:
-        """Apply sync, pushes and acks one at a time, so seq bookkeeping never races."""
-        while True:
-            item = await self._work.get()
-            try:
-                if isinstance(item, _SyncAll):
-                    await self._sync_all()
-                elif isinstance(item, Push):
-                    await self._apply_push(item.message)
-                elif isinstance(item, ConversationUpdate):
-                    await self._apply_state_update(item)
-                else:
-                    await self._apply_ack(item)
-            except (NotConnected, TimeoutError) as exc:
-                log.debug("inbound work interrupted: %r", exc)
-            except RequestFailed as exc:
-                log.warning("server refused a sync request: %s", exc)
-            except Exception:
-                log.exception("inbound work failed")
-
-    async def _sync_all(self) -> None:
-        cursor = int(await self.store.get_meta(CURSOR_KEY, "0") or 0)
-        changed = 0
-        while True:
-            reply = await self._connection.request(
-                SyncRequest(since=cursor), SyncReply, self._request_timeout
-            )
-            for state in reply.conversations:
-                await self._catch_up(state.conv, state.max_seq)
-                # After the messages: a read mark never lands before what it covers.
-                await self._apply_state_update(ConversationUpdate(state=state))
-            changed += len(reply.conversations)
-            cursor = reply.cursor
-            # Written after the pulls above, so the cursor never runs ahead of the store.
-            await self.store.set_meta(CURSOR_KEY, str(cursor))
-            if not reply.has_more:
-                break
-        if self._connection.is_open:
-            self._synced.set()
-            self._outbox.wakeup.set()
-            self._state_sync.wakeup.set()
-            self._on_state(ConnectionState.CONNECTED, "", None)
-            self.events.publish(SyncCompleted(changed))
-            self._spawn_naming()
-
-    async def _apply_push(self, record: MessageRecord) -> None:
-        if record.seq == 0:
-            self.events.publish(StatusReceived(record))
-            return
-        conv = record.conv
-        tracker = await self._tracker(conv)
-        if tracker.has(record.seq):
-            return
-        if record.seq > tracker.synced + 1:
-            await self._catch_up(conv, record.seq - 1)
-        if not tracker.has(record.seq):
-            await self._store_records(conv, [record], tracker)
+    def _on_synced(self, changed: int) -> None:
+        """The post-connect sync is done: go live."""
+        self._synced.set()
+        self._outbox.look_again()
+        self._state_sync.wakeup.set()
+        self._on_state(ConnectionState.CONNECTED, "", None)
+        self.events.publish(SyncCompleted(changed))
+        self._spawn_naming()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
-        self._work.put_nowait(_Acked(conv, seq))
+        self._inbound.work.put_nowait(Acked(conv, seq))
 
     async def _apply_state_update(self, update: ConversationUpdate) -> Conversation:
-        """Merge a conversation's state: read positions, settings, history this user
-        cleared or deleted on another device; publish what changed."""
-        state = update.state
-        if state.cleared_seq:
-            _, removed = await self.store.clear_here(state.conv, state.cleared_seq)
-            if removed:
-                self.events.publish(HistoryCleared(state.conv, state.cleared_seq))
-        if state.deleted_seqs:
-            gone = await self.store.delete_seqs(state.conv, state.deleted_seqs)
-            if gone:
-                self.events.publish(MessagesDeleted(state.conv, tuple(m.id for m in gone)))
-        row = await self.store.apply_state(state)
-        self.events.publish(ConversationUpdated(row))
-        return row
-
-    async def _apply_ack(self, acked: _Acked) -> None:
-        tracker = await self._tracker(acked.conv)
-        if tracker.has(acked.seq):
-            return
-        tracker.add([acked.seq])
-        if tracker.gap() is not None:
-            await self._catch_up(acked.conv, acked.seq)
-        # Otherwise the new coverage is written with the next message stored here; if the
-        # process ends first, the next sync re-pulls a few messages already held.
+        return await self._inbound.apply_state_update(update)
 
     async def _tracker(self, conv: ConvRef) -> SeqTracker:
-        tracker = self._trackers.get(conv)
-        if tracker is None:
-            coverage = await self.store.coverage(conv)
-            tracker = self._trackers[conv] = SeqTracker(coverage.synced_seq, coverage.floor_seq)
-            # What another process of this user stored since this one opened the store
-            # is held, but news here.
-            found = await self.store.written_elsewhere(conv, coverage.synced_seq)
-            if found:
-                self.events.publish(MessagesReceived(conv, tuple(found)))
-        return tracker
-
-    async def _catch_up(self, conv: ConvRef, target_seq: int) -> None:
-        """Make the store hold every message of `conv` up to `target_seq`."""
-        await self._catching_up.run(conv, await self._tracker(conv), target_seq)
+        return await self._inbound.tracker(conv)
 
     async def _store_records(
         self,
@@ -508,25 +412,7 @@ class IMClient(
         tracker: SeqTracker,
         max_seq: int = 0,
     ) -> ReceivedBatch:
-        # Held here already (a pulled page may repeat seqs above a gap): not news.
-        held = {r.seq for r in records if tracker.has(r.seq)}
-        tracker.add(r.seq for r in records)
-        coverage = Coverage(
-            synced_seq=tracker.synced,
-            floor_seq=tracker.floor,
-            max_seq=max(max_seq, tracker.highest),
-        )
-        batch = await self.store.add_received(conv, records, coverage)
-        present = [m for m in batch.present if m.seq not in held]
-        if batch.added or present:
-            new_here = [*batch.added, *present]
-            ordered = tuple(sorted(new_here, key=lambda m: m.seq or 0))
-            self.events.publish(MessagesReceived(conv, ordered))
-        for message in [*batch.confirmed, *batch.recalled, *batch.receipts_asked]:
-            self.events.publish(MessageUpdated(message))
-        if batch.receipts_asked:
-            self._state_sync.wakeup.set()  # some may have been read here already
-        return batch
+        return await self._inbound.store_records(conv, records, tracker, max_seq)
 
     async def mark_read(self, conv: ConvRef) -> Conversation:
         """Mark everything received in `conv` as read, here and (when connected, else
@@ -570,7 +456,7 @@ class IMClient(
         message = await self.store.requeue(message_id)
         if message is not None and message.status == SendStatus.SENDING:
             self.events.publish(MessageUpdated(message))
-            self._outbox.wakeup.set()
+            self._outbox.look_again()
         return message
 
 

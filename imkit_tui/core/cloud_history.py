@@ -12,7 +12,8 @@ from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.protocol import ConvRef, MessageRecord, PullRequest
 
 if TYPE_CHECKING:
-    from imkit_tui.core.store import LocalStore, ReceivedBatch
+    from imkit_tui.core.received_store import ReceivedBatch
+    from imkit_tui.core.store import LocalStore
 
 PULL_PAGE = 200
 """The most messages one pull asks for."""

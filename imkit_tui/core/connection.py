@@ -113,6 +113,7 @@ class Connection:
         self._open_timeout = open_timeout
         self._heartbeat = heartbeat
         self._ws: ClientConnection | None = None
+        self._login_answer: asyncio.Future[bytes] | None = None
         self._pending: dict[int, asyncio.Future[ServerFrame]] = {}
         self._next_id = 0
         self._task: asyncio.Task[None] | None = None
@@ -192,6 +193,8 @@ class Connection:
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+        from imkit_tui.core.direct_ws import DirectConnection
+
         attempt = 0
         while not self._closing.is_set():
             state = ConnectionState.CONNECTING if attempt == 0 else ConnectionState.RECONNECTING
@@ -208,7 +211,11 @@ class Connection:
                     ping_timeout=self._heartbeat,
                     close_timeout=2,
                     compression=None,
+                    create_connection=DirectConnection,
                 ) as ws:
+                    # Frames go straight to _on_text as they are parsed (core/direct_ws.py).
+                    assert isinstance(ws, DirectConnection)
+                    ws.on_text = self._on_text
                     self.welcome = await self._login(ws)
                     self.error, logged_in = None, True
                     attempt = 0
@@ -262,11 +269,21 @@ class Connection:
             device=self._device,
             client=f"imkit/{__version__}",
         )
-        await ws.send(encode(hello), text=True)
-        async with asyncio.timeout(self._open_timeout):
-            raw = await ws.recv()
+        answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._login_answer = answer
+        closed: asyncio.Future[Any] = asyncio.ensure_future(ws.wait_closed())
         try:
-            frame = decode_server_frame(raw if isinstance(raw, bytes) else raw.encode())
+            await ws.send(encode(hello), text=True)
+            async with asyncio.timeout(self._open_timeout):
+                waiting: set[asyncio.Future[Any]] = {answer, closed}
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._login_answer = None
+            closed.cancel()
+        if not answer.done():
+            raise ConnectionError("the server closed the connection during login")
+        try:
+            frame = decode_server_frame(answer.result())
         except ProtocolError as exc:
             raise ConnectionError(f"bad answer to hello: {exc}") from exc
         if isinstance(frame, ErrorFrame):
@@ -291,6 +308,15 @@ class Connection:
             ready.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await ready
+
+    def _on_text(self, raw: bytes) -> None:
+        """A text message from the server, as it is parsed: the answer to the login, or
+        a frame to dispatch."""
+        waiting = self._login_answer
+        if waiting is not None and not waiting.done():
+            waiting.set_result(raw)
+            return
+        self._dispatch(raw)
 
     def _dispatch(self, raw: bytes) -> None:
         try:

@@ -38,7 +38,7 @@ def new_owner() -> str:
 
 
 def claim_row(conn: sqlite3.Connection, message_id: int, owner: str, now_ms: int) -> None:
-    """Claim a row just queued (inside the job that inserted it)."""
+    """Claim a row for `owner` (inside a writer job)."""
     conn.execute(
         "UPDATE messages SET claimed_by = ?, claim_until = ? WHERE id = ?",
         (owner, now_ms + LEASE_MS, message_id),

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core.models import Direction
 from imkit_tui.core.sql import select_messages
 from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.storage import BatchWriter, Database
@@ -56,10 +55,15 @@ def note_requests(
 def answer_read(conn: sqlite3.Connection, conv_id: int) -> int:
     """Everything up to the read position was read here: answer its receipt requests
     (inside a writer job). Returns how many are now to be answered."""
+    # The partial index messages_receipt_asked (migration 11) holds only the requests
+    # waiting for an answer: without it this statement read the conversation's whole
+    # history (the seq range up to the read position). The literals (receipt = 1,
+    # direction = 0: ASKED, RECEIVED) are the index's own terms, so SQLite always
+    # takes it.
     cursor = conn.execute(
-        "UPDATE messages SET receipt = ? WHERE conv_id = ? AND receipt = ? AND direction = ?"
+        "UPDATE messages SET receipt = ? WHERE conv_id = ? AND receipt = 1 AND direction = 0"
         " AND seq <= (SELECT read_seq FROM conversations WHERE id = ?)",
-        (TO_ANSWER, conv_id, ASKED, Direction.RECEIVED, conv_id),
+        (TO_ANSWER, conv_id, conv_id),
     )
     return cursor.rowcount
 
@@ -72,10 +76,11 @@ class ReceiptStates:
 
     async def pending_receipts(self) -> list[tuple[ConvRef, list[str]]]:
         """The answers to send: per conversation, the server ids of the messages read."""
+        # The literal 2 (TO_ANSWER) is the partial index messages_receipt_pending's own
+        # term: the read covers the answers waiting, never the messages.
         rows = await self._reader.fetch_all(
             "SELECT c.type, c.target, c.channel, m.uid FROM messages m"
-            " JOIN conversations c ON c.id = m.conv_id WHERE m.receipt = ? ORDER BY m.conv_id",
-            (TO_ANSWER,),
+            " JOIN conversations c ON c.id = m.conv_id WHERE m.receipt = 2 ORDER BY m.conv_id",
         )
         pending: dict[ConvRef, list[str]] = {}
         for conv_type, target, channel, uid in rows:

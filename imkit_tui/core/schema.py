@@ -197,4 +197,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE messages ADD COLUMN claim_until INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    Migration(
+        11,
+        "receipt requests still to answer, by conversation and seq (core/receipts.py)",
+        # Marking a conversation read answers the requests up to the read position:
+        # without this index that statement read every message of the conversation.
+        # Only received messages whose sender asked and that are not read yet are in it,
+        # so it holds a few rows however long the history.
+        """
+        CREATE INDEX messages_receipt_asked ON messages(conv_id, seq)
+        WHERE receipt = 1 AND direction = 0;
+        """,
+    ),
 )

@@ -11,8 +11,10 @@ already stored (see :meth:`SearchIndexer.flush`).
 
 Messages stored before the index existed are the backfill: the migration only notes
 the highest message id then (meta ``search_backfill``, so upgrading a big store costs
-nothing at start-up) and the indexer works down from it, newest first, in chunks small
-enough that the event loop (where the store's writer runs) never stalls for long.
+nothing at start-up) and the indexer works down from it, newest first. It works on its
+own connection and thread, never on the event loop, in short slices (the store's
+writer on the loop waits for the write lock at most that long), and rests between them
+so it never takes more than a set share of a core.
 
 Triggers keep the index honest on their own: replacing a message's content (a recall,
 an edit, an upload that finished) drops its index row at once and queues it again; a
@@ -29,18 +31,21 @@ import hashlib
 import logging
 import re
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import msgspec
 
 from imkit_tui import messages as catalogue
-from imkit_tui.storage import BatchWriter, Database, WriterClosed
+from imkit_tui.storage import Database, SideWriter, WriterClosed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_INDEXED_CHARS = 20_000
 """Only the first this many characters of a text are searchable (the cost of indexing a
-message grows with its length, and it is paid on the event loop)."""
+message grows with its length)."""
 
 END = " "
 """Appended to every indexed text, so that its last two characters start a trigram too:
@@ -48,8 +53,12 @@ then a 2-character term is always the start of some indexed trigram, and its can
 trigrams can be listed from the index's vocabulary (see core/search.py)."""
 
 CHUNK = 256
-"""Messages indexed by one write job: ~4 ms of work on the loop (FTS5's merges of its
-segments make about one in a hundred take ~30 ms)."""
+"""Messages a search's flush indexes per transaction: ~4 ms of work (FTS5's merges of
+its segments make about one in a hundred take ~30 ms)."""
+
+SLICE = 64
+"""Messages the background indexer indexes per transaction: ~1 ms holding the store's
+write lock, so the writer on the event loop never waits long for it."""
 
 FLUSH_LIMIT = 4_096
 """A search first indexes at most this many queued messages."""
@@ -237,25 +246,32 @@ def _insert(conn: sqlite3.Connection, key: int, message_id: int, values: tuple[s
 class SearchIndexer:
     """Keeps the index up to date: in the background, and before each search.
 
-    Every job goes through the store's writer (the only writer of the database), a
-    chunk at a time. While a backlog lasts (a backfill) it runs a chunk every ``pause``
-    seconds; otherwise it looks for queued messages every ``idle`` seconds.
+    The indexer has its own connection to the store, used on its own thread: indexing
+    never runs on the event loop. The background task indexes a slice (``slice_size``
+    messages, one short write transaction) at a time and then sleeps in proportion to
+    the slice's work, so that it never takes more than ``share`` of a core however long
+    the backlog (a backfill of a million messages). With nothing queued it looks again
+    every ``idle`` seconds. A search indexes what is queued first (:meth:`flush`).
     """
 
     def __init__(
         self,
-        writer: BatchWriter,
+        path: Path | str,
         reader: Database,
         *,
         idle: float = 2.0,
-        pause: float = 0.02,
+        share: float = 0.25,
+        slice_size: int = SLICE,
         start_delay: float = 1.0,
     ) -> None:
-        self._writer = writer
+        if not 0 < share <= 1:
+            raise ValueError("share is a fraction of a core: 0 < share <= 1")
         self._reader = reader
         self._idle = idle
-        self._pause = pause
+        self._share = share
+        self._slice = slice_size
         self._start_delay = start_delay
+        self._side = SideWriter(path)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
@@ -266,13 +282,28 @@ class SearchIndexer:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="search-indexer")
 
-    async def close(self) -> None:
-        """Stop the background task (what is still queued stays queued)."""
+    async def stop(self) -> None:
+        """Stop the background task once its slice is done (what is still queued stays
+        queued; :meth:`flush` still works)."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    async def close(self) -> None:
+        """Stop the background task and close the indexer's connection."""
+        await self.stop()
+        await self._side.close()
+
+    async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:
+        """Count the SQLite steps of the indexer's connection too (see LocalStore)."""
+        await self._side.count_steps(counter, every)
+
+    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> tuple[T, float]:
+        """Run `job` in a write transaction of its own on the indexer's connection and
+        thread; its result and the seconds it took there."""
+        return await self._side.write(job)
 
     def _count(self, conn: sqlite3.Connection) -> int:
         queued = conn.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0]
@@ -289,22 +320,21 @@ class SearchIndexer:
 
     async def flush(self, limit: int = FLUSH_LIMIT) -> int:
         """Index the queued messages now (not the backfill), up to ``limit``; return how
-        many were indexed. The loop runs other work between chunks."""
+        many were indexed."""
         done = 0
         while done < limit:
-            count = await self._writer.submit(lambda conn: index_pending(conn, backfill=False))
+            count, _ = await self._write(lambda conn: index_pending(conn, backfill=False))
             done += count
             if count < CHUNK:
                 break
-            await asyncio.sleep(0)
         return done
 
     def forget_removed(self) -> None:
         """Text was recalled or deleted: rewrite the index without what it held.
 
         FTS5 keeps a removed row's terms in its older segments until they are merged, so
-        the indexer merges them, a few pages a step between other work, and then
-        truncates the WAL; afterwards no copy of the text is left in the store's files.
+        the indexer merges them, a few pages a step, and then truncates the WAL;
+        afterwards no copy of the text is left in the store's files.
         """
         self._forgetting = True
         self._wake.set()
@@ -315,18 +345,22 @@ class SearchIndexer:
         self._wake.set()
         await self._drained.wait()
 
+    async def _rest(self, worked: float) -> None:
+        """Sleep so that `worked` seconds of work are at most `share` of the time."""
+        await asyncio.sleep(worked * (1 - self._share) / self._share)
+
     async def _merge_step(self) -> None:
         """One step of merging the index's segments; at the end, truncate the WAL."""
         try:
-            merged = await self._writer.submit(_merge_segments)
+            merged, worked = await self._write(_merge_segments)
         except WriterClosed:
             self._forgetting = False
             return
         except Exception:
             log.warning("merging the search index failed; retrying later", exc_info=True)
-            merged = False
+            merged, worked = False, 0.0
         if merged:
-            await asyncio.sleep(self._pause)
+            await self._rest(worked)
             return
         self._forgetting = False
         await self._reader.checkpoint("TRUNCATE")
@@ -337,17 +371,18 @@ class SearchIndexer:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._start_delay):
                 await self._wake.wait()
+        size = self._slice
         while True:
             self._wake.clear()
             try:
-                count = await self._writer.submit(index_pending)
+                count, worked = await self._write(lambda conn: index_pending(conn, size))
             except WriterClosed:
                 return
             except Exception:
                 log.warning("indexing messages for search failed; retrying later", exc_info=True)
-                count = 0
-            if count >= CHUNK:
-                await asyncio.sleep(self._pause)
+                count, worked = 0, 0.0
+            if count >= size:
+                await self._rest(worked)
                 continue
             if self._forgetting:
                 await self._merge_step()
@@ -359,7 +394,7 @@ class SearchIndexer:
 
 
 MERGE_PAGES = 16
-"""Index pages one merge step writes: a few milliseconds on the loop."""
+"""Index pages one merge step writes: a few milliseconds of the indexer's thread."""
 
 
 def _merge_segments(conn: sqlite3.Connection) -> bool:

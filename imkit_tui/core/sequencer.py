@@ -24,6 +24,19 @@ class SeqTracker:
 
     def add(self, seqs: Iterable[int]) -> None:
         """Record that `seqs` are now held, and advance `synced` through any that join up."""
+        seqs = list(seqs)
+        if (
+            seqs
+            and not self._above
+            and seqs[0] == self.synced + 1
+            and seqs[-1] == self.synced + len(seqs)
+            and seqs == list(range(seqs[0], seqs[-1] + 1))
+        ):
+            # The common case, a page that follows what is held: no set at all.
+            if self.floor == 0:
+                self.floor = seqs[0]
+            self.synced = seqs[-1]
+            return
         for seq in seqs:
             if seq > self.synced:
                 self._above.add(seq)

@@ -10,6 +10,7 @@ forward, and a setting changed here and not yet confirmed wins over an older one
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -103,7 +104,19 @@ class StateStore:
         `answers_read` / `answers_settings` say the state answers this device's own
         pending change, which it then clears (when it covers the local read position).
         """
+        job = self._state_job(state, answers_read, answers_settings)
+        return await self._writer.submit(job)
 
+    async def apply_states(self, states: Sequence[ConversationState]) -> list[Conversation]:
+        """Merge states from the server (a sync page) in one transaction; the new rows."""
+        jobs = [self._state_job(state, False, False) for state in states]
+        if not jobs:
+            return []
+        return await self._writer.submit(lambda conn: [job(conn) for job in jobs])
+
+    def _state_job(
+        self, state: ConversationState, answers_read: bool, answers_settings: bool
+    ) -> Callable[[sqlite3.Connection], Conversation]:
         def job(conn: sqlite3.Connection) -> Conversation:
             conv_id = self._conversation_id(conn, state.conv)
             before = conn.execute(
@@ -127,7 +140,7 @@ class StateStore:
                 recount_unread(conn, conv_id)
             return _row(conn, conv_id)
 
-        return await self._writer.submit(job)
+        return job
 
     async def drop_pending(self, conv: ConvRef) -> None:
         """Forget unsent changes the server refused for good (no such chat, not a member)."""

@@ -9,78 +9,47 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core.group_store import GroupStore, note_group_names
-from imkit_tui.core.history_store import HistoryStore, apply_recalls
+from imkit_tui.core.group_store import GroupStore
+from imkit_tui.core.history_store import HistoryStore
 from imkit_tui.core.mention_store import MentionStore
-from imkit_tui.core.message_files import wire_content
 from imkit_tui.core.models import Conversation, Direction, Message, SendStatus
-from imkit_tui.core.outbox_claims import OutboxClaims, claim_row, new_owner, written_elsewhere
-from imkit_tui.core.receipts import ReceiptStates, note_requests
+from imkit_tui.core.outbox_claims import LEASE_MS, OutboxClaims, new_owner, written_elsewhere
+from imkit_tui.core.receipts import ReceiptStates
+from imkit_tui.core.received_store import (
+    SILENT_IN_LIST,
+    Coverage,
+    Received,
+    ReceivedBatch,
+    ReceivedRows,
+    list_sender,
+)
 from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import (
     CONVERSATION_COLUMNS,
-    confirm,
     conversation_from_row,
-    count_new_unread,
     recipients_column,
     select_messages,
     set_preview,
     stored_conversation_id,
 )
 from imkit_tui.core.state_store import StateStore
-from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
+from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
 T = TypeVar("T")
 
-SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
-"""Stored types that say nothing new: they move neither the list row nor its preview."""
-
-
-def list_sender(object_name: str, sender: str) -> str:
-    """The sender the list row names before a preview: none for a notice, which says
-    who did what itself ("alice added carol")."""
-    kind = catalogue.lookup(object_name).kind
-    return sender if kind == catalogue.MessageKind.CONTENT else ""
-
-
-_INSERT_MESSAGE = (
-    "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
-    " counted, object_name, content, sent_at, recipients, mentioned)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_OUTGOING = (
+    "INSERT OR IGNORE INTO messages(conv_id, cmid, sender, direction, status, counted,"
+    " object_name, content, sent_at, recipients, mentioned, claimed_by, claim_until)"
+    " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0, ?, ?)"
 )
-MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
-"""Conversation types in which a message can @mention this user (as in RongCloud)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """Which seqs of a conversation are known to be local: floor_seq..synced_seq."""
-
-    synced_seq: int
-    floor_seq: int
-    max_seq: int
-
-
-@dataclass(slots=True)
-class ReceivedBatch:
-    """What storing a batch of received records changed."""
-
-    added: list[Message] = field(default_factory=list)
-    present: list[Message] = field(default_factory=list)
-    """Messages another process of this user stored (or queued) since this store was
-    opened: stored already, but new to this process."""
-    confirmed: list[Message] = field(default_factory=list)
-    recalled: list[Message] = field(default_factory=list)
-    """Messages already here that recall commands in the batch turned into notices."""
-    receipts_asked: list[Message] = field(default_factory=list)
-    """Messages already here whose senders now ask for read receipts."""
+"""Queues a message of ours (no seq or server id yet), claimed by this store."""
 
 
 class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupStore):
@@ -97,13 +66,14 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             on_rollback=lambda conn: self._conv_ids.clear(),
             checkpoint=reader_db.checkpoint,
         )
-        self.search_index = SearchIndexer(self._writer, reader_db)
+        self.search_index = SearchIndexer(writer_db.path, reader_db)
         """Indexes stored messages for search, in the background (core/search_index.py)."""
         self.claims = OutboxClaims(self._writer, new_owner())
         """This store's claims on outbox rows, which other processes may share."""
-        self._opened_after = 0
-        """The highest message id when the store was opened: a row above it that this
-        process did not write came from another process of the same user."""
+        self.received = ReceivedRows(user_id, self._conversation_id, self.claims.owner, 0)
+        """Builds the jobs that store received records (core/received_store.py); its
+        `opened_after` is the highest message id when the store was opened: a row above
+        it that this process did not write came from another process of the same user."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:
@@ -117,11 +87,18 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             raise
         store = cls(user_id, writer, reader)
         row = await reader.fetch_one("SELECT COALESCE(MAX(id), 0) FROM messages")
-        store._opened_after = int(row[0])
+        store.received.opened_after = int(row[0])
         store._writer.start()
         store.search_index.start()
         await store.flag_stored_mentions()
         return store
+
+    async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:
+        """Call `counter` every `every` SQLite steps on the store's connections
+        (None stops it): how much work its statements do, for tests and benchmarks."""
+        await self._db.count_steps(counter, every)
+        await self._reader.count_steps(counter, every)
+        await self.search_index.count_steps(counter, every)
 
     async def close(self) -> None:
         """Give up this store's outbox claims, commit what is queued and close."""
@@ -184,26 +161,24 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
 
         def job(conn: sqlite3.Connection) -> Message:
             conv_id = self._conversation_id(conn, conv)
+            # Claimed by this store in the same statement (core/outbox_claims.py).
             cursor = conn.execute(
-                _INSERT_MESSAGE,
+                _INSERT_OUTGOING,
                 (
                     conv_id,
-                    None,
-                    None,
                     cmid,
                     self.user_id,
                     Direction.SENT,
                     SendStatus.SENDING,
-                    0,
                     object_name,
                     content_json,
                     now_ms,
                     recipients_column(to),
-                    0,
+                    self.claims.owner,
+                    now_ms + LEASE_MS,
                 ),
             )
             if cursor.rowcount and cursor.lastrowid is not None:
-                claim_row(conn, cursor.lastrowid, self.claims.owner, now_ms)
                 if object_name not in SILENT_IN_LIST:
                     sender = list_sender(object_name, self.user_id)
                     set_preview(conn, conv_id, now_ms, preview, sender, None)
@@ -228,21 +203,36 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
 
         return await self._writer.submit(job)
 
-    async def mark_sent(self, message_id: int, seq: int, uid: str, sent_at: int) -> Message | None:
+    async def mark_sent(
+        self, message_id: int, seq: int, uid: str, sent_at: int, queued: Message | None = None
+    ) -> Message | None:
         """Record the server's ack of a message of ours and return it; None if the row
         is gone. A row already confirmed (another process of this user stored the same
-        message from the server first) is returned as it is."""
+        message from the server first) is returned as it is. `queued`, the message as it
+        was sent, spares reading the row back."""
 
         def job(conn: sqlite3.Connection) -> Message | None:
-            conn.execute(
+            row = conn.execute(
                 "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
-                " WHERE id = ? AND seq IS NULL",
+                " WHERE id = ? AND seq IS NULL RETURNING receipt",
                 (seq, uid, sent_at, SendStatus.SENT, message_id),
-            )
+            ).fetchone()
+            if row is not None and queued is not None and queued.id == message_id:
+                return replace(
+                    queued,
+                    seq=seq,
+                    uid=uid,
+                    sent_at=sent_at,
+                    status=SendStatus.SENT,
+                    error=None,
+                    receipt_asked=row[0] != 0,
+                )
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None
 
-        return await self._writer.submit(job)
+        # Queued, not run at once: acks arriving together (and whatever else is being
+        # written) share one commit, after the messages received meanwhile.
+        return await self._writer.submit_nowait(job)
 
     async def mark_failed(self, message_id: int, code: int) -> Message | None:
         """Take a message out of the outbox as failed with error `code`."""
@@ -281,120 +271,16 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
         Records of ours that are still in the outbox here (their ack was lost) are
         confirmed instead of added twice.
         """
-        rows = [self._record_row(conv, r) for r in records]
-        newest = max(
-            (r for r in records if r.object_name not in SILENT_IN_LIST),
-            key=lambda r: r.seq,
-            default=None,
-        )
-        newest_preview = (
-            catalogue.summarize(newest.object_name, newest.content, self.user_id)
-            if newest is not None
-            else ""
-        )
-
-        def job(conn: sqlite3.Connection) -> ReceivedBatch:
-            conv_id = self._conversation_id(conn, conv)
-            batch = ReceivedBatch()
-            confirmed_ids: list[int] = []
-            elsewhere: list[int] = []
-            for record, row in zip(records, rows, strict=True):
-                cursor = conn.execute(_INSERT_MESSAGE, (conv_id, *row))
-                if cursor.rowcount and cursor.lastrowid is not None:
-                    added = self._received_message(cursor.lastrowid, conv, record, bool(row[-1]))
-                    batch.added.append(added)
-                    continue
-                confirmed = confirm(conn, record) if record.sender == self.user_id else []
-                confirmed_ids.extend(confirmed)
-                if not confirmed:
-                    elsewhere.append(record.seq)
-            if elsewhere or confirmed_ids:
-                batch.present = written_elsewhere(
-                    conn,
-                    conv_id,
-                    self.claims.owner,
-                    self._opened_after,
-                    seqs=elsewhere,
-                    confirmed_ids=confirmed_ids,
-                )
-                shown = {m.id for m in batch.present}
-                confirmed_ids = [i for i in confirmed_ids if i not in shown]
-            conn.execute(
-                "UPDATE conversations SET synced_seq = ?, floor_seq = ?,"
-                " max_seq = MAX(max_seq, ?) WHERE id = ?",
-                (coverage.synced_seq, coverage.floor_seq, coverage.max_seq, conv_id),
-            )
-            if newest is not None:
-                sender = list_sender(newest.object_name, newest.sender)
-                set_preview(conn, conv_id, newest.sent_at, newest_preview, sender, newest.seq)
-            if batch.added:
-                count_new_unread(conn, conv_id, [m.id for m in batch.added])
-            if conv.type == ConversationType.GROUP:
-                note_group_names(conn, conv.target, records)
-            asked = note_requests(conn, conv_id, records, self.user_id)
-            if asked:
-                marks = ",".join("?" * len(asked))
-                batch.receipts_asked = select_messages(
-                    conn, f"WHERE m.id IN ({marks})", tuple(asked)
-                )
-            recalled = apply_recalls(conn, conv_id, records)
-            if recalled:
-                marks = ",".join("?" * len(recalled))
-                batch.recalled = select_messages(conn, f"WHERE m.id IN ({marks})", tuple(recalled))
-            if confirmed_ids:
-                marks = ",".join("?" * len(confirmed_ids))
-                batch.confirmed = select_messages(
-                    conn, f"WHERE m.id IN ({marks}) ORDER BY m.id", tuple(confirmed_ids)
-                )
-            return batch
-
-        batch = await self._writer.submit(job)
-        if batch.recalled:
-            self.search_index.forget_removed()
+        (batch,) = await self.add_received_many([Received(conv, records, coverage)])
         return batch
 
-    def _record_row(self, conv: ConvRef, record: MessageRecord) -> tuple[Any, ...]:
-        own = record.sender == self.user_id
-        counted = catalogue.lookup(record.object_name).counted and not own
-        mentioned = (
-            counted
-            and conv.type in MENTIONABLE
-            and catalogue.mentions_user(record.content, self.user_id)
-        )
-        return (
-            record.seq,
-            record.uid,
-            record.cmid,
-            record.sender,
-            Direction.SENT if own else Direction.RECEIVED,
-            SendStatus.SENT if own else SendStatus.RECEIVED,
-            int(counted),
-            record.object_name,
-            encode_content(wire_content(record.content)),
-            record.sent_at,
-            recipients_column(record.to),
-            int(mentioned),  # last: add_received reads it back as row[-1]
-        )
-
-    def _received_message(
-        self, message_id: int, conv: ConvRef, record: MessageRecord, mentioned: bool
-    ) -> Message:
-        own = record.sender == self.user_id
-        return Message(
-            id=message_id,
-            conv=conv,
-            seq=record.seq,
-            uid=record.uid,
-            cmid=record.cmid,
-            sender=record.sender,
-            object_name=record.object_name,
-            content=wire_content(record.content),
-            sent_at=record.sent_at,
-            direction=Direction.SENT if own else Direction.RECEIVED,
-            status=SendStatus.SENT if own else SendStatus.RECEIVED,
-            mentioned=mentioned,
-            to=tuple(record.to),
-        )
+    async def add_received_many(self, items: Sequence[Received]) -> list[ReceivedBatch]:
+        """Store the records of several conversations in one transaction (a burst of
+        pushes, pulled pages); one ReceivedBatch per item, in order."""
+        batches = await self._writer.submit(self.received.job_for_many(items))
+        if any(batch.recalled for batch in batches):
+            self.search_index.forget_removed()
+        return batches
 
     async def written_elsewhere(self, conv: ConvRef, up_to_seq: int) -> list[Message]:
         """The messages of `conv` up to `up_to_seq` that another process of this user
@@ -405,8 +291,41 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
             if row is None or up_to_seq <= 0:
                 return []
             return written_elsewhere(
-                conn, int(row[0]), self.claims.owner, self._opened_after, up_to_seq=up_to_seq
+                conn,
+                int(row[0]),
+                self.claims.owner,
+                self.received.opened_after,
+                up_to_seq=up_to_seq,
             )
+
+        return await self._reader.run(read)
+
+    async def coverages(
+        self, convs: Sequence[ConvRef]
+    ) -> dict[ConvRef, tuple[Coverage, list[Message]]]:
+        """For each of `convs`: which seqs are local (all zero for a conversation never
+        seen), and the messages another process of this user stored there since this
+        store opened (core/outbox_claims.py). One read, however many conversations."""
+        owner, opened_after = self.claims.owner, self.received.opened_after
+
+        def read(conn: sqlite3.Connection) -> dict[ConvRef, tuple[Coverage, list[Message]]]:
+            found: dict[ConvRef, tuple[Coverage, list[Message]]] = {}
+            for conv in convs:
+                row = conn.execute(
+                    "SELECT id, synced_seq, floor_seq, max_seq FROM conversations"
+                    " WHERE type = ? AND target = ? AND channel = ?",
+                    (conv.type, conv.target, conv.channel),
+                ).fetchone()
+                if row is None:
+                    found[conv] = (Coverage(0, 0, 0), [])
+                    continue
+                elsewhere = (
+                    written_elsewhere(conn, row[0], owner, opened_after, up_to_seq=row[1])
+                    if row[1] > 0
+                    else []
+                )
+                found[conv] = (Coverage(row[1], row[2], row[3]), elsewhere)
+            return found
 
         return await self._reader.run(read)
 

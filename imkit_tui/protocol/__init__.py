@@ -29,6 +29,8 @@ from imkit_tui.protocol.errors import (
     describe,
 )
 from imkit_tui.protocol.frames import (
+    MAX_PULLED,
+    MAX_PULLS,
     ClearHistory,
     ClientFrame,
     ConversationState,
@@ -46,8 +48,12 @@ from imkit_tui.protocol.frames import (
     Ping,
     Pong,
     PrivacyState,
+    PullMany,
+    PullPage,
+    PullPages,
     PullReply,
     PullRequest,
+    PullSpec,
     Push,
     ReadReceipt,
     Recall,
@@ -67,7 +73,12 @@ from imkit_tui.protocol.frames import (
     Welcome,
 )
 from imkit_tui.protocol.media import MEDIA_SCHEME, media_sha256, media_url
-from imkit_tui.protocol.version import CURRENT_VERSION, SUPPORTED_VERSIONS, negotiate
+from imkit_tui.protocol.version import (
+    CURRENT_VERSION,
+    PULL_MANY_VERSION,
+    SUPPORTED_VERSIONS,
+    negotiate,
+)
 
 __all__ = [
     "CONTENT_TOO_DEEP",
@@ -75,7 +86,10 @@ __all__ = [
     "DEFAULT_MAX_CONTENT_BYTES",
     "DEFAULT_MAX_FRAME_BYTES",
     "MAX_CONTENT_DEPTH",
+    "MAX_PULLED",
+    "MAX_PULLS",
     "MEDIA_SCHEME",
+    "PULL_MANY_VERSION",
     "RETRYABLE_SEND_CODES",
     "SUPPORTED_VERSIONS",
     "SYSTEM_ACCOUNT",
@@ -102,8 +116,12 @@ __all__ = [
     "Pong",
     "PrivacyState",
     "ProtocolError",
+    "PullMany",
+    "PullPage",
+    "PullPages",
     "PullReply",
     "PullRequest",
+    "PullSpec",
     "Push",
     "ReadReceipt",
     "Recall",

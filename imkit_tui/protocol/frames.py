@@ -129,6 +129,34 @@ class PullRequest(Frame, tag="pull"):
     limit: PageSize = 100
 
 
+MAX_PULLS = 100
+"""The most conversations one PullMany asks for."""
+MAX_PULLED = 5_000
+"""The most messages one PullMany may ask for (the sum of its limits)."""
+
+
+class PullSpec(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """One conversation's part of a PullMany: the fields of a PullRequest."""
+
+    conv: ConvRef
+    after_seq: NonNegative = 0
+    before_seq: NonNegative = 0
+    limit: PageSize = 100
+
+
+class PullMany(Frame, tag="pulls"):
+    """Pull a page of each of many conversations in one round trip (protocol version 2).
+
+    Each item reads as a PullRequest would; the answer is one PullPages with a page per
+    item, in order. A new device's first sync asks for its conversations' latest pages
+    this way instead of one request per conversation. At most MAX_PULLS items and
+    MAX_PULLED messages (the sum of the limits); a server that negotiated version 1 may
+    not know it, so a client sends it only to a version 2 server.
+    """
+
+    pulls: Annotated[list[PullSpec], msgspec.Meta(min_length=1, max_length=MAX_PULLS)]
+
+
 class MarkRead(Frame, tag="read"):
     """Everything up to `seq` in `conv` is read. Read positions only move forward;
     answered by a ConversationUpdate, which also reaches the user's other devices and,
@@ -276,6 +304,7 @@ CLIENT_FRAMES = (
     SendMessage,
     SyncRequest,
     PullRequest,
+    PullMany,
     MarkRead,
     UpdateConversation,
     Recall,
@@ -295,6 +324,7 @@ ClientFrame = (
     | SendMessage
     | SyncRequest
     | PullRequest
+    | PullMany
     | MarkRead
     | UpdateConversation
     | Recall
@@ -360,6 +390,23 @@ class PullReply(Frame, tag="messages"):
     messages: list[MessageRecord]
     has_more: bool
     floor_seq: int
+
+
+class PullPage(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """One conversation's page in PullPages: a PullReply's fields, or `code`, the error
+    that conversation alone got (not a member, …), with no messages."""
+
+    conv: ConvRef
+    messages: list[MessageRecord] = []
+    has_more: bool = False
+    floor_seq: int = 1
+    code: int = 0
+
+
+class PullPages(Frame, tag="pages"):
+    """The answer to a PullMany: a page per item, in the order asked."""
+
+    pages: list[PullPage]
 
 
 class Push(Frame, tag="push"):
@@ -451,6 +498,7 @@ SERVER_FRAMES = (
     SendAck,
     SyncReply,
     PullReply,
+    PullPages,
     Push,
     ErrorFrame,
     ConversationUpdate,
@@ -466,6 +514,7 @@ ServerFrame = (
     | SendAck
     | SyncReply
     | PullReply
+    | PullPages
     | Push
     | ErrorFrame
     | ConversationUpdate

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: The versions this build speaks, newest last.
-SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
+#: The versions this build speaks, newest last. 2 adds PullMany (many conversations'
+#: pages in one request); everything of 1 stays.
+SUPPORTED_VERSIONS: tuple[int, ...] = (1, 2)
+PULL_MANY_VERSION = 2
+"""The first version whose servers answer PullMany."""
 CURRENT_VERSION = SUPPORTED_VERSIONS[-1]
 
 

@@ -32,7 +32,7 @@ from imkit_tui.protocol import (
     Ping,
     Pong,
     ProtocolError,
-    PullReply,
+    PullMany,
     PullRequest,
     ReadReceipt,
     Recall,
@@ -69,11 +69,11 @@ from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.message_requests import MessageRequests
 from imkit_tui.server.privacy_requests import PrivacyRequests
+from imkit_tui.server.pull_requests import pull_pages, pull_reply
 from imkit_tui.server.ratelimit import TokenBucket
 from imkit_tui.server.receipt_requests import AskedReceipts, ReceiptRequests
 from imkit_tui.server.routing import (
     Route,
-    readable_key,
     route_send,
     system_route,
     targeted_audience,
@@ -348,6 +348,8 @@ class IMServer(
             self._spawn(self._on_sync(session, frame), frame.id, session)
         elif isinstance(frame, PullRequest):
             self._spawn(self._on_pull(session, frame), frame.id, session)
+        elif isinstance(frame, PullMany):
+            self._spawn(self._on_pull_many(session, frame), frame.id, session)
         elif isinstance(frame, MarkRead):
             self._spawn(self._on_mark_read(session, frame), frame.id, session)
         elif isinstance(frame, GroupRequest):
@@ -537,34 +539,11 @@ class IMServer(
 
     async def _on_pull(self, session: Session, frame: PullRequest) -> None:
         store = self._require_store()
-        conv_key = await readable_key(store, session.user_id, frame.conv, frame.id)
-        conv_id = await store.conversation_id(conv_key, session.user_id)
-        forward = frame.before_seq == 0
-        retention = self.config.offline_ms if forward else self.config.history_ms
-        if conv_id is None:
-            session.send(
-                PullReply(re=frame.id, conv=frame.conv, messages=[], has_more=False, floor_seq=1)
-            )
-            return
-        page = await store.pull(
-            conv_id,
-            ConvRef(type=frame.conv.type, target=frame.conv.target),
-            after_seq=frame.after_seq,
-            before_seq=frame.before_seq,
-            limit=frame.limit,
-            not_before_ms=now_ms() - retention,
-            reader=session.user_id,
-            conv_key=conv_key,
-        )
-        session.send(
-            PullReply(
-                re=frame.id,
-                conv=frame.conv,
-                messages=page.messages,
-                has_more=page.has_more,
-                floor_seq=page.floor_seq,
-            )
-        )
+        session.send(await pull_reply(store, self.config, session.user_id, frame))
+
+    async def _on_pull_many(self, session: Session, frame: PullMany) -> None:
+        store = self._require_store()
+        session.send(await pull_pages(store, self.config, session.user_id, frame))
 
     # ------------------------------------------------------------------ housekeeping
 

@@ -3,7 +3,8 @@
 Sends have their own limit (`rate_per_second`, `rate_burst`); every other request a
 client can make costs from one of the budgets below, per user across all their devices,
 so no frame type lets one user make the server work without bound. A pull costs the
-number of messages it asks for, every other frame one. The defaults leave an ordinary
+number of messages it asks for (a PullMany, the sum over its conversations), every other
+frame one. The defaults leave an ordinary
 client far inside them: a new device's first sync of 1,000 conversations asks for about
 50,000 messages, the pull budget's burst.
 """
@@ -22,6 +23,7 @@ from imkit_tui.protocol import (
     MarkRead,
     Ping,
     ProtocolError,
+    PullMany,
     PullRequest,
     ReadReceipt,
     Recall,
@@ -68,6 +70,7 @@ class FrameBudgets:
 _KINDS: dict[type[Frame], str] = {
     GroupRequest: "group",
     PullRequest: "pull",
+    PullMany: "pull",
     SyncRequest: "sync",
     UploadStart: "upload",
     UploadChunk: "upload",
@@ -96,7 +99,7 @@ class FrameAccounts:
         kind = _KINDS.get(type(frame))
         if kind is None:
             return
-        cost = frame.limit if isinstance(frame, PullRequest) else 1
+        cost = _cost(frame)
         key = (user_id, kind)
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -106,3 +109,12 @@ class FrameAccounts:
             raise ProtocolError(
                 ErrorCode.RATE_LIMITED, f"too many {kind} requests: slow down", frame.id
             )
+
+
+def _cost(frame: Frame) -> int:
+    """What a frame takes from its budget: a pull, the messages it asks for."""
+    if isinstance(frame, PullRequest):
+        return frame.limit
+    if isinstance(frame, PullMany):
+        return sum(spec.limit for spec in frame.pulls)
+    return 1

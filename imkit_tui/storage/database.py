@@ -105,6 +105,12 @@ class Database:
             raise sqlite3.ProgrammingError("the database is closed")
         return await self._submit(lambda: fn(conn))
 
+    async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:
+        """Call `counter` every `every` SQLite virtual-machine steps on this connection
+        (None stops it): a measure of how much work statements do, for tests and
+        benchmarks. `counter` must return 0 (anything else aborts the statement)."""
+        await self.run(lambda conn: conn.set_progress_handler(counter, every))
+
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """All rows of a query, read in one step (no statement stays open across awaits,
         so an overlapping read can never see an older snapshot)."""

@@ -1,0 +1,250 @@
+"""Storing what the server sent: received records, their coverage, and what they change.
+
+A page of a pull, or a burst of pushes, is written by one writer job per conversation;
+several conversations' jobs can share one transaction (:meth:`ReceivedRows.job_for_many`),
+so catching up costs one commit per page of work, not one per message. Every statement
+here finds its rows by a key (conversation and seq, server id, client id, local id):
+none reads a conversation's history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from imkit_tui import messages as catalogue
+from imkit_tui.core.group_store import note_group_names
+from imkit_tui.core.history_store import apply_recalls
+from imkit_tui.core.message_files import wire_content
+from imkit_tui.core.models import Direction, Message, SendStatus
+from imkit_tui.core.outbox_claims import written_elsewhere
+from imkit_tui.core.receipts import note_requests
+from imkit_tui.core.sql import (
+    confirm,
+    count_new_unread,
+    recipients_column,
+    select_messages,
+    set_preview,
+)
+from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
+
+SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
+"""Stored types that say nothing new: they move neither the list row nor its preview."""
+
+MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
+"""Conversation types in which a message can @mention this user (as in RongCloud)."""
+
+_INSERT_MESSAGES = (
+    "INSERT OR IGNORE INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
+    " counted, object_name, content, sent_at, recipients, mentioned) VALUES "
+)
+"""Stores message rows (the VALUES follow); a repeat (same seq, server id or client id)
+is ignored."""
+
+
+def list_sender(object_name: str, sender: str) -> str:
+    """The sender the list row names before a preview: none for a notice, which says
+    who did what itself ("alice added carol")."""
+    kind = catalogue.lookup(object_name).kind
+    return sender if kind == catalogue.MessageKind.CONTENT else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which seqs of a conversation are known to be local: floor_seq..synced_seq."""
+
+    synced_seq: int
+    floor_seq: int
+    max_seq: int
+
+
+@dataclass(slots=True)
+class ReceivedBatch:
+    """What storing a batch of received records changed."""
+
+    added: list[Message] = field(default_factory=list)
+    present: list[Message] = field(default_factory=list)
+    """Messages another process of this user stored (or queued) since this store was
+    opened: stored already, but new to this process."""
+    confirmed: list[Message] = field(default_factory=list)
+    recalled: list[Message] = field(default_factory=list)
+    """Messages already here that recall commands in the batch turned into notices."""
+    receipts_asked: list[Message] = field(default_factory=list)
+    """Messages already here whose senders now ask for read receipts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """Records of one conversation to store, and the coverage they bring it to."""
+
+    conv: ConvRef
+    records: Sequence[MessageRecord]
+    coverage: Coverage
+
+
+ConversationId = Callable[[sqlite3.Connection, ConvRef], int]
+"""Finds (or creates) a conversation's local id inside a writer job."""
+
+
+class ReceivedRows:
+    """Builds the writer jobs that store received records for one user's store."""
+
+    def __init__(
+        self, user_id: str, conversation_id: ConversationId, owner: str, opened_after: int
+    ) -> None:
+        """`owner` is the store's outbox owner and `opened_after` the highest message id
+        when it opened: rows above it another process wrote are news here."""
+        self._user_id = user_id
+        self._conversation_id = conversation_id
+        self._owner = owner
+        self.opened_after = opened_after
+
+    def job(self, received: Received) -> Callable[[sqlite3.Connection], ReceivedBatch]:
+        """The writer job storing `received` (duplicates ignored). Records of ours still
+        in the outbox here (their ack was lost) are confirmed instead of added twice.
+        Decoding and summaries are done here, before the job, off the transaction."""
+        conv, records, coverage = received.conv, received.records, received.coverage
+        rows = [self._record_row(conv, r) for r in records]
+        newest = max(
+            (r for r in records if r.object_name not in SILENT_IN_LIST),
+            key=lambda r: r.seq,
+            default=None,
+        )
+        newest_preview = (
+            catalogue.summarize(newest.object_name, newest.content, self._user_id)
+            if newest is not None
+            else ""
+        )
+
+        def job(conn: sqlite3.Connection) -> ReceivedBatch:
+            conv_id = self._conversation_id(conn, conv)
+            batch = ReceivedBatch()
+            confirmed_ids: list[int] = []
+            elsewhere: list[int] = []
+            inserted = insert_rows(conn, conv_id, rows)
+            for record, row in zip(records, rows, strict=True):
+                message_id = inserted.get(record.seq)
+                if message_id is not None:
+                    added = self._received_message(message_id, conv, record, row)
+                    batch.added.append(added)
+                    continue
+                confirmed = confirm(conn, record) if record.sender == self._user_id else []
+                confirmed_ids.extend(confirmed)
+                if not confirmed:
+                    elsewhere.append(record.seq)
+            if elsewhere or confirmed_ids:
+                batch.present = written_elsewhere(
+                    conn,
+                    conv_id,
+                    self._owner,
+                    self.opened_after,
+                    seqs=elsewhere,
+                    confirmed_ids=confirmed_ids,
+                )
+                shown = {m.id for m in batch.present}
+                confirmed_ids = [i for i in confirmed_ids if i not in shown]
+            conn.execute(
+                "UPDATE conversations SET synced_seq = ?, floor_seq = ?,"
+                " max_seq = MAX(max_seq, ?) WHERE id = ?",
+                (coverage.synced_seq, coverage.floor_seq, coverage.max_seq, conv_id),
+            )
+            if newest is not None:
+                sender = list_sender(newest.object_name, newest.sender)
+                set_preview(conn, conv_id, newest.sent_at, newest_preview, sender, newest.seq)
+            if batch.added:
+                count_new_unread(conn, conv_id, [m.id for m in batch.added])
+            if conv.type == ConversationType.GROUP:
+                note_group_names(conn, conv.target, records)
+            asked = note_requests(conn, conv_id, records, self._user_id)
+            if asked:
+                batch.receipts_asked = _by_ids(conn, asked)
+            recalled = apply_recalls(conn, conv_id, records)
+            if recalled:
+                batch.recalled = _by_ids(conn, recalled)
+            if confirmed_ids:
+                batch.confirmed = _by_ids(conn, confirmed_ids)
+            return batch
+
+        return job
+
+    def job_for_many(
+        self, items: Sequence[Received]
+    ) -> Callable[[sqlite3.Connection], list[ReceivedBatch]]:
+        """One writer job storing the records of several conversations (one transaction)."""
+        jobs = [self.job(item) for item in items]
+        return lambda conn: [job(conn) for job in jobs]
+
+    def _record_row(self, conv: ConvRef, record: MessageRecord) -> tuple[Any, ...]:
+        own = record.sender == self._user_id
+        counted = catalogue.lookup(record.object_name).counted and not own
+        mentioned = (
+            counted
+            and conv.type in MENTIONABLE
+            and catalogue.mentions_user(record.content, self._user_id)
+        )
+        content = wire_content(record.content)
+        return (
+            record.seq,
+            record.uid,
+            record.cmid,
+            record.sender,
+            Direction.SENT if own else Direction.RECEIVED,
+            SendStatus.SENT if own else SendStatus.RECEIVED,
+            int(counted),
+            record.object_name,
+            encode_content(content),
+            record.sent_at,
+            recipients_column(record.to),
+            int(mentioned),
+            content,  # last two: not columns (insert_rows leaves them out)
+            int(mentioned),
+        )
+
+    def _received_message(
+        self, message_id: int, conv: ConvRef, record: MessageRecord, row: tuple[Any, ...]
+    ) -> Message:
+        """The Message of a record just stored as `row` (see `_record_row`)."""
+        return Message(
+            id=message_id,
+            conv=conv,
+            seq=record.seq,
+            uid=record.uid,
+            cmid=record.cmid,
+            sender=record.sender,
+            object_name=record.object_name,
+            content=row[-2],
+            sent_at=record.sent_at,
+            direction=row[4],
+            status=row[5],
+            mentioned=bool(row[-1]),
+            to=tuple(record.to),
+        )
+
+
+_COLUMNS = 13
+"""The columns of _INSERT_MESSAGES; a row from `_record_row` starts with the last 12."""
+_ROWS_PER_INSERT = 200
+
+
+def insert_rows(
+    conn: sqlite3.Connection, conv_id: int, rows: Sequence[tuple[Any, ...]]
+) -> dict[int, int]:
+    """Insert message rows of one conversation (a repeat of a stored one is ignored),
+    a few hundred per statement; the local ids of those inserted, by seq."""
+    inserted: dict[int, int] = {}
+    marks = "(" + ",".join("?" * _COLUMNS) + ")"
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        values = [value for row in chunk for value in (conv_id, *row[: _COLUMNS - 1])]
+        sql = _INSERT_MESSAGES + ",".join([marks] * len(chunk)) + " RETURNING id, seq"
+        for message_id, seq in conn.execute(sql, values):
+            inserted[seq] = message_id
+    return inserted
+
+
+def _by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Message]:
+    """The messages with these local ids, by id."""
+    marks = ",".join("?" * len(ids))
+    return select_messages(conn, f"WHERE m.id IN ({marks}) ORDER BY m.id", tuple(ids))

@@ -1,0 +1,235 @@
+"""No work that grows with a conversation's length on the client's per-message paths.
+
+The same store operations run on a conversation of 100 messages and of 100,000, and
+the SQLite virtual-machine steps each one takes (sqlite3's progress handler, on both of
+the store's connections) are compared: a statement that reads the history (a scan of
+the conversation's messages) takes ~1,000 times more steps on the long one, while a
+keyed lookup takes the same. Deterministic, unlike a timing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from imkit_tui import messages
+from imkit_tui.core.models import Direction, SendStatus
+from imkit_tui.core.receipts import ANSWERED, ASKED
+from imkit_tui.core.received_store import Coverage
+from imkit_tui.core.store import LocalStore
+from imkit_tui.protocol import ConversationState, ConversationType, ConvRef, MessageRecord
+from imkit_tui.protocol.clock import now_ms
+
+ME = "me"
+PEER = "peer"
+CHAT = ConvRef.private(PEER)
+GROUP = ConvRef(type=ConversationType.GROUP, target="g1")
+SHORT, LONG = 100, 100_000
+SEED_BATCH = 10_000
+
+
+def _seed(path: Path, conv_id: int, conv: ConvRef, count: int, start_at: int) -> None:
+    """Store `count` messages of `conv` directly (batched inserts), all read: every
+    tenth a receipt request answered long ago, every fifth one of ours that asked for
+    receipts, as a long-used conversation has them."""
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO conversations(id, type, target, channel, synced_seq, floor_seq,"
+            " max_seq, read_seq, last_seq, last_at, sort_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?,"
+            " ?, ?)",
+            (
+                conv_id,
+                conv.type,
+                conv.target,
+                conv.channel,
+                count,
+                count,
+                count,
+                count,
+                *[start_at + count] * 2,
+            ),
+        )
+        for first in range(1, count + 1, SEED_BATCH):
+            rows = []
+            for seq in range(first, min(first + SEED_BATCH, count + 1)):
+                own = seq % 5 == 0
+                rows.append(
+                    (
+                        conv_id,
+                        seq,
+                        f"{conv.target}-u{seq}",
+                        f"{conv.target}-c{seq}",
+                        ME if own else PEER,
+                        Direction.SENT if own else Direction.RECEIVED,
+                        SendStatus.SENT if own else SendStatus.RECEIVED,
+                        0 if own else 1,
+                        messages.TEXT,
+                        f'{{"content":"message {seq}"}}',
+                        start_at + seq,
+                        ASKED if own else (ANSWERED if seq % 10 == 1 else 0),
+                    )
+                )
+            conn.executemany(
+                "INSERT INTO messages(conv_id, seq, uid, cmid, sender, direction, status,"
+                " counted, object_name, content, sent_at, receipt)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        # Indexed long ago: the index's own cost is a per-batch one, measured below.
+        conn.execute("DELETE FROM search_pending")
+
+
+def _record(conv: ConvRef, seq: int, at: int, **fields: object) -> MessageRecord:
+    values: dict[str, object] = {
+        "uid": f"{conv.target}-u{seq}",
+        "conv": conv,
+        "seq": seq,
+        "sender": PEER,
+        "object_name": messages.TEXT,
+        "content": {"content": f"new {seq}"},
+        "cmid": f"{conv.target}-c{seq}",
+        "sent_at": at,
+        **fields,
+    }
+    return MessageRecord(**values)  # type: ignore[arg-type]
+
+
+Operation = Callable[[LocalStore], Awaitable[object]]
+
+
+def _operations(count: int) -> dict[str, Operation]:
+    """Every store operation on a per-message path, as it runs on a chat of `count`."""
+    at = now_ms()
+    seq = count + 1
+
+    async def receive(store: LocalStore) -> None:
+        cover = Coverage(seq, 1, seq)
+        await store.add_received(CHAT, [_record(CHAT, seq, at)], cover)
+
+    async def receive_group(store: LocalStore) -> None:
+        mention = {"content": "hi @me", "mentionedInfo": {"type": 2, "userIdList": [ME]}}
+        record = _record(GROUP, seq, at, content=mention)
+        await store.add_received(GROUP, [record], Coverage(seq, 1, seq))
+
+    async def command(store: LocalStore, object_name: str, step: int) -> None:
+        """A command about the message just received (a receipt request, a recall)."""
+        about = {"messageUId": f"{PEER}-u{seq}"}
+        record = _record(CHAT, seq + step, at + step, object_name=object_name, content=about)
+        await store.add_received(CHAT, [record], Coverage(seq + step, 1, seq + step))
+
+    async def open_chat(store: LocalStore) -> None:
+        await store.messages(CHAT, limit=50)
+        await store.mark_read(CHAT)
+
+    async def send_and_ack(store: LocalStore) -> None:
+        queued = await store.add_outgoing(CHAT, "own-new", messages.TEXT, {"content": "x"}, at)
+        await store.claims.next(at)
+        await store.mark_sent(queued.id, seq + 3, "own-new-uid", at + 3)
+
+    async def read_elsewhere(store: LocalStore) -> None:
+        state = ConversationState(conv=CHAT, max_seq=seq + 3, last_at=at, read_seq=seq + 3)
+        await store.apply_state(state)
+
+    async def state_loop(store: LocalStore) -> None:
+        await store.pending_reads()
+        await store.pending_receipts()
+        await store.pending()
+
+    async def tracker(store: LocalStore) -> None:
+        cover = await store.coverage(CHAT)
+        await store.written_elsewhere(CHAT, cover.synced_seq)
+
+    async def list_row(store: LocalStore) -> None:
+        await store.conversation(CHAT)
+        await store.conversations(limit=50)
+        await store.total_unread()
+
+    async def index(store: LocalStore) -> None:
+        await store.search_index.flush()
+
+    return {
+        "receive a message": receive,
+        "receive a group message that mentions me": receive_group,
+        "receive a read receipt request": lambda s: command(s, messages.READ_RECEIPT_REQUEST, 1),
+        "receive a recall": lambda s: command(s, messages.RECALL, 2),
+        "open the chat and mark it read": open_chat,
+        "send and ack": send_and_ack,
+        "read on another device": read_elsewhere,
+        "pending reads, receipts and outbox": state_loop,
+        "load the seq tracker": tracker,
+        "conversation row and unread counts": list_row,
+        "index the new messages for search": index,
+    }
+
+
+async def _steps(tmp_path: Path, count: int) -> dict[str, int]:
+    """VM steps of each operation on a store whose two chats hold `count` messages."""
+    path = tmp_path / f"{count}.db"
+    store = await LocalStore.open(path, ME)
+    await store.close()
+    _seed(path, 1, CHAT, count, 1_000)
+    _seed(path, 2, GROUP, count, 1_000)
+    store = await LocalStore.open(path, ME)
+    await store.search_index.stop()  # indexed below, at a known moment
+    steps = 0
+
+    def tick() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    found: dict[str, int] = {}
+    try:
+        await store.count_steps(tick, every=1)
+        for name, operation in _operations(count).items():
+            steps = 0
+            await operation(store)
+            found[name] = steps
+    finally:
+        await store.count_steps(None)
+        await store.close()
+    return found
+
+
+async def test_no_per_message_operation_grows_with_the_conversation(tmp_path: Path) -> None:
+    short = await _steps(tmp_path, SHORT)
+    long = await _steps(tmp_path, LONG)
+    # Same statements, keyed lookups: a B-tree one level deeper costs no more VM steps;
+    # a scan of the conversation would cost ~1,000x.
+    grown = {
+        name: (short[name], long[name]) for name in short if long[name] > 2 * short[name] + 100
+    }
+    assert not grown, f"VM steps at {SHORT} vs {LONG} messages: {grown}"
+
+
+async def test_the_search_index_is_built_off_the_event_loop(tmp_path: Path) -> None:
+    path = tmp_path / "backlog.db"
+    store = await LocalStore.open(path, ME)
+    await store.close()
+    _seed(path, 1, CHAT, 3_000, 1_000)
+    with sqlite3.connect(path) as conn:  # queued, as if just stored
+        conn.execute("INSERT INTO search_pending(id) SELECT id FROM messages")
+    store = await LocalStore.open(path, ME)
+    on_loop = in_indexer = 0
+
+    def loop_tick() -> int:
+        nonlocal on_loop
+        on_loop += 1
+        return 0
+
+    def indexer_tick() -> int:
+        nonlocal in_indexer
+        in_indexer += 1
+        return 0
+
+    try:
+        await store.count_steps(loop_tick, every=100)
+        await store.search_index.count_steps(indexer_tick, every=100)
+        await store.search_index.wait_drained()
+        assert await store.search_index.backlog() == 0
+        # The writer's connection (the loop's) and the reader's did next to nothing.
+        assert in_indexer > 1_000 and on_loop < 50, (in_indexer, on_loop)
+    finally:
+        await store.count_steps(None)
+        await store.close()
