@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
 from rich.console import RenderableType
 from rich.text import Text
 
@@ -96,15 +97,18 @@ async def test_scrolling_through_history_keeps_memory_bounded_and_comes_back() -
         assert not view.new_messages_bar.has_class("-visible")
 
 
-async def test_a_click_goes_to_the_bubble_and_line_under_the_pointer() -> None:
-    stored = _history(30)
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_a_click_goes_to_the_bubble_and_line_under_the_pointer(
+    size: tuple[int, int],
+) -> None:
+    stored = _history(60)
     register(COUNTED, _CountedBubble, replace=True)
     app = ChatApp(stored)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         view = app.view
         await view.show(stored)
         await settle(pilot)
-        for y in (2, 10, 20):
+        for y in (2, size[1] // 2, size[1] - 3):
             found = view.bubble_at(y)
             assert found is not None
             await pilot.click(view, offset=(view.size.width // 2, y))

@@ -124,21 +124,12 @@ class ChatActions(_Base):
 
     @property
     def marked(self) -> list[Message]:
-        """The messages marked for forwarding, in display order (mounted or not)."""
+        """The messages marked for forwarding, in display order (held or not)."""
         return sorted(self._marked.values(), key=sort_key)
 
     def is_marked(self, message_id: int) -> bool:
         """Whether the message is marked for forwarding."""
         return message_id in self._marked
-
-    def bubble_of(self, message_id: int) -> Bubble | None:
-        """The mounted bubble of a message, if it is mounted."""
-        entry = self._by_id.get(message_id)
-        return entry.bubble if entry is not None else None
-
-    def bubbles(self) -> list[Bubble]:
-        """Every mounted bubble, in display order."""
-        return [entry.bubble for entry in self._entries]
 
     # ------------------------------------------------------------------ changes
 
@@ -165,8 +156,8 @@ class ChatActions(_Base):
             self.call_after_refresh(self._scroll_to_selected)
 
     def select_message(self, message_id: int) -> bool:
-        """Select a mounted message and scroll it to the middle of the view; False when
-        it is not mounted (then show a page around it with :meth:`show_around`)."""
+        """Select a held message and scroll it to the middle of the view; False when
+        it is not held (then show a page around it with :meth:`show_around`)."""
         entry = self._by_id.get(message_id)
         if entry is None:
             return False
@@ -202,7 +193,7 @@ class ChatActions(_Base):
         self.refresh_bindings()
 
     def show_transfer(self, message_id: int, done: int, total: int) -> None:
-        """Show a transfer's progress on the message's bubble (when mounted).
+        """Show a transfer's progress on the message's bubble (when held).
 
         A finished transfer (``done >= total``) shows 100% for :data:`HOLD_FINISHED`
         seconds, then the bar goes.
@@ -227,7 +218,7 @@ class ChatActions(_Base):
         self._end_transfer(message_id)
 
     def set_media_path(self, message_id: int, path: Path | None) -> None:
-        """Tell the message's bubble (when mounted) that its file is at ``path``."""
+        """Tell the message's bubble (when held) that its file is at ``path``."""
         bubble = self.bubble_of(message_id)
         if bubble is not None:
             bubble.set_media_path(path)
