@@ -14,8 +14,9 @@ from imkit_tui import messages
 from imkit_tui.core import Message
 from imkit_tui.ui.bubbles import Bubble, GifBubble, register
 from imkit_tui.ui.widgets.bubble_list import CACHE_ENTRIES
+from tests.ui import drawn
 from tests.ui.test_bubbles import _loaded_gif, write_gif
-from tests.ui.test_chat_view import ME, PEER, ChatApp, make, settle
+from tests.ui.test_chat_view import ME, PEER, ChatApp, history, make, settle
 
 COUNTED = "Test:Counted"
 
@@ -133,3 +134,26 @@ async def test_a_gif_frame_draws_that_bubble_again_and_no_other(tmp_path: Path) 
         await pilot.pause(0.4)
         assert bubble.steps > steps  # it animates
         assert _CountedBubble.renders == 0  # and nothing else is drawn again
+
+
+async def test_back_at_the_end_the_view_follows_a_bubble_that_grows() -> None:
+    stored = history(60)
+    app = ChatApp(stored)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.view
+        await view.show(stored)
+        await settle(pilot)
+        view.scroll_to(y=10, animate=False)
+        await settle(pilot)
+        assert not view.following
+        view.scroll_end(animate=False)
+        await settle(pilot)
+        assert view.following
+        last = stored[-1]
+        longer = "a longer text that now takes several lines of the view " * 6
+        view.update_message(make(last.id, last.seq, sender=last.sender, text=longer))
+        await settle(pilot)
+        assert view.scroll_y == view.max_scroll_y
+        bubble = view.bubble_of(last.id)
+        assert bubble is not None and drawn.visible(bubble)
+        assert drawn.region(bubble).bottom <= view.scrollable_content_region.bottom

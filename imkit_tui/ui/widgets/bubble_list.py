@@ -254,9 +254,9 @@ class BubbleList(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Follow the end again once the user scrolls back to it; stop when they leave it."""
         super().watch_scroll_y(old_value, new_value)
-        if (
-            new_value < old_value and new_value < self.max_scroll_y
-        ) or new_value >= self.max_scroll_y:
+        if new_value >= self.max_scroll_y:
+            self._follow = True
+        elif new_value < old_value:
             self._follow = False
 
     def render_line(self, y: int) -> Strip:

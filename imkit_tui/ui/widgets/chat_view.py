@@ -432,8 +432,12 @@ class ChatView(ChatActions, BubbleList, can_focus=True):
             self._bar.remove()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Load older messages near the top, newer ones near a dropped end; clear the bar."""
+        """Load older messages near the top, newer ones near a dropped end; clear the bar.
+
+        With newer messages dropped below, the end of what is held is not followed."""
         super().watch_scroll_y(old_value, new_value)
+        if self._bottom_gap:
+            self.release_anchor()
         near = max(1, self.scrollable_content_region.height // 2)
         idle = self._entries and not self._loading
         older = new_value < old_value and new_value <= near and not self._exhausted
