@@ -88,7 +88,7 @@ class BubbleList(ScrollView, can_focus=True):
     def set_bubbles(self, bubbles: Iterable[Bubble]) -> None:
         """Show ``bubbles`` (in this order) instead of what was shown."""
         self._release(self._entries)
-        self._width = 0  # new content: measured with the scrollbar first
+        self._expect_new_content()
         self._entries = [Entry(b.message, sort_key(b.message), b) for b in bubbles]
         self._by_id = {entry.message.id: entry for entry in self._entries}
         self._adopt(self._entries)
@@ -279,6 +279,11 @@ class BubbleList(ScrollView, can_focus=True):
     def _theme_changed(self, theme: object) -> None:
         self._forget_drawings()
         self._relayout()
+
+    def _expect_new_content(self) -> None:
+        """Measure the next content with the scrollbar first (new content usually
+        overflows; measured at the whole width, it would be measured twice)."""
+        self._width = 0
 
     def _resumed(self, app: object) -> None:
         self._strips.clear()

@@ -208,7 +208,7 @@ class ChatView(ChatActions, BubbleList, can_focus=True):
             self._unread_id = next((m.id for m in unread if not self._own(m)), None)
             self._remove(self._entries)
             self._entries, self._by_id = [], {}
-            self._width = 0  # new content: measured with the scrollbar first
+            self._expect_new_content()
             self._insert(ordered)
             self.anchor()
             self._relayout()
