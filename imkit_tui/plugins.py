@@ -85,7 +85,8 @@ class PluginRegistry:
     def add_bubble(
         self, object_name: str, bubble_class: type[Any], *, replace: bool = False
     ) -> None:
-        """Show messages of ``object_name`` with ``bubble_class`` (a ``Bubble`` subclass)."""
+        """Show messages of ``object_name`` with ``bubble_class`` (a ``Bubble`` subclass: a
+        renderer object the chat view draws as lines, not a widget; see docs/plugins.md)."""
         from imkit_tui.ui.bubbles.registry import register
 
         register(object_name, bubble_class, replace=replace)

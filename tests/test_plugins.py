@@ -145,7 +145,7 @@ async def _open_bubbles(app: IMKitApp, pilot: object) -> list[str]:
         if views and views.first().shown:
             break
         await pilot.pause(0.02)
-    return [type(bubble).__name__ for bubble in app.screen.query("ChatView Bubble")]
+    return [type(bubble).__name__ for bubble in app.screen.query_one(ChatView).bubbles()]
 
 
 async def test_the_example_plugin_sends_renders_and_survives_a_restart(
@@ -195,7 +195,11 @@ async def test_the_example_plugin_sends_renders_and_survives_a_restart(
             await pilot.press("enter")
             names = await _open_bubbles(app, pilot)
             assert "CardBubble" in names, f"run {run}: {names}"
-            bubble = app.screen.query_one("CardBubble")
+            (bubble,) = [
+                b
+                for b in app.screen.query_one(ChatView).bubbles()
+                if type(b).__name__ == "CardBubble"
+            ]
             assert "Carol Chen" in str(bubble.render_body())
         await client.close()
 

@@ -142,7 +142,7 @@ async def test_the_app_shows_a_poison_message_as_unsupported(
                 break
             await pilot.pause(0.02)
         assert [m.seq for m in chat.shown] == [1, 2, 3]
-        unsupported = list(chat.query(UnsupportedBubble))
+        unsupported = [b for b in chat.bubbles() if isinstance(b, UnsupportedBubble)]
         assert len(unsupported) == 1
         assert "Unsupported message" in unsupported[0].label
 

@@ -23,15 +23,17 @@ from imkit_tui.plugins import PluginFailure, PluginReport
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui import system
 from imkit_tui.ui.app import IMKitApp
-from imkit_tui.ui.bubbles import Bubble, gif
+from imkit_tui.ui.bubbles import gif
 from imkit_tui.ui.screens.forward import ForwardScreen
 from imkit_tui.ui.screens.history_viewer import HistoryViewerScreen
 from imkit_tui.ui.screens.image_viewer import NO_GRAPHICS, ImageViewerScreen
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.prompts import ActionMenuScreen
 from imkit_tui.ui.screens.save_file import SaveFileScreen
+from imkit_tui.ui.widgets.bubble_list import BubbleList
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
+from tests.ui import drawn
 from tests.ui.test_app import make_app
 from tests.ui.test_app import until as wait_until
 from tests.ui.test_attachments import notices, open_chat, received
@@ -261,7 +263,7 @@ async def test_forward_one_by_one_and_merged(make_client: ClientFactory, tmp_pat
         await pilot.press("up", "space", "down", "space")
         assert [m.content["content"] for m in chat.marked] == ["line one", "line two"]
         marked = chat.bubble_of(chat.marked[0].id)
-        assert marked is not None and marked.has_class("-marked")
+        assert marked is not None and marked.marked
         await pilot.press("f")
         await until(pilot, lambda: isinstance(app.screen, ForwardScreen), "the dialog again")
         await pilot.press(*"carol", "enter")
@@ -272,7 +274,7 @@ async def test_forward_one_by_one_and_merged(make_client: ClientFactory, tmp_pat
         assert merged.object_name == messages.COMBINE
         assert merged.content["summaryList"] == ["bob: line one", "bob: line two"]
         await until(pilot, lambda: chat.marked == [], "the marks to go")
-        assert not marked.has_class("-marked")
+        assert not marked.marked
 
     viewer = make_app(carol, tmp_path)
     async with viewer.run_test(size=SIZE) as pilot:
@@ -284,7 +286,7 @@ async def test_forward_one_by_one_and_merged(make_client: ClientFactory, tmp_pat
         await until(pilot, lambda: len(history.shown) == 2, "the history")
         assert [m.content["content"] for m in history.shown] == ["line one", "line two"]
         assert {m.sender for m in history.shown} == {"bob"}
-        assert len(history.query(Bubble)) == 2
+        assert len(history.query_one(BubbleList).bubbles()) == 2
         await pilot.press("escape")
         assert isinstance(viewer.screen, MainScreen)
 
@@ -414,12 +416,12 @@ async def test_mouse_a_click_views_and_a_right_click_opens_the_menu(
         chat = await select_last(pilot)
         bubble = chat.selected_bubble
         assert bubble is not None
-        body = (4, bubble.size.height - 2)  # inside the picture, above the time
-        assert await pilot.click(bubble, offset=body, button=3)
+        body = (4, drawn.height(bubble) - 2)  # inside the picture, above the time
+        assert await drawn.click(pilot, bubble, offset=body, button=3)
         await until(pilot, lambda: isinstance(app.screen, ActionMenuScreen), "the menu")
         await pilot.pause(0.2)
         assert isinstance(app.screen, ActionMenuScreen)
         assert not any(isinstance(s, ImageViewerScreen) for s in app.screen_stack)
         await pilot.press("escape")
-        assert await pilot.click(bubble, offset=body)
+        assert await drawn.click(pilot, bubble, offset=body)
         await until(pilot, lambda: isinstance(app.screen, ImageViewerScreen), "the viewer")

@@ -164,7 +164,7 @@ async def test_older_messages_page_in_and_the_window_stays_bounded(
             await chat.load_older()
             await pilot.pause()
         assert chat.shown[0].seq == 1  # the store ran out, the server's history did not
-        assert chat.mounted_count <= 300
+        assert chat.held_count <= 300
 
 
 async def test_the_status_bar_follows_the_connection(

@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 from PIL import Image
 from textual.app import App, ComposeResult
-from textual.containers import VerticalScroll
-from textual.geometry import Region
 from textual.pilot import Pilot
 
 from imkit_tui import messages
@@ -48,6 +46,8 @@ from imkit_tui.ui.bubbles.builtin import BUILTIN_BUBBLES, CONTENT_BUBBLES, NOTIC
 from imkit_tui.ui.bubbles.location import coordinates_text, map_url
 from imkit_tui.ui.bubbles.voice import bar_count, waveform_bar
 from imkit_tui.ui.themes import load_themes, register_themes
+from imkit_tui.ui.widgets.bubble_list import BubbleList
+from tests.ui import drawn as on_screen
 
 ME = "me"
 PEER = "bob"
@@ -138,7 +138,7 @@ def write_gif(path: Path, frames: int = 3, delay_ms: int = 40) -> Path:
 class BubbleApp(App[None]):
     """Bubbles in a scrolling column, in one of the app's themes; records what they post."""
 
-    CSS = "VerticalScroll { height: 1fr; }"
+    CSS = "BubbleList { height: 1fr; }"
 
     def __init__(self, bubbles: list[Bubble], theme: str = "imkit-dark") -> None:
         super().__init__()
@@ -150,7 +150,9 @@ class BubbleApp(App[None]):
         register_themes(self, load_themes())
 
     def compose(self) -> ComposeResult:
-        yield VerticalScroll(*self.bubbles)
+        shown = BubbleList()
+        shown.set_bubbles(self.bubbles)
+        yield shown
 
     def on_mount(self) -> None:
         self.theme = self.theme_name
@@ -173,8 +175,7 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
 
 def lines(bubble: Bubble) -> list[str]:
     """The bubble as drawn, one string per line."""
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
-    return [strip.text for strip in bubble.render_lines(region)]
+    return on_screen.lines(bubble)
 
 
 def drawn(bubble: Bubble) -> str:
@@ -435,7 +436,7 @@ async def test_clicking_a_link_posts_open_link_with_its_url() -> None:
     async with app.run_test(size=(80, 12)) as pilot:
         await settle(pilot)
         x, y = find_cell(bubble, "example.com")
-        assert await pilot.click(bubble, offset=(x, y))
+        assert await on_screen.click(pilot, bubble, offset=(x, y))
         await settle(pilot)
         assert app.selected == [bubble]
         assert [(r.action, r.url, r.source) for r in app.requests] == [
@@ -443,7 +444,7 @@ async def test_clicking_a_link_posts_open_link_with_its_url() -> None:
         ]
         app.requests.clear()
         x, y = find_cell(bubble, "today")
-        await pilot.click(bubble, offset=(x, y))
+        await on_screen.click(pilot, bubble, offset=(x, y))
         await settle(pilot)
         assert app.requests == []  # a plain text has no default action: it is selected
 
@@ -479,7 +480,7 @@ async def test_clicking_a_media_body_posts_its_default_action(
         assert bubble.default_action == action
         assert action in [name for name, _ in bubble.actions()]
         x, y = find_cell(bubble, spot)
-        await pilot.click(bubble, offset=(x, y))
+        await on_screen.click(pilot, bubble, offset=(x, y))
         await settle(pilot)
         assert [r.action for r in app.requests] == [action]
         assert app.selected == [bubble]
@@ -487,7 +488,9 @@ async def test_clicking_a_media_body_posts_its_default_action(
             assert app.requests[0].url == bubble.url_for(action) and app.requests[0].url
         # The status line is not the body: a click there only selects.
         app.requests.clear()
-        await pilot.click(bubble, offset=(bubble.content_size.width - 2, len(lines(bubble)) - 1))
+        await on_screen.click(
+            pilot, bubble, offset=(len(lines(bubble)[-1]) - 3, len(lines(bubble)) - 1)
+        )
         await settle(pilot)
         assert app.requests == []
 
@@ -504,7 +507,7 @@ async def test_location_link_opens_the_map() -> None:
             "https://www.openstreetmap.org/?mlat=31.2304&mlon=121.4737#map=16/31.2304/121.4737"
         )
         x, y = find_cell(bubble, "Open in map")
-        await pilot.click(bubble, offset=(x, y))
+        await on_screen.click(pilot, bubble, offset=(x, y))
         await settle(pilot)
         assert [(r.action, r.url) for r in app.requests] == [(actions.OPEN_MAP, bubble.map_url)]
     assert coordinates_text(-33.8688, -151.2093) == "33.8688° S, 151.2093° W"
@@ -518,7 +521,7 @@ async def test_a_failed_media_message_still_retries_from_its_status_line() -> No
     async with app.run_test(size=(80, 10)) as pilot:
         await settle(pilot)
         x, y = find_cell(bubble, "failed")
-        await pilot.click(bubble, offset=(x, y))
+        await on_screen.click(pilot, bubble, offset=(x, y))
         await settle(pilot)
         assert app.retries == [message]
         assert app.requests == []
@@ -704,14 +707,14 @@ async def test_a_gif_scrolled_out_of_view_does_not_advance(tmp_path: Path) -> No
         await _loaded_gif(pilot, gif, path)
         await pilot.pause(0.2)
         assert gif.steps > 0
-        app.query_one(VerticalScroll).scroll_end(animate=False)
+        app.query_one(BubbleList).scroll_end(animate=False)
         await settle(pilot)
         await pilot.pause(0.15)  # one step may have been under way
         paused_at = gif.steps
         await pilot.pause(0.4)
         assert gif.steps == paused_at
         assert gif.animating  # paused, not stopped: it resumes when back in view
-        app.query_one(VerticalScroll).scroll_home(animate=False)
+        app.query_one(BubbleList).scroll_home(animate=False)
         await settle(pilot)
         await pilot.pause(0.8)
         assert gif.steps > paused_at

@@ -12,10 +12,8 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.color import Color
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.theme import Theme
-from textual.widget import Widget
 from textual.widgets import Static
 
 from imkit_tui import messages
@@ -35,6 +33,8 @@ from imkit_tui.ui.bubbles.divider import day_label, divider_spec
 from imkit_tui.ui.bubbles.image import ImageBubble
 from imkit_tui.ui.themes import theme_variable_defaults
 from imkit_tui.ui.widgets.chat_view import ChatView
+from tests.ui import drawn
+from tests.ui.drawn import lines
 
 ME = "alice"
 PEER = "bob"
@@ -140,13 +140,7 @@ def screen_text(app: App[None]) -> str:
 
 def dividers(view: ChatView, kind: str) -> list[str]:
     """The texts of the dividers of ``kind`` drawn above the bubbles, top to bottom."""
-    return [text for b in view.query(Bubble) for k, text in b.dividers if k == kind]
-
-
-def lines(bubble: Bubble) -> list[str]:
-    """The bubble as drawn, one string per line."""
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
-    return [strip.text for strip in bubble.render_lines(region)]
+    return [text for b in view.bubbles() for k, text in b.dividers if k == kind]
 
 
 def body_text(bubble: Bubble) -> str:
@@ -156,12 +150,12 @@ def body_text(bubble: Bubble) -> str:
 
 
 def bubble_of(view: ChatView, message_id: int) -> Bubble:
-    (bubble,) = [b for b in view.query(Bubble) if b.message.id == message_id]
+    (bubble,) = [b for b in view.bubbles() if b.message.id == message_id]
     return bubble
 
 
-def visible(view: ChatView, widget: Widget) -> bool:
-    return widget.region.overlaps(view.scrollable_content_region)
+def visible(view: ChatView, bubble: Bubble) -> bool:
+    return drawn.visible(bubble)
 
 
 async def test_own_messages_right_and_others_left() -> None:
@@ -171,8 +165,7 @@ async def test_own_messages_right_and_others_left() -> None:
         await app.view.show(page)
         await settle(pilot)
         theirs, mine = bubble_of(app.view, 1), bubble_of(app.view, 2)
-        assert theirs.has_class("-peer") and not theirs.own
-        assert mine.has_class("-own") and mine.own
+        assert not theirs.own and mine.own
         their_line, my_line = body_text(theirs), body_text(mine)
         assert their_line.index("hi alice") <= 3
         assert len(my_line) - my_line.index("hi bob") - len("hi bob") <= 3
@@ -201,7 +194,7 @@ async def test_private_chats_show_no_sender_names() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.view.show(page)
         await settle(pilot)
-        assert not any(b.show_sender for b in app.view.query(Bubble))
+        assert not any(b.show_sender for b in app.view.bubbles())
         assert PEER not in screen_text(app)
 
 
@@ -235,13 +228,13 @@ async def test_one_sender_s_messages_within_five_minutes_form_a_run() -> None:
         assert text.count(clock) == 1
         # Selected, a follower shows its own time.
         follower = bubbles[1]
-        height = follower.outer_size.height
+        height = drawn.height(follower)
         app.view.focus()
         app.view.select_message(follower.message.id)
         await settle(pilot)
         exact = datetime.fromtimestamp(page[1].sent_at / 1000).strftime("%H:%M")
         assert follower.meta_shown and lines(follower)[-1].strip() == exact
-        assert follower.outer_size.height == height + 1
+        assert drawn.height(follower) == height + 1
         # A new message of the last sender continues its run: the tail moves down.
         await app.view.add([make(9, 9, sent_at=BASE + 13 * MINUTE)])
         await settle(pilot)
@@ -288,7 +281,7 @@ async def test_date_dividers_between_days() -> None:
         assert len(labels) == 4
         assert labels[-2:] == ["── Yesterday ──", "── Today ──"]
         # Each day starts a run: the time shows in its head.
-        assert all(bubble.head_shown for bubble in app.view.query(Bubble))
+        assert all(bubble.head_shown for bubble in app.view.bubbles())
 
 
 def test_day_labels() -> None:
@@ -341,7 +334,7 @@ async def test_window_stays_bounded_while_paging_up_through_1000_messages() -> N
         added = []
         for _ in range(40):
             count = await view.load_older()
-            assert view.mounted_count <= 120
+            assert view.held_count <= 120
             added.append(count)
             if count == 0:
                 break
@@ -349,7 +342,7 @@ async def test_window_stays_bounded_while_paging_up_through_1000_messages() -> N
         assert sum(added) == 950 and added[-1] == 0
         assert view.shown[0].id == 1
         assert [m.seq for m in view.shown] == list(range(1, 121))
-        assert len(view.query(Bubble)) == 120
+        assert len(view.bubbles()) == 120
         # The newest ones were pruned: the bar offers the way back.
         assert view.new_messages_bar.has_class("-visible")
         await view.jump_to_latest()
@@ -377,11 +370,11 @@ async def test_load_older_keeps_the_visible_content_in_place() -> None:
         await settle(pilot)
         view.scroll_to(y=30, animate=False)  # not near the top: no automatic load
         await settle(pilot)
-        first = next(b for b in view.query(Bubble) if visible(view, b))
-        before = first.region.y
+        first = next(b for b in view.bubbles() if visible(view, b))
+        before = drawn.region(first).y
         assert await view.load_older() == 50
         await settle(pilot)
-        assert first.region.y == before
+        assert drawn.region(first).y == before
         assert view.shown[0].seq == 101
 
 
@@ -394,7 +387,7 @@ async def test_scrolling_to_the_top_loads_older_messages() -> None:
         await settle(pilot)
         view.scroll_home(animate=False)
         await settle(pilot)
-        assert app.near_top >= 1 and view.mounted_count == 100
+        assert app.near_top >= 1 and view.held_count == 100
 
 
 async def test_add_at_the_bottom_scrolls_to_it() -> None:
@@ -449,13 +442,13 @@ async def test_new_messages_are_not_mounted_when_the_window_is_full() -> None:
         stored.extend(arriving)
         await view.add(arriving)
         await settle(pilot)
-        assert view.mounted_count <= 40 and 41 not in [m.id for m in view.shown]
+        assert view.held_count <= 40 and 41 not in [m.id for m in view.shown]
         assert view.unseen == 1  # alice's own message is not "new" to her
         view.update_message(make(41, 41, text="edited while held"))
         await view.jump_to_latest()
         await settle(pilot)
         assert [m.id for m in view.shown][-2:] == [41, 42]
-        assert view.mounted_count <= 40 and view.at_bottom
+        assert view.held_count <= 40 and view.at_bottom
 
 
 async def test_sending_while_scrolled_up_jumps_to_the_latest() -> None:
@@ -491,7 +484,7 @@ async def test_status_line_follows_sending_sent_and_failed() -> None:
         sent, failed = bubble_of(view, 10), bubble_of(view, 11)
         assert sent.meta_text.startswith("✓ ")
         assert failed.meta_text == "! failed — r to retry"
-        assert failed.failed and failed.has_class("-failed")
+        assert failed.failed and failed.tooltip
         assert "! failed — r to retry" in screen_text(app)
 
 
@@ -506,8 +499,7 @@ async def test_late_acknowledgement_moves_the_message_into_seq_order() -> None:
         view.update_message(make(10, 5, sender=ME))
         await settle(pilot)
         assert [m.id for m in view.shown][-2:] == [10, 11]
-        children = [c for c in view.children if isinstance(c, Bubble)]
-        assert [b.message.id for b in children][-2:] == [10, 11]
+        assert [b.message.id for b in view.visible_bubbles()][-2:] == [10, 11]
 
 
 async def test_r_on_a_selected_failed_message_posts_retry_requested() -> None:
@@ -520,7 +512,7 @@ async def test_r_on_a_selected_failed_message_posts_retry_requested() -> None:
         view.focus()
         await pilot.press("up")
         assert view.selected is not None and view.selected.id == 10
-        assert bubble_of(view, 10).has_class("-selected")
+        assert bubble_of(view, 10).selected
         await pilot.press("r")
         await settle(pilot)
         assert [m.id for m in app.retries] == [10]
@@ -530,7 +522,8 @@ async def test_r_on_a_selected_failed_message_posts_retry_requested() -> None:
         await pilot.press("j")
         assert view.selected is not None and view.selected.id == 10
         failed = bubble_of(view, 10)
-        await pilot.click(failed, offset=(failed.region.width - 4, failed.region.height - 1))
+        box = drawn.region(failed)
+        await drawn.click(pilot, failed, offset=(box.width - 4, box.height - 1))
         await settle(pilot)
         assert [m.id for m in app.retries] == [10, 10]
 
@@ -590,7 +583,7 @@ async def test_a_recall_turns_the_bubble_into_a_notice() -> None:
         app.view.update_message(recalled)
         await settle(pilot)
         assert isinstance(bubble_of(app.view, 2), NoticeBubble)
-        assert app.view.mounted_count == 3
+        assert app.view.held_count == 3
 
 
 async def test_cjk_and_emoji_text_wraps_within_the_bubble() -> None:
@@ -672,8 +665,7 @@ async def test_a_body_that_fails_to_render_degrades() -> None:
 
 def _body_background(bubble: Bubble, text: str) -> str | None:
     """The background colour (hex) under ``text`` where the bubble draws it."""
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
-    for strip in bubble.render_lines(region):
+    for strip in drawn.strips(bubble):
         for segment in strip:
             if text in segment.text and segment.style and segment.style.bgcolor:
                 return segment.style.bgcolor.triplet.hex if segment.style.bgcolor.triplet else None
@@ -735,6 +727,6 @@ async def test_escape_clears_the_selection_and_up_at_the_top_pages_in() -> None:
         await pilot.press("k")
         await settle(pilot)
         assert view.selected is not None and view.selected.id == 40
-        assert view.mounted_count == 40
+        assert view.held_count == 40
         await pilot.press("escape")
         assert view.selected is None

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from imkit_tui.core import Direction, IMClient, MessagesReceived
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
+from tests.ui import drawn
 from tests.ui.test_app import make_app, send_all, until
 
 SIZES = [(80, 24), (160, 45)]
@@ -27,7 +28,7 @@ def last_line_shown(chat: ChatView) -> bool:
     bubble = chat.bubbles()[-1]
     bar = chat.new_messages_bar
     covered_from = bar.region.y if bar.display else chat.scrollable_content_region.bottom
-    region = bubble.region
+    region = drawn.region(bubble)
     return region.height > 0 and region.bottom <= covered_from
 
 

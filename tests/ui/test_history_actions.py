@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from imkit_tui import messages
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.app import IMKitApp
-from imkit_tui.ui.bubbles import Bubble, RecallNoticeBubble
+from imkit_tui.ui.bubbles import RecallNoticeBubble
 from imkit_tui.ui.screens import history_actions
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.composer import Composer
@@ -41,7 +41,7 @@ async def test_recall_then_re_edit_and_the_peer_sees_a_notice(
     bob, _me, app = await bob_said_hello(make_client, tmp_path)
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
         chat = await _send_and_recall(pilot, app, "meet at 5pm, not 6")
-        notice = chat.query(Bubble).last()
+        notice = chat.bubbles()[-1]
         assert isinstance(notice, RecallNoticeBubble)
         # Own action, in the first person, with the key that takes the text back.
         assert notice.notice == "You recalled a message · e to edit again"
@@ -63,7 +63,7 @@ async def test_the_re_edit_hint_goes_when_the_text_is_no_longer_kept(
     bob, _me, app = await bob_said_hello(make_client, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         chat = await _send_and_recall(pilot, app, "oops")
-        notice = chat.query(Bubble).last()
+        notice = chat.bubbles()[-1]
         assert isinstance(notice, RecallNoticeBubble) and notice.re_editable
         await until(pilot, lambda: "edit again" not in screen_text(app), "the hint to go")
         assert notice.notice == "You recalled a message"

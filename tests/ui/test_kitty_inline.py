@@ -17,7 +17,6 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
 from textual._segment_tools import line_crop
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.strip import Strip
 
@@ -51,7 +50,9 @@ from imkit_tui.ui.images.kitty_inline import (
     transmit_sequence,
 )
 from imkit_tui.ui.themes import load_themes
+from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
+from tests.ui import drawn
 from tests.ui.test_app import until
 from tests.ui.test_bubbles import BubbleApp, gradient, jpeg_base64, make, settle
 
@@ -78,13 +79,11 @@ def cells_of(segments: list[Segment]) -> list[tuple[int, int, int]]:
 
 def drawn_cells(bubble: Bubble) -> list[tuple[int, int, int]]:
     """Every placeholder cell of the bubble as Textual renders it, top to bottom."""
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
-    return [cell for strip in bubble.render_lines(region) for cell in cells_of(list(strip))]
+    return [cell for strip in drawn.strips(bubble) for cell in cells_of(list(strip))]
 
 
 def drawn_text(bubble: Bubble) -> str:
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
-    return "\n".join(strip.text for strip in bubble.render_lines(region))
+    return "\n".join(drawn.lines(bubble))
 
 
 def transmissions(sent: list[str]) -> list[str]:
@@ -310,9 +309,11 @@ async def test_plain_apps_draw_half_blocks() -> None:
 
 async def _open_picture(client: IMClient, app: IMKitApp, pilot: Pilot[None]) -> ImageBubble:
     await pilot.press("enter")  # bob's conversation, the only one
-    await until(pilot, lambda: bool(app.screen.query(ImageBubble)), "the image bubble")
-    bubble = app.screen.query_one(ImageBubble)
-    await until(pilot, lambda: bubble.size.height > 0, "the bubble laid out")
+    chat = app.screen.query_one(ChatView)
+    pictures = lambda: [b for b in chat.bubbles() if isinstance(b, ImageBubble)]  # noqa: E731
+    await until(pilot, lambda: bool(pictures()), "the image bubble")
+    (bubble,) = pictures()
+    await until(pilot, lambda: drawn.height(bubble) > 0, "the bubble laid out")
     return bubble
 
 

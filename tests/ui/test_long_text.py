@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
@@ -17,6 +16,7 @@ from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.reader import ReaderScreen
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
+from tests.ui import drawn as on_screen
 from tests.ui.test_app import make_app, until
 
 LENGTH = 100_000
@@ -31,8 +31,7 @@ def long_text(who: str) -> str:
 
 
 def drawn(bubble: Bubble) -> list[str]:
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
-    return [strip.text for strip in bubble.render_lines(region)]
+    return on_screen.lines(bubble)
 
 
 def screen_text(pilot: Pilot[None]) -> str:
@@ -74,13 +73,15 @@ async def test_a_long_text_folds_unfolds_and_opens_in_the_reader(
         assert chat.select_message(bubble.message.id)
         await pilot.press("z")
         await pilot.pause()
-        await until(pilot, lambda: bubble.outer_size.height > 1000, "the unfolded text")
+        await until(pilot, lambda: on_screen.height(bubble) > 1000, "the unfolded text")
         assert not any("more lines" in line for line in drawn(bubble))
-        top = bubble.virtual_region.bottom - chat.scrollable_content_region.height
+        place = chat.region_of(bubble)
+        assert place is not None
+        top = place.bottom - chat.scrollable_content_region.height
         chat.scroll_to(y=top, animate=False)
         await until(pilot, lambda: f"THE END OF {sender.upper()}" in screen_text(pilot), "end")
         await pilot.press("z")
-        await until(pilot, lambda: bubble.outer_size.height < FOLD_LINES + 8, "folded again")
+        await until(pilot, lambda: on_screen.height(bubble) < FOLD_LINES + 8, "folded again")
 
         # o opens the reader with the whole text; escape closes it.
         chat.select_message(bubble.message.id)

@@ -20,6 +20,7 @@ from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.composer import Composer
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from tests.conftest import ClientFactory, ServerHandle
+from tests.ui import drawn
 from tests.ui.test_app import list_lines, make_app, until
 
 TEAM = ConvRef(type=ConversationType.GROUP, target="team")
@@ -155,7 +156,7 @@ async def test_me_marker_until_read_and_the_jump_key_shows_the_mention(
         assert selected is not None and selected.uid == mention.uid
         bubble = chat.bubble_of(selected.id)
         assert bubble is not None
-        await until(pilot, lambda: bubble.region.overlaps(chat.region), "the mention in view")
+        await until(pilot, lambda: drawn.visible(bubble), "the mention in view")
         assert app.focused is chat
         assert "mention" not in header.render_line(0).text
         assert "alt+m" not in screen.active_bindings

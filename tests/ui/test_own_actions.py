@@ -7,7 +7,7 @@ from pathlib import Path
 
 from imkit_tui import messages
 from imkit_tui.protocol import ConvRef
-from imkit_tui.ui.bubbles import Bubble, NoticeBubble
+from imkit_tui.ui.bubbles import NoticeBubble
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory, until_client
@@ -53,7 +53,7 @@ async def test_group_rows_and_notices_speak_of_the_user_as_you(
         await screen.open_conversation(TEAM)
         chat = screen.query_one(ChatView)
         await until(pilot, lambda: len(chat.shown) >= 2, "the notices")
-        notices = [b.notice for b in chat.query(Bubble) if isinstance(b, NoticeBubble)]
+        notices = [b.notice for b in chat.bubbles() if isinstance(b, NoticeBubble)]
         assert notices[-2:] == ["bob created the group", "bob removed carol"]
         await pilot.press(*"hi all", "enter")
         await until(

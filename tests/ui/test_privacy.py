@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 from rich.style import Style
-from textual.geometry import Region
 
 from imkit_tui.core import SendStatus
 from imkit_tui.protocol import ConvRef, ErrorCode
@@ -14,6 +13,7 @@ from imkit_tui.ui.bubbles import Bubble
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from tests.conftest import ClientFactory
+from tests.ui import drawn
 from tests.ui.test_app import list_lines, make_app, send_all, until
 
 ALICE = ConvRef.private("alice")
@@ -22,10 +22,9 @@ REJECTED = "Message rejected: alice does not accept messages from you"
 
 def _styles_of(bubble: Bubble, text: str) -> list[Style]:
     """The styles of the drawn segments that hold `text`."""
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
     return [
         segment.style
-        for strip in bubble.render_lines(region)
+        for strip in drawn.strips(bubble)
         for segment in strip
         if text in segment.text and segment.style is not None
     ]
@@ -45,13 +44,13 @@ async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
         chat = app.screen.query_one(ChatView)
         await until(
             pilot,
-            lambda: chat.query(Bubble).last().message.status == SendStatus.FAILED,
+            lambda: chat.bubbles()[-1].message.status == SendStatus.FAILED,
             "the refusal",
         )
-        bubble = chat.query(Bubble).last()
+        bubble = chat.bubbles()[-1]
         assert bubble.message.error == ErrorCode.REJECTED_BY_BLACKLIST
         assert bubble.meta_text == REJECTED
-        assert bubble.rejected and not bubble.failed and not bubble.has_class("-failed")
+        assert bubble.rejected and not bubble.failed and bubble.tooltip is None
         await pilot.pause()
         colours = bubble.palette
         styles = _styles_of(bubble, "Message rejected")

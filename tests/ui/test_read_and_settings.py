@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 from imkit_tui.protocol import ConvRef
-from imkit_tui.ui.bubbles import Bubble
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.status_bar import StatusBar
@@ -26,12 +25,12 @@ async def test_own_messages_show_read_when_the_peer_reads(
         await pilot.press(*"hi bob", "enter")
         chat = app.screen.query_one(ChatView)
         await until(pilot, lambda: chat.shown[-1].seq == 2, "the ack")
-        mine = chat.query(Bubble).last()
+        mine = chat.bubbles()[-1]
         assert mine.own and "Read" not in mine.meta_text
         await bob.mark_read(ME)
         await until(pilot, lambda: mine.meta_text.startswith("✓✓ Read"), "the read receipt")
         # bob's own message is not an own message here: it never shows a receipt.
-        theirs = chat.query(Bubble).first()
+        theirs = chat.bubbles()[0]
         assert not theirs.own and "Read" not in theirs.meta_text
 
 

@@ -12,6 +12,7 @@ from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.search import Query, SearchScreen
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
+from tests.ui import drawn
 from tests.ui.test_app import make_app, send_all, until
 
 ALICE = ConvRef.private("alice")
@@ -67,7 +68,7 @@ async def test_ctrl_f_finds_a_message_and_enter_opens_it_in_context(
         await until(pilot, lambda: app.focused is chat, "the chat focused")
         bubble = chat.bubble_of(found.id)
         assert bubble is not None
-        await until(pilot, lambda: bubble.region.overlaps(chat.region), "the result in view")
+        await until(pilot, lambda: drawn.visible(bubble), "the result in view")
         bar = chat.new_messages_bar
         await until(pilot, lambda: "Newer messages" in str(bar.render()), "the newer-messages bar")
         await pilot.press("end")

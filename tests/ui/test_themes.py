@@ -11,7 +11,6 @@ from rich.color import Color as RichColor
 from rich.terminal_theme import TerminalTheme
 from textual.app import App, ComposeResult
 from textual.color import Color
-from textual.geometry import Region
 from textual.widgets import Static
 
 from imkit_tui import messages
@@ -26,6 +25,8 @@ from imkit_tui.ui.themes import (
     register_themes,
     theme_variable_defaults,
 )
+from imkit_tui.ui.widgets.chat_view import ChatView
+from tests.ui import drawn as on_screen
 from tests.ui.test_bubbles import ME, PEER, BubbleApp, make, settle
 from tests.ui.test_snapshots import _app
 
@@ -203,8 +204,7 @@ def _solid(colour: RichColor, *, foreground: bool, terminal: TerminalTheme) -> C
 def _cell(bubble: Bubble, word: str) -> tuple[Color, Color]:
     """The drawn (text, background) colours of the first cell holding ``word``."""
     terminal = bubble.app.ansi_theme
-    region = Region(0, 0, bubble.outer_size.width, bubble.outer_size.height)
-    for strip in bubble.render_lines(region):
+    for strip in on_screen.strips(bubble):
         for segment in strip:
             if word in segment.text and segment.style is not None:
                 style = segment.style
@@ -218,8 +218,7 @@ def _cell(bubble: Bubble, word: str) -> tuple[Color, Color]:
 
 def _screen_background(bubble: Bubble) -> Color:
     """The drawn background beside a bubble (its last cell on the first line)."""
-    region = Region(0, 0, bubble.outer_size.width, 1)
-    style = list(bubble.render_lines(region)[0])[-1].style
+    style = list(on_screen.strips(bubble)[0])[-1].style
     assert style is not None and style.bgcolor is not None
     return _solid(style.bgcolor, foreground=False, terminal=bubble.app.ansi_theme)
 
@@ -279,7 +278,7 @@ def test_a_textual_theme_is_drawn_at_once_and_remembered(tmp_path: Path) -> None
         async with app.run_test(size=(100, 28)) as pilot:
             await pilot.press("enter")  # alice's chat, with one own message
             await settle(pilot)
-            own = next(bubble for bubble in app.screen.query(Bubble) if bubble.own)
+            own = next(bubble for bubble in app.screen.query_one(ChatView).bubbles() if bubble.own)
             drawn.append(_cell(own, "green")[1])
             app.theme = "nord"
             await settle(pilot)

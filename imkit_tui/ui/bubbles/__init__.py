@@ -1,4 +1,7 @@
-"""Message bubbles: one widget class per content type, found through one registry.
+"""Message bubbles: one renderer class per content type, found through one registry.
+
+A bubble is not a widget: the chat view (a line-drawn list) asks it for a Rich
+renderable at its width and draws the lines (see :mod:`imkit_tui.ui.bubbles.base`).
 
 Ask the registry for the bubble of a message; it never raises::
 

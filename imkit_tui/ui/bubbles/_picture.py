@@ -1,6 +1,6 @@
 """Private: pictures of media bubbles, from a base64 thumbnail or a local file.
 
-A thumbnail is decoded on first use (not in ``read_content``: a chat view mounts many
+A thumbnail is decoded on first use (not in ``read_content``: a chat view makes many
 bubbles at once and most are never drawn at every width). A local file is read in a
 thread so the UI never waits on the disk; until it arrives the bubble shows what it
 had.
@@ -15,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 from rich.console import RenderableType
-from textual.widget import Widget
 
 from imkit_tui.media import limits
 from imkit_tui.media.images import decode_base64_image, open_image
 from imkit_tui.ui.images.halfblock import HalfBlockImage
 from imkit_tui.ui.images.kitty_inline import KittyImages, KittyPicture
+
+if TYPE_CHECKING:
+    from imkit_tui.ui.bubbles.base import Bubble
 
 MAX_PICTURE_BYTES = 64 * 1024 * 1024
 """Local files larger than this are not read to draw a preview."""
@@ -40,14 +43,15 @@ def read_picture(path: Path) -> Image.Image | None:
         return None
 
 
-def inline_pictures(widget: Widget) -> KittyImages | None:
-    """The kitty images of ``widget``'s app when it draws pictures inline with kitty.
+def inline_pictures(owner: Any) -> KittyImages | None:
+    """The kitty images of ``owner``'s app (a bubble's, a widget's) when it draws
+    pictures inline with kitty.
 
     The app says so with an ``inline_pictures`` attribute (see ``IMKitApp``); any other
-    app, or a widget outside an app, gets None: half blocks.
+    app, or an owner outside an app, gets None: half blocks.
     """
     try:
-        images = getattr(widget.app, "inline_pictures", None)
+        images = getattr(owner.app, "inline_pictures", None)
     except Exception:  # no active app
         return None
     return images if isinstance(images, KittyImages) else None
@@ -125,7 +129,7 @@ def _prepare(
 
 
 class LocalPicture:
-    """A picture read from a local file in a worker of ``owner``, then drawn.
+    """A picture read from a local file in a worker of the bubble ``owner``, then drawn.
 
     ``load`` may be called again with a new path; a late result for an old path is
     dropped. When the picture is in, the owner is repainted (and laid out again). It
@@ -133,8 +137,8 @@ class LocalPicture:
     (:func:`inline_pictures`), else in half blocks.
     """
 
-    def __init__(self, owner: Widget, *, max_width: int, max_height: int) -> None:
-        """Prepare to load pictures for ``owner`` (a mounted widget when loading)."""
+    def __init__(self, owner: Bubble, *, max_width: int, max_height: int) -> None:
+        """Prepare to load pictures for ``owner`` (attached to its host when loading)."""
         self._owner = owner
         self._max = (max_width, max_height)
         self._path: Path | None = None
@@ -156,7 +160,7 @@ class LocalPicture:
         if path != self._path or drawn is None:
             return
         self.drawn = drawn
-        self._owner.refresh(layout=True)
+        self._owner.refresh()
 
 
 def first_of(*renderables: RenderableType | None) -> RenderableType | None:

@@ -1,11 +1,14 @@
 """The base class of every message bubble: alignment, sender, dividers and status line.
 
-A bubble is one message of a conversation, drawn by one widget: the chat view keeps a
-few hundred of them mounted, and Textual's layout cost grows with the number of widgets,
-so a bubble renders its parts itself rather than composing child widgets. Subclasses
-only say what goes inside (:meth:`Bubble.render_body`); the base class places it left
+A bubble is one message of a conversation as a renderer object, not a widget: it gives
+a Rich renderable for whatever width it is drawn at (:meth:`Bubble.render`), and a
+line-drawn list (the chat view) turns that into cached strips and draws only the lines
+on screen, so a conversation of any length mounts nothing per message. Subclasses only
+say what goes inside (:meth:`Bubble.render_body`); the base class places it left
 (others) or right (own messages), at most 70% of the width, with the chat view's
-dividers above everything.
+dividers above everything. The widget that draws a bubble is its *host*
+(:class:`~imkit_tui.ui.bubbles._host.BubbleHost`): :meth:`Bubble.refresh` asks it to
+draw the bubble again, and messages, workers and timers go through it.
 
 Messages come in runs: consecutive messages of one sender a few minutes apart. The chat
 view says where a run starts (:attr:`Bubble.run_head`) and ends (:attr:`Bubble.run_tail`).
@@ -26,25 +29,29 @@ menus. The chat view feeds media bubbles through two hooks every bubble has:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeAlias
 
-from rich.align import Align, AlignMethod
 from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
-from textual.events import Click
+from textual import log
+from textual._context import active_app
+from textual.app import App
 from textual.message import Message as TextualMessage
-from textual.widget import Widget
+from textual.timer import Timer
 
 from imkit_tui import messages
 from imkit_tui.core import Direction, Message, SendStatus
 from imkit_tui.protocol import ErrorCode
-from imkit_tui.ui.bubbles import actions as act
-from imkit_tui.ui.bubbles._layout import BODY_KEY, BubbleLayout, GuardedBody
+from imkit_tui.ui.bubbles import _events
+from imkit_tui.ui.bubbles._click import handle_click
+from imkit_tui.ui.bubbles._draw import draw
+from imkit_tui.ui.bubbles._host import BubbleHost
 from imkit_tui.ui.bubbles._palette import Palette, palette
-from imkit_tui.ui.bubbles._status import head_line, status_line, status_shown
+from imkit_tui.ui.bubbles._status import status_line, status_shown
 from imkit_tui.ui.bubbles._text import clean_text
 
 _MAX_SENDER = 64
@@ -57,7 +64,7 @@ Dividers = tuple[tuple[str, str], ...]
 """Lines above a bubble: ``(kind, text)``, kind "date" or "unread"."""
 
 
-class Bubble(Widget):
+class Bubble:
     """One message in the chat view. Subclass it and implement :meth:`render_body`.
 
     Own messages (sent by ``me`` from any device) are right-aligned in the own-bubble
@@ -70,14 +77,6 @@ class Bubble(Widget):
     :class:`~imkit_tui.ui.bubbles.unsupported.UnsupportedBubble` instead.
     :meth:`render_body` may raise too; the bubble then shows a degraded body rather than
     crashing the app.
-    """
-
-    DEFAULT_CSS = """
-    Bubble {
-        width: 1fr;
-        height: auto;
-        padding: 0 1;
-    }
     """
 
     show_meta: ClassVar[bool] = True
@@ -93,47 +92,12 @@ class Bubble(Widget):
     finishing changes the content of an own picture, not what it shows).
     """
 
-    class Selected(TextualMessage):
-        """Posted when the user clicks a bubble."""
-
-        def __init__(self, bubble: Bubble) -> None:
-            self.source = bubble
-            """The bubble that was clicked."""
-            super().__init__()
-
-    class RetryRequested(TextualMessage):
-        """Posted when the user asks to send a failed own message again."""
-
-        def __init__(self, bubble: Bubble) -> None:
-            self.source = bubble
-            """The bubble of the failed message."""
-            self.message = bubble.message
-            """The failed message."""
-            super().__init__()
-
-    class ActionRequested(TextualMessage):
-        """Posted when the user asks for an action on a bubble (click, Enter, menu).
-
-        ``action`` is one of the names of :mod:`imkit_tui.ui.bubbles.actions`
-        ("open_link", "play", "view", "save", "open", "download", "open_map",
-        "stop_animations", "copy"); ``url`` is set for "open_link" and "open_map".
-        """
-
-        def __init__(self, bubble: Bubble, action: str, url: str | None = None) -> None:
-            self.source = bubble
-            """The bubble the action is for."""
-            self.action = action
-            """The action's name."""
-            self.url = url
-            """The URL to open ("open_link", "open_map"), else None."""
-            self.message = bubble.message
-            """The message of the bubble."""
-            super().__init__()
-
-        @property
-        def control(self) -> Bubble:
-            """The bubble (so ``@on(Bubble.ActionRequested, selector)`` works)."""
-            return self.source
+    Selected: TypeAlias = _events.Selected
+    """Posted when the user clicks the bubble."""
+    RetryRequested: TypeAlias = _events.RetryRequested
+    """Posted when the user asks to send a failed own message again."""
+    ActionRequested: TypeAlias = _events.ActionRequested
+    """Posted when the user asks for an action on the bubble (click, Enter, menu)."""
 
     def __init__(
         self,
@@ -141,9 +105,6 @@ class Bubble(Widget):
         *,
         me: str,
         show_sender: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
     ) -> None:
         """Create the bubble of ``message`` as seen by the user ``me``.
 
@@ -151,28 +112,100 @@ class Bubble(Widget):
             message: The message to show.
             me: The user id of this client's user; decides which side the bubble is on.
             show_sender: Show the sender's name above others' messages (groups).
-            name: The widget name; ``id`` and ``classes`` as for any widget.
 
         Raises:
             ValueError: :meth:`read_content` found the content malformed.
         """
         self._message = message
         self._me = me
+        self._host: BubbleHost | None = None
         self._media_path: Path | None = self._own_local_path()
-        # Before the widget exists: content that cannot be read costs no widget.
         self.read_content(message)
-        # Classes given to the constructor cost nothing; set later, each restyles.
-        own = "-own" if self.own else "-peer"
-        failed = " -failed" if self.failed else ""
-        super().__init__(name=name, id=id, classes=f"{classes or ''} {own}{failed}".strip())
         self._show_sender = show_sender
         self._run_head = self._run_tail = True
+        self._selected = self._marked = False
         self._dividers: Dividers = ()
         self._peer_read = False
         self._receipts = ""
         self._transfer: Transfer | None = None
-        if self.failed:
-            self.tooltip = _RETRY_TIP
+        self._height = 0
+
+    # ------------------------------------------------------------------ the host
+
+    @property
+    def host(self) -> BubbleHost | None:
+        """The widget drawing this bubble, while it is attached to one."""
+        return self._host
+
+    @property
+    def attached(self) -> bool:
+        """Whether the bubble is attached to a host that is in the DOM."""
+        return self._host is not None and self._host.is_attached
+
+    def attach(self, host: BubbleHost) -> None:
+        """Be drawn by ``host`` (called by the host); then :meth:`on_attach` runs."""
+        self._host = host
+        if self._media_path is not None:
+            self._media_path_changed()
+        try:
+            self.on_attach()
+        except Exception as error:
+            log.error(f"bubble {type(self).__name__} failed to attach: {error!r}")
+
+    def detach(self) -> None:
+        """Leave the host (called by it); :meth:`on_detach` runs first."""
+        if self._host is None:
+            return
+        try:
+            self.on_detach()
+        finally:
+            self._host = None
+
+    def on_attach(self) -> None:
+        """Start what needs the app (timers); the default does nothing."""
+
+    def on_detach(self) -> None:
+        """Stop timers started in :meth:`on_attach`; the default does nothing."""
+
+    @property
+    def app(self) -> App[Any]:
+        """The app: the host's, else the active one (raises LookupError outside an app)."""
+        if self._host is not None:
+            return self._host.app
+        return active_app.get()
+
+    def refresh(self, *, layout: bool = False) -> None:
+        """Ask the host to draw the bubble again (its height may change; ``layout`` is
+        accepted for the old widget signature and means nothing more)."""
+        if self._host is not None:
+            self._host.bubble_changed(self)
+
+    def post_message(self, message: TextualMessage) -> bool:
+        """Post ``message`` through the host (it bubbles up from there); False unattached."""
+        if self._host is None:
+            return False
+        return self._host.post_message(message)
+
+    def run_worker(
+        self, work: Coroutine[Any, Any, None], *, group: str = "default", exclusive: bool = False
+    ) -> None:
+        """Run ``work`` in a worker of the host (``exclusive``: this bubble's earlier one
+        of ``group`` is cancelled); closed unrun when the bubble is not attached."""
+        if self._host is None:
+            work.close()
+            return
+        self._host.run_bubble_worker(self, work, group, exclusive)
+
+    def set_timer(self, delay: float, callback: Callable[[], Any]) -> Timer | None:
+        """Call ``callback`` after ``delay`` seconds (a host timer); None unattached."""
+        if self._host is None:
+            return None
+        return self._host.set_timer(delay, callback)
+
+    @property
+    def visible(self) -> bool:
+        """Whether some line of the bubble is on screen now."""
+        return self._host is not None and self._host.bubble_visible(self)
 
     @property
     def message(self) -> Message:
@@ -265,15 +298,31 @@ class Bubble(Widget):
     @property
     def selected(self) -> bool:
         """Whether the bubble is highlighted as the chat view's selection."""
-        return self.has_class("-selected")
+        return self._selected
 
     @selected.setter
     def selected(self, selected: bool) -> None:
         """Highlight the bubble or not."""
-        if selected != self.selected:
-            shown = self.meta_shown
-            self.set_class(selected, "-selected")
-            self.refresh(layout=shown != self.meta_shown)
+        if selected != self._selected:
+            self._selected = selected
+            self.refresh()
+
+    @property
+    def marked(self) -> bool:
+        """Whether the bubble is marked for forwarding (a bar on its left)."""
+        return self._marked
+
+    @marked.setter
+    def marked(self, marked: bool) -> None:
+        """Mark the bubble or not (set by the chat view)."""
+        if marked != self._marked:
+            self._marked = marked
+            self.refresh()
+
+    @property
+    def tooltip(self) -> str | None:
+        """What the pointer over the bubble shows: how to retry a failed message."""
+        return _RETRY_TIP if self.failed else None
 
     @property
     def dividers(self) -> Dividers:
@@ -370,15 +419,14 @@ class Bubble(Widget):
         """
         previous = self._message
         self._message = message
-        self._sync_classes()
         try:
             if self.rereads_content:
                 with suppress(ValueError):
                     self.read_content(message)
             self.refresh_body(previous)
         except Exception:
-            self.log.error(f"bubble {type(self).__name__} failed to refresh {message.id}")
-        self.refresh(layout=True)
+            log.error(f"bubble {type(self).__name__} failed to refresh {message.id}")
+        self.refresh()
 
     def actions(self) -> list[tuple[str, str]]:
         """List the actions this bubble supports as ``(action, label)``, for menus.
@@ -438,10 +486,8 @@ class Bubble(Widget):
             amount = max(0, int(done))
             transfer = (min(amount, whole) if whole else amount, whole)
         if transfer != self._transfer:
-            # Only a bar that appears or goes changes the bubble's height.
-            relayout = (transfer is None) != (self._transfer is None)
             self._transfer = transfer
-            self.refresh(layout=relayout)
+            self.refresh()
 
     @property
     def media_path(self) -> Path | None:
@@ -451,20 +497,20 @@ class Bubble(Widget):
     def set_media_path(self, path: str | os.PathLike[str] | None) -> None:
         """Say that the media file of the message is now at ``path`` (None: not local).
 
-        Calls :meth:`media_path_changed` (once mounted) and repaints.
+        Calls :meth:`media_path_changed` (once attached) and repaints.
         """
         new = Path(path) if path is not None else None
         if new == self._media_path:
             return
         self._media_path = new
-        if self.is_mounted:
+        if self._host is not None:
             self._media_path_changed()
-        self.refresh(layout=True)
+        self.refresh()
 
     def media_path_changed(self) -> None:
         """React to a new :attr:`media_path` (load a picture, frames…); default: nothing.
 
-        Called when mounted and on every later change; may start workers.
+        Called when attached to a host and on every later change; may start workers.
         """
 
     def request_retry(self) -> None:
@@ -478,35 +524,8 @@ class Bubble(Widget):
         return palette(self.app)
 
     def render(self) -> RenderableType:
-        """Dividers, sender, the body in its box and the status line."""
-        colours = self.palette
-        divider_styles = {"date": colours.date, "unread": colours.unread}
-        lines: list[RenderableType] = [
-            Align.center(Text(text, style=divider_styles.get(kind, colours.divider)))
-            for kind, text in self._dividers
-        ]
-        if self.head_shown:
-            sender = self._sender_name() if self.show_sender else None
-            lines.append(head_line(sender, self._message.sent_at, colours.sender, colours.meta))
-        fallback = self.degraded_body()
-        try:
-            body = self.render_body()
-        except Exception:
-            body = fallback
-        if not self.boxed and isinstance(body, Text):
-            body.stylize(colours.notice)
-            body.no_wrap, body.overflow = True, "ellipsis"
-        guarded = GuardedBody(body, fallback)
-        side: AlignMethod = "right" if self.own else "left"
-        after: list[RenderableType] = []
-        if self.meta_shown:
-            meta = colours.meta_selected if self.selected else colours.meta
-            meta = colours.failed if self.failed else meta
-            after.append(Align(Text(self.meta_text, style=meta), side))
-        if not self.boxed:
-            return BubbleLayout(lines, Align.center(guarded), after, side=side, body_style=None)
-        box = colours.selected if self.selected else colours.own if self.own else colours.peer
-        return BubbleLayout(lines, guarded, after, side=side, body_style=box)
+        """Dividers, sender, the body in its box and the status line, for any width."""
+        return draw(self)
 
     def degraded_body(self) -> Text:
         """The body shown when :meth:`render_body` fails."""
@@ -525,50 +544,35 @@ class Bubble(Widget):
         colours = self.palette
         return colours.own_detail if self.own else colours.peer_detail
 
-    def on_mount(self) -> None:
-        """Let the subclass load a media file that is already local."""
-        if self._media_path is not None:
-            self._media_path_changed()
+    def click(self, button: int, row: int, style: Style) -> None:
+        """Handle a click on line ``row`` of the bubble (called by the host).
 
-    def on_click(self, event: Click) -> None:
-        """Select the bubble; then act on a link, the body, or retry a failed message.
+        Selects the bubble (:class:`Selected`); then a click on the status line of a
+        failed message retries it, a click on a link posts the link's action, and a
+        click elsewhere on the body posts the :attr:`default_action`. Other buttons only
+        select: the chat view opens the actions menu on a right click.
 
-        A click on the status line of a failed message retries it; a click on a link
-        posts the link's action; a click elsewhere on the body posts the
-        :attr:`default_action`. Other buttons only select: the chat view opens the
-        actions menu on a right click.
+        Args:
+            button: The mouse button (0: a click Textual synthesised, 1: the left one).
+            row: The line of the bubble clicked, from 0 (its first divider or head).
+            style: The style of the cell clicked (links and the body are in its meta).
         """
-        if event.button not in (0, 1):  # 0: a click Textual synthesised (keyboard, tests)
-            self.post_message(self.Selected(self))
-            return
-        offset = event.get_content_offset(self)
-        last = self.content_size.height - 1
-        if self.failed and self.meta_shown and offset is not None and offset.y == last:
-            event.stop()
-            self.request_retry()
-            return
-        self.post_message(self.Selected(self))
-        link = act.link_at(event.style)
-        if link is not None:
-            self.post_message(self.ActionRequested(self, link[0], link[1]))
-        elif offset is not None and self._on_body(event, offset.y):
-            self.request_action()
+        handle_click(self, button, row, style)
 
-    def _on_body(self, event: Click, row: int) -> bool:
-        if self.boxed:
-            try:
-                return bool(event.style.meta.get(BODY_KEY))
-            except Exception:
-                return False
-        top = len(self._dividers) + (1 if self.head_shown else 0)
-        bottom = self.content_size.height - (1 if self.meta_shown else 0)
-        return top <= row < bottom
+    @property
+    def height(self) -> int:
+        """Lines the bubble took when its host last drew it (0 before)."""
+        return self._height
+
+    def drawn(self, height: int) -> None:
+        """Note the height the host drew the bubble at (to tell the status line)."""
+        self._height = height
 
     def _media_path_changed(self) -> None:
         try:
             self.media_path_changed()
         except Exception:
-            self.log.error(f"bubble {type(self).__name__} failed to take {self._media_path}")
+            log.error(f"bubble {type(self).__name__} failed to take {self._media_path}")
 
     def _own_local_path(self) -> Path | None:
         """The ``localPath`` of an own message still being uploaded (never others')."""
@@ -580,17 +584,9 @@ class Bubble(Widget):
             return Path(local)
         return None
 
-    def _sync_classes(self) -> None:
-        own = self.own
-        self.set_class(own, "-own")
-        self.set_class(not own, "-peer")
-        self.set_class(self.failed, "-failed")
-        if self.failed:
-            self.tooltip = _RETRY_TIP
-        elif self.tooltip == _RETRY_TIP:
-            self.tooltip = None
-
-    def _sender_name(self) -> str:
+    @property
+    def sender_name(self) -> str:
+        """The sender as shown in the head line (cleaned, at most 64 characters)."""
         sender = self._message.sender
         name = clean_text(sender, keep_newlines=False).strip() if isinstance(sender, str) else ""
         if len(name) > _MAX_SENDER:

@@ -90,6 +90,7 @@ class NewMessagesBar(Static):
         """Create the hidden bar of the chat view ``target``."""
         super().__init__()
         self._target = target
+        self._label = ""
 
     def show_count(self, unseen: int, *, newer: bool) -> None:
         """Say how many new messages wait below, or that newer ones exist (``newer``)."""
@@ -97,7 +98,9 @@ class NewMessagesBar(Static):
             label = f"{unseen} new message{'s' if unseen != 1 else ''} ↓"
         else:
             label = "Newer messages ↓" if newer else ""
-        self.update(Text(label))
+        if label != self._label:  # an update lays the screen out again: only on a change
+            self._label = label
+            self.update(Text(label))
         self.set_class(bool(label), "-visible")
 
     def on_click(self, event: Click) -> None:

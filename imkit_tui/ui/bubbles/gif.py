@@ -6,7 +6,8 @@ file and calls :meth:`~Bubble.set_media_path`. The frames are then decoded in a 
 and stepped through by a timer, each frame for its own delay.
 
 An animation only advances while its bubble is in the visible part of the chat view
-(checked on every step: the bubble's screen region against each scrolling ancestor's),
+(checked on every step: some line of it on screen, asked of the view that draws it);
+each step repaints only that bubble's lines,
 and :func:`set_animations` stops (or restarts) every GIF at once; a stopped GIF shows
 its first frame.
 """
@@ -20,7 +21,6 @@ from weakref import WeakSet
 from rich.console import RenderableType
 from rich.text import Text
 from textual.timer import Timer
-from textual.widget import Widget
 
 from imkit_tui.core import Message
 from imkit_tui.media import limits
@@ -86,31 +86,6 @@ def load_animation(path: Path) -> _Loaded | None:
     except Exception:
         return None
     return _Loaded(animation, still)
-
-
-def in_view(widget: Widget) -> bool:
-    """Whether some of ``widget`` is in the visible part of every container around it.
-
-    Uses the widget's screen region (``Widget.region``) clipped by each ancestor's,
-    which is what a scroll container shows; a widget scrolled out of its container, on
-    a screen that is not current, or not displayed is not in view.
-    """
-    if not widget.is_mounted or not widget.display:
-        return False
-    try:
-        if not widget.screen.is_current:
-            return False
-    except Exception:
-        return False
-    region = widget.region
-    for ancestor in widget.ancestors:
-        if not region:
-            return False
-        if isinstance(ancestor, Widget):
-            if not ancestor.display:
-                return False
-            region = region.intersection(ancestor.region)
-    return bool(region)
 
 
 class GifBubble(Bubble):
@@ -190,14 +165,14 @@ class GifBubble(Bubble):
             return
         self._loaded, self._failed = loaded, loaded is None
         self.sync_animation()
-        self.refresh(layout=True)
+        self.refresh()
 
     def sync_animation(self) -> None:
         """Start or stop the timer to match the app-wide switch (called by it)."""
         wanted = _enabled and self._loaded is not None and self._loaded.animation.frame_count > 1
         if not wanted:
             self._stop_timer()
-        elif self._timer is None and self.is_mounted:
+        elif self._timer is None and self.attached:
             assert self._loaded is not None
             self._schedule(self._loaded.animation.delay_ms())
         self.refresh()
@@ -208,9 +183,9 @@ class GifBubble(Bubble):
     def _step(self) -> None:
         self._timer = None
         loaded = self._loaded
-        if not _enabled or loaded is None or not self.is_mounted:
+        if not _enabled or loaded is None or not self.attached:
             return
-        if not in_view(self):
+        if not self.visible:
             self._timer = self.set_timer(OFFSCREEN_POLL, self._step)
             return
         delay = loaded.animation.advance()
@@ -223,12 +198,12 @@ class GifBubble(Bubble):
             self._timer.stop()
             self._timer = None
 
-    def on_mount(self) -> None:
+    def on_attach(self) -> None:
         """Join the app-wide switch."""
         _live.add(self)
         self.sync_animation()
 
-    def on_unmount(self) -> None:
+    def on_detach(self) -> None:
         """Stop the timer and leave the app-wide switch."""
         self._stop_timer()
         _live.discard(self)

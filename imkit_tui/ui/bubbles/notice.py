@@ -62,10 +62,10 @@ class RecallNoticeBubble(NoticeBubble):
         """Show the re-edit hint for the next ``seconds``."""
         self._re_edit_until = time.monotonic() + seconds
         self.refresh()
-        if self.is_mounted:
+        if self.attached:
             self._end_hint_later()
 
-    def on_mount(self) -> None:
+    def on_attach(self) -> None:
         """Take the hint away when its time is up."""
         if self.re_editable:
             self._end_hint_later()

@@ -26,9 +26,6 @@ class UnsupportedBubble(Bubble):
         me: str,
         show_sender: bool = False,
         malformed: bool = False,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
     ) -> None:
         """Create the bubble.
 
@@ -37,16 +34,17 @@ class UnsupportedBubble(Bubble):
             me: The user id of this client's user.
             show_sender: Show the sender's name above others' messages (groups).
             malformed: The type is known but its content could not be read.
-            name: The widget name.
-            id: The widget id.
-            classes: Extra CSS classes.
         """
-        super().__init__(message, me=me, show_sender=show_sender, name=name, id=id, classes=classes)
+        super().__init__(message, me=me, show_sender=show_sender)
         self.malformed = malformed
         """Whether the type is known and the content was unreadable."""
-        self.set_class(malformed, "-malformed")
-        if malformed:
-            self.tooltip = "This message's content could not be read."
+
+    @property
+    def tooltip(self) -> str | None:
+        """Says why a known type is shown so (its content could not be read)."""
+        if self.malformed:
+            return "This message's content could not be read."
+        return super().tooltip
 
     @property
     def label(self) -> str:

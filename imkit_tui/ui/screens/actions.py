@@ -177,7 +177,7 @@ class ActionHandler:
 
     def handle_event(self, event: Bubble.ActionRequested) -> None:
         """Do what a bubble asks."""
-        self.handle(event.control, event.action, event.url)
+        self.handle(event.source, event.action, event.url)
 
     def handle(self, bubble: Bubble, action: str, url: str | None = None) -> None:
         """Do ``action`` for ``bubble`` (``url`` for links and maps)."""

@@ -16,7 +16,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
@@ -25,6 +24,7 @@ from imkit_tui.core.forward import ForwardedMessage, ForwardError, read_combined
 from imkit_tui.core.transfer import TransferError
 from imkit_tui.ui.bubbles import Bubble, bubble_for
 from imkit_tui.ui.bubbles.divider import divider_spec
+from imkit_tui.ui.widgets.bubble_list import BubbleList
 
 TITLE = "Chat history"
 """The viewer's title."""
@@ -108,8 +108,8 @@ class HistoryViewerScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Title, messages (a notice until they are in), keys."""
         yield Label(TITLE, id="history-title")
-        with VerticalScroll(id="history-messages"):
-            yield Static("Loading…", id="history-notice")
+        yield Static("Loading…", id="history-notice")
+        yield BubbleList(id="history-messages")
         yield Label("esc close · click a message to act on it", id="history-keys")
 
     def on_mount(self) -> None:
@@ -139,7 +139,7 @@ class HistoryViewerScreen(Screen[None]):
             f"{TITLE} · {count} message{'s' if count != 1 else ''}"
         )
         await notice.remove()
-        await self.query_one("#history-messages").mount_all(bubbles)
+        self.query_one("#history-messages", BubbleList).set_bubbles(bubbles)
 
     def on_bubble_action_requested(self, event: Bubble.ActionRequested) -> None:
         """Hand a bubble's action to the app's handler."""
@@ -149,7 +149,7 @@ class HistoryViewerScreen(Screen[None]):
     def on_bubble_selected(self, event: Bubble.Selected) -> None:
         """Highlight the clicked bubble."""
         event.stop()
-        for bubble in self.query(Bubble):
+        for bubble in self.query_one("#history-messages", BubbleList).bubbles():
             bubble.selected = bubble is event.source
 
     def action_close(self) -> None:

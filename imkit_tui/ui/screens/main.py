@@ -63,14 +63,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Messages shown when a conversation opens: a tall screen's worth. Mounting costs
-#: time per bubble; older ones page in as the user scrolls up.
+#: Messages shown when a conversation opens: a tall screen's worth (each is rendered
+#: once to know its height); older ones page in as the user scrolls up.
 FIRST_PAGE = 24
 
-#: Bubbles kept mounted. Every new bubble makes Textual lay out all mounted ones:
-#: measured in bench/chat_view.py, 240 mounted cost ~60 ms a message at the p99, too
-#: slow for 60 frames a second; 100 is still several screens of history.
-CHAT_WINDOW = 100
+#: Messages the chat view holds (light records, strips cached only near the viewport);
+#: pages further away are dropped and come back as the user scrolls. Every held message
+#: is measured again after a resize: this bounds that cost.
+CHAT_WINDOW = 300
 
 
 class MainScreen(

@@ -1,5 +1,6 @@
-"""Private: the entries of the chat view (a message and its bubble), their order, and
-what their neighbours decide: dividers and runs of one sender."""
+"""Private: the entries of the chat view (a message, its bubble and the height it is
+drawn at), their order, and what their neighbours decide: dividers and runs of one
+sender."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class Entry:
     message: Message
     key: SortKey
     bubble: Bubble
+    height: int = -1
+    """Lines the bubble takes at the list's width; -1 until measured."""
 
 
 def decorate(previous: Entry | None, entry: Entry, *, unread: bool, show_senders: bool) -> None:

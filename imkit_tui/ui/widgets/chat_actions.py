@@ -11,7 +11,7 @@ became local (:meth:`ChatActions.set_media_path`).
 Keys (bound in ChatView): o or enter the bubble's default action (a long text opens in
 the reader), z unfolds or folds a long text in place, c copy, s save, p play/stop, f
 forward, space mark or unmark for forwarding, m or . the actions menu (download and
-every other action are there); a right click opens the menu too.
+every other action are there); a right click opens the menu too (handled in ChatView).
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events
+from textual.actions import SkipAction
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
-from textual.widget import Widget
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import Message
@@ -31,9 +30,9 @@ from imkit_tui.ui.bubbles import Bubble
 from imkit_tui.ui.widgets._chat_entries import Entry, sort_key
 
 if TYPE_CHECKING:
-    from textual.containers import VerticalScroll
+    from imkit_tui.ui.widgets.bubble_list import BubbleList
 
-    _Base = VerticalScroll
+    _Base = BubbleList
 else:
     _Base = object
 
@@ -50,12 +49,6 @@ FALLBACK_DEFAULTS: dict[str, str] = {
 
 HOLD_FINISHED = 1.0
 """Seconds a finished transfer keeps showing 100% before its bar goes away."""
-
-LAYOUT_WAITS = 10
-"""Refreshes to wait for new bubbles to be laid out before scrolling one into view."""
-
-MARKED_CLASS = "-marked"
-"""The CSS class of a bubble marked for forwarding."""
 
 BubbleHook = Callable[[list[Bubble]], None]
 """Called with bubbles the view just created (to fetch their media lazily)."""
@@ -100,6 +93,12 @@ class ChatActions(_Base):
 
         def _decorate(self, previous: Entry | None, entry: Entry) -> None: ...
 
+        async def load_older(self) -> int:
+            """Load one page above the oldest shown message."""
+
+        async def jump_to_latest(self) -> None:
+            """Scroll to the newest message."""
+
     class ForwardRequested(TextualMessage, namespace="chat_view"):
         """The user asked to forward messages: the marked ones, else the selected one."""
 
@@ -125,21 +124,12 @@ class ChatActions(_Base):
 
     @property
     def marked(self) -> list[Message]:
-        """The messages marked for forwarding, in display order (mounted or not)."""
+        """The messages marked for forwarding, in display order (held or not)."""
         return sorted(self._marked.values(), key=sort_key)
 
     def is_marked(self, message_id: int) -> bool:
         """Whether the message is marked for forwarding."""
         return message_id in self._marked
-
-    def bubble_of(self, message_id: int) -> Bubble | None:
-        """The mounted bubble of a message, if it is mounted."""
-        entry = self._by_id.get(message_id)
-        return entry.bubble if entry is not None else None
-
-    def bubbles(self) -> list[Bubble]:
-        """Every mounted bubble, in display order."""
-        return [entry.bubble for entry in self._entries]
 
     # ------------------------------------------------------------------ changes
 
@@ -166,8 +156,8 @@ class ChatActions(_Base):
             self.call_after_refresh(self._scroll_to_selected)
 
     def select_message(self, message_id: int) -> bool:
-        """Select a mounted message and scroll it to the middle of the view; False when
-        it is not mounted (then show a page around it with :meth:`show_around`)."""
+        """Select a held message and scroll it to the middle of the view; False when
+        it is not held (then show a page around it with :meth:`show_around`)."""
         entry = self._by_id.get(message_id)
         if entry is None:
             return False
@@ -175,17 +165,12 @@ class ChatActions(_Base):
         self.call_after_refresh(self._scroll_to_selected)
         return True
 
-    def _scroll_to_selected(self, attempts: int = LAYOUT_WAITS) -> None:
+    def _scroll_to_selected(self) -> None:
         entry = self._selected
         if entry is None:
             return
-        if not entry.bubble.virtual_region.height and attempts > 0:
-            # Just mounted and not laid out yet: scrolling now would go by the old
-            # layout, and the new one would then pull the anchored view to the bottom.
-            self.call_after_refresh(self._scroll_to_selected, attempts - 1)
-            return
-        self.release_anchor()
-        self.scroll_to_widget(entry.bubble, center=True, animate=False)
+        self._relayout()
+        self.scroll_to_bubble(entry.bubble, center=True)
 
     def toggle_mark(self, message: Message) -> bool:
         """Mark or unmark a message for forwarding; return whether it is now marked."""
@@ -194,7 +179,7 @@ class ChatActions(_Base):
         marked = message.id in self._marked
         bubble = self.bubble_of(message.id)
         if bubble is not None:
-            bubble.set_class(marked, MARKED_CLASS)
+            bubble.marked = marked
         self.refresh_bindings()
         return marked
 
@@ -203,12 +188,12 @@ class ChatActions(_Base):
         for message_id in list(self._marked):
             bubble = self.bubble_of(message_id)
             if bubble is not None:
-                bubble.remove_class(MARKED_CLASS)
+                bubble.marked = False
         self._marked.clear()
         self.refresh_bindings()
 
     def show_transfer(self, message_id: int, done: int, total: int) -> None:
-        """Show a transfer's progress on the message's bubble (when mounted).
+        """Show a transfer's progress on the message's bubble (when held).
 
         A finished transfer (``done >= total``) shows 100% for :data:`HOLD_FINISHED`
         seconds, then the bar goes.
@@ -233,12 +218,36 @@ class ChatActions(_Base):
         self._end_transfer(message_id)
 
     def set_media_path(self, message_id: int, path: Path | None) -> None:
-        """Tell the message's bubble (when mounted) that its file is at ``path``."""
+        """Tell the message's bubble (when held) that its file is at ``path``."""
         bubble = self.bubble_of(message_id)
         if bubble is not None:
             bubble.set_media_path(path)
 
     # ------------------------------------------------------------------ actions
+
+    async def action_select_previous(self) -> None:
+        """Select the bubble above (loading an older page at the top)."""
+        if self._selected is not None and self._selected is self._entries[0]:
+            await self.load_older()
+        self._step(-1)
+
+    def action_select_next(self) -> None:
+        """Select the bubble below."""
+        self._step(1)
+
+    async def action_jump_to_latest(self) -> None:
+        """Jump to the newest message."""
+        await self.jump_to_latest()
+
+    def action_retry(self) -> None:
+        """Ask to retry the selected message when it failed."""
+        if self._selected is not None:
+            self._selected.bubble.request_retry()
+
+    def action_clear_selection(self) -> None:
+        """Select nothing; the key goes on (escape: back to the list in one press)."""
+        self._set_selected(None)
+        raise SkipAction
 
     def action_act(self, action: str = "") -> None:
         """Ask for ``action`` on the selected bubble ("" means its default action)."""
@@ -282,22 +291,28 @@ class ChatActions(_Base):
         if bubble is not None:
             self.post_message(self.MenuRequested(bubble))
 
-    def on_click(self, event: events.Click) -> None:
-        """A right click on a bubble opens its actions menu."""
-        bubble = self._bubble_under(event) if event.button == 3 else None
-        if bubble is not None:
-            event.stop()
-            self.post_message(self.MenuRequested(bubble))
-
-    def _bubble_under(self, event: events.MouseEvent) -> Bubble | None:
-        node: object = event.widget
-        while isinstance(node, Widget) and not isinstance(node, Bubble) and node is not self:
-            node = node.parent
-        if isinstance(node, Bubble) and node.message.id in self._by_id:
-            return node
-        return None
-
     # ------------------------------------------------------------------ internals
+
+    def _step(self, delta: int) -> None:
+        if not self._entries:
+            return
+        if self._selected is None:
+            entry = self._last_visible()
+        else:
+            index = self._entries.index(self._selected) + delta
+            entry = self._entries[max(0, min(index, len(self._entries) - 1))]
+        self._set_selected(entry)
+        # Selected, it shows its status line: measure it, then scroll to it.
+        self._relayout()
+        self.scroll_to_bubble(entry.bubble)
+
+    def _last_visible(self) -> Entry:
+        shown = self.visible_bubbles()
+        if shown:
+            entry = self._by_id.get(shown[-1].message.id)
+            if entry is not None:
+                return entry
+        return self._entries[-1]
 
     def remove_messages(self, message_ids: Iterable[int]) -> None:
         """Take deleted messages out of the view (the dividers around them are redone)."""
@@ -330,7 +345,7 @@ class ChatActions(_Base):
         """Show marks on new bubbles and hand them to :attr:`on_new_bubbles`."""
         for bubble in made:
             if bubble.message.id in self._marked:
-                bubble.add_class(MARKED_CLASS)
+                bubble.marked = True
             if self._peer_read_seq:
                 self._show_read(bubble)
         hook = self.on_new_bubbles

@@ -1,10 +1,13 @@
-"""The chat view: one conversation as bubbles, in a bounded window of mounted widgets.
+"""The chat view: one conversation as bubbles, drawn as lines.
 
-Appending to thousands of mounted widgets is slow, so the view never mounts the whole
-history: it keeps at most ``window`` bubbles, pages older ones in through a loader as
-the user scrolls up (pruning the bottom), and while the user reads far up it does not
-mount new arrivals but counts them in a "N new messages ↓" bar below the view. At the
-bottom, every new message (own or not) is followed fully into view.
+The view is a :class:`~imkit_tui.ui.widgets.bubble_list.BubbleList`: nothing is mounted
+per message, only the lines on screen are drawn, from strips cached for the bubbles near
+the viewport. It keeps lightweight records (a message, its bubble object, its height)
+for at most ``window`` messages, pages older ones in through a loader as the user
+scrolls up and newer ones as they scroll back down (dropping records at the far end), so
+any length of history scrolls through. While the user reads far up, new arrivals are
+counted in a "N new messages ↓" bar below the view; at the bottom, every new message
+(own or not) is followed fully into view.
 """
 
 from __future__ import annotations
@@ -12,13 +15,10 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual.actions import SkipAction
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.geometry import Size
-from textual.layout import DockArrangeResult
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import Widget
@@ -28,7 +28,7 @@ from imkit_tui.ui.bubbles import Bubble, bubble_for
 from imkit_tui.ui.bubbles.divider import NewMessagesBar
 from imkit_tui.ui.widgets import _chat_entries as chat_entries
 from imkit_tui.ui.widgets._chat_entries import Entry as _Entry
-from imkit_tui.ui.widgets._chat_scroll import anchored_now, keep_scroll_position
+from imkit_tui.ui.widgets.bubble_list import BubbleList
 from imkit_tui.ui.widgets.chat_actions import BubbleHook, ChatActions
 
 Loader = Callable[[int, int], Awaitable[list[Message]]]
@@ -36,8 +36,8 @@ Loader = Callable[[int, int], Awaitable[list[Message]]]
 oldest first; ``[]`` when there are no more."""
 
 
-class ChatView(ChatActions, VerticalScroll, can_focus=True):
-    """One conversation as bubbles, with at most ``window`` of them mounted.
+class ChatView(ChatActions, BubbleList, can_focus=True):
+    """One conversation as bubbles drawn as lines, with at most ``window`` of them held.
 
     Between bubbles: a date divider when the day changes and a "New messages" divider
     before the first unread message. Consecutive messages of one sender within five
@@ -45,7 +45,8 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
     line under own ones; a selected message shows its own time and status.
 
     Keys: up/down (k/j) select a bubble, end (G) jumps to the latest, r retries a
-    selected failed message. Scrolling near the top loads an older page.
+    selected failed message. Scrolling near the top loads an older page; near the end,
+    when newer messages were dropped, a newer one.
     On the selected message (see :mod:`~imkit_tui.ui.widgets.chat_actions`): o/enter
     open (a long text: read it whole), z unfold or fold a long text in place, c copy,
     s save, p play, f forward, space mark, m or . the actions menu.
@@ -55,11 +56,9 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
     ChatView {
         height: 1fr;
     }
-    ChatView > Bubble.-marked {
-        border-left: outer $accent;
-        background: $accent 10%;
-    }
     """
+
+    ALIGN_BOTTOM = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "select_previous", "Previous message", show=False),
@@ -109,7 +108,8 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             me: This client's user id (own messages are on the right).
             loader: Fetches older messages (see :data:`Loader`).
             show_senders: Show sender names above others' messages (groups).
-            window: The most bubbles mounted at once.
+            window: The most messages held at once (records; strips are cached for
+                fewer, near the viewport).
             page: How many messages one :meth:`load_older` asks for.
             name: The widget name; ``id`` and ``classes`` as for any widget.
         """
@@ -136,8 +136,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         self._generation = 0
         self._lock = asyncio.Lock()
         self._bar = NewMessagesBar(self)
-        self._arrangement: DockArrangeResult | None = None
-        self._dom_work: list[Awaitable[Any]] = []
+        self.anchor()
 
     # ------------------------------------------------------------------ public API
 
@@ -152,17 +151,17 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         self._show_senders = value
 
     @property
-    def mounted_count(self) -> int:
-        """How many bubbles are mounted (never more than ``window``)."""
+    def held_count(self) -> int:
+        """How many messages the view holds (never more than ``window``)."""
         return len(self._entries)
 
     @property
     def at_bottom(self) -> bool:
-        """Whether the newest messages are mounted and followed: anchored to the end (until
-        the user scrolls up), or within a line of it (short content: a negative offset)."""
+        """Whether the newest messages are held and followed: following the end (until
+        the user scrolls up), or within a line of it."""
         if self._bottom_gap:
             return False
-        return anchored_now(self) or max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
+        return self.following or max(0, self.scroll_offset.y) >= self.max_scroll_y - 1
 
     @property
     def new_messages_bar(self) -> NewMessagesBar:
@@ -171,7 +170,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     @property
     def shown(self) -> list[Message]:
-        """The messages of the mounted bubbles, in display order."""
+        """The messages the view holds, in display order."""
         return [entry.message for entry in self._entries]
 
     @property
@@ -191,7 +190,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
         With ``unread_after_seq``, a "New messages" divider goes above the first
         message of someone else with a higher seq, and the view scrolls to it when it
-        would be above the fold at the end. Only the newest ``window`` are mounted.
+        would be above the fold at the end. Only the newest ``window`` are held.
         """
         self._generation += 1
         ordered = chat_entries.ordered(messages)[-self._window :]
@@ -209,19 +208,20 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             self._unread_id = next((m.id for m in unread if not self._own(m)), None)
             self._remove(self._entries)
             self._entries, self._by_id = [], {}
+            self._expect_new_content()
             self._insert(ordered)
-            await self._settle()
+            self.anchor()
+            self._relayout()
         self._set_unseen(self._unseen)
-        self.scroll_end(animate=False)
         if self._unread_id is not None:
-            self.call_after_refresh(self._scroll_to_unread)
+            self._scroll_to_unread()
 
     async def add(self, messages: Sequence[Message]) -> None:
         """Add new messages at the bottom.
 
         Ids already shown are updated in place. At the end of the view the new ones are
-        mounted and scrolled to; further up they are counted in the "new messages" bar
-        (and not mounted when the window has no room or newer ones are missing below).
+        drawn and scrolled to; further up they are counted in the "new messages" bar
+        (and not held when the window has no room or newer ones are missing below).
         A message this device is sending (own, no seq yet) always brings the view to
         the latest.
         """
@@ -248,12 +248,12 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             if self.at_bottom or (sending and not self._bottom_gap):
                 self._insert(fresh[-self._window :])
                 self._trim(top=True)
-                await self._settle()
+                self.anchor()
+                self._relayout()
                 self._set_unseen(0)
-                self.scroll_end(animate=False)
             elif not self._bottom_gap and len(self._entries) + len(fresh) <= self._window:
                 self._insert(fresh)
-                await self._settle()
+                self._relayout()
                 self._set_unseen(self._unseen + counted)
             else:
                 for message in fresh:
@@ -279,8 +279,9 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
     async def load_older(self) -> int:
         """Load one page above the oldest shown message; return how many were added.
 
-        The visible content stays where it is. When the window is full, bubbles at the
-        bottom are pruned (:meth:`jump_to_latest` brings them back). Returns 0 at once
+        The visible content stays where it is. When the window is full, messages at the
+        bottom are dropped (scrolling down or :meth:`jump_to_latest` brings them back).
+        Returns 0 at once
         while another load runs, and when the loader has nothing more.
         """
         if self._loading or self._exhausted:
@@ -311,15 +312,55 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
                 self._track(message)
             self._insert(fresh)
             self._trim(top=False)
-            await self._settle()
+            self._relayout()
+        return len(fresh)
+
+    async def load_newer(self) -> int:
+        """Load one page below the newest held message when newer ones were dropped (or
+        never loaded); return how many were added. When the page reaches the newest
+        messages, the ones held back while the user read above join and the view is
+        whole again. The visible content stays where it is."""
+        if self._loading or not self._bottom_gap or not self._entries:
+            return 0
+        last = self._entries[-1].message.seq
+        if last is None:
+            return 0
+        self._loading = True
+        generation = self._generation
+        try:
+            newer = await self._loader(last + self._page + 1, self._page)
+        finally:
+            self._loading = False
+        async with self._lock:
+            if generation != self._generation or not self._entries:
+                return 0
+            bottom, known = self._entries[-1].key, self._by_id.keys()
+            fresh = [
+                m
+                for m in chat_entries.ordered(newer)
+                if m.id not in known and chat_entries.sort_key(m) > bottom
+            ]
+            newest = max((m.seq for m in fresh if m.seq is not None), default=last + self._page)
+            if self._newest_seq is None or newest >= self._newest_seq:
+                waiting = [*self._held.values(), *self._pending.values()]
+                fresh = [m for m in chat_entries.ordered([*fresh, *waiting]) if m.id not in known]
+                self._held.clear()
+                self._bottom_gap = self._bottom_pruned = False
+            for message in fresh:
+                self._track(message)
+            self._insert(fresh)
+            self._trim(top=True)
+            self._set_unseen(self._unseen)
+            self._relayout()
         return len(fresh)
 
     async def jump_to_latest(self) -> None:
-        """Scroll to the newest message, reloading the newest page when it is not mounted."""
+        """Scroll to the newest message, reloading the newest page when it is not held."""
         self._set_selected(None)
         if not self._bottom_gap:
             self._set_unseen(0)
-            self.scroll_end(animate=False)
+            self.anchor()
+            self._relayout()
             return
         known: dict[int, Message] = dict(self._held)
         try:
@@ -345,30 +386,6 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             return self._selected is not None or bool(self._marked)
         return True
 
-    async def action_select_previous(self) -> None:
-        """Select the bubble above (loading an older page at the top)."""
-        if self._selected is not None and self._selected is self._entries[0]:
-            await self.load_older()
-        self._step(-1)
-
-    def action_select_next(self) -> None:
-        """Select the bubble below."""
-        self._step(1)
-
-    async def action_jump_to_latest(self) -> None:
-        """Jump to the newest message."""
-        await self.jump_to_latest()
-
-    def action_retry(self) -> None:
-        """Ask to retry the selected message when it failed."""
-        if self._selected is not None:
-            self._selected.bubble.request_retry()
-
-    def action_clear_selection(self) -> None:
-        """Select nothing; the key goes on (escape: back to the list in one press)."""
-        self._set_selected(None)
-        raise SkipAction
-
     def on_bubble_selected(self, event: Bubble.Selected) -> None:
         """A click selects the bubble."""
         event.stop()
@@ -376,6 +393,21 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         if entry is not None and entry.bubble is event.source:
             self._set_selected(entry)
             self.focus()
+
+    def on_click(self, event: events.Click) -> None:
+        """A right click on a bubble selects it and opens its actions menu."""
+        if event.button != 3:
+            return
+        offset = event.get_content_offset(self)
+        found = self.bubble_at(offset.y) if offset is not None else None
+        if found is not None:
+            event.stop()
+            event.prevent_default()
+            entry = self._by_id.get(found[0].message.id)
+            if entry is not None:
+                self._set_selected(entry)
+                self.focus()
+            self.post_message(self.MenuRequested(found[0]))
 
     async def on_new_messages_bar_clicked(self, event: NewMessagesBar.Clicked) -> None:
         """The bar jumps to the newest messages."""
@@ -389,49 +421,34 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
 
     # ------------------------------------------------------------------ Textual hooks
 
-    async def on_mount(self) -> None:
-        """Follow the bottom until the user scrolls up; the bar goes in a row below."""
-        self.anchor()
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+    def on_mount(self) -> None:
+        """The bar goes in a row below the view."""
         if isinstance(self.parent, Widget):
-            await self.parent.mount(self._bar, after=self)
+            self.parent.mount(self._bar, after=self)
 
     def on_unmount(self) -> None:
         """The bar goes with the view."""
         if self._bar.is_attached:
             self._bar.remove()
 
-    def _theme_changed(self, theme: object) -> None:  # bubbles' colours come from it
-        for entry in self._entries:
-            entry.bubble.refresh()
-
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Load older messages near the top (not anchored: a layout passes 0); clear the bar."""
+        """Load older messages near the top, newer ones near a dropped end; clear the bar.
+
+        With newer messages dropped below, the end of what is held is not followed."""
         super().watch_scroll_y(old_value, new_value)
-        near_top = max(1, self.scrollable_content_region.height // 2)
-        if (
-            not anchored_now(self)
-            and new_value < old_value
-            and new_value <= near_top
-            and self._entries
-            and not (self._loading or self._exhausted)
-        ):
-            self.post_message(self.NearTop())
-            self.run_worker(self._auto_load_older(), group="chat-view-older", exit_on_error=False)
+        if self._bottom_gap:
+            self.release_anchor()
+        near = max(1, self.scrollable_content_region.height // 2)
+        idle = self._entries and not self._loading
+        older = new_value < old_value and new_value <= near and not self._exhausted
+        newer = new_value > old_value and new_value >= self.max_scroll_y - near and self._bottom_gap
+        if idle and (older or newer):
+            if older:
+                self.post_message(self.NearTop())
+            work = self._auto_load(older=older)
+            self.run_worker(work, group="chat-view-page", exit_on_error=False)
         if self._unseen and not self._bottom_gap and new_value >= self.max_scroll_y:
             self._set_unseen(0)
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        """Arrange children, keeping the first visible one where it was on screen (an
-        older page inserted above would move what the user reads). Runs before anything
-        is drawn, so nothing jumps; when anchored, Textual's anchoring wins afterwards."""
-        result = super().arrange(size, optimal)
-        if optimal:
-            return result
-        previous, self._arrangement = self._arrangement, result
-        if previous is not None and previous is not result:
-            keep_scroll_position(self, previous, result)
-        return result
 
     # ------------------------------------------------------------------ internals
 
@@ -446,11 +463,11 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         if self._newest_seq is None or message.seq > self._newest_seq:
             self._newest_seq = message.seq
 
-    async def _auto_load_older(self) -> None:
+    async def _auto_load(self, *, older: bool) -> None:
         try:
-            await self.load_older()
+            await (self.load_older() if older else self.load_newer())
         except Exception as error:
-            self.log.error(f"chat view: loading older messages failed: {error!r}")
+            self.log.error(f"chat view: loading a page failed: {error!r}")
 
     def _decorate(self, previous: _Entry | None, entry: _Entry) -> None:
         """Set the dividers above ``entry`` and the run it belongs to."""
@@ -462,7 +479,7 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         chat_entries.redecorate(self._entries, index, self._decorate)
 
     def _insert(self, messages: list[Message]) -> None:
-        """Mount sorted, not yet shown messages where they belong (one mount per run)."""
+        """Add sorted, not yet shown messages where they belong (one splice per run)."""
         runs: dict[int, list[Message]] = {}
         keys = [entry.key for entry in self._entries]
         for message in messages:
@@ -476,12 +493,10 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
                 self._decorate(previous, entry)
                 batch.append(entry)
                 previous = entry
-            bubbles = [entry.bubble for entry in batch]
-            self._bubbles_made(bubbles)
-            before = self._entries[index].bubble if index < len(self._entries) else None
-            self._dom_work.append(self.mount_all(bubbles, before=before))
+            self._bubbles_made([entry.bubble for entry in batch])
             self._entries[index:index] = batch
             self._by_id.update((entry.message.id, entry) for entry in batch)
+            self._adopt(batch)
             if index + len(batch) < len(self._entries):
                 self._refresh_at(index + len(batch))
             else:
@@ -492,19 +507,10 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             self._by_id.pop(entry.message.id, None)
             if entry is self._selected:
                 self._selected = None
-        self._dom_work.append(self.remove_children([entry.bubble for entry in entries]))
-
-    async def _settle(self) -> None:
-        """Wait for the mounts and removals made since the last call.
-
-        They are all started before the first wait, so the screen lays out once.
-        """
-        work, self._dom_work = self._dom_work, []
-        for awaitable in work:
-            await awaitable
+        self._release(entries)
 
     def _trim(self, *, top: bool) -> None:
-        """Unmount the entries beyond the window at the top or at the bottom."""
+        """Drop the entries beyond the window at the top or at the bottom."""
         excess = len(self._entries) - self._window
         if excess <= 0:
             return
@@ -525,14 +531,16 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         previous = entry.message
         entry.message = message
         if message.object_name != previous.object_name:
-            bubble = bubble_for(message, me=self._me, show_sender=entry.bubble.show_sender)
-            bubble.dividers = entry.bubble.dividers
-            bubble.run_head, bubble.run_tail = entry.bubble.run_head, entry.bubble.run_tail
+            old = entry.bubble
+            bubble = bubble_for(message, me=self._me, show_sender=old.show_sender)
+            bubble.dividers = old.dividers
+            bubble.run_head, bubble.run_tail = old.run_head, old.run_tail
             bubble.selected = entry is self._selected
             self._bubbles_made([bubble])
-            self.mount(bubble, before=entry.bubble)
-            entry.bubble.remove()
+            self._release([entry])
             entry.bubble = bubble
+            self._adopt([entry])
+            self.bubble_changed(bubble)
         else:
             entry.bubble.update_message(message)
         key = chat_entries.sort_key(message)
@@ -554,12 +562,9 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
         self._entries.remove(entry)
         index = bisect_left([e.key for e in self._entries], entry.key)
         self._entries.insert(index, entry)
-        if index + 1 < len(self._entries):
-            self.move_child(entry.bubble, before=self._entries[index + 1].bubble)
-        elif index > 0:
-            self.move_child(entry.bubble, after=self._entries[index - 1].bubble)
         for position in range(len(self._entries)):
             self._refresh_at(position)
+        self._relayout()
 
     def _set_selected(self, entry: _Entry | None) -> None:
         if self._selected is not None:
@@ -569,29 +574,11 @@ class ChatView(ChatActions, VerticalScroll, can_focus=True):
             entry.bubble.selected = True
         self.refresh_bindings()
 
-    def _step(self, delta: int) -> None:
-        if not self._entries:
-            return
-        if self._selected is None:
-            entry = self._last_visible()
-        else:
-            index = self._entries.index(self._selected) + delta
-            entry = self._entries[max(0, min(index, len(self._entries) - 1))]
-        self._set_selected(entry)
-        # Selected, it shows its status line: scroll to it once that is laid out.
-        self.call_after_refresh(self.scroll_to_widget, entry.bubble, animate=False)
-
-    def _last_visible(self) -> _Entry:
-        view = self.scrollable_content_region
-        for entry in reversed(self._entries):
-            if entry.bubble.region.overlaps(view):
-                return entry
-        return self._entries[-1]
-
     def _scroll_to_unread(self) -> None:
         entry = self._by_id.get(self._unread_id if self._unread_id is not None else -1)
-        if entry is not None and entry.bubble.virtual_region.y < self.max_scroll_y:
-            self.scroll_to_widget(entry.bubble, top=True, animate=False)
+        region = self.region_of(entry.bubble) if entry is not None else None
+        if entry is not None and region is not None and region.y < self.max_scroll_y:
+            self.scroll_to_bubble(entry.bubble, top=True)
 
     def _set_unseen(self, count: int) -> None:
         self._unseen = count
