@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+import msgspec
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.group_store import GroupStore
@@ -218,7 +219,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                 (seq, uid, sent_at, SendStatus.SENT, message_id),
             ).fetchone()
             if row is not None and queued is not None and queued.id == message_id:
-                return replace(
+                return msgspec.structs.replace(
                     queued,
                     seq=seq,
                     uid=uid,
