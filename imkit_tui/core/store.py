@@ -33,6 +33,7 @@ from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import (
     CONVERSATION_COLUMNS,
+    OWN_CMID,
     conversation_from_row,
     recipients_column,
     select_messages,
@@ -198,7 +199,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                     to=tuple(to),
                 )
             (existing,) = select_messages(
-                conn, "WHERE m.sender = ? AND m.cmid = ?", (self.user_id, cmid)
+                conn, f"WHERE m.sender = ? AND m.cmid = ? AND m.{OWN_CMID}", (self.user_id, cmid)
             )
             return existing
 
