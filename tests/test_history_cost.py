@@ -127,6 +127,18 @@ def _operations(count: int) -> dict[str, Operation]:
         await store.claims.next(at)
         await store.mark_sent(queued.id, seq + 3, "own-new-uid", at + 3)
 
+    async def queue_again(store: LocalStore) -> None:
+        """The same client id queued again (a retried command): the stored row is found
+        by (sender, cmid), through the index of this user's own messages."""
+        await store.add_outgoing(CHAT, "own-new", messages.TEXT, {"content": "x"}, at)
+
+    async def own_record_back(store: LocalStore) -> None:
+        """A message of ours still in the outbox comes back from the server (its ack was
+        lost): confirmed by (sender, cmid), not stored twice."""
+        await store.add_outgoing(CHAT, "own-lost", messages.TEXT, {"content": "y"}, at)
+        record = _record(CHAT, seq + 4, at + 4, sender=ME, cmid="own-lost", uid="own-lost-u")
+        await store.add_received(CHAT, [record], Coverage(seq + 4, 1, seq + 4))
+
     async def read_elsewhere(store: LocalStore) -> None:
         state = ConversationState(conv=CHAT, max_seq=seq + 3, last_at=at, read_seq=seq + 3)
         await store.apply_state(state)
@@ -155,6 +167,8 @@ def _operations(count: int) -> dict[str, Operation]:
         "receive a recall": lambda s: command(s, messages.RECALL, 2),
         "open the chat and mark it read": open_chat,
         "send and ack": send_and_ack,
+        "queue the same client id again": queue_again,
+        "an own message whose ack was lost comes back": own_record_back,
         "read on another device": read_elsewhere,
         "pending reads, receipts and outbox": state_loop,
         "load the seq tracker": tracker,

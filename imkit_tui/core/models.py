@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from imkit_tui.protocol import ConvRef
 
 
@@ -25,9 +27,12 @@ class SendStatus(enum.IntEnum):
     RECEIVED = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(msgspec.Struct, frozen=True, gc=False):
     """One message of a conversation, as the local store holds it.
+
+    An immutable struct (change a copy with ``msgspec.structs.replace``): it is built
+    for every message stored or read, so it is cheap to build (no garbage-collector
+    tracking: a message never takes part in a reference cycle).
 
     `seq` and `uid` are None until the server acknowledged the message; `sent_at` is
     the server time then (the local time before). `error` is the code of a failed send.

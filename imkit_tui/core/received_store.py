@@ -106,7 +106,7 @@ class ReceivedRows:
         in the outbox here (their ack was lost) are confirmed instead of added twice.
         Decoding and summaries are done here, before the job, off the transaction."""
         conv, records, coverage = received.conv, received.records, received.coverage
-        rows = [self._record_row(conv, r) for r in records]
+        rows = self._record_rows(conv, records)
         newest = max(
             (r for r in records if r.object_name not in SILENT_IN_LIST),
             key=lambda r: r.seq,
@@ -124,11 +124,27 @@ class ReceivedRows:
             confirmed_ids: list[int] = []
             elsewhere: list[int] = []
             inserted = insert_rows(conn, conv_id, rows)
+            added = batch.added
             for record, row in zip(records, rows, strict=True):
                 message_id = inserted.get(record.seq)
                 if message_id is not None:
-                    added = self._received_message(message_id, conv, record, row)
-                    batch.added.append(added)
+                    added.append(
+                        Message(
+                            id=message_id,
+                            conv=conv,
+                            seq=record.seq,
+                            uid=record.uid,
+                            cmid=record.cmid,
+                            sender=record.sender,
+                            object_name=record.object_name,
+                            content=row[12],
+                            sent_at=record.sent_at,
+                            direction=row[4],
+                            status=row[5],
+                            mentioned=row[11] == 1,
+                            to=tuple(record.to),
+                        )
+                    )
                     continue
                 confirmed = confirm(conn, record) if record.sender == self._user_id else []
                 confirmed_ids.extend(confirmed)
@@ -176,55 +192,49 @@ class ReceivedRows:
         jobs = [self.job(item) for item in items]
         return lambda conn: [job(conn) for job in jobs]
 
-    def _record_row(self, conv: ConvRef, record: MessageRecord) -> tuple[Any, ...]:
-        own = record.sender == self._user_id
-        counted = catalogue.lookup(record.object_name).counted and not own
-        mentioned = (
-            counted
-            and conv.type in MENTIONABLE
-            and catalogue.mentions_user(record.content, self._user_id)
-        )
-        content = wire_content(record.content)
-        return (
-            record.seq,
-            record.uid,
-            record.cmid,
-            record.sender,
-            Direction.SENT if own else Direction.RECEIVED,
-            SendStatus.SENT if own else SendStatus.RECEIVED,
-            int(counted),
-            record.object_name,
-            encode_content(content),
-            record.sent_at,
-            recipients_column(record.to),
-            int(mentioned),
-            content,  # last two: not columns (insert_rows leaves them out)
-            int(mentioned),
-        )
+    def _record_rows(self, conv: ConvRef, records: Sequence[MessageRecord]) -> list[_Row]:
+        """The rows of `records` for insert_rows: the 12 columns after conv_id, then
+        the content as a dict (not a column; the Message of an added row takes it).
+        Built in one loop with the message types looked up once each: a pulled page
+        holds hundreds of records, mostly of one or two types."""
+        user = self._user_id
+        mentionable = conv.type in MENTIONABLE
+        counts: dict[str, bool] = {}
+        rows: list[_Row] = []
+        for record in records:
+            name = record.object_name
+            counted = counts.get(name)
+            if counted is None:
+                counted = counts[name] = catalogue.lookup(name).counted
+            own = record.sender == user
+            counted = counted and not own
+            mentioned = counted and mentionable and catalogue.mentions_user(record.content, user)
+            content = wire_content(record.content)
+            rows.append(
+                (
+                    record.seq,
+                    record.uid,
+                    record.cmid,
+                    record.sender,
+                    Direction.SENT if own else Direction.RECEIVED,
+                    SendStatus.SENT if own else SendStatus.RECEIVED,
+                    int(counted),
+                    name,
+                    encode_content(content),
+                    record.sent_at,
+                    recipients_column(record.to),
+                    int(mentioned),
+                    content,
+                )
+            )
+        return rows
 
-    def _received_message(
-        self, message_id: int, conv: ConvRef, record: MessageRecord, row: tuple[Any, ...]
-    ) -> Message:
-        """The Message of a record just stored as `row` (see `_record_row`)."""
-        return Message(
-            id=message_id,
-            conv=conv,
-            seq=record.seq,
-            uid=record.uid,
-            cmid=record.cmid,
-            sender=record.sender,
-            object_name=record.object_name,
-            content=row[-2],
-            sent_at=record.sent_at,
-            direction=row[4],
-            status=row[5],
-            mentioned=bool(row[-1]),
-            to=tuple(record.to),
-        )
 
+_Row = tuple[Any, ...]
+"""A row from `ReceivedRows._record_rows`."""
 
 _COLUMNS = 13
-"""The columns of _INSERT_MESSAGES; a row from `_record_row` starts with the last 12."""
+"""The columns of _INSERT_MESSAGES; a row from `_record_rows` starts with the last 12."""
 _ROWS_PER_INSERT = 200
 
 

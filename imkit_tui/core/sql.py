@@ -18,6 +18,10 @@ MESSAGE_COLUMNS = (
     " m.content, m.sent_at, m.direction, m.status, m.error, m.listened, m.mentioned,"
     " m.recipients, m.receipt"
 )
+OWN_CMID = "direction = 1"
+"""The term that lets a lookup by (sender, cmid) use the index messages_cmid, which
+holds this user's own messages only (Direction.SENT); written as a literal, since SQLite
+matches a partial index's condition against the query's text, not its parameters."""
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
     " sort_at, read_seq, peer_read_seq, marked_unread, mentions,"
@@ -38,7 +42,7 @@ def confirm(conn: sqlite3.Connection, record: MessageRecord) -> list[int]:
     """Mark our own still-pending message as sent, from a record the server sent back."""
     rows = conn.execute(
         "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
-        " WHERE sender = ? AND cmid = ? AND seq IS NULL RETURNING id",
+        f" WHERE sender = ? AND cmid = ? AND {OWN_CMID} AND seq IS NULL RETURNING id",
         (record.seq, record.uid, record.sent_at, SendStatus.SENT, record.sender, record.cmid),
     ).fetchall()
     return [int(row[0]) for row in rows]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+import msgspec
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.group_store import GroupStore
@@ -32,6 +33,7 @@ from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import (
     CONVERSATION_COLUMNS,
+    OWN_CMID,
     conversation_from_row,
     recipients_column,
     select_messages,
@@ -197,7 +199,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                     to=tuple(to),
                 )
             (existing,) = select_messages(
-                conn, "WHERE m.sender = ? AND m.cmid = ?", (self.user_id, cmid)
+                conn, f"WHERE m.sender = ? AND m.cmid = ? AND m.{OWN_CMID}", (self.user_id, cmid)
             )
             return existing
 
@@ -218,7 +220,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
                 (seq, uid, sent_at, SendStatus.SENT, message_id),
             ).fetchone()
             if row is not None and queued is not None and queued.id == message_id:
-                return replace(
+                return msgspec.structs.replace(
                     queued,
                     seq=seq,
                     uid=uid,

@@ -7,10 +7,10 @@ import io
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from PIL import Image
 from textual.app import App, ComposeResult
@@ -104,7 +104,7 @@ def make(
 
 def listened(message: Message) -> Message:
     """The same message, marked as listened to."""
-    return replace(message, listened=True)
+    return msgspec.structs.replace(message, listened=True)
 
 
 def gradient(width: int = 48, height: int = 32) -> Image.Image:
