@@ -1,28 +1,38 @@
 """The client core (the IMLib equivalent): connection, outbox, sync, local store, events.
 
-Never imports textual: a UI talks to it through `IMClient` and its events.
+Never imports textual: a UI talks to it through `IMClient` and its events. The names
+below load on first use (:func:`imkit_tui.lazy.lazy_names`): a UI can draw its first
+frame from the store file (`peek_conversations`) before the client is loaded.
 """
 
-from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.client import IMClient
-from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
-from imkit_tui.core.events import (
-    ConnectionChanged,
-    ConnectionState,
-    ConversationUpdated,
-    Event,
-    HistoryCleared,
-    MessagesDeleted,
-    MessagesReceived,
-    MessageUpdated,
-    PrivacyChanged,
-    ReceiptsUpdated,
-    StatusReceived,
-    Subscription,
-    SyncCompleted,
-    TransferProgress,
-)
-from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imkit_tui.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from imkit_tui.core.backoff import Backoff
+    from imkit_tui.core.client import IMClient
+    from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
+    from imkit_tui.core.events import (
+        ConnectionChanged,
+        ConnectionState,
+        ConversationUpdated,
+        Event,
+        HistoryCleared,
+        MessagesDeleted,
+        MessagesReceived,
+        MessageUpdated,
+        PrivacyChanged,
+        ReceiptsUpdated,
+        StatusReceived,
+        Subscription,
+        SyncCompleted,
+        TransferProgress,
+    )
+    from imkit_tui.core.first_look import peek_conversations
+    from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
 
 __all__ = [
     "Backoff",
@@ -49,4 +59,42 @@ __all__ = [
     "Subscription",
     "SyncCompleted",
     "TransferProgress",
+    "peek_conversations",
 ]
+
+_BACKOFF = "imkit_tui.core.backoff"
+_CLIENT = "imkit_tui.core.client"
+_CONNECTION = "imkit_tui.core.connection"
+_EVENTS = "imkit_tui.core.events"
+_MODELS = "imkit_tui.core.models"
+_FIRST_LOOK = "imkit_tui.core.first_look"
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "Backoff": _BACKOFF,
+        "ConnectionChanged": _EVENTS,
+        "ConnectionState": _EVENTS,
+        "Conversation": _MODELS,
+        "ConversationUpdated": _EVENTS,
+        "Direction": _MODELS,
+        "Event": _EVENTS,
+        "HistoryCleared": _EVENTS,
+        "IMClient": _CLIENT,
+        "LoginRefused": _CONNECTION,
+        "Message": _MODELS,
+        "MessageUpdated": _EVENTS,
+        "MessagesDeleted": _EVENTS,
+        "MessagesReceived": _EVENTS,
+        "NotConnected": _CONNECTION,
+        "PrivacyChanged": _EVENTS,
+        "PrivacySettings": _MODELS,
+        "ReceiptsUpdated": _EVENTS,
+        "RequestFailed": _CONNECTION,
+        "SendStatus": _MODELS,
+        "StatusReceived": _EVENTS,
+        "Subscription": _EVENTS,
+        "SyncCompleted": _EVENTS,
+        "TransferProgress": _EVENTS,
+        "peek_conversations": _FIRST_LOOK,
+    },
+)

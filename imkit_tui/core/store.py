@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.group_store import GroupStore, note_group_names
 from imkit_tui.core.history_store import HistoryStore, apply_recalls
 from imkit_tui.core.mention_store import MentionStore
@@ -515,12 +516,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
 
     async def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """The conversation list in the service's order: pinned first, then newest."""
-        rows = await self._reader.fetch_all(
-            f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
-            " WHERE (last_at > 0 OR draft != '') AND hidden = 0"
-            " ORDER BY pinned DESC, sort_at DESC LIMIT ? OFFSET ?",
-            (limit, offset),
-        )
+        rows = await self._reader.fetch_all(LIST_QUERY, (limit, offset))
         return [conversation_from_row(r) for r in rows]
 
     async def conversation(self, conv: ConvRef) -> Conversation | None:

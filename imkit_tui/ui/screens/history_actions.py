@@ -13,16 +13,14 @@ from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from textual.widget import Widget
 
+from imkit_tui import core
 from imkit_tui import messages as catalogue
 from imkit_tui.core import (
     ConnectionState,
     Conversation,
     HistoryCleared,
-    IMClient,
     Message,
     MessagesDeleted,
-    NotConnected,
-    RequestFailed,
     SendStatus,
 )
 from imkit_tui.protocol import ConvRef
@@ -32,6 +30,7 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.main import MainScreen
     from imkit_tui.ui.widgets.chat_view import ChatView
@@ -129,11 +128,11 @@ class HistoryActions:
             self._recalled_text[message.id] = (text, time.monotonic())
         try:
             await self._client.recall(message)
-        except NotConnected:
+        except core.NotConnected:
             self._recalled_text.pop(message.id, None)
             app.notify("You are offline: recall once connected", severity="warning")
             return
-        except (RequestFailed, TimeoutError) as error:
+        except (core.RequestFailed, TimeoutError) as error:
             self._recalled_text.pop(message.id, None)
             app.notify(f"The message was not recalled: {error}", severity="error")
             return
@@ -172,9 +171,9 @@ class HistoryActions:
                 return
             try:
                 await self._client.delete_messages(chosen, everywhere=place == "everywhere")
-            except NotConnected:
+            except core.NotConnected:
                 self._screen.app.notify("You are offline: delete here only", severity="warning")
-            except (RequestFailed, TimeoutError, ValueError) as error:
+            except (core.RequestFailed, TimeoutError, ValueError) as error:
                 self._screen.app.notify(f"Not deleted: {error}", severity="error")
 
         self._screen.app.push_screen(screens.ActionMenuScreen(title, entries), chosen_place)

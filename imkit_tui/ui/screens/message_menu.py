@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 from textual.widget import Widget
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core import IMClient, Message
+from imkit_tui.core import Message
 from imkit_tui.core.forward import ForwardError, check_forwardable
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
 
 if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.history_actions import HistoryActions
     from imkit_tui.ui.screens.read_only import SendRights
