@@ -6,16 +6,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import pty
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 import imkit_tui.commands as commands_package
 from imkit_tui.cli import COMMANDS, build_parser, parse
-from imkit_tui.core import ConnectionState, IMClient
-from imkit_tui.protocol import ConvRef
+from imkit_tui.core import ConnectionState, IMClient, peek_conversations
+from imkit_tui.core.store import Coverage, LocalStore
+from imkit_tui.paths import Paths
+from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
@@ -94,6 +100,107 @@ def test_every_module_that_registers_commands_is_in_the_table() -> None:
         path.stem for path in commands.glob("*.py") if "def add_parser(" in path.read_text()
     }
     assert registering == {module for module, _ in COMMANDS.values()}
+
+
+# ---------------------------------------------------------------------- the first frame
+
+#: What the first frame is drawn without: the client core and its store, the connection
+#: and the msgspec codec of the wire, the server, websockets, the message catalogue's
+#: types and forwarding. Each loads once the first frame is out.
+NOT_BEFORE_THE_FIRST_FRAME = frozenset(
+    {
+        "imkit_tui.core.client",
+        "imkit_tui.core.store",
+        "imkit_tui.core.connection",
+        "imkit_tui.core.forward",
+        "imkit_tui.protocol.codec",
+        "imkit_tui.messages._registry",
+        "imkit_tui.server.app",
+        "websockets",
+    }
+)
+
+_AT_THE_FIRST_FRAME = textwrap.dedent(
+    """
+    import os, sys
+    import imkit_tui.ui.screens.main as main
+
+    def first_frame():
+        with open(os.environ["MODULES_FILE"], "w") as out:
+            out.write(" ".join(sys.modules))
+        os._exit(0)
+
+    main.report_ready = first_frame
+    from imkit_tui.cli import main as imkit
+    sys.exit(imkit(sys.argv[1:]))
+    """
+)
+
+
+def _modules_at_first_frame(argv: list[str], home: Path) -> set[str]:
+    """The modules loaded when `imkit argv` (on a terminal, on `home`) has drawn its
+    first frame."""
+    listing = home.parent / "modules.txt"
+    env = dict(
+        os.environ,
+        IMKIT_HOME=str(home),
+        MODULES_FILE=str(listing),
+        IMKIT_GRAPHICS="none",  # the terminal is not asked
+        TERM="xterm-256color",
+    )
+    env.pop("IMKIT_READY_FILE", None)
+    leader, follower = pty.openpty()
+    os.set_blocking(leader, False)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _AT_THE_FIRST_FRAME, *argv],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        close_fds=True,
+    )
+    os.close(follower)
+    try:
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                os.read(leader, 65536)  # keep the terminal drained
+            time.sleep(0.01)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(leader)
+    assert listing.exists(), "imkit never drew its first frame"
+    return set(listing.read_text().split())
+
+
+def test_the_embedded_app_draws_its_first_frame_without_the_core(tmp_path: Path) -> None:
+    loaded = _modules_at_first_frame(["--user", "me"], tmp_path / "home")
+    assert "imkit_tui.ui.screens.main" in loaded
+    assert loaded & NOT_BEFORE_THE_FIRST_FRAME == set()
+
+
+async def test_an_app_on_a_server_draws_its_stored_list_without_the_core(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    server = "ws://127.0.0.1:9"  # nothing answers there
+    path = Paths.resolve(home).account_store(server, "me")
+    store = await LocalStore.open(path, "me")
+    try:
+        conv = ConvRef.private("bob")
+        record = MessageRecord(
+            uid="u1", conv=conv, seq=1, sender="bob", object_name="RC:TxtMsg",
+            content={"content": "hi"}, cmid="c1", sent_at=1_700_000_000_000,
+        )  # fmt: skip
+        await store.add_received(conv, [record], Coverage(1, 1, 1))
+    finally:
+        await store.close()
+    assert [row.ref for row in peek_conversations(path, 10)] == [conv]
+    token = issue_token(b"0" * 32, "me")
+    loaded = _modules_at_first_frame(["--server", server, "--token", token], home)
+    assert "imkit_tui.core.first_look" in loaded
+    assert loaded & NOT_BEFORE_THE_FIRST_FRAME == set()
 
 
 # ---------------------------------------------------------------------- in-process transport

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 from imkit_tui import core
 from imkit_tui.commands.common import EXIT_FAILED, CommandError
 from imkit_tui.core import ConnectionState
-from imkit_tui.core.outbox_claims import process_running
 from imkit_tui.paths import Paths
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.storage.private import open_private, private_dir
@@ -122,7 +121,7 @@ def read_url(path: Path, *, live_only: bool = True) -> str | None:
         return None
     if not url.startswith("ws://"):
         return None
-    if live_only and not process_running(pid):
+    if live_only and not core.process_running(pid):
         return None
     return url
 

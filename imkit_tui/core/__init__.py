@@ -32,7 +32,9 @@ if TYPE_CHECKING:
         TransferProgress,
     )
     from imkit_tui.core.first_look import peek_conversations
+    from imkit_tui.core.forward import ForwardError, check_forwardable
     from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
+    from imkit_tui.core.outbox_claims import process_running
 
 __all__ = [
     "Backoff",
@@ -42,6 +44,7 @@ __all__ = [
     "ConversationUpdated",
     "Direction",
     "Event",
+    "ForwardError",
     "HistoryCleared",
     "IMClient",
     "LoginRefused",
@@ -59,7 +62,9 @@ __all__ = [
     "Subscription",
     "SyncCompleted",
     "TransferProgress",
+    "check_forwardable",
     "peek_conversations",
+    "process_running",
 ]
 
 _BACKOFF = "imkit_tui.core.backoff"
@@ -67,7 +72,9 @@ _CLIENT = "imkit_tui.core.client"
 _CONNECTION = "imkit_tui.core.connection"
 _EVENTS = "imkit_tui.core.events"
 _MODELS = "imkit_tui.core.models"
+_OUTBOX_CLAIMS = "imkit_tui.core.outbox_claims"
 _FIRST_LOOK = "imkit_tui.core.first_look"
+_FORWARD = "imkit_tui.core.forward"
 __getattr__ = lazy_names(
     __name__,
     {
@@ -78,6 +85,7 @@ __getattr__ = lazy_names(
         "ConversationUpdated": _EVENTS,
         "Direction": _MODELS,
         "Event": _EVENTS,
+        "ForwardError": _FORWARD,
         "HistoryCleared": _EVENTS,
         "IMClient": _CLIENT,
         "LoginRefused": _CONNECTION,
@@ -95,6 +103,8 @@ __getattr__ = lazy_names(
         "Subscription": _EVENTS,
         "SyncCompleted": _EVENTS,
         "TransferProgress": _EVENTS,
+        "check_forwardable": _FORWARD,
         "peek_conversations": _FIRST_LOOK,
+        "process_running": _OUTBOX_CLAIMS,
     },
 )

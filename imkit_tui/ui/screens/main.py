@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -97,7 +98,9 @@ class MainScreen(
             super().__init__()
             self.reason = reason
 
-    CSS_PATH = "main.tcss"
+    # main.tcss, as default CSS: added to the app's stylesheet when the screen mounts and
+    # parsed alone; a CSS_PATH would re-parse every source and restyle the app first.
+    DEFAULT_CSS = (Path(__file__).parent / "main.tcss").read_text(encoding="utf-8")
     BINDINGS: ClassVar[list[BindingType]] = [
         ("ctrl+n", "new_chat", "New chat"),
         Binding("ctrl+f", "search", "Search"),
