@@ -104,15 +104,17 @@ def test_every_module_that_registers_commands_is_in_the_table() -> None:
 
 # ---------------------------------------------------------------------- the first frame
 
-#: What the first frame is drawn without: the client core and its store, the connection
-#: and the msgspec codec of the wire, the server, websockets, the message catalogue's
-#: types and forwarding. Each loads once the first frame is out.
+#: What the first frame is drawn without: the client core, its store and its events, the
+#: connection and the msgspec codec of the wire, the server, websockets, the message
+#: catalogue's types, forwarding and the plugins. Each loads once the first frame is out.
 NOT_BEFORE_THE_FIRST_FRAME = frozenset(
     {
         "imkit_tui.core.client",
         "imkit_tui.core.store",
+        "imkit_tui.core.events",
         "imkit_tui.core.connection",
         "imkit_tui.core.forward",
+        "imkit_tui.plugins",
         "imkit_tui.protocol.codec",
         "imkit_tui.messages._registry",
         "imkit_tui.server.app",

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from imkit_tui.core.backoff import Backoff
     from imkit_tui.core.client import IMClient
     from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
+    from imkit_tui.core.connection_state import ConnectionState
     from imkit_tui.core.events import (
         ConnectionChanged,
-        ConnectionState,
         ConversationUpdated,
         Event,
         HistoryCleared,
@@ -80,7 +80,7 @@ __getattr__ = lazy_names(
     {
         "Backoff": _BACKOFF,
         "ConnectionChanged": _EVENTS,
-        "ConnectionState": _EVENTS,
+        "ConnectionState": "imkit_tui.core.connection_state",
         "Conversation": _MODELS,
         "ConversationUpdated": _EVENTS,
         "Direction": _MODELS,

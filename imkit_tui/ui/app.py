@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
 
+from imkit_tui import ui
 from imkit_tui.config import UiState
-from imkit_tui.plugins import load_plugins
 from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.colour_depth import NearestPalette
 from imkit_tui.ui.format import display_name
@@ -228,7 +228,7 @@ class IMKitApp(App[None]):
 
     def _load_plugins(self) -> None:
         """Set up the plugins (idempotent) and name those that failed."""
-        for failure in load_plugins().failures:
+        for failure in ui.load_plugins().failures:
             self.notify(
                 f"Plugin {failure.name} was not loaded: {failure.reason}",
                 title="Plugins",

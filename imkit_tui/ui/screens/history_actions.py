@@ -15,14 +15,7 @@ from textual.widget import Widget
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import (
-    ConnectionState,
-    Conversation,
-    HistoryCleared,
-    Message,
-    MessagesDeleted,
-    SendStatus,
-)
+from imkit_tui.core import ConnectionState, Conversation, Message, SendStatus
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.ui import screens
@@ -30,7 +23,7 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
-    from imkit_tui.core import IMClient
+    from imkit_tui.core import HistoryCleared, IMClient, MessagesDeleted
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.main import MainScreen
     from imkit_tui.ui.widgets.chat_view import ChatView
@@ -220,7 +213,7 @@ class HistoryView(_Base):
         """Deleted messages leave the chat; a cleared history empties it."""
         chat = self.chat_view
         if event.conv == self.current and chat is not None:
-            if isinstance(event, MessagesDeleted):
+            if isinstance(event, core.MessagesDeleted):
                 chat.remove_messages(event.message_ids)
             else:
                 page = visible(await self.client.messages(event.conv, limit=CLEARED_PAGE))

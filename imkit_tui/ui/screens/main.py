@@ -17,23 +17,7 @@ from textual.widgets import Static
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import (
-    ConnectionChanged,
-    ConnectionState,
-    Conversation,
-    ConversationUpdated,
-    Direction,
-    HistoryCleared,
-    Message,
-    MessagesDeleted,
-    MessagesReceived,
-    MessageUpdated,
-    ReceiptsUpdated,
-    StatusReceived,
-    Subscription,
-    SyncCompleted,
-    TransferProgress,
-)
+from imkit_tui.core import ConnectionState, Conversation, Direction, Message
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
@@ -58,7 +42,10 @@ from imkit_tui.ui.widgets.key_footer import KeyFooter
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from imkit_tui.core import IMClient
+    from imkit_tui.core import (
+        IMClient,
+        Subscription,
+    )
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.receipt_actions import ReceiptActions
@@ -229,7 +216,7 @@ class MainScreen(
         """Show the connection's state (before connecting: connecting, if it will)."""
         if self.core.connect and state == ConnectionState.OFFLINE:
             state = ConnectionState.CONNECTING  # it will, right after the first frame
-        self._on_connection(ConnectionChanged(state, detail, code))
+        self._show_state(state, detail, code)
 
     def _after_first_frame(self) -> None:
         report_ready()
@@ -256,26 +243,26 @@ class MainScreen(
         with events:
             async for event in events:
                 try:
-                    if isinstance(event, ConnectionChanged):
-                        self._on_connection(event)
-                    elif isinstance(event, MessagesReceived):
+                    if isinstance(event, core.ConnectionChanged):
+                        self._show_state(event.state, event.detail, event.code)
+                    elif isinstance(event, core.MessagesReceived):
                         await self._on_received(event.conv, event.messages)
-                    elif isinstance(event, MessageUpdated):
+                    elif isinstance(event, core.MessageUpdated):
                         await self._on_updated(event.message)
-                    elif isinstance(event, SyncCompleted):
+                    elif isinstance(event, core.SyncCompleted):
                         await self.reload_conversations()
                         if self.receipts is not None:
                             self.receipts.reconnected()
-                    elif isinstance(event, MessagesDeleted | HistoryCleared):
+                    elif isinstance(event, core.MessagesDeleted | core.HistoryCleared):
                         await self.history_changed(event)
                         self.drop_mentions(event)
-                    elif isinstance(event, StatusReceived):
+                    elif isinstance(event, core.StatusReceived):
                         self.typing_received(event.record)
-                    elif isinstance(event, ConversationUpdated):
+                    elif isinstance(event, core.ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
-                    elif isinstance(event, ReceiptsUpdated) and self.receipts is not None:
+                    elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
-                    elif isinstance(event, TransferProgress):
+                    elif isinstance(event, core.TransferProgress):
                         chat = self.chat_view
                         if chat is not None:
                             chat.show_transfer(event.message_id, event.done, event.total)
@@ -295,13 +282,11 @@ class MainScreen(
             )
         return self._notifier
 
-    def _on_connection(self, event: ConnectionChanged) -> None:
-        self.query_one(StatusBar).set_connection(event.state, event.detail)
-        if event.state == ConnectionState.REFUSED:
+    def _show_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
+        self.query_one(StatusBar).set_connection(state, detail)
+        if state == ConnectionState.REFUSED:
             self.post_message(
-                self.LoginRefused(
-                    f"imkit: the server refused the login: {event.detail} ({event.code})"
-                )
+                self.LoginRefused(f"imkit: the server refused the login: {detail} ({code})")
             )
 
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:

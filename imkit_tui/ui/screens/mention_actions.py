@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import Conversation, HistoryCleared, Message, MessagesDeleted
+from imkit_tui.core import Conversation, Message
 from imkit_tui.protocol import ConversationType, ConvRef, ErrorCode
 from imkit_tui.ui.screens.history_actions import visible
 from imkit_tui.ui.widgets.chat_header import ChatHeader
@@ -27,7 +27,7 @@ from imkit_tui.ui.widgets.chat_header import ChatHeader
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from imkit_tui.core import IMClient
+    from imkit_tui.core import HistoryCleared, IMClient, MessagesDeleted
     from imkit_tui.ui.screens.read_only import SendRights
     from imkit_tui.ui.widgets.chat_view import ChatView
     from imkit_tui.ui.widgets.composer import Composer
@@ -136,9 +136,9 @@ class MentionActions(_Base):
         them no longer mention anyone."""
         if change.conv != self.current or not self._mentions_waiting:
             return
-        if isinstance(change, HistoryCleared):
+        if isinstance(change, core.HistoryCleared):
             kept = tuple(m for m in self._mentions_waiting if (m.seq or 0) > change.seq)
-        elif isinstance(change, MessagesDeleted):
+        elif isinstance(change, core.MessagesDeleted):
             gone = set(change.message_ids)
             kept = tuple(m for m in self._mentions_waiting if m.id not in gone)
         elif change.object_name in _GONE:

@@ -19,7 +19,7 @@ from textual.app import SystemCommand
 from textual.widget import Widget
 
 from imkit_tui import core
-from imkit_tui.core import ConnectionChanged, ConnectionState, PrivacyChanged
+from imkit_tui.core import ConnectionState
 from imkit_tui.protocol import ConversationType, ConvRef, describe
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
@@ -52,10 +52,10 @@ class PrivacyActions(_Base):
             if self.client.state == ConnectionState.CONNECTED:
                 await self._ask_privacy()
             async for event in events:
-                if isinstance(event, PrivacyChanged):
+                if isinstance(event, core.PrivacyChanged):
                     self._show_privacy_state(frozenset(event.privacy.blocked))
                 elif (
-                    isinstance(event, ConnectionChanged)
+                    isinstance(event, core.ConnectionChanged)
                     and event.state == ConnectionState.CONNECTED
                 ):
                     await self._ask_privacy()
