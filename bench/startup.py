@@ -4,8 +4,8 @@
    that is not there, so the figure is the app's own start-up (store, list, first
    paint), not a network round trip.
 2. The embedded default on a fresh home: plain `imkit` (no --server) on an empty
-   $IMKIT_HOME each run, so it creates its store, runs its own server, seeds the demo
-   workspace and starts echo-bot.
+   $IMKIT_HOME each run: it draws its first frame (an empty list), then creates its
+   store, runs its own server, seeds the demo workspace and starts echo-bot.
 
 The baseline is a minimal Textual app started the same way (a new Python process on a
 pseudo-terminal) in the same run, alternating with both cases. Each writes the time of
