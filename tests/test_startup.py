@@ -8,6 +8,7 @@ import contextlib
 import io
 import os
 import pty
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -143,35 +144,7 @@ def _modules_at_first_frame(argv: list[str], home: Path) -> set[str]:
     """The modules loaded when `imkit argv` (on a terminal, on `home`) has drawn its
     first frame."""
     listing = home.parent / "modules.txt"
-    env = dict(
-        os.environ,
-        IMKIT_HOME=str(home),
-        MODULES_FILE=str(listing),
-        IMKIT_GRAPHICS="none",  # the terminal is not asked
-        TERM="xterm-256color",
-    )
-    env.pop("IMKIT_READY_FILE", None)
-    leader, follower = pty.openpty()
-    os.set_blocking(leader, False)
-    process = subprocess.Popen(
-        [sys.executable, "-c", _AT_THE_FIRST_FRAME, *argv],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-        close_fds=True,
-    )
-    os.close(follower)
-    try:
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                os.read(leader, 65536)  # keep the terminal drained
-            time.sleep(0.01)
-    finally:
-        process.kill()
-        process.wait()
-        os.close(leader)
+    _run_on_terminal(["-c", _AT_THE_FIRST_FRAME, *argv], home, MODULES_FILE=str(listing))
     assert listing.exists(), "imkit never drew its first frame"
     return set(listing.read_text().split())
 
@@ -203,6 +176,51 @@ async def test_an_app_on_a_server_draws_its_stored_list_without_the_core(
     loaded = _modules_at_first_frame(["--server", server, "--token", token], home)
     assert "imkit_tui.core.first_look" in loaded
     assert loaded & NOT_BEFORE_THE_FIRST_FRAME == set()
+
+
+def test_a_store_the_client_cannot_open_ends_the_app_with_a_clear_message(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    server = "ws://127.0.0.1:9"
+    path = Paths.resolve(home).account_store(server, "me")
+    path.parent.mkdir(parents=True)
+    with contextlib.closing(sqlite3.connect(path)) as newer:  # as a newer imkit left it
+        newer.execute("PRAGMA user_version = 999")
+    token = issue_token(b"0" * 32, "me")
+    argv = ["-m", "imkit_tui", "--server", server, "--token", token]
+    code, output = _run_on_terminal(argv, home)
+    assert code == 1
+    assert "imkit: cannot open the local store: database schema version 999" in output
+    assert "Traceback" not in output
+
+
+def _run_on_terminal(argv: list[str], home: Path, **extra_env: str) -> tuple[int, str]:
+    """Run `python argv` on a terminal (the terminal is not asked about graphics), on
+    `home`, until it ends: its exit code and all it wrote."""
+    env = dict(os.environ, IMKIT_HOME=str(home), IMKIT_GRAPHICS="none", TERM="xterm-256color")
+    env.update(extra_env)
+    env.pop("IMKIT_READY_FILE", None)
+    leader, follower = pty.openpty()
+    os.set_blocking(leader, False)
+    process = subprocess.Popen(
+        [sys.executable, *argv], stdin=follower, stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    output = b""
+    try:
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(BlockingIOError):
+                output += os.read(leader, 65536)
+            time.sleep(0.01)
+        with contextlib.suppress(OSError):
+            output += os.read(leader, 65536)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(leader)
+    return process.returncode, output.decode(errors="replace")
 
 
 # ---------------------------------------------------------------------- in-process transport

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from imkit_tui import core
 from imkit_tui.commands.app_options import GRAPHICS_ENV
 from imkit_tui.commands.common import (
+    EXIT_FAILED,
     EXIT_REFUSED,
     EXIT_USAGE,
     TOKEN_ENV,
@@ -166,6 +167,9 @@ async def _run_app(
         if app.refusal is not None:
             print(app.refusal, file=sys.stderr)
             return EXIT_REFUSED
+        if app.failure is not None:
+            print(app.failure, file=sys.stderr)
+            return EXIT_FAILED
         return app.return_code or 0
     finally:
         await _stop(running)

@@ -26,7 +26,7 @@ from imkit_tui.ui.images.kitty_inline import KittyImages
 from imkit_tui.ui.images.terminal_probe import TerminalGraphics
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.privacy_actions import privacy_commands
-from imkit_tui.ui.screens.start_up import DeferredClient
+from imkit_tui.ui.screens.start_up import CoreFailed, DeferredClient
 from imkit_tui.ui.themes import (
     DEFAULT_THEME,
     ThemeSet,
@@ -92,6 +92,8 @@ class IMKitApp(App[None]):
         """Seconds after sending during which the app offers to recall a message."""
         #: Why the server refused the login, when it did (the app then exits with 3).
         self.refusal: str | None = None
+        #: Why the client could not start, when it could not (the app then exits with 1).
+        self.failure: str | None = None
         #: time.monotonic() of the last key or mouse press (for idle-time chores).
         self.last_input = time.monotonic()
         # In 256 colours Rich's own choice turns tinted greys into navy and teal.
@@ -225,6 +227,11 @@ class IMKitApp(App[None]):
         """A refused token ends the app with a clear message and exit code 3."""
         self.refusal = event.reason
         self.exit(return_code=3)
+
+    def on_core_failed(self, event: CoreFailed) -> None:
+        """A client that cannot open its store ends the app with a clear message."""
+        self.failure = event.reason
+        self.exit(return_code=1)
 
     def _load_plugins(self) -> None:
         """Set up the plugins (idempotent) and name those that failed."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual.message import Message
 from textual.screen import Screen
 
 from imkit_tui import core
@@ -60,6 +61,16 @@ def report_ready() -> None:
     if path:
         with contextlib.suppress(OSError):
             Path(path).write_text(repr(time.time()))
+
+
+class CoreFailed(Message):
+    """The client made after the first frame could not open its store: the app should
+    say why and end."""
+
+    def __init__(self, reason: str) -> None:
+        """`reason` is the line to print."""
+        super().__init__()
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,12 @@ class CoreStart:
         start or find its server, then connect). A failure to connect is shown, and the
         app stays open on its store."""
         if not self.core_ready.is_set():
-            await self.open(screen)
+            try:
+                await self.open(screen)
+            except Exception as exc:  # e.g. a store written by a newer imkit
+                log.exception("could not open the local store")
+                screen.post_message(CoreFailed(f"imkit: cannot open the local store: {exc}"))
+                return
         if not self.connect:
             return
         try:
