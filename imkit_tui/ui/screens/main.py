@@ -42,10 +42,7 @@ from imkit_tui.ui.widgets.key_footer import KeyFooter
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from imkit_tui.core import (
-        IMClient,
-        Subscription,
-    )
+    from imkit_tui.core import IMClient, Subscription
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.receipt_actions import ReceiptActions

@@ -123,11 +123,6 @@ class CoreStart:
         return self.deferred.server_url if self.deferred is not None else self.client.server_url
 
     @property
-    def made(self) -> bool:
-        """Whether the client exists yet."""
-        return self._client is not None
-
-    @property
     def client(self) -> IMClient:
         """The client, made now if it was deferred and not made yet."""
         if self._client is None:
