@@ -55,12 +55,13 @@ def quiet_garbage_collector(screen: Screen[None], idle: Callable[[], float]) -> 
 
 
 def report_ready() -> None:
-    """Write the time of the first complete frame where $IMKIT_READY_FILE says (used by
-    bench/startup.py to time start-up from outside the process)."""
+    """Write the time of the first complete frame, and the CPU time the process had used
+    by then, where $IMKIT_READY_FILE says (used by bench/startup.py to time start-up
+    from outside the process)."""
     path = os.environ.get(READY_FILE_ENV)
     if path:
         with contextlib.suppress(OSError):
-            Path(path).write_text(repr(time.time()))
+            Path(path).write_text(f"{time.time()!r} {time.process_time()!r}")
 
 
 class CoreFailed(Message):
