@@ -6,16 +6,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import pty
+import sqlite3
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 import imkit_tui.commands as commands_package
 from imkit_tui.cli import COMMANDS, build_parser, parse
-from imkit_tui.core import ConnectionState, IMClient
-from imkit_tui.protocol import ConvRef
+from imkit_tui.core import ConnectionState, IMClient, peek_conversations
+from imkit_tui.core.store import Coverage, LocalStore
+from imkit_tui.paths import Paths
+from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
@@ -94,6 +101,126 @@ def test_every_module_that_registers_commands_is_in_the_table() -> None:
         path.stem for path in commands.glob("*.py") if "def add_parser(" in path.read_text()
     }
     assert registering == {module for module, _ in COMMANDS.values()}
+
+
+# ---------------------------------------------------------------------- the first frame
+
+#: What the first frame is drawn without: the client core, its store and its events, the
+#: connection and the msgspec codec of the wire, the server, websockets, the message
+#: catalogue's types, forwarding and the plugins. Each loads once the first frame is out.
+NOT_BEFORE_THE_FIRST_FRAME = frozenset(
+    {
+        "imkit_tui.core.client",
+        "imkit_tui.core.store",
+        "imkit_tui.core.events",
+        "imkit_tui.core.connection",
+        "imkit_tui.core.forward",
+        "imkit_tui.plugins",
+        "imkit_tui.protocol.codec",
+        "imkit_tui.messages._registry",
+        "imkit_tui.server.app",
+        "websockets",
+    }
+)
+
+_AT_THE_FIRST_FRAME = textwrap.dedent(
+    """
+    import os, sys
+    import imkit_tui.ui.screens.main as main
+
+    def first_frame():
+        with open(os.environ["MODULES_FILE"], "w") as out:
+            out.write(" ".join(sys.modules))
+        os._exit(0)
+
+    main.report_ready = first_frame
+    from imkit_tui.cli import main as imkit
+    sys.exit(imkit(sys.argv[1:]))
+    """
+)
+
+
+def _modules_at_first_frame(argv: list[str], home: Path) -> set[str]:
+    """The modules loaded when `imkit argv` (on a terminal, on `home`) has drawn its
+    first frame."""
+    listing = home.parent / "modules.txt"
+    _run_on_terminal(["-c", _AT_THE_FIRST_FRAME, *argv], home, MODULES_FILE=str(listing))
+    assert listing.exists(), "imkit never drew its first frame"
+    return set(listing.read_text().split())
+
+
+def test_the_embedded_app_draws_its_first_frame_without_the_core(tmp_path: Path) -> None:
+    loaded = _modules_at_first_frame(["--user", "me"], tmp_path / "home")
+    assert "imkit_tui.ui.screens.main" in loaded
+    assert loaded & NOT_BEFORE_THE_FIRST_FRAME == set()
+
+
+async def test_an_app_on_a_server_draws_its_stored_list_without_the_core(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    server = "ws://127.0.0.1:9"  # nothing answers there
+    path = Paths.resolve(home).account_store(server, "me")
+    store = await LocalStore.open(path, "me")
+    try:
+        conv = ConvRef.private("bob")
+        record = MessageRecord(
+            uid="u1", conv=conv, seq=1, sender="bob", object_name="RC:TxtMsg",
+            content={"content": "hi"}, cmid="c1", sent_at=1_700_000_000_000,
+        )  # fmt: skip
+        await store.add_received(conv, [record], Coverage(1, 1, 1))
+    finally:
+        await store.close()
+    assert [row.ref for row in peek_conversations(path, 10)] == [conv]
+    token = issue_token(b"0" * 32, "me")
+    loaded = _modules_at_first_frame(["--server", server, "--token", token], home)
+    assert "imkit_tui.core.first_look" in loaded
+    assert loaded & NOT_BEFORE_THE_FIRST_FRAME == set()
+
+
+def test_a_store_the_client_cannot_open_ends_the_app_with_a_clear_message(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    server = "ws://127.0.0.1:9"
+    path = Paths.resolve(home).account_store(server, "me")
+    path.parent.mkdir(parents=True)
+    with contextlib.closing(sqlite3.connect(path)) as newer:  # as a newer imkit left it
+        newer.execute("PRAGMA user_version = 999")
+    token = issue_token(b"0" * 32, "me")
+    argv = ["-m", "imkit_tui", "--server", server, "--token", token]
+    code, output = _run_on_terminal(argv, home)
+    assert code == 1
+    assert "imkit: cannot open the local store: database schema version 999" in output
+    assert "Traceback" not in output
+
+
+def _run_on_terminal(argv: list[str], home: Path, **extra_env: str) -> tuple[int, str]:
+    """Run `python argv` on a terminal (the terminal is not asked about graphics), on
+    `home`, until it ends: its exit code and all it wrote."""
+    env = dict(os.environ, IMKIT_HOME=str(home), IMKIT_GRAPHICS="none", TERM="xterm-256color")
+    env.update(extra_env)
+    env.pop("IMKIT_READY_FILE", None)
+    leader, follower = pty.openpty()
+    os.set_blocking(leader, False)
+    process = subprocess.Popen(
+        [sys.executable, *argv], stdin=follower, stdout=follower, stderr=follower, env=env
+    )
+    os.close(follower)
+    output = b""
+    try:
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(BlockingIOError):
+                output += os.read(leader, 65536)
+            time.sleep(0.01)
+        with contextlib.suppress(OSError):
+            output += os.read(leader, 65536)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(leader)
+    return process.returncode, output.decode(errors="replace")
 
 
 # ---------------------------------------------------------------------- in-process transport

@@ -13,9 +13,12 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from imkit_tui import core
 from imkit_tui.commands.app_options import GRAPHICS_ENV
 from imkit_tui.commands.common import (
+    EXIT_FAILED,
     EXIT_REFUSED,
     EXIT_USAGE,
     TOKEN_ENV,
@@ -23,9 +26,8 @@ from imkit_tui.commands.common import (
     given_token,
     warn,
 )
-from imkit_tui.commands.embedded import EmbeddedHost
+from imkit_tui.commands.embedded import IN_PROCESS_URL, EmbeddedHost
 from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, load_settings
-from imkit_tui.core import IMClient
 from imkit_tui.paths import Paths, make_dir
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError
 from imkit_tui.protocol.tokens import read_claims
@@ -34,7 +36,11 @@ from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.terminal_probe import TerminalGraphics, decide_graphics, probe_terminal
 from imkit_tui.ui.images.tmux import in_tmux
+from imkit_tui.ui.screens.start_up import DeferredClient
 from imkit_tui.ui.themes import load_themes
+
+if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
 
 _FORCED_GRAPHICS = {
     "none": GraphicsProtocol.NONE,
@@ -143,7 +149,7 @@ async def _run_app(
 ) -> int:
     running = _Running()
     try:
-        client = await _start(paths, settings, user, running)
+        client = _deferred_client(paths, settings, user, running)
         app = IMKitApp(
             client,
             themes=load_themes([paths.config / "themes"]),
@@ -161,38 +167,45 @@ async def _run_app(
         if app.refusal is not None:
             print(app.refusal, file=sys.stderr)
             return EXIT_REFUSED
+        if app.failure is not None:
+            print(app.failure, file=sys.stderr)
+            return EXIT_FAILED
         return app.return_code or 0
     finally:
         await _stop(running)
 
 
-async def _start(paths: Paths, settings: Settings, user: str | None, running: _Running) -> IMClient:
-    """The user's client, its store open; connecting waits for the app's first frame."""
+def _deferred_client(
+    paths: Paths, settings: Settings, user: str | None, running: _Running
+) -> DeferredClient:
+    """The user's client, made (and its store opened) once the app's first frame is out,
+    which is drawn from the store file; connecting comes after that."""
     if settings.server is None:
-        return _prepare_embedded(paths, user, running)
-    assert settings.token is not None
+        return _embedded_client(paths, user, running)
+    server, token = settings.server, settings.token
+    assert token is not None
     try:
-        user_id = read_claims(settings.token).user_id
+        user_id = read_claims(token).user_id
     except ProtocolError as exc:
         raise CommandError(f"the token is not valid: {exc.message}", EXIT_REFUSED) from None
-    client = IMClient(
-        server_url=settings.server,
-        token=settings.token,
-        store_path=paths.account_store(settings.server, user_id),
-        device="app",
-    )
-    running.client = client
-    await client.open()
-    return client
+    store_path = paths.account_store(server, user_id)
+
+    def make() -> IMClient:
+        running.client = core.IMClient(
+            server_url=server, token=token, store_path=store_path, device="app"
+        )
+        return running.client
+
+    return DeferredClient(user_id, server, store_path, make)
 
 
-def _prepare_embedded(paths: Paths, user: str | None, running: _Running) -> IMClient:
-    """The client of the embedded server, not yet connected (no server runs yet)."""
+def _embedded_client(paths: Paths, user: str | None, running: _Running) -> DeferredClient:
+    """The client of the embedded server, made by its host (no server runs yet)."""
     user_id = user or _login_name()
     if user_id == SYSTEM_ACCOUNT or not 0 < len(user_id) <= 64:
         raise CommandError(f"{user_id!r} cannot be your user id", EXIT_USAGE)
-    running.host = EmbeddedHost(paths, user_id)
-    return running.host.prepare()
+    host = running.host = EmbeddedHost(paths, user_id)
+    return DeferredClient(user_id, IN_PROCESS_URL, host.store_path, host.prepare)
 
 
 def _login_name() -> str:

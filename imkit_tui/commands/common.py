@@ -10,14 +10,18 @@ import os
 import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from imkit_tui import core
 from imkit_tui import messages as catalogue
 from imkit_tui.config import ConfigError, Settings, check_server_url, load_settings
-from imkit_tui.core import IMClient, LoginRefused, Message
+from imkit_tui.core import Message
 from imkit_tui.paths import Paths, make_dir
 from imkit_tui.protocol import ConvRef, ProtocolError
 from imkit_tui.protocol.tokens import read_claims
+
+if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -128,7 +132,7 @@ async def synced_client(
         if not offline:
             try:
                 await client.wait_synced(timeout=timeout)
-            except LoginRefused as refused:
+            except core.LoginRefused as refused:
                 raise CommandError(f"login refused: {refused}", EXIT_REFUSED) from None
             except TimeoutError:
                 raise CommandError(
@@ -158,7 +162,7 @@ def make_client(args: argparse.Namespace, device: str) -> IMClient:
         raise CommandError(f"the token is not valid: {exc.message}", EXIT_REFUSED) from None
     store_path = paths.account_store(server, user_id)
     make_dir(store_path.parent)
-    return IMClient(server_url=server, token=token, store_path=store_path, device=device)
+    return core.IMClient(server_url=server, token=token, store_path=store_path, device=device)
 
 
 def conversation_of(args: argparse.Namespace) -> ConvRef:

@@ -27,15 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imkit_tui import core
 from imkit_tui.commands.common import EXIT_FAILED, CommandError
-from imkit_tui.core import ConnectionState, IMClient
-from imkit_tui.core.outbox_claims import process_running
+from imkit_tui.core import ConnectionState
 from imkit_tui.paths import Paths
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.storage.private import open_private, private_dir
 
 if TYPE_CHECKING:
     from imkit_tui.commands.demo import EchoBot
+    from imkit_tui.core import IMClient
     from imkit_tui.server import IMServer
 
 EMBEDDED_STORE_KEY = "embedded"
@@ -120,7 +121,7 @@ def read_url(path: Path, *, live_only: bool = True) -> str | None:
         return None
     if not url.startswith("ws://"):
         return None
-    if live_only and not process_running(pid):
+    if live_only and not core.process_running(pid):
         return None
     return url
 
@@ -165,6 +166,11 @@ class EmbeddedHost:
         """True when the server runs in this process."""
         return self._serving is not None
 
+    @property
+    def store_path(self) -> Path:
+        """The user's local store (the same whichever process serves)."""
+        return self.paths.account_store(EMBEDDED_STORE_KEY, self.user_id)
+
     def prepare(self) -> IMClient:
         """The user's client, not started: its store opens without any server (the app
         draws its first frame from it), and it connects once :meth:`connect` ran."""
@@ -177,10 +183,10 @@ class EmbeddedHost:
         # Under the user's current token version: `imkit token --revoke` may have run.
         store = database_path(self.paths.server_data)
         secret = load_or_create_secret(self.paths.server_data)
-        self.client = IMClient(
+        self.client = core.IMClient(
             server_url=read_url(self._url_file) or IN_PROCESS_URL,
             token=issue_token(secret, self.user_id, version=read_version(store, self.user_id)),
-            store_path=self.paths.account_store(EMBEDDED_STORE_KEY, self.user_id),
+            store_path=self.store_path,
             device=self._device,
         )
         return self.client

@@ -1,28 +1,40 @@
 """The client core (the IMLib equivalent): connection, outbox, sync, local store, events.
 
-Never imports textual: a UI talks to it through `IMClient` and its events.
+Never imports textual: a UI talks to it through `IMClient` and its events. The names
+below load on first use (:func:`imkit_tui.lazy.lazy_names`): a UI can draw its first
+frame from the store file (`peek_conversations`) before the client is loaded.
 """
 
-from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.client import IMClient
-from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
-from imkit_tui.core.events import (
-    ConnectionChanged,
-    ConnectionState,
-    ConversationUpdated,
-    Event,
-    HistoryCleared,
-    MessagesDeleted,
-    MessagesReceived,
-    MessageUpdated,
-    PrivacyChanged,
-    ReceiptsUpdated,
-    StatusReceived,
-    Subscription,
-    SyncCompleted,
-    TransferProgress,
-)
-from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imkit_tui.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from imkit_tui.core.backoff import Backoff
+    from imkit_tui.core.client import IMClient
+    from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
+    from imkit_tui.core.connection_state import ConnectionState
+    from imkit_tui.core.events import (
+        ConnectionChanged,
+        ConversationUpdated,
+        Event,
+        HistoryCleared,
+        MessagesDeleted,
+        MessagesReceived,
+        MessageUpdated,
+        PrivacyChanged,
+        ReceiptsUpdated,
+        StatusReceived,
+        Subscription,
+        SyncCompleted,
+        TransferProgress,
+    )
+    from imkit_tui.core.first_look import peek_conversations
+    from imkit_tui.core.forward import ForwardError, check_forwardable
+    from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
+    from imkit_tui.core.outbox_claims import process_running
 
 __all__ = [
     "Backoff",
@@ -32,6 +44,7 @@ __all__ = [
     "ConversationUpdated",
     "Direction",
     "Event",
+    "ForwardError",
     "HistoryCleared",
     "IMClient",
     "LoginRefused",
@@ -49,4 +62,49 @@ __all__ = [
     "Subscription",
     "SyncCompleted",
     "TransferProgress",
+    "check_forwardable",
+    "peek_conversations",
+    "process_running",
 ]
+
+_BACKOFF = "imkit_tui.core.backoff"
+_CLIENT = "imkit_tui.core.client"
+_CONNECTION = "imkit_tui.core.connection"
+_EVENTS = "imkit_tui.core.events"
+_MODELS = "imkit_tui.core.models"
+_OUTBOX_CLAIMS = "imkit_tui.core.outbox_claims"
+_FIRST_LOOK = "imkit_tui.core.first_look"
+_FORWARD = "imkit_tui.core.forward"
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "Backoff": _BACKOFF,
+        "ConnectionChanged": _EVENTS,
+        "ConnectionState": "imkit_tui.core.connection_state",
+        "Conversation": _MODELS,
+        "ConversationUpdated": _EVENTS,
+        "Direction": _MODELS,
+        "Event": _EVENTS,
+        "ForwardError": _FORWARD,
+        "HistoryCleared": _EVENTS,
+        "IMClient": _CLIENT,
+        "LoginRefused": _CONNECTION,
+        "Message": _MODELS,
+        "MessageUpdated": _EVENTS,
+        "MessagesDeleted": _EVENTS,
+        "MessagesReceived": _EVENTS,
+        "NotConnected": _CONNECTION,
+        "PrivacyChanged": _EVENTS,
+        "PrivacySettings": _MODELS,
+        "ReceiptsUpdated": _EVENTS,
+        "RequestFailed": _CONNECTION,
+        "SendStatus": _MODELS,
+        "StatusReceived": _EVENTS,
+        "Subscription": _EVENTS,
+        "SyncCompleted": _EVENTS,
+        "TransferProgress": _EVENTS,
+        "check_forwardable": _FORWARD,
+        "peek_conversations": _FIRST_LOOK,
+        "process_running": _OUTBOX_CLAIMS,
+    },
+)

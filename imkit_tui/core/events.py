@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from imkit_tui.core.connection_state import ConnectionState as ConnectionState  # re-exported
 from imkit_tui.core.models import Conversation, Message, PrivacySettings
 from imkit_tui.protocol import ConvRef, MessageRecord
-
-
-class ConnectionState(enum.StrEnum):
-    """The connection as a user would name it."""
-
-    OFFLINE = "offline"
-    CONNECTING = "connecting"
-    SYNCING = "syncing"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    REFUSED = "refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.group_store import GroupStore
 from imkit_tui.core.history_store import HistoryStore
 from imkit_tui.core.mention_store import MentionStore
@@ -436,12 +437,7 @@ class LocalStore(StateStore, HistoryStore, MentionStore, ReceiptStates, GroupSto
 
     async def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """The conversation list in the service's order: pinned first, then newest."""
-        rows = await self._reader.fetch_all(
-            f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
-            " WHERE (last_at > 0 OR draft != '') AND hidden = 0"
-            " ORDER BY pinned DESC, sort_at DESC LIMIT ? OFFSET ?",
-            (limit, offset),
-        )
+        rows = await self._reader.fetch_all(LIST_QUERY, (limit, offset))
         return [conversation_from_row(r) for r in rows]
 
     async def conversation(self, conv: ConvRef) -> Conversation | None:

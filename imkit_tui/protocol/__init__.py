@@ -1,84 +1,92 @@
 """The wire: typed frames, their codec, error codes and version negotiation.
 
-Sans-I/O: nothing here touches a socket or an event loop.
+Sans-I/O: nothing here touches a socket or an event loop. The names below load on first
+use (:func:`imkit_tui.lazy.lazy_names`): a conversation reference does not load the codec.
 """
 
-from imkit_tui.protocol.codec import (
-    DEFAULT_MAX_CONTENT_BYTES,
-    DEFAULT_MAX_FRAME_BYTES,
-    decode_client_frame,
-    decode_server_frame,
-    encode,
-    encode_content,
-)
-from imkit_tui.protocol.content import (
-    CONTENT_TOO_DEEP,
-    MAX_CONTENT_DEPTH,
-    UNREADABLE,
-    checked_content,
-    depth_within,
-    readable_content,
-    unreadable_content,
-)
-from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
-from imkit_tui.protocol.errors import (
-    RETRYABLE_SEND_CODES,
-    TERMINAL_CODES,
-    ErrorCode,
-    ProtocolError,
-    describe,
-)
-from imkit_tui.protocol.frames import (
-    MAX_PULLED,
-    MAX_PULLS,
-    ClearHistory,
-    ClientFrame,
-    ConversationState,
-    ConversationUpdate,
-    DeleteMessages,
-    DownloadChunk,
-    DownloadRequest,
-    ErrorFrame,
-    Frame,
-    GroupInfo,
-    GroupRequest,
-    Hello,
-    MarkRead,
-    MessageRecord,
-    Ping,
-    Pong,
-    PrivacyState,
-    PullMany,
-    PullPage,
-    PullPages,
-    PullReply,
-    PullRequest,
-    PullSpec,
-    Push,
-    ReadReceipt,
-    Recall,
-    Receipt,
-    ReceiptQuery,
-    ReceiptState,
-    SendAck,
-    SendMessage,
-    ServerFrame,
-    SyncReply,
-    SyncRequest,
-    UpdateConversation,
-    UpdatePrivacy,
-    UploadChunk,
-    UploadStart,
-    UploadState,
-    Welcome,
-)
-from imkit_tui.protocol.media import MEDIA_SCHEME, media_sha256, media_url
-from imkit_tui.protocol.version import (
-    CURRENT_VERSION,
-    PULL_MANY_VERSION,
-    SUPPORTED_VERSIONS,
-    negotiate,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imkit_tui.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from imkit_tui.protocol.codec import (
+        DEFAULT_MAX_CONTENT_BYTES,
+        DEFAULT_MAX_FRAME_BYTES,
+        decode_client_frame,
+        decode_server_frame,
+        encode,
+        encode_content,
+    )
+    from imkit_tui.protocol.content import (
+        CONTENT_TOO_DEEP,
+        MAX_CONTENT_DEPTH,
+        UNREADABLE,
+        checked_content,
+        depth_within,
+        readable_content,
+        unreadable_content,
+    )
+    from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
+    from imkit_tui.protocol.errors import (
+        RETRYABLE_SEND_CODES,
+        TERMINAL_CODES,
+        ErrorCode,
+        ProtocolError,
+        describe,
+    )
+    from imkit_tui.protocol.frames import (
+        MAX_PULLED,
+        MAX_PULLS,
+        ClearHistory,
+        ClientFrame,
+        ConversationState,
+        ConversationUpdate,
+        DeleteMessages,
+        DownloadChunk,
+        DownloadRequest,
+        ErrorFrame,
+        Frame,
+        GroupInfo,
+        GroupRequest,
+        Hello,
+        MarkRead,
+        MessageRecord,
+        Ping,
+        Pong,
+        PrivacyState,
+        PullMany,
+        PullPage,
+        PullPages,
+        PullReply,
+        PullRequest,
+        PullSpec,
+        Push,
+        ReadReceipt,
+        Recall,
+        Receipt,
+        ReceiptQuery,
+        ReceiptState,
+        SendAck,
+        SendMessage,
+        ServerFrame,
+        SyncReply,
+        SyncRequest,
+        UpdateConversation,
+        UpdatePrivacy,
+        UploadChunk,
+        UploadStart,
+        UploadState,
+        Welcome,
+    )
+    from imkit_tui.protocol.media import MEDIA_SCHEME, media_sha256, media_url
+    from imkit_tui.protocol.version import (
+        CURRENT_VERSION,
+        PULL_MANY_VERSION,
+        SUPPORTED_VERSIONS,
+        negotiate,
+    )
 
 __all__ = [
     "CONTENT_TOO_DEEP",
@@ -152,3 +160,86 @@ __all__ = [
     "readable_content",
     "unreadable_content",
 ]
+
+_CODEC = "imkit_tui.protocol.codec"
+_CONTENT = "imkit_tui.protocol.content"
+_CONVERSATION = "imkit_tui.protocol.conversation"
+_ERRORS = "imkit_tui.protocol.errors"
+_FRAMES = "imkit_tui.protocol.frames"
+_MEDIA = "imkit_tui.protocol.media"
+_VERSION = "imkit_tui.protocol.version"
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "CONTENT_TOO_DEEP": _CONTENT,
+        "CURRENT_VERSION": _VERSION,
+        "ClearHistory": _FRAMES,
+        "ClientFrame": _FRAMES,
+        "ConvRef": _CONVERSATION,
+        "ConversationState": _FRAMES,
+        "ConversationType": _CONVERSATION,
+        "ConversationUpdate": _FRAMES,
+        "DEFAULT_MAX_CONTENT_BYTES": _CODEC,
+        "DEFAULT_MAX_FRAME_BYTES": _CODEC,
+        "DeleteMessages": _FRAMES,
+        "DownloadChunk": _FRAMES,
+        "DownloadRequest": _FRAMES,
+        "ErrorCode": _ERRORS,
+        "ErrorFrame": _FRAMES,
+        "Frame": _FRAMES,
+        "GroupInfo": _FRAMES,
+        "GroupRequest": _FRAMES,
+        "Hello": _FRAMES,
+        "MAX_CONTENT_DEPTH": _CONTENT,
+        "MEDIA_SCHEME": _MEDIA,
+        "MarkRead": _FRAMES,
+        "MessageRecord": _FRAMES,
+        "Ping": _FRAMES,
+        "Pong": _FRAMES,
+        "PrivacyState": _FRAMES,
+        "ProtocolError": _ERRORS,
+        "MAX_PULLED": _FRAMES,
+        "MAX_PULLS": _FRAMES,
+        "PULL_MANY_VERSION": _VERSION,
+        "PullMany": _FRAMES,
+        "PullPage": _FRAMES,
+        "PullPages": _FRAMES,
+        "PullReply": _FRAMES,
+        "PullSpec": _FRAMES,
+        "PullRequest": _FRAMES,
+        "Push": _FRAMES,
+        "RETRYABLE_SEND_CODES": _ERRORS,
+        "ReadReceipt": _FRAMES,
+        "Recall": _FRAMES,
+        "Receipt": _FRAMES,
+        "ReceiptQuery": _FRAMES,
+        "ReceiptState": _FRAMES,
+        "SUPPORTED_VERSIONS": _VERSION,
+        "SYSTEM_ACCOUNT": _CONVERSATION,
+        "SendAck": _FRAMES,
+        "SendMessage": _FRAMES,
+        "ServerFrame": _FRAMES,
+        "SyncReply": _FRAMES,
+        "SyncRequest": _FRAMES,
+        "TERMINAL_CODES": _ERRORS,
+        "UNREADABLE": _CONTENT,
+        "UpdateConversation": _FRAMES,
+        "UpdatePrivacy": _FRAMES,
+        "UploadChunk": _FRAMES,
+        "UploadStart": _FRAMES,
+        "UploadState": _FRAMES,
+        "Welcome": _FRAMES,
+        "checked_content": _CONTENT,
+        "decode_client_frame": _CODEC,
+        "decode_server_frame": _CODEC,
+        "depth_within": _CONTENT,
+        "describe": _ERRORS,
+        "encode": _CODEC,
+        "encode_content": _CODEC,
+        "media_sha256": _MEDIA,
+        "media_url": _MEDIA,
+        "negotiate": _VERSION,
+        "readable_content": _CONTENT,
+        "unreadable_content": _CONTENT,
+    },
+)

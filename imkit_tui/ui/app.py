@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
 from textual import events
@@ -16,9 +16,8 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import Widget
 
+from imkit_tui import ui
 from imkit_tui.config import UiState
-from imkit_tui.core import IMClient
-from imkit_tui.plugins import load_plugins
 from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.colour_depth import NearestPalette
 from imkit_tui.ui.format import display_name
@@ -27,12 +26,16 @@ from imkit_tui.ui.images.kitty_inline import KittyImages
 from imkit_tui.ui.images.terminal_probe import TerminalGraphics
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.privacy_actions import privacy_commands
+from imkit_tui.ui.screens.start_up import CoreFailed, DeferredClient
 from imkit_tui.ui.themes import (
     DEFAULT_THEME,
     ThemeSet,
     register_themes,
     theme_variable_defaults,
 )
+
+if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
 
 
 class IMKitApp(App[None]):
@@ -55,7 +58,7 @@ class IMKitApp(App[None]):
 
     def __init__(
         self,
-        client: IMClient,
+        client: IMClient | DeferredClient,
         *,
         themes: ThemeSet,
         state: UiState | None = None,
@@ -75,7 +78,8 @@ class IMKitApp(App[None]):
         """How pictures are drawn and written to this terminal."""
         self._graphics = graphics.protocol
         self._kitty_images = KittyImages()
-        self.client = client
+        self._client = client
+        self._main: MainScreen | None = None
         self.embedded = embedded
         self._connect = connect
         self._start = start
@@ -88,6 +92,8 @@ class IMKitApp(App[None]):
         """Seconds after sending during which the app offers to recall a message."""
         #: Why the server refused the login, when it did (the app then exits with 3).
         self.refusal: str | None = None
+        #: Why the client could not start, when it could not (the app then exits with 1).
+        self.failure: str | None = None
         #: time.monotonic() of the last key or mouse press (for idle-time chores).
         self.last_input = time.monotonic()
         # In 256 colours Rich's own choice turns tinted greys into navy and teal.
@@ -164,17 +170,16 @@ class IMKitApp(App[None]):
             self.app_resume_signal.subscribe(self, self._terminal_lost_images)
             if not self.is_headless:  # only a real terminal gets images, never tests
                 self._kitty_images.writer = self.write_graphics
-        await self.push_screen(
-            MainScreen(
-                self.client,
-                server_label="embedded server" if self.embedded else "",
-                idle_seconds=lambda: time.monotonic() - self.last_input,
-                notifications=self._notify_enabled,
-                notification_text=self._notification_text,
-                connect=self._connect,
-                start=self._start,
-            )
+        self._main = MainScreen(
+            self._client,
+            server_label="embedded server" if self.embedded else "",
+            idle_seconds=lambda: time.monotonic() - self.last_input,
+            notifications=self._notify_enabled,
+            notification_text=self._notification_text,
+            connect=self._connect,
+            start=self._start,
         )
+        await self.push_screen(self._main)
         # Importing every bubble takes ~70 ms; the list needs none of them to draw.
         self.call_after_refresh(self._load_plugins)
         for problem in self._themes.problems:
@@ -207,9 +212,15 @@ class IMKitApp(App[None]):
         super().exit(result, return_code, message)
 
     async def on_event(self, event: events.Event) -> None:
-        """Note the time of every key and click, then handle the event as usual."""
+        """Note the time of every key and click, then handle the event as usual.
+
+        Keys, clicks and pastes that come before the main screen's client core is ready
+        (the first frame is drawn before it is made) wait for it, in order."""
         if isinstance(event, events.Key | events.MouseDown):
             self.last_input = time.monotonic()
+        main = self._main
+        if isinstance(event, events.Key | events.MouseEvent | events.Paste) and main is not None:
+            await main.core.core_ready.wait()
         await super().on_event(event)
 
     def on_main_screen_login_refused(self, event: MainScreen.LoginRefused) -> None:
@@ -217,9 +228,14 @@ class IMKitApp(App[None]):
         self.refusal = event.reason
         self.exit(return_code=3)
 
+    def on_core_failed(self, event: CoreFailed) -> None:
+        """A client that cannot open its store ends the app with a clear message."""
+        self.failure = event.reason
+        self.exit(return_code=1)
+
     def _load_plugins(self) -> None:
         """Set up the plugins (idempotent) and name those that failed."""
-        for failure in load_plugins().failures:
+        for failure in ui.load_plugins().failures:
             self.notify(
                 f"Plugin {failure.name} was not loaded: {failure.reason}",
                 title="Plugins",

@@ -18,6 +18,7 @@ skipped and described in :attr:`ThemeSet.problems`.
 from __future__ import annotations
 
 import importlib.resources
+import importlib.util
 import logging
 import re
 import tomllib
@@ -134,6 +135,12 @@ def builtin_theme_dir() -> Traversable | None:
     Returns:
         The folder, or ``None`` if neither exists.
     """
+    # Where the package's folder is, without importing it (a plain folder on disk, as
+    # installed or editable; importlib.resources costs ~1.5 ms more at every start).
+    spec = importlib.util.find_spec("imkit_tui.themes")
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        if Path(location).is_dir():
+            return Path(location)
     try:
         folder = importlib.resources.files("imkit_tui.themes")
     except (ModuleNotFoundError, TypeError):

@@ -355,9 +355,7 @@ async def test_a_plugin_that_failed_is_reported(
     make_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     failure = PluginFailure("poll", "imkit_poll:setup", "ImportError: no module named imkit_poll")
-    monkeypatch.setattr(
-        "imkit_tui.ui.app.load_plugins", lambda: PluginReport(["builtin"], [failure])
-    )
+    monkeypatch.setattr("imkit_tui.ui.load_plugins", lambda: PluginReport(["builtin"], [failure]))
     me = await make_client("me")
     app = make_app(me, tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -7,30 +7,49 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from imkit_tui.commands import embedded
-from imkit_tui.commands.embedded import EmbeddedHost, HomeLock
+from imkit_tui.commands.embedded import IN_PROCESS_URL, EmbeddedHost, HomeLock
 from imkit_tui.config import UiState
-from imkit_tui.core import ConnectionState, Direction, MessagesReceived
+from imkit_tui.core import ConnectionState, Direction, IMClient, MessagesReceived
 from imkit_tui.paths import Paths
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.screens.start_up import DeferredClient
 from imkit_tui.ui.themes import load_themes
 from imkit_tui.ui.widgets.status_bar import StatusBar
 from tests.ui.test_app import list_lines, until
+
+
+async def _seeded_home(tmp_path: Path) -> Paths:
+    """A home an earlier start of the embedded app seeded the demo into."""
+    paths = Paths.resolve(tmp_path / "home")
+    earlier = EmbeddedHost(paths, "me")
+    try:
+        await (await earlier.start()).wait_synced(timeout=30)
+    finally:
+        await earlier.stop()
+    return paths
+
+
+async def _store_first_then_connected(
+    pilot: Pilot[None], app: IMKitApp, seen: dict[str, object]
+) -> None:
+    """The first frame (noted in `seen` once it was out) showed the stored list and
+    "connecting…"; then the app connects."""
+    await until(pilot, lambda: "list" in seen, "the first frame")
+    assert "connecting…" in str(seen["status"])
+    assert "echo-bot" in str(seen["list"]) and "alice" in str(seen["list"])
+    bar = app.screen.query_one(StatusBar)
+    await until(pilot, lambda: bar.state == ConnectionState.CONNECTED, "connected", 500)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_first_frame_from_the_store_then_the_server(
     tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    paths = Paths.resolve(tmp_path / "home")
-    earlier = EmbeddedHost(paths, "me")  # an earlier start seeded the demo into the store
-    try:
-        client = await earlier.start()
-        await client.wait_synced(timeout=30)
-    finally:
-        await earlier.stop()
+    paths = await _seeded_home(tmp_path)
 
     host = EmbeddedHost(paths, "me")
     seen: dict[str, object] = {}
@@ -51,12 +70,8 @@ async def test_first_frame_from_the_store_then_the_server(
     )
     try:
         async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: "list" in seen, "the first frame")
+            await _store_first_then_connected(pilot, app, seen)
             assert seen["serving"] is False
-            assert "connecting…" in str(seen["status"])
-            assert "echo-bot" in str(seen["list"]) and "alice" in str(seen["list"])
-            bar = app.screen.query_one(StatusBar)
-            await until(pilot, lambda: bar.state == ConnectionState.CONNECTED, "connected", 500)
             assert host.serving
             me = host.prepare()
             with me.subscribe() as events:
@@ -70,6 +85,37 @@ async def test_first_frame_from_the_store_then_the_server(
                         ):
                             break
             await pilot.pause()
+    finally:
+        await host.stop()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_as_imkit_starts_the_first_frame_is_read_from_the_store_file(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """`imkit` hands the app a DeferredClient: the first frame is drawn from the store
+    file before the client exists; the client is made, opened and connected after it."""
+    paths = await _seeded_home(tmp_path)
+
+    host = EmbeddedHost(paths, "me")
+    seen: dict[str, object] = {}
+
+    def make() -> IMClient:
+        # Called once the first frame is out, with nothing of the client made yet.
+        seen["made"] = host.client is not None
+        seen["status"] = app.screen.query_one(StatusBar).render().plain
+        seen["list"] = "\n".join(list_lines(app))
+        return host.prepare()
+
+    deferred = DeferredClient("me", IN_PROCESS_URL, host.store_path, make)
+    app = IMKitApp(deferred, themes=load_themes(), embedded=True, start=host.connect)
+    try:
+        async with app.run_test(size=size) as pilot:
+            await _store_first_then_connected(pilot, app, seen)
+            assert seen["made"] is False
+            assert "\n".join(list_lines(app)) == seen["list"]  # the client's list is the same
+            await pilot.press("enter")  # the newest conversation opens, as before
+            await until(pilot, lambda: app.screen.query("#composer"), "the chat", 200)
     finally:
         await host.stop()
 

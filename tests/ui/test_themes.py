@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.resources
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,7 @@ def test_source_checkout_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ModuleNotFoundError(package)
 
     monkeypatch.setattr(importlib.resources, "files", not_installed)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     folder = themes.builtin_theme_dir()
     assert folder is not None
     assert folder.joinpath("dark.toml").is_file()

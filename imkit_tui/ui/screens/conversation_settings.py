@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, cast
 
 from textual.widget import Widget
 
-from imkit_tui.core import Conversation, IMClient
+from imkit_tui.core import Conversation
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
     from imkit_tui.ui.screens.history_actions import HistoryActions
     from imkit_tui.ui.screens.main import MainScreen
 

@@ -13,18 +13,9 @@ from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from textual.widget import Widget
 
+from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import (
-    ConnectionState,
-    Conversation,
-    HistoryCleared,
-    IMClient,
-    Message,
-    MessagesDeleted,
-    NotConnected,
-    RequestFailed,
-    SendStatus,
-)
+from imkit_tui.core import ConnectionState, Conversation, Message, SendStatus
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.ui import screens
@@ -32,6 +23,7 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from imkit_tui.core import HistoryCleared, IMClient, MessagesDeleted
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.main import MainScreen
     from imkit_tui.ui.widgets.chat_view import ChatView
@@ -129,11 +121,11 @@ class HistoryActions:
             self._recalled_text[message.id] = (text, time.monotonic())
         try:
             await self._client.recall(message)
-        except NotConnected:
+        except core.NotConnected:
             self._recalled_text.pop(message.id, None)
             app.notify("You are offline: recall once connected", severity="warning")
             return
-        except (RequestFailed, TimeoutError) as error:
+        except (core.RequestFailed, TimeoutError) as error:
             self._recalled_text.pop(message.id, None)
             app.notify(f"The message was not recalled: {error}", severity="error")
             return
@@ -172,9 +164,9 @@ class HistoryActions:
                 return
             try:
                 await self._client.delete_messages(chosen, everywhere=place == "everywhere")
-            except NotConnected:
+            except core.NotConnected:
                 self._screen.app.notify("You are offline: delete here only", severity="warning")
-            except (RequestFailed, TimeoutError, ValueError) as error:
+            except (core.RequestFailed, TimeoutError, ValueError) as error:
                 self._screen.app.notify(f"Not deleted: {error}", severity="error")
 
         self._screen.app.push_screen(screens.ActionMenuScreen(title, entries), chosen_place)
@@ -221,7 +213,7 @@ class HistoryView(_Base):
         """Deleted messages leave the chat; a cleared history empties it."""
         chat = self.chat_view
         if event.conv == self.current and chat is not None:
-            if isinstance(event, MessagesDeleted):
+            if isinstance(event, core.MessagesDeleted):
                 chat.remove_messages(event.message_ids)
             else:
                 page = visible(await self.client.messages(event.conv, limit=CLEARED_PAGE))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -14,26 +15,9 @@ from textual.message import Message as TextualMessage
 from textual.screen import Screen
 from textual.widgets import Static
 
+from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import (
-    ConnectionChanged,
-    ConnectionState,
-    Conversation,
-    ConversationUpdated,
-    Direction,
-    HistoryCleared,
-    IMClient,
-    Message,
-    MessagesDeleted,
-    MessagesReceived,
-    MessageUpdated,
-    NotConnected,
-    ReceiptsUpdated,
-    StatusReceived,
-    Subscription,
-    SyncCompleted,
-    TransferProgress,
-)
+from imkit_tui.core import ConnectionState, Conversation, Direction, Message
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
@@ -44,9 +28,13 @@ from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
-from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.search_actions import SearchActions
-from imkit_tui.ui.screens.start_up import quiet_garbage_collector, report_ready
+from imkit_tui.ui.screens.start_up import (
+    CoreStart,
+    DeferredClient,
+    quiet_garbage_collector,
+    report_ready,
+)
 from imkit_tui.ui.screens.typing import TypingStatus
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
@@ -54,8 +42,10 @@ from imkit_tui.ui.widgets.key_footer import KeyFooter
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from imkit_tui.core import IMClient, Subscription
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.actions import ActionHandler
+    from imkit_tui.ui.screens.receipt_actions import ReceiptActions
     from imkit_tui.ui.screens.sending import Sending
     from imkit_tui.ui.widgets.chat_actions import BubbleHook
     from imkit_tui.ui.widgets.chat_view import ChatView
@@ -92,7 +82,9 @@ class MainScreen(
             super().__init__()
             self.reason = reason
 
-    CSS_PATH = "main.tcss"
+    # main.tcss, as default CSS: added to the app's stylesheet when the screen mounts and
+    # parsed alone; a CSS_PATH would re-parse every source and restyle the app first.
+    DEFAULT_CSS = (Path(__file__).parent / "main.tcss").read_text(encoding="utf-8")
     BINDINGS: ClassVar[list[BindingType]] = [
         ("ctrl+n", "new_chat", "New chat"),
         Binding("ctrl+f", "search", "Search"),
@@ -105,7 +97,7 @@ class MainScreen(
 
     def __init__(
         self,
-        client: IMClient,
+        client: IMClient | DeferredClient,
         *,
         server_label: str = "",
         idle_seconds: Callable[[], float] = lambda: float("inf"),
@@ -117,13 +109,13 @@ class MainScreen(
         """`server_label` is shown in the status bar (the URL when empty);
         `idle_seconds` tells how long nobody has typed or clicked; `notifications` is
         the one switch of notifications, `notification_text` whether they show text;
-        with `connect`, `start` (default: the client's) runs after the first frame."""
+        with `connect`, `start` (default: the client's) runs after the first frame. A
+        :class:`DeferredClient` is made after the first frame, drawn from its store."""
         super().__init__()
-        self.client = client
-        self._server_label = server_label or client.server_url
+        self.core = CoreStart(client, connect=connect, start=start)
+        """The client core, and how it starts."""
+        self._server_label = server_label or self.core.server_url
         self._idle_seconds = idle_seconds
-        self._connect = connect
-        self._start = start or client.start
         self.notifications = notifications
         self._notification_text = notification_text
         self._notifier: Notifier | None = None
@@ -137,11 +129,16 @@ class MainScreen(
         self.sending: Sending | None = None
         """Sends files and places (once a conversation was opened)."""
 
+    @property  # the mixins only read it: never set after the screen is made
+    def client(self) -> IMClient:  # type: ignore[override]
+        """The client core (made on first use when it was deferred)."""
+        return self.core.client
+
     def compose(self) -> ComposeResult:
         """Status bar, list and chat side by side, footer."""
-        yield StatusBar(self.client.user_id, self._server_label, id="status")
+        yield StatusBar(self.core.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
-            yield ConversationList(names=self.list_name, me=self.client.user_id, id="conversations")
+            yield ConversationList(names=self.list_name, me=self.core.user_id, id="conversations")
             with Vertical(id="chat"):
                 yield ChatHeader(id="chat-title")
                 yield Static(
@@ -162,6 +159,7 @@ class MainScreen(
         (start-up draws only what the first frame shows)."""
         from imkit_tui.ui.screens.actions import ActionHandler
         from imkit_tui.ui.screens.lazy_media import LazyMedia
+        from imkit_tui.ui.screens.receipt_actions import ReceiptActions
         from imkit_tui.ui.screens.sending import Sending
         from imkit_tui.ui.widgets.chat_view import ChatView
         from imkit_tui.ui.widgets.composer import AttachButton, Composer
@@ -203,47 +201,31 @@ class MainScreen(
         await self._refresh_row(message.conv)
 
     async def on_mount(self) -> None:
-        """Fill the list from the store, then follow the core's events."""
-        await self.client.open()
-        # Subscribe before reading any state, so no event falls between the two.
-        events = self.client.subscribe()
-        refused, state = self.client.refused, self.client.state
-        if self._connect and state == ConnectionState.OFFLINE:
-            state = ConnectionState.CONNECTING  # it will, right after the first frame
-        self._on_connection(
-            ConnectionChanged(
-                state,
-                refused.message if refused else "",
-                refused.code if refused else None,
-            )
-        )
-        await self.reload_conversations()
-        self.follow_events(events)
-        conversations = self.query_one(ConversationList)
-        conversations.focus()
-        # The list is drawn from the store first; connecting starts after that frame.
+        """Fill the list from the store (a deferred client's from its file), then
+        follow the core's events; connecting starts after the first frame."""
+        await self.core.first_frame(self)
+        self.query_one(ConversationList).focus()
         self.call_after_refresh(self._after_first_frame)
+
+    def show_connection(
+        self, state: ConnectionState, detail: str = "", code: int | None = None
+    ) -> None:
+        """Show the connection's state (before connecting: connecting, if it will)."""
+        if self.core.connect and state == ConnectionState.OFFLINE:
+            state = ConnectionState.CONNECTING  # it will, right after the first frame
+        self._show_state(state, detail, code)
 
     def _after_first_frame(self) -> None:
         report_ready()
         quiet_garbage_collector(self, self._idle_seconds)
-        if self._connect:
-            self.run_worker(self._start_client(), name="client-start")
-
-    async def _start_client(self) -> None:
-        """Connect (for the embedded app: start or find its server, then connect). A
-        failure is shown, and the app stays open on its store."""
-        try:
-            await self._start()
-        except Exception as exc:
-            log.exception("could not connect")
-            reason = str(exc) or repr(exc)
-            self.query_one(StatusBar).set_connection(ConnectionState.OFFLINE, reason)
-            self.notify(reason, title="Not connected", severity="error", timeout=30)
+        self.run_worker(self.core.after_first_frame(self), name="client-start")
 
     async def reload_conversations(self) -> None:
         """Replace the list with the store's conversations."""
-        rows = await self.client.conversations(limit=LIST_LIMIT)
+        self.show_rows(await self.client.conversations(limit=LIST_LIMIT))
+
+    def show_rows(self, rows: list[Conversation]) -> None:
+        """Show `rows` as the conversation list."""
         listing = self.query_one(ConversationList)
         listing.set_conversations(rows)
         if rows and (listing.highlighted is None or self.current is None):
@@ -258,26 +240,26 @@ class MainScreen(
         with events:
             async for event in events:
                 try:
-                    if isinstance(event, ConnectionChanged):
-                        self._on_connection(event)
-                    elif isinstance(event, MessagesReceived):
+                    if isinstance(event, core.ConnectionChanged):
+                        self._show_state(event.state, event.detail, event.code)
+                    elif isinstance(event, core.MessagesReceived):
                         await self._on_received(event.conv, event.messages)
-                    elif isinstance(event, MessageUpdated):
+                    elif isinstance(event, core.MessageUpdated):
                         await self._on_updated(event.message)
-                    elif isinstance(event, SyncCompleted):
+                    elif isinstance(event, core.SyncCompleted):
                         await self.reload_conversations()
                         if self.receipts is not None:
                             self.receipts.reconnected()
-                    elif isinstance(event, MessagesDeleted | HistoryCleared):
+                    elif isinstance(event, core.MessagesDeleted | core.HistoryCleared):
                         await self.history_changed(event)
                         self.drop_mentions(event)
-                    elif isinstance(event, StatusReceived):
+                    elif isinstance(event, core.StatusReceived):
                         self.typing_received(event.record)
-                    elif isinstance(event, ConversationUpdated):
+                    elif isinstance(event, core.ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
-                    elif isinstance(event, ReceiptsUpdated) and self.receipts is not None:
+                    elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
-                    elif isinstance(event, TransferProgress):
+                    elif isinstance(event, core.TransferProgress):
                         chat = self.chat_view
                         if chat is not None:
                             chat.show_transfer(event.message_id, event.done, event.total)
@@ -297,13 +279,11 @@ class MainScreen(
             )
         return self._notifier
 
-    def _on_connection(self, event: ConnectionChanged) -> None:
-        self.query_one(StatusBar).set_connection(event.state, event.detail)
-        if event.state == ConnectionState.REFUSED:
+    def _show_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
+        self.query_one(StatusBar).set_connection(state, detail)
+        if state == ConnectionState.REFUSED:
             self.post_message(
-                self.LoginRefused(
-                    f"imkit: the server refused the login: {event.detail} ({event.code})"
-                )
+                self.LoginRefused(f"imkit: the server refused the login: {detail} ({code})")
             )
 
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
@@ -409,7 +389,7 @@ class MainScreen(
             return []
         try:
             return visible(await self.client.load_older(conv, before_seq, limit))
-        except (NotConnected, TimeoutError):
+        except (core.NotConnected, TimeoutError):
             # Offline: what the store has is all there is for now.
             return visible(await self.client.messages(conv, before_seq=before_seq, limit=limit))
 

@@ -17,16 +17,9 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import (
-    Conversation,
-    HistoryCleared,
-    IMClient,
-    Message,
-    MessagesDeleted,
-    NotConnected,
-    RequestFailed,
-)
+from imkit_tui.core import Conversation, Message
 from imkit_tui.protocol import ConversationType, ConvRef, ErrorCode
 from imkit_tui.ui.screens.history_actions import visible
 from imkit_tui.ui.widgets.chat_header import ChatHeader
@@ -34,6 +27,7 @@ from imkit_tui.ui.widgets.chat_header import ChatHeader
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from imkit_tui.core import HistoryCleared, IMClient, MessagesDeleted
     from imkit_tui.ui.screens.read_only import SendRights
     from imkit_tui.ui.widgets.chat_view import ChatView
     from imkit_tui.ui.widgets.composer import Composer
@@ -95,9 +89,9 @@ class MentionActions(_Base):
         try:
             members = (await self.client.group_info(conv.target)).members
             self.rights.confirmed(conv, True)
-        except (NotConnected, RequestFailed, TimeoutError) as error:
+        except (core.NotConnected, core.RequestFailed, TimeoutError) as error:
             log.debug("members of %s from this device's store: %r", conv.target, error)
-            if isinstance(error, RequestFailed) and error.code == ErrorCode.NOT_IN_GROUP:
+            if isinstance(error, core.RequestFailed) and error.code == ErrorCode.NOT_IN_GROUP:
                 self.rights.confirmed(conv, False)
             members = await self.client.known_members(conv.target)
         self._group_members = {**self._group_members, conv.target: members}
@@ -142,9 +136,9 @@ class MentionActions(_Base):
         them no longer mention anyone."""
         if change.conv != self.current or not self._mentions_waiting:
             return
-        if isinstance(change, HistoryCleared):
+        if isinstance(change, core.HistoryCleared):
             kept = tuple(m for m in self._mentions_waiting if (m.seq or 0) > change.seq)
-        elif isinstance(change, MessagesDeleted):
+        elif isinstance(change, core.MessagesDeleted):
             gone = set(change.message_ids)
             kept = tuple(m for m in self._mentions_waiting if m.id not in gone)
         elif change.object_name in _GONE:

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from textual.widget import Widget
 
+from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import IMClient, Message
-from imkit_tui.core.forward import ForwardError, check_forwardable
+from imkit_tui.core import Message
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
 
 if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
     from imkit_tui.ui.screens.actions import ActionHandler
     from imkit_tui.ui.screens.history_actions import HistoryActions
     from imkit_tui.ui.screens.read_only import SendRights
@@ -90,8 +91,8 @@ class MessageMenu(_Base):
         from imkit_tui.ui.screens.forward import ForwardScreen
 
         try:
-            check_forwardable(chosen)
-        except ForwardError as error:
+            core.check_forwardable(chosen)
+        except core.ForwardError as error:
             self.app.notify(str(error), title="Cannot forward", severity="warning")
             return
         rows = await self.client.conversations(limit=LIST_LIMIT)
@@ -102,7 +103,7 @@ class MessageMenu(_Base):
             return
         try:
             queued = await self.client.forward(chosen, choice.targets, merged=choice.merged)
-        except ForwardError as error:
+        except core.ForwardError as error:
             self.app.notify(str(error), title="Cannot forward", severity="error")
             return
         chat = self.chat_view

@@ -18,19 +18,15 @@ from textual import work
 from textual.app import SystemCommand
 from textual.widget import Widget
 
-from imkit_tui.core import (
-    ConnectionChanged,
-    ConnectionState,
-    IMClient,
-    NotConnected,
-    PrivacyChanged,
-    RequestFailed,
-)
+from imkit_tui import core
+from imkit_tui.core import ConnectionState
 from imkit_tui.protocol import ConversationType, ConvRef, describe
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
+    from imkit_tui.core import IMClient
+
     _Base = Widget
 else:
     _Base = object
@@ -46,31 +42,27 @@ class PrivacyActions(_Base):
     current: ConvRef | None
     _blocked_users: frozenset[str] = frozenset()
 
-    async def on_mount(self) -> None:
-        """Follow the privacy state. Textual calls the mount handler of every class
-        of the screen, so this runs after MainScreen's own (the store is open then)."""
-        self._follow_privacy()
-
     @work(group="privacy-events", exclusive=True, exit_on_error=False)
-    async def _follow_privacy(self) -> None:
+    async def follow_privacy(self) -> None:
         """Show the last known state, then every change; ask the server on each connect
-        (a change made on another device while this one was away is not pushed)."""
+        (a change made on another device while this one was away is not pushed). The
+        main screen calls this once its client's store is open."""
         with self.client.subscribe() as events:
             self._show_privacy_state(frozenset((await self.client.privacy(fetch=False)).blocked))
             if self.client.state == ConnectionState.CONNECTED:
                 await self._ask_privacy()
             async for event in events:
-                if isinstance(event, PrivacyChanged):
+                if isinstance(event, core.PrivacyChanged):
                     self._show_privacy_state(frozenset(event.privacy.blocked))
                 elif (
-                    isinstance(event, ConnectionChanged)
+                    isinstance(event, core.ConnectionChanged)
                     and event.state == ConnectionState.CONNECTED
                 ):
                     await self._ask_privacy()
 
     async def _ask_privacy(self) -> None:
         """Fetch the state from the server; a change comes back as PrivacyChanged."""
-        with contextlib.suppress(NotConnected, RequestFailed, TimeoutError):
+        with contextlib.suppress(core.NotConnected, core.RequestFailed, TimeoutError):
             await self.client.privacy()
 
     def _show_privacy_state(self, blocked: frozenset[str]) -> None:
@@ -111,14 +103,14 @@ class PrivacyActions(_Base):
                 settings = await self.client.block(user_id)
             else:
                 settings = await self.client.unblock(user_id)
-        except (NotConnected, TimeoutError):
+        except (core.NotConnected, TimeoutError):
             self.notify(
                 f"Not connected: {'blocking' if blocked else 'unblocking'} needs the server.",
                 severity="warning",
                 markup=False,
             )
             return
-        except RequestFailed as failure:
+        except core.RequestFailed as failure:
             self.notify(
                 f"The server refused: {describe(failure.code)} ({failure.code})",
                 severity="error",

@@ -51,7 +51,7 @@ class SendRights:
     def __init__(self, screen: MainScreen) -> None:
         """Decide for the user of ``screen`` and show it there."""
         self._screen = screen
-        self._me = screen.client.user_id
+        self._me = screen.core.user_id
         self._reasons: dict[ConvRef, str] = {}
 
     async def open(self, conv: ConvRef, shown: Iterable[Message], row: Conversation | None) -> bool:

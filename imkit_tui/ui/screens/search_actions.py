@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, ClassVar
 
-from imkit_tui.core import IMClient, Message
+from imkit_tui.core import Message
 from imkit_tui.protocol import ConvRef
 
 if TYPE_CHECKING:
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from textual.command import Provider
     from textual.screen import Screen
+
+    from imkit_tui.core import IMClient
 
     _Base = Screen[None]
 else:

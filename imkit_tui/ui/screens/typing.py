@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING
 from textual.widget import Widget
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core import IMClient, Message
+from imkit_tui.core import Message
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 
 if TYPE_CHECKING:
     from textual.widgets import TextArea  # the composer's, loaded with it
+
+    from imkit_tui.core import IMClient
 
     _Base = Widget
 else:

@@ -41,6 +41,10 @@ class KeyFooter(Footer):
     def compose(self) -> ComposeResult:
         """The keys that fit in the footer's width (all of them before it has one)."""
         made = list(super().compose())
+        for widget in made:
+            # Compact from the start: a key that gets the class once mounted restyles.
+            if isinstance(widget, FooterKey):
+                widget.add_class("-compact", update=False)
         width = self.size.width
         self._laid_out_for = width
         if not width:

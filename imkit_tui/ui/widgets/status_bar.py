@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from imkit_tui.core.events import ConnectionState
+from imkit_tui.core import ConnectionState
 
 _STATE_STYLE: dict[ConnectionState, tuple[str, str]] = {
     ConnectionState.OFFLINE: ("○", "offline"),
