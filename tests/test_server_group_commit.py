@@ -71,6 +71,37 @@ async def test_sends_of_one_turn_share_one_commit_and_hear_back_after_it(tmp_pat
         await store.close()
 
 
+async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "server.db"
+    store, statements = await _open_traced(path)
+    heard: list[tuple[StoredMessage | None, BaseException | None]] = []
+    try:
+        await _append(store, "alice", "bob", "first")  # the conversation exists
+        for _ in range(3):
+            await asyncio.sleep(0)  # nothing else is due on the loop
+        commits = statements.count("COMMIT")
+        store.append(
+            conv_type=1,
+            conv_key=private_key("alice", "bob"),
+            members=(Member("alice", "bob"), Member("bob", "alice")),
+            sender="alice",
+            cmid="second",
+            object_name="RC:TxtMsg",
+            content_json='{"content":"hi"}',
+            now_ms=1_000,
+            then=lambda stored, error: heard.append((stored, error)),
+        )
+        # Heard back before append returned: committed here, in this turn, alone.
+        assert len(heard) == 1 and heard[0][1] is None
+        stored = heard[0][0]
+        assert stored is not None and stored.seq == 2 and _committed(path, stored.uid)
+        assert statements.count("COMMIT") == commits + 1
+    finally:
+        await store.close()
+
+
 async def test_a_retry_in_the_same_batch_gets_the_original(tmp_path: Path) -> None:
     store, statements = await _open_traced(tmp_path / "server.db")
     try:

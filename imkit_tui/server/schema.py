@@ -228,7 +228,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         -- one conversation (or sender) to the next. A client id is a UUIDv7: led by
         -- it, the idempotency key grows at one edge like the message ids. The floor of
         -- a pull (the first message not older than a time) is found along seq instead,
-        -- where sent_at never decreases (store.py, _first_since).
+        -- where sent_at never decreases (floors.py, first_since).
         DROP INDEX messages_idempotency;
         CREATE UNIQUE INDEX messages_client_id ON messages(cmid, sender);
         DROP INDEX messages_time;

@@ -7,7 +7,12 @@ WAL; a checkpoint, run elsewhere, copies it into the database file).
 
 With `group_turn`, every job waits for the writer task, which wakes at the end of the
 event loop's turn: the jobs submitted in one turn (a server's sends from many
-connections) share one transaction. With `wal_limit_bytes`, the WAL is kept to about that
+connections) share one transaction. When nothing else is queued and nothing else is due
+to run before the writer would wake (the loop's ready queue is empty: a single sender
+on an idle server), the job is committed at once instead, in the same batch it would
+have had, without the turn. A job submitted with `submit_then` hears back through a
+plain callback, called right after the commit, not a future (whose callbacks run a
+turn later). With `wal_limit_bytes`, the WAL is kept to about that
 size under a sustained write, where a checkpoint that runs beside the writes never
 catches up and the WAL would otherwise grow without end: a checkpoint runs in the
 background each time the WAL has grown by an eighth of the limit (instead of every
@@ -30,6 +35,8 @@ from imkit_tui.storage.database import Database
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
+#: Hears a job's outcome right after its commit: (result, None) or (None, error).
+Done = Callable[[Any, BaseException | None], None]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +84,10 @@ class BatchWriter:
         self._checkpoint_every = checkpoint_every
         self._batches = 0
         self._checkpointing: asyncio.Task[None] | None = None
-        self._queue: asyncio.Queue[tuple[Job[Any], asyncio.Future[Any]] | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Job[Any], asyncio.Future[Any] | Done] | None] = (
+            asyncio.Queue()
+        )
+        self._waiting = False  # the writer task waits for the queue (not for a checkpoint)
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._group_turn = group_turn
@@ -121,8 +131,34 @@ class BatchWriter:
         if self._closed:
             raise WriterClosed("the store is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((job, future))
+        if not self._commit_now(job, future):
+            self._queue.put_nowait((job, future))
         return future
+
+    def submit_then(self, job: Job[Any], done: Done) -> None:
+        """Queue `job`; `done(result, error)` is called right after its commit (perhaps
+        before this returns, when the job could be committed at once)."""
+        if self._closed:
+            raise WriterClosed("the store is closed")
+        if not self._commit_now(job, done):
+            self._queue.put_nowait((job, done))
+
+    def _commit_now(self, job: Job[Any], sink: asyncio.Future[Any] | Done) -> bool:
+        """With `group_turn`: commit `job` here and now when the writer would otherwise
+        wake for it alone. That is when nothing is queued, the writer task waits for the
+        queue (not for a checkpoint), and nothing else is due to run on the loop before
+        the writer would: nothing could join its batch. The loop's ready queue is
+        asyncio's own (`_ready`); on a loop without one the job is queued as usual."""
+        if not (self._group_turn and self._waiting and self._database.inline):
+            return False
+        if self._queue.qsize() or getattr(asyncio.get_running_loop(), "_ready", True):
+            return False
+        (outcome,) = self._database.run_now(partial(self._run_batch, jobs=[job]))
+        self._count_batch()
+        _resolve(sink, outcome)
+        if self._wal_limit is not None:
+            self._bound_wal_now(self._wal_limit)
+        return True
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed."""
@@ -142,8 +178,12 @@ class BatchWriter:
     async def _run(self) -> None:
         stopping = False
         while not stopping:
-            item = await self._queue.get()
-            batch: list[tuple[Job[Any], asyncio.Future[Any]]] = []
+            self._waiting = True
+            try:
+                item = await self._queue.get()
+            finally:
+                self._waiting = False
+            batch: list[tuple[Job[Any], asyncio.Future[Any] | Done]] = []
             if item is None:
                 stopping = True
             else:
@@ -161,13 +201,8 @@ class BatchWriter:
                 outcomes = await self._database.run(partial(self._run_batch, jobs=jobs))
             except Exception as exc:  # the database itself failed (closed, disk gone)
                 outcomes = [_Failed(exc)] * len(batch)
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if isinstance(outcome, _Failed):
-                    future.set_exception(outcome.error)
-                else:
-                    future.set_result(outcome)
+            for (_, sink), outcome in zip(batch, outcomes, strict=True):
+                _resolve(sink, outcome)
             self._count_batch()
             if self._wal_limit is not None:
                 await self._bound_wal(self._wal_limit)
@@ -186,27 +221,51 @@ class BatchWriter:
         if self._checkpointing is None or self._checkpointing.done():
             self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
 
+    def _bound_wal_now(self, limit: int) -> None:
+        """After a commit made at once: start a background checkpoint when one is due;
+        past `limit`, wake the writer task with an empty job, so it waits for the
+        checkpoint (`_bound_wal`) before the next batch."""
+        size = self._wal_size()
+        if size is None:
+            return
+        if size > limit:
+            self._queue.put_nowait((_nothing, _ignore))
+        else:
+            self._maybe_checkpoint(size, limit)
+
+    def _wal_size(self) -> int | None:
+        """The WAL file's size; None when there is none or nothing checkpoints it."""
+        if self._checkpoint is None:
+            return None
+        try:
+            return os.stat(self._wal_path).st_size
+        except OSError:
+            return None
+
+    def _maybe_checkpoint(self, size: int, limit: int) -> None:
+        """With the WAL at `size` (within `limit`): checkpoint in the background if it
+        grew by an eighth of the limit since the last one started, and none runs."""
+        if self._checkpoint is None:
+            return
+        if size < self._checkpointed_at:  # the WAL started over
+            self._checkpointed_at = 0
+        running = self._checkpointing is not None and not self._checkpointing.done()
+        if size - self._checkpointed_at >= limit // 8 and not running:
+            self._checkpointed_at = size
+            self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+
     async def _bound_wal(self, limit: int) -> None:
         """After a commit: each time the WAL has grown by an eighth of `limit`,
         checkpoint in the background; past `limit`, wait (no write in between) for a
         checkpoint of the last frames, so the next write transaction starts the WAL from
         its beginning (and, journal_size_limit being 0, cuts the file to its frames)."""
-        if self._checkpoint is None:
+        size = self._wal_size()
+        if size is None or self._checkpoint is None:
             return
-        try:
-            size = os.stat(self._wal_path).st_size
-        except OSError:
-            return
-        running = self._checkpointing is not None and not self._checkpointing.done()
-        if size < self._checkpointed_at:  # the WAL started over
-            self._checkpointed_at = 0
         if size <= limit:
-            if size - self._checkpointed_at >= limit // 8 and not running:
-                self._checkpointed_at = size
-                self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+            self._maybe_checkpoint(size, limit)
             return
-        if running:
-            assert self._checkpointing is not None
+        if self._checkpointing is not None and not self._checkpointing.done():
             await asyncio.wait([self._checkpointing])
         self.wal_resets += 1
         self._checkpointed_at = 0
@@ -245,3 +304,28 @@ class BatchWriter:
             conn.execute("ROLLBACK")
         if self._on_rollback is not None:
             self._on_rollback(conn)
+
+
+def _resolve(sink: asyncio.Future[Any] | Done, outcome: Any) -> None:
+    """Hand a job's outcome to whoever waits for it."""
+    failed = isinstance(outcome, _Failed)
+    if isinstance(sink, asyncio.Future):
+        if sink.done():
+            return
+        if failed:
+            sink.set_exception(outcome.error)
+        else:
+            sink.set_result(outcome)
+        return
+    try:
+        sink(None, outcome.error) if failed else sink(outcome, None)
+    except Exception:  # one caller's failure never stops the writer
+        log.exception("a store job's callback failed")
+
+
+def _nothing(conn: sqlite3.Connection) -> None:
+    """An empty job."""
+
+
+def _ignore(result: Any, error: BaseException | None) -> None:
+    """Hears nothing."""
