@@ -16,9 +16,12 @@ turn later). With `wal_limit_bytes`, the WAL is kept to about that
 size under a sustained write, where a checkpoint that runs beside the writes never
 catches up and the WAL would otherwise grow without end: a checkpoint runs in the
 background each time the WAL has grown by an eighth of the limit (instead of every
-`checkpoint_every` commits); past the limit, the next batch waits until a checkpoint has
-copied the last frames back, so the write after it starts the WAL again from its
-beginning, and `journal_size_limit` (0) cuts the file back to what that write needs.
+`checkpoint_every` commits). Past the limit, checkpoints run back to back beside the
+writes until one leaves few frames to copy (`CONVERGED_FRAMES`, or at once when the
+checkpoint does not say how many it left); then the next batch waits while a checkpoint
+copies those last frames back (milliseconds), so the write after it starts the WAL
+again from its beginning, and `journal_size_limit` (0) cuts the file back to what that
+write needs. At half as much again as the limit, the writer waits whatever is left.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ Job = Callable[[sqlite3.Connection], T]
 Done = Callable[[Any, BaseException | None], None]
 
 log = logging.getLogger(__name__)
+
+#: Past its limit, the WAL is checkpointed with the writes paused once no more than this
+#: many frames are left to copy (a few milliseconds of work, where a whole eighth of the
+#: limit took tens to hundreds).
+CONVERGED_FRAMES = 256
 
 
 class WriterClosed(RuntimeError):
@@ -62,8 +70,9 @@ class BatchWriter:
     transaction of its own, so one bad job fails alone.
 
     `checkpoint` (given) runs in the background every `checkpoint_every` commits; with
-    `wal_limit_bytes`, by the WAL's growth instead, and before the next batch whenever
-    the WAL has passed the limit. `group_turn`: see the module's docstring.
+    `wal_limit_bytes`, by the WAL's growth instead, and past the limit as the module's
+    docstring says (it may answer PRAGMA wal_checkpoint's row, which tells how much it
+    left). `group_turn`: see the module's docstring.
     """
 
     def __init__(
@@ -72,7 +81,7 @@ class BatchWriter:
         *,
         max_batch: int = 512,
         on_rollback: Callable[[sqlite3.Connection], None] | None = None,
-        checkpoint: Callable[[], Awaitable[None]] | None = None,
+        checkpoint: Callable[[], Awaitable[Any]] | None = None,
         checkpoint_every: int = 200,
         group_turn: bool = False,
         wal_limit_bytes: int | None = None,
@@ -94,6 +103,14 @@ class BatchWriter:
         self._wal_limit = wal_limit_bytes
         self._wal_path = f"{database.path}-wal"
         self._checkpointed_at = 0  # the WAL's size when the last checkpoint started
+        # What the last checkpoint left to copy (frames; None: not known) and the WAL's
+        # size when it ended: past the limit, the writer waits only once that is little.
+        self._left_frames: int | None = None
+        self._left_at = 0
+        self._frame_bytes = 4096 + 24
+        if database.inline:
+            page = database.run_now(lambda conn: conn.execute("PRAGMA page_size").fetchone())
+            self._frame_bytes = int(page[0]) + 24
         self.wal_resets = 0
         """How many times the WAL passed its limit and was checkpointed in full."""
         if wal_limit_bytes is not None and database.inline:
@@ -233,6 +250,16 @@ class BatchWriter:
         else:
             self._maybe_checkpoint(size, limit)
 
+    def _converged(self, size: int) -> bool:
+        """Whether the frames no checkpoint has copied yet are few (the last one left
+        few, and few were written since it ended): a checkpoint now is short."""
+        if self._left_frames is None or self._checkpointing is None:
+            return True  # nothing known: checkpoint in full at once, as always
+        if not self._checkpointing.done():
+            return False
+        since = max(0, size - self._left_at) // self._frame_bytes
+        return self._left_frames + since <= CONVERGED_FRAMES
+
     def _wal_size(self) -> int | None:
         """The WAL file's size; None when there is none or nothing checkpoints it."""
         if self._checkpoint is None:
@@ -265,17 +292,34 @@ class BatchWriter:
         if size <= limit:
             self._maybe_checkpoint(size, limit)
             return
-        if self._checkpointing is not None and not self._checkpointing.done():
+        running = self._checkpointing is not None and not self._checkpointing.done()
+        if size <= limit + limit // 2 and not self._converged(size):
+            # Checkpoints back to back, the writes going on beside them, until one
+            # leaves little to copy: then the pause below is short.
+            if not running:
+                self._checkpointed_at = size
+                self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+            return
+        if self._checkpointing is not None and running:
             await asyncio.wait([self._checkpointing])
         self.wal_resets += 1
         self._checkpointed_at = 0
         await self._run_checkpoint(self._checkpoint)
 
-    async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[None]]) -> None:
+    async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[Any]]) -> None:
         try:
-            await checkpoint()
+            outcome = await checkpoint()
         except Exception:
             log.warning("WAL checkpoint failed; the next one will retry", exc_info=True)
+            self._left_frames = None
+            return
+        # PRAGMA wal_checkpoint's answer (busy, frames in the WAL, frames copied back),
+        # when the checkpoint gives it: how many frames it left for the next one.
+        if isinstance(outcome, tuple) and len(outcome) == 3 and outcome[1] >= 0:
+            self._left_frames = int(outcome[1]) - int(outcome[2])
+            self._left_at = self._wal_size() or 0
+        else:
+            self._left_frames = None
 
     def _run_batch(self, conn: sqlite3.Connection, *, jobs: list[Job[Any]]) -> list[Any]:
         """On the database thread: all jobs in one transaction, or each alone on failure."""
