@@ -102,6 +102,26 @@ async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn
         await store.close()
 
 
+async def test_appends_of_one_step_after_one_made_at_once_share_the_next_commit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "server.db"
+    store, statements = await _open_traced(path)
+    try:
+        await _append(store, "alice", "bob", "first")
+        for _ in range(3):
+            await asyncio.sleep(0)
+        commits = statements.count("COMMIT")
+        # Ten appends from one step, nothing else on the loop: the first is committed
+        # at once, the other nine wait for the writer and share one transaction.
+        pending = [_append(store, "alice", "bob", f"m{i}") for i in range(10)]
+        results = await asyncio.gather(*pending)
+        assert statements.count("COMMIT") == commits + 2
+        assert [r.seq for r in results] == list(range(2, 12))
+    finally:
+        await store.close()
+
+
 async def test_a_retry_in_the_same_batch_gets_the_original(tmp_path: Path) -> None:
     store, statements = await _open_traced(tmp_path / "server.db")
     try:

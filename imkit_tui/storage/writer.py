@@ -97,6 +97,7 @@ class BatchWriter:
             asyncio.Queue()
         )
         self._waiting = False  # the writer task waits for the queue (not for a checkpoint)
+        self._alone_this_turn = False  # a job was committed at once in this turn
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._group_turn = group_turn
@@ -168,8 +169,12 @@ class BatchWriter:
         asyncio's own (`_ready`); on a loop without one the job is queued as usual."""
         if not (self._group_turn and self._waiting and self._database.inline):
             return False
-        if self._queue.qsize() or getattr(asyncio.get_running_loop(), "_ready", True):
+        loop = asyncio.get_running_loop()
+        if self._queue.qsize() or self._alone_this_turn or getattr(loop, "_ready", True):
             return False
+        # Whatever else this same step submits waits for the writer, in one batch.
+        self._alone_this_turn = True
+        loop.call_soon(self._turn_ended)
         (outcome,) = self._database.run_now(partial(self._run_batch, jobs=[job]))
         self._count_batch()
         _resolve(sink, outcome)
@@ -237,6 +242,10 @@ class BatchWriter:
             return
         if self._checkpointing is None or self._checkpointing.done():
             self._checkpointing = asyncio.create_task(self._run_checkpoint(self._checkpoint))
+
+    def _turn_ended(self) -> None:
+        """A new turn of the loop: a job may be committed at once again."""
+        self._alone_this_turn = False
 
     def _bound_wal_now(self, limit: int) -> None:
         """After a commit made at once: start a background checkpoint when one is due;
