@@ -127,7 +127,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._writer = BatchWriter(
             writer_db,
             on_rollback=self._reset_caches,
-            checkpoint=partial(reader_db.run, _passive_checkpoint),
+            checkpoint=reader_db.checkpoint,
             group_turn=True,
             wal_limit_bytes=wal_limit_bytes,
         )
@@ -563,10 +563,3 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
-
-
-def _passive_checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    """Copy what it can of the WAL back into the database; (busy, frames in the WAL,
-    frames copied back), which tells the writer how much is left (storage/writer.py)."""
-    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return int(row[0]), int(row[1]), int(row[2])

@@ -17,19 +17,23 @@ size under a sustained write, where a checkpoint that runs beside the writes nev
 catches up and the WAL would otherwise grow without end: a checkpoint runs in the
 background each time the WAL has grown by an eighth of the limit (instead of every
 `checkpoint_every` commits). Past the limit, checkpoints run back to back beside the
-writes until one leaves few frames to copy (`CONVERGED_FRAMES`, or at once when the
-checkpoint does not say how many it left); then the next batch waits while a checkpoint
-copies those last frames back (milliseconds), so the write after it starts the WAL
-again from its beginning, and `journal_size_limit` (0) cuts the file back to what that
-write needs. At half as much again as the limit, the writer waits whatever is left.
+writes until few frames are left to copy (`CONVERGED_FRAMES`, read from the WAL index:
+`WalIndex`); then the next batch waits while a checkpoint copies those last frames back
+(milliseconds), so the write after it starts the WAL again from its beginning. At half
+as much again as the limit, the writer waits whatever is left. `journal_size_limit` is
+the limit: the file is cut back to it when it started over larger, and otherwise keeps
+its size, so the writes that start it again overwrite it in place instead of growing
+a file cut short (measured: a fifth less of the store's CPU per message).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -71,8 +75,7 @@ class BatchWriter:
 
     `checkpoint` (given) runs in the background every `checkpoint_every` commits; with
     `wal_limit_bytes`, by the WAL's growth instead, and past the limit as the module's
-    docstring says (it may answer PRAGMA wal_checkpoint's row, which tells how much it
-    left). `group_turn`: see the module's docstring.
+    docstring says. `group_turn`: see the module's docstring.
     """
 
     def __init__(
@@ -81,7 +84,7 @@ class BatchWriter:
         *,
         max_batch: int = 512,
         on_rollback: Callable[[sqlite3.Connection], None] | None = None,
-        checkpoint: Callable[[], Awaitable[Any]] | None = None,
+        checkpoint: Callable[[], Awaitable[None]] | None = None,
         checkpoint_every: int = 200,
         group_turn: bool = False,
         wal_limit_bytes: int | None = None,
@@ -104,18 +107,16 @@ class BatchWriter:
         self._wal_limit = wal_limit_bytes
         self._wal_path = f"{database.path}-wal"
         self._checkpointed_at = 0  # the WAL's size when the last checkpoint started
-        # What the last checkpoint left to copy (frames; None: not known) and the WAL's
-        # size when it ended: past the limit, the writer waits only once that is little.
-        self._left_frames: int | None = None
-        self._left_at = 0
+        self._wal_index = WalIndex(f"{database.path}-shm")
         self._frame_bytes = 4096 + 24
-        if database.inline:
-            page = database.run_now(lambda conn: conn.execute("PRAGMA page_size").fetchone())
-            self._frame_bytes = int(page[0]) + 24
         self.wal_resets = 0
         """How many times the WAL passed its limit and was checkpointed in full."""
         if wal_limit_bytes is not None and database.inline:
-            database.run_now(lambda conn: conn.execute("PRAGMA journal_size_limit=0"))
+            page = database.run_now(lambda conn: conn.execute("PRAGMA page_size").fetchone())
+            self._frame_bytes = int(page[0]) + 24
+            database.run_now(
+                lambda conn: conn.execute(f"PRAGMA journal_size_limit={int(wal_limit_bytes)}")
+            )
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -196,6 +197,7 @@ class BatchWriter:
             await self._task
         if self._checkpointing is not None:
             await self._checkpointing
+        self._wal_index.close()
 
     async def _run(self) -> None:
         stopping = False
@@ -259,20 +261,22 @@ class BatchWriter:
         else:
             self._maybe_checkpoint(size, limit)
 
-    def _converged(self, size: int) -> bool:
-        """Whether the frames no checkpoint has copied yet are few (the last one left
-        few, and few were written since it ended): a checkpoint now is short."""
-        if self._left_frames is None or self._checkpointing is None:
-            return True  # nothing known: checkpoint in full at once, as always
-        if not self._checkpointing.done():
+    def _converged(self) -> bool:
+        """Whether the frames no checkpoint has copied yet are few: a checkpoint now is
+        short (True when the WAL index cannot tell: checkpoint at once, in full)."""
+        if self._checkpointing is not None and not self._checkpointing.done():
             return False
-        since = max(0, size - self._left_at) // self._frame_bytes
-        return self._left_frames + since <= CONVERGED_FRAMES
+        frames = self._wal_index.frames()
+        return frames is None or frames[0] - frames[1] <= CONVERGED_FRAMES
 
     def _wal_size(self) -> int | None:
-        """The WAL file's size; None when there is none or nothing checkpoints it."""
+        """The bytes of WAL in use (its frames, from the WAL index; else the file's
+        size); None when there is no WAL or nothing checkpoints it."""
         if self._checkpoint is None:
             return None
+        frames = self._wal_index.frames()
+        if frames is not None:
+            return frames[0] * self._frame_bytes
         try:
             return os.stat(self._wal_path).st_size
         except OSError:
@@ -294,7 +298,7 @@ class BatchWriter:
         """After a commit: each time the WAL has grown by an eighth of `limit`,
         checkpoint in the background; past `limit`, wait (no write in between) for a
         checkpoint of the last frames, so the next write transaction starts the WAL from
-        its beginning (and, journal_size_limit being 0, cuts the file to its frames)."""
+        its beginning (the module's docstring tells how)."""
         size = self._wal_size()
         if size is None or self._checkpoint is None:
             return
@@ -302,7 +306,7 @@ class BatchWriter:
             self._maybe_checkpoint(size, limit)
             return
         running = self._checkpointing is not None and not self._checkpointing.done()
-        if size <= limit + limit // 2 and not self._converged(size):
+        if size <= limit + limit // 2 and not self._converged():
             # Checkpoints back to back, the writes going on beside them, until one
             # leaves little to copy: then the pause below is short.
             if not running:
@@ -315,20 +319,11 @@ class BatchWriter:
         self._checkpointed_at = 0
         await self._run_checkpoint(self._checkpoint)
 
-    async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[Any]]) -> None:
+    async def _run_checkpoint(self, checkpoint: Callable[[], Awaitable[None]]) -> None:
         try:
-            outcome = await checkpoint()
+            await checkpoint()
         except Exception:
             log.warning("WAL checkpoint failed; the next one will retry", exc_info=True)
-            self._left_frames = None
-            return
-        # PRAGMA wal_checkpoint's answer (busy, frames in the WAL, frames copied back),
-        # when the checkpoint gives it: how many frames it left for the next one.
-        if isinstance(outcome, tuple) and len(outcome) == 3 and outcome[1] >= 0:
-            self._left_frames = int(outcome[1]) - int(outcome[2])
-            self._left_at = self._wal_size() or 0
-        else:
-            self._left_frames = None
 
     def _run_batch(self, conn: sqlite3.Connection, *, jobs: list[Job[Any]]) -> list[Any]:
         """On the database thread: all jobs in one transaction, or each alone on failure."""
@@ -382,3 +377,36 @@ def _nothing(conn: sqlite3.Connection) -> None:
 
 def _ignore(result: Any, error: BaseException | None) -> None:
     """Hears nothing."""
+
+
+class WalIndex:
+    """Reads how far the WAL goes and how much of it a checkpoint has copied back, from
+    the WAL index (the `-shm` file; https://www.sqlite.org/walformat.html): `mxFrame`
+    at byte 16 of its header, `nBackfill` at byte 96, both in the machine's byte order.
+    Two reads of a few bytes: cheaper than asking SQLite, and exact where the WAL file's
+    size is not (the file keeps its size when the WAL starts over)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    def frames(self) -> tuple[int, int] | None:
+        """(frames in the WAL, frames checkpointed back); None when unreadable."""
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDONLY)
+            head = os.pread(self._fd, 4, 16)
+            backfilled = os.pread(self._fd, 4, 96)
+        except OSError:
+            self.close()
+            return None
+        if len(head) < 4 or len(backfilled) < 4:
+            return None
+        return int.from_bytes(head, sys.byteorder), int.from_bytes(backfilled, sys.byteorder)
+
+    def close(self) -> None:
+        """Let go of the file."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
