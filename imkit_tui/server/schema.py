@@ -234,4 +234,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP INDEX messages_time;
         """,
     ),
+    Migration(
+        14,
+        "no time index on messages: retention finds old messages by their time-ordered uid",
+        """
+        -- A stored message's uid is a UUIDv7 of its sent_at, so the messages sent before
+        -- a time are a range of messages_uid (store.py, prune); one index fewer to
+        -- write per message.
+        DROP INDEX messages_age;
+        """,
+    ),
 )

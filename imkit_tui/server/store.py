@@ -441,10 +441,15 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
     async def prune(self, older_than_ms: int, batch: int = 1000) -> int:
         """Delete messages sent before `older_than_ms` (history retention); return how many."""
 
+        # A message's uid is a UUIDv7 of its sent_at (`_append_row`): the ones sent
+        # before a time are those whose text sorts below that time's, along messages_uid.
+        below = f"{max(0, min(older_than_ms, 2**48 - 1)):012x}"
+        before = f"{below[:8]}-{below[8:]}"
+
         def job(conn: sqlite3.Connection) -> int:
             old = conn.execute(
-                "SELECT conv_id, seq FROM messages WHERE sent_at < ? LIMIT ?",
-                (older_than_ms, batch),
+                "SELECT conv_id, seq FROM messages WHERE uid < ? AND sent_at < ? LIMIT ?",
+                (before, older_than_ms, batch),
             ).fetchall()
             conn.executemany("DELETE FROM messages WHERE conv_id = ? AND seq = ?", old)
             conn.executemany("DELETE FROM file_refs WHERE conv_id = ? AND seq = ?", old)
