@@ -71,6 +71,57 @@ async def test_sends_of_one_turn_share_one_commit_and_hear_back_after_it(tmp_pat
         await store.close()
 
 
+async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "server.db"
+    store, statements = await _open_traced(path)
+    heard: list[tuple[StoredMessage | None, BaseException | None]] = []
+    try:
+        await _append(store, "alice", "bob", "first")  # the conversation exists
+        for _ in range(3):
+            await asyncio.sleep(0)  # nothing else is due on the loop
+        commits = statements.count("COMMIT")
+        store.append(
+            conv_type=1,
+            conv_key=private_key("alice", "bob"),
+            members=(Member("alice", "bob"), Member("bob", "alice")),
+            sender="alice",
+            cmid="second",
+            object_name="RC:TxtMsg",
+            content_json='{"content":"hi"}',
+            now_ms=1_000,
+            then=lambda stored, error: heard.append((stored, error)),
+        )
+        # Heard back before append returned: committed here, in this turn, alone.
+        assert len(heard) == 1 and heard[0][1] is None
+        stored = heard[0][0]
+        assert stored is not None and stored.seq == 2 and _committed(path, stored.uid)
+        assert statements.count("COMMIT") == commits + 1
+    finally:
+        await store.close()
+
+
+async def test_appends_of_one_step_after_one_made_at_once_share_the_next_commit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "server.db"
+    store, statements = await _open_traced(path)
+    try:
+        await _append(store, "alice", "bob", "first")
+        for _ in range(3):
+            await asyncio.sleep(0)
+        commits = statements.count("COMMIT")
+        # Ten appends from one step, nothing else on the loop: the first is committed
+        # at once, the other nine wait for the writer and share one transaction.
+        pending = [_append(store, "alice", "bob", f"m{i}") for i in range(10)]
+        results = await asyncio.gather(*pending)
+        assert statements.count("COMMIT") == commits + 2
+        assert [r.seq for r in results] == list(range(2, 12))
+    finally:
+        await store.close()
+
+
 async def test_a_retry_in_the_same_batch_gets_the_original(tmp_path: Path) -> None:
     store, statements = await _open_traced(tmp_path / "server.db")
     try:

@@ -166,3 +166,34 @@ async def test_the_floor_of_a_pull_is_the_first_message_not_older_than_the_windo
         for at in [0, 1000, 1333, 1334, 1335, 1340, 2000, 3000, 4330, 4331, 5000]:
             expected = next((seq for seq, sent_at in rows if sent_at >= at), None)
             assert _first_since(conn, conv_id=conv_id, at=at) == expected, at
+
+
+async def test_retention_finds_old_messages_along_their_uids(tmp_path: Path) -> None:
+    from imkit_tui.server.store import Member, ServerStore
+
+    path = tmp_path / "server.db"
+    store = await ServerStore.open(path)
+    statements: list[str] = []
+    try:
+        for index, at in enumerate((1_000, 1_999, 2_000, 3_000)):
+            await store.append(  # type: ignore[misc]
+                conv_type=1,
+                conv_key=private_key("alice", "bob"),
+                members=(Member("alice", "bob"), Member("bob", "alice")),
+                sender="alice",
+                cmid=f"m{index}",
+                object_name="RC:TxtMsg",
+                content_json='{"content":"hi"}',
+                now_ms=at,
+            )
+        store._db.run_now(lambda conn: conn.set_trace_callback(statements.append))
+        assert await store.prune(2_000) == 2  # sent before 2,000; not the one at it
+        rows = await store._reader.fetch_all("SELECT seq FROM messages ORDER BY seq")
+        assert [row[0] for row in rows] == [3, 4]
+        (select,) = [s for s in statements if s.startswith("SELECT conv_id, seq FROM messages")]
+        plan = store._db.run_now(
+            lambda conn: conn.execute(f"EXPLAIN QUERY PLAN {select}").fetchall()
+        )
+        assert any("INDEX messages_uid" in str(step[3]) for step in plan), plan
+    finally:
+        await store.close()

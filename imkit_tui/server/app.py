@@ -175,7 +175,7 @@ class IMServer(
         """Store a message the server itself sends, and push it along its route."""
         store = self._require_store()
         cmid = new_uuid7()
-        stored = await store.append(
+        pending = store.append(
             conv_type=route.conv_type,
             conv_key=route.conv_key,
             members=route.members,
@@ -185,6 +185,8 @@ class IMServer(
             content_json=encode_content(content),
             now_ms=now_ms(),
         )
+        assert pending is not None
+        stored = await pending
         record = MessageRecord(
             uid=stored.uid,
             conv=ConvRef(type=route.conv_type, target=sender),  # each receiver's own below
@@ -443,7 +445,8 @@ class IMServer(
             return
         files = media_in(frame.content) if may_name_files(content_json) else set()
         await self._check_files_named(sender, files, frame.id)
-        pending = store.append(
+        session.inbound.started()
+        store.append(
             conv_type=route.conv_type,
             conv_key=route.conv_key,
             members=route.members,
@@ -454,10 +457,7 @@ class IMServer(
             now_ms=now_ms(),
             audience=audience,
             files=files,
-        )
-        session.inbound.started()
-        pending.add_done_callback(
-            functools.partial(self._on_stored, session, frame, route, audience, asked)
+            then=functools.partial(self._on_stored, session, frame, route, audience, asked),
         )
 
     def _on_stored(
@@ -467,14 +467,15 @@ class IMServer(
         route: Route,
         audience: frozenset[str] | None,
         asked: AskedReceipts | None,
-        pending: asyncio.Future[StoredMessage],
+        stored: StoredMessage | None,
+        error: BaseException | None,
     ) -> None:
         """The send's transaction is committed (or failed): answer it."""
         session.inbound.ended()
-        if pending.cancelled():
-            return
         try:
-            self._sent(session, frame, route, audience, asked, pending.result())
+            if stored is None:
+                raise error or RuntimeError("stored nothing")
+            self._sent(session, frame, route, audience, asked, stored)
         except Exception as exc:
             _answer_failure(session, frame.id, exc)
 

@@ -228,10 +228,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         -- one conversation (or sender) to the next. A client id is a UUIDv7: led by
         -- it, the idempotency key grows at one edge like the message ids. The floor of
         -- a pull (the first message not older than a time) is found along seq instead,
-        -- where sent_at never decreases (store.py, _first_since).
+        -- where sent_at never decreases (floors.py, first_since).
         DROP INDEX messages_idempotency;
         CREATE UNIQUE INDEX messages_client_id ON messages(cmid, sender);
         DROP INDEX messages_time;
+        """,
+    ),
+    Migration(
+        14,
+        "no time index on messages: retention finds old messages by their time-ordered uid",
+        """
+        -- A stored message's uid is a UUIDv7 of its sent_at, so the messages sent before
+        -- a time are a range of messages_uid (store.py, prune); one index fewer to
+        -- write per message.
+        DROP INDEX messages_age;
         """,
     ),
 )

@@ -32,6 +32,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
+from imkit_tui.server.floors import first_since as _first_since
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -41,6 +42,7 @@ from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
+from imkit_tui.storage.writer import Done
 
 # A recalled message becomes a notice without the original content; a message the
 # reader deleted for themself is pulled as a content-free tombstone.
@@ -200,12 +202,14 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         now_ms: int,
         audience: frozenset[str] | None = None,
         files: Iterable[str] = (),
-    ) -> asyncio.Future[StoredMessage]:
+        then: Done | None = None,
+    ) -> asyncio.Future[StoredMessage] | None:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
         Queued at once, in call order (so in that order the messages get their seqs); the
-        future resolves after the commit. A retry with the same client id returns the
-        original.
+        future resolves after the commit, or, given `then`, `then(stored, error)` is
+        called right after it instead (perhaps before this returns) and None returned.
+        A retry with the same client id returns the original.
         With an `audience` the message is targeted: only those users may see it. `files`
         are the sha256 of the stored files its content names (server/file_refs.py).
         """
@@ -221,6 +225,9 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 record_refs(conn, conv.id, stored.seq, files)
             return self._with_audience(conv_key, stored) if stored.duplicate else stored
 
+        if then is not None:
+            self._writer.submit_then(job, then)
+            return None
         return self._writer.submit_nowait(job)
 
     def _append_row(
@@ -434,10 +441,15 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
     async def prune(self, older_than_ms: int, batch: int = 1000) -> int:
         """Delete messages sent before `older_than_ms` (history retention); return how many."""
 
+        # A message's uid is a UUIDv7 of its sent_at (`_append_row`): the ones sent
+        # before a time are those whose text sorts below that time's, along messages_uid.
+        below = f"{max(0, min(older_than_ms, 2**48 - 1)):012x}"
+        before = f"{below[:8]}-{below[8:]}"
+
         def job(conn: sqlite3.Connection) -> int:
             old = conn.execute(
-                "SELECT conv_id, seq FROM messages WHERE sent_at < ? LIMIT ?",
-                (older_than_ms, batch),
+                "SELECT conv_id, seq FROM messages WHERE uid < ? AND sent_at < ? LIMIT ?",
+                (before, older_than_ms, batch),
             ).fetchall()
             conn.executemany("DELETE FROM messages WHERE conv_id = ? AND seq = ?", old)
             conn.executemany("DELETE FROM file_refs WHERE conv_id = ? AND seq = ?", old)
@@ -556,42 +568,3 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
-
-
-def _first_since(conn: sqlite3.Connection, *, conv_id: int, at: int) -> int | None:
-    """The first seq of a conversation sent at `at` or later (None: there is none).
-
-    A message's sent_at is never before the one of the message above it (store.py,
-    `_append_row`), so this is a search along the primary key: one lookup when nothing
-    has expired, a binary search over the seqs (log n lookups) when some has and
-    retention has not removed it yet, never a scan.
-    """
-
-    def next_from(seq: int) -> tuple[int, int] | None:
-        row = conn.execute(
-            "SELECT seq, sent_at FROM messages WHERE conv_id = ? AND seq >= ? ORDER BY seq LIMIT 1",
-            (conv_id, seq),
-        ).fetchone()
-        return (int(row[0]), int(row[1])) if row is not None else None
-
-    first = next_from(0)
-    if first is None or first[1] >= at:
-        return first[0] if first is not None else None
-    row = conn.execute(
-        "SELECT seq, sent_at FROM messages WHERE conv_id = ? ORDER BY seq DESC LIMIT 1",
-        (conv_id,),
-    ).fetchone()
-    if int(row[1]) < at:
-        return None
-    low, high = first[0], int(row[0])  # sent before `at` at low, not at high
-    while high - low > 1:
-        middle = (low + high) // 2
-        found = next_from(middle)
-        assert found is not None  # `high` is there
-        if found[1] >= at:
-            high = middle
-        else:
-            low = middle
-    found = next_from(high)
-    assert found is not None
-    return found[0]
