@@ -34,7 +34,7 @@ from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
 
-TARGET_P50_RATIO = 5.0
+TARGET_P50_RATIO = 3.0
 EVENT_TIMEOUT = 10.0
 
 
