@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from _args import positive_int
+from _proc import cpu_seconds
 from _raw_ws import RawClient
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.uri import parse_uri
@@ -292,16 +292,6 @@ def start_server(args: list[str]) -> tuple[subprocess.Popen[str], int]:
         process.kill()
         raise RuntimeError(f"server {args} did not start")
     return process, int(line)
-
-
-def cpu_seconds(pid: int) -> float:
-    """The CPU time (user and system) process `pid` has used so far; 0 where /proc is
-    not there to tell."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def median_step(same_rate: Sequence[dict[str, Any]]) -> dict[str, Any]:

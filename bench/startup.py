@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import compileall
 import contextlib
-import math
 import os
 import pty
 import statistics
@@ -31,6 +30,8 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+from _proc import cpu_seconds
 
 import imkit_tui
 from imkit_tui.core.store import Coverage, LocalStore
@@ -92,26 +93,6 @@ async def fill_store(home: Path, conversations: int, messages: int) -> None:
             await store.add_received(conv, records, coverage)
     finally:
         await store.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time the process `pid` has used so far, all its threads: from each thread's
-    schedstat (nanoseconds), else from its stat (user and system, in clock ticks of
-    10 ms, too coarse for ratios near 1.3); NaN where /proc is not there to tell."""
-    try:
-        running = sum(
-            int((task / "schedstat").read_text().split()[0])
-            for task in Path(f"/proc/{pid}/task").iterdir()
-        )
-    except (OSError, ValueError, IndexError):
-        running = 0
-    if running:  # 0 where the kernel keeps no schedstats
-        return running / 1e9
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return math.nan
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def time_start(

@@ -24,7 +24,8 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server import IMServer
-from imkit_tui.server.store import _first_since, private_key
+from imkit_tui.server.floors import first_since
+from imkit_tui.server.store import private_key
 from tests.conftest import ServerHandle
 
 SMALL, LARGE = 100, 100_000
@@ -165,7 +166,7 @@ async def test_the_floor_of_a_pull_is_the_first_message_not_older_than_the_windo
         (conv_id,) = conn.execute("SELECT conv_id FROM messages LIMIT 1").fetchone()
         for at in [0, 1000, 1333, 1334, 1335, 1340, 2000, 3000, 4330, 4331, 5000]:
             expected = next((seq for seq, sent_at in rows if sent_at >= at), None)
-            assert _first_since(conn, conv_id=conv_id, at=at) == expected, at
+            assert first_since(conn, conv_id=conv_id, at=at) == expected, at
 
 
 async def test_retention_finds_old_messages_along_their_uids(tmp_path: Path) -> None:

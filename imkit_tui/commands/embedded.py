@@ -202,9 +202,8 @@ class EmbeddedHost:
 
     async def start(self) -> IMClient:
         """:meth:`prepare` and :meth:`connect` in one: the user's client, started."""
-        client = self.prepare()
         await self.connect()
-        return client
+        return self.prepare()
 
     def _aim(self, client: IMClient, url: str) -> None:
         """Point `client` at `url`, or, when this process serves, at the server itself."""

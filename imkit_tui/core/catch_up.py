@@ -107,9 +107,7 @@ class CatchUp:
                     break
         finally:
             if ahead is not None:
-                ahead[1].cancel()
-                with contextlib.suppress(BaseException):
-                    await ahead[1]
+                await _drop(ahead[1])
 
     async def _forward(
         self,
@@ -122,9 +120,7 @@ class CatchUp:
         if ahead is not None:
             if ahead[0] == after_seq:
                 return await ahead[1]
-            ahead[1].cancel()  # what was stored did not end where expected (a gap)
-            with contextlib.suppress(BaseException):
-                await ahead[1]
+            await _drop(ahead[1])  # what was stored did not end where expected (a gap)
         limit = _forward_limit(after_seq, target_seq)
         return await self._pull(PullRequest(conv=conv, after_seq=after_seq, limit=limit))
 
@@ -244,3 +240,10 @@ def _chunks(wanted: Sequence[Wanted]) -> Iterator[list[Wanted]]:
         asked += limit
     if chunk:
         yield chunk
+
+
+async def _drop(task: asyncio.Task[PullReply]) -> None:
+    """Cancel a page asked for ahead and wait until it is gone, whatever it ended with."""
+    task.cancel()
+    with contextlib.suppress(BaseException):
+        await task

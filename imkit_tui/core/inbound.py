@@ -200,22 +200,30 @@ class Inbound:
         """Store pushed records in order; those that follow what is held are stored
         together, a gap is pulled first."""
         batch: dict[ConvRef, list[MessageRecord]] = {}
+        # Per conversation, the seqs queued in `batch` and the highest of them, so each
+        # record is checked in constant time however long the burst.
+        queued_seqs: dict[ConvRef, set[int]] = {}
+        queued_top: dict[ConvRef, int] = {}
         for record in records:
             if record.seq == 0:
                 self._events.publish(StatusReceived(record))
                 continue
             conv = record.conv
             tracker = await self.tracker(conv)
-            queued = batch.get(conv, [])
-            if tracker.has(record.seq) or any(r.seq == record.seq for r in queued):
+            seqs = queued_seqs.get(conv, set())
+            if tracker.has(record.seq) or record.seq in seqs:
                 continue
-            if record.seq > max([tracker.synced, *(r.seq for r in queued)]) + 1:
+            if record.seq > max(tracker.synced, queued_top.get(conv, 0)) + 1:
                 await self._flush(batch)
-                queued = []
+                queued_seqs.clear()
+                queued_top.clear()
+                seqs = set()
                 await self.catch_up(conv, record.seq - 1)
                 if tracker.has(record.seq):
                     continue
-            batch.setdefault(conv, queued).append(record)
+            batch.setdefault(conv, []).append(record)
+            queued_seqs.setdefault(conv, seqs).add(record.seq)
+            queued_top[conv] = max(queued_top.get(conv, 0), record.seq)
         await self._flush(batch)
 
     async def _flush(self, batch: dict[ConvRef, list[MessageRecord]]) -> None:

@@ -446,19 +446,23 @@ class IMServer(
         files = media_in(frame.content) if may_name_files(content_json) else set()
         await self._check_files_named(sender, files, frame.id)
         session.inbound.started()
-        store.append(
-            conv_type=route.conv_type,
-            conv_key=route.conv_key,
-            members=route.members,
-            sender=sender,
-            cmid=frame.cmid,
-            object_name=frame.object_name,
-            content_json=content_json,
-            now_ms=now_ms(),
-            audience=audience,
-            files=files,
-            then=functools.partial(self._on_stored, session, frame, route, audience, asked),
-        )
+        try:
+            store.append(
+                conv_type=route.conv_type,
+                conv_key=route.conv_key,
+                members=route.members,
+                sender=sender,
+                cmid=frame.cmid,
+                object_name=frame.object_name,
+                content_json=content_json,
+                now_ms=now_ms(),
+                audience=audience,
+                files=files,
+                then=functools.partial(self._on_stored, session, frame, route, audience, asked),
+            )
+        except BaseException:
+            session.inbound.ended()  # no callback will come for it
+            raise
 
     def _on_stored(
         self,
@@ -473,8 +477,8 @@ class IMServer(
         """The send's transaction is committed (or failed): answer it."""
         session.inbound.ended()
         try:
-            if stored is None:
-                raise error or RuntimeError("stored nothing")
+            if stored is None:  # a cancellation is answered too, as an internal error
+                raise error if isinstance(error, Exception) else RuntimeError("stored nothing")
             self._sent(session, frame, route, audience, asked, stored)
         except Exception as exc:
             _answer_failure(session, frame.id, exc)

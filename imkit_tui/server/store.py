@@ -32,7 +32,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
-from imkit_tui.server.floors import first_since as _first_since
+from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -561,7 +561,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
-        floor = await self._reader.run(partial(_first_since, conv_id=conv_id, at=not_before_ms))
+        floor = await self._reader.run(partial(first_since, conv_id=conv_id, at=not_before_ms))
         if floor is not None:
             return floor
         row = await self._reader.fetch_one(

@@ -219,7 +219,11 @@ class IMKitApp(App[None]):
         if isinstance(event, events.Key | events.MouseDown):
             self.last_input = time.monotonic()
         main = self._main
-        if isinstance(event, events.Key | events.MouseEvent | events.Paste) and main is not None:
+        if (
+            main is not None
+            and not main.core.core_ready.is_set()
+            and isinstance(event, events.Key | events.MouseEvent | events.Paste)
+        ):
             await main.core.core_ready.wait()
         await super().on_event(event)
 

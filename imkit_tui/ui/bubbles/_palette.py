@@ -1,9 +1,9 @@
 """Bubble colours, derived once per theme from the app's CSS variables.
 
-Bubbles render their parts themselves (one widget per message keeps layout cheap), so
-their colours come from the theme's variables rather than from per-part CSS, which
-Textual would re-apply for every bubble on every mount. The colours themselves are
-derived from any theme's colour system by :func:`imkit_tui.ui.theme_colours.derive`.
+Bubbles render their parts themselves into the chat's lines (no widget per message), so
+their colours come from the theme's variables rather than from per-part CSS. The
+colours themselves are derived from any theme's colour system by
+:func:`imkit_tui.ui.theme_colours.derive`.
 """
 
 from __future__ import annotations

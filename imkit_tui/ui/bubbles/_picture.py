@@ -132,7 +132,7 @@ class LocalPicture:
     """A picture read from a local file in a worker of the bubble ``owner``, then drawn.
 
     ``load`` may be called again with a new path; a late result for an old path is
-    dropped. When the picture is in, the owner is repainted (and laid out again). It
+    dropped. When the picture is in, the owner is drawn again (its height may change). It
     is drawn with kitty when the owner's app draws pictures inline
     (:func:`inline_pictures`), else in half blocks.
     """

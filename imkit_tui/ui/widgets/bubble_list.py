@@ -204,7 +204,11 @@ class BubbleList(ScrollView, can_focus=True):
                 return False
         except Exception:
             return False
-        return bubble in self.visible_bubbles()
+        region = self.region_of(bubble)
+        if region is None or not region.height:
+            return False
+        top = self.scroll_offset.y
+        return region.y < top + self.scrollable_content_region.height and region.bottom > top
 
     def run_bubble_worker(
         self, bubble: Bubble, work: Coroutine[Any, Any, None], group: str, exclusive: bool
