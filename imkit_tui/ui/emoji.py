@@ -1,478 +1,91 @@
 """Emoji shortcodes (``:smile:``, ``:+1:``…) with GitHub/Slack names.
 
-Pure functions over a built-in table, no I/O: :func:`expand_shortcodes` turns the
-shortcodes of a message into emoji before it is sent, :func:`complete` lists the
-shortcodes that start with what the user typed, for an autocomplete popup.
+The names come from the `emoji` package (Unicode's CLDR names and the GitHub/Slack
+aliases, as its ``emojize(language="alias")`` reads them), loaded the first time a
+shortcode is looked up, so that start-up does not pay for its table. Pure functions,
+no I/O: :func:`expand_shortcodes` turns the shortcodes of a message into emoji before
+it is sent, :func:`complete` lists the shortcodes that start with what the user typed,
+for an autocomplete popup.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 
 __all__ = ["SHORTCODES", "complete", "expand_shortcodes", "lookup"]
 
-# Ordered roughly by how often people use them: complete() keeps this order among
-# equally good matches, so the popular ones come first.
-_TABLE: dict[str, str] = {
-    # Faces
-    "smile": "😄",
-    "smiley": "😃",
-    "grinning": "😀",
-    "grin": "😁",
-    "joy": "😂",
-    "rofl": "🤣",
-    "laughing": "😆",
-    "satisfied": "😆",
-    "sweat_smile": "😅",
-    "wink": "😉",
-    "blush": "😊",
-    "slightly_smiling_face": "🙂",
-    "slight_smile": "🙂",
-    "upside_down_face": "🙃",
-    "innocent": "😇",
-    "heart_eyes": "😍",
-    "star_struck": "🤩",
-    "kissing_heart": "😘",
-    "kissing": "😗",
-    "yum": "😋",
-    "stuck_out_tongue": "😛",
-    "stuck_out_tongue_winking_eye": "😜",
-    "zany_face": "🤪",
-    "money_mouth_face": "🤑",
-    "hugs": "🤗",
-    "hugging_face": "🤗",
-    "hand_over_mouth": "🤭",
-    "shushing_face": "🤫",
-    "thinking": "🤔",
-    "thinking_face": "🤔",
-    "zipper_mouth_face": "🤐",
-    "raised_eyebrow": "🤨",
-    "neutral_face": "😐",
-    "expressionless": "😑",
-    "no_mouth": "😶",
-    "smirk": "😏",
-    "unamused": "😒",
-    "roll_eyes": "🙄",
-    "grimacing": "😬",
-    "lying_face": "🤥",
-    "relieved": "😌",
-    "pensive": "😔",
-    "sleepy": "😪",
-    "drooling_face": "🤤",
-    "sleeping": "😴",
-    "mask": "😷",
-    "face_with_thermometer": "🤒",
-    "nauseated_face": "🤢",
-    "vomiting_face": "🤮",
-    "sneezing_face": "🤧",
-    "hot_face": "🥵",
-    "cold_face": "🥶",
-    "woozy_face": "🥴",
-    "dizzy_face": "😵",
-    "exploding_head": "🤯",
-    "cowboy_hat_face": "🤠",
-    "partying_face": "🥳",
-    "party": "🥳",
-    "sunglasses": "😎",
-    "nerd_face": "🤓",
-    "monocle_face": "🧐",
-    "confused": "😕",
-    "worried": "😟",
-    "slightly_frowning_face": "🙁",
-    "frowning_face": "☹️",
-    "open_mouth": "😮",
-    "hushed": "😯",
-    "astonished": "😲",
-    "flushed": "😳",
-    "pleading_face": "🥺",
-    "frowning": "😦",
-    "anguished": "😧",
-    "fearful": "😨",
-    "cold_sweat": "😰",
-    "disappointed_relieved": "😥",
-    "cry": "😢",
-    "sob": "😭",
-    "scream": "😱",
-    "confounded": "😖",
-    "persevere": "😣",
-    "disappointed": "😞",
-    "sweat": "😓",
-    "weary": "😩",
-    "tired_face": "😫",
-    "yawning_face": "🥱",
-    "triumph": "😤",
-    "rage": "😡",
-    "pout": "😡",
-    "angry": "😠",
-    "cursing_face": "🤬",
-    "smiling_imp": "😈",
-    "imp": "👿",
-    "skull": "💀",
-    "poop": "💩",
-    "hankey": "💩",
-    "clown_face": "🤡",
-    "ghost": "👻",
-    "alien": "👽",
-    "robot": "🤖",
-    "see_no_evil": "🙈",
-    "hear_no_evil": "🙉",
-    "speak_no_evil": "🙊",
-    "smiley_cat": "😺",
-    "joy_cat": "😹",
-    "heart_eyes_cat": "😻",
-    # Hands and people
-    "thumbsup": "👍",
-    "+1": "👍",
-    "thumbsdown": "👎",
-    "-1": "👎",
-    "ok_hand": "👌",
-    "clap": "👏",
-    "pray": "🙏",
-    "wave": "👋",
-    "raised_hands": "🙌",
-    "muscle": "💪",
-    "point_up": "☝️",
-    "point_up_2": "👆",
-    "point_down": "👇",
-    "point_left": "👈",
-    "point_right": "👉",
-    "raised_hand": "✋",
-    "hand": "✋",
-    "v": "✌️",
-    "crossed_fingers": "🤞",
-    "metal": "🤘",
-    "call_me_hand": "🤙",
-    "fist": "✊",
-    "facepunch": "👊",
-    "punch": "👊",
-    "handshake": "🤝",
-    "open_hands": "👐",
-    "writing_hand": "✍️",
-    "eyes": "👀",
-    "eye": "👁️",
-    "brain": "🧠",
-    "facepalm": "🤦",
-    "shrug": "🤷",
-    "man_shrugging": "🤷‍♂️",
-    "woman_shrugging": "🤷‍♀️",
-    "man_facepalming": "🤦‍♂️",
-    "woman_facepalming": "🤦‍♀️",
-    "dancer": "💃",
-    "man_dancing": "🕺",
-    "runner": "🏃",
-    "baby": "👶",
-    "ninja": "🥷",
-    # Hearts and symbols
-    "heart": "❤️",
-    "red_heart": "❤️",
-    "orange_heart": "🧡",
-    "yellow_heart": "💛",
-    "green_heart": "💚",
-    "blue_heart": "💙",
-    "purple_heart": "💜",
-    "black_heart": "🖤",
-    "white_heart": "🤍",
-    "broken_heart": "💔",
-    "two_hearts": "💕",
-    "sparkling_heart": "💖",
-    "heartpulse": "💗",
-    "kiss": "💋",
-    "100": "💯",
-    "boom": "💥",
-    "collision": "💥",
-    "dizzy": "💫",
-    "sweat_drops": "💦",
-    "zzz": "💤",
-    "speech_balloon": "💬",
-    "thought_balloon": "💭",
-    "white_check_mark": "✅",
-    "heavy_check_mark": "✔️",
-    "check": "✔️",
-    "ballot_box_with_check": "☑️",
-    "x": "❌",
-    "negative_squared_cross_mark": "❎",
-    "heavy_plus_sign": "➕",
-    "heavy_minus_sign": "➖",
-    "question": "❓",
-    "grey_question": "❔",
-    "exclamation": "❗",
-    "heavy_exclamation_mark": "❗",
-    "grey_exclamation": "❕",
-    "bangbang": "‼️",
-    "interrobang": "⁉️",
-    "warning": "⚠️",
-    "no_entry": "⛔",
-    "no_entry_sign": "🚫",
-    "stop_sign": "🛑",
-    "recycle": "♻️",
-    "copyright": "©️",
-    "registered": "®️",
-    "tm": "™️",
-    "red_circle": "🔴",
-    "large_blue_circle": "🔵",
-    "blue_circle": "🔵",
-    "green_circle": "🟢",
-    "yellow_circle": "🟡",
-    "white_circle": "⚪",
-    "black_circle": "⚫",
-    "arrow_right": "➡️",
-    "arrow_left": "⬅️",
-    "arrow_up": "⬆️",
-    "arrow_down": "⬇️",
-    "arrows_counterclockwise": "🔄",
-    "new": "🆕",
-    "ok": "🆗",
-    "cool": "🆒",
-    "free": "🆓",
-    "sos": "🆘",
-    "bell": "🔔",
-    "no_bell": "🔕",
-    "loud_sound": "🔊",
-    "mute": "🔇",
-    "mega": "📣",
-    "loudspeaker": "📢",
-    "pushpin": "📌",
-    "round_pushpin": "📍",
-    "paperclip": "📎",
-    "link": "🔗",
-    "lock": "🔒",
-    "unlock": "🔓",
-    "key": "🔑",
-    "mag": "🔍",
-    "bulb": "💡",
-    "zap": "⚡",
-    "fire": "🔥",
-    "sparkles": "✨",
-    "star": "⭐",
-    "star2": "🌟",
-    "glowing_star": "🌟",
-    "tada": "🎉",
-    "confetti_ball": "🎊",
-    "balloon": "🎈",
-    "gift": "🎁",
-    "birthday": "🎂",
-    "christmas_tree": "🎄",
-    "jack_o_lantern": "🎃",
-    "trophy": "🏆",
-    "medal": "🏅",
-    "first_place_medal": "🥇",
-    "crown": "👑",
-    "gem": "💎",
-    "moneybag": "💰",
-    "dollar": "💵",
-    "chart_with_upwards_trend": "📈",
-    "chart_with_downwards_trend": "📉",
-    "bar_chart": "📊",
-    "calendar": "📆",
-    "date": "📅",
-    "memo": "📝",
-    "pencil": "📝",
-    "pencil2": "✏️",
-    "book": "📖",
-    "books": "📚",
-    "bookmark": "🔖",
-    "email": "📧",
-    "envelope": "✉️",
-    "inbox_tray": "📥",
-    "outbox_tray": "📤",
-    "package": "📦",
-    "file_folder": "📁",
-    "clipboard": "📋",
-    "scissors": "✂️",
-    "wastebasket": "🗑️",
-    "hammer": "🔨",
-    "wrench": "🔧",
-    "hammer_and_wrench": "🛠️",
-    "gear": "⚙️",
-    "bug": "🐛",
-    "computer": "💻",
-    "keyboard": "⌨️",
-    "desktop_computer": "🖥️",
-    "iphone": "📱",
-    "phone": "☎️",
-    "telephone": "☎️",
-    "camera": "📷",
-    "movie_camera": "🎥",
-    "tv": "📺",
-    "headphones": "🎧",
-    "microphone": "🎤",
-    "musical_note": "🎵",
-    "notes": "🎶",
-    "hourglass": "⌛",
-    "hourglass_flowing_sand": "⏳",
-    "watch": "⌚",
-    "alarm_clock": "⏰",
-    "stopwatch": "⏱️",
-    "battery": "🔋",
-    "electric_plug": "🔌",
-    "shield": "🛡️",
-    "test_tube": "🧪",
-    "dna": "🧬",
-    "pill": "💊",
-    "rocket": "🚀",
-    "airplane": "✈️",
-    "car": "🚗",
-    "red_car": "🚗",
-    "bike": "🚲",
-    "ship": "🚢",
-    "construction": "🚧",
-    "rotating_light": "🚨",
-    "checkered_flag": "🏁",
-    "triangular_flag_on_post": "🚩",
-    "house": "🏠",
-    "office": "🏢",
-    "hospital": "🏥",
-    "world_map": "🗺️",
-    "globe_with_meridians": "🌐",
-    "earth_americas": "🌎",
-    "earth_africa": "🌍",
-    "earth_asia": "🌏",
-    # Nature and weather
-    "sunny": "☀️",
-    "cloud": "☁️",
-    "umbrella": "☔",
-    "snowflake": "❄️",
-    "snowman": "⛄",
-    "rainbow": "🌈",
-    "ocean": "🌊",
-    "crescent_moon": "🌙",
-    "full_moon": "🌕",
-    "earth": "🌍",
-    "seedling": "🌱",
-    "evergreen_tree": "🌲",
-    "palm_tree": "🌴",
-    "cactus": "🌵",
-    "four_leaf_clover": "🍀",
-    "fallen_leaf": "🍂",
-    "maple_leaf": "🍁",
-    "rose": "🌹",
-    "sunflower": "🌻",
-    "tulip": "🌷",
-    "cherry_blossom": "🌸",
-    "bouquet": "💐",
-    "dog": "🐶",
-    "cat": "🐱",
-    "mouse": "🐭",
-    "rabbit": "🐰",
-    "fox_face": "🦊",
-    "bear": "🐻",
-    "panda_face": "🐼",
-    "koala": "🐨",
-    "tiger": "🐯",
-    "lion": "🦁",
-    "cow": "🐮",
-    "pig": "🐷",
-    "frog": "🐸",
-    "monkey": "🐒",
-    "monkey_face": "🐵",
-    "chicken": "🐔",
-    "penguin": "🐧",
-    "bird": "🐦",
-    "hatching_chick": "🐣",
-    "owl": "🦉",
-    "unicorn": "🦄",
-    "bee": "🐝",
-    "honeybee": "🐝",
-    "butterfly": "🦋",
-    "snail": "🐌",
-    "turtle": "🐢",
-    "snake": "🐍",
-    "dragon": "🐉",
-    "whale": "🐳",
-    "dolphin": "🐬",
-    "fish": "🐟",
-    "octopus": "🐙",
-    "crab": "🦀",
-    "t-rex": "🦖",
-    "sauropod": "🦕",
-    "paw_prints": "🐾",
-    "feet": "🐾",
-    # Food and drink
-    "coffee": "☕",
-    "tea": "🍵",
-    "beer": "🍺",
-    "beers": "🍻",
-    "wine_glass": "🍷",
-    "cocktail": "🍸",
-    "tropical_drink": "🍹",
-    "champagne": "🍾",
-    "clinking_glasses": "🥂",
-    "cup_with_straw": "🥤",
-    "milk_glass": "🥛",
-    "pizza": "🍕",
-    "hamburger": "🍔",
-    "fries": "🍟",
-    "hotdog": "🌭",
-    "taco": "🌮",
-    "burrito": "🌯",
-    "sushi": "🍣",
-    "ramen": "🍜",
-    "spaghetti": "🍝",
-    "rice": "🍚",
-    "bento": "🍱",
-    "dumpling": "🥟",
-    "bread": "🍞",
-    "croissant": "🥐",
-    "cheese": "🧀",
-    "egg": "🥚",
-    "bacon": "🥓",
-    "popcorn": "🍿",
-    "cake": "🍰",
-    "cupcake": "🧁",
-    "cookie": "🍪",
-    "doughnut": "🍩",
-    "icecream": "🍦",
-    "chocolate_bar": "🍫",
-    "candy": "🍬",
-    "apple": "🍎",
-    "green_apple": "🍏",
-    "banana": "🍌",
-    "grapes": "🍇",
-    "watermelon": "🍉",
-    "strawberry": "🍓",
-    "peach": "🍑",
-    "cherries": "🍒",
-    "lemon": "🍋",
-    "pineapple": "🍍",
-    "avocado": "🥑",
-    "eggplant": "🍆",
-    "hot_pepper": "🌶️",
-    "carrot": "🥕",
-    "corn": "🌽",
-    "broccoli": "🥦",
-    "mushroom": "🍄",
-    # Activities
-    "soccer": "⚽",
-    "basketball": "🏀",
-    "football": "🏈",
-    "baseball": "⚾",
-    "tennis": "🎾",
-    "8ball": "🎱",
-    "video_game": "🎮",
-    "game_die": "🎲",
-    "dart": "🎯",
-    "jigsaw": "🧩",
-    "art": "🎨",
-    "guitar": "🎸",
-    "performing_arts": "🎭",
-    "ticket": "🎫",
-    "ski": "🎿",
-    "swimmer": "🏊",
-    "weight_lifting": "🏋️",
-    "running_shirt_with_sash": "🎽",
-    "flag_white": "🏳️",
-    "rainbow_flag": "🏳️‍🌈",
-    "pirate_flag": "🏴‍☠️",
+_SHORTCODE = re.compile(r":([A-Za-z0-9_+\-]+):")
+_NAME = re.compile(r"[a-z0-9_+\-]+\Z")  # what a typed shortcode can spell
+
+# Names other chat apps (Discord) accept that the package does not know.
+_EXTRA_NAMES = {
+    "slight_smile": "slightly_smiling_face",
+    "party": "partying_face",
+    "check": "heavy_check_mark",
+    "medal": "sports_medal",
+    "first_place_medal": "1st_place_medal",
+    "earth": "earth_africa",
+    "flag_white": "white_flag",
 }
 
-SHORTCODES: Mapping[str, str] = MappingProxyType(_TABLE)
-"""Every known shortcode name (without colons) and its emoji; read-only."""
+# complete() lists these first among equally good matches, and alone for an empty
+# prefix: the package has no notion of which emoji people use most.
+# fmt: off
+_POPULAR = (
+    "+1", "-1", "thumbsup", "thumbsdown", "heart", "joy", "smile", "tada", "fire", "rocket",
+    "eyes", "pray", "clap", "ok_hand", "100", "white_check_mark", "sob", "cry", "thinking",
+    "wink", "grin", "laughing", "sweat_smile", "blush", "heart_eyes", "rofl", "sunglasses",
+    "partying_face", "wave", "muscle", "raised_hands", "sparkles",
+)
+# fmt: on
 
-_NAMES = tuple(_TABLE)
 
-_SHORTCODE = re.compile(r":([A-Za-z0-9_+\-]+):")
+@functools.cache
+def _table() -> dict[str, str]:
+    """Every shortcode name (lower case, without colons) and its emoji."""
+    from emoji import EMOJI_DATA, STATUS
+
+    fully_qualified = STATUS["fully_qualified"]
+    names: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for emoji, data in EMOJI_DATA.items():
+        if data["status"] > fully_qualified:
+            continue
+        names.setdefault(data["en"].strip(":").lower(), emoji)
+        for alias in data.get("alias", ()):
+            aliases.setdefault(alias.strip(":").lower(), emoji)
+    table = {name: emoji for name, emoji in (names | aliases).items() if _NAME.match(name)}
+    for name, known in _EXTRA_NAMES.items():
+        table.setdefault(name, table[known])
+    return table
+
+
+@functools.cache
+def _ranked() -> tuple[str, ...]:
+    """The names in completion order: the popular ones, then shortest first."""
+    table = _table()
+    rank = {name: i for i, name in enumerate(_POPULAR)}
+    return tuple(sorted(table, key=lambda name: (rank.get(name, len(rank)), len(name), name)))
+
+
+class _Shortcodes(Mapping[str, str]):
+    """The shortcode table, read-only, loaded on first use."""
+
+    def __getitem__(self, name: str) -> str:
+        return _table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_table())
+
+    def __len__(self) -> int:
+        return len(_table())
+
+
+SHORTCODES: Mapping[str, str] = _Shortcodes()
+"""Every known shortcode name (lower case, without colons) and its emoji; read-only."""
+
 
 # Spans where ``:word:`` is not a shortcode: URLs (``https://h/a:b:c``), inline
 # code and fenced code blocks, as Slack and GitHub do.
@@ -491,7 +104,7 @@ def lookup(name: str) -> str | None:
     Args:
         name: A name such as ``"smile"`` or ``":smile:"``; case does not matter.
     """
-    return _TABLE.get(name.strip(":").lower())
+    return _table().get(name.strip(":").lower())
 
 
 def _expand_plain(text: str) -> str:
@@ -501,7 +114,7 @@ def _expand_plain(text: str) -> str:
     i = text.find(":")
     while i != -1:
         match = _SHORTCODE.match(text, i)
-        emoji = _TABLE.get(match.group(1).lower()) if match else None
+        emoji = _table().get(match.group(1).lower()) if match else None
         # Require a non-alphanumeric character (or the edge) on both sides, so
         # "12:100:30" or "id:fire:2" stay as typed.
         if (
@@ -550,10 +163,12 @@ def expand_shortcodes(text: str) -> str:
 
 
 def complete(prefix: str, limit: int = 8) -> list[tuple[str, str]]:
-    """List the shortcodes matching what the user typed, best first.
+    """List the shortcodes matching what the user typed, best first, one per emoji.
 
-    An exact name comes first, then the names starting with ``prefix`` (in the
-    table's rough popularity order), then the names containing it elsewhere.
+    An exact name comes first, then the names starting with ``prefix`` (popular ones
+    first, then shortest first), then the names containing it elsewhere. Of the names
+    of one emoji (``thumbsup``, ``thumbs_up``) only the best placed is listed, and the
+    skin-tone variants only when ``prefix`` matches nothing else.
 
     Args:
         prefix: What follows the colon, e.g. ``"sm"``; a leading ``:`` is ignored
@@ -565,14 +180,21 @@ def complete(prefix: str, limit: int = 8) -> list[tuple[str, str]]:
     """
     if limit <= 0:
         return []
+    table = _table()
     needle = prefix.lstrip(":").lower()
     if not needle:
-        return [(name, _TABLE[name]) for name in _NAMES[:limit]]
-    starts = [name for name in _NAMES if name.startswith(needle)]
-    starts.sort(key=lambda name: name != needle)  # stable: the rest keep their order
-    results = starts[:limit]
-    if len(results) < limit:
-        results += [name for name in _NAMES if needle in name and name not in starts][
-            : limit - len(results)
-        ]
-    return [(name, _TABLE[name]) for name in results]
+        candidates = [name for name in _POPULAR if name in table]
+    else:
+        ranked = [name for name in _ranked() if needle in name]
+        plain = [name for name in ranked if "skin_tone" not in name]
+        if plain:
+            ranked = plain
+        # Stable sorts: the exact name, then the prefix matches, keep their rank.
+        ranked.sort(key=lambda name: not name.startswith(needle))
+        candidates = sorted(ranked, key=lambda name: name != needle)
+    results: dict[str, str] = {}  # emoji -> its first name
+    for name in candidates:
+        results.setdefault(table[name], name)
+        if len(results) == limit:
+            break
+    return [(name, emoji) for emoji, name in results.items()]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input
@@ -250,7 +253,7 @@ async def test_height_grows_from_one_to_six_lines() -> None:
 
 
 def test_table_is_large_and_has_the_common_names() -> None:
-    assert len(SHORTCODES) >= 150
+    assert len(SHORTCODES) >= 3000  # the emoji package's names and aliases
     common = (
         "smile grin joy wink heart thumbsup +1 thumbsdown -1 fire tada rocket eyes "
         "ok_hand clap pray thinking sob cry sunglasses party 100 white_check_mark"
@@ -315,6 +318,32 @@ def test_complete() -> None:
     assert len(complete("", limit=5)) == 5
     assert complete("s", limit=0) == []
     assert complete("zzzzzz") == []
+
+
+def test_complete_lists_each_emoji_once_and_skin_tones_when_nothing_else() -> None:
+    assert [emoji for _, emoji in complete("thumbs_up", limit=1)] == ["👍"]
+    assert all("skin_tone" not in name for name, _ in complete("wave", limit=50))
+    toned = complete("thumbs_up_d")
+    assert toned and all("skin_tone" in name for name, _ in toned)
+    assert complete("waving_hand_d") == [("waving_hand_dark_skin_tone", "👋🏿")]
+    for prefix in ("", "s", "heart", "cat"):
+        emojis = [emoji for _, emoji in complete(prefix, limit=50)]
+        assert len(emojis) == len(set(emojis)), prefix
+
+
+def test_names_of_other_chat_apps_and_the_emoji_packages_aliases() -> None:
+    assert lookup("slight_smile") == lookup("slightly_smiling_face") == "🙂"
+    assert lookup("party") == "🥳"
+    assert lookup("flag_white") == "🏳️"
+    assert expand_shortcodes(":shrug: :technologist:") == "🤷 🧑‍💻"
+
+
+def test_the_emoji_table_loads_on_first_use_not_on_import() -> None:
+    code = (
+        "import sys, imkit_tui.ui.emoji as e; assert 'emoji' not in sys.modules; "
+        "e.lookup('fire'); assert 'emoji' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # --- @mentions -------------------------------------------------------------------
