@@ -8,11 +8,15 @@ import math
 import random
 import shutil
 import struct
+import subprocess
+import sys
 import wave
 import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from imkit_tui.media import limits
@@ -28,6 +32,7 @@ from imkit_tui.media.images import (
     thumbnail_jpeg,
 )
 from imkit_tui.media.probe import (
+    SNIFF_BYTES,
     MediaKind,
     audio_duration,
     describe_size,
@@ -322,8 +327,8 @@ SNIFFED = [
     (b"GIF87a\x01\x00", "image/gif"),
     (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
     (b"BM" + bytes(12) + (40).to_bytes(4, "little"), "image/bmp"),
-    (b"II*\x00\x08\x00\x00\x00", "image/tiff"),
-    (b"MM\x00*\x00\x00\x00\x08", "image/tiff"),
+    (b"II*\x00\x08\x00\x00\x00" + bytes(8), "image/tiff"),
+    (b"MM\x00*\x00\x00\x00\x08" + bytes(8), "image/tiff"),
     (minimal_mp4(b"isom")[:32], "video/mp4"),
     (minimal_mp4(b"mp42")[:32], "video/mp4"),
     (minimal_mp4(b"M4A ")[:32], "audio/mp4"),
@@ -339,7 +344,7 @@ SNIFFED = [
     (b"ID3\x04\x00\x00\x00\x00\x00\x00", "audio/mpeg"),
     (b"\xff\xfb\x90\x64\x00", "audio/mpeg"),  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
     (b"\xff\xf1\x50\x80\x02\x1f\xfc", "audio/aac"),  # ADTS, AAC LC, 44.1 kHz
-    (b"#!AMR\n\x3c", "audio/amr"),
+    (b"#!AMR\n\x3c" + bytes(16), "audio/amr"),
     (b"#!AMR-WB\n", "audio/amr-wb"),
     (b"fLaC\x00\x00\x00\x22", "audio/flac"),
     (b"FORM\x00\x00\x00\x00AIFFCOMM", "audio/aiff"),
@@ -371,6 +376,30 @@ def test_sniff_mime_returns_none_for_unknown_content(head: bytes) -> None:
     assert sniff_mime(head) is None
 
 
+def test_sniff_mime_reads_the_major_brand_of_an_iso_file_first() -> None:
+    # Compatible brands name isom: the major brand still decides.
+    assert sniff_mime(box(b"ftyp", b"M4A \x00\x00\x00\x00M4A mp42isom") + bytes(8)) == "audio/mp4"
+    assert sniff_mime(box(b"ftyp", b"qt  \x00\x00\x00\x00qt  isom") + bytes(8)) == (
+        "video/quicktime"
+    )
+
+
+@given(st.binary(max_size=SNIFF_BYTES))
+@settings(max_examples=300, deadline=None)
+def test_sniff_mime_never_raises_on_any_bytes(head: bytes) -> None:
+    for data in (head, b"\x00\x00\x00\x18ftyp" + head, b"RIFF" + head, b"OggS" + head):
+        mime = sniff_mime(data[:SNIFF_BYTES])
+        assert mime is None or "/" in mime
+
+
+def test_probe_loads_filetype_on_first_sniff_not_on_import() -> None:
+    code = (
+        "import sys, imkit_tui.media.probe as p; assert 'filetype' not in sys.modules; "
+        "p.sniff_mime(b'%PDF-1.7'); assert 'filetype' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_sniff_mime_agrees_with_real_files_from_pillow() -> None:
     image = Image.new("RGB", (8, 8), "white")
     for fmt, mime in [
@@ -382,6 +411,10 @@ def test_sniff_mime_agrees_with_real_files_from_pillow() -> None:
         ("TIFF", "image/tiff"),
     ]:
         assert sniff_mime(encode(image, fmt)[:64]) == mime, fmt
+    frames = [Image.new("RGB", (8, 8), colour) for colour in ("white", "black")]
+    animated = encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
+    assert b"acTL" in animated[:64]
+    assert sniff_mime(animated[:64]) == "image/png"
 
 
 def test_guess_kind_trusts_content_over_the_name(tmp_path: Path) -> None:

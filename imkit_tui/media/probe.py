@@ -1,6 +1,7 @@
-"""What a file is and how long it plays: magic numbers, durations, waveforms, sizes, icons.
+"""What a file is and how long it plays: its type, durations, waveforms, sizes, icons.
 
 Content is trusted over names: a text file called ``photo.png`` is a file, not a picture.
+The `filetype` package reads the magic numbers.
 WAV files are read with the standard library, the common compressed formats through
 mutagen; ``ffprobe``/``ffmpeg`` are used when they are on the PATH and skipped cleanly
 when they are not. The functions here block; the app calls them from a thread.
@@ -9,15 +10,16 @@ when they are not. The functions here block; the app calls them from a thread.
 from __future__ import annotations
 
 import array
+import functools
 import math
 import os
 import shutil
 import subprocess
 import sys
 import wave
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from imkit_tui.media import limits
 
@@ -41,105 +43,59 @@ class MediaKind(StrEnum):
     FILE = "file"
 
 
-_FTYP_AUDIO = frozenset({b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "})
-_FTYP_QUICKTIME = frozenset({b"qt  "})
-_FTYP_3GP = (b"3gp", b"3g2")
-_FTYP_HEIC = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
-_FTYP_AVIF = frozenset({b"avif", b"avis"})
+# filetype's names where they differ from the ones this package has always sent.
+_RENAMED = {
+    "audio/x-wav": "audio/wav",
+    "audio/x-flac": "audio/flac",
+    "audio/x-aiff": "audio/aiff",
+    "image/apng": "image/png",  # an animated PNG is a PNG to every decoder here
+}
 _BMP_HEADERS = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 
 
-def _sniff_ftyp(head: bytes) -> str:
-    brand = head[8:12]
-    if brand in _FTYP_AUDIO:
-        return "audio/mp4"
-    if brand in _FTYP_QUICKTIME:
-        return "video/quicktime"
-    if brand.startswith(_FTYP_3GP):
-        return "video/3gpp"
-    if brand in _FTYP_HEIC:
-        return "image/heic"
-    if brand in _FTYP_AVIF:
-        return "image/avif"
-    return "video/mp4"
+@functools.cache
+def _matchers() -> tuple[Any, ...]:
+    """filetype's matchers, QuickTime's first.
+
+    filetype tries MP4 before QuickTime, so a QuickTime movie that lists ``isom`` among
+    its compatible brands would come out as ``video/mp4``.
+    """
+    from filetype.types import TYPES, video  # loaded on first use, not at start-up
+
+    return (video.Mov(), *TYPES)
 
 
-def _sniff_riff(head: bytes) -> str | None:
-    form = head[8:12]
-    if form == b"WEBP":
-        return "image/webp"
-    if form == b"WAVE":
-        return "audio/wav"
-    if form == b"AVI ":
-        return "video/x-msvideo"
-    return None
-
-
-def _sniff_frame_sync(head: bytes) -> str | None:
-    """Recognise a raw MPEG audio frame (MP3) or an ADTS frame (AAC) by its header."""
-    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
-        return None
-    version = (head[1] >> 3) & 0x03
-    layer = (head[1] >> 1) & 0x03
-    if layer == 0:  # ADTS: MPEG version bit, layer always 00
-        return "audio/aac" if head[1] & 0xF6 == 0xF0 and (head[2] >> 2) & 0x0F <= 12 else None
-    bitrate, rate = head[2] >> 4, (head[2] >> 2) & 0x03
-    if version == 1 or bitrate in (0, 15) or rate == 3:
-        return None
-    return "audio/mpeg"
-
-
-def _sniff_bmp(head: bytes) -> bool:
-    return len(head) >= 18 and int.from_bytes(head[14:18], "little") in _BMP_HEADERS
-
-
-def _sniff_ebml(head: bytes) -> str:
-    return "video/webm" if b"webm" in head else "video/x-matroska"
-
-
-def _sniff_ogg(head: bytes) -> str:
-    return "video/ogg" if b"\x80theora" in head else "audio/ogg"
-
-
-_PREFIXES: tuple[tuple[bytes, str | Callable[[bytes], str | None]], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-    (b"RIFF", _sniff_riff),
-    (b"BM", lambda head: "image/bmp" if _sniff_bmp(head) else None),
-    (b"\x1aE\xdf\xa3", _sniff_ebml),
-    (b"OggS", _sniff_ogg),
-    (b"ID3", "audio/mpeg"),
-    (b"#!AMR-WB\n", "audio/amr-wb"),
-    (b"#!AMR", "audio/amr"),
-    (b"fLaC", "audio/flac"),
-    (b"FORM", lambda head: "audio/aiff" if head[8:12] in (b"AIFF", b"AIFC") else None),
-    (b"%PDF-", "application/pdf"),
-    (b"PK\x03\x04", "application/zip"),
-    (b"PK\x05\x06", "application/zip"),
-    (b"PK\x07\x08", "application/zip"),
-    (b"\x1f\x8b", "application/gzip"),
-)
+def _refine(head: bytes, mime: str) -> str | None:
+    """Check or narrow what filetype found, where it reads too little of the head."""
+    if mime == "image/bmp":  # filetype takes any "BM": a bitmap names its header's size
+        size = int.from_bytes(head[14:18], "little")
+        return mime if len(head) >= 18 and size in _BMP_HEADERS else None
+    if mime == "audio/ogg" and b"\x80theora" in head:
+        return "video/ogg"
+    return _RENAMED.get(mime, mime)
 
 
 def sniff_mime(head: bytes) -> str | None:
     """Return the MIME type told by the magic number at the start of a file, or None.
 
-    ``head`` is the first bytes of the file (:data:`SNIFF_BYTES` are enough).
-    Recognised: PNG, JPEG, GIF, WebP, BMP, TIFF; MP4, M4A (``audio/mp4`` by the
-    ``M4A `` brand), QuickTime, 3GP, HEIC and AVIF (ISO ``ftyp`` boxes); WebM and
-    Matroska; Ogg (``audio/ogg``, or ``video/ogg`` for Theora); WAV, AVI, AIFF; MP3
-    (ID3 tag or frame sync); AMR; AAC (ADTS); FLAC; PDF; ZIP; gzip.
+    ``head`` is the first bytes of the file (:data:`SNIFF_BYTES` are enough). The
+    `filetype` package reads it: PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC, AVIF; MP4, M4A
+    (``audio/mp4``), QuickTime, 3GP (ISO ``ftyp`` boxes); WebM and Matroska; Ogg
+    (``audio/ogg``, or ``video/ogg`` for Theora); WAV, AVI, AIFF; MP3 (ID3 tag or frame
+    sync); AMR and AMR-WB; AAC (ADTS); FLAC; PDF; ZIP and the formats built on it;
+    gzip; and the rest filetype knows. Content it cannot place, damaged or hostile
+    included, gives None.
     """
-    if head[4:8] == b"ftyp" and len(head) >= 12:
-        return _sniff_ftyp(head)
-    for prefix, result in _PREFIXES:
-        if head.startswith(prefix):
-            return result if isinstance(result, str) else result(head)
-    return _sniff_frame_sync(head)
+    if head.startswith(b"#!AMR-WB\n"):  # filetype knows narrow-band AMR only
+        return "audio/amr-wb"
+    import filetype
+
+    matchers = _matchers()
+    try:
+        found = filetype.match(bytes(head), matchers)
+    except Exception:  # a matcher tripping on damaged bytes: the type is unknown
+        return None
+    return None if found is None else _refine(head, str(found.mime))
 
 
 _AUDIO_EXTENSIONS = frozenset({".m4a", ".m4b", ".aac", ".weba", ".mka", ".opus", ".oga"})
