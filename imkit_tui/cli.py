@@ -2,7 +2,9 @@
 
 A subcommand's module is imported, and its parser built, only when the command is named
 (`imkit send …`): plain `imkit` loads what the chat app needs and nothing else, and
-`imkit --help` lists every command from :data:`COMMANDS` without importing any.
+`imkit --help` lists every command from :data:`COMMANDS` without importing any. Only
+argparse's public API is used: a first pass with a stand-in parser per command finds
+the command named, a second parses with that command's real parser.
 """
 
 from __future__ import annotations
@@ -13,15 +15,13 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Protocol, cast
+from collections.abc import Collection, Sequence
+from typing import Any, Protocol, cast
 
 from imkit_tui import __version__
 from imkit_tui.commands import app_options
-from imkit_tui.commands.common import EXIT_FAILED, CommandError, fail
+from imkit_tui.commands.common import EXIT_FAILED, CommandError, Subparsers, fail
 from imkit_tui.paths import PathError
-
-Subparsers = argparse._SubParsersAction  # argparse's type of `add_subparsers()`
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "run the reference IM server"),
@@ -44,49 +44,35 @@ registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""
 
 
 class _CommandModule(Protocol):
-    def add_parser(self, subparsers: Subparsers[argparse.ArgumentParser]) -> None: ...
+    def add_parser(self, subparsers: Subparsers) -> None: ...
 
 
-class _LazyParsers(dict[str, argparse.ArgumentParser]):
-    """The subcommands' parsers by name, each built when argparse first asks for it."""
+class _Parser(argparse.ArgumentParser):
+    """A parser that is its own default `usage_parser`: what no parser knows is then
+    reported with the usage of the innermost command given (argparse builds a command's
+    parsers with the class of the parser they belong to, and the innermost's defaults
+    win)."""
 
-    def __init__(self, subparsers: Subparsers[argparse.ArgumentParser]) -> None:
-        super().__init__()
-        self._subparsers = subparsers
-        self._pending = dict.fromkeys(COMMANDS)
-        self._building = False
-
-    def __contains__(self, name: object) -> bool:
-        # While a module registers its parsers, only those built count (argparse
-        # refuses to add a name it already has).
-        return super().__contains__(name) or (not self._building and name in self._pending)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._pending)  # every command, built or not ("choose from …")
-
-    def __len__(self) -> int:
-        return len(self._pending)
-
-    def __missing__(self, name: str) -> argparse.ArgumentParser:
-        if name not in self._pending:
-            raise KeyError(name)
-        module_name = COMMANDS[name][0]
-        module = cast(_CommandModule, importlib.import_module(f"imkit_tui.commands.{module_name}"))
-        # The module registers all its commands (argparse stores them in this mapping
-        # through dict.__setitem__); the one-line help listed stays the table's.
-        self._building = True
-        try:
-            module.add_parser(self._subparsers)
-        finally:
-            self._building = False
-        for built in list(self.values()):
-            _remember_parsers(built)
-        return super().__getitem__(name)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_defaults(usage_parser=self)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of `imkit` and every subcommand."""
-    parser = argparse.ArgumentParser(
+def build_parser(
+    command: str | None = None,
+    *,
+    stand_ins: Collection[str] = COMMANDS.keys(),
+    exit_on_error: bool = True,
+) -> argparse.ArgumentParser:
+    """The parser of `imkit`, with `command`'s real parser (and those its module
+    registers beside it), and a stand-in that only names the command for each other
+    name in `stand_ins`. `exit_on_error` as argparse's.
+
+    Raises:
+        KeyError: `command` is not in :data:`COMMANDS`.
+        RuntimeError: its module registers a command :data:`COMMANDS` does not list.
+    """
+    parser = _Parser(
         prog="imkit",
         description="imkit: a terminal chat client with its own reference IM server. "
         "Without a command it opens the chat app: on --server, or else on a server it "
@@ -94,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         # A command's own options (`send --to`) must never be read as a prefix of the
         # app's (`--token`, `--token-file`).
         allow_abbrev=False,
+        exit_on_error=exit_on_error,
     )
     parser.add_argument("--version", action="version", version=f"imkit {__version__}")
     parser.add_argument(
@@ -109,26 +96,45 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", description="without a command, imkit opens the chat app"
     )
-    for name, (_, helptext) in COMMANDS.items():
-        subparsers._choices_actions.append(subparsers._ChoicesPseudoAction(name, (), helptext))
-    subparsers._name_parser_map = subparsers.choices = _LazyParsers(subparsers)
-    parser.set_defaults(usage_parser=parser)
+    built = None if command is None else COMMANDS[command][0]
+    for name, (module_name, helptext) in COMMANDS.items():
+        if module_name != built and name in stand_ins:
+            # Enough to name the command (and list it in --help); what follows it is
+            # left unparsed, for `parse` to read again with the command built.
+            subparsers.add_parser(name, help=helptext, add_help=False)
+        elif name == command:
+            module = importlib.import_module(f"imkit_tui.commands.{module_name}")
+            cast(_CommandModule, module).add_parser(subparsers)
+    unlisted = set(subparsers.choices or ()) - set(COMMANDS)
+    if unlisted:
+        raise RuntimeError(f"commands missing from cli.COMMANDS: {sorted(unlisted)}")
     return parser
 
 
-def _remember_parsers(parser: argparse.ArgumentParser) -> None:
-    """Give every (sub)command's parser itself as the default `usage_parser`, so that an
-    unknown option is reported with the usage of the command it was given to."""
-    parser.set_defaults(usage_parser=parser)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in dict.values(action.choices):
-                _remember_parsers(sub)
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse `argv` (default: the process's arguments); what no parser knows is an error
+    of the innermost command given.
 
-
-def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse `argv`; what no parser knows is an error of the innermost command given."""
-    args, unknown = parser.parse_known_args(argv)
+    A first pass finds the command named, if any, with a stand-in parser for each
+    command name among the words (for each command, when help is asked: its listing
+    names them all); only then is the command's module imported and `argv` parsed
+    again with its real parser. Stand-ins cost about 60 us each, most of it in
+    argparse's gettext calls. Should the first pass find an error (a stray word), a
+    pass with every stand-in reports it, listing the commands.
+    """
+    words = sys.argv[1:] if argv is None else argv
+    if any(word in ("-h", "--help") for word in words):
+        named: Collection[str] = COMMANDS.keys()
+    else:
+        named = {word for word in words if word in COMMANDS}
+    try:
+        parser = build_parser(stand_ins=named, exit_on_error=False)
+        args, unknown = parser.parse_known_args(words)
+    except argparse.ArgumentError:
+        args, unknown = build_parser().parse_known_args(words)
+    if args.command is not None:
+        # The first pass checked all but the command's own arguments.
+        args, unknown = build_parser(args.command, stand_ins=()).parse_known_args(words)
     if unknown:
         usage_parser: argparse.ArgumentParser = args.usage_parser
         usage_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -149,8 +155,7 @@ def _open_app(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `imkit` with `argv` (default: the process's arguments); return the exit code."""
-    parser = build_parser()
-    args = parse(parser, argv)
+    args = parse(argv)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

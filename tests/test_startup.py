@@ -3,7 +3,6 @@ server's own clients reach it in-process, with no network at all."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import os
@@ -36,9 +35,9 @@ def _modules_loaded_by(argv: list[str], prefixes: tuple[str, ...], extra: str = 
     `argv` as `imkit` does (after running the line `extra`)."""
     script = (
         "import sys\n"
-        "from imkit_tui.cli import build_parser, parse\n"
+        "from imkit_tui.cli import parse\n"
         f"{extra}\n"
-        f"parse(build_parser(), {argv!r})\n"
+        f"parse({argv!r})\n"
         f"print(' '.join(m for m in sys.modules if m.startswith({prefixes!r})))\n"
     )
     result = subprocess.run(
@@ -77,28 +76,72 @@ def test_a_command_never_loads_the_ui() -> None:
 def test_each_listed_command_is_built_when_named(name: str) -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as ended:
-        parse(build_parser(), [name, "--help"])
+        parse([name, "--help"])
     assert ended.value.code == 0
     assert out.getvalue().startswith(f"usage: imkit {name} ")
 
 
 def test_help_lists_every_command_with_its_line_and_nothing_else() -> None:
-    parser = build_parser()
-    listed = parser.format_help()
+    listed = build_parser().format_help()
     for name, (_, helptext) in COMMANDS.items():
         assert name in listed and helptext.split()[0] in listed
-    # Building every command adds none the table does not list, and changes no line.
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name in COMMANDS:
-        subparsers.choices[name]
-    assert set(dict.keys(subparsers.choices)) == set(COMMANDS)
-    assert parser.format_help() == listed
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_named_command_is_built_with_only_the_names_the_table_lists(name: str) -> None:
+    module = COMMANDS[name][0]
+    for stand_ins in (True, False):
+        parser = build_parser(name, stand_ins=COMMANDS if stand_ins else ())
+        (subparsers,) = (action for action in parser._actions if action.dest == "command")
+        built = {other for other, (of, _) in COMMANDS.items() if of == module}
+        assert set(subparsers.choices or ()) == (set(COMMANDS) if stand_ins else built)
+        for other, sub in (subparsers.choices or {}).items():
+            assert sub.add_help == (other in built), other  # stand-ins have no --help
+
+
+def test_a_module_registering_a_command_the_table_lacks_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(COMMANDS, "unblock")
+    with pytest.raises(RuntimeError, match=r"missing from cli\.COMMANDS: \['unblock'\]"):
+        build_parser("block")  # privacy.py registers unblock beside block
+
+
+def test_help_and_an_unknown_command_list_every_command_from_plain_arguments() -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        parse(["-v", "--help"])
+    assert out.getvalue() == build_parser().format_help()
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit):
+        parse(["-v", "bogus"])
+    assert "invalid choice: 'bogus'" in err.getvalue()
+    assert all(f"'{name}'" in err.getvalue() for name in COMMANDS)
+    assert parse(["-v", "--home", "/tmp/x"]).command is None
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit):
+        parse(["--home"])
+    assert "argument --home: expected one argument" in err.getvalue()
+
+
+def test_an_unknown_option_is_reported_with_the_innermost_command_usage() -> None:
+    for argv, usage in (
+        (["--nope"], "usage: imkit "),
+        (["send", "--to", "bob", "hi", "--nope"], "usage: imkit send "),
+        (["group", "create", "team", "--nope"], "usage: imkit group create "),
+    ):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as ended:
+            parse(argv)
+        assert ended.value.code == 2
+        assert err.getvalue().startswith(usage), argv
+        assert "unrecognized arguments: --nope" in err.getvalue()
 
 
 def test_every_module_that_registers_commands_is_in_the_table() -> None:
     commands = Path(commands_package.__file__).parent
     registering = {
-        path.stem for path in commands.glob("*.py") if "def add_parser(" in path.read_text()
+        path.stem for path in commands.glob("*.py") if "\ndef add_parser(" in path.read_text()
     }
     assert registering == {module for module, _ in COMMANDS.values()}
 

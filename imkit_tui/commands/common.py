@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
@@ -31,6 +31,14 @@ EXIT_TIMEOUT = 4
 
 TOKEN_ENV = "IMKIT_TOKEN"
 """The environment variable a login token may come from (after --token and --token-file)."""
+
+
+class Subparsers(Protocol):
+    """What `add_subparsers()` returns, as a command module uses it: it adds parsers."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add the parser of the command `name` (keywords as `ArgumentParser`'s)."""
+        ...
 
 
 class CommandError(Exception):

@@ -16,6 +16,7 @@ from imkit_tui.commands.common import (
     EXIT_OK,
     EXIT_TIMEOUT,
     EXIT_USAGE,
+    Subparsers,
     add_client_options,
     conversation_of,
     fail,
@@ -55,7 +56,7 @@ _COMMANDS: tuple[tuple[str, str, bool], ...] = (
 in `imkit_tui.cli`)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit recall`, `imkit delete` and `imkit clear`."""
     actions: dict[str, Action] = {"recall": _recall, "delete": _delete, "clear": _clear}
     for name, description, takes_uids in _COMMANDS:

@@ -31,6 +31,7 @@ from imkit_tui.commands.common import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
+    Subparsers,
     add_client_options,
     fail,
     make_client,
@@ -43,7 +44,7 @@ from imkit_tui.protocol import SYSTEM_ACCOUNT, describe
 from imkit_tui.protocol.tokens import issue_token
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit group` and its actions."""
     parser = subparsers.add_parser(
         "group",
@@ -79,7 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=run)
 
 
-def _sync_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _sync_parser(actions: Subparsers) -> None:
     sync = actions.add_parser(
         "sync",
         help="the app server: USER is in these groups (from the app's own data)",

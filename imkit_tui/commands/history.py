@@ -9,6 +9,7 @@ from imkit_tui import messages as catalogue
 from imkit_tui.commands.common import (
     EXIT_OK,
     EXIT_TIMEOUT,
+    Subparsers,
     add_client_options,
     conversation_of,
     fail,
@@ -19,7 +20,7 @@ from imkit_tui.commands.common import (
 from imkit_tui.core import IMClient, NotConnected
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit history`."""
     parser = subparsers.add_parser(
         "history",

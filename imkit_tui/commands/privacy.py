@@ -18,6 +18,7 @@ from imkit_tui.commands.common import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
+    Subparsers,
     add_client_options,
     fail,
     make_client,
@@ -45,7 +46,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit block`, `imkit unblock`, `imkit whitelist` and `imkit privacy`."""
     block = subparsers.add_parser(
         "block",

@@ -10,6 +10,7 @@ import json
 from imkit_tui.commands.common import (
     EXIT_OK,
     EXIT_USAGE,
+    Subparsers,
     add_client_options,
     fail,
     make_client,
@@ -23,7 +24,7 @@ from imkit_tui.protocol import ConvRef
 MAX_LIMIT = 10_000
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit search`."""
     parser = subparsers.add_parser(
         "search",

@@ -16,6 +16,7 @@ from imkit_tui.commands.common import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
+    Subparsers,
     add_client_options,
     fail,
     make_client,
@@ -27,7 +28,7 @@ from imkit_tui.protocol import ConvRef, ErrorCode, describe
 from imkit_tui.protocol.ids import uuid_from_key
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit send`."""
     parser = subparsers.add_parser(
         "send",

@@ -9,14 +9,14 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError
+from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
 from imkit_tui.paths import Paths
 
 if TYPE_CHECKING:
     from imkit_tui.server import ServerConfig
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit serve`."""
     parser = subparsers.add_parser(
         "serve",

@@ -10,6 +10,7 @@ import signal
 from imkit_tui.commands.common import (
     EXIT_OK,
     EXIT_REFUSED,
+    Subparsers,
     add_client_options,
     fail,
     make_client,
@@ -25,7 +26,7 @@ from imkit_tui.core import (
 from imkit_tui.core.client import CURSOR_KEY
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit tail`."""
     parser = subparsers.add_parser(
         "tail",

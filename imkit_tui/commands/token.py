@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError
+from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
 from imkit_tui.paths import Paths
 from imkit_tui.protocol import SYSTEM_ACCOUNT
 from imkit_tui.protocol.clock import now_ms
@@ -21,7 +21,7 @@ DEFAULT_TTL_SECONDS = 30 * 24 * 60 * 60
 """How long a token made by `imkit token` is valid unless told otherwise (30 days)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit token`."""
     parser = subparsers.add_parser(
         "token",
