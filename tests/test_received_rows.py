@@ -46,5 +46,7 @@ async def test_ids_of_a_new_page_and_of_a_page_with_repeats(tmp_path: Path) -> N
         # Held already (3..450) and repeated within the page (452): ignored.
         await _check_added(store, [3, 451, 4, 452, 452, 450, 453], [451, 452, 453])
         await _check_added(store, [454], [454])
+        # A page of three statements: the first mostly repeats, the others all new.
+        await _check_added(store, list(range(300, 701)), list(range(455, 701)))
     finally:
         await store.close()

@@ -267,21 +267,25 @@ def insert_rows(
     """Insert message rows of one conversation (a repeat of a stored one is ignored),
     a few hundred per statement; the local ids of those inserted, by seq.
 
-    No RETURNING: each row it returns is a step of its own, and on a writer thread
-    every step gives the GIL back and waits to take it again. A new row's id is one
-    more than the highest (this transaction holds the write lock), so when none was
-    ignored the ids follow the rows; otherwise they are read in one range of ids."""
-    before: int = conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
-    added = 0
+    No RETURNING (each row it hands back is a step into SQLite and a tuple of its
+    own): the rows a statement inserts get consecutive ids, one more than the highest
+    each (this transaction holds the write lock), ending at the last inserted id. When
+    none was ignored they follow the rows; otherwise they are read as that id range."""
+    inserted: dict[int, int] = {}
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
         values = [conv_id, *chain.from_iterable(chunk)]
-        sql = _INSERT_MESSAGES + ",".join([_ROW_MARKS] * len(chunk))
-        added += conn.execute(sql, values).rowcount
-    if added == len(rows):
-        return {row[0]: message_id for message_id, row in enumerate(rows, before + 1)}
-    found = conn.execute("SELECT seq, id FROM messages WHERE id > ?", (before,))
-    return dict(found.fetchall())
+        cursor = conn.execute(_INSERT_MESSAGES + ",".join([_ROW_MARKS] * len(chunk)), values)
+        added, last = cursor.rowcount, cursor.lastrowid or 0
+        if added == len(chunk):
+            first = last - added + 1
+            inserted.update({row[0]: message_id for message_id, row in enumerate(chunk, first)})
+        elif added > 0:
+            found = conn.execute(
+                "SELECT seq, id FROM messages WHERE id > ? AND id <= ?", (last - added, last)
+            )
+            inserted.update(found.fetchall())
+    return inserted
 
 
 def _by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Message]:
