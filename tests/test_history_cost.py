@@ -77,7 +77,9 @@ def _seed(path: Path, conv_id: int, conv: ConvRef, count: int, start_at: int) ->
                 rows,
             )
         # Indexed long ago: the index's own cost is a per-batch one, measured below.
-        conn.execute("DELETE FROM search_pending")
+        conn.execute(
+            "UPDATE meta SET value = (SELECT MAX(id) FROM messages) WHERE key = 'search_head'"
+        )
 
 
 def _record(conv: ConvRef, seq: int, at: int, **fields: object) -> MessageRecord:
@@ -222,8 +224,8 @@ async def test_the_search_index_is_built_off_the_event_loop(tmp_path: Path) -> N
     store = await LocalStore.open(path, ME)
     await store.close()
     _seed(path, 1, CHAT, 3_000, 1_000)
-    with sqlite3.connect(path) as conn:  # queued, as if just stored
-        conn.execute("INSERT INTO search_pending(id) SELECT id FROM messages")
+    with sqlite3.connect(path) as conn:  # above the indexer's head, as if just stored
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'search_head'")
     store = await LocalStore.open(path, ME)
     on_loop = in_indexer = 0
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.group_store import note_group_names
 from imkit_tui.core.history_store import apply_recalls
-from imkit_tui.core.message_files import wire_content
+from imkit_tui.core.message_files import LOCAL_PATH, wire_content
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.core.outbox_claims import written_elsewhere
 from imkit_tui.core.receipts import note_requests
@@ -106,7 +107,9 @@ class ReceivedRows:
         in the outbox here (their ack was lost) are confirmed instead of added twice.
         Decoding and summaries are done here, before the job, off the transaction."""
         conv, records, coverage = received.conv, received.records, received.coverage
-        rows = self._record_rows(conv, records)
+        if len({r.seq for r in records}) != len(records):  # a seq repeated: once is enough
+            records = list({r.seq: r for r in records}.values())
+        rows, contents = self._record_rows(conv, records)
         newest = max(
             (r for r in records if r.object_name not in SILENT_IN_LIST),
             key=lambda r: r.seq,
@@ -124,25 +127,29 @@ class ReceivedRows:
             confirmed_ids: list[int] = []
             elsewhere: list[int] = []
             inserted = insert_rows(conn, conv_id, rows)
-            added = batch.added
-            for record, row in zip(records, rows, strict=True):
+            added = batch.added.append
+            for record, row, content in zip(records, rows, contents, strict=True):
                 message_id = inserted.get(record.seq)
                 if message_id is not None:
-                    added.append(
+                    # Positional: Message's fields in order (a third cheaper than by
+                    # keyword, for each of a page's hundreds of rows).
+                    added(
                         Message(
-                            id=message_id,
-                            conv=conv,
-                            seq=record.seq,
-                            uid=record.uid,
-                            cmid=record.cmid,
-                            sender=record.sender,
-                            object_name=record.object_name,
-                            content=row[12],
-                            sent_at=record.sent_at,
-                            direction=row[4],
-                            status=row[5],
-                            mentioned=row[11] == 1,
-                            to=tuple(record.to),
+                            message_id,
+                            conv,
+                            record.seq,
+                            record.uid,
+                            record.cmid,
+                            record.sender,
+                            record.object_name,
+                            content,
+                            record.sent_at,
+                            row[4],
+                            row[5],
+                            None,
+                            False,
+                            row[11] == 1,
+                            tuple(record.to),
                         )
                     )
                     continue
@@ -192,65 +199,92 @@ class ReceivedRows:
         jobs = [self.job(item) for item in items]
         return lambda conn: [job(conn) for job in jobs]
 
-    def _record_rows(self, conv: ConvRef, records: Sequence[MessageRecord]) -> list[_Row]:
-        """The rows of `records` for insert_rows: the 12 columns after conv_id, then
-        the content as a dict (not a column; the Message of an added row takes it).
-        Built in one loop with the message types looked up once each: a pulled page
-        holds hundreds of records, mostly of one or two types."""
+    def _record_rows(
+        self, conv: ConvRef, records: Sequence[MessageRecord]
+    ) -> tuple[list[_Row], list[dict[str, Any]]]:
+        """The rows of `records` for insert_rows (the 12 columns after conv_id), and
+        their contents as dicts (the Message of an added row takes it). Built in one
+        loop with the message types looked up once each: a pulled page holds hundreds
+        of records, mostly of one or two types."""
         user = self._user_id
         mentionable = conv.type in MENTIONABLE
         counts: dict[str, bool] = {}
         rows: list[_Row] = []
+        contents: list[dict[str, Any]] = []
+        add_row, add_content = rows.append, contents.append
+        sent, received = (
+            (Direction.SENT, SendStatus.SENT),
+            (Direction.RECEIVED, SendStatus.RECEIVED),
+        )
         for record in records:
             name = record.object_name
             counted = counts.get(name)
             if counted is None:
                 counted = counts[name] = catalogue.lookup(name).counted
-            own = record.sender == user
+            sender = record.sender
+            own = sender == user
             counted = counted and not own
-            mentioned = counted and mentionable and catalogue.mentions_user(record.content, user)
-            content = wire_content(record.content)
-            rows.append(
+            content = record.content
+            mentioned = counted and mentionable and catalogue.mentions_user(content, user)
+            if LOCAL_PATH in content:
+                content = wire_content(content)
+            direction, status = sent if own else received
+            to = record.to
+            add_row(
                 (
                     record.seq,
                     record.uid,
                     record.cmid,
-                    record.sender,
-                    Direction.SENT if own else Direction.RECEIVED,
-                    SendStatus.SENT if own else SendStatus.RECEIVED,
+                    sender,
+                    direction,
+                    status,
                     int(counted),
                     name,
                     encode_content(content),
                     record.sent_at,
-                    recipients_column(record.to),
+                    recipients_column(to) if to else "",
                     int(mentioned),
-                    content,
                 )
             )
-        return rows
+            add_content(content)
+        return rows, contents
 
 
 _Row = tuple[Any, ...]
-"""A row from `ReceivedRows._record_rows`."""
+"""A row from `ReceivedRows._record_rows`: the columns of _INSERT_MESSAGES after conv_id."""
 
-_COLUMNS = 13
-"""The columns of _INSERT_MESSAGES; a row from `_record_rows` starts with the last 12."""
+_COLUMNS = 12
+"""The columns of _INSERT_MESSAGES after conv_id."""
 _ROWS_PER_INSERT = 200
+_ROW_MARKS = "(?1," + ",".join("?" * _COLUMNS) + ")"
+"""One row's values: the conversation is the statement's first parameter, shared by
+every row (each unnumbered `?` after it takes the next number)."""
 
 
 def insert_rows(
     conn: sqlite3.Connection, conv_id: int, rows: Sequence[tuple[Any, ...]]
 ) -> dict[int, int]:
     """Insert message rows of one conversation (a repeat of a stored one is ignored),
-    a few hundred per statement; the local ids of those inserted, by seq."""
+    a few hundred per statement; the local ids of those inserted, by seq.
+
+    No RETURNING (each row it hands back is a step into SQLite and a tuple of its
+    own): the rows a statement inserts get consecutive ids, one more than the highest
+    each (this transaction holds the write lock), ending at the last inserted id. When
+    none was ignored they follow the rows; otherwise they are read as that id range."""
     inserted: dict[int, int] = {}
-    marks = "(" + ",".join("?" * _COLUMNS) + ")"
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
-        values = [value for row in chunk for value in (conv_id, *row[: _COLUMNS - 1])]
-        sql = _INSERT_MESSAGES + ",".join([marks] * len(chunk)) + " RETURNING id, seq"
-        for message_id, seq in conn.execute(sql, values):
-            inserted[seq] = message_id
+        values = [conv_id, *chain.from_iterable(chunk)]
+        cursor = conn.execute(_INSERT_MESSAGES + ",".join([_ROW_MARKS] * len(chunk)), values)
+        added, last = cursor.rowcount, cursor.lastrowid or 0
+        if added == len(chunk):
+            first = last - added + 1
+            inserted.update({row[0]: message_id for message_id, row in enumerate(chunk, first)})
+        elif added > 0:
+            found = conn.execute(
+                "SELECT seq, id FROM messages WHERE id > ? AND id <= ?", (last - added, last)
+            )
+            inserted.update(found.fetchall())
     return inserted
 
 

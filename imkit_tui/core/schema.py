@@ -223,4 +223,37 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE UNIQUE INDEX messages_cmid ON messages(sender, cmid) WHERE direction = 1;
         """,
     ),
+    Migration(
+        13,
+        "new messages found for search by their ids, without a queue row each",
+        # A stored message used to write a row into search_pending as well: one more
+        # page in the transaction of every message sent or received. Now the indexer
+        # notes the highest id it has indexed (meta search_head) and finds newer rows by
+        # their ids (core/search_index.py). search_pending keeps what the head does not
+        # cover: changed content (recall, edit, upload) of a row at or below it, and a
+        # row whose id was reused (SQLite gives a new row the highest id plus one: after
+        # the newest row is deleted, its id comes back). The WHEN reads one meta row and
+        # writes nothing.
+        """
+        INSERT OR REPLACE INTO meta(key, value)
+        SELECT 'search_head', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM messages;
+
+        DROP TRIGGER messages_search_queue;
+        CREATE TRIGGER messages_search_queue AFTER INSERT ON messages
+        WHEN new.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'search_head')
+        BEGIN
+            INSERT OR IGNORE INTO search_pending(id) VALUES (new.id);
+        END;
+
+        DROP TRIGGER messages_search_requeue;
+        CREATE TRIGGER messages_search_requeue AFTER UPDATE OF object_name, content, sent_at
+        ON messages BEGIN
+            DELETE FROM message_search WHERE id = old.id
+            AND rowid BETWEEN MAX(0, MIN(old.sent_at, 4503599627370495)) * 1024
+            AND MAX(0, MIN(old.sent_at, 4503599627370495)) * 1024 + 1023;
+            INSERT OR IGNORE INTO search_pending(id) SELECT new.id
+            WHERE new.id <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'search_head');
+        END;
+        """,
+    ),
 )

@@ -1,9 +1,11 @@
 """The local store's search index: what text of a message is searchable, and the indexer.
 
 The index is the FTS5 table ``message_search`` (trigram tokenizer, rowid = messages.id;
-see schema migration 4). Writing a message does not index it: a trigger only queues
-its id in ``search_pending``, in the transaction that stores it (a few microseconds),
-and :class:`SearchIndexer` indexes the queue in batches. Indexing one message in a
+see schema migration 4). Writing a message does not index it, nor write anything for
+it: :class:`SearchIndexer` finds the messages above the highest id it has indexed
+(meta ``search_head``, schema migration 13) and indexes them in batches; a trigger
+queues in ``search_pending`` only what that cannot find (content replaced at or below
+the head, a reused id). Indexing one message in a
 transaction of its own costs ~0.13 ms (FTS5 writes a segment per commit), which would
 show on the send→receive path of every message; in batches of a few hundred it costs
 ~20 µs a message. A search indexes what is queued first, so it never misses a message
@@ -62,6 +64,9 @@ write lock, so the writer on the event loop never waits long for it."""
 
 FLUSH_LIMIT = 4_096
 """A search first indexes at most this many queued messages."""
+
+HEAD_KEY = "search_head"
+"""Meta key: the highest message id indexed; the messages above it are to be indexed."""
 
 BACKFILL_KEY = "search_backfill"
 """Meta key: messages with an id up to this one are still to be indexed (the backfill)."""
@@ -129,9 +134,13 @@ def sender_tag(sender: str) -> str:
 
 
 def index_pending(conn: sqlite3.Connection, limit: int = CHUNK, *, backfill: bool = True) -> int:
-    """Index up to ``limit`` messages, newest first: the queue, then (with `backfill`)
-    the messages stored before the index existed. Returns how many were taken (0 when
-    nothing is left). Runs inside the caller's transaction."""
+    """Index up to ``limit`` messages: the queue (newest first), the messages above the
+    head (oldest first), then (with `backfill`) the messages stored before the index
+    existed (newest first). Returns how many were taken (0 when nothing is left). Runs
+    inside the caller's transaction."""
+    head = _head(conn)
+    # A queued id above the head is indexed with the messages above it.
+    conn.execute("DELETE FROM search_pending WHERE id > ?", (head,))
     rows: list[_Row] = conn.execute(
         "SELECT p.id, m.object_name, m.content, m.conv_id, m.sender, m.sent_at, m.seq"
         " FROM search_pending p"
@@ -146,9 +155,32 @@ def index_pending(conn: sqlite3.Connection, limit: int = CHUNK, *, backfill: boo
         else:
             conn.executemany("DELETE FROM search_pending WHERE id = ?", [(r[0],) for r in rows])
     taken = len(rows)
+    if taken < limit:
+        taken += _above_head(conn, head, limit - taken)
     if backfill and taken < limit:
         taken += _backfill(conn, limit - taken)
     return taken
+
+
+def _head(conn: sqlite3.Connection) -> int:
+    """The highest message id indexed: every newer message is still to be indexed."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (HEAD_KEY,)).fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def _above_head(conn: sqlite3.Connection, head: int, limit: int) -> int:
+    """Index the oldest messages above the head; move the head up past them."""
+    rows: list[_Row] = conn.execute(
+        "SELECT id, object_name, content, conv_id, sender, sent_at, seq FROM messages"
+        " WHERE id > ? ORDER BY id LIMIT ?",
+        (head, limit),
+    ).fetchall()
+    if rows:
+        _index(conn, rows)
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (HEAD_KEY, str(rows[-1][0]))
+        )
+    return len(rows)
 
 
 def _backfill(conn: sqlite3.Connection, limit: int) -> int:
@@ -188,7 +220,7 @@ def index_key(conn: sqlite3.Connection, message_id: int, sent_at: int) -> int | 
 
 
 def _index(conn: sqlite3.Connection, rows: list[_Row]) -> None:
-    """Write the index rows of these messages (given newest first), replacing theirs.
+    """Write the index rows of these messages, replacing theirs.
 
     Every stored content message gets a row, even with no text (an image), so a search
     by sender or conversation alone finds it too; notifications with text get one.
@@ -306,7 +338,12 @@ class SearchIndexer:
         return await self._side.write(job)
 
     def _count(self, conn: sqlite3.Connection) -> int:
-        queued = conn.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0]
+        head = _head(conn)
+        queued = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM search_pending WHERE id <= ?)"
+            " + (SELECT COUNT(*) FROM messages WHERE id > ?)",
+            (head, head),
+        ).fetchone()[0]
         mark = conn.execute("SELECT value FROM meta WHERE key = ?", (BACKFILL_KEY,)).fetchone()
         if mark is not None:
             queued += conn.execute(
