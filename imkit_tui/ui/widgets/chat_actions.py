@@ -54,6 +54,16 @@ BubbleHook = Callable[[list[Bubble]], None]
 """Called with bubbles the view just created (to fetch their media lazily)."""
 
 
+def each_hook(*hooks: BubbleHook) -> BubbleHook:
+    """A new-bubbles hook that calls each of ``hooks`` in turn."""
+
+    def hook(bubbles: list[Bubble]) -> None:
+        for each in hooks:
+            each(bubbles)
+
+    return hook
+
+
 def default_action(bubble: Bubble) -> str | None:
     """The bubble's default action, or the usual one for its type when it names none."""
     name = getattr(bubble, "default_action", None)
