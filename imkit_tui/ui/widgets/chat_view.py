@@ -398,16 +398,14 @@ class ChatView(ChatActions, BubbleList, can_focus=True):
         """A right click on a bubble selects it and opens its actions menu."""
         if event.button != 3:
             return
-        offset = event.get_content_offset(self)
-        found = self.bubble_at(offset.y) if offset is not None else None
-        if found is not None:
+        located = self._under_pointer(event)
+        if located is not None:
             event.stop()
             event.prevent_default()
-            entry = self._by_id.get(found[0].message.id)
-            if entry is not None:
-                self._set_selected(entry)
-                self.focus()
-            self.post_message(self.MenuRequested(found[0]))
+            entry = located[0]
+            self._set_selected(entry)
+            self.focus()
+            self.post_message(self.MenuRequested(entry.bubble))
 
     async def on_new_messages_bar_clicked(self, event: NewMessagesBar.Clicked) -> None:
         """The bar jumps to the newest messages."""
