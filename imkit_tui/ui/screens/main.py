@@ -184,8 +184,7 @@ class MainScreen(Screen[None]):
         from imkit_tui.ui.screens.message_menu import MessageMenu
         from imkit_tui.ui.screens.receipt_actions import ReceiptActions
         from imkit_tui.ui.screens.sending import Sending
-        from imkit_tui.ui.widgets.chat_actions import each_hook
-        from imkit_tui.ui.widgets.chat_view import ChatView
+        from imkit_tui.ui.widgets.chat_view import ChatView, each_hook
         from imkit_tui.ui.widgets.composer import AttachButton, Composer
         from imkit_tui.ui.widgets.mention_picker import MentionPicker
 
