@@ -1,10 +1,10 @@
 """The chat view: the chat window with keys, marks for a multi-forward, transfers, media.
 
 :class:`ChatView` is a :class:`~imkit_tui.ui.widgets.chat_window.ChatWindow` (which holds
-and pages the messages and owns the selection) with the keys on top. The view never acts
-by itself: a key on the selected
-bubble posts :class:`~imkit_tui.ui.bubbles.Bubble.ActionRequested` from that bubble
-(exactly as a click on it does), "forward" posts :class:`ChatView.ForwardRequested`
+and pages the messages and owns the selection) with the keys on top. The view never
+acts by itself: a key on the selected bubble posts
+:class:`~imkit_tui.ui.bubbles.Bubble.ActionRequested` from that bubble (exactly as a
+click on it does), "forward" posts :class:`ChatView.ForwardRequested`
 and the menu key :class:`ChatView.MenuRequested`; the screen does the work. The
 screen feeds back transfer progress (:meth:`ChatView.show_transfer`) and files that
 became local (:meth:`ChatView.set_media_path`).
@@ -34,7 +34,6 @@ from imkit_tui.ui.widgets._chat_entries import Entry, sort_key
 from imkit_tui.ui.widgets.chat_window import (
     BubbleHook,
     ChatWindow,
-    Loader,
     WindowOptions,
 )
 
@@ -69,9 +68,6 @@ def default_action(bubble: Bubble) -> str | None:
     if isinstance(name, str) and name:
         return name
     return FALLBACK_DEFAULTS.get(bubble.message.object_name)
-
-
-__all__ = ["BubbleHook", "ChatView", "Loader", "default_action", "each_hook"]
 
 
 class ChatView(ChatWindow, can_focus=True):
