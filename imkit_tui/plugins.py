@@ -16,6 +16,11 @@ plugin may replace one with ``replace=True``. Entry points are listed without im
 them; each is imported when :func:`load_plugins` runs. A plugin that fails to import or
 whose ``setup`` raises is skipped and reported in :attr:`PluginReport.failures`; it never
 stops the app.
+
+This module is the plugin API and imports nothing of the UI: bubbles go to a
+:class:`BubbleTable`, a small contract the UI's bubble registry fulfils and hands over
+with :func:`use_bubble_table` when it is imported (as a bubble class is, before a
+plugin can pass one).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from imkit_tui import messages
 
@@ -39,6 +44,26 @@ BUILTIN = "builtin"
 """The name of the built-in bubbles' entry point; always loaded first."""
 
 _BUILTIN_TARGET = "imkit_tui.ui.bubbles.builtin:setup"
+
+
+class BubbleTable(Protocol):
+    """Where plugins' bubbles go: object name → bubble class (the UI's bubble registry)."""
+
+    def __call__(self, object_name: str, bubble_class: type[Any], *, replace: bool = False) -> None:
+        """Show messages of ``object_name`` with ``bubble_class``.
+
+        Raises ``ValueError`` for a name already taken without ``replace`` and
+        ``TypeError`` for a class that is not a bubble.
+        """
+
+
+_bubble_table: BubbleTable | None = None
+
+
+def use_bubble_table(table: BubbleTable) -> None:
+    """Send the bubbles plugins add to ``table`` (the UI's registry calls this)."""
+    global _bubble_table
+    _bubble_table = table
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +112,9 @@ class PluginRegistry:
     ) -> None:
         """Show messages of ``object_name`` with ``bubble_class`` (a ``Bubble`` subclass: a
         renderer object the chat view draws as lines, not a widget; see docs/plugins.md)."""
-        from imkit_tui.ui.bubbles.registry import register
-
-        register(object_name, bubble_class, replace=replace)
+        if _bubble_table is None:
+            raise TypeError(f"{object_name}: expected a Bubble subclass, not {bubble_class!r}")
+        _bubble_table(object_name, bubble_class, replace=replace)
         self.bubbles.append(object_name)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
@@ -18,14 +17,11 @@ from textual.widget import Widget
 
 from imkit_tui import ui
 from imkit_tui.config import UiState
-from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.colour_depth import NearestPalette
-from imkit_tui.ui.format import display_name
 from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.kitty_inline import KittyImages
 from imkit_tui.ui.images.terminal_probe import TerminalGraphics
 from imkit_tui.ui.screens.main import MainScreen
-from imkit_tui.ui.screens.privacy_actions import privacy_commands
 from imkit_tui.ui.screens.start_up import CoreFailed, DeferredClient
 from imkit_tui.ui.themes import (
     DEFAULT_THEME,
@@ -252,88 +248,9 @@ class IMKitApp(App[None]):
             self._state.set("theme", theme.name)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """The palette: Textual's own commands, new chat, and one entry per imkit theme."""
+        """The palette: Textual's own commands and one entry per imkit theme (each
+        screen adds its own entries through the providers in its ``COMMANDS``)."""
         yield from super().get_system_commands(screen)
-        if isinstance(screen, MainScreen):
-            yield SystemCommand(
-                "New chat with…", "Open a private chat by user id (ctrl+n)", screen.action_new_chat
-            )
-            yield SystemCommand(
-                "New group…",
-                "Create a group you own, with its first members and a name",
-                screen.action_new_group,
-            )
-            yield SystemCommand(
-                "Accept invitation to a group…",
-                "Join a group you were invited to (the System chat names it)",
-                screen.action_accept_invitation,
-            )
-            yield SystemCommand(
-                "Conversations", "Move to the conversation list (escape)", screen.action_focus_list
-            )
-            if screen.current is not None:
-                yield SystemCommand(
-                    "Write a message", "Move to the composer", screen.action_focus_composer
-                )
-                yield SystemCommand(
-                    "Jump to latest", "Show the newest messages (end)", screen.action_jump_latest
-                )
-            if screen.check_action("jump_to_mention", ()):
-                yield SystemCommand(
-                    "Jump to the @mention",
-                    "The oldest unread message that mentions you, in context (alt+m)",
-                    screen.action_jump_to_mention,
-                )
-            target = screen.settings_target()
-            if target is not None:
-                name = display_name(target.ref, target.title)
-                yield SystemCommand(
-                    f"{'Unpin' if target.pinned else 'Pin'} {name}",
-                    "Keep it at the top of the list, on every device (p in the list)",
-                    screen.action_toggle_pin,
-                )
-                yield SystemCommand(
-                    f"{'Notifications on for' if target.muted else 'Do not disturb:'} {name}",
-                    "Muted chats never notify and stay out of the unread total (m in the list)",
-                    screen.action_toggle_mute,
-                )
-                unread = target.unread or target.marked_unread
-                yield SystemCommand(
-                    f"Mark {name} as {'read' if unread else 'unread'}",
-                    "On every device (u in the list)",
-                    screen.action_toggle_unread,
-                )
-                group = target.ref.type == ConversationType.GROUP
-                yield SystemCommand(
-                    f"Settings of {name}",
-                    "Members, name, who may speak, do not disturb, pin, clear, quit (ctrl+o)"
-                    if group
-                    else "Do not disturb, pin, block, search, clear history (ctrl+o)",
-                    screen.action_chat_settings,
-                )
-                yield SystemCommand(
-                    f"Clear history with {name}",
-                    "For you only, on every device",
-                    screen.action_clear_history,
-                )
-                yield SystemCommand(
-                    f"Remove {name} from the list",
-                    "Until its next message; the history stays",
-                    screen.action_remove_conversation,
-                )
-            yield from privacy_commands(screen)
-            if screen.current is not None:
-                yield from _sending_commands(screen)
-                yield from message_commands(screen)
-            yield SystemCommand(
-                "GIF animations: stop or start",
-                "Stop every animated GIF, or start them again (ctrl+g)",
-                screen.action_toggle_animations,
-            )
-        from imkit_tui.ui.screens.group_settings import GroupSettingsScreen
-
-        if isinstance(screen, GroupSettingsScreen):
-            yield from screen.commands()
         for name in sorted(self._themes.themes):
             yield SystemCommand(
                 f"Theme: {name}", "Switch to this theme (remembered)", _set_theme(self, name)
@@ -345,71 +262,3 @@ def _set_theme(app: App[None], name: str) -> Callable[[], None]:
         app.theme = name
 
     return apply
-
-
-_SEND_ENTRIES = (
-    ("image", "Send an image…"),
-    ("file", "Send a file…"),
-    ("voice", "Send a voice message…"),
-    ("video", "Send a video…"),
-    ("location", "Send a location…"),
-)
-
-
-def _sending_commands(screen: MainScreen) -> Iterable[SystemCommand]:
-    """The attachment board and each of its entries."""
-    yield SystemCommand(
-        "Attach…",
-        "The attachment board: image, file, voice, video, location (ctrl+a)",
-        screen.action_attach,
-    )
-    sending = screen.sending
-    if sending is not None:
-        for entry, title in _SEND_ENTRIES:
-            yield SystemCommand(
-                title, "From the attachment board", partial(sending.open_form, entry)
-            )
-
-
-def message_commands(screen: MainScreen) -> Iterable[SystemCommand]:
-    """The palette's entries for the selected message and the marked ones."""
-    chat, actions = screen.chat_view, screen.actions
-    if chat is None or actions is None:
-        return
-    marked = chat.marked
-    if marked:
-        yield SystemCommand(
-            f"Forward {len(marked)} marked message{'s' if len(marked) > 1 else ''}…",
-            "Choose conversations, one by one or merged (f)",
-            partial(screen.forward, marked),
-        )
-        yield SystemCommand("Unmark all messages", "Clear the forwarding marks", chat.clear_marks)
-    bubble = chat.selected_bubble
-    if bubble is None:
-        return
-    message = bubble.message
-    entries = list(bubble.actions())
-    if all(action != "copy" for action, _ in entries):
-        entries.append(("copy", "Copy text"))
-    for action, label in entries:
-        key = _ACTION_KEYS.get(action, "")
-        yield SystemCommand(
-            f"Message: {label}",
-            f"On the selected message{f' ({key})' if key else ''}",
-            partial(actions.handle, bubble, action, bubble.url_for(action)),
-        )
-    yield SystemCommand(
-        "Message: Forward…", "Forward the selected message (f)", partial(screen.forward, [message])
-    )
-    mark = "Unmark" if chat.is_marked(message.id) else "Mark for forwarding"
-    yield SystemCommand(
-        f"Message: {mark}",
-        "Forward several messages at once (space)",
-        partial(chat.toggle_mark, message),
-    )
-    yield SystemCommand(
-        "Message: Actions…", "Every action on the selected message (m)", chat.action_menu
-    )
-
-
-_ACTION_KEYS = {"copy": "c", "save": "s", "play": "p"}

@@ -21,7 +21,7 @@ from imkit_tui.core import IMClient, Message
 from imkit_tui.media.probe import MediaKind
 from imkit_tui.plugins import PluginFailure, PluginReport
 from imkit_tui.protocol import ConvRef
-from imkit_tui.ui import system
+from imkit_tui.ui import palette, system
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.bubbles import gif
 from imkit_tui.ui.screens.forward import ForwardScreen
@@ -302,7 +302,7 @@ async def test_copy_the_menu_and_the_palette(make_client: ClientFactory, tmp_pat
         await pilot.press("c")
         assert app.clipboard == "copy me, please"
         await until(pilot, lambda: "Copied" in notices(app), "the notice")
-        titles = {command.title for command in app.get_system_commands(app.screen)}
+        titles = {command.title for command in palette.entries(app.screen)}
         assert {"Message: Copy text", "Message: Forward…", "Message: Mark for forwarding"} <= titles
         assert {"Attach…", "Send an image…", "GIF animations: stop or start"} <= titles
         app.copy_to_clipboard("")

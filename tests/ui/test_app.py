@@ -12,6 +12,7 @@ from imkit_tui.config import UiState
 from imkit_tui.core import Backoff, ConnectionState, IMClient, MessagesReceived
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.ui import palette
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.themes import load_themes
@@ -214,10 +215,10 @@ async def test_the_palette_offers_the_app_commands_and_remembers_the_theme(
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("enter")
-        titles = {command.title for command in app.get_system_commands(app.screen)}
+        titles = {command.title for command in palette.entries(app.screen)}
         assert {"New chat with…", "Conversations", "Jump to latest"} <= titles
         assert {"Theme: imkit-dark", "Theme: imkit-light"} <= titles
-        light = next(c for c in app.get_system_commands(app.screen) if c.title.endswith("light"))
+        light = next(c for c in palette.entries(app.screen) if c.title.endswith("light"))
         light.callback()
         await pilot.pause()
         assert app.theme == "imkit-light"

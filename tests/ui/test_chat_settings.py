@@ -9,6 +9,7 @@ from textual.widgets import Switch
 
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.screens.chat_settings import ChatSettingsScreen
+from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.search import SearchScreen
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
@@ -42,8 +43,8 @@ async def test_switches_search_and_clear_from_the_settings(
         await until(pilot, lambda: not pinned.value, "the other device's unpin")
 
         await pilot.click("#blocked")
-        main = settings._main
-        await until(pilot, lambda: main.is_blocked("bob"), "bob blocked")
+        privacy = next(s for s in app.screen_stack if isinstance(s, MainScreen)).privacy
+        await until(pilot, lambda: privacy.is_blocked("bob"), "bob blocked")
 
         await pilot.click("#search")
         await until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search screen")

@@ -13,6 +13,7 @@ from textual.widgets import Input, OptionList, Switch
 
 from imkit_tui.core import IMClient, RequestFailed
 from imkit_tui.protocol import ConversationType, ConvRef, ErrorCode
+from imkit_tui.ui import palette as command_palette
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.screens.chat_settings import ChatSettingsScreen
 from imkit_tui.ui.screens.group_settings import GONE, OFFLINE, GroupSettingsScreen
@@ -178,7 +179,7 @@ async def test_a_member_gets_no_owner_actions_and_quits_after_confirming(
         assert not screen.query_one("#remove_member").display
         assert not screen.query_one("#rename").display
         assert not screen.query_one("#mute-all-setting").display
-        commands = [command.title for command in app.get_system_commands(screen)]
+        commands = [command.title for command in command_palette.entries(screen)]
         assert "Add members…" in commands and "Quit the group…" in commands
         assert "Rename the group…" not in commands
 

@@ -266,7 +266,7 @@ async def test_a_thumbnail_is_drawn_with_placeholders_and_sent_once() -> None:
         (sent,) = transmissions(app.sent)
         assert f"a=T,U=1,i={image_id},f=100,c={columns},r={rows},q=2," in sent
         for _ in range(3):
-            bubble.refresh(layout=True)
+            bubble.refresh()
             await settle(pilot)
             assert drawn_cells(bubble) == cells
         assert len(transmissions(app.sent)) == 1
@@ -348,7 +348,7 @@ async def test_the_app_with_kitty_draws_placeholders_and_sends_once(
         assert cells and UPPER_HALF not in drawn_text(bubble)
         (image_id,) = {image_id for image_id, _, _ in cells}
         assert images.sent == {image_id}
-        bubble.refresh(layout=True)
+        bubble.refresh()
         await pilot.pause()
         assert drawn_cells(bubble) == cells
         assert len(transmissions(sent)) == 1 and f"i={image_id}," in sent[0]

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from imkit_tui.core import IMClient, Message
 from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui import palette
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.widgets.chat_header import ChatHeader
@@ -148,7 +149,7 @@ async def test_me_marker_until_read_and_the_jump_key_shows_the_mention(
         header = screen.query_one(ChatHeader)
         assert "@ 1 mention (alt+m)" in header.render_line(0).text
         assert "alt+m" in screen.active_bindings  # in the footer while one waits
-        assert "Jump to the @mention" in [c.title for c in app.get_system_commands(screen)]
+        assert "Jump to the @mention" in [c.title for c in palette.entries(screen)]
         assert chat.bubble_of(here.id) is None  # far above what the chat opened on
         await pilot.press("alt+m")
         await until(pilot, lambda: chat.selected is not None, "the mention selected")
@@ -160,7 +161,7 @@ async def test_me_marker_until_read_and_the_jump_key_shows_the_mention(
         assert app.focused is chat
         assert "mention" not in header.render_line(0).text
         assert "alt+m" not in screen.active_bindings
-        assert "Jump to the @mention" not in [c.title for c in app.get_system_commands(screen)]
+        assert "Jump to the @mention" not in [c.title for c in palette.entries(screen)]
         await pilot.press("alt+m")  # nothing more to jump to: nothing happens
         assert chat.selected is not None and chat.selected.uid == mention.uid
 

@@ -37,6 +37,9 @@ class BubbleHost(Protocol):
     def bubble_visible(self, bubble: Bubble) -> bool:
         """Whether some line of ``bubble`` is on screen now."""
 
+    def bubble_height(self, bubble: Bubble) -> int:
+        """Lines ``bubble`` took when the host last measured it (0 before)."""
+
     def post_message(self, message: TextualMessage) -> bool:
         """Deliver a bubble's message (it bubbles up from the host)."""
 

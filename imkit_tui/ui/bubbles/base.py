@@ -128,7 +128,6 @@ class Bubble:
         self._peer_read = False
         self._receipts = ""
         self._transfer: Transfer | None = None
-        self._height = 0
 
     # ------------------------------------------------------------------ the host
 
@@ -174,9 +173,8 @@ class Bubble:
             return self._host.app
         return active_app.get()
 
-    def refresh(self, *, layout: bool = False) -> None:
-        """Ask the host to draw the bubble again (its height may change; ``layout`` is
-        accepted for the old widget signature and means nothing more)."""
+    def refresh(self) -> None:
+        """Ask the host to draw the bubble again (its height may change)."""
         if self._host is not None:
             self._host.bubble_changed(self)
 
@@ -251,7 +249,7 @@ class Bubble:
         """Show or hide the sender's name."""
         if show != self._show_sender:
             self._show_sender = show
-            self.refresh(layout=True)
+            self.refresh()
 
     @property
     def run_head(self) -> bool:
@@ -263,7 +261,7 @@ class Bubble:
         """Start a run here, or continue the one above (set by the chat view)."""
         if head != self._run_head:
             self._run_head = head
-            self.refresh(layout=True)
+            self.refresh()
 
     @property
     def run_tail(self) -> bool:
@@ -275,7 +273,7 @@ class Bubble:
         """End a run here, or let the one below continue it (set by the chat view)."""
         if tail != self._run_tail:
             self._run_tail = tail
-            self.refresh(layout=True)
+            self.refresh()
 
     @property
     def head_shown(self) -> bool:
@@ -334,7 +332,7 @@ class Bubble:
         """Replace the divider lines."""
         if dividers != self._dividers:
             self._dividers = dividers
-            self.refresh(layout=True)
+            self.refresh()
 
     @property
     def meta_text(self) -> str:
@@ -359,9 +357,8 @@ class Bubble:
     def receipts(self, text: str) -> None:
         """Show a new read count (set by the screen's receipt actions)."""
         if text != self._receipts:
-            shown = self.meta_shown
             self._receipts = text
-            self.refresh(layout=shown != self.meta_shown)
+            self.refresh()
 
     @property
     def peer_read(self) -> bool:
@@ -561,12 +558,8 @@ class Bubble:
 
     @property
     def height(self) -> int:
-        """Lines the bubble took when its host last drew it (0 before)."""
-        return self._height
-
-    def drawn(self, height: int) -> None:
-        """Note the height the host drew the bubble at (to tell the status line)."""
-        self._height = height
+        """Lines the bubble took when its host last measured it (0 before, or unattached)."""
+        return self._host.bubble_height(self) if self._host is not None else 0
 
     def _media_path_changed(self) -> None:
         try:

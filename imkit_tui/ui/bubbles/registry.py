@@ -13,7 +13,7 @@ bubble too.
 
 from __future__ import annotations
 
-from imkit_tui import messages
+from imkit_tui import messages, plugins
 from imkit_tui.core import Message
 from imkit_tui.ui.bubbles.base import Bubble
 from imkit_tui.ui.bubbles.notice import NoticeBubble
@@ -36,8 +36,6 @@ def _ensure_plugins() -> None:
         return
     _loading = True
     try:
-        from imkit_tui import plugins
-
         report = plugins.load_plugins()
         tried = set(report.loaded) | {failure.name for failure in report.failures}
         if plugins.BUILTIN not in tried:
@@ -124,3 +122,6 @@ def registered(*, load: bool = True) -> dict[str, type[Bubble]]:
     if load:
         _ensure_plugins()
     return dict(_BUBBLES)
+
+
+plugins.use_bubble_table(register)

@@ -88,7 +88,7 @@ class TextBubble(Bubble):
         self._unfolded = not self._unfolded
         if self._fold_body is not None:
             self._fold_body.folded = not self._unfolded
-        self.refresh(layout=True)
+        self.refresh()
         return True
 
     @property

@@ -24,7 +24,8 @@ from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
 
 if TYPE_CHECKING:
-    from imkit_tui.ui.screens.main import MainScreen
+    from imkit_tui.core import IMClient
+    from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 
 CLOSE_ACTIONS = ("search", "clear", "remove")
 """What the buttons ask the main screen to do once the settings are closed."""
@@ -72,10 +73,14 @@ class SettingsScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Close")]
 
-    def __init__(self, screen: MainScreen, row: Conversation) -> None:
-        """Show the settings of ``row``'s conversation, acting through ``screen``."""
+    def __init__(
+        self, client: IMClient, row: Conversation, privacy: PrivacyActions | None = None
+    ) -> None:
+        """Show the settings of ``row``'s conversation, acting through ``client``
+        (and ``privacy``, which blocks the peer of a private chat)."""
         super().__init__()
-        self._main = screen
+        self._client = client
+        self._privacy = privacy
         self._row = row
 
     @property
@@ -92,7 +97,7 @@ class SettingsScreen(ModalScreen[str | None]):
 
     def _follow(self) -> None:
         async def follow() -> None:
-            with self._main.client.subscribe() as events:
+            with self._client.subscribe() as events:
                 async for event in events:
                     if (
                         isinstance(event, ConversationUpdated)
@@ -119,9 +124,9 @@ class SettingsScreen(ModalScreen[str | None]):
     async def _switched(self, event: Switch.Changed) -> None:
         ref, value = self._row.ref, event.value
         if event.switch.id == "muted":
-            self._row = await self._main.client.change_settings(ref, muted=value)
+            self._row = await self._client.change_settings(ref, muted=value)
         elif event.switch.id == "pinned":
-            self._row = await self._main.client.change_settings(ref, pinned=value)
+            self._row = await self._client.change_settings(ref, pinned=value)
         else:
             await self.switched(event)
 
@@ -147,8 +152,8 @@ class ChatSettingsScreen(SettingsScreen):
             yield Static(f"{kind} · user id {ref.target}", id="settings-info")
             yield self._setting("Do not disturb", "muted", self._row.muted)
             yield self._setting("Pin to the top", "pinned", self._row.pinned)
-            if private:
-                blocked = self._main.is_blocked(ref.target)
+            if private and self._privacy is not None:
+                blocked = self._privacy.is_blocked(ref.target)
                 yield self._setting(f"Block {ref.target}", "blocked", blocked)
             with Horizontal(id="settings-buttons"):
                 yield Button("Search in chat", id="search")
@@ -158,8 +163,8 @@ class ChatSettingsScreen(SettingsScreen):
     async def switched(self, event: Switch.Changed) -> None:
         """Block or unblock the peer."""
         ref, value = self._row.ref, event.value
-        if event.switch.id == "blocked":
-            await self._main.set_blocked(ref.target, value)
-            if self._main.is_blocked(ref.target) != value:
+        if event.switch.id == "blocked" and self._privacy is not None:
+            await self._privacy.set_blocked(ref.target, value)
+            if self._privacy.is_blocked(ref.target) != value:
                 with event.switch.prevent(Switch.Changed):
                     event.switch.value = not value  # refused (offline): show the truth

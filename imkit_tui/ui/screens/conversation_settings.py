@@ -7,103 +7,105 @@ client core, which applies them at once and syncs them to the user's other devic
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
-from textual.widget import Widget
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from imkit_tui.core import Conversation
-from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
-from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
-    from imkit_tui.core import IMClient
     from imkit_tui.ui.screens.history_actions import HistoryActions
-    from imkit_tui.ui.screens.main import MainScreen
-
-    _Base = Widget
-else:
-    _Base = object
+    from imkit_tui.ui.screens.main_host import MainHost
+    from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+    from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 
-class ConversationSettings(_Base):
-    """Pin, DND and mark-as-unread actions. Mixed into MainScreen."""
+class ConversationSettings:
+    """Pin, DND, mark-as-unread, clear, remove and the settings screen of a conversation."""
 
-    client: IMClient
-    current: ConvRef | None
+    def __init__(
+        self,
+        host: MainHost,
+        listing: ConversationList,
+        history: HistoryActions,
+        privacy: PrivacyActions,
+        search: Callable[[], None],
+    ) -> None:
+        """Act on ``listing``'s highlighted row or ``host``'s open chat; clear and remove
+        through ``history``; the settings screen blocks through ``privacy`` and its
+        "Search in chat" runs ``search``."""
+        self._host = host
+        self._listing = listing
+        self._history = history
+        self._privacy = privacy
+        self._search = search
 
-    def settings_target(self) -> Conversation | None:
+    def target(self) -> Conversation | None:
         """The conversation list's highlighted row when the list has focus, else the open one."""
-        listing = self.query_one(ConversationList)
-        conv = listing.highlighted if listing.has_focus else self.current
+        listing = self._listing
+        conv = listing.highlighted if listing.has_focus else self._host.current
         return listing.get(conv) if conv is not None else None
 
-    async def action_toggle_pin(self) -> None:
+    async def toggle_pin(self) -> None:
         """Pin the conversation to the top of the list, or unpin it (every device)."""
-        row = self.settings_target()
+        row = self.target()
         if row is not None:
-            await self.client.change_settings(row.ref, pinned=not row.pinned)
+            await self._host.client.change_settings(row.ref, pinned=not row.pinned)
 
-    async def action_toggle_mute(self) -> None:
+    async def toggle_mute(self) -> None:
         """Turn do-not-disturb on or off: no notifications, not in the unread total."""
-        row = self.settings_target()
+        row = self.target()
         if row is not None:
-            await self.client.change_settings(row.ref, muted=not row.muted)
+            await self._host.client.change_settings(row.ref, muted=not row.muted)
             state = "notifications on" if row.muted else "do not disturb"
-            self.notify(f"{display_name(row.ref, row.title)}: {state}")
+            self._host.app.notify(f"{display_name(row.ref, row.title)}: {state}")
 
-    async def action_toggle_unread(self) -> None:
+    async def toggle_unread(self) -> None:
         """Mark the conversation as unread (a dot until opened), or as read."""
-        row = self.settings_target()
+        row = self.target()
         if row is None:
             return
         if row.unread or row.marked_unread:
-            await self.client.mark_read(row.ref)
+            await self._host.client.mark_read(row.ref)
         else:
-            await self.client.change_settings(row.ref, marked_unread=True)
+            await self._host.client.change_settings(row.ref, marked_unread=True)
 
-    def _history(self) -> HistoryActions:
-        """The screen's history actions (made here when no chat was opened yet)."""
-        from imkit_tui.ui.screens.history_actions import HistoryActions
-
-        main = cast("MainScreen", self)
-        if main.history is None:
-            main.history = HistoryActions(main, self.client)
-        return main.history
-
-    def action_clear_history(self) -> None:
+    def clear_history(self) -> None:
         """Ask, then clear the history of the conversation for this user (every device)."""
-        row = self.settings_target()
+        row = self.target()
         if row is not None:
-            self._history().ask_clear(row.ref)
+            self._history.ask_clear(row.ref)
 
-    async def action_remove_conversation(self) -> None:
+    async def remove(self) -> None:
         """Take the conversation off the list until its next message."""
-        row = self.settings_target()
+        row = self.target()
         if row is not None:
-            await self._history().remove(row.ref)
+            await self._history.remove(row.ref)
 
-    def action_chat_settings(self) -> None:
-        """Open the settings of the open or highlighted conversation (ctrl+o): a group's
-        own screen for a group."""
+    def open_settings(self) -> None:
+        """Open the settings of the open or highlighted conversation: a group's own
+        screen for a group."""
         from imkit_tui.ui.screens.chat_settings import ChatSettingsScreen
         from imkit_tui.ui.screens.group_settings import GroupSettingsScreen
 
-        row = self.settings_target()
+        row = self.target()
         if row is None:
             return
-        main = cast("MainScreen", self)
+        host = self._host
 
         async def closed(action: str | None) -> None:
             if action == "search":
-                if main.current != row.ref:
-                    await main.open_conversation(row.ref)
-                main.action_search()
+                if host.current != row.ref:
+                    await host.open_conversation(row.ref)
+                self._search()
             elif action == "clear":
-                self.action_clear_history()
+                self.clear_history()
             elif action == "remove":
-                await self.action_remove_conversation()
+                await self.remove()
 
-        group = row.ref.type == ConversationType.GROUP
-        screen = GroupSettingsScreen(main, row) if group else ChatSettingsScreen(main, row)
-        self.app.push_screen(screen, closed)
+        if row.ref.type == ConversationType.GROUP:
+            screen: ChatSettingsScreen | GroupSettingsScreen = GroupSettingsScreen(host.client, row)
+        else:
+            screen = ChatSettingsScreen(host.client, row, self._privacy)
+        host.app.push_screen(screen, closed)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, OptionList, Static, Switch
 
@@ -36,6 +37,7 @@ from imkit_tui.core import (
 from imkit_tui.core.groups import Group
 from imkit_tui.protocol import ErrorCode
 from imkit_tui.ui.format import display_name, is_user_id, split_user_ids
+from imkit_tui.ui.palette import ScreenCommands
 from imkit_tui.ui.screens.chat_settings import SettingsScreen
 from imkit_tui.ui.screens.prompts import ConfirmScreen, TextPromptScreen
 from imkit_tui.ui.widgets.key_footer import KeyFooter
@@ -83,8 +85,18 @@ def _check_user_ids(text: str) -> str | None:
     return None if wrong is None else f"Not a user id (1 to 64 characters): {wrong[:20]}…"
 
 
+class GroupSettingsCommands(ScreenCommands):
+    """The palette's entries while a group's settings are open."""
+
+    def commands(self) -> Iterable[SystemCommand]:
+        """What this user may do in the group now."""
+        return cast("GroupSettingsScreen", self.screen).commands()
+
+
 class GroupSettingsScreen(SettingsScreen):
     """A group's settings; closes with "search", "clear" (for the main screen) or None."""
+
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {GroupSettingsCommands}
 
     DEFAULT_CSS = """
     GroupSettingsScreen > Vertical {
@@ -163,7 +175,7 @@ class GroupSettingsScreen(SettingsScreen):
 
     @property
     def _me(self) -> str:
-        return self._main.client.user_id
+        return self._client.user_id
 
     def _is_owner(self) -> bool:
         return self._group is not None and self._group.owner == self._me
@@ -246,7 +258,7 @@ class GroupSettingsScreen(SettingsScreen):
     def _status_text(self) -> str:
         if self._gone:
             return GONE
-        state = self._main.client.state
+        state = self._client.state
         if state in (ConnectionState.CONNECTING, ConnectionState.SYNCING) and not self._group:
             return "Connecting to the server…"
         if state != ConnectionState.CONNECTED:
@@ -297,8 +309,8 @@ class GroupSettingsScreen(SettingsScreen):
             self._fetch()
 
     def _fetch(self) -> None:
-        if self._main.client.state == ConnectionState.CONNECTED:
-            info = self._main.client.group_info(self.group_id)
+        if self._client.state == ConnectionState.CONNECTED:
+            info = self._client.group_info(self.group_id)
             self._request("load the members", info, quiet=True)
 
     def _request(
@@ -395,7 +407,7 @@ class GroupSettingsScreen(SettingsScreen):
             if text and not new:
                 self.notify("They are members already.", markup=False)
             elif new:
-                added = self._main.client.invite(self.group_id, new)
+                added = self._client.invite(self.group_id, new)
                 self._request("add members", added, done=f"Added {', '.join(new)}")
 
         question = "Add members: user ids, separated by spaces or commas"
@@ -413,7 +425,7 @@ class GroupSettingsScreen(SettingsScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                kicked = self._main.client.kick(self.group_id, [member])
+                kicked = self._client.kick(self.group_id, [member])
                 self._request("remove members", kicked, done=f"Removed {member}")
 
         question = f"Remove {member} from {group.name}?"
@@ -427,7 +439,7 @@ class GroupSettingsScreen(SettingsScreen):
             return
         muted = member not in group.muted
         done = f"{member} is muted: reads, cannot send" if muted else f"{member} may send again"
-        call = self._main.client.mute(self.group_id, [member], muted=muted)
+        call = self._client.mute(self.group_id, [member], muted=muted)
         self._request("mute members", call, done=done)
 
     def action_toggle_speaker(self) -> None:
@@ -438,7 +450,7 @@ class GroupSettingsScreen(SettingsScreen):
             return
         allowed = member not in group.speakers
         done = f"{member} {'may' if allowed else 'may no longer'} speak while all are muted"
-        call = self._main.client.allow_speaking(self.group_id, [member], allowed=allowed)
+        call = self._client.allow_speaking(self.group_id, [member], allowed=allowed)
         self._request("change who may speak", call, done=done)
 
     def action_mute_all(self, muted: bool | None = None) -> None:
@@ -452,7 +464,7 @@ class GroupSettingsScreen(SettingsScreen):
             done = "Everyone is muted but the owner and the speak whitelist"
         else:
             done = "Everyone may send again"
-        call = self._main.client.mute(self.group_id, [], muted=muted)
+        call = self._client.mute(self.group_id, [], muted=muted)
         self._request("mute all", call, done=done)
 
     async def switched(self, event: Switch.Changed) -> None:
@@ -468,7 +480,7 @@ class GroupSettingsScreen(SettingsScreen):
 
         def answered(name: str | None) -> None:
             if name and name != group.name:
-                call = self._main.client.rename_group(self.group_id, name)
+                call = self._client.rename_group(self.group_id, name)
                 self._request("rename the group", call, done=f"Renamed to {name}")
 
         self.app.push_screen(TextPromptScreen("Rename the group", value=group.name), answered)
@@ -502,7 +514,7 @@ class GroupSettingsScreen(SettingsScreen):
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            client, gid = self._main.client, self.group_id
+            client, gid = self._client, self.group_id
             if owner:
                 what, call = "dismiss the group", client.dismiss_group(gid)
                 done = f"{group.name} is dismissed: nobody can send to it any more"

@@ -9,29 +9,21 @@ the store, for :data:`RE_EDIT_SECONDS`, so the user can take it back into the co
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
-
-from textual.widget import Widget
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import ConnectionState, Conversation, Message, SendStatus
+from imkit_tui.core import ConnectionState, Message, SendStatus
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
-from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
     from imkit_tui.core import HistoryCleared, IMClient, MessagesDeleted
     from imkit_tui.ui.bubbles import Bubble
-    from imkit_tui.ui.screens.main import MainScreen
-    from imkit_tui.ui.widgets.chat_view import ChatView
-    from imkit_tui.ui.widgets.composer import Composer
-
-    _Base = Widget
-else:
-    _Base = object
+    from imkit_tui.ui.screens.main_host import MainHost
 
 DEFAULT_RECALL_WINDOW = 120
 """Seconds after sending during which the app offers to recall a message."""
@@ -57,13 +49,19 @@ def visible(page: list[Message]) -> list[Message]:
 
 
 class HistoryActions:
-    """What the main screen does for recall, re-edit, delete, clear and remove."""
+    """What the main screen does for recall, re-edit, delete, clear and remove, and how
+    its open chat follows deletes and clears."""
 
-    def __init__(self, screen: MainScreen, client: IMClient) -> None:
-        """Act for ``screen`` through ``client``."""
-        self._screen = screen
-        self._client = client
+    def __init__(self, host: MainHost, forget: Callable[[ConvRef], None]) -> None:
+        """Act for ``host`` through its client; ``forget`` takes a removed conversation
+        off the screen's list."""
+        self._screen = host
+        self._forget = forget
         self._recalled_text: dict[int, tuple[str, float]] = {}
+
+    @property
+    def _client(self) -> IMClient:
+        return self._screen.client  # a deferred client is made on first use, not here
 
     @property
     def recall_window(self) -> int:
@@ -189,46 +187,14 @@ class HistoryActions:
     async def remove(self, conv: ConvRef) -> None:
         """Take the conversation off the list until its next message."""
         await self._client.remove_conversation(conv)
-        self._screen.forget_conversation(conv)
+        self._forget(conv)
 
-
-class HistoryView(_Base):
-    """The main screen's side: deleted messages leave, a cleared chat empties. A mixin."""
-
-    client: IMClient
-    current: ConvRef | None
-
-    if TYPE_CHECKING:  # provided by MainScreen
-
-        @property
-        def chat_view(self) -> ChatView | None: ...
-
-        async def _refresh_row(self, conv: ConvRef) -> Conversation | None: ...
-
-        def _show_unread(self) -> None: ...
-
-        def action_focus_list(self) -> None: ...
-
-    async def history_changed(self, event: MessagesDeleted | HistoryCleared) -> None:
-        """Deleted messages leave the chat; a cleared history empties it."""
-        chat = self.chat_view
-        if event.conv == self.current and chat is not None:
+    async def changed(self, event: MessagesDeleted | HistoryCleared) -> None:
+        """Deleted messages leave the open chat; a cleared history empties it."""
+        chat = self._screen.chat_view
+        if event.conv == self._screen.current and chat is not None:
             if isinstance(event, core.MessagesDeleted):
                 chat.remove_messages(event.message_ids)
             else:
-                page = visible(await self.client.messages(event.conv, limit=CLEARED_PAGE))
+                page = visible(await self._client.messages(event.conv, limit=CLEARED_PAGE))
                 await chat.show(page)
-        await self._refresh_row(event.conv)
-
-    @property
-    def composer(self) -> Composer | None:
-        """The composer, once a conversation was opened."""
-        found = self.query("#composer")
-        return cast("Composer", found.first()) if found else None
-
-    def forget_conversation(self, conv: ConvRef) -> None:
-        """Take a conversation off the list (removed); close it if it is open."""
-        self.query_one(ConversationList).remove(conv)
-        self._show_unread()
-        if conv == self.current:
-            self.action_focus_list()

@@ -22,13 +22,16 @@ from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.notifier import Notifier
+from imkit_tui.ui.palette import lazy_provider
 from imkit_tui.ui.screens.conversation_settings import ConversationSettings
-from imkit_tui.ui.screens.history_actions import HistoryActions, HistoryView, visible
+from imkit_tui.ui.screens.drafts import Drafts
+from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
-from imkit_tui.ui.screens.message_menu import LIST_LIMIT, MessageMenu
+from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
-from imkit_tui.ui.screens.search_actions import SearchActions
+from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
+from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
 from imkit_tui.ui.screens.start_up import (
     CoreStart,
     DeferredClient,
@@ -42,12 +45,15 @@ from imkit_tui.ui.widgets.key_footer import KeyFooter
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+    from textual.widgets import TextArea
+
     from imkit_tui.core import IMClient, Subscription
     from imkit_tui.ui.bubbles import Bubble
     from imkit_tui.ui.screens.actions import ActionHandler
+    from imkit_tui.ui.screens.message_menu import MessageMenu
     from imkit_tui.ui.screens.receipt_actions import ReceiptActions
     from imkit_tui.ui.screens.sending import Sending
-    from imkit_tui.ui.widgets.chat_actions import BubbleHook
     from imkit_tui.ui.widgets.chat_view import ChatView
     from imkit_tui.ui.widgets.composer import AttachButton, Composer
 
@@ -63,17 +69,15 @@ FIRST_PAGE = 24
 CHAT_WINDOW = 300
 
 
-class MainScreen(
-    MentionActions,
-    ConversationSettings,
-    PrivacyActions,
-    TypingStatus,
-    HistoryView,
-    SearchActions,
-    MessageMenu,
-    Screen[None],
-):
-    """Where people chat. All state comes from the client core; nothing is kept twice."""
+class MainScreen(Screen[None]):
+    """Where people chat. All state comes from the client core; nothing is kept twice.
+
+    The screen lays out the widgets and applies the core's events; what each feature
+    does is in a controller built with the widgets it needs (``mentions``, ``typing``,
+    ``privacy``, ``settings``, ``search``, ``history``, ``rights``, and once a chat is
+    open ``menu``, ``actions``, ``receipts``, ``sending``). Key bindings name the thin
+    ``action_*`` methods here, which hand over to them.
+    """
 
     class LoginRefused(TextualMessage):
         """The server refused the login for good; the app should say so and end."""
@@ -94,6 +98,10 @@ class MainScreen(
         Binding("ctrl+o", "chat_settings", "Chat settings", show=False),
         Binding(JUMP_KEY, "jump_to_mention", "@ Mention"),
     ]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        lazy_provider("imkit_tui.ui.screens.main_commands", "MainCommands"),
+        search_commands,
+    }
 
     def __init__(
         self,
@@ -120,17 +128,31 @@ class MainScreen(
         self._notification_text = notification_text
         self._notifier: Notifier | None = None
         self.current: ConvRef | None = None
-        self._by_key: dict[str, ConvRef] = {}
-        self.actions: ActionHandler | None = None
-        self.history: HistoryActions | None = None
-        self.receipts: ReceiptActions | None = None
-        self.rights = SendRights(self)
+        self.listing = ConversationList(
+            names=lambda conv: self.privacy.list_name(conv),
+            me=self.core.user_id,
+            id="conversations",
+        )
+        self.header = ChatHeader(id="chat-title")
+        self.rights = SendRights(self, self.core.user_id)
         """Which conversations can be written to; the composer or why not."""
+        self.privacy = PrivacyActions(self, self.listing)
+        self.history = HistoryActions(self, self.forget_conversation)
+        self.search = SearchActions(self)
+        self.settings = ConversationSettings(
+            self, self.listing, self.history, self.privacy, self.action_search
+        )
+        self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
+        self.typing = TypingStatus(self, self.header)
+        self.drafts = Drafts(self, self.rights, self._refresh_row)
+        self.actions: ActionHandler | None = None
+        self.receipts: ReceiptActions | None = None
+        self.menu: MessageMenu | None = None
         self.sending: Sending | None = None
         """Sends files and places (once a conversation was opened)."""
 
-    @property  # the mixins only read it: never set after the screen is made
-    def client(self) -> IMClient:  # type: ignore[override]
+    @property
+    def client(self) -> IMClient:
         """The client core (made on first use when it was deferred)."""
         return self.core.client
 
@@ -138,9 +160,9 @@ class MainScreen(
         """Status bar, list and chat side by side, footer."""
         yield StatusBar(self.core.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
-            yield ConversationList(names=self.list_name, me=self.core.user_id, id="conversations")
+            yield self.listing
             with Vertical(id="chat"):
-                yield ChatHeader(id="chat-title")
+                yield self.header
                 yield Static(
                     "Pick a conversation on the left, or ctrl+n to start one.", id="empty-chat"
                 )
@@ -159,9 +181,10 @@ class MainScreen(
         (start-up draws only what the first frame shows)."""
         from imkit_tui.ui.screens.actions import ActionHandler
         from imkit_tui.ui.screens.lazy_media import LazyMedia
+        from imkit_tui.ui.screens.message_menu import MessageMenu
         from imkit_tui.ui.screens.receipt_actions import ReceiptActions
         from imkit_tui.ui.screens.sending import Sending
-        from imkit_tui.ui.widgets.chat_view import ChatView
+        from imkit_tui.ui.widgets.chat_view import ChatView, each_hook
         from imkit_tui.ui.widgets.composer import AttachButton, Composer
         from imkit_tui.ui.widgets.mention_picker import MentionPicker
 
@@ -178,9 +201,16 @@ class MainScreen(
             )
             self.receipts = receipts
             self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
-            if self.history is None:  # the palette may have made it before a chat opened
-                self.history = HistoryActions(self, self.client)
-            chat.on_new_bubbles = _each(lazy.wanted, receipts.decorate, self.history.decorate)
+            chat.on_new_bubbles = each_hook(lazy.wanted, receipts.decorate, self.history.decorate)
+            self.menu = MessageMenu(
+                self,
+                chat,
+                rights=self.rights,
+                actions=self.actions,
+                history=self.history,
+                receipts=receipts,
+                show_queued=self._show_queued,
+            )
             self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
             composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
             composer.use_picker(picker)
@@ -251,10 +281,11 @@ class MainScreen(
                         if self.receipts is not None:
                             self.receipts.reconnected()
                     elif isinstance(event, core.MessagesDeleted | core.HistoryCleared):
-                        await self.history_changed(event)
-                        self.drop_mentions(event)
+                        await self.history.changed(event)
+                        await self._refresh_row(event.conv)
+                        self.mentions.drop(event)
                     elif isinstance(event, core.StatusReceived):
-                        self.typing_received(event.record)
+                        self.typing.received(event.record)
                     elif isinstance(event, core.ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
                     elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
@@ -287,15 +318,15 @@ class MainScreen(
             )
 
     async def _on_received(self, conv: ConvRef, received: Sequence[Message]) -> None:
-        self.typing_done(conv, list(received))
-        self.members_changed(conv, received)
+        self.typing.done(conv, list(received))
+        self.mentions.members_changed(conv, received)
         if conv == self.current:
             self.rights.received(conv, received)
             chat = self._chat()
             seen = chat.at_bottom and self.app.app_focus
             await chat.add(visible(list(received)))
             if not seen:
-                self.note_received_mentions(received)
+                self.mentions.note_received(received)
             if self.app.app_focus:
                 await self.client.mark_read(conv)
         row = await self._refresh_row(conv)
@@ -315,7 +346,7 @@ class MainScreen(
     async def _on_updated(self, message: Message) -> None:
         if message.conv == self.current:
             self._chat().update_message(message)
-            self.drop_mentions(message)
+            self.mentions.drop(message)
         await self._refresh_row(message.conv)
 
     def _on_conversation_updated(self, row: Conversation) -> None:
@@ -324,7 +355,7 @@ class MainScreen(
         self._show_unread()
         chat = self.chat_view
         if row.ref == self.current and chat is not None:
-            chat.show_peer_read(_receipts(row))
+            chat.show_peer_read(peer_read(row))
 
     async def _refresh_row(self, conv: ConvRef) -> Conversation | None:
         row = await self.client.conversation(conv)
@@ -350,37 +381,31 @@ class MainScreen(
         chat, composer = await self._chat_widgets()
         if conv != self.current:
             chat.clear_marks()  # marks for forwarding belong to one conversation
-            self.forget_mentions()
+            self.mentions.forget()
         self.current = conv
         row = await self.client.conversation(conv)
-        page = visible(await self.first_page(conv, FIRST_PAGE, around))
+        page = visible(await self.search.first_page(conv, FIRST_PAGE, around))
         chat.show_senders = conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP)
-        chat.show_peer_read(_receipts(row))
+        chat.show_peer_read(peer_read(row))
         if around is None:
-            await chat.show(page, unread_after_seq=_unread_after(row))
+            await chat.show(page, unread_after_seq=unread_after(row))
         else:
             await chat.show_around(page, around, newest_seq=row.max_seq if row else None)
         name = display_name(conv, row.title if row else "")
         self.query_one(ChatHeader).set_title(name)
         # The composer reports any unsaved edit of the previous draft (under its key)
         # before it loads this one.
-        self._by_key[conv.key] = conv
+        self.drafts.opened(conv)
         writable = await self.rights.open(conv, page, row)
         composer.set_placeholder(name)
-        self.offer_members(conv)
+        self.mentions.offer_members(conv)
         listing = self.query_one(ConversationList)
         if listing.get(conv) is None:
-            listing.upsert(_placeholder_row(conv))
+            listing.upsert(placeholder_row(conv))
         listing.highlight(conv)
         (composer if around is None and writable else chat).focus()
-        await self.note_mentions(conv, row)  # before they are read
+        await self.mentions.note(conv, row)  # before they are read
         await self.client.mark_read(conv)
-        await self._refresh_row(conv)
-
-    async def _save_draft(self, conv: ConvRef, text: str) -> None:
-        if self.rights.reason(conv) is not None:
-            text = ""  # nothing typed there could be sent
-        await self.client.set_draft(conv, text)
         await self._refresh_row(conv)
 
     async def _load_older(self, before_seq: int, limit: int) -> list[Message]:
@@ -403,7 +428,7 @@ class MainScreen(
         if (reason := self.rights.reason(conv)) is not None:
             self.app.notify(reason, severity="warning")
             return
-        mentioned, everyone = self.mentions_to_send(conv, event)
+        mentioned, everyone = self.mentions.to_send(conv, event)
         message = await self.client.send_text(
             conv, event.text, mentioned=mentioned, mention_all=everyone
         )
@@ -411,9 +436,7 @@ class MainScreen(
 
     async def on_composer_draft_changed(self, event: Composer.DraftChanged) -> None:
         """Store a draft under the conversation it was written for."""
-        conv = self._by_key.get(event.key or "")
-        if conv is not None:
-            await self._save_draft(conv, event.text)
+        await self.drafts.changed(event.key, event.text)
 
     async def on_chat_view_retry_requested(self, event: ChatView.RetryRequested) -> None:
         """Send a failed message again."""
@@ -501,58 +524,72 @@ class MainScreen(
         if self.current is not None:
             await self._chat().jump_to_latest()
 
+    def action_search(self) -> None:
+        """Search messages (ctrl+f); the one chosen opens in its conversation, in context."""
+        self.search.search()
+
+    def action_chat_settings(self) -> None:
+        """The settings of the open or highlighted conversation (ctrl+o)."""
+        self.settings.open_settings()
+
+    async def action_toggle_pin(self) -> None:
+        """Pin or unpin the highlighted or open conversation (p in the list)."""
+        await self.settings.toggle_pin()
+
+    async def action_toggle_mute(self) -> None:
+        """Do not disturb on or off (m in the list)."""
+        await self.settings.toggle_mute()
+
+    async def action_toggle_unread(self) -> None:
+        """Mark as unread, or as read (u in the list)."""
+        await self.settings.toggle_unread()
+
+    def action_clear_history(self) -> None:
+        """Ask, then clear the history of the highlighted or open conversation."""
+        self.settings.clear_history()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The jump to a mention shows (in the footer) and acts only while one waits."""
+        if action == "jump_to_mention":
+            return self.mentions.can_jump
+        return super().check_action(action, parameters)
+
+    async def action_jump_to_mention(self) -> None:
+        """Show the oldest waiting message that @mentions this user (alt+m)."""
+        await self.mentions.jump()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """The user edits the composer: the peer may be told (typing status)."""
+        self.typing.edited(event)
+
+    def on_chat_view_forward_requested(self, event: ChatView.ForwardRequested) -> None:
+        """Ask where to forward the messages, then forward them."""
+        if self.menu is not None:
+            self.menu.forward(event.messages)
+
+    def on_chat_view_menu_requested(self, event: ChatView.MenuRequested) -> None:
+        """List a bubble's actions (m, ., right click) and do the chosen one."""
+        if self.menu is not None:
+            self.menu.open(event)
+
+    def follow_privacy(self) -> None:
+        """Show blocked users in the list, and every change (called once the store is open)."""
+        work = self.privacy.follow()
+        self.run_worker(work, group="privacy-events", exclusive=True, exit_on_error=False)
+
+    @property
+    def composer(self) -> Composer | None:
+        """The composer, once a conversation was opened."""
+        found = self.query("#composer")
+        return cast("Composer", found.first()) if found else None
+
+    def forget_conversation(self, conv: ConvRef) -> None:
+        """Take a conversation off the list (removed); close it if it is open."""
+        self.listing.remove(conv)
+        self._show_unread()
+        if conv == self.current:
+            self.action_focus_list()
+
     async def keep_draft(self) -> None:
         """Store what is typed in the open conversation (called when the app ends)."""
-        found = self.query("#composer")
-        if not found:
-            return
-        composer = cast("Composer", found.first())
-        conv = self._by_key.get(composer.draft_key or "")
-        if conv is not None and self.rights.reason(conv) is None:
-            row = await self.client.conversation(conv)
-            if row is None or row.draft != composer.text:
-                await self.client.set_draft(conv, composer.text)
-
-
-def _unread_after(row: Conversation | None) -> int | None:
-    """The seq after which the unread messages start: this user's read position.
-
-    Not counted back from the end by the unread count: notices and other messages that
-    are shown but not counted would put the divider below the first unread one.
-    """
-    if row is None or row.unread <= 0:
-        return None
-    return row.read_seq
-
-
-def _receipts(row: Conversation | None) -> int:
-    """Up to which seq own messages show as read: the peer's position, in private chats."""
-    if row is None or row.ref.type != ConversationType.PRIVATE:
-        return 0
-    return row.peer_read_seq
-
-
-def _placeholder_row(conv: ConvRef) -> Conversation:
-    """A list row for a conversation that has nothing stored yet (a new chat)."""
-    return Conversation(
-        ref=conv,
-        last_at=0,
-        preview="",
-        last_sender="",
-        unread=0,
-        pinned=False,
-        muted=False,
-        draft="",
-        max_seq=0,
-        sort_at=2**62,
-    )
-
-
-def _each(*hooks: BubbleHook) -> BubbleHook:
-    """A new-bubbles hook that calls each of ``hooks`` in turn."""
-
-    def hook(bubbles: list[Bubble]) -> None:
-        for each in hooks:
-            each(bubbles)
-
-    return hook
+        await self.drafts.keep()

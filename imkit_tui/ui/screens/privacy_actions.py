@@ -14,42 +14,39 @@ from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import SystemCommand
-from textual.widget import Widget
 
 from imkit_tui import core
 from imkit_tui.core import ConnectionState
 from imkit_tui.protocol import ConversationType, ConvRef, describe
 from imkit_tui.ui.format import display_name
-from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
-    from imkit_tui.core import IMClient
-
-    _Base = Widget
-else:
-    _Base = object
+    from imkit_tui.ui.screens.main_host import MainHost
+    from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 BLOCKED_MARK = "⛔"
 """Shown after a blocked user's name in the conversation list."""
 
 
-class PrivacyActions(_Base):
-    """Block and unblock the peer of a private chat. Mixed into MainScreen."""
+class PrivacyActions:
+    """Block and unblock the peer of a private chat; mark blocked users in the list."""
 
-    client: IMClient
-    current: ConvRef | None
-    _blocked_users: frozenset[str] = frozenset()
+    def __init__(self, host: MainHost, listing: ConversationList) -> None:
+        """Act through ``host``'s client on the chat open there or highlighted in
+        ``listing``; mark blocked users in ``listing``."""
+        self._host = host
+        self._listing = listing
+        self._blocked_users: frozenset[str] = frozenset()
 
-    @work(group="privacy-events", exclusive=True, exit_on_error=False)
-    async def follow_privacy(self) -> None:
+    async def follow(self) -> None:
         """Show the last known state, then every change; ask the server on each connect
         (a change made on another device while this one was away is not pushed). The
-        main screen calls this once its client's store is open."""
-        with self.client.subscribe() as events:
-            self._show_privacy_state(frozenset((await self.client.privacy(fetch=False)).blocked))
-            if self.client.state == ConnectionState.CONNECTED:
+        main screen runs this once its client's store is open."""
+        client = self._host.client
+        with client.subscribe() as events:
+            self._show_privacy_state(frozenset((await client.privacy(fetch=False)).blocked))
+            if client.state == ConnectionState.CONNECTED:
                 await self._ask_privacy()
             async for event in events:
                 if isinstance(event, core.PrivacyChanged):
@@ -63,18 +60,18 @@ class PrivacyActions(_Base):
     async def _ask_privacy(self) -> None:
         """Fetch the state from the server; a change comes back as PrivacyChanged."""
         with contextlib.suppress(core.NotConnected, core.RequestFailed, TimeoutError):
-            await self.client.privacy()
+            await self._host.client.privacy()
 
     def _show_privacy_state(self, blocked: frozenset[str]) -> None:
         if blocked != self._blocked_users:
             self._blocked_users = blocked
-            self.query_one(ConversationList).refresh()
+            self._listing.refresh()
 
     def list_name(self, conv: ConvRef) -> str:
         """The name of a conversation in the list: a group's name, a user with ⛔ when
         blocked."""
         if conv.type == ConversationType.GROUP:
-            row = self.query_one(ConversationList).get(conv)
+            row = self._listing.get(conv)
             return display_name(conv, row.title if row is not None else "")
         name = display_name(conv)
         if conv.type == ConversationType.PRIVATE and conv.target in self._blocked_users:
@@ -88,30 +85,31 @@ class PrivacyActions(_Base):
     def privacy_target(self) -> str | None:
         """The peer of the highlighted private chat when the list has focus, else of the
         open one; None for groups, the system conversation and notes to oneself."""
-        listing = self.query_one(ConversationList)
-        conv = listing.highlighted if listing.has_focus else self.current
+        listing = self._listing
+        conv = listing.highlighted if listing.has_focus else self._host.current
         if conv is None or conv.type != ConversationType.PRIVATE:
             return None
-        if conv.target == self.client.user_id:
+        if conv.target == self._host.client.user_id:
             return None
         return conv.target
 
     async def set_blocked(self, user_id: str, blocked: bool) -> None:
         """Block or unblock `user_id` (on every device of this user) and say so."""
+        client, notify = self._host.client, self._host.app.notify
         try:
             if blocked:
-                settings = await self.client.block(user_id)
+                settings = await client.block(user_id)
             else:
-                settings = await self.client.unblock(user_id)
+                settings = await client.unblock(user_id)
         except (core.NotConnected, TimeoutError):
-            self.notify(
+            notify(
                 f"Not connected: {'blocking' if blocked else 'unblocking'} needs the server.",
                 severity="warning",
                 markup=False,
             )
             return
         except core.RequestFailed as failure:
-            self.notify(
+            notify(
                 f"The server refused: {describe(failure.code)} ({failure.code})",
                 severity="error",
                 markup=False,
@@ -124,23 +122,22 @@ class PrivacyActions(_Base):
             note = f"Unblocked {user_id}: they can message you again."
         if settings.whitelist_mode:
             note += " Whitelist mode is on: only your whitelist can message you."
-        self.notify(note, title="Privacy", markup=False)
+        notify(note, title="Privacy", markup=False)
 
-
-def privacy_commands(screen: PrivacyActions) -> Iterable[SystemCommand]:
-    """The palette's entry to block or unblock the peer of the chat at hand."""
-    user_id = screen.privacy_target()
-    if user_id is None:
-        return
-    if screen.is_blocked(user_id):
-        yield SystemCommand(
-            f"Unblock {user_id}",
-            "Accept their messages again (on every device)",
-            partial(screen.set_blocked, user_id, False),
-        )
-    else:
-        yield SystemCommand(
-            f"Block {user_id}",
-            "Refuse their messages: they see them rejected (on every device)",
-            partial(screen.set_blocked, user_id, True),
-        )
+    def commands(self) -> Iterable[SystemCommand]:
+        """The palette's entry to block or unblock the peer of the chat at hand."""
+        user_id = self.privacy_target()
+        if user_id is None:
+            return
+        if self.is_blocked(user_id):
+            yield SystemCommand(
+                f"Unblock {user_id}",
+                "Accept their messages again (on every device)",
+                partial(self.set_blocked, user_id, False),
+            )
+        else:
+            yield SystemCommand(
+                f"Block {user_id}",
+                "Refuse their messages: they see them rejected (on every device)",
+                partial(self.set_blocked, user_id, True),
+            )

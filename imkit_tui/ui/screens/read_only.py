@@ -11,7 +11,7 @@ not a member).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.widgets import Static
 
@@ -20,7 +20,7 @@ from imkit_tui.core import Conversation, Message
 from imkit_tui.protocol import ConversationType, ConvRef
 
 if TYPE_CHECKING:
-    from imkit_tui.ui.screens.main import MainScreen
+    from imkit_tui.ui.screens.main_host import MainHost
 
 SYSTEM_REASON = "System messages cannot be answered."
 DISMISSED_REASON = "This group was dismissed: nobody can send to it."
@@ -48,10 +48,10 @@ class SendRights:
     """Which conversations the user can write to, as far as this device knows, and
     the main screen's composer (or the note saying why not) to match."""
 
-    def __init__(self, screen: MainScreen) -> None:
-        """Decide for the user of ``screen`` and show it there."""
+    def __init__(self, screen: MainHost, me: str) -> None:
+        """Decide for the user ``me`` of ``screen`` and show it there."""
         self._screen = screen
-        self._me = screen.core.user_id
+        self._me = me
         self._reasons: dict[ConvRef, str] = {}
 
     async def open(self, conv: ConvRef, shown: Iterable[Message], row: Conversation | None) -> bool:
@@ -85,16 +85,16 @@ class SendRights:
 
     def _show(self, reason: str | None) -> None:
         screen = self._screen
-        notes, rows = screen.query(ReadOnlyNote), screen.query("#composer-row")
+        notes, rows = screen.query("#read-only"), screen.query("#composer-row")
         if not notes or not rows:
             return
-        note, composer_row = notes.first(), rows.first()
+        note, composer_row = cast("ReadOnlyNote", notes.first()), rows.first()
         note.update(reason or "")
         note.display = reason is not None
         composer_row.display = reason is None
-        composer = screen.composer
-        if reason is not None and composer is not None and composer.has_focus:
-            screen.query_one("#messages").focus()
+        composer, chat = screen.composer, screen.chat_view
+        if reason is not None and composer is not None and composer.has_focus and chat is not None:
+            chat.focus()
 
     def reason(self, conv: ConvRef) -> str | None:
         """Why nothing can be sent to ``conv``, or None when it can."""

@@ -9,6 +9,7 @@ results load as the highlight reaches the end of the list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
@@ -16,9 +17,8 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -29,6 +29,7 @@ from imkit_tui.core import IMClient, Message
 from imkit_tui.core.search import SearchHit
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.format import conversation_time, display_name
+from imkit_tui.ui.palette import ScreenCommands
 
 DEBOUNCE = 0.25
 """Seconds of no typing before a search runs."""
@@ -258,24 +259,14 @@ class SearchScreen(ModalScreen[Message | None]):
         self.dismiss(None)
 
 
-class SearchCommands(Provider):
+class SearchCommands(ScreenCommands):
     """The command palette's "Search messages" (on a screen with ``action_search``)."""
 
     TITLE = "Search messages"
     HELP = "Find messages by words or sender, in this chat or all (ctrl+f)"
 
-    async def discover(self) -> Hits:
-        """Offered before anything is typed."""
+    def commands(self) -> Iterable[SystemCommand]:
+        """The one entry, where the screen can search."""
         action = getattr(self.screen, "action_search", None)
         if action is not None:
-            yield DiscoveryHit(self.TITLE, action, help=self.HELP)
-
-    async def search(self, query: str) -> Hits:
-        """Offered when the typed text matches the title."""
-        action = getattr(self.screen, "action_search", None)
-        if action is None:
-            return
-        matcher = self.matcher(query)
-        score = matcher.match(self.TITLE)
-        if score > 0:
-            yield Hit(score, matcher.highlight(self.TITLE), partial(action), help=self.HELP)
+            yield SystemCommand(self.TITLE, self.HELP, partial(action))

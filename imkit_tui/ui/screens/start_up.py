@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.message import Message
 from textual.screen import Screen
@@ -25,8 +25,40 @@ from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from imkit_tui.core import IMClient
-    from imkit_tui.ui.screens.main import MainScreen
+    from imkit_tui.core import Conversation, IMClient, Subscription
+
+
+class Starting(Protocol):
+    """What starting the core shows on the main screen."""
+
+    def show_connection(
+        self, state: ConnectionState, detail: str = "", code: int | None = None
+    ) -> None:
+        """Show the connection's state."""
+
+    def show_rows(self, rows: list[Conversation]) -> None:
+        """Show ``rows`` as the conversation list."""
+
+    async def reload_conversations(self) -> None:
+        """Replace the list with the store's conversations."""
+
+    def follow_events(self, events: Subscription) -> Any:
+        """Apply every event of ``events`` to the screen (in a worker)."""
+
+    def follow_privacy(self) -> Any:
+        """Show blocked users, and every change (in a worker)."""
+
+    def post_message(self, message: Message) -> bool:
+        """Send ``message`` to the screen."""
+
+    def query_one(self, selector: type[StatusBar]) -> StatusBar:
+        """The status bar."""
+
+    def notify(
+        self, message: str, *, title: str = "", severity: Any = "information", timeout: Any = None
+    ) -> None:
+        """Show a toast."""
+
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +163,7 @@ class CoreStart:
             self._client = self.deferred.make()
         return self._client
 
-    async def first_frame(self, screen: MainScreen) -> None:
+    async def first_frame(self, screen: Starting) -> None:
         """What `screen` shows first: a given client's store, opened now, or the
         conversation list in a deferred client's store file."""
         if self.deferred is None:
@@ -140,7 +172,7 @@ class CoreStart:
             screen.show_connection(ConnectionState.OFFLINE)
             screen.show_rows(core.peek_conversations(self.deferred.store_path, LIST_LIMIT))
 
-    async def open(self, screen: MainScreen) -> None:
+    async def open(self, screen: Starting) -> None:
         """Open the client's store; `screen` shows its state and list and follows its
         events."""
         try:
@@ -158,7 +190,7 @@ class CoreStart:
         finally:
             self.core_ready.set()  # held input goes on, even after a failure
 
-    async def after_first_frame(self, screen: MainScreen) -> None:
+    async def after_first_frame(self, screen: Starting) -> None:
         """Make and open a deferred client (a failure to open its store ends the app,
         as it would have before the first frame), then connect (for the embedded app:
         start or find its server, then connect). A failure to connect is shown, and the

@@ -195,6 +195,13 @@ class BubbleList(ScrollView, can_focus=True):
             self._relayout_pending = True
             self.call_later(self._deferred_relayout)
 
+    def bubble_height(self, bubble: Bubble) -> int:
+        """Lines ``bubble`` took when last measured (0 before, or when it is not here)."""
+        entry = self._by_id.get(bubble.message.id)
+        if entry is None or entry.bubble is not bubble:
+            return 0
+        return max(entry.height, 0)
+
     def bubble_visible(self, bubble: Bubble) -> bool:
         """Whether some line of ``bubble`` is on screen now."""
         if not self.is_mounted or not self.display or not self.region:
@@ -239,8 +246,7 @@ class BubbleList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """Hand a click to the bubble under the pointer, with its line and style."""
-        offset = event.get_content_offset(self)
-        located = self._locate(self._virtual_line(offset.y)) if offset is not None else None
+        located = self._under_pointer(event)
         if located is None:
             return
         event.stop()
@@ -249,8 +255,7 @@ class BubbleList(ScrollView, can_focus=True):
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         """Show the tooltip of the bubble under the pointer (how to retry a failed one)."""
-        offset = event.get_content_offset(self)
-        located = self._locate(self._virtual_line(offset.y)) if offset is not None else None
+        located = self._under_pointer(event)
         tip = located[0].bubble.tooltip if located is not None else None
         if tip != self.tooltip:
             self.tooltip = tip
@@ -330,6 +335,11 @@ class BubbleList(ScrollView, can_focus=True):
             lines.append((self._tops[index], entry.height))
         for top, height in lines:
             self.refresh_lines(top + self.blank_above, height)
+
+    def _under_pointer(self, event: events.MouseEvent) -> tuple[Entry, int] | None:
+        """The entry under the mouse pointer and the line of it there."""
+        offset = event.get_content_offset(self)
+        return self._locate(self._virtual_line(offset.y)) if offset is not None else None
 
     def _virtual_line(self, y: int) -> int:
         """The line of the bubbles shown on line ``y`` of the visible area."""
@@ -432,5 +442,4 @@ class BubbleList(ScrollView, can_focus=True):
         strips = [Strip([left, *line, Segment(" ")], width) for line in lines]
         if tint is not None:
             strips = [strip.apply_style(tint) for strip in strips]
-        bubble.drawn(len(strips))
         return strips
