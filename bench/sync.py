@@ -1,6 +1,7 @@
 """Sync: catching up on missed messages and a new device's first sync, beside a raw reader.
 
-Three cases, each against a real in-process `IMServer` and timed beside a raw reader in
+Three cases, each against a real `IMServer` (in a process of its own unless `--in-process`)
+and timed beside a raw reader in
 the same run:
 
 - catch-up of 100 and of 10,000 messages alice sent to bob while bob's device was away:
@@ -25,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +186,9 @@ async def send_many(url: str, token: str, convs: Sequence[ConvRef], text: str) -
 class Bench:
     """A server in a temporary directory, tokens for its users, and the timed syncs."""
 
-    def __init__(self, root: Path, server: IMServer) -> None:
+    def __init__(self, root: Path, url: str) -> None:
         self.root = root
-        self.server = server
+        self.url = url
         self._secret = load_or_create_secret(root / "server")
 
     def token(self, user: str) -> str:
@@ -196,7 +198,7 @@ class Bench:
     async def client_sync(self, user: str, store: str) -> float:
         """Seconds from `start()` (store already open) until synced, on store `store`."""
         client = IMClient(
-            server_url=self.server.url,
+            server_url=self.url,
             token=self.token(user),
             store_path=self.root / f"{store}.db",
             request_timeout=SYNC_TIMEOUT,
@@ -224,16 +226,16 @@ class Bench:
 async def catch_up(bench: Bench, missed: int, rounds: int) -> dict[str, Any]:
     """Bob's device was away while alice sent `missed` messages; it comes back."""
     bob = f"bob{missed}"
-    reader = RawReader(bench.server.url, bench.token(bob))
+    reader = RawReader(bench.url, bench.token(bob))
     alice = bench.token(f"alice{missed}")
     # The chat is on the device already: one message, synced by both.
-    await send_many(bench.server.url, alice, [ConvRef.private(bob)], "first")
+    await send_many(bench.url, alice, [ConvRef.private(bob)], "first")
     await bench.client_sync(bob, bob)
     await bench.reader_sync(reader, 1)
     client_s: list[float] = []
     reader_s: list[float] = []
     for turn in range(rounds):
-        await send_many(bench.server.url, alice, [ConvRef.private(bob)] * missed, "missed")
+        await send_many(bench.url, alice, [ConvRef.private(bob)] * missed, "missed")
         if turn % 2:
             client_s.append(await bench.client_sync(bob, bob))
             reader_s.append(await bench.reader_sync(reader, missed))
@@ -247,11 +249,11 @@ async def new_device(bench: Bench, conversations: int, rounds: int) -> dict[str,
     """A user with `conversations` conversations syncs a device new to them."""
     carol = "carol"
     convs = [ConvRef.private(f"friend{i:05d}") for i in range(conversations)]
-    await send_many(bench.server.url, bench.token(carol), convs, "hello")
+    await send_many(bench.url, bench.token(carol), convs, "hello")
     client_s: list[float] = []
     reader_s: list[float] = []
     for turn in range(rounds):
-        reader = RawReader(bench.server.url, bench.token(carol))
+        reader = RawReader(bench.url, bench.token(carol))
         reader_s.append(await bench.reader_sync(reader, conversations))
         client_s.append(await bench.client_sync(carol, f"carol-device{turn}"))
     return _figures(f"new device, {conversations:,} conversations", client_s, reader_s)
@@ -269,33 +271,81 @@ def _figures(case: str, client_s: list[float], reader_s: list[float]) -> dict[st
     }
 
 
-async def run(small: int, large: int, conversations: int, rounds: int) -> list[dict[str, Any]]:
+def _config(data_dir: Path) -> ServerConfig:
+    """The bench's server: per-user budgets and the per-connection pace lifted."""
+    unlimited = FrameBudgets(pull=UNLIMITED, sync=UNLIMITED)
+    return ServerConfig(
+        data_dir=data_dir,
+        port=0,
+        rate_per_second=1e9,
+        rate_burst=10**9,
+        budgets=unlimited,
+        # Seeding sends 10,000 frames on one connection: past the default pace it would
+        # wait minutes. Requests in flight keep the server's default.
+        inbound=InboundPolicy(frames_per_second=1e9, frame_burst=10**9),
+    )
+
+
+async def _serve_alone(data_dir: Path) -> None:
+    """Run the bench's server in this process until stdin closes; print its URL first."""
+    server = IMServer(_config(data_dir))
+    await server.start()
+    print(server.url, flush=True)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    finally:
+        await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def _server(root: Path, in_process: bool) -> AsyncIterator[str]:
+    """The server's URL: in this process, or (the default) in a process of its own, as a
+    deployed client meets it, so the server answers on one core while the client stores
+    on the other."""
+    if in_process:
+        server = IMServer(_config(root / "server"))
+        await server.start()
+        try:
+            yield server.url
+        finally:
+            await server.stop()
+        return
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--serve",
+        str(root / "server"),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        url = (await asyncio.wait_for(child.stdout.readline(), 30)).decode().strip()
+        if not url.startswith("ws://"):
+            raise RuntimeError("the bench's server did not start")
+        yield url
+    finally:
+        child.stdin.close()
+        try:
+            await asyncio.wait_for(child.wait(), 30)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
+async def run(
+    small: int, large: int, conversations: int, rounds: int, *, in_process: bool = False
+) -> list[dict[str, Any]]:
     """Start the server, run every case, return their figures."""
     with tempfile.TemporaryDirectory(prefix="imkit-bench-sync-") as tmp:
         root = Path(tmp)
-        unlimited = FrameBudgets(pull=UNLIMITED, sync=UNLIMITED)
-        server = IMServer(
-            ServerConfig(
-                data_dir=root / "server",
-                port=0,
-                rate_per_second=1e9,
-                rate_burst=10**9,
-                budgets=unlimited,
-                # Seeding sends 10,000 frames on one connection: past the default pace
-                # it would wait minutes. Requests in flight keep the server's default.
-                inbound=InboundPolicy(frames_per_second=1e9, frame_burst=10**9),
-            )
-        )
-        await server.start()
-        try:
-            bench = Bench(root, server)
+        async with _server(root, in_process) as url:
+            bench = Bench(root, url)
             return [
                 await catch_up(bench, small, max(rounds, 3)),
                 await catch_up(bench, large, rounds),
                 await new_device(bench, conversations, rounds),
             ]
-        finally:
-            await server.stop()
 
 
 def render(figures: list[dict[str, Any]]) -> str:
@@ -321,9 +371,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=positive_int, default=2, help="runs of each case, median (default 2)"
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the server on the bench's own event loop (default: a process of its own)",
+    )
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    figures = asyncio.run(run(args.small, args.large, args.conversations, args.rounds))
+    if args.serve:
+        asyncio.run(_serve_alone(args.serve))
+        return 0
+    figures = asyncio.run(
+        run(args.small, args.large, args.conversations, args.rounds, in_process=args.in_process)
+    )
     print(json.dumps(figures) if args.json else render(figures))
     return 0
 

@@ -102,6 +102,9 @@ class CatchUp:
                     limit = _forward_limit(last, target_seq)
                     request = PullRequest(conv=conv, after_seq=last, limit=limit)
                     ahead = (last, asyncio.ensure_future(self._pull(request)))
+                    # One turn of the loop puts the request on the wire before this page
+                    # is stored (storing holds the loop), so the server reads ahead.
+                    await asyncio.sleep(0)
                 await self._store([Pulled(conv, reply.messages, tracker, target_seq)])
                 if not reply.has_more:
                     break
