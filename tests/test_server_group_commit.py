@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -233,31 +232,3 @@ async def test_a_killed_server_keeps_every_acked_message_once(tmp_path: Path) ->
         if server.poll() is None:
             server.kill()
         server.wait(10)
-
-
-async def test_a_queued_batch_runs_off_the_loop_while_the_loop_goes_on(tmp_path: Path) -> None:
-    store = await ServerStore.open(tmp_path / "server.db")
-    loop_went_on = threading.Event()
-    ran_on: list[int] = []
-
-    def waits_for_the_loop(conn: sqlite3.Connection) -> bool:
-        ran_on.append(threading.get_ident())
-        return loop_went_on.wait(5)
-
-    try:
-        for _ in range(3):
-            await asyncio.sleep(0)
-        # The first job of the step is committed at once, in place; the second waits
-        # for the writer task, which hands its batch to the writer's thread.
-        first = store._writer.submit_nowait(lambda conn: threading.get_ident())
-        second = store._writer.submit_nowait(waits_for_the_loop)
-        assert first.done() and first.result() == threading.get_ident()
-        await asyncio.sleep(0.01)  # the loop runs while the batch is on its thread
-        loop_went_on.set()
-        assert await second, "the batch blocked the event loop"
-        assert ran_on and ran_on[0] != threading.get_ident()
-        # In order, after it: a later lone job sees the batch committed.
-        assert await _append(store, "alice", "bob", "after") is not None
-    finally:
-        loop_went_on.set()
-        await store.close()

@@ -61,10 +61,6 @@ class TargetedMessages:
     """The targeted messages of one conversation: their seqs (ascending) and audiences.
 
     Views are computed per member on first use and kept until the next targeted message.
-    A message is added by a store job, perhaps on the writer's thread while the event
-    loop reads views: `add` appends the audience after the seq and starts a new map of
-    views, so a view is never built from a seq without its audience, nor kept from
-    before the message it misses.
     """
 
     seqs: list[int] = field(default_factory=list)
@@ -75,7 +71,7 @@ class TargetedMessages:
         """Record a targeted message (seqs arrive in ascending order)."""
         self.seqs.append(seq)
         self.audiences.append(frozenset(audience))
-        self._views = {}
+        self._views.clear()
 
     def audience(self, seq: int) -> frozenset[str] | None:
         """Who may see the message at `seq`; None when it is for everyone."""
@@ -86,17 +82,15 @@ class TargetedMessages:
 
     def view(self, user_id: str) -> SeqView:
         """`user_id`'s numbering of the conversation."""
-        views = self._views
-        view = views.get(user_id)
+        view = self._views.get(user_id)
         if view is None:
-            audiences = self.audiences[:]
             hidden = tuple(
                 seq
-                for seq, audience in zip(self.seqs[: len(audiences)], audiences, strict=True)
+                for seq, audience in zip(self.seqs, self.audiences, strict=True)
                 if user_id not in audience
             )
             view = SeqView(hidden) if hidden else EVERYTHING
-            views[user_id] = view  # into a map `add` may have replaced meanwhile
+            self._views[user_id] = view
         return view
 
 

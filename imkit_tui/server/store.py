@@ -1,9 +1,8 @@
 """The server's store: conversations, members and messages in SQLite.
 
-Writes go through one BatchWriter: the writes submitted in one turn of the loop (sends
-from many connections) share one transaction, run on the writer's thread while the loop
-goes on, and each caller hears back after that commit (group commit); a lone write on an
-idle server is committed in place, without the hand-over. Reads run on a second connection's
+Writes go through one BatchWriter, inline on the event loop: the writes submitted in
+one turn of the loop (sends from many connections) share one transaction, and each
+caller hears back after that commit (group commit). Reads run on a second connection's
 thread, so a reader never sees a batch that is not committed yet and a large page never
 stalls the loop. The WAL is kept to about `wal_limit_bytes` under a sustained write.
 """
@@ -119,7 +118,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
     ) -> None:
         self._db = writer_db
         self._reader = reader_db
-        # Written only by jobs: in place on the loop, or on the writer's batch thread.
+        # Touched only by jobs, on the writer's database thread.
         self._convs: dict[str, _ConvCache] = {}
         self._change_id = 0
         self._group_members: dict[str, list[str]] = {}
@@ -131,7 +130,6 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             checkpoint=reader_db.checkpoint,
             group_turn=True,
             wal_limit_bytes=wal_limit_bytes,
-            batch_thread=True,
         )
         self.files = FileRefs(self._writer, reader_db, self.audience)
         """Who may read which stored file (server/file_refs.py)."""

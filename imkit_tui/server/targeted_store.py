@@ -20,19 +20,15 @@ class TargetedStore:
     _targeted: dict[str, TargetedMessages]
 
     def _load_targeted(self, conn: sqlite3.Connection) -> None:
-        """Read every audience into memory (at open, and after a rolled-back batch).
-
-        Built aside and swapped in at once: a batch rolls back on the writer's thread,
-        while the event loop may be reading the audiences."""
-        loaded: dict[str, TargetedMessages] = {}
+        """Read every audience into memory (at open, and after a rolled-back batch)."""
+        self._targeted = {}
         rows = conn.execute(
             "SELECT c.key, t.seq, group_concat(t.user_id, char(31)) FROM targeted t"
             " JOIN conversations c ON c.id = t.conv_id GROUP BY t.conv_id, t.seq"
             " ORDER BY t.conv_id, t.seq"
         )
         for key, seq, users in rows:
-            loaded.setdefault(key, TargetedMessages()).add(seq, users.split("\x1f"))
-        self._targeted = loaded
+            self._targeted.setdefault(key, TargetedMessages()).add(seq, users.split("\x1f"))
 
     def _record_targeted(
         self,

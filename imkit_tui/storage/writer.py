@@ -24,13 +24,6 @@ again past the limit, the writer waits whatever is left. `journal_size_limit` is
 the limit: the file is cut back to it when it started over larger, and otherwise keeps
 its size, so the writes that start it again overwrite it in place instead of growing
 a file cut short (measured: a fifth less of the store's CPU per message).
-
-With `batch_thread` (an inline database), a batch the writer task takes from the queue
-runs on a thread of the writer's own, so the event loop reads, checks and answers other
-frames while SQLite works (sqlite3 lets go of the GIL in its statements); a job that is
-committed at once (alone, above) still runs in place, where a thread would only add a
-hand-over to its latency. Only one of them runs at a time: a job is committed at once
-only while the writer task waits for the queue, never while its batch is on the thread.
 """
 
 from __future__ import annotations
@@ -42,7 +35,6 @@ import os
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -83,7 +75,7 @@ class BatchWriter:
 
     `checkpoint` (given) runs in the background every `checkpoint_every` commits; with
     `wal_limit_bytes`, by the WAL's growth instead, and past the limit as the module's
-    docstring says. `group_turn` and `batch_thread`: see the module's docstring.
+    docstring says. `group_turn`: see the module's docstring.
     """
 
     def __init__(
@@ -96,14 +88,8 @@ class BatchWriter:
         checkpoint_every: int = 200,
         group_turn: bool = False,
         wal_limit_bytes: int | None = None,
-        batch_thread: bool = False,
     ) -> None:
         self._database = database
-        self._batch_thread = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-batch")
-            if batch_thread and database.inline
-            else None
-        )
         self._max_batch = max_batch
         self._on_rollback = on_rollback
         self._checkpoint = checkpoint
@@ -211,8 +197,6 @@ class BatchWriter:
             await self._task
         if self._checkpointing is not None:
             await self._checkpointing
-        if self._batch_thread is not None:
-            self._batch_thread.shutdown(wait=True)
         self._wal_index.close()
 
     async def _run(self) -> None:
@@ -238,7 +222,7 @@ class BatchWriter:
                 continue
             jobs = [job for job, _ in batch]
             try:
-                outcomes = await self._run_queued(jobs)
+                outcomes = await self._database.run(partial(self._run_batch, jobs=jobs))
             except Exception as exc:  # the database itself failed (closed, disk gone)
                 outcomes = [_Failed(exc)] * len(batch)
             for (_, sink), outcome in zip(batch, outcomes, strict=True):
@@ -248,14 +232,6 @@ class BatchWriter:
                 await self._bound_wal(self._wal_limit)
         if self._checkpoint is not None:
             await self._run_checkpoint(self._checkpoint)
-
-    async def _run_queued(self, jobs: list[Job[Any]]) -> list[Any]:
-        """Run a batch taken from the queue: on the batch thread when there is one."""
-        batch = partial(self._run_batch, jobs=jobs)
-        if self._batch_thread is None:
-            return await self._database.run(batch)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._batch_thread, self._database.run_now, batch)
 
     def _count_batch(self) -> None:
         """Count a commit; every `checkpoint_every` commits, checkpoint in the background."""
