@@ -7,6 +7,15 @@ import os
 from pathlib import Path
 
 
+def loop_cpu_seconds(pid: int) -> float:
+    """CPU time the main thread of process `pid` (an asyncio server's event loop) has
+    used so far, from its schedstat (nanoseconds); NaN where /proc does not tell."""
+    try:
+        return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time the process `pid` has used so far, all its threads: from each thread's
     schedstat (nanoseconds), else from its stat (user and system, in clock ticks of

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from _args import positive_int
-from _proc import cpu_seconds
+from _proc import cpu_seconds, loop_cpu_seconds
 from _raw_ws import RawClient
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.uri import parse_uri
@@ -299,7 +299,7 @@ def median_step(same_rate: Sequence[dict[str, Any]]) -> dict[str, Any]:
     CPU figure, the most messages lost in any one."""
     figures: dict[str, Any] = {
         key: statistics.median(step[key] for step in same_rate)
-        for key in ("p50", "p99", "cpu_us_per_message")
+        for key in ("p50", "p99", "cpu_us_per_message", "loop_cpu_us_per_message")
     }
     figures["rate"] = same_rate[0]["rate"]
     figures["lost"] = max(step["lost"] for step in same_rate)
@@ -350,9 +350,12 @@ async def run(rates: Sequence[int], seconds: float, pairs: int, repeats: int) ->
                 for rate in rates:
                     for name, load in sides.items():
                         before = cpu_seconds(pids[name])
+                        loop_before = loop_cpu_seconds(pids[name])
                         step = await load.step(rate, seconds)
                         used = cpu_seconds(pids[name]) - before
+                        loop_used = loop_cpu_seconds(pids[name]) - loop_before
                         step["cpu_us_per_message"] = used / (rate * seconds) * 1e6
+                        step["loop_cpu_us_per_message"] = loop_used / (rate * seconds) * 1e6
                         runs[name][-1].append(step)
         finally:
             for process in processes:
@@ -385,16 +388,17 @@ def render(figures: dict[str, Any]) -> str:
         f"open-loop sweep, {figures['pairs']} senders -> {figures['pairs']} receivers, "
         f"{figures['seconds']:g} s per rate, medians of {figures['repeats']} sweeps "
         "(latency: scheduled send -> receiver's Push)",
-        f"{'rate/s':>8}{'relay p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}"
-        f"{'imkit p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}{'p99 ratio':>11}",
+        f"{'rate/s':>8}{'relay p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}{'loop':>6}"
+        f"{'imkit p50':>11}{'p99':>9}{'lost':>6}{'cpu us':>8}{'loop':>6}{'p99 ratio':>11}",
     ]
     for relay, imkit in zip(figures["steps"]["relay"], figures["steps"]["imkit"], strict=True):
         ratio = imkit["p99"] / relay["p99"] if relay["p99"] else 0.0
         lines.append(
             f"{relay['rate']:>8}{relay['p50']:>11.1f}{relay['p99']:>9.1f}{relay['lost']:>6}"
-            f"{relay['cpu_us_per_message']:>8.0f}"
+            f"{relay['cpu_us_per_message']:>8.0f}{relay['loop_cpu_us_per_message']:>6.0f}"
             f"{imkit['p50']:>11.1f}{imkit['p99']:>9.1f}{imkit['lost']:>6}"
-            f"{imkit['cpu_us_per_message']:>8.0f}{ratio:>10.1f}x"
+            f"{imkit['cpu_us_per_message']:>8.0f}{imkit['loop_cpu_us_per_message']:>6.0f}"
+            f"{ratio:>10.1f}x"
         )
     limit = figures["p99_limit_ms"]
     for name in ("relay", "imkit"):

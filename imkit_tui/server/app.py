@@ -444,7 +444,8 @@ class IMServer(
             self._fanout.relay_status(session, frame, route.only(audience))
             return
         files = media_in(frame.content) if may_name_files(content_json) else set()
-        await self._check_files_named(sender, files, frame.id)
+        if files:
+            await self._check_files_named(sender, files, frame.id)
         session.inbound.started()
         try:
             store.append(
@@ -501,33 +502,32 @@ class IMServer(
                 f"client message id {frame.cmid!r} was already used in another conversation",
                 frame.id,
             )
-        ack = SendAck(
-            re=frame.id,
-            cmid=frame.cmid,
-            uid=stored.uid,
-            seq=store.seq_view(route.conv_key, sender).to_member(stored.seq),
-            sent_at=stored.sent_at,
-            conv=frame.conv,
+        if not stored.duplicate:  # a retry was pushed when first stored (sync covers misses)
+            record = MessageRecord(
+                uid=stored.uid,
+                conv=frame.conv,
+                seq=stored.seq,
+                sender=sender,
+                object_name=frame.object_name,
+                content=frame.content,
+                cmid=frame.cmid,
+                sent_at=stored.sent_at,
+                to=sorted(audience - {sender}) if audience else [],
+            )
+            self._deliver(route.only(stored.audience), record, skip=session)
+        # The receivers first: the sender's ack can wait the few microseconds.
+        seq = store.seq_view(route.conv_key, sender).to_member(stored.seq)
+        session.send(
+            SendAck(
+                re=frame.id,
+                cmid=frame.cmid,
+                uid=stored.uid,
+                seq=seq,
+                sent_at=stored.sent_at,
+                conv=frame.conv,
+            )
         )
-        if stored.duplicate:
-            # Already delivered when first stored; sync covers anyone who missed it.
-            session.send(ack)
-            return
-        record = MessageRecord(
-            uid=stored.uid,
-            conv=frame.conv,
-            seq=stored.seq,
-            sender=sender,
-            object_name=frame.object_name,
-            content=frame.content,
-            cmid=frame.cmid,
-            sent_at=stored.sent_at,
-            to=sorted(audience - {sender}) if audience else [],
-        )
-        self._deliver(route.only(stored.audience), record, skip=session)
-        # The receiver first: the sender's ack can wait the few microseconds.
-        session.send(ack)
-        if asked is not None:
+        if asked is not None and not stored.duplicate:
             work = self._receipts_asked(sender, frame.conv, route.conv_key, asked)
             self._spawn(work, frame.id, session)
 
