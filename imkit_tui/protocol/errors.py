@@ -24,6 +24,7 @@ class ErrorCode(enum.IntEnum):
     MESSAGE_TOO_LARGE = 30016
     PROTOCOL_VERSION = 31001
     TOKEN_INCORRECT = 31004
+    USER_BLOCKED = 31009
     KICKED_BY_OTHER_DEVICE = 31010
     TOKEN_EXPIRED = 31020
     INVALID_PARAMETER = 33003
@@ -48,6 +49,7 @@ TERMINAL_CODES = frozenset(
         ErrorCode.TOKEN_EXPIRED,
         ErrorCode.PROTOCOL_VERSION,
         ErrorCode.KICKED_BY_OTHER_DEVICE,
+        ErrorCode.USER_BLOCKED,
     }
 )
 
@@ -79,6 +81,7 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.PROTOCOL_VERSION: "no protocol version in common with the server",
     ErrorCode.TOKEN_INCORRECT: "the token is invalid",
     ErrorCode.KICKED_BY_OTHER_DEVICE: "logged in on another device",
+    ErrorCode.USER_BLOCKED: "this user is blocked by the app for now",
     ErrorCode.TOKEN_EXPIRED: "the token has expired",
     ErrorCode.INVALID_PARAMETER: "invalid parameter",
     ErrorCode.MALFORMED_FRAME: "the frame is not valid",

@@ -244,4 +244,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP INDEX messages_age;
         """,
     ),
+    Migration(
+        15,
+        "reserved",
+        """
+        -- Kept free for a change made on another line of work; it does nothing.
+        SELECT 1;
+        """,
+    ),
+    Migration(
+        16,
+        "the Server API: user names and portraits, blocked users, timed group gags",
+        """
+        -- Set by /user/getToken and /user/refresh; read by /user/info.
+        CREATE TABLE user_profiles (
+            user_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            portrait TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- A blocked user cannot log in before `ends_at` (/user/block).
+        CREATE TABLE user_blocks (
+            user_id TEXT PRIMARY KEY,
+            ends_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- When a gag (a mute in group_voices) made by /group/user/gag/add ends; 0: never.
+        CREATE TABLE group_gag_ends (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            ends_at INTEGER NOT NULL,
+            PRIMARY KEY (group_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX group_gag_ends_time ON group_gag_ends(ends_at);
+        """,
+    ),
 )

@@ -33,6 +33,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
+from imkit_tui.server.group_gags import GroupGags
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -41,6 +42,7 @@ from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
+from imkit_tui.server.user_records import UserRecords
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 from imkit_tui.storage.writer import Done
 
@@ -135,6 +137,10 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """Who may read which stored file (server/file_refs.py)."""
         self.tokens = TokenVersions(self._writer, reader_db)
         """Each user's token version (server/token_versions.py)."""
+        self.users = UserRecords(self._writer, reader_db)
+        """Profiles and blocks set by the app server (server/user_records.py)."""
+        self.gags = GroupGags(self._writer, reader_db)
+        """When timed group gags end (server/group_gags.py)."""
 
     @classmethod
     async def open(cls, path: Path, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT) -> ServerStore:

@@ -1,0 +1,122 @@
+"""The Server API beside a running IMServer: an aiohttp server on the same event loop.
+
+`ApiServer(server, credentials, config)`; `await start()` binds (port 0 picks a free
+one, see `port`), `await stop()` closes it. It also lifts timed group gags when they
+end (`/group/user/gag/add` with minutes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from imkit_tui.server.api.context import ApiContext, Handler
+from imkit_tui.server.api.credentials import Credentials
+from imkit_tui.server.api.signing import SignatureCheck, SigningPolicy
+from imkit_tui.server.api.web import build_app
+from imkit_tui.server.app import IMServer
+from imkit_tui.server.operator import Operator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    """Where the API listens and how it checks requests.
+
+    - `host`, `port`: the address (port 0: a free one).
+    - `signing`: the accepted time window and nonce memory (server/api/signing.py).
+    - `token_ttl_seconds`: how long `/user/getToken` tokens last (None: no expiry).
+    - `sweep_seconds`: how often ended gags are looked for.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8766
+    signing: SigningPolicy = field(default_factory=SigningPolicy)
+    token_ttl_seconds: int | None = None
+    sweep_seconds: float = 1.0
+
+
+def all_routes() -> dict[str, Handler]:
+    """Every path the API answers, by path."""
+    from imkit_tui.server.api import user_routes
+
+    routes: dict[str, Handler] = {}
+    for module in (user_routes,):
+        routes.update(module.ROUTES)
+    return routes
+
+
+class ApiServer:
+    """The Server API of `server` (started), for the app holding `credentials`."""
+
+    def __init__(self, server: IMServer, credentials: Credentials, config: ApiConfig) -> None:
+        self._operator = Operator(server)
+        self._config = config
+        self._check = SignatureCheck(credentials.app_key, credentials.app_secret, config.signing)
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @property
+    def operator(self) -> Operator:
+        """The operator the handlers act through."""
+        return self._operator
+
+    async def start(self) -> None:
+        """Accept requests on the configured address."""
+        from imkit_tui.server.api.openapi import document
+
+        ctx = ApiContext(self._operator, self._config.token_ttl_seconds)
+        routes = all_routes()
+        app = build_app(ctx, self._check, routes, public={"/openapi.json": document})
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, self._config.host, self._config.port)
+        try:
+            await self._site.start()
+        except BaseException:
+            await self._runner.cleanup()
+            self._runner = None
+            raise
+
+    @property
+    def port(self) -> int:
+        """The port the API listens on (the real one when started on port 0)."""
+        if self._runner is None:
+            raise RuntimeError("the API is not listening")
+        for address in self._runner.addresses:
+            return int(address[1])
+        raise RuntimeError("the API has no socket")
+
+    @property
+    def url(self) -> str:
+        """The API's base URL."""
+        host = self._config.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    async def stop(self) -> None:
+        """Stop accepting requests and finish those under way."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _sweep(self) -> None:
+        from imkit_tui.server.api.group_routes import lift_ended_gags
+
+        while True:
+            await asyncio.sleep(self._config.sweep_seconds)
+            try:
+                await lift_ended_gags(self._operator)
+            except Exception:
+                log.exception("lifting ended gags failed")

@@ -1,0 +1,166 @@
+"""The Server API's user paths over real HTTP, their effects seen by real clients."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from imkit_tui.protocol import (
+    ErrorCode,
+    ErrorFrame,
+    Hello,
+    PrivacyState,
+    SendAck,
+    UpdatePrivacy,
+    Welcome,
+    decode_server_frame,
+    encode,
+)
+from tests.api_client import ApiHandle, running_api
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> ApiHandle:  # type: ignore[misc]
+    async with running_api(tmp_path / "server") as handle:
+        yield handle
+
+
+async def _hello(url: str, token: str) -> object:
+    """The server's first answer to a login with `token`."""
+    async with connect(url) as ws:
+        await ws.send(encode(Hello(id=1, versions=[1], token=token, device="t")), text=True)
+        raw = await asyncio.wait_for(ws.recv(), 5)
+        return decode_server_frame(raw.encode() if isinstance(raw, str) else raw)
+
+
+async def test_get_token_gives_a_token_that_logs_in_on_the_websocket(api: ApiHandle) -> None:
+    body = await api.client.ok("/user/getToken.json", {"userId": "alice", "name": "Alice"})
+    assert body["userId"] == "alice" and body["token"]
+    assert isinstance(await _hello(api.handle.url, body["token"]), Welcome)
+    # A token from `imkit token` (same secret) logs in alike.
+    assert isinstance(await _hello(api.handle.url, api.handle.token("alice")), Welcome)
+    info = await api.client.ok("/user/info.json", {"userId": "alice"})
+    assert info["userName"] == "Alice" and info["createTime"]
+    await api.client.ok("/user/refresh.json", {"userId": "alice", "portraitUri": "http://p/a"})
+    info = await api.client.ok("/user/info.json", {"userId": "alice"})
+    assert (info["userName"], info["userPortrait"]) == ("Alice", "http://p/a")
+
+
+async def test_an_unsigned_or_badly_signed_request_does_nothing(api: ApiHandle) -> None:
+    client = api.client
+    status, body = await client.post("/user/getToken.json", {"userId": "eve"}, headers={})
+    assert (status, body["code"]) == (401, 1004) and body["errorMessage"]
+    bad = {**client.headers(), "Signature": "0" * 40}
+    status, body = await client.post("/user/getToken.json", {"userId": "eve"}, headers=bad)
+    assert (status, body["code"]) == (401, 1004)
+    wrong_key = {**client.headers(), "App-Key": "nope"}
+    status, body = await client.post("/user/getToken.json", {"userId": "eve"}, headers=wrong_key)
+    assert (status, body["code"]) == (401, 1001)
+    replay = client.headers()
+    await client.post("/user/checkOnline.json", {"userId": "x"}, headers=replay)
+    status, body = await client.post("/user/getToken.json", {"userId": "eve"}, headers=replay)
+    assert (status, body["code"]) == (401, 1004)
+    assert not await api.handle.server.store.users.exists("eve")  # type: ignore[union-attr]
+
+
+async def test_unknown_paths_methods_and_bodies_answer_as_the_service(api: ApiHandle) -> None:
+    client = api.client
+    status, body = await client.post("/no/such/path.json", {"a": "b"})
+    assert (status, body["code"]) == (404, 404)
+    async with client.session.get(
+        client.base_url + "/user/getToken.json", headers=client.headers()
+    ) as response:
+        assert response.status == 405
+        assert (await response.json())["code"] == 1002
+    status, body = await client.post("/user/getToken.json", {})
+    assert (status, body["code"]) == (400, 1002) and "userId" in body["errorMessage"]
+    async with client.session.post(
+        client.base_url + "/user/getToken.json",
+        data=b"{not json",
+        headers={**client.headers(), "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["code"] == 1002
+    body = await client.ok("/user/getToken.json", json_body={"userId": "json-user"})
+    assert body["userId"] == "json-user"
+
+
+async def test_check_online_follows_the_users_devices(api: ApiHandle) -> None:
+    assert (await api.client.ok("/user/checkOnline.json", {"userId": "bob"}))["status"] == "0"
+    bob = await api.handle.login("bob")
+    assert (await api.client.ok("/user/checkOnline.json", {"userId": "bob"}))["status"] == "1"
+    await bob.close()
+
+
+async def test_block_ends_the_devices_and_refuses_login_until_unblocked(api: ApiHandle) -> None:
+    bob = await api.handle.login("bob")
+    await api.client.ok("/user/block.json", {"userId": "bob", "minute": "1"})
+    told = await bob.recv()
+    assert isinstance(told, ErrorFrame) and told.code == ErrorCode.USER_BLOCKED
+    with pytest.raises(ConnectionClosed):
+        await bob.recv()
+    refused = await _hello(api.handle.url, api.handle.token("bob"))
+    assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.USER_BLOCKED
+    listed = await api.client.ok("/user/block/query.json")
+    assert [u["userId"] for u in listed["users"]] == ["bob"]
+    assert listed["users"][0]["blockEndTime"]
+    await api.client.ok("/user/unblock.json", {"userId": "bob"})
+    assert isinstance(await _hello(api.handle.url, api.handle.token("bob")), Welcome)
+    assert (await api.client.ok("/user/block/query.json"))["users"] == []
+
+
+async def test_a_block_ends_by_itself_when_its_minutes_pass(api: ApiHandle) -> None:
+    await api.client.ok("/user/block.json", {"userId": "bob", "minute": "1"})
+    store = api.handle.server.store  # type: ignore[union-attr]
+    await store.users.block(["bob"], 1)  # the same block, with its end already past
+    assert isinstance(await _hello(api.handle.url, api.handle.token("bob")), Welcome)
+    status, body = await api.client.post("/user/block.json", {"userId": "bob", "minute": "0"})
+    assert (status, body["code"]) == (400, 1002)
+
+
+async def test_blacklist_from_the_api_refuses_a_send_with_405(api: ApiHandle) -> None:
+    alice = await api.handle.login("alice")
+    bob = await api.handle.login("bob")
+    await api.client.ok("/user/blacklist/add.json", [("userId", "bob"), ("blackUserId", "alice")])
+    pushed = await bob.recv()
+    assert isinstance(pushed, PrivacyState) and pushed.blocked == ["alice"]
+    refused = await alice.send_text("bob", "hi", "019a0000-0000-7000-8000-000000000001")
+    assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.REJECTED_BY_BLACKLIST
+    listed = await api.client.ok("/user/blacklist/query.json", {"userId": "bob"})
+    assert listed["users"] == ["alice"]
+    await api.client.ok(
+        "/user/blacklist/remove.json", [("userId", "bob"), ("blackUserId", "alice")]
+    )
+    sent = await alice.send_text("bob", "hi", "019a0000-0000-7000-8000-000000000002")
+    assert isinstance(sent, SendAck)
+    status, body = await api.client.post(
+        "/user/blacklist/add.json", [("userId", "bob"), ("blackUserId", "bob")]
+    )
+    assert (status, body["code"]) == (400, 1002)
+    await alice.close()
+    await bob.close()
+
+
+async def test_whitelist_from_the_api_lets_a_sender_through_whitelist_mode(
+    api: ApiHandle,
+) -> None:
+    alice = await api.handle.login("alice")
+    bob = await api.handle.login("bob")
+    assert isinstance(await bob.request(UpdatePrivacy(whitelist_mode=True)), PrivacyState)
+    refused = await alice.send_text("bob", "hi", "019a0000-0000-7000-8000-000000000003")
+    assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.REJECTED_BY_BLACKLIST
+    await api.client.ok("/user/whitelist/add.json", [("userId", "bob"), ("whiteUserId", "alice")])
+    sent = await alice.send_text("bob", "hi", "019a0000-0000-7000-8000-000000000004")
+    assert isinstance(sent, SendAck)
+    listed = await api.client.ok("/user/whitelist/query.json", {"userId": "bob"})
+    assert listed["users"] == ["alice"]
+    await api.client.ok(
+        "/user/whitelist/remove.json", [("userId", "bob"), ("whiteUserId", "alice")]
+    )
+    assert (await api.client.ok("/user/whitelist/query.json", {"userId": "bob"}))["users"] == []
+    await alice.close()
+    await bob.close()
