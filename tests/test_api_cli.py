@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import aiohttp
 
-from imkit_tui.server.api.credentials import Credentials
+from imkit_tui.server.api.credentials import Credentials, read_existing
 from tests.api_client import SignedClient
 from tests.processes import IMKIT, env_for, imkit, start_server
 
@@ -95,3 +98,51 @@ async def test_no_api_serves_no_api(tmp_path: Path) -> None:
 def test_credentials_before_any_start_say_what_to_do(tmp_path: Path) -> None:
     shown = imkit(tmp_path, "credentials", "--data", str(tmp_path / "none"))
     assert shown.returncode != 0 and "imkit serve" in shown.stderr
+
+
+def _call(api_url: str, credentials: Credentials, path: str, form: object) -> dict[str, object]:
+    async def call() -> dict[str, object]:
+        client = SignedClient(api_url, credentials)
+        try:
+            return await client.ok(path, form)
+        finally:
+            await client.close()
+
+    return asyncio.run(call())
+
+
+def test_private_publish_reaches_imkit_tail_logged_in_with_a_get_token_token(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "server"
+    process, url = start_server(data)
+    tail = None
+    try:
+        api_url = _api_line(process)
+        credentials = read_existing(data)
+        assert credentials is not None
+        bob = _call(api_url, credentials, "/user/getToken.json", {"userId": "bob"})["token"]
+        tail = subprocess.Popen(
+            [*IMKIT, "tail", "--server", url, "--token", str(bob), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env_for(tmp_path / "bob"),
+        )
+        time.sleep(1.0)
+        form = {
+            "fromUserId": "alice",
+            "toUserId": "bob",
+            "objectName": "RC:TxtMsg",
+            "content": json.dumps({"content": "from the backend"}),
+        }
+        _call(api_url, credentials, "/message/private/publish.json", form)
+        assert tail.stdout is not None
+        line = json.loads(tail.stdout.readline())
+        assert line["content"] == {"content": "from the backend"} and line["sender"] == "alice"
+    finally:
+        if tail is not None:
+            tail.terminate()
+            tail.wait(10)
+        process.terminate()
+        process.communicate(timeout=15)

@@ -43,10 +43,10 @@ class ApiConfig:
 
 def all_routes() -> dict[str, Handler]:
     """Every path the API answers, by path."""
-    from imkit_tui.server.api import user_routes
+    from imkit_tui.server.api import message_routes, user_routes
 
     routes: dict[str, Handler] = {}
-    for module in (user_routes,):
+    for module in (user_routes, message_routes):
         routes.update(module.ROUTES)
     return routes
 
