@@ -43,10 +43,10 @@ class ApiConfig:
 
 def all_routes() -> dict[str, Handler]:
     """Every path the API answers, by path."""
-    from imkit_tui.server.api import message_routes, user_routes
+    from imkit_tui.server.api import conversation_routes, group_routes, message_routes, user_routes
 
     routes: dict[str, Handler] = {}
-    for module in (user_routes, message_routes):
+    for module in (user_routes, message_routes, group_routes, conversation_routes):
         routes.update(module.ROUTES)
     return routes
 
@@ -83,6 +83,7 @@ class ApiServer:
             await self._runner.cleanup()
             self._runner = None
             raise
+        self._sweeper = asyncio.create_task(self._sweep(), name="api-gag-sweep")
 
     @property
     def port(self) -> int:
