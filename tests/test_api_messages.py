@@ -195,3 +195,34 @@ async def test_recall_tells_the_members_and_leaves_a_notice(api: ApiHandle) -> N
     assert "oops" not in json.dumps([m.content for m in history.messages])
     status, body = await api.client.post("/message/recall.json", {**recall, "fromUserId": "bob"})
     assert (status, body["code"]) == (400, 1002)
+
+
+async def test_status_messages_reach_who_is_online_and_are_not_stored(api: ApiHandle) -> None:
+    bob = await api.handle.login("bob")
+    form = {
+        "fromUserId": "alice",
+        "toUserId": "bob",
+        "objectName": "RC:TypSts",
+        "content": json.dumps({"typingContentType": "RC:TxtMsg"}),
+    }
+    assert await api.client.ok("/statusmessage/private/publish.json", form) == {"code": 200}
+    push = await bob.next_push()
+    assert (push.message.object_name, push.message.seq) == ("RC:TypSts", 0)
+    # Even a type that is otherwise stored is only relayed when sent as a status.
+    await api.client.ok(
+        "/statusmessage/private/publish.json",
+        {**form, "objectName": "RC:TxtMsg", "content": _text("ephemeral")},
+    )
+    assert (await bob.next_push()).message.seq == 0
+    assert (await _pull(bob, ConvRef.private("alice"))).messages == []
+    server = api.handle.server
+    assert server is not None
+    await server.create_group("g1", "Team", "alice", ["bob"])
+    await _next_message(bob, "RC:GrpNtf")
+    await api.client.ok(
+        "/statusmessage/group/publish.json",
+        {"fromUserId": "alice", "toGroupId": "g1", "objectName": "RC:TypSts", "content": "{}"},
+    )
+    push = await bob.next_push()
+    assert push.message.conv == ConvRef(type=ConversationType.GROUP, target="g1")
+    assert push.message.seq == 0

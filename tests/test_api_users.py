@@ -164,3 +164,39 @@ async def test_whitelist_from_the_api_lets_a_sender_through_whitelist_mode(
     assert (await api.client.ok("/user/whitelist/query.json", {"userId": "bob"}))["users"] == []
     await alice.close()
     await bob.close()
+
+
+async def test_tags_are_set_replaced_and_read_back(api: ApiHandle) -> None:
+    await api.client.ok("/user/tag/set.json", json_body={"userId": "bob", "tags": ["a", "b"]})
+    await api.client.ok(
+        "/user/tag/batch/set.json", json_body={"userIds": ["carol", "dan"], "tags": ["vip"]}
+    )
+    await api.client.ok("/user/tag/set.json", json_body={"userId": "dan", "tags": ["c"]})
+    body = await api.client.ok(
+        "/user/tags/get.json", [("userIds", u) for u in ("bob", "carol", "dan", "erin")]
+    )
+    assert body["result"] == {"bob": ["a", "b"], "carol": ["vip"], "dan": ["c"], "erin": []}
+    status, body = await api.client.post(
+        "/user/tag/set.json", json_body={"userId": "bob", "tags": ["x" * 41]}
+    )
+    assert (status, body["code"]) == (400, 1002)
+    status, body = await api.client.post("/user/tag/set.json", json_body={"userId": "bob"})
+    assert (status, body["code"]) == (400, 1002)
+
+
+async def test_user_group_query_lists_the_groups_a_user_is_in(api: ApiHandle) -> None:
+    server = api.handle.server
+    assert server is not None
+    await server.create_group("g1", "One", "alice", ["bob"])
+    await server.create_group("g2", "Two", "bob", [])
+    await server.create_group("g3", "Three", "carol", [])
+    body = await api.client.ok("/user/group/query.json", {"userId": "bob"})
+    assert body["groups"] == [{"id": "g1", "name": "One"}, {"id": "g2", "name": "Two"}]
+    await api.client.ok("/group/quit.json", {"groupId": "g1", "userId": "bob"})
+    body = await api.client.ok("/user/group/query.json", {"userId": "bob"})
+    assert body["groups"] == [{"id": "g2", "name": "Two"}]
+
+
+async def test_chatroom_paths_answer_that_the_service_is_not_enabled(api: ApiHandle) -> None:
+    status, body = await api.client.post("/chatroom/create.json", {"chatroomId": "r"})
+    assert (status, body["code"]) == (430, 1009)

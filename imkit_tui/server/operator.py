@@ -111,9 +111,11 @@ class Operator:
         *,
         audience: frozenset[str] | None = None,
         to_sender: bool = True,
+        status: bool = False,
     ) -> Posted:
         """Store a message `sender` sends along `route` (to `audience` only, when given)
-        and push it; a status message is only pushed to whoever is online. With
+        and push it; a status message (`status`, or a type that is never stored) is
+        only pushed to whoever is online: not stored, not counted. With
         `to_sender` false the sender's own devices get no push (it is still in their
         history, as a message they sent)."""
         content_json = checked_content(content, self._server.config.max_content_bytes)
@@ -123,7 +125,7 @@ class Operator:
             receivers = receivers.only(
                 frozenset(user for user, _ in receivers.deliveries if user != sender)
             )
-        if not messages.lookup(object_name).stored:
+        if status or not messages.lookup(object_name).stored:
             sent_at = now_ms()
             uid = new_uuid7(sent_at)
             record = self._record(route, uid, 0, sender, object_name, content, cmid, sent_at)

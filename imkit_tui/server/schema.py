@@ -254,7 +254,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         16,
-        "the Server API: user names and portraits, blocked users, timed group gags",
+        "the Server API: user names, portraits and tags, blocked users, timed group gags",
         """
         -- Set by /user/getToken and /user/refresh; read by /user/info.
         CREATE TABLE user_profiles (
@@ -276,6 +276,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (group_id, user_id)
         ) WITHOUT ROWID;
         CREATE INDEX group_gag_ends_time ON group_gag_ends(ends_at);
+        -- Tags the app server gives a user (/user/tag/set), for pushes by tag.
+        CREATE TABLE user_tags (
+            user_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (user_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX user_tags_tag ON user_tags(tag);
         """,
     ),
 )

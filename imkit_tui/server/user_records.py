@@ -1,6 +1,7 @@
 """What the app server says about its users, in the server store: names and portraits
-(`/user/getToken`, `/user/refresh`), and blocks (`/user/block`): a blocked user cannot
-log in until the block ends (checked at login, server/devices.py)."""
+(`/user/getToken`, `/user/refresh`), tags (`/user/tag/set`), and blocks (`/user/block`):
+a blocked user cannot log in until the block ends (checked at login, server/devices.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from imkit_tui.server.group_store import group_key
 from imkit_tui.storage import BatchWriter, Database
 
 
@@ -98,3 +100,35 @@ class UserRecords:
             (now_ms,),
         )
         return [(str(u), int(e)) for u, e in rows]
+
+    async def set_tags(self, user_ids: Sequence[str], tags: Sequence[str]) -> None:
+        """Give each of `user_ids` exactly `tags` (replacing the tags they had)."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM user_tags WHERE user_id = ?", [(u,) for u in user_ids])
+            conn.executemany(
+                "INSERT OR IGNORE INTO user_tags(user_id, tag) VALUES (?, ?)",
+                [(user_id, tag) for user_id in user_ids for tag in tags],
+            )
+
+        await self._writer.submit(job)
+
+    async def tags(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The tags of each of `user_ids` (an empty list for a user without any)."""
+        found: dict[str, list[str]] = {user_id: [] for user_id in user_ids}
+        for user_id in found:
+            rows = await self._reader.fetch_all(
+                "SELECT tag FROM user_tags WHERE user_id = ? ORDER BY tag", (user_id,)
+            )
+            found[user_id] = [str(row[0]) for row in rows]
+        return found
+
+    async def groups_of(self, user_id: str) -> list[tuple[str, str]]:
+        """The groups `user_id` is in now: (id, name), by id."""
+        rows = await self._reader.fetch_all(
+            "SELECT g.id, g.name FROM members m JOIN conversations c ON c.id = m.conv_id"
+            " JOIN groups g ON c.key = ? || g.id"
+            " WHERE m.user_id = ? AND m.left_seq IS NULL ORDER BY g.id",
+            (group_key(""), user_id),
+        )
+        return [(str(g), str(n)) for g, n in rows]

@@ -52,6 +52,16 @@ def _sender(p: Params) -> str:
 async def private_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/message/private/publish`: a private message from `fromUserId` to each
     `toUserId`."""
+    return await _private(ctx, p, status=False)
+
+
+async def private_status(ctx: ApiContext, p: Params) -> dict[str, Any]:
+    """`/statusmessage/private/publish`: a status message from `fromUserId` to each
+    `toUserId` online now (not stored, not counted)."""
+    return await _private(ctx, p, status=True)
+
+
+async def _private(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
     sender = _sender(p)
     receivers = p.idents("toUserId", limit=MAX_RECEIVERS)
     object_name, content = _content(p)
@@ -63,9 +73,11 @@ async def private_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
         if verify and (await op.store.privacy_rules(receiver)).refuses(sender):
             continue
         route = await private_route(op.store, sender, receiver)
-        posted = await op.post(route, sender, object_name, content, to_sender=to_sender)
+        posted = await op.post(
+            route, sender, object_name, content, to_sender=to_sender, status=status
+        )
         uids.append({"userId": receiver, "messageUID": posted.uid})
-    return {"messageUIDs": uids}
+    return {} if status else {"messageUIDs": uids}
 
 
 async def system_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
@@ -86,6 +98,16 @@ async def system_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def group_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/message/group/publish`: a message from `fromUserId` to each `toGroupId`
     (to the members named by `toUserId` only, when given)."""
+    return await _group(ctx, p, status=False)
+
+
+async def group_status(ctx: ApiContext, p: Params) -> dict[str, Any]:
+    """`/statusmessage/group/publish`: a status message from `fromUserId` to the
+    members of each `toGroupId` online now (not stored, not counted)."""
+    return await _group(ctx, p, status=True)
+
+
+async def _group(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
     sender = _sender(p)
     groups = p.idents("toGroupId", limit=MAX_GROUPS)
     object_name, content = _content(p)
@@ -106,10 +128,16 @@ async def group_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
     uids: list[dict[str, str]] = []
     for group_id, route, audience in routes:
         posted = await op.post(
-            route, sender, object_name, content, audience=audience, to_sender=to_sender
+            route,
+            sender,
+            object_name,
+            content,
+            audience=audience,
+            to_sender=to_sender,
+            status=status,
         )
         uids.append({"groupId": group_id, "messageUID": posted.uid})
-    return {"messageUIDs": uids}
+    return {} if status else {"messageUIDs": uids}
 
 
 async def recall(ctx: ApiContext, p: Params) -> dict[str, Any]:
@@ -149,5 +177,7 @@ ROUTES: dict[str, Handler] = {
     "/message/system/publish.json": system_publish,
     "/message/group/publish.json": group_publish,
     "/message/recall.json": recall,
+    "/statusmessage/private/publish.json": private_status,
+    "/statusmessage/group/publish.json": group_status,
 }
 """The message paths, by path."""

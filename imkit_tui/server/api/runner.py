@@ -43,10 +43,17 @@ class ApiConfig:
 
 def all_routes() -> dict[str, Handler]:
     """Every path the API answers, by path."""
-    from imkit_tui.server.api import conversation_routes, group_routes, message_routes, user_routes
+    from imkit_tui.server.api import (
+        conversation_routes,
+        group_routes,
+        message_routes,
+        off_routes,
+        user_routes,
+    )
 
     routes: dict[str, Handler] = {}
-    for module in (user_routes, message_routes, group_routes, conversation_routes):
+    modules = (user_routes, message_routes, group_routes, conversation_routes, off_routes)
+    for module in modules:
         routes.update(module.ROUTES)
     return routes
 

@@ -128,6 +128,48 @@ def _list_change(field: str, add: bool) -> Handler:
     return change
 
 
+MAX_TAGS = 20
+"""The most tags a user has (as the service)."""
+MAX_TAG_BYTES = 40
+"""The longest tag, in UTF-8 bytes (as the service)."""
+
+
+def _tags(p: Params) -> list[str]:
+    tags = p.all("tags", required=False, limit=MAX_TAGS)
+    for tag in tags:
+        if len(tag.encode()) > MAX_TAG_BYTES or not tag.isprintable() or tag != tag.strip():
+            raise bad_parameter(f"a tag has 1 to {MAX_TAG_BYTES} bytes, no spaces around")
+    if "tags" not in p.names():
+        raise bad_parameter("tags is required")
+    return tags
+
+
+async def tag_set(ctx: ApiContext, p: Params) -> dict[str, Any]:
+    """`/user/tag/set`: the user's tags, replacing those they had (JSON body)."""
+    user_id = _user(p)
+    await ctx.operator.store.users.set_tags([user_id], _tags(p))
+    return {}
+
+
+async def tag_batch_set(ctx: ApiContext, p: Params) -> dict[str, Any]:
+    """`/user/tag/batch/set`: the same tags for many users (JSON body)."""
+    users = p.idents("userIds", limit=1000)
+    await ctx.operator.store.users.set_tags(users, _tags(p))
+    return {}
+
+
+async def tags_get(ctx: ApiContext, p: Params) -> dict[str, Any]:
+    """`/user/tags/get`: the tags of each user named."""
+    users = p.idents("userIds", limit=50)
+    return {"result": await ctx.operator.store.users.tags(users)}
+
+
+async def groups_of(ctx: ApiContext, p: Params) -> dict[str, Any]:
+    """`/user/group/query`: the groups the user is in."""
+    groups = await ctx.operator.store.users.groups_of(_user(p))
+    return {"groups": [{"id": group_id, "name": name} for group_id, name in groups]}
+
+
 def _list_query(field: str) -> Handler:
     async def query(ctx: ApiContext, p: Params) -> dict[str, Any]:
         rules = await ctx.operator.store.privacy_rules(_user(p))
@@ -151,5 +193,9 @@ ROUTES: dict[str, Handler] = {
     "/user/whitelist/add.json": _list_change("allow", True),
     "/user/whitelist/remove.json": _list_change("allow", False),
     "/user/whitelist/query.json": _list_query("allow"),
+    "/user/tag/set.json": tag_set,
+    "/user/tag/batch/set.json": tag_batch_set,
+    "/user/tags/get.json": tags_get,
+    "/user/group/query.json": groups_of,
 }
 """The user paths, by path."""
