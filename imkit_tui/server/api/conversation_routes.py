@@ -33,7 +33,7 @@ async def notification_set(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/conversation/notification/set`: `isMuted=1` mutes the conversation for the
     user (no notification), 0 lets it notify again."""
     user, conv = _conversation(p)
-    muted = p.flag("isMuted")
+    muted = p.flag("isMuted", None)
     if not await ctx.operator.set_muted(user, conv, muted):
         raise bad_parameter(f"{user} is not in that conversation")
     return {}

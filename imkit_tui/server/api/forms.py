@@ -57,8 +57,9 @@ class Params:
 
     def all(self, name: str, *, required: bool = True, limit: int = 1000) -> list[str]:
         """Every value of `name` (a comma in a value does not split it), in order and
-        without repeats; 1002 when none and `required`, or more than `limit`."""
-        values = list(dict.fromkeys(v for v in self._values.get(name, []) if v))
+        without repeats; 1002 when none and `required`, or more than `limit`. An empty
+        value is kept (the caller refuses it)."""
+        values = list(dict.fromkeys(self._values.get(name, [])))
         if required and not values:
             raise bad_parameter(f"{name} is required")
         if len(values) > limit:
@@ -91,9 +92,10 @@ class Params:
             raise bad_parameter(f"{name} must be between {low} and {high}")
         return value
 
-    def flag(self, name: str, default: bool = False) -> bool:
-        """A 0/1 switch (also true/false, as some SDKs send)."""
-        text = self.one(name, "1" if default else "0").strip().lower()
+    def flag(self, name: str, default: bool | None = False) -> bool:
+        """A 0/1 switch (also true/false, as some SDKs send); required when `default`
+        is None."""
+        text = self.one(name, None if default is None else str(int(default))).strip().lower()
         if text in ("1", "true"):
             return True
         if text in ("0", "false", ""):

@@ -1,9 +1,121 @@
-"""The OpenAPI document of the Server API, served at `/openapi.json`, made from the
-routes the server answers (each path's first docstring line is its summary)."""
+"""The OpenAPI document of the Server API, served at `/openapi.json`: every path the
+server answers, its parameters (form fields; repeated for lists), and its answers (each
+handler's first docstring line is the path's summary)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+_ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
+_IDS: dict[str, Any] = {"type": "array", "items": _ID, "minItems": 1, "maxItems": 20}
+_TEXT: dict[str, Any] = {"type": "string", "maxLength": 128}
+_FLAG: dict[str, Any] = {"type": "string", "enum": ["0", "1"]}
+_JSON: dict[str, Any] = {"type": "string", "description": "a JSON object, as text"}
+_TYPE: dict[str, Any] = {"type": "string", "enum": ["1", "3", "6"]}
+
+
+def _minutes(high: int, low: int = 1) -> dict[str, Any]:
+    return {"type": "string", "pattern": f"^[0-9]{{1,{len(str(high))}}}$", "x-range": [low, high]}
+
+
+_MESSAGE = {"objectName": (_TEXT, True), "content": (_JSON, True), "pushContent": (_TEXT, False)}
+
+PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
+    "/user/getToken.json": {"userId": (_ID, True), "name": (_TEXT, False)},
+    "/user/refresh.json": {"userId": (_ID, True), "name": (_TEXT, False)},
+    "/user/info.json": {"userId": (_ID, True)},
+    "/user/checkOnline.json": {"userId": (_ID, True)},
+    "/user/block.json": {"userId": (_IDS, True), "minute": (_minutes(43200), True)},
+    "/user/unblock.json": {"userId": (_IDS, True)},
+    "/user/block/query.json": {},
+    "/user/blacklist/add.json": {"userId": (_ID, True), "blackUserId": (_IDS, True)},
+    "/user/blacklist/remove.json": {"userId": (_ID, True), "blackUserId": (_IDS, True)},
+    "/user/blacklist/query.json": {"userId": (_ID, True)},
+    "/user/whitelist/add.json": {"userId": (_ID, True), "whiteUserId": (_IDS, True)},
+    "/user/whitelist/remove.json": {"userId": (_ID, True), "whiteUserId": (_IDS, True)},
+    "/user/whitelist/query.json": {"userId": (_ID, True)},
+    "/user/tag/set.json": {"userId": (_ID, True), "tags": (_IDS, True)},
+    "/user/tag/batch/set.json": {"userIds": (_IDS, True), "tags": (_IDS, True)},
+    "/user/tags/get.json": {"userIds": (_IDS, True)},
+    "/user/group/query.json": {"userId": (_ID, True)},
+    "/message/private/publish.json": {
+        "fromUserId": (_ID, True),
+        "toUserId": (_IDS, True),
+        **_MESSAGE,
+        "verifyBlacklist": (_FLAG, False),
+        "isIncludeSender": (_FLAG, False),
+    },
+    "/message/system/publish.json": {
+        "fromUserId": (_ID, True),
+        "toUserId": (_IDS, True),
+        **_MESSAGE,
+    },
+    "/message/group/publish.json": {
+        "fromUserId": (_ID, True),
+        "toGroupId": (_IDS, True),
+        **_MESSAGE,
+        "toUserId": (_IDS, False),
+        "isMentioned": (_FLAG, False),
+        "isIncludeSender": (_FLAG, False),
+    },
+    "/statusmessage/private/publish.json": {
+        "fromUserId": (_ID, True),
+        "toUserId": (_IDS, True),
+        **_MESSAGE,
+    },
+    "/statusmessage/group/publish.json": {
+        "fromUserId": (_ID, True),
+        "toGroupId": (_IDS, True),
+        **_MESSAGE,
+    },
+    "/message/recall.json": {
+        "fromUserId": (_ID, True),
+        "conversationType": (_TYPE, True),
+        "targetId": (_ID, True),
+        "messageUID": (_ID, True),
+        "sentTime": ({"type": "string"}, False),
+    },
+    "/group/create.json": {
+        "userId": (_IDS, True),
+        "groupId": (_ID, True),
+        "groupName": (_TEXT, True),
+    },
+    "/group/join.json": {"userId": (_IDS, True), "groupId": (_ID, True)},
+    "/group/quit.json": {"userId": (_IDS, True), "groupId": (_ID, True)},
+    "/group/dismiss.json": {"userId": (_ID, True), "groupId": (_ID, True)},
+    "/group/refresh.json": {"groupId": (_ID, True), "groupName": (_TEXT, True)},
+    "/group/sync.json": {"userId": (_ID, True)},
+    "/group/user/query.json": {"groupId": (_ID, True)},
+    "/group/user/gag/add.json": {
+        "userId": (_IDS, True),
+        "groupId": (_ID, True),
+        "minute": (_minutes(43200, 0), True),
+    },
+    "/group/user/gag/rollback.json": {"userId": (_IDS, True), "groupId": (_ID, True)},
+    "/group/user/gag/list.json": {"groupId": (_ID, True)},
+    "/group/ban/add.json": {"groupId": (_IDS, True)},
+    "/group/ban/rollback.json": {"groupId": (_IDS, True)},
+    "/group/ban/query.json": {"groupId": (_IDS, False)},
+    "/group/user/ban/whitelist/add.json": {"userId": (_IDS, True), "groupId": (_ID, True)},
+    "/group/user/ban/whitelist/rollback.json": {
+        "userId": (_IDS, True),
+        "groupId": (_ID, True),
+    },
+    "/group/user/ban/whitelist/query.json": {"groupId": (_ID, True)},
+    "/conversation/notification/set.json": {
+        "requestId": (_ID, True),
+        "conversationType": (_TYPE, True),
+        "targetId": (_ID, True),
+        "isMuted": (_FLAG, True),
+    },
+    "/conversation/notification/get.json": {
+        "requestId": (_ID, True),
+        "conversationType": (_TYPE, True),
+        "targetId": (_ID, True),
+    },
+}
+"""The documented parameters of each path: name → (JSON schema, required). The
+chatroom paths (off) take none."""
 
 _ERROR = {
     "type": "object",
@@ -11,6 +123,39 @@ _ERROR = {
     "properties": {"code": {"type": "integer"}, "errorMessage": {"type": "string"}},
 }
 _OK = {"type": "object", "required": ["code"], "properties": {"code": {"type": "integer"}}}
+_JSON_BODY_PATHS = {"/user/tag/set.json", "/user/tag/batch/set.json"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}
+
+
+_RESPONSES = {
+    "200": {
+        "description": "done (code 200), or refused by the IM with its own code",
+        "content": {"application/json": {"schema": _OK}},
+    },
+    "400": _error("a parameter is missing or bad (1002), or too long (1005)"),
+    "401": _error("a wrong App-Key (1001) or signature (1004)"),
+    "404": _error("no such path (404)"),
+    "405": _error("not a POST"),
+    "429": _error("called too often (1008)"),
+    "430": _error("a service not enabled on this server (1009)"),
+}
+
+
+def _body(path: str) -> dict[str, Any]:
+    params = PARAMETERS.get(path, {})
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {name: spec for name, (spec, _) in params.items()},
+        "required": [name for name, (_, required) in params.items() if required],
+    }
+    if not schema["required"]:
+        del schema["required"]
+    kind = "application/json" if path in _JSON_BODY_PATHS else "application/x-www-form-urlencoded"
+    needed = any(required for _, required in params.values())
+    return {"required": needed, "content": {kind: {"schema": schema}}}
 
 
 def document() -> dict[str, Any]:
@@ -24,26 +169,11 @@ def document() -> dict[str, Any]:
             "post": {
                 "summary": summary,
                 "security": [{"appKey": [], "nonce": [], "timestamp": [], "signature": []}],
-                "requestBody": {
-                    "content": {
-                        "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
-                        "application/json": {"schema": {"type": "object"}},
-                    }
-                },
-                "responses": {
-                    "200": {
-                        "description": "done (code 200), or refused by the IM (its code)",
-                        "content": {"application/json": {"schema": _OK}},
-                    },
-                    "400": _error("a parameter is missing or bad (1002, 1005)"),
-                    "401": _error("bad App-Key (1001) or signature (1004)"),
-                    "404": _error("no such path"),
-                    "405": _error("not a POST"),
-                    "500": _error("internal error (1000)"),
-                },
+                "requestBody": _body(path),
+                "responses": _RESPONSES,
             }
         }
-    headers = {
+    schemes = {
         name: {"type": "apiKey", "in": "header", "name": header}
         for name, header in (
             ("appKey", "App-Key"),
@@ -54,11 +184,12 @@ def document() -> dict[str, Any]:
     }
     return {
         "openapi": "3.0.3",
-        "info": {"title": "imkit Server API", "version": "1"},
+        "info": {
+            "title": "imkit Server API",
+            "version": "1",
+            "description": "RongCloud's v1 Server API paths, signed with App-Key, Nonce, "
+            "Timestamp (ms) and Signature = hex SHA1(secret + nonce + timestamp).",
+        },
         "paths": paths,
-        "components": {"securitySchemes": headers},
+        "components": {"securitySchemes": schemes},
     }
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ERROR}}}

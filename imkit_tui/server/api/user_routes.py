@@ -137,7 +137,12 @@ MAX_TAG_BYTES = 40
 def _tags(p: Params) -> list[str]:
     tags = p.all("tags", required=False, limit=MAX_TAGS)
     for tag in tags:
-        if len(tag.encode()) > MAX_TAG_BYTES or not tag.isprintable() or tag != tag.strip():
+        if (
+            not tag
+            or len(tag.encode()) > MAX_TAG_BYTES
+            or not tag.isprintable()
+            or tag != tag.strip()
+        ):
             raise bad_parameter(f"a tag has 1 to {MAX_TAG_BYTES} bytes, no spaces around")
     if "tags" not in p.names():
         raise bad_parameter("tags is required")

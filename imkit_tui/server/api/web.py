@@ -59,7 +59,9 @@ def build_app(
                 raise ApiError(NOT_FOUND, f"no such path: {request.path}")
             if request.method != "POST":
                 return web.json_response(
-                    {"code": BAD_PARAMETER, "errorMessage": "use POST"}, status=405
+                    {"code": BAD_PARAMETER, "errorMessage": "use POST"},
+                    status=405,
+                    headers={"Allow": "POST"},
                 )
             fields = await handler(ctx, await _params(request))
         except ApiError as exc:
