@@ -146,3 +146,34 @@ def test_private_publish_reaches_imkit_tail_logged_in_with_a_get_token_token(
             tail.wait(10)
         process.terminate()
         process.communicate(timeout=15)
+
+
+def test_admin_creates_a_group_that_imkit_group_members_shows(tmp_path: Path) -> None:
+    data = tmp_path / "server"
+    process, url = start_server(data)
+    try:
+        api_url = _api_line(process)
+        admin = ("admin", "--api", api_url, "--data", str(data))
+        made = imkit(tmp_path, *admin, "/group/create", "groupId=g1", "groupName=Team",
+                     "userId=alice", "userId=bob")  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert json.loads(made.stdout) == {"code": 200}
+        got = imkit(tmp_path, *admin, "user/getToken", "userId=bob")
+        bob = json.loads(got.stdout)["token"]
+        shown = imkit(tmp_path / "bob", "group", "members", "g1", "--server", url,
+                      "--token", bob, "--json")  # fmt: skip
+        assert shown.returncode == 0, shown.stderr
+        group = json.loads(shown.stdout)
+        assert (group["name"], group["owner"], group["members"]) == (
+            "Team",
+            "alice",
+            ["alice", "bob"],
+        )
+        tagged = imkit(tmp_path, *admin, "--json-body", "/user/tag/set", "userId=bob",
+                       "tags[]=vip")  # fmt: skip
+        assert tagged.returncode == 0, tagged.stderr
+        refused = imkit(tmp_path, *admin, "/group/user/query", "groupId=nope")
+        assert refused.returncode == 1 and json.loads(refused.stdout)["code"] == 1002
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
