@@ -14,6 +14,7 @@ class ErrorCode(enum.IntEnum):
 
     REJECTED_BY_BLACKLIST = 405
     RATE_LIMITED = 20604
+    SENSITIVE_WORD_BLOCKED = 21501
     NOT_IN_GROUP = 22406
     MUTED_IN_GROUP = 22408
     NOT_IN_CHATROOM = 23406
@@ -70,6 +71,7 @@ def describe(code: int) -> str:
 _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.REJECTED_BY_BLACKLIST: "the receiver has blocked you",
     ErrorCode.RATE_LIMITED: "sending too fast; slow down and retry",
+    ErrorCode.SENSITIVE_WORD_BLOCKED: "the message holds a word this app does not allow",
     ErrorCode.NOT_IN_GROUP: "you are not a member of this group",
     ErrorCode.MUTED_IN_GROUP: "you are muted in this group",
     ErrorCode.NOT_IN_CHATROOM: "you are not in this chatroom",

@@ -254,7 +254,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         16,
-        "the Server API: user names, portraits and tags, blocked users, timed group gags",
+        "the Server API: user names, portraits and tags, blocked users, timed group gags,"
+        " sensitive words",
         """
         -- Set by /user/getToken and /user/refresh; read by /user/info.
         CREATE TABLE user_profiles (
@@ -283,6 +284,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (user_id, tag)
         ) WITHOUT ROWID;
         CREATE INDEX user_tags_tag ON user_tags(tag);
+        -- Words the app refuses in messages (`replace` NULL) or replaces (/sensitiveword).
+        CREATE TABLE sensitive_words (
+            word TEXT PRIMARY KEY,
+            replace TEXT
+        ) WITHOUT ROWID;
         """,
     ),
 )

@@ -39,6 +39,7 @@ from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
+from imkit_tui.server.sensitive_words import SensitiveWords
 from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
@@ -141,6 +142,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """Profiles and blocks set by the app server (server/user_records.py)."""
         self.gags = GroupGags(self._writer, reader_db)
         """When timed group gags end (server/group_gags.py)."""
+        self.words = SensitiveWords(self._writer, reader_db)
+        """The app's sensitive words (server/sensitive_words.py)."""
 
     @classmethod
     async def open(cls, path: Path, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT) -> ServerStore:

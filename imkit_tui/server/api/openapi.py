@@ -108,6 +108,10 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "targetId": (_ID, True),
         "isMuted": (_FLAG, True),
     },
+    "/sensitiveword/add.json": {"word": (_TEXT, True), "replaceWord": (_TEXT, False)},
+    "/sensitiveword/delete.json": {"word": (_TEXT, True)},
+    "/sensitiveword/batch/delete.json": {"words": (_IDS, True)},
+    "/sensitiveword/list.json": {"type": ({"type": "string", "enum": ["0", "1", "2"]}, False)},
     "/conversation/notification/get.json": {
         "requestId": (_ID, True),
         "conversationType": (_TYPE, True),

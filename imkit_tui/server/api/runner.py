@@ -48,11 +48,19 @@ def all_routes() -> dict[str, Handler]:
         group_routes,
         message_routes,
         off_routes,
+        sensitive_routes,
         user_routes,
     )
 
     routes: dict[str, Handler] = {}
-    modules = (user_routes, message_routes, group_routes, conversation_routes, off_routes)
+    modules = (
+        user_routes,
+        message_routes,
+        group_routes,
+        conversation_routes,
+        sensitive_routes,
+        off_routes,
+    )
     for module in modules:
         routes.update(module.ROUTES)
     return routes
