@@ -81,6 +81,10 @@ class Operator:
         """A login token for `user_id`, signed with the server's app secret."""
         return issue_token(self._server._secret, user_id, ttl_seconds, version=version)
 
+    def link_key(self) -> bytes:
+        """The key that signs the links the API hands out (the app secret)."""
+        return self._server._secret
+
     def online_devices(self, user_id: str) -> int:
         """How many devices of `user_id` are connected."""
         return self._server.online_devices(user_id)

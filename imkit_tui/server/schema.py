@@ -255,7 +255,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         16,
         "the Server API: user names, portraits and tags, blocked users, timed group gags,"
-        " sensitive words",
+        " sensitive words, deleted history logs",
         """
         -- Set by /user/getToken and /user/refresh; read by /user/info.
         CREATE TABLE user_profiles (
@@ -289,6 +289,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             word TEXT PRIMARY KEY,
             replace TEXT
         ) WITHOUT ROWID;
+        -- Hours whose message log the app deleted (/message/history/delete).
+        CREATE TABLE history_logs_deleted (
+            hour_ms INTEGER PRIMARY KEY
+        );
         """,
     ),
 )

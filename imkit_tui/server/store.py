@@ -35,6 +35,7 @@ from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
+from imkit_tui.server.history_logs import HistoryLogs
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.receipt_store import ReceiptStore
@@ -144,6 +145,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """When timed group gags end (server/group_gags.py)."""
         self.words = SensitiveWords(self._writer, reader_db)
         """The app's sensitive words (server/sensitive_words.py)."""
+        self.history = HistoryLogs(self._writer, reader_db)
+        """Each hour's message log for the app server (server/history_logs.py)."""
 
     @classmethod
     async def open(cls, path: Path, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT) -> ServerStore:

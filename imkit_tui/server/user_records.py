@@ -132,3 +132,10 @@ class UserRecords:
             (group_key(""), user_id),
         )
         return [(str(g), str(n)) for g, n in rows]
+
+    async def ids_after(self, after: str, limit: int) -> list[str]:
+        """Up to `limit` user ids that sort after `after`, in order (a page of all)."""
+        rows = await self._reader.fetch_all(
+            "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+        )
+        return [str(row[0]) for row in rows]

@@ -29,7 +29,8 @@ MAX_GROUPS = 3
 """The most groups one group publish names (as the service)."""
 
 
-def _content(p: Params) -> tuple[str, dict[str, Any]]:
+def message_content(p: Params) -> tuple[str, dict[str, Any]]:
+    """`objectName` and `content` (a JSON object, as text) of a message to post."""
     object_name = p.text("objectName", limit=32)
     if not object_name:
         raise bad_parameter("objectName is required")
@@ -64,7 +65,7 @@ async def private_status(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def _private(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
     sender = _sender(p)
     receivers = p.idents("toUserId", limit=MAX_RECEIVERS)
-    object_name, content = _content(p)
+    object_name, content = message_content(p)
     verify = p.flag("verifyBlacklist")
     to_sender = p.flag("isIncludeSender")
     op = ctx.operator
@@ -85,7 +86,7 @@ async def system_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
     conversation, from `fromUserId`."""
     sender = p.ident("fromUserId")
     receivers = p.idents("toUserId", limit=MAX_RECEIVERS)
-    object_name, content = _content(p)
+    object_name, content = message_content(p)
     op = ctx.operator
     uids: list[dict[str, str]] = []
     for receiver in receivers:
@@ -110,7 +111,7 @@ async def group_status(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def _group(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
     sender = _sender(p)
     groups = p.idents("toGroupId", limit=MAX_GROUPS)
-    object_name, content = _content(p)
+    object_name, content = message_content(p)
     targets = p.idents("toUserId", required=False, limit=MAX_RECEIVERS)
     if targets and len(groups) != 1:
         raise bad_parameter("toUserId needs exactly one toGroupId")

@@ -75,6 +75,9 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "messageUID": (_ID, True),
         "sentTime": ({"type": "string"}, False),
     },
+    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE},
+    "/message/history.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
+    "/message/history/delete.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/group/create.json": {
         "userId": (_IDS, True),
         "groupId": (_ID, True),

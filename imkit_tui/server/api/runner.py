@@ -44,8 +44,10 @@ class ApiConfig:
 def all_routes() -> dict[str, Handler]:
     """Every path the API answers, by path."""
     from imkit_tui.server.api import (
+        broadcast_routes,
         conversation_routes,
         group_routes,
+        history_routes,
         message_routes,
         off_routes,
         sensitive_routes,
@@ -56,6 +58,8 @@ def all_routes() -> dict[str, Handler]:
     modules = (
         user_routes,
         message_routes,
+        broadcast_routes,
+        history_routes,
         group_routes,
         conversation_routes,
         sensitive_routes,
@@ -84,11 +88,23 @@ class ApiServer:
 
     async def start(self) -> None:
         """Accept requests on the configured address."""
+        from imkit_tui.server.api.history_routes import PREFIX, serve_log
         from imkit_tui.server.api.openapi import document
 
-        ctx = ApiContext(self._operator, self._config.token_ttl_seconds)
+        ctx = ApiContext(self._operator, self._config.token_ttl_seconds, lambda: self.url)
         routes = all_routes()
-        app = build_app(ctx, self._check, routes, public={"/openapi.json": document})
+        operator = self._operator
+
+        async def history_log(request: web.Request) -> web.StreamResponse:
+            return await serve_log(operator, request)
+
+        app = build_app(
+            ctx,
+            self._check,
+            routes,
+            public={"/openapi.json": document},
+            links={PREFIX: history_log},
+        )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self._config.host, self._config.port)

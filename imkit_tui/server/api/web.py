@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 2 * 1024 * 1024
 """The largest request body read (a message's content is far smaller)."""
 
-PUBLIC_PATHS: dict[str, Callable[[], dict[str, Any]]] = {}
-"""Paths answered without a signature (the OpenAPI document), by path."""
+Link = Callable[[web.Request], Awaitable[web.StreamResponse]]
+"""An answer to a GET of a URL the API handed out (it checks its own signature)."""
 
 
 def build_app(
@@ -44,15 +44,23 @@ def build_app(
     routes: Mapping[str, Handler],
     clock: Callable[[], int] = now_ms,
     public: Mapping[str, Callable[[], dict[str, Any]]] | None = None,
+    links: Mapping[str, Link] | None = None,
 ) -> web.Application:
-    """The application answering `routes` (path → handler) for the running server."""
+    """The application answering `routes` (path → handler) for the running server;
+    `public` documents (by path) and `links` (by path prefix: URLs the API handed out,
+    which carry their own signature) are answered to GET without signing headers."""
     documents = dict(public or {})
+    prefixes = dict(links or {})
 
     async def handle(request: web.Request) -> web.StreamResponse:
         try:
             document = documents.get(request.path)
             if document is not None and request.method in ("GET", "HEAD"):
                 return web.json_response(document())
+            if request.method == "GET":
+                for prefix, link in prefixes.items():
+                    if request.path.startswith(prefix):
+                        return await link(request)
             check.verify(request.headers, clock())
             handler = routes.get(request.path)
             if handler is None:
