@@ -226,3 +226,26 @@ async def test_status_messages_reach_who_is_online_and_are_not_stored(api: ApiHa
     push = await bob.next_push()
     assert push.message.conv == ConvRef(type=ConversationType.GROUP, target="g1")
     assert push.message.seq == 0
+
+
+async def test_push_content_and_data_are_kept_with_each_message(api: ApiHandle) -> None:
+    form = {
+        "fromUserId": "alice",
+        "toUserId": "bob",
+        "objectName": "RC:TxtMsg",
+        "content": _text("hi"),
+        "pushContent": "alice: hi",
+        "pushData": '{"deep": "link"}',
+    }
+    [sent] = (await api.client.ok("/message/private/publish.json", form))["messageUIDs"]
+    store = api.handle.server.store  # type: ignore[union-attr]
+    assert await store.pushes.get(sent["messageUID"]) == ("alice: hi", '{"deep": "link"}')
+    plain = {k: v for k, v in form.items() if not k.startswith("push")}
+    [other] = (await api.client.ok("/message/private/publish.json", plain))["messageUIDs"]
+    assert await store.pushes.get(other["messageUID"]) is None
+    status, body = await api.client.post(
+        "/message/private/publish.json", {**form, "pushContent": "x" * 2000}
+    )
+    assert (status, body["code"]) == (400, 1005)
+    status, body = await api.client.post("/push.json", {"platform": "ios"})
+    assert (status, body["code"]) == (430, 1009)

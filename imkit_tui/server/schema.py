@@ -255,7 +255,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         16,
         "the Server API: user names, portraits and tags, blocked users, timed group gags,"
-        " sensitive words, deleted history logs",
+        " sensitive words, deleted history logs, push texts",
         """
         -- Set by /user/getToken and /user/refresh; read by /user/info.
         CREATE TABLE user_profiles (
@@ -293,6 +293,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE history_logs_deleted (
             hour_ms INTEGER PRIMARY KEY
         );
+        -- The push text a publish gave its message (pushContent, pushData), by uid.
+        CREATE TABLE push_texts (
+            uid TEXT PRIMARY KEY,
+            content TEXT NOT NULL,
+            data TEXT NOT NULL
+        ) WITHOUT ROWID;
         """,
     ),
 )

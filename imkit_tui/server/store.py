@@ -38,6 +38,7 @@ from imkit_tui.server.group_store import GroupStore, Voices, group_key
 from imkit_tui.server.history_logs import HistoryLogs
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
+from imkit_tui.server.push_texts import PushTexts
 from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.sensitive_words import SensitiveWords
@@ -147,6 +148,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """The app's sensitive words (server/sensitive_words.py)."""
         self.history = HistoryLogs(self._writer, reader_db)
         """Each hour's message log for the app server (server/history_logs.py)."""
+        self.pushes = PushTexts(self._writer, reader_db)
+        """Push texts the app server gave its messages (server/push_texts.py)."""
 
     @classmethod
     async def open(cls, path: Path, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT) -> ServerStore:

@@ -7,7 +7,8 @@ receivers who do not accept messages from the sender. In a group, `toUserId` mak
 message targeted (only those members and the sender ever see it), and `isMentioned=0`
 drops the content's `mentionedInfo` (no one is @-mentioned), as the service does.
 Status objects (RC:TypSts and the like) are pushed to whoever is online and not stored.
-`pushContent` and `pushData` are accepted; offline push arrives with the push issue.
+`pushContent` and `pushData` are kept with each message (server/push_texts.py) for the
+offline push to say.
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ MAX_RECEIVERS = 1000
 """The most receivers of one private or system publish (as the service)."""
 MAX_GROUPS = 3
 """The most groups one group publish names (as the service)."""
+
+
+def _push_of(p: Params) -> tuple[str, str]:
+    """The publish's pushContent and pushData (read before anything is posted)."""
+    return p.text("pushContent", "", limit=1024), p.text("pushData", "", limit=4096)
+
+
+async def _keep_push(ctx: ApiContext, push: tuple[str, str], uids: list[str]) -> None:
+    """Keep the push text and payload for the messages posted, when given."""
+    if uids and any(push):
+        await ctx.operator.store.pushes.keep(uids, *push)
 
 
 def message_content(p: Params) -> tuple[str, dict[str, Any]]:
@@ -66,6 +78,7 @@ async def _private(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any
     sender = _sender(p)
     receivers = p.idents("toUserId", limit=MAX_RECEIVERS)
     object_name, content = message_content(p)
+    push = _push_of(p)
     verify = p.flag("verifyBlacklist")
     to_sender = p.flag("isIncludeSender")
     op = ctx.operator
@@ -78,7 +91,10 @@ async def _private(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any
             route, sender, object_name, content, to_sender=to_sender, status=status
         )
         uids.append({"userId": receiver, "messageUID": posted.uid})
-    return {} if status else {"messageUIDs": uids}
+    if status:
+        return {}
+    await _keep_push(ctx, push, [u["messageUID"] for u in uids])
+    return {"messageUIDs": uids}
 
 
 async def system_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
@@ -87,12 +103,14 @@ async def system_publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
     sender = p.ident("fromUserId")
     receivers = p.idents("toUserId", limit=MAX_RECEIVERS)
     object_name, content = message_content(p)
+    push = _push_of(p)
     op = ctx.operator
     uids: list[dict[str, str]] = []
     for receiver in receivers:
         await op.store.ensure_user(receiver, 0)
         posted = await op.post(op.system_route(receiver), sender, object_name, content)
         uids.append({"userId": receiver, "messageUID": posted.uid})
+    await _keep_push(ctx, push, [u["messageUID"] for u in uids])
     return {"messageUIDs": uids}
 
 
@@ -112,6 +130,7 @@ async def _group(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
     sender = _sender(p)
     groups = p.idents("toGroupId", limit=MAX_GROUPS)
     object_name, content = message_content(p)
+    push = _push_of(p)
     targets = p.idents("toUserId", required=False, limit=MAX_RECEIVERS)
     if targets and len(groups) != 1:
         raise bad_parameter("toUserId needs exactly one toGroupId")
@@ -138,7 +157,10 @@ async def _group(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
             status=status,
         )
         uids.append({"groupId": group_id, "messageUID": posted.uid})
-    return {} if status else {"messageUIDs": uids}
+    if status:
+        return {}
+    await _keep_push(ctx, push, [u["messageUID"] for u in uids])
+    return {"messageUIDs": uids}
 
 
 async def recall(ctx: ApiContext, p: Params) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Paths of services this server does not offer yet: answered as the service answers
 for a feature not enabled for the app (1009, HTTP 430), so a backend sees a clear
-"not enabled" rather than a 404. Chatrooms arrive with their own work."""
+"not enabled" rather than a 404. Chatrooms and pushes arrive with their own work."""
 
 from __future__ import annotations
 
@@ -54,5 +54,12 @@ def _off(service: str) -> Handler:
     return not_enabled
 
 
-ROUTES: dict[str, Handler] = {f"{path}.json": _off("chatrooms") for path in CHATROOM_PATHS}
+PUSH_PATHS = ("/push", "/push/user")
+"""The push paths (remote notifications without a message), which arrive with the push
+integration."""
+
+ROUTES: dict[str, Handler] = {
+    **{f"{path}.json": _off("chatrooms") for path in CHATROOM_PATHS},
+    **{f"{path}.json": _off("pushes") for path in PUSH_PATHS},
+}
 """The paths of services that are off, by path."""
