@@ -177,3 +177,19 @@ def test_admin_creates_a_group_that_imkit_group_members_shows(tmp_path: Path) ->
     finally:
         process.terminate()
         process.communicate(timeout=15)
+
+
+def test_the_config_file_sets_the_pair_when_no_flag_or_variable_does(tmp_path: Path) -> None:
+    data = tmp_path / "server"
+    # start_server runs with IMKIT_HOME=<data's parent>/server-home
+    config = tmp_path / "server-home" / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('app_key = "fromconfig"\napp_secret = "config-secret-1"\n')
+    process, _ = start_server(data)
+    try:
+        _api_line(process)
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+    shown = imkit(tmp_path, "credentials", "--data", str(data))
+    assert shown.stdout.splitlines() == ["app key: fromconfig", "app secret: config-secret-1"]

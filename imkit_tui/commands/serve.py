@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,14 +79,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     api.add_argument(
         "--app-key",
         metavar="KEY",
-        help="the app key requests are signed for (default: $IMKIT_APP_KEY, else the one "
-        "made in the data dir on first start; `imkit credentials` prints it)",
+        help="the app key requests are signed for (default: $IMKIT_APP_KEY, then app_key in "
+        "the config file, else the one made in the data dir on first start; `imkit "
+        "credentials` prints it)",
     )
     api.add_argument(
         "--app-secret",
         metavar="SECRET",
         help="the app secret that signs requests and login tokens (default: "
-        "$IMKIT_APP_SECRET, else the one in the data dir); kept in the data dir",
+        "$IMKIT_APP_SECRET, then app_secret in the config file, else the one in the data "
+        "dir); kept in the data dir",
     )
     parser.set_defaults(run=run)
 
@@ -93,9 +96,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM."""
 
+    from imkit_tui.config import ConfigError, load_settings
+    from imkit_tui.server.api.credentials import KEY_ENV, SECRET_ENV
     from imkit_tui.server.api_setup import api_setup
 
-    data = args.data or Paths.resolve(args.home).server_data
+    paths = Paths.resolve(args.home)
+    data = args.data or paths.server_data
+    try:
+        settings = load_settings(paths.config_file)
+    except ConfigError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
     try:
         config = _config(args, Path(data))
         api = api_setup(
@@ -103,8 +113,8 @@ def run(args: argparse.Namespace) -> int:
             enabled=not args.no_api,
             host=args.api_host,
             port=args.api_port,
-            app_key=args.app_key,
-            app_secret=args.app_secret,
+            app_key=args.app_key or os.environ.get(KEY_ENV) or settings.app_key,
+            app_secret=args.app_secret or os.environ.get(SECRET_ENV) or settings.app_secret,
         )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
