@@ -69,3 +69,14 @@ async def test_an_app_has_at_most_50_words(api: ApiHandle) -> None:
     status, body = await api.client.post("/sensitiveword/add.json", {"word": "one-more"})
     assert (status, body["code"]) == (400, 1002)
     await api.client.ok("/sensitiveword/add.json", {"word": "w1", "replaceWord": "x"})
+
+
+async def test_a_word_added_after_sends_without_words_applies_at_once(api: ApiHandle) -> None:
+    alice, bob = await api.handle.login("alice"), await api.handle.login("bob")
+    assert isinstance(await alice.send_text("bob", "darn", new_uuid7()), SendAck)
+    assert (await bob.next_push()).message.content == {"content": "darn"}
+    await api.client.ok("/sensitiveword/add.json", {"word": "darn", "replaceWord": "d**n"})
+    assert isinstance(await alice.send_text("bob", "darn", new_uuid7()), SendAck)
+    assert (await bob.next_push()).message.content == {"content": "d**n"}
+    await alice.close()
+    await bob.close()

@@ -86,7 +86,8 @@ class PrivacyRequests:
         store = self._require_store()
         # The app's sensitive words apply to every send, private or not: a refused word
         # stops it here (21501), a replaced one is replaced before it is stored.
-        frame.content = await store.words.screened(frame.content, frame.id)
+        if store.words.active:
+            frame.content = await store.words.screened(frame.content, frame.id)
         conv = frame.conv
         receiver = conv.target
         if conv.type != ConversationType.PRIVATE or receiver == sender:

@@ -63,6 +63,11 @@ class SensitiveWords:
         self._reader = reader
         self._filter: WordFilter | None = None
 
+    @property
+    def active(self) -> bool:
+        """False once the words are known to be none: sends need no screening then."""
+        return self._filter is None or bool(self._filter)
+
     async def current(self) -> WordFilter:
         """The filter of the words set now (read once, then kept)."""
         if self._filter is None:
