@@ -78,12 +78,16 @@ class ApiHandle:
 
 
 @contextlib.asynccontextmanager
-async def running_api(data_dir: Path, **overrides: object) -> AsyncIterator[ApiHandle]:
-    """A started server on `data_dir` with its Server API on a free port."""
+async def running_api(
+    data_dir: Path, *, rate_per_second: float | None = None, **overrides: object
+) -> AsyncIterator[ApiHandle]:
+    """A started server on `data_dir` with its Server API on a free port (no call rate
+    limit unless `rate_per_second`)."""
     credentials = load_or_create(data_dir, environ={})
     async with running_server(data_dir, **overrides) as handle:
         assert handle.server is not None
-        api = ApiServer(handle.server, credentials, ApiConfig(port=0, sweep_seconds=0.05))
+        config = ApiConfig(port=0, sweep_seconds=0.05, rate_per_second=rate_per_second)
+        api = ApiServer(handle.server, credentials, config)
         await api.start()
         client = SignedClient(api.url, credentials)
         try:

@@ -200,3 +200,14 @@ async def test_user_group_query_lists_the_groups_a_user_is_in(api: ApiHandle) ->
 async def test_chatroom_paths_answer_that_the_service_is_not_enabled(api: ApiHandle) -> None:
     status, body = await api.client.post("/chatroom/create.json", {"chatroomId": "r"})
     assert (status, body["code"]) == (430, 1009)
+
+
+async def test_a_path_called_too_often_answers_1008(tmp_path: Path) -> None:
+    async with running_api(tmp_path / "limited", rate_per_second=2) as api:
+        answers = [
+            await api.client.post("/user/checkOnline.json", {"userId": "bob"}) for _ in range(5)
+        ]
+        assert (429, 1008) in [(status, body["code"]) for status, body in answers]
+        assert answers[0][0] == 200
+        # Each path has its own allowance.
+        await api.client.ok("/user/block/query.json")

@@ -77,6 +77,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     api.add_argument("--no-api", action="store_true", help="do not serve the Server API")
     api.add_argument(
+        "--api-rate-limit",
+        type=float,
+        default=1000.0,
+        metavar="N",
+        help="calls a second each API path allows, in bursts of N (default 1000; past "
+        "it, error 1008); 0 for no limit",
+    )
+    api.add_argument(
         "--app-key",
         metavar="KEY",
         help="the app key requests are signed for (default: $IMKIT_APP_KEY, then app_key in "
@@ -115,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.api_port,
             app_key=args.app_key or os.environ.get(KEY_ENV) or settings.app_key,
             app_secret=args.app_secret or os.environ.get(SECRET_ENV) or settings.app_secret,
+            rate_per_second=args.api_rate_limit or None,
         )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None

@@ -22,12 +22,14 @@ class ApiSetup:
     host: str
     port: int
     credentials: Credentials
+    rate_per_second: float | None = 1000.0
 
     async def start(self, server: IMServer) -> ApiServer:
         """Start the API beside the started `server`; OSError when the port is taken."""
         from imkit_tui.server.api.runner import ApiConfig, ApiServer
 
-        api = ApiServer(server, self.credentials, ApiConfig(host=self.host, port=self.port))
+        config = ApiConfig(host=self.host, port=self.port, rate_per_second=self.rate_per_second)
+        api = ApiServer(server, self.credentials, config)
         await api.start()
         return api
 
@@ -40,10 +42,12 @@ def api_setup(
     port: int | None,
     app_key: str | None,
     app_secret: str | None,
+    rate_per_second: float | None = 1000.0,
 ) -> ApiSetup | None:
     """Settle the app key and secret in the data dir (even with the API off: the secret
     signs tokens), and where the API listens: `host` (default the server's), `port`
-    (default the server's + 1, or 0 when the server's is 0). ValueError for a bad one."""
+    (default the server's + 1, or 0 when the server's is 0), and how often each path may
+    be called (`rate_per_second`, None: no limit). ValueError for a bad one."""
     from imkit_tui.server.api.credentials import load_or_create
 
     credentials = load_or_create(config.data_dir, app_key=app_key, app_secret=app_secret)
@@ -53,4 +57,6 @@ def api_setup(
         port = config.port + 1 if config.port else 0
     if not 0 <= port <= 65535:
         raise ValueError("--api-port must be between 0 and 65535")
-    return ApiSetup(host or config.host, port, credentials)
+    if rate_per_second is not None and rate_per_second <= 0:
+        raise ValueError("--api-rate-limit must be positive")
+    return ApiSetup(host or config.host, port, credentials, rate_per_second)

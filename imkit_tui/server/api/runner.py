@@ -20,6 +20,7 @@ from imkit_tui.server.api.signing import SignatureCheck, SigningPolicy
 from imkit_tui.server.api.web import build_app
 from imkit_tui.server.app import IMServer
 from imkit_tui.server.operator import Operator
+from imkit_tui.server.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ class ApiConfig:
     - `signing`: the accepted time window and nonce memory (server/api/signing.py).
     - `token_ttl_seconds`: how long `/user/getToken` tokens last (None: no expiry).
     - `sweep_seconds`: how often ended gags are looked for.
+    - `rate_per_second`: calls a second each path allows on average, in bursts of as
+      many (1008 past it); None: no limit.
     """
 
     host: str = "127.0.0.1"
@@ -39,6 +42,7 @@ class ApiConfig:
     signing: SigningPolicy = field(default_factory=SigningPolicy)
     token_ttl_seconds: int | None = None
     sweep_seconds: float = 1.0
+    rate_per_second: float | None = 1000.0
 
 
 def all_routes() -> dict[str, Handler]:
@@ -80,6 +84,7 @@ class ApiServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._buckets: dict[str, TokenBucket] = {}
 
     @property
     def operator(self) -> Operator:
@@ -104,6 +109,7 @@ class ApiServer:
             routes,
             public={"/openapi.json": document},
             links={PREFIX: history_log},
+            allow=self._allow,
         )
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -142,6 +148,16 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    def _allow(self, path: str) -> bool:
+        """One more call of `path` now, within the configured rate?"""
+        rate = self._config.rate_per_second
+        if rate is None:
+            return True
+        bucket = self._buckets.get(path)
+        if bucket is None:
+            bucket = self._buckets[path] = TokenBucket(rate, max(1, int(rate)))
+        return bucket.allow()
 
     async def _sweep(self) -> None:
         from imkit_tui.server.api.group_routes import lift_ended_gags

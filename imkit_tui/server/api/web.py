@@ -22,6 +22,7 @@ from imkit_tui.server.api.errors import (
     BAD_PARAMETER,
     INTERNAL,
     NOT_FOUND,
+    TOO_FREQUENT,
     TOO_LONG,
     ApiError,
     bad_parameter,
@@ -45,10 +46,12 @@ def build_app(
     clock: Callable[[], int] = now_ms,
     public: Mapping[str, Callable[[], dict[str, Any]]] | None = None,
     links: Mapping[str, Link] | None = None,
+    allow: Callable[[str], bool] = lambda path: True,
 ) -> web.Application:
     """The application answering `routes` (path → handler) for the running server;
     `public` documents (by path) and `links` (by path prefix: URLs the API handed out,
-    which carry their own signature) are answered to GET without signing headers."""
+    which carry their own signature) are answered to GET without signing headers.
+    `allow(path)` says whether one more call of a path is allowed now (else 1008)."""
     documents = dict(public or {})
     prefixes = dict(links or {})
 
@@ -71,6 +74,8 @@ def build_app(
                     status=405,
                     headers={"Allow": "POST"},
                 )
+            if not allow(request.path):
+                raise ApiError(TOO_FREQUENT, f"{request.path} is called too often; slow down")
             fields = await handler(ctx, await _params(request))
         except ApiError as exc:
             return web.json_response(exc.body(), status=exc.status)
