@@ -238,8 +238,8 @@ class Operator:
         return await self._server.create_group(group_id, name, owner, others)
 
     async def add_members(self, group: GroupRecord, operator: str, users: Sequence[str]) -> None:
-        """Add `users` to `group` (the "added" notice; the member cap is kept: 22406
-        ProtocolError past it becomes INVALID_PARAMETER)."""
+        """Add `users` to `group` (the "added" notice). Past the member cap nobody is
+        added: ProtocolError 33003 (INVALID_PARAMETER)."""
         await self._server._invite(self.store, group, operator, users, 0)
 
     async def remove_members(
