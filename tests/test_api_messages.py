@@ -249,3 +249,48 @@ async def test_push_content_and_data_are_kept_with_each_message(api: ApiHandle) 
     assert (status, body["code"]) == (400, 1005)
     status, body = await api.client.post("/push.json", {"platform": "ios"})
     assert (status, body["code"]) == (430, 1009)
+
+
+async def test_recall_in_a_group_and_in_a_system_conversation(api: ApiHandle) -> None:
+    server = api.handle.server
+    assert server is not None
+    await server.create_group("g1", "Team", "alice", ["bob"])
+    bob = await api.handle.login("bob")
+    group_form = {
+        "fromUserId": "alice",
+        "toGroupId": "g1",
+        "objectName": "RC:TxtMsg",
+        "content": _text("group oops"),
+    }
+    [sent] = (await api.client.ok("/message/group/publish.json", group_form))["messageUIDs"]
+    await _next_message(bob)
+    recall = {
+        "fromUserId": "alice",
+        "conversationType": "3",
+        "targetId": "g1",
+        "messageUID": sent["messageUID"],
+    }
+    await api.client.ok("/message/recall.json", recall)
+    command = await _next_message(bob, "RC:RcCmd")
+    assert command.message.conv == ConvRef(type=ConversationType.GROUP, target="g1")
+    system_form = {
+        "fromUserId": "notices",
+        "toUserId": "bob",
+        "objectName": "RC:TxtMsg",
+        "content": _text("wrong notice"),
+    }
+    [notice] = (await api.client.ok("/message/system/publish.json", system_form))["messageUIDs"]
+    await _next_message(bob)
+    await api.client.ok(
+        "/message/recall.json",
+        {
+            "fromUserId": "notices",
+            "conversationType": "6",
+            "targetId": "bob",
+            "messageUID": notice["messageUID"],
+        },
+    )
+    command = await _next_message(bob, "RC:RcCmd")
+    assert command.message.conv == ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT)
+    history = await _pull(bob, ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT))
+    assert "wrong notice" not in json.dumps([m.content for m in history.messages])
