@@ -20,7 +20,9 @@ from imkit_tui.protocol import (
     decode_server_frame,
     encode,
 )
+from imkit_tui.protocol.clock import now_ms
 from tests.api_client import ApiHandle, running_api
+from tests.wire import WireClient
 
 
 @pytest.fixture
@@ -211,3 +213,21 @@ async def test_a_path_called_too_often_answers_1008(tmp_path: Path) -> None:
         assert answers[0][0] == 200
         # Each path has its own allowance.
         await api.client.ok("/user/block/query.json")
+
+
+async def test_a_login_checked_just_before_a_block_is_closed_once_admitted(
+    api: ApiHandle,
+) -> None:
+    # The window: the login read no block, then the block came before the session was
+    # admitted. Played here by telling the devices of the block and not the store.
+    server = api.handle.server
+    assert server is not None
+    server._devices.block("ann", now_ms() + 60_000)
+    late = await WireClient.login(api.handle.url, api.handle.token("ann"))
+    frame = await late.recv()
+    assert isinstance(frame, ErrorFrame) and frame.code == ErrorCode.USER_BLOCKED
+    assert server.online_devices("ann") == 0
+    await api.client.ok("/user/unblock.json", {"userId": "ann"})
+    again = await WireClient.login(api.handle.url, api.handle.token("ann"))
+    assert server.online_devices("ann") == 1
+    await again.close()

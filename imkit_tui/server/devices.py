@@ -87,6 +87,9 @@ class Devices:
         self._revoked: dict[str, int] = {}
         """The newest revocation seen per user: a login whose token was checked just
         before it is closed as soon as it is admitted."""
+        self._blocked: dict[str, int] = {}
+        """Users blocked by the app server, until when (ms); the same for a login
+        checked just before the block."""
 
     def admit(self, session: Session) -> None:
         """Add a just logged-in session; past the cap, close its user's oldest."""
@@ -94,6 +97,10 @@ class Devices:
         devices.add(session)
         if session.token_version < self._revoked.get(session.user_id, 0):
             self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
+            return
+        blocked_until = self._blocked.get(session.user_id)
+        if blocked_until is not None and blocked_until > now_ms():
+            self.end(session, ErrorCode.USER_BLOCKED, f"{BLOCKED} {blocked_until} (ms)")
             return
         for oldest in past_cap(devices, self._cap):
             self.end(oldest, ErrorCode.KICKED_BY_OTHER_DEVICE, TOO_MANY_DEVICES)
@@ -103,6 +110,19 @@ class Devices:
         self._revoked[user_id] = max(version, self._revoked.get(user_id, 0))
         for session in revoked(self._sessions.get(user_id, ()), version):
             self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
+
+    def block(self, user_id: str, until_ms: int) -> int:
+        """`user_id` is blocked until `until_ms` (the store says so already): close
+        their devices, and any admitted before then; how many were closed."""
+        self._blocked[user_id] = until_ms
+        devices = tuple(self._sessions.get(user_id, ()))
+        for session in devices:
+            self.end(session, ErrorCode.USER_BLOCKED, f"{BLOCKED} {until_ms} (ms)")
+        return len(devices)
+
+    def unblock(self, user_id: str) -> None:
+        """`user_id` may log in again."""
+        self._blocked.pop(user_id, None)
 
     def end(self, session: Session, code: ErrorCode, reason: str) -> None:
         """Close `session` for good, telling its device why (it must not reconnect).

@@ -19,7 +19,6 @@ from imkit_tui.protocol import (
     ConversationType,
     ConversationUpdate,
     ConvRef,
-    ErrorCode,
     Frame,
     MessageRecord,
     checked_content,
@@ -89,12 +88,14 @@ class Operator:
         """How many devices of `user_id` are connected."""
         return self._server.online_devices(user_id)
 
-    def end_devices(self, user_id: str, code: ErrorCode, reason: str) -> int:
-        """Close every device of `user_id`, telling each why; how many there were."""
-        devices = tuple(self._server._sessions.get(user_id, ()))
-        for session in devices:
-            self._server._devices.end(session, code, reason)
-        return len(devices)
+    def block_devices(self, user_id: str, until_ms: int) -> int:
+        """Close every device of `user_id` (31009), and any logging in before `until_ms`;
+        how many were connected."""
+        return self._server._devices.block(user_id, until_ms)
+
+    def unblock_devices(self, user_id: str) -> None:
+        """Let devices of `user_id` log in again."""
+        self._server._devices.unblock(user_id)
 
     def deliver(self, route: Route, record: MessageRecord) -> None:
         """Push `record` along `route` to every receiving device (record.seq is the

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from imkit_tui.protocol import SYSTEM_ACCOUNT, ErrorCode
+from imkit_tui.protocol import SYSTEM_ACCOUNT
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.api.context import ApiContext, Handler, service_time
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params
-from imkit_tui.server.devices import BLOCKED
 from imkit_tui.server.privacy_store import MAX_LIST, PrivacyChange
 
 MAX_BLOCK_MINUTES = 43200
@@ -87,13 +86,16 @@ async def block(ctx: ApiContext, p: Params) -> dict[str, Any]:
     ends = now_ms() + minutes * 60_000
     await ctx.operator.store.users.block(users, ends)
     for user_id in users:
-        ctx.operator.end_devices(user_id, ErrorCode.USER_BLOCKED, f"{BLOCKED} {ends} (ms)")
+        ctx.operator.block_devices(user_id, ends)
     return {}
 
 
 async def unblock(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/user/unblock`: let the users log in again."""
-    await ctx.operator.store.users.unblock(p.idents("userId", limit=20))
+    users = p.idents("userId", limit=20)
+    await ctx.operator.store.users.unblock(users)
+    for user_id in users:
+        ctx.operator.unblock_devices(user_id)
     return {}
 
 
