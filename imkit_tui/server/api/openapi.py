@@ -124,6 +124,41 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
 """The documented parameters of each path: name → (JSON schema, required). The
 chatroom paths (off) take none."""
 
+_STR: dict[str, Any] = {"type": "string"}
+_STRS: dict[str, Any] = {"type": "array", "items": _STR}
+
+
+def _objects(**fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "object", "required": list(fields), "properties": fields},
+    }
+
+
+_UIDS = _objects(messageUID=_STR)
+RESULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "/user/getToken.json": {"userId": _STR, "token": _STR},
+    "/user/info.json": {"userName": _STR, "userPortrait": _STR, "createTime": _STR},
+    "/user/checkOnline.json": {"status": {"type": "string", "enum": ["0", "1"]}},
+    "/user/block/query.json": {"users": _objects(userId=_STR, blockEndTime=_STR)},
+    "/user/blacklist/query.json": {"users": _STRS},
+    "/user/whitelist/query.json": {"users": _STRS},
+    "/user/tags/get.json": {"result": {"type": "object", "additionalProperties": _STRS}},
+    "/user/group/query.json": {"groups": _objects(id=_STR, name=_STR)},
+    "/message/private/publish.json": {"messageUIDs": _UIDS},
+    "/message/system/publish.json": {"messageUIDs": _UIDS},
+    "/message/group/publish.json": {"messageUIDs": _UIDS},
+    "/message/broadcast.json": {"id": _STR},
+    "/message/history.json": {"url": _STR, "date": _STR},
+    "/group/user/query.json": {"users": _objects(id=_STR)},
+    "/group/user/gag/list.json": {"users": _objects(userId=_STR, time=_STR)},
+    "/group/ban/query.json": {"groupinfo": _objects(groupId=_STR, stat={"type": "integer"})},
+    "/group/user/ban/whitelist/query.json": {"userids": _STRS},
+    "/conversation/notification/get.json": {"isMuted": {"type": "integer", "enum": [0, 1]}},
+    "/sensitiveword/list.json": {"words": _objects(type=_STR, word=_STR, replaceWord=_STR)},
+}
+"""The fields of each path's answer when its code is 200 (beside `code`)."""
+
 _ERROR = {
     "type": "object",
     "required": ["code", "errorMessage"],
@@ -149,6 +184,24 @@ _RESPONSES = {
     "429": _error("called too often (1008)"),
     "430": _error("a service not enabled on this server (1009)"),
 }
+
+
+def _responses(path: str) -> dict[str, Any]:
+    """The answers of `path`: with code 200 its own fields; with the IM's own code (HTTP
+    200 too) an errorMessage instead."""
+    fields = RESULTS.get(path)
+    if not fields:
+        return _RESPONSES
+    done = {
+        "type": "object",
+        "required": ["code", *fields],
+        "properties": {"code": {"type": "integer", "enum": [200]}, **fields},
+    }
+    ok = {
+        "description": "done (code 200, with the fields), or refused by the IM (its code)",
+        "content": {"application/json": {"schema": {"oneOf": [done, _ERROR]}}},
+    }
+    return {**_RESPONSES, "200": ok}
 
 
 def _body(path: str) -> dict[str, Any]:
@@ -177,7 +230,7 @@ def document() -> dict[str, Any]:
                 "summary": summary,
                 "security": [{"appKey": [], "nonce": [], "timestamp": [], "signature": []}],
                 "requestBody": _body(path),
-                "responses": _RESPONSES,
+                "responses": _responses(path),
             }
         }
     schemes = {
