@@ -9,6 +9,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from imkit_tui.core import ConnectionState, IMClient
 from imkit_tui.protocol import (
     ErrorCode,
     ErrorFrame,
@@ -22,6 +23,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from tests.api_client import ApiHandle, running_api
+from tests.conftest import FAST_BACKOFF, until_client
 from tests.wire import WireClient
 
 
@@ -231,3 +233,31 @@ async def test_a_login_checked_just_before_a_block_is_closed_once_admitted(
     again = await WireClient.login(api.handle.url, api.handle.token("ann"))
     assert server.online_devices("ann") == 1
     await again.close()
+
+
+async def test_a_blocked_users_app_stops_and_does_not_reconnect(
+    api: ApiHandle, tmp_path: Path
+) -> None:
+    token = (await api.client.ok("/user/getToken.json", {"userId": "bob"}))["token"]
+    client = IMClient(
+        server_url=api.handle.url,
+        token=token,
+        store_path=tmp_path / "bob" / "store.db",
+        device="phone",
+        backoff=FAST_BACKOFF,
+    )
+    await client.start()
+    try:
+        await client.wait_synced(timeout=10)
+        await api.client.ok("/user/block.json", {"userId": "bob", "minute": "10"})
+
+        async def refused() -> bool:
+            return client.state == ConnectionState.REFUSED
+
+        await until_client(client, refused, timeout=5)
+        assert client.refused is not None and client.refused.code == ErrorCode.USER_BLOCKED
+        await asyncio.sleep(0.3)  # no reconnection follows
+        assert client.state == ConnectionState.REFUSED
+        assert api.handle.server is not None and api.handle.server.online_devices("bob") == 0
+    finally:
+        await client.close()
