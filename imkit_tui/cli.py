@@ -26,6 +26,8 @@ from imkit_tui.paths import PathError
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "run the reference IM server"),
     "token": ("token", "print a login token for a user, or revoke a user's tokens"),
+    "credentials": ("credentials", "print the app key and secret of the Server API"),
+    "admin": ("admin", "call the Server API: tokens, users, groups, messages"),
     "send": ("send", "send messages: text, any message type, files"),
     "history": ("history", "print a conversation"),
     "recall": ("edit_history", "recall messages you sent"),

@@ -7,6 +7,8 @@ theme = "imkit-light"             # a theme name; the palette choice is remember
 notifications = true              # the one switch: toasts, bell, desktop notifications
 notification_text = true          # false: notifications say "New message", not the text
 recall_window = 120               # seconds after sending during which x recalls
+app_key = "uwd1c0sxdlx2"          # `imkit serve`: the Server API's app key and secret
+app_secret = "..."                # (flags and IMKIT_APP_KEY/IMKIT_APP_SECRET win)
 ```
 
 Command-line flags override the file. A file that is not valid TOML, has a value of the
@@ -41,6 +43,8 @@ class Settings:
     notifications: bool = True
     notification_text: bool = True
     recall_window: int = 120
+    app_key: str | None = None
+    app_secret: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """What the file had that was ignored (unknown keys), one line each, to show the user."""
 
@@ -56,6 +60,8 @@ _TYPES: dict[str, type] = {
     "notifications": bool,
     "notification_text": bool,
     "recall_window": int,
+    "app_key": str,
+    "app_secret": str,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from imkit_tui.paths import Paths
 
 if TYPE_CHECKING:
     from imkit_tui.server import ServerConfig
+    from imkit_tui.server.api_setup import ApiSetup
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -21,7 +23,8 @@ def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "serve",
         description="Run the reference IM server. Prints 'listening on ws://HOST:PORT' "
-        "once it accepts connections.",
+        "once it accepts connections, then 'api on http://HOST:PORT' once the Server API "
+        "(signed HTTP, as RongCloud's v1 Server API) accepts requests.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
@@ -64,18 +67,67 @@ def add_parser(subparsers: Subparsers) -> None:
         action="store_true",
         help="let those who join a group read the messages sent before they joined",
     )
+    api = parser.add_argument_group("Server API")
+    api.add_argument("--api-host", metavar="HOST", help="address of the API (default: --host)")
+    api.add_argument(
+        "--api-port",
+        type=int,
+        metavar="PORT",
+        help="port of the API; 0 picks a free one (default: --port + 1, or 0 with --port 0)",
+    )
+    api.add_argument("--no-api", action="store_true", help="do not serve the Server API")
+    api.add_argument(
+        "--api-rate-limit",
+        type=float,
+        default=1000.0,
+        metavar="N",
+        help="calls a second each API path allows, in bursts of N (default 1000; past "
+        "it, error 1008); 0 for no limit",
+    )
+    api.add_argument(
+        "--app-key",
+        metavar="KEY",
+        help="the app key requests are signed for (default: $IMKIT_APP_KEY, then app_key in "
+        "the config file, else the one made in the data dir on first start; `imkit "
+        "credentials` prints it)",
+    )
+    api.add_argument(
+        "--app-secret",
+        metavar="SECRET",
+        help="the app secret that signs requests and login tokens (default: "
+        "$IMKIT_APP_SECRET, then app_secret in the config file, else the one in the data "
+        "dir); kept in the data dir",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGINT or SIGTERM."""
 
-    data = args.data or Paths.resolve(args.home).server_data
+    from imkit_tui.config import ConfigError, load_settings
+    from imkit_tui.server.api.credentials import KEY_ENV, SECRET_ENV
+    from imkit_tui.server.api_setup import api_setup
+
+    paths = Paths.resolve(args.home)
+    data = args.data or paths.server_data
+    try:
+        settings = load_settings(paths.config_file)
+    except ConfigError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
     try:
         config = _config(args, Path(data))
+        api = api_setup(
+            config,
+            enabled=not args.no_api,
+            host=args.api_host,
+            port=args.api_port,
+            app_key=args.app_key or os.environ.get(KEY_ENV) or settings.app_key,
+            app_secret=args.app_secret or os.environ.get(SECRET_ENV) or settings.app_secret,
+            rate_per_second=args.api_rate_limit or None,
+        )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
-    asyncio.run(_serve(config))
+    asyncio.run(_serve(config, api))
     return EXIT_OK
 
 
@@ -96,12 +148,20 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
     )
 
 
-async def _serve(config: ServerConfig) -> None:
+async def _serve(config: ServerConfig, api: ApiSetup | None) -> None:
     from imkit_tui.server import IMServer
 
     server = IMServer(config)
     await server.start()
     print(f"listening on {server.url}", flush=True)
+    api_server = None
+    if api is not None:
+        try:
+            api_server = await api.start(server)
+        except BaseException:
+            await server.stop()
+            raise
+        print(f"api on {api_server.url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -110,4 +170,6 @@ async def _serve(config: ServerConfig) -> None:
     try:
         await stop.wait()
     finally:
+        if api_server is not None:
+            await api_server.stop()
         await server.stop()

@@ -14,6 +14,7 @@ class ErrorCode(enum.IntEnum):
 
     REJECTED_BY_BLACKLIST = 405
     RATE_LIMITED = 20604
+    SENSITIVE_WORD_BLOCKED = 21501
     NOT_IN_GROUP = 22406
     MUTED_IN_GROUP = 22408
     NOT_IN_CHATROOM = 23406
@@ -24,6 +25,7 @@ class ErrorCode(enum.IntEnum):
     MESSAGE_TOO_LARGE = 30016
     PROTOCOL_VERSION = 31001
     TOKEN_INCORRECT = 31004
+    USER_BLOCKED = 31009
     KICKED_BY_OTHER_DEVICE = 31010
     TOKEN_EXPIRED = 31020
     INVALID_PARAMETER = 33003
@@ -48,6 +50,7 @@ TERMINAL_CODES = frozenset(
         ErrorCode.TOKEN_EXPIRED,
         ErrorCode.PROTOCOL_VERSION,
         ErrorCode.KICKED_BY_OTHER_DEVICE,
+        ErrorCode.USER_BLOCKED,
     }
 )
 
@@ -68,6 +71,7 @@ def describe(code: int) -> str:
 _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.REJECTED_BY_BLACKLIST: "the receiver has blocked you",
     ErrorCode.RATE_LIMITED: "sending too fast; slow down and retry",
+    ErrorCode.SENSITIVE_WORD_BLOCKED: "the message holds a word this app does not allow",
     ErrorCode.NOT_IN_GROUP: "you are not a member of this group",
     ErrorCode.MUTED_IN_GROUP: "you are muted in this group",
     ErrorCode.NOT_IN_CHATROOM: "you are not in this chatroom",
@@ -79,6 +83,7 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.PROTOCOL_VERSION: "no protocol version in common with the server",
     ErrorCode.TOKEN_INCORRECT: "the token is invalid",
     ErrorCode.KICKED_BY_OTHER_DEVICE: "logged in on another device",
+    ErrorCode.USER_BLOCKED: "this user is blocked by the app for now",
     ErrorCode.TOKEN_EXPIRED: "the token has expired",
     ErrorCode.INVALID_PARAMETER: "invalid parameter",
     ErrorCode.MALFORMED_FRAME: "the frame is not valid",

@@ -293,7 +293,7 @@ class IMServer(
                 raise ProtocolError(
                     ErrorCode.PROTOCOL_VERSION, f"versions {frame.versions} not spoken", frame.id
                 )
-            claims = await check_token(self._secret, self._require_store().tokens, frame)
+            claims = await check_token(self._secret, self._require_store(), frame)
         except ProtocolError as exc:
             await ws.send(encode(_error(exc)), text=True)
             await ws.close(1008, exc.message[:100])

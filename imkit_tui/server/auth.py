@@ -10,6 +10,10 @@ from imkit_tui.storage.private import private_dir
 
 SECRET_FILE = "app-secret"
 
+MIN_SECRET_CHARS = 8
+"""The shortest secret accepted: one made here has 64 characters, but a deployment may
+set the shorter one its backend already has (server/api/credentials.py)."""
+
 
 def load_or_create_secret(data_dir: Path) -> bytes:
     """Read the app secret from `data_dir`, creating it (mode 0600) on first use."""
@@ -26,6 +30,6 @@ def load_or_create_secret(data_dir: Path) -> bytes:
         with os.fdopen(fd, "w") as handle:
             handle.write(secret + "\n")
         return secret.encode()
-    if len(text) < 32:
+    if len(text) < MIN_SECRET_CHARS:
         raise ValueError(f"the app secret in {path} is too short; delete it to make a new one")
     return text.encode()

@@ -10,11 +10,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from imkit_tui.protocol import ErrorCode, ErrorFrame, Hello, ProtocolError
+from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.tokens import TokenClaims, verify_token
 from imkit_tui.server.session import Session
 from imkit_tui.server.token_versions import TokenVersions
+from imkit_tui.server.user_records import UserRecords
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +27,35 @@ REVOKED = "this token was revoked"
 TOO_MANY_DEVICES = "signed in on too many devices: this one was the oldest"
 """Why a device is closed when a newer one of the same user logs in past the cap."""
 
+BLOCKED = "this user is blocked until"
+"""Why a login is refused, or a device closed, while its user is blocked (31009)."""
 
-async def check_token(secret: bytes, versions: TokenVersions, hello: Hello) -> TokenClaims:
-    """The claims of the token of `hello` if it is signed with `secret`, unexpired and
-    not revoked; else ProtocolError (31004, or 31020 when expired) answering `hello`."""
+
+class LoginRecords(Protocol):
+    """What a login is checked against: the store's token versions and user blocks."""
+
+    @property
+    def tokens(self) -> TokenVersions:
+        """Each user's token version."""
+
+    @property
+    def users(self) -> UserRecords:
+        """Profiles and blocks."""
+
+
+async def check_token(secret: bytes, records: LoginRecords, hello: Hello) -> TokenClaims:
+    """The claims of the token of `hello` if it is signed with `secret`, unexpired, not
+    revoked, and its user not blocked; else ProtocolError (31004, 31020 when expired,
+    31009 when blocked) answering `hello`."""
     try:
         claims = verify_token(secret, hello.token)
     except ProtocolError as exc:
         raise ProtocolError(exc.code, exc.message, hello.id) from None
-    if claims.version < await versions.current(claims.user_id):
+    if claims.version < await records.tokens.current(claims.user_id):
         raise ProtocolError(ErrorCode.TOKEN_INCORRECT, REVOKED, hello.id)
+    ends = await records.users.blocked_until(claims.user_id, now_ms())
+    if ends is not None:
+        raise ProtocolError(ErrorCode.USER_BLOCKED, f"{BLOCKED} {ends} (ms)", hello.id)
     return claims
 
 
@@ -65,6 +87,9 @@ class Devices:
         self._revoked: dict[str, int] = {}
         """The newest revocation seen per user: a login whose token was checked just
         before it is closed as soon as it is admitted."""
+        self._blocked: dict[str, int] = {}
+        """Users blocked by the app server, until when (ms); the same for a login
+        checked just before the block."""
 
     def admit(self, session: Session) -> None:
         """Add a just logged-in session; past the cap, close its user's oldest."""
@@ -72,6 +97,10 @@ class Devices:
         devices.add(session)
         if session.token_version < self._revoked.get(session.user_id, 0):
             self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
+            return
+        blocked_until = self._blocked.get(session.user_id)
+        if blocked_until is not None and blocked_until > now_ms():
+            self.end(session, ErrorCode.USER_BLOCKED, f"{BLOCKED} {blocked_until} (ms)")
             return
         for oldest in past_cap(devices, self._cap):
             self.end(oldest, ErrorCode.KICKED_BY_OTHER_DEVICE, TOO_MANY_DEVICES)
@@ -81,6 +110,19 @@ class Devices:
         self._revoked[user_id] = max(version, self._revoked.get(user_id, 0))
         for session in revoked(self._sessions.get(user_id, ()), version):
             self.end(session, ErrorCode.TOKEN_INCORRECT, REVOKED)
+
+    def block(self, user_id: str, until_ms: int) -> int:
+        """`user_id` is blocked until `until_ms` (the store says so already): close
+        their devices, and any admitted before then; how many were closed."""
+        self._blocked[user_id] = until_ms
+        devices = tuple(self._sessions.get(user_id, ()))
+        for session in devices:
+            self.end(session, ErrorCode.USER_BLOCKED, f"{BLOCKED} {until_ms} (ms)")
+        return len(devices)
+
+    def unblock(self, user_id: str) -> None:
+        """`user_id` may log in again."""
+        self._blocked.pop(user_id, None)
 
     def end(self, session: Session, code: ErrorCode, reason: str) -> None:
         """Close `session` for good, telling its device why (it must not reconnect).

@@ -31,7 +31,7 @@ from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.routing import Route, readable_key, route_send
 from imkit_tui.server.seq_views import SeqView
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import ServerStore
+from imkit_tui.server.store import ServerStore, StoredMessage
 
 
 class MessageRequests:
@@ -50,64 +50,18 @@ class MessageRequests:
         store = self._require_store()
         sender = session.user_id
         route = await route_send(store, sender, frame.conv, frame.id)
-        when = now_ms()
-
-        def contents(original: str, sent_at: int) -> tuple[str, str]:
-            notice: dict[str, Any] = {
-                "operatorId": sender,
-                "recallTime": when,
-                "originalObjectName": original,
-            }
-            command: dict[str, Any] = {
-                "messageUId": frame.uid,
-                "conversationType": int(frame.conv.type),
-                "targetId": frame.conv.target,
-                "sentTime": sent_at,
-            }
-            return encode_content(notice), encode_content(command)
-
-        try:
-            stored = await store.recall(
-                conv_type=route.conv_type,
-                conv_key=route.conv_key,
-                members=route.members,
-                sender=sender,
-                uid=frame.uid,
-                notice_json=contents,
-                now_ms=when,
-                max_age_ms=self.config.recall_seconds * 1000,
-            )
-        except LookupError:
-            raise ProtocolError(
-                ErrorCode.INVALID_PARAMETER, "you can recall only your own messages", frame.id
-            ) from None
-        except TimeoutError:
-            raise ProtocolError(
-                ErrorCode.INVALID_PARAMETER, "this message is too old to recall", frame.id
-            ) from None
+        stored, record = await recall_message(
+            store, route, sender, frame.conv, frame.uid, self.config.recall_seconds, frame.id
+        )
         ack = SendAck(
             re=frame.id,
-            cmid=f"recall:{frame.uid}",
+            cmid=record.cmid,
             uid=stored.uid,
             seq=store.seq_view(route.conv_key, sender).to_member(stored.seq),
             sent_at=stored.sent_at,
             conv=frame.conv,
         )
         if not stored.duplicate:
-            record = MessageRecord(
-                uid=stored.uid,
-                conv=frame.conv,
-                seq=stored.seq,
-                sender=sender,
-                object_name=messages.RECALL,
-                content={
-                    "messageUId": frame.uid,
-                    "conversationType": int(frame.conv.type),
-                    "targetId": frame.conv.target,
-                },
-                cmid=ack.cmid,
-                sent_at=stored.sent_at,
-            )
             self._deliver(route.only(stored.audience), record, skip=session)
             # The original text is overwritten (and zeroed: secure_delete); emptying the
             # WAL drops the last copy of its page before the sender hears it is done.
@@ -153,3 +107,64 @@ class MessageRequests:
         for device in devices:
             if device is not session:
                 device.send(update)
+
+
+async def recall_message(
+    store: ServerStore,
+    route: Route,
+    sender: str,
+    conv: ConvRef,
+    uid: str,
+    recall_seconds: int,
+    request_id: int = 0,
+) -> tuple[StoredMessage, MessageRecord]:
+    """Recall `sender`'s message `uid` in `conv` (along `route`): the stored command,
+    and the record to push to the members (not pushed yet; a retry's command is stored
+    once, `duplicate`). Refused (ProtocolError 33003) when the message is not the
+    sender's, or older than `recall_seconds` (0: no limit)."""
+    when = now_ms()
+
+    def contents(original: str, sent_at: int) -> tuple[str, str]:
+        notice: dict[str, Any] = {
+            "operatorId": sender,
+            "recallTime": when,
+            "originalObjectName": original,
+        }
+        command: dict[str, Any] = {
+            "messageUId": uid,
+            "conversationType": int(conv.type),
+            "targetId": conv.target,
+            "sentTime": sent_at,
+        }
+        return encode_content(notice), encode_content(command)
+
+    try:
+        stored = await store.recall(
+            conv_type=route.conv_type,
+            conv_key=route.conv_key,
+            members=route.members,
+            sender=sender,
+            uid=uid,
+            notice_json=contents,
+            now_ms=when,
+            max_age_ms=recall_seconds * 1000,
+        )
+    except LookupError:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "you can recall only your own messages", request_id
+        ) from None
+    except TimeoutError:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "this message is too old to recall", request_id
+        ) from None
+    record = MessageRecord(
+        uid=stored.uid,
+        conv=conv,
+        seq=stored.seq,
+        sender=sender,
+        object_name=messages.RECALL,
+        content={"messageUId": uid, "conversationType": int(conv.type), "targetId": conv.target},
+        cmid=f"recall:{uid}",
+        sent_at=stored.sent_at,
+    )
+    return stored, record

@@ -76,17 +76,22 @@ class PrivacyRequests:
                     device.send(pushed)
 
     async def _check_privacy(self, sender: str, frame: SendMessage) -> None:
-        """Refuse a private message its receiver does not accept from `sender` (405).
+        """Refuse a private message its receiver does not accept from `sender` (405),
+        and apply the app's sensitive words to any send (server/sensitive_words.py).
 
         On the path of every send: the receiver's rules come from memory after the
         first message to them. A retry of a message stored before the receiver blocked
         the sender still gets its original ack (idempotent send), and nothing new.
         """
+        store = self._require_store()
+        # The app's sensitive words apply to every send, private or not: a refused word
+        # stops it here (21501), a replaced one is replaced before it is stored.
+        if store.words.active:
+            frame.content = await store.words.screened(frame.content, frame.id)
         conv = frame.conv
         receiver = conv.target
         if conv.type != ConversationType.PRIVATE or receiver == sender:
             return
-        store = self._require_store()
         rules = store.cached_privacy(receiver)
         if rules is None:
             rules = await store.privacy_rules(receiver)

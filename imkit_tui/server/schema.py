@@ -244,4 +244,53 @@ MIGRATIONS: tuple[Migration, ...] = (
         DROP INDEX messages_age;
         """,
     ),
+    Migration(
+        15,
+        "the Server API: user names, portraits and tags, blocked users, timed group gags,"
+        " sensitive words, deleted history logs, push texts",
+        """
+        -- Set by /user/getToken and /user/refresh; read by /user/info.
+        CREATE TABLE user_profiles (
+            user_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            portrait TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- A blocked user cannot log in before `ends_at` (/user/block).
+        CREATE TABLE user_blocks (
+            user_id TEXT PRIMARY KEY,
+            ends_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- When a gag (a mute in group_voices) made by /group/user/gag/add ends; 0: never.
+        CREATE TABLE group_gag_ends (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            ends_at INTEGER NOT NULL,
+            PRIMARY KEY (group_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX group_gag_ends_time ON group_gag_ends(ends_at);
+        -- Tags the app server gives a user (/user/tag/set), for pushes by tag.
+        CREATE TABLE user_tags (
+            user_id TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (user_id, tag)
+        ) WITHOUT ROWID;
+        CREATE INDEX user_tags_tag ON user_tags(tag);
+        -- Words the app refuses in messages (`replace` NULL) or replaces (/sensitiveword).
+        CREATE TABLE sensitive_words (
+            word TEXT PRIMARY KEY,
+            replace TEXT
+        ) WITHOUT ROWID;
+        -- Hours whose message log the app deleted (/message/history/delete).
+        CREATE TABLE history_logs_deleted (
+            hour_ms INTEGER PRIMARY KEY
+        );
+        -- The push text a publish gave its message (pushContent, pushData), by uid.
+        CREATE TABLE push_texts (
+            uid TEXT PRIMARY KEY,
+            content TEXT NOT NULL,
+            data TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

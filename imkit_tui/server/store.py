@@ -33,14 +33,19 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
+from imkit_tui.server.group_gags import GroupGags
 from imkit_tui.server.group_store import GroupStore, Voices, group_key
+from imkit_tui.server.history_logs import HistoryLogs
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
+from imkit_tui.server.push_texts import PushTexts
 from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
+from imkit_tui.server.sensitive_words import SensitiveWords
 from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
+from imkit_tui.server.user_records import UserRecords
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 from imkit_tui.storage.writer import Done
 
@@ -135,6 +140,16 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         """Who may read which stored file (server/file_refs.py)."""
         self.tokens = TokenVersions(self._writer, reader_db)
         """Each user's token version (server/token_versions.py)."""
+        self.users = UserRecords(self._writer, reader_db)
+        """Profiles and blocks set by the app server (server/user_records.py)."""
+        self.gags = GroupGags(self._writer, reader_db)
+        """When timed group gags end (server/group_gags.py)."""
+        self.words = SensitiveWords(self._writer, reader_db)
+        """The app's sensitive words (server/sensitive_words.py)."""
+        self.history = HistoryLogs(self._writer, reader_db)
+        """Each hour's message log for the app server (server/history_logs.py)."""
+        self.pushes = PushTexts(self._writer, reader_db)
+        """Push texts the app server gave its messages (server/push_texts.py)."""
 
     @classmethod
     async def open(cls, path: Path, *, wal_limit_bytes: int = DEFAULT_WAL_LIMIT) -> ServerStore:

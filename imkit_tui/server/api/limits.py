@@ -1,0 +1,31 @@
+"""How often the Server API lets a costly call through: no I/O, the caller gives the time.
+
+Broadcasts to every user are limited as the service limits them: at most 2 in an hour
+and 3 in a day (1008 past it). The count is kept by the running server.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+
+class CallLimit:
+    """At most `per_hour` calls in any hour and `per_day` in any day."""
+
+    def __init__(self, per_hour: int = 2, per_day: int = 3) -> None:
+        self._per_hour = per_hour
+        self._per_day = per_day
+        self._times: deque[int] = deque()
+
+    def take(self, now_ms: int) -> bool:
+        """Count a call at `now_ms` if it is allowed; False (nothing counted) if not."""
+        while self._times and self._times[0] <= now_ms - DAY_MS:
+            self._times.popleft()
+        in_hour = sum(1 for when in self._times if when > now_ms - HOUR_MS)
+        if len(self._times) >= self._per_day or in_hour >= self._per_hour:
+            return False
+        self._times.append(now_ms)
+        return True

@@ -1,0 +1,170 @@
+"""The Server API beside a running IMServer: an aiohttp server on the same event loop.
+
+`ApiServer(server, credentials, config)`; `await start()` binds (port 0 picks a free
+one, see `port`), `await stop()` closes it. It also lifts timed group gags when they
+end (`/group/user/gag/add` with minutes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from imkit_tui.server.api.context import ApiContext, Handler
+from imkit_tui.server.api.credentials import Credentials
+from imkit_tui.server.api.signing import SignatureCheck, SigningPolicy
+from imkit_tui.server.api.web import build_app
+from imkit_tui.server.app import IMServer
+from imkit_tui.server.operator import Operator
+from imkit_tui.server.ratelimit import TokenBucket
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    """Where the API listens and how it checks requests.
+
+    - `host`, `port`: the address (port 0: a free one).
+    - `signing`: the accepted time window and nonce memory (server/api/signing.py).
+    - `token_ttl_seconds`: how long `/user/getToken` tokens last (None: no expiry).
+    - `sweep_seconds`: how often ended gags are looked for.
+    - `rate_per_second`: calls a second each path allows on average, in bursts of as
+      many (1008 past it); None: no limit.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8766
+    signing: SigningPolicy = field(default_factory=SigningPolicy)
+    token_ttl_seconds: int | None = None
+    sweep_seconds: float = 1.0
+    rate_per_second: float | None = 1000.0
+
+
+def all_routes() -> dict[str, Handler]:
+    """Every path the API answers, by path."""
+    from imkit_tui.server.api import (
+        broadcast_routes,
+        conversation_routes,
+        group_routes,
+        history_routes,
+        message_routes,
+        off_routes,
+        sensitive_routes,
+        user_routes,
+    )
+
+    routes: dict[str, Handler] = {}
+    modules = (
+        user_routes,
+        message_routes,
+        broadcast_routes,
+        history_routes,
+        group_routes,
+        conversation_routes,
+        sensitive_routes,
+        off_routes,
+    )
+    for module in modules:
+        routes.update(module.ROUTES)
+    return routes
+
+
+class ApiServer:
+    """The Server API of `server` (started), for the app holding `credentials`."""
+
+    def __init__(self, server: IMServer, credentials: Credentials, config: ApiConfig) -> None:
+        self._operator = Operator(server)
+        self._config = config
+        self._check = SignatureCheck(credentials.app_key, credentials.app_secret, config.signing)
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._buckets: dict[str, TokenBucket] = {}
+
+    @property
+    def operator(self) -> Operator:
+        """The operator the handlers act through."""
+        return self._operator
+
+    async def start(self) -> None:
+        """Accept requests on the configured address."""
+        from imkit_tui.server.api.history_routes import PREFIX, serve_log
+        from imkit_tui.server.api.openapi import document
+
+        ctx = ApiContext(self._operator, self._config.token_ttl_seconds, lambda: self.url)
+        routes = all_routes()
+        operator = self._operator
+
+        async def history_log(request: web.Request) -> web.StreamResponse:
+            return await serve_log(operator, request)
+
+        app = build_app(
+            ctx,
+            self._check,
+            routes,
+            public={"/openapi.json": document},
+            links={PREFIX: history_log},
+            allow=self._allow,
+        )
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, self._config.host, self._config.port)
+        try:
+            await self._site.start()
+        except BaseException:
+            await self._runner.cleanup()
+            self._runner = None
+            raise
+        self._sweeper = asyncio.create_task(self._sweep(), name="api-gag-sweep")
+
+    @property
+    def port(self) -> int:
+        """The port the API listens on (the real one when started on port 0)."""
+        if self._runner is None:
+            raise RuntimeError("the API is not listening")
+        for address in self._runner.addresses:
+            return int(address[1])
+        raise RuntimeError("the API has no socket")
+
+    @property
+    def url(self) -> str:
+        """The API's base URL."""
+        host = self._config.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    async def stop(self) -> None:
+        """Stop accepting requests and finish those under way."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def _allow(self, path: str) -> bool:
+        """One more call of `path` now, within the configured rate?"""
+        rate = self._config.rate_per_second
+        if rate is None:
+            return True
+        bucket = self._buckets.get(path)
+        if bucket is None:
+            bucket = self._buckets[path] = TokenBucket(rate, max(1, int(rate)))
+        return bucket.allow()
+
+    async def _sweep(self) -> None:
+        from imkit_tui.server.api.group_routes import lift_ended_gags
+
+        while True:
+            await asyncio.sleep(self._config.sweep_seconds)
+            try:
+                await lift_ended_gags(self._operator)
+            except Exception:
+                log.exception("lifting ended gags failed")
