@@ -26,31 +26,34 @@ def _imkit_command() -> str:
 
 
 class Terminal:
-    """One tmux session running one command."""
+    """One tmux session running one command, on a tmux server of its own (`-L`), so
+    another tmux user on the machine (or its `kill-server`) cannot disturb it."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def start(self, command: str, width: int = 110, height: int = 32) -> None:
-        subprocess.run(
-            [TMUX or "tmux", "new-session", "-d", "-s", self.name, "-x", str(width),
-             "-y", str(height), command],
-            check=True,
-        )  # fmt: skip
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run([TMUX or "tmux", "send-keys", "-t", self.name, *keys], check=True)
-
-    def type(self, text: str) -> None:
-        subprocess.run([TMUX or "tmux", "send-keys", "-t", self.name, "-l", text], check=True)
-
-    def screen(self) -> str:
-        result = subprocess.run(
-            [TMUX or "tmux", "capture-pane", "-p", "-t", self.name],
+    def _tmux(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [TMUX or "tmux", "-L", self.name, *arguments],
+            check=check,
             capture_output=True,
             text=True,
         )
-        return result.stdout
+
+    def start(self, command: str, width: int = 110, height: int = 32) -> None:
+        self._tmux(
+            "-f", "/dev/null", "new-session", "-d", "-s", self.name, "-x", str(width),
+            "-y", str(height), command,
+        )  # fmt: skip
+
+    def keys(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", self.name, *keys)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", self.name, "-l", text)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name, check=False).stdout
 
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
@@ -62,7 +65,7 @@ class Terminal:
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
     def kill(self) -> None:
-        subprocess.run([TMUX or "tmux", "kill-session", "-t", self.name], capture_output=True)
+        self._tmux("kill-server", check=False)
 
 
 @pytest.fixture
