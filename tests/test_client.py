@@ -227,11 +227,11 @@ async def test_a_new_device_starts_from_the_latest_page_and_fetches_history(
     bob = await make_client("bob")
     local = await bob.messages(ALICE, limit=1000)
     assert [m.seq for m in local] == list(range(81, 131))
-    older = await bob.load_older(ALICE, before_seq=81, limit=30)
+    older = await bob.history.older(ALICE, before_seq=81, limit=30)
     assert [m.seq for m in older] == list(range(51, 81))
-    everything = await bob.load_history(ALICE)
+    everything = await bob.history.load(ALICE)
     assert [m.seq for m in everything] == list(range(1, 131))
-    last = await bob.load_history(ALICE, limit=10)
+    last = await bob.history.load(ALICE, limit=10)
     assert [m.seq for m in last] == list(range(121, 131))
 
 

@@ -293,7 +293,7 @@ async def test_clients_talk_to_a_server_that_listens_on_no_port(tmp_path: Path) 
         await alice.wait_sent([sent.id], timeout=10)
 
         async def bob_has_it() -> bool:
-            history = await bob.load_history(ConvRef.private("alice"))
+            history = await bob.history.load(ConvRef.private("alice"))
             return [m.content["content"] for m in history] == ["over a socket pair"]
 
         await until_client(bob, bob_has_it)

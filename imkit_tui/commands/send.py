@@ -164,7 +164,7 @@ async def _queue(
                 )
             else:
                 kind = MediaKind(args.kind) if args.kind else None
-                message = await client.send_file(conv, args.file, kind, cmid=cmid, to=args.only)
+                message = await client.files.send(conv, args.file, kind, cmid=cmid, to=args.only)
         except ValueError as exc:  # AttachmentError, a status type, a malformed name
             raise CommandError(str(exc), EXIT_USAGE) from None
         ids.append(message.id)

@@ -2,7 +2,10 @@
 
 It owns the local store, the connection, the outbox and the sync. Everything a UI or a
 script needs goes through here: send, read conversations and pages of messages, and
-subscribe to typed events.
+subscribe to typed events. Each feature is a service attribute built with one
+:class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
+`client.history`, `client.search`, `client.privacy`, `client.receipts`,
+`client.mentions`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.cloud_history import CloudHistory
 from imkit_tui.core.connection import (
     Connection,
     LoginRefused,
@@ -34,19 +36,17 @@ from imkit_tui.core.events import (
     Subscription,
     SyncCompleted,
 )
-from imkit_tui.core.files import FileMessages
-from imkit_tui.core.group_receipts import GroupReceipts, receipts_event
-from imkit_tui.core.groups import GroupManagement
-from imkit_tui.core.history import MessageHistory
+from imkit_tui.core.files import Files
+from imkit_tui.core.group_receipts import Receipts, receipts_event
+from imkit_tui.core.groups import Groups
+from imkit_tui.core.history import History
 from imkit_tui.core.inbound import CURSOR_KEY as CURSOR_KEY
 from imkit_tui.core.inbound import Acked, Inbound, InboundHooks, SyncAll
-from imkit_tui.core.mentions import UnreadMentions
+from imkit_tui.core.mentions import Mentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
-from imkit_tui.core.privacy import PrivacyControls
-from imkit_tui.core.received_store import ReceivedBatch
-from imkit_tui.core.search import SearchMessages
-from imkit_tui.core.sequencer import SeqTracker
+from imkit_tui.core.privacy import Privacy
+from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
@@ -73,16 +73,7 @@ log = logging.getLogger(__name__)
 STORE_LOOK = 0.5
 
 
-class IMClient(
-    CloudHistory,
-    SearchMessages,
-    FileMessages,
-    MessageHistory,
-    PrivacyControls,
-    GroupManagement,
-    GroupReceipts,
-    UnreadMentions,
-):
+class IMClient:
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
@@ -128,7 +119,6 @@ class IMClient(
         self._stopped = asyncio.Event()
         self._refused_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._naming: asyncio.Task[None] | None = None
         self._state_sync = StateSync(
             store=lambda: self.store,
             connection=self._connection,
@@ -160,6 +150,21 @@ class IMClient(
             stopped=self._stopped,
             on_acked=self._note_acked,
         )
+        context = _Context(self)
+        self.groups = Groups(context)
+        """Groups: create, invite, kick, quit, dismiss, rename, mute, members, info."""
+        self.files = Files(context)
+        """File and location messages, forwards, downloads, play state."""
+        self.history = History(context)
+        """Older pages from the cloud; recall, delete, clear, remove a conversation."""
+        self.search = Search(context)
+        """Searching the stored messages, and a found message in its context."""
+        self.privacy = Privacy(context)
+        """Blocking, the whitelist and whitelist mode."""
+        self.receipts = Receipts(context)
+        """Group read receipts: ask for them, read who has read."""
+        self.mentions = Mentions(context)
+        """Unread @mentions of this user."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -201,9 +206,7 @@ class IMClient(
         """Disconnect, finish pending store writes and close the store."""
         self._stopped.set()
         await self._connection.close()
-        if self._naming is not None:
-            self._tasks.append(self._naming)
-            self._naming = None
+        await self.groups.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -380,7 +383,7 @@ class IMClient(
 
     def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
         if isinstance(push, PrivacyState):
-            self._privacy_pushed(push)  # applied in arrival order (see core/privacy.py)
+            self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
@@ -394,25 +397,10 @@ class IMClient(
         self._state_sync.wakeup.set()
         self._on_state(ConnectionState.CONNECTED, "", None)
         self.events.publish(SyncCompleted(changed))
-        self._spawn_naming()
+        self.groups.name_in_background()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
         self._inbound.work.put_nowait(Acked(conv, seq))
-
-    async def _apply_state_update(self, update: ConversationUpdate) -> Conversation:
-        return await self._inbound.apply_state_update(update)
-
-    async def _tracker(self, conv: ConvRef) -> SeqTracker:
-        return await self._inbound.tracker(conv)
-
-    async def _store_records(
-        self,
-        conv: ConvRef,
-        records: list[MessageRecord],
-        tracker: SeqTracker,
-        max_seq: int = 0,
-    ) -> ReceivedBatch:
-        return await self._inbound.store_records(conv, records, tracker, max_seq)
 
     async def mark_read(self, conv: ConvRef) -> Conversation:
         """Mark everything received in `conv` as read, here and (when connected, else
@@ -458,6 +446,34 @@ class IMClient(
             self.events.publish(MessageUpdated(message))
             self._outbox.look_again()
         return message
+
+
+class _Context:
+    """The context the client's services are built with (core/context.py)."""
+
+    def __init__(self, client: IMClient) -> None:
+        self._client = client
+        self.user_id = client.user_id
+        self.events = client.events
+        self.connection = client._connection
+        self.transfers = client.transfers
+        self.timeout = client._request_timeout
+        self.send = client.send
+        self.note_acked = client._note_acked
+
+    @property
+    def store(self) -> LocalStore:
+        """The client's store."""
+        return self._client.store
+
+    async def apply_state_update(self, update: ConversationUpdate) -> Conversation:
+        """Apply a conversation's new state as the server answered it."""
+        return await self._client._inbound.apply_state_update(update)
+
+    async def store_records(self, conv: ConvRef, records: list[MessageRecord]) -> None:
+        """Store records the server sent for `conv`."""
+        inbound = self._client._inbound
+        await inbound.store_records(conv, records, await inbound.tracker(conv))
 
 
 def _media_dir(store_path: Path | str) -> Path:

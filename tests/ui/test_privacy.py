@@ -35,7 +35,7 @@ async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
 ) -> None:
     alice = await make_client("alice")
     await send_all(alice, "me", ["hi"])
-    await alice.block("me")
+    await alice.privacy.block("me")
     me = await make_client("me")
     app = make_app(me, tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -90,7 +90,7 @@ async def test_block_and_unblock_from_the_palette(
         await until(pilot, lambda: "⛔" in list_lines(app)[0], "the blocked mark")
         assert "alice" in list_lines(app)[0]
         await until(pilot, lambda: bool(app.screen.query("Toast")), "the confirmation")
-        assert me.known_privacy is not None and me.known_privacy.blocked == ("alice",)
+        assert me.privacy.known is not None and me.privacy.known.blocked == ("alice",)
 
         # alice is refused now.
         message = await alice.send_text(ConvRef.private("me"), "still there?")
@@ -99,9 +99,9 @@ async def test_block_and_unblock_from_the_palette(
 
         # Blocked on another device: the palette offers to unblock, and the mark goes
         # when that device unblocks.
-        await other_device.unblock("alice")
+        await other_device.privacy.unblock("alice")
         await until(pilot, lambda: "⛔" not in list_lines(app)[0], "the mark gone")
-        await other_device.block("alice")
+        await other_device.privacy.block("alice")
         await until(pilot, lambda: "⛔" in list_lines(app)[0], "the mark back")
         listing.focus()
         await pilot.press("ctrl+p")
@@ -110,7 +110,7 @@ async def test_block_and_unblock_from_the_palette(
         await pilot.press("enter")
         await until(pilot, lambda: "⛔" not in list_lines(app)[0], "unblocked")
     for _ in range(100):
-        if (await other_device.privacy()).blocked == ():
+        if (await other_device.privacy.settings()).blocked == ():
             break
         await asyncio.sleep(0.02)
-    assert (await other_device.privacy()).blocked == ()
+    assert (await other_device.privacy.settings()).blocked == ()
