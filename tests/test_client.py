@@ -139,7 +139,7 @@ async def test_outbox_written_before_sending_survives_a_closed_client(
     )
     await offline.start()
     queued = [await offline.send_text(BOB, f"queued {i}") for i in range(3)]
-    assert await offline.store.pending_count() == 3
+    assert await offline.store.outbox.count() == 3
     await offline.close()  # never reached the server
 
     await server_handle.start()
@@ -388,7 +388,7 @@ async def test_status_messages_reach_the_online_peer_and_are_never_stored(
         while not isinstance(event, StatusReceived):
             event = await events.next(5)
     assert event.record.sender == "alice" and event.record.seq == 0
-    assert await bob.messages(ALICE) == [] and await alice.store.pending_count() == 0
+    assert await bob.messages(ALICE) == [] and await alice.store.outbox.count() == 0
     with pytest.raises(ValueError):
         await alice.send(BOB, messages.TYPING, {})
     await alice.close()

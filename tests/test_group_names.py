@@ -30,11 +30,11 @@ async def test_names_follow_creation_renames_and_joins(make_client: ClientFactor
 
     await alice.groups.rename("team", "Dream Team")
     await _until_title(bob, "Dream Team")
-    assert await bob.store.group_members("team") == []  # bob never asked for them
+    assert await bob.store.groups.members("team") == []  # bob never asked for them
 
     # carol is added while she has never run a client: the notice she finds in her first
     # sync says she was added, not what the group is called, so her client asks.
     await bob.groups.invite("team", ["carol"])
     carol = await make_client("carol")
     await _until_title(carol, "Dream Team")
-    assert await carol.store.group_members("team") == ["alice", "bob", "carol"]
+    assert await carol.store.groups.members("team") == ["alice", "bob", "carol"]

@@ -143,7 +143,7 @@ async def test_what_cannot_be_sent_is_refused_with_a_reason(
     with pytest.raises(AttachmentError, match="not a video"):
         await alice.files.send(bob, notes, MediaKind.VIDEO)
     # Nothing was queued by any of them.
-    assert await alice.store.pending_count() == 0
+    assert await alice.store.outbox.count() == 0
 
 
 async def test_voice_carries_duration_and_waveform(

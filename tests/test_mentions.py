@@ -277,16 +277,16 @@ async def test_a_store_from_before_mentions_flags_its_unread_ones(tmp_path: Path
     await _store_before_mentions(path)
     store = await LocalStore.open(path, "bob")
     try:
-        row = await store.conversation(TEAM)
+        row = await store.conversations.get(TEAM)
         assert row is not None and row.unread == 3 and row.mentions == 1  # seq 1 was read
-        first = await store.first_unread_mention(TEAM)
+        first = await store.mentions.first_unread(TEAM)
         assert first is not None and first.seq == 2
     finally:
         await store.close()
     again = await LocalStore.open(path, "bob")  # flagged once: nothing to do again
     try:
-        assert await again.flag_stored_mentions() == 0
-        row = await again.conversation(TEAM)
+        assert await again.mentions.flag_stored() == 0
+        row = await again.conversations.get(TEAM)
         assert row is not None and row.mentions == 1
     finally:
         await again.close()
@@ -302,7 +302,7 @@ async def test_unreadable_stored_content_is_skipped_when_flagging(
         conn.execute("UPDATE messages SET content = ? WHERE seq = 2", (content + "mentionedInfo",))
     store = await LocalStore.open(path, "bob")
     try:
-        row = await store.conversation(TEAM)
+        row = await store.conversations.get(TEAM)
         assert row is not None and row.mentions == 0
     finally:
         await store.close()

@@ -66,10 +66,10 @@ async def test_another_device_hears_of_the_change(make_client: ClientFactory) ->
     assert settings.blocked == ("alice",) and desk.privacy.known == settings
     # It is kept: offline, the desk still knows.
     for _ in range(100):
-        if await desk.store.get_meta("privacy"):
+        if await desk.store.meta.get("privacy"):
             break
         await asyncio.sleep(0.02)
-    assert "alice" in await desk.store.get_meta("privacy")
+    assert "alice" in await desk.store.meta.get("privacy")
 
 
 async def test_a_message_to_a_blocker_fails_with_405_and_is_not_retried(
@@ -81,7 +81,7 @@ async def test_a_message_to_a_blocker_fails_with_405_and_is_not_retried(
     message = await bob.send_text(ALICE, "let me in")
     (done,) = await bob.wait_sent([message.id], timeout=10)
     assert done.status == SendStatus.FAILED and done.error == ErrorCode.REJECTED_BY_BLACKLIST
-    assert await bob.store.pending_count() == 0
+    assert await bob.store.outbox.count() == 0
 
     # Unblocked, the failed message stays failed: the outbox never sends it again.
     await alice.privacy.unblock("bob")
@@ -96,7 +96,7 @@ async def test_a_message_to_a_blocker_fails_with_405_and_is_not_retried(
                     break
     texts = [m.content.get("content") for m in event.messages]
     assert texts == ["hello again"]
-    (still,) = await bob.store.messages_by_id([message.id])
+    (still,) = await bob.store.messages.by_ids([message.id])
     assert still.status == SendStatus.FAILED and still.error == ErrorCode.REJECTED_BY_BLACKLIST
     assert [m.content["content"] for m in await alice.messages(BOB)] == ["hello again"]
 

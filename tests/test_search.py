@@ -224,7 +224,7 @@ async def test_replaced_or_deleted_content_is_not_searchable(
         first = await client.send_text(BOB, "secret plan alpha")
         second = await client.send_text(BOB, "secret plan beta")
         assert len(await client.search.messages("secret")) == 2
-        await client.store.update_content(first.id, {"content": "public notice"})
+        await client.store.outbox.update_content(first.id, {"content": "public notice"})
         assert texts(await client.search.messages("secret")) == ["secret plan beta"]
         assert texts(await client.search.messages("notice")) == ["public notice"]
     finally:

@@ -101,7 +101,7 @@ async def _messages(client: IMClient, conv: ConvRef, uids: list[str]) -> list[Me
     found: list[Message] = []
     await client.history.load(conv)  # older ones may only be in cloud history
     for uid in uids:
-        message = await client.store.message_by_uid(conv, uid)
+        message = await client.store.history.by_uid(conv, uid)
         if message is None:
             group = conv.type == ConversationType.GROUP
             where = f"group {conv.target}" if group else f"the chat with {conv.target}"

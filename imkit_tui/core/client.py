@@ -259,13 +259,13 @@ class IMClient:
 
     async def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """The conversation list, in the service's order."""
-        return await self.store.conversations(limit, offset)
+        return await self.store.conversations.page(limit, offset)
 
     async def messages(
         self, conv: ConvRef, *, before_seq: int | None = None, limit: int = 50
     ) -> list[Message]:
         """A page of messages from the local store, oldest first."""
-        return await self.store.messages(conv, before_seq=before_seq, limit=limit)
+        return await self.store.messages.page(conv, before_seq=before_seq, limit=limit)
 
     # ------------------------------------------------------------------ sending
 
@@ -289,7 +289,7 @@ class IMClient:
             raise ValueError(f"{object_name} is a status message: use send_status()")
         if not depth_within(content):  # it would break every encoder after this one
             raise ValueError(CONTENT_TOO_DEEP)
-        message = await self.store.add_outgoing(
+        message = await self.store.outbox.add(
             conv, cmid or new_uuid7(), object_name, content, now_ms(), to
         )
         if message.status == SendStatus.SENDING:
@@ -338,7 +338,7 @@ class IMClient:
         ids = list(message_ids)
         with self.subscribe() as events:
             # Read after subscribing, so no update can slip between the two.
-            final = {m.id: m for m in await self.store.messages_by_id(ids)}
+            final = {m.id: m for m in await self.store.messages.by_ids(ids)}
             waiting = {i for i, m in final.items() if m.status == SendStatus.SENDING}
             async with asyncio.timeout(timeout):
                 while waiting:
@@ -350,7 +350,7 @@ class IMClient:
                     except TimeoutError:
                         # Another process of this user may have sent them (its outbox
                         # took them over) or confirmed them: the store knows.
-                        for message in await self.store.messages_by_id(sorted(waiting)):
+                        for message in await self.store.messages.by_ids(sorted(waiting)):
                             if message.status != SendStatus.SENDING:
                                 final[message.id] = message
                                 waiting.discard(message.id)
@@ -406,7 +406,7 @@ class IMClient:
         """Mark everything received in `conv` as read, here and (when connected, else
         after the next sync) on the server: the user's other devices follow, and in a
         private chat the peer sees a read receipt. Returns the new list row."""
-        row = await self.store.mark_read(conv)
+        row = await self.store.state.mark_read(conv)
         self._state_sync.wakeup.set()
         return row
 
@@ -420,7 +420,7 @@ class IMClient:
     ) -> Conversation:
         """Set do-not-disturb, pin or "mark as unread" of a conversation, on every device
         of the user; fields left out stay. Applied here at once; returns the new row."""
-        row = await self.store.change_settings(
+        row = await self.store.state.change_settings(
             conv, muted=muted, pinned=pinned, marked_unread=marked_unread
         )
         self.events.publish(ConversationUpdated(row))
@@ -429,19 +429,19 @@ class IMClient:
 
     async def conversation(self, conv: ConvRef) -> Conversation | None:
         """One conversation's list row, if it is stored."""
-        return await self.store.conversation(conv)
+        return await self.store.conversations.get(conv)
 
     async def total_unread(self) -> int:
         """Unread messages over every conversation that is not muted."""
-        return await self.store.total_unread()
+        return await self.store.conversations.total_unread()
 
     async def set_draft(self, conv: ConvRef, text: str) -> None:
         """Keep the unsent text of a conversation (empty text drops it)."""
-        await self.store.set_draft(conv, text, now_ms())
+        await self.store.conversations.set_draft(conv, text, now_ms())
 
     async def retry(self, message_id: int) -> Message | None:
         """Send a failed message again, under its original client id."""
-        message = await self.store.requeue(message_id)
+        message = await self.store.outbox.requeue(message_id)
         if message is not None and message.status == SendStatus.SENDING:
             self.events.publish(MessageUpdated(message))
             self._outbox.look_again()

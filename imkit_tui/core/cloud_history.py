@@ -22,7 +22,7 @@ async def load_older(
 ) -> list[Message]:
     """The `limit` messages before `before_seq`: from the store, completed from the
     server's cloud history when the store has holes or runs out. Oldest first."""
-    local = await context.store.messages(conv, before_seq=before_seq, limit=limit)
+    local = await context.store.messages.page(conv, before_seq=before_seq, limit=limit)
     wanted = min(limit, before_seq - 1)
     if _contiguous_below(local, before_seq) and len(local) >= wanted:
         return local
@@ -33,7 +33,7 @@ async def load_older(
     )
     if reply.messages:
         await context.store_records(conv, reply.messages)
-    return await context.store.messages(conv, before_seq=before_seq, limit=limit)
+    return await context.store.messages.page(conv, before_seq=before_seq, limit=limit)
 
 
 async def load_history(
@@ -41,7 +41,7 @@ async def load_history(
 ) -> list[Message]:
     """The last `limit` messages of `conv` (all the server keeps when None), oldest
     first, fetching older pages from the server as needed."""
-    page = await context.store.messages(conv, limit=limit or PULL_PAGE)
+    page = await context.store.messages.page(conv, limit=limit or PULL_PAGE)
     collected = [m for m in page if m.seq is not None]
     unsent = [m for m in page if m.seq is None]
     while collected and (limit is None or len(collected) < limit):

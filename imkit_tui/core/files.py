@@ -120,7 +120,7 @@ class Files:
 
     async def mark_listened(self, message: Message) -> Message:
         """Note that a voice or video message was played here; returns its new state."""
-        updated = await self._context.store.mark_listened(message.id)
+        updated = await self._context.store.messages.mark_listened(message.id)
         if updated is None:
             return message
         self._context.events.publish(MessageUpdated(updated))

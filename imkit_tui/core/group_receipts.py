@@ -67,7 +67,7 @@ class Receipts:
         await context.send(
             message.conv, catalogue.READ_RECEIPT_REQUEST, {"messageUId": message.uid}
         )
-        updated = await context.store.note_receipts_asked(message.id)
+        updated = await context.store.receipts.note_asked(message.id)
         if updated is not None:
             context.events.publish(MessageUpdated(updated))
             return updated

@@ -68,13 +68,13 @@ class Groups:
         """Ask the server about the groups in the list whose names are not known here
         (groups first seen in a sync); return how many were named."""
         named = 0
-        for group_id in await self._context.store.unnamed_groups():
+        for group_id in await self._context.store.groups.unnamed():
             try:
                 group = await self.info(group_id)
             except RequestFailed as failure:
                 if failure.code == ErrorCode.NOT_IN_GROUP:
                     # Not a member any more: remember that there is nothing to ask.
-                    await self._context.store.save_group(group_id, "", "", (), now_ms())
+                    await self._context.store.groups.save(group_id, "", "", (), now_ms())
                 continue  # anything else may pass: the next sync asks again
             named += bool(group.name)
         return named
@@ -93,7 +93,7 @@ class Groups:
             context.timeout,
         )
         if context.user_id in info.members:
-            await context.store.save_group(
+            await context.store.groups.save(
                 info.group, info.name, info.owner, info.members, now_ms()
             )
         return Group(
@@ -159,7 +159,7 @@ class Groups:
     async def members(self, group_id: str) -> tuple[str, ...]:
         """The members of a group as this device last heard them (works offline; empty
         when it never asked)."""
-        return tuple(await self._context.store.group_members(group_id))
+        return tuple(await self._context.store.groups.members(group_id))
 
     async def info(self, group_id: str) -> Group:
         """A group this user is in, as it is now."""

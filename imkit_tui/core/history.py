@@ -62,7 +62,7 @@ class History:
             Recall(conv=message.conv, uid=message.uid), SendAck, context.timeout
         )
         context.note_acked(message.conv, ack.seq)
-        recalled = await context.store.recall_here(message, ack.sent_at)
+        recalled = await context.store.history.recall(message, ack.sent_at)
         if recalled is None:
             return message
         context.events.publish(MessageUpdated(recalled))
@@ -85,7 +85,7 @@ class History:
                 DeleteMessages(conv=conv, seqs=seqs), ConversationUpdate, context.timeout
             )
             await context.apply_state_update(update)
-        await context.store.delete_here(chosen)
+        await context.store.history.delete(chosen)
         context.events.publish(MessagesDeleted(conv, tuple(m.id for m in chosen)))
 
     async def clear(self, conv: ConvRef, *, everywhere: bool = False) -> None:
@@ -94,7 +94,7 @@ class History:
         context = self._context
         if everywhere and not context.connection.is_open:
             raise NotConnected("clearing on the server needs a connection")
-        cleared, _ = await context.store.clear_here(conv)
+        cleared, _ = await context.store.history.clear(conv)
         if everywhere:
             update = await context.connection.request(
                 ClearHistory(conv=conv, seq=cleared), ConversationUpdate, context.timeout
@@ -104,4 +104,4 @@ class History:
 
     async def remove_conversation(self, conv: ConvRef) -> None:
         """Take `conv` off the list (its history stays) until its next message."""
-        await self._context.store.remove_here(conv)
+        await self._context.store.history.remove(conv)

@@ -21,9 +21,9 @@ class Mentions:
     async def unread(self, conv: ConvRef, limit: int = 100) -> list[Message]:
         """The unread messages of `conv` that @mention this user (by id or @all), oldest
         first; `Conversation.mentions` counts them."""
-        return await self._context.store.unread_mentions(conv, limit)
+        return await self._context.store.mentions.unread(conv, limit)
 
     async def first_unread(self, conv: ConvRef) -> Message | None:
         """The oldest unread message of `conv` that @mentions this user: where a "jump
         to the mention" goes (its `seq` places it in the history)."""
-        return await self._context.store.first_unread_mention(conv)
+        return await self._context.store.mentions.first_unread(conv)

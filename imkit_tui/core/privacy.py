@@ -125,7 +125,7 @@ class Privacy:
             with contextlib.suppress(NotConnected):
                 return await self._update(UpdatePrivacy())
         if self._known is None:
-            stored = _decode(await self._context.store.get_meta(PRIVACY_KEY))
+            stored = _decode(await self._context.store.meta.get(PRIVACY_KEY))
             if self._known is None:  # a push may have come while we read
                 self._known = stored
         return self._known or PrivacySettings()
@@ -167,6 +167,6 @@ class Privacy:
         if known is None:
             return
         try:
-            await self._context.store.set_meta(PRIVACY_KEY, _encode(known))
+            await self._context.store.meta.set(PRIVACY_KEY, _encode(known))
         except Exception:  # the store closed under a late push: the server still knows
             log.debug("could not keep the privacy state", exc_info=True)

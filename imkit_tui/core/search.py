@@ -153,8 +153,8 @@ class Search:
         result in context); just the newest page when it is not sent yet."""
         store = self._context.store
         if message.seq is None:
-            return await store.messages(message.conv, limit=before + after + 1)
-        return await store.messages_around(message.conv, message.seq, before=before, after=after)
+            return await store.messages.page(message.conv, limit=before + after + 1)
+        return await store.messages.around(message.conv, message.seq, before=before, after=after)
 
 
 def query_terms(text: str) -> list[str]:

@@ -63,9 +63,9 @@ async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
         assert chat.selected is not None and chat.selected.id == bubble.message.id
         await pilot.press("r")
         await pilot.pause(0.3)
-        (kept,) = await me.store.messages_by_id([bubble.message.id])
+        (kept,) = await me.store.messages.by_ids([bubble.message.id])
         assert kept.status == SendStatus.FAILED and kept.error == ErrorCode.REJECTED_BY_BLACKLIST
-        assert await me.store.pending_count() == 0
+        assert await me.store.outbox.count() == 0
         assert bubble.meta_text == REJECTED
     texts = [m.content.get("content") for m in await alice.messages(ConvRef.private("me"))]
     assert texts == ["hi"]
