@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from imkit_tui.core.models import Message
 from imkit_tui.core.outbox_claims import written_elsewhere
@@ -19,11 +18,9 @@ class MessageTable:
     """Pages of messages, received messages, and the play state of voice and video."""
 
     def __init__(self, parts: StoreParts) -> None:
-        self.user_id = parts.user_id
         self._db = parts.db
         self._reader = parts.reader
         self._writer = parts.writer
-        self._conversation_id = parts.conversation_id
         self.claims = parts.claims
         self.received = parts.received
         self.search_index = parts.search_index
@@ -107,7 +104,9 @@ class MessageTable:
 
     async def get(self, message_id: int) -> Message | None:
         """One message by its local id."""
-        found = await self._read_messages_inline("WHERE m.id = ?", (message_id,))
+        found = await self._db.run(
+            lambda conn: select_messages(conn, "WHERE m.id = ?", (message_id,))
+        )
         return found[0] if found else None
 
     async def by_ids(self, message_ids: Sequence[int]) -> list[Message]:
@@ -187,9 +186,6 @@ class MessageTable:
             return older[::-1] + newer
 
         return await self._reader.run(read)
-
-    async def _read_messages_inline(self, where: str, params: tuple[Any, ...]) -> list[Message]:
-        return await self._db.run(lambda conn: select_messages(conn, where, params))
 
     async def mark_listened(self, message_id: int) -> Message | None:
         """Note that a voice or video message was played on this device."""

@@ -34,7 +34,6 @@ class OutboxTable:
     def __init__(self, parts: StoreParts) -> None:
         self.user_id = parts.user_id
         self._db = parts.db
-        self._reader = parts.reader
         self._writer = parts.writer
         self._conversation_id = parts.conversation_id
         self.claims = parts.claims
@@ -147,8 +146,8 @@ class OutboxTable:
         writer's connection so it always sees the latest writes)."""
         # The literal 0 (SENDING) lets SQLite use the partial index messages_outbox; a
         # bound parameter would make it scan every message.
-        return await self._read_messages_inline(
-            "WHERE m.status = 0 ORDER BY m.id LIMIT ?", (limit,)
+        return await self._db.run(
+            lambda conn: select_messages(conn, "WHERE m.status = 0 ORDER BY m.id LIMIT ?", (limit,))
         )
 
     async def count(self) -> int:
@@ -182,6 +181,3 @@ class OutboxTable:
             return found[0] if found else None
 
         return await self._writer.submit(job)
-
-    async def _read_messages_inline(self, where: str, params: tuple[Any, ...]) -> list[Message]:
-        return await self._db.run(lambda conn: select_messages(conn, where, params))
