@@ -84,9 +84,11 @@ async def seed(server: IMServer, store_path: Path, peer: str, count: int) -> Non
             )
             if len(batch) == 2000 or i == count - 1:
                 top = batch[-1].seq
-                await local.add_received(ConvRef.private(peer), batch, Coverage(top, 1, top))
+                await local.messages.add_received(
+                    ConvRef.private(peer), batch, Coverage(top, 1, top)
+                )
                 batch = []
-        await local.mark_read(ConvRef.private(peer))
+        await local.state.mark_read(ConvRef.private(peer))
     finally:
         await local.close()
 

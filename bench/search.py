@@ -3,7 +3,7 @@
 The store is filled directly (one transaction, executemany through the store's schema:
 the triggers queue every message for the index), then indexed by the same function the
 app's background indexer runs (`index_pending`), in bigger chunks. Then
-`IMClient.search()` is timed, the whole call (thread hop, SQL, snippets), for:
+`client.search.messages()` is timed, the whole call (thread hop, SQL, snippets), for:
 
 - a word of 3+ characters (FTS5 trigram MATCH), and two words;
 - a Chinese phrase (MATCH) and a 2-character Chinese word (the LIKE fallback);
@@ -177,18 +177,18 @@ async def measure(path: Path, runs: int) -> list[tuple[str, dict[str, float], in
     mid = ConvRef.private("user0401")
     queries: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
         ("baseline: newest 50 of a conversation", lambda: client.messages(big, limit=50)),
-        ("word (MATCH) 'deadline'", lambda: client.search("deadline")),
-        ("two words 'coffee tomorrow'", lambda: client.search("coffee tomorrow")),
-        ("Chinese phrase '项目进度'", lambda: client.search("项目进度")),
-        ("2 chars, LIKE '会议'", lambda: client.search("会议")),
-        ("word from a sender", lambda: client.search("meeting", sender="user0003")),
-        ("word in one conversation", lambda: client.search("deadline", conv=mid)),
-        ("everything from a sender", lambda: client.search(sender="user0003")),
-        ("2 chars in one conversation", lambda: client.search("qj", conv=big)),
-        ("rare word 'zq0042x'", lambda: client.search("zq0042x")),
-        ("word found nowhere", lambda: client.search("nowhere to be found")),
-        ("2 chars found nowhere", lambda: client.search("qj")),
-        (WORST_CASE, lambda: client.search("鑫")),
+        ("word (MATCH) 'deadline'", lambda: client.search.messages("deadline")),
+        ("two words 'coffee tomorrow'", lambda: client.search.messages("coffee tomorrow")),
+        ("Chinese phrase '项目进度'", lambda: client.search.messages("项目进度")),
+        ("2 chars, LIKE '会议'", lambda: client.search.messages("会议")),
+        ("word from a sender", lambda: client.search.messages("meeting", sender="user0003")),
+        ("word in one conversation", lambda: client.search.messages("deadline", conv=mid)),
+        ("everything from a sender", lambda: client.search.messages(sender="user0003")),
+        ("2 chars in one conversation", lambda: client.search.messages("qj", conv=big)),
+        ("rare word 'zq0042x'", lambda: client.search.messages("zq0042x")),
+        ("word found nowhere", lambda: client.search.messages("nowhere to be found")),
+        ("2 chars found nowhere", lambda: client.search.messages("qj")),
+        (WORST_CASE, lambda: client.search.messages("鑫")),
     ]
     results = [("open the store", {"p50": opened, "p99": opened}, 0)]
     try:

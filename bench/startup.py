@@ -90,7 +90,7 @@ async def fill_store(home: Path, conversations: int, messages: int) -> None:
                 for i in range(per_conversation)
             ]
             coverage = Coverage(per_conversation, 1, per_conversation)
-            await store.add_received(conv, records, coverage)
+            await store.messages.add_received(conv, records, coverage)
     finally:
         await store.close()
 

@@ -67,3 +67,29 @@ def test_starting_the_app_leaves_bubbles_pictures_and_sound_for_later() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.strip()
     assert loaded == "[]", f"imported at start-up: {loaded}"
+
+
+def _core_classes() -> list[tuple[str, ast.ClassDef]]:
+    found: list[tuple[str, ast.ClassDef]] = []
+    for path in sorted((PACKAGE / "core").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found += [(path.name, n) for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    return found
+
+
+def test_the_client_core_is_composed_not_mixed() -> None:
+    """No class of the client core inherits from two classes (features are services
+    built with a context, the store is per-table objects), and none restates a host
+    under TYPE_CHECKING."""
+    mixed = [
+        f"{name}:{cls.name}"
+        for name, cls in _core_classes()
+        if len([b for b in cls.bases if ast.unparse(b) not in ("Protocol", "Generic")]) > 1
+    ]
+    stubs = [
+        f"{name}:{cls.name}"
+        for name, cls in _core_classes()
+        for node in cls.body
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+    ]
+    assert mixed == [] and stubs == []

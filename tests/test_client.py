@@ -139,7 +139,7 @@ async def test_outbox_written_before_sending_survives_a_closed_client(
     )
     await offline.start()
     queued = [await offline.send_text(BOB, f"queued {i}") for i in range(3)]
-    assert await offline.store.pending_count() == 3
+    assert await offline.store.outbox.count() == 3
     await offline.close()  # never reached the server
 
     await server_handle.start()
@@ -227,11 +227,11 @@ async def test_a_new_device_starts_from_the_latest_page_and_fetches_history(
     bob = await make_client("bob")
     local = await bob.messages(ALICE, limit=1000)
     assert [m.seq for m in local] == list(range(81, 131))
-    older = await bob.load_older(ALICE, before_seq=81, limit=30)
+    older = await bob.history.older(ALICE, before_seq=81, limit=30)
     assert [m.seq for m in older] == list(range(51, 81))
-    everything = await bob.load_history(ALICE)
+    everything = await bob.history.load(ALICE)
     assert [m.seq for m in everything] == list(range(1, 131))
-    last = await bob.load_history(ALICE, limit=10)
+    last = await bob.history.load(ALICE, limit=10)
     assert [m.seq for m in last] == list(range(121, 131))
 
 
@@ -388,7 +388,7 @@ async def test_status_messages_reach_the_online_peer_and_are_never_stored(
         while not isinstance(event, StatusReceived):
             event = await events.next(5)
     assert event.record.sender == "alice" and event.record.seq == 0
-    assert await bob.messages(ALICE) == [] and await alice.store.pending_count() == 0
+    assert await bob.messages(ALICE) == [] and await alice.store.outbox.count() == 0
     with pytest.raises(ValueError):
         await alice.send(BOB, messages.TYPING, {})
     await alice.close()

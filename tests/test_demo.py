@@ -30,16 +30,16 @@ async def test_the_demo_shows_every_kind_of_message_once(
     await me.start()
     try:
         await me.wait_synced(timeout=10)
-        group = await me.load_history(ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP))
+        group = await me.history.load(ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP))
         kinds = [m.object_name for m in group]
         for name in (messages.IMAGE, messages.VOICE, messages.FILE, messages.LOCATION):
             assert kinds.count(name) == 1, kinds
         for message in group:
             if message.object_name in (messages.IMAGE, messages.VOICE, messages.FILE):
                 assert media_url_of(message.object_name, message.content)
-                path = await me.download(message)
+                path = await me.files.download(message)
                 assert path.stat().st_size > 0
-        alice = await me.load_history(ConvRef.private("alice"))
+        alice = await me.history.load(ConvRef.private("alice"))
         (call,) = [m for m in alice if m.object_name == messages.CALL_HANGUP]
         assert messages.summarize(call.object_name, call.content) == "Voice call · 3:12"
     finally:
@@ -67,7 +67,7 @@ async def _seeded_order(home: Path, *, cut: bool = False) -> list[tuple[str, str
                 seeding = asyncio.create_task(create_demo(server, "me", home / "demo-stores"))
 
                 async def two_in() -> bool:
-                    return len(await me.load_history(ConvRef.private("alice"))) >= 2
+                    return len(await me.history.load(ConvRef.private("alice"))) >= 2
 
                 await until_client(me, two_in)
                 seeding.cancel()
@@ -76,19 +76,19 @@ async def _seeded_order(home: Path, *, cut: bool = False) -> list[tuple[str, str
             await create_demo(server, "me", home / "demo-stores")
 
             async def all_in() -> bool:
-                call = await me.load_history(ConvRef.private("alice"))
+                call = await me.history.load(ConvRef.private("alice"))
                 return any(m.object_name == messages.CALL_HANGUP for m in call)
 
             await until_client(me, all_in)
             seen: list[tuple[int, str, str, str, str]] = []
             convs = [ConvRef.private(name) for name in ("alice", "bob", "echo-bot")]
             for conv in [ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP), *convs]:
-                for m in await me.load_history(conv):
+                for m in await me.history.load(conv):
                     summary = messages.summarize(m.object_name, m.content)
                     seen.append((m.sent_at, conv.target, m.sender, m.object_name, summary))
             system = ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT)
             welcomes = [
-                (SYSTEM_ACCOUNT, m.sender, m.object_name, "") for m in await me.load_history(system)
+                (SYSTEM_ACCOUNT, m.sender, m.object_name, "") for m in await me.history.load(system)
             ]
         finally:
             await me.close()

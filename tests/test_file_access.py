@@ -225,17 +225,17 @@ async def test_a_merged_forward_gives_the_pictures_inside_it(
     alice, bob, carol = [await make_client(u) for u in ("alice", "bob", "carol")]
     picture = tmp_path / "photo.png"
     Image.new("RGB", (40, 30), (10, 200, 10)).save(picture)
-    sent = await alice.send_file(ConvRef.private("bob"), picture)
+    sent = await alice.files.send(ConvRef.private("bob"), picture)
     await alice.wait_sent([sent.id], timeout=10)
     await until_client(bob, lambda: _holds(bob, ConvRef.private("alice"), 1))
     (image,) = await bob.messages(ConvRef.private("alice"))
 
-    (merged,) = await bob.forward([image], [ConvRef.private("carol")], merged=True)
+    (merged,) = await bob.files.forward([image], [ConvRef.private("carol")], merged=True)
     (done,) = await bob.wait_sent([merged.id], timeout=10)
     assert done.uid
     await until_client(carol, lambda: _holds(carol, ConvRef.private("bob"), 1))
     # Carol never got alice's message, yet the picture inside bob's forward is hers.
-    path = await carol.fetch(media_url_of(messages.IMAGE, image.content) or "")
+    path = await carol.files.fetch(media_url_of(messages.IMAGE, image.content) or "")
     assert path.read_bytes() == picture.read_bytes()
 
 

@@ -23,12 +23,12 @@ async def test_a_member_away_when_the_group_is_dismissed_gets_all_on_return(
     make_client: ClientFactory,
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     await until_client(bob, lambda: _count(bob, 1))
     await bob.close()
 
     await alice.send_text(TEAM, "while you were away")
-    await alice.dismiss_group("team")
+    await alice.groups.dismiss("team")
 
     bob = await make_client("bob")
     await until_client(bob, _has(bob, "while you were away"))

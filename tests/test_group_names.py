@@ -24,17 +24,17 @@ async def _until_title(client: IMClient, wanted: str) -> None:
 
 async def test_names_follow_creation_renames_and_joins(make_client: ClientFactory) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     assert await _title(alice) == "Team"
     await _until_title(bob, "Team")  # from the "created" notice
 
-    await alice.rename_group("team", "Dream Team")
+    await alice.groups.rename("team", "Dream Team")
     await _until_title(bob, "Dream Team")
-    assert await bob.store.group_members("team") == []  # bob never asked for them
+    assert await bob.store.groups.members("team") == []  # bob never asked for them
 
     # carol is added while she has never run a client: the notice she finds in her first
     # sync says she was added, not what the group is called, so her client asks.
-    await bob.invite("team", ["carol"])
+    await bob.groups.invite("team", ["carol"])
     carol = await make_client("carol")
     await _until_title(carol, "Dream Team")
-    assert await carol.store.group_members("team") == ["alice", "bob", "carol"]
+    assert await carol.store.groups.members("team") == ["alice", "bob", "carol"]

@@ -53,14 +53,14 @@ async def test_the_sender_sees_who_read_as_members_read_online_and_offline(
     make_client: ClientFactory,
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob", "carol", "dave"])
+    await alice.groups.create("team", "Team", ["bob", "carol", "dave"])
     sent = await alice.send_text(TEAM, "lunch at noon?")
     await alice.wait_sent([sent.id], timeout=10)
     (sent,) = [m for m in await alice.messages(TEAM) if m.id == sent.id]
     assert sent.uid is not None and may_ask_receipts(sent, "alice")
 
     with alice.subscribe() as events:
-        asked = await alice.request_receipts(sent)
+        asked = await alice.receipts.request(sent)
         assert asked.receipt_asked and not may_ask_receipts(asked, "alice")
         await _until_stored(bob, "lunch at noon?")
         await bob.mark_read(TEAM)
@@ -73,20 +73,20 @@ async def test_the_sender_sees_who_read_as_members_read_online_and_offline(
         expected = (("bob", "carol"), ("dave",))
         assert await _receipts(events, sent.uid, expected) == expected
 
-    answered = await alice.read_receipts(TEAM, [sent.uid])
+    answered = await alice.receipts.read(TEAM, [sent.uid])
     assert answered == {sent.uid: (("bob", "carol"), ("dave",))}
     # The request is not a message anyone sees or counts.
     (bob_row,) = [c for c in await bob.conversations() if c.ref == TEAM]
     assert bob_row.unread == 0
     # Only the sender learns who read.
-    assert await bob.read_receipts(TEAM, [sent.uid]) == {}
+    assert await bob.receipts.read(TEAM, [sent.uid]) == {}
 
 
 async def test_a_member_who_had_read_already_answers_when_asked(
     make_client: ClientFactory,
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     sent = await alice.send_text(TEAM, "read me first")
     await alice.wait_sent([sent.id], timeout=10)
     await _until_stored(bob, "read me first")
@@ -94,7 +94,7 @@ async def test_a_member_who_had_read_already_answers_when_asked(
     (sent,) = [m for m in await alice.messages(TEAM) if m.id == sent.id]
     assert sent.uid is not None
     with alice.subscribe() as events:
-        await alice.request_receipts(sent)
+        await alice.receipts.request(sent)
         expected = (("bob",), ())
         assert await _receipts(events, sent.uid, expected) == expected
 
@@ -103,7 +103,7 @@ async def test_receipts_cannot_be_asked_for_others_or_old_messages(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     sent = await alice.send_text(TEAM, "hi")
     await alice.wait_sent([sent.id], timeout=10)
     (sent,) = [m for m in await alice.messages(TEAM) if m.id == sent.id]
@@ -111,7 +111,7 @@ async def test_receipts_cannot_be_asked_for_others_or_old_messages(
     await _until_stored(bob, "hi")
     (theirs,) = [m for m in await bob.messages(TEAM) if m.content.get("content") == "hi"]
     try:
-        await bob.request_receipts(theirs)
+        await bob.receipts.request(theirs)
         raise AssertionError("bob asked receipts for alice's message")
     except ReceiptError as error:
         assert "your own group messages" in str(error)
@@ -155,12 +155,12 @@ async def test_an_answer_made_offline_reaches_the_sender_later(
     server_handle: ServerHandle, make_client: ClientFactory
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     sent = await alice.send_text(TEAM, "read me when you can")
     await alice.wait_sent([sent.id], timeout=10)
     (sent,) = [m for m in await alice.messages(TEAM) if m.id == sent.id]
     assert sent.uid is not None
-    await alice.request_receipts(sent)
+    await alice.receipts.request(sent)
     await _until_asked(bob, sent.uid)
     await server_handle.stop()
     await bob.mark_read(TEAM)  # read on a plane: the answer waits in bob's store

@@ -59,7 +59,7 @@ async def test_a_recall_becomes_a_notice_on_every_device_and_keeps_no_text(
         _wait_for(bob, lambda e: isinstance(e, MessageUpdated) and e.message.uid == sent.uid)
     )
     await asyncio.sleep(0)
-    recalled = await alice.recall(sent)
+    recalled = await alice.history.recall(sent)
     assert recalled.object_name == messages.RECALL_NTF and "secret" not in str(recalled.content)
     event = await waiting
     assert isinstance(event, MessageUpdated)
@@ -73,10 +73,10 @@ async def test_a_recall_becomes_a_notice_on_every_device_and_keeps_no_text(
         rows = await client.store._reader.fetch_all("SELECT content FROM messages", ())
         assert not any("secret" in str(r[0]) for r in rows), client.user_id
     # Recalling again is harmless; recalling someone else's message is refused.
-    assert (await alice.recall(recalled)).object_name == messages.RECALL_NTF
+    assert (await alice.history.recall(recalled)).object_name == messages.RECALL_NTF
     (bobs,) = await _send(bob, ALICE, ["mine"])
     with pytest.raises(ValueError):
-        await alice.recall(bobs)
+        await alice.history.recall(bobs)
 
 
 async def test_recall_needs_the_server(
@@ -87,7 +87,7 @@ async def test_recall_needs_the_server(
     await server_handle.stop()
     await asyncio.sleep(0.1)
     with pytest.raises(NotConnected):
-        await alice.recall(sent)
+        await alice.history.recall(sent)
     assert (await alice.messages(BOB))[0].object_name == messages.TEXT
 
 
@@ -98,21 +98,21 @@ async def test_delete_here_or_everywhere(make_client: ClientFactory) -> None:
     page = await _synced_page(phone, ALICE, 3)
     await _synced_page(desk, ALICE, 3)
 
-    await phone.delete_messages([page[0]])  # only on this device
+    await phone.history.delete([page[0]])  # only on this device
     kinds = [m.object_name for m in await phone.messages(ALICE)]
     assert kinds == [messages.DELETED, messages.TEXT, messages.TEXT]
     assert (await desk.messages(ALICE))[0].object_name == messages.TEXT
 
     waiting = asyncio.ensure_future(_wait_for(desk, lambda e: isinstance(e, MessagesDeleted)))
     await asyncio.sleep(0)
-    await phone.delete_messages([page[1]], everywhere=True)
+    await phone.history.delete([page[1]], everywhere=True)
     await waiting
     desk_kinds = [m.object_name for m in await desk.messages(ALICE)]
     assert desk_kinds == [messages.TEXT, messages.DELETED, messages.TEXT]
     assert all(m.object_name == messages.TEXT for m in await alice.messages(BOB))
     # A device that syncs from scratch gets the tombstone, not the message.
     fresh = await make_client("bob", "tablet")
-    history = await fresh.load_history(ALICE)
+    history = await fresh.history.load(ALICE)
     assert [m.object_name for m in history][1] == messages.DELETED
 
 
@@ -124,14 +124,14 @@ async def test_clear_history_everywhere_and_unread_after_it(make_client: ClientF
     await _synced_page(desk, ALICE, 3)
     waiting = asyncio.ensure_future(_wait_for(desk, lambda e: isinstance(e, HistoryCleared)))
     await asyncio.sleep(0)
-    await phone.clear_history(ALICE, everywhere=True)
+    await phone.history.clear(ALICE, everywhere=True)
     await waiting
     for device in (phone, desk):
         assert await device.messages(ALICE) == []
         row = await device.conversation(ALICE)
         assert row is not None and row.unread == 0
-    assert await phone.load_history(ALICE) == []  # cloud history is cleared for bob too
-    assert len(await alice.load_history(BOB)) == 3
+    assert await phone.history.load(ALICE) == []  # cloud history is cleared for bob too
+    assert len(await alice.history.load(BOB)) == 3
     await _send(alice, BOB, ["after the clear"])
     await _synced_page(phone, ALICE, 1)
     assert (await phone.conversation(ALICE)).unread == 1  # type: ignore[union-attr]
@@ -143,7 +143,7 @@ async def test_a_removed_conversation_comes_back_with_its_next_message(
     alice, bob = await make_client("alice"), await make_client("bob")
     await _send(alice, BOB, ["hi"])
     await _synced_page(bob, ALICE, 1)
-    await bob.remove_conversation(ALICE)
+    await bob.history.remove_conversation(ALICE)
     assert [c.ref for c in await bob.conversations()] == []
     await _send(alice, BOB, ["are you there?"])
     await _synced_page(bob, ALICE, 2)

@@ -107,57 +107,57 @@ def _operations(count: int) -> dict[str, Operation]:
 
     async def receive(store: LocalStore) -> None:
         cover = Coverage(seq, 1, seq)
-        await store.add_received(CHAT, [_record(CHAT, seq, at)], cover)
+        await store.messages.add_received(CHAT, [_record(CHAT, seq, at)], cover)
 
     async def receive_group(store: LocalStore) -> None:
         mention = {"content": "hi @me", "mentionedInfo": {"type": 2, "userIdList": [ME]}}
         record = _record(GROUP, seq, at, content=mention)
-        await store.add_received(GROUP, [record], Coverage(seq, 1, seq))
+        await store.messages.add_received(GROUP, [record], Coverage(seq, 1, seq))
 
     async def command(store: LocalStore, object_name: str, step: int) -> None:
         """A command about the message just received (a receipt request, a recall)."""
         about = {"messageUId": f"{PEER}-u{seq}"}
         record = _record(CHAT, seq + step, at + step, object_name=object_name, content=about)
-        await store.add_received(CHAT, [record], Coverage(seq + step, 1, seq + step))
+        await store.messages.add_received(CHAT, [record], Coverage(seq + step, 1, seq + step))
 
     async def open_chat(store: LocalStore) -> None:
-        await store.messages(CHAT, limit=50)
-        await store.mark_read(CHAT)
+        await store.messages.page(CHAT, limit=50)
+        await store.state.mark_read(CHAT)
 
     async def send_and_ack(store: LocalStore) -> None:
-        queued = await store.add_outgoing(CHAT, "own-new", messages.TEXT, {"content": "x"}, at)
+        queued = await store.outbox.add(CHAT, "own-new", messages.TEXT, {"content": "x"}, at)
         await store.claims.next(at)
-        await store.mark_sent(queued.id, seq + 3, "own-new-uid", at + 3)
+        await store.outbox.mark_sent(queued.id, seq + 3, "own-new-uid", at + 3)
 
     async def queue_again(store: LocalStore) -> None:
         """The same client id queued again (a retried command): the stored row is found
         by (sender, cmid), through the index of this user's own messages."""
-        await store.add_outgoing(CHAT, "own-new", messages.TEXT, {"content": "x"}, at)
+        await store.outbox.add(CHAT, "own-new", messages.TEXT, {"content": "x"}, at)
 
     async def own_record_back(store: LocalStore) -> None:
         """A message of ours still in the outbox comes back from the server (its ack was
         lost): confirmed by (sender, cmid), not stored twice."""
-        await store.add_outgoing(CHAT, "own-lost", messages.TEXT, {"content": "y"}, at)
+        await store.outbox.add(CHAT, "own-lost", messages.TEXT, {"content": "y"}, at)
         record = _record(CHAT, seq + 4, at + 4, sender=ME, cmid="own-lost", uid="own-lost-u")
-        await store.add_received(CHAT, [record], Coverage(seq + 4, 1, seq + 4))
+        await store.messages.add_received(CHAT, [record], Coverage(seq + 4, 1, seq + 4))
 
     async def read_elsewhere(store: LocalStore) -> None:
         state = ConversationState(conv=CHAT, max_seq=seq + 3, last_at=at, read_seq=seq + 3)
-        await store.apply_state(state)
+        await store.state.apply_state(state)
 
     async def state_loop(store: LocalStore) -> None:
-        await store.pending_reads()
-        await store.pending_receipts()
-        await store.pending()
+        await store.state.pending_reads()
+        await store.receipts.pending()
+        await store.outbox.pending()
 
     async def tracker(store: LocalStore) -> None:
-        cover = await store.coverage(CHAT)
-        await store.written_elsewhere(CHAT, cover.synced_seq)
+        cover = await store.messages.coverage(CHAT)
+        await store.messages.written_elsewhere(CHAT, cover.synced_seq)
 
     async def list_row(store: LocalStore) -> None:
-        await store.conversation(CHAT)
-        await store.conversations(limit=50)
-        await store.total_unread()
+        await store.conversations.get(CHAT)
+        await store.conversations.page(limit=50)
+        await store.conversations.total_unread()
 
     async def index(store: LocalStore) -> None:
         await store.search_index.flush()

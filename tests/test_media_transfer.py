@@ -75,7 +75,7 @@ async def test_an_image_arrives_with_its_thumbnail_and_downloads_intact(
     progress: list[TransferProgress] = []
     waiting = asyncio.ensure_future(_received(bob, messages.IMAGE))
     with alice.subscribe() as events:
-        sent = await alice.send_file(ConvRef.private("bob"), original)
+        sent = await alice.files.send(ConvRef.private("bob"), original)
         (done,) = await alice.wait_sent([sent.id], timeout=10)
         while not events.queue.empty():
             event = events.queue.get_nowait()
@@ -88,14 +88,14 @@ async def test_an_image_arrives_with_its_thumbnail_and_downloads_intact(
     url = media_url_of(messages.IMAGE, received.content)
     assert url == media_url(hashlib.sha256(original.read_bytes()).hexdigest())
     assert Image.open(io.BytesIO(_b64(received.content["content"]))).size[0] <= 240
-    assert bob.local_file(received) is None
-    path = await bob.download(received)
+    assert bob.files.local(received) is None
+    path = await bob.files.download(received)
     assert (
         hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
     )
-    assert bob.local_file(received) == path
+    assert bob.files.local(received) == path
     # The sender's own copy is the original file: nothing to download.
-    assert alice.local_file(done) == original
+    assert alice.files.local(done) == original
 
 
 def _b64(text: str) -> bytes:
@@ -110,8 +110,8 @@ async def test_the_same_file_twice_is_stored_once(
     alice = await make_client("alice")
     original = tmp_path / "report.pdf"
     original.write_bytes(b"%PDF-1.4\n" + os.urandom(300_000))
-    first = await alice.send_file(ConvRef.private("bob"), original)
-    second = await alice.send_file(ConvRef.private("carol"), original)
+    first = await alice.files.send(ConvRef.private("bob"), original)
+    second = await alice.files.send(ConvRef.private("carol"), original)
     sent = await alice.wait_sent([first.id, second.id], timeout=10)
     assert [m.status for m in sent] == [SendStatus.SENT, SendStatus.SENT]
     assert sent[0].content["fileUrl"] == sent[1].content["fileUrl"]
@@ -127,30 +127,30 @@ async def test_what_cannot_be_sent_is_refused_with_a_reason(
     alice = await make_client("alice")
     bob = ConvRef.private("bob")
     with pytest.raises(AttachmentError, match="No such file"):
-        await alice.send_file(bob, tmp_path / "missing.png")
+        await alice.files.send(bob, tmp_path / "missing.png")
     notes = tmp_path / "notes.png"
     notes.write_text("not a picture at all")
     with pytest.raises(AttachmentError, match=r"notes\.png is not an image"):
-        await alice.send_file(bob, notes, MediaKind.IMAGE)
+        await alice.files.send(bob, notes, MediaKind.IMAGE)
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     with pytest.raises(AttachmentError, match="empty"):
-        await alice.send_file(bob, empty)
+        await alice.files.send(bob, empty)
     with pytest.raises(AttachmentError, match="at most 60 s"):
-        await alice.send_file(bob, _wav(tmp_path / "long.wav", 61), MediaKind.VOICE)
+        await alice.files.send(bob, _wav(tmp_path / "long.wav", 61), MediaKind.VOICE)
     with pytest.raises(AttachmentError, match="not an audio file"):
-        await alice.send_file(bob, _png(tmp_path / "x.png"), MediaKind.VOICE)
+        await alice.files.send(bob, _png(tmp_path / "x.png"), MediaKind.VOICE)
     with pytest.raises(AttachmentError, match="not a video"):
-        await alice.send_file(bob, notes, MediaKind.VIDEO)
+        await alice.files.send(bob, notes, MediaKind.VIDEO)
     # Nothing was queued by any of them.
-    assert await alice.store.pending_count() == 0
+    assert await alice.store.outbox.count() == 0
 
 
 async def test_voice_carries_duration_and_waveform(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice = await make_client("alice")
-    sent = await alice.send_file(ConvRef.private("bob"), _wav(tmp_path / "hi.wav", 3.2))
+    sent = await alice.files.send(ConvRef.private("bob"), _wav(tmp_path / "hi.wav", 3.2))
     assert sent.object_name == messages.VOICE
     assert sent.content["duration"] == 3
     assert len(sent.content["waveform"]) > 0
@@ -174,7 +174,7 @@ async def test_server_limit_refuses_large_files(tmp_path: Path) -> None:
             big = tmp_path / "big.bin"
             big.write_bytes(os.urandom(20_000))
             with pytest.raises(AttachmentError, match=r"up to 9\.8 KB"):
-                await client.send_file(ConvRef.private("bob"), big)
+                await client.files.send(ConvRef.private("bob"), big)
         finally:
             await client.close()
         wire = await WireClient.login(handle.url, handle.token("alice"))
@@ -194,7 +194,7 @@ async def test_a_file_deleted_before_upload_fails_its_message(
     doomed = tmp_path / "doomed.txt"
     doomed.write_text("soon gone")
     await server_handle.stop()  # hold the outbox until the file is gone
-    message = await alice.send_file(ConvRef.private("bob"), doomed)
+    message = await alice.files.send(ConvRef.private("bob"), doomed)
     doomed.unlink()
     await server_handle.start()
     (done,) = await alice.wait_sent([message.id], timeout=15)
@@ -249,10 +249,12 @@ async def test_download_of_an_unknown_file_says_so(make_client: ClientFactory) -
 
 async def test_location_and_any_type_as_json(make_client: ClientFactory) -> None:
     alice = await make_client("alice")
-    sent = await alice.send_location(ConvRef.private("bob"), 31.2304, 121.4737, "People's Square")
+    sent = await alice.files.send_location(
+        ConvRef.private("bob"), 31.2304, 121.4737, "People's Square"
+    )
     assert messages.summarize(sent.object_name, sent.content) == "[Location] People's Square"
     with pytest.raises(AttachmentError, match="Latitude"):
-        await alice.send_location(ConvRef.private("bob"), 91, 0)
+        await alice.files.send_location(ConvRef.private("bob"), 91, 0)
 
 
 async def test_abandoned_uploads_are_pruned(server_handle: ServerHandle) -> None:

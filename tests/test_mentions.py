@@ -60,7 +60,7 @@ async def _has(client: IMClient, sent: Message) -> None:
 
 async def _team(make_client: ClientFactory) -> tuple[IMClient, IMClient, IMClient]:
     alice, bob, carol = [await make_client(user) for user in ("alice", "bob", "carol")]
-    await alice.create_group("team", "Team", ["bob", "carol"])
+    await alice.groups.create("team", "Team", ["bob", "carol"])
     return alice, bob, carol
 
 
@@ -73,7 +73,7 @@ async def test_a_member_mentioned_by_id_or_by_all_counts_until_read(
     await _has(carol, first)
     assert (await _row(bob)).mentions == 1
     assert (await _row(carol)).mentions == 0
-    stored = await bob.first_unread_mention(TEAM)
+    stored = await bob.mentions.first_unread(TEAM)
     assert stored is not None and stored.seq == first.seq
     assert stored.content["mentionedInfo"] == {"type": 2, "userIdList": ["bob"]}
     assert stored.mentioned
@@ -86,10 +86,10 @@ async def test_a_member_mentioned_by_id_or_by_all_counts_until_read(
     assert (await _row(bob)).mentions == 2
     assert (await _row(carol)).mentions == 1
     assert (await _row(alice)).mentions == 0  # own message with @all
-    assert [m.seq for m in await bob.unread_mentions(TEAM)] == [first.seq, everyone.seq]
+    assert [m.seq for m in await bob.mentions.unread(TEAM)] == [first.seq, everyone.seq]
     flags = {m.seq: m.mentioned for m in await bob.messages(TEAM) if m.seq in seqs}
     assert flags == {first.seq: True, everyone.seq: True, plain.seq: False}
-    carol_first = await carol.first_unread_mention(TEAM)
+    carol_first = await carol.mentions.first_unread(TEAM)
     assert carol_first is not None and carol_first.seq == everyone.seq
     assert carol_first.content["mentionedInfo"] == {"type": 1, "userIdList": []}
 
@@ -100,7 +100,7 @@ async def test_a_member_mentioned_by_id_or_by_all_counts_until_read(
 
     row = await bob.mark_read(TEAM)
     assert row.mentions == 0 and row.unread == 0
-    assert await bob.first_unread_mention(TEAM) is None
+    assert await bob.mentions.first_unread(TEAM) is None
     assert (await _row(bob)).mentions == 0
 
 
@@ -121,10 +121,10 @@ async def test_reading_or_deleting_on_another_device_clears_the_count(
     await _has(phone, gone)
     assert (await _row(desk)).mentions == 1
     on_phone = [m for m in await phone.messages(TEAM) if m.seq == gone.seq]
-    await phone.delete_messages(on_phone, everywhere=True)
+    await phone.history.delete(on_phone, everywhere=True)
     assert (await _row(phone)).mentions == 0
     await _until(desk, TEAM, lambda row: row.mentions == 0)
-    assert await desk.first_unread_mention(TEAM) is None
+    assert await desk.mentions.first_unread(TEAM) is None
 
 
 async def test_recall_delete_and_clear_drop_the_mention(make_client: ClientFactory) -> None:
@@ -132,9 +132,9 @@ async def test_recall_delete_and_clear_drop_the_mention(make_client: ClientFacto
     recalled = await _say(alice, "@bob oops", mentioned=["bob"])
     await _has(bob, recalled)
     assert (await _row(bob)).mentions == 1
-    await alice.recall(recalled)
+    await alice.history.recall(recalled)
     await _until(bob, TEAM, lambda row: row.mentions == 0)
-    assert await bob.first_unread_mention(TEAM) is None
+    assert await bob.mentions.first_unread(TEAM) is None
     (notice,) = [m for m in await bob.messages(TEAM) if m.seq == recalled.seq]
     assert notice.object_name == messages.RECALL_NTF and not notice.mentioned
 
@@ -143,15 +143,15 @@ async def test_recall_delete_and_clear_drop_the_mention(make_client: ClientFacto
     await _has(bob, kept)
     assert (await _row(bob)).mentions == 2
     mine = [m for m in await bob.messages(TEAM) if m.seq == deleted.seq]
-    await bob.delete_messages(mine)
+    await bob.history.delete(mine)
     assert (await _row(bob)).mentions == 1
-    left = await bob.first_unread_mention(TEAM)
+    left = await bob.mentions.first_unread(TEAM)
     assert left is not None and left.seq == kept.seq
 
-    await bob.clear_history(TEAM)
+    await bob.history.clear(TEAM)
     row = await _row(bob)
     assert row.mentions == 0 and row.unread == 0
-    assert await bob.unread_mentions(TEAM) == []
+    assert await bob.mentions.unread(TEAM) == []
 
 
 async def test_a_mention_sent_while_offline_counts_after_the_sync(
@@ -165,11 +165,11 @@ async def test_a_mention_sent_while_offline_counts_after_the_sync(
     await _has(again, sent)
     row = await _row(again)
     assert row.mentions == 1 and row.unread >= 2
-    first = await again.first_unread_mention(TEAM)
+    first = await again.mentions.first_unread(TEAM)
     assert first is not None and first.seq == sent.seq
     # And a user whose device never saw the group counts it on the first sync too.
     dave = await make_client("dave", wait=False)
-    await alice.invite("team", ["dave"])
+    await alice.groups.invite("team", ["dave"])
     for_dave = await _say(alice, "@dave welcome", mentioned=["dave"])
     await _has(dave, for_dave)
     assert (await _row(dave)).mentions == 1
@@ -210,7 +210,7 @@ async def test_a_malformed_mention_never_crashes_and_counts_nothing(
     await _has(bob, last)
     row = await _row(bob)
     assert row.mentions == 1 and row.unread >= len(MALFORMED) + 1
-    first = await bob.first_unread_mention(TEAM)
+    first = await bob.mentions.first_unread(TEAM)
     assert first is not None and first.seq == last.seq
 
 
@@ -277,16 +277,16 @@ async def test_a_store_from_before_mentions_flags_its_unread_ones(tmp_path: Path
     await _store_before_mentions(path)
     store = await LocalStore.open(path, "bob")
     try:
-        row = await store.conversation(TEAM)
+        row = await store.conversations.get(TEAM)
         assert row is not None and row.unread == 3 and row.mentions == 1  # seq 1 was read
-        first = await store.first_unread_mention(TEAM)
+        first = await store.mentions.first_unread(TEAM)
         assert first is not None and first.seq == 2
     finally:
         await store.close()
     again = await LocalStore.open(path, "bob")  # flagged once: nothing to do again
     try:
-        assert await again.flag_stored_mentions() == 0
-        row = await again.conversation(TEAM)
+        assert await again.mentions.flag_stored() == 0
+        row = await again.conversations.get(TEAM)
         assert row is not None and row.mentions == 1
     finally:
         await again.close()
@@ -302,7 +302,7 @@ async def test_unreadable_stored_content_is_skipped_when_flagging(
         conn.execute("UPDATE messages SET content = ? WHERE seq = 2", (content + "mentionedInfo",))
     store = await LocalStore.open(path, "bob")
     try:
-        row = await store.conversation(TEAM)
+        row = await store.conversations.get(TEAM)
         assert row is not None and row.mentions == 0
     finally:
         await store.close()

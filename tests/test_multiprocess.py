@@ -148,7 +148,7 @@ async def test_imkit_send_beside_the_app_is_acknowledged_and_shown_in_the_app(
     # Sent once, and the app's own outbox has nothing of it left.
     page = await bob.messages(ConvRef.private("alice"))
     assert [m.content["content"] for m in page].count("from a script") == 1
-    assert await app.store.pending_count() == 0
+    assert await app.store.outbox.count() == 0
 
 
 async def test_imkit_tail_beside_the_app_prints_what_arrives(
@@ -194,7 +194,7 @@ async def test_an_outbox_row_is_sent_by_the_store_that_queued_it(tmp_path: Path)
     first = await LocalStore.open(path, "alice")
     second = await LocalStore.open(path, "alice")
     try:
-        queued = await first.add_outgoing(ConvRef.private("bob"), "cmid-1", TEXT, {}, 1_000)
+        queued = await first.outbox.add(ConvRef.private("bob"), "cmid-1", TEXT, {}, 1_000)
         now = 2_000
         assert await second.claims.next(now) is None  # the first holds it and is alive
         claimed = await first.claims.next(now)
@@ -218,7 +218,7 @@ async def test_rows_claimed_by_a_process_that_is_gone_are_taken(tmp_path: Path) 
     ended_pid = (await child.communicate())[0].decode().strip()
     store = await LocalStore.open(path, "alice")
     try:
-        queued = await store.add_outgoing(ConvRef.private("bob"), "cmid-1", TEXT, {}, 1_000)
+        queued = await store.outbox.add(ConvRef.private("bob"), "cmid-1", TEXT, {}, 1_000)
         # As if a process that has since ended (killed mid-send) had queued it.
         with contextlib.closing(sqlite3.connect(path)) as other, other:
             other.execute("UPDATE messages SET claimed_by = ?", (f"{ended_pid}:0",))

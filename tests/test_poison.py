@@ -96,7 +96,7 @@ async def test_a_poison_row_still_syncs_into_a_real_client_store(
     # Nothing is asked again: the next sync is clean and new messages keep coming.
     alice = await server_handle.login("alice")
     assert isinstance(await alice.send_text("bob", "later", "poison-3"), SendAck)
-    await bob.load_history(ConvRef.private("alice"))
+    await bob.history.load(ConvRef.private("alice"))
     texts = [m.content.get("content") for m in await bob.messages(ConvRef.private("alice"))]
     assert texts[-1] == "later"
 
@@ -309,7 +309,7 @@ async def test_a_page_the_client_cannot_decode_is_synced_past(tmp_path: Path, ve
             # Version 2: the first sync asked with PullMany, then one at a time.
             assert isinstance(older.pulls[0], PullMany) == (version == 2)
             asked = len(older.pulls)
-            await bob.load_history(ConvRef.private("alice"))
+            await bob.history.load(ConvRef.private("alice"))
             assert len(older.pulls) == asked  # held without holes: never asked again
         finally:
             await bob.close()

@@ -37,23 +37,23 @@ async def _privacy_event(
 
 async def test_block_and_unblock_round_trip(make_client: ClientFactory) -> None:
     bob = await make_client("bob")
-    assert await bob.privacy() == PrivacySettings()
-    blocked = await bob.block("alice", "carol")
+    assert await bob.privacy.settings() == PrivacySettings()
+    blocked = await bob.privacy.block("alice", "carol")
     assert blocked.blocked == ("alice", "carol") and blocked.accepts("dave")
     assert not blocked.accepts("alice")
-    assert await bob.privacy() == blocked and bob.known_privacy == blocked
-    after = await bob.unblock("carol")
+    assert await bob.privacy.settings() == blocked and bob.privacy.known == blocked
+    after = await bob.privacy.unblock("carol")
     assert after.blocked == ("alice",)
-    listed = await bob.allow("dave")
+    listed = await bob.privacy.allow("dave")
     assert listed.allowed == ("dave",)
-    whitelist = await bob.set_whitelist_mode(True)
+    whitelist = await bob.privacy.set_whitelist_mode(True)
     assert whitelist.whitelist_mode and whitelist.accepts("dave") and not whitelist.accepts("eve")
-    assert (await bob.disallow("dave")).allowed == ()
+    assert (await bob.privacy.disallow("dave")).allowed == ()
     with pytest.raises(RequestFailed) as refused:
-        await bob.block("bob")
+        await bob.privacy.block("bob")
     assert refused.value.code == ErrorCode.INVALID_PARAMETER
     with pytest.raises(ValueError):
-        await bob.block("x" * 65)
+        await bob.privacy.block("x" * 65)
 
 
 async def test_another_device_hears_of_the_change(make_client: ClientFactory) -> None:
@@ -61,15 +61,15 @@ async def test_another_device_hears_of_the_change(make_client: ClientFactory) ->
     desk = await make_client("bob", "desk")
     heard = asyncio.ensure_future(_privacy_event(desk, lambda p: "alice" in p.blocked))
     await asyncio.sleep(0)  # subscribed before the change
-    await phone.block("alice")
+    await phone.privacy.block("alice")
     settings = await heard
-    assert settings.blocked == ("alice",) and desk.known_privacy == settings
+    assert settings.blocked == ("alice",) and desk.privacy.known == settings
     # It is kept: offline, the desk still knows.
     for _ in range(100):
-        if await desk.store.get_meta("privacy"):
+        if await desk.store.meta.get("privacy"):
             break
         await asyncio.sleep(0.02)
-    assert "alice" in await desk.store.get_meta("privacy")
+    assert "alice" in await desk.store.meta.get("privacy")
 
 
 async def test_a_message_to_a_blocker_fails_with_405_and_is_not_retried(
@@ -77,14 +77,14 @@ async def test_a_message_to_a_blocker_fails_with_405_and_is_not_retried(
 ) -> None:
     alice = await make_client("alice")
     bob = await make_client("bob")
-    await alice.block("bob")
+    await alice.privacy.block("bob")
     message = await bob.send_text(ALICE, "let me in")
     (done,) = await bob.wait_sent([message.id], timeout=10)
     assert done.status == SendStatus.FAILED and done.error == ErrorCode.REJECTED_BY_BLACKLIST
-    assert await bob.store.pending_count() == 0
+    assert await bob.store.outbox.count() == 0
 
     # Unblocked, the failed message stays failed: the outbox never sends it again.
-    await alice.unblock("bob")
+    await alice.privacy.unblock("bob")
     with alice.subscribe() as events:
         later = await bob.send_text(ALICE, "hello again")
         (sent,) = await bob.wait_sent([later.id], timeout=10)
@@ -96,7 +96,7 @@ async def test_a_message_to_a_blocker_fails_with_405_and_is_not_retried(
                     break
     texts = [m.content.get("content") for m in event.messages]
     assert texts == ["hello again"]
-    (still,) = await bob.store.messages_by_id([message.id])
+    (still,) = await bob.store.messages.by_ids([message.id])
     assert still.status == SendStatus.FAILED and still.error == ErrorCode.REJECTED_BY_BLACKLIST
     assert [m.content["content"] for m in await alice.messages(BOB)] == ["hello again"]
 
@@ -105,11 +105,11 @@ async def test_offline_changes_raise_and_the_last_state_is_kept(
     make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
 ) -> None:
     bob = await make_client("bob")
-    await bob.block("alice")
+    await bob.privacy.block("alice")
     await server_handle.stop()
     with pytest.raises(NotConnected):
-        await bob.block("carol")
-    assert (await bob.privacy()).blocked == ("alice",)
+        await bob.privacy.block("carol")
+    assert (await bob.privacy.settings()).blocked == ("alice",)
     await bob.close()
 
     # A new client on the same store, never connected, knows it too.
@@ -119,6 +119,6 @@ async def test_offline_changes_raise_and_the_last_state_is_kept(
     )
     await again.open()
     try:
-        assert (await again.privacy()).blocked == ("alice",)
+        assert (await again.privacy.settings()).blocked == ("alice",)
     finally:
         await again.close()

@@ -50,11 +50,11 @@ async def test_stores_media_and_secrets_are_private(
     alice, bob = await make_client("alice"), await make_client("bob")
     picture = tmp_path / "photo.png"
     Image.new("RGB", (32, 32), (200, 10, 10)).save(picture)
-    sent = await alice.send_file(ConvRef.private("bob"), picture)
+    sent = await alice.files.send(ConvRef.private("bob"), picture)
     (done,) = await alice.wait_sent([sent.id], timeout=10)
     await until_client(bob, lambda: _has_message(bob))
     (received,) = await bob.messages(ConvRef.private("alice"))
-    await bob.download(received)
+    await bob.files.download(received)
     UiState(tmp_path / "clients" / "ui-state.json").set("theme", "nord")
     await alice.close()
     await bob.close()

@@ -123,7 +123,9 @@ async def test_own_messages_from_another_device_and_uncounted_types_do_not_count
 async def test_a_read_mark_before_the_messages_it_covers(tmp_path: Path) -> None:
     store = await LocalStore.open(tmp_path / "store.db", "bob")
     try:
-        await store.apply_state(ConversationState(conv=ALICE, max_seq=6, last_at=0, read_seq=5))
+        await store.state.apply_state(
+            ConversationState(conv=ALICE, max_seq=6, last_at=0, read_seq=5)
+        )
         records = [
             MessageRecord(
                 uid=f"u{seq}",
@@ -137,12 +139,16 @@ async def test_a_read_mark_before_the_messages_it_covers(tmp_path: Path) -> None
             )
             for seq in range(1, 7)
         ]
-        await store.add_received(ALICE, records, Coverage(synced_seq=6, floor_seq=1, max_seq=6))
-        row = await store.conversation(ALICE)
+        await store.messages.add_received(
+            ALICE, records, Coverage(synced_seq=6, floor_seq=1, max_seq=6)
+        )
+        row = await store.conversations.get(ALICE)
         assert row is not None and row.unread == 1 and row.read_seq == 5
         # An older read position arriving later never moves it back.
-        await store.apply_state(ConversationState(conv=ALICE, max_seq=6, last_at=0, read_seq=2))
-        row = await store.conversation(ALICE)
+        await store.state.apply_state(
+            ConversationState(conv=ALICE, max_seq=6, last_at=0, read_seq=2)
+        )
+        row = await store.conversations.get(ALICE)
         assert row is not None and row.unread == 1 and row.read_seq == 5
     finally:
         await store.close()

@@ -42,7 +42,7 @@ async def test_a_recall_leaves_no_copy_of_the_text_on_disk(
         assert await client.store.search_index.backlog() == 0
     assert _copies(tmp_path / "server") and _copies(tmp_path / "clients")
 
-    await alice.recall(acked)
+    await alice.history.recall(acked)
     assert _copies(tmp_path / "server") == []  # once the recall is acknowledged
     await until_client(bob, lambda: _recalled(bob, ConvRef.private("alice")))
     for client in (alice, bob):

@@ -29,11 +29,11 @@ def _record(seq: int) -> MessageRecord:
 async def _check_added(store: LocalStore, seqs: list[int], expected: list[int]) -> None:
     """Store records of `seqs`; those added are `expected`, each with its own stored id."""
     top = max(seqs)
-    batch = await store.add_received(
+    batch = await store.messages.add_received(
         CONV, [_record(s) for s in seqs], Coverage(synced_seq=top, floor_seq=1, max_seq=top)
     )
     assert [m.seq for m in batch.added] == expected
-    stored = await store.messages_by_id([m.id for m in batch.added])
+    stored = await store.messages.by_ids([m.id for m in batch.added])
     assert [(m.id, m.seq, m.uid, m.content) for m in stored] == [
         (m.id, m.seq, m.uid, m.content) for m in batch.added
     ]

@@ -50,14 +50,14 @@ async def test_english_words_are_found_in_any_case_newest_first_with_marks(
     await send_all(alice, BOB, ["Hello World", "the world is big", "nothing here", "WORLDS apart"])
     bob = await make_client("bob")
     await synced(bob, 4, ALICE)
-    hits = await bob.search("world")
+    hits = await bob.search.messages("world")
     assert texts(hits) == ["WORLDS apart", "the world is big", "Hello World"]
     assert [h.marked() for h in hits] == ["[WORLD]S apart", "the [world] is big", "Hello [World]"]
     assert hits[0].message.sender == "alice" and hits[0].message.conv == ALICE
     # Every word must be there, anywhere, in any order.
-    assert texts(await bob.search("big WORLD")) == ["the world is big"]
-    assert await bob.search("world nowhere") == []
-    assert await bob.search("   ") == [] and await bob.search("") == []
+    assert texts(await bob.search.messages("big WORLD")) == ["the world is big"]
+    assert await bob.search.messages("world nowhere") == []
+    assert await bob.search.messages("   ") == [] and await bob.search.messages("") == []
 
 
 async def test_chinese_is_found_by_trigrams_and_by_the_short_fallback(
@@ -67,13 +67,13 @@ async def test_chinese_is_found_by_trigrams_and_by_the_short_fallback(
     await send_all(alice, BOB, ["你好世界", "今天天气很好", "明天见"])
     bob = await make_client("bob")
     await synced(bob, 3, ALICE)
-    assert texts(await bob.search("好世界")) == ["你好世界"]  # 3 characters: MATCH
-    assert texts(await bob.search("世界")) == ["你好世界"]  # 2: the LIKE fallback
-    assert texts(await bob.search("界")) == ["你好世界"]  # the last character too
-    assert texts(await bob.search("好")) == ["今天天气很好", "你好世界"]
-    assert texts(await bob.search("天")) == ["明天见", "今天天气很好"]
-    assert (await bob.search("世界"))[0].marked() == "你好[世界]"
-    assert await bob.search("世间") == [] and await bob.search("界你") == []
+    assert texts(await bob.search.messages("好世界")) == ["你好世界"]  # 3 characters: MATCH
+    assert texts(await bob.search.messages("世界")) == ["你好世界"]  # 2: the LIKE fallback
+    assert texts(await bob.search.messages("界")) == ["你好世界"]  # the last character too
+    assert texts(await bob.search.messages("好")) == ["今天天气很好", "你好世界"]
+    assert texts(await bob.search.messages("天")) == ["明天见", "今天天气很好"]
+    assert (await bob.search.messages("世界"))[0].marked() == "你好[世界]"
+    assert await bob.search.messages("世间") == [] and await bob.search.messages("界你") == []
 
 
 async def test_own_messages_are_found_at_once_even_before_the_ack(
@@ -87,14 +87,14 @@ async def test_own_messages_are_found_at_once_even_before_the_ack(
     await offline.open()
     try:
         queued = await offline.send_text(BOB, "draft of the quarterly report")
-        hits = await offline.search("quarterly")
+        hits = await offline.search.messages("quarterly")
         assert [h.message.id for h in hits] == [queued.id]
         assert hits[0].message.status == SendStatus.SENDING
     finally:
         await offline.close()
     alice = await make_client("alice")
     await send_all(alice, BOB, ["sent and acknowledged"])
-    assert texts(await alice.search("acknowledged")) == ["sent and acknowledged"]
+    assert texts(await alice.search.messages("acknowledged")) == ["sent and acknowledged"]
 
 
 async def test_messages_received_while_offline_are_found_after_sync(
@@ -113,8 +113,8 @@ async def test_messages_received_while_offline_are_found_after_sync(
     await again.start()
     try:
         await again.wait_synced(timeout=10)
-        assert texts(await again.search("away")) == ["while you were away"]
-        assert texts(await again.search("离线")) == ["离线消息"]
+        assert texts(await again.search.messages("away")) == ["while you were away"]
+        assert texts(await again.search.messages("离线")) == ["离线消息"]
     finally:
         await again.close()
 
@@ -127,20 +127,25 @@ async def test_sender_filter_and_conversation_scope(make_client: ClientFactory) 
     await synced(bob, 2, ALICE)
     await synced(bob, 1, CAROL)
     await send_all(bob, ALICE, ["lunch reply from bob"])
-    assert len(await bob.search("lunch")) == 3
-    assert texts(await bob.search("lunch", sender="carol")) == ["lunch with carol"]
-    assert texts(await bob.search("lunch", sender="bob")) == ["lunch reply from bob"]
-    assert texts(await bob.search("lunch", conv=CAROL)) == ["lunch with carol"]
-    assert texts(await bob.search("lunch", conv=ALICE)) == [
+    assert len(await bob.search.messages("lunch")) == 3
+    assert texts(await bob.search.messages("lunch", sender="carol")) == ["lunch with carol"]
+    assert texts(await bob.search.messages("lunch", sender="bob")) == ["lunch reply from bob"]
+    assert texts(await bob.search.messages("lunch", conv=CAROL)) == ["lunch with carol"]
+    assert texts(await bob.search.messages("lunch", conv=ALICE)) == [
         "lunch reply from bob",
         "lunch with alice",
     ]
-    assert texts(await bob.search("lunch", conv=ALICE, sender="alice")) == ["lunch with alice"]
+    assert texts(await bob.search.messages("lunch", conv=ALICE, sender="alice")) == [
+        "lunch with alice"
+    ]
     # By sender alone: every message of theirs, newest first; short terms with scopes.
-    assert texts(await bob.search(sender="alice")) == ["budget from alice", "lunch with alice"]
-    assert texts(await bob.search("ol", conv=CAROL)) == ["lunch with carol"]
-    assert await bob.search("lunch", sender="nobody") == []
-    assert await bob.search("lunch", conv=ConvRef.private("stranger")) == []
+    assert texts(await bob.search.messages(sender="alice")) == [
+        "budget from alice",
+        "lunch with alice",
+    ]
+    assert texts(await bob.search.messages("ol", conv=CAROL)) == ["lunch with carol"]
+    assert await bob.search.messages("lunch", sender="nobody") == []
+    assert await bob.search.messages("lunch", conv=ConvRef.private("stranger")) == []
 
 
 async def test_files_and_places_are_found_by_their_names(make_client: ClientFactory) -> None:
@@ -153,11 +158,11 @@ async def test_files_and_places_are_found_by_their_names(make_client: ClientFact
     await alice.wait_sent([m.id for m in sent], timeout=10)
     bob = await make_client("bob")
     await synced(bob, 2, ALICE)
-    found = await bob.search("广场")
+    found = await bob.search.messages("广场")
     assert [h.message.object_name for h in found] == [messages.LOCATION]
     assert found[0].marked() == "[Location] People's Square 人民[广场]"
-    assert await bob.search("Location") == []  # the tag is not searchable text
-    assert [h.message.object_name for h in await bob.search(sender="alice")] == [
+    assert await bob.search.messages("Location") == []  # the tag is not searchable text
+    assert [h.message.object_name for h in await bob.search.messages(sender="alice")] == [
         messages.VOICE,
         messages.LOCATION,
     ]
@@ -167,17 +172,17 @@ async def test_pages_with_before_id_cover_every_hit_once(make_client: ClientFact
     alice = await make_client("alice")
     await send_all(alice, BOB, [f"page item {i}" for i in range(120)] + ["other"])
     bob = await make_client("bob")
-    await bob.load_history(ALICE)
+    await bob.history.load(ALICE)
     seen: list[str] = []
     before: int | None = None
     while True:
-        page = await bob.search("item", limit=50, before_id=before)
+        page = await bob.search.messages("item", limit=50, before_id=before)
         if not page:
             break
         seen += texts(page)
         before = page[-1].message.id
     assert seen == [f"page item {i}" for i in reversed(range(120))]
-    assert await bob.search("item", limit=0) == []
+    assert await bob.search.messages("item", limit=0) == []
 
 
 async def test_query_syntax_is_searched_literally_and_never_raises(
@@ -196,15 +201,15 @@ async def test_query_syntax_is_searched_literally_and_never_raises(
     literal = ['"hi"', "(now)", "*", "AND", "OR", "NOT", "NEAR(a", "col:text", "^start", '"',
                "(", ")", "b)", "{curly}", "[square]", "-minus", "+plus", "it's", "'"]  # fmt: skip
     for query in literal:
-        found = texts(await bob.search(query))
+        found = texts(await bob.search.messages(query))
         assert all(query.lower() in t.lower() for t in found), (query, found)
         assert found, query
-    assert texts(await bob.search("%")) == ["100% sure_thing \\ back"]
-    assert texts(await bob.search("_")) == ["100% sure_thing \\ back"]
-    assert texts(await bob.search("\\")) == ["100% sure_thing \\ back"]
-    assert texts(await bob.search("e_t")) == ["100% sure_thing \\ back"]
+    assert texts(await bob.search.messages("%")) == ["100% sure_thing \\ back"]
+    assert texts(await bob.search.messages("_")) == ["100% sure_thing \\ back"]
+    assert texts(await bob.search.messages("\\")) == ["100% sure_thing \\ back"]
+    assert texts(await bob.search.messages("e_t")) == ["100% sure_thing \\ back"]
     for nasty in ['"""', "AND OR", "* *", "NEAR(", "\x00", "\ud800x", "a" * 5000, "x " * 100]:
-        await bob.search(nasty)  # never raises
+        await bob.search.messages(nasty)  # never raises
 
 
 async def test_replaced_or_deleted_content_is_not_searchable(
@@ -218,19 +223,19 @@ async def test_replaced_or_deleted_content_is_not_searchable(
     try:
         first = await client.send_text(BOB, "secret plan alpha")
         second = await client.send_text(BOB, "secret plan beta")
-        assert len(await client.search("secret")) == 2
-        await client.store.update_content(first.id, {"content": "public notice"})
-        assert texts(await client.search("secret")) == ["secret plan beta"]
-        assert texts(await client.search("notice")) == ["public notice"]
+        assert len(await client.search.messages("secret")) == 2
+        await client.store.outbox.update_content(first.id, {"content": "public notice"})
+        assert texts(await client.search.messages("secret")) == ["secret plan beta"]
+        assert texts(await client.search.messages("notice")) == ["public notice"]
     finally:
         await client.close()
     with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM messages WHERE id = ?", (second.id,))
     await client.open()
     try:
-        assert await client.search("secret") == []
-        assert await client.search("beta") == []
-        assert await client.search_backlog() == 0
+        assert await client.search.messages("secret") == []
+        assert await client.search.messages("beta") == []
+        assert await client.search.backlog() == 0
     finally:
         await client.close()
 
@@ -242,21 +247,26 @@ async def test_recalled_deleted_and_cleared_messages_leave_the_index(
     sent = await send_all(alice, BOB, ["secret recipe", "secret map", "secret code"])
     bob = await make_client("bob")
     await synced(bob, 3, ALICE)
-    assert len(await bob.search("secret")) == 3
+    assert len(await bob.search.messages("secret")) == 3
     with bob.subscribe() as events:
-        await alice.recall(sent[0])
+        await alice.history.recall(sent[0])
         while True:  # the recall reaches bob as a push
             await events.next(10)
-            if not any(h.message.id == sent[0].id for h in await bob.search("recipe")):
+            if not any(h.message.id == sent[0].id for h in await bob.search.messages("recipe")):
                 break
-    assert await alice.search("recipe") == [] and await bob.search("recipe") == []
-    assert all(h.message.object_name == messages.TEXT for h in await bob.search(sender="alice"))
-    (map_hit,) = await bob.search("map")
-    await bob.delete_messages([map_hit.message])
-    assert await bob.search("map") == []
-    assert texts(await bob.search("secret")) == ["secret code"]
-    await bob.clear_history(ALICE)
-    assert await bob.search("secret") == [] and await bob.search(sender="alice") == []
+    assert await alice.search.messages("recipe") == [] and await bob.search.messages("recipe") == []
+    assert all(
+        h.message.object_name == messages.TEXT for h in await bob.search.messages(sender="alice")
+    )
+    (map_hit,) = await bob.search.messages("map")
+    await bob.history.delete([map_hit.message])
+    assert await bob.search.messages("map") == []
+    assert texts(await bob.search.messages("secret")) == ["secret code"]
+    await bob.history.clear(ALICE)
+    assert (
+        await bob.search.messages("secret") == []
+        and await bob.search.messages(sender="alice") == []
+    )
 
 
 async def test_the_migration_indexes_messages_stored_before_it(tmp_path: Path) -> None:
@@ -284,15 +294,15 @@ async def test_the_migration_indexes_messages_stored_before_it(tmp_path: Path) -
     )
     await client.open()
     try:
-        assert await client.search_backlog() == 601  # nothing was indexed at start-up
+        assert await client.search.backlog() == 601  # nothing was indexed at start-up
         await client.store.search_index.wait_drained()
-        assert await client.search_backlog() == 0
-        hits = await client.search("旧消息", limit=1000)
+        assert await client.search.backlog() == 0
+        hits = await client.search.messages("旧消息", limit=1000)
         assert len(hits) == 600 and hits[0].message.seq == 600
-        assert texts(await client.search("message 599")) == ["old message 599 旧消息"]
-        assert [h.message.seq for h in await client.search("minutes")] == [601]
+        assert texts(await client.search.messages("message 599")) == ["old message 599 旧消息"]
+        assert [h.message.seq for h in await client.search.messages("minutes")] == [601]
         new = await client.send_text(CAROL, "a new message")
-        newest = await client.search("message", limit=2)
+        newest = await client.search.messages("message", limit=2)
         assert [h.message.id for h in newest] == [new.id, 600]
     finally:
         await client.close()
@@ -303,15 +313,15 @@ async def test_messages_around_a_result_and_the_snippet(make_client: ClientFacto
     long_text = "word " * 60 + "needle in a haystack " + "word " * 60
     await send_all(alice, BOB, [f"line {i}" for i in range(60)] + [long_text])
     bob = await make_client("bob")
-    await bob.load_history(ALICE)
-    (hit,) = await bob.search("needle")
+    await bob.history.load(ALICE)
+    (hit,) = await bob.search.messages("needle")
     assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
     start, end = hit.spans[0]
     assert hit.snippet[start:end] == "needle" and len(hit.snippet) <= 122
-    (line,) = await bob.search("line 30")
-    around = await bob.messages_around(line.message, before=5, after=5)
+    (line,) = await bob.search.messages("line 30")
+    around = await bob.search.around(line.message, before=5, after=5)
     assert [m.seq for m in around] == list(range(26, 37))
-    newest = await bob.messages_around(hit.message, before=2, after=5)
+    newest = await bob.search.around(hit.message, before=2, after=5)
     assert [m.seq for m in newest] == [59, 60, 61]
 
 

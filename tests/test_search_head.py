@@ -25,7 +25,7 @@ async def _receive(store: LocalStore, seq: int, text: str) -> int:
         cmid=f"cmid-{seq}",
         sent_at=1_700_000_000_000 + seq,
     )
-    batch = await store.add_received(CONV, [record], Coverage(seq, 1, seq))
+    batch = await store.messages.add_received(CONV, [record], Coverage(seq, 1, seq))
     (added,) = batch.added
     return added.id
 

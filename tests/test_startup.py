@@ -211,7 +211,7 @@ async def test_an_app_on_a_server_draws_its_stored_list_without_the_core(
             uid="u1", conv=conv, seq=1, sender="bob", object_name="RC:TxtMsg",
             content={"content": "hi"}, cmid="c1", sent_at=1_700_000_000_000,
         )  # fmt: skip
-        await store.add_received(conv, [record], Coverage(1, 1, 1))
+        await store.messages.add_received(conv, [record], Coverage(1, 1, 1))
     finally:
         await store.close()
     assert [row.ref for row in peek_conversations(path, 10)] == [conv]
@@ -293,7 +293,7 @@ async def test_clients_talk_to_a_server_that_listens_on_no_port(tmp_path: Path) 
         await alice.wait_sent([sent.id], timeout=10)
 
         async def bob_has_it() -> bool:
-            history = await bob.load_history(ConvRef.private("alice"))
+            history = await bob.history.load(ConvRef.private("alice"))
             return [m.content["content"] for m in history] == ["over a socket pair"]
 
         await until_client(bob, bob_has_it)

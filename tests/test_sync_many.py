@@ -57,7 +57,7 @@ async def test_a_new_device_gets_every_conversation_and_each_latest_page(
     assert [m.seq for m in page] == list(range(LONG - 49, LONG + 1))
     assert page[-1].content["content"] == f"letter {LONG - 1}"
     # Older pages still come from cloud history on demand.
-    older = await device.load_older(ConvRef.private("pen-pal"), LONG - 49, 10)
+    older = await device.history.older(ConvRef.private("pen-pal"), LONG - 49, 10)
     assert [m.seq for m in older] == list(range(LONG - 59, LONG - 49))
 
 

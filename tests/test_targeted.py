@@ -160,7 +160,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
 ) -> None:
     alice = await make_client("alice")
     bob = await make_client("bob")
-    await alice.create_group("team", "Team", ["bob", "carol"])
+    await alice.groups.create("team", "Team", ["bob", "carol"])
     await alice.send_text(GROUP, "one")
     targeted = await alice.send_text(GROUP, "two, bob only", to=["bob"])
     assert targeted.to == ("bob",)
@@ -188,7 +188,7 @@ async def test_clients_see_their_own_numbering_across_offline_reads_deletes_and_
     # carol reads and deletes in her numbering; the server applies it to the right ones.
     await carol.mark_read(GROUP)
     (three,) = [m for m in await carol.messages(GROUP, limit=100) if m.seq == 3]
-    await carol.delete_messages([three], everywhere=True)
+    await carol.history.delete([three], everywhere=True)
     await server_handle.stop()
     await server_handle.start()
     again = await make_client("carol", device="second")
@@ -208,7 +208,7 @@ async def test_a_targeted_message_queued_offline_keeps_its_audience_across_a_res
 ) -> None:
     alice = await make_client("alice")
     bob, carol = await make_client("bob"), await make_client("carol")
-    await alice.create_group("team", "Team", ["bob", "carol"])
+    await alice.groups.create("team", "Team", ["bob", "carol"])
     await server_handle.stop()
     queued = await alice.send_text(GROUP, "only bob, sent later", to=["bob"])
     assert queued.seq is None and queued.to == ("bob",)

@@ -88,7 +88,7 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
             if isinstance(what, str):
                 message = await client.send_text(conv, what, cmid=cmid)
             elif isinstance(what, demo_media.DemoFile):
-                message = await client.send_file(conv, what.path, what.kind, cmid=cmid)
+                message = await client.files.send(conv, what.path, what.kind, cmid=cmid)
             else:
                 message = await client.send(conv, what.object_name, what.content, cmid=cmid)
             await client.wait_sent([message.id], timeout=30)

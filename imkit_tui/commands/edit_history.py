@@ -99,9 +99,9 @@ async def _connected(client: IMClient, args: argparse.Namespace, action: Action)
 
 async def _messages(client: IMClient, conv: ConvRef, uids: list[str]) -> list[Message] | None:
     found: list[Message] = []
-    await client.load_history(conv)  # older ones may only be in cloud history
+    await client.history.load(conv)  # older ones may only be in cloud history
     for uid in uids:
-        message = await client.store.message_by_uid(conv, uid)
+        message = await client.store.history.by_uid(conv, uid)
         if message is None:
             group = conv.type == ConversationType.GROUP
             where = f"group {conv.target}" if group else f"the chat with {conv.target}"
@@ -117,7 +117,7 @@ async def _recall(client: IMClient, conv: ConvRef, args: argparse.Namespace) -> 
         return EXIT_USAGE
     for message in chosen:
         try:
-            await client.recall(message)
+            await client.history.recall(message)
         except ValueError as exc:
             fail(f"{message.uid}: {exc}")
             return EXIT_USAGE
@@ -128,10 +128,10 @@ async def _delete(client: IMClient, conv: ConvRef, args: argparse.Namespace) -> 
     chosen = await _messages(client, conv, args.uids)
     if chosen is None:
         return EXIT_USAGE
-    await client.delete_messages(chosen, everywhere=True)
+    await client.history.delete(chosen, everywhere=True)
     return EXIT_OK
 
 
 async def _clear(client: IMClient, conv: ConvRef, args: argparse.Namespace) -> int:
-    await client.clear_history(conv, everywhere=True)
+    await client.history.clear(conv, everywhere=True)
     return EXIT_OK

@@ -151,7 +151,7 @@ async def _sync(client: IMClient, args: argparse.Namespace) -> int:
     wanted = [_named(spec) for spec in args.groups]
     async with synced_client(client, timeout=args.timeout):
         for group_id, name in wanted:
-            done = await _printed(client.sync_group(group_id, args.user, name), args.json)
+            done = await _printed(client.groups.sync(group_id, args.user, name), args.json)
             if done != EXIT_OK:
                 return done
     return EXIT_OK
@@ -174,24 +174,26 @@ async def _printed(asked: Coroutine[Any, Any, Group], as_json: bool) -> int:
 async def _ask(client: IMClient, args: argparse.Namespace) -> Group:
     group, action = args.group, args.action
     if action == "create":
-        return await client.create_group(group, args.name or group, args.users)
+        return await client.groups.create(group, args.name or group, args.users)
     if action == "invite":
-        return await client.invite(group, args.users)
+        return await client.groups.invite(group, args.users)
     if action == "kick":
-        return await client.kick(group, args.users)
+        return await client.groups.kick(group, args.users)
     if action == "quit":
-        return await client.quit_group(group)
+        return await client.groups.quit(group)
     if action == "dismiss":
-        return await client.dismiss_group(group)
+        return await client.groups.dismiss(group)
     if action == "rename":
-        return await client.rename_group(group, args.name)
+        return await client.groups.rename(group, args.name)
     if action == "accept":
-        return await client.accept_invitation(group)
+        return await client.groups.accept_invitation(group)
     if action in ("mute", "unmute"):
-        return await client.mute(group, args.users, muted=action == "mute")
+        return await client.groups.mute(group, args.users, muted=action == "mute")
     if action in ("allow-speak", "disallow-speak"):
-        return await client.allow_speaking(group, args.users, allowed=action == "allow-speak")
-    return await client.group_info(group)
+        return await client.groups.allow_speaking(
+            group, args.users, allowed=action == "allow-speak"
+        )
+    return await client.groups.info(group)
 
 
 async def _group(client: IMClient, args: argparse.Namespace) -> int:

@@ -59,7 +59,7 @@ async def _history(client: IMClient, args: argparse.Namespace) -> int:
             if args.offline:
                 page = await client.messages(conv, limit=args.limit or 1_000_000_000)
             else:
-                page = await client.load_history(conv, args.limit)
+                page = await client.history.load(conv, args.limit)
         except (NotConnected, TimeoutError):
             fail("the connection dropped while fetching history")
             return EXIT_TIMEOUT

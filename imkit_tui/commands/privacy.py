@@ -97,21 +97,21 @@ def _action(args: argparse.Namespace) -> Action:
     users = _checked_users(args)
     kind: str = args.privacy_action
     if kind == "block":
-        return lambda client: client.block(*users)
+        return lambda client: client.privacy.block(*users)
     if kind == "unblock":
-        return lambda client: client.unblock(*users)
+        return lambda client: client.privacy.unblock(*users)
     if kind == "show":
-        return lambda client: client.privacy()
+        return lambda client: client.privacy.settings()
     change: str = args.change
     if change in ("on", "off"):
         if users:
             raise CommandError(f"'whitelist {change}' takes no user", EXIT_USAGE)
-        return lambda client: client.set_whitelist_mode(change == "on")
+        return lambda client: client.privacy.set_whitelist_mode(change == "on")
     if not users:
         raise CommandError(f"'whitelist {change}' needs at least one USER", EXIT_USAGE)
     if change == "add":
-        return lambda client: client.allow(*users)
-    return lambda client: client.disallow(*users)
+        return lambda client: client.privacy.allow(*users)
+    return lambda client: client.privacy.disallow(*users)
 
 
 def state_json(settings: PrivacySettings) -> dict[str, object]:

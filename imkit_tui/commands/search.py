@@ -67,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
 async def _search(client: IMClient, args: argparse.Namespace) -> int:
     async with synced_client(client, timeout=args.timeout, offline=args.offline):
         conv = ConvRef.private(args.peer) if args.peer else None
-        hits = await client.search(args.text, conv=conv, sender=args.sender, limit=args.limit)
+        hits = await client.search.messages(
+            args.text, conv=conv, sender=args.sender, limit=args.limit
+        )
         for hit in hits:
             print(hit_json(hit) if args.json else hit_line(hit), flush=True)
         return EXIT_OK

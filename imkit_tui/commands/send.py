@@ -164,7 +164,7 @@ async def _queue(
                 )
             else:
                 kind = MediaKind(args.kind) if args.kind else None
-                message = await client.send_file(conv, args.file, kind, cmid=cmid, to=args.only)
+                message = await client.files.send(conv, args.file, kind, cmid=cmid, to=args.only)
         except ValueError as exc:  # AttachmentError, a status type, a malformed name
             raise CommandError(str(exc), EXIT_USAGE) from None
         ids.append(message.id)
@@ -194,7 +194,7 @@ async def _withdraw(client: IMClient, ids: list[int], code: int) -> None:
     """Take the messages out of the outbox as failed: a run that does not exit 0 or 4
     sends nothing later (the app shows them failed, to send again by hand)."""
     for message_id in ids:
-        await client.store.mark_failed(message_id, code)
+        await client.store.outbox.mark_failed(message_id, code)
 
 
 async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, Any] | None) -> int:
@@ -217,7 +217,7 @@ async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, A
             fail(f"login refused: {refused}; nothing was sent")
             return EXIT_REFUSED
         except TimeoutError:
-            left = await client.store.pending_count()
+            left = await client.store.outbox.count()
             fail(
                 f"{unreachable(client)}timed out with {left} message(s) not acknowledged; "
                 "they stay queued"

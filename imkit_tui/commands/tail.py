@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 async def _tail(client: IMClient, as_json: bool) -> int:
     await client.open()
     # On a store that never synced, the first sync brings old history: not "incoming".
-    first_run = not await client.store.get_meta(CURSOR_KEY)
+    first_run = not await client.store.meta.get(CURSOR_KEY)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

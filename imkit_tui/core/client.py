@@ -2,7 +2,10 @@
 
 It owns the local store, the connection, the outbox and the sync. Everything a UI or a
 script needs goes through here: send, read conversations and pages of messages, and
-subscribe to typed events.
+subscribe to typed events. Each feature is a service attribute built with one
+:class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
+`client.history`, `client.search`, `client.privacy`, `client.receipts`,
+`client.mentions`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.cloud_history import CloudHistory
 from imkit_tui.core.connection import (
     Connection,
     LoginRefused,
@@ -34,19 +36,17 @@ from imkit_tui.core.events import (
     Subscription,
     SyncCompleted,
 )
-from imkit_tui.core.files import FileMessages
-from imkit_tui.core.group_receipts import GroupReceipts, receipts_event
-from imkit_tui.core.groups import GroupManagement
-from imkit_tui.core.history import MessageHistory
+from imkit_tui.core.files import Files
+from imkit_tui.core.group_receipts import Receipts, receipts_event
+from imkit_tui.core.groups import Groups
+from imkit_tui.core.history import History
 from imkit_tui.core.inbound import CURSOR_KEY as CURSOR_KEY
 from imkit_tui.core.inbound import Acked, Inbound, InboundHooks, SyncAll
-from imkit_tui.core.mentions import UnreadMentions
+from imkit_tui.core.mentions import Mentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
-from imkit_tui.core.privacy import PrivacyControls
-from imkit_tui.core.received_store import ReceivedBatch
-from imkit_tui.core.search import SearchMessages
-from imkit_tui.core.sequencer import SeqTracker
+from imkit_tui.core.privacy import Privacy
+from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
@@ -73,16 +73,7 @@ log = logging.getLogger(__name__)
 STORE_LOOK = 0.5
 
 
-class IMClient(
-    CloudHistory,
-    SearchMessages,
-    FileMessages,
-    MessageHistory,
-    PrivacyControls,
-    GroupManagement,
-    GroupReceipts,
-    UnreadMentions,
-):
+class IMClient:
     """A user's client: local store plus a connection that keeps it in step with the server.
 
     `user_id` comes from the token. Call `start()` to open the store and begin
@@ -128,7 +119,6 @@ class IMClient(
         self._stopped = asyncio.Event()
         self._refused_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._naming: asyncio.Task[None] | None = None
         self._state_sync = StateSync(
             store=lambda: self.store,
             connection=self._connection,
@@ -160,6 +150,21 @@ class IMClient(
             stopped=self._stopped,
             on_acked=self._note_acked,
         )
+        context = _Context(self)
+        self.groups = Groups(context)
+        """Groups: create, invite, kick, quit, dismiss, rename, mute, members, info."""
+        self.files = Files(context)
+        """File and location messages, forwards, downloads, play state."""
+        self.history = History(context)
+        """Older pages from the cloud; recall, delete, clear, remove a conversation."""
+        self.search = Search(context)
+        """Searching the stored messages, and a found message in its context."""
+        self.privacy = Privacy(context)
+        """Blocking, the whitelist and whitelist mode."""
+        self.receipts = Receipts(context)
+        """Group read receipts: ask for them, read who has read."""
+        self.mentions = Mentions(context)
+        """Unread @mentions of this user."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -201,9 +206,7 @@ class IMClient(
         """Disconnect, finish pending store writes and close the store."""
         self._stopped.set()
         await self._connection.close()
-        if self._naming is not None:
-            self._tasks.append(self._naming)
-            self._naming = None
+        await self.groups.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -256,13 +259,13 @@ class IMClient(
 
     async def conversations(self, limit: int = 200, offset: int = 0) -> list[Conversation]:
         """The conversation list, in the service's order."""
-        return await self.store.conversations(limit, offset)
+        return await self.store.conversations.page(limit, offset)
 
     async def messages(
         self, conv: ConvRef, *, before_seq: int | None = None, limit: int = 50
     ) -> list[Message]:
         """A page of messages from the local store, oldest first."""
-        return await self.store.messages(conv, before_seq=before_seq, limit=limit)
+        return await self.store.messages.page(conv, before_seq=before_seq, limit=limit)
 
     # ------------------------------------------------------------------ sending
 
@@ -286,7 +289,7 @@ class IMClient(
             raise ValueError(f"{object_name} is a status message: use send_status()")
         if not depth_within(content):  # it would break every encoder after this one
             raise ValueError(CONTENT_TOO_DEEP)
-        message = await self.store.add_outgoing(
+        message = await self.store.outbox.add(
             conv, cmid or new_uuid7(), object_name, content, now_ms(), to
         )
         if message.status == SendStatus.SENDING:
@@ -335,7 +338,7 @@ class IMClient(
         ids = list(message_ids)
         with self.subscribe() as events:
             # Read after subscribing, so no update can slip between the two.
-            final = {m.id: m for m in await self.store.messages_by_id(ids)}
+            final = {m.id: m for m in await self.store.messages.by_ids(ids)}
             waiting = {i for i, m in final.items() if m.status == SendStatus.SENDING}
             async with asyncio.timeout(timeout):
                 while waiting:
@@ -347,7 +350,7 @@ class IMClient(
                     except TimeoutError:
                         # Another process of this user may have sent them (its outbox
                         # took them over) or confirmed them: the store knows.
-                        for message in await self.store.messages_by_id(sorted(waiting)):
+                        for message in await self.store.messages.by_ids(sorted(waiting)):
                             if message.status != SendStatus.SENDING:
                                 final[message.id] = message
                                 waiting.discard(message.id)
@@ -380,7 +383,7 @@ class IMClient(
 
     def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
         if isinstance(push, PrivacyState):
-            self._privacy_pushed(push)  # applied in arrival order (see core/privacy.py)
+            self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
@@ -394,31 +397,16 @@ class IMClient(
         self._state_sync.wakeup.set()
         self._on_state(ConnectionState.CONNECTED, "", None)
         self.events.publish(SyncCompleted(changed))
-        self._spawn_naming()
+        self.groups.name_in_background()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
         self._inbound.work.put_nowait(Acked(conv, seq))
-
-    async def _apply_state_update(self, update: ConversationUpdate) -> Conversation:
-        return await self._inbound.apply_state_update(update)
-
-    async def _tracker(self, conv: ConvRef) -> SeqTracker:
-        return await self._inbound.tracker(conv)
-
-    async def _store_records(
-        self,
-        conv: ConvRef,
-        records: list[MessageRecord],
-        tracker: SeqTracker,
-        max_seq: int = 0,
-    ) -> ReceivedBatch:
-        return await self._inbound.store_records(conv, records, tracker, max_seq)
 
     async def mark_read(self, conv: ConvRef) -> Conversation:
         """Mark everything received in `conv` as read, here and (when connected, else
         after the next sync) on the server: the user's other devices follow, and in a
         private chat the peer sees a read receipt. Returns the new list row."""
-        row = await self.store.mark_read(conv)
+        row = await self.store.state.mark_read(conv)
         self._state_sync.wakeup.set()
         return row
 
@@ -432,7 +420,7 @@ class IMClient(
     ) -> Conversation:
         """Set do-not-disturb, pin or "mark as unread" of a conversation, on every device
         of the user; fields left out stay. Applied here at once; returns the new row."""
-        row = await self.store.change_settings(
+        row = await self.store.state.change_settings(
             conv, muted=muted, pinned=pinned, marked_unread=marked_unread
         )
         self.events.publish(ConversationUpdated(row))
@@ -441,23 +429,51 @@ class IMClient(
 
     async def conversation(self, conv: ConvRef) -> Conversation | None:
         """One conversation's list row, if it is stored."""
-        return await self.store.conversation(conv)
+        return await self.store.conversations.get(conv)
 
     async def total_unread(self) -> int:
         """Unread messages over every conversation that is not muted."""
-        return await self.store.total_unread()
+        return await self.store.conversations.total_unread()
 
     async def set_draft(self, conv: ConvRef, text: str) -> None:
         """Keep the unsent text of a conversation (empty text drops it)."""
-        await self.store.set_draft(conv, text, now_ms())
+        await self.store.conversations.set_draft(conv, text, now_ms())
 
     async def retry(self, message_id: int) -> Message | None:
         """Send a failed message again, under its original client id."""
-        message = await self.store.requeue(message_id)
+        message = await self.store.outbox.requeue(message_id)
         if message is not None and message.status == SendStatus.SENDING:
             self.events.publish(MessageUpdated(message))
             self._outbox.look_again()
         return message
+
+
+class _Context:
+    """The context the client's services are built with (core/context.py)."""
+
+    def __init__(self, client: IMClient) -> None:
+        self._client = client
+        self.user_id = client.user_id
+        self.events = client.events
+        self.connection = client._connection
+        self.transfers = client.transfers
+        self.timeout = client._request_timeout
+        self.send = client.send
+        self.note_acked = client._note_acked
+
+    @property
+    def store(self) -> LocalStore:
+        """The client's store."""
+        return self._client.store
+
+    async def apply_state_update(self, update: ConversationUpdate) -> Conversation:
+        """Apply a conversation's new state as the server answered it."""
+        return await self._client._inbound.apply_state_update(update)
+
+    async def store_records(self, conv: ConvRef, records: list[MessageRecord]) -> None:
+        """Store records the server sent for `conv`."""
+        inbound = self._client._inbound
+        await inbound.store_records(conv, records, await inbound.tracker(conv))
 
 
 def _media_dir(store_path: Path | str) -> Path:

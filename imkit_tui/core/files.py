@@ -1,23 +1,20 @@
-"""IMClient's file messages: send files and places, forward, download, play state.
-
-A mixin, so the client's facade stays one object while each concern keeps its module.
-"""
+"""`client.files`: send files and places, forward, download, play state."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core import forward
-from imkit_tui.core.events import EventBus, MessageUpdated
+from imkit_tui.core.context import ClientContext
+from imkit_tui.core.events import MessageUpdated
 from imkit_tui.core.message_files import LOCAL_PATH, media_url_of
 from imkit_tui.core.models import Direction, Message
 from imkit_tui.core.outbox import progress_reporter
-from imkit_tui.core.store import LocalStore
-from imkit_tui.core.transfer import TransferError, Transfers
+from imkit_tui.core.transfer import TransferError
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.storage.private import open_private
@@ -26,28 +23,13 @@ if TYPE_CHECKING:
     from imkit_tui.media.probe import MediaKind
 
 
-class FileMessages:
-    """Sending files, locations and forwards; fetching files. Mixed into IMClient."""
+class Files:
+    """Sending files, locations and forwards; fetching files."""
 
-    transfers: Transfers
-    events: EventBus
+    def __init__(self, context: ClientContext) -> None:
+        self._context = context
 
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        @property
-        def store(self) -> LocalStore: ...
-
-        async def send(
-            self,
-            conv: ConvRef,
-            object_name: str,
-            content: dict[str, Any],
-            *,
-            cmid: str | None = None,
-            to: Sequence[str] = (),
-        ) -> Message: ...
-
-    async def send_file(
+    async def send(
         self,
         conv: ConvRef,
         path: Path | str,
@@ -67,9 +49,11 @@ class FileMessages:
         from imkit_tui.core import attachments
 
         attachment = await asyncio.to_thread(
-            attachments.prepare, path, kind, max_bytes=self.transfers.max_upload_bytes()
+            attachments.prepare, path, kind, max_bytes=self._context.transfers.max_upload_bytes()
         )
-        return await self.send(conv, attachment.object_name, attachment.content, cmid=cmid, to=to)
+        return await self._context.send(
+            conv, attachment.object_name, attachment.content, cmid=cmid, to=to
+        )
 
     async def send_location(
         self, conv: ConvRef, latitude: float, longitude: float, name: str = ""
@@ -78,7 +62,7 @@ class FileMessages:
         from imkit_tui.core import attachments
 
         content = attachments.location_content(latitude, longitude, name)
-        return await self.send(conv, catalogue.LOCATION, content)
+        return await self._context.send(conv, catalogue.LOCATION, content)
 
     async def forward(
         self, chosen: Sequence[Message], targets: Sequence[ConvRef], *, merged: bool = False
@@ -94,26 +78,26 @@ class FileMessages:
             for target in targets:
                 for message in ordered:
                     content = forward.forward_content(message)
-                    queued.append(await self.send(target, message.object_name, content))
+                    queued.append(await self._context.send(target, message.object_name, content))
             return queued
         source = ordered[0].conv
         page = forward.combine_html(ordered)
-        path = self.transfers.cache_dir / f"forward-{new_uuid7()}.html"
+        path = self._context.transfers.cache_dir / f"forward-{new_uuid7()}.html"
         await asyncio.to_thread(_write_text, path, page)
         content = forward.combine_content(ordered, int(source.type))
         content[LOCAL_PATH] = str(path)
         for target in targets:
-            queued.append(await self.send(target, catalogue.COMBINE, dict(content)))
+            queued.append(await self._context.send(target, catalogue.COMBINE, dict(content)))
         return queued
 
-    def local_file(self, message: Message) -> Path | None:
+    def local(self, message: Message) -> Path | None:
         """The message's file on this machine (the sender's original or a download), or None."""
         local = message.content.get(LOCAL_PATH)
         mine = message.direction == Direction.SENT
         if mine and isinstance(local, str) and Path(local).is_file():
             return Path(local)
         url = media_url_of(message.object_name, message.content)
-        return self.transfers.cached(url) if url is not None else None
+        return self._context.transfers.cached(url) if url is not None else None
 
     async def download(self, message: Message) -> Path:
         """Fetch the message's file (once) and return where it is; TransferProgress follows.
@@ -121,25 +105,25 @@ class FileMessages:
         Raises TransferError when the message has no file or it cannot be fetched,
         NotConnected or TimeoutError when offline.
         """
-        found = await asyncio.to_thread(self.local_file, message)
+        found = await asyncio.to_thread(self.local, message)
         if found is not None:
             return found
         url = media_url_of(message.object_name, message.content)
         if url is None:
             raise TransferError("This message has no file to download")
-        report = progress_reporter(self.events, message.id, upload=False)
-        return await self.transfers.download(url, report)
+        report = progress_reporter(self._context.events, message.id, upload=False)
+        return await self._context.transfers.download(url, report)
 
     async def fetch(self, url: str) -> Path:
         """Fetch any file URL a message mentions (an article's picture, …) into the cache."""
-        return await self.transfers.download(url)
+        return await self._context.transfers.download(url)
 
     async def mark_listened(self, message: Message) -> Message:
         """Note that a voice or video message was played here; returns its new state."""
-        updated = await self.store.mark_listened(message.id)
+        updated = await self._context.store.messages.mark_listened(message.id)
         if updated is None:
             return message
-        self.events.publish(MessageUpdated(updated))
+        self._context.events.publish(MessageUpdated(updated))
         return updated
 
 

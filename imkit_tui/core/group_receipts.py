@@ -1,4 +1,4 @@
-"""IMClient's group read receipts: ask for them on an own message, and read who has
+"""`client.receipts`: group read receipts: ask for them on an own message, and read who has
 read it ("3 read · 5 unread", and who).
 
 Answering is automatic: when the user reads a group chat here, the messages whose
@@ -8,17 +8,13 @@ senders asked are answered by the state loop (core/state_sync.py), offline too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core.connection import Connection
-from imkit_tui.core.events import EventBus, MessageUpdated, ReceiptsUpdated
+from imkit_tui.core.context import ClientContext
+from imkit_tui.core.events import MessageUpdated, ReceiptsUpdated
 from imkit_tui.core.models import Message
 from imkit_tui.protocol import ConversationType, ConvRef, ReceiptQuery, ReceiptState
 from imkit_tui.protocol.clock import now_ms
-
-if TYPE_CHECKING:
-    from imkit_tui.core.store import LocalStore
 
 RECEIPT_WINDOW_SECONDS = 120
 """How soon after sending a group message its sender may ask for read receipts."""
@@ -51,52 +47,39 @@ def may_ask_receipts(message: Message, me: str, now: int | None = None) -> bool:
     )
 
 
-class GroupReceipts:
-    """Ask for and read group read receipts. Mixed into IMClient."""
+class Receipts:
+    """Ask for and read group read receipts."""
 
-    user_id: str
-    events: EventBus
-    _connection: Connection
-    _request_timeout: float
+    def __init__(self, context: ClientContext) -> None:
+        self._context = context
 
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        @property
-        def store(self) -> LocalStore: ...
-
-        async def send(
-            self,
-            conv: ConvRef,
-            object_name: str,
-            content: dict[str, Any],
-            *,
-            cmid: str | None = None,
-            to: Sequence[str] = (),
-        ) -> Message: ...
-
-    async def request_receipts(self, message: Message) -> Message:
+    async def request(self, message: Message) -> Message:
         """Ask the members for read receipts on an own group message (queued like a
         message, so it goes out when connected). Raises ReceiptError when it cannot be
         asked: not a sent own group message, older than two minutes, or asked already."""
-        if not may_ask_receipts(message, self.user_id):
+        context = self._context
+        if not may_ask_receipts(message, context.user_id):
             raise ReceiptError(
                 "Read receipts can be asked for your own group messages, "
                 f"within {RECEIPT_WINDOW_SECONDS // 60} minutes of sending"
             )
         assert message.uid is not None
-        await self.send(message.conv, catalogue.READ_RECEIPT_REQUEST, {"messageUId": message.uid})
-        updated = await self.store.note_receipts_asked(message.id)
+        await context.send(
+            message.conv, catalogue.READ_RECEIPT_REQUEST, {"messageUId": message.uid}
+        )
+        updated = await context.store.receipts.note_asked(message.id)
         if updated is not None:
-            self.events.publish(MessageUpdated(updated))
+            context.events.publish(MessageUpdated(updated))
             return updated
         return message
 
-    async def read_receipts(self, conv: ConvRef, uids: Sequence[str]) -> dict[str, Readers]:
+    async def read(self, conv: ConvRef, uids: Sequence[str]) -> dict[str, Readers]:
         """Who has read these own messages of a group, and who has not (by server id;
         messages receipts were not asked for are left out). Needs the server."""
         if not uids:
             return {}
-        state = await self._connection.request(
-            ReceiptQuery(conv=conv, uids=list(uids)[:500]), ReceiptState, self._request_timeout
+        context = self._context
+        state = await context.connection.request(
+            ReceiptQuery(conv=conv, uids=list(uids)[:500]), ReceiptState, context.timeout
         )
         return receipts_event(state).receipts

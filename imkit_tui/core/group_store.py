@@ -3,20 +3,22 @@
 Filled from every group answer of the server (create, invite, rename, info…) and from
 the group notices that arrive like messages ("alice renamed the group to …"), so the
 conversation list shows a group's name, not its id. Groups first seen in a sync are
-asked about once connected (`unnamed_groups`).
+asked about once connected (`store.groups.unnamed`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from imkit_tui import messages as catalogue
 from imkit_tui.protocol import ConversationType, MessageRecord
-from imkit_tui.storage import BatchWriter, Database
+
+if TYPE_CHECKING:
+    from imkit_tui.core.store_parts import StoreParts
 
 _NAMED_BY = frozenset({"create", "rename"})
 """Group notice operations whose `targetGroupName` is the group's new name."""
@@ -44,13 +46,14 @@ def note_group_names(
             )
 
 
-class GroupStore:
-    """Group names, owners and members. Mixed into LocalStore."""
+class GroupTable:
+    """`store.groups`: group names, owners and members."""
 
-    _writer: BatchWriter
-    _reader: Database
+    def __init__(self, parts: StoreParts) -> None:
+        self._writer = parts.writer
+        self._reader = parts.reader
 
-    async def save_group(
+    async def save(
         self, group_id: str, name: str, owner: str, members: Sequence[str], at: int
     ) -> None:
         """Keep a group as the server just described it."""
@@ -65,13 +68,13 @@ class GroupStore:
 
         await self._writer.submit(job)
 
-    async def group_members(self, group_id: str) -> list[str]:
+    async def members(self, group_id: str) -> list[str]:
         """The members last seen of a group (empty when never asked)."""
         row = await self._reader.fetch_one("SELECT members FROM groups WHERE id = ?", (group_id,))
         members: Any = msgspec.json.decode(row[0]) if row and row[0] else []
         return [m for m in members if isinstance(m, str)]
 
-    async def unnamed_groups(self, limit: int = 50) -> list[str]:
+    async def unnamed(self, limit: int = 50) -> list[str]:
         """Groups in the list whose name this device does not know yet."""
         rows = await self._reader.fetch_all(
             "SELECT target FROM conversations WHERE type = ? AND channel = ''"

@@ -1,4 +1,4 @@
-"""IMClient's history changes: recall, delete, clear history, remove a conversation.
+"""`client.history`: older pages, recall, delete, clear history, remove a conversation.
 
 Recalling needs the server (a recall that only happened here would be a lie): it raises
 NotConnected offline. Deleting and clearing act on this device at once; with
@@ -9,13 +9,13 @@ pulls follow, and then need a connection too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core.connection import Connection, NotConnected
-from imkit_tui.core.events import EventBus, HistoryCleared, MessagesDeleted, MessageUpdated
-from imkit_tui.core.models import Conversation, Message
-from imkit_tui.core.store import LocalStore
+from imkit_tui.core import cloud_history
+from imkit_tui.core.connection import NotConnected
+from imkit_tui.core.context import ClientContext
+from imkit_tui.core.events import HistoryCleared, MessagesDeleted, MessageUpdated
+from imkit_tui.core.models import Message
 from imkit_tui.protocol import (
     ClearHistory,
     ConversationUpdate,
@@ -30,22 +30,21 @@ RECALL_WINDOW_SECONDS = 120
 unless it is configured with one)."""
 
 
-class MessageHistory:
-    """Recall, delete, clear and remove. Mixed into IMClient."""
+class History:
+    """A user's message history: pages from the cloud, recall, delete, clear, remove."""
 
-    events: EventBus
-    user_id: str
-    _connection: Connection
-    _request_timeout: float
+    def __init__(self, context: ClientContext) -> None:
+        self._context = context
 
-    if TYPE_CHECKING:  # provided by the class this is mixed into
+    async def older(self, conv: ConvRef, before_seq: int, limit: int = 50) -> list[Message]:
+        """The `limit` messages before `before_seq`: from the store, completed from the
+        server's cloud history when the store has holes or runs out. Oldest first."""
+        return await cloud_history.load_older(self._context, conv, before_seq, limit)
 
-        @property
-        def store(self) -> LocalStore: ...
-
-        def _note_acked(self, conv: ConvRef, seq: int) -> None: ...
-
-        async def _apply_state_update(self, update: ConversationUpdate) -> Conversation: ...
+    async def load(self, conv: ConvRef, limit: int | None = None) -> list[Message]:
+        """The last `limit` messages of `conv` (all the server keeps when None), oldest
+        first, fetching older pages from the server as needed."""
+        return await cloud_history.load_history(self._context, conv, limit)
 
     async def recall(self, message: Message) -> Message:
         """Recall an own sent message, on every device of every member.
@@ -54,23 +53,25 @@ class MessageHistory:
         message that is not an own sent one, NotConnected offline, RequestFailed when the
         server refuses (e.g. past its recall window).
         """
-        if message.sender != self.user_id or message.uid is None:
+        context = self._context
+        if message.sender != context.user_id or message.uid is None:
             raise ValueError("only your own sent messages can be recalled")
         if message.object_name in (catalogue.RECALL_NTF, catalogue.DELETED):
             return message
-        ack = await self._connection.request(
-            Recall(conv=message.conv, uid=message.uid), SendAck, self._request_timeout
+        ack = await context.connection.request(
+            Recall(conv=message.conv, uid=message.uid), SendAck, context.timeout
         )
-        self._note_acked(message.conv, ack.seq)
-        recalled = await self.store.recall_here(message, ack.sent_at)
+        context.note_acked(message.conv, ack.seq)
+        recalled = await context.store.history.recall(message, ack.sent_at)
         if recalled is None:
             return message
-        self.events.publish(MessageUpdated(recalled))
+        context.events.publish(MessageUpdated(recalled))
         return recalled
 
-    async def delete_messages(self, chosen: Sequence[Message], *, everywhere: bool = False) -> None:
+    async def delete(self, chosen: Sequence[Message], *, everywhere: bool = False) -> None:
         """Delete messages for this user: here, and with `everywhere` on the server too
         (the other devices and later pulls follow). Unsent ones are simply dropped."""
+        context = self._context
         if not chosen:
             return
         conv = chosen[0].conv
@@ -78,28 +79,29 @@ class MessageHistory:
             raise ValueError("delete messages of one conversation at a time")
         seqs = [m.seq for m in chosen if m.seq is not None]
         if everywhere and seqs:
-            if not self._connection.is_open:
+            if not context.connection.is_open:
                 raise NotConnected("deleting on the server needs a connection")
-            update = await self._connection.request(
-                DeleteMessages(conv=conv, seqs=seqs), ConversationUpdate, self._request_timeout
+            update = await context.connection.request(
+                DeleteMessages(conv=conv, seqs=seqs), ConversationUpdate, context.timeout
             )
-            await self._apply_state_update(update)
-        await self.store.delete_here(chosen)
-        self.events.publish(MessagesDeleted(conv, tuple(m.id for m in chosen)))
+            await context.apply_state_update(update)
+        await context.store.history.delete(chosen)
+        context.events.publish(MessagesDeleted(conv, tuple(m.id for m in chosen)))
 
-    async def clear_history(self, conv: ConvRef, *, everywhere: bool = False) -> None:
+    async def clear(self, conv: ConvRef, *, everywhere: bool = False) -> None:
         """Clear the history of `conv` for this user: here, and with `everywhere` on the
         server too (then nothing older comes back from cloud history)."""
-        if everywhere and not self._connection.is_open:
+        context = self._context
+        if everywhere and not context.connection.is_open:
             raise NotConnected("clearing on the server needs a connection")
-        cleared, _ = await self.store.clear_here(conv)
+        cleared, _ = await context.store.history.clear(conv)
         if everywhere:
-            update = await self._connection.request(
-                ClearHistory(conv=conv, seq=cleared), ConversationUpdate, self._request_timeout
+            update = await context.connection.request(
+                ClearHistory(conv=conv, seq=cleared), ConversationUpdate, context.timeout
             )
-            await self._apply_state_update(update)
-        self.events.publish(HistoryCleared(conv, cleared))
+            await context.apply_state_update(update)
+        context.events.publish(HistoryCleared(conv, cleared))
 
     async def remove_conversation(self, conv: ConvRef) -> None:
         """Take `conv` off the list (its history stays) until its next message."""
-        await self.store.remove_here(conv)
+        await self._context.store.history.remove(conv)

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Message
-from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import recount_unread, select_messages
 from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
-from imkit_tui.storage import BatchWriter
+
+if TYPE_CHECKING:
+    from imkit_tui.core.store_parts import StoreParts
 
 _EMPTY = encode_content({})
 _REPLACE = "UPDATE messages SET object_name = ?, content = ?, counted = 0, mentioned = 0"
@@ -64,17 +65,15 @@ def apply_recalls(
     return changed
 
 
-class HistoryStore:
-    """Recall, delete, clear and remove in the local store. Mixed into LocalStore."""
+class HistoryTable:
+    """`store.history`: recall, delete, clear and remove, here."""
 
-    _writer: BatchWriter
-    search_index: SearchIndexer
+    def __init__(self, parts: StoreParts) -> None:
+        self._writer = parts.writer
+        self._conversation_id = parts.conversation_id
+        self.search_index = parts.search_index
 
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int: ...
-
-    async def message_by_uid(self, conv: ConvRef, uid: str) -> Message | None:
+    async def by_uid(self, conv: ConvRef, uid: str) -> Message | None:
         """The stored message of `conv` with server id `uid`, if it is here."""
 
         def read(conn: sqlite3.Connection) -> Message | None:
@@ -87,7 +86,7 @@ class HistoryStore:
 
         return await self._writer.submit(read)
 
-    async def recall_here(self, message: Message, when: int) -> Message | None:
+    async def recall(self, message: Message, when: int) -> Message | None:
         """Show an own message as recalled (the server confirmed the recall)."""
         content = recall_notice(message.sender, when, message.object_name)
         notice = encode_content(content)
@@ -112,7 +111,7 @@ class HistoryStore:
         self.search_index.forget_removed()
         return recalled
 
-    async def delete_here(self, chosen: Sequence[Message]) -> list[Message]:
+    async def delete(self, chosen: Sequence[Message]) -> list[Message]:
         """Delete messages on this device: stored ones become tombstones, unsent ones go.
 
         Returns the tombstones (messages that were waiting in the outbox are gone and
@@ -170,7 +169,7 @@ class HistoryStore:
 
         return await self._writer.submit(job) if seqs else []
 
-    async def clear_here(self, conv: ConvRef, up_to_seq: int | None = None) -> tuple[int, int]:
+    async def clear(self, conv: ConvRef, up_to_seq: int | None = None) -> tuple[int, int]:
         """Drop the stored messages of `conv` up to `up_to_seq` (all when None); they
         count as read. Returns the seq cleared up to and how many messages went; unsent
         messages stay."""
@@ -202,7 +201,7 @@ class HistoryStore:
 
         return await self._writer.submit(job)
 
-    async def remove_here(self, conv: ConvRef) -> None:
+    async def remove(self, conv: ConvRef) -> None:
         """Take `conv` off the list until its next message (its history stays)."""
 
         def job(conn: sqlite3.Connection) -> None:

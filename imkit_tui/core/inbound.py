@@ -134,7 +134,7 @@ class Inbound:
 
     async def _sync_all(self) -> None:
         store = self._store()
-        cursor = int(await store.get_meta(CURSOR_KEY, "0") or 0)
+        cursor = int(await store.meta.get(CURSOR_KEY, "0") or 0)
         changed = 0
         while True:
             reply = await self._connection.request(
@@ -146,7 +146,7 @@ class Inbound:
             changed += len(reply.conversations)
             cursor = reply.cursor
             # Written after the pulls above, so the cursor never runs ahead of the store.
-            await store.set_meta(CURSOR_KEY, str(cursor))
+            await store.meta.set(CURSOR_KEY, str(cursor))
             if not reply.has_more:
                 break
         if self._connection.is_open:
@@ -174,7 +174,7 @@ class Inbound:
         for state in states:
             if state.cleared_seq or state.deleted_seqs:
                 await self.apply_state_update(ConversationUpdate(state=state))
-        for row in await self._store().apply_states(plain):
+        for row in await self._store().state.apply_states(plain):
             self._events.publish(ConversationUpdated(row))
 
     async def apply_state_update(self, update: ConversationUpdate) -> Conversation:
@@ -183,14 +183,14 @@ class Inbound:
         store = self._store()
         state = update.state
         if state.cleared_seq:
-            _, removed = await store.clear_here(state.conv, state.cleared_seq)
+            _, removed = await store.history.clear(state.conv, state.cleared_seq)
             if removed:
                 self._events.publish(HistoryCleared(state.conv, state.cleared_seq))
         if state.deleted_seqs:
-            gone = await store.delete_seqs(state.conv, state.deleted_seqs)
+            gone = await store.history.delete_seqs(state.conv, state.deleted_seqs)
             if gone:
                 self._events.publish(MessagesDeleted(state.conv, tuple(m.id for m in gone)))
-        row = await store.apply_state(state)
+        row = await store.state.apply_state(state)
         self._events.publish(ConversationUpdated(row))
         return row
 
@@ -259,7 +259,7 @@ class Inbound:
         missing = [c for c in dict.fromkeys(convs) if c not in self._trackers]
         if not missing:
             return
-        for conv, (coverage, found) in (await self._store().coverages(missing)).items():
+        for conv, (coverage, found) in (await self._store().messages.coverages(missing)).items():
             self._trackers[conv] = SeqTracker(coverage.synced_seq, coverage.floor_seq)
             # What another process of this user stored since this one opened the store
             # is held, but news here.
@@ -292,7 +292,7 @@ class Inbound:
                 max_seq=max(item.max_seq, item.tracker.highest),
             )
             received.append(Received(item.conv, item.records, coverage))
-        batches = await self._store().add_received_many(received)
+        batches = await self._store().messages.add_received_many(received)
         for item, seen, batch in zip(items, held, batches, strict=True):
             present = [m for m in batch.present if m.seq not in seen]
             if batch.added or present:

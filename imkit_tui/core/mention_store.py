@@ -18,24 +18,24 @@ from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Message
 from imkit_tui.core.sql import recount_unread, select_messages
 from imkit_tui.protocol import ConversationType, ConvRef
-from imkit_tui.storage import BatchWriter, Database
+
+if TYPE_CHECKING:
+    from imkit_tui.core.store_parts import StoreParts
 
 _FLAGGED_KEY = "mentions_flagged"
 """Set in `meta` once the messages stored before mentions were flagged."""
 
 
-class MentionStore:
-    """Unread mentions in the local store. Mixed into LocalStore."""
+class MentionTable:
+    """`store.mentions`: unread mentions of this user."""
 
-    user_id: str
-    _writer: BatchWriter
-    _reader: Database
+    def __init__(self, parts: StoreParts) -> None:
+        self.user_id = parts.user_id
+        self._writer = parts.writer
+        self._reader = parts.reader
+        self._conversation_id = parts.conversation_id
 
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int: ...
-
-    async def unread_mentions(self, conv: ConvRef, limit: int = 100) -> list[Message]:
+    async def unread(self, conv: ConvRef, limit: int = 100) -> list[Message]:
         """The unread messages of `conv` that mention this user, oldest first."""
         key = (conv.type, conv.target, conv.channel)
 
@@ -57,12 +57,12 @@ class MentionStore:
 
         return await self._reader.run(read)
 
-    async def first_unread_mention(self, conv: ConvRef) -> Message | None:
+    async def first_unread(self, conv: ConvRef) -> Message | None:
         """The oldest unread message of `conv` that mentions this user, if any."""
-        found = await self.unread_mentions(conv, limit=1)
+        found = await self.unread(conv, limit=1)
         return found[0] if found else None
 
-    async def flag_stored_mentions(self) -> int:
+    async def flag_stored(self) -> int:
         """Flag the unread mentions among messages stored before the store knew of
         mentions (once per store); return how many were found."""
         user_id = self.user_id

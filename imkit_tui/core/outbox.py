@@ -170,7 +170,9 @@ class Outbox:
                 raise _Retry from None
             await self._fail(message, failure.code)
             return
-        sent = await self._store().mark_sent(message.id, ack.seq, ack.uid, ack.sent_at, message)
+        sent = await self._store().outbox.mark_sent(
+            message.id, ack.seq, ack.uid, ack.sent_at, message
+        )
         self._on_acked(message.conv, ack.seq)
         if sent is not None:
             self._events.publish(MessageUpdated(sent))
@@ -193,11 +195,11 @@ class Outbox:
             await self._fail(message, failure.code or ErrorCode.MEDIA_MISSING_LOCALLY)
             return None
         content = {**message.content, field: uploaded.url}
-        updated = await self._store().update_content(message.id, content)
+        updated = await self._store().outbox.update_content(message.id, content)
         return updated if updated is not None else message
 
     async def _fail(self, message: Message, code: int) -> None:
-        failed = await self._store().mark_failed(message.id, code)
+        failed = await self._store().outbox.mark_failed(message.id, code)
         if failed is not None:
             self._events.publish(MessageUpdated(failed))
 

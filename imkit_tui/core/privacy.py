@@ -1,9 +1,9 @@
-"""IMClient's privacy: block and unblock users, the whitelist and whitelist mode.
+"""`client.privacy`: block and unblock users, the whitelist and whitelist mode.
 
 Every change is asked of the server and applies once it answers: blocking is not a
 setting to apply later, so offline these raise NotConnected rather than wait. The last
 state the server gave (an answer, or a push after a change on another device) is kept
-in the store's meta table, for :meth:`PrivacyControls.privacy` offline and for the next
+in the store's meta table, for :meth:`Privacy.settings` offline and for the next
 start; each new one is published as PrivacyChanged.
 """
 
@@ -14,13 +14,11 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterable
-from functools import cached_property
-from typing import TYPE_CHECKING
 
-from imkit_tui.core.connection import Connection, NotConnected
-from imkit_tui.core.events import EventBus, PrivacyChanged
+from imkit_tui.core.connection import NotConnected
+from imkit_tui.core.context import ClientContext
+from imkit_tui.core.events import PrivacyChanged
 from imkit_tui.core.models import PrivacySettings
-from imkit_tui.core.store import LocalStore
 from imkit_tui.protocol import PrivacyState, UpdatePrivacy
 
 log = logging.getLogger(__name__)
@@ -32,15 +30,6 @@ MAX_USER_ID = 64
 """The longest user id the server accepts."""
 
 _READ_AGAIN = 3
-
-
-class _PrivacyBox:
-    """The client's last known privacy state and the bookkeeping around it."""
-
-    def __init__(self) -> None:
-        self.known: PrivacySettings | None = None
-        self.pushes = 0
-        self.tasks: set[asyncio.Task[None]] = set()
 
 
 def settings_from(frame: PrivacyState) -> PrivacySettings:
@@ -87,8 +76,8 @@ def _user_ids(users: Iterable[str]) -> list[str]:
     return checked
 
 
-class PrivacyControls:
-    """Blocking, the whitelist and whitelist mode. Mixed into IMClient.
+class Privacy:
+    """Blocking, the whitelist and whitelist mode.
 
     Each change returns the new :class:`PrivacySettings` as the server answered it.
     They raise NotConnected offline, RequestFailed when the server refuses (33003 for
@@ -96,98 +85,88 @@ class PrivacyControls:
     ValueError for a user id the server would refuse anyway.
     """
 
-    events: EventBus
-    _connection: Connection
-    _request_timeout: float
-
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        @property
-        def store(self) -> LocalStore: ...
-
-    @cached_property
-    def _privacy_box(self) -> _PrivacyBox:
-        return _PrivacyBox()
+    def __init__(self, context: ClientContext) -> None:
+        self._context = context
+        self._known: PrivacySettings | None = None
+        self._pushes = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
-    def known_privacy(self) -> PrivacySettings | None:
+    def known(self) -> PrivacySettings | None:
         """The privacy state last known, without asking anyone (None before the first
-        :meth:`privacy` call or change)."""
-        return self._privacy_box.known
+        :meth:`settings` call or change)."""
+        return self._known
 
     async def block(self, *users: str) -> PrivacySettings:
         """Refuse messages from `users` (the server answers their sends with 405)."""
-        return await self._update_privacy(UpdatePrivacy(block=_user_ids(users)))
+        return await self._update(UpdatePrivacy(block=_user_ids(users)))
 
     async def unblock(self, *users: str) -> PrivacySettings:
         """Accept messages from `users` again."""
-        return await self._update_privacy(UpdatePrivacy(unblock=_user_ids(users)))
+        return await self._update(UpdatePrivacy(unblock=_user_ids(users)))
 
     async def allow(self, *users: str) -> PrivacySettings:
         """Put `users` on the whitelist (who may write in whitelist mode)."""
-        return await self._update_privacy(UpdatePrivacy(allow=_user_ids(users)))
+        return await self._update(UpdatePrivacy(allow=_user_ids(users)))
 
     async def disallow(self, *users: str) -> PrivacySettings:
         """Take `users` off the whitelist."""
-        return await self._update_privacy(UpdatePrivacy(disallow=_user_ids(users)))
+        return await self._update(UpdatePrivacy(disallow=_user_ids(users)))
 
     async def set_whitelist_mode(self, on: bool) -> PrivacySettings:
         """With `on`, only whitelisted users may message this user (the block list is
         not consulted then); off, everyone but the blocked may."""
-        return await self._update_privacy(UpdatePrivacy(whitelist_mode=on))
+        return await self._update(UpdatePrivacy(whitelist_mode=on))
 
-    async def privacy(self, *, fetch: bool = True) -> PrivacySettings:
+    async def settings(self, *, fetch: bool = True) -> PrivacySettings:
         """The privacy state: from the server when connected (and `fetch`), else the
         last known one from the store (nobody blocked when never known)."""
         if fetch:
             with contextlib.suppress(NotConnected):
-                return await self._update_privacy(UpdatePrivacy())
-        box = self._privacy_box
-        if box.known is None:
-            stored = _decode(await self.store.get_meta(PRIVACY_KEY))
-            if box.known is None:  # a push may have come while we read
-                box.known = stored
-        return box.known or PrivacySettings()
+                return await self._update(UpdatePrivacy())
+        if self._known is None:
+            stored = _decode(await self._context.store.meta.get(PRIVACY_KEY))
+            if self._known is None:  # a push may have come while we read
+                self._known = stored
+        return self._known or PrivacySettings()
 
-    async def _update_privacy(self, frame: UpdatePrivacy) -> PrivacySettings:
-        box = self._privacy_box
-        if box.known is None:
-            await self.privacy(fetch=False)  # so only a real change is published
+    def pushed(self, frame: PrivacyState) -> None:
+        """A push: the state changed on another device. Applied at once, in the order
+        frames arrive; written to the store in the background."""
+        self._pushes += 1
+        self._note(settings_from(frame))
+        task = asyncio.create_task(self._persist(), name="privacy-persist")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _update(self, frame: UpdatePrivacy) -> PrivacySettings:
+        if self._known is None:
+            await self.settings(fetch=False)  # so only a real change is published
+        context = self._context
         for _ in range(_READ_AGAIN):
-            pushes = box.pushes
-            reply = await self._connection.request(frame, PrivacyState, self._request_timeout)
-            if box.pushes == pushes:
+            pushes = self._pushes
+            reply = await context.connection.request(frame, PrivacyState, context.timeout)
+            if self._pushes == pushes:
                 break
             # Another device changed them while we asked: whether its push or our answer
             # is the newer cannot be told, so read the state again (changing nothing).
             frame = UpdatePrivacy()
         settings = settings_from(reply)
-        self._privacy_known(settings)
-        await self._persist_privacy()
+        self._note(settings)
+        await self._persist()
         return settings
 
-    def _privacy_pushed(self, frame: PrivacyState) -> None:
-        """A push: the state changed on another device. Applied at once, in the order
-        frames arrive; written to the store in the background."""
-        box = self._privacy_box
-        box.pushes += 1
-        self._privacy_known(settings_from(frame))
-        task = asyncio.create_task(self._persist_privacy(), name="privacy-persist")
-        box.tasks.add(task)
-        task.add_done_callback(box.tasks.discard)
+    def _note(self, settings: PrivacySettings) -> None:
+        if settings != self._known:
+            self._known = settings
+            self._context.events.publish(PrivacyChanged(settings))
 
-    def _privacy_known(self, settings: PrivacySettings) -> None:
-        box = self._privacy_box
-        if settings != box.known:
-            box.known = settings
-            self.events.publish(PrivacyChanged(settings))
-
-    async def _persist_privacy(self) -> None:
+    async def _persist(self) -> None:
         """Write the latest known state (the last write always carries the latest)."""
-        known = self._privacy_box.known
+        known = self._known
         if known is None:
             return
         try:
-            await self.store.set_meta(PRIVACY_KEY, _encode(known))
+            await self._context.store.meta.set(PRIVACY_KEY, _encode(known))
         except Exception:  # the store closed under a late push: the server still knows
             log.debug("could not keep the privacy state", exc_info=True)

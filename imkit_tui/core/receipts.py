@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from imkit_tui import messages as catalogue
 from imkit_tui.core.sql import select_messages
 from imkit_tui.protocol import ConvRef, MessageRecord
-from imkit_tui.storage import BatchWriter, Database
 
 if TYPE_CHECKING:
     from imkit_tui.core.models import Message
+    from imkit_tui.core.store_parts import StoreParts
 
 ASKED = 1
 TO_ANSWER = 2
@@ -68,13 +68,14 @@ def answer_read(conn: sqlite3.Connection, conv_id: int) -> int:
     return cursor.rowcount
 
 
-class ReceiptStates:
-    """The answers waiting to be sent, and receipts asked for here. Mixed into LocalStore."""
+class ReceiptTable:
+    """`store.receipts`: the answers waiting to be sent, and receipts asked for here."""
 
-    _writer: BatchWriter
-    _reader: Database
+    def __init__(self, parts: StoreParts) -> None:
+        self._writer = parts.writer
+        self._reader = parts.reader
 
-    async def pending_receipts(self) -> list[tuple[ConvRef, list[str]]]:
+    async def pending(self) -> list[tuple[ConvRef, list[str]]]:
         """The answers to send: per conversation, the server ids of the messages read."""
         # The literal 2 (TO_ANSWER) is the partial index messages_receipt_pending's own
         # term: the read covers the answers waiting, never the messages.
@@ -90,7 +91,7 @@ class ReceiptStates:
                 uids.append(str(uid))
         return list(pending.items())
 
-    async def receipts_answered(self, uids: Sequence[str]) -> None:
+    async def answered(self, uids: Sequence[str]) -> None:
         """The server has these answers (or refused them for good): do not send again."""
 
         def job(conn: sqlite3.Connection) -> None:
@@ -101,7 +102,7 @@ class ReceiptStates:
 
         await self._writer.submit(job)
 
-    async def note_receipts_asked(self, message_id: int) -> Message | None:
+    async def note_asked(self, message_id: int) -> Message | None:
         """Receipts were asked for this own message; the message as it is now."""
 
         def job(conn: sqlite3.Connection) -> Message | None:

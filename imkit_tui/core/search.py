@@ -1,6 +1,5 @@
-"""IMClient's message search: by words (any script), by sender, in one conversation or all.
+"""`client.search`: messages by words (any script), by sender, in one conversation or all.
 
-A mixin, so the client's facade stays one object while each concern keeps its module.
 The index itself (what is searchable, and how it is kept up to date) is in
 :mod:`imkit_tui.core.search_index`.
 
@@ -18,9 +17,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.context import ClientContext
 from imkit_tui.core.models import Message
 from imkit_tui.core.search_index import (
     END,
@@ -32,7 +32,6 @@ from imkit_tui.core.search_index import (
     sender_tag,
 )
 from imkit_tui.core.sql import MESSAGE_COLUMNS, message_from_row
-from imkit_tui.core.store import LocalStore
 from imkit_tui.protocol import ConvRef
 
 MIN_MATCH_CHARS = 3
@@ -62,7 +61,7 @@ class _NoMatch(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """A message found by :meth:`SearchMessages.search`.
+    """A message found by :meth:`Search.messages`.
 
     ``snippet`` is one line of the message's text around the first match, "…" where it
     was cut; ``spans`` are the ``(start, end)`` offsets of every match in it, in order
@@ -84,15 +83,13 @@ class SearchHit:
         return "".join(parts)
 
 
-class SearchMessages:
-    """Searching the local store's messages. Mixed into IMClient."""
+class Search:
+    """Searching the local store's messages."""
 
-    if TYPE_CHECKING:  # provided by the class this is mixed into
+    def __init__(self, context: ClientContext) -> None:
+        self._context = context
 
-        @property
-        def store(self) -> LocalStore: ...
-
-    async def search(
+    async def messages(
         self,
         text: str = "",
         *,
@@ -107,14 +104,14 @@ class SearchMessages:
         empty `text`, all of them). Newest first by the time the message was sent; pass
         the last hit's ``message.id`` as `before_id` for the next page. Messages written a
         moment ago are indexed first, so they are found; right after an upgrade, older
-        ones are found as the background indexer reaches them (see `search_backlog`).
+        ones are found as the background indexer reaches them (see `backlog`).
         The query runs on the store's reader thread.
         """
         terms = query_terms(text)
         sender = sender.strip() if sender else None
         if (not terms and not sender) or limit <= 0:
             return []
-        store = self.store
+        store = self._context.store
         await store.search_index.flush()
         key = (conv.type, conv.target, conv.channel) if conv is not None else None
 
@@ -146,21 +143,18 @@ class SearchMessages:
 
         return await store.read(read)
 
-    async def search_backlog(self) -> int:
+    async def backlog(self) -> int:
         """How many stored messages the background indexer has still to index (a store
         opened for the first time since search came has its whole history to do)."""
-        return await self.store.search_index.backlog()
+        return await self._context.store.search_index.backlog()
 
-    async def messages_around(
-        self, message: Message, *, before: int = 20, after: int = 20
-    ) -> list[Message]:
+    async def around(self, message: Message, *, before: int = 20, after: int = 20) -> list[Message]:
         """The page of `message`'s conversation around it, oldest first (to show a search
         result in context); just the newest page when it is not sent yet."""
+        store = self._context.store
         if message.seq is None:
-            return await self.store.messages(message.conv, limit=before + after + 1)
-        return await self.store.messages_around(
-            message.conv, message.seq, before=before, after=after
-        )
+            return await store.messages.page(message.conv, limit=before + after + 1)
+        return await store.messages.around(message.conv, message.seq, before=before, after=after)
 
 
 def query_terms(text: str) -> list[str]:

@@ -18,7 +18,9 @@ from imkit_tui.core.models import Conversation
 from imkit_tui.core.receipts import answer_read
 from imkit_tui.core.sql import CONVERSATION_COLUMNS, conversation_from_row, recount_unread
 from imkit_tui.protocol import ConversationState, ConvRef
-from imkit_tui.storage import BatchWriter
+
+if TYPE_CHECKING:
+    from imkit_tui.core.store_parts import StoreParts
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +40,12 @@ def _row(conn: sqlite3.Connection, conv_id: int) -> Conversation:
     return conversation_from_row(row)
 
 
-class StateStore:
-    """Read positions and settings in the local store. Mixed into LocalStore."""
+class StateTable:
+    """`store.state`: read positions and settings."""
 
-    _writer: BatchWriter
-
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        def _conversation_id(self, conn: sqlite3.Connection, conv: ConvRef) -> int: ...
+    def __init__(self, parts: StoreParts) -> None:
+        self._writer = parts.writer
+        self._conversation_id = parts.conversation_id
 
     async def mark_read(self, conv: ConvRef) -> Conversation:
         """Everything received in `conv` so far is read; clears "marked unread".

@@ -77,16 +77,16 @@ class StateSync:
     async def _send_pending(self) -> bool:
         """Send every pending change once; False when there was none."""
         store = self._store()
-        reads = await store.pending_reads()
-        settings = await store.pending_settings()
+        reads = await store.state.pending_reads()
+        settings = await store.state.pending_settings()
         for conv, seq in reads:
             answer = await self._request(MarkRead(conv=conv, seq=seq))
             if answer is None:
-                await store.drop_pending(conv)
+                await store.state.drop_pending(conv)
                 continue
-            row = await store.apply_state(answer.state, answers_read=True)
+            row = await store.state.apply_state(answer.state, answers_read=True)
             self._events.publish(ConversationUpdated(row))
-        receipts = await store.pending_receipts()
+        receipts = await store.receipts.pending()
         for conv, uids in receipts:
             try:
                 await self._connection.request(
@@ -96,7 +96,7 @@ class StateSync:
                 if failure.code in RETRYABLE_SEND_CODES:
                     raise _Retry from None
                 log.info("server refused read receipts in %s: %s", conv, failure)
-            await store.receipts_answered(uids)
+            await store.receipts.answered(uids)
         for pending in settings:
             frame = UpdateConversation(
                 conv=pending.conv,
@@ -106,9 +106,9 @@ class StateSync:
             )
             answer = await self._request(frame)
             if answer is None:
-                await store.drop_pending(pending.conv)
+                await store.state.drop_pending(pending.conv)
                 continue
-            row = await store.apply_state(answer.state, answers_settings=True)
+            row = await store.state.apply_state(answer.state, answers_settings=True)
             self._events.publish(ConversationUpdated(row))
         return bool(reads or settings or receipts)
 

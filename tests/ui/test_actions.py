@@ -76,7 +76,7 @@ def voice_clip(path: Path, seconds: float = 1.0) -> Path:
 
 
 async def sent_by(client: IMClient, to: ConvRef, path: Path, kind: MediaKind) -> Message:
-    message = await client.send_file(to, path, kind)
+    message = await client.files.send(to, path, kind)
     (done,) = await client.wait_sent([message.id], timeout=15)
     return done
 
@@ -233,7 +233,7 @@ async def test_download_shows_progress_and_completes(
         assert all(total == big.stat().st_size for _, total in seen)
         await until(pilot, lambda: any("Downloaded big.bin" in n for n in notices(app)), "notice")
         await until(pilot, lambda: bubble.transfer is None, "the bar to go")
-        local = me.local_file(chat.selected or sent)
+        local = me.files.local(chat.selected or sent)
         assert local is not None and sha256(local) == sha256(big)
 
 

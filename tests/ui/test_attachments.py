@@ -93,7 +93,7 @@ async def test_the_image_command_sends_a_picture_the_peer_receives(
         assert message.object_name == messages.IMAGE and message.sender == "me"
         assert message.content["imageUri"].startswith("imkit-media:")
         assert message.content["width"] == 64 and "localPath" not in message.content
-        assert sha256(await bob.download(message)) == sha256(picture)
+        assert sha256(await bob.files.download(message)) == sha256(picture)
         chat = app.screen.query_one(ChatView)
         await until(pilot, lambda: chat.shown[-1].seq is not None, "the ack")
         assert chat.shown[-1].object_name == messages.IMAGE
@@ -159,7 +159,7 @@ async def test_the_attachment_board_by_key_sends_a_file_end_to_end(
         assert not isinstance(app.screen, AttachmentForm)
     assert message.object_name == messages.FILE
     assert message.content["name"] == "report.pdf" and message.content["size"] == 5009
-    assert sha256(await bob.download(message)) == sha256(document)
+    assert sha256(await bob.files.download(message)) == sha256(document)
 
 
 def _form_error(app: IMKitApp) -> str:
@@ -184,7 +184,7 @@ async def test_the_attachment_board_by_mouse_sends_an_image(
             await pilot.press("enter")
             message = await received(events)
     assert message.object_name == messages.IMAGE
-    assert sha256(await bob.download(message)) == sha256(picture)
+    assert sha256(await bob.files.download(message)) == sha256(picture)
 
 
 async def test_a_pasted_path_is_offered_as_an_attachment(
@@ -212,7 +212,7 @@ async def test_a_pasted_path_is_offered_as_an_attachment(
         composer.post_message(events.Paste("/no/such/file.png"))  # not a file: plain text
         await until(pilot, lambda: composer.text == "/no/such/file.png", "the plain paste")
     assert message.object_name == messages.IMAGE
-    assert sha256(await bob.download(message)) == sha256(picture)
+    assert sha256(await bob.files.download(message)) == sha256(picture)
 
 
 async def test_upload_progress_reaches_the_bubble(

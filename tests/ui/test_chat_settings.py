@@ -63,4 +63,4 @@ async def test_switches_search_and_clear_from_the_settings(
         async with asyncio.timeout(10):
             while not (row := await phone.conversation(BOB)) or not row.muted:
                 await events.next()
-    assert list((await me.privacy()).blocked) == ["bob"]
+    assert list((await me.privacy.settings()).blocked) == ["bob"]

@@ -27,7 +27,7 @@ async def test_to_sends_a_message_only_the_named_members_get(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     bob, carol, me = [await make_client(user) for user in ("bob", "carol", "me")]
-    await me.create_group("team", "Team", ["bob", "carol"])
+    await me.groups.create("team", "Team", ["bob", "carol"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("enter")
@@ -78,7 +78,7 @@ async def test_asking_for_read_receipts_counts_who_read(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     bob, carol, me = [await make_client(user) for user in ("bob", "carol", "me")]
-    await me.create_group("team", "Team", ["bob", "carol"])
+    await me.groups.create("team", "Team", ["bob", "carol"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         await pilot.press("enter")
@@ -120,14 +120,14 @@ async def test_the_list_and_the_header_show_the_groups_name(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     bob, me = await make_client("bob"), await make_client("me")
-    await bob.create_group("team", "Team", ["me"])
+    await bob.groups.create("team", "Team", ["me"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         await until(pilot, lambda: "# Team" in "".join(list_lines(app)), "the name in the list")
         await pilot.press("enter")
         header = app.screen.query_one(ChatHeader)
         assert "# Team" in header.render().plain
-        await bob.rename_group("team", "Dream Team")
+        await bob.groups.rename("team", "Dream Team")
         await until(pilot, lambda: "# Dream Team" in "".join(list_lines(app)), "the new name")
         await until(pilot, lambda: "# Dream Team" in header.render().plain, "the header")
 
@@ -154,5 +154,5 @@ async def test_a_new_group_from_the_app(make_client: ClientFactory, tmp_path: Pa
         group_id = (main.current or TEAM).target
         header = main.query_one(ChatHeader)
         await until(pilot, lambda: "# Crew" in header.render().plain, "its name")
-    group = await bob.group_info(group_id)
+    group = await bob.groups.info(group_id)
     assert (group.name, group.owner, group.members) == ("Crew", "me", ("me", "bob", "carol"))

@@ -76,7 +76,7 @@ async def test_owner_sees_searches_adds_and_removes_members(
 ) -> None:
     me = await make_client("me")
     bob = await make_client("bob")
-    await me.create_group("team", "Team", ["bob", "carol"])
+    await me.groups.create("team", "Team", ["bob", "carol"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
         await _open_settings(pilot, app)
@@ -96,13 +96,13 @@ async def test_owner_sees_searches_adds_and_removes_members(
         await _answer(pilot, app, TextPromptScreen, "dave, erin  carol")
         await until(pilot, lambda: "erin" in (screen.group.members if screen.group else ()), "+")
         assert "5 members" in str(screen.query_one("#settings-info").render())
-        assert (await bob.group_info("team")).members == ("me", "bob", "carol", "dave", "erin")
+        assert (await bob.groups.info("team")).members == ("me", "bob", "carol", "dave", "erin")
 
         await _select(pilot, app, "dave")
         await pilot.press("x")
         await _answer(pilot, app, ConfirmScreen, "")
         await until(pilot, lambda: "dave" not in members.shown, "dave to leave the list")
-        assert "dave" not in (await bob.group_info("team")).members
+        assert "dave" not in (await bob.groups.info("team")).members
         assert "Removed dave" in _notes(app)
 
         await _select(pilot, app, "me")
@@ -116,7 +116,7 @@ async def test_owner_mutes_keeps_the_speak_whitelist_renames_and_dismisses(
 ) -> None:
     me = await make_client("me")
     carol = await make_client("carol")
-    await me.create_group("team", "Team", ["bob", "carol"])
+    await me.groups.create("team", "Team", ["bob", "carol"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
         await _open_settings(pilot, app)
@@ -131,7 +131,7 @@ async def test_owner_mutes_keeps_the_speak_whitelist_renames_and_dismisses(
         await pilot.press("m")
         await until(pilot, lambda: group_now()[0] == ("bob",), "bob muted")
         assert "muted" in _line(members, "bob")
-        assert (await carol.group_info("team")).muted == ("bob",)
+        assert (await carol.groups.info("team")).muted == ("bob",)
 
         await pilot.press("M")
         mute_all = screen.query_one("#all-muted", Switch)
@@ -140,18 +140,18 @@ async def test_owner_mutes_keeps_the_speak_whitelist_renames_and_dismisses(
         await pilot.press("s")
         await until(pilot, lambda: group_now()[2] == ("carol",), "carol on the whitelist")
         assert "may speak" in _line(members, "carol")
-        seen = await carol.group_info("team")
+        seen = await carol.groups.info("team")
         assert seen.all_muted and seen.speakers == ("carol",)
 
         await pilot.click("#all-muted")
         await until(pilot, lambda: not group_now()[1], "the mute of all lifted")
-        assert not (await carol.group_info("team")).all_muted
+        assert not (await carol.groups.info("team")).all_muted
 
         await pilot.press("r")
         await _answer(pilot, app, TextPromptScreen, "Core team")
         title = screen.query_one("#settings-title")
         await until(pilot, lambda: str(title.render()) == "Core team", "the new name")
-        assert (await carol.group_info("team")).name == "Core team"
+        assert (await carol.groups.info("team")).name == "Core team"
 
         await pilot.press("q")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
@@ -159,7 +159,7 @@ async def test_owner_mutes_keeps_the_speak_whitelist_renames_and_dismisses(
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, MainScreen), "the settings to close")
     with pytest.raises(RequestFailed) as refused:
-        await carol.group_info("team")
+        await carol.groups.info("team")
     assert refused.value.code == ErrorCode.NOT_IN_GROUP
 
 
@@ -168,7 +168,7 @@ async def test_a_member_gets_no_owner_actions_and_quits_after_confirming(
 ) -> None:
     alice = await make_client("alice")
     me = await make_client("me")
-    await alice.create_group("team", "Team", ["me", "bob"])
+    await alice.groups.create("team", "Team", ["me", "bob"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
         await _open_settings(pilot, app)
@@ -198,13 +198,13 @@ async def test_a_member_gets_no_owner_actions_and_quits_after_confirming(
         assert "Quit Team?" in str(app.screen.query_one("#confirm-question").render())
         await pilot.press("escape")  # no: nothing happens
         await until(pilot, lambda: isinstance(app.screen, GroupSettingsScreen), "back")
-        assert "me" in (await alice.group_info("team")).members
+        assert "me" in (await alice.groups.info("team")).members
 
         await pilot.press("q")
         await _answer(pilot, app, ConfirmScreen, "")
         await until(pilot, lambda: isinstance(app.screen, MainScreen), "the settings to close")
         assert "You left Team" in _notes(app)
-    assert (await alice.group_info("team")).members == ("alice", "bob")
+    assert (await alice.groups.info("team")).members == ("alice", "bob")
 
 
 async def test_dnd_and_pin_persist_and_a_private_chat_keeps_its_screen(
@@ -212,7 +212,7 @@ async def test_dnd_and_pin_persist_and_a_private_chat_keeps_its_screen(
 ) -> None:
     me = await make_client("me")
     phone = await make_client("me", "phone")
-    await me.create_group("team", "Team", ["bob"])
+    await me.groups.create("team", "Team", ["bob"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
         await _open_settings(pilot, app)
@@ -245,7 +245,7 @@ async def test_offline_it_shows_what_it_can_and_loads_once_connected(
     server_handle: ServerHandle, make_client: ClientFactory, tmp_path: Path
 ) -> None:
     me = await make_client("me")
-    await me.create_group("team", "Team", ["bob"])
+    await me.groups.create("team", "Team", ["bob"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
         await until(pilot, lambda: "# Team" in "".join(list_lines(app)), "the group")
@@ -269,11 +269,11 @@ async def test_offline_it_shows_what_it_can_and_loads_once_connected(
 async def test_a_removed_member_is_told_so(make_client: ClientFactory, tmp_path: Path) -> None:
     alice = await make_client("alice")
     me = await make_client("me")
-    await alice.create_group("team", "Team", ["me", "bob"])
+    await alice.groups.create("team", "Team", ["me", "bob"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
         await until(pilot, lambda: "# Team" in "".join(list_lines(app)), "the group")
-        await alice.kick("team", ["me"])
+        await alice.groups.kick("team", ["me"])
         await _open_settings(pilot, app, loaded=False)
         screen = _screen(app)
         await until(pilot, lambda: screen.status == GONE, "not a member any more")
@@ -289,8 +289,8 @@ async def test_an_invitation_is_accepted_from_the_palette(
 ) -> None:
     me = await make_client("me")
     mallory = await make_client("mallory")
-    await me.block("mallory")
-    made = await mallory.create_group("team", "Team", ["me"])
+    await me.privacy.block("mallory")
+    made = await mallory.groups.create("team", "Team", ["me"])
     assert made.invited == ("me",) and "me" not in made.members
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 34)) as pilot:
@@ -301,4 +301,4 @@ async def test_an_invitation_is_accepted_from_the_palette(
         await until(pilot, lambda: bool(app.screen.query("#prompt-input")), "the prompt")
         await _answer(pilot, app, TextPromptScreen, "team")
         await until(pilot, lambda: getattr(app.screen, "current", None) == TEAM, "the chat")
-    assert "me" in (await mallory.group_info("team")).members
+    assert "me" in (await mallory.groups.info("team")).members

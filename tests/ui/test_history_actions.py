@@ -120,4 +120,4 @@ async def test_clear_history_from_the_palette(make_client: ClientFactory, tmp_pa
         await pilot.press("enter")  # yes
         await until(pilot, lambda: chat.shown == [], "an empty chat")
     assert await me.messages(ConvRef.private("bob")) == []
-    assert await me.load_history(ConvRef.private("bob")) == []
+    assert await me.history.load(ConvRef.private("bob")) == []

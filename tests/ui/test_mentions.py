@@ -75,7 +75,7 @@ async def test_typing_at_offers_members_and_the_mention_reaches_the_member(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice, bob, carol = [await make_client(u) for u in ("alice", "bob", "carol")]
-    await alice.create_group("team", "Team", ["bob", "carol"])
+    await alice.groups.create("team", "Team", ["bob", "carol"])
     app = make_app(alice, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         screen = await open_team(pilot, app)
@@ -108,8 +108,8 @@ async def test_offline_the_members_last_heard_are_offered_and_no_others(
     make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
 ) -> None:
     alice = await make_client("alice")
-    await alice.create_group("team", "Team", ["bob"])  # alice's device now knows bob
-    await alice.invite("team", ["bea"])
+    await alice.groups.create("team", "Team", ["bob"])  # alice's device now knows bob
+    await alice.groups.invite("team", ["bea"])
     await server_handle.stop()
     app = make_app(alice, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
@@ -130,12 +130,12 @@ async def test_me_marker_until_read_and_the_jump_key_shows_the_mention(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     await say(alice, ["morning"])
     (mention,) = await say(alice, ["@bob can you check the build?"], mentioned=("bob",))
     await say(alice, [f"chatter {i}" for i in range(250)])
     await stored(bob, "chatter 249")
-    here = await bob.first_unread_mention(TEAM)
+    here = await bob.mentions.first_unread(TEAM)
     assert here is not None and here.uid == mention.uid
     app = make_app(bob, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
@@ -170,7 +170,7 @@ async def test_mentions_arriving_while_reading_far_up_can_be_jumped_to(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     await say(alice, [f"old {i}" for i in range(30)])
     await stored(bob, "old 29")
     await bob.mark_read(TEAM)  # the chat opens at the latest
@@ -186,7 +186,7 @@ async def test_mentions_arriving_while_reading_far_up_can_be_jumped_to(
         (mention,) = await say(alice, ["@all standup now"], mention_all=True)
         header = screen.query_one(ChatHeader)
         await until(pilot, lambda: "@ 2 mentions" in header.render_line(0).text, "both noted")
-        await alice.recall(recalled)
+        await alice.history.recall(recalled)
         await until(pilot, lambda: "@ 1 mention " in header.render_line(0).text, "one left")
         await pilot.press("alt+m")
         await until(
@@ -200,7 +200,7 @@ async def test_members_added_while_the_chat_is_open_are_offered(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     app = make_app(alice, tmp_path)
     async with app.run_test(size=(110, 30)) as pilot:
         screen = await open_team(pilot, app)
@@ -208,8 +208,8 @@ async def test_members_added_while_the_chat_is_open_are_offered(
         await pilot.press("@")
         await until(pilot, lambda: composer.mentions_offered == ["all", "bob"], "bob")
         await pilot.press("backspace")
-        await bob.invite("team", ["dave"])  # another member adds dave
-        await alice.invite("team", ["erin"])  # and this user adds erin (as settings do)
+        await bob.groups.invite("team", ["dave"])  # another member adds dave
+        await alice.groups.invite("team", ["erin"])  # and this user adds erin (as settings do)
         chat = screen.query_one(ChatView)
         notices = lambda: sum(m.object_name == "RC:GrpNtf" for m in chat.shown)  # noqa: E731
         await until(pilot, lambda: notices() >= 3, "the notices of the additions")
@@ -222,7 +222,7 @@ async def test_alt_m_in_the_composer_jumps_and_types_nothing(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     (mention,) = await say(alice, ["@bob a look, please"], mentioned=("bob",))
     await say(alice, [f"chatter {i}" for i in range(40)])
     await stored(bob, "chatter 39")

@@ -26,9 +26,9 @@ async def test_group_rows_and_notices_speak_of_the_user_as_you(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     bob, me, carol = [await make_client(user) for user in ("bob", "me", "carol")]
-    await bob.create_group("team", "Team", ["me", "carol"])
-    await bob.kick("team", ["carol"])
-    await me.create_group("crew", "Crew", ["bob"])
+    await bob.groups.create("team", "Team", ["me", "carol"])
+    await bob.groups.kick("team", ["carol"])
+    await me.groups.create("crew", "Crew", ["bob"])
 
     async def both_groups_known() -> bool:
         rows = {row.ref: row for row in await me.conversations()}
@@ -82,11 +82,11 @@ async def test_group_rows_and_notices_speak_of_the_user_as_you(
 async def test_being_added_is_announced_to_you(make_client: ClientFactory, tmp_path: Path) -> None:
     bob, me = await make_client("bob"), await make_client("me")
     await bob.send_text(ConvRef.private("me"), "hi")
-    await bob.create_group("crew", "Crew", ["carol"])
+    await bob.groups.create("crew", "Crew", ["carol"])
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 30), notifications=True) as pilot:
         await until(pilot, lambda: "bob" in "".join(list_lines(app)), "the list")
-        await bob.invite("crew", ["me"])
+        await bob.groups.invite("crew", ["me"])
 
         def toasts() -> list[str]:
             return [str(n.message) for n in app._notifications]

@@ -35,7 +35,7 @@ async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
 ) -> None:
     alice = await make_client("alice")
     await send_all(alice, "me", ["hi"])
-    await alice.block("me")
+    await alice.privacy.block("me")
     me = await make_client("me")
     app = make_app(me, tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -63,9 +63,9 @@ async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
         assert chat.selected is not None and chat.selected.id == bubble.message.id
         await pilot.press("r")
         await pilot.pause(0.3)
-        (kept,) = await me.store.messages_by_id([bubble.message.id])
+        (kept,) = await me.store.messages.by_ids([bubble.message.id])
         assert kept.status == SendStatus.FAILED and kept.error == ErrorCode.REJECTED_BY_BLACKLIST
-        assert await me.store.pending_count() == 0
+        assert await me.store.outbox.count() == 0
         assert bubble.meta_text == REJECTED
     texts = [m.content.get("content") for m in await alice.messages(ConvRef.private("me"))]
     assert texts == ["hi"]
@@ -90,7 +90,7 @@ async def test_block_and_unblock_from_the_palette(
         await until(pilot, lambda: "⛔" in list_lines(app)[0], "the blocked mark")
         assert "alice" in list_lines(app)[0]
         await until(pilot, lambda: bool(app.screen.query("Toast")), "the confirmation")
-        assert me.known_privacy is not None and me.known_privacy.blocked == ("alice",)
+        assert me.privacy.known is not None and me.privacy.known.blocked == ("alice",)
 
         # alice is refused now.
         message = await alice.send_text(ConvRef.private("me"), "still there?")
@@ -99,9 +99,9 @@ async def test_block_and_unblock_from_the_palette(
 
         # Blocked on another device: the palette offers to unblock, and the mark goes
         # when that device unblocks.
-        await other_device.unblock("alice")
+        await other_device.privacy.unblock("alice")
         await until(pilot, lambda: "⛔" not in list_lines(app)[0], "the mark gone")
-        await other_device.block("alice")
+        await other_device.privacy.block("alice")
         await until(pilot, lambda: "⛔" in list_lines(app)[0], "the mark back")
         listing.focus()
         await pilot.press("ctrl+p")
@@ -110,7 +110,7 @@ async def test_block_and_unblock_from_the_palette(
         await pilot.press("enter")
         await until(pilot, lambda: "⛔" not in list_lines(app)[0], "unblocked")
     for _ in range(100):
-        if (await other_device.privacy()).blocked == ():
+        if (await other_device.privacy.settings()).blocked == ():
             break
         await asyncio.sleep(0.02)
-    assert (await other_device.privacy()).blocked == ()
+    assert (await other_device.privacy.settings()).blocked == ()

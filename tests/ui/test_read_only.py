@@ -95,8 +95,8 @@ async def test_a_group_the_user_was_removed_from_or_that_ended(
 ) -> None:
     bob, me = await make_client("bob"), await make_client("me")
     await bob.send_text(ConvRef.private("me"), "hello")
-    await bob.create_group("team", "Team", ["me", "carol"])
-    await bob.create_group("crew", "Crew", ["me"])
+    await bob.groups.create("team", "Team", ["me", "carol"])
+    await bob.groups.create("crew", "Crew", ["me"])
     await until_client(me, lambda: _has(me, ConvRef.group("crew")))
     app = make_app(me, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -104,11 +104,11 @@ async def test_a_group_the_user_was_removed_from_or_that_ended(
         assert _writable(app)
         await pilot.press(*"half a thought")
         # Removed while the chat is open: the composer goes, and so does what was typed.
-        await bob.kick("team", ["me"])
+        await bob.groups.kick("team", ["me"])
         await until(pilot, lambda: _note(app) == LEFT_REASON, "the reason")
         assert not _writable(app)
         # A dismissed group says so.
-        await bob.dismiss_group("crew")
+        await bob.groups.dismiss("crew")
         await until_client(me, lambda: _last_is_notice(me, ConvRef.group("crew")))
         await _open(pilot, app, ConvRef.group("crew"))
         await until(pilot, lambda: _note(app) == DISMISSED_REASON, "the reason")

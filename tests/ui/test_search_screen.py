@@ -37,7 +37,7 @@ async def test_ctrl_f_finds_a_message_and_enter_opens_it_in_context(
     await send_all(alice, "me", texts)
     await send_all(bob, "me", ["no needle here, bob says"])
     me = await make_client("me")
-    await me.load_history(ALICE)  # the first sync brings the newest page only
+    await me.history.load(ALICE)  # the first sync brings the newest page only
     app = make_app(me, tmp_path)
     async with app.run_test(size=(110, 36)) as pilot:
         await pilot.press("ctrl+f")

@@ -76,8 +76,8 @@ async def _fill(path: Path) -> None:
         for peer, lines in chats.items():
             records = [_record(peer, i + 1, s, t, at) for i, (s, t, at) in enumerate(lines)]
             n = len(records)
-            await store.add_received(ConvRef.private(peer), records, Coverage(n, 1, n))
-        await store.set_draft(ConvRef.private("bob"), "see you th", BASE - DAY + 1)
+            await store.messages.add_received(ConvRef.private(peer), records, Coverage(n, 1, n))
+        await store.conversations.set_draft(ConvRef.private("bob"), "see you th", BASE - DAY + 1)
     finally:
         await store.close()
 

@@ -42,12 +42,12 @@ async def test_the_divider_is_right_above_the_first_unread(
     """Among the unread ones: a notice (shown, but not counted as unread), or a message
     this user sent from another device (not unread)."""
     alice, bob = await make_client("alice"), await make_client("bob")
-    await alice.create_group("team", "Team", ["bob"])
+    await alice.groups.create("team", "Team", ["bob"])
     await say(alice, ["read already"])
     await read_up_to(bob, "read already")
     await say(alice, ["first unread"])
     if between == "a notice":
-        await alice.invite("team", ["carol"])
+        await alice.groups.invite("team", ["carol"])
     else:
         await say(bob, ["bob answers from another device"])
     await say(alice, ["second unread", "third unread"])

@@ -215,14 +215,14 @@ async def workspace(
     bob, dave, erin = [await make_client(user) for user in ("bob", "dave", "erin")]
     to_me = ConvRef.private("me")
     await bob.send_text(to_me, "hello there, how are you doing today?")
-    image = await dave.send_file(to_me, picture, MediaKind.IMAGE)
+    image = await dave.files.send(to_me, picture, MediaKind.IMAGE)
     lines = [await erin.send_text(ConvRef.private("bob"), text) for text in ("one", "two")]
     done = await erin.wait_sent([m.id for m in lines], timeout=10)
-    merged = await erin.forward(done, [to_me], merged=True)
+    merged = await erin.files.forward(done, [to_me], merged=True)
     await erin.wait_sent([m.id for m in merged], timeout=15)
     await dave.wait_sent([image.id], timeout=15)
     me = await make_client("me")
-    await me.create_group("team", "Team", ["bob", "carol"])
+    await me.groups.create("team", "Team", ["bob", "carol"])
     await until_client(me, lambda: _has(me, ERIN))
     return me
 

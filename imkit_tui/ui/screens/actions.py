@@ -241,7 +241,7 @@ class ActionHandler:
     async def fetch(self, message: Message) -> Path:
         """The message's file, downloaded when needed (progress on its bubble)."""
         try:
-            path = await self._client.download(message)
+            path = await self._client.files.download(message)
         except BaseException:
             chat = self._chat()
             if chat is not None:
@@ -336,7 +336,7 @@ class ActionHandler:
         self._set_playing(message.id, True)
         try:
             if not message.listened:
-                await self._client.mark_listened(message)
+                await self._client.files.mark_listened(message)
             await process.wait()
         finally:
             if self._players.get(message.id) is process:

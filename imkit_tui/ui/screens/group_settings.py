@@ -310,7 +310,7 @@ class GroupSettingsScreen(SettingsScreen):
 
     def _fetch(self) -> None:
         if self._client.state == ConnectionState.CONNECTED:
-            info = self._client.group_info(self.group_id)
+            info = self._client.groups.info(self.group_id)
             self._request("load the members", info, quiet=True)
 
     def _request(
@@ -407,7 +407,7 @@ class GroupSettingsScreen(SettingsScreen):
             if text and not new:
                 self.notify("They are members already.", markup=False)
             elif new:
-                added = self._client.invite(self.group_id, new)
+                added = self._client.groups.invite(self.group_id, new)
                 self._request("add members", added, done=f"Added {', '.join(new)}")
 
         question = "Add members: user ids, separated by spaces or commas"
@@ -425,7 +425,7 @@ class GroupSettingsScreen(SettingsScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                kicked = self._client.kick(self.group_id, [member])
+                kicked = self._client.groups.kick(self.group_id, [member])
                 self._request("remove members", kicked, done=f"Removed {member}")
 
         question = f"Remove {member} from {group.name}?"
@@ -439,7 +439,7 @@ class GroupSettingsScreen(SettingsScreen):
             return
         muted = member not in group.muted
         done = f"{member} is muted: reads, cannot send" if muted else f"{member} may send again"
-        call = self._client.mute(self.group_id, [member], muted=muted)
+        call = self._client.groups.mute(self.group_id, [member], muted=muted)
         self._request("mute members", call, done=done)
 
     def action_toggle_speaker(self) -> None:
@@ -450,7 +450,7 @@ class GroupSettingsScreen(SettingsScreen):
             return
         allowed = member not in group.speakers
         done = f"{member} {'may' if allowed else 'may no longer'} speak while all are muted"
-        call = self._client.allow_speaking(self.group_id, [member], allowed=allowed)
+        call = self._client.groups.allow_speaking(self.group_id, [member], allowed=allowed)
         self._request("change who may speak", call, done=done)
 
     def action_mute_all(self, muted: bool | None = None) -> None:
@@ -464,7 +464,7 @@ class GroupSettingsScreen(SettingsScreen):
             done = "Everyone is muted but the owner and the speak whitelist"
         else:
             done = "Everyone may send again"
-        call = self._client.mute(self.group_id, [], muted=muted)
+        call = self._client.groups.mute(self.group_id, [], muted=muted)
         self._request("mute all", call, done=done)
 
     async def switched(self, event: Switch.Changed) -> None:
@@ -480,7 +480,7 @@ class GroupSettingsScreen(SettingsScreen):
 
         def answered(name: str | None) -> None:
             if name and name != group.name:
-                call = self._client.rename_group(self.group_id, name)
+                call = self._client.groups.rename(self.group_id, name)
                 self._request("rename the group", call, done=f"Renamed to {name}")
 
         self.app.push_screen(TextPromptScreen("Rename the group", value=group.name), answered)
@@ -516,10 +516,10 @@ class GroupSettingsScreen(SettingsScreen):
                 return
             client, gid = self._client, self.group_id
             if owner:
-                what, call = "dismiss the group", client.dismiss_group(gid)
+                what, call = "dismiss the group", client.groups.dismiss(gid)
                 done = f"{group.name} is dismissed: nobody can send to it any more"
             else:
-                what, call = "quit the group", client.quit_group(gid)
+                what, call = "quit the group", client.groups.quit(gid)
                 done = f"You left {group.name}"
             self._request(what, call, done=done, then=self._close)
 

@@ -118,7 +118,7 @@ class HistoryActions:
             # Kept before the notice is drawn, so that it offers the re-edit at once.
             self._recalled_text[message.id] = (text, time.monotonic())
         try:
-            await self._client.recall(message)
+            await self._client.history.recall(message)
         except core.NotConnected:
             self._recalled_text.pop(message.id, None)
             app.notify("You are offline: recall once connected", severity="warning")
@@ -161,7 +161,7 @@ class HistoryActions:
             if place is None:
                 return
             try:
-                await self._client.delete_messages(chosen, everywhere=place == "everywhere")
+                await self._client.history.delete(chosen, everywhere=place == "everywhere")
             except core.NotConnected:
                 self._screen.app.notify("You are offline: delete here only", severity="warning")
             except (core.RequestFailed, TimeoutError, ValueError) as error:
@@ -177,7 +177,7 @@ class HistoryActions:
             if not yes:
                 return
             everywhere = self._client.state == ConnectionState.CONNECTED
-            await self._client.clear_history(conv, everywhere=everywhere)
+            await self._client.history.clear(conv, everywhere=everywhere)
             where = "on every device" if everywhere else "on this device (offline)"
             self._screen.app.notify(f"History with {name} cleared {where}")
 
@@ -186,7 +186,7 @@ class HistoryActions:
 
     async def remove(self, conv: ConvRef) -> None:
         """Take the conversation off the list until its next message."""
-        await self._client.remove_conversation(conv)
+        await self._client.history.remove_conversation(conv)
         self._forget(conv)
 
     async def changed(self, event: MessagesDeleted | HistoryCleared) -> None:

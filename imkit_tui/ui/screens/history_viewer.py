@@ -120,7 +120,7 @@ class HistoryViewerScreen(Screen[None]):
     async def _load(self) -> None:
         notice = self.query_one("#history-notice", Static)
         try:
-            path = await self.client.download(self.message)
+            path = await self.client.files.download(self.message)
             items = read_combined(await asyncio.to_thread(_read_text, path))
         except (TransferError, ForwardError, NotConnected, TimeoutError, OSError) as error:
             reason = "You are offline" if isinstance(error, NotConnected) else str(error)

@@ -199,7 +199,7 @@ class ImageViewerScreen(Screen[None]):
     async def _load(self) -> None:
         picture = self.query_one("#viewer-picture", Static)
         with self.client.subscribe() as events:
-            task = asyncio.ensure_future(self.client.download(self.message))
+            task = asyncio.ensure_future(self.client.files.download(self.message))
             task.add_done_callback(_retrieve)
             while not task.done():
                 waiter = asyncio.ensure_future(events.next())

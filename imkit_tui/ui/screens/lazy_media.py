@@ -95,7 +95,7 @@ class LazyMedia:
     def _find(self, local: list[Message]) -> dict[int, Path]:
         found: dict[int, Path] = {}
         for message in local:
-            path = self._client.local_file(message)
+            path = self._client.files.local(message)
             if path is not None:
                 found[message.id] = path
         return found
@@ -107,9 +107,9 @@ class LazyMedia:
         async with self._limit:
             try:
                 if url is None:
-                    path = await self._client.download(message)
+                    path = await self._client.files.download(message)
                 else:
-                    path = await self._client.fetch(url)
+                    path = await self._client.files.fetch(url)
             except Exception as error:
                 if isinstance(error, TransferError):  # for good; offline may pass
                     self._failed.add(key)

@@ -413,7 +413,7 @@ class MainScreen(Screen[None]):
         if conv is None:
             return []
         try:
-            return visible(await self.client.load_older(conv, before_seq, limit))
+            return visible(await self.client.history.older(conv, before_seq, limit))
         except (core.NotConnected, TimeoutError):
             # Offline: what the store has is all there is for now.
             return visible(await self.client.messages(conv, before_seq=before_seq, limit=limit))

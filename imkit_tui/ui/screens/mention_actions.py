@@ -88,13 +88,13 @@ class MentionActions:
     async def _fetch_members(self, conv: ConvRef) -> None:
         client = self._host.client
         try:
-            members = (await client.group_info(conv.target)).members
+            members = (await client.groups.info(conv.target)).members
             self._rights.confirmed(conv, True)
         except (core.NotConnected, core.RequestFailed, TimeoutError) as error:
             log.debug("members of %s from this device's store: %r", conv.target, error)
             if isinstance(error, core.RequestFailed) and error.code == ErrorCode.NOT_IN_GROUP:
                 self._rights.confirmed(conv, False)
-            members = await client.known_members(conv.target)
+            members = await client.groups.members(conv.target)
         self._group_members = {**self._group_members, conv.target: members}
         composer = self._host.composer
         if conv == self._host.current and composer is not None:
@@ -116,7 +116,7 @@ class MentionActions:
         if conv != self._host.current:
             return
         if row is not None and row.mentions > 0:
-            fresh = await self._host.client.unread_mentions(conv)
+            fresh = await self._host.client.mentions.unread(conv)
             known = {m.id for m in self._mentions_waiting}
             self._mentions_waiting += tuple(m for m in fresh if m.id not in known)
         self._show_mentions()
@@ -171,7 +171,7 @@ class MentionActions:
         while chat is not None and conv is not None and self._mentions_waiting:
             target, *rest = self._mentions_waiting
             self._mentions_waiting = tuple(rest)
-            page = visible(await self._host.client.messages_around(target))
+            page = visible(await self._host.client.search.around(target))
             found = next((m for m in page if m.id == target.id), None)
             if found is None or found.object_name in _GONE:
                 continue  # cleared, deleted or recalled since

@@ -99,7 +99,7 @@ class MessageMenu:
         if choice is None:
             return
         try:
-            queued = await client.forward(chosen, choice.targets, merged=choice.merged)
+            queued = await client.files.forward(chosen, choice.targets, merged=choice.merged)
         except core.ForwardError as error:
             app.notify(str(error), title="Cannot forward", severity="error")
             return

@@ -71,7 +71,7 @@ def start_new_group(
 
     async def create(members: list[str], name: str) -> None:
         group_id = new_group_id()
-        asked = client.create_group(group_id, name, members)
+        asked = client.groups.create(group_id, name, members)
         await _then_open(screen, asked, "create a group", ConvRef.group(group_id), open_chat)
 
     screen.app.push_screen(
@@ -98,7 +98,7 @@ def start_accepting_invitation(
             screen.run_worker(accept(group_id), group="accept-group", exit_on_error=False)
 
     async def accept(group_id: str) -> None:
-        asked = client.accept_invitation(group_id)
+        asked = client.groups.accept_invitation(group_id)
         await _then_open(screen, asked, "join a group", ConvRef.group(group_id), open_chat)
 
     screen.app.push_screen(

@@ -45,7 +45,9 @@ class PrivacyActions:
         main screen runs this once its client's store is open."""
         client = self._host.client
         with client.subscribe() as events:
-            self._show_privacy_state(frozenset((await client.privacy(fetch=False)).blocked))
+            self._show_privacy_state(
+                frozenset((await client.privacy.settings(fetch=False)).blocked)
+            )
             if client.state == ConnectionState.CONNECTED:
                 await self._ask_privacy()
             async for event in events:
@@ -60,7 +62,7 @@ class PrivacyActions:
     async def _ask_privacy(self) -> None:
         """Fetch the state from the server; a change comes back as PrivacyChanged."""
         with contextlib.suppress(core.NotConnected, core.RequestFailed, TimeoutError):
-            await self._host.client.privacy()
+            await self._host.client.privacy.settings()
 
     def _show_privacy_state(self, blocked: frozenset[str]) -> None:
         if blocked != self._blocked_users:
@@ -98,9 +100,9 @@ class PrivacyActions:
         client, notify = self._host.client, self._host.app.notify
         try:
             if blocked:
-                settings = await client.block(user_id)
+                settings = await client.privacy.block(user_id)
             else:
-                settings = await client.unblock(user_id)
+                settings = await client.privacy.unblock(user_id)
         except (core.NotConnected, TimeoutError):
             notify(
                 f"Not connected: {'blocking' if blocked else 'unblocking'} needs the server.",

@@ -68,7 +68,7 @@ class ReceiptActions:
     async def ask(self, message: Message) -> None:
         """Ask the members for read receipts on ``message``."""
         try:
-            updated = await self._client.request_receipts(message)
+            updated = await self._client.receipts.request(message)
         except ReceiptError as error:
             self._screen.app.notify(str(error), severity="warning")
             return
@@ -133,7 +133,7 @@ class ReceiptActions:
         if conv is None:
             return {}
         try:
-            found = await self._client.read_receipts(conv, uids)
+            found = await self._client.receipts.read(conv, uids)
         except (NotConnected, RequestFailed, TimeoutError):
             return {}
         self._known.update(found)

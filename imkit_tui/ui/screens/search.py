@@ -171,7 +171,7 @@ class SearchScreen(ModalScreen[Message | None]):
             self._status("Type words to find, or from:USER.")
             return
         try:
-            hits = await self._client.search(
+            hits = await self._client.search.messages(
                 query.text, conv=scope, sender=query.sender, limit=PAGE
             )
         except Exception as error:  # a closed store, a full disk: say so, keep the app
@@ -192,7 +192,7 @@ class SearchScreen(ModalScreen[Message | None]):
             text = f"{shown} message{'s' if count != 1 else ''} {where} · Enter opens"
         else:
             text = f"No messages found {where}."
-        backlog = await self._client.search_backlog()
+        backlog = await self._client.search.backlog()
         if backlog:
             text += f" (still indexing {backlog:,} older messages)"
         self._status(text)
@@ -215,7 +215,7 @@ class SearchScreen(ModalScreen[Message | None]):
     async def _load_more(self, query: Query, scope: ConvRef | None, before_id: int) -> None:
         """The next page of the same query, added below."""
         try:
-            hits = await self._client.search(
+            hits = await self._client.search.messages(
                 query.text, conv=scope, sender=query.sender, limit=PAGE, before_id=before_id
             )
             if query != self._query or not self._hits or self._hits[-1].message.id != before_id:

@@ -31,7 +31,7 @@ class SearchActions:
         `around` (a search result)."""
         if around is None:
             return await self._host.client.messages(conv, limit=limit)
-        return await self._host.client.messages_around(around)
+        return await self._host.client.search.around(around)
 
     def search(self) -> None:
         """Search messages; the one chosen opens in its conversation, in context."""

@@ -69,9 +69,9 @@ class Sending:
             return READ_ONLY
         try:
             if isinstance(request, FileCommand):
-                message = await self._client.send_file(conv, request.path, request.kind)
+                message = await self._client.files.send(conv, request.path, request.kind)
             else:
-                message = await self._client.send_location(
+                message = await self._client.files.send_location(
                     conv, request.latitude, request.longitude, request.name
                 )
         except AttachmentError as error:
