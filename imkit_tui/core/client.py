@@ -25,11 +25,13 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.engine import SeqTracker
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
     ConversationUpdated,
     EventBus,
+    MessageQueued,
     MessageUpdated,
     Subscription,
     SyncCompleted,
@@ -46,7 +48,6 @@ from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import PrivacyControls
 from imkit_tui.core.received_store import ReceivedBatch
 from imkit_tui.core.search import SearchMessages
-from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
@@ -158,7 +159,7 @@ class IMClient(
             timeout=request_timeout,
             synced=self._synced,
             stopped=self._stopped,
-            on_acked=self._note_acked,
+            inbound=self._inbound.put,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -277,10 +278,11 @@ class IMClient(
     ) -> Message:
         """Queue a message: written to the outbox, then sent (and retried) in order.
 
-        Returns the stored message (status SENDING); a MessageUpdated event follows when
-        the server acknowledges it or refuses it. Give `cmid` to make the call idempotent.
-        `to` makes a group message targeted: only those members receive it. Raises
-        ValueError, and keeps nothing, for content nested deeper than the protocol allows.
+        Returns the stored message (status SENDING), also published as MessageQueued;
+        a MessageUpdated event follows when the server acknowledges it or refuses it.
+        Give `cmid` to make the call idempotent. `to` makes a group message targeted:
+        only those members receive it. Raises ValueError, and keeps nothing, for content
+        nested deeper than the protocol allows.
         """
         if not catalogue.lookup(object_name).stored:
             raise ValueError(f"{object_name} is a status message: use send_status()")
@@ -291,6 +293,7 @@ class IMClient(
         )
         if message.status == SendStatus.SENDING:
             self._outbox.queued(message)
+        self.events.publish(MessageQueued(message))
         return message
 
     async def send_text(
@@ -376,7 +379,7 @@ class IMClient(
     async def _on_ready(self, welcome: Welcome) -> None:
         """Logged in: sync first (pushes wait in the queue behind it), then go live."""
         self._on_state(ConnectionState.SYNCING, "", None)
-        self._inbound.work.put_nowait(SyncAll())
+        self._inbound.put(SyncAll())
 
     def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
         if isinstance(push, PrivacyState):
@@ -385,7 +388,7 @@ class IMClient(
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
             return
-        self._inbound.work.put_nowait(push)
+        self._inbound.put(push)
 
     def _on_synced(self, changed: int) -> None:
         """The post-connect sync is done: go live."""
@@ -397,7 +400,8 @@ class IMClient(
         self._spawn_naming()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
-        self._inbound.work.put_nowait(Acked(conv, seq))
+        """A recall got `seq`: the same road as an own message's ack (the inbound work)."""
+        self._inbound.put(Acked(conv, seq))
 
     async def _apply_state_update(self, update: ConversationUpdate) -> Conversation:
         return await self._inbound.apply_state_update(update)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from imkit_tui.core.connection import Connection
+from imkit_tui.core.engine import SeqTracker
 from imkit_tui.core.models import Message
 from imkit_tui.core.pulls import pull_page
-from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.protocol import ConvRef, MessageRecord, PullRequest
 
 if TYPE_CHECKING:
