@@ -27,7 +27,7 @@ from imkit_tui.core.engine import (
     WorkQueue,
     gap_after_ack,
 )
-from imkit_tui.core.engine.pages import first_page, first_spec, forward_limit
+from imkit_tui.core.engine.pages import first_page, first_spec, forward_limit, sort_pages
 from imkit_tui.core.engine.requests import Route as RequestRoute
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.protocol import (
@@ -37,6 +37,7 @@ from imkit_tui.protocol import (
     ErrorCode,
     ErrorFrame,
     MessageRecord,
+    PullPage,
     PullReply,
     Push,
     SendAck,
@@ -274,3 +275,26 @@ def test_requests_are_matched_by_id_and_pushes_go_their_own_way() -> None:
     terminal = ErrorFrame(code=ErrorCode.TOKEN_EXPIRED, message="gone")
     assert requests.route(terminal)[0] is RequestRoute.TERMINAL
     assert requests.lost() == ["a"] and requests.waiter(1) is None
+
+
+def test_a_pull_many_answer_is_sorted_into_store_now_go_on_and_refused() -> None:
+    new, behind, lost, refused = (ConvRef(type=1, target=name) for name in "abcd")
+    held = {new: SeqTracker(), behind: SeqTracker(10, 1), lost: SeqTracker(3, 1)}
+    held[refused] = SeqTracker(1, 1)
+    chunk = [(new, held[new], 80), (behind, held[behind], 900), (lost, held[lost], 50)]
+    chunk.append((refused, held[refused], 5))
+    pages = [
+        PullPage(conv=new, messages=[record(new, s) for s in range(31, 81)], floor_seq=1),
+        PullPage(conv=behind, messages=[record(behind, s) for s in range(11, 511)], has_more=True),
+        PullPage(conv=lost, messages=[record(lost, 40)], floor_seq=40),
+        PullPage(conv=refused, code=ErrorCode.NOT_IN_GROUP),
+    ]
+    assert sort_pages(chunk, pages[:3]) is None  # not page for page: one at a time
+    plan = sort_pages(chunk, pages)
+    assert plan is not None
+    assert [(p.conv, len(p.records)) for p in plan.pulled] == [(new, 50), (behind, 500)]
+    assert held[new].floor == 31 and held[new].synced == 30  # starts at its first page
+    # The new one may need more (returns at once), the one behind does; the lost range
+    # comes from cloud history, after them.
+    assert [w[0] for w in plan.then] == [new, behind, lost]
+    assert plan.refused is pages[3]

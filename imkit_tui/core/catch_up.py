@@ -24,12 +24,12 @@ from imkit_tui.core.connection import Connection, RequestFailed
 from imkit_tui.core.engine import SeqTracker, Wanted
 from imkit_tui.core.engine.pages import (
     Pulled,
-    as_reply,
     chunks,
     first_limit,
     first_page,
     first_spec,
     forward_limit,
+    sort_pages,
 )
 from imkit_tui.core.pulls import pull_page
 from imkit_tui.protocol import (
@@ -37,7 +37,6 @@ from imkit_tui.protocol import (
     ErrorCode,
     ErrorFrame,
     PullMany,
-    PullPage,
     PullPages,
     PullReply,
     PullRequest,
@@ -134,31 +133,17 @@ class CatchUp:
             # A message in the answer cannot be read here: one at a time, where an
             # unreadable message becomes a placeholder (core/pulls.py).
             reply = PullPages(pages=[])
-        if len(reply.pages) != len(chunk):
+        plan = sort_pages(chunk, reply.pages)
+        if plan is None:
             for conv, tracker, target_seq in chunk:
                 await self.run(conv, tracker, target_seq)
             return
-        pulled: list[Pulled] = []
-        later: list[Wanted] = []  # may need more once this page is stored
-        history: list[Wanted] = []
-        refused: PullPage | None = None
-        for (conv, tracker, target_seq), page in zip(chunk, reply.pages, strict=True):
-            if page.code:
-                refused = refused or page
-            elif tracker.synced == 0:
-                pulled.append(first_page(conv, tracker, target_seq, as_reply(page)))
-                later.append((conv, tracker, target_seq))
-            elif page.floor_seq > tracker.synced + 1:
-                history.append((conv, tracker, target_seq))  # from cloud history first
-            elif page.messages:
-                pulled.append(Pulled(conv, page.messages, tracker, target_seq))
-                if page.has_more:
-                    later.append((conv, tracker, target_seq))
-        if pulled:
-            await self._store(pulled)
-        for conv, tracker, target_seq in [*later, *history]:
+        if plan.pulled:
+            await self._store(plan.pulled)
+        for conv, tracker, target_seq in plan.then:
             await self.run(conv, tracker, target_seq)  # returns at once when all is held
-        if refused is not None:
+        if plan.refused is not None:
+            refused = plan.refused
             raise RequestFailed(ErrorFrame(code=refused.code, message=f"pull of {refused.conv}"))
 
     async def _from_history(

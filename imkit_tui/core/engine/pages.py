@@ -77,6 +77,42 @@ def as_reply(page: PullPage) -> PullReply:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkPlan:
+    """What the answer to one PullMany means, in order: store `pulled` in one
+    transaction, then go on with `then` one at a time (more to pull, or the range
+    offline storage lost, from cloud history first), then fail with `refused`."""
+
+    pulled: list[Pulled]
+    then: list[Wanted]
+    refused: PullPage | None
+
+
+def sort_pages(chunk: Sequence[Wanted], pages: Sequence[PullPage]) -> ChunkPlan | None:
+    """What the pages answering `chunk` mean; None when they do not answer it page for
+    page (the conversations then go one at a time). The tracker of a conversation new
+    here starts at its first page's first seq."""
+    if len(pages) != len(chunk):
+        return None
+    pulled: list[Pulled] = []
+    later: list[Wanted] = []  # may need more once this page is stored
+    history: list[Wanted] = []
+    refused: PullPage | None = None
+    for (conv, tracker, target_seq), page in zip(chunk, pages, strict=True):
+        if page.code:
+            refused = refused or page
+        elif tracker.synced == 0:
+            pulled.append(first_page(conv, tracker, target_seq, as_reply(page)))
+            later.append((conv, tracker, target_seq))
+        elif page.floor_seq > tracker.synced + 1:
+            history.append((conv, tracker, target_seq))  # from cloud history first
+        elif page.messages:
+            pulled.append(Pulled(conv, page.messages, tracker, target_seq))
+            if page.has_more:
+                later.append((conv, tracker, target_seq))
+    return ChunkPlan(pulled, [*later, *history], refused)
+
+
 def chunks(wanted: Sequence[Wanted]) -> Iterator[list[Wanted]]:
     """`wanted` in runs of at most MAX_PULLS conversations and MAX_PULLED messages."""
     chunk: list[Wanted] = []
