@@ -16,7 +16,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from imkit_tui import __version__
 from imkit_tui.core.backoff import Backoff
@@ -333,8 +333,7 @@ class Connection:
             return
         route, future = self._requests.route(frame)
         if route is Route.PUSH:
-            assert isinstance(frame, Push | ConversationUpdate | PrivacyState | ReceiptState)
-            self._on_push(frame)
+            self._on_push(cast("Push | ConversationUpdate | PrivacyState | ReceiptState", frame))
         elif future is not None:
             if not future.done():
                 future.set_result(frame)

@@ -174,7 +174,9 @@ class Inbound:
     async def _apply_pushes(self, records: list[MessageRecord]) -> None:
         """Store pushed records in order; those that follow what is held are stored
         together, a gap is pulled first (the engine's PushRouter decides)."""
-        await self._load_trackers([r.conv for r in records if r.seq])
+        missing = [r.conv for r in records if r.seq and r.conv not in self._trackers]
+        if missing:
+            await self._load_trackers(missing)
         router = PushRouter(self._trackers)
         for record in records:
             route = router.route(record)
