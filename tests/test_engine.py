@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from imkit_tui.core.engine import (
     Acked,
+    FrameRoute,
     OutboxMachine,
     Phase,
     Pushes,
@@ -28,7 +29,6 @@ from imkit_tui.core.engine import (
     gap_after_ack,
 )
 from imkit_tui.core.engine.pages import first_page, first_spec, forward_limit, sort_pages
-from imkit_tui.core.engine.requests import Route as RequestRoute
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.protocol import (
     ConversationState,
@@ -268,12 +268,12 @@ def test_requests_are_matched_by_id_and_pushes_go_their_own_way() -> None:
     requests: Requests[str] = Requests()
     first, second = SyncRequest(since=0), SyncRequest(since=1)
     assert requests.open(first, "a") == 1 and requests.open(second, "b") == 2
-    assert requests.route(SyncReply(re=2, cursor=1, conversations=[])) == (RequestRoute.ANSWER, "b")
-    assert requests.route(Push(message=record(ALICE, 1))) == (RequestRoute.PUSH, None)
+    assert requests.route(SyncReply(re=2, cursor=1, conversations=[])) == (FrameRoute.ANSWER, "b")
+    assert requests.route(Push(message=record(ALICE, 1))) == (FrameRoute.PUSH, None)
     requests.close(2)
-    assert requests.route(SyncReply(re=2, cursor=1, conversations=[]))[0] is RequestRoute.DROPPED
+    assert requests.route(SyncReply(re=2, cursor=1, conversations=[]))[0] is FrameRoute.DROPPED
     terminal = ErrorFrame(code=ErrorCode.TOKEN_EXPIRED, message="gone")
-    assert requests.route(terminal)[0] is RequestRoute.TERMINAL
+    assert requests.route(terminal)[0] is FrameRoute.TERMINAL
     assert requests.lost() == ["a"] and requests.waiter(1) is None
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from imkit_tui import __version__
 from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.engine.requests import Requests, Route
+from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.core.events import ConnectionState
 from imkit_tui.protocol import (
     SUPPORTED_VERSIONS,
@@ -332,14 +332,14 @@ class Connection:
                 )
             return
         route, future = self._requests.route(frame)
-        if route is Route.PUSH:
+        if route is FrameRoute.PUSH:
             self._on_push(cast("Push | ConversationUpdate | PrivacyState | ReceiptState", frame))
         elif future is not None:
             if not future.done():
                 future.set_result(frame)
         elif isinstance(frame, ErrorFrame):
             log.warning("server error %s: %s", frame.code, frame.message)
-            if route is Route.TERMINAL:
+            if route is FrameRoute.TERMINAL:
                 self.refused = LoginRefused(frame.code, frame.message)
 
     def _fail_pending(self) -> None:

@@ -18,7 +18,7 @@ core/outbox.py, core/connection.py) only moves bytes and runs the store's jobs.
 
 from imkit_tui.core.engine.gaps import PushRouter, Route, gap_after_ack
 from imkit_tui.core.engine.outbox import LEASE_MS, OutboxMachine, Phase
-from imkit_tui.core.engine.requests import Requests, is_push
+from imkit_tui.core.engine.requests import FrameRoute, Requests, is_push
 from imkit_tui.core.engine.seqs import SeqTracker
 from imkit_tui.core.engine.sync import CURSOR_KEY, SyncPage, SyncRound, Wanted
 from imkit_tui.core.engine.work import Acked, Pushes, SyncAll, Work, WorkQueue
@@ -27,6 +27,7 @@ __all__ = [
     "CURSOR_KEY",
     "LEASE_MS",
     "Acked",
+    "FrameRoute",
     "OutboxMachine",
     "Phase",
     "PushRouter",

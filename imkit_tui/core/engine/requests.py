@@ -26,7 +26,7 @@ from imkit_tui.protocol import (
 W = TypeVar("W")
 
 
-class Route(enum.Enum):
+class FrameRoute(enum.Enum):
     """Where a frame from the server goes."""
 
     PUSH = "push"
@@ -65,16 +65,16 @@ class Requests(Generic[W]):
         """The waiter of a request still waited for."""
         return self._waiting.get(request_id) if request_id else None
 
-    def route(self, frame: ServerFrame) -> tuple[Route, W | None]:
+    def route(self, frame: ServerFrame) -> tuple[FrameRoute, W | None]:
         """Where `frame` goes, and for an answer the waiter of its request."""
         if is_push(frame):
-            return Route.PUSH, None
+            return FrameRoute.PUSH, None
         waiter = self.waiter(frame.re)
         if waiter is not None:
-            return Route.ANSWER, waiter
+            return FrameRoute.ANSWER, waiter
         if isinstance(frame, ErrorFrame) and not frame.re and frame.code in TERMINAL_CODES:
-            return Route.TERMINAL, None
-        return Route.DROPPED, None
+            return FrameRoute.TERMINAL, None
+        return FrameRoute.DROPPED, None
 
     def lost(self) -> list[W]:
         """The connection dropped: every waiter still waiting (now forgotten)."""
