@@ -11,9 +11,11 @@ core/outbox.py, core/connection.py) only moves bytes and runs the store's jobs.
 - :mod:`.seqs` which seqs of a conversation are held (`SeqTracker`);
 - :mod:`.gaps` what a burst of pushes or an ack needs (`PushRouter`, `gap_after_ack`);
 - :mod:`.sync` the post-connect sync's pages and cursor (`SyncRound`);
+- :mod:`.pages` which pull pages a catch-up asks for, and what a PullMany answer means
+  (`first_spec`, `chunks`, `sort_pages`);
 - :mod:`.work` the inbound work queue, pushes held behind the sync (`WorkQueue`);
 - :mod:`.outbox` the outbox's state machine (`OutboxMachine`);
-- :mod:`.requests` request ids and where each server frame goes (`Requests`).
+- :mod:`.requests` request ids and where each server frame goes (`Requests`, `FrameRoute`).
 """
 
 from imkit_tui.core.engine.gaps import PushRouter, Route, gap_after_ack
