@@ -15,6 +15,7 @@ from imkit_tui.core import (
     IMClient,
     LoginRefused,
     Message,
+    MessageQueued,
     MessagesReceived,
     MessageUpdated,
     SendStatus,
@@ -57,6 +58,27 @@ async def test_a_message_goes_from_alice_to_bob_with_ack_and_events(
     assert [(c.ref, c.preview, c.unread) for c in bob_list] == [(ALICE, "hello bob 👋", 1)]
     alice_list = await alice.conversations()
     assert alice_list[0].unread == 0 and alice_list[0].last_sender == "alice"
+
+
+async def test_an_own_message_comes_as_events_only_queued_then_acked_once(
+    make_client: ClientFactory,
+) -> None:
+    alice = await make_client("alice")
+    await make_client("bob")
+    with alice.subscribe() as events:
+        queued = await alice.send_text(BOB, "one road")
+        mine: list[MessageQueued | MessageUpdated] = []
+        while not (mine and isinstance(mine[-1], MessageUpdated)):
+            event = await events.next(5)
+            if isinstance(event, MessageQueued | MessageUpdated):
+                mine.append(event)
+        await asyncio.sleep(0.2)  # a second road would have published again by now
+        while not events.queue.empty():
+            late = events.queue.get_nowait()
+            assert not isinstance(late, MessageQueued | MessageUpdated), late
+    first, acked = mine
+    assert isinstance(first, MessageQueued) and first.message == queued
+    assert acked.message.id == queued.id and acked.message.status == SendStatus.SENT
 
 
 async def test_offline_messages_arrive_by_sync_in_order(make_client: ClientFactory) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from imkit_tui.core.sequencer import SeqTracker
+from imkit_tui.core.engine import SeqTracker
 
 
 @given(st.permutations(list(range(1, 60))))

@@ -1,10 +1,11 @@
 """Pulling what conversations are missing on this device, up to the seqs the server named.
 
-A conversation new to this device starts from its latest page (older pages come from
-cloud history on demand); otherwise everything after what is held is pulled forward.
-When offline storage no longer reaches back that far (the forward page's `floor_seq` is
-above what the device holds), the range in between comes from cloud history, newest
-first; only what history lost too is given up.
+Which pages to ask for is decided in core/engine/pages.py (a conversation new here
+starts from its latest page; otherwise everything after what is held is pulled
+forward); this module asks for them and stores them. When offline storage no longer
+reaches back that far (the forward page's `floor_seq` is above what the device
+holds), the range in between comes from cloud history, newest first; only what
+history lost too is given up.
 
 Many conversations at once (a sync page) go out as PullMany requests, a page of each
 conversation in one round trip, and each request's pages are stored in one
@@ -16,55 +17,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 
 from imkit_tui.core.cloud_history import PULL_PAGE
 from imkit_tui.core.connection import Connection, RequestFailed
+from imkit_tui.core.engine import SeqTracker, Wanted
+from imkit_tui.core.engine.pages import (
+    Pulled,
+    chunks,
+    first_limit,
+    first_page,
+    first_spec,
+    forward_limit,
+    sort_pages,
+)
 from imkit_tui.core.pulls import pull_page
-from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.protocol import (
-    MAX_PULLED,
-    MAX_PULLS,
     ConvRef,
     ErrorCode,
     ErrorFrame,
-    MessageRecord,
     PullMany,
-    PullPage,
     PullPages,
     PullReply,
     PullRequest,
-    PullSpec,
 )
 
 log = logging.getLogger(__name__)
 
-FIRST_PAGE = 50
-"""A conversation seen for the first time on this device starts with its latest page."""
-
-CATCH_UP_PAGE = 500
-"""Messages per forward pull when catching up (the most a pull may ask for); the next
-page is asked for while one is being stored. A pull asks for no more than is missing:
-it costs its limit from the user's pull budget."""
-
-
-@dataclass(frozen=True, slots=True)
-class Pulled:
-    """Records of one conversation to store, its tracker, and the max seq the server named."""
-
-    conv: ConvRef
-    records: Sequence[MessageRecord]
-    tracker: SeqTracker
-    max_seq: int
-
+__all__ = ["CatchUp", "Pulled"]
 
 StoreMany = Callable[[Sequence[Pulled]], Awaitable[object]]
 """Stores pulled records of several conversations in one transaction and moves their
 trackers."""
-
-Wanted = tuple[ConvRef, SeqTracker, int]
-"""A conversation, its tracker, and the seq the store must hold up to."""
 
 
 class CatchUp:
@@ -81,9 +65,9 @@ class CatchUp:
             return
         if tracker.synced == 0:
             reply = await self._pull(
-                PullRequest(conv=conv, before_seq=target_seq + 1, limit=_first_limit(target_seq))
+                PullRequest(conv=conv, before_seq=target_seq + 1, limit=first_limit(target_seq))
             )
-            await self._store([_first_page(conv, tracker, target_seq, reply)])
+            await self._store([first_page(conv, tracker, target_seq, reply)])
         ahead: tuple[int, asyncio.Task[PullReply]] | None = None
         try:
             while tracker.synced < target_seq:
@@ -99,7 +83,7 @@ class CatchUp:
                 if reply.has_more and last < target_seq:
                     # Ask for the next page now: the server reads it while this one is
                     # stored.
-                    limit = _forward_limit(last, target_seq)
+                    limit = forward_limit(last, target_seq)
                     request = PullRequest(conv=conv, after_seq=last, limit=limit)
                     ahead = (last, asyncio.ensure_future(self._pull(request)))
                     # One turn of the loop puts the request on the wire before this page
@@ -124,7 +108,7 @@ class CatchUp:
             if ahead[0] == after_seq:
                 return await ahead[1]
             await _drop(ahead[1])  # what was stored did not end where expected (a gap)
-        limit = _forward_limit(after_seq, target_seq)
+        limit = forward_limit(after_seq, target_seq)
         return await self._pull(PullRequest(conv=conv, after_seq=after_seq, limit=limit))
 
     async def run_many(self, wanted: Sequence[Wanted], *, batched: bool) -> None:
@@ -134,13 +118,13 @@ class CatchUp:
             for conv, tracker, target_seq in wanted:
                 await self.run(conv, tracker, target_seq)
             return
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             await self._run_chunk(chunk)
 
     async def _run_chunk(self, chunk: Sequence[Wanted]) -> None:
         """One PullMany for `chunk`, its pages stored together; the conversations that
         need more go on one at a time."""
-        specs = [_spec(conv, tracker, target_seq) for conv, tracker, target_seq in chunk]
+        specs = [first_spec(conv, tracker, target_seq) for conv, tracker, target_seq in chunk]
         try:
             reply = await self._connection.request(PullMany(pulls=specs), PullPages, self._timeout)
         except RequestFailed as exc:
@@ -149,31 +133,17 @@ class CatchUp:
             # A message in the answer cannot be read here: one at a time, where an
             # unreadable message becomes a placeholder (core/pulls.py).
             reply = PullPages(pages=[])
-        if len(reply.pages) != len(chunk):
+        plan = sort_pages(chunk, reply.pages)
+        if plan is None:
             for conv, tracker, target_seq in chunk:
                 await self.run(conv, tracker, target_seq)
             return
-        pulled: list[Pulled] = []
-        later: list[Wanted] = []  # may need more once this page is stored
-        history: list[Wanted] = []
-        refused: PullPage | None = None
-        for (conv, tracker, target_seq), page in zip(chunk, reply.pages, strict=True):
-            if page.code:
-                refused = refused or page
-            elif tracker.synced == 0:
-                pulled.append(_first_page(conv, tracker, target_seq, _as_reply(page)))
-                later.append((conv, tracker, target_seq))
-            elif page.floor_seq > tracker.synced + 1:
-                history.append((conv, tracker, target_seq))  # from cloud history first
-            elif page.messages:
-                pulled.append(Pulled(conv, page.messages, tracker, target_seq))
-                if page.has_more:
-                    later.append((conv, tracker, target_seq))
-        if pulled:
-            await self._store(pulled)
-        for conv, tracker, target_seq in [*later, *history]:
+        if plan.pulled:
+            await self._store(plan.pulled)
+        for conv, tracker, target_seq in plan.then:
             await self.run(conv, tracker, target_seq)  # returns at once when all is held
-        if refused is not None:
+        if plan.refused is not None:
+            refused = plan.refused
             raise RequestFailed(ErrorFrame(code=refused.code, message=f"pull of {refused.conv}"))
 
     async def _from_history(
@@ -195,54 +165,6 @@ class CatchUp:
 
     async def _pull(self, request: PullRequest) -> PullReply:
         return await pull_page(self._connection, request, self._timeout)
-
-
-def _first_page(conv: ConvRef, tracker: SeqTracker, target_seq: int, reply: PullReply) -> Pulled:
-    """The latest page of a conversation new here: the tracker starts at its first seq."""
-    records = sorted(reply.messages, key=lambda r: r.seq)
-    first = records[0].seq if records else target_seq + 1
-    tracker.restart_at(max(first, reply.floor_seq))
-    return Pulled(conv, records, tracker, target_seq)
-
-
-def _spec(conv: ConvRef, tracker: SeqTracker, target_seq: int) -> PullSpec:
-    """The first pull of a conversation: its latest page if new here, else forward."""
-    if tracker.synced == 0:
-        return PullSpec(conv=conv, before_seq=target_seq + 1, limit=_first_limit(target_seq))
-    limit = _forward_limit(tracker.synced, target_seq)
-    return PullSpec(conv=conv, after_seq=tracker.synced, limit=limit)
-
-
-def _first_limit(target_seq: int) -> int:
-    """The first page of a conversation new here: the latest FIRST_PAGE, or all of
-    them when there are fewer (a pull costs its limit from the user's budget)."""
-    return max(1, min(FIRST_PAGE, target_seq))
-
-
-def _forward_limit(after_seq: int, target_seq: int) -> int:
-    """A forward page: what is missing up to `target_seq`, CATCH_UP_PAGE at most."""
-    return max(1, min(CATCH_UP_PAGE, target_seq - after_seq))
-
-
-def _as_reply(page: PullPage) -> PullReply:
-    return PullReply(
-        conv=page.conv, messages=page.messages, has_more=page.has_more, floor_seq=page.floor_seq
-    )
-
-
-def _chunks(wanted: Sequence[Wanted]) -> Iterator[list[Wanted]]:
-    """`wanted` in runs of at most MAX_PULLS conversations and MAX_PULLED messages."""
-    chunk: list[Wanted] = []
-    asked = 0
-    for item in wanted:
-        limit = _spec(*item).limit
-        if chunk and (len(chunk) >= MAX_PULLS or asked + limit > MAX_PULLED):
-            yield chunk
-            chunk, asked = [], 0
-        chunk.append(item)
-        asked += limit
-    if chunk:
-        yield chunk
 
 
 async def _drop(task: asyncio.Task[PullReply]) -> None:

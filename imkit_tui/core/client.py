@@ -32,6 +32,7 @@ from imkit_tui.core.events import (
     ConnectionState,
     ConversationUpdated,
     EventBus,
+    MessageQueued,
     MessageUpdated,
     Subscription,
     SyncCompleted,
@@ -148,7 +149,7 @@ class IMClient:
             timeout=request_timeout,
             synced=self._synced,
             stopped=self._stopped,
-            on_acked=self._note_acked,
+            inbound=self._inbound.put,
         )
         context = _Context(self)
         self.groups = Groups(context)
@@ -280,10 +281,11 @@ class IMClient:
     ) -> Message:
         """Queue a message: written to the outbox, then sent (and retried) in order.
 
-        Returns the stored message (status SENDING); a MessageUpdated event follows when
-        the server acknowledges it or refuses it. Give `cmid` to make the call idempotent.
-        `to` makes a group message targeted: only those members receive it. Raises
-        ValueError, and keeps nothing, for content nested deeper than the protocol allows.
+        Returns the stored message (status SENDING), also published as MessageQueued;
+        a MessageUpdated event follows when the server acknowledges it or refuses it.
+        Give `cmid` to make the call idempotent. `to` makes a group message targeted:
+        only those members receive it. Raises ValueError, and keeps nothing, for content
+        nested deeper than the protocol allows.
         """
         if not catalogue.lookup(object_name).stored:
             raise ValueError(f"{object_name} is a status message: use send_status()")
@@ -294,6 +296,7 @@ class IMClient:
         )
         if message.status == SendStatus.SENDING:
             self._outbox.queued(message)
+        self.events.publish(MessageQueued(message))
         return message
 
     async def send_text(
@@ -379,7 +382,7 @@ class IMClient:
     async def _on_ready(self, welcome: Welcome) -> None:
         """Logged in: sync first (pushes wait in the queue behind it), then go live."""
         self._on_state(ConnectionState.SYNCING, "", None)
-        self._inbound.work.put_nowait(SyncAll())
+        self._inbound.put(SyncAll())
 
     def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
         if isinstance(push, PrivacyState):
@@ -388,7 +391,7 @@ class IMClient:
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
             return
-        self._inbound.work.put_nowait(push)
+        self._inbound.put(push)
 
     def _on_synced(self, changed: int) -> None:
         """The post-connect sync is done: go live."""
@@ -400,7 +403,8 @@ class IMClient:
         self.groups.name_in_background()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
-        self._inbound.work.put_nowait(Acked(conv, seq))
+        """A recall got `seq`: the same road as an own message's ack (the inbound work)."""
+        self._inbound.put(Acked(conv, seq))
 
     async def mark_read(self, conv: ConvRef) -> Conversation:
         """Mark everything received in `conv` as read, here and (when connected, else

@@ -1,6 +1,7 @@
 """The link to the server: one websocket at a time, reopened with backoff until closed.
 
-It logs in, answers requests by id, hands pushes over, and tells its owner about every
+It logs in, answers requests by id (the engine's request table, core/engine/requests.py,
+says where each frame goes), hands pushes over, and tells its owner about every
 state change. A refused token (or protocol version) ends it for good: no retry storm; so
 does a connection the server closes for good (a revoked token, too many devices), which it
 says with an error frame answering no request just before it closes.
@@ -15,10 +16,11 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from imkit_tui import __version__
 from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.core.events import ConnectionState
 from imkit_tui.protocol import (
     SUPPORTED_VERSIONS,
@@ -114,8 +116,7 @@ class Connection:
         self._heartbeat = heartbeat
         self._ws: ClientConnection | None = None
         self._login_answer: asyncio.Future[bytes] | None = None
-        self._pending: dict[int, asyncio.Future[ServerFrame]] = {}
-        self._next_id = 0
+        self._requests: Requests[asyncio.Future[ServerFrame]] = Requests()
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
         self._nudged = asyncio.Event()
@@ -164,10 +165,8 @@ class Connection:
         ws = self._ws
         if ws is None:
             raise NotConnected("not connected")
-        self._next_id += 1
-        frame.id = self._next_id
         future: asyncio.Future[ServerFrame] = asyncio.get_running_loop().create_future()
-        self._pending[frame.id] = future
+        self._requests.open(frame, future)
         try:
             try:
                 await ws.send(encode(frame), text=True)
@@ -176,7 +175,7 @@ class Connection:
             async with asyncio.timeout(timeout):
                 answer = await future
         finally:
-            self._pending.pop(frame.id, None)
+            self._requests.close(frame.id)
         if isinstance(answer, ErrorFrame):
             raise RequestFailed(answer)
         if not isinstance(answer, expect):
@@ -319,11 +318,12 @@ class Connection:
         self._dispatch(raw)
 
     def _dispatch(self, raw: bytes) -> None:
+        """Hand a frame where the engine's request table says it goes."""
         try:
             frame = decode_server_frame(raw)
         except ProtocolError as exc:
             log.warning("ignoring a frame the server sent: %s", exc)
-            waiting = self._pending.get(exc.reply_to) if exc.reply_to else None
+            waiting = self._requests.waiter(exc.reply_to)
             if waiting is not None and not waiting.done():
                 # The answer came but cannot be read: the request fails now, with the
                 # code that says so, rather than waiting for a timeout.
@@ -331,24 +331,21 @@ class Connection:
                     ErrorFrame(re=exc.reply_to, code=exc.code, message=exc.message[:200])
                 )
             return
-        if isinstance(frame, Push) or (
-            isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
-        ):
-            self._on_push(frame)
-            return
-        future = self._pending.get(frame.re)
-        if future is not None and not future.done():
-            future.set_result(frame)
+        route, future = self._requests.route(frame)
+        if route is FrameRoute.PUSH:
+            self._on_push(cast("Push | ConversationUpdate | PrivacyState | ReceiptState", frame))
+        elif future is not None:
+            if not future.done():
+                future.set_result(frame)
         elif isinstance(frame, ErrorFrame):
             log.warning("server error %s: %s", frame.code, frame.message)
-            if not frame.re and frame.code in TERMINAL_CODES:
+            if route is FrameRoute.TERMINAL:
                 self.refused = LoginRefused(frame.code, frame.message)
 
     def _fail_pending(self) -> None:
-        for future in self._pending.values():
+        for future in self._requests.lost():
             if not future.done():
                 future.set_exception(NotConnected("connection lost"))
-        self._pending.clear()
 
 
 def _reason(exc: BaseException) -> str:

@@ -29,6 +29,16 @@ class MessagesReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageQueued:
+    """An own message is in the outbox (status SENDING; for a client id sent before,
+    the message as stored): its first state. MessageUpdated follows when the server
+    acknowledges or refuses it. The UI shows own messages from this event, as it shows
+    others' from MessagesReceived."""
+
+    message: Message
+
+
+@dataclass(frozen=True, slots=True)
 class MessageUpdated:
     """A message of ours changed state (sent, failed); `message` is its new state."""
 
@@ -112,6 +122,7 @@ class ReceiptsUpdated:
 Event = (
     ConnectionChanged
     | MessagesReceived
+    | MessageQueued
     | MessageUpdated
     | StatusReceived
     | SyncCompleted

@@ -1,11 +1,14 @@
-"""What comes in from the server, applied in order: the post-connect sync, pushes, acks.
+"""The asyncio side of what comes in from the server: the post-connect sync, pushes, acks.
 
-One task applies everything, one item at a time, so the seq bookkeeping never races.
-Work is batched where the order allows it: a burst of pushes waiting in the queue is
-stored in one transaction, and a sync page's conversations are loaded, pulled (many in
-one request, core/catch_up.py) and stored together, so the cost of a sync follows the
-number of round trips and transactions it needs, not the number of conversations or
-messages one at a time.
+The decisions are the engine's (core/engine/): which pages the sync asks for and when
+its cursor may be written (`SyncRound`), what a burst of pushes needs (`PushRouter`),
+whether an ack leaves a gap (`gap_after_ack`), the queue pushes wait in behind the sync
+(`WorkQueue`). This module runs them: one task applies the work, one item at a time, so
+the seq bookkeeping never races; it reads and writes the store and asks the server.
+Work is batched where the order allows it: a burst of pushes is stored in one
+transaction, and a sync page's conversations are loaded, pulled (many in one request,
+core/catch_up.py) and stored together, so the cost of a sync follows the number of
+round trips and transactions it needs, not the number of conversations or messages.
 """
 
 from __future__ import annotations
@@ -17,6 +20,19 @@ from dataclasses import dataclass
 
 from imkit_tui.core.catch_up import CatchUp, Pulled
 from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
+from imkit_tui.core.engine import (
+    CURSOR_KEY,
+    Acked,
+    Pushes,
+    PushRouter,
+    Route,
+    SeqTracker,
+    SyncAll,
+    SyncRound,
+    Work,
+    WorkQueue,
+    gap_after_ack,
+)
 from imkit_tui.core.events import (
     ConversationUpdated,
     EventBus,
@@ -28,7 +44,6 @@ from imkit_tui.core.events import (
 )
 from imkit_tui.core.models import Conversation
 from imkit_tui.core.received_store import Coverage, Received, ReceivedBatch
-from imkit_tui.core.sequencer import SeqTracker
 from imkit_tui.core.store import LocalStore
 from imkit_tui.protocol import (
     PULL_MANY_VERSION,
@@ -36,31 +51,12 @@ from imkit_tui.protocol import (
     ConversationUpdate,
     ConvRef,
     MessageRecord,
-    Push,
     SyncReply,
-    SyncRequest,
 )
 
 log = logging.getLogger(__name__)
 
-CURSOR_KEY = "sync_cursor"
-"""Meta key of the change cursor: the server's `since` for the next sync."""
-
-
-@dataclass(frozen=True, slots=True)
-class SyncAll:
-    """Sync everything that changed since the cursor (queued on each login)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Acked:
-    """An own message (or recall) got `seq` in `conv`."""
-
-    conv: ConvRef
-    seq: int
-
-
-Work = SyncAll | Acked | Push | ConversationUpdate
+__all__ = ["CURSOR_KEY", "Acked", "Inbound", "InboundHooks", "SyncAll", "Work"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +89,29 @@ class Inbound:
         self._events = events
         self._timeout = timeout
         self._hooks = hooks
-        self.work: asyncio.Queue[Work] = asyncio.Queue()
+        self._work = WorkQueue()
+        self._queued = asyncio.Event()
         self._trackers: dict[ConvRef, SeqTracker] = {}
-        self._held_back: Work | None = None
         self._catching_up = CatchUp(connection, timeout, self.store_many)
+
+    def put(self, item: Work) -> None:
+        """Queue inbound work: applied after everything queued before it."""
+        self._work.put(item)
+        self._queued.set()
 
     async def run(self) -> None:
         """Apply sync, pushes and acks one at a time until cancelled."""
         while True:
-            item, self._held_back = self._held_back or await self.work.get(), None
+            item = self._work.take()
+            if item is None:
+                self._queued.clear()
+                await self._queued.wait()
+                continue
             try:
                 if isinstance(item, SyncAll):
                     await self._sync_all()
-                elif isinstance(item, Push):
-                    await self._apply_pushes(self._burst(item))
+                elif isinstance(item, Pushes):
+                    await self._apply_pushes(item.records)
                 elif isinstance(item, ConversationUpdate):
                     await self.apply_state_update(item)
                 else:
@@ -118,62 +123,32 @@ class Inbound:
             except Exception:
                 log.exception("inbound work failed")
 
-    def _burst(self, first: Push) -> list[MessageRecord]:
-        """`first` and the pushes queued right behind it (stored together); the first
-        other item after them is held back, to be applied next."""
-        records = [first.message]
-        while not self.work.empty():
-            nxt = self.work.get_nowait()
-            if not isinstance(nxt, Push):
-                self._held_back = nxt
-                break
-            records.append(nxt.message)
-        return records
-
     # ------------------------------------------------------------------ sync
 
     async def _sync_all(self) -> None:
         store = self._store()
-        cursor = int(await store.meta.get(CURSOR_KEY, "0") or 0)
-        changed = 0
-        while True:
-            reply = await self._connection.request(
-                SyncRequest(since=cursor), SyncReply, self._timeout
-            )
-            await self._catch_up_many(reply.conversations)
+        sync = SyncRound(int(await store.meta.get(CURSOR_KEY, "0") or 0))
+        while not sync.done:
+            reply = await self._connection.request(sync.request(), SyncReply, self._timeout)
+            await self._load_trackers([s.conv for s in reply.conversations])
+            page = sync.page(reply, self._trackers)
+            await self._catching_up.run_many(page.wanted, batched=self._pulls_many())
             # After the messages: a read mark never lands before what it covers.
-            await self._apply_states(reply.conversations)
-            changed += len(reply.conversations)
-            cursor = reply.cursor
+            for state in page.with_history:
+                await self.apply_state_update(ConversationUpdate(state=state))
+            await self._apply_states(page.plain)
             # Written after the pulls above, so the cursor never runs ahead of the store.
-            await store.meta.set(CURSOR_KEY, str(cursor))
-            if not reply.has_more:
-                break
+            await store.meta.set(CURSOR_KEY, str(sync.committed()))
         if self._connection.is_open:
-            self._hooks.on_synced(changed)
-
-    async def _catch_up_many(self, states: Sequence[ConversationState]) -> None:
-        """Make the store hold every message of these conversations up to their max seq."""
-        await self._load_trackers([s.conv for s in states])
-        wanted = [
-            (s.conv, self._trackers[s.conv], s.max_seq)
-            for s in states
-            if self._trackers[s.conv].synced < s.max_seq
-        ]
-        await self._catching_up.run_many(wanted, batched=self._pulls_many())
+            self._hooks.on_synced(sync.changed)
 
     def _pulls_many(self) -> bool:
         """True when the server answers PullMany (it negotiated version 2 or later)."""
         welcome = self._connection.welcome
         return welcome is not None and welcome.version >= PULL_MANY_VERSION
 
-    async def _apply_states(self, states: Sequence[ConversationState]) -> None:
-        """Merge these conversations' states; those with history to clear or delete one
-        at a time, the others in one transaction."""
-        plain = [s for s in states if not s.cleared_seq and not s.deleted_seqs]
-        for state in states:
-            if state.cleared_seq or state.deleted_seqs:
-                await self.apply_state_update(ConversationUpdate(state=state))
+    async def _apply_states(self, plain: Sequence[ConversationState]) -> None:
+        """Merge these conversations' states (none clears history) in one transaction."""
         for row in await self._store().state.apply_states(plain):
             self._events.publish(ConversationUpdated(row))
 
@@ -198,51 +173,34 @@ class Inbound:
 
     async def _apply_pushes(self, records: list[MessageRecord]) -> None:
         """Store pushed records in order; those that follow what is held are stored
-        together, a gap is pulled first."""
-        batch: dict[ConvRef, list[MessageRecord]] = {}
-        # Per conversation, the seqs queued in `batch` and the highest of them, so each
-        # record is checked in constant time however long the burst.
-        queued_seqs: dict[ConvRef, set[int]] = {}
-        queued_top: dict[ConvRef, int] = {}
+        together, a gap is pulled first (the engine's PushRouter decides)."""
+        missing = [r.conv for r in records if r.seq and r.conv not in self._trackers]
+        if missing:
+            await self._load_trackers(missing)
+        router = PushRouter(self._trackers)
         for record in records:
-            if record.seq == 0:
+            route = router.route(record)
+            if route is Route.STATUS:
                 self._events.publish(StatusReceived(record))
-                continue
-            conv = record.conv
-            tracker = await self.tracker(conv)
-            seqs = queued_seqs.get(conv, set())
-            if tracker.has(record.seq) or record.seq in seqs:
-                continue
-            if record.seq > max(tracker.synced, queued_top.get(conv, 0)) + 1:
-                await self._flush(batch)
-                queued_seqs.clear()
-                queued_top.clear()
-                seqs = set()
-                await self.catch_up(conv, record.seq - 1)
-                if tracker.has(record.seq):
-                    continue
-            batch.setdefault(conv, []).append(record)
-            queued_seqs.setdefault(conv, seqs).add(record.seq)
-            queued_top[conv] = max(queued_top.get(conv, 0), record.seq)
-        await self._flush(batch)
+            elif route is Route.PULL_FIRST:
+                await self._flush(router.take())
+                await self.catch_up(record.conv, record.seq - 1)
+                router.after_pull(record)
+        await self._flush(router.take())
 
     async def _flush(self, batch: dict[ConvRef, list[MessageRecord]]) -> None:
         if batch:
-            items = [
-                Pulled(conv, records, self._trackers[conv], 0) for conv, records in batch.items()
-            ]
-            batch.clear()
-            await self.store_many(items)
+            await self.store_many(
+                [Pulled(conv, records, self._trackers[conv], 0) for conv, records in batch.items()]
+            )
 
     async def _apply_ack(self, acked: Acked) -> None:
-        tracker = await self.tracker(acked.conv)
-        if tracker.has(acked.seq):
-            return
-        tracker.add([acked.seq])
-        if tracker.gap() is not None:
-            await self.catch_up(acked.conv, acked.seq)
-        # Otherwise the new coverage is written with the next message stored here; if the
-        # process ends first, the next sync re-pulls a few messages already held.
+        """An own message's ack: its new state to the UI, then any gap it shows pulled."""
+        if acked.message is not None:
+            self._events.publish(MessageUpdated(acked.message))
+        target = gap_after_ack(await self.tracker(acked.conv), acked.seq)
+        if target is not None:
+            await self.catch_up(acked.conv, target)
 
     # ------------------------------------------------------------------ trackers and storing
 

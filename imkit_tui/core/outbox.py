@@ -1,4 +1,8 @@
-"""The outbox: sends queued messages one at a time, in order, uploading their files first.
+"""The outbox's loop: sends queued messages one at a time, in order, uploading files first.
+
+Its decisions (which message goes next, what an attempt's outcome means, the frame of
+every attempt) are the engine's `OutboxMachine` (core/engine/outbox.py); this loop reads
+and writes the store, uploads, sends, and pauses between failed attempts.
 
 A message is in the outbox (status SENDING) from the moment it is queued, claimed by
 the process that queued it (core/outbox_claims.py: several processes of one user may
@@ -24,21 +28,17 @@ from pathlib import Path
 
 from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
+from imkit_tui.core.engine import Acked, OutboxMachine, Phase, Work
 from imkit_tui.core.events import EventBus, MessageUpdated, TransferProgress
-from imkit_tui.core.message_files import LOCAL_PATH, URL_FIELDS, wire_content
+from imkit_tui.core.message_files import LOCAL_PATH, URL_FIELDS
 from imkit_tui.core.models import Message
-from imkit_tui.core.outbox_claims import LEASE_MS
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import TransferError, Transfers
-from imkit_tui.protocol import RETRYABLE_SEND_CODES, ConvRef, ErrorCode, SendAck, SendMessage
+from imkit_tui.protocol import ErrorCode, SendAck
 from imkit_tui.protocol.clock import now_ms
 
 IDLE_LOOK = 5.0
 """Seconds between looks at the store's outbox while nothing is queued here."""
-
-
-class _Retry(Exception):
-    """The attempt failed in a way that may pass: wait and try again."""
 
 
 def progress_reporter(
@@ -71,7 +71,7 @@ class Outbox:
         timeout: float,
         synced: asyncio.Event,
         stopped: asyncio.Event,
-        on_acked: Callable[[ConvRef, int], None],
+        inbound: Callable[[Work], None],
     ) -> None:
         """Wire the loop to the client's store, connection and signals."""
         self._store = store
@@ -82,105 +82,81 @@ class Outbox:
         self._timeout = timeout
         self._synced = synced
         self._stopped = stopped
-        self._on_acked = on_acked
+        self._inbound = inbound
         self.wakeup = asyncio.Event()
         """Set it when the outbox should look at the store again (requeued, synced)."""
-        self._queued_here: dict[int, Message] = {}
-        self._look = True
+        self.machine = OutboxMachine()
+        """The outbox's decisions and the state of each message it handles."""
 
     def queued(self, message: Message) -> None:
         """This process just queued `message` (claimed in the job that stored it): it is
         sent next without another look at the store, unless it has a file to upload."""
-        if LOCAL_PATH in message.content:
-            self.look_again()
-            return
-        self._queued_here[message.id] = message
+        self.machine.queued(message)
         self.wakeup.set()
 
     def look_again(self) -> None:
         """Look at the store's outbox at the next turn (rows of an earlier run or of
         another process, a requeued row, the leases to renew)."""
-        self._look = True
+        self.machine.look_again()
         self.wakeup.set()
 
     async def run(self) -> None:
         """Send queued messages until the client stops."""
-        attempt = 0
+        machine = self.machine
         while not self._stopped.is_set():
             await self._synced.wait()
             self.wakeup.clear()
             claimed = None
-            if self._look:
-                # The store's outbox first, oldest first (rows of an earlier run come
-                # before the ones queued since); what was queued here is among them.
-                self._look = False
+            if machine.look:
+                machine.look = False
                 claimed = await self._store().claims.next(now_ms())
-                if claimed is not None:
-                    self._queued_here.pop(claimed.id, None)
-                    self._look = True  # more may wait behind it
-            if claimed is None:
-                claimed = self._next_queued_here()
-            if claimed is None:
+            message = machine.next(claimed, now_ms())
+            if message is None:
                 # Rows another process of this user holds come free when it closes or
                 # dies, and this process's leases need renewing: look again now and then.
                 try:
                     async with asyncio.timeout(IDLE_LOOK):
                         await self.wakeup.wait()
                 except TimeoutError:
-                    self._look = True
+                    machine.idle()
                 continue
-            try:
-                await self._send(claimed)
-            except _Retry:
-                # First again after the pause (its claim holds; a look finds it too).
-                self._queued_here = {claimed.id: claimed, **self._queued_here}
-                await self._pause(attempt := attempt + 1)
-                self._look = True
-                continue
-            attempt = 0
+            if await self._send(message) is Phase.RETRY:
+                await self._pause(machine.attempt)
 
-    def _next_queued_here(self) -> Message | None:
-        """The oldest message this process queued, while its claim surely holds (queued
-        within half a lease); an older one is left to the look at the store."""
-        while self._queued_here:
-            message_id = next(iter(self._queued_here))
-            message = self._queued_here.pop(message_id)
-            if now_ms() - message.sent_at < LEASE_MS // 2:
-                return message
-            self._look = True
-        return None
-
-    async def _send(self, queued: Message) -> None:
-        message = await self._upload_file(queued)
-        if message is None:
-            return
-        frame = SendMessage(
-            conv=message.conv,
-            object_name=message.object_name,
-            content=wire_content(message.content),
-            cmid=message.cmid,
-            to=list(message.to),
-        )
+    async def _send(self, queued: Message) -> Phase:
+        """One attempt: the upload if one is due, then the frame; the outcome stored."""
         try:
-            ack = await self._connection.request(frame, SendAck, self._timeout)
+            message = await self._upload_file(queued)
         except (NotConnected, TimeoutError):
-            raise _Retry from None
+            return self.machine.retry(queued)
+        if message is None:
+            return self.machine.failed(queued)
+        result: SendAck | int | None
+        try:
+            result = await self._connection.request(
+                self.machine.frame(message), SendAck, self._timeout
+            )
+        except (NotConnected, TimeoutError):
+            result = None
         except RequestFailed as failure:
-            if failure.code in RETRYABLE_SEND_CODES:
-                raise _Retry from None
-            await self._fail(message, failure.code)
-            return
-        sent = await self._store().outbox.mark_sent(
-            message.id, ack.seq, ack.uid, ack.sent_at, message
-        )
-        self._on_acked(message.conv, ack.seq)
-        if sent is not None:
-            self._events.publish(MessageUpdated(sent))
+            result = failure.code
+        phase = self.machine.outcome(message, result)
+        if phase is Phase.FAILED:
+            assert isinstance(result, int)
+            await self._fail(message, result)
+        elif isinstance(result, SendAck):
+            sent = await self._store().outbox.mark_sent(
+                message.id, result.seq, result.uid, result.sent_at, message
+            )
+            # One road for the ack: the inbound work notes its seq and publishes it.
+            self._inbound(Acked(message.conv, result.seq, sent))
+        return phase
 
     async def _upload_file(self, message: Message) -> Message | None:
         """Upload the message's file if it has one waiting; return the message with its URL.
 
         None when the file cannot be sent (gone, refused): the message is then failed.
+        Raises NotConnected or TimeoutError when the upload may pass later.
         """
         field = URL_FIELDS.get(message.object_name)
         local = message.content.get(LOCAL_PATH)
@@ -189,8 +165,6 @@ class Outbox:
         report = progress_reporter(self._events, message.id, upload=True)
         try:
             uploaded = await self._transfers.upload(Path(local), report)
-        except (NotConnected, TimeoutError):
-            raise _Retry from None
         except TransferError as failure:
             await self._fail(message, failure.code or ErrorCode.MEDIA_MISSING_LOCALLY)
             return None

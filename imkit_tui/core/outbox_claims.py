@@ -21,12 +21,10 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
+from imkit_tui.core.engine.outbox import LEASE_MS as LEASE_MS  # re-exported
 from imkit_tui.core.models import Message
 from imkit_tui.core.sql import select_messages
 from imkit_tui.storage import BatchWriter
-
-LEASE_MS = 60_000
-"""How long a claim holds without being renewed."""
 
 # The literal 0 (SENDING) in every query lets SQLite use the partial index
 # messages_outbox: each statement reads the outbox rows only, never the history.

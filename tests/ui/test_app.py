@@ -119,6 +119,21 @@ async def test_a_message_for_another_conversation_updates_its_row_and_toasts(
         await until(pilot, lambda: chat.shown[-1].content["content"] == "in the open chat", "it")
 
 
+async def test_an_own_message_sent_outside_the_composer_comes_into_view(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    _bob, me, app = await bob_said_hello(make_client, tmp_path)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await pilot.press("enter")  # opens bob
+        chat = app.screen.query_one(ChatView)
+        # A script on this client (as the CLI beside the app, or a plugin) sends: the
+        # chat view learns of it the way it learns of every message, from the events.
+        await me.send_text(ConvRef.private("bob"), "from a script")
+        await until(pilot, lambda: chat.shown[-1].content == {"content": "from a script"}, "it")
+        await until(pilot, lambda: chat.shown[-1].seq == 2, "its ack")
+        assert [m.content["content"] for m in chat.shown].count("from a script") == 1
+
+
 async def test_drafts_are_kept_per_conversation_and_across_restarts(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:

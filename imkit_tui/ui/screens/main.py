@@ -209,9 +209,8 @@ class MainScreen(Screen[None]):
                 actions=self.actions,
                 history=self.history,
                 receipts=receipts,
-                show_queued=self._show_queued,
             )
-            self.sending = Sending(self, self.client, lambda: self.current, self._show_queued)
+            self.sending = Sending(self, self.client, lambda: self.current)
             composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
             composer.use_picker(picker)
             row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
@@ -224,11 +223,6 @@ class MainScreen(Screen[None]):
         """The chat view, once a conversation was opened."""
         found = self.query("#messages")
         return cast("ChatView", found.first()) if found else None
-
-    async def _show_queued(self, message: Message) -> None:
-        if message.conv == self.current:
-            await self._chat().add([message])
-        await self._refresh_row(message.conv)
 
     async def on_mount(self) -> None:
         """Fill the list from the store (a deferred client's from its file), then
@@ -274,6 +268,8 @@ class MainScreen(Screen[None]):
                         self._show_state(event.state, event.detail, event.code)
                     elif isinstance(event, core.MessagesReceived):
                         await self._on_received(event.conv, event.messages)
+                    elif isinstance(event, core.MessageQueued):
+                        await self._on_queued(event.message)
                     elif isinstance(event, core.MessageUpdated):
                         await self._on_updated(event.message)
                     elif isinstance(event, core.SyncCompleted):
@@ -342,6 +338,13 @@ class MainScreen(Screen[None]):
                 open_now=conv == self.current,
                 muted=row is not None and row.muted,
             )
+
+    async def _on_queued(self, message: Message) -> None:
+        """An own message was queued (typed here, a file, a forward, another process of
+        this user): into view if its conversation is open, and its list row."""
+        if message.conv == self.current:
+            await self._chat().add(visible([message]))
+        await self._refresh_row(message.conv)
 
     async def _on_updated(self, message: Message) -> None:
         if message.conv == self.current:
@@ -429,10 +432,8 @@ class MainScreen(Screen[None]):
             self.app.notify(reason, severity="warning")
             return
         mentioned, everyone = self.mentions.to_send(conv, event)
-        message = await self.client.send_text(
-            conv, event.text, mentioned=mentioned, mention_all=everyone
-        )
-        await self._chat().add([message])
+        # It comes into view as every message does: an event (MessageQueued).
+        await self.client.send_text(conv, event.text, mentioned=mentioned, mention_all=everyone)
 
     async def on_composer_draft_changed(self, event: Composer.DraftChanged) -> None:
         """Store a draft under the conversation it was written for."""

@@ -7,7 +7,6 @@ forwarding, and recall, re-edit and delete; forwarding asks for the targets and 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from imkit_tui import core
@@ -40,18 +39,16 @@ class MessageMenu:
         actions: ActionHandler,
         history: HistoryActions,
         receipts: ReceiptActions,
-        show_queued: Callable[[Message], Awaitable[None]],
     ) -> None:
         """Act on ``chat``'s bubbles: their own actions through ``actions``, recall and
         delete through ``history``, receipts through ``receipts``; forward to what
-        ``rights`` allows and show each queued copy with ``show_queued``."""
+        ``rights`` allows (each queued copy comes into view as an event, MessageQueued)."""
         self._host = host
         self._chat = chat
         self._rights = rights
         self._actions = actions
         self._history = history
         self._receipts = receipts
-        self._show_queued = show_queued
 
     def open(self, event: ChatView.MenuRequested) -> None:
         """List a bubble's actions (m, ., right click) and do the chosen one."""
@@ -99,12 +96,10 @@ class MessageMenu:
         if choice is None:
             return
         try:
-            queued = await client.files.forward(chosen, choice.targets, merged=choice.merged)
+            await client.files.forward(chosen, choice.targets, merged=choice.merged)
         except core.ForwardError as error:
             app.notify(str(error), title="Cannot forward", severity="error")
             return
         self._chat.clear_marks()
-        for message in queued:
-            await self._show_queued(message)
         names = ", ".join(display_name(target) for target in choice.targets)
         app.notify(f"Forwarded to {names}", markup=False)

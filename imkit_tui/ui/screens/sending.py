@@ -9,14 +9,14 @@ shown as a notification or in the form, and the composer keeps the command's tex
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 from textual.screen import Screen
 
-from imkit_tui.core import IMClient, Message
+from imkit_tui.core import IMClient
 from imkit_tui.core.attachments import AttachmentError
 from imkit_tui.media.probe import guess_kind
 from imkit_tui.protocol import ConversationType, ConvRef
@@ -49,13 +49,12 @@ class Sending:
         screen: Screen[Any],
         client: IMClient,
         current: Callable[[], ConvRef | None],
-        show: Callable[[Message], Awaitable[None]],
     ) -> None:
-        """Send with ``client`` to ``current()``; ``show`` puts a queued message in view."""
+        """Send with ``client`` to ``current()``; what is queued comes into view as an
+        event (MessageQueued), as every message does."""
         self._screen = screen
         self._client = client
         self._current = current
-        self._show = show
 
     def _error(self, text: str) -> None:
         self._screen.app.notify(escape(text), title="Not sent", severity="error", timeout=6)
@@ -69,14 +68,13 @@ class Sending:
             return READ_ONLY
         try:
             if isinstance(request, FileCommand):
-                message = await self._client.files.send(conv, request.path, request.kind)
+                await self._client.files.send(conv, request.path, request.kind)
             else:
-                message = await self._client.files.send_location(
+                await self._client.files.send_location(
                     conv, request.latitude, request.longitude, request.name
                 )
         except AttachmentError as error:
             return str(error)
-        await self._show(message)
         return None
 
     async def command(self, composer: Composer, text: str) -> None:
@@ -104,8 +102,7 @@ class Sending:
         conv = self._current()
         if conv is None or conv.type != ConversationType.GROUP:
             return "/to sends to some members of a group: open a group first"
-        message = await self._client.send_text(conv, command.text, to=command.recipients)
-        await self._show(message)
+        await self._client.send_text(conv, command.text, to=command.recipients)
         return None
 
     def open_board(self) -> None:

@@ -1,0 +1,48 @@
+"""The client's decisions, sans I/O: frames and outcomes in, what to do next out.
+
+Shaped as python-websockets shapes its protocol: the code here never waits, never
+touches a socket or the store. It is told what arrived (a pushed record, a sync page,
+an ack, an attempt's outcome, a frame from the server) and answers with what must
+happen (records to store together, a gap to pull, a cursor to write once its page is
+committed, a message to send or to send again under the same client id, the waiter an
+answer belongs to). The asyncio side (core/inbound.py, core/catch_up.py,
+core/outbox.py, core/connection.py) only moves bytes and runs the store's jobs.
+
+- :mod:`.seqs` which seqs of a conversation are held (`SeqTracker`);
+- :mod:`.gaps` what a burst of pushes or an ack needs (`PushRouter`, `gap_after_ack`);
+- :mod:`.sync` the post-connect sync's pages and cursor (`SyncRound`);
+- :mod:`.pages` which pull pages a catch-up asks for, and what a PullMany answer means
+  (`first_spec`, `chunks`, `sort_pages`);
+- :mod:`.work` the inbound work queue, pushes held behind the sync (`WorkQueue`);
+- :mod:`.outbox` the outbox's state machine (`OutboxMachine`);
+- :mod:`.requests` request ids and where each server frame goes (`Requests`, `FrameRoute`).
+"""
+
+from imkit_tui.core.engine.gaps import PushRouter, Route, gap_after_ack
+from imkit_tui.core.engine.outbox import LEASE_MS, OutboxMachine, Phase
+from imkit_tui.core.engine.requests import FrameRoute, Requests, is_push
+from imkit_tui.core.engine.seqs import SeqTracker
+from imkit_tui.core.engine.sync import CURSOR_KEY, SyncPage, SyncRound, Wanted
+from imkit_tui.core.engine.work import Acked, Pushes, SyncAll, Work, WorkQueue
+
+__all__ = [
+    "CURSOR_KEY",
+    "LEASE_MS",
+    "Acked",
+    "FrameRoute",
+    "OutboxMachine",
+    "Phase",
+    "PushRouter",
+    "Pushes",
+    "Requests",
+    "Route",
+    "SeqTracker",
+    "SyncAll",
+    "SyncPage",
+    "SyncRound",
+    "Wanted",
+    "Work",
+    "WorkQueue",
+    "gap_after_ack",
+    "is_push",
+]
