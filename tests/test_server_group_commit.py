@@ -82,7 +82,8 @@ async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn
         for _ in range(3):
             await asyncio.sleep(0)  # nothing else is due on the loop
         commits = statements.count("COMMIT")
-        store.append(
+        store.append_then(
+            lambda stored, error: heard.append((stored, error)),
             conv_type=1,
             conv_key=private_key("alice", "bob"),
             members=(Member("alice", "bob"), Member("bob", "alice")),
@@ -91,7 +92,6 @@ async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn
             object_name="RC:TxtMsg",
             content_json='{"content":"hi"}',
             now_ms=1_000,
-            then=lambda stored, error: heard.append((stored, error)),
         )
         # Heard back before append returned: committed here, in this turn, alone.
         assert len(heard) == 1 and heard[0][1] is None

@@ -177,7 +177,7 @@ async def test_retention_finds_old_messages_along_their_uids(tmp_path: Path) -> 
     statements: list[str] = []
     try:
         for index, at in enumerate((1_000, 1_999, 2_000, 3_000)):
-            await store.append(  # type: ignore[misc]
+            await store.append(
                 conv_type=1,
                 conv_key=private_key("alice", "bob"),
                 members=(Member("alice", "bob"), Member("bob", "alice")),

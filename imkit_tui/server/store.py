@@ -14,7 +14,6 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,14 @@ from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.sensitive_words import SensitiveWords
 from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
+from imkit_tui.server.store_records import (
+    ConvCache,
+    Member,
+    Page,
+    StoredMessage,
+    private_key,
+    system_key,
+)
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
 from imkit_tui.server.user_records import UserRecords
@@ -57,62 +64,9 @@ DELETED = messages.DELETED
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
+__all__ = ["Member", "Page", "ServerStore", "StoredMessage", "private_key", "system_key"]
 #: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
 DEFAULT_WAL_LIMIT = 64 * 1024 * 1024
-
-
-@dataclass(slots=True)
-class _ConvCache:
-    id: int
-    max_seq: int
-    last_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
-    """The result of appending a message: its place in the conversation.
-
-    `duplicate` is True when the sender had already sent this client id; the fields are
-    then those of the original message and nothing new was stored. `elsewhere` is True
-    when that original is in another conversation: the client id was reused, not
-    retried, and the send must be refused. `audience` is who may see it when it is
-    targeted (None: every member).
-    """
-
-    uid: str
-    seq: int
-    sent_at: int
-    duplicate: bool
-    audience: frozenset[str] | None = None
-    elsewhere: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A member of a conversation and how they see it (`target`)."""
-
-    user_id: str
-    target: str
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A page of messages from a pull, with the retention floor."""
-
-    messages: list[MessageRecord]
-    has_more: bool
-    floor_seq: int
-
-
-def system_key(user_id: str) -> str:
-    """The storage key of `user_id`'s system conversation."""
-    return f"6:{user_id}"
-
-
-def private_key(a: str, b: str) -> str:
-    """The storage key of the private conversation between users `a` and `b`."""
-    low, high = sorted((a, b))
-    return f"1:{len(low)}:{low}:{high}"
 
 
 class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptStore):
@@ -124,7 +78,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._db = writer_db
         self._reader = reader_db
         # Touched only by jobs, on the writer's database thread.
-        self._convs: dict[str, _ConvCache] = {}
+        self._convs: dict[str, ConvCache] = {}
         self._change_id = 0
         self._group_members: dict[str, list[str]] = {}
         self._group_voices: dict[str, Voices] = {}
@@ -217,18 +171,73 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         now_ms: int,
         audience: frozenset[str] | None = None,
         files: Iterable[str] = (),
-        then: Done | None = None,
-    ) -> asyncio.Future[StoredMessage] | None:
+    ) -> asyncio.Future[StoredMessage]:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
         Queued at once, in call order (so in that order the messages get their seqs); the
-        future resolves after the commit, or, given `then`, `then(stored, error)` is
-        called right after it instead (perhaps before this returns) and None returned.
-        A retry with the same client id returns the original.
-        With an `audience` the message is targeted: only those users may see it. `files`
-        are the sha256 of the stored files its content names (server/file_refs.py).
+        future resolves after the commit. A retry with the same client id returns the
+        original. With an `audience` the message is targeted: only those users may see
+        it. `files` are the sha256 of the stored files its content names
+        (server/file_refs.py).
         """
+        job = self._append_job(
+            conv_type,
+            conv_key,
+            members,
+            sender,
+            cmid,
+            object_name,
+            content_json,
+            now_ms,
+            audience,
+            files,
+        )
+        return self._writer.submit_nowait(job)
 
+    def append_then(
+        self,
+        then: Done,
+        *,
+        conv_type: int,
+        conv_key: str,
+        members: Sequence[Member],
+        sender: str,
+        cmid: str,
+        object_name: str,
+        content_json: str,
+        now_ms: int,
+        audience: frozenset[str] | None = None,
+        files: Iterable[str] = (),
+    ) -> None:
+        """:meth:`append`, calling `then(stored, error)` right after the commit (perhaps
+        before this returns) instead of resolving a future: the send path's way."""
+        job = self._append_job(
+            conv_type,
+            conv_key,
+            members,
+            sender,
+            cmid,
+            object_name,
+            content_json,
+            now_ms,
+            audience,
+            files,
+        )
+        self._writer.submit_then(job, then)
+
+    def _append_job(
+        self,
+        conv_type: int,
+        conv_key: str,
+        members: Sequence[Member],
+        sender: str,
+        cmid: str,
+        object_name: str,
+        content_json: str,
+        now_ms: int,
+        audience: frozenset[str] | None,
+        files: Iterable[str],
+    ) -> Callable[[sqlite3.Connection], StoredMessage]:
         def job(conn: sqlite3.Connection) -> StoredMessage:
             conv = self._convs.get(conv_key) or self._load_conversation(
                 conn, conv_type, conv_key, members, now_ms
@@ -240,16 +249,13 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 record_refs(conn, conv.id, stored.seq, files)
             return self._with_audience(conv_key, stored) if stored.duplicate else stored
 
-        if then is not None:
-            self._writer.submit_then(job, then)
-            return None
-        return self._writer.submit_nowait(job)
+        return job
 
     def _append_row(
         self,
         conn: sqlite3.Connection,
         conv_key: str,
-        conv: _ConvCache,
+        conv: ConvCache,
         sender: str,
         cmid: str,
         object_name: str,
@@ -432,7 +438,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         key: str,
         members: Sequence[Member],
         now_ms: int,
-    ) -> _ConvCache:
+    ) -> ConvCache:
         row = conn.execute(
             "SELECT id, max_seq, last_at FROM conversations WHERE key = ?", (key,)
         ).fetchone()
@@ -447,9 +453,9 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 " VALUES (?, ?, ?, ?)",
                 [(m.user_id, conv_id, m.target, now_ms) for m in members],
             )
-            cache = _ConvCache(id=conv_id, max_seq=0, last_at=0)
+            cache = ConvCache(id=conv_id, max_seq=0, last_at=0)
         else:
-            cache = _ConvCache(id=row[0], max_seq=row[1], last_at=row[2])
+            cache = ConvCache(id=row[0], max_seq=row[1], last_at=row[2])
         self._convs[key] = cache
         return cache
 

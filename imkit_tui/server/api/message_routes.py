@@ -20,7 +20,7 @@ from imkit_tui.protocol import SYSTEM_ACCOUNT, ConversationType, ConvRef
 from imkit_tui.server.api.context import ApiContext, Handler
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params, check_id
-from imkit_tui.server.message_requests import recall_message
+from imkit_tui.server.handlers.stored_messages import recall_message
 from imkit_tui.server.operator import group_route, private_route
 from imkit_tui.server.routing import targeted_audience
 

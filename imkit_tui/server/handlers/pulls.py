@@ -1,4 +1,5 @@
-"""Pulls: a page of one conversation (PullRequest), or of many at once (PullMany).
+"""Sync and pulls: the conversations changed since a cursor (SyncRequest), a page of one
+conversation (PullRequest), or of many at once (PullMany).
 
 Both read a page the same way: the conversation must be one the user may read, and
 retention bounds what comes back (offline storage forward, cloud history backward). In
@@ -19,10 +20,14 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     PullSpec,
+    SyncReply,
+    SyncRequest,
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.routing import readable_key
+from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
 
 
@@ -86,3 +91,26 @@ async def pull_pages(
         except ProtocolError as exc:
             pages.append(PullPage(conv=spec.conv, code=exc.code))
     return PullPages(re=frame.id, pages=pages)
+
+
+SYNC_PAGE = 500
+"""The most conversations one SyncReply holds."""
+
+
+async def on_sync(ctx: ServerContext, session: Session, frame: SyncRequest) -> None:
+    """The user's conversations that changed since the client's cursor."""
+    store = ctx.require_store()
+    states, cursor, has_more = await store.changed_conversations(
+        session.user_id, frame.since, SYNC_PAGE
+    )
+    session.send(SyncReply(re=frame.id, cursor=cursor, conversations=states, has_more=has_more))
+
+
+async def on_pull(ctx: ServerContext, session: Session, frame: PullRequest) -> None:
+    """A page of one conversation."""
+    session.send(await pull_reply(ctx.require_store(), ctx.config, session.user_id, frame))
+
+
+async def on_pull_many(ctx: ServerContext, session: Session, frame: PullMany) -> None:
+    """A page of each of many conversations."""
+    session.send(await pull_pages(ctx.require_store(), ctx.config, session.user_id, frame))

@@ -1,0 +1,65 @@
+"""The store's records: what an append returns, a conversation's members, a page of a
+pull, and the keys conversations are stored under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imkit_tui.protocol import MessageRecord
+
+
+@dataclass(slots=True)
+class ConvCache:
+    """What the writer keeps of a conversation between appends: its id, last seq and
+    when its last message came."""
+
+    id: int
+    max_seq: int
+    last_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """The result of appending a message: its place in the conversation.
+
+    `duplicate` is True when the sender had already sent this client id; the fields are
+    then those of the original message and nothing new was stored. `elsewhere` is True
+    when that original is in another conversation: the client id was reused, not
+    retried, and the send must be refused. `audience` is who may see it when it is
+    targeted (None: every member).
+    """
+
+    uid: str
+    seq: int
+    sent_at: int
+    duplicate: bool
+    audience: frozenset[str] | None = None
+    elsewhere: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member of a conversation and how they see it (`target`)."""
+
+    user_id: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of messages from a pull, with the retention floor."""
+
+    messages: list[MessageRecord]
+    has_more: bool
+    floor_seq: int
+
+
+def system_key(user_id: str) -> str:
+    """The storage key of `user_id`'s system conversation."""
+    return f"6:{user_id}"
+
+
+def private_key(a: str, b: str) -> str:
+    """The storage key of the private conversation between users `a` and `b`."""
+    low, high = sorted((a, b))
+    return f"1:{len(low)}:{low}:{high}"
