@@ -318,7 +318,7 @@ async def test_sync_pages_many_changed_conversations(server_handle: ServerHandle
     seen: list[str] = []
     cursor, more = 0, True
     while more:
-        states, cursor, more = await server.store.changed_conversations("bob", cursor, 10)
+        states, cursor, more = await server.store.members.changed_conversations("bob", cursor, 10)
         seen += [s.conv.target for s in states]
     assert seen == [f"p{i:02d}" for i in range(25)]
 

@@ -68,7 +68,7 @@ class IMServer:
         """The connected devices: admitted, capped, blocked and closed here."""
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
-        self.fanout: Fanout = LocalFanout(self._sessions, self.require_store)
+        self.fanout: Fanout = LocalFanout(self._sessions, lambda: self.require_store().audiences)
         """Delivery to the receivers' devices (in-process; a bus between nodes fits)."""
 
     @property

@@ -18,7 +18,7 @@ from imkit_tui.server.session import Session
 
 
 class TargetedLookup(Protocol):
-    """Where a conversation's targeted messages are known (the store)."""
+    """Where the conversations' targeted messages are known (the store's `audiences`)."""
 
     def targeted(self, conv_key: str) -> TargetedMessages | None:
         """The targeted messages of `conv_key` (None: it has none)."""
@@ -42,18 +42,18 @@ class Fanout(Protocol):
 
 class LocalFanout:
     """The in-process :class:`Fanout`: pushes to the devices in `sessions` (user id →
-    its connected devices); `store` gives a conversation's targeted messages, by which
-    each member numbers it their own way (a callable, as the store opens later)."""
+    its connected devices); `audiences()` gives the store's targeted messages, by which
+    each member numbers a conversation their own way (a callable: the store opens later)."""
 
-    def __init__(self, sessions: dict[str, set[Session]], store: TargetedLookupSource) -> None:
+    def __init__(self, sessions: dict[str, set[Session]], audiences: TargetedLookupSource) -> None:
         self._sessions = sessions
-        self._store = store
+        self._audiences = audiences
 
     def deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
         """See :meth:`Fanout.deliver`. The Push is encoded once for every receiver who
         sees it alike (all the members of a group, unless targeted messages number it
         differently for some) and the same bytes are written to each of their devices."""
-        targeted = self._store().targeted(route.conv_key) if record.seq else None
+        targeted = self._audiences().targeted(route.conv_key) if record.seq else None
         sessions = self._sessions
         seen: tuple[ConvRef, int] | None = None
         data = b""

@@ -160,11 +160,11 @@ class Operator:
                 return False
             route = await private_route(store, user_id, conv.target)
             conv_id = await store.ensure_conversation(route.conv_type, key, route.members)
-        changed = await store.update_settings(
+        changed = await store.members.update_settings(
             user_id, conv_id, muted=muted, pinned=None, marked_unread=None
         )
         if changed:
-            state = await store.conversation_state(user_id, conv_id)
+            state = await store.members.conversation_state(user_id, conv_id)
             if state is not None:
                 self.tell_devices(user_id, ConversationUpdate(state=state))
         return True
@@ -178,7 +178,7 @@ class Operator:
         conv_id = await store.conversation_id(key, user_id)
         if conv_id is None:
             return False if conv.type == ConversationType.PRIVATE else None
-        state = await store.conversation_state(user_id, conv_id)
+        state = await store.members.conversation_state(user_id, conv_id)
         return bool(state.muted) if state is not None else None
 
     async def conversation_key(self, user_id: str, conv: ConvRef) -> str | None:
@@ -186,7 +186,7 @@ class Operator:
         if conv.type == ConversationType.PRIVATE:
             return private_key(user_id, conv.target)
         if conv.type == ConversationType.GROUP:
-            members = await self.store.group_members(conv.target) or []
+            members = await self.store.groups.members(conv.target) or []
             return group_key(conv.target) if user_id in members else None
         if conv.type == ConversationType.SYSTEM:
             return system_route(user_id).conv_key

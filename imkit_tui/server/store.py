@@ -33,7 +33,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
-from imkit_tui.server.group_store import GroupStore, Voices, group_key
+from imkit_tui.server.group_store import GroupStore, group_key
 from imkit_tui.server.history_logs import HistoryLogs
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -43,6 +43,7 @@ from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.sensitive_words import SensitiveWords
 from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
 from imkit_tui.server.store_records import (
+    ChangeIds,
     ConvCache,
     Member,
     Page,
@@ -69,7 +70,7 @@ __all__ = ["Member", "Page", "ServerStore", "StoredMessage", "private_key", "sys
 DEFAULT_WAL_LIMIT = 64 * 1024 * 1024
 
 
-class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptStore):
+class ServerStore:
     """Conversations and their messages, kept once per conversation."""
 
     def __init__(
@@ -79,10 +80,10 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._reader = reader_db
         # Touched only by jobs, on the writer's database thread.
         self._convs: dict[str, ConvCache] = {}
-        self._change_id = 0
-        self._group_members: dict[str, list[str]] = {}
-        self._group_voices: dict[str, Voices] = {}
-        self._targeted: dict[str, TargetedMessages] = {}
+        self._changes = ChangeIds()
+        self.audiences = TargetedStore()
+        """Who may see each targeted message, and so how each member numbers a
+        conversation (server/targeted_store.py)."""
         self._writer = BatchWriter(
             writer_db,
             on_rollback=self._reset_caches,
@@ -90,8 +91,17 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             group_turn=True,
             wal_limit_bytes=wal_limit_bytes,
         )
-        self.files = FileRefs(self._writer, reader_db, self.audience)
+        self.files = FileRefs(self._writer, reader_db, self.audiences.audience)
         """Who may read which stored file (server/file_refs.py)."""
+        self.members = MemberStore(self._writer, reader_db, self._changes, self.audiences)
+        """Each member's own view: read position, settings, deletions, cleared history
+        (server/member_store.py)."""
+        self.groups = GroupStore(self._writer, reader_db, self._changes)
+        """Group membership, names and who may speak (server/group_store.py)."""
+        self.receipts = ReceiptStore(self._writer, reader_db, self.audiences)
+        """Group read receipts: asked for, and who read (server/receipt_store.py)."""
+        self.privacy = PrivacyStore(self._writer, reader_db)
+        """Who may message each user (server/privacy_store.py)."""
         self.tokens = TokenVersions(self._writer, reader_db)
         """Each user's token version (server/token_versions.py)."""
         self.users = UserRecords(self._writer, reader_db)
@@ -139,12 +149,12 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
 
     def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._convs.clear()
-        self._load_targeted(conn)
+        self.audiences.load(conn)
         row = conn.execute(
             "SELECT MAX((SELECT COALESCE(MAX(change_id), 0) FROM conversations),"
             " (SELECT COALESCE(MAX(state_change), 0) FROM members))"
         ).fetchone()
-        self._change_id = int(row[0])
+        self._changes.last = int(row[0])
 
     # ------------------------------------------------------------------ writes
 
@@ -279,20 +289,20 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
         if cursor.rowcount == 0:
             return self._original(conn, sender, cmid, conv.id)
-        self._change_id += 1
+        change_id = self._changes.next()
         conv.max_seq = seq
         conv.last_at = sent_at
         if audience is None:
             conn.execute(
                 "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
-                (seq, self._change_id, sent_at, conv.id),
+                (seq, change_id, sent_at, conv.id),
             )
             return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
         conn.execute(
             "UPDATE conversations SET max_seq = ?, last_at = ? WHERE id = ?",
             (seq, sent_at, conv.id),
         )
-        self._record_targeted(conn, conv_key, conv.id, seq, audience, self._change_id)
+        self.audiences.record(conn, conv_key, conv.id, seq, audience, change_id)
         return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False, audience=audience)
 
     async def recall(
@@ -339,7 +349,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             drop_refs(conn, conv.id, row[3])
             # The recall of a targeted message is for the same audience: nobody else
             # may learn that there was something to recall.
-            audience = self.audience(conv_key, row[3])
+            audience = self.audiences.audience(conv_key, row[3])
             return self._append_row(
                 conn, conv_key, conv, sender, cmid, RECALL_COMMAND, command, now_ms, audience
             )
@@ -376,24 +386,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             return True
 
         created = await self._writer.submit(job)
-        self._group_members.pop(group_id, None)
+        self.groups.forget(group_id)
         return created
-
-    async def group_members(self, group_id: str) -> list[str] | None:
-        """The members of a group (None when there is no such group); cached."""
-        cached = self._group_members.get(group_id)
-        if cached is not None:
-            return cached
-        rows = await self._reader.fetch_all(
-            "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
-            " WHERE c.key = ? AND m.left_seq IS NULL ORDER BY m.joined_at, m.user_id",
-            (group_key(group_id),),
-        )
-        if not rows:
-            return None
-        members = [str(row[0]) for row in rows]
-        self._group_members[group_id] = members
-        return members
 
     async def find_by_client_id(
         self, sender: str, cmid: str, conv_key: str = ""
@@ -413,7 +407,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
 
     def _with_audience(self, conv_key: str, stored: StoredMessage) -> StoredMessage:
-        audience = self.audience(conv_key, stored.seq)
+        audience = self.audiences.audience(conv_key, stored.seq)
         return stored if audience is None else dataclasses.replace(stored, audience=audience)
 
     def _original(
@@ -514,11 +508,11 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         stay gapless. Seqs, asked and answered, are the reader's numbering of `conv_key`:
         targeted messages hidden from them are not there at all.
         """
-        targeted = self.targeted(conv_key)
+        targeted = self.audiences.targeted(conv_key)
         view = targeted.view(reader) if targeted is not None and reader else EVERYTHING
         after_seq, before_seq = view.to_conversation(after_seq), view.to_conversation(before_seq)
         cleared, deleted, left = (
-            await self.hidden_for(reader, conv_id) if reader else (0, set(), None)
+            await self.members.hidden_for(reader, conv_id) if reader else (0, set(), None)
         )
         floor = max(await self._floor_seq(conv_id, not_before_ms), cleared + 1)
         # A member who left reads up to their leaving, no further.

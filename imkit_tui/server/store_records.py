@@ -63,3 +63,18 @@ def private_key(a: str, b: str) -> str:
     """The storage key of the private conversation between users `a` and `b`."""
     low, high = sorted((a, b))
     return f"1:{len(low)}:{low}:{high}"
+
+
+class ChangeIds:
+    """The store's change counter: every committed change a device must learn of in its
+    next sync (a message, a member's state) takes the next id, inside its writer job."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def next(self) -> int:
+        """The next change id (taken: the counter moves on)."""
+        self.last += 1
+        return self.last

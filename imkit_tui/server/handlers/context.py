@@ -10,7 +10,7 @@ from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import ServerStore
+from imkit_tui.server.store_interface import Store
 
 
 class ServerContext(Protocol):
@@ -37,7 +37,7 @@ class ServerContext(Protocol):
         """Each user's send rate limit (error 20604)."""
         ...
 
-    def require_store(self) -> ServerStore:
+    def require_store(self) -> Store:
         """The open store; ProtocolError 90006 once the server is stopping."""
         ...
 

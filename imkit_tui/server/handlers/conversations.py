@@ -30,8 +30,8 @@ async def on_mark_read(ctx: ServerContext, session: Session, frame: MarkRead) ->
     conv_id = await store.conversation_id(key, session.user_id)
     if conv_id is None:
         raise ProtocolError(ErrorCode.INVALID_PARAMETER, "nothing to read here", frame.id)
-    seq = store.seq_view(key, session.user_id).to_conversation(frame.seq)
-    changed = await store.mark_read(session.user_id, conv_id, seq)
+    seq = store.audiences.seq_view(key, session.user_id).to_conversation(frame.seq)
+    changed = await store.members.mark_read(session.user_id, conv_id, seq)
     await _answer_and_push(ctx, session, frame.id, conv_id, changed)
 
 
@@ -46,7 +46,7 @@ async def on_update_conversation(
         # A chat without messages yet (pinning a new chat): create it as a send would.
         route = await route_send(store, session.user_id, frame.conv, frame.id)
         conv_id = await store.ensure_conversation(route.conv_type, key, route.members)
-    changed = await store.update_settings(
+    changed = await store.members.update_settings(
         session.user_id,
         conv_id,
         muted=frame.muted,
@@ -65,14 +65,14 @@ async def _answer_and_push(
 ) -> None:
     """Answer the asking device; push the new state to every other device concerned."""
     store = ctx.require_store()
-    mine = await store.conversation_state(session.user_id, conv_id)
+    mine = await store.members.conversation_state(session.user_id, conv_id)
     if mine is None:
         raise ProtocolError(ErrorCode.INVALID_PARAMETER, "not a member", request_id)
     session.send(ConversationUpdate(re=request_id, state=mine))
     for user_id in changed:
         state = mine if user_id == session.user_id else None
         if state is None:
-            state = await store.conversation_state(user_id, conv_id)
+            state = await store.members.conversation_state(user_id, conv_id)
         if state is None:
             continue
         ctx.fanout.tell(user_id, ConversationUpdate(state=state), skip=session)

@@ -56,7 +56,7 @@ async def on_group(ctx: ServerContext, session: Session, frame: GroupRequest) ->
         asked = await _create(ctx, me, frame)
         await _answer(ctx, session, frame.group, rid, asked)
         return
-    group = await ctx.require_store().group(frame.group)
+    group = await ctx.require_store().groups.get(frame.group)
     if frame.op == "accept":
         await _accept(ctx, group, me, rid)
         await _answer(ctx, session, frame.group, rid)
@@ -144,9 +144,9 @@ async def _voices(
     kind, on = _VOICE_OPS[frame.op]
     targets = [m for m in frame.members if m in group.members]
     if kind == "all":
-        await store.set_all_muted(group.group_id, on)
+        await store.groups.set_all_muted(group.group_id, on)
     else:
-        await store.set_voices(group.group_id, kind, targets, on)
+        await store.groups.set_voices(group.group_id, kind, targets, on)
     return []
 
 
@@ -180,7 +180,7 @@ async def _consenting(
     added: list[str] = []
     invited: list[str] = []
     for user in users:
-        rules = await store.privacy_rules(user)
+        rules = await store.privacy.rules(user)
         (invited if rules.refuses(inviter) else added).append(user)
     return added, invited
 
@@ -192,7 +192,7 @@ async def _send_invitations(
     if not invited:
         return
     store = ctx.require_store()
-    for user in await store.add_invitations(group_id, invited, inviter, now_ms()):
+    for user in await store.groups.add_invitations(group_id, invited, inviter, now_ms()):
         await send_system(
             ctx,
             user,
@@ -213,7 +213,7 @@ async def _accept(ctx: ServerContext, group: GroupRecord | None, me: str, reques
         raise _refuse(ErrorCode.NOT_IN_GROUP, "no such group", request_id)
     if me in group.members:
         return
-    inviter = await ctx.require_store().take_invitation(group.group_id, me)
+    inviter = await ctx.require_store().groups.take_invitation(group.group_id, me)
     if inviter is None:
         raise _refuse(ErrorCode.NOT_IN_GROUP, "you were not invited to this group", request_id)
     operator = inviter if inviter in group.members else group.owner
@@ -231,7 +231,7 @@ async def _sync_member(ctx: ServerContext, session: Session, frame: GroupRequest
         raise _refuse(ErrorCode.INVALID_PARAMETER, "sync one member at a time", rid)
     (user,) = frame.members
     name = frame.name.strip()
-    group = await ctx.require_store().group(frame.group)
+    group = await ctx.require_store().groups.get(frame.group)
     if group is None:
         if not await create_group(ctx, frame.group, name or frame.group, user, []):
             raise _refuse(ErrorCode.INTERNAL_ERROR, "the group appeared meanwhile", rid)
@@ -262,7 +262,7 @@ async def invite(
     new = [m for m in dict.fromkeys(invited) if m not in group.members]
     _check_size(ctx, len(group.members) + len(new), request_id)
     try:
-        added = await ctx.require_store().add_members(
+        added = await ctx.require_store().groups.add_members(
             group.group_id,
             new,
             now_ms(),
@@ -283,12 +283,12 @@ async def leave(
     if not leaving:
         return
     await _notice(ctx, group, me, _OPERATIONS[op], leaving, group.name)
-    await ctx.require_store().remove_members(group.group_id, leaving)
+    await ctx.require_store().groups.remove_members(group.group_id, leaving)
 
 
 async def rename(ctx: ServerContext, group: GroupRecord, operator: str, name: str) -> None:
     """Rename `group` (the "renamed" notice, from `operator`)."""
-    await ctx.require_store().rename_group(group.group_id, name)
+    await ctx.require_store().groups.rename(group.group_id, name)
     await _notice(ctx, group, operator, "Rename", [], name)
 
 
@@ -323,7 +323,7 @@ async def _answer(
     request_id: int,
     invited: Sequence[str] = (),
 ) -> None:
-    group = await ctx.require_store().group(group_id)
+    group = await ctx.require_store().groups.get(group_id)
     if group is None:
         raise _refuse(ErrorCode.NOT_IN_GROUP, "no such group", request_id)
     session.send(

@@ -48,9 +48,9 @@ async def on_update_privacy(ctx: ServerContext, session: Session, frame: UpdateP
         whitelist_mode=frame.whitelist_mode,
     )
     if change.empty:
-        session.send(privacy_state(await store.privacy_rules(user_id), frame.id))
+        session.send(privacy_state(await store.privacy.rules(user_id), frame.id))
         return
-    update = await store.update_privacy(user_id, change, now_ms())
+    update = await store.privacy.update(user_id, change, now_ms())
     if update.too_long:
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER,
@@ -79,9 +79,9 @@ async def check_privacy(ctx: ServerContext, sender: str, frame: SendMessage) -> 
     receiver = conv.target
     if conv.type != ConversationType.PRIVATE or receiver == sender:
         return
-    rules = store.cached_privacy(receiver)
+    rules = store.privacy.cached(receiver)
     if rules is None:
-        rules = await store.privacy_rules(receiver)
+        rules = await store.privacy.rules(receiver)
     if not rules.refuses(sender):
         return
     stored = messages.lookup(frame.object_name).stored

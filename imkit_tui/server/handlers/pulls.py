@@ -28,11 +28,11 @@ from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.routing import readable_key
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import ServerStore
+from imkit_tui.server.store_interface import Store
 
 
 async def read_page(
-    store: ServerStore,
+    store: Store,
     config: ServerConfig,
     user_id: str,
     spec: PullSpec | PullRequest,
@@ -62,7 +62,7 @@ async def read_page(
 
 
 async def pull_reply(
-    store: ServerStore, config: ServerConfig, user_id: str, frame: PullRequest
+    store: Store, config: ServerConfig, user_id: str, frame: PullRequest
 ) -> PullReply:
     """The answer to a PullRequest."""
     page = await read_page(store, config, user_id, frame, frame.id)
@@ -76,7 +76,7 @@ async def pull_reply(
 
 
 async def pull_pages(
-    store: ServerStore, config: ServerConfig, user_id: str, frame: PullMany
+    store: Store, config: ServerConfig, user_id: str, frame: PullMany
 ) -> PullPages:
     """The answer to a PullMany: a page per item, in order; an item refused carries its
     error code. Asking for more than MAX_PULLED messages in all is refused whole."""
@@ -100,7 +100,7 @@ SYNC_PAGE = 500
 async def on_sync(ctx: ServerContext, session: Session, frame: SyncRequest) -> None:
     """The user's conversations that changed since the client's cursor."""
     store = ctx.require_store()
-    states, cursor, has_more = await store.changed_conversations(
+    states, cursor, has_more = await store.members.changed_conversations(
         session.user_id, frame.since, SYNC_PAGE
     )
     session.send(SyncReply(re=frame.id, cursor=cursor, conversations=states, has_more=has_more))

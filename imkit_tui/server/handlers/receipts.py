@@ -29,7 +29,7 @@ from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.routing import Route, readable_key
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import ServerStore
+from imkit_tui.server.store_interface import Store
 
 
 class AskedReceipts(NamedTuple):
@@ -56,7 +56,7 @@ async def receipt_wanted(
     if conv_id is None or not isinstance(uid, str) or not uid:
         found = []
     else:
-        found = await store.find_messages(conv_id, [uid])
+        found = await store.receipts.find_messages(conv_id, [uid])
     if conv_id is None or not found or found[0].sender != session.user_id:
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER,
@@ -66,14 +66,14 @@ async def receipt_wanted(
     (message,) = found
     window = ctx.config.receipt_request_seconds * 1000
     too_late = now_ms() - message.sent_at > window
-    if too_late and not await store.receipts_requested(conv_id, message.seq):
+    if too_late and not await store.receipts.requested(conv_id, message.seq):
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER,
             f"receipts can be asked for within {ctx.config.receipt_request_seconds} s of sending",
             frame.id,
         )
-    await store.request_receipts(conv_id, message.seq)
-    return AskedReceipts(conv_id, message, store.audience(route.conv_key, message.seq))
+    await store.receipts.request(conv_id, message.seq)
+    return AskedReceipts(conv_id, message, store.audiences.audience(route.conv_key, message.seq))
 
 
 async def receipts_asked(
@@ -90,13 +90,15 @@ async def on_read_receipt(ctx: ServerContext, session: Session, frame: ReadRecei
     store = ctx.require_store()
     reader = session.user_id
     key, conv_id = await _receipt_conversation(store, session, frame.conv, frame.id)
-    view = store.seq_view(key, reader)
+    view = store.audiences.seq_view(key, reader)
     found = [
         m
-        for m in await store.find_messages(conv_id, frame.uids)
+        for m in await store.receipts.find_messages(conv_id, frame.uids)
         if m.sender != reader and view.sees(m.seq)
     ]
-    recorded = set(await store.record_reads(conv_id, reader, [m.seq for m in found], now_ms()))
+    recorded = set(
+        await store.receipts.record_reads(conv_id, reader, [m.seq for m in found], now_ms())
+    )
     session.send(ReceiptState(re=frame.id, conv=frame.conv))
     by_sender: dict[str, list[StoredRef]] = defaultdict(list)
     for message in found:
@@ -111,27 +113,31 @@ async def on_receipt_query(ctx: ServerContext, session: Session, frame: ReceiptQ
     """Who read the asker's own messages of a group."""
     store = ctx.require_store()
     key, conv_id = await _receipt_conversation(store, session, frame.conv, frame.id)
-    own = [m for m in await store.find_messages(conv_id, frame.uids) if m.sender == session.user_id]
+    own = [
+        m
+        for m in await store.receipts.find_messages(conv_id, frame.uids)
+        if m.sender == session.user_id
+    ]
     state = await _receipt_state(store, conv_id, key, frame.conv, own)
     session.send(ReceiptState(re=frame.id, conv=state.conv, receipts=state.receipts))
 
 
 async def _receipt_conversation(
-    store: ServerStore, session: Session, conv: ConvRef, request_id: int
+    store: Store, session: Session, conv: ConvRef, request_id: int
 ) -> tuple[str, int]:
     if conv.type != ConversationType.GROUP:
         raise ProtocolError(ErrorCode.INVALID_PARAMETER, "read receipts are for groups", request_id)
     key = await readable_key(store, session.user_id, conv, request_id)
     conv_id = await store.conversation_id(key, session.user_id)
-    if conv_id is None or session.user_id not in (await store.group_members(conv.target) or []):
+    if conv_id is None or session.user_id not in (await store.groups.members(conv.target) or []):
         raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
     return key, conv_id
 
 
 async def _receipt_state(
-    store: ServerStore, conv_id: int, key: str, conv: ConvRef, messages: list[StoredRef]
+    store: Store, conv_id: int, key: str, conv: ConvRef, messages: list[StoredRef]
 ) -> ReceiptState:
-    found: dict[str, Any] = await store.receipts(conv_id, key, messages)
+    found: dict[str, Any] = await store.receipts.readers(conv_id, key, messages)
     return ReceiptState(
         conv=ConvRef.group(conv.target),
         receipts=[

@@ -33,7 +33,7 @@ from imkit_tui.server.handlers.privacy import check_privacy
 from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
 from imkit_tui.server.routing import Route, route_send, targeted_audience
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import StoredMessage
+from imkit_tui.server.store_records import StoredMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) ->
         audience = asked.audience
     await check_privacy(ctx, sender, frame)
     if frame.conv.type == ConversationType.GROUP:
-        voices = await store.voices(frame.conv.target)
+        voices = await store.groups.voices(frame.conv.target)
         if voices is not None and not voices.may_speak(sender):
             raise ProtocolError(ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id)
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
@@ -162,7 +162,7 @@ def fan_out(ctx: ServerContext, session: Session, send: Authorized, stored: Stor
         )
         ctx.fanout.deliver(send.route.only(stored.audience), record, skip=session)
     # The receivers first: the sender's ack can wait the few microseconds.
-    seq = ctx.require_store().seq_view(send.route.conv_key, sender).to_member(stored.seq)
+    seq = ctx.require_store().audiences.seq_view(send.route.conv_key, sender).to_member(stored.seq)
     session.send(
         SendAck(
             re=frame.id,

@@ -31,7 +31,8 @@ from imkit_tui.server.handlers.posting import message_record
 from imkit_tui.server.routing import Route, readable_key, route_send
 from imkit_tui.server.seq_views import SeqView
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import ServerStore, StoredMessage
+from imkit_tui.server.store_interface import Store
+from imkit_tui.server.store_records import StoredMessage
 
 
 async def on_recall(ctx: ServerContext, session: Session, frame: Recall) -> None:
@@ -53,7 +54,7 @@ async def on_recall(ctx: ServerContext, session: Session, frame: Recall) -> None
             re=frame.id,
             cmid=record.cmid,
             uid=stored.uid,
-            seq=store.seq_view(route.conv_key, sender).to_member(stored.seq),
+            seq=store.audiences.seq_view(route.conv_key, sender).to_member(stored.seq),
             sent_at=stored.sent_at,
             conv=frame.conv,
         )
@@ -65,7 +66,7 @@ async def on_delete(ctx: ServerContext, session: Session, frame: DeleteMessages)
     store = ctx.require_store()
     conv_id, view = await _member_conv(store, session, frame.conv, frame.id)
     seqs = [view.to_conversation(seq) for seq in frame.seqs]
-    changed = await store.delete_for(session.user_id, conv_id, seqs)
+    changed = await store.members.delete_for(session.user_id, conv_id, seqs)
     await _answer_member(ctx, session, frame.id, conv_id, changed)
 
 
@@ -73,26 +74,28 @@ async def on_clear(ctx: ServerContext, session: Session, frame: ClearHistory) ->
     """Clear the user's own view of a conversation up to a seq."""
     store = ctx.require_store()
     conv_id, view = await _member_conv(store, session, frame.conv, frame.id)
-    changed = await store.clear_for(session.user_id, conv_id, view.to_conversation(frame.seq))
+    changed = await store.members.clear_for(
+        session.user_id, conv_id, view.to_conversation(frame.seq)
+    )
     await _answer_member(ctx, session, frame.id, conv_id, changed)
 
 
 async def _member_conv(
-    store: ServerStore, session: Session, conv: ConvRef, request_id: int
+    store: Store, session: Session, conv: ConvRef, request_id: int
 ) -> tuple[int, SeqView]:
     """The conversation's id, and how the member numbers it."""
     key = await readable_key(store, session.user_id, conv, request_id)
     conv_id = await store.conversation_id(key, session.user_id)
     if conv_id is None:
         raise ProtocolError(ErrorCode.INVALID_PARAMETER, "no such conversation", request_id)
-    return conv_id, store.seq_view(key, session.user_id)
+    return conv_id, store.audiences.seq_view(key, session.user_id)
 
 
 async def _answer_member(
     ctx: ServerContext, session: Session, request_id: int, conv_id: int, changed: bool
 ) -> None:
     """Answer with the member's state; push it to their other devices if it changed."""
-    state = await ctx.require_store().conversation_state(session.user_id, conv_id)
+    state = await ctx.require_store().members.conversation_state(session.user_id, conv_id)
     if state is None:
         raise ProtocolError(ErrorCode.INVALID_PARAMETER, "not a member", request_id)
     session.send(ConversationUpdate(re=request_id, state=state))
@@ -101,7 +104,7 @@ async def _answer_member(
 
 
 async def recall_message(
-    store: ServerStore,
+    store: Store,
     route: Route,
     sender: str,
     conv: ConvRef,
