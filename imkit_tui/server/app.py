@@ -274,10 +274,13 @@ class IMServer:
                     self._refused_users.refused(session.user_id)
                     return
                 continue
-            await self._dispatch(session, frame)
+            in_line = self._dispatch(session, frame)
+            if in_line is not None:
+                await self._guarded(in_line, frame.id, session)
 
-    async def _dispatch(self, session: Session, frame: Frame) -> None:
-        """Charge the frame to its budget and hand it to its handler (server/handlers/)."""
+    def _dispatch(self, session: Session, frame: Frame) -> Coroutine[Any, Any, None] | None:
+        """Charge the frame to its budget and hand it to its handler (server/handlers/):
+        spawned beside the reading, or returned to be awaited in line with it."""
         handling = HANDLERS.get(type(frame))
         try:
             if handling is None:  # pragma: no cover - the decoder only yields client frames
@@ -285,12 +288,12 @@ class IMServer:
             self._accounts.charge(session.user_id, frame)
         except ProtocolError as exc:
             session.send(error_frame(exc))
-            return
+            return None
         work = handling.handle(self, session, frame)
         if handling.in_line:
-            await self._guarded(work, frame.id, session)
-        else:
-            self.spawn(work, frame.id, session)
+            return work
+        self.spawn(work, frame.id, session)
+        return None
 
     async def _guarded(
         self, work: Coroutine[Any, Any, None], request_id: int, session: Session

@@ -67,7 +67,10 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
     if not stored_kind:
         relay_status(ctx, session, send)
         return
-    await persist(ctx, session, send)
+    files = media_in(frame.content) if may_name_files(send.content_json) else set()
+    if files:  # a message may only name files its sender may read
+        await check_files_named(ctx, session.user_id, files, frame.id)
+    persist(ctx, session, send, files)
 
 
 async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) -> Authorized:
@@ -91,14 +94,12 @@ async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) ->
     return Authorized(frame, route, audience, asked, content_json)
 
 
-async def persist(ctx: ServerContext, session: Session, send: Authorized) -> None:
-    """Queue the message for the store (the files it names checked first); the fan-out
-    follows the commit (:func:`fan_out`)."""
+def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[str]) -> None:
+    """Queue the message for the store (`files`: the sha256 its content names); the
+    fan-out follows the commit (:func:`fan_out`). Queued here and now, so a device's
+    messages get their seqs in the order it sent them."""
     frame = send.frame
     sender = session.user_id
-    files = media_in(frame.content) if may_name_files(send.content_json) else set()
-    if files:
-        await check_files_named(ctx, sender, files, frame.id)
     store = ctx.require_store()
     session.inbound.started()
     try:
