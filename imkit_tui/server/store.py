@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from imkit_tui.server.store_records import (
     ChangeIds,
     ConvCache,
     Member,
+    NewMessage,
     Page,
     StoredMessage,
     private_key,
@@ -65,7 +66,15 @@ DELETED = messages.DELETED
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
-__all__ = ["Member", "Page", "ServerStore", "StoredMessage", "private_key", "system_key"]
+__all__ = [
+    "Member",
+    "NewMessage",
+    "Page",
+    "ServerStore",
+    "StoredMessage",
+    "private_key",
+    "system_key",
+]
 #: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
 DEFAULT_WAL_LIMIT = 64 * 1024 * 1024
 
@@ -168,98 +177,39 @@ class ServerStore:
 
         await self._writer.submit(job)
 
-    def append(
-        self,
-        *,
-        conv_type: int,
-        conv_key: str,
-        members: Sequence[Member],
-        sender: str,
-        cmid: str,
-        object_name: str,
-        content_json: str,
-        now_ms: int,
-        audience: frozenset[str] | None = None,
-        files: Iterable[str] = (),
-    ) -> asyncio.Future[StoredMessage]:
+    def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
         Queued at once, in call order (so in that order the messages get their seqs); the
         future resolves after the commit. A retry with the same client id returns the
-        original. With an `audience` the message is targeted: only those users may see
-        it. `files` are the sha256 of the stored files its content names
-        (server/file_refs.py).
+        original.
         """
-        job = self._append_job(
-            conv_type,
-            conv_key,
-            members,
-            sender,
-            cmid,
-            object_name,
-            content_json,
-            now_ms,
-            audience,
-            files,
-        )
-        return self._writer.submit_nowait(job)
+        return self._writer.submit_nowait(partial(self._append_job, message))
 
-    def append_then(
-        self,
-        then: Done,
-        *,
-        conv_type: int,
-        conv_key: str,
-        members: Sequence[Member],
-        sender: str,
-        cmid: str,
-        object_name: str,
-        content_json: str,
-        now_ms: int,
-        audience: frozenset[str] | None = None,
-        files: Iterable[str] = (),
-    ) -> None:
+    def append_then(self, message: NewMessage, then: Done) -> None:
         """:meth:`append`, calling `then(stored, error)` right after the commit (perhaps
         before this returns) instead of resolving a future: the send path's way."""
-        job = self._append_job(
-            conv_type,
-            conv_key,
-            members,
-            sender,
-            cmid,
-            object_name,
-            content_json,
-            now_ms,
-            audience,
-            files,
+        self._writer.submit_then(partial(self._append_job, message), then)
+
+    def _append_job(self, message: NewMessage, conn: sqlite3.Connection) -> StoredMessage:
+        key = message.conv_key
+        conv = self._convs.get(key) or self._load_conversation(
+            conn, message.conv_type, key, message.members, message.now_ms
         )
-        self._writer.submit_then(job, then)
-
-    def _append_job(
-        self,
-        conv_type: int,
-        conv_key: str,
-        members: Sequence[Member],
-        sender: str,
-        cmid: str,
-        object_name: str,
-        content_json: str,
-        now_ms: int,
-        audience: frozenset[str] | None,
-        files: Iterable[str],
-    ) -> Callable[[sqlite3.Connection], StoredMessage]:
-        def job(conn: sqlite3.Connection) -> StoredMessage:
-            conv = self._convs.get(conv_key) or self._load_conversation(
-                conn, conv_type, conv_key, members, now_ms
-            )
-            stored = self._append_row(
-                conn, conv_key, conv, sender, cmid, object_name, content_json, now_ms, audience
-            )
-            if files and not stored.duplicate:
-                record_refs(conn, conv.id, stored.seq, files)
-            return self._with_audience(conv_key, stored) if stored.duplicate else stored
-
-        return job
+        stored = self._append_row(
+            conn,
+            key,
+            conv,
+            message.sender,
+            message.cmid,
+            message.object_name,
+            message.content_json,
+            message.now_ms,
+            message.audience,
+        )
+        if message.files and not stored.duplicate:
+            record_refs(conn, conv.id, stored.seq, message.files)
+        return self._with_audience(key, stored) if stored.duplicate else stored
 
     def _append_row(
         self,

@@ -15,7 +15,7 @@ from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.seq_views import SeqView, TargetedMessages
-from imkit_tui.server.store_records import Member, Page, StoredMessage
+from imkit_tui.server.store_records import Member, NewMessage, Page, StoredMessage
 
 Done = Callable[[Any, BaseException | None], None]
 """Called after a commit with (result, None), or (None, error) when it failed."""
@@ -254,40 +254,13 @@ class Store(Protocol):
         """The app's sensitive words."""
         ...
 
-    def append(
-        self,
-        *,
-        conv_type: int,
-        conv_key: str,
-        members: Sequence[Member],
-        sender: str,
-        cmid: str,
-        object_name: str,
-        content_json: str,
-        now_ms: int,
-        audience: frozenset[str] | None = None,
-        files: Iterable[str] = (),
-    ) -> asyncio.Future[StoredMessage]:
-        """Store a message with the next seq of its conversation, once per (sender, cmid)."""
+    def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:
+        """Store a message with the next seq of its conversation, once per (sender, cmid):
+        queued at once, in call order; the future resolves after the commit."""
         ...
 
-    def append_then(
-        self,
-        then: Done,
-        *,
-        conv_type: int,
-        conv_key: str,
-        members: Sequence[Member],
-        sender: str,
-        cmid: str,
-        object_name: str,
-        content_json: str,
-        now_ms: int,
-        audience: frozenset[str] | None = None,
-        files: Iterable[str] = (),
-    ) -> None:
-        """:meth:`append`, calling `then(stored, error)` right after the commit (perhaps
-        before this returns) instead of resolving a future: the send path's way."""
+    def append_then(self, message: NewMessage, then: Done) -> None:
+        """:meth:`append`, calling `then(stored, error)` right after the commit."""
         ...
 
     async def recall(

@@ -3,6 +3,7 @@ pull, and the keys conversations are stored under."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from imkit_tui.protocol import MessageRecord
@@ -52,6 +53,25 @@ class Page:
     messages: list[MessageRecord]
     has_more: bool
     floor_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to append: its conversation (type, key, and the members it gets when
+    this message creates it), sender, client id, type, content (JSON) and time;
+    `audience` makes it targeted (only those users see it), `files` are the sha256 of
+    the stored files its content names (server/file_refs.py)."""
+
+    conv_type: int
+    conv_key: str
+    members: Sequence[Member]
+    sender: str
+    cmid: str
+    object_name: str
+    content_json: str
+    now_ms: int
+    audience: frozenset[str] | None = None
+    files: Iterable[str] = ()
 
 
 def system_key(user_id: str) -> str:

@@ -10,6 +10,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.routing import Route, system_route
+from imkit_tui.server.store_records import NewMessage
 
 
 def message_record(
@@ -54,15 +55,17 @@ async def post(
     store = ctx.require_store()
     cmid = new_uuid7()
     stored = await store.append(
-        conv_type=route.conv_type,
-        conv_key=route.conv_key,
-        members=route.members,
-        sender=sender,
-        cmid=cmid,
-        object_name=object_name,
-        content_json=encode_content(content),
-        now_ms=now_ms(),
-        audience=audience,
+        NewMessage(
+            conv_type=route.conv_type,
+            conv_key=route.conv_key,
+            members=route.members,
+            sender=sender,
+            cmid=cmid,
+            object_name=object_name,
+            content_json=encode_content(content),
+            now_ms=now_ms(),
+            audience=audience,
+        )
     )
     record = message_record(
         ConvRef(type=route.conv_type, target=sender),  # each receiver's own, pushed

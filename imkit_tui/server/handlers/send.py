@@ -33,7 +33,7 @@ from imkit_tui.server.handlers.privacy import check_privacy
 from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
 from imkit_tui.server.routing import Route, route_send, targeted_audience
 from imkit_tui.server.session import Session
-from imkit_tui.server.store_records import StoredMessage
+from imkit_tui.server.store_records import NewMessage, StoredMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +104,19 @@ def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[s
     session.inbound.started()
     try:
         store.append_then(
+            NewMessage(
+                conv_type=send.route.conv_type,
+                conv_key=send.route.conv_key,
+                members=send.route.members,
+                sender=sender,
+                cmid=frame.cmid,
+                object_name=frame.object_name,
+                content_json=send.content_json,
+                now_ms=now_ms(),
+                audience=send.audience,
+                files=files,
+            ),
             functools.partial(_stored, ctx, session, send),
-            conv_type=send.route.conv_type,
-            conv_key=send.route.conv_key,
-            members=send.route.members,
-            sender=sender,
-            cmid=frame.cmid,
-            object_name=frame.object_name,
-            content_json=send.content_json,
-            now_ms=now_ms(),
-            audience=send.audience,
-            files=files,
         )
     except BaseException:
         session.inbound.ended()  # no callback will come for it
