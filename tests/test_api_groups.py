@@ -130,7 +130,7 @@ async def test_gag_mutes_a_member_until_rolled_back_or_its_minutes_pass(api: Api
     store = api.handle.server.store  # type: ignore[union-attr]
     await store.gags.set_ends("g1", ["bob"], now_ms() - 1)
     for _ in range(100):
-        voices = await store.voices("g1")
+        voices = await store.groups.voices("g1")
         if voices is not None and "bob" not in voices.muted:
             break
         await _settle()

@@ -130,7 +130,7 @@ async def test_group_publish_targeted_and_mentions(api: ApiHandle) -> None:
     store = api.handle.server.store  # type: ignore[union-attr]
     await api.handle.server.create_group("g1", "Team", "alice", ["bob", "carol"])  # type: ignore[union-attr]
     alice, bob, carol = [await api.handle.login(u) for u in ("alice", "bob", "carol")]
-    assert await store.group_members("g1") == ["alice", "bob", "carol"]
+    assert await store.groups.members("g1") == ["alice", "bob", "carol"]
     mention = {"type": 2, "userIdList": ["bob"]}
     form = [
         ("fromUserId", "alice"),

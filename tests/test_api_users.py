@@ -224,7 +224,7 @@ async def test_a_login_checked_just_before_a_block_is_closed_once_admitted(
     # admitted. Played here by telling the devices of the block and not the store.
     server = api.handle.server
     assert server is not None
-    server._devices.block("ann", now_ms() + 60_000)
+    server.devices.block("ann", now_ms() + 60_000)
     late = await WireClient.login(api.handle.url, api.handle.token("ann"))
     frame = await late.recv()
     assert isinstance(frame, ErrorFrame) and frame.code == ErrorCode.USER_BLOCKED

@@ -71,7 +71,8 @@ def test_server_killed_mid_stream_and_restarted(tmp_path: Path) -> None:
         killed_at = stored_count(data)
         assert killed_at < MESSAGES, "the stream ended before the kill: nothing was tested"
         time.sleep(0.5)
-        server, _ = start_server(data, port_of(url), "--rate-limit", "100000")
+        # The API port stays free-picked: port + 1 may be a client socket's port by now.
+        server, _ = start_server(data, port_of(url), "--rate-limit", "100000", "--api-port", "0")
         assert sender.wait(120) == 0, _stderr(sender)
         assert stored_count(data) == MESSAGES
 

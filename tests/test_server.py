@@ -27,7 +27,7 @@ from imkit_tui.protocol import (
     encode,
 )
 from imkit_tui.server.config import DAY_MS
-from imkit_tui.server.store import Member, private_key
+from imkit_tui.server.store import Member, NewMessage, private_key
 from tests.conftest import ServerHandle
 from tests.wire import WireClient
 
@@ -139,14 +139,16 @@ async def test_offline_messages_expire_from_sync_but_stay_in_history(
     members = [Member("alice", "bob"), Member("bob", "alice")]
     for i, age_days in enumerate([9, 8, 1, 0]):
         await server.store.append(
-            conv_type=1,
-            conv_key=key,
-            members=members,
-            sender="alice",
-            cmid=f"old{i}",
-            object_name="RC:TxtMsg",
-            content_json=json.dumps({"content": str(i)}),
-            now_ms=now - age_days * DAY_MS - 1000,
+            NewMessage(
+                conv_type=1,
+                conv_key=key,
+                members=members,
+                sender="alice",
+                cmid=f"old{i}",
+                object_name="RC:TxtMsg",
+                content_json=json.dumps({"content": str(i)}),
+                now_ms=now - age_days * DAY_MS - 1000,
+            )
         )
     bob = await WireClient.login(server_handle.url, server_handle.token("bob"))
     forward = await bob.request(PullRequest(conv=ConvRef.private("alice"), after_seq=0))
@@ -306,19 +308,21 @@ async def test_sync_pages_many_changed_conversations(server_handle: ServerHandle
     assert server is not None and server.store is not None
     for i in range(25):
         await server.store.append(
-            conv_type=1,
-            conv_key=private_key("bob", f"p{i:02d}"),
-            members=[Member("bob", f"p{i:02d}"), Member(f"p{i:02d}", "bob")],
-            sender=f"p{i:02d}",
-            cmid=f"s{i}",
-            object_name="RC:TxtMsg",
-            content_json='{"content": "x"}',
-            now_ms=int(time.time() * 1000),
+            NewMessage(
+                conv_type=1,
+                conv_key=private_key("bob", f"p{i:02d}"),
+                members=[Member("bob", f"p{i:02d}"), Member(f"p{i:02d}", "bob")],
+                sender=f"p{i:02d}",
+                cmid=f"s{i}",
+                object_name="RC:TxtMsg",
+                content_json='{"content": "x"}',
+                now_ms=int(time.time() * 1000),
+            )
         )
     seen: list[str] = []
     cursor, more = 0, True
     while more:
-        states, cursor, more = await server.store.changed_conversations("bob", cursor, 10)
+        states, cursor, more = await server.store.members.changed_conversations("bob", cursor, 10)
         seen += [s.conv.target for s in states]
     assert seen == [f"p{i:02d}" for i in range(25)]
 

@@ -14,7 +14,7 @@ from typing import Any
 from imkit_tui.protocol import ConvRef, SendAck, SendMessage, decode_server_frame, encode
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
-from imkit_tui.server.store import Member, ServerStore, StoredMessage, private_key
+from imkit_tui.server.store import Member, NewMessage, ServerStore, StoredMessage, private_key
 from tests.processes import port_of, start_server
 from tests.wire import WireClient
 
@@ -23,14 +23,16 @@ def _append(
     store: ServerStore, sender: str, peer: str, cmid: str, content: Any = '{"content":"hi"}'
 ) -> Any:
     return store.append(
-        conv_type=1,
-        conv_key=private_key(sender, peer),
-        members=(Member(sender, peer), Member(peer, sender)),
-        sender=sender,
-        cmid=cmid,
-        object_name="RC:TxtMsg",
-        content_json=content,
-        now_ms=1_000,
+        NewMessage(
+            conv_type=1,
+            conv_key=private_key(sender, peer),
+            members=(Member(sender, peer), Member(peer, sender)),
+            sender=sender,
+            cmid=cmid,
+            object_name="RC:TxtMsg",
+            content_json=content,
+            now_ms=1_000,
+        )
     )
 
 
@@ -82,16 +84,18 @@ async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn
         for _ in range(3):
             await asyncio.sleep(0)  # nothing else is due on the loop
         commits = statements.count("COMMIT")
-        store.append(
-            conv_type=1,
-            conv_key=private_key("alice", "bob"),
-            members=(Member("alice", "bob"), Member("bob", "alice")),
-            sender="alice",
-            cmid="second",
-            object_name="RC:TxtMsg",
-            content_json='{"content":"hi"}',
-            now_ms=1_000,
-            then=lambda stored, error: heard.append((stored, error)),
+        store.append_then(
+            NewMessage(
+                conv_type=1,
+                conv_key=private_key("alice", "bob"),
+                members=(Member("alice", "bob"), Member("bob", "alice")),
+                sender="alice",
+                cmid="second",
+                object_name="RC:TxtMsg",
+                content_json='{"content":"hi"}',
+                now_ms=1_000,
+            ),
+            lambda stored, error: heard.append((stored, error)),
         )
         # Heard back before append returned: committed here, in this turn, alone.
         assert len(heard) == 1 and heard[0][1] is None
@@ -214,7 +218,8 @@ async def test_a_killed_server_keeps_every_acked_message_once(tmp_path: Path) ->
         await asyncio.gather(*senders, return_exceptions=True)
         acked = dict(before)
         assert len(acked) < SENDERS * PER_SENDER, "every ack came before the kill"
-        server, _ = start_server(data, port_of(url), "--rate-limit", "100000")
+        # The API port stays free-picked: port + 1 may be a client socket's port by now.
+        server, _ = start_server(data, port_of(url), "--rate-limit", "100000", "--api-port", "0")
         # Every message sent again, the acked ones too (a client that missed the ack).
         after: dict[str, SendAck] = {}
         await asyncio.gather(*(_pipeline(url, tokens[i], i, after) for i in range(SENDERS)))

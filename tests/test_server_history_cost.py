@@ -170,22 +170,24 @@ async def test_the_floor_of_a_pull_is_the_first_message_not_older_than_the_windo
 
 
 async def test_retention_finds_old_messages_along_their_uids(tmp_path: Path) -> None:
-    from imkit_tui.server.store import Member, ServerStore
+    from imkit_tui.server.store import Member, NewMessage, ServerStore
 
     path = tmp_path / "server.db"
     store = await ServerStore.open(path)
     statements: list[str] = []
     try:
         for index, at in enumerate((1_000, 1_999, 2_000, 3_000)):
-            await store.append(  # type: ignore[misc]
-                conv_type=1,
-                conv_key=private_key("alice", "bob"),
-                members=(Member("alice", "bob"), Member("bob", "alice")),
-                sender="alice",
-                cmid=f"m{index}",
-                object_name="RC:TxtMsg",
-                content_json='{"content":"hi"}',
-                now_ms=at,
+            await store.append(
+                NewMessage(
+                    conv_type=1,
+                    conv_key=private_key("alice", "bob"),
+                    members=(Member("alice", "bob"), Member("bob", "alice")),
+                    sender="alice",
+                    cmid=f"m{index}",
+                    object_name="RC:TxtMsg",
+                    content_json='{"content":"hi"}',
+                    now_ms=at,
+                )
             )
         store._db.run_now(lambda conn: conn.set_trace_callback(statements.append))
         assert await store.prune(2_000) == 2  # sent before 2,000; not the one at it

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from imkit_tui.server.store import Member, ServerStore, private_key
+from imkit_tui.server.store import Member, NewMessage, ServerStore, private_key
 
 LIMIT = 1024 * 1024
 ROUNDS = 120
@@ -30,14 +30,16 @@ async def test_the_wal_stays_near_its_limit_under_a_sustained_write(tmp_path: Pa
             await asyncio.gather(
                 *(
                     store.append(
-                        conv_type=1,
-                        conv_key=private_key(f"u{i}", "bob"),
-                        members=(Member(f"u{i}", "bob"), Member("bob", f"u{i}")),
-                        sender=f"u{i}",
-                        cmid=f"{round_}-{i}",
-                        object_name="RC:TxtMsg",
-                        content_json=text,
-                        now_ms=1_000 + round_,
+                        NewMessage(
+                            conv_type=1,
+                            conv_key=private_key(f"u{i}", "bob"),
+                            members=(Member(f"u{i}", "bob"), Member("bob", f"u{i}")),
+                            sender=f"u{i}",
+                            cmid=f"{round_}-{i}",
+                            object_name="RC:TxtMsg",
+                            content_json=text,
+                            now_ms=1_000 + round_,
+                        )
                     )
                     for i in range(PER_ROUND)
                 )

@@ -132,7 +132,7 @@ async def test_a_login_checked_just_before_a_revocation_is_closed_once_admitted(
     # session was admitted. Played here by telling the server of the revocation first.
     server = quick_server.server
     assert server is not None
-    server._devices.close_revoked("ann", 1)
+    server.devices.close_revoked("ann", 1)
     late = await WireClient.login(quick_server.url, quick_server.token("ann"))
     frame = await late.recv()
     assert isinstance(frame, ErrorFrame) and frame.message == REVOKED

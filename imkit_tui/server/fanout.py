@@ -1,45 +1,59 @@
-"""Delivering a message to the devices of its receivers (in-process: every device is a
-connection of this server)."""
+"""Delivering to the devices of receivers: the interface handlers push through, and the
+in-process one (every device is a connection of this server).
+
+Handlers only ever see :class:`Fanout`; a bus that reaches devices connected to other
+nodes implements the same two calls and plugs in without touching them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import msgspec
 
-from imkit_tui.protocol import ConvRef, MessageRecord, Push, SendAck, SendMessage, encode
-from imkit_tui.protocol.clock import now_ms
-from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.protocol import ConvRef, Frame, MessageRecord, Push, encode
 from imkit_tui.server.routing import Route
 from imkit_tui.server.seq_views import TargetedMessages
 from imkit_tui.server.session import Session
 
 
-class Fanout:
-    """Pushes messages to the online devices of `sessions` (user id → devices).
+class TargetedLookup(Protocol):
+    """Where the conversations' targeted messages are known (the store's `audiences`)."""
 
-    `targeted(conv_key)` gives a conversation's targeted messages, by which each member
-    numbers it their own way.
-    """
+    def targeted(self, conv_key: str) -> TargetedMessages | None:
+        """The targeted messages of `conv_key` (None: it has none)."""
+        ...
 
-    def __init__(
-        self,
-        sessions: dict[str, set[Session]],
-        targeted: Callable[[str], TargetedMessages | None],
-    ) -> None:
-        self._sessions = sessions
-        self._targeted = targeted
+
+class Fanout(Protocol):
+    """Delivers to the online devices of users, one device excepted when asked."""
 
     def deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
-        """Push to every receiving device (the sending device excepted), each user seeing
-        the conversation their own way and numbering it their own way (`record.seq` is the
-        conversation's seq; 0 for a status message, which has none).
+        """Push `record` to every receiving device along `route` but `skip`, each user
+        seeing the conversation and numbering it their own way (`record.seq` is the
+        conversation's seq; 0 for a status message, which has none)."""
+        ...
 
-        The Push is encoded once for every receiver who sees it alike (all the members of
-        a group, unless targeted messages number it differently for some) and the same
-        bytes are written to each of their devices.
-        """
-        targeted = self._targeted(route.conv_key) if record.seq else None
+    def tell(self, user_id: str, frame: Frame, skip: Session | None = None) -> None:
+        """Send `frame` (a state push: conversation, privacy, receipts) to every device
+        of `user_id` but `skip`."""
+        ...
+
+
+class LocalFanout:
+    """The in-process :class:`Fanout`: pushes to the devices in `sessions` (user id →
+    its connected devices); `audiences()` gives the store's targeted messages, by which
+    each member numbers a conversation their own way (a callable: the store opens later)."""
+
+    def __init__(self, sessions: dict[str, set[Session]], audiences: TargetedLookupSource) -> None:
+        self._sessions = sessions
+        self._audiences = audiences
+
+    def deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
+        """See :meth:`Fanout.deliver`. The Push is encoded once for every receiver who
+        sees it alike (all the members of a group, unless targeted messages number it
+        differently for some) and the same bytes are written to each of their devices."""
+        targeted = self._audiences().targeted(route.conv_key) if record.seq else None
         sessions = self._sessions
         seen: tuple[ConvRef, int] | None = None
         data = b""
@@ -56,22 +70,16 @@ class Fanout:
                 if device is not skip:
                     device.send_encoded(data)
 
-    def relay_status(self, session: Session, frame: SendMessage, route: Route) -> None:
-        """A status message (typing, ...) goes to whoever is online along `route`, acked
-        at once with seq 0: it is neither stored nor counted."""
-        sent_at = now_ms()
-        uid = new_uuid7(sent_at)
-        session.send(
-            SendAck(re=frame.id, cmid=frame.cmid, uid=uid, seq=0, sent_at=sent_at, conv=frame.conv)
-        )
-        record = MessageRecord(
-            uid=uid,
-            conv=frame.conv,
-            seq=0,
-            sender=session.user_id,
-            object_name=frame.object_name,
-            content=frame.content,
-            cmid=frame.cmid,
-            sent_at=sent_at,
-        )
-        self.deliver(route, record, skip=session)
+    def tell(self, user_id: str, frame: Frame, skip: Session | None = None) -> None:
+        """See :meth:`Fanout.tell`."""
+        for device in tuple(self._sessions.get(user_id, ())):
+            if device is not skip:
+                device.send(frame)
+
+
+class TargetedLookupSource(Protocol):
+    """Gives the current :class:`TargetedLookup` (raising when the server is stopping)."""
+
+    def __call__(self) -> TargetedLookup:
+        """The lookup."""
+        ...

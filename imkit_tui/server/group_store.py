@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from imkit_tui.server.store_records import ChangeIds
 from imkit_tui.storage import BatchWriter, Database
 
 GROUP_TYPE = 3
@@ -55,15 +56,37 @@ class GroupRecord:
 
 
 class GroupStore:
-    """Group membership and settings. Mixed into ServerStore."""
+    """Group membership and settings (the store's `groups`): jobs on the store's writer,
+    reads on its reader; members and voices kept in memory once read."""
 
-    _writer: BatchWriter
-    _reader: Database
-    _group_members: dict[str, list[str]]
-    _group_voices: dict[str, Voices]
-    _change_id: int
+    def __init__(self, writer: BatchWriter, reader: Database, changes: ChangeIds) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._changes = changes
+        self._group_members: dict[str, list[str]] = {}
+        self._group_voices: dict[str, Voices] = {}
 
-    async def group(self, group_id: str) -> GroupRecord | None:
+    def forget(self, group_id: str) -> None:
+        """Drop what is kept in memory of a group's members (it changed)."""
+        self._group_members.pop(group_id, None)
+
+    async def members(self, group_id: str) -> list[str] | None:
+        """The members of a group (None when there is no such group); cached."""
+        cached = self._group_members.get(group_id)
+        if cached is not None:
+            return cached
+        rows = await self._reader.fetch_all(
+            "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
+            " WHERE c.key = ? AND m.left_seq IS NULL ORDER BY m.joined_at, m.user_id",
+            (group_key(group_id),),
+        )
+        if not rows:
+            return None
+        members = [str(row[0]) for row in rows]
+        self._group_members[group_id] = members
+        return members
+
+    async def get(self, group_id: str) -> GroupRecord | None:
         """The group as it is now, or None when there is no such group."""
         row = await self._reader.fetch_one(
             "SELECT name, owner FROM groups WHERE id = ?", (group_id,)
@@ -226,14 +249,14 @@ class GroupStore:
 
         def job(conn: sqlite3.Connection) -> list[str]:
             removed: list[str] = []
-            self._change_id += 1
+            change_id = self._changes.next()
             for user_id in dict.fromkeys(user_ids):
                 cursor = conn.execute(
                     "UPDATE members SET state_change = ?,"
                     " left_seq = (SELECT max_seq FROM conversations WHERE id = members.conv_id)"
                     " WHERE user_id = ? AND left_seq IS NULL AND conv_id ="
                     " (SELECT id FROM conversations WHERE key = ?)",
-                    (self._change_id, user_id, group_key(group_id)),
+                    (change_id, user_id, group_key(group_id)),
                 )
                 if cursor.rowcount:
                     removed.append(user_id)
@@ -243,7 +266,7 @@ class GroupStore:
         self._group_members.pop(group_id, None)
         return removed
 
-    async def rename_group(self, group_id: str, name: str) -> None:
+    async def rename(self, group_id: str, name: str) -> None:
         """Give a group a new name."""
 
         def job(conn: sqlite3.Connection) -> None:

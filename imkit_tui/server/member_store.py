@@ -2,8 +2,8 @@
 
 Read position, settings (do not disturb, pinned, marked unread), history cleared up to a
 seq, and messages deleted for this member only. Every change takes a change id from the
-store's counter, so a device that was away finds it in its next sync. A mixin of
-ServerStore: the jobs run on its writer, the reads on its reader.
+store's counter, so a device that was away finds it in its next sync. The store's
+`members`: the jobs run on its writer, the reads on its reader.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
 from imkit_tui.protocol import ConversationState, ConvRef
+from imkit_tui.server.store_records import ChangeIds
+from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.storage import BatchWriter, Database
-
-if TYPE_CHECKING:
-    from imkit_tui.server.seq_views import SeqView
 
 _PRIVATE = 1
 # How a member sees a conversation; the peer's read position only exists in a private
@@ -66,18 +65,18 @@ def _reach(conn: sqlite3.Connection, user_id: str, conv_id: int) -> tuple[int, i
 class MemberStore:
     """Read positions, settings, deletions and cleared history per member."""
 
-    _writer: BatchWriter
-    _reader: Database
-    _change_id: int
-
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        def seq_view(self, conv_key: str, user_id: str) -> SeqView: ...
+    def __init__(
+        self, writer: BatchWriter, reader: Database, changes: ChangeIds, audiences: TargetedStore
+    ) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._changes = changes
+        self._audiences = audiences
 
     async def _member_state(self, row: Sequence[Any], user_id: str) -> ConversationState:
         """The state of a _STATE_COLUMNS row in `user_id`'s numbering of the conversation."""
         state = _state(row)
-        view = self.seq_view(row[11], user_id)
+        view = self._audiences.seq_view(row[11], user_id)
         if not view.hidden:
             return state
         last_at = state.last_at
@@ -151,17 +150,17 @@ class MemberStore:
             new_seq = max(read_seq, min(seq, max_seq))
             if new_seq == read_seq and not marked:
                 return []
-            self._change_id += 1
+            change_id = self._changes.next()
             conn.execute(
                 "UPDATE members SET read_seq = ?, marked_unread = 0, state_change = ?"
                 " WHERE user_id = ? AND conv_id = ?",
-                (new_seq, self._change_id, user_id, conv_id),
+                (new_seq, change_id, user_id, conv_id),
             )
             changed = [user_id]
             if conv_type == _PRIVATE and new_seq != read_seq and target != user_id:
                 conn.execute(
                     "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
-                    (self._change_id, target, conv_id),
+                    (change_id, target, conv_id),
                 )
                 changed.append(target)
             return changed
@@ -192,12 +191,12 @@ class MemberStore:
             current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
             if all(current[name] == value for name, value in given.items()):
                 return False
-            self._change_id += 1
+            change_id = self._changes.next()
             assignments = ", ".join(f"{name} = ?" for name in given)
             conn.execute(
                 f"UPDATE members SET {assignments}, state_change = ?"
                 " WHERE user_id = ? AND conv_id = ?",
-                (*given.values(), self._change_id, user_id, conv_id),
+                (*given.values(), change_id, user_id, conv_id),
             )
             return True
 
@@ -260,8 +259,8 @@ class MemberStore:
         return int(rows[0][0]), {int(r[2]) for r in rows if r[2] is not None}, left
 
     def _bump(self, conn: sqlite3.Connection, user_id: str, conv_id: int) -> None:
-        self._change_id += 1
+        change_id = self._changes.next()
         conn.execute(
             "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
-            (self._change_id, user_id, conv_id),
+            (change_id, user_id, conv_id),
         )

@@ -1,11 +1,10 @@
 """What the app server may do on a running IMServer, with no device of its own: post a
 message as any user, end a user's devices, change a user's privacy or a conversation's
 settings and tell that user's devices, and run the group operations the server answers
-for its clients (server/group_requests.py), so the Server API reuses their rules.
+for its clients (server/handlers/groups.py), so the Server API reuses their rules.
 
-Composed around the server rather than grown into it: the server's module is at its
-size limit, so this one reaches its few internal parts (sessions, devices, fan-out and
-the group operations) in one place.
+Composed around the server's public surface (its store, devices, fan-out and token
+issuing) and the handlers' own functions, with the server as their context.
 """
 
 from __future__ import annotations
@@ -25,13 +24,14 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.app import IMServer
 from imkit_tui.server.group_store import GroupRecord, group_key
-from imkit_tui.server.privacy_requests import privacy_state
+from imkit_tui.server.handlers import groups
+from imkit_tui.server.handlers.posting import message_record, post, receivers
+from imkit_tui.server.handlers.privacy import privacy_state
 from imkit_tui.server.privacy_store import PrivacyRules
 from imkit_tui.server.routing import Route, route_send, system_route
-from imkit_tui.server.store import ServerStore, StoredMessage, private_key
+from imkit_tui.server.store import ServerStore, private_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +74,15 @@ class Operator:
     @property
     def store(self) -> ServerStore:
         """The server's store (ProtocolError 90006 once it is stopping)."""
-        return self._server._require_store()
+        return self._server.require_store()
 
     def token(self, user_id: str, version: int, ttl_seconds: int | None) -> str:
         """A login token for `user_id`, signed with the server's app secret."""
-        return issue_token(self._server._secret, user_id, ttl_seconds, version=version)
+        return self._server.issue_token(user_id, version, ttl_seconds)
 
     def link_key(self) -> bytes:
         """The key that signs the links the API hands out (the app secret)."""
-        return self._server._secret
+        return self._server.link_key()
 
     def online_devices(self, user_id: str) -> int:
         """How many devices of `user_id` are connected."""
@@ -91,21 +91,20 @@ class Operator:
     def block_devices(self, user_id: str, until_ms: int) -> int:
         """Close every device of `user_id` (31009), and any logging in before `until_ms`;
         how many were connected."""
-        return self._server._devices.block(user_id, until_ms)
+        return self._server.devices.block(user_id, until_ms)
 
     def unblock_devices(self, user_id: str) -> None:
         """Let devices of `user_id` log in again."""
-        self._server._devices.unblock(user_id)
+        self._server.devices.unblock(user_id)
 
     def deliver(self, route: Route, record: MessageRecord) -> None:
         """Push `record` along `route` to every receiving device (record.seq is the
         conversation's; each member gets it numbered their own way)."""
-        self._server._deliver(route, record, skip=None)
+        self._server.fanout.deliver(route, record, skip=None)
 
     def tell_devices(self, user_id: str, frame: Frame) -> None:
         """Push `frame` to every device of `user_id`."""
-        for session in tuple(self._server._sessions.get(user_id, ())):
-            session.send(frame)
+        self._server.fanout.tell(user_id, frame)
 
     async def post(
         self,
@@ -123,61 +122,22 @@ class Operator:
         only pushed to whoever is online: not stored, not counted. With
         `to_sender` false the sender's own devices get no push (it is still in their
         history, as a message they sent)."""
-        content_json = checked_content(content, self._server.config.max_content_bytes)
-        cmid = new_uuid7()
-        receivers = route.only(audience)
-        if not to_sender:
-            receivers = receivers.only(
-                frozenset(user for user, _ in receivers.deliveries if user != sender)
-            )
+        checked_content(content, self._server.config.max_content_bytes)
         if status or not messages.lookup(object_name).stored:
             sent_at = now_ms()
             uid = new_uuid7(sent_at)
-            record = self._record(route, uid, 0, sender, object_name, content, cmid, sent_at)
-            self._server._deliver(receivers, record, skip=None)
+            conv = ConvRef(type=route.conv_type, target=sender)  # each receiver's own
+            record = message_record(
+                conv, uid, 0, sender, object_name, content, new_uuid7(), sent_at
+            )
+            self._server.fanout.deliver(
+                receivers(route, sender, audience, to_sender), record, skip=None
+            )
             return Posted(uid, 0, sent_at)
-        pending = self.store.append(
-            conv_type=route.conv_type,
-            conv_key=route.conv_key,
-            members=route.members,
-            sender=sender,
-            cmid=cmid,
-            object_name=object_name,
-            content_json=content_json,
-            now_ms=now_ms(),
-            audience=audience,
+        record = await post(
+            self._server, route, sender, object_name, content, audience, to_sender=to_sender
         )
-        assert pending is not None
-        stored: StoredMessage = await pending
-        record = self._record(
-            route, stored.uid, stored.seq, sender, object_name, content, cmid, stored.sent_at
-        )
-        if audience:
-            record.to = sorted(audience - {sender})
-        self._server._deliver(receivers, record, skip=None)
-        return Posted(stored.uid, stored.seq, stored.sent_at)
-
-    @staticmethod
-    def _record(
-        route: Route,
-        uid: str,
-        seq: int,
-        sender: str,
-        object_name: str,
-        content: dict[str, Any],
-        cmid: str,
-        sent_at: int,
-    ) -> MessageRecord:
-        return MessageRecord(
-            uid=uid,
-            conv=ConvRef(type=route.conv_type, target=sender),  # each receiver's own
-            seq=seq,
-            sender=sender,
-            object_name=object_name,
-            content=content,
-            cmid=cmid,
-            sent_at=sent_at,
-        )
+        return Posted(record.uid, record.seq, record.sent_at)
 
     def system_route(self, user_id: str) -> Route:
         """The route into `user_id`'s system conversation."""
@@ -200,11 +160,11 @@ class Operator:
                 return False
             route = await private_route(store, user_id, conv.target)
             conv_id = await store.ensure_conversation(route.conv_type, key, route.members)
-        changed = await store.update_settings(
+        changed = await store.members.update_settings(
             user_id, conv_id, muted=muted, pinned=None, marked_unread=None
         )
         if changed:
-            state = await store.conversation_state(user_id, conv_id)
+            state = await store.members.conversation_state(user_id, conv_id)
             if state is not None:
                 self.tell_devices(user_id, ConversationUpdate(state=state))
         return True
@@ -218,7 +178,7 @@ class Operator:
         conv_id = await store.conversation_id(key, user_id)
         if conv_id is None:
             return False if conv.type == ConversationType.PRIVATE else None
-        state = await store.conversation_state(user_id, conv_id)
+        state = await store.members.conversation_state(user_id, conv_id)
         return bool(state.muted) if state is not None else None
 
     async def conversation_key(self, user_id: str, conv: ConvRef) -> str | None:
@@ -226,7 +186,7 @@ class Operator:
         if conv.type == ConversationType.PRIVATE:
             return private_key(user_id, conv.target)
         if conv.type == ConversationType.GROUP:
-            members = await self.store.group_members(conv.target) or []
+            members = await self.store.groups.members(conv.target) or []
             return group_key(conv.target) if user_id in members else None
         if conv.type == ConversationType.SYSTEM:
             return system_route(user_id).conv_key
@@ -241,16 +201,15 @@ class Operator:
     async def add_members(self, group: GroupRecord, operator: str, users: Sequence[str]) -> None:
         """Add `users` to `group` (the "added" notice). Past the member cap nobody is
         added: ProtocolError 33003 (INVALID_PARAMETER)."""
-        await self._server._invite(self.store, group, operator, users, 0)
+        await groups.invite(self._server, group, operator, users, 0)
 
     async def remove_members(
         self, group: GroupRecord, operator: str, users: list[str], how: str
     ) -> None:
         """Remove `users` from `group`, `how` being "quit", "kick" or "dismiss" (the
         notice goes first, while they are still members)."""
-        await self._server._leave(self.store, group, operator, users, how)
+        await groups.leave(self._server, group, operator, users, how)
 
     async def rename_group(self, group: GroupRecord, name: str) -> None:
         """Rename `group` (the "renamed" notice, from its owner)."""
-        await self.store.rename_group(group.group_id, name)
-        await self._server._notice(self.store, group, group.owner, "Rename", [], name)
+        await groups.rename(self._server, group, group.owner, name)

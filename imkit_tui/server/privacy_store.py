@@ -2,8 +2,8 @@
 
 Every private send asks whether its receiver accepts the sender, so the answer is kept
 in memory: one immutable :class:`PrivacyRules` per receiver, loaded on the first send
-to them and replaced (never patched) after each committed change. A mixin of
-ServerStore: changes run as jobs on its writer, loads on its reader.
+to them and replaced (never patched) after each committed change. The store's
+`privacy`: changes run as jobs on its writer, loads on its reader.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 from imkit_tui.storage import BatchWriter, Database
 
@@ -111,20 +110,19 @@ _RULES_SQL = (
 
 
 class PrivacyStore:
-    """Block lists, whitelists and whitelist mode per user. Mixed into ServerStore."""
+    """Block lists, whitelists and whitelist mode per user (the store's `privacy`):
+    writes as jobs of the store's writer, reads on its reader, rules kept in memory."""
 
-    _writer: BatchWriter
-    _reader: Database
+    def __init__(self, writer: BatchWriter, reader: Database) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._privacy_cache = _RulesCache()
 
-    @cached_property
-    def _privacy_cache(self) -> _RulesCache:
-        return _RulesCache()
-
-    def cached_privacy(self, user_id: str) -> PrivacyRules | None:
+    def cached(self, user_id: str) -> PrivacyRules | None:
         """The rules of `user_id` if they are in memory (no I/O: the send path's check)."""
         return self._privacy_cache.rules.get(user_id)
 
-    async def privacy_rules(self, user_id: str) -> PrivacyRules:
+    async def rules(self, user_id: str) -> PrivacyRules:
         """The rules of `user_id`: from memory, else read once and kept."""
         cache = self._privacy_cache
         found = cache.rules.get(user_id)
@@ -139,9 +137,7 @@ class PrivacyStore:
             cache.put(user_id, rules)
         return rules
 
-    async def update_privacy(
-        self, user_id: str, change: PrivacyChange, now_ms: int
-    ) -> PrivacyUpdate:
+    async def update(self, user_id: str, change: PrivacyChange, now_ms: int) -> PrivacyUpdate:
         """Apply `change` to the rules of `user_id` in one transaction.
 
         Returns the new rules once committed; the cached rules are replaced then.

@@ -29,3 +29,19 @@ class TokenBucket:
             self._tokens -= cost
             return True
         return False
+
+
+class PerUser:
+    """A :class:`TokenBucket` for each user, made on their first event (the send limit)."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def allow(self, user_id: str) -> bool:
+        """Take one token from `user_id`'s bucket; False when they are over the limit."""
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            bucket = self._buckets[user_id] = TokenBucket(self._rate, self._burst)
+        return bucket.allow()

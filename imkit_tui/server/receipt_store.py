@@ -1,5 +1,5 @@
 """Group read receipts in the server store: which messages receipts were asked for, and
-who has read each of them. A mixin of ServerStore: jobs on its writer, reads on its
+who has read each of them. The store's `receipts`: jobs on its writer, reads on its
 reader."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.storage import BatchWriter, Database
 
 
@@ -25,12 +25,10 @@ class StoredRef:
 class ReceiptStore:
     """Receipt requests and the readers of each requested message."""
 
-    _writer: BatchWriter
-    _reader: Database
-
-    if TYPE_CHECKING:  # provided by the class this is mixed into
-
-        def audience(self, conv_key: str, seq: int) -> frozenset[str] | None: ...
+    def __init__(self, writer: BatchWriter, reader: Database, audiences: TargetedStore) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._audiences = audiences
 
     async def find_messages(self, conv_id: int, uids: Sequence[str]) -> list[StoredRef]:
         """The messages of a conversation with these server ids (unknown ones left out)."""
@@ -44,7 +42,7 @@ class ReceiptStore:
         )
         return [StoredRef(str(r[0]), int(r[1]), str(r[2]), int(r[3])) for r in rows]
 
-    async def request_receipts(self, conv_id: int, seq: int) -> None:
+    async def request(self, conv_id: int, seq: int) -> None:
         """Note that the sender of the message at `seq` asked for read receipts."""
 
         def job(conn: sqlite3.Connection) -> None:
@@ -55,7 +53,7 @@ class ReceiptStore:
 
         await self._writer.submit(job)
 
-    async def receipts_requested(self, conv_id: int, seq: int) -> bool:
+    async def requested(self, conv_id: int, seq: int) -> bool:
         """Whether receipts were asked for the message at `seq`."""
         row = await self._reader.fetch_one(
             "SELECT 1 FROM receipt_requests WHERE conv_id = ? AND seq = ?", (conv_id, seq)
@@ -83,7 +81,7 @@ class ReceiptStore:
 
         return await self._writer.submit(job)
 
-    async def receipts(
+    async def readers(
         self, conv_id: int, conv_key: str, messages: Sequence[StoredRef]
     ) -> dict[str, tuple[list[str], list[str]]]:
         """For each message receipts were asked for (by uid): who read it and who has
@@ -115,7 +113,7 @@ class ReceiptStore:
         for message in messages:
             if message.seq not in requested:
                 continue
-            audience = self.audience(conv_key, message.seq)
+            audience = self._audiences.audience(conv_key, message.seq)
             seen_by = readers.get(message.seq, set())
             read: list[str] = []
             unread: list[str] = []

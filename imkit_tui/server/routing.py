@@ -14,7 +14,8 @@ from imkit_tui.protocol import (
     ProtocolError,
 )
 from imkit_tui.server.group_store import group_key
-from imkit_tui.server.store import Member, ServerStore, private_key, system_key
+from imkit_tui.server.store_interface import Store
+from imkit_tui.server.store_records import Member, private_key, system_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class Route:
         return replace(self, deliveries=kept)
 
 
-async def route_send(store: ServerStore, sender: str, conv: ConvRef, request_id: int) -> Route:
+async def route_send(store: Store, sender: str, conv: ConvRef, request_id: int) -> Route:
     """The route of a message `sender` sends to `conv`; refused with a code if not allowed."""
     if conv.type == ConversationType.GROUP:
         members = await _group_members(store, conv, request_id)
@@ -108,7 +109,7 @@ def system_route(user_id: str) -> Route:
     )
 
 
-async def readable_key(store: ServerStore, user_id: str, conv: ConvRef, request_id: int) -> str:
+async def readable_key(store: Store, user_id: str, conv: ConvRef, request_id: int) -> str:
     """The store key of a conversation `user_id` may read (membership is checked by the
     store's lookup, which joins on the members table).
 
@@ -121,16 +122,16 @@ async def readable_key(store: ServerStore, user_id: str, conv: ConvRef, request_
         return system_key(user_id)
     if conv.type == ConversationType.GROUP:
         _check_group_id(conv, request_id)
-        members = await store.group_members(conv.target) or []
-        if user_id not in members and await store.left_at(conv.target, user_id) is None:
+        members = await store.groups.members(conv.target) or []
+        if user_id not in members and await store.groups.left_at(conv.target, user_id) is None:
             raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
         return group_key(conv.target)
     return private_key(user_id, private_peer(conv, request_id))
 
 
-async def _group_members(store: ServerStore, conv: ConvRef, request_id: int) -> list[str]:
+async def _group_members(store: Store, conv: ConvRef, request_id: int) -> list[str]:
     _check_group_id(conv, request_id)
-    members = await store.group_members(conv.target)
+    members = await store.groups.members(conv.target)
     if members is None:
         raise ProtocolError(ErrorCode.NOT_IN_GROUP, "no such group", request_id)
     return members

@@ -13,8 +13,7 @@ import asyncio
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
-from imkit_tui.server.group_store import GroupStore, Voices, group_key
+from imkit_tui.server.group_store import GroupStore, group_key
 from imkit_tui.server.history_logs import HistoryLogs
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
@@ -43,6 +42,16 @@ from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.sensitive_words import SensitiveWords
 from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
+from imkit_tui.server.store_records import (
+    ChangeIds,
+    ConvCache,
+    Member,
+    NewMessage,
+    Page,
+    StoredMessage,
+    private_key,
+    system_key,
+)
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
 from imkit_tui.server.user_records import UserRecords
@@ -57,65 +66,20 @@ DELETED = messages.DELETED
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
+__all__ = [
+    "Member",
+    "NewMessage",
+    "Page",
+    "ServerStore",
+    "StoredMessage",
+    "private_key",
+    "system_key",
+]
 #: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
 DEFAULT_WAL_LIMIT = 64 * 1024 * 1024
 
 
-@dataclass(slots=True)
-class _ConvCache:
-    id: int
-    max_seq: int
-    last_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoredMessage:
-    """The result of appending a message: its place in the conversation.
-
-    `duplicate` is True when the sender had already sent this client id; the fields are
-    then those of the original message and nothing new was stored. `elsewhere` is True
-    when that original is in another conversation: the client id was reused, not
-    retried, and the send must be refused. `audience` is who may see it when it is
-    targeted (None: every member).
-    """
-
-    uid: str
-    seq: int
-    sent_at: int
-    duplicate: bool
-    audience: frozenset[str] | None = None
-    elsewhere: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A member of a conversation and how they see it (`target`)."""
-
-    user_id: str
-    target: str
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A page of messages from a pull, with the retention floor."""
-
-    messages: list[MessageRecord]
-    has_more: bool
-    floor_seq: int
-
-
-def system_key(user_id: str) -> str:
-    """The storage key of `user_id`'s system conversation."""
-    return f"6:{user_id}"
-
-
-def private_key(a: str, b: str) -> str:
-    """The storage key of the private conversation between users `a` and `b`."""
-    low, high = sorted((a, b))
-    return f"1:{len(low)}:{low}:{high}"
-
-
-class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptStore):
+class ServerStore:
     """Conversations and their messages, kept once per conversation."""
 
     def __init__(
@@ -124,11 +88,11 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         self._db = writer_db
         self._reader = reader_db
         # Touched only by jobs, on the writer's database thread.
-        self._convs: dict[str, _ConvCache] = {}
-        self._change_id = 0
-        self._group_members: dict[str, list[str]] = {}
-        self._group_voices: dict[str, Voices] = {}
-        self._targeted: dict[str, TargetedMessages] = {}
+        self._convs: dict[str, ConvCache] = {}
+        self._changes = ChangeIds()
+        self.audiences = TargetedStore()
+        """Who may see each targeted message, and so how each member numbers a
+        conversation (server/targeted_store.py)."""
         self._writer = BatchWriter(
             writer_db,
             on_rollback=self._reset_caches,
@@ -136,8 +100,17 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             group_turn=True,
             wal_limit_bytes=wal_limit_bytes,
         )
-        self.files = FileRefs(self._writer, reader_db, self.audience)
+        self.files = FileRefs(self._writer, reader_db, self.audiences.audience)
         """Who may read which stored file (server/file_refs.py)."""
+        self.members = MemberStore(self._writer, reader_db, self._changes, self.audiences)
+        """Each member's own view: read position, settings, deletions, cleared history
+        (server/member_store.py)."""
+        self.groups = GroupStore(self._writer, reader_db, self._changes)
+        """Group membership, names and who may speak (server/group_store.py)."""
+        self.receipts = ReceiptStore(self._writer, reader_db, self.audiences)
+        """Group read receipts: asked for, and who read (server/receipt_store.py)."""
+        self.privacy = PrivacyStore(self._writer, reader_db)
+        """Who may message each user (server/privacy_store.py)."""
         self.tokens = TokenVersions(self._writer, reader_db)
         """Each user's token version (server/token_versions.py)."""
         self.users = UserRecords(self._writer, reader_db)
@@ -185,12 +158,12 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
 
     def _reset_caches(self, conn: sqlite3.Connection) -> None:
         self._convs.clear()
-        self._load_targeted(conn)
+        self.audiences.load(conn)
         row = conn.execute(
             "SELECT MAX((SELECT COALESCE(MAX(change_id), 0) FROM conversations),"
             " (SELECT COALESCE(MAX(state_change), 0) FROM members))"
         ).fetchone()
-        self._change_id = int(row[0])
+        self._changes.last = int(row[0])
 
     # ------------------------------------------------------------------ writes
 
@@ -204,52 +177,45 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
 
         await self._writer.submit(job)
 
-    def append(
-        self,
-        *,
-        conv_type: int,
-        conv_key: str,
-        members: Sequence[Member],
-        sender: str,
-        cmid: str,
-        object_name: str,
-        content_json: str,
-        now_ms: int,
-        audience: frozenset[str] | None = None,
-        files: Iterable[str] = (),
-        then: Done | None = None,
-    ) -> asyncio.Future[StoredMessage] | None:
+    def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:
         """Store a message with the next seq of its conversation, once per (sender, cmid).
 
         Queued at once, in call order (so in that order the messages get their seqs); the
-        future resolves after the commit, or, given `then`, `then(stored, error)` is
-        called right after it instead (perhaps before this returns) and None returned.
-        A retry with the same client id returns the original.
-        With an `audience` the message is targeted: only those users may see it. `files`
-        are the sha256 of the stored files its content names (server/file_refs.py).
+        future resolves after the commit. A retry with the same client id returns the
+        original.
         """
+        return self._writer.submit_nowait(partial(self._append_job, message))
 
-        def job(conn: sqlite3.Connection) -> StoredMessage:
-            conv = self._convs.get(conv_key) or self._load_conversation(
-                conn, conv_type, conv_key, members, now_ms
-            )
-            stored = self._append_row(
-                conn, conv_key, conv, sender, cmid, object_name, content_json, now_ms, audience
-            )
-            if files and not stored.duplicate:
-                record_refs(conn, conv.id, stored.seq, files)
-            return self._with_audience(conv_key, stored) if stored.duplicate else stored
+    def append_then(self, message: NewMessage, then: Done) -> None:
+        """:meth:`append`, calling `then(stored, error)` right after the commit (perhaps
+        before this returns) instead of resolving a future: the send path's way."""
+        self._writer.submit_then(partial(self._append_job, message), then)
 
-        if then is not None:
-            self._writer.submit_then(job, then)
-            return None
-        return self._writer.submit_nowait(job)
+    def _append_job(self, message: NewMessage, conn: sqlite3.Connection) -> StoredMessage:
+        key = message.conv_key
+        conv = self._convs.get(key) or self._load_conversation(
+            conn, message.conv_type, key, message.members, message.now_ms
+        )
+        stored = self._append_row(
+            conn,
+            key,
+            conv,
+            message.sender,
+            message.cmid,
+            message.object_name,
+            message.content_json,
+            message.now_ms,
+            message.audience,
+        )
+        if message.files and not stored.duplicate:
+            record_refs(conn, conv.id, stored.seq, message.files)
+        return self._with_audience(key, stored) if stored.duplicate else stored
 
     def _append_row(
         self,
         conn: sqlite3.Connection,
         conv_key: str,
-        conv: _ConvCache,
+        conv: ConvCache,
         sender: str,
         cmid: str,
         object_name: str,
@@ -273,20 +239,20 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
         if cursor.rowcount == 0:
             return self._original(conn, sender, cmid, conv.id)
-        self._change_id += 1
+        change_id = self._changes.next()
         conv.max_seq = seq
         conv.last_at = sent_at
         if audience is None:
             conn.execute(
                 "UPDATE conversations SET max_seq = ?, change_id = ?, last_at = ? WHERE id = ?",
-                (seq, self._change_id, sent_at, conv.id),
+                (seq, change_id, sent_at, conv.id),
             )
             return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False)
         conn.execute(
             "UPDATE conversations SET max_seq = ?, last_at = ? WHERE id = ?",
             (seq, sent_at, conv.id),
         )
-        self._record_targeted(conn, conv_key, conv.id, seq, audience, self._change_id)
+        self.audiences.record(conn, conv_key, conv.id, seq, audience, change_id)
         return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False, audience=audience)
 
     async def recall(
@@ -333,7 +299,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             drop_refs(conn, conv.id, row[3])
             # The recall of a targeted message is for the same audience: nobody else
             # may learn that there was something to recall.
-            audience = self.audience(conv_key, row[3])
+            audience = self.audiences.audience(conv_key, row[3])
             return self._append_row(
                 conn, conv_key, conv, sender, cmid, RECALL_COMMAND, command, now_ms, audience
             )
@@ -370,24 +336,8 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
             return True
 
         created = await self._writer.submit(job)
-        self._group_members.pop(group_id, None)
+        self.groups.forget(group_id)
         return created
-
-    async def group_members(self, group_id: str) -> list[str] | None:
-        """The members of a group (None when there is no such group); cached."""
-        cached = self._group_members.get(group_id)
-        if cached is not None:
-            return cached
-        rows = await self._reader.fetch_all(
-            "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
-            " WHERE c.key = ? AND m.left_seq IS NULL ORDER BY m.joined_at, m.user_id",
-            (group_key(group_id),),
-        )
-        if not rows:
-            return None
-        members = [str(row[0]) for row in rows]
-        self._group_members[group_id] = members
-        return members
 
     async def find_by_client_id(
         self, sender: str, cmid: str, conv_key: str = ""
@@ -407,7 +357,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         )
 
     def _with_audience(self, conv_key: str, stored: StoredMessage) -> StoredMessage:
-        audience = self.audience(conv_key, stored.seq)
+        audience = self.audiences.audience(conv_key, stored.seq)
         return stored if audience is None else dataclasses.replace(stored, audience=audience)
 
     def _original(
@@ -432,7 +382,7 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         key: str,
         members: Sequence[Member],
         now_ms: int,
-    ) -> _ConvCache:
+    ) -> ConvCache:
         row = conn.execute(
             "SELECT id, max_seq, last_at FROM conversations WHERE key = ?", (key,)
         ).fetchone()
@@ -447,9 +397,9 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
                 " VALUES (?, ?, ?, ?)",
                 [(m.user_id, conv_id, m.target, now_ms) for m in members],
             )
-            cache = _ConvCache(id=conv_id, max_seq=0, last_at=0)
+            cache = ConvCache(id=conv_id, max_seq=0, last_at=0)
         else:
-            cache = _ConvCache(id=row[0], max_seq=row[1], last_at=row[2])
+            cache = ConvCache(id=row[0], max_seq=row[1], last_at=row[2])
         self._convs[key] = cache
         return cache
 
@@ -508,11 +458,11 @@ class ServerStore(MemberStore, PrivacyStore, GroupStore, TargetedStore, ReceiptS
         stay gapless. Seqs, asked and answered, are the reader's numbering of `conv_key`:
         targeted messages hidden from them are not there at all.
         """
-        targeted = self.targeted(conv_key)
+        targeted = self.audiences.targeted(conv_key)
         view = targeted.view(reader) if targeted is not None and reader else EVERYTHING
         after_seq, before_seq = view.to_conversation(after_seq), view.to_conversation(before_seq)
         cleared, deleted, left = (
-            await self.hidden_for(reader, conv_id) if reader else (0, set(), None)
+            await self.members.hidden_for(reader, conv_id) if reader else (0, set(), None)
         )
         floor = max(await self._floor_seq(conv_id, not_before_ms), cleared + 1)
         # A member who left reads up to their leaving, no further.

@@ -3,7 +3,7 @@
 The audiences live in the `targeted` table and, all of them, in memory (they are few
 and small): every seq the server sends is translated through them. The cache is touched
 by writer jobs (which run on the event loop) and read on the loop, so it needs no lock.
-A mixin of ServerStore.
+The store's `audiences`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from imkit_tui.server.seq_views import EVERYTHING, SeqView, TargetedMessages
 class TargetedStore:
     """The audiences of targeted messages, by conversation key."""
 
-    _targeted: dict[str, TargetedMessages]
+    def __init__(self) -> None:
+        self._targeted: dict[str, TargetedMessages] = {}
 
-    def _load_targeted(self, conn: sqlite3.Connection) -> None:
+    def load(self, conn: sqlite3.Connection) -> None:
         """Read every audience into memory (at open, and after a rolled-back batch)."""
         self._targeted = {}
         rows = conn.execute(
@@ -30,7 +31,7 @@ class TargetedStore:
         for key, seq, users in rows:
             self._targeted.setdefault(key, TargetedMessages()).add(seq, users.split("\x1f"))
 
-    def _record_targeted(
+    def record(
         self,
         conn: sqlite3.Connection,
         conv_key: str,

@@ -30,7 +30,7 @@ _SYNC_KEY = re.compile(r"group\[(.+)\]")
 
 
 async def _group(op: Operator, group_id: str) -> GroupRecord:
-    group = await op.store.group(group_id)
+    group = await op.store.groups.get(group_id)
     if group is None:
         raise bad_parameter(f"groupId {group_id!r} is not a group")
     return group
@@ -51,7 +51,7 @@ def _check_size(op: Operator, size: int) -> None:
 
 async def _create_or_join(op: Operator, group_id: str, name: str, users: list[str]) -> None:
     """Create `group_id` with `users` (the first owns it), or add them to it."""
-    group = await op.store.group(group_id)
+    group = await op.store.groups.get(group_id)
     if group is None:
         _check_size(op, len(users))
         for user in users:
@@ -151,7 +151,7 @@ async def gag_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     minutes = p.integer("minute", low=0, high=MAX_GAG_MINUTES)
     gagged = [u for u in users if u in group.members and u != group.owner]
     if gagged:
-        await op.store.set_voices(group.group_id, "muted", gagged, True)
+        await op.store.groups.set_voices(group.group_id, "muted", gagged, True)
         ends = FOREVER if minutes == 0 else now_ms() + minutes * 60_000
         await op.store.gags.set_ends(group.group_id, gagged, ends)
     return {}
@@ -162,7 +162,7 @@ async def gag_rollback(ctx: ApiContext, p: Params) -> dict[str, Any]:
     users = p.idents("userId", limit=20)
     op = ctx.operator
     group = await _group(op, p.ident("groupId"))
-    await op.store.set_voices(group.group_id, "muted", users, False)
+    await op.store.groups.set_voices(group.group_id, "muted", users, False)
     await op.store.gags.forget(group.group_id, users)
     return {}
 
@@ -184,7 +184,7 @@ def _ban(on: bool) -> Handler:
         op = ctx.operator
         for group_id in p.idents("groupId", limit=20):
             await _group(op, group_id)
-            await op.store.set_all_muted(group_id, on)
+            await op.store.groups.set_all_muted(group_id, on)
         return {}
 
     return change
@@ -197,7 +197,7 @@ async def ban_query(ctx: ApiContext, p: Params) -> dict[str, Any]:
     if named:
         info = []
         for group_id in named:
-            voices = await op.store.voices(group_id)
+            voices = await op.store.groups.voices(group_id)
             if voices is not None:
                 info.append({"groupId": group_id, "stat": int(voices.all_muted)})
         return {"groupinfo": info}
@@ -210,7 +210,7 @@ def _speakers(on: bool) -> Handler:
         users = p.idents("userId", limit=20)
         op = ctx.operator
         group = await _group(op, p.ident("groupId"))
-        await op.store.set_voices(group.group_id, "speaker", users, on)
+        await op.store.groups.set_voices(group.group_id, "speaker", users, on)
         return {}
 
     return change
@@ -226,7 +226,7 @@ async def lift_ended_gags(op: Operator) -> int:
     """Lift the gags whose time is up; how many."""
     ended = await op.store.gags.ended(now_ms())
     for group_id, user in ended:
-        await op.store.set_voices(group_id, "muted", [user], False)
+        await op.store.groups.set_voices(group_id, "muted", [user], False)
         await op.store.gags.forget(group_id, [user])
     return len(ended)
 

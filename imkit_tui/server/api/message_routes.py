@@ -20,7 +20,7 @@ from imkit_tui.protocol import SYSTEM_ACCOUNT, ConversationType, ConvRef
 from imkit_tui.server.api.context import ApiContext, Handler
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params, check_id
-from imkit_tui.server.message_requests import recall_message
+from imkit_tui.server.handlers.stored_messages import recall_message
 from imkit_tui.server.operator import group_route, private_route
 from imkit_tui.server.routing import targeted_audience
 
@@ -84,7 +84,7 @@ async def _private(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any
     op = ctx.operator
     uids: list[dict[str, str]] = []
     for receiver in receivers:
-        if verify and (await op.store.privacy_rules(receiver)).refuses(sender):
+        if verify and (await op.store.privacy.rules(receiver)).refuses(sender):
             continue
         route = await private_route(op.store, sender, receiver)
         posted = await op.post(
@@ -140,7 +140,7 @@ async def _group(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
     op = ctx.operator
     routes = []
     for group_id in groups:
-        members = await op.store.group_members(group_id)
+        members = await op.store.groups.members(group_id)
         if members is None:
             raise bad_parameter(f"toGroupId {group_id!r} is not a group")
         route = group_route(group_id, members)
@@ -176,7 +176,7 @@ async def recall(ctx: ApiContext, p: Params) -> dict[str, Any]:
         route = await private_route(op.store, sender, target)
         conv = ConvRef.private(target)
     elif kind == ConversationType.GROUP:
-        members = await op.store.group_members(target)
+        members = await op.store.groups.members(target)
         if members is None:
             raise bad_parameter(f"targetId {target!r} is not a group")
         route = group_route(target, members)

@@ -120,7 +120,7 @@ def _list_change(field: str, add: bool) -> Handler:
             wanted = PrivacyChange(allow=others) if add else PrivacyChange(disallow=others)
         store = ctx.operator.store
         await store.ensure_user(user_id, now_ms())
-        update = await store.update_privacy(user_id, wanted, now_ms())
+        update = await store.privacy.update(user_id, wanted, now_ms())
         if update.too_long:
             raise bad_parameter(f"a blacklist or whitelist holds at most {MAX_LIST} users")
         if update.changed:
@@ -179,7 +179,7 @@ async def groups_of(ctx: ApiContext, p: Params) -> dict[str, Any]:
 
 def _list_query(field: str) -> Handler:
     async def query(ctx: ApiContext, p: Params) -> dict[str, Any]:
-        rules = await ctx.operator.store.privacy_rules(_user(p))
+        rules = await ctx.operator.store.privacy.rules(_user(p))
         users = rules.blocked if field == "block" else rules.allowed
         return {"users": sorted(users)}
 

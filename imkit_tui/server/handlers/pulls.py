@@ -1,4 +1,5 @@
-"""Pulls: a page of one conversation (PullRequest), or of many at once (PullMany).
+"""Sync and pulls: the conversations changed since a cursor (SyncRequest), a page of one
+conversation (PullRequest), or of many at once (PullMany).
 
 Both read a page the same way: the conversation must be one the user may read, and
 retention bounds what comes back (offline storage forward, cloud history backward). In
@@ -19,15 +20,19 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     PullSpec,
+    SyncReply,
+    SyncRequest,
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.routing import readable_key
-from imkit_tui.server.store import ServerStore
+from imkit_tui.server.session import Session
+from imkit_tui.server.store_interface import Store
 
 
 async def read_page(
-    store: ServerStore,
+    store: Store,
     config: ServerConfig,
     user_id: str,
     spec: PullSpec | PullRequest,
@@ -57,7 +62,7 @@ async def read_page(
 
 
 async def pull_reply(
-    store: ServerStore, config: ServerConfig, user_id: str, frame: PullRequest
+    store: Store, config: ServerConfig, user_id: str, frame: PullRequest
 ) -> PullReply:
     """The answer to a PullRequest."""
     page = await read_page(store, config, user_id, frame, frame.id)
@@ -71,7 +76,7 @@ async def pull_reply(
 
 
 async def pull_pages(
-    store: ServerStore, config: ServerConfig, user_id: str, frame: PullMany
+    store: Store, config: ServerConfig, user_id: str, frame: PullMany
 ) -> PullPages:
     """The answer to a PullMany: a page per item, in order; an item refused carries its
     error code. Asking for more than MAX_PULLED messages in all is refused whole."""
@@ -86,3 +91,26 @@ async def pull_pages(
         except ProtocolError as exc:
             pages.append(PullPage(conv=spec.conv, code=exc.code))
     return PullPages(re=frame.id, pages=pages)
+
+
+SYNC_PAGE = 500
+"""The most conversations one SyncReply holds."""
+
+
+async def on_sync(ctx: ServerContext, session: Session, frame: SyncRequest) -> None:
+    """The user's conversations that changed since the client's cursor."""
+    store = ctx.require_store()
+    states, cursor, has_more = await store.members.changed_conversations(
+        session.user_id, frame.since, SYNC_PAGE
+    )
+    session.send(SyncReply(re=frame.id, cursor=cursor, conversations=states, has_more=has_more))
+
+
+async def on_pull(ctx: ServerContext, session: Session, frame: PullRequest) -> None:
+    """A page of one conversation."""
+    session.send(await pull_reply(ctx.require_store(), ctx.config, session.user_id, frame))
+
+
+async def on_pull_many(ctx: ServerContext, session: Session, frame: PullMany) -> None:
+    """A page of each of many conversations."""
+    session.send(await pull_pages(ctx.require_store(), ctx.config, session.user_id, frame))

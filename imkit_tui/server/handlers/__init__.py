@@ -1,0 +1,98 @@
+"""The server's frame handlers: one module per concern, each handler an async function
+`(context, session, frame)`, registered by frame type in :data:`HANDLERS`.
+
+Every handler goes the same way: authorize (may this user do this?), persist (the
+store), fan out (server/fanout.py) and answer. It sees the server only through
+:class:`~imkit_tui.server.handlers.context.ServerContext`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from imkit_tui.protocol import (
+    ClearHistory,
+    DeleteMessages,
+    DownloadRequest,
+    ErrorCode,
+    Frame,
+    GroupRequest,
+    Hello,
+    MarkRead,
+    Ping,
+    Pong,
+    ProtocolError,
+    PullMany,
+    PullRequest,
+    ReadReceipt,
+    Recall,
+    ReceiptQuery,
+    SendMessage,
+    SyncRequest,
+    UpdateConversation,
+    UpdatePrivacy,
+    UploadChunk,
+    UploadStart,
+)
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.handlers import (
+    conversations,
+    files,
+    groups,
+    privacy,
+    pulls,
+    receipts,
+    send,
+    stored_messages,
+)
+from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.session import Session
+
+Handler = Callable[[ServerContext, Session, Any], Coroutine[Any, Any, None]]
+"""Answers one frame type: (context, session, frame of that type)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Handling:
+    """How a frame type is handled: by `handle`, in line with the connection's reading
+    (`in_line`: the next frame waits for it) or beside it, as a task of its own."""
+
+    handle: Handler
+    in_line: bool = False
+
+
+async def on_ping(ctx: ServerContext, session: Session, frame: Ping) -> None:
+    """Answer a heartbeat with the server's time."""
+    session.send(Pong(re=frame.id, server_time=now_ms()))
+
+
+async def on_hello(ctx: ServerContext, session: Session, frame: Hello) -> None:
+    """A second Hello on a logged-in connection is refused."""
+    raise ProtocolError(ErrorCode.ALREADY_AUTHENTICATED, "already logged in", frame.id)
+
+
+HANDLERS: Mapping[type[Frame], Handling] = {
+    # In line: a commit takes microseconds, and a device's sends keep their order.
+    SendMessage: Handling(send.on_send, in_line=True),
+    Ping: Handling(on_ping, in_line=True),
+    Hello: Handling(on_hello, in_line=True),
+    SyncRequest: Handling(pulls.on_sync),
+    PullRequest: Handling(pulls.on_pull),
+    PullMany: Handling(pulls.on_pull_many),
+    MarkRead: Handling(conversations.on_mark_read),
+    UpdateConversation: Handling(conversations.on_update_conversation),
+    GroupRequest: Handling(groups.on_group),
+    ReadReceipt: Handling(receipts.on_read_receipt),
+    ReceiptQuery: Handling(receipts.on_receipt_query),
+    Recall: Handling(stored_messages.on_recall),
+    DeleteMessages: Handling(stored_messages.on_delete),
+    ClearHistory: Handling(stored_messages.on_clear),
+    UpdatePrivacy: Handling(privacy.on_update_privacy),
+    UploadStart: Handling(files.on_upload_start),
+    UploadChunk: Handling(files.on_upload_chunk),
+    DownloadRequest: Handling(files.on_download),
+}
+"""Every client frame after the Hello, by type (tests/test_authorization.py checks each
+one's refusals)."""

@@ -1,0 +1,47 @@
+"""What every frame handler works with, declared once: the server as handlers see it."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import Any, Protocol
+
+from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.fanout import Fanout
+from imkit_tui.server.media import MediaStore
+from imkit_tui.server.ratelimit import PerUser
+from imkit_tui.server.session import Session
+from imkit_tui.server.store_interface import Store
+
+
+class ServerContext(Protocol):
+    """The server's parts a handler may use (IMServer is one): its settings, store,
+    fan-out, files and send limit, and a way to run follow-up work."""
+
+    @property
+    def config(self) -> ServerConfig:
+        """The server's settings."""
+        ...
+
+    @property
+    def media(self) -> MediaStore:
+        """The stored files."""
+        ...
+
+    @property
+    def fanout(self) -> Fanout:
+        """Delivery to the receivers' online devices."""
+        ...
+
+    @property
+    def send_rates(self) -> PerUser:
+        """Each user's send rate limit (error 20604)."""
+        ...
+
+    def require_store(self) -> Store:
+        """The open store; ProtocolError 90006 once the server is stopping."""
+        ...
+
+    def spawn(self, work: Coroutine[Any, Any, None], request_id: int, session: Session) -> None:
+        """Run `work` beside the connection's reading; a failure becomes the error frame
+        answering `request_id` on `session`."""
+        ...

@@ -1,0 +1,203 @@
+"""SendMessage, in three steps: authorize (may this user send this, here, now?), persist
+(queue it for the store, which gives it the conversation's next seq in the storing
+transaction), fan out (after the commit: push it to the receivers, ack the sender).
+
+Run in line with the connection's reading, so a device's messages reach the store, and
+get their seqs, in the order it sent them; the ack and the pushes go once the message is
+committed, while the next frames are read (at most `requests_in_flight` waiting at once).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    ConversationType,
+    ErrorCode,
+    ProtocolError,
+    SendAck,
+    SendMessage,
+    checked_content,
+)
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.protocol.media import media_in
+from imkit_tui.server.file_refs import may_name_files
+from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.failures import answer_failure
+from imkit_tui.server.handlers.files import check_files_named
+from imkit_tui.server.handlers.posting import message_record
+from imkit_tui.server.handlers.privacy import check_privacy
+from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
+from imkit_tui.server.routing import Route, route_send, targeted_audience
+from imkit_tui.server.session import Session
+from imkit_tui.server.store_records import NewMessage, StoredMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Authorized:
+    """A send that passed its checks: its route, who may see it (None: every member),
+    the receipt request it is (if one), and its content as stored."""
+
+    frame: SendMessage
+    route: Route
+    audience: frozenset[str] | None
+    asked: AskedReceipts | None
+    content_json: str
+
+
+async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
+    """Authorize a send, then store it (or, for a status message, relay it)."""
+    send = await authorize(ctx, session, frame)
+    stored_kind = messages.lookup(frame.object_name).stored
+    if not ctx.send_rates.allow(session.user_id):
+        # A retry of a message already stored still gets its ack, never a 20604.
+        store = ctx.require_store()
+        original = (
+            await store.find_by_client_id(session.user_id, frame.cmid, send.route.conv_key)
+            if stored_kind
+            else None
+        )
+        if original is None:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+        fan_out(ctx, session, send, original)
+        return
+    if not stored_kind:
+        relay_status(ctx, session, send)
+        return
+    files = media_in(frame.content) if may_name_files(send.content_json) else set()
+    if files:  # a message may only name files its sender may read
+        await check_files_named(ctx, session.user_id, files, frame.id)
+    persist(ctx, session, send, files)
+
+
+async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) -> Authorized:
+    """Check that `session`'s user may send `frame`: the conversation is theirs, the
+    receiver accepts them, they may speak in the group, the content is within bounds.
+    Refused with the ProtocolError of the first check failed."""
+    store = ctx.require_store()
+    sender = session.user_id
+    route = await route_send(store, sender, frame.conv, frame.id)
+    audience = targeted_audience(route, sender, frame.to, frame.id)
+    asked = None
+    if frame.object_name == messages.READ_RECEIPT_REQUEST:
+        asked = await receipt_wanted(ctx, session, frame, route)
+        audience = asked.audience
+    await check_privacy(ctx, sender, frame)
+    if frame.conv.type == ConversationType.GROUP:
+        voices = await store.groups.voices(frame.conv.target)
+        if voices is not None and not voices.may_speak(sender):
+            raise ProtocolError(ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id)
+    content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    return Authorized(frame, route, audience, asked, content_json)
+
+
+def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[str]) -> None:
+    """Queue the message for the store (`files`: the sha256 its content names); the
+    fan-out follows the commit (:func:`fan_out`). Queued here and now, so a device's
+    messages get their seqs in the order it sent them."""
+    frame = send.frame
+    sender = session.user_id
+    store = ctx.require_store()
+    session.inbound.started()
+    try:
+        store.append_then(
+            NewMessage(
+                conv_type=send.route.conv_type,
+                conv_key=send.route.conv_key,
+                members=send.route.members,
+                sender=sender,
+                cmid=frame.cmid,
+                object_name=frame.object_name,
+                content_json=send.content_json,
+                now_ms=now_ms(),
+                audience=send.audience,
+                files=files,
+            ),
+            functools.partial(_stored, ctx, session, send),
+        )
+    except BaseException:
+        session.inbound.ended()  # no callback will come for it
+        raise
+
+
+def _stored(
+    ctx: ServerContext,
+    session: Session,
+    send: Authorized,
+    stored: StoredMessage | None,
+    error: BaseException | None,
+) -> None:
+    """The send's transaction is committed (or failed): answer it."""
+    session.inbound.ended()
+    try:
+        if stored is None:  # a cancellation is answered too, as an internal error
+            raise error if isinstance(error, Exception) else RuntimeError("stored nothing")
+        fan_out(ctx, session, send, stored)
+    except Exception as exc:
+        answer_failure(session, send.frame.id, exc)
+
+
+def fan_out(ctx: ServerContext, session: Session, send: Authorized, stored: StoredMessage) -> None:
+    """Push a stored message to its receivers and ack it (a retry is only acked again)."""
+    frame = send.frame
+    sender = session.user_id
+    if stored.elsewhere:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER,
+            f"client message id {frame.cmid!r} was already used in another conversation",
+            frame.id,
+        )
+    if not stored.duplicate:  # a retry was pushed when first stored (sync covers misses)
+        audience = send.audience
+        record = message_record(
+            frame.conv,
+            stored.uid,
+            stored.seq,
+            sender,
+            frame.object_name,
+            frame.content,
+            frame.cmid,
+            stored.sent_at,
+            sorted(audience - {sender}) if audience else None,
+        )
+        ctx.fanout.deliver(send.route.only(stored.audience), record, skip=session)
+    # The receivers first: the sender's ack can wait the few microseconds.
+    seq = ctx.require_store().audiences.seq_view(send.route.conv_key, sender).to_member(stored.seq)
+    session.send(
+        SendAck(
+            re=frame.id,
+            cmid=frame.cmid,
+            uid=stored.uid,
+            seq=seq,
+            sent_at=stored.sent_at,
+            conv=frame.conv,
+        )
+    )
+    if send.asked is not None and not stored.duplicate:
+        work = receipts_asked(ctx, sender, frame.conv, send.route.conv_key, send.asked)
+        ctx.spawn(work, frame.id, session)
+
+
+def relay_status(ctx: ServerContext, session: Session, send: Authorized) -> None:
+    """A status message (typing, ...) goes to whoever is online along its route, acked
+    at once with seq 0: it is neither stored nor counted."""
+    frame = send.frame
+    sent_at = now_ms()
+    uid = new_uuid7(sent_at)
+    session.send(
+        SendAck(re=frame.id, cmid=frame.cmid, uid=uid, seq=0, sent_at=sent_at, conv=frame.conv)
+    )
+    record = message_record(
+        frame.conv,
+        uid,
+        0,
+        session.user_id,
+        frame.object_name,
+        frame.content,
+        frame.cmid,
+        sent_at,
+    )
+    ctx.fanout.deliver(send.route.only(send.audience), record, skip=session)

@@ -1,0 +1,100 @@
+"""The store's records: what an append returns, a conversation's members, a page of a
+pull, and the keys conversations are stored under."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from imkit_tui.protocol import MessageRecord
+
+
+@dataclass(slots=True)
+class ConvCache:
+    """What the writer keeps of a conversation between appends: its id, last seq and
+    when its last message came."""
+
+    id: int
+    max_seq: int
+    last_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """The result of appending a message: its place in the conversation.
+
+    `duplicate` is True when the sender had already sent this client id; the fields are
+    then those of the original message and nothing new was stored. `elsewhere` is True
+    when that original is in another conversation: the client id was reused, not
+    retried, and the send must be refused. `audience` is who may see it when it is
+    targeted (None: every member).
+    """
+
+    uid: str
+    seq: int
+    sent_at: int
+    duplicate: bool
+    audience: frozenset[str] | None = None
+    elsewhere: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member of a conversation and how they see it (`target`)."""
+
+    user_id: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page of messages from a pull, with the retention floor."""
+
+    messages: list[MessageRecord]
+    has_more: bool
+    floor_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to append: its conversation (type, key, and the members it gets when
+    this message creates it), sender, client id, type, content (JSON) and time;
+    `audience` makes it targeted (only those users see it), `files` are the sha256 of
+    the stored files its content names (server/file_refs.py)."""
+
+    conv_type: int
+    conv_key: str
+    members: Sequence[Member]
+    sender: str
+    cmid: str
+    object_name: str
+    content_json: str
+    now_ms: int
+    audience: frozenset[str] | None = None
+    files: Iterable[str] = ()
+
+
+def system_key(user_id: str) -> str:
+    """The storage key of `user_id`'s system conversation."""
+    return f"6:{user_id}"
+
+
+def private_key(a: str, b: str) -> str:
+    """The storage key of the private conversation between users `a` and `b`."""
+    low, high = sorted((a, b))
+    return f"1:{len(low)}:{low}:{high}"
+
+
+class ChangeIds:
+    """The store's change counter: every committed change a device must learn of in its
+    next sync (a message, a member's state) takes the next id, inside its writer job."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def next(self) -> int:
+        """The next change id (taken: the counter moves on)."""
+        self.last += 1
+        return self.last
