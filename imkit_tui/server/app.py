@@ -64,6 +64,7 @@ from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.file_requests import FileRequests
 from imkit_tui.server.group_requests import GroupRequests
+from imkit_tui.server.hooks import NoHooks, ServerHooks
 from imkit_tui.server.in_process import InProcessDoor, websocket_options
 from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
@@ -72,12 +73,7 @@ from imkit_tui.server.privacy_requests import PrivacyRequests
 from imkit_tui.server.pull_requests import pull_pages, pull_reply
 from imkit_tui.server.ratelimit import TokenBucket
 from imkit_tui.server.receipt_requests import AskedReceipts, ReceiptRequests
-from imkit_tui.server.routing import (
-    Route,
-    route_send,
-    system_route,
-    targeted_audience,
-)
+from imkit_tui.server.routing import Route, route_send, system_route, targeted_audience
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore, StoredMessage
 
@@ -117,6 +113,8 @@ class IMServer(
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
         self._fanout = Fanout(self._sessions, lambda key: self._require_store().targeted(key))
+        self.hooks: ServerHooks = NoHooks()
+        """Told of each stored message and each device that comes or goes (server/hooks/)."""
 
     @property
     def listening(self) -> bool:
@@ -274,6 +272,7 @@ class IMServer(
                 self._sessions[session.user_id].discard(session)
                 if not self._sessions[session.user_id]:
                     del self._sessions[session.user_id]
+                self.hooks.device_offline(session)
                 await session.stop()
 
     async def _login(self, ws: ServerConnection) -> Session | None:
@@ -308,6 +307,7 @@ class IMServer(
             token_version=claims.version,
         )
         self._devices.admit(session)
+        self.hooks.device_online(session)
         session.send(
             Welcome(
                 re=frame.id,
@@ -532,8 +532,9 @@ class IMServer(
             self._spawn(work, frame.id, session)
 
     def _deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
-        """Push to every receiving device but `skip` (server/fanout.py)."""
+        """Push to every receiving device but `skip` (server/fanout.py); tell the hooks."""
         self._fanout.deliver(route, record, skip)
+        self.hooks.message_stored(record, route, from_device=skip is not None)
 
     async def _on_sync(self, session: Session, frame: SyncRequest) -> None:
         store = self._require_store()
