@@ -120,3 +120,15 @@ def test_config_table_is_checked() -> None:
     for bad in [{"nope": 1}, {"queue_limit": "x"}, {"routing_conversations": ["room"]}]:
         with pytest.raises(ValueError):
             hooks_config(bad)
+
+
+def test_push_content_replaces_the_summary() -> None:
+    board = PushBoard(gather_ms=0, interval_ms=0)
+    board.note("bob", "json://x", "alice", "[Image]", now_ms=0, uid="u1")
+    (one,) = board.due(0)
+    assert one.given_text("A photo").body == "A photo" and one.given_text("") is one
+    for uid in ("u2", "u3"):
+        board.note("bob", "json://x", "alice", "hi", now_ms=1, uid=uid)
+    (two,) = board.due(1)
+    assert (two.uid, two.count) == ("u3", 2)
+    assert two.given_text("New!").title == "2 new messages"

@@ -113,10 +113,16 @@ def add_parser(subparsers: Subparsers) -> None:
         "--status-url", metavar="URL", help="POST users' online/offline/logout here (JSON)"
     )
     hooks.add_argument(
+        "--push",
+        action="store_true",
+        default=None,
+        help="send offline pushes to the URLs users set (/user/push/url/set)",
+    )
+    hooks.add_argument(
         "--push-url",
         metavar="URL",
         help="an Apprise URL (ntfy://, json://, mailto://, ...) for the offline pushes of "
-        "users who set none of their own",
+        "users who set none of their own (implies --push)",
     )
     parser.set_defaults(run=run)
 
@@ -150,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             settings.hooks,
             routing_url=args.routing_url,
             status_url=args.status_url,
+            push=args.push,
             push_url=args.push_url,
         )
     except ValueError as exc:

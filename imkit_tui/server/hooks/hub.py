@@ -15,7 +15,7 @@ from imkit_tui.protocol import ConversationType, MessageRecord
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.hooks.forms import routing_form, status_item
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
-from imkit_tui.server.hooks.push_board import PushBoard
+from imkit_tui.server.hooks.push_board import Notice, PushBoard
 from imkit_tui.server.hooks.rows import OutboxRows
 from imkit_tui.server.hooks.sender import HttpPoster, Sender
 from imkit_tui.server.hooks.settings import HooksConfig
@@ -116,8 +116,31 @@ class BackendHooks:
         self._wake.set()
 
     def push_url(self, user_id: str) -> str:
-        """Where `user_id`'s pushes go: their own URL, else the operator's (may be "")."""
+        """Where `user_id`'s pushes go: their own URL, else the operator's ("": none,
+        or pushes are off)."""
+        if not self._config.pushes:
+            return ""
         return self._push_urls.get(user_id) or self._config.push_url
+
+    def own_push_url(self, user_id: str) -> str:
+        """The push URL `user_id` set ("" when none)."""
+        return self._push_urls.get(user_id, "")
+
+    async def everyone(self) -> list[str]:
+        """Every user with a push URL of their own, or every user when the operator's
+        URL covers them all."""
+        if not self._config.push_url:
+            return list(self._push_urls)
+        store = self._server.store
+        assert store is not None
+        users: list[str] = []
+        while page := await store.users.ids_after(users[-1] if users else "", 500):
+            users.extend(page)
+        return users
+
+    async def users_tagged(self, tags: list[str]) -> list[str]:
+        """The users with any of `tags`."""
+        return await self._rows.users_tagged(tags)
 
     async def set_push_url(self, user_id: str, url: str) -> None:
         """Set (or with "", remove) `user_id`'s own push URL."""
@@ -151,18 +174,17 @@ class BackendHooks:
         ]
 
     async def _note_pushes(self, record: MessageRecord, route: Route, users: list[str]) -> None:
+        try:
+            await self._note_each(record, route, users)
+        except Exception:
+            log.exception("deciding the pushes of %s failed", record.uid)
+
+    async def _note_each(self, record: MessageRecord, route: Route, users: list[str]) -> None:
         from imkit_tui.server.operator import Operator
 
         operator = Operator(self._server)
-        store = operator.store
-        given = await store.pushes.get(record.uid)
         summary = messages.summarize(record.object_name, record.content)
         group = route.conv_type == ConversationType.GROUP
-        body = (
-            given[0]
-            if given and given[0]
-            else (f"{record.sender}: {summary}" if group else summary)
-        )
         seen = dict(route.deliveries)
         for user in users:
             if await operator.muted(user, seen[user]):
@@ -170,9 +192,25 @@ class BackendHooks:
                     continue
                 if not messages.mentions_user(record.content, user):
                     continue
-            title = seen[user].target if group else record.sender
-            self._pushes.note(user, self.push_url(user), title, body, now_ms())
+            title, body = (
+                (seen[user].target, f"{record.sender}: {summary}")
+                if group
+                else (
+                    record.sender,
+                    summary,
+                )
+            )
+            self._pushes.note(user, self.push_url(user), title, body, now_ms(), record.uid)
         self._wake.set()
+
+    async def _send_push(self, notice: Notice) -> None:
+        """Queue `notice`, with its message's pushContent when the sender gave one."""
+        store = self._server.store
+        if notice.uid and store is not None:
+            given = await store.pushes.get(notice.uid)
+            notice = notice.given_text(given[0] if given else "")
+        body = {"url": notice.url, "title": notice.title, "body": notice.body}
+        self.sender.enqueue(f"push:{notice.user_id}", PUSH, json.dumps(body))
 
     # ------------------------------------------------------------------ timers
 
@@ -181,18 +219,23 @@ class BackendHooks:
         while True:
             self._wake.clear()
             now = now_ms()
-            reports = self._status.due(now, lambda user: self._server.online_devices(user) > 0)
-            if reports and self._config.status_url:
-                items = [status_item(r.user_id, r.status, r.device, r.at_ms) for r in reports]
-                self.sender.enqueue("status", STATUS, json.dumps(items))
-            for notice in self._pushes.due(now):
-                if self._server.online_devices(notice.user_id) == 0:
-                    body = {"url": notice.url, "title": notice.title, "body": notice.body}
-                    self.sender.enqueue(f"push:{notice.user_id}", PUSH, json.dumps(body))
+            try:
+                await self._due(now)
+            except Exception:
+                log.exception("reporting statuses or pushes failed")
             dues = [d for d in (self._status.next_due(), self._pushes.next_due()) if d is not None]
             wait = max(0.0, (min(dues) - now) / 1000) if dues else None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _due(self, now: int) -> None:
+        reports = self._status.due(now, lambda user: self._server.online_devices(user) > 0)
+        if reports and self._config.status_url:
+            items = [status_item(r.user_id, r.status, r.device, r.at_ms) for r in reports]
+            self.sender.enqueue("status", STATUS, json.dumps(items))
+        for notice in self._pushes.due(now):
+            if self._server.online_devices(notice.user_id) == 0:
+                await self._send_push(notice)
 
     # ------------------------------------------------------------------ deliverers
 

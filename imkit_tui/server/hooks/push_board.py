@@ -1,28 +1,41 @@
 """Offline pushes, with no I/O: which notifications to send, coalesced and rate-limited
 per user. A user's first message waits `gather_ms` for others of the same burst; a user
 gets at most one push per `interval_ms`; several messages make one push that counts them.
+The push text the sender gave (pushContent) is looked up when the push is due, by the
+uid of the message it tells of (`Notice.uid`), and put in with `given_text`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """A push to send: to `url` (Apprise), with `title` and `body`."""
+    """A push to send: to `url` (Apprise), with `title` and `body`; it tells of
+    `count` messages, the last of them `uid` ("" for a push that is no message's)."""
 
     user_id: str
     url: str
     title: str
     body: str
+    uid: str = ""
+    count: int = 1
+
+    def given_text(self, text: str) -> Notice:
+        """This push saying `text` (the pushContent of its message) instead."""
+        if not text:
+            return self
+        if self.count == 1:
+            return replace(self, body=text)
+        return replace(self, body=text, title=f"{self.count} new messages")
 
 
 @dataclass(slots=True)
 class _Pending:
     url: str
     due_ms: int
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class PushBoard:
@@ -34,14 +47,16 @@ class PushBoard:
         self._pending: dict[str, _Pending] = {}
         self._next_allowed: dict[str, int] = {}
 
-    def note(self, user_id: str, url: str, title: str, body: str, now_ms: int) -> None:
-        """A message `user_id` is to be told of (`title`, `body`), to `url`."""
+    def note(
+        self, user_id: str, url: str, title: str, body: str, now_ms: int, uid: str = ""
+    ) -> None:
+        """A message (`uid`) `user_id` is to be told of (`title`, `body`), to `url`."""
         pending = self._pending.get(user_id)
         if pending is None:
             due = max(now_ms + self._gather_ms, self._next_allowed.get(user_id, 0))
             pending = self._pending[user_id] = _Pending(url, due)
         pending.url = url
-        pending.notes.append((title, body))
+        pending.notes.append((title, body, uid))
 
     def forget(self, user_id: str) -> None:
         """`user_id` came online: what waits for them is not pushed."""
@@ -66,8 +81,8 @@ class PushBoard:
 
 
 def _notice(user_id: str, pending: _Pending) -> Notice:
-    title, body = pending.notes[-1]
+    title, body, uid = pending.notes[-1]
     count = len(pending.notes)
     if count == 1:
-        return Notice(user_id, pending.url, title, body)
-    return Notice(user_id, pending.url, f"{count} new messages", f"{title}: {body}")
+        return Notice(user_id, pending.url, title, body, uid)
+    return Notice(user_id, pending.url, f"{count} new messages", f"{title}: {body}", uid, count)

@@ -8,6 +8,7 @@ routing_types = ["RC:TxtMsg", "RC:ImgMsg"]   # default: every stored type
 routing_conversations = ["private", "group"] # private, group, system (default: all)
 status_url = "http://127.0.0.1:9000/status"  # online / offline / logout (JSON POSTs)
 status_coalesce_seconds = 1.0                # a user's flaps within it: one report
+push = true                                  # offline pushes, to the URLs users set
 push_url = "json://127.0.0.1:9000/push"      # Apprise URL for users without their own
 push_interval_seconds = 10.0                 # at most one push per user per interval
 push_coalesce_seconds = 2.0                  # a burst within it: one push
@@ -46,6 +47,7 @@ class HooksConfig:
     routing_conversations: tuple[str, ...] = tuple(CONVERSATION_KINDS)
     status_url: str = ""
     status_coalesce_seconds: float = 1.0
+    push: bool = False
     push_url: str = ""
     push_interval_seconds: float = 10.0
     push_coalesce_seconds: float = 2.0
@@ -79,7 +81,12 @@ class HooksConfig:
     @property
     def enabled(self) -> bool:
         """Whether anything goes to the backend at all."""
-        return bool(self.routing_url or self.status_url or self.push_url)
+        return bool(self.routing_url or self.status_url or self.pushes)
+
+    @property
+    def pushes(self) -> bool:
+        """Whether offline pushes are sent (`push`, or an operator's `push_url`)."""
+        return self.push or bool(self.push_url)
 
     @property
     def retry_base_ms(self) -> int:
