@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,8 @@ class Backend:
     refused: int = 0
     bad_signatures: int = 0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    answer: Callable[[Received], Awaitable[Any]] | None = None
+    """What to answer (JSON) instead of {"code": 200}."""
 
     def at(self, path: str) -> str:
         """The URL of `path` on this backend."""
@@ -70,6 +72,8 @@ class Backend:
             received = Received(request.path, form, None)
         self.got.append(received)
         self.arrived.set()
+        if self.answer is not None:
+            return web.json_response(await self.answer(received))
         return web.json_response({"code": 200})
 
 

@@ -110,6 +110,12 @@ def add_parser(subparsers: Subparsers) -> None:
         help="POST every stored message here as the service routes it (form fields)",
     )
     hooks.add_argument(
+        "--moderation-url",
+        metavar="URL",
+        help="the message callback: hold messages from devices for this URL's decision "
+        '(JSON {"pass": 1} delivers, {"pass": 0} refuses, replaceContent replaces)',
+    )
+    hooks.add_argument(
         "--status-url", metavar="URL", help="POST users' online/offline/logout here (JSON)"
     )
     hooks.add_argument(
@@ -156,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             settings.hooks,
             routing_url=args.routing_url,
             status_url=args.status_url,
+            moderation_url=args.moderation_url,
             push=args.push,
             push_url=args.push_url,
         )

@@ -113,8 +113,7 @@ class IMServer(
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
         self._fanout = Fanout(self._sessions, lambda key: self._require_store().targeted(key))
-        self.hooks: ServerHooks = NoHooks()
-        """Told of each stored message and each device that comes or goes (server/hooks/)."""
+        self.hooks: ServerHooks = NoHooks()  # the app's backend's (server/hooks/)
 
     @property
     def listening(self) -> bool:
@@ -422,6 +421,7 @@ class IMServer(
                 raise ProtocolError(
                     ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id
                 )
+        await self.hooks.moderate(sender, frame, route)  # may replace content, or refuse
         content_json = checked_content(frame.content, self.config.max_content_bytes, frame.id)
         bucket = self._buckets.get(sender)
         if bucket is None:

@@ -11,9 +11,10 @@ import random
 from typing import TYPE_CHECKING
 
 from imkit_tui import messages
-from imkit_tui.protocol import ConversationType, MessageRecord
+from imkit_tui.protocol import ConversationType, MessageRecord, SendMessage
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.hooks.forms import routing_form, status_item
+from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
 from imkit_tui.server.hooks.push_board import Notice, PushBoard
 from imkit_tui.server.hooks.rows import OutboxRows
@@ -56,6 +57,8 @@ class BackendHooks:
         deliverers = {ROUTE: self._post_route, STATUS: self._post_status, PUSH: self._push}
         self.sender = Sender(plan, self._rows, deliverers, config.concurrency)
         """The outgoing queue and its figures."""
+        self.moderation = Moderation(config, self._poster)
+        """The message callback (moderation.py)."""
         self._status = StatusBoard(int(config.status_coalesce_seconds * 1000))
         self._pushes = PushBoard(
             int(config.push_coalesce_seconds * 1000), int(config.push_interval_seconds * 1000)
@@ -100,6 +103,10 @@ class BackendHooks:
             task = asyncio.create_task(self._note_pushes(record, route, offline))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+    async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
+        """Hold a matching send for the message callback (moderation.py)."""
+        await self.moderation.moderate(sender, frame, route)
 
     def device_online(self, session: Session) -> None:
         """Mark the user for a status report; what waits to be pushed to them is dropped."""

@@ -77,6 +77,23 @@ class HttpPoster:
             log.info("POST %s failed: %r", url, exc)
             return False
 
+    async def ask(self, url: str, form: Mapping[str, str]) -> Any:
+        """POST `form` to `url`, signed, and return the JSON answer (None when the
+        request failed, the answer is not 2xx or not JSON)."""
+        import aiohttp
+
+        if self._session is None:
+            raise RuntimeError("the poster is not started")
+        params = signed_query(self._app_key, self._secret, now_ms())
+        try:
+            async with self._session.post(url, params=params, data=form) as answer:
+                if not 200 <= answer.status < 300:
+                    return None
+                return await answer.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            log.info("POST %s failed: %r", url, exc)
+            return None
+
 
 class Sender:
     """Sends the entries of `plan`, at most `concurrency` at once, with `deliverers`

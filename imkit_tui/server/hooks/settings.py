@@ -13,6 +13,12 @@ push_url = "json://127.0.0.1:9000/push"      # Apprise URL for users without the
 push_interval_seconds = 10.0                 # at most one push per user per interval
 push_coalesce_seconds = 2.0                  # a burst within it: one push
 push_mentions_under_dnd = true               # an @ still pushes in a DND group
+moderation_url = "http://127.0.0.1:9000/moderate"  # the message callback (see moderation.py)
+moderation_types = ["RC:TxtMsg"]             # default: every type a device sends
+moderation_conversations = ["group"]         # default: all
+moderation_users = ["alice"]                 # senders held (default: everyone)
+moderation_timeout_seconds = 2.0             # no answer by then:
+moderation_on_timeout = "deliver"            # or "block"
 timeout_seconds = 5.0                        # each request
 retry_base_seconds = 0.5                     # backoff: doubled per failure, jittered,
 retry_max_seconds = 60.0                     # up to this
@@ -52,6 +58,12 @@ class HooksConfig:
     push_interval_seconds: float = 10.0
     push_coalesce_seconds: float = 2.0
     push_mentions_under_dnd: bool = True
+    moderation_url: str = ""
+    moderation_types: tuple[str, ...] = ()
+    moderation_conversations: tuple[str, ...] = tuple(CONVERSATION_KINDS)
+    moderation_users: tuple[str, ...] = ()
+    moderation_timeout_seconds: float = 2.0
+    moderation_on_timeout: str = "deliver"
     timeout_seconds: float = 5.0
     retry_base_seconds: float = 0.5
     retry_max_seconds: float = 60.0
@@ -60,15 +72,23 @@ class HooksConfig:
     concurrency: int = 8
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.routing_conversations) - set(CONVERSATION_KINDS))
-        if unknown:
-            raise ValueError(
-                f"routing_conversations: unknown {', '.join(unknown)} "
-                f"(known: {', '.join(CONVERSATION_KINDS)})"
-            )
+        for name in ("routing_conversations", "moderation_conversations"):
+            unknown = sorted(set(getattr(self, name)) - set(CONVERSATION_KINDS))
+            if unknown:
+                raise ValueError(
+                    f"{name}: unknown {', '.join(unknown)} (known: {', '.join(CONVERSATION_KINDS)})"
+                )
+        if self.moderation_on_timeout not in ("deliver", "block"):
+            raise ValueError('moderation_on_timeout must be "deliver" or "block"')
         if self.when_full not in WHEN_FULL:
             raise ValueError(f"when_full must be one of {', '.join(WHEN_FULL)}")
-        positive = ("timeout_seconds", "retry_base_seconds", "queue_limit", "concurrency")
+        positive = (
+            "timeout_seconds",
+            "moderation_timeout_seconds",
+            "retry_base_seconds",
+            "queue_limit",
+            "concurrency",
+        )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
@@ -81,7 +101,7 @@ class HooksConfig:
     @property
     def enabled(self) -> bool:
         """Whether anything goes to the backend at all."""
-        return bool(self.routing_url or self.status_url or self.pushes)
+        return bool(self.routing_url or self.status_url or self.pushes or self.moderation_url)
 
     @property
     def pushes(self) -> bool:
@@ -97,6 +117,11 @@ class HooksConfig:
     def retry_max_ms(self) -> int:
         """The longest backoff, in milliseconds."""
         return max(self.retry_base_ms, int(self.retry_max_seconds * 1000))
+
+    @property
+    def moderated_kinds(self) -> frozenset[int]:
+        """The conversation types whose messages are held for the message callback."""
+        return frozenset(CONVERSATION_KINDS[name] for name in self.moderation_conversations)
 
     @property
     def routed_kinds(self) -> frozenset[int]:
