@@ -9,6 +9,7 @@ import json
 import logging
 import random
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from imkit_tui import messages
 from imkit_tui.protocol import ConversationType, MessageRecord, SendMessage
@@ -97,7 +98,7 @@ class BackendHooks:
             return  # status messages: not stored, not routed, not pushed
         if self._config.routes(route.conv_type, record.object_name):
             form = routing_form(record, route, from_device=from_device)
-            self.sender.enqueue(route.conv_key, ROUTE, json.dumps(form))
+            self.sender.enqueue(route.conv_key, ROUTE, urlencode(form))
         offline = self._offline_push_receivers(record, route)
         if offline:
             task = asyncio.create_task(self._note_pushes(record, route, offline))
@@ -250,7 +251,7 @@ class BackendHooks:
         url = self._config.routing_url
         if not url:
             return True  # routing was switched off: what was queued is let go
-        return await self._poster.post(url, form=json.loads(entry.body))
+        return await self._poster.post(url, form=entry.body)
 
     async def _post_status(self, entry: Entry) -> bool:
         url = self._config.status_url
