@@ -8,9 +8,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from imkit_tui.paths import Paths
 from imkit_tui.protocol import SendAck
 from tests.backend import running_backend
-from tests.processes import start_server, token
+from tests.processes import imkit, start_server, token
 from tests.wire import WireClient
 
 SECRET = "hooks-test-secret-0123456789"
@@ -55,3 +56,23 @@ async def test_routing_is_at_least_once_across_an_outage_and_a_sigkill(tmp_path:
             ]
             assert seen == [str(i) for i in range(40) if i % 2 == parity]
         assert waiting_rows(data) == 0
+
+
+async def test_the_config_files_hooks_table_is_read_and_checked(tmp_path: Path) -> None:
+    data = tmp_path / "server"
+    config = Paths.resolve(tmp_path / "server-home").config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[hooks]\nrouting_urll = "http://x"\n')
+    refused = await asyncio.to_thread(imkit, tmp_path / "server-home", "serve", "--data", str(data))
+    assert refused.returncode == 2 and "routing_urll" in refused.stderr
+    async with running_backend(SECRET) as backend:
+        config.write_text(f'app_secret = "{SECRET}"\n[hooks]\nrouting_url = "{backend.at("/r")}"\n')
+        process, url = await asyncio.to_thread(start_server, data, 0, "--no-api")
+        try:
+            alice = await WireClient.login(url, await asyncio.to_thread(token, data, "alice"))
+            assert isinstance(await alice.send_text("bob", "from the file", cmid="c"), SendAck)
+            await alice.close()
+            await backend.until(lambda: len(backend.got) == 1)
+        finally:
+            process.terminate()
+            await asyncio.to_thread(process.wait)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,3 +126,29 @@ async def test_push_paths_are_not_enabled_without_pushes(tmp_path: Path) -> None
     async with running_api(tmp_path / "server") as api:
         status, body = await api.client.post("/user/push/url/get.json", {"userId": "bob"})
         assert (status, body["code"]) == (430, 1009)
+
+
+async def test_an_at_mention_pushes_in_a_muted_group_and_nothing_else_does(
+    tmp_path: Path,
+) -> None:
+    async with pushing(tmp_path / "server", interval=0) as p:
+        server = p.api.handle.server
+        assert server is not None
+        await server.create_group("g1", "Team", "alice", ["bob"])
+        await p.set_url("bob")
+        dnd = {"requestId": "bob", "conversationType": "3", "targetId": "g1", "isMuted": "1"}
+        await p.api.client.ok("/conversation/notification/set.json", dnd)
+        mention = {"type": 2, "userIdList": ["bob"]}
+        for text, extra in (("plain", {}), ("hey @bob", {"mentionedInfo": mention})):
+            content = {"content": text, **extra}
+            form = {
+                "fromUserId": "alice",
+                "toGroupId": "g1",
+                "objectName": "RC:TxtMsg",
+                "content": json.dumps(content),
+                "isMentioned": "1",
+            }
+            await p.api.client.ok("/message/group/publish.json", form)
+        await p.backend.until(lambda: len(p.pushes) >= 1)
+        await asyncio.sleep(0.8)
+        assert [(x["title"], x["message"]) for x in p.pushes] == [("g1", "alice: hey @bob")]
