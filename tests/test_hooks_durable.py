@@ -63,7 +63,9 @@ async def test_the_config_files_hooks_table_is_read_and_checked(tmp_path: Path) 
     config = Paths.resolve(tmp_path / "server-home").config_file
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('[hooks]\nrouting_urll = "http://x"\n')
-    refused = await asyncio.to_thread(imkit, tmp_path / "server-home", "serve", "--data", str(data))
+    refused = await asyncio.to_thread(
+        imkit, tmp_path / "server-home", "serve", "--port", "0", "--data", str(data), timeout=60
+    )
     assert refused.returncode == 2 and "routing_urll" in refused.stderr
     async with running_backend(SECRET) as backend:
         config.write_text(f'app_secret = "{SECRET}"\n[hooks]\nrouting_url = "{backend.at("/r")}"\n')
@@ -72,7 +74,7 @@ async def test_the_config_files_hooks_table_is_read_and_checked(tmp_path: Path) 
             alice = await WireClient.login(url, await asyncio.to_thread(token, data, "alice"))
             assert isinstance(await alice.send_text("bob", "from the file", cmid="c"), SendAck)
             await alice.close()
-            await backend.until(lambda: len(backend.got) == 1)
+            await backend.until(lambda: len(backend.got) == 1, timeout=30)
         finally:
-            process.terminate()
-            await asyncio.to_thread(process.wait)
+            process.kill()
+            await asyncio.to_thread(process.wait, 30)
