@@ -9,6 +9,9 @@ notification_text = true          # false: notifications say "New message", not 
 recall_window = 120               # seconds after sending during which x recalls
 app_key = "uwd1c0sxdlx2"          # `imkit serve`: the Server API's app key and secret
 app_secret = "..."                # (flags and IMKIT_APP_KEY/IMKIT_APP_SECRET win)
+
+[hooks]                           # `imkit serve`: what it tells the app's backend
+routing_url = "http://127.0.0.1:9000/route"   # (server/hooks/settings.py has them all)
 ```
 
 Command-line flags override the file. A file that is not valid TOML, has a value of the
@@ -45,6 +48,8 @@ class Settings:
     recall_window: int = 120
     app_key: str | None = None
     app_secret: str | None = None
+    hooks: dict[str, Any] = field(default_factory=dict)
+    """The `[hooks]` table, read by `imkit serve` (server/hooks/settings.py)."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """What the file had that was ignored (unknown keys), one line each, to show the user."""
 
@@ -62,6 +67,7 @@ _TYPES: dict[str, type] = {
     "recall_window": int,
     "app_key": str,
     "app_secret": str,
+    "hooks": dict,
 }
 
 

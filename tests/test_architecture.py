@@ -54,14 +54,15 @@ def test_every_public_class_and_function_has_a_docstring() -> None:
 def test_starting_the_app_leaves_bubbles_pictures_and_sound_for_later() -> None:
     """The first frame needs the list, not the bubbles (they come with the plugins, after
     that frame) nor Pillow and mutagen (loaded when a file is first sent or shown), nor
-    the Server API's HTTP library (the server's path only)."""
+    the Server API's HTTP library nor the push library (the server's path only)."""
     import subprocess
     import sys
 
     probe = (
         "import sys, imkit_tui.cli, imkit_tui.ui.app;"
         "print(sorted(m for m in ('imkit_tui.ui.bubbles', 'PIL', 'mutagen', 'aiohttp',"
-        " 'imkit_tui.server.api') if m in sys.modules))"
+        " 'apprise', 'imkit_tui.server.api', 'imkit_tui.server.hooks.hub')"
+        " if m in sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT

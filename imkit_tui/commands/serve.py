@@ -16,6 +16,7 @@ from imkit_tui.paths import Paths
 if TYPE_CHECKING:
     from imkit_tui.server import ServerConfig
     from imkit_tui.server.api_setup import ApiSetup
+    from imkit_tui.server.hooks.settings import HooksConfig
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -98,6 +99,37 @@ def add_parser(subparsers: Subparsers) -> None:
         "$IMKIT_APP_SECRET, then app_secret in the config file, else the one in the data "
         "dir); kept in the data dir",
     )
+    hooks = parser.add_argument_group(
+        "the app's backend",
+        "what the server sends it, signed as the service signs callbacks (appKey, nonce, "
+        "timestamp, signature); the [hooks] table of the config file has every setting",
+    )
+    hooks.add_argument(
+        "--routing-url",
+        metavar="URL",
+        help="POST every stored message here as the service routes it (form fields)",
+    )
+    hooks.add_argument(
+        "--moderation-url",
+        metavar="URL",
+        help="the message callback: hold messages from devices for this URL's decision "
+        '(JSON {"pass": 1} delivers, {"pass": 0} refuses, replaceContent replaces)',
+    )
+    hooks.add_argument(
+        "--status-url", metavar="URL", help="POST users' online/offline/logout here (JSON)"
+    )
+    hooks.add_argument(
+        "--push",
+        action="store_true",
+        default=None,
+        help="send offline pushes to the URLs users set (/user/push/url/set)",
+    )
+    hooks.add_argument(
+        "--push-url",
+        metavar="URL",
+        help="an Apprise URL (ntfy://, json://, mailto://, ...) for the offline pushes of "
+        "users who set none of their own (implies --push)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -107,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
     from imkit_tui.config import ConfigError, load_settings
     from imkit_tui.server.api.credentials import KEY_ENV, SECRET_ENV
     from imkit_tui.server.api_setup import api_setup
+    from imkit_tui.server.hooks.setup import hooks_setup
 
     paths = Paths.resolve(args.home)
     data = args.data or paths.server_data
@@ -125,9 +158,17 @@ def run(args: argparse.Namespace) -> int:
             app_secret=args.app_secret or os.environ.get(SECRET_ENV) or settings.app_secret,
             rate_per_second=args.api_rate_limit or None,
         )
+        hooks = hooks_setup(
+            settings.hooks,
+            routing_url=args.routing_url,
+            status_url=args.status_url,
+            moderation_url=args.moderation_url,
+            push=args.push,
+            push_url=args.push_url,
+        )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
-    asyncio.run(_serve(config, api))
+    asyncio.run(_serve(config, api, hooks))
     return EXIT_OK
 
 
@@ -148,17 +189,21 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
     )
 
 
-async def _serve(config: ServerConfig, api: ApiSetup | None) -> None:
+async def _serve(config: ServerConfig, api: ApiSetup | None, hooks: HooksConfig | None) -> None:
     from imkit_tui.server import IMServer
+    from imkit_tui.server.hooks.setup import start_hooks
 
     server = IMServer(config)
     await server.start()
+    backend = await start_hooks(server, hooks) if hooks is not None else None
     print(f"listening on {server.url}", flush=True)
     api_server = None
     if api is not None:
         try:
             api_server = await api.start(server)
         except BaseException:
+            if backend is not None:
+                await backend.stop()
             await server.stop()
             raise
         print(f"api on {api_server.url}", flush=True)
@@ -172,4 +217,6 @@ async def _serve(config: ServerConfig, api: ApiSetup | None) -> None:
     finally:
         if api_server is not None:
             await api_server.stop()
+        if backend is not None:
+            await backend.stop()
         await server.stop()

@@ -32,6 +32,7 @@ from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.fanout import Fanout, LocalFanout
 from imkit_tui.server.handlers import HANDLERS, files, groups, posting
 from imkit_tui.server.handlers.failures import answer_failure, error_frame
+from imkit_tui.server.hooks import NoHooks, ServerHooks
 from imkit_tui.server.in_process import InProcessDoor, websocket_options
 from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
@@ -70,6 +71,8 @@ class IMServer:
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
         self.fanout: Fanout = LocalFanout(self._sessions, lambda: self.require_store().audiences)
         """Delivery to the receivers' devices (in-process; a bus between nodes fits)."""
+        self.hooks: ServerHooks = NoHooks()
+        """What the server tells the app's backend (server/hooks/); nothing by default."""
 
     @property
     def listening(self) -> bool:
@@ -213,6 +216,7 @@ class IMServer:
                 self._sessions[session.user_id].discard(session)
                 if not self._sessions[session.user_id]:
                     del self._sessions[session.user_id]
+                self.hooks.device_offline(session)
                 await session.stop()
 
     async def _login(self, ws: ServerConnection) -> Session | None:
@@ -247,6 +251,7 @@ class IMServer:
             token_version=claims.version,
         )
         self.devices.admit(session)
+        self.hooks.device_online(session)
         session.send(
             Welcome(
                 re=frame.id,

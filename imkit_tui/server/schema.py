@@ -293,4 +293,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        16,
+        "the outgoing queue to the app's backend (routing, status, pushes) and push URLs",
+        """
+        -- A request waiting to reach the app's backend (server/hooks/): sent in id
+        -- order per lane (a conversation), deleted once delivered.
+        CREATE TABLE hook_outbox (
+            id INTEGER PRIMARY KEY,
+            lane TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        -- Where a user's offline pushes go: an Apprise URL (/user/push/url/set).
+        CREATE TABLE push_urls (
+            user_id TEXT PRIMARY KEY,
+            url TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

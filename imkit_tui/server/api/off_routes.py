@@ -1,6 +1,6 @@
 """Paths of services this server does not offer yet: answered as the service answers
 for a feature not enabled for the app (1009, HTTP 430), so a backend sees a clear
-"not enabled" rather than a 404. Chatrooms and pushes arrive with their own work."""
+"not enabled" rather than a 404. Chatrooms arrive with their own work."""
 
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def _off(service: str) -> Handler:
 
 
 PUSH_PATHS = ("/push", "/push/user")
-"""The push paths (remote notifications without a message), which arrive with the push
-integration."""
+"""The push paths (remote notifications without a message): answered by
+server/hooks/api_routes.py, which says 1009 itself while pushes are off."""
 
 ROUTES: dict[str, Handler] = {
     **{f"{path}.json": _off("chatrooms") for path in CHATROOM_PATHS},

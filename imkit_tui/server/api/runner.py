@@ -71,6 +71,9 @@ def all_routes() -> dict[str, Handler]:
     )
     for module in modules:
         routes.update(module.ROUTES)
+    from imkit_tui.server.hooks import api_routes as push_routes  # answers off_routes' pushes
+
+    routes.update(push_routes.ROUTES)
     return routes
 
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.fanout import Fanout
+from imkit_tui.server.hooks import ServerHooks
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
@@ -30,6 +31,11 @@ class ServerContext(Protocol):
     @property
     def fanout(self) -> Fanout:
         """Delivery to the receivers' online devices."""
+        ...
+
+    @property
+    def hooks(self) -> ServerHooks:
+        """What the server tells the app's backend, and asks it (moderation)."""
         ...
 
     @property

@@ -75,7 +75,8 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
 
 async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) -> Authorized:
     """Check that `session`'s user may send `frame`: the conversation is theirs, the
-    receiver accepts them, they may speak in the group, the content is within bounds.
+    receiver accepts them, they may speak in the group, the app's backend lets it pass
+    (when it asked to moderate such messages), the content is within bounds.
     Refused with the ProtocolError of the first check failed."""
     store = ctx.require_store()
     sender = session.user_id
@@ -90,6 +91,8 @@ async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) ->
         voices = await store.groups.voices(frame.conv.target)
         if voices is not None and not voices.may_speak(sender):
             raise ProtocolError(ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id)
+    # The app's backend may hold it for its verdict: replace the content, or refuse it.
+    await ctx.hooks.moderate(sender, frame, route)
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     return Authorized(frame, route, audience, asked, content_json)
 

@@ -1,0 +1,251 @@
+"""Routing and the message callback: what they cost the chat, as ratios to both off.
+
+A real in-process `IMServer`; a backend in a process of its own on 127.0.0.1 that
+answers every POST at once (`{"code": 200, "pass": 1}`). Three modes, run interleaved
+`--repeat` times, medians quoted: `off` (no hooks), `routing` (every message routed),
+`callback` (routing, and every message held for the message callback first).
+
+- latency: alice sends to bob one message at a time over raw websockets; the time from
+  the send until bob's push arrives (p50, p99).
+- throughput: `--senders` users each pipeline `--messages` messages to bob; messages a
+  second until every ack is back (`acked`), and until the backend has every routed
+  message too (`routed`).
+
+Aims (the issue's): routing costs at most 10% of throughput; a callback adds no more
+than the backend's own answer time (quoted: the backend's round trip alone).
+
+Run: ``python bench/routing.py [--repeat 3] [--senders 8] [--messages 300]
+[--latency 300] [--json]``. Always exits 0; this is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from _args import positive_int
+from aiohttp import web
+from websockets.asyncio.client import ClientConnection, connect
+
+from imkit_tui.protocol import ConvRef, Hello, Push, SendAck, SendMessage, encode
+from imkit_tui.protocol import decode_server_frame as decode
+from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.server import IMServer, ServerConfig
+from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.hooks.settings import HooksConfig
+from imkit_tui.server.hooks.setup import start_hooks
+
+MODES = ("off", "routing", "callback")
+
+
+def _backend(port_out: Any) -> None:
+    """The backend process: answer every POST at once."""
+
+    async def answer(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"code": 200, "pass": 1})
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", answer)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port_out.put(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+async def _login(url: str, secret: bytes, user: str) -> ClientConnection:
+    ws = await connect(url, compression=None, max_size=None)
+    await ws.send(
+        encode(Hello(id=1, versions=[1], token=issue_token(secret, user), device="bench")),
+        text=True,
+    )
+    await ws.recv()  # Welcome
+    return ws
+
+
+def _send(index: int, cmid: str, to: str = "bob") -> str:
+    frame = SendMessage(
+        id=index + 10,
+        conv=ConvRef.private(to),
+        object_name="RC:TxtMsg",
+        content={"content": cmid},
+        cmid=cmid,
+    )
+    return encode(frame).decode()
+
+
+async def _latency(url: str, secret: bytes, count: int, tag: str) -> list[float]:
+    alice, bob = await _login(url, secret, "alice"), await _login(url, secret, "bob")
+    samples = []
+    try:
+        for index in range(count + 20):
+            started = time.perf_counter()
+            await alice.send(_send(index, f"{tag}-l{index}"), text=True)
+            while not isinstance(decode(_bytes(await bob.recv())), Push):
+                pass
+            elapsed = time.perf_counter() - started
+            while not isinstance(decode(_bytes(await alice.recv())), SendAck):
+                pass
+            if index >= 20:
+                samples.append(elapsed)
+    finally:
+        await alice.close()
+        await bob.close()
+    return samples
+
+
+async def _pipeline(url: str, secret: bytes, user: str, count: int, tag: str) -> None:
+    ws = await _login(url, secret, user)
+    try:
+        for index in range(count):
+            await ws.send(_send(index, f"{tag}-{user}-{index}"), text=True)
+        acked = 0
+        while acked < count:
+            if isinstance(decode(_bytes(await ws.recv())), SendAck):
+                acked += 1
+    finally:
+        await ws.close()
+
+
+def _bytes(raw: str | bytes) -> bytes:
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+async def _backend_round_trip(url: str, count: int) -> list[float]:
+    samples = []
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count):
+            started = time.perf_counter()
+            async with session.post(url, data={"a": "b"}) as answer:
+                await answer.read()
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -> dict[str, float]:
+    """One mode's figures, on a fresh server."""
+    with tempfile.TemporaryDirectory(prefix="imkit-bench-") as tmp:
+        data = Path(tmp) / "server"
+        config = ServerConfig(data_dir=data, port=0, rate_per_second=1e6, rate_burst=10**6)
+        server = IMServer(config)
+        await server.start()
+        hooks = None
+        try:
+            if mode != "off":
+                moderation = f"{backend}/moderate" if mode == "callback" else ""
+                hooks_config = HooksConfig(
+                    routing_url=f"{backend}/route", moderation_url=moderation
+                )
+                hooks = await start_hooks(server, hooks_config)
+            secret = load_or_create_secret(data)
+            lat = await _latency(server.url, secret, args.latency, tag)
+            started = time.perf_counter()
+            users = [f"u{i}" for i in range(args.senders)]
+            await asyncio.gather(
+                *(_pipeline(server.url, secret, u, args.messages, tag) for u in users)
+            )
+            acked = time.perf_counter() - started
+            while hooks is not None and hooks.sender.waiting:  # noqa: ASYNC110 - a count
+                await asyncio.sleep(0.002)
+            routed = time.perf_counter() - started
+        finally:
+            if hooks is not None:
+                await hooks.stop()
+            await server.stop()
+    total = args.senders * args.messages
+    ms = sorted(s * 1000 for s in lat)
+    return {
+        "p50_ms": statistics.median(ms),
+        "p99_ms": ms[int(len(ms) * 0.99) - 1],
+        "acked_per_s": total / acked,
+        "routed_per_s": total / routed,
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every mode `--repeat` times, interleaved; medians and ratios to `off`."""
+    ports: Any = multiprocessing.Queue()
+    process = multiprocessing.Process(target=_backend, args=(ports,), daemon=True)
+    process.start()
+    try:
+        backend = f"http://127.0.0.1:{ports.get(timeout=20)}"
+        round_trip = statistics.median(await _backend_round_trip(f"{backend}/x", 200)) * 1000
+        runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+        for repeat in range(args.repeat):
+            for mode in MODES:
+                runs[mode].append(await one_run(mode, backend, args, f"r{repeat}{mode}"))
+    finally:
+        process.terminate()
+        process.join(5)
+    medians = {
+        mode: {key: statistics.median(r[key] for r in rows) for key in rows[0]}
+        for mode, rows in runs.items()
+    }
+    off = medians["off"]
+    return {
+        "repeat": args.repeat,
+        "senders": args.senders,
+        "messages": args.messages,
+        "backend_round_trip_ms": round_trip,
+        "medians": medians,
+        "routing_throughput_ratio": medians["routing"]["acked_per_s"] / off["acked_per_s"],
+        "routing_routed_ratio": medians["routing"]["routed_per_s"] / off["acked_per_s"],
+        "routing_p50_ratio": medians["routing"]["p50_ms"] / off["p50_ms"],
+        "callback_added_p50_ms": medians["callback"]["p50_ms"] - medians["routing"]["p50_ms"],
+        "callback_throughput_ratio": medians["callback"]["acked_per_s"] / off["acked_per_s"],
+    }
+
+
+def render(f: dict[str, Any]) -> str:
+    """The figures as a table and the ratios."""
+    lines = [
+        f"medians of {f['repeat']} interleaved runs; {f['senders']} senders x "
+        f"{f['messages']} messages; backend round trip alone {f['backend_round_trip_ms']:.3f} ms",
+        f"{'mode':<10}{'p50 ms':>9}{'p99 ms':>9}{'acked/s':>10}{'routed/s':>10}",
+    ]
+    for mode, row in f["medians"].items():
+        lines.append(
+            f"{mode:<10}{row['p50_ms']:>9.3f}{row['p99_ms']:>9.3f}"
+            f"{row['acked_per_s']:>10.0f}{row['routed_per_s']:>10.0f}"
+        )
+    lines += [
+        f"routing: throughput {f['routing_throughput_ratio']:.2f}x of off "
+        f"(until routed too: {f['routing_routed_ratio']:.2f}x), p50 {f['routing_p50_ratio']:.2f}x",
+        f"callback: adds {f['callback_added_p50_ms']:.3f} ms at p50 "
+        f"(backend alone {f['backend_round_trip_ms']:.3f} ms); "
+        f"throughput {f['callback_throughput_ratio']:.2f}x of off",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse options, run and print. Returns 0 either way."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=positive_int, default=3)
+    parser.add_argument("--senders", type=positive_int, default=8)
+    parser.add_argument("--messages", type=positive_int, default=300, help="per sender")
+    parser.add_argument("--latency", type=positive_int, default=300, help="timed messages")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    figures = asyncio.run(run(args))
+    print(json.dumps(figures) if args.json else render(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""What the backend receives, shaped as the service shapes it. No I/O.
+
+Message routing is a form POST: `fromUserId`, `toUserId`, `objectName`, `content` (the
+JSON of the content), `channelType` (PERSON, GROUP, NOTIFY for the system conversation),
+`msgTimeStamp` (ms), `msgUID`, `sensitiveType` (0), `source` (PC for a device, Server
+for the Server API or the server itself), `groupUserIds` (the receivers of a targeted
+group message, comma separated) and `busChannel` (empty: no channels yet).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from imkit_tui.protocol import ConversationType, MessageRecord
+from imkit_tui.server.routing import Route
+
+CHANNEL_TYPES: dict[int, str] = {
+    ConversationType.PRIVATE: "PERSON",
+    ConversationType.GROUP: "GROUP",
+    ConversationType.SYSTEM: "NOTIFY",
+}
+"""The service's name of each conversation kind."""
+
+ONLINE, OFFLINE, LOGOUT = "0", "1", "2"
+"""A user's status as the service reports it."""
+
+
+def receiver(record: MessageRecord, route: Route) -> str:
+    """`toUserId`: the peer of a private message, the group of a group message, the
+    user of a system message."""
+    if route.conv_type == ConversationType.PRIVATE:
+        for member in route.members:
+            if member.user_id == record.sender:
+                return member.target
+    if route.conv_type == ConversationType.GROUP:
+        for _user, seen in route.deliveries:
+            return seen.target
+        return record.conv.target
+    if route.conv_type == ConversationType.SYSTEM:
+        return route.conv_key.split(":", 1)[1]
+    return record.conv.target
+
+
+def routing_form(record: MessageRecord, route: Route, *, from_device: bool) -> dict[str, str]:
+    """The form fields of a stored message, as routed."""
+    return {
+        "fromUserId": record.sender,
+        "toUserId": receiver(record, route),
+        "objectName": record.object_name,
+        "content": json.dumps(record.content, ensure_ascii=False, separators=(",", ":")),
+        "channelType": CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
+        "msgTimeStamp": str(record.sent_at),
+        "msgUID": record.uid,
+        "sensitiveType": "0",
+        "source": "PC" if from_device else "Server",
+        "groupUserIds": ",".join(record.to),
+        "busChannel": "",
+    }
+
+
+def status_item(user_id: str, status: str, device: str, at_ms: int) -> dict[str, Any]:
+    """One user's status in a status sync (its body is a JSON array of these)."""
+    return {"userid": user_id, "status": status, "os": device, "time": at_ms, "clientIp": ""}

@@ -1,0 +1,86 @@
+"""The outgoing queue on disk (server migration 16): one row per waiting request, so
+nothing waiting is lost when the server stops or is killed. Written through the store's
+own writer, batched with the messages of the same turn of the loop; never awaited on
+the send path."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from imkit_tui.server.hooks.plan import Entry
+from imkit_tui.storage import BatchWriter, Database
+
+log = logging.getLogger(__name__)
+
+
+def _logged(result: Any, error: BaseException | None) -> None:
+    if error is not None:
+        log.error("writing the outgoing queue failed: %r", error)
+
+
+class OutboxRows:
+    """Rows of `hook_outbox` and `push_urls` (and the `user_tags` pushes are sent by),
+    read on `reader`, written by `writer`."""
+
+    def __init__(self, writer: BatchWriter, reader: Database) -> None:
+        self._writer = writer
+        self._reader = reader
+
+    async def load(self) -> list[Entry]:
+        """Every waiting entry, oldest first."""
+        rows = await self._reader.fetch_all(
+            "SELECT id, lane, kind, body FROM hook_outbox ORDER BY id"
+        )
+        return [Entry(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def add(self, entry: Entry, now_ms: int) -> None:
+        """Keep `entry` (committed with the next batch; the caller does not wait)."""
+        row = (entry.id, entry.lane, entry.kind, entry.body, now_ms)
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO hook_outbox(id, lane, kind, body, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                row,
+            )
+
+        self._writer.submit_then(job, _logged)
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Forget the entries `ids` (delivered, or dropped)."""
+        rows = [(i,) for i in ids]
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM hook_outbox WHERE id = ?", rows)
+
+        if rows:
+            self._writer.submit_then(job, _logged)
+
+    async def push_urls(self) -> dict[str, str]:
+        """Every user's push URL, by user."""
+        rows = await self._reader.fetch_all("SELECT user_id, url FROM push_urls")
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    async def set_push_url(self, user_id: str, url: str) -> None:
+        """Set `user_id`'s push URL (an empty one removes it)."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            if url:
+                conn.execute(
+                    "INSERT OR REPLACE INTO push_urls(user_id, url) VALUES (?, ?)", (user_id, url)
+                )
+            else:
+                conn.execute("DELETE FROM push_urls WHERE user_id = ?", (user_id,))
+
+        await self._writer.submit(job)
+
+    async def users_tagged(self, tags: Sequence[str]) -> list[str]:
+        """The users with any of `tags` (/user/tag/set), each once."""
+        marks = ",".join("?" * len(tags))
+        rows = await self._reader.fetch_all(
+            f"SELECT DISTINCT user_id FROM user_tags WHERE tag IN ({marks})", tuple(tags)
+        )
+        return [str(r[0]) for r in rows]

@@ -1,0 +1,210 @@
+"""The outgoing sender: takes entries from the plan (plan.py), sends each with the
+deliverer of its kind, and keeps the queue on disk (rows.py). Enqueueing never waits:
+the send path only adds an entry and wakes the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from json import dumps
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.api.signing import sign
+from imkit_tui.server.hooks.plan import Entry, Plan
+from imkit_tui.server.hooks.rows import OutboxRows
+
+if TYPE_CHECKING:
+    import aiohttp
+
+log = logging.getLogger(__name__)
+
+Deliverer = Callable[[Entry], Awaitable[bool]]
+"""Sends one entry; True when the backend took it (False, or an exception: retry)."""
+
+
+def signed_query(app_key: str, secret: str, at_ms: int, nonce: str | None = None) -> dict[str, str]:
+    """The query parameters the service signs its callbacks with: `appKey`, `nonce`,
+    `timestamp` (ms) and `signature`, the hex SHA1 of secret + nonce + timestamp."""
+    nonce = nonce or secrets.token_hex(9)
+    timestamp = str(at_ms)
+    return {
+        "appKey": app_key,
+        "nonce": nonce,
+        "timestamp": timestamp,
+        "signature": sign(secret, nonce, timestamp),
+    }
+
+
+def _json_bytes(value: Any) -> bytes:
+    return dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class HttpPoster:
+    """Signed POSTs to the backend through one aiohttp session, each within `timeout`."""
+
+    def __init__(self, app_key: str, secret: str, timeout: float) -> None:
+        self._app_key = app_key
+        self._secret = secret
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the client session."""
+        import aiohttp
+
+        timeout = aiohttp.ClientTimeout(total=self._timeout)
+        self._session = aiohttp.ClientSession(timeout=timeout)
+
+    async def close(self) -> None:
+        """Close the client session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def post(self, url: str, *, form: str | None = None, json: Any = None) -> bool:
+        """POST `form` (already urlencoded) or `json` to `url`, signed; True on a 2xx
+        answer. The body and the query are encoded here, once: aiohttp's own form
+        handling costs as much as the rest of the request."""
+        import aiohttp
+
+        if self._session is None:
+            raise RuntimeError("the poster is not started")
+        if form is not None:
+            body, kind = form.encode(), "application/x-www-form-urlencoded"
+        else:
+            body, kind = _json_bytes(json), "application/json"
+        try:
+            async with self._session.post(
+                self._signed_url(url), data=body, headers={"Content-Type": kind}
+            ) as answer:
+                await answer.read()
+                return 200 <= answer.status < 300
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.info("POST %s failed: %r", url, exc)
+            return False
+
+    def _signed_url(self, url: str) -> Any:
+        from yarl import URL
+
+        query = urlencode(signed_query(self._app_key, self._secret, now_ms()))
+        return URL(f"{url}{'&' if '?' in url else '?'}{query}", encoded=True)
+
+    async def ask(self, url: str, form: Mapping[str, str]) -> Any:
+        """POST `form` to `url`, signed, and return the JSON answer (None when the
+        request failed, the answer is not 2xx or not JSON)."""
+        import aiohttp
+
+        if self._session is None:
+            raise RuntimeError("the poster is not started")
+        body = urlencode(form).encode()
+        kind = {"Content-Type": "application/x-www-form-urlencoded"}
+        try:
+            async with self._session.post(self._signed_url(url), data=body, headers=kind) as answer:
+                if not 200 <= answer.status < 300:
+                    return None
+                return await answer.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            log.info("POST %s failed: %r", url, exc)
+            return None
+
+
+class Sender:
+    """Sends the entries of `plan`, at most `concurrency` at once, with `deliverers`
+    by kind; every entry is in `rows` until it is delivered (or dropped)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        rows: OutboxRows,
+        deliverers: Mapping[str, Deliverer],
+        concurrency: int,
+    ) -> None:
+        self._plan = plan
+        self._rows = rows
+        self._deliverers = dict(deliverers)
+        self._concurrency = concurrency
+        self._next_id = 1
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+        self.delivered = 0
+        """Entries delivered since the start."""
+        self.failures = 0
+        """Failed attempts since the start."""
+
+    @property
+    def waiting(self) -> int:
+        """Entries not delivered yet."""
+        return len(self._plan)
+
+    @property
+    def dropped(self) -> int:
+        """Entries dropped because the queue was full."""
+        return self._plan.dropped
+
+    async def start(self) -> None:
+        """Take up the entries kept on disk, then start sending."""
+        kept = await self._rows.load()
+        if kept:
+            self._next_id = kept[-1].id + 1
+        dropped = self._plan.extend(kept)
+        self._rows.delete([entry.id for entry in dropped])
+        self._task = asyncio.create_task(self._run(), name="hooks-sender")
+
+    async def stop(self) -> None:
+        """Stop sending; what is not delivered stays on disk."""
+        tasks = [t for t in (self._task, *self._sending) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = None
+
+    def enqueue(self, lane: str, kind: str, body: str) -> None:
+        """Queue a request (kept on disk with the next batch); never waits."""
+        entry = Entry(self._next_id, lane, kind, body)
+        self._next_id += 1
+        dropped = self._plan.add(entry)
+        if dropped:
+            log.warning("outgoing queue full: %d dropped so far", self._plan.dropped)
+        if entry not in dropped:
+            self._rows.add(entry, now_ms())
+        self._rows.delete([d.id for d in dropped if d is not entry])
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            now = now_ms()
+            room = self._concurrency - self._plan.in_flight
+            for entry in self._plan.due(now, room) if room > 0 else ():
+                task = asyncio.create_task(self._send(entry))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+            due = self._plan.next_due()
+            wait = None if due is None or room <= 0 else max(0.0, (due - now) / 1000)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _send(self, entry: Entry) -> None:
+        try:
+            ok = await self._deliverers[entry.kind](entry)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("sending a %s entry failed", entry.kind)
+            ok = False
+        if ok:
+            self._plan.succeeded(entry)
+            self._rows.delete([entry.id])
+            self.delivered += 1
+        else:
+            self._plan.failed(entry, now_ms())
+            self.failures += 1
+        self._wake.set()

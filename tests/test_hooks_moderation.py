@@ -1,0 +1,110 @@
+"""The message callback: a real local backend decides pass, block or replace, and a
+held message keeps its place in the conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from imkit_tui.protocol import ErrorCode, ErrorFrame, SendAck
+from imkit_tui.server.hooks.moderation import DELIVER, Verdict, verdict
+from tests.backend import Received
+from tests.test_hooks_routing import hooked
+
+
+async def decide(received: Received) -> dict[str, Any]:
+    text = json.loads(received.form["content"]).get("content", "")
+    if "slow" in text:
+        await asyncio.sleep(0.6)
+    if "bad" in text:
+        return {"pass": 0}
+    if "darn" in text:
+        return {"pass": 1, "replaceContent": json.dumps({"content": text.replace("darn", "****")})}
+    return {"pass": 1}
+
+
+def test_the_answer_decides() -> None:
+    assert verdict({"pass": 1}, DELIVER) == Verdict(True)
+    assert verdict({"pass": 0}, DELIVER) == Verdict(False)
+    assert verdict({"pass": 1, "replaceContent": '{"content": "x"}'}, DELIVER) == Verdict(
+        True, {"content": "x"}
+    )
+    assert verdict({"pass": 1, "replaceContent": {"content": "y"}}, DELIVER).content == {
+        "content": "y"
+    }
+    assert verdict(None, DELIVER) == Verdict(True)
+    assert verdict(None, "block") == Verdict(False)
+    assert verdict({"nonsense": 1}, "block") == Verdict(False)
+
+
+async def test_pass_block_and_replace(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        h.backend.answer = decide
+        alice = await h.handle.login("alice")
+        bob = await h.handle.login("bob")
+        refused = await alice.send_text("bob", "a bad word", cmid="b1")
+        assert isinstance(refused, ErrorFrame)
+        assert refused.code == ErrorCode.SENSITIVE_WORD_BLOCKED
+        replaced = await alice.send_text("bob", "oh darn", cmid="r1")
+        assert isinstance(replaced, SendAck)
+        fine = await alice.send_text("bob", "hello", cmid="f1")
+        assert isinstance(fine, SendAck)
+        first, second = await bob.next_push(), await bob.next_push()
+        assert [first.message.content, second.message.content] == [
+            {"content": "oh ****"},
+            {"content": "hello"},
+        ]
+        assert (first.message.seq, second.message.seq) == (1, 2)  # the blocked left no gap
+        assert len(h.backend.bodies("/moderate")) == 3
+        await alice.close()
+        await bob.close()
+
+
+async def test_a_timeout_delivers_by_default_and_blocks_when_told(tmp_path: Path) -> None:
+    for on_timeout, delivered in (("deliver", True), ("block", False)):
+        data = tmp_path / on_timeout
+        async with hooked(
+            data,
+            moderation_url="/moderate",
+            moderation_timeout_seconds=0.2,
+            moderation_on_timeout=on_timeout,
+        ) as h:
+            h.backend.answer = decide
+            alice = await h.handle.login("alice")
+            answer = await alice.send_text("bob", "slow one", cmid="s1")
+            assert isinstance(answer, SendAck) is delivered, answer
+            await alice.close()
+
+
+async def test_a_held_message_keeps_its_place(tmp_path: Path) -> None:
+    async with hooked(
+        tmp_path / "server", moderation_url="/moderate", moderation_users=("alice",)
+    ) as h:
+        h.backend.answer = decide
+        alice = await h.handle.login("alice")
+        bob = await h.handle.login("bob")
+        held = asyncio.create_task(alice.send_text("bob", "slow but first", cmid="a1"))
+        await h.backend.until(lambda: len(h.backend.got) == 1)
+        after = await bob.send_text("alice", "sent while it was held", cmid="b1")
+        first = await held
+        assert isinstance(first, SendAck) and isinstance(after, SendAck)
+        assert (first.seq, after.seq) == (1, 2)
+        assert len(h.backend.got) == 1  # bob is not moderated, only made to wait
+        await alice.close()
+        await bob.close()
+
+
+async def test_what_does_not_match_is_not_held(tmp_path: Path) -> None:
+    async with hooked(
+        tmp_path / "server",
+        moderation_url="/moderate",
+        moderation_types=("RC:ImgMsg",),
+        moderation_conversations=("group",),
+    ) as h:
+        h.backend.answer = decide
+        alice = await h.handle.login("alice")
+        assert isinstance(await alice.send_text("bob", "a bad word", cmid="x"), SendAck)
+        assert h.backend.got == [] and h.hooks.moderation.asked == 0
+        await alice.close()
