@@ -118,7 +118,7 @@ async def test_push_paths_notify_only_and_urls_are_checked(tmp_path: Path) -> No
         await p.api.client.ok("/push/user.json", json_body=user_push)
         await p.backend.until(lambda: len(p.pushes) == 2)
         assert sorted(x["message"] for x in p.pushes) == ["direct", "sale"]
-        history = await p.api.handle.server.store.changed_conversations("bob", 0, 10)  # type: ignore[union-attr]
+        history = await p.api.handle.server.store.members.changed_conversations("bob", 0, 10)  # type: ignore[union-attr]
         assert history[0] == []  # a push stores nothing
 
 
