@@ -20,7 +20,7 @@ from schemathesis import checks
 from imkit_tui.server.api import off_routes
 from imkit_tui.server.api.credentials import Credentials
 from imkit_tui.server.api.openapi import PARAMETERS, document
-from imkit_tui.server.api.runner import all_routes
+from imkit_tui.server.api.routes import all_routes
 from tests.api_client import running_api
 
 schema = schemathesis.openapi.from_dict(document())

@@ -70,27 +70,80 @@ def test_starting_the_app_leaves_bubbles_pictures_and_sound_for_later() -> None:
     assert loaded == "[]", f"imported at start-up: {loaded}"
 
 
-def _core_classes() -> list[tuple[str, ast.ClassDef]]:
+def _classes() -> list[tuple[str, ast.ClassDef]]:
     found: list[tuple[str, ast.ClassDef]] = []
-    for path in sorted((PACKAGE / "core").rglob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        found += [(path.name, n) for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+        name = str(path.relative_to(PACKAGE))
+        found += [(name, n) for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
     return found
 
 
-def test_the_client_core_is_composed_not_mixed() -> None:
-    """No class of the client core inherits from two classes (features are services
-    built with a context, the store is per-table objects), and none restates a host
-    under TYPE_CHECKING."""
+def _is_plain_base(base: ast.expr) -> bool:
+    text = ast.unparse(base)
+    return text != "Protocol" and text != "Generic" and not text.startswith("Generic[")
+
+
+def test_the_house_is_composed_not_mixed() -> None:
+    """No class of the package inherits from two classes (the client's features are
+    services built with a context, the stores are per-table objects, the server's
+    requests are handlers in a table, the main screen is made of controllers), and
+    none restates a host under TYPE_CHECKING."""
+    classes = _classes()
     mixed = [
         f"{name}:{cls.name}"
-        for name, cls in _core_classes()
-        if len([b for b in cls.bases if ast.unparse(b) not in ("Protocol", "Generic")]) > 1
+        for name, cls in classes
+        if len([b for b in cls.bases if _is_plain_base(b)]) > 1
     ]
     stubs = [
         f"{name}:{cls.name}"
-        for name, cls in _core_classes()
+        for name, cls in classes
         for node in cls.body
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
     ]
     assert mixed == [] and stubs == []
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_modules_import_each_other_in_a_circle() -> None:
+    """At run time no module of the package imports itself through others. (Type-only
+    imports under TYPE_CHECKING may point back, as the bubble's private helpers do.)"""
+    import grimp
+
+    built = grimp.build_graph("imkit_tui", exclude_type_checking_imports=True)
+    graph = {m: set(built.find_modules_directly_imported_by(m)) for m in built.modules}
+    assert _cycles(graph) == []

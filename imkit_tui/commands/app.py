@@ -21,12 +21,13 @@ from imkit_tui.commands.common import (
     EXIT_FAILED,
     EXIT_REFUSED,
     EXIT_USAGE,
+    IN_PROCESS_URL,
     TOKEN_ENV,
     CommandError,
     given_token,
     warn,
 )
-from imkit_tui.commands.embedded import IN_PROCESS_URL, EmbeddedHost
+from imkit_tui.commands.embedded import EmbeddedHost
 from imkit_tui.config import ConfigError, Settings, UiState, check_server_url, load_settings
 from imkit_tui.paths import Paths, make_dir
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError

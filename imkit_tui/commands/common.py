@@ -29,6 +29,9 @@ EXIT_USAGE = 2
 EXIT_REFUSED = 3
 EXIT_TIMEOUT = 4
 
+IN_PROCESS_URL = "ws://in-process"
+"""The client's server URL while the server runs in its process and listens on no port."""
+
 TOKEN_ENV = "IMKIT_TOKEN"
 """The environment variable a login token may come from (after --token and --token-file)."""
 

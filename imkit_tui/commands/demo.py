@@ -10,7 +10,7 @@ from pathlib import Path
 
 from imkit_tui import messages as catalogue
 from imkit_tui.commands import demo_media
-from imkit_tui.commands.embedded import IN_PROCESS_URL
+from imkit_tui.commands.common import IN_PROCESS_URL
 from imkit_tui.core import Direction, IMClient, MessagesReceived
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.ids import uuid_from_key

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imkit_tui import core
-from imkit_tui.commands.common import EXIT_FAILED, CommandError
+from imkit_tui.commands.common import EXIT_FAILED, IN_PROCESS_URL, CommandError
 from imkit_tui.core import ConnectionState
 from imkit_tui.paths import Paths
 from imkit_tui.protocol.tokens import issue_token
@@ -47,8 +47,6 @@ LOOK_EVERY = 0.5
 """Seconds between looks at the lock (or the URL) while the server is out of reach."""
 FIND_TIMEOUT = 30.0
 """How long a new process waits for the holder to write where it serves."""
-IN_PROCESS_URL = "ws://in-process"
-"""The client's server URL while the server runs in its process and listens on no port."""
 
 log = logging.getLogger(__name__)
 

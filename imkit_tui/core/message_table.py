@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from imkit_tui.core.models import Message
 from imkit_tui.core.outbox_claims import written_elsewhere
-from imkit_tui.core.received_store import Coverage, Received, ReceivedBatch
+from imkit_tui.core.received_store import Coverage, Received, ReceivedBatch, ReceivedRows
 from imkit_tui.core.sql import select_messages, stored_conversation_id
 from imkit_tui.core.store_parts import StoreParts
 from imkit_tui.protocol import ConvRef, MessageRecord
@@ -17,12 +17,12 @@ from imkit_tui.protocol import ConvRef, MessageRecord
 class MessageTable:
     """Pages of messages, received messages, and the play state of voice and video."""
 
-    def __init__(self, parts: StoreParts) -> None:
+    def __init__(self, parts: StoreParts, received: ReceivedRows) -> None:
         self._db = parts.db
         self._reader = parts.reader
         self._writer = parts.writer
         self.claims = parts.claims
-        self.received = parts.received
+        self.received = received
         self.search_index = parts.search_index
 
     async def add_received(

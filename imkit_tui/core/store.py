@@ -139,13 +139,12 @@ class LocalStore:
             conversation_id,
             self.search_index,
             self.claims,
-            self.received,
         )
         self.meta = MetaTable(parts)
         """The key/value table (the sync cursor, the last known privacy state, …)."""
         self.conversations = ConversationTable(parts)
         """The conversation list, rows, drafts, the unread total."""
-        self.messages = MessageTable(parts)
+        self.messages = MessageTable(parts, self.received)
         """Pages of messages; received messages and their coverage."""
         self.outbox = OutboxTable(parts)
         """Messages of ours waiting to be sent."""

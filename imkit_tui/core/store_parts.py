@@ -12,7 +12,6 @@ import sqlite3
 from dataclasses import dataclass
 
 from imkit_tui.core.outbox_claims import OutboxClaims
-from imkit_tui.core.received_store import ReceivedRows
 from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.protocol import ConvRef
 from imkit_tui.storage import BatchWriter, Database
@@ -58,4 +57,3 @@ class StoreParts:
     conversation_id: ConversationIds
     search_index: SearchIndexer
     claims: OutboxClaims
-    received: ReceivedRows

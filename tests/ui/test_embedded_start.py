@@ -10,7 +10,8 @@ import pytest
 from textual.pilot import Pilot
 
 from imkit_tui.commands import embedded
-from imkit_tui.commands.embedded import IN_PROCESS_URL, EmbeddedHost, HomeLock
+from imkit_tui.commands.common import IN_PROCESS_URL
+from imkit_tui.commands.embedded import EmbeddedHost, HomeLock
 from imkit_tui.config import UiState
 from imkit_tui.core import ConnectionState, Direction, IMClient, MessagesReceived
 from imkit_tui.paths import Paths

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from imkit_tui.server.api.routes import all_routes
+
 _ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
 _IDS: dict[str, Any] = {"type": "array", "items": _ID, "minItems": 1, "maxItems": 20}
 _TEXT: dict[str, Any] = {"type": "string", "maxLength": 128}
@@ -223,8 +225,6 @@ def _body(path: str) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The document (OpenAPI 3.0)."""
-    from imkit_tui.server.api.runner import all_routes
-
     paths: dict[str, Any] = {}
     for path, handler in sorted(all_routes().items()):
         summary = (handler.__doc__ or path).strip().splitlines()[0]

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from imkit_tui.server.api.context import ApiContext, Handler
+from imkit_tui.server.api.context import ApiContext
 from imkit_tui.server.api.credentials import Credentials
+from imkit_tui.server.api.routes import all_routes
 from imkit_tui.server.api.signing import SignatureCheck, SigningPolicy
 from imkit_tui.server.api.web import build_app
 from imkit_tui.server.app import IMServer
@@ -43,38 +44,6 @@ class ApiConfig:
     token_ttl_seconds: int | None = None
     sweep_seconds: float = 1.0
     rate_per_second: float | None = 1000.0
-
-
-def all_routes() -> dict[str, Handler]:
-    """Every path the API answers, by path."""
-    from imkit_tui.server.api import (
-        broadcast_routes,
-        conversation_routes,
-        group_routes,
-        history_routes,
-        message_routes,
-        off_routes,
-        sensitive_routes,
-        user_routes,
-    )
-
-    routes: dict[str, Handler] = {}
-    modules = (
-        user_routes,
-        message_routes,
-        broadcast_routes,
-        history_routes,
-        group_routes,
-        conversation_routes,
-        sensitive_routes,
-        off_routes,
-    )
-    for module in modules:
-        routes.update(module.ROUTES)
-    from imkit_tui.server.hooks import api_routes as push_routes  # answers off_routes' pushes
-
-    routes.update(push_routes.ROUTES)
-    return routes
 
 
 class ApiServer:
