@@ -116,6 +116,34 @@ async def test_group_limits_and_bad_requests(tmp_path: Path) -> None:
         await handle.stop()
 
 
+async def test_a_retry_of_a_message_stored_before_a_mute_or_a_kick_gets_its_ack(
+    server_handle: ServerHandle,
+) -> None:
+    """Idempotent send: what changed since the message was stored (bob muted, then
+    removed) refuses new sends, never the retry of a stored one; nothing is pushed twice."""
+    alice, bob, carol = [await server_handle.login(u) for u in ("alice", "bob", "carol")]
+    try:
+        await alice.request(GroupRequest(group="team", op="create", members=["bob", "carol"]))
+        first = await _say(bob, "before", "b1")
+        assert isinstance(first, SendAck)
+        await alice.request(GroupRequest(group="team", op="mute", members=["bob"]))
+        again = await _say(bob, "before", "b1")
+        assert isinstance(again, SendAck) and (again.uid, again.seq) == (first.uid, first.seq)
+        refused = await _say(bob, "after", "b2")
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.MUTED_IN_GROUP
+        await alice.request(GroupRequest(group="team", op="kick", members=["bob"]))
+        kicked = await _say(bob, "before", "b1")
+        assert isinstance(kicked, SendAck) and kicked.uid == first.uid
+        outside = await _say(bob, "after", "b3")
+        assert isinstance(outside, ErrorFrame) and outside.code == ErrorCode.NOT_IN_GROUP
+        reply = await carol.request(PullRequest(conv=GROUP, after_seq=0, limit=100))
+        assert isinstance(reply, PullReply)
+        assert [m.cmid for m in reply.messages].count("b1") == 1
+    finally:
+        for client in (alice, bob, carol):
+            await client.close()
+
+
 async def test_muted_members_read_but_cannot_send(server_handle: ServerHandle) -> None:
     alice, bob, carol = [await server_handle.login(u) for u in ("alice", "bob", "carol")]
     try:

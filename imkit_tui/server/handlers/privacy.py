@@ -9,7 +9,6 @@ nothing is stored or delivered. Groups are not concerned.
 
 from __future__ import annotations
 
-from imkit_tui import messages
 from imkit_tui.protocol import (
     ConversationType,
     ErrorCode,
@@ -68,7 +67,7 @@ async def check_privacy(ctx: ServerContext, sender: str, frame: SendMessage) -> 
 
     On the path of every send: the receiver's rules come from memory after the
     first message to them. A retry of a message stored before the receiver blocked
-    the sender still gets its original ack (idempotent send), and nothing new.
+    the sender still gets its original ack (the send handler's `ack_stored_retry`).
     """
     store = ctx.require_store()
     # The app's sensitive words apply to every send, private or not: a refused word
@@ -83,9 +82,6 @@ async def check_privacy(ctx: ServerContext, sender: str, frame: SendMessage) -> 
     if rules is None:
         rules = await store.privacy.rules(receiver)
     if not rules.refuses(sender):
-        return
-    stored = messages.lookup(frame.object_name).stored
-    if stored and await store.find_by_client_id(sender, frame.cmid) is not None:
         return
     raise ProtocolError(
         ErrorCode.REJECTED_BY_BLACKLIST,

@@ -25,6 +25,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.media import media_in
 from imkit_tui.server.file_refs import may_name_files
+from imkit_tui.server.group_store import group_key
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.failures import answer_failure
 from imkit_tui.server.handlers.files import check_files_named
@@ -33,7 +34,7 @@ from imkit_tui.server.handlers.privacy import check_privacy
 from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
 from imkit_tui.server.routing import Route, route_send, targeted_audience
 from imkit_tui.server.session import Session
-from imkit_tui.server.store_records import NewMessage, StoredMessage
+from imkit_tui.server.store_records import NewMessage, StoredMessage, private_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,14 @@ class Authorized:
 
 async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
     """Authorize a send, then store it (or, for a status message, relay it)."""
-    send = await authorize(ctx, session, frame)
+    try:
+        send = await authorize(ctx, session, frame)
+    except ProtocolError:
+        # Idempotent send: a retry of a message stored before the sender was blocked,
+        # muted or removed, or before a word was banned, still gets its original ack.
+        if await ack_stored_retry(ctx, session, frame):
+            return
+        raise
     stored_kind = messages.lookup(frame.object_name).stored
     if not ctx.send_rates.allow(session.user_id):
         # A retry of a message already stored still gets its ack, never a 20604.
@@ -71,6 +79,36 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
     if files:  # a message may only name files its sender may read
         await check_files_named(ctx, session.user_id, files, frame.id)
     persist(ctx, session, send, files)
+
+
+async def ack_stored_retry(ctx: ServerContext, session: Session, frame: SendMessage) -> bool:
+    """Ack `frame` again if it is a retry of a message already stored in its
+    conversation (nothing is pushed again); False when it is not."""
+    if not messages.lookup(frame.object_name).stored:
+        return False
+    sender = session.user_id
+    if frame.conv.type == ConversationType.GROUP:
+        conv_key = group_key(frame.conv.target)
+    elif frame.conv.type == ConversationType.PRIVATE:
+        conv_key = private_key(sender, frame.conv.target)
+    else:
+        return False
+    store = ctx.require_store()
+    original = await store.find_by_client_id(sender, frame.cmid, conv_key)
+    if original is None or original.elsewhere:
+        return False
+    seq = store.audiences.seq_view(conv_key, sender).to_member(original.seq)
+    session.send(
+        SendAck(
+            re=frame.id,
+            cmid=frame.cmid,
+            uid=original.uid,
+            seq=seq,
+            sent_at=original.sent_at,
+            conv=frame.conv,
+        )
+    )
+    return True
 
 
 async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) -> Authorized:
