@@ -84,9 +84,10 @@ async def running_api(
     """A started server on `data_dir` with its Server API on a free port (no call rate
     limit unless `rate_per_second`)."""
     credentials = load_or_create(data_dir, environ={})
+    overrides = {"gag_sweep_seconds": 0.05, **overrides}  # timed gags end promptly
     async with running_server(data_dir, **overrides) as handle:
         assert handle.server is not None
-        config = ApiConfig(port=0, sweep_seconds=0.05, rate_per_second=rate_per_second)
+        config = ApiConfig(port=0, rate_per_second=rate_per_second)
         api = ApiServer(handle.server, credentials, config)
         await api.start()
         client = SignedClient(api.url, credentials)

@@ -30,6 +30,7 @@ from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.fanout import Fanout, LocalFanout
+from imkit_tui.server.gag_sweep import lift_ended_gags
 from imkit_tui.server.handlers import HANDLERS, files, groups, posting
 from imkit_tui.server.handlers.failures import answer_failure, error_frame
 from imkit_tui.server.hooks import NoHooks, ServerHooks
@@ -64,6 +65,7 @@ class IMServer:
         self._accounts = FrameAccounts(config.budgets)
         self._background: set[asyncio.Task[None]] = set()
         self._retention: asyncio.Task[None] | None = None
+        self._gag_sweep: asyncio.Task[None] | None = None
         self._revocations: RevocationWatch | None = None
         self.devices = Devices(self._sessions, config.max_devices_per_user, self._background)
         """The connected devices: admitted, capped, blocked and closed here."""
@@ -153,6 +155,7 @@ class IMServer:
         if listen:
             await self.listen()
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
+        self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
         self._revocations = RevocationWatch(
             self.store.tokens, self.config.revocation_check_seconds, self.devices.close_revoked
         )
@@ -176,10 +179,11 @@ class IMServer:
         """Close every connection, finish queued writes and close the store."""
         if self._revocations is not None:
             await self._revocations.stop()
-        if self._retention is not None:
-            self._retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retention
+        for loop in (self._retention, self._gag_sweep):
+            if loop is not None:
+                loop.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -322,6 +326,14 @@ class IMServer:
         unreferenced = await self.collect_unreferenced_files()
         if unreferenced:
             log.info("removed %d files no message names any more", unreferenced)
+
+    async def _gag_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.gag_sweep_seconds)
+            try:
+                await lift_ended_gags(self.require_store())
+            except Exception:
+                log.exception("lifting ended gags failed")
 
     async def _retention_loop(self) -> None:
         while True:

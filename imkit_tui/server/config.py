@@ -63,6 +63,7 @@ class ServerConfig:
     outbound_buffer_bytes: int = 16 * 1024 * 1024
     wal_limit_bytes: int = 64 * 1024 * 1024
     retention_interval_seconds: float = 3600.0
+    gag_sweep_seconds: float = 1.0
     max_upload_bytes: int = 100 * 1024 * 1024
     recall_seconds: int = 0
     max_group_members: int = 3000

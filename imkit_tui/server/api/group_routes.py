@@ -222,15 +222,6 @@ async def speakers_query(ctx: ApiContext, p: Params) -> dict[str, Any]:
     return {"userids": sorted(group.voices.speakers)}
 
 
-async def lift_ended_gags(op: Operator) -> int:
-    """Lift the gags whose time is up; how many."""
-    ended = await op.store.gags.ended(now_ms())
-    for group_id, user in ended:
-        await op.store.groups.set_voices(group_id, "muted", [user], False)
-        await op.store.gags.forget(group_id, [user])
-    return len(ended)
-
-
 ROUTES: dict[str, Handler] = {
     "/group/create.json": create,
     "/group/join.json": join,

@@ -1,14 +1,12 @@
 """The Server API beside a running IMServer: an aiohttp server on the same event loop.
 
 `ApiServer(server, credentials, config)`; `await start()` binds (port 0 picks a free
-one, see `port`), `await stop()` closes it. It also lifts timed group gags when they
-end (`/group/user/gag/add` with minutes).
+one, see `port`), `await stop()` closes it. (Timed group gags end by the server's own
+sweep, server/gag_sweep.py, API or not.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -33,7 +31,6 @@ class ApiConfig:
     - `host`, `port`: the address (port 0: a free one).
     - `signing`: the accepted time window and nonce memory (server/api/signing.py).
     - `token_ttl_seconds`: how long `/user/getToken` tokens last (None: no expiry).
-    - `sweep_seconds`: how often ended gags are looked for.
     - `rate_per_second`: calls a second each path allows on average, in bursts of as
       many (1008 past it); None: no limit.
     """
@@ -42,7 +39,6 @@ class ApiConfig:
     port: int = 8766
     signing: SigningPolicy = field(default_factory=SigningPolicy)
     token_ttl_seconds: int | None = None
-    sweep_seconds: float = 1.0
     rate_per_second: float | None = 1000.0
 
 
@@ -55,7 +51,6 @@ class ApiServer:
         self._check = SignatureCheck(credentials.app_key, credentials.app_secret, config.signing)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
-        self._sweeper: asyncio.Task[None] | None = None
         self._buckets: dict[str, TokenBucket] = {}
 
     @property
@@ -92,7 +87,6 @@ class ApiServer:
             await self._runner.cleanup()
             self._runner = None
             raise
-        self._sweeper = asyncio.create_task(self._sweep(), name="api-gag-sweep")
 
     @property
     def port(self) -> int:
@@ -112,11 +106,6 @@ class ApiServer:
 
     async def stop(self) -> None:
         """Stop accepting requests and finish those under way."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -130,13 +119,3 @@ class ApiServer:
         if bucket is None:
             bucket = self._buckets[path] = TokenBucket(rate, max(1, int(rate)))
         return bucket.allow()
-
-    async def _sweep(self) -> None:
-        from imkit_tui.server.api.group_routes import lift_ended_gags
-
-        while True:
-            await asyncio.sleep(self._config.sweep_seconds)
-            try:
-                await lift_ended_gags(self._operator)
-            except Exception:
-                log.exception("lifting ended gags failed")
