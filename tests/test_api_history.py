@@ -62,7 +62,7 @@ async def test_the_history_of_an_hour_is_a_url_the_api_serves(api: ApiHandle) ->
         "content": json.dumps({"content": "for the log"}),
     }
     [sent] = (await api.client.ok("/message/private/publish.json", form))["messageUIDs"]
-    date = time.strftime("%Y%m%d%H", time.gmtime())
+    date = time.strftime("%Y%m%d%H", time.gmtime(time.time() + 8 * 3600))
     body = await api.client.ok("/message/history.json", {"date": date})
     assert body["date"] == date and body["url"].startswith(api.api.url + "/history/")
     async with aiohttp.ClientSession() as session, session.get(body["url"]) as response:
@@ -74,7 +74,7 @@ async def test_the_history_of_an_hour_is_a_url_the_api_serves(api: ApiHandle) ->
     forged = body["url"][:-10] + "0000000000"
     async with aiohttp.ClientSession() as session, session.get(forged) as response:
         assert response.status == 404
-    quiet = time.strftime("%Y%m%d%H", time.gmtime(time.time() - 3 * 3600))
+    quiet = time.strftime("%Y%m%d%H", time.gmtime(time.time() + 5 * 3600))
     assert (await api.client.ok("/message/history.json", {"date": quiet}))["url"] == ""
     await api.client.ok("/message/history/delete.json", {"date": date})
     assert (await api.client.ok("/message/history.json", {"date": date}))["url"] == ""
@@ -82,4 +82,4 @@ async def test_the_history_of_an_hour_is_a_url_the_api_serves(api: ApiHandle) ->
         assert response.status == 404
     status, answer = await api.client.post("/message/history.json", {"date": "2024-01-01"})
     assert (status, answer["code"]) == (400, 1002)
-    assert hour_of("1970010101") == 3_600_000
+    assert hour_of("1970010109") == 3_600_000  # Beijing time, UTC+8

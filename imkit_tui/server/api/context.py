@@ -35,9 +35,15 @@ Handler = Callable[[ApiContext, Params], Awaitable[dict[str, Any]]]
 a refusal is raised as ApiError."""
 
 
+SERVICE_UTC_OFFSET_MS = 8 * 3600 * 1000
+"""The service writes times, and names the hours of message history, in Beijing time
+(UTC+8)."""
+
+
 def service_time(ms: int) -> str:
-    """A time as the service writes it in answers: "YYYY-MM-DD HH:MM:SS" (UTC)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000))
+    """A time as the service writes it in answers: "YYYY-MM-DD HH:MM:SS", Beijing time
+    (UTC+8), as it names the hours of message history too."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime((ms + SERVICE_UTC_OFFSET_MS) / 1000))
 
 
 def api_error(exc: ProtocolError) -> ApiError:

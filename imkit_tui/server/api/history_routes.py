@@ -1,7 +1,8 @@
 """The Server API's message history: `/message/history` answers the URL of an hour's
 message log (JSON, one message a line), served by the API itself under an unguessable
 path signed with the app secret; `/message/history/delete` deletes that hour's log
-(the messages stay in their conversations). Hours are `YYYYMMDDHH`, in UTC."""
+(the messages stay in their conversations). Hours are `YYYYMMDDHH` in Beijing time
+(UTC+8), as the service names them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from imkit_tui.server.api.context import ApiContext, Handler
+from imkit_tui.server.api.context import SERVICE_UTC_OFFSET_MS, ApiContext, Handler
 from imkit_tui.server.api.errors import NOT_FOUND, ApiError, bad_parameter
 from imkit_tui.server.api.forms import Params
 from imkit_tui.server.operator import Operator
@@ -30,11 +31,12 @@ _FILE = re.compile(r"([0-9]{10})-([0-9a-f]{32})\.json")
 
 
 def hour_of(date: str) -> int:
-    """The first millisecond of the hour `YYYYMMDDHH` (UTC); ValueError if not one."""
+    """The first millisecond (since the epoch) of the hour `YYYYMMDDHH`, Beijing time;
+    ValueError if not one."""
     if not _DATE.fullmatch(date):
         raise ValueError(date)
     moment = time.strptime(date, "%Y%m%d%H")
-    return calendar.timegm(moment) * 1000
+    return calendar.timegm(moment) * 1000 - SERVICE_UTC_OFFSET_MS
 
 
 def _sign(op: Operator, date: str) -> str:
