@@ -32,6 +32,20 @@ def test_the_broadcast_limit_is_two_an_hour_and_three_a_day() -> None:
     assert limit.take(24 * HOUR_MS + 1)
 
 
+async def test_the_broadcast_limit_holds_across_a_restart(tmp_path: Path) -> None:
+    form = {
+        "fromUserId": "admin",
+        "objectName": "RC:TxtMsg",
+        "content": json.dumps({"content": "news"}),
+    }
+    async with running_api(tmp_path / "server") as first:
+        await first.client.ok("/message/broadcast.json", form)
+        await first.client.ok("/message/broadcast.json", form)
+    async with running_api(tmp_path / "server") as again:
+        status, body = await again.client.post("/message/broadcast.json", form)
+        assert (status, body["code"]) == (429, 1008)
+
+
 async def test_a_broadcast_reaches_every_user_online_or_not(api: ApiHandle) -> None:
     for user in ("bob", "carol"):
         await api.client.ok("/user/getToken.json", {"userId": user})

@@ -313,4 +313,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        17,
+        "the Server API's broadcasts, counted across restarts",
+        """
+        -- When each /message/broadcast was let through (at most 2 an hour, 3 a day): read
+        -- back when the API starts, so a restart does not reset the count.
+        CREATE TABLE api_broadcasts (sent_at INTEGER NOT NULL);
+        """,
+    ),
 )

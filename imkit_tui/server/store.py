@@ -30,6 +30,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.broadcast_log import BroadcastLog
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
@@ -122,6 +123,8 @@ class ServerStore:
         self.history = HistoryLogs(self._writer, reader_db)
         """Each hour's message log for the app server (server/history_logs.py)."""
         self.pushes = PushTexts(self._writer, reader_db)
+        self.broadcasts = BroadcastLog(self._writer, reader_db)
+        """When the Server API's broadcasts went out (their limit holds across restarts)."""
         """Push texts the app server gave its messages (server/push_texts.py)."""
 
     @classmethod

@@ -13,6 +13,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.api.context import ApiContext, Handler
 from imkit_tui.server.api.errors import TOO_FREQUENT, ApiError
 from imkit_tui.server.api.forms import Params
+from imkit_tui.server.api.limits import DAY_MS
 from imkit_tui.server.api.message_routes import message_content
 
 PAGE = 500
@@ -23,9 +24,11 @@ async def broadcast(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/message/broadcast`: a message from `fromUserId` to every user of the app."""
     sender = p.ident("fromUserId")
     object_name, content = message_content(p)
-    if not ctx.broadcasts.take(now_ms()):
+    now = now_ms()
+    if not ctx.broadcasts.take(now):
         raise ApiError(TOO_FREQUENT, "at most 2 broadcasts an hour and 3 a day")
     op = ctx.operator
+    await op.store.broadcasts.record(now, forget_before=now - DAY_MS)
     last = ""
     while True:
         page = await op.store.users.ids_after(last, PAGE)

@@ -1,12 +1,14 @@
 """How often the Server API lets a costly call through: no I/O, the caller gives the time.
 
 Broadcasts to every user are limited as the service limits them: at most 2 in an hour
-and 3 in a day (1008 past it). The count is kept by the running server.
+and 3 in a day (1008 past it). The times are kept in the server's store too
+(server/broadcast_log.py), so a restart does not reset the count.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
@@ -15,10 +17,12 @@ DAY_MS = 24 * HOUR_MS
 class CallLimit:
     """At most `per_hour` calls in any hour and `per_day` in any day."""
 
-    def __init__(self, per_hour: int = 2, per_day: int = 3) -> None:
+    def __init__(self, per_hour: int = 2, per_day: int = 3, times: Iterable[int] = ()) -> None:
+        """`times`: the calls already let through (oldest first), e.g. read back after a
+        restart."""
         self._per_hour = per_hour
         self._per_day = per_day
-        self._times: deque[int] = deque()
+        self._times: deque[int] = deque(times)
 
     def take(self, now_ms: int) -> bool:
         """Count a call at `now_ms` if it is allowed; False (nothing counted) if not."""
