@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from imkit_tui import messages
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
     ConversationType,
@@ -195,6 +196,32 @@ async def test_recall_tells_the_members_and_leaves_a_notice(api: ApiHandle) -> N
     assert "oops" not in json.dumps([m.content for m in history.messages])
     status, body = await api.client.post("/message/recall.json", {**recall, "fromUserId": "bob"})
     assert (status, body["code"]) == (400, 1002)
+
+
+async def test_a_recall_by_the_administrator_says_so(api: ApiHandle) -> None:
+    bob = await api.handle.login("bob")
+    form = {"fromUserId": "alice", "toUserId": "bob", "objectName": "RC:TxtMsg"}
+    [sent] = (
+        await api.client.ok("/message/private/publish.json", {**form, "content": _text("x")})
+    )["messageUIDs"]
+    await bob.next_push()
+    recall = {
+        "fromUserId": "alice",
+        "conversationType": "1",
+        "targetId": "bob",
+        "messageUID": sent["messageUID"],
+        "sentTime": "0",
+    }
+    status, body = await api.client.post("/message/recall.json", {**recall, "isDelete": "1"})
+    assert (status, body["code"]) == (400, 1002)  # refused, nothing done
+    await api.client.ok("/message/recall.json", {**recall, "isAdmin": "1"})
+    command = await bob.next_push()
+    assert command.message.content["isAdmin"] == 1
+    pulled = (await _pull(bob, ConvRef.private("alice"))).messages
+    [notice] = [m for m in pulled if m.object_name == messages.RECALL_NTF]
+    assert notice.content["isAdmin"] == 1
+    said = messages.summarize(notice.object_name, notice.content, "bob")
+    assert said == "An administrator recalled a message"
 
 
 async def test_status_messages_reach_who_is_online_and_are_not_stored(api: ApiHandle) -> None:

@@ -29,9 +29,19 @@ _REPLACE = "UPDATE messages SET object_name = ?, content = ?, counted = 0, menti
 unread, nor as a mention of this user."""
 
 
-def recall_notice(operator: str, when: int, original: str) -> dict[str, Any]:
-    """The content a recalled message is left with: who recalled it, when, what it was."""
-    return {"operatorId": operator, "recallTime": when, "originalObjectName": original}
+def recall_notice(
+    operator: str, when: int, original: str, *, by_admin: bool = False
+) -> dict[str, Any]:
+    """The content a recalled message is left with: who recalled it, when, what it was
+    (and `isAdmin` when the app's administrator recalled it)."""
+    notice: dict[str, Any] = {
+        "operatorId": operator,
+        "recallTime": when,
+        "originalObjectName": original,
+    }
+    if by_admin:
+        notice["isAdmin"] = 1
+    return notice
 
 
 def apply_recalls(
@@ -54,7 +64,8 @@ def apply_recalls(
         ).fetchone()
         if row is None or row[1] == catalogue.RECALL_NTF:
             continue
-        notice = recall_notice(record.sender, record.sent_at, row[1])
+        by_admin = record.content.get("isAdmin") in (1, True, "1")
+        notice = recall_notice(record.sender, record.sent_at, row[1], by_admin=by_admin)
         conn.execute(
             f"{_REPLACE} WHERE id = ?",
             (catalogue.RECALL_NTF, encode_content(notice), row[0]),

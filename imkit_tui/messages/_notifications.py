@@ -31,6 +31,8 @@ def _info(content: object) -> str:
 def _recalled(content: object, viewer: str | None = None) -> str:
     """``alice recalled a message`` from the operator (``You`` for the viewer), else
     ``Message recalled``."""
+    if isinstance(content, dict) and content.get("isAdmin") in (1, True, "1"):
+        return "An administrator recalled a message"
     operator = s.text(content, "operatorId")
     if not operator:
         return "Message recalled"

@@ -165,7 +165,8 @@ async def _group(ctx: ApiContext, p: Params, *, status: bool) -> dict[str, Any]:
 
 async def recall(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/message/recall`: recall a message `fromUserId` sent in a private chat (type
-    1), a group (3) or a system conversation (6); its members' devices are told."""
+    1), a group (3) or a system conversation (6); its members' devices are told
+    (`isAdmin=1`: the notice says an administrator recalled it)."""
     sender = p.ident("fromUserId")
     target = p.ident("targetId")
     uid = p.one("messageUID")
@@ -186,8 +187,16 @@ async def recall(ctx: ApiContext, p: Params) -> dict[str, Any]:
         conv = ConvRef(type=ConversationType.SYSTEM, target=SYSTEM_ACCOUNT)
     else:
         raise bad_parameter("conversationType must be 1 (private), 3 (group) or 6 (system)")
+    if p.flag("isDelete"):
+        raise bad_parameter("isDelete=1 (delete without a notice) is not supported; use 0")
     stored, record = await recall_message(
-        op.store, route, sender, conv, uid, op.server.config.recall_seconds
+        op.store,
+        route,
+        sender,
+        conv,
+        uid,
+        op.server.config.recall_seconds,
+        by_admin=p.flag("isAdmin"),
     )
     if not stored.duplicate:
         op.deliver(route.only(stored.audience), record)

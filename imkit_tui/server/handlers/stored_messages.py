@@ -111,11 +111,15 @@ async def recall_message(
     uid: str,
     recall_seconds: int,
     request_id: int = 0,
+    *,
+    by_admin: bool = False,
 ) -> tuple[StoredMessage, MessageRecord]:
     """Recall `sender`'s message `uid` in `conv` (along `route`): the stored command,
     and the record to push to the members (not pushed yet; a retry's command is stored
     once, `duplicate`). Refused (ProtocolError 33003) when the message is not the
-    sender's, or older than `recall_seconds` (0: no limit)."""
+    sender's, or older than `recall_seconds` (0: no limit). `by_admin`: the app's
+    backend recalls it as the app's administrator (the Server API's `isAdmin`): the
+    notice says so."""
     when = now_ms()
 
     def contents(original: str, sent_at: int) -> tuple[str, str]:
@@ -124,6 +128,8 @@ async def recall_message(
             "recallTime": when,
             "originalObjectName": original,
         }
+        if by_admin:
+            notice["isAdmin"] = 1
         command: dict[str, Any] = {
             "messageUId": uid,
             "conversationType": int(conv.type),
@@ -157,7 +163,8 @@ async def recall_message(
         stored.seq,
         sender,
         messages.RECALL,
-        {"messageUId": uid, "conversationType": int(conv.type), "targetId": conv.target},
+        {"messageUId": uid, "conversationType": int(conv.type), "targetId": conv.target}
+        | ({"isAdmin": 1} if by_admin else {}),
         f"recall:{uid}",
         stored.sent_at,
     )
