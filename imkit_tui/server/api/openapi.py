@@ -78,6 +78,8 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "targetId": (_ID, True),
         "messageUID": (_ID, True),
         "sentTime": ({"type": "string"}, False),
+        "isAdmin": (_FLAG, False),
+        "isDelete": ({"type": "string", "enum": ["0"]}, False),
     },
     "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE},
     "/message/history.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
