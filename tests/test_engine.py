@@ -13,6 +13,8 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.connection_state import ConnectionState
 from imkit_tui.core.engine import (
     Acked,
     Answer,
@@ -387,3 +389,24 @@ def test_a_lost_connection_hands_back_its_waiters_and_starts_over_with_a_hello()
     assert engine.lost() == ["waiting"] and engine.stage is Stage.CLOSED
     engine.connect()
     assert len(engine.frames_to_send()) == 1 and engine.stage is Stage.LOGIN
+
+
+def test_between_attempts_the_backoff_grows_until_a_login_resets_it() -> None:
+    engine: ClientEngine[str] = ClientEngine("tok", "app-1", Backoff(base=1, cap=4, jitter=0))
+    assert engine.attempt_state() is ConnectionState.CONNECTING
+    assert engine.retry("cannot reach ws://x: connection refused") == (
+        1.0,
+        "cannot reach ws://x: connection refused, retrying in 1.0 s",
+    )
+    assert engine.attempt_state() is ConnectionState.RECONNECTING
+    assert [engine.retry(None) for _ in range(3)] == [
+        (2.0, "retrying in 2.0 s"),
+        (4.0, "retrying in 4.0 s"),
+        (4.0, "retrying in 4.0 s"),
+    ]
+    engine.connect()
+    engine.receive(encode(welcome()))
+    list(engine.events())
+    engine.lost()
+    assert engine.retry(None) == (1.0, "retrying in 1.0 s")  # the login reset the count
+    assert engine.attempt_state() is ConnectionState.RECONNECTING

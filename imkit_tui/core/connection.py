@@ -105,12 +105,13 @@ class Connection:
         self._on_ready = on_ready
         self._on_push = on_push
         self._on_state = on_state
-        self._backoff = backoff or Backoff()
         self._open_timeout = open_timeout
         self._heartbeat = heartbeat
         self._ws: ClientConnection | None = None
         self._login_answer: asyncio.Future[LoginOutcome] | None = None
-        self._engine: ClientEngine[asyncio.Future[ServerFrame]] = ClientEngine(token, device)
+        self._engine: ClientEngine[asyncio.Future[ServerFrame]] = ClientEngine(
+            token, device, backoff
+        )
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
         self._nudged = asyncio.Event()
@@ -188,10 +189,8 @@ class Connection:
 
         from imkit_tui.core.direct_ws import DirectConnection
 
-        attempt = 0
         while not self._closing.is_set():
-            state = ConnectionState.CONNECTING if attempt == 0 else ConnectionState.RECONNECTING
-            self._on_state(state, "", None)
+            self._on_state(self._engine.attempt_state(), "", None)
             logged_in = False
             try:
                 sock = await self.opener() if self.opener is not None else None
@@ -211,7 +210,6 @@ class Connection:
                     ws.on_text = self._on_text
                     self.welcome = await self._login(ws)
                     self.error, logged_in = None, True
-                    attempt = 0
                     await self._serve(ws)
             except LoginRefused as refused:
                 self.refused = refused
@@ -233,10 +231,7 @@ class Connection:
                 return
             if self._closing.is_set():
                 break
-            attempt += 1
-            delay = self._backoff.delay(attempt)
-            retrying = f"retrying in {delay:.1f} s"
-            detail = f"{self.error}, {retrying}" if self.error else retrying
+            delay, detail = self._engine.retry(self.error)
             self._on_state(ConnectionState.RECONNECTING, detail, None)
             await self._wait_before_retry(delay)
         self._on_state(ConnectionState.OFFLINE, "closed", None)

@@ -7,7 +7,9 @@ what to do, shaped as python-websockets' `Protocol` (`receive_data` →
 (:meth:`ClientEngine.receive`), then acts on :meth:`ClientEngine.events`: the login's
 outcome, an answer for a waiter, a push for the inbound queue, the session refused for
 good. What to send comes from :meth:`ClientEngine.frames_to_send` (the Hello) and
-:meth:`ClientEngine.request` (a request's bytes). Nothing here waits or touches a socket.
+:meth:`ClientEngine.request` (a request's bytes). Between attempts it says what state
+to report and how long to wait (:meth:`ClientEngine.attempt_state`,
+:meth:`ClientEngine.retry`). Nothing here waits or touches a socket.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
+from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.connection_state import ConnectionState
 from imkit_tui.core.engine.login import LoginOutcome, Ready, Refused, answer_login, hello
 from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.protocol import (
@@ -75,9 +79,12 @@ class ClientEngine(Generic[W]):
     """The client's decisions on what comes in: one per connection owner, for every
     attempt (:meth:`connect` starts one, :meth:`lost` ends it)."""
 
-    def __init__(self, token: str, device: str) -> None:
+    def __init__(self, token: str, device: str, backoff: Backoff | None = None) -> None:
         self._token = token
         self._device = device
+        self._backoff = backoff or Backoff()
+        self._failures = 0
+        """Attempts failed since the last login (or the start)."""
         self._requests: Requests[W] = Requests()
         self._events: list[Event[W]] = []
         self._out: list[bytes] = []
@@ -115,6 +122,8 @@ class ClientEngine(Generic[W]):
                 if isinstance(outcome, Refused)
                 else Stage.CLOSED
             )
+            if isinstance(outcome, Ready):
+                self._failures = 0
             self._events.append(outcome)
             return
         try:
@@ -143,6 +152,19 @@ class ClientEngine(Generic[W]):
         """What the frames received so far mean, oldest first; each yielded once."""
         while self._events:
             yield self._events.pop(0)
+
+    def attempt_state(self) -> ConnectionState:
+        """The state to report as an attempt to connect starts."""
+        return ConnectionState.CONNECTING if not self._failures else ConnectionState.RECONNECTING
+
+    def retry(self, error: str | None) -> tuple[float, str]:
+        """An attempt is over, not refused for good: the seconds to wait before the
+        next (the backoff grows with each attempt failed since the last login) and the
+        words to report with it, after `error` when the attempt never logged in."""
+        self._failures += 1
+        delay = self._backoff.delay(self._failures)
+        retrying = f"retrying in {delay:.1f} s"
+        return delay, f"{error}, {retrying}" if error else retrying
 
     def lost(self) -> list[W]:
         """The socket closed: every waiter still waiting (now forgotten). A refusal
