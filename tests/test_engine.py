@@ -13,29 +13,41 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.connection_state import ConnectionState
 from imkit_tui.core.engine import (
     Acked,
+    Answer,
+    ClientEngine,
     FrameRoute,
     OutboxMachine,
     Phase,
+    Pushed,
     Pushes,
     PushRouter,
+    Ready,
+    Refused,
     Requests,
+    Retry,
     Route,
     SeqTracker,
+    Stage,
     SyncAll,
     SyncRound,
     WorkQueue,
+    answer_login,
     gap_after_ack,
 )
 from imkit_tui.core.engine.pages import first_page, first_spec, forward_limit, sort_pages
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.protocol import (
+    SUPPORTED_VERSIONS,
     ConversationState,
     ConversationUpdate,
     ConvRef,
     ErrorCode,
     ErrorFrame,
+    Hello,
     MessageRecord,
     PullPage,
     PullReply,
@@ -43,6 +55,9 @@ from imkit_tui.protocol import (
     SendAck,
     SyncReply,
     SyncRequest,
+    Welcome,
+    decode_client_frame,
+    encode,
 )
 
 ALICE = ConvRef(type=1, target="alice")
@@ -298,3 +313,100 @@ def test_a_pull_many_answer_is_sorted_into_store_now_go_on_and_refused() -> None
     # comes from cloud history, after them.
     assert [w[0] for w in plan.then] == [new, behind, lost]
     assert plan.refused is pages[3]
+
+
+def welcome(version: int = SUPPORTED_VERSIONS[-1]) -> Welcome:
+    """The server's yes to a login, in `version`."""
+    return Welcome(
+        version=version,
+        user_id="bob",
+        server_time=1,
+        heartbeat_seconds=20,
+        max_frame_bytes=1 << 20,
+        max_content_bytes=1 << 17,
+    )
+
+
+def test_the_first_frame_says_ready_refused_for_good_or_retry() -> None:
+    yes = welcome()
+    assert answer_login(encode(yes)) == Ready(yes)
+    for code in (ErrorCode.TOKEN_INCORRECT, ErrorCode.PROTOCOL_VERSION, ErrorCode.USER_BLOCKED):
+        assert answer_login(encode(ErrorFrame(code=code, message="no"))) == Refused(code, "no")
+    # A passing failure (the server is busy), a frame that is not a Welcome, an
+    # unreadable one: the connection tries again after its backoff.
+    busy = answer_login(encode(ErrorFrame(code=ErrorCode.INTERNAL_ERROR, message="busy")))
+    assert isinstance(busy, Retry) and "busy" in busy.reason
+    assert isinstance(answer_login(encode(SyncReply(cursor=1, conversations=[]))), Retry)
+    assert isinstance(answer_login(b"{not json"), Retry)
+    # A server answering in a version this client never offered cannot be spoken to.
+    assert answer_login(encode(welcome(max(SUPPORTED_VERSIONS) + 1))) == Refused(
+        ErrorCode.PROTOCOL_VERSION, f"server chose version {max(SUPPORTED_VERSIONS) + 1}"
+    )
+
+
+def test_the_engine_logs_in_then_routes_answers_pushes_and_a_terminal_error() -> None:
+    engine: ClientEngine[str] = ClientEngine("tok", "app-1")
+    engine.connect()
+    (sent,) = engine.frames_to_send()
+    first = decode_client_frame(sent)
+    assert isinstance(first, Hello) and (first.token, first.device) == ("tok", "app-1")
+    assert first.versions == list(SUPPORTED_VERSIONS) and engine.frames_to_send() == []
+    assert engine.stage is Stage.LOGIN
+    engine.receive(encode(welcome()))
+    assert list(engine.events()) == [Ready(welcome())] and engine.stage is Stage.READY
+
+    request = SyncRequest(since=0)
+    assert decode_client_frame(engine.request(request, "sync")) == request and request.id == 1
+    push = Push(message=record(ALICE, 1))
+    engine.receive(encode(push))
+    engine.receive(encode(SyncReply(re=1, cursor=1, conversations=[])))
+    engine.receive(b'{"type":"synced","re":1,"cursor":"bad"}')
+    events = list(engine.events())
+    assert events[0] == Pushed(push)
+    assert events[1] == Answer("sync", SyncReply(re=1, cursor=1, conversations=[]))
+    # The answer came but cannot be read: the waiter gets an error now, not a timeout.
+    assert isinstance(events[2], Answer) and isinstance(events[2].frame, ErrorFrame)
+    assert list(engine.events()) == []
+
+    engine.close_request(1)
+    engine.receive(encode(SyncReply(re=1, cursor=1, conversations=[])))  # late: dropped
+    engine.receive(encode(ErrorFrame(code=ErrorCode.KICKED_BY_OTHER_DEVICE, message="kicked")))
+    assert list(engine.events()) == [Refused(ErrorCode.KICKED_BY_OTHER_DEVICE, "kicked")]
+    assert engine.lost() == [] and engine.stage is Stage.REFUSED
+
+
+def test_a_lost_connection_hands_back_its_waiters_and_starts_over_with_a_hello() -> None:
+    engine: ClientEngine[str] = ClientEngine("tok", "app-1")
+    engine.connect()
+    engine.frames_to_send()
+    engine.receive(encode(ErrorFrame(code=ErrorCode.INTERNAL_ERROR, message="busy")))
+    assert isinstance(next(engine.events()), Retry) and engine.stage is Stage.CLOSED
+    engine.connect()
+    engine.frames_to_send()
+    engine.receive(encode(welcome()))
+    list(engine.events())
+    engine.request(SyncRequest(since=0), "waiting")
+    assert engine.lost() == ["waiting"] and engine.stage is Stage.CLOSED
+    engine.connect()
+    assert len(engine.frames_to_send()) == 1 and engine.stage is Stage.LOGIN
+
+
+def test_between_attempts_the_backoff_grows_until_a_login_resets_it() -> None:
+    engine: ClientEngine[str] = ClientEngine("tok", "app-1", Backoff(base=1, cap=4, jitter=0))
+    assert engine.attempt_state() is ConnectionState.CONNECTING
+    assert engine.retry("cannot reach ws://x: connection refused") == (
+        1.0,
+        "cannot reach ws://x: connection refused, retrying in 1.0 s",
+    )
+    assert engine.attempt_state() is ConnectionState.RECONNECTING
+    assert [engine.retry(None) for _ in range(3)] == [
+        (2.0, "retrying in 2.0 s"),
+        (4.0, "retrying in 4.0 s"),
+        (4.0, "retrying in 4.0 s"),
+    ]
+    engine.connect()
+    engine.receive(encode(welcome()))
+    list(engine.events())
+    engine.lost()
+    assert engine.retry(None) == (1.0, "retrying in 1.0 s")  # the login reset the count
+    assert engine.attempt_state() is ConnectionState.RECONNECTING

@@ -1,10 +1,12 @@
 """The link to the server: one websocket at a time, reopened with backoff until closed.
 
-It logs in, answers requests by id (the engine's request table, core/engine/requests.py,
-says where each frame goes), hands pushes over, and tells its owner about every
-state change. A refused token (or protocol version) ends it for good: no retry storm; so
-does a connection the server closes for good (a revoked token, too many devices), which it
-says with an error frame answering no request just before it closes.
+It moves bytes and sleeps; the engine (:class:`~imkit_tui.core.engine.ClientEngine`,
+core/engine/session.py) decides: it builds the Hello, says what the server's first frame
+means (logged in, refused for good, or retry after the backoff), and for every later
+frame whether it answers a waiting request, is a push to hand over, or ends the session
+for good. A refused token (or protocol version, or a blocked user) ends it: no retry
+storm; so does a connection the server closes for good (a revoked token, too many
+devices), which it says with an error frame answering no request just before it closes.
 """
 
 from __future__ import annotations
@@ -16,29 +18,23 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from imkit_tui import __version__
 from imkit_tui.core.backoff import Backoff
-from imkit_tui.core.engine.requests import FrameRoute, Requests
+from imkit_tui.core.engine.login import LoginOutcome, Refused, Retry
+from imkit_tui.core.engine.session import Answer, ClientEngine, Pushed
 from imkit_tui.core.events import ConnectionState
 from imkit_tui.protocol import (
-    SUPPORTED_VERSIONS,
-    TERMINAL_CODES,
     ConversationUpdate,
     ErrorCode,
     ErrorFrame,
     Frame,
-    Hello,
     PrivacyState,
-    ProtocolError,
     Push,
     ReceiptState,
     ServerFrame,
     Welcome,
-    decode_server_frame,
     describe,
-    encode,
 )
 
 if TYPE_CHECKING:
@@ -106,17 +102,16 @@ class Connection:
         self.url = url
         self.opener = opener
         """Where the next attempt gets its socket from; None dials `url`."""
-        self._token = token
-        self._device = device
         self._on_ready = on_ready
         self._on_push = on_push
         self._on_state = on_state
-        self._backoff = backoff or Backoff()
         self._open_timeout = open_timeout
         self._heartbeat = heartbeat
         self._ws: ClientConnection | None = None
-        self._login_answer: asyncio.Future[bytes] | None = None
-        self._requests: Requests[asyncio.Future[ServerFrame]] = Requests()
+        self._login_answer: asyncio.Future[LoginOutcome] | None = None
+        self._engine: ClientEngine[asyncio.Future[ServerFrame]] = ClientEngine(
+            token, device, backoff
+        )
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
         self._nudged = asyncio.Event()
@@ -166,16 +161,16 @@ class Connection:
         if ws is None:
             raise NotConnected("not connected")
         future: asyncio.Future[ServerFrame] = asyncio.get_running_loop().create_future()
-        self._requests.open(frame, future)
+        data = self._engine.request(frame, future)
         try:
             try:
-                await ws.send(encode(frame), text=True)
+                await ws.send(data, text=True)
             except ConnectionClosed as exc:
                 raise NotConnected("connection closed") from exc
             async with asyncio.timeout(timeout):
                 answer = await future
         finally:
-            self._requests.close(frame.id)
+            self._engine.close_request(frame.id)
         if isinstance(answer, ErrorFrame):
             raise RequestFailed(answer)
         if not isinstance(answer, expect):
@@ -194,10 +189,8 @@ class Connection:
 
         from imkit_tui.core.direct_ws import DirectConnection
 
-        attempt = 0
         while not self._closing.is_set():
-            state = ConnectionState.CONNECTING if attempt == 0 else ConnectionState.RECONNECTING
-            self._on_state(state, "", None)
+            self._on_state(self._engine.attempt_state(), "", None)
             logged_in = False
             try:
                 sock = await self.opener() if self.opener is not None else None
@@ -217,7 +210,6 @@ class Connection:
                     ws.on_text = self._on_text
                     self.welcome = await self._login(ws)
                     self.error, logged_in = None, True
-                    attempt = 0
                     await self._serve(ws)
             except LoginRefused as refused:
                 self.refused = refused
@@ -239,10 +231,7 @@ class Connection:
                 return
             if self._closing.is_set():
                 break
-            attempt += 1
-            delay = self._backoff.delay(attempt)
-            retrying = f"retrying in {delay:.1f} s"
-            detail = f"{self.error}, {retrying}" if self.error else retrying
+            delay, detail = self._engine.retry(self.error)
             self._on_state(ConnectionState.RECONNECTING, detail, None)
             await self._wait_before_retry(delay)
         self._on_state(ConnectionState.OFFLINE, "closed", None)
@@ -261,18 +250,14 @@ class Connection:
         self._nudged.clear()
 
     async def _login(self, ws: ClientConnection) -> Welcome:
-        hello = Hello(
-            id=0,
-            versions=list(SUPPORTED_VERSIONS),
-            token=self._token,
-            device=self._device,
-            client=f"imkit/{__version__}",
-        )
-        answer: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        """Send the engine's Hello and wait for its verdict on the answer."""
+        answer: asyncio.Future[LoginOutcome] = asyncio.get_running_loop().create_future()
         self._login_answer = answer
+        self._engine.connect()
         closed: asyncio.Future[Any] = asyncio.ensure_future(ws.wait_closed())
         try:
-            await ws.send(encode(hello), text=True)
+            for data in self._engine.frames_to_send():
+                await ws.send(data, text=True)
             async with asyncio.timeout(self._open_timeout):
                 waiting: set[asyncio.Future[Any]] = {answer, closed}
                 await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
@@ -281,17 +266,12 @@ class Connection:
             closed.cancel()
         if not answer.done():
             raise ConnectionError("the server closed the connection during login")
-        try:
-            frame = decode_server_frame(answer.result())
-        except ProtocolError as exc:
-            raise ConnectionError(f"bad answer to hello: {exc}") from exc
-        if isinstance(frame, ErrorFrame):
-            if frame.code in TERMINAL_CODES:
-                raise LoginRefused(frame.code, frame.message)
-            raise ConnectionError(f"login failed: {frame.code} {frame.message}")
-        if not isinstance(frame, Welcome):
-            raise ConnectionError(f"expected welcome, got {type(frame).__name__}")
-        return frame
+        outcome = answer.result()
+        if isinstance(outcome, Refused):
+            raise LoginRefused(outcome.code, outcome.message)
+        if isinstance(outcome, Retry):
+            raise ConnectionError(outcome.reason)
+        return outcome.welcome
 
     async def _serve(self, ws: ClientConnection) -> None:
         """Read frames until the socket closes, while the owner's on_ready runs."""
@@ -300,7 +280,7 @@ class Connection:
         ready = asyncio.create_task(self._on_ready(self.welcome), name="on-ready")
         try:
             async for raw in ws:
-                self._dispatch(raw if isinstance(raw, bytes) else raw.encode())
+                self._on_text(raw if isinstance(raw, bytes) else raw.encode())
         finally:
             self._ws = None
             self._fail_pending()
@@ -309,41 +289,22 @@ class Connection:
                 await ready
 
     def _on_text(self, raw: bytes) -> None:
-        """A text message from the server, as it is parsed: the answer to the login, or
-        a frame to dispatch."""
-        waiting = self._login_answer
-        if waiting is not None and not waiting.done():
-            waiting.set_result(raw)
-            return
-        self._dispatch(raw)
-
-    def _dispatch(self, raw: bytes) -> None:
-        """Hand a frame where the engine's request table says it goes."""
-        try:
-            frame = decode_server_frame(raw)
-        except ProtocolError as exc:
-            log.warning("ignoring a frame the server sent: %s", exc)
-            waiting = self._requests.waiter(exc.reply_to)
-            if waiting is not None and not waiting.done():
-                # The answer came but cannot be read: the request fails now, with the
-                # code that says so, rather than waiting for a timeout.
-                waiting.set_result(
-                    ErrorFrame(re=exc.reply_to, code=exc.code, message=exc.message[:200])
-                )
-            return
-        route, future = self._requests.route(frame)
-        if route is FrameRoute.PUSH:
-            self._on_push(cast("Push | ConversationUpdate | PrivacyState | ReceiptState", frame))
-        elif future is not None:
-            if not future.done():
-                future.set_result(frame)
-        elif isinstance(frame, ErrorFrame):
-            log.warning("server error %s: %s", frame.code, frame.message)
-            if route is FrameRoute.TERMINAL:
-                self.refused = LoginRefused(frame.code, frame.message)
+        """A text message from the server, as it is parsed: the engine says what it
+        means, this acts on it."""
+        self._engine.receive(raw)
+        for event in self._engine.events():
+            if isinstance(event, Pushed):
+                self._on_push(event.frame)
+            elif isinstance(event, Answer):
+                if not event.waiter.done():
+                    event.waiter.set_result(event.frame)
+            elif self._login_answer is not None and not self._login_answer.done():
+                self._login_answer.set_result(event)
+            elif isinstance(event, Refused):  # closed for good while logged in
+                self.refused = LoginRefused(event.code, event.message)
 
     def _fail_pending(self) -> None:
-        for future in self._requests.lost():
+        for future in self._engine.lost():
             if not future.done():
                 future.set_exception(NotConnected("connection lost"))
 

@@ -15,13 +15,23 @@ core/outbox.py, core/connection.py) only moves bytes and runs the store's jobs.
   (`first_spec`, `chunks`, `sort_pages`);
 - :mod:`.work` the inbound work queue, pushes held behind the sync (`WorkQueue`);
 - :mod:`.outbox` the outbox's state machine (`OutboxMachine`);
-- :mod:`.requests` request ids and where each server frame goes (`Requests`, `FrameRoute`).
+- :mod:`.requests` request ids and where each server frame goes (`Requests`, `FrameRoute`);
+- :mod:`.login` the Hello, and what the server's first frame means: `Ready` (the
+  Welcome), `Refused` (terminal: a bad token, no common version, a blocked user; no
+  retry) or `Retry` (after the backoff) (`hello`, `answer_login`);
+- :mod:`.session` the front, shaped as python-websockets' `Protocol`: `ClientEngine`
+  composes the login and the request table; `receive(bytes)` classifies each frame from
+  the server, `events()` yields what it means (`Ready`/`Refused`/`Retry`, `Answer` for a
+  waiter, `Pushed` for the inbound queue, `Refused` ending a running session),
+  `frames_to_send()` and `request(frame, waiter)` give the bytes to write.
 """
 
 from imkit_tui.core.engine.gaps import PushRouter, Route, gap_after_ack
+from imkit_tui.core.engine.login import LoginOutcome, Ready, Refused, Retry, answer_login, hello
 from imkit_tui.core.engine.outbox import LEASE_MS, OutboxMachine, Phase
 from imkit_tui.core.engine.requests import FrameRoute, Requests, is_push
 from imkit_tui.core.engine.seqs import SeqTracker
+from imkit_tui.core.engine.session import Answer, ClientEngine, Pushed, Stage
 from imkit_tui.core.engine.sync import CURSOR_KEY, SyncPage, SyncRound, Wanted
 from imkit_tui.core.engine.work import Acked, Pushes, SyncAll, Work, WorkQueue
 
@@ -29,20 +39,30 @@ __all__ = [
     "CURSOR_KEY",
     "LEASE_MS",
     "Acked",
+    "Answer",
+    "ClientEngine",
     "FrameRoute",
+    "LoginOutcome",
     "OutboxMachine",
     "Phase",
     "PushRouter",
+    "Pushed",
     "Pushes",
+    "Ready",
+    "Refused",
     "Requests",
+    "Retry",
     "Route",
     "SeqTracker",
+    "Stage",
     "SyncAll",
     "SyncPage",
     "SyncRound",
     "Wanted",
     "Work",
     "WorkQueue",
+    "answer_login",
     "gap_after_ack",
+    "hello",
     "is_push",
 ]
