@@ -31,7 +31,8 @@ class NoticeBubble(Bubble):
         """The text shown."""
         message = self.message
         if message.object_name == messages.RECALL:
-            if message.content.get("isAdmin") in (1, True, "1"):
+            content = message.content
+            if isinstance(content, dict) and content.get("isAdmin") in (1, True, "1"):
                 return "An administrator recalled a message"
             who = "You" if self.own else clean_text(message.sender, keep_newlines=False)[:64]
             return f"{who.strip() or 'Someone'} recalled a message"
