@@ -169,6 +169,18 @@ def test_a_burst_that_follows_what_is_held_is_one_batch_and_asks_no_pull() -> No
     assert router.route(record(ALICE, 20)) is Route.PULL_FIRST
 
 
+def test_a_push_below_a_first_page_is_held_once_even_when_repeated() -> None:
+    """A conversation new here starts at its latest page (floor 2); an older push (seq 1)
+    is stored, and its repeat after the batch was taken is skipped."""
+    tracker = SeqTracker()
+    tracker.restart_at(2)
+    tracker.add(range(2, 52))
+    router = PushRouter({ALICE: tracker})
+    assert router.route(record(ALICE, 1)) is Route.QUEUE
+    tracker.add(r.seq for r in router.take()[ALICE])
+    assert router.route(record(ALICE, 1)) is Route.SKIP
+
+
 def test_an_ack_asks_for_a_pull_only_when_it_leaves_a_gap() -> None:
     tracker = SeqTracker(5, 1)
     assert gap_after_ack(tracker, 6) is None and tracker.synced == 6

@@ -17,10 +17,17 @@ class SeqTracker:
         self.synced = synced
         self.floor = floor if synced else 0
         self._above: set[int] = set()
+        self._below: set[int] = set()
+        """Seqs held below the floor: pushes older than a first page, which a repeat of
+        the same push must find held too."""
 
     def has(self, seq: int) -> bool:
-        """True when `seq` is already held (in the contiguous block or above it)."""
-        return (self.floor <= seq <= self.synced and self.synced > 0) or seq in self._above
+        """True when `seq` is already held (in the contiguous block, above or below it)."""
+        return (
+            (self.floor <= seq <= self.synced and self.synced > 0)
+            or seq in self._above
+            or seq in self._below
+        )
 
     def add(self, seqs: Iterable[int]) -> None:
         """Record that `seqs` are now held, and advance `synced` through any that join up."""
@@ -40,6 +47,8 @@ class SeqTracker:
         for seq in seqs:
             if seq > self.synced:
                 self._above.add(seq)
+            elif seq < self.floor:
+                self._below.add(seq)
         while self.synced + 1 in self._above:
             self._above.remove(self.synced + 1)
             self.synced += 1
