@@ -64,7 +64,7 @@ def apply_recalls(
         ).fetchone()
         if row is None or row[1] == catalogue.RECALL_NTF:
             continue
-        by_admin = record.content.get("isAdmin") in (1, True, "1")
+        by_admin = catalogue.recalled_by_admin(record.content)
         notice = recall_notice(record.sender, record.sent_at, row[1], by_admin=by_admin)
         conn.execute(
             f"{_REPLACE} WHERE id = ?",

@@ -82,7 +82,7 @@ if TYPE_CHECKING:
         VOICE,
         VOICE_LEGACY,
     )
-    from ._notifications import group_membership
+    from ._notifications import group_membership, recalled_by_admin
     from ._registry import all_types, is_known, lookup, register, summarize
     from ._types import MessageKind, MessageType
 
@@ -146,6 +146,7 @@ __all__ = [
     "mention_info",
     "mentions_user",
     "read_mentions",
+    "recalled_by_admin",
     "register",
     "summarize",
     "text_content",
@@ -214,6 +215,7 @@ __getattr__ = lazy_names(
         "VOICE_LEGACY": _NAMES,
         "all_types": _REGISTRY,
         "group_membership": _NOTIFICATIONS,
+        "recalled_by_admin": _NOTIFICATIONS,
         "is_known": _REGISTRY,
         "lookup": _REGISTRY,
         "mention_info": _MENTIONS,

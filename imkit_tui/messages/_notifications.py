@@ -28,10 +28,16 @@ def _info(content: object) -> str:
     return s.text(content, "message") or ""
 
 
+def recalled_by_admin(content: object) -> bool:
+    """Whether a recall (its command or the notice it leaves) was made by the app's
+    administrator (the Server API's `isAdmin`)."""
+    return isinstance(content, dict) and content.get("isAdmin") in (1, True, "1")
+
+
 def _recalled(content: object, viewer: str | None = None) -> str:
     """``alice recalled a message`` from the operator (``You`` for the viewer), else
     ``Message recalled``."""
-    if isinstance(content, dict) and content.get("isAdmin") in (1, True, "1"):
+    if recalled_by_admin(content):
         return "An administrator recalled a message"
     operator = s.text(content, "operatorId")
     if not operator:

@@ -97,17 +97,7 @@ async def ack_stored_retry(ctx: ServerContext, session: Session, frame: SendMess
     original = await store.find_by_client_id(sender, frame.cmid, conv_key)
     if original is None or original.elsewhere:
         return False
-    seq = store.audiences.seq_view(conv_key, sender).to_member(original.seq)
-    session.send(
-        SendAck(
-            re=frame.id,
-            cmid=frame.cmid,
-            uid=original.uid,
-            seq=seq,
-            sent_at=original.sent_at,
-            conv=frame.conv,
-        )
-    )
+    _ack(ctx, session, frame, conv_key, original)
     return True
 
 
@@ -206,17 +196,7 @@ def fan_out(ctx: ServerContext, session: Session, send: Authorized, stored: Stor
         )
         ctx.fanout.deliver(send.route.only(stored.audience), record, skip=session)
     # The receivers first: the sender's ack can wait the few microseconds.
-    seq = ctx.require_store().audiences.seq_view(send.route.conv_key, sender).to_member(stored.seq)
-    session.send(
-        SendAck(
-            re=frame.id,
-            cmid=frame.cmid,
-            uid=stored.uid,
-            seq=seq,
-            sent_at=stored.sent_at,
-            conv=frame.conv,
-        )
-    )
+    _ack(ctx, session, frame, send.route.conv_key, stored)
     if send.asked is not None and not stored.duplicate:
         work = receipts_asked(ctx, sender, frame.conv, send.route.conv_key, send.asked)
         ctx.spawn(work, frame.id, session)
@@ -242,3 +222,21 @@ def relay_status(ctx: ServerContext, session: Session, send: Authorized) -> None
         sent_at,
     )
     ctx.fanout.deliver(send.route.only(send.audience), record, skip=session)
+
+
+def _ack(
+    ctx: ServerContext, session: Session, frame: SendMessage, conv_key: str, stored: StoredMessage
+) -> None:
+    """Ack `frame` with its stored message, the seq numbered as the sender sees the
+    conversation (targeted messages make each member's numbering their own)."""
+    seq = ctx.require_store().audiences.seq_view(conv_key, session.user_id).to_member(stored.seq)
+    session.send(
+        SendAck(
+            re=frame.id,
+            cmid=frame.cmid,
+            uid=stored.uid,
+            seq=seq,
+            sent_at=stored.sent_at,
+            conv=frame.conv,
+        )
+    )

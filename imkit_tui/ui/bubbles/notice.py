@@ -31,8 +31,7 @@ class NoticeBubble(Bubble):
         """The text shown."""
         message = self.message
         if message.object_name == messages.RECALL:
-            content = message.content
-            if isinstance(content, dict) and content.get("isAdmin") in (1, True, "1"):
+            if messages.recalled_by_admin(message.content):
                 return "An administrator recalled a message"
             who = "You" if self.own else clean_text(message.sender, keep_newlines=False)[:64]
             return f"{who.strip() or 'Someone'} recalled a message"
