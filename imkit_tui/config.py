@@ -9,6 +9,8 @@ notification_text = true          # false: notifications say "New message", not 
 recall_window = 120               # seconds after sending during which x recalls
 app_key = "uwd1c0sxdlx2"          # `imkit serve`: the Server API's app key and secret
 app_secret = "..."                # (flags and IMKIT_APP_KEY/IMKIT_APP_SECRET win)
+store = "postgresql://imkit@db/imkit"  # `imkit serve`/`imkit token`: PostgreSQL, not SQLite
+bus = "nats://127.0.0.1:4222"     # `imkit serve`: the bus between several nodes
 
 [hooks]                           # `imkit serve`: what it tells the app's backend
 routing_url = "http://127.0.0.1:9000/route"   # (server/hooks/settings.py has them all)
@@ -48,6 +50,10 @@ class Settings:
     recall_window: int = 120
     app_key: str | None = None
     app_secret: str | None = None
+    store: str | None = None
+    """`imkit serve`/`imkit token`: the PostgreSQL store (a postgresql:// URL)."""
+    bus: str | None = None
+    """`imkit serve`: the NATS bus between nodes (a nats:// URL)."""
     hooks: dict[str, Any] = field(default_factory=dict)
     """The `[hooks]` table, read by `imkit serve` (server/hooks/settings.py)."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -67,6 +73,8 @@ _TYPES: dict[str, type] = {
     "recall_window": int,
     "app_key": str,
     "app_secret": str,
+    "store": str,
+    "bus": str,
     "hooks": dict,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -17,11 +18,70 @@ from imkit_tui.core import Backoff, IMClient
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.store import ServerStore
 from imkit_tui.server.token_versions import read_version
 from tests.processes import start_server, token
+from tests.services import drop_schemas, fresh_schema_url, pg_execute, token_version
 from tests.wire import WireClient
 
 FAST_BACKOFF = Backoff(base=0.05, cap=0.5)
+
+STORES = ("sqlite", "postgresql")
+"""The stores a server can run on; the modules below run each test on both."""
+BOTH_STORES = frozenset(
+    {
+        "test_server",
+        "test_privacy_server",
+        "test_client",
+        "test_conversation_state",
+        "test_targeted",
+        "test_groups",
+        "test_file_access",
+        "test_sync_many",
+        "test_recall_delete",
+        "test_read_state",
+        "test_group_receipts",
+        "test_history_changes",
+        "test_tokens",
+        "test_sync_expiry",
+        "test_private_files",
+        "test_poison",
+        "test_wire_bounds",
+        "test_media_transfer",
+        "test_budgets",
+        "test_authorization",
+        "test_fuzz",
+        "test_api_history",
+        "test_api_sensitive",
+        "test_search",
+        "test_privacy_client",
+        "test_api",
+        "test_api_messages",
+        "test_api_groups",
+        "test_api_users",
+    }
+)
+"""The server-level modules whose tests run on both stores (the rest on SQLite)."""
+_store = {"kind": "sqlite"}
+_schema_of: dict[Path, str] = {}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of BOTH_STORES modules once per store (`store_kind`)."""
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "store_kind" in metafunc.fixturenames and module in BOTH_STORES:
+        metafunc.parametrize("store_kind", STORES, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def store_kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The store the servers of this test run on: "sqlite" unless parametrised."""
+    kind = str(getattr(request, "param", "sqlite"))
+    _store["kind"] = kind
+    try:
+        yield kind
+    finally:
+        _store["kind"] = "sqlite"
 
 
 class ServerHandle:
@@ -34,6 +94,10 @@ class ServerHandle:
             "rate_burst": 100_000,
             **overrides,
         }
+        if _store["kind"] == "postgresql" and "store_url" not in overrides:
+            # A server started again on the same data dir finds the same store.
+            store_url = _schema_of.setdefault(data_dir, fresh_schema_url())
+            self.overrides.update(store_url=store_url, migrate_store=True)
         self.server: IMServer | None = None
         self.port = 0
 
@@ -55,8 +119,38 @@ class ServerHandle:
 
     def token(self, user: str, ttl: int | None = None) -> str:
         secret = load_or_create_secret(self.data_dir)
-        version = read_version(self.data_dir / "server.db", user)
+        store_url = str(self.overrides.get("store_url", ""))
+        version = (
+            token_version(store_url, user)
+            if store_url
+            else read_version(self.data_dir / "server.db", user)
+        )
         return issue_token(secret, user, ttl, version=version)
+
+    @property
+    def store_args(self) -> list[str]:
+        """`imkit token`'s arguments naming this server's store, when not in its data dir."""
+        store_url = str(self.overrides.get("store_url", ""))
+        return ["--store", store_url] if store_url else []
+
+    def alter_store(self, sqlite_sql: str, postgres_sql: str, *args: object) -> None:
+        """Change the server's store behind its back (a test's doing): `sqlite_sql` (with
+        ? marks) on SQLite, `postgres_sql` (with $n marks) on PostgreSQL."""
+        store_url = str(self.overrides.get("store_url", ""))
+        if store_url:
+            pg_execute(store_url, postgres_sql, *args)
+            return
+        with sqlite3.connect(self.data_dir / "server.db") as conn:
+            conn.execute(sqlite_sql, args)
+
+    async def stored_rows(self, sql: str) -> list[tuple[object, ...]]:
+        """Rows of `sql` (no parameters) read from the running server's store, whichever
+        it is."""
+        assert self.server is not None and self.server.store is not None
+        store = self.server.store
+        if isinstance(store, ServerStore):
+            return [tuple(row) for row in await store._reader.fetch_all(sql, ())]
+        return [tuple(row) for row in await store._pool.fetch(sql)]
 
     async def login(self, user: str, device: str = "wire") -> WireClient:
         """A raw protocol connection logged in as `user`."""
@@ -145,6 +239,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 _LEFTOVER_THREAD_GRACE_SECONDS = 60.0
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the PostgreSQL schemas the run made."""
+    drop_schemas()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

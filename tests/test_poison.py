@@ -9,7 +9,6 @@ seq (no gap, no retry), the app shows it as unsupported and `imkit history` prin
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +75,11 @@ async def poisoned_chat(server_handle: ServerHandle) -> None:
         ack = await alice.send_text("bob", text, f"poison-{index}")
         assert isinstance(ack, SendAck)
     await alice.close()
-    with sqlite3.connect(server_handle.data_dir / "server.db") as conn:
-        conn.execute(
-            "UPDATE messages SET content = ? WHERE cmid = 'poison-1'",
-            (nested_json(POISON_DEPTH),),
-        )
+    server_handle.alter_store(
+        "UPDATE messages SET content = ? WHERE cmid = 'poison-1'",
+        "UPDATE messages SET content = $1 WHERE cmid = 'poison-1'",
+        nested_json(POISON_DEPTH),
+    )
 
 
 async def test_a_poison_row_still_syncs_into_a_real_client_store(

@@ -57,9 +57,7 @@ async def test_a_recall_replaces_the_content_everywhere_and_has_its_own_seq(
         assert original.content["operatorId"] == "alice"
         assert command.object_name == messages.RECALL
         # The server's own store keeps none of the text.
-        server = server_handle.server
-        assert server is not None and server.store is not None
-        rows = await server.store._reader.fetch_all("SELECT content FROM messages", ())
+        rows = await server_handle.stored_rows("SELECT content FROM messages")
         assert not any("oops" in str(row[0]) for row in rows)
     finally:
         await alice.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from imkit_tui.core import IMClient
@@ -26,12 +25,13 @@ def _client(handle: ServerHandle, user: str, tmp_path: Path) -> IMClient:
 
 def _age(handle: ServerHandle, texts: list[str], days: float) -> None:
     """Make these messages look `days` old in the server's store."""
-    with sqlite3.connect(handle.data_dir / "server.db") as conn:
-        for text in texts:
-            conn.execute(
-                "UPDATE messages SET sent_at = ? WHERE content LIKE ?",
-                (now_ms() - int(days * DAY_MS), f'%"{text}"%'),
-            )
+    for text in texts:
+        handle.alter_store(
+            "UPDATE messages SET sent_at = ? WHERE content LIKE ?",
+            "UPDATE messages SET sent_at = $1 WHERE content LIKE $2",
+            now_ms() - int(days * DAY_MS),
+            f'%"{text}"%',
+        )
 
 
 async def _has(client: IMClient, text: str) -> bool:

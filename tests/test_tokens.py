@@ -56,8 +56,11 @@ async def _hello(url: str, token: str) -> tuple[ErrorFrame | Welcome, int | None
         return frame, ws.close_code
 
 
-def _cli_token(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return imkit(data.parent / "token-home", "token", *args, "--data", str(data))
+def _cli_token(
+    data: Path, *args: str, handle: ServerHandle | None = None
+) -> subprocess.CompletedProcess[str]:
+    store = handle.store_args if handle is not None else []
+    return imkit(data.parent / "token-home", "token", *args, "--data", str(data), *store)
 
 
 async def _client(handle: ServerHandle, tmp_path: Path, token: str, device: str) -> IMClient:
@@ -96,11 +99,13 @@ async def test_revoking_refuses_old_tokens_and_closes_connected_devices(
     quick_server: ServerHandle, tmp_path: Path
 ) -> None:
     data = quick_server.data_dir
-    old = _cli_token(data, "ann").stdout.strip()
+    old = _cli_token(data, "ann", handle=quick_server).stdout.strip()
     phone = await _client(quick_server, tmp_path, old, "phone")
-    bystander = await _client(quick_server, tmp_path, _cli_token(data, "ben").stdout.strip(), "b")
+    bystander = await _client(
+        quick_server, tmp_path, _cli_token(data, "ben", handle=quick_server).stdout.strip(), "b"
+    )
     try:
-        revoked = _cli_token(data, "--revoke", "ann")
+        revoked = _cli_token(data, "--revoke", "ann", handle=quick_server)
         assert revoked.returncode == 0, revoked.stderr
         assert "ann" in revoked.stdout
         await _until_refused(phone, timeout=5)
@@ -116,7 +121,7 @@ async def test_revoking_refuses_old_tokens_and_closes_connected_devices(
         assert isinstance(frame, ErrorFrame) and frame.code == ErrorCode.TOKEN_INCORRECT
         assert frame.message == REVOKED and close_code == 1008
 
-        fresh = _cli_token(data, "ann").stdout.strip()
+        fresh = _cli_token(data, "ann", handle=quick_server).stdout.strip()
         assert read_claims(fresh).version == 1
         welcome, _ = await _hello(quick_server.url, fresh)
         assert isinstance(welcome, Welcome) and welcome.user_id == "ann"
@@ -144,9 +149,9 @@ async def test_a_revocation_made_while_the_server_was_down_holds_after_restart(
 ) -> None:
     handle = ServerHandle(tmp_path / "server")
     await handle.start()
-    old = _cli_token(handle.data_dir, "ann").stdout.strip()
+    old = _cli_token(handle.data_dir, "ann", handle=handle).stdout.strip()
     await handle.stop()
-    assert _cli_token(handle.data_dir, "--revoke", "ann").returncode == 0
+    assert _cli_token(handle.data_dir, "--revoke", "ann", handle=handle).returncode == 0
     await handle.start()
     try:
         frame, _ = await _hello(handle.url, old)

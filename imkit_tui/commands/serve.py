@@ -68,6 +68,23 @@ def add_parser(subparsers: Subparsers) -> None:
         action="store_true",
         help="let those who join a group read the messages sent before they joined",
     )
+    cluster = parser.add_argument_group(
+        "several nodes",
+        "nodes sharing one PostgreSQL store (and a NATS bus) serve the same "
+        "users; without these, the store is SQLite in the data dir",
+    )
+    cluster.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the store in PostgreSQL at URL (postgresql://USER@HOST:PORT/DB; "
+        "?search_path=NAME picks the schema); default: store in the config file, else SQLite",
+    )
+    cluster.add_argument(
+        "--migrate",
+        action="store_true",
+        help="create or upgrade the PostgreSQL schema first (a server refuses to start on "
+        "a schema older than it)",
+    )
     api = parser.add_argument_group("Server API")
     api.add_argument("--api-host", metavar="HOST", help="address of the API (default: --host)")
     api.add_argument(
@@ -148,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     try:
-        config = _config(args, Path(data))
+        config = _config(args, Path(data), args.store or settings.store or "")
         api = api_setup(
             config,
             enabled=not args.no_api,
@@ -172,9 +189,11 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
+def _config(args: argparse.Namespace, data: Path, store: str) -> ServerConfig:
     from imkit_tui.server import ServerConfig
 
+    if args.migrate and not store:
+        raise ValueError("--migrate is for a PostgreSQL store (--store postgresql://…)")
     return ServerConfig(
         data_dir=data,
         host=args.host,
@@ -186,6 +205,8 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
         max_group_members=args.max_group_members,
         new_members_see_history=args.group_history,
         max_devices_per_user=args.max_devices,
+        store_url=store,
+        migrate_store=args.migrate,
     )
 
 

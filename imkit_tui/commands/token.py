@@ -35,6 +35,12 @@ def add_parser(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--data", metavar="DIR", help="the server's data dir (default: server/ in the data folder)"
     )
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="the server's PostgreSQL store, when it runs on one (default: store in the "
+        "config file; the app secret is still read from --data)",
+    )
     lifetime = parser.add_mutually_exclusive_group()
     lifetime.add_argument(
         "--expires-in",
@@ -65,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"'{SYSTEM_ACCOUNT}' is the server's own account")
     if args.expires_in is not None and args.expires_in < 1:
         raise CommandError("--expires-in needs a number of seconds above 0", EXIT_USAGE)
-    config = ServerConfig(data_dir=data)
-    if not config.database_path.is_file():
+    store = args.store or _configured_store(args)
+    config = ServerConfig(data_dir=data, store_url=store)
+    if not store and not config.database_path.is_file():
         # A new secret here would sign tokens that no running server accepts.
         raise CommandError(
             f"no server store in {data}: start `imkit serve --data {data}` once, or give "
@@ -91,11 +98,20 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configured_store(args: argparse.Namespace) -> str:
+    from imkit_tui.config import ConfigError, load_settings
+
+    try:
+        return load_settings(Paths.resolve(args.home).config_file).store or ""
+    except ConfigError as exc:
+        raise CommandError(str(exc), EXIT_USAGE) from None
+
+
 async def _ensure_user(config: ServerConfig, user_id: str) -> int:
     """Record the user; return their current token version."""
-    from imkit_tui.server.store import ServerStore
+    from imkit_tui.server.stores import open_store
 
-    store = await ServerStore.open(config.database_path)
+    store = await open_store(config)
     try:
         await store.ensure_user(user_id, now_ms())
         return await store.tokens.current(user_id)
@@ -105,9 +121,9 @@ async def _ensure_user(config: ServerConfig, user_id: str) -> int:
 
 async def _revoke(config: ServerConfig, user_id: str) -> int:
     """Bump the user's token version; return the new one."""
-    from imkit_tui.server.store import ServerStore
+    from imkit_tui.server.stores import open_store
 
-    store = await ServerStore.open(config.database_path)
+    store = await open_store(config)
     try:
         return await store.tokens.revoke(user_id)
     finally:

@@ -39,7 +39,7 @@ from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
-from imkit_tui.server.store import ServerStore
+from imkit_tui.server.stores import AnyStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class IMServer:
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.store: ServerStore | None = None
+        self.store: AnyStore | None = None
         self._secret = b""
         self._server: Server | None = None
         self._door: InProcessDoor | None = None
@@ -129,7 +129,7 @@ class IMServer:
         """The key that signs the links the Server API hands out (the app secret)."""
         return self._secret
 
-    def require_store(self) -> ServerStore:
+    def require_store(self) -> AnyStore:
         """The open store; ProtocolError 90006 once the server is stopping."""
         if self.store is None:
             raise ProtocolError(ErrorCode.SERVER_SHUTTING_DOWN, "the server is stopping")
@@ -147,9 +147,7 @@ class IMServer:
     async def start(self, *, listen: bool = True) -> None:
         """Open the store; accept in-process connections, and with `listen` websockets."""
         self._secret = load_or_create_secret(self.config.data_dir)
-        self.store = await ServerStore.open(
-            self.config.database_path, wal_limit_bytes=self.config.wal_limit_bytes
-        )
+        self.store = await open_store(self.config)
         await self._prune()
         self._door = InProcessDoor(self._handle, websocket_options(self.config))
         if listen:

@@ -43,6 +43,10 @@ class ServerConfig:
       sustained write (past it, writes wait for a checkpoint that lets it start over).
     - `outbound_buffer_bytes`: how much may wait unsent to one device; a device that
       lets more pile up (it stopped reading) is dropped, and syncs when it is back.
+    - `store_url`: a postgresql:// URL to keep the store in PostgreSQL, shared by
+      several nodes (its `search_path` parameter names the schema); empty: SQLite in
+      `data_dir` (the default). `migrate_store`: create or upgrade that schema at start
+      (otherwise a schema behind this version refuses to start).
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
@@ -74,6 +78,8 @@ class ServerConfig:
     upload_quota: UploadQuota = field(default_factory=UploadQuota)
     budgets: FrameBudgets = field(default_factory=FrameBudgets)
     inbound: InboundPolicy = field(default_factory=InboundPolicy)
+    store_url: str = ""
+    migrate_store: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:
@@ -94,6 +100,8 @@ class ServerConfig:
             raise ValueError("max_devices_per_user must be at least 1")
         if self.outbound_buffer_bytes < 1 or self.wal_limit_bytes < 1:
             raise ValueError("outbound_buffer_bytes and wal_limit_bytes must be positive")
+        if self.store_url and not self.store_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("store must be a postgresql:// URL")
         if self.revocation_check_seconds <= 0:
             raise ValueError("revocation_check_seconds must be positive")
 

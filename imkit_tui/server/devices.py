@@ -16,8 +16,7 @@ from imkit_tui.protocol import ErrorCode, ErrorFrame, Hello, ProtocolError
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.tokens import TokenClaims, verify_token
 from imkit_tui.server.session import Session
-from imkit_tui.server.token_versions import TokenVersions
-from imkit_tui.server.user_records import UserRecords
+from imkit_tui.server.token_versions import Revocation
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +30,42 @@ BLOCKED = "this user is blocked until"
 """Why a login is refused, or a device closed, while its user is blocked (31009)."""
 
 
+class Versions(Protocol):
+    """Each user's token version, in whichever store."""
+
+    async def current(self, user_id: str) -> int:
+        """The version tokens of `user_id` must carry."""
+        ...
+
+    async def last_change(self) -> int:
+        """The latest revocation's `change` (0 if none)."""
+        ...
+
+    async def changes_since(self, change: int) -> list[Revocation]:
+        """The revocations after `change`, oldest first."""
+        ...
+
+
+class Blocks(Protocol):
+    """User blocks, in whichever store."""
+
+    async def blocked_until(self, user_id: str, now_ms: int) -> int | None:
+        """When the block of `user_id` ends, if it is blocked at `now_ms`."""
+        ...
+
+
 class LoginRecords(Protocol):
     """What a login is checked against: the store's token versions and user blocks."""
 
     @property
-    def tokens(self) -> TokenVersions:
+    def tokens(self) -> Versions:
         """Each user's token version."""
+        ...
 
     @property
-    def users(self) -> UserRecords:
+    def users(self) -> Blocks:
         """Profiles and blocks."""
+        ...
 
 
 async def check_token(secret: bytes, records: LoginRecords, hello: Hello) -> TokenClaims:
@@ -141,7 +166,7 @@ class RevocationWatch:
 
     def __init__(
         self,
-        versions: TokenVersions,
+        versions: Versions,
         interval: float,
         on_revoked: Callable[[str, int], None],
     ) -> None:

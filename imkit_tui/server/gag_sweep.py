@@ -7,10 +7,10 @@ ends on time whatever serves the API.
 from __future__ import annotations
 
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.server.store import ServerStore
+from imkit_tui.server.stores import AnyStore
 
 
-async def lift_ended_gags(store: ServerStore) -> int:
+async def lift_ended_gags(store: AnyStore) -> int:
     """Unmute every member whose timed gag has ended; how many."""
     ended = await store.gags.ended(now_ms())
     for group_id, user in ended:

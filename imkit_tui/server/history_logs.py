@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from imkit_tui.storage import BatchWriter, Database
@@ -28,6 +29,22 @@ def _target(key: str, peer: str | None) -> tuple[int, str]:
     if kind in ("3", "6"):
         return int(kind), rest
     return 1, peer or ""
+
+
+def log_entry(row: Sequence[Any]) -> dict[str, Any]:
+    """An entry of an hour's log from a row of (uid, sender, conversation key, object
+    name, content, sent_at, the sender's target in the conversation)."""
+    uid, sender, key, object_name, content, sent_at, peer = row
+    kind, target = _target(str(key), None if peer is None else str(peer))
+    return {
+        "msgUID": str(uid),
+        "fromUserId": str(sender),
+        "targetId": target,
+        "targetType": kind,
+        "classname": str(object_name),
+        "content": json.loads(content),
+        "timestamp": int(sent_at),
+    }
 
 
 class HistoryLogs:
@@ -57,21 +74,7 @@ class HistoryLogs:
                 limit,
             ),
         )
-        entries = []
-        for uid, sender, key, object_name, content, sent_at, peer in rows:
-            kind, target = _target(str(key), None if peer is None else str(peer))
-            entries.append(
-                {
-                    "msgUID": str(uid),
-                    "fromUserId": str(sender),
-                    "targetId": target,
-                    "targetType": kind,
-                    "classname": str(object_name),
-                    "content": json.loads(content),
-                    "timestamp": int(sent_at),
-                }
-            )
-        return entries
+        return [log_entry(row) for row in rows]
 
     async def delete(self, hour_ms: int) -> None:
         """Delete the log of the hour starting at `hour_ms` (not its messages)."""

@@ -31,7 +31,8 @@ from imkit_tui.server.handlers.posting import message_record, post, receivers
 from imkit_tui.server.handlers.privacy import privacy_state
 from imkit_tui.server.privacy_store import PrivacyRules
 from imkit_tui.server.routing import Route, route_send, system_route
-from imkit_tui.server.store import ServerStore, private_key
+from imkit_tui.server.store import private_key
+from imkit_tui.server.stores import AnyStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ def group_route(group_id: str, members: Sequence[str]) -> Route:
     )
 
 
-async def private_route(store: ServerStore, sender: str, receiver: str) -> Route:
+async def private_route(store: AnyStore, sender: str, receiver: str) -> Route:
     """The route of a private message from `sender` to `receiver`."""
     return await route_send(store, sender, ConvRef.private(receiver), 0)
 
@@ -72,7 +73,7 @@ class Operator:
         return self._server
 
     @property
-    def store(self) -> ServerStore:
+    def store(self) -> AnyStore:
         """The server's store (ProtocolError 90006 once it is stopping)."""
         return self._server.require_store()
 

@@ -93,7 +93,7 @@ class _RulesCache:
         self.rules[user_id] = rules
 
 
-def _rules(rows: Sequence[Sequence[object]]) -> PrivacyRules:
+def rules_of(rows: Sequence[Sequence[object]]) -> PrivacyRules:
     """Rules from rows of (kind, other); kind 0 carries the mode in `other`."""
     blocked = frozenset(str(other) for kind, other in rows if kind == BLOCKED)
     allowed = frozenset(str(other) for kind, other in rows if kind == ALLOWED)
@@ -130,7 +130,7 @@ class PrivacyStore:
             return found
         generation = cache.generation
         rows = await self._reader.fetch_all(_RULES_SQL, (user_id, user_id))
-        rules = _rules(rows)
+        rules = rules_of(rows)
         # A change committed while we read may be older than what we read: keep
         # nothing then, the next send reads again.
         if cache.generation == generation:
@@ -144,7 +144,7 @@ class PrivacyStore:
         """
 
         def job(conn: sqlite3.Connection) -> PrivacyUpdate:
-            before = _rules(conn.execute(_RULES_SQL, (user_id, user_id)).fetchall())
+            before = rules_of(conn.execute(_RULES_SQL, (user_id, user_id)).fetchall())
             blocked = (before.blocked | set(change.block)) - set(change.unblock)
             allowed = (before.allowed | set(change.allow)) - set(change.disallow)
             mode = before.whitelist_mode if change.whitelist_mode is None else change.whitelist_mode

@@ -5,7 +5,7 @@ reader."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from imkit_tui.server.targeted_store import TargetedStore
@@ -109,19 +109,38 @@ class ReceiptStore:
             " ORDER BY joined_at, user_id",
             (conv_id,),
         )
-        answer: dict[str, tuple[list[str], list[str]]] = {}
-        for message in messages:
-            if message.seq not in requested:
+        return unread_split(
+            messages,
+            requested,
+            readers,
+            [(str(u), int(j)) for u, j in members],
+            lambda seq: self._audiences.audience(conv_key, seq),
+        )
+
+
+def unread_split(
+    messages: Sequence[StoredRef],
+    requested: set[int],
+    readers: dict[int, set[str]],
+    members: Sequence[tuple[str, int]],
+    audience_of: Callable[[int], frozenset[str] | None],
+) -> dict[str, tuple[list[str], list[str]]]:
+    """For each of `messages` receipts were `requested` for (by uid): who of `members`
+    (user, joined at) read it and who has not yet, among those who can see it (in the
+    group when it was sent, in its audience when targeted, the sender left out)."""
+    answer: dict[str, tuple[list[str], list[str]]] = {}
+    for message in messages:
+        if message.seq not in requested:
+            continue
+        audience = audience_of(message.seq)
+        seen_by = readers.get(message.seq, set())
+        read: list[str] = []
+        unread: list[str] = []
+        for user, joined_at in members:
+            if user == message.sender or joined_at > message.sent_at:
                 continue
-            audience = self._audiences.audience(conv_key, message.seq)
-            seen_by = readers.get(message.seq, set())
-            read: list[str] = []
-            unread: list[str] = []
-            for user, joined_at in members:
-                if user == message.sender or joined_at > message.sent_at:
-                    continue
-                if audience is not None and user not in audience:
-                    continue
-                (read if user in seen_by else unread).append(str(user))
-            answer[message.uid] = (read, unread)
-        return answer
+            if audience is not None and user not in audience:
+                continue
+            (read if user in seen_by else unread).append(user)
+        answer[message.uid] = (read, unread)
+    return answer

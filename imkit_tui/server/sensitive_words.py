@@ -78,20 +78,8 @@ class SensitiveWords:
     async def screened(self, content: dict[str, Any], request_id: int = 0) -> dict[str, Any]:
         """`content` with its text's words replaced; ProtocolError 21501 when a refusing
         word is in it (nothing is stored or delivered)."""
-        text = content.get("content")
-        if not isinstance(text, str) or not text:
-            return content
         words = self._filter if self._filter is not None else await self.current()
-        if not words:
-            return content
-        replaced, blocked = words.apply(text)
-        if blocked:
-            raise ProtocolError(
-                ErrorCode.SENSITIVE_WORD_BLOCKED,
-                "the message holds a word this app refuses",
-                request_id,
-            )
-        return content if replaced == text else {**content, "content": replaced}
+        return screen(words, content, request_id)
 
     async def add(self, word: str, replace: str | None) -> bool:
         """Set `word` (refused, or replaced by `replace`); False past MAX_WORDS."""
@@ -127,3 +115,21 @@ class SensitiveWords:
             "SELECT word, replace FROM sensitive_words ORDER BY word"
         )
         return [(str(w), None if r is None else str(r)) for w, r in rows]
+
+
+def screen(words: WordFilter, content: dict[str, Any], request_id: int = 0) -> dict[str, Any]:
+    """`content` with its text's `words` replaced; ProtocolError 21501 when a refusing
+    word is in it (nothing is stored or delivered)."""
+    text = content.get("content")
+    if not isinstance(text, str) or not text:
+        return content
+    if not words:
+        return content
+    replaced, blocked = words.apply(text)
+    if blocked:
+        raise ProtocolError(
+            ErrorCode.SENSITIVE_WORD_BLOCKED,
+            "the message holds a word this app refuses",
+            request_id,
+        )
+    return content if replaced == text else {**content, "content": replaced}

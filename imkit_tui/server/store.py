@@ -74,6 +74,7 @@ __all__ = [
     "ServerStore",
     "StoredMessage",
     "private_key",
+    "pulled_record",
     "system_key",
 ]
 #: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
@@ -494,39 +495,10 @@ class ServerStore:
         rows = await self._reader.fetch_all(sql, params)
         has_more = len(rows) > limit
         messages = [
-            self._record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
+            pulled_record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
             for r in rows[:limit]
         ]
         return Page(messages=messages, has_more=has_more, floor_seq=view.to_member(floor - 1) + 1)
-
-    @staticmethod
-    def _record(
-        row: tuple[Any, ...],
-        seen_as: ConvRef,
-        seq: int,
-        deleted: bool,
-        targeted: TargetedMessages | None,
-    ) -> MessageRecord:
-        """A pulled row as its reader gets it: a tombstone if they deleted it, the
-        UNREADABLE placeholder if its stored content cannot travel (too deep, not JSON)."""
-        object_name: str = row[4]
-        readable = {} if deleted else readable_content(row[5])
-        if deleted:
-            object_name = DELETED
-        content = readable if readable is not None else unreadable_content(object_name)
-        if readable is None:
-            object_name = UNREADABLE
-        return MessageRecord(
-            uid=row[0],
-            conv=seen_as,
-            seq=seq,
-            sender=row[2],
-            cmid=row[3],
-            object_name=object_name,
-            content=content,
-            sent_at=row[6],
-            to=named_in(targeted, row[1], row[2]),
-        )
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
         floor = await self._reader.run(partial(first_since, conv_id=conv_id, at=not_before_ms))
@@ -536,3 +508,32 @@ class ServerStore:
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
+
+
+def pulled_record(
+    row: Sequence[Any],
+    seen_as: ConvRef,
+    seq: int,
+    deleted: bool,
+    targeted: TargetedMessages | None,
+) -> MessageRecord:
+    """A pulled row as its reader gets it: a tombstone if they deleted it, the
+    UNREADABLE placeholder if its stored content cannot travel (too deep, not JSON)."""
+    object_name: str = row[4]
+    readable = {} if deleted else readable_content(row[5])
+    if deleted:
+        object_name = DELETED
+    content = readable if readable is not None else unreadable_content(object_name)
+    if readable is None:
+        object_name = UNREADABLE
+    return MessageRecord(
+        uid=row[0],
+        conv=seen_as,
+        seq=seq,
+        sender=row[2],
+        cmid=row[3],
+        object_name=object_name,
+        content=content,
+        sent_at=row[6],
+        to=named_in(targeted, row[1], row[2]),
+    )

@@ -22,14 +22,23 @@ class TargetedStore:
 
     def load(self, conn: sqlite3.Connection) -> None:
         """Read every audience into memory (at open, and after a rolled-back batch)."""
-        self._targeted = {}
+        self.forget_all()
         rows = conn.execute(
             "SELECT c.key, t.seq, group_concat(t.user_id, char(31)) FROM targeted t"
             " JOIN conversations c ON c.id = t.conv_id GROUP BY t.conv_id, t.seq"
             " ORDER BY t.conv_id, t.seq"
         )
         for key, seq, users in rows:
-            self._targeted.setdefault(key, TargetedMessages()).add(seq, users.split("\x1f"))
+            self.remember(key, seq, users.split("\x1f"))
+
+    def forget_all(self) -> None:
+        """Drop every audience from memory (before reading them all again)."""
+        self._targeted = {}
+
+    def remember(self, conv_key: str, seq: int, audience: Iterable[str]) -> None:
+        """Keep in memory the audience of the targeted message at `seq` (seqs of one
+        conversation come in ascending order)."""
+        self._targeted.setdefault(conv_key, TargetedMessages()).add(seq, audience)
 
     def record(
         self,
@@ -51,7 +60,7 @@ class TargetedStore:
             "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
             [(change_id, user, conv_id) for user in users],
         )
-        self._targeted.setdefault(conv_key, TargetedMessages()).add(seq, users)
+        self.remember(conv_key, seq, users)
 
     def targeted(self, conv_key: str) -> TargetedMessages | None:
         """The targeted messages of a conversation; None when it has none."""

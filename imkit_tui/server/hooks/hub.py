@@ -23,6 +23,7 @@ from imkit_tui.server.hooks.sender import HttpPoster, Sender
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.status import StatusBoard
 from imkit_tui.server.routing import Route
+from imkit_tui.server.store import ServerStore
 
 if TYPE_CHECKING:
     from imkit_tui.server.app import IMServer
@@ -45,6 +46,8 @@ class BackendHooks:
         store = server.store
         if store is None:
             raise RuntimeError("the server is not started")
+        if not isinstance(store, ServerStore):
+            raise RuntimeError("the app's backend hooks run on the SQLite store only, for now")
         self._server = server
         self._config = config
         self._rows = OutboxRows(store._writer, store._reader)  # the store's own connections

@@ -1,0 +1,84 @@
+"""Who may message whom, on PostgreSQL (as server/privacy_store.py): block lists,
+whitelists and whitelist mode. Rules are read from the database on each check, never
+kept: a user may have changed them through another node a moment ago."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from imkit_tui.server.pg.writer import PgWriter
+from imkit_tui.server.privacy_store import (
+    ALLOWED,
+    BLOCKED,
+    MAX_LIST,
+    PrivacyChange,
+    PrivacyRules,
+    PrivacyUpdate,
+    rules_of,
+)
+
+_RULES_SQL = (
+    "SELECT kind, other FROM privacy_lists WHERE user_id = $1"
+    " UNION ALL SELECT 0, whitelist_mode::text FROM privacy_modes WHERE user_id = $1"
+)
+
+
+def _rules(rows: list[asyncpg.Record]) -> PrivacyRules:
+    return rules_of([(int(kind), other if kind else int(other)) for kind, other in rows])
+
+
+class PgPrivacy:
+    """Block lists, whitelists and whitelist mode per user (the store's `privacy`)."""
+
+    def __init__(self, writer: PgWriter, pool: asyncpg.Pool) -> None:
+        self._writer = writer
+        self._pool = pool
+
+    def cached(self, user_id: str) -> PrivacyRules | None:
+        """Nothing is kept across nodes: always None (the caller reads `rules`)."""
+        return None
+
+    async def rules(self, user_id: str) -> PrivacyRules:
+        """The rules of `user_id`, read now."""
+        return _rules(await self._pool.fetch(_RULES_SQL, user_id))
+
+    async def update(self, user_id: str, change: PrivacyChange, now_ms: int) -> PrivacyUpdate:
+        """Apply `change` to the rules of `user_id` in one transaction."""
+
+        async def job(conn: asyncpg.Connection) -> PrivacyUpdate:
+            before = _rules(await conn.fetch(_RULES_SQL, user_id))
+            blocked = (before.blocked | set(change.block)) - set(change.unblock)
+            allowed = (before.allowed | set(change.allow)) - set(change.disallow)
+            mode = before.whitelist_mode if change.whitelist_mode is None else change.whitelist_mode
+            if len(blocked) > MAX_LIST or len(allowed) > MAX_LIST:
+                return PrivacyUpdate(before, changed=False, too_long=True)
+            for kind, old, new in (
+                (BLOCKED, before.blocked, blocked),
+                (ALLOWED, before.allowed, allowed),
+            ):
+                await conn.execute(
+                    "INSERT INTO privacy_lists(user_id, kind, other, added_at)"
+                    " SELECT $1, $2, unnest($3::text[]), $4",
+                    user_id,
+                    kind,
+                    sorted(new - old),
+                    now_ms,
+                )
+                await conn.execute(
+                    "DELETE FROM privacy_lists WHERE user_id = $1 AND kind = $2"
+                    " AND other = ANY($3)",
+                    user_id,
+                    kind,
+                    sorted(old - new),
+                )
+            if mode != before.whitelist_mode:
+                await conn.execute(
+                    "INSERT INTO privacy_modes(user_id, whitelist_mode) VALUES ($1, $2)"
+                    " ON CONFLICT (user_id) DO UPDATE SET whitelist_mode = excluded.whitelist_mode",
+                    user_id,
+                    int(mode),
+                )
+            after = PrivacyRules(frozenset(blocked), frozenset(allowed), mode)
+            return PrivacyUpdate(after, changed=after != before)
+
+        return await self._writer.submit(job)

@@ -1,0 +1,151 @@
+"""The PostgreSQL store's writer: every write of a node goes through it, in batches.
+
+As the SQLite BatchWriter (storage/writer.py): whatever is queued when the writer wakes
+runs in one transaction, each job in a savepoint of its own (one bad job fails alone),
+and each caller hears back after the commit. The batch starts by locking the store's
+change counter (`counters`), so batches of every node run one after another, in the
+order they took it: change ids then grow in commit order across nodes (a device's sync
+cursor never jumps over a change committed later), and the jobs of one node keep their
+call order (a sender's messages get their seqs in the order they were sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import asyncpg
+
+from imkit_tui.server.store_records import ChangeIds
+
+T = TypeVar("T")
+PgJob = Callable[[asyncpg.Connection], Awaitable[T]]
+"""A write: an async function of the batch's connection (inside its transaction)."""
+Done = Callable[[Any, BaseException | None], None]
+"""Hears a job's outcome right after its commit: (result, None) or (None, error)."""
+
+log = logging.getLogger(__name__)
+
+
+def affected(status: str) -> int:
+    """The rows an INSERT, UPDATE or DELETE touched, from asyncpg's status ("UPDATE 3")."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+class _Failed:
+    """The outcome of a job that raised."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class PgWriter:
+    """Runs write jobs on the pool's connections in batches, one batch at a time."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        changes: ChangeIds,
+        after_commit: Callable[[asyncpg.Connection], Awaitable[None]],
+    ) -> None:
+        self._pool = pool
+        self._changes = changes
+        self._after_commit = after_commit
+        self._queue: list[tuple[PgJob[Any], asyncio.Future[Any] | Done]] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the writer task."""
+        self._task = asyncio.create_task(self._run(), name="pg-writer")
+
+    async def submit(self, job: PgJob[T]) -> T:
+        """Queue `job`; its result once committed."""
+        result: T = await self.submit_nowait(job)
+        return result
+
+    def submit_nowait(self, job: PgJob[T]) -> asyncio.Future[T]:
+        """Queue `job` now (call order is commit order); a future of its result."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._enqueue(job, future)
+        return future
+
+    def submit_then(self, job: PgJob[Any], done: Done) -> None:
+        """Queue `job`; `done(result, error)` is called right after its commit."""
+        self._enqueue(job, done)
+
+    def _enqueue(self, job: PgJob[Any], sink: asyncio.Future[Any] | Done) -> None:
+        if self._closing:
+            raise RuntimeError("the store is closed")
+        self._queue.append((job, sink))
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Commit what is queued, then stop."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._queue:
+                batch, self._queue = self._queue, []
+                await self._run_batch(batch)
+                self._wake.set()
+            elif self._closing:
+                return
+
+    async def _run_batch(self, batch: list[tuple[PgJob[Any], asyncio.Future[Any] | Done]]) -> None:
+        outcomes: list[Any] = []
+        try:
+            async with self._pool.acquire() as conn:
+                async with conn.transaction():
+                    taken = await conn.fetchval(
+                        "SELECT value FROM counters WHERE name = 'change' FOR UPDATE"
+                    )
+                    self._changes.last = int(taken)
+                    for job, _ in batch:
+                        outcomes.append(await _in_savepoint(conn, job))
+                    if self._changes.last != taken:
+                        await conn.execute(
+                            "UPDATE counters SET value = $1 WHERE name = 'change'",
+                            self._changes.last,
+                        )
+                await self._after_commit(conn)
+        except Exception as exc:  # the batch did not commit: every job failed
+            log.warning("a write batch failed: %s", exc)
+            outcomes = [_Failed(exc)] * len(batch)
+        for (_, sink), outcome in zip(batch, outcomes, strict=True):
+            _resolve(sink, outcome)
+
+
+async def _in_savepoint(conn: asyncpg.Connection, job: PgJob[Any]) -> Any:
+    try:
+        async with conn.transaction():
+            return await job(conn)
+    except Exception as exc:
+        return _Failed(exc)
+
+
+def _resolve(sink: asyncio.Future[Any] | Done, outcome: Any) -> None:
+    error = outcome.error if isinstance(outcome, _Failed) else None
+    if isinstance(sink, asyncio.Future):
+        if sink.done():
+            return
+        if error is not None:
+            sink.set_exception(error)
+        else:
+            sink.set_result(outcome)
+        return
+    try:
+        sink(None, error) if error is not None else sink(outcome, None)
+    except Exception:
+        log.exception("a write's callback failed")
