@@ -1,7 +1,7 @@
 """The TOML config file, and the small state the app remembers between runs.
 
 ```toml
-server = "ws://127.0.0.1:8765"   # omit to run the embedded server
+server = "ws://127.0.0.1:8765"   # omit to run the embedded server; "ws://a,ws://b": nodes
 token = "imk1...."
 theme = "imkit-light"             # a theme name; the palette choice is remembered
 notifications = true              # the one switch: toasts, bell, desktop notifications
@@ -112,8 +112,15 @@ def load_settings(path: Path) -> Settings:
     return Settings(**values, warnings=tuple(warnings))
 
 
-def check_server_url(url: str) -> str:
-    """`url` when it is a websocket URL with a host (ws:// or wss://); else ConfigError."""
+def check_server_url(spec: str) -> str:
+    """`spec` when it is a websocket URL with a host (ws:// or wss://), or several
+    separated by commas (nodes of one service); else ConfigError."""
+    for url in spec.split(","):
+        _check_one_url(url.strip())
+    return spec
+
+
+def _check_one_url(url: str) -> None:
     try:
         parts = urllib.parse.urlsplit(url)
         usable = parts.scheme in ("ws", "wss") and bool(parts.hostname)
@@ -124,7 +131,6 @@ def check_server_url(url: str) -> str:
         raise ConfigError(
             f"server {url!r} is not a websocket URL: give ws://HOST:PORT (or wss://HOST:PORT)"
         )
-    return url
 
 
 class UiState:

@@ -55,7 +55,6 @@ BOTH_STORES = frozenset(
         "test_api_sensitive",
         "test_search",
         "test_privacy_client",
-        "test_api",
         "test_api_messages",
         "test_api_groups",
         "test_api_users",

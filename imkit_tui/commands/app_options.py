@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--server",
         dest="app_server",
         metavar="URL",
-        help="connect to this server instead of running the embedded one",
+        help="connect to this server instead of running the embedded one (several nodes: "
+        "ws://a,ws://b; the app moves to the next when its node goes away)",
     )
     group.add_argument(
         "--token",

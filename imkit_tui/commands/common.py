@@ -57,7 +57,8 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--server",
         metavar="URL",
-        help="the server, e.g. ws://127.0.0.1:8765 (default: server in the config file)",
+        help="the server, e.g. ws://127.0.0.1:8765, or several nodes of it, ws://a,ws://b "
+        "(default: server in the config file)",
     )
     parser.add_argument(
         "--token",

@@ -85,6 +85,13 @@ def add_parser(subparsers: Subparsers) -> None:
         help="create or upgrade the PostgreSQL schema first (a server refuses to start on "
         "a schema older than it)",
     )
+    cluster.add_argument(
+        "--bus",
+        metavar="URL",
+        help="join the other nodes on this store through NATS at URL (nats://HOST:4222; "
+        "?subject=NAME keeps clusters sharing one NATS apart), so a user's devices on any "
+        "node get every push; default: bus in the config file, else none",
+    )
     api = parser.add_argument_group("Server API")
     api.add_argument("--api-host", metavar="HOST", help="address of the API (default: --host)")
     api.add_argument(
@@ -165,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     try:
-        config = _config(args, Path(data), args.store or settings.store or "")
+        config = _config(
+            args, Path(data), args.store or settings.store or "", args.bus or settings.bus or ""
+        )
         api = api_setup(
             config,
             enabled=not args.no_api,
@@ -189,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config(args: argparse.Namespace, data: Path, store: str) -> ServerConfig:
+def _config(args: argparse.Namespace, data: Path, store: str, bus: str) -> ServerConfig:
     from imkit_tui.server import ServerConfig
 
     if args.migrate and not store:
@@ -207,6 +216,7 @@ def _config(args: argparse.Namespace, data: Path, store: str) -> ServerConfig:
         max_devices_per_user=args.max_devices,
         store_url=store,
         migrate_store=args.migrate,
+        bus_url=bus,
     )
 
 

@@ -218,6 +218,11 @@ class IMClient:
             await self._store.close()
             self._store = None
 
+    @property
+    def connected_url(self) -> str:
+        """The server address in use (of those `server_url` lists), or tried next."""
+        return self._connection.url
+
     def move_to(self, server_url: str, opener: Opener | None = None) -> None:
         """Talk to the server at `server_url` (through `opener` when given: an
         in-process server) from now on, reconnecting at once (the embedded server of a

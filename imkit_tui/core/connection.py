@@ -20,6 +20,7 @@ import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from imkit_tui.core.server_list import ServerList
 from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.engine.login import LoginOutcome, Refused, Retry
 from imkit_tui.core.engine.session import Answer, ClientEngine, Pushed
@@ -99,7 +100,8 @@ class Connection:
         heartbeat: float = 20.0,
         opener: Opener | None = None,
     ) -> None:
-        self.url = url
+        self.servers = ServerList(url)
+        """The server's addresses (`url` may list several, comma-separated)."""
         self.opener = opener
         """Where the next attempt gets its socket from; None dials `url`."""
         self._on_ready = on_ready
@@ -137,10 +139,15 @@ class Connection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    @property
+    def url(self) -> str:
+        """The address in use (or tried next)."""
+        return self.servers.current
+
     def move_to(self, url: str, opener: Opener | None = None) -> None:
         """Use `url` (through `opener` when given) from the next attempt on, and make
         that attempt now rather than after the backoff (the server came back, or moved)."""
-        self.url = url
+        self.servers.replace(url)
         self.opener = opener
         self._nudged.set()
 
@@ -210,6 +217,7 @@ class Connection:
                     ws.on_text = self._on_text
                     self.welcome = await self._login(ws)
                     self.error, logged_in = None, True
+                    self.servers.connected()
                     await self._serve(ws)
             except LoginRefused as refused:
                 self.refused = refused
@@ -231,6 +239,8 @@ class Connection:
                 return
             if self._closing.is_set():
                 break
+            if self.opener is None and self.servers.lost():
+                continue  # another node of the service, at once
             delay, detail = self._engine.retry(self.error)
             self._on_state(ConnectionState.RECONNECTING, detail, None)
             await self._wait_before_retry(delay)

@@ -8,7 +8,7 @@ import logging
 import socket
 from collections import defaultdict
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -29,7 +29,7 @@ from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
-from imkit_tui.server.fanout import Fanout, LocalFanout
+from imkit_tui.server.fanout import Fanout, LocalFanout, TargetedLookup
 from imkit_tui.server.gag_sweep import lift_ended_gags
 from imkit_tui.server.handlers import HANDLERS, files, groups, posting
 from imkit_tui.server.handlers.failures import answer_failure, error_frame
@@ -39,7 +39,11 @@ from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
+from imkit_tui.server.store import ServerStore
 from imkit_tui.server.stores import AnyStore, open_store
+
+if TYPE_CHECKING:
+    from imkit_tui.server.nats_fanout import NatsFanout
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +75,10 @@ class IMServer:
         """The connected devices: admitted, capped, blocked and closed here."""
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
-        self.fanout: Fanout = LocalFanout(self._sessions, lambda: self.require_store().audiences)
-        """Delivery to the receivers' devices (in-process; a bus between nodes fits)."""
+        self._local = LocalFanout(self._sessions, self._audiences)
+        self.fanout: Fanout = self._local
+        """Delivery to the receivers' devices (in-process; with a bus, on every node)."""
+        self._bus: NatsFanout | None = None
         self.hooks: ServerHooks = NoHooks()
         """What the server tells the app's backend (server/hooks/); nothing by default."""
 
@@ -148,6 +154,8 @@ class IMServer:
         """Open the store; accept in-process connections, and with `listen` websockets."""
         self._secret = load_or_create_secret(self.config.data_dir)
         self.store = await open_store(self.config)
+        if self.config.bus_url:
+            await self._join_bus(self.store)
         await self._prune()
         self._door = InProcessDoor(self._handle, websocket_options(self.config))
         if listen:
@@ -158,6 +166,21 @@ class IMServer:
             self.store.tokens, self.config.revocation_check_seconds, self.devices.close_revoked
         )
         await self._revocations.start()
+
+    def _audiences(self) -> TargetedLookup:
+        return self.require_store().audiences
+
+    async def _join_bus(self, store: AnyStore) -> None:
+        """Deliver through NATS too: to the devices on the other nodes."""
+        from imkit_tui.server.nats_fanout import NatsFanout
+
+        if isinstance(store, ServerStore):
+            raise ValueError("a bus joins nodes sharing a PostgreSQL store")
+        self._bus = NatsFanout(
+            self._local, self._audiences, store.catch_up_audiences, self.devices.resync
+        )
+        await self._bus.start(self.config.bus_url)
+        self.fanout = self._bus
 
     async def listen(self, port: int | None = None) -> None:
         """Accept websockets on the configured host and `port` (default: the configured
@@ -189,6 +212,9 @@ class IMServer:
             await self._door.close()
         for task in list(self._background):
             task.cancel()
+        if self._bus is not None:
+            await self._bus.stop()
+            self._bus = None
         if self.store is not None:
             await self.store.close()
             self.store = None

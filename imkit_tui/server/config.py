@@ -47,6 +47,9 @@ class ServerConfig:
       several nodes (its `search_path` parameter names the schema); empty: SQLite in
       `data_dir` (the default). `migrate_store`: create or upgrade that schema at start
       (otherwise a schema behind this version refuses to start).
+    - `bus_url`: a nats:// URL: pushes reach the devices connected to the other nodes
+      on the same store through NATS (server/nats_fanout.py); `?subject=NAME` keeps
+      clusters sharing one NATS apart. Needs `store_url`.
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
@@ -80,6 +83,7 @@ class ServerConfig:
     inbound: InboundPolicy = field(default_factory=InboundPolicy)
     store_url: str = ""
     migrate_store: bool = False
+    bus_url: str = ""
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:
@@ -102,6 +106,8 @@ class ServerConfig:
             raise ValueError("outbound_buffer_bytes and wal_limit_bytes must be positive")
         if self.store_url and not self.store_url.startswith(("postgresql://", "postgres://")):
             raise ValueError("store must be a postgresql:// URL")
+        if self.bus_url and not self.store_url:
+            raise ValueError("a bus joins nodes sharing a PostgreSQL store: give store_url too")
         if self.revocation_check_seconds <= 0:
             raise ValueError("revocation_check_seconds must be positive")
 

@@ -26,6 +26,9 @@ REVOKED = "this token was revoked"
 TOO_MANY_DEVICES = "signed in on too many devices: this one was the oldest"
 """Why a device is closed when a newer one of the same user logs in past the cap."""
 
+RESYNC_CLOSE = 1012
+"""The close code (service restart) of devices asked to come back and sync."""
+
 BLOCKED = "this user is blocked until"
 """Why a login is refused, or a device closed, while its user is blocked (31009)."""
 
@@ -148,6 +151,13 @@ class Devices:
     def unblock(self, user_id: str) -> None:
         """`user_id` may log in again."""
         self._blocked.pop(user_id, None)
+
+    def resync(self) -> None:
+        """Close every device's connection so that each comes back (here or on another
+        node) and syncs: pushes may have been missed (the bus was down)."""
+        for devices in list(self._sessions.values()):
+            for session in list(devices):
+                session.refuse(RESYNC_CLOSE, "pushes were missed: connect again and sync")
 
     def end(self, session: Session, code: ErrorCode, reason: str) -> None:
         """Close `session` for good, telling its device why (it must not reconnect).

@@ -76,6 +76,11 @@ class LocalFanout:
             if device is not skip:
                 device.send(frame)
 
+    def tell_encoded(self, user_id: str, data: bytes) -> None:
+        """Send the encoded frame `data` to every device of `user_id` (from another node)."""
+        for device in tuple(self._sessions.get(user_id, ())):
+            device.send_encoded(data)
+
 
 class TargetedLookupSource(Protocol):
     """Gives the current :class:`TargetedLookup` (raising when the server is stopping)."""

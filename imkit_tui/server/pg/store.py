@@ -111,6 +111,11 @@ class PostgresStore:
     async def truncate_wal(self) -> None:
         """Nothing to do: PostgreSQL keeps no copy the server could empty."""
 
+    async def catch_up_audiences(self) -> None:
+        """Read the audiences other nodes stored since the last look (before numbering
+        a message another node stored)."""
+        await self._targeted.catch_up(self._pool)
+
     async def _after_commit(self, conn: asyncpg.Connection) -> None:
         if self._targeted.stored:
             self._targeted.stored = False

@@ -123,6 +123,8 @@ class MainScreen(Screen[None]):
         self.core = CoreStart(client, connect=connect, start=start)
         """The client core, and how it starts."""
         self._server_label = server_label or self.core.server_url
+        self._follow_server = not server_label and "," in self.core.server_url
+        """Several addresses: the status bar names the one in use."""
         self._idle_seconds = idle_seconds
         self.notifications = notifications
         self._notification_text = notification_text
@@ -307,7 +309,10 @@ class MainScreen(Screen[None]):
         return self._notifier
 
     def _show_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
-        self.query_one(StatusBar).set_connection(state, detail)
+        bar = self.query_one(StatusBar)
+        if self._follow_server:
+            bar.server_label = self.core.client.connected_url
+        bar.set_connection(state, detail)
         if state == ConnectionState.REFUSED:
             self.post_message(
                 self.LoginRefused(f"imkit: the server refused the login: {detail} ({code})")

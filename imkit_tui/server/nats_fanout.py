@@ -1,0 +1,125 @@
+"""Delivery across nodes over NATS: a :class:`~imkit_tui.server.fanout.Fanout` that
+delivers to this node's devices (LocalFanout) and publishes the same delivery for the
+other nodes, which deliver it to theirs (`imkit serve --bus nats://…`).
+
+Core NATS publish/subscribe, no JetStream: a push is a hint, the store is the truth.
+What a node misses while the bus is down its devices get by sync; when the connection
+comes back, every device of this node is told to sync (a state frame whose answer is a
+sync), so nothing waits for the next push. Imported only with --bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from imkit_tui.protocol import Frame, MessageRecord, encode
+from imkit_tui.server.bus_messages import BusDelivery, BusTell, decode_bus, delivery, encode_bus
+from imkit_tui.server.fanout import LocalFanout, TargetedLookupSource
+from imkit_tui.server.routing import Route
+from imkit_tui.server.session import Session
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SUBJECT = "imkit"
+
+
+def bus_address(url: str) -> tuple[str, str]:
+    """The NATS server URL and the subject prefix of a --bus URL (`?subject=NAME`
+    separates clusters sharing one NATS; default "imkit")."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("nats", "tls"):
+        raise ValueError(f"bus {url!r} is not a nats:// URL")
+    subject = parse_qs(parts.query).get("subject", [DEFAULT_SUBJECT])[0]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), subject
+
+
+class NatsFanout:
+    """Delivers to this node's devices and, through NATS, to every other node's."""
+
+    def __init__(
+        self,
+        local: LocalFanout,
+        audiences: TargetedLookupSource,
+        catch_up: Callable[[], Awaitable[None]],
+        on_reconnected: Callable[[], None],
+    ) -> None:
+        self._local = local
+        self._audiences = audiences
+        self._catch_up = catch_up
+        self._on_reconnected = on_reconnected
+        self.node = uuid.uuid4().hex
+        """This node's name on the bus (new at every start)."""
+        self._client: Client | None = None
+        self._subject = ""
+
+    async def start(self, url: str) -> None:
+        """Connect to NATS at `url` (a --bus URL) and listen to the other nodes."""
+        server, prefix = bus_address(url)
+        self._subject = f"{prefix}.push"
+        self._client = await nats.connect(
+            server,
+            name=f"imkit-{self.node[:8]}",
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            reconnected_cb=self._reconnected,
+            disconnected_cb=self._disconnected,
+        )
+        await self._client.subscribe(self._subject, cb=self._received)
+
+    async def stop(self) -> None:
+        """Leave the bus."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    def deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
+        """See :meth:`Fanout.deliver`: here, then on every other node."""
+        self._local.deliver(route, record, skip)
+        targeted = bool(record.seq) and self._audiences().targeted(route.conv_key) is not None
+        self._publish(encode_bus(delivery(self.node, route, record, targeted)))
+
+    def tell(self, user_id: str, frame: Frame, skip: Session | None = None) -> None:
+        """See :meth:`Fanout.tell`: here, then on every other node."""
+        self._local.tell(user_id, frame, skip)
+        self._publish(encode_bus(BusTell(self.node, user_id, encode(frame))))
+
+    def _publish(self, data: bytes) -> None:
+        client = self._client
+        if client is None or not client.is_connected:
+            return  # the others' devices catch up by sync
+        task = asyncio.ensure_future(client.publish(self._subject, data))
+        task.add_done_callback(_log_failure)
+
+    async def _received(self, msg: Msg) -> None:
+        message = decode_bus(msg.data)
+        if message is None or message.node == self.node:
+            return
+        if isinstance(message, BusTell):
+            self._local.tell_encoded(message.user_id, message.frame)
+            return
+        await self._deliver_here(message)
+
+    async def _deliver_here(self, message: BusDelivery) -> None:
+        if message.targeted:
+            await self._catch_up()  # the receivers' numbering includes this message
+        self._local.deliver(message.route(), message.record, None)
+
+    async def _disconnected(self) -> None:
+        log.warning("the bus is down: other nodes' pushes wait for the devices' next sync")
+
+    async def _reconnected(self) -> None:
+        log.info("the bus is back: this node's devices sync what they missed")
+        self._on_reconnected()
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a bus publish failed: %s", task.exception())
