@@ -20,11 +20,11 @@ import socket
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from imkit_tui.core.server_list import ServerList
 from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.engine.login import LoginOutcome, Refused, Retry
 from imkit_tui.core.engine.session import Answer, ClientEngine, Pushed
 from imkit_tui.core.events import ConnectionState
+from imkit_tui.core.server_list import ServerList
 from imkit_tui.protocol import (
     ConversationUpdate,
     ErrorCode,
