@@ -124,7 +124,6 @@ class MainScreen(Screen[None]):
         """The client core, and how it starts."""
         self._server_label = server_label or self.core.server_url
         self._follow_server = not server_label and "," in self.core.server_url
-        """Several addresses: the status bar names the one in use."""
         self._idle_seconds = idle_seconds
         self.notifications = notifications
         self._notification_text = notification_text
@@ -310,7 +309,7 @@ class MainScreen(Screen[None]):
 
     def _show_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
         bar = self.query_one(StatusBar)
-        if self._follow_server:
+        if self._follow_server:  # several nodes: the bar names the one in use
             bar.server_label = self.core.client.connected_url
         bar.set_connection(state, detail)
         if state == ConnectionState.REFUSED:

@@ -1,0 +1,258 @@
+"""Two `imkit serve` nodes on one PostgreSQL store and a NATS bus, clients on both.
+
+Private and group chat across nodes; one node SIGKILLed while senders on both nodes
+send 1,000 messages: after the clients moved to the surviving node, every message is
+there exactly once, in order, for every member. And a restart of NATS loses nothing:
+what the bus did not carry comes by sync. They need PostgreSQL and NATS (skipped with
+the reason when either cannot be reached; failed under IMKIT_REQUIRE_SERVICES).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from imkit_tui.core import IMClient
+from imkit_tui.core.models import Message
+from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol.tokens import issue_token
+from imkit_tui.server.auth import load_or_create_secret
+from tests.conftest import FAST_BACKOFF, until_client
+from tests.processes import start_server
+from tests.services import NATS_URL, fresh_schema_url, nats_missing, need, postgres_missing
+
+pytestmark = pytest.mark.timeout(300)
+
+TEXT = "RC:TxtMsg"
+
+
+@dataclass
+class Nodes:
+    """The nodes of one test: their processes and addresses, sharing a data dir (the
+    app secret, and uploads on a shared folder)."""
+
+    data: Path
+    store_url: str
+    bus_url: str
+    processes: list[subprocess.Popen[str]]
+    urls: list[str]
+
+    def start(self) -> str:
+        """Start one more node; its URL."""
+        process, url = start_server(
+            self.data,
+            0,
+            "--store",
+            self.store_url,
+            "--migrate",
+            "--bus",
+            self.bus_url,
+            "--no-api",
+            "--rate-limit",
+            "100000",
+        )
+        self.processes.append(process)
+        self.urls.append(url)
+        return url
+
+    def token(self, user: str) -> str:
+        return issue_token(load_or_create_secret(self.data), user, None)
+
+
+@pytest.fixture
+def nodes(tmp_path: Path) -> Iterator[Nodes]:
+    need(postgres_missing())
+    need(nats_missing())
+    bus = f"{NATS_URL}?subject=imkit-test-{uuid.uuid4().hex[:12]}"
+    found = Nodes(tmp_path / "shared", fresh_schema_url(), bus, [], [])
+    try:
+        yield found
+    finally:
+        for process in found.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+@pytest.fixture
+async def clients(tmp_path: Path) -> AsyncIterator[list[IMClient]]:
+    made: list[IMClient] = []
+    yield made
+    async with asyncio.timeout(20):
+        await asyncio.gather(*(c.close() for c in made))
+
+
+async def _client(
+    made: list[IMClient], nodes: Nodes, tmp_path: Path, user: str, servers: list[str]
+) -> IMClient:
+    client = IMClient(
+        server_url=",".join(servers),
+        token=nodes.token(user),
+        store_path=tmp_path / "clients" / user / "store.db",
+        device="main",
+        backoff=FAST_BACKOFF,
+        request_timeout=5.0,
+    )
+    made.append(client)
+    await client.start()
+    await client.wait_synced(timeout=20)
+    return client
+
+
+async def _texts(client: IMClient, conv: ConvRef) -> list[Message]:
+    shown = await client.messages(conv, limit=5000)
+    return [m for m in shown if m.object_name == TEXT]
+
+
+async def _until_texts(client: IMClient, conv: ConvRef, count: int, timeout: float) -> None:
+    async def enough() -> bool:
+        return len(await _texts(client, conv)) >= count
+
+    await until_client(client, enough, timeout)
+
+
+def _assert_once_in_order(shown: list[Message], expected: list[str]) -> None:
+    texts = [m.content.get("content") for m in shown]
+    assert len(texts) == len(set(texts)), "a message is there twice"
+    missing = set(expected) - set(texts)
+    assert not missing, f"{len(missing)} messages lost, e.g. {sorted(missing)[:3]}"
+    assert texts == expected
+    seqs = [m.seq for m in shown]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+async def test_private_and_group_chat_across_nodes(
+    nodes: Nodes, clients: list[IMClient], tmp_path: Path
+) -> None:
+    a, b = nodes.start(), nodes.start()
+    alice = await _client(clients, nodes, tmp_path, "alice", [a, b])
+    bob = await _client(clients, nodes, tmp_path, "bob", [b, a])
+    carol = await _client(clients, nodes, tmp_path, "carol", [b, a])
+    assert alice.connected_url == a and bob.connected_url == b
+
+    await alice.send_text(ConvRef.private("bob"), "hello from node a")
+    await _until_texts(bob, ConvRef.private("alice"), 1, 10)
+    await bob.send_text(ConvRef.private("alice"), "hello from node b")
+    await _until_texts(alice, ConvRef.private("bob"), 2, 10)
+    assert [m.content["content"] for m in await _texts(alice, ConvRef.private("bob"))] == [
+        "hello from node a",
+        "hello from node b",
+    ]
+
+    await alice.groups.create("g1", "across", ["bob", "carol"])
+    group = ConvRef.group("g1")
+    await alice.send_text(group, "to the group from a")
+    await carol.send_text(group, "to the group from b")
+    for member in (alice, bob, carol):
+        await _until_texts(member, group, 2, 10)
+    orders = [[m.content["content"] for m in await _texts(c, group)] for c in (alice, bob, carol)]
+    assert orders[0] == orders[1] == orders[2]  # one order, the store's
+    assert sorted(orders[0]) == ["to the group from a", "to the group from b"]
+
+
+async def test_a_node_killed_mid_stream_loses_nothing_and_duplicates_nothing(
+    nodes: Nodes, clients: list[IMClient], tmp_path: Path
+) -> None:
+    a, b = nodes.start(), nodes.start()
+    alice = await _client(clients, nodes, tmp_path, "alice", [a, b])  # sends, on a
+    erin = await _client(clients, nodes, tmp_path, "erin", [a, b])  # reads, on a
+    dave = await _client(clients, nodes, tmp_path, "dave", [b, a])  # sends, on b
+    bob = await _client(clients, nodes, tmp_path, "bob", [b, a])  # reads, on b
+    await dave.groups.create("g2", "kill", ["alice", "bob", "erin"])
+    group = ConvRef.group("g2")
+    to_bob = ConvRef.private("bob")
+    private_texts = [f"a-{n}" for n in range(500)]
+    group_texts = [f"d-{n}" for n in range(500)]
+
+    async def send(client: IMClient, conv: ConvRef, texts: list[str]) -> list[int]:
+        ids = []
+        for text in texts:
+            ids.append((await client.send_text(conv, text)).id)
+            await asyncio.sleep(0)
+        return ids
+
+    sending = asyncio.gather(send(alice, to_bob, private_texts), send(dave, group, group_texts))
+    await _until_texts(bob, ConvRef.private("alice"), 100, 30)
+    nodes.processes[0].send_signal(signal.SIGKILL)
+    at_kill = len(await _texts(bob, ConvRef.private("alice")))
+    nodes.processes[0].wait(10)
+    alice_ids, dave_ids = await sending
+    await alice.wait_sent(alice_ids, timeout=120)
+    await dave.wait_sent(dave_ids, timeout=120)
+
+    assert at_kill < 500, "the node was killed after the stream, not in it"
+    await _until_texts(bob, ConvRef.private("alice"), 500, 60)
+    _assert_once_in_order(await _texts(bob, ConvRef.private("alice")), private_texts)
+    _assert_once_in_order(await _texts(alice, to_bob), private_texts)
+    for member in (alice, bob, erin, dave):
+        await _until_texts(member, group, 500, 60)
+        _assert_once_in_order(await _texts(member, group), group_texts)
+    assert alice.connected_url == b and erin.connected_url == b  # they moved
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_nats(port: int, store: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        ["nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            return process
+        except OSError:
+            if process.poll() is not None:
+                raise AssertionError("nats-server did not start") from None
+            subprocess.run(["sleep", "0.05"], check=False)
+    raise AssertionError("nats-server did not listen")
+
+
+async def test_a_nats_restart_loses_nothing(tmp_path: Path, clients: list[IMClient]) -> None:
+    need(postgres_missing())
+    if shutil.which("nats-server") is None:
+        need("nats-server is not installed (this test restarts a NATS of its own)")
+    port = _free_port()
+    nats = _start_nats(port, tmp_path / "js")
+    nodes = Nodes(tmp_path / "shared", fresh_schema_url(), f"nats://127.0.0.1:{port}", [], [])
+    try:
+        a, b = nodes.start(), nodes.start()
+        alice = await _client(clients, nodes, tmp_path, "alice", [a])
+        bob = await _client(clients, nodes, tmp_path, "bob", [b])
+        to_bob = ConvRef.private("bob")
+        texts = [f"n-{n}" for n in range(30)]
+        for text in texts[:10]:
+            await alice.send_text(to_bob, text)
+        await _until_texts(bob, ConvRef.private("alice"), 10, 20)
+        nats.kill()
+        nats.wait(10)
+        for text in texts[10:20]:  # while the bus is down
+            await alice.send_text(to_bob, text)
+        nats = _start_nats(port, tmp_path / "js")
+        for text in texts[20:]:
+            await alice.send_text(to_bob, text)
+        await _until_texts(bob, ConvRef.private("alice"), 30, 60)
+        _assert_once_in_order(await _texts(bob, ConvRef.private("alice")), texts)
+    finally:
+        for process in nodes.processes:
+            process.terminate()
+            process.wait(10)
+        nats.kill()
+        nats.wait(10)
