@@ -2,8 +2,8 @@
 
 Private and group chat across nodes; one node SIGKILLed while senders on both nodes
 send 1,000 messages: after the clients moved to the surviving node, every message is
-there exactly once, in order, for every member. And a restart of NATS loses nothing:
-what the bus did not carry comes by sync. They need PostgreSQL and NATS (skipped with
+there exactly once, in order, for every member. A restart of NATS loses nothing: what
+the bus did not carry comes by sync. And the send limit is per user, not per node. They need PostgreSQL and NATS (skipped with
 the reason when either cannot be reached; failed under IMKIT_REQUIRE_SERVICES).
 """
 
@@ -23,10 +23,12 @@ import pytest
 
 from imkit_tui.core import IMClient
 from imkit_tui.core.models import Message
-from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol import ConvRef, ErrorCode, ErrorFrame, SendAck
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
-from tests.conftest import FAST_BACKOFF, until_client
+from imkit_tui.server.nats_fanout import RATE_REPORT_SECONDS
+from imkit_tui.server.ratelimit import PerUser
+from tests.conftest import FAST_BACKOFF, running_server, until_client
 from tests.processes import start_server
 from tests.services import NATS_URL, fresh_schema_url, nats_missing, need, postgres_missing
 
@@ -256,3 +258,39 @@ async def test_a_nats_restart_loses_nothing(tmp_path: Path, clients: list[IMClie
             process.wait(10)
         nats.kill()
         nats.wait(10)
+
+
+def test_a_node_counts_what_it_lets_through_and_charges_what_others_did() -> None:
+    local = PerUser(rate=0.001, burst=3)
+    assert local.take_counts() == {}  # not shared: nothing is counted
+    local.share()
+    assert [local.allow("ann") for _ in range(2)] == [True, True]
+    assert local.take_counts() == {"ann": 2} and local.take_counts() == {}
+    local.charge({"ann": 1, "ben": 3})  # let through on another node
+    assert local.allow("ann") is False and local.allow("ben") is False
+
+
+async def test_the_send_limit_is_per_user_across_nodes(tmp_path: Path) -> None:
+    need(postgres_missing())
+    need(nats_missing())
+    shared = {
+        "store_url": fresh_schema_url(),
+        "migrate_store": True,
+        "bus_url": f"{NATS_URL}?subject=imkit-test-{uuid.uuid4().hex[:12]}",
+        "rate_per_second": 0.01,
+        "rate_burst": 3,
+    }
+    async with (
+        running_server(tmp_path / "shared", **shared) as a,
+        running_server(tmp_path / "shared", **shared) as b,
+    ):
+        on_a, on_b = await a.login("alice"), await b.login("alice", "other")
+        try:
+            for n in range(3):
+                assert isinstance(await on_a.send_text("bob", f"{n}", cmid=f"a{n}"), SendAck)
+            await asyncio.sleep(RATE_REPORT_SECONDS * 5)  # a's report reaches b
+            refused = await on_b.send_text("bob", "one too many", cmid="b0")
+            assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.RATE_LIMITED
+        finally:
+            await on_a.close()
+            await on_b.close()

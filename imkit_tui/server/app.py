@@ -177,7 +177,11 @@ class IMServer:
         if isinstance(store, ServerStore):
             raise ValueError("a bus joins nodes sharing a PostgreSQL store")
         self._bus = NatsFanout(
-            self._local, self._audiences, store.catch_up_audiences, self.devices.resync
+            self._local,
+            self._audiences,
+            store.catch_up_audiences,
+            self.devices.resync,
+            self.send_rates,
         )
         await self._bus.start(self.config.bus_url)
         self.fanout = self._bus

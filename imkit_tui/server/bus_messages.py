@@ -37,7 +37,15 @@ class BusTell(msgspec.Struct, frozen=True, tag="t"):
     frame: bytes
 
 
-BusMessage = BusDelivery | BusTell
+class BusRates(msgspec.Struct, frozen=True, tag="r"):
+    """The sends a node let through since its last report, by user: the other nodes
+    charge them to their own buckets (the send limit is per user, not per node)."""
+
+    node: str
+    counts: dict[str, int]
+
+
+BusMessage = BusDelivery | BusTell | BusRates
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(BusMessage)

@@ -1,16 +1,19 @@
-"""Delivery across nodes over NATS: a :class:`~imkit_tui.server.fanout.Fanout` that
-delivers to this node's devices (LocalFanout) and publishes the same delivery for the
-other nodes, which deliver it to theirs (`imkit serve --bus nats://…`).
+"""Delivery across nodes over NATS, and the send limit per user across them: a
+:class:`~imkit_tui.server.fanout.Fanout` that delivers to this node's devices
+(LocalFanout) and publishes the same delivery for the other nodes, which deliver it to
+theirs (`imkit serve --bus nats://…`).
 
 Core NATS publish/subscribe, no JetStream: a push is a hint, the store is the truth.
 What a node misses while the bus is down its devices get by sync; when the connection
-comes back, every device of this node is told to sync (a state frame whose answer is a
-sync), so nothing waits for the next push. Imported only with --bus.
+comes back, this node's devices are closed (1012) so each reconnects and syncs, and
+nothing waits for the next push. Every RATE_REPORT_SECONDS the node publishes what it
+let each user send; the others charge it to their buckets. Imported only with --bus.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,14 +24,24 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from imkit_tui.protocol import Frame, MessageRecord, encode
-from imkit_tui.server.bus_messages import BusDelivery, BusTell, decode_bus, delivery, encode_bus
+from imkit_tui.server.bus_messages import (
+    BusDelivery,
+    BusRates,
+    BusTell,
+    decode_bus,
+    delivery,
+    encode_bus,
+)
 from imkit_tui.server.fanout import LocalFanout, TargetedLookupSource
+from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SUBJECT = "imkit"
+RATE_REPORT_SECONDS = 0.1
+"""How often a node tells the others what it let each user send."""
 
 
 def bus_address(url: str) -> tuple[str, str]:
@@ -50,8 +63,11 @@ class NatsFanout:
         audiences: TargetedLookupSource,
         catch_up: Callable[[], Awaitable[None]],
         on_reconnected: Callable[[], None],
+        rates: PerUser,
     ) -> None:
         self._local = local
+        self._rates = rates
+        self._reports: asyncio.Task[None] | None = None
         self._audiences = audiences
         self._catch_up = catch_up
         self._on_reconnected = on_reconnected
@@ -73,9 +89,15 @@ class NatsFanout:
             disconnected_cb=self._disconnected,
         )
         await self._client.subscribe(self._subject, cb=self._received)
+        self._rates.share()
+        self._reports = asyncio.create_task(self._report_rates(), name="bus-rates")
 
     async def stop(self) -> None:
         """Leave the bus."""
+        if self._reports is not None:
+            self._reports.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reports
         if self._client is not None:
             await self._client.close()
             self._client = None
@@ -104,8 +126,17 @@ class NatsFanout:
             return
         if isinstance(message, BusTell):
             self._local.tell_encoded(message.user_id, message.frame)
-            return
-        await self._deliver_here(message)
+        elif isinstance(message, BusRates):
+            self._rates.charge(message.counts)
+        else:
+            await self._deliver_here(message)
+
+    async def _report_rates(self) -> None:
+        while True:
+            await asyncio.sleep(RATE_REPORT_SECONDS)
+            counts = self._rates.take_counts()
+            if counts:
+                self._publish(encode_bus(BusRates(self.node, counts)))
 
     async def _deliver_here(self, message: BusDelivery) -> None:
         if message.targeted:
