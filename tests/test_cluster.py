@@ -3,8 +3,9 @@
 Private and group chat across nodes; one node SIGKILLed while senders on both nodes
 send 1,000 messages: after the clients moved to the surviving node, every message is
 there exactly once, in order, for every member. A restart of NATS loses nothing: what
-the bus did not carry comes by sync. And the send limit is per user, not per node. They need PostgreSQL and NATS (skipped with
-the reason when either cannot be reached; failed under IMKIT_REQUIRE_SERVICES).
+the bus did not carry comes by sync. And the send limit is per user, not per node.
+They need PostgreSQL and NATS (skipped with the reason when either cannot be reached;
+failed under IMKIT_REQUIRE_SERVICES).
 """
 
 from __future__ import annotations
