@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from imkit_tui.protocol import ConversationState, ConvRef
+from imkit_tui.server.seq_views import SeqView
 from imkit_tui.server.store_records import ChangeIds
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.storage import BatchWriter, Database
@@ -38,6 +39,14 @@ _STATE_FROM = "FROM members m JOIN conversations c ON c.id = m.conv_id"
 
 def _state(row: Sequence[Any]) -> ConversationState:
     """A ConversationState from a row of _STATE_COLUMNS."""
+    deleted = sorted(int(seq) for seq in row[10].split(",")) if row[10] else []
+    return state_of(row, deleted)
+
+
+def state_of(row: Sequence[Any], deleted_seqs: list[int]) -> ConversationState:
+    """A ConversationState from a row of the state columns (type, target, max seq, last
+    at, read seq, muted, pinned, marked unread, peer's read seq, cleared seq, …) and
+    the seqs the member deleted."""
     return ConversationState(
         conv=ConvRef(type=row[0], target=row[1]),
         max_seq=row[2],
@@ -48,7 +57,20 @@ def _state(row: Sequence[Any]) -> ConversationState:
         marked_unread=bool(row[7]),
         peer_read_seq=row[8] or 0,
         cleared_seq=row[9],
-        deleted_seqs=sorted(int(seq) for seq in row[10].split(",")) if row[10] else [],
+        deleted_seqs=deleted_seqs,
+    )
+
+
+def as_member_sees(state: ConversationState, view: SeqView, last_at: int) -> ConversationState:
+    """`state` (in conversation seqs) in a member's numbering `view`, with `last_at`
+    the time of the last message they see."""
+    return msgspec.structs.replace(
+        state,
+        max_seq=view.to_member(state.max_seq),
+        last_at=last_at,
+        read_seq=view.to_member(state.read_seq),
+        cleared_seq=view.to_member(state.cleared_seq),
+        deleted_seqs=view.to_members(state.deleted_seqs),
     )
 
 
@@ -87,14 +109,7 @@ class MemberStore:
                 (row[12], json.dumps(view.hidden)),
             )
             last_at = int(found[0]) if found else 0
-        return msgspec.structs.replace(
-            state,
-            max_seq=view.to_member(state.max_seq),
-            last_at=last_at,
-            read_seq=view.to_member(state.read_seq),
-            cleared_seq=view.to_member(state.cleared_seq),
-            deleted_seqs=view.to_members(state.deleted_seqs),
-        )
+        return as_member_sees(state, view, last_at)
 
     async def changed_conversations(
         self, user_id: str, since: int, limit: int

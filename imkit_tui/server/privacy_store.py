@@ -103,6 +103,17 @@ def rules_of(rows: Sequence[Sequence[object]]) -> PrivacyRules:
     return PrivacyRules(blocked, allowed, mode)
 
 
+def changed_rules(before: PrivacyRules, change: PrivacyChange) -> PrivacyRules | None:
+    """The rules after applying `change` to `before`; None when a list would pass
+    MAX_LIST (then nothing may be written)."""
+    blocked = (before.blocked | set(change.block)) - set(change.unblock)
+    allowed = (before.allowed | set(change.allow)) - set(change.disallow)
+    mode = before.whitelist_mode if change.whitelist_mode is None else change.whitelist_mode
+    if len(blocked) > MAX_LIST or len(allowed) > MAX_LIST:
+        return None
+    return PrivacyRules(frozenset(blocked), frozenset(allowed), mode)
+
+
 _RULES_SQL = (
     "SELECT kind, other FROM privacy_lists WHERE user_id = ?"
     " UNION ALL SELECT 0, whitelist_mode FROM privacy_modes WHERE user_id = ?"
@@ -145,14 +156,12 @@ class PrivacyStore:
 
         def job(conn: sqlite3.Connection) -> PrivacyUpdate:
             before = rules_of(conn.execute(_RULES_SQL, (user_id, user_id)).fetchall())
-            blocked = (before.blocked | set(change.block)) - set(change.unblock)
-            allowed = (before.allowed | set(change.allow)) - set(change.disallow)
-            mode = before.whitelist_mode if change.whitelist_mode is None else change.whitelist_mode
-            if len(blocked) > MAX_LIST or len(allowed) > MAX_LIST:
+            after = changed_rules(before, change)
+            if after is None:
                 return PrivacyUpdate(before, changed=False, too_long=True)
             for kind, old, new in (
-                (BLOCKED, before.blocked, blocked),
-                (ALLOWED, before.allowed, allowed),
+                (BLOCKED, before.blocked, after.blocked),
+                (ALLOWED, before.allowed, after.allowed),
             ):
                 conn.executemany(
                     "INSERT INTO privacy_lists(user_id, kind, other, added_at) VALUES (?, ?, ?, ?)",
@@ -162,13 +171,12 @@ class PrivacyStore:
                     "DELETE FROM privacy_lists WHERE user_id = ? AND kind = ? AND other = ?",
                     [(user_id, kind, other) for other in sorted(old - new)],
                 )
-            if mode != before.whitelist_mode:
+            if after.whitelist_mode != before.whitelist_mode:
                 conn.execute(
                     "INSERT INTO privacy_modes(user_id, whitelist_mode) VALUES (?, ?)"
                     " ON CONFLICT(user_id) DO UPDATE SET whitelist_mode = excluded.whitelist_mode",
-                    (user_id, int(mode)),
+                    (user_id, int(after.whitelist_mode)),
                 )
-            after = PrivacyRules(frozenset(blocked), frozenset(allowed), mode)
             return PrivacyUpdate(after, changed=after != before)
 
         update = await self._writer.submit(job)

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-import msgspec
 
-from imkit_tui.protocol import ConversationState, ConvRef
+from imkit_tui.protocol import ConversationState
+from imkit_tui.server.member_store import as_member_sees, state_of
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.writer import PgWriter, affected
 from imkit_tui.server.store_records import ChangeIds
@@ -27,22 +27,6 @@ _STATE_COLUMNS = (
     " WHERE d.user_id = m.user_id AND d.conv_id = m.conv_id ORDER BY d.seq), c.key, m.conv_id"
 )
 _STATE_FROM = "FROM members m JOIN conversations c ON c.id = m.conv_id"
-
-
-def _state(row: Sequence[Any]) -> ConversationState:
-    """A ConversationState from a row of _STATE_COLUMNS."""
-    return ConversationState(
-        conv=ConvRef(type=row[0], target=row[1]),
-        max_seq=row[2],
-        last_at=row[3],
-        read_seq=row[4],
-        muted=bool(row[5]),
-        pinned=bool(row[6]),
-        marked_unread=bool(row[7]),
-        peer_read_seq=row[8] or 0,
-        cleared_seq=row[9],
-        deleted_seqs=[int(seq) for seq in row[10]],
-    )
 
 
 async def _reach(conn: asyncpg.Connection, user_id: str, conv_id: int) -> tuple[int, int] | None:
@@ -69,7 +53,7 @@ class PgMembers:
 
     async def _member_state(self, row: Sequence[Any], user_id: str) -> ConversationState:
         """The state of a _STATE_COLUMNS row in `user_id`'s numbering of the conversation."""
-        state = _state(row)
+        state = state_of(row, [int(seq) for seq in row[10]])
         view = self._audiences.memory.seq_view(row[11], user_id)
         if not view.hidden:
             return state
@@ -82,14 +66,7 @@ class PgMembers:
                 list(view.hidden),
             )
             last_at = int(found) if found is not None else 0
-        return msgspec.structs.replace(
-            state,
-            max_seq=view.to_member(state.max_seq),
-            last_at=last_at,
-            read_seq=view.to_member(state.read_seq),
-            cleared_seq=view.to_member(state.cleared_seq),
-            deleted_seqs=view.to_members(state.deleted_seqs),
-        )
+        return as_member_sees(state, view, last_at)
 
     async def changed_conversations(
         self, user_id: str, since: int, limit: int

@@ -10,10 +10,10 @@ from imkit_tui.server.pg.writer import PgWriter
 from imkit_tui.server.privacy_store import (
     ALLOWED,
     BLOCKED,
-    MAX_LIST,
     PrivacyChange,
     PrivacyRules,
     PrivacyUpdate,
+    changed_rules,
     rules_of,
 )
 
@@ -47,14 +47,12 @@ class PgPrivacy:
 
         async def job(conn: asyncpg.Connection) -> PrivacyUpdate:
             before = _rules(await conn.fetch(_RULES_SQL, user_id))
-            blocked = (before.blocked | set(change.block)) - set(change.unblock)
-            allowed = (before.allowed | set(change.allow)) - set(change.disallow)
-            mode = before.whitelist_mode if change.whitelist_mode is None else change.whitelist_mode
-            if len(blocked) > MAX_LIST or len(allowed) > MAX_LIST:
+            after = changed_rules(before, change)
+            if after is None:
                 return PrivacyUpdate(before, changed=False, too_long=True)
             for kind, old, new in (
-                (BLOCKED, before.blocked, blocked),
-                (ALLOWED, before.allowed, allowed),
+                (BLOCKED, before.blocked, after.blocked),
+                (ALLOWED, before.allowed, after.allowed),
             ):
                 await conn.execute(
                     "INSERT INTO privacy_lists(user_id, kind, other, added_at)"
@@ -71,14 +69,13 @@ class PgPrivacy:
                     kind,
                     sorted(old - new),
                 )
-            if mode != before.whitelist_mode:
+            if after.whitelist_mode != before.whitelist_mode:
                 await conn.execute(
                     "INSERT INTO privacy_modes(user_id, whitelist_mode) VALUES ($1, $2)"
                     " ON CONFLICT (user_id) DO UPDATE SET whitelist_mode = excluded.whitelist_mode",
                     user_id,
-                    int(mode),
+                    int(after.whitelist_mode),
                 )
-            after = PrivacyRules(frozenset(blocked), frozenset(allowed), mode)
             return PrivacyUpdate(after, changed=after != before)
 
         return await self._writer.submit(job)
