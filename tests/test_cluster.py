@@ -30,7 +30,7 @@ from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.nats_fanout import RATE_REPORT_SECONDS
 from imkit_tui.server.ratelimit import PerUser
 from tests.conftest import FAST_BACKOFF, running_server, until_client
-from tests.processes import start_server
+from tests.processes import imkit, start_server
 from tests.services import NATS_URL, fresh_schema_url, nats_missing, need, postgres_missing
 
 pytestmark = pytest.mark.timeout(300)
@@ -295,3 +295,41 @@ async def test_the_send_limit_is_per_user_across_nodes(tmp_path: Path) -> None:
         finally:
             await on_a.close()
             await on_b.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--migrate"], "--migrate is for a PostgreSQL store"),
+        (["--store", "mysql://db/imkit"], "store must be a postgresql:// URL"),
+        (["--bus", "nats://127.0.0.1:4222"], "give store_url too"),
+        (
+            ["--store", "postgresql://db/imkit", "--routing-url", "http://127.0.0.1:9/r"],
+            "hooks need the SQLite store",
+        ),
+    ],
+)
+def test_serve_refuses_cluster_settings_that_cannot_work(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    result = imkit(tmp_path / "home", "serve", "--port", "0", "--data", str(tmp_path), *args)
+    assert result.returncode == 2 and said in result.stderr
+
+
+def test_a_node_on_an_old_schema_says_to_migrate(tmp_path: Path) -> None:
+    store = fresh_schema_url()
+    result = imkit(
+        tmp_path / "home", "serve", "--port", "0", "--data", str(tmp_path), "--store", store
+    )
+    assert result.returncode != 0 and "--migrate" in result.stderr
+
+
+def test_a_node_says_which_service_it_cannot_reach(tmp_path: Path) -> None:
+    serve = ["serve", "--port", "0", "--data", str(tmp_path)]
+    no_db = imkit(tmp_path / "home", *serve, "--store", "postgresql://postgres@127.0.0.1:1/x")
+    assert no_db.returncode == 1 and "cannot reach the store at" in no_db.stderr
+    store = fresh_schema_url()
+    no_bus = imkit(
+        tmp_path / "home", *serve, "--store", store, "--migrate", "--bus", "nats://127.0.0.1:1"
+    )
+    assert no_bus.returncode == 1 and "cannot reach the bus at nats://127.0.0.1:1" in no_bus.stderr

@@ -194,7 +194,17 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
-    asyncio.run(_serve(config, api, hooks))
+    if hooks is not None and config.store_url:
+        raise CommandError(
+            "the app's backend hooks need the SQLite store for now: drop --store, or the hooks",
+            EXIT_USAGE,
+        )
+    from imkit_tui.server.stores import ServiceUnusable
+
+    try:
+        asyncio.run(_serve(config, api, hooks))
+    except ServiceUnusable as exc:
+        raise CommandError(str(exc)) from None
     return EXIT_OK
 
 

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.errors import NoServersError
 
 from imkit_tui.protocol import Frame, MessageRecord, encode
 from imkit_tui.server.bus_messages import (
@@ -36,10 +37,13 @@ from imkit_tui.server.fanout import LocalFanout, TargetedLookupSource
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
+from imkit_tui.server.stores import ServiceUnusable
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SUBJECT = "imkit"
+CONNECT_SECONDS = 5.0
+"""How long a node waits for the bus at start."""
 RATE_REPORT_SECONDS = 0.1
 """How often a node tells the others what it let each user send."""
 
@@ -80,14 +84,20 @@ class NatsFanout:
         """Connect to NATS at `url` (a --bus URL) and listen to the other nodes."""
         server, prefix = bus_address(url)
         self._subject = f"{prefix}.push"
-        self._client = await nats.connect(
-            server,
-            name=f"imkit-{self.node[:8]}",
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            reconnected_cb=self._reconnected,
-            disconnected_cb=self._disconnected,
-        )
+        try:
+            await _reachable(server)
+            self._client = await nats.connect(
+                server,
+                name=f"imkit-{self.node[:8]}",
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                reconnected_cb=self._reconnected,
+                disconnected_cb=self._disconnected,
+                error_cb=self._error,
+            )
+        except (OSError, TimeoutError, NoServersError) as exc:
+            raise ServiceUnusable(f"cannot reach the bus at {server}: {exc}") from exc
         await self._client.subscribe(self._subject, cb=self._received)
         self._rates.share()
         self._reports = asyncio.create_task(self._report_rates(), name="bus-rates")
@@ -146,9 +156,21 @@ class NatsFanout:
     async def _disconnected(self) -> None:
         log.warning("the bus is down: other nodes' pushes wait for the devices' next sync")
 
+    async def _error(self, error: Exception) -> None:
+        log.debug("bus: %s", error)
+
     async def _reconnected(self) -> None:
         log.info("the bus is back: this node's devices sync what they missed")
         self._on_reconnected()
+
+
+async def _reachable(server: str) -> None:
+    """Fail at once (OSError) when nothing listens at `server`: the client would retry
+    a first connection for ever."""
+    parts = urlsplit(server)
+    async with asyncio.timeout(CONNECT_SECONDS):
+        _, writer = await asyncio.open_connection(parts.hostname, parts.port or 4222)
+    writer.close()
 
 
 def _log_failure(task: asyncio.Future[None]) -> None:

@@ -18,6 +18,11 @@ AnyStore: TypeAlias = "ServerStore | PostgresStore"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
+class ServiceUnusable(RuntimeError):
+    """The store or the bus the config names cannot be used (unreachable, or a schema
+    older than this version); the message says which and what to do."""
+
+
 def is_postgres(url: str) -> bool:
     """Whether `url` names a PostgreSQL database."""
     return url.startswith(POSTGRES_SCHEMES)
@@ -29,4 +34,7 @@ async def open_store(config: ServerConfig) -> AnyStore:
         return await ServerStore.open(config.database_path, wal_limit_bytes=config.wal_limit_bytes)
     from imkit_tui.server.pg.store import PostgresStore
 
-    return await PostgresStore.open(config.store_url, migrate_schema=config.migrate_store)
+    try:
+        return await PostgresStore.open(config.store_url, migrate_schema=config.migrate_store)
+    except OSError as exc:
+        raise ServiceUnusable(f"cannot reach the store at {config.store_url}: {exc}") from exc

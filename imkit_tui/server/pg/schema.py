@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from imkit_tui.server.stores import ServiceUnusable
+
 
 @dataclass(frozen=True, slots=True)
 class PgMigration:
@@ -187,7 +189,7 @@ MIGRATIONS: tuple[PgMigration, ...] = (
 _MIGRATION_LOCK = 0x696D6B6974  # any constant: one node migrates at a time
 
 
-class SchemaTooOld(RuntimeError):
+class SchemaTooOld(ServiceUnusable):
     """The database's schema is behind this version: run `imkit serve --migrate`."""
 
 
