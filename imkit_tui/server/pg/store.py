@@ -24,7 +24,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.history_logs import uid_floor
 from imkit_tui.server.pg.audiences import PgAudiences
-from imkit_tui.server.pg.connection import create_pool
+from imkit_tui.server.pg.connection import StoreConnection, create_pool
 from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
 from imkit_tui.server.pg.privacy import PgPrivacy
@@ -85,11 +85,19 @@ class PostgresStore:
         """When the Server API's broadcasts went out (pg/users.py)."""
 
     @classmethod
-    async def open(cls, dsn: str, *, migrate_schema: bool = False) -> PostgresStore:
+    async def open(
+        cls,
+        dsn: str,
+        *,
+        migrate_schema: bool = False,
+        connection_class: type[StoreConnection] = StoreConnection,
+    ) -> PostgresStore:
         """Connect to the database at `dsn` (a postgresql:// URL; its `search_path`
         query parameter names the schema), applying the migrations first with
-        `migrate_schema`; SchemaTooOld when the schema is behind and not migrated."""
-        pool = await create_pool(dsn)
+        `migrate_schema`; SchemaTooOld when the schema is behind and not migrated.
+        `connection_class` is how the pool's connections talk (one that also measures
+        what each statement costs, in the tests)."""
+        pool = await create_pool(dsn, connection_class)
         try:
             async with pool.acquire() as conn:
                 if migrate_schema:
