@@ -137,8 +137,9 @@ async def serve_relay() -> None:
         await asyncio.Future()
 
 
-async def serve_imkit(data_dir: Path) -> None:
-    """Run imkit's server on `data_dir` until killed; print its port."""
+async def serve_imkit(data_dir: Path, store_url: str = "", bus_url: str = "") -> None:
+    """Run imkit's server on `data_dir` (on the PostgreSQL store `store_url` and the
+    NATS bus `bus_url`, when given) until killed; print its port."""
     from imkit_tui.server import IMServer, ServerConfig
     from imkit_tui.server.inbound import InboundPolicy
 
@@ -150,6 +151,9 @@ async def serve_imkit(data_dir: Path) -> None:
         rate_per_second=1e6,
         rate_burst=10**6,
         inbound=InboundPolicy(frames_per_second=1e6, frame_burst=10**6),
+        store_url=store_url,
+        migrate_store=bool(store_url),
+        bus_url=bus_url,
     )
     server = IMServer(config)
     await server.start()
@@ -208,8 +212,12 @@ class Peer(RawClient):
 class Load:
     """The senders and receivers of one server, and the schedule of each step."""
 
-    def __init__(self, url: str, tokens: Sequence[tuple[str, str, str]]) -> None:
+    def __init__(
+        self, url: str, tokens: Sequence[tuple[str, str, str]], receiver_url: str = ""
+    ) -> None:
         self.url = url
+        self.receiver_url = receiver_url or url
+        """Where the receivers connect (another node of the same service, when given)."""
         self.tokens = tokens  # (sender's token, receiver's user id, receiver's token)
         self.senders: list[Peer] = []
         self.arrivals = Arrivals()
@@ -217,13 +225,16 @@ class Load:
 
     async def connect(self) -> None:
         """Log every sender and receiver in."""
-        uri = parse_uri(self.url)
         loop = asyncio.get_running_loop()
         peers: list[Peer] = []
         for sender_token, _, receiver_token in self.tokens:
-            for token, arrivals in ((receiver_token, self.arrivals), (sender_token, None)):
+            for url, token, arrivals in (
+                (self.receiver_url, receiver_token, self.arrivals),
+                (self.url, sender_token, None),
+            ):
+                uri = parse_uri(url)
                 _, peer = await loop.create_connection(
-                    lambda t=token, a=arrivals: Peer(self.url, t, a),  # type: ignore[misc]
+                    lambda u=url, t=token, a=arrivals: Peer(u, t, a),  # type: ignore[misc]
                     uri.host,
                     uri.port,
                 )
@@ -429,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--serve", choices=("imkit", "relay"), help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--bus", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve == "relay":
         with contextlib.suppress(KeyboardInterrupt):
@@ -436,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.serve == "imkit":
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_imkit(args.data_dir))
+            asyncio.run(serve_imkit(args.data_dir, args.store, args.bus))
         return 0
     figures = asyncio.run(run(args.rates, args.seconds, args.pairs, args.repeats))
     print(json.dumps(figures) if args.json else render(figures))

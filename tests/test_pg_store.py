@@ -105,3 +105,15 @@ async def test_a_schema_behind_refuses_to_start_until_migrated() -> None:
     assert [v[0] for v in versions] == [m.version for m in MIGRATIONS]
     again = await PostgresStore.open(url)  # up to date: opens without --migrate
     await again.close()
+
+
+async def test_a_clock_behind_the_last_message_never_sends_backwards(
+    two_nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = two_nodes
+    late = NewMessage(1, KEY, MEMBERS, "alice", "late", "RC:TxtMsg", "{}", 5_000)
+    early = NewMessage(1, KEY, MEMBERS, "bob", "early", "RC:TxtMsg", "{}", 4_000)
+    one = await first.append(late)
+    two = await second.append(early)  # another node, its clock a second behind
+    assert two.seq == one.seq + 1 and two.sent_at == one.sent_at == 5_000
+    assert int(two.uid.replace("-", "")[:12], 16) == 5_000  # its uid carries its time

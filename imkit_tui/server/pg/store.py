@@ -45,6 +45,26 @@ from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, 
 from imkit_tui.server.targeted_store import TargetedStore
 
 _NO_CEILING = 2**63 - 1
+# One round trip per message: the original when (sender, cmid) was stored already, else
+# the conversation's next seq taken (its row locked until the commit) and the message
+# stored under it. sent_at never goes backwards (the conversation's last_at).
+_APPEND = """
+WITH original AS (
+    SELECT uid, seq, sent_at, conv_id FROM messages WHERE cmid = $5 AND sender = $4
+), taken AS (
+    UPDATE conversations SET max_seq = max_seq + 1, last_at = GREATEST(last_at, $2),
+        change_id = CASE WHEN $3 THEN $6 ELSE change_id END
+    WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM original)
+    RETURNING max_seq, last_at
+), stored AS (
+    INSERT INTO messages(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)
+    SELECT $1, max_seq, $7, $4, $5, $8, $9, last_at FROM taken
+    RETURNING seq, sent_at
+)
+SELECT false AS duplicate, $7 AS uid, seq, sent_at, $1::bigint AS conv_id FROM stored
+UNION ALL
+SELECT true, uid, seq, sent_at, conv_id FROM original
+"""
 _COLUMNS = "uid, seq, sender, cmid, object_name, content, sent_at"
 
 
@@ -189,33 +209,34 @@ class PostgresStore:
     ) -> StoredMessage:
         """Insert a message with the next seq (inside a writer job); the original on a
         retry. A targeted message moves the change id of its audience only."""
-        original = await self._original(conn, sender, cmid, conv_id)
-        if original is not None:
-            return original
         change_id = self._changes.next()
+        uid = new_uuid7(now_ms)
         row = await conn.fetchrow(
-            "UPDATE conversations SET max_seq = max_seq + 1, last_at = GREATEST(last_at, $2),"
-            " change_id = CASE WHEN $3 THEN $4 ELSE change_id END"
-            " WHERE id = $1 RETURNING max_seq, last_at",
+            _APPEND,
             conv_id,
             now_ms,
             audience is None,
-            change_id,
-        )
-        seq, sent_at = int(row[0]), int(row[1])  # sent_at never goes backwards
-        uid = new_uuid7(sent_at)
-        await conn.execute(
-            "INSERT INTO messages(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            conv_id,
-            seq,
-            uid,
             sender,
             cmid,
+            change_id,
+            uid,
             object_name,
             content_json,
-            sent_at,
         )
+        if row["duplicate"]:
+            return StoredMessage(
+                uid=row["uid"],
+                seq=row["seq"],
+                sent_at=row["sent_at"],
+                duplicate=True,
+                elsewhere=row["conv_id"] != conv_id,
+            )
+        seq, sent_at = int(row["seq"]), int(row["sent_at"])
+        if sent_at != now_ms:  # the clock is behind the last message: sent_at is not now
+            uid = new_uuid7(sent_at)  # a uid's time is its sent_at (prune, history logs)
+            await conn.execute(
+                "UPDATE messages SET uid = $1 WHERE conv_id = $2 AND seq = $3", uid, conv_id, seq
+            )
         if audience is not None:
             await self._targeted.record(conn, conv_id, seq, audience, change_id)
         return StoredMessage(uid=uid, seq=seq, sent_at=sent_at, duplicate=False, audience=audience)

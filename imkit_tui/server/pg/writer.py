@@ -1,8 +1,9 @@
 """The PostgreSQL store's writer: every write of a node goes through it, in batches.
 
 As the SQLite BatchWriter (storage/writer.py): whatever is queued when the writer wakes
-runs in one transaction, each job in a savepoint of its own (one bad job fails alone),
-and each caller hears back after the commit. The batch starts by locking the store's
+runs in one transaction, and each caller hears back after the commit; when a job fails,
+the batch is rolled back and each of its jobs runs again alone, so one bad job fails
+alone. The batch starts by locking the store's
 change counter (`counters`), so batches of every node run one after another, in the
 order they took it: change ids then grow in commit order across nodes (a device's sync
 cursor never jumps over a change committed later), and the jobs of one node keep their
@@ -104,35 +105,43 @@ class PgWriter:
                 return
 
     async def _run_batch(self, batch: list[tuple[PgJob[Any], asyncio.Future[Any] | Done]]) -> None:
-        outcomes: list[Any] = []
+        jobs = [job for job, _ in batch]
         try:
-            async with self._pool.acquire() as conn:
-                async with conn.transaction():
-                    taken = await conn.fetchval(
-                        "SELECT value FROM counters WHERE name = 'change' FOR UPDATE"
-                    )
-                    self._changes.last = int(taken)
-                    for job, _ in batch:
-                        outcomes.append(await _in_savepoint(conn, job))
-                    if self._changes.last != taken:
-                        await conn.execute(
-                            "UPDATE counters SET value = $1 WHERE name = 'change'",
-                            self._changes.last,
-                        )
-                await self._after_commit(conn)
-        except Exception as exc:  # the batch did not commit: every job failed
-            log.warning("a write batch failed: %s", exc)
-            outcomes = [_Failed(exc)] * len(batch)
+            outcomes = await self._commit(jobs)
+        except Exception as exc:
+            # A job failed (or the connection did): each runs again alone, so one bad
+            # job fails alone, as on SQLite (storage/writer.py).
+            if len(jobs) == 1:
+                log.debug("a write failed: %s", exc)
+                outcomes = [_Failed(exc)]
+            else:
+                outcomes = [await self._alone(job) for job in jobs]
         for (_, sink), outcome in zip(batch, outcomes, strict=True):
             _resolve(sink, outcome)
 
+    async def _alone(self, job: PgJob[Any]) -> Any:
+        try:
+            return (await self._commit([job]))[0]
+        except Exception as exc:
+            return _Failed(exc)
 
-async def _in_savepoint(conn: asyncpg.Connection, job: PgJob[Any]) -> Any:
-    try:
-        async with conn.transaction():
-            return await job(conn)
-    except Exception as exc:
-        return _Failed(exc)
+    async def _commit(self, jobs: list[PgJob[Any]]) -> list[Any]:
+        """Run `jobs` in one transaction after taking the change counter; their results
+        once committed."""
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                taken = await conn.fetchval(
+                    "SELECT value FROM counters WHERE name = 'change' FOR UPDATE"
+                )
+                self._changes.last = int(taken)
+                results = [await job(conn) for job in jobs]
+                if self._changes.last != taken:
+                    await conn.execute(
+                        "UPDATE counters SET value = $1 WHERE name = 'change'",
+                        self._changes.last,
+                    )
+            await self._after_commit(conn)
+        return results
 
 
 def _resolve(sink: asyncio.Future[Any] | Done, outcome: Any) -> None:
@@ -146,6 +155,9 @@ def _resolve(sink: asyncio.Future[Any] | Done, outcome: Any) -> None:
             sink.set_result(outcome)
         return
     try:
-        sink(None, error) if error is not None else sink(outcome, None)
+        if error is not None:
+            sink(None, error)
+        else:
+            sink(outcome, None)
     except Exception:
         log.exception("a write's callback failed")
