@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from imkit_tui.protocol import ConvRef
 from imkit_tui.server.pg import PostgresStore
 from imkit_tui.server.pg.schema import MIGRATIONS, SchemaTooOld
+from imkit_tui.server.privacy_store import PrivacyChange
 from imkit_tui.server.store_records import Member, NewMessage, private_key
 from tests.services import fresh_schema_url
 
@@ -117,3 +118,32 @@ async def test_a_clock_behind_the_last_message_never_sends_backwards(
     two = await second.append(early)  # another node, its clock a second behind
     assert two.seq == one.seq + 1 and two.sent_at == one.sent_at == 5_000
     assert int(two.uid.replace("-", "")[:12], 16) == 5_000  # its uid carries its time
+
+
+async def _until(check: Callable[[], Awaitable[bool]]) -> None:
+    async with asyncio.timeout(5):
+        while not await check():
+            await asyncio.sleep(0.01)
+
+
+async def test_privacy_and_words_kept_by_a_node_follow_a_change_on_another(
+    two_nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = two_nodes
+    assert not (await second.privacy.rules("bob")).refuses("alice")
+    assert second.privacy.cached("bob") is not None  # kept
+    update = await first.privacy.update("bob", PrivacyChange(block=["alice"]), 1)
+    assert update.changed and first.privacy.cached("bob") == update.rules  # at once here
+
+    async def second_knows() -> bool:
+        return (await second.privacy.rules("bob")).refuses("alice")
+
+    await _until(second_knows)
+
+    assert await second.words.screened({"content": "darn"}) == {"content": "darn"}
+    assert await first.words.add("darn", "****")
+
+    async def replaced_there() -> bool:
+        return await second.words.screened({"content": "darn"}) == {"content": "****"}
+
+    await _until(replaced_there)

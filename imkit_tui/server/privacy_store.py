@@ -79,7 +79,7 @@ class PrivacyUpdate:
     too_long: bool = False
 
 
-class _RulesCache:
+class RulesCache:
     """Rules by user, with a generation that every committed change moves on."""
 
     def __init__(self) -> None:
@@ -127,7 +127,7 @@ class PrivacyStore:
     def __init__(self, writer: BatchWriter, reader: Database) -> None:
         self._writer = writer
         self._reader = reader
-        self._privacy_cache = _RulesCache()
+        self._privacy_cache = RulesCache()
 
     def cached(self, user_id: str) -> PrivacyRules | None:
         """The rules of `user_id` if they are in memory (no I/O: the send path's check)."""

@@ -27,6 +27,7 @@ from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.connection import StoreConnection, create_pool
 from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
+from imkit_tui.server.pg.notices import Notices
 from imkit_tui.server.pg.privacy import PgPrivacy
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
 from imkit_tui.server.pg.schema import check_version, migrate
@@ -71,8 +72,9 @@ _COLUMNS = "uid, seq, sender, cmid, object_name, content, sent_at"
 class PostgresStore:
     """Conversations and their messages in PostgreSQL, shared by every node."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, notices: Notices) -> None:
         self._pool = pool
+        self._notices = notices
         self._changes = ChangeIds()
         self._conv_ids: dict[str, int] = {}
         self.audiences = TargetedStore()
@@ -89,13 +91,13 @@ class PostgresStore:
         """Group read receipts (pg/receipts.py)."""
         self.files = PgFiles(self._writer, pool, self._targeted)
         """Who may read which stored file (pg/receipts.py)."""
-        self.privacy = PgPrivacy(self._writer, pool)
+        self.privacy = PgPrivacy(self._writer, pool, notices)
         """Who may message each user (pg/privacy.py)."""
         self.tokens = PgTokens(self._writer, pool)
         """Each user's token version (pg/users.py)."""
         self.users = PgUsers(self._writer, pool)
         """Profiles, tags and blocks set by the app server (pg/users.py)."""
-        self.words = PgWords(self._writer, pool)
+        self.words = PgWords(self._writer, pool, notices)
         """The app's sensitive words (pg/users.py)."""
         self.history = PgHistory(self._writer, pool)
         """Each hour's message log (pg/users.py)."""
@@ -123,10 +125,16 @@ class PostgresStore:
                 if migrate_schema:
                     await migrate(conn)
                 await check_version(conn)
-            store = cls(pool)
-            await store._targeted.reload(pool)
+            notices = Notices(dsn)
+            await notices.start()
         except BaseException:
             await pool.close()
+            raise
+        store = cls(pool, notices)
+        try:
+            await store._targeted.reload(pool)
+        except BaseException:
+            await store.close()
             raise
         store._writer.start()
         return store
@@ -134,6 +142,7 @@ class PostgresStore:
     async def close(self) -> None:
         """Commit what is queued and close the pool."""
         await self._writer.close()
+        await self._notices.stop()
         await self._pool.close()
 
     async def truncate_wal(self) -> None:

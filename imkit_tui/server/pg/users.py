@@ -12,10 +12,13 @@ import asyncpg
 
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.history_logs import HOUR_MS, log_entry, uid_floor
+from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.writer import PgWriter
 from imkit_tui.server.sensitive_words import MAX_WORDS, WordFilter, screen
 from imkit_tui.server.token_versions import Revocation
 from imkit_tui.server.user_records import Profile
+
+_WORDS = "words"
 
 
 class _Table:
@@ -184,18 +187,34 @@ class PgTokens(_Table):
 
 
 class PgWords(_Table):
-    """The app's sensitive words. Read on each screened send (another node may have
-    changed them), so sends are always screened."""
+    """The app's sensitive words: kept in memory while the node hears the store's
+    notices (a change on any node drops them everywhere), read on each send otherwise."""
+
+    def __init__(self, writer: PgWriter, pool: asyncpg.Pool, notices: Notices) -> None:
+        super().__init__(writer, pool)
+        self._notices = notices
+        self._filter: WordFilter | None = None
+        notices.on(_WORDS, self._forget)
+
+    def _forget(self, _: str) -> None:
+        self._filter = None
 
     @property
     def active(self) -> bool:
-        """Always True: whether there are words is known only by reading them."""
-        return True
+        """False once the words are known to be none: sends need no screening then."""
+        kept = self._filter if self._notices.listening else None
+        return kept is None or bool(kept)
 
     async def current(self) -> WordFilter:
-        """The filter of the words set now."""
+        """The filter of the words set now (kept, while that may be trusted)."""
+        if self._filter is not None and self._notices.listening:
+            return self._filter
+        generation = self._notices.generation
         rows = await self._pool.fetch("SELECT word, replace FROM sensitive_words")
-        return WordFilter({str(w): (None if r is None else str(r)) for w, r in rows})
+        words = WordFilter({str(w): (None if r is None else str(r)) for w, r in rows})
+        if self._notices.listening and self._notices.generation == generation:
+            self._filter = words
+        return words
 
     async def screened(self, content: dict[str, Any], request_id: int = 0) -> dict[str, Any]:
         """`content` with its text's words replaced; ProtocolError 21501 when a refusing
@@ -220,13 +239,27 @@ class PgWords(_Table):
                 word,
                 replace,
             )
+            await notify(conn, self._notices.channel, _WORDS, "")
             return True
 
-        return await self._writer.submit(job)
+        added = await self._writer.submit(job)
+        self._changed()
+        return added
+
+    def _changed(self) -> None:
+        """This node changed the words: it knows at once (its notice comes later)."""
+        self._notices.changed_here()
+        self._filter = None
 
     async def remove(self, words: Sequence[str]) -> None:
         """Forget `words`."""
-        await self._write("DELETE FROM sensitive_words WHERE word = ANY($1)", list(words))
+
+        async def job(conn: asyncpg.Connection) -> None:
+            await conn.execute("DELETE FROM sensitive_words WHERE word = ANY($1)", list(words))
+            await notify(conn, self._notices.channel, _WORDS, "")
+
+        await self._writer.submit(job)
+        self._changed()
 
     async def listed(self) -> list[tuple[str, str | None]]:
         """Every word with its replacement (None: refused), by word."""
