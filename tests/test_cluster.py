@@ -29,6 +29,7 @@ from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.nats_fanout import RATE_REPORT_SECONDS
 from imkit_tui.server.ratelimit import PerUser
+from tests.api_client import running_api
 from tests.conftest import FAST_BACKOFF, running_server, until_client
 from tests.processes import imkit, start_server
 from tests.services import NATS_URL, fresh_schema_url, nats_missing, need, postgres_missing
@@ -333,3 +334,17 @@ def test_a_node_says_which_service_it_cannot_reach(tmp_path: Path) -> None:
         tmp_path / "home", *serve, "--store", store, "--migrate", "--bus", "nats://127.0.0.1:1"
     )
     assert no_bus.returncode == 1 and "cannot reach the bus at nats://127.0.0.1:1" in no_bus.stderr
+
+
+async def test_the_broadcast_limit_holds_across_nodes(tmp_path: Path) -> None:
+    need(postgres_missing())
+    form = {"fromUserId": "admin", "objectName": "RC:TxtMsg", "content": '{"content": "news"}'}
+    store = {"store_url": fresh_schema_url(), "migrate_store": True}
+    async with (
+        running_api(tmp_path / "shared", **store) as first,
+        running_api(tmp_path / "shared", **store) as second,
+    ):
+        await first.client.ok("/message/broadcast.json", form)
+        await second.client.ok("/message/broadcast.json", form)  # two an hour, on two nodes
+        status, body = await first.client.post("/message/broadcast.json", form)
+        assert (status, body["code"]) == (429, 1008)

@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from imkit_tui.storage import BatchWriter, Database
+
+Allows = Callable[[list[int], int], bool]
+"""(the times of the broadcasts let through, now) -> whether one more may go."""
 
 
 class BroadcastLog:
@@ -15,18 +19,17 @@ class BroadcastLog:
         self._writer = writer
         self._reader = reader
 
-    async def record(self, sent_at: int, forget_before: int) -> None:
-        """Note a broadcast let through at `sent_at`; drop those before `forget_before`."""
+    async def take(self, now_ms: int, since: int, allows: Allows) -> bool:
+        """Let a broadcast through at `now_ms` if `allows(times since `since`, now_ms)`,
+        and note it; those before `since` are forgotten. One writer job, so two calls
+        (or, on a shared store, two nodes) never both take the last one."""
 
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM api_broadcasts WHERE sent_at < ?", (forget_before,))
-            conn.execute("INSERT INTO api_broadcasts(sent_at) VALUES (?)", (sent_at,))
+        def job(conn: sqlite3.Connection) -> bool:
+            conn.execute("DELETE FROM api_broadcasts WHERE sent_at < ?", (since,))
+            rows = conn.execute("SELECT sent_at FROM api_broadcasts ORDER BY sent_at")
+            if not allows([int(row[0]) for row in rows], now_ms):
+                return False
+            conn.execute("INSERT INTO api_broadcasts(sent_at) VALUES (?)", (now_ms,))
+            return True
 
-        await self._writer.submit(job)
-
-    async def since(self, start: int) -> list[int]:
-        """The times of the broadcasts from `start` on, oldest first."""
-        rows = await self._reader.fetch_all(
-            "SELECT sent_at FROM api_broadcasts WHERE sent_at >= ? ORDER BY sent_at", (start,)
-        )
-        return [int(row[0]) for row in rows]
+        return await self._writer.submit(job)

@@ -13,7 +13,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.api.context import ApiContext, Handler
 from imkit_tui.server.api.errors import TOO_FREQUENT, ApiError
 from imkit_tui.server.api.forms import Params
-from imkit_tui.server.api.limits import DAY_MS
+from imkit_tui.server.api.limits import DAY_MS, CallLimit
 from imkit_tui.server.api.message_routes import message_content
 
 PAGE = 500
@@ -25,10 +25,9 @@ async def broadcast(ctx: ApiContext, p: Params) -> dict[str, Any]:
     sender = p.ident("fromUserId")
     object_name, content = message_content(p)
     now = now_ms()
-    if not ctx.broadcasts.take(now):
-        raise ApiError(TOO_FREQUENT, "at most 2 broadcasts an hour and 3 a day")
     op = ctx.operator
-    await op.store.broadcasts.record(now, forget_before=now - DAY_MS)
+    if not await op.store.broadcasts.take(now, now - DAY_MS, _allows):
+        raise ApiError(TOO_FREQUENT, "at most 2 broadcasts an hour and 3 a day")
     last = ""
     while True:
         page = await op.store.users.ids_after(last, PAGE)
@@ -40,6 +39,11 @@ async def broadcast(ctx: ApiContext, p: Params) -> dict[str, Any]:
             break
         last = page[-1]
     return {"id": new_uuid7()}
+
+
+def _allows(times: list[int], now: int) -> bool:
+    """Whether one more broadcast may go at `now`, after those at `times`."""
+    return CallLimit(times=times).take(now)
 
 
 ROUTES: dict[str, Handler] = {"/message/broadcast.json": broadcast}

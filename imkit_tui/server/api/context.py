@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from imkit_tui.protocol import ErrorCode, ProtocolError
 from imkit_tui.server.api.errors import BAD_PARAMETER, INTERNAL, TOO_LONG, ApiError
 from imkit_tui.server.api.forms import Params
-from imkit_tui.server.api.limits import CallLimit
 from imkit_tui.server.operator import Operator
 
 
@@ -20,14 +19,12 @@ class ApiContext:
 
     `token_ttl_seconds`: how long tokens from `/user/getToken` last (None: the
     service's default, no expiry; a token is still revoked by `imkit token --revoke`).
-    `base_url()`: the API's own URL, for the links it hands out. `broadcasts`: how many
-    broadcasts are still allowed.
+    `base_url()`: the API's own URL, for the links it hands out.
     """
 
     operator: Operator
     token_ttl_seconds: int | None = None
     base_url: Callable[[], str] = lambda: ""
-    broadcasts: CallLimit = field(default_factory=CallLimit)
 
 
 Handler = Callable[[ApiContext, Params], Awaitable[dict[str, Any]]]

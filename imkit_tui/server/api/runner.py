@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.api.context import ApiContext
 from imkit_tui.server.api.credentials import Credentials
-from imkit_tui.server.api.limits import DAY_MS, CallLimit
 from imkit_tui.server.api.routes import all_routes
 from imkit_tui.server.api.signing import SignatureCheck, SigningPolicy
 from imkit_tui.server.api.web import build_app
@@ -65,10 +63,7 @@ class ApiServer:
         from imkit_tui.server.api.history_routes import PREFIX, serve_log
         from imkit_tui.server.api.openapi import document
 
-        sent = await self._operator.store.broadcasts.since(now_ms() - DAY_MS)
-        ctx = ApiContext(
-            self._operator, self._config.token_ttl_seconds, lambda: self.url, CallLimit(times=sent)
-        )
+        ctx = ApiContext(self._operator, self._config.token_ttl_seconds, lambda: self.url)
         routes = all_routes()
         operator = self._operator
 

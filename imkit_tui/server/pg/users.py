@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from imkit_tui.server.broadcast_log import Allows
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.history_logs import HOUR_MS, log_entry, uid_floor
 from imkit_tui.server.pg.notices import Notices, notify
@@ -326,18 +327,17 @@ class PgPushTexts(_Table):
 class PgBroadcasts(_Table):
     """When the Server API's broadcasts went out."""
 
-    async def record(self, sent_at: int, forget_before: int) -> None:
-        """Note a broadcast let through at `sent_at`; drop those before `forget_before`."""
+    async def take(self, now_ms: int, since: int, allows: Allows) -> bool:
+        """Let a broadcast through at `now_ms` if `allows(times since `since`, now_ms)`,
+        and note it (one writer job: the batches of all nodes run one after another,
+        so two nodes never both take the last one)."""
 
-        async def job(conn: asyncpg.Connection) -> None:
-            await conn.execute("DELETE FROM api_broadcasts WHERE sent_at < $1", forget_before)
-            await conn.execute("INSERT INTO api_broadcasts(sent_at) VALUES ($1)", sent_at)
+        async def job(conn: asyncpg.Connection) -> bool:
+            await conn.execute("DELETE FROM api_broadcasts WHERE sent_at < $1", since)
+            rows = await conn.fetch("SELECT sent_at FROM api_broadcasts ORDER BY sent_at")
+            if not allows([int(row[0]) for row in rows], now_ms):
+                return False
+            await conn.execute("INSERT INTO api_broadcasts(sent_at) VALUES ($1)", now_ms)
+            return True
 
-        await self._writer.submit(job)
-
-    async def since(self, start: int) -> list[int]:
-        """The times of the broadcasts from `start` on, oldest first."""
-        rows = await self._pool.fetch(
-            "SELECT sent_at FROM api_broadcasts WHERE sent_at >= $1 ORDER BY sent_at", start
-        )
-        return [int(row[0]) for row in rows]
+        return bool(await self._writer.submit(job))
