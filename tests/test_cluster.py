@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from imkit_tui.core import IMClient
 from imkit_tui.core.models import Message
@@ -348,3 +349,23 @@ async def test_the_broadcast_limit_holds_across_nodes(tmp_path: Path) -> None:
         await second.client.ok("/message/broadcast.json", form)  # two an hour, on two nodes
         status, body = await first.client.post("/message/broadcast.json", form)
         assert (status, body["code"]) == (429, 1008)
+
+
+async def test_a_file_sent_through_one_node_downloads_through_the_other(
+    nodes: Nodes, clients: list[IMClient], tmp_path: Path
+) -> None:
+    a, b = nodes.start(), nodes.start()
+    alice = await _client(clients, nodes, tmp_path, "alice", [a])
+    bob = await _client(clients, nodes, tmp_path, "bob", [b])
+    picture = tmp_path / "photo.png"
+    Image.new("RGB", (32, 32), (200, 10, 10)).save(picture)
+    sent = await alice.files.send(ConvRef.private("bob"), picture)
+    await alice.wait_sent([sent.id], timeout=20)
+
+    async def arrived() -> bool:
+        return bool(await bob.messages(ConvRef.private("alice")))
+
+    await until_client(bob, arrived, 20)
+    (received,) = await bob.messages(ConvRef.private("alice"))
+    fetched = await bob.files.download(received)  # from node b, uploaded to node a
+    assert fetched.read_bytes() == picture.read_bytes()
