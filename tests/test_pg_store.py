@@ -147,3 +147,21 @@ async def test_privacy_and_words_kept_by_a_node_follow_a_change_on_another(
         return await second.words.screened({"content": "darn"}) == {"content": "****"}
 
     await _until(replaced_there)
+
+
+async def test_group_members_and_voices_kept_by_a_node_follow_another_node(
+    two_nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = two_nodes
+    assert await first.create_group("g", "team", "ann", ["ben"], 1)
+    assert await second.groups.members("g") == ["ann", "ben"]  # now kept by the second
+    assert await first.groups.add_members("g", ["cat"], 2) == ["cat"]
+    await first.groups.set_voices("g", "muted", ["ben"], True)
+    assert await first.groups.members("g") == ["ann", "ben", "cat"]  # at once here
+
+    async def second_knows() -> bool:
+        voices = await second.groups.voices("g")
+        members = await second.groups.members("g")
+        return members == ["ann", "ben", "cat"] and voices is not None and "ben" in voices.muted
+
+    await _until(second_knows)

@@ -1,6 +1,7 @@
 """Groups on PostgreSQL (as server/group_store.py and server/group_gags.py): membership
-in the members table, names, invitations, who may speak, when timed gags end. Nothing
-is cached in memory: another node may have changed a group a moment ago."""
+in the members table, names, invitations, who may speak, when timed gags end. A group's
+members and voices are kept in memory while the node hears the store's notices
+(pg/notices.py): a change on any node drops them everywhere when it commits."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from collections.abc import Sequence
 import asyncpg
 
 from imkit_tui.server.group_store import GroupFull, GroupRecord, Voices, group_key
+from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.writer import PgWriter, affected
 from imkit_tui.server.store_records import ChangeIds
 
+_KIND = "group"
 _MEMBERS = (
     "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
     " WHERE c.key = $1 AND m.left_seq IS NULL"
@@ -21,17 +24,49 @@ _MEMBERS = (
 class PgGroups:
     """Group membership and settings (the store's `groups`)."""
 
-    def __init__(self, writer: PgWriter, pool: asyncpg.Pool, changes: ChangeIds) -> None:
+    def __init__(
+        self, writer: PgWriter, pool: asyncpg.Pool, changes: ChangeIds, notices: Notices
+    ) -> None:
         self._writer = writer
         self._pool = pool
         self._changes = changes
+        self._notices = notices
+        self._members: dict[str, list[str]] = {}
+        self._voices: dict[str, Voices] = {}
+        notices.on(_KIND, self.forget)
+
+    def forget(self, group_id: str) -> None:
+        """Drop what is kept of a group ("": of every group)."""
+        if group_id:
+            self._members.pop(group_id, None)
+            self._voices.pop(group_id, None)
+        else:
+            self._members.clear()
+            self._voices.clear()
+
+    async def _changed(self, conn: asyncpg.Connection, group_id: str) -> None:
+        """Inside a write: every node drops what it keeps of the group at the commit."""
+        await notify(conn, self._notices.channel, _KIND, group_id)
+
+    def _changed_here(self, group_id: str) -> None:
+        """After a committed change here: this node knows at once."""
+        self._notices.changed_here()
+        self.forget(group_id)
 
     async def members(self, group_id: str) -> list[str] | None:
-        """The members of a group (None when there is no such group)."""
+        """The members of a group (None when there is no such group); kept."""
+        if self._notices.listening and group_id in self._members:
+            return self._members[group_id]
+        generation = self._notices.generation
         rows = await self._pool.fetch(
             f"{_MEMBERS} ORDER BY m.joined_at, m.user_id", group_key(group_id)
         )
-        return [str(row[0]) for row in rows] or None
+        members = [str(row[0]) for row in rows]
+        if not members:
+            return None
+        if self._notices.listening and self._notices.generation == generation:
+            self._members[group_id] = members
+        return members
 
     async def get(self, group_id: str) -> GroupRecord | None:
         """The group as it is now, or None when there is no such group."""
@@ -92,7 +127,10 @@ class PgGroups:
         return int(found) if found is not None else None
 
     async def voices(self, group_id: str) -> Voices | None:
-        """Who may speak in a group (None when there is no such group)."""
+        """Who may speak in a group (None when there is no such group); kept."""
+        if self._notices.listening and group_id in self._voices:
+            return self._voices[group_id]
+        generation = self._notices.generation
         row = await self._pool.fetchrow(
             "SELECT owner, all_muted FROM groups WHERE id = $1", group_id
         )
@@ -101,12 +139,15 @@ class PgGroups:
         rows = await self._pool.fetch(
             "SELECT kind, user_id FROM group_voices WHERE group_id = $1", group_id
         )
-        return Voices(
+        voices = Voices(
             owner=str(row[0]),
             all_muted=bool(row[1]),
             muted=frozenset(str(r[1]) for r in rows if r[0] == "muted"),
             speakers=frozenset(str(r[1]) for r in rows if r[0] == "speaker"),
         )
+        if self._notices.listening and self._notices.generation == generation:
+            self._voices[group_id] = voices
+        return voices
 
     async def set_voices(self, group_id: str, kind: str, user_ids: Sequence[str], on: bool) -> None:
         """Mute or unmute members (kind "muted"), or make them speakers while all are
@@ -129,16 +170,20 @@ class PgGroups:
                     list(user_ids),
                     kind,
                 )
+            await self._changed(conn, group_id)
 
         await self._writer.submit(job)
+        self._changed_here(group_id)
 
     async def set_all_muted(self, group_id: str, on: bool) -> None:
         """Mute everyone but the owner and the speakers, or lift that."""
 
         async def job(conn: asyncpg.Connection) -> None:
             await conn.execute("UPDATE groups SET all_muted = $1 WHERE id = $2", int(on), group_id)
+            await self._changed(conn, group_id)
 
         await self._writer.submit(job)
+        self._changed_here(group_id)
 
     async def add_members(
         self,
@@ -187,9 +232,13 @@ class PgGroups:
                 )
                 if affected(status):
                     added.append(user_id)
+            if added:
+                await self._changed(conn, group_id)
             return added
 
-        return await self._writer.submit(job)
+        added: list[str] = await self._writer.submit(job)
+        self._changed_here(group_id)
+        return added
 
     async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
         """Take users out of a group (they keep what came before: the seq they left at);
@@ -207,9 +256,13 @@ class PgGroups:
                 group_key(group_id),
             )
             gone = {str(r[0]) for r in rows}
+            if gone:
+                await self._changed(conn, group_id)
             return [u for u in dict.fromkeys(user_ids) if u in gone]
 
-        return await self._writer.submit(job)
+        removed: list[str] = await self._writer.submit(job)
+        self._changed_here(group_id)
+        return removed
 
     async def rename(self, group_id: str, name: str) -> None:
         """Give a group a new name."""

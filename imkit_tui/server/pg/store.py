@@ -27,7 +27,7 @@ from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.connection import StoreConnection, create_pool
 from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
-from imkit_tui.server.pg.notices import Notices
+from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.privacy import PgPrivacy
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
 from imkit_tui.server.pg.schema import check_version, migrate
@@ -83,7 +83,7 @@ class PostgresStore:
         self._writer = PgWriter(pool, self._changes, self._after_commit)
         self.members = PgMembers(self._writer, pool, self._changes, self._targeted)
         """Each member's own view of a conversation (pg/members.py)."""
-        self.groups = PgGroups(self._writer, pool, self._changes)
+        self.groups = PgGroups(self._writer, pool, self._changes, notices)
         """Groups (pg/groups.py)."""
         self.gags = PgGagEnds(self._writer, pool)
         """When timed group gags end (pg/groups.py)."""
@@ -331,9 +331,12 @@ class PostgresStore:
             await self._conversation(
                 conn, 3, group_key(group_id), [Member(m, group_id) for m in members], now_ms
             )
+            await notify(conn, self._notices.channel, "group", group_id)
             return True
 
-        return await self._writer.submit(job)
+        created: bool = await self._writer.submit(job)
+        self.groups.forget(group_id)
+        return created
 
     async def find_by_client_id(
         self, sender: str, cmid: str, conv_key: str = ""
