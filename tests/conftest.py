@@ -53,7 +53,6 @@ BOTH_STORES = frozenset(
         "test_fuzz",
         "test_api_history",
         "test_api_sensitive",
-        "test_search",
         "test_privacy_client",
         "test_api_messages",
         "test_api_groups",

@@ -199,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
             "the app's backend hooks need the SQLite store for now: drop --store, or the hooks",
             EXIT_USAGE,
         )
-    from imkit_tui.server.stores import ServiceUnusable
+    from imkit_tui.server.unusable import ServiceUnusable
 
     try:
         asyncio.run(_serve(config, api, hooks))

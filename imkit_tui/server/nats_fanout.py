@@ -37,7 +37,7 @@ from imkit_tui.server.fanout import LocalFanout, TargetedLookupSource
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
-from imkit_tui.server.stores import ServiceUnusable
+from imkit_tui.server.unusable import ServiceUnusable
 
 log = logging.getLogger(__name__)
 

@@ -87,6 +87,7 @@ class RulesCache:
         self.generation = 0
 
     def put(self, user_id: str, rules: PrivacyRules) -> None:
+        """Keep `rules` for `user_id` (the oldest kept is dropped past CACHED_USERS)."""
         self.rules.pop(user_id, None)
         if len(self.rules) >= CACHED_USERS:
             del self.rules[next(iter(self.rules))]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.store import ServerStore
+from imkit_tui.server.unusable import ServiceUnusable
 
 if TYPE_CHECKING:
     from imkit_tui.server.pg.store import PostgresStore
@@ -16,11 +17,6 @@ AnyStore: TypeAlias = "ServerStore | PostgresStore"
 """A store the server can run on."""
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-class ServiceUnusable(RuntimeError):
-    """The store or the bus the config names cannot be used (unreachable, or a schema
-    older than this version); the message says which and what to do."""
 
 
 def is_postgres(url: str) -> bool:

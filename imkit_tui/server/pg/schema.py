@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from imkit_tui.server.stores import ServiceUnusable
+from imkit_tui.server.unusable import ServiceUnusable
 
 
 @dataclass(frozen=True, slots=True)
