@@ -369,3 +369,30 @@ async def test_a_file_sent_through_one_node_downloads_through_the_other(
     (received,) = await bob.messages(ConvRef.private("alice"))
     fetched = await bob.files.download(received)  # from node b, uploaded to node a
     assert fetched.read_bytes() == picture.read_bytes()
+
+
+async def test_a_targeted_message_across_nodes_is_numbered_each_members_way(
+    nodes: Nodes, clients: list[IMClient], tmp_path: Path
+) -> None:
+    a, b = nodes.start(), nodes.start()
+    alice = await _client(clients, nodes, tmp_path, "alice", [a])
+    bob = await _client(clients, nodes, tmp_path, "bob", [b])
+    carol = await _client(clients, nodes, tmp_path, "carol", [b])
+    await alice.groups.create("g3", "whispers", ["bob", "carol"])
+    group = ConvRef.group("g3")
+    await alice.send_text(group, "for everyone")
+    await alice.send_text(group, "for bob only", to=["bob"])  # stored on a, pushed on b
+    await alice.send_text(group, "for everyone again")
+    await _until_texts(bob, group, 3, 20)
+    await _until_texts(carol, group, 2, 20)
+    seen_by_bob = await _texts(bob, group)
+    seen_by_carol = await _texts(carol, group)
+    assert [m.content["content"] for m in seen_by_bob] == [
+        "for everyone",
+        "for bob only",
+        "for everyone again",
+    ]
+    assert [m.content["content"] for m in seen_by_carol] == ["for everyone", "for everyone again"]
+    # carol's numbering has no gap where bob's message is
+    assert seen_by_carol[1].seq == seen_by_carol[0].seq + 1
+    assert seen_by_bob[2].seq == seen_by_bob[1].seq + 1 == seen_by_bob[0].seq + 2
