@@ -4,11 +4,17 @@ stored by reading only the rows after the last one seen (`targeted.id`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 import asyncpg
 
 from imkit_tui.server.targeted_store import TargetedStore
+
+_SINCE = (
+    "SELECT t.id, c.key, t.seq, t.user_id FROM targeted t"
+    " JOIN conversations c ON c.id = t.conv_id WHERE t.id > $1 ORDER BY t.id"
+)
 
 
 class PgAudiences:
@@ -18,6 +24,7 @@ class PgAudiences:
         self.memory = memory
         """What handlers read, without I/O (the store's `audiences`)."""
         self._last_id = 0
+        self._lock = asyncio.Lock()  # one look at a time: each row is remembered once
         self.stored = False
         """True once a job of the running batch stored an audience (caught up after it)."""
 
@@ -46,25 +53,22 @@ class PgAudiences:
 
     async def catch_up(self, conn: asyncpg.Connection | asyncpg.Pool) -> None:
         """Read the audiences stored (by any node) since the last look."""
-        rows = await conn.fetch(
-            "SELECT t.id, c.key, t.seq, t.user_id FROM targeted t"
-            " JOIN conversations c ON c.id = t.conv_id WHERE t.id > $1 ORDER BY t.id",
-            self._last_id,
-        )
-        if not rows:
-            return
+        async with self._lock:
+            self._apply(await conn.fetch(_SINCE, self._last_id))
+
+    async def reload(self, conn: asyncpg.Connection | asyncpg.Pool) -> None:
+        """Read every audience again (at open)."""
+        async with self._lock:
+            rows = await conn.fetch(_SINCE, 0)
+            self.memory.forget_all()  # and filled again before anything else runs
+            self._last_id = 0
+            self._apply(rows)
+
+    def _apply(self, rows: list[asyncpg.Record]) -> None:
         grouped: dict[tuple[str, int], list[str]] = {}
         for row in rows:
             grouped.setdefault((str(row[1]), int(row[2])), []).append(str(row[3]))
-        if any(self.memory.audience(key, seq) is not None for key, seq in grouped):
-            await self.reload(conn)  # a message's audience came in two reads: read all
-            return
         for (key, seq), users in sorted(grouped.items(), key=lambda item: item[0][1]):
             self.memory.remember(key, seq, users)
-        self._last_id = int(rows[-1][0])
-
-    async def reload(self, conn: asyncpg.Connection | asyncpg.Pool) -> None:
-        """Read every audience again (at open, and after a batch failed)."""
-        self.memory.forget_all()
-        self._last_id = 0
-        await self.catch_up(conn)
+        if rows:
+            self._last_id = int(rows[-1][0])

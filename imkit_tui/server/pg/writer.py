@@ -140,7 +140,10 @@ class PgWriter:
                         "UPDATE counters SET value = $1 WHERE name = 'change'",
                         self._changes.last,
                     )
-            await self._after_commit(conn)
+            try:
+                await self._after_commit(conn)
+            except Exception as exc:  # committed all the same: never run the jobs again
+                log.warning("after a commit: %s", exc)
         return results
 
 
