@@ -11,29 +11,53 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from imkit_tui.protocol.conversation import ConvRef
-
-UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-ObjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-PageSize = Annotated[int, msgspec.Meta(ge=1, le=500)]
-#: The largest integer a frame may carry (a seq, an offset, a cursor, an id): SQLite's.
-MAX_INT = 2**63 - 1
-NonNegative = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
-Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
-FileName = Annotated[str, msgspec.Meta(max_length=255)]
-MimeType = Annotated[str, msgspec.Meta(max_length=127)]
-
-MAX_TARGETED = 300
-"""The most members one targeted message may name."""
-ChunkSize = Annotated[int, msgspec.Meta(ge=1, le=1024 * 1024)]
-
-
-class Frame(msgspec.Struct, tag_field="t", omit_defaults=True, kw_only=True):
-    """Base of every frame: the request id and the id of the request it answers."""
-
-    id: NonNegative = 0
-    re: NonNegative = 0
-
+from imkit_tui.protocol.frame_base import (
+    MAX_INT as MAX_INT,
+)
+from imkit_tui.protocol.frame_base import (
+    MAX_TARGETED as MAX_TARGETED,
+)
+from imkit_tui.protocol.frame_base import (
+    ChunkSize as ChunkSize,
+)
+from imkit_tui.protocol.frame_base import (
+    ClientMessageId as ClientMessageId,
+)
+from imkit_tui.protocol.frame_base import (
+    FileName as FileName,
+)
+from imkit_tui.protocol.frame_base import (
+    Frame as Frame,
+)
+from imkit_tui.protocol.frame_base import (
+    MimeType as MimeType,
+)
+from imkit_tui.protocol.frame_base import (
+    NonNegative as NonNegative,
+)
+from imkit_tui.protocol.frame_base import (
+    ObjectName as ObjectName,
+)
+from imkit_tui.protocol.frame_base import (
+    PageSize as PageSize,
+)
+from imkit_tui.protocol.frame_base import (
+    Sha256 as Sha256,
+)
+from imkit_tui.protocol.frame_base import (
+    UserId as UserId,
+)
+from imkit_tui.protocol.ultra_frames import (
+    DeleteBefore,
+    EditMessage,
+    UltraDeleted,
+    UltraInfo,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    UltraSynced,
+    UltraUpdate,
+)
 
 # ---------------------------------------------------------------- shared payloads
 
@@ -45,7 +69,9 @@ class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
     numbers the conversation; 0 for messages that are not stored (status messages).
     `conv` is seen from the receiving user's side. `to` names the members a targeted
     message was sent to (empty for everyone's messages); only they and the sender ever
-    receive it, and only their numbering counts it.
+    receive it, and only their numbering counts it. `edited_at` and `edit_seq` are set
+    when the content is the newest edit's (ultra groups): its time and the seq of its
+    edit event (see :mod:`imkit_tui.protocol.ultra_frames`); the "edited" mark.
     """
 
     uid: str
@@ -57,6 +83,8 @@ class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
     cmid: str
     sent_at: int
     to: list[str] = []
+    edited_at: int = 0
+    edit_seq: int = 0
 
 
 class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
@@ -317,6 +345,11 @@ CLIENT_FRAMES = (
     UploadStart,
     UploadChunk,
     DownloadRequest,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    EditMessage,
+    DeleteBefore,
 )
 ClientFrame = (
     Hello
@@ -337,6 +370,11 @@ ClientFrame = (
     | UploadStart
     | UploadChunk
     | DownloadRequest
+    | UltraRequest
+    | UltraSettings
+    | UltraSync
+    | EditMessage
+    | DeleteBefore
 )
 
 
@@ -507,6 +545,10 @@ SERVER_FRAMES = (
     ReceiptState,
     UploadState,
     DownloadChunk,
+    UltraInfo,
+    UltraSynced,
+    UltraUpdate,
+    UltraDeleted,
 )
 ServerFrame = (
     Welcome
@@ -523,4 +565,8 @@ ServerFrame = (
     | ReceiptState
     | UploadState
     | DownloadChunk
+    | UltraInfo
+    | UltraSynced
+    | UltraUpdate
+    | UltraDeleted
 )
