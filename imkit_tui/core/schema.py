@@ -256,4 +256,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(14, "reserved (a parallel branch's number)", ""),
 )
