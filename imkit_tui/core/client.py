@@ -5,13 +5,14 @@ script needs goes through here: send, read conversations and pages of messages, 
 subscribe to typed events. Each feature is a service attribute built with one
 :class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
 `client.history`, `client.search`, `client.privacy`, `client.receipts`,
-`client.mentions`.
+`client.mentions`, `client.ultra`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -27,6 +28,8 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.engine import UltraWork
+from imkit_tui.core.engine.session import PushFrame
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -51,16 +54,20 @@ from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
+from imkit_tui.core.ultra import Ultra
+from imkit_tui.core.ultra_store import is_ultra_row
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
     ConversationUpdate,
     ConvRef,
     MessageRecord,
     PrivacyState,
-    Push,
     ReceiptState,
     SendAck,
     SendMessage,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
     Welcome,
     depth_within,
 )
@@ -166,6 +173,8 @@ class IMClient:
         """Group read receipts: ask for them, read who has read."""
         self.mentions = Mentions(context)
         """Unread @mentions of this user."""
+        self.ultra = Ultra(context)
+        """Ultra groups: channels, levels, DND, edits, deleting by time, their sync."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -208,6 +217,7 @@ class IMClient:
         self._stopped.set()
         await self._connection.close()
         await self.groups.stop()
+        await self.ultra.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -384,7 +394,10 @@ class IMClient:
         self._on_state(ConnectionState.SYNCING, "", None)
         self._inbound.put(SyncAll())
 
-    def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
+    def _on_push(self, push: PushFrame) -> None:
+        if isinstance(push, UltraInfo | UltraUpdate | UltraDeleted):
+            self.ultra.pushed(push)  # applied in order with the pushed messages
+            return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return
@@ -401,6 +414,7 @@ class IMClient:
         self._on_state(ConnectionState.CONNECTED, "", None)
         self.events.publish(SyncCompleted(changed))
         self.groups.name_in_background()
+        self.ultra.sync_in_background()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
         """A recall got `seq`: the same road as an own message's ack (the inbound work)."""
@@ -410,6 +424,12 @@ class IMClient:
         """Mark everything received in `conv` as read, here and (when connected, else
         after the next sync) on the server: the user's other devices follow, and in a
         private chat the peer sees a read receipt. Returns the new list row."""
+        if is_ultra_row(conv):  # the whole ultra group: each of its channels
+            for channel in await self.store.ultra.channels(conv.target):
+                await self.store.state.mark_read(channel.ref)
+            self._state_sync.wakeup.set()
+            row = await self.store.conversations.get(conv)
+            return row or Conversation(conv, 0, "", "", 0, False, False, "", 0)
         row = await self.store.state.mark_read(conv)
         self._state_sync.wakeup.set()
         return row
@@ -457,6 +477,7 @@ class _Context:
 
     def __init__(self, client: IMClient) -> None:
         self._client = client
+        self.queue_ultra = client._inbound.put
         self.user_id = client.user_id
         self.events = client.events
         self.connection = client._connection
@@ -473,6 +494,12 @@ class _Context:
     async def apply_state_update(self, update: ConversationUpdate) -> Conversation:
         """Apply a conversation's new state as the server answered it."""
         return await self._client._inbound.apply_state_update(update)
+
+    async def apply_ultra(self, work: UltraWork) -> None:
+        """Apply ultra group work in the inbound task; return once it is applied."""
+        applied = asyncio.Event()
+        self._client._inbound.put(dataclasses.replace(work, done=applied.set))
+        await applied.wait()
 
     async def store_records(self, conv: ConvRef, records: list[MessageRecord]) -> None:
         """Store records the server sent for `conv`."""

@@ -40,7 +40,8 @@ class MessageQueued:
 
 @dataclass(frozen=True, slots=True)
 class MessageUpdated:
-    """A message of ours changed state (sent, failed); `message` is its new state."""
+    """A message changed: one of ours was sent or failed, one was recalled or edited;
+    `message` is its new state."""
 
     message: Message
 
@@ -119,6 +120,14 @@ class ReceiptsUpdated:
     receipts: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
+@dataclass(frozen=True, slots=True)
+class UltraChanged:
+    """Something of ultra group `group` changed: its channels, their counts, the user's
+    settings, or the user is no longer in it (read `store.ultra` again)."""
+
+    group: str
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -132,6 +141,7 @@ Event = (
     | MessagesDeleted
     | HistoryCleared
     | ReceiptsUpdated
+    | UltraChanged
 )
 
 

@@ -3,7 +3,7 @@
 `LocalStore` is one query object per table or concern, each built with the same
 :class:`~imkit_tui.core.store_parts.StoreParts`: `store.meta`, `store.conversations`,
 `store.messages`, `store.outbox`, `store.state`, `store.history`, `store.mentions`,
-`store.receipts`, `store.groups`.
+`store.receipts`, `store.groups`, `store.ultra`.
 
 Writes go through one BatchWriter, inline on the event loop; larger reads (pages, the
 conversation list) run on a second connection's thread and only ever see committed
@@ -33,6 +33,7 @@ from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import CONVERSATION_COLUMNS, conversation_from_row
 from imkit_tui.core.state_store import StateTable
 from imkit_tui.core.store_parts import ConversationIds, StoreParts
+from imkit_tui.core.ultra_store import UltraTable
 from imkit_tui.protocol import ConvRef
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
@@ -158,6 +159,8 @@ class LocalStore:
         """Group read receipts asked for and to answer."""
         self.groups = GroupTable(parts)
         """Group names, owners and members."""
+        self.ultra = UltraTable(parts)
+        """Ultra groups: their channels, the user's settings, each channel's counts."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:

@@ -21,7 +21,20 @@ from imkit_tui.protocol import (
     Push,
     ReceiptState,
     ServerFrame,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
 )
+
+PUSHED_STATES = (
+    ConversationUpdate,
+    PrivacyState,
+    ReceiptState,
+    UltraInfo,
+    UltraUpdate,
+    UltraDeleted,
+)
+"""Frames that answer a request, or (with `re` 0) tell of a change no request asked for."""
 
 W = TypeVar("W")
 
@@ -38,9 +51,7 @@ class FrameRoute(enum.Enum):
 
 def is_push(frame: ServerFrame) -> bool:
     """True for a frame no request asked for: a pushed message or state change."""
-    return isinstance(frame, Push) or (
-        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
-    )
+    return isinstance(frame, Push) or (isinstance(frame, PUSHED_STATES) and not frame.re)
 
 
 class Requests(Generic[W]):

@@ -33,6 +33,9 @@ from imkit_tui.protocol import (
     Push,
     ReceiptState,
     ServerFrame,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
     decode_server_frame,
     encode,
 )
@@ -41,7 +44,10 @@ log = logging.getLogger(__name__)
 
 W = TypeVar("W")
 
-PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState
+PushFrame = (
+    Push | ConversationUpdate | PrivacyState | ReceiptState | UltraInfo | UltraUpdate | UltraDeleted
+)
+"""A frame no request asked for: a message, or a change of state (ultra groups' too)."""
 
 
 @dataclass(frozen=True, slots=True)
