@@ -17,7 +17,7 @@ from imkit_tui import messages as catalogue
 from imkit_tui.config import ConfigError, Settings, check_server_url, load_settings
 from imkit_tui.core import Message
 from imkit_tui.paths import Paths, make_dir
-from imkit_tui.protocol import ConvRef, ProtocolError
+from imkit_tui.protocol import ConversationType, ConvRef, ProtocolError
 from imkit_tui.protocol.tokens import read_claims
 
 if TYPE_CHECKING:
@@ -177,8 +177,13 @@ def make_client(args: argparse.Namespace, device: str) -> IMClient:
 
 
 def conversation_of(args: argparse.Namespace) -> ConvRef:
-    """The conversation named by --with USER (`args.peer`) or --group GROUP."""
-    return ConvRef.private(args.peer) if args.peer else ConvRef.group(args.group)
+    """The conversation named by --with USER (`args.peer`) or --to USER, --group GROUP,
+    or --ultra GROUP with --channel CHANNEL (default: the default channel)."""
+    ultra = getattr(args, "ultra", None)
+    if ultra:
+        return ConvRef(type=ConversationType.ULTRA_GROUP, target=ultra, channel=args.channel or "")
+    peer = getattr(args, "peer", None) or getattr(args, "to", None)
+    return ConvRef.private(peer) if peer else ConvRef.group(args.group)
 
 
 def message_json(message: Message) -> dict[str, Any]:

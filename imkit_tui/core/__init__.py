@@ -31,11 +31,20 @@ if TYPE_CHECKING:
         Subscription,
         SyncCompleted,
         TransferProgress,
+        UltraChanged,
     )
     from imkit_tui.core.first_look import peek_conversations
     from imkit_tui.core.forward import ForwardError, check_forwardable
     from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
     from imkit_tui.core.outbox_claims import process_running
+    from imkit_tui.core.ultra_store import (
+        UltraChannelRow,
+        UltraGroupRow,
+        channel_ref,
+        is_ultra_row,
+        list_ref,
+        ultra_row,
+    )
 
 __all__ = [
     "Backoff",
@@ -64,9 +73,16 @@ __all__ = [
     "Subscription",
     "SyncCompleted",
     "TransferProgress",
+    "UltraChanged",
+    "UltraChannelRow",
+    "UltraGroupRow",
+    "channel_ref",
     "check_forwardable",
+    "is_ultra_row",
+    "list_ref",
     "peek_conversations",
     "process_running",
+    "ultra_row",
 ]
 
 _BACKOFF = "imkit_tui.core.backoff"
@@ -77,10 +93,18 @@ _MODELS = "imkit_tui.core.models"
 _OUTBOX_CLAIMS = "imkit_tui.core.outbox_claims"
 _FIRST_LOOK = "imkit_tui.core.first_look"
 _FORWARD = "imkit_tui.core.forward"
+_ULTRA_STORE = "imkit_tui.core.ultra_store"
 __getattr__ = lazy_names(
     __name__,
     {
         "Backoff": _BACKOFF,
+        "UltraChanged": _EVENTS,
+        "UltraChannelRow": _ULTRA_STORE,
+        "UltraGroupRow": _ULTRA_STORE,
+        "channel_ref": _ULTRA_STORE,
+        "is_ultra_row": _ULTRA_STORE,
+        "list_ref": _ULTRA_STORE,
+        "ultra_row": _ULTRA_STORE,
         "ConnectionChanged": _EVENTS,
         "ConnectionState": "imkit_tui.core.connection_state",
         "Conversation": _MODELS,

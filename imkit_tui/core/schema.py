@@ -320,4 +320,3 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
 )
-

@@ -22,7 +22,7 @@ from imkit_tui.core.context import ClientContext
 from imkit_tui.core.engine import UltraFrame, UltraStates
 from imkit_tui.core.events import ConversationUpdated, MessageUpdated
 from imkit_tui.core.models import Message, SendStatus
-from imkit_tui.core.ultra_store import UltraChannelRow, UltraGroupRow, channel_ref, ultra_row
+from imkit_tui.core.ultra_store import UltraChannelRow, UltraGroupRow, ultra_row
 from imkit_tui.protocol import (
     ConversationType,
     ConvRef,
@@ -283,8 +283,3 @@ class Ultra:
         deleted = await context.connection.request(frame, UltraDeleted, context.timeout)
         await context.apply_ultra(UltraFrame(deleted))
         return deleted
-
-    @staticmethod
-    def channel(group_id: str, channel: str = "") -> ConvRef:
-        """The conversation of a channel (``""``: the default one)."""
-        return channel_ref(group_id, channel)

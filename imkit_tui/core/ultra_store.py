@@ -133,8 +133,7 @@ class UltraTable:
             (group_id,),
         )
         return [
-            UltraChannelRow(group_id, r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6])
-            for r in rows
+            UltraChannelRow(group_id, r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6]) for r in rows
         ]
 
     # ------------------------------------------------------------------ writing
