@@ -11,7 +11,8 @@ _ULTRA_ROW = """
             SELECT COALESCE(SUM(c.unread), 0), COALESCE(SUM(c.mentions), 0)
             FROM conversations c WHERE c.type = 10 AND c.target = {target} AND c.channel != '*'),
         (last_at, preview, last_sender, last_seq) = (
-            SELECT COALESCE(MAX(c.last_at), 0), c.preview, c.last_sender, 0
+            SELECT COALESCE(MAX(c.last_at), 0), COALESCE(c.preview, ''),
+                COALESCE(c.last_sender, ''), 0
             FROM conversations c WHERE c.type = 10 AND c.target = {target} AND c.channel != '*'),
         hidden = CASE WHEN {moved} THEN 0 ELSE hidden END
     WHERE type = 10 AND target = {target} AND channel = '*';
