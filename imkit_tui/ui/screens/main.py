@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import ConnectionState, Conversation, Direction, Message
+from imkit_tui.core import ConnectionState, Conversation, Direction, Message, is_ultra_row, list_ref
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
@@ -29,7 +29,7 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
-from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
+from imkit_tui.ui.screens.read_only import SendRights
 from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
 from imkit_tui.ui.screens.start_up import (
@@ -39,6 +39,8 @@ from imkit_tui.ui.screens.start_up import (
     report_ready,
 )
 from imkit_tui.ui.screens.typing import TypingStatus
+from imkit_tui.ui.screens.ultra_actions import UltraPane
+from imkit_tui.ui.widgets.channel_sidebar import ChannelSidebar
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.key_footer import KeyFooter
@@ -134,13 +136,15 @@ class MainScreen(Screen[None]):
             id="conversations",
         )
         self.header = ChatHeader(id="chat-title")
+        self.ultra = UltraPane(self, self.header)
+        """Ultra groups: the channel sidebar, the header, editing, their settings."""
         self.rights = SendRights(self, self.core.user_id)
         """Which conversations can be written to; the composer or why not."""
         self.privacy = PrivacyActions(self, self.listing)
         self.history = HistoryActions(self, self.forget_conversation)
         self.search = SearchActions(self)
         self.settings = ConversationSettings(
-            self, self.listing, self.history, self.privacy, self.action_search
+            self, self.listing, self.history, self.privacy, self.action_search, self.ultra
         )
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
@@ -161,6 +165,7 @@ class MainScreen(Screen[None]):
         yield StatusBar(self.core.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
             yield self.listing
+            yield self.ultra.sidebar
             with Vertical(id="chat"):
                 yield self.header
                 yield Static(
@@ -179,44 +184,11 @@ class MainScreen(Screen[None]):
     async def _chat_widgets(self) -> tuple[ChatView, Composer]:
         """The chat view and the composer, mounted when the first conversation opens
         (start-up draws only what the first frame shows)."""
-        from imkit_tui.ui.screens.actions import ActionHandler
-        from imkit_tui.ui.screens.lazy_media import LazyMedia
-        from imkit_tui.ui.screens.message_menu import MessageMenu
-        from imkit_tui.ui.screens.receipt_actions import ReceiptActions
-        from imkit_tui.ui.screens.sending import Sending
-        from imkit_tui.ui.widgets.chat_view import ChatView, each_hook
-        from imkit_tui.ui.widgets.composer import AttachButton, Composer
-        from imkit_tui.ui.widgets.mention_picker import MentionPicker
+        from imkit_tui.ui.screens.chat_pane import mount_chat
 
-        found = self.query("#messages")
-        if not found:
-            await self.query_one("#empty-chat").remove()
-            chat_pane = self.query_one("#chat", Vertical)
-            chat = ChatView(
-                me=self.client.user_id, loader=self._load_older, window=CHAT_WINDOW, id="messages"
-            )
-            lazy = LazyMedia(self, self.client, lambda: self.chat_view)
-            receipts = ReceiptActions(
-                self, self.client, lambda: self.chat_view, lambda: self.current
-            )
-            self.receipts = receipts
-            self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
-            chat.on_new_bubbles = each_hook(lazy.wanted, receipts.decorate, self.history.decorate)
-            self.menu = MessageMenu(
-                self,
-                chat,
-                rights=self.rights,
-                actions=self.actions,
-                history=self.history,
-                receipts=receipts,
-            )
-            self.sending = Sending(self, self.client, lambda: self.current)
-            composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
-            composer.use_picker(picker)
-            row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
-            # Between the chat and the composer docked below: the members offered for @.
-            await chat_pane.mount(chat, picker, row, ReadOnlyNote(id="read-only"))
-        return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
+        if not self.query("#messages"):
+            await mount_chat(self, CHAT_WINDOW)
+        return self._chat(), self._composer()
 
     @property
     def chat_view(self) -> ChatView | None:
@@ -284,6 +256,8 @@ class MainScreen(Screen[None]):
                         self.typing.received(event.record)
                     elif isinstance(event, core.ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
+                    elif isinstance(event, core.UltraChanged):
+                        await self.ultra.changed(event)
                     elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
                     elif isinstance(event, core.TransferProgress):
@@ -326,7 +300,7 @@ class MainScreen(Screen[None]):
             if self.app.app_focus:
                 await self.client.mark_read(conv)
         row = await self._refresh_row(conv)
-        if conv == self.current and row is not None and row.title:
+        if conv == self.current and row is not None and row.title and row.ref == conv:
             self.query_one(ChatHeader).rename(display_name(conv, row.title))
         others = [m for m in received if m.direction == Direction.RECEIVED]
         # Only live messages notify: what a sync brings back is shown by the list.
@@ -354,6 +328,10 @@ class MainScreen(Screen[None]):
 
     def _on_conversation_updated(self, row: Conversation) -> None:
         """Read positions or settings changed: the list row, the totals, read receipts."""
+        if list_ref(row.ref) != row.ref:  # a channel: its group's row shows it
+            self.run_worker(self._refresh_row(row.ref), group="rows", exit_on_error=False)
+            self.run_worker(self.ultra.refresh(row.ref.target), exit_on_error=False)
+            return
         self.query_one(ConversationList).upsert(row)
         self._show_unread()
         chat = self.chat_view
@@ -361,7 +339,7 @@ class MainScreen(Screen[None]):
             chat.show_peer_read(peer_read(row))
 
     async def _refresh_row(self, conv: ConvRef) -> Conversation | None:
-        row = await self.client.conversation(conv)
+        row = await self.client.conversation(list_ref(conv))
         if row is not None:
             self.query_one(ConversationList).upsert(row)
         self._show_unread()
@@ -377,6 +355,13 @@ class MainScreen(Screen[None]):
 
     @on(ConversationList.Selected)
     async def _selected(self, event: ConversationList.Selected) -> None:
+        if is_ultra_row(event.conv):
+            await self.ultra.open_group(event.conv.target)
+        else:
+            await self.open_conversation(event.conv)
+
+    async def on_channel_sidebar_chosen(self, event: ChannelSidebar.Chosen) -> None:
+        """A channel chosen in the sidebar: open it."""
         await self.open_conversation(event.conv)
 
     async def open_conversation(self, conv: ConvRef, *, around: Message | None = None) -> None:
@@ -396,6 +381,7 @@ class MainScreen(Screen[None]):
             await chat.show_around(page, around, newest_seq=row.max_seq if row else None)
         name = display_name(conv, row.title if row else "")
         self.query_one(ChatHeader).set_title(name)
+        name = await self.ultra.opened(conv, row) or name
         # The composer reports any unsaved edit of the previous draft (under its key)
         # before it loads this one.
         self.drafts.opened(conv)
@@ -403,15 +389,16 @@ class MainScreen(Screen[None]):
         composer.set_placeholder(name)
         self.mentions.offer_members(conv)
         listing = self.query_one(ConversationList)
-        if listing.get(conv) is None:
-            listing.upsert(placeholder_row(conv))
-        listing.highlight(conv)
+        if listing.get(list_ref(conv)) is None:
+            listing.upsert(placeholder_row(list_ref(conv)))
+        listing.highlight(list_ref(conv))
         (composer if around is None and writable else chat).focus()
         await self.mentions.note(conv, row)  # before they are read
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
 
-    async def _load_older(self, before_seq: int, limit: int) -> list[Message]:
+    async def load_older(self, before_seq: int, limit: int) -> list[Message]:
+        """An older page of the open conversation: from the cloud, else the store."""
         conv = self.current
         if conv is None:
             return []
@@ -431,6 +418,8 @@ class MainScreen(Screen[None]):
         if (reason := self.rights.reason(conv)) is not None:
             self.app.notify(reason, severity="warning")
             return
+        if await self.ultra.submitted(conv, event.text):
+            return  # an edit of an own message, saved
         mentioned, everyone = self.mentions.to_send(conv, event)
         # It comes into view as every message does: an event (MessageQueued).
         await self.client.send_text(conv, event.text, mentioned=mentioned, mention_all=everyone)
