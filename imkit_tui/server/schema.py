@@ -322,4 +322,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE api_broadcasts (sent_at INTEGER NOT NULL);
         """,
     ),
+    Migration(18, "reserved (a parallel branch's number)", ""),
+    Migration(19, "reserved (a parallel branch's number)", ""),
 )
