@@ -40,6 +40,7 @@ from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
+from imkit_tui.server.ultra.online import UltraOnline
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class IMServer:
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
         self.fanout: Fanout = LocalFanout(self._sessions, lambda: self.require_store().audiences)
         """Delivery to the receivers' devices (in-process; a bus between nodes fits)."""
+        self.ultra_online = UltraOnline()
+        """The members of each ultra group who are connected (server/ultra/online.py)."""
         self.hooks: ServerHooks = NoHooks()
         """What the server tells the app's backend (server/hooks/); nothing by default."""
 
@@ -220,6 +223,7 @@ class IMServer:
                 self._sessions[session.user_id].discard(session)
                 if not self._sessions[session.user_id]:
                     del self._sessions[session.user_id]
+                    self.ultra_online.user_offline(session.user_id)
                 self.hooks.device_offline(session)
                 await session.stop()
 
@@ -254,6 +258,9 @@ class IMServer:
             self.config.inbound,
             token_version=claims.version,
         )
+        if not self.ultra_online.is_online(claims.user_id):
+            groups = await self.require_store().ultra.groups_of(claims.user_id)
+            self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
         self.hooks.device_online(session)
         session.send(

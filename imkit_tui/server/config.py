@@ -10,6 +10,7 @@ from imkit_tui.server.budgets import FrameBudgets
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
+from imkit_tui.server.ultra.config import UltraPolicy
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -43,6 +44,8 @@ class ServerConfig:
       sustained write (past it, writes wait for a checkpoint that lets it start over).
     - `outbound_buffer_bytes`: how much may wait unsent to one device; a device that
       lets more pile up (it stopped reading) is dropped, and syncs when it is back.
+    - `ultra`: the limits of ultra groups (server/ultra/config.py): groups a user may
+      join (100), channels a group may have (50), days of cloud history (7).
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
@@ -74,6 +77,7 @@ class ServerConfig:
     upload_quota: UploadQuota = field(default_factory=UploadQuota)
     budgets: FrameBudgets = field(default_factory=FrameBudgets)
     inbound: InboundPolicy = field(default_factory=InboundPolicy)
+    ultra: UltraPolicy = field(default_factory=UltraPolicy)
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

@@ -55,6 +55,7 @@ from imkit_tui.server.store_records import (
 )
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
+from imkit_tui.server.ultra.store import UltraStore
 from imkit_tui.server.user_records import UserRecords
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 from imkit_tui.storage.writer import Done
@@ -108,6 +109,8 @@ class ServerStore:
         (server/member_store.py)."""
         self.groups = GroupStore(self._writer, reader_db, self._changes)
         """Group membership, names and who may speak (server/group_store.py)."""
+        self.ultra = UltraStore(self._writer, reader_db)
+        """Ultra groups: groups, channels, members, voices (server/ultra/store.py)."""
         self.receipts = ReceiptStore(self._writer, reader_db, self.audiences)
         """Group read receipts: asked for, and who read (server/receipt_store.py)."""
         self.privacy = PrivacyStore(self._writer, reader_db)
@@ -212,6 +215,8 @@ class ServerStore:
         )
         if message.files and not stored.duplicate:
             record_refs(conn, conv.id, stored.seq, message.files)
+        if message.then is not None and not stored.duplicate:
+            message.then(conn, conv.id, stored.seq, stored.sent_at)
         return self._with_audience(key, stored) if stored.duplicate else stored
 
     def _append_row(

@@ -16,6 +16,7 @@ from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyU
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.seq_views import SeqView, TargetedMessages
 from imkit_tui.server.store_records import Member, NewMessage, Page, StoredMessage
+from imkit_tui.server.ultra.store import UltraStore
 
 Done = Callable[[Any, BaseException | None], None]
 """Called after a commit with (result, None), or (None, error) when it failed."""
@@ -232,6 +233,11 @@ class Store(Protocol):
     @property
     def groups(self) -> Groups:
         """Groups."""
+        ...
+
+    @property
+    def ultra(self) -> UltraStore:
+        """Ultra groups (server/ultra/store.py)."""
         ...
 
     @property

@@ -12,6 +12,7 @@ from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
+from imkit_tui.server.ultra.online import UltraOnline
 
 
 class ServerContext(Protocol):
@@ -41,6 +42,11 @@ class ServerContext(Protocol):
     @property
     def send_rates(self) -> PerUser:
         """Each user's send rate limit (error 20604)."""
+        ...
+
+    @property
+    def ultra_online(self) -> UltraOnline:
+        """Which members of each ultra group are connected (server/ultra/online.py)."""
         ...
 
     def require_store(self) -> Store:

@@ -34,7 +34,7 @@ from imkit_tui.server.handlers.privacy import check_privacy
 from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
 from imkit_tui.server.routing import Route, route_send, targeted_audience
 from imkit_tui.server.session import Session
-from imkit_tui.server.store_records import NewMessage, StoredMessage, private_key
+from imkit_tui.server.store_records import AfterStoring, NewMessage, StoredMessage, private_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +125,17 @@ async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) ->
     return Authorized(frame, route, audience, asked, content_json)
 
 
-def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[str]) -> None:
-    """Queue the message for the store (`files`: the sha256 its content names); the
-    fan-out follows the commit (:func:`fan_out`). Queued here and now, so a device's
-    messages get their seqs in the order it sent them."""
+def persist(
+    ctx: ServerContext,
+    session: Session,
+    send: Authorized,
+    files: set[str],
+    then: AfterStoring | None = None,
+) -> None:
+    """Queue the message for the store (`files`: the sha256 its content names; `then`:
+    more to write in its transaction, NewMessage.then); the fan-out follows the commit
+    (:func:`fan_out`). Queued here and now, so a device's messages get their seqs in
+    the order it sent them."""
     frame = send.frame
     sender = session.user_id
     store = ctx.require_store()
@@ -146,6 +153,7 @@ def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[s
                 now_ms=now_ms(),
                 audience=send.audience,
                 files=files,
+                then=then,
             ),
             functools.partial(_stored, ctx, session, send),
         )
