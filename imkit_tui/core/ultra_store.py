@@ -305,7 +305,8 @@ class UltraTable:
         self, group_id: str, channel: str | None, before: int
     ) -> list[tuple[ConvRef, int]]:
         """Per channel (one, or each of the group with None), the highest seq held here
-        that was sent before `before` (ms): what deleting by time drops. The server
+        that was sent before `before` (ms): what deleting by time drops (the channel's
+        max_seq made to cover it, for `store.history.clear`). The server
         numbers a channel's messages in the order it stores them, so they are in time
         order too."""
 
@@ -316,11 +317,20 @@ class UltraTable:
                 where += " AND c.channel = ?"
                 params.append(channel)
             rows = conn.execute(
-                "SELECT c.channel, (SELECT MAX(m.seq) FROM messages m WHERE m.conv_id = c.id"
-                f" AND m.seq IS NOT NULL AND m.sent_at < ?) FROM conversations c WHERE {where}",
+                "SELECT c.id, c.channel, (SELECT MAX(m.seq) FROM messages m WHERE"
+                " m.conv_id = c.id AND m.seq IS NOT NULL AND m.sent_at < ?)"
+                f" FROM conversations c WHERE {where}",
                 (before, *params),
             ).fetchall()
-            return [(channel_ref(group_id, str(r[0])), int(r[1])) for r in rows if r[1]]
+            for conv_id, _, seq in rows:
+                # Own messages move max_seq only with the next one received: it must
+                # cover what is held, or clearing up to it would stop short.
+                if seq:
+                    conn.execute(
+                        "UPDATE conversations SET max_seq = MAX(max_seq, ?) WHERE id = ?",
+                        (seq, conv_id),
+                    )
+            return [(channel_ref(group_id, str(r[1])), int(r[2])) for r in rows if r[2]]
 
         return await self._writer.submit(read)
 
