@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from imkit_tui.core import Conversation, is_ultra_row
+from imkit_tui.core import Conversation, is_ultra_row, list_ref
 from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
 
@@ -45,10 +45,11 @@ class ConversationSettings:
         self._ultra = ultra
 
     def target(self) -> Conversation | None:
-        """The conversation list's highlighted row when the list has focus, else the open one."""
+        """The conversation list's highlighted row when the list has focus, else the open
+        one's (an ultra group's channel: the group's)."""
         listing = self._listing
         conv = listing.highlighted if listing.has_focus else self._host.current
-        return listing.get(conv) if conv is not None else None
+        return listing.get(list_ref(conv)) if conv is not None else None
 
     async def toggle_pin(self) -> None:
         """Pin the conversation to the top of the list, or unpin it (every device)."""
