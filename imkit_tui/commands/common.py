@@ -176,6 +176,19 @@ def make_client(args: argparse.Namespace, device: str) -> IMClient:
     return core.IMClient(server_url=server, token=token, store_path=store_path, device=device)
 
 
+def add_ultra_options(
+    which: argparse._MutuallyExclusiveGroup, parser: argparse.ArgumentParser
+) -> None:
+    """`--ultra GROUP` among the conversation choices `which`, and `--channel CHANNEL`."""
+    which.add_argument("--ultra", metavar="GROUP", help="a channel of ultra group GROUP")
+    parser.add_argument(
+        "--channel",
+        default="",
+        metavar="CHANNEL",
+        help="with --ultra: the channel (default: the group's default channel)",
+    )
+
+
 def conversation_of(args: argparse.Namespace) -> ConvRef:
     """The conversation named by --with USER (`args.peer`) or --to USER, --group GROUP,
     or --ultra GROUP with --channel CHANNEL (default: the default channel)."""
@@ -202,6 +215,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "content": message.content,
         "sent_at": message.sent_at,
         "status": message.status.name.lower(),
+        **({"edited_at": message.edited_at} if message.edited_at else {}),
     }
 
 
@@ -210,6 +224,8 @@ def message_line(message: Message) -> str:
     when = dt.datetime.fromtimestamp(message.sent_at / 1000).strftime("%Y-%m-%d %H:%M:%S")
     summary = catalogue.summarize(message.object_name, message.content)
     mark = "" if message.seq is not None else f"  ({message.status.name.lower()})"
+    if message.edited_at:
+        mark += "  (edited)"
     return f"{when}  {message.sender}: {summary}{mark}"
 
 

@@ -23,6 +23,7 @@ from imkit_tui.commands.common import (
     CommandError,
     Subparsers,
     add_client_options,
+    add_ultra_options,
     conversation_of,
     fail,
     make_client,
@@ -70,7 +71,7 @@ in `imkit_tui.cli`)."""
 
 
 def add_parser(subparsers: Subparsers) -> None:
-    """Register `imkit recall`, `imkit delete` and `imkit clear`."""
+    """Register `imkit recall`, `imkit delete`, `imkit clear` and `imkit edit`."""
     actions: dict[str, Action] = {
         "recall": _recall,
         "delete": _delete,
@@ -98,13 +99,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--with", dest="peer", metavar="USER", help="the private chat with USER")
     which.add_argument("--group", metavar="GROUP", help="the chat of GROUP")
-    which.add_argument("--ultra", metavar="GROUP", help="a channel of ultra group GROUP")
-    parser.add_argument(
-        "--channel",
-        default="",
-        metavar="CHANNEL",
-        help="with --ultra: the channel (default: the default channel)",
-    )
+    add_ultra_options(which, parser)
     parser.add_argument(
         "--timeout", type=float, default=30.0, metavar="SECONDS", help="give up after (30)"
     )

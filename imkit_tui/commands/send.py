@@ -18,6 +18,7 @@ from imkit_tui.commands.common import (
     CommandError,
     Subparsers,
     add_client_options,
+    add_ultra_options,
     conversation_of,
     fail,
     make_client,
@@ -47,15 +48,7 @@ def add_parser(subparsers: Subparsers) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--to", metavar="USER", help="the receiving user")
     where.add_argument("--group", metavar="GROUP", help="the group to send to (a member)")
-    where.add_argument(
-        "--ultra", metavar="GROUP", help="the ultra group to send to (a member; see --channel)"
-    )
-    parser.add_argument(
-        "--channel",
-        default="",
-        metavar="CHANNEL",
-        help="with --ultra: the channel (default: the group's default channel)",
-    )
+    add_ultra_options(where, parser)
     parser.add_argument(
         "--only",
         action="append",

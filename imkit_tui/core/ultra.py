@@ -235,18 +235,25 @@ class Ultra:
 
     # ------------------------------------------------------------------ edits and deletes
 
+    def _check_editable(self, message: Message) -> None:
+        """Raise ValueError unless `message` is an own sent content message of an ultra
+        group."""
+        if message.conv.type != ConversationType.ULTRA_GROUP:
+            raise ValueError("only messages of ultra groups can be edited")
+        if message.sender != self._context.user_id:
+            raise ValueError("only your own messages can be edited")
+        if message.uid is None or message.status != SendStatus.SENT:
+            raise ValueError("only messages the server has can be edited")
+        if catalogue.lookup(message.object_name).kind != catalogue.MessageKind.CONTENT:
+            raise ValueError("this message cannot be edited")
+
     async def edit(self, message: Message, content: dict[str, Any]) -> Message:
         """Replace the content of one of the user's own sent messages in an ultra group;
         every member and device sees the new content and an "edited" mark. Returns the
         message as it now is. Raises ValueError for a message that cannot be edited
         here, RequestFailed (20116) for one the server will not edit."""
         context = self._context
-        if message.conv.type != ConversationType.ULTRA_GROUP:
-            raise ValueError("only messages of ultra groups can be edited")
-        if message.sender != context.user_id or message.uid is None:
-            raise ValueError("only your own sent messages can be edited")
-        if catalogue.lookup(message.object_name).kind != catalogue.MessageKind.CONTENT:
-            raise ValueError("this message cannot be edited")
+        self._check_editable(message)
         ack = await context.connection.request(
             EditMessage(conv=message.conv, uid=message.uid, content=content, cmid=new_uuid7()),
             SendAck,
@@ -260,8 +267,9 @@ class Ultra:
 
     async def edit_text(self, message: Message, text: str) -> Message:
         """Edit an own text message: its new text (its @mentions stay)."""
-        if message.object_name != catalogue.TEXT or message.status != SendStatus.SENT:
-            raise ValueError("only sent text messages can be edited as text")
+        self._check_editable(message)
+        if message.object_name != catalogue.TEXT:
+            raise ValueError("only text messages can be edited as text")
         content = {**message.content, "content": text}
         return await self.edit(message, content)
 
