@@ -235,9 +235,9 @@ class Ultra:
 
     # ------------------------------------------------------------------ edits and deletes
 
-    def _check_editable(self, message: Message) -> None:
-        """Raise ValueError unless `message` is an own sent content message of an ultra
-        group."""
+    def _check_editable(self, message: Message) -> str:
+        """The server id of `message`; ValueError unless it is an own sent content
+        message of an ultra group."""
         if message.conv.type != ConversationType.ULTRA_GROUP:
             raise ValueError("only messages of ultra groups can be edited")
         if message.sender != self._context.user_id:
@@ -246,6 +246,7 @@ class Ultra:
             raise ValueError("only messages the server has can be edited")
         if catalogue.lookup(message.object_name).kind != catalogue.MessageKind.CONTENT:
             raise ValueError("this message cannot be edited")
+        return message.uid
 
     async def edit(self, message: Message, content: dict[str, Any]) -> Message:
         """Replace the content of one of the user's own sent messages in an ultra group;
@@ -253,9 +254,9 @@ class Ultra:
         message as it now is. Raises ValueError for a message that cannot be edited
         here, RequestFailed (20116) for one the server will not edit."""
         context = self._context
-        self._check_editable(message)
+        uid = self._check_editable(message)
         ack = await context.connection.request(
-            EditMessage(conv=message.conv, uid=message.uid, content=content, cmid=new_uuid7()),
+            EditMessage(conv=message.conv, uid=uid, content=content, cmid=new_uuid7()),
             SendAck,
             context.timeout,
         )
