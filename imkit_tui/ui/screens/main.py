@@ -187,7 +187,16 @@ class MainScreen(Screen[None]):
         from imkit_tui.ui.screens.chat_pane import mount_chat
 
         if not self.query("#messages"):
-            await mount_chat(self, CHAT_WINDOW)
+            made = await mount_chat(
+                self,
+                self,
+                history=self.history,
+                rights=self.rights,
+                load_older=self._load_older,
+                window=CHAT_WINDOW,
+            )
+            self.actions, self.receipts = made.actions, made.receipts
+            self.menu, self.sending = made.menu, made.sending
         return self._chat(), self._composer()
 
     @property
@@ -397,8 +406,7 @@ class MainScreen(Screen[None]):
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
 
-    async def load_older(self, before_seq: int, limit: int) -> list[Message]:
-        """An older page of the open conversation: from the cloud, else the store."""
+    async def _load_older(self, before_seq: int, limit: int) -> list[Message]:
         conv = self.current
         if conv is None:
             return []
