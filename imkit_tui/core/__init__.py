@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from imkit_tui.core.forward import ForwardError, check_forwardable
     from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
     from imkit_tui.core.outbox_claims import process_running
-    from imkit_tui.core.ultra_store import (
+    from imkit_tui.core.ultra_rows import (
         UltraChannelRow,
         UltraGroupRow,
         channel_ref,
@@ -93,18 +93,18 @@ _MODELS = "imkit_tui.core.models"
 _OUTBOX_CLAIMS = "imkit_tui.core.outbox_claims"
 _FIRST_LOOK = "imkit_tui.core.first_look"
 _FORWARD = "imkit_tui.core.forward"
-_ULTRA_STORE = "imkit_tui.core.ultra_store"
+_ULTRA_ROWS = "imkit_tui.core.ultra_rows"
 __getattr__ = lazy_names(
     __name__,
     {
         "Backoff": _BACKOFF,
         "UltraChanged": _EVENTS,
-        "UltraChannelRow": _ULTRA_STORE,
-        "UltraGroupRow": _ULTRA_STORE,
-        "channel_ref": _ULTRA_STORE,
-        "is_ultra_row": _ULTRA_STORE,
-        "list_ref": _ULTRA_STORE,
-        "ultra_row": _ULTRA_STORE,
+        "UltraChannelRow": _ULTRA_ROWS,
+        "UltraGroupRow": _ULTRA_ROWS,
+        "channel_ref": _ULTRA_ROWS,
+        "is_ultra_row": _ULTRA_ROWS,
+        "list_ref": _ULTRA_ROWS,
+        "ultra_row": _ULTRA_ROWS,
         "ConnectionChanged": _EVENTS,
         "ConnectionState": "imkit_tui.core.connection_state",
         "Conversation": _MODELS,

@@ -55,7 +55,7 @@ from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
 from imkit_tui.core.ultra import Ultra
-from imkit_tui.core.ultra_store import is_ultra_row
+from imkit_tui.core.ultra_rows import is_ultra_row
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
     ConversationUpdate,

@@ -49,7 +49,7 @@ from imkit_tui.core.models import Conversation
 from imkit_tui.core.received_store import Coverage, Received, ReceivedBatch
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.ultra_inbound import UltraInbound
-from imkit_tui.core.ultra_store import is_ultra_row
+from imkit_tui.core.ultra_rows import is_ultra_row
 from imkit_tui.protocol import (
     PULL_MANY_VERSION,
     ConversationState,

@@ -18,7 +18,7 @@ from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
 from imkit_tui.core.events import ConversationUpdated, EventBus
 from imkit_tui.core.store import LocalStore
-from imkit_tui.core.ultra_store import ultra_row
+from imkit_tui.core.ultra_rows import ultra_row
 from imkit_tui.protocol import (
     RETRYABLE_SEND_CODES,
     ConversationType,

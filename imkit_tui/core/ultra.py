@@ -22,7 +22,7 @@ from imkit_tui.core.context import ClientContext
 from imkit_tui.core.engine import UltraFrame, UltraStates
 from imkit_tui.core.events import ConversationUpdated, MessageUpdated
 from imkit_tui.core.models import Message, SendStatus
-from imkit_tui.core.ultra_store import UltraChannelRow, UltraGroupRow, ultra_row
+from imkit_tui.core.ultra_rows import UltraChannelRow, UltraGroupRow, ultra_row
 from imkit_tui.protocol import (
     ConversationType,
     ConvRef,

@@ -26,7 +26,7 @@ from imkit_tui.core.events import (
     UltraChanged,
 )
 from imkit_tui.core.store import LocalStore
-from imkit_tui.core.ultra_store import ultra_row
+from imkit_tui.core.ultra_rows import ultra_row
 from imkit_tui.protocol import ConvRef, UltraDeleted, UltraInfo
 from imkit_tui.protocol.clock import now_ms
 

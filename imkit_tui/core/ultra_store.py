@@ -5,7 +5,8 @@ A channel is a conversation row like any other (type 10, the group, the channel 
 ``""`` the default channel): its messages, seqs, read position, unread and mention
 counts. The group's own settings live in `ultra_groups`, its channels' names and levels
 in `ultra_channels`, and the conversation list shows the group as one row (channel
-:data:`ULTRA_ROW`), which triggers keep from its channels' rows (migration 15).
+:data:`~imkit_tui.core.ultra_rows.ULTRA_ROW`), which triggers keep from its channels'
+rows (migration 15).
 The server's read-diffusion counts (UltraSync, UltraUpdate) are written to the channel
 rows as they come: they cover messages this device never pulled.
 """
@@ -14,83 +15,22 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from imkit_tui.core.edit_store import edit_own
 from imkit_tui.core.models import Message
 from imkit_tui.core.sql import select_messages
-from imkit_tui.protocol import ConversationType, ConvRef, UltraInfo, UltraState
+from imkit_tui.core.ultra_rows import (
+    ULTRA_ROW,
+    UltraChannelRow,
+    UltraGroupRow,
+    channel_ref,
+    ultra_row,
+)
+from imkit_tui.protocol import ConvRef, UltraInfo, UltraState
 
 if TYPE_CHECKING:
     from imkit_tui.core.store_parts import StoreParts
-
-ULTRA_ROW = "*"
-"""The channel of an ultra group's list row: no channel can have it (channel ids are
-letters, digits, ``_`` and ``-``)."""
-
-
-def ultra_row(group_id: str) -> ConvRef:
-    """The conversation list's row of ultra group `group_id`."""
-    return ConvRef(type=ConversationType.ULTRA_GROUP, target=group_id, channel=ULTRA_ROW)
-
-
-def channel_ref(group_id: str, channel: str = "") -> ConvRef:
-    """The conversation of one channel of an ultra group (``""``: the default one)."""
-    return ConvRef(type=ConversationType.ULTRA_GROUP, target=group_id, channel=channel)
-
-
-def list_ref(conv: ConvRef) -> ConvRef:
-    """The list row that shows `conv`: an ultra group's channel is shown by the group's."""
-    if conv.type == ConversationType.ULTRA_GROUP:
-        return ultra_row(conv.target)
-    return conv
-
-
-def is_ultra_row(conv: ConvRef) -> bool:
-    """True for an ultra group's list row (not a channel of it)."""
-    return conv.type == ConversationType.ULTRA_GROUP and conv.channel == ULTRA_ROW
-
-
-@dataclass(frozen=True, slots=True)
-class UltraChannelRow:
-    """One channel as the sidebar shows it: name, counts and the user's settings."""
-
-    group: str
-    channel: str
-    name: str
-    unread: int = 0
-    mentions: int = 0
-    dnd: bool = False
-    level: str = "default"
-    effective_level: str = "all"
-
-    @property
-    def ref(self) -> ConvRef:
-        """The channel's conversation."""
-        return channel_ref(self.group, self.channel)
-
-    @property
-    def label(self) -> str:
-        """The channel's name for people: its name, else its id, "general" for the
-        default channel."""
-        return self.name or self.channel or "general"
-
-
-@dataclass(frozen=True, slots=True)
-class UltraGroupRow:
-    """An ultra group as this device last heard of it, with the user's settings."""
-
-    group: str
-    name: str
-    owner: str
-    level: str = "default"
-    default_level: str = "all"
-    dnd: bool = False
-    pre_join_history: bool = False
-    member_count: int = 0
-    last_channel: str = ""
-
 
 _GROUP_COLUMNS = (
     "id, name, owner, level, default_level, dnd, pre_join_history, member_count, last_channel"
