@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from imkit_tui import messages
-from imkit_tui.core import IMClient, channel_ref, ultra_row
+from imkit_tui.core import IMClient, UltraChannelRow, channel_ref, ultra_row
 from imkit_tui.core.engine import SeqTracker, channels_to_pull
 from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.received_store import Coverage
 from imkit_tui.core.store import LocalStore
+from imkit_tui.core.ultra_rows import notifies
 from imkit_tui.protocol import (
     ConvRef,
     MessageRecord,
@@ -208,3 +209,21 @@ def test_only_the_channels_this_device_lacks_are_pulled() -> None:
     quiet = channel_ref(GROUP, "quiet")
     trackers = {GENERAL: SeqTracker(10, 1), NEWS: SeqTracker(2, 1), quiet: SeqTracker()}
     assert channels_to_pull([state], trackers) == [(NEWS, trackers[NEWS], 4)]
+
+
+def test_each_level_and_dnd_decide_what_notifies() -> None:
+    plain = {"content": "hi"}
+    at_me = {"content": "@bob", "mentionedInfo": messages.mention_info(["bob"])}
+    at_all = {"content": "@all", "mentionedInfo": messages.mention_info(everyone=True)}
+    expected = {
+        "all": (True, True, True),
+        "mentions": (False, True, True),
+        "mentions_me": (False, True, False),
+        "none": (False, False, False),
+    }
+    for level, wanted in expected.items():
+        channel = UltraChannelRow(GROUP, "news", "News", effective_level=level)
+        found = tuple(notifies(channel, content, "bob") for content in (plain, at_me, at_all))
+        assert found == wanted, level
+        quiet = UltraChannelRow(GROUP, "news", "News", dnd=True, effective_level=level)
+        assert not any(notifies(quiet, content, "bob") for content in (plain, at_me, at_all))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from imkit_tui.messages import read_mentions
 from imkit_tui.protocol.conversation import ConversationType, ConvRef
 
 ULTRA_ROW = "*"
@@ -76,3 +77,19 @@ class UltraGroupRow:
     pre_join_history: bool = False
     member_count: int = 0
     last_channel: str = ""
+
+
+def notifies(channel: UltraChannelRow, content: object, me: str) -> bool:
+    """Whether a message of someone else in `channel` should notify `me` (a toast, a
+    bell): never under do-not-disturb; else as the level in force says (``all``: any;
+    ``mentions``: one that @ `me` or @ all; ``mentions_me``: one that @ `me` by id;
+    ``none``: none)."""
+    if channel.dnd:
+        return False
+    level = channel.effective_level
+    if level == "all" or level == "default":
+        return True
+    if level == "none":
+        return False
+    ids, everyone = read_mentions(content)
+    return me in ids or (everyone and level == "mentions")

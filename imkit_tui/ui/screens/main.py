@@ -319,7 +319,7 @@ class MainScreen(Screen[None]):
                 display_name(conv, row.title if row else ""),
                 catalogue.summarize(last.object_name, last.content, self.client.user_id),
                 open_now=conv == self.current,
-                muted=row is not None and row.muted,
+                muted=(row is not None and row.muted) or await self.ultra.quiet(conv, others),
             )
 
     async def _on_queued(self, message: Message) -> None:

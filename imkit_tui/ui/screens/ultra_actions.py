@@ -11,6 +11,7 @@ another conversation gives the edit up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from imkit_tui import core
@@ -23,6 +24,7 @@ from imkit_tui.core import (
     channel_ref,
     is_ultra_row,
 )
+from imkit_tui.core.ultra_rows import notifies
 from imkit_tui.protocol import ConversationType, ConvRef, describe
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.channel_sidebar import ChannelSidebar
@@ -109,6 +111,16 @@ class UltraPane:
                 self.sidebar.hide()
             return
         await self.refresh(event.group)
+
+    async def quiet(self, conv: ConvRef, received: Sequence[Message]) -> bool:
+        """True when the newest of `received` in an ultra channel should not notify:
+        the channel's do-not-disturb, or a level that leaves it out."""
+        if not is_ultra(conv) or not received:
+            return False
+        channels = await self._client.ultra.channels(conv.target)
+        channel = next((c for c in channels if c.channel == conv.channel), None)
+        me = self._client.user_id
+        return channel is not None and not notifies(channel, received[-1].content, me)
 
     # ------------------------------------------------------------------ editing
 
