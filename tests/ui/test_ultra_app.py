@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Select, Switch
+from textual.widgets import OptionList, Select, Switch
 
 from imkit_tui.core import IMClient, channel_ref, ultra_row
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.bubbles._status import EDITED_MARK
 from imkit_tui.ui.screens.main import MainScreen
+from imkit_tui.ui.screens.prompts import ActionMenuScreen
 from imkit_tui.ui.screens.ultra_settings import UltraSettingsScreen
 from imkit_tui.ui.widgets.channel_sidebar import ChannelSidebar
 from imkit_tui.ui.widgets.chat_header import ChatHeader
@@ -190,3 +191,38 @@ async def test_the_owner_manages_channels_from_the_settings(
         sidebar = screen.query_one(ChannelSidebar)
         await until(pilot, lambda: len(sidebar.channels) == 3, "the new channel")
         assert any(line.startswith("# random") for line in sidebar.lines())
+
+
+async def test_escape_gives_an_edit_up_and_the_menu_offers_it(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, me = await make_client("alice"), await make_client("me")
+    await _guild(alice, me)
+    queued = await me.send_text(GENERAL, "draft one")
+    (mine,) = await me.wait_sent([queued.id], timeout=10)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(130, 30)) as pilot:
+        screen = await _open_guild(pilot, app)
+        chat = screen.query_one(ChatView)
+        await until(pilot, lambda: chat.shown and chat.shown[-1].id == mine.id, "mine")
+        chat.focus()
+        assert chat.select_message(mine.id)
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, ActionMenuScreen), "the menu")
+        menu = app.screen.query_one(OptionList)
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert "Edit (e)" in labels
+        menu.highlighted = labels.index("Edit (e)")
+        await pilot.press("enter")
+        composer = screen.query_one(Composer)
+        await until(pilot, lambda: composer.text == "draft one", "the text to edit")
+        assert screen.ultra.editing is not None
+        await pilot.press("escape")  # given up: the next enter sends a new message
+        assert screen.ultra.editing is None and composer.text == ""
+        composer.focus()
+        composer.load_text("a new message")
+        await pilot.press("enter")
+        await until(pilot, lambda: len([m for m in chat.shown if m.sender == "me"]) == 2, "sent")
+        (first, second) = [m for m in chat.shown if m.sender == "me"]
+        assert first.content["content"] == "draft one" and not first.edited_at
+        assert second.content["content"] == "a new message"

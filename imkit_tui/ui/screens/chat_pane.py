@@ -22,6 +22,7 @@ from imkit_tui.ui.screens.message_menu import MessageMenu
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.receipt_actions import ReceiptActions
 from imkit_tui.ui.screens.sending import Sending
+from imkit_tui.ui.screens.ultra_actions import UltraPane
 from imkit_tui.ui.widgets.chat_view import ChatView, each_hook
 from imkit_tui.ui.widgets.composer import AttachButton, Composer
 from imkit_tui.ui.widgets.mention_picker import MentionPicker
@@ -43,6 +44,7 @@ async def mount_chat(
     *,
     history: HistoryActions,
     rights: SendRights,
+    ultra: UltraPane,
     load_older: Callable[[int, int], Awaitable[list[Message]]],
     window: int,
 ) -> ChatControllers:
@@ -58,7 +60,13 @@ async def mount_chat(
     actions = ActionHandler(screen, client, lambda: host.chat_view)
     chat.on_new_bubbles = each_hook(lazy.wanted, receipts.decorate, history.decorate)
     menu = MessageMenu(
-        host, chat, rights=rights, actions=actions, history=history, receipts=receipts
+        host,
+        chat,
+        rights=rights,
+        actions=actions,
+        history=history,
+        receipts=receipts,
+        ultra=ultra,
     )
     sending = Sending(screen, client, lambda: host.current)
     composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")

@@ -192,6 +192,7 @@ class MainScreen(Screen[None]):
                 self,
                 history=self.history,
                 rights=self.rights,
+                ultra=self.ultra,
                 load_older=self._load_older,
                 window=CHAT_WINDOW,
             )
@@ -509,7 +510,8 @@ class MainScreen(Screen[None]):
         screens.start_accepting_invitation(self, self.client, self.open_conversation)
 
     def action_focus_list(self) -> None:
-        """Back to the conversation list."""
+        """Back to the conversation list (an edit in the composer is given up)."""
+        self.ultra.cancel_edit()
         self.query_one(ConversationList).focus()
 
     def action_focus_composer(self) -> None:
