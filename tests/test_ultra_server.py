@@ -415,3 +415,28 @@ async def test_dismiss_tells_the_members_online(server_handle: ServerHandle) -> 
     told = await bob.recv()
     assert isinstance(told, UltraInfo) and told.dismissed
     assert (await bob.request(UltraSync())).groups == []  # type: ignore[union-attr]
+
+
+async def test_cloud_history_keeps_seven_days_by_default(server_handle: ServerHandle) -> None:
+    alice, bob = await login_all(server_handle, "alice", "bob")
+    await ultra(alice, "old", "create", name="Old", pre_join_history=True)
+    await ultra(bob, "old", "join")
+    await say(alice, ug("old"), "last week")
+    await say(alice, ug("old"), "today")
+    server = server_handle.server
+    assert server is not None and server.store is not None
+    eight_days = 8 * 24 * 3600 * 1000
+    await server.store._writer.submit(
+        lambda conn: conn.execute(
+            "UPDATE messages SET sent_at = sent_at - ? WHERE content LIKE '%last week%'",
+            (eight_days,),
+        )
+    )
+    page = await pull(bob, ug("old"), before=100)
+    assert [m.content["content"] for m in page.messages] == ["today"]
+    assert channel_of(await synced(bob, "old"), "").unread == 1
+    await server._prune()
+    rows = await server.store._reader.fetch_all(
+        "SELECT content FROM messages WHERE content LIKE '%last week%'"
+    )
+    assert rows == []
