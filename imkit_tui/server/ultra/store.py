@@ -321,6 +321,21 @@ class UltraStore:
         )
         return [r[0] for r in rows]
 
+    async def push_settings(
+        self, group_id: str, channel: str, after: str, limit: int
+    ) -> list[tuple[str, str, bool, str, bool]]:
+        """A page of members after `after` (by id) with their levels and DND for the
+        group and for `channel`: (user, group level, group dnd, channel level, channel
+        dnd), for deciding offline pushes."""
+        rows = await self._reader.fetch_all(
+            "SELECT m.user_id, m.level, m.dnd, COALESCE(c.level, 'default'), COALESCE(c.dnd, 0)"
+            " FROM ultra_members m LEFT JOIN ultra_member_channels c"
+            " ON c.group_id = m.group_id AND c.user_id = m.user_id AND c.channel = ?"
+            " WHERE m.group_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?",
+            (channel, group_id, after, limit),
+        )
+        return [(r[0], r[1], bool(r[2]), r[3], bool(r[4])) for r in rows]
+
     async def set_member(
         self,
         group_id: str,
