@@ -130,6 +130,12 @@ async def test_channels_are_isolated_and_counted_by_read_diffusion(
     assert channel_of(await synced(bob, "g1"), "news").unread == 2
     assert isinstance(await alice.request(Recall(conv=ug("g1", "news"), uid=ack.uid)), SendAck)
     assert channel_of(await synced(bob, "g1"), "news").unread == 1
+    # A read position never passes the channel's newest message (nor goes back).
+    ahead = await bob.request(MarkRead(conv=ug("g1", "news"), seq=10**6))
+    assert isinstance(ahead, UltraUpdate)
+    assert ahead.state.channels[0].read_seq == ahead.state.channels[0].max_seq == 4
+    await say(alice, ug("g1", "news"), "counted again")
+    assert channel_of(await synced(bob, "g1"), "news").unread == 1
 
 
 async def test_online_members_get_pushes_and_sync_lists_no_ultra_group(

@@ -222,8 +222,10 @@ async def on_ultra_read(ctx: ServerContext, session: Session, frame: MarkRead) -
     with refusals(frame.id):
         ops = ops_of(ctx)
         group = await ops.member_group(frame.conv.target, user)
-        ops.channel(group, frame.conv.channel)
-        await ops.store.set_member(group.group_id, user, frame.conv.channel, read_seq=frame.seq)
+        channel = ops.channel(group, frame.conv.channel)
+        top = await ops.store.max_seq(channel)  # never past the channel's newest
+        seq = min(frame.seq, top)
+        await ops.store.set_member(group.group_id, user, channel.channel, read_seq=seq)
     state = await ultra_state(ctx, user, group, [frame.conv.channel])
     answer_and_tell(ctx, session, frame.id, state)
 
