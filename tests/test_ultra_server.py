@@ -130,6 +130,12 @@ async def test_channels_are_isolated_and_counted_by_read_diffusion(
     assert channel_of(await synced(bob, "g1"), "news").unread == 2
     assert isinstance(await alice.request(Recall(conv=ug("g1", "news"), uid=ack.uid)), SendAck)
     assert channel_of(await synced(bob, "g1"), "news").unread == 1
+    # A read position never passes the channel's newest message (nor goes back).
+    ahead = await bob.request(MarkRead(conv=ug("g1", "news"), seq=10**6))
+    assert isinstance(ahead, UltraUpdate)
+    assert ahead.state.channels[0].read_seq == ahead.state.channels[0].max_seq == 4
+    await say(alice, ug("g1", "news"), "counted again")
+    assert channel_of(await synced(bob, "g1"), "news").unread == 1
 
 
 async def test_online_members_get_pushes_and_sync_lists_no_ultra_group(
@@ -415,3 +421,28 @@ async def test_dismiss_tells_the_members_online(server_handle: ServerHandle) -> 
     told = await bob.recv()
     assert isinstance(told, UltraInfo) and told.dismissed
     assert (await bob.request(UltraSync())).groups == []  # type: ignore[union-attr]
+
+
+async def test_cloud_history_keeps_seven_days_by_default(server_handle: ServerHandle) -> None:
+    alice, bob = await login_all(server_handle, "alice", "bob")
+    await ultra(alice, "old", "create", name="Old", pre_join_history=True)
+    await ultra(bob, "old", "join")
+    await say(alice, ug("old"), "last week")
+    await say(alice, ug("old"), "today")
+    server = server_handle.server
+    assert server is not None and server.store is not None
+    eight_days = 8 * 24 * 3600 * 1000
+    await server.store._writer.submit(
+        lambda conn: conn.execute(
+            "UPDATE messages SET sent_at = sent_at - ? WHERE content LIKE '%last week%'",
+            (eight_days,),
+        )
+    )
+    page = await pull(bob, ug("old"), before=100)
+    assert [m.content["content"] for m in page.messages] == ["today"]
+    assert channel_of(await synced(bob, "old"), "").unread == 1
+    await server._prune()
+    rows = await server.store._reader.fetch_all(
+        "SELECT content FROM messages WHERE content LIKE '%last week%'"
+    )
+    assert rows == []

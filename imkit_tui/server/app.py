@@ -327,6 +327,9 @@ class IMServer:
         removed = await store.prune(now_ms() - self.config.history_ms)
         if removed:
             log.info("history retention removed %d messages", removed)
+        removed = await store.ultra.prune(now_ms() - self.config.ultra.history_ms)
+        if removed:
+            log.info("ultra group history retention removed %d messages", removed)
         stale = await self.media.prune_partials()
         if stale:
             log.info("removed %d abandoned uploads", stale)

@@ -19,6 +19,7 @@ def all_routes() -> dict[str, Handler]:
         message_routes,
         off_routes,
         sensitive_routes,
+        ultra_routes,
         user_routes,
     )
 
@@ -31,6 +32,7 @@ def all_routes() -> dict[str, Handler]:
         group_routes,
         conversation_routes,
         sensitive_routes,
+        ultra_routes,
         off_routes,
     )
     for module in modules:

@@ -10,6 +10,8 @@ receives, and the counted row written in the same transaction.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from imkit_tui import messages
@@ -28,18 +30,22 @@ from imkit_tui.protocol import (
     SendMessage,
     UltraDeleted,
     checked_content,
+    encode_content,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.media import media_in
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.handlers import send as sending
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.files import check_files_named
+from imkit_tui.server.handlers.posting import message_record
 from imkit_tui.server.handlers.ultra_groups import answer_and_tell, ops_of, refusals, ultra_state
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
+from imkit_tui.server.store_records import NewMessage
 from imkit_tui.server.ultra.message_rows import Then, counted_writer, edit_writer
 from imkit_tui.server.ultra.records import ULTRA_TYPE, Channel, UltraGroup, UltraRefused
 from imkit_tui.server.ultra.rules import edit_event_content, edit_refusal
@@ -161,6 +167,46 @@ async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> N
     )
 
 
+async def edit_by_app(
+    ctx: ServerContext, editor: str, conv: ConvRef, uid: str, content: dict[str, Any]
+) -> int:
+    """The app's backend edits `editor`'s message `uid` (the Server API's
+    /ultragroup/msg/modify): the same edit event as a device's, pushed to the members
+    online; its seq. ProtocolError 20116 when `uid` is not `editor`'s content message."""
+    group = await ctx.require_store().ultra.group(conv.target)
+    if group is None:
+        raise ProtocolError(ErrorCode.ULTRA_GROUP_NOT_FOUND, "no such ultra group")
+    with refusals(0):
+        channel = ops_of(ctx).channel(group, conv.channel)
+    found = await ctx.require_store().ultra.message(channel.conv_key, uid)
+    if found is None or edit_refusal(found[1], found[2], editor) is not None:
+        raise ProtocolError(ErrorCode.MESSAGE_NOT_MODIFIABLE, "this message cannot be edited")
+    seen = ConvRef(type=ULTRA_TYPE, target=group.group_id, channel=channel.channel)
+    content_json = checked_content(content, ctx.config.max_content_bytes)
+    event = edit_event_content(uid, found[0], content)
+    cmid = new_uuid7()
+    stored = await ctx.require_store().append(
+        NewMessage(
+            conv_type=ULTRA_TYPE,
+            conv_key=channel.conv_key,
+            members=(),
+            sender=editor,
+            cmid=cmid,
+            object_name=EDIT_OBJECT_NAME,
+            content_json=encode_content(event),
+            now_ms=now_ms(),
+            then=edit_writer(found[0], editor, content_json),
+        )
+    )
+    online = ctx.ultra_online.members_online(group.group_id)
+    route = Route(ULTRA_TYPE, channel.conv_key, (), tuple((m, seen) for m in online))
+    record = message_record(
+        seen, stored.uid, stored.seq, editor, EDIT_OBJECT_NAME, event, cmid, stored.sent_at
+    )
+    ctx.fanout.deliver(route, record, skip=None)
+    return stored.seq
+
+
 async def on_ultra_recall_route(
     ctx: ServerContext, session: Session, conv: ConvRef, request_id: int
 ) -> Route:
@@ -176,8 +222,10 @@ async def on_ultra_read(ctx: ServerContext, session: Session, frame: MarkRead) -
     with refusals(frame.id):
         ops = ops_of(ctx)
         group = await ops.member_group(frame.conv.target, user)
-        ops.channel(group, frame.conv.channel)
-        await ops.store.set_member(group.group_id, user, frame.conv.channel, read_seq=frame.seq)
+        channel = ops.channel(group, frame.conv.channel)
+        top = await ops.store.max_seq(channel)  # never past the channel's newest
+        seq = min(frame.seq, top)
+        await ops.store.set_member(group.group_id, user, channel.channel, read_seq=seq)
     state = await ultra_state(ctx, user, group, [frame.conv.channel])
     answer_and_tell(ctx, session, frame.id, state)
 

@@ -25,9 +25,9 @@ from imkit_tui.server.ultra.levels import LEVELS
 from imkit_tui.server.ultra.online import UltraOnline
 from imkit_tui.server.ultra.records import Channel, UltraGroup, UltraRefused
 from imkit_tui.server.ultra.store import UltraStore
+from imkit_tui.server.ultra.store_rows import MUTED, SPEAKER
 
-MUTED = "muted"
-SPEAKER = "speaker"
+__all__ = ["MUTED", "SPEAKER", "UltraOps", "check_level", "info_of"]
 
 
 def info_of(group: UltraGroup, *, member: bool, request_id: int = 0) -> UltraInfo:

@@ -14,23 +14,24 @@ from collections.abc import Callable
 from typing import Any
 
 from imkit_tui.protocol import ErrorCode, UltraChannelState
-from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.server.file_refs import drop_refs
-from imkit_tui.server.group_store import Voices
 from imkit_tui.server.ultra.counts import ChannelView, channel_state, channel_view
 from imkit_tui.server.ultra.records import (
-    ULTRA_TYPE,
     Channel,
     MemberChannel,
     MemberRow,
     UltraGroup,
     UltraRefused,
-    channel_key,
+)
+from imkit_tui.server.ultra.store_rows import (
+    add_channel,
+    add_member,
+    check_cap,
+    delete_before,
+    drop_conversation,
+    is_member,
+    load_group,
 )
 from imkit_tui.storage import BatchWriter, Database
-
-_MUTED = "muted"
-_SPEAKER = "speaker"
 
 
 def _no_group() -> UltraRefused:
@@ -52,7 +53,7 @@ class UltraStore:
         cached = self._groups.get(group_id)
         if cached is not None:
             return cached
-        loaded = await self._reader.run(lambda conn: _load_group(conn, group_id))
+        loaded = await self._reader.run(lambda conn: load_group(conn, group_id))
         if loaded is not None:
             self._groups[group_id] = loaded
         return loaded
@@ -89,14 +90,14 @@ class UltraStore:
             taken = conn.execute("SELECT 1 FROM ultra_groups WHERE id = ?", (group_id,)).fetchone()
             if taken:
                 raise UltraRefused(ErrorCode.INVALID_PARAMETER, "that ultra group exists already")
-            _check_cap(conn, owner, max_joined)
+            check_cap(conn, owner, max_joined)
             conn.execute(
                 "INSERT INTO ultra_groups(id, name, owner, created_at, default_level,"
                 " pre_join_history) VALUES (?, ?, ?, ?, ?, ?)",
                 (group_id, name, owner, now_ms, default_level, int(pre_join_history)),
             )
-            _add_channel(conn, group_id, "", "", now_ms)
-            _add_member(conn, group_id, owner, now_ms)
+            add_channel(conn, group_id, "", "", now_ms)
+            add_member(conn, group_id, owner, now_ms)
 
         await self._change(group_id, job)
 
@@ -109,10 +110,10 @@ class UltraStore:
                 is None
             ):
                 raise _no_group()
-            if _is_member(conn, group_id, user_id):
+            if is_member(conn, group_id, user_id):
                 return False
-            _check_cap(conn, user_id, max_joined)
-            _add_member(conn, group_id, user_id, now_ms)
+            check_cap(conn, user_id, max_joined)
+            add_member(conn, group_id, user_id, now_ms)
             return True
 
         joined: bool = await self._change(group_id, job)
@@ -154,7 +155,7 @@ class UltraStore:
             for (key,) in conn.execute(
                 "SELECT conv_key FROM ultra_channels WHERE group_id = ?", (group_id,)
             ).fetchall():
-                _drop_conversation(conn, key)
+                drop_conversation(conn, key)
             for table in ("ultra_channels", "ultra_members", "ultra_member_channels"):
                 conn.execute(f"DELETE FROM {table} WHERE group_id = ?", (group_id,))
             conn.execute("DELETE FROM ultra_voices WHERE group_id = ?", (group_id,))
@@ -228,7 +229,7 @@ class UltraStore:
                 raise UltraRefused(
                     ErrorCode.ULTRA_CHANNEL_LIMIT, f"at most {max_channels} channels a group"
                 )
-            _add_channel(conn, group_id, channel, name, now_ms)
+            add_channel(conn, group_id, channel, name, now_ms)
 
         await self._change(group_id, job)
 
@@ -247,7 +248,7 @@ class UltraStore:
         """Delete a channel and its messages (and every member's view of it)."""
 
         def job(conn: sqlite3.Connection) -> None:
-            _drop_conversation(conn, channel.conv_key)
+            drop_conversation(conn, channel.conv_key)
             conn.execute(
                 "DELETE FROM ultra_channels WHERE group_id = ? AND channel = ?",
                 (group_id, channel.channel),
@@ -271,7 +272,7 @@ class UltraStore:
                     " WHERE group_id = ? AND channel = ?",
                     (before, group_id, channel.channel),
                 )
-                removed += _delete_before(conn, channel.conv_key, before)
+                removed += delete_before(conn, channel.conv_key, before)
             return removed
 
         removed: int = await self._change(group_id, job)
@@ -320,6 +321,21 @@ class UltraStore:
             (group_id, after, limit),
         )
         return [r[0] for r in rows]
+
+    async def push_settings(
+        self, group_id: str, channel: str, after: str, limit: int
+    ) -> list[tuple[str, str, bool, str, bool]]:
+        """A page of members after `after` (by id) with their levels and DND for the
+        group and for `channel`: (user, group level, group dnd, channel level, channel
+        dnd), for deciding offline pushes."""
+        rows = await self._reader.fetch_all(
+            "SELECT m.user_id, m.level, m.dnd, COALESCE(c.level, 'default'), COALESCE(c.dnd, 0)"
+            " FROM ultra_members m LEFT JOIN ultra_member_channels c"
+            " ON c.group_id = m.group_id AND c.user_id = m.user_id AND c.channel = ?"
+            " WHERE m.group_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?",
+            (channel, group_id, after, limit),
+        )
+        return [(r[0], r[1], bool(r[2]), r[3], bool(r[4])) for r in rows]
 
     async def set_member(
         self,
@@ -424,6 +440,13 @@ class UltraStore:
         )
         return (int(row[0]), str(row[1]), str(row[2])) if row else None
 
+    async def max_seq(self, channel: Channel) -> int:
+        """The newest seq of a channel (0: nothing sent yet)."""
+        row = await self._reader.fetch_one(
+            "SELECT max_seq FROM conversations WHERE key = ?", (channel.conv_key,)
+        )
+        return int(row[0]) if row else 0
+
     async def edits(self, conv_id: int, low: int, high: int) -> dict[int, tuple[int, int]]:
         """The edited messages with seqs in [low, high]: seq -> (edited_at, edit_seq)."""
         rows = await self._reader.fetch_all(
@@ -439,140 +462,10 @@ class UltraStore:
 
         def job(conn: sqlite3.Connection) -> int:
             keys = [r[0] for r in conn.execute("SELECT conv_key FROM ultra_channels")]
-            return sum(_delete_before(conn, key, older_than_ms) for key in keys)
+            return sum(delete_before(conn, key, older_than_ms) for key in keys)
 
         removed: int = await self._writer.submit(job)
         return removed
 
 
 _NOTHING = MemberChannel()
-
-# ---------------------------------------------------------------- on the database thread
-
-
-def _load_group(conn: sqlite3.Connection, group_id: str) -> UltraGroup | None:
-    row = conn.execute(
-        "SELECT name, owner, created_at, default_level, pre_join_history, all_muted,"
-        " member_count FROM ultra_groups WHERE id = ?",
-        (group_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    voices: dict[str, set[str]] = {_MUTED: set(), _SPEAKER: set()}
-    for user, kind in conn.execute(
-        "SELECT user_id, kind FROM ultra_voices WHERE group_id = ?", (group_id,)
-    ):
-        voices.setdefault(kind, set()).add(user)
-    channels = {
-        r[0]: Channel(channel=r[0], name=r[1], conv_key=r[2], created_at=r[3], floor_at=r[4])
-        for r in conn.execute(
-            "SELECT channel, name, conv_key, created_at, floor_at FROM ultra_channels"
-            " WHERE group_id = ? ORDER BY created_at, channel",
-            (group_id,),
-        )
-    }
-    return UltraGroup(
-        group_id=group_id,
-        name=row[0],
-        owner=row[1],
-        created_at=row[2],
-        default_level=row[3],
-        pre_join_history=bool(row[4]),
-        member_count=row[6],
-        voices=Voices(
-            owner=row[1],
-            all_muted=bool(row[5]),
-            muted=frozenset(voices[_MUTED]),
-            speakers=frozenset(voices[_SPEAKER]),
-        ),
-        channels=channels,
-    )
-
-
-def _is_member(conn: sqlite3.Connection, group_id: str, user_id: str) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM ultra_members WHERE group_id = ? AND user_id = ?", (group_id, user_id)
-        ).fetchone()
-        is not None
-    )
-
-
-def _check_cap(conn: sqlite3.Connection, user_id: str, max_joined: int) -> None:
-    """Refuse (24412) a user already in `max_joined` ultra groups."""
-    joined = conn.execute(
-        "SELECT COUNT(*) FROM ultra_members WHERE user_id = ?", (user_id,)
-    ).fetchone()[0]
-    if joined >= max_joined:
-        raise UltraRefused(
-            ErrorCode.ULTRA_GROUP_JOIN_LIMIT, f"a user may be in at most {max_joined} ultra groups"
-        )
-
-
-def _add_member(conn: sqlite3.Connection, group_id: str, user_id: str, now_ms: int) -> None:
-    """Add a member, noting each channel's max seq now: they read what comes after."""
-    join_seqs = {
-        key: seq
-        for key, seq in conn.execute(
-            "SELECT u.conv_key, c.max_seq FROM ultra_channels u"
-            " JOIN conversations c ON c.key = u.conv_key WHERE u.group_id = ?",
-            (group_id,),
-        )
-    }
-    conn.execute(
-        "INSERT INTO ultra_members(group_id, user_id, joined_at, join_seqs) VALUES (?, ?, ?, ?)",
-        (group_id, user_id, now_ms, json.dumps(join_seqs)),
-    )
-    conn.execute(
-        "UPDATE ultra_groups SET member_count = member_count + 1 WHERE id = ?", (group_id,)
-    )
-
-
-def _add_channel(
-    conn: sqlite3.Connection, group_id: str, channel: str, name: str, now_ms: int
-) -> None:
-    """Add a channel with the conversation (no members rows) that holds its messages."""
-    key = channel_key(group_id, channel, new_uuid7(now_ms))
-    conn.execute("INSERT INTO conversations(type, key) VALUES (?, ?)", (ULTRA_TYPE, key))
-    conn.execute(
-        "INSERT INTO ultra_channels(group_id, channel, name, conv_key, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (group_id, channel, name, key, now_ms),
-    )
-
-
-def _conv_id(conn: sqlite3.Connection, key: str) -> int | None:
-    row = conn.execute("SELECT id FROM conversations WHERE key = ?", (key,)).fetchone()
-    return int(row[0]) if row else None
-
-
-def _drop_conversation(conn: sqlite3.Connection, key: str) -> None:
-    """Delete a channel's conversation: its messages, counted rows, edits, file refs."""
-    conv_id = _conv_id(conn, key)
-    if conv_id is None:
-        return
-    for table in ("messages", "ultra_counted", "ultra_edits", "file_refs"):
-        conn.execute(f"DELETE FROM {table} WHERE conv_id = ?", (conv_id,))
-    conn.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
-
-
-def _delete_before(conn: sqlite3.Connection, key: str, before: int) -> int:
-    """Delete a channel's messages sent before `before` (along messages_time)."""
-    conv_id = _conv_id(conn, key)
-    if conv_id is None:
-        return 0
-    old = conn.execute(
-        "SELECT seq FROM messages WHERE conv_id = ? AND sent_at < ?", (conv_id, before)
-    ).fetchall()
-    for (seq,) in old:
-        drop_refs(conn, conv_id, seq)
-    conn.executemany(
-        "DELETE FROM messages WHERE conv_id = ? AND seq = ?", [(conv_id, s) for (s,) in old]
-    )
-    conn.executemany(
-        "DELETE FROM ultra_counted WHERE conv_id = ? AND seq = ?", [(conv_id, s) for (s,) in old]
-    )
-    conn.executemany(
-        "DELETE FROM ultra_edits WHERE conv_id = ? AND seq = ?", [(conv_id, s) for (s,) in old]
-    )
-    return len(old)
