@@ -80,6 +80,9 @@ log = logging.getLogger(__name__)
 #: Seconds between looks at the store while `wait_sent` hears nothing.
 STORE_LOOK = 0.5
 
+#: How many request timeouts a service waits for its ultra group work to be applied.
+APPLY_WAITS = 4
+
 
 class IMClient:
     """A user's client: local store plus a connection that keeps it in step with the server.
@@ -499,7 +502,9 @@ class _Context:
         """Apply ultra group work in the inbound task; return once it is applied."""
         applied = asyncio.Event()
         self._client._inbound.put(dataclasses.replace(work, done=applied.set))
-        await applied.wait()
+        # Behind a long sync it may wait a while; not forever (a client closing).
+        async with asyncio.timeout(self.timeout * APPLY_WAITS):
+            await applied.wait()
 
     async def store_records(self, conv: ConvRef, records: list[MessageRecord]) -> None:
         """Store records the server sent for `conv`."""

@@ -24,6 +24,7 @@ from imkit_tui.core.events import ConversationUpdated, MessageUpdated
 from imkit_tui.core.models import Message, SendStatus
 from imkit_tui.core.ultra_rows import UltraChannelRow, UltraGroupRow, ultra_row
 from imkit_tui.protocol import (
+    ULTRA_VERSION,
     ConversationType,
     ConvRef,
     DeleteBefore,
@@ -55,7 +56,10 @@ class Ultra:
 
     def sync_in_background(self) -> None:
         """Ask the server how the user's ultra groups stand, in the background (after
-        each post-connect sync)."""
+        each post-connect sync), when the server speaks ultra groups (version 3)."""
+        welcome = self._context.connection.welcome
+        if welcome is None or welcome.version < ULTRA_VERSION:
+            return
         if self._syncing is None or self._syncing.done():
             self._syncing = asyncio.create_task(self._sync_quietly(), name="client-ultra-sync")
 

@@ -9,8 +9,10 @@ store next time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
+from imkit_tui.core.connection import RequestFailed
 from imkit_tui.core.engine import (
     SeqTracker,
     UltraFrame,
@@ -29,6 +31,8 @@ from imkit_tui.core.store import LocalStore
 from imkit_tui.core.ultra_rows import ultra_row
 from imkit_tui.protocol import ConvRef, UltraDeleted, UltraInfo
 from imkit_tui.protocol.clock import now_ms
+
+log = logging.getLogger(__name__)
 
 
 class UltraInbound:
@@ -56,7 +60,10 @@ class UltraInbound:
         try:
             states = list(work.states)
             trackers = await self._trackers(list(channel_convs(states)))
-            await self._pull(channels_to_pull(states, trackers))
+            try:
+                await self._pull(channels_to_pull(states, trackers))
+            except RequestFailed as refused:  # a channel gone meanwhile: counts still go in
+                log.info("an ultra group pull was refused: %s", refused)
             store = self._store()
             gone = await store.ultra.apply_states(
                 states, every_group=work.every_group, answers_read=work.answers_read
