@@ -227,3 +227,33 @@ def test_each_level_and_dnd_decide_what_notifies() -> None:
         assert found == wanted, level
         quiet = UltraChannelRow(GROUP, "news", "News", dnd=True, effective_level=level)
         assert not any(notifies(quiet, content, "bob") for content in (plain, at_me, at_all))
+
+
+async def test_pushed_mentions_count_as_the_channel_level_says(client: IMClient) -> None:
+    store = client.store
+
+    def mention(seq: int, *, everyone: bool) -> MessageRecord:
+        info = messages.mention_info([] if everyone else ["bob"], everyone=everyone)
+        return MessageRecord(
+            **{
+                **{f: getattr(_record(NEWS, seq, "@"), f) for f in MessageRecord.__struct_fields__},
+                "content": {"content": "@", "mentionedInfo": info},
+            }
+        )
+
+    async def mentions_after(level: str, first: int) -> int:
+        state = UltraState(
+            group=GROUP,
+            channels=[UltraChannelState(channel="news", effective_level=level)],  # type: ignore[arg-type]
+        )
+        await store.ultra.apply_states([state])
+        await store.state.mark_read(NEWS)
+        records = [mention(first, everyone=True), mention(first + 1, everyone=False)]
+        await _store(store, NEWS, records)
+        row = await client.conversation(NEWS)
+        assert row is not None and row.unread == 2
+        return row.mentions
+
+    assert await mentions_after("all", 1) == 2
+    assert await mentions_after("mentions_me", 3) == 1  # @all is no mention here
+    assert await mentions_after("none", 5) == 0

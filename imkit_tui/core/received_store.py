@@ -30,6 +30,7 @@ from imkit_tui.core.sql import (
     select_messages,
     set_preview,
 )
+from imkit_tui.core.ultra_store import level_mentions
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
 
 SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST, catalogue.EDIT})
@@ -128,11 +129,14 @@ class ReceivedRows:
         def job(conn: sqlite3.Connection) -> ReceivedBatch:
             conv_id = self._conversation_id(conn, conv)
             batch = ReceivedBatch()
+            stored = rows
+            if conv.type == ConversationType.ULTRA_GROUP and any(row[-1] for row in rows):
+                stored = level_mentions(conn, conv, rows, contents, self._user_id)
             confirmed_ids: list[int] = []
             elsewhere: list[int] = []
-            inserted = insert_rows(conn, conv_id, rows)
+            inserted = insert_rows(conn, conv_id, stored)
             added = batch.added.append
-            for record, row, content in zip(records, rows, contents, strict=True):
+            for record, row, content in zip(records, stored, contents, strict=True):
                 message_id = inserted.get(record.seq)
                 if message_id is not None:
                     # Positional: Message's fields in order (a third cheaper than by

@@ -79,17 +79,21 @@ class UltraGroupRow:
     last_channel: str = ""
 
 
-def notifies(channel: UltraChannelRow, content: object, me: str) -> bool:
-    """Whether a message of someone else in `channel` should notify `me` (a toast, a
-    bell): never under do-not-disturb; else as the level in force says (``all``: any;
-    ``mentions``: one that @ `me` or @ all; ``mentions_me``: one that @ `me` by id;
-    ``none``: none)."""
-    if channel.dnd:
-        return False
-    level = channel.effective_level
-    if level == "all" or level == "default":
-        return True
+def counts_as_mention(level: str, content: object, me: str) -> bool:
+    """Whether a message of someone else counts as an @mention of `me` at `level` (the
+    level in force): @ `me` or @ all at ``all`` and ``mentions``; @ `me` by id at
+    ``mentions_me``; nothing at ``none``."""
     if level == "none":
         return False
     ids, everyone = read_mentions(content)
-    return me in ids or (everyone and level == "mentions")
+    return me in ids or (everyone and level != "mentions_me")
+
+
+def notifies(channel: UltraChannelRow, content: object, me: str) -> bool:
+    """Whether a message of someone else in `channel` should notify `me` (a toast, a
+    bell): never under do-not-disturb; at ``all`` any message, else one that counts as
+    an @mention of `me` at the channel's level."""
+    if channel.dnd:
+        return False
+    level = channel.effective_level
+    return level in ("all", "default") or counts_as_mention(level, content, me)

@@ -25,6 +25,7 @@ from imkit_tui.core.ultra_rows import (
     UltraChannelRow,
     UltraGroupRow,
     channel_ref,
+    counts_as_mention,
     ultra_row,
 )
 from imkit_tui.protocol import ConvRef, UltraInfo, UltraState
@@ -333,3 +334,26 @@ def _drop(conn: sqlite3.Connection, group_id: str) -> list[ConvRef]:
     )
     conn.execute("DELETE FROM ultra_groups WHERE id = ?", (group_id,))
     return [channel_ref(group_id, channel) for channel in channels]
+
+
+def level_mentions(
+    conn: sqlite3.Connection,
+    conv: ConvRef,
+    rows: list[tuple[Any, ...]],
+    contents: Sequence[dict[str, Any]],
+    user: str,
+) -> list[tuple[Any, ...]]:
+    """The rows of received records of an ultra channel (`mentioned` last), flagged as
+    mentioning `user` only as the channel's level says (`counts_as_mention`): at
+    ``mentions_me`` an @all is no mention, at ``none`` nothing is. One keyed read."""
+    found = conn.execute(
+        "SELECT effective_level FROM ultra_channels WHERE group_id = ? AND channel = ?",
+        (conv.target, conv.channel),
+    ).fetchone()
+    level = str(found[0]) if found else "all"
+    if level == "all":
+        return rows
+    return [
+        (*row[:-1], int(bool(row[-1]) and counts_as_mention(level, content, user)))
+        for row, content in zip(rows, contents, strict=True)
+    ]
