@@ -35,7 +35,7 @@ T0 = 1_700_000_000_000
 
 def _record(conv: ConvRef, seq: int, text: str, *, sender: str = "alice") -> MessageRecord:
     return MessageRecord(
-        uid=f"{conv.channel or 'general'}-{seq}",
+        uid=f"{conv.target}-{conv.channel or 'general'}-{seq}",
         conv=conv,
         seq=seq,
         sender=sender,
@@ -104,6 +104,7 @@ async def test_the_list_shows_the_group_once_with_the_total_of_its_channels(
     assert (group.unread, group.title, group.preview) == (5, "Guild", "general 3")
     channels = {c.channel: (c.label, c.unread) for c in await client.ultra.channels(GROUP)}
     assert channels == {"": ("general", 3), "news": ("News", 2)}
+    assert await client.total_unread() == 6  # the group's 5 counted once, and carol's 1
     # Reading one channel leaves the other's count; the group row follows.
     await store.state.mark_read(NEWS)
     assert (await client.conversation(ultra_row(GROUP))).unread == 3  # type: ignore[union-attr]

@@ -88,9 +88,11 @@ class ConversationTable:
         return conversation_from_row(row) if row else None
 
     async def total_unread(self) -> int:
-        """Unread messages over every conversation that is not muted."""
+        """Unread messages over every conversation that is not muted (an ultra group
+        once, by its list row: its channels' rows are summed there)."""
         row = await self._reader.fetch_one(
             "SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0"
+            " AND (type != 10 OR channel = '*')"
         )
         return int(row[0]) if row else 0
 
