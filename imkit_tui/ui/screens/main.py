@@ -365,17 +365,17 @@ class MainScreen(Screen[None]):
 
     @on(ConversationList.Selected)
     async def _selected(self, event: ConversationList.Selected) -> None:
-        if is_ultra_row(event.conv):
-            await self.ultra.open_group(event.conv.target)
-        else:
-            await self.open_conversation(event.conv)
+        await self.open_conversation(event.conv)
 
     async def on_channel_sidebar_chosen(self, event: ChannelSidebar.Chosen) -> None:
         """A channel chosen in the sidebar: open it."""
         await self.open_conversation(event.conv)
 
     async def open_conversation(self, conv: ConvRef, *, around: Message | None = None) -> None:
-        """Show `conv` (around `around`, a search result, then selected); mark it read."""
+        """Show `conv` (around `around`, a search result, then selected); mark it read.
+        An ultra group's list row opens a channel of it."""
+        if is_ultra_row(conv):
+            return await self.ultra.open_group(conv.target)
         chat, composer = await self._chat_widgets()
         if conv != self.current:
             chat.clear_marks()  # marks for forwarding belong to one conversation

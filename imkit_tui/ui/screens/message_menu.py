@@ -101,8 +101,12 @@ class MessageMenu:
         choice = await app.push_screen_wait(dialog)
         if choice is None:
             return
+        # An ultra group's list row stands for the group: its default channel receives.
+        targets = [
+            core.channel_ref(t.target) if core.is_ultra_row(t) else t for t in choice.targets
+        ]
         try:
-            await client.files.forward(chosen, choice.targets, merged=choice.merged)
+            await client.files.forward(chosen, targets, merged=choice.merged)
         except core.ForwardError as error:
             app.notify(str(error), title="Cannot forward", severity="error")
             return
