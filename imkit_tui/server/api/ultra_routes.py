@@ -69,6 +69,12 @@ async def _run(ctx: ApiContext, work: Any) -> Any:
         raise api_error(exc) from None
 
 
+async def _group(ctx: ApiContext, p: Params) -> UltraGroup:
+    """The group `groupId` (24410 when there is none)."""
+    group: UltraGroup = await _run(ctx, _ops(ctx).store.require(p.ident("groupId")))
+    return group
+
+
 async def create(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/ultragroup/create`: group `groupId` named `groupName`, owned by `userId`."""
     owner, group_id = p.ident("userId"), p.ident("groupId")
@@ -122,7 +128,7 @@ async def channel_delete(ctx: ApiContext, p: Params) -> dict[str, Any]:
 
 async def channel_get(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/ultragroup/channel/get`: the channels of `groupId` (the default one left out)."""
-    group: UltraGroup = await _run(ctx, _ops(ctx).store.require(p.ident("groupId")))
+    group = await _group(ctx, p)
     return {
         "channelList": [
             {"channelId": c.channel, "createTime": c.created_at, "name": c.name}
@@ -172,19 +178,19 @@ def _all_muted(on: bool | None) -> Handler:
 
 async def banned_get(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/ultragroup/userbanned/get`: the muted members."""
-    group: UltraGroup = await _run(ctx, _ops(ctx).store.require(p.ident("groupId")))
+    group = await _group(ctx, p)
     return {"users": [{"id": user} for user in sorted(group.voices.muted)]}
 
 
 async def globalbanned_get(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/ultragroup/globalbanned/get`: whether the whole group is muted."""
-    group: UltraGroup = await _run(ctx, _ops(ctx).store.require(p.ident("groupId")))
+    group = await _group(ctx, p)
     return {"status": group.voices.all_muted}
 
 
 async def whitelist_get(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/ultragroup/banned/whitelist/get`: who may speak while the group is muted."""
-    group: UltraGroup = await _run(ctx, _ops(ctx).store.require(p.ident("groupId")))
+    group = await _group(ctx, p)
     return {"users": [{"id": user} for user in sorted(group.voices.speakers)]}
 
 
