@@ -217,11 +217,12 @@ class UltraSync(Frame, tag="ultra_sync"):
 
 class EditMessage(Frame, tag="edit"):
     """Replace the content of one of the user's own messages (by server id `uid`) in
-    `conv`. `cmid` is the client's id of the edit, the same on every retry. The object
-    name stays the original's. Answered by a SendAck for the edit event (its uid, seq
-    and time); every member online gets the event as a Push. Errors: 20116 the message
-    cannot be edited (not the caller's, recalled, or not a content message), 24406 not
-    a member, 24408 muted."""
+    `conv`, an ultra group's channel (other conversations: 33003). `cmid` is the
+    client's id of the edit, the same on every retry. The object name stays the
+    original's. Answered by a SendAck for the edit event (its uid, seq and time); every
+    member online gets the event as a Push. Errors: 20116 the message cannot be edited
+    (not the caller's, recalled, or not a content message), 24406 not a member, 24408
+    muted."""
 
     conv: ConvRef
     uid: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -230,8 +231,9 @@ class EditMessage(Frame, tag="edit"):
 
 
 class DeleteBefore(Frame, tag="delete_before"):
-    """Delete the messages sent before `before` (ms) in `conv`'s channel, or in every
-    channel of the group with `all_channels`. For the user alone (their `cleared_at`
+    """Delete the messages sent before `before` (ms) in `conv`'s channel (an ultra
+    group's; other conversations: 33003), or in every channel of the group with
+    `all_channels`. For the user alone (their `cleared_at`
     moves forward), or with `for_everyone` for every member, on the server too (owner
     only; the channel's `floor_at` moves forward). A mark only moves forward. Answered
     by an UltraDeleted; the same is pushed to the user's other devices, and, for
@@ -283,8 +285,8 @@ class UltraUpdate(Frame, tag="ultra_update"):
 
 class UltraDeleted(Frame, tag="ultra_deleted"):
     """Messages before `before` are gone from `channel` (every channel when `channel`
-    is None) of `group`: for every member (`for_everyone`, by the owner `by`) or for
-    the user alone. The answer to DeleteBefore and its push."""
+    is None) of `group`: for every member (`for_everyone`) or for the user alone; `by`
+    is who deleted them. The answer to DeleteBefore and its push."""
 
     group: str
     before: int
