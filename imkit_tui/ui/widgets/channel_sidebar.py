@@ -52,12 +52,17 @@ class ChannelSidebar(OptionList):
     ChannelSidebar {
         width: 26;
         height: 1fr;
+        border: none;
         border-right: vkey $panel;
         background: $surface;
         display: none;
     }
     ChannelSidebar.-shown {
         display: block;
+    }
+    ChannelSidebar:focus {
+        border: none;
+        border-right: vkey $accent;
     }
     """
 
