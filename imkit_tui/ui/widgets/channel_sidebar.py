@@ -94,7 +94,7 @@ class ChannelSidebar(OptionList):
         self.group = group
         self.channels = list(channels)
         self.clear_options()
-        self.add_options([Option(channel_line(c), id=c.channel or "\0") for c in channels])
+        self.add_options([Option(channel_line(c), id=f"channel-{c.channel}") for c in channels])
         index = next((i for i, c in enumerate(channels) if c.channel == open_channel), None)
         if index is not None:
             self.highlighted = index
