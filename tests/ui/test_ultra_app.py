@@ -168,6 +168,10 @@ async def test_settings_of_the_group_and_channel(
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen, "back")
         await until(pilot, lambda: "🔕" in "\n".join(list_lines(app)), "the DND mark")
+        # p in the list pins the group on this device.
+        screen.listing.focus()
+        await pilot.press("p")
+        await until(pilot, lambda: "📌" in "\n".join(list_lines(app)), "the pin")
 
 
 async def test_the_owner_manages_channels_from_the_settings(
