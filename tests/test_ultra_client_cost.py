@@ -53,9 +53,7 @@ def _operations(count: int) -> dict[str, Operation]:
         return await store.messages.add_received(NEWS, [record], Coverage(top, 1, top))
 
     async def edit_event(store: LocalStore) -> object:
-        return await store.messages.add_received(
-            NEWS, [edit_old], Coverage(top + 1, 1, top + 1)
-        )
+        return await store.messages.add_received(NEWS, [edit_old], Coverage(top + 1, 1, top + 1))
 
     async def own_edit(store: LocalStore) -> object:
         (message,) = await store.messages.page(NEWS, limit=1)

@@ -123,6 +123,12 @@ async def test_e_edits_an_own_message_and_the_bubble_says_edited(
         # Saved as an edit, not sent as a new message.
         assert [m.content["content"] for m in chat.shown][-1:] == ["see you at 6"]
         assert len([m for m in chat.shown if m.sender == "me"]) == 1
+        # alice edits hers: the open chat shows it at once, marked.
+        welcome = next(m for m in await alice.messages(GENERAL) if m.seq == 1)
+        await alice.ultra.edit_text(welcome, "welcome, everyone")
+        await until(pilot, lambda: chat.shown[0].content["content"] == "welcome, everyone", "hers")
+        theirs = chat.bubble_of(chat.shown[0].id)
+        assert theirs is not None and EDITED_MARK in theirs.meta_text
 
     async def alice_sees() -> bool:
         found = [m for m in await alice.messages(GENERAL) if m.uid == mine.uid]
@@ -209,6 +215,8 @@ async def test_escape_gives_an_edit_up_and_the_menu_offers_it(
         screen = await _open_guild(pilot, app)
         chat = screen.query_one(ChatView)
         await until(pilot, lambda: chat.shown and chat.shown[-1].id == mine.id, "mine")
+        composer = screen.query_one(Composer)
+        composer.load_text("half a thought")  # kept aside while editing
         chat.focus()
         assert chat.select_message(mine.id)
         await pilot.press("m")
@@ -218,11 +226,10 @@ async def test_escape_gives_an_edit_up_and_the_menu_offers_it(
         assert "Edit (e)" in labels
         menu.highlighted = labels.index("Edit (e)")
         await pilot.press("enter")
-        composer = screen.query_one(Composer)
         await until(pilot, lambda: composer.text == "draft one", "the text to edit")
         assert screen.ultra.editing is not None
         await pilot.press("escape")  # given up: the next enter sends a new message
-        assert screen.ultra.editing is None and composer.text == ""
+        assert screen.ultra.editing is None and composer.text == "half a thought"
         composer.focus()
         composer.load_text("a new message")
         await pilot.press("enter")

@@ -60,6 +60,8 @@ class UltraPane:
         """The channels of the open ultra group (hidden otherwise)."""
         self.editing: Message | None = None
         """The own message the composer is editing (None: the composer sends)."""
+        self._held = ""
+        """What the composer held before the edit: back once it is saved or given up."""
 
     @property
     def _client(self) -> IMClient:
@@ -141,6 +143,8 @@ class UltraPane:
         composer = self._host.composer
         if composer is None:
             return False
+        if self.editing is None:
+            self._held = composer.text
         self.editing = message
         composer.load_text(str(message.content["content"]))
         composer.focus()
@@ -153,6 +157,7 @@ class UltraPane:
         message, self.editing = self.editing, None
         if message is None or message.conv != conv:
             return False
+        self._give_back()
         try:
             await self._client.ultra.edit_text(message, text)
         except core.RequestFailed as refused:
@@ -167,9 +172,14 @@ class UltraPane:
         """Leave the message as it was (escape in the composer)."""
         if self.editing is not None:
             self.editing = None
-            composer = self._host.composer
-            if composer is not None:
-                composer.load_text("")
+            self._give_back()
+
+    def _give_back(self) -> None:
+        """Put back in the composer what it held before the edit."""
+        composer = self._host.composer
+        if composer is not None:
+            composer.load_text(self._held)
+        self._held = ""
 
     # ------------------------------------------------------------------ settings
 
