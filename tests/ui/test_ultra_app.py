@@ -201,6 +201,12 @@ async def test_the_owner_manages_channels_from_the_settings(
         sidebar = screen.query_one(ChannelSidebar)
         await until(pilot, lambda: len(sidebar.channels) == 3, "the new channel")
         assert any(line.startswith("# random") for line in sidebar.lines())
+        # The open channel deleted: the default channel opens instead.
+        await screen.open_conversation(channel_ref(GROUP, "random"))
+        assert screen.current == channel_ref(GROUP, "random")
+        await alice.ultra.delete_channel(GROUP, "random")
+        await until(pilot, lambda: screen.current == GENERAL, "the default channel")
+        await until(pilot, lambda: len(sidebar.channels) == 2, "the channel gone")
 
 
 async def test_escape_gives_an_edit_up_and_the_menu_offers_it(

@@ -94,7 +94,12 @@ class UltraPane:
         if current is None or not is_ultra(current) or current.target != group_id:
             return None
         channels = await self._client.ultra.channels(group_id)
-        if current.channel not in {c.channel for c in channels}:
+        known = {c.channel for c in channels}
+        if current.channel not in known and current.channel and "" in known:
+            # The open channel was deleted: the group's default channel instead.
+            await self._host.open_conversation(channel_ref(group_id, ""))
+            return None
+        if current.channel not in known:  # not heard of yet: shown as it is named
             channels.append(UltraChannelRow(group_id, current.channel, ""))
         self.sidebar.show_channels(group_id, channels, current.channel)
         if row is None:
