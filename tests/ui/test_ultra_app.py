@@ -178,6 +178,12 @@ async def test_settings_of_the_group_and_channel(
         screen.listing.focus()
         await pilot.press("p")
         await until(pilot, lambda: "📌" in "\n".join(list_lines(app)), "the pin")
+        # Quitting (here from another device) takes the group off the list.
+        phone = await make_client("me", "phone")
+        await phone.ultra.quit(GROUP)
+        await me.ultra.sync()
+        await until(pilot, lambda: "# Guild" not in "\n".join(list_lines(app)), "gone")
+        assert not screen.ultra.sidebar.display
 
 
 async def test_the_owner_manages_channels_from_the_settings(

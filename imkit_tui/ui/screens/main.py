@@ -136,7 +136,7 @@ class MainScreen(Screen[None]):
             id="conversations",
         )
         self.header = ChatHeader(id="chat-title")
-        self.ultra = UltraPane(self, self.header)
+        self.ultra = UltraPane(self, self.header, self.forget_conversation)
         """Ultra groups: the channel sidebar, the header, editing, their settings."""
         self.rights = SendRights(self, self.core.user_id)
         """Which conversations can be written to; the composer or why not."""

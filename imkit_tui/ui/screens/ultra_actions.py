@@ -11,7 +11,7 @@ another conversation gives the edit up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from imkit_tui import core
@@ -23,6 +23,7 @@ from imkit_tui.core import (
     UltraChannelRow,
     channel_ref,
     is_ultra_row,
+    ultra_row,
 )
 from imkit_tui.core.ultra_rows import notifies
 from imkit_tui.protocol import ConversationType, ConvRef, describe
@@ -52,10 +53,14 @@ def channel_title(group_title: str, conv: ConvRef, channels: list[UltraChannelRo
 class UltraPane:
     """The sidebar, the header and editing, for the ultra group open on ``host``."""
 
-    def __init__(self, host: MainHost, header: ChatHeader) -> None:
-        """Show channels in :attr:`sidebar`, name them in ``header``."""
+    def __init__(
+        self, host: MainHost, header: ChatHeader, forget: Callable[[ConvRef], None]
+    ) -> None:
+        """Show channels in :attr:`sidebar`, name them in ``header``; ``forget`` takes
+        a group the user is no longer in off the screen's list."""
         self._host = host
         self._header = header
+        self._forget = forget
         self.sidebar = ChannelSidebar(id="channels")
         """The channels of the open ultra group (hidden otherwise)."""
         self.editing: Message | None = None
@@ -111,11 +116,11 @@ class UltraPane:
     async def changed(self, event: core.UltraChanged) -> None:
         """The group's channels or counts changed: show them; a group the user left or
         that ended closes."""
-        group = await self._client.ultra.group(event.group)
-        current = self._host.current
-        if group is None and is_ultra(current) and current is not None:
-            if current.target == event.group:
+        if await self._client.ultra.group(event.group) is None:
+            current = self._host.current
+            if current is not None and is_ultra(current) and current.target == event.group:
                 self.sidebar.hide()
+            self._forget(ultra_row(event.group))
             return
         await self.refresh(event.group)
 
