@@ -60,6 +60,7 @@ from imkit_tui.protocol import (
     UploadState,
     media_url,
 )
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.server.budgets import Budget, FrameBudgets
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
@@ -291,6 +292,14 @@ CASES: list[Case] = [
         False,
     ),
     ("ping", lambda w, r: Ping(), _each(Pong), False),
+    # Anyone's name and portrait may be read; only one's own may be set.
+    (
+        "read profiles",
+        lambda w, r: ProfileQuery(users=["olga", "rex", "nobody"]),
+        _each(ProfileList),
+        False,
+    ),
+    ("set one's own profile", lambda w, r: UpdateProfile(name=f"{r}!"), _each(ProfileList), False),
 ]
 
 

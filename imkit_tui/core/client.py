@@ -5,7 +5,7 @@ script needs goes through here: send, read conversations and pages of messages, 
 subscribe to typed events. Each feature is a service attribute built with one
 :class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
 `client.history`, `client.search`, `client.privacy`, `client.receipts`,
-`client.mentions`.
+`client.mentions`, `client.profiles`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from imkit_tui.core.mentions import Mentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import Privacy
+from imkit_tui.core.profiles import Profiles
 from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
@@ -166,6 +167,8 @@ class IMClient:
         """Group read receipts: ask for them, read who has read."""
         self.mentions = Mentions(context)
         """Unread @mentions of this user."""
+        self.profiles = Profiles(context)
+        """People's display names and portraits, cached and read lazily."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -208,6 +211,7 @@ class IMClient:
         self._stopped.set()
         await self._connection.close()
         await self.groups.stop()
+        await self.profiles.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -391,6 +395,8 @@ class IMClient:
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
             return
+        if isinstance(push, Push) and not push.message.seq and self.profiles.pushed(push.message):
+            return  # RC:UIUMsg: someone's new name or portrait (core/profiles.py)
         self._inbound.put(push)
 
     def _on_synced(self, changed: int) -> None:
@@ -401,6 +407,7 @@ class IMClient:
         self._on_state(ConnectionState.CONNECTED, "", None)
         self.events.publish(SyncCompleted(changed))
         self.groups.name_in_background()
+        self.profiles.resume()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
         """A recall got `seq`: the same road as an own message's ack (the inbound work)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from imkit_tui.core.connection_state import ConnectionState as ConnectionState  # re-exported
 from imkit_tui.core.models import Conversation, Message, PrivacySettings
+from imkit_tui.core.profile_store import Profile
 from imkit_tui.protocol import ConvRef, MessageRecord
 
 
@@ -119,6 +120,14 @@ class ReceiptsUpdated:
     receipts: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
+@dataclass(frozen=True, slots=True)
+class ProfilesChanged:
+    """People's display names or portraits changed (first read, or changed anywhere):
+    screens showing them draw them again (core/profiles.py)."""
+
+    profiles: tuple[Profile, ...]
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -132,6 +141,7 @@ Event = (
     | MessagesDeleted
     | HistoryCleared
     | ReceiptsUpdated
+    | ProfilesChanged
 )
 
 

@@ -260,4 +260,19 @@ MIGRATIONS: tuple[Migration, ...] = (
     # whichever lands first replaces its placeholder with its own migration.
     Migration(14, "reserved", ""),
     Migration(15, "reserved", ""),
+    Migration(
+        16,
+        "people's display names and portraits, as last read from the server",
+        # core/profile_store.py: one row per user this device has shown; `fetched_at`
+        # (local ms) says when the server was last asked, so a stale row is asked again.
+        """
+        CREATE TABLE profiles (
+            user_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            portrait TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL DEFAULT 0,
+            fetched_at INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -25,6 +25,7 @@ from imkit_tui.core.message_table import MessageTable
 from imkit_tui.core.models import Conversation
 from imkit_tui.core.outbox_claims import OutboxClaims, new_owner
 from imkit_tui.core.outbox_table import OutboxTable
+from imkit_tui.core.profile_store import ProfileTable
 from imkit_tui.core.receipts import ReceiptTable
 from imkit_tui.core.received_store import Coverage as Coverage
 from imkit_tui.core.received_store import ReceivedRows
@@ -158,6 +159,8 @@ class LocalStore:
         """Group read receipts asked for and to answer."""
         self.groups = GroupTable(parts)
         """Group names, owners and members."""
+        self.profiles = ProfileTable(parts)
+        """People's display names and portraits (core/profile_store.py)."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:

@@ -11,14 +11,15 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from imkit_tui.protocol.conversation import ConvRef
+from imkit_tui.protocol.frame_base import MAX_INT as MAX_INT
+from imkit_tui.protocol.frame_base import Frame as Frame
+from imkit_tui.protocol.frame_base import NonNegative as NonNegative
+from imkit_tui.protocol.frame_base import UserId as UserId
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 
-UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ObjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 PageSize = Annotated[int, msgspec.Meta(ge=1, le=500)]
-#: The largest integer a frame may carry (a seq, an offset, a cursor, an id): SQLite's.
-MAX_INT = 2**63 - 1
-NonNegative = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 FileName = Annotated[str, msgspec.Meta(max_length=255)]
 MimeType = Annotated[str, msgspec.Meta(max_length=127)]
@@ -26,13 +27,6 @@ MimeType = Annotated[str, msgspec.Meta(max_length=127)]
 MAX_TARGETED = 300
 """The most members one targeted message may name."""
 ChunkSize = Annotated[int, msgspec.Meta(ge=1, le=1024 * 1024)]
-
-
-class Frame(msgspec.Struct, tag_field="t", omit_defaults=True, kw_only=True):
-    """Base of every frame: the request id and the id of the request it answers."""
-
-    id: NonNegative = 0
-    re: NonNegative = 0
 
 
 # ---------------------------------------------------------------- shared payloads
@@ -317,6 +311,8 @@ CLIENT_FRAMES = (
     UploadStart,
     UploadChunk,
     DownloadRequest,
+    ProfileQuery,
+    UpdateProfile,
 )
 ClientFrame = (
     Hello
@@ -337,6 +333,8 @@ ClientFrame = (
     | UploadStart
     | UploadChunk
     | DownloadRequest
+    | ProfileQuery
+    | UpdateProfile
 )
 
 
@@ -507,6 +505,7 @@ SERVER_FRAMES = (
     ReceiptState,
     UploadState,
     DownloadChunk,
+    ProfileList,
 )
 ServerFrame = (
     Welcome
@@ -523,4 +522,5 @@ ServerFrame = (
     | ReceiptState
     | UploadState
     | DownloadChunk
+    | ProfileList
 )

@@ -34,6 +34,7 @@ from imkit_tui.protocol import (
     UploadChunk,
     UploadStart,
 )
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.ratelimit import TokenBucket
 
 
@@ -65,6 +66,8 @@ class FrameBudgets:
     """Read marks, conversation settings, deletions, clears, recalls, privacy changes."""
     ping: Budget = field(default_factory=lambda: Budget(2.0, 20))
     """Application pings."""
+    profile: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Profile queries (each up to 100 users) and changes of one's own profile."""
 
 
 _KINDS: dict[type[Frame], str] = {
@@ -84,6 +87,8 @@ _KINDS: dict[type[Frame], str] = {
     Recall: "state",
     UpdatePrivacy: "state",
     Ping: "ping",
+    ProfileQuery: "profile",
+    UpdateProfile: "profile",
 }
 
 

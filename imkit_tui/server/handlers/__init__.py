@@ -37,11 +37,13 @@ from imkit_tui.protocol import (
     UploadStart,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.handlers import (
     conversations,
     files,
     groups,
     privacy,
+    profiles,
     pulls,
     receipts,
     send,
@@ -93,6 +95,8 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     UploadStart: Handling(files.on_upload_start),
     UploadChunk: Handling(files.on_upload_chunk),
     DownloadRequest: Handling(files.on_download),
+    ProfileQuery: Handling(profiles.on_profile_query),
+    UpdateProfile: Handling(profiles.on_update_profile),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""
