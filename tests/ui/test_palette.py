@@ -29,6 +29,8 @@ MAIN_ENTRIES = {
     "Clear history with bob",
     "Remove bob from the list",
     "Block bob",
+    "Set my display name…",
+    "Set my picture…",
     "Attach…",
     "Send an image…",
     "Send a file…",

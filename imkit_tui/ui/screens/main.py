@@ -29,6 +29,7 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+from imkit_tui.ui.screens.profile_actions import ProfileActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
@@ -145,6 +146,7 @@ class MainScreen(Screen[None]):
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
+        self.profiles = ProfileActions(self, self.core, self.listing, self.header)
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None
@@ -284,6 +286,8 @@ class MainScreen(Screen[None]):
                         self.typing.received(event.record)
                     elif isinstance(event, core.ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
+                    elif isinstance(event, core.ProfilesChanged):
+                        self.profiles.changed(event)
                     elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
                     elif isinstance(event, core.TransferProgress):

@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from imkit_tui.core.groups import Group
+from imkit_tui.ui.names import name_book
 
 OWNER_MARK = "👑 owner"
 MUTED_MARK = "🔇 muted"
@@ -113,9 +114,10 @@ class MemberList(Vertical):
         needle = self.search.value.strip().casefold()
         found: list[Option] = []
         if group is not None:
+            book = name_book()
             for member in group.members:
-                if needle in member.casefold():
-                    line = Text(member)
+                if book.matches(member, needle):
+                    line = Text(book.label(member))
                     for mark in member_marks(group, member, self._me):
                         line.append(f"  {mark}", style="dim" if mark == ME_MARK else "")
                     found.append(Option(line, id=member))
