@@ -140,3 +140,20 @@ async def test_profile_frames_answer_and_refuse_clearly(server_handle: ServerHan
         assert [(p.user_id, p.name) for p in answer.profiles] == [("dora", "Dora"), ("nobody", "")]
     finally:
         await wire.close()
+
+
+async def test_a_stored_file_becomes_a_portrait_only_for_one_who_may_read_it(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    bob, mallory, carol = [await make_client(u) for u in ("bob", "mallory", "carol")]
+    picture = tmp_path / "bob.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"bob's face" * 10)
+    uploaded = await bob.transfers.upload(picture)
+    # Knowing the URL is not enough to make the file one's own portrait (and so public).
+    with pytest.raises(RequestFailed) as refused:
+        await mallory.profiles.set_own(portrait=uploaded.url)
+    assert refused.value.code == ErrorCode.MEDIA_NOT_FOUND
+    await bob.profiles.set_own(portrait=uploaded.url)
+    # A portrait is shown to everyone: carol, who shares nothing with bob, fetches it.
+    fetched = await carol.transfers.download(uploaded.url)
+    assert fetched.read_bytes() == picture.read_bytes()

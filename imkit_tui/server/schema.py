@@ -327,4 +327,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(18, "reserved", ""),
     Migration(19, "reserved", ""),
     Migration(20, "reserved", ""),
+    Migration(
+        21,
+        "portraits found by URL: a stored file that is a portrait is readable by all",
+        """
+        CREATE INDEX user_profiles_portrait ON user_profiles(portrait);
+        """,
+    ),
 )

@@ -71,6 +71,11 @@ async def on_update_profile(ctx: ServerContext, session: Session, frame: UpdateP
     store = ctx.require_store()
     name = frame.name.strip() if frame.name is not None else None
     portrait = frame.portrait.strip() if frame.portrait is not None else None
+    digest = media_sha256(portrait)
+    # A stored file becomes readable by all as a portrait: only one who may read it
+    # (its uploader, a member of a chat that holds it) may make it one.
+    if digest is not None and not await store.files.may_read(user_id, digest, now_ms()):
+        raise ProtocolError(ErrorCode.MEDIA_NOT_FOUND, "no such file", frame.id)
     if name is not None or portrait is not None:
         await store.users.set_profile(user_id, name, portrait, now_ms())
     found = await store.users.profiles([user_id])
