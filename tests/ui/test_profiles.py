@@ -116,6 +116,15 @@ async def test_a_name_changed_by_the_backend_shows_at_once_on_the_open_app(
             pilot, lambda: screen.query_one(ChatHeader).text.startswith("Robert"), "the header"
         )
         await until(pilot, lambda: "Robert" in "\n".join(list_lines(app)), "the list row")
+        # In another chat, his next message toasts under his name.
+        await send_all(alice, "dave", ["hi dave"])
+        await _open(app, pilot, ConvRef.private("dave"))
+        await send_all(bob, "alice", ["me again"])
+        await until(
+            pilot,
+            lambda: any(t.title == "Robert" for t in app._notifications),
+            "a toast named Robert",
+        )
 
 
 async def test_the_user_sets_their_own_name_in_the_app(
