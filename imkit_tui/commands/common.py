@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +17,7 @@ from imkit_tui import messages as catalogue
 from imkit_tui.config import ConfigError, Settings, check_server_url, load_settings
 from imkit_tui.core import Message
 from imkit_tui.paths import Paths, make_dir
-from imkit_tui.protocol import ConvRef, ProtocolError
+from imkit_tui.protocol import ConvRef, ProtocolError, describe
 from imkit_tui.protocol.tokens import read_claims
 
 if TYPE_CHECKING:
@@ -214,6 +214,22 @@ def print_message(message: Message, as_json: bool) -> None:
         print(json.dumps(message_json(message), ensure_ascii=False), flush=True)
     else:
         print(message_line(message), flush=True)
+
+
+@contextlib.contextmanager
+def server_answers() -> Iterator[None]:
+    """Around a request to the server: its refusal ends the command with exit code 1,
+    the connection dropping before the answer with 4 (as CommandError)."""
+    try:
+        yield
+    except core.RequestFailed as refused:
+        code = refused.code
+        message = f"refused: {describe(code)} ({code}): {refused.message}"
+        raise CommandError(message, EXIT_FAILED) from None
+    except (core.NotConnected, TimeoutError):
+        raise CommandError(
+            "the connection dropped before the server answered", EXIT_TIMEOUT
+        ) from None
 
 
 def fail(message: str) -> None:

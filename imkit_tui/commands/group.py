@@ -26,21 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from imkit_tui.commands.common import (
-    EXIT_FAILED,
     EXIT_OK,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
     Subparsers,
     add_client_options,
-    fail,
     make_client,
+    server_answers,
     synced_client,
 )
-from imkit_tui.core import IMClient, NotConnected, RequestFailed
+from imkit_tui.core import IMClient
 from imkit_tui.core.groups import Group
 from imkit_tui.paths import Paths
-from imkit_tui.protocol import SYSTEM_ACCOUNT, describe
+from imkit_tui.protocol import SYSTEM_ACCOUNT
 from imkit_tui.protocol.tokens import issue_token
 
 
@@ -159,14 +157,8 @@ async def _sync(client: IMClient, args: argparse.Namespace) -> int:
 
 async def _printed(asked: Coroutine[Any, Any, Group], as_json: bool) -> int:
     """Print the group the server answers with; the exit code."""
-    try:
+    with server_answers():
         group = await asked
-    except RequestFailed as refused:
-        fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
-        return EXIT_FAILED
-    except (NotConnected, TimeoutError):
-        fail("the connection dropped before the server answered")
-        return EXIT_TIMEOUT
     _print(group, as_json=as_json)
     return EXIT_OK
 

@@ -13,19 +13,16 @@ import json
 from collections.abc import Awaitable, Callable
 
 from imkit_tui.commands.common import (
-    EXIT_FAILED,
     EXIT_OK,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
     Subparsers,
     add_client_options,
-    fail,
     make_client,
+    server_answers,
     synced_client,
 )
-from imkit_tui.core import IMClient, NotConnected, PrivacySettings, RequestFailed
-from imkit_tui.protocol import describe
+from imkit_tui.core import IMClient, PrivacySettings
 
 MAX_USER_ID = 64
 
@@ -142,14 +139,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(client: IMClient, action: Action, args: argparse.Namespace) -> int:
     async with synced_client(client, timeout=args.timeout):
-        try:
+        with server_answers():
             settings = await action(client)
-        except RequestFailed as refused:
-            fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
-            return EXIT_FAILED
-        except (NotConnected, TimeoutError):
-            fail("the connection dropped before the server answered")
-            return EXIT_TIMEOUT
         if args.json:
             print(json.dumps(state_json(settings), ensure_ascii=False), flush=True)
         else:

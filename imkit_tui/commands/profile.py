@@ -12,20 +12,17 @@ import asyncio
 import json
 
 from imkit_tui.commands.common import (
-    EXIT_FAILED,
     EXIT_OK,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
     Subparsers,
     add_client_options,
-    fail,
     make_client,
+    server_answers,
     synced_client,
 )
-from imkit_tui.core import IMClient, NotConnected, RequestFailed
+from imkit_tui.core import IMClient
 from imkit_tui.core.profile_store import Profile
-from imkit_tui.protocol import describe
 
 MAX_USER_ID = 64
 
@@ -93,21 +90,16 @@ def run(args: argparse.Namespace) -> int:
 async def _run(client: IMClient, args: argparse.Namespace) -> int:
     async with synced_client(client, timeout=args.timeout):
         try:
-            if args.profile_action == "set":
-                mine = await client.profiles.set_own(name=args.name, portrait=args.portrait)
-                found: dict[str, Profile] = {client.user_id: mine}
-                users = [client.user_id]
-            else:
-                users = list(dict.fromkeys(args.users)) or [client.user_id]
-                found = await client.profiles.get(users, refresh=True)
+            with server_answers():
+                if args.profile_action == "set":
+                    mine = await client.profiles.set_own(name=args.name, portrait=args.portrait)
+                    found: dict[str, Profile] = {client.user_id: mine}
+                    users = [client.user_id]
+                else:
+                    users = list(dict.fromkeys(args.users)) or [client.user_id]
+                    found = await client.profiles.get(users, refresh=True)
         except ValueError as error:
             raise CommandError(str(error), EXIT_USAGE) from None
-        except RequestFailed as refused:
-            fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
-            return EXIT_FAILED
-        except (NotConnected, TimeoutError):
-            fail("the connection dropped before the server answered")
-            return EXIT_TIMEOUT
         if args.json:
             shown = {u: _profile_json(found.get(u, Profile(u))) for u in users}
             print(json.dumps(shown, ensure_ascii=False), flush=True)

@@ -10,7 +10,7 @@ chat again. The palette offers "Set my display name…" and "Set my picture…".
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,31 +127,23 @@ class ProfileActions:
 
     def ask_name(self) -> None:
         """Ask for a new display name and set it."""
-        client = self._client()
-        if client is None:
-            return
-        mine = client.profiles.known(client.user_id)
-        prompt = screens.TextPromptScreen(
-            "Your display name",
-            placeholder=client.user_id,
-            value=mine.name if mine is not None else "",
-            check=name_problem,
-        )
-        self._host.app.push_screen(prompt, partial(self._answered, "name"))
+        self._ask("name", "Your display name", name_problem)
 
     def ask_portrait(self) -> None:
         """Ask for a new portrait URL and set it."""
+        self._ask("portrait", "Your picture (a URL; empty for none)", portrait_problem)
+
+    def _ask(self, field: str, question: str, check: Callable[[str], str | None]) -> None:
         client = self._client()
         if client is None:
             return
         mine = client.profiles.known(client.user_id)
+        value = "" if mine is None else mine.name if field == "name" else mine.portrait
+        placeholder = client.user_id if field == "name" else "https://…"
         prompt = screens.TextPromptScreen(
-            "Your picture (a URL; empty for none)",
-            placeholder="https://…",
-            value=mine.portrait if mine is not None else "",
-            check=portrait_problem,
+            question, placeholder=placeholder, value=value, check=check
         )
-        self._host.app.push_screen(prompt, partial(self._answered, "portrait"))
+        self._host.app.push_screen(prompt, partial(self._answered, field))
 
     def _answered(self, field: str, value: str | None) -> None:
         if value is None:
