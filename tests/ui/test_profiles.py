@@ -14,12 +14,14 @@ from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.ui import palette
 from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.screens.group_settings import GroupSettingsScreen
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.prompts import TextPromptScreen
 from imkit_tui.ui.screens.search import SearchScreen
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.composer import Composer
 from imkit_tui.ui.widgets.conversation_list import ConversationList
+from imkit_tui.ui.widgets.member_list import MemberList
 from imkit_tui.ui.widgets.mention_picker import MentionPicker
 from tests.conftest import ClientFactory, ServerHandle
 from tests.ui import drawn
@@ -86,7 +88,18 @@ async def test_names_show_in_the_list_header_senders_picker_and_search(
         await pilot.press(*"and @bo")
         await until(pilot, lambda: composer.mentions_offered == ["bob"], "bob by his id")
 
-        await pilot.press("escape", "escape", "ctrl+f")
+        await pilot.press("escape", "escape", "ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, GroupSettingsScreen), "the settings")
+        members = app.screen.query_one(MemberList)
+        lines = lambda: [str(o.prompt) for o in members.options.options]  # noqa: E731
+        await until(pilot, lambda: any("Carol King (carol)" in x for x in lines()), "names")
+        members.search.value = "king"
+        await until(pilot, lambda: members.shown == ["carol"], "a member found by name")
+        members.search.value = "bo"
+        await until(pilot, lambda: members.shown == ["bob"], "a member found by id")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back")
+        await pilot.press("ctrl+f")
         await until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search screen")
         search = app.screen
         assert isinstance(search, SearchScreen)

@@ -26,6 +26,7 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.names import NameBook, install
 from imkit_tui.ui.portraits import Drawn, Portraits
 from imkit_tui.ui.widgets._conversation_rows import AVATAR_WIDTH
+from imkit_tui.ui.widgets.member_list import MemberList
 
 if TYPE_CHECKING:
     from imkit_tui.core import IMClient
@@ -107,6 +108,8 @@ class ProfileActions:
         chat = self._host.chat_view
         if chat is not None:
             chat.redraw()
+        for members in self._host.app.screen.query(MemberList):
+            members.names_changed()  # a group's settings, open over the main screen
 
     # ------------------------------------------------------------------ own profile
 

@@ -97,6 +97,10 @@ class MemberList(Vertical):
         self._group = group
         self._fill()
 
+    def names_changed(self) -> None:
+        """People's display names changed: show them (the search matches them too)."""
+        self._fill()
+
     @on(Input.Changed, "#member-search")
     def _filter(self, event: Input.Changed) -> None:
         event.stop()
