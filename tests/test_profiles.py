@@ -157,3 +157,27 @@ async def test_a_stored_file_becomes_a_portrait_only_for_one_who_may_read_it(
     # A portrait is shown to everyone: carol, who shares nothing with bob, fetches it.
     fetched = await carol.transfers.download(uploaded.url)
     assert fetched.read_bytes() == picture.read_bytes()
+
+
+async def test_offline_the_store_names_people_and_stale_ones_are_asked_once_back(
+    tmp_path: Path,
+) -> None:
+    from imkit_tui.core.profile_store import Profile
+    from tests.conftest import running_server
+
+    async with running_server(tmp_path / "server") as handle:
+        assert handle.server is not None
+        await handle.server.require_store().users.set_profile("bob", "Bob New", None, 5)
+        carol = _client(handle, tmp_path, "carol", "main")
+        await carol.open()  # not connected
+        # What an earlier run kept, read long ago: shown offline, stale.
+        await carol.store.profiles.save([Profile("bob", "Bob Old", "", 1, fetched_at=1)])
+        assert (await carol.profiles.get(["bob"]))["bob"].name == "Bob Old"
+        assert carol.profiles.name("bob") == "Bob Old" and carol.profiles.queries == 0
+        try:
+            await carol.start()
+            await carol.wait_synced(timeout=10)
+            await until_client(carol, _named(carol, "bob", "Bob New"))
+            assert carol.profiles.queries == 1
+        finally:
+            await carol.close()

@@ -74,7 +74,8 @@ class Profiles:
 
     :meth:`name` and :meth:`known` never wait; :meth:`get` does the lookups now;
     :meth:`set_own` changes this user's profile on the server (NotConnected offline).
-    `queries` counts the ProfileQuery frames sent (tests and benchmarks read it).
+    `queries` counts the ProfileQuery frames the server answered (tests and benchmarks
+    read it).
     """
 
     def __init__(self, context: ClientContext, *, batch_delay: float = BATCH_DELAY) -> None:
@@ -106,10 +107,13 @@ class Profiles:
 
     def want(self, user_ids: Iterable[str]) -> None:
         """Look these people up in the next batch (those not held in memory)."""
-        new = {u for u in user_ids if u and u not in self._known}
-        if not new:
+        self._schedule({u for u in user_ids if u and u not in self._known})
+
+    def _schedule(self, user_ids: set[str]) -> None:
+        """Look `user_ids` up in the next batch (known or not)."""
+        if not user_ids:
             return
-        self._wanted |= new
+        self._wanted |= user_ids
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(
                 self._batch(), name="profiles-batch"
@@ -155,10 +159,10 @@ class Profiles:
         fetched: dict[str, Profile] = {}
         for start in range(0, len(user_ids), MAX_PROFILES_ASKED):
             chunk = user_ids[start : start + MAX_PROFILES_ASKED]
-            self.queries += 1
             reply = await context.connection.request(
                 ProfileQuery(users=chunk), ProfileList, context.timeout
             )
+            self.queries += 1
             at = now_ms()
             fetched.update({p.user_id: profile_from(p, at) for p in reply.profiles})
         await context.store.profiles.save(list(fetched.values()))
@@ -167,10 +171,9 @@ class Profiles:
     def resume(self) -> None:
         """Connected again: ask the server for the people asked for while offline."""
         if self._offline:
+            # Shown meanwhile as the store had them (or as ids): asked again now.
             offline, self._offline = self._offline, set()
-            for user_id in offline:
-                self._known.pop(user_id, None)
-            self.want(offline)
+            self._schedule(offline)
 
     async def set_own(self, *, name: str | None = None, portrait: str | None = None) -> Profile:
         """Set this user's display name and/or portrait URL ("" clears the portrait);
