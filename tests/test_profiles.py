@@ -181,3 +181,30 @@ async def test_offline_the_store_names_people_and_stale_ones_are_asked_once_back
             assert carol.profiles.queries == 1
         finally:
             await carol.close()
+
+
+async def test_group_notices_carry_display_names_and_ids(make_client: ClientFactory) -> None:
+    from imkit_tui import messages
+
+    alice, bob = await make_client("alice"), await make_client("bob")
+    await alice.profiles.set_own(name="Alice A.")
+    await bob.profiles.set_own(name="Bob B.")
+    await alice.groups.create("crew", "Crew", [])
+    await alice.groups.invite("crew", ["bob"])
+    crew = ConvRef.group("crew")
+
+    async def notices() -> list[str]:
+        page = await alice.messages(crew)
+        return [
+            messages.summarize(m.object_name, m.content)
+            for m in page
+            if m.object_name == messages.GROUP_NTF
+        ]
+
+    async def both() -> bool:
+        return len(await notices()) >= 2
+
+    await until_client(alice, both)
+    assert await notices() == ["Alice A. created the group", "Alice A. added Bob B."]
+    (added,) = [m for m in await alice.messages(crew) if m.content.get("operation") == "Add"]
+    assert added.content["data"]["targetUserIds"] == ["bob"]  # the ids stay

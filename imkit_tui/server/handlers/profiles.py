@@ -124,3 +124,10 @@ async def announce(
 async def profile_of(store: Store, user_id: str) -> UserProfile:
     """`user_id`'s profile as the store holds it now."""
     return wire_profiles([user_id], await store.users.profiles([user_id]))[0]
+
+
+async def display_names(store: Store, user_ids: list[str]) -> list[str]:
+    """Each user's display name, or their id when they have none (for the nicknames a
+    group notice carries, as the service's do)."""
+    found = await store.users.profiles(user_ids)
+    return [found[u][0] if u in found and found[u][0] else u for u in user_ids]
