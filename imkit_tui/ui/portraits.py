@@ -2,10 +2,12 @@
 
 A portrait URL (http(s), or a file stored on the IM server) is fetched once into the
 client's file cache on disk (``client.transfers``, the same cache as message files),
-decoded and drawn in half blocks off the event loop, and kept drawn in memory by URL and
-size. Until it is ready, and for ever when it cannot be fetched or decoded, the tile
-shows the initial letter (the default); a row never waits for a picture. Half blocks
-draw in any terminal with colours; without colours (NO_COLOR) the letter stays.
+decoded and drawn off the event loop, and kept drawn in memory by URL and size. Where
+the app draws pictures with kitty (``app.inline_pictures``) the tile is kitty's
+placeholder cells; elsewhere half blocks, in any terminal with colours. Until it is
+ready, and for ever when it cannot be fetched or decoded, the tile shows the initial
+letter (the default); a row never waits for a picture. Without colours (NO_COLOR) the
+letter stays.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from importlib import import_module
 from pathlib import Path
 
 from rich.segment import Segment
+
+from imkit_tui.ui.images.kitty_inline import KittyImages, placeholder_lines
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +43,17 @@ class Portraits:
     ) -> None:
         self._fetch = fetch
         self._on_ready = on_ready
-        self._drawn: dict[tuple[str, int, int], Drawn] = {}
+        self._drawn: dict[tuple[str, int, int], tuple[Drawn, bytes]] = {}
         self._failed: dict[str, float] = {}
         self._loading: set[tuple[str, int, int]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def tile(self, url: str, columns: int, rows: int) -> Drawn | None:
-        """The picture of `url` in `columns` x `rows` cells when drawn; else None (and
-        it is fetched and drawn in the background, once)."""
+    def tile(
+        self, url: str, columns: int, rows: int, kitty: KittyImages | None = None
+    ) -> Drawn | None:
+        """The picture of `url` in `columns` x `rows` cells when drawn (with `kitty`,
+        its placeholder cells, the picture sent on first use); else None (and it is
+        fetched and drawn in the background, once)."""
         if not url or time.monotonic() < self._failed.get(url, 0.0):
             return None
         key = (url, columns, rows)
@@ -56,7 +63,12 @@ class Portraits:
             task = asyncio.get_running_loop().create_task(self._load(key), name="portrait")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return drawn
+        if drawn is None:
+            return None
+        cells, png = drawn
+        if kitty is None:
+            return cells
+        return placeholder_lines(kitty.show(f"portrait:{url}", png, columns, rows), columns, rows)
 
     async def _load(self, key: tuple[str, int, int]) -> None:
         url, columns, rows = key
@@ -72,8 +84,8 @@ class Portraits:
         self._on_ready()
 
 
-def _draw(path: Path, columns: int, rows: int) -> Drawn:
+def _draw(path: Path, columns: int, rows: int) -> tuple[Drawn, bytes]:
     """Draw on a worker thread; Pillow loads with the first portrait, not at start-up."""
     drawing = import_module("imkit_tui.ui.images.portrait")
-    drawn: Drawn = drawing.draw_portrait(path, columns, rows)
+    drawn: tuple[Drawn, bytes] = drawing.draw_portrait(path, columns, rows)
     return drawn

@@ -6,18 +6,24 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from textual.widgets import Input, OptionList
 
+from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.ui import palette
 from imkit_tui.ui.app import IMKitApp
+from imkit_tui.ui.images.graphics import GraphicsProtocol
+from imkit_tui.ui.images.kitty_inline import decode_placeholders
 from imkit_tui.ui.screens.group_settings import GroupSettingsScreen
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.prompts import TextPromptScreen
 from imkit_tui.ui.screens.search import SearchScreen
+from imkit_tui.ui.themes import load_themes
+from imkit_tui.ui.widgets._conversation_rows import AVATAR_WIDTH
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.composer import Composer
 from imkit_tui.ui.widgets.conversation_list import ConversationList
@@ -163,11 +169,16 @@ def _png(colour: tuple[int, int, int]) -> bytes:
     return buffer.getvalue()
 
 
-def _avatar(app: IMKitApp, conv: ConvRef) -> str:
-    """The avatar tile's cells on `conv`'s first row line."""
+def _line(app: IMKitApp, conv: ConvRef) -> str:
+    """The first line of `conv`'s row in the list."""
     listing = app.screen.query_one(ConversationList)
     index = [row.ref for row in listing._rows].index(conv)
-    return listing.render_line(index * 2 - int(listing.scroll_offset.y)).text[1:4]
+    return listing.render_line(index * 2 - int(listing.scroll_offset.y)).text
+
+
+def _avatar(app: IMKitApp, conv: ConvRef) -> str:
+    """The avatar tile's cells on `conv`'s first row line (one character each)."""
+    return _line(app, conv)[1:4]
 
 
 async def test_a_portrait_draws_as_a_picture_and_the_letter_stays_otherwise(
@@ -189,3 +200,28 @@ async def test_a_portrait_draws_as_a_picture_and_the_letter_stays_otherwise(
         assert _avatar(app, CAROL) == " C "  # her URL cannot be fetched: the letter
         assert _avatar(app, ConvRef.private("dave")) == " D "  # no portrait: the letter
     assert isinstance(alice, IMClient)
+
+
+async def test_with_kitty_a_portrait_is_placeholders_sent_once(
+    make_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    bob = await make_client("bob")
+    picture = tmp_path / "bob.png"
+    picture.write_bytes(_png((30, 200, 30)))
+    await bob.profiles.set_own(portrait=(await bob.transfers.upload(picture)).url)
+    alice = await make_client("alice")
+    await send_all(bob, "alice", ["hi"])
+    state = UiState(tmp_path / "ui-state.json")
+    app = IMKitApp(alice, themes=load_themes(), state=state, graphics=GraphicsProtocol.KITTY)
+    images = app.inline_pictures
+    assert images is not None
+    async with app.run_test(size=(110, 30)) as pilot:
+        sent: list[str] = []
+        images.writer = sent.append
+        placed = lambda: decode_placeholders(_line(app, BOB))  # noqa: E731
+        await until(pilot, lambda: len(placed()) == AVATAR_WIDTH, "kitty cells", tries=400)
+        assert "▀" not in _line(app, BOB)
+        app.screen.query_one(ConversationList).refresh()
+        await pilot.pause()
+        assert len([s for s in sent if "a=T" in s]) == 1  # transmitted once

@@ -23,6 +23,7 @@ from imkit_tui.protocol import ConversationType, ConvRef, describe
 from imkit_tui.protocol.profile_frames import MAX_NAME_CHARS, MAX_PORTRAIT_CHARS
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
+from imkit_tui.ui.images.kitty_inline import KittyImages
 from imkit_tui.ui.names import NameBook, install
 from imkit_tui.ui.portraits import Drawn, Portraits
 from imkit_tui.ui.widgets._conversation_rows import AVATAR_WIDTH
@@ -91,12 +92,18 @@ class ProfileActions:
         return await client.transfers.download(url)
 
     def picture(self, conv: ConvRef) -> Drawn | None:
-        """The portrait of a private chat's peer as the avatar tile, once drawn (None:
-        the letter; always without colours)."""
+        """The portrait of a private chat's peer as the avatar tile, once drawn (kitty's
+        placeholders where the app draws pictures with kitty, else half blocks; None:
+        the letter, always without colours)."""
         if conv.type != ConversationType.PRIVATE or self._host.app.no_color:
             return None
         url = self.book.portrait(conv.target)
-        return self.portraits.tile(url, AVATAR_WIDTH, _TILE_ROWS) if url else None
+        if not url:
+            return None
+        kitty = getattr(self._host.app, "inline_pictures", None)  # IMKitApp's, with kitty
+        return self.portraits.tile(
+            url, AVATAR_WIDTH, _TILE_ROWS, kitty if isinstance(kitty, KittyImages) else None
+        )
 
     def changed(self, event: core.ProfilesChanged) -> None:
         """Names or portraits changed: draw what shows them again."""
