@@ -208,3 +208,23 @@ async def test_group_notices_carry_display_names_and_ids(make_client: ClientFact
     assert await notices() == ["Alice A. created the group", "Alice A. added Bob B."]
     (added,) = [m for m in await alice.messages(crew) if m.content.get("operation") == "Add"]
     assert added.content["data"]["targetUserIds"] == ["bob"]  # the ids stay
+
+
+async def test_a_users_own_user_info_message_is_not_taken_for_their_name(
+    make_client: ClientFactory,
+) -> None:
+    from imkit_tui import messages
+
+    alice, bob = await make_client("alice"), await make_client("bob")
+    await bob.profiles.set_own(name="Bob")
+    await until_client(alice, _named(alice, "bob", "Bob"))
+    asked = alice.profiles.queries
+    claim = {"userInfo": {"id": "bob", "name": "The Admin", "portrait": ""}, "updatedAt": 2**62}
+    assert await bob.send_status(ConvRef.private("alice"), messages.USER_INFO_UPDATE, claim)
+    # alice asks the server instead of believing it: the name stays the server's.
+    for _ in range(500):  # nothing changes, so there is no event to wait on
+        if alice.profiles.queries > asked:
+            break
+        await asyncio.sleep(0.01)
+    assert alice.profiles.queries == asked + 1
+    assert alice.profiles.name("bob") == "Bob"

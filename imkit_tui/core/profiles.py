@@ -8,9 +8,10 @@ the server in ProfileQuery frames of up to 100 users each. What changed is publi
 one ProfilesChanged event. A drawn list of 1,000 rows costs at most ten requests, never
 one per row.
 
-A change reaches a device that shows the user as an ``RC:UIUMsg`` status push (the
-server's, server/handlers/profiles.py, or another client's), applied at once; offline,
-the cached profile is shown and read again once it is stale.
+A change reaches a device that shows the user as an ``RC:UIUMsg`` status push from
+the server's own account (server/handlers/profiles.py), applied at once; one a client
+sends about its own user only has the server asked. Offline, the cached profile is
+shown and read again once it is stale.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import Any
 
 from imkit_tui import messages as catalogue
@@ -26,7 +27,7 @@ from imkit_tui.core.connection import NotConnected, RequestFailed
 from imkit_tui.core.context import ClientContext
 from imkit_tui.core.events import ProfilesChanged
 from imkit_tui.core.profile_store import Profile
-from imkit_tui.protocol import MessageRecord
+from imkit_tui.protocol import SYSTEM_ACCOUNT, MessageRecord
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.profile_frames import (
     MAX_NAME_CHARS,
@@ -52,21 +53,27 @@ def profile_from(wire: UserProfile, fetched_at: int) -> Profile:
 
 
 def pushed_profile(record: MessageRecord) -> Profile | None:
-    """The profile an ``RC:UIUMsg`` record carries, when it is about its own sender
-    (nobody renames another); None for anything else."""
-    if record.object_name != catalogue.USER_INFO_UPDATE:
+    """The profile an ``RC:UIUMsg`` record from the server's own account carries; None
+    for anything else (a user's own RC:UIUMsg is not believed, only asked about)."""
+    info = _user_info(record)
+    if info is None or record.sender != SYSTEM_ACCOUNT:
         return None
-    info: Any = record.content.get("userInfo")
-    if not isinstance(info, Mapping) or info.get("id") != record.sender:
-        return None
-    name, portrait = info.get("name", ""), info.get("portrait", "")
-    if not isinstance(name, str) or not isinstance(portrait, str):
+    user_id, name, portrait = info.get("id"), info.get("name", ""), info.get("portrait", "")
+    if not isinstance(user_id, str) or not isinstance(name, str) or not isinstance(portrait, str):
         return None
     at = record.content.get("updatedAt")
     updated_at = at if isinstance(at, int) and not isinstance(at, bool) else record.sent_at
     return Profile(
-        record.sender, name[:MAX_NAME_CHARS], portrait[:MAX_PORTRAIT_CHARS], updated_at, now_ms()
+        user_id, name[:MAX_NAME_CHARS], portrait[:MAX_PORTRAIT_CHARS], updated_at, now_ms()
     )
+
+
+def _user_info(record: MessageRecord) -> Mapping[str, Any] | None:
+    """The ``userInfo`` of an ``RC:UIUMsg`` record, if it is one with an object there."""
+    if record.object_name != catalogue.USER_INFO_UPDATE:
+        return None
+    info: Any = record.content.get("userInfo")
+    return info if isinstance(info, Mapping) else None
 
 
 class Profiles:
@@ -193,11 +200,19 @@ class Profiles:
         return profile
 
     def pushed(self, record: MessageRecord) -> bool:
-        """An ``RC:UIUMsg`` push: apply the profile it carries (True when it carried
-        one); kept in the store in the background."""
+        """An ``RC:UIUMsg`` push (True when it was one): the server's is applied at
+        once and kept in the store in the background; one a user sent about themself
+        has the server asked (their word is not taken for it)."""
         profile = pushed_profile(record)
         if profile is None:
-            return False
+            info = _user_info(record)
+            if info is None:
+                return False
+            if info.get("id") == record.sender and record.sender in self._known:
+                asked = self.get([record.sender], refresh=True)
+                task = asyncio.get_running_loop().create_task(_quietly(asked), name="profile")
+                task.add_done_callback(_log_failure)
+            return True
         task = asyncio.get_running_loop().create_task(self._apply([profile]), name="profile-push")
         task.add_done_callback(_log_failure)
         return True
@@ -239,3 +254,8 @@ def _shown(profile: Profile | None) -> tuple[str, str]:
 def _log_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.debug("could not keep a pushed profile", exc_info=task.exception())
+
+
+async def _quietly(work: Awaitable[object]) -> None:
+    """Run `work` for its effects (a task's result is not wanted)."""
+    await work

@@ -3,8 +3,9 @@
 A ProfileQuery reads up to 100 users' profiles in one store read. An UpdateProfile sets
 the caller's own; the Server API sets anyone's (`/user/refresh`, `/user/getToken`). Either
 way :func:`announce` tells every device that shows the user (their own, and those of
-everyone sharing a conversation with them) with a status push of ``RC:UIUMsg`` whose
-``userInfo`` carries the new profile: not stored, not counted, live only. A device that
+everyone sharing a conversation with them) with a status push of ``RC:UIUMsg`` from the
+server's own account whose ``userInfo`` carries the new profile: not stored, not
+counted, live only. A device that
 was offline reads the profile again when it next needs it (its cache ages out).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from imkit_tui import messages
 from imkit_tui.protocol import (
+    SYSTEM_ACCOUNT,
     ConvRef,
     ErrorCode,
     MessageRecord,
@@ -86,14 +88,15 @@ async def on_update_profile(ctx: ServerContext, session: Session, frame: UpdateP
 
 
 def user_info_record(profile: UserProfile) -> MessageRecord:
-    """The ``RC:UIUMsg`` status record telling of `profile` (sent as the user it is
-    about, in the private conversation with them)."""
+    """The ``RC:UIUMsg`` status record telling of `profile`: from the server's own
+    account (which clients believe; a user's own RC:UIUMsg is only a hint to ask), in
+    the private conversation with the user it is about."""
     user_id = profile.user_id
     return MessageRecord(
         uid=new_uuid7(),
         conv=ConvRef.private(user_id),
         seq=0,
-        sender=user_id,
+        sender=SYSTEM_ACCOUNT,
         object_name=messages.USER_INFO_UPDATE,
         content={
             "userInfo": {"id": user_id, "name": profile.name, "portrait": profile.portrait},
