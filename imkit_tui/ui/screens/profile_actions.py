@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual._context import active_app
 from textual.app import SystemCommand
@@ -27,7 +27,6 @@ from imkit_tui.ui.images.kitty_inline import KittyImages
 from imkit_tui.ui.names import NameBook, install
 from imkit_tui.ui.portraits import Drawn, Portraits
 from imkit_tui.ui.widgets._conversation_rows import AVATAR_WIDTH
-from imkit_tui.ui.widgets.member_list import MemberList
 
 if TYPE_CHECKING:
     from imkit_tui.core import IMClient
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from imkit_tui.ui.screens.start_up import CoreStart
     from imkit_tui.ui.widgets.chat_header import ChatHeader
     from imkit_tui.ui.widgets.conversation_list import ConversationList
+    from imkit_tui.ui.widgets.member_list import MemberList
 
 _TILE_ROWS = 2
 
@@ -115,8 +115,10 @@ class ProfileActions:
         chat = self._host.chat_view
         if chat is not None:
             chat.redraw()
-        for members in self._host.app.screen.query(MemberList):
-            members.names_changed()  # a group's settings, open over the main screen
+        # A group's settings, open over the main screen (looked up by name: the member
+        # list is not loaded before the first frame).
+        for members in self._host.app.screen.query("MemberList"):
+            cast("MemberList", members).names_changed()
 
     # ------------------------------------------------------------------ own profile
 
