@@ -21,6 +21,7 @@ from imkit_tui.ui.images.kitty_inline import decode_placeholders
 from imkit_tui.ui.screens.group_settings import GroupSettingsScreen
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.prompts import TextPromptScreen
+from imkit_tui.ui.screens.receipt_actions import ReceiptsScreen
 from imkit_tui.ui.screens.search import SearchScreen
 from imkit_tui.ui.themes import load_themes
 from imkit_tui.ui.widgets._conversation_rows import AVATAR_WIDTH
@@ -105,6 +106,12 @@ async def test_names_show_in_the_list_header_senders_picker_and_search(
         await until(pilot, lambda: members.shown == ["bob"], "a member found by id")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, MainScreen), "back")
+        # "Read by…" names the readers, ids beside.
+        await app.push_screen(ReceiptsScreen(("bob",), ("carol",)))
+        said = [str(w.render()) for w in app.screen.query(".receipts-names")]
+        assert said == ["Bob Builder (bob)", "Carol King (carol)"]
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back again")
         await pilot.press("ctrl+f")
         await until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search screen")
         search = app.screen
