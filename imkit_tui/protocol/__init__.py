@@ -11,6 +11,28 @@ from typing import TYPE_CHECKING
 from imkit_tui.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from imkit_tui.protocol.chatroom_frames import (
+        DEFAULT_JOIN_HISTORY,
+        KV_NOTICE,
+        MAX_JOIN_HISTORY,
+        MAX_ROOM_ATTRIBUTES,
+        MAX_ROOM_MEMBERS_LISTED,
+        AttrSet,
+        ChatroomAttr,
+        ChatroomAttrs,
+        ChatroomAttrState,
+        ChatroomDirectory,
+        ChatroomEvent,
+        ChatroomEventKind,
+        ChatroomInfo,
+        ChatroomJoin,
+        ChatroomJoined,
+        ChatroomLeave,
+        ChatroomList,
+        ChatroomMember,
+        ChatroomQuery,
+        ChatroomSummary,
+    )
     from imkit_tui.protocol.codec import (
         DEFAULT_MAX_CONTENT_BYTES,
         DEFAULT_MAX_FRAME_BYTES,
@@ -91,11 +113,16 @@ if TYPE_CHECKING:
 __all__ = [
     "CONTENT_TOO_DEEP",
     "CURRENT_VERSION",
+    "DEFAULT_JOIN_HISTORY",
     "DEFAULT_MAX_CONTENT_BYTES",
     "DEFAULT_MAX_FRAME_BYTES",
+    "KV_NOTICE",
     "MAX_CONTENT_DEPTH",
+    "MAX_JOIN_HISTORY",
     "MAX_PULLED",
     "MAX_PULLS",
+    "MAX_ROOM_ATTRIBUTES",
+    "MAX_ROOM_MEMBERS_LISTED",
     "MEDIA_SCHEME",
     "PULL_MANY_VERSION",
     "RETRYABLE_SEND_CODES",
@@ -103,6 +130,21 @@ __all__ = [
     "SYSTEM_ACCOUNT",
     "TERMINAL_CODES",
     "UNREADABLE",
+    "AttrSet",
+    "ChatroomAttr",
+    "ChatroomAttrState",
+    "ChatroomAttrs",
+    "ChatroomDirectory",
+    "ChatroomEvent",
+    "ChatroomEventKind",
+    "ChatroomInfo",
+    "ChatroomJoin",
+    "ChatroomJoined",
+    "ChatroomLeave",
+    "ChatroomList",
+    "ChatroomMember",
+    "ChatroomQuery",
+    "ChatroomSummary",
     "ClearHistory",
     "ClientFrame",
     "ConvRef",
@@ -161,6 +203,7 @@ __all__ = [
     "unreadable_content",
 ]
 
+_CHATROOM = "imkit_tui.protocol.chatroom_frames"
 _CODEC = "imkit_tui.protocol.codec"
 _CONTENT = "imkit_tui.protocol.content"
 _CONVERSATION = "imkit_tui.protocol.conversation"
@@ -171,6 +214,26 @@ _VERSION = "imkit_tui.protocol.version"
 __getattr__ = lazy_names(
     __name__,
     {
+        "AttrSet": _CHATROOM,
+        "ChatroomAttr": _CHATROOM,
+        "ChatroomAttrState": _CHATROOM,
+        "ChatroomAttrs": _CHATROOM,
+        "ChatroomDirectory": _CHATROOM,
+        "ChatroomEvent": _CHATROOM,
+        "ChatroomEventKind": _CHATROOM,
+        "ChatroomInfo": _CHATROOM,
+        "ChatroomJoin": _CHATROOM,
+        "ChatroomJoined": _CHATROOM,
+        "ChatroomLeave": _CHATROOM,
+        "ChatroomList": _CHATROOM,
+        "ChatroomMember": _CHATROOM,
+        "ChatroomQuery": _CHATROOM,
+        "ChatroomSummary": _CHATROOM,
+        "DEFAULT_JOIN_HISTORY": _CHATROOM,
+        "KV_NOTICE": _CHATROOM,
+        "MAX_JOIN_HISTORY": _CHATROOM,
+        "MAX_ROOM_ATTRIBUTES": _CHATROOM,
+        "MAX_ROOM_MEMBERS_LISTED": _CHATROOM,
         "CONTENT_TOO_DEEP": _CONTENT,
         "CURRENT_VERSION": _VERSION,
         "ClearHistory": _FRAMES,
