@@ -322,4 +322,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE api_broadcasts (sent_at INTEGER NOT NULL);
         """,
     ),
+    Migration(18, "reserved", ""),
 )
