@@ -41,7 +41,16 @@ from typing import Any
 
 from _args import non_negative_int, positive_int
 from _raw_ws import RawClient
-from group_fanout import SENDER, Side, login, member_ids, raise_fd_limit, start_baseline
+from group_fanout import (
+    SENDER,
+    Side,
+    login,
+    member_ids,
+    raise_fd_limit,
+    ratio,
+    start_baseline,
+    take_turns,
+)
 from websockets.asyncio.client import ClientConnection
 from websockets.uri import parse_uri
 
@@ -114,14 +123,7 @@ async def fanout(members: int, messages: int, warmup: int) -> dict[str, Any]:
         stack.push_async_callback(imkit.close)
         gc.collect()
         gc.freeze()  # what setup made is not what the fan-outs allocate (group_fanout.py)
-        for index in range(warmup + messages):
-            for side in (baseline, imkit):
-                await side.send(index, timed=index >= warmup)
-        base, mine = baseline.figures(), imkit.figures()
-
-    def ratio(a: float, b: float) -> float:
-        return a / b if b else 0.0
-
+        base, mine = await take_turns(baseline, imkit, warmup, messages)
     return {
         "members": members,
         "receivers": members - 1,

@@ -408,6 +408,25 @@ def raise_fd_limit(members: int) -> tuple[int, str | None]:
     )
 
 
+async def take_turns(
+    baseline: Side, imkit: Side, warmup: int, messages: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Send every message through both sides and return each side's figures.
+
+    Message by message, one side then the other, in this one event loop: a busy moment
+    of the machine falls on both sides alike.
+    """
+    for index in range(warmup + messages):
+        for side in (baseline, imkit):
+            await side.send(index, timed=index >= warmup)
+    return baseline.figures(), imkit.figures()
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b, or 0 when b is 0."""
+    return a / b if b else 0.0
+
+
 async def run(members: int, messages: int, warmup: int, use_broadcast: bool) -> dict[str, Any]:
     """Set up both fan-outs, send every message through each in turn, and return the
     figures and their ratios."""
@@ -422,16 +441,7 @@ async def run(members: int, messages: int, warmup: int, use_broadcast: bool) -> 
         # collections to what the fan-outs themselves allocate.
         gc.collect()
         gc.freeze()
-        # Message by message, one side then the other, in this one event loop: a busy
-        # moment of the machine falls on both sides alike.
-        for index in range(warmup + messages):
-            for side in (baseline, imkit):
-                await side.send(index, timed=index >= warmup)
-        base, mine = baseline.figures(), imkit.figures()
-
-    def ratio(a: float, b: float) -> float:
-        return a / b if b else 0.0
-
+        base, mine = await take_turns(baseline, imkit, warmup, messages)
     return {
         "members": members,
         "receivers": members - 1,
