@@ -450,3 +450,27 @@ def test_auto_exit_rules_refuse_nonsense() -> None:
         except ValueError:
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+async def test_a_send_right_after_a_join_is_in_the_room(tmp_path: Path) -> None:
+    async with rooms_server(tmp_path) as (handle, _live, _clock):
+        alice = await handle.login("alice")
+        await alice.send_frame(ChatroomJoin(id=7, room="fresh", history=-1))
+        await alice.send_frame(
+            SendMessage(
+                id=8,
+                conv=ConvRef(type=4, target="fresh"),
+                object_name=messages.TEXT,
+                content={"content": "first"},
+                cmid="first",
+            )
+        )
+        await alice.send_frame(ChatroomLeave(id=9, room="fresh"))
+        answers = {}
+        while len(answers) < 3:
+            frame = await alice.recv()
+            answers[frame.re] = frame
+        assert isinstance(answers[7], ChatroomJoined)
+        assert isinstance(answers[8], SendAck)
+        assert isinstance(answers[9], ChatroomInfo) and answers[9].info.member_count == 0
+        await alice.close()
