@@ -16,11 +16,13 @@ from imkit_tui.protocol import (
     AttrSet,
     ChatroomAttrs,
     ChatroomAttrState,
+    ChatroomDirectory,
     ChatroomEvent,
     ChatroomInfo,
     ChatroomJoin,
     ChatroomJoined,
     ChatroomLeave,
+    ChatroomList,
     ChatroomQuery,
     ConvRef,
     ErrorCode,
@@ -38,7 +40,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.chatrooms.auto_exit import AutoExitRule
 from imkit_tui.server.chatrooms.live import ChatroomLive
-from imkit_tui.server.chatrooms.settings import ChatroomSettings
+from imkit_tui.server.chatrooms.settings import ChatroomSettings, PublicRoom
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
 
@@ -473,4 +475,24 @@ async def test_a_send_right_after_a_join_is_in_the_room(tmp_path: Path) -> None:
         assert isinstance(answers[7], ChatroomJoined)
         assert isinstance(answers[8], SendAck)
         assert isinstance(answers[9], ChatroomInfo) and answers[9].info.member_count == 0
+        await alice.close()
+
+
+async def test_public_rooms_are_offered_and_kept_alive(tmp_path: Path) -> None:
+    lobby = PublicRoom("lobby", "The Lobby")
+    async with rooms_server(tmp_path, public_rooms=(lobby,), idle_destroy_seconds=1) as (
+        handle,
+        live,
+        clock,
+    ):
+        alice = await handle.login("alice")
+        listed = await alice.request(ChatroomList())
+        assert isinstance(listed, ChatroomDirectory)
+        assert [(r.room, r.name, r.member_count) for r in listed.rooms] == [
+            ("lobby", "The Lobby", 0)
+        ]
+        clock.advance(3600)
+        live.sweep()
+        assert "lobby" in live.service.rooms
+        await join(alice, "lobby", create=False)
         await alice.close()
