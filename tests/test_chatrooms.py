@@ -496,3 +496,39 @@ async def test_public_rooms_are_offered_and_kept_alive(tmp_path: Path) -> None:
         assert "lobby" in live.service.rooms
         await join(alice, "lobby", create=False)
         await alice.close()
+
+
+async def test_rooms_lists_and_marks_outlive_a_restart_but_members_do_not(
+    tmp_path: Path,
+) -> None:
+    handle = ServerHandle(tmp_path / "server", chatrooms=ChatroomSettings(sweep_seconds=3600.0))
+    server = await handle.start()
+    try:
+        alice = await handle.login("alice")
+        await join(alice, name="Live room")
+        assert isinstance(await alice.request(text("one")), SendAck)
+        service = server.chatrooms.service
+        now = server.chatrooms.clock()
+        service.keepalive.add(ROOM)
+        service.gag(ROOM, ["bob"], 10, now)
+        service.ban(ROOM, ["eve"], 0, now)
+        service.policy.allow_users(ROOM, ["alice"])
+        service.policy.add_low_priority(["app:Like"])
+        await alice.close()
+    finally:
+        await handle.stop()
+    server = await handle.start()
+    try:
+        service = server.chatrooms.service
+        room = service.get(ROOM)
+        assert (room.name, room.seq, room.members) == ("Live room", 1, {})
+        assert ROOM in service.keepalive and service.policy.low_priority == {"app:Like"}
+        assert service.policy.whitelisted(ROOM, "alice")
+        now = server.chatrooms.clock()
+        assert service.mutes.active((ROOM, "bob"), now) and service.bans.active((ROOM, "eve"), now)
+        eve = await handle.login("eve")
+        refused = await eve.request(ChatroomJoin(room=ROOM))
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.KICKED_FROM_CHATROOM
+        await eve.close()
+    finally:
+        await handle.stop()
