@@ -9,14 +9,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from imkit_tui.protocol import Frame, MessageRecord, SendMessage
+    from imkit_tui.protocol import ConvRef, Frame, MessageRecord, SendMessage
     from imkit_tui.server.fanout import Fanout
     from imkit_tui.server.routing import Route
     from imkit_tui.server.session import Session
+    from imkit_tui.server.store_records import NewMessage
 
 
 class ServerHooks(Protocol):
     """What the IM server tells the hooks; each call returns at once."""
+
+    def routed(
+        self, message: NewMessage, route: Route, conv: ConvRef, *, from_device: bool
+    ) -> NewMessage:
+        """`message` (to append along `route`, pushed as `conv`), carrying the routing
+        row to commit in its own transaction when it is routed: a stored message is
+        never without it, even when the server is killed right after the commit."""
 
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """`record` was stored (seq > 0) or relayed (seq 0) and pushed along `route`;
@@ -35,6 +43,12 @@ class ServerHooks(Protocol):
 
 class NoHooks:
     """Hooks that do nothing: the server's default."""
+
+    def routed(
+        self, message: NewMessage, route: Route, conv: ConvRef, *, from_device: bool
+    ) -> NewMessage:
+        """Nothing is routed."""
+        return message
 
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """Nothing to do."""

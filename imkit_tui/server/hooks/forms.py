@@ -42,13 +42,18 @@ def receiver(record: MessageRecord, route: Route) -> str:
     return record.conv.target
 
 
-def routing_form(record: MessageRecord, route: Route, *, from_device: bool) -> dict[str, str]:
-    """The form fields of a stored message, as routed."""
+def routing_form(
+    record: MessageRecord, route: Route, *, from_device: bool, content_json: str | None = None
+) -> dict[str, str]:
+    """The form fields of a stored message, as routed (`content_json`: its content as
+    stored, when at hand)."""
+    if content_json is None:
+        content_json = json.dumps(record.content, ensure_ascii=False, separators=(",", ":"))
     return {
         "fromUserId": record.sender,
         "toUserId": receiver(record, route),
         "objectName": record.object_name,
-        "content": json.dumps(record.content, ensure_ascii=False, separators=(",", ":")),
+        "content": content_json,
         "channelType": CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
         "msgTimeStamp": str(record.sent_at),
         "msgUID": record.uid,

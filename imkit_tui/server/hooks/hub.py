@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import random
+import sqlite3
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from imkit_tui import messages
-from imkit_tui.protocol import ConversationType, MessageRecord, SendMessage
+from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, SendMessage
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.hooks.forms import routing_form, status_item
 from imkit_tui.server.hooks.moderation import Moderation
@@ -23,6 +26,7 @@ from imkit_tui.server.hooks.sender import HttpPoster, Sender
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.status import StatusBoard
 from imkit_tui.server.routing import Route
+from imkit_tui.server.store_records import NewMessage, StoredMessage
 
 if TYPE_CHECKING:
     from imkit_tui.server.app import IMServer
@@ -34,6 +38,10 @@ ROUTE, STATUS, PUSH = "route", "status", "push"
 """The kinds of entries: a routed message, a status report, an offline push."""
 
 NORMAL_CLOSE = 1000
+
+KEPT_LIMIT = 10_000
+"""Routing rows written in a message's transaction and not yet queued, kept at most
+(more than a batch: those past it were rolled back)."""
 
 
 class BackendHooks:
@@ -65,6 +73,7 @@ class BackendHooks:
             int(config.push_coalesce_seconds * 1000), int(config.push_interval_seconds * 1000)
         )
         self._push_urls: dict[str, str] = {}
+        self._kept: dict[str, Entry] = {}  # routing rows committed, by message uid
         self._wake = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -92,11 +101,54 @@ class BackendHooks:
 
     # ------------------------------------------------------------------ events
 
+    def routed(
+        self, message: NewMessage, route: Route, conv: ConvRef, *, from_device: bool
+    ) -> NewMessage:
+        """`message` with its routing row written in its own transaction, when routed."""
+        if not self._config.routes(route.conv_type, message.object_name):
+            return message
+        keep = partial(self._keep_route, message, route, conv, from_device)
+        return dataclasses.replace(message, also=keep)
+
+    def _keep_route(
+        self,
+        message: NewMessage,
+        route: Route,
+        conv: ConvRef,
+        from_device: bool,
+        conn: sqlite3.Connection,
+        stored: StoredMessage,
+    ) -> None:
+        """In the message's transaction: its routing row (queued once it is committed,
+        when the fan-out tells of it: :meth:`message_stored`)."""
+        audience = message.audience
+        record = MessageRecord(
+            uid=stored.uid,
+            conv=conv,
+            seq=stored.seq,
+            sender=message.sender,
+            object_name=message.object_name,
+            content={},
+            cmid=message.cmid,
+            sent_at=stored.sent_at,
+            to=sorted(audience - {message.sender}) if audience else [],
+        )
+        form = routing_form(
+            record, route, from_device=from_device, content_json=message.content_json
+        )
+        self._kept[stored.uid] = self.sender.keep(conn, route.conv_key, ROUTE, urlencode(form))
+        if len(self._kept) > KEPT_LIMIT:  # rolled back, never told of: let go
+            del self._kept[next(iter(self._kept))]
+
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
-        """Route a stored message, and note the pushes it makes."""
+        """Route a stored message (its row was committed with it, or is written now),
+        and note the pushes it makes."""
         if record.seq == 0:
             return  # status messages: not stored, not routed, not pushed
-        if self._config.routes(route.conv_type, record.object_name):
+        kept = self._kept.pop(record.uid, None)
+        if kept is not None:
+            self.sender.take(kept)
+        elif self._config.routes(route.conv_type, record.object_name):
             form = routing_form(record, route, from_device=from_device)
             self.sender.enqueue(route.conv_key, ROUTE, urlencode(form))
         offline = self._offline_push_receivers(record, route)

@@ -92,7 +92,14 @@ class Plan:
             dropped.append(victim)
             self.dropped += 1
         self._order[entry.id] = entry
-        self._lanes.setdefault(entry.lane, deque()).append(entry)
+        queue = self._lanes.setdefault(entry.lane, deque())
+        if queue and queue[-1].id > entry.id:
+            # Taken after a later one of its lane (a message committed in the same
+            # batch, heard of a turn later): it goes to its place by id.
+            at = next(i for i, e in enumerate(queue) if e.id > entry.id)
+            queue.insert(max(at, 1 if entry.lane in self._in_flight else 0), entry)
+        else:
+            queue.append(entry)
         return dropped
 
     def extend(self, entries: Iterable[Entry]) -> list[Entry]:

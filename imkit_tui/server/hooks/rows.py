@@ -38,16 +38,21 @@ class OutboxRows:
 
     def add(self, entry: Entry, now_ms: int) -> None:
         """Keep `entry` (committed with the next batch; the caller does not wait)."""
-        row = (entry.id, entry.lane, entry.kind, entry.body, now_ms)
 
         def job(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT OR REPLACE INTO hook_outbox(id, lane, kind, body, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                row,
-            )
+            self.write(conn, entry, now_ms)
 
         self._writer.submit_then(job, _logged)
+
+    @staticmethod
+    def write(conn: sqlite3.Connection, entry: Entry, now_ms: int) -> None:
+        """Keep `entry` in the transaction open on `conn` (a message's own: the row that
+        routes it is committed with it, or not at all)."""
+        conn.execute(
+            "INSERT OR REPLACE INTO hook_outbox(id, lane, kind, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (entry.id, entry.lane, entry.kind, entry.body, now_ms),
+        )
 
     def delete(self, ids: Sequence[int]) -> None:
         """Forget the entries `ids` (delivered, or dropped)."""

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from json import dumps
 from typing import TYPE_CHECKING, Any
@@ -132,6 +133,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sending: set[asyncio.Task[None]] = set()
+        self._forgotten: list[int] = []
         self.delivered = 0
         """Entries delivered since the start."""
         self.failures = 0
@@ -165,18 +167,52 @@ class Sender:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._task = None
+        if self._forgotten:
+            self._flush_forgotten()
 
     def enqueue(self, lane: str, kind: str, body: str) -> None:
         """Queue a request (kept on disk with the next batch); never waits."""
         entry = Entry(self._next_id, lane, kind, body)
         self._next_id += 1
+        dropped = self._queue(entry)
+        if entry not in dropped:
+            self._rows.add(entry, now_ms())
+
+    def keep(self, conn: sqlite3.Connection, lane: str, kind: str, body: str) -> Entry:
+        """A request kept on disk in the transaction open on `conn` (a message's own),
+        not queued yet: :meth:`take` it once that transaction is committed."""
+        entry = Entry(self._next_id, lane, kind, body)
+        self._next_id += 1
+        self._rows.write(conn, entry, now_ms())
+        return entry
+
+    def take(self, entry: Entry) -> None:
+        """Queue `entry`, kept by :meth:`keep` and committed; never waits."""
+        dropped = self._queue(entry)
+        if entry in dropped:
+            self._forget(entry.id)
+
+    def _queue(self, entry: Entry) -> list[Entry]:
+        """Add `entry` to the plan, forget the rows of what it pushed out; those dropped."""
         dropped = self._plan.add(entry)
         if dropped:
             log.warning("outgoing queue full: %d dropped so far", self._plan.dropped)
-        if entry not in dropped:
-            self._rows.add(entry, now_ms())
-        self._rows.delete([d.id for d in dropped if d is not entry])
+        for gone in dropped:
+            if gone is not entry:
+                self._forget(gone.id)
         self._wake.set()
+        return dropped
+
+    def _forget(self, entry_id: int) -> None:
+        """Delete the row of `entry_id` with the others of this turn of the loop: one
+        write job for all the deliveries that ended in it."""
+        if not self._forgotten:
+            asyncio.get_running_loop().call_soon(self._flush_forgotten)
+        self._forgotten.append(entry_id)
+
+    def _flush_forgotten(self) -> None:
+        ids, self._forgotten = self._forgotten, []
+        self._rows.delete(ids)
 
     async def _run(self) -> None:
         while True:
@@ -202,7 +238,7 @@ class Sender:
             ok = False
         if ok:
             self._plan.succeeded(entry)
-            self._rows.delete([entry.id])
+            self._forget(entry.id)
             self.delivered += 1
         else:
             self._plan.failed(entry, now_ms())
