@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from imkit_tui.server.hooks.forms import LOGOUT, OFFLINE, ONLINE
+from imkit_tui.server.hooks.forms import LOGOUT, OFFLINE, ONLINE, form_body
 from imkit_tui.server.hooks.plan import DROP_NEWEST, DROP_OLDEST, Entry, Plan, RetryPolicy
 from imkit_tui.server.hooks.push_board import PushBoard
 from imkit_tui.server.hooks.settings import hooks_config
@@ -132,3 +135,23 @@ def test_push_content_replaces_the_summary() -> None:
     (two,) = board.due(1)
     assert (two.uid, two.count) == ("u3", 2)
     assert two.given_text("New!").title == "2 new messages"
+
+
+@given(st.dictionaries(st.text(), st.text()))
+def test_a_form_is_encoded_as_urlencode_does(form: dict[str, str]) -> None:
+    assert form_body(form) == urlencode(form)
+
+
+def test_an_entry_taken_late_goes_to_its_place_in_its_lane() -> None:
+    plan = Plan(10)
+    for entry in (Entry(1, "a", "route", "1"), Entry(3, "a", "route", "3")):
+        plan.add(entry)
+    (head,) = plan.due(0)
+    assert head.id == 1
+    plan.add(Entry(2, "a", "route", "2"))  # committed before 3, heard of after it
+    plan.succeeded(head)
+    order = []
+    while due := plan.due(0):
+        order.append(due[0].id)
+        plan.succeeded(due[0])
+    assert order == [2, 3]

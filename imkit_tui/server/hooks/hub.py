@@ -12,12 +12,11 @@ import random
 import sqlite3
 from functools import partial
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from imkit_tui import messages
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, SendMessage
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.server.hooks.forms import routing_form, status_item
+from imkit_tui.server.hooks.forms import form_body, routing_form, status_item
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
 from imkit_tui.server.hooks.push_board import Notice, PushBoard
@@ -136,7 +135,7 @@ class BackendHooks:
         form = routing_form(
             record, route, from_device=from_device, content_json=message.content_json
         )
-        self._kept[stored.uid] = self.sender.keep(conn, route.conv_key, ROUTE, urlencode(form))
+        self._kept[stored.uid] = self.sender.keep(conn, route.conv_key, ROUTE, form_body(form))
         if len(self._kept) > KEPT_LIMIT:  # rolled back, never told of: let go
             del self._kept[next(iter(self._kept))]
 
@@ -150,7 +149,7 @@ class BackendHooks:
             self.sender.take(kept)
         elif self._config.routes(route.conv_type, record.object_name):
             form = routing_form(record, route, from_device=from_device)
-            self.sender.enqueue(route.conv_key, ROUTE, urlencode(form))
+            self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
         offline = self._offline_push_receivers(record, route)
         if offline:
             task = asyncio.create_task(self._note_pushes(record, route, offline))
