@@ -4,7 +4,6 @@ outgoing queue (routing, status, pushes), sent by the sender (sender.py)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import logging
@@ -21,7 +20,7 @@ from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
 from imkit_tui.server.hooks.push_board import Notice, PushBoard
 from imkit_tui.server.hooks.rows import OutboxRows
-from imkit_tui.server.hooks.sender import HttpPoster, Sender
+from imkit_tui.server.hooks.sender import HttpPoster, Sender, stopped, woken_or_after
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.status import StatusBoard
 from imkit_tui.server.routing import Route
@@ -91,10 +90,7 @@ class BackendHooks:
 
     async def stop(self) -> None:
         """Stop sending (what waits stays on disk)."""
-        for task in [t for t in (self._ticker, *self._background) if t is not None]:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stopped(t for t in (self._ticker, *self._background) if t is not None)
         await self.sender.stop()
         await self._poster.close()
 
@@ -284,8 +280,7 @@ class BackendHooks:
                 log.exception("reporting statuses or pushes failed")
             dues = [d for d in (self._status.next_due(), self._pushes.next_due()) if d is not None]
             wait = max(0.0, (min(dues) - now) / 1000) if dues else None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await woken_or_after(self._wake, wait)
 
     async def _due(self, now: int) -> None:
         reports = self._status.due(now, lambda user: self._server.online_devices(user) > 0)

@@ -9,7 +9,7 @@ import contextlib
 import logging
 import secrets
 import sqlite3
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from json import dumps
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,25 @@ async def _chat_first() -> None:
     await asyncio.sleep(0)
     while getattr(loop, "_ready", None) and loop.time() < deadline:  # noqa: ASYNC110 - yields turns, waits for no event
         await asyncio.sleep(0)
+
+
+async def woken_or_after(wake: asyncio.Event, seconds: float | None) -> None:
+    """Wait until `wake` is set, or `seconds` pass (None: no limit). Not
+    asyncio.wait_for: on Python 3.11 it swallows a cancellation that comes while the
+    event is being set, and a loop that waits so never stops (`imkit serve` did not
+    exit on SIGTERM)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+
+
+async def stopped(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel `tasks` and wait until every one has ended (cancelled again if it went on)."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=0.5)
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -188,12 +207,7 @@ class Sender:
 
     async def stop(self) -> None:
         """Stop sending; what is not delivered stays on disk."""
-        tasks = [t for t in (self._task, *self._sending) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stopped(t for t in (self._task, *self._sending) if t is not None)
         self._task = None
         self._sending = set()
         if self._forgotten:
@@ -253,8 +267,7 @@ class Sender:
                 self._handoff.put_nowait(entry)
             due = self._plan.next_due()
             wait = None if due is None or room <= 0 else max(0.0, (due - now) / 1000)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await woken_or_after(self._wake, wait)
 
     async def _work(self) -> None:
         """One of `concurrency` workers: send what the loop above hands over."""
