@@ -152,3 +152,33 @@ async def test_an_at_mention_pushes_in_a_muted_group_and_nothing_else_does(
         await p.backend.until(lambda: len(p.pushes) >= 1)
         await asyncio.sleep(0.8)
         assert [(x["title"], x["message"]) for x in p.pushes] == [("g1", "alice: hey @bob")]
+
+
+async def test_a_broadcast_by_tag_reaches_the_tagged_and_pushes_to_those_offline(
+    tmp_path: Path,
+) -> None:
+    async with pushing(tmp_path / "server", interval=0) as p:
+        for user in ("bob", "carol", "dave"):
+            await p.api.client.ok("/user/getToken.json", {"userId": user})
+            await p.set_url(user)
+        for user in ("bob", "carol"):
+            await p.api.client.ok("/user/tag/set.json", json_body={"userId": user, "tags": ["vip"]})
+        bob = await p.api.handle.login("bob")
+        form = {
+            "fromUserId": "admin",
+            "objectName": "RC:TxtMsg",
+            "content": json.dumps({"content": "vip sale"}),
+            "tag": "vip",
+        }
+        await p.api.client.ok("/message/broadcast.json", form)
+        push = await bob.next_push()
+        assert push.message.content == {"content": "vip sale"}
+        await p.backend.until(lambda: len(p.pushes) >= 1)
+        await asyncio.sleep(0.8)
+        assert [(x["title"], x["message"]) for x in p.pushes] == [("admin", "vip sale")]
+        store = p.api.handle.server.store  # type: ignore[union-attr]
+        assert store is not None
+        for user, has in (("carol", True), ("dave", False)):
+            changed, _, _ = await store.members.changed_conversations(user, 0, 10)
+            assert bool(changed) == has, user
+        await bob.close()

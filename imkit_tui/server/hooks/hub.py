@@ -195,7 +195,9 @@ class BackendHooks:
 
     async def users_tagged(self, tags: list[str]) -> list[str]:
         """The users with any of `tags`."""
-        return await self._rows.users_tagged(tags)
+        store = self._server.store
+        assert store is not None
+        return await store.users.tagged(tags)
 
     async def set_push_url(self, user_id: str, url: str) -> None:
         """Set (or with "", remove) `user_id`'s own push URL."""

@@ -22,8 +22,7 @@ def _logged(result: Any, error: BaseException | None) -> None:
 
 
 class OutboxRows:
-    """Rows of `hook_outbox` and `push_urls` (and the `user_tags` pushes are sent by),
-    read on `reader`, written by `writer`."""
+    """Rows of `hook_outbox` and `push_urls`, read on `reader`, written by `writer`."""
 
     def __init__(self, writer: BatchWriter, reader: Database) -> None:
         self._writer = writer
@@ -81,11 +80,3 @@ class OutboxRows:
                 conn.execute("DELETE FROM push_urls WHERE user_id = ?", (user_id,))
 
         await self._writer.submit(job)
-
-    async def users_tagged(self, tags: Sequence[str]) -> list[str]:
-        """The users with any of `tags` (/user/tag/set), each once."""
-        marks = ",".join("?" * len(tags))
-        rows = await self._reader.fetch_all(
-            f"SELECT DISTINCT user_id FROM user_tags WHERE tag IN ({marks})", tuple(tags)
-        )
-        return [str(r[0]) for r in rows]
