@@ -1,8 +1,9 @@
 """How often the Server API lets a costly call through: no I/O, the caller gives the time.
 
 Broadcasts are limited as the service limits them: by default at most 2 in an hour and
-3 in a day (1008 past it; `imkit serve --broadcasts-per-hour/--broadcasts-per-day`). The times are kept in the server's store too
-(server/broadcast_log.py), so a restart does not reset the count.
+3 in a day (1008 past it; `imkit serve --broadcasts-per-hour/--broadcasts-per-day`).
+The times are kept in the server's store too (server/broadcast_log.py), so a restart
+does not reset the count.
 """
 
 from __future__ import annotations
