@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from imkit_tui.protocol import Notice
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.hub import BackendHooks
 from imkit_tui.server.hooks.settings import HooksConfig
@@ -181,4 +182,22 @@ async def test_a_broadcast_by_tag_reaches_the_tagged_and_pushes_to_those_offline
         for user, has in (("carol", True), ("dave", False)):
             changed, _, _ = await store.members.changed_conversations(user, 0, 10)
             assert bool(changed) == has, user
+        await bob.close()
+
+
+async def test_a_push_is_a_notice_to_the_online_and_a_push_to_the_offline(
+    tmp_path: Path,
+) -> None:
+    async with pushing(tmp_path / "server", interval=0) as p:
+        for user in ("bob", "carol"):
+            await p.set_url(user)
+        bob = await p.api.handle.login("bob")
+        audience = {"userid": ["bob", "carol"]}
+        body = {"audience": audience, "notification": {"alert": "flash sale"}}
+        await p.api.client.ok("/push.json", json_body=body)
+        notice = await bob.recv()
+        assert isinstance(notice, Notice) and notice.body == "flash sale"
+        await p.backend.until(lambda: len(p.pushes) >= 1)
+        await asyncio.sleep(0.5)
+        assert [x["message"] for x in p.pushes] == ["flash sale"]  # carol's only
         await bob.close()

@@ -27,6 +27,7 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.engine.session import PushFrame
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -34,6 +35,7 @@ from imkit_tui.core.events import (
     EventBus,
     MessageQueued,
     MessageUpdated,
+    NoticeReceived,
     Subscription,
     SyncCompleted,
 )
@@ -56,8 +58,8 @@ from imkit_tui.protocol import (
     ConversationUpdate,
     ConvRef,
     MessageRecord,
+    Notice,
     PrivacyState,
-    Push,
     ReceiptState,
     SendAck,
     SendMessage,
@@ -384,7 +386,10 @@ class IMClient:
         self._on_state(ConnectionState.SYNCING, "", None)
         self._inbound.put(SyncAll())
 
-    def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
+    def _on_push(self, push: PushFrame) -> None:
+        if isinstance(push, Notice):
+            self.events.publish(NoticeReceived(push.title, push.body))
+            return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return

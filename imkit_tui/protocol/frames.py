@@ -492,6 +492,14 @@ class DownloadChunk(Frame, tag="bytes"):
     mime: str = ""
 
 
+class Notice(Frame, tag="notice"):
+    """A notification for the user that is not a message (the Server API's `/push`):
+    nothing is stored; a running app shows it (a toast, and a desktop notification)."""
+
+    body: Annotated[str, msgspec.Meta(max_length=4096)]
+    title: Annotated[str, msgspec.Meta(max_length=256)] = ""
+
+
 SERVER_FRAMES = (
     Welcome,
     Pong,
@@ -507,6 +515,7 @@ SERVER_FRAMES = (
     ReceiptState,
     UploadState,
     DownloadChunk,
+    Notice,
 )
 ServerFrame = (
     Welcome
@@ -523,4 +532,5 @@ ServerFrame = (
     | ReceiptState
     | UploadState
     | DownloadChunk
+    | Notice
 )

@@ -6,7 +6,8 @@
   user's pushes go to the operator's `push_url` again (if any). 1002 for a URL Apprise
   does not speak. `/user/push/url/get` (`userId`) answers `url` (the user's own, or "").
 - `/push` (JSON: `audience` with `userid`, `tag` or `is_to_all`; `notification` with
-  `alert`): a notification only, nothing stored, to every chosen user with a push URL.
+  `alert`): a notification only, nothing stored, to every chosen user: a Notice frame
+  to those with a device online (the app shows it), a push to the others with a URL.
 - `/push/user` (JSON: `userIds`; `notification` with `title` and `pushContent`).
 """
 

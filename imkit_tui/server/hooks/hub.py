@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from imkit_tui import messages
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, SendMessage
+from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.hooks.forms import form_body, routing_form, status_item
 from imkit_tui.server.hooks.moderation import Moderation
@@ -208,7 +209,12 @@ class BackendHooks:
             self._push_urls.pop(user_id, None)
 
     def notify(self, user_id: str, title: str, body: str) -> bool:
-        """Queue a push to `user_id` now (no coalescing); False when they have no URL."""
+        """Tell `user_id` now, storing nothing: a Notice to each of their devices online
+        (the app shows it), else a push to their URL (no coalescing); False when
+        neither reaches them."""
+        if self._server.online_devices(user_id) > 0:
+            self._server.fanout.tell(user_id, NoticeFrame(body=body[:4096], title=title[:256]))
+            return True
         url = self.push_url(user_id)
         if not url:
             return False
