@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from imkit_tui.protocol import Notice
+from imkit_tui.protocol import ErrorCode, ErrorFrame, Notice, PushUrlState, SetPushUrl
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.hub import BackendHooks
 from imkit_tui.server.hooks.settings import HooksConfig
@@ -200,4 +200,35 @@ async def test_a_push_is_a_notice_to_the_online_and_a_push_to_the_offline(
         await p.backend.until(lambda: len(p.pushes) >= 1)
         await asyncio.sleep(0.5)
         assert [x["message"] for x in p.pushes] == ["flash sale"]  # carol's only
+        await bob.close()
+
+
+async def test_a_user_sets_their_push_url_from_the_app(tmp_path: Path) -> None:
+    async with pushing(tmp_path / "server", interval=0) as p:
+        bob = await p.api.handle.login("bob")
+        url = p.backend.url.replace("http://", "json://") + "/push"
+        first = await bob.request(SetPushUrl())
+        assert isinstance(first, PushUrlState) and (first.url, first.pushes) == ("", True)
+        state = await bob.request(SetPushUrl(url=f"  {url} "))
+        assert isinstance(state, PushUrlState) and state.url == url
+        got = await p.api.client.ok("/user/push/url/get.json", {"userId": "bob"})
+        assert got["url"] == url  # the same truth as the Server API's
+        refused = await bob.request(SetPushUrl(url="nonsense://x"))
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.INVALID_PARAMETER
+        await bob.close()
+        await p.send("alice", "bob", "while you were out")
+        await p.backend.until(lambda: len(p.pushes) == 1)
+        bob = await p.api.handle.login("bob")
+        gone = await bob.request(SetPushUrl(url=""))
+        assert isinstance(gone, PushUrlState) and gone.url == ""
+        await bob.close()
+
+
+async def test_without_pushes_the_push_url_is_read_as_none_and_not_set(tmp_path: Path) -> None:
+    async with running_api(tmp_path / "server") as api:
+        bob = await api.handle.login("bob")
+        state = await bob.request(SetPushUrl())
+        assert isinstance(state, PushUrlState) and (state.url, state.pushes) == ("", False)
+        refused = await bob.request(SetPushUrl(url="json://127.0.0.1:1/x"))
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.INVALID_PARAMETER
         await bob.close()

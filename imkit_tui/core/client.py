@@ -60,9 +60,11 @@ from imkit_tui.protocol import (
     MessageRecord,
     Notice,
     PrivacyState,
+    PushUrlState,
     ReceiptState,
     SendAck,
     SendMessage,
+    SetPushUrl,
     Welcome,
     depth_within,
 )
@@ -447,6 +449,13 @@ class IMClient:
     async def set_draft(self, conv: ConvRef, text: str) -> None:
         """Keep the unsent text of a conversation (empty text drops it)."""
         await self.store.conversations.set_draft(conv, text, now_ms())
+
+    async def push_url(self, url: str | None = None) -> PushUrlState:
+        """Set where this user's offline pushes go, an Apprise URL ("" removes it), or
+        with None only read it; the answer also says whether the server sends pushes.
+        NotConnected offline; RequestFailed when the server refuses the URL."""
+        frame = SetPushUrl(url=url)
+        return await self._connection.request(frame, PushUrlState, self._request_timeout)
 
     async def retry(self, message_id: int) -> Message | None:
         """Send a failed message again, under its original client id."""

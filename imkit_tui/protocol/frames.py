@@ -298,6 +298,14 @@ class DownloadRequest(Frame, tag="download"):
     length: ChunkSize = 128 * 1024
 
 
+class SetPushUrl(Frame, tag="push_url"):
+    """Where the user's offline pushes go: an Apprise URL (ntfy://, gotify://, json://,
+    mailto://, ...); "" removes it (the server's own default applies again); None only
+    reads it. Answered by PushUrlState."""
+
+    url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+
+
 CLIENT_FRAMES = (
     Hello,
     Ping,
@@ -317,6 +325,7 @@ CLIENT_FRAMES = (
     UploadStart,
     UploadChunk,
     DownloadRequest,
+    SetPushUrl,
 )
 ClientFrame = (
     Hello
@@ -337,6 +346,7 @@ ClientFrame = (
     | UploadStart
     | UploadChunk
     | DownloadRequest
+    | SetPushUrl
 )
 
 
@@ -500,6 +510,14 @@ class Notice(Frame, tag="notice"):
     title: Annotated[str, msgspec.Meta(max_length=256)] = ""
 
 
+class PushUrlState(Frame, tag="push_url_state"):
+    """The user's own push URL ("" when none) and whether the server sends offline
+    pushes at all: the answer to SetPushUrl."""
+
+    url: str = ""
+    pushes: bool = False
+
+
 SERVER_FRAMES = (
     Welcome,
     Pong,
@@ -516,6 +534,7 @@ SERVER_FRAMES = (
     UploadState,
     DownloadChunk,
     Notice,
+    PushUrlState,
 )
 ServerFrame = (
     Welcome
@@ -533,4 +552,5 @@ ServerFrame = (
     | UploadState
     | DownloadChunk
     | Notice
+    | PushUrlState
 )

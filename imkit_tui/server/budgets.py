@@ -28,6 +28,7 @@ from imkit_tui.protocol import (
     ReadReceipt,
     Recall,
     ReceiptQuery,
+    SetPushUrl,
     SyncRequest,
     UpdateConversation,
     UpdatePrivacy,
@@ -83,6 +84,7 @@ _KINDS: dict[type[Frame], str] = {
     ClearHistory: "state",
     Recall: "state",
     UpdatePrivacy: "state",
+    SetPushUrl: "state",
     Ping: "ping",
 }
 

@@ -30,6 +30,7 @@ from imkit_tui.protocol import (
     Recall,
     ReceiptQuery,
     SendMessage,
+    SetPushUrl,
     SyncRequest,
     UpdateConversation,
     UpdatePrivacy,
@@ -43,6 +44,7 @@ from imkit_tui.server.handlers import (
     groups,
     privacy,
     pulls,
+    push_url,
     receipts,
     send,
     stored_messages,
@@ -93,6 +95,7 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     UploadStart: Handling(files.on_upload_start),
     UploadChunk: Handling(files.on_upload_chunk),
     DownloadRequest: Handling(files.on_download),
+    SetPushUrl: Handling(push_url.on_set_push_url),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

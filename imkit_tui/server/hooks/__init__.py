@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from imkit_tui.protocol import ErrorCode, ProtocolError
+
 if TYPE_CHECKING:
     from imkit_tui.protocol import ConvRef, Frame, MessageRecord, SendMessage
     from imkit_tui.server.fanout import Fanout
@@ -40,6 +42,13 @@ class ServerHooks(Protocol):
     def device_offline(self, session: Session) -> None:
         """A device's connection ended."""
 
+    async def user_push_url(
+        self, user_id: str, url: str | None, request_id: int
+    ) -> tuple[str, bool]:
+        """Set `user_id`'s own push URL (None: only read; "": remove it); their URL
+        and whether pushes are sent. ProtocolError for a URL not understood, or a
+        change while pushes are off."""
+
 
 class NoHooks:
     """Hooks that do nothing: the server's default."""
@@ -61,6 +70,21 @@ class NoHooks:
 
     def device_offline(self, session: Session) -> None:
         """Nothing to do."""
+
+    async def user_push_url(
+        self, user_id: str, url: str | None, request_id: int
+    ) -> tuple[str, bool]:
+        """No pushes: nothing to read, no change allowed."""
+        if url is not None:
+            raise pushes_off(request_id)
+        return "", False
+
+
+def pushes_off(request_id: int) -> ProtocolError:
+    """The refusal of a push URL change on a server that sends no pushes."""
+    return ProtocolError(
+        ErrorCode.INVALID_PARAMETER, "this server sends no offline pushes", request_id
+    )
 
 
 class TellingFanout:

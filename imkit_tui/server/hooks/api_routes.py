@@ -20,7 +20,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.api.context import ApiContext, Handler
 from imkit_tui.server.api.errors import BAD_PARAMETER, NOT_ENABLED, ApiError
 from imkit_tui.server.api.forms import Params
-from imkit_tui.server.hooks.hub import BackendHooks
+from imkit_tui.server.hooks.hub import BackendHooks, speaks
 
 MAX_URL_CHARS = 2048
 
@@ -52,12 +52,10 @@ def _strings(value: object, name: str) -> list[str]:
 
 async def push_url_set(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/user/push/url/set`: the user's own push URL ("" removes it)."""
-    import apprise
-
     user = p.ident("userId")
     url = p.text("url", "", limit=MAX_URL_CHARS).strip()
     hooks = _hooks(ctx)
-    if url and not apprise.Apprise().add(url):
+    if url and not speaks(url):
         raise ApiError(BAD_PARAMETER, "url is not a push URL Apprise speaks")
     await hooks.set_push_url(user, url)
     return {}

@@ -13,9 +13,17 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from imkit_tui import messages
-from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, SendMessage
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    MessageRecord,
+    ProtocolError,
+    SendMessage,
+)
 from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.hooks import pushes_off
 from imkit_tui.server.hooks.forms import form_body, routing_form, status_item
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
@@ -41,6 +49,13 @@ NORMAL_CLOSE = 1000
 KEPT_LIMIT = 10_000
 """Routing rows written in a message's transaction and not yet queued, kept at most
 (more than a batch: those past it were rolled back)."""
+
+
+def speaks(url: str) -> bool:
+    """Whether Apprise understands the push URL `url`."""
+    import apprise
+
+    return bool(apprise.Apprise().add(url))
 
 
 class BackendHooks:
@@ -199,6 +214,22 @@ class BackendHooks:
         store = self._server.store
         assert store is not None
         return await store.users.tagged(tags)
+
+    async def user_push_url(
+        self, user_id: str, url: str | None, request_id: int
+    ) -> tuple[str, bool]:
+        """Set `user_id`'s own push URL from their app (None: only read; "": remove);
+        their URL and whether pushes are sent."""
+        if url is not None:
+            url = url.strip()
+            if not self._config.pushes:
+                raise pushes_off(request_id)
+            if url and not speaks(url):
+                raise ProtocolError(
+                    ErrorCode.INVALID_PARAMETER, "not a push URL Apprise speaks", request_id
+                )
+            await self.set_push_url(user_id, url)
+        return self.own_push_url(user_id), self._config.pushes
 
     async def set_push_url(self, user_id: str, url: str) -> None:
         """Set (or with "", remove) `user_id`'s own push URL."""
