@@ -131,7 +131,22 @@ class BackendHooks:
         stored: StoredMessage,
     ) -> None:
         """In the message's transaction: its routing row (queued once it is committed,
-        when the fan-out tells of it: :meth:`message_stored`)."""
+        when the fan-out tells of it: :meth:`message_stored`). Routing never fails a
+        message: should the row not be written, it is queued after the commit instead."""
+        try:
+            self._write_route(message, route, conv, from_device, conn, stored)
+        except Exception:
+            log.exception("the routing row of %s is queued after its commit", stored.uid)
+
+    def _write_route(
+        self,
+        message: NewMessage,
+        route: Route,
+        conv: ConvRef,
+        from_device: bool,
+        conn: sqlite3.Connection,
+        stored: StoredMessage,
+    ) -> None:
         audience = message.audience
         record = MessageRecord(
             uid=stored.uid,
