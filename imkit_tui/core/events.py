@@ -119,6 +119,15 @@ class ReceiptsUpdated:
     receipts: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeReceived:
+    """A notification for this user that is not a message (the app's backend sent it
+    through the Server API's `/push`): nothing was stored."""
+
+    title: str
+    body: str
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -132,6 +141,7 @@ Event = (
     | MessagesDeleted
     | HistoryCleared
     | ReceiptsUpdated
+    | NoticeReceived
 )
 
 

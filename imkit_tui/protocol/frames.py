@@ -283,6 +283,14 @@ class DownloadRequest(Frame, tag="download"):
     length: ChunkSize = 128 * 1024
 
 
+class SetPushUrl(Frame, tag="push_url"):
+    """Where the user's offline pushes go: an Apprise URL (ntfy://, gotify://, json://,
+    mailto://, ...); "" removes it (the server's own default applies again); None only
+    reads it. Answered by PushUrlState."""
+
+    url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+
+
 CLIENT_FRAMES = (
     Hello,
     Ping,
@@ -303,6 +311,7 @@ CLIENT_FRAMES = (
     UploadChunk,
     DownloadRequest,
     *CHATROOM_CLIENT_FRAMES,
+    SetPushUrl,
 )
 ClientFrame = (
     Hello
@@ -328,6 +337,7 @@ ClientFrame = (
     | ChatroomQuery
     | ChatroomAttrs
     | ChatroomList
+    | SetPushUrl
 )
 
 
@@ -483,6 +493,22 @@ class DownloadChunk(Frame, tag="bytes"):
     mime: str = ""
 
 
+class Notice(Frame, tag="notice"):
+    """A notification for the user that is not a message (the Server API's `/push`):
+    nothing is stored; a running app shows it (a toast, and a desktop notification)."""
+
+    body: Annotated[str, msgspec.Meta(max_length=4096)]
+    title: Annotated[str, msgspec.Meta(max_length=256)] = ""
+
+
+class PushUrlState(Frame, tag="push_url_state"):
+    """The user's own push URL ("" when none) and whether the server sends offline
+    pushes at all: the answer to SetPushUrl."""
+
+    url: str = ""
+    pushes: bool = False
+
+
 SERVER_FRAMES = (
     Welcome,
     Pong,
@@ -499,6 +525,8 @@ SERVER_FRAMES = (
     UploadState,
     DownloadChunk,
     *CHATROOM_SERVER_FRAMES,
+    Notice,
+    PushUrlState,
 )
 ServerFrame = (
     Welcome
@@ -520,4 +548,6 @@ ServerFrame = (
     | ChatroomAttrState
     | ChatroomDirectory
     | ChatroomEvent
+    | Notice
+    | PushUrlState
 )

@@ -82,7 +82,7 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "isAdmin": (_FLAG, False),
         "isDelete": ({"type": "string", "enum": ["0"]}, False),
     },
-    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE},
+    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE, "tag": (_IDS, False)},
     "/message/history.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/message/history/delete.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/group/create.json": {

@@ -35,6 +35,7 @@ from imkit_tui.protocol import (
     Recall,
     ReceiptQuery,
     SendMessage,
+    SetPushUrl,
     SyncRequest,
     UpdateConversation,
     UpdatePrivacy,
@@ -49,6 +50,7 @@ from imkit_tui.server.handlers import (
     groups,
     privacy,
     pulls,
+    push_url,
     receipts,
     send,
     stored_messages,
@@ -105,6 +107,7 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     ChatroomQuery: Handling(chatrooms.on_query),
     ChatroomAttrs: Handling(chatrooms.on_attrs),
     ChatroomList: Handling(chatrooms.on_list),
+    SetPushUrl: Handling(push_url.on_set_push_url),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""
