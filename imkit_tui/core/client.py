@@ -27,6 +27,7 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.engine.session import PushFrame
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -34,6 +35,7 @@ from imkit_tui.core.events import (
     EventBus,
     MessageQueued,
     MessageUpdated,
+    NoticeReceived,
     Subscription,
     SyncCompleted,
 )
@@ -57,11 +59,14 @@ from imkit_tui.protocol import (
     ConversationUpdate,
     ConvRef,
     MessageRecord,
+    Notice,
     PrivacyState,
     Push,
+    PushUrlState,
     ReceiptState,
     SendAck,
     SendMessage,
+    SetPushUrl,
     Welcome,
     depth_within,
 )
@@ -388,7 +393,10 @@ class IMClient:
         self._on_state(ConnectionState.SYNCING, "", None)
         self._inbound.put(SyncAll())
 
-    def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
+    def _on_push(self, push: PushFrame) -> None:
+        if isinstance(push, Notice):
+            self.events.publish(NoticeReceived(push.title, push.body))
+            return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return
@@ -449,6 +457,13 @@ class IMClient:
     async def set_draft(self, conv: ConvRef, text: str) -> None:
         """Keep the unsent text of a conversation (empty text drops it)."""
         await self.store.conversations.set_draft(conv, text, now_ms())
+
+    async def push_url(self, url: str | None = None) -> PushUrlState:
+        """Set where this user's offline pushes go, an Apprise URL ("" removes it), or
+        with None only read it; the answer also says whether the server sends pushes.
+        NotConnected offline; RequestFailed when the server refuses the URL."""
+        frame = SetPushUrl(url=url)
+        return await self._connection.request(frame, PushUrlState, self._request_timeout)
 
     async def retry(self, message_id: int) -> Message | None:
         """Send a failed message again, under its original client id."""

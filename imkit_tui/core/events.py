@@ -128,6 +128,15 @@ class ProfilesChanged:
     profiles: tuple[Profile, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeReceived:
+    """A notification for this user that is not a message (the app's backend sent it
+    through the Server API's `/push`): nothing was stored."""
+
+    title: str
+    body: str
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -142,6 +151,7 @@ Event = (
     | HistoryCleared
     | ReceiptsUpdated
     | ProfilesChanged
+    | NoticeReceived
 )
 
 

@@ -14,6 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     DeleteMessages,
     DownloadRequest,
@@ -28,6 +33,7 @@ from imkit_tui.protocol import (
     ReadReceipt,
     Recall,
     ReceiptQuery,
+    SetPushUrl,
     SyncRequest,
     UpdateConversation,
     UpdatePrivacy,
@@ -68,6 +74,8 @@ class FrameBudgets:
     """Application pings."""
     profile: Budget = field(default_factory=lambda: Budget(10.0, 100))
     """Profile queries (each up to 100 users) and changes of one's own profile."""
+    chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Chatroom joins, leaves, queries, attribute changes and listings."""
 
 
 _KINDS: dict[type[Frame], str] = {
@@ -86,9 +94,15 @@ _KINDS: dict[type[Frame], str] = {
     ClearHistory: "state",
     Recall: "state",
     UpdatePrivacy: "state",
+    SetPushUrl: "state",
     Ping: "ping",
     ProfileQuery: "profile",
     UpdateProfile: "profile",
+    ChatroomJoin: "chatroom",
+    ChatroomLeave: "chatroom",
+    ChatroomQuery: "chatroom",
+    ChatroomAttrs: "chatroom",
+    ChatroomList: "chatroom",
 }
 
 

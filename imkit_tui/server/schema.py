@@ -322,10 +322,37 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE api_broadcasts (sent_at INTEGER NOT NULL);
         """,
     ),
-    # 18 to 20 are taken by features built beside this one (chatrooms, ultra groups);
-    # whichever lands first replaces its placeholder with its own migration.
     Migration(18, "reserved", ""),
-    Migration(19, "reserved", ""),
+    Migration(
+        19,
+        "chatroom cloud history and the chatrooms' settings",
+        """
+        -- A chatroom message kept as cloud history (when the server keeps it): numbered
+        -- by the room's own seq; pruned by age. Members online got it as it happened;
+        -- nobody receives it later but by pulling.
+        CREATE TABLE chatroom_messages (
+            room TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            content TEXT NOT NULL,
+            cmid TEXT NOT NULL,
+            sent_at INTEGER NOT NULL,
+            PRIMARY KEY (room, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX chatroom_messages_sent ON chatroom_messages(sent_at);
+        -- What the app set up for its chatrooms (rooms, keep-alive, whitelists, low
+        -- priority, mutes and bans with their ends), one JSON document, rewritten when
+        -- it changes, read back at start. Members are not kept: they are online only.
+        CREATE TABLE chatroom_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            body TEXT NOT NULL
+        );
+        """,
+    ),
+    # 20 is taken by a feature built beside this one (ultra groups); whichever lands
+    # first replaces this placeholder with its own migration.
     Migration(20, "reserved", ""),
     Migration(
         21,

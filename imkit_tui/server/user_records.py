@@ -146,6 +146,17 @@ class UserRecords:
             found[user_id] = [str(row[0]) for row in rows]
         return found
 
+    async def tagged(self, tags: Sequence[str]) -> list[str]:
+        """The users with any of `tags`, each once, in order."""
+        if not tags:
+            return []
+        marks = ",".join("?" * len(tags))
+        rows = await self._reader.fetch_all(
+            f"SELECT DISTINCT user_id FROM user_tags WHERE tag IN ({marks}) ORDER BY user_id",
+            tuple(tags),
+        )
+        return [str(row[0]) for row in rows]
+
     async def groups_of(self, user_id: str) -> list[tuple[str, str]]:
         """The groups `user_id` is in now: (id, name), by id."""
         rows = await self._reader.fetch_all(

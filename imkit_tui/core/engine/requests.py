@@ -17,6 +17,7 @@ from imkit_tui.protocol import (
     ConversationUpdate,
     ErrorFrame,
     Frame,
+    Notice,
     PrivacyState,
     Push,
     ReceiptState,
@@ -37,8 +38,8 @@ class FrameRoute(enum.Enum):
 
 
 def is_push(frame: ServerFrame) -> bool:
-    """True for a frame no request asked for: a pushed message or state change."""
-    return isinstance(frame, Push) or (
+    """True for a frame no request asked for: a pushed message, notice or state change."""
+    return isinstance(frame, Push | Notice) or (
         isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
     )
 

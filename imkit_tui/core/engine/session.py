@@ -28,6 +28,7 @@ from imkit_tui.protocol import (
     ConversationUpdate,
     ErrorFrame,
     Frame,
+    Notice,
     PrivacyState,
     ProtocolError,
     Push,
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 W = TypeVar("W")
 
-PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState
+PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState | Notice
 
 
 @dataclass(frozen=True, slots=True)

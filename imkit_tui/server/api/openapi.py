@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from imkit_tui.server.api.chatroom_openapi import CHATROOM_PARAMETERS, CHATROOM_RESULTS
 from imkit_tui.server.api.routes import all_routes
 
 _ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
@@ -91,7 +92,7 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "isAdmin": (_FLAG, False),
         "isDelete": ({"type": "string", "enum": ["0"]}, False),
     },
-    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE},
+    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE, "tag": (_IDS, False)},
     "/message/history.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/message/history/delete.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/group/create.json": {
@@ -136,9 +137,10 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "conversationType": (_TYPE, True),
         "targetId": (_ID, True),
     },
+    **CHATROOM_PARAMETERS,
 }
-"""The documented parameters of each path: name → (JSON schema, required). The
-chatroom paths (off) take none."""
+"""The documented parameters of each path: name → (JSON schema, required). The paths
+that are off take none."""
 
 _STR: dict[str, Any] = {"type": "string"}
 _STRS: dict[str, Any] = {"type": "array", "items": _STR}
@@ -174,6 +176,7 @@ RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/group/user/ban/whitelist/query.json": {"userids": _STRS},
     "/conversation/notification/get.json": {"isMuted": {"type": "integer", "enum": [0, 1]}},
     "/sensitiveword/list.json": {"words": _objects(type=_STR, word=_STR, replaceWord=_STR)},
+    **CHATROOM_RESULTS,
 }
 """The fields of each path's answer when its code is 200 (beside `code`)."""
 

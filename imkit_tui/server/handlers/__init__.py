@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     DeleteMessages,
     DownloadRequest,
@@ -30,6 +35,7 @@ from imkit_tui.protocol import (
     Recall,
     ReceiptQuery,
     SendMessage,
+    SetPushUrl,
     SyncRequest,
     UpdateConversation,
     UpdatePrivacy,
@@ -39,12 +45,14 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.handlers import (
+    chatrooms,
     conversations,
     files,
     groups,
     privacy,
     profiles,
     pulls,
+    push_url,
     receipts,
     send,
     stored_messages,
@@ -97,6 +105,13 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     DownloadRequest: Handling(files.on_download),
     ProfileQuery: Handling(profiles.on_profile_query),
     UpdateProfile: Handling(profiles.on_update_profile),
+    # In line: a device's joins and leaves keep their order with its sends.
+    ChatroomJoin: Handling(chatrooms.on_join, in_line=True),
+    ChatroomLeave: Handling(chatrooms.on_leave, in_line=True),
+    ChatroomQuery: Handling(chatrooms.on_query),
+    ChatroomAttrs: Handling(chatrooms.on_attrs),
+    ChatroomList: Handling(chatrooms.on_list),
+    SetPushUrl: Handling(push_url.on_set_push_url),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

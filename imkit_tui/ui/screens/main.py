@@ -286,10 +286,10 @@ class MainScreen(Screen[None]):
                         self.typing.received(event.record)
                     elif isinstance(event, core.ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
-                    elif isinstance(event, core.ProfilesChanged):
-                        self.profiles.changed(event)
                     elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
+                    elif isinstance(event, core.NoticeReceived):
+                        self.notifier.notice(event.title, event.body)
                     elif isinstance(event, core.TransferProgress):
                         chat = self.chat_view
                         if chat is not None:

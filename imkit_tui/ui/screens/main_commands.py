@@ -15,6 +15,7 @@ from textual.app import SystemCommand
 from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.palette import ScreenCommands
+from imkit_tui.ui.screens.push_url_actions import push_url_commands
 
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.main import MainScreen
@@ -68,6 +69,7 @@ class MainCommands(ScreenCommands):
         yield from _settings_commands(screen)
         yield from screen.privacy.commands()
         yield from screen.profiles.commands()
+        yield from push_url_commands(screen)
         if screen.current is not None:
             yield from _sending_commands(screen)
             yield from _message_commands(screen)

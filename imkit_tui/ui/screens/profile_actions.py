@@ -2,9 +2,10 @@
 
 Builds the app's :class:`~imkit_tui.ui.names.NameBook` (which every widget asks for a
 person's name) over ``client.profiles`` once the client is open, and the portraits drawn
-in the conversation list's avatar tiles. When the core publishes ProfilesChanged (names
-first read, or changed on any device) it draws the list, the chat header and the open
-chat again. The palette offers "Set my display name…" and "Set my picture…".
+in the conversation list's avatar tiles. Once the client is open it follows the core's
+ProfilesChanged (names first read, or changed on any device) and draws the list, the
+chat header, the open chat and an open group's members again. The palette offers "Set
+my display name…" and "Set my picture…".
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from imkit_tui.ui.portraits import Drawn, Portraits
 from imkit_tui.ui.widgets._conversation_rows import AVATAR_WIDTH
 
 if TYPE_CHECKING:
-    from imkit_tui.core import IMClient
+    from imkit_tui.core import IMClient, Subscription
     from imkit_tui.core.profiles import Profiles
     from imkit_tui.ui.screens.main_host import MainHost
     from imkit_tui.ui.screens.start_up import CoreStart
@@ -68,6 +69,7 @@ class ProfileActions:
         self._start = start
         self._listing = listing
         self._header = header
+        self._following = False
         self.book = NameBook(self._profiles)
         """The names every widget of this app asks (ui/names.py)."""
         with contextlib.suppress(LookupError):  # built by the running app, as a rule
@@ -83,7 +85,21 @@ class ProfileActions:
 
     def _profiles(self) -> Profiles | None:
         client = self._client()
-        return client.profiles if client is not None else None
+        if client is None:
+            return None
+        if not self._following:
+            self._following = True
+            # Subscribed now, so no change falls between this and the worker's start.
+            events = client.subscribe()
+            self._host.run_worker(self._follow(events), group="profiles", exit_on_error=False)
+        return client.profiles
+
+    async def _follow(self, events: Subscription) -> None:
+        """Draw again what shows people whenever their names or portraits change."""
+        with events:
+            async for event in events:
+                if isinstance(event, core.ProfilesChanged):
+                    self.changed(event)
 
     async def _fetch(self, url: str) -> Path:
         client = self._client()
