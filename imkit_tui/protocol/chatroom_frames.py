@@ -79,8 +79,9 @@ class ChatroomAttr(msgspec.Struct, omit_defaults=True, kw_only=True):
 class AttrSet(msgspec.Struct, omit_defaults=True, kw_only=True):
     """One key to set in a ChatroomAttrs request.
 
-    `overwrite` False refuses to replace a key that exists (23424); True replaces it,
-    whoever set it. `auto_delete` removes the key when this user leaves the room.
+    A key the user set before is updated; a key someone else set is replaced only with
+    `overwrite` (else 23424). `auto_delete` removes the key when this user leaves the
+    room.
     """
 
     key: AttrKey
@@ -131,15 +132,16 @@ class ChatroomQuery(Frame, tag="room_query"):
 
 class ChatroomAttrs(Frame, tag="room_attrs"):
     """Set, remove or list a room's attributes (a member sends; the server answers a
-    ChatroomAttrState). Refusals: 23406 not in the room, 23410 no such room.
+    ChatroomAttrState). Refusals: 23406 not in the room (set, remove), 23410 no such
+    room.
 
     `op` "set": each of `set` is written (23423 when the room would hold more than
-    MAX_ROOM_ATTRIBUTES keys, 23424 when a key exists and `overwrite` is False, or, for
-    a key set by someone else, when `overwrite` is False). "remove": each of `keys` goes
-    (23427 a key that does not exist; 23424 a key someone else set, unless `force`).
-    "list": the attributes named by `keys`, or all when `keys` is empty. Each key set or
-    removed posts a KV_NOTICE message to the room. A set or remove applies all its keys
-    or, when one is refused, none.
+    MAX_ROOM_ATTRIBUTES keys; 23424 for a key someone else set, unless its entry says
+    `overwrite`). "remove": each of `keys` goes (23427 a key that does not exist; 23424 a
+    key someone else set, unless `force`). "list": the attributes named by `keys`, or all
+    when `keys` is empty (any user may list; no membership needed). Each key set or
+    removed posts a KV_NOTICE message to the room, sent as the user who changed it. A set
+    or remove applies all its keys or, when one is refused, none.
     """
 
     room: RoomId
