@@ -22,6 +22,16 @@ from websockets.exceptions import ConnectionClosed
 from imkit_tui import messages
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
+    AttrSet,
+    ChatroomAttrs,
+    ChatroomAttrState,
+    ChatroomDirectory,
+    ChatroomInfo,
+    ChatroomJoin,
+    ChatroomJoined,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     ClientFrame,
     ConversationUpdate,
@@ -82,6 +92,11 @@ class World:
     def conv(self) -> ConvRef:
         return ConvRef.group(self.group)
 
+    @property
+    def room(self) -> str:
+        """The world's chatroom: olga and mia are in it."""
+        return f"room-{self.group}"
+
 
 _counter = itertools.count()
 
@@ -130,6 +145,9 @@ async def _world(handle: ServerHandle, clients: dict[str, WireClient]) -> World:
         )
     )
     assert isinstance(shared, SendAck), shared
+    for member in ("olga", "mia"):
+        joined = await clients[member].request(ChatroomJoin(room=f"room-{group}", history=-1))
+        assert isinstance(joined, ChatroomJoined), joined
     return World(group, clients, hello.uid)
 
 
@@ -291,6 +309,63 @@ CASES: list[Case] = [
         False,
     ),
     ("ping", lambda w, r: Ping(), _each(Pong), False),
+    # Chatrooms: olga and mia are in the world's room; everyone else is not.
+    (
+        "send into the chatroom",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=4, target=w.room),
+            object_name=messages.TEXT,
+            content={"content": "hi room"},
+            cmid=f"room-{w.group}-{r}",
+        ),
+        _each(ErrorCode.NOT_IN_CHATROOM, olga=SendAck, mia=SendAck),
+        False,
+    ),
+    (
+        "pull the chatroom's history (none is kept)",
+        lambda w, r: PullRequest(conv=ConvRef(type=4, target=w.room), before_seq=10),
+        _each(ErrorCode.CHATROOM_HISTORY_OFF),
+        False,
+    ),
+    (
+        "join a chatroom, made if missing",
+        lambda w, r: ChatroomJoin(room=f"{w.room}-{r}"),
+        _each(ChatroomJoined),
+        False,
+    ),
+    (
+        "join a chatroom that does not exist, existing only",
+        lambda w, r: ChatroomJoin(room=f"{w.room}-none", create=False),
+        _each(ErrorCode.CHATROOM_NOT_FOUND),
+        False,
+    ),
+    (
+        "query the chatroom with its members",
+        lambda w, r: ChatroomQuery(room=w.room, members=10),
+        _each(ChatroomInfo),
+        False,
+    ),
+    (
+        "set a chatroom attribute",
+        lambda w, r: ChatroomAttrs(
+            room=w.room, op="set", set=[AttrSet(key=f"k{r}", value="v")]
+        ),
+        _each(ErrorCode.NOT_IN_CHATROOM, olga=ChatroomAttrState, mia=ChatroomAttrState),
+        False,
+    ),
+    (
+        "list the chatroom's attributes",
+        lambda w, r: ChatroomAttrs(room=w.room, op="list"),
+        _each(ChatroomAttrState),
+        False,
+    ),
+    (
+        "leave the chatroom",
+        lambda w, r: ChatroomLeave(room=w.room),
+        _each(ChatroomInfo),
+        True,
+    ),
+    ("list the public chatrooms", lambda w, r: ChatroomList(), _each(ChatroomDirectory), False),
 ]
 
 

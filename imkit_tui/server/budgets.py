@@ -14,6 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     DeleteMessages,
     DownloadRequest,
@@ -65,6 +70,8 @@ class FrameBudgets:
     """Read marks, conversation settings, deletions, clears, recalls, privacy changes."""
     ping: Budget = field(default_factory=lambda: Budget(2.0, 20))
     """Application pings."""
+    chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Chatroom joins, leaves, queries, attribute changes and listings."""
 
 
 _KINDS: dict[type[Frame], str] = {
@@ -84,6 +91,11 @@ _KINDS: dict[type[Frame], str] = {
     Recall: "state",
     UpdatePrivacy: "state",
     Ping: "ping",
+    ChatroomJoin: "chatroom",
+    ChatroomLeave: "chatroom",
+    ChatroomQuery: "chatroom",
+    ChatroomAttrs: "chatroom",
+    ChatroomList: "chatroom",
 }
 
 

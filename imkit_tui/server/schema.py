@@ -322,4 +322,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE api_broadcasts (sent_at INTEGER NOT NULL);
         """,
     ),
+    Migration(18, "reserved", ""),
+    Migration(
+        19,
+        "chatroom cloud history",
+        """
+        -- A chatroom message kept as cloud history (when the server keeps it): numbered
+        -- by the room's own seq; pruned by age. Members online got it as it happened;
+        -- nobody receives it later but by pulling.
+        CREATE TABLE chatroom_messages (
+            room TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            content TEXT NOT NULL,
+            cmid TEXT NOT NULL,
+            sent_at INTEGER NOT NULL,
+            PRIMARY KEY (room, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX chatroom_messages_sent ON chatroom_messages(sent_at);
+        """,
+    ),
 )

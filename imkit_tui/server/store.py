@@ -31,6 +31,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.broadcast_log import BroadcastLog
+from imkit_tui.server.chatrooms.history_store import ChatroomHistory
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
@@ -124,6 +125,8 @@ class ServerStore:
         """Each hour's message log for the app server (server/history_logs.py)."""
         self.pushes = PushTexts(self._writer, reader_db)
         self.broadcasts = BroadcastLog(self._writer, reader_db)
+        self.chatrooms = ChatroomHistory(self._writer, reader_db)
+        """Chatroom cloud history (server/chatrooms/history_store.py)."""
         """When the Server API's broadcasts went out (their limit holds across restarts)."""
         """Push texts the app server gave its messages (server/push_texts.py)."""
 

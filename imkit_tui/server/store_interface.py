@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from imkit_tui.protocol import ConversationState, ConvRef
+from imkit_tui.server.chatrooms.history_store import ChatroomHistory
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
 from imkit_tui.server.receipt_store import StoredRef
@@ -252,6 +253,11 @@ class Store(Protocol):
     @property
     def words(self) -> Words:
         """The app's sensitive words."""
+        ...
+
+    @property
+    def chatrooms(self) -> ChatroomHistory:
+        """Chatroom cloud history."""
         ...
 
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:

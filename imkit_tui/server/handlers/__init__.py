@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     DeleteMessages,
     DownloadRequest,
@@ -38,6 +43,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.handlers import (
+    chatrooms,
     conversations,
     files,
     groups,
@@ -93,6 +99,12 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     UploadStart: Handling(files.on_upload_start),
     UploadChunk: Handling(files.on_upload_chunk),
     DownloadRequest: Handling(files.on_download),
+    # In line: a device's joins and leaves keep their order with its sends.
+    ChatroomJoin: Handling(chatrooms.on_join, in_line=True),
+    ChatroomLeave: Handling(chatrooms.on_leave, in_line=True),
+    ChatroomQuery: Handling(chatrooms.on_query),
+    ChatroomAttrs: Handling(chatrooms.on_attrs),
+    ChatroomList: Handling(chatrooms.on_list),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

@@ -32,6 +32,9 @@ class ServerHooks(Protocol):
     def device_offline(self, session: Session) -> None:
         """A device's connection ended."""
 
+    def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
+        """A chatroom was created (0) or destroyed (1), or `users` joined (2) or left (3)."""
+
 
 class NoHooks:
     """Hooks that do nothing: the server's default."""
@@ -46,6 +49,9 @@ class NoHooks:
         """Nothing to do."""
 
     def device_offline(self, session: Session) -> None:
+        """Nothing to do."""
+
+    def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
         """Nothing to do."""
 
 

@@ -19,6 +19,7 @@ CHANNEL_TYPES: dict[int, str] = {
     ConversationType.PRIVATE: "PERSON",
     ConversationType.GROUP: "GROUP",
     ConversationType.SYSTEM: "NOTIFY",
+    ConversationType.CHATROOM: "TEMPGROUP",
 }
 """The service's name of each conversation kind."""
 
@@ -62,3 +63,9 @@ def routing_form(record: MessageRecord, route: Route, *, from_device: bool) -> d
 def status_item(user_id: str, status: str, device: str, at_ms: int) -> dict[str, Any]:
     """One user's status in a status sync (its body is a JSON array of these)."""
     return {"userid": user_id, "status": status, "os": device, "time": at_ms, "clientIp": ""}
+
+
+def chatroom_status_item(room: str, status: int, users: list[str], at_ms: int) -> dict[str, Any]:
+    """One change in a chatroom status sync (its body is a JSON array of these): `type`
+    0 created, 1 destroyed, 2 joined, 3 left; `userIds` who joined or left."""
+    return {"chatRoomId": room, "userIds": users, "status": 0, "type": status, "time": at_ms}

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from imkit_tui import messages
 from imkit_tui.protocol import ConversationType, MessageRecord, SendMessage
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.server.hooks.forms import routing_form, status_item
+from imkit_tui.server.hooks.forms import chatroom_status_item, routing_form, status_item
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
 from imkit_tui.server.hooks.push_board import Notice, PushBoard
@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ROUTE, STATUS, PUSH = "route", "status", "push"
-"""The kinds of entries: a routed message, a status report, an offline push."""
+ROUTE, STATUS, PUSH, ROOM_STATUS = "route", "status", "push", "chatroom_status"
+"""The kinds of entries: a routed message, a status report, an offline push, a
+chatroom status report."""
 
 NORMAL_CLOSE = 1000
 
@@ -55,7 +56,12 @@ class BackendHooks:
             RetryPolicy(config.retry_base_ms, config.retry_max_ms),
             random.Random(),
         )
-        deliverers = {ROUTE: self._post_route, STATUS: self._post_status, PUSH: self._push}
+        deliverers = {
+            ROUTE: self._post_route,
+            STATUS: self._post_status,
+            PUSH: self._push,
+            ROOM_STATUS: self._post_chatroom_status,
+        }
         self.sender = Sender(plan, self._rows, deliverers, config.concurrency)
         """The outgoing queue and its figures."""
         self.moderation = Moderation(config, self._poster)
@@ -122,6 +128,12 @@ class BackendHooks:
         logout = received is not None and received.code == NORMAL_CLOSE
         self._status.mark(session.user_id, session.device, now_ms(), logout=logout)
         self._wake.set()
+
+    def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
+        """Queue a chatroom status report (one lane: the backend gets them in order)."""
+        if self._config.chatroom_status_url:
+            item = chatroom_status_item(room, status, users, at_ms)
+            self.sender.enqueue("chatroom_status", ROOM_STATUS, json.dumps([item]))
 
     def push_url(self, user_id: str) -> str:
         """Where `user_id`'s pushes go: their own URL, else the operator's ("": none,
@@ -255,6 +267,12 @@ class BackendHooks:
 
     async def _post_status(self, entry: Entry) -> bool:
         url = self._config.status_url
+        if not url:
+            return True
+        return await self._poster.post(url, json=json.loads(entry.body))
+
+    async def _post_chatroom_status(self, entry: Entry) -> bool:
+        url = self._config.chatroom_status_url
         if not url:
             return True
         return await self._poster.post(url, json=json.loads(entry.body))

@@ -5,9 +5,10 @@ file (flags of `imkit serve` win). No I/O.
 [hooks]
 routing_url = "http://127.0.0.1:9000/route"   # full message routing (form POSTs)
 routing_types = ["RC:TxtMsg", "RC:ImgMsg"]   # default: every stored type
-routing_conversations = ["private", "group"] # private, group, system (default: all)
+routing_conversations = ["private", "group"] # private, group, system, chatroom (default: all)
 status_url = "http://127.0.0.1:9000/status"  # online / offline / logout (JSON POSTs)
 status_coalesce_seconds = 1.0                # a user's flaps within it: one report
+chatroom_status_url = "http://127.0.0.1:9000/chatroom"  # created/destroyed/joined/left
 push = true                                  # offline pushes, to the URLs users set
 push_url = "json://127.0.0.1:9000/push"      # Apprise URL for users without their own
 push_interval_seconds = 10.0                 # at most one push per user per interval
@@ -40,6 +41,7 @@ CONVERSATION_KINDS: dict[str, int] = {
     "private": ConversationType.PRIVATE,
     "group": ConversationType.GROUP,
     "system": ConversationType.SYSTEM,
+    "chatroom": ConversationType.CHATROOM,
 }
 """The conversation kinds routing can be limited to, by the name the config uses."""
 
@@ -53,6 +55,7 @@ class HooksConfig:
     routing_conversations: tuple[str, ...] = tuple(CONVERSATION_KINDS)
     status_url: str = ""
     status_coalesce_seconds: float = 1.0
+    chatroom_status_url: str = ""
     push: bool = False
     push_url: str = ""
     push_interval_seconds: float = 10.0
@@ -101,7 +104,13 @@ class HooksConfig:
     @property
     def enabled(self) -> bool:
         """Whether anything goes to the backend at all."""
-        return bool(self.routing_url or self.status_url or self.pushes or self.moderation_url)
+        return bool(
+            self.routing_url
+            or self.status_url
+            or self.chatroom_status_url
+            or self.pushes
+            or self.moderation_url
+        )
 
     @property
     def pushes(self) -> bool:
