@@ -15,7 +15,7 @@ from imkit_tui.core.events import Event, RoomChanged, RoomMessagesReceived
 from imkit_tui.protocol import ErrorCode
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.chatrooms.settings import ChatroomSettings, PublicRoom
-from tests.conftest import ClientFactory, ServerHandle, running_server
+from tests.conftest import ClientFactory, ServerHandle, running_server, until_client
 
 ROOM = "r1"
 
@@ -35,17 +35,13 @@ async def until_event(
                     return event
 
 
-async def until(check: Callable[[], bool], timeout: float = 10) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.02)
-
-
-async def held(client: IMClient, text: str, room: str = ROOM, timeout: float = 10) -> None:
+async def held(client: IMClient, text: str, room: str = ROOM) -> None:
     """Wait until `client` holds a message of `room` saying `text`."""
-    async with asyncio.timeout(timeout):
-        while text not in texts(await client.chatrooms.messages(room)):
-            await asyncio.sleep(0.02)
+
+    async def holds() -> bool:
+        return text in texts(await client.chatrooms.messages(room))
+
+    await until_client(client, holds)
 
 
 def texts(messages: list[object]) -> list[str]:
@@ -129,7 +125,11 @@ async def test_the_room_is_left_on_disconnect_and_joined_again_after_the_login(
                         assert await bob.store.chatrooms.count(ROOM) == 0
     assert seen[0] == "disconnected" and seen[-1] == "rejoined"
     assert bob.chatrooms.is_joined(ROOM)
-    await until(lambda: alice.chatrooms.is_joined(ROOM))
+
+    async def alice_back() -> bool:
+        return alice.chatrooms.is_joined(ROOM)
+
+    await until_client(alice, alice_back)
     got = await until_event(
         bob,
         lambda e: isinstance(e, RoomMessagesReceived) and "after" in texts(list(e.messages)),
