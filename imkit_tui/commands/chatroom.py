@@ -97,18 +97,25 @@ def _client(
     actions: Subparsers, name: str, helptext: str, *, room: bool = True
 ) -> argparse.ArgumentParser:
     action = actions.add_parser(name, help=helptext)
-    add_client_options(action)
     if room:
         action.add_argument("room", metavar="ROOM")
+    _user_options(action)
+    return action
+
+
+def _user_options(action: argparse.ArgumentParser) -> None:
+    add_client_options(action)
     action.add_argument("--json", action="store_true", help="print JSON")
     action.add_argument(
         "--timeout", type=float, default=30.0, metavar="SECONDS", help="give up after (30)"
     )
-    return action
 
 
 def _attr_parser(actions: Subparsers) -> None:
-    attr = _client(actions, "attr", "list, set or remove a room's attributes (keys and values)")
+    attr = actions.add_parser(
+        "attr", help="list, set or remove a room's attributes (keys and values)"
+    )
+    attr.add_argument("room", metavar="ROOM")
     ops = attr.add_subparsers(dest="op", metavar="OP", required=True)
     listing = ops.add_parser("list", help="print the attributes (those named, or all)")
     listing.add_argument("keys", nargs="*", metavar="KEY")
@@ -124,6 +131,8 @@ def _attr_parser(actions: Subparsers) -> None:
     removing = ops.add_parser("remove", help="remove keys (joins the room for it)")
     removing.add_argument("keys", nargs="+", metavar="KEY")
     removing.add_argument("--force", action="store_true", help="also keys someone else set")
+    for op in (listing, setting, removing):
+        _user_options(op)
 
 
 def run(args: argparse.Namespace) -> int:
