@@ -25,6 +25,7 @@ from imkit_tui.protocol.ids import uuid_from_key
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.chatrooms.settings import ChatroomSettings, PublicRoom
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,11 @@ _ROOM_LINES = (
     "A room keeps nothing for people who are away: it is live.",
     "大家好！This line is number {count}.",
 )
+
+
+def demo_chatrooms() -> ChatroomSettings:
+    """The embedded server's chatrooms: the lobby is public (listed, kept alive)."""
+    return ChatroomSettings(public_rooms=(PublicRoom(DEMO_ROOM, DEMO_ROOM_NAME),))
 
 
 class RoomBot:

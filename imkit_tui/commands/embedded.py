@@ -293,9 +293,10 @@ class EmbeddedHost:
 async def _start_server(data_dir: Path, port: int) -> IMServer:
     """The server, listening on 127.0.0.1 `port`, or on a free port when that one is
     taken, or on none when there is no network at all (in-process connections only)."""
+    from imkit_tui.commands.demo import demo_chatrooms
     from imkit_tui.server import IMServer, ServerConfig
 
-    server = IMServer(ServerConfig(data_dir=data_dir, port=port))
+    server = IMServer(ServerConfig(data_dir=data_dir, port=port, chatrooms=demo_chatrooms()))
     await server.start(listen=False)
     for each in (port, 0) if port else (0,):
         try:
