@@ -3,7 +3,8 @@
 Per room, at most `limit` messages are accepted in any window of `window_ms`; of them,
 `reserved_high` are kept for high-priority messages: low-priority ones are accepted only
 while fewer than `limit - reserved_high` were accepted in the window. Whitelisted
-messages (by object name or sender) are always accepted, and counted.
+messages (by object name or sender) are always accepted and take nothing from the
+budget, so they never crowd out high priority.
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ class RoomBudget:
         start = now_ms - self._rule.window_ms
         while accepted and accepted[0] <= start:
             accepted.popleft()
+        if priority is Priority.WHITELISTED:
+            return True
         used = len(accepted)
         if priority is Priority.LOW:
             allowed = used < self._rule.limit - self._rule.reserved_high
         else:
-            allowed = priority is Priority.WHITELISTED or used < self._rule.limit
+            allowed = used < self._rule.limit
         if allowed:
             accepted.append(now_ms)
         return allowed
