@@ -26,17 +26,17 @@ from imkit_tui.commands.admin import add_api_options, call_api
 from imkit_tui.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_TIMEOUT,
     Subparsers,
     add_client_options,
     fail,
     make_client,
     print_message,
+    request_failed,
     synced_client,
 )
 from imkit_tui.core import IMClient, NotConnected, RequestFailed
 from imkit_tui.core.chatrooms import Attribute, Room
-from imkit_tui.protocol import DEFAULT_JOIN_HISTORY, MAX_JOIN_HISTORY, describe
+from imkit_tui.protocol import DEFAULT_JOIN_HISTORY, MAX_JOIN_HISTORY
 
 API_ACTIONS = ("create", "destroy", "mute", "ban")
 """The actions that go through the Server API (the others log in as a user)."""
@@ -185,12 +185,8 @@ async def _as_user(client: IMClient, args: argparse.Namespace) -> int:
     async with synced_client(client, timeout=args.timeout):
         try:
             await _ACTIONS[args.action](client, args)
-        except RequestFailed as refused:
-            fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
-            return EXIT_FAILED
-        except (NotConnected, TimeoutError):
-            fail("the connection dropped before the server answered")
-            return EXIT_TIMEOUT
+        except (RequestFailed, NotConnected, TimeoutError) as error:
+            return request_failed(error)
     return EXIT_OK
 
 

@@ -169,11 +169,16 @@ class EchoBot:
 
     async def stop(self) -> None:
         """Stop answering and disconnect."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.client.close()
+        await _stop_bot(self._task, self.client)
+
+
+async def _stop_bot(task: asyncio.Task[None] | None, client: IMClient) -> None:
+    """Stop a bot's task, then its client."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await client.close()
 
 
 DEMO_ROOM = "lobby"
@@ -241,11 +246,7 @@ class RoomBot:
 
     async def stop(self) -> None:
         """Stop talking and disconnect (out of the room)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.client.close()
+        await _stop_bot(self._task, self.client)
 
 
 class DemoBots:
