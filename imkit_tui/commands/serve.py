@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imkit_tui.commands import serve_chatrooms
 from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
 from imkit_tui.paths import Paths
 
@@ -130,6 +131,7 @@ def add_parser(subparsers: Subparsers) -> None:
         help="an Apprise URL (ntfy://, json://, mailto://, ...) for the offline pushes of "
         "users who set none of their own (implies --push)",
     )
+    serve_chatrooms.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -165,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
             moderation_url=args.moderation_url,
             push=args.push,
             push_url=args.push_url,
+            chatroom_status_url=args.chatroom_status_url,
         )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
@@ -186,6 +189,7 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
         max_group_members=args.max_group_members,
         new_members_see_history=args.group_history,
         max_devices_per_user=args.max_devices,
+        chatrooms=serve_chatrooms.chatroom_settings(args),
     )
 
 

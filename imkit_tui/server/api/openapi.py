@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from imkit_tui.server.api.chatroom_openapi import CHATROOM_PARAMETERS, CHATROOM_RESULTS
 from imkit_tui.server.api.routes import all_routes
 
 _ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
@@ -126,9 +127,10 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "conversationType": (_TYPE, True),
         "targetId": (_ID, True),
     },
+    **CHATROOM_PARAMETERS,
 }
-"""The documented parameters of each path: name → (JSON schema, required). The
-chatroom paths (off) take none."""
+"""The documented parameters of each path: name → (JSON schema, required). The paths
+that are off take none."""
 
 _STR: dict[str, Any] = {"type": "string"}
 _STRS: dict[str, Any] = {"type": "array", "items": _STR}
@@ -163,6 +165,7 @@ RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/group/user/ban/whitelist/query.json": {"userids": _STRS},
     "/conversation/notification/get.json": {"isMuted": {"type": "integer", "enum": [0, 1]}},
     "/sensitiveword/list.json": {"words": _objects(type=_STR, word=_STR, replaceWord=_STR)},
+    **CHATROOM_RESULTS,
 }
 """The fields of each path's answer when its code is 200 (beside `code`)."""
 
