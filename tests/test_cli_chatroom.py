@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import Cluster
-from tests.processes import IMKIT, env_for, imkit
+from tests.processes import IMKIT, env_for, imkit, start_server, token
 
 
 def as_user(
@@ -78,3 +78,74 @@ def test_help_names_every_action(tmp_path: Path) -> None:
         assert action in shown.stdout
     assert "--chatroom" in imkit(tmp_path, "tail", "--help").stdout
     assert "chatroom" in imkit(tmp_path, "--help").stdout
+
+
+def _api_line(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("api on http://"), line
+    return line.removeprefix("api on ").strip()
+
+
+def test_create_ban_mute_destroy_through_the_server_api(tmp_path: Path) -> None:
+    data = tmp_path / "server"
+    server, url = start_server(data)
+    try:
+        api = ["--api", _api_line(server), "--data", str(data)]
+
+        def admin(*args: str) -> subprocess.CompletedProcess[str]:
+            return imkit(tmp_path / "admin", "chatroom", *args, *api)
+
+        def user(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+            return imkit(tmp_path / name, "chatroom", *args, "--server", url, "--token",
+                         token(data, name))  # fmt: skip
+
+        assert admin("create", "api-room", "--name", "API room").returncode == 0
+        joined = user("cli-ann", "join", "api-room", "--existing", "--json")
+        assert joined.returncode == 0, joined.stderr
+        assert json.loads(joined.stdout)["name"] == "API room"
+
+        tail = subprocess.Popen(
+            [*IMKIT, "tail", "--chatroom", "api-room", "--server", url, "--token",
+             token(data, "cli-tom")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env_for(tmp_path / "cli-tom-tail"),
+        )  # fmt: skip
+        try:
+            for _ in range(100):  # until tom is in the room
+                listed = user("cli-ann", "members", "api-room", "--json")
+                if "cli-tom" in listed.stdout:
+                    break
+                time.sleep(0.1)
+            banned = admin("ban", "api-room", "cli-tom", "--minutes", "5")
+            assert banned.returncode == 0, banned.stderr
+            _, err = tail.communicate(timeout=20)
+        finally:
+            tail.kill()
+        assert tail.returncode == 1 and "out of api-room: banned" in err
+        kept_out = user("cli-tom", "join", "api-room")
+        assert kept_out.returncode == 1 and "23409" in kept_out.stderr
+        assert admin("ban", "api-room", "cli-tom", "--lift").returncode == 0
+        assert user("cli-tom", "join", "api-room").returncode == 0
+
+        assert admin("mute", "api-room", "cli-ann", "--minutes", "5").returncode == 0
+        gagged = imkit(tmp_path / "admin", "admin", "/chatroom/user/gag/list",
+                       "chatroomId=api-room", *api)  # fmt: skip
+        assert [u["userId"] for u in json.loads(gagged.stdout)["users"]] == ["cli-ann"]
+        assert admin("mute", "api-room", "cli-ann", "--lift").returncode == 0
+        assert admin("mute", "api-room", "cli-ann", "--everywhere").returncode == 0
+        everywhere = imkit(tmp_path / "admin", "admin", "/chatroom/user/ban/query", *api)
+        assert [u["userId"] for u in json.loads(everywhere.stdout)["users"]] == ["cli-ann"]
+        assert admin("mute", "api-room").returncode == 0  # the whole room
+        checked = imkit(tmp_path / "admin", "admin", "/chatroom/ban/check",
+                        "chatroomId=api-room", *api)  # fmt: skip
+        assert json.loads(checked.stdout)["status"] == 1, checked.stdout
+
+        assert admin("destroy", "api-room").returncode == 0
+        gone = user("cli-ann", "join", "api-room", "--existing")
+        assert gone.returncode == 1 and "23410" in gone.stderr
+        refused = admin("ban", "no-room", "cli-tom")
+        assert refused.returncode == 1 and "refused" in refused.stderr
+    finally:
+        server.terminate()
+        server.communicate(timeout=15)
