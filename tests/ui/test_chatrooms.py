@@ -206,3 +206,38 @@ async def test_what_arrives_between_two_frames_reaches_the_view_in_one_batch() -
         feed.received([msgspec.structs.replace(room_message(101), content={"content": "new"})])
         await pilot.pause(0.3)
         assert feed.flushes == 2 and chat.shown[-1].content == {"content": "new"}
+
+
+async def test_the_room_is_joined_again_after_a_reconnect_and_shown_afresh(
+    clients: list[IMClient], lobby_server: ServerHandle, tmp_path: Path
+) -> None:
+    me, bob = clients
+    await bob.chatrooms.join(LOBBY)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen = await open_lobby(pilot, app)
+        await bob.chatrooms.send_text(LOBBY, "before the drop")
+        await until(pilot, lambda: "before the drop" in texts(screen), "the first message")
+        await lobby_server.stop()
+        await until(pilot, lambda: "reconnecting…" in screen.header, "the drop")
+        await lobby_server.start()
+        await until(pilot, lambda: me.chatrooms.is_joined(LOBBY), "the rejoin", tries=500)
+        await until(pilot, lambda: "reconnecting" not in screen.header, "the header")
+        await until(pilot, lambda: bob.chatrooms.is_joined(LOBBY), "bob back", tries=500)
+        await bob.chatrooms.send_text(LOBBY, "after the drop")
+        await until(pilot, lambda: "after the drop" in texts(screen), "the live stream again")
+        assert app.screen is screen
+
+
+async def test_the_chatrooms_key_can_be_moved_with_the_keymap(
+    clients: list[IMClient], tmp_path: Path
+) -> None:
+    me, _bob = clients
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        app.set_keymap({"main.chatrooms": "f6"})
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ChatroomsScreen)
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, ChatroomsScreen), "the list")
