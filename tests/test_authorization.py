@@ -347,9 +347,7 @@ CASES: list[Case] = [
     ),
     (
         "set a chatroom attribute",
-        lambda w, r: ChatroomAttrs(
-            room=w.room, op="set", set=[AttrSet(key=f"k{r}", value="v")]
-        ),
+        lambda w, r: ChatroomAttrs(room=w.room, op="set", set=[AttrSet(key=f"k{r}", value="v")]),
         _each(ErrorCode.NOT_IN_CHATROOM, olga=ChatroomAttrState, mia=ChatroomAttrState),
         False,
     ),

@@ -5,6 +5,7 @@ joined again after the reconnect's login; members, attributes, the server's even
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -248,3 +249,22 @@ async def test_the_public_rooms_are_listed(tmp_path: Path) -> None:
             await client.wait_synced(timeout=10)
             (lobby,) = await client.chatrooms.public()
             assert (lobby.room, lobby.name, lobby.member_count) == ("lobby", "Lobby", 0)
+
+
+async def test_a_process_that_closes_leaves_the_users_other_device_in_the_room(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice = await make_client("alice")
+    app, cli = await make_client("bob", "app"), await make_client("bob", "cli")
+    await alice.chatrooms.join(ROOM)
+    await app.chatrooms.join(ROOM)
+    await cli.chatrooms.join(ROOM)
+    await alice.chatrooms.send_text(ROOM, "to both")
+    await held(cli, "to both")
+    await cli.close()
+    with sqlite3.connect(tmp_path / "clients" / "bob" / "cli" / "store.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM chatroom_messages").fetchone()[0] == 0
+    await alice.chatrooms.send_text(ROOM, "still there?")
+    await held(app, "still there?")
+    _, members = await alice.chatrooms.members(ROOM)
+    assert [m.user for m in members] == ["alice", "bob"]

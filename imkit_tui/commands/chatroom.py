@@ -70,7 +70,7 @@ def add_parser(subparsers: Subparsers) -> None:
         )
         action.add_argument("--lift", action="store_true", help="lift it now instead")
     _client(actions, "list", "print the public rooms the server offers", room=False)
-    join = _client(actions, "join", "join a room, print it and its latest messages, leave")
+    join = _client(actions, "join", "join a room, print it and its latest messages")
     join.add_argument(
         "--recent",
         type=int,
@@ -205,7 +205,6 @@ async def _join(client: IMClient, args: argparse.Namespace) -> None:
     if recent > 0:
         for message in await rooms.messages(args.room, limit=recent):
             print_message(message, args.json)
-    await rooms.leave(args.room)
 
 
 async def _members(client: IMClient, args: argparse.Namespace) -> None:
@@ -227,17 +226,14 @@ async def _attr(client: IMClient, args: argparse.Namespace) -> None:
         _print_attributes(await rooms.attributes(args.room, args.keys), args.json)
         return
     await rooms.join_existing(args.room, recent=-1)
-    try:
-        if args.op == "set":
-            values = {args.key: args.value}
-            done = await rooms.set_attributes(
-                args.room, values, auto_delete=args.auto_delete, overwrite=args.overwrite
-            )
-            _print_attributes(done, args.json)
-        else:
-            await rooms.remove_attributes(args.room, args.keys, force=args.force)
-    finally:
-        await rooms.leave(args.room)  # an --auto-delete key goes with it, as it should
+    if args.op == "set":
+        values = {args.key: args.value}
+        done = await rooms.set_attributes(
+            args.room, values, auto_delete=args.auto_delete, overwrite=args.overwrite
+        )
+        _print_attributes(done, args.json)
+    else:
+        await rooms.remove_attributes(args.room, args.keys, force=args.force)
 
 
 _ACTIONS: dict[str, Callable[[IMClient, argparse.Namespace], Awaitable[None]]] = {

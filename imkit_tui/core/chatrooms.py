@@ -64,9 +64,6 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=ServerFrame)
 
-LEAVE_ON_CLOSE = 1.0
-"""Seconds the client waits for the server to take it out of its rooms as it closes."""
-
 
 @dataclass(frozen=True, slots=True)
 class Room:
@@ -213,7 +210,8 @@ class Chatrooms:
 
     async def leave(self, room: str) -> None:
         """Leave `room`: its messages held here go at once; the server is told when
-        connected (offline, the room was left already). Not joined again."""
+        connected (offline, the room was left already), and takes the user out of it
+        (every device of theirs: membership is the user's). Not joined again."""
         self._plan.drop(room)
         self._inbox.pop(room, None)
         async with self._lock:
@@ -342,17 +340,15 @@ class Chatrooms:
             self._background(self._rejoin())
 
     async def stop(self) -> None:
-        """The client is closing: out of every room (the server is told, briefly),
-        their messages gone."""
+        """The client is closing: out of every room here, their messages gone. The
+        server is not asked to take the user out: membership is the user's, not this
+        device's, so another process of the user (the app beside `imkit tail
+        --chatroom`) stays in; once no device of the user is online, the service's
+        auto-exit takes them out."""
         rooms = self._plan.joined
         for room in self._plan.wanted:
             self._plan.drop(room)
         self._inbox.clear()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(LEAVE_ON_CLOSE):
-                for room in rooms:
-                    with contextlib.suppress(NotConnected, RequestFailed):
-                        await self._request(ChatroomLeave(room=room), ChatroomInfo)
         tasks = [*self._tasks, *([self._storing] if self._storing else [])]
         for task in tasks:
             task.cancel()
