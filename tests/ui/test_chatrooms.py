@@ -95,6 +95,9 @@ async def test_open_the_list_join_see_the_stream_and_members_then_leave(
         await until(pilot, lambda: screen.members.shown == ["bob", "me"], "the members")
         await until(pilot, lambda: screen.attributes.shown == {"topic": "terminals"}, "attrs")
         assert app.focused is screen.composer
+        await pilot.press("ctrl+a")  # no attachments in a room: said, nothing opens
+        await pilot.pause(0.05)
+        assert app.screen is screen and app._notifications
         await pilot.press(*"hello lobby", "enter")
         await until(pilot, lambda: "hello lobby" in texts(screen), "my own message")
 

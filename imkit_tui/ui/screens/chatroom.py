@@ -35,6 +35,7 @@ JOIN_RECENT = 20
 """The latest messages a join brings into view."""
 CHAT_WINDOW = 300
 """Messages the view holds; older ones page in from those held here."""
+TEXT_ONLY = "A chatroom takes text only here"
 PANELS_EVERY = 5.0
 """Seconds between two looks at the member count, members and attributes."""
 
@@ -257,7 +258,12 @@ class ChatroomScreen(Screen[None]):
     def on_composer_command_submitted(self, event: Composer.CommandSubmitted) -> None:
         """Slash commands (files, places) are for conversations, not rooms."""
         event.stop()
-        self.app.notify("A chatroom takes text only here", severity="warning")
+        self.app.notify(TEXT_ONLY, severity="warning")
+
+    def on_composer_attach_requested(self, event: Composer.AttachRequested) -> None:
+        """Files and places are for conversations, not rooms."""
+        event.stop()
+        self.app.notify(TEXT_ONLY, severity="warning")
 
     def on_composer_draft_changed(self, event: Composer.DraftChanged) -> None:
         """A room keeps no draft."""
