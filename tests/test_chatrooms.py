@@ -85,6 +85,14 @@ def text(cmid: str, body: str = "", object_name: str = messages.TEXT) -> SendMes
     )
 
 
+async def pair(handle: ServerHandle) -> tuple[WireClient, WireClient]:
+    """Alice and Bob, online, both in the room."""
+    alice, bob = await handle.login("alice"), await handle.login("bob")
+    await join(alice)
+    await join(bob)
+    return alice, bob
+
+
 async def members(client: WireClient, room: str = ROOM, order: str = "asc") -> list[str]:
     info = await client.request(ChatroomQuery(room=room, members=500, order=order))  # type: ignore[arg-type]
     assert isinstance(info, ChatroomInfo), info
@@ -134,9 +142,7 @@ async def test_an_offline_member_leaves_30_seconds_after_the_first_new_message(
     tmp_path: Path,
 ) -> None:
     async with rooms_server(tmp_path) as (handle, live, clock):
-        alice, bob = await handle.login("alice"), await handle.login("bob")
-        await join(alice)
-        await join(bob)
+        alice, bob = await pair(handle)
         await bob.close()
         await asyncio.sleep(0.1)  # the server sees the connection end
         clock.advance(600)  # no message yet: nothing counts
@@ -173,9 +179,7 @@ async def test_an_offline_member_leaves_once_30_new_messages_arrived(tmp_path: P
 
 async def test_coming_back_online_keeps_the_member_in(tmp_path: Path) -> None:
     async with rooms_server(tmp_path) as (handle, live, clock):
-        alice, bob = await handle.login("alice"), await handle.login("bob")
-        await join(alice)
-        await join(bob)
+        alice, bob = await pair(handle)
         await bob.close()
         await asyncio.sleep(0.1)
         for i in range(10):
@@ -192,9 +196,7 @@ async def test_coming_back_online_keeps_the_member_in(tmp_path: Path) -> None:
 
 async def test_a_ban_keeps_out_until_it_ends_and_a_mute_lifts_by_itself(tmp_path: Path) -> None:
     async with rooms_server(tmp_path) as (handle, live, clock):
-        alice, bob = await handle.login("alice"), await handle.login("bob")
-        await join(alice)
-        await join(bob)
+        alice, bob = await pair(handle)
         live.service.ban(ROOM, ["bob"], 5, clock())
         event = await bob.recv()
         assert isinstance(event, ChatroomEvent) and event.kind == "banned"
@@ -231,9 +233,7 @@ async def test_a_ban_keeps_out_until_it_ends_and_a_mute_lifts_by_itself(tmp_path
 
 async def test_attributes_are_limited_ruled_and_each_change_is_a_notice(tmp_path: Path) -> None:
     async with rooms_server(tmp_path) as (handle, _live, _clock):
-        alice, bob = await handle.login("alice"), await handle.login("bob")
-        await join(alice)
-        await join(bob)
+        alice, bob = await pair(handle)
         entries = [AttrSet(key=f"k{i}", value=str(i)) for i in range(100)]
         state = await alice.request(ChatroomAttrs(room=ROOM, op="set", set=entries))
         assert isinstance(state, ChatroomAttrState) and len(state.attrs) == 100
@@ -294,9 +294,7 @@ async def test_attributes_are_limited_ruled_and_each_change_is_a_notice(tmp_path
 
 async def test_a_destroyed_room_reaches_nobody(tmp_path: Path) -> None:
     async with rooms_server(tmp_path) as (handle, live, clock):
-        alice, bob = await handle.login("alice"), await handle.login("bob")
-        await join(alice)
-        await join(bob)
+        alice, bob = await pair(handle)
         assert live.service.destroy(ROOM, clock())
         event = await bob.recv()
         assert isinstance(event, ChatroomEvent) and event.kind == "destroyed"
@@ -348,9 +346,7 @@ async def test_a_busy_room_sheds_low_priority_first_and_never_the_whitelisted(
     tmp_path: Path,
 ) -> None:
     async with rooms_server(tmp_path) as (handle, live, _clock):
-        alice, bob = await handle.login("alice"), await handle.login("bob")
-        await join(alice)
-        await join(bob)
+        alice, bob = await pair(handle)
         live.service.policy.add_low_priority(["app:Like"])
         live.service.policy.whitelisted_types.add("app:Gift")
         answers: dict[str, list[ServerFrame]] = {"low": [], "high": [], "gift": []}
@@ -379,9 +375,7 @@ async def test_a_busy_room_sheds_low_priority_first_and_never_the_whitelisted(
 
 async def test_stopped_distribution_reaches_no_member_and_resumes(tmp_path: Path) -> None:
     async with rooms_server(tmp_path) as (handle, live, _clock):
-        alice, bob = await handle.login("alice"), await handle.login("bob")
-        await join(alice)
-        await join(bob)
+        alice, bob = await pair(handle)
         live.service.set_distribution(ROOM, False)
         stopped = await bob.recv()
         assert isinstance(stopped, ChatroomEvent) and stopped.kind == "distribution_stopped"
@@ -456,3 +450,27 @@ def test_auto_exit_rules_refuse_nonsense() -> None:
         except ValueError:
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+async def test_a_send_right_after_a_join_is_in_the_room(tmp_path: Path) -> None:
+    async with rooms_server(tmp_path) as (handle, _live, _clock):
+        alice = await handle.login("alice")
+        await alice.send_frame(ChatroomJoin(id=7, room="fresh", history=-1))
+        await alice.send_frame(
+            SendMessage(
+                id=8,
+                conv=ConvRef(type=4, target="fresh"),
+                object_name=messages.TEXT,
+                content={"content": "first"},
+                cmid="first",
+            )
+        )
+        await alice.send_frame(ChatroomLeave(id=9, room="fresh"))
+        answers = {}
+        while len(answers) < 3:
+            frame = await alice.recv()
+            answers[frame.re] = frame
+        assert isinstance(answers[7], ChatroomJoined)
+        assert isinstance(answers[8], SendAck)
+        assert isinstance(answers[9], ChatroomInfo) and answers[9].info.member_count == 0
+        await alice.close()

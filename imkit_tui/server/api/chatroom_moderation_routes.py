@@ -12,7 +12,7 @@ from imkit_tui.server.api.chatroom_routes import room_of, rooms_of
 from imkit_tui.server.api.context import ApiContext, Handler, api_error, service_time
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params
-from imkit_tui.server.chatrooms.expiry import FOREVER
+from imkit_tui.server.chatrooms.expiry import FOREVER, Expiring
 
 MAX_MINUTES = 43200
 """The longest gag, ban or block, in minutes (30 days)."""
@@ -32,6 +32,13 @@ def _users(p: Params) -> list[str]:
 
 def _ends(until: int) -> str:
     return "" if until == FOREVER else service_time(until)
+
+
+def _in_room(marks: Expiring[tuple[str, str]], room: str, now_ms: int) -> dict[str, Any]:
+    """The users marked in `room` and when each mark ends, as the service lists them."""
+    return {
+        "users": [{"userId": u, "time": _ends(t)} for (r, u), t in marks.items(now_ms) if r == room]
+    }
 
 
 # ---------------------------------------------------------------- gags
@@ -54,9 +61,7 @@ async def gag_rollback(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def gag_list(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/gag/list`: who is muted in the room, and until when."""
     live = rooms_of(ctx)
-    room = p.ident("chatroomId")
-    marks = live.service.mutes.items(live.clock())
-    return {"users": [{"userId": u, "time": _ends(t)} for (r, u), t in marks if r == room]}
+    return _in_room(live.service.mutes, p.ident("chatroomId"), live.clock())
 
 
 # ---------------------------------------------------------------- global mutes
@@ -103,9 +108,7 @@ async def block_rollback(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def block_list(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/block/list`: who is kept out of the room, and until when."""
     live = rooms_of(ctx)
-    room = p.ident("chatroomId")
-    marks = live.service.bans.items(live.clock())
-    return {"users": [{"userId": u, "time": _ends(t)} for (r, u), t in marks if r == room]}
+    return _in_room(live.service.bans, p.ident("chatroomId"), live.clock())
 
 
 # ---------------------------------------------------------------- whole-room mutes

@@ -76,8 +76,9 @@ class ChatroomHistory:
         periods: Sequence[tuple[int, int]] | None,
     ) -> list[MessageRecord]:
         """A page of `room`'s kept messages: seq < before_seq newest first (backward),
-        else seq > after_seq oldest first; only those sent within `periods` ((start,
-        end) ms, end 0: open) when given."""
+        else seq > after_seq oldest first; only those within `periods` ((first, last)
+        seqs, last 0: open) when given. Each span is a range of the primary key, so a
+        page costs what it returns, however long the history."""
         where = ["room = ?"]
         params: list[object] = [room]
         if before_seq:
@@ -88,10 +89,14 @@ class ChatroomHistory:
             params.append(after_seq)
         if periods is not None:
             spans = []
-            for start, end in periods:
-                spans.append("(sent_at >= ? AND sent_at <= ?)")
-                params.extend((start, end or 2**63 - 1))
+            for first, last in periods:
+                spans.append("(seq BETWEEN ? AND ?)")
+                params.extend((first, last or 2**63 - 1))
             where.append("(" + (" OR ".join(spans) or "0") + ")")
+            if periods:  # the outer bounds, so the key range scanned is no wider
+                where.append("seq BETWEEN ? AND ?")
+                lasts = [last or 2**63 - 1 for _, last in periods]
+                params.extend((min(first for first, _ in periods), max(lasts)))
         order = "DESC" if before_seq else "ASC"
         rows = await self._reader.fetch_all(
             f"SELECT {_COLUMNS} FROM chatroom_messages WHERE {' AND '.join(where)}"

@@ -109,7 +109,7 @@ class ChatroomService:
             return False
         for user in room.members:
             self._user_rooms.get(user, set()).discard(room_id)
-            self._close_period(room_id, user, now_ms)
+            self._close_period(room, user)
         for user in room.online:
             self._sink.event(user, ChatroomEvent(room=room_id, kind="destroyed"))
         self._budgets.pop(room_id, None)
@@ -158,7 +158,7 @@ class ChatroomService:
         self._planner.back(room_id, user)
         if new:
             self._user_rooms.setdefault(user, set()).add(room_id)
-            self._periods.setdefault((room_id, user), []).append((now_ms, 0))
+            self._periods.setdefault((room_id, user), []).append((room.seq + 1, 0))
             self._sink.status(room_id, RoomStatus.JOINED, (user,), now_ms)
         return room, joined
 
@@ -179,7 +179,7 @@ class ChatroomService:
             if not rooms:
                 del self._user_rooms[user]
         self._planner.back(room_id, user)
-        self._close_period(room_id, user, now_ms)
+        self._close_period(room, user)
         for attr in room.attributes.leave(user):
             self._kv_notice(room, user, KV_REMOVED, attr)
         if reason is not None and was_online:
@@ -193,13 +193,14 @@ class ChatroomService:
         return set(self._user_rooms.get(user, ()))
 
     def periods(self, room_id: str, user: str) -> list[tuple[int, int]]:
-        """When `user` was a member of `room_id`: (joined, left) pairs, left 0 while in."""
+        """The seqs of `room_id` sent while `user` was a member: (first, last) pairs,
+        last 0 while they are in (the latest 20 memberships)."""
         return list(self._periods.get((room_id, user), ()))
 
-    def _close_period(self, room_id: str, user: str, now_ms: int) -> None:
-        periods = self._periods.get((room_id, user))
+    def _close_period(self, room: Room, user: str) -> None:
+        periods = self._periods.get((room.id, user))
         if periods and periods[-1][1] == 0:
-            periods[-1] = (periods[-1][0], now_ms)
+            periods[-1] = (periods[-1][0], room.seq)
             del periods[:-20]  # what one pull filters by stays small
 
     def user_online(self, user: str) -> None:
