@@ -268,3 +268,35 @@ async def test_a_process_that_closes_leaves_the_users_other_device_in_the_room(
     await held(app, "still there?")
     _, members = await alice.chatrooms.members(ROOM)
     assert [m.user for m in members] == ["alice", "bob"]
+
+
+async def test_older_pages_come_from_the_rooms_cloud_history_when_the_server_keeps_one(
+    tmp_path: Path,
+) -> None:
+    async def seen_by_late_joiner(settings: ChatroomSettings, home: Path) -> list[str]:
+        async with running_server(home / "server", chatrooms=settings) as handle:
+            clients = [
+                IMClient(server_url=handle.url, token=handle.token(u), store_path=home / u / "s.db")
+                for u in ("alice", "bob")
+            ]
+            alice, bob = clients
+            try:
+                for client in clients:
+                    await client.start()
+                    await client.wait_synced(timeout=10)
+                await alice.chatrooms.join(ROOM)
+                for n in range(30):
+                    await alice.chatrooms.send_text(ROOM, f"m{n}")
+                await bob.chatrooms.join(ROOM, recent=5)
+                held_now = await bob.chatrooms.messages(ROOM)
+                assert texts(held_now) == [f"m{n}" for n in range(25, 30)]
+                first = held_now[0].seq
+                assert first is not None
+                return texts(await bob.chatrooms.older(ROOM, first, 10))
+            finally:
+                for client in clients:
+                    await client.close()
+
+    kept = ChatroomSettings(history=True, history_all=True)
+    assert await seen_by_late_joiner(kept, tmp_path / "kept") == [f"m{n}" for n in range(15, 25)]
+    assert await seen_by_late_joiner(ChatroomSettings(), tmp_path / "off") == []

@@ -53,6 +53,8 @@ from imkit_tui.protocol import (
     ErrorFrame,
     Frame,
     MessageRecord,
+    PullReply,
+    PullRequest,
     SendAck,
     SendMessage,
     ServerFrame,
@@ -119,6 +121,8 @@ class Chatrooms:
         self._arrived = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._storing: asyncio.Task[None] | None = None
+        self._no_history: set[str] = set()
+        """Rooms whose server keeps no cloud history (23414): not asked again."""
 
     # ------------------------------------------------------------------ reading
 
@@ -142,6 +146,31 @@ class Chatrooms:
         """Messages of a joined room held here, oldest first (the newest, or those
         below `before_seq`); none for a room this client is not in."""
         return await self._context.store.chatrooms.page(room, before_seq=before_seq, limit=limit)
+
+    async def older(self, room: str, before_seq: int, limit: int = 50) -> list[Message]:
+        """Up to `limit` messages of a joined room below `before_seq`, oldest first:
+        those held here, completed from the room's cloud history when the server keeps
+        one (what it brings is held while the room is joined, then goes with it)."""
+        store = self._context.store.chatrooms
+        local = await store.page(room, before_seq=before_seq, limit=limit)
+        if len(local) >= limit or before_seq <= 1 or room in self._no_history:
+            return local
+        if not self._plan.is_joined(room):
+            return local
+        pull = PullRequest(conv=room_ref(room), before_seq=before_seq, limit=limit)
+        try:
+            reply = await self._request(pull, PullReply)
+        except RequestFailed as failure:
+            if failure.code == ErrorCode.CHATROOM_HISTORY_OFF:
+                self._no_history.add(room)
+            return local
+        except (NotConnected, TimeoutError):
+            return local
+        async with self._lock:
+            if not self._plan.is_joined(room):
+                return local
+            await store.add(room, reply.messages)
+        return await store.page(room, before_seq=before_seq, limit=limit)
 
     async def public(self) -> list[Room]:
         """The public rooms the server offers."""

@@ -219,7 +219,7 @@ class ChatroomScreen(Screen[None]):
         self._show_header()
 
     async def _older(self, before_seq: int, limit: int) -> list[Message]:
-        return await self.client.chatrooms.messages(self.room, before_seq=before_seq, limit=limit)
+        return await self.client.chatrooms.older(self.room, before_seq, limit)
 
     # ------------------------------------------------------------------ actions
 
