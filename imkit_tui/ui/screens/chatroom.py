@@ -252,8 +252,13 @@ class ChatroomScreen(Screen[None]):
     def on_composer_submitted(self, event: Composer.Submitted) -> None:
         """Send the text to the room (it shows at once, then as the server took it)."""
         event.stop()
-        work = self.client.chatrooms.send_text(self.room, event.text)
-        self.run_worker(work, group="room-send", exit_on_error=False)
+        self.run_worker(self._send(event.text), group="room-send", exit_on_error=False)
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self.client.chatrooms.send_text(self.room, text)
+        except RequestFailed as failure:  # not in the room (yet, or any more)
+            self.app.notify(f"Not sent: {_why(failure)}", severity="warning")
 
     def on_composer_command_submitted(self, event: Composer.CommandSubmitted) -> None:
         """Slash commands (files, places) are for conversations, not rooms."""
