@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable
 
@@ -245,13 +246,7 @@ _ACTIONS: dict[str, Callable[[IMClient, argparse.Namespace], Awaitable[None]]] =
 
 
 def _room_json(room: Room) -> dict[str, object]:
-    return {
-        "room": room.room,
-        "name": room.name,
-        "created_at": room.created_at,
-        "member_count": room.member_count,
-        "all_muted": room.all_muted,
-    }
+    return dataclasses.asdict(room)  # room, name, created_at, member_count, all_muted
 
 
 def _room_line(room: Room) -> str:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from imkit_tui.core.connection_state import ConnectionState as ConnectionState  # re-exported
 from imkit_tui.core.models import Conversation, Message, PrivacySettings
-from imkit_tui.protocol import ConvRef, MessageRecord
+from imkit_tui.protocol import ChatroomEventKind, ConvRef, MessageRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,24 +138,10 @@ class RoomMessageUpdated:
     message: Message
 
 
-RoomChange = Literal[
-    "joined",
-    "rejoined",
-    "left",
-    "disconnected",
-    "rejoin_failed",
-    "attributes",
-    "destroyed",
-    "kicked",
-    "banned",
-    "auto_exit",
-    "muted",
-    "unmuted",
-    "all_muted",
-    "all_unmuted",
-    "distribution_stopped",
-    "distribution_resumed",
-]
+RoomChange = (
+    Literal["joined", "rejoined", "left", "disconnected", "rejoin_failed", "attributes"]
+    | ChatroomEventKind
+)
 """What happened to a room: this client joined it, joined it again after a reconnect,
 left it, lost it with the connection (it is joined again after the next login), could
 not join it again (`code` says why); its attributes changed; or what the server said
