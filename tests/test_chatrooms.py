@@ -16,11 +16,13 @@ from imkit_tui.protocol import (
     AttrSet,
     ChatroomAttrs,
     ChatroomAttrState,
+    ChatroomDirectory,
     ChatroomEvent,
     ChatroomInfo,
     ChatroomJoin,
     ChatroomJoined,
     ChatroomLeave,
+    ChatroomList,
     ChatroomQuery,
     ConvRef,
     ErrorCode,
@@ -38,7 +40,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.chatrooms.auto_exit import AutoExitRule
 from imkit_tui.server.chatrooms.live import ChatroomLive
-from imkit_tui.server.chatrooms.settings import ChatroomSettings
+from imkit_tui.server.chatrooms.settings import ChatroomSettings, PublicRoom
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
 
@@ -474,3 +476,59 @@ async def test_a_send_right_after_a_join_is_in_the_room(tmp_path: Path) -> None:
         assert isinstance(answers[8], SendAck)
         assert isinstance(answers[9], ChatroomInfo) and answers[9].info.member_count == 0
         await alice.close()
+
+
+async def test_public_rooms_are_offered_and_kept_alive(tmp_path: Path) -> None:
+    lobby = PublicRoom("lobby", "The Lobby")
+    async with rooms_server(tmp_path, public_rooms=(lobby,), idle_destroy_seconds=1) as (
+        handle,
+        live,
+        clock,
+    ):
+        alice = await handle.login("alice")
+        listed = await alice.request(ChatroomList())
+        assert isinstance(listed, ChatroomDirectory)
+        assert [(r.room, r.name, r.member_count) for r in listed.rooms] == [
+            ("lobby", "The Lobby", 0)
+        ]
+        clock.advance(3600)
+        live.sweep()
+        assert "lobby" in live.service.rooms
+        await join(alice, "lobby", create=False)
+        await alice.close()
+
+
+async def test_rooms_lists_and_marks_outlive_a_restart_but_members_do_not(
+    tmp_path: Path,
+) -> None:
+    handle = ServerHandle(tmp_path / "server", chatrooms=ChatroomSettings(sweep_seconds=3600.0))
+    server = await handle.start()
+    try:
+        alice = await handle.login("alice")
+        await join(alice, name="Live room")
+        assert isinstance(await alice.request(text("one")), SendAck)
+        service = server.chatrooms.service
+        now = server.chatrooms.clock()
+        service.keepalive.add(ROOM)
+        service.gag(ROOM, ["bob"], 10, now)
+        service.ban(ROOM, ["eve"], 0, now)
+        service.policy.allow_users(ROOM, ["alice"])
+        service.policy.add_low_priority(["app:Like"])
+        await alice.close()
+    finally:
+        await handle.stop()
+    server = await handle.start()
+    try:
+        service = server.chatrooms.service
+        room = service.get(ROOM)
+        assert (room.name, room.seq, room.members) == ("Live room", 1, {})
+        assert ROOM in service.keepalive and service.policy.low_priority == {"app:Like"}
+        assert service.policy.whitelisted(ROOM, "alice")
+        now = server.chatrooms.clock()
+        assert service.mutes.active((ROOM, "bob"), now) and service.bans.active((ROOM, "eve"), now)
+        eve = await handle.login("eve")
+        refused = await eve.request(ChatroomJoin(room=ROOM))
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.KICKED_FROM_CHATROOM
+        await eve.close()
+    finally:
+        await handle.stop()

@@ -325,7 +325,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(18, "reserved", ""),
     Migration(
         19,
-        "chatroom cloud history",
+        "chatroom cloud history and the chatrooms' settings",
         """
         -- A chatroom message kept as cloud history (when the server keeps it): numbered
         -- by the room's own seq; pruned by age. Members online got it as it happened;
@@ -342,6 +342,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (room, seq)
         ) WITHOUT ROWID;
         CREATE INDEX chatroom_messages_sent ON chatroom_messages(sent_at);
+        -- What the app set up for its chatrooms (rooms, keep-alive, whitelists, low
+        -- priority, mutes and bans with their ends), one JSON document, rewritten when
+        -- it changes, read back at start. Members are not kept: they are online only.
+        CREATE TABLE chatroom_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            body TEXT NOT NULL
+        );
         """,
     ),
 )

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from imkit_tui.protocol import ConversationState, ConvRef
 from imkit_tui.server.chatrooms.history_store import ChatroomHistory
+from imkit_tui.server.chatrooms.state_store import ChatroomState
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
 from imkit_tui.server.receipt_store import StoredRef
@@ -258,6 +259,11 @@ class Store(Protocol):
     @property
     def chatrooms(self) -> ChatroomHistory:
         """Chatroom cloud history."""
+        ...
+
+    @property
+    def chatroom_state(self) -> ChatroomState:
+        """The chatrooms' settings, kept across restarts."""
         ...
 
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:

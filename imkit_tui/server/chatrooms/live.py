@@ -19,6 +19,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.chatrooms.rooms import Room
 from imkit_tui.server.chatrooms.service import ChatroomService, RoomStatus
 from imkit_tui.server.chatrooms.settings import ChatroomSettings
+from imkit_tui.server.chatrooms.snapshot import restore, snapshot
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
 from imkit_tui.server.session import Session
@@ -59,6 +60,7 @@ class ChatroomLive:
         """The time in ms (replaceable: tests set a fake clock)."""
         self._outlets = outlets
         self._writes: set[asyncio.Task[None]] = set()
+        self._saved: dict[str, Any] = {}
         self.service = ChatroomService(settings, self, online)
         """Rooms, members and rules."""
 
@@ -68,7 +70,11 @@ class ChatroomLive:
         return self.service.settings
 
     async def open(self) -> None:
-        """Create the public rooms (numbering on from their kept history)."""
+        """Bring back the kept settings, and create the public rooms (numbering on
+        from their kept history)."""
+        saved = await self._outlets.require_store().chatroom_state.load()
+        restore(self.service, saved, self.clock())
+        self._saved = snapshot(self.service, self.clock())
         for public in self.settings.public_rooms:
             seq = await self.last_seq(public.room)
             self.service.create(public.room, public.name or public.room, self.clock(), seq)
@@ -160,16 +166,28 @@ class ChatroomLive:
         cutoff = self.clock() - self.settings.history_ms
         return await self._outlets.require_store().chatrooms.prune(cutoff)
 
+    async def save(self) -> None:
+        """Keep the settings (rooms, lists, marks) when they changed since last kept."""
+        now = snapshot(self.service, self.clock())
+        if now != self._saved:
+            await self._outlets.require_store().chatroom_state.save(now)
+            self._saved = now
+
     async def run(self) -> None:
-        """Sweep every `sweep_seconds` until cancelled."""
+        """Sweep, and keep what changed, every `sweep_seconds` until cancelled."""
         while True:
             await asyncio.sleep(self.settings.sweep_seconds)
             try:
                 self.sweep()
+                await self.save()
             except Exception:
                 log.exception("the chatroom sweep failed")
 
     async def close(self) -> None:
-        """Let the history writes under way finish."""
+        """Let the history writes under way finish, and keep the settings."""
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
+        try:
+            await self.save()
+        except Exception:
+            log.exception("keeping the chatrooms' settings failed")
