@@ -17,6 +17,7 @@ from textual.widgets import Input
 from imkit_tui import messages
 from imkit_tui.core import Direction, IMClient, Message, SendStatus
 from imkit_tui.core.chatroom_store import room_ref
+from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.chatrooms.settings import ChatroomSettings, PublicRoom
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.screens.chatroom import ChatroomScreen
@@ -244,3 +245,21 @@ async def test_the_chatrooms_key_can_be_moved_with_the_keymap(
         assert not isinstance(app.screen, ChatroomsScreen)
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, ChatroomsScreen), "the list")
+
+
+async def test_the_header_says_while_you_are_muted(
+    clients: list[IMClient], lobby_server: ServerHandle, tmp_path: Path
+) -> None:
+    me, _bob = clients
+    server = lobby_server.server
+    assert server is not None
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        screen = await open_lobby(pilot, app)
+        server.chatrooms.service.gag(LOBBY, ["me"], 5, now_ms())
+        await until(pilot, lambda: "you are muted" in screen.header, "the mute")
+        await pilot.press(*"can I speak?", "enter")
+        await until(pilot, lambda: "can I speak?" in texts(screen), "the attempt")
+        await until(pilot, lambda: screen.chat.shown[-1].error == 23408, "the refusal")
+        server.chatrooms.service.ungag(LOBBY, ["me"])
+        await until(pilot, lambda: "muted" not in screen.header, "the mute lifted")

@@ -109,6 +109,8 @@ class ChatroomScreen(Screen[None]):
         """The room as the join (or the last look) told it."""
         self.state = "joining…"
         """What the header says of the room's state ("" when joined)."""
+        self.marks: dict[str, str] = {}
+        """What holds in the room now, as the header says it ("you are muted"…)."""
         self._leaving = False
         me = client.user_id
         self.chat = ChatView(
@@ -151,6 +153,7 @@ class ChatroomScreen(Screen[None]):
             parts.append(f"{info.member_count:,} member{plural}")
         if self.state:
             parts.append(self.state)
+        parts += self.marks.values()
         return " · ".join(parts)
 
     def _show_header(self) -> None:
@@ -208,6 +211,7 @@ class ChatroomScreen(Screen[None]):
             self.action_refresh_panels()
         elif kind in _NOTES:
             self.app.notify(_NOTES[kind], title=f"#{self.room}")
+            _mark(self.marks, kind)
         if kind in ("joined", "rejoined"):
             self._set_count(change.member_count)
         if change.ended and not self._leaving:
@@ -273,6 +277,25 @@ class ChatroomScreen(Screen[None]):
     def on_composer_draft_changed(self, event: Composer.DraftChanged) -> None:
         """A room keeps no draft."""
         event.stop()
+
+
+_MARKS = {
+    "muted": ("you", "you are muted"),
+    "unmuted": ("you", ""),
+    "all_muted": ("room", "room muted"),
+    "all_unmuted": ("room", ""),
+    "distribution_stopped": ("flow", "paused"),
+    "distribution_resumed": ("flow", ""),
+}
+
+
+def _mark(marks: dict[str, str], kind: str) -> None:
+    """Note in ``marks`` what a server event says now holds (or no longer does)."""
+    slot, text = _MARKS[kind]
+    if text:
+        marks[slot] = text
+    else:
+        marks.pop(slot, None)
 
 
 def _of_room(message: Message, room: str) -> bool:
