@@ -20,6 +20,7 @@ MAIN_ENTRIES = {
     "New group…",
     "Accept invitation to a group…",
     "Conversations",
+    "Chatrooms…",
     "Write a message",
     "Jump to latest",
     "Pin bob",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from imkit_tui.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.screens.chatrooms import open_chatrooms
     from imkit_tui.ui.screens.new_chat import NewChatScreen
     from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
     from imkit_tui.ui.screens.prompts import (
@@ -26,6 +27,7 @@ __all__ = [
     "NewChatScreen",
     "PasteOfferScreen",
     "TextPromptScreen",
+    "open_chatrooms",
     "start_accepting_invitation",
     "start_new_group",
 ]
@@ -39,6 +41,7 @@ __getattr__ = lazy_names(
         "PasteOfferScreen": _PROMPTS,
         "TextPromptScreen": _PROMPTS,
         "NewChatScreen": "imkit_tui.ui.screens.new_chat",
+        "open_chatrooms": "imkit_tui.ui.screens.chatrooms",
         "start_accepting_invitation": "imkit_tui.ui.screens.new_group",
         "start_new_group": "imkit_tui.ui.screens.new_group",
     },

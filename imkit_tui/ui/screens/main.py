@@ -97,6 +97,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
         Binding("ctrl+o", "chat_settings", "Chat settings", show=False),
         Binding(JUMP_KEY, "jump_to_mention", "@ Mention"),
+        Binding("ctrl+r", "app.chatrooms", "Chatrooms", id="main.chatrooms"),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         lazy_provider("imkit_tui.ui.screens.main_commands", "MainCommands"),
