@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "privacy": ("privacy", "print who you block, your whitelist and whitelist mode"),
     "profile": ("profile", "your display name and picture: set or show; others' too"),
     "group": ("group", "create and manage groups"),
+    "chatroom": ("chatroom", "live rooms: create, destroy, join, members, mute, ban, attributes"),
 }
 """Every subcommand, in `imkit --help` order: the module under `imkit_tui.commands` that
 registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -216,20 +216,14 @@ def print_message(message: Message, as_json: bool) -> None:
         print(message_line(message), flush=True)
 
 
-@contextlib.contextmanager
-def server_answers() -> Iterator[None]:
-    """Around a request to the server: its refusal ends the command with exit code 1,
-    the connection dropping before the answer with 4 (as CommandError)."""
-    try:
-        yield
-    except core.RequestFailed as refused:
-        code = refused.code
-        message = f"refused: {describe(code)} ({code}): {refused.message}"
-        raise CommandError(message, EXIT_FAILED) from None
-    except (core.NotConnected, TimeoutError):
-        raise CommandError(
-            "the connection dropped before the server answered", EXIT_TIMEOUT
-        ) from None
+def request_failed(error: Exception) -> int:
+    """Say why a request to the server got no answer (refused, or the connection
+    dropped first) and return the exit code for it (1, or 4)."""
+    if isinstance(error, core.RequestFailed):
+        fail(f"refused: {describe(error.code)} ({error.code}): {error.message}")
+        return EXIT_FAILED
+    fail("the connection dropped before the server answered")
+    return EXIT_TIMEOUT
 
 
 def fail(message: str) -> None:

@@ -32,10 +32,10 @@ from imkit_tui.commands.common import (
     Subparsers,
     add_client_options,
     make_client,
-    server_answers,
+    request_failed,
     synced_client,
 )
-from imkit_tui.core import IMClient
+from imkit_tui.core import IMClient, NotConnected, RequestFailed
 from imkit_tui.core.groups import Group
 from imkit_tui.paths import Paths
 from imkit_tui.protocol import SYSTEM_ACCOUNT
@@ -157,8 +157,10 @@ async def _sync(client: IMClient, args: argparse.Namespace) -> int:
 
 async def _printed(asked: Coroutine[Any, Any, Group], as_json: bool) -> int:
     """Print the group the server answers with; the exit code."""
-    with server_answers():
+    try:
         group = await asked
+    except (RequestFailed, NotConnected, TimeoutError) as error:
+        return request_failed(error)
     _print(group, as_json=as_json)
     return EXIT_OK
 

@@ -19,10 +19,10 @@ from imkit_tui.commands.common import (
     Subparsers,
     add_client_options,
     make_client,
-    server_answers,
+    request_failed,
     synced_client,
 )
-from imkit_tui.core import IMClient, PrivacySettings
+from imkit_tui.core import IMClient, NotConnected, PrivacySettings, RequestFailed
 
 MAX_USER_ID = 64
 
@@ -139,8 +139,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(client: IMClient, action: Action, args: argparse.Namespace) -> int:
     async with synced_client(client, timeout=args.timeout):
-        with server_answers():
+        try:
             settings = await action(client)
+        except (RequestFailed, NotConnected, TimeoutError) as error:
+            return request_failed(error)
         if args.json:
             print(json.dumps(state_json(settings), ensure_ascii=False), flush=True)
         else:

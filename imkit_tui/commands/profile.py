@@ -18,10 +18,10 @@ from imkit_tui.commands.common import (
     Subparsers,
     add_client_options,
     make_client,
-    server_answers,
+    request_failed,
     synced_client,
 )
-from imkit_tui.core import IMClient
+from imkit_tui.core import IMClient, NotConnected, RequestFailed
 from imkit_tui.core.profile_store import Profile
 
 MAX_USER_ID = 64
@@ -90,16 +90,17 @@ def run(args: argparse.Namespace) -> int:
 async def _run(client: IMClient, args: argparse.Namespace) -> int:
     async with synced_client(client, timeout=args.timeout):
         try:
-            with server_answers():
-                if args.profile_action == "set":
-                    mine = await client.profiles.set_own(name=args.name, portrait=args.portrait)
-                    found: dict[str, Profile] = {client.user_id: mine}
-                    users = [client.user_id]
-                else:
-                    users = list(dict.fromkeys(args.users)) or [client.user_id]
-                    found = await client.profiles.get(users, refresh=True)
+            if args.profile_action == "set":
+                mine = await client.profiles.set_own(name=args.name, portrait=args.portrait)
+                found: dict[str, Profile] = {client.user_id: mine}
+                users = [client.user_id]
+            else:
+                users = list(dict.fromkeys(args.users)) or [client.user_id]
+                found = await client.profiles.get(users, refresh=True)
         except ValueError as error:
             raise CommandError(str(error), EXIT_USAGE) from None
+        except (RequestFailed, NotConnected, TimeoutError) as error:
+            return request_failed(error)
         if args.json:
             shown = {u: _profile_json(found.get(u, Profile(u))) for u in users}
             print(json.dumps(shown, ensure_ascii=False), flush=True)

@@ -5,7 +5,7 @@ script needs goes through here: send, read conversations and pages of messages, 
 subscribe to typed events. Each feature is a service attribute built with one
 :class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
 `client.history`, `client.search`, `client.privacy`, `client.receipts`,
-`client.mentions`, `client.profiles`.
+`client.mentions`, `client.chatrooms`, `client.profiles`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.chatrooms import Chatrooms
 from imkit_tui.core.connection import (
     Connection,
     LoginRefused,
@@ -56,6 +57,8 @@ from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
+    ChatroomEvent,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
     MessageRecord,
@@ -174,6 +177,9 @@ class IMClient:
         """Unread @mentions of this user."""
         self.profiles = Profiles(context)
         """People's display names and portraits, cached and read lazily."""
+        self.chatrooms = Chatrooms(context)
+        """Live rooms: join (again after each reconnect), leave, read, attributes,
+        and their messages, held only while in them."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -214,6 +220,7 @@ class IMClient:
     async def close(self) -> None:
         """Disconnect, finish pending store writes and close the store."""
         self._stopped.set()
+        await self.chatrooms.stop()
         await self._connection.close()
         await self.groups.stop()
         await self.profiles.stop()
@@ -298,6 +305,8 @@ class IMClient:
         """
         if not catalogue.lookup(object_name).stored:
             raise ValueError(f"{object_name} is a status message: use send_status()")
+        if conv.type == ConversationType.CHATROOM:
+            raise ValueError("a chatroom is live: send with client.chatrooms.send()")
         if not depth_within(content):  # it would break every encoder after this one
             raise ValueError(CONTENT_TOO_DEEP)
         message = await self.store.outbox.add(
@@ -381,6 +390,8 @@ class IMClient:
     def _on_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
         if state != ConnectionState.CONNECTED:
             self._synced.clear()
+        if not self._connection.is_open:
+            self.chatrooms.disconnected()  # the service's rule: out of every room
         if state == ConnectionState.REFUSED:
             self._refused_event.set()
         if state == self.state and not detail:
@@ -392,10 +403,17 @@ class IMClient:
         """Logged in: sync first (pushes wait in the queue behind it), then go live."""
         self._on_state(ConnectionState.SYNCING, "", None)
         self._inbound.put(SyncAll())
+        self.chatrooms.logged_in()  # the rooms still wanted, joined again
 
     def _on_push(self, push: PushFrame) -> None:
         if isinstance(push, Notice):
             self.events.publish(NoticeReceived(push.title, push.body))
+            return
+        if isinstance(push, Push) and push.message.conv.type == ConversationType.CHATROOM:
+            self.chatrooms.pushed(push.message)  # live only: never the conversations'
+            return
+        if isinstance(push, ChatroomEvent):
+            self.chatrooms.event(push)
             return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)

@@ -256,9 +256,37 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
-    # 14 and 15 are taken by features built beside this one (chatrooms, ultra groups);
-    # whichever lands first replaces its placeholder with its own migration.
-    Migration(14, "reserved", ""),
+    Migration(
+        14,
+        "the messages of joined chatrooms, held only while in them (core/chatroom_store.py)",
+        # A room's messages never touch the messages table: not in the conversation
+        # list, the unread counts or search. `holder` is the store (one per process) that
+        # joined the room, so two processes of a user leave rooms apart.
+        """
+        CREATE TABLE chatroom_messages (
+            id INTEGER PRIMARY KEY,
+            holder TEXT NOT NULL,
+            room TEXT NOT NULL,
+            seq INTEGER,
+            uid TEXT,
+            cmid TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            direction INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            error INTEGER,
+            object_name TEXT NOT NULL,
+            content TEXT NOT NULL,
+            sent_at INTEGER NOT NULL
+        );
+        CREATE INDEX chatroom_messages_order ON chatroom_messages(holder, room, seq);
+        CREATE UNIQUE INDEX chatroom_messages_uid ON chatroom_messages(holder, room, uid)
+        WHERE uid IS NOT NULL;
+        CREATE INDEX chatroom_messages_own ON chatroom_messages(holder, room, cmid)
+        WHERE direction = 1;
+        """,
+    ),
+    # 15 is taken by a feature built beside this one (ultra groups); whichever lands
+    # first replaces this placeholder with its own migration.
     Migration(15, "reserved", ""),
     Migration(
         16,

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from imkit_tui.protocol import (
     TERMINAL_CODES,
+    ChatroomEvent,
     ConversationUpdate,
     ErrorFrame,
     Frame,
@@ -38,9 +39,11 @@ class FrameRoute(enum.Enum):
 
 
 def is_push(frame: ServerFrame) -> bool:
-    """True for a frame no request asked for: a pushed message, notice or state change."""
+    """True for a frame no request asked for: a pushed message, notice, state change or
+    chatroom event."""
     return isinstance(frame, Push | Notice) or (
-        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
+        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState | ChatroomEvent)
+        and not frame.re
     )
 
 

@@ -29,7 +29,6 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
-from imkit_tui.ui.screens.profile_actions import ProfileActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
@@ -98,6 +97,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
         Binding("ctrl+o", "chat_settings", "Chat settings", show=False),
         Binding(JUMP_KEY, "jump_to_mention", "@ Mention"),
+        Binding("ctrl+r", "app.chatrooms", "Chatrooms", id="main.chatrooms"),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         lazy_provider("imkit_tui.ui.screens.main_commands", "MainCommands"),
@@ -146,7 +146,7 @@ class MainScreen(Screen[None]):
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
-        self.profiles = ProfileActions(self, self.core, self.listing, self.header)
+        self.profiles = screens.ProfileActions(self, self.core, self.listing, self.header)
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None

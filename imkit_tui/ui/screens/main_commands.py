@@ -53,6 +53,11 @@ class MainCommands(ScreenCommands):
         yield SystemCommand(
             "Conversations", "Move to the conversation list (escape)", screen.action_focus_list
         )
+        yield SystemCommand(
+            "Chatrooms…",
+            "The live rooms the server offers; join one, or any by id (ctrl+r)",
+            partial(screen.run_action, "app.chatrooms"),
+        )
         if screen.current is not None:
             yield SystemCommand(
                 "Write a message", "Move to the composer", screen.action_focus_composer
