@@ -22,6 +22,16 @@ from websockets.exceptions import ConnectionClosed
 from imkit_tui import messages
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
+    AttrSet,
+    ChatroomAttrs,
+    ChatroomAttrState,
+    ChatroomDirectory,
+    ChatroomInfo,
+    ChatroomJoin,
+    ChatroomJoined,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     ClientFrame,
     ConversationUpdate,
@@ -46,6 +56,7 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     PullSpec,
+    PushUrlState,
     ReadReceipt,
     Recall,
     ReceiptQuery,
@@ -53,6 +64,7 @@ from imkit_tui.protocol import (
     SendAck,
     SendMessage,
     ServerFrame,
+    SetPushUrl,
     SyncReply,
     SyncRequest,
     UltraDeleted,
@@ -69,6 +81,7 @@ from imkit_tui.protocol import (
     UploadState,
     media_url,
 )
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.server.budgets import Budget, FrameBudgets
 from imkit_tui.server.ultra.config import UltraPolicy
 from tests.conftest import ServerHandle, running_server
@@ -92,6 +105,11 @@ class World:
     @property
     def conv(self) -> ConvRef:
         return ConvRef.group(self.group)
+
+    @property
+    def room(self) -> str:
+        """The world's chatroom: olga and mia are in it."""
+        return f"room-{self.group}"
 
     @property
     def ultra(self) -> ConvRef:
@@ -146,6 +164,9 @@ async def _world(handle: ServerHandle, clients: dict[str, WireClient]) -> World:
         )
     )
     assert isinstance(shared, SendAck), shared
+    for member in ("olga", "mia"):
+        joined = await clients[member].request(ChatroomJoin(room=f"room-{group}", history=-1))
+        assert isinstance(joined, ChatroomJoined), joined
     return World(group, clients, hello.uid, await _ultra_world(group, clients))
 
 
@@ -277,6 +298,7 @@ CASES: list[Case] = [
         True,
     ),
     ("privacy", lambda w, r: UpdatePrivacy(), _each(PrivacyState), False),
+    ("push url", lambda w, r: SetPushUrl(), _each(PushUrlState), False),
     ("group info", _group_op("info"), _each(GroupInfo, **OUTSIDERS), False),
     ("invite", _group_op("invite", ("newbie",)), _each(GroupInfo, **OUTSIDERS), True),
     ("kick", _group_op("kick", ("mia",)), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
@@ -340,6 +362,69 @@ CASES: list[Case] = [
         False,
     ),
     ("ping", lambda w, r: Ping(), _each(Pong), False),
+    # Anyone's name and portrait may be read; only one's own may be set.
+    (
+        "read profiles",
+        lambda w, r: ProfileQuery(users=["olga", "rex", "nobody"]),
+        _each(ProfileList),
+        False,
+    ),
+    ("set one's own profile", lambda w, r: UpdateProfile(name=f"{r}!"), _each(ProfileList), False),
+    # Chatrooms: olga and mia are in the world's room; everyone else is not.
+    (
+        "send into the chatroom",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=4, target=w.room),
+            object_name=messages.TEXT,
+            content={"content": "hi room"},
+            cmid=f"room-{w.group}-{r}",
+        ),
+        _each(ErrorCode.NOT_IN_CHATROOM, olga=SendAck, mia=SendAck),
+        False,
+    ),
+    (
+        "pull the chatroom's history (none is kept)",
+        lambda w, r: PullRequest(conv=ConvRef(type=4, target=w.room), before_seq=10),
+        _each(ErrorCode.CHATROOM_HISTORY_OFF),
+        False,
+    ),
+    (
+        "join a chatroom, made if missing",
+        lambda w, r: ChatroomJoin(room=f"{w.room}-{r}"),
+        _each(ChatroomJoined),
+        False,
+    ),
+    (
+        "join a chatroom that does not exist, existing only",
+        lambda w, r: ChatroomJoin(room=f"{w.room}-none", create=False),
+        _each(ErrorCode.CHATROOM_NOT_FOUND),
+        False,
+    ),
+    (
+        "query the chatroom with its members",
+        lambda w, r: ChatroomQuery(room=w.room, members=10),
+        _each(ChatroomInfo),
+        False,
+    ),
+    (
+        "set a chatroom attribute",
+        lambda w, r: ChatroomAttrs(room=w.room, op="set", set=[AttrSet(key=f"k{r}", value="v")]),
+        _each(ErrorCode.NOT_IN_CHATROOM, olga=ChatroomAttrState, mia=ChatroomAttrState),
+        False,
+    ),
+    (
+        "list the chatroom's attributes",
+        lambda w, r: ChatroomAttrs(room=w.room, op="list"),
+        _each(ChatroomAttrState),
+        False,
+    ),
+    (
+        "leave the chatroom",
+        lambda w, r: ChatroomLeave(room=w.room),
+        _each(ChatroomInfo),
+        True,
+    ),
+    ("list the public chatrooms", lambda w, r: ChatroomList(), _each(ChatroomDirectory), False),
     (
         "send to the ultra group",
         lambda w, r: SendMessage(

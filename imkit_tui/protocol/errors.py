@@ -23,6 +23,11 @@ class ErrorCode(enum.IntEnum):
     KICKED_FROM_CHATROOM = 23409
     CHATROOM_NOT_FOUND = 23410
     CHATROOM_FULL = 23411
+    CHATROOM_PARAMETER_INVALID = 23412
+    CHATROOM_HISTORY_OFF = 23414
+    CHATROOM_KV_EXCEED = 23423
+    CHATROOM_KV_OVERWRITE_INVALID = 23424
+    CHATROOM_KV_KEY_NOT_FOUND = 23427
     NOT_IN_ULTRA_GROUP = 24406
     MUTED_IN_ULTRA_GROUP = 24408
     ULTRA_GROUP_NOT_FOUND = 24410
@@ -46,6 +51,7 @@ class ErrorCode(enum.IntEnum):
     MEDIA_NOT_FOUND = 90011
     MEDIA_CORRUPT = 90012
     MEDIA_MISSING_LOCALLY = 90013
+    CHATROOM_MESSAGE_DROPPED = 90020
 
 
 #: Codes after which a client must not reconnect with the same credentials: at login,
@@ -87,6 +93,11 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.KICKED_FROM_CHATROOM: "you were removed from this chatroom",
     ErrorCode.CHATROOM_NOT_FOUND: "no such chatroom",
     ErrorCode.CHATROOM_FULL: "the chatroom is full",
+    ErrorCode.CHATROOM_PARAMETER_INVALID: "invalid chatroom parameter",
+    ErrorCode.CHATROOM_HISTORY_OFF: "this server keeps no chatroom history",
+    ErrorCode.CHATROOM_KV_EXCEED: "the chatroom holds as many attributes as it may",
+    ErrorCode.CHATROOM_KV_OVERWRITE_INVALID: "the attribute exists and may not be overwritten",
+    ErrorCode.CHATROOM_KV_KEY_NOT_FOUND: "no such chatroom attribute",
     ErrorCode.NOT_IN_ULTRA_GROUP: "you are not a member of this ultra group",
     ErrorCode.MUTED_IN_ULTRA_GROUP: "you are muted in this ultra group",
     ErrorCode.ULTRA_GROUP_NOT_FOUND: "no such ultra group",
@@ -110,6 +121,9 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.MEDIA_NOT_FOUND: "no such file on the server",
     ErrorCode.MEDIA_CORRUPT: "the uploaded bytes do not match their checksum",
     ErrorCode.MEDIA_MISSING_LOCALLY: "the file to send is gone from the disk",
+    ErrorCode.CHATROOM_MESSAGE_DROPPED: (
+        "the chatroom is busy: the message was dropped, not delivered"
+    ),
 }
 
 

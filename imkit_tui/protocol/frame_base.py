@@ -1,15 +1,16 @@
-"""The base of every frame and the bounded field types frames share.
+"""The base of every frame and the payloads and field types frames share.
 
-Apart from :mod:`imkit_tui.protocol.frames` so that families of frames in modules of their
-own (:mod:`imkit_tui.protocol.ultra_frames`) subclass the same :class:`Frame` without
-importing the module that gathers every frame into the unions.
+Kept apart from frames.py so that modules of further frames (chatroom_frames.py) build on
+the same Frame while frames.py gathers all of them into the decoders' unions.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
+
+from imkit_tui.protocol.conversation import ConvRef
 
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -32,3 +33,28 @@ class Frame(msgspec.Struct, tag_field="t", omit_defaults=True, kw_only=True):
 
     id: NonNegative = 0
     re: NonNegative = 0
+
+
+class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """A message as the server stored it (or, for status messages, relayed it).
+
+    `seq` is the gapless per-conversation sequence number, as the receiving member
+    numbers the conversation; 0 for messages that are not stored (status messages).
+    `conv` is seen from the receiving user's side. `to` names the members a targeted
+    message was sent to (empty for everyone's messages); only they and the sender ever
+    receive it, and only their numbering counts it. `edited_at` and `edit_seq` are set
+    when the content is the newest edit's (ultra groups): its time and the seq of its
+    edit event (see :mod:`imkit_tui.protocol.ultra_frames`); the "edited" mark.
+    """
+
+    uid: str
+    conv: ConvRef
+    seq: int
+    sender: str
+    object_name: str
+    content: dict[str, Any]
+    cmid: str
+    sent_at: int
+    to: list[str] = []
+    edited_at: int = 0
+    edit_seq: int = 0

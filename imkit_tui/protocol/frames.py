@@ -10,43 +10,37 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from imkit_tui.protocol.chatroom_frames import (
+    CHATROOM_CLIENT_FRAMES,
+    CHATROOM_SERVER_FRAMES,
+    ChatroomAttrs,
+    ChatroomAttrState,
+    ChatroomDirectory,
+    ChatroomEvent,
+    ChatroomInfo,
+    ChatroomJoin,
+    ChatroomJoined,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
+)
 from imkit_tui.protocol.conversation import ConvRef
+from imkit_tui.protocol.frame_base import MAX_INT as MAX_INT
+from imkit_tui.protocol.frame_base import MAX_TARGETED as MAX_TARGETED
 from imkit_tui.protocol.frame_base import (
-    MAX_INT as MAX_INT,
+    ChunkSize,
+    ClientMessageId,
+    FileName,
+    MimeType,
+    NonNegative,
+    ObjectName,
+    PageSize,
+    Sha256,
+    UserId,
 )
-from imkit_tui.protocol.frame_base import (
-    MAX_TARGETED as MAX_TARGETED,
-)
-from imkit_tui.protocol.frame_base import (
-    ChunkSize as ChunkSize,
-)
-from imkit_tui.protocol.frame_base import (
-    ClientMessageId as ClientMessageId,
-)
-from imkit_tui.protocol.frame_base import (
-    FileName as FileName,
-)
-from imkit_tui.protocol.frame_base import (
-    Frame as Frame,
-)
-from imkit_tui.protocol.frame_base import (
-    MimeType as MimeType,
-)
-from imkit_tui.protocol.frame_base import (
-    NonNegative as NonNegative,
-)
-from imkit_tui.protocol.frame_base import (
-    ObjectName as ObjectName,
-)
-from imkit_tui.protocol.frame_base import (
-    PageSize as PageSize,
-)
-from imkit_tui.protocol.frame_base import (
-    Sha256 as Sha256,
-)
-from imkit_tui.protocol.frame_base import (
-    UserId as UserId,
-)
+from imkit_tui.protocol.frame_base import Frame as Frame
+from imkit_tui.protocol.frame_base import MessageRecord as MessageRecord
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.protocol.ultra_frames import (
     DeleteBefore,
     EditMessage,
@@ -60,31 +54,6 @@ from imkit_tui.protocol.ultra_frames import (
 )
 
 # ---------------------------------------------------------------- shared payloads
-
-
-class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
-    """A message as the server stored it (or, for status messages, relayed it).
-
-    `seq` is the gapless per-conversation sequence number, as the receiving member
-    numbers the conversation; 0 for messages that are not stored (status messages).
-    `conv` is seen from the receiving user's side. `to` names the members a targeted
-    message was sent to (empty for everyone's messages); only they and the sender ever
-    receive it, and only their numbering counts it. `edited_at` and `edit_seq` are set
-    when the content is the newest edit's (ultra groups): its time and the seq of its
-    edit event (see :mod:`imkit_tui.protocol.ultra_frames`); the "edited" mark.
-    """
-
-    uid: str
-    conv: ConvRef
-    seq: int
-    sender: str
-    object_name: str
-    content: dict[str, Any]
-    cmid: str
-    sent_at: int
-    to: list[str] = []
-    edited_at: int = 0
-    edit_seq: int = 0
 
 
 class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
@@ -326,6 +295,14 @@ class DownloadRequest(Frame, tag="download"):
     length: ChunkSize = 128 * 1024
 
 
+class SetPushUrl(Frame, tag="push_url"):
+    """Where the user's offline pushes go: an Apprise URL (ntfy://, gotify://, json://,
+    mailto://, ...); "" removes it (the server's own default applies again); None only
+    reads it. Answered by PushUrlState."""
+
+    url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+
+
 CLIENT_FRAMES = (
     Hello,
     Ping,
@@ -345,6 +322,10 @@ CLIENT_FRAMES = (
     UploadStart,
     UploadChunk,
     DownloadRequest,
+    *CHATROOM_CLIENT_FRAMES,
+    SetPushUrl,
+    ProfileQuery,
+    UpdateProfile,
     UltraRequest,
     UltraSettings,
     UltraSync,
@@ -370,6 +351,14 @@ ClientFrame = (
     | UploadStart
     | UploadChunk
     | DownloadRequest
+    | ChatroomJoin
+    | ChatroomLeave
+    | ChatroomQuery
+    | ChatroomAttrs
+    | ChatroomList
+    | SetPushUrl
+    | ProfileQuery
+    | UpdateProfile
     | UltraRequest
     | UltraSettings
     | UltraSync
@@ -530,6 +519,22 @@ class DownloadChunk(Frame, tag="bytes"):
     mime: str = ""
 
 
+class Notice(Frame, tag="notice"):
+    """A notification for the user that is not a message (the Server API's `/push`):
+    nothing is stored; a running app shows it (a toast, and a desktop notification)."""
+
+    body: Annotated[str, msgspec.Meta(max_length=4096)]
+    title: Annotated[str, msgspec.Meta(max_length=256)] = ""
+
+
+class PushUrlState(Frame, tag="push_url_state"):
+    """The user's own push URL ("" when none) and whether the server sends offline
+    pushes at all: the answer to SetPushUrl."""
+
+    url: str = ""
+    pushes: bool = False
+
+
 SERVER_FRAMES = (
     Welcome,
     Pong,
@@ -545,6 +550,10 @@ SERVER_FRAMES = (
     ReceiptState,
     UploadState,
     DownloadChunk,
+    *CHATROOM_SERVER_FRAMES,
+    Notice,
+    PushUrlState,
+    ProfileList,
     UltraInfo,
     UltraSynced,
     UltraUpdate,
@@ -565,6 +574,14 @@ ServerFrame = (
     | ReceiptState
     | UploadState
     | DownloadChunk
+    | ChatroomJoined
+    | ChatroomInfo
+    | ChatroomAttrState
+    | ChatroomDirectory
+    | ChatroomEvent
+    | Notice
+    | PushUrlState
+    | ProfileList
     | UltraInfo
     | UltraSynced
     | UltraUpdate

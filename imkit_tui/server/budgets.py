@@ -14,6 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     DeleteBefore,
     DeleteMessages,
@@ -29,6 +34,7 @@ from imkit_tui.protocol import (
     ReadReceipt,
     Recall,
     ReceiptQuery,
+    SetPushUrl,
     SyncRequest,
     UltraRequest,
     UltraSettings,
@@ -38,6 +44,7 @@ from imkit_tui.protocol import (
     UploadChunk,
     UploadStart,
 )
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.ratelimit import TokenBucket
 
 
@@ -70,6 +77,10 @@ class FrameBudgets:
     clears, recalls, privacy changes."""
     ping: Budget = field(default_factory=lambda: Budget(2.0, 20))
     """Application pings."""
+    profile: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Profile queries (each up to 100 users) and changes of one's own profile."""
+    chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Chatroom joins, leaves, queries, attribute changes and listings."""
 
 
 _KINDS: dict[type[Frame], str] = {
@@ -92,7 +103,15 @@ _KINDS: dict[type[Frame], str] = {
     ClearHistory: "state",
     Recall: "state",
     UpdatePrivacy: "state",
+    SetPushUrl: "state",
     Ping: "ping",
+    ProfileQuery: "profile",
+    UpdateProfile: "profile",
+    ChatroomJoin: "chatroom",
+    ChatroomLeave: "chatroom",
+    ChatroomQuery: "chatroom",
+    ChatroomAttrs: "chatroom",
+    ChatroomList: "chatroom",
 }
 
 

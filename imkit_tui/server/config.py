@@ -7,6 +7,7 @@ from pathlib import Path
 
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
 from imkit_tui.server.budgets import FrameBudgets
+from imkit_tui.server.chatrooms.settings import ChatroomSettings
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
@@ -49,6 +50,8 @@ class ServerConfig:
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
+    - `chatrooms`: how chatrooms run (server/chatrooms/settings.py): the room budget
+      and priorities, auto-exit, idle destroy, cloud history, public rooms.
     """
 
     data_dir: Path
@@ -77,6 +80,7 @@ class ServerConfig:
     upload_quota: UploadQuota = field(default_factory=UploadQuota)
     budgets: FrameBudgets = field(default_factory=FrameBudgets)
     inbound: InboundPolicy = field(default_factory=InboundPolicy)
+    chatrooms: ChatroomSettings = field(default_factory=ChatroomSettings)
     ultra: UltraPolicy = field(default_factory=UltraPolicy)
 
     def __post_init__(self) -> None:

@@ -322,8 +322,35 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE api_broadcasts (sent_at INTEGER NOT NULL);
         """,
     ),
-    Migration(18, "reserved (a parallel branch's number)", ""),
-    Migration(19, "reserved (a parallel branch's number)", ""),
+    Migration(18, "reserved", ""),
+    Migration(
+        19,
+        "chatroom cloud history and the chatrooms' settings",
+        """
+        -- A chatroom message kept as cloud history (when the server keeps it): numbered
+        -- by the room's own seq; pruned by age. Members online got it as it happened;
+        -- nobody receives it later but by pulling.
+        CREATE TABLE chatroom_messages (
+            room TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            content TEXT NOT NULL,
+            cmid TEXT NOT NULL,
+            sent_at INTEGER NOT NULL,
+            PRIMARY KEY (room, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX chatroom_messages_sent ON chatroom_messages(sent_at);
+        -- What the app set up for its chatrooms (rooms, keep-alive, whitelists, low
+        -- priority, mutes and bans with their ends), one JSON document, rewritten when
+        -- it changes, read back at start. Members are not kept: they are online only.
+        CREATE TABLE chatroom_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            body TEXT NOT NULL
+        );
+        """,
+    ),
     Migration(
         20,
         "ultra groups: groups, channels, members, voices, counted messages, edits",
@@ -402,6 +429,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             edit_seq INTEGER NOT NULL,
             PRIMARY KEY (conv_id, seq)
         ) WITHOUT ROWID;
+        """,
+    ),
+    Migration(
+        21,
+        "portraits found by URL: a stored file that is a portrait is readable by all",
+        """
+        CREATE INDEX user_profiles_portrait ON user_profiles(portrait);
         """,
     ),
 )

@@ -31,6 +31,8 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.broadcast_log import BroadcastLog
+from imkit_tui.server.chatrooms.history_store import ChatroomHistory
+from imkit_tui.server.chatrooms.state_store import ChatroomState
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
@@ -127,6 +129,10 @@ class ServerStore:
         """Each hour's message log for the app server (server/history_logs.py)."""
         self.pushes = PushTexts(self._writer, reader_db)
         self.broadcasts = BroadcastLog(self._writer, reader_db)
+        self.chatrooms = ChatroomHistory(self._writer, reader_db)
+        """Chatroom cloud history (server/chatrooms/history_store.py)."""
+        self.chatroom_state = ChatroomState(self._writer, reader_db)
+        """The chatrooms' settings, kept across restarts (server/chatrooms/state_store.py)."""
         """When the Server API's broadcasts went out (their limit holds across restarts)."""
         """Push texts the app server gave its messages (server/push_texts.py)."""
 
@@ -217,6 +223,8 @@ class ServerStore:
             record_refs(conn, conv.id, stored.seq, message.files)
         if message.then is not None and not stored.duplicate:
             message.then(conn, conv.id, stored.seq, stored.sent_at)
+        if message.also is not None and not stored.duplicate:
+            message.also(conn, stored)
         return self._with_audience(key, stored) if stored.duplicate else stored
 
     def _append_row(

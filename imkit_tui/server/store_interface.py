@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from imkit_tui.protocol import ConversationState, ConvRef
+from imkit_tui.server.chatrooms.history_store import ChatroomHistory
+from imkit_tui.server.chatrooms.state_store import ChatroomState
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
 from imkit_tui.server.receipt_store import StoredRef
@@ -216,6 +218,24 @@ class Words(Protocol):
         ...
 
 
+class Users(Protocol):
+    """Users' profiles, as the profile frames use them (server/user_records.py)."""
+
+    async def set_profile(
+        self, user_id: str, name: str | None, portrait: str | None, now_ms: int
+    ) -> None:
+        """Set the name and portrait given (None: unchanged)."""
+        ...
+
+    async def profiles(self, user_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+        """(name, portrait, updated_at) of each of `user_ids` that has a profile."""
+        ...
+
+    async def contacts(self, user_id: str) -> list[str]:
+        """Everyone who shares a conversation with `user_id`."""
+        ...
+
+
 class Store(Protocol):
     """The store as handlers use it: messages and conversations, and each concern's
     table as an attribute. ServerStore (SQLite) is one."""
@@ -258,6 +278,21 @@ class Store(Protocol):
     @property
     def words(self) -> Words:
         """The app's sensitive words."""
+        ...
+
+    @property
+    def users(self) -> Users:
+        """Users' profiles."""
+        ...
+
+    @property
+    def chatrooms(self) -> ChatroomHistory:
+        """Chatroom cloud history."""
+        ...
+
+    @property
+    def chatroom_state(self) -> ChatroomState:
+        """The chatrooms' settings, kept across restarts."""
         ...
 
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:

@@ -66,9 +66,11 @@ class NewMessage:
     """A message to append: its conversation (type, key, and the members it gets when
     this message creates it), sender, client id, type, content (JSON) and time;
     `audience` makes it targeted (only those users see it), `files` are the sha256 of
-    the stored files its content names (server/file_refs.py). `then(conn, conv_id, seq,
-    sent_at)` runs in the storing transaction once the message is in (not on a retry):
-    an ultra group's counted row or an edit's effect on its original."""
+    the stored files its content names (server/file_refs.py). `also` writes what must
+    be committed with it (the row that routes it to the app's backend), in the same
+    transaction, once it is stored (never for a retry of a stored message). `then(conn,
+    conv_id, seq, sent_at)` likewise writes what its conversation's kind keeps beside
+    it: an ultra group's counted row, or an edit's effect on its original."""
 
     conv_type: int
     conv_key: str
@@ -81,6 +83,7 @@ class NewMessage:
     audience: frozenset[str] | None = None
     files: Iterable[str] = ()
     then: AfterStoring | None = None
+    also: Callable[[sqlite3.Connection, StoredMessage], None] | None = None
 
 
 def system_key(user_id: str) -> str:

@@ -13,6 +13,8 @@ def all_routes() -> dict[str, Handler]:
     """Every path the API answers, by path."""
     from imkit_tui.server.api import (
         broadcast_routes,
+        chatroom_moderation_routes,
+        chatroom_routes,
         conversation_routes,
         group_routes,
         history_routes,
@@ -33,6 +35,8 @@ def all_routes() -> dict[str, Handler]:
         conversation_routes,
         sensitive_routes,
         ultra_routes,
+        chatroom_routes,
+        chatroom_moderation_routes,
         off_routes,
     )
     for module in modules:

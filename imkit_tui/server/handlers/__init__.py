@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     DeleteBefore,
     DeleteMessages,
@@ -32,6 +37,7 @@ from imkit_tui.protocol import (
     Recall,
     ReceiptQuery,
     SendMessage,
+    SetPushUrl,
     SyncRequest,
     UltraRequest,
     UltraSettings,
@@ -42,12 +48,16 @@ from imkit_tui.protocol import (
     UploadStart,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.handlers import (
+    chatrooms,
     conversations,
     files,
     groups,
     privacy,
+    profiles,
     pulls,
+    push_url,
     receipts,
     send,
     stored_messages,
@@ -109,6 +119,15 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     UploadStart: Handling(files.on_upload_start),
     UploadChunk: Handling(files.on_upload_chunk),
     DownloadRequest: Handling(files.on_download),
+    ProfileQuery: Handling(profiles.on_profile_query),
+    UpdateProfile: Handling(profiles.on_update_profile),
+    # In line: a device's joins and leaves keep their order with its sends.
+    ChatroomJoin: Handling(chatrooms.on_join, in_line=True),
+    ChatroomLeave: Handling(chatrooms.on_leave, in_line=True),
+    ChatroomQuery: Handling(chatrooms.on_query),
+    ChatroomAttrs: Handling(chatrooms.on_attrs),
+    ChatroomList: Handling(chatrooms.on_list),
+    SetPushUrl: Handling(push_url.on_set_push_url),
     UltraRequest: Handling(ultra_groups.on_ultra),
     UltraSettings: Handling(ultra_groups.on_ultra_settings),
     UltraSync: Handling(ultra_groups.on_ultra_sync),

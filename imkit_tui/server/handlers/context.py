@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
@@ -17,7 +18,7 @@ from imkit_tui.server.ultra.online import UltraOnline
 
 class ServerContext(Protocol):
     """The server's parts a handler may use (IMServer is one): its settings, store,
-    fan-out, files and send limit, and a way to run follow-up work."""
+    fan-out, files, chatrooms and send limit, and a way to run follow-up work."""
 
     @property
     def config(self) -> ServerConfig:
@@ -37,6 +38,11 @@ class ServerContext(Protocol):
     @property
     def hooks(self) -> ServerHooks:
         """What the server tells the app's backend, and asks it (moderation)."""
+        ...
+
+    @property
+    def chatrooms(self) -> ChatroomLive:
+        """The chatrooms (server/chatrooms/)."""
         ...
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from imkit_tui.protocol import (
     MAX_PULLED,
+    ConversationType,
     ConvRef,
     ErrorCode,
     ProtocolError,
@@ -25,6 +26,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.handlers.chatrooms import chatroom_pull
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.ultra_messages import is_ultra, ultra_page
 from imkit_tui.server.routing import readable_key
@@ -110,7 +112,10 @@ async def on_sync(ctx: ServerContext, session: Session, frame: SyncRequest) -> N
 
 
 async def on_pull(ctx: ServerContext, session: Session, frame: PullRequest) -> None:
-    """A page of one conversation."""
+    """A page of one conversation (of a chatroom's history: handlers/chatrooms.py)."""
+    if frame.conv.type == ConversationType.CHATROOM:
+        await chatroom_pull(ctx, session, frame)
+        return
     session.send(await pull_reply(ctx.require_store(), ctx.config, session.user_id, frame))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from imkit_tui import messages
 from imkit_tui.protocol import (
     ClearHistory,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
     DeleteMessages,
@@ -26,6 +27,7 @@ from imkit_tui.protocol import (
     encode_content,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.handlers.chatrooms import chatroom_recall
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.posting import message_record
 from imkit_tui.server.handlers.ultra_messages import is_ultra, on_ultra_recall_route
@@ -38,7 +40,11 @@ from imkit_tui.server.store_records import StoredMessage
 
 async def on_recall(ctx: ServerContext, session: Session, frame: Recall) -> None:
     """Recall the sender's own message: authorize (the conversation is theirs), persist
-    the command (the original's content replaced in the same transaction), fan out."""
+    the command (the original's content replaced in the same transaction), fan out.
+    A chatroom's message is recalled by the chatrooms (handlers/chatrooms.py)."""
+    if frame.conv.type == ConversationType.CHATROOM:
+        await chatroom_recall(ctx, session, frame)
+        return
     store = ctx.require_store()
     sender = session.user_id
     if is_ultra(frame.conv):

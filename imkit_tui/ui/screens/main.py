@@ -99,6 +99,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
         Binding("ctrl+o", "chat_settings", "Chat settings", show=False),
         Binding(JUMP_KEY, "jump_to_mention", "@ Mention"),
+        Binding("ctrl+r", "app.chatrooms", "Chatrooms", id="main.chatrooms"),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         lazy_provider("imkit_tui.ui.screens.main_commands", "MainCommands"),
@@ -149,6 +150,7 @@ class MainScreen(Screen[None]):
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
+        self.profiles = screens.ProfileActions(self, self.core, self.listing, self.header)
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None
@@ -270,6 +272,8 @@ class MainScreen(Screen[None]):
                         await self.ultra.changed(event)
                     elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
+                    elif isinstance(event, core.NoticeReceived):
+                        self.notifier.notice(event.title, event.body)
                     elif isinstance(event, core.TransferProgress):
                         chat = self.chat_view
                         if chat is not None:
