@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import Cluster
-from tests.processes import imkit
+from tests.processes import imkit, start_server, token
 
 
 def _run(cluster: Cluster, home: Path, user: str, *args: str) -> Any:
@@ -93,3 +93,25 @@ def test_bad_mixes_are_usage_errors(tmp_path: Path) -> None:
         assert result.returncode == 2, (args, result.stderr)
     helped = imkit(tmp_path, "--help")
     assert "ultra" in helped.stdout and "edit" in helped.stdout
+
+
+def test_serve_takes_the_ultra_limits_from_its_flags(tmp_path: Path) -> None:
+    """`imkit serve --ultra-max-joined 1`: a user's second ultra group is refused (24412);
+    a bad limit is a usage error naming it."""
+    server, url = start_server(tmp_path / "data", 0, "--no-api", "--ultra-max-joined", "1")
+    try:
+
+        def run(*args: str) -> Any:
+            tok = token(tmp_path / "data", "u-lim")
+            return imkit(tmp_path / "home", *args, "--server", url, "--token", tok)
+
+        assert run("ultra", "create", "first").returncode == 0
+        second = run("ultra", "create", "second")
+        assert second.returncode == 1 and "24412" in second.stderr, second.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bad = imkit(
+        tmp_path / "home", "serve", "--data", str(tmp_path / "d2"), "--ultra-max-joined", "0"
+    )
+    assert bad.returncode == 2 and "ultra group limits" in bad.stderr, bad.stderr

@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from imkit_tui.commands import serve_chatrooms
+from imkit_tui.commands import serve_chatrooms, serve_ultra
 from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
 from imkit_tui.paths import Paths
 
@@ -146,6 +146,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "users who set none of their own (implies --push)",
     )
     serve_chatrooms.add_arguments(parser)
+    serve_ultra.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -205,6 +206,7 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
         new_members_see_history=args.group_history,
         max_devices_per_user=args.max_devices,
         chatrooms=serve_chatrooms.chatroom_settings(args),
+        ultra=serve_ultra.ultra_policy(args),
     )
 
 
