@@ -91,11 +91,12 @@ def group_conv() -> ConvRef:
     return ConvRef(type=ConversationType.GROUP, target=GROUP_ID)
 
 
-def send_frame(index: int) -> bytes:
-    """The encoded SendMessage of message `index` (both sides send exactly this)."""
+def send_frame(index: int, conv: ConvRef | None = None) -> bytes:
+    """The encoded SendMessage of message `index` to `conv` (the group's by default;
+    both sides send exactly this)."""
     frame = SendMessage(
         id=index + 1,
-        conv=group_conv(),
+        conv=conv or group_conv(),
         object_name=OBJECT_NAME,
         content={"content": message_text(index)},
         cmid=new_uuid7(),
@@ -103,13 +104,13 @@ def send_frame(index: int) -> bytes:
     return encode(frame)
 
 
-def baseline_frames(index: int) -> tuple[bytes, bytes]:
-    """A Push of message `index` and the sender's SendAck, shaped like the server's, for
-    the baseline to send."""
+def baseline_frames(index: int, conv: ConvRef | None = None) -> tuple[bytes, bytes]:
+    """A Push of message `index` in `conv` (the group's by default) and the sender's
+    SendAck, shaped like the server's, for the baseline to send."""
     sent_at = now_ms()
     record = MessageRecord(
         uid=new_uuid7(sent_at),
-        conv=group_conv(),
+        conv=conv or group_conv(),
         seq=index + 2,  # seq 1 is the group's "created" notice
         sender=SENDER,
         object_name=OBJECT_NAME,
@@ -242,16 +243,20 @@ class Side:
     sender: ClientConnection
     receivers: list[Receiver]
     tally: Tally
+    conv: ConvRef = field(default_factory=group_conv)
     latencies: list[float] = field(default_factory=list)
     fanouts: list[float] = field(default_factory=list)
     lost: int = 0
 
     @classmethod
-    async def open(cls, url: str, sender_token: str, tokens: Sequence[str]) -> Side:
-        """Log the receivers in, then the sender."""
+    async def open(
+        cls, url: str, sender_token: str, tokens: Sequence[str], conv: ConvRef | None = None
+    ) -> Side:
+        """Log the receivers in, then the sender (who sends to `conv`, the group's by
+        default)."""
         tally = Tally(expected=len(tokens))
         receivers = await open_receivers(url, tokens, tally)
-        return cls(await login(url, sender_token), receivers, tally)
+        return cls(await login(url, sender_token), receivers, tally, conv or group_conv())
 
     async def send(self, index: int, timed: bool) -> None:
         """Send message `index` and wait until every receiver has it (or the timeout).
@@ -259,7 +264,7 @@ class Side:
         Its clock starts just before the frame leaves; the sender's ack is read while the
         fan-out goes on and does not stop the clock.
         """
-        data = send_frame(index)
+        data = send_frame(index, self.conv)
         done = self.tally.begin(index)
         await self.sender.send(data, text=True)
         reply = decode_server_frame(await self.sender.recv())
@@ -341,13 +346,19 @@ class BareFanout:
 
 
 async def start_baseline(
-    stack: contextlib.AsyncExitStack, members: int, frames: int, use_broadcast: bool
+    stack: contextlib.AsyncExitStack,
+    members: int,
+    frames: int,
+    use_broadcast: bool,
+    conv: ConvRef | None = None,
 ) -> Side:
-    """A bare websockets fan-out server and its `members` connections, all open."""
-    fanout = BareFanout([baseline_frames(index) for index in range(frames)], use_broadcast)
+    """A bare websockets fan-out server and its `members` connections, all open (its
+    frames shaped as messages of `conv`, the group's by default)."""
+    pushes = [baseline_frames(index, conv) for index in range(frames)]
+    fanout = BareFanout(pushes, use_broadcast)
     server = await stack.enter_async_context(serve(fanout.handle, "127.0.0.1", 0, compression=None))
     port = next(iter(server.sockets)).getsockname()[1]
-    side = await Side.open(f"ws://127.0.0.1:{port}", "-", ["-"] * (members - 1))
+    side = await Side.open(f"ws://127.0.0.1:{port}", "-", ["-"] * (members - 1), conv)
     stack.push_async_callback(side.close)
     return side
 
@@ -397,6 +408,25 @@ def raise_fd_limit(members: int) -> tuple[int, str | None]:
     )
 
 
+async def take_turns(
+    baseline: Side, imkit: Side, warmup: int, messages: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Send every message through both sides and return each side's figures.
+
+    Message by message, one side then the other, in this one event loop: a busy moment
+    of the machine falls on both sides alike.
+    """
+    for index in range(warmup + messages):
+        for side in (baseline, imkit):
+            await side.send(index, timed=index >= warmup)
+    return baseline.figures(), imkit.figures()
+
+
+def ratio(a: float, b: float) -> float:
+    """a / b, or 0 when b is 0."""
+    return a / b if b else 0.0
+
+
 async def run(members: int, messages: int, warmup: int, use_broadcast: bool) -> dict[str, Any]:
     """Set up both fan-outs, send every message through each in turn, and return the
     figures and their ratios."""
@@ -411,16 +441,7 @@ async def run(members: int, messages: int, warmup: int, use_broadcast: bool) -> 
         # collections to what the fan-outs themselves allocate.
         gc.collect()
         gc.freeze()
-        # Message by message, one side then the other, in this one event loop: a busy
-        # moment of the machine falls on both sides alike.
-        for index in range(warmup + messages):
-            for side in (baseline, imkit):
-                await side.send(index, timed=index >= warmup)
-        base, mine = baseline.figures(), imkit.figures()
-
-    def ratio(a: float, b: float) -> float:
-        return a / b if b else 0.0
-
+        base, mine = await take_turns(baseline, imkit, warmup, messages)
     return {
         "members": members,
         "receivers": members - 1,

@@ -31,15 +31,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "send": ("send", "send messages: text, any message type, files"),
     "history": ("history", "print a conversation"),
     "recall": ("edit_history", "recall messages you sent"),
-    "delete": ("edit_history", "delete messages for yourself"),
+    "delete": ("edit_history", "delete messages for yourself (or, in an ultra group, by time)"),
     "clear": ("edit_history", "clear a conversation's history for yourself"),
+    "edit": ("edit_history", "edit a message you sent in an ultra group"),
     "search": ("search", "search messages"),
     "tail": ("tail", "print incoming messages as they arrive"),
     "block": ("privacy", "refuse messages from users"),
     "unblock": ("privacy", "accept messages from users again"),
     "whitelist": ("privacy", "the whitelist: add or remove users, whitelist mode on or off"),
     "privacy": ("privacy", "print who you block, your whitelist and whitelist mode"),
+    "profile": ("profile", "your display name and picture: set or show; others' too"),
     "group": ("group", "create and manage groups"),
+    "ultra": ("ultra", "create, join and manage ultra groups and their channels"),
+    "chatroom": ("chatroom", "live rooms: create, destroy, join, members, mute, ban, attributes"),
 }
 """Every subcommand, in `imkit --help` order: the module under `imkit_tui.commands` that
 registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""

@@ -201,9 +201,13 @@ async def test_user_group_query_lists_the_groups_a_user_is_in(api: ApiHandle) ->
     assert body["groups"] == [{"id": "g2", "name": "Two"}]
 
 
-async def test_chatroom_paths_answer_that_the_service_is_not_enabled(api: ApiHandle) -> None:
+async def test_chatroom_paths_are_served_now(api: ApiHandle) -> None:
+    # They answered 1009 (not enabled) before chatrooms; tests/test_api_chatrooms.py
+    # has what they do.
     status, body = await api.client.post("/chatroom/create.json", {"chatroomId": "r"})
-    assert (status, body["code"]) == (430, 1009)
+    assert (status, body["code"]) == (200, 200)
+    found = await api.client.ok("/chatroom/query.json", {"chatroomId": "r"})
+    assert [room["chrmId"] for room in found["chatRooms"]] == ["r"]
 
 
 async def test_a_path_called_too_often_answers_1008(tmp_path: Path) -> None:

@@ -22,13 +22,25 @@ from websockets.exceptions import ConnectionClosed
 from imkit_tui import messages
 from imkit_tui.protocol import (
     SYSTEM_ACCOUNT,
+    AttrSet,
+    ChatroomAttrs,
+    ChatroomAttrState,
+    ChatroomDirectory,
+    ChatroomInfo,
+    ChatroomJoin,
+    ChatroomJoined,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
     ClientFrame,
     ConversationUpdate,
     ConvRef,
+    DeleteBefore,
     DeleteMessages,
     DownloadChunk,
     DownloadRequest,
+    EditMessage,
     ErrorCode,
     ErrorFrame,
     Frame,
@@ -44,6 +56,7 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     PullSpec,
+    PushUrlState,
     ReadReceipt,
     Recall,
     ReceiptQuery,
@@ -51,8 +64,16 @@ from imkit_tui.protocol import (
     SendAck,
     SendMessage,
     ServerFrame,
+    SetPushUrl,
     SyncReply,
     SyncRequest,
+    UltraDeleted,
+    UltraInfo,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    UltraSynced,
+    UltraUpdate,
     UpdateConversation,
     UpdatePrivacy,
     UploadChunk,
@@ -60,7 +81,9 @@ from imkit_tui.protocol import (
     UploadState,
     media_url,
 )
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.server.budgets import Budget, FrameBudgets
+from imkit_tui.server.ultra.config import UltraPolicy
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
 
@@ -77,10 +100,21 @@ class World:
     group: str
     clients: dict[str, WireClient]
     hello_uid: str
+    ultra_hello_uid: str = ""
 
     @property
     def conv(self) -> ConvRef:
         return ConvRef.group(self.group)
+
+    @property
+    def room(self) -> str:
+        """The world's chatroom: olga and mia are in it."""
+        return f"room-{self.group}"
+
+    @property
+    def ultra(self) -> ConvRef:
+        """The default channel of the world's ultra group (of the same id)."""
+        return ConvRef(type=10, target=self.group)
 
 
 _counter = itertools.count()
@@ -130,7 +164,33 @@ async def _world(handle: ServerHandle, clients: dict[str, WireClient]) -> World:
         )
     )
     assert isinstance(shared, SendAck), shared
-    return World(group, clients, hello.uid)
+    for member in ("olga", "mia"):
+        joined = await clients[member].request(ChatroomJoin(room=f"room-{group}", history=-1))
+        assert isinstance(joined, ChatroomJoined), joined
+    return World(group, clients, hello.uid, await _ultra_world(group, clients))
+
+
+async def _ultra_world(group: str, clients: dict[str, WireClient]) -> str:
+    """An ultra group of the same id: olga owns it, mia, mute and bo are in it (mute
+    muted), rex joined and quit, sam never came. The uid of olga's first message."""
+    olga = clients["olga"]
+    assert isinstance(await olga.request(UltraRequest(group=group, op="create")), UltraInfo)
+    for role in ("mia", "mute", "bo", "rex"):
+        joined = await clients[role].request(UltraRequest(group=group, op="join"))
+        assert isinstance(joined, UltraInfo), joined
+    assert isinstance(await clients["rex"].request(UltraRequest(group=group, op="quit")), UltraInfo)
+    muted = await olga.request(UltraRequest(group=group, op="mute", members=["mute"]))
+    assert isinstance(muted, UltraInfo), muted
+    hello = await olga.request(
+        SendMessage(
+            conv=ConvRef(type=10, target=group),
+            object_name=messages.TEXT,
+            content={"content": "hello guild"},
+            cmid=f"ultra-hello-{group}",
+        )
+    )
+    assert isinstance(hello, SendAck), hello
+    return hello.uid
 
 
 Expect = type[ServerFrame] | int
@@ -150,6 +210,8 @@ def _each(default: Expect, **roles: Expect) -> dict[str, Expect]:
 
 NOT_IN_GROUP = ErrorCode.NOT_IN_GROUP
 INVALID = ErrorCode.INVALID_PARAMETER
+NOT_IN_ULTRA = ErrorCode.NOT_IN_ULTRA_GROUP
+ULTRA_OUTSIDERS = {"rex": NOT_IN_ULTRA, "sam": NOT_IN_ULTRA, "app": NOT_IN_ULTRA}
 OUTSIDERS = {"rex": NOT_IN_GROUP, "sam": NOT_IN_GROUP, "app": NOT_IN_GROUP}
 # Someone who left reads what came before their leaving and keeps their own view of it.
 READERS = {"sam": NOT_IN_GROUP, "app": NOT_IN_GROUP}
@@ -171,6 +233,14 @@ def _private(world: World, role: str) -> Frame:
         content={"content": "psst"},
         cmid=f"private-{world.group}-{role}",
     )
+
+
+def _ultra_op(op: str, **fields: object) -> Callable[..., Frame]:
+    def make(world: World, role: str) -> Frame:
+        group = f"{world.group}-{role}" if op == "create" else world.group
+        return UltraRequest(group=group, op=op, **fields)  # type: ignore[arg-type]
+
+    return make
 
 
 def _group_op(op: str, members: tuple[str, ...] = (), name: str = "") -> Callable[..., Frame]:
@@ -228,6 +298,7 @@ CASES: list[Case] = [
         True,
     ),
     ("privacy", lambda w, r: UpdatePrivacy(), _each(PrivacyState), False),
+    ("push url", lambda w, r: SetPushUrl(), _each(PushUrlState), False),
     ("group info", _group_op("info"), _each(GroupInfo, **OUTSIDERS), False),
     ("invite", _group_op("invite", ("newbie",)), _each(GroupInfo, **OUTSIDERS), True),
     ("kick", _group_op("kick", ("mia",)), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
@@ -291,6 +362,139 @@ CASES: list[Case] = [
         False,
     ),
     ("ping", lambda w, r: Ping(), _each(Pong), False),
+    # Anyone's name and portrait may be read; only one's own may be set.
+    (
+        "read profiles",
+        lambda w, r: ProfileQuery(users=["olga", "rex", "nobody"]),
+        _each(ProfileList),
+        False,
+    ),
+    ("set one's own profile", lambda w, r: UpdateProfile(name=f"{r}!"), _each(ProfileList), False),
+    # Chatrooms: olga and mia are in the world's room; everyone else is not.
+    (
+        "send into the chatroom",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=4, target=w.room),
+            object_name=messages.TEXT,
+            content={"content": "hi room"},
+            cmid=f"room-{w.group}-{r}",
+        ),
+        _each(ErrorCode.NOT_IN_CHATROOM, olga=SendAck, mia=SendAck),
+        False,
+    ),
+    (
+        "pull the chatroom's history (none is kept)",
+        lambda w, r: PullRequest(conv=ConvRef(type=4, target=w.room), before_seq=10),
+        _each(ErrorCode.CHATROOM_HISTORY_OFF),
+        False,
+    ),
+    (
+        "join a chatroom, made if missing",
+        lambda w, r: ChatroomJoin(room=f"{w.room}-{r}"),
+        _each(ChatroomJoined),
+        False,
+    ),
+    (
+        "join a chatroom that does not exist, existing only",
+        lambda w, r: ChatroomJoin(room=f"{w.room}-none", create=False),
+        _each(ErrorCode.CHATROOM_NOT_FOUND),
+        False,
+    ),
+    (
+        "query the chatroom with its members",
+        lambda w, r: ChatroomQuery(room=w.room, members=10),
+        _each(ChatroomInfo),
+        False,
+    ),
+    (
+        "set a chatroom attribute",
+        lambda w, r: ChatroomAttrs(room=w.room, op="set", set=[AttrSet(key=f"k{r}", value="v")]),
+        _each(ErrorCode.NOT_IN_CHATROOM, olga=ChatroomAttrState, mia=ChatroomAttrState),
+        False,
+    ),
+    (
+        "list the chatroom's attributes",
+        lambda w, r: ChatroomAttrs(room=w.room, op="list"),
+        _each(ChatroomAttrState),
+        False,
+    ),
+    (
+        "leave the chatroom",
+        lambda w, r: ChatroomLeave(room=w.room),
+        _each(ChatroomInfo),
+        True,
+    ),
+    ("list the public chatrooms", lambda w, r: ChatroomList(), _each(ChatroomDirectory), False),
+    (
+        "send to the ultra group",
+        lambda w, r: SendMessage(
+            conv=w.ultra, object_name=messages.TEXT, content={}, cmid=f"u-{w.group}-{r}"
+        ),
+        _each(SendAck, mute=ErrorCode.MUTED_IN_ULTRA_GROUP, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    (
+        "pull the ultra group",
+        lambda w, r: PullRequest(conv=w.ultra, limit=50),
+        _each(PullReply, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    (
+        "read in the ultra group",
+        lambda w, r: MarkRead(conv=w.ultra, seq=1),
+        _each(UltraUpdate, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    (
+        "recall olga's ultra message",
+        lambda w, r: Recall(conv=w.ultra, uid=w.ultra_hello_uid),
+        _each(INVALID, olga=SendAck, **ULTRA_OUTSIDERS),
+        True,
+    ),
+    ("ultra info", _ultra_op("info"), _each(UltraInfo, **ULTRA_OUTSIDERS), False),
+    ("ultra join", _ultra_op("join"), _each(UltraInfo), True),
+    ("ultra create", _ultra_op("create"), _each(UltraInfo), False),
+    ("ultra rename", _ultra_op("rename", name="Guild"), _each(INVALID, olga=UltraInfo), True),
+    (
+        "ultra channel",
+        _ultra_op("channel_create", channel="news"),
+        _each(INVALID, olga=UltraInfo),
+        True,
+    ),
+    ("ultra mute", _ultra_op("mute", members=["mia"]), _each(INVALID, olga=UltraInfo), True),
+    ("ultra dismiss", _ultra_op("dismiss"), _each(INVALID, olga=UltraInfo), True),
+    (
+        "ultra quit",
+        _ultra_op("quit"),
+        _each(UltraInfo, olga=INVALID, **ULTRA_OUTSIDERS),
+        True,
+    ),
+    (
+        "ultra level",
+        lambda w, r: UltraSettings(group=w.group, level="mentions"),
+        _each(UltraUpdate, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    ("ultra sync", lambda w, r: UltraSync(), _each(UltraSynced), False),
+    (
+        "edit olga's ultra message",
+        lambda w, r: EditMessage(
+            conv=w.ultra, uid=w.ultra_hello_uid, content={"content": "hi"}, cmid=f"e-{w.group}-{r}"
+        ),
+        _each(
+            ErrorCode.MESSAGE_NOT_MODIFIABLE,
+            olga=SendAck,
+            mute=ErrorCode.MUTED_IN_ULTRA_GROUP,
+            **ULTRA_OUTSIDERS,
+        ),
+        False,
+    ),
+    (
+        "delete the ultra group's past for everyone",
+        lambda w, r: DeleteBefore(conv=w.ultra, before=1, for_everyone=True),
+        _each(INVALID, olga=UltraDeleted, **ULTRA_OUTSIDERS),
+        True,
+    ),
 ]
 
 
@@ -307,7 +511,9 @@ def _name(expected: Expect) -> str:
 async def test_every_frame_type_by_every_role(tmp_path: Path) -> None:
     # Olga makes a group per case: budgets out of the way (tests/test_budgets.py has them).
     roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
-    async with running_server(tmp_path / "server", budgets=roomy) as server_handle:
+    # And the cap of ultra groups: olga owns one per world.
+    many = UltraPolicy(max_joined=100_000)
+    async with running_server(tmp_path / "server", budgets=roomy, ultra=many) as server_handle:
         clients = {role: await server_handle.login(role) for role in ROLES}
         try:
             await clients["olga"].request(UpdatePrivacy(block=["bo"]))

@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from imkit_tui.commands import serve_chatrooms, serve_ultra
 from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
 from imkit_tui.paths import Paths
 
@@ -110,6 +111,20 @@ def add_parser(subparsers: Subparsers) -> None:
         "it, error 1008); 0 for no limit",
     )
     api.add_argument(
+        "--broadcasts-per-hour",
+        type=int,
+        default=2,
+        metavar="N",
+        help="/message/broadcast calls allowed in any hour (default 2, as the service)",
+    )
+    api.add_argument(
+        "--broadcasts-per-day",
+        type=int,
+        default=3,
+        metavar="N",
+        help="/message/broadcast calls allowed in any day (default 3, as the service)",
+    )
+    api.add_argument(
         "--app-key",
         metavar="KEY",
         help="the app key requests are signed for (default: $IMKIT_APP_KEY, then app_key in "
@@ -154,6 +169,8 @@ def add_parser(subparsers: Subparsers) -> None:
         help="an Apprise URL (ntfy://, json://, mailto://, ...) for the offline pushes of "
         "users who set none of their own (implies --push)",
     )
+    serve_chatrooms.add_arguments(parser)
+    serve_ultra.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -183,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
             app_key=args.app_key or os.environ.get(KEY_ENV) or settings.app_key,
             app_secret=args.app_secret or os.environ.get(SECRET_ENV) or settings.app_secret,
             rate_per_second=args.api_rate_limit or None,
+            broadcasts=(args.broadcasts_per_hour, args.broadcasts_per_day),
         )
         hooks = hooks_setup(
             settings.hooks,
@@ -191,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
             moderation_url=args.moderation_url,
             push=args.push,
             push_url=args.push_url,
+            chatroom_status_url=args.chatroom_status_url,
         )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
@@ -227,6 +246,8 @@ def _config(args: argparse.Namespace, data: Path, store: str, bus: str) -> Serve
         store_url=store,
         migrate_store=args.migrate,
         bus_url=bus,
+        chatrooms=serve_chatrooms.chatroom_settings(args),
+        ultra=serve_ultra.ultra_policy(args),
     )
 
 

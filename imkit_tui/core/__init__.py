@@ -25,17 +25,28 @@ if TYPE_CHECKING:
         MessagesDeleted,
         MessagesReceived,
         MessageUpdated,
+        NoticeReceived,
         PrivacyChanged,
+        ProfilesChanged,
         ReceiptsUpdated,
         StatusReceived,
         Subscription,
         SyncCompleted,
         TransferProgress,
+        UltraChanged,
     )
     from imkit_tui.core.first_look import peek_conversations
     from imkit_tui.core.forward import ForwardError, check_forwardable
     from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
     from imkit_tui.core.outbox_claims import process_running
+    from imkit_tui.core.ultra_rows import (
+        UltraChannelRow,
+        UltraGroupRow,
+        channel_ref,
+        is_ultra_row,
+        list_ref,
+        ultra_row,
+    )
 
 __all__ = [
     "Backoff",
@@ -55,8 +66,10 @@ __all__ = [
     "MessagesDeleted",
     "MessagesReceived",
     "NotConnected",
+    "NoticeReceived",
     "PrivacyChanged",
     "PrivacySettings",
+    "ProfilesChanged",
     "ReceiptsUpdated",
     "RequestFailed",
     "SendStatus",
@@ -64,9 +77,16 @@ __all__ = [
     "Subscription",
     "SyncCompleted",
     "TransferProgress",
+    "UltraChanged",
+    "UltraChannelRow",
+    "UltraGroupRow",
+    "channel_ref",
     "check_forwardable",
+    "is_ultra_row",
+    "list_ref",
     "peek_conversations",
     "process_running",
+    "ultra_row",
 ]
 
 _BACKOFF = "imkit_tui.core.backoff"
@@ -77,10 +97,18 @@ _MODELS = "imkit_tui.core.models"
 _OUTBOX_CLAIMS = "imkit_tui.core.outbox_claims"
 _FIRST_LOOK = "imkit_tui.core.first_look"
 _FORWARD = "imkit_tui.core.forward"
+_ULTRA_ROWS = "imkit_tui.core.ultra_rows"
 __getattr__ = lazy_names(
     __name__,
     {
         "Backoff": _BACKOFF,
+        "UltraChanged": _EVENTS,
+        "UltraChannelRow": _ULTRA_ROWS,
+        "UltraGroupRow": _ULTRA_ROWS,
+        "channel_ref": _ULTRA_ROWS,
+        "is_ultra_row": _ULTRA_ROWS,
+        "list_ref": _ULTRA_ROWS,
+        "ultra_row": _ULTRA_ROWS,
         "ConnectionChanged": _EVENTS,
         "ConnectionState": "imkit_tui.core.connection_state",
         "Conversation": _MODELS,
@@ -97,7 +125,9 @@ __getattr__ = lazy_names(
         "MessagesDeleted": _EVENTS,
         "MessagesReceived": _EVENTS,
         "NotConnected": _CONNECTION,
+        "NoticeReceived": _EVENTS,
         "PrivacyChanged": _EVENTS,
+        "ProfilesChanged": _EVENTS,
         "PrivacySettings": _MODELS,
         "ReceiptsUpdated": _EVENTS,
         "RequestFailed": _CONNECTION,

@@ -5,13 +5,14 @@ script needs goes through here: send, read conversations and pages of messages, 
 subscribe to typed events. Each feature is a service attribute built with one
 :class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
 `client.history`, `client.search`, `client.privacy`, `client.receipts`,
-`client.mentions`.
+`client.mentions`, `client.chatrooms`, `client.profiles`, `client.ultra`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.chatrooms import Chatrooms
 from imkit_tui.core.connection import (
     Connection,
     LoginRefused,
@@ -27,6 +29,8 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.engine import UltraWork
+from imkit_tui.core.engine.session import PushFrame
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -34,6 +38,7 @@ from imkit_tui.core.events import (
     EventBus,
     MessageQueued,
     MessageUpdated,
+    NoticeReceived,
     Subscription,
     SyncCompleted,
 )
@@ -47,20 +52,31 @@ from imkit_tui.core.mentions import Mentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import Privacy
+from imkit_tui.core.profiles import Profiles
 from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
+from imkit_tui.core.ultra import Ultra
+from imkit_tui.core.ultra_rows import is_ultra_row
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
+    ChatroomEvent,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
     MessageRecord,
+    Notice,
     PrivacyState,
     Push,
+    PushUrlState,
     ReceiptState,
     SendAck,
     SendMessage,
+    SetPushUrl,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
     Welcome,
     depth_within,
 )
@@ -72,6 +88,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds between looks at the store while `wait_sent` hears nothing.
 STORE_LOOK = 0.5
+
+#: How many request timeouts a service waits for its ultra group work to be applied.
+APPLY_WAITS = 4
 
 
 class IMClient:
@@ -166,6 +185,13 @@ class IMClient:
         """Group read receipts: ask for them, read who has read."""
         self.mentions = Mentions(context)
         """Unread @mentions of this user."""
+        self.profiles = Profiles(context)
+        """People's display names and portraits, cached and read lazily."""
+        self.chatrooms = Chatrooms(context)
+        """Live rooms: join (again after each reconnect), leave, read, attributes,
+        and their messages, held only while in them."""
+        self.ultra = Ultra(context)
+        """Ultra groups: channels, levels, DND, edits, deleting by time, their sync."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -206,8 +232,11 @@ class IMClient:
     async def close(self) -> None:
         """Disconnect, finish pending store writes and close the store."""
         self._stopped.set()
+        await self.chatrooms.stop()
         await self._connection.close()
         await self.groups.stop()
+        await self.profiles.stop()
+        await self.ultra.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -294,6 +323,8 @@ class IMClient:
         """
         if not catalogue.lookup(object_name).stored:
             raise ValueError(f"{object_name} is a status message: use send_status()")
+        if conv.type == ConversationType.CHATROOM:
+            raise ValueError("a chatroom is live: send with client.chatrooms.send()")
         if not depth_within(content):  # it would break every encoder after this one
             raise ValueError(CONTENT_TOO_DEEP)
         message = await self.store.outbox.add(
@@ -377,6 +408,8 @@ class IMClient:
     def _on_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
         if state != ConnectionState.CONNECTED:
             self._synced.clear()
+        if not self._connection.is_open:
+            self.chatrooms.disconnected()  # the service's rule: out of every room
         if state == ConnectionState.REFUSED:
             self._refused_event.set()
         if state == self.state and not detail:
@@ -388,14 +421,29 @@ class IMClient:
         """Logged in: sync first (pushes wait in the queue behind it), then go live."""
         self._on_state(ConnectionState.SYNCING, "", None)
         self._inbound.put(SyncAll())
+        self.chatrooms.logged_in()  # the rooms still wanted, joined again
 
-    def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
+    def _on_push(self, push: PushFrame) -> None:
+        if isinstance(push, Notice):
+            self.events.publish(NoticeReceived(push.title, push.body))
+            return
+        if isinstance(push, Push) and push.message.conv.type == ConversationType.CHATROOM:
+            self.chatrooms.pushed(push.message)  # live only: never the conversations'
+            return
+        if isinstance(push, ChatroomEvent):
+            self.chatrooms.event(push)
+            return
+        if isinstance(push, UltraInfo | UltraUpdate | UltraDeleted):
+            self.ultra.pushed(push)  # applied in order with the pushed messages
+            return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
             return
+        if isinstance(push, Push) and not push.message.seq and self.profiles.pushed(push.message):
+            return  # RC:UIUMsg: someone's new name or portrait (core/profiles.py)
         self._inbound.put(push)
 
     def _on_synced(self, changed: int) -> None:
@@ -406,6 +454,8 @@ class IMClient:
         self._on_state(ConnectionState.CONNECTED, "", None)
         self.events.publish(SyncCompleted(changed))
         self.groups.name_in_background()
+        self.profiles.resume()
+        self.ultra.sync_in_background()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
         """A recall got `seq`: the same road as an own message's ack (the inbound work)."""
@@ -415,6 +465,12 @@ class IMClient:
         """Mark everything received in `conv` as read, here and (when connected, else
         after the next sync) on the server: the user's other devices follow, and in a
         private chat the peer sees a read receipt. Returns the new list row."""
+        if is_ultra_row(conv):  # the whole ultra group: each of its channels
+            for channel in await self.store.ultra.channels(conv.target):
+                await self.store.state.mark_read(channel.ref)
+            self._state_sync.wakeup.set()
+            row = await self.store.conversations.get(conv)
+            return row or Conversation(conv, 0, "", "", 0, False, False, "", 0)
         row = await self.store.state.mark_read(conv)
         self._state_sync.wakeup.set()
         return row
@@ -448,6 +504,13 @@ class IMClient:
         """Keep the unsent text of a conversation (empty text drops it)."""
         await self.store.conversations.set_draft(conv, text, now_ms())
 
+    async def push_url(self, url: str | None = None) -> PushUrlState:
+        """Set where this user's offline pushes go, an Apprise URL ("" removes it), or
+        with None only read it; the answer also says whether the server sends pushes.
+        NotConnected offline; RequestFailed when the server refuses the URL."""
+        frame = SetPushUrl(url=url)
+        return await self._connection.request(frame, PushUrlState, self._request_timeout)
+
     async def retry(self, message_id: int) -> Message | None:
         """Send a failed message again, under its original client id."""
         message = await self.store.outbox.requeue(message_id)
@@ -462,6 +525,7 @@ class _Context:
 
     def __init__(self, client: IMClient) -> None:
         self._client = client
+        self.queue_ultra = client._inbound.put
         self.user_id = client.user_id
         self.events = client.events
         self.connection = client._connection
@@ -478,6 +542,14 @@ class _Context:
     async def apply_state_update(self, update: ConversationUpdate) -> Conversation:
         """Apply a conversation's new state as the server answered it."""
         return await self._client._inbound.apply_state_update(update)
+
+    async def apply_ultra(self, work: UltraWork) -> None:
+        """Apply ultra group work in the inbound task; return once it is applied."""
+        applied = asyncio.Event()
+        self._client._inbound.put(dataclasses.replace(work, done=applied.set))
+        # Behind a long sync it may wait a while; not forever (a client closing).
+        async with asyncio.timeout(self.timeout * APPLY_WAITS):
+            await applied.wait()
 
     async def store_records(self, conv: ConvRef, records: list[MessageRecord]) -> None:
         """Store records the server sent for `conv`."""

@@ -3,7 +3,7 @@
 `LocalStore` is one query object per table or concern, each built with the same
 :class:`~imkit_tui.core.store_parts.StoreParts`: `store.meta`, `store.conversations`,
 `store.messages`, `store.outbox`, `store.state`, `store.history`, `store.mentions`,
-`store.receipts`, `store.groups`.
+`store.receipts`, `store.groups`, `store.chatrooms`, `store.ultra`.
 
 Writes go through one BatchWriter, inline on the event loop; larger reads (pages, the
 conversation list) run on a second connection's thread and only ever see committed
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from imkit_tui.core.chatroom_store import ChatroomTable
 from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.group_store import GroupTable
 from imkit_tui.core.history_store import HistoryTable
@@ -25,6 +26,7 @@ from imkit_tui.core.message_table import MessageTable
 from imkit_tui.core.models import Conversation
 from imkit_tui.core.outbox_claims import OutboxClaims, new_owner
 from imkit_tui.core.outbox_table import OutboxTable
+from imkit_tui.core.profile_store import ProfileTable
 from imkit_tui.core.receipts import ReceiptTable
 from imkit_tui.core.received_store import Coverage as Coverage
 from imkit_tui.core.received_store import ReceivedRows
@@ -33,6 +35,7 @@ from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import CONVERSATION_COLUMNS, conversation_from_row
 from imkit_tui.core.state_store import StateTable
 from imkit_tui.core.store_parts import ConversationIds, StoreParts
+from imkit_tui.core.ultra_store import UltraTable
 from imkit_tui.protocol import ConvRef
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
@@ -87,9 +90,11 @@ class ConversationTable:
         return conversation_from_row(row) if row else None
 
     async def total_unread(self) -> int:
-        """Unread messages over every conversation that is not muted."""
+        """Unread messages over every conversation that is not muted (an ultra group
+        once, by its list row: its channels' rows are summed there)."""
         row = await self._reader.fetch_one(
             "SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0"
+            " AND (type != 10 OR channel = '*')"
         )
         return int(row[0]) if row else 0
 
@@ -158,6 +163,12 @@ class LocalStore:
         """Group read receipts asked for and to answer."""
         self.groups = GroupTable(parts)
         """Group names, owners and members."""
+        self.profiles = ProfileTable(parts)
+        """People's display names and portraits (core/profile_store.py)."""
+        self.chatrooms = ChatroomTable(parts)
+        """The messages of joined chatrooms, held only while in them."""
+        self.ultra = UltraTable(parts)
+        """Ultra groups: their channels, the user's settings, each channel's counts."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:
@@ -175,6 +186,7 @@ class LocalStore:
         store._writer.start()
         store.search_index.start()
         await store.mentions.flag_stored()
+        await store.chatrooms.clear_orphans()
         return store
 
     async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:

@@ -10,53 +10,50 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from imkit_tui.protocol.chatroom_frames import (
+    CHATROOM_CLIENT_FRAMES,
+    CHATROOM_SERVER_FRAMES,
+    ChatroomAttrs,
+    ChatroomAttrState,
+    ChatroomDirectory,
+    ChatroomEvent,
+    ChatroomInfo,
+    ChatroomJoin,
+    ChatroomJoined,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
+)
 from imkit_tui.protocol.conversation import ConvRef
-
-UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-ClientMessageId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-ObjectName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-PageSize = Annotated[int, msgspec.Meta(ge=1, le=500)]
-#: The largest integer a frame may carry (a seq, an offset, a cursor, an id): SQLite's.
-MAX_INT = 2**63 - 1
-NonNegative = Annotated[int, msgspec.Meta(ge=0, le=MAX_INT)]
-Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
-FileName = Annotated[str, msgspec.Meta(max_length=255)]
-MimeType = Annotated[str, msgspec.Meta(max_length=127)]
-
-MAX_TARGETED = 300
-"""The most members one targeted message may name."""
-ChunkSize = Annotated[int, msgspec.Meta(ge=1, le=1024 * 1024)]
-
-
-class Frame(msgspec.Struct, tag_field="t", omit_defaults=True, kw_only=True):
-    """Base of every frame: the request id and the id of the request it answers."""
-
-    id: NonNegative = 0
-    re: NonNegative = 0
-
+from imkit_tui.protocol.frame_base import MAX_INT as MAX_INT
+from imkit_tui.protocol.frame_base import MAX_TARGETED as MAX_TARGETED
+from imkit_tui.protocol.frame_base import (
+    ChunkSize,
+    ClientMessageId,
+    FileName,
+    MimeType,
+    NonNegative,
+    ObjectName,
+    PageSize,
+    Sha256,
+    UserId,
+)
+from imkit_tui.protocol.frame_base import Frame as Frame
+from imkit_tui.protocol.frame_base import MessageRecord as MessageRecord
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
+from imkit_tui.protocol.ultra_frames import (
+    DeleteBefore,
+    EditMessage,
+    UltraDeleted,
+    UltraInfo,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    UltraSynced,
+    UltraUpdate,
+)
 
 # ---------------------------------------------------------------- shared payloads
-
-
-class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
-    """A message as the server stored it (or, for status messages, relayed it).
-
-    `seq` is the gapless per-conversation sequence number, as the receiving member
-    numbers the conversation; 0 for messages that are not stored (status messages).
-    `conv` is seen from the receiving user's side. `to` names the members a targeted
-    message was sent to (empty for everyone's messages); only they and the sender ever
-    receive it, and only their numbering counts it.
-    """
-
-    uid: str
-    conv: ConvRef
-    seq: int
-    sender: str
-    object_name: str
-    content: dict[str, Any]
-    cmid: str
-    sent_at: int
-    to: list[str] = []
 
 
 class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
@@ -298,6 +295,14 @@ class DownloadRequest(Frame, tag="download"):
     length: ChunkSize = 128 * 1024
 
 
+class SetPushUrl(Frame, tag="push_url"):
+    """Where the user's offline pushes go: an Apprise URL (ntfy://, gotify://, json://,
+    mailto://, ...); "" removes it (the server's own default applies again); None only
+    reads it. Answered by PushUrlState."""
+
+    url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+
+
 CLIENT_FRAMES = (
     Hello,
     Ping,
@@ -317,6 +322,15 @@ CLIENT_FRAMES = (
     UploadStart,
     UploadChunk,
     DownloadRequest,
+    *CHATROOM_CLIENT_FRAMES,
+    SetPushUrl,
+    ProfileQuery,
+    UpdateProfile,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    EditMessage,
+    DeleteBefore,
 )
 ClientFrame = (
     Hello
@@ -337,6 +351,19 @@ ClientFrame = (
     | UploadStart
     | UploadChunk
     | DownloadRequest
+    | ChatroomJoin
+    | ChatroomLeave
+    | ChatroomQuery
+    | ChatroomAttrs
+    | ChatroomList
+    | SetPushUrl
+    | ProfileQuery
+    | UpdateProfile
+    | UltraRequest
+    | UltraSettings
+    | UltraSync
+    | EditMessage
+    | DeleteBefore
 )
 
 
@@ -492,6 +519,22 @@ class DownloadChunk(Frame, tag="bytes"):
     mime: str = ""
 
 
+class Notice(Frame, tag="notice"):
+    """A notification for the user that is not a message (the Server API's `/push`):
+    nothing is stored; a running app shows it (a toast, and a desktop notification)."""
+
+    body: Annotated[str, msgspec.Meta(max_length=4096)]
+    title: Annotated[str, msgspec.Meta(max_length=256)] = ""
+
+
+class PushUrlState(Frame, tag="push_url_state"):
+    """The user's own push URL ("" when none) and whether the server sends offline
+    pushes at all: the answer to SetPushUrl."""
+
+    url: str = ""
+    pushes: bool = False
+
+
 SERVER_FRAMES = (
     Welcome,
     Pong,
@@ -507,6 +550,14 @@ SERVER_FRAMES = (
     ReceiptState,
     UploadState,
     DownloadChunk,
+    *CHATROOM_SERVER_FRAMES,
+    Notice,
+    PushUrlState,
+    ProfileList,
+    UltraInfo,
+    UltraSynced,
+    UltraUpdate,
+    UltraDeleted,
 )
 ServerFrame = (
     Welcome
@@ -523,4 +574,16 @@ ServerFrame = (
     | ReceiptState
     | UploadState
     | DownloadChunk
+    | ChatroomJoined
+    | ChatroomInfo
+    | ChatroomAttrState
+    | ChatroomDirectory
+    | ChatroomEvent
+    | Notice
+    | PushUrlState
+    | ProfileList
+    | UltraInfo
+    | UltraSynced
+    | UltraUpdate
+    | UltraDeleted
 )

@@ -27,6 +27,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
+from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.fanout import Fanout, LocalFanout, TargetedLookup
@@ -41,6 +42,7 @@ from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
 from imkit_tui.server.stores import AnyStore, open_store
+from imkit_tui.server.ultra.online import UltraOnline
 
 if TYPE_CHECKING:
     from imkit_tui.server.nats_fanout import NatsFanout
@@ -79,8 +81,15 @@ class IMServer:
         self.fanout: Fanout = self._local
         """Delivery to the receivers' devices (in-process; with a bus, on every node)."""
         self._bus: NatsFanout | None = None
+        self.ultra_online = UltraOnline()
+        """The members of each ultra group who are connected (server/ultra/online.py)."""
         self.hooks: ServerHooks = NoHooks()
         """What the server tells the app's backend (server/hooks/); nothing by default."""
+        self.chatrooms = ChatroomLive(
+            config.chatrooms, self, lambda user: bool(self._sessions.get(user))
+        )
+        """The chatrooms (server/chatrooms/)."""
+        self._room_sweep: asyncio.Task[None] | None = None
 
     @property
     def listening(self) -> bool:
@@ -162,6 +171,8 @@ class IMServer:
             await self.listen()
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
         self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
+        await self.chatrooms.open()
+        self._room_sweep = asyncio.create_task(self.chatrooms.run(), name="chatroom-sweep")
         self._revocations = RevocationWatch(
             self.store.tokens, self.config.revocation_check_seconds, self.devices.close_revoked
         )
@@ -204,7 +215,7 @@ class IMServer:
         """Close every connection, finish queued writes and close the store."""
         if self._revocations is not None:
             await self._revocations.stop()
-        for loop in (self._retention, self._gag_sweep):
+        for loop in (self._retention, self._gag_sweep, self._room_sweep):
             if loop is not None:
                 loop.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -219,6 +230,7 @@ class IMServer:
         if self._bus is not None:
             await self._bus.stop()
             self._bus = None
+        await self.chatrooms.close()
         if self.store is not None:
             await self.store.close()
             self.store = None
@@ -248,6 +260,8 @@ class IMServer:
                 self._sessions[session.user_id].discard(session)
                 if not self._sessions[session.user_id]:
                     del self._sessions[session.user_id]
+                    self.ultra_online.user_offline(session.user_id)
+                    self.chatrooms.service.user_offline(session.user_id)
                 self.hooks.device_offline(session)
                 await session.stop()
 
@@ -282,7 +296,12 @@ class IMServer:
             self.config.inbound,
             token_version=claims.version,
         )
+        store = self.require_store()
+        if isinstance(store, ServerStore) and not self.ultra_online.is_online(claims.user_id):
+            groups = await store.ultra.groups_of(claims.user_id)  # ultra groups: SQLite only
+            self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
+        self.chatrooms.service.user_online(claims.user_id)
         self.hooks.device_online(session)
         session.send(
             Welcome(
@@ -348,6 +367,16 @@ class IMServer:
         removed = await store.prune(now_ms() - self.config.history_ms)
         if removed:
             log.info("history retention removed %d messages", removed)
+        removed = await self.chatrooms.prune()
+        if removed:
+            log.info("chatroom history retention removed %d messages", removed)
+        removed = (
+            await store.ultra.prune(now_ms() - self.config.ultra.history_ms)
+            if isinstance(store, ServerStore)
+            else 0
+        )
+        if removed:
+            log.info("ultra group history retention removed %d messages", removed)
         stale = await self.media.prune_partials()
         if stale:
             log.info("removed %d abandoned uploads", stale)

@@ -14,7 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
+    DeleteBefore,
     DeleteMessages,
     DownloadRequest,
     ErrorCode,
@@ -28,12 +34,17 @@ from imkit_tui.protocol import (
     ReadReceipt,
     Recall,
     ReceiptQuery,
+    SetPushUrl,
     SyncRequest,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
     UpdateConversation,
     UpdatePrivacy,
     UploadChunk,
     UploadStart,
 )
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.ratelimit import TokenBucket
 
 
@@ -50,11 +61,11 @@ class FrameBudgets:
     """The budget of each kind of frame, per user."""
 
     group: Budget = field(default_factory=lambda: Budget(2.0, 30))
-    """Group operations: create, invite, kick, rename, mute, info, …"""
+    """Group and ultra group operations: create, invite, kick, rename, mute, info, …"""
     pull: Budget = field(default_factory=lambda: Budget(5000.0, 50_000))
     """Messages asked for by pulls (a pull costs its `limit`)."""
     sync: Budget = field(default_factory=lambda: Budget(5.0, 60))
-    """Sync requests (what changed since a cursor)."""
+    """Sync requests (what changed since a cursor; the ultra groups' counts)."""
     upload: Budget = field(default_factory=lambda: Budget(100.0, 400))
     """Upload announcements and chunks (bytes are bounded by the upload quota)."""
     download: Budget = field(default_factory=lambda: Budget(100.0, 1000))
@@ -62,13 +73,22 @@ class FrameBudgets:
     receipt: Budget = field(default_factory=lambda: Budget(20.0, 300))
     """Read receipts and receipt queries."""
     state: Budget = field(default_factory=lambda: Budget(20.0, 300))
-    """Read marks, conversation settings, deletions, clears, recalls, privacy changes."""
+    """Read marks, conversation and ultra group settings, deletions (by time too),
+    clears, recalls, privacy changes."""
     ping: Budget = field(default_factory=lambda: Budget(2.0, 20))
     """Application pings."""
+    profile: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Profile queries (each up to 100 users) and changes of one's own profile."""
+    chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Chatroom joins, leaves, queries, attribute changes and listings."""
 
 
 _KINDS: dict[type[Frame], str] = {
     GroupRequest: "group",
+    UltraRequest: "group",
+    UltraSync: "sync",
+    UltraSettings: "state",
+    DeleteBefore: "state",
     PullRequest: "pull",
     PullMany: "pull",
     SyncRequest: "sync",
@@ -83,7 +103,15 @@ _KINDS: dict[type[Frame], str] = {
     ClearHistory: "state",
     Recall: "state",
     UpdatePrivacy: "state",
+    SetPushUrl: "state",
     Ping: "ping",
+    ProfileQuery: "profile",
+    UpdateProfile: "profile",
+    ChatroomJoin: "chatroom",
+    ChatroomLeave: "chatroom",
+    ChatroomQuery: "chatroom",
+    ChatroomAttrs: "chatroom",
+    ChatroomList: "chatroom",
 }
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
 from imkit_tui.server.budgets import FrameBudgets
+from imkit_tui.server.chatrooms.settings import ChatroomSettings
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
+from imkit_tui.server.ultra.config import UltraPolicy
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -50,9 +52,13 @@ class ServerConfig:
     - `bus_url`: a nats:// URL: pushes reach the devices connected to the other nodes
       on the same store through NATS (server/nats_fanout.py); `?subject=NAME` keeps
       clusters sharing one NATS apart. Needs `store_url`.
+    - `ultra`: the limits of ultra groups (server/ultra/config.py): groups a user may
+      join (100), channels a group may have (50), days of cloud history (7).
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
+    - `chatrooms`: how chatrooms run (server/chatrooms/settings.py): the room budget
+      and priorities, auto-exit, idle destroy, cloud history, public rooms.
     """
 
     data_dir: Path
@@ -84,6 +90,8 @@ class ServerConfig:
     store_url: str = ""
     migrate_store: bool = False
     bus_url: str = ""
+    chatrooms: ChatroomSettings = field(default_factory=ChatroomSettings)
+    ultra: UltraPolicy = field(default_factory=UltraPolicy)
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

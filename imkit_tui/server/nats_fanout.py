@@ -123,6 +123,12 @@ class NatsFanout:
         self._local.tell(user_id, frame, skip)
         self._publish(encode_bus(BusTell(self.node, user_id, encode(frame))))
 
+    def tell_encoded(self, user_id: str, data: bytes, skip: Session | None = None) -> None:
+        """See :meth:`Fanout.tell_encoded`: here, then on every other node (the same
+        bytes, never decoded on the way)."""
+        self._local.tell_encoded(user_id, data, skip)
+        self._publish(encode_bus(BusTell(self.node, user_id, data)))
+
     def _publish(self, data: bytes) -> None:
         client = self._client
         if client is None or not client.is_connected:

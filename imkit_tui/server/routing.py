@@ -148,6 +148,13 @@ def private_peer(conv: ConvRef, request_id: int) -> str:
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER, "the system conversation is read-only", request_id
         )
+    if conv.type == ConversationType.CHATROOM:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER,
+            "a chatroom has no read positions, settings or pages of its own here:"
+            " send, recall and pull it (protocol/chatroom_frames.py)",
+            request_id,
+        )
     if conv.type != ConversationType.PRIVATE:
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER,

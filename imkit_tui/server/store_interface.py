@@ -10,12 +10,13 @@ import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from imkit_tui.protocol import ConversationState, ConvRef
+from imkit_tui.protocol import ConversationState, ConvRef, MessageRecord
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.seq_views import SeqView, TargetedMessages
 from imkit_tui.server.store_records import Member, NewMessage, Page, StoredMessage
+from imkit_tui.server.ultra.store import UltraStore
 
 Done = Callable[[Any, BaseException | None], None]
 """Called after a commit with (result, None), or (None, error) when it failed."""
@@ -215,6 +216,72 @@ class Words(Protocol):
         ...
 
 
+class ChatroomHistory(Protocol):
+    """Chatroom cloud history (server/chatrooms/history_store.py)."""
+
+    async def append(self, room: str, record: MessageRecord) -> None:
+        """Keep `record`, a message of `room`."""
+        ...
+
+    async def remove(self, room: str, seq: int) -> None:
+        """Forget message `seq` of `room`."""
+        ...
+
+    async def last_seq(self, room: str) -> int:
+        """The highest seq kept for `room` (0: none)."""
+        ...
+
+    async def find(self, room: str, uid: str, not_before_ms: int) -> MessageRecord | None:
+        """The kept message `uid` of `room`, sent at `not_before_ms` or later."""
+        ...
+
+    async def page(
+        self,
+        room: str,
+        *,
+        after_seq: int,
+        before_seq: int,
+        limit: int,
+        periods: Sequence[tuple[int, int]] | None,
+    ) -> list[MessageRecord]:
+        """A page of `room`'s kept messages."""
+        ...
+
+    async def prune(self, older_than_ms: int) -> int:
+        """Forget messages sent before `older_than_ms`; how many went."""
+        ...
+
+
+class ChatroomState(Protocol):
+    """The chatrooms' settings (server/chatrooms/state_store.py)."""
+
+    async def save(self, body: dict[str, Any]) -> None:
+        """Keep `body` as the chatrooms' settings."""
+        ...
+
+    async def load(self) -> dict[str, Any]:
+        """The chatrooms' settings last kept ({} when none)."""
+        ...
+
+
+class Users(Protocol):
+    """Users' profiles, as the profile frames use them (server/user_records.py)."""
+
+    async def set_profile(
+        self, user_id: str, name: str | None, portrait: str | None, now_ms: int
+    ) -> None:
+        """Set the name and portrait given (None: unchanged)."""
+        ...
+
+    async def profiles(self, user_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+        """(name, portrait, updated_at) of each of `user_ids` that has a profile."""
+        ...
+
+    async def contacts(self, user_id: str) -> list[str]:
+        """Everyone who shares a conversation with `user_id`."""
+        ...
+
+
 class Store(Protocol):
     """The store as handlers use it: messages and conversations, and each concern's
     table as an attribute. ServerStore (SQLite) is one."""
@@ -235,6 +302,11 @@ class Store(Protocol):
         ...
 
     @property
+    def ultra(self) -> UltraStore:
+        """Ultra groups (server/ultra/store.py)."""
+        ...
+
+    @property
     def privacy(self) -> Privacy:
         """Who may message whom."""
         ...
@@ -252,6 +324,21 @@ class Store(Protocol):
     @property
     def words(self) -> Words:
         """The app's sensitive words."""
+        ...
+
+    @property
+    def users(self) -> Users:
+        """Users' profiles."""
+        ...
+
+    @property
+    def chatrooms(self) -> ChatroomHistory:
+        """Chatroom cloud history."""
+        ...
+
+    @property
+    def chatroom_state(self) -> ChatroomState:
+        """The chatrooms' settings, kept across restarts."""
         ...
 
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:

@@ -14,14 +14,30 @@ from typing import Generic, TypeVar
 
 from imkit_tui.protocol import (
     TERMINAL_CODES,
+    ChatroomEvent,
     ConversationUpdate,
     ErrorFrame,
     Frame,
+    Notice,
     PrivacyState,
     Push,
     ReceiptState,
     ServerFrame,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
 )
+
+PUSHED_STATES = (
+    ConversationUpdate,
+    PrivacyState,
+    ReceiptState,
+    ChatroomEvent,
+    UltraInfo,
+    UltraUpdate,
+    UltraDeleted,
+)
+"""Frames that answer a request, or (with `re` 0) tell of a change no request asked for."""
 
 W = TypeVar("W")
 
@@ -37,10 +53,9 @@ class FrameRoute(enum.Enum):
 
 
 def is_push(frame: ServerFrame) -> bool:
-    """True for a frame no request asked for: a pushed message or state change."""
-    return isinstance(frame, Push) or (
-        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
-    )
+    """True for a frame no request asked for: a pushed message or notice, a state change,
+    a chatroom event."""
+    return isinstance(frame, Push | Notice) or (isinstance(frame, PUSHED_STATES) and not frame.re)
 
 
 class Requests(Generic[W]):

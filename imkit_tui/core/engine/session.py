@@ -25,14 +25,19 @@ from imkit_tui.core.connection_state import ConnectionState
 from imkit_tui.core.engine.login import LoginOutcome, Ready, Refused, answer_login, hello
 from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.protocol import (
+    ChatroomEvent,
     ConversationUpdate,
     ErrorFrame,
     Frame,
+    Notice,
     PrivacyState,
     ProtocolError,
     Push,
     ReceiptState,
     ServerFrame,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
     decode_server_frame,
     encode,
 )
@@ -41,7 +46,19 @@ log = logging.getLogger(__name__)
 
 W = TypeVar("W")
 
-PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState
+PushFrame = (
+    Push
+    | ConversationUpdate
+    | PrivacyState
+    | ReceiptState
+    | Notice
+    | ChatroomEvent
+    | UltraInfo
+    | UltraUpdate
+    | UltraDeleted
+)
+"""A frame no request asked for: a message or notice, a change of state (ultra groups'
+too), a chatroom event."""
 
 
 @dataclass(frozen=True, slots=True)

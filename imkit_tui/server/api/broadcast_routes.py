@@ -1,6 +1,7 @@
-"""The Server API's broadcast: one message into every user's system conversation
-(offline users find it in their next sync), at most 2 an hour and 3 a day (1008 past
-it), as the service limits broadcasts."""
+"""The Server API's broadcast: one message into every user's system conversation, or
+into those of the users with any of the `tag`s given (/user/tag/set). Offline users find
+it in their next sync (and get an offline push when pushes are on). At most 2 an hour
+and 3 a day by default (1008 past it), as the service limits broadcasts."""
 
 from __future__ import annotations
 
@@ -21,29 +22,46 @@ PAGE = 500
 
 
 async def broadcast(ctx: ApiContext, p: Params) -> dict[str, Any]:
-    """`/message/broadcast`: a message from `fromUserId` to every user of the app."""
+    """`/message/broadcast`: a message from `fromUserId` to every user of the app, or to
+    those with any of the `tag`s given."""
     sender = p.ident("fromUserId")
     object_name, content = message_content(p)
+    tags = p.idents("tag", required=False, limit=20)
     now = now_ms()
     op = ctx.operator
-    if not await op.store.broadcasts.take(now, now - DAY_MS, _allows):
-        raise ApiError(TOO_FREQUENT, "at most 2 broadcasts an hour and 3 a day")
+    per_hour, per_day = ctx.broadcasts
+
+    def allows(times: list[int], at: int) -> bool:
+        return CallLimit(per_hour, per_day, times=times).take(at)
+
+    if not await op.store.broadcasts.take(now, now - DAY_MS, allows):
+        raise ApiError(TOO_FREQUENT, f"at most {per_hour} broadcasts an hour and {per_day} a day")
+    if tags:
+        await _post_each(ctx, await op.store.users.tagged(tags), sender, object_name, content)
+        return {"id": new_uuid7()}
     last = ""
     while True:
         page = await op.store.users.ids_after(last, PAGE)
-        route = op.system_route
-        await asyncio.gather(
-            *(op.post(route(u), sender, object_name, content) for u in page if u != SYSTEM_ACCOUNT)
-        )
+        await _post_each(ctx, page, sender, object_name, content)
         if len(page) < PAGE:
             break
         last = page[-1]
     return {"id": new_uuid7()}
 
 
-def _allows(times: list[int], now: int) -> bool:
-    """Whether one more broadcast may go at `now`, after those at `times`."""
-    return CallLimit(times=times).take(now)
+async def _post_each(
+    ctx: ApiContext, users: list[str], sender: str, object_name: str, content: dict[str, Any]
+) -> None:
+    """Post the broadcast into the system conversation of each of `users`, PAGE at once."""
+    op = ctx.operator
+    users = [u for u in users if u != SYSTEM_ACCOUNT]
+    for start in range(0, len(users), PAGE):
+        await asyncio.gather(
+            *(
+                op.post(op.system_route(u), sender, object_name, content)
+                for u in users[start : start + PAGE]
+            )
+        )
 
 
 ROUTES: dict[str, Handler] = {"/message/broadcast.json": broadcast}

@@ -19,12 +19,14 @@ class ApiContext:
 
     `token_ttl_seconds`: how long tokens from `/user/getToken` last (None: the
     service's default, no expiry; a token is still revoked by `imkit token --revoke`).
-    `base_url()`: the API's own URL, for the links it hands out.
+    `base_url()`: the API's own URL, for the links it hands out. `broadcasts`: how many
+    broadcasts an hour and a day are allowed (counted in the store, across nodes).
     """
 
     operator: Operator
     token_ttl_seconds: int | None = None
     base_url: Callable[[], str] = lambda: ""
+    broadcasts: tuple[int, int] = (2, 3)
 
 
 Handler = Callable[[ApiContext, Params], Awaitable[dict[str, Any]]]

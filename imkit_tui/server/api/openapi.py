@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from imkit_tui.server.api.chatroom_openapi import CHATROOM_PARAMETERS, CHATROOM_RESULTS
 from imkit_tui.server.api.routes import all_routes
 
 _ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
 _IDS: dict[str, Any] = {"type": "array", "items": _ID, "minItems": 1, "maxItems": 20}
 _TEXT: dict[str, Any] = {"type": "string", "maxLength": 128}
+_URL: dict[str, Any] = {"type": "string", "maxLength": 1024}
 _FLAG: dict[str, Any] = {"type": "string", "enum": ["0", "1"]}
 _JSON: dict[str, Any] = {"type": "string", "description": "a JSON object, as text"}
 _TYPE: dict[str, Any] = {"type": "string", "enum": ["1", "3", "6"]}
+_NAME: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
+_CHANNEL: dict[str, Any] = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 
 
 def _minutes(high: int, low: int = 1) -> dict[str, Any]:
@@ -23,9 +27,18 @@ def _minutes(high: int, low: int = 1) -> dict[str, Any]:
 _MESSAGE = {"objectName": (_TEXT, True), "content": (_JSON, True), "pushContent": (_TEXT, False)}
 
 PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
-    "/user/getToken.json": {"userId": (_ID, True), "name": (_TEXT, False)},
-    "/user/refresh.json": {"userId": (_ID, True), "name": (_TEXT, False)},
+    "/user/getToken.json": {
+        "userId": (_ID, True),
+        "name": (_TEXT, False),
+        "portraitUri": (_URL, False),
+    },
+    "/user/refresh.json": {
+        "userId": (_ID, True),
+        "name": (_TEXT, False),
+        "portraitUri": (_URL, False),
+    },
     "/user/info.json": {"userId": (_ID, True)},
+    "/user/info/get.json": {"userId": (_ID, True)},
     "/user/checkOnline.json": {"userId": (_ID, True)},
     "/user/push/url/set.json": {"userId": (_ID, True), "url": (_TEXT, False)},
     "/user/push/url/get.json": {"userId": (_ID, True)},
@@ -81,7 +94,7 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "isAdmin": (_FLAG, False),
         "isDelete": ({"type": "string", "enum": ["0"]}, False),
     },
-    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE},
+    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE, "tag": (_IDS, False)},
     "/message/history.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/message/history/delete.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/group/create.json": {
@@ -126,9 +139,37 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "conversationType": (_TYPE, True),
         "targetId": (_ID, True),
     },
+    **CHATROOM_PARAMETERS,
+    "/ultragroup/create.json": {
+        "userId": (_ID, True),
+        "groupId": (_ID, True),
+        "groupName": (_NAME, True),
+    },
+    "/ultragroup/join.json": {"userId": (_ID, True), "groupId": (_ID, True)},
+    "/ultragroup/quit.json": {"userId": (_ID, True), "groupId": (_ID, True)},
+    "/ultragroup/dis.json": {"groupId": (_ID, True)},
+    "/ultragroup/refresh.json": {"groupId": (_ID, True), "groupName": (_NAME, True)},
+    "/ultragroup/channel/create.json": {"groupId": (_ID, True), "busChannel": (_CHANNEL, True)},
+    "/ultragroup/channel/del.json": {"groupId": (_ID, True), "busChannel": (_CHANNEL, True)},
+    "/ultragroup/channel/get.json": {"groupId": (_ID, True)},
+    "/ultragroup/msg/modify.json": {
+        "groupId": (_ID, True),
+        "fromUserId": (_ID, True),
+        "msgUID": (_ID, True),
+        "content": (_JSON, True),
+        "busChannel": (_CHANNEL, False),
+    },
+    "/ultragroup/userbanned/add.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/userbanned/del.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/userbanned/get.json": {"groupId": (_ID, True)},
+    "/ultragroup/globalbanned/set.json": {"groupId": (_ID, True), "status": (_FLAG, True)},
+    "/ultragroup/globalbanned/get.json": {"groupId": (_ID, True)},
+    "/ultragroup/banned/whitelist/add.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/banned/whitelist/del.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/banned/whitelist/get.json": {"groupId": (_ID, True)},
 }
-"""The documented parameters of each path: name → (JSON schema, required). The
-chatroom paths (off) take none."""
+"""The documented parameters of each path: name → (JSON schema, required). The paths
+that are off take none."""
 
 _STR: dict[str, Any] = {"type": "string"}
 _STRS: dict[str, Any] = {"type": "array", "items": _STR}
@@ -145,6 +186,7 @@ _UIDS = _objects(messageUID=_STR)
 RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/user/getToken.json": {"userId": _STR, "token": _STR},
     "/user/info.json": {"userName": _STR, "userPortrait": _STR, "createTime": _STR},
+    "/user/info/get.json": {"userName": _STR, "userPortrait": _STR, "createTime": _STR},
     "/user/checkOnline.json": {"status": {"type": "string", "enum": ["0", "1"]}},
     "/user/push/url/get.json": {"url": _STR},
     "/user/block/query.json": {"users": _objects(userId=_STR, blockEndTime=_STR)},
@@ -163,6 +205,13 @@ RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/group/user/ban/whitelist/query.json": {"userids": _STRS},
     "/conversation/notification/get.json": {"isMuted": {"type": "integer", "enum": [0, 1]}},
     "/sensitiveword/list.json": {"words": _objects(type=_STR, word=_STR, replaceWord=_STR)},
+    **CHATROOM_RESULTS,
+    "/ultragroup/channel/get.json": {
+        "channelList": _objects(channelId=_STR, createTime={"type": "integer"}, name=_STR)
+    },
+    "/ultragroup/userbanned/get.json": {"users": _objects(id=_STR)},
+    "/ultragroup/globalbanned/get.json": {"status": {"type": "boolean"}},
+    "/ultragroup/banned/whitelist/get.json": {"users": _objects(id=_STR)},
 }
 """The fields of each path's answer when its code is 200 (beside `code`)."""
 

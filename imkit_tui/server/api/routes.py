@@ -13,12 +13,15 @@ def all_routes() -> dict[str, Handler]:
     """Every path the API answers, by path."""
     from imkit_tui.server.api import (
         broadcast_routes,
+        chatroom_moderation_routes,
+        chatroom_routes,
         conversation_routes,
         group_routes,
         history_routes,
         message_routes,
         off_routes,
         sensitive_routes,
+        ultra_routes,
         user_routes,
     )
 
@@ -31,6 +34,9 @@ def all_routes() -> dict[str, Handler]:
         group_routes,
         conversation_routes,
         sensitive_routes,
+        ultra_routes,
+        chatroom_routes,
+        chatroom_moderation_routes,
         off_routes,
     )
     for module in modules:

@@ -33,6 +33,8 @@ class ApiConfig:
     - `token_ttl_seconds`: how long `/user/getToken` tokens last (None: no expiry).
     - `rate_per_second`: calls a second each path allows on average, in bursts of as
       many (1008 past it); None: no limit.
+    - `broadcasts_per_hour`, `broadcasts_per_day`: `/message/broadcast` calls let
+      through in any hour and any day (1008 past them), counted across restarts.
     """
 
     host: str = "127.0.0.1"
@@ -40,6 +42,8 @@ class ApiConfig:
     signing: SigningPolicy = field(default_factory=SigningPolicy)
     token_ttl_seconds: int | None = None
     rate_per_second: float | None = 1000.0
+    broadcasts_per_hour: int = 2
+    broadcasts_per_day: int = 3
 
 
 class ApiServer:
@@ -63,7 +67,9 @@ class ApiServer:
         from imkit_tui.server.api.history_routes import PREFIX, serve_log
         from imkit_tui.server.api.openapi import document
 
-        ctx = ApiContext(self._operator, self._config.token_ttl_seconds, lambda: self.url)
+        config = self._config
+        limits = (config.broadcasts_per_hour, config.broadcasts_per_day)
+        ctx = ApiContext(self._operator, config.token_ttl_seconds, lambda: self.url, limits)
         routes = all_routes()
         operator = self._operator
 

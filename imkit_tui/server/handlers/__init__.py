@@ -13,9 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from imkit_tui.protocol import (
+    ChatroomAttrs,
+    ChatroomJoin,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomQuery,
     ClearHistory,
+    DeleteBefore,
     DeleteMessages,
     DownloadRequest,
+    EditMessage,
     ErrorCode,
     Frame,
     GroupRequest,
@@ -30,22 +37,32 @@ from imkit_tui.protocol import (
     Recall,
     ReceiptQuery,
     SendMessage,
+    SetPushUrl,
     SyncRequest,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
     UpdateConversation,
     UpdatePrivacy,
     UploadChunk,
     UploadStart,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.handlers import (
+    chatrooms,
     conversations,
     files,
     groups,
     privacy,
+    profiles,
     pulls,
+    push_url,
     receipts,
     send,
     stored_messages,
+    ultra_groups,
+    ultra_messages,
 )
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.session import Session
@@ -68,6 +85,15 @@ async def on_ping(ctx: ServerContext, session: Session, frame: Ping) -> None:
     session.send(Pong(re=frame.id, server_time=now_ms()))
 
 
+async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
+    """A send: to an ultra group's channel (handlers/ultra_messages.py) or to any other
+    conversation (handlers/send.py)."""
+    if ultra_messages.is_ultra(frame.conv):
+        await ultra_messages.on_ultra_send(ctx, session, frame)
+    else:
+        await send.on_send(ctx, session, frame)
+
+
 async def on_hello(ctx: ServerContext, session: Session, frame: Hello) -> None:
     """A second Hello on a logged-in connection is refused."""
     raise ProtocolError(ErrorCode.ALREADY_AUTHENTICATED, "already logged in", frame.id)
@@ -75,7 +101,7 @@ async def on_hello(ctx: ServerContext, session: Session, frame: Hello) -> None:
 
 HANDLERS: Mapping[type[Frame], Handling] = {
     # In line: a commit takes microseconds, and a device's sends keep their order.
-    SendMessage: Handling(send.on_send, in_line=True),
+    SendMessage: Handling(on_send, in_line=True),
     Ping: Handling(on_ping, in_line=True),
     Hello: Handling(on_hello, in_line=True),
     SyncRequest: Handling(pulls.on_sync),
@@ -93,6 +119,20 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     UploadStart: Handling(files.on_upload_start),
     UploadChunk: Handling(files.on_upload_chunk),
     DownloadRequest: Handling(files.on_download),
+    ProfileQuery: Handling(profiles.on_profile_query),
+    UpdateProfile: Handling(profiles.on_update_profile),
+    # In line: a device's joins and leaves keep their order with its sends.
+    ChatroomJoin: Handling(chatrooms.on_join, in_line=True),
+    ChatroomLeave: Handling(chatrooms.on_leave, in_line=True),
+    ChatroomQuery: Handling(chatrooms.on_query),
+    ChatroomAttrs: Handling(chatrooms.on_attrs),
+    ChatroomList: Handling(chatrooms.on_list),
+    SetPushUrl: Handling(push_url.on_set_push_url),
+    UltraRequest: Handling(ultra_groups.on_ultra),
+    UltraSettings: Handling(ultra_groups.on_ultra_settings),
+    UltraSync: Handling(ultra_groups.on_ultra_sync),
+    EditMessage: Handling(ultra_messages.on_edit),
+    DeleteBefore: Handling(ultra_messages.on_delete_before),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
@@ -12,11 +13,12 @@ from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
+from imkit_tui.server.ultra.online import UltraOnline
 
 
 class ServerContext(Protocol):
     """The server's parts a handler may use (IMServer is one): its settings, store,
-    fan-out, files and send limit, and a way to run follow-up work."""
+    fan-out, files, chatrooms and send limit, and a way to run follow-up work."""
 
     @property
     def config(self) -> ServerConfig:
@@ -39,8 +41,18 @@ class ServerContext(Protocol):
         ...
 
     @property
+    def chatrooms(self) -> ChatroomLive:
+        """The chatrooms (server/chatrooms/)."""
+        ...
+
+    @property
     def send_rates(self) -> PerUser:
         """Each user's send rate limit (error 20604)."""
+        ...
+
+    @property
+    def ultra_online(self) -> UltraOnline:
+        """Which members of each ultra group are connected (server/ultra/online.py)."""
         ...
 
     def require_store(self) -> Store:

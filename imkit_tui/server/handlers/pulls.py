@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from imkit_tui.protocol import (
     MAX_PULLED,
+    ConversationType,
     ConvRef,
     ErrorCode,
     ProtocolError,
@@ -25,7 +26,9 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.handlers.chatrooms import chatroom_pull
 from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.ultra_messages import is_ultra, ultra_page
 from imkit_tui.server.routing import readable_key
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
@@ -39,7 +42,9 @@ async def read_page(
     request_id: int,
 ) -> PullPage:
     """The page `spec` asks for, as `user_id` may read it; ProtocolError when they may
-    not read that conversation."""
+    not read that conversation. An ultra group's channel is read its own way."""
+    if is_ultra(spec.conv):
+        return await ultra_page(store, config, user_id, spec, request_id)
     conv_key = await readable_key(store, user_id, spec.conv, request_id)
     conv_id = await store.conversation_id(conv_key, user_id)
     if conv_id is None:
@@ -107,7 +112,10 @@ async def on_sync(ctx: ServerContext, session: Session, frame: SyncRequest) -> N
 
 
 async def on_pull(ctx: ServerContext, session: Session, frame: PullRequest) -> None:
-    """A page of one conversation."""
+    """A page of one conversation (of a chatroom's history: handlers/chatrooms.py)."""
+    if frame.conv.type == ConversationType.CHATROOM:
+        await chatroom_pull(ctx, session, frame)
+        return
     session.send(await pull_reply(ctx.require_store(), ctx.config, session.user_id, frame))
 
 

@@ -26,6 +26,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.media import media_in
 from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.group_store import group_key
+from imkit_tui.server.handlers.chatrooms import chatroom_send
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.failures import answer_failure
 from imkit_tui.server.handlers.files import check_files_named
@@ -34,7 +35,7 @@ from imkit_tui.server.handlers.privacy import check_privacy
 from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
 from imkit_tui.server.routing import Route, route_send, targeted_audience
 from imkit_tui.server.session import Session
-from imkit_tui.server.store_records import NewMessage, StoredMessage, private_key
+from imkit_tui.server.store_records import AfterStoring, NewMessage, StoredMessage, private_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,11 @@ class Authorized:
 
 
 async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
-    """Authorize a send, then store it (or, for a status message, relay it)."""
+    """Authorize a send, then store it (or, for a status message, relay it); a
+    chatroom's message goes to the chatrooms (handlers/chatrooms.py)."""
+    if frame.conv.type == ConversationType.CHATROOM:
+        await chatroom_send(ctx, session, frame)
+        return
     try:
         send = await authorize(ctx, session, frame)
     except ProtocolError:
@@ -125,28 +130,37 @@ async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) ->
     return Authorized(frame, route, audience, asked, content_json)
 
 
-def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[str]) -> None:
-    """Queue the message for the store (`files`: the sha256 its content names); the
-    fan-out follows the commit (:func:`fan_out`). Queued here and now, so a device's
-    messages get their seqs in the order it sent them."""
+def persist(
+    ctx: ServerContext,
+    session: Session,
+    send: Authorized,
+    files: set[str],
+    then: AfterStoring | None = None,
+) -> None:
+    """Queue the message for the store (`files`: the sha256 its content names; `then`:
+    more to write in its transaction, NewMessage.then); the fan-out follows the commit
+    (:func:`fan_out`). Queued here and now, so a device's messages get their seqs in
+    the order it sent them."""
     frame = send.frame
     sender = session.user_id
     store = ctx.require_store()
     session.inbound.started()
     try:
+        message = NewMessage(
+            conv_type=send.route.conv_type,
+            conv_key=send.route.conv_key,
+            members=send.route.members,
+            sender=sender,
+            cmid=frame.cmid,
+            object_name=frame.object_name,
+            content_json=send.content_json,
+            now_ms=now_ms(),
+            audience=send.audience,
+            files=files,
+            then=then,
+        )
         store.append_then(
-            NewMessage(
-                conv_type=send.route.conv_type,
-                conv_key=send.route.conv_key,
-                members=send.route.members,
-                sender=sender,
-                cmid=frame.cmid,
-                object_name=frame.object_name,
-                content_json=send.content_json,
-                now_ms=now_ms(),
-                audience=send.audience,
-                files=files,
-            ),
+            ctx.hooks.routed(message, send.route, frame.conv, from_device=True),
             functools.partial(_stored, ctx, session, send),
         )
     except BaseException:

@@ -15,6 +15,7 @@ from typing import Any
 from imkit_tui import messages
 from imkit_tui.protocol import (
     ClearHistory,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
     DeleteMessages,
@@ -26,8 +27,10 @@ from imkit_tui.protocol import (
     encode_content,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.handlers.chatrooms import chatroom_recall
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.posting import message_record
+from imkit_tui.server.handlers.ultra_messages import is_ultra, on_ultra_recall_route
 from imkit_tui.server.routing import Route, readable_key, route_send
 from imkit_tui.server.seq_views import SeqView
 from imkit_tui.server.session import Session
@@ -37,10 +40,17 @@ from imkit_tui.server.store_records import StoredMessage
 
 async def on_recall(ctx: ServerContext, session: Session, frame: Recall) -> None:
     """Recall the sender's own message: authorize (the conversation is theirs), persist
-    the command (the original's content replaced in the same transaction), fan out."""
+    the command (the original's content replaced in the same transaction), fan out.
+    A chatroom's message is recalled by the chatrooms (handlers/chatrooms.py)."""
+    if frame.conv.type == ConversationType.CHATROOM:
+        await chatroom_recall(ctx, session, frame)
+        return
     store = ctx.require_store()
     sender = session.user_id
-    route = await route_send(store, sender, frame.conv, frame.id)
+    if is_ultra(frame.conv):
+        route = await on_ultra_recall_route(ctx, session, frame.conv, frame.id)
+    else:
+        route = await route_send(store, sender, frame.conv, frame.id)
     stored, record = await recall_message(
         store, route, sender, frame.conv, frame.uid, ctx.config.recall_seconds, frame.id
     )

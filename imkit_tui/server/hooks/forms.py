@@ -10,6 +10,8 @@ group message, comma separated) and `busChannel` (empty: no channels yet).
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from typing import Any
 
 from imkit_tui.protocol import ConversationType, MessageRecord
@@ -19,8 +21,33 @@ CHANNEL_TYPES: dict[int, str] = {
     ConversationType.PRIVATE: "PERSON",
     ConversationType.GROUP: "GROUP",
     ConversationType.SYSTEM: "NOTIFY",
+    ConversationType.CHATROOM: "TEMPGROUP",
 }
 """The service's name of each conversation kind."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.~ -]+")
+_ESCAPES = [f"%{b:02X}" for b in range(256)]
+
+
+def _escaped(run: re.Match[str]) -> str:
+    return "".join([_ESCAPES[b] for b in run.group().encode()])
+
+
+def form_quote(text: str) -> str:
+    """`text` as a form field's name or value: urllib.parse.quote_plus with nothing
+    safe but what always is, done on the runs to escape (a JSON content has few)
+    instead of on every character."""
+    return _UNSAFE.sub(_escaped, text).replace(" ", "+")
+
+
+def form_body(form: dict[str, str]) -> str:
+    """`form` urlencoded, as urllib.parse.urlencode does it (the names, the same in
+    every form, quoted once)."""
+    return "&".join([f"{_quoted_name(k)}={form_quote(v)}" for k, v in form.items()])
+
+
+_quoted_name = lru_cache(maxsize=256)(form_quote)
+
 
 ONLINE, OFFLINE, LOGOUT = "0", "1", "2"
 """A user's status as the service reports it."""
@@ -42,13 +69,18 @@ def receiver(record: MessageRecord, route: Route) -> str:
     return record.conv.target
 
 
-def routing_form(record: MessageRecord, route: Route, *, from_device: bool) -> dict[str, str]:
-    """The form fields of a stored message, as routed."""
+def routing_form(
+    record: MessageRecord, route: Route, *, from_device: bool, content_json: str | None = None
+) -> dict[str, str]:
+    """The form fields of a stored message, as routed (`content_json`: its content as
+    stored, when at hand)."""
+    if content_json is None:
+        content_json = json.dumps(record.content, ensure_ascii=False, separators=(",", ":"))
     return {
         "fromUserId": record.sender,
         "toUserId": receiver(record, route),
         "objectName": record.object_name,
-        "content": json.dumps(record.content, ensure_ascii=False, separators=(",", ":")),
+        "content": content_json,
         "channelType": CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
         "msgTimeStamp": str(record.sent_at),
         "msgUID": record.uid,
@@ -62,3 +94,9 @@ def routing_form(record: MessageRecord, route: Route, *, from_device: bool) -> d
 def status_item(user_id: str, status: str, device: str, at_ms: int) -> dict[str, Any]:
     """One user's status in a status sync (its body is a JSON array of these)."""
     return {"userid": user_id, "status": status, "os": device, "time": at_ms, "clientIp": ""}
+
+
+def chatroom_status_item(room: str, status: int, users: list[str], at_ms: int) -> dict[str, Any]:
+    """One change in a chatroom status sync (its body is a JSON array of these): `type`
+    0 created, 1 destroyed, 2 joined, 3 left; `userIds` who joined or left."""
+    return {"chatRoomId": room, "userIds": users, "status": 0, "type": status, "time": at_ms}

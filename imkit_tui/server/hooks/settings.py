@@ -5,9 +5,10 @@ file (flags of `imkit serve` win). No I/O.
 [hooks]
 routing_url = "http://127.0.0.1:9000/route"   # full message routing (form POSTs)
 routing_types = ["RC:TxtMsg", "RC:ImgMsg"]   # default: every stored type
-routing_conversations = ["private", "group"] # private, group, system (default: all)
+routing_conversations = ["private", "group"] # private, group, system, chatroom (default: all)
 status_url = "http://127.0.0.1:9000/status"  # online / offline / logout (JSON POSTs)
 status_coalesce_seconds = 1.0                # a user's flaps within it: one report
+chatroom_status_url = "http://127.0.0.1:9000/chatroom"  # created/destroyed/joined/left
 push = true                                  # offline pushes, to the URLs users set
 push_url = "json://127.0.0.1:9000/push"      # Apprise URL for users without their own
 push_interval_seconds = 10.0                 # at most one push per user per interval
@@ -31,6 +32,7 @@ concurrency = 8                              # conversations sent to at once
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from imkit_tui.protocol import ConversationType
@@ -40,6 +42,7 @@ CONVERSATION_KINDS: dict[str, int] = {
     "private": ConversationType.PRIVATE,
     "group": ConversationType.GROUP,
     "system": ConversationType.SYSTEM,
+    "chatroom": ConversationType.CHATROOM,
 }
 """The conversation kinds routing can be limited to, by the name the config uses."""
 
@@ -53,6 +56,7 @@ class HooksConfig:
     routing_conversations: tuple[str, ...] = tuple(CONVERSATION_KINDS)
     status_url: str = ""
     status_coalesce_seconds: float = 1.0
+    chatroom_status_url: str = ""
     push: bool = False
     push_url: str = ""
     push_interval_seconds: float = 10.0
@@ -101,7 +105,13 @@ class HooksConfig:
     @property
     def enabled(self) -> bool:
         """Whether anything goes to the backend at all."""
-        return bool(self.routing_url or self.status_url or self.pushes or self.moderation_url)
+        return bool(
+            self.routing_url
+            or self.status_url
+            or self.chatroom_status_url
+            or self.pushes
+            or self.moderation_url
+        )
 
     @property
     def pushes(self) -> bool:
@@ -121,18 +131,24 @@ class HooksConfig:
     @property
     def moderated_kinds(self) -> frozenset[int]:
         """The conversation types whose messages are held for the message callback."""
-        return frozenset(CONVERSATION_KINDS[name] for name in self.moderation_conversations)
+        return _kinds(self.moderation_conversations)
 
     @property
     def routed_kinds(self) -> frozenset[int]:
         """The conversation types routed."""
-        return frozenset(CONVERSATION_KINDS[name] for name in self.routing_conversations)
+        return _kinds(self.routing_conversations)
 
     def routes(self, conv_type: int, object_name: str) -> bool:
         """Whether a stored message of `object_name` in a `conv_type` conversation is routed."""
-        if not self.routing_url or conv_type not in self.routed_kinds:
+        if not self.routing_url or conv_type not in _kinds(self.routing_conversations):
             return False
         return not self.routing_types or object_name in self.routing_types
+
+
+@lru_cache(maxsize=64)
+def _kinds(names: tuple[str, ...]) -> frozenset[int]:
+    """The conversation types of the kinds `names` (asked for every message: kept)."""
+    return frozenset(CONVERSATION_KINDS[name] for name in names)
 
 
 def hooks_config(table: dict[str, Any], **overrides: Any) -> HooksConfig:

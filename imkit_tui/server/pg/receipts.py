@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import asyncpg
 
+from imkit_tui.protocol.media import MEDIA_SCHEME
 from imkit_tui.server.file_refs import GRANT_SECONDS
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.writer import PgWriter
@@ -158,7 +159,14 @@ class PgFiles:
             audience = self._audiences.memory.audience(str(key), int(seq))
             if audience is None or user_id in audience:
                 return True
-        return False
+        return await self._portrait(sha256)
+
+    async def _portrait(self, sha256: str) -> bool:
+        """Whether the file is someone's portrait (readable by all, never garbage)."""
+        found = await self._pool.fetchval(
+            "SELECT 1 FROM user_profiles WHERE portrait = $1 LIMIT 1", MEDIA_SCHEME + sha256
+        )
+        return found is not None
 
     async def unreferenced(self, candidates: Iterable[str], now_ms: int) -> list[str]:
         """Those of `candidates` that no message names and no uploader still holds."""
@@ -171,8 +179,11 @@ class PgFiles:
         wanted = list(candidates)
         held = await self._pool.fetch(
             "SELECT sha256 FROM file_refs WHERE sha256 = ANY($1)"
-            " UNION SELECT sha256 FROM file_grants WHERE sha256 = ANY($1)",
+            " UNION SELECT sha256 FROM file_grants WHERE sha256 = ANY($1)"
+            " UNION SELECT substr(portrait, $2) FROM user_profiles WHERE portrait = ANY($3)",
             wanted,
+            len(MEDIA_SCHEME) + 1,
+            [MEDIA_SCHEME + sha256 for sha256 in wanted],
         )
         kept = {str(r[0]) for r in held}
         return [sha256 for sha256 in wanted if sha256 not in kept]

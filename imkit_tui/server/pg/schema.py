@@ -184,6 +184,29 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         CREATE TABLE api_broadcasts (sent_at BIGINT NOT NULL);
         """),
     ),
+    PgMigration(
+        2,
+        "chatroom cloud history and settings, portraits found by URL (SQLite's 19 and 21)",
+        _bytewise("""
+        CREATE TABLE chatroom_messages (
+            room TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            uid TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            content TEXT NOT NULL,
+            cmid TEXT NOT NULL,
+            sent_at BIGINT NOT NULL,
+            PRIMARY KEY (room, seq)
+        );
+        CREATE INDEX chatroom_messages_sent ON chatroom_messages(sent_at);
+        CREATE TABLE chatroom_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            body TEXT NOT NULL
+        );
+        CREATE INDEX user_profiles_portrait ON user_profiles(portrait);
+        """),
+    ),
 )
 
 _MIGRATION_LOCK = 0x696D6B6974  # any constant: one node migrates at a time

@@ -24,6 +24,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.history_logs import uid_floor
 from imkit_tui.server.pg.audiences import PgAudiences
+from imkit_tui.server.pg.chatrooms import PgChatroomHistory, PgChatroomState
 from imkit_tui.server.pg.connection import StoreConnection, create_pool
 from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
@@ -44,6 +45,8 @@ from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
 from imkit_tui.server.targeted_store import TargetedStore
+from imkit_tui.server.ultra.store import UltraStore
+from imkit_tui.server.unusable import ServiceUnusable
 
 _NO_CEILING = 2**63 - 1
 # One round trip per message: the original when (sender, cmid) was stored already, else
@@ -67,6 +70,10 @@ UNION ALL
 SELECT true, uid, seq, sent_at, conv_id FROM original
 """
 _COLUMNS = "uid, seq, sender, cmid, object_name, content, sent_at"
+
+
+class NotPorted(ServiceUnusable):
+    """A part of the store that PostgreSQL does not keep yet."""
 
 
 class PostgresStore:
@@ -105,6 +112,10 @@ class PostgresStore:
         """Push texts the app server gave its messages (pg/users.py)."""
         self.broadcasts = PgBroadcasts(self._writer, pool)
         """When the Server API's broadcasts went out (pg/users.py)."""
+        self.chatrooms = PgChatroomHistory(self._writer, pool)
+        """Chatroom cloud history (pg/chatrooms.py)."""
+        self.chatroom_state = PgChatroomState(self._writer, pool)
+        """The chatrooms' settings, kept across restarts (pg/chatrooms.py)."""
 
     @classmethod
     async def open(
@@ -144,6 +155,12 @@ class PostgresStore:
         await self._writer.close()
         await self._notices.stop()
         await self._pool.close()
+
+    @property
+    def ultra(self) -> UltraStore:
+        """Ultra groups are not kept in PostgreSQL yet: NotPorted, which a request
+        answers with a clear error."""
+        raise NotPorted("ultra groups need the SQLite store (imkit serve without --store)")
 
     async def truncate_wal(self) -> None:
         """Nothing to do: PostgreSQL keeps no copy the server could empty."""

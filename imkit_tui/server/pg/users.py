@@ -119,6 +119,33 @@ class PgUsers(_Table):
 
         await self._writer.submit(job)
 
+    async def profiles(self, user_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+        """(name, portrait, updated_at) of each of `user_ids` that has a profile, in one
+        read."""
+        rows = await self._pool.fetch(
+            "SELECT user_id, name, portrait, updated_at FROM user_profiles WHERE user_id = ANY($1)",
+            list(user_ids),
+        )
+        return {str(u): (str(n), str(p), int(t)) for u, n, p, t in rows}
+
+    async def contacts(self, user_id: str) -> list[str]:
+        """Everyone who shares a conversation with `user_id` (private peers, members of
+        their groups), without `user_id`: who is told when their profile changes."""
+        rows = await self._pool.fetch(
+            "SELECT DISTINCT o.user_id FROM members m JOIN members o ON o.conv_id = m.conv_id"
+            " WHERE m.user_id = $1 AND o.user_id != $1",
+            user_id,
+        )
+        return [str(row[0]) for row in rows]
+
+    async def tagged(self, tags: Sequence[str]) -> list[str]:
+        """The users with any of `tags`, each once, in order."""
+        rows = await self._pool.fetch(
+            "SELECT DISTINCT user_id FROM user_tags WHERE tag = ANY($1) ORDER BY user_id",
+            list(tags),
+        )
+        return [str(row[0]) for row in rows]
+
     async def tags(self, user_ids: Sequence[str]) -> dict[str, list[str]]:
         """The tags of each of `user_ids` (an empty list for a user without any)."""
         found: dict[str, list[str]] = {user_id: [] for user_id in user_ids}

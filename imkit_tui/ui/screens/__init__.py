@@ -2,6 +2,7 @@
 
 The dialogs below are not on the first frame: they load on first use
 (:func:`imkit_tui.lazy.lazy_names`), e.g. ``screens.ConfirmScreen(question)``.
+``ProfileActions`` (people's names and pictures) loads as the main screen is built.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from typing import TYPE_CHECKING
 from imkit_tui.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.screens.chatrooms import open_chatrooms
     from imkit_tui.ui.screens.new_chat import NewChatScreen
     from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
+    from imkit_tui.ui.screens.profile_actions import ProfileActions
     from imkit_tui.ui.screens.prompts import (
         ActionMenuScreen,
         ConfirmScreen,
@@ -25,7 +28,9 @@ __all__ = [
     "ConfirmScreen",
     "NewChatScreen",
     "PasteOfferScreen",
+    "ProfileActions",
     "TextPromptScreen",
+    "open_chatrooms",
     "start_accepting_invitation",
     "start_new_group",
 ]
@@ -39,6 +44,8 @@ __getattr__ = lazy_names(
         "PasteOfferScreen": _PROMPTS,
         "TextPromptScreen": _PROMPTS,
         "NewChatScreen": "imkit_tui.ui.screens.new_chat",
+        "ProfileActions": "imkit_tui.ui.screens.profile_actions",
+        "open_chatrooms": "imkit_tui.ui.screens.chatrooms",
         "start_accepting_invitation": "imkit_tui.ui.screens.new_group",
         "start_new_group": "imkit_tui.ui.screens.new_group",
     },

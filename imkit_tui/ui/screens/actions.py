@@ -32,6 +32,7 @@ from imkit_tui.media.probe import SNIFF_BYTES, sniff_mime
 from imkit_tui.ui import system
 from imkit_tui.ui.bubbles import Bubble
 from imkit_tui.ui.bubbles._text import MAX_MESSAGE_TEXT, clean_text, local_time
+from imkit_tui.ui.names import person
 from imkit_tui.ui.screens.prompts import ActionMenuScreen
 from imkit_tui.ui.screens.save_file import SaveFileScreen, default_destination
 
@@ -206,13 +207,17 @@ class ActionHandler:
             self.app.notify(f"imkit cannot {action.replace('_', ' ')} this message")
 
     def _history_handles(self, message: Message, action: str) -> bool:
-        """Recall, re-edit and delete belong to the screen's history actions, read
-        receipts to its receipt actions."""
+        """Editing belongs to the screen's ultra group pane; recall, re-edit and delete
+        to its history actions, read receipts to its receipt actions."""
         from imkit_tui.ui.screens.history_actions import HistoryActions
         from imkit_tui.ui.screens.receipt_actions import ReceiptActions
+        from imkit_tui.ui.screens.ultra_actions import UltraPane
 
+        ultra = getattr(self._screen, "ultra", None)
         history = getattr(self._screen, "history", None)
         receipts = getattr(self._screen, "receipts", None)
+        if isinstance(ultra, UltraPane) and ultra.handle(message, action):
+            return True  # editing an own message of an ultra group (e)
         return (isinstance(history, HistoryActions) and history.handle(message, action)) or (
             isinstance(receipts, ReceiptActions) and receipts.handle(message, action)
         )
@@ -399,7 +404,7 @@ class ActionHandler:
         text = getattr(bubble, "text", None)
         if not isinstance(text, str):
             text = clean_text(copy_text(message), limit=MAX_MESSAGE_TEXT)
-        sender = clean_text(message.sender, keep_newlines=False)[:64]
+        sender = clean_text(person(message.sender), keep_newlines=False)[:64]
         when = local_time(message.sent_at)
         title = f"{sender} · {when:%Y-%m-%d %H:%M}" if when is not None else sender
         self.app.push_screen(ReaderScreen(text, title))

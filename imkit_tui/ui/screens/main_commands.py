@@ -15,6 +15,7 @@ from textual.app import SystemCommand
 from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.palette import ScreenCommands
+from imkit_tui.ui.screens.push_url_actions import push_url_commands
 
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.main import MainScreen
@@ -52,6 +53,11 @@ class MainCommands(ScreenCommands):
         yield SystemCommand(
             "Conversations", "Move to the conversation list (escape)", screen.action_focus_list
         )
+        yield SystemCommand(
+            "Chatrooms…",
+            "The live rooms the server offers; join one, or any by id (ctrl+r)",
+            partial(screen.run_action, "app.chatrooms"),
+        )
         if screen.current is not None:
             yield SystemCommand(
                 "Write a message", "Move to the composer", screen.action_focus_composer
@@ -66,7 +72,10 @@ class MainCommands(ScreenCommands):
                 screen.action_jump_to_mention,
             )
         yield from _settings_commands(screen)
+        yield from _channel_commands(screen)
         yield from screen.privacy.commands()
+        yield from screen.profiles.commands()
+        yield from push_url_commands(screen)
         if screen.current is not None:
             yield from _sending_commands(screen)
             yield from _message_commands(screen)
@@ -100,14 +109,12 @@ def _settings_commands(screen: MainScreen) -> Iterable[SystemCommand]:
         "On every device (u in the list)",
         settings.toggle_unread,
     )
-    group = target.ref.type == ConversationType.GROUP
-    yield SystemCommand(
-        f"Settings of {name}",
-        "Members, name, who may speak, do not disturb, pin, clear, quit (ctrl+o)"
-        if group
-        else "Do not disturb, pin, block, search, clear history (ctrl+o)",
-        settings.open_settings,
-    )
+    helps: dict[int, str] = {
+        ConversationType.GROUP: "Members, name, who may speak, do not disturb, pin, clear, quit",
+        ConversationType.ULTRA_GROUP: "Notification levels, do not disturb, channels, quit",
+    }
+    what = helps.get(target.ref.type, "Do not disturb, pin, block, search, clear history")
+    yield SystemCommand(f"Settings of {name}", f"{what} (ctrl+o)", settings.open_settings)
     yield SystemCommand(
         f"Clear history with {name}", "For you only, on every device", settings.clear_history
     )
@@ -116,6 +123,20 @@ def _settings_commands(screen: MainScreen) -> Iterable[SystemCommand]:
         "Until its next message; the history stays",
         settings.remove,
     )
+
+
+def _channel_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """The other channels of the open ultra group."""
+    sidebar = screen.ultra.sidebar
+    if sidebar.group is None or screen.current is None:
+        return
+    for channel in sidebar.channels:
+        if channel.ref != screen.current:
+            yield SystemCommand(
+                f"Channel # {channel.label}",
+                f"Open it ({channel.unread} unread)",
+                partial(screen.open_conversation, channel.ref),
+            )
 
 
 def _sending_commands(screen: MainScreen) -> Iterable[SystemCommand]:
@@ -159,6 +180,12 @@ def _message_commands(screen: MainScreen) -> Iterable[SystemCommand]:
             f"Message: {label}",
             f"On the selected message{f' ({key})' if key else ''}",
             partial(actions.handle, bubble, action, bubble.url_for(action)),
+        )
+    if screen.ultra.can_edit(message):
+        yield SystemCommand(
+            "Message: Edit",
+            "Put it in the composer; enter saves the edit (e)",
+            partial(actions.handle, bubble, "edit"),
         )
     yield SystemCommand(
         "Message: Forward…", "Forward the selected message (f)", partial(menu.forward, [message])

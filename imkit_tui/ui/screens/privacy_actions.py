@@ -72,7 +72,7 @@ class PrivacyActions:
     def list_name(self, conv: ConvRef) -> str:
         """The name of a conversation in the list: a group's name, a user with ⛔ when
         blocked."""
-        if conv.type == ConversationType.GROUP:
+        if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
             row = self._listing.get(conv)
             return display_name(conv, row.title if row is not None else "")
         name = display_name(conv)

@@ -43,6 +43,7 @@ class StatusBar(Widget):
         super().__init__(id=id)
         self.user_id = user_id
         self.server_label = server_label
+        self._several = "," in server_label
         self.ever_connected = False
         """Whether the connection has reached CONNECTED once."""
 
@@ -80,8 +81,11 @@ class StatusBar(Widget):
         line.append_text(right)
         return line
 
-    def set_connection(self, state: ConnectionState, detail: str = "") -> None:
-        """Show a new connection state."""
+    def set_connection(self, state: ConnectionState, detail: str = "", server: str = "") -> None:
+        """Show a new connection state; `server`: the node in use, shown when the label
+        lists several."""
+        if server and self._several:
+            self.server_label = server
         if state == ConnectionState.CONNECTED:
             self.ever_connected = True
         self.state = state

@@ -1,0 +1,223 @@
+"""Chatroom frames: join, leave, query, attributes and the public list; and the chatroom
+side of sends, recalls and pulls (conversation type 4), which the message handlers hand
+over here. The decisions are the chatroom service's (server/chatrooms/); this module
+reads frames and answers them.
+"""
+
+from __future__ import annotations
+
+from imkit_tui import messages
+from imkit_tui.protocol import (
+    ErrorCode,
+    MessageRecord,
+    ProtocolError,
+    PullReply,
+    PullRequest,
+    Recall,
+    SendAck,
+    SendMessage,
+    checked_content,
+)
+from imkit_tui.protocol.chatroom_frames import (
+    ChatroomAttrs,
+    ChatroomAttrState,
+    ChatroomDirectory,
+    ChatroomInfo,
+    ChatroomJoin,
+    ChatroomJoined,
+    ChatroomLeave,
+    ChatroomList,
+    ChatroomMember,
+    ChatroomQuery,
+)
+from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.chatrooms.rooms import Room
+from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.session import Session
+
+
+async def on_join(ctx: ServerContext, session: Session, frame: ChatroomJoin) -> None:
+    """Join a room (made first when missing and asked to), with its latest messages."""
+    live = ctx.chatrooms
+    service = live.service
+    seq = 0
+    if frame.create and frame.room not in service.rooms:
+        seq = await live.last_seq(frame.room)
+    room, joined = service.join(
+        session.user_id,
+        frame.room,
+        live.clock(),
+        create=frame.create,
+        name=frame.name,
+        seq=seq,
+        request_id=frame.id,
+    )
+    session.send(
+        ChatroomJoined(
+            re=frame.id,
+            info=room.summary(),
+            joined_at=joined,
+            messages=room.latest(frame.history),
+        )
+    )
+
+
+async def on_leave(ctx: ServerContext, session: Session, frame: ChatroomLeave) -> None:
+    """Leave a room; answered with the room as it is after."""
+    live = ctx.chatrooms
+    room = live.service.get(frame.room, frame.id)
+    live.service.leave(session.user_id, frame.room, live.clock())
+    session.send(_info(ctx, frame.id, room))
+
+
+async def on_query(ctx: ServerContext, session: Session, frame: ChatroomQuery) -> None:
+    """A room's summary, with as many members as asked for, by join time."""
+    room = ctx.chatrooms.service.get(frame.room, frame.id)
+    members = room.listed(frame.members, frame.order == "desc")
+    session.send(_info(ctx, frame.id, room, members))
+
+
+def _info(
+    ctx: ServerContext, request_id: int, room: Room, members: list[ChatroomMember] | None = None
+) -> ChatroomInfo:
+    live = ctx.chatrooms
+    muted = live.service.room_mutes.active(room.id, live.clock())
+    return ChatroomInfo(re=request_id, info=room.summary(), members=members or [], all_muted=muted)
+
+
+async def on_attrs(ctx: ServerContext, session: Session, frame: ChatroomAttrs) -> None:
+    """Set, remove or list a room's attributes."""
+    live = ctx.chatrooms
+    service = live.service
+    room = service.get(frame.room, frame.id)
+    user = session.user_id
+    if frame.op == "list":
+        attrs = room.attributes.listed(frame.keys)
+    else:
+        if user not in room.members:
+            raise ProtocolError(ErrorCode.NOT_IN_CHATROOM, "you are not in this chatroom", frame.id)
+        if frame.op == "set":
+            attrs = service.set_attributes(user, room.id, frame.set, live.clock(), frame.id)
+        else:
+            service.remove_attributes(
+                user, room.id, frame.keys, force=frame.force, request_id=frame.id
+            )
+            attrs = []
+    session.send(ChatroomAttrState(re=frame.id, room=room.id, attrs=attrs))
+
+
+async def on_list(ctx: ServerContext, session: Session, frame: ChatroomList) -> None:
+    """The public rooms the server offers."""
+    rooms = [room.summary() for room in ctx.chatrooms.service.public()]
+    session.send(ChatroomDirectory(re=frame.id, rooms=rooms))
+
+
+# ---------------------------------------------------------------- type 4 messages
+
+
+def _room_of(
+    ctx: ServerContext, session: Session, target: str, channel: str, request_id: int
+) -> Room:
+    """The room a type-4 conversation names, which the user must be in."""
+    if channel:
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "chatrooms have no channels", request_id)
+    room = ctx.chatrooms.service.get(target, request_id)
+    if session.user_id not in room.members:
+        raise ProtocolError(ErrorCode.NOT_IN_CHATROOM, "you are not in this chatroom", request_id)
+    return room
+
+
+async def chatroom_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
+    """A message into a room: to the members online only, or refused (23406, 23408,
+    23410), or dropped under load (90020) — never acked unless delivered."""
+    live = ctx.chatrooms
+    user = session.user_id
+    room = _room_of(ctx, session, frame.conv.target, frame.conv.channel, frame.id)
+    if frame.to:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "only group messages can be targeted", frame.id
+        )
+    original = room.sent_before(user, frame.cmid)
+    if original is not None:  # a retry: acked again, delivered once
+        _ack(session, frame.id, original)
+        return
+    checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    if not ctx.send_rates.allow(user):
+        raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+    live.service.admit(user, room.id, frame.object_name, live.clock(), frame.id)
+    await ctx.hooks.moderate(user, frame, room.route())
+    if live.service.rooms.get(room.id) is not room:
+        raise ProtocolError(ErrorCode.CHATROOM_NOT_FOUND, "the chatroom was destroyed", frame.id)
+    stored = messages.lookup(frame.object_name).stored
+    record = live.record(room, user, frame.object_name, frame.content, frame.cmid, stored=stored)
+    live.publish(room, record, session)
+    _ack(session, frame.id, record)
+
+
+def _ack(session: Session, request_id: int, record: MessageRecord) -> None:
+    session.send(
+        SendAck(
+            re=request_id,
+            cmid=record.cmid,
+            uid=record.uid,
+            seq=record.seq,
+            sent_at=record.sent_at,
+            conv=record.conv,
+        )
+    )
+
+
+async def chatroom_recall(ctx: ServerContext, session: Session, frame: Recall) -> None:
+    """Recall one's own message in a room: the RC:RcCmd reaches the members online, and
+    the kept history forgets the original."""
+    live = ctx.chatrooms
+    user = session.user_id
+    room = _room_of(ctx, session, frame.conv.target, frame.conv.channel, frame.id)
+    original = room.find(frame.uid)
+    if original is None and live.settings.history:
+        original = await ctx.require_store().chatrooms.find(room.id, frame.uid, 0)
+    if original is None or original.sender != user:
+        raise ProtocolError(
+            ErrorCode.INVALID_PARAMETER, "you can recall only your own messages", frame.id
+        )
+    content = {
+        "messageUId": frame.uid,
+        "conversationType": int(frame.conv.type),
+        "targetId": room.id,
+        "sentTime": original.sent_at,
+    }
+    if original in room.recent:
+        room.recent.remove(original)
+    if live.settings.history:
+        live.write(ctx.require_store().chatrooms.remove(room.id, original.seq))
+    record = live.record(room, user, messages.RECALL, content, new_uuid7(), stored=True)
+    live.publish(room, record, session)
+    _ack(session, frame.id, record)
+
+
+async def chatroom_pull(ctx: ServerContext, session: Session, frame: PullRequest) -> None:
+    """A page of a room's cloud history: 23414 when the server keeps none; only what was
+    sent while the puller was a member, unless configured to give all."""
+    live = ctx.chatrooms
+    if not live.settings.history:
+        raise ProtocolError(
+            ErrorCode.CHATROOM_HISTORY_OFF, "this server keeps no chatroom history", frame.id
+        )
+    room = _room_of(ctx, session, frame.conv.target, frame.conv.channel, frame.id)
+    periods = None if live.settings.history_all else live.service.periods(room.id, session.user_id)
+    page = await ctx.require_store().chatrooms.page(
+        room.id,
+        after_seq=frame.after_seq,
+        before_seq=frame.before_seq,
+        limit=frame.limit + 1,
+        periods=periods,
+    )
+    session.send(
+        PullReply(
+            re=frame.id,
+            conv=frame.conv,
+            messages=page[: frame.limit],
+            has_more=len(page) > frame.limit,
+            floor_seq=1,
+        )
+    )
