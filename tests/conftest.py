@@ -57,6 +57,9 @@ BOTH_STORES = frozenset(
         "test_api_messages",
         "test_api_groups",
         "test_api_users",
+        "test_profiles",
+        "test_chatrooms",
+        "test_api_chatrooms",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""
