@@ -15,8 +15,8 @@ from imkit_tui.protocol.media import MEDIA_SCHEME
 from imkit_tui.server.chatrooms.naming import room_conv
 from imkit_tui.server.pg import PostgresStore
 from imkit_tui.server.pg.schema import MIGRATIONS, migrate
-from imkit_tui.server.pg.store import NotPorted
 from imkit_tui.server.store_records import Member, NewMessage, private_key
+from imkit_tui.server.unusable import NotPorted
 from tests.services import fresh_schema_url
 
 

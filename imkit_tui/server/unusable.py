@@ -7,3 +7,8 @@ from __future__ import annotations
 class ServiceUnusable(RuntimeError):
     """The store or the bus the config names cannot be used (unreachable, or a schema
     older than this version); the message says which and what to do."""
+
+
+class NotPorted(ServiceUnusable):
+    """A part of the store that the configured store does not keep yet (ultra groups on
+    PostgreSQL); a request that needs it is answered with this message."""

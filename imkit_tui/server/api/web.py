@@ -29,6 +29,7 @@ from imkit_tui.server.api.errors import (
 )
 from imkit_tui.server.api.forms import Params
 from imkit_tui.server.api.signing import SignatureCheck
+from imkit_tui.server.unusable import NotPorted
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,9 @@ def build_app(
         except ProtocolError as exc:
             refused = api_error(exc)
             return web.json_response(refused.body(), status=refused.status)
+        except NotPorted as exc:  # the store lacks the part: say so
+            failed = ApiError(INTERNAL, str(exc))
+            return web.json_response(failed.body(), status=failed.status)
         except Exception:
             log.exception("Server API request %s failed", request.path)
             failed = ApiError(INTERNAL, "internal error")

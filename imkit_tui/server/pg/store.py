@@ -46,7 +46,7 @@ from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.ultra.store import UltraStore
-from imkit_tui.server.unusable import ServiceUnusable
+from imkit_tui.server.unusable import NotPorted
 
 _NO_CEILING = 2**63 - 1
 # One round trip per message: the original when (sender, cmid) was stored already, else
@@ -70,10 +70,6 @@ UNION ALL
 SELECT true, uid, seq, sent_at, conv_id FROM original
 """
 _COLUMNS = "uid, seq, sender, cmid, object_name, content, sent_at"
-
-
-class NotPorted(ServiceUnusable):
-    """A part of the store that PostgreSQL does not keep yet."""
 
 
 def _refuse_sqlite_steps(message: NewMessage) -> None:
