@@ -3,7 +3,8 @@
 Private and group chat across nodes; one node SIGKILLed while senders on both nodes
 send 1,000 messages: after the clients moved to the surviving node, every message is
 there exactly once, in order, for every member. A restart of NATS loses nothing: what
-the bus did not carry comes by sync. And the send limit is per user, not per node.
+the bus did not carry comes by sync. The send limit is per user, not per node, and a
+push encoded once (tell_encoded) reaches the user's devices on every node.
 They need PostgreSQL and NATS (skipped with the reason when either cannot be reached;
 failed under IMKIT_REQUIRE_SERVICES).
 """
@@ -25,7 +26,7 @@ from PIL import Image
 
 from imkit_tui.core import IMClient
 from imkit_tui.core.models import Message
-from imkit_tui.protocol import ConvRef, ErrorCode, ErrorFrame, SendAck
+from imkit_tui.protocol import ConvRef, ErrorCode, ErrorFrame, SendAck, UltraInfo, encode
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.nats_fanout import RATE_REPORT_SECONDS
@@ -396,3 +397,27 @@ async def test_a_targeted_message_across_nodes_is_numbered_each_members_way(
     # carol's numbering has no gap where bob's message is
     assert seen_by_carol[1].seq == seen_by_carol[0].seq + 1
     assert seen_by_bob[2].seq == seen_by_bob[1].seq + 1 == seen_by_bob[0].seq + 2
+
+
+async def test_an_encoded_push_reaches_the_devices_on_every_node(tmp_path: Path) -> None:
+    need(postgres_missing())
+    need(nats_missing())
+    shared = {
+        "store_url": fresh_schema_url(),
+        "migrate_store": True,
+        "bus_url": f"{NATS_URL}?subject=imkit-test-{uuid.uuid4().hex[:12]}",
+    }
+    async with (
+        running_server(tmp_path / "shared", **shared) as a,
+        running_server(tmp_path / "shared", **shared) as b,
+    ):
+        on_a, on_b = await a.login("alice"), await b.login("alice", "other")
+        try:
+            assert a.server is not None
+            pushed = UltraInfo(group="g", name="Guild", member=True)
+            a.server.fanout.tell_encoded("alice", encode(pushed))
+            assert await on_a.recv() == pushed  # here
+            assert await on_b.recv() == pushed  # the same bytes, through the bus
+        finally:
+            await on_a.close()
+            await on_b.close()
