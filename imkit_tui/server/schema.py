@@ -351,4 +351,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(20, "reserved", ""),
+    Migration(21, "reserved", ""),
 )
