@@ -34,8 +34,11 @@ from imkit_tui.protocol import (
     ChatroomQuery,
     ClearHistory,
     ClientFrame,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
+    CsAgentRequest,
+    CsAgentState,
     DeleteMessages,
     DownloadChunk,
     DownloadRequest,
@@ -71,6 +74,7 @@ from imkit_tui.protocol import (
     media_url,
 )
 from imkit_tui.server.budgets import Budget, FrameBudgets
+from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
 
@@ -364,6 +368,24 @@ CASES: list[Case] = [
         True,
     ),
     ("list the public chatrooms", lambda w, r: ChatroomList(), _each(ChatroomDirectory), False),
+    # Customer service "kefu", whose one agent is mia: customers open it, mia serves.
+    (
+        "open customer service",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=ConversationType.CUSTOMER_SERVICE, target="kefu"),
+            object_name=messages.CS_HANDSHAKE,
+            content={},
+            cmid=f"cs-{w.group}-{r}",
+        ),
+        _each(SendAck, mia=INVALID),
+        False,
+    ),
+    (
+        "look at the customer-service desk",
+        lambda w, r: CsAgentRequest(op="view"),
+        _each(INVALID, mia=CsAgentState),
+        False,
+    ),
 ]
 
 
@@ -380,7 +402,10 @@ def _name(expected: Expect) -> str:
 async def test_every_frame_type_by_every_role(tmp_path: Path) -> None:
     # Olga makes a group per case: budgets out of the way (tests/test_budgets.py has them).
     roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
-    async with running_server(tmp_path / "server", budgets=roomy) as server_handle:
+    desk = CustomerServiceSettings(account="kefu", agents=("mia",))
+    async with running_server(
+        tmp_path / "server", budgets=roomy, customer_service=desk
+    ) as server_handle:
         clients = {role: await server_handle.login(role) for role in ROLES}
         try:
             await clients["olga"].request(UpdatePrivacy(block=["bo"]))

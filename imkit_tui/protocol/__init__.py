@@ -51,6 +51,12 @@ if TYPE_CHECKING:
         unreadable_content,
     )
     from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
+    from imkit_tui.protocol.cs_frames import (
+        CS_AGENT_OPS,
+        CsAgentRequest,
+        CsAgentState,
+        CsLeftMessage,
+    )
     from imkit_tui.protocol.errors import (
         RETRYABLE_SEND_CODES,
         TERMINAL_CODES,
@@ -112,6 +118,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTENT_TOO_DEEP",
+    "CS_AGENT_OPS",
     "CURRENT_VERSION",
     "DEFAULT_JOIN_HISTORY",
     "DEFAULT_MAX_CONTENT_BYTES",
@@ -151,6 +158,9 @@ __all__ = [
     "ConversationState",
     "ConversationType",
     "ConversationUpdate",
+    "CsAgentRequest",
+    "CsAgentState",
+    "CsLeftMessage",
     "DeleteMessages",
     "DownloadChunk",
     "DownloadRequest",
@@ -205,6 +215,7 @@ __all__ = [
 
 _CHATROOM = "imkit_tui.protocol.chatroom_frames"
 _CODEC = "imkit_tui.protocol.codec"
+_CS = "imkit_tui.protocol.cs_frames"
 _CONTENT = "imkit_tui.protocol.content"
 _CONVERSATION = "imkit_tui.protocol.conversation"
 _ERRORS = "imkit_tui.protocol.errors"
@@ -215,6 +226,10 @@ __getattr__ = lazy_names(
     __name__,
     {
         "AttrSet": _CHATROOM,
+        "CS_AGENT_OPS": _CS,
+        "CsAgentRequest": _CS,
+        "CsAgentState": _CS,
+        "CsLeftMessage": _CS,
         "ChatroomAttr": _CHATROOM,
         "ChatroomAttrState": _CHATROOM,
         "ChatroomAttrs": _CHATROOM,

@@ -25,6 +25,12 @@ from imkit_tui.protocol.chatroom_frames import (
     ChatroomQuery,
 )
 from imkit_tui.protocol.conversation import ConvRef
+from imkit_tui.protocol.cs_frames import (
+    CS_CLIENT_FRAMES,
+    CS_SERVER_FRAMES,
+    CsAgentRequest,
+    CsAgentState,
+)
 from imkit_tui.protocol.frame_base import MAX_INT as MAX_INT
 from imkit_tui.protocol.frame_base import MAX_TARGETED as MAX_TARGETED
 from imkit_tui.protocol.frame_base import (
@@ -303,6 +309,7 @@ CLIENT_FRAMES = (
     UploadChunk,
     DownloadRequest,
     *CHATROOM_CLIENT_FRAMES,
+    *CS_CLIENT_FRAMES,
 )
 ClientFrame = (
     Hello
@@ -328,6 +335,7 @@ ClientFrame = (
     | ChatroomQuery
     | ChatroomAttrs
     | ChatroomList
+    | CsAgentRequest
 )
 
 
@@ -499,6 +507,7 @@ SERVER_FRAMES = (
     UploadState,
     DownloadChunk,
     *CHATROOM_SERVER_FRAMES,
+    *CS_SERVER_FRAMES,
 )
 ServerFrame = (
     Welcome
@@ -520,4 +529,5 @@ ServerFrame = (
     | ChatroomAttrState
     | ChatroomDirectory
     | ChatroomEvent
+    | CsAgentState
 )

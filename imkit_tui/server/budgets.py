@@ -20,6 +20,7 @@ from imkit_tui.protocol import (
     ChatroomList,
     ChatroomQuery,
     ClearHistory,
+    CsAgentRequest,
     DeleteMessages,
     DownloadRequest,
     ErrorCode,
@@ -72,6 +73,8 @@ class FrameBudgets:
     """Application pings."""
     chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
     """Chatroom joins, leaves, queries, attribute changes and listings."""
+    customer_service: Budget = field(default_factory=lambda: Budget(5.0, 60))
+    """An agent's requests to the customer-service desk (view, take, end, left)."""
 
 
 _KINDS: dict[type[Frame], str] = {
@@ -96,6 +99,7 @@ _KINDS: dict[type[Frame], str] = {
     ChatroomQuery: "chatroom",
     ChatroomAttrs: "chatroom",
     ChatroomList: "chatroom",
+    CsAgentRequest: "customer_service",
 }
 
 

@@ -19,6 +19,8 @@ from imkit_tui.protocol import (
     ChatroomList,
     ChatroomQuery,
     ClearHistory,
+    ConversationType,
+    CsAgentRequest,
     DeleteMessages,
     DownloadRequest,
     ErrorCode,
@@ -45,6 +47,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.handlers import (
     chatrooms,
     conversations,
+    customer_service,
     files,
     groups,
     privacy,
@@ -79,9 +82,18 @@ async def on_hello(ctx: ServerContext, session: Session, frame: Hello) -> None:
     raise ProtocolError(ErrorCode.ALREADY_AUTHENTICATED, "already logged in", frame.id)
 
 
+async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
+    """A send: to customer service (handlers/customer_service.py) or any other
+    conversation (handlers/send.py)."""
+    if frame.conv.type == ConversationType.CUSTOMER_SERVICE:
+        await customer_service.on_send(ctx, session, frame)
+    else:
+        await send.on_send(ctx, session, frame)
+
+
 HANDLERS: Mapping[type[Frame], Handling] = {
     # In line: a commit takes microseconds, and a device's sends keep their order.
-    SendMessage: Handling(send.on_send, in_line=True),
+    SendMessage: Handling(on_send, in_line=True),
     Ping: Handling(on_ping, in_line=True),
     Hello: Handling(on_hello, in_line=True),
     SyncRequest: Handling(pulls.on_sync),
@@ -105,6 +117,7 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     ChatroomQuery: Handling(chatrooms.on_query),
     ChatroomAttrs: Handling(chatrooms.on_attrs),
     ChatroomList: Handling(chatrooms.on_list),
+    CsAgentRequest: Handling(customer_service.on_agent),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""
