@@ -239,3 +239,17 @@ async def test_customer_service_messages_are_routed_like_the_others(tmp_path: Pa
                 assert "Select it and press x within two minutes." in answers
             finally:
                 await hooks.stop()
+
+
+async def test_anyone_learns_the_service_and_whether_they_are_its_agent(tmp_path: Path) -> None:
+    async with running_server(tmp_path / "s", **server_overrides()) as handle:
+        alice = Inbox(await handle.login("alice"))
+        carol = Inbox(await handle.login("carol"))
+        told = await alice.agent("info")
+        assert isinstance(told, CsAgentState)
+        assert (told.account, told.name, told.agent) == (ACCOUNT, "imkit help", False)
+        agent = await carol.agent("info")
+        assert isinstance(agent, CsAgentState) and agent.agent and agent.online == ["carol"]
+    async with running_server(tmp_path / "none") as handle:
+        none = await Inbox(await handle.login("alice")).agent("info")
+        assert isinstance(none, CsAgentState) and none.account == ""

@@ -27,6 +27,7 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.customer_service import CustomerService, is_service_signal
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -55,6 +56,7 @@ from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
     ConversationUpdate,
     ConvRef,
+    CsAgentState,
     MessageRecord,
     PrivacyState,
     Push,
@@ -166,6 +168,9 @@ class IMClient:
         """Group read receipts: ask for them, read who has read."""
         self.mentions = Mentions(context)
         """Unread @mentions of this user."""
+        self.customer_service = CustomerService(context)
+        """Customer service: as a customer (open, a person, rate, leave a message) and
+        as an agent (the desk: take, end)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -384,7 +389,15 @@ class IMClient:
         self._on_state(ConnectionState.SYNCING, "", None)
         self._inbound.put(SyncAll())
 
-    def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
+    def _on_push(
+        self, push: Push | ConversationUpdate | PrivacyState | ReceiptState | CsAgentState
+    ) -> None:
+        if isinstance(push, CsAgentState):
+            self.customer_service.desk_pushed(push)
+            return
+        if isinstance(push, Push) and is_service_signal(push.message):
+            self.customer_service.pushed(push.message)
+            return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return

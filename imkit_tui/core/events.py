@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from imkit_tui.core.connection_state import ConnectionState as ConnectionState  # re-exported
+from imkit_tui.core.customer_service_state import CsState
 from imkit_tui.core.models import Conversation, Message, PrivacySettings
-from imkit_tui.protocol import ConvRef, MessageRecord
+from imkit_tui.protocol import ConvRef, CsAgentState, MessageRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,21 @@ class ReceiptsUpdated:
     receipts: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerServiceChanged:
+    """A conversation with a customer service moved (robot, waiting, an agent, ended; a
+    rating or a left message asked for): `state` is where it stands now."""
+
+    state: CsState
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDeskChanged:
+    """The customer-service desk changed (an agent's view): who waits, whose are whose."""
+
+    desk: CsAgentState
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -132,6 +148,8 @@ Event = (
     | MessagesDeleted
     | HistoryCleared
     | ReceiptsUpdated
+    | CustomerServiceChanged
+    | AgentDeskChanged
 )
 
 

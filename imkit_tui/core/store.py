@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from imkit_tui.core.customer_service_store import CsStateTable
 from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.group_store import GroupTable
 from imkit_tui.core.history_store import HistoryTable
@@ -158,6 +159,8 @@ class LocalStore:
         """Group read receipts asked for and to answer."""
         self.groups = GroupTable(parts)
         """Group names, owners and members."""
+        self.customer_service = CsStateTable(parts)
+        """Where each conversation with a customer service stands."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:

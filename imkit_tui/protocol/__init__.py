@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
     from imkit_tui.protocol.cs_frames import (
         CS_AGENT_OPS,
+        CsAgentOp,
         CsAgentRequest,
         CsAgentState,
         CsLeftMessage,
@@ -158,6 +159,7 @@ __all__ = [
     "ConversationState",
     "ConversationType",
     "ConversationUpdate",
+    "CsAgentOp",
     "CsAgentRequest",
     "CsAgentState",
     "CsLeftMessage",
@@ -227,6 +229,7 @@ __getattr__ = lazy_names(
     {
         "AttrSet": _CHATROOM,
         "CS_AGENT_OPS": _CS,
+        "CsAgentOp": _CS,
         "CsAgentRequest": _CS,
         "CsAgentState": _CS,
         "CsLeftMessage": _CS,

@@ -24,16 +24,18 @@ import msgspec
 
 from imkit_tui.protocol.frame_base import Frame
 
-CS_AGENT_OPS = ("view", "take", "end", "left")
-"""What an agent may ask: see the desk, take a customer, end a session, read left
-messages."""
+CsAgentOp = Literal["info", "view", "take", "end", "left"]
+CS_AGENT_OPS: tuple[CsAgentOp, ...] = ("info", "view", "take", "end", "left")
+"""What may be asked: anyone, which customer service the server has (`info`); an agent,
+to see the desk, take a customer, end a session, read left messages."""
 
 
 class CsAgentRequest(Frame, tag="cs_agent"):
-    """An agent's request: `view` the desk, `take` `customer` (empty: the queue's head),
-    `end` the session with `customer`, or list the messages customers `left`."""
+    """`info` (anyone): the server's customer service and whether one is its agent; an
+    agent's: `view` the desk, `take` `customer` (empty: the queue's head), `end` the
+    session with `customer`, or list the messages customers `left`."""
 
-    op: Literal["view", "take", "end", "left"]
+    op: CsAgentOp
     customer: Annotated[str, msgspec.Meta(max_length=64)] = ""
 
 
@@ -47,9 +49,13 @@ class CsLeftMessage(msgspec.Struct, omit_defaults=True, kw_only=True):
 
 class CsAgentState(Frame, tag="cs_agent_state"):
     """The desk as an agent sees it: who waits (first come first), the agent's own
-    customers, the agents online; `left` answers a `left` request (newest first)."""
+    customers, the agents online; `left` answers a `left` request (newest first).
+    Answering `info`: the service's `account` ('' when the server has none), its `name`,
+    and whether the asker is one of its `agent`s (the lists are then an agent's)."""
 
     account: str
+    name: str = ""
+    agent: bool = False
     waiting: list[str] = []
     mine: list[str] = []
     online: list[str] = []

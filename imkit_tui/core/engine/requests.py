@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 from imkit_tui.protocol import (
     TERMINAL_CODES,
     ConversationUpdate,
+    CsAgentState,
     ErrorFrame,
     Frame,
     PrivacyState,
@@ -39,7 +40,8 @@ class FrameRoute(enum.Enum):
 def is_push(frame: ServerFrame) -> bool:
     """True for a frame no request asked for: a pushed message or state change."""
     return isinstance(frame, Push) or (
-        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
+        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState | CsAgentState)
+        and not frame.re
     )
 
 

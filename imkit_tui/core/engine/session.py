@@ -26,6 +26,7 @@ from imkit_tui.core.engine.login import LoginOutcome, Ready, Refused, answer_log
 from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.protocol import (
     ConversationUpdate,
+    CsAgentState,
     ErrorFrame,
     Frame,
     PrivacyState,
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 W = TypeVar("W")
 
-PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState
+PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState | CsAgentState
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,10 +171,14 @@ def _data_set(raw: object) -> dict[str, str]:
 
 async def on_agent(ctx: ServerContext, session: Session, frame: CsAgentRequest) -> None:
     """An agent's request: see the desk, take a customer, end a session, read left
-    messages; answered with the desk as the agent sees it."""
+    messages; answered with the desk as the agent sees it. `info` answers anyone."""
     desk = ctx.customer_service
     agent = session.user_id
     left: list[CsLeftMessage] = []
+    if frame.op == "info" and not desk.is_agent(agent):
+        settings = desk.settings
+        session.send(CsAgentState(re=frame.id, account=settings.account, name=settings.name))
+        return
     try:
         if frame.op == "take":
             await run(ctx, desk.take(agent, frame.customer))
@@ -195,8 +199,11 @@ async def on_agent(ctx: ServerContext, session: Session, frame: CsAgentRequest) 
 def agent_state(ctx: ServerContext, agent: str) -> CsAgentState:
     """The desk as `agent` sees it, as a push."""
     view = ctx.customer_service.view(agent)
+    settings = ctx.customer_service.settings
     return CsAgentState(
-        account=ctx.customer_service.settings.account,
+        account=settings.account,
+        name=settings.name,
+        agent=True,
         waiting=list(view.waiting),
         mine=list(view.mine),
         online=list(view.online),
