@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
     from imkit_tui.core.connection_state import ConnectionState
     from imkit_tui.core.events import (
+        AgentDeskChanged,
         ConnectionChanged,
         ConversationUpdated,
+        CustomerServiceChanged,
         Event,
         HistoryCleared,
         MessageQueued,
@@ -38,11 +40,13 @@ if TYPE_CHECKING:
     from imkit_tui.core.outbox_claims import process_running
 
 __all__ = [
+    "AgentDeskChanged",
     "Backoff",
     "ConnectionChanged",
     "ConnectionState",
     "Conversation",
     "ConversationUpdated",
+    "CustomerServiceChanged",
     "Direction",
     "Event",
     "ForwardError",
@@ -97,6 +101,8 @@ __getattr__ = lazy_names(
         "MessagesDeleted": _EVENTS,
         "MessagesReceived": _EVENTS,
         "NotConnected": _CONNECTION,
+        "AgentDeskChanged": _EVENTS,
+        "CustomerServiceChanged": _EVENTS,
         "PrivacyChanged": _EVENTS,
         "PrivacySettings": _MODELS,
         "ReceiptsUpdated": _EVENTS,
