@@ -93,4 +93,10 @@ def test_the_desk_hands_over_queues_and_ends() -> None:
     desk.agent_offline("carol")
     desk.change_mode("u3")
     assert desk.sessions["u3"].stage is Stage.ROBOT  # nobody online: leave a message
-    assert desk.suspend("u3") and not desk.sessions["u3"].rating_due
+    assert desk.suspend("u3") and "u3" not in desk.sessions  # nothing to rate: forgotten
+    # A rated session is forgotten too; the desk holds what is live, not its past.
+    desk.agent_online("carol")
+    assert desk.load("carol") == 1 and desk.view("carol").mine == ("u2",)
+    desk.end("carol", "u2")
+    assert desk.load("carol") == 0 and desk.serving == {"carol": []}
+    assert desk.evaluate("u2", 5, "") and "u2" not in desk.sessions

@@ -123,6 +123,9 @@ class Desk:
     sessions: dict[str, CsSession] = field(default_factory=dict)
     queue: list[str] = field(default_factory=list)
     online: set[str] = field(default_factory=set)
+    serving: dict[str, list[str]] = field(default_factory=dict)
+    """Each agent's customers now, in the order they came (the loads, kept as they
+    change: no event counts over every session)."""
 
     # ---------------------------------------------------------------- queries
 
@@ -132,7 +135,7 @@ class Desk:
 
     def load(self, agent: str) -> int:
         """How many customers `agent` serves now."""
-        return sum(1 for s in self.sessions.values() if s.stage is Stage.HUMAN and s.agent == agent)
+        return len(self.serving.get(agent, ()))
 
     def agent_of(self, customer: str) -> str:
         """The agent serving `customer` now ('' when none)."""
@@ -142,11 +145,7 @@ class Desk:
     def view(self, agent: str) -> AgentView:
         """What `agent` sees; DeskRefused when they are not an agent."""
         self._check_agent(agent)
-        mine = tuple(
-            s.customer
-            for s in self.sessions.values()
-            if s.stage is Stage.HUMAN and s.agent == agent
-        )
+        mine = tuple(self.serving.get(agent, ()))
         online = tuple(a for a in self.settings.agents if a in self.online)
         return AgentView(tuple(self.queue), mine, online)
 
@@ -226,6 +225,7 @@ class Desk:
         if not 1 <= stars <= 5:
             raise DeskRefused("a rating is 1 to 5 stars")
         session.rating_due = False
+        del self.sessions[customer]  # rated: nothing of it is needed any more
         return [Rated(customer, session.sid, session.served_by, stars, comment[:1000])]
 
     def leave_message(self, customer: str, fields: dict[str, str]) -> list[Effect]:
@@ -306,12 +306,15 @@ class Desk:
     def _assign(self, session: CsSession, agent: str) -> list[Effect]:
         self.queue.remove(session.customer)
         session.stage, session.agent, session.served_by = Stage.HUMAN, agent, agent
+        self.serving.setdefault(agent, []).append(session.customer)
         return [Seat(session.customer, agent), self._update(session)]
 
     def _end(self, session: CsSession, text: str) -> list[Effect]:
         was = session.stage
         if was is Stage.QUEUED:
             self.queue.remove(session.customer)
+        if was is Stage.HUMAN:
+            self.serving[session.agent].remove(session.customer)
         session.stage, session.agent = Stage.ENDED, ""
         session.rating_due = was is Stage.HUMAN
         effects: list[Effect] = [
@@ -321,6 +324,8 @@ class Desk:
             effects.append(
                 Signal(session.customer, messages.CS_PULL_EVALUATION, {"msgId": session.sid})
             )
+        else:  # nothing more to come of it: the desk keeps only sessions that matter
+            del self.sessions[session.customer]
         return [*effects, *self._dispatch(), AgentsChanged()]
 
     def _update(self, session: CsSession) -> Signal:
