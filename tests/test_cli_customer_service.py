@@ -77,6 +77,9 @@ async def test_an_agent_serves_a_customer_from_the_terminal(tmp_path: Path) -> N
         assert "serving imkit help as carol" in await out.until("serving")
         await out.until("desk: waiting nobody")
         assert agent.stdin is not None
+        agent.stdin.write("take\nleft\n")
+        agent.stdin.flush()
+        await out.until("no messages left")  # after take was refused: nobody waits
 
         alice = Inbox(await WireClient.login(url, token(data, "alice")))
         await alice.send(messages.TEXT, {"content": "how do I send a file"})
@@ -106,7 +109,8 @@ async def test_an_agent_serves_a_customer_from_the_terminal(tmp_path: Path) -> N
         agent.stdin.flush()
         assert agent.wait(20) == 0
         assert agent.stderr is not None
-        assert "not a command: 'bogus'" in agent.stderr.read()
+        errors = agent.stderr.read()
+        assert "refused: nobody is waiting" in errors and "not a command: 'bogus'" in errors
         await alice.wire.close()
     finally:
         if agent is not None and agent.poll() is None:

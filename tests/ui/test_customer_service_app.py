@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from imkit_tui.core import IMClient
 from imkit_tui.core.customer_service import service_conv
 from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui import palette
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.screens.agent_desk import AgentDeskScreen
 from imkit_tui.ui.screens.cs_prompts import LeaveMessageScreen, RatingScreen
@@ -72,6 +73,10 @@ async def test_the_robot_the_human_button_and_the_rating(
 
         await carol.customer_service.end("me")
         await until(pilot, lambda: isinstance(app.screen, RatingScreen), "the rating prompt")
+        await pilot.press("escape")  # later: the palette offers it again
+        await until(pilot, lambda: not isinstance(app.screen, RatingScreen), "skipped")
+        await _palette(pilot, "Customer service: rate")
+        await until(pilot, lambda: isinstance(app.screen, RatingScreen), "the prompt again")
         await pilot.press("4", "tab", *"kind and quick", "enter")
         await until(pilot, lambda: not isinstance(app.screen, RatingScreen), "the prompt closed")
         await until(pilot, lambda: "ended" in header.service, "the end in the header")
@@ -117,6 +122,8 @@ async def test_the_agents_desk_takes_and_ends(
     app = make_app(carol, tmp_path)
     async with app.run_test(size=(120, 32), notifications=True) as pilot:
         await until(pilot, lambda: app.screen.service.is_agent, "the agent role")  # type: ignore[attr-defined]
+        titles = [entry.title for entry in palette.entries(app.screen)]
+        assert "Customer service desk" in titles and "Customer service" not in titles
         await _waiting(alice)  # carol has room for one: alice is hers
         await _waiting(bob)  # bob waits
         await _palette(pilot, "Customer service desk")

@@ -65,6 +65,7 @@ class CustomerServiceActions:
         self._desk: AgentDeskScreen | None = None
         self._asked_rating = ""
         self._asking = False
+        self._state: CsState | None = None
 
     # ---------------------------------------------------------------- state
 
@@ -111,9 +112,10 @@ class CustomerServiceActions:
 
     def commands(self) -> Iterable[SystemCommand]:
         """The palette's customer-service entries, for what is at hand."""
-        yield SystemCommand(
-            "Customer service", "Ask the service: its robot, or a person", self.open_service
-        )
+        if not self.is_agent:  # an agent serves the service, and does not call it
+            yield SystemCommand(
+                "Customer service", "Ask the service: its robot, or a person", self.open_service
+            )
         current = self._host.current
         if self.account and current == service_conv(self.account):
             yield SystemCommand(
@@ -124,6 +126,13 @@ class CustomerServiceActions:
             yield SystemCommand(
                 "Customer service: end the conversation", "Leave the service", self.leave
             )
+            state = self._state
+            if state is not None and state.rating_due:
+                yield SystemCommand(
+                    "Customer service: rate the conversation…",
+                    "1 to 5 stars and a comment, for the session that ended",
+                    lambda: self._run(self._rate(state)),
+                )
             yield SystemCommand(
                 "Customer service: leave a message…",
                 "For the agents to answer later",
@@ -195,6 +204,7 @@ class CustomerServiceActions:
         self._show(await self._host.client.customer_service.state(conv.target))
 
     def _show(self, state: CsState) -> None:
+        self._state = state
         name = self.info.name if self.info and self.info.name else state.account
         label = state.label or "opening…"
         self._header.set_service(f"{name} · {label}")
@@ -213,6 +223,7 @@ class CustomerServiceActions:
         found.first().display = shown
 
     async def _changed(self, state: CsState) -> None:
+        self._state = state
         if self._host.current == service_conv(state.account):
             self._show(state)
         if state.rating_due and state.sid != self._asked_rating and not self._asking:
