@@ -125,7 +125,8 @@ async def test_the_agents_desk_takes_and_ends(
         titles = [entry.title for entry in palette.entries(app.screen)]
         assert "Customer service desk" in titles and "Customer service" not in titles
         await _waiting(alice)  # carol has room for one: alice is hers
-        await _waiting(bob)  # bob waits
+        await _waiting(bob)  # bob waits: carol is told
+        await until(pilot, lambda: _told(app, "Waiting for an agent: bob"), "the toast")
         await _palette(pilot, "Customer service desk")
         await until(pilot, lambda: isinstance(app.screen, AgentDeskScreen), "the desk")
         desk = app.screen
@@ -149,3 +150,21 @@ async def test_the_agents_desk_takes_and_ends(
             break
         await asyncio.sleep(0.02)
     assert "hello bob" in texts
+
+
+async def test_after_a_server_restart_the_open_service_chat_resumes(
+    make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
+) -> None:
+    carol = await make_client("carol")
+    me = await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        header = await _open_service(pilot, app)
+        await pilot.click(HumanButton)
+        await until(pilot, lambda: header.service.endswith("agent carol"), "carol")
+        # The server forgets its sessions when it restarts: the chat says so on reconnect.
+        await server_handle.stop()
+        await server_handle.start()
+        await until(pilot, lambda: header.service.endswith("robot"), "the robot again", 500)
+        assert app.screen.query_one(HumanButton).display
+    await carol.close()

@@ -66,6 +66,7 @@ class CustomerServiceActions:
         self._asked_rating = ""
         self._asking = False
         self._state: CsState | None = None
+        self._waiting: frozenset[str] = frozenset()
 
     # ---------------------------------------------------------------- state
 
@@ -100,7 +101,14 @@ class CustomerServiceActions:
                     isinstance(event, core.ConnectionChanged)
                     and event.state == core.ConnectionState.CONNECTED
                 ):
-                    await self.learn()
+                    await self.reconnected()
+
+    async def reconnected(self) -> None:
+        """Connected again: learn the service again and, while its chat is open, resume
+        the session (the server may have restarted and lost it: the header follows)."""
+        await self.learn()
+        if self.account and self._host.current == service_conv(self.account):
+            await self._call(self._host.client.customer_service.open(self.account))
 
     async def learn(self) -> CsAgentState | None:
         """Ask the server which customer service it has (kept in :attr:`info`)."""
@@ -267,10 +275,12 @@ class CustomerServiceActions:
             await self._host.open_conversation(ConvRef(type=kind, target=customer))
 
     def _desk_changed(self, desk: CsAgentState) -> None:
+        came = [c for c in desk.waiting if c not in self._waiting]
+        self._waiting = frozenset(desk.waiting)
         if self._desk is not None and self._desk.is_attached:
             self._desk.show(desk)
-        elif desk.waiting and self.info is not None:
-            waiting = ", ".join(desk.waiting)
+        elif came:
+            waiting = ", ".join(came)
             self._host.app.notify(f"Waiting for an agent: {waiting} (Customer service desk)")
 
     async def _take(self, customer: str) -> CsAgentState | None:
