@@ -17,11 +17,10 @@ from typing import Any
 
 from imkit_tui import messages
 from imkit_tui.core.context import ClientContext
-from imkit_tui.core.customer_service_state import CsState, apply_signal
+from imkit_tui.core.customer_service_state import CsState, apply_signal, service_conv
 from imkit_tui.core.events import AgentDeskChanged, CustomerServiceChanged
 from imkit_tui.protocol import (
     ConversationType,
-    ConvRef,
     CsAgentOp,
     CsAgentRequest,
     CsAgentState,
@@ -42,11 +41,6 @@ SERVICE_SIGNALS = frozenset(
     }
 )
 """The signalling the service sends a customer."""
-
-
-def service_conv(account: str) -> ConvRef:
-    """The conversation with the customer service `account` (as a customer)."""
-    return ConvRef(type=ConversationType.CUSTOMER_SERVICE, target=account)
 
 
 def is_service_signal(record: MessageRecord) -> bool:

@@ -8,12 +8,18 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from imkit_tui import messages
+from imkit_tui.protocol.conversation import ConversationType, ConvRef
 
 ROBOT, QUEUED, HUMAN, ENDED, CLOSED = "robot", "queued", "human", "ended", ""
 """The modes: the robot answers, waiting for a person, a person answers, ended (a
 rating may be due), not opened yet."""
 _STATUS_MODES = {1: ROBOT, 2: HUMAN, 3: QUEUED}
 """RC:CsUpdate's `serviceStatus` as a mode."""
+
+
+def service_conv(account: str) -> ConvRef:
+    """The conversation with the customer service `account` (as a customer)."""
+    return ConvRef(type=ConversationType.CUSTOMER_SERVICE, target=account)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from imkit_tui.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.screens.agent_desk import AgentDeskScreen
+    from imkit_tui.ui.screens.cs_prompts import LeaveMessageScreen, RatingScreen
     from imkit_tui.ui.screens.new_chat import NewChatScreen
     from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
     from imkit_tui.ui.screens.prompts import (
@@ -22,19 +24,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActionMenuScreen",
+    "AgentDeskScreen",
     "ConfirmScreen",
+    "LeaveMessageScreen",
     "NewChatScreen",
     "PasteOfferScreen",
+    "RatingScreen",
     "TextPromptScreen",
     "start_accepting_invitation",
     "start_new_group",
 ]
 
 _PROMPTS = "imkit_tui.ui.screens.prompts"
+_CS_PROMPTS = "imkit_tui.ui.screens.cs_prompts"
 __getattr__ = lazy_names(
     __name__,
     {
         "ActionMenuScreen": _PROMPTS,
+        "AgentDeskScreen": "imkit_tui.ui.screens.agent_desk",
+        "LeaveMessageScreen": _CS_PROMPTS,
+        "RatingScreen": _CS_PROMPTS,
         "ConfirmScreen": _PROMPTS,
         "PasteOfferScreen": _PROMPTS,
         "TextPromptScreen": _PROMPTS,

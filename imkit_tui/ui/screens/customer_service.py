@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import events
 from textual.app import SystemCommand
 from textual.widgets import Static
 
 from imkit_tui import core
-from imkit_tui.core.customer_service import service_conv
-from imkit_tui.core.customer_service_state import CLOSED, ROBOT, CsState
+from imkit_tui.core.customer_service_state import CLOSED, ROBOT, CsState, service_conv
 from imkit_tui.protocol import ConversationType, ConvRef, CsAgentState
-from imkit_tui.ui.screens.agent_desk import AgentDeskScreen
-from imkit_tui.ui.screens.cs_prompts import LeaveMessageScreen, Rating, RatingScreen
+from imkit_tui.ui import screens
 from imkit_tui.ui.screens.main_host import MainHost
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 
+if TYPE_CHECKING:
+    from imkit_tui.ui.screens.agent_desk import AgentDeskScreen
+    from imkit_tui.ui.screens.cs_prompts import Rating
+
 T = TypeVar("T")
-_FAILED = (core.NotConnected, core.RequestFailed, TimeoutError)
 
 
 class HumanButton(Static):
@@ -112,7 +113,7 @@ class CustomerServiceActions:
 
     async def learn(self) -> CsAgentState | None:
         """Ask the server which customer service it has (kept in :attr:`info`)."""
-        with contextlib.suppress(*_FAILED):
+        with contextlib.suppress(core.NotConnected, core.RequestFailed, TimeoutError):
             self.info = await self._host.client.customer_service.info()
         return self.info
 
@@ -190,7 +191,7 @@ class CustomerServiceActions:
         if not self.account:
             return
         fields = await self._host.app.push_screen_wait(
-            LeaveMessageScreen(notice, self._host.client.user_id)
+            screens.LeaveMessageScreen(notice, self._host.client.user_id)
         )
         if fields and await self._call(
             self._host.client.customer_service.leave_message(self.account, fields)
@@ -244,7 +245,7 @@ class CustomerServiceActions:
         self._asking = True
         try:
             rating: Rating | None = await self._host.app.push_screen_wait(
-                RatingScreen(state.agent or "the agent")
+                screens.RatingScreen(state.agent or "the agent")
             )
         finally:
             self._asking = False
@@ -267,7 +268,7 @@ class CustomerServiceActions:
         desk = await self._ask(self._host.client.customer_service.view())
         if desk is None:
             return
-        self._desk = AgentDeskScreen(desk, self._take, self._end)
+        self._desk = screens.AgentDeskScreen(desk, self._take, self._end)
         customer = await self._host.app.push_screen_wait(self._desk)
         self._desk = None
         if customer:
