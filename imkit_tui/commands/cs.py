@@ -52,6 +52,7 @@ def add_parser(subparsers: Subparsers) -> None:
     commands = parser.add_subparsers(dest="cs_command", required=True, metavar="COMMAND")
     agent = commands.add_parser(
         "agent",
+        help="serve customers from the terminal: take, reply, end",
         description="Serve customers as an agent: prints the desk and your customers' "
         "messages, and reads commands from standard input, one a line. " + HELP,
     )

@@ -16,12 +16,13 @@ from textual.widgets import Static
 
 from imkit_tui import core
 from imkit_tui.core.customer_service_state import CLOSED, ROBOT, CsState, service_conv
-from imkit_tui.protocol import ConversationType, ConvRef, CsAgentState
+from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui import screens
 from imkit_tui.ui.screens.main_host import MainHost
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 
 if TYPE_CHECKING:
+    from imkit_tui.protocol import CsAgentState
     from imkit_tui.ui.screens.agent_desk import AgentDeskScreen
     from imkit_tui.ui.screens.cs_prompts import Rating
 
