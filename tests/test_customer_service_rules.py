@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imkit_tui import messages
 from imkit_tui.server.customer_service.desk import Desk, DeskRefused, Reply, Seat, Signal, Stage
@@ -100,3 +102,58 @@ def test_the_desk_hands_over_queues_and_ends() -> None:
     desk.end("carol", "u2")
     assert desk.load("carol") == 0 and desk.serving == {"carol": []}
     assert desk.evaluate("u2", 5, "") and "u2" not in desk.sessions
+
+
+_EVENTS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["handshake", "message", "human", "suspend", "online", "offline", "take", "end", "rate"]
+        ),
+        st.sampled_from(["u1", "u2", "u3", "u4"]),
+        st.sampled_from(["carol", "dave"]),
+        st.text(max_size=20),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_EVENTS)
+def test_any_order_of_events_keeps_the_desk_consistent(
+    events: list[tuple[str, str, str, str]],
+) -> None:
+    desk = _desk(max_per_agent=2)
+    for kind, customer, agent, text in events:
+        try:
+            if kind == "handshake":
+                desk.handshake(customer)
+            elif kind == "message":
+                desk.message(customer, text)
+            elif kind == "human":
+                desk.change_mode(customer)
+            elif kind == "suspend":
+                desk.suspend(customer)
+            elif kind == "online":
+                desk.agent_online(agent)
+            elif kind == "offline":
+                desk.agent_offline(agent)
+            elif kind == "take":
+                desk.take(agent)
+            elif kind == "end":
+                desk.end(agent, customer)
+            else:
+                desk.evaluate(customer, 3, text)
+        except DeskRefused:
+            pass
+        queued = [c for c, s in desk.sessions.items() if s.stage is Stage.QUEUED]
+        assert sorted(queued) == sorted(desk.queue) and len(set(desk.queue)) == len(desk.queue)
+        for name in ("carol", "dave"):
+            served = [
+                c for c, s in desk.sessions.items() if s.stage is Stage.HUMAN and s.agent == name
+            ]
+            assert sorted(served) == sorted(desk.serving.get(name, [])) and desk.load(name) == len(
+                served
+            )
+        # Nobody waits while an online agent has room (taking past the limit is allowed).
+        if desk.queue:
+            assert desk.least_loaded() is None
