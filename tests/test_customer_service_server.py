@@ -19,6 +19,7 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     SendAck,
+    SendMessage,
 )
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.budgets import Budget, FrameBudgets
@@ -27,7 +28,7 @@ from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.setup import start_hooks
 from tests.backend import running_backend
 from tests.conftest import running_server
-from tests.cs_helpers import ACCOUNT, Inbox, server_overrides
+from tests.cs_helpers import ACCOUNT, CS_CONV, Inbox, server_overrides
 
 
 def seen_by_agent(customer: str) -> ConvRef:
@@ -253,3 +254,23 @@ async def test_anyone_learns_the_service_and_whether_they_are_its_agent(tmp_path
     async with running_server(tmp_path / "none") as handle:
         none = await Inbox(await handle.login("alice")).agent("info")
         assert isinstance(none, CsAgentState) and none.account == ""
+
+
+async def test_a_retried_question_is_acked_again_and_answered_once(tmp_path: Path) -> None:
+    async with running_server(tmp_path / "s", **server_overrides()) as handle:
+        alice = Inbox(await handle.login("alice"))
+        question = SendMessage(
+            id=1, conv=CS_CONV, object_name=messages.TEXT,
+            content={"content": "how do I recall"}, cmid="same-question",
+        )  # fmt: skip
+        await alice.wire.send_frame(question)
+        first = await alice.answer(1)
+        await alice.push(messages.TEXT)  # the welcome
+        await alice.push(messages.TEXT)  # the answer
+        question.id = 2
+        await alice.wire.send_frame(question)
+        again = await alice.answer(2)
+        assert isinstance(first, SendAck) and isinstance(again, SendAck)
+        assert (again.uid, again.seq) == (first.uid, first.seq)
+        with pytest.raises(TimeoutError):
+            await alice.push(messages.TEXT, timeout=0.5)  # no second answer

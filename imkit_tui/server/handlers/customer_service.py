@@ -104,7 +104,12 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
     if frame.object_name in _SERVICE_SIGNALS:
         _signalling(ctx, session, frame)
         return
-    await _store(ctx, session, frame, cs_route(account, sender, desk.agent_of(sender)))
+    route = cs_route(account, sender, desk.agent_of(sender))
+    # A retry of a message already stored is acked again; the robot answered it then.
+    retry = await ctx.require_store().find_by_client_id(sender, frame.cmid, route.conv_key)
+    await _store(ctx, session, frame, route)
+    if retry is not None:
+        return
     text = frame.content.get("content") if frame.object_name == messages.TEXT else ""
     effects = desk.message(sender, text if isinstance(text, str) else "")
     ctx.spawn(run(ctx, effects), frame.id, session)
