@@ -130,3 +130,16 @@ async def test_a_user_who_is_not_an_agent_is_told_so(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(20)
+
+
+async def test_a_bad_customer_service_table_stops_imkit_serve_saying_why(tmp_path: Path) -> None:
+    home = tmp_path / "server-home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text(
+        '[customer_service]\nid = "kefu"\nfaq = "missing.toml"\n', encoding="utf-8"
+    )
+    args = ("serve", "--port", "0", "--data", str(tmp_path / "server"))
+    result = await asyncio.to_thread(imkit, home, *args, timeout=60)
+    assert result.returncode == 2
+    assert "bad server setting: cannot read the FAQ" in result.stderr
+    assert "missing.toml" in result.stderr
