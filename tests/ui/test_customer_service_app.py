@@ -140,16 +140,17 @@ async def test_the_agents_desk_takes_and_ends(
         bob_conv = ConvRef(type=ConversationType.CUSTOMER_SERVICE, target="bob")
         await until(pilot, lambda: app.screen.current == bob_conv, "bob's chat")  # type: ignore[attr-defined]
         header = app.screen.query_one(ChatHeader)
-        await until(pilot, lambda: header.service == "customer of imkit help", "the header")
+        await until(pilot, lambda: header.service == "imkit help · your customer", "the header")
         await pilot.press(*"hello bob", "enter")
-
-    texts: list[object] = []
-    for _ in range(200):
-        texts = [m.content.get("content") for m in await bob.messages(service_conv(ACCOUNT))]
-        if "hello bob" in texts:
-            break
-        await asyncio.sleep(0.02)
-    assert "hello bob" in texts
+        texts: list[object] = []
+        for _ in range(200):  # bob has it before his session ends
+            texts = [m.content.get("content") for m in await bob.messages(service_conv(ACCOUNT))]
+            if "hello bob" in texts:
+                break
+            await asyncio.sleep(0.02)
+        assert "hello bob" in texts
+        await _palette(pilot, "End the session with bob")
+        await until(pilot, lambda: header.service == "imkit help · not yours now", "ended")
 
 
 async def test_after_a_server_restart_the_open_service_chat_resumes(

@@ -209,7 +209,7 @@ class CustomerServiceActions:
         customer = self.customer_of(conv)
         if customer:
             self._button(False)
-            self._header.set_service(f"customer of {self.info.name if self.info else ''}")
+            self._show_customer(customer)
             return
         self._show(await self._host.client.customer_service.state(conv.target))
 
@@ -276,7 +276,16 @@ class CustomerServiceActions:
             kind = ConversationType.CUSTOMER_SERVICE
             await self._host.open_conversation(ConvRef(type=kind, target=customer))
 
+    def _show_customer(self, customer: str) -> None:
+        """The header of a customer's chat: still theirs, or no longer."""
+        desk = self._host.client.customer_service.desk
+        name = self.info.name if self.info and self.info.name else self.account
+        mine = desk is not None and customer in desk.mine
+        self._header.set_service(f"{name} · {'your customer' if mine else 'not yours now'}")
+
     def _desk_changed(self, desk: CsAgentState) -> None:
+        if customer := self.customer_of(self._host.current):
+            self._show_customer(customer)
         came = [c for c in desk.waiting if c not in self._waiting]
         self._waiting = frozenset(desk.waiting)
         if self._desk is not None and self._desk.is_attached:
@@ -286,10 +295,16 @@ class CustomerServiceActions:
             self._host.app.notify(f"Waiting for an agent: {waiting} (Customer service desk)")
 
     async def _take(self, customer: str) -> CsAgentState | None:
-        return await self._ask(self._host.client.customer_service.take(customer))
+        return self._answered(await self._ask(self._host.client.customer_service.take(customer)))
 
     async def _end(self, customer: str) -> CsAgentState | None:
-        return await self._ask(self._host.client.customer_service.end(customer))
+        return self._answered(await self._ask(self._host.client.customer_service.end(customer)))
+
+    def _answered(self, desk: CsAgentState | None) -> CsAgentState | None:
+        """The desk an agent's request gave: the open customer's header follows it."""
+        if desk is not None and (customer := self.customer_of(self._host.current)):
+            self._show_customer(customer)
+        return desk
 
     # ---------------------------------------------------------------- plumbing
 
