@@ -13,6 +13,7 @@ from imkit_tui.lazy import lazy_names
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.agent_desk import AgentDeskScreen
     from imkit_tui.ui.screens.cs_prompts import LeaveMessageScreen, RatingScreen
+    from imkit_tui.ui.screens.customer_service import CustomerServiceActions
     from imkit_tui.ui.screens.new_chat import NewChatScreen
     from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
     from imkit_tui.ui.screens.prompts import (
@@ -26,6 +27,7 @@ __all__ = [
     "ActionMenuScreen",
     "AgentDeskScreen",
     "ConfirmScreen",
+    "CustomerServiceActions",
     "LeaveMessageScreen",
     "NewChatScreen",
     "PasteOfferScreen",
@@ -42,6 +44,7 @@ __getattr__ = lazy_names(
     {
         "ActionMenuScreen": _PROMPTS,
         "AgentDeskScreen": "imkit_tui.ui.screens.agent_desk",
+        "CustomerServiceActions": "imkit_tui.ui.screens.customer_service",
         "LeaveMessageScreen": _CS_PROMPTS,
         "RatingScreen": _CS_PROMPTS,
         "ConfirmScreen": _PROMPTS,

@@ -24,7 +24,6 @@ from imkit_tui.ui.format import display_name
 from imkit_tui.ui.notifier import Notifier
 from imkit_tui.ui.palette import lazy_provider
 from imkit_tui.ui.screens.conversation_settings import ConversationSettings
-from imkit_tui.ui.screens.customer_service import CustomerServiceActions
 from imkit_tui.ui.screens.drafts import Drafts
 from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
@@ -146,7 +145,7 @@ class MainScreen(Screen[None]):
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
-        self.service = CustomerServiceActions(self, self.header)
+        self.service = screens.CustomerServiceActions(self, self.header)
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None
@@ -580,7 +579,6 @@ class MainScreen(Screen[None]):
         """Show blocked users in the list, and every change (called once the store is open)."""
         work = self.privacy.follow()
         self.run_worker(work, group="privacy-events", exclusive=True, exit_on_error=False)
-        self.run_worker(self.service.follow(), group="cs-events", exit_on_error=False)
 
     @property
     def composer(self) -> Composer | None:
