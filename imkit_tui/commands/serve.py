@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from imkit_tui.commands import serve_chatrooms, serve_ultra
 from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     try:
-        config = _config(args, Path(data))
+        config = _config(args, Path(data), settings.customer_service, paths.config_file.parent)
         api = api_setup(
             config,
             enabled=not args.no_api,
@@ -191,8 +191,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
+def _config(args: argparse.Namespace, data: Path, desk: dict[str, Any], base: Path) -> ServerConfig:
     from imkit_tui.server import ServerConfig
+    from imkit_tui.server.customer_service.settings import settings_from_table
 
     return ServerConfig(
         data_dir=data,
@@ -207,6 +208,7 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
         max_devices_per_user=args.max_devices,
         chatrooms=serve_chatrooms.chatroom_settings(args),
         ultra=serve_ultra.ultra_policy(args),
+        customer_service=settings_from_table(desk, base),
     )
 
 

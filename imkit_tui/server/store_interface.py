@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from imkit_tui.protocol import ConversationState, ConvRef
 from imkit_tui.server.chatrooms.history_store import ChatroomHistory
 from imkit_tui.server.chatrooms.state_store import ChatroomState
+from imkit_tui.server.customer_service.records import CsRecords
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
 from imkit_tui.server.receipt_store import StoredRef
@@ -293,6 +294,11 @@ class Store(Protocol):
     @property
     def chatroom_state(self) -> ChatroomState:
         """The chatrooms' settings, kept across restarts."""
+        ...
+
+    @property
+    def customer_service(self) -> CsRecords:
+        """Customer-service ratings, left messages and seated agents."""
         ...
 
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:
