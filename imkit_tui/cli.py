@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "group": ("group", "create and manage groups"),
     "ultra": ("ultra", "create, join and manage ultra groups and their channels"),
     "chatroom": ("chatroom", "live rooms: create, destroy, join, members, mute, ban, attributes"),
+    "cs": ("cs", "customer service: serve customers as an agent (imkit cs agent)"),
 }
 """Every subcommand, in `imkit --help` order: the module under `imkit_tui.commands` that
 registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""

@@ -14,6 +14,11 @@ bus = "nats://127.0.0.1:4222"     # `imkit serve`: the bus between several nodes
 
 [hooks]                           # `imkit serve`: what it tells the app's backend
 routing_url = "http://127.0.0.1:9000/route"   # (server/hooks/settings.py has them all)
+
+[customer_service]                # `imkit serve`: the customer-service account
+id = "kefu"                       # customers open it; agents are users with the role
+agents = ["carol", "dave"]        # (server/customer_service/settings.py has them all)
+faq = "faq.toml"                  # the robot's answers, beside this file
 ```
 
 Command-line flags override the file. A file that is not valid TOML, has a value of the
@@ -56,6 +61,9 @@ class Settings:
     """`imkit serve`: the NATS bus between nodes (a nats:// URL)."""
     hooks: dict[str, Any] = field(default_factory=dict)
     """The `[hooks]` table, read by `imkit serve` (server/hooks/settings.py)."""
+    customer_service: dict[str, Any] = field(default_factory=dict)
+    """The `[customer_service]` table, read by `imkit serve`
+    (server/customer_service/settings.py)."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """What the file had that was ignored (unknown keys), one line each, to show the user."""
 
@@ -76,6 +84,7 @@ _TYPES: dict[str, type] = {
     "store": str,
     "bus": str,
     "hooks": dict,
+    "customer_service": dict,
 }
 
 

@@ -60,6 +60,7 @@ BOTH_STORES = frozenset(
         "test_profiles",
         "test_chatrooms",
         "test_api_chatrooms",
+        "test_customer_service_server",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""

@@ -34,8 +34,11 @@ from imkit_tui.protocol import (
     ChatroomQuery,
     ClearHistory,
     ClientFrame,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
+    CsAgentRequest,
+    CsAgentState,
     DeleteBefore,
     DeleteMessages,
     DownloadChunk,
@@ -83,6 +86,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.server.budgets import Budget, FrameBudgets
+from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from imkit_tui.server.ultra.config import UltraPolicy
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
@@ -497,6 +501,24 @@ CASES: list[Case] = [
         _each(INVALID, olga=UltraDeleted, **ULTRA_OUTSIDERS),
         True,
     ),
+    # Customer service "kefu", whose one agent is mia: customers open it, mia serves.
+    (
+        "open customer service",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=ConversationType.CUSTOMER_SERVICE, target="kefu"),
+            object_name=messages.CS_HANDSHAKE,
+            content={},
+            cmid=f"cs-{w.group}-{r}",
+        ),
+        _each(SendAck, mia=INVALID),
+        False,
+    ),
+    (
+        "look at the customer-service desk",
+        lambda w, r: CsAgentRequest(op="view"),
+        _each(INVALID, mia=CsAgentState),
+        False,
+    ),
 ]
 
 
@@ -515,7 +537,10 @@ async def test_every_frame_type_by_every_role(tmp_path: Path, store_kind: str) -
     roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
     # And the cap of ultra groups: olga owns one per world.
     many = UltraPolicy(max_joined=100_000)
-    async with running_server(tmp_path / "server", budgets=roomy, ultra=many) as server_handle:
+    desk = CustomerServiceSettings(account="kefu", agents=("mia",))
+    async with running_server(
+        tmp_path / "server", budgets=roomy, ultra=many, customer_service=desk
+    ) as server_handle:
         clients = {role: await server_handle.login(role) for role in ROLES}
         try:
             await clients["olga"].request(UpdatePrivacy(block=["bo"]))

@@ -1,7 +1,7 @@
-"""What PostgreSQL keeps of the parts the SQLite store gained later (its migration 2):
-chatroom cloud history and settings, profiles with their readers, tags; and what it does
-not keep yet (ultra groups, steps written in a message's own transaction) is refused
-with a reason, never stored without them."""
+"""What PostgreSQL keeps of the parts the SQLite store gained later (its migrations 2
+and 3): chatroom cloud history and settings, profiles with their readers, tags, customer
+service records; and what it does not keep yet (ultra groups, steps written in a
+message's own transaction) is refused with a reason, never stored without them."""
 
 from __future__ import annotations
 
@@ -142,3 +142,28 @@ async def test_a_schema_of_the_first_version_upgrades_keeping_its_rows() -> None
         assert await store.chatroom_state.load() == {"kept": True}
     finally:
         await store.close()
+
+
+async def test_customer_service_records_kept_by_a_node_are_read_by_another(
+    two_nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = two_nodes
+    await first.customer_service.rate("s1", "ann", "kim", 5, "quick", 1)
+    await first.customer_service.rate("s1", "ann", "kim", 1, "again", 2)  # once a session
+    await second.customer_service.rate("s2", "ben", "lee", 3, "", 3)
+    assert await first.customer_service.ratings() == [
+        ("s1", "ann", "kim", 5, "quick"),
+        ("s2", "ben", "lee", 3, ""),
+    ]
+    assert await second.customer_service.ratings("lee") == [("s2", "ben", "lee", 3, "")]
+    await first.customer_service.leave("ann", {"text": "call me"}, 4)
+    await second.customer_service.leave("ben", {"text": "晚上好"}, 5)
+    assert await first.customer_service.left() == [
+        ("ben", {"text": "晚上好"}, 5),
+        ("ann", {"text": "call me"}, 4),
+    ]
+    wrote = NewMessage(5, "5:ann", (Member("ann", "cs"),), "ann", "m", "RC:TxtMsg", "{}", 6)
+    await first.append(wrote)
+    await second.customer_service.seat("ann", "kim", 7)
+    await second.customer_service.seat("ann", "kim", 8)  # seated once
+    assert await first.users.contacts("kim") == ["ann"]

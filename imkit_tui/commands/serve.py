@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from imkit_tui.commands import serve_chatrooms, serve_ultra
 from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
@@ -190,7 +190,12 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc), EXIT_USAGE) from None
     try:
         config = _config(
-            args, Path(data), args.store or settings.store or "", args.bus or settings.bus or ""
+            args,
+            Path(data),
+            args.store or settings.store or "",
+            args.bus or settings.bus or "",
+            settings.customer_service,
+            paths.config_file.parent,
         )
         api = api_setup(
             config,
@@ -227,8 +232,11 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config(args: argparse.Namespace, data: Path, store: str, bus: str) -> ServerConfig:
+def _config(
+    args: argparse.Namespace, data: Path, store: str, bus: str, desk: dict[str, Any], base: Path
+) -> ServerConfig:
     from imkit_tui.server import ServerConfig
+    from imkit_tui.server.customer_service.settings import settings_from_table
 
     if args.migrate and not store:
         raise ValueError("--migrate is for a PostgreSQL store (--store postgresql://…)")
@@ -248,6 +256,7 @@ def _config(args: argparse.Namespace, data: Path, store: str, bus: str) -> Serve
         bus_url=bus,
         chatrooms=serve_chatrooms.chatroom_settings(args),
         ultra=serve_ultra.ultra_policy(args),
+        customer_service=settings_from_table(desk, base),
     )
 
 

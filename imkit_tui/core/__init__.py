@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
     from imkit_tui.core.connection_state import ConnectionState
     from imkit_tui.core.events import (
+        AgentDeskChanged,
         ConnectionChanged,
         ConversationUpdated,
+        CustomerServiceChanged,
         Event,
         HistoryCleared,
         MessageQueued,
@@ -49,11 +51,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AgentDeskChanged",
     "Backoff",
     "ConnectionChanged",
     "ConnectionState",
     "Conversation",
     "ConversationUpdated",
+    "CustomerServiceChanged",
     "Direction",
     "Event",
     "ForwardError",
@@ -126,6 +130,8 @@ __getattr__ = lazy_names(
         "MessagesReceived": _EVENTS,
         "NotConnected": _CONNECTION,
         "NoticeReceived": _EVENTS,
+        "AgentDeskChanged": _EVENTS,
+        "CustomerServiceChanged": _EVENTS,
         "PrivacyChanged": _EVENTS,
         "ProfilesChanged": _EVENTS,
         "PrivacySettings": _MODELS,

@@ -29,6 +29,7 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.customer_service import CustomerService, is_service_signal
 from imkit_tui.core.engine import UltraWork
 from imkit_tui.core.engine.session import PushFrame
 from imkit_tui.core.events import (
@@ -65,6 +66,7 @@ from imkit_tui.protocol import (
     ConversationType,
     ConversationUpdate,
     ConvRef,
+    CsAgentState,
     MessageRecord,
     Notice,
     PrivacyState,
@@ -192,6 +194,9 @@ class IMClient:
         and their messages, held only while in them."""
         self.ultra = Ultra(context)
         """Ultra groups: channels, levels, DND, edits, deleting by time, their sync."""
+        self.customer_service = CustomerService(context)
+        """Customer service: as a customer (open, a person, rate, leave a message) and
+        as an agent (the desk: take, end)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -424,6 +429,12 @@ class IMClient:
         self.chatrooms.logged_in()  # the rooms still wanted, joined again
 
     def _on_push(self, push: PushFrame) -> None:
+        if isinstance(push, CsAgentState):
+            self.customer_service.desk_pushed(push)
+            return
+        if isinstance(push, Push) and is_service_signal(push.message):
+            self.customer_service.pushed(push.message)
+            return
         if isinstance(push, Notice):
             self.events.publish(NoticeReceived(push.title, push.body))
             return

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from imkit_tui.core.connection_state import ConnectionState as ConnectionState  # re-exported
+from imkit_tui.core.customer_service_state import CsState
 from imkit_tui.core.models import Conversation, Message, PrivacySettings
 from imkit_tui.core.profile_store import Profile
-from imkit_tui.protocol import ChatroomEventKind, ConvRef, MessageRecord
+from imkit_tui.protocol import ChatroomEventKind, ConvRef, CsAgentState, MessageRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,21 @@ class RoomChanged:
         return self.kind in ROOM_ENDED
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerServiceChanged:
+    """A conversation with a customer service moved (robot, waiting, an agent, ended; a
+    rating or a left message asked for): `state` is where it stands now."""
+
+    state: CsState
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDeskChanged:
+    """The customer-service desk changed (an agent's view): who waits, whose are whose."""
+
+    desk: CsAgentState
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -220,6 +236,8 @@ Event = (
     | RoomMessagesReceived
     | RoomMessageUpdated
     | RoomChanged
+    | CustomerServiceChanged
+    | AgentDeskChanged
 )
 
 

@@ -363,4 +363,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        17,
+        "customer service: where each conversation with a service stands",
+        # One row per customer-service account this user spoke to: the session id, the
+        # mode (robot, queued, human, ended), the agent, a rating or a left message
+        # asked for. Kept so the chat header says the same after a restart.
+        """
+        CREATE TABLE cs_state (
+            account TEXT PRIMARY KEY,
+            body TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from imkit_tui.core.chatroom_store import ChatroomTable
+from imkit_tui.core.customer_service_store import CsStateTable
 from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.group_store import GroupTable
 from imkit_tui.core.history_store import HistoryTable
@@ -169,6 +170,8 @@ class LocalStore:
         """The messages of joined chatrooms, held only while in them."""
         self.ultra = UltraTable(parts)
         """Ultra groups: their channels, the user's settings, each channel's counts."""
+        self.customer_service = CsStateTable(parts)
+        """Where each conversation with a customer service stands."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:

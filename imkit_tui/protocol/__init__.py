@@ -51,6 +51,13 @@ if TYPE_CHECKING:
         unreadable_content,
     )
     from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
+    from imkit_tui.protocol.cs_frames import (
+        CS_AGENT_OPS,
+        CsAgentOp,
+        CsAgentRequest,
+        CsAgentState,
+        CsLeftMessage,
+    )
     from imkit_tui.protocol.errors import (
         RETRYABLE_SEND_CODES,
         TERMINAL_CODES,
@@ -135,6 +142,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTENT_TOO_DEEP",
+    "CS_AGENT_OPS",
     "CURRENT_VERSION",
     "DEFAULT_CHANNEL",
     "DEFAULT_JOIN_HISTORY",
@@ -177,6 +185,10 @@ __all__ = [
     "ConversationState",
     "ConversationType",
     "ConversationUpdate",
+    "CsAgentOp",
+    "CsAgentRequest",
+    "CsAgentState",
+    "CsLeftMessage",
     "DeleteBefore",
     "DeleteMessages",
     "DownloadChunk",
@@ -249,6 +261,7 @@ __all__ = [
 
 _CHATROOM = "imkit_tui.protocol.chatroom_frames"
 _CODEC = "imkit_tui.protocol.codec"
+_CS = "imkit_tui.protocol.cs_frames"
 _CONTENT = "imkit_tui.protocol.content"
 _CONVERSATION = "imkit_tui.protocol.conversation"
 _ERRORS = "imkit_tui.protocol.errors"
@@ -260,6 +273,11 @@ __getattr__ = lazy_names(
     __name__,
     {
         "AttrSet": _CHATROOM,
+        "CS_AGENT_OPS": _CS,
+        "CsAgentOp": _CS,
+        "CsAgentRequest": _CS,
+        "CsAgentState": _CS,
+        "CsLeftMessage": _CS,
         "ChatroomAttr": _CHATROOM,
         "ChatroomAttrState": _CHATROOM,
         "ChatroomAttrs": _CHATROOM,

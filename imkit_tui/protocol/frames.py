@@ -25,6 +25,12 @@ from imkit_tui.protocol.chatroom_frames import (
     ChatroomQuery,
 )
 from imkit_tui.protocol.conversation import ConvRef
+from imkit_tui.protocol.cs_frames import (
+    CS_CLIENT_FRAMES,
+    CS_SERVER_FRAMES,
+    CsAgentRequest,
+    CsAgentState,
+)
 from imkit_tui.protocol.frame_base import MAX_INT as MAX_INT
 from imkit_tui.protocol.frame_base import MAX_TARGETED as MAX_TARGETED
 from imkit_tui.protocol.frame_base import (
@@ -331,6 +337,7 @@ CLIENT_FRAMES = (
     UltraSync,
     EditMessage,
     DeleteBefore,
+    *CS_CLIENT_FRAMES,
 )
 ClientFrame = (
     Hello
@@ -364,6 +371,7 @@ ClientFrame = (
     | UltraSync
     | EditMessage
     | DeleteBefore
+    | CsAgentRequest
 )
 
 
@@ -558,6 +566,7 @@ SERVER_FRAMES = (
     UltraSynced,
     UltraUpdate,
     UltraDeleted,
+    *CS_SERVER_FRAMES,
 )
 ServerFrame = (
     Welcome
@@ -586,4 +595,5 @@ ServerFrame = (
     | UltraSynced
     | UltraUpdate
     | UltraDeleted
+    | CsAgentState
 )

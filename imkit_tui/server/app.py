@@ -24,15 +24,17 @@ from imkit_tui.protocol import (
     negotiate,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.customer_service.desk import Desk
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.fanout import Fanout, LocalFanout, TargetedLookup
 from imkit_tui.server.gag_sweep import lift_ended_gags
-from imkit_tui.server.handlers import HANDLERS, files, groups, posting
+from imkit_tui.server.handlers import HANDLERS, customer_service, files, groups, posting
 from imkit_tui.server.handlers.failures import answer_failure, error_frame
 from imkit_tui.server.hooks import NoHooks, ServerHooks
 from imkit_tui.server.in_process import InProcessDoor, websocket_options
@@ -90,6 +92,8 @@ class IMServer:
         )
         """The chatrooms (server/chatrooms/)."""
         self._room_sweep: asyncio.Task[None] | None = None
+        self.customer_service = Desk(config.customer_service, new_uuid7)
+        """The customer-service desk (server/customer_service/)."""
 
     @property
     def listening(self) -> bool:
@@ -262,6 +266,7 @@ class IMServer:
                     del self._sessions[session.user_id]
                     self.ultra_online.user_offline(session.user_id)
                     self.chatrooms.service.user_offline(session.user_id)
+                    customer_service.presence(self, session, online=False)
                 self.hooks.device_offline(session)
                 await session.stop()
 
@@ -302,6 +307,7 @@ class IMServer:
             self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
         self.chatrooms.service.user_online(claims.user_id)
+        customer_service.presence(self, session, online=True)
         self.hooks.device_online(session)
         session.send(
             Welcome(

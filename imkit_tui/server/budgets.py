@@ -20,6 +20,7 @@ from imkit_tui.protocol import (
     ChatroomList,
     ChatroomQuery,
     ClearHistory,
+    CsAgentRequest,
     DeleteBefore,
     DeleteMessages,
     DownloadRequest,
@@ -81,6 +82,8 @@ class FrameBudgets:
     """Profile queries (each up to 100 users) and changes of one's own profile."""
     chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
     """Chatroom joins, leaves, queries, attribute changes and listings."""
+    customer_service: Budget = field(default_factory=lambda: Budget(5.0, 60))
+    """An agent's requests to the customer-service desk (view, take, end, left)."""
 
 
 _KINDS: dict[type[Frame], str] = {
@@ -112,6 +115,7 @@ _KINDS: dict[type[Frame], str] = {
     ChatroomQuery: "chatroom",
     ChatroomAttrs: "chatroom",
     ChatroomList: "chatroom",
+    CsAgentRequest: "customer_service",
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
 from imkit_tui.server.budgets import FrameBudgets
 from imkit_tui.server.chatrooms.settings import ChatroomSettings
+from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
@@ -59,6 +60,8 @@ class ServerConfig:
       unknown type, too large) in a burst and a second, past which it is closed (1008).
     - `chatrooms`: how chatrooms run (server/chatrooms/settings.py): the room budget
       and priorities, auto-exit, idle destroy, cloud history, public rooms.
+    - `customer_service`: the customer-service account, its robot's FAQ and its agents
+      (server/customer_service/settings.py; none by default).
     """
 
     data_dir: Path
@@ -92,6 +95,7 @@ class ServerConfig:
     bus_url: str = ""
     chatrooms: ChatroomSettings = field(default_factory=ChatroomSettings)
     ultra: UltraPolicy = field(default_factory=UltraPolicy)
+    customer_service: CustomerServiceSettings = field(default_factory=CustomerServiceSettings)
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

@@ -438,4 +438,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX user_profiles_portrait ON user_profiles(portrait);
         """,
     ),
+    Migration(
+        22,
+        "customer-service ratings and left messages",
+        """
+        -- A customer's rating of a session with an agent (1-5 stars and a comment),
+        -- once per session.
+        CREATE TABLE cs_ratings (
+            sid TEXT PRIMARY KEY,
+            customer TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+            comment TEXT NOT NULL,
+            rated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- A message a customer left when no agent was online: read by the agents.
+        CREATE TABLE cs_left_messages (
+            id INTEGER PRIMARY KEY,
+            customer TEXT NOT NULL,
+            body TEXT NOT NULL,
+            left_at INTEGER NOT NULL
+        );
+        """,
+    ),
 )

@@ -33,6 +33,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.broadcast_log import BroadcastLog
 from imkit_tui.server.chatrooms.history_store import ChatroomHistory
 from imkit_tui.server.chatrooms.state_store import ChatroomState
+from imkit_tui.server.customer_service.records import CsRecords
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
@@ -134,6 +135,9 @@ class ServerStore:
         """Chatroom cloud history (server/chatrooms/history_store.py)."""
         self.chatroom_state = ChatroomState(self._writer, reader_db)
         """The chatrooms' settings, kept across restarts (server/chatrooms/state_store.py)."""
+        self.customer_service = CsRecords(self._writer, reader_db)
+        """Customer-service ratings, left messages and seated agents
+        (server/customer_service/records.py)."""
         """When the Server API's broadcasts went out (their limit holds across restarts)."""
         """Push texts the app server gave its messages (server/push_texts.py)."""
 

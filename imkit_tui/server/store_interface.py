@@ -264,6 +264,32 @@ class ChatroomState(Protocol):
         ...
 
 
+class CustomerService(Protocol):
+    """Customer-service records (server/customer_service/records.py)."""
+
+    async def seat(self, customer: str, agent: str, now_ms: int) -> None:
+        """Make `agent` a member of `customer`'s conversation."""
+        ...
+
+    async def rate(
+        self, sid: str, customer: str, agent: str, stars: int, comment: str, now_ms: int
+    ) -> None:
+        """Keep the rating of session `sid` (once)."""
+        ...
+
+    async def ratings(self, agent: str = "") -> list[tuple[str, str, str, int, str]]:
+        """The ratings kept (of `agent`'s sessions when given), oldest first."""
+        ...
+
+    async def leave(self, customer: str, fields: dict[str, str], now_ms: int) -> None:
+        """Keep a message `customer` left for the agents."""
+        ...
+
+    async def left(self) -> list[tuple[str, dict[str, str], int]]:
+        """The latest messages customers left, newest first."""
+        ...
+
+
 class Users(Protocol):
     """Users' profiles, as the profile frames use them (server/user_records.py)."""
 
@@ -339,6 +365,11 @@ class Store(Protocol):
     @property
     def chatroom_state(self) -> ChatroomState:
         """The chatrooms' settings, kept across restarts."""
+        ...
+
+    @property
+    def customer_service(self) -> CustomerService:
+        """Customer-service ratings, left messages and seated agents."""
         ...
 
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:

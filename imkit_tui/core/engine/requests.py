@@ -16,6 +16,7 @@ from imkit_tui.protocol import (
     TERMINAL_CODES,
     ChatroomEvent,
     ConversationUpdate,
+    CsAgentState,
     ErrorFrame,
     Frame,
     Notice,
@@ -36,6 +37,7 @@ PUSHED_STATES = (
     UltraInfo,
     UltraUpdate,
     UltraDeleted,
+    CsAgentState,
 )
 """Frames that answer a request, or (with `re` 0) tell of a change no request asked for."""
 

@@ -27,6 +27,7 @@ from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.protocol import (
     ChatroomEvent,
     ConversationUpdate,
+    CsAgentState,
     ErrorFrame,
     Frame,
     Notice,
@@ -56,9 +57,10 @@ PushFrame = (
     | UltraInfo
     | UltraUpdate
     | UltraDeleted
+    | CsAgentState
 )
 """A frame no request asked for: a message or notice, a change of state (ultra groups'
-too), a chatroom event."""
+too), a chatroom event, the customer-service desk."""
 
 
 @dataclass(frozen=True, slots=True)

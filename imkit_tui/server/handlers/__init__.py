@@ -19,6 +19,8 @@ from imkit_tui.protocol import (
     ChatroomList,
     ChatroomQuery,
     ClearHistory,
+    ConversationType,
+    CsAgentRequest,
     DeleteBefore,
     DeleteMessages,
     DownloadRequest,
@@ -52,6 +54,7 @@ from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.server.handlers import (
     chatrooms,
     conversations,
+    customer_service,
     files,
     groups,
     privacy,
@@ -86,10 +89,12 @@ async def on_ping(ctx: ServerContext, session: Session, frame: Ping) -> None:
 
 
 async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
-    """A send: to an ultra group's channel (handlers/ultra_messages.py) or to any other
-    conversation (handlers/send.py)."""
+    """A send: to an ultra group's channel (handlers/ultra_messages.py), to customer
+    service (handlers/customer_service.py) or to any other conversation (handlers/send.py)."""
     if ultra_messages.is_ultra(frame.conv):
         await ultra_messages.on_ultra_send(ctx, session, frame)
+    elif frame.conv.type == ConversationType.CUSTOMER_SERVICE:
+        await customer_service.on_send(ctx, session, frame)
     else:
         await send.on_send(ctx, session, frame)
 
@@ -133,6 +138,7 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     UltraSync: Handling(ultra_groups.on_ultra_sync),
     EditMessage: Handling(ultra_messages.on_edit),
     DeleteBefore: Handling(ultra_messages.on_delete_before),
+    CsAgentRequest: Handling(customer_service.on_agent),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.customer_service.desk import Desk
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
 from imkit_tui.server.media import MediaStore
@@ -43,6 +44,11 @@ class ServerContext(Protocol):
     @property
     def chatrooms(self) -> ChatroomLive:
         """The chatrooms (server/chatrooms/)."""
+        ...
+
+    @property
+    def customer_service(self) -> Desk:
+        """The customer-service desk (server/customer_service/)."""
         ...
 
     @property

@@ -106,14 +106,18 @@ async def ack_stored_retry(ctx: ServerContext, session: Session, frame: SendMess
     return True
 
 
-async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) -> Authorized:
+async def authorize(
+    ctx: ServerContext, session: Session, frame: SendMessage, route: Route | None = None
+) -> Authorized:
     """Check that `session`'s user may send `frame`: the conversation is theirs, the
     receiver accepts them, they may speak in the group, the app's backend lets it pass
     (when it asked to moderate such messages), the content is within bounds.
-    Refused with the ProtocolError of the first check failed."""
+    Refused with the ProtocolError of the first check failed. `route`: where it goes,
+    when the caller decided (customer service); else the conversation's own."""
     store = ctx.require_store()
     sender = session.user_id
-    route = await route_send(store, sender, frame.conv, frame.id)
+    if route is None:
+        route = await route_send(store, sender, frame.conv, frame.id)
     audience = targeted_audience(route, sender, frame.to, frame.id)
     asked = None
     if frame.object_name == messages.READ_RECEIPT_REQUEST:

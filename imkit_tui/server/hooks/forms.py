@@ -1,7 +1,8 @@
 """What the backend receives, shaped as the service shapes it. No I/O.
 
 Message routing is a form POST: `fromUserId`, `toUserId`, `objectName`, `content` (the
-JSON of the content), `channelType` (PERSON, GROUP, NOTIFY for the system conversation),
+JSON of the content), `channelType` (PERSON, GROUP, NOTIFY for the system conversation, TEMPGROUP,
+CUSTOMER_SERVICE),
 `msgTimeStamp` (ms), `msgUID`, `sensitiveType` (0), `source` (PC for a device, Server
 for the Server API or the server itself), `groupUserIds` (the receivers of a targeted
 group message, comma separated) and `busChannel` (empty: no channels yet).
@@ -22,6 +23,7 @@ CHANNEL_TYPES: dict[int, str] = {
     ConversationType.GROUP: "GROUP",
     ConversationType.SYSTEM: "NOTIFY",
     ConversationType.CHATROOM: "TEMPGROUP",
+    ConversationType.CUSTOMER_SERVICE: "CUSTOMER_SERVICE",
 }
 """The service's name of each conversation kind."""
 

@@ -207,6 +207,26 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         CREATE INDEX user_profiles_portrait ON user_profiles(portrait);
         """),
     ),
+    PgMigration(
+        3,
+        "customer-service ratings and left messages (SQLite's 22)",
+        _bytewise("""
+        CREATE TABLE cs_ratings (
+            sid TEXT PRIMARY KEY,
+            customer TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+            comment TEXT NOT NULL,
+            rated_at BIGINT NOT NULL
+        );
+        CREATE TABLE cs_left_messages (
+            id BIGSERIAL PRIMARY KEY,
+            customer TEXT NOT NULL,
+            body TEXT NOT NULL,
+            left_at BIGINT NOT NULL
+        );
+        """),
+    ),
 )
 
 _MIGRATION_LOCK = 0x696D6B6974  # any constant: one node migrates at a time

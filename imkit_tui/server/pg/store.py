@@ -26,6 +26,7 @@ from imkit_tui.server.history_logs import uid_floor
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.chatrooms import PgChatroomHistory, PgChatroomState
 from imkit_tui.server.pg.connection import StoreConnection, create_pool
+from imkit_tui.server.pg.customer_service import PgCsRecords
 from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
 from imkit_tui.server.pg.notices import Notices, notify
@@ -120,6 +121,8 @@ class PostgresStore:
         """Chatroom cloud history (pg/chatrooms.py)."""
         self.chatroom_state = PgChatroomState(self._writer, pool)
         """The chatrooms' settings, kept across restarts (pg/chatrooms.py)."""
+        self.customer_service = PgCsRecords(self._writer, pool)
+        """Ratings, left messages and seated agents (pg/customer_service.py)."""
 
     @classmethod
     async def open(

@@ -151,6 +151,7 @@ class MainScreen(Screen[None]):
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
         self.profiles = screens.ProfileActions(self, self.core, self.listing, self.header)
+        self.service = screens.CustomerServiceActions(self, self.header)
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None
@@ -396,12 +397,12 @@ class MainScreen(Screen[None]):
         name = display_name(conv, row.title if row else "")
         self.query_one(ChatHeader).set_title(name)
         name = await self.ultra.opened(conv, row) or name
-        # The composer reports any unsaved edit of the previous draft (under its key)
-        # before it loads this one.
+        # The composer reports the previous draft's unsaved edit before loading this one.
         self.drafts.opened(conv)
         writable = await self.rights.open(conv, page, row)
         composer.set_placeholder(name)
         self.mentions.offer_members(conv)
+        await self.service.opened(conv)
         listing = self.query_one(ConversationList)
         if listing.get(list_ref(conv)) is None:
             listing.upsert(placeholder_row(list_ref(conv)))

@@ -76,6 +76,7 @@ class MainCommands(ScreenCommands):
         yield from screen.privacy.commands()
         yield from screen.profiles.commands()
         yield from push_url_commands(screen)
+        yield from screen.service.commands()
         if screen.current is not None:
             yield from _sending_commands(screen)
             yield from _message_commands(screen)
