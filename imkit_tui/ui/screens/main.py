@@ -296,7 +296,7 @@ class MainScreen(Screen[None]):
         return self._notifier
 
     def _show_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
-        self.query_one(StatusBar).set_connection(state, detail, self.core.client.connected_url)
+        self.query_one(StatusBar).set_connection(state, detail, self.core.connected_url)
         if state == ConnectionState.REFUSED:
             self.post_message(
                 self.LoginRefused(f"imkit: the server refused the login: {detail} ({code})")

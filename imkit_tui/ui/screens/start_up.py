@@ -171,6 +171,10 @@ class CoreStart:
             self._client = self.deferred.make()
         return self._client
 
+    def connected_url(self) -> str:
+        """The node the client is connected to (or last tried); makes the client."""
+        return self.client.connected_url
+
     async def first_frame(self, screen: Starting) -> None:
         """What `screen` shows first: a given client's store, opened now, or the
         conversation list in a deferred client's store file."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -43,7 +45,8 @@ class StatusBar(Widget):
         super().__init__(id=id)
         self.user_id = user_id
         self.server_label = server_label
-        self._several = "," in server_label
+        self.several = "," in server_label
+        """Whether the label lists several nodes (then it names the one in use)."""
         self.ever_connected = False
         """Whether the connection has reached CONNECTED once."""
 
@@ -81,11 +84,13 @@ class StatusBar(Widget):
         line.append_text(right)
         return line
 
-    def set_connection(self, state: ConnectionState, detail: str = "", server: str = "") -> None:
-        """Show a new connection state; `server`: the node in use, shown when the label
-        lists several."""
-        if server and self._several:
-            self.server_label = server
+    def set_connection(
+        self, state: ConnectionState, detail: str = "", server: Callable[[], str] | None = None
+    ) -> None:
+        """Show a new connection state; `server()`: the node in use, asked (and shown)
+        only when the label lists several (so the core is not loaded for it before)."""
+        if server is not None and self.several:
+            self.server_label = server() or self.server_label
         if state == ConnectionState.CONNECTED:
             self.ever_connected = True
         self.state = state
