@@ -256,4 +256,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(14, "reserved", ""),
+    Migration(15, "reserved", ""),
+    Migration(16, "reserved", ""),
+    Migration(17, "reserved", ""),
 )

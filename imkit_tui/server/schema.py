@@ -351,4 +351,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(20, "reserved", ""),
+    Migration(21, "reserved", ""),
+    Migration(22, "reserved", ""),
 )
