@@ -40,6 +40,15 @@ from imkit_tui.protocol.frame_base import (
 )
 from imkit_tui.protocol.frame_base import Frame as Frame
 from imkit_tui.protocol.frame_base import MessageRecord as MessageRecord
+from imkit_tui.protocol.public_frames import (
+    PUBLIC_CLIENT_FRAMES,
+    PUBLIC_SERVER_FRAMES,
+    PublicAccountInfo,
+    PublicAccounts,
+    PublicFollow,
+    PublicQuery,
+    PublicSearch,
+)
 
 # ---------------------------------------------------------------- shared payloads
 
@@ -303,6 +312,7 @@ CLIENT_FRAMES = (
     UploadChunk,
     DownloadRequest,
     *CHATROOM_CLIENT_FRAMES,
+    *PUBLIC_CLIENT_FRAMES,
 )
 ClientFrame = (
     Hello
@@ -328,6 +338,9 @@ ClientFrame = (
     | ChatroomQuery
     | ChatroomAttrs
     | ChatroomList
+    | PublicSearch
+    | PublicFollow
+    | PublicQuery
 )
 
 
@@ -499,6 +512,7 @@ SERVER_FRAMES = (
     UploadState,
     DownloadChunk,
     *CHATROOM_SERVER_FRAMES,
+    *PUBLIC_SERVER_FRAMES,
 )
 ServerFrame = (
     Welcome
@@ -520,4 +534,6 @@ ServerFrame = (
     | ChatroomAttrState
     | ChatroomDirectory
     | ChatroomEvent
+    | PublicAccounts
+    | PublicAccountInfo
 )

@@ -13,6 +13,7 @@ from imkit_tui.protocol import (
     ErrorCode,
     ProtocolError,
 )
+from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.store_interface import Store
 from imkit_tui.server.store_records import Member, private_key, system_key
@@ -126,6 +127,10 @@ async def readable_key(store: Store, user_id: str, conv: ConvRef, request_id: in
         if user_id not in members and await store.groups.left_at(conv.target, user_id) is None:
             raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
         return group_key(conv.target)
+    if conv.type in PUBLIC_TYPES:
+        # A follower's (or a former follower's) row: the store's lookup checks it.
+        _check_group_id(conv, request_id)
+        return f"{conv.type}:{conv.target}"
     return private_key(user_id, private_peer(conv, request_id))
 
 

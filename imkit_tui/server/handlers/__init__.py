@@ -42,12 +42,14 @@ from imkit_tui.protocol import (
     UploadStart,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.public_frames import PublicFollow, PublicQuery, PublicSearch
 from imkit_tui.server.handlers import (
     chatrooms,
     conversations,
     files,
     groups,
     privacy,
+    public_service,
     pulls,
     receipts,
     send,
@@ -105,6 +107,10 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     ChatroomQuery: Handling(chatrooms.on_query),
     ChatroomAttrs: Handling(chatrooms.on_attrs),
     ChatroomList: Handling(chatrooms.on_list),
+    PublicSearch: Handling(public_service.on_search),
+    PublicQuery: Handling(public_service.on_query),
+    # In line: a follow comes before the commands the device sends next.
+    PublicFollow: Handling(public_service.on_follow, in_line=True),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from imkit_tui import messages
 from imkit_tui.protocol import ConversationType, MessageRecord, SendMessage
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.hooks.forms import chatroom_status_item, routing_form, status_item
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
@@ -101,7 +102,17 @@ class BackendHooks:
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """Route a stored message, and note the pushes it makes."""
         if record.seq == 0:
-            return  # status messages: not stored, not routed, not pushed
+            # Status messages: not stored, not routed, not pushed; but what a follower
+            # sends a public service account (a menu command, text) is for its backend.
+            if route.conv_type in PUBLIC_TYPES and self._config.routes(
+                route.conv_type, record.object_name
+            ):
+                self.sender.enqueue(
+                    route.conv_key,
+                    ROUTE,
+                    urlencode(routing_form(record, route, from_device=from_device)),
+                )
+            return
         if self._config.routes(route.conv_type, record.object_name):
             form = routing_form(record, route, from_device=from_device)
             self.sender.enqueue(route.conv_key, ROUTE, urlencode(form))
