@@ -24,6 +24,7 @@ from imkit_tui.protocol import (
     SyncRequest,
     UpdatePrivacy,
 )
+from imkit_tui.protocol.public_frames import PublicAccounts, PublicSearch
 from imkit_tui.server.budgets import Budget, FrameBudgets
 from tests.conftest import ServerHandle, running_server
 
@@ -142,3 +143,17 @@ async def test_who_blocked_you_is_invited_to_your_group_not_added(
     finally:
         for client in (bob, mallory, carol):
             await client.close()
+
+
+async def test_public_service_requests_have_a_budget(tmp_path: Path) -> None:
+    async with running_server(
+        tmp_path / "server", budgets=FrameBudgets(public=Budget(1.0, 5))
+    ) as h:
+        mallory, bob = await h.login("mallory"), await h.login("bob")
+        try:
+            searches = [await mallory.request(PublicSearch(keyword=f"k{n}")) for n in range(20)]
+            assert _limited(searches) >= 10
+            assert isinstance(await bob.request(PublicSearch()), PublicAccounts)
+        finally:
+            await mallory.close()
+            await bob.close()

@@ -39,6 +39,7 @@ from imkit_tui.protocol import (
     UploadChunk,
     UploadStart,
 )
+from imkit_tui.protocol.public_frames import PublicFollow, PublicQuery, PublicSearch
 from imkit_tui.server.ratelimit import TokenBucket
 
 
@@ -72,6 +73,8 @@ class FrameBudgets:
     """Application pings."""
     chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
     """Chatroom joins, leaves, queries, attribute changes and listings."""
+    public: Budget = field(default_factory=lambda: Budget(5.0, 60))
+    """Public service account searches, profiles, follows and unfollows."""
 
 
 _KINDS: dict[type[Frame], str] = {
@@ -96,6 +99,9 @@ _KINDS: dict[type[Frame], str] = {
     ChatroomQuery: "chatroom",
     ChatroomAttrs: "chatroom",
     ChatroomList: "chatroom",
+    PublicSearch: "public",
+    PublicQuery: "public",
+    PublicFollow: "public",
 }
 
 

@@ -128,9 +128,12 @@ async def readable_key(store: Store, user_id: str, conv: ConvRef, request_id: in
             raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
         return group_key(conv.target)
     if conv.type in PUBLIC_TYPES:
-        # A follower's (or a former follower's) row: the store's lookup checks it.
+        # A follower, or a former follower, who reads what came before unfollowing.
         _check_group_id(conv, request_id)
-        return f"{conv.type}:{conv.target}"
+        key = f"{conv.type}:{conv.target}"
+        if await store.conversation_id(key, user_id) is None:
+            raise ProtocolError(ErrorCode.NOT_FOLLOWING, "follow this account first", request_id)
+        return key
     return private_key(user_id, private_peer(conv, request_id))
 
 

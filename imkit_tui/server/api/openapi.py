@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from imkit_tui.server.api.chatroom_openapi import CHATROOM_PARAMETERS, CHATROOM_RESULTS
+from imkit_tui.server.api.public_openapi import PUBLIC_PARAMETERS, PUBLIC_RESULTS
 from imkit_tui.server.api.routes import all_routes
 
 _ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
@@ -128,6 +129,7 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "targetId": (_ID, True),
     },
     **CHATROOM_PARAMETERS,
+    **PUBLIC_PARAMETERS,
 }
 """The documented parameters of each path: name → (JSON schema, required). The paths
 that are off take none."""
@@ -166,6 +168,7 @@ RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/conversation/notification/get.json": {"isMuted": {"type": "integer", "enum": [0, 1]}},
     "/sensitiveword/list.json": {"words": _objects(type=_STR, word=_STR, replaceWord=_STR)},
     **CHATROOM_RESULTS,
+    **PUBLIC_RESULTS,
 }
 """The fields of each path's answer when its code is 200 (beside `code`)."""
 

@@ -20,6 +20,7 @@ def all_routes() -> dict[str, Handler]:
         history_routes,
         message_routes,
         off_routes,
+        public_routes,
         sensitive_routes,
         user_routes,
     )
@@ -35,6 +36,7 @@ def all_routes() -> dict[str, Handler]:
         sensitive_routes,
         chatroom_routes,
         chatroom_moderation_routes,
+        public_routes,
         off_routes,
     )
     for module in modules:
