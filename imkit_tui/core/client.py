@@ -47,6 +47,7 @@ from imkit_tui.core.mentions import Mentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import Privacy
+from imkit_tui.core.public_services import PublicServices
 from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
@@ -166,6 +167,8 @@ class IMClient:
         """Group read receipts: ask for them, read who has read."""
         self.mentions = Mentions(context)
         """Unread @mentions of this user."""
+        self.public = PublicServices(context)
+        """Public service accounts: search, follow, unfollow, menus, clicks."""
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -25,7 +25,10 @@ matches a partial index's condition against the query's text, not its parameters
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
     " sort_at, read_seq, peer_read_seq, marked_unread, mentions,"
-    " (SELECT g.name FROM groups g WHERE conversations.type = 3 AND g.id = conversations.target)"
+    " COALESCE((SELECT g.name FROM groups g"
+    " WHERE conversations.type = 3 AND g.id = conversations.target),"
+    " (SELECT p.name FROM public_accounts p WHERE conversations.type IN (7, 8)"
+    " AND p.type = conversations.type AND p.id = conversations.target))"
 )
 
 

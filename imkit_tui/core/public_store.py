@@ -1,0 +1,87 @@
+"""What this device knows of public service accounts (`store.public`): each account as
+the server last described it (profile, menu, whether this user follows it), so the
+conversation list names it and the menu bar draws before the server answers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from imkit_tui.protocol.public_frames import MenuItem, PublicAccount
+
+if TYPE_CHECKING:
+    from imkit_tui.core.store_parts import StoreParts
+
+_COLUMNS = "type, id, name, portrait, description, menu, accepts_text, followed"
+_menu_decoder = msgspec.json.Decoder(list[MenuItem])
+
+
+def _account(row: Sequence[object]) -> PublicAccount:
+    try:
+        menu = _menu_decoder.decode(str(row[5]))
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        menu = []  # a row from a damaged file: the account still shows, without a menu
+    return PublicAccount(
+        type=int(str(row[0])),
+        id=str(row[1]),
+        name=str(row[2]),
+        portrait=str(row[3]),
+        description=str(row[4]),
+        menu=menu,
+        accepts_text=bool(row[6]),
+        followed=bool(row[7]),
+    )
+
+
+class PublicTable:
+    """`store.public`: public service accounts as last seen."""
+
+    def __init__(self, parts: StoreParts) -> None:
+        self._writer = parts.writer
+        self._reader = parts.reader
+
+    async def save(self, accounts: Sequence[PublicAccount]) -> None:
+        """Keep accounts as the server just described them."""
+        rows = [
+            (
+                a.type,
+                a.id,
+                a.name,
+                a.portrait,
+                a.description,
+                msgspec.json.encode(a.menu).decode(),
+                int(a.accepts_text),
+                int(a.followed),
+            )
+            for a in accounts
+        ]
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO public_accounts({_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+        if rows:
+            await self._writer.submit(job)
+
+    async def get(self, account_type: int, account_id: str) -> PublicAccount | None:
+        """The account as last seen, or None."""
+        row = await self._reader.fetch_one(
+            f"SELECT {_COLUMNS} FROM public_accounts WHERE type = ? AND id = ?",
+            (account_type, account_id),
+        )
+        return _account(row) if row is not None else None
+
+    async def followed(self) -> list[PublicAccount]:
+        """The accounts this user follows, as last seen, by name."""
+        rows = await self._reader.fetch_all(
+            f"SELECT {_COLUMNS} FROM public_accounts WHERE followed = 1"
+            " ORDER BY name COLLATE NOCASE, id"
+        )
+        return [_account(row) for row in rows]
