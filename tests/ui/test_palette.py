@@ -29,6 +29,7 @@ MAIN_ENTRIES = {
     "Clear history with bob",
     "Remove bob from the list",
     "Block bob",
+    "Public service accounts…",
     "Attach…",
     "Send an image…",
     "Send a file…",

@@ -29,6 +29,7 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+from imkit_tui.ui.screens.public_actions import PublicActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
@@ -145,6 +146,7 @@ class MainScreen(Screen[None]):
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
+        self.public = PublicActions(self)  # accounts: the menu bar, following, the directory
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None
@@ -171,10 +173,6 @@ class MainScreen(Screen[None]):
     def _chat(self) -> ChatView:
         """The chat view (mounted once a conversation was opened)."""
         return cast("ChatView", self.query_one("#messages"))
-
-    def _composer(self) -> Composer:
-        """The composer (mounted once a conversation was opened)."""
-        return cast("Composer", self.query_one("#composer"))
 
     async def _chat_widgets(self) -> tuple[ChatView, Composer]:
         """The chat view and the composer, mounted when the first conversation opens
@@ -214,8 +212,9 @@ class MainScreen(Screen[None]):
             composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
             composer.use_picker(picker)
             row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
+            notes = (ReadOnlyNote(id="read-only"), self.public.bar())
             # Between the chat and the composer docked below: the members offered for @.
-            await chat_pane.mount(chat, picker, row, ReadOnlyNote(id="read-only"))
+            await chat_pane.mount(chat, picker, row, *notes)
         return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
 
     @property
@@ -407,6 +406,7 @@ class MainScreen(Screen[None]):
             listing.upsert(placeholder_row(conv))
         listing.highlight(conv)
         (composer if around is None and writable else chat).focus()
+        await self.public.opened(conv)  # an account's chat: its menu bar, not the composer
         await self.mentions.note(conv, row)  # before they are read
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
@@ -430,6 +430,8 @@ class MainScreen(Screen[None]):
             return
         if (reason := self.rights.reason(conv)) is not None:
             self.app.notify(reason, severity="warning")
+            return
+        if await self.public.submitted(conv, event.text):
             return
         mentioned, everyone = self.mentions.to_send(conv, event)
         # It comes into view as every message does: an event (MessageQueued).
@@ -517,8 +519,8 @@ class MainScreen(Screen[None]):
 
     def action_focus_composer(self) -> None:
         """To the composer of the open conversation."""
-        if self.current is not None:
-            self._composer().focus()
+        if self.current is not None and (composer := self.composer) is not None:
+            composer.focus()
 
     async def action_jump_latest(self) -> None:
         """Show the newest messages of the open conversation."""

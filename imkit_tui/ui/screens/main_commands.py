@@ -67,6 +67,7 @@ class MainCommands(ScreenCommands):
             )
         yield from _settings_commands(screen)
         yield from screen.privacy.commands()
+        yield from screen.public.commands()
         if screen.current is not None:
             yield from _sending_commands(screen)
             yield from _message_commands(screen)
