@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whitelist": ("privacy", "the whitelist: add or remove users, whitelist mode on or off"),
     "privacy": ("privacy", "print who you block, your whitelist and whitelist mode"),
     "group": ("group", "create and manage groups"),
+    "public": ("public", "public service accounts: make them, set menus, post articles"),
 }
 """Every subcommand, in `imkit --help` order: the module under `imkit_tui.commands` that
 registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""

@@ -37,12 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("path", metavar="PATH", help="the API path, e.g. /user/getToken")
     parser.add_argument("params", nargs="*", metavar="NAME=VALUE", help="the parameters")
-    parser.add_argument(
-        "--api", metavar="URL", default=DEFAULT_API, help=f"(default {DEFAULT_API})"
-    )
-    parser.add_argument("--data", metavar="DIR", help="the server's data dir, for its credentials")
-    parser.add_argument("--app-key", metavar="KEY", help="the app key (instead of --data)")
-    parser.add_argument("--app-secret", metavar="SECRET", help="the app secret (with --app-key)")
+    add_api_options(parser)
     parser.add_argument(
         "--json-body",
         action="store_true",
@@ -52,8 +47,32 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=run)
 
 
+def add_api_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say where the Server API is and what signs a call to it."""
+    parser.add_argument(
+        "--api", metavar="URL", default=DEFAULT_API, help=f"(default {DEFAULT_API})"
+    )
+    parser.add_argument("--data", metavar="DIR", help="the server's data dir, for its credentials")
+    parser.add_argument("--app-key", metavar="KEY", help="the app key (instead of --data)")
+    parser.add_argument("--app-secret", metavar="SECRET", help="the app secret (with --app-key)")
+
+
 def run(args: argparse.Namespace) -> int:
     """Sign, send, print."""
+    pairs = [_pair(text) for text in args.params]
+    answer = call_api(args, args.path, pairs, json_body=args.json_body)
+    print(json.dumps(answer, ensure_ascii=False, indent=2), flush=True)
+    if answer.get("code") != 200:
+        print(f"imkit admin: {answer.get('errorMessage', 'refused')}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def call_api(
+    args: argparse.Namespace, path: str, pairs: list[tuple[str, str]], *, json_body: bool = False
+) -> dict[str, Any]:
+    """POST `pairs` to the API `path` (`.json` may be left out), signed as
+    :func:`add_api_options` says; the JSON answer, whatever its code."""
     from imkit_tui.server.api.credentials import KEY_ENV, SECRET_ENV, read_existing
     from imkit_tui.server.api.signing import signed_headers
 
@@ -69,12 +88,11 @@ def run(args: argparse.Namespace) -> int:
                 EXIT_USAGE,
             )
         key, secret = kept.app_key, kept.app_secret
-    pairs = [_pair(text) for text in args.params]
-    path = "/" + args.path.strip("/")
+    path = "/" + path.strip("/")
     if not path.endswith(".json"):
         path += ".json"
     headers = signed_headers(key, secret, secrets.token_hex(8), now_ms())
-    if args.json_body:
+    if json_body:
         body = json.dumps(_as_object(pairs)).encode()
         headers["Content-Type"] = "application/json"
     else:
@@ -92,11 +110,9 @@ def run(args: argparse.Namespace) -> int:
         answer = json.loads(text)
     except ValueError:
         raise CommandError(f"the API answered something that is not JSON: {text[:200]}") from None
-    print(json.dumps(answer, ensure_ascii=False, indent=2), flush=True)
-    if answer.get("code") != 200:
-        print(f"imkit admin: {answer.get('errorMessage', 'refused')}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    if not isinstance(answer, dict):
+        raise CommandError(f"the API answered something that is not an object: {text[:200]}")
+    return answer
 
 
 def _pair(text: str) -> tuple[str, str]:
