@@ -77,3 +77,22 @@ async def test_follow_an_account_and_read_its_articles(
     assert [json.dumps(m.content) for m in await alice.messages(NEWS)] == [
         json.dumps(article.content)
     ]
+
+
+async def test_an_account_first_seen_in_a_sync_is_named_in_the_list(
+    server_handle: ServerHandle, make_client: ClientFactory
+) -> None:
+    assert server_handle.server is not None
+    store = server_handle.server.require_store()
+    await save_account(store, AccountSpec(type=7, id="news", name="imkit news"))
+    await store.public.follow("bob", 7, "news", 0)  # followed elsewhere (another device)
+    await _post(server_handle, "first")
+    bob = await make_client("bob")
+
+    async def named() -> bool:
+        rows = [c for c in await bob.conversations() if c.ref == NEWS]
+        return bool(rows) and rows[0].title == "imkit news"
+
+    await until_client(bob, named)
+    known = await bob.public.known(NEWS)
+    assert known is not None and known.followed

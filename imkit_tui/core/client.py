@@ -169,6 +169,7 @@ class IMClient:
         """Unread @mentions of this user."""
         self.public = PublicServices(context)
         """Public service accounts: search, follow, unfollow, menus, clicks."""
+        self.groups.more_names.append(self.public.name_unknown)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from imkit_tui import messages
+from imkit_tui.core.connection import RequestFailed
 from imkit_tui.core.context import ClientContext
 from imkit_tui.protocol import ConvRef, SendAck, SendMessage
 from imkit_tui.protocol.ids import new_uuid7
@@ -82,6 +83,18 @@ class PublicServices:
         answer = await context.connection.request(frame, PublicAccountInfo, context.timeout)
         await context.store.public.save([answer.account])
         return answer.account
+
+    async def name_unknown(self) -> int:
+        """Ask the server about the accounts in the list this device knows nothing of
+        (first seen in a sync); how many it named."""
+        named = 0
+        for conv in await self._context.store.public.unknown():
+            try:
+                await self.refresh(conv)
+            except RequestFailed:
+                continue  # gone: the list keeps its id
+            named += 1
+        return named
 
     async def known(self, conv: ConvRef) -> PublicAccount | None:
         """The account of `conv` as last seen here (None: never seen), without asking."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.public_frames import MenuItem, PublicAccount
 
 if TYPE_CHECKING:
@@ -77,6 +78,16 @@ class PublicTable:
             (account_type, account_id),
         )
         return _account(row) if row is not None else None
+
+    async def unknown(self, limit: int = 50) -> list[ConvRef]:
+        """Accounts' conversations in the list that this device knows nothing of."""
+        rows = await self._reader.fetch_all(
+            "SELECT type, target FROM conversations c WHERE type IN (7, 8) AND channel = ''"
+            " AND NOT EXISTS (SELECT 1 FROM public_accounts p"
+            " WHERE p.type = c.type AND p.id = c.target) ORDER BY sort_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [ConvRef(type=int(row[0]), target=str(row[1])) for row in rows]
 
     async def followed(self) -> list[PublicAccount]:
         """The accounts this user follows, as last seen, by name."""
