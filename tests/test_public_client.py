@@ -13,8 +13,9 @@ from imkit_tui import messages
 from imkit_tui.core.connection import RequestFailed
 from imkit_tui.protocol import ConvRef, ErrorCode
 from imkit_tui.protocol.public_frames import MenuItem
+from imkit_tui.server.handlers.public_service import post_to_followers
 from imkit_tui.server.public_service.accounts import AccountSpec
-from imkit_tui.server.public_service.service import post_to_followers, save_account
+from imkit_tui.server.public_service.service import save_account
 from tests.conftest import ClientFactory, ServerHandle, until_client
 
 NEWS = ConvRef(type=7, target="news")

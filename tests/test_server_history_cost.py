@@ -31,12 +31,12 @@ from tests.conftest import ServerHandle
 SMALL, LARGE = 100, 100_000
 
 
-def _seed(path: Path, total: int) -> None:
-    """Grow the alice–bob conversation to `total` messages with batched inserts."""
+def _seed(path: Path, total: int, key: str = private_key("alice", "bob")) -> None:
+    """Grow conversation `key` (the alice–bob one) to `total` messages with batched
+    inserts."""
     with sqlite3.connect(path) as conn:
         conv_id, max_seq = conn.execute(
-            "SELECT id, max_seq FROM conversations WHERE key = ?",
-            (private_key("alice", "bob"),),
+            "SELECT id, max_seq FROM conversations WHERE key = ?", (key,)
         ).fetchone()
         start = now_ms() - total
         conn.executemany(

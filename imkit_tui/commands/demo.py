@@ -145,7 +145,8 @@ async def _public_account(server: IMServer, user: str) -> None:
     """The imkit public service account, followed by `user`, with its article about
     imkit (posted once, whatever restarts cut the seeding short)."""
     from imkit_tui.protocol.clock import now_ms
-    from imkit_tui.server.public_service.service import post_to_followers, save_account
+    from imkit_tui.server.handlers.public_service import post_to_followers
+    from imkit_tui.server.public_service.service import save_account
 
     store = server.require_store()
     await save_account(store, NEWS_ACCOUNT)

@@ -17,9 +17,10 @@ from imkit_tui import messages
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.public_frames import MenuItem
 from imkit_tui.server.api.credentials import load_or_create
+from imkit_tui.server.handlers.public_service import post_to_followers
 from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.public_service.accounts import AccountSpec
-from imkit_tui.server.public_service.service import post_to_followers, save_account
+from imkit_tui.server.public_service.service import save_account
 from imkit_tui.ui.bubbles.article import ArticleBubble
 from imkit_tui.ui.screens.main import MainScreen
 from imkit_tui.ui.screens.prompts import ActionMenuScreen

@@ -19,8 +19,9 @@ from imkit_tui.server.api.context import ApiContext, Handler
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params
 from imkit_tui.server.api.message_routes import message_content
+from imkit_tui.server.handlers.public_service import post_to_followers
 from imkit_tui.server.public_service.accounts import AccountSpec
-from imkit_tui.server.public_service.service import post_to_followers, save_account
+from imkit_tui.server.public_service.service import save_account
 
 MAX_FOLLOWERS_LISTED = 1000
 """The most followers one `/publicservice/followers/query` answers."""

@@ -1,13 +1,18 @@
 """Public service frames: search, follow and unfollow, an account's profile; and the
 account side of sends (conversation types 7 and 8), which the send handler hands over
-here. The rules are server/public_service/'s; this module reads frames and answers them.
+here; and posting an account's message to its followers (for the Server API and the
+demo). The rules are server/public_service/'s; this module reads frames and answers them.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from imkit_tui import messages
 from imkit_tui.protocol import (
     ConversationUpdate,
     ErrorCode,
+    MessageRecord,
     ProtocolError,
     SendAck,
     SendMessage,
@@ -25,9 +30,10 @@ from imkit_tui.protocol.public_frames import (
     PublicSearch,
 )
 from imkit_tui.server.handlers.context import ServerContext
-from imkit_tui.server.handlers.posting import message_record
+from imkit_tui.server.handlers.posting import message_record, post
 from imkit_tui.server.public_service.accounts import account_key
 from imkit_tui.server.public_service.service import (
+    account_route,
     check_follower_send,
     command_route,
     followed_account,
@@ -76,6 +82,21 @@ async def _account(
             ErrorCode.PUBLIC_ACCOUNT_NOT_FOUND, "no such public service account", request_id
         )
     return account
+
+
+async def post_to_followers(
+    ctx: ServerContext, account: PublicAccount, object_name: str, content: dict[str, Any]
+) -> tuple[MessageRecord, int]:
+    """Store `content` once in the account's conversation and push it to the followers
+    online (the others read it on their next sync, and are pushed offline as other
+    messages are); the record and how many followers it reached."""
+    if not messages.lookup(object_name).stored:
+        raise ValueError(f"{object_name} is not stored: an account posts stored messages")
+    store = ctx.require_store()
+    followers = await store.public.followers(account.type, account.id)
+    route = account_route(account.type, account.id, followers)
+    record = await post(ctx, route, account.id, object_name, content)
+    return record, len(followers)
 
 
 async def public_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:

@@ -1,18 +1,15 @@
-"""What the server does with public service accounts: make them (with their
-conversation), post an account's message to its followers, and decide what a follower may
-send into an account's conversation. Shared by the frame handlers and the Server API.
+"""What the server decides about public service accounts: make them (with their
+conversation), the routes of an account's messages and of what its followers send, and
+what a follower may send. Shared by the frame handlers and the Server API (posting to the
+followers is server/handlers/public_service.py's `post_to_followers`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from imkit_tui import messages
-from imkit_tui.protocol import ConvRef, ErrorCode, MessageRecord, ProtocolError
+from imkit_tui.protocol import ConvRef, ErrorCode, ProtocolError
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES, PublicAccount, check_menu
-from imkit_tui.server.handlers.context import ServerContext
-from imkit_tui.server.handlers.posting import post
 from imkit_tui.server.public_service.accounts import AccountSpec, account_key
 from imkit_tui.server.routing import Route
 from imkit_tui.server.store_interface import Store
@@ -47,21 +44,6 @@ async def save_account(store: Store, spec: AccountSpec) -> bool:
     check_menu(list(spec.menu))
     await store.ensure_conversation(spec.type, account_key(spec.type, spec.id), ())
     return await store.public.save(spec, now_ms())
-
-
-async def post_to_followers(
-    ctx: ServerContext, account: PublicAccount, object_name: str, content: dict[str, Any]
-) -> tuple[MessageRecord, int]:
-    """Store `content` once in the account's conversation and push it to the followers
-    online (the others read it on their next sync, and are pushed offline as other
-    messages are); the record and how many followers it reached."""
-    if not messages.lookup(object_name).stored:
-        raise ValueError(f"{object_name} is not stored: an account posts stored messages")
-    store = ctx.require_store()
-    followers = await store.public.followers(account.type, account.id)
-    route = account_route(account.type, account.id, followers)
-    record = await post(ctx, route, account.id, object_name, content)
-    return record, len(followers)
 
 
 async def followed_account(
