@@ -74,3 +74,32 @@ async def test_imkit_public_makes_an_account_and_posts_to_its_followers(tmp_path
         assert gone.returncode == 1 and "no such" in gone.stderr
     finally:
         _stop(process)
+
+
+def test_the_accounts_of_a_file_are_made_at_start_and_a_bad_file_is_refused(
+    tmp_path: Path,
+) -> None:
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(
+        '[[account]]\nid = "desk"\nname = "Help desk"\ntype = 8\naccepts_text = true\n'
+        'menu = [{ id = "hours", name = "Hours" },'
+        ' { name = "More", kind = "group", items = [{ id = "faq", name = "FAQ" }] }]\n'
+    )
+    data = tmp_path / "server"
+    process, _ = start_server(data, 0, "--public-accounts", str(accounts))
+    try:
+        api = ("--api", _api_line(process), "--data", str(data))
+        listed = json.loads(imkit(tmp_path, "public", "list", "--json", *api).stdout)
+        (desk,) = listed["publicServices"]
+        assert (desk["publicServiceId"], desk["type"], desk["acceptsText"]) == ("desk", 8, 1)
+        assert [item["name"] for item in desk["menu"]] == ["Hours", "More"]
+    finally:
+        _stop(process)
+    items = ", ".join(f'{{ id = "i{n}", name = "I{n}" }}' for n in range(4))
+    accounts.write_text(f'[[account]]\nid = "desk"\nname = "Desk"\nmenu = [{items}]\n')
+    refused = imkit(tmp_path, "serve", "--port", "0", "--data", str(data),
+                    "--public-accounts", str(accounts), timeout=30)  # fmt: skip
+    assert refused.returncode == 2 and "at most 3" in refused.stderr
+    missing = imkit(tmp_path, "serve", "--port", "0", "--data", str(data),
+                    "--public-accounts", str(tmp_path / "none.toml"), timeout=30)  # fmt: skip
+    assert missing.returncode == 2 and "cannot read" in missing.stderr

@@ -11,6 +11,7 @@ from imkit_tui.server.chatrooms.settings import ChatroomSettings
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
+from imkit_tui.server.public_service.accounts import AccountSpec
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -49,6 +50,8 @@ class ServerConfig:
       unknown type, too large) in a burst and a second, past which it is closed (1008).
     - `chatrooms`: how chatrooms run (server/chatrooms/settings.py): the room budget
       and priorities, auto-exit, idle destroy, cloud history, public rooms.
+    - `public_accounts`: public service accounts made (or brought up to date) at start
+      (server/public_service/config.py reads them from a file).
     """
 
     data_dir: Path
@@ -78,6 +81,7 @@ class ServerConfig:
     budgets: FrameBudgets = field(default_factory=FrameBudgets)
     inbound: InboundPolicy = field(default_factory=InboundPolicy)
     chatrooms: ChatroomSettings = field(default_factory=ChatroomSettings)
+    public_accounts: tuple[AccountSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:
