@@ -32,7 +32,7 @@ from imkit_tui.ui.widgets.menu_bar import MenuBar
 from tests.backend import Backend, running_backend
 from tests.conftest import ClientFactory, ServerHandle, until_client
 from tests.test_hooks_routing import FAST
-from tests.ui.test_app import make_app, until
+from tests.ui.test_app import list_lines, make_app, until
 from tests.ui.test_long_text import screen_text
 
 NEWS = ConvRef(type=7, target="news")
@@ -163,7 +163,9 @@ async def test_an_article_opens_in_the_reader_and_the_bar_offers_no_typing(
         (bubble,) = [b for b in chat.bubbles() if isinstance(b, ArticleBubble)]
         bar = screen.query_one(MenuBar)
         await until(pilot, lambda: bool(bar.items), "the menu")
-        assert "i type" not in screen_text(pilot)
+        shown = screen_text(pilot)
+        assert "i type" not in shown and "i Type" not in shown  # nor in the footer
+        assert any(line.strip().startswith("I  ◆ imkit news") for line in list_lines(app))
         await pilot.press("i")
         await pilot.pause()
         assert bar.display and not screen.query_one("#composer-row").display

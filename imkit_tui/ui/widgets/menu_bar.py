@@ -81,6 +81,13 @@ class MenuBar(Widget, can_focus=True):
         self.accepts_text = accepts_text
         self.highlighted = 0
         self.refresh()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``i`` only where the account takes text."""
+        if action == "type":
+            return self.accepts_text
+        return super().check_action(action, parameters)
 
     def render(self) -> Text:
         """``1 Latest │ 2 More ▴ │ 3 Site ↗ · i type``, the highlighted item reversed."""
