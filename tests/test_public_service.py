@@ -319,3 +319,24 @@ def _fields(frame: SendMessage) -> dict[str, Any]:
         "content": frame.content,
         "cmid": frame.cmid,
     }
+
+
+async def test_a_command_right_after_a_follow_comes_from_a_follower(tmp_path: Path) -> None:
+    async with running_api(tmp_path / "server") as api:
+        await api.client.ok("/publicservice/create.json", {"publicServiceId": "news", "name": "N"})
+        alice = await api.handle.login("alice")
+        try:
+            follow = PublicFollow(id=1, account="news", type=7)
+            command = SendMessage(id=2, conv=NEWS, object_name=messages.PS_CMD,
+                                  content={"cmd": "click", "data": "x"}, cmid="c")  # fmt: skip
+            await alice.send_frame(follow)  # back to back, no wait between them
+            await alice.send_frame(command)
+            answers = {}
+            while len(answers) < 2:
+                frame = await alice.recv()
+                if frame.re:
+                    answers[frame.re] = frame
+            assert isinstance(answers[1], PublicAccountInfo)
+            assert isinstance(answers[2], SendAck), answers[2]
+        finally:
+            await alice.close()
