@@ -32,12 +32,13 @@ from imkit_tui.protocol.public_frames import (
     PublicAccounts,
     PublicFollow,
     PublicSearch,
+    account_from_row,
     check_menu,
     command_content,
 )
 from imkit_tui.server.public_service.accounts import AccountSpec
 from imkit_tui.server.public_service.service import save_account
-from tests.api_client import running_api
+from tests.api_client import ApiHandle, running_api
 from tests.test_hooks_routing import hooked
 from tests.wire import WireClient
 
@@ -85,6 +86,14 @@ def _titled(title: str) -> str:
     return json.dumps({"articles": [{**ARTICLE["articles"][0], "title": title}]})
 
 
+async def _publish(api: ApiHandle, title: str) -> dict[str, Any]:
+    """Post an article titled `title` from "news" through the Server API; the answer."""
+    return await api.client.ok(
+        "/publicservice/message/publish.json",
+        {"publicServiceId": "news", "objectName": messages.PS_ARTICLE, "content": _titled(title)},
+    )
+
+
 async def test_articles_reach_followers_only_from_their_follow_on(tmp_path: Path) -> None:
     async with running_api(tmp_path / "server") as api:
         await api.client.ok(
@@ -95,14 +104,7 @@ async def test_articles_reach_followers_only_from_their_follow_on(tmp_path: Path
         try:
             await _follow(alice)
             assert isinstance(await alice.recv(), ConversationUpdate)  # the follow, synced
-            posted = await api.client.ok(
-                "/publicservice/message/publish.json",
-                {
-                    "publicServiceId": "news",
-                    "objectName": messages.PS_ARTICLE,
-                    "content": _titled("first"),
-                },
-            )
+            posted = await _publish(api, "first")
             assert posted["followers"] == 1
             push = await alice.next_push()
             assert (push.message.conv, push.message.sender) == (NEWS, "news")
@@ -117,26 +119,12 @@ async def test_articles_reach_followers_only_from_their_follow_on(tmp_path: Path
             assert (state.max_seq, state.read_seq) == (1, 0)
 
             await _follow(alice, follow=False)
-            second = await api.client.ok(
-                "/publicservice/message/publish.json",
-                {
-                    "publicServiceId": "news",
-                    "objectName": messages.PS_ARTICLE,
-                    "content": _titled("second"),
-                },
-            )
+            second = await _publish(api, "second")
             assert second["followers"] == 0
             assert await _article_titles(alice) == ["first"]  # she keeps what she had
 
             await _follow(bob)
-            await api.client.ok(
-                "/publicservice/message/publish.json",
-                {
-                    "publicServiceId": "news",
-                    "objectName": messages.PS_ARTICLE,
-                    "content": _titled("third"),
-                },
-            )
+            await _publish(api, "third")
             assert await _article_titles(bob) == ["third"]  # from his follow on
             listed = await api.client.ok(
                 "/publicservice/followers/query.json", {"publicServiceId": "news"}
@@ -154,14 +142,7 @@ async def test_an_article_is_stored_once_whatever_the_followers(tmp_path: Path) 
         try:
             for reader in readers:
                 await _follow(reader)
-            await api.client.ok(
-                "/publicservice/message/publish.json",
-                {
-                    "publicServiceId": "news",
-                    "objectName": messages.PS_ARTICLE,
-                    "content": _titled("once"),
-                },
-            )
+            await _publish(api, "once")
             server = api.handle.server
             assert server is not None
             rows = await server.require_store()._reader.fetch_all(
@@ -340,3 +321,12 @@ async def test_a_command_right_after_a_follow_comes_from_a_follower(tmp_path: Pa
             assert isinstance(answers[2], SendAck), answers[2]
         finally:
             await alice.close()
+
+
+def test_a_stored_account_whose_menu_does_not_decode_still_reads() -> None:
+    row = (8, "desk", "Desk", "", "Help", '[{"name": 5}]', 1)
+    account = account_from_row(row, followed=True)
+    assert (account.id, account.type, account.menu, account.accepts_text) == ("desk", 8, [], True)
+    assert account_from_row((7, "n", "N", "", "", '[{"id": "a", "name": "A"}]', 0)).menu == [
+        MenuItem(id="a", name="A")
+    ]

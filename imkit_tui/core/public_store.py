@@ -12,30 +12,12 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from imkit_tui.protocol import ConvRef
-from imkit_tui.protocol.public_frames import MenuItem, PublicAccount
+from imkit_tui.protocol.public_frames import PublicAccount, account_from_row
 
 if TYPE_CHECKING:
     from imkit_tui.core.store_parts import StoreParts
 
 _COLUMNS = "type, id, name, portrait, description, menu, accepts_text, followed"
-_menu_decoder = msgspec.json.Decoder(list[MenuItem])
-
-
-def _account(row: Sequence[object]) -> PublicAccount:
-    try:
-        menu = _menu_decoder.decode(str(row[5]))
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        menu = []  # a row from a damaged file: the account still shows, without a menu
-    return PublicAccount(
-        type=int(str(row[0])),
-        id=str(row[1]),
-        name=str(row[2]),
-        portrait=str(row[3]),
-        description=str(row[4]),
-        menu=menu,
-        accepts_text=bool(row[6]),
-        followed=bool(row[7]),
-    )
 
 
 class PublicTable:
@@ -77,7 +59,7 @@ class PublicTable:
             f"SELECT {_COLUMNS} FROM public_accounts WHERE type = ? AND id = ?",
             (account_type, account_id),
         )
-        return _account(row) if row is not None else None
+        return account_from_row(row, bool(row[7])) if row is not None else None
 
     async def unknown(self, limit: int = 50) -> list[ConvRef]:
         """Accounts' conversations in the list that this device knows nothing of."""
@@ -95,4 +77,4 @@ class PublicTable:
             f"SELECT {_COLUMNS} FROM public_accounts WHERE followed = 1"
             " ORDER BY name COLLATE NOCASE, id"
         )
-        return [_account(row) for row in rows]
+        return [account_from_row(row, bool(row[7])) for row in rows]

@@ -20,6 +20,7 @@ in `re`, or by an ErrorFrame (PUBLIC_ACCOUNT_NOT_FOUND for an unknown account).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import msgspec
@@ -72,6 +73,28 @@ class PublicAccount(msgspec.Struct, omit_defaults=True, kw_only=True):
     menu: list[MenuItem] = []
     accepts_text: bool = False
     followed: bool = False
+
+
+_menu_decoder = msgspec.json.Decoder(list[MenuItem])
+
+
+def account_from_row(row: Sequence[object], followed: bool = False) -> PublicAccount:
+    """An account from a stored row (type, id, name, portrait, description, menu as
+    JSON, accepts_text); a menu that does not decode (a damaged file) is left out."""
+    try:
+        menu = _menu_decoder.decode(str(row[5]))
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        menu = []
+    return PublicAccount(
+        type=int(str(row[0])),
+        id=str(row[1]),
+        name=str(row[2]),
+        portrait=str(row[3]),
+        description=str(row[4]),
+        menu=menu,
+        accepts_text=bool(row[6]),
+        followed=followed,
+    )
 
 
 class MenuError(ValueError):

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 import msgspec
 
-from imkit_tui.protocol.public_frames import MenuItem, PublicAccount
+from imkit_tui.protocol.public_frames import MenuItem, PublicAccount, account_from_row
 from imkit_tui.server.group_store import join_conversation, leave_conversation
 from imkit_tui.server.store_records import ChangeIds
 from imkit_tui.storage import BatchWriter, Database
 
-_menu_decoder = msgspec.json.Decoder(list[MenuItem])
 _COLUMNS = "type, id, name, portrait, description, menu, accepts_text"
 
 
@@ -39,19 +38,6 @@ class AccountSpec:
     description: str = ""
     menu: tuple[MenuItem, ...] = ()
     accepts_text: bool = False
-
-
-def _account(row: tuple[object, ...], followed: bool = False) -> PublicAccount:
-    return PublicAccount(
-        type=int(str(row[0])),
-        id=str(row[1]),
-        name=str(row[2]),
-        portrait=str(row[3]),
-        description=str(row[4]),
-        menu=_menu_decoder.decode(str(row[5])),
-        accepts_text=bool(row[6]),
-        followed=followed,
-    )
 
 
 class PublicAccounts:
@@ -150,7 +136,7 @@ class PublicAccounts:
         if row is None:
             return None
         followed = bool(user_id) and await self.follows(user_id, account_type, account_id)
-        return _account(tuple(row), followed)
+        return account_from_row(row, followed)
 
     async def follows(self, user_id: str, account_type: int, account_id: str) -> bool:
         """Whether `user_id` follows the account now."""
@@ -177,7 +163,7 @@ class PublicAccounts:
             " AND (? = 0 OR followed) ORDER BY a.name COLLATE NOCASE, a.id LIMIT ?",
             (user_id, account_type, account_type, keyword, pattern, int(followed_only), limit),
         )
-        return [_account(tuple(row[:7]), bool(row[7])) for row in rows]
+        return [account_from_row(row, bool(row[7])) for row in rows]
 
     async def follow(self, user_id: str, account_type: int, account_id: str, now_ms: int) -> bool:
         """Make `user_id` a follower (reading from the last seq on); False when they
