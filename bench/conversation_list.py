@@ -25,11 +25,16 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, cast
 
 from textual.app import App, ComposeResult
 
 from imkit_tui.core.models import Conversation
+from imkit_tui.core.profile_store import Profile
+from imkit_tui.core.profiles import Profiles
 from imkit_tui.protocol import ConvRef
+from imkit_tui.ui.format import display_name
+from imkit_tui.ui.names import NameBook, install
 from imkit_tui.ui.widgets.conversation_list import ROW_HEIGHT, ConversationList
 
 BASELINE = 100
@@ -59,10 +64,23 @@ def conversations(count: int) -> list[Conversation]:
 
 
 class BenchApp(App[None]):
-    """Just the list, nothing else to draw."""
+    """Just the list, nothing else to draw; with `named`, people shown by display
+    names from the app's NameBook (every user has one), as the main screen does."""
+
+    def __init__(self, named: int = 0) -> None:
+        super().__init__()
+        self._named = named
 
     def compose(self) -> ComposeResult:
-        yield ConversationList()
+        if not self._named:
+            yield ConversationList()
+            return
+        profiles = Profiles(cast(Any, None))  # memory only: every name is known
+        for n in range(self._named):
+            for user in (f"conv{n:06d}", f"user{n % 50}"):
+                profiles._known[user] = Profile(user, f"Person {user}", "", 1, 1)
+        install(self, NameBook(lambda: profiles))
+        yield ConversationList(names=display_name)
 
 
 def median_ms(action: Callable[[], object], repeats: int) -> float:
@@ -81,10 +99,11 @@ def screenful(widget: ConversationList) -> None:
         widget.render_line(y)
 
 
-async def measure(size: int, repeats: int) -> dict[str, float]:
-    """Time the operations on a list of `size` conversations."""
+async def measure(size: int, repeats: int, named: bool = False) -> dict[str, float]:
+    """Time the operations on a list of `size` conversations (`named`: people by their
+    display names)."""
     items = conversations(size)
-    app = BenchApp()
+    app = BenchApp(size if named else 0)
     figures: dict[str, float] = {}
     async with app.run_test(size=(60, 40)) as pilot:
         widget = app.query_one(ConversationList)
@@ -124,6 +143,7 @@ async def main() -> None:
 
     baseline = await measure(BASELINE, args.repeats)
     large = await measure(args.size, args.repeats)
+    named = await measure(args.size, args.repeats, named=True)
 
     print(f"ConversationList: {args.size} conversations vs {BASELINE} (median ms, 60x40)")
     print(f"{'operation':<24} {BASELINE:>10} {args.size:>10} {'ratio':>8}")
@@ -131,6 +151,12 @@ async def main() -> None:
         big = large[name]
         ratio = big / small if small > 0 else float("inf")
         print(f"{name:<24} {small:>10.3f} {big:>10.3f} {ratio:>7.1f}x")
+    print(f"\nWith display names (NameBook) vs ids, both at {args.size} (median ms)")
+    print(f"{'operation':<24} {'ids':>10} {'names':>10} {'ratio':>8}")
+    for name, by_id in large.items():
+        by_name = named[name]
+        ratio = by_name / by_id if by_id > 0 else float("inf")
+        print(f"{name:<24} {by_id:>10.3f} {by_name:>10.3f} {ratio:>7.1f}x")
 
 
 if __name__ == "__main__":

@@ -39,8 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unblock": ("privacy", "accept messages from users again"),
     "whitelist": ("privacy", "the whitelist: add or remove users, whitelist mode on or off"),
     "privacy": ("privacy", "print who you block, your whitelist and whitelist mode"),
+    "profile": ("profile", "your display name and picture: set or show; others' too"),
     "group": ("group", "create and manage groups"),
     "public": ("public", "public service accounts: make them, set menus, post articles"),
+    "chatroom": ("chatroom", "live rooms: create, destroy, join, members, mute, ban, attributes"),
 }
 """Every subcommand, in `imkit --help` order: the module under `imkit_tui.commands` that
 registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""

@@ -79,15 +79,24 @@ class ApiHandle:
 
 @contextlib.asynccontextmanager
 async def running_api(
-    data_dir: Path, *, rate_per_second: float | None = None, **overrides: object
+    data_dir: Path,
+    *,
+    rate_per_second: float | None = None,
+    broadcasts: tuple[int, int] = (2, 3),
+    **overrides: object,
 ) -> AsyncIterator[ApiHandle]:
     """A started server on `data_dir` with its Server API on a free port (no call rate
-    limit unless `rate_per_second`)."""
+    limit unless `rate_per_second`; `broadcasts` an hour and a day)."""
     credentials = load_or_create(data_dir, environ={})
     overrides = {"gag_sweep_seconds": 0.05, **overrides}  # timed gags end promptly
     async with running_server(data_dir, **overrides) as handle:
         assert handle.server is not None
-        config = ApiConfig(port=0, rate_per_second=rate_per_second)
+        config = ApiConfig(
+            port=0,
+            rate_per_second=rate_per_second,
+            broadcasts_per_hour=broadcasts[0],
+            broadcasts_per_day=broadcasts[1],
+        )
         api = ApiServer(handle.server, credentials, config)
         await api.start()
         client = SignedClient(api.url, credentials)

@@ -46,6 +46,17 @@ async def test_the_broadcast_limit_holds_across_a_restart(tmp_path: Path) -> Non
         assert (status, body["code"]) == (429, 1008)
 
 
+async def test_the_broadcast_limits_are_the_operators(tmp_path: Path) -> None:
+    form = {"fromUserId": "admin", "objectName": "RC:TxtMsg", "content": '{"content": "x"}'}
+    async with running_api(tmp_path / "server", broadcasts=(1, 5)) as api:
+        await api.client.ok("/message/broadcast.json", form)
+        status, body = await api.client.post("/message/broadcast.json", form)
+        assert (status, body["code"]) == (429, 1008)
+        assert "at most 1 broadcasts an hour and 5 a day" in body["errorMessage"]
+    with pytest.raises(ValueError):
+        CallLimit(-1, 3)
+
+
 async def test_a_broadcast_reaches_every_user_online_or_not(api: ApiHandle) -> None:
     for user in ("bob", "carol"):
         await api.client.ok("/user/getToken.json", {"userId": user})

@@ -54,6 +54,7 @@ from imkit_tui.protocol import (
     PullReply,
     PullRequest,
     PullSpec,
+    PushUrlState,
     ReadReceipt,
     Recall,
     ReceiptQuery,
@@ -61,6 +62,7 @@ from imkit_tui.protocol import (
     SendAck,
     SendMessage,
     ServerFrame,
+    SetPushUrl,
     SyncReply,
     SyncRequest,
     UpdateConversation,
@@ -70,6 +72,7 @@ from imkit_tui.protocol import (
     UploadState,
     media_url,
 )
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.protocol.public_frames import (
     MenuItem,
     PublicAccountInfo,
@@ -258,6 +261,7 @@ CASES: list[Case] = [
         True,
     ),
     ("privacy", lambda w, r: UpdatePrivacy(), _each(PrivacyState), False),
+    ("push url", lambda w, r: SetPushUrl(), _each(PushUrlState), False),
     ("group info", _group_op("info"), _each(GroupInfo, **OUTSIDERS), False),
     ("invite", _group_op("invite", ("newbie",)), _each(GroupInfo, **OUTSIDERS), True),
     ("kick", _group_op("kick", ("mia",)), _each(INVALID, olga=GroupInfo, **OUTSIDERS), True),
@@ -321,6 +325,14 @@ CASES: list[Case] = [
         False,
     ),
     ("ping", lambda w, r: Ping(), _each(Pong), False),
+    # Anyone's name and portrait may be read; only one's own may be set.
+    (
+        "read profiles",
+        lambda w, r: ProfileQuery(users=["olga", "rex", "nobody"]),
+        _each(ProfileList),
+        False,
+    ),
+    ("set one's own profile", lambda w, r: UpdateProfile(name=f"{r}!"), _each(ProfileList), False),
     # Chatrooms: olga and mia are in the world's room; everyone else is not.
     (
         "send into the chatroom",

@@ -24,6 +24,7 @@ from imkit_tui.protocol import (
     SyncRequest,
     UpdatePrivacy,
 )
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.protocol.public_frames import PublicAccounts, PublicSearch
 from imkit_tui.server.budgets import Budget, FrameBudgets
 from tests.conftest import ServerHandle, running_server
@@ -145,10 +146,24 @@ async def test_who_blocked_you_is_invited_to_your_group_not_added(
             await client.close()
 
 
+async def test_profile_queries_and_changes_have_a_budget(tmp_path: Path) -> None:
+    budgets = FrameBudgets(profile=Budget(1.0, 10))
+    async with running_server(tmp_path / "server", budgets=budgets) as handle:
+        mallory, bob = await handle.login("mallory"), await handle.login("bob")
+        try:
+            asks = [await mallory.request(ProfileQuery(users=["bob"])) for _ in range(20)]
+            changes = [await mallory.request(UpdateProfile(name=f"m{n}")) for n in range(10)]
+            assert _limited(asks) + _limited(changes) >= 15
+            # Bob's budget is his own.
+            assert isinstance(await bob.request(ProfileQuery(users=["mallory"])), ProfileList)
+        finally:
+            await mallory.close()
+            await bob.close()
+
+
 async def test_public_service_requests_have_a_budget(tmp_path: Path) -> None:
-    async with running_server(
-        tmp_path / "server", budgets=FrameBudgets(public=Budget(1.0, 5))
-    ) as h:
+    budgets = FrameBudgets(public=Budget(1.0, 5))
+    async with running_server(tmp_path / "server", budgets=budgets) as h:
         mallory, bob = await h.login("mallory"), await h.login("bob")
         try:
             searches = [await mallory.request(PublicSearch(keyword=f"k{n}")) for n in range(20)]

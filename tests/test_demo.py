@@ -7,7 +7,14 @@ import contextlib
 from pathlib import Path
 
 from imkit_tui import messages
-from imkit_tui.commands.demo import DEMO_GROUP, create_demo
+from imkit_tui.commands.demo import (
+    DEMO_GROUP,
+    DEMO_ROOM,
+    ROOM_BOT,
+    RoomBot,
+    create_demo,
+    demo_chatrooms,
+)
 from imkit_tui.core import IMClient
 from imkit_tui.core.message_files import media_url_of
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ConversationType, ConvRef
@@ -123,3 +130,35 @@ async def test_the_demo_comes_in_the_same_order_on_every_fresh_start(tmp_path: P
         messages.LOCATION,
     ]
     assert [row[1] for row in group] == ["alice", "bob", "alice", "alice", "bob", "alice", "bob"]
+
+
+async def test_the_demo_lobby_is_public_and_its_bot_talks_at_a_steady_rate(
+    tmp_path: Path,
+) -> None:
+    handle = ServerHandle(tmp_path / "server", chatrooms=demo_chatrooms())
+    server = await handle.start()
+    bot = RoomBot(server, tmp_path / "bots", every=0.05)
+    me = IMClient(
+        server_url=handle.url,
+        token=handle.token("me"),
+        store_path=tmp_path / "me" / "store.db",
+        backoff=FAST_BACKOFF,
+    )
+    try:
+        await bot.start()
+        await me.start()
+        await me.wait_synced(timeout=10)
+        (lobby,) = await me.chatrooms.public()
+        assert (lobby.room, lobby.name) == (DEMO_ROOM, "Lobby")
+        await me.chatrooms.join_existing(DEMO_ROOM, recent=0)
+
+        async def five_lines() -> bool:
+            held = await me.chatrooms.messages(DEMO_ROOM)
+            return sum(m.sender == ROOM_BOT for m in held) >= 5
+
+        await until_client(me, five_lines)
+        assert await me.conversations() == []
+    finally:
+        await bot.stop()
+        await me.close()
+        await handle.stop()

@@ -4,14 +4,17 @@ the backend after the restart, in order per conversation."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 from pathlib import Path
 
+from websockets.exceptions import ConnectionClosed
+
 from imkit_tui.paths import Paths
-from imkit_tui.protocol import SendAck
-from tests.backend import running_backend
-from tests.processes import imkit, start_server, token
+from imkit_tui.protocol import ConvRef, SendAck, SendMessage
+from tests.backend import Backend, running_backend
+from tests.processes import imkit, start_server, stored_count, token, wait_until
 from tests.wire import WireClient
 
 SECRET = "hooks-test-secret-0123456789"
@@ -56,6 +59,91 @@ async def test_routing_is_at_least_once_across_an_outage_and_a_sigkill(tmp_path:
             ]
             assert seen == [str(i) for i in range(40) if i % 2 == parity]
         assert waiting_rows(data) == 0
+
+
+def stored_messages(data: Path) -> dict[str, tuple[int, int]]:
+    """Every stored message's (conversation, seq), by uid (read from the server's store)."""
+    with sqlite3.connect(f"file:{data / 'server.db'}?mode=ro", uri=True, timeout=5) as conn:
+        rows = conn.execute("SELECT uid, conv_id, seq FROM messages").fetchall()
+    return {str(uid): (int(conv), int(seq)) for uid, conv, seq in rows}
+
+
+async def stream(url: str, tok: str, sender: str, count: int) -> None:
+    """Send `count` texts from `sender` to bob and carol in turn, without waiting for
+    the acks, until done or the server goes away."""
+    client = await WireClient.login(url, tok)
+    with contextlib.suppress(ConnectionClosed, OSError):
+        for i in range(count):
+            peer = "bob" if i % 2 else "carol"
+            frame = SendMessage(
+                conv=ConvRef.private(peer),
+                object_name="RC:TxtMsg",
+                content={"content": f"{sender} {i}"},
+                cmid=f"{sender}-{i}",
+                id=1000 + i,
+            )
+            await client.send_frame(frame)
+            if i % 8 == 0:
+                await asyncio.sleep(0)  # let the backend answer beside the stream
+    with contextlib.suppress(ConnectionClosed, OSError):
+        await client.close()
+
+
+def routed_in_order(backend: Backend, stored: dict[str, tuple[int, int]]) -> None:
+    """Each stored message reached the backend, and in each conversation their first
+    arrivals follow the conversation's order (a redelivery may repeat one)."""
+    arrived = [r.form["msgUID"] for r in backend.bodies("/route")]
+    missing = set(stored) - set(arrived)
+    assert not missing, f"{len(missing)} of {len(stored)} stored messages never routed"
+    first: dict[int, list[int]] = {}
+    for uid in dict.fromkeys(arrived):
+        conv, seq = stored[uid]
+        first.setdefault(conv, []).append(seq)
+    for conv, seqs in first.items():
+        assert seqs == sorted(seqs), f"conversation {conv} routed out of order"
+
+
+async def test_a_sigkill_mid_stream_loses_the_routing_of_no_stored_message(
+    tmp_path: Path,
+) -> None:
+    """The routing row is committed in the message's own transaction: a server killed
+    while messages stream in still routes every message it stored, after its restart."""
+    data = tmp_path / "server"
+
+    async def slowly(received: object) -> dict[str, int]:
+        await asyncio.sleep(0.02)  # most of what is stored still waits at the kill
+        return {"code": 200}
+
+    async with running_backend(SECRET) as backend:
+        backend.answer = slowly
+        flags = ("--app-secret", SECRET, "--routing-url", backend.at("/route"), "--no-api")
+        process, url = await asyncio.to_thread(start_server, data, 0, *flags)
+        senders = ("alice", "dave", "erin")
+        tokens = [await asyncio.to_thread(token, data, user) for user in senders]
+        try:
+            streams = [
+                asyncio.create_task(stream(url, tok, user, 5000))
+                for user, tok in zip(senders, tokens, strict=True)
+            ]
+            stored_600 = lambda: stored_count(data) >= 600  # noqa: E731
+            await asyncio.to_thread(wait_until, stored_600, 60, "600 messages stored")
+            assert len(backend.got) > 0, "the backend heard nothing before the kill"
+        finally:
+            process.kill()  # SIGKILL, mid-stream
+            await asyncio.to_thread(process.wait)
+        await asyncio.gather(*streams)
+        stored = await asyncio.to_thread(stored_messages, data)
+        assert 600 <= len(stored) < 15000, "the kill was not mid-stream"
+        backend.answer = None
+        process, _ = await asyncio.to_thread(start_server, data, 0, *flags)
+        try:
+            await backend.until(
+                lambda: set(stored) <= {r.form["msgUID"] for r in backend.bodies("/route")}, 60
+            )
+        finally:
+            process.terminate()
+            await asyncio.to_thread(process.wait)
+        routed_in_order(backend, stored)
 
 
 async def test_the_config_files_hooks_table_is_read_and_checked(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from imkit_tui.protocol import ErrorCode, ErrorFrame, Notice, PushUrlState, SetPushUrl
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.hub import BackendHooks
 from imkit_tui.server.hooks.settings import HooksConfig
@@ -152,3 +153,82 @@ async def test_an_at_mention_pushes_in_a_muted_group_and_nothing_else_does(
         await p.backend.until(lambda: len(p.pushes) >= 1)
         await asyncio.sleep(0.8)
         assert [(x["title"], x["message"]) for x in p.pushes] == [("g1", "alice: hey @bob")]
+
+
+async def test_a_broadcast_by_tag_reaches_the_tagged_and_pushes_to_those_offline(
+    tmp_path: Path,
+) -> None:
+    async with pushing(tmp_path / "server", interval=0) as p:
+        for user in ("bob", "carol", "dave"):
+            await p.api.client.ok("/user/getToken.json", {"userId": user})
+            await p.set_url(user)
+        for user in ("bob", "carol"):
+            await p.api.client.ok("/user/tag/set.json", json_body={"userId": user, "tags": ["vip"]})
+        bob = await p.api.handle.login("bob")
+        form = {
+            "fromUserId": "admin",
+            "objectName": "RC:TxtMsg",
+            "content": json.dumps({"content": "vip sale"}),
+            "tag": "vip",
+        }
+        await p.api.client.ok("/message/broadcast.json", form)
+        push = await bob.next_push()
+        assert push.message.content == {"content": "vip sale"}
+        await p.backend.until(lambda: len(p.pushes) >= 1)
+        await asyncio.sleep(0.8)
+        assert [(x["title"], x["message"]) for x in p.pushes] == [("admin", "vip sale")]
+        store = p.api.handle.server.store  # type: ignore[union-attr]
+        assert store is not None
+        for user, has in (("carol", True), ("dave", False)):
+            changed, _, _ = await store.members.changed_conversations(user, 0, 10)
+            assert bool(changed) == has, user
+        await bob.close()
+
+
+async def test_a_push_is_a_notice_to_the_online_and_a_push_to_the_offline(
+    tmp_path: Path,
+) -> None:
+    async with pushing(tmp_path / "server", interval=0) as p:
+        for user in ("bob", "carol"):
+            await p.set_url(user)
+        bob = await p.api.handle.login("bob")
+        audience = {"userid": ["bob", "carol"]}
+        body = {"audience": audience, "notification": {"alert": "flash sale"}}
+        await p.api.client.ok("/push.json", json_body=body)
+        notice = await bob.recv()
+        assert isinstance(notice, Notice) and notice.body == "flash sale"
+        await p.backend.until(lambda: len(p.pushes) >= 1)
+        await asyncio.sleep(0.5)
+        assert [x["message"] for x in p.pushes] == ["flash sale"]  # carol's only
+        await bob.close()
+
+
+async def test_a_user_sets_their_push_url_from_the_app(tmp_path: Path) -> None:
+    async with pushing(tmp_path / "server", interval=0) as p:
+        bob = await p.api.handle.login("bob")
+        url = p.backend.url.replace("http://", "json://") + "/push"
+        first = await bob.request(SetPushUrl())
+        assert isinstance(first, PushUrlState) and (first.url, first.pushes) == ("", True)
+        state = await bob.request(SetPushUrl(url=f"  {url} "))
+        assert isinstance(state, PushUrlState) and state.url == url
+        got = await p.api.client.ok("/user/push/url/get.json", {"userId": "bob"})
+        assert got["url"] == url  # the same truth as the Server API's
+        refused = await bob.request(SetPushUrl(url="nonsense://x"))
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.INVALID_PARAMETER
+        await bob.close()
+        await p.send("alice", "bob", "while you were out")
+        await p.backend.until(lambda: len(p.pushes) == 1)
+        bob = await p.api.handle.login("bob")
+        gone = await bob.request(SetPushUrl(url=""))
+        assert isinstance(gone, PushUrlState) and gone.url == ""
+        await bob.close()
+
+
+async def test_without_pushes_the_push_url_is_read_as_none_and_not_set(tmp_path: Path) -> None:
+    async with running_api(tmp_path / "server") as api:
+        bob = await api.handle.login("bob")
+        state = await bob.request(SetPushUrl())
+        assert isinstance(state, PushUrlState) and (state.url, state.pushes) == ("", False)
+        refused = await bob.request(SetPushUrl(url="json://127.0.0.1:1/x"))
+        assert isinstance(refused, ErrorFrame) and refused.code == ErrorCode.INVALID_PARAMETER
+        await bob.close()

@@ -14,8 +14,12 @@ from imkit_tui.server.hooks.forms import LOGOUT, OFFLINE, ONLINE
 from imkit_tui.server.hooks.hub import BackendHooks
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.setup import start_hooks
+from imkit_tui.server.routing import _private_route
+from imkit_tui.server.store_records import NewMessage
 from tests.backend import Backend, running_backend
 from tests.conftest import ServerHandle, running_server
+from tests.processes import stored_count
+from tests.test_hooks_durable import waiting_rows
 
 FAST = HooksConfig(
     retry_base_seconds=0.02,
@@ -176,3 +180,36 @@ async def test_status_is_reported_coalesced_and_matches_check_online(tmp_path: P
         bob.ws.transport.abort()  # the connection is lost: offline
         await h.backend.until(lambda: len(h.backend.got) == 4)
         assert [r.body[0]["status"] for r in h.backend.got[2:]] == [ONLINE, OFFLINE]
+
+
+async def test_a_routed_message_and_its_routing_row_commit_together(tmp_path: Path) -> None:
+    """The row that routes a message is in the message's own transaction: when the
+    message is committed its row is on disk too (read by another connection at the
+    commit, before anything else can run), and a retry of it writes no second row."""
+    data = tmp_path / "server"
+    async with hooked(data, routing_url="/route") as h:
+        h.backend.down = True
+        store = h.handle.server.store if h.handle.server else None
+        assert store is not None
+        route = _private_route("alice", "bob")
+        message = NewMessage(
+            conv_type=route.conv_type,
+            conv_key=route.conv_key,
+            members=route.members,
+            sender="alice",
+            cmid="one",
+            object_name="RC:TxtMsg",
+            content_json='{"content":"hi"}',
+            now_ms=1,
+        )
+        seen: list[tuple[int, int]] = []
+
+        def at_commit(stored: object, error: BaseException | None) -> None:
+            assert error is None
+            seen.append((stored_count(data), waiting_rows(data)))
+
+        for _ in range(2):  # the second is a retry (same client id)
+            routed = h.hooks.routed(message, route, ConvRef.private("alice"), from_device=True)
+            store.append_then(routed, at_commit)
+            await store._writer.flush()
+        assert seen == [(1, 1), (1, 1)]

@@ -48,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def add_api_options(parser: argparse.ArgumentParser) -> None:
-    """The options that say where the Server API is and what signs a call to it."""
+    """The options of a command that calls the Server API: where, and its credentials."""
     parser.add_argument(
         "--api", metavar="URL", default=DEFAULT_API, help=f"(default {DEFAULT_API})"
     )
@@ -69,10 +69,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def call_api(
-    args: argparse.Namespace, path: str, pairs: list[tuple[str, str]], *, json_body: bool = False
+    args: argparse.Namespace,
+    path: str,
+    pairs: list[tuple[str, str]],
+    *,
+    json_body: bool = False,
 ) -> dict[str, Any]:
-    """POST `pairs` to the API `path` (`.json` may be left out), signed as
-    :func:`add_api_options` says; the JSON answer, whatever its code."""
+    """POST `pairs` to the Server API's `path` (`.json` may be left out), signed with
+    the credentials of `args` (see :func:`add_api_options`); the JSON answer. Raises
+    CommandError when there are no credentials, the API cannot be reached or answers
+    something that is not a JSON object."""
     from imkit_tui.server.api.credentials import KEY_ENV, SECRET_ENV, read_existing
     from imkit_tui.server.api.signing import signed_headers
 
@@ -109,9 +115,9 @@ def call_api(
     try:
         answer = json.loads(text)
     except ValueError:
-        raise CommandError(f"the API answered something that is not JSON: {text[:200]}") from None
+        answer = None
     if not isinstance(answer, dict):
-        raise CommandError(f"the API answered something that is not an object: {text[:200]}")
+        raise CommandError(f"the API answered something that is not JSON: {text[:200]}")
     return answer
 
 

@@ -17,7 +17,7 @@ from imkit_tui import messages as catalogue
 from imkit_tui.config import ConfigError, Settings, check_server_url, load_settings
 from imkit_tui.core import Message
 from imkit_tui.paths import Paths, make_dir
-from imkit_tui.protocol import ConvRef, ProtocolError
+from imkit_tui.protocol import ConvRef, ProtocolError, describe
 from imkit_tui.protocol.tokens import read_claims
 
 if TYPE_CHECKING:
@@ -214,6 +214,16 @@ def print_message(message: Message, as_json: bool) -> None:
         print(json.dumps(message_json(message), ensure_ascii=False), flush=True)
     else:
         print(message_line(message), flush=True)
+
+
+def request_failed(error: Exception) -> int:
+    """Say why a request to the server got no answer (refused, or the connection
+    dropped first) and return the exit code for it (1, or 4)."""
+    if isinstance(error, core.RequestFailed):
+        fail(f"refused: {describe(error.code)} ({error.code}): {error.message}")
+        return EXIT_FAILED
+    fail("the connection dropped before the server answered")
+    return EXIT_TIMEOUT
 
 
 def fail(message: str) -> None:

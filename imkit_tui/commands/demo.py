@@ -1,5 +1,6 @@
 """The demo workspace of the embedded server: contacts with history, bots that answer,
-and a welcome in the system conversation."""
+a welcome in the system conversation, and a public chatroom (the lobby) where a bot
+talks at a steady rate."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ from pathlib import Path
 from imkit_tui import messages as catalogue
 from imkit_tui.commands import demo_media
 from imkit_tui.commands.common import IN_PROCESS_URL
-from imkit_tui.core import Direction, IMClient, MessagesReceived
+from imkit_tui.core import (
+    Direction,
+    IMClient,
+    MessagesReceived,
+    NotConnected,
+    RequestFailed,
+    SendStatus,
+)
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.ids import uuid_from_key
 from imkit_tui.protocol.public_frames import MenuItem
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.chatrooms.settings import ChatroomSettings, PublicRoom
 from imkit_tui.server.public_service.accounts import AccountSpec
 
 log = logging.getLogger(__name__)
@@ -217,8 +226,99 @@ class EchoBot:
 
     async def stop(self) -> None:
         """Stop answering and disconnect."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.client.close()
+        await _stop_bot(self._task, self.client)
+
+
+async def _stop_bot(task: asyncio.Task[None] | None, client: IMClient) -> None:
+    """Stop a bot's task, then its client."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await client.close()
+
+
+DEMO_ROOM = "lobby"
+"""The demo's public chatroom."""
+DEMO_ROOM_NAME = "Lobby"
+ROOM_BOT = "lobby-bot"
+ROOM_BOT_EVERY = 1.5
+"""Seconds between two lines of the lobby's bot."""
+
+_ROOM_LINES = (
+    "Welcome to the lobby: a live chatroom. Only those in it now see what is said.",
+    "Leave with escape; your copy of the room goes with you.",
+    "Members and the room's attributes are on the right.",
+    "Try ctrl+r on the main screen to list the rooms, or join one by id.",
+    "A room keeps nothing for people who are away: it is live.",
+    "大家好！This line is number {count}.",
+)
+
+
+def demo_chatrooms() -> ChatroomSettings:
+    """The embedded server's chatrooms: the lobby is public (listed, kept alive)."""
+    return ChatroomSettings(public_rooms=(PublicRoom(DEMO_ROOM, DEMO_ROOM_NAME),))
+
+
+class RoomBot:
+    """A user that talks in the demo's public room at a steady rate, joining it again
+    whenever it is out of it (a reconnect, a restart of the room)."""
+
+    def __init__(
+        self,
+        server: IMServer,
+        store_dir: Path,
+        *,
+        room: str = DEMO_ROOM,
+        every: float = ROOM_BOT_EVERY,
+        user_id: str = ROOM_BOT,
+    ) -> None:
+        self.client = _client(server, user_id, store_dir)
+        self.room = room
+        self.every = every
+        self.said = 0
+        """How many lines the room took from it."""
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect and start talking."""
+        await self.client.start()
+        self._task = asyncio.create_task(self._talk(), name="room-bot")
+
+    async def _talk(self) -> None:
+        rooms = self.client.chatrooms
+        while True:
+            try:
+                if not rooms.is_joined(self.room):
+                    await self.client.wait_synced()
+                    await rooms.join(self.room, recent=-1, name=DEMO_ROOM_NAME)
+                line = _ROOM_LINES[self.said % len(_ROOM_LINES)].format(count=self.said + 1)
+                sent = await rooms.send_text(self.room, line)
+                self.said += sent.status == SendStatus.SENT
+            except (NotConnected, RequestFailed, TimeoutError) as exc:
+                log.debug("the lobby's bot could not speak: %r", exc)
+            except Exception:
+                log.exception("the lobby's bot failed")
+            await asyncio.sleep(self.every)
+
+    async def stop(self) -> None:
+        """Stop talking and disconnect (out of the room)."""
+        await _stop_bot(self._task, self.client)
+
+
+class DemoBots:
+    """The demo's bots, started and stopped together: echo-bot and the lobby's talker."""
+
+    def __init__(self, server: IMServer, store_dir: Path) -> None:
+        self.echo = EchoBot(server, store_dir)
+        self.lobby = RoomBot(server, store_dir)
+
+    async def start(self) -> None:
+        """Start both."""
+        await self.echo.start()
+        await self.lobby.start()
+
+    async def stop(self) -> None:
+        """Stop both."""
+        await self.lobby.stop()
+        await self.echo.stop()

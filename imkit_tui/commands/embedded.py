@@ -35,7 +35,7 @@ from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.storage.private import open_private, private_dir
 
 if TYPE_CHECKING:
-    from imkit_tui.commands.demo import EchoBot
+    from imkit_tui.commands.demo import DemoBots
     from imkit_tui.core import IMClient
     from imkit_tui.server import IMServer
 
@@ -138,7 +138,7 @@ class _Serving:
     """What the holder runs."""
 
     server: IMServer
-    bot: EchoBot
+    bot: DemoBots
 
 
 class EmbeddedHost:
@@ -246,9 +246,9 @@ class EmbeddedHost:
 
     async def _serve(self) -> str:
         """Under the lock: run the server (on the last port if free), note its URL,
-        seed the demo once per data dir and start echo-bot."""
+        seed the demo once per data dir and start its bots (echo-bot, the lobby's)."""
         # Imported here: a process that only connects never loads the server.
-        from imkit_tui.commands.demo import EchoBot, create_demo
+        from imkit_tui.commands.demo import DemoBots, create_demo
 
         server = await _start_server(
             self.paths.server_data, _port(read_url(self._url_file, live_only=False))
@@ -260,7 +260,7 @@ class EmbeddedHost:
                 self._url_file.unlink(missing_ok=True)
             bots_dir = self.paths.data / "demo"
             await create_demo(server, self.user_id, bots_dir)
-            bot = EchoBot(server, bots_dir)
+            bot = DemoBots(server, bots_dir)
             await bot.start()
         except BaseException:
             await server.stop()
@@ -293,9 +293,10 @@ class EmbeddedHost:
 async def _start_server(data_dir: Path, port: int) -> IMServer:
     """The server, listening on 127.0.0.1 `port`, or on a free port when that one is
     taken, or on none when there is no network at all (in-process connections only)."""
+    from imkit_tui.commands.demo import demo_chatrooms
     from imkit_tui.server import IMServer, ServerConfig
 
-    server = IMServer(ServerConfig(data_dir=data_dir, port=port))
+    server = IMServer(ServerConfig(data_dir=data_dir, port=port, chatrooms=demo_chatrooms()))
     await server.start(listen=False)
     for each in (port, 0) if port else (0,):
         try:

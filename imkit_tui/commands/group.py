@@ -26,21 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from imkit_tui.commands.common import (
-    EXIT_FAILED,
     EXIT_OK,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
     Subparsers,
     add_client_options,
-    fail,
     make_client,
+    request_failed,
     synced_client,
 )
 from imkit_tui.core import IMClient, NotConnected, RequestFailed
 from imkit_tui.core.groups import Group
 from imkit_tui.paths import Paths
-from imkit_tui.protocol import SYSTEM_ACCOUNT, describe
+from imkit_tui.protocol import SYSTEM_ACCOUNT
 from imkit_tui.protocol.tokens import issue_token
 
 
@@ -161,12 +159,8 @@ async def _printed(asked: Coroutine[Any, Any, Group], as_json: bool) -> int:
     """Print the group the server answers with; the exit code."""
     try:
         group = await asked
-    except RequestFailed as refused:
-        fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
-        return EXIT_FAILED
-    except (NotConnected, TimeoutError):
-        fail("the connection dropped before the server answered")
-        return EXIT_TIMEOUT
+    except (RequestFailed, NotConnected, TimeoutError) as error:
+        return request_failed(error)
     _print(group, as_json=as_json)
     return EXIT_OK
 

@@ -13,19 +13,16 @@ import json
 from collections.abc import Awaitable, Callable
 
 from imkit_tui.commands.common import (
-    EXIT_FAILED,
     EXIT_OK,
-    EXIT_TIMEOUT,
     EXIT_USAGE,
     CommandError,
     Subparsers,
     add_client_options,
-    fail,
     make_client,
+    request_failed,
     synced_client,
 )
 from imkit_tui.core import IMClient, NotConnected, PrivacySettings, RequestFailed
-from imkit_tui.protocol import describe
 
 MAX_USER_ID = 64
 
@@ -144,12 +141,8 @@ async def _run(client: IMClient, action: Action, args: argparse.Namespace) -> in
     async with synced_client(client, timeout=args.timeout):
         try:
             settings = await action(client)
-        except RequestFailed as refused:
-            fail(f"refused: {describe(refused.code)} ({refused.code}): {refused.message}")
-            return EXIT_FAILED
-        except (NotConnected, TimeoutError):
-            fail("the connection dropped before the server answered")
-            return EXIT_TIMEOUT
+        except (RequestFailed, NotConnected, TimeoutError) as error:
+            return request_failed(error)
         if args.json:
             print(json.dumps(state_json(settings), ensure_ascii=False), flush=True)
         else:

@@ -88,6 +88,20 @@ def add_parser(subparsers: Subparsers) -> None:
         "it, error 1008); 0 for no limit",
     )
     api.add_argument(
+        "--broadcasts-per-hour",
+        type=int,
+        default=2,
+        metavar="N",
+        help="/message/broadcast calls allowed in any hour (default 2, as the service)",
+    )
+    api.add_argument(
+        "--broadcasts-per-day",
+        type=int,
+        default=3,
+        metavar="N",
+        help="/message/broadcast calls allowed in any day (default 3, as the service)",
+    )
+    api.add_argument(
         "--app-key",
         metavar="KEY",
         help="the app key requests are signed for (default: $IMKIT_APP_KEY, then app_key in "
@@ -166,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
             app_key=args.app_key or os.environ.get(KEY_ENV) or settings.app_key,
             app_secret=args.app_secret or os.environ.get(SECRET_ENV) or settings.app_secret,
             rate_per_second=args.api_rate_limit or None,
+            broadcasts=(args.broadcasts_per_hour, args.broadcasts_per_day),
         )
         hooks = hooks_setup(
             settings.hooks,

@@ -5,7 +5,7 @@ script needs goes through here: send, read conversations and pages of messages, 
 subscribe to typed events. Each feature is a service attribute built with one
 :class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
 `client.history`, `client.search`, `client.privacy`, `client.receipts`,
-`client.mentions`.
+`client.mentions`, `client.chatrooms`, `client.profiles`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.backoff import Backoff
+from imkit_tui.core.chatrooms import Chatrooms
 from imkit_tui.core.connection import (
     Connection,
     LoginRefused,
@@ -27,6 +28,7 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.engine.session import PushFrame
 from imkit_tui.core.events import (
     ConnectionChanged,
     ConnectionState,
@@ -34,6 +36,7 @@ from imkit_tui.core.events import (
     EventBus,
     MessageQueued,
     MessageUpdated,
+    NoticeReceived,
     Subscription,
     SyncCompleted,
 )
@@ -47,6 +50,7 @@ from imkit_tui.core.mentions import Mentions
 from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import Privacy
+from imkit_tui.core.profiles import Profiles
 from imkit_tui.core.public_services import PublicServices
 from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
@@ -54,14 +58,19 @@ from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
+    ChatroomEvent,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
     MessageRecord,
+    Notice,
     PrivacyState,
     Push,
+    PushUrlState,
     ReceiptState,
     SendAck,
     SendMessage,
+    SetPushUrl,
     Welcome,
     depth_within,
 )
@@ -170,6 +179,11 @@ class IMClient:
         self.public = PublicServices(context)
         """Public service accounts: search, follow, unfollow, menus, clicks."""
         self.groups.more_names.append(self.public.name_unknown)
+        self.profiles = Profiles(context)
+        """People's display names and portraits, cached and read lazily."""
+        self.chatrooms = Chatrooms(context)
+        """Live rooms: join (again after each reconnect), leave, read, attributes,
+        and their messages, held only while in them."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -210,8 +224,10 @@ class IMClient:
     async def close(self) -> None:
         """Disconnect, finish pending store writes and close the store."""
         self._stopped.set()
+        await self.chatrooms.stop()
         await self._connection.close()
         await self.groups.stop()
+        await self.profiles.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -293,6 +309,8 @@ class IMClient:
         """
         if not catalogue.lookup(object_name).stored:
             raise ValueError(f"{object_name} is a status message: use send_status()")
+        if conv.type == ConversationType.CHATROOM:
+            raise ValueError("a chatroom is live: send with client.chatrooms.send()")
         if not depth_within(content):  # it would break every encoder after this one
             raise ValueError(CONTENT_TOO_DEEP)
         message = await self.store.outbox.add(
@@ -376,6 +394,8 @@ class IMClient:
     def _on_state(self, state: ConnectionState, detail: str, code: int | None) -> None:
         if state != ConnectionState.CONNECTED:
             self._synced.clear()
+        if not self._connection.is_open:
+            self.chatrooms.disconnected()  # the service's rule: out of every room
         if state == ConnectionState.REFUSED:
             self._refused_event.set()
         if state == self.state and not detail:
@@ -387,14 +407,26 @@ class IMClient:
         """Logged in: sync first (pushes wait in the queue behind it), then go live."""
         self._on_state(ConnectionState.SYNCING, "", None)
         self._inbound.put(SyncAll())
+        self.chatrooms.logged_in()  # the rooms still wanted, joined again
 
-    def _on_push(self, push: Push | ConversationUpdate | PrivacyState | ReceiptState) -> None:
+    def _on_push(self, push: PushFrame) -> None:
+        if isinstance(push, Notice):
+            self.events.publish(NoticeReceived(push.title, push.body))
+            return
+        if isinstance(push, Push) and push.message.conv.type == ConversationType.CHATROOM:
+            self.chatrooms.pushed(push.message)  # live only: never the conversations'
+            return
+        if isinstance(push, ChatroomEvent):
+            self.chatrooms.event(push)
+            return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
             return
         if isinstance(push, ReceiptState):
             self.events.publish(receipts_event(push))
             return
+        if isinstance(push, Push) and not push.message.seq and self.profiles.pushed(push.message):
+            return  # RC:UIUMsg: someone's new name or portrait (core/profiles.py)
         self._inbound.put(push)
 
     def _on_synced(self, changed: int) -> None:
@@ -405,6 +437,7 @@ class IMClient:
         self._on_state(ConnectionState.CONNECTED, "", None)
         self.events.publish(SyncCompleted(changed))
         self.groups.name_in_background()
+        self.profiles.resume()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
         """A recall got `seq`: the same road as an own message's ack (the inbound work)."""
@@ -446,6 +479,13 @@ class IMClient:
     async def set_draft(self, conv: ConvRef, text: str) -> None:
         """Keep the unsent text of a conversation (empty text drops it)."""
         await self.store.conversations.set_draft(conv, text, now_ms())
+
+    async def push_url(self, url: str | None = None) -> PushUrlState:
+        """Set where this user's offline pushes go, an Apprise URL ("" removes it), or
+        with None only read it; the answer also says whether the server sends pushes.
+        NotConnected offline; RequestFailed when the server refuses the URL."""
+        frame = SetPushUrl(url=url)
+        return await self._connection.request(frame, PushUrlState, self._request_timeout)
 
     async def retry(self, message_id: int) -> Message | None:
         """Send a failed message again, under its original client id."""

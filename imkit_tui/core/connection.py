@@ -22,16 +22,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.engine.login import LoginOutcome, Refused, Retry
-from imkit_tui.core.engine.session import Answer, ClientEngine, Pushed
+from imkit_tui.core.engine.session import Answer, ClientEngine, Pushed, PushFrame
 from imkit_tui.core.events import ConnectionState
 from imkit_tui.protocol import (
-    ConversationUpdate,
     ErrorCode,
     ErrorFrame,
     Frame,
-    PrivacyState,
-    Push,
-    ReceiptState,
     ServerFrame,
     Welcome,
     describe,
@@ -92,7 +88,7 @@ class Connection:
         *,
         device: str,
         on_ready: Callable[[Welcome], Coroutine[Any, Any, None]],
-        on_push: Callable[[Push | ConversationUpdate | PrivacyState | ReceiptState], None],
+        on_push: Callable[[PushFrame], None],
         on_state: StateListener,
         backoff: Backoff | None = None,
         open_timeout: float = 10.0,

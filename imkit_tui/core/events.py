@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Literal
 
 from imkit_tui.core.connection_state import ConnectionState as ConnectionState  # re-exported
 from imkit_tui.core.models import Conversation, Message, PrivacySettings
-from imkit_tui.protocol import ConvRef, MessageRecord
+from imkit_tui.core.profile_store import Profile
+from imkit_tui.protocol import ChatroomEventKind, ConvRef, MessageRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,77 @@ class ReceiptsUpdated:
     receipts: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
+@dataclass(frozen=True, slots=True)
+class ProfilesChanged:
+    """People's display names or portraits changed (first read, or changed anywhere):
+    screens showing them draw them again (core/profiles.py)."""
+
+    profiles: tuple[Profile, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeReceived:
+    """A notification for this user that is not a message (the app's backend sent it
+    through the Server API's `/push`): nothing was stored."""
+
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMessagesReceived:
+    """New messages of a joined chatroom are held (core/chatroom_store.py), in seq
+    order: others' as they arrive, the ones a join brings, and own ones as they are
+    sent (status SENDING; RoomMessageUpdated follows)."""
+
+    room: str
+    messages: tuple[Message, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMessageUpdated:
+    """An own chatroom message was acknowledged (SENT, with its seq) or refused or
+    dropped under load (FAILED, with the code); `message` is its new state."""
+
+    message: Message
+
+
+RoomChange = (
+    Literal["joined", "rejoined", "left", "disconnected", "rejoin_failed", "attributes"]
+    | ChatroomEventKind
+)
+"""What happened to a room: this client joined it, joined it again after a reconnect,
+left it, lost it with the connection (it is joined again after the next login), could
+not join it again (`code` says why); its attributes changed; or what the server said
+(core/chatrooms.py; protocol/chatroom_frames.py `ChatroomEvent`)."""
+
+ROOM_ENDED: frozenset[str] = frozenset(
+    {"left", "rejoin_failed", "destroyed", "kicked", "banned", "auto_exit"}
+)
+"""Changes after which this client is out of the room for good (until joined again)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomChanged:
+    """Something happened to a chatroom or to this user in it.
+
+    `member_count` is the room's count when the change says it (a join); `until` when a
+    ban or a mute ends (0: until lifted); `user` whom a change names; `code` the error
+    code of a failed rejoin."""
+
+    room: str
+    kind: RoomChange
+    member_count: int | None = None
+    until: int = 0
+    user: str | None = None
+    code: int | None = None
+
+    @property
+    def ended(self) -> bool:
+        """Whether this client is now out of the room for good (not only disconnected)."""
+        return self.kind in ROOM_ENDED
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -132,6 +205,11 @@ Event = (
     | MessagesDeleted
     | HistoryCleared
     | ReceiptsUpdated
+    | ProfilesChanged
+    | NoticeReceived
+    | RoomMessagesReceived
+    | RoomMessageUpdated
+    | RoomChanged
 )
 
 

@@ -256,9 +256,53 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
-    Migration(14, "reserved", ""),
+    Migration(
+        14,
+        "the messages of joined chatrooms, held only while in them (core/chatroom_store.py)",
+        # A room's messages never touch the messages table: not in the conversation
+        # list, the unread counts or search. `holder` is the store (one per process) that
+        # joined the room, so two processes of a user leave rooms apart.
+        """
+        CREATE TABLE chatroom_messages (
+            id INTEGER PRIMARY KEY,
+            holder TEXT NOT NULL,
+            room TEXT NOT NULL,
+            seq INTEGER,
+            uid TEXT,
+            cmid TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            direction INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            error INTEGER,
+            object_name TEXT NOT NULL,
+            content TEXT NOT NULL,
+            sent_at INTEGER NOT NULL
+        );
+        CREATE INDEX chatroom_messages_order ON chatroom_messages(holder, room, seq);
+        CREATE UNIQUE INDEX chatroom_messages_uid ON chatroom_messages(holder, room, uid)
+        WHERE uid IS NOT NULL;
+        CREATE INDEX chatroom_messages_own ON chatroom_messages(holder, room, cmid)
+        WHERE direction = 1;
+        """,
+    ),
+    # 15 is taken by a feature built beside this one (ultra groups); whichever lands
+    # first replaces this placeholder with its own migration.
     Migration(15, "reserved", ""),
-    Migration(16, "reserved", ""),
+    Migration(
+        16,
+        "people's display names and portraits, as last read from the server",
+        # core/profile_store.py: one row per user this device has shown; `fetched_at`
+        # (local ms) says when the server was last asked, so a stale row is asked again.
+        """
+        CREATE TABLE profiles (
+            user_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            portrait TEXT NOT NULL DEFAULT '',
+            updated_at INTEGER NOT NULL DEFAULT 0,
+            fetched_at INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        """,
+    ),
     Migration(17, "reserved", ""),
     Migration(
         18,

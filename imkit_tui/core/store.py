@@ -3,7 +3,7 @@
 `LocalStore` is one query object per table or concern, each built with the same
 :class:`~imkit_tui.core.store_parts.StoreParts`: `store.meta`, `store.conversations`,
 `store.messages`, `store.outbox`, `store.state`, `store.history`, `store.mentions`,
-`store.receipts`, `store.groups`, `store.public`.
+`store.receipts`, `store.groups`, `store.chatrooms`, `store.public`.
 
 Writes go through one BatchWriter, inline on the event loop; larger reads (pages, the
 conversation list) run on a second connection's thread and only ever see committed
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from imkit_tui.core.chatroom_store import ChatroomTable
 from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.group_store import GroupTable
 from imkit_tui.core.history_store import HistoryTable
@@ -25,6 +26,7 @@ from imkit_tui.core.message_table import MessageTable
 from imkit_tui.core.models import Conversation
 from imkit_tui.core.outbox_claims import OutboxClaims, new_owner
 from imkit_tui.core.outbox_table import OutboxTable
+from imkit_tui.core.profile_store import ProfileTable
 from imkit_tui.core.public_store import PublicTable
 from imkit_tui.core.receipts import ReceiptTable
 from imkit_tui.core.received_store import Coverage as Coverage
@@ -161,6 +163,10 @@ class LocalStore:
         """Group names, owners and members."""
         self.public = PublicTable(parts)
         """Public service accounts as last seen (profile, menu, followed)."""
+        self.profiles = ProfileTable(parts)
+        """People's display names and portraits (core/profile_store.py)."""
+        self.chatrooms = ChatroomTable(parts)
+        """The messages of joined chatrooms, held only while in them."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:
@@ -178,6 +184,7 @@ class LocalStore:
         store._writer.start()
         store.search_index.start()
         await store.mentions.flag_stored()
+        await store.chatrooms.clear_orphans()
         return store
 
     async def count_steps(self, counter: Callable[[], int] | None, every: int = 100) -> None:

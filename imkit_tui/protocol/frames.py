@@ -40,6 +40,7 @@ from imkit_tui.protocol.frame_base import (
 )
 from imkit_tui.protocol.frame_base import Frame as Frame
 from imkit_tui.protocol.frame_base import MessageRecord as MessageRecord
+from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.protocol.public_frames import (
     PUBLIC_CLIENT_FRAMES,
     PUBLIC_SERVER_FRAMES,
@@ -292,6 +293,14 @@ class DownloadRequest(Frame, tag="download"):
     length: ChunkSize = 128 * 1024
 
 
+class SetPushUrl(Frame, tag="push_url"):
+    """Where the user's offline pushes go: an Apprise URL (ntfy://, gotify://, json://,
+    mailto://, ...); "" removes it (the server's own default applies again); None only
+    reads it. Answered by PushUrlState."""
+
+    url: Annotated[str, msgspec.Meta(max_length=2048)] | None = None
+
+
 CLIENT_FRAMES = (
     Hello,
     Ping,
@@ -313,6 +322,9 @@ CLIENT_FRAMES = (
     DownloadRequest,
     *CHATROOM_CLIENT_FRAMES,
     *PUBLIC_CLIENT_FRAMES,
+    SetPushUrl,
+    ProfileQuery,
+    UpdateProfile,
 )
 ClientFrame = (
     Hello
@@ -341,6 +353,9 @@ ClientFrame = (
     | PublicSearch
     | PublicFollow
     | PublicQuery
+    | SetPushUrl
+    | ProfileQuery
+    | UpdateProfile
 )
 
 
@@ -496,6 +511,22 @@ class DownloadChunk(Frame, tag="bytes"):
     mime: str = ""
 
 
+class Notice(Frame, tag="notice"):
+    """A notification for the user that is not a message (the Server API's `/push`):
+    nothing is stored; a running app shows it (a toast, and a desktop notification)."""
+
+    body: Annotated[str, msgspec.Meta(max_length=4096)]
+    title: Annotated[str, msgspec.Meta(max_length=256)] = ""
+
+
+class PushUrlState(Frame, tag="push_url_state"):
+    """The user's own push URL ("" when none) and whether the server sends offline
+    pushes at all: the answer to SetPushUrl."""
+
+    url: str = ""
+    pushes: bool = False
+
+
 SERVER_FRAMES = (
     Welcome,
     Pong,
@@ -513,6 +544,9 @@ SERVER_FRAMES = (
     DownloadChunk,
     *CHATROOM_SERVER_FRAMES,
     *PUBLIC_SERVER_FRAMES,
+    Notice,
+    PushUrlState,
+    ProfileList,
 )
 ServerFrame = (
     Welcome
@@ -536,4 +570,7 @@ ServerFrame = (
     | ChatroomEvent
     | PublicAccounts
     | PublicAccountInfo
+    | Notice
+    | PushUrlState
+    | ProfileList
 )

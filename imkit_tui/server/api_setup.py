@@ -23,12 +23,20 @@ class ApiSetup:
     port: int
     credentials: Credentials
     rate_per_second: float | None = 1000.0
+    broadcasts: tuple[int, int] = (2, 3)
+    """`/message/broadcast` calls allowed an hour and a day."""
 
     async def start(self, server: IMServer) -> ApiServer:
         """Start the API beside the started `server`; OSError when the port is taken."""
         from imkit_tui.server.api.runner import ApiConfig, ApiServer
 
-        config = ApiConfig(host=self.host, port=self.port, rate_per_second=self.rate_per_second)
+        config = ApiConfig(
+            host=self.host,
+            port=self.port,
+            rate_per_second=self.rate_per_second,
+            broadcasts_per_hour=self.broadcasts[0],
+            broadcasts_per_day=self.broadcasts[1],
+        )
         api = ApiServer(server, self.credentials, config)
         await api.start()
         return api
@@ -43,11 +51,13 @@ def api_setup(
     app_key: str | None,
     app_secret: str | None,
     rate_per_second: float | None = 1000.0,
+    broadcasts: tuple[int, int] = (2, 3),
 ) -> ApiSetup | None:
     """Settle the app key and secret in the data dir (even with the API off: the secret
     signs tokens), and where the API listens: `host` (default the server's), `port`
     (default the server's + 1, or 0 when the server's is 0), and how often each path may
-    be called (`rate_per_second`, None: no limit). ValueError for a bad one."""
+    be called (`rate_per_second`, None: no limit), and how many broadcasts an hour and
+    a day (`broadcasts`). ValueError for a bad one."""
     from imkit_tui.server.api.credentials import load_or_create
 
     credentials = load_or_create(config.data_dir, app_key=app_key, app_secret=app_secret)
@@ -59,4 +69,6 @@ def api_setup(
         raise ValueError("--api-port must be between 0 and 65535")
     if rate_per_second is not None and rate_per_second <= 0:
         raise ValueError("--api-rate-limit must be positive")
-    return ApiSetup(host or config.host, port, credentials, rate_per_second)
+    if min(broadcasts) < 0:
+        raise ValueError("--broadcasts-per-hour and --broadcasts-per-day must not be negative")
+    return ApiSetup(host or config.host, port, credentials, rate_per_second, broadcasts)

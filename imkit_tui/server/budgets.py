@@ -33,12 +33,14 @@ from imkit_tui.protocol import (
     ReadReceipt,
     Recall,
     ReceiptQuery,
+    SetPushUrl,
     SyncRequest,
     UpdateConversation,
     UpdatePrivacy,
     UploadChunk,
     UploadStart,
 )
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.protocol.public_frames import PublicFollow, PublicQuery, PublicSearch
 from imkit_tui.server.ratelimit import TokenBucket
 
@@ -71,6 +73,8 @@ class FrameBudgets:
     """Read marks, conversation settings, deletions, clears, recalls, privacy changes."""
     ping: Budget = field(default_factory=lambda: Budget(2.0, 20))
     """Application pings."""
+    profile: Budget = field(default_factory=lambda: Budget(10.0, 100))
+    """Profile queries (each up to 100 users) and changes of one's own profile."""
     chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
     """Chatroom joins, leaves, queries, attribute changes and listings."""
     public: Budget = field(default_factory=lambda: Budget(5.0, 60))
@@ -93,7 +97,10 @@ _KINDS: dict[type[Frame], str] = {
     ClearHistory: "state",
     Recall: "state",
     UpdatePrivacy: "state",
+    SetPushUrl: "state",
     Ping: "ping",
+    ProfileQuery: "profile",
+    UpdateProfile: "profile",
     ChatroomJoin: "chatroom",
     ChatroomLeave: "chatroom",
     ChatroomQuery: "chatroom",

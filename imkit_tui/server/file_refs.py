@@ -8,7 +8,9 @@ cleared, not after they left. Its uploader may also read it (and send it) for
 
 A recall or retention drops a message's references; a file nothing references any more
 and no uploader still holds is garbage (`unreferenced`). Knowing a file's sha256 alone
-gives nothing: not the bytes, and not whether the server holds it.
+gives nothing: not the bytes, and not whether the server holds it. A file that is
+someone's portrait (`user_profiles.portrait`, set by one who could read it) is readable
+by everyone, as a portrait is shown to everyone, and is not garbage.
 """
 
 from __future__ import annotations
@@ -84,7 +86,14 @@ class FileRefs:
             audience = self._audience(str(key), int(seq))
             if audience is None or user_id in audience:
                 return True
-        return False
+        return await self._portrait(sha256)
+
+    async def _portrait(self, sha256: str) -> bool:
+        """Whether the file is someone's portrait (readable by all)."""
+        row = await self._reader.fetch_one(
+            "SELECT 1 FROM user_profiles WHERE portrait = ? LIMIT 1", (MEDIA_SCHEME + sha256,)
+        )
+        return row is not None
 
     async def unreferenced(self, candidates: Iterable[str], now_ms: int) -> list[str]:
         """Those of `candidates` that no message names and no uploader still holds."""
@@ -99,6 +108,6 @@ class FileRefs:
                 " UNION ALL SELECT 1 FROM file_grants WHERE sha256 = ? LIMIT 1",
                 (sha256, sha256),
             )
-            if held is None:
+            if held is None and not await self._portrait(sha256):
                 garbage.append(sha256)
         return garbage

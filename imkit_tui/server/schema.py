@@ -351,8 +351,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # 20 is taken by a feature built beside this one (ultra groups); whichever lands
+    # first replaces this placeholder with its own migration.
     Migration(20, "reserved", ""),
-    Migration(21, "reserved", ""),
+    Migration(
+        21,
+        "portraits found by URL: a stored file that is a portrait is readable by all",
+        """
+        CREATE INDEX user_profiles_portrait ON user_profiles(portrait);
+        """,
+    ),
     Migration(22, "reserved", ""),
     Migration(
         23,

@@ -221,6 +221,8 @@ class ServerStore:
         )
         if message.files and not stored.duplicate:
             record_refs(conn, conv.id, stored.seq, message.files)
+        if message.also is not None and not stored.duplicate:
+            message.also(conn, stored)
         return self._with_audience(key, stored) if stored.duplicate else stored
 
     def _append_row(

@@ -218,6 +218,24 @@ class Words(Protocol):
         ...
 
 
+class Users(Protocol):
+    """Users' profiles, as the profile frames use them (server/user_records.py)."""
+
+    async def set_profile(
+        self, user_id: str, name: str | None, portrait: str | None, now_ms: int
+    ) -> None:
+        """Set the name and portrait given (None: unchanged)."""
+        ...
+
+    async def profiles(self, user_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+        """(name, portrait, updated_at) of each of `user_ids` that has a profile."""
+        ...
+
+    async def contacts(self, user_id: str) -> list[str]:
+        """Everyone who shares a conversation with `user_id`."""
+        ...
+
+
 class Store(Protocol):
     """The store as handlers use it: messages and conversations, and each concern's
     table as an attribute. ServerStore (SQLite) is one."""
@@ -255,6 +273,11 @@ class Store(Protocol):
     @property
     def words(self) -> Words:
         """The app's sensitive words."""
+        ...
+
+    @property
+    def users(self) -> Users:
+        """Users' profiles."""
         ...
 
     @property

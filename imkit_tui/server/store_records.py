@@ -3,7 +3,8 @@ pull, and the keys conversations are stored under."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from imkit_tui.protocol import MessageRecord
@@ -60,7 +61,9 @@ class NewMessage:
     """A message to append: its conversation (type, key, and the members it gets when
     this message creates it), sender, client id, type, content (JSON) and time;
     `audience` makes it targeted (only those users see it), `files` are the sha256 of
-    the stored files its content names (server/file_refs.py)."""
+    the stored files its content names (server/file_refs.py). `also` writes what must
+    be committed with it (the row that routes it to the app's backend), in the same
+    transaction, once it is stored (never for a retry of a stored message)."""
 
     conv_type: int
     conv_key: str
@@ -72,6 +75,7 @@ class NewMessage:
     now_ms: int
     audience: frozenset[str] | None = None
     files: Iterable[str] = ()
+    also: Callable[[sqlite3.Connection, StoredMessage], None] | None = None
 
 
 def system_key(user_id: str) -> str:

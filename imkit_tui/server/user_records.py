@@ -65,6 +65,29 @@ class UserRecords:
             return None
         return Profile(user_id, str(row[1] or ""), str(row[2] or ""), int(row[0]))
 
+    async def profiles(self, user_ids: Sequence[str]) -> dict[str, tuple[str, str, int]]:
+        """(name, portrait, updated_at) of each of `user_ids` that has a profile, in one
+        read (a ProfileQuery asks for up to 100 at once)."""
+        if not user_ids:
+            return {}
+        marks = ",".join("?" * len(user_ids))
+        rows = await self._reader.fetch_all(
+            f"SELECT user_id, name, portrait, updated_at FROM user_profiles"
+            f" WHERE user_id IN ({marks})",
+            tuple(user_ids),
+        )
+        return {str(u): (str(n), str(p), int(t)) for u, n, p, t in rows}
+
+    async def contacts(self, user_id: str) -> list[str]:
+        """Everyone who shares a conversation with `user_id` (private peers, members of
+        their groups), without `user_id`: who is told when their profile changes."""
+        rows = await self._reader.fetch_all(
+            "SELECT DISTINCT o.user_id FROM members m JOIN members o ON o.conv_id = m.conv_id"
+            " WHERE m.user_id = ? AND o.user_id != ?",
+            (user_id, user_id),
+        )
+        return [str(row[0]) for row in rows]
+
     async def block(self, user_ids: Sequence[str], ends_at: int) -> None:
         """Refuse every login of `user_ids` until `ends_at` (ms)."""
 
@@ -122,6 +145,17 @@ class UserRecords:
             )
             found[user_id] = [str(row[0]) for row in rows]
         return found
+
+    async def tagged(self, tags: Sequence[str]) -> list[str]:
+        """The users with any of `tags`, each once, in order."""
+        if not tags:
+            return []
+        marks = ",".join("?" * len(tags))
+        rows = await self._reader.fetch_all(
+            f"SELECT DISTINCT user_id FROM user_tags WHERE tag IN ({marks}) ORDER BY user_id",
+            tuple(tags),
+        )
+        return [str(row[0]) for row in rows]
 
     async def groups_of(self, user_id: str) -> list[tuple[str, str]]:
         """The groups `user_id` is in now: (id, name), by id."""

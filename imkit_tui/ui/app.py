@@ -17,6 +17,7 @@ from textual.widget import Widget
 
 from imkit_tui import ui
 from imkit_tui.config import UiState
+from imkit_tui.ui import screens
 from imkit_tui.ui.colour_depth import NearestPalette
 from imkit_tui.ui.images.graphics import GraphicsProtocol
 from imkit_tui.ui.images.kitty_inline import KittyImages
@@ -148,6 +149,12 @@ class IMKitApp(App[None]):
         defaults = dict(super().get_theme_variable_defaults())
         defaults.update(theme_variable_defaults(self.current_theme))
         return defaults
+
+    def action_chatrooms(self) -> None:
+        """The chatrooms the server offers (or any by id); the one chosen opens on a
+        screen of its own (ctrl+r on the main screen)."""
+        if self._main is not None:
+            screens.open_chatrooms(self, self._main.client)
 
     async def action_quit(self) -> None:
         """Keep the open conversation's draft, then quit."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from rich.cells import cell_len, set_cell_size
 
 from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui.names import person
 
 __all__ = [
     "AVATAR_PALETTE",
@@ -198,14 +199,17 @@ PUBLIC_MARK = "◆ "
 
 
 def display_name(conv: ConvRef, title: str = "") -> str:
-    """The name shown for a conversation: the peer, "System", a group's ``# name`` or a
-    public service account's ``◆ name`` (its `title` when known, else its id)."""
+    """The name shown for a conversation: the peer's display name (ui/names.py; their id
+    while it is not known), "System", a group's ``# name`` or a public service account's
+    ``◆ name`` (its `title` when known, else its id)."""
     if conv.type == ConversationType.SYSTEM:
         return "System"
     if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
         return f"{GROUP_MARK}{title or conv.target}"
     if conv.type in (ConversationType.APP_PUBLIC_SERVICE, ConversationType.PUBLIC_SERVICE):
         return f"{PUBLIC_MARK}{title or conv.target}"
+    if conv.type == ConversationType.PRIVATE:
+        return person(conv.target)
     return conv.target
 
 

@@ -7,6 +7,8 @@
   terminals that know neither ignore both.
 - Never for a conversation on do-not-disturb; never when notifications are off; with
   ``show_text`` off, the text of the message is replaced by "New message".
+- A notice from the app's backend (no message, no conversation): a toast and a desktop
+  notification, unless notifications are off.
 """
 
 from __future__ import annotations
@@ -66,6 +68,17 @@ class Notifier:
         """Whether notifications show the message's text."""
         self.write = write
         """Where desktop notifications go (the terminal); None sends none."""
+
+    def notice(self, title: str, body: str) -> None:
+        """Announce a notification that is no message (the app's backend sent it): a
+        toast, and a desktop notification; nothing when notifications are off."""
+        if not self.enabled:
+            return
+        head = title or "imkit"
+        text = body if self.show_text else HIDDEN_TEXT
+        self._app.notify(text, title=head, timeout=6)
+        if self.write is not None:
+            self.write(desktop_sequence(head, text))
 
     def new_message(self, title: str, text: str, *, open_now: bool, muted: bool) -> None:
         """Announce a message that arrived in the conversation named ``title``.

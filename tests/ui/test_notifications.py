@@ -3,18 +3,25 @@ DND respected, one switch, and the option to hide the text."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from textual import events
+from textual.widgets import Input
 
 from imkit_tui.config import UiState
 from imkit_tui.core import IMClient
 from imkit_tui.protocol import ConvRef
+from imkit_tui.server.hooks.hub import BackendHooks
+from imkit_tui.server.hooks.settings import HooksConfig
+from imkit_tui.server.hooks.setup import start_hooks
+from imkit_tui.ui import palette
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.notifier import HIDDEN_TEXT, desktop_sequence
 from imkit_tui.ui.screens.main import MainScreen
+from imkit_tui.ui.screens.prompts import TextPromptScreen
 from imkit_tui.ui.themes import load_themes
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, ServerHandle
 from tests.ui.test_app import send_all, until
 
 ME = ConvRef.private("me")
@@ -95,3 +102,68 @@ async def test_dnd_and_the_switches(make_client: ClientFactory, tmp_path: Path) 
         await send_all(alice, "me", ["nobody hears this"])
         await pilot.pause(0.3)
         assert recorder.written == [] and recorder.bells == 0
+
+
+async def test_a_notice_from_the_backend_is_a_toast_and_a_desktop_notification(
+    server_handle: ServerHandle, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """/push reaches a running app: nothing stored, a toast and a desktop notification;
+    nothing with notifications off."""
+    assert server_handle.server is not None
+    hooks = await start_hooks(server_handle.server, HooksConfig(push=True))
+    try:
+        me = await make_client("me")
+        app = _app(me, tmp_path)
+        async with app.run_test(size=(110, 30), notifications=True) as pilot:
+            recorder = Recorder(app)
+            assert hooks.notify("me", "Shop", "50% off today")
+            await until(pilot, lambda: len(recorder.written) == 1, "a desktop notification")
+            assert "777;notify;Shop;50% off today" in recorder.written[0]
+            assert any("50% off" in str(t.message) for t in app._notifications)
+        assert await me.conversations() == []  # nothing stored
+        off = _app(me, tmp_path, notifications=False)
+        async with off.run_test(size=(110, 30), notifications=True) as pilot:
+            recorder = Recorder(off)
+            assert hooks.notify("me", "Shop", "nobody sees this")
+            await pilot.pause(0.3)
+            assert recorder.written == []
+            assert not any("nobody" in str(t.message) for t in off._notifications)
+    finally:
+        await hooks.stop()
+
+
+def _kept(hooks: BackendHooks, url: str) -> bool:
+    return hooks.own_push_url("me") == url
+
+
+async def test_the_push_url_is_set_in_the_app(
+    server_handle: ServerHandle, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """The palette's "Offline pushes" entry edits the user's push URL on the server;
+    one Apprise does not speak is refused and said, the one kept stays."""
+    assert server_handle.server is not None
+    hooks = await start_hooks(server_handle.server, HooksConfig(push=True))
+    try:
+        me = await make_client("me")
+        app = _app(me, tmp_path)
+        async with app.run_test(size=(110, 30)) as pilot:
+            for url, kept in (
+                ("json://127.0.0.1:9/push", "json://127.0.0.1:9/push"),
+                ("nonsense://x", "json://127.0.0.1:9/push"),
+            ):
+                entry = next(
+                    c for c in palette.entries(app.screen) if c.title.startswith("Offline pushes")
+                )
+                app.call_next(entry.callback)  # as the palette runs it
+                await until(pilot, lambda: isinstance(app.screen, TextPromptScreen), "the prompt")
+                field = app.screen.query_one(Input)
+                field.value = url
+                await pilot.press("enter")
+                await until(pilot, partial(_kept, hooks, kept), "the URL kept")
+            await until(
+                pilot,
+                lambda: any("refused" in str(t.message) for t in app._notifications),
+                "the refusal said",
+            )
+    finally:
+        await hooks.stop()

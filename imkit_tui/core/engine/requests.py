@@ -14,9 +14,11 @@ from typing import Generic, TypeVar
 
 from imkit_tui.protocol import (
     TERMINAL_CODES,
+    ChatroomEvent,
     ConversationUpdate,
     ErrorFrame,
     Frame,
+    Notice,
     PrivacyState,
     Push,
     ReceiptState,
@@ -37,9 +39,11 @@ class FrameRoute(enum.Enum):
 
 
 def is_push(frame: ServerFrame) -> bool:
-    """True for a frame no request asked for: a pushed message or state change."""
-    return isinstance(frame, Push) or (
-        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState) and not frame.re
+    """True for a frame no request asked for: a pushed message, notice, state change or
+    chatroom event."""
+    return isinstance(frame, Push | Notice) or (
+        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState | ChatroomEvent)
+        and not frame.re
     )
 
 

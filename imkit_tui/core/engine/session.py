@@ -25,9 +25,11 @@ from imkit_tui.core.connection_state import ConnectionState
 from imkit_tui.core.engine.login import LoginOutcome, Ready, Refused, answer_login, hello
 from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.protocol import (
+    ChatroomEvent,
     ConversationUpdate,
     ErrorFrame,
     Frame,
+    Notice,
     PrivacyState,
     ProtocolError,
     Push,
@@ -41,7 +43,7 @@ log = logging.getLogger(__name__)
 
 W = TypeVar("W")
 
-PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState
+PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState | Notice | ChatroomEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from imkit_tui.server.api.routes import all_routes
 _ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
 _IDS: dict[str, Any] = {"type": "array", "items": _ID, "minItems": 1, "maxItems": 20}
 _TEXT: dict[str, Any] = {"type": "string", "maxLength": 128}
+_URL: dict[str, Any] = {"type": "string", "maxLength": 1024}
 _FLAG: dict[str, Any] = {"type": "string", "enum": ["0", "1"]}
 _JSON: dict[str, Any] = {"type": "string", "description": "a JSON object, as text"}
 _TYPE: dict[str, Any] = {"type": "string", "enum": ["1", "3", "6"]}
@@ -25,9 +26,18 @@ def _minutes(high: int, low: int = 1) -> dict[str, Any]:
 _MESSAGE = {"objectName": (_TEXT, True), "content": (_JSON, True), "pushContent": (_TEXT, False)}
 
 PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
-    "/user/getToken.json": {"userId": (_ID, True), "name": (_TEXT, False)},
-    "/user/refresh.json": {"userId": (_ID, True), "name": (_TEXT, False)},
+    "/user/getToken.json": {
+        "userId": (_ID, True),
+        "name": (_TEXT, False),
+        "portraitUri": (_URL, False),
+    },
+    "/user/refresh.json": {
+        "userId": (_ID, True),
+        "name": (_TEXT, False),
+        "portraitUri": (_URL, False),
+    },
     "/user/info.json": {"userId": (_ID, True)},
+    "/user/info/get.json": {"userId": (_ID, True)},
     "/user/checkOnline.json": {"userId": (_ID, True)},
     "/user/push/url/set.json": {"userId": (_ID, True), "url": (_TEXT, False)},
     "/user/push/url/get.json": {"userId": (_ID, True)},
@@ -83,7 +93,7 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "isAdmin": (_FLAG, False),
         "isDelete": ({"type": "string", "enum": ["0"]}, False),
     },
-    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE},
+    "/message/broadcast.json": {"fromUserId": (_ID, True), **_MESSAGE, "tag": (_IDS, False)},
     "/message/history.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/message/history/delete.json": {"date": ({"type": "string", "pattern": "^[0-9]{10}$"}, True)},
     "/group/create.json": {
@@ -149,6 +159,7 @@ _UIDS = _objects(messageUID=_STR)
 RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/user/getToken.json": {"userId": _STR, "token": _STR},
     "/user/info.json": {"userName": _STR, "userPortrait": _STR, "createTime": _STR},
+    "/user/info/get.json": {"userName": _STR, "userPortrait": _STR, "createTime": _STR},
     "/user/checkOnline.json": {"status": {"type": "string", "enum": ["0", "1"]}},
     "/user/push/url/get.json": {"url": _STR},
     "/user/block/query.json": {"users": _objects(userId=_STR, blockEndTime=_STR)},

@@ -35,6 +35,8 @@ class ApiConfig:
     - `token_ttl_seconds`: how long `/user/getToken` tokens last (None: no expiry).
     - `rate_per_second`: calls a second each path allows on average, in bursts of as
       many (1008 past it); None: no limit.
+    - `broadcasts_per_hour`, `broadcasts_per_day`: `/message/broadcast` calls let
+      through in any hour and any day (1008 past them), counted across restarts.
     """
 
     host: str = "127.0.0.1"
@@ -42,6 +44,8 @@ class ApiConfig:
     signing: SigningPolicy = field(default_factory=SigningPolicy)
     token_ttl_seconds: int | None = None
     rate_per_second: float | None = 1000.0
+    broadcasts_per_hour: int = 2
+    broadcasts_per_day: int = 3
 
 
 class ApiServer:
@@ -66,9 +70,9 @@ class ApiServer:
         from imkit_tui.server.api.openapi import document
 
         sent = await self._operator.store.broadcasts.since(now_ms() - DAY_MS)
-        ctx = ApiContext(
-            self._operator, self._config.token_ttl_seconds, lambda: self.url, CallLimit(times=sent)
-        )
+        config = self._config
+        limit = CallLimit(config.broadcasts_per_hour, config.broadcasts_per_day, times=sent)
+        ctx = ApiContext(self._operator, config.token_ttl_seconds, lambda: self.url, limit)
         routes = all_routes()
         operator = self._operator
 

@@ -16,14 +16,18 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.api.context import ApiContext, Handler, service_time
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params
+from imkit_tui.server.handlers.profiles import (
+    announce,
+    name_problem,
+    portrait_problem,
+    profile_of,
+)
 from imkit_tui.server.privacy_store import MAX_LIST, PrivacyChange
 
 MAX_BLOCK_MINUTES = 43200
 """The longest block, in minutes (30 days, as the service)."""
-MAX_NAME_CHARS = 128
-"""The longest user name."""
-MAX_PORTRAIT_CHARS = 1024
-"""The longest portrait URL."""
+from imkit_tui.protocol.profile_frames import MAX_NAME_CHARS, MAX_PORTRAIT_CHARS  # noqa: E402
+
 LIST_CHANGE_LIMIT = 20
 """The most users one blacklist or whitelist call names (as the service)."""
 
@@ -39,10 +43,9 @@ async def get_token(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/user/getToken`: a login token for `userId` (recorded with its `name` and
     `portraitUri` when given)."""
     user_id = _user(p)
-    name = p.text("name", "", limit=MAX_NAME_CHARS) or None
-    portrait = p.text("portraitUri", "", limit=MAX_PORTRAIT_CHARS) or None
+    name, portrait = _profile_params(p)
     store = ctx.operator.store
-    await store.users.set_profile(user_id, name, portrait, now_ms())
+    await _set_profile(ctx, user_id, name, portrait)
     version = await store.tokens.current(user_id)
     token = ctx.operator.token(user_id, version, ctx.token_ttl_seconds)
     return {"userId": user_id, "token": token}
@@ -51,12 +54,38 @@ async def get_token(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def refresh(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/user/refresh`: change the name or portrait of a user."""
     user_id = _user(p)
-    name = p.text("name", "", limit=MAX_NAME_CHARS) or None
-    portrait = p.text("portraitUri", "", limit=MAX_PORTRAIT_CHARS) or None
+    name, portrait = _profile_params(p)
     if name is None and portrait is None:
         raise bad_parameter("name or portraitUri is required")
-    await ctx.operator.store.users.set_profile(user_id, name, portrait, now_ms())
+    await _set_profile(ctx, user_id, name, portrait)
     return {}
+
+
+def _profile_params(p: Params) -> tuple[str | None, str | None]:
+    """The `name` and `portraitUri` given (None when absent or empty), checked."""
+    name = p.text("name", "", limit=MAX_NAME_CHARS).strip() or None
+    portrait = p.text("portraitUri", "", limit=MAX_PORTRAIT_CHARS).strip() or None
+    problem = (name_problem(name) if name else None) or (
+        portrait_problem(portrait) if portrait else None
+    )
+    if problem is not None:
+        raise bad_parameter(problem)
+    return name, portrait
+
+
+async def _set_profile(
+    ctx: ApiContext, user_id: str, name: str | None, portrait: str | None
+) -> None:
+    """Record the user with the name and portrait given; when either changed, every
+    device showing the user is told (an RC:UIUMsg push, server/handlers/profiles.py)."""
+    store = ctx.operator.store
+    before = await profile_of(store, user_id)
+    await store.users.set_profile(user_id, name, portrait, now_ms())
+    if name is None and portrait is None:
+        return
+    after = await profile_of(store, user_id)
+    if (after.name, after.portrait) != (before.name, before.portrait):
+        await announce(store, ctx.operator.server.fanout, after)
 
 
 async def info(ctx: ApiContext, p: Params) -> dict[str, Any]:
@@ -190,6 +219,7 @@ ROUTES: dict[str, Handler] = {
     "/user/getToken.json": get_token,
     "/user/refresh.json": refresh,
     "/user/info.json": info,
+    "/user/info/get.json": info,
     "/user/checkOnline.json": check_online,
     "/user/block.json": block,
     "/user/unblock.json": unblock,

@@ -35,6 +35,7 @@ from imkit_tui.protocol import (
     Recall,
     ReceiptQuery,
     SendMessage,
+    SetPushUrl,
     SyncRequest,
     UpdateConversation,
     UpdatePrivacy,
@@ -42,6 +43,7 @@ from imkit_tui.protocol import (
     UploadStart,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
 from imkit_tui.protocol.public_frames import PublicFollow, PublicQuery, PublicSearch
 from imkit_tui.server.handlers import (
     chatrooms,
@@ -49,8 +51,10 @@ from imkit_tui.server.handlers import (
     files,
     groups,
     privacy,
+    profiles,
     public_service,
     pulls,
+    push_url,
     receipts,
     send,
     stored_messages,
@@ -101,6 +105,8 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     UploadStart: Handling(files.on_upload_start),
     UploadChunk: Handling(files.on_upload_chunk),
     DownloadRequest: Handling(files.on_download),
+    ProfileQuery: Handling(profiles.on_profile_query),
+    UpdateProfile: Handling(profiles.on_update_profile),
     # In line: a device's joins and leaves keep their order with its sends.
     ChatroomJoin: Handling(chatrooms.on_join, in_line=True),
     ChatroomLeave: Handling(chatrooms.on_leave, in_line=True),
@@ -111,6 +117,7 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     PublicQuery: Handling(public_service.on_query),
     # In line: a follow comes before the commands the device sends next.
     PublicFollow: Handling(public_service.on_follow, in_line=True),
+    SetPushUrl: Handling(push_url.on_set_push_url),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

@@ -25,6 +25,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.group_store import GroupFull, GroupRecord
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.posting import post, send_system
+from imkit_tui.server.handlers.profiles import display_names
 from imkit_tui.server.routing import route_send
 from imkit_tui.server.session import Session
 
@@ -78,11 +79,12 @@ async def create_group(
     store = ctx.require_store()
     if not await store.create_group(group_id, name, owner, member_ids, now_ms()):
         return False
+    (nickname,) = await display_names(store, [owner])
     notice = {
         "operatorUserId": owner,
         "operation": "Create",
-        "data": {"operatorNickname": owner, "targetGroupName": name},
-        "message": f"{owner} created the group",
+        "data": {"operatorNickname": nickname, "targetGroupName": name},
+        "message": f"{nickname} created the group",
     }
     conv = ConvRef(type=ConversationType.GROUP, target=group_id)
     await post(ctx, await route_send(store, owner, conv, 0), owner, messages.GROUP_NTF, notice)
@@ -300,13 +302,14 @@ async def _notice(
     targets: list[str],
     name: str,
 ) -> None:
+    nickname, *shown = await display_names(ctx.require_store(), [operator, *targets])
     content = {
         "operatorUserId": operator,
         "operation": operation,
         "data": {
-            "operatorNickname": operator,
+            "operatorNickname": nickname,
             "targetUserIds": targets,
-            "targetUserDisplayNames": targets,
+            "targetUserDisplayNames": shown,
             "targetGroupName": name,
         },
     }

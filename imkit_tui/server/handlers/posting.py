@@ -54,21 +54,21 @@ async def post(
     the sender's: it is still in their history, as a message they sent); the record."""
     store = ctx.require_store()
     cmid = new_uuid7()
-    stored = await store.append(
-        NewMessage(
-            conv_type=route.conv_type,
-            conv_key=route.conv_key,
-            members=route.members,
-            sender=sender,
-            cmid=cmid,
-            object_name=object_name,
-            content_json=encode_content(content),
-            now_ms=now_ms(),
-            audience=audience,
-        )
+    conv = ConvRef(type=route.conv_type, target=sender)  # each receiver's own, pushed
+    message = NewMessage(
+        conv_type=route.conv_type,
+        conv_key=route.conv_key,
+        members=route.members,
+        sender=sender,
+        cmid=cmid,
+        object_name=object_name,
+        content_json=encode_content(content),
+        now_ms=now_ms(),
+        audience=audience,
     )
+    stored = await store.append(ctx.hooks.routed(message, route, conv, from_device=False))
     record = message_record(
-        ConvRef(type=route.conv_type, target=sender),  # each receiver's own, pushed
+        conv,
         stored.uid,
         stored.seq,
         sender,

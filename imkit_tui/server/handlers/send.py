@@ -145,19 +145,20 @@ def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[s
     store = ctx.require_store()
     session.inbound.started()
     try:
+        message = NewMessage(
+            conv_type=send.route.conv_type,
+            conv_key=send.route.conv_key,
+            members=send.route.members,
+            sender=sender,
+            cmid=frame.cmid,
+            object_name=frame.object_name,
+            content_json=send.content_json,
+            now_ms=now_ms(),
+            audience=send.audience,
+            files=files,
+        )
         store.append_then(
-            NewMessage(
-                conv_type=send.route.conv_type,
-                conv_key=send.route.conv_key,
-                members=send.route.members,
-                sender=sender,
-                cmid=frame.cmid,
-                object_name=frame.object_name,
-                content_json=send.content_json,
-                now_ms=now_ms(),
-                audience=send.audience,
-                files=files,
-            ),
+            ctx.hooks.routed(message, send.route, frame.conv, from_device=True),
             functools.partial(_stored, ctx, session, send),
         )
     except BaseException:

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from imkit_tui.protocol import ErrorCode, ProtocolError
+
 if TYPE_CHECKING:
-    from imkit_tui.protocol import Frame, MessageRecord, SendMessage
+    from imkit_tui.protocol import ConvRef, Frame, MessageRecord, SendMessage
     from imkit_tui.server.fanout import Fanout
     from imkit_tui.server.routing import Route
     from imkit_tui.server.session import Session
+    from imkit_tui.server.store_records import NewMessage
 
 
 class ServerHooks(Protocol):
     """What the IM server tells the hooks; each call returns at once."""
+
+    def routed(
+        self, message: NewMessage, route: Route, conv: ConvRef, *, from_device: bool
+    ) -> NewMessage:
+        """`message` (to append along `route`, pushed as `conv`), carrying the routing
+        row to commit in its own transaction when it is routed: a stored message is
+        never without it, even when the server is killed right after the commit."""
 
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """`record` was stored (seq > 0) or relayed (seq 0) and pushed along `route`;
@@ -35,9 +45,22 @@ class ServerHooks(Protocol):
     def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
         """A chatroom was created (0) or destroyed (1), or `users` joined (2) or left (3)."""
 
+    async def user_push_url(
+        self, user_id: str, url: str | None, request_id: int
+    ) -> tuple[str, bool]:
+        """Set `user_id`'s own push URL (None: only read; "": remove it); their URL
+        and whether pushes are sent. ProtocolError for a URL not understood, or a
+        change while pushes are off."""
+
 
 class NoHooks:
     """Hooks that do nothing: the server's default."""
+
+    def routed(
+        self, message: NewMessage, route: Route, conv: ConvRef, *, from_device: bool
+    ) -> NewMessage:
+        """Nothing is routed."""
+        return message
 
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """Nothing to do."""
@@ -53,6 +76,21 @@ class NoHooks:
 
     def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
         """Nothing to do."""
+
+    async def user_push_url(
+        self, user_id: str, url: str | None, request_id: int
+    ) -> tuple[str, bool]:
+        """No pushes: nothing to read, no change allowed."""
+        if url is not None:
+            raise pushes_off(request_id)
+        return "", False
+
+
+def pushes_off(request_id: int) -> ProtocolError:
+    """The refusal of a push URL change on a server that sends no pushes."""
+    return ProtocolError(
+        ErrorCode.INVALID_PARAMETER, "this server sends no offline pushes", request_id
+    )
 
 
 class TellingFanout:

@@ -6,7 +6,8 @@
   user's pushes go to the operator's `push_url` again (if any). 1002 for a URL Apprise
   does not speak. `/user/push/url/get` (`userId`) answers `url` (the user's own, or "").
 - `/push` (JSON: `audience` with `userid`, `tag` or `is_to_all`; `notification` with
-  `alert`): a notification only, nothing stored, to every chosen user with a push URL.
+  `alert`): a notification only, nothing stored, to every chosen user: a Notice frame
+  to those with a device online (the app shows it), a push to the others with a URL.
 - `/push/user` (JSON: `userIds`; `notification` with `title` and `pushContent`).
 """
 
@@ -19,7 +20,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.api.context import ApiContext, Handler
 from imkit_tui.server.api.errors import BAD_PARAMETER, NOT_ENABLED, ApiError
 from imkit_tui.server.api.forms import Params
-from imkit_tui.server.hooks.hub import BackendHooks
+from imkit_tui.server.hooks.hub import BackendHooks, speaks
 
 MAX_URL_CHARS = 2048
 
@@ -51,12 +52,10 @@ def _strings(value: object, name: str) -> list[str]:
 
 async def push_url_set(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/user/push/url/set`: the user's own push URL ("" removes it)."""
-    import apprise
-
     user = p.ident("userId")
     url = p.text("url", "", limit=MAX_URL_CHARS).strip()
     hooks = _hooks(ctx)
-    if url and not apprise.Apprise().add(url):
+    if url and not speaks(url):
         raise ApiError(BAD_PARAMETER, "url is not a push URL Apprise speaks")
     await hooks.set_push_url(user, url)
     return {}

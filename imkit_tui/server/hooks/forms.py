@@ -12,6 +12,8 @@ group message, comma separated) and `busChannel` (empty: no channels yet).
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from typing import Any
 
 from imkit_tui.protocol import ConversationType, MessageRecord
@@ -26,6 +28,30 @@ CHANNEL_TYPES: dict[int, str] = {
     ConversationType.PUBLIC_SERVICE: "MP",
 }
 """The service's name of each conversation kind."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.~ -]+")
+_ESCAPES = [f"%{b:02X}" for b in range(256)]
+
+
+def _escaped(run: re.Match[str]) -> str:
+    return "".join([_ESCAPES[b] for b in run.group().encode()])
+
+
+def form_quote(text: str) -> str:
+    """`text` as a form field's name or value: urllib.parse.quote_plus with nothing
+    safe but what always is, done on the runs to escape (a JSON content has few)
+    instead of on every character."""
+    return _UNSAFE.sub(_escaped, text).replace(" ", "+")
+
+
+def form_body(form: dict[str, str]) -> str:
+    """`form` urlencoded, as urllib.parse.urlencode does it (the names, the same in
+    every form, quoted once)."""
+    return "&".join([f"{_quoted_name(k)}={form_quote(v)}" for k, v in form.items()])
+
+
+_quoted_name = lru_cache(maxsize=256)(form_quote)
+
 
 ONLINE, OFFLINE, LOGOUT = "0", "1", "2"
 """A user's status as the service reports it."""
@@ -47,13 +73,18 @@ def receiver(record: MessageRecord, route: Route) -> str:
     return record.conv.target
 
 
-def routing_form(record: MessageRecord, route: Route, *, from_device: bool) -> dict[str, str]:
-    """The form fields of a stored message, as routed."""
+def routing_form(
+    record: MessageRecord, route: Route, *, from_device: bool, content_json: str | None = None
+) -> dict[str, str]:
+    """The form fields of a stored message, as routed (`content_json`: its content as
+    stored, when at hand)."""
+    if content_json is None:
+        content_json = json.dumps(record.content, ensure_ascii=False, separators=(",", ":"))
     return {
         "fromUserId": record.sender,
         "toUserId": receiver(record, route),
         "objectName": record.object_name,
-        "content": json.dumps(record.content, ensure_ascii=False, separators=(",", ":")),
+        "content": content_json,
         "channelType": CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
         "msgTimeStamp": str(record.sent_at),
         "msgUID": record.uid,

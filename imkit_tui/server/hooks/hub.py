@@ -4,26 +4,42 @@ outgoing queue (routing, status, pushes), sent by the sender (sender.py)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import dataclasses
 import json
 import logging
 import random
+import sqlite3
+from functools import partial
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 from imkit_tui import messages
-from imkit_tui.protocol import ConversationType, MessageRecord, SendMessage
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    MessageRecord,
+    ProtocolError,
+    SendMessage,
+)
+from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
-from imkit_tui.server.hooks.forms import chatroom_status_item, routing_form, status_item
+from imkit_tui.server.hooks import pushes_off
+from imkit_tui.server.hooks.forms import (
+    chatroom_status_item,
+    form_body,
+    routing_form,
+    status_item,
+)
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
 from imkit_tui.server.hooks.push_board import Notice, PushBoard
 from imkit_tui.server.hooks.rows import OutboxRows
-from imkit_tui.server.hooks.sender import HttpPoster, Sender
+from imkit_tui.server.hooks.sender import HttpPoster, Sender, stopped, woken_or_after
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.status import StatusBoard
 from imkit_tui.server.routing import Route
+from imkit_tui.server.store_records import NewMessage, StoredMessage
 
 if TYPE_CHECKING:
     from imkit_tui.server.app import IMServer
@@ -36,6 +52,17 @@ ROUTE, STATUS, PUSH, ROOM_STATUS = "route", "status", "push", "chatroom_status"
 chatroom status report."""
 
 NORMAL_CLOSE = 1000
+
+KEPT_LIMIT = 10_000
+"""Routing rows written in a message's transaction and not yet queued, kept at most
+(more than a batch: those past it were rolled back)."""
+
+
+def speaks(url: str) -> bool:
+    """Whether Apprise understands the push URL `url`."""
+    import apprise
+
+    return bool(apprise.Apprise().add(url))
 
 
 class BackendHooks:
@@ -72,6 +99,7 @@ class BackendHooks:
             int(config.push_coalesce_seconds * 1000), int(config.push_interval_seconds * 1000)
         )
         self._push_urls: dict[str, str] = {}
+        self._kept: dict[str, Entry] = {}  # routing rows committed, by message uid
         self._wake = asyncio.Event()
         self._ticker: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -90,32 +118,84 @@ class BackendHooks:
 
     async def stop(self) -> None:
         """Stop sending (what waits stays on disk)."""
-        for task in [t for t in (self._ticker, *self._background) if t is not None]:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stopped(t for t in (self._ticker, *self._background) if t is not None)
         await self.sender.stop()
         await self._poster.close()
 
     # ------------------------------------------------------------------ events
 
+    def routed(
+        self, message: NewMessage, route: Route, conv: ConvRef, *, from_device: bool
+    ) -> NewMessage:
+        """`message` with its routing row written in its own transaction, when routed."""
+        if not self._config.routes(route.conv_type, message.object_name):
+            return message
+        keep = partial(self._keep_route, message, route, conv, from_device)
+        return dataclasses.replace(message, also=keep)
+
+    def _keep_route(
+        self,
+        message: NewMessage,
+        route: Route,
+        conv: ConvRef,
+        from_device: bool,
+        conn: sqlite3.Connection,
+        stored: StoredMessage,
+    ) -> None:
+        """In the message's transaction: its routing row (queued once it is committed,
+        when the fan-out tells of it: :meth:`message_stored`). Routing never fails a
+        message: should the row not be written, it is queued after the commit instead."""
+        try:
+            self._write_route(message, route, conv, from_device, conn, stored)
+        except Exception:
+            log.exception("the routing row of %s is queued after its commit", stored.uid)
+
+    def _write_route(
+        self,
+        message: NewMessage,
+        route: Route,
+        conv: ConvRef,
+        from_device: bool,
+        conn: sqlite3.Connection,
+        stored: StoredMessage,
+    ) -> None:
+        audience = message.audience
+        record = MessageRecord(
+            uid=stored.uid,
+            conv=conv,
+            seq=stored.seq,
+            sender=message.sender,
+            object_name=message.object_name,
+            content={},
+            cmid=message.cmid,
+            sent_at=stored.sent_at,
+            to=sorted(audience - {message.sender}) if audience else [],
+        )
+        form = routing_form(
+            record, route, from_device=from_device, content_json=message.content_json
+        )
+        self._kept[stored.uid] = self.sender.keep(conn, route.conv_key, ROUTE, form_body(form))
+        if len(self._kept) > KEPT_LIMIT:  # rolled back, never told of: let go
+            del self._kept[next(iter(self._kept))]
+
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
-        """Route a stored message, and note the pushes it makes."""
+        """Route a stored message (its row was committed with it, or is written now),
+        and note the pushes it makes."""
         if record.seq == 0:
             # Status messages: not stored, not routed, not pushed; but what a follower
             # sends a public service account (a menu command, text) is for its backend.
             if route.conv_type in PUBLIC_TYPES and self._config.routes(
                 route.conv_type, record.object_name
             ):
-                self.sender.enqueue(
-                    route.conv_key,
-                    ROUTE,
-                    urlencode(routing_form(record, route, from_device=from_device)),
-                )
+                form = routing_form(record, route, from_device=from_device)
+                self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
             return
-        if self._config.routes(route.conv_type, record.object_name):
+        kept = self._kept.pop(record.uid, None)
+        if kept is not None:
+            self.sender.take(kept)
+        elif self._config.routes(route.conv_type, record.object_name):
             form = routing_form(record, route, from_device=from_device)
-            self.sender.enqueue(route.conv_key, ROUTE, urlencode(form))
+            self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
         offline = self._offline_push_receivers(record, route)
         if offline:
             task = asyncio.create_task(self._note_pushes(record, route, offline))
@@ -171,7 +251,25 @@ class BackendHooks:
 
     async def users_tagged(self, tags: list[str]) -> list[str]:
         """The users with any of `tags`."""
-        return await self._rows.users_tagged(tags)
+        store = self._server.store
+        assert store is not None
+        return await store.users.tagged(tags)
+
+    async def user_push_url(
+        self, user_id: str, url: str | None, request_id: int
+    ) -> tuple[str, bool]:
+        """Set `user_id`'s own push URL from their app (None: only read; "": remove);
+        their URL and whether pushes are sent."""
+        if url is not None:
+            url = url.strip()
+            if not self._config.pushes:
+                raise pushes_off(request_id)
+            if url and not speaks(url):
+                raise ProtocolError(
+                    ErrorCode.INVALID_PARAMETER, "not a push URL Apprise speaks", request_id
+                )
+            await self.set_push_url(user_id, url)
+        return self.own_push_url(user_id), self._config.pushes
 
     async def set_push_url(self, user_id: str, url: str) -> None:
         """Set (or with "", remove) `user_id`'s own push URL."""
@@ -182,7 +280,12 @@ class BackendHooks:
             self._push_urls.pop(user_id, None)
 
     def notify(self, user_id: str, title: str, body: str) -> bool:
-        """Queue a push to `user_id` now (no coalescing); False when they have no URL."""
+        """Tell `user_id` now, storing nothing: a Notice to each of their devices online
+        (the app shows it), else a push to their URL (no coalescing); False when
+        neither reaches them."""
+        if self._server.online_devices(user_id) > 0:
+            self._server.fanout.tell(user_id, NoticeFrame(body=body[:4096], title=title[:256]))
+            return True
         url = self.push_url(user_id)
         if not url:
             return False
@@ -256,8 +359,7 @@ class BackendHooks:
                 log.exception("reporting statuses or pushes failed")
             dues = [d for d in (self._status.next_due(), self._pushes.next_due()) if d is not None]
             wait = max(0.0, (min(dues) - now) / 1000) if dues else None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await woken_or_after(self._wake, wait)
 
     async def _due(self, now: int) -> None:
         reports = self._status.due(now, lambda user: self._server.online_devices(user) > 0)

@@ -6,6 +6,7 @@ directly (tests/test_hooks_plan.py).
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections import OrderedDict, deque
 from collections.abc import Iterable
@@ -73,6 +74,11 @@ class Plan:
         self._lanes: dict[str, deque[Entry]] = {}
         self._order: OrderedDict[int, Entry] = OrderedDict()
         self._in_flight: set[str] = set()
+        # Lanes that may be due, by (due_ms, turn): pushed whenever a lane's head
+        # changes or its flight ends, checked against the lane when they come up (so a
+        # wake-up looks at the lanes due, never at every lane waiting).
+        self._timers: list[tuple[int, int, str]] = []
+        self._turn = 0
         self.dropped = 0
         """Entries dropped because the queue was full, since the start."""
 
@@ -92,7 +98,16 @@ class Plan:
             dropped.append(victim)
             self.dropped += 1
         self._order[entry.id] = entry
-        self._lanes.setdefault(entry.lane, deque()).append(entry)
+        queue = self._lanes.setdefault(entry.lane, deque())
+        if queue and queue[-1].id > entry.id:
+            # Taken after a later one of its lane (a message committed in the same
+            # batch, heard of a turn later): it goes to its place by id.
+            at = next(i for i, e in enumerate(queue) if e.id > entry.id)
+            queue.insert(max(at, 1 if entry.lane in self._in_flight else 0), entry)
+        else:
+            queue.append(entry)
+        if queue[0] is entry:
+            self._schedule(entry.lane)
         return dropped
 
     def extend(self, entries: Iterable[Entry]) -> list[Entry]:
@@ -109,33 +124,54 @@ class Plan:
 
     def due(self, now_ms: int, limit: int | None = None) -> list[Entry]:
         """The entries to send now (at most `limit`), marked in flight: the head of each
-        lane with none in flight whose time has come, the oldest lanes first."""
+        lane with none in flight whose time has come, the earliest due first."""
         ready: list[Entry] = []
-        for lane, queue in self._lanes.items():
-            if limit is not None and len(ready) >= limit:
+        while limit is None or len(ready) < limit:
+            top = self._next_timer()
+            if top is None or top[0] > now_ms:
                 break
-            if lane not in self._in_flight and queue[0].due_ms <= now_ms:
-                ready.append(queue[0])
-        for entry in ready:
-            self._in_flight.add(entry.lane)
+            heapq.heappop(self._timers)
+            lane = top[2]
+            self._in_flight.add(lane)
+            ready.append(self._lanes[lane][0])
         return ready
 
     def next_due(self) -> int | None:
         """When the earliest lane that is not in flight is due (None: nothing waits)."""
-        times = [q[0].due_ms for lane, q in self._lanes.items() if lane not in self._in_flight]
-        return min(times) if times else None
+        top = self._next_timer()
+        return None if top is None else top[0]
+
+    def _schedule(self, lane: str) -> None:
+        """Note when `lane` is due (its head's time), unless it is in flight or empty."""
+        queue = self._lanes.get(lane)
+        if queue and lane not in self._in_flight:
+            self._turn += 1
+            heapq.heappush(self._timers, (queue[0].due_ms, self._turn, lane))
+
+    def _next_timer(self) -> tuple[int, int, str] | None:
+        """The earliest timer that still holds (dropping those that no longer do)."""
+        timers = self._timers
+        while timers:
+            due, _turn, lane = timers[0]
+            queue = self._lanes.get(lane)
+            if queue and lane not in self._in_flight and queue[0].due_ms == due:
+                return timers[0]
+            heapq.heappop(timers)
+        return None
 
     def succeeded(self, entry: Entry) -> None:
         """`entry` was delivered: its lane moves on."""
         self._in_flight.discard(entry.lane)
         if entry.id in self._order:
             self._remove(entry)
+        self._schedule(entry.lane)
 
     def failed(self, entry: Entry, now_ms: int) -> int:
         """`entry` failed: it stays at its lane's head, tried again after a backoff; when."""
         self._in_flight.discard(entry.lane)
         entry.attempts += 1
         entry.due_ms = now_ms + self._retry.delay_ms(entry.attempts, self._rng)
+        self._schedule(entry.lane)
         return entry.due_ms
 
     def _oldest_idle(self) -> Entry | None:
@@ -150,6 +186,7 @@ class Plan:
         queue = self._lanes[entry.lane]
         if queue[0] is entry:
             queue.popleft()
+            self._schedule(entry.lane)  # a new head
         else:
             queue.remove(entry)
         if not queue:

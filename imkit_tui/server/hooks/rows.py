@@ -22,8 +22,7 @@ def _logged(result: Any, error: BaseException | None) -> None:
 
 
 class OutboxRows:
-    """Rows of `hook_outbox` and `push_urls` (and the `user_tags` pushes are sent by),
-    read on `reader`, written by `writer`."""
+    """Rows of `hook_outbox` and `push_urls`, read on `reader`, written by `writer`."""
 
     def __init__(self, writer: BatchWriter, reader: Database) -> None:
         self._writer = writer
@@ -38,16 +37,21 @@ class OutboxRows:
 
     def add(self, entry: Entry, now_ms: int) -> None:
         """Keep `entry` (committed with the next batch; the caller does not wait)."""
-        row = (entry.id, entry.lane, entry.kind, entry.body, now_ms)
 
         def job(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT OR REPLACE INTO hook_outbox(id, lane, kind, body, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                row,
-            )
+            self.write(conn, entry, now_ms)
 
         self._writer.submit_then(job, _logged)
+
+    @staticmethod
+    def write(conn: sqlite3.Connection, entry: Entry, now_ms: int) -> None:
+        """Keep `entry` in the transaction open on `conn` (a message's own: the row that
+        routes it is committed with it, or not at all)."""
+        conn.execute(
+            "INSERT OR REPLACE INTO hook_outbox(id, lane, kind, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (entry.id, entry.lane, entry.kind, entry.body, now_ms),
+        )
 
     def delete(self, ids: Sequence[int]) -> None:
         """Forget the entries `ids` (delivered, or dropped)."""
@@ -76,11 +80,3 @@ class OutboxRows:
                 conn.execute("DELETE FROM push_urls WHERE user_id = ?", (user_id,))
 
         await self._writer.submit(job)
-
-    async def users_tagged(self, tags: Sequence[str]) -> list[str]:
-        """The users with any of `tags` (/user/tag/set), each once."""
-        marks = ",".join("?" * len(tags))
-        rows = await self._reader.fetch_all(
-            f"SELECT DISTINCT user_id FROM user_tags WHERE tag IN ({marks})", tuple(tags)
-        )
-        return [str(r[0]) for r in rows]

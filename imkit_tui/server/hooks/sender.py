@@ -8,13 +8,14 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from json import dumps
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.api.signing import sign
+from imkit_tui.server.hooks.forms import form_body, form_quote
 from imkit_tui.server.hooks.plan import Entry, Plan
 from imkit_tui.server.hooks.rows import OutboxRows
 
@@ -40,6 +41,42 @@ def signed_query(app_key: str, secret: str, at_ms: int, nonce: str | None = None
     }
 
 
+CHAT_FIRST_SECONDS = 0.02
+"""How long requests that are due wait at most for the rest of the loop's work."""
+
+
+async def _chat_first() -> None:
+    """Let what else is ready on the loop (the chat's reads, pushes and acks) run before
+    more requests start: a request costs the loop more than a message does, and the
+    backend can wait a few milliseconds where a person should not. Waits for a turn
+    with nothing else ready, at most CHAT_FIRST_SECONDS (asyncio's ready queue,
+    `_ready`, tells; on a loop without one, one turn)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CHAT_FIRST_SECONDS
+    await asyncio.sleep(0)
+    while getattr(loop, "_ready", None) and loop.time() < deadline:  # noqa: ASYNC110 - yields turns, waits for no event
+        await asyncio.sleep(0)
+
+
+async def woken_or_after(wake: asyncio.Event, seconds: float | None) -> None:
+    """Wait until `wake` is set, or `seconds` pass (None: no limit). Not
+    asyncio.wait_for: on Python 3.11 it swallows a cancellation that comes while the
+    event is being set, and a loop that waits so never stops (`imkit serve` did not
+    exit on SIGTERM)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+
+
+async def stopped(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel `tasks` and wait until every one has ended (cancelled again if it went on)."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=0.5)
+
+
 def _json_bytes(value: Any) -> bytes:
     return dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -49,6 +86,7 @@ class HttpPoster:
 
     def __init__(self, app_key: str, secret: str, timeout: float) -> None:
         self._app_key = app_key
+        self._quoted_key = form_quote(app_key)
         self._secret = secret
         self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
@@ -91,7 +129,12 @@ class HttpPoster:
     def _signed_url(self, url: str) -> Any:
         from yarl import URL
 
-        query = urlencode(signed_query(self._app_key, self._secret, now_ms()))
+        signed = signed_query(self._app_key, self._secret, now_ms())
+        # appKey is quoted once; the nonce (hex), timestamp and signature need nothing.
+        query = (
+            f"appKey={self._quoted_key}&nonce={signed['nonce']}"
+            f"&timestamp={signed['timestamp']}&signature={signed['signature']}"
+        )
         return URL(f"{url}{'&' if '?' in url else '?'}{query}", encoded=True)
 
     async def ask(self, url: str, form: Mapping[str, str]) -> Any:
@@ -101,7 +144,7 @@ class HttpPoster:
 
         if self._session is None:
             raise RuntimeError("the poster is not started")
-        body = urlencode(form).encode()
+        body = form_body(dict(form)).encode()
         kind = {"Content-Type": "application/x-www-form-urlencoded"}
         try:
             async with self._session.post(self._signed_url(url), data=body, headers=kind) as answer:
@@ -131,7 +174,9 @@ class Sender:
         self._next_id = 1
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._sending: set[asyncio.Task[None]] = set()
+        self._sending: set[asyncio.Task[None]] = set()  # the workers
+        self._handoff: asyncio.Queue[Entry] = asyncio.Queue()
+        self._forgotten: list[int] = []
         self.delivered = 0
         """Entries delivered since the start."""
         self.failures = 0
@@ -155,42 +200,79 @@ class Sender:
         dropped = self._plan.extend(kept)
         self._rows.delete([entry.id for entry in dropped])
         self._task = asyncio.create_task(self._run(), name="hooks-sender")
+        self._sending = {
+            asyncio.create_task(self._work(), name=f"hooks-sender-{i}")
+            for i in range(self._concurrency)
+        }
 
     async def stop(self) -> None:
         """Stop sending; what is not delivered stays on disk."""
-        tasks = [t for t in (self._task, *self._sending) if t is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stopped(t for t in (self._task, *self._sending) if t is not None)
         self._task = None
+        self._sending = set()
+        if self._forgotten:
+            self._flush_forgotten()
 
     def enqueue(self, lane: str, kind: str, body: str) -> None:
         """Queue a request (kept on disk with the next batch); never waits."""
         entry = Entry(self._next_id, lane, kind, body)
         self._next_id += 1
+        dropped = self._queue(entry)
+        if entry not in dropped:
+            self._rows.add(entry, now_ms())
+
+    def keep(self, conn: sqlite3.Connection, lane: str, kind: str, body: str) -> Entry:
+        """A request kept on disk in the transaction open on `conn` (a message's own),
+        not queued yet: :meth:`take` it once that transaction is committed."""
+        entry = Entry(self._next_id, lane, kind, body)
+        self._next_id += 1
+        self._rows.write(conn, entry, now_ms())
+        return entry
+
+    def take(self, entry: Entry) -> None:
+        """Queue `entry`, kept by :meth:`keep` and committed; never waits."""
+        dropped = self._queue(entry)
+        if entry in dropped:
+            self._forget(entry.id)
+
+    def _queue(self, entry: Entry) -> list[Entry]:
+        """Add `entry` to the plan, forget the rows of what it pushed out; those dropped."""
         dropped = self._plan.add(entry)
         if dropped:
             log.warning("outgoing queue full: %d dropped so far", self._plan.dropped)
-        if entry not in dropped:
-            self._rows.add(entry, now_ms())
-        self._rows.delete([d.id for d in dropped if d is not entry])
+        for gone in dropped:
+            if gone is not entry:
+                self._forget(gone.id)
         self._wake.set()
+        return dropped
+
+    def _forget(self, entry_id: int) -> None:
+        """Delete the row of `entry_id` with the others of this turn of the loop: one
+        write job for all the deliveries that ended in it."""
+        if not self._forgotten:
+            asyncio.get_running_loop().call_soon(self._flush_forgotten)
+        self._forgotten.append(entry_id)
+
+    def _flush_forgotten(self) -> None:
+        ids, self._forgotten = self._forgotten, []
+        self._rows.delete(ids)
 
     async def _run(self) -> None:
         while True:
+            await _chat_first()
             self._wake.clear()
             now = now_ms()
             room = self._concurrency - self._plan.in_flight
             for entry in self._plan.due(now, room) if room > 0 else ():
-                task = asyncio.create_task(self._send(entry))
-                self._sending.add(task)
-                task.add_done_callback(self._sending.discard)
+                self._handoff.put_nowait(entry)
             due = self._plan.next_due()
             wait = None if due is None or room <= 0 else max(0.0, (due - now) / 1000)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await woken_or_after(self._wake, wait)
+
+    async def _work(self) -> None:
+        """One of `concurrency` workers: send what the loop above hands over."""
+        while True:
+            await self._send(await self._handoff.get())
 
     async def _send(self, entry: Entry) -> None:
         try:
@@ -202,7 +284,7 @@ class Sender:
             ok = False
         if ok:
             self._plan.succeeded(entry)
-            self._rows.delete([entry.id])
+            self._forget(entry.id)
             self.delivered += 1
         else:
             self._plan.failed(entry, now_ms())

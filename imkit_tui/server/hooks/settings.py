@@ -33,6 +33,7 @@ concurrency = 8                              # conversations sent to at once
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from imkit_tui.protocol import ConversationType
@@ -133,18 +134,24 @@ class HooksConfig:
     @property
     def moderated_kinds(self) -> frozenset[int]:
         """The conversation types whose messages are held for the message callback."""
-        return frozenset(CONVERSATION_KINDS[name] for name in self.moderation_conversations)
+        return _kinds(self.moderation_conversations)
 
     @property
     def routed_kinds(self) -> frozenset[int]:
         """The conversation types routed."""
-        return frozenset(CONVERSATION_KINDS[name] for name in self.routing_conversations)
+        return _kinds(self.routing_conversations)
 
     def routes(self, conv_type: int, object_name: str) -> bool:
         """Whether a stored message of `object_name` in a `conv_type` conversation is routed."""
-        if not self.routing_url or conv_type not in self.routed_kinds:
+        if not self.routing_url or conv_type not in _kinds(self.routing_conversations):
             return False
         return not self.routing_types or object_name in self.routing_types
+
+
+@lru_cache(maxsize=64)
+def _kinds(names: tuple[str, ...]) -> frozenset[int]:
+    """The conversation types of the kinds `names` (asked for every message: kept)."""
+    return frozenset(CONVERSATION_KINDS[name] for name in names)
 
 
 def hooks_config(table: dict[str, Any], **overrides: Any) -> HooksConfig:

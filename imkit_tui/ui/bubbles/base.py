@@ -53,6 +53,7 @@ from imkit_tui.ui.bubbles._host import BubbleHost
 from imkit_tui.ui.bubbles._palette import Palette, palette
 from imkit_tui.ui.bubbles._status import status_line, status_shown
 from imkit_tui.ui.bubbles._text import clean_text
+from imkit_tui.ui.names import person
 
 _MAX_SENDER = 64
 _RETRY_TIP = "Click the status line or press r to retry"
@@ -579,8 +580,10 @@ class Bubble:
 
     @property
     def sender_name(self) -> str:
-        """The sender as shown in the head line (cleaned, at most 64 characters)."""
+        """The sender's display name as shown in the head line (ui/names.py; cleaned, at
+        most 64 characters)."""
         sender = self._message.sender
+        sender = person(sender) if isinstance(sender, str) and sender else sender
         name = clean_text(sender, keep_newlines=False).strip() if isinstance(sender, str) else ""
         if len(name) > _MAX_SENDER:
             name = name[: _MAX_SENDER - 1] + "…"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from imkit_tui.ui.bubbles._fields import one_line
 from imkit_tui.ui.bubbles._text import clean_text
 from imkit_tui.ui.bubbles.notice import NoticeBubble
+from imkit_tui.ui.names import person
 
 _MAX_NOTE = 200
 
@@ -41,7 +42,7 @@ class ContactNoticeBubble(NoticeBubble):
         return note or "Contact notification"
 
     def _who(self) -> str:
-        sender = clean_text(self.message.sender, keep_newlines=False)[:64].strip()
+        sender = clean_text(person(self.message.sender), keep_newlines=False)[:64].strip()
         return sender or "Someone"
 
 
@@ -53,5 +54,5 @@ class ProfileNoticeBubble(NoticeBubble):
         """The line shown."""
         if self.own:
             return "You updated your profile"
-        sender = clean_text(self.message.sender, keep_newlines=False)[:64].strip()
+        sender = clean_text(person(self.message.sender), keep_newlines=False)[:64].strip()
         return f"{sender or 'Someone'} updated their profile"

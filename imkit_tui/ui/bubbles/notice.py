@@ -10,6 +10,7 @@ from rich.text import Text
 from imkit_tui import messages
 from imkit_tui.ui.bubbles._text import clean_text
 from imkit_tui.ui.bubbles.base import Bubble
+from imkit_tui.ui.names import person
 
 RE_EDIT_HINT = "e to edit again"
 """Added to "You recalled a message" while the recalled text can be taken back."""
@@ -33,7 +34,8 @@ class NoticeBubble(Bubble):
         if message.object_name == messages.RECALL:
             if messages.recalled_by_admin(message.content):
                 return "An administrator recalled a message"
-            who = "You" if self.own else clean_text(message.sender, keep_newlines=False)[:64]
+            sender = person(message.sender)
+            who = "You" if self.own else clean_text(sender, keep_newlines=False)[:64]
             return f"{who.strip() or 'Someone'} recalled a message"
         return messages.summarize(message.object_name, message.content, self.me)
 

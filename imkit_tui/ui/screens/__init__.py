@@ -2,6 +2,8 @@
 
 The dialogs below are not on the first frame: they load on first use
 (:func:`imkit_tui.lazy.lazy_names`), e.g. ``screens.ConfirmScreen(question)``.
+``ProfileActions`` (people's names and pictures) and ``PublicActions`` (public service
+accounts) load as the main screen is built.
 """
 
 from __future__ import annotations
@@ -11,21 +13,27 @@ from typing import TYPE_CHECKING
 from imkit_tui.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.screens.chatrooms import open_chatrooms
     from imkit_tui.ui.screens.new_chat import NewChatScreen
     from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
+    from imkit_tui.ui.screens.profile_actions import ProfileActions
     from imkit_tui.ui.screens.prompts import (
         ActionMenuScreen,
         ConfirmScreen,
         PasteOfferScreen,
         TextPromptScreen,
     )
+    from imkit_tui.ui.screens.public_actions import PublicActions
 
 __all__ = [
     "ActionMenuScreen",
     "ConfirmScreen",
     "NewChatScreen",
     "PasteOfferScreen",
+    "ProfileActions",
+    "PublicActions",
     "TextPromptScreen",
+    "open_chatrooms",
     "start_accepting_invitation",
     "start_new_group",
 ]
@@ -39,6 +47,9 @@ __getattr__ = lazy_names(
         "PasteOfferScreen": _PROMPTS,
         "TextPromptScreen": _PROMPTS,
         "NewChatScreen": "imkit_tui.ui.screens.new_chat",
+        "ProfileActions": "imkit_tui.ui.screens.profile_actions",
+        "PublicActions": "imkit_tui.ui.screens.public_actions",
+        "open_chatrooms": "imkit_tui.ui.screens.chatrooms",
         "start_accepting_invitation": "imkit_tui.ui.screens.new_group",
         "start_new_group": "imkit_tui.ui.screens.new_group",
     },

@@ -32,6 +32,7 @@ from imkit_tui.media.probe import SNIFF_BYTES, sniff_mime
 from imkit_tui.ui import system
 from imkit_tui.ui.bubbles import Bubble
 from imkit_tui.ui.bubbles._text import MAX_MESSAGE_TEXT, clean_text, local_time
+from imkit_tui.ui.names import person
 from imkit_tui.ui.screens.prompts import ActionMenuScreen
 from imkit_tui.ui.screens.save_file import SaveFileScreen, default_destination
 
@@ -399,7 +400,7 @@ class ActionHandler:
         text = getattr(bubble, "text", None)
         if not isinstance(text, str):
             text = clean_text(copy_text(message), limit=MAX_MESSAGE_TEXT)
-        sender = clean_text(message.sender, keep_newlines=False)[:64]
+        sender = clean_text(person(message.sender), keep_newlines=False)[:64]
         when = local_time(message.sent_at)
         title = f"{sender} · {when:%Y-%m-%d %H:%M}" if when is not None else sender
         self.app.push_screen(ReaderScreen(text, title))

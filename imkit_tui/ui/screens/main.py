@@ -29,7 +29,6 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
-from imkit_tui.ui.screens.public_actions import PublicActions
 from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
 from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
@@ -98,6 +97,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+g", "toggle_animations", "GIFs on/off", show=False),
         Binding("ctrl+o", "chat_settings", "Chat settings", show=False),
         Binding(JUMP_KEY, "jump_to_mention", "@ Mention"),
+        Binding("ctrl+r", "app.chatrooms", "Chatrooms", id="main.chatrooms"),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         lazy_provider("imkit_tui.ui.screens.main_commands", "MainCommands"),
@@ -146,7 +146,8 @@ class MainScreen(Screen[None]):
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
-        self.public = PublicActions(self)  # accounts: the menu bar, following, the directory
+        self.public = screens.PublicActions(self)  # accounts: menu bar, following, directory
+        self.profiles = screens.ProfileActions(self, self.core, self.listing, self.header)
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None
@@ -212,9 +213,8 @@ class MainScreen(Screen[None]):
             composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
             composer.use_picker(picker)
             row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
-            notes = (ReadOnlyNote(id="read-only"), self.public.bar())
             # Between the chat and the composer docked below: the members offered for @.
-            await chat_pane.mount(chat, picker, row, *notes)
+            await chat_pane.mount(chat, picker, row, ReadOnlyNote(id="read-only"))
         return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
 
     @property
@@ -285,6 +285,8 @@ class MainScreen(Screen[None]):
                         self._on_conversation_updated(event.conversation)
                     elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
+                    elif isinstance(event, core.NoticeReceived):
+                        self.notifier.notice(event.title, event.body)
                     elif isinstance(event, core.TransferProgress):
                         chat = self.chat_view
                         if chat is not None:

@@ -15,6 +15,7 @@ from textual.app import SystemCommand
 from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.palette import ScreenCommands
+from imkit_tui.ui.screens.push_url_actions import push_url_commands
 
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.main import MainScreen
@@ -52,6 +53,11 @@ class MainCommands(ScreenCommands):
         yield SystemCommand(
             "Conversations", "Move to the conversation list (escape)", screen.action_focus_list
         )
+        yield SystemCommand(
+            "Chatrooms…",
+            "The live rooms the server offers; join one, or any by id (ctrl+r)",
+            partial(screen.run_action, "app.chatrooms"),
+        )
         if screen.current is not None:
             yield SystemCommand(
                 "Write a message", "Move to the composer", screen.action_focus_composer
@@ -68,6 +74,8 @@ class MainCommands(ScreenCommands):
         yield from _settings_commands(screen)
         yield from screen.privacy.commands()
         yield from screen.public.commands()
+        yield from screen.profiles.commands()
+        yield from push_url_commands(screen)
         if screen.current is not None:
             yield from _sending_commands(screen)
             yield from _message_commands(screen)

@@ -34,9 +34,11 @@ class PublicActions:
         self._typing: set[ConvRef] = set()
         self._accounts: dict[ConvRef, PublicAccount] = {}
 
-    def bar(self) -> MenuBar:
-        """The menu bar, mounted with the chat (made here, mounted by the screen)."""
-        return MenuBar(self.chosen, self.type_requested, id="public-menu")
+    async def _mount_bar(self) -> None:
+        """Mount the menu bar under the chat, the first time an account's chat opens."""
+        if not self._screen.query("#public-menu"):
+            bar = MenuBar(self.chosen, self.type_requested, id="public-menu")
+            await self._screen.query("#chat").first().mount(bar)
 
     # ------------------------------------------------------------------ opening
 
@@ -46,6 +48,7 @@ class PublicActions:
         if not is_public(conv):
             self._show(None)
             return
+        await self._mount_bar()
         known = await self._screen.client.public.known(conv)
         if known is not None:
             self._accounts[conv] = known

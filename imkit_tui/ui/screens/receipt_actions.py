@@ -22,6 +22,7 @@ from imkit_tui.core import IMClient, Message, NotConnected, ReceiptsUpdated, Req
 from imkit_tui.core.group_receipts import Readers, ReceiptError, may_ask_receipts
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.format import receipt_summary
+from imkit_tui.ui.names import label
 
 if TYPE_CHECKING:
     from imkit_tui.ui.bubbles.base import Bubble
@@ -179,7 +180,9 @@ class ReceiptsScreen(ModalScreen[None]):
         with Vertical():
             for title, names in (("Read", self.read), ("Unread", self.unread)):
                 yield Static(f"{title} ({len(names)})", classes="receipts-title")
-                yield Static(escape(", ".join(names) or "—"), classes="receipts-names")
+                yield Static(
+                    escape(", ".join(label(n) for n in names) or "—"), classes="receipts-names"
+                )
 
     async def action_dismiss(self, result: None = None) -> None:
         """Close the list."""

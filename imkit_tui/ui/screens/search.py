@@ -29,6 +29,7 @@ from imkit_tui.core import IMClient, Message
 from imkit_tui.core.search import SearchHit
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.format import conversation_time, display_name
+from imkit_tui.ui.names import person
 from imkit_tui.ui.palette import ScreenCommands
 
 DEBOUNCE = 0.25
@@ -73,7 +74,7 @@ class Query:
 def result_prompt(hit: SearchHit, me: str, *, with_conversation: bool) -> Text:
     """Two lines for a result: where, who and when; then the snippet, matches marked."""
     message = hit.message
-    who = "You" if message.sender == me else message.sender
+    who = "You" if message.sender == me else person(message.sender)
     head = Text(no_wrap=True, overflow="ellipsis")
     if with_conversation:
         head.append(display_name(message.conv), style="bold")
@@ -174,6 +175,11 @@ class SearchScreen(ModalScreen[Message | None]):
             hits = await self._client.search.messages(
                 query.text, conv=scope, sender=query.sender, limit=PAGE
             )
+            if not hits and (named := await self._by_name(query)) is not None:
+                query = named
+                hits = await self._client.search.messages(
+                    query.text, conv=scope, sender=query.sender, limit=PAGE
+                )
         except Exception as error:  # a closed store, a full disk: say so, keep the app
             self._status(f"Search failed: {error}")
             raise
@@ -183,6 +189,14 @@ class SearchScreen(ModalScreen[Message | None]):
         if hits:
             results.highlighted = 0
         await self._describe(scope)
+
+    async def _by_name(self, query: Query) -> Query | None:
+        """`from:NAME` as `from:ID` of the person whose display name holds NAME (asked
+        when nothing was found from NAME as an id); None when nobody's does."""
+        if not query.sender:
+            return None
+        named = await self._client.store.profiles.named(query.sender, limit=1)
+        return Query(query.text, named[0]) if named and named[0] != query.sender else None
 
     async def _describe(self, scope: ConvRef | None) -> None:
         count = len(self._hits)

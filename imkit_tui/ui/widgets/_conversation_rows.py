@@ -46,6 +46,8 @@ _AVATAR_STYLES = {
 
 StyleOf = Callable[..., Style]
 """The list's style for a row's component classes (``style(*classes)``)."""
+Pictures = Callable[[ConvRef], "list[list[Segment]] | None"]
+"""A conversation's picture as AVATAR_WIDTH x 2 cells of segments, when one is drawn."""
 
 
 class RowPainter:
@@ -63,6 +65,16 @@ class RowPainter:
         self._style = style
         self._names = names
         self._me = me
+        self.pictures: Pictures | None = None
+        """Draws a picture in the avatar tile instead of the letter (ui/portraits.py)."""
+
+    def _tile(self, conversation: Conversation, name: str | None, part: int) -> list[Segment]:
+        """Line `part` (0 or 1) of the avatar tile: the picture when there is one, else
+        the letter's tile."""
+        picture = self.pictures(conversation.ref) if self.pictures is not None else None
+        if picture is not None and len(picture) > part:
+            return picture[part]
+        return [self.avatar(conversation, name)]
 
     def avatar(self, conversation: Conversation, name: str | None) -> Segment:
         """The avatar tile: its top line shows the letter of `name`, its bottom is blank."""
@@ -97,7 +109,7 @@ class RowPainter:
         gap = width - used - display_width(time) - MARGIN
         segments = [
             Segment(" " * MARGIN, base),
-            self.avatar(conversation, full_name),
+            *self._tile(conversation, full_name, 0),
             Segment(" ", base),
             Segment(name, style(*row, "conversation-list--name")),
         ]
@@ -158,7 +170,7 @@ class RowPainter:
         gap = width - used - right_width - MARGIN
         return [
             Segment(" " * MARGIN, base),
-            self.avatar(conversation, None),
+            *self._tile(conversation, None, 1),
             Segment(" ", base),
             *left,
             Segment(" " * max(gap, 0), base),

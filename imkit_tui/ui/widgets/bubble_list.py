@@ -283,6 +283,11 @@ class BubbleList(ScrollView, can_focus=True):
             strips[row].crop_extend(scroll_x, scroll_x + width, None).apply_style(self.rich_style)
         )
 
+    def redraw(self) -> None:
+        """Draw every bubble again: something they show changed (a sender's name)."""
+        self._forget_drawings()
+        self._relayout()
+
     # ------------------------------------------------------------------ internals
 
     def _theme_changed(self, theme: object) -> None:

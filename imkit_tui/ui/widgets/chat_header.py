@@ -10,6 +10,8 @@ from textual import events
 from textual.timer import Timer
 from textual.widgets import Static
 
+from imkit_tui.ui.names import person
+
 TYPING_SHOWN_SECONDS = 6.0
 """How long "… is typing" stays after the last typing status (senders repeat every 5 s)."""
 
@@ -92,7 +94,7 @@ class ChatHeader(Static):
     def _notes(self) -> list[Text]:
         notes: list[Text] = []
         if self._typing:
-            names = list(self._typing)
+            names = [person(user) for user in self._typing]
             who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
             verb = "is" if len(names) == 1 else "are"
             notes.append(Text(f"{who} {verb} typing…", style="italic not bold"))

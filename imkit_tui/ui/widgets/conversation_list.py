@@ -23,7 +23,7 @@ from textual.strip import Strip
 from imkit_tui.core.models import Conversation
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.format import wrap_words
-from imkit_tui.ui.widgets._conversation_rows import RowPainter
+from imkit_tui.ui.widgets._conversation_rows import Pictures, RowPainter
 
 __all__ = ["ConversationList"]
 
@@ -204,6 +204,11 @@ class ConversationList(ScrollView, can_focus=True):
         self._unread = 0
         self._scroll_pending = False
         self._painter = RowPainter(self._style, self._names, me)
+
+    def use_pictures(self, pictures: Pictures) -> None:
+        """Draw `pictures` (a conversation's, when it has one) in the avatar tiles."""
+        self._painter.pictures = pictures
+        self.refresh()
 
     # -- the data ------------------------------------------------------------------------
 

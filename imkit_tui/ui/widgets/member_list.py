@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from imkit_tui.core.groups import Group
+from imkit_tui.ui.names import name_book
 
 OWNER_MARK = "👑 owner"
 MUTED_MARK = "🔇 muted"
@@ -96,6 +97,10 @@ class MemberList(Vertical):
         self._group = group
         self._fill()
 
+    def names_changed(self) -> None:
+        """People's display names changed: show them (the search matches them too)."""
+        self._fill()
+
     @on(Input.Changed, "#member-search")
     def _filter(self, event: Input.Changed) -> None:
         event.stop()
@@ -113,9 +118,10 @@ class MemberList(Vertical):
         needle = self.search.value.strip().casefold()
         found: list[Option] = []
         if group is not None:
+            book = name_book()
             for member in group.members:
-                if needle in member.casefold():
-                    line = Text(member)
+                if book.matches(member, needle):
+                    line = Text(book.label(member))
                     for mark in member_marks(group, member, self._me):
                         line.append(f"  {mark}", style="dim" if mark == ME_MARK else "")
                     found.append(Option(line, id=member))

@@ -1,8 +1,9 @@
 """@mention completion in the composer: the token being typed, the matches, the list.
 
 In a group chat, ``@`` in the composer opens a :class:`MentionPicker` above it with the
-group's members (and "All", for ``@all``), filtered as the user types on: ids that start
-with what follows the ``@`` first, then those that contain it, case ignored. The
+group's members (and "All", for ``@all``), with their display names, filtered as the
+user types on: ids or names that start with what follows the ``@`` first, then those
+that contain it, case ignored. The
 composer (:mod:`~imkit_tui.ui.widgets.composer`) drives it: up/down move, enter or tab
 insert ``@userid``, escape closes it. The parsing here is pure, no widgets.
 
@@ -21,6 +22,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from imkit_tui.ui.names import name_book
 
 __all__ = ["ALL", "MentionPicker", "MentionToken", "matching", "mentions_in", "token_before"]
 
@@ -56,11 +59,14 @@ def token_before(line: str) -> MentionToken | None:
 
 def matching(members: Sequence[str], query: str, limit: int = 50) -> list[str]:
     """The member ids to offer for `query`, at most `limit`: "all" when it fits, then
-    the ids starting with `query`, then those containing it (case ignored, each group in
-    the members' order). An empty query offers everyone."""
+    the members whose id or display name (a word of it) starts with `query`, then those
+    whose id or name contains it (case ignored, each group in the members' order). An
+    empty query offers everyone."""
     wanted = query.casefold()
-    starting = [m for m in members if m.casefold().startswith(wanted)]
-    inside = [m for m in members if wanted in m.casefold() and m not in starting]
+    book = name_book()
+    starting = [m for m in members if book.starts(m, wanted)]
+    chosen = set(starting)
+    inside = [m for m in members if m not in chosen and book.matches(m, wanted)]
     offered = [ALL] if ALL.startswith(wanted) or "everyone".startswith(wanted) else []
     return [*offered, *(m for m in [*starting, *inside] if m != ALL)][:limit]
 
@@ -157,6 +163,8 @@ class MentionPicker(OptionList, can_focus=False):
         label = Text(f"@{user_id}", style="bold")
         if user_id == ALL:
             label.append(f"  {self.ALL_LABEL}", style="italic")
+        elif (name := name_book().name(user_id)) != user_id:
+            label.append(f"  {name}")
         return Option(label, id=user_id)
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
