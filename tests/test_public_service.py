@@ -108,6 +108,9 @@ async def test_articles_reach_followers_only_from_their_follow_on(tmp_path: Path
             assert posted["followers"] == 1
             push = await alice.next_push()
             assert (push.message.conv, push.message.sender) == (NEWS, "news")
+            # The account's info rides along, as the service attaches a sender's.
+            assert push.message.content["user"] == {"id": "news", "name": "imkit news",
+                                                    "portrait": ""}  # fmt: skip
             assert await _pushes(bob) == []
             synced = await bob.request(SyncRequest(since=0))
             assert isinstance(synced, SyncReply)

@@ -11,13 +11,38 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from imkit_tui.protocol import ConvRef
+from imkit_tui.protocol import ConvRef, MessageRecord
 from imkit_tui.protocol.public_frames import PublicAccount, account_from_row
 
 if TYPE_CHECKING:
     from imkit_tui.core.store_parts import StoreParts
 
 _COLUMNS = "type, id, name, portrait, description, menu, accepts_text, followed"
+
+
+def note_account_names(
+    conn: sqlite3.Connection, conv: ConvRef, records: Sequence[MessageRecord]
+) -> None:
+    """Take the account's name and picture from the `user` info its messages among
+    `records` carry (inside the job storing them); a device that receives them follows
+    the account."""
+    for record in records:
+        user = record.content.get("user") if record.sender == conv.target else None
+        name = user.get("name") if isinstance(user, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            continue
+        portrait = user.get("portrait") if isinstance(user, dict) else ""
+        conn.execute(
+            "INSERT INTO public_accounts(type, id, name, portrait, followed)"
+            " VALUES (?, ?, ?, ?, 1) ON CONFLICT(type, id) DO UPDATE"
+            " SET name = excluded.name, portrait = excluded.portrait",
+            (
+                conv.type,
+                conv.target,
+                name.strip()[:64],
+                portrait if isinstance(portrait, str) else "",
+            ),
+        )
 
 
 class PublicTable:

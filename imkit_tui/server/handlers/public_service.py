@@ -89,12 +89,17 @@ async def post_to_followers(
 ) -> tuple[MessageRecord, int]:
     """Store `content` once in the account's conversation and push it to the followers
     online (the others read it on their next sync, and are pushed offline as other
-    messages are); the record and how many followers it reached."""
+    messages are); the record and how many followers it reached. The content carries
+    the account's `user` info ({id, name, portrait}) unless it has its own, so a
+    follower's device names the account from the message itself."""
     if not messages.lookup(object_name).stored:
         raise ValueError(f"{object_name} is not stored: an account posts stored messages")
     store = ctx.require_store()
     followers = await store.public.followers(account.type, account.id)
     route = account_route(account.type, account.id, followers)
+    if "user" not in content:  # the sender's info, attached as the service attaches it
+        user = {"id": account.id, "name": account.name, "portrait": account.portrait}
+        content = {**content, "user": user}
     record = await post(ctx, route, account.id, object_name, content)
     return record, len(followers)
 
