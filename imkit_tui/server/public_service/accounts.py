@@ -48,6 +48,9 @@ class PublicAccounts:
         self._writer = writer
         self._reader = reader
         self._changes = changes
+        # Every follower of an account, once read (an article's route names them all);
+        # forgotten when someone follows or unfollows it, or it goes.
+        self._followers: dict[tuple[int, str], list[str]] = {}
 
     async def save(self, spec: AccountSpec, now_ms: int) -> bool:
         """Create the account, or update it when it exists; True when it was created.
@@ -123,7 +126,9 @@ class PublicAccounts:
             leave_conversation(conn, key, followers, self._changes.next())
             return True
 
-        return await self._writer.submit(job)
+        deleted = await self._writer.submit(job)
+        self._followers.pop((account_type, account_id), None)
+        return deleted
 
     async def get(
         self, account_type: int, account_id: str, user_id: str = ""
@@ -185,7 +190,9 @@ class PublicAccounts:
             )
             return True
 
-        return await self._writer.submit(job)
+        followed = await self._writer.submit(job)
+        self._followers.pop((account_type, account_id), None)
+        return followed
 
     async def unfollow(self, user_id: str, account_type: int, account_id: str) -> bool:
         """Stop `user_id` following; False when they did not."""
@@ -194,19 +201,28 @@ class PublicAccounts:
         def job(conn: sqlite3.Connection) -> bool:
             return bool(leave_conversation(conn, key, [user_id], self._changes.next()))
 
-        return await self._writer.submit(job)
+        left = await self._writer.submit(job)
+        self._followers.pop((account_type, account_id), None)
+        return left
 
     async def followers(
         self, account_type: int, account_id: str, after: str = "", limit: int = 0
     ) -> list[str]:
-        """The account's followers by id, those after `after` (`limit` 0: all)."""
+        """The account's followers by id, those after `after` (`limit` 0: all; kept in
+        memory once read)."""
+        whole = not after and not limit
+        if whole and (cached := self._followers.get((account_type, account_id))) is not None:
+            return cached
         rows = await self._reader.fetch_all(
             "SELECT m.user_id FROM members m JOIN conversations c ON c.id = m.conv_id"
             " WHERE c.key = ? AND m.left_seq IS NULL AND m.user_id > ?"
             " ORDER BY m.user_id LIMIT ?",
             (account_key(account_type, account_id), after, limit or -1),
         )
-        return [str(row[0]) for row in rows]
+        found = [str(row[0]) for row in rows]
+        if whole:
+            self._followers[(account_type, account_id)] = found
+        return found
 
     async def follower_count(self, account_type: int, account_id: str) -> int:
         """How many follow the account now."""
