@@ -333,3 +333,28 @@ def test_a_stored_account_whose_menu_does_not_decode_still_reads() -> None:
     assert account_from_row((7, "n", "N", "", "", '[{"id": "a", "name": "A"}]', 0)).menu == [
         MenuItem(id="a", name="A")
     ]
+
+
+async def test_an_article_pushes_to_an_offline_follower_only(tmp_path: Path) -> None:
+    from tests.test_hooks_push import pushing
+
+    async with pushing(tmp_path / "server", interval=0) as p:
+        api = p.api
+        await api.client.ok("/publicservice/create.json", {"publicServiceId": "news", "name": "N"})
+        base = p.backend.url.replace("http://", "json://")
+        for user in ("alice", "bob", "carol"):
+            url = f"{base}/push-{user}"
+            await api.client.ok("/user/push/url/set.json", {"userId": user, "url": url})
+        alice, bob = await api.handle.login("alice"), await api.handle.login("bob")
+        try:
+            for follower in (alice, bob):  # carol does not follow
+                await _follow(follower)
+            await bob.close()  # bob is offline; alice stays online
+            await _publish(api, "pushed")
+            await p.backend.until(lambda: bool(p.backend.bodies("/push-bob")))
+            await asyncio.sleep(0.5)  # nothing more comes
+            (push,) = [r.body for r in p.backend.bodies("/push-bob")]
+            assert push["title"] == "news" and "[Article]" in push["message"], push
+            assert p.backend.bodies("/push-alice") == p.backend.bodies("/push-carol") == []
+        finally:
+            await alice.close()
