@@ -18,7 +18,6 @@ from imkit_tui.core.context import ClientContext
 from imkit_tui.protocol import ConvRef, SendAck, SendMessage
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.public_frames import (
-    PUBLIC_TYPES,
     MenuItem,
     PublicAccount,
     PublicAccountInfo,
@@ -37,11 +36,6 @@ def account_kind(conv: ConvRef) -> Literal[7, 8]:
     if conv.type == 8:
         return 8
     raise ValueError(f"conversation type {conv.type} is not a public service account's")
-
-
-def is_public(conv: ConvRef) -> bool:
-    """Whether `conv` is a public service account's conversation."""
-    return conv.type in PUBLIC_TYPES
 
 
 class PublicServices:

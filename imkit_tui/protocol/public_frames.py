@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from imkit_tui.protocol.conversation import ConvRef
 from imkit_tui.protocol.frame_base import Frame
 
 APP_PUBLIC_SERVICE = 7
@@ -33,6 +34,12 @@ PUBLIC_SERVICE = 8
 """The conversation type of an account of the public service platform."""
 PUBLIC_TYPES = (APP_PUBLIC_SERVICE, PUBLIC_SERVICE)
 """Both account kinds."""
+
+
+def is_public(conv: ConvRef) -> bool:
+    """Whether `conv` is a public service account's conversation."""
+    return conv.type in PUBLIC_TYPES
+
 
 MAX_MENU_ITEMS = 3
 """The most top items a menu holds (RongCloud's limit)."""

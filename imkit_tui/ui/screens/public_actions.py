@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
-from imkit_tui.core import NotConnected, RequestFailed
-from imkit_tui.core.public_services import is_public
+from imkit_tui import core
 from imkit_tui.protocol import ConvRef
-from imkit_tui.protocol.public_frames import MenuItem, PublicAccount
+from imkit_tui.protocol.public_frames import MenuItem, PublicAccount, is_public
 from imkit_tui.ui import system
 from imkit_tui.ui.widgets.menu_bar import MenuBar, item_label
 
@@ -58,7 +57,7 @@ class PublicActions:
     async def _refresh(self, conv: ConvRef) -> None:
         try:
             account = await self._screen.client.public.refresh(conv)
-        except (NotConnected, TimeoutError, RequestFailed):
+        except (core.NotConnected, TimeoutError, core.RequestFailed):
             return  # what this device knows stays shown
         self._accounts[conv] = account
         if self._screen.current == conv:
@@ -218,9 +217,9 @@ class PublicActions:
     async def _guarded(self, work: Awaitable[None]) -> None:
         try:
             await work
-        except NotConnected:
+        except core.NotConnected:
             self._screen.app.notify("You are offline: try again once connected", severity="warning")
         except TimeoutError:
             self._screen.app.notify("The server did not answer in time", severity="error")
-        except RequestFailed as failure:
+        except core.RequestFailed as failure:
             self._screen.app.notify(failure.message or str(failure), severity="warning")
