@@ -31,8 +31,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "send": ("send", "send messages: text, any message type, files"),
     "history": ("history", "print a conversation"),
     "recall": ("edit_history", "recall messages you sent"),
-    "delete": ("edit_history", "delete messages for yourself"),
+    "delete": ("edit_history", "delete messages for yourself (or, in an ultra group, by time)"),
     "clear": ("edit_history", "clear a conversation's history for yourself"),
+    "edit": ("edit_history", "edit a message you sent in an ultra group"),
     "search": ("search", "search messages"),
     "tail": ("tail", "print incoming messages as they arrive"),
     "block": ("privacy", "refuse messages from users"),
@@ -42,7 +43,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("profile", "your display name and picture: set or show; others' too"),
     "group": ("group", "create and manage groups"),
     "public": ("public", "public service accounts: make them, set menus, post articles"),
+    "ultra": ("ultra", "create, join and manage ultra groups and their channels"),
     "chatroom": ("chatroom", "live rooms: create, destroy, join, members, mute, ban, attributes"),
+    "cs": ("cs", "customer service: serve customers as an agent (imkit cs agent)"),
 }
 """Every subcommand, in `imkit --help` order: the module under `imkit_tui.commands` that
 registers it (its `add_parser(subparsers)`), and its line in `imkit --help`."""

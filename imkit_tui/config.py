@@ -12,6 +12,11 @@ app_secret = "..."                # (flags and IMKIT_APP_KEY/IMKIT_APP_SECRET wi
 
 [hooks]                           # `imkit serve`: what it tells the app's backend
 routing_url = "http://127.0.0.1:9000/route"   # (server/hooks/settings.py has them all)
+
+[customer_service]                # `imkit serve`: the customer-service account
+id = "kefu"                       # customers open it; agents are users with the role
+agents = ["carol", "dave"]        # (server/customer_service/settings.py has them all)
+faq = "faq.toml"                  # the robot's answers, beside this file
 ```
 
 Command-line flags override the file. A file that is not valid TOML, has a value of the
@@ -50,6 +55,9 @@ class Settings:
     app_secret: str | None = None
     hooks: dict[str, Any] = field(default_factory=dict)
     """The `[hooks]` table, read by `imkit serve` (server/hooks/settings.py)."""
+    customer_service: dict[str, Any] = field(default_factory=dict)
+    """The `[customer_service]` table, read by `imkit serve`
+    (server/customer_service/settings.py)."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """What the file had that was ignored (unknown keys), one line each, to show the user."""
 
@@ -68,6 +76,7 @@ _TYPES: dict[str, type] = {
     "app_key": str,
     "app_secret": str,
     "hooks": dict,
+    "customer_service": dict,
 }
 
 

@@ -34,11 +34,16 @@ from imkit_tui.protocol import (
     ChatroomQuery,
     ClearHistory,
     ClientFrame,
+    ConversationType,
     ConversationUpdate,
     ConvRef,
+    CsAgentRequest,
+    CsAgentState,
+    DeleteBefore,
     DeleteMessages,
     DownloadChunk,
     DownloadRequest,
+    EditMessage,
     ErrorCode,
     ErrorFrame,
     Frame,
@@ -65,6 +70,13 @@ from imkit_tui.protocol import (
     SetPushUrl,
     SyncReply,
     SyncRequest,
+    UltraDeleted,
+    UltraInfo,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    UltraSynced,
+    UltraUpdate,
     UpdateConversation,
     UpdatePrivacy,
     UploadChunk,
@@ -82,8 +94,10 @@ from imkit_tui.protocol.public_frames import (
     PublicSearch,
 )
 from imkit_tui.server.budgets import Budget, FrameBudgets
+from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from imkit_tui.server.public_service.accounts import AccountSpec
 from imkit_tui.server.public_service.service import save_account
+from imkit_tui.server.ultra.config import UltraPolicy
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
 
@@ -100,6 +114,7 @@ class World:
     group: str
     clients: dict[str, WireClient]
     hello_uid: str
+    ultra_hello_uid: str = ""
 
     @property
     def conv(self) -> ConvRef:
@@ -109,6 +124,11 @@ class World:
     def room(self) -> str:
         """The world's chatroom: olga and mia are in it."""
         return f"room-{self.group}"
+
+    @property
+    def ultra(self) -> ConvRef:
+        """The default channel of the world's ultra group (of the same id)."""
+        return ConvRef(type=10, target=self.group)
 
 
 _counter = itertools.count()
@@ -163,7 +183,30 @@ async def _world(handle: ServerHandle, clients: dict[str, WireClient]) -> World:
         assert isinstance(joined, ChatroomJoined), joined
         followed = await clients[member].request(PublicFollow(account="news", type=7))
         assert isinstance(followed, PublicAccountInfo) and followed.account.followed, followed
-    return World(group, clients, hello.uid)
+    return World(group, clients, hello.uid, await _ultra_world(group, clients))
+
+
+async def _ultra_world(group: str, clients: dict[str, WireClient]) -> str:
+    """An ultra group of the same id: olga owns it, mia, mute and bo are in it (mute
+    muted), rex joined and quit, sam never came. The uid of olga's first message."""
+    olga = clients["olga"]
+    assert isinstance(await olga.request(UltraRequest(group=group, op="create")), UltraInfo)
+    for role in ("mia", "mute", "bo", "rex"):
+        joined = await clients[role].request(UltraRequest(group=group, op="join"))
+        assert isinstance(joined, UltraInfo), joined
+    assert isinstance(await clients["rex"].request(UltraRequest(group=group, op="quit")), UltraInfo)
+    muted = await olga.request(UltraRequest(group=group, op="mute", members=["mute"]))
+    assert isinstance(muted, UltraInfo), muted
+    hello = await olga.request(
+        SendMessage(
+            conv=ConvRef(type=10, target=group),
+            object_name=messages.TEXT,
+            content={"content": "hello guild"},
+            cmid=f"ultra-hello-{group}",
+        )
+    )
+    assert isinstance(hello, SendAck), hello
+    return hello.uid
 
 
 Expect = type[ServerFrame] | int
@@ -183,6 +226,8 @@ def _each(default: Expect, **roles: Expect) -> dict[str, Expect]:
 
 NOT_IN_GROUP = ErrorCode.NOT_IN_GROUP
 INVALID = ErrorCode.INVALID_PARAMETER
+NOT_IN_ULTRA = ErrorCode.NOT_IN_ULTRA_GROUP
+ULTRA_OUTSIDERS = {"rex": NOT_IN_ULTRA, "sam": NOT_IN_ULTRA, "app": NOT_IN_ULTRA}
 OUTSIDERS = {"rex": NOT_IN_GROUP, "sam": NOT_IN_GROUP, "app": NOT_IN_GROUP}
 # Someone who left reads what came before their leaving and keeps their own view of it.
 READERS = {"sam": NOT_IN_GROUP, "app": NOT_IN_GROUP}
@@ -204,6 +249,14 @@ def _private(world: World, role: str) -> Frame:
         content={"content": "psst"},
         cmid=f"private-{world.group}-{role}",
     )
+
+
+def _ultra_op(op: str, **fields: object) -> Callable[..., Frame]:
+    def make(world: World, role: str) -> Frame:
+        group = f"{world.group}-{role}" if op == "create" else world.group
+        return UltraRequest(group=group, op=op, **fields)  # type: ignore[arg-type]
+
+    return make
 
 
 def _group_op(op: str, members: tuple[str, ...] = (), name: str = "") -> Callable[..., Frame]:
@@ -442,6 +495,94 @@ CASES: list[Case] = [
         _each(PublicAccountInfo),
         False,
     ),
+    (
+        "send to the ultra group",
+        lambda w, r: SendMessage(
+            conv=w.ultra, object_name=messages.TEXT, content={}, cmid=f"u-{w.group}-{r}"
+        ),
+        _each(SendAck, mute=ErrorCode.MUTED_IN_ULTRA_GROUP, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    (
+        "pull the ultra group",
+        lambda w, r: PullRequest(conv=w.ultra, limit=50),
+        _each(PullReply, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    (
+        "read in the ultra group",
+        lambda w, r: MarkRead(conv=w.ultra, seq=1),
+        _each(UltraUpdate, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    (
+        "recall olga's ultra message",
+        lambda w, r: Recall(conv=w.ultra, uid=w.ultra_hello_uid),
+        _each(INVALID, olga=SendAck, **ULTRA_OUTSIDERS),
+        True,
+    ),
+    ("ultra info", _ultra_op("info"), _each(UltraInfo, **ULTRA_OUTSIDERS), False),
+    ("ultra join", _ultra_op("join"), _each(UltraInfo), True),
+    ("ultra create", _ultra_op("create"), _each(UltraInfo), False),
+    ("ultra rename", _ultra_op("rename", name="Guild"), _each(INVALID, olga=UltraInfo), True),
+    (
+        "ultra channel",
+        _ultra_op("channel_create", channel="news"),
+        _each(INVALID, olga=UltraInfo),
+        True,
+    ),
+    ("ultra mute", _ultra_op("mute", members=["mia"]), _each(INVALID, olga=UltraInfo), True),
+    ("ultra dismiss", _ultra_op("dismiss"), _each(INVALID, olga=UltraInfo), True),
+    (
+        "ultra quit",
+        _ultra_op("quit"),
+        _each(UltraInfo, olga=INVALID, **ULTRA_OUTSIDERS),
+        True,
+    ),
+    (
+        "ultra level",
+        lambda w, r: UltraSettings(group=w.group, level="mentions"),
+        _each(UltraUpdate, **ULTRA_OUTSIDERS),
+        False,
+    ),
+    ("ultra sync", lambda w, r: UltraSync(), _each(UltraSynced), False),
+    (
+        "edit olga's ultra message",
+        lambda w, r: EditMessage(
+            conv=w.ultra, uid=w.ultra_hello_uid, content={"content": "hi"}, cmid=f"e-{w.group}-{r}"
+        ),
+        _each(
+            ErrorCode.MESSAGE_NOT_MODIFIABLE,
+            olga=SendAck,
+            mute=ErrorCode.MUTED_IN_ULTRA_GROUP,
+            **ULTRA_OUTSIDERS,
+        ),
+        False,
+    ),
+    (
+        "delete the ultra group's past for everyone",
+        lambda w, r: DeleteBefore(conv=w.ultra, before=1, for_everyone=True),
+        _each(INVALID, olga=UltraDeleted, **ULTRA_OUTSIDERS),
+        True,
+    ),
+    # Customer service "kefu", whose one agent is mia: customers open it, mia serves.
+    (
+        "open customer service",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=ConversationType.CUSTOMER_SERVICE, target="kefu"),
+            object_name=messages.CS_HANDSHAKE,
+            content={},
+            cmid=f"cs-{w.group}-{r}",
+        ),
+        _each(SendAck, mia=INVALID),
+        False,
+    ),
+    (
+        "look at the customer-service desk",
+        lambda w, r: CsAgentRequest(op="view"),
+        _each(INVALID, mia=CsAgentState),
+        False,
+    ),
 ]
 
 
@@ -458,7 +599,12 @@ def _name(expected: Expect) -> str:
 async def test_every_frame_type_by_every_role(tmp_path: Path) -> None:
     # Olga makes a group per case: budgets out of the way (tests/test_budgets.py has them).
     roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
-    async with running_server(tmp_path / "server", budgets=roomy) as server_handle:
+    # And the cap of ultra groups: olga owns one per world.
+    many = UltraPolicy(max_joined=100_000)
+    desk = CustomerServiceSettings(account="kefu", agents=("mia",))
+    async with running_server(
+        tmp_path / "server", budgets=roomy, ultra=many, customer_service=desk
+    ) as server_handle:
         clients = {role: await server_handle.login(role) for role in ROLES}
         store = server_handle.server.require_store() if server_handle.server else None
         assert store is not None

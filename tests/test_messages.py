@@ -75,6 +75,8 @@ EXPECTED: dict[str, tuple[MessageKind, bool, bool, bool]] = {
     # one user: both stored, neither counted nor pushed.
     "RC:RcNtf": (N, True, False, False),
     "imkit:Deleted": (N, True, False, False),
+    # imkit's edit event (ultra groups): stored with its own seq, not counted or pushed.
+    "imkit:EditCmd": (G, True, False, False),
 }
 
 EXPECTED_CONSTANTS = {
@@ -106,6 +108,7 @@ EXPECTED_CONSTANTS = {
     "RECALL": "RC:RcCmd",
     "RECALL_NTF": "RC:RcNtf",
     "DELETED": "imkit:Deleted",
+    "EDIT": "imkit:EditCmd",
     "USER_INFO_UPDATE": "RC:UIUMsg",
     "CALL_INVITE": "RC:VCInvite",
     "CALL_HANGUP": "RC:VCHangup",

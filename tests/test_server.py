@@ -212,7 +212,9 @@ async def test_bad_requests_get_error_codes_and_the_connection_stays(
     chatroom = await alice.request(PullRequest(conv=ConvRef(type=4, target="room")))
     assert isinstance(chatroom, ErrorFrame) and chatroom.code == ErrorCode.CHATROOM_HISTORY_OFF
     ultra = await alice.request(PullRequest(conv=ConvRef(type=10, target="room")))
-    assert isinstance(ultra, ErrorFrame) and ultra.code == ErrorCode.INVALID_PARAMETER
+    assert isinstance(ultra, ErrorFrame) and ultra.code == ErrorCode.ULTRA_GROUP_NOT_FOUND
+    unknown = await alice.request(PullRequest(conv=ConvRef(type=99, target="room")))
+    assert isinstance(unknown, ErrorFrame) and unknown.code == ErrorCode.INVALID_PARAMETER
     group = await alice.request(PullRequest(conv=ConvRef(type=3, target="nope")))
     assert isinstance(group, ErrorFrame) and group.code == ErrorCode.NOT_IN_GROUP
     again = await alice.request(Hello(versions=[1], token="x"))

@@ -17,7 +17,7 @@ from imkit_tui import messages as catalogue
 from imkit_tui.config import ConfigError, Settings, check_server_url, load_settings
 from imkit_tui.core import Message
 from imkit_tui.paths import Paths, make_dir
-from imkit_tui.protocol import ConvRef, ProtocolError, describe
+from imkit_tui.protocol import ConversationType, ConvRef, ProtocolError, describe
 from imkit_tui.protocol.tokens import read_claims
 
 if TYPE_CHECKING:
@@ -176,9 +176,27 @@ def make_client(args: argparse.Namespace, device: str) -> IMClient:
     return core.IMClient(server_url=server, token=token, store_path=store_path, device=device)
 
 
+def add_ultra_options(
+    which: argparse._MutuallyExclusiveGroup, parser: argparse.ArgumentParser
+) -> None:
+    """`--ultra GROUP` among the conversation choices `which`, and `--channel CHANNEL`."""
+    which.add_argument("--ultra", metavar="GROUP", help="a channel of ultra group GROUP")
+    parser.add_argument(
+        "--channel",
+        default="",
+        metavar="CHANNEL",
+        help="with --ultra: the channel (default: the group's default channel)",
+    )
+
+
 def conversation_of(args: argparse.Namespace) -> ConvRef:
-    """The conversation named by --with USER (`args.peer`) or --group GROUP."""
-    return ConvRef.private(args.peer) if args.peer else ConvRef.group(args.group)
+    """The conversation named by --with USER (`args.peer`) or --to USER, --group GROUP,
+    or --ultra GROUP with --channel CHANNEL (default: the default channel)."""
+    ultra = getattr(args, "ultra", None)
+    if ultra:
+        return ConvRef(type=ConversationType.ULTRA_GROUP, target=ultra, channel=args.channel or "")
+    peer = getattr(args, "peer", None) or getattr(args, "to", None)
+    return ConvRef.private(peer) if peer else ConvRef.group(args.group)
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -197,6 +215,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "content": message.content,
         "sent_at": message.sent_at,
         "status": message.status.name.lower(),
+        **({"edited_at": message.edited_at} if message.edited_at else {}),
     }
 
 
@@ -205,6 +224,8 @@ def message_line(message: Message) -> str:
     when = dt.datetime.fromtimestamp(message.sent_at / 1000).strftime("%Y-%m-%d %H:%M:%S")
     summary = catalogue.summarize(message.object_name, message.content)
     mark = "" if message.seq is not None else f"  ({message.status.name.lower()})"
+    if message.edited_at:
+        mark += "  (edited)"
     return f"{when}  {message.sender}: {summary}{mark}"
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imkit_tui import core
-from imkit_tui.commands.common import EXIT_FAILED, IN_PROCESS_URL, CommandError
+from imkit_tui.commands.common import EXIT_FAILED, EXIT_USAGE, IN_PROCESS_URL, CommandError
 from imkit_tui.core import ConnectionState
 from imkit_tui.paths import Paths
 from imkit_tui.protocol.tokens import issue_token
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from imkit_tui.commands.demo import DemoBots
     from imkit_tui.core import IMClient
     from imkit_tui.server import IMServer
+    from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 
 EMBEDDED_STORE_KEY = "embedded"
 """The accounts folder of the embedded server's users (whatever port it is on)."""
@@ -251,7 +252,9 @@ class EmbeddedHost:
         from imkit_tui.commands.demo import DemoBots, create_demo
 
         server = await _start_server(
-            self.paths.server_data, _port(read_url(self._url_file, live_only=False))
+            self.paths.server_data,
+            _port(read_url(self._url_file, live_only=False)),
+            _customer_service(self.paths),
         )
         try:
             if server.listening:
@@ -290,13 +293,30 @@ class EmbeddedHost:
                 client.move_to(moved)
 
 
-async def _start_server(data_dir: Path, port: int) -> IMServer:
+def _customer_service(paths: Paths) -> CustomerServiceSettings:
+    """The embedded server's customer service: the config file's, else the demo's."""
+    from imkit_tui.commands.demo_cs import embedded_customer_service
+    from imkit_tui.config import ConfigError, load_settings
+
+    try:
+        table = load_settings(paths.config_file).customer_service
+        return embedded_customer_service(table, paths.config_file.parent)
+    except (ConfigError, ValueError) as exc:
+        raise CommandError(f"bad customer_service setting: {exc}", EXIT_USAGE) from None
+
+
+async def _start_server(data_dir: Path, port: int, desk: CustomerServiceSettings) -> IMServer:
     """The server, listening on 127.0.0.1 `port`, or on a free port when that one is
-    taken, or on none when there is no network at all (in-process connections only)."""
+    taken, or on none when there is no network at all (in-process connections only);
+    `desk`: its customer service."""
     from imkit_tui.commands.demo import demo_chatrooms
     from imkit_tui.server import IMServer, ServerConfig
 
-    server = IMServer(ServerConfig(data_dir=data_dir, port=port, chatrooms=demo_chatrooms()))
+    server = IMServer(
+        ServerConfig(
+            data_dir=data_dir, port=port, chatrooms=demo_chatrooms(), customer_service=desk
+        )
+    )
     await server.start(listen=False)
     for each in (port, 0) if port else (0,):
         try:

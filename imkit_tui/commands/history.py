@@ -7,17 +7,20 @@ import asyncio
 
 from imkit_tui import messages as catalogue
 from imkit_tui.commands.common import (
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_TIMEOUT,
     Subparsers,
     add_client_options,
+    add_ultra_options,
     conversation_of,
     fail,
     make_client,
     print_message,
     synced_client,
 )
-from imkit_tui.core import IMClient, NotConnected
+from imkit_tui.core import IMClient, NotConnected, RequestFailed
+from imkit_tui.protocol import ConversationType
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -25,14 +28,16 @@ def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "history",
         description="Sync with the server, then print the conversation with USER (or of "
-        "GROUP), oldest first, from the local store (older pages come from the server's "
-        "cloud history). What the chat does not show (recall commands, receipt requests, "
-        "deleted messages) is left out.",
+        "GROUP, or a channel of an ultra group), oldest first, from the local store "
+        "(older pages come from the server's cloud history). What the chat does not "
+        "show (recall commands, receipt requests, edit events, deleted messages) is left "
+        "out.",
     )
     add_client_options(parser)
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--with", dest="peer", metavar="USER", help="the private chat with USER")
     which.add_argument("--group", metavar="GROUP", help="the chat of GROUP")
+    add_ultra_options(which, parser)
     parser.add_argument("--json", action="store_true", help="one JSON object a line")
     parser.add_argument(
         "--limit", type=int, metavar="N", help="only the last N messages (default: all)"
@@ -59,10 +64,15 @@ async def _history(client: IMClient, args: argparse.Namespace) -> int:
             if args.offline:
                 page = await client.messages(conv, limit=args.limit or 1_000_000_000)
             else:
+                if conv.type == ConversationType.ULTRA_GROUP:
+                    await client.ultra.sync([conv.target])  # its channels, edits included
                 page = await client.history.load(conv, args.limit)
         except (NotConnected, TimeoutError):
             fail("the connection dropped while fetching history")
             return EXIT_TIMEOUT
+        except RequestFailed as refused:
+            fail(f"the server refused: {refused.message} ({refused.code})")
+            return EXIT_FAILED
         for message in page:
             if catalogue.lookup(message.object_name).shown:
                 print_message(message, args.json)

@@ -18,6 +18,8 @@ from imkit_tui.commands.common import (
     CommandError,
     Subparsers,
     add_client_options,
+    add_ultra_options,
+    conversation_of,
     fail,
     make_client,
     unreachable,
@@ -32,8 +34,9 @@ def add_parser(subparsers: Subparsers) -> None:
     """Register `imkit send`."""
     parser = subparsers.add_parser(
         "send",
-        description="Send a text message to USER (or GROUP); with '-', each line of standard "
-        "input is one message, sent in order. In a group, --mention USER (repeatable) and "
+        description="Send a text message to USER (or GROUP, or a channel of an ultra group "
+        "with --ultra and --channel); with '-', each line of standard input is one message, "
+        "sent in order. In a group, --mention USER (repeatable) and "
         "--mention-all @mention members, as RongCloud's mentionedInfo. With --type and "
         "--content, send one message of any type (plugins' types too); with --file, send "
         "a file as an image, GIF, voice, video or file message (detected, or chosen with "
@@ -45,6 +48,7 @@ def add_parser(subparsers: Subparsers) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--to", metavar="USER", help="the receiving user")
     where.add_argument("--group", metavar="GROUP", help="the group to send to (a member)")
+    add_ultra_options(where, parser)
     parser.add_argument(
         "--only",
         action="append",
@@ -71,12 +75,12 @@ def add_parser(subparsers: Subparsers) -> None:
         action="append",
         default=[],
         metavar="USER",
-        help="@mention this member in the text (repeatable; with --group)",
+        help="@mention this member in the text (repeatable; with --group or --ultra)",
     )
     parser.add_argument(
         "--mention-all",
         action="store_true",
-        help="@mention every member (@all) in the text (with --group)",
+        help="@mention every member (@all) in the text (with --group or --ultra)",
     )
     parser.add_argument(
         "--as",
@@ -131,8 +135,13 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("--only goes with --group", EXIT_USAGE)
     if args.text is not None and args.text != "-" and not args.text:
         raise CommandError("nothing to send", EXIT_USAGE)
-    if (args.mention or args.mention_all) and (args.text is None or args.group is None):
-        raise CommandError("--mention and --mention-all go with --group and TEXT", EXIT_USAGE)
+    if args.channel and args.ultra is None:
+        raise CommandError("--channel goes with --ultra", EXIT_USAGE)
+    in_group = args.group is not None or args.ultra is not None
+    if (args.mention or args.mention_all) and (args.text is None or not in_group):
+        raise CommandError(
+            "--mention and --mention-all go with --group or --ultra, and TEXT", EXIT_USAGE
+        )
     client = make_client(args, device="cli-send")
     return asyncio.run(_send(client, args, content))
 
@@ -198,7 +207,7 @@ async def _withdraw(client: IMClient, ids: list[int], code: int) -> None:
 
 
 async def _send(client: IMClient, args: argparse.Namespace, content: dict[str, Any] | None) -> int:
-    conv = ConvRef.private(args.to) if args.to else ConvRef.group(args.group)
+    conv = conversation_of(args)
     await client.start()
     try:
         loop = asyncio.get_running_loop()

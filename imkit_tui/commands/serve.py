@@ -8,9 +8,9 @@ import contextlib
 import os
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from imkit_tui.commands import serve_chatrooms
+from imkit_tui.commands import serve_chatrooms, serve_ultra
 from imkit_tui.commands.common import EXIT_OK, EXIT_USAGE, CommandError, Subparsers
 from imkit_tui.paths import Paths
 
@@ -153,6 +153,7 @@ def add_parser(subparsers: Subparsers) -> None:
         help="a TOML file of public service accounts ([[account]] id, name, type 7 or 8, "
         "description, portrait, accepts_text, menu), made or updated at every start",
     )
+    serve_ultra.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -171,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from None
     try:
-        config = _config(args, Path(data))
+        config = _config(args, Path(data), settings.customer_service, paths.config_file.parent)
         api = api_setup(
             config,
             enabled=not args.no_api,
@@ -197,8 +198,9 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
+def _config(args: argparse.Namespace, data: Path, desk: dict[str, Any], base: Path) -> ServerConfig:
     from imkit_tui.server import ServerConfig
+    from imkit_tui.server.customer_service.settings import settings_from_table
 
     return ServerConfig(
         data_dir=data,
@@ -213,6 +215,8 @@ def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
         max_devices_per_user=args.max_devices,
         chatrooms=serve_chatrooms.chatroom_settings(args),
         public_accounts=_public_accounts(args.public_accounts),
+        ultra=serve_ultra.ultra_policy(args),
+        customer_service=settings_from_table(desk, base),
     )
 
 

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from imkit_tui.core.connection import LoginRefused, NotConnected, RequestFailed
     from imkit_tui.core.connection_state import ConnectionState
     from imkit_tui.core.events import (
+        AgentDeskChanged,
         ConnectionChanged,
         ConversationUpdated,
+        CustomerServiceChanged,
         Event,
         HistoryCleared,
         MessageQueued,
@@ -33,18 +35,29 @@ if TYPE_CHECKING:
         Subscription,
         SyncCompleted,
         TransferProgress,
+        UltraChanged,
     )
     from imkit_tui.core.first_look import peek_conversations
     from imkit_tui.core.forward import ForwardError, check_forwardable
     from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
     from imkit_tui.core.outbox_claims import process_running
+    from imkit_tui.core.ultra_rows import (
+        UltraChannelRow,
+        UltraGroupRow,
+        channel_ref,
+        is_ultra_row,
+        list_ref,
+        ultra_row,
+    )
 
 __all__ = [
+    "AgentDeskChanged",
     "Backoff",
     "ConnectionChanged",
     "ConnectionState",
     "Conversation",
     "ConversationUpdated",
+    "CustomerServiceChanged",
     "Direction",
     "Event",
     "ForwardError",
@@ -68,9 +81,16 @@ __all__ = [
     "Subscription",
     "SyncCompleted",
     "TransferProgress",
+    "UltraChanged",
+    "UltraChannelRow",
+    "UltraGroupRow",
+    "channel_ref",
     "check_forwardable",
+    "is_ultra_row",
+    "list_ref",
     "peek_conversations",
     "process_running",
+    "ultra_row",
 ]
 
 _BACKOFF = "imkit_tui.core.backoff"
@@ -81,10 +101,18 @@ _MODELS = "imkit_tui.core.models"
 _OUTBOX_CLAIMS = "imkit_tui.core.outbox_claims"
 _FIRST_LOOK = "imkit_tui.core.first_look"
 _FORWARD = "imkit_tui.core.forward"
+_ULTRA_ROWS = "imkit_tui.core.ultra_rows"
 __getattr__ = lazy_names(
     __name__,
     {
         "Backoff": _BACKOFF,
+        "UltraChanged": _EVENTS,
+        "UltraChannelRow": _ULTRA_ROWS,
+        "UltraGroupRow": _ULTRA_ROWS,
+        "channel_ref": _ULTRA_ROWS,
+        "is_ultra_row": _ULTRA_ROWS,
+        "list_ref": _ULTRA_ROWS,
+        "ultra_row": _ULTRA_ROWS,
         "ConnectionChanged": _EVENTS,
         "ConnectionState": "imkit_tui.core.connection_state",
         "Conversation": _MODELS,
@@ -102,6 +130,8 @@ __getattr__ = lazy_names(
         "MessagesReceived": _EVENTS,
         "NotConnected": _CONNECTION,
         "NoticeReceived": _EVENTS,
+        "AgentDeskChanged": _EVENTS,
+        "CustomerServiceChanged": _EVENTS,
         "PrivacyChanged": _EVENTS,
         "ProfilesChanged": _EVENTS,
         "PrivacySettings": _MODELS,

@@ -5,13 +5,14 @@ script needs goes through here: send, read conversations and pages of messages, 
 subscribe to typed events. Each feature is a service attribute built with one
 :class:`~imkit_tui.core.context.ClientContext`: `client.groups`, `client.files`,
 `client.history`, `client.search`, `client.privacy`, `client.receipts`,
-`client.mentions`, `client.chatrooms`, `client.profiles`.
+`client.mentions`, `client.chatrooms`, `client.profiles`, `client.ultra`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -28,6 +29,8 @@ from imkit_tui.core.connection import (
     RequestFailed,
     device_id,
 )
+from imkit_tui.core.customer_service import CustomerService, is_service_signal
+from imkit_tui.core.engine import UltraWork
 from imkit_tui.core.engine.session import PushFrame
 from imkit_tui.core.events import (
     ConnectionChanged,
@@ -56,12 +59,15 @@ from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
 from imkit_tui.core.transfer import Transfers
+from imkit_tui.core.ultra import Ultra
+from imkit_tui.core.ultra_rows import is_ultra_row
 from imkit_tui.protocol import (
     CONTENT_TOO_DEEP,
     ChatroomEvent,
     ConversationType,
     ConversationUpdate,
     ConvRef,
+    CsAgentState,
     MessageRecord,
     Notice,
     PrivacyState,
@@ -71,6 +77,9 @@ from imkit_tui.protocol import (
     SendAck,
     SendMessage,
     SetPushUrl,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
     Welcome,
     depth_within,
 )
@@ -82,6 +91,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds between looks at the store while `wait_sent` hears nothing.
 STORE_LOOK = 0.5
+
+#: How many request timeouts a service waits for its ultra group work to be applied.
+APPLY_WAITS = 4
 
 
 class IMClient:
@@ -184,6 +196,11 @@ class IMClient:
         self.chatrooms = Chatrooms(context)
         """Live rooms: join (again after each reconnect), leave, read, attributes,
         and their messages, held only while in them."""
+        self.ultra = Ultra(context)
+        """Ultra groups: channels, levels, DND, edits, deleting by time, their sync."""
+        self.customer_service = CustomerService(context)
+        """Customer service: as a customer (open, a person, rate, leave a message) and
+        as an agent (the desk: take, end)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -228,6 +245,7 @@ class IMClient:
         await self._connection.close()
         await self.groups.stop()
         await self.profiles.stop()
+        await self.ultra.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -410,6 +428,12 @@ class IMClient:
         self.chatrooms.logged_in()  # the rooms still wanted, joined again
 
     def _on_push(self, push: PushFrame) -> None:
+        if isinstance(push, CsAgentState):
+            self.customer_service.desk_pushed(push)
+            return
+        if isinstance(push, Push) and is_service_signal(push.message):
+            self.customer_service.pushed(push.message)
+            return
         if isinstance(push, Notice):
             self.events.publish(NoticeReceived(push.title, push.body))
             return
@@ -418,6 +442,9 @@ class IMClient:
             return
         if isinstance(push, ChatroomEvent):
             self.chatrooms.event(push)
+            return
+        if isinstance(push, UltraInfo | UltraUpdate | UltraDeleted):
+            self.ultra.pushed(push)  # applied in order with the pushed messages
             return
         if isinstance(push, PrivacyState):
             self.privacy.pushed(push)  # applied in arrival order (see core/privacy.py)
@@ -438,6 +465,7 @@ class IMClient:
         self.events.publish(SyncCompleted(changed))
         self.groups.name_in_background()
         self.profiles.resume()
+        self.ultra.sync_in_background()
 
     def _note_acked(self, conv: ConvRef, seq: int) -> None:
         """A recall got `seq`: the same road as an own message's ack (the inbound work)."""
@@ -447,6 +475,12 @@ class IMClient:
         """Mark everything received in `conv` as read, here and (when connected, else
         after the next sync) on the server: the user's other devices follow, and in a
         private chat the peer sees a read receipt. Returns the new list row."""
+        if is_ultra_row(conv):  # the whole ultra group: each of its channels
+            for channel in await self.store.ultra.channels(conv.target):
+                await self.store.state.mark_read(channel.ref)
+            self._state_sync.wakeup.set()
+            row = await self.store.conversations.get(conv)
+            return row or Conversation(conv, 0, "", "", 0, False, False, "", 0)
         row = await self.store.state.mark_read(conv)
         self._state_sync.wakeup.set()
         return row
@@ -501,6 +535,7 @@ class _Context:
 
     def __init__(self, client: IMClient) -> None:
         self._client = client
+        self.queue_ultra = client._inbound.put
         self.user_id = client.user_id
         self.events = client.events
         self.connection = client._connection
@@ -517,6 +552,14 @@ class _Context:
     async def apply_state_update(self, update: ConversationUpdate) -> Conversation:
         """Apply a conversation's new state as the server answered it."""
         return await self._client._inbound.apply_state_update(update)
+
+    async def apply_ultra(self, work: UltraWork) -> None:
+        """Apply ultra group work in the inbound task; return once it is applied."""
+        applied = asyncio.Event()
+        self._client._inbound.put(dataclasses.replace(work, done=applied.set))
+        # Behind a long sync it may wait a while; not forever (a client closing).
+        async with asyncio.timeout(self.timeout * APPLY_WAITS):
+            await applied.wait()
 
     async def store_records(self, conv: ConvRef, records: list[MessageRecord]) -> None:
         """Store records the server sent for `conv`."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from imkit_tui.core.connection import Connection
+    from imkit_tui.core.engine import UltraWork
     from imkit_tui.core.events import EventBus
     from imkit_tui.core.models import Conversation, Message
     from imkit_tui.core.store import LocalStore
@@ -76,4 +77,13 @@ class ClientContext(Protocol):
 
     async def store_records(self, conv: ConvRef, records: list[MessageRecord]) -> None:
         """Store records the server sent for `conv` (an older page of its history)."""
+        ...
+
+    async def apply_ultra(self, work: UltraWork) -> None:
+        """Apply ultra group work in the inbound task, in order with the pushes; return
+        once it is applied."""
+        ...
+
+    def queue_ultra(self, work: UltraWork) -> None:
+        """Queue ultra group work for the inbound task (a pushed change)."""
         ...

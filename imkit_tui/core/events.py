@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from imkit_tui.core.connection_state import ConnectionState as ConnectionState  # re-exported
+from imkit_tui.core.customer_service_state import CsState
 from imkit_tui.core.models import Conversation, Message, PrivacySettings
 from imkit_tui.core.profile_store import Profile
-from imkit_tui.protocol import ChatroomEventKind, ConvRef, MessageRecord
+from imkit_tui.protocol import ChatroomEventKind, ConvRef, CsAgentState, MessageRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,8 @@ class MessageQueued:
 
 @dataclass(frozen=True, slots=True)
 class MessageUpdated:
-    """A message of ours changed state (sent, failed); `message` is its new state."""
+    """A message changed: one of ours was sent or failed, one was recalled or edited;
+    `message` is its new state."""
 
     message: Message
 
@@ -122,6 +124,14 @@ class ReceiptsUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class UltraChanged:
+    """Something of ultra group `group` changed: its channels, their counts, the user's
+    settings, or the user is no longer in it (read `store.ultra` again)."""
+
+    group: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProfilesChanged:
     """People's display names or portraits changed (first read, or changed anywhere):
     screens showing them draw them again (core/profiles.py)."""
@@ -192,6 +202,21 @@ class RoomChanged:
         return self.kind in ROOM_ENDED
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerServiceChanged:
+    """A conversation with a customer service moved (robot, waiting, an agent, ended; a
+    rating or a left message asked for): `state` is where it stands now."""
+
+    state: CsState
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDeskChanged:
+    """The customer-service desk changed (an agent's view): who waits, whose are whose."""
+
+    desk: CsAgentState
+
+
 Event = (
     ConnectionChanged
     | MessagesReceived
@@ -205,11 +230,14 @@ Event = (
     | MessagesDeleted
     | HistoryCleared
     | ReceiptsUpdated
+    | UltraChanged
     | ProfilesChanged
     | NoticeReceived
     | RoomMessagesReceived
     | RoomMessageUpdated
     | RoomChanged
+    | CustomerServiceChanged
+    | AgentDeskChanged
 )
 
 

@@ -18,10 +18,12 @@ from imkit_tui.core.sql import CONVERSATION_COLUMNS, conversation_from_row
 LIST_QUERY = (
     f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
     " WHERE (last_at > 0 OR draft != '') AND hidden = 0"
+    " AND (type != 10 OR channel = '*')"
     " ORDER BY pinned DESC, sort_at DESC LIMIT ? OFFSET ?"
 )
 """The conversation list in the service's order (pinned first, then newest): `limit`
-rows from `offset`."""
+rows from `offset`. An ultra group is one row, its list row (channel "*", kept from its
+channels' rows by triggers: core/schema.py migration 15), never a row per channel."""
 
 
 def peek_conversations(path: Path, limit: int) -> list[Conversation]:

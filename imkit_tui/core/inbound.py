@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from imkit_tui.core.catch_up import CatchUp, Pulled
@@ -29,6 +29,9 @@ from imkit_tui.core.engine import (
     SeqTracker,
     SyncAll,
     SyncRound,
+    UltraFrame,
+    UltraStates,
+    Wanted,
     Work,
     WorkQueue,
     gap_after_ack,
@@ -45,6 +48,8 @@ from imkit_tui.core.events import (
 from imkit_tui.core.models import Conversation
 from imkit_tui.core.received_store import Coverage, Received, ReceivedBatch
 from imkit_tui.core.store import LocalStore
+from imkit_tui.core.ultra_inbound import UltraInbound
+from imkit_tui.core.ultra_rows import is_ultra_row
 from imkit_tui.protocol import (
     PULL_MANY_VERSION,
     ConversationState,
@@ -93,6 +98,13 @@ class Inbound:
         self._queued = asyncio.Event()
         self._trackers: dict[ConvRef, SeqTracker] = {}
         self._catching_up = CatchUp(connection, timeout, self.store_many)
+        self._ultra = UltraInbound(
+            store=store,
+            events=events,
+            trackers=self._trackers_of,
+            forget=self.forget_trackers,
+            pull=self._pull_many,
+        )
 
     def put(self, item: Work) -> None:
         """Queue inbound work: applied after everything queued before it."""
@@ -114,6 +126,10 @@ class Inbound:
                     await self._apply_pushes(item.records)
                 elif isinstance(item, ConversationUpdate):
                     await self.apply_state_update(item)
+                elif isinstance(item, UltraStates):
+                    await self._ultra.states(item)
+                elif isinstance(item, UltraFrame):
+                    await self._ultra.frame(item)
                 else:
                     await self._apply_ack(item)
             except (NotConnected, TimeoutError) as exc:
@@ -212,6 +228,25 @@ class Inbound:
             tracker = self._trackers[conv]
         return tracker
 
+    async def _trackers_of(self, convs: Sequence[ConvRef]) -> dict[ConvRef, SeqTracker]:
+        """The trackers of these conversations, loaded in one read where need be."""
+        await self._load_trackers(convs)
+        return {conv: self._trackers[conv] for conv in convs}
+
+    async def _pull_many(self, wanted: Sequence[Wanted]) -> None:
+        await self._catching_up.run_many(wanted, batched=self._pulls_many())
+
+    def forget_trackers(self, convs: Iterable[ConvRef]) -> None:
+        """Load these conversations' trackers from the store again next time (their rows
+        were dropped or cleared); an ultra group's list row stands for all its channels."""
+        for conv in convs:
+            if is_ultra_row(conv):
+                for held in [c for c in self._trackers if c.type == conv.type]:
+                    if held.target == conv.target:
+                        del self._trackers[held]
+            else:
+                self._trackers.pop(conv, None)
+
     async def _load_trackers(self, convs: Sequence[ConvRef]) -> None:
         """Load the trackers of these conversations not loaded yet, in one read."""
         missing = [c for c in dict.fromkeys(convs) if c not in self._trackers]
@@ -257,7 +292,12 @@ class Inbound:
                 new_here = [*batch.added, *present]
                 ordered = tuple(sorted(new_here, key=lambda m: m.seq or 0))
                 self._events.publish(MessagesReceived(item.conv, ordered))
-            for message in [*batch.confirmed, *batch.recalled, *batch.receipts_asked]:
+            for message in [
+                *batch.confirmed,
+                *batch.recalled,
+                *batch.receipts_asked,
+                *batch.edited,
+            ]:
                 self._events.publish(MessageUpdated(message))
             if batch.receipts_asked:
                 self._hooks.on_receipts_asked()

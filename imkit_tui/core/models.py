@@ -41,6 +41,8 @@ class Message(msgspec.Struct, frozen=True, gc=False):
     @all), as the local store flagged it; a recall or a deletion clears it.
     `to` names the members a targeted group message was sent to (empty: everyone).
     `receipt_asked`: its sender asked for group read receipts.
+    `edited_at`: when its sender last edited it (ultra groups; 0: never): the content is
+    the newest edit's, and the app marks it "(edited)".
     """
 
     id: int
@@ -59,6 +61,7 @@ class Message(msgspec.Struct, frozen=True, gc=False):
     mentioned: bool = False
     to: tuple[str, ...] = ()
     receipt_asked: bool = False
+    edited_at: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from itertools import chain
 from typing import Any
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.edit_store import apply_edits
 from imkit_tui.core.group_store import note_group_names
 from imkit_tui.core.history_store import apply_recalls
 from imkit_tui.core.message_files import LOCAL_PATH, wire_content
@@ -30,11 +31,13 @@ from imkit_tui.core.sql import (
     select_messages,
     set_preview,
 )
+from imkit_tui.core.ultra_store import level_mentions
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 
-SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST})
-"""Stored types that say nothing new: they move neither the list row nor its preview."""
+SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST, catalogue.EDIT})
+"""Stored types that say nothing new: they move neither the list row nor its preview
+(an edit changes the preview of the message it edits, when that one is shown)."""
 
 MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
 """Conversation types in which a message can @mention this user (as in RongCloud)."""
@@ -76,6 +79,8 @@ class ReceivedBatch:
     """Messages already here that recall commands in the batch turned into notices."""
     receipts_asked: list[Message] = field(default_factory=list)
     """Messages already here whose senders now ask for read receipts."""
+    edited: list[Message] = field(default_factory=list)
+    """Messages here whose content edits in the batch replaced (ultra groups)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +131,14 @@ class ReceivedRows:
         def job(conn: sqlite3.Connection) -> ReceivedBatch:
             conv_id = self._conversation_id(conn, conv)
             batch = ReceivedBatch()
+            stored = rows
+            if conv.type == ConversationType.ULTRA_GROUP and any(row[-1] for row in rows):
+                stored = level_mentions(conn, conv, rows, contents, self._user_id)
             confirmed_ids: list[int] = []
             elsewhere: list[int] = []
-            inserted = insert_rows(conn, conv_id, rows)
+            inserted = insert_rows(conn, conv_id, stored)
             added = batch.added.append
-            for record, row, content in zip(records, rows, contents, strict=True):
+            for record, row, content in zip(records, stored, contents, strict=True):
                 message_id = inserted.get(record.seq)
                 if message_id is not None:
                     # Positional: Message's fields in order (a third cheaper than by
@@ -190,6 +198,10 @@ class ReceivedRows:
             recalled = apply_recalls(conn, conv_id, records)
             if recalled:
                 batch.recalled = _by_ids(conn, recalled)
+            if conv.type == ConversationType.ULTRA_GROUP:
+                edited = apply_edits(conn, conv_id, records)
+                if edited:
+                    batch.edited = _by_ids(conn, edited)
             if confirmed_ids:
                 batch.confirmed = _by_ids(conn, confirmed_ids)
             return batch

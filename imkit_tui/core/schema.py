@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from imkit_tui.storage import Migration
 
+_ULTRA_ROW = """
+    INSERT OR IGNORE INTO conversations(type, target, channel) VALUES (10, {target}, '*');
+    UPDATE conversations SET
+        (unread, mentions) = (
+            SELECT COALESCE(SUM(c.unread), 0), COALESCE(SUM(c.mentions), 0)
+            FROM conversations c WHERE c.type = 10 AND c.target = {target} AND c.channel != '*'),
+        (last_at, preview, last_sender, last_seq) = (
+            SELECT COALESCE(MAX(c.last_at), 0), COALESCE(c.preview, ''),
+                COALESCE(c.last_sender, ''), 0
+            FROM conversations c WHERE c.type = 10 AND c.target = {target} AND c.channel != '*'),
+        hidden = CASE WHEN {moved} THEN 0 ELSE hidden END
+    WHERE type = 10 AND target = {target} AND channel = '*';
+    UPDATE conversations SET sort_at = MAX(last_at, draft_at)
+    WHERE type = 10 AND target = {target} AND channel = '*';
+"""
+"""Keeps an ultra group's list row (channel "*") from its channels' rows: the sum of
+their unread and mention counts, the newest channel's preview (SQLite takes the bare
+columns from the row of MAX), the later of it and the draft as the sort key; a new
+message shows a removed group again. `target` and `moved` are SQL of the trigger."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -285,9 +305,49 @@ MIGRATIONS: tuple[Migration, ...] = (
         WHERE direction = 1;
         """,
     ),
-    # 15 is taken by a feature built beside this one (ultra groups); whichever lands
-    # first replaces this placeholder with its own migration.
-    Migration(15, "reserved", ""),
+    Migration(
+        15,
+        "ultra groups: their channels, settings and list row; edited messages",
+        # core/ultra_store.py. A channel is a conversation (type 10, target the group,
+        # channel its id; "" the default channel) with its own seqs, read position and
+        # counts, as any conversation. The list shows the group as one row instead: the
+        # conversation (10, group, "*") (no channel can be called "*"), kept by the
+        # triggers below from its channels' rows (unread and mentions summed, the newest
+        # preview), so the list stays one indexed query. A trigger reads the group's
+        # channels by the conversations' unique key: at most ultra_max_channels rows,
+        # never the history. Edits: the newest edit's time and the seq of its event.
+        f"""
+        ALTER TABLE messages ADD COLUMN edited_at INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN edit_seq INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE ultra_groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            owner TEXT NOT NULL DEFAULT '',
+            level TEXT NOT NULL DEFAULT 'default',
+            default_level TEXT NOT NULL DEFAULT 'all',
+            dnd INTEGER NOT NULL DEFAULT 0,
+            pre_join_history INTEGER NOT NULL DEFAULT 0,
+            member_count INTEGER NOT NULL DEFAULT 0,
+            last_channel TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID;
+        CREATE TABLE ultra_channels (
+            group_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            level TEXT NOT NULL DEFAULT 'default',
+            effective_level TEXT NOT NULL DEFAULT 'all',
+            PRIMARY KEY (group_id, channel)
+        ) WITHOUT ROWID;
+
+        CREATE TRIGGER ultra_row_on_update AFTER UPDATE OF unread, mentions, last_at, preview
+        ON conversations WHEN new.type = 10 AND new.channel != '*'
+        BEGIN {_ULTRA_ROW.format(target="new.target", moved="new.last_at > old.last_at")} END;
+        CREATE TRIGGER ultra_row_on_delete AFTER DELETE ON conversations
+        WHEN old.type = 10 AND old.channel != '*'
+        BEGIN {_ULTRA_ROW.format(target="old.target", moved="0")} END;
+        """,
+    ),
     Migration(
         16,
         "people's display names and portraits, as last read from the server",
@@ -303,7 +363,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
-    Migration(17, "reserved", ""),
+    Migration(
+        17,
+        "customer service: where each conversation with a service stands",
+        # One row per customer-service account this user spoke to: the session id, the
+        # mode (robot, queued, human, ended), the agent, a rating or a left message
+        # asked for. Kept so the chat header says the same after a restart.
+        """
+        CREATE TABLE cs_state (
+            account TEXT PRIMARY KEY,
+            body TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
     Migration(
         18,
         "public service accounts as last seen: profile, menu, followed",

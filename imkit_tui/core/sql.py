@@ -16,7 +16,7 @@ _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
 MESSAGE_COLUMNS = (
     "m.id, c.type, c.target, c.channel, m.seq, m.uid, m.cmid, m.sender, m.object_name,"
     " m.content, m.sent_at, m.direction, m.status, m.error, m.listened, m.mentioned,"
-    " m.recipients, m.receipt"
+    " m.recipients, m.receipt, m.edited_at"
 )
 OWN_CMID = "direction = 1"
 """The term that lets a lookup by (sender, cmid) use the index messages_cmid, which
@@ -25,10 +25,13 @@ matches a partial index's condition against the query's text, not its parameters
 CONVERSATION_COLUMNS = (
     "type, target, channel, last_at, preview, last_sender, unread, pinned, muted, draft, max_seq,"
     " sort_at, read_seq, peer_read_seq, marked_unread, mentions,"
-    " COALESCE((SELECT g.name FROM groups g"
-    " WHERE conversations.type = 3 AND g.id = conversations.target),"
-    " (SELECT p.name FROM public_accounts p WHERE conversations.type IN (7, 8)"
-    " AND p.type = conversations.type AND p.id = conversations.target))"
+    " CASE conversations.type"
+    " WHEN 3 THEN (SELECT g.name FROM groups g WHERE g.id = conversations.target)"
+    " WHEN 10 THEN (SELECT u.name FROM ultra_groups u WHERE u.id = conversations.target)"
+    " WHEN 7 THEN (SELECT p.name FROM public_accounts p WHERE p.type = 7"
+    " AND p.id = conversations.target)"
+    " WHEN 8 THEN (SELECT p.name FROM public_accounts p WHERE p.type = 8"
+    " AND p.id = conversations.target) END"
 )
 
 
@@ -122,6 +125,7 @@ def message_from_row(row: Any) -> Message:
         mentioned=bool(row[15]),
         to=recipients_from(row[16]),
         receipt_asked=row[17] != 0,
+        edited_at=row[18],
     )
 
 

@@ -18,12 +18,16 @@ from imkit_tui.core.backoff import Backoff
 from imkit_tui.core.connection import Connection, NotConnected, RequestFailed
 from imkit_tui.core.events import ConversationUpdated, EventBus
 from imkit_tui.core.store import LocalStore
+from imkit_tui.core.ultra_rows import ultra_row
 from imkit_tui.protocol import (
     RETRYABLE_SEND_CODES,
+    ConversationType,
     ConversationUpdate,
+    ConvRef,
     MarkRead,
     ReadReceipt,
     ReceiptState,
+    UltraUpdate,
     UpdateConversation,
 )
 
@@ -80,6 +84,9 @@ class StateSync:
         reads = await store.state.pending_reads()
         settings = await store.state.pending_settings()
         for conv, seq in reads:
+            if conv.type == ConversationType.ULTRA_GROUP:
+                await self._ultra_read(conv, seq)
+                continue
             answer = await self._request(MarkRead(conv=conv, seq=seq))
             if answer is None:
                 await store.state.drop_pending(conv)
@@ -111,6 +118,27 @@ class StateSync:
             row = await store.state.apply_state(answer.state, answers_settings=True)
             self._events.publish(ConversationUpdated(row))
         return bool(reads or settings or receipts)
+
+    async def _ultra_read(self, conv: ConvRef, seq: int) -> None:
+        """A read position in an ultra group's channel: the server answers with the
+        group's changed channels (UltraUpdate), merged as any ultra state."""
+        store = self._store()
+        try:
+            update = await self._connection.request(
+                MarkRead(conv=conv, seq=seq), UltraUpdate, self._timeout
+            )
+        except RequestFailed as failure:
+            if failure.code in RETRYABLE_SEND_CODES:
+                raise _Retry from None
+            log.info("server refused a read position in %s: %s", conv, failure)
+            await store.state.drop_pending(conv)
+            return
+        await store.ultra.apply_states([update.state], answers_read=conv)
+        await store.state.drop_pending(conv)
+        for ref in (conv, ultra_row(conv.target)):
+            row = await store.conversations.get(ref)
+            if row is not None:
+                self._events.publish(ConversationUpdated(row))
 
     async def _request(self, frame: MarkRead | UpdateConversation) -> ConversationUpdate | None:
         """The server's answer, or None when it refused the change for good."""

@@ -4,6 +4,7 @@
 :class:`~imkit_tui.core.store_parts.StoreParts`: `store.meta`, `store.conversations`,
 `store.messages`, `store.outbox`, `store.state`, `store.history`, `store.mentions`,
 `store.receipts`, `store.groups`, `store.chatrooms`, `store.public`.
+`store.receipts`, `store.groups`, `store.chatrooms`, `store.ultra`.
 
 Writes go through one BatchWriter, inline on the event loop; larger reads (pages, the
 conversation list) run on a second connection's thread and only ever see committed
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from imkit_tui.core.chatroom_store import ChatroomTable
+from imkit_tui.core.customer_service_store import CsStateTable
 from imkit_tui.core.first_look import LIST_QUERY
 from imkit_tui.core.group_store import GroupTable
 from imkit_tui.core.history_store import HistoryTable
@@ -36,6 +38,7 @@ from imkit_tui.core.search_index import SearchIndexer
 from imkit_tui.core.sql import CONVERSATION_COLUMNS, conversation_from_row
 from imkit_tui.core.state_store import StateTable
 from imkit_tui.core.store_parts import ConversationIds, StoreParts
+from imkit_tui.core.ultra_store import UltraTable
 from imkit_tui.protocol import ConvRef
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 
@@ -90,9 +93,11 @@ class ConversationTable:
         return conversation_from_row(row) if row else None
 
     async def total_unread(self) -> int:
-        """Unread messages over every conversation that is not muted."""
+        """Unread messages over every conversation that is not muted (an ultra group
+        once, by its list row: its channels' rows are summed there)."""
         row = await self._reader.fetch_one(
             "SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0"
+            " AND (type != 10 OR channel = '*')"
         )
         return int(row[0]) if row else 0
 
@@ -167,6 +172,10 @@ class LocalStore:
         """People's display names and portraits (core/profile_store.py)."""
         self.chatrooms = ChatroomTable(parts)
         """The messages of joined chatrooms, held only while in them."""
+        self.ultra = UltraTable(parts)
+        """Ultra groups: their channels, the user's settings, each channel's counts."""
+        self.customer_service = CsStateTable(parts)
+        """Where each conversation with a customer service stands."""
 
     @classmethod
     async def open(cls, path: Path | str, user_id: str) -> LocalStore:

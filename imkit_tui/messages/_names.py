@@ -59,6 +59,9 @@ SYNC_READ_STATUS: Final = "RC:SRSMsg"
 READ_RECEIPT_REQUEST: Final = "RC:RRReqMsg"
 USER_INFO_UPDATE: Final = "RC:UIUMsg"
 RECALL: Final = "RC:RcCmd"
+# imkit's own: the event of an edit (ultra groups), with its own seq, pointing at the
+# message it replaces the content of (protocol/ultra_frames.py EDIT_OBJECT_NAME).
+EDIT: Final = "imkit:EditCmd"
 
 # What a recalled message becomes (the original content is gone), and imkit's own
 # tombstone of a message its reader deleted for themself; neither is ever sent.

@@ -46,6 +46,11 @@ def _recall(content: object) -> str:
     return "Message recalled"
 
 
+def _edit(content: object) -> str:
+    """Always ``Message edited``."""
+    return "Message edited"
+
+
 def _signalling(
     object_name: str,
     label: str,
@@ -171,8 +176,19 @@ OTHER_SIGNALLING_TYPES: tuple[MessageType, ...] = (
         stored=True,
         shown=False,
     ),
+    # An edit is stored for the same reason: an event with its own seq, so a device that
+    # was away finds it by pulling; `content` is the message's new content. Not counted
+    # and not pushed offline (the message was already counted and notified once).
+    _signalling(
+        names.EDIT,
+        "Edit",
+        ("messageUId", "seq", "content"),
+        _edit,
+        stored=True,
+        shown=False,
+    ),
 )
-"""Read-receipt signalling, user info update and recall."""
+"""Read-receipt signalling, user info update, recall and edit."""
 
 SIGNALLING_TYPES: tuple[MessageType, ...] = (
     *CALL_TYPES,

@@ -51,6 +51,13 @@ if TYPE_CHECKING:
         unreadable_content,
     )
     from imkit_tui.protocol.conversation import SYSTEM_ACCOUNT, ConversationType, ConvRef
+    from imkit_tui.protocol.cs_frames import (
+        CS_AGENT_OPS,
+        CsAgentOp,
+        CsAgentRequest,
+        CsAgentState,
+        CsLeftMessage,
+    )
     from imkit_tui.protocol.errors import (
         RETRYABLE_SEND_CODES,
         TERMINAL_CODES,
@@ -106,19 +113,42 @@ if TYPE_CHECKING:
         Welcome,
     )
     from imkit_tui.protocol.media import MEDIA_SCHEME, media_sha256, media_url
+    from imkit_tui.protocol.ultra_frames import (
+        DEFAULT_CHANNEL,
+        EDIT_OBJECT_NAME,
+        DeleteBefore,
+        EditMessage,
+        NotificationLevel,
+        UltraChannel,
+        UltraChannelState,
+        UltraDeleted,
+        UltraInfo,
+        UltraOperation,
+        UltraRequest,
+        UltraSettings,
+        UltraState,
+        UltraSync,
+        UltraSynced,
+        UltraUpdate,
+        edit_applies,
+    )
     from imkit_tui.protocol.version import (
         CURRENT_VERSION,
         PULL_MANY_VERSION,
         SUPPORTED_VERSIONS,
+        ULTRA_VERSION,
         negotiate,
     )
 
 __all__ = [
     "CONTENT_TOO_DEEP",
+    "CS_AGENT_OPS",
     "CURRENT_VERSION",
+    "DEFAULT_CHANNEL",
     "DEFAULT_JOIN_HISTORY",
     "DEFAULT_MAX_CONTENT_BYTES",
     "DEFAULT_MAX_FRAME_BYTES",
+    "EDIT_OBJECT_NAME",
     "KV_NOTICE",
     "MAX_CONTENT_DEPTH",
     "MAX_JOIN_HISTORY",
@@ -132,6 +162,7 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "SYSTEM_ACCOUNT",
     "TERMINAL_CODES",
+    "ULTRA_VERSION",
     "UNREADABLE",
     "AttrSet",
     "ChatroomAttr",
@@ -154,9 +185,15 @@ __all__ = [
     "ConversationState",
     "ConversationType",
     "ConversationUpdate",
+    "CsAgentOp",
+    "CsAgentRequest",
+    "CsAgentState",
+    "CsLeftMessage",
+    "DeleteBefore",
     "DeleteMessages",
     "DownloadChunk",
     "DownloadRequest",
+    "EditMessage",
     "ErrorCode",
     "ErrorFrame",
     "Frame",
@@ -166,6 +203,7 @@ __all__ = [
     "MarkRead",
     "MessageRecord",
     "Notice",
+    "NotificationLevel",
     "Ping",
     "Pong",
     "PrivacyState",
@@ -189,6 +227,17 @@ __all__ = [
     "SetPushUrl",
     "SyncReply",
     "SyncRequest",
+    "UltraChannel",
+    "UltraChannelState",
+    "UltraDeleted",
+    "UltraInfo",
+    "UltraOperation",
+    "UltraRequest",
+    "UltraSettings",
+    "UltraState",
+    "UltraSync",
+    "UltraSynced",
+    "UltraUpdate",
     "UpdateConversation",
     "UpdatePrivacy",
     "UploadChunk",
@@ -200,6 +249,7 @@ __all__ = [
     "decode_server_frame",
     "depth_within",
     "describe",
+    "edit_applies",
     "encode",
     "encode_content",
     "media_sha256",
@@ -211,16 +261,23 @@ __all__ = [
 
 _CHATROOM = "imkit_tui.protocol.chatroom_frames"
 _CODEC = "imkit_tui.protocol.codec"
+_CS = "imkit_tui.protocol.cs_frames"
 _CONTENT = "imkit_tui.protocol.content"
 _CONVERSATION = "imkit_tui.protocol.conversation"
 _ERRORS = "imkit_tui.protocol.errors"
 _FRAMES = "imkit_tui.protocol.frames"
 _MEDIA = "imkit_tui.protocol.media"
 _VERSION = "imkit_tui.protocol.version"
+_ULTRA = "imkit_tui.protocol.ultra_frames"
 __getattr__ = lazy_names(
     __name__,
     {
         "AttrSet": _CHATROOM,
+        "CS_AGENT_OPS": _CS,
+        "CsAgentOp": _CS,
+        "CsAgentRequest": _CS,
+        "CsAgentState": _CS,
+        "CsLeftMessage": _CS,
         "ChatroomAttr": _CHATROOM,
         "ChatroomAttrState": _CHATROOM,
         "ChatroomAttrs": _CHATROOM,
@@ -301,6 +358,24 @@ __getattr__ = lazy_names(
         "UploadStart": _FRAMES,
         "UploadState": _FRAMES,
         "Welcome": _FRAMES,
+        "ULTRA_VERSION": _VERSION,
+        "DEFAULT_CHANNEL": _ULTRA,
+        "EDIT_OBJECT_NAME": _ULTRA,
+        "DeleteBefore": _ULTRA,
+        "EditMessage": _ULTRA,
+        "NotificationLevel": _ULTRA,
+        "UltraChannel": _ULTRA,
+        "UltraChannelState": _ULTRA,
+        "UltraDeleted": _ULTRA,
+        "UltraInfo": _ULTRA,
+        "UltraOperation": _ULTRA,
+        "UltraRequest": _ULTRA,
+        "UltraSettings": _ULTRA,
+        "UltraState": _ULTRA,
+        "UltraSync": _ULTRA,
+        "UltraSynced": _ULTRA,
+        "UltraUpdate": _ULTRA,
+        "edit_applies": _ULTRA,
         "checked_content": _CONTENT,
         "decode_client_frame": _CODEC,
         "decode_server_frame": _CODEC,

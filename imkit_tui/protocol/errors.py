@@ -13,6 +13,7 @@ class ErrorCode(enum.IntEnum):
     """Every error code the server sends and the client understands."""
 
     REJECTED_BY_BLACKLIST = 405
+    MESSAGE_NOT_MODIFIABLE = 20116
     RATE_LIMITED = 20604
     SENSITIVE_WORD_BLOCKED = 21501
     NOT_IN_GROUP = 22406
@@ -27,6 +28,12 @@ class ErrorCode(enum.IntEnum):
     CHATROOM_KV_EXCEED = 23423
     CHATROOM_KV_OVERWRITE_INVALID = 23424
     CHATROOM_KV_KEY_NOT_FOUND = 23427
+    NOT_IN_ULTRA_GROUP = 24406
+    MUTED_IN_ULTRA_GROUP = 24408
+    ULTRA_GROUP_NOT_FOUND = 24410
+    ULTRA_GROUP_JOIN_LIMIT = 24412
+    ULTRA_CHANNEL_LIMIT = 24413
+    ULTRA_CHANNEL_NOT_FOUND = 24414
     MESSAGE_TOO_LARGE = 30016
     PROTOCOL_VERSION = 31001
     TOKEN_INCORRECT = 31004
@@ -78,6 +85,7 @@ def describe(code: int) -> str:
 
 _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.REJECTED_BY_BLACKLIST: "the receiver has blocked you",
+    ErrorCode.MESSAGE_NOT_MODIFIABLE: "this message cannot be edited",
     ErrorCode.RATE_LIMITED: "sending too fast; slow down and retry",
     ErrorCode.SENSITIVE_WORD_BLOCKED: "the message holds a word this app does not allow",
     ErrorCode.NOT_IN_GROUP: "you are not a member of this group",
@@ -92,6 +100,12 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.CHATROOM_KV_EXCEED: "the chatroom holds as many attributes as it may",
     ErrorCode.CHATROOM_KV_OVERWRITE_INVALID: "the attribute exists and may not be overwritten",
     ErrorCode.CHATROOM_KV_KEY_NOT_FOUND: "no such chatroom attribute",
+    ErrorCode.NOT_IN_ULTRA_GROUP: "you are not a member of this ultra group",
+    ErrorCode.MUTED_IN_ULTRA_GROUP: "you are muted in this ultra group",
+    ErrorCode.ULTRA_GROUP_NOT_FOUND: "no such ultra group",
+    ErrorCode.ULTRA_GROUP_JOIN_LIMIT: "you are in as many ultra groups as allowed",
+    ErrorCode.ULTRA_CHANNEL_LIMIT: "this ultra group has as many channels as allowed",
+    ErrorCode.ULTRA_CHANNEL_NOT_FOUND: "no such channel in this ultra group",
     ErrorCode.MESSAGE_TOO_LARGE: "the message or frame is too large",
     ErrorCode.PROTOCOL_VERSION: "no protocol version in common with the server",
     ErrorCode.TOKEN_INCORRECT: "the token is invalid",

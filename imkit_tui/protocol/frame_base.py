@@ -42,7 +42,9 @@ class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
     numbers the conversation; 0 for messages that are not stored (status messages).
     `conv` is seen from the receiving user's side. `to` names the members a targeted
     message was sent to (empty for everyone's messages); only they and the sender ever
-    receive it, and only their numbering counts it.
+    receive it, and only their numbering counts it. `edited_at` and `edit_seq` are set
+    when the content is the newest edit's (ultra groups): its time and the seq of its
+    edit event (see :mod:`imkit_tui.protocol.ultra_frames`); the "edited" mark.
     """
 
     uid: str
@@ -54,3 +56,25 @@ class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
     cmid: str
     sent_at: int
     to: list[str] = []
+    edited_at: int = 0
+    edit_seq: int = 0
+
+
+class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """What a sync reply (or a conversation update) says about one conversation.
+
+    `read_seq` is the user's own read position, `peer_read_seq` the other member's in a
+    private chat (read receipts). `muted` (do not disturb), `pinned` and `marked_unread`
+    are the user's settings, the same on every device.
+    """
+
+    conv: ConvRef
+    max_seq: int
+    last_at: int
+    read_seq: int = 0
+    peer_read_seq: int = 0
+    muted: bool = False
+    pinned: bool = False
+    marked_unread: bool = False
+    cleared_seq: int = 0
+    deleted_seqs: list[int] = []

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from imkit_tui.protocol import public_frames as pub
 from imkit_tui.protocol.chatroom_frames import (
     CHATROOM_CLIENT_FRAMES,
     CHATROOM_SERVER_FRAMES,
@@ -25,6 +26,12 @@ from imkit_tui.protocol.chatroom_frames import (
     ChatroomQuery,
 )
 from imkit_tui.protocol.conversation import ConvRef
+from imkit_tui.protocol.cs_frames import (
+    CS_CLIENT_FRAMES,
+    CS_SERVER_FRAMES,
+    CsAgentRequest,
+    CsAgentState,
+)
 from imkit_tui.protocol.frame_base import MAX_INT as MAX_INT
 from imkit_tui.protocol.frame_base import MAX_TARGETED as MAX_TARGETED
 from imkit_tui.protocol.frame_base import (
@@ -38,40 +45,23 @@ from imkit_tui.protocol.frame_base import (
     Sha256,
     UserId,
 )
+from imkit_tui.protocol.frame_base import ConversationState as ConversationState
 from imkit_tui.protocol.frame_base import Frame as Frame
 from imkit_tui.protocol.frame_base import MessageRecord as MessageRecord
 from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
-from imkit_tui.protocol.public_frames import (
-    PUBLIC_CLIENT_FRAMES,
-    PUBLIC_SERVER_FRAMES,
-    PublicAccountInfo,
-    PublicAccounts,
-    PublicFollow,
-    PublicQuery,
-    PublicSearch,
+from imkit_tui.protocol.ultra_frames import (
+    DeleteBefore,
+    EditMessage,
+    UltraDeleted,
+    UltraInfo,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    UltraSynced,
+    UltraUpdate,
 )
 
 # ---------------------------------------------------------------- shared payloads
-
-
-class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
-    """What a sync reply (or a conversation update) says about one conversation.
-
-    `read_seq` is the user's own read position, `peer_read_seq` the other member's in a
-    private chat (read receipts). `muted` (do not disturb), `pinned` and `marked_unread`
-    are the user's settings, the same on every device.
-    """
-
-    conv: ConvRef
-    max_seq: int
-    last_at: int
-    read_seq: int = 0
-    peer_read_seq: int = 0
-    muted: bool = False
-    pinned: bool = False
-    marked_unread: bool = False
-    cleared_seq: int = 0
-    deleted_seqs: list[int] = []
 
 
 # ---------------------------------------------------------------- client → server
@@ -321,10 +311,16 @@ CLIENT_FRAMES = (
     UploadChunk,
     DownloadRequest,
     *CHATROOM_CLIENT_FRAMES,
-    *PUBLIC_CLIENT_FRAMES,
+    *pub.PUBLIC_CLIENT_FRAMES,
     SetPushUrl,
     ProfileQuery,
     UpdateProfile,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
+    EditMessage,
+    DeleteBefore,
+    *CS_CLIENT_FRAMES,
 )
 ClientFrame = (
     Hello
@@ -350,12 +346,16 @@ ClientFrame = (
     | ChatroomQuery
     | ChatroomAttrs
     | ChatroomList
-    | PublicSearch
-    | PublicFollow
-    | PublicQuery
+    | pub.PublicClientFrame
     | SetPushUrl
     | ProfileQuery
     | UpdateProfile
+    | UltraRequest
+    | UltraSettings
+    | UltraSync
+    | EditMessage
+    | DeleteBefore
+    | CsAgentRequest
 )
 
 
@@ -543,10 +543,15 @@ SERVER_FRAMES = (
     UploadState,
     DownloadChunk,
     *CHATROOM_SERVER_FRAMES,
-    *PUBLIC_SERVER_FRAMES,
+    *pub.PUBLIC_SERVER_FRAMES,
     Notice,
     PushUrlState,
     ProfileList,
+    UltraInfo,
+    UltraSynced,
+    UltraUpdate,
+    UltraDeleted,
+    *CS_SERVER_FRAMES,
 )
 ServerFrame = (
     Welcome
@@ -568,9 +573,13 @@ ServerFrame = (
     | ChatroomAttrState
     | ChatroomDirectory
     | ChatroomEvent
-    | PublicAccounts
-    | PublicAccountInfo
+    | pub.PublicServerFrame
     | Notice
     | PushUrlState
     | ProfileList
+    | UltraInfo
+    | UltraSynced
+    | UltraUpdate
+    | UltraDeleted
+    | CsAgentState
 )

@@ -195,3 +195,7 @@ class PublicAccountInfo(Frame, tag="ps_account"):
 
 PUBLIC_CLIENT_FRAMES = (PublicSearch, PublicFollow, PublicQuery)
 PUBLIC_SERVER_FRAMES = (PublicAccounts, PublicAccountInfo)
+PublicClientFrame = PublicSearch | PublicFollow | PublicQuery
+"""The public service frames a client sends (a part of frames.ClientFrame)."""
+PublicServerFrame = PublicAccounts | PublicAccountInfo
+"""The public service frames the server sends (a part of frames.ServerFrame)."""

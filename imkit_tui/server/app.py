@@ -24,15 +24,17 @@ from imkit_tui.protocol import (
     negotiate,
 )
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.customer_service.desk import Desk
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.fanout import Fanout, LocalFanout
 from imkit_tui.server.gag_sweep import lift_ended_gags
-from imkit_tui.server.handlers import HANDLERS, files, groups, posting
+from imkit_tui.server.handlers import HANDLERS, customer_service, files, groups, posting
 from imkit_tui.server.handlers.failures import answer_failure, error_frame
 from imkit_tui.server.hooks import NoHooks, ServerHooks
 from imkit_tui.server.in_process import InProcessDoor, websocket_options
@@ -42,6 +44,7 @@ from imkit_tui.server.public_service.service import save_account
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
+from imkit_tui.server.ultra.online import UltraOnline
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,8 @@ class IMServer:
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
         self.fanout: Fanout = LocalFanout(self._sessions, lambda: self.require_store().audiences)
         """Delivery to the receivers' devices (in-process; a bus between nodes fits)."""
+        self.ultra_online = UltraOnline()
+        """The members of each ultra group who are connected (server/ultra/online.py)."""
         self.hooks: ServerHooks = NoHooks()
         """What the server tells the app's backend (server/hooks/); nothing by default."""
         self.chatrooms = ChatroomLive(
@@ -82,6 +87,8 @@ class IMServer:
         )
         """The chatrooms (server/chatrooms/)."""
         self._room_sweep: asyncio.Task[None] | None = None
+        self.customer_service = Desk(config.customer_service, new_uuid7)
+        """The customer-service desk (server/customer_service/)."""
 
     @property
     def listening(self) -> bool:
@@ -232,7 +239,9 @@ class IMServer:
                 self._sessions[session.user_id].discard(session)
                 if not self._sessions[session.user_id]:
                     del self._sessions[session.user_id]
+                    self.ultra_online.user_offline(session.user_id)
                     self.chatrooms.service.user_offline(session.user_id)
+                    customer_service.presence(self, session, online=False)
                 self.hooks.device_offline(session)
                 await session.stop()
 
@@ -267,8 +276,12 @@ class IMServer:
             self.config.inbound,
             token_version=claims.version,
         )
+        if not self.ultra_online.is_online(claims.user_id):
+            groups = await self.require_store().ultra.groups_of(claims.user_id)
+            self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
         self.chatrooms.service.user_online(claims.user_id)
+        customer_service.presence(self, session, online=True)
         self.hooks.device_online(session)
         session.send(
             Welcome(
@@ -337,6 +350,9 @@ class IMServer:
         removed = await self.chatrooms.prune()
         if removed:
             log.info("chatroom history retention removed %d messages", removed)
+        removed = await store.ultra.prune(now_ms() - self.config.ultra.history_ms)
+        if removed:
+            log.info("ultra group history retention removed %d messages", removed)
         stale = await self.media.prune_partials()
         if stale:
             log.info("removed %d abandoned uploads", stale)

@@ -20,6 +20,8 @@ from imkit_tui.protocol import (
     ChatroomList,
     ChatroomQuery,
     ClearHistory,
+    CsAgentRequest,
+    DeleteBefore,
     DeleteMessages,
     DownloadRequest,
     ErrorCode,
@@ -35,6 +37,9 @@ from imkit_tui.protocol import (
     ReceiptQuery,
     SetPushUrl,
     SyncRequest,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
     UpdateConversation,
     UpdatePrivacy,
     UploadChunk,
@@ -58,11 +63,11 @@ class FrameBudgets:
     """The budget of each kind of frame, per user."""
 
     group: Budget = field(default_factory=lambda: Budget(2.0, 30))
-    """Group operations: create, invite, kick, rename, mute, info, …"""
+    """Group and ultra group operations: create, invite, kick, rename, mute, info, …"""
     pull: Budget = field(default_factory=lambda: Budget(5000.0, 50_000))
     """Messages asked for by pulls (a pull costs its `limit`)."""
     sync: Budget = field(default_factory=lambda: Budget(5.0, 60))
-    """Sync requests (what changed since a cursor)."""
+    """Sync requests (what changed since a cursor; the ultra groups' counts)."""
     upload: Budget = field(default_factory=lambda: Budget(100.0, 400))
     """Upload announcements and chunks (bytes are bounded by the upload quota)."""
     download: Budget = field(default_factory=lambda: Budget(100.0, 1000))
@@ -70,7 +75,8 @@ class FrameBudgets:
     receipt: Budget = field(default_factory=lambda: Budget(20.0, 300))
     """Read receipts and receipt queries."""
     state: Budget = field(default_factory=lambda: Budget(20.0, 300))
-    """Read marks, conversation settings, deletions, clears, recalls, privacy changes."""
+    """Read marks, conversation and ultra group settings, deletions (by time too),
+    clears, recalls, privacy changes."""
     ping: Budget = field(default_factory=lambda: Budget(2.0, 20))
     """Application pings."""
     profile: Budget = field(default_factory=lambda: Budget(10.0, 100))
@@ -79,10 +85,16 @@ class FrameBudgets:
     """Chatroom joins, leaves, queries, attribute changes and listings."""
     public: Budget = field(default_factory=lambda: Budget(5.0, 60))
     """Public service account searches, profiles, follows and unfollows."""
+    customer_service: Budget = field(default_factory=lambda: Budget(5.0, 60))
+    """An agent's requests to the customer-service desk (view, take, end, left)."""
 
 
 _KINDS: dict[type[Frame], str] = {
     GroupRequest: "group",
+    UltraRequest: "group",
+    UltraSync: "sync",
+    UltraSettings: "state",
+    DeleteBefore: "state",
     PullRequest: "pull",
     PullMany: "pull",
     SyncRequest: "sync",
@@ -109,6 +121,7 @@ _KINDS: dict[type[Frame], str] = {
     PublicSearch: "public",
     PublicQuery: "public",
     PublicFollow: "public",
+    CsAgentRequest: "customer_service",
 }
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 from imkit_tui.protocol import DEFAULT_MAX_CONTENT_BYTES, DEFAULT_MAX_FRAME_BYTES
 from imkit_tui.server.budgets import FrameBudgets
 from imkit_tui.server.chatrooms.settings import ChatroomSettings
+from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
 from imkit_tui.server.public_service.accounts import AccountSpec
+from imkit_tui.server.ultra.config import UltraPolicy
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -45,6 +47,8 @@ class ServerConfig:
       sustained write (past it, writes wait for a checkpoint that lets it start over).
     - `outbound_buffer_bytes`: how much may wait unsent to one device; a device that
       lets more pile up (it stopped reading) is dropped, and syncs when it is back.
+    - `ultra`: the limits of ultra groups (server/ultra/config.py): groups a user may
+      join (100), channels a group may have (50), days of cloud history (7).
     - `inbound`: what one connection may ask (`server/inbound.py`): frames a second
       (more are read later), requests in flight, and refused frames (not JSON, invalid,
       unknown type, too large) in a burst and a second, past which it is closed (1008).
@@ -52,6 +56,8 @@ class ServerConfig:
       and priorities, auto-exit, idle destroy, cloud history, public rooms.
     - `public_accounts`: public service accounts made (or brought up to date) at start
       (server/public_service/config.py reads them from a file).
+    - `customer_service`: the customer-service account, its robot's FAQ and its agents
+      (server/customer_service/settings.py; none by default).
     """
 
     data_dir: Path
@@ -82,6 +88,8 @@ class ServerConfig:
     inbound: InboundPolicy = field(default_factory=InboundPolicy)
     chatrooms: ChatroomSettings = field(default_factory=ChatroomSettings)
     public_accounts: tuple[AccountSpec, ...] = ()
+    ultra: UltraPolicy = field(default_factory=UltraPolicy)
+    customer_service: CustomerServiceSettings = field(default_factory=CustomerServiceSettings)
 
     def __post_init__(self) -> None:
         if not 1 <= self.offline_days <= 7:

@@ -39,6 +39,11 @@ class Fanout(Protocol):
         of `user_id` but `skip`."""
         ...
 
+    def tell_encoded(self, user_id: str, data: bytes, skip: Session | None = None) -> None:
+        """Send an encoded frame to every device of `user_id` but `skip`: a push to many
+        users (an ultra group's change) is encoded once for all of them."""
+        ...
+
 
 class LocalFanout:
     """The in-process :class:`Fanout`: pushes to the devices in `sessions` (user id →
@@ -75,6 +80,12 @@ class LocalFanout:
         for device in tuple(self._sessions.get(user_id, ())):
             if device is not skip:
                 device.send(frame)
+
+    def tell_encoded(self, user_id: str, data: bytes, skip: Session | None = None) -> None:
+        """See :meth:`Fanout.tell_encoded`."""
+        for device in tuple(self._sessions.get(user_id, ())):
+            if device is not skip:
+                device.send_encoded(data)
 
 
 class TargetedLookupSource(Protocol):

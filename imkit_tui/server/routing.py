@@ -14,6 +14,7 @@ from imkit_tui.protocol import (
     ProtocolError,
 )
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
+from imkit_tui.server.customer_service.records import cs_key
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.store_interface import Store
 from imkit_tui.server.store_records import Member, private_key, system_key
@@ -134,7 +135,20 @@ async def readable_key(store: Store, user_id: str, conv: ConvRef, request_id: in
         if await store.conversation_id(key, user_id) is None:
             raise ProtocolError(ErrorCode.NOT_FOLLOWING, "follow this account first", request_id)
         return key
+    if conv.type == ConversationType.CUSTOMER_SERVICE:
+        return await _customer_service_key(store, user_id, conv, request_id)
     return private_key(user_id, private_peer(conv, request_id))
+
+
+async def _customer_service_key(store: Store, user_id: str, conv: ConvRef, request_id: int) -> str:
+    """A customer reads their own conversation with the service, ConvRef(5, account); an
+    agent reads a customer's, ConvRef(5, customer), once seated in it."""
+    if not conv.target or conv.channel:
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "invalid customer service", request_id)
+    served = cs_key(conv.target)
+    if conv.target != user_id and await store.conversation_id(served, user_id) is not None:
+        return served
+    return cs_key(user_id)
 
 
 async def _group_members(store: Store, conv: ConvRef, request_id: int) -> list[str]:

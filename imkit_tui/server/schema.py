@@ -351,9 +351,86 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
-    # 20 is taken by a feature built beside this one (ultra groups); whichever lands
-    # first replaces this placeholder with its own migration.
-    Migration(20, "reserved", ""),
+    Migration(
+        20,
+        "ultra groups: groups, channels, members, voices, counted messages, edits",
+        """
+        -- An ultra group: no member limit; `member_count` is kept, never counted.
+        CREATE TABLE ultra_groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            default_level TEXT NOT NULL DEFAULT 'all',
+            pre_join_history INTEGER NOT NULL DEFAULT 0,
+            all_muted INTEGER NOT NULL DEFAULT 0,
+            member_count INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        -- Its channels ('' the default one). Messages live in the conversation `conv_key`
+        -- (type 10), made anew for each incarnation of a channel id. `floor_at`: the
+        -- owner deleted everything before it for everyone.
+        CREATE TABLE ultra_channels (
+            group_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            name TEXT NOT NULL,
+            conv_key TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            floor_at INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (group_id, channel)
+        ) WITHOUT ROWID;
+        -- A member: one row per (group, user), nothing per message. `level`, `dnd` and
+        -- `cleared_at` are the member's own settings for the whole group; `join_seqs`
+        -- each channel's max seq when they joined ({conv_key: seq}; bounded by channels).
+        CREATE TABLE ultra_members (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            joined_at INTEGER NOT NULL,
+            level TEXT NOT NULL DEFAULT 'default',
+            dnd INTEGER NOT NULL DEFAULT 0,
+            cleared_at INTEGER NOT NULL DEFAULT 0,
+            join_seqs TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (group_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX ultra_members_user ON ultra_members(user_id);
+        -- A member's own view of one channel, only once they read it or set something.
+        CREATE TABLE ultra_member_channels (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            read_seq INTEGER NOT NULL DEFAULT 0,
+            level TEXT NOT NULL DEFAULT 'default',
+            dnd INTEGER NOT NULL DEFAULT 0,
+            cleared_at INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (group_id, user_id, channel)
+        ) WITHOUT ROWID;
+        -- Who is muted ('muted') and who may speak while all are ('speaker').
+        CREATE TABLE ultra_voices (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            PRIMARY KEY (group_id, kind, user_id)
+        ) WITHOUT ROWID;
+        -- The counted messages of ultra channels (read diffusion): a member's unread
+        -- and mention counts are a range of this index after their read position.
+        -- `mentioned` is ',a,b,' (the ids an @ names); `mention_all` an @all.
+        CREATE TABLE ultra_counted (
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            sender TEXT NOT NULL,
+            mention_all INTEGER NOT NULL,
+            mentioned TEXT NOT NULL,
+            PRIMARY KEY (conv_id, seq)
+        ) WITHOUT ROWID;
+        -- The newest edit of a message: when, and the seq of its edit event.
+        CREATE TABLE ultra_edits (
+            conv_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            edited_at INTEGER NOT NULL,
+            edit_seq INTEGER NOT NULL,
+            PRIMARY KEY (conv_id, seq)
+        ) WITHOUT ROWID;
+        """,
+    ),
     Migration(
         21,
         "portraits found by URL: a stored file that is a portrait is readable by all",
@@ -361,7 +438,29 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX user_profiles_portrait ON user_profiles(portrait);
         """,
     ),
-    Migration(22, "reserved", ""),
+    Migration(
+        22,
+        "customer-service ratings and left messages",
+        """
+        -- A customer's rating of a session with an agent (1-5 stars and a comment),
+        -- once per session.
+        CREATE TABLE cs_ratings (
+            sid TEXT PRIMARY KEY,
+            customer TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            stars INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+            comment TEXT NOT NULL,
+            rated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- A message a customer left when no agent was online: read by the agents.
+        CREATE TABLE cs_left_messages (
+            id INTEGER PRIMARY KEY,
+            customer TEXT NOT NULL,
+            body TEXT NOT NULL,
+            left_at INTEGER NOT NULL
+        );
+        """,
+    ),
     Migration(
         23,
         "public service accounts; their followers are members of their conversation",

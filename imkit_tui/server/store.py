@@ -33,6 +33,7 @@ from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.broadcast_log import BroadcastLog
 from imkit_tui.server.chatrooms.history_store import ChatroomHistory
 from imkit_tui.server.chatrooms.state_store import ChatroomState
+from imkit_tui.server.customer_service.records import CsRecords
 from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
@@ -58,6 +59,7 @@ from imkit_tui.server.store_records import (
 )
 from imkit_tui.server.targeted_store import TargetedStore
 from imkit_tui.server.token_versions import TokenVersions
+from imkit_tui.server.ultra.store import UltraStore
 from imkit_tui.server.user_records import UserRecords
 from imkit_tui.storage import BatchWriter, Database, apply_migrations
 from imkit_tui.storage.writer import Done
@@ -111,6 +113,8 @@ class ServerStore:
         (server/member_store.py)."""
         self.groups = GroupStore(self._writer, reader_db, self._changes)
         """Group membership, names and who may speak (server/group_store.py)."""
+        self.ultra = UltraStore(self._writer, reader_db)
+        """Ultra groups: groups, channels, members, voices (server/ultra/store.py)."""
         self.receipts = ReceiptStore(self._writer, reader_db, self.audiences)
         """Group read receipts: asked for, and who read (server/receipt_store.py)."""
         self.privacy = PrivacyStore(self._writer, reader_db)
@@ -133,6 +137,9 @@ class ServerStore:
         """The chatrooms' settings, kept across restarts (server/chatrooms/state_store.py)."""
         self.public = PublicAccounts(self._writer, reader_db, self._changes)
         """Public service accounts and their followers (server/public_service/)."""
+        self.customer_service = CsRecords(self._writer, reader_db)
+        """Customer-service ratings, left messages and seated agents
+        (server/customer_service/records.py)."""
         """When the Server API's broadcasts went out (their limit holds across restarts)."""
         """Push texts the app server gave its messages (server/push_texts.py)."""
 
@@ -221,6 +228,8 @@ class ServerStore:
         )
         if message.files and not stored.duplicate:
             record_refs(conn, conv.id, stored.seq, message.files)
+        if message.then is not None and not stored.duplicate:
+            message.then(conn, conv.id, stored.seq, stored.sent_at)
         if message.also is not None and not stored.duplicate:
             message.also(conn, stored)
         return self._with_audience(key, stored) if stored.duplicate else stored

@@ -13,12 +13,14 @@ from typing import Any, Protocol
 from imkit_tui.protocol import ConversationState, ConvRef
 from imkit_tui.server.chatrooms.history_store import ChatroomHistory
 from imkit_tui.server.chatrooms.state_store import ChatroomState
+from imkit_tui.server.customer_service.records import CsRecords
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
 from imkit_tui.server.public_service.accounts import PublicAccounts
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.seq_views import SeqView, TargetedMessages
 from imkit_tui.server.store_records import Member, NewMessage, Page, StoredMessage
+from imkit_tui.server.ultra.store import UltraStore
 
 Done = Callable[[Any, BaseException | None], None]
 """Called after a commit with (result, None), or (None, error) when it failed."""
@@ -256,6 +258,11 @@ class Store(Protocol):
         ...
 
     @property
+    def ultra(self) -> UltraStore:
+        """Ultra groups (server/ultra/store.py)."""
+        ...
+
+    @property
     def privacy(self) -> Privacy:
         """Who may message whom."""
         ...
@@ -293,6 +300,11 @@ class Store(Protocol):
     @property
     def public(self) -> PublicAccounts:
         """Public service accounts and their followers."""
+        ...
+
+    @property
+    def customer_service(self) -> CsRecords:
+        """Customer-service ratings, left messages and seated agents."""
         ...
 
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:

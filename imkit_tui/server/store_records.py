@@ -56,6 +56,11 @@ class Page:
     floor_seq: int
 
 
+AfterStoring = Callable[[sqlite3.Connection, int, int, int], None]
+"""More to write in a message's storing transaction: (connection, conversation id, seq,
+sent_at)."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewMessage:
     """A message to append: its conversation (type, key, and the members it gets when
@@ -63,7 +68,9 @@ class NewMessage:
     `audience` makes it targeted (only those users see it), `files` are the sha256 of
     the stored files its content names (server/file_refs.py). `also` writes what must
     be committed with it (the row that routes it to the app's backend), in the same
-    transaction, once it is stored (never for a retry of a stored message)."""
+    transaction, once it is stored (never for a retry of a stored message). `then(conn,
+    conv_id, seq, sent_at)` likewise writes what its conversation's kind keeps beside
+    it: an ultra group's counted row, or an edit's effect on its original."""
 
     conv_type: int
     conv_key: str
@@ -75,6 +82,7 @@ class NewMessage:
     now_ms: int
     audience: frozenset[str] | None = None
     files: Iterable[str] = ()
+    then: AfterStoring | None = None
     also: Callable[[sqlite3.Connection, StoredMessage], None] | None = None
 
 

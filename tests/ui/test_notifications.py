@@ -10,7 +10,7 @@ from textual import events
 from textual.widgets import Input
 
 from imkit_tui.config import UiState
-from imkit_tui.core import IMClient
+from imkit_tui.core import IMClient, channel_ref
 from imkit_tui.protocol import ConvRef
 from imkit_tui.server.hooks.hub import BackendHooks
 from imkit_tui.server.hooks.settings import HooksConfig
@@ -102,6 +102,33 @@ async def test_dnd_and_the_switches(make_client: ClientFactory, tmp_path: Path) 
         await send_all(alice, "me", ["nobody hears this"])
         await pilot.pause(0.3)
         assert recorder.written == [] and recorder.bells == 0
+
+
+async def test_an_ultra_channel_notifies_as_its_level_says(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, me = await make_client("alice"), await make_client("me")
+    await alice.ultra.create("guild", "Guild")
+    await alice.ultra.create_channel("guild", "news", "News")
+    await me.ultra.join("guild")
+    await me.ultra.set_level("guild", "mentions_me", "news")
+    news, general = channel_ref("guild", "news"), channel_ref("guild", "")
+    app = _app(me, tmp_path)
+    async with app.run_test(size=(110, 30), notifications=True) as pilot:
+        recorder = Recorder(app)
+
+        async def said(conv: ConvRef, text: str, mentioned: list[str] | None = None) -> None:
+            sent = await alice.send_text(conv, text, mentioned=mentioned or [])
+            await alice.wait_sent([sent.id], timeout=10)
+
+        await said(news, "quiet news")  # only @ me notifies in News
+        await said(general, "loud general")  # the default level: everything
+        await until(pilot, lambda: recorder.bells == 1, "a bell for general")
+        await said(news, "@me look", ["me"])
+        await until(pilot, lambda: recorder.bells == 2, "a bell for the @")
+        toasts = " ".join(str(t.message) for t in app._notifications)
+        assert "loud general" in toasts and "@me look" in toasts
+        assert "quiet news" not in toasts
 
 
 async def test_a_notice_from_the_backend_is_a_toast_and_a_desktop_notification(

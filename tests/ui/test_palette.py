@@ -34,6 +34,7 @@ MAIN_ENTRIES = {
     "Set my display name…",
     "Set my picture…",
     "Offline pushes: where they go…",
+    "Customer service",
     "Attach…",
     "Send an image…",
     "Send a file…",

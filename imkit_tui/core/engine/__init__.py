@@ -13,6 +13,8 @@ core/outbox.py, core/connection.py) only moves bytes and runs the store's jobs.
 - :mod:`.sync` the post-connect sync's pages and cursor (`SyncRound`);
 - :mod:`.pages` which pull pages a catch-up asks for, and what a PullMany answer means
   (`first_spec`, `chunks`, `sort_pages`);
+- :mod:`.ultra` which ultra group channels an UltraSync answer needs pulled
+  (`channels_to_pull`);
 - :mod:`.work` the inbound work queue, pushes held behind the sync (`WorkQueue`);
 - :mod:`.outbox` the outbox's state machine (`OutboxMachine`);
 - :mod:`.requests` request ids and where each server frame goes (`Requests`, `FrameRoute`);
@@ -33,7 +35,17 @@ from imkit_tui.core.engine.requests import FrameRoute, Requests, is_push
 from imkit_tui.core.engine.seqs import SeqTracker
 from imkit_tui.core.engine.session import Answer, ClientEngine, Pushed, Stage
 from imkit_tui.core.engine.sync import CURSOR_KEY, SyncPage, SyncRound, Wanted
-from imkit_tui.core.engine.work import Acked, Pushes, SyncAll, Work, WorkQueue
+from imkit_tui.core.engine.ultra import channel_convs, channels_to_pull
+from imkit_tui.core.engine.work import (
+    Acked,
+    Pushes,
+    SyncAll,
+    UltraFrame,
+    UltraStates,
+    UltraWork,
+    Work,
+    WorkQueue,
+)
 
 __all__ = [
     "CURSOR_KEY",
@@ -58,10 +70,15 @@ __all__ = [
     "SyncAll",
     "SyncPage",
     "SyncRound",
+    "UltraFrame",
+    "UltraStates",
+    "UltraWork",
     "Wanted",
     "Work",
     "WorkQueue",
     "answer_login",
+    "channel_convs",
+    "channels_to_pull",
     "gap_after_ack",
     "hello",
     "is_push",

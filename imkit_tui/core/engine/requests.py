@@ -16,6 +16,7 @@ from imkit_tui.protocol import (
     TERMINAL_CODES,
     ChatroomEvent,
     ConversationUpdate,
+    CsAgentState,
     ErrorFrame,
     Frame,
     Notice,
@@ -23,7 +24,22 @@ from imkit_tui.protocol import (
     Push,
     ReceiptState,
     ServerFrame,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
 )
+
+PUSHED_STATES = (
+    ConversationUpdate,
+    PrivacyState,
+    ReceiptState,
+    ChatroomEvent,
+    UltraInfo,
+    UltraUpdate,
+    UltraDeleted,
+    CsAgentState,
+)
+"""Frames that answer a request, or (with `re` 0) tell of a change no request asked for."""
 
 W = TypeVar("W")
 
@@ -39,12 +55,9 @@ class FrameRoute(enum.Enum):
 
 
 def is_push(frame: ServerFrame) -> bool:
-    """True for a frame no request asked for: a pushed message, notice, state change or
-    chatroom event."""
-    return isinstance(frame, Push | Notice) or (
-        isinstance(frame, ConversationUpdate | PrivacyState | ReceiptState | ChatroomEvent)
-        and not frame.re
-    )
+    """True for a frame no request asked for: a pushed message or notice, a state change,
+    a chatroom event."""
+    return isinstance(frame, Push | Notice) or (isinstance(frame, PUSHED_STATES) and not frame.re)
 
 
 class Requests(Generic[W]):

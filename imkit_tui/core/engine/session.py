@@ -27,6 +27,7 @@ from imkit_tui.core.engine.requests import FrameRoute, Requests
 from imkit_tui.protocol import (
     ChatroomEvent,
     ConversationUpdate,
+    CsAgentState,
     ErrorFrame,
     Frame,
     Notice,
@@ -35,6 +36,9 @@ from imkit_tui.protocol import (
     Push,
     ReceiptState,
     ServerFrame,
+    UltraDeleted,
+    UltraInfo,
+    UltraUpdate,
     decode_server_frame,
     encode,
 )
@@ -43,7 +47,20 @@ log = logging.getLogger(__name__)
 
 W = TypeVar("W")
 
-PushFrame = Push | ConversationUpdate | PrivacyState | ReceiptState | Notice | ChatroomEvent
+PushFrame = (
+    Push
+    | ConversationUpdate
+    | PrivacyState
+    | ReceiptState
+    | Notice
+    | ChatroomEvent
+    | UltraInfo
+    | UltraUpdate
+    | UltraDeleted
+    | CsAgentState
+)
+"""A frame no request asked for: a message or notice, a change of state (ultra groups'
+too), a chatroom event, the customer-service desk."""
 
 
 @dataclass(frozen=True, slots=True)

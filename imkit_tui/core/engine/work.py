@@ -10,10 +10,19 @@ Pushes queued one behind the other are taken together (stored in one transaction
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from imkit_tui.core.models import Message
-from imkit_tui.protocol import ConversationUpdate, ConvRef, MessageRecord, Push
+from imkit_tui.protocol import (
+    ConversationUpdate,
+    ConvRef,
+    MessageRecord,
+    Push,
+    UltraDeleted,
+    UltraInfo,
+    UltraState,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +47,36 @@ class Pushes:
     records: list[MessageRecord]
 
 
-Work = SyncAll | Acked | Push | ConversationUpdate
+@dataclass(frozen=True, slots=True)
+class UltraStates:
+    """The server's view of ultra groups (the answer to an UltraSync, an UltraUpdate):
+    pull the channels this device lacks, then merge the states (core/engine/ultra.py).
+    `every_group`: the user is in no other ultra group; `answers_read`: the channel
+    whose pending read position this confirms; `done` is called once applied (or
+    failed)."""
+
+    states: tuple[UltraState, ...]
+    every_group: bool = False
+    answers_read: ConvRef | None = None
+    done: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UltraFrame:
+    """An ultra group as it now is (UltraInfo), or messages of it deleted by time
+    (UltraDeleted), to apply; `done` is called once applied (or failed)."""
+
+    frame: UltraInfo | UltraDeleted
+    done: Callable[[], None] | None = None
+
+
+UltraWork = UltraStates | UltraFrame
+"""Ultra group work: states, a group as it now is, messages deleted by time."""
+
+Work = SyncAll | Acked | Push | ConversationUpdate | UltraWork
 """One item of inbound work as it is queued."""
 
-Taken = SyncAll | Acked | Pushes | ConversationUpdate
+Taken = SyncAll | Acked | Pushes | ConversationUpdate | UltraWork
 """One item of inbound work as it is applied (pushes grouped)."""
 
 

@@ -17,6 +17,8 @@ _URL: dict[str, Any] = {"type": "string", "maxLength": 1024}
 _FLAG: dict[str, Any] = {"type": "string", "enum": ["0", "1"]}
 _JSON: dict[str, Any] = {"type": "string", "description": "a JSON object, as text"}
 _TYPE: dict[str, Any] = {"type": "string", "enum": ["1", "3", "6"]}
+_NAME: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
+_CHANNEL: dict[str, Any] = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
 
 
 def _minutes(high: int, low: int = 1) -> dict[str, Any]:
@@ -140,6 +142,33 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
     },
     **CHATROOM_PARAMETERS,
     **PUBLIC_PARAMETERS,
+    "/ultragroup/create.json": {
+        "userId": (_ID, True),
+        "groupId": (_ID, True),
+        "groupName": (_NAME, True),
+    },
+    "/ultragroup/join.json": {"userId": (_ID, True), "groupId": (_ID, True)},
+    "/ultragroup/quit.json": {"userId": (_ID, True), "groupId": (_ID, True)},
+    "/ultragroup/dis.json": {"groupId": (_ID, True)},
+    "/ultragroup/refresh.json": {"groupId": (_ID, True), "groupName": (_NAME, True)},
+    "/ultragroup/channel/create.json": {"groupId": (_ID, True), "busChannel": (_CHANNEL, True)},
+    "/ultragroup/channel/del.json": {"groupId": (_ID, True), "busChannel": (_CHANNEL, True)},
+    "/ultragroup/channel/get.json": {"groupId": (_ID, True)},
+    "/ultragroup/msg/modify.json": {
+        "groupId": (_ID, True),
+        "fromUserId": (_ID, True),
+        "msgUID": (_ID, True),
+        "content": (_JSON, True),
+        "busChannel": (_CHANNEL, False),
+    },
+    "/ultragroup/userbanned/add.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/userbanned/del.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/userbanned/get.json": {"groupId": (_ID, True)},
+    "/ultragroup/globalbanned/set.json": {"groupId": (_ID, True), "status": (_FLAG, True)},
+    "/ultragroup/globalbanned/get.json": {"groupId": (_ID, True)},
+    "/ultragroup/banned/whitelist/add.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/banned/whitelist/del.json": {"groupId": (_ID, True), "userId": (_IDS, True)},
+    "/ultragroup/banned/whitelist/get.json": {"groupId": (_ID, True)},
 }
 """The documented parameters of each path: name → (JSON schema, required). The paths
 that are off take none."""
@@ -180,6 +209,12 @@ RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/sensitiveword/list.json": {"words": _objects(type=_STR, word=_STR, replaceWord=_STR)},
     **CHATROOM_RESULTS,
     **PUBLIC_RESULTS,
+    "/ultragroup/channel/get.json": {
+        "channelList": _objects(channelId=_STR, createTime={"type": "integer"}, name=_STR)
+    },
+    "/ultragroup/userbanned/get.json": {"users": _objects(id=_STR)},
+    "/ultragroup/globalbanned/get.json": {"status": {"type": "boolean"}},
+    "/ultragroup/banned/whitelist/get.json": {"users": _objects(id=_STR)},
 }
 """The fields of each path's answer when its code is 200 (beside `code`)."""
 

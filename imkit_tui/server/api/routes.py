@@ -22,6 +22,7 @@ def all_routes() -> dict[str, Handler]:
         off_routes,
         public_routes,
         sensitive_routes,
+        ultra_routes,
         user_routes,
     )
 
@@ -34,6 +35,7 @@ def all_routes() -> dict[str, Handler]:
         group_routes,
         conversation_routes,
         sensitive_routes,
+        ultra_routes,
         chatroom_routes,
         chatroom_moderation_routes,
         public_routes,

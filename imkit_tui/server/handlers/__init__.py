@@ -19,8 +19,12 @@ from imkit_tui.protocol import (
     ChatroomList,
     ChatroomQuery,
     ClearHistory,
+    ConversationType,
+    CsAgentRequest,
+    DeleteBefore,
     DeleteMessages,
     DownloadRequest,
+    EditMessage,
     ErrorCode,
     Frame,
     GroupRequest,
@@ -37,6 +41,9 @@ from imkit_tui.protocol import (
     SendMessage,
     SetPushUrl,
     SyncRequest,
+    UltraRequest,
+    UltraSettings,
+    UltraSync,
     UpdateConversation,
     UpdatePrivacy,
     UploadChunk,
@@ -48,6 +55,7 @@ from imkit_tui.protocol.public_frames import PublicFollow, PublicQuery, PublicSe
 from imkit_tui.server.handlers import (
     chatrooms,
     conversations,
+    customer_service,
     files,
     groups,
     privacy,
@@ -58,6 +66,8 @@ from imkit_tui.server.handlers import (
     receipts,
     send,
     stored_messages,
+    ultra_groups,
+    ultra_messages,
 )
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.session import Session
@@ -80,6 +90,17 @@ async def on_ping(ctx: ServerContext, session: Session, frame: Ping) -> None:
     session.send(Pong(re=frame.id, server_time=now_ms()))
 
 
+async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
+    """A send: to an ultra group's channel (handlers/ultra_messages.py), to customer
+    service (handlers/customer_service.py) or to any other conversation (handlers/send.py)."""
+    if ultra_messages.is_ultra(frame.conv):
+        await ultra_messages.on_ultra_send(ctx, session, frame)
+    elif frame.conv.type == ConversationType.CUSTOMER_SERVICE:
+        await customer_service.on_send(ctx, session, frame)
+    else:
+        await send.on_send(ctx, session, frame)
+
+
 async def on_hello(ctx: ServerContext, session: Session, frame: Hello) -> None:
     """A second Hello on a logged-in connection is refused."""
     raise ProtocolError(ErrorCode.ALREADY_AUTHENTICATED, "already logged in", frame.id)
@@ -87,7 +108,7 @@ async def on_hello(ctx: ServerContext, session: Session, frame: Hello) -> None:
 
 HANDLERS: Mapping[type[Frame], Handling] = {
     # In line: a commit takes microseconds, and a device's sends keep their order.
-    SendMessage: Handling(send.on_send, in_line=True),
+    SendMessage: Handling(on_send, in_line=True),
     Ping: Handling(on_ping, in_line=True),
     Hello: Handling(on_hello, in_line=True),
     SyncRequest: Handling(pulls.on_sync),
@@ -118,6 +139,12 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     # In line: a follow comes before the commands the device sends next.
     PublicFollow: Handling(public_service.on_follow, in_line=True),
     SetPushUrl: Handling(push_url.on_set_push_url),
+    UltraRequest: Handling(ultra_groups.on_ultra),
+    UltraSettings: Handling(ultra_groups.on_ultra_settings),
+    UltraSync: Handling(ultra_groups.on_ultra_sync),
+    EditMessage: Handling(ultra_messages.on_edit),
+    DeleteBefore: Handling(ultra_messages.on_delete_before),
+    CsAgentRequest: Handling(customer_service.on_agent),
 }
 """Every client frame after the Hello, by type (tests/test_authorization.py checks each
 one's refusals)."""

@@ -7,12 +7,14 @@ from typing import Any, Protocol
 
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
+from imkit_tui.server.customer_service.desk import Desk
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
 from imkit_tui.server.media import MediaStore
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
+from imkit_tui.server.ultra.online import UltraOnline
 
 
 class ServerContext(Protocol):
@@ -45,8 +47,18 @@ class ServerContext(Protocol):
         ...
 
     @property
+    def customer_service(self) -> Desk:
+        """The customer-service desk (server/customer_service/)."""
+        ...
+
+    @property
     def send_rates(self) -> PerUser:
         """Each user's send rate limit (error 20604)."""
+        ...
+
+    @property
+    def ultra_online(self) -> UltraOnline:
+        """Which members of each ultra group are connected (server/ultra/online.py)."""
         ...
 
     def require_store(self) -> Store:

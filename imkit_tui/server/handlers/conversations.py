@@ -19,12 +19,17 @@ from imkit_tui.protocol import (
     UpdateConversation,
 )
 from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.ultra_messages import is_ultra, on_ultra_read
 from imkit_tui.server.routing import readable_key, route_send
 from imkit_tui.server.session import Session
 
 
 async def on_mark_read(ctx: ServerContext, session: Session, frame: MarkRead) -> None:
-    """Move the user's read position (pushed to the peer of a private chat too)."""
+    """Move the user's read position (pushed to the peer of a private chat too); in an
+    ultra group's channel, handlers/ultra_messages.py does."""
+    if is_ultra(frame.conv):
+        await on_ultra_read(ctx, session, frame)
+        return
     store = ctx.require_store()
     key = await readable_key(store, session.user_id, frame.conv, frame.id)
     conv_id = await store.conversation_id(key, session.user_id)

@@ -28,6 +28,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.handlers.chatrooms import chatroom_pull
 from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.ultra_messages import is_ultra, ultra_page
 from imkit_tui.server.routing import readable_key
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
@@ -41,7 +42,9 @@ async def read_page(
     request_id: int,
 ) -> PullPage:
     """The page `spec` asks for, as `user_id` may read it; ProtocolError when they may
-    not read that conversation."""
+    not read that conversation. An ultra group's channel is read its own way."""
+    if is_ultra(spec.conv):
+        return await ultra_page(store, config, user_id, spec, request_id)
     conv_key = await readable_key(store, user_id, spec.conv, request_id)
     conv_id = await store.conversation_id(conv_key, user_id)
     if conv_id is None:

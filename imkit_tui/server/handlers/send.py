@@ -37,7 +37,7 @@ from imkit_tui.server.handlers.public_service import public_send
 from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
 from imkit_tui.server.routing import Route, route_send, targeted_audience
 from imkit_tui.server.session import Session
-from imkit_tui.server.store_records import NewMessage, StoredMessage, private_key
+from imkit_tui.server.store_records import AfterStoring, NewMessage, StoredMessage, private_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +112,18 @@ async def ack_stored_retry(ctx: ServerContext, session: Session, frame: SendMess
     return True
 
 
-async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) -> Authorized:
+async def authorize(
+    ctx: ServerContext, session: Session, frame: SendMessage, route: Route | None = None
+) -> Authorized:
     """Check that `session`'s user may send `frame`: the conversation is theirs, the
     receiver accepts them, they may speak in the group, the app's backend lets it pass
     (when it asked to moderate such messages), the content is within bounds.
-    Refused with the ProtocolError of the first check failed."""
+    Refused with the ProtocolError of the first check failed. `route`: where it goes,
+    when the caller decided (customer service); else the conversation's own."""
     store = ctx.require_store()
     sender = session.user_id
-    route = await route_send(store, sender, frame.conv, frame.id)
+    if route is None:
+        route = await route_send(store, sender, frame.conv, frame.id)
     audience = targeted_audience(route, sender, frame.to, frame.id)
     asked = None
     if frame.object_name == messages.READ_RECEIPT_REQUEST:
@@ -136,10 +140,17 @@ async def authorize(ctx: ServerContext, session: Session, frame: SendMessage) ->
     return Authorized(frame, route, audience, asked, content_json)
 
 
-def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[str]) -> None:
-    """Queue the message for the store (`files`: the sha256 its content names); the
-    fan-out follows the commit (:func:`fan_out`). Queued here and now, so a device's
-    messages get their seqs in the order it sent them."""
+def persist(
+    ctx: ServerContext,
+    session: Session,
+    send: Authorized,
+    files: set[str],
+    then: AfterStoring | None = None,
+) -> None:
+    """Queue the message for the store (`files`: the sha256 its content names; `then`:
+    more to write in its transaction, NewMessage.then); the fan-out follows the commit
+    (:func:`fan_out`). Queued here and now, so a device's messages get their seqs in
+    the order it sent them."""
     frame = send.frame
     sender = session.user_id
     store = ctx.require_store()
@@ -156,6 +167,7 @@ def persist(ctx: ServerContext, session: Session, send: Authorized, files: set[s
             now_ms=now_ms(),
             audience=send.audience,
             files=files,
+            then=then,
         )
         store.append_then(
             ctx.hooks.routed(message, send.route, frame.conv, from_device=True),

@@ -30,6 +30,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.handlers.chatrooms import chatroom_recall
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.posting import message_record
+from imkit_tui.server.handlers.ultra_messages import is_ultra, on_ultra_recall_route
 from imkit_tui.server.routing import Route, readable_key, route_send
 from imkit_tui.server.seq_views import SeqView
 from imkit_tui.server.session import Session
@@ -46,7 +47,10 @@ async def on_recall(ctx: ServerContext, session: Session, frame: Recall) -> None
         return
     store = ctx.require_store()
     sender = session.user_id
-    route = await route_send(store, sender, frame.conv, frame.id)
+    if is_ultra(frame.conv):
+        route = await on_ultra_recall_route(ctx, session, frame.conv, frame.id)
+    else:
+        route = await route_send(store, sender, frame.conv, frame.id)
     stored, record = await recall_message(
         store, route, sender, frame.conv, frame.uid, ctx.config.recall_seconds, frame.id
     )

@@ -112,3 +112,7 @@ class TellingFanout:
     def tell(self, user_id: str, frame: Frame, skip: Session | None = None) -> None:
         """State pushes go to devices only."""
         self._inner.tell(user_id, frame, skip)
+
+    def tell_encoded(self, user_id: str, data: bytes, skip: Session | None = None) -> None:
+        """State pushes go to devices only."""
+        self._inner.tell_encoded(user_id, data, skip)

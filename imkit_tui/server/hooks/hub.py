@@ -40,6 +40,7 @@ from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.status import StatusBoard
 from imkit_tui.server.routing import Route
 from imkit_tui.server.store_records import NewMessage, StoredMessage
+from imkit_tui.server.ultra.pushes import push_receivers
 
 if TYPE_CHECKING:
     from imkit_tui.server.app import IMServer
@@ -196,6 +197,12 @@ class BackendHooks:
         elif self._config.routes(route.conv_type, record.object_name):
             form = routing_form(record, route, from_device=from_device)
             self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
+        if route.conv_type == ConversationType.ULTRA_GROUP:
+            # The members online are the route; those to push to are read beside it.
+            task = asyncio.create_task(self._note_ultra_pushes(record))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return
         offline = self._offline_push_receivers(record, route)
         if offline:
             task = asyncio.create_task(self._note_pushes(record, route, offline))
@@ -335,6 +342,28 @@ class BackendHooks:
                 )
             )
             self._pushes.note(user, self.push_url(user), title, body, now_ms(), record.uid)
+        self._wake.set()
+
+    async def _note_ultra_pushes(self, record: MessageRecord) -> None:
+        """Note the pushes of an ultra group's message, as its members' levels decide
+        (server/ultra/pushes.py)."""
+        store = self._server.store
+        if store is None or not self._config.pushes:
+            return
+        try:
+            users = await push_receivers(
+                store.ultra,
+                record,
+                online=lambda user: self._server.online_devices(user) > 0,
+                reachable=lambda user: bool(self.push_url(user)),
+            )
+        except Exception:
+            log.exception("deciding the pushes of %s failed", record.uid)
+            return
+        where = record.conv.target + (f" #{record.conv.channel}" if record.conv.channel else "")
+        body = f"{record.sender}: {messages.summarize(record.object_name, record.content)}"
+        for user in users:
+            self._pushes.note(user, self.push_url(user), where, body, now_ms(), record.uid)
         self._wake.set()
 
     async def _send_push(self, notice: Notice) -> None:

@@ -1,6 +1,7 @@
 """Private: the status line under a bubble, when it shows, and the head line of a run.
 
-Others' messages show their time; own messages how far they got ("sending…", "✓ 14:05",
+An edited message (ultra groups) says "(edited)" first. Others' messages show their
+time; own messages how far they got ("sending…", "✓ 14:05",
 "✓✓ Read 14:05", "! failed — r to retry"), and in a group how many members read them
 when receipts were asked for ("✓ 14:05 · 3 read · 5 unread"). A targeted message says
 whom it went to.
@@ -17,12 +18,17 @@ from imkit_tui.ui.bubbles._text import clean_text, clock
 MAX_NAME = 64
 """The most characters of one name shown."""
 
+EDITED_MARK = "(edited)"
+"""Said on the status line of a message whose sender edited it."""
+
 
 def status_line(
     message: Message, *, me: str, own: bool, rejected: bool, peer_read: bool, receipts: str
 ) -> str:
     """The status line of `message` as `me` sees it."""
     status = _status(message, own=own, rejected=rejected, peer_read=peer_read)
+    if message.edited_at:
+        status = f"{EDITED_MARK} {status}"
     if receipts and own and message.status == SendStatus.SENT:
         status = f"{status} · {receipts}"
     if not message.to:
@@ -50,8 +56,8 @@ def status_shown(
     message: Message, *, own: bool, selected: bool, run_tail: bool, receipts: str
 ) -> bool:
     """Whether the status line shows: when selected; for an own message at the end of
-    its run or still sending or failed; for one with read counts or recipients."""
-    if selected or receipts or message.to:
+    its run or still sending or failed; for one with read counts or recipients, or edited."""
+    if selected or receipts or message.to or message.edited_at:
         return True
     if not own:
         return False

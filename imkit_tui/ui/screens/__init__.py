@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 from imkit_tui.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from imkit_tui.ui.screens.agent_desk import AgentDeskScreen
     from imkit_tui.ui.screens.chatrooms import open_chatrooms
+    from imkit_tui.ui.screens.cs_prompts import LeaveMessageScreen, RatingScreen
+    from imkit_tui.ui.screens.customer_service import CustomerServiceActions
     from imkit_tui.ui.screens.new_chat import NewChatScreen
     from imkit_tui.ui.screens.new_group import start_accepting_invitation, start_new_group
     from imkit_tui.ui.screens.profile_actions import ProfileActions
@@ -27,11 +30,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActionMenuScreen",
+    "AgentDeskScreen",
     "ConfirmScreen",
+    "CustomerServiceActions",
+    "LeaveMessageScreen",
     "NewChatScreen",
     "PasteOfferScreen",
     "ProfileActions",
     "PublicActions",
+    "RatingScreen",
     "TextPromptScreen",
     "open_chatrooms",
     "start_accepting_invitation",
@@ -39,10 +46,15 @@ __all__ = [
 ]
 
 _PROMPTS = "imkit_tui.ui.screens.prompts"
+_CS_PROMPTS = "imkit_tui.ui.screens.cs_prompts"
 __getattr__ = lazy_names(
     __name__,
     {
         "ActionMenuScreen": _PROMPTS,
+        "AgentDeskScreen": "imkit_tui.ui.screens.agent_desk",
+        "CustomerServiceActions": "imkit_tui.ui.screens.customer_service",
+        "LeaveMessageScreen": _CS_PROMPTS,
+        "RatingScreen": _CS_PROMPTS,
         "ConfirmScreen": _PROMPTS,
         "PasteOfferScreen": _PROMPTS,
         "TextPromptScreen": _PROMPTS,

@@ -207,13 +207,17 @@ class ActionHandler:
             self.app.notify(f"imkit cannot {action.replace('_', ' ')} this message")
 
     def _history_handles(self, message: Message, action: str) -> bool:
-        """Recall, re-edit and delete belong to the screen's history actions, read
-        receipts to its receipt actions."""
+        """Editing belongs to the screen's ultra group pane; recall, re-edit and delete
+        to its history actions, read receipts to its receipt actions."""
         from imkit_tui.ui.screens.history_actions import HistoryActions
         from imkit_tui.ui.screens.receipt_actions import ReceiptActions
+        from imkit_tui.ui.screens.ultra_actions import UltraPane
 
+        ultra = getattr(self._screen, "ultra", None)
         history = getattr(self._screen, "history", None)
         receipts = getattr(self._screen, "receipts", None)
+        if isinstance(ultra, UltraPane) and ultra.handle(message, action):
+            return True  # editing an own message of an ultra group (e)
         return (isinstance(history, HistoryActions) and history.handle(message, action)) or (
             isinstance(receipts, ReceiptActions) and receipts.handle(message, action)
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from imkit_tui.core import Conversation
+from imkit_tui.core import Conversation, is_ultra_row, list_ref
 from imkit_tui.protocol import ConversationType
 from imkit_tui.ui.format import display_name
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from imkit_tui.ui.screens.history_actions import HistoryActions
     from imkit_tui.ui.screens.main_host import MainHost
     from imkit_tui.ui.screens.privacy_actions import PrivacyActions
+    from imkit_tui.ui.screens.ultra_actions import UltraPane
     from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 
@@ -31,33 +32,41 @@ class ConversationSettings:
         history: HistoryActions,
         privacy: PrivacyActions,
         search: Callable[[], None],
+        ultra: UltraPane,
     ) -> None:
         """Act on ``listing``'s highlighted row or ``host``'s open chat; clear and remove
         through ``history``; the settings screen blocks through ``privacy`` and its
-        "Search in chat" runs ``search``."""
+        "Search in chat" runs ``search``; an ultra group's settings are ``ultra``'s."""
         self._host = host
         self._listing = listing
         self._history = history
         self._privacy = privacy
         self._search = search
+        self._ultra = ultra
 
     def target(self) -> Conversation | None:
-        """The conversation list's highlighted row when the list has focus, else the open one."""
+        """The conversation list's highlighted row when the list has focus, else the open
+        one's (an ultra group's channel: the group's)."""
         listing = self._listing
         conv = listing.highlighted if listing.has_focus else self._host.current
-        return listing.get(conv) if conv is not None else None
+        return listing.get(list_ref(conv)) if conv is not None else None
 
     async def toggle_pin(self) -> None:
         """Pin the conversation to the top of the list, or unpin it (every device)."""
         row = self.target()
-        if row is not None:
+        if row is not None and is_ultra_row(row.ref):  # pinned on this device only
+            await self._host.client.ultra.pin(row.ref.target, not row.pinned)
+        elif row is not None:
             await self._host.client.change_settings(row.ref, pinned=not row.pinned)
 
     async def toggle_mute(self) -> None:
         """Turn do-not-disturb on or off: no notifications, not in the unread total."""
         row = self.target()
         if row is not None:
-            await self._host.client.change_settings(row.ref, muted=not row.muted)
+            if is_ultra_row(row.ref):  # the user's DND of the whole group
+                await self._host.client.ultra.set_dnd(row.ref.target, not row.muted)
+            else:
+                await self._host.client.change_settings(row.ref, muted=not row.muted)
             state = "notifications on" if row.muted else "do not disturb"
             self._host.app.notify(f"{display_name(row.ref, row.title)}: {state}")
 
@@ -68,7 +77,7 @@ class ConversationSettings:
             return
         if row.unread or row.marked_unread:
             await self._host.client.mark_read(row.ref)
-        else:
+        elif not is_ultra_row(row.ref):  # the server keeps no such mark of ultra groups
             await self._host.client.change_settings(row.ref, marked_unread=True)
 
     def clear_history(self) -> None:
@@ -91,6 +100,9 @@ class ConversationSettings:
 
         row = self.target()
         if row is None:
+            return
+        if row.ref.type == ConversationType.ULTRA_GROUP:
+            self._ultra.open_settings(row)
             return
         host = self._host
 

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import ConnectionState, Conversation, Direction, Message
+from imkit_tui.core import ConnectionState, Conversation, Direction, Message, is_ultra_row, list_ref
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
@@ -29,7 +29,7 @@ from imkit_tui.ui.screens.history_actions import HistoryActions, visible
 from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
-from imkit_tui.ui.screens.read_only import ReadOnlyNote, SendRights
+from imkit_tui.ui.screens.read_only import SendRights
 from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
 from imkit_tui.ui.screens.start_up import (
@@ -39,6 +39,8 @@ from imkit_tui.ui.screens.start_up import (
     report_ready,
 )
 from imkit_tui.ui.screens.typing import TypingStatus
+from imkit_tui.ui.screens.ultra_actions import UltraPane
+from imkit_tui.ui.widgets.channel_sidebar import ChannelSidebar
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.conversation_list import ConversationList
 from imkit_tui.ui.widgets.key_footer import KeyFooter
@@ -135,19 +137,22 @@ class MainScreen(Screen[None]):
             id="conversations",
         )
         self.header = ChatHeader(id="chat-title")
+        self.ultra = UltraPane(self, self.header, self.forget_conversation)
+        """Ultra groups: the channel sidebar, the header, editing, their settings."""
         self.rights = SendRights(self, self.core.user_id)
         """Which conversations can be written to; the composer or why not."""
         self.privacy = PrivacyActions(self, self.listing)
         self.history = HistoryActions(self, self.forget_conversation)
         self.search = SearchActions(self)
         self.settings = ConversationSettings(
-            self, self.listing, self.history, self.privacy, self.action_search
+            self, self.listing, self.history, self.privacy, self.action_search, self.ultra
         )
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
         self.public = screens.PublicActions(self)  # accounts: menu bar, following, directory
         self.profiles = screens.ProfileActions(self, self.core, self.listing, self.header)
+        self.service = screens.CustomerServiceActions(self, self.header)
         self.actions: ActionHandler | None = None
         self.receipts: ReceiptActions | None = None
         self.menu: MessageMenu | None = None
@@ -164,6 +169,7 @@ class MainScreen(Screen[None]):
         yield StatusBar(self.core.user_id, self._server_label, id="status")
         with Horizontal(id="body"):
             yield self.listing
+            yield self.ultra.sidebar
             with Vertical(id="chat"):
                 yield self.header
                 yield Static(
@@ -178,44 +184,21 @@ class MainScreen(Screen[None]):
     async def _chat_widgets(self) -> tuple[ChatView, Composer]:
         """The chat view and the composer, mounted when the first conversation opens
         (start-up draws only what the first frame shows)."""
-        from imkit_tui.ui.screens.actions import ActionHandler
-        from imkit_tui.ui.screens.lazy_media import LazyMedia
-        from imkit_tui.ui.screens.message_menu import MessageMenu
-        from imkit_tui.ui.screens.receipt_actions import ReceiptActions
-        from imkit_tui.ui.screens.sending import Sending
-        from imkit_tui.ui.widgets.chat_view import ChatView, each_hook
-        from imkit_tui.ui.widgets.composer import AttachButton, Composer
-        from imkit_tui.ui.widgets.mention_picker import MentionPicker
+        from imkit_tui.ui.screens.chat_pane import mount_chat
 
-        found = self.query("#messages")
-        if not found:
-            await self.query_one("#empty-chat").remove()
-            chat_pane = self.query_one("#chat", Vertical)
-            chat = ChatView(
-                me=self.client.user_id, loader=self._load_older, window=CHAT_WINDOW, id="messages"
-            )
-            lazy = LazyMedia(self, self.client, lambda: self.chat_view)
-            receipts = ReceiptActions(
-                self, self.client, lambda: self.chat_view, lambda: self.current
-            )
-            self.receipts = receipts
-            self.actions = ActionHandler(self, self.client, lambda: self.chat_view)
-            chat.on_new_bubbles = each_hook(lazy.wanted, receipts.decorate, self.history.decorate)
-            self.menu = MessageMenu(
+        if not self.query("#messages"):
+            made = await mount_chat(
                 self,
-                chat,
-                rights=self.rights,
-                actions=self.actions,
+                self,
                 history=self.history,
-                receipts=receipts,
+                rights=self.rights,
+                ultra=self.ultra,
+                load_older=self._load_older,
+                window=CHAT_WINDOW,
             )
-            self.sending = Sending(self, self.client, lambda: self.current)
-            composer, picker = Composer(id="composer"), MentionPicker(id="mention-picker")
-            composer.use_picker(picker)
-            row = Horizontal(composer, AttachButton(id="attach"), id="composer-row")
-            # Between the chat and the composer docked below: the members offered for @.
-            await chat_pane.mount(chat, picker, row, ReadOnlyNote(id="read-only"))
-        return self.query_one("#messages", ChatView), self.query_one("#composer", Composer)
+            self.actions, self.receipts = made.actions, made.receipts
+            self.menu, self.sending = made.menu, made.sending
+        return self._chat(), cast("Composer", self.query_one("#composer"))
 
     @property
     def chat_view(self) -> ChatView | None:
@@ -283,6 +266,8 @@ class MainScreen(Screen[None]):
                         self.typing.received(event.record)
                     elif isinstance(event, core.ConversationUpdated):
                         self._on_conversation_updated(event.conversation)
+                    elif isinstance(event, core.UltraChanged):
+                        await self.ultra.changed(event)
                     elif isinstance(event, core.ReceiptsUpdated) and self.receipts is not None:
                         self.receipts.updated(event)
                     elif isinstance(event, core.NoticeReceived):
@@ -327,7 +312,7 @@ class MainScreen(Screen[None]):
             if self.app.app_focus:
                 await self.client.mark_read(conv)
         row = await self._refresh_row(conv)
-        if conv == self.current and row is not None and row.title:
+        if conv == self.current and row is not None and row.title and row.ref == conv:
             self.query_one(ChatHeader).rename(display_name(conv, row.title))
         others = [m for m in received if m.direction == Direction.RECEIVED]
         # Only live messages notify: what a sync brings back is shown by the list.
@@ -337,7 +322,7 @@ class MainScreen(Screen[None]):
                 display_name(conv, row.title if row else ""),
                 catalogue.summarize(last.object_name, last.content, self.client.user_id),
                 open_now=conv == self.current,
-                muted=row is not None and row.muted,
+                muted=(row is not None and row.muted) or await self.ultra.quiet(conv, others),
             )
 
     async def _on_queued(self, message: Message) -> None:
@@ -355,6 +340,10 @@ class MainScreen(Screen[None]):
 
     def _on_conversation_updated(self, row: Conversation) -> None:
         """Read positions or settings changed: the list row, the totals, read receipts."""
+        if list_ref(row.ref) != row.ref:  # a channel: its group's row shows it
+            self.run_worker(self._refresh_row(row.ref), group="rows", exit_on_error=False)
+            self.run_worker(self.ultra.refresh(row.ref.target), exit_on_error=False)
+            return
         self.query_one(ConversationList).upsert(row)
         self._show_unread()
         chat = self.chat_view
@@ -362,7 +351,7 @@ class MainScreen(Screen[None]):
             chat.show_peer_read(peer_read(row))
 
     async def _refresh_row(self, conv: ConvRef) -> Conversation | None:
-        row = await self.client.conversation(conv)
+        row = await self.client.conversation(list_ref(conv))
         if row is not None:
             self.query_one(ConversationList).upsert(row)
         self._show_unread()
@@ -380,8 +369,15 @@ class MainScreen(Screen[None]):
     async def _selected(self, event: ConversationList.Selected) -> None:
         await self.open_conversation(event.conv)
 
+    async def on_channel_sidebar_chosen(self, event: ChannelSidebar.Chosen) -> None:
+        """A channel chosen in the sidebar: open it."""
+        await self.open_conversation(event.conv)
+
     async def open_conversation(self, conv: ConvRef, *, around: Message | None = None) -> None:
-        """Show `conv` (around `around`, a search result, then selected); mark it read."""
+        """Show `conv` (around `around`, a search result, then selected); mark it read.
+        An ultra group's list row opens a channel of it."""
+        if is_ultra_row(conv):
+            return await self.ultra.open_group(conv.target)
         chat, composer = await self._chat_widgets()
         if conv != self.current:
             chat.clear_marks()  # marks for forwarding belong to one conversation
@@ -397,16 +393,17 @@ class MainScreen(Screen[None]):
             await chat.show_around(page, around, newest_seq=row.max_seq if row else None)
         name = display_name(conv, row.title if row else "")
         self.query_one(ChatHeader).set_title(name)
-        # The composer reports any unsaved edit of the previous draft (under its key)
-        # before it loads this one.
+        name = await self.ultra.opened(conv, row) or name
+        # The composer reports the previous draft's unsaved edit before loading this one.
         self.drafts.opened(conv)
         writable = await self.rights.open(conv, page, row)
         composer.set_placeholder(name)
         self.mentions.offer_members(conv)
+        await self.service.opened(conv)
         listing = self.query_one(ConversationList)
-        if listing.get(conv) is None:
-            listing.upsert(placeholder_row(conv))
-        listing.highlight(conv)
+        if listing.get(list_ref(conv)) is None:
+            listing.upsert(placeholder_row(list_ref(conv)))
+        listing.highlight(list_ref(conv))
         (composer if around is None and writable else chat).focus()
         await self.public.opened(conv)  # an account's chat: its menu bar, not the composer
         await self.mentions.note(conv, row)  # before they are read
@@ -433,6 +430,8 @@ class MainScreen(Screen[None]):
         if (reason := self.rights.reason(conv)) is not None:
             self.app.notify(reason, severity="warning")
             return
+        if await self.ultra.submitted(conv, event.text):
+            return  # an edit of an own message, saved
         if await self.public.submitted(conv, event.text):
             return
         mentioned, everyone = self.mentions.to_send(conv, event)
@@ -516,7 +515,8 @@ class MainScreen(Screen[None]):
         screens.start_accepting_invitation(self, self.client, self.open_conversation)
 
     def action_focus_list(self) -> None:
-        """Back to the conversation list."""
+        """Back to the conversation list (an edit in the composer is given up)."""
+        self.ultra.cancel_edit()
         self.query_one(ConversationList).focus()
 
     def action_focus_composer(self) -> None:

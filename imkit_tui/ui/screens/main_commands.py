@@ -72,10 +72,12 @@ class MainCommands(ScreenCommands):
                 screen.action_jump_to_mention,
             )
         yield from _settings_commands(screen)
+        yield from _channel_commands(screen)
         yield from screen.privacy.commands()
         yield from screen.public.commands()
         yield from screen.profiles.commands()
         yield from push_url_commands(screen)
+        yield from screen.service.commands()
         if screen.current is not None:
             yield from _sending_commands(screen)
             yield from _message_commands(screen)
@@ -109,14 +111,12 @@ def _settings_commands(screen: MainScreen) -> Iterable[SystemCommand]:
         "On every device (u in the list)",
         settings.toggle_unread,
     )
-    group = target.ref.type == ConversationType.GROUP
-    yield SystemCommand(
-        f"Settings of {name}",
-        "Members, name, who may speak, do not disturb, pin, clear, quit (ctrl+o)"
-        if group
-        else "Do not disturb, pin, block, search, clear history (ctrl+o)",
-        settings.open_settings,
-    )
+    helps: dict[int, str] = {
+        ConversationType.GROUP: "Members, name, who may speak, do not disturb, pin, clear, quit",
+        ConversationType.ULTRA_GROUP: "Notification levels, do not disturb, channels, quit",
+    }
+    what = helps.get(target.ref.type, "Do not disturb, pin, block, search, clear history")
+    yield SystemCommand(f"Settings of {name}", f"{what} (ctrl+o)", settings.open_settings)
     yield SystemCommand(
         f"Clear history with {name}", "For you only, on every device", settings.clear_history
     )
@@ -125,6 +125,20 @@ def _settings_commands(screen: MainScreen) -> Iterable[SystemCommand]:
         "Until its next message; the history stays",
         settings.remove,
     )
+
+
+def _channel_commands(screen: MainScreen) -> Iterable[SystemCommand]:
+    """The other channels of the open ultra group."""
+    sidebar = screen.ultra.sidebar
+    if sidebar.group is None or screen.current is None:
+        return
+    for channel in sidebar.channels:
+        if channel.ref != screen.current:
+            yield SystemCommand(
+                f"Channel # {channel.label}",
+                f"Open it ({channel.unread} unread)",
+                partial(screen.open_conversation, channel.ref),
+            )
 
 
 def _sending_commands(screen: MainScreen) -> Iterable[SystemCommand]:
@@ -168,6 +182,12 @@ def _message_commands(screen: MainScreen) -> Iterable[SystemCommand]:
             f"Message: {label}",
             f"On the selected message{f' ({key})' if key else ''}",
             partial(actions.handle, bubble, action, bubble.url_for(action)),
+        )
+    if screen.ultra.can_edit(message):
+        yield SystemCommand(
+            "Message: Edit",
+            "Put it in the composer; enter saves the edit (e)",
+            partial(actions.handle, bubble, "edit"),
         )
     yield SystemCommand(
         "Message: Forward…", "Forward the selected message (f)", partial(menu.forward, [message])

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from imkit_tui.ui.screens.main_host import MainHost
     from imkit_tui.ui.screens.read_only import SendRights
     from imkit_tui.ui.screens.receipt_actions import ReceiptActions
+    from imkit_tui.ui.screens.ultra_actions import UltraPane
     from imkit_tui.ui.widgets.chat_view import ChatView
 
 LIST_LIMIT = 20_000
@@ -39,9 +40,11 @@ class MessageMenu:
         actions: ActionHandler,
         history: HistoryActions,
         receipts: ReceiptActions,
+        ultra: UltraPane | None = None,
     ) -> None:
         """Act on ``chat``'s bubbles: their own actions through ``actions``, recall and
-        delete through ``history``, receipts through ``receipts``; forward to what
+        delete through ``history``, receipts through ``receipts``, editing an own message
+        of an ultra group through ``ultra``; forward to what
         ``rights`` allows (each queued copy comes into view as an event, MessageQueued)."""
         self._host = host
         self._chat = chat
@@ -49,6 +52,7 @@ class MessageMenu:
         self._actions = actions
         self._history = history
         self._receipts = receipts
+        self._ultra = ultra
 
     def open(self, event: ChatView.MenuRequested) -> None:
         """List a bubble's actions (m, ., right click) and do the chosen one."""
@@ -61,6 +65,8 @@ class MessageMenu:
             ("forward", "Forward…"),
             ("mark", "Unmark" if marked else "Mark for forwarding"),
         ]
+        if self._ultra is not None and self._ultra.can_edit(bubble.message):
+            entries.append(("edit", "Edit (e)"))
         entries += self._history.menu_entries(bubble.message)
         entries += self._receipts.menu_entries(bubble.message)
 
@@ -95,8 +101,12 @@ class MessageMenu:
         choice = await app.push_screen_wait(dialog)
         if choice is None:
             return
+        # An ultra group's list row stands for the group: its default channel receives.
+        targets = [
+            core.channel_ref(t.target) if core.is_ultra_row(t) else t for t in choice.targets
+        ]
         try:
-            await client.files.forward(chosen, choice.targets, merged=choice.merged)
+            await client.files.forward(chosen, targets, merged=choice.merged)
         except core.ForwardError as error:
             app.notify(str(error), title="Cannot forward", severity="error")
             return

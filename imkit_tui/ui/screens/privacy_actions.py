@@ -31,6 +31,7 @@ BLOCKED_MARK = "⛔"
 
 _TITLED = (
     ConversationType.GROUP,
+    ConversationType.ULTRA_GROUP,
     ConversationType.APP_PUBLIC_SERVICE,
     ConversationType.PUBLIC_SERVICE,
 )

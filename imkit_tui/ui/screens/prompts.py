@@ -38,6 +38,11 @@ _PROMPT_CSS = """
 """
 
 
+def prompt_css(name: str) -> str:
+    """The CSS every small prompt shares, for the modal screen class `name`."""
+    return _PROMPT_CSS.format(name=name)
+
+
 class PasteOfferScreen(ModalScreen[bool]):
     """ "Send photo.png as an image? Enter send · Esc paste as text" → True to send."""
 

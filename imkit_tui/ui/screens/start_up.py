@@ -26,6 +26,7 @@ from imkit_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from imkit_tui.core import Conversation, IMClient, Subscription
+    from imkit_tui.ui.screens.customer_service import CustomerServiceActions
 
 
 class Starting(Protocol):
@@ -47,6 +48,13 @@ class Starting(Protocol):
 
     def follow_privacy(self) -> Any:
         """Show blocked users, and every change (in a worker)."""
+
+    @property
+    def service(self) -> CustomerServiceActions:
+        """The screen's customer-service part (it follows the core's events itself)."""
+
+    def run_worker(self, work: Any, *, group: str = ..., exit_on_error: bool = ...) -> Any:
+        """Run ``work`` in a worker of the screen."""
 
     def post_message(self, message: Message) -> bool:
         """Send ``message`` to the screen."""
@@ -187,6 +195,7 @@ class CoreStart:
             await screen.reload_conversations()
             screen.follow_events(events)
             screen.follow_privacy()
+            screen.run_worker(screen.service.follow(), group="cs-events", exit_on_error=False)
         finally:
             self.core_ready.set()  # held input goes on, even after a failure
 

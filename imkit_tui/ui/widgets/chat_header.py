@@ -1,5 +1,6 @@
-"""The chat header: the conversation's name, who is typing in it right now, and how many
-unread @mentions of this user wait to be jumped to."""
+"""The chat header: the conversation's name, who is typing in it right now, how many
+unread @mentions of this user wait to be jumped to, and who answers a customer-service
+conversation (the robot, an agent)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class ChatHeader(Static):
         self._typing: dict[str, Timer] = {}
         self._mentions = 0
         self._jump_key = ""
+        self._service = ""
 
     @property
     def typing_users(self) -> list[str]:
@@ -45,6 +47,7 @@ class ChatHeader(Static):
         self._typing.clear()
         self._title = title
         self._mentions = 0
+        self._service = ""
         self._show()
 
     def rename(self, title: str) -> None:
@@ -63,6 +66,18 @@ class ChatHeader(Static):
         jumps to the first."""
         self._mentions, self._jump_key = max(count, 0), key
         self._show()
+
+    @property
+    def service(self) -> str:
+        """Who answers the open customer-service conversation ('' elsewhere)."""
+        return self._service
+
+    def set_service(self, note: str) -> None:
+        """Say who answers the open customer-service conversation ("robot", "agent
+        carol", …; '' says nothing)."""
+        if note != self._service:
+            self._service = note
+            self._show()
 
     def typing(self, user: str) -> None:
         """`user` is typing: show it, or keep showing it a while longer."""
@@ -93,6 +108,8 @@ class ChatHeader(Static):
 
     def _notes(self) -> list[Text]:
         notes: list[Text] = []
+        if self._service:
+            notes.append(Text(self._service, style="bold not italic"))
         if self._typing:
             names = [person(user) for user in self._typing]
             who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
