@@ -119,6 +119,8 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
         await server.send_system(user, catalogue.TEXT, catalogue.text_content(WELCOME))
         welcomed.write_text("1\n")
     await server.create_group(DEMO_GROUP, "Design", "alice", ["bob", user])
+    # Before the contacts write: the conversations the demo opens stay where they were.
+    await _public_account(server, user)
     group = ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP)
     folder = server.config.data_dir / "demo-files"
     files = await asyncio.to_thread(demo_media.demo_files, folder)
@@ -146,7 +148,6 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
     finally:
         for client in clients.values():
             await client.close()
-    await _public_account(server, user)
     marker.write_text("1\n")
 
 
