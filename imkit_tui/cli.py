@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "privacy": ("privacy", "print who you block, your whitelist and whitelist mode"),
     "profile": ("profile", "your display name and picture: set or show; others' too"),
     "group": ("group", "create and manage groups"),
+    "public": ("public", "public service accounts: make them, set menus, post articles"),
     "ultra": ("ultra", "create, join and manage ultra groups and their channels"),
     "chatroom": ("chatroom", "live rooms: create, destroy, join, members, mute, ban, attributes"),
     "cs": ("cs", "customer service: serve customers as an agent (imkit cs agent)"),

@@ -85,8 +85,18 @@ from imkit_tui.protocol import (
     media_url,
 )
 from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
+from imkit_tui.protocol.public_frames import (
+    MenuItem,
+    PublicAccountInfo,
+    PublicAccounts,
+    PublicFollow,
+    PublicQuery,
+    PublicSearch,
+)
 from imkit_tui.server.budgets import Budget, FrameBudgets
 from imkit_tui.server.customer_service.settings import CustomerServiceSettings
+from imkit_tui.server.public_service.accounts import AccountSpec
+from imkit_tui.server.public_service.service import save_account
 from imkit_tui.server.ultra.config import UltraPolicy
 from tests.conftest import ServerHandle, running_server
 from tests.wire import WireClient
@@ -124,9 +134,7 @@ class World:
 _counter = itertools.count()
 
 
-async def _world(
-    handle: ServerHandle, clients: dict[str, WireClient], *, ultra: bool = True
-) -> World:
+async def _world(handle: ServerHandle, clients: dict[str, WireClient]) -> World:
     group = f"team{next(_counter)}"
     olga = clients["olga"]
     made = await olga.request(
@@ -173,7 +181,9 @@ async def _world(
     for member in ("olga", "mia"):
         joined = await clients[member].request(ChatroomJoin(room=f"room-{group}", history=-1))
         assert isinstance(joined, ChatroomJoined), joined
-    return World(group, clients, hello.uid, await _ultra_world(group, clients) if ultra else "")
+        followed = await clients[member].request(PublicFollow(account="news", type=7))
+        assert isinstance(followed, PublicAccountInfo) and followed.account.followed, followed
+    return World(group, clients, hello.uid, await _ultra_world(group, clients))
 
 
 async def _ultra_world(group: str, clients: dict[str, WireClient]) -> str:
@@ -431,6 +441,60 @@ CASES: list[Case] = [
         True,
     ),
     ("list the public chatrooms", lambda w, r: ChatroomList(), _each(ChatroomDirectory), False),
+    # Public service accounts: olga and mia follow "news" (type 7); "desk" (type 8) is
+    # followed by whoever asks.
+    (
+        "send a menu command to an account",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=7, target="news"),
+            object_name=messages.PS_CMD,
+            content={"cmd": "click", "data": "latest"},
+            cmid=f"ps-{w.group}-{r}",
+        ),
+        _each(ErrorCode.NOT_FOLLOWING, olga=SendAck, mia=SendAck),
+        False,
+    ),
+    (
+        "send text to an account that takes menu commands only",
+        lambda w, r: SendMessage(
+            conv=ConvRef(type=7, target="news"),
+            object_name=messages.TEXT,
+            content={"content": "hello news"},
+            cmid=f"ps-text-{w.group}-{r}",
+        ),
+        _each(ErrorCode.NOT_FOLLOWING, olga=INVALID, mia=INVALID),
+        False,
+    ),
+    (
+        "pull an account's conversation",
+        lambda w, r: PullRequest(conv=ConvRef(type=7, target="news"), limit=10),
+        _each(ErrorCode.NOT_FOLLOWING, olga=PullReply, mia=PullReply),
+        False,
+    ),
+    (
+        "search the public accounts",
+        lambda w, r: PublicSearch(keyword="new"),
+        _each(PublicAccounts),
+        False,
+    ),
+    (
+        "read an account's profile",
+        lambda w, r: PublicQuery(account="news", type=7),
+        _each(PublicAccountInfo),
+        False,
+    ),
+    (
+        "read an account that does not exist",
+        lambda w, r: PublicQuery(account="nobody", type=8),
+        _each(ErrorCode.PUBLIC_ACCOUNT_NOT_FOUND),
+        False,
+    ),
+    (
+        "follow the platform's account",
+        lambda w, r: PublicFollow(account="desk", type=8),
+        _each(PublicAccountInfo),
+        False,
+    ),
     (
         "send to the ultra group",
         lambda w, r: SendMessage(
@@ -533,6 +597,8 @@ def _name(expected: Expect) -> str:
 
 
 async def test_every_frame_type_by_every_role(tmp_path: Path, store_kind: str) -> None:
+    if store_kind == "postgresql":
+        pytest.skip("PostgreSQL does not keep ultra groups and public service accounts yet")
     # Olga makes a group per case: budgets out of the way (tests/test_budgets.py has them).
     roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
     # And the cap of ultra groups: olga owns one per world.
@@ -542,16 +608,18 @@ async def test_every_frame_type_by_every_role(tmp_path: Path, store_kind: str) -
         tmp_path / "server", budgets=roomy, ultra=many, customer_service=desk
     ) as server_handle:
         clients = {role: await server_handle.login(role) for role in ROLES}
+        store = server_handle.server.require_store() if server_handle.server else None
+        assert store is not None
+        menu = (MenuItem(id="latest", name="Latest"),)
+        await save_account(store, AccountSpec(type=7, id="news", name="News", menu=menu))
+        await save_account(store, AccountSpec(type=8, id="desk", name="Help desk"))
         try:
             await clients["olga"].request(UpdatePrivacy(block=["bo"]))
-            ultra = store_kind == "sqlite"  # PostgreSQL does not keep ultra groups yet
-            shared = await _world(server_handle, clients, ultra=ultra)
+            shared = await _world(server_handle, clients)
             wrong: list[str] = []
             for name, make, answers, changes in CASES:
-                if "ultra" in name and not ultra:
-                    continue
                 for role in ROLES:
-                    world = await _world(server_handle, clients, ultra=ultra) if changes else shared
+                    world = await _world(server_handle, clients) if changes else shared
                     answer = await clients[role].request(make(world, role))
                     if _seen(answer) != answers[role]:
                         detail = answer.message if isinstance(answer, ErrorFrame) else ""

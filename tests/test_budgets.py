@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from imkit_tui.protocol import (
     ConversationType,
     ConvRef,
@@ -25,6 +27,7 @@ from imkit_tui.protocol import (
     UpdatePrivacy,
 )
 from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
+from imkit_tui.protocol.public_frames import PublicAccounts, PublicSearch
 from imkit_tui.server.budgets import Budget, FrameBudgets
 from tests.conftest import ServerHandle, running_server
 
@@ -155,6 +158,21 @@ async def test_profile_queries_and_changes_have_a_budget(tmp_path: Path) -> None
             assert _limited(asks) + _limited(changes) >= 15
             # Bob's budget is his own.
             assert isinstance(await bob.request(ProfileQuery(users=["mallory"])), ProfileList)
+        finally:
+            await mallory.close()
+            await bob.close()
+
+
+async def test_public_service_requests_have_a_budget(tmp_path: Path, store_kind: str) -> None:
+    if store_kind == "postgresql":
+        pytest.skip("PostgreSQL does not keep public service accounts yet")
+    budgets = FrameBudgets(public=Budget(1.0, 5))
+    async with running_server(tmp_path / "server", budgets=budgets) as h:
+        mallory, bob = await h.login("mallory"), await h.login("bob")
+        try:
+            searches = [await mallory.request(PublicSearch(keyword=f"k{n}")) for n in range(20)]
+            assert _limited(searches) >= 10
+            assert isinstance(await bob.request(PublicSearch()), PublicAccounts)
         finally:
             await mallory.close()
             await bob.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from imkit_tui.protocol import ChatroomJoin, ChatroomLeave, Hello, Ping, SendMessage
 from imkit_tui.protocol.frames import CLIENT_FRAMES
+from imkit_tui.protocol.public_frames import PublicFollow
 from imkit_tui.server.handlers import HANDLERS
 
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "imkit_tui" / "server" / "handlers"
@@ -17,11 +18,12 @@ def test_every_client_frame_has_a_handler() -> None:
     assert set(HANDLERS) == set(CLIENT_FRAMES)
 
 
-def test_only_sends_pings_hellos_and_room_joins_run_in_line_with_the_reading() -> None:
+def test_only_sends_pings_hellos_room_joins_and_follows_run_in_line_with_the_reading() -> None:
     # A chatroom join or leave keeps its place among the device's sends: a send right
-    # after a join is in the room (tests/test_chatrooms.py sends them back to back).
+    # after a join is in the room (tests/test_chatrooms.py sends them back to back); a
+    # menu command right after a follow comes from a follower.
     in_line = {kind for kind, handling in HANDLERS.items() if handling.in_line}
-    assert in_line == {SendMessage, Ping, Hello, ChatroomJoin, ChatroomLeave}
+    assert in_line == {SendMessage, Ping, Hello, ChatroomJoin, ChatroomLeave, PublicFollow}
 
 
 def test_handlers_import_no_database_layer() -> None:

@@ -22,12 +22,51 @@ from imkit_tui.core import (
 )
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.protocol.ids import uuid_from_key
+from imkit_tui.protocol.public_frames import MenuItem
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.chatrooms.settings import ChatroomSettings, PublicRoom
+from imkit_tui.server.public_service.accounts import AccountSpec
 
 log = logging.getLogger(__name__)
+
+NEWS_ACCOUNT = AccountSpec(
+    type=7,
+    id="imkit-news",
+    name="imkit news",
+    description="What imkit is and what it can do",
+    menu=(
+        MenuItem(id="about", name="About imkit"),
+        MenuItem(
+            name="Help",
+            kind="group",
+            items=[MenuItem(id="keys", name="Keys"), MenuItem(id="server", name="Own server")],
+        ),
+    ),
+)
+"""The demo's public service account (its menu's commands go to the app's backend)."""
+NEWS_ARTICLE = {
+    "articles": [
+        {
+            "title": "imkit: a whole chat app in your terminal",
+            "digest": "Private chats, groups, chatrooms and public accounts, on your own server.",
+            "content": (
+                "imkit is a terminal chat app and the server it talks to.\n\n"
+                "It follows a well-known instant messaging service: private chats and "
+                "groups with read receipts and @mentions, chatrooms, files, pictures and "
+                "voice notes, recall, search, and public service accounts like this one, "
+                "whose articles reach their followers.\n\n"
+                "The server keeps every message once, numbers each conversation without "
+                "gaps, and lets a device that was away catch up with what changed. The "
+                "Server API lets an app's backend make tokens, post messages and run "
+                "accounts: try `imkit public --help`.\n\n"
+                "Press enter on an article to read it whole; esc comes back."
+            ),
+        }
+    ]
+}
+"""The article the account posts in the demo."""
 
 ECHO_BOT = "echo-bot"
 DEMO_GROUP = "design"
@@ -80,6 +119,8 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
         await server.send_system(user, catalogue.TEXT, catalogue.text_content(WELCOME))
         welcomed.write_text("1\n")
     await server.create_group(DEMO_GROUP, "Design", "alice", ["bob", user])
+    # Before the contacts write: the conversations the demo opens stay where they were.
+    await _public_account(server, user)
     group = ConvRef(type=ConversationType.GROUP, target=DEMO_GROUP)
     folder = server.config.data_dir / "demo-files"
     files = await asyncio.to_thread(demo_media.demo_files, folder)
@@ -108,6 +149,23 @@ async def create_demo(server: IMServer, user: str, store_dir: Path) -> None:
         for client in clients.values():
             await client.close()
     marker.write_text("1\n")
+
+
+async def _public_account(server: IMServer, user: str) -> None:
+    """The imkit public service account, followed by `user`, with its article about
+    imkit (posted once, whatever restarts cut the seeding short)."""
+    from imkit_tui.protocol.clock import now_ms
+    from imkit_tui.server.handlers.public_service import post_to_followers
+    from imkit_tui.server.public_service.service import save_account
+
+    store = server.require_store()
+    await save_account(store, NEWS_ACCOUNT)
+    await store.public.follow(user, NEWS_ACCOUNT.type, NEWS_ACCOUNT.id, now_ms())
+    posted = server.config.data_dir / "demo-article-posted"
+    account = await store.public.get(NEWS_ACCOUNT.type, NEWS_ACCOUNT.id)
+    if account is not None and not posted.exists():
+        await post_to_followers(server, account, catalogue.PS_ARTICLE, NEWS_ARTICLE)
+        posted.write_text("1\n")
 
 
 DemoStep = tuple[str, ConvRef, str | demo_media.DemoFile | demo_media.DemoMessage]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from imkit_tui.server import ServerConfig
     from imkit_tui.server.api_setup import ApiSetup
     from imkit_tui.server.hooks.settings import HooksConfig
+    from imkit_tui.server.public_service.accounts import AccountSpec
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -170,6 +171,12 @@ def add_parser(subparsers: Subparsers) -> None:
         "users who set none of their own (implies --push)",
     )
     serve_chatrooms.add_arguments(parser)
+    parser.add_argument(
+        "--public-accounts",
+        metavar="FILE",
+        help="a TOML file of public service accounts ([[account]] id, name, type 7 or 8, "
+        "description, portrait, accepts_text, menu), made or updated at every start",
+    )
     serve_ultra.add_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -255,9 +262,23 @@ def _config(
         migrate_store=args.migrate,
         bus_url=bus,
         chatrooms=serve_chatrooms.chatroom_settings(args),
+        public_accounts=_public_accounts(args.public_accounts),
         ultra=serve_ultra.ultra_policy(args),
         customer_service=settings_from_table(desk, base),
     )
+
+
+def _public_accounts(path: str | None) -> tuple[AccountSpec, ...]:
+    """The accounts of the --public-accounts file (ValueError when it is wrong)."""
+    from imkit_tui.server.public_service.config import accounts_from_toml
+
+    if path is None:
+        return ()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return accounts_from_toml(text)
 
 
 async def _serve(config: ServerConfig, api: ApiSetup | None, hooks: HooksConfig | None) -> None:

@@ -54,6 +54,7 @@ from imkit_tui.core.models import Conversation, Message, SendStatus
 from imkit_tui.core.outbox import Outbox
 from imkit_tui.core.privacy import Privacy
 from imkit_tui.core.profiles import Profiles
+from imkit_tui.core.public_services import PublicServices
 from imkit_tui.core.search import Search
 from imkit_tui.core.state_sync import StateSync
 from imkit_tui.core.store import LocalStore
@@ -187,6 +188,9 @@ class IMClient:
         """Group read receipts: ask for them, read who has read."""
         self.mentions = Mentions(context)
         """Unread @mentions of this user."""
+        self.public = PublicServices(context)
+        """Public service accounts: search, follow, unfollow, menus, clicks."""
+        self.groups.more_names.append(self.public.name_unknown)
         self.profiles = Profiles(context)
         """People's display names and portraits, cached and read lazily."""
         self.chatrooms = Chatrooms(context)

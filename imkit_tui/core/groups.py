@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from imkit_tui.core.connection import NotConnected, RequestFailed
@@ -42,6 +42,9 @@ class Groups:
     def __init__(self, context: ClientContext) -> None:
         self._context = context
         self._naming: asyncio.Task[None] | None = None
+        self.more_names: list[Callable[[], Awaitable[int]]] = []
+        """Other names a sync may bring, asked for in the same background pass (public
+        service accounts): each returns how many it named."""
 
     def name_in_background(self) -> None:
         """Name the groups first seen in this sync, in the background."""
@@ -59,6 +62,8 @@ class Groups:
     async def _name_quietly(self) -> None:
         try:
             named = await self.name_unnamed()
+            for name_more in self.more_names:
+                named += await name_more()
         except (NotConnected, TimeoutError):
             return  # the next sync asks again
         if named:

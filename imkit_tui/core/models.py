@@ -73,7 +73,8 @@ class Conversation:
     position, `peer_read_seq` the other member's in a private chat (read receipts);
     `marked_unread` is the user's "mark as unread", cleared when the chat is read.
     `mentions` counts the unread messages that @mention this user (by id or @all).
-    `title` is a group's name, when this device knows it ("" otherwise).
+    `title` is a group's or a public service account's name, when this device knows it
+    ("" otherwise).
     """
 
     ref: ConvRef

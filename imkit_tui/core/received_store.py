@@ -22,6 +22,7 @@ from imkit_tui.core.history_store import apply_recalls
 from imkit_tui.core.message_files import LOCAL_PATH, wire_content
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.core.outbox_claims import written_elsewhere
+from imkit_tui.core.public_store import note_account_names
 from imkit_tui.core.receipts import note_requests
 from imkit_tui.core.sql import (
     confirm,
@@ -32,6 +33,7 @@ from imkit_tui.core.sql import (
 )
 from imkit_tui.core.ultra_store import level_mentions
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
+from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 
 SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST, catalogue.EDIT})
 """Stored types that say nothing new: they move neither the list row nor its preview
@@ -188,6 +190,8 @@ class ReceivedRows:
                 count_new_unread(conn, conv_id, [m.id for m in batch.added])
             if conv.type == ConversationType.GROUP:
                 note_group_names(conn, conv.target, records)
+            elif conv.type in PUBLIC_TYPES:
+                note_account_names(conn, conv, records)
             asked = note_requests(conn, conv_id, records, self._user_id)
             if asked:
                 batch.receipts_asked = _by_ids(conn, asked)

@@ -376,4 +376,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        18,
+        "public service accounts as last seen: profile, menu, followed",
+        """
+        -- What this device knows of the public service accounts it searched or follows,
+        -- so the list names them and the menu bar draws before the server answers.
+        CREATE TABLE public_accounts (
+            type INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            portrait TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            menu TEXT NOT NULL DEFAULT '[]',
+            accepts_text INTEGER NOT NULL DEFAULT 0,
+            followed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (type, id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

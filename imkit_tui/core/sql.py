@@ -27,7 +27,11 @@ CONVERSATION_COLUMNS = (
     " sort_at, read_seq, peer_read_seq, marked_unread, mentions,"
     " CASE conversations.type"
     " WHEN 3 THEN (SELECT g.name FROM groups g WHERE g.id = conversations.target)"
-    " WHEN 10 THEN (SELECT u.name FROM ultra_groups u WHERE u.id = conversations.target) END"
+    " WHEN 10 THEN (SELECT u.name FROM ultra_groups u WHERE u.id = conversations.target)"
+    " WHEN 7 THEN (SELECT p.name FROM public_accounts p WHERE p.type = 7"
+    " AND p.id = conversations.target)"
+    " WHEN 8 THEN (SELECT p.name FROM public_accounts p WHERE p.type = 8"
+    " AND p.id = conversations.target) END"
 )
 
 

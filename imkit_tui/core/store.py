@@ -3,6 +3,7 @@
 `LocalStore` is one query object per table or concern, each built with the same
 :class:`~imkit_tui.core.store_parts.StoreParts`: `store.meta`, `store.conversations`,
 `store.messages`, `store.outbox`, `store.state`, `store.history`, `store.mentions`,
+`store.receipts`, `store.groups`, `store.chatrooms`, `store.public`.
 `store.receipts`, `store.groups`, `store.chatrooms`, `store.ultra`.
 
 Writes go through one BatchWriter, inline on the event loop; larger reads (pages, the
@@ -28,6 +29,7 @@ from imkit_tui.core.models import Conversation
 from imkit_tui.core.outbox_claims import OutboxClaims, new_owner
 from imkit_tui.core.outbox_table import OutboxTable
 from imkit_tui.core.profile_store import ProfileTable
+from imkit_tui.core.public_store import PublicTable
 from imkit_tui.core.receipts import ReceiptTable
 from imkit_tui.core.received_store import Coverage as Coverage
 from imkit_tui.core.received_store import ReceivedRows
@@ -164,6 +166,8 @@ class LocalStore:
         """Group read receipts asked for and to answer."""
         self.groups = GroupTable(parts)
         """Group names, owners and members."""
+        self.public = PublicTable(parts)
+        """Public service accounts as last seen (profile, menu, followed)."""
         self.profiles = ProfileTable(parts)
         """People's display names and portraits (core/profile_store.py)."""
         self.chatrooms = ChatroomTable(parts)

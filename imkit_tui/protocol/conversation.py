@@ -19,6 +19,8 @@ class ConversationType(enum.IntEnum):
     CHATROOM = 4
     CUSTOMER_SERVICE = 5
     SYSTEM = 6
+    APP_PUBLIC_SERVICE = 7
+    PUBLIC_SERVICE = 8
     ULTRA_GROUP = 10
 
 

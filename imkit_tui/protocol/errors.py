@@ -52,6 +52,8 @@ class ErrorCode(enum.IntEnum):
     MEDIA_CORRUPT = 90012
     MEDIA_MISSING_LOCALLY = 90013
     CHATROOM_MESSAGE_DROPPED = 90020
+    PUBLIC_ACCOUNT_NOT_FOUND = 90030
+    NOT_FOLLOWING = 90031
 
 
 #: Codes after which a client must not reconnect with the same credentials: at login,
@@ -124,6 +126,8 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.CHATROOM_MESSAGE_DROPPED: (
         "the chatroom is busy: the message was dropped, not delivered"
     ),
+    ErrorCode.PUBLIC_ACCOUNT_NOT_FOUND: "no such public service account",
+    ErrorCode.NOT_FOLLOWING: "follow this public service account first",
 }
 
 

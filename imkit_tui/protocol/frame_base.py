@@ -58,3 +58,23 @@ class MessageRecord(msgspec.Struct, omit_defaults=True, kw_only=True):
     to: list[str] = []
     edited_at: int = 0
     edit_seq: int = 0
+
+
+class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
+    """What a sync reply (or a conversation update) says about one conversation.
+
+    `read_seq` is the user's own read position, `peer_read_seq` the other member's in a
+    private chat (read receipts). `muted` (do not disturb), `pinned` and `marked_unread`
+    are the user's settings, the same on every device.
+    """
+
+    conv: ConvRef
+    max_seq: int
+    last_at: int
+    read_seq: int = 0
+    peer_read_seq: int = 0
+    muted: bool = False
+    pinned: bool = False
+    marked_unread: bool = False
+    cleared_seq: int = 0
+    deleted_seqs: list[int] = []

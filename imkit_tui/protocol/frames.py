@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from imkit_tui.protocol import public_frames as pub
 from imkit_tui.protocol.chatroom_frames import (
     CHATROOM_CLIENT_FRAMES,
     CHATROOM_SERVER_FRAMES,
@@ -44,6 +45,7 @@ from imkit_tui.protocol.frame_base import (
     Sha256,
     UserId,
 )
+from imkit_tui.protocol.frame_base import ConversationState as ConversationState
 from imkit_tui.protocol.frame_base import Frame as Frame
 from imkit_tui.protocol.frame_base import MessageRecord as MessageRecord
 from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
@@ -60,26 +62,6 @@ from imkit_tui.protocol.ultra_frames import (
 )
 
 # ---------------------------------------------------------------- shared payloads
-
-
-class ConversationState(msgspec.Struct, omit_defaults=True, kw_only=True):
-    """What a sync reply (or a conversation update) says about one conversation.
-
-    `read_seq` is the user's own read position, `peer_read_seq` the other member's in a
-    private chat (read receipts). `muted` (do not disturb), `pinned` and `marked_unread`
-    are the user's settings, the same on every device.
-    """
-
-    conv: ConvRef
-    max_seq: int
-    last_at: int
-    read_seq: int = 0
-    peer_read_seq: int = 0
-    muted: bool = False
-    pinned: bool = False
-    marked_unread: bool = False
-    cleared_seq: int = 0
-    deleted_seqs: list[int] = []
 
 
 # ---------------------------------------------------------------- client → server
@@ -329,6 +311,7 @@ CLIENT_FRAMES = (
     UploadChunk,
     DownloadRequest,
     *CHATROOM_CLIENT_FRAMES,
+    *pub.PUBLIC_CLIENT_FRAMES,
     SetPushUrl,
     ProfileQuery,
     UpdateProfile,
@@ -363,6 +346,7 @@ ClientFrame = (
     | ChatroomQuery
     | ChatroomAttrs
     | ChatroomList
+    | pub.PublicClientFrame
     | SetPushUrl
     | ProfileQuery
     | UpdateProfile
@@ -559,6 +543,7 @@ SERVER_FRAMES = (
     UploadState,
     DownloadChunk,
     *CHATROOM_SERVER_FRAMES,
+    *pub.PUBLIC_SERVER_FRAMES,
     Notice,
     PushUrlState,
     ProfileList,
@@ -588,6 +573,7 @@ ServerFrame = (
     | ChatroomAttrState
     | ChatroomDirectory
     | ChatroomEvent
+    | pub.PublicServerFrame
     | Notice
     | PushUrlState
     | ProfileList

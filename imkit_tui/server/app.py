@@ -40,6 +40,7 @@ from imkit_tui.server.hooks import NoHooks, ServerHooks
 from imkit_tui.server.in_process import InProcessDoor, websocket_options
 from imkit_tui.server.inbound import MALFORMED_CLOSE, RefusedUsers
 from imkit_tui.server.media import MediaStore
+from imkit_tui.server.public_service.service import save_account
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.session import Session
 from imkit_tui.server.store import ServerStore
@@ -176,6 +177,8 @@ class IMServer:
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
         self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
         await self.chatrooms.open()
+        for account in self.config.public_accounts:
+            await save_account(self.store, account)
         self._room_sweep = asyncio.create_task(self.chatrooms.run(), name="chatroom-sweep")
         self._revocations = RevocationWatch(
             self.store.tokens, self.config.revocation_check_seconds, self.devices.close_revoked

@@ -46,6 +46,7 @@ from imkit_tui.protocol import (
     UploadStart,
 )
 from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
+from imkit_tui.protocol.public_frames import PublicFollow, PublicQuery, PublicSearch
 from imkit_tui.server.ratelimit import TokenBucket
 
 
@@ -82,6 +83,8 @@ class FrameBudgets:
     """Profile queries (each up to 100 users) and changes of one's own profile."""
     chatroom: Budget = field(default_factory=lambda: Budget(10.0, 100))
     """Chatroom joins, leaves, queries, attribute changes and listings."""
+    public: Budget = field(default_factory=lambda: Budget(5.0, 60))
+    """Public service account searches, profiles, follows and unfollows."""
     customer_service: Budget = field(default_factory=lambda: Budget(5.0, 60))
     """An agent's requests to the customer-service desk (view, take, end, left)."""
 
@@ -115,6 +118,9 @@ _KINDS: dict[type[Frame], str] = {
     ChatroomQuery: "chatroom",
     ChatroomAttrs: "chatroom",
     ChatroomList: "chatroom",
+    PublicSearch: "public",
+    PublicQuery: "public",
+    PublicFollow: "public",
     CsAgentRequest: "customer_service",
 }
 

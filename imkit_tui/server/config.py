@@ -12,6 +12,7 @@ from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
 from imkit_tui.server.media import UploadQuota
+from imkit_tui.server.public_service.accounts import AccountSpec
 from imkit_tui.server.ultra.config import UltraPolicy
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -60,6 +61,8 @@ class ServerConfig:
       unknown type, too large) in a burst and a second, past which it is closed (1008).
     - `chatrooms`: how chatrooms run (server/chatrooms/settings.py): the room budget
       and priorities, auto-exit, idle destroy, cloud history, public rooms.
+    - `public_accounts`: public service accounts made (or brought up to date) at start
+      (server/public_service/config.py reads them from a file).
     - `customer_service`: the customer-service account, its robot's FAQ and its agents
       (server/customer_service/settings.py; none by default).
     """
@@ -94,6 +97,7 @@ class ServerConfig:
     migrate_store: bool = False
     bus_url: str = ""
     chatrooms: ChatroomSettings = field(default_factory=ChatroomSettings)
+    public_accounts: tuple[AccountSpec, ...] = ()
     ultra: UltraPolicy = field(default_factory=UltraPolicy)
     customer_service: CustomerServiceSettings = field(default_factory=CustomerServiceSettings)
 

@@ -220,20 +220,9 @@ class GroupStore:
                 return []
             if limit is not None:
                 _check_room(conn, row[0], user_ids, limit)
-            added: list[str] = []
-            for user_id in dict.fromkeys(user_ids):
-                cursor = conn.execute(
-                    "INSERT INTO members"
-                    "(user_id, conv_id, target, joined_at, cleared_seq, read_seq)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, conv_id) DO UPDATE"
-                    " SET left_seq = NULL, joined_at = excluded.joined_at,"
-                    " cleared_seq = excluded.cleared_seq, read_seq = excluded.read_seq"
-                    " WHERE left_seq IS NOT NULL",
-                    (user_id, row[0], group_id, now_ms, 0 if with_history else row[1], row[1]),
-                )
-                if cursor.rowcount:
-                    added.append(user_id)
-            return added
+            return join_conversation(
+                conn, row[0], row[1], group_id, user_ids, now_ms, with_history=with_history
+            )
 
         added = await self._writer.submit(job)
         self._group_members.pop(group_id, None)
@@ -248,19 +237,7 @@ class GroupStore:
         """
 
         def job(conn: sqlite3.Connection) -> list[str]:
-            removed: list[str] = []
-            change_id = self._changes.next()
-            for user_id in dict.fromkeys(user_ids):
-                cursor = conn.execute(
-                    "UPDATE members SET state_change = ?,"
-                    " left_seq = (SELECT max_seq FROM conversations WHERE id = members.conv_id)"
-                    " WHERE user_id = ? AND left_seq IS NULL AND conv_id ="
-                    " (SELECT id FROM conversations WHERE key = ?)",
-                    (change_id, user_id, group_key(group_id)),
-                )
-                if cursor.rowcount:
-                    removed.append(user_id)
-            return removed
+            return leave_conversation(conn, group_key(group_id), user_ids, self._changes.next())
 
         removed = await self._writer.submit(job)
         self._group_members.pop(group_id, None)
@@ -273,6 +250,54 @@ class GroupStore:
             conn.execute("UPDATE groups SET name = ? WHERE id = ?", (name, group_id))
 
         await self._writer.submit(job)
+
+
+def join_conversation(
+    conn: sqlite3.Connection,
+    conv_id: int,
+    max_seq: int,
+    target: str,
+    user_ids: Sequence[str],
+    now_ms: int,
+    *,
+    with_history: bool = False,
+) -> list[str]:
+    """Make users members of conversation `conv_id` (whose last seq is `max_seq`), seeing
+    it as `target`; returns those who were not members yet (one who left comes back).
+    Each starts with the history before now read, and hidden unless `with_history`."""
+    added: list[str] = []
+    for user_id in dict.fromkeys(user_ids):
+        cursor = conn.execute(
+            "INSERT INTO members"
+            "(user_id, conv_id, target, joined_at, cleared_seq, read_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, conv_id) DO UPDATE"
+            " SET left_seq = NULL, joined_at = excluded.joined_at,"
+            " cleared_seq = excluded.cleared_seq, read_seq = excluded.read_seq"
+            " WHERE left_seq IS NOT NULL",
+            (user_id, conv_id, target, now_ms, 0 if with_history else max_seq, max_seq),
+        )
+        if cursor.rowcount:
+            added.append(user_id)
+    return added
+
+
+def leave_conversation(
+    conn: sqlite3.Connection, conv_key: str, user_ids: Sequence[str], change_id: int
+) -> list[str]:
+    """Take users out of conversation `conv_key` (their rows keep the seq they left at,
+    under change `change_id`); returns those who were members."""
+    removed: list[str] = []
+    for user_id in dict.fromkeys(user_ids):
+        cursor = conn.execute(
+            "UPDATE members SET state_change = ?,"
+            " left_seq = (SELECT max_seq FROM conversations WHERE id = members.conv_id)"
+            " WHERE user_id = ? AND left_seq IS NULL AND conv_id ="
+            " (SELECT id FROM conversations WHERE key = ?)",
+            (change_id, user_id, conv_key),
+        )
+        if cursor.rowcount:
+            removed.append(user_id)
+    return removed
 
 
 class GroupFull(Exception):

@@ -13,6 +13,7 @@ from imkit_tui.protocol import (
     ErrorCode,
     ProtocolError,
 )
+from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.customer_service.records import cs_key
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.store_interface import Store
@@ -127,6 +128,13 @@ async def readable_key(store: Store, user_id: str, conv: ConvRef, request_id: in
         if user_id not in members and await store.groups.left_at(conv.target, user_id) is None:
             raise ProtocolError(ErrorCode.NOT_IN_GROUP, "you are not in this group", request_id)
         return group_key(conv.target)
+    if conv.type in PUBLIC_TYPES:
+        # A follower, or a former follower, who reads what came before unfollowing.
+        _check_group_id(conv, request_id)
+        key = f"{conv.type}:{conv.target}"
+        if await store.conversation_id(key, user_id) is None:
+            raise ProtocolError(ErrorCode.NOT_FOLLOWING, "follow this account first", request_id)
+        return key
     if conv.type == ConversationType.CUSTOMER_SERVICE:
         return await _customer_service_key(store, user_id, conv, request_id)
     return private_key(user_id, private_peer(conv, request_id))

@@ -461,4 +461,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        23,
+        "public service accounts; their followers are members of their conversation",
+        """
+        -- An account of this app (type 7) or of the public service platform (8). Its
+        -- articles are stored once in conversation '<type>:<id>', whose members are its
+        -- followers (read diffusion: no row per follower and article).
+        CREATE TABLE public_accounts (
+            type INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            portrait TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            menu TEXT NOT NULL DEFAULT '[]',
+            accepts_text INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (type, id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 )

@@ -41,6 +41,7 @@ from imkit_tui.server.group_store import GroupStore, group_key
 from imkit_tui.server.history_logs import HistoryLogs
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
+from imkit_tui.server.public_service.accounts import PublicAccounts
 from imkit_tui.server.push_texts import PushTexts
 from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
@@ -135,6 +136,8 @@ class ServerStore:
         """Chatroom cloud history (server/chatrooms/history_store.py)."""
         self.chatroom_state = ChatroomState(self._writer, reader_db)
         """The chatrooms' settings, kept across restarts (server/chatrooms/state_store.py)."""
+        self.public = PublicAccounts(self._writer, reader_db, self._changes)
+        """Public service accounts and their followers (server/public_service/)."""
         self.customer_service = CsRecords(self._writer, reader_db)
         """Customer-service ratings, left messages and seated agents
         (server/customer_service/records.py)."""

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from imkit_tui.protocol import ConversationState, ConvRef, MessageRecord
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
+from imkit_tui.server.public_service.accounts import PublicAccounts
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.seq_views import SeqView, TargetedMessages
 from imkit_tui.server.store_records import Member, NewMessage, Page, StoredMessage
@@ -365,6 +366,11 @@ class Store(Protocol):
     @property
     def chatroom_state(self) -> ChatroomState:
         """The chatrooms' settings, kept across restarts."""
+        ...
+
+    @property
+    def public(self) -> PublicAccounts:
+        """Public service accounts and their followers."""
         ...
 
     @property

@@ -194,16 +194,20 @@ def wrap_words(text: str, width: int) -> list[str]:
 
 GROUP_MARK = "# "
 """Before a group's name wherever it is shown."""
+PUBLIC_MARK = "◆ "
+"""Before a public service account's name wherever it is shown."""
 
 
 def display_name(conv: ConvRef, title: str = "") -> str:
     """The name shown for a conversation: the peer's display name (ui/names.py; their id
-    while it is not known), "System", or a group's ``# name`` (its `title` when known,
-    else its id)."""
+    while it is not known), "System", a group's ``# name`` or a public service account's
+    ``◆ name`` (its `title` when known, else its id)."""
     if conv.type == ConversationType.SYSTEM:
         return "System"
     if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
         return f"{GROUP_MARK}{title or conv.target}"
+    if conv.type in (ConversationType.APP_PUBLIC_SERVICE, ConversationType.PUBLIC_SERVICE):
+        return f"{PUBLIC_MARK}{title or conv.target}"
     if conv.type == ConversationType.PRIVATE:
         return person(conv.target)
     return conv.target

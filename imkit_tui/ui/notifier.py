@@ -9,11 +9,15 @@
   ``show_text`` off, the text of the message is replaced by "New message".
 - A notice from the app's backend (no message, no conversation): a toast and a desktop
   notification, unless notifications are off.
+- At most MAX_TOASTS message toasts show at once (a first sync bringing news in many
+  conversations: the list shows the rest); more would run off a small screen.
 """
 
 from __future__ import annotations
 
+import time
 import unicodedata
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -22,6 +26,10 @@ HIDDEN_TEXT = "New message"
 
 _MAX_TITLE = 64
 _MAX_BODY = 200
+MAX_TOASTS = 4
+"""The most message toasts shown at once."""
+TOAST_SECONDS = 4.0
+"""How long a message toast shows."""
 
 
 class _NotifyingApp(Protocol):
@@ -59,9 +67,13 @@ class Notifier:
         enabled: bool = True,
         show_text: bool = True,
         write: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Announce through ``app``; ``write`` sends escape sequences to the terminal."""
+        """Announce through ``app``; ``write`` sends escape sequences to the terminal;
+        ``clock`` tells when toasts were shown (seconds)."""
         self._app = app
+        self._clock = clock
+        self._toasts: deque[float] = deque()
         self.enabled = enabled
         """The one switch: False announces nothing."""
         self.show_text = show_text
@@ -90,9 +102,20 @@ class Notifier:
             return
         body = text if self.show_text else HIDDEN_TEXT
         away = not self._app.app_focus
-        if not open_now:
-            self._app.notify(body, title=title, timeout=4)
+        if not open_now and self._room_for_a_toast():
+            self._app.notify(body, title=title, timeout=TOAST_SECONDS)
         if away and self.write is not None:
             self.write(desktop_sequence(title, body))
         if away or not open_now:
             self._app.bell()
+
+    def _room_for_a_toast(self) -> bool:
+        """Whether fewer than MAX_TOASTS message toasts show now (then one more is
+        counted)."""
+        now = self._clock()
+        while self._toasts and now - self._toasts[0] >= TOAST_SECONDS:
+            self._toasts.popleft()
+        if len(self._toasts) >= MAX_TOASTS:
+            return False
+        self._toasts.append(now)
+        return True

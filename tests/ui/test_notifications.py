@@ -194,3 +194,30 @@ async def test_the_push_url_is_set_in_the_app(
             )
     finally:
         await hooks.stop()
+
+
+def test_at_most_four_message_toasts_show_at_once() -> None:
+    from imkit_tui.ui.notifier import MAX_TOASTS, TOAST_SECONDS, Notifier
+
+    class Toasting:
+        app_focus = True
+
+        def __init__(self) -> None:
+            self.toasts: list[str] = []
+            self.bells = 0
+
+        def notify(self, message: str, *, title: str = "", timeout: float | None = None) -> None:
+            self.toasts.append(title)
+
+        def bell(self) -> None:
+            self.bells += 1
+
+    now = [100.0]
+    app = Toasting()
+    notifier = Notifier(app, clock=lambda: now[0])
+    for n in range(6):  # a first sync brings news in six conversations
+        notifier.new_message(f"chat {n}", "hi", open_now=False, muted=False)
+    assert app.toasts == [f"chat {n}" for n in range(MAX_TOASTS)] and app.bells == 6
+    now[0] += TOAST_SECONDS  # the first ones are gone: room again
+    notifier.new_message("later", "hi", open_now=False, muted=False)
+    assert app.toasts[-1] == "later"

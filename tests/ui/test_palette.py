@@ -30,6 +30,7 @@ MAIN_ENTRIES = {
     "Clear history with bob",
     "Remove bob from the list",
     "Block bob",
+    "Public service accounts…",
     "Set my display name…",
     "Set my picture…",
     "Offline pushes: where they go…",

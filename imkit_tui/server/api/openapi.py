@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from imkit_tui.server.api.chatroom_openapi import CHATROOM_PARAMETERS, CHATROOM_RESULTS
+from imkit_tui.server.api.public_openapi import PUBLIC_PARAMETERS, PUBLIC_RESULTS
 from imkit_tui.server.api.routes import all_routes
 
 _ID: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 64}
@@ -140,6 +141,7 @@ PARAMETERS: dict[str, dict[str, tuple[dict[str, Any], bool]]] = {
         "targetId": (_ID, True),
     },
     **CHATROOM_PARAMETERS,
+    **PUBLIC_PARAMETERS,
     "/ultragroup/create.json": {
         "userId": (_ID, True),
         "groupId": (_ID, True),
@@ -206,6 +208,7 @@ RESULTS: dict[str, dict[str, dict[str, Any]]] = {
     "/conversation/notification/get.json": {"isMuted": {"type": "integer", "enum": [0, 1]}},
     "/sensitiveword/list.json": {"words": _objects(type=_STR, word=_STR, replaceWord=_STR)},
     **CHATROOM_RESULTS,
+    **PUBLIC_RESULTS,
     "/ultragroup/channel/get.json": {
         "channelList": _objects(channelId=_STR, createTime={"type": "integer"}, name=_STR)
     },

@@ -20,6 +20,7 @@ def all_routes() -> dict[str, Handler]:
         history_routes,
         message_routes,
         off_routes,
+        public_routes,
         sensitive_routes,
         ultra_routes,
         user_routes,
@@ -37,6 +38,7 @@ def all_routes() -> dict[str, Handler]:
         ultra_routes,
         chatroom_routes,
         chatroom_moderation_routes,
+        public_routes,
         off_routes,
     )
     for module in modules:

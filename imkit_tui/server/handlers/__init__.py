@@ -51,6 +51,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.profile_frames import ProfileQuery, UpdateProfile
+from imkit_tui.protocol.public_frames import PublicFollow, PublicQuery, PublicSearch
 from imkit_tui.server.handlers import (
     chatrooms,
     conversations,
@@ -59,6 +60,7 @@ from imkit_tui.server.handlers import (
     groups,
     privacy,
     profiles,
+    public_service,
     pulls,
     push_url,
     receipts,
@@ -132,6 +134,10 @@ HANDLERS: Mapping[type[Frame], Handling] = {
     ChatroomQuery: Handling(chatrooms.on_query),
     ChatroomAttrs: Handling(chatrooms.on_attrs),
     ChatroomList: Handling(chatrooms.on_list),
+    PublicSearch: Handling(public_service.on_search),
+    PublicQuery: Handling(public_service.on_query),
+    # In line: a follow comes before the commands the device sends next.
+    PublicFollow: Handling(public_service.on_follow, in_line=True),
     SetPushUrl: Handling(push_url.on_set_push_url),
     UltraRequest: Handling(ultra_groups.on_ultra),
     UltraSettings: Handling(ultra_groups.on_ultra_settings),

@@ -24,6 +24,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.media import media_in
+from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.handlers.chatrooms import chatroom_send
@@ -32,6 +33,7 @@ from imkit_tui.server.handlers.failures import answer_failure
 from imkit_tui.server.handlers.files import check_files_named
 from imkit_tui.server.handlers.posting import message_record
 from imkit_tui.server.handlers.privacy import check_privacy
+from imkit_tui.server.handlers.public_service import public_send
 from imkit_tui.server.handlers.receipts import AskedReceipts, receipt_wanted, receipts_asked
 from imkit_tui.server.routing import Route, route_send, targeted_audience
 from imkit_tui.server.session import Session
@@ -52,9 +54,13 @@ class Authorized:
 
 async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
     """Authorize a send, then store it (or, for a status message, relay it); a
-    chatroom's message goes to the chatrooms (handlers/chatrooms.py)."""
+    chatroom's message goes to the chatrooms (handlers/chatrooms.py), one to a public
+    service account to its backend (handlers/public_service.py)."""
     if frame.conv.type == ConversationType.CHATROOM:
         await chatroom_send(ctx, session, frame)
+        return
+    if frame.conv.type in PUBLIC_TYPES:
+        await public_send(ctx, session, frame)
         return
     try:
         send = await authorize(ctx, session, frame)

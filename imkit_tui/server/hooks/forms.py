@@ -1,8 +1,9 @@
 """What the backend receives, shaped as the service shapes it. No I/O.
 
 Message routing is a form POST: `fromUserId`, `toUserId`, `objectName`, `content` (the
-JSON of the content), `channelType` (PERSON, GROUP, NOTIFY for the system conversation, TEMPGROUP,
-CUSTOMER_SERVICE),
+JSON of the content), `channelType` (PERSON, GROUP, NOTIFY for the system conversation,
+TEMPGROUP, CUSTOMER_SERVICE, MC and MP for public service accounts of the app and of the
+platform: a follower's menu command or text comes with `toUserId` the account),
 `msgTimeStamp` (ms), `msgUID`, `sensitiveType` (0), `source` (PC for a device, Server
 for the Server API or the server itself), `groupUserIds` (the receivers of a targeted
 group message, comma separated) and `busChannel` (empty: no channels yet).
@@ -23,6 +24,8 @@ CHANNEL_TYPES: dict[int, str] = {
     ConversationType.GROUP: "GROUP",
     ConversationType.SYSTEM: "NOTIFY",
     ConversationType.CHATROOM: "TEMPGROUP",
+    ConversationType.APP_PUBLIC_SERVICE: "MC",
+    ConversationType.PUBLIC_SERVICE: "MP",
     ConversationType.CUSTOMER_SERVICE: "CUSTOMER_SERVICE",
 }
 """The service's name of each conversation kind."""

@@ -23,6 +23,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.hooks import pushes_off
 from imkit_tui.server.hooks.forms import (
     chatroom_status_item,
@@ -185,7 +186,14 @@ class BackendHooks:
         """Route a stored message (its row was committed with it, or is written now),
         and note the pushes it makes."""
         if record.seq == 0:
-            return  # status messages: not stored, not routed, not pushed
+            # Status messages: not stored, not routed, not pushed; but what a follower
+            # sends a public service account (a menu command, text) is for its backend.
+            if route.conv_type in PUBLIC_TYPES and self._config.routes(
+                route.conv_type, record.object_name
+            ):
+                form = routing_form(record, route, from_device=from_device)
+                self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
+            return
         kept = self._kept.pop(record.uid, None)
         if kept is not None:
             self.sender.take(kept)

@@ -5,7 +5,8 @@ file (flags of `imkit serve` win). No I/O.
 [hooks]
 routing_url = "http://127.0.0.1:9000/route"   # full message routing (form POSTs)
 routing_types = ["RC:TxtMsg", "RC:ImgMsg"]   # default: every stored type
-routing_conversations = ["private", "group"] # + system, chatroom, customer_service; default all
+routing_conversations = ["private", "group"] # + system, chatroom, customer_service,
+                                             # app_public_service, public_service; default all
 status_url = "http://127.0.0.1:9000/status"  # online / offline / logout (JSON POSTs)
 status_coalesce_seconds = 1.0                # a user's flaps within it: one report
 chatroom_status_url = "http://127.0.0.1:9000/chatroom"  # created/destroyed/joined/left
@@ -43,6 +44,8 @@ CONVERSATION_KINDS: dict[str, int] = {
     "group": ConversationType.GROUP,
     "system": ConversationType.SYSTEM,
     "chatroom": ConversationType.CHATROOM,
+    "app_public_service": ConversationType.APP_PUBLIC_SERVICE,
+    "public_service": ConversationType.PUBLIC_SERVICE,
     "customer_service": ConversationType.CUSTOMER_SERVICE,
 }
 """The conversation kinds routing can be limited to, by the name the config uses."""

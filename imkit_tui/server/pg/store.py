@@ -42,6 +42,7 @@ from imkit_tui.server.pg.users import (
     PgWords,
 )
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
+from imkit_tui.server.public_service.accounts import PublicAccounts
 from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
@@ -168,6 +169,13 @@ class PostgresStore:
         """Ultra groups are not kept in PostgreSQL yet: NotPorted, which a request
         answers with a clear error."""
         raise NotPorted("ultra groups need the SQLite store (imkit serve without --store)")
+
+    @property
+    def public(self) -> PublicAccounts:
+        """Public service accounts are not kept in PostgreSQL yet: NotPorted."""
+        raise NotPorted(
+            "public service accounts need the SQLite store (imkit serve without --store)"
+        )
 
     async def truncate_wal(self) -> None:
         """Nothing to do: PostgreSQL keeps no copy the server could empty."""

@@ -1,9 +1,11 @@
 """The public-service article bubbles (``RC:PSImgTxtMsg``, ``RC:PSMultiImgTxtMsg``).
 
-The content's ``articles`` is a list of ``{title, digest, picurl, url}``. The first
-article is a headline card (title, picture once local, digest, link); the others follow
-as lines ``• title``, each opening its own link when clicked. A multi-article message
-shows the digest of none: the titles are the point.
+The content's ``articles`` is a list of ``{title, digest, picurl, url}`` (and, from an
+imkit account, ``content``: the article's text). The first article is a headline card
+(title, picture once local, digest, link); the others follow as lines ``• title``, each
+opening its own link when clicked. A multi-article message shows the digest of none: the
+titles are the point. Enter (or a click on the card) opens the articles in the reader:
+each title, digest, text and link, in full.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Article:
     digest: str | None
     picture_url: str | None
     url: str | None
+    body: str | None = None
 
 
 def _article(raw: object) -> Article:
@@ -51,6 +54,7 @@ def _article(raw: object) -> Article:
         digest=text_field(entry, "digest"),
         picture_url=text_field(entry, "picurl"),
         url=web_url(text_field(entry, "url")),
+        body=text_field(entry, "content"),
     )
 
 
@@ -84,13 +88,26 @@ class ArticleBubble(Bubble):
         return list(self._articles)
 
     def actions(self) -> list[tuple[str, str]]:
-        """Open the headline's link, when it has one."""
-        return act.labelled(act.OPEN_LINK) if self._articles[0].url else []
+        """Read the articles; open the headline's link, when it has one."""
+        return act.labelled(act.READ, *([act.OPEN_LINK] if self._articles[0].url else []))
 
     @property
     def default_action(self) -> str | None:
-        """A click opens the headline (a click on another title opens that one)."""
-        return act.OPEN_LINK if self._articles[0].url else None
+        """A click on the card reads the articles (a click on a link opens that one)."""
+        return act.READ
+
+    @property
+    def text(self) -> str:
+        """The articles as the reader shows them: each title, digest, text and link."""
+        parts: list[str] = []
+        for article in self._articles:
+            lines = [line for line in (article.title, article.digest) if line]
+            if article.body:
+                lines.append(article.body)
+            if article.url:
+                lines.append(article.url)
+            parts.append("\n\n".join(lines))
+        return "\n\n――――――――\n\n".join(parts)
 
     def url_for(self, action: str) -> str | None:
         """The headline's link for "open_link"."""

@@ -2,7 +2,8 @@
 
 The dialogs below are not on the first frame: they load on first use
 (:func:`imkit_tui.lazy.lazy_names`), e.g. ``screens.ConfirmScreen(question)``.
-``ProfileActions`` (people's names and pictures) loads as the main screen is built.
+``ProfileActions`` (people's names and pictures) and ``PublicActions`` (public service
+accounts) load as the main screen is built.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
         PasteOfferScreen,
         TextPromptScreen,
     )
+    from imkit_tui.ui.screens.public_actions import PublicActions
 
 __all__ = [
     "ActionMenuScreen",
@@ -35,6 +37,7 @@ __all__ = [
     "NewChatScreen",
     "PasteOfferScreen",
     "ProfileActions",
+    "PublicActions",
     "RatingScreen",
     "TextPromptScreen",
     "open_chatrooms",
@@ -57,6 +60,7 @@ __getattr__ = lazy_names(
         "TextPromptScreen": _PROMPTS,
         "NewChatScreen": "imkit_tui.ui.screens.new_chat",
         "ProfileActions": "imkit_tui.ui.screens.profile_actions",
+        "PublicActions": "imkit_tui.ui.screens.public_actions",
         "open_chatrooms": "imkit_tui.ui.screens.chatrooms",
         "start_accepting_invitation": "imkit_tui.ui.screens.new_group",
         "start_new_group": "imkit_tui.ui.screens.new_group",

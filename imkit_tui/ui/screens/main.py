@@ -150,6 +150,7 @@ class MainScreen(Screen[None]):
         self.mentions = MentionActions(self, self.rights, self.header, self.refresh_bindings)
         self.typing = TypingStatus(self, self.header)
         self.drafts = Drafts(self, self.rights, self._refresh_row)
+        self.public = screens.PublicActions(self)  # accounts: menu bar, following, directory
         self.profiles = screens.ProfileActions(self, self.core, self.listing, self.header)
         self.service = screens.CustomerServiceActions(self, self.header)
         self.actions: ActionHandler | None = None
@@ -180,10 +181,6 @@ class MainScreen(Screen[None]):
         """The chat view (mounted once a conversation was opened)."""
         return cast("ChatView", self.query_one("#messages"))
 
-    def _composer(self) -> Composer:
-        """The composer (mounted once a conversation was opened)."""
-        return cast("Composer", self.query_one("#composer"))
-
     async def _chat_widgets(self) -> tuple[ChatView, Composer]:
         """The chat view and the composer, mounted when the first conversation opens
         (start-up draws only what the first frame shows)."""
@@ -201,7 +198,7 @@ class MainScreen(Screen[None]):
             )
             self.actions, self.receipts = made.actions, made.receipts
             self.menu, self.sending = made.menu, made.sending
-        return self._chat(), self._composer()
+        return self._chat(), cast("Composer", self.query_one("#composer"))
 
     @property
     def chat_view(self) -> ChatView | None:
@@ -408,6 +405,7 @@ class MainScreen(Screen[None]):
             listing.upsert(placeholder_row(list_ref(conv)))
         listing.highlight(list_ref(conv))
         (composer if around is None and writable else chat).focus()
+        await self.public.opened(conv)  # an account's chat: its menu bar, not the composer
         await self.mentions.note(conv, row)  # before they are read
         await self.client.mark_read(conv)
         await self._refresh_row(conv)
@@ -434,6 +432,8 @@ class MainScreen(Screen[None]):
             return
         if await self.ultra.submitted(conv, event.text):
             return  # an edit of an own message, saved
+        if await self.public.submitted(conv, event.text):
+            return
         mentioned, everyone = self.mentions.to_send(conv, event)
         # It comes into view as every message does: an event (MessageQueued).
         await self.client.send_text(conv, event.text, mentioned=mentioned, mention_all=everyone)
@@ -521,8 +521,8 @@ class MainScreen(Screen[None]):
 
     def action_focus_composer(self) -> None:
         """To the composer of the open conversation."""
-        if self.current is not None:
-            self._composer().focus()
+        if self.current is not None and (composer := self.composer) is not None:
+            composer.focus()
 
     async def action_jump_latest(self) -> None:
         """Show the newest messages of the open conversation."""

@@ -74,6 +74,7 @@ class MainCommands(ScreenCommands):
         yield from _settings_commands(screen)
         yield from _channel_commands(screen)
         yield from screen.privacy.commands()
+        yield from screen.public.commands()
         yield from screen.profiles.commands()
         yield from push_url_commands(screen)
         yield from screen.service.commands()

@@ -29,6 +29,15 @@ BLOCKED_MARK = "⛔"
 """Shown after a blocked user's name in the conversation list."""
 
 
+_TITLED = (
+    ConversationType.GROUP,
+    ConversationType.ULTRA_GROUP,
+    ConversationType.APP_PUBLIC_SERVICE,
+    ConversationType.PUBLIC_SERVICE,
+)
+"""Conversations whose list row carries their name (`title`)."""
+
+
 class PrivacyActions:
     """Block and unblock the peer of a private chat; mark blocked users in the list."""
 
@@ -70,9 +79,9 @@ class PrivacyActions:
             self._listing.refresh()
 
     def list_name(self, conv: ConvRef) -> str:
-        """The name of a conversation in the list: a group's name, a user with ⛔ when
-        blocked."""
-        if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
+        """The name of a conversation in the list: a group's or a public service
+        account's name, a user with ⛔ when blocked."""
+        if conv.type in _TITLED:
             row = self._listing.get(conv)
             return display_name(conv, row.title if row is not None else "")
         name = display_name(conv)

@@ -17,6 +17,7 @@ from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui.format import (
     AVATAR_PALETTE,
     GROUP_MARK,
+    PUBLIC_MARK,
     avatar_colour,
     avatar_letter,
     badge,
@@ -80,8 +81,10 @@ class RowPainter:
         style = _AVATAR_STYLES[avatar_colour(conversation.ref.target)]
         if name is None:
             return Segment(" " * AVATAR_WIDTH, style)
-        if conversation.ref.type in _SENDER_TYPES:
-            name = name.removeprefix(GROUP_MARK)  # the name shows the mark; the tile need not
+        # The name shows the mark; the tile need not.
+        name = name.removeprefix(
+            GROUP_MARK if conversation.ref.type in _SENDER_TYPES else PUBLIC_MARK
+        )
         letter = avatar_letter(name)
         # Centre a one-cell letter; a two-cell one (CJK) fills the tile from the left.
         text = f" {letter} " if display_width(letter) == 1 else f"{letter} "
