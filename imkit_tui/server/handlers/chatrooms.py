@@ -32,7 +32,7 @@ from imkit_tui.protocol.chatroom_frames import (
 )
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.chatrooms.rooms import Room
-from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.context import ServerContext, charge_send
 from imkit_tui.server.session import Session
 
 
@@ -142,8 +142,7 @@ async def chatroom_send(ctx: ServerContext, session: Session, frame: SendMessage
         _ack(session, frame.id, original)
         return
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
-    if not ctx.send_rates.allow(user):
-        raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+    charge_send(ctx, user, frame.id)
     live.service.admit(user, room.id, frame.object_name, live.clock(), frame.id)
     await ctx.hooks.moderate(user, frame, room.route())
     if live.service.rooms.get(room.id) is not room:

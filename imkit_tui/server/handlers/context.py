@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from imkit_tui.protocol import ErrorCode, ProtocolError
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.customer_service.desk import Desk
@@ -69,3 +70,10 @@ class ServerContext(Protocol):
         """Run `work` beside the connection's reading; a failure becomes the error frame
         answering `request_id` on `session`."""
         ...
+
+
+def charge_send(ctx: ServerContext, user_id: str, request_id: int) -> None:
+    """Take one send from `user_id`'s send rate limit; ProtocolError 20604 when over (for
+    sends that have no stored original to ack again)."""
+    if not ctx.send_rates.allow(user_id):
+        raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", request_id)

@@ -37,7 +37,7 @@ from imkit_tui.server.customer_service.desk import (
 )
 from imkit_tui.server.customer_service.records import cs_key
 from imkit_tui.server.handlers import send
-from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.context import ServerContext, charge_send
 from imkit_tui.server.handlers.posting import message_record, post
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
@@ -117,8 +117,7 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
 
 async def _store(ctx: ServerContext, session: Session, frame: SendMessage, route: Route) -> None:
     """Authorize, store and fan out a message along `route` (handlers/send.py's steps)."""
-    if not ctx.send_rates.allow(session.user_id):
-        raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+    charge_send(ctx, session.user_id, frame.id)
     authorized = await send.authorize(ctx, session, frame, route)
     if not messages.lookup(frame.object_name).stored:
         send.relay_status(ctx, session, authorized)
@@ -128,8 +127,7 @@ async def _store(ctx: ServerContext, session: Session, frame: SendMessage, route
 
 def _signalling(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
     """A customer's signalling: acked with seq 0, answered by the desk."""
-    if not ctx.send_rates.allow(session.user_id):
-        raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+    charge_send(ctx, session.user_id, frame.id)
     desk = ctx.customer_service
     customer = session.user_id
     content = frame.content

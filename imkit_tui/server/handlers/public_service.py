@@ -29,7 +29,7 @@ from imkit_tui.protocol.public_frames import (
     PublicQuery,
     PublicSearch,
 )
-from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.context import ServerContext, charge_send
 from imkit_tui.server.handlers.posting import message_record, post
 from imkit_tui.server.public_service.accounts import account_key
 from imkit_tui.server.public_service.service import (
@@ -110,8 +110,7 @@ async def public_send(ctx: ServerContext, session: Session, frame: SendMessage) 
     account posts, and every follower reads it), and routed to the account's backend."""
     account = await followed_account(ctx.require_store(), session.user_id, frame.conv, frame.id)
     check_follower_send(account, frame.object_name, frame.id)
-    if not ctx.send_rates.allow(session.user_id):
-        raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+    charge_send(ctx, session.user_id, frame.id)
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     sent_at = now_ms()
     uid = new_uuid7(sent_at)
