@@ -71,17 +71,7 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
             return
         raise
     stored_kind = messages.lookup(frame.object_name).stored
-    if not ctx.send_rates.allow(session.user_id):
-        # A retry of a message already stored still gets its ack, never a 20604.
-        store = ctx.require_store()
-        original = (
-            await store.find_by_client_id(session.user_id, frame.cmid, send.route.conv_key)
-            if stored_kind
-            else None
-        )
-        if original is None:
-            raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
-        fan_out(ctx, session, send, original)
+    if await over_send_limit(ctx, session, send, stored_kind):
         return
     if not stored_kind:
         relay_status(ctx, session, send)
@@ -90,6 +80,28 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
     if files:  # a message may only name files its sender may read
         await check_files_named(ctx, session.user_id, files, frame.id)
     persist(ctx, session, send, files)
+
+
+async def over_send_limit(
+    ctx: ServerContext, session: Session, send: Authorized, stored_kind: bool
+) -> bool:
+    """Charge the send limit: False while within it. Past it, a retry of a message already
+    stored gets its ack again (True: handled), never a 20604; anything else is refused
+    with ProtocolError 20604."""
+    if ctx.send_rates.allow(session.user_id):
+        return False
+    frame = send.frame
+    original = (
+        await ctx.require_store().find_by_client_id(
+            session.user_id, frame.cmid, send.route.conv_key
+        )
+        if stored_kind
+        else None
+    )
+    if original is None:
+        raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
+    fan_out(ctx, session, send, original)
+    return True
 
 
 async def ack_stored_retry(ctx: ServerContext, session: Session, frame: SendMessage) -> bool:

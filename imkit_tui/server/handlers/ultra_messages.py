@@ -115,15 +115,10 @@ async def _persist(
 ) -> None:
     """Store (or, for a status message, relay) an authorized send along `route`."""
     send = sending.Authorized(frame, route, None, None, content_json)
-    if not ctx.send_rates.allow(session.user_id):
-        original = await ctx.require_store().find_by_client_id(
-            session.user_id, frame.cmid, route.conv_key
-        )
-        if original is None:
-            raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", frame.id)
-        sending.fan_out(ctx, session, send, original)
+    stored_kind = messages.lookup(frame.object_name).stored
+    if await sending.over_send_limit(ctx, session, send, stored_kind):
         return
-    if not messages.lookup(frame.object_name).stored:
+    if not stored_kind:
         sending.relay_status(ctx, session, send)
         return
     files = media_in(frame.content) if may_name_files(content_json) else set()
