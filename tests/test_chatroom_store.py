@@ -14,6 +14,7 @@ from imkit_tui.core.engine.rooms import RoomPlan, Wanted
 from imkit_tui.core.models import Direction, SendStatus
 from imkit_tui.core.store import LocalStore
 from imkit_tui.protocol import MessageRecord
+from tests.step_counts import steps_of
 
 ME = "me"
 ROOM = "lobby"
@@ -159,13 +160,6 @@ async def _room_steps(tmp_path: Path, count: int) -> dict[str, int]:
                 for s in range(1, count + 1)
             ),
         )
-    steps = 0
-
-    def tick() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
     seq = count + 1
     operations = {
         "a burst of pushes": lambda: store.chatrooms.add(ROOM, [record(seq), record(seq + 1)]),
@@ -179,17 +173,7 @@ async def _room_steps(tmp_path: Path, count: int) -> dict[str, int]:
         "the newest page": lambda: store.chatrooms.page(ROOM, limit=50),
         "an older page": lambda: store.chatrooms.page(ROOM, before_seq=seq - 50, limit=50),
     }
-    found: dict[str, int] = {}
-    try:
-        await store.count_steps(tick, every=1)
-        for name, operation in operations.items():
-            steps = 0
-            await operation()
-            found[name] = steps
-    finally:
-        await store.count_steps(None)
-        await store.close()
-    return found
+    return await steps_of(store, operations)
 
 
 async def test_no_per_message_room_operation_grows_with_what_the_room_holds(

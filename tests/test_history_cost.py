@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from imkit_tui import messages
@@ -20,6 +21,7 @@ from imkit_tui.core.received_store import Coverage
 from imkit_tui.core.store import LocalStore
 from imkit_tui.protocol import ConversationState, ConversationType, ConvRef, MessageRecord
 from imkit_tui.protocol.clock import now_ms
+from tests.step_counts import steps_of
 
 ME = "me"
 PEER = "peer"
@@ -188,24 +190,7 @@ async def _steps(tmp_path: Path, count: int) -> dict[str, int]:
     _seed(path, 2, GROUP, count, 1_000)
     store = await LocalStore.open(path, ME)
     await store.search_index.stop()  # indexed below, at a known moment
-    steps = 0
-
-    def tick() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    found: dict[str, int] = {}
-    try:
-        await store.count_steps(tick, every=1)
-        for name, operation in _operations(count).items():
-            steps = 0
-            await operation(store)
-            found[name] = steps
-    finally:
-        await store.count_steps(None)
-        await store.close()
-    return found
+    return await steps_of(store, {n: partial(op, store) for n, op in _operations(count).items()})
 
 
 async def test_no_per_message_operation_grows_with_the_conversation(tmp_path: Path) -> None:

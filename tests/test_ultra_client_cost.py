@@ -9,6 +9,7 @@ counts are merged by key, the sidebar reads the group's channels only.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from imkit_tui import messages
@@ -21,6 +22,7 @@ from imkit_tui.protocol import (
     UltraInfo,
     UltraState,
 )
+from tests.step_counts import steps_of
 from tests.test_history_cost import LONG, ME, PEER, SHORT, Operation, _record, _seed
 
 GROUP = "g1"
@@ -77,24 +79,7 @@ async def _steps(tmp_path: Path, count: int) -> dict[str, int]:
     store = await LocalStore.open(path, ME)
     await store.ultra.save_info(INFO, 1_000)
     await store.search_index.stop()
-    steps = 0
-
-    def tick() -> int:
-        nonlocal steps
-        steps += 1
-        return 0
-
-    found: dict[str, int] = {}
-    try:
-        await store.count_steps(tick, every=1)
-        for name, operation in _operations(count).items():
-            steps = 0
-            await operation(store)
-            found[name] = steps
-    finally:
-        await store.count_steps(None)
-        await store.close()
-    return found
+    return await steps_of(store, {n: partial(op, store) for n, op in _operations(count).items()})
 
 
 async def test_no_ultra_operation_grows_with_the_channel(tmp_path: Path) -> None:
