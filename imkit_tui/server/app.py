@@ -176,6 +176,9 @@ class IMServer:
             await self.listen()
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
         self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
+        if not isinstance(self.store, ServerStore):  # several nodes: rooms in the log
+            self.chatrooms.log = self.store.room_log(self.chatrooms, self._sessions.keys)
+            self.chatrooms.fanout_here = self._local
         await self.chatrooms.open()
         for account in self.config.public_accounts:
             await save_account(self.store, account)
@@ -268,7 +271,10 @@ class IMServer:
                 if not self._sessions[session.user_id]:
                     del self._sessions[session.user_id]
                     self.ultra_online.user_offline(session.user_id)
-                    self.chatrooms.service.user_offline(session.user_id)
+                    try:
+                        await self.chatrooms.user_offline(session.user_id)
+                    except Exception:
+                        log.exception("telling the chatrooms %s went offline", session.user_id)
                     customer_service.presence(self, session, online=False)
                 self.hooks.device_offline(session)
                 await session.stop()
@@ -309,7 +315,7 @@ class IMServer:
             groups = await store.ultra.groups_of(claims.user_id)  # ultra groups: SQLite only
             self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
-        self.chatrooms.service.user_online(claims.user_id)
+        await self.chatrooms.user_online(claims.user_id)
         customer_service.presence(self, session, online=True)
         self.hooks.device_online(session)
         session.send(

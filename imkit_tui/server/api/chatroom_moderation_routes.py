@@ -48,13 +48,13 @@ async def gag_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/gag/add`: mute `userId` in the room for `minute` minutes."""
     live = rooms_of(ctx)
     room = room_of(ctx, p)
-    live.service.gag(room.id, _users(p), _minutes(p), live.clock())
+    await live.act("gag", room.id, _users(p), _minutes(p))
     return {}
 
 
 async def gag_rollback(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/gag/rollback`: lift the mutes of `userId` in the room."""
-    rooms_of(ctx).service.ungag(p.ident("chatroomId"), _users(p))
+    await rooms_of(ctx).act("ungag", p.ident("chatroomId"), _users(p))
     return {}
 
 
@@ -70,13 +70,13 @@ async def gag_list(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def ban_user_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/ban/add`: mute `userId` in every room for `minute` minutes."""
     live = rooms_of(ctx)
-    live.service.mute_everywhere(_users(p), _minutes(p), live.clock())
+    await live.act("mute_all", _users(p), _minutes(p))
     return {}
 
 
 async def ban_user_remove(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/ban/remove`: lift the global mutes of `userId`."""
-    rooms_of(ctx).service.unmute_everywhere(_users(p))
+    await rooms_of(ctx).act("unmute_all", _users(p))
     return {}
 
 
@@ -95,13 +95,13 @@ async def block_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     `minute` minutes."""
     live = rooms_of(ctx)
     room = room_of(ctx, p)
-    live.service.ban(room.id, _users(p), _minutes(p), live.clock())
+    await live.act("ban", room.id, _users(p), _minutes(p))
     return {}
 
 
 async def block_rollback(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/block/rollback`: let `userId` join the room again."""
-    rooms_of(ctx).service.unban(p.ident("chatroomId"), _users(p))
+    await rooms_of(ctx).act("unban", p.ident("chatroomId"), _users(p))
     return {}
 
 
@@ -119,13 +119,13 @@ async def room_ban_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     `minute` minutes when given."""
     live = rooms_of(ctx)
     room = room_of(ctx, p)
-    live.service.mute_room(room.id, p.integer("minute", 0, high=MAX_MINUTES), live.clock())
+    await live.act("mute_room", room.id, p.integer("minute", 0, high=MAX_MINUTES))
     return {}
 
 
 async def room_ban_rollback(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/ban/rollback`: lift the room's mute."""
-    rooms_of(ctx).service.unmute_room(p.ident("chatroomId"))
+    await rooms_of(ctx).act("unmute_room", p.ident("chatroomId"))
     return {}
 
 
@@ -147,13 +147,13 @@ async def room_ban_query(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def keepalive_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/keepalive/add`: never destroy the room for being idle."""
     room = room_of(ctx, p)
-    rooms_of(ctx).service.keepalive.add(room.id)
+    await rooms_of(ctx).act("keepalive_add", room.id)
     return {}
 
 
 async def keepalive_remove(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/keepalive/remove`: the room may be destroyed when idle again."""
-    rooms_of(ctx).service.keepalive.discard(p.ident("chatroomId"))
+    await rooms_of(ctx).act("keepalive_remove", p.ident("chatroomId"))
     return {}
 
 
@@ -167,14 +167,14 @@ async def keepalive_query(ctx: ApiContext, p: Params) -> dict[str, Any]:
 
 async def whitelist_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/whitelist/add`: messages of `objectnames` are never dropped."""
-    rooms_of(ctx).service.policy.whitelisted_types.update(p.all("objectnames", limit=MAX_NAMES))
+    await rooms_of(ctx).act("types_add", p.all("objectnames", limit=MAX_NAMES))
     return {}
 
 
 async def whitelist_delete(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/whitelist/delete`: `objectnames` leave the message whitelist."""
     names = p.all("objectnames", limit=MAX_NAMES)
-    rooms_of(ctx).service.policy.whitelisted_types.difference_update(names)
+    await rooms_of(ctx).act("types_remove", names)
     return {}
 
 
@@ -187,13 +187,13 @@ async def user_whitelist_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/whitelist/add`: `userId` are never dropped nor auto-exited in
     the room, and speak while it is muted."""
     room = room_of(ctx, p)
-    rooms_of(ctx).service.policy.allow_users(room.id, _users(p))
+    await rooms_of(ctx).act("users_allow", room.id, _users(p))
     return {}
 
 
 async def user_whitelist_remove(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/user/whitelist/remove`: `userId` leave the room's user whitelist."""
-    rooms_of(ctx).service.policy.disallow_users(p.ident("chatroomId"), _users(p))
+    await rooms_of(ctx).act("users_disallow", p.ident("chatroomId"), _users(p))
     return {}
 
 
@@ -206,7 +206,7 @@ async def priority_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/message/priority/add`: messages of `objectName` are low priority
     (dropped first when a room is busy); at most 20 names."""
     try:
-        rooms_of(ctx).service.policy.add_low_priority(p.all("objectName", limit=MAX_NAMES))
+        await rooms_of(ctx).act("low_add", p.all("objectName", limit=MAX_NAMES))
     except ProtocolError as exc:
         raise bad_parameter(exc.message) from None
     return {}
@@ -215,7 +215,7 @@ async def priority_add(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def priority_remove(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/message/priority/remove`: `objectName` are no longer low priority."""
     names = p.all("objectName", limit=MAX_NAMES)
-    rooms_of(ctx).service.policy.low_priority.difference_update(names)
+    await rooms_of(ctx).act("low_remove", names)
     return {}
 
 
@@ -230,18 +230,18 @@ async def priority_query(ctx: ApiContext, p: Params) -> dict[str, Any]:
 async def stop_distribution(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/message/stopDistribution`: the room's messages reach the app's
     backend (routing) but no member."""
-    return _distribution(ctx, p, False)
+    return await _distribution(ctx, p, False)
 
 
 async def resume_distribution(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/message/resumeDistribution`: members receive the room's messages again."""
-    return _distribution(ctx, p, True)
+    return await _distribution(ctx, p, True)
 
 
-def _distribution(ctx: ApiContext, p: Params, on: bool) -> dict[str, Any]:
+async def _distribution(ctx: ApiContext, p: Params, on: bool) -> dict[str, Any]:
     room = room_of(ctx, p)
     try:
-        rooms_of(ctx).service.set_distribution(room.id, on)
+        await rooms_of(ctx).act("distribution", room.id, on)
     except ProtocolError as exc:
         raise api_error(exc) from None
     return {}

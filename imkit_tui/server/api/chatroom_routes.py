@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
+
 from imkit_tui.protocol import SYSTEM_ACCOUNT, ProtocolError, checked_content
 from imkit_tui.protocol.chatroom_frames import MAX_ROOM_MEMBERS_LISTED, AttrSet
-from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.api.context import ApiContext, Handler, api_error, service_time
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params, check_id
@@ -52,8 +53,8 @@ async def create(ctx: ApiContext, p: Params) -> dict[str, Any]:
     live = rooms_of(ctx)
     for room, name in wanted:
         check_id("chatroomId", room)
-        seq = 0 if room in live.service.rooms else await live.last_seq(room)
-        live.service.create(room, name[:128], live.clock(), seq)
+        if room not in live.service.rooms:
+            await live.act("create", room, name[:128], await live.last_seq(room))
     return {}
 
 
@@ -61,7 +62,7 @@ async def destroy(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/chatroom/destroy`: destroy each `chatroomId` (members online are told)."""
     live = rooms_of(ctx)
     for room in p.idents("chatroomId", limit=MAX_ROOMS):
-        live.service.destroy(room, live.clock())
+        await live.act("destroy", room)
     return {}
 
 
@@ -117,7 +118,7 @@ async def entry_set(ctx: ApiContext, p: Params) -> dict[str, Any]:
         overwrite=True,
     )
     try:
-        live.service.set_attributes(p.ident("userId"), room.id, [entry], live.clock())
+        await live.act("attrs_set", p.ident("userId"), room.id, [msgspec.to_builtins(entry)], 0)
     except ProtocolError as exc:
         raise api_error(exc) from None
     return {}
@@ -128,7 +129,7 @@ async def entry_remove(ctx: ApiContext, p: Params) -> dict[str, Any]:
     live = rooms_of(ctx)
     room = room_of(ctx, p)
     try:
-        live.service.remove_attributes(p.ident("userId"), room.id, [p.one("key")], force=True)
+        await live.act("attrs_remove", p.ident("userId"), room.id, [p.one("key")], True, 0)
     except ProtocolError as exc:
         raise api_error(exc) from None
     return {}
@@ -167,7 +168,7 @@ async def publish(ctx: ApiContext, p: Params) -> dict[str, Any]:
         if room is None:
             raise bad_parameter(f"toChatroomId {room_id!r} is not a chatroom")
         rooms.append(room)
-    _post(ctx, rooms, sender, object_name, content)
+    await _post(ctx, [room.id for room in rooms], sender, object_name, content)
     return {}
 
 
@@ -175,7 +176,7 @@ async def broadcast(ctx: ApiContext, p: Params) -> dict[str, Any]:
     """`/message/chatroom/broadcast`: a message from `fromUserId` into every room."""
     sender = _sender(p)
     object_name, content = message_content(p)
-    _post(ctx, list(rooms_of(ctx).service.rooms.values()), sender, object_name, content)
+    await _post(ctx, list(rooms_of(ctx).service.rooms), sender, object_name, content)
     return {}
 
 
@@ -186,17 +187,14 @@ def _sender(p: Params) -> str:
     return sender
 
 
-def _post(
-    ctx: ApiContext, rooms: list[Room], sender: str, object_name: str, content: dict[str, Any]
+async def _post(
+    ctx: ApiContext, rooms: list[str], sender: str, object_name: str, content: dict[str, Any]
 ) -> None:
     try:
         checked_content(content, ctx.operator.server.config.max_content_bytes)
     except ProtocolError as exc:
         raise api_error(exc) from None
-    live = rooms_of(ctx)
-    for room in rooms:
-        record = live.record(room, sender, object_name, content, new_uuid7(), stored=True)
-        live.publish(room, record, None)
+    await rooms_of(ctx).act("post", rooms, sender, object_name, content)
 
 
 ROUTES: dict[str, Handler] = {

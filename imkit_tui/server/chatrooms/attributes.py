@@ -94,3 +94,7 @@ class RoomAttributes:
         for attr in gone:
             del self._attrs[attr.key]
         return gone
+
+    def restore(self, attrs: Sequence[ChatroomAttr]) -> None:
+        """Hold `attrs` (as kept by a snapshot), in their order."""
+        self._attrs = {attr.key: attr for attr in attrs}

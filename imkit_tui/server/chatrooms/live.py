@@ -3,6 +3,10 @@ through the fan-out, the app's backend through the hooks, and the cloud history 
 the store. Thin: every decision is the service's (service.py).
 
 `clock` gives the time in ms (tests set a fake one); `sweep()` applies what time did.
+
+With several nodes (a PostgreSQL store), every change goes through :meth:`ChatroomLive.act`
+into the room log (`log`, pg/room_log.py): each node runs every act on its own copy of
+the rooms, in the log's order, and delivers to its own devices only.
 """
 
 from __future__ import annotations
@@ -16,14 +20,17 @@ from imkit_tui.protocol import MessageRecord
 from imkit_tui.protocol.chatroom_frames import ChatroomEvent
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.chatrooms.acts import ACTS
+from imkit_tui.server.chatrooms.presence import Presence
 from imkit_tui.server.chatrooms.rooms import Room
+from imkit_tui.server.chatrooms.script import Script
 from imkit_tui.server.chatrooms.service import ChatroomService, RoomStatus
 from imkit_tui.server.chatrooms.settings import ChatroomSettings
 from imkit_tui.server.chatrooms.snapshot import restore, snapshot
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
 from imkit_tui.server.session import Session
-from imkit_tui.server.store_interface import Store
+from imkit_tui.server.store_interface import ChatroomHistory, Store
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,29 @@ class Outlets(Protocol):
         ...
 
 
+class SharedLog(Protocol):
+    """The room log of several nodes (pg/room_log.py): acts in one order for all."""
+
+    node: str
+    """This node's name in the log."""
+
+    async def run(self, name: str, args: list[Any], skip: Session | None) -> Any:
+        """Run act `name` here after every act logged before it, and log it; its result."""
+        ...
+
+    async def start(self) -> None:
+        """Bring this node's copy of the rooms up to the log."""
+        ...
+
+    async def tick(self) -> None:
+        """What every node does every sweep: say it is alive, apply what time did."""
+        ...
+
+    async def close(self) -> None:
+        """Stop following the log."""
+        ...
+
+
 class ChatroomLive:
     """The chatrooms of a running server: the service, and the sink it reports to."""
 
@@ -61,8 +91,64 @@ class ChatroomLive:
         self._outlets = outlets
         self._writes: set[asyncio.Task[None]] = set()
         self._saved: dict[str, Any] = {}
-        self.service = ChatroomService(settings, self, online)
+        self._online = online
+        self.service: ChatroomService = ChatroomService(settings, self, self.is_online)
         """Rooms, members and rules."""
+        self.log: SharedLog | None = None
+        """The room log shared with the other nodes (None: this node alone)."""
+        self.presence = Presence()
+        """With a log: the nodes each user has devices on."""
+        self.fanout_here: Fanout | None = None
+        """With a log: delivery to this node's devices only (each node delivers its own)."""
+        self._script: Script | None = None
+        self._at = 0
+
+    def is_online(self, user: str) -> bool:
+        """Whether `user` has a device online (on any node, with a log)."""
+        return self._online(user) if self.log is None else user in self.presence
+
+    def renew(self) -> None:
+        """Start from no rooms at all (before a log's snapshot is loaded)."""
+        self.service = ChatroomService(self.settings, self, self.is_online)
+        self.presence = Presence()
+
+    # ------------------------------------------------------------------ acts
+
+    async def act(self, name: str, *args: Any, skip: Session | None = None) -> Any:
+        """Run act `name` (acts.py) with JSON-ready `args`: here at once, or through
+        the log with other nodes; its result. `skip`: the requesting device."""
+        if self.log is None:
+            return ACTS[name](self, self.clock(), skip, *args)
+        return await self.log.run(name, list(args), skip)
+
+    def apply(
+        self, name: str, args: list[Any], at_ms: int, script: Script, skip: Session | None
+    ) -> Any:
+        """Run act `name` at `at_ms` under `script` (recording or replaying)."""
+        self._script, self._at = script, at_ms
+        try:
+            return ACTS[name](self, at_ms, skip, *args)
+        finally:
+            self._script = None
+
+    @property
+    def replaying(self) -> bool:
+        """Whether an act another node ran is being repeated here."""
+        return self._script is not None and self._script.replaying
+
+    async def user_online(self, user: str) -> None:
+        """A device of `user` logged in here."""
+        if self.log is None:
+            self.service.user_online(user)
+        else:
+            await self.act("online", user, self.log.node)
+
+    async def user_offline(self, user: str) -> None:
+        """The last device of `user` here went."""
+        if self.log is None:
+            self.service.user_offline(user)
+        else:
+            await self.act("offline", user, self.log.node)
 
     @property
     def settings(self) -> ChatroomSettings:
@@ -70,14 +156,18 @@ class ChatroomLive:
         return self.service.settings
 
     async def open(self) -> None:
-        """Bring back the kept settings, and create the public rooms (numbering on
-        from their kept history)."""
-        saved = await self._outlets.require_store().chatroom_state.load()
-        restore(self.service, saved, self.clock())
-        self._saved = snapshot(self.service, self.clock())
+        """Bring back the kept settings (with a log: the rooms as the log has them),
+        and create the public rooms (numbering on from their kept history)."""
+        if self.log is not None:
+            await self.log.start()
+        else:
+            saved = await self._outlets.require_store().chatroom_state.load()
+            restore(self.service, saved, self.clock())
+            self._saved = snapshot(self.service, self.clock())
         for public in self.settings.public_rooms:
-            seq = await self.last_seq(public.room)
-            self.service.create(public.room, public.name or public.room, self.clock(), seq)
+            if public.room not in self.service.rooms:
+                seq = await self.last_seq(public.room)
+                await self.act("create", public.room, public.name or public.room, seq)
 
     async def last_seq(self, room_id: str) -> int:
         """The last seq `room_id`'s kept history holds (0 when none is kept)."""
@@ -85,11 +175,15 @@ class ChatroomLive:
             return 0
         return await self._outlets.require_store().chatrooms.last_seq(room_id)
 
+    def history(self) -> ChatroomHistory:
+        """The rooms' cloud history in the store."""
+        return self._outlets.require_store().chatrooms
+
     # ------------------------------------------------------------------ the sink
 
     def event(self, user: str, frame: ChatroomEvent) -> None:
         """Push a room event to `user`'s devices online."""
-        self._outlets.fanout.tell(user, frame)
+        (self.fanout_here or self._outlets.fanout).tell(user, frame)
 
     def status(self, room: str, status: RoomStatus, users: Sequence[str], at_ms: int) -> None:
         """Report a room change to the app's backend (chatroom status sync)."""
@@ -97,7 +191,7 @@ class ChatroomLive:
 
     def notice(self, room: Room, sender: str, object_name: str, content: dict[str, Any]) -> None:
         """Post a notice (an attribute change) into `room` from `sender`."""
-        record = self.record(room, sender, object_name, content, new_uuid7(), stored=True)
+        record = self.record(room, sender, object_name, content, "", stored=True)
         self.publish(room, record, None)
 
     # ------------------------------------------------------------------ messages
@@ -113,16 +207,22 @@ class ChatroomLive:
         stored: bool,
     ) -> MessageRecord:
         """A new message of `room` (with the room's next seq when `stored`; 0 for a
-        status message)."""
-        sent_at = self.clock()
+        status message). `cmid` "": the message's own id."""
+        script = self._script
+        if script is None:
+            sent_at = self.clock()
+            uid = new_uuid7(sent_at)
+        else:
+            sent_at = self._at
+            uid = script.uid(sent_at)
         return MessageRecord(
-            uid=new_uuid7(sent_at),
+            uid=uid,
             conv=room.conv,
             seq=self.service.next_seq(room) if stored else 0,
             sender=sender,
             object_name=object_name,
             content=content,
-            cmid=cmid,
+            cmid=cmid or uid,
             sent_at=sent_at,
         )
 
@@ -131,13 +231,19 @@ class ChatroomLive:
         while distribution is stopped, only to the app's backend; keep it as history
         when configured."""
         route = room.route()
+        script = self._script
         if room.distributing:
-            self._outlets.fanout.deliver(route, record, skip)
-        else:
+            (self.fanout_here or self._outlets.fanout).deliver(route, record, skip)
+        elif script is None or not script.replaying:
             self._outlets.hooks.message_stored(record, route, from_device=skip is not None)
-        if record.seq and self.settings.history:
+        if script is None:
+            if record.seq and self.settings.history:
+                self.write(self._outlets.require_store().chatrooms.append(room.id, record))
+            self.service.posted(room, record, record.sent_at)
+            return
+        if record.seq and self.settings.history and not script.replaying:
             self.write(self._outlets.require_store().chatrooms.append(room.id, record))
-        self.service.posted(room, record, record.sent_at)
+        self.service.posted(room, record, record.sent_at, script.exits)
 
     def write(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a history write beside the caller (queued in call order)."""
@@ -167,7 +273,10 @@ class ChatroomLive:
         return await self._outlets.require_store().chatrooms.prune(cutoff)
 
     async def save(self) -> None:
-        """Keep the settings (rooms, lists, marks) when they changed since last kept."""
+        """Keep the settings (rooms, lists, marks) when they changed since last kept
+        (with a log, the log keeps them)."""
+        if self.log is not None:
+            return
         now = snapshot(self.service, self.clock())
         if now != self._saved:
             await self._outlets.require_store().chatroom_state.save(now)
@@ -178,7 +287,10 @@ class ChatroomLive:
         while True:
             await asyncio.sleep(self.settings.sweep_seconds)
             try:
-                self.sweep()
+                if self.log is not None:
+                    await self.log.tick()
+                else:
+                    self.sweep()
                 await self.save()
             except Exception:
                 log.exception("the chatroom sweep failed")
@@ -187,6 +299,8 @@ class ChatroomLive:
         """Let the history writes under way finish, and keep the settings."""
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
+        if self.log is not None:
+            await self.log.close()
         try:
             await self.save()
         except Exception:

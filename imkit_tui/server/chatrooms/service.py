@@ -188,6 +188,14 @@ class ChatroomService:
         self._sink.status(room_id, RoomStatus.LEFT, (user,), now_ms)
         return True
 
+    def restore_member(self, room: Room, user: str, joined_at: int) -> None:
+        """Put `user` back into `room` as a snapshot kept them (no one is told)."""
+        online = self._online(user)
+        room.add(user, joined_at, online)
+        self._user_rooms.setdefault(user, set()).add(room.id)
+        if not online and not self.policy.whitelisted(room.id, user):
+            self._planner.away(room.id, user)
+
     def rooms_of(self, user: str) -> set[str]:
         """The rooms `user` is a member of."""
         return set(self._user_rooms.get(user, ()))
@@ -254,12 +262,21 @@ class ChatroomService:
             room_id, user
         )
 
-    def posted(self, room: Room, record: MessageRecord, now_ms: int) -> None:
+    def posted(
+        self,
+        room: Room,
+        record: MessageRecord,
+        now_ms: int,
+        decide: Callable[[list[str]], list[str]] | None = None,
+    ) -> None:
         """`record` went into `room` (kept among its latest when stored, seq > 0); away
-        members whose count is up leave."""
+        members whose count is up leave (`decide`: who leaves, given who would)."""
         if record.seq:
             room.recent.append(record)
-        for user in self._planner.message(room.id, now_ms):
+        leaving = self._planner.message(room.id, now_ms)
+        if decide is not None:
+            leaving = decide(leaving)
+        for user in leaving:
             self.leave(user, room.id, now_ms, "auto_exit")
 
     def next_seq(self, room: Room) -> int:
@@ -371,8 +388,26 @@ class ChatroomService:
     def sweep(self, now_ms: int) -> None:
         """What time does: away members whose time is up leave; ended mutes and bans
         are lifted (those online told so); rooms idle past the limit are destroyed."""
-        for room_id, user in self._planner.due(now_ms):
+        self.expire(self.due_exits(now_ms), self.idle_rooms(now_ms), now_ms)
+        self.lift_marks(now_ms)
+
+    def due_exits(self, now_ms: int) -> list[tuple[str, str]]:
+        """(room, user) of the away members whose time is up at `now_ms`."""
+        return self._planner.due(now_ms)
+
+    def idle_rooms(self, now_ms: int) -> list[str]:
+        """The rooms idle past the limit at `now_ms`."""
+        return list(self._idle(now_ms))
+
+    def expire(self, exits: Sequence[Sequence[str]], idle: Sequence[str], now_ms: int) -> None:
+        """Away members in `exits` ((room, user) pairs) leave, `idle` rooms go."""
+        for room_id, user in exits:
             self.leave(user, room_id, now_ms, "auto_exit")
+        for room_id in idle:
+            self.destroy(room_id, now_ms)
+
+    def lift_marks(self, now_ms: int) -> None:
+        """Mutes and bans that ended are lifted (the members online told so)."""
         for room_id, user in self.mutes.due(now_ms):
             self._tell_member(room_id, user, "unmuted", 0)
         for user in self.global_mutes.due(now_ms):
@@ -382,8 +417,6 @@ class ChatroomService:
         for room_id in self.room_mutes.due(now_ms):
             if room_id in self.rooms:
                 self._tell_room(self.rooms[room_id], "all_unmuted", 0)
-        for room_id in list(self._idle(now_ms)):
-            self.destroy(room_id, now_ms)
 
     def _idle(self, now_ms: int) -> Iterator[str]:
         idle = self.settings.idle_destroy_ms

@@ -6,6 +6,8 @@ reads frames and answers them.
 
 from __future__ import annotations
 
+import msgspec
+
 from imkit_tui import messages
 from imkit_tui.protocol import (
     ErrorCode,
@@ -30,7 +32,6 @@ from imkit_tui.protocol.chatroom_frames import (
     ChatroomMember,
     ChatroomQuery,
 )
-from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.chatrooms.rooms import Room
 from imkit_tui.server.handlers.context import ServerContext, charge_send
 from imkit_tui.server.session import Session
@@ -39,18 +40,11 @@ from imkit_tui.server.session import Session
 async def on_join(ctx: ServerContext, session: Session, frame: ChatroomJoin) -> None:
     """Join a room (made first when missing and asked to), with its latest messages."""
     live = ctx.chatrooms
-    service = live.service
     seq = 0
-    if frame.create and frame.room not in service.rooms:
+    if frame.create and frame.room not in live.service.rooms:
         seq = await live.last_seq(frame.room)
-    room, joined = service.join(
-        session.user_id,
-        frame.room,
-        live.clock(),
-        create=frame.create,
-        name=frame.name,
-        seq=seq,
-        request_id=frame.id,
+    room, joined = await live.act(
+        "join", session.user_id, frame.room, frame.create, frame.name, seq, frame.id
     )
     session.send(
         ChatroomJoined(
@@ -66,7 +60,7 @@ async def on_leave(ctx: ServerContext, session: Session, frame: ChatroomLeave) -
     """Leave a room; answered with the room as it is after."""
     live = ctx.chatrooms
     room = live.service.get(frame.room, frame.id)
-    live.service.leave(session.user_id, frame.room, live.clock())
+    await live.act("leave", session.user_id, frame.room)
     session.send(_info(ctx, frame.id, room))
 
 
@@ -97,11 +91,10 @@ async def on_attrs(ctx: ServerContext, session: Session, frame: ChatroomAttrs) -
         if user not in room.members:
             raise ProtocolError(ErrorCode.NOT_IN_CHATROOM, "you are not in this chatroom", frame.id)
         if frame.op == "set":
-            attrs = service.set_attributes(user, room.id, frame.set, live.clock(), frame.id)
+            entries = [msgspec.to_builtins(entry) for entry in frame.set]
+            attrs = await live.act("attrs_set", user, room.id, entries, frame.id)
         else:
-            service.remove_attributes(
-                user, room.id, frame.keys, force=frame.force, request_id=frame.id
-            )
+            await live.act("attrs_remove", user, room.id, frame.keys, frame.force, frame.id)
             attrs = []
     session.send(ChatroomAttrState(re=frame.id, room=room.id, attrs=attrs))
 
@@ -137,6 +130,21 @@ async def chatroom_send(ctx: ServerContext, session: Session, frame: SendMessage
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER, "only group messages can be targeted", frame.id
         )
+    if live.log is not None:  # several nodes: decided in the log's order
+        checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+        charge_send(ctx, user, frame.id)
+        record = await live.act(
+            "send",
+            user,
+            room.id,
+            frame.object_name,
+            frame.content,
+            frame.cmid,
+            frame.id,
+            skip=session,
+        )
+        _ack(session, frame.id, record)
+        return
     original = room.sent_before(user, frame.cmid)
     if original is not None:  # a retry: acked again, delivered once
         _ack(session, frame.id, original)
@@ -185,12 +193,7 @@ async def chatroom_recall(ctx: ServerContext, session: Session, frame: Recall) -
         "targetId": room.id,
         "sentTime": original.sent_at,
     }
-    if original in room.recent:
-        room.recent.remove(original)
-    if live.settings.history:
-        live.write(ctx.require_store().chatrooms.remove(room.id, original.seq))
-    record = live.record(room, user, messages.RECALL, content, new_uuid7(), stored=True)
-    live.publish(room, record, session)
+    record = await live.act("recall", user, room.id, content, original.seq, frame.id, skip=session)
     _ack(session, frame.id, record)
 
 

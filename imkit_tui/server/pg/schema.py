@@ -227,6 +227,27 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         );
         """),
     ),
+    PgMigration(
+        7,
+        "the chatrooms' log of acts, its snapshot, and the nodes following it",
+        _bytewise("""
+        -- Every change of the chatrooms, in the order all nodes apply it (pg/room_log.py).
+        CREATE TABLE chatroom_acts (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL);
+        -- The whole state as of act `op` (replica_state.py): where a starting node begins.
+        CREATE TABLE chatroom_replica (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            op BIGINT NOT NULL,
+            at BIGINT NOT NULL,
+            body TEXT NOT NULL
+        );
+        -- The live nodes: when each last said so, and the last act it applied.
+        CREATE TABLE chatroom_nodes (
+            node TEXT PRIMARY KEY,
+            seen_at BIGINT NOT NULL,
+            applied BIGINT NOT NULL
+        );
+        """),
+    ),
 )
 
 _MIGRATION_LOCK = 0x696D6B6974  # any constant: one node migrates at a time

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 import asyncpg
@@ -21,6 +21,7 @@ from imkit_tui import messages
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
+from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.history_logs import uid_floor
 from imkit_tui.server.pg.audiences import PgAudiences
@@ -32,6 +33,7 @@ from imkit_tui.server.pg.members import PgMembers
 from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.privacy import PgPrivacy
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
+from imkit_tui.server.pg.room_log import PgRoomLog
 from imkit_tui.server.pg.schema import check_version, migrate
 from imkit_tui.server.pg.users import (
     PgBroadcasts,
@@ -157,6 +159,11 @@ class PostgresStore:
             raise
         store._writer.start()
         return store
+
+    def room_log(self, live: ChatroomLive, local_users: Callable[[], Iterable[str]]) -> PgRoomLog:
+        """The chatrooms' log shared by the nodes (pg/room_log.py), for `live`;
+        `local_users()`: the users with devices on this node."""
+        return PgRoomLog(self._pool, self._notices, live, local_users)
 
     async def close(self) -> None:
         """Commit what is queued and close the pool."""

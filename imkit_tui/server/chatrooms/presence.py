@@ -1,0 +1,51 @@
+"""Which nodes each user has a device on, for chatrooms run by several nodes: a user is
+online while any node has one of their devices. No I/O; kept the same on every node by
+the room log (its `online`, `offline` and `node_gone` acts)."""
+
+from __future__ import annotations
+
+
+class Presence:
+    """Users online, with the nodes their devices are on."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, set[str]] = {}
+
+    def __contains__(self, user: object) -> bool:
+        return user in self._nodes
+
+    def up(self, user: str, node: str) -> bool:
+        """A device of `user` is on `node`; True when the user was offline before."""
+        nodes = self._nodes.get(user)
+        if nodes is None:
+            self._nodes[user] = {node}
+            return True
+        nodes.add(node)
+        return False
+
+    def down(self, user: str, node: str) -> bool:
+        """`user` has no device on `node` any more; True when they are now offline."""
+        nodes = self._nodes.get(user)
+        if nodes is None or node not in nodes:
+            return False
+        nodes.discard(node)
+        if nodes:
+            return False
+        del self._nodes[user]
+        return True
+
+    def users_on(self, node: str) -> list[str]:
+        """The users with a device on `node`."""
+        return sorted(user for user, nodes in self._nodes.items() if node in nodes)
+
+    def nodes(self) -> set[str]:
+        """Every node some user is on."""
+        return set().union(*self._nodes.values()) if self._nodes else set()
+
+    def as_json(self) -> dict[str, list[str]]:
+        """JSON-ready: user → their nodes."""
+        return {user: sorted(nodes) for user, nodes in sorted(self._nodes.items())}
+
+    def load(self, saved: dict[str, list[str]]) -> None:
+        """Replace what is known by `saved` (what :meth:`as_json` gave)."""
+        self._nodes = {str(u): {str(n) for n in nodes} for u, nodes in saved.items() if nodes}
