@@ -18,7 +18,6 @@ import socket
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,13 +26,12 @@ from PIL import Image
 from imkit_tui.core import IMClient
 from imkit_tui.core.models import Message
 from imkit_tui.protocol import ConvRef, ErrorCode, ErrorFrame, SendAck, UltraInfo, encode
-from imkit_tui.protocol.tokens import issue_token
-from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.nats_fanout import RATE_REPORT_SECONDS
 from imkit_tui.server.ratelimit import PerUser
 from tests.api_client import running_api
+from tests.cluster_nodes import Nodes, cluster
 from tests.conftest import FAST_BACKOFF, running_server, until_client
-from tests.processes import imkit, start_server
+from tests.processes import imkit
 from tests.services import NATS_URL, fresh_schema_url, nats_missing, need, postgres_missing
 
 pytestmark = pytest.mark.timeout(300)
@@ -41,55 +39,10 @@ pytestmark = pytest.mark.timeout(300)
 TEXT = "RC:TxtMsg"
 
 
-@dataclass
-class Nodes:
-    """The nodes of one test: their processes and addresses, sharing a data dir (the
-    app secret, and uploads on a shared folder)."""
-
-    data: Path
-    store_url: str
-    bus_url: str
-    processes: list[subprocess.Popen[str]]
-    urls: list[str]
-
-    def start(self) -> str:
-        """Start one more node; its URL."""
-        process, url = start_server(
-            self.data,
-            0,
-            "--store",
-            self.store_url,
-            "--migrate",
-            "--bus",
-            self.bus_url,
-            "--no-api",
-            "--rate-limit",
-            "100000",
-        )
-        self.processes.append(process)
-        self.urls.append(url)
-        return url
-
-    def token(self, user: str) -> str:
-        return issue_token(load_or_create_secret(self.data), user, None)
-
-
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[Nodes]:
-    need(postgres_missing())
-    need(nats_missing())
-    bus = f"{NATS_URL}?subject=imkit-test-{uuid.uuid4().hex[:12]}"
-    found = Nodes(tmp_path / "shared", fresh_schema_url(), bus, [], [])
-    try:
+    with cluster(tmp_path) as found:
         yield found
-    finally:
-        for process in found.processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
 
 
 @pytest.fixture
