@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
@@ -83,3 +85,15 @@ def cluster(tmp_path: Path, *extra: str) -> Iterator[Nodes]:
                     process.wait(10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+async def until(check: Callable[[], Any], timeout: float = 20.0) -> None:
+    """Wait until `check()` (sync or async) is true."""
+    async with asyncio.timeout(timeout):
+        while True:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return
+            await asyncio.sleep(0.05)

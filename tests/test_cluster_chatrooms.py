@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -42,7 +41,7 @@ from imkit_tui.protocol import (
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.pg.room_log import NODE_SILENT_SECONDS
 from tests.api_client import SignedClient
-from tests.cluster_nodes import Nodes, cluster
+from tests.cluster_nodes import Nodes, cluster, until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -112,18 +111,6 @@ class Member:
 
 def _is_text(push: Push) -> bool:
     return push.message.conv == CONV and push.message.object_name == "RC:TxtMsg"
-
-
-async def until(check: Callable[[], Any], timeout: float = 20.0) -> None:
-    """Wait until `check()` (sync or async) is true."""
-    async with asyncio.timeout(timeout):
-        while True:
-            result = check()
-            if asyncio.iscoroutine(result):
-                result = await result
-            if result:
-                return
-            await asyncio.sleep(0.05)
 
 
 @pytest.fixture

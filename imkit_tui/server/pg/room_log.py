@@ -71,6 +71,8 @@ class PgRoomLog:
         self._follower: asyncio.Task[None] | None = None
         self._announce = False
         self._closed = False
+        self.snapshot_acts = SNAPSHOT_ACTS
+        """The acts between two snapshots of the whole state."""
 
     # ------------------------------------------------------------------ start, stop
 
@@ -221,7 +223,7 @@ class PgRoomLog:
                     idle = live.service.idle_rooms(at)
                     if exits or idle:
                         await self._log(conn, "expire", [exits, idle], None)
-                    if self._applied - self._snapshot_op >= SNAPSHOT_ACTS:
+                    if self._applied - self._snapshot_op >= self.snapshot_acts:
                         await self._keep_snapshot(conn)
             except ProtocolError:
                 raise
