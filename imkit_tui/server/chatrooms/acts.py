@@ -93,7 +93,7 @@ def _recall(
     if original is not None:
         room.recent.remove(original)
     if live.settings.history and not live.replaying:
-        live.write(live.history().remove(room.id, seq))
+        live.effect(lambda: live.write(live.history().remove(room.id, seq)))
     record = live.record(room, user, messages.RECALL, content, "", stored=True)
     live.publish(room, record, skip)
     return record

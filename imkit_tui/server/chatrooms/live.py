@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 from imkit_tui.protocol import MessageRecord
@@ -101,6 +102,7 @@ class ChatroomLive:
         self.fanout_here: Fanout | None = None
         """With a log: delivery to this node's devices only (each node delivers its own)."""
         self._script: Script | None = None
+        self._held: list[Callable[[], Any]] | None = None
         self._at = 0
 
     def is_online(self, user: str) -> bool:
@@ -183,7 +185,7 @@ class ChatroomLive:
 
     def event(self, user: str, frame: ChatroomEvent) -> None:
         """Push a room event to `user`'s devices online."""
-        (self.fanout_here or self._outlets.fanout).tell(user, frame)
+        self.effect(partial(self._here().tell, user, frame))
 
     def status(self, room: str, status: RoomStatus, users: Sequence[str], at_ms: int) -> None:
         """Report a room change to the app's backend (chatroom status sync)."""
@@ -232,18 +234,46 @@ class ChatroomLive:
         when configured."""
         route = room.route()
         script = self._script
-        if room.distributing:
-            (self.fanout_here or self._outlets.fanout).deliver(route, record, skip)
-        elif script is None or not script.replaying:
-            self._outlets.hooks.message_stored(record, route, from_device=skip is not None)
         if script is None:
+            if room.distributing:
+                self._outlets.fanout.deliver(route, record, skip)
+            else:
+                self._outlets.hooks.message_stored(record, route, from_device=skip is not None)
             if record.seq and self.settings.history:
-                self.write(self._outlets.require_store().chatrooms.append(room.id, record))
+                self.write(self.history().append(room.id, record))
             self.service.posted(room, record, record.sent_at)
             return
+        if room.distributing:
+            self.effect(partial(self._here().deliver, route, record, skip))
+        elif not script.replaying:
+            self._outlets.hooks.message_stored(record, route, from_device=skip is not None)
         if record.seq and self.settings.history and not script.replaying:
-            self.write(self._outlets.require_store().chatrooms.append(room.id, record))
+            self.effect(lambda: self.write(self.history().append(room.id, record)))
         self.service.posted(room, record, record.sent_at, script.exits)
+
+    def _here(self) -> Fanout:
+        return self.fanout_here or self._outlets.fanout
+
+    def effect(self, work: Callable[[], Any]) -> None:
+        """Do `work` (a delivery, a history write) now, or, while held, once the acts
+        that caused it are committed."""
+        if self._held is None:
+            work()
+        else:
+            self._held.append(work)
+
+    def hold(self) -> None:
+        """Hold every effect until :meth:`release` (the acts are not committed yet)."""
+        self._held = []
+
+    def release(self, committed: bool) -> None:
+        """Do the effects held (`committed`), or forget them (the acts were not)."""
+        held, self._held = self._held or [], None
+        for work in held if committed else ():
+            try:
+                work()
+            except Exception:
+                log.exception("a chatroom delivery failed")
 
     def write(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a history write beside the caller (queued in call order)."""

@@ -20,10 +20,11 @@ deleted up to it; a node that starts reads that snapshot and the acts after it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -71,6 +72,9 @@ class PgRoomLog:
         self._follower: asyncio.Task[None] | None = None
         self._announce = False
         self._closed = False
+        self._queue: list[tuple[str, list[Any], Session | None, asyncio.Future[Any]]] = []
+        self._runner: asyncio.Task[None] | None = None
+        self._announcing: set[asyncio.Task[Any]] = set()
         self.snapshot_acts = SNAPSHOT_ACTS
         """The acts between two snapshots of the whole state."""
 
@@ -89,9 +93,7 @@ class PgRoomLog:
         if self._follower is not None:
             self._follower.cancel()
         try:
-            async with self._lock, self._pool.acquire() as conn, conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", LOG_LOCK)
-                await self._follow(conn)
+            async with self._lock, self._transaction() as conn:
                 await self._log(conn, "node_gone", [self.node], None)
                 await conn.execute("DELETE FROM chatroom_nodes WHERE node = $1", self.node)
         except (OSError, asyncpg.PostgresError) as exc:
@@ -121,22 +123,54 @@ class PgRoomLog:
     # ------------------------------------------------------------------ acts
 
     async def run(self, name: str, args: list[Any], skip: Session | None) -> Any:
-        """Run act `name` after every act logged before it, and log it; its result. A
-        refused act (ProtocolError) changes nothing and is not logged."""
-        async with self._lock:
+        """Run act `name` after every act logged before it, and log it; its result once
+        committed. A refused act (ProtocolError) changes nothing and is not logged. The
+        acts queued meanwhile run together, in one transaction."""
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((name, args, skip, done))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._drain(), name="room-acts")
+        return await done
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
             try:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", LOG_LOCK)
-                    await self._follow(conn)
-                    result = await self._log(conn, name, args, skip)
-            except ProtocolError:
-                raise
-            except Exception:
-                # Run here, but perhaps not logged: start again from what the log holds.
+                async with self._lock, self._transaction() as conn:
+                    for name, args, skip, done in batch:
+                        try:
+                            outcomes.append((done, await self._log(conn, name, args, skip), None))
+                        except ProtocolError as exc:  # refused before anything changed
+                            outcomes.append((done, None, exc))
+            except Exception as exc:
+                outcomes = [(done, None, exc) for *_, done in batch]
+            for done, result, error in outcomes:
+                if done.done():
+                    continue
+                if error is not None:
+                    done.set_exception(error)
+                else:
+                    done.set_result(result)
+            self._announced()
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction under the log's lock, caught up with the log; what the acts in
+        it do reaches devices once it commits. When it fails, the acts may have run here
+        but are not logged: this node reads the log again."""
+        self._live.hold()
+        committed = False
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", LOG_LOCK)
+                await self._follow(conn)
+                yield conn
+            committed = True
+        finally:
+            self._live.release(committed)
+            if not committed:
                 await self._reload()
-                raise
-        await self._announced()
-        return result
 
     async def _log(
         self, conn: asyncpg.Connection, name: str, args: list[Any], skip: Session | None
@@ -174,16 +208,20 @@ class PgRoomLog:
     async def _reload(self) -> None:
         try:
             await self._load()
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("reading the room log again: %s", exc)
 
-    async def _announced(self) -> None:
-        """After a start or after being taken for gone: this node's users are online."""
-        if not self._announce:
+    def _announced(self) -> None:
+        """After a start or after being taken for gone: this node's users are online
+        (acts queued beside the caller, which may be the act runner itself)."""
+        if not self._announce or self._closed:
             return
         self._announce = False
         for user in list(self._local_users()):
-            await self.run("online", [user, self.node], None)
+            task = asyncio.create_task(self.run("online", [user, self.node], None))
+            self._announcing.add(task)
+            task.add_done_callback(self._announcing.discard)
+            task.add_done_callback(_log_failure)
 
     # ------------------------------------------------------------------ following
 
@@ -200,10 +238,14 @@ class PgRoomLog:
             self._wanted = False
             try:
                 async with self._lock, self._pool.acquire() as conn:
-                    await self._follow(conn)
+                    self._live.hold()
+                    try:
+                        await self._follow(conn)
+                    finally:
+                        self._live.release(True)  # committed acts only
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("following the room log: %s", exc)
-        await self._announced()
+        self._announced()
 
     # ------------------------------------------------------------------ every sweep
 
@@ -212,25 +254,16 @@ class PgRoomLog:
         time is up leave and idle rooms go (one act, by the first node to see it); keep
         a snapshot now and then; lift ended mutes and bans here."""
         live = self._live
-        async with self._lock:
-            try:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", LOG_LOCK)
-                    await self._follow(conn)
-                    await self._beat(conn)
-                    at = max(live.clock(), self._last_at)
-                    exits = [list(pair) for pair in live.service.due_exits(at)]
-                    idle = live.service.idle_rooms(at)
-                    if exits or idle:
-                        await self._log(conn, "expire", [exits, idle], None)
-                    if self._applied - self._snapshot_op >= self.snapshot_acts:
-                        await self._keep_snapshot(conn)
-            except ProtocolError:
-                raise
-            except Exception:
-                await self._reload()
-                raise
-        await self._announced()
+        async with self._lock, self._transaction() as conn:
+            await self._beat(conn)
+            at = max(live.clock(), self._last_at)
+            exits = [list(pair) for pair in live.service.due_exits(at)]
+            idle = live.service.idle_rooms(at)
+            if exits or idle:
+                await self._log(conn, "expire", [exits, idle], None)
+            if self._applied - self._snapshot_op >= self.snapshot_acts:
+                await self._keep_snapshot(conn)
+        self._announced()
         live.service.lift_marks(live.clock())
 
     async def _beat(self, conn: asyncpg.Connection) -> None:
@@ -273,3 +306,8 @@ class PgRoomLog:
             " (SELECT COALESCE(MIN(applied), 0) FROM chatroom_nodes))",
             self._applied,
         )
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("saying who is on this node: %s", task.exception())
