@@ -501,7 +501,7 @@ async def test_public_rooms_are_offered_and_kept_alive(tmp_path: Path) -> None:
 async def test_rooms_lists_and_marks_outlive_a_restart_members_only_in_postgresql(
     tmp_path: Path, store_kind: str
 ) -> None:
-    """On SQLite members are online only and rejoin; in PostgreSQL the room log keeps
+    """On SQLite members are online only and rejoin; in PostgreSQL the chatroom log keeps
     them (other nodes may still serve them), offline until their devices come back."""
     handle = ServerHandle(tmp_path / "server", chatrooms=ChatroomSettings(sweep_seconds=3600.0))
     server = await handle.start()

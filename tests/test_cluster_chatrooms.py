@@ -39,7 +39,7 @@ from imkit_tui.protocol import (
     encode,
 )
 from imkit_tui.server.api.credentials import load_or_create
-from imkit_tui.server.pg.room_log import NODE_SILENT_SECONDS
+from imkit_tui.server.pg.act_log import NODE_SILENT_SECONDS
 from tests.api_client import SignedClient
 from tests.cluster_nodes import Nodes, cluster, until
 

@@ -177,7 +177,7 @@ class IMServer:
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
         self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
         if not isinstance(self.store, ServerStore):  # several nodes: rooms in the log
-            self.chatrooms.log = self.store.room_log(self.chatrooms, self._sessions.keys)
+            self.chatrooms.log = self.store.act_log("chatroom", self.chatrooms, self._sessions.keys)
             self.chatrooms.fanout_here = self._local
         await self.chatrooms.open()
         for account in self.config.public_accounts:

@@ -1,7 +1,7 @@
 """Every change of the chatrooms as an act: a name and JSON-ready arguments, run against
 the chatroom service at a given time. No I/O of its own.
 
-One node runs an act; with several nodes the room log (pg/room_log.py) keeps it, and
+One node runs an act; with several nodes the room log (pg/act_log.py) keeps it, and
 every other node runs the same act, at the same time and in the same order, on its own
 copy of the rooms, so all copies agree. An act decides only from the rooms' state, its
 arguments and its time; what it decides otherwise (message ids, who auto-exits) is

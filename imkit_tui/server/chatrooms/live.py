@@ -5,7 +5,7 @@ the store. Thin: every decision is the service's (service.py).
 `clock` gives the time in ms (tests set a fake one); `sweep()` applies what time did.
 
 With several nodes (a PostgreSQL store), every change goes through :meth:`ChatroomLive.act`
-into the room log (`log`, pg/room_log.py): each node runs every act on its own copy of
+into the chatroom log (`log`, pg/act_log.py): each node runs every act on its own copy of
 the rooms, in the log's order, and delivers to its own devices only.
 """
 
@@ -22,14 +22,15 @@ from imkit_tui.protocol.chatroom_frames import ChatroomEvent
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.chatrooms.acts import ACTS
-from imkit_tui.server.chatrooms.presence import Presence
+from imkit_tui.server.chatrooms.replica_state import full_restore, full_snapshot
 from imkit_tui.server.chatrooms.rooms import Room
-from imkit_tui.server.chatrooms.script import Script
 from imkit_tui.server.chatrooms.service import ChatroomService, RoomStatus
 from imkit_tui.server.chatrooms.settings import ChatroomSettings
 from imkit_tui.server.chatrooms.snapshot import restore, snapshot
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
+from imkit_tui.server.node_presence import Presence
+from imkit_tui.server.replica import Script, SharedLog
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import ChatroomHistory, Store
 
@@ -54,29 +55,6 @@ class Outlets(Protocol):
         ...
 
 
-class SharedLog(Protocol):
-    """The room log of several nodes (pg/room_log.py): acts in one order for all."""
-
-    node: str
-    """This node's name in the log."""
-
-    async def run(self, name: str, args: list[Any], skip: Session | None) -> Any:
-        """Run act `name` here after every act logged before it, and log it; its result."""
-        ...
-
-    async def start(self) -> None:
-        """Bring this node's copy of the rooms up to the log."""
-        ...
-
-    async def tick(self) -> None:
-        """What every node does every sweep: say it is alive, apply what time did."""
-        ...
-
-    async def close(self) -> None:
-        """Stop following the log."""
-        ...
-
-
 class ChatroomLive:
     """The chatrooms of a running server: the service, and the sink it reports to."""
 
@@ -96,7 +74,7 @@ class ChatroomLive:
         self.service: ChatroomService = ChatroomService(settings, self, self.is_online)
         """Rooms, members and rules."""
         self.log: SharedLog | None = None
-        """The room log shared with the other nodes (None: this node alone)."""
+        """The chatroom log shared with the other nodes (None: this node alone)."""
         self.presence = Presence()
         """With a log: the nodes each user has devices on."""
         self.fanout_here: Fanout | None = None
@@ -109,10 +87,34 @@ class ChatroomLive:
         """Whether `user` has a device online (on any node, with a log)."""
         return self._online(user) if self.log is None else user in self.presence
 
+    # ------------------------------------------------------------------ as a replica
+
     def renew(self) -> None:
         """Start from no rooms at all (before a log's snapshot is loaded)."""
         self.service = ChatroomService(self.settings, self, self.is_online)
         self.presence = Presence()
+
+    def snapshot(self, at_ms: int) -> dict[str, Any]:
+        """The whole state (replica_state.py)."""
+        return full_snapshot(self, at_ms)
+
+    def restore(self, saved: dict[str, Any], at_ms: int) -> None:
+        """Bring back a :meth:`snapshot`."""
+        full_restore(self, saved, at_ms)
+
+    def nodes(self) -> set[str]:
+        """The nodes some user is online on."""
+        return self.presence.nodes()
+
+    def due(self, at_ms: int) -> list[tuple[str, list[Any]]]:
+        """Away members whose time is up leave, idle rooms go: one act, or none."""
+        exits = [list(pair) for pair in self.service.due_exits(at_ms)]
+        idle = self.service.idle_rooms(at_ms)
+        return [("expire", [exits, idle])] if exits or idle else []
+
+    def lift(self) -> None:
+        """Mutes and bans that ended are lifted (this node's devices told so)."""
+        self.service.lift_marks(self.clock())
 
     # ------------------------------------------------------------------ acts
 

@@ -1,4 +1,4 @@
-"""The whole state of the chatrooms as the room log of several nodes keeps it now and
+"""The whole state of the chatrooms as the chatroom log of several nodes keeps it now and
 then, so a node that starts reads one snapshot and the acts after it, not the log from
 its beginning. Beyond the settings (snapshot.py): the members with their join times,
 the attributes, the latest messages, whether each room distributes, when it went empty,

@@ -229,22 +229,30 @@ MIGRATIONS: tuple[PgMigration, ...] = (
     ),
     PgMigration(
         7,
-        "the chatrooms' log of acts, its snapshot, and the nodes following it",
+        "logs of acts that keep the chatrooms and the customer-service desk alike on all nodes",
         _bytewise("""
-        -- Every change of the chatrooms, in the order all nodes apply it (pg/room_log.py).
-        CREATE TABLE chatroom_acts (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL);
-        -- The whole state as of act `op` (replica_state.py): where a starting node begins.
-        CREATE TABLE chatroom_replica (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
+        -- Every act of each log (pg/act_log.py: "chatroom", "desk"), in the order all
+        -- nodes apply it.
+        CREATE TABLE log_acts (
+            id BIGSERIAL PRIMARY KEY,
+            log TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX log_acts_log ON log_acts(log, id);
+        -- A log's whole state as of act `op`: where a starting node begins.
+        CREATE TABLE log_snapshots (
+            log TEXT PRIMARY KEY,
             op BIGINT NOT NULL,
             at BIGINT NOT NULL,
             body TEXT NOT NULL
         );
-        -- The live nodes: when each last said so, and the last act it applied.
-        CREATE TABLE chatroom_nodes (
-            node TEXT PRIMARY KEY,
+        -- The live nodes of each log: when each last said so, and the last act it applied.
+        CREATE TABLE log_nodes (
+            log TEXT NOT NULL,
+            node TEXT NOT NULL,
             seen_at BIGINT NOT NULL,
-            applied BIGINT NOT NULL
+            applied BIGINT NOT NULL,
+            PRIMARY KEY (log, node)
         );
         """),
     ),

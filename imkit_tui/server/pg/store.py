@@ -21,9 +21,9 @@ from imkit_tui import messages
 from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.history_logs import uid_floor
+from imkit_tui.server.pg.act_log import PgActLog
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.chatrooms import PgChatroomHistory, PgChatroomState
 from imkit_tui.server.pg.connection import StoreConnection, create_pool
@@ -33,7 +33,6 @@ from imkit_tui.server.pg.members import PgMembers
 from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.privacy import PgPrivacy
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
-from imkit_tui.server.pg.room_log import PgRoomLog
 from imkit_tui.server.pg.schema import check_version, migrate
 from imkit_tui.server.pg.users import (
     PgBroadcasts,
@@ -45,6 +44,7 @@ from imkit_tui.server.pg.users import (
 )
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
 from imkit_tui.server.public_service.accounts import PublicAccounts
+from imkit_tui.server.replica import Replica
 from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
@@ -160,10 +160,12 @@ class PostgresStore:
         store._writer.start()
         return store
 
-    def room_log(self, live: ChatroomLive, local_users: Callable[[], Iterable[str]]) -> PgRoomLog:
-        """The chatrooms' log shared by the nodes (pg/room_log.py), for `live`;
-        `local_users()`: the users with devices on this node."""
-        return PgRoomLog(self._pool, self._notices, live, local_users)
+    def act_log(
+        self, name: str, replica: Replica, local_users: Callable[[], Iterable[str]]
+    ) -> PgActLog:
+        """Log of acts `name` shared by the nodes (pg/act_log.py), for `replica`;
+        `local_users()`: the users with devices on this node it must say are online."""
+        return PgActLog(self._pool, self._notices, name, replica, local_users)
 
     async def close(self) -> None:
         """Commit what is queued and close the pool."""

@@ -1,6 +1,6 @@
-"""Which nodes each user has a device on, for chatrooms run by several nodes: a user is
+"""Which nodes each user has a device on, for state kept by several nodes: a user is
 online while any node has one of their devices. No I/O; kept the same on every node by
-the room log (its `online`, `offline` and `node_gone` acts)."""
+a log of acts (pg/act_log.py: `online`, `offline` and `node_gone`)."""
 
 from __future__ import annotations
 

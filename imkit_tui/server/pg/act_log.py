@@ -1,20 +1,22 @@
-"""The chatrooms of several nodes: one log of acts in PostgreSQL (`chatroom_acts`), which
-every node follows on its own copy of the rooms (server/chatrooms/acts.py).
+"""State several nodes keep alike: a log of acts in PostgreSQL (`log_acts`), which every
+node follows on its own copy, its replica (server/replica.py). One log per part: the
+chatrooms (server/chatrooms/acts.py), the customer-service desk
+(server/customer_service/replica.py).
 
-A node runs an act in a transaction that first takes the log's advisory lock, then
-applies the acts other nodes logged since it last looked, then runs the act on that
+A node runs acts in a transaction that first takes the log's advisory lock, then
+applies the acts other nodes logged since it last looked, then runs each act on that
 up-to-date copy (so a decision — may this user join, speak, take this key; is the room
-over its budget — sees every earlier act of every node) and logs it with what it decided
-(script.py). The commit notifies every node (pg/notices.py); each reads the acts after
-the last it applied and runs them in order, delivering to its own devices only. The
-notice is a hint: each node also reads the log at every sweep.
+over its budget; which agent takes the next customer — sees every earlier act of every
+node) and logs it with what it decided (its Script). What the acts do to devices waits
+for the commit. The commit notifies every node (pg/notices.py); each reads the acts
+after the last it applied and runs them in order, delivering to its own devices only.
+The notice is a hint: each node also reads the log at every sweep.
 
-Each node says it is alive every sweep (`chatroom_nodes`); a node silent for
+Each node says it is alive every sweep (`log_nodes`); a node silent for
 NODE_SILENT_SECONDS is taken as gone: its users' devices there count as offline (one
-`node_gone` act, logged by whichever node sees it first), so they auto-exit as if they
-had gone offline. Now and then a node keeps the whole state at its last act
-(`chatroom_replica`, replica_state.py) and the acts every live node has applied are
-deleted up to it; a node that starts reads that snapshot and the acts after it.
+`node_gone` act, logged by whichever node sees it first). Now and then a node keeps the
+whole state at its last act (`log_snapshots`) and the acts every live node has applied
+are deleted up to it; a node that starts reads that snapshot and the acts after it.
 """
 
 from __future__ import annotations
@@ -30,17 +32,15 @@ from typing import Any
 import asyncpg
 
 from imkit_tui.protocol import ProtocolError
-from imkit_tui.server.chatrooms.live import ChatroomLive
-from imkit_tui.server.chatrooms.replica_state import full_restore, full_snapshot
-from imkit_tui.server.chatrooms.script import Script
 from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.writer import affected
+from imkit_tui.server.replica import Replica, Script
 from imkit_tui.server.session import Session
 
 log = logging.getLogger(__name__)
 
-LOG_LOCK = 0x696D6B6974_43_52
-"""The advisory lock every act takes (one log for all rooms)."""
+LOG_LOCKS = {"chatroom": 0x696D6B6974_4352, "desk": 0x696D6B6974_4353}
+"""The advisory lock each log's acts take, by log."""
 NODE_SILENT_SECONDS = 5.0
 """A node that has not said it is alive for this long is taken as gone."""
 SNAPSHOT_ACTS = 1000
@@ -48,19 +48,24 @@ SNAPSHOT_ACTS = 1000
 _NOW_MS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
 
-class PgRoomLog:
-    """This node's side of the room log (a :class:`~imkit_tui.server.chatrooms.live.SharedLog`)."""
+class PgActLog:
+    """This node's side of log `name` (a :class:`~imkit_tui.server.replica.SharedLog`)
+    for `replica`; `local_users()`: the users with devices here it must say are online."""
 
     def __init__(
         self,
         pool: asyncpg.Pool,
         notices: Notices,
-        live: ChatroomLive,
+        name: str,
+        replica: Replica,
         local_users: Callable[[], Iterable[str]],
     ) -> None:
         self._pool = pool
         self._notices = notices
-        self._live = live
+        self.name = name
+        """The log's name ("chatroom", "desk")."""
+        self._lock_key = LOG_LOCKS[name]
+        self._live = replica
         self._local_users = local_users
         self.node = uuid.uuid4().hex
         """This node's name in the log (new at every start)."""
@@ -83,7 +88,7 @@ class PgRoomLog:
     async def start(self) -> None:
         """Read the last snapshot and the acts after it, and join the live nodes (in one
         transaction under the lock, so nothing read is deleted meanwhile)."""
-        self._notices.on("chatroom", self._hint)
+        self._notices.on(f"log.{self.name}", self._hint)
         async with self._lock:
             await self._load()
 
@@ -95,26 +100,32 @@ class PgRoomLog:
         try:
             async with self._lock, self._transaction() as conn:
                 await self._log(conn, "node_gone", [self.node], None)
-                await conn.execute("DELETE FROM chatroom_nodes WHERE node = $1", self.node)
+                await conn.execute(
+                    "DELETE FROM log_nodes WHERE log = $1 AND node = $2", self.name, self.node
+                )
         except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("leaving the room log: %s", exc)
+            log.warning("leaving the %s log: %s", self.name, exc)
 
     async def _load(self) -> None:
         live = self._live
         live.renew()
         self._applied = self._last_at = self._snapshot_op = 0
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", LOG_LOCK)
-            row = await conn.fetchrow("SELECT op, at, body FROM chatroom_replica WHERE id = 1")
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
+            row = await conn.fetchrow(
+                "SELECT op, at, body FROM log_snapshots WHERE log = $1", self.name
+            )
             if row is not None:
-                full_restore(live, json.loads(row["body"]), int(row["at"]))
+                live.restore(json.loads(row["body"]), int(row["at"]))
                 self._applied = self._snapshot_op = int(row["op"])
                 self._last_at = int(row["at"])
             await self._follow(conn)
             await conn.execute(
-                "INSERT INTO chatroom_nodes(node, seen_at, applied) VALUES ($1, (" + _NOW_MS + "),"
-                " $2) ON CONFLICT (node) DO UPDATE SET seen_at = excluded.seen_at,"
+                "INSERT INTO log_nodes(log, node, seen_at, applied) VALUES ($1, $2, ("
+                + _NOW_MS
+                + "), $3) ON CONFLICT (log, node) DO UPDATE SET seen_at = excluded.seen_at,"
                 " applied = excluded.applied",
+                self.name,
                 self.node,
                 self._applied,
             )
@@ -163,7 +174,7 @@ class PgRoomLog:
         committed = False
         try:
             async with self._pool.acquire() as conn, conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", LOG_LOCK)
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
                 await self._follow(conn)
                 yield conn
             committed = True
@@ -181,16 +192,20 @@ class PgRoomLog:
         result = self._live.apply(name, args, at, script, skip)
         body = json.dumps({"act": name, "args": args, "at": at, **script.body()})
         op = int(
-            await conn.fetchval("INSERT INTO chatroom_acts(body) VALUES ($1) RETURNING id", body)
+            await conn.fetchval(
+                "INSERT INTO log_acts(log, body) VALUES ($1, $2) RETURNING id", self.name, body
+            )
         )
-        await notify(conn, self._notices.channel, "chatroom", str(op))
+        await notify(conn, self._notices.channel, f"log.{self.name}", str(op))
         self._applied, self._last_at = op, at
         return result
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
         """Run the acts logged after the last one applied here, in order."""
         rows = await conn.fetch(
-            "SELECT id, body FROM chatroom_acts WHERE id > $1 ORDER BY id", self._applied
+            "SELECT id, body FROM log_acts WHERE log = $1 AND id > $2 ORDER BY id",
+            self.name,
+            self._applied,
         )
         for row in rows:
             body = json.loads(row["body"])
@@ -209,7 +224,7 @@ class PgRoomLog:
         try:
             await self._load()
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("reading the room log again: %s", exc)
+            log.warning("reading the %s log again: %s", self.name, exc)
 
     def _announced(self) -> None:
         """After a start or after being taken for gone: this node's users are online
@@ -244,66 +259,69 @@ class PgRoomLog:
                     finally:
                         self._live.release(True)  # committed acts only
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("following the room log: %s", exc)
+                log.warning("following the %s log: %s", self.name, exc)
         self._announced()
 
     # ------------------------------------------------------------------ every sweep
 
     async def tick(self) -> None:
-        """Say this node is alive; take silent nodes for gone; let away members whose
-        time is up leave and idle rooms go (one act, by the first node to see it); keep
-        a snapshot now and then; lift ended mutes and bans here."""
+        """Say this node is alive; take silent nodes for gone; log the acts time calls
+        for (by the first node to see them); keep a snapshot now and then; then what
+        time does here only."""
         live = self._live
         async with self._lock, self._transaction() as conn:
             await self._beat(conn)
-            at = max(live.clock(), self._last_at)
-            exits = [list(pair) for pair in live.service.due_exits(at)]
-            idle = live.service.idle_rooms(at)
-            if exits or idle:
-                await self._log(conn, "expire", [exits, idle], None)
+            for name, args in live.due(max(live.clock(), self._last_at)):
+                await self._log(conn, name, args, None)
             if self._applied - self._snapshot_op >= self.snapshot_acts:
                 await self._keep_snapshot(conn)
         self._announced()
-        live.service.lift_marks(live.clock())
+        live.lift()
 
     async def _beat(self, conn: asyncpg.Connection) -> None:
         now = int(await conn.fetchval(_NOW_MS))
         status = await conn.execute(
-            "UPDATE chatroom_nodes SET seen_at = $2, applied = $3 WHERE node = $1",
+            "UPDATE log_nodes SET seen_at = $3, applied = $4 WHERE log = $1 AND node = $2",
+            self.name,
             self.node,
             now,
             self._applied,
         )
         if not affected(status):  # taken for gone: back among the live nodes
             await conn.execute(
-                "INSERT INTO chatroom_nodes(node, seen_at, applied) VALUES ($1, $2, $3)",
+                "INSERT INTO log_nodes(log, node, seen_at, applied) VALUES ($1, $2, $3, $4)",
+                self.name,
                 self.node,
                 now,
                 self._applied,
             )
             self._announce = True
         await conn.execute(
-            "DELETE FROM chatroom_nodes WHERE seen_at < $1",
+            "DELETE FROM log_nodes WHERE log = $1 AND seen_at < $2",
+            self.name,
             now - int(NODE_SILENT_SECONDS * 1000),
         )
-        alive = {str(r["node"]) for r in await conn.fetch("SELECT node FROM chatroom_nodes")}
-        for node in sorted(self._live.presence.nodes() - alive - {self.node}):
+        rows = await conn.fetch("SELECT node FROM log_nodes WHERE log = $1", self.name)
+        alive = {str(r["node"]) for r in rows}
+        for node in sorted(self._live.nodes() - alive - {self.node}):
             await self._log(conn, "node_gone", [node], None)
 
     async def _keep_snapshot(self, conn: asyncpg.Connection) -> None:
-        body = json.dumps(full_snapshot(self._live, self._last_at), separators=(",", ":"))
+        body = json.dumps(self._live.snapshot(self._last_at), separators=(",", ":"))
         await conn.execute(
-            "INSERT INTO chatroom_replica(id, op, at, body) VALUES (1, $1, $2, $3)"
-            " ON CONFLICT (id) DO UPDATE SET op = excluded.op, at = excluded.at,"
+            "INSERT INTO log_snapshots(log, op, at, body) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (log) DO UPDATE SET op = excluded.op, at = excluded.at,"
             " body = excluded.body",
+            self.name,
             self._applied,
             self._last_at,
             body,
         )
         self._snapshot_op = self._applied
         await conn.execute(
-            "DELETE FROM chatroom_acts WHERE id <= LEAST($1,"
-            " (SELECT COALESCE(MIN(applied), 0) FROM chatroom_nodes))",
+            "DELETE FROM log_acts WHERE log = $1 AND id <= LEAST($2,"
+            " (SELECT COALESCE(MIN(applied), 0) FROM log_nodes WHERE log = $1))",
+            self.name,
             self._applied,
         )
 

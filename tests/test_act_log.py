@@ -1,4 +1,4 @@
-"""The chatrooms' log in PostgreSQL (pg/room_log.py) with two servers in this process on
+"""The chatrooms' log in PostgreSQL (pg/act_log.py) with two servers in this process on
 one store: a node that starts after a snapshot has the same rooms as the node that kept
 it, from the snapshot and the acts after it; an act refused changes nothing anywhere;
 a node that stops is gone for the others. Needs PostgreSQL (skipped without it)."""
@@ -23,7 +23,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.server.app import IMServer
 from imkit_tui.server.chatrooms.replica_state import full_snapshot
-from imkit_tui.server.pg.room_log import PgRoomLog
+from imkit_tui.server.pg.act_log import PgActLog
 from tests.cluster_nodes import until
 from tests.conftest import running_server
 from tests.services import fresh_schema_url, need, postgres_missing
@@ -31,17 +31,17 @@ from tests.services import fresh_schema_url, need, postgres_missing
 ROOM = "hall"
 
 
-def _log(server: IMServer | None) -> PgRoomLog:
+def _log(server: IMServer | None) -> PgActLog:
     assert server is not None
     log = server.chatrooms.log
-    assert isinstance(log, PgRoomLog)
+    assert isinstance(log, PgActLog)
     return log
 
 
 async def _acts(store_url: str) -> int:
     conn = await asyncpg.connect(store_url)
     try:
-        return int(await conn.fetchval("SELECT count(*) FROM chatroom_acts"))
+        return int(await conn.fetchval("SELECT count(*) FROM log_acts"))
     finally:
         await conn.close()
 
