@@ -24,13 +24,12 @@ from imkit_tui.protocol import (
     negotiate,
 )
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.budgets import FrameAccounts
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.customer_service.desk import Desk
+from imkit_tui.server.customer_service.replica import DeskReplica
 from imkit_tui.server.devices import Devices, RevocationWatch, check_token
 from imkit_tui.server.fanout import Fanout, LocalFanout, TargetedLookup
 from imkit_tui.server.gag_sweep import lift_ended_gags
@@ -93,7 +92,8 @@ class IMServer:
         )
         """The chatrooms (server/chatrooms/)."""
         self._room_sweep: asyncio.Task[None] | None = None
-        self.customer_service = Desk(config.customer_service, new_uuid7)
+        self._desk_ticks: asyncio.Task[None] | None = None
+        self.customer_service = DeskReplica(config.customer_service)
         """The customer-service desk (server/customer_service/)."""
 
     @property
@@ -179,6 +179,12 @@ class IMServer:
         if not isinstance(self.store, ServerStore):  # several nodes: rooms in the log
             self.chatrooms.log = self.store.act_log("chatroom", self.chatrooms, self._sessions.keys)
             self.chatrooms.fanout_here = self._local
+            desk = self.customer_service
+            desk.log = self.store.act_log(
+                "desk", desk, lambda: [u for u in self._sessions if desk.desk.is_agent(u)]
+            )
+            await desk.log.start()
+            self._desk_ticks = asyncio.create_task(desk.run(), name="desk-log")
         await self.chatrooms.open()
         for account in self.config.public_accounts:
             await save_account(self.store, account)
@@ -225,7 +231,7 @@ class IMServer:
         """Close every connection, finish queued writes and close the store."""
         if self._revocations is not None:
             await self._revocations.stop()
-        for loop in (self._retention, self._gag_sweep, self._room_sweep):
+        for loop in (self._retention, self._gag_sweep, self._room_sweep, self._desk_ticks):
             if loop is not None:
                 loop.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -241,6 +247,7 @@ class IMServer:
             await self._bus.stop()
             self._bus = None
         await self.chatrooms.close()
+        await self.customer_service.close()
         if self.store is not None:
             await self.store.close()
             self.store = None
@@ -275,7 +282,7 @@ class IMServer:
                         await self.chatrooms.user_offline(session.user_id)
                     except Exception:
                         log.exception("telling the chatrooms %s went offline", session.user_id)
-                    customer_service.presence(self, session, online=False)
+                    await customer_service.presence(self, session, online=False)
                 self.hooks.device_offline(session)
                 await session.stop()
 
@@ -316,7 +323,7 @@ class IMServer:
             self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
         await self.chatrooms.user_online(claims.user_id)
-        customer_service.presence(self, session, online=True)
+        await customer_service.presence(self, session, online=True)
         self.hooks.device_online(session)
         session.send(
             Welcome(

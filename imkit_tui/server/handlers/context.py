@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from imkit_tui.protocol import ErrorCode, ProtocolError
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.customer_service.desk import Desk
+from imkit_tui.server.customer_service.replica import DeskReplica
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.hooks import ServerHooks
 from imkit_tui.server.media import MediaStore
@@ -48,7 +48,7 @@ class ServerContext(Protocol):
         ...
 
     @property
-    def customer_service(self) -> Desk:
+    def customer_service(self) -> DeskReplica:
         """The customer-service desk (server/customer_service/)."""
         ...
 

@@ -82,7 +82,7 @@ def cs_route(account: str, customer: str, agent: str = "") -> Route:
 async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
     """A send to a customer-service conversation: a customer's message or signalling,
     or an agent's reply to their customer."""
-    desk = ctx.customer_service
+    desk = ctx.customer_service.desk
     account = desk.settings.account
     if not desk.settings.enabled:
         raise ProtocolError(
@@ -102,7 +102,7 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
             ErrorCode.INVALID_PARAMETER, f"no customer service {frame.conv.target!r}", frame.id
         )
     if frame.object_name in _SERVICE_SIGNALS:
-        _signalling(ctx, session, frame)
+        await _signalling(ctx, session, frame)
         return
     route = cs_route(account, sender, desk.agent_of(sender))
     # A retry of a message already stored is acked again; the robot answered it then.
@@ -111,8 +111,8 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
     if retry is not None:
         return
     text = frame.content.get("content") if frame.object_name == messages.TEXT else ""
-    effects = desk.message(sender, text if isinstance(text, str) else "")
-    ctx.spawn(run(ctx, effects), frame.id, session)
+    text = text if isinstance(text, str) else ""
+    ctx.spawn(_event(ctx, frame.id, "message", sender, text), frame.id, session)
 
 
 async def _store(ctx: ServerContext, session: Session, frame: SendMessage, route: Route) -> None:
@@ -125,32 +125,36 @@ async def _store(ctx: ServerContext, session: Session, frame: SendMessage, route
     send.persist(ctx, session, authorized, set())
 
 
-def _signalling(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
-    """A customer's signalling: acked with seq 0, answered by the desk."""
+async def _signalling(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
+    """A customer's signalling: decided by the desk, acked with seq 0, answered."""
     charge_send(ctx, session.user_id, frame.id)
-    desk = ctx.customer_service
     customer = session.user_id
     content = frame.content
     name = frame.object_name
     try:
         if name == messages.CS_HANDSHAKE:
-            effects = desk.handshake(customer)
+            effects = await _act(ctx, frame.id, "handshake", customer)
         elif name == messages.CS_CHANGE_MODE:
-            effects = desk.change_mode(customer)
+            effects = await _act(ctx, frame.id, "change_mode", customer)
         elif name == messages.CS_SUSPEND:
-            effects = desk.suspend(customer)
+            effects = await _act(ctx, frame.id, "suspend", customer)
         elif name == messages.CS_EVALUATION:
             stars = content.get("source")
             comment = content.get("suggest", "")
             if not isinstance(stars, int) or isinstance(stars, bool):
                 raise DeskRefused("a rating's source is its stars, 1 to 5")
-            effects = desk.evaluate(customer, stars, comment if isinstance(comment, str) else "")
-        elif name == messages.CS_LEAVE_MESSAGE:
-            effects = desk.leave_message(customer, _data_set(content.get("dataSet")))
+            comment = comment if isinstance(comment, str) else ""
+            effects = await _act(ctx, frame.id, "evaluate", customer, stars, comment)
+        elif name == messages.CS_LEAVE_MESSAGE:  # changes nothing at the desk
+            fields = _data_set(content.get("dataSet"))
+            effects = ctx.customer_service.desk.leave_message(customer, fields)
         else:
             raise DeskRefused(f"{name} comes from the service, not from a customer")
     except DeskRefused as exc:
         raise ProtocolError(ErrorCode.INVALID_PARAMETER, str(exc), frame.id) from None
+    if name in (messages.CS_EVALUATION, messages.CS_LEAVE_MESSAGE):
+        await run(ctx, effects)  # kept before the ack says so
+        effects = []
     sent_at = now_ms()
     session.send(
         SendAck(
@@ -175,7 +179,7 @@ def _data_set(raw: object) -> dict[str, str]:
 async def on_agent(ctx: ServerContext, session: Session, frame: CsAgentRequest) -> None:
     """An agent's request: see the desk, take a customer, end a session, read left
     messages; answered with the desk as the agent sees it. `info` answers anyone."""
-    desk = ctx.customer_service
+    desk = ctx.customer_service.desk
     agent = session.user_id
     left: list[CsLeftMessage] = []
     if frame.op == "info" and not desk.is_agent(agent):
@@ -184,9 +188,9 @@ async def on_agent(ctx: ServerContext, session: Session, frame: CsAgentRequest) 
         return
     try:
         if frame.op == "take":
-            await run(ctx, desk.take(agent, frame.customer))
+            await run(ctx, await _act(ctx, frame.id, "take", agent, frame.customer))
         elif frame.op == "end":
-            await run(ctx, desk.end(agent, frame.customer))
+            await run(ctx, await _act(ctx, frame.id, "end", agent, frame.customer))
         desk.view(agent)  # refuses a user who is not an agent
     except DeskRefused as exc:
         raise ProtocolError(ErrorCode.INVALID_PARAMETER, str(exc), frame.id) from None
@@ -201,7 +205,7 @@ async def on_agent(ctx: ServerContext, session: Session, frame: CsAgentRequest) 
 
 def agent_state(ctx: ServerContext, agent: str) -> CsAgentState:
     """The desk as `agent` sees it, as a push."""
-    view = ctx.customer_service.view(agent)
+    view = ctx.customer_service.desk.view(agent)
     settings = ctx.customer_service.settings
     return CsAgentState(
         account=settings.account,
@@ -213,13 +217,13 @@ def agent_state(ctx: ServerContext, agent: str) -> CsAgentState:
     )
 
 
-def presence(ctx: ServerContext, session: Session, online: bool) -> None:
-    """An agent's first device connected (`online`) or last one left."""
-    desk = ctx.customer_service
+async def presence(ctx: ServerContext, session: Session, online: bool) -> None:
+    """An agent's device connected (`online`), or their last one here left."""
+    replica = ctx.customer_service
     user = session.user_id
-    if not desk.is_agent(user):
+    if not replica.desk.is_agent(user):
         return
-    effects = desk.agent_online(user) if online else desk.agent_offline(user)
+    effects = await replica.presence_changed(user, online)
     if effects and online:
         ctx.spawn(run(ctx, effects), 0, session)
     elif effects:
@@ -228,7 +232,7 @@ def presence(ctx: ServerContext, session: Session, online: bool) -> None:
 
 async def run(ctx: ServerContext, effects: list[Effect]) -> None:
     """Carry out the desk's `effects`, in order."""
-    desk = ctx.customer_service
+    desk = ctx.customer_service.desk
     account = desk.settings.account
     store = ctx.require_store()
     for effect in effects:
@@ -273,5 +277,18 @@ def _signal(
 
 def _tell_agents(ctx: ServerContext) -> None:
     """Push the desk to every online agent."""
-    for agent in sorted(ctx.customer_service.online):
+    for agent in sorted(ctx.customer_service.desk.online):
         ctx.fanout.tell(agent, agent_state(ctx, agent))
+
+
+async def _act(ctx: ServerContext, request_id: int, name: str, *args: Any) -> list[Effect]:
+    """Desk event `name` (customer_service/replica.py); a refusal answers `request_id`."""
+    try:
+        return await ctx.customer_service.act(name, *args)
+    except ProtocolError as exc:
+        raise ProtocolError(exc.code, exc.message, request_id) from None
+
+
+async def _event(ctx: ServerContext, request_id: int, name: str, *args: Any) -> None:
+    """Desk event `name`, then its effects."""
+    await run(ctx, await _act(ctx, request_id, name, *args))
