@@ -177,7 +177,12 @@ class IMServer:
         self._retention = asyncio.create_task(self._retention_loop(), name="retention")
         self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
         if not isinstance(self.store, ServerStore):  # several nodes: rooms in the log
-            self.chatrooms.log = self.store.act_log("chatroom", self.chatrooms, self._sessions.keys)
+            self.chatrooms.log = self.store.act_log(
+                "chatroom",
+                self.chatrooms,
+                self._sessions.keys,
+                self.config.chatrooms.sweep_seconds,
+            )
             self.chatrooms.fanout_here = self._local
             desk = self.customer_service
             desk.log = self.store.act_log(

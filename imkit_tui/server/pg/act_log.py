@@ -12,11 +12,12 @@ for the commit. The commit notifies every node (pg/notices.py); each reads the a
 after the last it applied and runs them in order, delivering to its own devices only.
 The notice is a hint: each node also reads the log at every sweep.
 
-Each node says it is alive every sweep (`log_nodes`); a node silent for
-NODE_SILENT_SECONDS is taken as gone: its users' devices there count as offline (one
-`node_gone` act, logged by whichever node sees it first). Now and then a node keeps the
-whole state at its last act (`log_snapshots`) and the acts every live node has applied
-are deleted up to it; a node that starts reads that snapshot and the acts after it.
+Each node says it is alive at every tick (`log_nodes`); a node silent for
+NODE_SILENT_SECONDS (or three ticks, when they are further apart) is taken as gone: its
+users' devices there count as offline (one `node_gone` act, logged by whichever node
+sees it first). Now and then a node keeps the whole state at its last act
+(`log_snapshots`) and the acts every live node has applied are deleted up to it; a node
+that starts reads that snapshot and the acts after it.
 """
 
 from __future__ import annotations
@@ -45,12 +46,15 @@ NODE_SILENT_SECONDS = 5.0
 """A node that has not said it is alive for this long is taken as gone."""
 SNAPSHOT_ACTS = 1000
 """The acts between two snapshots of the whole state."""
+FOLLOW_PAGE = 500
+"""The acts read at once when catching up."""
 _NOW_MS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
 
 class PgActLog:
     """This node's side of log `name` (a :class:`~imkit_tui.server.replica.SharedLog`)
-    for `replica`; `local_users()`: the users with devices here it must say are online."""
+    for `replica`; `local_users()`: the users with devices here it must say are online;
+    `tick_seconds`: how often :meth:`tick` is called."""
 
     def __init__(
         self,
@@ -59,6 +63,7 @@ class PgActLog:
         name: str,
         replica: Replica,
         local_users: Callable[[], Iterable[str]],
+        tick_seconds: float = 1.0,
     ) -> None:
         self._pool = pool
         self._notices = notices
@@ -80,6 +85,7 @@ class PgActLog:
         self._queue: list[tuple[str, list[Any], Session | None, asyncio.Future[Any]]] = []
         self._runner: asyncio.Task[None] | None = None
         self._announcing: set[asyncio.Task[Any]] = set()
+        self._silent_ms = int(max(NODE_SILENT_SECONDS, 3 * tick_seconds) * 1000)
         self.snapshot_acts = SNAPSHOT_ACTS
         """The acts between two snapshots of the whole state."""
 
@@ -201,12 +207,20 @@ class PgActLog:
         return result
 
     async def _follow(self, conn: asyncpg.Connection) -> None:
-        """Run the acts logged after the last one applied here, in order."""
-        rows = await conn.fetch(
-            "SELECT id, body FROM log_acts WHERE log = $1 AND id > $2 ORDER BY id",
-            self.name,
-            self._applied,
-        )
+        """Run the acts logged after the last one applied here, in order (a page at a
+        time: a node far behind holds no more than a page in memory)."""
+        while True:
+            rows = await conn.fetch(
+                "SELECT id, body FROM log_acts WHERE log = $1 AND id > $2 ORDER BY id LIMIT $3",
+                self.name,
+                self._applied,
+                FOLLOW_PAGE,
+            )
+            self._replay(rows)
+            if len(rows) < FOLLOW_PAGE:
+                return
+
+    def _replay(self, rows: list[asyncpg.Record]) -> None:
         for row in rows:
             body = json.loads(row["body"])
             name, at = str(body["act"]), int(body["at"])
@@ -299,7 +313,7 @@ class PgActLog:
         await conn.execute(
             "DELETE FROM log_nodes WHERE log = $1 AND seen_at < $2",
             self.name,
-            now - int(NODE_SILENT_SECONDS * 1000),
+            now - self._silent_ms,
         )
         rows = await conn.fetch("SELECT node FROM log_nodes WHERE log = $1", self.name)
         alive = {str(r["node"]) for r in rows}

@@ -161,11 +161,16 @@ class PostgresStore:
         return store
 
     def act_log(
-        self, name: str, replica: Replica, local_users: Callable[[], Iterable[str]]
+        self,
+        name: str,
+        replica: Replica,
+        local_users: Callable[[], Iterable[str]],
+        tick_seconds: float = 1.0,
     ) -> PgActLog:
         """Log of acts `name` shared by the nodes (pg/act_log.py), for `replica`;
-        `local_users()`: the users with devices on this node it must say are online."""
-        return PgActLog(self._pool, self._notices, name, replica, local_users)
+        `local_users()`: the users with devices on this node it must say are online;
+        `tick_seconds`: how often the node ticks it."""
+        return PgActLog(self._pool, self._notices, name, replica, local_users, tick_seconds)
 
     async def close(self) -> None:
         """Commit what is queued and close the pool."""
