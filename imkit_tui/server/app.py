@@ -283,11 +283,8 @@ class IMServer:
                 if not self._sessions[session.user_id]:
                     del self._sessions[session.user_id]
                     self.ultra_online.user_offline(session.user_id)
-                    try:
-                        await self.chatrooms.user_offline(session.user_id)
-                    except Exception:
-                        log.exception("telling the chatrooms %s went offline", session.user_id)
-                    await customer_service.presence(self, session, online=False)
+                    await _logged(self.chatrooms.user_offline(session.user_id))
+                    await _logged(customer_service.presence(self, session, online=False))
                 self.hooks.device_offline(session)
                 await session.stop()
 
@@ -326,9 +323,8 @@ class IMServer:
         if isinstance(store, ServerStore) and not self.ultra_online.is_online(claims.user_id):
             groups = await store.ultra.groups_of(claims.user_id)  # ultra groups: SQLite only
             self.ultra_online.user_online(claims.user_id, groups)
+        await self.chatrooms.user_online(claims.user_id)  # in its rooms before welcomed
         self.devices.admit(session)
-        await self.chatrooms.user_online(claims.user_id)
-        await customer_service.presence(self, session, online=True)
         self.hooks.device_online(session)
         session.send(
             Welcome(
@@ -342,6 +338,7 @@ class IMServer:
                 max_upload_bytes=self.config.max_upload_bytes,
             )
         )
+        await customer_service.presence(self, session, online=True)
         return session
 
     async def _serve_session(self, ws: ServerConnection, session: Session) -> None:
@@ -426,6 +423,14 @@ class IMServer:
                 await self._prune()
             except Exception:
                 log.exception("history retention failed")
+
+
+async def _logged(work: Coroutine[Any, Any, None]) -> None:
+    """Await `work`; a failure is logged (a device going, nothing to answer)."""
+    try:
+        await work
+    except Exception:
+        log.exception("a presence change failed")
 
 
 def _as_bytes(raw: str | bytes) -> bytes:

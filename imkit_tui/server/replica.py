@@ -11,6 +11,7 @@ the same.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -129,6 +130,10 @@ class SharedLog(Protocol):
 
     async def run(self, name: str, args: list[Any], skip: Session | None) -> Any:
         """Run act `name` here after every act logged before it, and log it; its result."""
+        ...
+
+    def submit(self, name: str, args: list[Any], skip: Session | None) -> asyncio.Future[Any]:
+        """Queue act `name` now, in call order; a future of its result."""
         ...
 
     async def start(self) -> None:

@@ -141,18 +141,18 @@ class ChatroomLive:
         return self._script is not None and self._script.replaying
 
     async def user_online(self, user: str) -> None:
-        """A device of `user` logged in here."""
+        """A device of `user` is logging in here (with a log: once the act is logged)."""
         if self.log is None:
             self.service.user_online(user)
         else:
-            await self.act("online", user, self.log.node)
+            await self.log.run("online", [user, self.log.node], None)
 
     async def user_offline(self, user: str) -> None:
         """The last device of `user` here went."""
         if self.log is None:
             self.service.user_offline(user)
         else:
-            await self.act("offline", user, self.log.node)
+            await self.log.run("offline", [user, self.log.node], None)
 
     @property
     def settings(self) -> ChatroomSettings:

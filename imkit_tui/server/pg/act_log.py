@@ -143,11 +143,16 @@ class PgActLog:
         """Run act `name` after every act logged before it, and log it; its result once
         committed. A refused act (ProtocolError) changes nothing and is not logged. The
         acts queued meanwhile run together, in one transaction."""
+        return await self.submit(name, args, skip)
+
+    def submit(self, name: str, args: list[Any], skip: Session | None) -> asyncio.Future[Any]:
+        """Queue act `name` now (call order is log order for this node's acts); a future
+        of its result."""
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.append((name, args, skip, done))
         if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._drain(), name="room-acts")
-        return await done
+            self._runner = asyncio.create_task(self._drain(), name=f"{self.name}-acts")
+        return done
 
     async def _drain(self) -> None:
         while self._queue:
@@ -283,6 +288,9 @@ class PgActLog:
         for (by the first node to see them); keep a snapshot now and then; then what
         time does here only."""
         live = self._live
+        queued = [done for *_, done in self._queue]
+        if queued:  # acts asked for before this tick are decided before it
+            await asyncio.wait(queued)
         async with self._lock, self._transaction() as conn:
             await self._beat(conn)
             for name, args in live.due(max(live.clock(), self._last_at)):
