@@ -15,7 +15,7 @@ import pytest
 
 from imkit_tui import messages
 from imkit_tui.protocol import ConversationType, ConvRef, CsAgentState, SendAck
-from imkit_tui.server.customer_service.desk import HUMAN_STATUS, NOBODY_ONLINE
+from imkit_tui.server.customer_service.desk import HUMAN_STATUS
 from imkit_tui.server.pg.act_log import NODE_SILENT_SECONDS
 from tests.cluster_nodes import Nodes, cluster
 from tests.cs_helpers import ACCOUNT, FAQ_TEXT, Inbox
@@ -126,11 +126,15 @@ async def test_an_agent_whose_node_is_killed_is_offline_for_the_desk(nodes: Node
     await _agent_online(carol)
     erin = await _inbox(nodes, a, "erin")
     assert await _to_human(erin) == "carol"  # node a's desk counts carol online
+    dave = await _inbox(nodes, a, "dave")
     nodes.processes[1].send_signal(signal.SIGKILL)
     nodes.processes[1].wait(10)
+    async with asyncio.timeout(NODE_SILENT_SECONDS + 10):
+        while True:  # told when the desk takes carol offline
+            state = await dave.agent_push(timeout=NODE_SILENT_SECONDS + 10)
+            if state.online == ["dave"]:
+                break
     alice = await _inbox(nodes, a, "alice")
-    await asyncio.sleep(NODE_SILENT_SECONDS + 1.5)
-    assert isinstance(await alice.send(messages.CS_HANDSHAKE, {}), SendAck)
-    assert isinstance(await alice.send(messages.TEXT, {"content": "talk to a human"}), SendAck)
-    asked = await alice.push(messages.CS_PULL_LEAVE_MESSAGE, timeout=10)
-    assert asked.message.content == {"content": NOBODY_ONLINE}
+    assert await _to_human(alice) == "dave"
+    mine = await dave.agent("info")
+    assert isinstance(mine, CsAgentState) and mine.mine == ["alice"]  # erin stays carol's

@@ -185,6 +185,7 @@ class IMServer:
             )
             self.chatrooms.fanout_here = self._local
             desk = self.customer_service
+            desk.on_effects = lambda effects: self._beside(customer_service.run(self, effects))
             desk.log = self.store.act_log(
                 "desk", desk, lambda: [u for u in self._sessions if desk.desk.is_agent(u)]
             )
@@ -375,6 +376,12 @@ class IMServer:
         self.spawn(work, frame.id, session)
         return None
 
+    def _beside(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` beside the caller; a failure is logged."""
+        task = asyncio.create_task(_logged(work))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _guarded(
         self, work: Coroutine[Any, Any, None], request_id: int, session: Session
     ) -> None:
@@ -430,7 +437,7 @@ async def _logged(work: Coroutine[Any, Any, None]) -> None:
     try:
         await work
     except Exception:
-        log.exception("a presence change failed")
+        log.exception("a presence change or the desk's effects failed")
 
 
 def _as_bytes(raw: str | bytes) -> bytes:

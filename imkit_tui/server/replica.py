@@ -121,6 +121,11 @@ class Replica(Protocol):
         """What time does here only (marks ended, told to this node's devices)."""
         ...
 
+    def carry(self, result: Any) -> None:
+        """Carry out what an act the log ran by itself decided (a node gone, what time
+        called for), committed: its result, as :meth:`apply` gave it."""
+        ...
+
 
 class SharedLog(Protocol):
     """The log of acts of several nodes (pg/act_log.py): acts in one order for all."""

@@ -116,6 +116,9 @@ class ChatroomLive:
         """Mutes and bans that ended are lifted (this node's devices told so)."""
         self.service.lift_marks(self.clock())
 
+    def carry(self, result: Any) -> None:
+        """Nothing: what chatroom acts do reaches devices through the sink."""
+
     # ------------------------------------------------------------------ acts
 
     async def act(self, name: str, *args: Any, skip: Session | None = None) -> Any:

@@ -41,6 +41,8 @@ class DeskReplica:
         self._at = 0
         self.desk = Desk(settings, self._new_sid)
         """The sessions, the queue and the agents (read it; change it through :meth:`act`)."""
+        self.on_effects: Callable[[list[Effect]], None] = lambda effects: None
+        """Carries out effects no caller asked for (the server sets it)."""
 
     def _new_sid(self) -> str:
         if self._script is None:
@@ -134,6 +136,11 @@ class DeskReplica:
 
     def lift(self) -> None:
         """Time does nothing at the desk."""
+
+    def carry(self, result: Any) -> None:
+        """The desk's effects of a node gone (agents offline): to `on_effects`."""
+        if result:
+            self.on_effects(list(result))
 
 
 def _online(replica: DeskReplica, agent: str, node: str) -> list[Effect]:

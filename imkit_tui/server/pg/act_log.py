@@ -292,15 +292,17 @@ class PgActLog:
         if queued:  # acts asked for before this tick are decided before it
             await asyncio.wait(queued)
         async with self._lock, self._transaction() as conn:
-            await self._beat(conn)
+            carried = await self._beat(conn)
             for name, args in live.due(max(live.clock(), self._last_at)):
-                await self._log(conn, name, args, None)
+                carried.append(await self._log(conn, name, args, None))
             if self._applied - self._snapshot_op >= self.snapshot_acts:
                 await self._keep_snapshot(conn)
+        for result in carried:  # decided by this node, for all of them
+            live.carry(result)
         self._announced()
         live.lift()
 
-    async def _beat(self, conn: asyncpg.Connection) -> None:
+    async def _beat(self, conn: asyncpg.Connection) -> list[Any]:
         now = int(await conn.fetchval(_NOW_MS))
         status = await conn.execute(
             "UPDATE log_nodes SET seen_at = $3, applied = $4 WHERE log = $1 AND node = $2",
@@ -325,8 +327,10 @@ class PgActLog:
         )
         rows = await conn.fetch("SELECT node FROM log_nodes WHERE log = $1", self.name)
         alive = {str(r["node"]) for r in rows}
-        for node in sorted(self._live.nodes() - alive - {self.node}):
+        return [
             await self._log(conn, "node_gone", [node], None)
+            for node in sorted(self._live.nodes() - alive - {self.node})
+        ]
 
     async def _keep_snapshot(self, conn: asyncpg.Connection) -> None:
         body = json.dumps(self._live.snapshot(self._last_at), separators=(",", ":"))
