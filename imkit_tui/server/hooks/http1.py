@@ -5,8 +5,9 @@ Why not aiohttp's client here: the hooks make one small POST per routed message 
 chat's own loop, and aiohttp's request machinery (request and response objects, URL
 handling, tracing, the connector) costs the loop more than the chat spends on the
 message itself. This client does only what the hooks need: POST a body, read the
-status and the body, follow nothing. Requests made in one turn of the loop leave in one
-write, and their answers mostly arrive in one read (`bench/http_client.py` measures it
+status and the body, follow nothing. A request to an idle connection leaves at once;
+those made behind it in one turn of the loop leave in one write, and their answers
+mostly arrive in one read (`bench/http_client.py` measures it
 against aiohttp's client).
 
 Pipelining and failures: answers come in the order of the requests. When a connection
@@ -151,13 +152,17 @@ class _Connection(asyncio.Protocol):
     # requests
 
     def send(self, request: bytes) -> asyncio.Future[Answer]:
-        """Queue `request` to go out with the others of this turn of the loop; the
-        future has its answer."""
+        """Write `request` now when the connection is idle, else queue it to go out with
+        the others of this turn of the loop; the future has its answer."""
         if self._transport is None or self.closed:
             raise _Stale("the connection is closed")
         loop = asyncio.get_running_loop()
         waiting = _Waiting(loop.create_future(), fresh=self._quiet)
+        idle = not self._waiting
         self._waiting.append(waiting)
+        if idle:  # the first of a burst goes at once; those behind it, together
+            self._transport.write(request)
+            return waiting.answer
         if not self._outgoing:
             loop.call_soon(self._flush)
         self._outgoing.append(request)
