@@ -26,6 +26,12 @@ _FOLLOWERS = (
     " WHERE c.key = $1 AND m.left_seq IS NULL"
 )
 _CHANGE = "SELECT followers_change FROM public_accounts WHERE type = $1 AND id = $2"
+# Followers leave at the conversation's last seq (they keep what came before).
+_LEAVE = (
+    "UPDATE members SET state_change = $1,"
+    " left_seq = (SELECT max_seq FROM conversations WHERE id = members.conv_id)"
+    " WHERE left_seq IS NULL AND conv_id = (SELECT id FROM conversations WHERE key = $2)"
+)
 _TAKE_CHANGE = "UPDATE public_accounts SET followers_change = $1 WHERE type = $2 AND id = $3"
 
 
@@ -106,33 +112,13 @@ class PgPublicAccounts:
             )
             if not affected(status):
                 return False
-            await self._leave(conn, account_type, account_id, None, self._changes.next())
+            key = account_key(account_type, account_id)
+            await conn.execute(_LEAVE, self._changes.next(), key)
             return True
 
         deleted: bool = await self._writer.submit(job)
         self._followers.pop((account_type, account_id), None)
         return deleted
-
-    @staticmethod
-    async def _leave(
-        conn: asyncpg.Connection,
-        account_type: int,
-        account_id: str,
-        user_id: str | None,
-        change_id: int,
-    ) -> int:
-        """Inside a write: `user_id` (None: every follower) leaves the account's
-        conversation at its last seq, under change `change_id`; how many left."""
-        status = await conn.execute(
-            "UPDATE members SET state_change = $1,"
-            " left_seq = (SELECT max_seq FROM conversations WHERE id = members.conv_id)"
-            " WHERE ($2::text IS NULL OR user_id = $2) AND left_seq IS NULL AND conv_id ="
-            " (SELECT id FROM conversations WHERE key = $3)",
-            change_id,
-            user_id,
-            account_key(account_type, account_id),
-        )
-        return affected(status)
 
     async def get(
         self, account_type: int, account_id: str, user_id: str = ""
@@ -220,7 +206,9 @@ class PgPublicAccounts:
 
         async def job(conn: asyncpg.Connection) -> bool:
             change_id = self._changes.next()
-            if not await self._leave(conn, account_type, account_id, user_id, change_id):
+            key = account_key(account_type, account_id)
+            status = await conn.execute(f"{_LEAVE} AND user_id = $3", change_id, key, user_id)
+            if not affected(status):
                 return False
             await conn.execute(_TAKE_CHANGE, change_id, account_type, account_id)
             return True
