@@ -34,6 +34,7 @@ from imkit_tui.server.pg.privacy import PgPrivacy
 from imkit_tui.server.pg.public_accounts import PgPublicAccounts
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
 from imkit_tui.server.pg.schema import check_version, migrate
+from imkit_tui.server.pg.uploads import PgUploadCounts
 from imkit_tui.server.pg.users import (
     PgBroadcasts,
     PgHistory,
@@ -126,6 +127,8 @@ class PostgresStore:
         """Ratings, left messages and seated agents (pg/customer_service.py)."""
         self.public = PgPublicAccounts(self._writer, pool, self._changes)
         """Public service accounts and their followers (pg/public_accounts.py)."""
+        self.uploads = PgUploadCounts(self._writer, pool)
+        """Each user's uploads, counted against the upload quota (pg/uploads.py)."""
 
     @classmethod
     async def open(
