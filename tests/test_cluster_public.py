@@ -1,7 +1,8 @@
 """Public service accounts on two `imkit serve` nodes sharing a PostgreSQL store and a
-NATS bus: an article posted through node A's Server API reaches a follower connected to
-node B exactly once (and the follower's device on A once), whoever's follow node A did
-not see made; an unfollow on B stops what A posts next.
+NATS bus: an account made from node B's file at start is listed through node A; an
+article posted through node A's Server API reaches a follower connected to node B
+exactly once (and the follower's device on A once), though the follow was made on B
+after A had read the account's followers; an unfollow on B stops what A posts next.
 They need PostgreSQL and NATS (skipped with the reason when either cannot be reached;
 failed under IMKIT_REQUIRE_SERVICES).
 """
@@ -60,7 +61,8 @@ def data(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[str]]]]:
 async def two_nodes(
     data: tuple[Path, list[subprocess.Popen[str]]],
 ) -> AsyncIterator[tuple[str, str, SignedClient]]:
-    """Node A (with the Server API) and node B; their URLs and a client of A's API."""
+    """Node A (with the Server API) and node B (which makes the account "weather" from
+    its file at start); their URLs and a client of A's API."""
     shared, started = data
     store = fresh_schema_url()
     bus = f"{NATS_URL}?subject=imkit-test-{uuid.uuid4().hex[:12]}"
@@ -68,7 +70,9 @@ async def two_nodes(
     a, url_a = start_server(shared, 0, *cluster, "--api-port", "0")
     started.append(a)
     api = SignedClient(_api_line(a), load_or_create(shared, environ={}))
-    b, url_b = start_server(shared, 0, *cluster, "--no-api")
+    described = shared.parent / "accounts.toml"
+    described.write_text('[[account]]\nid = "weather"\nname = "Weather"\n')
+    b, url_b = start_server(shared, 0, *cluster, "--no-api", "--public-accounts", str(described))
     started.append(b)
     try:
         yield url_a, url_b, api
@@ -123,6 +127,8 @@ async def test_an_article_posted_on_one_node_reaches_a_follower_on_the_other_onc
     shared, _ = data
     url_a, url_b, api = two_nodes
     await api.ok("/publicservice/create.json", {"publicServiceId": "news", "name": "News"})
+    listed = await api.ok("/publicservice/query.json", {})
+    assert [a["publicServiceId"] for a in listed["publicServices"]] == ["news", "weather"]
     assert await _publish(api, "before anyone") == 0  # node A now keeps "no followers"
     on_b = await _login(shared, url_b, "bob", "phone")
     on_a = await _login(shared, url_a, "bob", "laptop")
