@@ -445,3 +445,38 @@ async def test_a_request_caught_by_a_closing_connection_leaves_no_failure_unretr
     finally:
         loop.set_exception_handler(previous)
     assert [(context.get("message"), repr(context.get("exception"))) for context in unhandled] == []
+
+
+async def test_a_request_cancelled_after_its_connection_was_lost_leaves_no_failure_unretrieved(
+    make_client: ClientFactory,
+) -> None:
+    """As above, but the caller is cancelled (as the post-connect sync is when its
+    connection ends) after the lost connection failed the future and before the send
+    gave up: the error on that future is read all the same."""
+    alice = await make_client("alice")
+    connection = alice._connection
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+
+    async def cancel_while_closing() -> bool:
+        ws = connection._ws
+        assert ws is not None
+        closing = asyncio.create_task(ws.close())
+        await asyncio.sleep(0)
+        caller = asyncio.create_task(connection.request(Ping(id=0), Pong, timeout=5))
+        for _ in range(100_000):  # the turn where it is set to None, just before it fails
+            if connection._ws is None:
+                break
+            await asyncio.sleep(0)
+        caller.cancel()
+        await asyncio.wait([caller, closing])
+        return caller.cancelled()
+
+    try:
+        assert await cancel_while_closing()
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert [(c.get("message"), repr(c.get("exception"))) for c in unhandled] == []
