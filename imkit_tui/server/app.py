@@ -305,8 +305,8 @@ class IMServer:
             token_version=claims.version,
         )
         store = self.require_store()
-        if isinstance(store, ServerStore) and not self.ultra_online.is_online(claims.user_id):
-            groups = await store.ultra.groups_of(claims.user_id)  # ultra groups: SQLite only
+        if not self.ultra_online.is_online(claims.user_id):
+            groups = await store.ultra.groups_of(claims.user_id)
             self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
         self.chatrooms.service.user_online(claims.user_id)
@@ -379,11 +379,7 @@ class IMServer:
         removed = await self.chatrooms.prune()
         if removed:
             log.info("chatroom history retention removed %d messages", removed)
-        removed = (
-            await store.ultra.prune(now_ms() - self.config.ultra.history_ms)
-            if isinstance(store, ServerStore)
-            else 0
-        )
+        removed = await store.ultra.prune(now_ms() - self.config.ultra.history_ms)
         if removed:
             log.info("ultra group history retention removed %d messages", removed)
         stale = await self.media.prune_partials()

@@ -21,10 +21,10 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.ultra.config import UltraPolicy
+from imkit_tui.server.ultra.interface import UltraRecords
 from imkit_tui.server.ultra.levels import LEVELS
 from imkit_tui.server.ultra.online import UltraOnline
 from imkit_tui.server.ultra.records import Channel, UltraGroup, UltraRefused
-from imkit_tui.server.ultra.store import UltraStore
 from imkit_tui.server.ultra.store_rows import MUTED, SPEAKER
 
 __all__ = ["MUTED", "SPEAKER", "UltraOps", "check_level", "info_of"]
@@ -62,7 +62,7 @@ def check_level(level: str) -> str:
 class UltraOps:
     """The operations, over the store, the online index and the fan-out."""
 
-    store: UltraStore
+    store: UltraRecords
     online: UltraOnline
     fanout: Fanout
     policy: UltraPolicy
