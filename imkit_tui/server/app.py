@@ -80,12 +80,12 @@ class IMServer:
         """The connected devices: admitted, capped, blocked and closed here."""
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
-        self._local = LocalFanout(self._sessions, self._audiences)
+        self.ultra_online = UltraOnline()
+        """The members of each ultra group who are connected (server/ultra/online.py)."""
+        self._local = LocalFanout(self._sessions, self._audiences, self.ultra_online)
         self.fanout: Fanout = self._local
         """Delivery to the receivers' devices (in-process; with a bus, on every node)."""
         self._bus: NatsFanout | None = None
-        self.ultra_online = UltraOnline()
-        """The members of each ultra group who are connected (server/ultra/online.py)."""
         self.hooks: ServerHooks = NoHooks()
         """What the server tells the app's backend (server/hooks/); nothing by default."""
         self.chatrooms = ChatroomLive(
