@@ -190,7 +190,6 @@ class PgUltra:
         members' ids (to tell those online)."""
 
         async def job(conn: asyncpg.Connection) -> list[str]:
-            await group_exists(conn, group_id)
             members = [
                 str(r[0])
                 for r in await conn.fetch(
@@ -262,7 +261,6 @@ class PgUltra:
         """Make a channel. UltraRefused: it exists (33003), too many (24413)."""
 
         async def job(conn: asyncpg.Connection) -> None:
-            await group_exists(conn, group_id)  # two nodes adding channels: one at a time
             rows = await conn.fetch(
                 "SELECT channel FROM ultra_channels WHERE group_id = $1 AND channel <> ''",
                 group_id,

@@ -69,9 +69,9 @@ async def load_group(conn: asyncpg.Connection, group_id: str) -> UltraGroup | No
 
 
 async def group_exists(conn: asyncpg.Connection, group_id: str) -> bool:
-    """Whether the group is there (its row locked until the commit: a join and a
-    dismissal of the same group on two nodes run one after the other)."""
-    found = await conn.fetchval("SELECT 1 FROM ultra_groups WHERE id = $1 FOR UPDATE", group_id)
+    """Whether the group is there (inside a writer job: the batches of every node run
+    one after another, pg/writer.py)."""
+    found = await conn.fetchval("SELECT 1 FROM ultra_groups WHERE id = $1", group_id)
     return found is not None
 
 
