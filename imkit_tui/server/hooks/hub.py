@@ -103,6 +103,9 @@ class BackendHooks:
         self._config = config
         self._rows = OutboxRows(store._writer, store._reader)  # the store's own connections
         self._poster = HttpPoster(app_key, secret, config.timeout_seconds)
+        # The callback's questions keep connections of their own: pipelined behind
+        # routed messages, a held send would wait for their answers first.
+        self._asker = HttpPoster(app_key, secret, config.timeout_seconds)
         plan = Plan(
             config.queue_limit,
             config.when_full,
@@ -117,7 +120,7 @@ class BackendHooks:
         }
         self.sender = Sender(plan, self._rows, deliverers, config.concurrency)
         """The outgoing queue and its figures."""
-        self.moderation = Moderation(config, self._poster)
+        self.moderation = Moderation(config, self._asker)
         """The message callback (moderation.py)."""
         self._status = StatusBoard(int(config.status_coalesce_seconds * 1000))
         self._pushes = PushBoard(
@@ -138,6 +141,7 @@ class BackendHooks:
         """Load the kept queue and push URLs; start sending."""
         self._push_urls = await self._rows.push_urls()
         await self._poster.start()
+        await self._asker.start()
         await self.sender.start()
         self._ticker = asyncio.create_task(self._tick(), name="hooks-ticker")
 
@@ -146,6 +150,7 @@ class BackendHooks:
         await stopped(t for t in (self._ticker, *self._background) if t is not None)
         await self.sender.stop()
         await self._poster.close()
+        await self._asker.close()
 
     # ------------------------------------------------------------------ events
 
