@@ -392,19 +392,10 @@ class PgUltra:
     ) -> bool:
         """Change the member's own settings of the group (`channel` None) or of one
         channel; `cleared_at` and `read_seq` only move forward. False: nothing changed."""
-        if channel is None:
-            table, where, keys = (
-                "ultra_members",
-                "group_id = $2 AND user_id = $3",
-                [
-                    group_id,
-                    user_id,
-                ],
-            )
-        else:
-            table = "ultra_member_channels"
-            where = "group_id = $2 AND user_id = $3 AND channel = $4"
-            keys = [group_id, user_id, channel]
+        table, where, keys = "ultra_members", "group_id = $2 AND user_id = $3", [group_id, user_id]
+        if channel is not None:
+            table, where = "ultra_member_channels", f"{where} AND channel = $4"
+            keys.append(channel)
         changes: list[tuple[str, Any]] = []
         if level is not None:
             changes.append((f"level = $1 WHERE {where} AND level <> $1", level))
