@@ -64,6 +64,8 @@ BOTH_STORES = frozenset(
         "test_ultra_server",
         "test_ultra_client",
         "test_api_ultra",
+        "test_public_service",
+        "test_public_client",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""

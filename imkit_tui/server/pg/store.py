@@ -31,9 +31,11 @@ from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
 from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.privacy import PgPrivacy
+from imkit_tui.server.pg.public_accounts import PgPublicAccounts
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
 from imkit_tui.server.pg.schema import check_version, migrate
 from imkit_tui.server.pg.ultra import PgUltra
+from imkit_tui.server.pg.uploads import PgUploadCounts
 from imkit_tui.server.pg.users import (
     PgBroadcasts,
     PgHistory,
@@ -43,12 +45,10 @@ from imkit_tui.server.pg.users import (
     PgWords,
 )
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
-from imkit_tui.server.public_service.accounts import PublicAccounts
 from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
 from imkit_tui.server.targeted_store import TargetedStore
-from imkit_tui.server.unusable import NotPorted
 
 _NO_CEILING = 2**63 - 1
 # One round trip per message: the original when (sender, cmid) was stored already, else
@@ -118,6 +118,10 @@ class PostgresStore:
         """Ratings, left messages and seated agents (pg/customer_service.py)."""
         self.ultra = PgUltra(self._writer, pool, notices)
         """Ultra groups (pg/ultra.py)."""
+        self.public = PgPublicAccounts(self._writer, pool, self._changes)
+        """Public service accounts and their followers (pg/public_accounts.py)."""
+        self.uploads = PgUploadCounts(self._writer, pool)
+        """Each user's uploads, counted against the upload quota (pg/uploads.py)."""
 
     @classmethod
     async def open(
@@ -157,13 +161,6 @@ class PostgresStore:
         await self._writer.close()
         await self._notices.stop()
         await self._pool.close()
-
-    @property
-    def public(self) -> PublicAccounts:
-        """Public service accounts are not kept in PostgreSQL yet: NotPorted."""
-        raise NotPorted(
-            "public service accounts need the SQLite store (imkit serve without --store)"
-        )
 
     async def truncate_wal(self) -> None:
         """Nothing to do: PostgreSQL keeps no copy the server could empty."""
