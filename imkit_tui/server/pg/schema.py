@@ -239,7 +239,10 @@ MIGRATIONS: tuple[PgMigration, ...] = (
             default_level TEXT NOT NULL DEFAULT 'all',
             pre_join_history BOOLEAN NOT NULL DEFAULT false,
             all_muted BOOLEAN NOT NULL DEFAULT false,
-            member_count BIGINT NOT NULL DEFAULT 0
+            member_count BIGINT NOT NULL DEFAULT 0,
+            -- moves on with every change: a node uses the group it keeps only while
+            -- this is the same (pg/ultra.py)
+            version BIGINT NOT NULL DEFAULT 0
         );
         CREATE TABLE ultra_channels (
             group_id TEXT NOT NULL,

@@ -116,7 +116,7 @@ class PostgresStore:
         """The chatrooms' settings, kept across restarts (pg/chatrooms.py)."""
         self.customer_service = PgCsRecords(self._writer, pool)
         """Ratings, left messages and seated agents (pg/customer_service.py)."""
-        self.ultra = PgUltra(self._writer, pool, notices)
+        self.ultra = PgUltra(self._writer, pool)
         """Ultra groups (pg/ultra.py)."""
         self.public = PgPublicAccounts(self._writer, pool, self._changes)
         """Public service accounts and their followers (pg/public_accounts.py)."""

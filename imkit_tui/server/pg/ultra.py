@@ -1,8 +1,10 @@
 """Ultra groups on PostgreSQL (as ultra/store.py for SQLite): groups, channels,
 members, voices and each member's own settings, shared by every node.
 
-A group (never its members) is kept in memory while the node hears the store's notices
-(pg/notices.py): a change on any node drops it everywhere when it commits. Nothing is
+A group (never its members) is kept in memory with its `version`, which every change
+moves on in the change's own transaction; each use of it checks that version by key
+(one lookup), so a change made on any node holds on every node from its commit (a
+notice would come a moment later: a muted member could send in that moment). Nothing is
 written per message but its counted row (ultra/message_rows.py, in the message's own
 transaction), nothing read per member: a member's unread and mention counts are one
 range of the counted rows after their read position (`_COUNT`).
@@ -16,7 +18,6 @@ from typing import Any, TypeVar
 import asyncpg
 
 from imkit_tui.protocol import ErrorCode, UltraChannelState
-from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.ultra_rows import (
     add_channel,
     add_member,
@@ -39,7 +40,6 @@ from imkit_tui.server.ultra.records import (
 )
 
 T = TypeVar("T")
-_KIND = "ultra"
 _NOTHING = MemberChannel()
 _COUNT = (
     "SELECT COUNT(*), COALESCE(SUM(CASE WHEN $2 AND strpos(u.mentioned, $1) > 0 THEN 1"
@@ -54,38 +54,34 @@ def _no_group() -> UltraRefused:
 
 
 class PgUltra:
-    """Ultra groups (the store's `ultra`), with the groups kept while notices arrive."""
+    """Ultra groups (the store's `ultra`), each group kept with its version."""
 
-    def __init__(self, writer: PgWriter, pool: asyncpg.Pool, notices: Notices) -> None:
+    def __init__(self, writer: PgWriter, pool: asyncpg.Pool) -> None:
         self._writer = writer
         self._pool = pool
-        self._notices = notices
-        self._groups: dict[str, UltraGroup] = {}
-        notices.on(_KIND, self.forget)
-
-    def forget(self, group_id: str) -> None:
-        """Drop what is kept of a group ("": of every group)."""
-        if group_id:
-            self._groups.pop(group_id, None)
-        else:
-            self._groups.clear()
+        self._groups: dict[str, tuple[int, UltraGroup]] = {}
 
     # ------------------------------------------------------------------ groups
 
     async def group(self, group_id: str) -> UltraGroup | None:
-        """The group as it is now (None: there is none); kept while notices arrive."""
-        if self._notices.listening and group_id in self._groups:
-            return self._groups[group_id]
-        generation = self._notices.generation
+        """The group as it is now (None: there is none): the one kept while its version
+        is the stored one, else read again (in one snapshot) and kept."""
         async with self._pool.acquire() as conn:
-            loaded = await load_group(conn, group_id)
-        if (
-            loaded is not None
-            and self._notices.listening
-            and self._notices.generation == generation
-        ):
-            self._groups[group_id] = loaded
-        return loaded
+            version = await conn.fetchval(
+                "SELECT version FROM ultra_groups WHERE id = $1", group_id
+            )
+            kept = self._groups.get(group_id)
+            if version is None:
+                self._groups.pop(group_id, None)
+                return None
+            if kept is not None and kept[0] == version:
+                return kept[1]
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                loaded = await load_group(conn, group_id)
+        if loaded is None:
+            return None
+        self._groups[group_id] = loaded
+        return loaded[1]
 
     async def require(self, group_id: str) -> UltraGroup:
         """The group; UltraRefused 24410 when there is none."""
@@ -95,18 +91,16 @@ class PgUltra:
         return group
 
     async def _change(self, group_id: str, job: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
-        """Run `job` on the writer, telling every node the group changed when it commits."""
+        """Run `job` on the writer, moving the group's version on in the same transaction."""
 
         async def changing(conn: asyncpg.Connection) -> T:
             result = await job(conn)
-            await notify(conn, self._notices.channel, _KIND, group_id)
+            await conn.execute(
+                "UPDATE ultra_groups SET version = version + 1 WHERE id = $1", group_id
+            )
             return result
 
-        try:
-            return await self._writer.submit(changing)
-        finally:
-            self._notices.changed_here()
-            self.forget(group_id)
+        return await self._writer.submit(changing)
 
     async def create(
         self,

@@ -28,11 +28,12 @@ _MESSAGE_TABLES = ("ultra_counted", "ultra_edits", "file_refs")
 """What a channel's message keeps beside it, by (conv_id, seq)."""
 
 
-async def load_group(conn: asyncpg.Connection, group_id: str) -> UltraGroup | None:
-    """The group as stored (None: there is none)."""
+async def load_group(conn: asyncpg.Connection, group_id: str) -> tuple[int, UltraGroup] | None:
+    """The group as stored, with its version (None: there is none); read in one
+    snapshot (the caller's transaction)."""
     row = await conn.fetchrow(
         "SELECT name, owner, created_at, default_level, pre_join_history, all_muted,"
-        " member_count FROM ultra_groups WHERE id = $1",
+        " member_count, version FROM ultra_groups WHERE id = $1",
         group_id,
     )
     if row is None:
@@ -50,7 +51,7 @@ async def load_group(conn: asyncpg.Connection, group_id: str) -> UltraGroup | No
             group_id,
         )
     }
-    return UltraGroup(
+    return int(row[7]), UltraGroup(
         group_id=group_id,
         name=row[0],
         owner=row[1],
