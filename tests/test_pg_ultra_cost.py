@@ -2,14 +2,15 @@
 paths (as tests/test_ultra_cost.py for SQLite, tests/test_pg_history_cost.py for
 private chats).
 
-The same operations (a counted send, an edit, pull forward and back, where a member's
-view starts, mark read, the unread and mention counts by read diffusion) run against a
-channel of 100 messages and one of 100,000 (seeded with generate_series). They must
-make the same statements at both sizes, and the planner's estimates of those
-statements (EXPLAINed, the tables analyzed) must stay close. The planner guesses a
-fixed few rows for a range past its statistics (the counted rows after a read
-position near the end), about a hundred units on the long channel; counting the
-channel's history instead is estimated at thousands (7,690 from seq 0 at 100,000).
+The same operations (a counted send with its check of the group, an edit, pull forward
+and back, where a member's view starts, mark read, the unread and mention counts by
+read diffusion) run against a channel of 100 messages and one of 100,000 (seeded with
+generate_series). They must make the same statements at both sizes, and the planner's
+estimates of those statements (EXPLAINed, the tables analyzed) must stay close. The
+planner guesses a fixed few rows for a range past its statistics (the counted rows
+after a read position near the end), about a hundred units on the long channel;
+counting the channel's history instead is estimated at thousands (7,690 from seq 0 at
+100,000).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ async def _measure(size: int) -> dict[str, tuple[float, list[str]]]:
         measured[name] = (Costing.total, list(Recording.said))
 
     async def send() -> None:
+        assert await ultra.require(GROUP) == group  # the send's check of the group
         content = {"content": "hi @all", "mentionedInfo": {"type": 1}}
         stored = await store.append(
             NewMessage(
