@@ -61,6 +61,9 @@ BOTH_STORES = frozenset(
         "test_chatrooms",
         "test_api_chatrooms",
         "test_customer_service_server",
+        "test_ultra_server",
+        "test_ultra_client",
+        "test_api_ultra",
         "test_public_service",
         "test_public_client",
     }
