@@ -61,6 +61,11 @@ BOTH_STORES = frozenset(
         "test_chatrooms",
         "test_api_chatrooms",
         "test_customer_service_server",
+        "test_ultra_server",
+        "test_ultra_client",
+        "test_api_ultra",
+        "test_public_service",
+        "test_public_client",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""

@@ -32,8 +32,11 @@ from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
 from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.privacy import PgPrivacy
+from imkit_tui.server.pg.public_accounts import PgPublicAccounts
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
 from imkit_tui.server.pg.schema import check_version, migrate
+from imkit_tui.server.pg.ultra import PgUltra
+from imkit_tui.server.pg.uploads import PgUploadCounts
 from imkit_tui.server.pg.users import (
     PgBroadcasts,
     PgHistory,
@@ -43,14 +46,11 @@ from imkit_tui.server.pg.users import (
     PgWords,
 )
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
-from imkit_tui.server.public_service.accounts import PublicAccounts
 from imkit_tui.server.replica import Replica
 from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
 from imkit_tui.server.targeted_store import TargetedStore
-from imkit_tui.server.ultra.store import UltraStore
-from imkit_tui.server.unusable import NotPorted
 
 _NO_CEILING = 2**63 - 1
 # One round trip per message: the original when (sender, cmid) was stored already, else
@@ -74,14 +74,6 @@ UNION ALL
 SELECT true, uid, seq, sent_at, conv_id FROM original
 """
 _COLUMNS = "uid, seq, sender, cmid, object_name, content, sent_at"
-
-
-def _refuse_sqlite_steps(message: NewMessage) -> None:
-    """NotPorted for a message with more to write in its transaction (`then`, `also`):
-    those steps take a SQLite connection (ultra groups, the backend hooks), so here the
-    message is refused rather than stored without them."""
-    if message.then is not None or message.also is not None:
-        raise NotPorted("this message needs the SQLite store (ultra groups, backend hooks)")
 
 
 class PostgresStore:
@@ -126,6 +118,12 @@ class PostgresStore:
         """The chatrooms' settings, kept across restarts (pg/chatrooms.py)."""
         self.customer_service = PgCsRecords(self._writer, pool)
         """Ratings, left messages and seated agents (pg/customer_service.py)."""
+        self.ultra = PgUltra(self._writer, pool)
+        """Ultra groups (pg/ultra.py)."""
+        self.public = PgPublicAccounts(self._writer, pool, self._changes)
+        """Public service accounts and their followers (pg/public_accounts.py)."""
+        self.uploads = PgUploadCounts(self._writer, pool)
+        """Each user's uploads, counted against the upload quota (pg/uploads.py)."""
 
     @classmethod
     async def open(
@@ -178,19 +176,6 @@ class PostgresStore:
         await self._notices.stop()
         await self._pool.close()
 
-    @property
-    def ultra(self) -> UltraStore:
-        """Ultra groups are not kept in PostgreSQL yet: NotPorted, which a request
-        answers with a clear error."""
-        raise NotPorted("ultra groups need the SQLite store (imkit serve without --store)")
-
-    @property
-    def public(self) -> PublicAccounts:
-        """Public service accounts are not kept in PostgreSQL yet: NotPorted."""
-        raise NotPorted(
-            "public service accounts need the SQLite store (imkit serve without --store)"
-        )
-
     async def truncate_wal(self) -> None:
         """Nothing to do: PostgreSQL keeps no copy the server could empty."""
 
@@ -221,12 +206,10 @@ class PostgresStore:
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:
         """Store a message with the next seq of its conversation, once per (sender, cmid);
         queued at once, in call order; the future resolves after the commit."""
-        _refuse_sqlite_steps(message)
         return self._writer.submit_nowait(partial(self._append_job, message))
 
     def append_then(self, message: NewMessage, then: Done) -> None:
         """:meth:`append`, calling `then(stored, error)` right after the commit."""
-        _refuse_sqlite_steps(message)
         self._writer.submit_then(partial(self._append_job, message), then)
 
     async def _append_job(self, message: NewMessage, conn: asyncpg.Connection) -> StoredMessage:
@@ -251,6 +234,10 @@ class PostgresStore:
                 " ON CONFLICT DO NOTHING",
                 [(digest, conv_id, stored.seq) for digest in message.files],
             )
+        if message.then is not None:
+            await message.then.on_postgres(conn, conv_id, stored.seq, stored.sent_at)
+        if message.also is not None:
+            await message.also.on_postgres(conn, stored)
         return stored
 
     async def _append_row(
