@@ -141,6 +141,10 @@ class SharedLog(Protocol):
         """Queue act `name` now, in call order; a future of its result."""
         ...
 
+    async def catch_up(self) -> None:
+        """Apply every act committed so far (before a read that must see them all)."""
+        ...
+
     async def start(self) -> None:
         """Bring this node's replica up to the log."""
         ...

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from imkit_tui.protocol import ProtocolError
-from imkit_tui.server.api.chatroom_routes import room_of, rooms_of
+from imkit_tui.server.api.chatroom_routes import caught_up_first, room_of, rooms_of
 from imkit_tui.server.api.context import ApiContext, Handler, api_error, service_time
 from imkit_tui.server.api.errors import bad_parameter
 from imkit_tui.server.api.forms import Params
@@ -247,7 +247,7 @@ async def _distribution(ctx: ApiContext, p: Params, on: bool) -> dict[str, Any]:
     return {}
 
 
-ROUTES: dict[str, Handler] = {
+_ROUTES: dict[str, Handler] = {
     "/chatroom/user/gag/add.json": gag_add,
     "/chatroom/user/gag/rollback.json": gag_rollback,
     "/chatroom/user/gag/list.json": gag_list,
@@ -276,4 +276,5 @@ ROUTES: dict[str, Handler] = {
     "/chatroom/message/stopDistribution.json": stop_distribution,
     "/chatroom/message/resumeDistribution.json": resume_distribution,
 }
+ROUTES = {path: caught_up_first(handler) for path, handler in _ROUTES.items()}
 """The chatroom moderation paths, by path."""

@@ -9,6 +9,7 @@ done it.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -31,6 +32,18 @@ _CREATE_KEY = re.compile(r"chatroom\[(.+)\]")
 def rooms_of(ctx: ApiContext) -> ChatroomLive:
     """The server's chatrooms."""
     return ctx.operator.server.chatrooms
+
+
+def caught_up_first(handler: Handler) -> Handler:
+    """`handler`, run once this node has applied every chatroom act any node committed
+    (with several nodes; alone, at once)."""
+
+    @functools.wraps(handler)  # the OpenAPI description reads the handler's docstring
+    async def caught_up(ctx: ApiContext, p: Params) -> dict[str, Any]:
+        await rooms_of(ctx).caught_up()
+        return await handler(ctx, p)
+
+    return caught_up
 
 
 def room_of(ctx: ApiContext, p: Params) -> Room:
@@ -197,7 +210,7 @@ async def _post(
     await rooms_of(ctx).act("post", rooms, sender, object_name, content)
 
 
-ROUTES: dict[str, Handler] = {
+_ROUTES: dict[str, Handler] = {
     "/chatroom/create.json": create,
     "/chatroom/destroy.json": destroy,
     "/chatroom/query.json": query,
@@ -210,4 +223,5 @@ ROUTES: dict[str, Handler] = {
     "/message/chatroom/publish.json": publish,
     "/message/chatroom/broadcast.json": broadcast,
 }
+ROUTES = {path: caught_up_first(handler) for path, handler in _ROUTES.items()}
 """The chatroom paths of rooms, members, entries and messages, by path."""

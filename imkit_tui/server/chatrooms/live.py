@@ -128,6 +128,12 @@ class ChatroomLive:
             return ACTS[name](self, self.clock(), skip, *args)
         return await self.log.run(name, list(args), skip)
 
+    async def caught_up(self) -> None:
+        """With a log: every act any node committed so far is applied here (a read made
+        next sees them all)."""
+        if self.log is not None:
+            await self.log.catch_up()
+
     def apply(
         self, name: str, args: list[Any], at_ms: int, script: Script, skip: Session | None
     ) -> Any:

@@ -71,6 +71,11 @@ class DeskReplica:
         if self.log is not None:
             await self.log.close()
 
+    async def caught_up(self) -> None:
+        """With a log: every event any node committed so far is applied here."""
+        if self.log is not None:
+            await self.log.catch_up()
+
     async def presence_changed(self, user: str, online: bool) -> list[Effect]:
         """An agent's first device here connected (`online`), or their last one here left."""
         node = self.log.node if self.log is not None else ""

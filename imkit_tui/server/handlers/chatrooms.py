@@ -66,6 +66,7 @@ async def on_leave(ctx: ServerContext, session: Session, frame: ChatroomLeave) -
 
 async def on_query(ctx: ServerContext, session: Session, frame: ChatroomQuery) -> None:
     """A room's summary, with as many members as asked for, by join time."""
+    await ctx.chatrooms.caught_up()
     room = ctx.chatrooms.service.get(frame.room, frame.id)
     members = room.listed(frame.members, frame.order == "desc")
     session.send(_info(ctx, frame.id, room, members))
@@ -83,6 +84,7 @@ async def on_attrs(ctx: ServerContext, session: Session, frame: ChatroomAttrs) -
     """Set, remove or list a room's attributes."""
     live = ctx.chatrooms
     service = live.service
+    await live.caught_up()
     room = service.get(frame.room, frame.id)
     user = session.user_id
     if frame.op == "list":
@@ -101,6 +103,7 @@ async def on_attrs(ctx: ServerContext, session: Session, frame: ChatroomAttrs) -
 
 async def on_list(ctx: ServerContext, session: Session, frame: ChatroomList) -> None:
     """The public rooms the server offers."""
+    await ctx.chatrooms.caught_up()
     rooms = [room.summary() for room in ctx.chatrooms.service.public()]
     session.send(ChatroomDirectory(re=frame.id, rooms=rooms))
 

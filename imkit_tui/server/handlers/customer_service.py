@@ -179,6 +179,7 @@ def _data_set(raw: object) -> dict[str, str]:
 async def on_agent(ctx: ServerContext, session: Session, frame: CsAgentRequest) -> None:
     """An agent's request: see the desk, take a customer, end a session, read left
     messages; answered with the desk as the agent sees it. `info` answers anyone."""
+    await ctx.customer_service.caught_up()
     desk = ctx.customer_service.desk
     agent = session.user_id
     left: list[CsLeftMessage] = []

@@ -271,15 +271,19 @@ class PgActLog:
         while self._wanted:
             self._wanted = False
             try:
-                async with self._lock, self._pool.acquire() as conn:
-                    self._live.hold()
-                    try:
-                        await self._follow(conn)
-                    finally:
-                        self._live.release(True)  # committed acts only
+                await self.catch_up()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("following the %s log: %s", self.name, exc)
         self._announced()
+
+    async def catch_up(self) -> None:
+        """Apply every act committed so far (before a read that must see them all)."""
+        async with self._lock, self._pool.acquire() as conn:
+            self._live.hold()
+            try:
+                await self._follow(conn)
+            finally:
+                self._live.release(True)  # committed acts only
 
     # ------------------------------------------------------------------ every sweep
 
