@@ -1,7 +1,8 @@
-"""The chatrooms' log in PostgreSQL (pg/act_log.py) with two servers in this process on
-one store: a node that starts after a snapshot has the same rooms as the node that kept
-it, from the snapshot and the acts after it; an act refused changes nothing anywhere;
-a node that stops is gone for the others. Needs PostgreSQL (skipped without it)."""
+"""The logs of acts in PostgreSQL (pg/act_log.py) with two servers in this process on
+one store: a node that starts after a snapshot has the same rooms (and the same desk)
+as the node that kept it, from the snapshot and the acts after it; an act refused
+changes nothing anywhere; a node that stops is gone for the others. Needs PostgreSQL
+(skipped without it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from imkit_tui import messages
 from imkit_tui.protocol import (
     AttrSet,
     ChatroomAttrs,
@@ -26,6 +28,7 @@ from imkit_tui.server.chatrooms.replica_state import full_snapshot
 from imkit_tui.server.pg.act_log import PgActLog
 from tests.cluster_nodes import until
 from tests.conftest import running_server
+from tests.cs_helpers import Inbox, server_overrides
 from tests.services import fresh_schema_url, need, postgres_missing
 
 ROOM = "hall"
@@ -112,3 +115,30 @@ async def test_a_refused_act_changes_nothing_and_a_stopped_node_is_gone(
         await _log(first.server).tick()  # reads the stopped node's last act
         assert live.service.get(ROOM).online == set()
         assert list(live.service.get(ROOM).members) == ["bob"]  # until auto-exit
+
+
+async def test_a_node_started_after_a_snapshot_has_the_same_desk(tmp_path: Path) -> None:
+    need(postgres_missing())
+    store = {"store_url": fresh_schema_url(), "migrate_store": True, **server_overrides()}
+    async with running_server(tmp_path / "one", **store) as first:
+        assert first.server is not None
+        carol = Inbox(await first.login("carol"))
+        customers = [Inbox(await first.login(name)) for name in ("ann", "ben", "cid")]
+        for customer in customers:
+            assert isinstance(await customer.send(messages.CS_HANDSHAKE, {}), SendAck)
+        for customer in customers[:2]:
+            await customer.send(messages.TEXT, {"content": "talk to a human"})
+        await carol.agent("info")
+        desk = first.server.customer_service
+        assert desk.log is not None
+        assert isinstance(desk.log, PgActLog)
+        desk.log.snapshot_acts = 1
+        await desk.log.tick()
+        await customers[2].send(messages.TEXT, {"content": "talk to a human"})  # after it
+        await carol.agent("info")
+        async with running_server(tmp_path / "two", **store) as second:
+            assert second.server is not None
+            other = second.server.customer_service
+            assert other.snapshot(0) == desk.snapshot(0)
+            assert other.desk.serving == {"carol": ["ann", "ben", "cid"]}
+            assert other.desk.online == {"carol"}
