@@ -83,9 +83,8 @@ def _info(
 async def on_attrs(ctx: ServerContext, session: Session, frame: ChatroomAttrs) -> None:
     """Set, remove or list a room's attributes."""
     live = ctx.chatrooms
-    service = live.service
     await live.caught_up()
-    room = service.get(frame.room, frame.id)
+    room = live.service.get(frame.room, frame.id)
     user = session.user_id
     if frame.op == "list":
         attrs = room.attributes.listed(frame.keys)
