@@ -127,26 +127,14 @@ async def chatroom_send(ctx: ServerContext, session: Session, frame: SendMessage
     23410), or dropped under load (90020) — never acked unless delivered."""
     live = ctx.chatrooms
     user = session.user_id
-    room = _room_of(ctx, session, frame.conv.target, frame.conv.channel, frame.id)
     if frame.to:
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER, "only group messages can be targeted", frame.id
         )
-    if live.log is not None:  # several nodes: decided in the log's order
-        checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
-        charge_send(ctx, user, frame.id)
-        record = await live.act(
-            "send",
-            user,
-            room.id,
-            frame.object_name,
-            frame.content,
-            frame.cmid,
-            frame.id,
-            skip=session,
-        )
-        _ack(session, frame.id, record)
+    if live.log is not None:  # several nodes: checked and decided in the log's order
+        await _send_logged(ctx, session, frame)
         return
+    room = _room_of(ctx, session, frame.conv.target, frame.conv.channel, frame.id)
     original = room.sent_before(user, frame.cmid)
     if original is not None:  # a retry: acked again, delivered once
         _ack(session, frame.id, original)
@@ -161,6 +149,24 @@ async def chatroom_send(ctx: ServerContext, session: Session, frame: SendMessage
     record = live.record(room, user, frame.object_name, frame.content, frame.cmid, stored=stored)
     live.publish(room, record, session)
     _ack(session, frame.id, record)
+
+
+async def _send_logged(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
+    """A message into a room through the chatroom log: the act checks membership, mutes
+    and the budget on a copy caught up with every node (acts.py)."""
+    if frame.conv.channel:
+        raise ProtocolError(ErrorCode.INVALID_PARAMETER, "chatrooms have no channels", frame.id)
+    live = ctx.chatrooms
+    user = session.user_id
+    room = live.service.rooms.get(frame.conv.target)
+    original = room.sent_before(user, frame.cmid) if room is not None else None
+    if original is not None:  # a retry: acked again, delivered once
+        _ack(session, frame.id, original)
+        return
+    checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    charge_send(ctx, user, frame.id)
+    args = (user, frame.conv.target, frame.object_name, frame.content, frame.cmid, frame.id)
+    _ack(session, frame.id, await live.act("send", *args, skip=session))
 
 
 def _ack(session: Session, request_id: int, record: MessageRecord) -> None:
