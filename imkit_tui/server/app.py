@@ -173,11 +173,6 @@ class IMServer:
         if self.config.bus_url:
             await self._join_bus(self.store)
         await self._prune()
-        self._door = InProcessDoor(self._handle, websocket_options(self.config))
-        if listen:
-            await self.listen()
-        self._retention = asyncio.create_task(self._retention_loop(), name="retention")
-        self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
         if not isinstance(self.store, ServerStore):  # several nodes: rooms in the log
             self.chatrooms.log = self.store.act_log(
                 "chatroom",
@@ -194,6 +189,11 @@ class IMServer:
             await desk.log.start()
             self._desk_ticks = asyncio.create_task(desk.run(), name="desk-log")
         await self.chatrooms.open()
+        self._door = InProcessDoor(self._handle, websocket_options(self.config))
+        if listen:
+            await self.listen()
+        self._retention = asyncio.create_task(self._retention_loop(), name="retention")
+        self._gag_sweep = asyncio.create_task(self._gag_loop(), name="gag-sweep")
         for account in self.config.public_accounts:
             await save_account(self.store, account)
         self._room_sweep = asyncio.create_task(self.chatrooms.run(), name="chatroom-sweep")
