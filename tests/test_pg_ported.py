@@ -1,10 +1,11 @@
 """What PostgreSQL keeps of the parts the SQLite store gained later (its migrations 2
 and 3): chatroom cloud history and settings, profiles with their readers, tags, customer
-service records; and what it does not keep yet (ultra groups, steps written in a
-message's own transaction) is refused with a reason, never stored without them."""
+service records; and steps written in a message's own transaction, which commit with
+it or not at all."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -16,7 +17,6 @@ from imkit_tui.server.chatrooms.naming import room_conv
 from imkit_tui.server.pg import PostgresStore
 from imkit_tui.server.pg.schema import MIGRATIONS, migrate
 from imkit_tui.server.store_records import Member, NewMessage, private_key
-from imkit_tui.server.unusable import NotPorted
 from tests.services import fresh_schema_url
 
 
@@ -106,21 +106,58 @@ async def test_profiles_contacts_tags_and_portraits(
     assert await second.files.unreferenced(["ab" * 32, "cd" * 32], 10) == ["cd" * 32]
 
 
-async def test_what_postgresql_does_not_keep_yet_is_refused_not_dropped(
+class _Step:
+    """A step written in a message's transaction: a user row named after the message
+    (or, with `fail`, an error after writing it)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+
+    def on_sqlite(self, conn: sqlite3.Connection, conv_id: int, seq: int, sent_at: int) -> None:
+        raise AssertionError("a PostgreSQL store called the SQLite half")
+
+    async def on_postgres(
+        self, conn: asyncpg.Connection, conv_id: int, seq: int, sent_at: int
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO users(id, created_at) VALUES ($1, $2)", f"step-{conv_id}-{seq}", sent_at
+        )
+        if self.fail:
+            raise ValueError("the step failed")
+
+
+async def test_steps_are_written_in_the_message_transaction_or_nothing_is(
     two_nodes: tuple[PostgresStore, PostgresStore],
 ) -> None:
-    first, _ = two_nodes
+    first, second = two_nodes
     key = private_key("ann", "ben")
     members = (Member("ann", "ben"), Member("ben", "ann"))
-    steps = NewMessage(1, key, members, "ann", "m1", "RC:TxtMsg", "{}", 1, then=lambda *a: None)
-    with pytest.raises(NotPorted, match="SQLite"):
-        first.append(steps)
-    with pytest.raises(NotPorted, match="SQLite"):
-        first.append_then(steps, lambda stored, error: None)
-    with pytest.raises(NotPorted, match="ultra groups"):
-        _ = first.ultra
-    plain = await first.append(NewMessage(1, key, members, "ann", "m2", "RC:TxtMsg", "{}", 2))
-    assert plain.seq == 1  # the refused one took no seq
+    ok = await first.append(
+        NewMessage(1, key, members, "ann", "m1", "RC:TxtMsg", "{}", 1, then=_Step())
+    )
+    conv_id = await second.conversation_id(key, "ann")
+    assert ok.seq == 1 and conv_id is not None
+    async with second._pool.acquire() as conn:
+        assert (
+            await conn.fetchval("SELECT created_at FROM users WHERE id = $1", f"step-{conv_id}-1")
+            == ok.sent_at
+        )
+    failing = NewMessage(1, key, members, "ann", "m2", "RC:TxtMsg", "{}", 2, then=_Step(fail=True))
+    with pytest.raises(ValueError, match="the step failed"):
+        await first.append(failing)
+    async with second._pool.acquire() as conn:
+        assert (
+            await conn.fetchval("SELECT count(*) FROM users WHERE id = $1", f"step-{conv_id}-2")
+            == 0
+        )
+    # The failed message took no seq and is not stored; a retry of the first writes no step.
+    assert await first.find_by_client_id("ann", "m2") is None
+    again = await first.append(
+        NewMessage(1, key, members, "ann", "m1", "RC:TxtMsg", "{}", 3, then=_Step(fail=True))
+    )
+    assert again.duplicate and again.seq == 1
+    plain = await first.append(NewMessage(1, key, members, "ann", "m3", "RC:TxtMsg", "{}", 4))
+    assert plain.seq == 2
 
 
 async def test_a_schema_of_the_first_version_upgrades_keeping_its_rows() -> None:

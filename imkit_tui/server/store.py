@@ -230,9 +230,9 @@ class ServerStore:
         if message.files and not stored.duplicate:
             record_refs(conn, conv.id, stored.seq, message.files)
         if message.then is not None and not stored.duplicate:
-            message.then(conn, conv.id, stored.seq, stored.sent_at)
+            message.then.on_sqlite(conn, conv.id, stored.seq, stored.sent_at)
         if message.also is not None and not stored.duplicate:
-            message.also(conn, stored)
+            message.also.on_sqlite(conn, stored)
         return self._with_audience(key, stored) if stored.duplicate else stored
 
     def _append_row(

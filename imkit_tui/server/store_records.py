@@ -4,10 +4,14 @@ pull, and the keys conversations are stored under."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from imkit_tui.protocol import MessageRecord
+
+if TYPE_CHECKING:
+    import asyncpg
 
 
 @dataclass(slots=True)
@@ -56,9 +60,33 @@ class Page:
     floor_seq: int
 
 
-AfterStoring = Callable[[sqlite3.Connection, int, int, int], None]
-"""More to write in a message's storing transaction: (connection, conversation id, seq,
-sent_at)."""
+class AfterStoring(Protocol):
+    """More to write in a message's storing transaction, on either store: called with
+    the transaction's connection, the conversation id, the message's seq and sent_at
+    (a NewMessage's `then`)."""
+
+    def on_sqlite(self, conn: sqlite3.Connection, conv_id: int, seq: int, sent_at: int) -> None:
+        """Write it in the SQLite store's transaction open on `conn`."""
+        ...
+
+    async def on_postgres(
+        self, conn: asyncpg.Connection, conv_id: int, seq: int, sent_at: int
+    ) -> None:
+        """Write it in the PostgreSQL store's transaction open on `conn`."""
+        ...
+
+
+class AlsoStoring(Protocol):
+    """What else must be committed with a message, on either store: called with the
+    transaction's connection and the message as stored (a NewMessage's `also`)."""
+
+    def on_sqlite(self, conn: sqlite3.Connection, stored: StoredMessage) -> None:
+        """Write it in the SQLite store's transaction open on `conn`."""
+        ...
+
+    async def on_postgres(self, conn: asyncpg.Connection, stored: StoredMessage) -> None:
+        """Write it in the PostgreSQL store's transaction open on `conn`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +96,10 @@ class NewMessage:
     `audience` makes it targeted (only those users see it), `files` are the sha256 of
     the stored files its content names (server/file_refs.py). `also` writes what must
     be committed with it (the row that routes it to the app's backend), in the same
-    transaction, once it is stored (never for a retry of a stored message). `then(conn,
-    conv_id, seq, sent_at)` likewise writes what its conversation's kind keeps beside
-    it: an ultra group's counted row, or an edit's effect on its original."""
+    transaction, once it is stored (never for a retry of a stored message). `then`
+    likewise writes what its conversation's kind keeps beside it: an ultra group's
+    counted row, or an edit's effect on its original. Both are store-neutral steps
+    (AfterStoring, AlsoStoring): each store calls its own half."""
 
     conv_type: int
     conv_key: str
@@ -83,7 +112,7 @@ class NewMessage:
     audience: frozenset[str] | None = None
     files: Iterable[str] = ()
     then: AfterStoring | None = None
-    also: Callable[[sqlite3.Connection, StoredMessage], None] | None = None
+    also: AlsoStoring | None = None
 
 
 def system_key(user_id: str) -> str:

@@ -9,6 +9,7 @@ import json
 import logging
 import random
 import sqlite3
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -42,12 +43,32 @@ from imkit_tui.server.routing import Route
 from imkit_tui.server.store import ServerStore
 from imkit_tui.server.store_records import NewMessage, StoredMessage
 from imkit_tui.server.ultra.pushes import push_receivers
+from imkit_tui.server.unusable import NotPorted
 
 if TYPE_CHECKING:
+    import asyncpg
+
     from imkit_tui.server.app import IMServer
     from imkit_tui.server.session import Session
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RoutingRow:
+    """A message's routing row, written in its own transaction (store_records.AlsoStoring):
+    `write(conn, stored)` on SQLite; not kept on PostgreSQL yet."""
+
+    write: Callable[[sqlite3.Connection, StoredMessage], None]
+
+    def on_sqlite(self, conn: sqlite3.Connection, stored: StoredMessage) -> None:
+        """Write the row in the SQLite transaction open on `conn`."""
+        self.write(conn, stored)
+
+    async def on_postgres(self, conn: asyncpg.Connection, stored: StoredMessage) -> None:
+        """NotPorted: the message is refused rather than stored without its row."""
+        raise NotPorted("routing to the app's backend needs the SQLite store")
+
 
 ROUTE, STATUS, PUSH, ROOM_STATUS = "route", "status", "push", "chatroom_status"
 """The kinds of entries: a routed message, a status report, an offline push, a
@@ -135,7 +156,7 @@ class BackendHooks:
         if not self._config.routes(route.conv_type, message.object_name):
             return message
         keep = partial(self._keep_route, message, route, conv, from_device)
-        return dataclasses.replace(message, also=keep)
+        return dataclasses.replace(message, also=RoutingRow(keep))
 
     def _keep_route(
         self,

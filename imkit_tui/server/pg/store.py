@@ -74,14 +74,6 @@ SELECT true, uid, seq, sent_at, conv_id FROM original
 _COLUMNS = "uid, seq, sender, cmid, object_name, content, sent_at"
 
 
-def _refuse_sqlite_steps(message: NewMessage) -> None:
-    """NotPorted for a message with more to write in its transaction (`then`, `also`):
-    those steps take a SQLite connection (ultra groups, the backend hooks), so here the
-    message is refused rather than stored without them."""
-    if message.then is not None or message.also is not None:
-        raise NotPorted("this message needs the SQLite store (ultra groups, backend hooks)")
-
-
 class PostgresStore:
     """Conversations and their messages in PostgreSQL, shared by every node."""
 
@@ -207,12 +199,10 @@ class PostgresStore:
     def append(self, message: NewMessage) -> asyncio.Future[StoredMessage]:
         """Store a message with the next seq of its conversation, once per (sender, cmid);
         queued at once, in call order; the future resolves after the commit."""
-        _refuse_sqlite_steps(message)
         return self._writer.submit_nowait(partial(self._append_job, message))
 
     def append_then(self, message: NewMessage, then: Done) -> None:
         """:meth:`append`, calling `then(stored, error)` right after the commit."""
-        _refuse_sqlite_steps(message)
         self._writer.submit_then(partial(self._append_job, message), then)
 
     async def _append_job(self, message: NewMessage, conn: asyncpg.Connection) -> StoredMessage:
@@ -237,6 +227,10 @@ class PostgresStore:
                 " ON CONFLICT DO NOTHING",
                 [(digest, conv_id, stored.seq) for digest in message.files],
             )
+        if message.then is not None:
+            await message.then.on_postgres(conn, conv_id, stored.seq, stored.sent_at)
+        if message.also is not None:
+            await message.also.on_postgres(conn, stored)
         return stored
 
     async def _append_row(
