@@ -84,7 +84,7 @@ async def push(ctx: ApiContext, p: Params) -> dict[str, Any]:
     if not users:
         raise ApiError(BAD_PARAMETER, "audience names nobody")
     for user in dict.fromkeys(users):
-        hooks.notify(user, "", alert)
+        await hooks.notify(user, "", alert)
     return {"id": new_uuid7()}
 
 
@@ -97,7 +97,7 @@ async def push_user(ctx: ApiContext, p: Params) -> dict[str, Any]:
     if not text:
         raise ApiError(BAD_PARAMETER, "notification.pushContent is required")
     for user in dict.fromkeys(users):
-        hooks.notify(user, str(notification.get("title", "")), text)
+        await hooks.notify(user, str(notification.get("title", "")), text)
     return {"id": new_uuid7()}
 
 
