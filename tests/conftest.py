@@ -61,6 +61,9 @@ BOTH_STORES = frozenset(
         "test_chatrooms",
         "test_api_chatrooms",
         "test_customer_service_server",
+        "test_hooks_routing",
+        "test_hooks_push",
+        "test_hooks_moderation",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""

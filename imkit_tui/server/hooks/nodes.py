@@ -67,6 +67,8 @@ class NodeHooks:
 
     async def stop(self) -> None:
         """Stop sending, and leave: this node's users are online here no more."""
+        self._notices.on(NEW_ROWS, _ignored)
+        self._notices.on(PUSH_URL, _ignored)
         await stopped(self._background)
         try:
             await self.presence.leave(now_ms())
@@ -115,3 +117,7 @@ class NodeHooks:
             self._push_urls[user_id] = url
         else:
             self._push_urls.pop(user_id, None)
+
+
+def _ignored(key: str) -> None:
+    """A notice heard after the hooks stopped."""

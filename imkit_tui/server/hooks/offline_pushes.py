@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from imkit_tui import messages
@@ -54,21 +55,22 @@ class OfflinePushes:
             int(config.push_coalesce_seconds * 1000), int(config.push_interval_seconds * 1000)
         )
         """The pushes waiting, per user."""
-        self._background: set[asyncio.Task[None]] = set()
+        self._work: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
 
     async def stop(self) -> None:
         """Stop deciding (what is not noted yet is not pushed)."""
-        await stopped(self._background)
+        await stopped(t for t in (self._worker,) if t is not None)
 
     def message_stored(self, record: MessageRecord, route: Route) -> None:
         """Note the pushes a stored message makes (decided in the background)."""
         if route.conv_type == ConversationType.ULTRA_GROUP:
             # The members online are the route; those to push to are read beside it.
-            self._spawn(self._note_ultra_pushes(record))
+            self._later(partial(self._note_ultra_pushes, record))
             return
         offline = self._receivers(record, route)
         if offline:
-            self._spawn(self._note_pushes(record, route, offline))
+            self._later(partial(self._note_pushes, record, route, offline))
 
     async def due(self, now: int) -> None:
         """Queue the pushes due at `now` to users still away."""
@@ -80,10 +82,17 @@ class OfflinePushes:
             if notice.user_id not in online:
                 await self._send(notice)
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    def _later(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Decide in the background, one message after the other (the last message
+        noted is the one a coalesced push shows)."""
+        self._work.put_nowait(work)
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._decide(), name="hooks-pushes")
+
+    async def _decide(self) -> None:
+        while True:
+            work = await self._work.get()
+            await work()
 
     def _receivers(self, record: MessageRecord, route: Route) -> list[str]:
         kind = messages.lookup(record.object_name)
