@@ -123,6 +123,10 @@ class ClusterPresence:
         """Forget the rows of the nodes that died, marking their users (the sender's
         duty)."""
         space = self._lease.space
+        if not await self._pool.fetchval(
+            f"SELECT EXISTS (SELECT 1 FROM hook_nodes WHERE node NOT IN ({live_nodes_sql(space)}))"
+        ):
+            return  # (a read: the writer's transaction only when there is work)
 
         async def job(conn: asyncpg.Connection) -> None:
             dead = await conn.fetch(
@@ -138,6 +142,10 @@ class ClusterPresence:
         no status URL, the marks are only cleared), in one transaction; how many marks
         were due (the sender's duty)."""
         space = self._lease.space
+        if not await self._pool.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM hook_status WHERE due_ms <= $1)", now_ms
+        ):
+            return 0  # (a read: the writer's transaction only when there is work)
 
         async def job(conn: asyncpg.Connection) -> int:
             marks = await conn.fetch(
