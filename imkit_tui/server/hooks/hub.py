@@ -70,6 +70,9 @@ class BackendHooks:
         self._server = server
         self._config = config
         self._poster = HttpPoster(app_key, secret, config.timeout_seconds)
+        # The callback's questions keep connections of their own: pipelined behind
+        # routed messages, a held send would wait for their answers first.
+        self._asker = HttpPoster(app_key, secret, config.timeout_seconds)
         self._deliverers = Deliverers(config, self._poster)
         self._push_urls: dict[str, str] = {}
         self._nodes: NodeHooks | None = None
@@ -97,7 +100,7 @@ class BackendHooks:
             self._urls = self._nodes.rows
             self._kept = KeptRows(ROUTE, rows=self._nodes.rows)
             self.sender = self._nodes.queue
-        self.moderation = Moderation(config, self._poster)
+        self.moderation = Moderation(config, self._asker)
         """The message callback (moderation.py)."""
         self._status = StatusBoard(int(config.status_coalesce_seconds * 1000))
         self._wake = asyncio.Event()
@@ -125,6 +128,7 @@ class BackendHooks:
         """Load the kept queue and push URLs; start sending."""
         self._push_urls.update(await self._urls.push_urls())
         await self._poster.start()
+        await self._asker.start()
         if self._nodes is not None:
             await self._nodes.start()
         else:
@@ -140,6 +144,7 @@ class BackendHooks:
         else:
             await self.sender.stop()
         await self._poster.close()
+        await self._asker.close()
 
     # ------------------------------------------------------------------ events
 

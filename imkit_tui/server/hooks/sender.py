@@ -10,18 +10,18 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from json import dumps
-from typing import TYPE_CHECKING, Any, Protocol
+from json import dumps, loads
+from typing import Any, Protocol
 
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.api.signing import sign
 from imkit_tui.server.hooks.forms import form_body, form_quote
+from imkit_tui.server.hooks.http1 import Answer, HttpClient, HttpFailure
 from imkit_tui.server.hooks.plan import Entry, Plan
 
-if TYPE_CHECKING:
-    import aiohttp
-
 log = logging.getLogger(__name__)
+
+FORM = "application/x-www-form-urlencoded"
 
 Deliverer = Callable[[Entry], Awaitable[bool]]
 """Sends one entry; True when the backend took it (False, or an exception: retry)."""
@@ -81,78 +81,65 @@ def _json_bytes(value: Any) -> bytes:
 
 
 class HttpPoster:
-    """Signed POSTs to the backend through one aiohttp session, each within `timeout`."""
+    """Signed POSTs to the backend over kept-alive connections (http1.py), each within
+    `timeout`."""
 
     def __init__(self, app_key: str, secret: str, timeout: float) -> None:
         self._app_key = app_key
         self._quoted_key = form_quote(app_key)
         self._secret = secret
         self._timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
+        self._client: HttpClient | None = None
 
     async def start(self) -> None:
-        """Open the client session."""
-        import aiohttp
-
-        timeout = aiohttp.ClientTimeout(total=self._timeout)
-        self._session = aiohttp.ClientSession(timeout=timeout)
+        """Get ready to send."""
+        self._client = HttpClient(self._timeout)
 
     async def close(self) -> None:
-        """Close the client session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the kept connections."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
     async def post(self, url: str, *, form: str | None = None, json: Any = None) -> bool:
         """POST `form` (already urlencoded) or `json` to `url`, signed; True on a 2xx
-        answer. The body and the query are encoded here, once: aiohttp's own form
-        handling costs as much as the rest of the request."""
-        import aiohttp
-
-        if self._session is None:
-            raise RuntimeError("the poster is not started")
+        answer."""
         if form is not None:
-            body, kind = form.encode(), "application/x-www-form-urlencoded"
+            body, kind = form.encode(), FORM
         else:
             body, kind = _json_bytes(json), "application/json"
-        try:
-            async with self._session.post(
-                self._signed_url(url), data=body, headers={"Content-Type": kind}
-            ) as answer:
-                await answer.read()
-                return 200 <= answer.status < 300
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            log.info("POST %s failed: %r", url, exc)
-            return False
-
-    def _signed_url(self, url: str) -> Any:
-        from yarl import URL
-
-        signed = signed_query(self._app_key, self._secret, now_ms())
-        # appKey is quoted once; the nonce (hex), timestamp and signature need nothing.
-        query = (
-            f"appKey={self._quoted_key}&nonce={signed['nonce']}"
-            f"&timestamp={signed['timestamp']}&signature={signed['signature']}"
-        )
-        return URL(f"{url}{'&' if '?' in url else '?'}{query}", encoded=True)
+        answer = await self._post(url, body, kind)
+        return answer is not None and 200 <= answer.status < 300
 
     async def ask(self, url: str, form: Mapping[str, str]) -> Any:
         """POST `form` to `url`, signed, and return the JSON answer (None when the
         request failed, the answer is not 2xx or not JSON)."""
-        import aiohttp
-
-        if self._session is None:
-            raise RuntimeError("the poster is not started")
-        body = form_body(dict(form)).encode()
-        kind = {"Content-Type": "application/x-www-form-urlencoded"}
-        try:
-            async with self._session.post(self._signed_url(url), data=body, headers=kind) as answer:
-                if not 200 <= answer.status < 300:
-                    return None
-                return await answer.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-            log.info("POST %s failed: %r", url, exc)
+        answer = await self._post(url, form_body(dict(form)).encode(), FORM)
+        if answer is None or not 200 <= answer.status < 300:
             return None
+        try:
+            return loads(answer.body)
+        except ValueError as exc:
+            log.info("POST %s: the answer is not JSON: %r", url, exc)
+            return None
+
+    async def _post(self, url: str, body: bytes, kind: str) -> Answer | None:
+        if self._client is None:
+            raise RuntimeError("the poster is not started")
+        try:
+            return await self._client.post(url, body, kind, self._signature())
+        except (HttpFailure, ValueError) as exc:
+            log.info("POST %s failed: %s", url, exc)
+            return None
+
+    def _signature(self) -> str:
+        """The signing query parameters, fresh for each request."""
+        signed = signed_query(self._app_key, self._secret, now_ms())
+        # appKey is quoted once; the nonce (hex), timestamp and signature need nothing.
+        return (
+            f"appKey={self._quoted_key}&nonce={signed['nonce']}"
+            f"&timestamp={signed['timestamp']}&signature={signed['signature']}"
+        )
 
 
 class SentRows(Protocol):
