@@ -116,6 +116,10 @@ class ClusterQueue:
             log.warning("the hooks' lease on the store is lost: %s", exc)
             await self._demote()
             self._lease.drop()
+        except Exception:
+            log.exception("keeping the hooks' lease failed; it is taken again")
+            await self._demote()
+            self._lease.drop()
 
     async def _promote(self) -> None:
         """This node is the sender now: load every waiting row and send."""
