@@ -143,20 +143,37 @@ async def test_messages_sent_on_both_nodes_are_routed_once_in_order(
     a = hooked.start("--routing-url", route)
     b = hooked.start("--routing-url", route)
     alice, dave = await hooked.login(a, "alice"), await hooked.login(b, "dave")
+    bob = await hooked.login(b, "bob")  # writes to alice from the other node
     await asyncio.gather(
-        _send_all(alice, list(_plan("alice", 60))), _send_all(dave, list(_plan("dave", 60)))
+        _send_all(alice, list(_plan("alice", 60))),
+        _send_all(dave, list(_plan("dave", 60))),
+        _send_all(bob, [("alice", f"bob-{n}") for n in range(30)]),
     )
-    await hooked.backend.until(lambda: len(_routed(hooked.backend)) >= 120, 30)
+    await hooked.backend.until(lambda: len(_routed(hooked.backend)) >= 150, 30)
     await asyncio.sleep(1.0)  # nothing more comes: no message is routed twice
     got = _routed(hooked.backend)
-    assert len(got) == 120
-    assert len({r.form["msgUID"] for r in got}) == 120
+    assert len(got) == 150
+    assert len({r.form["msgUID"] for r in got}) == 150
     for (sender, peer), texts in _lanes(got).items():
+        if sender == "bob":
+            assert texts == [f"bob-{n}" for n in range(30)]
+            continue
         parity = 1 if peer == "bob" else 0
         assert texts == [f"{sender}-{n}" for n in range(60) if n % 2 == parity]
+    # alice and bob wrote to each other from two nodes: one conversation, routed in
+    # the order of its seqs
+    seqs = json.loads(
+        str(pg_fetchval(hooked.store_url, "SELECT json_object_agg(uid, seq) FROM messages"))
+    )
+    between = [
+        seqs[r.form["msgUID"]]
+        for r in got
+        if {r.form["fromUserId"], r.form["toUserId"]} == {"alice", "bob"}
+    ]
+    assert len(between) == 60 and between == sorted(between)
     assert hooked.waiting_rows() == 0
-    await alice.close()
-    await dave.close()
+    for client in (alice, dave, bob):
+        await client.close()
 
 
 async def test_the_other_node_sends_what_a_killed_sender_left(hooked: HookedNodes) -> None:
