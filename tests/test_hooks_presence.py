@@ -5,8 +5,10 @@ change once, from every node's rows. (The two-node processes: test_cluster_hooks
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -14,8 +16,12 @@ import pytest
 from imkit_tui.server.hooks.forms import LOGOUT, OFFLINE, ONLINE
 from imkit_tui.server.hooks.lease import Lease
 from imkit_tui.server.hooks.presence import ClusterPresence
+from imkit_tui.server.hooks.settings import HooksConfig
+from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.hooks.status import report_of
 from imkit_tui.server.pg.store import PostgresStore
+from tests.api_client import running_api
+from tests.conftest import running_server
 from tests.services import fresh_schema_url, need, postgres_missing
 
 WINDOW_MS = 100
@@ -125,3 +131,40 @@ async def test_presence_is_every_live_nodes_and_each_change_is_reported_once(
         await lease_a.close()
         await lease_b.close()
         await store.close()
+
+
+async def test_check_online_answers_for_the_devices_of_every_node(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Two nodes in one process on one store, hooks on both: the Server API of one
+    answers for a device on the other."""
+    shared = {"store_url": store_url, "migrate_store": True}
+    async with (
+        running_server(tmp_path / "a", **shared) as a,
+        running_api(tmp_path / "b", **shared) as b,
+    ):
+        assert a.server is not None and b.handle.server is not None
+        hooks = [await start_hooks(s, HooksConfig(push=True)) for s in (a.server, b.handle.server)]
+        try:
+
+            async def status() -> str:
+                answer = await b.client.ok("/user/checkOnline.json", {"userId": "bob"})
+                return str(answer["status"])
+
+            assert await status() == "0"
+            bob = await a.login("bob")
+            assert await _until(status, "1")
+            await bob.close()
+            assert await _until(status, "0")
+        finally:
+            for started in hooks:
+                await started.stop()
+
+
+async def _until(read: Callable[[], Awaitable[str]], wanted: str) -> bool:
+    """Whether `read()` says `wanted` within a few seconds."""
+    for _ in range(100):
+        if await read() == wanted:
+            return True
+        await asyncio.sleep(0.05)
+    return False
