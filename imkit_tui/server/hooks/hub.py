@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 
 NORMAL_CLOSE = 1000
 
+NOTIFY_PAGE = 500
+"""Users asked about at once when a notification goes to many."""
+
 
 def speaks(url: str) -> bool:
     """Whether Apprise understands the push URL `url`."""
@@ -275,15 +278,25 @@ class BackendHooks:
         """Tell `user_id` now, storing nothing: a Notice to each of their devices online
         on any node (the app shows it), else a push to their URL (no coalescing); False
         when neither reaches them."""
-        if await self.online([user_id]):
-            self._server.fanout.tell(user_id, NoticeFrame(body=body[:4096], title=title[:256]))
-            return True
-        url = self.push_url(user_id)
-        if not url:
-            return False
-        notice = {"url": url, "title": title, "body": body}
-        self.sender.enqueue(f"push:{user_id}", PUSH, json.dumps(notice))
-        return True
+        return user_id in await self.notify_each([user_id], title, body)
+
+    async def notify_each(self, users: Sequence[str], title: str, body: str) -> set[str]:
+        """:meth:`notify` each of `users` (asking who is online a page at a time); those
+        reached."""
+        reached: set[str] = set()
+        for start in range(0, len(users), NOTIFY_PAGE):
+            page = users[start : start + NOTIFY_PAGE]
+            online = await self.online(page)
+            for user_id in page:
+                if user_id in online:
+                    notice = NoticeFrame(body=body[:4096], title=title[:256])
+                    self._server.fanout.tell(user_id, notice)
+                    reached.add(user_id)
+                elif url := self.push_url(user_id):
+                    push = {"url": url, "title": title, "body": body}
+                    self.sender.enqueue(f"push:{user_id}", PUSH, json.dumps(push))
+                    reached.add(user_id)
+        return reached
 
     # ------------------------------------------------------------------ timers
 
