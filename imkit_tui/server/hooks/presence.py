@@ -84,11 +84,11 @@ class ClusterPresence:
         node, present = self._lease.node, list(users)
 
         async def job(conn: asyncpg.Connection) -> None:
+            # Rows under this number are a dead node's (it was free) or this node's
+            # before its connection was lost: those of now replace them.
+            await self._drop_node(conn, node, at_ms)
             await conn.execute(
-                "INSERT INTO hook_nodes(node, started_at) VALUES ($1, $2)"
-                " ON CONFLICT (node) DO NOTHING",
-                node,
-                at_ms,
+                "INSERT INTO hook_nodes(node, started_at) VALUES ($1, $2)", node, at_ms
             )
             await self._write_rows(conn, node, present)
             await self._mark(conn, present, at_ms, "", False)
