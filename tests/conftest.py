@@ -64,6 +64,8 @@ BOTH_STORES = frozenset(
         "test_hooks_routing",
         "test_hooks_push",
         "test_hooks_moderation",
+        "test_public_service",
+        "test_public_client",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""

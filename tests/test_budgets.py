@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from imkit_tui.protocol import (
     ConversationType,
     ConvRef,
@@ -163,9 +161,7 @@ async def test_profile_queries_and_changes_have_a_budget(tmp_path: Path) -> None
             await bob.close()
 
 
-async def test_public_service_requests_have_a_budget(tmp_path: Path, store_kind: str) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("PostgreSQL does not keep public service accounts yet")
+async def test_public_service_requests_have_a_budget(tmp_path: Path) -> None:
     budgets = FrameBudgets(public=Budget(1.0, 5))
     async with running_server(tmp_path / "server", budgets=budgets) as h:
         mallory, bob = await h.login("mallory"), await h.login("bob")

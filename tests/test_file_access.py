@@ -29,7 +29,7 @@ from imkit_tui.protocol import (
     media_url,
 )
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.server.media import UploadQuota
+from imkit_tui.server.upload_quota import UploadQuota
 from tests.conftest import ClientFactory, ServerHandle, running_server, until_client
 from tests.wire import WireClient
 

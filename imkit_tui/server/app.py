@@ -168,6 +168,8 @@ class IMServer:
         """Open the store; accept in-process connections, and with `listen` websockets."""
         self._secret = load_or_create_secret(self.config.data_dir)
         self.store = await open_store(self.config)
+        if not isinstance(self.store, ServerStore):  # nodes share the media folder
+            self.media.counts = self.store.uploads
         if self.config.bus_url:
             await self._join_bus(self.store)
         await self._prune()

@@ -11,9 +11,9 @@ from imkit_tui.server.chatrooms.settings import ChatroomSettings
 from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from imkit_tui.server.data_dir import database_path
 from imkit_tui.server.inbound import InboundPolicy
-from imkit_tui.server.media import UploadQuota
 from imkit_tui.server.public_service.accounts import AccountSpec
 from imkit_tui.server.ultra.config import UltraPolicy
+from imkit_tui.server.upload_quota import UploadQuota
 
 DAY_MS = 24 * 60 * 60 * 1000
 

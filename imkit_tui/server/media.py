@@ -9,8 +9,9 @@ mismatch discards the partial file.
 
 Only a user who may already read a stored file skips uploading it again (the caller
 says so): anyone else uploads the bytes, which proves they hold them, so a sha256 alone
-never tells whether the server has a file. Uploads are bounded per user (`UploadQuota`);
-a chunk for an upload that was never announced is refused without keeping anything.
+never tells whether the server has a file. Uploads are bounded per user (`UploadQuota`,
+counted where `counts` says: server/upload_quota.py); a chunk for an upload that was
+never announced here is refused without keeping anything.
 
 Disk work runs in threads, so a 100 MB upload never stalls other users.
 """
@@ -19,46 +20,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from imkit_tui.media.checksum import file_sha256
 from imkit_tui.media.probe import sniff_mime
 from imkit_tui.protocol import ErrorCode, ProtocolError, UploadState, media_url
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.upload_quota import (
+    MemoryUploadCounts,
+    UploadCounts,
+    UploadQuota,
+    partial_folder,
+)
 from imkit_tui.storage.private import open_private, private_dir
 
 PARTIAL_MAX_AGE_SECONDS = 24 * 60 * 60
 """Unfinished uploads older than this are removed by the retention pass."""
-
-_DAY_SECONDS = 24 * 60 * 60
-
-
-@dataclass(frozen=True, slots=True)
-class UploadQuota:
-    """What one user may have going at once, and upload in a day."""
-
-    max_open: int = 4
-    """Unfinished uploads at once."""
-    max_pending_bytes: int = 200 * 1024 * 1024
-    """Announced bytes of the unfinished uploads, together."""
-    bytes_per_day: int = 1024 * 1024 * 1024
-    """Bytes received in a rolling day."""
 
 
 @dataclass(slots=True)
 class _Upload:
     size: int
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-@dataclass(slots=True)
-class _DayCount:
-    started: float
-    received: int = 0
 
 
 class MediaStore:
@@ -69,14 +55,15 @@ class MediaStore:
         self.root = root
         self.max_bytes = max_bytes
         self.quota = quota or UploadQuota()
+        self.counts: UploadCounts = MemoryUploadCounts()
+        """Where each user's uploads are counted against the quota (this process's
+        memory; the shared store's with several nodes)."""
         self._partial_dir = root / "partial"
         self._uploads: dict[tuple[str, str], _Upload] = {}
-        self._open: Counter[str] = Counter()
-        self._days: dict[str, _DayCount] = {}
 
     @property
     def unfinished(self) -> int:
-        """How many uploads are announced and not finished (all users)."""
+        """How many uploads are announced here and not finished (all users)."""
         return len(self._uploads)
 
     def path(self, sha256: str) -> Path:
@@ -84,8 +71,7 @@ class MediaStore:
         return self.root / sha256[:2] / sha256
 
     def _partial(self, user_id: str, sha256: str) -> Path:
-        folder = hashlib.sha256(user_id.encode()).hexdigest()[:32]
-        return self._partial_dir / folder / f"{sha256}.part"
+        return self._partial_dir / partial_folder(user_id) / f"{sha256}.part"
 
     async def begin(
         self, user_id: str, sha256: str, size: int, *, may_skip: bool = False
@@ -101,15 +87,13 @@ class MediaStore:
             )
         if may_skip and await asyncio.to_thread(self.path(sha256).is_file):
             return await self._done(sha256)
+        # Counted again on every announcement: another node may have given it up.
+        await self.counts.open(self.quota, user_id, sha256, size, now_ms())
         key = (user_id, sha256)
         upload = self._uploads.get(key)
         if upload is None:
-            self._check_room(user_id, size)
             upload = self._uploads[key] = _Upload(size)
-            self._open[user_id] += 1
-        elif upload.size != size:
-            self._check_room(user_id, size - upload.size, opening=False)
-            upload.size = size
+        upload.size = size
         async with upload.lock:
             partial = self._partial(user_id, sha256)
             offset = await asyncio.to_thread(_prepare_partial, partial)
@@ -119,32 +103,6 @@ class MediaStore:
             if offset == size:
                 return await self._finish(user_id, sha256)
             return UploadState(sha256=sha256, offset=offset)
-
-    def _check_room(self, user_id: str, size: int, *, opening: bool = True) -> None:
-        quota = self.quota
-        if opening and self._open[user_id] >= quota.max_open:
-            raise ProtocolError(
-                ErrorCode.RATE_LIMITED,
-                f"at most {quota.max_open} unfinished uploads at once: finish one first",
-            )
-        pending = sum(u.size for (owner, _), u in self._uploads.items() if owner == user_id)
-        if pending + size > quota.max_pending_bytes:
-            raise ProtocolError(
-                ErrorCode.RATE_LIMITED,
-                f"unfinished uploads may hold at most {quota.max_pending_bytes} bytes",
-            )
-
-    def _count_received(self, user_id: str, count: int) -> None:
-        now = time.monotonic()
-        day = self._days.get(user_id)
-        if day is None or now - day.started >= _DAY_SECONDS:
-            day = self._days[user_id] = _DayCount(now)
-        if day.received + count > self.quota.bytes_per_day:
-            raise ProtocolError(
-                ErrorCode.RATE_LIMITED,
-                f"upload quota of {self.quota.bytes_per_day} bytes a day reached",
-            )
-        day.received += count
 
     async def write(self, user_id: str, sha256: str, offset: int, data: bytes) -> UploadState:
         """Append ``data`` at ``offset`` of `user_id`'s upload; a chunk at the wrong offset
@@ -162,7 +120,7 @@ class MediaStore:
             partial = self._partial(user_id, sha256)
             held = await asyncio.to_thread(_size_of, partial)
             if held is None:
-                self._forget(user_id, sha256)
+                await self._forget(user_id, sha256)
                 raise ProtocolError(ErrorCode.INVALID_PARAMETER, "announce the upload first")
             if offset != held:
                 return UploadState(sha256=sha256, offset=held)
@@ -171,7 +129,7 @@ class MediaStore:
                     ErrorCode.INVALID_PARAMETER,
                     f"chunk runs past the announced {upload.size} bytes",
                 )
-            self._count_received(user_id, len(data))
+            await self.counts.receive(self.quota, user_id, len(data), now_ms())
             held = await asyncio.to_thread(_append, partial, data)
             if held < upload.size:
                 return UploadState(sha256=sha256, offset=held)
@@ -196,24 +154,27 @@ class MediaStore:
         await asyncio.to_thread(self.path(sha256).unlink, True)
 
     async def prune_partials(self, max_age: float = PARTIAL_MAX_AGE_SECONDS) -> int:
-        """Remove unfinished uploads untouched for ``max_age`` seconds; return how many."""
+        """Remove unfinished uploads untouched for ``max_age`` seconds; return how many.
+        Those counted since before then whose file is gone (removed here or by another
+        node, or never made) no longer count."""
         removed = await asyncio.to_thread(_prune, self._partial_dir, time.time() - max_age)
         stale = set(removed)
         for user_id, sha256 in list(self._uploads):
-            if (self._partial(user_id, sha256).parent.name, sha256) in stale:
-                self._forget(user_id, sha256)
+            if (partial_folder(user_id), sha256) in stale:
+                await self._forget(user_id, sha256)
+        for user_id, sha256 in await self.counts.opened_before(now_ms() - int(max_age * 1000)):
+            if not await asyncio.to_thread(self._partial(user_id, sha256).exists):
+                await self._forget(user_id, sha256)
         return len(removed)
 
-    def _forget(self, user_id: str, sha256: str) -> None:
-        if self._uploads.pop((user_id, sha256), None) is not None:
-            self._open[user_id] -= 1
-            if self._open[user_id] <= 0:
-                del self._open[user_id]
+    async def _forget(self, user_id: str, sha256: str) -> None:
+        self._uploads.pop((user_id, sha256), None)
+        await self.counts.close(user_id, sha256)
 
     async def _finish(self, user_id: str, sha256: str) -> UploadState:
         partial = self._partial(user_id, sha256)
         digest = await asyncio.to_thread(file_sha256, partial)
-        self._forget(user_id, sha256)
+        await self._forget(user_id, sha256)
         if digest != sha256:
             await asyncio.to_thread(partial.unlink, True)
             raise ProtocolError(

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from imkit_tui.protocol import ConversationState, ConvRef, MessageRecord
+from imkit_tui.protocol.public_frames import MenuItem, PublicAccount
 from imkit_tui.server.group_store import GroupRecord, Voices
 from imkit_tui.server.privacy_store import PrivacyChange, PrivacyRules, PrivacyUpdate
-from imkit_tui.server.public_service.accounts import PublicAccounts
+from imkit_tui.server.public_service.accounts import AccountSpec
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.seq_views import SeqView, TargetedMessages
 from imkit_tui.server.store_records import Member, NewMessage, Page, StoredMessage
@@ -291,6 +292,56 @@ class CustomerService(Protocol):
         ...
 
 
+class PublicService(Protocol):
+    """Public service accounts and their followers (server/public_service/accounts.py)."""
+
+    async def save(self, spec: AccountSpec, now_ms: int) -> bool:
+        """Create the account, or update it; True when it was created."""
+        ...
+
+    async def set_menu(self, account_type: int, account_id: str, menu: list[MenuItem]) -> bool:
+        """Replace an account's menu; False when there is no such account."""
+        ...
+
+    async def delete(self, account_type: int, account_id: str) -> bool:
+        """Remove an account (its followers leave); False when there was none."""
+        ...
+
+    async def get(
+        self, account_type: int, account_id: str, user_id: str = ""
+    ) -> PublicAccount | None:
+        """The account (`followed`: whether `user_id` follows it), or None."""
+        ...
+
+    async def follows(self, user_id: str, account_type: int, account_id: str) -> bool:
+        """Whether `user_id` follows the account now."""
+        ...
+
+    async def search(
+        self, user_id: str, keyword: str, account_type: int, followed_only: bool, limit: int
+    ) -> list[PublicAccount]:
+        """Accounts whose id is `keyword` or whose name holds it, by name."""
+        ...
+
+    async def follow(self, user_id: str, account_type: int, account_id: str, now_ms: int) -> bool:
+        """Make `user_id` a follower; False when they followed already."""
+        ...
+
+    async def unfollow(self, user_id: str, account_type: int, account_id: str) -> bool:
+        """Stop `user_id` following; False when they did not."""
+        ...
+
+    async def followers(
+        self, account_type: int, account_id: str, after: str = "", limit: int = 0
+    ) -> list[str]:
+        """The account's followers by id, those after `after` (`limit` 0: all)."""
+        ...
+
+    async def follower_count(self, account_type: int, account_id: str) -> int:
+        """How many follow the account now."""
+        ...
+
+
 class Users(Protocol):
     """Users' profiles, as the profile frames use them (server/user_records.py)."""
 
@@ -369,7 +420,7 @@ class Store(Protocol):
         ...
 
     @property
-    def public(self) -> PublicAccounts:
+    def public(self) -> PublicService:
         """Public service accounts and their followers."""
         ...
 

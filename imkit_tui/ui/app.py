@@ -52,6 +52,8 @@ class IMKitApp(App[None]):
 
     TITLE = "imkit"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - typed as Textual types it
+    """Screens get `-narrow` below 100 columns (the layout makes room for the chat)."""
 
     def __init__(
         self,

@@ -249,3 +249,46 @@ async def test_escape_gives_an_edit_up_and_the_menu_offers_it(
         (first, second) = [m for m in chat.shown if m.sender == "me"]
         assert first.content["content"] == "draft one" and not first.edited_at
         assert second.content["content"] == "a new message"
+
+
+async def test_the_sidebar_counts_what_arrives_in_other_channels_live(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, me = await make_client("alice"), await make_client("me")
+    await _guild(alice, me)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(130, 30)) as pilot:
+        screen = await _open_guild(pilot, app)
+        sidebar = screen.query_one(ChannelSidebar)
+        await until(pilot, lambda: len(sidebar.channels) == 2, "the channels")
+        assert sidebar.lines()[1].rstrip().endswith("1")
+        sent = [await alice.send_text(NEWS, f"news {i}") for i in range(3)]
+        await alice.wait_sent([m.id for m in sent], timeout=10)
+        # While general stays open, News's count follows each arrival.
+        await until(pilot, lambda: sidebar.lines()[1].rstrip().endswith("4"), "News at 4")
+        assert screen.current == GENERAL
+
+
+async def test_a_narrow_terminal_leaves_the_chat_room_beside_the_channels(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, me = await make_client("alice"), await make_client("me")
+    await _guild(alice, me)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_guild(pilot, app)
+        sidebar = screen.query_one(ChannelSidebar)
+        await until(pilot, lambda: len(sidebar.channels) == 2, "the channels")
+        await pilot.pause()
+        chat = screen.query_one(ChatView)
+        assert chat.size.width >= 36
+        assert sidebar.outer_size.width == 18
+        # Each channel stays one line, its count in view.
+        assert sidebar.option_count == 2
+        news = sidebar.get_option_at_index(1).prompt
+        assert "1" in str(news) and len(str(news)) < sidebar.size.width
+        await pilot.resize_terminal(130, 30)
+        await until(pilot, lambda: sidebar.outer_size.width == 26, "the wide sidebar")
+        assert "-channels" in screen.classes
+        await screen.open_conversation(ConvRef.private("alice"))
+        assert "-channels" not in screen.classes

@@ -228,6 +228,41 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         """),
     ),
     PgMigration(
+        5,
+        "public service accounts (SQLite's 23), with the change of their followers;"
+        " each user's unfinished uploads and the bytes of their day",
+        _bytewise("""
+        CREATE TABLE public_accounts (
+            type INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            portrait TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            menu TEXT NOT NULL DEFAULT '[]',
+            accepts_text INTEGER NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL,
+            -- the change id of the last follow, unfollow or creation: a node's kept
+            -- followers are used only while it is the same (pg/public_accounts.py)
+            followers_change BIGINT NOT NULL,
+            PRIMARY KEY (type, id)
+        );
+        -- counted once for every node (pg/uploads.py, server/upload_quota.py)
+        CREATE TABLE uploads (
+            user_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size BIGINT NOT NULL,
+            opened_at BIGINT NOT NULL,
+            PRIMARY KEY (user_id, sha256)
+        );
+        CREATE INDEX uploads_age ON uploads(opened_at);
+        CREATE TABLE upload_days (
+            user_id TEXT PRIMARY KEY,
+            started_at BIGINT NOT NULL,
+            received BIGINT NOT NULL
+        );
+        """),
+    ),
+    PgMigration(
         6,
         "the outgoing queue to the app's backend, shared by the nodes, and who is online where",
         _bytewise("""

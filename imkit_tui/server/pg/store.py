@@ -31,8 +31,10 @@ from imkit_tui.server.pg.groups import PgGagEnds, PgGroups
 from imkit_tui.server.pg.members import PgMembers
 from imkit_tui.server.pg.notices import Notices, notify
 from imkit_tui.server.pg.privacy import PgPrivacy
+from imkit_tui.server.pg.public_accounts import PgPublicAccounts
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
 from imkit_tui.server.pg.schema import check_version, migrate
+from imkit_tui.server.pg.uploads import PgUploadCounts
 from imkit_tui.server.pg.users import (
     PgBroadcasts,
     PgHistory,
@@ -42,7 +44,6 @@ from imkit_tui.server.pg.users import (
     PgWords,
 )
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
-from imkit_tui.server.public_service.accounts import PublicAccounts
 from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
@@ -116,6 +117,10 @@ class PostgresStore:
         """The chatrooms' settings, kept across restarts (pg/chatrooms.py)."""
         self.customer_service = PgCsRecords(self._writer, pool)
         """Ratings, left messages and seated agents (pg/customer_service.py)."""
+        self.public = PgPublicAccounts(self._writer, pool, self._changes)
+        """Public service accounts and their followers (pg/public_accounts.py)."""
+        self.uploads = PgUploadCounts(self._writer, pool)
+        """Each user's uploads, counted against the upload quota (pg/uploads.py)."""
 
     @classmethod
     async def open(
@@ -161,13 +166,6 @@ class PostgresStore:
         """Ultra groups are not kept in PostgreSQL yet: NotPorted, which a request
         answers with a clear error."""
         raise NotPorted("ultra groups need the SQLite store (imkit serve without --store)")
-
-    @property
-    def public(self) -> PublicAccounts:
-        """Public service accounts are not kept in PostgreSQL yet: NotPorted."""
-        raise NotPorted(
-            "public service accounts need the SQLite store (imkit serve without --store)"
-        )
 
     async def truncate_wal(self) -> None:
         """Nothing to do: PostgreSQL keeps no copy the server could empty."""

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from imkit_tui import core
 from imkit_tui import messages as catalogue
-from imkit_tui.core import ConnectionState, Conversation, Direction, Message, is_ultra_row, list_ref
+from imkit_tui.core import ConnectionState, Conversation, Message, is_ultra_row, list_ref
 from imkit_tui.protocol import ConversationType, ConvRef
 from imkit_tui.ui import screens
 from imkit_tui.ui.format import display_name
@@ -30,7 +30,7 @@ from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.read_only import SendRights
-from imkit_tui.ui.screens.rows import peer_read, placeholder_row, unread_after
+from imkit_tui.ui.screens.rows import newest_received, peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
 from imkit_tui.ui.screens.start_up import (
     CoreStart,
@@ -314,15 +314,14 @@ class MainScreen(Screen[None]):
         row = await self._refresh_row(conv)
         if conv == self.current and row is not None and row.title and row.ref == conv:
             self.query_one(ChatHeader).rename(display_name(conv, row.title))
-        others = [m for m in received if m.direction == Direction.RECEIVED]
+        last = newest_received(received)
         # Only live messages notify: what a sync brings back is shown by the list.
-        if others and self.client.state == ConnectionState.CONNECTED:
-            last = others[-1]
+        if last is not None and self.client.state == ConnectionState.CONNECTED:
             self.notifier.new_message(
                 display_name(conv, row.title if row else ""),
                 catalogue.summarize(last.object_name, last.content, self.client.user_id),
                 open_now=conv == self.current,
-                muted=(row is not None and row.muted) or await self.ultra.quiet(conv, others),
+                muted=(row is not None and row.muted) or await self.ultra.quiet(conv, [last]),
             )
 
     async def _on_queued(self, message: Message) -> None:
@@ -340,9 +339,8 @@ class MainScreen(Screen[None]):
 
     def _on_conversation_updated(self, row: Conversation) -> None:
         """Read positions or settings changed: the list row, the totals, read receipts."""
-        if list_ref(row.ref) != row.ref:  # a channel: its group's row shows it
+        if list_ref(row.ref) != row.ref:  # a channel: its group's row and the sidebar
             self.run_worker(self._refresh_row(row.ref), group="rows", exit_on_error=False)
-            self.run_worker(self.ultra.refresh(row.ref.target), exit_on_error=False)
             return
         self.query_one(ConversationList).upsert(row)
         self._show_unread()
@@ -355,6 +353,8 @@ class MainScreen(Screen[None]):
         if row is not None:
             self.query_one(ConversationList).upsert(row)
         self._show_unread()
+        if list_ref(conv) != conv:  # a channel: the sidebar's counts, if it shows them
+            await self.ultra.refresh(conv.target)
         return row
 
     def _show_unread(self) -> None:

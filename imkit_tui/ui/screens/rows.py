@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from imkit_tui.core import Conversation
+from collections.abc import Sequence
+
+from imkit_tui.core import Conversation, Direction, Message
 from imkit_tui.protocol import ConversationType, ConvRef
 
 
@@ -38,3 +40,8 @@ def placeholder_row(conv: ConvRef) -> Conversation:
         max_seq=0,
         sort_at=2**62,
     )
+
+
+def newest_received(messages: Sequence[Message]) -> Message | None:
+    """The newest of `messages` that someone else sent (None: all are own)."""
+    return next((m for m in reversed(messages) if m.direction == Direction.RECEIVED), None)

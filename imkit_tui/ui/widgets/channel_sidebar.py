@@ -3,7 +3,9 @@
 One line per channel: ``# name``, "@" while unread messages in it mention the user, 🔕
 under do-not-disturb, and its unread count. The open channel is highlighted; enter or a
 click opens another (:class:`ChannelSidebar.Chosen`). Hidden while the open conversation
-is not an ultra group.
+is not an ultra group. While shown, its screen has the class ``-channels``; in a narrow
+terminal (the app's ``-narrow`` breakpoint) the sidebar and the conversation list
+narrow so the chat keeps room to read.
 """
 
 from __future__ import annotations
@@ -93,17 +95,37 @@ class ChannelSidebar(OptionList):
         """Show `group`'s channels, `open_channel` highlighted."""
         self.group = group
         self.channels = list(channels)
+        self._draw(open_channel)
+        self.add_class("-shown")
+        self.screen.add_class("-channels")  # a narrow screen makes room for it
+
+    def _draw(self, open_channel: str | None) -> None:
+        """The options again, as wide as the sidebar now is."""
+        width = self.content_region.width - 1 if self.content_region.width > 8 else 22
         self.clear_options()
-        self.add_options([Option(channel_line(c), id=f"channel-{c.channel}") for c in channels])
-        index = next((i for i, c in enumerate(channels) if c.channel == open_channel), None)
+        self.add_options(
+            [Option(channel_line(c, width), id=f"channel-{c.channel}") for c in self.channels]
+        )
+        index = next((i for i, c in enumerate(self.channels) if c.channel == open_channel), None)
         if index is not None:
             self.highlighted = index
-        self.add_class("-shown")
+
+    def on_resize(self) -> None:
+        """Lines as wide as the sidebar (narrower in a narrow terminal)."""
+        if self.channels:
+            highlighted = self.highlighted
+            open_channel = (
+                self.channels[highlighted].channel
+                if highlighted is not None and highlighted < len(self.channels)
+                else None
+            )
+            self._draw(open_channel)
 
     def hide(self) -> None:
         """Not an ultra group: nothing to show."""
         self.group = None
         self.remove_class("-shown")
+        self.screen.remove_class("-channels")
 
     def lines(self) -> list[str]:
         """The lines shown, as text (for tests and the palette)."""
