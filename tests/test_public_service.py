@@ -241,8 +241,6 @@ async def test_the_api_refuses_a_menu_past_the_limits_and_keeps_the_old(tmp_path
 async def test_a_menu_command_and_text_reach_the_backend_through_routing(
     tmp_path: Path, store_kind: str
 ) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("the app's backend hooks (message routing) run on the SQLite store only")
     async with hooked(tmp_path / "server", routing_url="/route") as h:
         assert h.handle.server is not None
         store = h.handle.server.require_store()
@@ -338,8 +336,6 @@ def test_a_stored_account_whose_menu_does_not_decode_still_reads() -> None:
 async def test_an_article_pushes_to_an_offline_follower_only(
     tmp_path: Path, store_kind: str
 ) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("the app's backend hooks (offline pushes) run on the SQLite store only")
     from tests.test_hooks_push import pushing
 
     async with pushing(tmp_path / "server", interval=0) as p:
