@@ -350,6 +350,7 @@ async def test_an_article_pushes_to_an_offline_follower_only(
             for follower in (alice, bob):  # carol does not follow
                 await _follow(follower)
             await bob.close()  # bob is offline; alice stays online
+            await _until_offline(api, "bob")  # (the server has seen the close)
             await _publish(api, "pushed")
             await p.backend.until(lambda: bool(p.backend.bodies("/push-bob")))
             await asyncio.sleep(0.5)  # nothing more comes
@@ -358,3 +359,10 @@ async def test_an_article_pushes_to_an_offline_follower_only(
             assert p.backend.bodies("/push-alice") == p.backend.bodies("/push-carol") == []
         finally:
             await alice.close()
+
+
+async def _until_offline(api: ApiHandle, user: str) -> None:
+    """Wait until `/user/checkOnline` says `user` has no device connected."""
+    async with asyncio.timeout(5):
+        while (await api.client.ok("/user/checkOnline.json", {"userId": user}))["status"] != "0":  # noqa: ASYNC110 - asks the API, no event to wait on
+            await asyncio.sleep(0.02)
