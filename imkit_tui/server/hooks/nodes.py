@@ -39,7 +39,6 @@ class NodeHooks:
         reports_status: bool,
         push_urls: dict[str, str],
     ) -> None:
-        self._store = store
         self._notices = store._notices  # the store's own listening connection
         self.rows = PgOutboxRows(store._writer, store._pool, lambda: self._notices.channel)
         """The queue's rows and push URLs."""
