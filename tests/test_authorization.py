@@ -596,9 +596,7 @@ def _name(expected: Expect) -> str:
     return expected.__name__ if isinstance(expected, type) else str(expected)
 
 
-async def test_every_frame_type_by_every_role(tmp_path: Path, store_kind: str) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("PostgreSQL does not keep ultra groups yet")
+async def test_every_frame_type_by_every_role(tmp_path: Path) -> None:
     # Olga makes a group per case: budgets out of the way (tests/test_budgets.py has them).
     roomy = FrameBudgets(**{f.name: Budget(1e9, 10**9) for f in dataclasses.fields(FrameBudgets)})
     # And the cap of ultra groups: olga owns one per world.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ from imkit_tui.core import (
     StatusReceived,
     Subscription,
 )
-from imkit_tui.protocol import ConvRef
+from imkit_tui.core.connection import NotConnected
+from imkit_tui.protocol import ConvRef, Ping, Pong
 from tests.conftest import FAST_BACKOFF, ClientFactory, ServerHandle
 
 ALICE = ConvRef.private("alice")
@@ -415,3 +417,66 @@ async def test_status_messages_reach_the_online_peer_and_are_never_stored(
         await alice.send(BOB, messages.TYPING, {})
     await alice.close()
     assert not await alice.send_status(BOB, messages.TYPING, {})  # offline: dropped, not queued
+
+
+async def test_a_request_caught_by_a_closing_connection_leaves_no_failure_unretrieved(
+    make_client: ClientFactory,
+) -> None:
+    """A request made while the connection is closing (the server's close frame came,
+    or a heartbeat timed out) waits in the send until the socket is gone; the lost
+    connection fails its answer's future meanwhile. The caller gets NotConnected, and
+    that future must not be left with an error nobody reads ("Future exception was
+    never retrieved", logged when it is collected)."""
+    alice = await make_client("alice")
+    connection = alice._connection
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    try:
+        ws = connection._ws
+        assert ws is not None
+        closing = asyncio.create_task(ws.close())
+        await asyncio.sleep(0)  # the close frame is out: the connection is closing
+        with pytest.raises(NotConnected):
+            await connection.request(Ping(id=0), Pong, timeout=5)
+        await closing
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert [(context.get("message"), repr(context.get("exception"))) for context in unhandled] == []
+
+
+async def test_a_request_cancelled_after_its_connection_was_lost_leaves_no_failure_unretrieved(
+    make_client: ClientFactory,
+) -> None:
+    """As above, but the caller is cancelled (as the post-connect sync is when its
+    connection ends) after the lost connection failed the future and before the send
+    gave up: the error on that future is read all the same."""
+    alice = await make_client("alice")
+    connection = alice._connection
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+
+    async def cancel_while_closing() -> bool:
+        ws = connection._ws
+        assert ws is not None
+        closing = asyncio.create_task(ws.close())
+        await asyncio.sleep(0)
+        caller = asyncio.create_task(connection.request(Ping(id=0), Pong, timeout=5))
+        for _ in range(100_000):  # the turn where it is set to None, just before it fails
+            if connection._ws is None:
+                break
+            await asyncio.sleep(0)
+        caller.cancel()
+        await asyncio.wait([caller, closing])
+        return caller.cancelled()
+
+    try:
+        assert await cancel_while_closing()
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert [(c.get("message"), repr(c.get("exception"))) for c in unhandled] == []

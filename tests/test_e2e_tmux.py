@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -63,6 +65,10 @@ class Terminal:
                 return shown
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def record(self, path: Path) -> None:
+        """From now on, append every byte the command writes to the terminal to `path`."""
+        self._tmux("pipe-pane", "-o", "-t", self.name, f"cat >> {shlex.quote(str(path))}")
 
     def kill(self) -> None:
         self._tmux("kill-server", check=False)
@@ -222,3 +228,84 @@ def test_two_imkit_processes_of_one_user_follow_each_other(tmp_path: Path) -> No
         second.kill()
         server.terminate()
         server.wait(10)
+
+
+_FAULTS = """
+import asyncio, logging, os, signal, sys, threading, warnings
+from imkit_tui.cli import main
+
+# A library's own handler on the terminal, made before the app starts (as basicConfig's).
+logging.getLogger("some.library").addHandler(logging.StreamHandler())
+
+def faults():
+    logging.getLogger("probe").error("probe: a logged error")
+    logging.getLogger("some.library").error("probe: a library logged this")
+    future = asyncio.get_running_loop().create_future()
+    future.set_exception(RuntimeError("probe: never retrieved"))
+    del future  # collected now: asyncio reports it through its exception handler
+    warnings.warn("probe: a warning", stacklevel=1)
+    def fail():
+        raise RuntimeError("probe: a thread failed")
+    threading.Thread(target=fail).start()
+
+real_run = asyncio.run
+
+def run(coroutine, **options):
+    async def with_faults():
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, faults)
+        return await coroutine
+    return real_run(with_faults(), **options)
+
+asyncio.run = run
+with open(sys.argv.pop(1), "w") as pid_file:
+    pid_file.write(str(os.getpid()))
+sys.exit(main())
+"""
+
+
+def test_errors_while_the_app_runs_go_to_its_log_file_never_to_the_terminal(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """The real `imkit` (its cli.main) in tmux, every byte it writes to the terminal
+    recorded: an error logged, one logged by a library on a handler of its own made
+    before the app started, a future whose exception nobody reads, a warning and a
+    thread's exception all land in imkit.log, and none of them on the screen."""
+    from tests.processes import start_server, token
+
+    data = tmp_path / "server"
+    server, url = start_server(data)
+    home, script = tmp_path / "home", tmp_path / "faults.py"
+    script.write_text(_FAULTS)
+    pid_file, written = tmp_path / "pid", tmp_path / "terminal-output"
+    try:
+        terminal.start(
+            f"sleep 1; env IMKIT_HOME={shlex.quote(str(home))} TERM=xterm-256color "
+            f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {shlex.quote(str(pid_file))}"
+            f" --server {url} --token {token(data, 'me')}; sleep 30"
+        )
+        terminal.record(written)
+        terminal.wait_for("● connected")
+        os.kill(int(pid_file.read_text()), signal.SIGUSR1)
+        log_file = home / "cache" / "imkit.log"
+        expected = (
+            "probe: a logged error",
+            "probe: a library logged this",
+            "Future exception was never retrieved",
+            "probe: never retrieved",
+            "probe: a warning",
+            "probe: a thread failed",
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            logged = log_file.read_text() if log_file.exists() else ""
+            if all(line in logged for line in expected):
+                break
+            time.sleep(0.2)
+        terminal.keys("C-q")
+    finally:
+        server.terminate()
+        server.wait(10)
+    shown = written.read_text(errors="replace")
+    assert "connected" in shown, "the terminal's output was not recorded"
+    assert "probe" not in shown, "an error reached the terminal"
+    assert [line for line in expected if line not in logged] == []

@@ -197,7 +197,7 @@ async def test_unknown_message_types_are_stored_and_delivered_as_they_are(
 
 
 async def test_bad_requests_get_error_codes_and_the_connection_stays(
-    server_handle: ServerHandle, store_kind: str
+    server_handle: ServerHandle,
 ) -> None:
     alice = await WireClient.login(server_handle.url, server_handle.token("alice"))
     big = {"content": "x" * (130 * 1024)}
@@ -212,11 +212,7 @@ async def test_bad_requests_get_error_codes_and_the_connection_stays(
     chatroom = await alice.request(PullRequest(conv=ConvRef(type=4, target="room")))
     assert isinstance(chatroom, ErrorFrame) and chatroom.code == ErrorCode.CHATROOM_HISTORY_OFF
     ultra = await alice.request(PullRequest(conv=ConvRef(type=10, target="room")))
-    assert isinstance(ultra, ErrorFrame)
-    if store_kind == "sqlite":
-        assert ultra.code == ErrorCode.ULTRA_GROUP_NOT_FOUND
-    else:  # PostgreSQL does not keep ultra groups yet, and the answer says so
-        assert "ultra groups need the SQLite store" in ultra.message
+    assert isinstance(ultra, ErrorFrame) and ultra.code == ErrorCode.ULTRA_GROUP_NOT_FOUND
     unknown = await alice.request(PullRequest(conv=ConvRef(type=99, target="room")))
     assert isinstance(unknown, ErrorFrame) and unknown.code == ErrorCode.INVALID_PARAMETER
     group = await alice.request(PullRequest(conv=ConvRef(type=3, target="nope")))

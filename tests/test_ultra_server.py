@@ -432,17 +432,16 @@ async def test_cloud_history_keeps_seven_days_by_default(server_handle: ServerHa
     server = server_handle.server
     assert server is not None and server.store is not None
     eight_days = 8 * 24 * 3600 * 1000
-    await server.store._writer.submit(
-        lambda conn: conn.execute(
-            "UPDATE messages SET sent_at = sent_at - ? WHERE content LIKE '%last week%'",
-            (eight_days,),
-        )
+    server_handle.alter_store(
+        "UPDATE messages SET sent_at = sent_at - ? WHERE content LIKE '%last week%'",
+        "UPDATE messages SET sent_at = sent_at - $1 WHERE content LIKE '%last week%'",
+        eight_days,
     )
     page = await pull(bob, ug("old"), before=100)
     assert [m.content["content"] for m in page.messages] == ["today"]
     assert channel_of(await synced(bob, "old"), "").unread == 1
     await server._prune()
-    rows = await server.store._reader.fetch_all(
+    rows = await server_handle.stored_rows(
         "SELECT content FROM messages WHERE content LIKE '%last week%'"
     )
     assert rows == []

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,14 +136,51 @@ def choose_graphics(environ: Mapping[str, str], fd_in: int, fd_out: int) -> Term
 
 
 def _log_to_file(path: Path) -> None:
-    """While the app owns the terminal, log lines (and tracebacks) go to a file."""
+    """While the app owns the terminal, log lines (and tracebacks) go to a file, and
+    nothing logged may write to the terminal: the root's handlers (the command line's
+    stderr one) and every stream handler a library put on its own logger are removed;
+    a record no handler takes (:data:`logging.lastResort`), a warning, an exception in a
+    thread or one Python cannot raise (in a ``__del__``) is logged to the file too.
+    (Textual draws on stderr, so a stream handler made before it starts would write
+    over the screen; asyncio reports a future's unread exception through logging.)"""
     private_file(path)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
+    for logger in list(root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            for old in list(logger.handlers):
+                if isinstance(old, logging.StreamHandler) and not isinstance(
+                    old, logging.FileHandler
+                ):
+                    logger.removeHandler(old)
     root.addHandler(handler)
+    logging.lastResort = handler
+    logging.captureWarnings(True)
+    threading.excepthook = _log_thread_exception
+    sys.unraisablehook = _log_unraisable
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    """An exception ended a thread: logged, as threading would print it."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    error = (args.exc_type, args.exc_value, args.exc_traceback)
+    log.error("exception in thread %s", name, exc_info=error)  # type: ignore[arg-type]
+
+
+def _log_unraisable(args: sys.UnraisableHookArgs) -> None:
+    """An exception Python could not raise (in a ``__del__``, a callback): logged."""
+    error = (args.exc_type, args.exc_value, args.exc_traceback)
+    log.error(
+        "%s: %r",
+        args.err_msg or "exception ignored in",
+        args.object,
+        exc_info=error,  # type: ignore[arg-type]
+    )
 
 
 async def _run_app(

@@ -165,6 +165,7 @@ class Connection:
             raise NotConnected("not connected")
         future: asyncio.Future[ServerFrame] = asyncio.get_running_loop().create_future()
         data = self._engine.request(frame, future)
+        request_id = frame.id
         try:
             try:
                 await ws.send(data, text=True)
@@ -173,7 +174,8 @@ class Connection:
             async with asyncio.timeout(timeout):
                 answer = await future
         finally:
-            self._engine.close_request(frame.id)
+            self._engine.close_request(request_id)
+            _settle(future)
         if isinstance(answer, ErrorFrame):
             raise RequestFailed(answer)
         if not isinstance(answer, expect):
@@ -313,6 +315,17 @@ class Connection:
         for future in self._engine.lost():
             if not future.done():
                 future.set_exception(NotConnected("connection lost"))
+
+
+def _settle(future: asyncio.Future[ServerFrame]) -> None:
+    """The caller of a request is done with its answer's future: cancel it if nothing
+    came, and read an error set on it that the caller did not await (the connection was
+    lost while the request was still being sent: the caller has its own error). An
+    error left unread is reported as "Future exception was never retrieved"."""
+    if not future.done():
+        future.cancel()
+    elif not future.cancelled():
+        future.exception()
 
 
 def _reason(exc: BaseException) -> str:

@@ -80,12 +80,12 @@ class IMServer:
         """The connected devices: admitted, capped, blocked and closed here."""
         self.media = MediaStore(config.media_dir, config.max_upload_bytes, config.upload_quota)
         self._refused_users = RefusedUsers(config.inbound.refused_login_delay)
-        self._local = LocalFanout(self._sessions, self._audiences)
+        self.ultra_online = UltraOnline()
+        """The members of each ultra group who are connected (server/ultra/online.py)."""
+        self._local = LocalFanout(self._sessions, self._audiences, self.ultra_online)
         self.fanout: Fanout = self._local
         """Delivery to the receivers' devices (in-process; with a bus, on every node)."""
         self._bus: NatsFanout | None = None
-        self.ultra_online = UltraOnline()
-        """The members of each ultra group who are connected (server/ultra/online.py)."""
         self.hooks: ServerHooks = NoHooks()
         """What the server tells the app's backend (server/hooks/); nothing by default."""
         self.chatrooms = ChatroomLive(
@@ -307,8 +307,8 @@ class IMServer:
             token_version=claims.version,
         )
         store = self.require_store()
-        if isinstance(store, ServerStore) and not self.ultra_online.is_online(claims.user_id):
-            groups = await store.ultra.groups_of(claims.user_id)  # ultra groups: SQLite only
+        if not self.ultra_online.is_online(claims.user_id):
+            groups = await store.ultra.groups_of(claims.user_id)
             self.ultra_online.user_online(claims.user_id, groups)
         self.devices.admit(session)
         self.chatrooms.service.user_online(claims.user_id)
@@ -381,11 +381,7 @@ class IMServer:
         removed = await self.chatrooms.prune()
         if removed:
             log.info("chatroom history retention removed %d messages", removed)
-        removed = (
-            await store.ultra.prune(now_ms() - self.config.ultra.history_ms)
-            if isinstance(store, ServerStore)
-            else 0
-        )
+        removed = await store.ultra.prune(now_ms() - self.config.ultra.history_ms)
         if removed:
             log.info("ultra group history retention removed %d messages", removed)
         stale = await self.media.prune_partials()

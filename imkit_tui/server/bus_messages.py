@@ -1,8 +1,9 @@
 """What nodes tell each other over the bus (sans-I/O): a message to deliver along a
-route, or a state frame for a user's devices. Each names the node that sent it, which
-has already delivered to its own devices, so a node ignores its own and every device
-gets a push once. The bus is a hint: the seq in the store is the truth, and a device
-that missed a bus message catches up by sync."""
+route or to an ultra group's members online, a state frame for a user's devices or for
+an ultra group's members online, and a change of who is in an ultra group. Each names
+the node that sent it, which has already delivered to its own devices, so a node
+ignores its own and every device gets a push once. The bus is a hint: the seq in the
+store is the truth, and a device that missed a bus message catches up by sync."""
 
 from __future__ import annotations
 
@@ -45,7 +46,37 @@ class BusRates(msgspec.Struct, frozen=True, tag="r"):
     counts: dict[str, int]
 
 
-BusMessage = BusDelivery | BusTell | BusRates
+class BusGroupDelivery(msgspec.Struct, frozen=True, tag="g"):
+    """Deliver `record` (a message of ultra group `group`'s channel stored as
+    `conv_key`, under the ConvRef every member sees) to the group's members online on
+    the receiving node: who is online is known there, not by the sender."""
+
+    node: str
+    group: str
+    conv_key: str
+    record: MessageRecord
+
+
+class BusGroupTell(msgspec.Struct, frozen=True, tag="gt"):
+    """Send the encoded frame `frame` to every device of ultra group `group`'s members
+    online on the receiving node."""
+
+    node: str
+    group: str
+    frame: bytes
+
+
+class BusGroupChange(msgspec.Struct, frozen=True, tag="gc"):
+    """`user_id` joined (`joined`) or left ultra group `group` ("": the group is gone):
+    the receiving node keeps its index of who is online in it in step."""
+
+    node: str
+    group: str
+    user_id: str
+    joined: bool
+
+
+BusMessage = BusDelivery | BusTell | BusRates | BusGroupDelivery | BusGroupTell | BusGroupChange
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(BusMessage)

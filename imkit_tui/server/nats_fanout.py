@@ -27,6 +27,9 @@ from nats.errors import NoServersError
 from imkit_tui.protocol import Frame, MessageRecord, encode
 from imkit_tui.server.bus_messages import (
     BusDelivery,
+    BusGroupChange,
+    BusGroupDelivery,
+    BusGroupTell,
     BusRates,
     BusTell,
     decode_bus,
@@ -37,6 +40,7 @@ from imkit_tui.server.fanout import LocalFanout, TargetedLookupSource
 from imkit_tui.server.ratelimit import PerUser
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
+from imkit_tui.server.ultra.records import ULTRA_TYPE
 from imkit_tui.server.unusable import ServiceUnusable
 
 log = logging.getLogger(__name__)
@@ -113,8 +117,13 @@ class NatsFanout:
             self._client = None
 
     def deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
-        """See :meth:`Fanout.deliver`: here, then on every other node."""
+        """See :meth:`Fanout.deliver`: here, then on every other node. An ultra group's
+        route names its members online here; every other node delivers to its own."""
         self._local.deliver(route, record, skip)
+        if route.conv_type == ULTRA_TYPE:
+            group = BusGroupDelivery(self.node, record.conv.target, route.conv_key, record)
+            self._publish(encode_bus(group))
+            return
         targeted = bool(record.seq) and self._audiences().targeted(route.conv_key) is not None
         self._publish(encode_bus(delivery(self.node, route, record, targeted)))
 
@@ -128,6 +137,16 @@ class NatsFanout:
         bytes, never decoded on the way)."""
         self._local.tell_encoded(user_id, data, skip)
         self._publish(encode_bus(BusTell(self.node, user_id, data)))
+
+    def tell_group(self, group_id: str, data: bytes) -> None:
+        """See :meth:`Fanout.tell_group`: here, then on every other node."""
+        self._local.tell_group(group_id, data)
+        self._publish(encode_bus(BusGroupTell(self.node, group_id, data)))
+
+    def group_changed(self, group_id: str, user_id: str, joined: bool) -> None:
+        """See :meth:`Fanout.group_changed`: here, then on every other node."""
+        self._local.group_changed(group_id, user_id, joined)
+        self._publish(encode_bus(BusGroupChange(self.node, group_id, user_id, joined)))
 
     def _publish(self, data: bytes) -> None:
         client = self._client
@@ -144,6 +163,12 @@ class NatsFanout:
             self._local.tell_encoded(message.user_id, message.frame)
         elif isinstance(message, BusRates):
             self._rates.charge(message.counts)
+        elif isinstance(message, BusGroupDelivery):
+            self._local.deliver_to_group(message.group, message.conv_key, message.record)
+        elif isinstance(message, BusGroupTell):
+            self._local.tell_group(message.group, message.frame)
+        elif isinstance(message, BusGroupChange):
+            self._local.group_changed(message.group, message.user_id, message.joined)
         else:
             await self._deliver_here(message)
 

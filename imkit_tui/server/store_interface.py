@@ -18,7 +18,7 @@ from imkit_tui.server.public_service.accounts import AccountSpec
 from imkit_tui.server.receipt_store import StoredRef
 from imkit_tui.server.seq_views import SeqView, TargetedMessages
 from imkit_tui.server.store_records import Member, NewMessage, Page, StoredMessage
-from imkit_tui.server.ultra.store import UltraStore
+from imkit_tui.server.ultra.interface import UltraRecords
 
 Done = Callable[[Any, BaseException | None], None]
 """Called after a commit with (result, None), or (None, error) when it failed."""
@@ -380,7 +380,7 @@ class Store(Protocol):
         ...
 
     @property
-    def ultra(self) -> UltraStore:
+    def ultra(self) -> UltraRecords:
         """Ultra groups (server/ultra/store.py)."""
         ...
 

@@ -124,3 +124,11 @@ class TellingFanout:
     def tell_encoded(self, user_id: str, data: bytes, skip: Session | None = None) -> None:
         """State pushes go to devices only."""
         self._inner.tell_encoded(user_id, data, skip)
+
+    def tell_group(self, group_id: str, data: bytes) -> None:
+        """State pushes go to devices only."""
+        self._inner.tell_group(group_id, data)
+
+    def group_changed(self, group_id: str, user_id: str, joined: bool) -> None:
+        """Who is online in a group: the inner fan-out's concern."""
+        self._inner.group_changed(group_id, user_id, joined)

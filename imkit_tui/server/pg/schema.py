@@ -228,6 +228,76 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         """),
     ),
     PgMigration(
+        4,
+        "ultra groups: groups, channels, members, voices, counted messages, edits (SQLite's 20)",
+        _bytewise("""
+        CREATE TABLE ultra_groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            default_level TEXT NOT NULL DEFAULT 'all',
+            pre_join_history BOOLEAN NOT NULL DEFAULT false,
+            all_muted BOOLEAN NOT NULL DEFAULT false,
+            member_count BIGINT NOT NULL DEFAULT 0,
+            -- moves on with every change: a node uses the group it keeps only while
+            -- this is the same (pg/ultra.py)
+            version BIGINT NOT NULL DEFAULT 0
+        );
+        CREATE TABLE ultra_channels (
+            group_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            name TEXT NOT NULL,
+            conv_key TEXT NOT NULL UNIQUE,
+            created_at BIGINT NOT NULL,
+            floor_at BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (group_id, channel)
+        );
+        CREATE TABLE ultra_members (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            joined_at BIGINT NOT NULL,
+            level TEXT NOT NULL DEFAULT 'default',
+            dnd BOOLEAN NOT NULL DEFAULT false,
+            cleared_at BIGINT NOT NULL DEFAULT 0,
+            join_seqs TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (group_id, user_id)
+        );
+        CREATE INDEX ultra_members_user ON ultra_members(user_id);
+        CREATE TABLE ultra_member_channels (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            read_seq BIGINT NOT NULL DEFAULT 0,
+            level TEXT NOT NULL DEFAULT 'default',
+            dnd BOOLEAN NOT NULL DEFAULT false,
+            cleared_at BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (group_id, user_id, channel)
+        );
+        CREATE TABLE ultra_voices (
+            group_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            PRIMARY KEY (group_id, kind, user_id)
+        );
+        CREATE TABLE ultra_counted (
+            conv_id BIGINT NOT NULL,
+            seq BIGINT NOT NULL,
+            sender TEXT NOT NULL,
+            mention_all BOOLEAN NOT NULL,
+            mentioned TEXT NOT NULL,
+            PRIMARY KEY (conv_id, seq)
+        );
+        CREATE TABLE ultra_edits (
+            conv_id BIGINT NOT NULL,
+            seq BIGINT NOT NULL,
+            edited_at BIGINT NOT NULL,
+            edit_seq BIGINT NOT NULL,
+            PRIMARY KEY (conv_id, seq)
+        );
+        """),
+    ),
+    PgMigration(
         5,
         "public service accounts (SQLite's 23), with the change of their followers;"
         " each user's unfinished uploads and the bytes of their day",

@@ -34,6 +34,7 @@ from imkit_tui.server.pg.privacy import PgPrivacy
 from imkit_tui.server.pg.public_accounts import PgPublicAccounts
 from imkit_tui.server.pg.receipts import PgFiles, PgReceipts
 from imkit_tui.server.pg.schema import check_version, migrate
+from imkit_tui.server.pg.ultra import PgUltra
 from imkit_tui.server.pg.uploads import PgUploadCounts
 from imkit_tui.server.pg.users import (
     PgBroadcasts,
@@ -48,8 +49,6 @@ from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_record
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
 from imkit_tui.server.targeted_store import TargetedStore
-from imkit_tui.server.ultra.store import UltraStore
-from imkit_tui.server.unusable import NotPorted
 
 _NO_CEILING = 2**63 - 1
 # One round trip per message: the original when (sender, cmid) was stored already, else
@@ -117,6 +116,8 @@ class PostgresStore:
         """The chatrooms' settings, kept across restarts (pg/chatrooms.py)."""
         self.customer_service = PgCsRecords(self._writer, pool)
         """Ratings, left messages and seated agents (pg/customer_service.py)."""
+        self.ultra = PgUltra(self._writer, pool)
+        """Ultra groups (pg/ultra.py)."""
         self.public = PgPublicAccounts(self._writer, pool, self._changes)
         """Public service accounts and their followers (pg/public_accounts.py)."""
         self.uploads = PgUploadCounts(self._writer, pool)
@@ -160,12 +161,6 @@ class PostgresStore:
         await self._writer.close()
         await self._notices.stop()
         await self._pool.close()
-
-    @property
-    def ultra(self) -> UltraStore:
-        """Ultra groups are not kept in PostgreSQL yet: NotPorted, which a request
-        answers with a clear error."""
-        raise NotPorted("ultra groups need the SQLite store (imkit serve without --store)")
 
     async def truncate_wal(self) -> None:
         """Nothing to do: PostgreSQL keeps no copy the server could empty."""

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
-
-import asyncpg
+from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages
 from imkit_tui.protocol import edit_applies
 from imkit_tui.server.store_records import AfterStoring
+
+if TYPE_CHECKING:
+    import asyncpg
 
 Then = AfterStoring
 """A NewMessage's `then`: written with (connection, conversation id, seq, sent_at)."""

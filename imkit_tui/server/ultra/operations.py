@@ -1,6 +1,7 @@
 """Ultra group operations, the same for a client's UltraRequest and the Server API:
-check, persist (server/ultra/store.py), keep the online index in step, and push the
-group as it now is to the members online (encoded once for all of them).
+check, persist (the store's `ultra`), keep the index of who is online in step, and push
+the group as it now is to the members online (encoded once for all of them), through
+the fan-out: on every node, when there are several.
 
 A client's request is checked for ownership here (`by`); the Server API is trusted and
 passes `by=None`.
@@ -21,10 +22,10 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.fanout import Fanout
 from imkit_tui.server.ultra.config import UltraPolicy
+from imkit_tui.server.ultra.interface import UltraRecords
 from imkit_tui.server.ultra.levels import LEVELS
 from imkit_tui.server.ultra.online import UltraOnline
 from imkit_tui.server.ultra.records import Channel, UltraGroup, UltraRefused
-from imkit_tui.server.ultra.store import UltraStore
 from imkit_tui.server.ultra.store_rows import MUTED, SPEAKER
 
 __all__ = ["MUTED", "SPEAKER", "UltraOps", "check_level", "info_of"]
@@ -62,7 +63,7 @@ def check_level(level: str) -> str:
 class UltraOps:
     """The operations, over the store, the online index and the fan-out."""
 
-    store: UltraStore
+    store: UltraRecords
     online: UltraOnline
     fanout: Fanout
     policy: UltraPolicy
@@ -103,13 +104,13 @@ class UltraOps:
             default_level=check_level(level) if level and level != "default" else "all",
             pre_join_history=bool(pre_join_history),
         )
-        self.online.joined(group_id, owner)
+        self.fanout.group_changed(group_id, owner, True)
         return await self.store.require(group_id)
 
     async def join(self, group_id: str, user_id: str) -> UltraGroup:
         """`user_id` joins (24410, 24412)."""
         await self.store.join(group_id, user_id, now_ms(), max_joined=self.policy.max_joined)
-        self.online.joined(group_id, user_id)
+        self.fanout.group_changed(group_id, user_id, True)
         return await self.store.require(group_id)
 
     async def quit(self, group_id: str, user_id: str) -> UltraGroup:
@@ -119,7 +120,7 @@ class UltraOps:
             raise UltraRefused(ErrorCode.INVALID_PARAMETER, "the owner dismisses instead")
         if not await self.store.quit(group_id, user_id):
             raise UltraRefused(ErrorCode.NOT_IN_ULTRA_GROUP, "not in this ultra group")
-        self.online.left(group_id, user_id)
+        self.fanout.group_changed(group_id, user_id, False)
         return await self.store.require(group_id)
 
     async def dismiss(self, group_id: str, by: str | None) -> UltraInfo:
@@ -127,7 +128,8 @@ class UltraOps:
         group = await self.owned(group_id, by, "dismiss the group")
         await self.store.dismiss(group_id)
         gone = UltraInfo(group=group_id, name=group.name, owner=group.owner, dismissed=True)
-        self._tell_online(gone, self.online.dismissed(group_id))
+        self.fanout.tell_group(group_id, encode(gone))
+        self.fanout.group_changed(group_id, "", False)
         return gone
 
     async def update(
@@ -206,7 +208,7 @@ class UltraOps:
         done = UltraDeleted(
             group=group_id, channel=channel, before=before, for_everyone=True, by=by
         )
-        self._tell_online(done, self.online.members_online(group_id))
+        self.fanout.tell_group(group_id, encode(done))
         return done
 
     @staticmethod
@@ -220,13 +222,5 @@ class UltraOps:
     async def changed(self, group_id: str) -> UltraGroup:
         """The group after a change, pushed as an UltraInfo to the members online."""
         group = await self.store.require(group_id)
-        self._tell_online(info_of(group, member=True), self.online.members_online(group_id))
+        self.fanout.tell_group(group_id, encode(info_of(group, member=True)))
         return group
-
-    def _tell_online(
-        self, frame: UltraInfo | UltraDeleted, users: set[str] | frozenset[str]
-    ) -> None:
-        """Push `frame` to the devices of `users` (encoded once by the fan-out)."""
-        data = encode(frame)
-        for user in tuple(users):
-            self.fanout.tell_encoded(user, data)

@@ -10,15 +10,15 @@ from collections.abc import Callable
 
 from imkit_tui import messages
 from imkit_tui.protocol import MessageRecord
+from imkit_tui.server.ultra.interface import UltraRecords
 from imkit_tui.server.ultra.levels import Mention, effective_level, notifies
-from imkit_tui.server.ultra.store import UltraStore
 
 PAGE = 500
 """Members read at a time."""
 
 
 async def push_receivers(
-    store: UltraStore,
+    store: UltraRecords,
     record: MessageRecord,
     *,
     online: Callable[[str], bool],
