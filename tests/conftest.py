@@ -64,6 +64,7 @@ BOTH_STORES = frozenset(
         "test_hooks_routing",
         "test_hooks_push",
         "test_hooks_moderation",
+        "test_ultra_pushes",
         "test_ultra_server",
         "test_ultra_client",
         "test_api_ultra",
