@@ -148,3 +148,19 @@ def pg_execute(store_url: str, sql: str, *args: object) -> None:
             await conn.close()
 
     run_aside(run)
+
+
+def pg_fetchval(store_url: str, sql: str, *args: object) -> object:
+    """The first value of one query on the PostgreSQL store at `store_url`, read on a
+    connection of its own (from sync test code)."""
+
+    async def run() -> object:
+        import asyncpg
+
+        conn = await asyncpg.connect(store_url)
+        try:
+            return await conn.fetchval(sql, *args)
+        finally:
+            await conn.close()
+
+    return run_aside(run)

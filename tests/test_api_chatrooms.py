@@ -196,8 +196,6 @@ async def test_lists_keepalive_entries_and_distribution(api: ApiHandle) -> None:
 async def test_status_sync_reports_create_join_leave_destroy_in_order(
     tmp_path: Path, store_kind: str
 ) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("the app's backend hooks (the status sync) run on the SQLite store only")
     data = tmp_path / "server"
     async with running_api(data) as api:
         assert api.handle.server is not None

@@ -259,10 +259,6 @@ async def test_the_send_limit_is_per_user_across_nodes(tmp_path: Path) -> None:
         (["--migrate"], "--migrate is for a PostgreSQL store"),
         (["--store", "mysql://db/imkit"], "store must be a postgresql:// URL"),
         (["--bus", "nats://127.0.0.1:4222"], "give store_url too"),
-        (
-            ["--store", "postgresql://db/imkit", "--routing-url", "http://127.0.0.1:9/r"],
-            "hooks need the SQLite store",
-        ),
     ],
 )
 def test_serve_refuses_cluster_settings_that_cannot_work(

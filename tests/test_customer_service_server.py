@@ -220,8 +220,6 @@ async def test_an_agents_desk_requests_have_a_budget(tmp_path: Path) -> None:
 async def test_customer_service_messages_are_routed_like_the_others(
     tmp_path: Path, store_kind: str
 ) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("the app's backend hooks (message routing) run on the SQLite store only")
     data = tmp_path / "s"
     async with running_server(data, **server_overrides()) as handle:
         assert handle.server is not None

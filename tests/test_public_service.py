@@ -241,8 +241,6 @@ async def test_the_api_refuses_a_menu_past_the_limits_and_keeps_the_old(tmp_path
 async def test_a_menu_command_and_text_reach_the_backend_through_routing(
     tmp_path: Path, store_kind: str
 ) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("the app's backend hooks (message routing) run on the SQLite store only")
     async with hooked(tmp_path / "server", routing_url="/route") as h:
         assert h.handle.server is not None
         store = h.handle.server.require_store()
@@ -338,8 +336,6 @@ def test_a_stored_account_whose_menu_does_not_decode_still_reads() -> None:
 async def test_an_article_pushes_to_an_offline_follower_only(
     tmp_path: Path, store_kind: str
 ) -> None:
-    if store_kind == "postgresql":
-        pytest.skip("the app's backend hooks (offline pushes) run on the SQLite store only")
     from tests.test_hooks_push import pushing
 
     async with pushing(tmp_path / "server", interval=0) as p:
@@ -354,6 +350,7 @@ async def test_an_article_pushes_to_an_offline_follower_only(
             for follower in (alice, bob):  # carol does not follow
                 await _follow(follower)
             await bob.close()  # bob is offline; alice stays online
+            await _until_offline(api, "bob")  # (the server has seen the close)
             await _publish(api, "pushed")
             await p.backend.until(lambda: bool(p.backend.bodies("/push-bob")))
             await asyncio.sleep(0.5)  # nothing more comes
@@ -362,3 +359,10 @@ async def test_an_article_pushes_to_an_offline_follower_only(
             assert p.backend.bodies("/push-alice") == p.backend.bodies("/push-carol") == []
         finally:
             await alice.close()
+
+
+async def _until_offline(api: ApiHandle, user: str) -> None:
+    """Wait until `/user/checkOnline` says `user` has no device connected."""
+    async with asyncio.timeout(5):
+        while (await api.client.ok("/user/checkOnline.json", {"userId": user}))["status"] != "0":  # noqa: ASYNC110 - asks the API, no event to wait on
+            await asyncio.sleep(0.02)

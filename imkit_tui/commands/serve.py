@@ -142,7 +142,8 @@ def add_parser(subparsers: Subparsers) -> None:
     hooks = parser.add_argument_group(
         "the app's backend",
         "what the server sends it, signed as the service signs callbacks (appKey, nonce, "
-        "timestamp, signature); the [hooks] table of the config file has every setting",
+        "timestamp, signature); the [hooks] table of the config file has every setting. "
+        "With --store, every node writes the outgoing queue and one node at a time sends it",
     )
     hooks.add_argument(
         "--routing-url",
@@ -225,11 +226,6 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CommandError(f"bad server setting: {exc}", EXIT_USAGE) from None
-    if hooks is not None and config.store_url:
-        raise CommandError(
-            "the app's backend hooks need the SQLite store for now: drop --store, or the hooks",
-            EXIT_USAGE,
-        )
     from imkit_tui.server.unusable import ServiceUnusable
 
     try:

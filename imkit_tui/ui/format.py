@@ -200,16 +200,17 @@ PUBLIC_MARK = "◆ "
 
 def display_name(conv: ConvRef, title: str = "") -> str:
     """The name shown for a conversation: the peer's display name (ui/names.py; their id
-    while it is not known), "System", a group's ``# name`` or a public service account's
-    ``◆ name`` (its `title` when known, else its id)."""
+    while it is not known; likewise a customer service's, or an agent's customer's),
+    "System", a group's ``# name`` or a public service account's ``◆ name`` (its `title`
+    when known, else its id)."""
     if conv.type == ConversationType.SYSTEM:
         return "System"
     if conv.type in (ConversationType.GROUP, ConversationType.ULTRA_GROUP):
         return f"{GROUP_MARK}{title or conv.target}"
     if conv.type in (ConversationType.APP_PUBLIC_SERVICE, ConversationType.PUBLIC_SERVICE):
         return f"{PUBLIC_MARK}{title or conv.target}"
-    if conv.type == ConversationType.PRIVATE:
-        return person(conv.target)
+    if conv.type in (ConversationType.PRIVATE, ConversationType.CUSTOMER_SERVICE):
+        return person(conv.target)  # a customer service is named as a person is
     return conv.target
 
 

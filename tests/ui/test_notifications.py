@@ -143,7 +143,7 @@ async def test_a_notice_from_the_backend_is_a_toast_and_a_desktop_notification(
         app = _app(me, tmp_path)
         async with app.run_test(size=(110, 30), notifications=True) as pilot:
             recorder = Recorder(app)
-            assert hooks.notify("me", "Shop", "50% off today")
+            assert await hooks.notify("me", "Shop", "50% off today")
             await until(pilot, lambda: len(recorder.written) == 1, "a desktop notification")
             assert "777;notify;Shop;50% off today" in recorder.written[0]
             assert any("50% off" in str(t.message) for t in app._notifications)
@@ -151,7 +151,7 @@ async def test_a_notice_from_the_backend_is_a_toast_and_a_desktop_notification(
         off = _app(me, tmp_path, notifications=False)
         async with off.run_test(size=(110, 30), notifications=True) as pilot:
             recorder = Recorder(off)
-            assert hooks.notify("me", "Shop", "nobody sees this")
+            assert await hooks.notify("me", "Shop", "nobody sees this")
             await pilot.pause(0.3)
             assert recorder.written == []
             assert not any("nobody" in str(t.message) for t in off._notifications)

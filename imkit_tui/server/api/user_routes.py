@@ -102,8 +102,12 @@ async def info(ctx: ApiContext, p: Params) -> dict[str, Any]:
 
 
 async def check_online(ctx: ApiContext, p: Params) -> dict[str, Any]:
-    """`/user/checkOnline`: "1" when a device of the user is connected, else "0"."""
-    online = ctx.operator.online_devices(_user(p)) > 0
+    """`/user/checkOnline`: "1" when a device of the user is connected (to any node,
+    when the hooks keep that truth across nodes), else "0"."""
+    user = _user(p)
+    online = await ctx.operator.server.hooks.user_online(user)
+    if online is None:
+        online = ctx.operator.online_devices(user) > 0
     return {"status": "1" if online else "0"}
 
 

@@ -81,6 +81,7 @@ class ChatroomLive:
         """With a log: delivery to this node's devices only (each node delivers its own)."""
         self._script: Script | None = None
         self._held: list[Callable[[], Any]] | None = None
+        self._quiet = False
         self._at = 0
 
     def is_online(self, user: str) -> bool:
@@ -99,8 +100,12 @@ class ChatroomLive:
         return full_snapshot(self, at_ms)
 
     def restore(self, saved: dict[str, Any], at_ms: int) -> None:
-        """Bring back a :meth:`snapshot`."""
-        full_restore(self, saved, at_ms)
+        """Bring back a :meth:`snapshot` (nothing reported: nothing changed)."""
+        self._quiet = True
+        try:
+            full_restore(self, saved, at_ms)
+        finally:
+            self._quiet = False
 
     def nodes(self) -> set[str]:
         """The nodes some user is online on."""
@@ -199,7 +204,10 @@ class ChatroomLive:
         self.effect(partial(self._here().tell, user, frame))
 
     def status(self, room: str, status: RoomStatus, users: Sequence[str], at_ms: int) -> None:
-        """Report a room change to the app's backend (chatroom status sync)."""
+        """Report a room change to the app's backend (chatroom status sync): once, by
+        the node that ran the act first (none while a log's snapshot is restored)."""
+        if self._quiet or self.replaying:
+            return
         self._outlets.hooks.chatroom_status(room, int(status), list(users), at_ms)
 
     def notice(self, room: Room, sender: str, object_name: str, content: dict[str, Any]) -> None:

@@ -165,6 +165,8 @@ async def _send_logged(ctx: ServerContext, session: Session, frame: SendMessage)
         return
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     charge_send(ctx, user, frame.id)
+    if room is not None:  # none: the act refuses it (23410)
+        await ctx.hooks.moderate(user, frame, room.route())
     args = (user, frame.conv.target, frame.object_name, frame.content, frame.cmid, frame.id)
     _ack(session, frame.id, await live.act("send", *args, skip=session))
 

@@ -58,6 +58,10 @@ async def on_profile_query(ctx: ServerContext, session: Session, frame: ProfileQ
     """Answer with the profiles of the users asked, one read for all of them."""
     users = list(dict.fromkeys(frame.users))
     found = await ctx.require_store().users.profiles(users)
+    desk = ctx.config.customer_service
+    if desk.enabled and desk.account in users and not found.get(desk.account, ("",))[0]:
+        # The customer-service account is named by the config until given a profile.
+        found[desk.account] = (desk.name, "", 0)
     session.send(ProfileList(re=frame.id, profiles=wire_profiles(users, found)))
 
 

@@ -45,6 +45,10 @@ class ServerHooks(Protocol):
     def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
         """A chatroom was created (0) or destroyed (1), or `users` joined (2) or left (3)."""
 
+    async def user_online(self, user_id: str) -> bool | None:
+        """Whether a device of `user_id` is connected to any node, as the hooks know it
+        (None: they keep no such truth; the server's own sessions tell)."""
+
     async def user_push_url(
         self, user_id: str, url: str | None, request_id: int
     ) -> tuple[str, bool]:
@@ -76,6 +80,10 @@ class NoHooks:
 
     def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
         """Nothing to do."""
+
+    async def user_online(self, user_id: str) -> bool | None:
+        """Nothing known: the server's own sessions tell."""
+        return None
 
     async def user_push_url(
         self, user_id: str, url: str | None, request_id: int

@@ -83,8 +83,7 @@ async def push(ctx: ApiContext, p: Params) -> dict[str, Any]:
             users = [*users, *await hooks.users_tagged(tags)]
     if not users:
         raise ApiError(BAD_PARAMETER, "audience names nobody")
-    for user in dict.fromkeys(users):
-        hooks.notify(user, "", alert)
+    await hooks.notify_each(list(dict.fromkeys(users)), "", alert)
     return {"id": new_uuid7()}
 
 
@@ -96,8 +95,7 @@ async def push_user(ctx: ApiContext, p: Params) -> dict[str, Any]:
     text = str(notification.get("pushContent", "")).strip()
     if not text:
         raise ApiError(BAD_PARAMETER, "notification.pushContent is required")
-    for user in dict.fromkeys(users):
-        hooks.notify(user, str(notification.get("title", "")), text)
+    await hooks.notify_each(list(dict.fromkeys(users)), str(notification.get("title", "")), text)
     return {"id": new_uuid7()}
 
 

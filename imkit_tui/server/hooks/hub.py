@@ -1,5 +1,7 @@
 """The hooks of a running server: what the server reports becomes entries of the
-outgoing queue (routing, status, pushes), sent by the sender (sender.py)."""
+outgoing queue (routing, status, pushes), sent by the sender (sender.py). On SQLite
+this node writes and sends the queue (queues.py); on PostgreSQL every node writes it,
+one node sends it, and who is online is every node's truth (nodes.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,11 @@ import dataclasses
 import json
 import logging
 import random
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
-from imkit_tui import messages
 from imkit_tui.protocol import (
-    ConversationType,
     ConvRef,
     ErrorCode,
     MessageRecord,
@@ -26,59 +25,33 @@ from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.hooks import pushes_off
-from imkit_tui.server.hooks.forms import (
-    chatroom_status_item,
-    form_body,
-    routing_form,
-    status_item,
-)
+from imkit_tui.server.hooks.deliverers import PUSH, ROOM_STATUS, ROUTE, STATUS, Deliverers
+from imkit_tui.server.hooks.forms import chatroom_status_item, form_body, routing_form, status_item
 from imkit_tui.server.hooks.moderation import Moderation
-from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
-from imkit_tui.server.hooks.push_board import Notice, PushBoard
+from imkit_tui.server.hooks.offline_pushes import OfflinePushes
+from imkit_tui.server.hooks.plan import Plan, RetryPolicy
+from imkit_tui.server.hooks.queues import LocalQueue, Outgoing
+from imkit_tui.server.hooks.routing_row import KeptRows
 from imkit_tui.server.hooks.rows import OutboxRows
-from imkit_tui.server.hooks.sender import HttpPoster, Sender, stopped, woken_or_after
+from imkit_tui.server.hooks.sender import HttpPoster, Sender, SentRows, stopped, woken_or_after
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.status import StatusBoard
 from imkit_tui.server.routing import Route
 from imkit_tui.server.store import ServerStore
 from imkit_tui.server.store_records import NewMessage, StoredMessage
-from imkit_tui.server.ultra.pushes import push_receivers
-from imkit_tui.server.unusable import NotPorted
 
 if TYPE_CHECKING:
-    import asyncpg
-
     from imkit_tui.server.app import IMServer
+    from imkit_tui.server.hooks.nodes import NodeHooks
+    from imkit_tui.server.hooks.pg_rows import PgOutboxRows
     from imkit_tui.server.session import Session
 
 log = logging.getLogger(__name__)
 
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RoutingRow:
-    """A message's routing row, written in its own transaction (store_records.AlsoStoring):
-    `write(conn, stored)` on SQLite; not kept on PostgreSQL yet."""
-
-    write: Callable[[sqlite3.Connection, StoredMessage], None]
-
-    def on_sqlite(self, conn: sqlite3.Connection, stored: StoredMessage) -> None:
-        """Write the row in the SQLite transaction open on `conn`."""
-        self.write(conn, stored)
-
-    async def on_postgres(self, conn: asyncpg.Connection, stored: StoredMessage) -> None:
-        """NotPorted: the message is refused rather than stored without its row."""
-        raise NotPorted("routing to the app's backend needs the SQLite store")
-
-
-ROUTE, STATUS, PUSH, ROOM_STATUS = "route", "status", "push", "chatroom_status"
-"""The kinds of entries: a routed message, a status report, an offline push, a
-chatroom status report."""
-
 NORMAL_CLOSE = 1000
 
-KEPT_LIMIT = 10_000
-"""Routing rows written in a message's transaction and not yet queued, kept at most
-(more than a batch: those past it were rolled back)."""
+NOTIFY_PAGE = 500
+"""Users asked about at once when a notification goes to many."""
 
 
 def speaks(url: str) -> bool:
@@ -97,40 +70,57 @@ class BackendHooks:
         store = server.store
         if store is None:
             raise RuntimeError("the server is not started")
-        if not isinstance(store, ServerStore):
-            raise RuntimeError("the app's backend hooks run on the SQLite store only, for now")
         self._server = server
         self._config = config
-        self._rows = OutboxRows(store._writer, store._reader)  # the store's own connections
         self._poster = HttpPoster(app_key, secret, config.timeout_seconds)
         # The callback's questions keep connections of their own: pipelined behind
         # routed messages, a held send would wait for their answers first.
         self._asker = HttpPoster(app_key, secret, config.timeout_seconds)
+        self._deliverers = Deliverers(config, self._poster)
+        self._push_urls: dict[str, str] = {}
+        self._nodes: NodeHooks | None = None
+        self.sender: Outgoing
+        """The outgoing queue and its figures."""
+        if isinstance(store, ServerStore):
+            rows = OutboxRows(store._writer, store._reader)  # the store's own connections
+            queue = LocalQueue(self._make_sender(rows), rows)
+            self._urls: OutboxRows | PgOutboxRows = rows
+            self._kept = KeptRows(ROUTE, queue=queue)
+            self.sender = queue
+        else:
+            from imkit_tui.server.hooks.nodes import NodeHooks
+
+            self._nodes = NodeHooks(
+                store,
+                server.config.store_url,
+                self._make_sender,
+                server.online_devices,
+                int(config.status_coalesce_seconds * 1000),
+                STATUS,
+                bool(config.status_url),
+                self._push_urls,
+            )
+            self._urls = self._nodes.rows
+            self._kept = KeptRows(ROUTE, rows=self._nodes.rows)
+            self.sender = self._nodes.queue
+        self.moderation = Moderation(config, self._asker)
+        """The message callback (moderation.py)."""
+        self._status = StatusBoard(int(config.status_coalesce_seconds * 1000))
+        self._wake = asyncio.Event()
+        self._pushes = OfflinePushes(
+            server, config, self.push_url, self.online, self.sender.enqueue, self._wake.set
+        )
+        self._ticker: asyncio.Task[None] | None = None
+
+    def _make_sender(self, rows: SentRows) -> Sender:
+        config = self._config
         plan = Plan(
             config.queue_limit,
             config.when_full,
             RetryPolicy(config.retry_base_ms, config.retry_max_ms),
             random.Random(),
         )
-        deliverers = {
-            ROUTE: self._post_route,
-            STATUS: self._post_status,
-            PUSH: self._push,
-            ROOM_STATUS: self._post_chatroom_status,
-        }
-        self.sender = Sender(plan, self._rows, deliverers, config.concurrency)
-        """The outgoing queue and its figures."""
-        self.moderation = Moderation(config, self._asker)
-        """The message callback (moderation.py)."""
-        self._status = StatusBoard(int(config.status_coalesce_seconds * 1000))
-        self._pushes = PushBoard(
-            int(config.push_coalesce_seconds * 1000), int(config.push_interval_seconds * 1000)
-        )
-        self._push_urls: dict[str, str] = {}
-        self._kept: dict[str, Entry] = {}  # routing rows committed, by message uid
-        self._wake = asyncio.Event()
-        self._ticker: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Task[None]] = set()
+        return Sender(plan, rows, self._deliverers.by_kind(), config.concurrency)
 
     @property
     def config(self) -> HooksConfig:
@@ -139,16 +129,23 @@ class BackendHooks:
 
     async def start(self) -> None:
         """Load the kept queue and push URLs; start sending."""
-        self._push_urls = await self._rows.push_urls()
+        self._push_urls.update(await self._urls.push_urls())
         await self._poster.start()
         await self._asker.start()
-        await self.sender.start()
+        if self._nodes is not None:
+            await self._nodes.start()
+        else:
+            await self.sender.start()
         self._ticker = asyncio.create_task(self._tick(), name="hooks-ticker")
 
     async def stop(self) -> None:
         """Stop sending (what waits stays on disk)."""
-        await stopped(t for t in (self._ticker, *self._background) if t is not None)
-        await self.sender.stop()
+        await stopped(t for t in (self._ticker,) if t is not None)
+        await self._pushes.stop()
+        if self._nodes is not None:
+            await self._nodes.stop()
+        else:
+            await self.sender.stop()
         await self._poster.close()
         await self._asker.close()
 
@@ -157,56 +154,12 @@ class BackendHooks:
     def routed(
         self, message: NewMessage, route: Route, conv: ConvRef, *, from_device: bool
     ) -> NewMessage:
-        """`message` with its routing row written in its own transaction, when routed."""
+        """`message` with its routing row written in its own transaction, when routed
+        (queued once it is committed, when the fan-out tells of it: :meth:`message_stored`)."""
         if not self._config.routes(route.conv_type, message.object_name):
             return message
-        keep = partial(self._keep_route, message, route, conv, from_device)
-        return dataclasses.replace(message, also=RoutingRow(keep))
-
-    def _keep_route(
-        self,
-        message: NewMessage,
-        route: Route,
-        conv: ConvRef,
-        from_device: bool,
-        conn: sqlite3.Connection,
-        stored: StoredMessage,
-    ) -> None:
-        """In the message's transaction: its routing row (queued once it is committed,
-        when the fan-out tells of it: :meth:`message_stored`). Routing never fails a
-        message: should the row not be written, it is queued after the commit instead."""
-        try:
-            self._write_route(message, route, conv, from_device, conn, stored)
-        except Exception:
-            log.exception("the routing row of %s is queued after its commit", stored.uid)
-
-    def _write_route(
-        self,
-        message: NewMessage,
-        route: Route,
-        conv: ConvRef,
-        from_device: bool,
-        conn: sqlite3.Connection,
-        stored: StoredMessage,
-    ) -> None:
-        audience = message.audience
-        record = MessageRecord(
-            uid=stored.uid,
-            conv=conv,
-            seq=stored.seq,
-            sender=message.sender,
-            object_name=message.object_name,
-            content={},
-            cmid=message.cmid,
-            sent_at=stored.sent_at,
-            to=sorted(audience - {message.sender}) if audience else [],
-        )
-        form = routing_form(
-            record, route, from_device=from_device, content_json=message.content_json
-        )
-        self._kept[stored.uid] = self.sender.keep(conn, route.conv_key, ROUTE, form_body(form))
-        if len(self._kept) > KEPT_LIMIT:  # rolled back, never told of: let go
-            del self._kept[next(iter(self._kept))]
+        body_of = partial(_routing_body, message, route, conv, from_device)
+        return dataclasses.replace(message, also=self._kept.step(route.conv_key, body_of))
 
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """Route a stored message (its row was committed with it, or is written now),
@@ -220,23 +173,12 @@ class BackendHooks:
                 form = routing_form(record, route, from_device=from_device)
                 self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
             return
-        kept = self._kept.pop(record.uid, None)
-        if kept is not None:
-            self.sender.take(kept)
-        elif self._config.routes(route.conv_type, record.object_name):
+        if not self._kept.committed(record.uid) and self._config.routes(
+            route.conv_type, record.object_name
+        ):
             form = routing_form(record, route, from_device=from_device)
             self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
-        if route.conv_type == ConversationType.ULTRA_GROUP:
-            # The members online are the route; those to push to are read beside it.
-            task = asyncio.create_task(self._note_ultra_pushes(record))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-            return
-        offline = self._offline_push_receivers(record, route)
-        if offline:
-            task = asyncio.create_task(self._note_pushes(record, route, offline))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+        self._pushes.message_stored(record, route)
 
     async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
         """Hold a matching send for the message callback (moderation.py)."""
@@ -244,23 +186,40 @@ class BackendHooks:
 
     def device_online(self, session: Session) -> None:
         """Mark the user for a status report; what waits to be pushed to them is dropped."""
-        self._status.mark(session.user_id, session.device, now_ms())
-        self._pushes.forget(session.user_id)
-        self._wake.set()
+        self._device_changed(session, logout=False)
+        self._pushes.board.forget(session.user_id)
 
     def device_offline(self, session: Session) -> None:
         """Mark the user for a status report (a device that closed its connection
         itself logged out; one whose connection was lost went offline)."""
         received = session.ws.protocol.close_rcvd
         logout = received is not None and received.code == NORMAL_CLOSE
-        self._status.mark(session.user_id, session.device, now_ms(), logout=logout)
-        self._wake.set()
+        self._device_changed(session, logout=logout)
+
+    def _device_changed(self, session: Session, *, logout: bool) -> None:
+        user = session.user_id
+        if self._nodes is not None:
+            here = self._server.online_devices(user) > 0
+            self._nodes.device_changed(user, session.device, here, logout)
+        else:
+            self._status.mark(user, session.device, now_ms(), logout=logout)
+            self._wake.set()
 
     def chatroom_status(self, room: str, status: int, users: list[str], at_ms: int) -> None:
         """Queue a chatroom status report (one lane: the backend gets them in order)."""
         if self._config.chatroom_status_url:
             item = chatroom_status_item(room, status, users, at_ms)
             self.sender.enqueue("chatroom_status", ROOM_STATUS, json.dumps([item]))
+
+    async def online(self, users: Sequence[str]) -> set[str]:
+        """Those of `users` with a device connected to any node."""
+        if self._nodes is not None:
+            return await self._nodes.presence.online(users)
+        return {user for user in users if self._server.online_devices(user) > 0}
+
+    async def user_online(self, user_id: str) -> bool | None:
+        """Whether a device of `user_id` is connected to any node."""
+        return user_id in await self.online([user_id])
 
     def push_url(self, user_id: str) -> str:
         """Where `user_id`'s pushes go: their own URL, else the operator's ("": none,
@@ -309,105 +268,41 @@ class BackendHooks:
 
     async def set_push_url(self, user_id: str, url: str) -> None:
         """Set (or with "", remove) `user_id`'s own push URL."""
-        await self._rows.set_push_url(user_id, url)
+        await self._urls.set_push_url(user_id, url)
         if url:
             self._push_urls[user_id] = url
         else:
             self._push_urls.pop(user_id, None)
 
-    def notify(self, user_id: str, title: str, body: str) -> bool:
+    async def notify(self, user_id: str, title: str, body: str) -> bool:
         """Tell `user_id` now, storing nothing: a Notice to each of their devices online
-        (the app shows it), else a push to their URL (no coalescing); False when
-        neither reaches them."""
-        if self._server.online_devices(user_id) > 0:
-            self._server.fanout.tell(user_id, NoticeFrame(body=body[:4096], title=title[:256]))
-            return True
-        url = self.push_url(user_id)
-        if not url:
-            return False
-        notice = {"url": url, "title": title, "body": body}
-        self.sender.enqueue(f"push:{user_id}", PUSH, json.dumps(notice))
-        return True
+        on any node (the app shows it), else a push to their URL (no coalescing); False
+        when neither reaches them."""
+        return user_id in await self.notify_each([user_id], title, body)
 
-    # ------------------------------------------------------------------ pushes
-
-    def _offline_push_receivers(self, record: MessageRecord, route: Route) -> list[str]:
-        kind = messages.lookup(record.object_name)
-        if not (kind.pushed and kind.counted):
-            return []
-        return [
-            user
-            for user, _seen in route.deliveries
-            if user != record.sender
-            and self.push_url(user)
-            and self._server.online_devices(user) == 0
-        ]
-
-    async def _note_pushes(self, record: MessageRecord, route: Route, users: list[str]) -> None:
-        try:
-            await self._note_each(record, route, users)
-        except Exception:
-            log.exception("deciding the pushes of %s failed", record.uid)
-
-    async def _note_each(self, record: MessageRecord, route: Route, users: list[str]) -> None:
-        from imkit_tui.server.operator import Operator
-
-        operator = Operator(self._server)
-        summary = messages.summarize(record.object_name, record.content)
-        group = route.conv_type == ConversationType.GROUP
-        seen = dict(route.deliveries)
-        for user in users:
-            if await operator.muted(user, seen[user]):
-                if not (group and self._config.push_mentions_under_dnd):
-                    continue
-                if not messages.mentions_user(record.content, user):
-                    continue
-            title, body = (
-                (seen[user].target, f"{record.sender}: {summary}")
-                if group
-                else (
-                    record.sender,
-                    summary,
-                )
-            )
-            self._pushes.note(user, self.push_url(user), title, body, now_ms(), record.uid)
-        self._wake.set()
-
-    async def _note_ultra_pushes(self, record: MessageRecord) -> None:
-        """Note the pushes of an ultra group's message, as its members' levels decide
-        (server/ultra/pushes.py)."""
-        store = self._server.store
-        if store is None or not self._config.pushes:
-            return
-        try:
-            users = await push_receivers(
-                store.ultra,
-                record,
-                online=lambda user: self._server.online_devices(user) > 0,
-                reachable=lambda user: bool(self.push_url(user)),
-            )
-        except Exception:
-            log.exception("deciding the pushes of %s failed", record.uid)
-            return
-        where = record.conv.target + (f" #{record.conv.channel}" if record.conv.channel else "")
-        body = f"{record.sender}: {messages.summarize(record.object_name, record.content)}"
-        for user in users:
-            self._pushes.note(user, self.push_url(user), where, body, now_ms(), record.uid)
-        self._wake.set()
-
-    async def _send_push(self, notice: Notice) -> None:
-        """Queue `notice`, with its message's pushContent when the sender gave one."""
-        store = self._server.store
-        if notice.uid and store is not None:
-            given = await store.pushes.get(notice.uid)
-            notice = notice.given_text(given[0] if given else "")
-        body = {"url": notice.url, "title": notice.title, "body": notice.body}
-        self.sender.enqueue(f"push:{notice.user_id}", PUSH, json.dumps(body))
+    async def notify_each(self, users: Sequence[str], title: str, body: str) -> set[str]:
+        """:meth:`notify` each of `users` (asking who is online a page at a time); those
+        reached."""
+        reached: set[str] = set()
+        for start in range(0, len(users), NOTIFY_PAGE):
+            page = users[start : start + NOTIFY_PAGE]
+            online = await self.online(page)
+            for user_id in page:
+                if user_id in online:
+                    notice = NoticeFrame(body=body[:4096], title=title[:256])
+                    self._server.fanout.tell(user_id, notice)
+                    reached.add(user_id)
+                elif url := self.push_url(user_id):
+                    push = {"url": url, "title": title, "body": body}
+                    self.sender.enqueue(f"push:{user_id}", PUSH, json.dumps(push))
+                    reached.add(user_id)
+        return reached
 
     # ------------------------------------------------------------------ timers
 
     async def _tick(self) -> None:
-        """Report statuses and send pushes as they come due."""
+        """Report statuses (on SQLite; the sending node does on PostgreSQL) and send
+        pushes as they come due."""
         while True:
             self._wake.clear()
             now = now_ms()
@@ -415,7 +310,8 @@ class BackendHooks:
                 await self._due(now)
             except Exception:
                 log.exception("reporting statuses or pushes failed")
-            dues = [d for d in (self._status.next_due(), self._pushes.next_due()) if d is not None]
+            board = self._pushes.board
+            dues = [d for d in (self._status.next_due(), board.next_due()) if d is not None]
             wait = max(0.0, (min(dues) - now) / 1000) if dues else None
             await woken_or_after(self._wake, wait)
 
@@ -424,36 +320,24 @@ class BackendHooks:
         if reports and self._config.status_url:
             items = [status_item(r.user_id, r.status, r.device, r.at_ms) for r in reports]
             self.sender.enqueue("status", STATUS, json.dumps(items))
-        for notice in self._pushes.due(now):
-            if self._server.online_devices(notice.user_id) == 0:
-                await self._send_push(notice)
+        await self._pushes.due(now)
 
-    # ------------------------------------------------------------------ deliverers
 
-    async def _post_route(self, entry: Entry) -> bool:
-        url = self._config.routing_url
-        if not url:
-            return True  # routing was switched off: what was queued is let go
-        return await self._poster.post(url, form=entry.body)
-
-    async def _post_status(self, entry: Entry) -> bool:
-        url = self._config.status_url
-        if not url:
-            return True
-        return await self._poster.post(url, json=json.loads(entry.body))
-
-    async def _post_chatroom_status(self, entry: Entry) -> bool:
-        url = self._config.chatroom_status_url
-        if not url:
-            return True
-        return await self._poster.post(url, json=json.loads(entry.body))
-
-    async def _push(self, entry: Entry) -> bool:
-        import apprise
-
-        notice = json.loads(entry.body)
-        target = apprise.Apprise()
-        if not target.add(notice["url"]):
-            log.warning("push URL not understood, push dropped: %s", notice["url"][:40])
-            return True
-        return bool(await target.async_notify(body=notice["body"], title=notice["title"]))
+def _routing_body(
+    message: NewMessage, route: Route, conv: ConvRef, from_device: bool, stored: StoredMessage
+) -> str:
+    """The routing form of `message` as stored."""
+    audience = message.audience
+    record = MessageRecord(
+        uid=stored.uid,
+        conv=conv,
+        seq=stored.seq,
+        sender=message.sender,
+        object_name=message.object_name,
+        content={},
+        cmid=message.cmid,
+        sent_at=stored.sent_at,
+        to=sorted(audience - {message.sender}) if audience else [],
+    )
+    form = routing_form(record, route, from_device=from_device, content_json=message.content_json)
+    return form_body(form)

@@ -1,6 +1,7 @@
 """The outgoing sender: takes entries from the plan (plan.py), sends each with the
-deliverer of its kind, and keeps the queue on disk (rows.py). Enqueueing never waits:
-the send path only adds an entry and wakes the loop."""
+deliverer of its kind, and keeps the queue on disk (rows.py). Taking an entry never
+waits: the send path only adds it and wakes the loop. Where entries come from is the
+queue's (queues.py: one node on SQLite, the nodes of a PostgreSQL store)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,15 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from json import dumps, loads
-from typing import Any
+from typing import Any, Protocol
 
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.api.signing import sign
 from imkit_tui.server.hooks.forms import form_body, form_quote
 from imkit_tui.server.hooks.http1 import Answer, HttpClient, HttpFailure
 from imkit_tui.server.hooks.plan import Entry, Plan
-from imkit_tui.server.hooks.rows import OutboxRows
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +142,18 @@ class HttpPoster:
         )
 
 
+class SentRows(Protocol):
+    """Where the entries a sender takes are kept until delivered (rows.py, pg_rows.py)."""
+
+    async def load(self) -> list[Entry]:
+        """Every waiting entry, oldest first."""
+        ...
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Forget the entries `ids` (delivered, or dropped)."""
+        ...
+
+
 class Sender:
     """Sends the entries of `plan`, at most `concurrency` at once, with `deliverers`
     by kind; every entry is in `rows` until it is delivered (or dropped)."""
@@ -150,7 +161,7 @@ class Sender:
     def __init__(
         self,
         plan: Plan,
-        rows: OutboxRows,
+        rows: SentRows,
         deliverers: Mapping[str, Deliverer],
         concurrency: int,
     ) -> None:
@@ -179,6 +190,11 @@ class Sender:
         """Entries dropped because the queue was full."""
         return self._plan.dropped
 
+    @property
+    def next_id(self) -> int:
+        """One past the largest id taken so far (1 when none)."""
+        return self._next_id
+
     async def start(self) -> None:
         """Take up the entries kept on disk, then start sending."""
         kept = await self._rows.load()
@@ -200,24 +216,20 @@ class Sender:
         if self._forgotten:
             self._flush_forgotten()
 
-    def enqueue(self, lane: str, kind: str, body: str) -> None:
-        """Queue a request (kept on disk with the next batch); never waits."""
+    def new_entry(self, lane: str, kind: str, body: str) -> Entry:
+        """An entry with the next id (not queued yet)."""
         entry = Entry(self._next_id, lane, kind, body)
         self._next_id += 1
-        dropped = self._queue(entry)
-        if entry not in dropped:
-            self._rows.add(entry, now_ms())
-
-    def keep(self, conn: sqlite3.Connection, lane: str, kind: str, body: str) -> Entry:
-        """A request kept on disk in the transaction open on `conn` (a message's own),
-        not queued yet: :meth:`take` it once that transaction is committed."""
-        entry = Entry(self._next_id, lane, kind, body)
-        self._next_id += 1
-        self._rows.write(conn, entry, now_ms())
         return entry
 
+    def offer(self, entry: Entry) -> bool:
+        """Queue `entry`, whose row is not written yet; whether it stayed (False: the
+        queue is full and it was dropped: write no row)."""
+        return entry not in self._queue(entry)
+
     def take(self, entry: Entry) -> None:
-        """Queue `entry`, kept by :meth:`keep` and committed; never waits."""
+        """Queue `entry`, whose row is committed; never waits."""
+        self._next_id = max(self._next_id, entry.id + 1)
         dropped = self._queue(entry)
         if entry in dropped:
             self._forget(entry.id)

@@ -4,6 +4,8 @@ A device logging in or out marks its user; once `window_ms` has passed since the
 mark, the user's status is read from the server's sessions (what `/user/checkOnline`
 answers) and reported when it differs from the last report. A user who flaps (out and
 back within the window) is reported once, or not at all when nothing changed.
+On a PostgreSQL store the marks are rows and the truth is every node's (presence.py);
+`report_of` decides for both.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ class StatusReport:
     status: str
     device: str
     at_ms: int
+
+
+def report_of(reported: str, online: bool, logout: bool) -> str | None:
+    """The status to report of a user last reported as `reported`, who is `online` now
+    (else gone, by a logout when `logout`); None when nothing changed."""
+    status = ONLINE if online else (LOGOUT if logout else OFFLINE)
+    return None if status == reported else status
 
 
 class StatusBoard:
@@ -59,8 +68,8 @@ class StatusBoard:
             if mark.due_ms > now_ms:
                 continue
             del self._marked[user_id]
-            status = ONLINE if online(user_id) else (LOGOUT if mark.logout else OFFLINE)
-            if self._reported.get(user_id, OFFLINE) == status:
+            status = report_of(self._reported.get(user_id, OFFLINE), online(user_id), mark.logout)
+            if status is None:
                 continue
             self._reported[user_id] = status
             reports.append(StatusReport(user_id, status, mark.device, mark.at_ms))

@@ -333,6 +333,45 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         """),
     ),
     PgMigration(
+        6,
+        "the outgoing queue to the app's backend, shared by the nodes, and who is online where",
+        _bytewise("""
+        -- A request waiting to reach the app's backend (server/hooks/): written by any
+        -- node, sent by the one node holding the sender's lock, in id order per lane,
+        -- deleted once delivered. Ids grow in commit order (every write of every node
+        -- runs after the one before it: pg/writer.py).
+        CREATE TABLE hook_outbox (
+            id BIGSERIAL PRIMARY KEY,
+            lane TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        );
+        -- The nodes running hooks; each holds an advisory lock on its number while it
+        -- lives, so the rows of a node that died are known and swept.
+        CREATE TABLE hook_nodes (node INTEGER PRIMARY KEY, started_at BIGINT NOT NULL);
+        -- How many devices of a user are connected to a node.
+        CREATE TABLE hook_presence (
+            user_id TEXT NOT NULL,
+            node INTEGER NOT NULL,
+            devices INTEGER NOT NULL,
+            PRIMARY KEY (user_id, node)
+        );
+        CREATE INDEX hook_presence_node ON hook_presence(node);
+        -- Each user's last reported status, and the mark of a change not reported yet
+        -- (due_ms: when; the device and time of the last change; whether it logged out).
+        CREATE TABLE hook_status (
+            user_id TEXT PRIMARY KEY,
+            reported TEXT NOT NULL DEFAULT '1',
+            due_ms BIGINT,
+            device TEXT NOT NULL DEFAULT '',
+            at_ms BIGINT NOT NULL DEFAULT 0,
+            logout BOOLEAN NOT NULL DEFAULT false
+        );
+        CREATE INDEX hook_status_due ON hook_status(due_ms) WHERE due_ms IS NOT NULL;
+        """),
+    ),
+    PgMigration(
         7,
         "logs of acts that keep the chatrooms and the customer-service desk alike on all nodes",
         _bytewise("""

@@ -215,9 +215,7 @@ class CustomerServiceActions:
 
     def _show(self, state: CsState) -> None:
         self._state = state
-        name = self.info.name if self.info and self.info.name else state.account
-        label = state.label or "opening…"
-        self._header.set_service(f"{name} · {label}")
+        self._header.set_service(state.label or "opening…")  # the title names the service
         self._button(state.mode in (ROBOT, CLOSED))
 
     def _button(self, shown: bool) -> None:

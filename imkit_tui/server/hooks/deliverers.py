@@ -1,0 +1,67 @@
+"""How each kind of outgoing entry is sent: routing, status and chatroom status reports
+as signed POSTs to the app's backend (a URL switched off lets what was queued go),
+offline pushes through Apprise."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from imkit_tui.server.hooks.plan import Entry
+from imkit_tui.server.hooks.sender import Deliverer, HttpPoster
+from imkit_tui.server.hooks.settings import HooksConfig
+
+log = logging.getLogger(__name__)
+
+ROUTE, STATUS, PUSH, ROOM_STATUS = "route", "status", "push", "chatroom_status"
+"""The kinds of entries: a routed message, a status report, an offline push, a
+chatroom status report."""
+
+
+class Deliverers:
+    """The deliverer of each kind, sending to the URLs of `config` through `poster`."""
+
+    def __init__(self, config: HooksConfig, poster: HttpPoster) -> None:
+        self._config = config
+        self._poster = poster
+
+    def by_kind(self) -> dict[str, Deliverer]:
+        """Each kind's deliverer."""
+        return {
+            ROUTE: self.route,
+            STATUS: self.status,
+            PUSH: self.push,
+            ROOM_STATUS: self.chatroom_status,
+        }
+
+    async def route(self, entry: Entry) -> bool:
+        """POST a routed message (a form)."""
+        url = self._config.routing_url
+        if not url:
+            return True  # routing was switched off: what was queued is let go
+        return await self._poster.post(url, form=entry.body)
+
+    async def status(self, entry: Entry) -> bool:
+        """POST status reports (JSON)."""
+        url = self._config.status_url
+        if not url:
+            return True
+        return await self._poster.post(url, json=json.loads(entry.body))
+
+    async def chatroom_status(self, entry: Entry) -> bool:
+        """POST a chatroom status report (JSON)."""
+        url = self._config.chatroom_status_url
+        if not url:
+            return True
+        return await self._poster.post(url, json=json.loads(entry.body))
+
+    async def push(self, entry: Entry) -> bool:
+        """Send an offline push through Apprise (a URL it does not speak: dropped)."""
+        import apprise
+
+        notice = json.loads(entry.body)
+        target = apprise.Apprise()
+        if not target.add(notice["url"]):
+            log.warning("push URL not understood, push dropped: %s", notice["url"][:40])
+            return True
+        return bool(await target.async_notify(body=notice["body"], title=notice["title"]))

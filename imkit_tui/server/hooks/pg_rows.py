@@ -1,0 +1,120 @@
+"""The outgoing queue and push URLs on PostgreSQL (migration 6): any node writes rows
+through the store's writer (a routing row in its message's own transaction); the node
+that sends (cluster.py) reads them in id order and deletes those delivered. Each row
+notifies `hooks:` so the sender wakes on it; each push URL set notifies `pushurl:USER`
+so every node reads it again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import asyncpg
+
+from imkit_tui.server.hooks.plan import Entry
+from imkit_tui.server.pg.notices import notify
+from imkit_tui.server.pg.writer import PgWriter
+
+log = logging.getLogger(__name__)
+
+NEW_ROWS = "hooks"
+"""The kind of the notice a new row sends (pg/notices.py)."""
+
+PUSH_URL = "pushurl"
+"""The kind of the notice a changed push URL sends (its key: the user)."""
+
+SCAN_LIMIT = 1000
+"""Rows read at most per look at what is new."""
+
+
+def _logged(result: Any, error: BaseException | None) -> None:
+    if error is not None:
+        log.error("writing the outgoing queue failed: %r", error)
+
+
+class PgOutboxRows:
+    """Rows of `hook_outbox` and `push_urls`, read on `pool`, written by `writer`; new
+    rows are announced on the channel `channel()` names."""
+
+    def __init__(self, writer: PgWriter, pool: asyncpg.Pool, channel: Callable[[], str]) -> None:
+        self._writer = writer
+        self._pool = pool
+        self._channel = channel
+
+    async def load(self) -> list[Entry]:
+        """Every waiting entry, oldest first."""
+        entries: list[Entry] = []
+        while page := await self.after(entries[-1].id if entries else 0):
+            entries.extend(page)
+        return entries
+
+    async def after(self, last_id: int, limit: int = SCAN_LIMIT) -> list[Entry]:
+        """The waiting entries past `last_id`, oldest first (at most `limit`)."""
+        rows = await self._pool.fetch(
+            "SELECT id, lane, kind, body FROM hook_outbox WHERE id > $1 ORDER BY id LIMIT $2",
+            last_id,
+            limit,
+        )
+        return [Entry(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def add(self, lane: str, kind: str, body: str, now_ms: int) -> None:
+        """Keep a request (committed with the writer's next batch; never waits)."""
+
+        async def job(conn: asyncpg.Connection) -> None:
+            await self.write(conn, lane, kind, body, now_ms)
+
+        self._writer.submit_then(job, _logged)
+
+    async def write(
+        self, conn: asyncpg.Connection, lane: str, kind: str, body: str, now_ms: int
+    ) -> int:
+        """Keep a request in the transaction open on `conn` (a message's own: the row
+        that routes it is committed with it, or not at all); its id."""
+        entry_id = await conn.fetchval(
+            "INSERT INTO hook_outbox(lane, kind, body, created_at) VALUES ($1, $2, $3, $4)"
+            " RETURNING id",
+            lane,
+            kind,
+            body,
+            now_ms,
+        )
+        await notify(conn, self._channel(), NEW_ROWS, "")
+        return int(entry_id)
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Forget the entries `ids` (delivered, or dropped)."""
+        gone = list(ids)
+
+        async def job(conn: asyncpg.Connection) -> None:
+            await conn.execute("DELETE FROM hook_outbox WHERE id = ANY($1::bigint[])", gone)
+
+        if gone:
+            self._writer.submit_then(job, _logged)
+
+    async def push_urls(self) -> dict[str, str]:
+        """Every user's push URL, by user."""
+        rows = await self._pool.fetch("SELECT user_id, url FROM push_urls")
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    async def push_url(self, user_id: str) -> str:
+        """`user_id`'s own push URL ("" when none)."""
+        url = await self._pool.fetchval("SELECT url FROM push_urls WHERE user_id = $1", user_id)
+        return str(url or "")
+
+    async def set_push_url(self, user_id: str, url: str) -> None:
+        """Set `user_id`'s push URL (an empty one removes it)."""
+
+        async def job(conn: asyncpg.Connection) -> None:
+            if url:
+                await conn.execute(
+                    "INSERT INTO push_urls(user_id, url) VALUES ($1, $2)"
+                    " ON CONFLICT (user_id) DO UPDATE SET url = EXCLUDED.url",
+                    user_id,
+                    url,
+                )
+            else:
+                await conn.execute("DELETE FROM push_urls WHERE user_id = $1", user_id)
+            await notify(conn, self._channel(), PUSH_URL, user_id)
+
+        await self._writer.submit(job)
