@@ -87,8 +87,8 @@ def cluster(tmp_path: Path, *extra: str) -> Iterator[Nodes]:
                     process.kill()
 
 
-async def until(check: Callable[[], Any], timeout: float = 20.0) -> None:
-    """Wait until `check()` (sync or async) is true."""
+async def until(check: Callable[[], Any], timeout: float = 20.0, every: float = 0.05) -> None:
+    """Wait until `check()` (sync or async) is true, asking `every` seconds."""
     async with asyncio.timeout(timeout):
         while True:
             result = check()
@@ -96,4 +96,4 @@ async def until(check: Callable[[], Any], timeout: float = 20.0) -> None:
                 result = await result
             if result:
                 return
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(every)
