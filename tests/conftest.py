@@ -71,6 +71,16 @@ BOTH_STORES = frozenset(
         "test_api_ultra",
         "test_public_service",
         "test_public_client",
+        "test_group_departures",
+        "test_group_names",
+        "test_hooks_stop",
+        "test_api_cli",
+        "test_cli_profile",
+        "test_public_cli",
+        "test_cli_privacy",
+        "test_cli_chatroom",
+        "test_cli_ultra",
+        "test_cli_customer_service",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""

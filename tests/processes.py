@@ -26,11 +26,17 @@ def env_for(home: Path) -> dict[str, str]:
     return env
 
 
+def serve_store_args(data: Path) -> tuple[str, ...]:
+    """`imkit serve`'s arguments for the test's store (tests/store_choice.py) when the
+    server on `data` is to run on PostgreSQL: its own schema, migrated."""
+    store_url = store_url_for(data)
+    return ("--store", store_url, "--migrate") if store_url else ()
+
+
 def start_server(data: Path, port: int = 0, *extra: str) -> tuple[subprocess.Popen[str], str]:
     """Start `imkit serve` and wait for its 'listening on' line; return it and the URL.
     Its store is the test's (tests/store_choice.py) unless `extra` names one."""
-    store_url = "" if "--store" in extra else store_url_for(data)
-    store = ("--store", store_url, "--migrate") if store_url else ()
+    store = () if "--store" in extra else serve_store_args(data)
     process = subprocess.Popen(
         [*IMKIT, "serve", "--port", str(port), "--data", str(data), *store, *extra],
         stdout=subprocess.PIPE,
