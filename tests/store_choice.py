@@ -13,7 +13,7 @@ _schema_of: dict[Path, str] = {}
 
 
 def chosen_kind() -> str:
-    """"sqlite" or "postgresql": the store the running test's servers use."""
+    """ "sqlite" or "postgresql": the store the running test's servers use."""
     return _chosen["kind"]
 
 

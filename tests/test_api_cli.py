@@ -51,9 +51,9 @@ async def test_serve_prints_the_api_line_and_credentials_print_the_pair(tmp_path
 
 def _serve_with_secret_in_env(tmp_path: Path, data: Path) -> subprocess.Popen[str]:
     env = {**env_for(tmp_path / "home"), "IMKIT_APP_SECRET": "Y1W2MeFwwwRxa0"}
+    serve = [*IMKIT, "serve", "--port", "0", "--data", str(data), *serve_store_args(data)]
     return subprocess.Popen(
-        [*IMKIT, "serve", "--port", "0", "--data", str(data), *serve_store_args(data),
-         "--app-key", "uwd1c0sxdlx2"],  # fmt: skip
+        [*serve, "--app-key", "uwd1c0sxdlx2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
