@@ -81,6 +81,8 @@ BOTH_STORES = frozenset(
         "test_cli_chatroom",
         "test_cli_ultra",
         "test_cli_customer_service",
+        "test_mentions",
+        "test_search",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""
