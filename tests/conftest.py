@@ -83,6 +83,7 @@ BOTH_STORES = frozenset(
         "test_cli_customer_service",
         "test_mentions",
         "test_search",
+        "test_server_group_commit",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""
@@ -109,8 +110,12 @@ def module_store(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def store_kind(module_store: str) -> str:
-    """The store the servers of this test run on: "sqlite" unless parametrised."""
+def store_kind(module_store: str, request: pytest.FixtureRequest) -> str:
+    """The store the servers of this test run on: "sqlite" unless parametrised. A test
+    marked `sqlite_only(reason)` (about SQLite itself) is skipped on PostgreSQL."""
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker is not None and module_store != "sqlite":
+        pytest.skip(str(marker.kwargs.get("reason") or marker.args[0]))
     return module_store
 
 
