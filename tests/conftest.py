@@ -84,6 +84,8 @@ BOTH_STORES = frozenset(
         "test_mentions",
         "test_search",
         "test_server_group_commit",
+        "test_hooks_durable",
+        "test_faults",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""
