@@ -21,7 +21,8 @@ from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.store import ServerStore
 from imkit_tui.server.token_versions import read_version
 from tests.processes import start_server, token
-from tests.services import drop_schemas, fresh_schema_url, pg_execute, token_version
+from tests.services import drop_schemas, pg_execute, token_version
+from tests.store_choice import choose, store_url_for
 from tests.wire import WireClient
 
 FAST_BACKOFF = Backoff(base=0.05, cap=0.5)
@@ -70,29 +71,54 @@ BOTH_STORES = frozenset(
         "test_api_ultra",
         "test_public_service",
         "test_public_client",
+        "test_group_departures",
+        "test_group_names",
+        "test_hooks_stop",
+        "test_api_cli",
+        "test_cli_profile",
+        "test_public_cli",
+        "test_cli_privacy",
+        "test_cli_chatroom",
+        "test_cli_ultra",
+        "test_cli_customer_service",
+        "test_mentions",
+        "test_search",
+        "test_server_group_commit",
+        "test_hooks_durable",
+        "test_faults",
     }
 )
 """The server-level modules whose tests run on both stores (the rest on SQLite)."""
-_store = {"kind": "sqlite"}
-_schema_of: dict[Path, str] = {}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run the tests of BOTH_STORES modules once per store (`store_kind`)."""
+    """Run the tests of BOTH_STORES modules once per store (`store_kind`): all of a
+    module's tests on one store, then on the other, so that a module's shared server
+    (a module-scoped fixture asking for `module_store`) runs on the store of its tests."""
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
-    if "store_kind" in metafunc.fixturenames and module in BOTH_STORES:
-        metafunc.parametrize("store_kind", STORES, indirect=True)
+    if "module_store" in metafunc.fixturenames and module in BOTH_STORES:
+        metafunc.parametrize("module_store", STORES, indirect=True, scope="module")
 
 
-@pytest.fixture(autouse=True)
-def store_kind(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The store the servers of this test run on: "sqlite" unless parametrised."""
+@pytest.fixture(scope="module")
+def module_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The store this module's servers run on now: "sqlite" unless parametrised."""
     kind = str(getattr(request, "param", "sqlite"))
-    _store["kind"] = kind
+    choose(kind)
     try:
         yield kind
     finally:
-        _store["kind"] = "sqlite"
+        choose("sqlite")
+
+
+@pytest.fixture(autouse=True)
+def store_kind(module_store: str, request: pytest.FixtureRequest) -> str:
+    """The store the servers of this test run on: "sqlite" unless parametrised. A test
+    marked `sqlite_only(reason)` (about SQLite itself) is skipped on PostgreSQL."""
+    marker = request.node.get_closest_marker("sqlite_only")
+    if marker is not None and module_store != "sqlite":
+        pytest.skip(str(marker.kwargs.get("reason") or marker.args[0]))
+    return module_store
 
 
 class ServerHandle:
@@ -105,9 +131,8 @@ class ServerHandle:
             "rate_burst": 100_000,
             **overrides,
         }
-        if _store["kind"] == "postgresql" and "store_url" not in overrides:
-            # A server started again on the same data dir finds the same store.
-            store_url = _schema_of.setdefault(data_dir, fresh_schema_url())
+        store_url = store_url_for(data_dir) if "store_url" not in overrides else ""
+        if store_url:
             self.overrides.update(store_url=store_url, migrate_store=True)
         self.server: IMServer | None = None
         self.port = 0
@@ -238,7 +263,7 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory, module_store: str) -> Iterator[Cluster]:
     """A server process for the command-line tests of one module."""
     data = tmp_path_factory.mktemp("cli") / "server"
     process, url = start_server(data)

@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.services import pg_fetch
+from tests.store_choice import known_store_url, store_url_for
+
 IMKIT = [sys.executable, "-m", "imkit_tui"]
 
 
@@ -23,10 +26,19 @@ def env_for(home: Path) -> dict[str, str]:
     return env
 
 
+def serve_store_args(data: Path) -> tuple[str, ...]:
+    """`imkit serve`'s arguments for the test's store (tests/store_choice.py) when the
+    server on `data` is to run on PostgreSQL: its own schema, migrated."""
+    store_url = store_url_for(data)
+    return ("--store", store_url, "--migrate") if store_url else ()
+
+
 def start_server(data: Path, port: int = 0, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    """Start `imkit serve` and wait for its 'listening on' line; return it and the URL."""
+    """Start `imkit serve` and wait for its 'listening on' line; return it and the URL.
+    Its store is the test's (tests/store_choice.py) unless `extra` names one."""
+    store = () if "--store" in extra else serve_store_args(data)
     process = subprocess.Popen(
-        [*IMKIT, "serve", "--port", str(port), "--data", str(data), *extra],
+        [*IMKIT, "serve", "--port", str(port), "--data", str(data), *store, *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -60,24 +72,43 @@ def imkit(
     )
 
 
+def store_args(data: Path) -> list[str]:
+    """`imkit token`'s arguments naming the store of the server on `data`, when it is not
+    in the data dir."""
+    store_url = known_store_url(data)
+    return ["--store", store_url] if store_url else []
+
+
 def token(data: Path, user: str) -> str:
     """A token for `user` from the server's data dir, through `imkit token`."""
-    result = imkit(data.parent / "token-home", "token", user, "--data", str(data))
+    args = ["token", user, "--data", str(data), *store_args(data)]
+    result = imkit(data.parent / "token-home", *args)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
-def stored_count(data: Path) -> int:
-    """How many messages the server has committed (read from its store, another process)."""
+def stored_rows(data: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (no parameters) read from the store of the server on `data`,
+    SQLite or PostgreSQL, from this process; none while the store has no such table."""
+    store_url = known_store_url(data)
+    if store_url:
+        return pg_fetch(store_url, sql)
     path = data / "server.db"
     if not path.exists():
-        return 0
+        return []
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
         try:
-            row = conn.execute("SELECT COUNT(*) FROM messages").fetchone()
-        except sqlite3.OperationalError:
-            return 0
-    return int(row[0])
+            return [tuple(row) for row in conn.execute(sql).fetchall()]
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
+
+
+def stored_count(data: Path) -> int:
+    """How many messages the server has committed (read from its store, another process)."""
+    rows = stored_rows(data, "SELECT COUNT(*) FROM messages")
+    return int(rows[0][0]) if rows else 0
 
 
 def wait_until(predicate: Any, timeout: float, what: str) -> None:

@@ -164,3 +164,21 @@ def pg_fetchval(store_url: str, sql: str, *args: object) -> object:
             await conn.close()
 
     return run_aside(run)
+
+
+def pg_fetch(store_url: str, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """The rows of one query on the PostgreSQL store at `store_url`, read on a connection
+    of its own (from sync test code); none while the store has no such table (yet)."""
+
+    async def run() -> list[tuple[Any, ...]]:
+        import asyncpg
+
+        conn = await asyncpg.connect(store_url)
+        try:
+            return [tuple(row) for row in await conn.fetch(sql, *args)]
+        except asyncpg.UndefinedTableError:
+            return []
+        finally:
+            await conn.close()
+
+    return run_aside(run)

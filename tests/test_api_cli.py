@@ -14,7 +14,7 @@ import aiohttp
 
 from imkit_tui.server.api.credentials import Credentials, read_existing
 from tests.api_client import SignedClient
-from tests.processes import IMKIT, env_for, imkit, start_server
+from tests.processes import IMKIT, env_for, imkit, serve_store_args, start_server, store_args
 
 
 def _api_line(process: subprocess.Popen[str]) -> str:
@@ -41,7 +41,7 @@ async def test_serve_prints_the_api_line_and_credentials_print_the_pair(tmp_path
         finally:
             await client.close()
         # The same secret signs `imkit token`'s tokens.
-        token = imkit(tmp_path, "token", "alice", "--data", str(data))
+        token = imkit(tmp_path, "token", "alice", "--data", str(data), *store_args(data))
         assert token.returncode == 0 and token.stdout.strip()
         assert body["token"].split(".")[0] == token.stdout.split(".")[0]
     finally:
@@ -51,8 +51,9 @@ async def test_serve_prints_the_api_line_and_credentials_print_the_pair(tmp_path
 
 def _serve_with_secret_in_env(tmp_path: Path, data: Path) -> subprocess.Popen[str]:
     env = {**env_for(tmp_path / "home"), "IMKIT_APP_SECRET": "Y1W2MeFwwwRxa0"}
+    serve = [*IMKIT, "serve", "--port", "0", "--data", str(data), *serve_store_args(data)]
     return subprocess.Popen(
-        [*IMKIT, "serve", "--port", "0", "--data", str(data), "--app-key", "uwd1c0sxdlx2"],
+        [*serve, "--app-key", "uwd1c0sxdlx2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -25,7 +25,7 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, module_store: str) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("cli-privacy") / "server"
     process, url = start_server(data)
     try:

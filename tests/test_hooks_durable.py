@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sqlite3
 from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed
@@ -14,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from imkit_tui.paths import Paths
 from imkit_tui.protocol import ConvRef, SendAck, SendMessage
 from tests.backend import Backend, running_backend
-from tests.processes import imkit, start_server, stored_count, token, wait_until
+from tests.processes import imkit, start_server, stored_count, stored_rows, token, wait_until
 from tests.wire import WireClient
 
 SECRET = "hooks-test-secret-0123456789"
@@ -22,8 +21,8 @@ SECRET = "hooks-test-secret-0123456789"
 
 def waiting_rows(data: Path) -> int:
     """How many requests wait in the server's outgoing queue (read from its store)."""
-    with sqlite3.connect(f"file:{data / 'server.db'}?mode=ro", uri=True, timeout=5) as conn:
-        return int(conn.execute("SELECT count(*) FROM hook_outbox").fetchone()[0])
+    rows = stored_rows(data, "SELECT count(*) FROM hook_outbox")
+    return int(rows[0][0]) if rows else 0
 
 
 async def test_routing_is_at_least_once_across_an_outage_and_a_sigkill(tmp_path: Path) -> None:
@@ -63,8 +62,7 @@ async def test_routing_is_at_least_once_across_an_outage_and_a_sigkill(tmp_path:
 
 def stored_messages(data: Path) -> dict[str, tuple[int, int]]:
     """Every stored message's (conversation, seq), by uid (read from the server's store)."""
-    with sqlite3.connect(f"file:{data / 'server.db'}?mode=ro", uri=True, timeout=5) as conn:
-        rows = conn.execute("SELECT uid, conv_id, seq FROM messages").fetchall()
+    rows = stored_rows(data, "SELECT uid, conv_id, seq FROM messages")
     return {str(uid): (int(conv), int(seq)) for uid, conv, seq in rows}
 
 

@@ -337,7 +337,9 @@ def test_terms_and_snippets() -> None:
 
 
 @pytest.fixture(scope="module")
-def cli_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+def cli_server(
+    tmp_path_factory: pytest.TempPathFactory, module_store: str
+) -> Iterator[tuple[Path, str]]:
     data = tmp_path_factory.mktemp("search-cli") / "server"
     process, url = start_server(data)
     try:

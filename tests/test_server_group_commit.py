@@ -11,12 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from imkit_tui.protocol import ConvRef, SendAck, SendMessage, decode_server_frame, encode
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.store import Member, NewMessage, ServerStore, StoredMessage, private_key
-from tests.processes import port_of, start_server
+from tests.processes import port_of, start_server, stored_rows
 from tests.wire import WireClient
+
+SQLITE_WRITER = pytest.mark.sqlite_only(reason="about the SQLite store's writer itself")
 
 
 def _append(
@@ -49,6 +53,7 @@ async def _open_traced(path: Path) -> tuple[ServerStore, list[str]]:
     return store, statements
 
 
+@SQLITE_WRITER
 async def test_sends_of_one_turn_share_one_commit_and_hear_back_after_it(tmp_path: Path) -> None:
     path = tmp_path / "server.db"
     store, statements = await _open_traced(path)
@@ -73,6 +78,7 @@ async def test_sends_of_one_turn_share_one_commit_and_hear_back_after_it(tmp_pat
         await store.close()
 
 
+@SQLITE_WRITER
 async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn(
     tmp_path: Path,
 ) -> None:
@@ -106,6 +112,7 @@ async def test_a_lone_send_on_an_idle_writer_is_committed_without_waiting_a_turn
         await store.close()
 
 
+@SQLITE_WRITER
 async def test_appends_of_one_step_after_one_made_at_once_share_the_next_commit(
     tmp_path: Path,
 ) -> None:
@@ -126,6 +133,7 @@ async def test_appends_of_one_step_after_one_made_at_once_share_the_next_commit(
         await store.close()
 
 
+@SQLITE_WRITER
 async def test_a_retry_in_the_same_batch_gets_the_original(tmp_path: Path) -> None:
     store, statements = await _open_traced(tmp_path / "server.db")
     try:
@@ -144,6 +152,7 @@ async def test_a_retry_in_the_same_batch_gets_the_original(tmp_path: Path) -> No
         await store.close()
 
 
+@SQLITE_WRITER
 async def test_a_failing_message_fails_alone_and_its_batch_stays_gapless(tmp_path: Path) -> None:
     store, _ = await _open_traced(tmp_path / "server.db")
     try:
@@ -225,10 +234,7 @@ async def test_a_killed_server_keeps_every_acked_message_once(tmp_path: Path) ->
         await asyncio.gather(*(_pipeline(url, tokens[i], i, after) for i in range(SENDERS)))
         for cmid, ack in acked.items():
             assert (after[cmid].uid, after[cmid].seq) == (ack.uid, ack.seq), cmid
-        with sqlite3.connect(data / "server.db") as conn:
-            rows = conn.execute(
-                "SELECT sender, seq, cmid FROM messages ORDER BY sender, seq"
-            ).fetchall()
+        rows = stored_rows(data, "SELECT sender, seq, cmid FROM messages ORDER BY sender, seq")
         assert len(rows) == SENDERS * PER_SENDER, "nothing lost, nothing twice"
         for i in range(SENDERS):
             mine = [(seq, cmid) for sender, seq, cmid in rows if sender == f"u{i}"]

@@ -26,7 +26,7 @@ from imkit_tui.protocol.tokens import issue_token, read_claims, verify_token
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.themes import load_themes
 from tests.conftest import FAST_BACKOFF, Cluster, ServerHandle, running_server, until_client
-from tests.processes import IMKIT, env_for, imkit, start_server
+from tests.processes import IMKIT, env_for, imkit, start_server, store_args
 from tests.wire import WireClient
 
 REVOKED = "this token was revoked"
@@ -59,7 +59,7 @@ async def _hello(url: str, token: str) -> tuple[ErrorFrame | Welcome, int | None
 def _cli_token(
     data: Path, *args: str, handle: ServerHandle | None = None
 ) -> subprocess.CompletedProcess[str]:
-    store = handle.store_args if handle is not None else []
+    store = handle.store_args if handle is not None else store_args(data)
     return imkit(data.parent / "token-home", "token", *args, "--data", str(data), *store)
 
 
