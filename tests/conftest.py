@@ -32,6 +32,8 @@ STORES = ("sqlite", "postgresql")
 BOTH_STORES = frozenset(
     {
         "test_server",
+        "test_chatroom_client",
+        "test_customer_service_client",
         "test_privacy_server",
         "test_client",
         "test_conversation_state",
