@@ -32,6 +32,10 @@ STORES = ("sqlite", "postgresql")
 BOTH_STORES = frozenset(
     {
         "test_server",
+        "test_cli",
+        "test_cli_edits",
+        "test_cli_honesty",
+        "test_cli_config",
         "test_chatroom_client",
         "test_customer_service_client",
         "test_privacy_server",
