@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 from _args import positive_int
-from aiohttp import web
+from routing import backend_process
 
 from imkit_tui.server.hooks.http1 import HttpClient
 
@@ -35,24 +35,6 @@ BODY = (
 )
 
 Post = Callable[[str], Awaitable[int]]
-
-
-def _backend(port_out: Any) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        await request.read()
-        return web.json_response({"code": 200})
-
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", answer)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port_out.put(runner.addresses[0][1])
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
 
 
 async def _measure(post: Post, url: str, count: int, at_once: int) -> dict[str, float]:
@@ -75,7 +57,7 @@ async def _measure(post: Post, url: str, count: int, at_once: int) -> dict[str, 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Both clients `--repeat` times, interleaved; medians and ratios."""
     ports: Any = multiprocessing.Queue()
-    process = multiprocessing.Process(target=_backend, args=(ports,), daemon=True)
+    process = multiprocessing.Process(target=backend_process, args=(ports,), daemon=True)
     process.start()
     rows: dict[str, list[dict[str, float]]] = {}
     try:

@@ -55,8 +55,9 @@ from imkit_tui.server.hooks.setup import start_hooks
 MODES = ("off", "routing", "callback", "held")
 
 
-def _backend(port_out: Any) -> None:
-    """The backend process: answer every POST at once."""
+def backend_process(port_out: Any) -> None:
+    """The backend process: answer every POST at once (`{"code": 200, "pass": 1}`); its
+    port goes to `port_out`."""
 
     async def answer(request: web.Request) -> web.Response:
         await request.read()
@@ -201,7 +202,7 @@ async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every mode `--repeat` times, interleaved; medians and ratios to `off`."""
     ports: Any = multiprocessing.Queue()
-    process = multiprocessing.Process(target=_backend, args=(ports,), daemon=True)
+    process = multiprocessing.Process(target=backend_process, args=(ports,), daemon=True)
     process.start()
     try:
         backend = f"http://127.0.0.1:{ports.get(timeout=20)}"
