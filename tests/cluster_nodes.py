@@ -31,8 +31,9 @@ class Nodes:
     extra: tuple[str, ...] = ()
     api_urls: list[str] = field(default_factory=list)
 
-    def start(self, *, api: bool = False) -> str:
-        """Start one more node (with its Server API when `api`: see `api_urls`); its URL."""
+    def start(self, *flags: str, api: bool = False) -> str:
+        """Start one more node, given `flags` beside `extra` (with its Server API when
+        `api`: see `api_urls`); its URL."""
         api_args = ["--no-api"]
         if api:
             port = free_port()
@@ -50,6 +51,7 @@ class Nodes:
             "--rate-limit",
             "100000",
             *self.extra,
+            *flags,
         )
         self.processes.append(process)
         self.urls.append(url)

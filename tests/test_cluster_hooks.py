@@ -12,7 +12,6 @@ import asyncio
 import json
 import signal
 import subprocess
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,18 +19,11 @@ from pathlib import Path
 import pytest
 
 from imkit_tui.protocol import SendAck
-from imkit_tui.protocol.tokens import issue_token
-from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.hooks.forms import LOGOUT, ONLINE
 from tests.backend import Backend, Received, running_backend
-from tests.processes import start_server
+from tests.cluster_nodes import Nodes, cluster
 from tests.services import (
-    NATS_URL,
-    fresh_schema_url,
-    nats_missing,
-    need,
     pg_fetchval,
-    postgres_missing,
 )
 from tests.wire import WireClient
 
@@ -50,38 +42,28 @@ push_interval_seconds = 0.5
 
 @dataclass
 class HookedNodes:
-    """Nodes of one test sharing a data dir (the app secret), a store and a bus, with
-    their hooks sending to `backend`."""
+    """Nodes of one test (tests/cluster_nodes.py) signing with SECRET, their hooks
+    sending to `backend`."""
 
-    data: Path
-    store_url: str
-    bus_url: str
+    nodes: Nodes
     backend: Backend
-    processes: list[subprocess.Popen[str]]
+
+    @property
+    def store_url(self) -> str:
+        """The store every node shares."""
+        return self.nodes.store_url
+
+    @property
+    def processes(self) -> list[subprocess.Popen[str]]:
+        """The nodes' processes, in the order they started."""
+        return self.nodes.processes
 
     def start(self, *flags: str) -> str:
-        """Start one more node; its URL."""
-        process, url = start_server(
-            self.data,
-            0,
-            "--store",
-            self.store_url,
-            "--migrate",
-            "--bus",
-            self.bus_url,
-            "--no-api",
-            "--rate-limit",
-            "100000",
-            "--app-secret",
-            SECRET,
-            *flags,
-        )
-        self.processes.append(process)
-        return url
+        """Start one more node with the hooks' `flags`; its URL."""
+        return self.nodes.start(*flags)
 
     async def login(self, url: str, user: str, device: str = "wire") -> WireClient:
-        token = issue_token(load_or_create_secret(self.data), user, None)
-        return await WireClient.login(url, token, device)
+        return await WireClient.login(url, self.nodes.token(user), device)
 
     def waiting_rows(self) -> int:
         """How many requests wait in the shared outgoing queue."""
@@ -90,24 +72,12 @@ class HookedNodes:
 
 @pytest.fixture
 async def hooked(tmp_path: Path) -> AsyncIterator[HookedNodes]:
-    need(postgres_missing())
-    need(nats_missing())
     config = tmp_path / "server-home" / "config" / "config.toml"
     config.parent.mkdir(parents=True)
     config.write_text(FAST_HOOKS)
-    bus = f"{NATS_URL}?subject=imkit-test-{uuid.uuid4().hex[:12]}"
-    async with running_backend(SECRET) as backend:
-        found = HookedNodes(tmp_path / "shared", fresh_schema_url(), bus, backend, [])
-        try:
-            yield found
-        finally:
-            for process in found.processes:
-                if process.poll() is None:
-                    process.terminate()
-                    try:
-                        await asyncio.to_thread(process.wait, 10)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
+    with cluster(tmp_path, "--app-secret", SECRET) as nodes:
+        async with running_backend(SECRET) as backend:
+            yield HookedNodes(nodes, backend)
 
 
 def _routed(backend: Backend) -> list[Received]:
