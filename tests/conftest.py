@@ -299,7 +299,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     def watchdog() -> None:
         time.sleep(_LEFTOVER_THREAD_GRACE_SECONDS)
-        stuck = [t.name for t in threading.enumerate() if not t.daemon]
+        main = threading.main_thread()
+        stuck = [t.name for t in threading.enumerate() if not t.daemon and t is not main]
+        if not stuck:  # only the main thread: an xdist worker waiting for the others
+            return
         sys.stderr.write(f"the run did not end; threads still running: {', '.join(stuck)}\n")
         sys.stderr.flush()
         os._exit(3)
