@@ -4,21 +4,26 @@ group membership forced on someone who blocked them."""
 from __future__ import annotations
 
 import json
+import typing
 from pathlib import Path
 
 from imkit_tui.protocol import (
+    ClientFrame,
     ConversationType,
     ConvRef,
+    EditMessage,
     ErrorCode,
     ErrorFrame,
     GroupInfo,
     GroupRequest,
+    Hello,
     PullMany,
     PullPages,
     PullReply,
     PullRequest,
     PullSpec,
     SendAck,
+    SendMessage,
     ServerFrame,
     SyncReply,
     SyncRequest,
@@ -26,7 +31,7 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.profile_frames import ProfileList, ProfileQuery, UpdateProfile
 from imkit_tui.protocol.public_frames import PublicAccounts, PublicSearch
-from imkit_tui.server.budgets import Budget, FrameBudgets
+from imkit_tui.server.budgets import _KINDS, Budget, FrameBudgets
 from tests.conftest import ServerHandle, running_server
 
 
@@ -172,3 +177,12 @@ async def test_public_service_requests_have_a_budget(tmp_path: Path) -> None:
         finally:
             await mallory.close()
             await bob.close()
+
+
+def test_every_client_frame_type_has_a_budget() -> None:
+    """A frame type added without a budget would let one user make the server work
+    without bound: each is charged to a kind of budget, or (a send, an edit) to the
+    per-user send limit, or is the login itself."""
+    by_send_limit = {SendMessage, EditMessage}
+    unbudgeted = set(typing.get_args(ClientFrame)) - set(_KINDS) - by_send_limit - {Hello}
+    assert unbudgeted == set()
