@@ -57,6 +57,14 @@ async def _open_guild(pilot: Pilot[None], app: IMKitApp) -> MainScreen:
     return screen
 
 
+async def _guild_sidebar(pilot: Pilot[None], app: IMKitApp) -> tuple[MainScreen, ChannelSidebar]:
+    """The guild opened, its sidebar showing both channels."""
+    screen = await _open_guild(pilot, app)
+    sidebar = screen.query_one(ChannelSidebar)
+    await until(pilot, lambda: len(sidebar.channels) == 2, "the channels")
+    return screen, sidebar
+
+
 async def test_one_row_with_the_total_and_a_sidebar_of_channels(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
@@ -67,9 +75,7 @@ async def test_one_row_with_the_total_and_a_sidebar_of_channels(
         await until(pilot, lambda: "# Guild" in "\n".join(list_lines(app)), "the row")
         lines = "\n".join(list_lines(app))
         assert lines.count("# Guild") == 1 and " 3 " in lines and "[@me]" in lines
-        screen = await _open_guild(pilot, app)
-        sidebar = screen.query_one(ChannelSidebar)
-        await until(pilot, lambda: len(sidebar.channels) == 2, "the channels")
+        screen, sidebar = await _guild_sidebar(pilot, app)
         assert sidebar.display
         general, news = sidebar.lines()
         assert general.startswith("# general")
@@ -258,9 +264,7 @@ async def test_the_sidebar_counts_what_arrives_in_other_channels_live(
     await _guild(alice, me)
     app = make_app(me, tmp_path)
     async with app.run_test(size=(130, 30)) as pilot:
-        screen = await _open_guild(pilot, app)
-        sidebar = screen.query_one(ChannelSidebar)
-        await until(pilot, lambda: len(sidebar.channels) == 2, "the channels")
+        screen, sidebar = await _guild_sidebar(pilot, app)
         assert sidebar.lines()[1].rstrip().endswith("1")
         sent = [await alice.send_text(NEWS, f"news {i}") for i in range(3)]
         await alice.wait_sent([m.id for m in sent], timeout=10)
@@ -276,9 +280,7 @@ async def test_a_narrow_terminal_leaves_the_chat_room_beside_the_channels(
     await _guild(alice, me)
     app = make_app(me, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await _open_guild(pilot, app)
-        sidebar = screen.query_one(ChannelSidebar)
-        await until(pilot, lambda: len(sidebar.channels) == 2, "the channels")
+        screen, sidebar = await _guild_sidebar(pilot, app)
         await pilot.pause()
         chat = screen.query_one(ChatView)
         assert chat.size.width >= 36
