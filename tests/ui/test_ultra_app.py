@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Select, Switch
 
@@ -294,3 +295,26 @@ async def test_a_narrow_terminal_leaves_the_chat_room_beside_the_channels(
         assert "-channels" in screen.classes
         await screen.open_conversation(ConvRef.private("alice"))
         assert "-channels" not in screen.classes
+
+
+async def test_the_settings_fit_a_24_row_terminal_and_scroll_to_every_button(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    alice, me = await make_client("alice"), await make_client("me")
+    await _guild(alice, me)
+    app = make_app(alice, tmp_path)  # the owner: every button shows
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_guild(pilot, app)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, UltraSettingsScreen), "the settings")
+        settings = app.screen
+        assert isinstance(settings, UltraSettingsScreen)
+        await until(pilot, lambda: settings.group is not None, "the group")
+        dismiss = settings.query_one("#dismiss")
+        assert dismiss.display
+        dismiss.focus()
+        await pilot.pause()
+        # The focused last button is in view, whole, inside the 24 rows.
+        assert dismiss.region.height > 0
+        assert dismiss.region.y >= 0 and dismiss.region.bottom <= 24
+        assert settings.query_one(VerticalScroll).region.bottom <= 24

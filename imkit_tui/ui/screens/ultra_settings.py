@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static, Switch
 
@@ -55,10 +55,11 @@ class UltraSettingsScreen(ModalScreen[None]):
     UltraSettingsScreen {
         align: center middle;
     }
-    UltraSettingsScreen > Vertical {
+    UltraSettingsScreen > VerticalScroll {
         width: 72;
         max-width: 100%;
         height: auto;
+        max-height: 100%;
         padding: 1 2;
         border: round $accent;
         background: $panel;
@@ -99,7 +100,7 @@ class UltraSettingsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """Title, the group's and the channel's level and DND, the buttons."""
-        with Vertical():
+        with VerticalScroll():  # taller than a 24-row terminal: it scrolls, nothing is cut
             yield Static(f"# {self.conv.target}", id="ultra-title")
             yield Static("", id="ultra-info")
             yield self._setting("Group: do not disturb", Switch(id="group-dnd"))
