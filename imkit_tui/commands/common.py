@@ -238,6 +238,21 @@ def print_message(message: Message, as_json: bool) -> None:
         print(message_line(message), flush=True)
 
 
+MAX_USER_ID = 64
+"""The longest user id the service takes."""
+
+
+def checked_user_ids(users: list[str]) -> list[str]:
+    """`users`, each a user id (1 to MAX_USER_ID characters); CommandError (usage) for
+    the first that is not."""
+    for user in users:
+        if not 1 <= len(user) <= MAX_USER_ID:
+            raise CommandError(
+                f"not a user id (1 to {MAX_USER_ID} characters): {user!r}", EXIT_USAGE
+            )
+    return users
+
+
 def request_failed(error: Exception) -> int:
     """Say why a request to the server got no answer (refused, or the connection
     dropped first) and return the exit code for it (1, or 4)."""

@@ -18,13 +18,12 @@ from imkit_tui.commands.common import (
     CommandError,
     Subparsers,
     add_client_options,
+    checked_user_ids,
     make_client,
     request_failed,
     synced_client,
 )
 from imkit_tui.core import IMClient, NotConnected, PrivacySettings, RequestFailed
-
-MAX_USER_ID = 64
 
 Action = Callable[[IMClient], Awaitable[PrivacySettings]]
 
@@ -80,13 +79,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def _checked_users(args: argparse.Namespace) -> list[str]:
-    users: list[str] = list(args.users)
-    for user in users:
-        if not 1 <= len(user) <= MAX_USER_ID:
-            raise CommandError(
-                f"not a user id (1 to {MAX_USER_ID} characters): {user!r}", EXIT_USAGE
-            )
-    return users
+    return checked_user_ids(list(args.users))
 
 
 def _action(args: argparse.Namespace) -> Action:

@@ -17,14 +17,13 @@ from imkit_tui.commands.common import (
     CommandError,
     Subparsers,
     add_client_options,
+    checked_user_ids,
     make_client,
     request_failed,
     synced_client,
 )
 from imkit_tui.core import IMClient, NotConnected, RequestFailed
 from imkit_tui.core.profile_store import Profile
-
-MAX_USER_ID = 64
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -78,11 +77,7 @@ def run(args: argparse.Namespace) -> int:
     """Connect, set or read, print."""
     if args.profile_action == "set" and args.name is None and args.portrait is None:
         raise CommandError("give --name and/or --portrait", EXIT_USAGE)
-    for user in getattr(args, "users", []):
-        if not 1 <= len(user) <= MAX_USER_ID:
-            raise CommandError(
-                f"not a user id (1 to {MAX_USER_ID} characters): {user!r}", EXIT_USAGE
-            )
+    checked_user_ids(list(getattr(args, "users", [])))
     client = make_client(args, device="cli-profile")
     return asyncio.run(_run(client, args))
 
