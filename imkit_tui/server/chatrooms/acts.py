@@ -112,8 +112,7 @@ def _post(
     for room_id in rooms:
         room = live.service.rooms.get(room_id)
         if room is not None:
-            record = live.record(room, sender, object_name, content, "", stored=True)
-            live.publish(room, record, None)
+            live.notice(room, sender, object_name, content)
 
 
 def _attrs_set(
