@@ -38,6 +38,10 @@ class Presence:
         """The users with a device on `node`."""
         return sorted(user for user, nodes in self._nodes.items() if node in nodes)
 
+    def node_gone(self, node: str) -> list[str]:
+        """`node` is gone with every device on it; the users now offline."""
+        return [user for user in self.users_on(node) if self.down(user, node)]
+
     def nodes(self) -> set[str]:
         """Every node some user is on."""
         return set().union(*self._nodes.values()) if self._nodes else set()

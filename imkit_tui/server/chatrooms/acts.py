@@ -112,8 +112,7 @@ def _post(
     for room_id in rooms:
         room = live.service.rooms.get(room_id)
         if room is not None:
-            record = live.record(room, sender, object_name, content, "", stored=True)
-            live.publish(room, record, None)
+            live.notice(room, sender, object_name, content)
 
 
 def _attrs_set(
@@ -154,8 +153,8 @@ def _offline(live: ChatroomLive, at: int, skip: Session | None, user: str, node:
 
 def _node_gone(live: ChatroomLive, at: int, skip: Session | None, node: str) -> None:
     """`node` stopped without saying so: its users' devices there are gone."""
-    for user in live.presence.users_on(node):
-        _offline(live, at, skip, user, node)
+    for user in live.presence.node_gone(node):
+        live.service.user_offline(user)
 
 
 def _expire(

@@ -211,7 +211,8 @@ class ChatroomLive:
         self._outlets.hooks.chatroom_status(room, int(status), list(users), at_ms)
 
     def notice(self, room: Room, sender: str, object_name: str, content: dict[str, Any]) -> None:
-        """Post a notice (an attribute change) into `room` from `sender`."""
+        """Post a stored message no device sent into `room` from `sender` (a notice of
+        an attribute change, or a message from the app)."""
         record = self.record(room, sender, object_name, content, "", stored=True)
         self.publish(room, record, None)
 

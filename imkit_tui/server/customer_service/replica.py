@@ -162,8 +162,8 @@ def _offline(replica: DeskReplica, agent: str, node: str) -> list[Effect]:
 
 def _node_gone(replica: DeskReplica, node: str) -> list[Effect]:
     effects: list[Effect] = []
-    for agent in replica.presence.users_on(node):
-        effects += _offline(replica, agent, node)
+    for agent in replica.presence.node_gone(node):
+        effects += replica.desk.agent_offline(agent)
     return effects
 
 

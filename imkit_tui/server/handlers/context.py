@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from imkit_tui.protocol import ErrorCode, ProtocolError
+from imkit_tui.protocol import ErrorCode, ProtocolError, SendAck, SendMessage
+from imkit_tui.protocol.clock import now_ms
+from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.chatrooms.live import ChatroomLive
 from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.customer_service.replica import DeskReplica
@@ -77,3 +79,14 @@ def charge_send(ctx: ServerContext, user_id: str, request_id: int) -> None:
     sends that have no stored original to ack again)."""
     if not ctx.send_rates.allow(user_id):
         raise ProtocolError(ErrorCode.RATE_LIMITED, "sending too fast", request_id)
+
+
+def ack_unstored(session: Session, frame: SendMessage) -> tuple[str, int]:
+    """Ack `frame` at once with seq 0 (a send that is not stored): the new uid and the
+    time the ack gives it, for the record that carries it on."""
+    sent_at = now_ms()
+    uid = new_uuid7(sent_at)
+    session.send(
+        SendAck(re=frame.id, cmid=frame.cmid, uid=uid, seq=0, sent_at=sent_at, conv=frame.conv)
+    )
+    return uid, sent_at

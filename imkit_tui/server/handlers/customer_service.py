@@ -20,7 +20,6 @@ from imkit_tui.protocol import (
     CsLeftMessage,
     ErrorCode,
     ProtocolError,
-    SendAck,
     SendMessage,
 )
 from imkit_tui.protocol.clock import now_ms
@@ -37,7 +36,7 @@ from imkit_tui.server.customer_service.desk import (
 )
 from imkit_tui.server.customer_service.records import cs_key
 from imkit_tui.server.handlers import send
-from imkit_tui.server.handlers.context import ServerContext, charge_send
+from imkit_tui.server.handlers.context import ServerContext, ack_unstored, charge_send
 from imkit_tui.server.handlers.posting import message_record, post
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
@@ -155,17 +154,7 @@ async def _signalling(ctx: ServerContext, session: Session, frame: SendMessage) 
     if name in (messages.CS_EVALUATION, messages.CS_LEAVE_MESSAGE):
         await run(ctx, effects)  # kept before the ack says so
         effects = []
-    sent_at = now_ms()
-    session.send(
-        SendAck(
-            re=frame.id,
-            cmid=frame.cmid,
-            uid=new_uuid7(sent_at),
-            seq=0,
-            sent_at=sent_at,
-            conv=frame.conv,
-        )
-    )
+    ack_unstored(session, frame)
     ctx.spawn(run(ctx, effects), frame.id, session)
 
 

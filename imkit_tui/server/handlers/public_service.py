@@ -14,12 +14,10 @@ from imkit_tui.protocol import (
     ErrorCode,
     MessageRecord,
     ProtocolError,
-    SendAck,
     SendMessage,
     checked_content,
 )
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.public_frames import (
     MAX_SEARCH_RESULTS,
     PublicAccount,
@@ -29,7 +27,7 @@ from imkit_tui.protocol.public_frames import (
     PublicQuery,
     PublicSearch,
 )
-from imkit_tui.server.handlers.context import ServerContext, charge_send
+from imkit_tui.server.handlers.context import ServerContext, ack_unstored, charge_send
 from imkit_tui.server.handlers.posting import message_record, post
 from imkit_tui.server.public_service.accounts import account_key
 from imkit_tui.server.public_service.service import (
@@ -112,11 +110,7 @@ async def public_send(ctx: ServerContext, session: Session, frame: SendMessage) 
     check_follower_send(account, frame.object_name, frame.id)
     charge_send(ctx, session.user_id, frame.id)
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
-    sent_at = now_ms()
-    uid = new_uuid7(sent_at)
-    session.send(
-        SendAck(re=frame.id, cmid=frame.cmid, uid=uid, seq=0, sent_at=sent_at, conv=frame.conv)
-    )
+    uid, sent_at = ack_unstored(session, frame)
     record = message_record(
         frame.conv, uid, 0, session.user_id, frame.object_name, frame.content, frame.cmid, sent_at
     )

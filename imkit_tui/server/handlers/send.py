@@ -22,13 +22,12 @@ from imkit_tui.protocol import (
     checked_content,
 )
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.protocol.media import media_in
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.group_store import group_key
 from imkit_tui.server.handlers.chatrooms import chatroom_send
-from imkit_tui.server.handlers.context import ServerContext
+from imkit_tui.server.handlers.context import ServerContext, ack_unstored
 from imkit_tui.server.handlers.failures import answer_failure
 from imkit_tui.server.handlers.files import check_files_named
 from imkit_tui.server.handlers.posting import message_record
@@ -242,11 +241,7 @@ def relay_status(ctx: ServerContext, session: Session, send: Authorized) -> None
     """A status message (typing, ...) goes to whoever is online along its route, acked
     at once with seq 0: it is neither stored nor counted."""
     frame = send.frame
-    sent_at = now_ms()
-    uid = new_uuid7(sent_at)
-    session.send(
-        SendAck(re=frame.id, cmid=frame.cmid, uid=uid, seq=0, sent_at=sent_at, conv=frame.conv)
-    )
+    uid, sent_at = ack_unstored(session, frame)
     record = message_record(
         frame.conv,
         uid,

@@ -64,6 +64,8 @@ class OfflinePushes:
 
     def message_stored(self, record: MessageRecord, route: Route) -> None:
         """Note the pushes a stored message makes (decided in the background)."""
+        if not self._config.pushes:
+            return
         if route.conv_type == ConversationType.ULTRA_GROUP:
             # The members online are the route; those to push to are read beside it.
             self._later(partial(self._note_ultra_pushes, record))
@@ -137,7 +139,7 @@ class OfflinePushes:
         """Note the pushes of an ultra group's message, as its members' levels decide
         (server/ultra/pushes.py)."""
         store = self._server.store
-        if store is None or not self._config.pushes:
+        if store is None:
             return
         try:
             users = await push_receivers(

@@ -6,17 +6,14 @@ so every node reads it again."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import asyncpg
 
 from imkit_tui.server.hooks.plan import Entry
+from imkit_tui.server.hooks.rows import logged
 from imkit_tui.server.pg.notices import notify
 from imkit_tui.server.pg.writer import PgWriter
-
-log = logging.getLogger(__name__)
 
 NEW_ROWS = "hooks"
 """The kind of the notice a new row sends (pg/notices.py)."""
@@ -26,11 +23,6 @@ PUSH_URL = "pushurl"
 
 SCAN_LIMIT = 1000
 """Rows read at most per look at what is new."""
-
-
-def _logged(result: Any, error: BaseException | None) -> None:
-    if error is not None:
-        log.error("writing the outgoing queue failed: %r", error)
 
 
 class PgOutboxRows:
@@ -64,7 +56,7 @@ class PgOutboxRows:
         async def job(conn: asyncpg.Connection) -> None:
             await self.write(conn, lane, kind, body, now_ms)
 
-        self._writer.submit_then(job, _logged)
+        self._writer.submit_then(job, logged)
 
     async def write(
         self, conn: asyncpg.Connection, lane: str, kind: str, body: str, now_ms: int
@@ -90,7 +82,7 @@ class PgOutboxRows:
             await conn.execute("DELETE FROM hook_outbox WHERE id = ANY($1::bigint[])", gone)
 
         if gone:
-            self._writer.submit_then(job, _logged)
+            self._writer.submit_then(job, logged)
 
     async def push_urls(self) -> dict[str, str]:
         """Every user's push URL, by user."""

@@ -16,7 +16,9 @@ from imkit_tui.storage import BatchWriter, Database
 log = logging.getLogger(__name__)
 
 
-def _logged(result: Any, error: BaseException | None) -> None:
+def logged(result: Any, error: BaseException | None) -> None:
+    """Log a failed write of the outgoing queue (a `submit_then` callback; the rows
+    of both stores, rows.py and pg_rows.py)."""
     if error is not None:
         log.error("writing the outgoing queue failed: %r", error)
 
@@ -41,7 +43,7 @@ class OutboxRows:
         def job(conn: sqlite3.Connection) -> None:
             self.write(conn, entry, now_ms)
 
-        self._writer.submit_then(job, _logged)
+        self._writer.submit_then(job, logged)
 
     @staticmethod
     def write(conn: sqlite3.Connection, entry: Entry, now_ms: int) -> None:
@@ -61,7 +63,7 @@ class OutboxRows:
             conn.executemany("DELETE FROM hook_outbox WHERE id = ?", rows)
 
         if rows:
-            self._writer.submit_then(job, _logged)
+            self._writer.submit_then(job, logged)
 
     async def push_urls(self) -> dict[str, str]:
         """Every user's push URL, by user."""

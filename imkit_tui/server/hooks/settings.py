@@ -144,7 +144,7 @@ class HooksConfig:
 
     def routes(self, conv_type: int, object_name: str) -> bool:
         """Whether a stored message of `object_name` in a `conv_type` conversation is routed."""
-        if not self.routing_url or conv_type not in _kinds(self.routing_conversations):
+        if not self.routing_url or conv_type not in self.routed_kinds:
             return False
         return not self.routing_types or object_name in self.routing_types
 
