@@ -210,6 +210,7 @@ async def test_status_sync_reports_create_join_leave_destroy_in_order(
                 bob = await api.handle.login("bob")
                 assert isinstance(await alice.request(ChatroomJoin(room=ROOM)), ChatroomJoined)
                 assert isinstance(await bob.request(ChatroomJoin(room=ROOM)), ChatroomJoined)
+                assert isinstance(await alice.request(_text("delivered and routed")), SendAck)
                 await api.client.ok("/chatroom/message/stopDistribution.json", {"chatroomId": ROOM})
                 assert isinstance(await alice.request(_text("routed only")), SendAck)
                 assert isinstance(await bob.request(ChatroomLeave(room=ROOM)), object)
@@ -224,10 +225,14 @@ async def test_status_sync_reports_create_join_leave_destroy_in_order(
                     (1, []),
                 ]
                 assert all(i["chatRoomId"] == ROOM for i in items)
-                # a room whose distribution is stopped still reaches routing
-                await backend.until(lambda: len(backend.bodies("/route")) == 1)
-                form = backend.bodies("/route")[0].form
-                assert form["channelType"] == "TEMPGROUP" and form["toUserId"] == ROOM
+                # every room message is routed, a room's whose distribution is stopped too
+                await backend.until(lambda: len(backend.bodies("/route")) == 2)
+                forms = [r.form for r in backend.bodies("/route")]
+                assert [json.loads(f["content"])["content"] for f in forms] == [
+                    "delivered and routed",
+                    "routed only",
+                ]
+                assert all(f["channelType"] == "TEMPGROUP" and f["toUserId"] == ROOM for f in forms)
                 await alice.close()
                 await bob.close()
             finally:

@@ -265,8 +265,11 @@ class ChatroomLive:
             return
         if room.distributing:
             self.effect(partial(self._here().deliver, route, record, skip))
-        elif not script.replaying:
-            self._outlets.hooks.message_stored(record, route, from_device=skip is not None)
+        if not script.replaying:
+            # Each node delivers to its own devices, through its local fan-out, which does
+            # not tell the hooks: the node that decided the act tells them, once.
+            hooks = self._outlets.hooks
+            self.effect(partial(hooks.message_stored, record, route, from_device=skip is not None))
         if record.seq and self.settings.history and not script.replaying:
             self.effect(lambda: self.write(self.history().append(room.id, record)))
         self.service.posted(room, record, record.sent_at, script.exits)
