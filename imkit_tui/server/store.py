@@ -38,7 +38,7 @@ from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
 from imkit_tui.server.group_store import GroupStore, group_key
-from imkit_tui.server.history_logs import HistoryLogs
+from imkit_tui.server.history_logs import HistoryLogs, in_batches, uid_floor
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.public_service.accounts import PublicAccounts
@@ -46,7 +46,7 @@ from imkit_tui.server.push_texts import PushTexts
 from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.sensitive_words import SensitiveWords
-from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
+from imkit_tui.server.seq_views import EVERYTHING, SeqView, TargetedMessages, named_in
 from imkit_tui.server.store_records import (
     ChangeIds,
     ConvCache,
@@ -79,6 +79,7 @@ __all__ = [
     "ServerStore",
     "StoredMessage",
     "private_key",
+    "pulled_page",
     "pulled_record",
     "system_key",
 ]
@@ -429,11 +430,9 @@ class ServerStore:
 
     async def prune(self, older_than_ms: int, batch: int = 1000) -> int:
         """Delete messages sent before `older_than_ms` (history retention); return how many."""
-
         # A message's uid is a UUIDv7 of its sent_at (`_append_row`): the ones sent
         # before a time are those whose text sorts below that time's, along messages_uid.
-        below = f"{max(0, min(older_than_ms, 2**48 - 1)):012x}"
-        before = f"{below[:8]}-{below[8:]}"
+        before = uid_floor(older_than_ms)
 
         def job(conn: sqlite3.Connection) -> int:
             old = conn.execute(
@@ -444,12 +443,7 @@ class ServerStore:
             conn.executemany("DELETE FROM file_refs WHERE conv_id = ? AND seq = ?", old)
             return len(old)
 
-        total = 0
-        while True:
-            deleted = await self._writer.submit(job)
-            total += deleted
-            if deleted < batch:
-                return total
+        return await in_batches(partial(self._writer.submit, job), batch)
 
     # ------------------------------------------------------------------ reads
 
@@ -513,12 +507,7 @@ class ServerStore:
             )
             params = (conv_id, min(before_seq, ceiling), floor, *hidden, limit + 1)
         rows = await self._reader.fetch_all(sql, params)
-        has_more = len(rows) > limit
-        messages = [
-            pulled_record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
-            for r in rows[:limit]
-        ]
-        return Page(messages=messages, has_more=has_more, floor_seq=view.to_member(floor - 1) + 1)
+        return pulled_page(rows, limit, seen_as, view, deleted, targeted, floor)
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
         floor = await self._reader.run(partial(first_since, conv_id=conv_id, at=not_before_ms))
@@ -528,6 +517,26 @@ class ServerStore:
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
+
+
+def pulled_page(
+    rows: Sequence[Sequence[Any]],
+    limit: int,
+    seen_as: ConvRef,
+    view: SeqView,
+    deleted: set[int],
+    targeted: TargetedMessages | None,
+    floor: int,
+) -> Page:
+    """A pull's page from up to `limit` + 1 rows (one more: there are more), numbered
+    by the reader's `view`, `floor` the first conversation seq they may read."""
+    messages = [
+        pulled_record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
+        for r in rows[:limit]
+    ]
+    return Page(
+        messages=messages, has_more=len(rows) > limit, floor_seq=view.to_member(floor - 1) + 1
+    )
 
 
 def pulled_record(

@@ -22,7 +22,7 @@ from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.group_store import group_key
-from imkit_tui.server.history_logs import uid_floor
+from imkit_tui.server.history_logs import in_batches, uid_floor
 from imkit_tui.server.pg.act_log import PgActLog
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.chatrooms import PgChatroomHistory, PgChatroomState
@@ -48,7 +48,7 @@ from imkit_tui.server.pg.users import (
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
 from imkit_tui.server.replica import Replica
 from imkit_tui.server.seq_views import EVERYTHING
-from imkit_tui.server.store import pulled_record
+from imkit_tui.server.store import pulled_page
 from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
 from imkit_tui.server.targeted_store import TargetedStore
 
@@ -454,12 +454,7 @@ class PostgresStore:
             await conn.executemany("DELETE FROM file_refs WHERE conv_id = $1 AND seq = $2", pairs)
             return len(pairs)
 
-        total = 0
-        while True:
-            deleted = await self._writer.submit(job)
-            total += deleted
-            if deleted < batch:
-                return total
+        return await in_batches(partial(self._writer.submit, job), batch)
 
     # ------------------------------------------------------------------ reads
 
@@ -517,12 +512,7 @@ class PostgresStore:
                 hidden,
                 limit + 1,
             )
-        has_more = len(rows) > limit
-        records = [
-            pulled_record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
-            for r in rows[:limit]
-        ]
-        return Page(messages=records, has_more=has_more, floor_seq=view.to_member(floor - 1) + 1)
+        return pulled_page(rows, limit, seen_as, view, deleted, targeted, floor)
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
         """The first seq not older than `not_before_ms` (one past the last when none)."""
