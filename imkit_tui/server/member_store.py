@@ -74,6 +74,23 @@ def as_member_sees(state: ConversationState, view: SeqView, last_at: int) -> Con
     )
 
 
+def settings_given(
+    muted: bool | None, pinned: bool | None, marked_unread: bool | None
+) -> dict[str, int]:
+    """The member settings a change names (columns of members), as stored; None: kept."""
+    wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
+    return {name: int(value) for name, value in wanted.items() if value is not None}
+
+
+def settings_differ(current: Sequence[Any] | None, given: dict[str, int]) -> bool:
+    """Whether `given` changes a member's settings, `current` their stored (muted,
+    pinned, marked_unread), None when they are no member."""
+    if current is None:
+        return False
+    stored = dict(zip(("muted", "pinned", "marked_unread"), current, strict=True))
+    return any(stored[name] != value for name, value in given.items())
+
+
 def _reach(conn: sqlite3.Connection, user_id: str, conv_id: int) -> tuple[int, int] | None:
     """The conversation's last seq and the member's cleared mark; None for a non-member."""
     row = conn.execute(
@@ -192,8 +209,7 @@ class MemberStore:
         marked_unread: bool | None,
     ) -> bool:
         """Change the user's settings of a conversation; False when nothing changed."""
-        wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
-        given = {name: int(value) for name, value in wanted.items() if value is not None}
+        given = settings_given(muted, pinned, marked_unread)
 
         def job(conn: sqlite3.Connection) -> bool:
             row = conn.execute(
@@ -201,10 +217,7 @@ class MemberStore:
                 " WHERE user_id = ? AND conv_id = ?",
                 (user_id, conv_id),
             ).fetchone()
-            if row is None:
-                return False
-            current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
-            if all(current[name] == value for name, value in given.items()):
+            if not settings_differ(row, given):
                 return False
             change_id = self._changes.next()
             assignments = ", ".join(f"{name} = ?" for name in given)

@@ -10,7 +10,12 @@ from typing import Any
 import asyncpg
 
 from imkit_tui.protocol import ConversationState
-from imkit_tui.server.member_store import as_member_sees, state_of
+from imkit_tui.server.member_store import (
+    as_member_sees,
+    settings_differ,
+    settings_given,
+    state_of,
+)
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.writer import PgWriter, affected
 from imkit_tui.server.store_records import ChangeIds
@@ -146,8 +151,7 @@ class PgMembers:
         marked_unread: bool | None,
     ) -> bool:
         """Change the user's settings of a conversation; False when nothing changed."""
-        wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
-        given = {name: int(value) for name, value in wanted.items() if value is not None}
+        given = settings_given(muted, pinned, marked_unread)
 
         async def job(conn: asyncpg.Connection) -> bool:
             row = await conn.fetchrow(
@@ -156,10 +160,7 @@ class PgMembers:
                 user_id,
                 conv_id,
             )
-            if row is None:
-                return False
-            current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
-            if all(current[name] == value for name, value in given.items()):
+            if not settings_differ(row, given):
                 return False
             change_id = self._changes.next()
             assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(given, 4))
