@@ -54,7 +54,9 @@ from imkit_tui.server.store_records import (
     NewMessage,
     Page,
     StoredMessage,
+    duplicate_of,
     private_key,
+    recall_due,
     system_key,
 )
 from imkit_tui.server.targeted_store import TargetedStore
@@ -310,12 +312,8 @@ class ServerStore:
                 " WHERE uid = ? AND conv_id = ?",
                 (uid, conv.id),
             ).fetchone()
-            if row is None or row[0] != sender:
-                raise LookupError("no such message of yours here")
-            if row[1] == RECALL_NOTICE:
+            if not recall_due(row, sender, now_ms, max_age_ms):
                 return self._with_audience(conv_key, self._original(conn, sender, cmid, conv.id))
-            if max_age_ms and now_ms - row[2] > max_age_ms:
-                raise TimeoutError("too late to recall this message")
             notice, command = notice_json(row[1], row[2])
             conn.execute(
                 "UPDATE messages SET object_name = ?, content = ? WHERE uid = ?",
@@ -396,9 +394,7 @@ class ServerStore:
             # The insert was ignored for another reason: our seq cache is wrong. Failing
             # rolls the batch back and reloads the caches.
             raise RuntimeError("sequence cache out of step with the database")
-        return StoredMessage(
-            uid=row[0], seq=row[1], sent_at=row[2], duplicate=True, elsewhere=row[3] != conv_id
-        )
+        return duplicate_of(row, conv_id)
 
     def _load_conversation(
         self,

@@ -49,7 +49,15 @@ from imkit_tui.server.pg.writer import Done, PgWriter, affected
 from imkit_tui.server.replica import Replica
 from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store import pulled_page
-from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
+from imkit_tui.server.store_records import (
+    ChangeIds,
+    Member,
+    NewMessage,
+    Page,
+    StoredMessage,
+    duplicate_of,
+    recall_due,
+)
 from imkit_tui.server.targeted_store import TargetedStore
 
 _NO_CEILING = 2**63 - 1
@@ -310,15 +318,11 @@ class PostgresStore:
                 uid,
                 conv_id,
             )
-            if row is None or row[0] != sender:
-                raise LookupError("no such message of yours here")
-            if row[1] == messages.RECALL_NTF:
+            if not recall_due(row, sender, now_ms, max_age_ms):
                 original = await self._original(conn, sender, cmid, conv_id)
                 if original is None:
                     raise LookupError("no such message of yours here")
                 return self._with_audience(conv_key, original)
-            if max_age_ms and now_ms - row[2] > max_age_ms:
-                raise TimeoutError("too late to recall this message")
             notice, command = notice_json(row[1], row[2])
             await conn.execute(
                 "UPDATE messages SET object_name = $1, content = $2 WHERE uid = $3",
@@ -404,11 +408,7 @@ class PostgresStore:
             cmid,
             sender,
         )
-        if row is None:
-            return None
-        return StoredMessage(
-            uid=row[0], seq=row[1], sent_at=row[2], duplicate=True, elsewhere=row[3] != conv_id
-        )
+        return duplicate_of(row, conv_id) if row is not None else None
 
     async def _conversation(
         self,
