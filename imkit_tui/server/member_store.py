@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -72,6 +73,29 @@ def as_member_sees(state: ConversationState, view: SeqView, last_at: int) -> Con
         cleared_seq=view.to_member(state.cleared_seq),
         deleted_seqs=view.to_members(state.deleted_seqs),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMove:
+    """Where a member's read position goes, and the private chat's peer who sees the
+    move as a read receipt (None: nobody else)."""
+
+    seq: int
+    peer: str | None
+
+
+def read_move(row: Sequence[Any] | None, seq: int, user_id: str) -> ReadMove | None:
+    """How marking `seq` read moves `user_id`'s position, from their (read_seq,
+    marked_unread, target, conversation type, last seq they may read); None: no change
+    (no member, or the position stays and nothing was marked unread)."""
+    if row is None:
+        return None
+    read_seq, marked, target, conv_type, max_seq = row
+    new_seq = max(read_seq, min(seq, max_seq))
+    if new_seq == read_seq and not marked:
+        return None
+    seen = conv_type == _PRIVATE and new_seq != read_seq and target != user_id
+    return ReadMove(seq=new_seq, peer=target if seen else None)
 
 
 def settings_given(
@@ -176,25 +200,22 @@ class MemberStore:
                 " WHERE m.user_id = ? AND m.conv_id = ?",
                 (user_id, conv_id),
             ).fetchone()
-            if row is None:
-                return []
-            read_seq, marked, target, conv_type, max_seq = row
-            new_seq = max(read_seq, min(seq, max_seq))
-            if new_seq == read_seq and not marked:
+            move = read_move(row, seq, user_id)
+            if move is None:
                 return []
             change_id = self._changes.next()
             conn.execute(
                 "UPDATE members SET read_seq = ?, marked_unread = 0, state_change = ?"
                 " WHERE user_id = ? AND conv_id = ?",
-                (new_seq, change_id, user_id, conv_id),
+                (move.seq, change_id, user_id, conv_id),
             )
             changed = [user_id]
-            if conv_type == _PRIVATE and new_seq != read_seq and target != user_id:
+            if move.peer is not None:
                 conn.execute(
                     "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
-                    (change_id, target, conv_id),
+                    (change_id, move.peer, conv_id),
                 )
-                changed.append(target)
+                changed.append(move.peer)
             return changed
 
         return await self._writer.submit(job)
