@@ -9,7 +9,6 @@ import json
 
 import asyncpg
 
-from imkit_tui.protocol import ErrorCode
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.ultra.counts import ChannelView, view_start
 from imkit_tui.server.ultra.records import (
@@ -18,10 +17,9 @@ from imkit_tui.server.ultra.records import (
     MemberChannel,
     MemberRow,
     UltraGroup,
-    UltraRefused,
     channel_key,
 )
-from imkit_tui.server.ultra.store_rows import group_from_rows
+from imkit_tui.server.ultra.store_rows import group_from_rows, refuse_over_cap
 
 _MESSAGE_TABLES = ("ultra_counted", "ultra_edits", "file_refs")
 """What a channel's message keeps beside it, by (conv_id, seq)."""
@@ -58,10 +56,7 @@ async def group_exists(conn: asyncpg.Connection, group_id: str) -> bool:
 async def check_cap(conn: asyncpg.Connection, user_id: str, max_joined: int) -> None:
     """Refuse (24412) a user already in `max_joined` ultra groups."""
     joined = await conn.fetchval("SELECT COUNT(*) FROM ultra_members WHERE user_id = $1", user_id)
-    if joined >= max_joined:
-        raise UltraRefused(
-            ErrorCode.ULTRA_GROUP_JOIN_LIMIT, f"a user may be in at most {max_joined} ultra groups"
-        )
+    refuse_over_cap(int(joined), max_joined)
 
 
 async def add_member(conn: asyncpg.Connection, group_id: str, user_id: str, now_ms: int) -> bool:

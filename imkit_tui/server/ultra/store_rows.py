@@ -94,6 +94,11 @@ def check_cap(conn: sqlite3.Connection, user_id: str, max_joined: int) -> None:
     joined = conn.execute(
         "SELECT COUNT(*) FROM ultra_members WHERE user_id = ?", (user_id,)
     ).fetchone()[0]
+    refuse_over_cap(joined, max_joined)
+
+
+def refuse_over_cap(joined: int, max_joined: int) -> None:
+    """Refuse (24412) one more ultra group to a user already in `joined` of them."""
     if joined >= max_joined:
         raise UltraRefused(
             ErrorCode.ULTRA_GROUP_JOIN_LIMIT, f"a user may be in at most {max_joined} ultra groups"
