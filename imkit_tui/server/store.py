@@ -21,13 +21,7 @@ from typing import Any
 import msgspec
 
 from imkit_tui import messages
-from imkit_tui.protocol import (
-    UNREADABLE,
-    ConvRef,
-    MessageRecord,
-    readable_content,
-    unreadable_content,
-)
+from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.broadcast_log import BroadcastLog
@@ -42,11 +36,12 @@ from imkit_tui.server.history_logs import HistoryLogs, in_batches, uid_floor
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.public_service.accounts import PublicAccounts
+from imkit_tui.server.pulled_pages import pulled_page
 from imkit_tui.server.push_texts import PushTexts
 from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.sensitive_words import SensitiveWords
-from imkit_tui.server.seq_views import EVERYTHING, SeqView, TargetedMessages, named_in
+from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store_records import (
     ChangeIds,
     ConvCache,
@@ -70,7 +65,6 @@ from imkit_tui.storage.writer import Done
 # reader deleted for themself is pulled as a content-free tombstone.
 RECALL_NOTICE = messages.RECALL_NTF
 RECALL_COMMAND = messages.RECALL
-DELETED = messages.DELETED
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
@@ -81,8 +75,6 @@ __all__ = [
     "ServerStore",
     "StoredMessage",
     "private_key",
-    "pulled_page",
-    "pulled_record",
     "system_key",
 ]
 #: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
@@ -513,52 +505,3 @@ class ServerStore:
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
-
-
-def pulled_page(
-    rows: Sequence[Sequence[Any]],
-    limit: int,
-    seen_as: ConvRef,
-    view: SeqView,
-    deleted: set[int],
-    targeted: TargetedMessages | None,
-    floor: int,
-) -> Page:
-    """A pull's page from up to `limit` + 1 rows (one more: there are more), numbered
-    by the reader's `view`, `floor` the first conversation seq they may read."""
-    messages = [
-        pulled_record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
-        for r in rows[:limit]
-    ]
-    return Page(
-        messages=messages, has_more=len(rows) > limit, floor_seq=view.to_member(floor - 1) + 1
-    )
-
-
-def pulled_record(
-    row: Sequence[Any],
-    seen_as: ConvRef,
-    seq: int,
-    deleted: bool,
-    targeted: TargetedMessages | None,
-) -> MessageRecord:
-    """A pulled row as its reader gets it: a tombstone if they deleted it, the
-    UNREADABLE placeholder if its stored content cannot travel (too deep, not JSON)."""
-    object_name: str = row[4]
-    readable = {} if deleted else readable_content(row[5])
-    if deleted:
-        object_name = DELETED
-    content = readable if readable is not None else unreadable_content(object_name)
-    if readable is None:
-        object_name = UNREADABLE
-    return MessageRecord(
-        uid=row[0],
-        conv=seen_as,
-        seq=seq,
-        sender=row[2],
-        cmid=row[3],
-        object_name=object_name,
-        content=content,
-        sent_at=row[6],
-        to=named_in(targeted, row[1], row[2]),
-    )

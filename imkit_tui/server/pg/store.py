@@ -46,9 +46,9 @@ from imkit_tui.server.pg.users import (
     PgWords,
 )
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
+from imkit_tui.server.pulled_pages import pulled_page
 from imkit_tui.server.replica import Replica
 from imkit_tui.server.seq_views import EVERYTHING
-from imkit_tui.server.store import pulled_page
 from imkit_tui.server.store_records import (
     ChangeIds,
     Member,
