@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from imkit_tui.storage import BatchWriter, Database
@@ -20,6 +20,17 @@ def uid_floor(ms: int) -> str:
     """The text every UUIDv7 uid of a message sent at or after `ms` sorts at or above."""
     hexed = f"{max(0, min(ms, 2**48 - 1)):012x}"
     return f"{hexed[:8]}-{hexed[8:]}"
+
+
+async def in_batches(run: Callable[[], Awaitable[int]], batch: int) -> int:
+    """Run `run` (one batch of a purge, answering how many rows it took) until a batch
+    takes fewer than `batch`; how many rows went in all."""
+    total = 0
+    while True:
+        taken = await run()
+        total += taken
+        if taken < batch:
+            return total
 
 
 def _target(key: str, peer: str | None) -> tuple[int, str]:

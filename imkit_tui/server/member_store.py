@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -72,6 +73,46 @@ def as_member_sees(state: ConversationState, view: SeqView, last_at: int) -> Con
         cleared_seq=view.to_member(state.cleared_seq),
         deleted_seqs=view.to_members(state.deleted_seqs),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMove:
+    """Where a member's read position goes, and the private chat's peer who sees the
+    move as a read receipt (None: nobody else)."""
+
+    seq: int
+    peer: str | None
+
+
+def read_move(row: Sequence[Any] | None, seq: int, user_id: str) -> ReadMove | None:
+    """How marking `seq` read moves `user_id`'s position, from their (read_seq,
+    marked_unread, target, conversation type, last seq they may read); None: no change
+    (no member, or the position stays and nothing was marked unread)."""
+    if row is None:
+        return None
+    read_seq, marked, target, conv_type, max_seq = row
+    new_seq = max(read_seq, min(seq, max_seq))
+    if new_seq == read_seq and not marked:
+        return None
+    seen = conv_type == _PRIVATE and new_seq != read_seq and target != user_id
+    return ReadMove(seq=new_seq, peer=target if seen else None)
+
+
+def settings_given(
+    muted: bool | None, pinned: bool | None, marked_unread: bool | None
+) -> dict[str, int]:
+    """The member settings a change names (columns of members), as stored; None: kept."""
+    wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
+    return {name: int(value) for name, value in wanted.items() if value is not None}
+
+
+def settings_differ(current: Sequence[Any] | None, given: dict[str, int]) -> bool:
+    """Whether `given` changes a member's settings, `current` their stored (muted,
+    pinned, marked_unread), None when they are no member."""
+    if current is None:
+        return False
+    stored = dict(zip(("muted", "pinned", "marked_unread"), current, strict=True))
+    return any(stored[name] != value for name, value in given.items())
 
 
 def _reach(conn: sqlite3.Connection, user_id: str, conv_id: int) -> tuple[int, int] | None:
@@ -159,25 +200,22 @@ class MemberStore:
                 " WHERE m.user_id = ? AND m.conv_id = ?",
                 (user_id, conv_id),
             ).fetchone()
-            if row is None:
-                return []
-            read_seq, marked, target, conv_type, max_seq = row
-            new_seq = max(read_seq, min(seq, max_seq))
-            if new_seq == read_seq and not marked:
+            move = read_move(row, seq, user_id)
+            if move is None:
                 return []
             change_id = self._changes.next()
             conn.execute(
                 "UPDATE members SET read_seq = ?, marked_unread = 0, state_change = ?"
                 " WHERE user_id = ? AND conv_id = ?",
-                (new_seq, change_id, user_id, conv_id),
+                (move.seq, change_id, user_id, conv_id),
             )
             changed = [user_id]
-            if conv_type == _PRIVATE and new_seq != read_seq and target != user_id:
+            if move.peer is not None:
                 conn.execute(
                     "UPDATE members SET state_change = ? WHERE user_id = ? AND conv_id = ?",
-                    (change_id, target, conv_id),
+                    (change_id, move.peer, conv_id),
                 )
-                changed.append(target)
+                changed.append(move.peer)
             return changed
 
         return await self._writer.submit(job)
@@ -192,8 +230,7 @@ class MemberStore:
         marked_unread: bool | None,
     ) -> bool:
         """Change the user's settings of a conversation; False when nothing changed."""
-        wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
-        given = {name: int(value) for name, value in wanted.items() if value is not None}
+        given = settings_given(muted, pinned, marked_unread)
 
         def job(conn: sqlite3.Connection) -> bool:
             row = conn.execute(
@@ -201,10 +238,7 @@ class MemberStore:
                 " WHERE user_id = ? AND conv_id = ?",
                 (user_id, conv_id),
             ).fetchone()
-            if row is None:
-                return False
-            current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
-            if all(current[name] == value for name, value in given.items()):
+            if not settings_differ(row, given):
                 return False
             change_id = self._changes.next()
             assignments = ", ".join(f"{name} = ?" for name in given)

@@ -21,13 +21,7 @@ from typing import Any
 import msgspec
 
 from imkit_tui import messages
-from imkit_tui.protocol import (
-    UNREADABLE,
-    ConvRef,
-    MessageRecord,
-    readable_content,
-    unreadable_content,
-)
+from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.broadcast_log import BroadcastLog
@@ -38,15 +32,16 @@ from imkit_tui.server.file_refs import FileRefs, drop_refs, record_refs
 from imkit_tui.server.floors import first_since
 from imkit_tui.server.group_gags import GroupGags
 from imkit_tui.server.group_store import GroupStore, group_key
-from imkit_tui.server.history_logs import HistoryLogs
+from imkit_tui.server.history_logs import HistoryLogs, in_batches, uid_floor
 from imkit_tui.server.member_store import MemberStore
 from imkit_tui.server.privacy_store import PrivacyStore
 from imkit_tui.server.public_service.accounts import PublicAccounts
+from imkit_tui.server.pulled_pages import pulled_page
 from imkit_tui.server.push_texts import PushTexts
 from imkit_tui.server.receipt_store import ReceiptStore
 from imkit_tui.server.schema import MIGRATIONS
 from imkit_tui.server.sensitive_words import SensitiveWords
-from imkit_tui.server.seq_views import EVERYTHING, TargetedMessages, named_in
+from imkit_tui.server.seq_views import EVERYTHING
 from imkit_tui.server.store_records import (
     ChangeIds,
     ConvCache,
@@ -54,7 +49,9 @@ from imkit_tui.server.store_records import (
     NewMessage,
     Page,
     StoredMessage,
+    duplicate_of,
     private_key,
+    recall_due,
     system_key,
 )
 from imkit_tui.server.targeted_store import TargetedStore
@@ -68,7 +65,6 @@ from imkit_tui.storage.writer import Done
 # reader deleted for themself is pulled as a content-free tombstone.
 RECALL_NOTICE = messages.RECALL_NTF
 RECALL_COMMAND = messages.RECALL
-DELETED = messages.DELETED
 
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
 _NO_CEILING = 2**63 - 1
@@ -79,7 +75,6 @@ __all__ = [
     "ServerStore",
     "StoredMessage",
     "private_key",
-    "pulled_record",
     "system_key",
 ]
 #: The WAL's size past which the writer waits for a full checkpoint (and restarts it).
@@ -309,12 +304,8 @@ class ServerStore:
                 " WHERE uid = ? AND conv_id = ?",
                 (uid, conv.id),
             ).fetchone()
-            if row is None or row[0] != sender:
-                raise LookupError("no such message of yours here")
-            if row[1] == RECALL_NOTICE:
+            if not recall_due(row, sender, now_ms, max_age_ms):
                 return self._with_audience(conv_key, self._original(conn, sender, cmid, conv.id))
-            if max_age_ms and now_ms - row[2] > max_age_ms:
-                raise TimeoutError("too late to recall this message")
             notice, command = notice_json(row[1], row[2])
             conn.execute(
                 "UPDATE messages SET object_name = ?, content = ? WHERE uid = ?",
@@ -395,9 +386,7 @@ class ServerStore:
             # The insert was ignored for another reason: our seq cache is wrong. Failing
             # rolls the batch back and reloads the caches.
             raise RuntimeError("sequence cache out of step with the database")
-        return StoredMessage(
-            uid=row[0], seq=row[1], sent_at=row[2], duplicate=True, elsewhere=row[3] != conv_id
-        )
+        return duplicate_of(row, conv_id)
 
     def _load_conversation(
         self,
@@ -429,11 +418,9 @@ class ServerStore:
 
     async def prune(self, older_than_ms: int, batch: int = 1000) -> int:
         """Delete messages sent before `older_than_ms` (history retention); return how many."""
-
         # A message's uid is a UUIDv7 of its sent_at (`_append_row`): the ones sent
         # before a time are those whose text sorts below that time's, along messages_uid.
-        below = f"{max(0, min(older_than_ms, 2**48 - 1)):012x}"
-        before = f"{below[:8]}-{below[8:]}"
+        before = uid_floor(older_than_ms)
 
         def job(conn: sqlite3.Connection) -> int:
             old = conn.execute(
@@ -444,12 +431,7 @@ class ServerStore:
             conn.executemany("DELETE FROM file_refs WHERE conv_id = ? AND seq = ?", old)
             return len(old)
 
-        total = 0
-        while True:
-            deleted = await self._writer.submit(job)
-            total += deleted
-            if deleted < batch:
-                return total
+        return await in_batches(partial(self._writer.submit, job), batch)
 
     # ------------------------------------------------------------------ reads
 
@@ -513,12 +495,7 @@ class ServerStore:
             )
             params = (conv_id, min(before_seq, ceiling), floor, *hidden, limit + 1)
         rows = await self._reader.fetch_all(sql, params)
-        has_more = len(rows) > limit
-        messages = [
-            pulled_record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
-            for r in rows[:limit]
-        ]
-        return Page(messages=messages, has_more=has_more, floor_seq=view.to_member(floor - 1) + 1)
+        return pulled_page(rows, limit, seen_as, view, deleted, targeted, floor)
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
         floor = await self._reader.run(partial(first_since, conv_id=conv_id, at=not_before_ms))
@@ -528,32 +505,3 @@ class ServerStore:
             "SELECT max_seq FROM conversations WHERE id = ?", (conv_id,)
         )
         return int(row[0]) + 1 if row else 1
-
-
-def pulled_record(
-    row: Sequence[Any],
-    seen_as: ConvRef,
-    seq: int,
-    deleted: bool,
-    targeted: TargetedMessages | None,
-) -> MessageRecord:
-    """A pulled row as its reader gets it: a tombstone if they deleted it, the
-    UNREADABLE placeholder if its stored content cannot travel (too deep, not JSON)."""
-    object_name: str = row[4]
-    readable = {} if deleted else readable_content(row[5])
-    if deleted:
-        object_name = DELETED
-    content = readable if readable is not None else unreadable_content(object_name)
-    if readable is None:
-        object_name = UNREADABLE
-    return MessageRecord(
-        uid=row[0],
-        conv=seen_as,
-        seq=seq,
-        sender=row[2],
-        cmid=row[3],
-        object_name=object_name,
-        content=content,
-        sent_at=row[6],
-        to=named_in(targeted, row[1], row[2]),
-    )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from imkit_tui import messages
 from imkit_tui.protocol import MessageRecord
 
 if TYPE_CHECKING:
@@ -113,6 +114,27 @@ class NewMessage:
     files: Iterable[str] = ()
     then: AfterStoring | None = None
     also: AlsoStoring | None = None
+
+
+def duplicate_of(row: Sequence[Any], conv_id: int) -> StoredMessage:
+    """The message first stored under a client id, from its (uid, seq, sent_at,
+    conv_id): `elsewhere` when that is not conversation `conv_id`."""
+    return StoredMessage(
+        uid=row[0], seq=row[1], sent_at=row[2], duplicate=True, elsewhere=row[3] != conv_id
+    )
+
+
+def recall_due(row: Sequence[Any] | None, sender: str, now_ms: int, max_age_ms: int) -> bool:
+    """Whether the message of `row` (sender, object_name, sent_at, ...) is to be recalled
+    now; False when it was already (a retry). LookupError when it is not `sender`'s,
+    TimeoutError past `max_age_ms` (0: no limit)."""
+    if row is None or row[0] != sender:
+        raise LookupError("no such message of yours here")
+    if row[1] == messages.RECALL_NTF:
+        return False
+    if max_age_ms and now_ms - row[2] > max_age_ms:
+        raise TimeoutError("too late to recall this message")
+    return True
 
 
 def system_key(user_id: str) -> str:

@@ -23,16 +23,7 @@ class ChatroomHistory:
 
     async def append(self, room: str, record: MessageRecord) -> None:
         """Keep `record`, a message of `room` (its seq is the room's)."""
-        row = (
-            room,
-            record.seq,
-            record.uid,
-            record.sender,
-            record.object_name,
-            encode_content(record.content),
-            record.cmid,
-            record.sent_at,
-        )
+        row = message_row(room, record)
 
         def job(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -114,6 +105,21 @@ class ChatroomHistory:
             ).rowcount
 
         return await self._writer.submit(job)
+
+
+def message_row(room: str, record: MessageRecord) -> tuple[object, ...]:
+    """The row of chatroom_messages that keeps `record`, a message of `room`
+    (room, then _COLUMNS)."""
+    return (
+        room,
+        record.seq,
+        record.uid,
+        record.sender,
+        record.object_name,
+        encode_content(record.content),
+        record.cmid,
+        record.sent_at,
+    )
 
 
 def message_of(room: str, row: Sequence[object]) -> MessageRecord:

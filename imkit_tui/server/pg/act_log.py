@@ -48,6 +48,10 @@ SNAPSHOT_ACTS = 1000
 """The acts between two snapshots of the whole state."""
 FOLLOW_PAGE = 500
 """The acts read at once when catching up."""
+# An act waiting to run (name, arguments, the session not to echo to, its future), and
+# what came of it (its future, result, error).
+_Queued = tuple[str, list[Any], Session | None, asyncio.Future[Any]]
+_Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
 _NOW_MS = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
 
@@ -82,7 +86,7 @@ class PgActLog:
         self._follower: asyncio.Task[None] | None = None
         self._announce = False
         self._closed = False
-        self._queue: list[tuple[str, list[Any], Session | None, asyncio.Future[Any]]] = []
+        self._queue: list[_Queued] = []
         self._runner: asyncio.Task[None] | None = None
         self._announcing: set[asyncio.Task[Any]] = set()
         self._silent_ms = int(max(NODE_SILENT_SECONDS, 3 * tick_seconds) * 1000)
@@ -157,24 +161,23 @@ class PgActLog:
     async def _drain(self) -> None:
         while self._queue:
             batch, self._queue = self._queue, []
-            outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
-            try:
-                async with self._lock, self._transaction() as conn:
-                    for name, args, skip, done in batch:
-                        try:
-                            outcomes.append((done, await self._log(conn, name, args, skip), None))
-                        except ProtocolError as exc:  # refused before anything changed
-                            outcomes.append((done, None, exc))
-            except Exception as exc:
-                outcomes = [(done, None, exc) for *_, done in batch]
-            for done, result, error in outcomes:
-                if done.done():
-                    continue
-                if error is not None:
-                    done.set_exception(error)
-                else:
-                    done.set_result(result)
+            _settle(await self._run_batch(batch))
             self._announced()
+
+    async def _run_batch(self, batch: list[_Queued]) -> list[_Outcome]:
+        """Run the acts of `batch` in one transaction: each one's result or refusal, or
+        for all of them the error that undid the transaction."""
+        outcomes: list[_Outcome] = []
+        try:
+            async with self._lock, self._transaction() as conn:
+                for name, args, skip, done in batch:
+                    try:
+                        outcomes.append((done, await self._log(conn, name, args, skip), None))
+                    except ProtocolError as exc:  # refused before anything changed
+                        outcomes.append((done, None, exc))
+        except Exception as exc:
+            outcomes = [(done, None, exc) for *_, done in batch]
+        return outcomes
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
@@ -354,6 +357,17 @@ class PgActLog:
             self.name,
             self._applied,
         )
+
+
+def _settle(outcomes: list[_Outcome]) -> None:
+    """Hand each act's caller its result or its error (unless it stopped waiting)."""
+    for done, result, error in outcomes:
+        if done.done():
+            continue
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
-from imkit_tui.protocol import MessageRecord, encode_content
-from imkit_tui.server.chatrooms.history_store import message_of
+from imkit_tui.protocol import MessageRecord
+from imkit_tui.server.chatrooms.history_store import message_of, message_row
 from imkit_tui.server.pg.writer import PgWriter, affected
 
 _COLUMNS = "seq, uid, sender, object_name, content, cmid, sent_at"
@@ -26,16 +26,7 @@ class PgChatroomHistory:
 
     async def append(self, room: str, record: MessageRecord) -> None:
         """Keep `record`, a message of `room` (its seq is the room's)."""
-        row = (
-            room,
-            record.seq,
-            record.uid,
-            record.sender,
-            record.object_name,
-            encode_content(record.content),
-            record.cmid,
-            record.sent_at,
-        )
+        row = message_row(room, record)
 
         async def job(conn: asyncpg.Connection) -> None:
             await conn.execute(

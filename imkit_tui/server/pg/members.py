@@ -10,12 +10,17 @@ from typing import Any
 import asyncpg
 
 from imkit_tui.protocol import ConversationState
-from imkit_tui.server.member_store import as_member_sees, state_of
+from imkit_tui.server.member_store import (
+    as_member_sees,
+    read_move,
+    settings_differ,
+    settings_given,
+    state_of,
+)
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.writer import PgWriter, affected
 from imkit_tui.server.store_records import ChangeIds
 
-_PRIVATE = 1
 _STATE_COLUMNS = (
     "c.type, m.target, COALESCE(m.left_seq, c.max_seq),"
     " CASE WHEN m.left_seq IS NULL THEN c.last_at ELSE COALESCE((SELECT s.sent_at"
@@ -113,25 +118,22 @@ class PgMembers:
                 user_id,
                 conv_id,
             )
-            if row is None:
-                return []
-            read_seq, marked, target, conv_type, max_seq = row
-            new_seq = max(read_seq, min(seq, max_seq))
-            if new_seq == read_seq and not marked:
+            move = read_move(row, seq, user_id)
+            if move is None:
                 return []
             change_id = self._changes.next()
             await conn.execute(
                 "UPDATE members SET read_seq = $1, marked_unread = 0, state_change = $2"
                 " WHERE user_id = $3 AND conv_id = $4",
-                new_seq,
+                move.seq,
                 change_id,
                 user_id,
                 conv_id,
             )
             changed = [user_id]
-            if conv_type == _PRIVATE and new_seq != read_seq and target != user_id:
-                await self._bump(conn, target, conv_id, change_id)
-                changed.append(target)
+            if move.peer is not None:
+                await self._bump(conn, move.peer, conv_id, change_id)
+                changed.append(move.peer)
             return changed
 
         return await self._writer.submit(job)
@@ -146,8 +148,7 @@ class PgMembers:
         marked_unread: bool | None,
     ) -> bool:
         """Change the user's settings of a conversation; False when nothing changed."""
-        wanted = {"muted": muted, "pinned": pinned, "marked_unread": marked_unread}
-        given = {name: int(value) for name, value in wanted.items() if value is not None}
+        given = settings_given(muted, pinned, marked_unread)
 
         async def job(conn: asyncpg.Connection) -> bool:
             row = await conn.fetchrow(
@@ -156,10 +157,7 @@ class PgMembers:
                 user_id,
                 conv_id,
             )
-            if row is None:
-                return False
-            current = dict(zip(("muted", "pinned", "marked_unread"), row, strict=True))
-            if all(current[name] == value for name, value in given.items()):
+            if not settings_differ(row, given):
                 return False
             change_id = self._changes.next()
             assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(given, 4))

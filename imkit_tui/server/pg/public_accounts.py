@@ -17,7 +17,7 @@ import msgspec
 
 from imkit_tui.protocol.public_frames import MenuItem, PublicAccount, account_from_row
 from imkit_tui.server.pg.writer import PgWriter, affected
-from imkit_tui.server.public_service.accounts import AccountSpec, account_key
+from imkit_tui.server.public_service.accounts import AccountSpec, account_key, like_anywhere
 from imkit_tui.server.store_records import ChangeIds
 
 _COLUMNS = "type, id, name, portrait, description, menu, accepts_text"
@@ -33,11 +33,6 @@ _LEAVE = (
     " WHERE left_seq IS NULL AND conv_id = (SELECT id FROM conversations WHERE key = $2)"
 )
 _TAKE_CHANGE = "UPDATE public_accounts SET followers_change = $1 WHERE type = $2 AND id = $3"
-
-
-def _like(keyword: str) -> str:
-    """A LIKE pattern matching `keyword` anywhere, its wildcards taken as characters."""
-    return "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class PgPublicAccounts:
@@ -159,7 +154,7 @@ class PgPublicAccounts:
             user_id,
             account_type,
             keyword,
-            _like(keyword),
+            like_anywhere(keyword),
             followed_only,
             limit,
         )

@@ -22,7 +22,7 @@ from imkit_tui.protocol import ConvRef
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
 from imkit_tui.server.group_store import group_key
-from imkit_tui.server.history_logs import uid_floor
+from imkit_tui.server.history_logs import in_batches, uid_floor
 from imkit_tui.server.pg.act_log import PgActLog
 from imkit_tui.server.pg.audiences import PgAudiences
 from imkit_tui.server.pg.chatrooms import PgChatroomHistory, PgChatroomState
@@ -46,10 +46,18 @@ from imkit_tui.server.pg.users import (
     PgWords,
 )
 from imkit_tui.server.pg.writer import Done, PgWriter, affected
+from imkit_tui.server.pulled_pages import pulled_page
 from imkit_tui.server.replica import Replica
 from imkit_tui.server.seq_views import EVERYTHING
-from imkit_tui.server.store import pulled_record
-from imkit_tui.server.store_records import ChangeIds, Member, NewMessage, Page, StoredMessage
+from imkit_tui.server.store_records import (
+    ChangeIds,
+    Member,
+    NewMessage,
+    Page,
+    StoredMessage,
+    duplicate_of,
+    recall_due,
+)
 from imkit_tui.server.targeted_store import TargetedStore
 
 _NO_CEILING = 2**63 - 1
@@ -310,15 +318,11 @@ class PostgresStore:
                 uid,
                 conv_id,
             )
-            if row is None or row[0] != sender:
-                raise LookupError("no such message of yours here")
-            if row[1] == messages.RECALL_NTF:
+            if not recall_due(row, sender, now_ms, max_age_ms):
                 original = await self._original(conn, sender, cmid, conv_id)
                 if original is None:
                     raise LookupError("no such message of yours here")
                 return self._with_audience(conv_key, original)
-            if max_age_ms and now_ms - row[2] > max_age_ms:
-                raise TimeoutError("too late to recall this message")
             notice, command = notice_json(row[1], row[2])
             await conn.execute(
                 "UPDATE messages SET object_name = $1, content = $2 WHERE uid = $3",
@@ -404,11 +408,7 @@ class PostgresStore:
             cmid,
             sender,
         )
-        if row is None:
-            return None
-        return StoredMessage(
-            uid=row[0], seq=row[1], sent_at=row[2], duplicate=True, elsewhere=row[3] != conv_id
-        )
+        return duplicate_of(row, conv_id) if row is not None else None
 
     async def _conversation(
         self,
@@ -454,12 +454,7 @@ class PostgresStore:
             await conn.executemany("DELETE FROM file_refs WHERE conv_id = $1 AND seq = $2", pairs)
             return len(pairs)
 
-        total = 0
-        while True:
-            deleted = await self._writer.submit(job)
-            total += deleted
-            if deleted < batch:
-                return total
+        return await in_batches(partial(self._writer.submit, job), batch)
 
     # ------------------------------------------------------------------ reads
 
@@ -517,12 +512,7 @@ class PostgresStore:
                 hidden,
                 limit + 1,
             )
-        has_more = len(rows) > limit
-        records = [
-            pulled_record(r, seen_as, view.to_member(r[1]), r[1] in deleted, targeted)
-            for r in rows[:limit]
-        ]
-        return Page(messages=records, has_more=has_more, floor_seq=view.to_member(floor - 1) + 1)
+        return pulled_page(rows, limit, seen_as, view, deleted, targeted, floor)
 
     async def _floor_seq(self, conv_id: int, not_before_ms: int) -> int:
         """The first seq not older than `not_before_ms` (one past the last when none)."""

@@ -344,17 +344,6 @@ class PgUltra:
         )
         return [str(r[0]) for r in rows]
 
-    async def members_page(self, group_id: str, after: str, limit: int) -> list[str]:
-        """A page of the group's members by id, after `after` (for the Server API)."""
-        rows = await self._pool.fetch(
-            "SELECT user_id FROM ultra_members WHERE group_id = $1 AND user_id > $2"
-            " ORDER BY user_id LIMIT $3",
-            group_id,
-            after,
-            limit,
-        )
-        return [str(r[0]) for r in rows]
-
     async def push_settings(
         self, group_id: str, channel: str, after: str, limit: int
     ) -> list[tuple[str, str, bool, str, bool]]:

@@ -9,9 +9,7 @@ import json
 
 import asyncpg
 
-from imkit_tui.protocol import ErrorCode
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.server.group_store import Voices
 from imkit_tui.server.ultra.counts import ChannelView, view_start
 from imkit_tui.server.ultra.records import (
     ULTRA_TYPE,
@@ -19,10 +17,9 @@ from imkit_tui.server.ultra.records import (
     MemberChannel,
     MemberRow,
     UltraGroup,
-    UltraRefused,
     channel_key,
 )
-from imkit_tui.server.ultra.store_rows import MUTED, SPEAKER
+from imkit_tui.server.ultra.store_rows import group_from_rows, refuse_over_cap
 
 _MESSAGE_TABLES = ("ultra_counted", "ultra_edits", "file_refs")
 """What a channel's message keeps beside it, by (conv_id, seq)."""
@@ -38,35 +35,15 @@ async def load_group(conn: asyncpg.Connection, group_id: str) -> tuple[int, Ultr
     )
     if row is None:
         return None
-    voices: dict[str, set[str]] = {MUTED: set(), SPEAKER: set()}
-    for user, kind in await conn.fetch(
+    voices = await conn.fetch(
         "SELECT user_id, kind FROM ultra_voices WHERE group_id = $1", group_id
-    ):
-        voices.setdefault(kind, set()).add(user)
-    channels = {
-        r[0]: Channel(channel=r[0], name=r[1], conv_key=r[2], created_at=r[3], floor_at=r[4])
-        for r in await conn.fetch(
-            "SELECT channel, name, conv_key, created_at, floor_at FROM ultra_channels"
-            " WHERE group_id = $1 ORDER BY created_at, channel",
-            group_id,
-        )
-    }
-    return int(row[7]), UltraGroup(
-        group_id=group_id,
-        name=row[0],
-        owner=row[1],
-        created_at=row[2],
-        default_level=row[3],
-        pre_join_history=bool(row[4]),
-        member_count=int(row[6]),
-        voices=Voices(
-            owner=row[1],
-            all_muted=bool(row[5]),
-            muted=frozenset(voices[MUTED]),
-            speakers=frozenset(voices[SPEAKER]),
-        ),
-        channels=channels,
     )
+    channels = await conn.fetch(
+        "SELECT channel, name, conv_key, created_at, floor_at FROM ultra_channels"
+        " WHERE group_id = $1 ORDER BY created_at, channel",
+        group_id,
+    )
+    return int(row[7]), group_from_rows(group_id, row, voices, channels)
 
 
 async def group_exists(conn: asyncpg.Connection, group_id: str) -> bool:
@@ -79,10 +56,7 @@ async def group_exists(conn: asyncpg.Connection, group_id: str) -> bool:
 async def check_cap(conn: asyncpg.Connection, user_id: str, max_joined: int) -> None:
     """Refuse (24412) a user already in `max_joined` ultra groups."""
     joined = await conn.fetchval("SELECT COUNT(*) FROM ultra_members WHERE user_id = $1", user_id)
-    if joined >= max_joined:
-        raise UltraRefused(
-            ErrorCode.ULTRA_GROUP_JOIN_LIMIT, f"a user may be in at most {max_joined} ultra groups"
-        )
+    refuse_over_cap(int(joined), max_joined)
 
 
 async def add_member(conn: asyncpg.Connection, group_id: str, user_id: str, now_ms: int) -> bool:

@@ -22,6 +22,11 @@ from imkit_tui.storage import BatchWriter, Database
 _COLUMNS = "type, id, name, portrait, description, menu, accepts_text"
 
 
+def like_anywhere(keyword: str) -> str:
+    """A LIKE pattern matching `keyword` anywhere, its wildcards taken as characters."""
+    return "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def account_key(account_type: int, account_id: str) -> str:
     """The storage key of an account's conversation."""
     return f"{account_type}:{account_id}"
@@ -158,7 +163,7 @@ class PublicAccounts:
         """Accounts whose id is `keyword` or whose name holds it (any case; "" all), of
         `account_type` (0: both kinds), only those `user_id` follows when `followed_only`;
         at most `limit`, by name. Each says whether `user_id` follows it."""
-        pattern = "%" + keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_anywhere(keyword)
         rows = await self._reader.fetch_all(
             f"SELECT {', '.join('a.' + c for c in _COLUMNS.split(', '))},"
             " EXISTS (SELECT 1 FROM members m JOIN conversations c ON c.id = m.conv_id"

@@ -99,10 +99,6 @@ class UltraRecords(Protocol):
         """The ultra groups `user_id` is in."""
         ...
 
-    async def members_page(self, group_id: str, after: str, limit: int) -> list[str]:
-        """A page of the group's members by id, after `after`."""
-        ...
-
     async def push_settings(
         self, group_id: str, channel: str, after: str, limit: int
     ) -> list[tuple[str, str, bool, str, bool]]:

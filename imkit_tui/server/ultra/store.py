@@ -313,15 +313,6 @@ class UltraStore:
         )
         return [r[0] for r in rows]
 
-    async def members_page(self, group_id: str, after: str, limit: int) -> list[str]:
-        """A page of the group's members by id, after `after` (for the Server API)."""
-        rows = await self._reader.fetch_all(
-            "SELECT user_id FROM ultra_members WHERE group_id = ? AND user_id > ?"
-            " ORDER BY user_id LIMIT ?",
-            (group_id, after, limit),
-        )
-        return [r[0] for r in rows]
-
     async def push_settings(
         self, group_id: str, channel: str, after: str, limit: int
     ) -> list[tuple[str, str, bool, str, bool]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from imkit_tui.protocol import ErrorCode
 from imkit_tui.protocol.ids import new_uuid7
@@ -32,18 +34,32 @@ def load_group(conn: sqlite3.Connection, group_id: str) -> UltraGroup | None:
     ).fetchone()
     if row is None:
         return None
-    voices: dict[str, set[str]] = {MUTED: set(), SPEAKER: set()}
-    for user, kind in conn.execute(
+    voices = conn.execute(
         "SELECT user_id, kind FROM ultra_voices WHERE group_id = ?", (group_id,)
-    ):
+    ).fetchall()
+    channels = conn.execute(
+        "SELECT channel, name, conv_key, created_at, floor_at FROM ultra_channels"
+        " WHERE group_id = ? ORDER BY created_at, channel",
+        (group_id,),
+    ).fetchall()
+    return group_from_rows(group_id, row, voices, channels)
+
+
+def group_from_rows(
+    group_id: str,
+    row: Sequence[Any],
+    voice_rows: Iterable[Sequence[Any]],
+    channel_rows: Iterable[Sequence[Any]],
+) -> UltraGroup:
+    """The group from its ultra_groups row (name, owner, created_at, default_level,
+    pre_join_history, all_muted, member_count), its voices (user_id, kind) and its
+    channels (channel, name, conv_key, created_at, floor_at) in order."""
+    voices: dict[str, set[str]] = {MUTED: set(), SPEAKER: set()}
+    for user, kind in voice_rows:
         voices.setdefault(kind, set()).add(user)
     channels = {
         r[0]: Channel(channel=r[0], name=r[1], conv_key=r[2], created_at=r[3], floor_at=r[4])
-        for r in conn.execute(
-            "SELECT channel, name, conv_key, created_at, floor_at FROM ultra_channels"
-            " WHERE group_id = ? ORDER BY created_at, channel",
-            (group_id,),
-        )
+        for r in channel_rows
     }
     return UltraGroup(
         group_id=group_id,
@@ -52,7 +68,7 @@ def load_group(conn: sqlite3.Connection, group_id: str) -> UltraGroup | None:
         created_at=row[2],
         default_level=row[3],
         pre_join_history=bool(row[4]),
-        member_count=row[6],
+        member_count=int(row[6]),
         voices=Voices(
             owner=row[1],
             all_muted=bool(row[5]),
@@ -78,6 +94,11 @@ def check_cap(conn: sqlite3.Connection, user_id: str, max_joined: int) -> None:
     joined = conn.execute(
         "SELECT COUNT(*) FROM ultra_members WHERE user_id = ?", (user_id,)
     ).fetchone()[0]
+    refuse_over_cap(joined, max_joined)
+
+
+def refuse_over_cap(joined: int, max_joined: int) -> None:
+    """Refuse (24412) one more ultra group to a user already in `joined` of them."""
     if joined >= max_joined:
         raise UltraRefused(
             ErrorCode.ULTRA_GROUP_JOIN_LIMIT, f"a user may be in at most {max_joined} ultra groups"
