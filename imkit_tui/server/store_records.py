@@ -115,6 +115,24 @@ class NewMessage:
     then: AfterStoring | None = None
     also: AlsoStoring | None = None
 
+    def with_also(self, also: AlsoStoring) -> NewMessage:
+        """This message with `also` to commit beside it (dataclasses.replace, without
+        its introspection: this is on every routed message's path)."""
+        return NewMessage(
+            self.conv_type,
+            self.conv_key,
+            self.members,
+            self.sender,
+            self.cmid,
+            self.object_name,
+            self.content_json,
+            self.now_ms,
+            self.audience,
+            self.files,
+            self.then,
+            also,
+        )
+
 
 def duplicate_of(row: Sequence[Any], conv_id: int) -> StoredMessage:
     """The message first stored under a client id, from its (uid, seq, sent_at,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
+from imkit_tui.server.hooks.forms import form_of_values
 from imkit_tui.server.hooks.plan import Entry
 from imkit_tui.server.hooks.sender import Deliverer, HttpPoster
 from imkit_tui.server.hooks.settings import HooksConfig
@@ -14,8 +15,11 @@ from imkit_tui.server.hooks.settings import HooksConfig
 log = logging.getLogger(__name__)
 
 ROUTE, STATUS, PUSH, ROOM_STATUS = "route", "status", "push", "chatroom_status"
-"""The kinds of entries: a routed message, a status report, an offline push, a
-chatroom status report."""
+"""The kinds of entries: a routed message (its form), a status report, an offline
+push, a chatroom status report."""
+
+ROUTED = "routed"
+"""A routed message kept as its values (forms.values_body), the form made when sent."""
 
 
 class Deliverers:
@@ -29,6 +33,7 @@ class Deliverers:
         """Each kind's deliverer."""
         return {
             ROUTE: self.route,
+            ROUTED: self.routed,
             STATUS: self.status,
             PUSH: self.push,
             ROOM_STATUS: self.chatroom_status,
@@ -40,6 +45,18 @@ class Deliverers:
         if not url:
             return True  # routing was switched off: what was queued is let go
         return await self._poster.post(url, form=entry.body)
+
+    async def routed(self, entry: Entry) -> bool:
+        """POST a routed message kept as its values (a body that is not: dropped)."""
+        url = self._config.routing_url
+        if not url:
+            return True
+        try:
+            form = form_of_values(entry.body)
+        except ValueError as exc:
+            log.warning("a routed message kept unreadable, dropped: %s", exc)
+            return True
+        return await self._poster.post(url, form=form)
 
     async def status(self, entry: Entry) -> bool:
         """POST status reports (JSON)."""

@@ -15,6 +15,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import msgspec
+
 from imkit_tui.protocol import ConversationType, MessageRecord
 from imkit_tui.server.routing import Route
 
@@ -71,42 +73,95 @@ ONLINE, OFFLINE, LOGOUT = "0", "1", "2"
 """A user's status as the service reports it."""
 
 
-def receiver(record: MessageRecord, route: Route) -> str:
-    """`toUserId`: the peer of a private message, the group of a group message, the
-    user of a system message."""
+def receiver(sender: str, target: str, route: Route) -> str:
+    """`toUserId` of a message `sender` sent to the conversation they name `target`: the
+    peer of a private message, the group of a group message, the user of a system
+    message."""
     if route.conv_type == ConversationType.PRIVATE:
         for member in route.members:
-            if member.user_id == record.sender:
+            if member.user_id == sender:
                 return member.target
     if route.conv_type == ConversationType.GROUP:
         for _user, seen in route.deliveries:
             return seen.target
-        return record.conv.target
+        return target
     if route.conv_type == ConversationType.SYSTEM:
         return route.conv_key.split(":", 1)[1]
-    return record.conv.target
+    return target
+
+
+ROUTING_FIELDS = (
+    "fromUserId",
+    "toUserId",
+    "objectName",
+    "content",
+    "channelType",
+    "msgTimeStamp",
+    "msgUID",
+    "sensitiveType",
+    "source",
+    "groupUserIds",
+    "busChannel",
+)
+"""The fields of a routed message, in the order :func:`routing_values` gives them."""
+
+_ROUTING_NAMES = tuple(f"{form_quote(name)}=" for name in ROUTING_FIELDS)
+
+
+def routing_values(
+    record: MessageRecord, route: Route, *, from_device: bool, content_json: str | None = None
+) -> list[str]:
+    """The values of a stored message's routing fields (ROUTING_FIELDS), as routed
+    (`content_json`: its content as stored, when at hand)."""
+    if content_json is None:
+        content_json = json.dumps(record.content, ensure_ascii=False, separators=(",", ":"))
+    return [
+        record.sender,
+        receiver(record.sender, record.conv.target, route),
+        record.object_name,
+        content_json,
+        CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
+        str(record.sent_at),
+        record.uid,
+        "0",
+        "PC" if from_device else "Server",
+        ",".join(record.to),
+        "",
+    ]
 
 
 def routing_form(
     record: MessageRecord, route: Route, *, from_device: bool, content_json: str | None = None
 ) -> dict[str, str]:
-    """The form fields of a stored message, as routed (`content_json`: its content as
-    stored, when at hand)."""
-    if content_json is None:
-        content_json = json.dumps(record.content, ensure_ascii=False, separators=(",", ":"))
-    return {
-        "fromUserId": record.sender,
-        "toUserId": receiver(record, route),
-        "objectName": record.object_name,
-        "content": content_json,
-        "channelType": CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
-        "msgTimeStamp": str(record.sent_at),
-        "msgUID": record.uid,
-        "sensitiveType": "0",
-        "source": "PC" if from_device else "Server",
-        "groupUserIds": ",".join(record.to),
-        "busChannel": "",
-    }
+    """The form fields of a stored message, as routed."""
+    values = routing_values(record, route, from_device=from_device, content_json=content_json)
+    return dict(zip(ROUTING_FIELDS, values, strict=True))
+
+
+def values_body(values: list[str]) -> str:
+    """Routing values (:func:`routing_values`) as kept in the outgoing queue: a JSON
+    array, a few microseconds cheaper to write on the message's path than the form."""
+    return _encode(values).decode()
+
+
+def form_of_values(body: str) -> str:
+    """The urlencoded form of routing values kept by :func:`values_body`; ValueError
+    for a body that is not such values."""
+    values = _decode_values(body)
+    if len(values) != len(ROUTING_FIELDS):
+        raise ValueError(f"{len(values)} routing values, not {len(ROUTING_FIELDS)}")
+    return "&".join([f"{n}{form_quote(v)}" for n, v in zip(_ROUTING_NAMES, values, strict=True)])
+
+
+_encode = msgspec.json.Encoder().encode
+_values_decoder = msgspec.json.Decoder(list[str])
+
+
+def _decode_values(body: str) -> list[str]:
+    try:
+        return _values_decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def status_item(user_id: str, status: str, device: str, at_ms: int) -> dict[str, Any]:

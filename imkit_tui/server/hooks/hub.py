@@ -6,7 +6,6 @@ one node sends it, and who is online is every node's truth (nodes.py)."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import random
@@ -25,8 +24,13 @@ from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.hooks import pushes_off
-from imkit_tui.server.hooks.deliverers import PUSH, ROOM_STATUS, ROUTE, STATUS, Deliverers
-from imkit_tui.server.hooks.forms import chatroom_status_item, form_body, routing_form, status_item
+from imkit_tui.server.hooks.deliverers import PUSH, ROOM_STATUS, ROUTED, STATUS, Deliverers
+from imkit_tui.server.hooks.forms import (
+    chatroom_status_item,
+    routing_values,
+    status_item,
+    values_body,
+)
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.offline_pushes import OfflinePushes
 from imkit_tui.server.hooks.plan import Plan, RetryPolicy
@@ -85,7 +89,7 @@ class BackendHooks:
             rows = OutboxRows(store._writer, store._reader)  # the store's own connections
             queue = LocalQueue(self._make_sender(rows), rows)
             self._urls: OutboxRows | PgOutboxRows = rows
-            self._kept = KeptRows(ROUTE, queue=queue)
+            self._kept = KeptRows(ROUTED, queue=queue)
             self.sender = queue
         else:
             from imkit_tui.server.hooks.nodes import NodeHooks
@@ -101,7 +105,7 @@ class BackendHooks:
                 self._push_urls,
             )
             self._urls = self._nodes.rows
-            self._kept = KeptRows(ROUTE, rows=self._nodes.rows)
+            self._kept = KeptRows(ROUTED, rows=self._nodes.rows)
             self.sender = self._nodes.queue
         self.moderation = Moderation(config, self._asker)
         """The message callback (moderation.py)."""
@@ -159,7 +163,7 @@ class BackendHooks:
         if not self._config.routes(route.conv_type, message.object_name):
             return message
         body_of = partial(_routing_body, message, route, conv, from_device)
-        return dataclasses.replace(message, also=self._kept.step(route.conv_key, body_of))
+        return message.with_also(self._kept.step(route.conv_key, body_of))
 
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """Route a stored message (its row was committed with it, or is written now),
@@ -170,14 +174,14 @@ class BackendHooks:
             if route.conv_type in PUBLIC_TYPES and self._config.routes(
                 route.conv_type, record.object_name
             ):
-                form = routing_form(record, route, from_device=from_device)
-                self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
+                values = routing_values(record, route, from_device=from_device)
+                self.sender.enqueue(route.conv_key, ROUTED, values_body(values))
             return
         if not self._kept.committed(record.uid) and self._config.routes(
             route.conv_type, record.object_name
         ):
-            form = routing_form(record, route, from_device=from_device)
-            self.sender.enqueue(route.conv_key, ROUTE, form_body(form))
+            values = routing_values(record, route, from_device=from_device)
+            self.sender.enqueue(route.conv_key, ROUTED, values_body(values))
         self._pushes.message_stored(record, route)
 
     async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
@@ -326,7 +330,7 @@ class BackendHooks:
 def _routing_body(
     message: NewMessage, route: Route, conv: ConvRef, from_device: bool, stored: StoredMessage
 ) -> str:
-    """The routing form of `message` as stored."""
+    """The routing values of `message` as stored, as the outgoing queue keeps them."""
     audience = message.audience
     record = MessageRecord(
         uid=stored.uid,
@@ -339,5 +343,7 @@ def _routing_body(
         sent_at=stored.sent_at,
         to=sorted(audience - {message.sender}) if audience else [],
     )
-    form = routing_form(record, route, from_device=from_device, content_json=message.content_json)
-    return form_body(form)
+    values = routing_values(
+        record, route, from_device=from_device, content_json=message.content_json
+    )
+    return values_body(values)
