@@ -12,8 +12,10 @@ answers every POST at once (`{"code": 200, "pass": 1}`). Four modes, run interle
 - throughput: `--senders` users each pipeline `--messages` messages to bob; messages a
   second until every ack is back (`acked`), and until the backend has every routed
   message too (`routed`); and this process's CPU time per message over that time
-  (`CPU us`: server and clients, every message routed by then). On a shared machine
-  the CPU figure moves far less from run to run than the rates do.
+  (`CPU us`: server and clients, every message routed by then), and the router
+  process's (`router us`: on SQLite routed messages leave from a process of their own,
+  server/hooks/router.py). On a shared machine the CPU figures move far less from run
+  to run than the rates do.
 
 Aims (the issue's): routing costs at most 10% of throughput; a callback adds no more
 than the backend's own answer time (quoted: the backend's round trip alone, p50, as
@@ -30,6 +32,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -174,6 +177,8 @@ async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -
                 hooks = await start_hooks(server, hooks_config)
             secret = load_or_create_secret(data)
             lat = await _latency(server.url, secret, args.latency, tag)
+            router = hooks.router.pid if hooks is not None and hooks.router is not None else None
+            router_cpu = _process_cpu(router)
             started, cpu = time.perf_counter(), time.process_time()
             users = [f"u{i}" for i in range(args.senders)]
             await asyncio.gather(
@@ -184,6 +189,7 @@ async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -
                 await asyncio.sleep(0.002)
             routed = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            router_cpu = _process_cpu(router) - router_cpu
         finally:
             if hooks is not None:
                 await hooks.stop()
@@ -196,7 +202,20 @@ async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -
         "acked_per_s": total / acked,
         "routed_per_s": total / routed,
         "cpu_us": cpu / total * 1e6,
+        "router_us": router_cpu / total * 1e6,
     }
+
+
+def _process_cpu(pid: int | None) -> float:
+    """The CPU seconds process `pid` has used (0 for None, or where /proc cannot tell)."""
+    if pid is None:
+        return 0.0
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    user, system = stat.rsplit(")", 1)[1].split()[11:13]
+    return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -242,12 +261,14 @@ def render(f: dict[str, Any]) -> str:
         f"{f['messages']} messages; the backend's round trip alone, p50:"
         f" {f['backend_round_trip_ms']['aiohttp']:.3f} ms by aiohttp's client,"
         f" {f['backend_round_trip_ms']['hooks']:.3f} ms by the hooks' own",
-        f"{'mode':<10}{'p50 ms':>9}{'p99 ms':>9}{'acked/s':>10}{'routed/s':>10}{'CPU us':>8}",
+        f"{'mode':<10}{'p50 ms':>9}{'p99 ms':>9}{'acked/s':>10}{'routed/s':>10}{'CPU us':>8}"
+        f"{'router us':>10}",
     ]
     for mode, row in f["medians"].items():
         lines.append(
             f"{mode:<10}{row['p50_ms']:>9.3f}{row['p99_ms']:>9.3f}"
             f"{row['acked_per_s']:>10.0f}{row['routed_per_s']:>10.0f}{row['cpu_us']:>8.1f}"
+            f"{row['router_us']:>10.1f}"
         )
     lines += [
         f"routing: throughput {f['routing_throughput_ratio']:.2f}x of off "

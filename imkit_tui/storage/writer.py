@@ -36,7 +36,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from imkit_tui.storage.database import Database
 
@@ -51,6 +51,25 @@ log = logging.getLogger(__name__)
 #: many frames are left to copy (a few milliseconds of work, where a whole eighth of the
 #: limit took tens to hundreds).
 CONVERGED_FRAMES = 256
+
+
+class TransactionWatcher(Protocol):
+    """Told of each transaction the writer commits (BatchWriter.watch): what is written
+    once per transaction instead of once per job (the rows that route a batch's
+    messages to the app's backend), and what is known only after the commit."""
+
+    def before_commit(self, conn: sqlite3.Connection) -> None:
+        """The jobs of the transaction open on `conn` ran; it commits next. What this
+        writes commits with them; raising rolls the transaction back."""
+        ...
+
+    def committed(self) -> None:
+        """The transaction committed."""
+        ...
+
+    def rolled_back(self) -> None:
+        """The transaction was rolled back (its jobs run again, alone)."""
+        ...
 
 
 class WriterClosed(RuntimeError):
@@ -108,6 +127,7 @@ class BatchWriter:
         self._wal_path = f"{database.path}-wal"
         self._checkpointed_at = 0  # the WAL's size when the last checkpoint started
         self._wal_index = WalIndex(f"{database.path}-shm")
+        self._watchers: list[TransactionWatcher] = []
         self._frame_bytes = 4096 + 24
         self.wal_resets = 0
         """How many times the WAL passed its limit and was checkpointed in full."""
@@ -117,6 +137,15 @@ class BatchWriter:
             database.run_now(
                 lambda conn: conn.execute(f"PRAGMA journal_size_limit={int(wal_limit_bytes)}")
             )
+
+    def watch(self, watcher: TransactionWatcher) -> None:
+        """Tell `watcher` of every transaction from now on."""
+        self._watchers.append(watcher)
+
+    def unwatch(self, watcher: TransactionWatcher) -> None:
+        """Tell `watcher` of no more transactions."""
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
 
     def start(self) -> None:
         """Start the writer task on the running loop."""
@@ -330,7 +359,7 @@ class BatchWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
             results = [job(conn) for job in jobs]
-            conn.execute("COMMIT")
+            self._commit(conn)
             return results
         except Exception:
             self._rollback(conn)
@@ -340,18 +369,30 @@ class BatchWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
             result = job(conn)
-            conn.execute("COMMIT")
+            self._commit(conn)
             return result
         except Exception as exc:
             log.debug("store job failed", exc_info=True)
             self._rollback(conn)
             return _Failed(exc)
 
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        for watcher in self._watchers:
+            watcher.before_commit(conn)
+        conn.execute("COMMIT")
+        for watcher in self._watchers:
+            try:
+                watcher.committed()
+            except Exception:  # the commit stands: never run its jobs again
+                log.exception("a watcher failed after a commit")
+
     def _rollback(self, conn: sqlite3.Connection) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if self._on_rollback is not None:
             self._on_rollback(conn)
+        for watcher in self._watchers:
+            watcher.rolled_back()
 
 
 def _resolve(sink: asyncio.Future[Any] | Done, outcome: Any) -> None:

@@ -111,6 +111,10 @@ class TellingFanout:
         self._inner = inner
         self._hooks = hooks
 
+    def without(self, hooks: ServerHooks) -> Fanout:
+        """The fan-out to keep once `hooks` stop: the inner one when these tell them."""
+        return self._inner if self._hooks is hooks else self
+
     def deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
         """Deliver as the inner fan-out does, then tell the hooks (a record sent by a
         device is the one delivered with that device skipped)."""

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from imkit_tui.protocol.clock import now_ms
+from imkit_tui.server.hooks.deliverers import ROUTED
+from imkit_tui.server.hooks.forms import values_body
 from imkit_tui.server.hooks.lease import Lease
 from imkit_tui.server.hooks.pg_rows import SCAN_LIMIT, PgOutboxRows
 from imkit_tui.server.hooks.sender import Sender, stopped, woken_or_after
@@ -92,6 +94,10 @@ class ClusterQueue:
     def enqueue(self, lane: str, kind: str, body: str) -> None:
         """Write a request's row (the sender takes it); never waits."""
         self._rows.add(lane, kind, body, now_ms())
+
+    def route(self, lane: str, values: list[str]) -> None:
+        """Write a routed message's row (the sender takes it); never waits."""
+        self.enqueue(lane, ROUTED, values_body(values))
 
     def wake(self) -> None:
         """Rows were written (a notice, or this node's commit): look now."""

@@ -21,6 +21,12 @@ push, a chatroom status report."""
 ROUTED = "routed"
 """A routed message kept as its values (forms.values_body), the form made when sent."""
 
+ROUTED_BATCH = "routed_batch"
+"""The routed messages of one transaction, kept as one row (routed_batch.py)."""
+
+ROUTING_KINDS = (ROUTE, ROUTED, ROUTED_BATCH)
+"""The kinds of rows that route messages: on SQLite the router process sends them."""
+
 
 class Deliverers:
     """The deliverer of each kind, sending to the URLs of `config` through `poster`."""

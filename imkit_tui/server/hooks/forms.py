@@ -147,7 +147,12 @@ def values_body(values: list[str]) -> str:
 def form_of_values(body: str) -> str:
     """The urlencoded form of routing values kept by :func:`values_body`; ValueError
     for a body that is not such values."""
-    values = _decode_values(body)
+    return values_form(_decode_values(body))
+
+
+def values_form(values: list[str]) -> str:
+    """The urlencoded form of routing values (:func:`routing_values`); ValueError when
+    they are not as many as the fields."""
     if len(values) != len(ROUTING_FIELDS):
         raise ValueError(f"{len(values)} routing values, not {len(ROUTING_FIELDS)}")
     return "&".join([f"{n}{form_quote(v)}" for n, v in zip(_ROUTING_NAMES, values, strict=True)])

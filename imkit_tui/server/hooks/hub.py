@@ -23,18 +23,15 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
-from imkit_tui.server.hooks import pushes_off
-from imkit_tui.server.hooks.deliverers import PUSH, ROOM_STATUS, ROUTED, STATUS, Deliverers
-from imkit_tui.server.hooks.forms import (
-    chatroom_status_item,
-    routing_values,
-    status_item,
-    values_body,
-)
+from imkit_tui.server.hooks import NoHooks, TellingFanout, pushes_off
+from imkit_tui.server.hooks.deliverers import PUSH, ROOM_STATUS, ROUTING_KINDS, STATUS, Deliverers
+from imkit_tui.server.hooks.forms import chatroom_status_item, routing_values, status_item
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.offline_pushes import OfflinePushes
 from imkit_tui.server.hooks.plan import Plan, RetryPolicy
 from imkit_tui.server.hooks.queues import LocalQueue, Outgoing
+from imkit_tui.server.hooks.routed_batch import RoutedBatch
+from imkit_tui.server.hooks.router import Router
 from imkit_tui.server.hooks.routing_row import KeptRows
 from imkit_tui.server.hooks.rows import OutboxRows
 from imkit_tui.server.hooks.sender import HttpPoster, Sender, SentRows, stopped, woken_or_after
@@ -86,11 +83,17 @@ class BackendHooks:
         self.sender: Outgoing
         """The outgoing queue and its figures."""
         if isinstance(store, ServerStore):
-            rows = OutboxRows(store._writer, store._reader)  # the store's own connections
-            queue = LocalQueue(self._make_sender(rows), rows)
+            rows = OutboxRows(store._writer, store._reader, elsewhere=ROUTING_KINDS)
+            sender = self._make_sender(rows)
+            router = batch = None
+            if config.routing_url:
+                router = Router(store._db.path, store._writer, config, app_key, secret)
+                batch = RoutedBatch(store._writer, sender.take_id, router.written)
+            self.sender = LocalQueue(sender, rows, router, batch)
             self._urls: OutboxRows | PgOutboxRows = rows
-            self._kept = KeptRows(ROUTED, queue=queue)
-            self.sender = queue
+            self._kept = KeptRows(batch=batch)
+            self.router = router
+            """The router process's figures (None: routing is off, or on PostgreSQL)."""
         else:
             from imkit_tui.server.hooks.nodes import NodeHooks
 
@@ -105,8 +108,9 @@ class BackendHooks:
                 self._push_urls,
             )
             self._urls = self._nodes.rows
-            self._kept = KeptRows(ROUTED, rows=self._nodes.rows)
+            self._kept = KeptRows(rows=self._nodes.rows)
             self.sender = self._nodes.queue
+            self.router = None
         self.moderation = Moderation(config, self._asker)
         """The message callback (moderation.py)."""
         self._status = StatusBoard(int(config.status_coalesce_seconds * 1000))
@@ -143,7 +147,11 @@ class BackendHooks:
         self._ticker = asyncio.create_task(self._tick(), name="hooks-ticker")
 
     async def stop(self) -> None:
-        """Stop sending (what waits stays on disk)."""
+        """Stop sending (what waits stays on disk); the server hears of nothing more."""
+        if self._server.hooks is self:
+            self._server.hooks = NoHooks()
+        if isinstance(self._server.fanout, TellingFanout):
+            self._server.fanout = self._server.fanout.without(self)
         await stopped(t for t in (self._ticker,) if t is not None)
         await self._pushes.stop()
         if self._nodes is not None:
@@ -162,8 +170,8 @@ class BackendHooks:
         (queued once it is committed, when the fan-out tells of it: :meth:`message_stored`)."""
         if not self._config.routes(route.conv_type, message.object_name):
             return message
-        body_of = partial(_routing_body, message, route, conv, from_device)
-        return message.with_also(self._kept.step(route.conv_key, body_of))
+        values_of = partial(_routing_values, message, route, conv, from_device)
+        return message.with_also(self._kept.step(route.conv_key, values_of))
 
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """Route a stored message (its row was committed with it, or is written now),
@@ -174,14 +182,16 @@ class BackendHooks:
             if route.conv_type in PUBLIC_TYPES and self._config.routes(
                 route.conv_type, record.object_name
             ):
-                values = routing_values(record, route, from_device=from_device)
-                self.sender.enqueue(route.conv_key, ROUTED, values_body(values))
+                self.sender.route(
+                    route.conv_key, routing_values(record, route, from_device=from_device)
+                )
             return
         if not self._kept.committed(record.uid) and self._config.routes(
             route.conv_type, record.object_name
         ):
-            values = routing_values(record, route, from_device=from_device)
-            self.sender.enqueue(route.conv_key, ROUTED, values_body(values))
+            self.sender.route(
+                route.conv_key, routing_values(record, route, from_device=from_device)
+            )
         self._pushes.message_stored(record, route)
 
     async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
@@ -327,10 +337,10 @@ class BackendHooks:
         await self._pushes.due(now)
 
 
-def _routing_body(
+def _routing_values(
     message: NewMessage, route: Route, conv: ConvRef, from_device: bool, stored: StoredMessage
-) -> str:
-    """The routing values of `message` as stored, as the outgoing queue keeps them."""
+) -> list[str]:
+    """The routing values of `message` as stored."""
     audience = message.audience
     record = MessageRecord(
         uid=stored.uid,
@@ -343,7 +353,4 @@ def _routing_body(
         sent_at=stored.sent_at,
         to=sorted(audience - {message.sender}) if audience else [],
     )
-    values = routing_values(
-        record, route, from_device=from_device, content_json=message.content_json
-    )
-    return values_body(values)
+    return routing_values(record, route, from_device=from_device, content_json=message.content_json)

@@ -24,18 +24,40 @@ def logged(result: Any, error: BaseException | None) -> None:
 
 
 class OutboxRows:
-    """Rows of `hook_outbox` and `push_urls`, read on `reader`, written by `writer`."""
+    """Rows of `hook_outbox` and `push_urls`, read on `reader`, written by `writer`;
+    rows of the kinds `elsewhere` are another sender's (the router process's)."""
 
-    def __init__(self, writer: BatchWriter, reader: Database) -> None:
+    def __init__(
+        self, writer: BatchWriter, reader: Database, elsewhere: Sequence[str] = ()
+    ) -> None:
         self._writer = writer
         self._reader = reader
+        self._elsewhere = tuple(elsewhere)
+        self._not_elsewhere = (
+            f" WHERE kind NOT IN ({', '.join('?' * len(elsewhere))})" if elsewhere else ""
+        )
 
     async def load(self) -> list[Entry]:
-        """Every waiting entry, oldest first."""
+        """Every waiting entry but those of the kinds elsewhere, oldest first."""
         rows = await self._reader.fetch_all(
-            "SELECT id, lane, kind, body FROM hook_outbox ORDER BY id"
+            f"SELECT id, lane, kind, body FROM hook_outbox{self._not_elsewhere} ORDER BY id",
+            self._elsewhere,
         )
         return [Entry(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    async def last_id(self) -> int:
+        """The largest id of a waiting row of any kind (0 when none)."""
+        row = await self._reader.fetch_one("SELECT max(id) FROM hook_outbox")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    async def let_go(self, kinds: Sequence[str]) -> int:
+        """Delete every row of `kinds` (no longer sent); how many."""
+        marks = ", ".join("?" * len(kinds))
+
+        def job(conn: sqlite3.Connection) -> int:
+            return conn.execute(f"DELETE FROM hook_outbox WHERE kind IN ({marks})", kinds).rowcount
+
+        return int(await self._writer.submit(job)) if kinds else 0
 
     def add(self, entry: Entry, now_ms: int) -> None:
         """Keep `entry` (committed with the next batch; the caller does not wait)."""

@@ -199,7 +199,7 @@ class Sender:
         """Take up the entries kept on disk, then start sending."""
         kept = await self._rows.load()
         if kept:
-            self._next_id = kept[-1].id + 1
+            self._next_id = max(self._next_id, kept[-1].id + 1)
         dropped = self._plan.extend(kept)
         self._rows.delete([entry.id for entry in dropped])
         self._task = asyncio.create_task(self._run(), name="hooks-sender")
@@ -208,6 +208,17 @@ class Sender:
             for i in range(self._concurrency)
         }
 
+    async def drain(self, seconds: float) -> None:
+        """Start nothing more; let what is on its way be answered, for `seconds` at most
+        (fewer sent again next time); then :meth:`stop`."""
+        await stopped(t for t in (self._task,) if t is not None)
+        self._task = None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while self._plan.in_flight:  # noqa: ASYNC110 - a count the workers move
+                    await asyncio.sleep(0.005)
+        await self.stop()
+
     async def stop(self) -> None:
         """Stop sending; what is not delivered stays on disk."""
         await stopped(t for t in (self._task, *self._sending) if t is not None)
@@ -215,6 +226,15 @@ class Sender:
         self._sending = set()
         if self._forgotten:
             self._flush_forgotten()
+
+    def take_id(self) -> int:
+        """The next id, for a row another sender sends (the router process)."""
+        self._next_id += 1
+        return self._next_id - 1
+
+    def skip_past(self, row_id: int) -> None:
+        """Take no id at or below `row_id` (a row kept that :meth:`start` does not load)."""
+        self._next_id = max(self._next_id, row_id + 1)
 
     def new_entry(self, lane: str, kind: str, body: str) -> Entry:
         """An entry with the next id (not queued yet)."""

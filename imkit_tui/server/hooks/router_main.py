@@ -1,0 +1,211 @@
+"""The router process: sends the routed messages the server's SQLite store keeps in its
+outgoing queue, so the requests never cost the chat's own process. Started by the
+server (router.py) as ``python -m imkit_tui.server.hooks.router_main``.
+
+Its standard input brings one line of JSON (the store's path, the hooks' settings, the
+app key and secret), then a byte whenever rows were committed; it reads every routing
+row above the last it read, and also once a second. Its standard output carries a line
+per change: ``cursor watermark waiting delivered failures dropped`` (router_progress.py:
+the server deletes the rows at or below the watermark). At the end of its input (the
+server stops, or died) it stops: what is not delivered stays in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from typing import Any
+
+from imkit_tui.server.hooks.deliverers import (
+    ROUTE,
+    ROUTED,
+    ROUTING_KINDS,
+    Deliverers,
+)
+from imkit_tui.server.hooks.forms import form_of_values, values_form
+from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
+from imkit_tui.server.hooks.routed_batch import ENTRY_BITS, batch_pairs
+from imkit_tui.server.hooks.router_progress import Progress
+from imkit_tui.server.hooks.sender import HttpPoster, Sender
+from imkit_tui.server.hooks.settings import HooksConfig
+
+log = logging.getLogger("imkit.router")
+
+PAGE = 256
+"""Rows read at once."""
+
+POLL_SECONDS = 1.0
+"""How often the rows are read with no word from the server."""
+
+DRAIN_SECONDS = 2.0
+"""At the end, how long the requests on their way may take to be answered (router.py
+waits longer)."""
+
+REPORT_SECONDS = 0.01
+"""Reports are this far apart at least (each costs the server a line and a deletion)."""
+
+
+def settings_from(values: dict[str, Any]) -> HooksConfig:
+    """A HooksConfig from its fields as JSON gave them (lists where it keeps tuples)."""
+    known = {f.name for f in fields(HooksConfig)}
+    given: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known
+    }
+    return HooksConfig(**given)
+
+
+class RowFeed:
+    """Reads the routing rows above the last read from `conn` and gives their entries
+    to `take`, noting each row in `progress`."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, progress: Progress, take: Callable[[Entry], None]
+    ) -> None:
+        self._conn = conn
+        self._progress = progress
+        self._take = take
+
+    def read(self) -> int:
+        """Read every routing row committed above the last read; how many."""
+        count = 0
+        while True:
+            rows = self._conn.execute(
+                "SELECT id, kind, lane, body FROM hook_outbox"
+                " WHERE id > ? AND kind IN (?, ?, ?) ORDER BY id LIMIT ?",
+                (self._progress.cursor, *ROUTING_KINDS, PAGE),
+            ).fetchall()
+            for row_id, kind, lane, body in rows:
+                entries = row_entries(int(row_id), str(kind), str(lane), str(body))
+                self._progress.read(int(row_id), len(entries))
+                for entry in entries:
+                    self._take(entry)
+            count += len(rows)
+            if len(rows) < PAGE:
+                return count
+
+
+def row_entries(row_id: int, kind: str, lane: str, body: str) -> list[Entry]:
+    """The entries of one routing row, each a form to POST (kind ROUTE); none for a
+    row that cannot be read (logged)."""
+    first = row_id << ENTRY_BITS
+    try:
+        if kind == ROUTE:
+            return [Entry(first, lane, ROUTE, body)]
+        if kind == ROUTED:
+            return [Entry(first, lane, ROUTE, form_of_values(body))]
+        pairs = batch_pairs(body)
+        return [
+            Entry(first | index, pair_lane, ROUTE, values_form(values))
+            for index, (pair_lane, values) in enumerate(pairs)
+        ]
+    except ValueError as exc:
+        log.warning("routing row %d (%s) cannot be read, dropped: %s", row_id, kind, exc)
+        return []
+
+
+class ProgressRows:
+    """Where the router's sender tells of the entries it is done with (sender.SentRows):
+    into `progress`, then `changed()`. The rows themselves are the server's to delete."""
+
+    def __init__(self, progress: Progress, changed: Callable[[], None]) -> None:
+        self._progress = progress
+        self._changed = changed
+
+    async def load(self) -> list[Entry]:
+        """Nothing: the feed reads the rows."""
+        return []
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """The entries `ids` are done with."""
+        self._progress.done(ids)
+        self._changed()
+
+
+class Reports:
+    """Writes the router's figures to `out`, at most once per REPORT_SECONDS."""
+
+    def __init__(self, progress: Progress, out: Callable[[str], None]) -> None:
+        self._progress = progress
+        self._out = out
+        self._due = False
+        self.sender: Sender | None = None
+
+    def changed(self) -> None:
+        """Something moved: report soon."""
+        if not self._due:
+            self._due = True
+            asyncio.get_running_loop().call_later(REPORT_SECONDS, self.now)
+
+    def now(self) -> None:
+        """Report at once."""
+        self._due = False
+        p, s = self._progress, self.sender
+        figures = (s.waiting, s.delivered, s.failures, s.dropped) if s else (0, 0, 0, 0)
+        self._out(" ".join(map(str, (p.cursor, p.watermark, *figures))) + "\n")
+
+
+def _write(line: str) -> None:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+
+
+async def route(source: asyncio.StreamReader, out: Callable[[str], None]) -> None:
+    """Run the router: its setup is the first line of `source`; reports go to `out`."""
+    setup = json.loads(await source.readline())
+    config = settings_from(setup["config"])
+    poster = HttpPoster(setup["app_key"], setup["secret"], config.timeout_seconds)
+    await poster.start()
+    progress = Progress()
+    reports = Reports(progress, out)
+    plan = Plan(
+        config.queue_limit,
+        config.when_full,
+        RetryPolicy(config.retry_base_ms, config.retry_max_ms),
+        random.Random(),
+    )
+    deliverers = Deliverers(config, poster).by_kind()
+    sender = Sender(plan, ProgressRows(progress, reports.changed), deliverers, config.concurrency)
+    reports.sender = sender
+    conn = sqlite3.connect(setup["database"], isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA query_only=ON")
+        feed = RowFeed(conn, progress, sender.take)
+        await sender.start()
+        while True:
+            if feed.read():
+                reports.changed()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL_SECONDS):
+                    if not await source.read(4096):
+                        break  # the server stopped, or is gone
+    finally:
+        await sender.drain(DRAIN_SECONDS)
+        await poster.close()
+        conn.close()
+        reports.now()
+
+
+async def _main() -> None:
+    loop = asyncio.get_running_loop()
+    source = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(source), sys.stdin)
+    await route(source, _write)
+
+
+def main() -> None:
+    """The process's entry point."""
+    logging.basicConfig(level=logging.WARNING, format="imkit router: %(levelname)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main())
+
+
+if __name__ == "__main__":
+    main()

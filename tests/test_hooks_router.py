@@ -1,0 +1,193 @@
+"""The router process (SQLite): routed messages leave from a process of their own, read
+from rows written in the messages' own transactions, one row per transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from imkit_tui.protocol import ConvRef, SendAck, SendMessage
+from imkit_tui.server.api.credentials import load_or_create
+from imkit_tui.server.hooks.routed_batch import ENTRY_BITS
+from imkit_tui.server.hooks.router_progress import Progress
+from imkit_tui.server.hooks.setup import start_hooks
+from tests.backend import Backend, running_backend
+from tests.conftest import running_server
+from tests.test_hooks_durable import waiting_rows
+from tests.test_hooks_routing import FAST, hooked
+from tests.wire import WireClient
+
+
+def contents_to(backend: Backend, peer: str) -> list[str]:
+    """The texts routed to `peer`, in arrival order."""
+    return [
+        json.loads(r.form["content"])["content"]
+        for r in backend.bodies("/route")
+        if r.form["toUserId"] == peer
+    ]
+
+
+async def pipelined(client: WireClient, sender: str, count: int) -> None:
+    """Send `count` texts from `sender` to bob and carol in turn without waiting, then
+    every ack."""
+    for i in range(count):
+        peer = "bob" if i % 2 else "carol"
+        frame = SendMessage(
+            conv=ConvRef.private(peer),
+            object_name="RC:TxtMsg",
+            content={"content": f"{sender} {i}"},
+            cmid=f"{sender}-{i}",
+            id=100 + i,
+        )
+        await client.send_frame(frame)
+    acks = 0
+    while acks < count:
+        if isinstance(await client.recv(), SendAck):
+            acks += 1
+
+
+async def test_a_transactions_messages_share_a_row_and_keep_their_order(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", routing_url="/route") as h:
+        h.backend.down = True
+        senders = ["alice", "dave", "erin"]
+        clients = [await h.handle.login(user) for user in senders]
+        await asyncio.gather(*(pipelined(c, u, 60) for c, u in zip(clients, senders, strict=True)))
+        await h.backend.until(lambda: h.hooks.sender.waiting == 180)
+        rows = waiting_rows(h.handle.data_dir)
+        assert 0 < rows < 180, "messages stored together were not routed by one row"
+        h.backend.down = False
+        await h.backend.until(lambda: h.hooks.sender.waiting == 0)
+        for peer, parity in (("bob", 1), ("carol", 0)):
+            seen = contents_to(h.backend, peer)
+            for user in senders:
+                mine = [text for text in seen if text.startswith(f"{user} ")]
+                assert mine == [f"{user} {i}" for i in range(60) if i % 2 == parity]
+        await h.backend.until(lambda: waiting_rows(h.handle.data_dir) == 0)
+        for client in clients:
+            await client.close()
+
+
+async def test_a_killed_router_is_started_again_and_loses_nothing(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", routing_url="/route") as h:
+        router = h.hooks.router
+        assert router is not None and router.pid is not None
+        h.backend.down = True
+        alice = await h.handle.login("alice")
+        for i in range(20):
+            assert isinstance(await alice.send_text("bob", str(i), cmid=f"m{i}"), SendAck)
+        await h.backend.until(lambda: h.backend.refused >= 2 and h.hooks.sender.waiting == 20)
+        os.kill(router.pid, signal.SIGKILL)
+        await h.backend.until(lambda: router.starts == 2, timeout=15)
+        h.backend.down = False
+        await h.backend.until(lambda: h.hooks.sender.waiting == 0 and router.delivered == 20)
+        assert contents_to(h.backend, "bob") == [str(i) for i in range(20)]
+        await alice.close()
+
+
+async def test_a_clean_stop_routes_nothing_twice(tmp_path: Path) -> None:
+    """Stopping waits for the router's last word: the rows of what it delivered are
+    deleted, so the next start sends none of them again."""
+    data = tmp_path / "server"
+    async with (
+        running_server(data) as handle,
+        running_backend(load_or_create(data, environ={}).app_secret) as backend,
+    ):
+        assert handle.server is not None
+        config = replace(FAST, routing_url=backend.at("/route"))
+        alice = await handle.login("alice")
+        for round_ in range(2):
+            hooks = await start_hooks(handle.server, config)
+            for i in range(10):
+                await alice.send_text("bob", f"{round_}.{i}", cmid=f"m{round_}.{i}")
+            expected = 10 * (round_ + 1)
+            await backend.until(lambda: len(backend.got) == expected)  # noqa: B023 - awaited here
+            await hooks.stop()
+            assert waiting_rows(data) == 0
+        await asyncio.sleep(0.3)
+        assert [r.form["msgUID"] for r in backend.got] == list(
+            dict.fromkeys(r.form["msgUID"] for r in backend.got)
+        )
+        await alice.close()
+
+
+async def test_rows_kept_while_routing_is_off_are_let_go(tmp_path: Path) -> None:
+    data = tmp_path / "server"
+    async with (
+        running_server(data) as handle,
+        running_backend(load_or_create(data, environ={}).app_secret) as backend,
+    ):
+        assert handle.server is not None
+        backend.down = True
+        hooks = await start_hooks(handle.server, replace(FAST, routing_url=backend.at("/route")))
+        alice = await handle.login("alice")
+        await alice.send_text("bob", "kept", cmid="k")
+        await backend.until(lambda: waiting_rows(data) == 1)
+        await hooks.stop()
+        hooks = await start_hooks(handle.server, replace(FAST, status_url=backend.at("/status")))
+        assert hooks.router is None
+        assert waiting_rows(data) == 0
+        await hooks.stop()
+        await alice.close()
+
+
+async def test_a_queue_that_cannot_be_written_fails_no_message(tmp_path: Path) -> None:
+    """A routing row that cannot be written never fails its message: the message is
+    stored and acknowledged, and routing goes on once the queue can be written."""
+    async with hooked(tmp_path / "server", routing_url="/route") as h:
+        db = h.handle.data_dir / "server.db"
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON hook_outbox"
+                " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        alice = await h.handle.login("alice")
+        assert isinstance(await alice.send_text("bob", "stored", cmid="s"), SendAck)
+        with sqlite3.connect(db) as conn:
+            conn.execute("DROP TRIGGER refuse")
+        assert isinstance(await alice.send_text("bob", "routed", cmid="r"), SendAck)
+        await h.backend.until(lambda: "routed" in contents_to(h.backend, "bob"))
+        await alice.close()
+
+
+def test_the_watermark_passes_only_rows_done_with() -> None:
+    progress = Progress()
+    progress.read(3, 2)
+    progress.read(5, 0)  # a row that could not be read: nothing to send
+    progress.read(7, 1)
+    assert (progress.cursor, progress.watermark) == (7, 2)
+    progress.done([7 << ENTRY_BITS])
+    assert progress.watermark == 2  # row 3 still waits
+    progress.done([3 << ENTRY_BITS | 1, 3 << ENTRY_BITS])
+    assert progress.watermark == 7
+    with pytest.raises(ValueError, match="read after"):
+        progress.read(6, 1)
+    with pytest.raises(ValueError, match="not read"):
+        progress.done([3 << ENTRY_BITS])
+
+
+@given(st.lists(st.integers(min_value=0, max_value=4), min_size=1, max_size=30), st.randoms())
+def test_the_watermark_is_the_highest_row_below_which_all_is_done(
+    sizes: list[int], rng: random.Random
+) -> None:
+    progress = Progress()
+    rows = [(index * 2 + 1, size) for index, size in enumerate(sizes)]
+    entries = [row << ENTRY_BITS | i for row, size in rows for i in range(size)]
+    for row, size in rows:
+        progress.read(row, size)
+    rng.shuffle(entries)
+    done: set[int] = set()
+    for entry in entries:
+        progress.done([entry])
+        done.add(entry)
+        open_rows = [r for r, s in rows if any(r << ENTRY_BITS | i not in done for i in range(s))]
+        assert progress.watermark == (open_rows[0] - 1 if open_rows else rows[-1][0])
