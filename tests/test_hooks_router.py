@@ -11,6 +11,7 @@ import signal
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
@@ -21,6 +22,7 @@ from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.routed_batch import ENTRY_BITS
 from imkit_tui.server.hooks.router_progress import Progress
 from imkit_tui.server.hooks.setup import start_hooks
+from imkit_tui.server.routing import _private_route
 from tests.backend import Backend, running_backend
 from tests.conftest import running_server
 from tests.test_hooks_durable import waiting_rows
@@ -191,3 +193,35 @@ def test_the_watermark_is_the_highest_row_below_which_all_is_done(
         done.add(entry)
         open_rows = [r for r, s in rows if any(r << ENTRY_BITS | i not in done for i in range(s))]
         assert progress.watermark == (open_rows[0] - 1 if open_rows else rows[-1][0])
+
+
+async def test_rows_kept_by_an_earlier_version_are_routed_first(tmp_path: Path) -> None:
+    """A routing row an earlier version kept (its form, kind `route`; or its values,
+    kind `routed`) is sent by the router, in order before what is stored after it."""
+    data = tmp_path / "server"
+    async with (
+        running_server(data) as handle,
+        running_backend(load_or_create(data, environ={}).app_secret) as backend,
+    ):
+        assert handle.server is not None
+        form = urlencode(
+            {"fromUserId": "alice", "toUserId": "bob", "content": '{"content":"old"}'}
+        )
+        values = ["alice", "bob", "RC:TxtMsg", '{"content":"older"}', "PERSON", "1", "u1", "0"]
+        lane = _private_route("alice", "bob").conv_key
+        with sqlite3.connect(data / "server.db") as conn:
+            conn.executemany(
+                "INSERT INTO hook_outbox(id, lane, kind, body, created_at) VALUES (?, ?, ?, ?, 0)",
+                [
+                    (7, lane, "route", form),
+                    (8, lane, "routed", json.dumps([*values, "PC", "", ""])),
+                ],
+            )
+        hooks = await start_hooks(handle.server, replace(FAST, routing_url=backend.at("/route")))
+        alice = await handle.login("alice")
+        await alice.send_text("bob", "new", cmid="n")
+        await backend.until(lambda: len(backend.got) == 3)
+        assert contents_to(backend, "bob") == ["old", "older", "new"]
+        await hooks.stop()
+        assert waiting_rows(data) == 0
+        await alice.close()

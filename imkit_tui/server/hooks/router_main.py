@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import random
 import sqlite3
 import sys
@@ -47,6 +48,10 @@ POLL_SECONDS = 1.0
 DRAIN_SECONDS = 2.0
 """At the end, how long the requests on their way may take to be answered (router.py
 waits longer)."""
+
+NICENESS = 10
+"""How much lower the router's CPU priority is than the server's: where both want the
+same core, the chat goes first and routing lags (it catches up after the burst)."""
 
 REPORT_SECONDS = 0.01
 """Reports are this far apart at least (each costs the server a line and a deletion)."""
@@ -171,7 +176,8 @@ async def route(source: asyncio.StreamReader, out: Callable[[str], None]) -> Non
         random.Random(),
     )
     deliverers = Deliverers(config, poster).by_kind()
-    sender = Sender(plan, ProgressRows(progress, reports.changed), deliverers, config.concurrency)
+    rows = ProgressRows(progress, reports.changed)
+    sender = Sender(plan, rows, deliverers, config.concurrency, give_way=False)
     reports.sender = sender
     conn = sqlite3.connect(setup["database"], isolation_level=None, check_same_thread=False)
     try:
@@ -203,6 +209,8 @@ async def _main() -> None:
 def main() -> None:
     """The process's entry point."""
     logging.basicConfig(level=logging.WARNING, format="imkit router: %(levelname)s %(message)s")
+    with contextlib.suppress(OSError):  # not everywhere may a process lower its priority
+        os.nice(NICENESS)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main())
 

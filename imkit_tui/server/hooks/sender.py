@@ -156,7 +156,8 @@ class SentRows(Protocol):
 
 class Sender:
     """Sends the entries of `plan`, at most `concurrency` at once, with `deliverers`
-    by kind; every entry is in `rows` until it is delivered (or dropped)."""
+    by kind; every entry is in `rows` until it is delivered (or dropped). With
+    `give_way` (on the chat's own loop) requests wait for the chat's ready work first."""
 
     def __init__(
         self,
@@ -164,11 +165,14 @@ class Sender:
         rows: SentRows,
         deliverers: Mapping[str, Deliverer],
         concurrency: int,
+        *,
+        give_way: bool = True,
     ) -> None:
         self._plan = plan
         self._rows = rows
         self._deliverers = dict(deliverers)
         self._concurrency = concurrency
+        self._give_way = give_way
         self._next_id = 1
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -278,7 +282,8 @@ class Sender:
 
     async def _run(self) -> None:
         while True:
-            await _chat_first()
+            if self._give_way:
+                await _chat_first()
             self._wake.clear()
             now = now_ms()
             room = self._concurrency - self._plan.in_flight
