@@ -204,9 +204,7 @@ async def test_rows_kept_by_an_earlier_version_are_routed_first(tmp_path: Path) 
         running_backend(load_or_create(data, environ={}).app_secret) as backend,
     ):
         assert handle.server is not None
-        form = urlencode(
-            {"fromUserId": "alice", "toUserId": "bob", "content": '{"content":"old"}'}
-        )
+        form = urlencode({"fromUserId": "alice", "toUserId": "bob", "content": '{"content":"old"}'})
         values = ["alice", "bob", "RC:TxtMsg", '{"content":"older"}', "PERSON", "1", "u1", "0"]
         lane = _private_route("alice", "bob").conv_key
         with sqlite3.connect(data / "server.db") as conn:
