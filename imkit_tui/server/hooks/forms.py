@@ -12,6 +12,7 @@ group message, comma separated) and `busChannel` (empty: no channels yet).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -115,17 +116,45 @@ def routing_values(
     (`content_json`: its content as stored, when at hand)."""
     if content_json is None:
         content_json = json.dumps(record.content, ensure_ascii=False, separators=(",", ":"))
-    return [
+    return values_of(
         record.sender,
-        receiver(record.sender, record.conv.target, route),
+        record.conv.target,
+        route,
         record.object_name,
         content_json,
-        CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
-        str(record.sent_at),
+        record.sent_at,
         record.uid,
+        from_device=from_device,
+        to=record.to,
+    )
+
+
+def values_of(
+    sender: str,
+    target: str,
+    route: Route,
+    object_name: str,
+    content_json: str,
+    sent_at: int,
+    uid: str,
+    *,
+    from_device: bool,
+    to: Iterable[str] = (),
+) -> list[str]:
+    """:func:`routing_values` from a message's parts (`target`: the conversation as its
+    sender names it; `to`: a targeted message's receivers), with no record to build: this
+    is on a routed message's path."""
+    return [
+        sender,
+        receiver(sender, target, route),
+        object_name,
+        content_json,
+        CHANNEL_TYPES.get(route.conv_type, str(route.conv_type)),
+        str(sent_at),
+        uid,
         "0",
         "PC" if from_device else "Server",
-        ",".join(record.to),
+        ",".join(to),
         "",
     ]
 

@@ -25,7 +25,12 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 from imkit_tui.server.hooks import NoHooks, TellingFanout, pushes_off
 from imkit_tui.server.hooks.deliverers import PUSH, ROOM_STATUS, ROUTING_KINDS, STATUS, Deliverers
-from imkit_tui.server.hooks.forms import chatroom_status_item, routing_values, status_item
+from imkit_tui.server.hooks.forms import (
+    chatroom_status_item,
+    routing_values,
+    status_item,
+    values_of,
+)
 from imkit_tui.server.hooks.moderation import Moderation
 from imkit_tui.server.hooks.offline_pushes import OfflinePushes
 from imkit_tui.server.hooks.plan import Plan, RetryPolicy
@@ -342,15 +347,14 @@ def _routing_values(
 ) -> list[str]:
     """The routing values of `message` as stored."""
     audience = message.audience
-    record = MessageRecord(
-        uid=stored.uid,
-        conv=conv,
-        seq=stored.seq,
-        sender=message.sender,
-        object_name=message.object_name,
-        content={},
-        cmid=message.cmid,
-        sent_at=stored.sent_at,
-        to=sorted(audience - {message.sender}) if audience else [],
+    return values_of(
+        message.sender,
+        conv.target,
+        route,
+        message.object_name,
+        message.content_json,
+        stored.sent_at,
+        stored.uid,
+        from_device=from_device,
+        to=sorted(audience - {message.sender}) if audience else (),
     )
-    return routing_values(record, route, from_device=from_device, content_json=message.content_json)

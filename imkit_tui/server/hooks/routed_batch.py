@@ -87,40 +87,37 @@ class RoutedBatch:
     # TransactionWatcher
 
     def before_commit(self, conn: sqlite3.Connection) -> None:
-        """Write the gathered messages' rows in the transaction open on `conn`, under a
-        savepoint: a failed row never fails the messages (they are routed after their
-        commit instead)."""
+        """Write the gathered messages' rows in the transaction open on `conn`. A row
+        that fails never fails the messages (a failed statement leaves the transaction
+        as it was before it): they are routed after their commit instead."""
         if not self._pending:
             return
         pending, self._pending = self._pending, []
         uids, self._uids = self._uids, []
-        rows: list[tuple[int, int]] = []
-        conn.execute("SAVEPOINT routed_batch")
-        try:
-            for start in range(0, len(pending), ROW_ENTRIES):
-                chunk = pending[start : start + ROW_ENTRIES]
-                row_id = self._next_id()
+        for start in range(0, len(pending), ROW_ENTRIES):
+            chunk = pending[start : start + ROW_ENTRIES]
+            row_id = self._next_id()
+            try:
                 conn.execute(
                     "INSERT INTO hook_outbox(id, lane, kind, body, created_at)"
                     " VALUES (?, '', ?, ?, ?)",
                     (row_id, ROUTED_BATCH, _encode(chunk).decode(), now_ms()),
                 )
-                rows.append((row_id, len(chunk)))
-        except Exception:
-            conn.execute("ROLLBACK TO routed_batch")
-            conn.execute("RELEASE routed_batch")
-            kept = [uid for uid in uids if uid is not None]
-            # Those stored now are tried once more, after their commit (hub.py); those
-            # already tried so are lost: the queue cannot be written.
-            log.exception(
-                "routing rows not written: %d messages are tried after their commit, %d not routed",
-                len(kept),
-                len(uids) - len(kept),
-            )
-            self.lost(kept)
-            return
-        conn.execute("RELEASE routed_batch")
-        self._rows.extend(rows)
+            except sqlite3.Error:
+                self._not_written(uids[start:])
+                return
+            self._rows.append((row_id, len(chunk)))
+
+    def _not_written(self, uids: list[str | None]) -> None:
+        kept = [uid for uid in uids if uid is not None]
+        # Those stored now are tried once more, after their commit (hub.py); those
+        # already tried so are lost: the queue cannot be written.
+        log.exception(
+            "routing rows not written: %d messages are tried after their commit, %d not routed",
+            len(kept),
+            len(uids) - len(kept),
+        )
+        self.lost(kept)
 
     def committed(self) -> None:
         """Tell of the rows just committed."""

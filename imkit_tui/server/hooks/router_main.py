@@ -157,8 +157,10 @@ class Reports:
 
 
 def _write(line: str) -> None:
-    sys.stdout.write(line)
-    sys.stdout.flush()
+    """Write a report to the server (unbuffered); nothing when it is gone: the end of
+    the input follows."""
+    with contextlib.suppress(OSError):
+        os.write(sys.stdout.fileno(), line.encode())
 
 
 async def route(source: asyncio.StreamReader, out: Callable[[str], None]) -> None:
