@@ -2,8 +2,8 @@
 process of their own (router_main.py), so the chat's process pays only for writing
 their rows, in the messages' own transactions (routed_batch.py), never for the
 requests. The process reads the rows itself once they are committed: the server only
-wakes it, a byte per transaction that wrote rows (per turn of the loop at most), and
-deletes the rows it reports done, with one statement per report.
+wakes it, a byte a millisecond after rows were committed (one for all the rows of that
+millisecond), and deletes the rows it reports done, with one statement per report.
 
 Should the process end on its own, it is started again, and reads every row still kept
 (at least once, in order per conversation, as ever). Stopping the server ends its input;
@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 RESTART_SECONDS = (0.2, 10.0)
 """The wait before the router is started again after it ended on its own: doubled
 from the first to the second while it keeps ending within a minute."""
+
+POKE_SECONDS = 0.001
+"""How long the wake-up of the router waits, so the pushes and acks ready on the loop
+go first (and more rows share it under load)."""
 
 STOP_SECONDS = 5.0
 """How long a stopping router has to end before it is killed."""
@@ -123,7 +127,7 @@ class Router:
             self._unread_entries += row[1]
         if not self._poke_due:
             self._poke_due = True
-            asyncio.get_running_loop().call_soon(self._poke)
+            asyncio.get_running_loop().call_later(POKE_SECONDS, self._poke)
 
     def _poke(self) -> None:
         self._poke_due = False
