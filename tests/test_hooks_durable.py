@@ -66,21 +66,24 @@ def stored_messages(data: Path) -> dict[str, tuple[int, int]]:
     return {str(uid): (int(conv), int(seq)) for uid, conv, seq in rows}
 
 
+def nth_text(sender: str, i: int) -> SendMessage:
+    """`sender`'s text number `i` of a stream: to bob and carol in turn, saying "SENDER i"."""
+    return SendMessage(
+        conv=ConvRef.private("bob" if i % 2 else "carol"),
+        object_name="RC:TxtMsg",
+        content={"content": f"{sender} {i}"},
+        cmid=f"{sender}-{i}",
+        id=1000 + i,
+    )
+
+
 async def stream(url: str, tok: str, sender: str, count: int) -> None:
     """Send `count` texts from `sender` to bob and carol in turn, without waiting for
     the acks, until done or the server goes away."""
     client = await WireClient.login(url, tok)
     with contextlib.suppress(ConnectionClosed, OSError):
         for i in range(count):
-            peer = "bob" if i % 2 else "carol"
-            frame = SendMessage(
-                conv=ConvRef.private(peer),
-                object_name="RC:TxtMsg",
-                content={"content": f"{sender} {i}"},
-                cmid=f"{sender}-{i}",
-                id=1000 + i,
-            )
-            await client.send_frame(frame)
+            await client.send_frame(nth_text(sender, i))
             if i % 8 == 0:
                 await asyncio.sleep(0)  # let the backend answer beside the stream
     with contextlib.suppress(ConnectionClosed, OSError):

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from imkit_tui.protocol import ConvRef, SendAck, SendMessage
+from imkit_tui.protocol import SendAck
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.routed_batch import ENTRY_BITS
 from imkit_tui.server.hooks.router_progress import Progress
@@ -25,7 +25,7 @@ from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.routing import _private_route
 from tests.backend import Backend, running_backend
 from tests.conftest import running_server
-from tests.test_hooks_durable import waiting_rows
+from tests.test_hooks_durable import nth_text, waiting_rows
 from tests.test_hooks_routing import FAST, hooked
 from tests.wire import WireClient
 
@@ -43,15 +43,7 @@ async def pipelined(client: WireClient, sender: str, count: int) -> None:
     """Send `count` texts from `sender` to bob and carol in turn without waiting, then
     every ack."""
     for i in range(count):
-        peer = "bob" if i % 2 else "carol"
-        frame = SendMessage(
-            conv=ConvRef.private(peer),
-            object_name="RC:TxtMsg",
-            content={"content": f"{sender} {i}"},
-            cmid=f"{sender}-{i}",
-            id=100 + i,
-        )
-        await client.send_frame(frame)
+        await client.send_frame(nth_text(sender, i))
     acks = 0
     while acks < count:
         if isinstance(await client.recv(), SendAck):
