@@ -44,7 +44,7 @@ STOP_SECONDS = 5.0
 """How long a stopping router has to end before it is killed."""
 
 _DELETE = (
-    "DELETE FROM hook_outbox WHERE id <= ? AND kind IN ("
+    "DELETE FROM hook_outbox WHERE id > ? AND id <= ? AND kind IN ("
     + ", ".join("?" * len(ROUTING_KINDS))
     + ")"
 )
@@ -117,7 +117,7 @@ class Router:
             await stopped([self._task])
         with contextlib.suppress(WriterClosed):
             if self._watermark > self._deleted:
-                await self._writer.submit(self._delete_job(self._watermark))
+                await self._writer.submit(self._delete_job(self._deleted, self._watermark))
             await self._writer.flush()
 
     def written(self, rows: list[tuple[int, int]]) -> None:
@@ -190,7 +190,7 @@ class Router:
         if self._deleting or self._watermark <= self._deleted:
             return
         self._deleting = True
-        self._deleted = self._watermark
+        after, self._deleted = self._deleted, self._watermark
 
         def done(result: Any, error: BaseException | None) -> None:
             self._deleting = False
@@ -198,13 +198,17 @@ class Router:
             self._delete_done()
 
         try:
-            self._writer.submit_then(self._delete_job(self._watermark), done)
-        except WriterClosed:  # the store closes: the next start deletes them
+            self._writer.submit_then(self._delete_job(after, self._watermark), done)
+        except WriterClosed:  # the store closes: the next start sends them again
             self._deleting = False
+            self._deleted = after
 
     @staticmethod
-    def _delete_job(watermark: int) -> Callable[[sqlite3.Connection], None]:
+    def _delete_job(after: int, through: int) -> Callable[[sqlite3.Connection], None]:
+        """Delete the routing rows above `after` (deleted before), up to `through`: the
+        rows of other kinds waiting below are not walked again."""
+
         def job(conn: sqlite3.Connection) -> None:
-            conn.execute(_DELETE, (watermark, *ROUTING_KINDS))
+            conn.execute(_DELETE, (after, through, *ROUTING_KINDS))
 
         return job
