@@ -27,6 +27,7 @@ from tests.backend import Backend, running_backend
 from tests.conftest import running_server
 from tests.test_hooks_durable import nth_text, waiting_rows
 from tests.test_hooks_routing import FAST, hooked
+from tests.test_server_history_cost import Steps
 from tests.wire import WireClient
 
 
@@ -215,3 +216,52 @@ async def test_rows_kept_by_an_earlier_version_are_routed_first(tmp_path: Path) 
         await hooks.stop()
         assert waiting_rows(data) == 0
         await alice.close()
+
+
+async def _steps_of_a_routed_send(data: Path, waiting: int) -> int:
+    """The server's SQLite steps for one routed send and its push, with `waiting`
+    routed messages already waiting in the queue (the backend is down)."""
+    async with (
+        running_server(data) as handle,
+        running_backend(load_or_create(data, environ={}).app_secret) as backend,
+    ):
+        assert handle.server is not None
+        backend.down = True
+        values = ["alice", "bob", "RC:TxtMsg", '{"content":"x"}', "PERSON", "1", "u", "0"]
+        pair = ["lane", [*values, "PC", "", ""]]
+        rows = [
+            (row + 1, json.dumps([pair] * min(4000, waiting - row * 4000)))
+            for row in range(-(-waiting // 4000))
+        ]
+        with sqlite3.connect(data / "server.db") as conn:
+            conn.executemany(
+                "INSERT INTO hook_outbox(id, lane, kind, body, created_at)"
+                " VALUES (?, '', 'routed_batch', ?, 0)",
+                rows,
+            )
+        hooks = await start_hooks(handle.server, replace(FAST, routing_url=backend.at("/route")))
+        alice, bob = await handle.login("alice"), await handle.login("bob")
+        await alice.send_text("bob", "warm", cmid="warm")
+        await bob.next_push()
+        queue = hooks.sender
+        await backend.until(lambda: queue.waiting + queue.dropped == waiting + 1, timeout=30)
+        steps = Steps()
+        await steps.attach(handle.server)
+
+        async def send() -> None:
+            assert isinstance(await alice.send_text("bob", "hello", cmid="hello"), SendAck)
+            await bob.next_push()
+
+        count = await steps.of(send)
+        await hooks.stop()
+        await alice.close()
+        await bob.close()
+        return count
+
+
+async def test_a_routed_send_costs_the_same_behind_100_and_100_000_waiting(
+    tmp_path: Path,
+) -> None:
+    small = await _steps_of_a_routed_send(tmp_path / "small", 100)
+    large = await _steps_of_a_routed_send(tmp_path / "large", 100_000)
+    assert 0 < large <= small * 1.1 + 20, (small, large)
