@@ -156,12 +156,8 @@ class Router:
         delay = RESTART_SECONDS[0]
         loop = asyncio.get_running_loop()
         while True:
-            process = self._process
-            assert process is not None and process.stdout is not None
             started = loop.time()
-            while line := await process.stdout.readline():
-                self._report(line)
-            code = await process.wait()
+            code = await self._follow(self._process) if self._process is not None else None
             if self._stopping:
                 return
             delay = RESTART_SECONDS[0] if loop.time() - started > 60 else delay
@@ -170,7 +166,18 @@ class Router:
             delay = min(delay * 2, RESTART_SECONDS[1])
             if self._stopping:
                 return
-            await self._spawn()
+            try:
+                await self._spawn()
+            except OSError:
+                log.exception("the router could not be started")
+                self._process = None
+
+    async def _follow(self, process: asyncio.subprocess.Process) -> int:
+        """Take the reports of `process` until it ends; its exit code."""
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            self._report(line)
+        return await process.wait()
 
     def _report(self, line: bytes) -> None:
         try:
