@@ -175,6 +175,8 @@ async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -
                 routing = f"{backend}/route" if mode != "held" else ""
                 hooks_config = HooksConfig(routing_url=routing, moderation_url=moderation)
                 hooks = await start_hooks(server, hooks_config)
+                while hooks.router is not None and not hooks.router.reports:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)  # the router process is up
             secret = load_or_create_secret(data)
             lat = await _latency(server.url, secret, args.latency, tag)
             router = hooks.router.pid if hooks is not None and hooks.router is not None else None

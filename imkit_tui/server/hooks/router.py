@@ -82,6 +82,8 @@ class Router:
         """Entries dropped because the queue was full, as the running process counts them."""
         self.starts = 0
         """How many times the process was started."""
+        self.reports = 0
+        """Reports heard (the first says the process is up and has read the store)."""
 
     @property
     def waiting(self) -> int:
@@ -185,6 +187,7 @@ class Router:
         except ValueError:
             log.warning("the router said something else: %r", line[:80])
             return
+        self.reports += 1
         while self._unread and self._unread[0][0] <= cursor:
             self._unread_entries -= self._unread.popleft()[1]
         self._held = held

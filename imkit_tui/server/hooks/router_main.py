@@ -187,6 +187,8 @@ async def route(source: asyncio.StreamReader, out: Callable[[str], None]) -> Non
         conn.execute("PRAGMA query_only=ON")
         feed = RowFeed(conn, progress, sender.take)
         await sender.start()
+        feed.read()
+        reports.now()  # the first word: ready
         while True:
             if feed.read():
                 reports.changed()
