@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from imkit_tui import messages
-from imkit_tui.protocol import ErrorCode, MessageRecord, ProtocolError, SendMessage
+from imkit_tui.protocol import ErrorCode, ProtocolError, SendMessage
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.server.hooks.forms import routing_form
+from imkit_tui.server.hooks.forms import content_text, values_form, values_of
 from imkit_tui.server.hooks.sender import HttpPoster
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.routing import Route
@@ -34,8 +33,7 @@ REJECTED = "rejected by the app's moderation"
 """What a blocked sender is told (with 21501)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """The backend's decision: `deliver` or not, and the content to deliver instead."""
 
     deliver: bool
@@ -63,19 +61,24 @@ class Moderation:
     def __init__(self, config: HooksConfig, poster: HttpPoster) -> None:
         self._config = config
         self._poster = poster
+        self._url = config.moderation_url
+        self._kinds = config.moderated_kinds
+        self._types = frozenset(config.moderation_types)
+        self._users = frozenset(config.moderation_users)
+        self._timeout = config.moderation_timeout_seconds
+        self._on_timeout = config.moderation_on_timeout
         self._gates: dict[str, asyncio.Future[None]] = {}
         self.asked = 0
         """Messages sent to the backend for a decision."""
 
     def matches(self, sender: str, object_name: str, conv_type: int) -> bool:
         """Whether a send is held for the backend's decision (never a status message)."""
-        c = self._config
         return bool(
-            c.moderation_url
+            self._url
+            and conv_type in self._kinds
+            and (not self._types or object_name in self._types)
+            and (not self._users or sender in self._users)
             and messages.lookup(object_name).stored
-            and conv_type in c.moderated_kinds
-            and (not c.moderation_types or object_name in c.moderation_types)
-            and (not c.moderation_users or sender in c.moderation_users)
         )
 
     async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
@@ -102,23 +105,22 @@ class Moderation:
             frame.content = decided.content
 
     async def _ask(self, sender: str, frame: SendMessage, route: Route) -> Verdict:
-        record = MessageRecord(
-            uid="",
-            conv=frame.conv,
-            seq=0,
-            sender=sender,
-            object_name=frame.object_name,
-            content=frame.content,
-            cmid=frame.cmid,
-            sent_at=now_ms(),
-            to=list(frame.to),
+        """The backend's verdict on `frame`: its form is the one routing would send of
+        the message (no uid yet, the time of asking), as `values_form` makes it."""
+        values = values_of(
+            sender,
+            frame.conv.target,
+            route,
+            frame.object_name,
+            content_text(frame.content),
+            now_ms(),
+            "",
+            from_device=True,
+            to=frame.to,
         )
-        form = routing_form(record, route, from_device=True)
         self.asked += 1
-        answer = None
-        try:
-            async with asyncio.timeout(self._config.moderation_timeout_seconds):
-                answer = await self._poster.ask(self._config.moderation_url, form)
-        except TimeoutError:
-            log.info("moderation timed out: %s", self._config.moderation_on_timeout)
-        return verdict(answer, self._config.moderation_on_timeout)
+        # The poster's own timeout is this one when shorter: one timer, not two.
+        answer = await self._poster.ask(self._url, values_form(values), self._timeout)
+        if answer is None:
+            log.info("moderation: no usable answer: %s", self._on_timeout)
+        return verdict(answer, self._on_timeout)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from json import dumps, loads
+from secrets import token_hex
 from typing import Any, Protocol
+
+import msgspec
 
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.api.signing import sign
-from imkit_tui.server.hooks.forms import form_body, form_quote
+from imkit_tui.server.hooks.forms import form_quote
 from imkit_tui.server.hooks.http1 import Answer, HttpClient, HttpFailure
 from imkit_tui.server.hooks.plan import Entry, Plan
 
@@ -30,7 +32,7 @@ Deliverer = Callable[[Entry], Awaitable[bool]]
 def signed_query(app_key: str, secret: str, at_ms: int, nonce: str | None = None) -> dict[str, str]:
     """The query parameters the service signs its callbacks with: `appKey`, `nonce`,
     `timestamp` (ms) and `signature`, the hex SHA1 of secret + nonce + timestamp."""
-    nonce = nonce or secrets.token_hex(9)
+    nonce = nonce or token_hex(9)
     timestamp = str(at_ms)
     return {
         "appKey": app_key,
@@ -76,6 +78,37 @@ async def stopped(tasks: Iterable[asyncio.Task[Any]]) -> None:
         _done, pending = await asyncio.wait(pending, timeout=0.5)
 
 
+class Nonces:
+    """Nonces as `secrets.token_hex(9)` makes them (18 hex digits of the system's random
+    source), drawn `batch` at a time: one read of the random source, not one a request."""
+
+    def __init__(self, batch: int = 256) -> None:
+        self._batch = batch
+        self._hex = ""
+        self._at = 0
+
+    def take(self) -> str:
+        """A nonce never handed out before."""
+        at = self._at
+        if at >= len(self._hex):
+            self._hex, at = token_hex(9 * self._batch), 0
+        self._at = at + 18
+        return self._hex[at : at + 18]
+
+
+def answer_json(body: bytes) -> Any:
+    """`body` decoded as `json.loads` decodes it (ValueError when it is not JSON):
+    msgspec's strict decoder first, json's for what that one refuses (NaN, a BOM,
+    UTF-16...)."""
+    try:
+        return _decode_json(body)
+    except msgspec.DecodeError:
+        return loads(body)
+
+
+_decode_json = msgspec.json.Decoder().decode
+
+
 def _json_bytes(value: Any) -> bytes:
     return dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -85,8 +118,8 @@ class HttpPoster:
     `timeout`."""
 
     def __init__(self, app_key: str, secret: str, timeout: float) -> None:
-        self._app_key = app_key
-        self._quoted_key = form_quote(app_key)
+        self._signed_head = f"appKey={form_quote(app_key)}&nonce="
+        self._nonces = Nonces()
         self._secret = secret
         self._timeout = timeout
         self._client: HttpClient | None = None
@@ -111,35 +144,37 @@ class HttpPoster:
         answer = await self._post(url, body, kind)
         return answer is not None and 200 <= answer.status < 300
 
-    async def ask(self, url: str, form: Mapping[str, str]) -> Any:
-        """POST `form` to `url`, signed, and return the JSON answer (None when the
-        request failed, the answer is not 2xx or not JSON)."""
-        answer = await self._post(url, form_body(dict(form)).encode(), FORM)
+    async def ask(self, url: str, form: str, timeout: float | None = None) -> Any:
+        """POST `form` (already urlencoded) to `url`, signed, and return the JSON answer
+        (None when the request failed or took more than `timeout` seconds, when the
+        answer is not 2xx or not JSON)."""
+        answer = await self._post(url, form.encode(), FORM, timeout)
         if answer is None or not 200 <= answer.status < 300:
             return None
         try:
-            return loads(answer.body)
+            return answer_json(answer.body)
         except ValueError as exc:
             log.info("POST %s: the answer is not JSON: %r", url, exc)
             return None
 
-    async def _post(self, url: str, body: bytes, kind: str) -> Answer | None:
+    async def _post(
+        self, url: str, body: bytes, kind: str, timeout: float | None = None
+    ) -> Answer | None:
         if self._client is None:
             raise RuntimeError("the poster is not started")
         try:
-            return await self._client.post(url, body, kind, self._signature())
+            return await self._client.post(url, body, kind, self._signature(), timeout)
         except (HttpFailure, ValueError) as exc:
             log.info("POST %s failed: %s", url, exc)
             return None
 
     def _signature(self) -> str:
-        """The signing query parameters, fresh for each request."""
-        signed = signed_query(self._app_key, self._secret, now_ms())
-        # appKey is quoted once; the nonce (hex), timestamp and signature need nothing.
-        return (
-            f"appKey={self._quoted_key}&nonce={signed['nonce']}"
-            f"&timestamp={signed['timestamp']}&signature={signed['signature']}"
-        )
+        """The signing query parameters (:func:`signed_query`), fresh for each request:
+        appKey is quoted once; the nonce (hex), timestamp and signature need nothing."""
+        nonce = self._nonces.take()
+        timestamp = str(now_ms())
+        signature = sign(self._secret, nonce, timestamp)
+        return f"{self._signed_head}{nonce}&timestamp={timestamp}&signature={signature}"
 
 
 class SentRows(Protocol):
