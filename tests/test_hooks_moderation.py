@@ -8,7 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from imkit_tui.protocol import ErrorCode, ErrorFrame, SendAck
+from imkit_tui.protocol import (
+    ConversationType,
+    ConvRef,
+    ErrorCode,
+    ErrorFrame,
+    SendAck,
+    SendMessage,
+)
 from imkit_tui.server.hooks.moderation import DELIVER, Verdict, verdict
 from tests.backend import Received
 from tests.test_hooks_routing import hooked
@@ -108,3 +115,78 @@ async def test_what_does_not_match_is_not_held(tmp_path: Path) -> None:
         assert isinstance(await alice.send_text("bob", "a bad word", cmid="x"), SendAck)
         assert h.backend.got == [] and h.hooks.moderation.asked == 0
         await alice.close()
+
+
+async def test_the_question_is_the_message_as_routing_sends_it(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", moderation_url="/moderate", routing_url="/route") as h:
+        assert h.handle.server is not None
+        await h.handle.server.create_group("g1", "G", "alice", ["bob", "carol"])
+        alice = await h.handle.login("alice")
+        assert isinstance(await alice.send_text("bob", "héllo & bye", cmid="p1"), SendAck)
+        group = ConvRef(type=ConversationType.GROUP, target="g1")
+        targeted = SendMessage(
+            conv=group, object_name="RC:TxtMsg", content={"content": "x=1"}, cmid="g1", to=["bob"]
+        )
+        assert isinstance(await alice.request(targeted), SendAck)
+
+        def routed_texts() -> list[dict[str, str]]:
+            return [
+                r.form for r in h.backend.bodies("/route") if r.form["objectName"] == "RC:TxtMsg"
+            ]
+
+        await h.backend.until(lambda: len(routed_texts()) == 2)
+        asked, routed = [r.form for r in h.backend.bodies("/moderate")], routed_texts()
+        assert len(asked) == len(routed) == 2
+        for question, route in zip(asked, routed, strict=True):
+            # Asked before it is stored: no uid yet, and the time of asking.
+            assert question["msgUID"] == "" and route["msgUID"]
+            assert 0 < int(question["msgTimeStamp"]) <= int(route["msgTimeStamp"])
+            same = {k: v for k, v in question.items() if k not in ("msgUID", "msgTimeStamp")}
+            assert (
+                same == {k: route[k] for k in same}
+                and same.keys()
+                | {
+                    "msgUID",
+                    "msgTimeStamp",
+                }
+                == route.keys()
+            )
+        assert asked[1]["groupUserIds"] == "bob" and asked[1]["toUserId"] == "g1"
+        assert h.backend.bad_signatures == 0
+        await alice.close()
+
+
+async def test_the_hooks_shorter_timeout_decides_too(tmp_path: Path) -> None:
+    async with hooked(
+        tmp_path / "server",
+        moderation_url="/moderate",
+        moderation_timeout_seconds=30.0,
+        moderation_on_timeout="block",
+        timeout_seconds=0.2,
+    ) as h:
+        h.backend.answer = decide
+        alice = await h.handle.login("alice")
+        answer = await alice.send_text("bob", "slow but fine", cmid="s1")
+        assert isinstance(answer, ErrorFrame) and answer.code == ErrorCode.SENSITIVE_WORD_BLOCKED
+        await alice.close()
+
+
+async def test_a_late_answer_is_never_taken_for_the_next_question(tmp_path: Path) -> None:
+    async with hooked(
+        tmp_path / "server", moderation_url="/moderate", moderation_timeout_seconds=0.2
+    ) as h:
+        h.backend.answer = decide
+        alice = await h.handle.login("alice")
+        bob = await h.handle.login("bob")
+        # No answer in time: delivered (the default); its "block" comes too late.
+        assert isinstance(await alice.send_text("bob", "slow and bad", cmid="s1"), SendAck)
+        replaced = await alice.send_text("bob", "oh darn", cmid="r1")
+        assert isinstance(replaced, SendAck)
+        first, second = await bob.next_push(), await bob.next_push()
+        assert [first.message.content, second.message.content] == [
+            {"content": "slow and bad"},
+            {"content": "oh ****"},
+        ]
+        await h.backend.until(lambda: len(h.backend.got) == 2)
+        await alice.close()
+        await bob.close()

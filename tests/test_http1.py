@@ -168,6 +168,35 @@ async def test_a_backend_that_does_not_answer_fails_in_time() -> None:
             await client.close()
 
 
+async def test_a_request_may_ask_for_less_time_than_the_client_gives() -> None:
+    async with raw_server(b"") as url:
+        client = HttpClient(timeout=0.2)
+        try:
+            with pytest.raises(HttpFailure, match=r"no answer within 0\.05 s"):
+                await client.post(url, b"x", "text/plain", timeout=0.05)
+            with pytest.raises(HttpFailure, match=r"no answer within 0\.2 s"):
+                await client.post(url, b"x", "text/plain", timeout=30)
+        finally:
+            await client.close()
+
+
+async def test_an_answer_too_late_is_not_the_next_requests() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        body = await request.read()
+        if body == b"slow":
+            await asyncio.sleep(0.3)
+        return web.Response(body=b"answer to " + body)
+
+    async with backend(handler) as url:
+        client = HttpClient(timeout=5)
+        try:
+            with pytest.raises(HttpFailure, match="no answer within"):
+                await client.post(url, b"slow", "text/plain", timeout=0.05)
+            assert (await client.post(url, b"next", "text/plain")).body == b"answer to next"
+        finally:
+            await client.close()
+
+
 async def test_a_backend_that_is_not_there_fails_clearly() -> None:
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
