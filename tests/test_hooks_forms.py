@@ -14,9 +14,9 @@ from imkit_tui.server.hooks.forms import (
     content_text,
     form_body,
     form_quote,
-    message_values,
     routing_form,
     values_form,
+    values_of,
 )
 from imkit_tui.server.routing import Route, _private_route
 
@@ -82,8 +82,16 @@ def test_a_held_sends_form_is_its_records_routing_form(
     )
     expected = form_body(routing_form(record, route, from_device=from_device))
     assert content_text(content) == json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    values = message_values(
-        sender, target, object_name, content_text(content), route, sent_at, "", to, from_device
+    values = values_of(
+        sender,
+        target,
+        route,
+        object_name,
+        content_text(content),
+        sent_at,
+        "",
+        from_device=from_device,
+        to=to,
     )
     assert values_form(values) == expected
     assert expected == urlencode(routing_form(record, route, from_device=from_device))

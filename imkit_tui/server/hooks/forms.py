@@ -193,8 +193,13 @@ def values_form(values: list[str]) -> str:
     they are not as many as the fields."""
     if len(values) != len(ROUTING_FIELDS):
         raise ValueError(f"{len(values)} routing values, not {len(ROUTING_FIELDS)}")
-    escapes = _ESCAPES  # form_quote, without a call per value
-    return "&".join([n + v.translate(escapes) for n, v in zip(_ROUTING_NAMES, values, strict=True)])
+    escapes = _ESCAPES  # form_quote, without a call per value; ASCII letters and digits
+    return "&".join(  # (ids, numbers, most of the fields) stay as they are
+        [
+            n + (v if v.isalnum() and v.isascii() else v.translate(escapes))
+            for n, v in zip(_ROUTING_NAMES, values, strict=True)
+        ]
+    )
 
 
 _encode = msgspec.json.Encoder().encode
