@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -44,3 +45,20 @@ def test_what_only_json_loads_reads_is_still_read(body: bytes) -> None:
 def test_what_is_not_json_is_a_value_error(body: bytes) -> None:
     with pytest.raises(ValueError):
         answer_json(body)
+
+
+def test_a_forked_child_draws_nonces_of_its_own() -> None:
+    nonces = Nonces()
+    first = nonces.take()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: hands out what it takes next, then leaves at once
+        os.write(write, nonces.take().encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    in_child = os.read(read, 64).decode()
+    os.close(read)
+    in_parent = nonces.take()
+    assert len({first, in_child, in_parent}) == 3
+    assert in_child != nonces._hex[18:36]  # not the parent's batch

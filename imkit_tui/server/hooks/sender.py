@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from json import dumps, loads
 from secrets import token_hex
@@ -80,20 +81,34 @@ async def stopped(tasks: Iterable[asyncio.Task[Any]]) -> None:
 
 class Nonces:
     """Nonces as `secrets.token_hex(9)` makes them (18 hex digits of the system's random
-    source), drawn `batch` at a time: one read of the random source, not one a request."""
+    source), drawn `batch` at a time: one read of the random source, not one a request.
+    A forked child draws its own (it never hands out what its parent had drawn)."""
 
     def __init__(self, batch: int = 256) -> None:
         self._batch = batch
         self._hex = ""
         self._at = 0
+        self._forks = _forks
 
     def take(self) -> str:
         """A nonce never handed out before."""
         at = self._at
-        if at >= len(self._hex):
-            self._hex, at = token_hex(9 * self._batch), 0
+        if at >= len(self._hex) or self._forks != _forks:
+            self._hex, at, self._forks = token_hex(9 * self._batch), 0, _forks
         self._at = at + 18
         return self._hex[at : at + 18]
+
+
+_forks = 0
+"""How many forks this process is down from the first (Nonces draw again after one)."""
+
+
+def _forked() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def answer_json(body: bytes) -> Any:
