@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from json import dumps, loads
 from secrets import token_hex
@@ -108,7 +109,8 @@ def _forked() -> None:
     _forks += 1
 
 
-os.register_at_fork(after_in_child=_forked)
+if sys.platform != "win32":  # no fork there
+    os.register_at_fork(after_in_child=_forked)
 
 
 def answer_json(body: bytes) -> Any:
