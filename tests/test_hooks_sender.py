@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 
 import pytest
 from hypothesis import given
@@ -47,6 +48,7 @@ def test_what_is_not_json_is_a_value_error(body: bytes) -> None:
         answer_json(body)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork")
 def test_a_forked_child_draws_nonces_of_its_own() -> None:
     nonces = Nonces()
     first = nonces.take()
