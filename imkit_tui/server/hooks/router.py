@@ -3,7 +3,8 @@ process of their own (router_main.py), so the chat's process pays only for writi
 their rows, in the messages' own transactions (routed_batch.py), never for the
 requests. The process reads the rows itself once they are committed: the server only
 wakes it, a byte a millisecond after rows were committed (one for all the rows of that
-millisecond), and deletes the rows it reports done, with one statement per report.
+millisecond), and deletes the rows it reports done, with one statement at most every
+DELETE_SECONDS.
 
 Should the process end on its own, it is started again, and reads every row still kept
 (at least once, in order per conversation, as ever). Stopping the server ends its input;
@@ -40,6 +41,10 @@ POKE_SECONDS = 0.001
 """How long the wake-up of the router waits, so the pushes and acks ready on the loop
 go first (and more rows share it under load)."""
 
+DELETE_SECONDS = 0.1
+"""Rows reported done are deleted this often at most: each deletion is a commit of its
+own on the chat's loop when it is quiet, and a message arriving then waits for it."""
+
 STOP_SECONDS = 5.0
 """How long a stopping router has to end before it is killed."""
 
@@ -73,6 +78,7 @@ class Router:
         self._held = 0
         self._deleted = 0  # rows at or below this id are deleted (or being)
         self._deleting = False
+        self._delete_timer: asyncio.TimerHandle | None = None
         self._watermark = 0
         self.delivered = 0
         """Entries delivered, as the running process counts them."""
@@ -117,6 +123,9 @@ class Router:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._task), STOP_SECONDS)
             await stopped([self._task])
+        if self._delete_timer is not None:
+            self._delete_timer.cancel()
+            self._delete_timer = None
         with contextlib.suppress(WriterClosed):
             if self._watermark > self._deleted:
                 await self._writer.submit(self._delete_job(self._deleted, self._watermark))
@@ -193,10 +202,17 @@ class Router:
         self._held = held
         self.delivered, self.failures, self.dropped = delivered, failures, dropped
         self._watermark = max(self._watermark, watermark)
-        self._delete_done()
+        self._delete_soon()
+
+    def _delete_soon(self) -> None:
+        """Delete what is reported done within DELETE_SECONDS (one job at a time)."""
+        if self._delete_timer is None and not self._deleting and self._watermark > self._deleted:
+            loop = asyncio.get_running_loop()
+            self._delete_timer = loop.call_later(DELETE_SECONDS, self._delete_done)
 
     def _delete_done(self) -> None:
-        """Delete the rows at or below the watermark (one job at a time)."""
+        """Delete the rows at or below the watermark."""
+        self._delete_timer = None
         if self._deleting or self._watermark <= self._deleted:
             return
         self._deleting = True
@@ -205,7 +221,7 @@ class Router:
         def done(result: Any, error: BaseException | None) -> None:
             self._deleting = False
             logged(result, error)
-            self._delete_done()
+            self._delete_soon()
 
         try:
             self._writer.submit_then(self._delete_job(after, self._watermark), done)
