@@ -190,3 +190,24 @@ async def test_a_late_answer_is_never_taken_for_the_next_question(tmp_path: Path
         await h.backend.until(lambda: len(h.backend.got) == 2)
         await alice.close()
         await bob.close()
+
+
+async def test_the_backend_is_not_asked_about_a_send_too_big_to_store(tmp_path: Path) -> None:
+    """The size check comes before the question; a replaced content is checked too."""
+
+    async def grow(received: Received) -> dict[str, Any]:
+        text = json.loads(received.form["content"])["content"]
+        if text == "grow":
+            return {"pass": 1, "replaceContent": json.dumps({"content": "x" * 200_000})}
+        return {"pass": 1}
+
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        h.backend.answer = grow
+        alice = await h.handle.login("alice")
+        too_big = await alice.send_text("bob", "y" * 200_000, cmid="big")
+        assert isinstance(too_big, ErrorFrame) and too_big.code == ErrorCode.MESSAGE_TOO_LARGE
+        assert h.backend.bodies("/moderate") == []
+        grown = await alice.send_text("bob", "grow", cmid="grow")
+        assert isinstance(grown, ErrorFrame) and grown.code == ErrorCode.MESSAGE_TOO_LARGE
+        assert len(h.backend.bodies("/moderate")) == 1
+        await alice.close()

@@ -145,9 +145,13 @@ async def authorize(
         voices = await store.groups.voices(frame.conv.target)
         if voices is not None and not voices.may_speak(sender):
             raise ProtocolError(ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id)
-    # The app's backend may hold it for its verdict: replace the content, or refuse it.
+    content = frame.content
+    content_json = checked_content(content, ctx.config.max_content_bytes, frame.id)
+    # The app's backend may hold it for its verdict (asked last: it never hears of a send
+    # refused without it): replace the content, or refuse it.
     await ctx.hooks.moderate(sender, frame, route)
-    content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    if frame.content is not content:  # replaced: its size is checked again
+        content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     return Authorized(frame, route, audience, asked, content_json)
 
 
