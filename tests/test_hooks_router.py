@@ -265,3 +265,32 @@ async def test_a_routed_send_costs_the_same_behind_100_and_100_000_waiting(
     small = await _steps_of_a_routed_send(tmp_path / "small", 100)
     large = await _steps_of_a_routed_send(tmp_path / "large", 100_000)
     assert 0 < large <= small * 1.1 + 20, (small, large)
+
+
+async def test_what_is_stored_while_the_hooks_stop_is_routed_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    """`imkit serve` stops its hooks before its server: a message stored in between
+    keeps its routing row, and the next start routes it (once)."""
+    data = tmp_path / "server"
+    async with (
+        running_server(data) as handle,
+        running_backend(load_or_create(data, environ={}).app_secret) as backend,
+    ):
+        assert handle.server is not None
+        config = replace(FAST, routing_url=backend.at("/route"))
+        hooks = await start_hooks(handle.server, config)
+        alice = await handle.login("alice")
+        await alice.send_text("bob", "before", cmid="b")
+        await backend.until(lambda: len(backend.got) == 1)
+        await hooks.stop()
+        assert isinstance(await alice.send_text("bob", "between", cmid="w"), SendAck)
+        assert waiting_rows(data) == 1
+        hooks = await start_hooks(handle.server, config)
+        await backend.until(lambda: len(backend.got) == 2)
+        await alice.send_text("bob", "after", cmid="a")
+        await backend.until(lambda: len(backend.got) == 3)
+        await asyncio.sleep(0.2)
+        assert contents_to(backend, "bob") == ["before", "between", "after"]
+        await hooks.stop()
+        await alice.close()

@@ -142,11 +142,6 @@ class BatchWriter:
         """Tell `watcher` of every transaction from now on."""
         self._watchers.append(watcher)
 
-    def unwatch(self, watcher: TransactionWatcher) -> None:
-        """Tell `watcher` of no more transactions."""
-        if watcher in self._watchers:
-            self._watchers.remove(watcher)
-
     def start(self) -> None:
         """Start the writer task on the running loop."""
         if self._task is None:

@@ -111,9 +111,12 @@ class TellingFanout:
         self._inner = inner
         self._hooks = hooks
 
-    def without(self, hooks: ServerHooks) -> Fanout:
-        """The fan-out to keep once `hooks` stop: the inner one when these tell them."""
-        return self._inner if self._hooks is hooks else self
+    @staticmethod
+    def around(fanout: Fanout, hooks: ServerHooks) -> TellingFanout:
+        """`fanout` telling `hooks`; hooks that tell others already are replaced (hooks
+        started again on a running server), never told twice."""
+        inner = fanout._inner if isinstance(fanout, TellingFanout) else fanout
+        return TellingFanout(inner, hooks)
 
     def deliver(self, route: Route, record: MessageRecord, skip: Session | None) -> None:
         """Deliver as the inner fan-out does, then tell the hooks (a record sent by a

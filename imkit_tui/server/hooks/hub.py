@@ -23,7 +23,7 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol import Notice as NoticeFrame
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
-from imkit_tui.server.hooks import NoHooks, TellingFanout, pushes_off
+from imkit_tui.server.hooks import pushes_off
 from imkit_tui.server.hooks.deliverers import PUSH, ROOM_STATUS, ROUTING_KINDS, STATUS, Deliverers
 from imkit_tui.server.hooks.forms import (
     chatroom_status_item,
@@ -152,11 +152,8 @@ class BackendHooks:
         self._ticker = asyncio.create_task(self._tick(), name="hooks-ticker")
 
     async def stop(self) -> None:
-        """Stop sending (what waits stays on disk); the server hears of nothing more."""
-        if self._server.hooks is self:
-            self._server.hooks = NoHooks()
-        if isinstance(self._server.fanout, TellingFanout):
-            self._server.fanout = self._server.fanout.without(self)
+        """Stop sending; what waits stays on disk, and what is stored from now on keeps
+        its routing row for the next start."""
         await stopped(t for t in (self._ticker,) if t is not None)
         await self._pushes.stop()
         if self._nodes is not None:

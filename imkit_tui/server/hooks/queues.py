@@ -92,10 +92,9 @@ class LocalQueue:
         await self._sender.start()
 
     async def stop(self) -> None:
-        """Stop sending; what is not delivered stays on disk."""
+        """Stop sending; what is not delivered stays on disk (routing rows are still
+        written for what is stored until the server stops: the next start sends them)."""
         await self._sender.stop()
-        if self._batch is not None:
-            self._batch.close()
         if self._router is not None:
             await self._router.stop()
 

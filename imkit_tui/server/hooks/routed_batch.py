@@ -71,10 +71,6 @@ class RoutedBatch:
         self._pending.append((lane, values))
         self._uids.append(uid)
 
-    def close(self) -> None:
-        """Gather nothing more."""
-        self._writer.unwatch(self)
-
     def enqueue(self, lane: str, values: list[str]) -> None:
         """Route a message already committed (or never stored): its row is written with
         the writer's next transaction; never waits."""

@@ -32,5 +32,5 @@ async def start_hooks(server: IMServer, config: HooksConfig) -> BackendHooks:
     hooks = BackendHooks(server, config, credentials.app_key, credentials.app_secret)
     await hooks.start()
     server.hooks = hooks
-    server.fanout = TellingFanout(server.fanout, hooks)
+    server.fanout = TellingFanout.around(server.fanout, hooks)
     return hooks
