@@ -4,11 +4,13 @@ from rows written in the messages' own transactions, one row per transaction."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
 import signal
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,13 +20,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from imkit_tui.protocol import SendAck
+from imkit_tui.server import IMServer
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.routed_batch import ENTRY_BITS
 from imkit_tui.server.hooks.router_progress import Progress
 from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.routing import _private_route
 from tests.backend import Backend, running_backend
-from tests.conftest import running_server
+from tests.conftest import ServerHandle, running_server
 from tests.test_hooks_durable import nth_text, waiting_rows
 from tests.test_hooks_routing import FAST, hooked
 from tests.test_server_history_cost import Steps
@@ -38,6 +41,17 @@ def contents_to(backend: Backend, peer: str) -> list[str]:
         for r in backend.bodies("/route")
         if r.form["toUserId"] == peer
     ]
+
+
+@contextlib.asynccontextmanager
+async def served(data: Path) -> AsyncIterator[tuple[ServerHandle, IMServer, Backend]]:
+    """A server on `data` (no hooks started), and a backend that checks its signatures."""
+    async with (
+        running_server(data) as handle,
+        running_backend(load_or_create(data, environ={}).app_secret) as backend,
+    ):
+        assert handle.server is not None
+        yield handle, handle.server, backend
 
 
 async def pipelined(client: WireClient, sender: str, count: int) -> None:
@@ -93,15 +107,11 @@ async def test_a_clean_stop_routes_nothing_twice(tmp_path: Path) -> None:
     """Stopping waits for the router's last word: the rows of what it delivered are
     deleted, so the next start sends none of them again."""
     data = tmp_path / "server"
-    async with (
-        running_server(data) as handle,
-        running_backend(load_or_create(data, environ={}).app_secret) as backend,
-    ):
-        assert handle.server is not None
+    async with served(data) as (handle, server, backend):
         config = replace(FAST, routing_url=backend.at("/route"))
         alice = await handle.login("alice")
         for round_ in range(2):
-            hooks = await start_hooks(handle.server, config)
+            hooks = await start_hooks(server, config)
             for i in range(10):
                 await alice.send_text("bob", f"{round_}.{i}", cmid=f"m{round_}.{i}")
             expected = 10 * (round_ + 1)
@@ -117,18 +127,14 @@ async def test_a_clean_stop_routes_nothing_twice(tmp_path: Path) -> None:
 
 async def test_rows_kept_while_routing_is_off_are_let_go(tmp_path: Path) -> None:
     data = tmp_path / "server"
-    async with (
-        running_server(data) as handle,
-        running_backend(load_or_create(data, environ={}).app_secret) as backend,
-    ):
-        assert handle.server is not None
+    async with served(data) as (handle, server, backend):
         backend.down = True
-        hooks = await start_hooks(handle.server, replace(FAST, routing_url=backend.at("/route")))
+        hooks = await start_hooks(server, replace(FAST, routing_url=backend.at("/route")))
         alice = await handle.login("alice")
         await alice.send_text("bob", "kept", cmid="k")
         await backend.until(lambda: waiting_rows(data) == 1)
         await hooks.stop()
-        hooks = await start_hooks(handle.server, replace(FAST, status_url=backend.at("/status")))
+        hooks = await start_hooks(server, replace(FAST, status_url=backend.at("/status")))
         assert hooks.router is None
         assert waiting_rows(data) == 0
         await hooks.stop()
@@ -192,11 +198,7 @@ async def test_rows_kept_by_an_earlier_version_are_routed_first(tmp_path: Path) 
     """A routing row an earlier version kept (its form, kind `route`; or its values,
     kind `routed`) is sent by the router, in order before what is stored after it."""
     data = tmp_path / "server"
-    async with (
-        running_server(data) as handle,
-        running_backend(load_or_create(data, environ={}).app_secret) as backend,
-    ):
-        assert handle.server is not None
+    async with served(data) as (handle, server, backend):
         form = urlencode({"fromUserId": "alice", "toUserId": "bob", "content": '{"content":"old"}'})
         values = ["alice", "bob", "RC:TxtMsg", '{"content":"older"}', "PERSON", "1", "u1", "0"]
         lane = _private_route("alice", "bob").conv_key
@@ -208,7 +210,7 @@ async def test_rows_kept_by_an_earlier_version_are_routed_first(tmp_path: Path) 
                     (8, lane, "routed", json.dumps([*values, "PC", "", ""])),
                 ],
             )
-        hooks = await start_hooks(handle.server, replace(FAST, routing_url=backend.at("/route")))
+        hooks = await start_hooks(server, replace(FAST, routing_url=backend.at("/route")))
         alice = await handle.login("alice")
         await alice.send_text("bob", "new", cmid="n")
         await backend.until(lambda: len(backend.got) == 3)
@@ -221,11 +223,7 @@ async def test_rows_kept_by_an_earlier_version_are_routed_first(tmp_path: Path) 
 async def _steps_of_a_routed_send(data: Path, waiting: int) -> int:
     """The server's SQLite steps for one routed send and its push, with `waiting`
     routed messages already waiting in the queue (the backend is down)."""
-    async with (
-        running_server(data) as handle,
-        running_backend(load_or_create(data, environ={}).app_secret) as backend,
-    ):
-        assert handle.server is not None
+    async with served(data) as (handle, server, backend):
         backend.down = True
         values = ["alice", "bob", "RC:TxtMsg", '{"content":"x"}', "PERSON", "1", "u", "0"]
         pair = ["lane", [*values, "PC", "", ""]]
@@ -239,14 +237,14 @@ async def _steps_of_a_routed_send(data: Path, waiting: int) -> int:
                 " VALUES (?, '', 'routed_batch', ?, 0)",
                 rows,
             )
-        hooks = await start_hooks(handle.server, replace(FAST, routing_url=backend.at("/route")))
+        hooks = await start_hooks(server, replace(FAST, routing_url=backend.at("/route")))
         alice, bob = await handle.login("alice"), await handle.login("bob")
         await alice.send_text("bob", "warm", cmid="warm")
         await bob.next_push()
         queue = hooks.sender
         await backend.until(lambda: queue.waiting + queue.dropped == waiting + 1, timeout=30)
         steps = Steps()
-        await steps.attach(handle.server)
+        await steps.attach(server)
 
         async def send() -> None:
             assert isinstance(await alice.send_text("bob", "hello", cmid="hello"), SendAck)
@@ -273,20 +271,16 @@ async def test_what_is_stored_while_the_hooks_stop_is_routed_at_the_next_start(
     """`imkit serve` stops its hooks before its server: a message stored in between
     keeps its routing row, and the next start routes it (once)."""
     data = tmp_path / "server"
-    async with (
-        running_server(data) as handle,
-        running_backend(load_or_create(data, environ={}).app_secret) as backend,
-    ):
-        assert handle.server is not None
+    async with served(data) as (handle, server, backend):
         config = replace(FAST, routing_url=backend.at("/route"))
-        hooks = await start_hooks(handle.server, config)
+        hooks = await start_hooks(server, config)
         alice = await handle.login("alice")
         await alice.send_text("bob", "before", cmid="b")
         await backend.until(lambda: len(backend.got) == 1)
         await hooks.stop()
         assert isinstance(await alice.send_text("bob", "between", cmid="w"), SendAck)
         assert waiting_rows(data) == 1
-        hooks = await start_hooks(handle.server, config)
+        hooks = await start_hooks(server, config)
         await backend.until(lambda: len(backend.got) == 2)
         await alice.send_text("bob", "after", cmid="a")
         await backend.until(lambda: len(backend.got) == 3)
