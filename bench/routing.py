@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
 import statistics
 import sys
 import tempfile
@@ -43,6 +42,7 @@ from typing import Any
 
 import aiohttp
 from _args import positive_int
+from _proc import cpu_seconds
 from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -209,15 +209,8 @@ async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -
 
 
 def _process_cpu(pid: int | None) -> float:
-    """The CPU seconds process `pid` has used (0 for None, or where /proc cannot tell)."""
-    if pid is None:
-        return 0.0
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    user, system = stat.rsplit(")", 1)[1].split()[11:13]
-    return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+    """The CPU seconds process `pid` has used (0 for None)."""
+    return 0.0 if pid is None else cpu_seconds(pid)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

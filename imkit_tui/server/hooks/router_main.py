@@ -21,8 +21,6 @@ import random
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import fields
-from typing import Any
 
 from imkit_tui.server.hooks.deliverers import (
     ROUTE,
@@ -35,7 +33,7 @@ from imkit_tui.server.hooks.plan import Entry, Plan, RetryPolicy
 from imkit_tui.server.hooks.routed_batch import ENTRY_BITS, batch_pairs
 from imkit_tui.server.hooks.router_progress import Progress
 from imkit_tui.server.hooks.sender import HttpPoster, Sender
-from imkit_tui.server.hooks.settings import HooksConfig
+from imkit_tui.server.hooks.settings import hooks_config
 
 log = logging.getLogger("imkit.router")
 
@@ -55,15 +53,6 @@ same core, the chat goes first and routing lags (it catches up after the burst).
 
 REPORT_SECONDS = 0.01
 """Reports are this far apart at least (each costs the server a line and a deletion)."""
-
-
-def settings_from(values: dict[str, Any]) -> HooksConfig:
-    """A HooksConfig from its fields as JSON gave them (lists where it keeps tuples)."""
-    known = {f.name for f in fields(HooksConfig)}
-    given: dict[str, Any] = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known
-    }
-    return HooksConfig(**given)
 
 
 class RowFeed:
@@ -166,7 +155,7 @@ def _write(line: str) -> None:
 async def route(source: asyncio.StreamReader, out: Callable[[str], None]) -> None:
     """Run the router: its setup is the first line of `source`; reports go to `out`."""
     setup = json.loads(await source.readline())
-    config = settings_from(setup["config"])
+    config = hooks_config(setup["config"])  # the server's own, checked again
     poster = HttpPoster(setup["app_key"], setup["secret"], config.timeout_seconds)
     await poster.start()
     progress = Progress()
