@@ -24,6 +24,14 @@ from imkit_tui.server.customer_service.settings import CustomerServiceSettings
 from tests.wire import WireClient
 
 ACCOUNT = "kefu"
+CONFIG = f"""
+[customer_service]
+id = "{ACCOUNT}"
+name = "imkit help"
+agents = ["carol", "dave"]
+faq = "faq.toml"
+"""
+"""A config file's desk: the account, two agents and the FAQ of FAQ_TEXT (faq.toml)."""
 FAQ_TEXT = """
 [[entry]]
 question = "How do I send a file?"

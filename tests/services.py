@@ -135,6 +135,23 @@ def token_version(store_url: str, user: str) -> int:
     return run_aside(read)
 
 
+def pg_seed_messages(store_url: str, key: str, first: int, last: int, start_ms: int) -> None:
+    """Store seqs `first`..`last` of conversation `key` as alice's texts ("seeded"),
+    sent at `start_ms` + seq, in one statement (the history-cost tests' long histories);
+    the conversation's row is left to the caller."""
+    pg_execute(
+        store_url,
+        "INSERT INTO messages(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
+        " SELECT c.id, g, 'seed-' || lpad(g::text, 8, '0'), 'alice', 'c' || g, 'RC:TxtMsg',"
+        ' \'{"content":"seeded"}\', $1::bigint + g FROM conversations c,'
+        " generate_series($2::bigint, $3::bigint) g WHERE c.key = $4",
+        start_ms,
+        first,
+        last,
+        key,
+    )
+
+
 def pg_execute(store_url: str, sql: str, *args: object) -> None:
     """Run one statement on the PostgreSQL store at `store_url` (from sync test code)."""
 

@@ -11,17 +11,9 @@ from pathlib import Path
 
 from imkit_tui import messages
 from imkit_tui.protocol import SendAck
-from tests.cs_helpers import ACCOUNT, FAQ_TEXT, Inbox
+from tests.cs_helpers import CONFIG, FAQ_TEXT, Inbox
 from tests.processes import IMKIT, env_for, imkit, start_server, token
 from tests.wire import WireClient
-
-CONFIG = f"""
-[customer_service]
-id = "{ACCOUNT}"
-name = "imkit help"
-agents = ["carol", "dave"]
-faq = "faq.toml"
-"""
 
 
 class Lines:

@@ -18,18 +18,10 @@ from imkit_tui.protocol import ConversationType, ConvRef, CsAgentState, SendAck
 from imkit_tui.server.customer_service.desk import HUMAN_STATUS
 from imkit_tui.server.pg.act_log import NODE_SILENT_SECONDS
 from tests.cluster_nodes import Nodes, cluster
-from tests.cs_helpers import ACCOUNT, FAQ_TEXT, Inbox
+from tests.cs_helpers import CONFIG, FAQ_TEXT, Inbox
 from tests.wire import WireClient
 
 pytestmark = pytest.mark.timeout(120)
-
-CONFIG = f"""
-[customer_service]
-id = "{ACCOUNT}"
-name = "imkit help"
-agents = ["carol", "dave"]
-faq = "faq.toml"
-"""
 
 
 @pytest.fixture

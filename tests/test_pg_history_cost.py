@@ -18,7 +18,7 @@ from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.pg import PostgresStore
 from imkit_tui.server.pg.connection import Statement, StoreConnection
 from imkit_tui.server.store_records import Member, NewMessage, private_key
-from tests.services import fresh_schema_url, pg_execute
+from tests.services import fresh_schema_url, pg_execute, pg_seed_messages
 
 SMALL, LARGE = 100, 100_000
 KEY = private_key("alice", "bob")
@@ -54,16 +54,7 @@ async def _cost_at(size: int) -> float:
     await store.append(_message("first"))
     await store.close()
     start = now_ms() - size
-    pg_execute(
-        url,
-        "INSERT INTO messages(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
-        " SELECT c.id, g, 'seed-' || lpad(g::text, 8, '0'), 'alice', 'c' || g, 'RC:TxtMsg',"
-        ' \'{"content":"seeded"}\', $1::bigint + g FROM conversations c,'
-        " generate_series(2, $2::bigint) g WHERE c.key = $3",
-        start,
-        size,
-        KEY,
-    )
+    pg_seed_messages(url, KEY, 2, size, start)
     pg_execute(url, "UPDATE conversations SET max_seq = $1, last_at = $2", size, start + size)
     pg_execute(url, "ANALYZE")
     store = await PostgresStore.open(url, connection_class=Costing)

@@ -25,7 +25,7 @@ from imkit_tui.server.pg.connection import Statement
 from imkit_tui.server.store_records import NewMessage
 from imkit_tui.server.ultra.message_rows import counted_writer, edit_writer
 from imkit_tui.server.ultra.records import ULTRA_TYPE
-from tests.services import fresh_schema_url, pg_execute
+from tests.services import fresh_schema_url, pg_execute, pg_seed_messages
 from tests.test_pg_history_cost import _EXPLAINED, LARGE, SMALL, Costing
 
 GROUP = "big"
@@ -49,16 +49,7 @@ class Recording(Costing):
 def _seed(url: str, size: int, key: str) -> None:
     """Grow the channel `key` to `size` messages, every tenth an @all."""
     start = now_ms() - size
-    pg_execute(
-        url,
-        "INSERT INTO messages(conv_id, seq, uid, sender, cmid, object_name, content, sent_at)"
-        " SELECT c.id, g, 'seed-' || lpad(g::text, 8, '0'), 'alice', 'c' || g, 'RC:TxtMsg',"
-        ' \'{"content":"seeded"}\', $1::bigint + g FROM conversations c,'
-        " generate_series(1, $2::bigint) g WHERE c.key = $3",
-        start,
-        size,
-        key,
-    )
+    pg_seed_messages(url, key, 1, size, start)
     pg_execute(
         url,
         "INSERT INTO ultra_counted(conv_id, seq, sender, mention_all, mentioned)"
