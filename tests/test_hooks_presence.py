@@ -21,6 +21,7 @@ from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.hooks.status import report_of
 from imkit_tui.server.pg.store import PostgresStore
 from tests.api_client import running_api
+from tests.cluster_nodes import until
 from tests.conftest import running_server
 from tests.services import fresh_schema_url, need, postgres_missing
 
@@ -51,9 +52,7 @@ async def test_one_lease_sends_at_a_time_and_a_dead_ones_lock_is_free(store_url:
         assert await first.try_lead()
         assert not await second.try_lead()
         first.drop()  # its session ends, as when its process is killed
-        for _ in range(50):
-            if await second.try_lead():
-                break
+        await until(second.try_lead, timeout=10)  # once the server has ended it
         assert second.leading
     finally:
         await first.close()
@@ -119,9 +118,11 @@ async def test_presence_is_every_live_nodes_and_each_change_is_reported_once(
         assert await b.online(["bob"]) == {"bob"}
 
         lease_a.drop()  # node a dies: bob is online nowhere
-        for _ in range(50):
-            if not await b.online(["bob"]):
-                break
+
+        async def gone() -> bool:
+            return not await b.online(["bob"])
+
+        await until(gone, timeout=10)
         assert await b.online(["bob"]) == set()
         await b.sweep(3000)  # marks a's users
         await b.report_due(3000 + WINDOW_MS + 1, write)

@@ -62,13 +62,6 @@ class ClusterQueue:
         self._wake = asyncio.Event()
         self._holder: asyncio.Task[None] | None = None
         self._scanner: asyncio.Task[None] | None = None
-        self.takeovers = 0
-        """How many times this node became the sender."""
-
-    @property
-    def leading(self) -> bool:
-        """Whether this node sends now."""
-        return self._sender is not None
 
     @property
     def waiting(self) -> int:
@@ -133,7 +126,6 @@ class ClusterQueue:
         await sender.start()
         self._sender = sender
         self._cursor = sender.next_id - 1
-        self.takeovers += 1
         log.info("this node sends the hooks' queue now")
         self._scanner = asyncio.create_task(self._scan(), name="hooks-scan")
 
@@ -164,7 +156,9 @@ class ClusterQueue:
 
     async def _take_new(self) -> None:
         sender = self._sender
-        while sender is not None:
+        if sender is None:
+            return
+        while True:
             entries = await self._rows.after(self._cursor)
             for entry in entries:
                 sender.take(entry)

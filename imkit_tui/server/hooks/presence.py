@@ -112,26 +112,17 @@ class ClusterPresence:
         rest = [user for user in users if user not in here]
         if not rest:
             return here
-        rows = await self._pool.fetch(
-            "SELECT DISTINCT user_id FROM hook_presence WHERE user_id = ANY($1::text[])"
-            f" AND node IN ({live_nodes_sql(self._lease.space)})",
-            rest,
-        )
-        return here | {str(r[0]) for r in rows}
+        return here | await _online_of(self._pool, rest, self._lease.space)
 
     async def sweep(self, at_ms: int) -> None:
         """Forget the rows of the nodes that died, marking their users (the sender's
         duty)."""
         space = self._lease.space
-        if not await self._pool.fetchval(
-            f"SELECT EXISTS (SELECT 1 FROM hook_nodes WHERE node NOT IN ({live_nodes_sql(space)}))"
-        ):
+        if not await self._pool.fetchval(f"SELECT EXISTS ({_dead_nodes_sql(space)})"):
             return  # (a read: the writer's transaction only when there is work)
 
         async def job(conn: asyncpg.Connection) -> None:
-            dead = await conn.fetch(
-                f"SELECT node FROM hook_nodes WHERE node NOT IN ({live_nodes_sql(space)})"
-            )
+            dead = await conn.fetch(_dead_nodes_sql(space))
             for row in dead:
                 await self._drop_node(conn, int(row[0]), at_ms)
 
@@ -157,14 +148,7 @@ class ClusterPresence:
             if not marks:
                 return 0
             users = [str(m[0]) for m in marks]
-            online = {
-                str(r[0])
-                for r in await conn.fetch(
-                    "SELECT DISTINCT user_id FROM hook_presence WHERE user_id = ANY($1::text[])"
-                    f" AND node IN ({live_nodes_sql(space)})",
-                    users,
-                )
-            }
+            online = await _online_of(conn, users, space)
             items, settled = [], []
             for user, reported, device, at, logout in marks:
                 status = report_of(str(reported), user in online, bool(logout))
@@ -183,16 +167,20 @@ class ClusterPresence:
 
     async def _write_rows(self, conn: asyncpg.Connection, node: int, users: list[str]) -> None:
         counts = [(user, node, self._local(user)) for user in users]
-        await conn.executemany(
-            "INSERT INTO hook_presence(user_id, node, devices) VALUES ($1, $2, $3)"
-            " ON CONFLICT (user_id, node) DO UPDATE SET devices = EXCLUDED.devices",
-            [c for c in counts if c[2] > 0],
-        )
-        await conn.execute(
-            "DELETE FROM hook_presence WHERE node = $1 AND user_id = ANY($2::text[])",
-            node,
-            [user for user, _node, count in counts if count == 0],
-        )
+        here = [c for c in counts if c[2] > 0]
+        gone = [user for user, _node, count in counts if count == 0]
+        if here:  # (a login or a logout is one user: one of the two statements)
+            await conn.executemany(
+                "INSERT INTO hook_presence(user_id, node, devices) VALUES ($1, $2, $3)"
+                " ON CONFLICT (user_id, node) DO UPDATE SET devices = EXCLUDED.devices",
+                here,
+            )
+        if gone:
+            await conn.execute(
+                "DELETE FROM hook_presence WHERE node = $1 AND user_id = ANY($2::text[])",
+                node,
+                gone,
+            )
 
     async def _mark(
         self, conn: asyncpg.Connection, users: list[str], at_ms: int, device: str, logout: bool
@@ -204,3 +192,20 @@ class ClusterPresence:
         rows = await conn.fetch("DELETE FROM hook_presence WHERE node = $1 RETURNING user_id", node)
         await self._mark(conn, [str(r[0]) for r in rows], at_ms, "", False)
         await conn.execute("DELETE FROM hook_nodes WHERE node = $1", node)
+
+
+async def _online_of(
+    db: asyncpg.Pool | asyncpg.Connection, users: Sequence[str], space: int
+) -> set[str]:
+    """Those of `users` with a device on a live node of `space`, as the rows say."""
+    rows = await db.fetch(
+        "SELECT DISTINCT user_id FROM hook_presence WHERE user_id = ANY($1::text[])"
+        f" AND node IN ({live_nodes_sql(space)})",
+        list(users),
+    )
+    return {str(r[0]) for r in rows}
+
+
+def _dead_nodes_sql(space: int) -> str:
+    """The nodes of the rows whose lock in `space` is no longer held."""
+    return f"SELECT node FROM hook_nodes WHERE node NOT IN ({live_nodes_sql(space)})"
