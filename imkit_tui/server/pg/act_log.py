@@ -182,7 +182,8 @@ class PgActLog:
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
         """A transaction under the log's lock, caught up with the log; what the acts in
-        it do reaches devices once it commits. When it fails, the acts may have run here
+        it do reaches devices once it commits, and the other nodes hear of them with one
+        notice. When it fails, the acts may have run here
         but are not logged: this node reads the log again."""
         self._live.hold()
         committed = False
@@ -190,7 +191,12 @@ class PgActLog:
             async with self._pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", self._lock_key)
                 await self._follow(conn)
+                caught_up = self._applied
                 yield conn
+                if self._applied != caught_up:  # acts logged: one notice for them all
+                    await notify(
+                        conn, self._notices.channel, f"log.{self.name}", str(self._applied)
+                    )
             committed = True
         finally:
             self._live.release(committed)
@@ -210,7 +216,6 @@ class PgActLog:
                 "INSERT INTO log_acts(log, body) VALUES ($1, $2) RETURNING id", self.name, body
             )
         )
-        await notify(conn, self._notices.channel, f"log.{self.name}", str(op))
         self._applied, self._last_at = op, at
         return result
 
