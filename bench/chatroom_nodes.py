@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import statistics
 import tempfile
 import time
@@ -30,8 +29,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from _args import positive_int
+from _pg import drop_schemas, schema_url
 from websockets.asyncio.client import ClientConnection, connect
 
 from imkit_tui.protocol import (
@@ -51,7 +50,6 @@ from imkit_tui.server.auth import load_or_create_secret
 from imkit_tui.server.chatrooms.budget import BudgetRule
 from imkit_tui.server.chatrooms.settings import ChatroomSettings
 
-POSTGRES = os.environ.get("IMKIT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ROOM = ConvRef(type=4, target="bench")
 
 
@@ -91,8 +89,8 @@ async def _servers(stack: contextlib.AsyncExitStack, kind: str) -> tuple[IMServe
     store: dict[str, Any] = {}
     if kind != "sqlite":
         schema = f"bench_{uuid.uuid4().hex[:12]}"
-        store = {"store_url": f"{POSTGRES}?search_path={schema}", "migrate_store": True}
-        stack.push_async_callback(_drop, schema)
+        store = {"store_url": schema_url(schema), "migrate_store": True}
+        stack.push_async_callback(drop_schemas, [schema])
     rooms = ChatroomSettings(budget=BudgetRule(limit=10**9, reserved_high=0))
     made = []
     for name in ("a", "b") if kind == "two nodes" else ("a",):
@@ -109,14 +107,6 @@ async def _servers(stack: contextlib.AsyncExitStack, kind: str) -> tuple[IMServe
         stack.push_async_callback(server.stop)
         made.append(server)
     return made[0], made[-1]
-
-
-async def _drop(schema: str) -> None:
-    conn = await asyncpg.connect(POSTGRES)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
 
 
 async def measure(kind: str, messages: int, senders: int) -> dict[str, Any]:

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from _args import positive_int
+from _pg import drop_schemas, schema_url
 from server_load import P99_LIMIT_MS, Load, rate_list, sustained
 
-POSTGRES = os.environ.get("IMKIT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 NATS = os.environ.get("IMKIT_TEST_NATS", "nats://127.0.0.1:4222")
 DEFAULT_RATES = (250, 500, 1000, 1500, 2000, 3000, 4000)
 SERVE = Path(__file__).with_name("server_load.py")
@@ -56,21 +56,6 @@ def start_node(data: Path, store: str = "", bus: str = "") -> tuple[subprocess.P
     return process, f"ws://127.0.0.1:{int(line)}"
 
 
-def _schema(name: str) -> str:
-    return f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}search_path={name}"
-
-
-async def _drop(schemas: Sequence[str]) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(POSTGRES)
-    try:
-        for name in schemas:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-    finally:
-        await conn.close()
-
-
 async def run(rates: Sequence[int], seconds: float, pairs: int) -> dict[str, Any]:
     """The three set-ups under the same load, rate by rate, taking turns."""
     from imkit_tui.protocol.tokens import issue_token
@@ -86,9 +71,9 @@ async def run(rates: Sequence[int], seconds: float, pairs: int) -> dict[str, Any
             urls: dict[str, str] = {}
             for name, store, bus in (
                 ("sqlite", "", ""),
-                ("postgresql", _schema(schemas[0]), ""),
-                ("two_a", _schema(schemas[1]), f"{NATS}?subject=bench-{run_id}"),
-                ("two_b", _schema(schemas[1]), f"{NATS}?subject=bench-{run_id}"),
+                ("postgresql", schema_url(schemas[0]), ""),
+                ("two_a", schema_url(schemas[1]), f"{NATS}?subject=bench-{run_id}"),
+                ("two_b", schema_url(schemas[1]), f"{NATS}?subject=bench-{run_id}"),
             ):
                 data = Path(root) / (name if not name.startswith("two") else "two")
                 process, urls[name] = start_node(data, store, bus)
@@ -121,7 +106,7 @@ async def run(rates: Sequence[int], seconds: float, pairs: int) -> dict[str, Any
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(5)
             with contextlib.suppress(Exception):
-                await _drop(schemas)
+                await drop_schemas(schemas)
     figures: dict[str, Any] = {"pairs": pairs, "seconds": seconds, "steps": steps}
     figures["sustained"] = {name: sustained(found)[0] for name, found in steps.items()}
     return figures

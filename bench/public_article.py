@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from _args import positive_int
+from _pg import drop_schemas, schema_url
 
 from imkit_tui import messages
 from imkit_tui.protocol.clock import now_ms
@@ -48,7 +48,6 @@ from imkit_tui.server.public_service.accounts import AccountSpec, account_key
 from imkit_tui.server.public_service.service import save_account
 
 ARTICLE = {"articles": [{"title": "imkit news", "digest": "What is new this week"}]}
-POSTGRES = os.environ.get("IMKIT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 async def _follow_all(server: IMServer, users: list[str]) -> None:
@@ -88,16 +87,6 @@ async def _article_rows(server: IMServer) -> int:
     return int(row[0]) if row else 0
 
 
-async def _drop(schema: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(POSTGRES)
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
-
-
 async def run(followers: int, posts: int, store_kind: str = "sqlite") -> dict[str, Any]:
     """Post `posts` articles and as many group messages, taking turns, on `store_kind`
     (sqlite or postgresql); the figures."""
@@ -105,7 +94,7 @@ async def run(followers: int, posts: int, store_kind: str = "sqlite") -> dict[st
     schema = f"bench_public_{uuid.uuid4().hex[:8]}"
     store_url = ""
     if store_kind == "postgresql":
-        store_url = f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}search_path={schema}"
+        store_url = schema_url(schema)
     with tempfile.TemporaryDirectory() as root:
         config = ServerConfig(
             data_dir=Path(root),
@@ -141,7 +130,7 @@ async def run(followers: int, posts: int, store_kind: str = "sqlite") -> dict[st
             await server.stop()
             if store_url:
                 with contextlib.suppress(Exception):
-                    await _drop(schema)
+                    await drop_schemas([schema])
     article, group = statistics.median(article_ms), statistics.median(group_ms)
     return {
         "store": store_kind,
