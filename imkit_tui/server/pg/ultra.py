@@ -27,7 +27,6 @@ from imkit_tui.server.pg.ultra_rows import (
     drop_conversation,
     group_exists,
     load_group,
-    member_row,
 )
 from imkit_tui.server.pg.writer import PgWriter, affected
 from imkit_tui.server.ultra.counts import ChannelView, count_query, level_of, state_of
@@ -38,6 +37,7 @@ from imkit_tui.server.ultra.records import (
     UltraGroup,
     UltraRefused,
 )
+from imkit_tui.server.ultra.store_rows import member_row
 
 T = TypeVar("T")
 _NOTHING = MemberChannel()

@@ -132,17 +132,6 @@ async def delete_before(conn: asyncpg.Connection, key: str, before: int) -> int:
     return len(seqs)
 
 
-def member_row(row: asyncpg.Record) -> MemberRow:
-    """A member's row as read (joined_at, level, dnd, cleared_at, join_seqs)."""
-    return MemberRow(
-        joined_at=int(row[0]),
-        level=str(row[1]),
-        dnd=bool(row[2]),
-        cleared_at=int(row[3]),
-        join_seqs=json.loads(row[4]),
-    )
-
-
 async def channel_view(
     conn: asyncpg.Connection,
     group: UltraGroup,

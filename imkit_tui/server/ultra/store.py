@@ -8,7 +8,6 @@ messages are a conversation of type 10 in the messages table, stored once.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +29,7 @@ from imkit_tui.server.ultra.store_rows import (
     drop_conversation,
     is_member,
     load_group,
+    member_row,
 )
 from imkit_tui.storage import BatchWriter, Database
 
@@ -287,15 +287,7 @@ class UltraStore:
             " WHERE group_id = ? AND user_id = ?",
             (group_id, user_id),
         )
-        if row is None:
-            return None
-        return MemberRow(
-            joined_at=row[0],
-            level=row[1],
-            dnd=bool(row[2]),
-            cleared_at=row[3],
-            join_seqs=json.loads(row[4]),
-        )
+        return None if row is None else member_row(row)
 
     async def member_channels(self, group_id: str, user_id: str) -> dict[str, MemberChannel]:
         """`user_id`'s own view of each channel they read or set (by channel id)."""

@@ -16,6 +16,7 @@ from imkit_tui.server.group_store import Voices
 from imkit_tui.server.ultra.records import (
     ULTRA_TYPE,
     Channel,
+    MemberRow,
     UltraGroup,
     UltraRefused,
     channel_key,
@@ -76,6 +77,18 @@ def group_from_rows(
             speakers=frozenset(voices[SPEAKER]),
         ),
         channels=channels,
+    )
+
+
+def member_row(row: Sequence[Any]) -> MemberRow:
+    """A member's row as either store reads it (joined_at, level, dnd, cleared_at,
+    join_seqs: a JSON array)."""
+    return MemberRow(
+        joined_at=int(row[0]),
+        level=str(row[1]),
+        dnd=bool(row[2]),
+        cleared_at=int(row[3]),
+        join_seqs=json.loads(row[4]),
     )
 
 
