@@ -117,6 +117,10 @@ class IMServer:
         shown = f"[{host}]" if ":" in host else host
         return f"ws://{shown}:{self.port}"
 
+    def local_users(self) -> list[str]:
+        """The users with a device connected to this node."""
+        return list(self._sessions)
+
     def online_devices(self, user_id: str) -> int:
         """How many devices of `user_id` are connected now."""
         return len(self._sessions.get(user_id, ()))
@@ -177,7 +181,7 @@ class IMServer:
             self.chatrooms.log = self.store.act_log(
                 "chatroom",
                 self.chatrooms,
-                self._sessions.keys,
+                self.local_users,
                 self.config.chatrooms.sweep_seconds,
             )
             self.chatrooms.fanout_here = self._local

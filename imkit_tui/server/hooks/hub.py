@@ -107,6 +107,7 @@ class BackendHooks:
                 server.config.store_url,
                 self._make_sender,
                 server.online_devices,
+                server.local_users,
                 int(config.status_coalesce_seconds * 1000),
                 STATUS,
                 bool(config.status_url),
@@ -215,8 +216,7 @@ class BackendHooks:
     def _device_changed(self, session: Session, *, logout: bool) -> None:
         user = session.user_id
         if self._nodes is not None:
-            here = self._server.online_devices(user) > 0
-            self._nodes.device_changed(user, session.device, here, logout)
+            self._nodes.device_changed(user, session.device, logout)
         else:
             self._status.mark(user, session.device, now_ms(), logout=logout)
             self._wake.set()

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 class NodeHooks:
     """The cluster parts of the hooks of a node on `store` (at `dsn`): `make_sender(rows)`
     makes the sender of the queue when this node takes that role; `local_devices(user)`
-    counts the user's devices on this node; `status_kind` names status reports in the
+    counts the user's devices on this node, `local_users()` lists those with one;
+    `status_kind` names status reports in the
     queue, sent when `reports_status`; `window_ms` coalesces them; `push_urls` is the
     hooks' own map of push URLs, kept current when another node changes one."""
 
@@ -34,6 +35,7 @@ class NodeHooks:
         dsn: str,
         make_sender: Callable[[SentRows], Sender],
         local_devices: Callable[[str], int],
+        local_users: Callable[[], list[str]],
         window_ms: int,
         status_kind: str,
         reports_status: bool,
@@ -54,8 +56,7 @@ class NodeHooks:
         self._status_kind = status_kind
         self._reports_status = reports_status
         self._push_urls = push_urls
-        self.local_users: set[str] = set()
-        """The users with a device on this node."""
+        self._local_users = local_users
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -75,16 +76,12 @@ class NodeHooks:
             log.warning("leaving the hooks' presence failed: %s", exc)
         await self.queue.stop()
 
-    def device_changed(self, user_id: str, device: str, online_here: bool, logout: bool) -> None:
-        """A device of `user_id` came or went (`online_here`: the user still has one here)."""
-        if online_here:
-            self.local_users.add(user_id)
-        else:
-            self.local_users.discard(user_id)
+    def device_changed(self, user_id: str, device: str, logout: bool) -> None:
+        """A device of `user_id` came or went."""
         self.presence.changed(user_id, device, now_ms(), logout=logout)
 
     async def _register(self) -> None:
-        await self.presence.register(sorted(self.local_users), now_ms())
+        await self.presence.register(sorted(self._local_users()), now_ms())
 
     async def _duty(self, now: int, sweep: bool) -> None:
         if sweep:
