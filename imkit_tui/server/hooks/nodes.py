@@ -25,9 +25,9 @@ class NodeHooks:
     """The cluster parts of the hooks of a node on `store` (at `dsn`): `make_sender(rows)`
     makes the sender of the queue when this node takes that role; `local_devices(user)`
     counts the user's devices on this node, `local_users()` lists those with one;
-    `status_kind` names status reports in the
-    queue, sent when `reports_status`; `window_ms` coalesces them; `push_urls` is the
-    hooks' own map of push URLs, kept current when another node changes one."""
+    `status_kind` names status reports in the queue, sent when `reports_status`;
+    `window_ms` coalesces them; `push_urls` is the hooks' own map of push URLs, kept
+    current when another node changes one."""
 
     def __init__(
         self,
