@@ -88,7 +88,6 @@ class PgActLog:
         self._closed = False
         self._queue: list[_Queued] = []
         self._runner: asyncio.Task[None] | None = None
-        self._announcing: set[asyncio.Task[Any]] = set()
         self._silent_ms = int(max(NODE_SILENT_SECONDS, 3 * tick_seconds) * 1000)
         self.snapshot_acts = SNAPSHOT_ACTS
         """The acts between two snapshots of the whole state."""
@@ -260,10 +259,7 @@ class PgActLog:
             return
         self._announce = False
         for user in list(self._local_users()):
-            task = asyncio.create_task(self.run("online", [user, self.node], None))
-            self._announcing.add(task)
-            task.add_done_callback(self._announcing.discard)
-            task.add_done_callback(_log_failure)
+            self.submit("online", [user, self.node], None).add_done_callback(_log_failure)
 
     # ------------------------------------------------------------------ following
 
@@ -375,6 +371,6 @@ def _settle(outcomes: list[_Outcome]) -> None:
             done.set_result(result)
 
 
-def _log_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("saying who is on this node: %s", task.exception())
+def _log_failure(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("saying who is on this node: %s", done.exception())
