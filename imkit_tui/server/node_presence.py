@@ -10,6 +10,7 @@ class Presence:
 
     def __init__(self) -> None:
         self._nodes: dict[str, set[str]] = {}
+        self._users_on: dict[str, int] = {}  # node -> how many users have a device on it
 
     def __contains__(self, user: object) -> bool:
         return user in self._nodes
@@ -18,10 +19,12 @@ class Presence:
         """A device of `user` is on `node`; True when the user was offline before."""
         nodes = self._nodes.get(user)
         if nodes is None:
-            self._nodes[user] = {node}
-            return True
+            self._nodes[user] = nodes = set()
+        elif node in nodes:
+            return False
         nodes.add(node)
-        return False
+        self._users_on[node] = self._users_on.get(node, 0) + 1
+        return len(nodes) == 1
 
     def down(self, user: str, node: str) -> bool:
         """`user` has no device on `node` any more; True when they are now offline."""
@@ -29,6 +32,10 @@ class Presence:
         if nodes is None or node not in nodes:
             return False
         nodes.discard(node)
+        if self._users_on[node] == 1:
+            del self._users_on[node]
+        else:
+            self._users_on[node] -= 1
         if nodes:
             return False
         del self._nodes[user]
@@ -43,8 +50,8 @@ class Presence:
         return [user for user in self.users_on(node) if self.down(user, node)]
 
     def nodes(self) -> set[str]:
-        """Every node some user is on."""
-        return set().union(*self._nodes.values()) if self._nodes else set()
+        """Every node some user is on (asked every tick: kept, not gathered)."""
+        return set(self._users_on)
 
     def as_json(self) -> dict[str, list[str]]:
         """JSON-ready: user → their nodes."""
@@ -53,3 +60,7 @@ class Presence:
     def load(self, saved: dict[str, list[str]]) -> None:
         """Replace what is known by `saved` (what :meth:`as_json` gave)."""
         self._nodes = {str(u): {str(n) for n in nodes} for u, nodes in saved.items() if nodes}
+        self._users_on = {}
+        for nodes in self._nodes.values():
+            for node in nodes:
+                self._users_on[node] = self._users_on.get(node, 0) + 1
