@@ -66,17 +66,15 @@ class Deliverers:
 
     async def status(self, entry: Entry) -> bool:
         """POST status reports (JSON)."""
-        url = self._config.status_url
-        if not url:
-            return True
-        return await self._poster.post(url, json=json.loads(entry.body))
+        return await self._post_json(self._config.status_url, entry)
 
     async def chatroom_status(self, entry: Entry) -> bool:
         """POST a chatroom status report (JSON)."""
-        url = self._config.chatroom_status_url
-        if not url:
-            return True
-        return await self._poster.post(url, json=json.loads(entry.body))
+        return await self._post_json(self._config.chatroom_status_url, entry)
+
+    async def _post_json(self, url: str, entry: Entry) -> bool:
+        """POST the JSON of `entry` to `url` (none: switched off, what was queued goes)."""
+        return await self._poster.post(url, json=json.loads(entry.body)) if url else True
 
     async def push(self, entry: Entry) -> bool:
         """Send an offline push through Apprise (a URL it does not speak: dropped)."""

@@ -269,7 +269,7 @@ class PgActLog:
         if self._closed:
             return
         if self._follower is None or self._follower.done():
-            self._follower = asyncio.create_task(self._follow_hints(), name="room-log")
+            self._follower = asyncio.create_task(self._follow_hints(), name=f"{self.name}-log")
 
     async def _follow_hints(self) -> None:
         while self._wanted:
