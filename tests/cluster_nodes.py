@@ -6,7 +6,7 @@ import asyncio
 import socket
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,13 +80,18 @@ def cluster(tmp_path: Path, *extra: str) -> Iterator[Nodes]:
     try:
         yield found
     finally:
-        for process in found.processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_processes(found.processes)
+
+
+def stop_processes(processes: Sequence[subprocess.Popen[Any]]) -> None:
+    """Terminate each of `processes` still running; kill one that takes over 10 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 async def until(check: Callable[[], Any], timeout: float = 20.0, every: float = 0.05) -> None:

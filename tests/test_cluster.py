@@ -29,7 +29,7 @@ from imkit_tui.protocol import ConvRef, ErrorCode, ErrorFrame, SendAck, UltraInf
 from imkit_tui.server.nats_fanout import RATE_REPORT_SECONDS
 from imkit_tui.server.ratelimit import PerUser
 from tests.api_client import running_api
-from tests.cluster_nodes import Nodes, cluster
+from tests.cluster_nodes import Nodes, cluster, free_port
 from tests.conftest import FAST_BACKOFF, running_server, until_client
 from tests.processes import imkit
 from tests.services import NATS_URL, fresh_schema_url, nats_missing, need, postgres_missing
@@ -161,12 +161,6 @@ async def test_a_node_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     assert alice.connected_url == b and erin.connected_url == b  # they moved
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_nats(port: int, store: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         ["nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
@@ -188,7 +182,7 @@ async def test_a_nats_restart_loses_nothing(tmp_path: Path, clients: list[IMClie
     need(postgres_missing())
     if shutil.which("nats-server") is None:
         need("nats-server is not installed (this test restarts a NATS of its own)")
-    port = _free_port()
+    port = free_port()
     nats = _start_nats(port, tmp_path / "js")
     nodes = Nodes(tmp_path / "shared", fresh_schema_url(), f"nats://127.0.0.1:{port}", [], [])
     try:

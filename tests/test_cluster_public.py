@@ -24,6 +24,7 @@ from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.auth import load_or_create_secret
 from tests.api_client import SignedClient
+from tests.cluster_nodes import stop_processes
 from tests.processes import start_server
 from tests.services import NATS_URL, fresh_schema_url, nats_missing, need, postgres_missing
 from tests.test_api_cli import _api_line
@@ -36,16 +37,6 @@ QUIET_SECONDS = 1.0
 """How long a device is watched for a push that must not come (or come twice)."""
 
 
-def _stop(processes: list[subprocess.Popen[str]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 @pytest.fixture
 def data(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[str]]]]:
     need(postgres_missing())
@@ -54,7 +45,7 @@ def data(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[str]]]]:
     try:
         yield tmp_path / "shared", started
     finally:
-        _stop(started)
+        stop_processes(started)
 
 
 @pytest.fixture
