@@ -36,6 +36,7 @@ from imkit_tui.server.ultra.records import (
     MemberRow,
     UltraGroup,
     UltraRefused,
+    member_changes,
 )
 from imkit_tui.server.ultra.store_rows import member_row
 
@@ -379,15 +380,9 @@ class PgUltra:
         if channel is not None:
             table, where = "ultra_member_channels", f"{where} AND channel = $4"
             keys.append(channel)
-        changes: list[tuple[str, Any]] = []
-        if level is not None:
-            changes.append((f"level = $1 WHERE {where} AND level <> $1", level))
-        if dnd is not None:
-            changes.append((f"dnd = $1 WHERE {where} AND dnd <> $1", dnd))
-        if cleared_at is not None:
-            changes.append((f"cleared_at = $1 WHERE {where} AND cleared_at < $1", cleared_at))
-        if read_seq is not None and channel is not None:
-            changes.append((f"read_seq = $1 WHERE {where} AND read_seq < $1", read_seq))
+        changes = member_changes(
+            channel, level=level, dnd=dnd, cleared_at=cleared_at, read_seq=read_seq
+        )
 
         async def job(conn: asyncpg.Connection) -> bool:
             if channel is not None:
@@ -397,10 +392,11 @@ class PgUltra:
                     *keys,
                 )
             done = 0
-            for assignment, value in changes:
-                done += affected(
-                    await conn.execute(f"UPDATE {table} SET {assignment}", value, *keys)
+            for column, comparison, value in changes:
+                update = (
+                    f"UPDATE {table} SET {column} = $1 WHERE {where} AND {column} {comparison} $1"
                 )
+                done += affected(await conn.execute(update, value, *keys))
             return done > 0
 
         changed: bool = await self._writer.submit(job)

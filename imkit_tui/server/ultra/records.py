@@ -4,6 +4,7 @@ own rows, and the refusal of an operation with the service's code."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from imkit_tui.protocol import ConversationType, ErrorCode
 from imkit_tui.server.group_store import Voices
@@ -73,3 +74,26 @@ def channel_key(group_id: str, channel: str, incarnation: str) -> str:
     """The conversation key of one incarnation of a channel (`incarnation`: unique to
     it): a channel deleted and made again under the same id starts a new conversation."""
     return f"{ULTRA_TYPE}:{group_id}:{channel}:{incarnation}"
+
+
+def member_changes(
+    channel: str | None,
+    *,
+    level: str | None,
+    dnd: bool | None,
+    cleared_at: int | None,
+    read_seq: int | None,
+) -> list[tuple[str, str, Any]]:
+    """What a change of a member's own settings sets, as (column, comparison, value),
+    for both stores: a column is set only where it differs (`<>`); `cleared_at` and
+    `read_seq` (a channel's only) only where they move forward (`<`)."""
+    changes: list[tuple[str, str, Any]] = []
+    if level is not None:
+        changes.append(("level", "<>", level))
+    if dnd is not None:
+        changes.append(("dnd", "<>", dnd))
+    if cleared_at is not None:
+        changes.append(("cleared_at", "<", cleared_at))
+    if read_seq is not None and channel is not None:
+        changes.append(("read_seq", "<", read_seq))
+    return changes

@@ -20,6 +20,7 @@ from imkit_tui.server.ultra.records import (
     MemberRow,
     UltraGroup,
     UltraRefused,
+    member_changes,
 )
 from imkit_tui.server.ultra.store_rows import (
     add_channel,
@@ -350,25 +351,12 @@ class UltraStore:
                     keys,
                 )
             changes = 0
-            if level is not None:
+            for column, comparison, value in member_changes(
+                channel, level=level, dnd=dnd, cleared_at=cleared_at, read_seq=read_seq
+            ):
                 changes += conn.execute(
-                    f"UPDATE {table} SET level = ? WHERE {where} AND level != ?",
-                    (level, *keys, level),
-                ).rowcount
-            if dnd is not None:
-                changes += conn.execute(
-                    f"UPDATE {table} SET dnd = ? WHERE {where} AND dnd != ?",
-                    (int(dnd), *keys, int(dnd)),
-                ).rowcount
-            if cleared_at is not None:
-                changes += conn.execute(
-                    f"UPDATE {table} SET cleared_at = ? WHERE {where} AND cleared_at < ?",
-                    (cleared_at, *keys, cleared_at),
-                ).rowcount
-            if read_seq is not None and channel is not None:
-                changes += conn.execute(
-                    f"UPDATE {table} SET read_seq = ? WHERE {where} AND read_seq < ?",
-                    (read_seq, *keys, read_seq),
+                    f"UPDATE {table} SET {column} = ? WHERE {where} AND {column} {comparison} ?",
+                    (value, *keys, value),
                 ).rowcount
             return changes > 0
 
