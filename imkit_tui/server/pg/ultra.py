@@ -38,7 +38,7 @@ from imkit_tui.server.ultra.records import (
     UltraRefused,
     member_changes,
 )
-from imkit_tui.server.ultra.store_rows import member_row
+from imkit_tui.server.ultra.store_rows import member_row, refuse_channel
 
 T = TypeVar("T")
 _NOTHING = MemberChannel()
@@ -260,12 +260,7 @@ class PgUltra:
                 "SELECT channel FROM ultra_channels WHERE group_id = $1 AND channel <> ''",
                 group_id,
             )
-            if any(r[0] == channel for r in rows):
-                raise UltraRefused(ErrorCode.INVALID_PARAMETER, "that channel exists already")
-            if len(rows) >= max_channels:
-                raise UltraRefused(
-                    ErrorCode.ULTRA_CHANNEL_LIMIT, f"at most {max_channels} channels a group"
-                )
+            refuse_channel(any(r[0] == channel for r in rows), len(rows), max_channels)
             await add_channel(conn, group_id, channel, name, now_ms)
 
         await self._change(group_id, job)

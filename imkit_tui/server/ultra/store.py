@@ -31,6 +31,7 @@ from imkit_tui.server.ultra.store_rows import (
     is_member,
     load_group,
     member_row,
+    refuse_channel,
 )
 from imkit_tui.storage import BatchWriter, Database
 
@@ -224,12 +225,7 @@ class UltraStore:
                 "SELECT 1 FROM ultra_channels WHERE group_id = ? AND channel = ?",
                 (group_id, channel),
             ).fetchone()
-            if exists:
-                raise UltraRefused(ErrorCode.INVALID_PARAMETER, "that channel exists already")
-            if count >= max_channels:
-                raise UltraRefused(
-                    ErrorCode.ULTRA_CHANNEL_LIMIT, f"at most {max_channels} channels a group"
-                )
+            refuse_channel(exists is not None, count, max_channels)
             add_channel(conn, group_id, channel, name, now_ms)
 
         await self._change(group_id, job)

@@ -118,6 +118,17 @@ def refuse_over_cap(joined: int, max_joined: int) -> None:
         )
 
 
+def refuse_channel(exists: bool, channels: int, max_channels: int) -> None:
+    """Refuse a new channel that `exists` already (33003), or one past `max_channels`
+    in a group that has `channels` (24413)."""
+    if exists:
+        raise UltraRefused(ErrorCode.INVALID_PARAMETER, "that channel exists already")
+    if channels >= max_channels:
+        raise UltraRefused(
+            ErrorCode.ULTRA_CHANNEL_LIMIT, f"at most {max_channels} channels a group"
+        )
+
+
 def add_member(conn: sqlite3.Connection, group_id: str, user_id: str, now_ms: int) -> None:
     """Add a member, noting each channel's max seq now: they read what comes after."""
     join_seqs = {
