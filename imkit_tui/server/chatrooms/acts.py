@@ -94,9 +94,7 @@ def _recall(
         room.recent.remove(original)
     if live.settings.history and not live.replaying:
         live.effect(lambda: live.write(live.history().remove(room.id, seq)))
-    record = live.record(room, user, messages.RECALL, content, "", stored=True)
-    live.publish(room, record, skip)
-    return record
+    return live.notice(room, user, messages.RECALL, content, skip)
 
 
 def _post(

@@ -210,11 +210,20 @@ class ChatroomLive:
             return
         self._outlets.hooks.chatroom_status(room, int(status), list(users), at_ms)
 
-    def notice(self, room: Room, sender: str, object_name: str, content: dict[str, Any]) -> None:
-        """Post a stored message no device sent into `room` from `sender` (a notice of
-        an attribute change, or a message from the app)."""
+    def notice(
+        self,
+        room: Room,
+        sender: str,
+        object_name: str,
+        content: dict[str, Any],
+        skip: Session | None = None,
+    ) -> MessageRecord:
+        """Post a stored message the server makes into `room` from `sender` (a notice of
+        an attribute change, a message from the app, a recall's command), to every member
+        but the device `skip`; the message."""
         record = self.record(room, sender, object_name, content, "", stored=True)
-        self.publish(room, record, None)
+        self.publish(room, record, skip)
+        return record
 
     # ------------------------------------------------------------------ messages
 

@@ -48,8 +48,10 @@ class RoomSink(Protocol):
     def status(self, room: str, status: RoomStatus, users: Sequence[str], at_ms: int) -> None:
         """Report a change of `room` to the app's backend."""
 
-    def notice(self, room: Room, sender: str, object_name: str, content: dict[str, Any]) -> None:
-        """Post a message from `sender` into `room` (as if they had sent it)."""
+    def notice(
+        self, room: Room, sender: str, object_name: str, content: dict[str, Any]
+    ) -> MessageRecord:
+        """Post a message from `sender` into `room` (as if they had sent it); the message."""
 
 
 class ChatroomService:
