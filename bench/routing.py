@@ -22,8 +22,13 @@ than the backend's own answer time (quoted: the backend's round trip alone, p50,
 aiohttp's client and as the hooks' own client see it; the aim is held to the second,
 the smaller).
 
+`--store postgresql` runs every server on a PostgreSQL store of its own (a schema of
+``IMKIT_TEST_POSTGRES``, dropped after; bench/_pg.py), where the node that sends the
+queue runs the router process.
+
 Run: ``python bench/routing.py [--repeat 3] [--senders 8] [--messages 300]
-[--latency 300] [--json]``. Always exits 0; this is a measurement, not a test.
+[--latency 300] [--store sqlite|postgresql] [--json]``. Always exits 0; this is a
+measurement, not a test.
 """
 
 from __future__ import annotations
@@ -36,12 +41,14 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from _args import positive_int
+from _pg import drop_schemas, schema_url
 from _proc import cpu_seconds
 from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
@@ -162,10 +169,15 @@ async def _backend_round_trip(url: str, count: int) -> dict[str, float]:
 
 
 async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -> dict[str, float]:
-    """One mode's figures, on a fresh server."""
+    """One mode's figures, on a fresh server (and store)."""
     with tempfile.TemporaryDirectory(prefix="imkit-bench-") as tmp:
         data = Path(tmp) / "server"
-        config = ServerConfig(data_dir=data, port=0, rate_per_second=1e6, rate_burst=10**6)
+        store: dict[str, Any] = {}
+        if args.store == "postgresql":
+            schema = f"bench_routing_{uuid.uuid4().hex[:12]}"
+            args.schemas.append(schema)
+            store = {"store_url": schema_url(schema), "migrate_store": True}
+        config = ServerConfig(data_dir=data, port=0, rate_per_second=1e6, rate_burst=10**6, **store)
         server = IMServer(config)
         await server.start()
         hooks = None
@@ -228,12 +240,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         process.terminate()
         process.join(5)
+        if args.schemas:
+            await drop_schemas(args.schemas)
     medians = {
         mode: {key: statistics.median(r[key] for r in rows) for key in rows[0]}
         for mode, rows in runs.items()
     }
     off = medians["off"]
     return {
+        "store": args.store,
         "repeat": args.repeat,
         "senders": args.senders,
         "messages": args.messages,
@@ -252,7 +267,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def render(f: dict[str, Any]) -> str:
     """The figures as a table and the ratios."""
     lines = [
-        f"medians of {f['repeat']} interleaved runs; {f['senders']} senders x "
+        f"{f['store']}: medians of {f['repeat']} interleaved runs; {f['senders']} senders x "
         f"{f['messages']} messages; the backend's round trip alone, p50:"
         f" {f['backend_round_trip_ms']['aiohttp']:.3f} ms by aiohttp's client,"
         f" {f['backend_round_trip_ms']['hooks']:.3f} ms by the hooks' own",
@@ -284,8 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--senders", type=positive_int, default=8)
     parser.add_argument("--messages", type=positive_int, default=300, help="per sender")
     parser.add_argument("--latency", type=positive_int, default=300, help="timed messages")
+    parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
+    args.schemas = []
     figures = asyncio.run(run(args))
     print(json.dumps(figures) if args.json else render(figures))
     return 0

@@ -91,6 +91,7 @@ BOTH_STORES = frozenset(
         "test_search",
         "test_server_group_commit",
         "test_hooks_durable",
+        "test_hooks_router",
         "test_faults",
     }
 )

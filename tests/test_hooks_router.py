@@ -1,5 +1,6 @@
-"""The router process (SQLite): routed messages leave from a process of their own, read
-from rows written in the messages' own transactions, one row per transaction."""
+"""The router process: routed messages leave from a process of their own, read from
+rows written in the messages' own transactions, one row per transaction. On both stores:
+on PostgreSQL the node that sends the queue runs it."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.routing import _private_route
 from tests.backend import Backend, running_backend
 from tests.conftest import ServerHandle, running_server
+from tests.services import pg_execute
+from tests.store_choice import known_store_url
 from tests.test_hooks_durable import nth_text, waiting_rows
 from tests.test_hooks_routing import FAST, hooked
 from tests.test_server_history_cost import Steps
@@ -52,6 +55,17 @@ async def served(data: Path) -> AsyncIterator[tuple[ServerHandle, IMServer, Back
     ):
         assert handle.server is not None
         yield handle, handle.server, backend
+
+
+def on_store(data: Path, sqlite_sql: str, pg_sql: str, *args: object) -> None:
+    """Run `sqlite_sql` or `pg_sql` (with `args`) on the store of the server on `data`,
+    whichever it is, from this process."""
+    store_url = known_store_url(data)
+    if store_url:
+        pg_execute(store_url, pg_sql, *args)
+        return
+    with sqlite3.connect(data / "server.db") as conn:
+        conn.execute(sqlite_sql, args)
 
 
 async def pipelined(client: WireClient, sender: str, count: int) -> None:
@@ -145,16 +159,19 @@ async def test_a_queue_that_cannot_be_written_fails_no_message(tmp_path: Path) -
     """A routing row that cannot be written never fails its message: the message is
     stored and acknowledged, and routing goes on once the queue can be written."""
     async with hooked(tmp_path / "server", routing_url="/route") as h:
-        db = h.handle.data_dir / "server.db"
-        with sqlite3.connect(db) as conn:
-            conn.execute(
-                "CREATE TRIGGER refuse BEFORE INSERT ON hook_outbox"
-                " BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            )
+        data = h.handle.data_dir
+        on_store(
+            data,
+            "CREATE TRIGGER refuse BEFORE INSERT ON hook_outbox"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$"
+            " BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql;"
+            " CREATE TRIGGER refuse BEFORE INSERT ON hook_outbox"
+            " FOR EACH ROW EXECUTE FUNCTION refuse()",
+        )
         alice = await h.handle.login("alice")
         assert isinstance(await alice.send_text("bob", "stored", cmid="s"), SendAck)
-        with sqlite3.connect(db) as conn:
-            conn.execute("DROP TRIGGER refuse")
+        on_store(data, "DROP TRIGGER refuse", "DROP TRIGGER refuse ON hook_outbox")
         assert isinstance(await alice.send_text("bob", "routed", cmid="r"), SendAck)
         await h.backend.until(lambda: "routed" in contents_to(h.backend, "bob"))
         await alice.close()
@@ -202,13 +219,14 @@ async def test_rows_kept_by_an_earlier_version_are_routed_first(tmp_path: Path) 
         form = urlencode({"fromUserId": "alice", "toUserId": "bob", "content": '{"content":"old"}'})
         values = ["alice", "bob", "RC:TxtMsg", '{"content":"older"}', "PERSON", "1", "u1", "0"]
         lane = _private_route("alice", "bob").conv_key
-        with sqlite3.connect(data / "server.db") as conn:
-            conn.executemany(
-                "INSERT INTO hook_outbox(id, lane, kind, body, created_at) VALUES (?, ?, ?, ?, 0)",
-                [
-                    (7, lane, "route", form),
-                    (8, lane, "routed", json.dumps([*values, "PC", "", ""])),
-                ],
+        for kind, body in (("route", form), ("routed", json.dumps([*values, "PC", "", ""]))):
+            on_store(
+                data,
+                "INSERT INTO hook_outbox(lane, kind, body, created_at) VALUES (?, ?, ?, 0)",
+                "INSERT INTO hook_outbox(lane, kind, body, created_at) VALUES ($1, $2, $3, 0)",
+                lane,
+                kind,
+                body,
             )
         hooks = await start_hooks(server, replace(FAST, routing_url=backend.at("/route")))
         alice = await handle.login("alice")
@@ -257,6 +275,7 @@ async def _steps_of_a_routed_send(data: Path, waiting: int) -> int:
         return count
 
 
+@pytest.mark.sqlite_only(reason="counts SQLite's steps (PostgreSQL: a transaction's routing row)")
 async def test_a_routed_send_costs_the_same_behind_100_and_100_000_waiting(
     tmp_path: Path,
 ) -> None:

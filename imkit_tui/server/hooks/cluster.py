@@ -3,9 +3,11 @@
 (lease.py). Each node tries for the lock every LEASE_SECONDS; the one that takes it
 loads every waiting row, then takes what is new (woken by the rows' notices, and
 looking anyway every SCAN_SECONDS), and does the sender's duties (status reports,
-sweeping dead nodes: presence.py). A node whose lease connection is lost stops
-sending at once; rows stay until delivered, so what a dead sender had in flight is
-sent again by the next one (at least once, in order per lane).
+sweeping dead nodes: presence.py). With routing on, it also runs the router process
+(router.py), which reads and sends the routing rows of every node itself. A node whose
+lease connection is lost stops sending at once; rows stay until delivered, so what a
+dead sender had in flight is sent again by the next one (at least once, in order per
+lane).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from imkit_tui.protocol.clock import now_ms
-from imkit_tui.server.hooks.deliverers import ROUTED
+from imkit_tui.server.hooks.deliverers import ROUTED, ROUTING_KINDS
 from imkit_tui.server.hooks.forms import values_body
 from imkit_tui.server.hooks.lease import Lease
 from imkit_tui.server.hooks.pg_rows import SCAN_LIMIT, PgOutboxRows
+from imkit_tui.server.hooks.router import Router
 from imkit_tui.server.hooks.sender import Sender, stopped, woken_or_after
 
 log = logging.getLogger(__name__)
@@ -41,8 +44,10 @@ LOST = (OSError, ConnectionError, asyncpg.PostgresError, asyncpg.InterfaceError,
 
 class ClusterQueue:
     """This node's part of the queue: `rows` are written here; a sender made by
-    `make_sender` sends them while `lease` holds the sender's lock. `registered` runs
-    each time the lease is (re)taken; `duties` while this node sends."""
+    `make_sender` sends them while `lease` holds the sender's lock, and a router made
+    by `make_router` the routing rows (None: routing is off, and the routing rows
+    kept are let go). `registered` runs each time the lease is (re)taken; `duties`
+    while this node sends."""
 
     def __init__(
         self,
@@ -51,13 +56,17 @@ class ClusterQueue:
         make_sender: Callable[[], Sender],
         registered: Callable[[], Awaitable[None]],
         duties: Duty,
+        make_router: Callable[[], Router] | None = None,
     ) -> None:
         self._rows = rows
         self._lease = lease
         self._make_sender = make_sender
+        self._make_router = make_router
         self._registered = registered
         self._duties = duties
         self._sender: Sender | None = None
+        self.router: Router | None = None
+        """The router process this node runs (while it sends the queue, routing on)."""
         self._cursor = 0
         self._wake = asyncio.Event()
         self._holder: asyncio.Task[None] | None = None
@@ -66,12 +75,14 @@ class ClusterQueue:
     @property
     def waiting(self) -> int:
         """Entries this node holds to send (0 unless it is the sender)."""
-        return self._sender.waiting if self._sender is not None else 0
+        routed = self.router.waiting if self.router is not None else 0
+        return (self._sender.waiting if self._sender is not None else 0) + routed
 
     @property
     def dropped(self) -> int:
         """Entries this node dropped, the queue being full, since it became the sender."""
-        return self._sender.dropped if self._sender is not None else 0
+        routed = self.router.dropped if self.router is not None else 0
+        return (self._sender.dropped if self._sender is not None else 0) + routed
 
     async def start(self) -> None:
         """Take the lease (and the sender's role when it is free), then keep both."""
@@ -92,9 +103,19 @@ class ClusterQueue:
         """Write a routed message's row (the sender takes it); never waits."""
         self.enqueue(lane, ROUTED, values_body(values))
 
-    def wake(self) -> None:
-        """Rows were written (a notice, or this node's commit): look now."""
-        self._wake.set()
+    def wake(self, kind: str = "") -> None:
+        """Rows of `kind` were written ("": of any kind): look now; routing rows are the
+        router process's, when this node runs it."""
+        routing = kind in ROUTING_KINDS
+        if self.router is None or not routing:
+            self._wake.set()
+        if self.router is not None and (routing or not kind):
+            self.router.poke()
+
+    def written(self, rows: list[tuple[int, int]]) -> None:
+        """This node committed routing rows, as (row id, entries) (its notice follows)."""
+        if self.router is not None:
+            self.router.written(rows)
 
     async def _hold(self) -> None:
         while True:
@@ -122,6 +143,12 @@ class ClusterQueue:
 
     async def _promote(self) -> None:
         """This node is the sender now: load every waiting row and send."""
+        if self._make_router is None:
+            if gone := await self._rows.let_go(ROUTING_KINDS):
+                log.info("routing is off: %d routing rows let go", gone)
+        else:
+            self.router = self._make_router()
+            await self.router.start()
         sender = self._make_sender()
         await sender.start()
         self._sender = sender
@@ -131,8 +158,11 @@ class ClusterQueue:
 
     async def _demote(self) -> None:
         sender, self._sender = self._sender, None
+        router, self.router = self.router, None
         await stopped(t for t in (self._scanner,) if t is not None)
         self._scanner = None
+        if router is not None:
+            await router.stop()
         if sender is not None:
             await sender.stop()
             log.info("this node no longer sends the hooks' queue")

@@ -36,7 +36,7 @@ from imkit_tui.server.hooks.offline_pushes import OfflinePushes
 from imkit_tui.server.hooks.plan import Plan, RetryPolicy
 from imkit_tui.server.hooks.queues import LocalQueue, Outgoing
 from imkit_tui.server.hooks.routed_batch import RoutedBatch
-from imkit_tui.server.hooks.router import Router
+from imkit_tui.server.hooks.router import RoutedRows, Router
 from imkit_tui.server.hooks.routing_row import KeptRows
 from imkit_tui.server.hooks.rows import OutboxRows
 from imkit_tui.server.hooks.sender import HttpPoster, Sender, SentRows, stopped, woken_or_after
@@ -92,15 +92,18 @@ class BackendHooks:
             sender = self._make_sender(rows)
             router = batch = None
             if config.routing_url:
-                router = Router(store._db.path, store._writer, config, app_key, secret)
+                router = Router(str(store._db.path), rows, config, app_key, secret)
                 batch = RoutedBatch(store._writer, sender.take_id, router.written)
             self.sender = LocalQueue(sender, rows, router, batch)
             self._urls: OutboxRows | PgOutboxRows = rows
-            self._kept = KeptRows(batch=batch)
-            self.router = router
-            """The router process's figures (None: routing is off, or on PostgreSQL)."""
+            self._kept = KeptRows(batch.gathered if batch is not None else None)
+            self._router = router
         else:
             from imkit_tui.server.hooks.nodes import NodeHooks
+            from imkit_tui.server.hooks.pg_routed_batch import PgRoutedBatch
+
+            def make_router(rows: RoutedRows) -> Router:
+                return Router(server.config.store_url, rows, config, app_key, secret)
 
             self._nodes = NodeHooks(
                 store,
@@ -112,11 +115,16 @@ class BackendHooks:
                 STATUS,
                 bool(config.status_url),
                 self._push_urls,
+                make_router if config.routing_url else None,
             )
             self._urls = self._nodes.rows
-            self._kept = KeptRows(rows=self._nodes.rows)
             self.sender = self._nodes.queue
-            self.router = None
+            self._router = None
+            pg_batch = None
+            if config.routing_url:
+                queue = self._nodes.queue
+                pg_batch = PgRoutedBatch(store._writer, self._nodes.rows, queue.written)
+            self._kept = KeptRows(pg_batch.gathered if pg_batch is not None else None)
         self.moderation = Moderation(config, self._asker)
         """The message callback (moderation.py)."""
         self._status = StatusBoard(int(config.status_coalesce_seconds * 1000))
@@ -135,6 +143,14 @@ class BackendHooks:
             random.Random(),
         )
         return Sender(plan, rows, self._deliverers.by_kind(), config.concurrency)
+
+    @property
+    def router(self) -> Router | None:
+        """The router process this node runs, and its figures (None: routing is off,
+        or, on PostgreSQL, another node sends the queue now)."""
+        if self._nodes is not None:
+            return self._nodes.queue.router
+        return self._router
 
     @property
     def config(self) -> HooksConfig:

@@ -12,9 +12,11 @@ import asyncpg
 
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.server.hooks.cluster import ClusterQueue
+from imkit_tui.server.hooks.deliverers import ROUTING_KINDS
 from imkit_tui.server.hooks.lease import Lease
 from imkit_tui.server.hooks.pg_rows import NEW_ROWS, PUSH_URL, PgOutboxRows
 from imkit_tui.server.hooks.presence import ClusterPresence
+from imkit_tui.server.hooks.router import Router
 from imkit_tui.server.hooks.sender import Sender, SentRows, stopped
 from imkit_tui.server.pg.store import PostgresStore
 
@@ -27,7 +29,8 @@ class NodeHooks:
     counts the user's devices on this node, `local_users()` lists those with one;
     `status_kind` names status reports in the queue, sent when `reports_status`;
     `window_ms` coalesces them; `push_urls` is the hooks' own map of push URLs, kept
-    current when another node changes one."""
+    current when another node changes one; `make_router(rows)` makes the router
+    process that sends the routing rows while this node sends (None: routing is off)."""
 
     def __init__(
         self,
@@ -40,9 +43,15 @@ class NodeHooks:
         status_kind: str,
         reports_status: bool,
         push_urls: dict[str, str],
+        make_router: Callable[[PgOutboxRows], Router] | None = None,
     ) -> None:
         self._notices = store._notices  # the store's own listening connection
-        self.rows = PgOutboxRows(store._writer, store._pool, lambda: self._notices.channel)
+        self.rows = PgOutboxRows(
+            store._writer,
+            store._pool,
+            lambda: self._notices.channel,
+            elsewhere=ROUTING_KINDS if make_router is not None else (),
+        )
         """The queue's rows and push URLs."""
         self._lease = Lease(dsn)
         self.presence = ClusterPresence(
@@ -50,7 +59,12 @@ class NodeHooks:
         )
         """Who is online on every node."""
         self.queue = ClusterQueue(
-            self.rows, self._lease, lambda: make_sender(self.rows), self._register, self._duty
+            self.rows,
+            self._lease,
+            lambda: make_sender(self.rows),
+            self._register,
+            self._duty,
+            (lambda: make_router(self.rows)) if make_router is not None else None,
         )
         """The queue: written here, sent by one node."""
         self._status_kind = status_kind
@@ -61,7 +75,7 @@ class NodeHooks:
 
     async def start(self) -> None:
         """Listen for new rows and push URLs, take the lease, start the queue."""
-        self._notices.on(NEW_ROWS, lambda _key: self.queue.wake())
+        self._notices.on(NEW_ROWS, self.queue.wake)
         self._notices.on(PUSH_URL, self._push_url_changed)
         await self.queue.start()
 

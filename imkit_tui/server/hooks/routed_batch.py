@@ -43,19 +43,13 @@ def batch_pairs(body: str) -> list[Pair]:
         raise ValueError(str(exc)) from exc
 
 
-class RoutedBatch:
-    """Gathers the routed messages of each transaction of `writer` and writes them as
-    batch rows (ids from `next_id`) before it commits; `written(rows)` hears of the
-    rows committed, as (row id, entries)."""
+class Gathered:
+    """The routed messages of the transaction open now, gathered for its batch rows
+    (:class:`RoutedBatch` on SQLite, pg_routed_batch.py on PostgreSQL, each a
+    transaction watcher of its store's writer); `written(rows)` hears of the rows
+    committed, as (row id, entries)."""
 
-    def __init__(
-        self,
-        writer: BatchWriter,
-        next_id: Callable[[], int],
-        written: Callable[[list[tuple[int, int]]], None],
-    ) -> None:
-        self._writer = writer
-        self._next_id = next_id
+    def __init__(self, written: Callable[[list[tuple[int, int]]], None]) -> None:
         self._written = written
         self.lost: Callable[[list[str]], None] = lambda uids: None
         """Hears of the messages whose row could not be written after all (they are
@@ -63,7 +57,6 @@ class RoutedBatch:
         self._pending: list[Pair] = []
         self._uids: list[str | None] = []  # beside each pending pair
         self._rows: list[tuple[int, int]] = []
-        writer.watch(self)
 
     def add(self, uid: str | None, lane: str, values: list[str]) -> None:
         """Route the message `uid` (None: one routed after its commit) in `lane` with
@@ -71,43 +64,29 @@ class RoutedBatch:
         self._pending.append((lane, values))
         self._uids.append(uid)
 
-    def enqueue(self, lane: str, values: list[str]) -> None:
-        """Route a message already committed (or never stored): its row is written with
-        the writer's next transaction; never waits."""
-
-        def job(conn: sqlite3.Connection) -> None:
-            self.add(None, lane, values)
-
-        self._writer.submit_then(job, logged)
-
-    # TransactionWatcher
-
-    def before_commit(self, conn: sqlite3.Connection) -> None:
-        """Write the gathered messages' rows in the transaction open on `conn`. A row
-        that fails never fails the messages (a failed statement leaves the transaction
-        as it was before it): they are routed after their commit instead."""
-        if not self._pending:
-            return
+    def take(self) -> list[tuple[list[Pair], list[str | None]]]:
+        """What was gathered, in rows of ROW_ENTRIES at most, each beside its messages'
+        uids; forgotten here (the transaction commits next)."""
         pending, self._pending = self._pending, []
         uids, self._uids = self._uids, []
-        for start in range(0, len(pending), ROW_ENTRIES):
-            chunk = pending[start : start + ROW_ENTRIES]
-            row_id = self._next_id()
-            try:
-                conn.execute(
-                    "INSERT INTO hook_outbox(id, lane, kind, body, created_at)"
-                    " VALUES (?, '', ?, ?, ?)",
-                    (row_id, ROUTED_BATCH, _encode(chunk).decode(), now_ms()),
-                )
-            except sqlite3.Error:
-                self._not_written(uids[start:])
-                return
-            self._rows.append((row_id, len(chunk)))
+        return [
+            (pending[start : start + ROW_ENTRIES], uids[start : start + ROW_ENTRIES])
+            for start in range(0, len(pending), ROW_ENTRIES)
+        ]
 
-    def _not_written(self, uids: list[str | None]) -> None:
+    @staticmethod
+    def body(pairs: list[Pair]) -> str:
+        """The body of a row of `pairs`."""
+        return _encode(pairs).decode()
+
+    def wrote(self, row_id: int, entries: int) -> None:
+        """A row of `entries` messages was written as `row_id` (told once committed)."""
+        self._rows.append((row_id, entries))
+
+    def not_written(self, uids: list[str | None]) -> None:
+        """The rows of `uids` could not be written: those stored now are tried once
+        more, after their commit (hub.py); those already tried so are lost."""
         kept = [uid for uid in uids if uid is not None]
-        # Those stored now are tried once more, after their commit (hub.py); those
-        # already tried so are lost: the queue cannot be written.
         log.exception(
             "routing rows not written: %d messages are tried after their commit, %d not routed",
             len(kept),
@@ -126,3 +105,63 @@ class RoutedBatch:
         self._pending = []
         self._uids = []
         self._rows = []
+
+
+def remaining_uids(rows: list[tuple[list[Pair], list[str | None]]], start: int) -> list[str | None]:
+    """The uids of `rows` from the row at `start` on (those not written when it failed)."""
+    return [uid for _, uids in rows[start:] for uid in uids]
+
+
+class RoutedBatch:
+    """Writes the routed messages `gathered` in each transaction of `writer` (SQLite) as
+    batch rows (ids from `next_id`) before it commits; `written(rows)` hears of the
+    rows committed, as (row id, entries)."""
+
+    def __init__(
+        self,
+        writer: BatchWriter,
+        next_id: Callable[[], int],
+        written: Callable[[list[tuple[int, int]]], None],
+    ) -> None:
+        self._writer = writer
+        self._next_id = next_id
+        self.gathered = Gathered(written)
+        """The routed messages of the transaction open now."""
+        writer.watch(self)
+
+    def enqueue(self, lane: str, values: list[str]) -> None:
+        """Route a message already committed (or never stored): its row is written with
+        the writer's next transaction; never waits."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            self.gathered.add(None, lane, values)
+
+        self._writer.submit_then(job, logged)
+
+    # TransactionWatcher
+
+    def before_commit(self, conn: sqlite3.Connection) -> None:
+        """Write the gathered messages' rows in the transaction open on `conn`. A row
+        that fails never fails the messages (a failed statement leaves the transaction
+        as it was before it): they are routed after their commit instead."""
+        rows = self.gathered.take()
+        for index, (pairs, _) in enumerate(rows):
+            row_id = self._next_id()
+            try:
+                conn.execute(
+                    "INSERT INTO hook_outbox(id, lane, kind, body, created_at)"
+                    " VALUES (?, '', ?, ?, ?)",
+                    (row_id, ROUTED_BATCH, Gathered.body(pairs), now_ms()),
+                )
+            except sqlite3.Error:
+                self.gathered.not_written(remaining_uids(rows, index))
+                return
+            self.gathered.wrote(row_id, len(pairs))
+
+    def committed(self) -> None:
+        """Tell of the rows just committed."""
+        self.gathered.committed()
+
+    def rolled_back(self) -> None:
+        """Forget what the rolled-back transaction gathered (its jobs run again)."""
+        self.gathered.rolled_back()

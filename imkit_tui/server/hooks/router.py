@@ -1,10 +1,11 @@
-"""The router process as the server sees it (on SQLite): routed messages leave from a
-process of their own (router_main.py), so the chat's process pays only for writing
-their rows, in the messages' own transactions (routed_batch.py), never for the
+"""The router process as the server sees it: routed messages leave from a process of
+their own (router_main.py), so the chat's process pays only for writing their rows, in
+the messages' own transactions (routed_batch.py, pg_routed_batch.py), never for the
 requests. The process reads the rows itself once they are committed: the server only
 wakes it, a byte a millisecond after rows were committed (one for all the rows of that
 millisecond), and deletes the rows it reports done, with one statement at most every
-DELETE_SECONDS.
+DELETE_SECONDS. On SQLite the server runs it; on PostgreSQL the node that sends the
+queue does (cluster.py), woken by the rows of every node.
 
 Should the process end on its own, it is started again, and reads every row still kept
 (at least once, in order per conversation, as ever). Stopping the server ends its input;
@@ -18,18 +19,14 @@ import contextlib
 import dataclasses
 import json
 import logging
-import sqlite3
 import sys
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from imkit_tui.server.hooks.deliverers import ROUTING_KINDS
 from imkit_tui.server.hooks.rows import logged
 from imkit_tui.server.hooks.sender import stopped
 from imkit_tui.server.hooks.settings import HooksConfig
-from imkit_tui.storage import BatchWriter
-from imkit_tui.storage.writer import WriterClosed
+from imkit_tui.storage.writer import Done, WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -48,27 +45,36 @@ own on the chat's loop when it is quiet, and a message arriving then waits for i
 STOP_SECONDS = 5.0
 """How long a stopping router has to end before it is killed."""
 
-_DELETE = (
-    "DELETE FROM hook_outbox WHERE id > ? AND id <= ? AND kind IN ("
-    + ", ".join("?" * len(ROUTING_KINDS))
-    + ")"
-)
+
+class RoutedRows(Protocol):
+    """Where the routing rows the router is done with are deleted (rows.py, pg_rows.py)."""
+
+    def delete_routed(self, after: int, through: int, done: Done) -> None:
+        """Delete the routing rows above `after` up to `through`; `done` hears of it
+        after the commit (WriterClosed: the store closes)."""
+        ...
+
+    async def settle_routed(self, after: int, through: int) -> None:
+        """Delete those rows (when `through` is past `after`) and wait until every
+        write queued before is committed."""
+        ...
 
 
 class Router:
-    """Runs the router process on the store at `database` (written by `writer`), for
-    `config`, signing with `app_key` and `secret`."""
+    """Runs the router process on the store at `store` (a SQLite file's path, or a
+    postgresql:// URL), deleting from `rows` what it is done with, for `config`,
+    signing with `app_key` and `secret`."""
 
     def __init__(
-        self, database: str, writer: BatchWriter, config: HooksConfig, app_key: str, secret: str
+        self, store: str, rows: RoutedRows, config: HooksConfig, app_key: str, secret: str
     ) -> None:
         self._setup = {
-            "database": database,
+            "store": store,
             "config": dataclasses.asdict(config),
             "app_key": app_key,
             "secret": secret,
         }
-        self._writer = writer
+        self._rows = rows
         self._process: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -127,15 +133,18 @@ class Router:
             self._delete_timer.cancel()
             self._delete_timer = None
         with contextlib.suppress(WriterClosed):
-            if self._watermark > self._deleted:
-                await self._writer.submit(self._delete_job(self._deleted, self._watermark))
-            await self._writer.flush()
+            await self._rows.settle_routed(self._deleted, self._watermark)
+            self._deleted = max(self._deleted, self._watermark)
 
     def written(self, rows: list[tuple[int, int]]) -> None:
         """Routing rows were committed, as (row id, entries): wake the process."""
         for row in rows:
             self._unread.append(row)
             self._unread_entries += row[1]
+        self.poke()
+
+    def poke(self) -> None:
+        """Rows may have been committed (by another node too): wake the process soon."""
         if not self._poke_due:
             self._poke_due = True
             asyncio.get_running_loop().call_later(POKE_SECONDS, self._poke)
@@ -224,17 +233,7 @@ class Router:
             self._delete_soon()
 
         try:
-            self._writer.submit_then(self._delete_job(after, self._watermark), done)
+            self._rows.delete_routed(after, self._watermark, done)
         except WriterClosed:  # the store closes: the next start sends them again
             self._deleting = False
             self._deleted = after
-
-    @staticmethod
-    def _delete_job(after: int, through: int) -> Callable[[sqlite3.Connection], None]:
-        """Delete the routing rows above `after` (deleted before), up to `through`: the
-        rows of other kinds waiting below are not walked again."""
-
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute(_DELETE, (after, through, *ROUTING_KINDS))
-
-        return job

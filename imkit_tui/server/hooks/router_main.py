@@ -1,13 +1,16 @@
-"""The router process: sends the routed messages the server's SQLite store keeps in its
-outgoing queue, so the requests never cost the chat's own process. Started by the
-server (router.py) as ``python -m imkit_tui.server.hooks.router_main``.
+"""The router process: sends the routed messages the server's store keeps in its
+outgoing queue (SQLite, or PostgreSQL), so the requests never cost the chat's own
+process. Started by the server (router.py) as ``python -m
+imkit_tui.server.hooks.router_main``.
 
-Its standard input brings one line of JSON (the store's path, the hooks' settings, the
-app key and secret), then a byte whenever rows were committed; it reads every routing
-row above the last it read, and also once a second. Its standard output carries a line
-per change: ``cursor watermark waiting delivered failures dropped`` (router_progress.py:
-the server deletes the rows at or below the watermark). At the end of its input (the
-server stops, or died) it stops: what is not delivered stays in the store.
+Its standard input brings one line of JSON (the store: a SQLite file's path or a
+postgresql:// URL; the hooks' settings, the app key and secret), then a byte whenever
+rows were committed; it reads every routing row above the last it read, and also once
+a second. Its standard output carries a line per change: ``cursor watermark waiting
+delivered failures dropped`` (router_progress.py: the server deletes the rows at or
+below the watermark). At the end of its input (the server stops, or died) it stops:
+what is not delivered stays in the store. Should it lose the store, it ends, and the
+server starts it again.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import random
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import asyncpg
 
 from imkit_tui.server.hooks.deliverers import (
     ROUTE,
@@ -55,26 +61,97 @@ REPORT_SECONDS = 0.01
 """Reports are this far apart at least (each costs the server a line and a deletion)."""
 
 
+RowTuple = tuple[int, str, str, str]
+"""A routing row as read: id, kind, lane, body."""
+
+_SQLITE_ROWS = (
+    "SELECT id, kind, lane, body FROM hook_outbox"
+    " WHERE id > ? AND kind IN (?, ?, ?) ORDER BY id LIMIT ?"
+)
+_PG_ROWS = (
+    "SELECT id, kind, lane, body FROM hook_outbox"
+    " WHERE id > $1 AND kind = ANY($2::text[]) ORDER BY id LIMIT $3"
+)
+
+
+class RowSource(Protocol):
+    """The store the routing rows are read from."""
+
+    async def after(self, cursor: int) -> list[RowTuple]:
+        """The routing rows above `cursor`, in id order (PAGE at most)."""
+        ...
+
+    async def close(self) -> None:
+        """Let the store go."""
+        ...
+
+
+class SqliteRows:
+    """Routing rows read from the SQLite file at `path` (a reader: WAL lets the server
+    write on)."""
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA busy_timeout=5000")
+        self._conn.execute("PRAGMA query_only=ON")
+
+    async def after(self, cursor: int) -> list[RowTuple]:
+        """The routing rows above `cursor`, in id order (PAGE at most)."""
+        rows: list[Any] = self._conn.execute(
+            _SQLITE_ROWS, (cursor, *ROUTING_KINDS, PAGE)
+        ).fetchall()
+        return rows
+
+    async def close(self) -> None:
+        """Close the file."""
+        self._conn.close()
+
+
+class PostgresRows:
+    """Routing rows read from the PostgreSQL store at `url` (on a connection of their
+    own; the rows of every node are committed in id order: pg/writer.py)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    @classmethod
+    async def open(cls, url: str) -> PostgresRows:
+        """Connect to the store at `url`."""
+        return cls(await asyncpg.connect(url))
+
+    async def after(self, cursor: int) -> list[RowTuple]:
+        """The routing rows above `cursor`, in id order (PAGE at most)."""
+        rows = await self._conn.fetch(_PG_ROWS, cursor, list(ROUTING_KINDS), PAGE)
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+
+async def open_rows(store: str) -> RowSource:
+    """The routing rows of `store` (a postgresql:// URL, or a SQLite file's path)."""
+    if store.startswith(("postgresql://", "postgres://")):
+        return await PostgresRows.open(store)
+    return SqliteRows(store)
+
+
 class RowFeed:
-    """Reads the routing rows above the last read from `conn` and gives their entries
-    to `take`, noting each row in `progress`."""
+    """Reads the routing rows above the last read from `source` and gives their
+    entries to `take`, noting each row in `progress`."""
 
     def __init__(
-        self, conn: sqlite3.Connection, progress: Progress, take: Callable[[Entry], None]
+        self, source: RowSource, progress: Progress, take: Callable[[Entry], None]
     ) -> None:
-        self._conn = conn
+        self._source = source
         self._progress = progress
         self._take = take
 
-    def read(self) -> int:
+    async def read(self) -> int:
         """Read every routing row committed above the last read; how many."""
         count = 0
         while True:
-            rows = self._conn.execute(
-                "SELECT id, kind, lane, body FROM hook_outbox"
-                " WHERE id > ? AND kind IN (?, ?, ?) ORDER BY id LIMIT ?",
-                (self._progress.cursor, *ROUTING_KINDS, PAGE),
-            ).fetchall()
+            rows = await self._source.after(self._progress.cursor)
             for row_id, kind, lane, body in rows:
                 entries = row_entries(int(row_id), str(kind), str(lane), str(body))
                 self._progress.read(int(row_id), len(entries))
@@ -170,16 +247,14 @@ async def route(source: asyncio.StreamReader, out: Callable[[str], None]) -> Non
     rows = ProgressRows(progress, reports.changed)
     sender = Sender(plan, rows, deliverers, config.concurrency, give_way=False)
     reports.sender = sender
-    conn = sqlite3.connect(setup["database"], isolation_level=None, check_same_thread=False)
+    store = await open_rows(setup["store"])
     try:
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.execute("PRAGMA query_only=ON")
-        feed = RowFeed(conn, progress, sender.take)
+        feed = RowFeed(store, progress, sender.take)
         await sender.start()
-        feed.read()
+        await feed.read()
         reports.now()  # the first word: ready
         while True:
-            if feed.read():
+            if await feed.read():
                 reports.changed()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(POLL_SECONDS):
@@ -188,7 +263,7 @@ async def route(source: asyncio.StreamReader, out: Callable[[str], None]) -> Non
     finally:
         await sender.drain(DRAIN_SECONDS)
         await poster.close()
-        conn.close()
+        await store.close()
         reports.now()
 
 

@@ -1,8 +1,9 @@
 """A message's routing row, written in the message's own transaction on either store
 (store_records.AlsoStoring), so a stored message is never without it, even when the
-server is killed right after the commit (on SQLite, one row holds the routed messages
-of a transaction: routed_batch.py). Routing never fails a message: should the row not
-be written, the message is routed after its commit instead (hub.py)."""
+server is killed right after the commit: the routed messages of a transaction share one
+row, written as it commits (routed_batch.py, pg_routed_batch.py). Routing never fails a
+message: should the row not be written, the message is routed after its commit instead
+(hub.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from imkit_tui.protocol.clock import now_ms
-from imkit_tui.server.hooks.deliverers import ROUTED
-from imkit_tui.server.hooks.forms import values_body
 from imkit_tui.server.store_records import StoredMessage
 
 if TYPE_CHECKING:
     import asyncpg
 
-    from imkit_tui.server.hooks.pg_rows import PgOutboxRows
-    from imkit_tui.server.hooks.routed_batch import RoutedBatch
+    from imkit_tui.server.hooks.routed_batch import Gathered
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +31,12 @@ ValuesOf = Callable[[StoredMessage], list[str]]
 
 class KeptRows:
     """The messages whose routing row was written in their own transaction, by uid,
-    until the fan-out tells of each (:meth:`committed`). On SQLite `batch` writes the
-    rows (the router process sends them); on PostgreSQL `rows` (the sending node reads
-    them from the store)."""
+    until the fan-out tells of each (:meth:`committed`): `batch` gathers them for the
+    rows written as the transaction commits (routed_batch.py on SQLite,
+    pg_routed_batch.py on PostgreSQL); the router process sends them."""
 
-    def __init__(self, batch: RoutedBatch | None = None, rows: PgOutboxRows | None = None) -> None:
+    def __init__(self, batch: Gathered | None = None) -> None:
         self._batch = batch
-        self._rows = rows
         self._kept: dict[str, None] = {}
         if batch is not None:
             batch.lost = self.lost
@@ -62,23 +58,11 @@ class KeptRows:
         for uid in uids:
             self._kept.pop(uid, None)
 
-    def keep_sqlite(self, conn: sqlite3.Connection, uid: str, lane: str, values: list[str]) -> None:
-        """Route the message `uid` with the SQLite transaction open on `conn`."""
+    def keep(self, uid: str, lane: str, values: list[str]) -> None:
+        """Route the message `uid` with the transaction open now (either store's)."""
         if self._batch is None:
-            raise RuntimeError("these hooks keep no SQLite queue")
+            raise RuntimeError("these hooks keep no routing rows")
         self._batch.add(uid, lane, values)
-        self._note(uid)
-
-    async def keep_postgres(
-        self, conn: asyncpg.Connection, uid: str, lane: str, values: list[str]
-    ) -> None:
-        """Write a row in the PostgreSQL transaction open on `conn`."""
-        if self._rows is None:
-            raise RuntimeError("these hooks keep no PostgreSQL queue")
-        await self._rows.write(conn, lane, ROUTED, values_body(values), now_ms())
-        self._note(uid)
-
-    def _note(self, uid: str) -> None:
         self._kept[uid] = None
         if len(self._kept) > KEPT_LIMIT:  # rolled back, never told of: let go
             del self._kept[next(iter(self._kept))]
@@ -94,17 +78,15 @@ class RoutingRow:
 
     def on_sqlite(self, conn: sqlite3.Connection, stored: StoredMessage) -> None:
         """Route the message with the SQLite transaction open on `conn`."""
-        try:
-            self._kept.keep_sqlite(conn, stored.uid, self._lane, self._values_of(stored))
-        except Exception:
-            log.exception("the routing row of %s is queued after its commit", stored.uid)
+        self._keep(stored)
 
     async def on_postgres(self, conn: asyncpg.Connection, stored: StoredMessage) -> None:
-        """Write the row in the PostgreSQL transaction open on `conn` (under a savepoint:
-        a failure leaves the message's transaction whole)."""
+        """Route the message with the PostgreSQL transaction open on `conn` (its row is
+        written as the transaction commits: no round trip here)."""
+        self._keep(stored)
+
+    def _keep(self, stored: StoredMessage) -> None:
         try:
-            values = self._values_of(stored)
-            async with conn.transaction():
-                await self._kept.keep_postgres(conn, stored.uid, self._lane, values)
+            self._kept.keep(stored.uid, self._lane, self._values_of(stored))
         except Exception:
             log.exception("the routing row of %s is queued after its commit", stored.uid)

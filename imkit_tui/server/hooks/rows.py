@@ -10,8 +10,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from imkit_tui.server.hooks.deliverers import ROUTING_KINDS
 from imkit_tui.server.hooks.plan import Entry
 from imkit_tui.storage import BatchWriter, Database
+from imkit_tui.storage.writer import Done
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,13 @@ def logged(result: Any, error: BaseException | None) -> None:
     of both stores, rows.py and pg_rows.py)."""
     if error is not None:
         log.error("writing the outgoing queue failed: %r", error)
+
+
+_DELETE_ROUTED = (
+    "DELETE FROM hook_outbox WHERE id > ? AND id <= ? AND kind IN ("
+    + ", ".join("?" * len(ROUTING_KINDS))
+    + ")"
+)
 
 
 class OutboxRows:
@@ -76,6 +85,26 @@ class OutboxRows:
             " VALUES (?, ?, ?, ?, ?)",
             (entry.id, entry.lane, entry.kind, entry.body, now_ms),
         )
+
+    def delete_routed(self, after: int, through: int, done: Done) -> None:
+        """Delete the routing rows above `after` (deleted before), up to `through`: the
+        rows of other kinds waiting below are not walked again. `done` hears of it
+        after the commit (WriterClosed: the store closes)."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(_DELETE_ROUTED, (after, through, *ROUTING_KINDS))
+
+        self._writer.submit_then(job, done)
+
+    async def settle_routed(self, after: int, through: int) -> None:
+        """Delete those routing rows (when `through` is past `after`) and wait until
+        every write queued before is committed."""
+
+        def job(conn: sqlite3.Connection) -> None:
+            if through > after:
+                conn.execute(_DELETE_ROUTED, (after, through, *ROUTING_KINDS))
+
+        await self._writer.submit(job)
 
     def delete(self, ids: Sequence[int]) -> None:
         """Forget the entries `ids` (delivered, or dropped)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
@@ -28,6 +28,25 @@ Done = Callable[[Any, BaseException | None], None]
 """Hears a job's outcome right after its commit: (result, None) or (None, error)."""
 
 log = logging.getLogger(__name__)
+
+
+class PgTransactionWatcher(Protocol):
+    """Told of each transaction the writer commits (PgWriter.watch), as the SQLite
+    writer's TransactionWatcher is: what is written once per transaction instead of
+    once per job (the row that routes a batch's messages to the app's backend)."""
+
+    async def before_commit(self, conn: asyncpg.Connection) -> None:
+        """The jobs of the transaction open on `conn` ran; it commits next. What this
+        writes commits with them; raising rolls the transaction back."""
+        ...
+
+    def committed(self) -> None:
+        """The transaction committed."""
+        ...
+
+    def rolled_back(self) -> None:
+        """The transaction was rolled back (its jobs run again, alone)."""
+        ...
 
 
 def affected(status: str) -> int:
@@ -60,6 +79,11 @@ class PgWriter:
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        self._watchers: list[PgTransactionWatcher] = []
+
+    def watch(self, watcher: PgTransactionWatcher) -> None:
+        """Tell `watcher` of every transaction from now on."""
+        self._watchers.append(watcher)
 
     def start(self) -> None:
         """Start the writer task."""
@@ -75,6 +99,11 @@ class PgWriter:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._enqueue(job, future)
         return future
+
+    @property
+    def closing(self) -> bool:
+        """Whether the writer was closed (it takes no more jobs)."""
+        return self._closing
 
     def submit_then(self, job: PgJob[Any], done: Done) -> None:
         """Queue `job`; `done(result, error)` is called right after its commit."""
@@ -129,17 +158,29 @@ class PgWriter:
         """Run `jobs` in one transaction after taking the change counter; their results
         once committed."""
         async with self._pool.acquire() as conn:
-            async with conn.transaction():
-                taken = await conn.fetchval(
-                    "SELECT value FROM counters WHERE name = 'change' FOR UPDATE"
-                )
-                self._changes.last = int(taken)
-                results = [await job(conn) for job in jobs]
-                if self._changes.last != taken:
-                    await conn.execute(
-                        "UPDATE counters SET value = $1 WHERE name = 'change'",
-                        self._changes.last,
+            try:
+                async with conn.transaction():
+                    taken = await conn.fetchval(
+                        "SELECT value FROM counters WHERE name = 'change' FOR UPDATE"
                     )
+                    self._changes.last = int(taken)
+                    results = [await job(conn) for job in jobs]
+                    if self._changes.last != taken:
+                        await conn.execute(
+                            "UPDATE counters SET value = $1 WHERE name = 'change'",
+                            self._changes.last,
+                        )
+                    for watcher in self._watchers:
+                        await watcher.before_commit(conn)
+            except BaseException:
+                for watcher in self._watchers:
+                    watcher.rolled_back()
+                raise
+            for watcher in self._watchers:
+                try:
+                    watcher.committed()
+                except Exception:  # the commit stands: never run its jobs again
+                    log.exception("a watcher failed after a commit")
             try:
                 await self._after_commit(conn)
             except Exception as exc:  # committed all the same: never run the jobs again
