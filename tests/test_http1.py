@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp import web
 
-from imkit_tui.server.hooks.http1 import HttpClient, HttpFailure, parse_target
+from imkit_tui.server.hooks.http1 import WAYS_KEPT, HttpClient, HttpFailure, parse_target
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,6 +70,24 @@ async def test_requests_share_one_kept_connection() -> None:
             await client.close()
     assert bodies == [f"n={i}".encode() for i in range(5)]
     assert len(set(peers)) == 1
+
+
+async def test_the_urls_a_client_keeps_are_bounded() -> None:
+    """Every distinct URL is parsed once and kept, but no more than WAYS_KEPT of them:
+    a server posting to many backends (public accounts' own) does not grow for ever."""
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"path": request.path})
+
+    async with backend(handler) as url:
+        client = HttpClient(timeout=5)
+        try:
+            for i in range(WAYS_KEPT + 50):
+                answer = await client.post(f"{url}/account/{i}", b"", "text/plain")
+                assert answer.body == f'{{"path": "/account/{i}"}}'.encode()
+            assert len(client._ways) == WAYS_KEPT
+        finally:
+            await client.close()
 
 
 async def test_pipelined_answers_reach_their_own_requests() -> None:

@@ -27,6 +27,9 @@ from urllib.parse import urlsplit
 
 import httptools
 
+WAYS_KEPT = 1024
+"""Parsed URLs a client keeps at most (the oldest goes first)."""
+
 MAX_ANSWER_BYTES = 1 << 20
 """An answer's body past this is refused (a backend's answer is a few bytes of JSON)."""
 
@@ -251,6 +254,8 @@ class HttpClient:
         a URL that is not http(s)."""
         way = self._ways.get(url)
         if way is None:
+            if len(self._ways) >= WAYS_KEPT:  # many URLs (public accounts' backends)
+                del self._ways[next(iter(self._ways))]
             way = self._ways[url] = _Way.of(parse_target(url))
         request = b"".join(
             (
