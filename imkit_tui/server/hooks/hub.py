@@ -123,7 +123,9 @@ class BackendHooks:
             pg_batch = None
             if config.routing_url:
                 queue = self._nodes.queue
-                pg_batch = PgRoutedBatch(store._writer, self._nodes.rows, queue.written)
+                pg_batch = PgRoutedBatch(
+                    store._writer, self._nodes.rows, queue.written, lambda: queue.router is not None
+                )
             self._kept = KeptRows(pg_batch.gathered if pg_batch is not None else None)
         self.moderation = Moderation(config, self._asker)
         """The message callback (moderation.py)."""

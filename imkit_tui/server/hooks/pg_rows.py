@@ -32,6 +32,9 @@ _WRITE = (
     " SELECT id, pg_notify($5, $6) FROM row"
 )
 """A row and its notice (heard once the row commits) in one statement."""
+_WRITE_QUIETLY = (
+    "INSERT INTO hook_outbox(lane, kind, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
+)
 
 
 class PgOutboxRows:
@@ -79,10 +82,20 @@ class PgOutboxRows:
         self._writer.submit_then(job, logged)
 
     async def write(
-        self, conn: asyncpg.Connection, lane: str, kind: str, body: str, now_ms: int
+        self,
+        conn: asyncpg.Connection,
+        lane: str,
+        kind: str,
+        body: str,
+        now_ms: int,
+        *,
+        tell: bool = True,
     ) -> int:
         """Keep a request in the transaction open on `conn` (a message's own: the row
-        that routes it is committed with it, or not at all); its id."""
+        that routes it is committed with it, or not at all); its id. With `tell`, every
+        node hears of it once it commits (a notice); without, only this node knows."""
+        if not tell:
+            return int(await conn.fetchval(_WRITE_QUIETLY, lane, kind, body, now_ms))
         notice = f"{NEW_ROWS}:{kind}"
         entry_id = await conn.fetchval(_WRITE, lane, kind, body, now_ms, self._channel(), notice)
         return int(entry_id)

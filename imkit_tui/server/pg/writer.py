@@ -49,6 +49,12 @@ class PgTransactionWatcher(Protocol):
         ...
 
 
+class WatcherFailed(Exception):
+    """What a watcher raises when its own write failed the transaction (a failed
+    statement fails the whole of it on PostgreSQL): the jobs are run again, once, the
+    watcher taking care not to fail them the second time."""
+
+
 def affected(status: str) -> int:
     """The rows an INSERT, UPDATE or DELETE touched, from asyncpg's status ("UPDATE 3")."""
     return int(status.rsplit(" ", 1)[-1])
@@ -136,7 +142,11 @@ class PgWriter:
     async def _run_batch(self, batch: list[tuple[PgJob[Any], asyncio.Future[Any] | Done]]) -> None:
         jobs = [job for job, _ in batch]
         try:
-            outcomes = await self._commit(jobs)
+            try:
+                outcomes = await self._commit(jobs)
+            except WatcherFailed as exc:
+                log.info("a transaction is run again: %s", exc.__cause__ or exc)
+                outcomes = await self._commit(jobs)  # the watcher takes care now
         except Exception as exc:
             # A job failed (or the connection did): each runs again alone, so one bad
             # job fails alone, as on SQLite (storage/writer.py).
