@@ -24,12 +24,13 @@ from imkit_tui.protocol import SendAck
 from imkit_tui.server import IMServer
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.routed_batch import ENTRY_BITS
+from imkit_tui.server.hooks.router_main import APPLICATION_NAME
 from imkit_tui.server.hooks.router_progress import Progress
 from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.routing import _private_route
 from tests.backend import Backend, running_backend
 from tests.conftest import ServerHandle, running_server
-from tests.services import pg_execute
+from tests.services import pg_execute, pg_fetchval
 from tests.store_choice import known_store_url
 from tests.test_hooks_durable import nth_text, waiting_rows
 from tests.test_hooks_routing import FAST, hooked
@@ -114,6 +115,37 @@ async def test_a_killed_router_is_started_again_and_loses_nothing(tmp_path: Path
         h.backend.down = False
         await h.backend.until(lambda: h.hooks.sender.waiting == 0 and router.delivered == 20)
         assert contents_to(h.backend, "bob") == [str(i) for i in range(20)]
+        await alice.close()
+
+
+async def test_a_router_cut_from_its_database_is_started_again_and_loses_nothing(
+    tmp_path: Path, store_kind: str
+) -> None:
+    """PostgreSQL: the router's own connection to the store is ended by the database
+    (a restart, an operator): the router ends, is started again and sends every row."""
+    if store_kind != "postgresql":
+        pytest.skip("the router reads SQLite from a file, not over a connection")
+    async with hooked(tmp_path / "server", routing_url="/route") as h:
+        router = h.hooks.router
+        assert router is not None and router.pid is not None
+        h.backend.down = True
+        alice = await h.handle.login("alice")
+        for i in range(10):
+            assert isinstance(await alice.send_text("bob", str(i), cmid=f"m{i}"), SendAck)
+        await h.backend.until(lambda: h.hooks.sender.waiting == 10 and router.reports > 0)
+        cut = pg_fetchval(
+            known_store_url(h.handle.data_dir),
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = $1",
+            f"{APPLICATION_NAME} {router.pid}",
+        )
+        assert cut == 1
+        await h.backend.until(lambda: router.starts == 2, timeout=15)
+        for i in range(10, 20):
+            assert isinstance(await alice.send_text("bob", str(i), cmid=f"m{i}"), SendAck)
+        h.backend.down = False
+        await h.backend.until(lambda: h.hooks.sender.waiting == 0 and router.delivered >= 20)
+        assert list(dict.fromkeys(contents_to(h.backend, "bob"))) == [str(i) for i in range(20)]
         await alice.close()
 
 

@@ -57,6 +57,12 @@ NICENESS = 10
 """How much lower the router's CPU priority is than the server's: where both want the
 same core, the chat goes first and routing lags (it catches up after the burst)."""
 
+STORE_LOST = (OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
+"""What ends the router with a line in the log, not a traceback: the store is gone."""
+
+APPLICATION_NAME = "imkit router"
+"""How the router's PostgreSQL connection names itself (with the process's id)."""
+
 REPORT_SECONDS = 0.01
 """Reports are this far apart at least (each costs the server a line and a deletion)."""
 
@@ -116,8 +122,10 @@ class PostgresRows:
 
     @classmethod
     async def open(cls, url: str) -> PostgresRows:
-        """Connect to the store at `url`."""
-        return cls(await asyncpg.connect(url))
+        """Connect to the store at `url`, named in `pg_stat_activity` as "imkit router
+        PID" (this process's id)."""
+        name = {"application_name": f"{APPLICATION_NAME} {os.getpid()}"}
+        return cls(await asyncpg.connect(url, server_settings=name))
 
     async def after(self, cursor: int) -> list[RowTuple]:
         """The routing rows above `cursor`, in id order (PAGE at most)."""
@@ -279,8 +287,13 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="imkit router: %(levelname)s %(message)s")
     with contextlib.suppress(OSError):  # not everywhere may a process lower its priority
         os.nice(NICENESS)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(_main())
+    except KeyboardInterrupt:
+        pass
+    except STORE_LOST as exc:  # the server starts it again
+        log.error("the store cannot be read (%s: %s): the router ends", type(exc).__name__, exc)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
