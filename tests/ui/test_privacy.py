@@ -1,4 +1,5 @@
-"""Blocking in the app: a rejected message's grey line, and Block/Unblock in the palette."""
+"""Blocking in the app: a rejected message's grey line (refused by its receiver, or for
+its content), and Block/Unblock in the palette."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from rich.style import Style
 from imkit_tui.core import SendStatus
 from imkit_tui.protocol import ConvRef, ErrorCode
 from imkit_tui.ui.bubbles import Bubble
+from imkit_tui.ui.bubbles._status import CONTENT_REJECTED
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.conversation_list import ConversationList
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, ServerHandle
 from tests.ui import drawn
 from tests.ui.test_app import list_lines, make_app, send_all, until
 
@@ -67,6 +69,44 @@ async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
         assert kept.status == SendStatus.FAILED and kept.error == ErrorCode.REJECTED_BY_BLACKLIST
         assert await me.store.outbox.count() == 0
         assert bubble.meta_text == REJECTED
+    texts = [m.content.get("content") for m in await alice.messages(ConvRef.private("me"))]
+    assert texts == ["hi"]
+
+
+async def test_a_message_refused_for_its_content_says_so_and_is_not_retried(
+    make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
+) -> None:
+    """21501 (a refusing sensitive word here; the app's backend blocking a message
+    answers the same): the sender sees it rejected, and sending again cannot help."""
+    assert server_handle.server is not None and server_handle.server.store is not None
+    assert await server_handle.server.store.words.add("spam", None)
+    alice = await make_client("alice")
+    await send_all(alice, "me", ["hi"])
+    me = await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # alice's chat, the only one
+        await pilot.press(*"buy spam", "enter")
+        chat = app.screen.query_one(ChatView)
+        await until(
+            pilot,
+            lambda: chat.bubbles()[-1].message.status == SendStatus.FAILED,
+            "the refusal",
+        )
+        bubble = chat.bubbles()[-1]
+        assert bubble.message.error == ErrorCode.SENSITIVE_WORD_BLOCKED
+        assert bubble.meta_text == CONTENT_REJECTED
+        assert bubble.rejected and not bubble.failed and bubble.tooltip is None
+        await pilot.pause()
+        shown = " ".join(line.strip() for line in drawn.lines(bubble))
+        assert CONTENT_REJECTED in shown, "cut at 80 columns"
+        chat.focus()
+        await pilot.press("up")
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        (kept,) = await me.store.messages.by_ids([bubble.message.id])
+        assert kept.status == SendStatus.FAILED and kept.error == ErrorCode.SENSITIVE_WORD_BLOCKED
+        assert await me.store.outbox.count() == 0
     texts = [m.content.get("content") for m in await alice.messages(ConvRef.private("me"))]
     assert texts == ["hi"]
 

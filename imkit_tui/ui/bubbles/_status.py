@@ -1,10 +1,10 @@
 """Private: the status line under a bubble, when it shows, and the head line of a run.
 
 An edited message (ultra groups) says "(edited)" first. Others' messages show their
-time; own messages how far they got ("sending…", "✓ 14:05",
-"✓✓ Read 14:05", "! failed — r to retry"), and in a group how many members read them
-when receipts were asked for ("✓ 14:05 · 3 read · 5 unread"). A targeted message says
-whom it went to.
+time; own messages how far they got ("sending…", "✓ 14:05", "✓✓ Read 14:05", "! failed
+— r to retry", or why it was rejected), and in a group how many members read them when
+receipts were asked for ("✓ 14:05 · 3 read · 5 unread"). A targeted message says whom
+it went to.
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ from rich.style import Style
 from rich.text import Text
 
 from imkit_tui.core import Message, SendStatus
+from imkit_tui.protocol import ErrorCode
 from imkit_tui.ui.bubbles._text import clean_text, clock
 
 MAX_NAME = 64
 """The most characters of one name shown."""
+
+CONTENT_REJECTED = "Message rejected: the app does not allow this content"
+"""Said under an own message the server refused for its content (21501: a sensitive
+word, or the app's backend blocked it)."""
 
 EDITED_MARK = "(edited)"
 """Said on the status line of a message whose sender edited it."""
@@ -43,6 +48,8 @@ def _status(message: Message, *, own: bool, rejected: bool, peer_read: bool) -> 
     if message.status == SendStatus.SENDING:
         return "sending…"
     if message.status == SendStatus.FAILED:
+        if rejected and message.error == ErrorCode.SENSITIVE_WORD_BLOCKED:
+            return CONTENT_REJECTED
         if rejected:
             peer = clean_text(message.conv.target, keep_newlines=False)[:MAX_NAME]
             return f"Message rejected: {peer} does not accept messages from you"

@@ -58,6 +58,9 @@ from imkit_tui.ui.names import person
 _MAX_SENDER = 64
 _RETRY_TIP = "Click the status line or press r to retry"
 
+REJECTIONS = frozenset({ErrorCode.REJECTED_BY_BLACKLIST, ErrorCode.SENSITIVE_WORD_BLOCKED})
+"""The refusals sending again cannot change."""
+
 Transfer = tuple[int, int]
 """Bytes done and bytes in all of a running transfer (``total`` 0 when unknown)."""
 
@@ -231,14 +234,12 @@ class Bubble:
 
     @property
     def rejected(self) -> bool:
-        """Whether this is an own message the receiver refused (error 405: they block
-        the sender, or accept only their whitelist). Shown grey, never retried."""
+        """Whether this is an own message refused for good: by the receiver (error 405:
+        they block the sender, or accept only their whitelist), or for its content
+        (21501: a sensitive word, or the app's backend blocked it). Shown grey, never
+        retried."""
         message = self._message
-        return (
-            self.own
-            and message.status == SendStatus.FAILED
-            and message.error == ErrorCode.REJECTED_BY_BLACKLIST
-        )
+        return self.own and message.status == SendStatus.FAILED and message.error in REJECTIONS
 
     @property
     def show_sender(self) -> bool:
