@@ -56,8 +56,9 @@ async def test_pass_block_and_replace(tmp_path: Path) -> None:
         assert refused.code == ErrorCode.SENSITIVE_WORD_BLOCKED
         replaced = await alice.send_text("bob", "oh darn", cmid="r1")
         assert isinstance(replaced, SendAck)
+        assert replaced.content == {"content": "oh ****"}  # the sender's copy becomes it
         fine = await alice.send_text("bob", "hello", cmid="f1")
-        assert isinstance(fine, SendAck)
+        assert isinstance(fine, SendAck) and fine.content is None
         first, second = await bob.next_push(), await bob.next_push()
         assert [first.message.content, second.message.content] == [
             {"content": "oh ****"},

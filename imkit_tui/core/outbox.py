@@ -146,7 +146,7 @@ class Outbox:
             await self._fail(message, result)
         elif isinstance(result, SendAck):
             sent = await self._store().outbox.mark_sent(
-                message.id, result.seq, result.uid, result.sent_at, message
+                message.id, result.seq, result.uid, result.sent_at, message, result.content
             )
             # One road for the ack: the inbound work notes its seq and publishes it.
             self._inbound(Acked(message.conv, result.seq, sent))

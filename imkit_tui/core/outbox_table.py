@@ -98,19 +98,32 @@ class OutboxTable:
         return await self._writer.submit(job)
 
     async def mark_sent(
-        self, message_id: int, seq: int, uid: str, sent_at: int, queued: Message | None = None
+        self,
+        message_id: int,
+        seq: int,
+        uid: str,
+        sent_at: int,
+        queued: Message | None = None,
+        content: dict[str, Any] | None = None,
     ) -> Message | None:
         """Record the server's ack of a message of ours and return it; None if the row
         is gone. A row already confirmed (another process of this user stored the same
         message from the server first) is returned as it is. `queued`, the message as it
-        was sent, spares reading the row back."""
+        was sent, spares reading the row back. `content`: what the server stored instead
+        of what was sent (a word replaced): the message and the list's preview become it."""
+        replaced = encode_content(content) if content is not None else None
 
         def job(conn: sqlite3.Connection) -> Message | None:
             row = conn.execute(
-                "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
-                " WHERE id = ? AND seq IS NULL RETURNING receipt",
-                (seq, uid, sent_at, SendStatus.SENT, message_id),
+                "UPDATE messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL,"
+                " content = COALESCE(?, content)"
+                " WHERE id = ? AND seq IS NULL RETURNING receipt, conv_id, object_name",
+                (seq, uid, sent_at, SendStatus.SENT, replaced, message_id),
             ).fetchone()
+            if row is not None and content is not None and row[2] not in SILENT_IN_LIST:
+                preview = catalogue.summarize(str(row[2]), content, self.user_id)
+                sender = list_sender(str(row[2]), self.user_id)
+                set_preview(conn, int(row[1]), sent_at, preview, sender, seq)
             if row is not None and queued is not None and queued.id == message_id:
                 return msgspec.structs.replace(
                     queued,
@@ -120,6 +133,7 @@ class OutboxTable:
                     status=SendStatus.SENT,
                     error=None,
                     receipt_asked=row[0] != 0,
+                    content=queued.content if content is None else content,
                 )
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None

@@ -381,13 +381,16 @@ class Pong(Frame, tag="pong"):
 
 
 class SendAck(Frame, tag="ack"):
-    """The message is committed: its server id, seq and server time. Sent after commit."""
+    """The message is committed: its server id, seq and server time. Sent after commit.
+    `content` is the content stored, only when it is not what the device sent (the
+    app's sensitive words or its backend replaced it): the sender's copy becomes it."""
 
     cmid: str
     uid: str
     seq: int
     sent_at: int
     conv: ConvRef
+    content: dict[str, Any] | None = None
 
 
 class SyncReply(Frame, tag="synced"):

@@ -111,6 +111,44 @@ async def test_a_message_refused_for_its_content_says_so_and_is_not_retried(
     assert texts == ["hi"]
 
 
+async def test_a_message_whose_words_were_replaced_shows_what_the_others_see(
+    make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
+) -> None:
+    """The server replaced a word (the app's sensitive words here; its backend's
+    replaceContent is acked the same): the sender's bubble, its list row and its store
+    hold what was stored and what the receiver got, not what was typed."""
+    assert server_handle.server is not None and server_handle.server.store is not None
+    assert await server_handle.server.store.words.add("darn", "****")
+    alice = await make_client("alice")
+    await send_all(alice, "me", ["hi"])
+    me = await make_client("me")
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # alice's chat, the only one
+        await pilot.press(*"darn it", "enter")
+        chat = app.screen.query_one(ChatView)
+        await until(
+            pilot,
+            lambda: chat.bubbles()[-1].message.status == SendStatus.SENT,
+            "the ack",
+        )
+        bubble = chat.bubbles()[-1]
+        assert bubble.message.content == {"content": "**** it"}
+        await until(
+            pilot,
+            lambda: any("**** it" in line for line in drawn.lines(chat.bubbles()[-1])),
+            "the stored text drawn",
+        )
+        assert not any("darn" in line for line in drawn.lines(chat.bubbles()[-1]))
+        await until(
+            pilot, lambda: any("**** it" in line for line in list_lines(app)), "the list row"
+        )
+    (kept,) = await me.store.messages.by_ids([bubble.message.id])
+    assert kept.content == {"content": "**** it"}
+    texts = [m.content.get("content") for m in await alice.messages(ConvRef.private("me"))]
+    assert texts == ["hi", "**** it"]
+
+
 async def test_block_and_unblock_from_the_palette(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:

@@ -42,13 +42,15 @@ from imkit_tui.server.store_records import AfterStoring, NewMessage, StoredMessa
 @dataclass(frozen=True, slots=True)
 class Authorized:
     """A send that passed its checks: its route, who may see it (None: every member),
-    the receipt request it is (if one), and its content as stored."""
+    the receipt request it is (if one), and its content as stored (`replaced`: not the
+    content the device sent; its ack then carries it)."""
 
     frame: SendMessage
     route: Route
     audience: frozenset[str] | None
     asked: AskedReceipts | None
     content_json: str
+    replaced: bool = False
 
 
 async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
@@ -140,6 +142,7 @@ async def authorize(
     if frame.object_name == messages.READ_RECEIPT_REQUEST:
         asked = await receipt_wanted(ctx, session, frame, route)
         audience = asked.audience
+    sent = frame.content
     await check_privacy(ctx, sender, frame)
     if frame.conv.type == ConversationType.GROUP:
         voices = await store.groups.voices(frame.conv.target)
@@ -152,7 +155,7 @@ async def authorize(
     await ctx.hooks.moderate(sender, frame, route)
     if frame.content is not content:  # replaced: its size is checked again
         content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
-    return Authorized(frame, route, audience, asked, content_json)
+    return Authorized(frame, route, audience, asked, content_json, frame.content is not sent)
 
 
 def persist(
@@ -235,7 +238,7 @@ def fan_out(ctx: ServerContext, session: Session, send: Authorized, stored: Stor
         )
         ctx.fanout.deliver(send.route.only(stored.audience), record, skip=session)
     # The receivers first: the sender's ack can wait the few microseconds.
-    _ack(ctx, session, frame, send.route.conv_key, stored)
+    _ack(ctx, session, frame, send.route.conv_key, stored, send.replaced)
     if send.asked is not None and not stored.duplicate:
         work = receipts_asked(ctx, sender, frame.conv, send.route.conv_key, send.asked)
         ctx.spawn(work, frame.id, session)
@@ -260,10 +263,16 @@ def relay_status(ctx: ServerContext, session: Session, send: Authorized) -> None
 
 
 def _ack(
-    ctx: ServerContext, session: Session, frame: SendMessage, conv_key: str, stored: StoredMessage
+    ctx: ServerContext,
+    session: Session,
+    frame: SendMessage,
+    conv_key: str,
+    stored: StoredMessage,
+    replaced: bool = False,
 ) -> None:
     """Ack `frame` with its stored message, the seq numbered as the sender sees the
-    conversation (targeted messages make each member's numbering their own)."""
+    conversation (targeted messages make each member's numbering their own), and its
+    content when `replaced` (the frame's content is then the one stored)."""
     seq = ctx.require_store().audiences.seq_view(conv_key, session.user_id).to_member(stored.seq)
     session.send(
         SendAck(
@@ -273,5 +282,6 @@ def _ack(
             seq=seq,
             sent_at=stored.sent_at,
             conv=frame.conv,
+            content=frame.content if replaced else None,
         )
     )

@@ -93,28 +93,23 @@ async def on_ultra_send(ctx: ServerContext, session: Session, frame: SendMessage
         )
     group, _channel, route = await ultra_route(ctx, user, frame.conv, frame.id)
     _check_voice(group, user, frame.id)
+    sent = frame.content
     await ctx.hooks.moderate(user, frame, route)
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     await _persist(
         ctx,
         session,
-        frame,
-        route,
-        content_json,
+        sending.Authorized(frame, route, None, None, content_json, frame.content is not sent),
         counted_writer(user, frame.object_name, frame.content),
     )
 
 
 async def _persist(
-    ctx: ServerContext,
-    session: Session,
-    frame: SendMessage,
-    route: Route,
-    content_json: str,
-    then: Then | None,
+    ctx: ServerContext, session: Session, send: sending.Authorized, then: Then | None
 ) -> None:
-    """Store (or, for a status message, relay) an authorized send along `route`."""
-    send = sending.Authorized(frame, route, None, None, content_json)
+    """Store (or, for a status message, relay) an authorized send along its route."""
+    frame = send.frame
+    content_json = send.content_json
     stored_kind = messages.lookup(frame.object_name).stored
     if await sending.over_send_limit(ctx, session, send, stored_kind):
         return
@@ -157,9 +152,8 @@ async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> N
         cmid=frame.cmid,
     )
     event_json = checked_content(event.content, ctx.config.max_frame_bytes, frame.id)
-    await _persist(
-        ctx, session, event, route, event_json, edit_writer(found[0], user, content_json)
-    )
+    send = sending.Authorized(event, route, None, None, event_json)
+    await _persist(ctx, session, send, edit_writer(found[0], user, content_json))
 
 
 async def edit_by_app(
