@@ -285,6 +285,29 @@ async def test_the_status_bar_keeps_the_state_and_the_unread_count_whole(width: 
         assert line.startswith(" imkit · a-rather")
 
 
+class _LocalBarApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StatusBar("bob", "ws://127.0.0.1:8899")
+
+
+@pytest.mark.parametrize("ever", [True, False])
+async def test_the_status_bar_says_why_whole_at_80_columns(ever: bool) -> None:
+    """The reason names the address the bar shows: it is said once, and whole."""
+    app = _LocalBarApp()
+    async with app.run_test(size=(80, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        if ever:
+            bar.set_connection(ConnectionState.CONNECTED)
+        bar.set_connection(
+            ConnectionState.RECONNECTING, "cannot reach ws://127.0.0.1:8899: connection refused"
+        )
+        await pilot.pause()
+        line = screen_strips(app)[0].text
+        state = "◌ reconnecting… (connection refused)" if ever else "never connected: connection"
+        assert state in line and "…" not in line.replace("reconnecting…", ""), line
+        assert line.count("ws://127.0.0.1:8899") == 1, line
+
+
 class _CutApp(App[None]):
     CSS = "#narrow { width: 10; height: 1; }"
 

@@ -24,9 +24,10 @@ class StatusBar(Widget):
     """One line: `imkit · user`, the connection state in the middle, unread on the right.
 
     Until the first connection succeeds the state reads "never connected", with why
-    ("cannot reach ws://…: connection refused"), rather than "reconnecting". When the
-    line is too narrow, the server's address, then that reason give way; the state and
-    the unread count are always whole."""
+    ("cannot reach ws://…: connection refused"), rather than "reconnecting"; a reason
+    that names the address shown says only the rest. When the line is too narrow, the
+    server's address, then that reason give way; the state and the unread count are
+    always whole."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -68,12 +69,17 @@ class StatusBar(Widget):
         right = Text(f"{self.unread} unread" if self.unread else "", style="bold")
         width = self.content_region.width or 80
         room = width - middle.cell_len - right.cell_len - 2
-        if left.cell_len > room:  # the server's address gives way first
+        reason = self.detail if self.state != ConnectionState.CONNECTED else ""
+        # The reason may name the address the bar shows already: then it is said once.
+        short = reason.removeprefix(f"cannot reach {self.server_label}: ")
+        if reason and left.cell_len + _reason_len(short, never) > room:
+            # The server's address gives way first, to the whole reason (which names it).
             left = Text.assemble(("imkit", "bold"), f" · {self.user_id}")
             left.truncate(max(room, 5), overflow="ellipsis")
+            short = reason
         spare = room - left.cell_len
-        if self.detail and self.state != ConnectionState.CONNECTED and spare > 4:
-            detail = Text(f": {self.detail}", colour) if never else Text(f" ({self.detail})", "dim")
+        if short and spare > 4:
+            detail = Text(f": {short}", colour) if never else Text(f" ({short})", "dim")
             detail.truncate(spare, overflow="ellipsis")
             middle.append_text(detail)
         gap = max(1, width - left.cell_len - middle.cell_len - right.cell_len)
@@ -95,3 +101,8 @@ class StatusBar(Widget):
             self.ever_connected = True
         self.state = state
         self.detail = detail
+
+
+def _reason_len(reason: str, never: bool) -> int:
+    """The cells `reason` takes after the state: ": REASON" or " (REASON)"."""
+    return Text(reason).cell_len + (2 if never else 3) if reason else 0
