@@ -106,6 +106,19 @@ def test_token_refuses_a_data_dir_without_a_server(cluster: Cluster, tmp_path: P
     assert cluster.token("hon-hal")  # a real server's data dir still works
 
 
+def test_token_names_store_for_the_data_dir_of_a_postgresql_server(tmp_path: Path) -> None:
+    """A data dir with the app secret and no SQLite store is a PostgreSQL server's:
+    the line says to give its --store, and no store is made."""
+    data = tmp_path / "pg-server"
+    data.mkdir()
+    (data / "app-secret").write_text("k" * 64)
+    result = imkit(tmp_path, "token", "hon-hal", "--data", str(data))
+    assert result.returncode == 2 and "PostgreSQL" in result.stderr, result.stderr
+    assert "--store" in result.stderr and result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert not (data / "server.db").exists()
+
+
 def test_an_unknown_option_prints_the_subcommands_usage(tmp_path: Path) -> None:
     result = imkit(tmp_path, "send", "--to", "x", "hi", "--bogus")
     assert result.returncode == 2

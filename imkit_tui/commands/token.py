@@ -61,7 +61,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Create the user if needed and print the token (or revoke the user's tokens)."""
-    from imkit_tui.server.auth import load_or_create_secret
+    from imkit_tui.server.auth import SECRET_FILE, load_or_create_secret
     from imkit_tui.server.config import ServerConfig
 
     data = Path(args.data) if args.data else Paths.resolve(args.home).server_data
@@ -75,9 +75,15 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(data_dir=data, store_url=store)
     if not store and not config.database_path.is_file():
         # A new secret here would sign tokens that no running server accepts.
+        kept_elsewhere = (data / SECRET_FILE).is_file()  # a server ran here: its store is not
         raise CommandError(
-            f"no server store in {data}: start `imkit serve --data {data}` once, or give "
-            "the data dir of the server the token is for",
+            f"no server store in {data}: "
+            + (
+                "the server on it keeps its store in PostgreSQL: give its --store URL"
+                if kept_elsewhere
+                else f"start `imkit serve --data {data}` once, or give the data dir of "
+                "the server the token is for"
+            ),
             EXIT_USAGE,
         )
     if args.revoke:
