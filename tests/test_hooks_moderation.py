@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,14 @@ from imkit_tui.protocol import (
     SendAck,
     SendMessage,
 )
+from imkit_tui.protocol.media import media_url
+from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.moderation import DELIVER, Verdict, verdict
-from tests.backend import Received
-from tests.test_hooks_routing import hooked
+from imkit_tui.server.hooks.setup import start_hooks
+from tests.backend import Received, running_backend
+from tests.conftest import running_server
+from tests.test_hooks_routing import FAST, hooked
+from tests.test_ultra_server import ug, ultra
 
 
 async def decide(received: Received) -> dict[str, Any]:
@@ -211,4 +217,47 @@ async def test_the_backend_is_not_asked_about_a_send_too_big_to_store(tmp_path: 
         grown = await alice.send_text("bob", "grow", cmid="grow")
         assert isinstance(grown, ErrorFrame) and grown.code == ErrorCode.MESSAGE_TOO_LARGE
         assert len(h.backend.bodies("/moderate")) == 1
+        await alice.close()
+
+
+async def test_the_backend_hears_of_no_send_refused_for_its_rate_or_its_files(
+    tmp_path: Path,
+) -> None:
+    """Asked last: a send past the send limit (20604), or naming a file its sender may
+    not read, is refused before the backend hears of it; one it passed is stored."""
+    data = tmp_path / "server"
+    async with (
+        running_server(data, rate_per_second=0.001, rate_burst=2) as handle,
+        running_backend(load_or_create(data, environ={}).app_secret) as backend,
+    ):
+        assert handle.server is not None
+        config = replace(FAST, moderation_url=backend.at("/moderate"))
+        hooks = await start_hooks(handle.server, config)
+        try:
+            alice = await handle.login("alice")
+            image = {"imageUri": media_url("a" * 64), "content": ""}
+            frame = SendMessage(conv=ConvRef.private("bob"), object_name="RC:ImgMsg",
+                                content=image, cmid="file")  # fmt: skip
+            named = await alice.request(frame)
+            assert isinstance(named, ErrorFrame) and named.code == ErrorCode.MEDIA_NOT_FOUND
+            assert backend.bodies("/moderate") == []
+            assert isinstance(await alice.send_text("bob", "one", cmid="one"), SendAck)
+            over = await alice.send_text("bob", "two", cmid="two")
+            assert isinstance(over, ErrorFrame) and over.code == ErrorCode.RATE_LIMITED
+            asked = [json.loads(r.form["content"]) for r in backend.bodies("/moderate")]
+            assert asked == [{"content": "one"}]
+            await alice.close()
+        finally:
+            await hooks.stop()
+
+
+async def test_an_ultra_send_too_big_to_store_is_not_asked_about(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        alice = await h.handle.login("alice")
+        await ultra(alice, "g1", "create", name="Guild")
+        frame = SendMessage(conv=ug("g1"), object_name="RC:TxtMsg",
+                            content={"content": "y" * 200_000}, cmid="big")  # fmt: skip
+        too_big = await alice.request(frame)
+        assert isinstance(too_big, ErrorFrame) and too_big.code == ErrorCode.MESSAGE_TOO_LARGE
+        assert h.backend.bodies("/moderate") == []
         await alice.close()

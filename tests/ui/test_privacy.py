@@ -7,9 +7,11 @@ import asyncio
 from pathlib import Path
 
 from rich.style import Style
+from textual.pilot import Pilot
 
-from imkit_tui.core import SendStatus
+from imkit_tui.core import IMClient, SendStatus
 from imkit_tui.protocol import ConvRef, ErrorCode
+from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.bubbles import Bubble
 from imkit_tui.ui.bubbles._status import CONTENT_REJECTED
 from imkit_tui.ui.widgets.chat_view import ChatView
@@ -73,26 +75,38 @@ async def test_a_rejected_message_is_grey_and_r_does_not_retry_it(
     assert texts == ["hi"]
 
 
+async def _alice_and_me(
+    make_client: ClientFactory, server_handle: ServerHandle, word: str, replace: str | None
+) -> tuple[IMClient, IMClient]:
+    """The server refuses `word` (`replace` None) or replaces it; alice has written to
+    me: alice's client and mine."""
+    assert server_handle.server is not None and server_handle.server.store is not None
+    assert await server_handle.server.store.words.add(word, replace)
+    alice = await make_client("alice")
+    await send_all(alice, "me", ["hi"])
+    return alice, await make_client("me")
+
+
+async def _typed_to_alice(
+    pilot: Pilot[None], app: IMKitApp, text: str, status: SendStatus
+) -> ChatView:
+    """Open alice's chat (the only one), send `text`, wait for its `status`."""
+    await pilot.press("enter")
+    await pilot.press(*text, "enter")
+    chat = app.screen.query_one(ChatView)
+    await until(pilot, lambda: chat.bubbles()[-1].message.status == status, str(status))
+    return chat
+
+
 async def test_a_message_refused_for_its_content_says_so_and_is_not_retried(
     make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
 ) -> None:
     """21501 (a refusing sensitive word here; the app's backend blocking a message
     answers the same): the sender sees it rejected, and sending again cannot help."""
-    assert server_handle.server is not None and server_handle.server.store is not None
-    assert await server_handle.server.store.words.add("spam", None)
-    alice = await make_client("alice")
-    await send_all(alice, "me", ["hi"])
-    me = await make_client("me")
+    alice, me = await _alice_and_me(make_client, server_handle, "spam", None)
     app = make_app(me, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")  # alice's chat, the only one
-        await pilot.press(*"buy spam", "enter")
-        chat = app.screen.query_one(ChatView)
-        await until(
-            pilot,
-            lambda: chat.bubbles()[-1].message.status == SendStatus.FAILED,
-            "the refusal",
-        )
+        chat = await _typed_to_alice(pilot, app, "buy spam", SendStatus.FAILED)
         bubble = chat.bubbles()[-1]
         assert bubble.message.error == ErrorCode.SENSITIVE_WORD_BLOCKED
         assert bubble.meta_text == CONTENT_REJECTED
@@ -117,21 +131,10 @@ async def test_a_message_whose_words_were_replaced_shows_what_the_others_see(
     """The server replaced a word (the app's sensitive words here; its backend's
     replaceContent is acked the same): the sender's bubble, its list row and its store
     hold what was stored and what the receiver got, not what was typed."""
-    assert server_handle.server is not None and server_handle.server.store is not None
-    assert await server_handle.server.store.words.add("darn", "****")
-    alice = await make_client("alice")
-    await send_all(alice, "me", ["hi"])
-    me = await make_client("me")
+    alice, me = await _alice_and_me(make_client, server_handle, "darn", "****")
     app = make_app(me, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")  # alice's chat, the only one
-        await pilot.press(*"darn it", "enter")
-        chat = app.screen.query_one(ChatView)
-        await until(
-            pilot,
-            lambda: chat.bubbles()[-1].message.status == SendStatus.SENT,
-            "the ack",
-        )
+        chat = await _typed_to_alice(pilot, app, "darn it", SendStatus.SENT)
         bubble = chat.bubbles()[-1]
         assert bubble.message.content == {"content": "**** it"}
         await until(

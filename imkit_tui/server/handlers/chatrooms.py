@@ -34,6 +34,7 @@ from imkit_tui.protocol.chatroom_frames import (
 )
 from imkit_tui.server.chatrooms.rooms import Room
 from imkit_tui.server.handlers.context import ServerContext, charge_send
+from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
 
 
@@ -142,7 +143,7 @@ async def chatroom_send(ctx: ServerContext, session: Session, frame: SendMessage
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     charge_send(ctx, user, frame.id)
     live.service.admit(user, room.id, frame.object_name, live.clock(), frame.id)
-    await ctx.hooks.moderate(user, frame, room.route())
+    await _moderate(ctx, user, frame, room.route())
     if live.service.rooms.get(room.id) is not room:
         raise ProtocolError(ErrorCode.CHATROOM_NOT_FOUND, "the chatroom was destroyed", frame.id)
     stored = messages.lookup(frame.object_name).stored
@@ -166,9 +167,18 @@ async def _send_logged(ctx: ServerContext, session: Session, frame: SendMessage)
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     charge_send(ctx, user, frame.id)
     if room is not None:  # none: the act refuses it (23410)
-        await ctx.hooks.moderate(user, frame, room.route())
+        await _moderate(ctx, user, frame, room.route())
     args = (user, frame.conv.target, frame.object_name, frame.content, frame.cmid, frame.id)
     _ack(session, frame.id, await live.act("send", *args, skip=session))
+
+
+async def _moderate(ctx: ServerContext, user: str, frame: SendMessage, route: Route) -> None:
+    """The app's backend's verdict on a message into a room (hooks/moderation.py), asked
+    once every other check passed; a content it replaced is checked again."""
+    sent = frame.content
+    await ctx.hooks.moderate(user, frame, route)
+    if frame.content is not sent:
+        checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
 
 
 def _ack(session: Session, request_id: int, record: MessageRecord) -> None:

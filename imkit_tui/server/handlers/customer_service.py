@@ -121,6 +121,7 @@ async def _store(ctx: ServerContext, session: Session, frame: SendMessage, route
     if not messages.lookup(frame.object_name).stored:
         send.relay_status(ctx, session, authorized)
         return
+    authorized, _ = await send.moderate(ctx, session, authorized, set())
     send.persist(ctx, session, authorized, set())
 
 

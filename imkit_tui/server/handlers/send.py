@@ -1,4 +1,5 @@
-"""SendMessage, in three steps: authorize (may this user send this, here, now?), persist
+"""SendMessage, in three steps: authorize (may this user send this, here, now? then the
+send limit, the files it names and, last, the app's backend: store_send), persist
 (queue it for the store, which gives it the conversation's next seq in the storing
 transaction), fan out (after the commit: push it to the receivers, ack the sender).
 
@@ -9,7 +10,9 @@ committed, while the next frames are read (at most `requests_in_flight` waiting 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from imkit_tui import messages
@@ -71,16 +74,66 @@ async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> N
         if await ack_stored_retry(ctx, session, frame):
             return
         raise
+    await store_send(ctx, session, send)
+
+
+async def store_send(
+    ctx: ServerContext,
+    session: Session,
+    send: Authorized,
+    then: Callable[[SendMessage], AfterStoring | None] | None = None,
+    *,
+    moderated: bool = True,
+) -> None:
+    """The last steps of an authorized send, in this order: the send limit (20604), a
+    status message relayed (never stored), the files it names, the app's backend (when
+    `moderated`: :func:`moderate`), then the store (`then(frame)`: more to write in its
+    transaction, made of the content as stored)."""
+    frame = send.frame
     stored_kind = messages.lookup(frame.object_name).stored
     if await over_send_limit(ctx, session, send, stored_kind):
         return
     if not stored_kind:
         relay_status(ctx, session, send)
         return
+    files = await named_files(ctx, session, send)
+    if moderated:
+        try:
+            send, files = await moderate(ctx, session, send, files)
+        except ProtocolError:
+            # A retry of a message stored before the backend began to refuse such
+            # messages still gets its original ack.
+            if await ack_stored_retry(ctx, session, frame):
+                return
+            raise
+    persist(ctx, session, send, files, then(frame) if then is not None else None)
+
+
+async def named_files(ctx: ServerContext, session: Session, send: Authorized) -> set[str]:
+    """The files (sha256) the send's content names; refused unless its sender may read
+    each (handlers/files.py)."""
+    frame = send.frame
     files = media_in(frame.content) if may_name_files(send.content_json) else set()
-    if files:  # a message may only name files its sender may read
+    if files:
         await check_files_named(ctx, session.user_id, files, frame.id)
-    persist(ctx, session, send, files)
+    return files
+
+
+async def moderate(
+    ctx: ServerContext, session: Session, send: Authorized, files: set[str]
+) -> tuple[Authorized, set[str]]:
+    """Hold the send for the app's backend when it asked to moderate such messages
+    (hooks/moderation.py): asked last, it never hears of a send refused without it.
+    It may refuse the send (ProtocolError 21501) or replace its content, which is then
+    checked again (its size, the files it names). The send and its files as stored."""
+    frame = send.frame
+    before = frame.content
+    await ctx.hooks.moderate(session.user_id, frame, send.route)
+    if frame.content is before:
+        return send, files
+    content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    replaced = dataclasses.replace(send, content_json=content_json, replaced=True)
+    return replaced, await named_files(ctx, session, replaced)
 
 
 async def over_send_limit(
@@ -129,10 +182,10 @@ async def authorize(
     ctx: ServerContext, session: Session, frame: SendMessage, route: Route | None = None
 ) -> Authorized:
     """Check that `session`'s user may send `frame`: the conversation is theirs, the
-    receiver accepts them, they may speak in the group, the app's backend lets it pass
-    (when it asked to moderate such messages), the content is within bounds.
-    Refused with the ProtocolError of the first check failed. `route`: where it goes,
-    when the caller decided (customer service); else the conversation's own."""
+    receiver accepts them, they may speak in the group, the content is within bounds
+    (the app's sensitive words applied). Refused with the ProtocolError of the first
+    check failed. `route`: where it goes, when the caller decided (customer service);
+    else the conversation's own. The app's backend is asked later (:func:`moderate`)."""
     store = ctx.require_store()
     sender = session.user_id
     if route is None:
@@ -148,13 +201,7 @@ async def authorize(
         voices = await store.groups.voices(frame.conv.target)
         if voices is not None and not voices.may_speak(sender):
             raise ProtocolError(ErrorCode.MUTED_IN_GROUP, "you are muted in this group", frame.id)
-    content = frame.content
-    content_json = checked_content(content, ctx.config.max_content_bytes, frame.id)
-    # The app's backend may hold it for its verdict (asked last: it never hears of a send
-    # refused without it): replace the content, or refuse it.
-    await ctx.hooks.moderate(sender, frame, route)
-    if frame.content is not content:  # replaced: its size is checked again
-        content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     return Authorized(frame, route, audience, asked, content_json, frame.content is not sent)
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import msgspec
 
-from imkit_tui import messages
 from imkit_tui.protocol import (
     EDIT_OBJECT_NAME,
     ConvRef,
@@ -34,19 +33,16 @@ from imkit_tui.protocol import (
 )
 from imkit_tui.protocol.clock import now_ms
 from imkit_tui.protocol.ids import new_uuid7
-from imkit_tui.protocol.media import media_in
 from imkit_tui.server.config import ServerConfig
-from imkit_tui.server.file_refs import may_name_files
 from imkit_tui.server.handlers import send as sending
 from imkit_tui.server.handlers.context import ServerContext
-from imkit_tui.server.handlers.files import check_files_named
 from imkit_tui.server.handlers.posting import message_record
 from imkit_tui.server.handlers.ultra_groups import answer_and_tell, ops_of, refusals, ultra_state
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
 from imkit_tui.server.store_records import NewMessage
-from imkit_tui.server.ultra.message_rows import Then, counted_writer, edit_writer
+from imkit_tui.server.ultra.message_rows import counted_writer, edit_writer
 from imkit_tui.server.ultra.records import ULTRA_TYPE, Channel, UltraGroup, UltraRefused
 from imkit_tui.server.ultra.rules import edit_event_content, edit_refusal
 
@@ -93,33 +89,11 @@ async def on_ultra_send(ctx: ServerContext, session: Session, frame: SendMessage
         )
     group, _channel, route = await ultra_route(ctx, user, frame.conv, frame.id)
     _check_voice(group, user, frame.id)
-    sent = frame.content
-    await ctx.hooks.moderate(user, frame, route)
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
-    await _persist(
-        ctx,
-        session,
-        sending.Authorized(frame, route, None, None, content_json, frame.content is not sent),
-        counted_writer(user, frame.object_name, frame.content),
+    send = sending.Authorized(frame, route, None, None, content_json)
+    await sending.store_send(
+        ctx, session, send, lambda stored: counted_writer(user, stored.object_name, stored.content)
     )
-
-
-async def _persist(
-    ctx: ServerContext, session: Session, send: sending.Authorized, then: Then | None
-) -> None:
-    """Store (or, for a status message, relay) an authorized send along its route."""
-    frame = send.frame
-    content_json = send.content_json
-    stored_kind = messages.lookup(frame.object_name).stored
-    if await sending.over_send_limit(ctx, session, send, stored_kind):
-        return
-    if not stored_kind:
-        sending.relay_status(ctx, session, send)
-        return
-    files = media_in(frame.content) if may_name_files(content_json) else set()
-    if files:
-        await check_files_named(ctx, session.user_id, files, frame.id)
-    sending.persist(ctx, session, send, files, then)
 
 
 async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> None:
@@ -153,7 +127,8 @@ async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> N
     )
     event_json = checked_content(event.content, ctx.config.max_frame_bytes, frame.id)
     send = sending.Authorized(event, route, None, None, event_json)
-    await _persist(ctx, session, send, edit_writer(found[0], user, content_json))
+    effect = edit_writer(found[0], user, content_json)
+    await sending.store_send(ctx, session, send, lambda _: effect, moderated=False)
 
 
 async def edit_by_app(
