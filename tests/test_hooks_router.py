@@ -24,8 +24,8 @@ from imkit_tui.protocol import SendAck
 from imkit_tui.server import IMServer
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.routed_batch import ENTRY_BITS
-from imkit_tui.server.hooks.router_main import APPLICATION_NAME
 from imkit_tui.server.hooks.router_progress import Progress
+from imkit_tui.server.hooks.router_rows import APPLICATION_NAME
 from imkit_tui.server.hooks.setup import start_hooks
 from imkit_tui.server.routing import _private_route
 from tests.backend import Backend, running_backend

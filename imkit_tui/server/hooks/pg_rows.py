@@ -1,8 +1,10 @@
 """The outgoing queue and push URLs on PostgreSQL (migration 6): any node writes rows
-through the store's writer (a routing row in its message's own transaction); the node
-that sends (cluster.py) reads them in id order and deletes those delivered. Each row
-notifies `hooks:` so the sender wakes on it; each push URL set notifies `pushurl:USER`
-so every node reads it again."""
+through the store's writer (the routed messages of a transaction in one row, written as
+it commits: pg_routed_batch.py); the node that sends (cluster.py) reads them in id
+order and deletes those delivered, the routing rows through its router process. A row
+notifies `hooks:KIND` so the sender wakes on it (but for a routing row written by the
+node that runs the router: it wakes it itself); each push URL set notifies
+`pushurl:USER` so every node reads it again."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ _WRITE = (
 _WRITE_QUIETLY = (
     "INSERT INTO hook_outbox(lane, kind, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
 )
+"""A row no other node needs to hear of."""
 
 
 class PgOutboxRows:
