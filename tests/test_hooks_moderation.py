@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from imkit_tui.core import IMClient, SendStatus
 from imkit_tui.protocol import (
     ConversationType,
     ConvRef,
@@ -22,7 +23,8 @@ from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.moderation import DELIVER, Verdict, verdict
 from imkit_tui.server.hooks.setup import start_hooks
 from tests.backend import Received, running_backend
-from tests.conftest import running_server
+from tests.conftest import FAST_BACKOFF, running_server
+from tests.test_chatrooms import join, text
 from tests.test_hooks_routing import FAST, hooked
 from tests.test_ultra_server import ug, ultra
 
@@ -261,3 +263,38 @@ async def test_an_ultra_send_too_big_to_store_is_not_asked_about(tmp_path: Path)
         assert isinstance(too_big, ErrorFrame) and too_big.code == ErrorCode.MESSAGE_TOO_LARGE
         assert h.backend.bodies("/moderate") == []
         await alice.close()
+
+
+async def test_a_chatroom_message_the_backend_replaced_is_acked_with_it(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        h.backend.answer = decide
+        alice, bob = await h.handle.login("alice"), await h.handle.login("bob")
+        for client in (alice, bob):
+            await join(client)
+        replaced = await alice.request(text("r1", "oh darn"))
+        assert isinstance(replaced, SendAck) and replaced.content == {"content": "oh ****"}
+        fine = await alice.request(text("f1", "hello"))
+        assert isinstance(fine, SendAck) and fine.content is None
+        await alice.close()
+        await bob.close()
+
+
+async def test_the_senders_own_room_message_shows_the_replaced_content(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        h.backend.answer = decide
+        alice = IMClient(
+            server_url=h.handle.url,
+            token=h.handle.token("alice"),
+            store_path=tmp_path / "alice.db",
+            backoff=FAST_BACKOFF,
+        )
+        await alice.start()
+        try:
+            await alice.wait_synced(timeout=10)
+            await alice.chatrooms.join("live")
+            sent = await alice.chatrooms.send_text("live", "oh darn")
+            assert sent.status == SendStatus.SENT and sent.content == {"content": "oh ****"}
+            (kept,) = await alice.chatrooms.messages("live")
+            assert kept.content == {"content": "oh ****"}
+        finally:
+            await alice.close()

@@ -241,7 +241,8 @@ class ChatroomTable:
 def _confirm(
     conn: sqlite3.Connection, holder: str, room: str, cmid: str, record: MessageRecord
 ) -> Message | None:
-    """Mark the own message `cmid` of `room` sent as `record` says (inside a job)."""
+    """Mark the own message `cmid` of `room` sent as `record` says (inside a job): its
+    content too, which the server may have replaced."""
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM chatroom_messages WHERE holder = ? AND room = ? AND cmid = ?"
         " AND direction = 1",
@@ -250,9 +251,16 @@ def _confirm(
     if row is None:
         return None
     conn.execute(
-        "UPDATE chatroom_messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL"
-        " WHERE id = ?",
-        (record.seq or None, record.uid, record.sent_at, SendStatus.SENT, row[0]),
+        "UPDATE chatroom_messages SET seq = ?, uid = ?, sent_at = ?, status = ?, error = NULL,"
+        " content = ? WHERE id = ?",
+        (
+            record.seq or None,
+            record.uid,
+            record.sent_at,
+            SendStatus.SENT,
+            encode_content(record.content),
+            row[0],
+        ),
     )
     return msgspec.structs.replace(
         _message(row),
@@ -261,4 +269,5 @@ def _confirm(
         sent_at=record.sent_at,
         status=SendStatus.SENT,
         error=None,
+        content=record.content,
     )

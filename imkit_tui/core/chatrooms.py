@@ -322,7 +322,7 @@ class Chatrooms:
                 seq=ack.seq,
                 sender=context.user_id,
                 object_name=object_name,
-                content=content,
+                content=content if ack.content is None else ack.content,
                 cmid=cmid,
                 sent_at=ack.sent_at,
             )

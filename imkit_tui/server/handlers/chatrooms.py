@@ -143,13 +143,13 @@ async def chatroom_send(ctx: ServerContext, session: Session, frame: SendMessage
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     charge_send(ctx, user, frame.id)
     live.service.admit(user, room.id, frame.object_name, live.clock(), frame.id)
-    await _moderate(ctx, user, frame, room.route())
+    replaced = await _moderate(ctx, user, frame, room.route())
     if live.service.rooms.get(room.id) is not room:
         raise ProtocolError(ErrorCode.CHATROOM_NOT_FOUND, "the chatroom was destroyed", frame.id)
     stored = messages.lookup(frame.object_name).stored
     record = live.record(room, user, frame.object_name, frame.content, frame.cmid, stored=stored)
     live.publish(room, record, session)
-    _ack(session, frame.id, record)
+    _ack(session, frame.id, record, replaced)
 
 
 async def _send_logged(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
@@ -166,22 +166,28 @@ async def _send_logged(ctx: ServerContext, session: Session, frame: SendMessage)
         return
     checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     charge_send(ctx, user, frame.id)
+    replaced = False
     if room is not None:  # none: the act refuses it (23410)
-        await _moderate(ctx, user, frame, room.route())
+        replaced = await _moderate(ctx, user, frame, room.route())
     args = (user, frame.conv.target, frame.object_name, frame.content, frame.cmid, frame.id)
-    _ack(session, frame.id, await live.act("send", *args, skip=session))
+    _ack(session, frame.id, await live.act("send", *args, skip=session), replaced)
 
 
-async def _moderate(ctx: ServerContext, user: str, frame: SendMessage, route: Route) -> None:
+async def _moderate(ctx: ServerContext, user: str, frame: SendMessage, route: Route) -> bool:
     """The app's backend's verdict on a message into a room (hooks/moderation.py), asked
-    once every other check passed; a content it replaced is checked again."""
+    once every other check passed; a content it replaced is checked again. Whether it
+    replaced it."""
     sent = frame.content
     await ctx.hooks.moderate(user, frame, route)
-    if frame.content is not sent:
-        checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    if frame.content is sent:
+        return False
+    checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    return True
 
 
-def _ack(session: Session, request_id: int, record: MessageRecord) -> None:
+def _ack(session: Session, request_id: int, record: MessageRecord, replaced: bool = False) -> None:
+    """Ack a message into a room with its record (and its content, when `replaced`:
+    the sender's copy becomes it)."""
     session.send(
         SendAck(
             re=request_id,
@@ -190,6 +196,7 @@ def _ack(session: Session, request_id: int, record: MessageRecord) -> None:
             seq=record.seq,
             sent_at=record.sent_at,
             conv=record.conv,
+            content=record.content if replaced else None,
         )
     )
 
