@@ -26,7 +26,6 @@ from tests.backend import Received, running_backend
 from tests.conftest import FAST_BACKOFF, running_server
 from tests.test_chatrooms import join, text
 from tests.test_hooks_routing import FAST, hooked
-from tests.test_ultra_server import ug, ultra
 
 
 async def decide(received: Received) -> dict[str, Any]:
@@ -251,18 +250,6 @@ async def test_the_backend_hears_of_no_send_refused_for_its_rate_or_its_files(
             await alice.close()
         finally:
             await hooks.stop()
-
-
-async def test_an_ultra_send_too_big_to_store_is_not_asked_about(tmp_path: Path) -> None:
-    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
-        alice = await h.handle.login("alice")
-        await ultra(alice, "g1", "create", name="Guild")
-        frame = SendMessage(conv=ug("g1"), object_name="RC:TxtMsg",
-                            content={"content": "y" * 200_000}, cmid="big")  # fmt: skip
-        too_big = await alice.request(frame)
-        assert isinstance(too_big, ErrorFrame) and too_big.code == ErrorCode.MESSAGE_TOO_LARGE
-        assert h.backend.bodies("/moderate") == []
-        await alice.close()
 
 
 async def test_a_chatroom_message_the_backend_replaced_is_acked_with_it(tmp_path: Path) -> None:
