@@ -306,6 +306,15 @@ async def test_the_status_bar_says_why_whole_at_80_columns(ever: bool) -> None:
         state = "◌ reconnecting… (connection refused)" if ever else "never connected: connection"
         assert state in line and "…" not in line.replace("reconnecting…", ""), line
         assert line.count("ws://127.0.0.1:8899") == 1, line
+        # As the connection says it between attempts: the address gives way to the rest.
+        bar.set_connection(
+            ConnectionState.RECONNECTING,
+            "cannot reach ws://127.0.0.1:8899: connection refused, retrying in 14.8 s",
+        )
+        await pilot.pause()
+        line = screen_strips(app)[0].text
+        assert "connection refused, retrying in 14.8 s" in line, line
+        assert "…" not in line.replace("reconnecting…", ""), line
 
 
 class _CutApp(App[None]):

@@ -26,8 +26,8 @@ class StatusBar(Widget):
     Until the first connection succeeds the state reads "never connected", with why
     ("cannot reach ws://…: connection refused"), rather than "reconnecting"; a reason
     that names the address shown says only the rest. When the line is too narrow, the
-    server's address, then that reason give way; the state and the unread count are
-    always whole."""
+    server's address gives way (the reason names it where there is room), then the
+    reason; the state and the unread count are always whole."""
 
     DEFAULT_CSS = """
     StatusBar {
@@ -73,10 +73,12 @@ class StatusBar(Widget):
         # The reason may name the address the bar shows already: then it is said once.
         short = reason.removeprefix(f"cannot reach {self.server_label}: ")
         if reason and left.cell_len + _reason_len(short, never) > room:
-            # The server's address gives way first, to the whole reason (which names it).
+            # The server's address gives way first: said in the whole reason where that
+            # fits, else not at all, so what went wrong and when it is tried again stay.
             left = Text.assemble(("imkit", "bold"), f" · {self.user_id}")
             left.truncate(max(room, 5), overflow="ellipsis")
-            short = reason
+            if left.cell_len + _reason_len(reason, never) <= room:
+                short = reason
         spare = room - left.cell_len
         if short and spare > 4:
             detail = Text(f": {short}", colour) if never else Text(f" ({short})", "dim")
