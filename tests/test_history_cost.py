@@ -131,6 +131,14 @@ def _operations(count: int) -> dict[str, Operation]:
         await store.claims.next(at)
         await store.outbox.mark_sent(queued.id, seq + 3, "own-new-uid", at + 3)
 
+    async def send_and_ack_replaced(store: LocalStore) -> None:
+        """The server replaced a word: the ack brings the content, and the list row's
+        preview follows it unless a later message is shown."""
+        queued = await store.outbox.add(CHAT, "own-masked", messages.TEXT, {"content": "y"}, at)
+        await store.claims.next(at)
+        masked = {"content": "*"}
+        await store.outbox.mark_sent(queued.id, seq + 5, "own-masked-uid", at + 5, content=masked)
+
     async def queue_again(store: LocalStore) -> None:
         """The same client id queued again (a retried command): the stored row is found
         by (sender, cmid), through the index of this user's own messages."""
@@ -171,6 +179,7 @@ def _operations(count: int) -> dict[str, Operation]:
         "receive a recall": lambda s: command(s, messages.RECALL, 2),
         "open the chat and mark it read": open_chat,
         "send and ack": send_and_ack,
+        "send, and ack with a replaced content": send_and_ack_replaced,
         "queue the same client id again": queue_again,
         "an own message whose ack was lost comes back": own_record_back,
         "read on another device": read_elsewhere,

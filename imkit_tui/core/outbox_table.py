@@ -110,7 +110,8 @@ class OutboxTable:
         is gone. A row already confirmed (another process of this user stored the same
         message from the server first) is returned as it is. `queued`, the message as it
         was sent, spares reading the row back. `content`: what the server stored instead
-        of what was sent (a word replaced): the message and the list's preview become it."""
+        of what was sent (a word replaced): the message becomes it, and so does the list's
+        preview while the row shows this message (not one sent or received after it)."""
         replaced = encode_content(content) if content is not None else None
 
         def job(conn: sqlite3.Connection) -> Message | None:
@@ -121,9 +122,14 @@ class OutboxTable:
                 (seq, uid, sent_at, SendStatus.SENT, replaced, message_id),
             ).fetchone()
             if row is not None and content is not None and row[2] not in SILENT_IN_LIST:
-                preview = catalogue.summarize(str(row[2]), content, self.user_id)
-                sender = list_sender(str(row[2]), self.user_id)
-                set_preview(conn, int(row[1]), sent_at, preview, sender, seq)
+                conv_id = int(row[1])
+                if not _shown_after(conn, conv_id, message_id, seq):  # the row shows it
+                    preview = catalogue.summarize(str(row[2]), content, self.user_id)
+                    conn.execute(
+                        "UPDATE conversations SET preview = ?, last_sender = ?,"
+                        " last_seq = MAX(last_seq, ?) WHERE id = ?",
+                        (preview, list_sender(str(row[2]), self.user_id), seq, conv_id),
+                    )
             if row is not None and queued is not None and queued.id == message_id:
                 return msgspec.structs.replace(
                     queued,
@@ -195,3 +201,20 @@ class OutboxTable:
             return found[0] if found else None
 
         return await self._writer.submit(job)
+
+
+_SILENT_MARKS = ",".join("?" * len(SILENT_IN_LIST))
+
+
+def _shown_after(conn: sqlite3.Connection, conv_id: int, message_id: int, seq: int) -> bool:
+    """Whether the conversation shows a message after ours (`message_id`, now at `seq`)
+    that the list row would preview instead: one stored later, or one still unsent (or
+    failed) written after it. Two keyed probes: nothing read grows with the history."""
+    silent = tuple(SILENT_IN_LIST)
+    found = conn.execute(
+        "SELECT EXISTS(SELECT 1 FROM messages WHERE conv_id = ? AND seq > ?"
+        f" AND object_name NOT IN ({_SILENT_MARKS})) OR EXISTS(SELECT 1 FROM messages"
+        f" WHERE conv_id = ? AND seq IS NULL AND id > ? AND object_name NOT IN ({_SILENT_MARKS}))",
+        (conv_id, seq, *silent, conv_id, message_id, *silent),
+    ).fetchone()
+    return bool(found[0])
