@@ -139,6 +139,14 @@ def _operations(count: int) -> dict[str, Operation]:
         masked = {"content": "*"}
         await store.outbox.mark_sent(queued.id, seq + 5, "own-masked-uid", at + 5, content=masked)
 
+    async def send_refused(store: LocalStore) -> None:
+        """A send refused (21501): it takes its place after the newest stored message
+        written before it, and the chat's newest page shows it there."""
+        queued = await store.outbox.add(CHAT, "own-refused", messages.TEXT, {"content": "z"}, at)
+        await store.claims.next(at)
+        await store.outbox.mark_failed(queued.id, 21501)
+        await store.messages.page(CHAT, limit=50)
+
     async def queue_again(store: LocalStore) -> None:
         """The same client id queued again (a retried command): the stored row is found
         by (sender, cmid), through the index of this user's own messages."""
@@ -180,6 +188,7 @@ def _operations(count: int) -> dict[str, Operation]:
         "open the chat and mark it read": open_chat,
         "send and ack": send_and_ack,
         "send, and ack with a replaced content": send_and_ack_replaced,
+        "a send refused keeps its place": send_refused,
         "queue the same client id again": queue_again,
         "an own message whose ack was lost comes back": own_record_back,
         "read on another device": read_elsewhere,

@@ -23,8 +23,9 @@ async def load_older(
     """The `limit` messages before `before_seq`: from the store, completed from the
     server's cloud history when the store has holes or runs out. Oldest first."""
     local = await context.store.messages.page(conv, before_seq=before_seq, limit=limit)
+    stored = [m for m in local if m.seq is not None]  # without failed ones of ours
     wanted = min(limit, before_seq - 1)
-    if _contiguous_below(local, before_seq) and len(local) >= wanted:
+    if _contiguous_below(stored, before_seq) and len(stored) >= wanted:
         return local
     reply = await pull_page(
         context.connection,
@@ -42,18 +43,18 @@ async def load_history(
     """The last `limit` messages of `conv` (all the server keeps when None), oldest
     first, fetching older pages from the server as needed."""
     page = await context.store.messages.page(conv, limit=limit or PULL_PAGE)
-    collected = [m for m in page if m.seq is not None]
-    unsent = [m for m in page if m.seq is None]
-    while collected and (limit is None or len(collected) < limit):
-        oldest = collected[0].seq
-        assert oldest is not None
-        if oldest <= 1:
+    # Stored messages, and failed ones of ours in their places among them.
+    collected = [m for m in page if m.seq is not None or m.place_seq is not None]
+    unsent = [m for m in page if m.seq is None and m.place_seq is None]
+    while limit is None or len(collected) < limit:
+        oldest = next((m.seq for m in collected if m.seq is not None), None)
+        if oldest is None or oldest <= 1:
             break
         want = PULL_PAGE if limit is None else min(PULL_PAGE, limit - len(collected))
         older = await load_older(context, conv, oldest, want)
-        if not older:
-            break
         collected = older + collected
+        if all(m.seq is None for m in older):  # nothing stored below: the start
+            break
     if limit is not None:
         collected = collected[-limit:]
     return collected + unsent

@@ -128,30 +128,32 @@ class MessageTable:
         """A page of a conversation, oldest first.
 
         Without `before_seq`: the newest `limit` stored messages, then the ones still in
-        the outbox or failed. With it: the `limit` messages just before that seq.
+        the outbox. With it: the `limit` stored messages just before that seq. A failed
+        message of ours comes with the stored one it follows (`Message.place_seq`).
         """
 
         def read(conn: sqlite3.Connection) -> list[Message]:
             row = stored_conversation_id(conn, conv)
             if row is None:
                 return []
+            conv_id = row[0]
             if before_seq is not None:
                 older = select_messages(
                     conn,
                     "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq < ?"
                     " ORDER BY m.seq DESC LIMIT ?",
-                    (row[0], before_seq, limit),
-                )
-                return older[::-1]
+                    (conv_id, before_seq, limit),
+                )[::-1]
+                low = _lowest(older, limit)
+                return in_place(older, _failed_between(conn, conv_id, low, before_seq))
             stored = select_messages(
                 conn,
                 "WHERE m.conv_id = ? AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT ?",
-                (row[0], limit),
-            )
-            unsent = select_messages(
-                conn, "WHERE m.conv_id = ? AND m.seq IS NULL ORDER BY m.id", (row[0],)
-            )
-            return stored[::-1] + unsent
+                (conv_id, limit),
+            )[::-1]
+            low = _lowest(stored, limit)
+            placed = in_place(stored, _failed_between(conn, conv_id, low, None))
+            return placed + _unplaced(conn, conv_id)
 
         return await self._reader.run(read)
 
@@ -159,31 +161,36 @@ class MessageTable:
         self, conv: ConvRef, seq: int, *, before: int = 20, after: int = 20
     ) -> list[Message]:
         """The stored messages of `conv` around `seq`, oldest first: up to `before` just
-        below it, the one at `seq` and up to `after` above it; when that reaches the
-        newest, the ones still in the outbox or failed follow, as in `page()`."""
+        below it, the one at `seq` and up to `after` above it, with the failed messages
+        of ours among them; when that reaches the newest, the ones still in the outbox
+        follow, as in `page()`."""
 
         def read(conn: sqlite3.Connection) -> list[Message]:
             row = stored_conversation_id(conn, conv)
             if row is None:
                 return []
+            conv_id = row[0]
             older = select_messages(
                 conn,
                 "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq < ?"
                 " ORDER BY m.seq DESC LIMIT ?",
-                (row[0], seq, before),
-            )
+                (conv_id, seq, before),
+            )[::-1]
             newer = select_messages(
                 conn,
                 "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq >= ? ORDER BY m.seq LIMIT ?",
-                (row[0], seq, after + 2),
+                (conv_id, seq, after + 2),
             )
+            low = _lowest(older, before) if before else seq
             if len(newer) <= after + 1:
-                newer += select_messages(
-                    conn, "WHERE m.conv_id = ? AND m.seq IS NULL ORDER BY m.id", (row[0],)
+                stored = older + newer
+                return in_place(stored, _failed_between(conn, conv_id, low, None)) + _unplaced(
+                    conn, conv_id
                 )
-            else:
-                newer = newer[: after + 1]
-            return older[::-1] + newer
+            newer = newer[: after + 1]
+            # Those after the last one shown come with the page below it.
+            top = newer[-1].seq
+            return in_place(older + newer, _failed_between(conn, conv_id, low, top))
 
         return await self._reader.run(read)
 
@@ -196,3 +203,46 @@ class MessageTable:
             return found[0] if found else None
 
         return await self._writer.submit(job)
+
+
+def in_place(stored: list[Message], failed: list[Message]) -> list[Message]:
+    """Stored messages (by seq) with failed ones of ours (by place) among them: each
+    failed one after the stored message it follows, in the order they were written."""
+    if not failed:
+        return stored
+    return sorted(
+        [*stored, *failed],
+        key=lambda m: (m.seq, 0, m.id) if m.seq is not None else (m.place_seq, 1, m.id),
+    )
+
+
+def _lowest(stored: list[Message], limit: int) -> int | None:
+    """The lowest seq of a page of `limit` stored messages, oldest first: the failed
+    messages placed below it come with the page above; None when the page reaches the
+    start (all of them come with it)."""
+    if len(stored) < limit or not stored or (stored[0].seq or 0) <= 1:
+        return None
+    return stored[0].seq
+
+
+def _failed_between(
+    conn: sqlite3.Connection, conv_id: int, low: int | None, below: int | None
+) -> list[Message]:
+    """The failed messages of ours placed after a stored seq from `low` up to, not
+    including, `below` (None: no bound that way)."""
+    return select_messages(
+        conn,
+        "WHERE m.conv_id = ? AND m.seq IS NULL AND m.place_seq IS NOT NULL"
+        " AND m.place_seq >= ? AND m.place_seq < ? ORDER BY m.place_seq, m.id",
+        (conv_id, -1 if low is None else low, (1 << 62) if below is None else below),
+    )
+
+
+def _unplaced(conn: sqlite3.Connection, conv_id: int) -> list[Message]:
+    """The messages of ours still in the outbox (and those that failed before places
+    were kept), which follow the newest."""
+    return select_messages(
+        conn,
+        "WHERE m.conv_id = ? AND m.seq IS NULL AND m.place_seq IS NULL ORDER BY m.id",
+        (conv_id,),
+    )

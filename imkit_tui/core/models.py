@@ -43,6 +43,8 @@ class Message(msgspec.Struct, frozen=True, gc=False):
     `receipt_asked`: its sender asked for group read receipts.
     `edited_at`: when its sender last edited it (ultra groups; 0: never): the content is
     the newest edit's, and the app marks it "(edited)".
+    `place_seq`: where a failed message of ours is shown, after the stored message of
+    this seq (None: at the end, after the newest, as one still sending).
     """
 
     id: int
@@ -62,6 +64,7 @@ class Message(msgspec.Struct, frozen=True, gc=False):
     to: tuple[str, ...] = ()
     receipt_asked: bool = False
     edited_at: int = 0
+    place_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,11 +149,18 @@ class OutboxTable:
         return await self._writer.submit_nowait(job)
 
     async def mark_failed(self, message_id: int, code: int) -> Message | None:
-        """Take a message out of the outbox as failed with error `code`."""
+        """Take a message out of the outbox as failed with error `code`. It keeps its
+        place: after the newest message stored before it was written (an earlier one of
+        ours acked since included), not after those sent or received later."""
 
         def job(conn: sqlite3.Connection) -> Message | None:
+            # Local ids grow in the order rows are written; walking the conversation's
+            # seq index down from its newest stops at the first one written before ours.
             conn.execute(
-                "UPDATE messages SET status = ?, error = ? WHERE id = ? AND status = ?",
+                "UPDATE messages SET status = ?, error = ?, place_seq = COALESCE((SELECT"
+                " o.seq FROM messages o WHERE o.conv_id = messages.conv_id"
+                " AND o.seq IS NOT NULL AND o.id < messages.id ORDER BY o.seq DESC LIMIT 1), 0)"
+                " WHERE id = ? AND status = ?",
                 (SendStatus.FAILED, code, message_id, SendStatus.SENDING),
             )
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
@@ -180,7 +187,8 @@ class OutboxTable:
 
         def job(conn: sqlite3.Connection) -> Message | None:
             conn.execute(
-                "UPDATE messages SET status = ?, error = NULL WHERE id = ? AND status = ?",
+                "UPDATE messages SET status = ?, error = NULL, place_seq = NULL"
+                " WHERE id = ? AND status = ?",
                 (SendStatus.SENDING, message_id, SendStatus.FAILED),
             )
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))

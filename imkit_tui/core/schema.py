@@ -395,4 +395,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        19,
+        "a failed message keeps its place in the conversation",
+        """
+        -- A message of ours that failed (refused, or given up on) is shown where it was
+        -- written: after the stored message of this seq (the newest stored before it).
+        -- NULL while it is sending, and for failures recorded before this version
+        -- (those stay after the newest, as they were shown).
+        ALTER TABLE messages ADD COLUMN place_seq INTEGER;
+        CREATE INDEX messages_failed_place ON messages(conv_id, place_seq)
+            WHERE seq IS NULL AND place_seq IS NOT NULL;
+        """,
+    ),
 )

@@ -16,7 +16,7 @@ _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
 MESSAGE_COLUMNS = (
     "m.id, c.type, c.target, c.channel, m.seq, m.uid, m.cmid, m.sender, m.object_name,"
     " m.content, m.sent_at, m.direction, m.status, m.error, m.listened, m.mentioned,"
-    " m.recipients, m.receipt, m.edited_at"
+    " m.recipients, m.receipt, m.edited_at, m.place_seq"
 )
 OWN_CMID = "direction = 1"
 """The term that lets a lookup by (sender, cmid) use the index messages_cmid, which
@@ -126,6 +126,7 @@ def message_from_row(row: Any) -> Message:
         to=recipients_from(row[16]),
         receipt_asked=row[17] != 0,
         edited_at=row[18],
+        place_seq=row[19],
     )
 
 

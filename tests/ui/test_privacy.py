@@ -125,6 +125,36 @@ async def test_a_message_refused_for_its_content_says_so_and_is_not_retried(
     assert texts == ["hi"]
 
 
+def _bubble_texts(chat: ChatView) -> list[str]:
+    return [str(b.message.content.get("content")) for b in chat.bubbles()]
+
+
+async def test_a_refused_message_keeps_its_place_as_the_chat_goes_on(
+    make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
+) -> None:
+    """Seen in the app: a rejected message stayed at the bottom, below every reply
+    that came after it, for good. It stays where it was written, in the open chat and
+    when the chat is opened again."""
+    alice, me = await _alice_and_me(make_client, server_handle, "spam", None)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        chat = await _typed_to_alice(pilot, app, "buy spam", SendStatus.FAILED)
+        await pilot.press(*"sorry", "enter")
+        await send_all(alice, "me", ["what?"])
+        expected = ["hi", "buy spam", "sorry", "what?"]
+        await until(pilot, lambda: _bubble_texts(chat) == expected, "in place, live")
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        app.screen.query_one(ConversationList).focus()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        chat = app.screen.query_one(ChatView)
+        await until(pilot, lambda: _bubble_texts(chat) == expected, "in place, opened again")
+        refused = chat.bubbles()[1]
+        shown = " ".join(line.strip() for line in drawn.lines(refused))
+        assert CONTENT_REJECTED in shown
+
+
 async def test_a_message_whose_words_were_replaced_shows_what_the_others_see(
     make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
 ) -> None:

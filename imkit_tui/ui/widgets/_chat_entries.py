@@ -11,15 +11,24 @@ from imkit_tui.core import Message
 from imkit_tui.ui.bubbles import Bubble, NoticeBubble
 from imkit_tui.ui.bubbles.divider import continues_run, divider_spec
 
-SortKey = tuple[int, int, int]
-"""Stored messages by seq, then pending ones (no seq yet) by local id."""
+SortKey = tuple[int, int, int, int]
+"""Stored messages by seq, each failed one of ours after the stored message it follows,
+then pending ones (no seq yet) by local id."""
 
 
 def sort_key(message: Message) -> SortKey:
-    """Stored messages by seq, then pending ones (no seq yet) by local id."""
-    if message.seq is None:
-        return (1, message.id, 0)
-    return (0, message.seq, message.id)
+    """Stored messages by seq, each failed one of ours after the stored message it
+    follows (`Message.place_seq`), then pending ones (no seq yet) by local id."""
+    if message.seq is not None:
+        return (0, message.seq, 0, message.id)
+    if message.place_seq is not None:
+        return (0, message.place_seq, 1, message.id)
+    return (1, message.id, 0, 0)
+
+
+def pending(message: Message) -> bool:
+    """Whether `message` goes after the newest: still sending (or failed unplaced)."""
+    return message.seq is None and message.place_seq is None
 
 
 def ordered(messages: Iterable[Message]) -> list[Message]:

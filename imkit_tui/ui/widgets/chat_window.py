@@ -220,7 +220,7 @@ class ChatWindow(BubbleList):
                 fresh = [m for m in fresh if chat_entries.sort_key(m) > top]
             if not fresh:
                 return
-            sending = any(self._own(m) and m.seq is None for m in fresh)
+            sending = any(self._own(m) and chat_entries.pending(m) for m in fresh)
             counted = sum(1 for m in fresh if not self._own(m))
             if self.at_bottom or (sending and not self._bottom_gap):
                 self._insert(fresh[-self._window :])
@@ -299,7 +299,9 @@ class ChatWindow(BubbleList):
         whole again. The visible content stays where it is."""
         if self._loading or not self._bottom_gap or not self._entries:
             return 0
-        last = self._entries[-1].message.seq
+        last = next(
+            (e.message.seq for e in reversed(self._entries) if e.message.seq is not None), None
+        )
         if last is None:
             return 0
         self._loading = True
@@ -461,10 +463,12 @@ class ChatWindow(BubbleList):
         return message.direction == Direction.SENT or message.sender == self._me
 
     def _track(self, message: Message) -> None:
-        if message.seq is None:
+        if chat_entries.pending(message):
             self._pending[message.id] = message
             return
         self._pending.pop(message.id, None)
+        if message.seq is None:  # failed, in its place among the stored
+            return
         if self._newest_seq is None or message.seq > self._newest_seq:
             self._newest_seq = message.seq
 

@@ -1,0 +1,125 @@
+"""A failed message of ours keeps its place in the conversation: after the stored
+message it followed when it was written, before those sent or received after it, in
+every page the store hands out (the newest, older ones, around a search result). Sent
+again, it goes to the end as any message being sent."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from imkit_tui import messages
+from imkit_tui.core.models import Message, SendStatus
+from imkit_tui.core.received_store import Coverage
+from imkit_tui.core.store import LocalStore
+from imkit_tui.protocol import ConvRef, ErrorCode, MessageRecord
+
+ME = "me"
+BOB = ConvRef.private("bob")
+AT = 1_700_000_000_000
+
+
+def _from_bob(seq: int, text: str) -> MessageRecord:
+    return MessageRecord(
+        uid=f"b{seq}",
+        conv=ConvRef.private(ME),
+        seq=seq,
+        sender="bob",
+        object_name=messages.TEXT,
+        content={"content": text},
+        cmid=f"b-c{seq}",
+        sent_at=AT + seq * 10,
+    )
+
+
+async def _received(store: LocalStore, seq: int, text: str) -> None:
+    await store.messages.add_received(BOB, [_from_bob(seq, text)], Coverage(seq, 1, seq))
+
+
+async def _queued(store: LocalStore, cmid: str, text: str) -> int:
+    queued = await store.outbox.add(BOB, cmid, messages.TEXT, {"content": text}, AT)
+    await store.claims.next(AT)
+    return queued.id
+
+
+def _texts(page: list[Message]) -> list[str]:
+    return [str(m.content["content"]) for m in page]
+
+
+async def _conversation(tmp_path: Path) -> tuple[LocalStore, int]:
+    """hi (bob); oh darn, buy spam, still there? typed fast by me; buy spam refused
+    after oh darn was stored and before still there? was; then bye (bob). The store,
+    and the refused message's id."""
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+    await _received(store, 1, "hi")
+    darn = await _queued(store, "c1", "oh darn")
+    spam = await _queued(store, "c2", "buy spam")
+    still = await _queued(store, "c3", "still there?")
+    await store.outbox.mark_sent(darn, 2, "u2", AT + 20)
+    failed = await store.outbox.mark_failed(spam, ErrorCode.SENSITIVE_WORD_BLOCKED)
+    assert failed is not None and failed.place_seq == 2
+    await store.outbox.mark_sent(still, 3, "u3", AT + 30)
+    await _received(store, 4, "bye")
+    return store, spam
+
+
+ALL = ["hi", "oh darn", "buy spam", "still there?", "bye"]
+
+
+async def test_every_page_shows_a_refused_message_where_it_was_written(tmp_path: Path) -> None:
+    store, _spam = await _conversation(tmp_path)
+    try:
+        assert _texts(await store.messages.page(BOB)) == ALL
+        # Paged from the end, one stored message at a time: it comes once, in place.
+        assert _texts(await store.messages.page(BOB, limit=2)) == ALL[3:]
+        assert _texts(await store.messages.page(BOB, before_seq=3, limit=1)) == ALL[1:3]
+        assert _texts(await store.messages.page(BOB, before_seq=2, limit=1)) == ALL[:1]
+        assert _texts(await store.messages.page(BOB, before_seq=4, limit=10)) == ALL[:4]
+        # Around a search result, as far as the page goes.
+        around = await store.messages.around(BOB, 3, before=1, after=0)
+        assert _texts(around) == ALL[1:4]
+        assert _texts(await store.messages.around(BOB, 2, before=1, after=5)) == ALL
+    finally:
+        await store.close()
+
+
+async def test_sent_again_it_goes_to_the_end(tmp_path: Path) -> None:
+    store, spam = await _conversation(tmp_path)
+    try:
+        again = await store.outbox.requeue(spam)
+        assert again is not None and again.status == SendStatus.SENDING
+        assert again.place_seq is None
+        assert _texts(await store.messages.page(BOB)) == [*ALL[:2], *ALL[3:], "buy spam"]
+    finally:
+        await store.close()
+
+
+async def test_a_failure_kept_before_places_stays_after_the_newest(tmp_path: Path) -> None:
+    """A row failed by an earlier version has no place: shown after the newest, as then."""
+    store, spam = await _conversation(tmp_path)
+    await store.close()
+    with sqlite3.connect(tmp_path / "me.db") as conn:
+        conn.execute("UPDATE messages SET place_seq = NULL WHERE id = ?", (spam,))
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+    try:
+        assert _texts(await store.messages.page(BOB)) == [*ALL[:2], *ALL[3:], "buy spam"]
+    finally:
+        await store.close()
+
+
+async def test_one_refused_before_anything_was_stored_comes_first(tmp_path: Path) -> None:
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+    try:
+        spam = await _queued(store, "c1", "buy spam")
+        failed = await store.outbox.mark_failed(spam, ErrorCode.SENSITIVE_WORD_BLOCKED)
+        assert failed is not None and failed.place_seq == 0
+        await _received(store, 1, "hi")
+        await _received(store, 2, "there?")
+        assert _texts(await store.messages.page(BOB)) == ["buy spam", "hi", "there?"]
+        assert _texts(await store.messages.page(BOB, limit=1)) == ["there?"]
+        assert _texts(await store.messages.page(BOB, before_seq=2, limit=1)) == [
+            "buy spam",
+            "hi",
+        ]
+    finally:
+        await store.close()
