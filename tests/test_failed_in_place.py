@@ -94,15 +94,20 @@ async def test_sent_again_it_goes_to_the_end(tmp_path: Path) -> None:
         await store.close()
 
 
-async def test_a_failure_kept_before_places_stays_after_the_newest(tmp_path: Path) -> None:
-    """A row failed by an earlier version has no place: shown after the newest, as then."""
+async def test_a_failure_kept_by_the_previous_version_takes_its_place(tmp_path: Path) -> None:
+    """A store of the version before places (18): its failed row is placed when the
+    store is opened (migration 19), not left after the newest."""
     store, spam = await _conversation(tmp_path)
     await store.close()
     with sqlite3.connect(tmp_path / "me.db") as conn:
-        conn.execute("UPDATE messages SET place_seq = NULL WHERE id = ?", (spam,))
+        conn.execute("DROP INDEX messages_failed_place")
+        conn.execute("ALTER TABLE messages DROP COLUMN place_seq")
+        conn.execute("PRAGMA user_version = 18")
     store = await LocalStore.open(tmp_path / "me.db", ME)
     try:
-        assert _texts(await store.messages.page(BOB)) == [*ALL[:2], *ALL[3:], "buy spam"]
+        assert _texts(await store.messages.page(BOB)) == ALL
+        (failed,) = await store.messages.by_ids([spam])
+        assert failed.place_seq == 2
     finally:
         await store.close()
 

@@ -239,8 +239,8 @@ def _failed_between(
 
 
 def _unplaced(conn: sqlite3.Connection, conv_id: int) -> list[Message]:
-    """The messages of ours still in the outbox (and those that failed before places
-    were kept), which follow the newest."""
+    """The messages of ours still in the outbox (and any failed one with no place),
+    which follow the newest."""
     return select_messages(
         conn,
         "WHERE m.conv_id = ? AND m.seq IS NULL AND m.place_seq IS NULL ORDER BY m.id",

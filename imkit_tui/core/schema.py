@@ -400,10 +400,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "a failed message keeps its place in the conversation",
         """
         -- A message of ours that failed (refused, or given up on) is shown where it was
-        -- written: after the stored message of this seq (the newest stored before it).
-        -- NULL while it is sending, and for failures recorded before this version
-        -- (those stay after the newest, as they were shown).
+        -- written: after the stored message of this seq (the newest stored before it;
+        -- local ids grow in the order rows are written). NULL while it is sending.
         ALTER TABLE messages ADD COLUMN place_seq INTEGER;
+        UPDATE messages SET place_seq = COALESCE((SELECT o.seq FROM messages o
+            WHERE o.conv_id = messages.conv_id AND o.seq IS NOT NULL AND o.id < messages.id
+            ORDER BY o.seq DESC LIMIT 1), 0)
+        WHERE status = 2 AND seq IS NULL;
         CREATE INDEX messages_failed_place ON messages(conv_id, place_seq)
             WHERE seq IS NULL AND place_seq IS NOT NULL;
         """,
