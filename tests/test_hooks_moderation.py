@@ -9,10 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from imkit_tui.core import IMClient, SendStatus
 from imkit_tui.protocol import (
     ConversationType,
     ConvRef,
+    EditMessage,
     ErrorCode,
     ErrorFrame,
     SendAck,
@@ -21,11 +24,13 @@ from imkit_tui.protocol import (
 from imkit_tui.protocol.media import media_url
 from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.hooks.moderation import DELIVER, Verdict, verdict
+from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.setup import start_hooks
 from tests.backend import Received, running_backend
 from tests.conftest import FAST_BACKOFF, running_server
 from tests.test_chatrooms import join, text
 from tests.test_hooks_routing import FAST, hooked
+from tests.test_ultra_server import pull, refused, ug, ultra
 
 
 async def decide(received: Received) -> dict[str, Any]:
@@ -283,5 +288,85 @@ async def test_the_senders_own_room_message_shows_the_replaced_content(tmp_path:
             assert sent.status == SendStatus.SENT and sent.content == {"content": "oh ****"}
             (kept,) = await alice.chatrooms.messages("live")
             assert kept.content == {"content": "oh ****"}
+        finally:
+            await alice.close()
+
+
+def test_ultra_groups_are_a_kind_the_callback_holds_not_one_routed() -> None:
+    assert ConversationType.ULTRA_GROUP in HooksConfig().moderated_kinds
+    assert HooksConfig(moderation_conversations=("ultra_group",)).moderated_kinds == {
+        ConversationType.ULTRA_GROUP
+    }
+    with pytest.raises(ValueError, match="routing_conversations: unknown ultra_group"):
+        HooksConfig(routing_conversations=("ultra_group",))
+
+
+async def test_ultra_group_messages_and_edits_are_held_too(tmp_path: Path) -> None:
+    """An ultra group's send is refused or replaced as a group's is; an edit is asked
+    about as the message it edits becomes, so an edit cannot bring in what a send may
+    not (before, neither was asked about)."""
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        h.backend.answer = decide
+        alice = await h.handle.login("alice")
+        bob = await h.handle.login("bob")
+        await ultra(alice, "ug", "create", name="Ultra")
+        await ultra(alice, "ug", "channel_create", channel="news")
+        await ultra(bob, "ug", "join")
+        news = ug("ug", "news")
+
+        def said(text: str, cmid: str) -> SendMessage:
+            return SendMessage(
+                conv=news, object_name="RC:TxtMsg", content={"content": text}, cmid=cmid
+            )
+
+        assert await refused(alice, said("bad news", "u1")) == ErrorCode.SENSITIVE_WORD_BLOCKED
+        masked = await alice.request(said("darn news", "u2"))
+        assert isinstance(masked, SendAck) and masked.content == {"content": "**** news"}
+        asked = h.backend.got[-1].form
+        assert (asked["channelType"], asked["busChannel"], asked["toUserId"]) == (
+            "ULTRAGROUP",
+            "news",
+            "ug",
+        )
+        fine = await alice.request(said("fine", "u3"))
+        assert isinstance(fine, SendAck)
+
+        def edited(text: str, cmid: str) -> EditMessage:
+            return EditMessage(conv=news, uid=fine.uid, content={"content": text}, cmid=cmid)
+
+        assert await refused(alice, edited("bad now", "e1")) == ErrorCode.SENSITIVE_WORD_BLOCKED
+        edit = await alice.request(edited("darn fine", "e2"))
+        assert isinstance(edit, SendAck) and edit.content is not None
+        assert edit.content["content"] == {"content": "**** fine"}
+        asked = h.backend.got[-1].form
+        assert asked["objectName"] == "RC:TxtMsg"
+        assert json.loads(asked["content"]) == {"content": "darn fine"}
+
+        history = await pull(bob, news, before=10**6)
+        shown = sorted(history.messages, key=lambda m: m.seq)
+        texts = [m.content for m in shown if m.object_name == "RC:TxtMsg"]
+        assert texts == [{"content": "**** news"}, {"content": "**** fine"}]
+
+
+async def test_the_editors_own_message_shows_the_replaced_edit(tmp_path: Path) -> None:
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        h.backend.answer = decide
+        alice = IMClient(
+            server_url=h.handle.url,
+            token=h.handle.token("alice"),
+            store_path=tmp_path / "alice.db",
+            backoff=FAST_BACKOFF,
+        )
+        await alice.start()
+        try:
+            await alice.wait_synced(timeout=10)
+            await alice.ultra.create("guild", "Guild")
+            hall = ug("guild")
+            sent = await alice.send_text(hall, "all fine")
+            (stored,) = await alice.wait_sent([sent.id], timeout=10)
+            edited = await alice.ultra.edit_text(stored, "darn fine")
+            assert edited.content == {"content": "**** fine"}
+            kept = [m for m in await alice.messages(hall) if m.id == stored.id]
+            assert kept[0].content == {"content": "**** fine"}
         finally:
             await alice.close()

@@ -255,8 +255,10 @@ class Ultra:
     async def edit(self, message: Message, content: dict[str, Any]) -> Message:
         """Replace the content of one of the user's own sent messages in an ultra group;
         every member and device sees the new content and an "edited" mark. Returns the
-        message as it now is. Raises ValueError for a message that cannot be edited
-        here, RequestFailed (20116) for one the server will not edit."""
+        message as it now is (with the content the server stored: the app's backend
+        may replace it). Raises ValueError for a message that cannot be edited here,
+        RequestFailed (20116) for one the server will not edit, (21501) for one the
+        app's backend refuses."""
         context = self._context
         uid = self._check_editable(message)
         ack = await context.connection.request(
@@ -264,6 +266,8 @@ class Ultra:
             SendAck,
             context.timeout,
         )
+        if ack.content is not None and isinstance(ack.content.get("content"), dict):
+            content = ack.content["content"]  # the app's backend replaced words of it
         edited = await context.store.ultra.edited(message, content, ack.seq, ack.sent_at)
         context.note_acked(message.conv, ack.seq)
         result = edited or message

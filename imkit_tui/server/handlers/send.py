@@ -15,6 +15,8 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import msgspec
+
 from imkit_tui import messages
 from imkit_tui.protocol import (
     ConversationType,
@@ -46,7 +48,9 @@ from imkit_tui.server.store_records import AfterStoring, NewMessage, StoredMessa
 class Authorized:
     """A send that passed its checks: its route, who may see it (None: every member),
     the receipt request it is (if one), and its content as stored (`replaced`: not the
-    content the device sent; its ack then carries it)."""
+    content the device sent; its ack then carries it). `edits`: the type of the message
+    an edit event (ultra groups) gives the new content under `content`: the app's
+    backend is asked about that message as it becomes."""
 
     frame: SendMessage
     route: Route
@@ -54,6 +58,7 @@ class Authorized:
     asked: AskedReceipts | None
     content_json: str
     replaced: bool = False
+    edits: str | None = None
 
 
 async def on_send(ctx: ServerContext, session: Session, frame: SendMessage) -> None:
@@ -125,12 +130,22 @@ async def moderate(
     """Hold the send for the app's backend when it asked to moderate such messages
     (hooks/moderation.py): asked last, it never hears of a send refused without it.
     It may refuse the send (ProtocolError 21501) or replace its content, which is then
-    checked again (its size, the files it names). The send and its files as stored."""
+    checked again (its size, the files it names); an edit is asked about as the message
+    it edits becomes. The send and its files as stored."""
     frame = send.frame
-    before = frame.content
-    await ctx.hooks.moderate(session.user_id, frame, send.route)
-    if frame.content is before:
-        return send, files
+    if send.edits is not None:  # the edited message as it becomes, not the event
+        view = msgspec.structs.replace(
+            frame, object_name=send.edits, content=frame.content["content"]
+        )
+        await ctx.hooks.moderate(session.user_id, view, send.route)
+        if view.content is frame.content["content"]:
+            return send, files
+        frame.content = {**frame.content, "content": view.content}
+    else:
+        before = frame.content
+        await ctx.hooks.moderate(session.user_id, frame, send.route)
+        if frame.content is before:
+            return send, files
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
     replaced = dataclasses.replace(send, content_json=content_json, replaced=True)
     return replaced, await named_files(ctx, session, replaced)

@@ -41,7 +41,7 @@ from imkit_tui.server.handlers.ultra_groups import answer_and_tell, ops_of, refu
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
-from imkit_tui.server.store_records import NewMessage
+from imkit_tui.server.store_records import AfterStoring, NewMessage
 from imkit_tui.server.ultra.message_rows import counted_writer, edit_writer
 from imkit_tui.server.ultra.records import ULTRA_TYPE, Channel, UltraGroup, UltraRefused
 from imkit_tui.server.ultra.rules import edit_event_content, edit_refusal
@@ -126,9 +126,16 @@ async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> N
         cmid=frame.cmid,
     )
     event_json = checked_content(event.content, ctx.config.max_frame_bytes, frame.id)
-    send = sending.Authorized(event, route, None, None, event_json)
-    effect = edit_writer(found[0], user, content_json)
-    await sending.store_send(ctx, session, send, lambda _: effect, moderated=False)
+    send = sending.Authorized(event, route, None, None, event_json, edits=found[2])
+
+    def effect(stored: SendMessage) -> AfterStoring:
+        """The original's new content: as the app's backend left it (it may replace it)."""
+        if stored.content["content"] is frame.content:
+            return edit_writer(found[0], user, content_json)
+        replaced = checked_content(stored.content["content"], ctx.config.max_content_bytes)
+        return edit_writer(found[0], user, replaced)
+
+    await sending.store_send(ctx, session, send, effect)
 
 
 async def edit_by_app(

@@ -6,7 +6,8 @@ TEMPGROUP, CUSTOMER_SERVICE, MC and MP for public service accounts of the app an
 platform: a follower's menu command or text comes with `toUserId` the account),
 `msgTimeStamp` (ms), `msgUID`, `sensitiveType` (0), `source` (PC for a device, Server
 for the Server API or the server itself), `groupUserIds` (the receivers of a targeted
-group message, comma separated) and `busChannel` (empty: no channels yet).
+group message, comma separated) and `busChannel` (an ultra group's channel, asked about
+by the message callback: `channelType` ULTRAGROUP; empty for every other kind).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ CHANNEL_TYPES: dict[int, str] = {
     ConversationType.APP_PUBLIC_SERVICE: "MC",
     ConversationType.PUBLIC_SERVICE: "MP",
     ConversationType.CUSTOMER_SERVICE: "CUSTOMER_SERVICE",
+    ConversationType.ULTRA_GROUP: "ULTRAGROUP",
 }
 """The service's name of each conversation kind."""
 
@@ -140,10 +142,12 @@ def values_of(
     *,
     from_device: bool,
     to: Iterable[str] = (),
+    channel: str = "",
 ) -> list[str]:
     """:func:`routing_values` from a message's parts (`target`: the conversation as its
-    sender names it; `to`: a targeted message's receivers), with no record to build: this
-    is on a routed message's path."""
+    sender names it; `to`: a targeted message's receivers; `channel`: an ultra group's
+    channel, the form's `busChannel`), with no record to build: this is on a routed
+    message's path."""
     return [
         sender,
         receiver(sender, target, route),
@@ -155,7 +159,7 @@ def values_of(
         "0",
         "PC" if from_device else "Server",
         ",".join(to),
-        "",
+        channel,
     ]
 
 

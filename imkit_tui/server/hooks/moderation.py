@@ -117,6 +117,7 @@ class Moderation:
             "",
             from_device=True,
             to=frame.to,
+            channel=frame.conv.channel,
         )
         self.asked += 1
         # The poster's own timeout is this one when shorter: one timer, not two.

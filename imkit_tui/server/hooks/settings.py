@@ -17,7 +17,7 @@ push_coalesce_seconds = 2.0                  # a burst within it: one push
 push_mentions_under_dnd = true               # an @ still pushes in a DND group
 moderation_url = "http://127.0.0.1:9000/moderate"  # the message callback (see moderation.py)
 moderation_types = ["RC:TxtMsg"]             # default: every type a device sends
-moderation_conversations = ["group"]         # default: all
+moderation_conversations = ["group"]         # default: all (ultra_group included)
 moderation_users = ["alice"]                 # senders held (default: everyone)
 moderation_timeout_seconds = 2.0             # no answer by then:
 moderation_on_timeout = "deliver"            # or "block"
@@ -50,6 +50,13 @@ CONVERSATION_KINDS: dict[str, int] = {
 }
 """The conversation kinds routing can be limited to, by the name the config uses."""
 
+MODERATED_KINDS: dict[str, int] = {
+    **CONVERSATION_KINDS,
+    "ultra_group": ConversationType.ULTRA_GROUP,
+}
+"""The conversation kinds the message callback can hold: routing's, and ultra groups'
+messages and edits (full routing, as the service has it, leaves ultra groups out)."""
+
 
 @dataclass(frozen=True, slots=True)
 class HooksConfig:
@@ -68,7 +75,7 @@ class HooksConfig:
     push_mentions_under_dnd: bool = True
     moderation_url: str = ""
     moderation_types: tuple[str, ...] = ()
-    moderation_conversations: tuple[str, ...] = tuple(CONVERSATION_KINDS)
+    moderation_conversations: tuple[str, ...] = tuple(MODERATED_KINDS)
     moderation_users: tuple[str, ...] = ()
     moderation_timeout_seconds: float = 2.0
     moderation_on_timeout: str = "deliver"
@@ -80,11 +87,14 @@ class HooksConfig:
     concurrency: int = 8
 
     def __post_init__(self) -> None:
-        for name in ("routing_conversations", "moderation_conversations"):
-            unknown = sorted(set(getattr(self, name)) - set(CONVERSATION_KINDS))
+        for name, known in (
+            ("routing_conversations", CONVERSATION_KINDS),
+            ("moderation_conversations", MODERATED_KINDS),
+        ):
+            unknown = sorted(set(getattr(self, name)) - set(known))
             if unknown:
                 raise ValueError(
-                    f"{name}: unknown {', '.join(unknown)} (known: {', '.join(CONVERSATION_KINDS)})"
+                    f"{name}: unknown {', '.join(unknown)} (known: {', '.join(known)})"
                 )
         if self.moderation_on_timeout not in ("deliver", "block"):
             raise ValueError('moderation_on_timeout must be "deliver" or "block"')
@@ -152,7 +162,7 @@ class HooksConfig:
 @lru_cache(maxsize=64)
 def _kinds(names: tuple[str, ...]) -> frozenset[int]:
     """The conversation types of the kinds `names` (asked for every message: kept)."""
-    return frozenset(CONVERSATION_KINDS[name] for name in names)
+    return frozenset(MODERATED_KINDS[name] for name in names)
 
 
 def hooks_config(table: dict[str, Any], **overrides: Any) -> HooksConfig:
