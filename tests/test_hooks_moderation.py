@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -271,7 +273,9 @@ async def test_a_chatroom_message_the_backend_replaced_is_acked_with_it(tmp_path
         await bob.close()
 
 
-async def test_the_senders_own_room_message_shows_the_replaced_content(tmp_path: Path) -> None:
+@asynccontextmanager
+async def alice_moderated(tmp_path: Path) -> AsyncIterator[IMClient]:
+    """Alice's client, synced, on a server whose backend decides by :func:`decide`."""
     async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
         h.backend.answer = decide
         alice = IMClient(
@@ -283,13 +287,18 @@ async def test_the_senders_own_room_message_shows_the_replaced_content(tmp_path:
         await alice.start()
         try:
             await alice.wait_synced(timeout=10)
-            await alice.chatrooms.join("live")
-            sent = await alice.chatrooms.send_text("live", "oh darn")
-            assert sent.status == SendStatus.SENT and sent.content == {"content": "oh ****"}
-            (kept,) = await alice.chatrooms.messages("live")
-            assert kept.content == {"content": "oh ****"}
+            yield alice
         finally:
             await alice.close()
+
+
+async def test_the_senders_own_room_message_shows_the_replaced_content(tmp_path: Path) -> None:
+    async with alice_moderated(tmp_path) as alice:
+        await alice.chatrooms.join("live")
+        sent = await alice.chatrooms.send_text("live", "oh darn")
+        assert sent.status == SendStatus.SENT and sent.content == {"content": "oh ****"}
+        (kept,) = await alice.chatrooms.messages("live")
+        assert kept.content == {"content": "oh ****"}
 
 
 def test_ultra_groups_are_a_kind_the_callback_holds_not_one_routed() -> None:
@@ -349,24 +358,12 @@ async def test_ultra_group_messages_and_edits_are_held_too(tmp_path: Path) -> No
 
 
 async def test_the_editors_own_message_shows_the_replaced_edit(tmp_path: Path) -> None:
-    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
-        h.backend.answer = decide
-        alice = IMClient(
-            server_url=h.handle.url,
-            token=h.handle.token("alice"),
-            store_path=tmp_path / "alice.db",
-            backoff=FAST_BACKOFF,
-        )
-        await alice.start()
-        try:
-            await alice.wait_synced(timeout=10)
-            await alice.ultra.create("guild", "Guild")
-            hall = ug("guild")
-            sent = await alice.send_text(hall, "all fine")
-            (stored,) = await alice.wait_sent([sent.id], timeout=10)
-            edited = await alice.ultra.edit_text(stored, "darn fine")
-            assert edited.content == {"content": "**** fine"}
-            kept = [m for m in await alice.messages(hall) if m.id == stored.id]
-            assert kept[0].content == {"content": "**** fine"}
-        finally:
-            await alice.close()
+    async with alice_moderated(tmp_path) as alice:
+        await alice.ultra.create("guild", "Guild")
+        hall = ug("guild")
+        sent = await alice.send_text(hall, "all fine")
+        (stored,) = await alice.wait_sent([sent.id], timeout=10)
+        edited = await alice.ultra.edit_text(stored, "darn fine")
+        assert edited.content == {"content": "**** fine"}
+        kept = [m for m in await alice.messages(hall) if m.id == stored.id]
+        assert kept[0].content == {"content": "**** fine"}
