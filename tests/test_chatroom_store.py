@@ -147,6 +147,30 @@ async def test_rows_of_a_process_that_is_gone_are_deleted_when_a_store_opens(
 SHORT, LONG = 100, 100_000
 
 
+async def test_a_failed_message_keeps_its_place_in_the_room(tmp_path: Path) -> None:
+    """Dropped by a busy room (90020) while line 2 came in: it stays after line 1, where
+    it was written, not below every line that comes later."""
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+    try:
+        await store.chatrooms.add(ROOM, [record(1)])
+        mine = await store.chatrooms.add_own(ROOM, "m1", messages.TEXT, {"content": "mine"}, 5)
+        await store.chatrooms.add(ROOM, [record(2)])
+        failed = await store.chatrooms.failed(mine.id, 90020)
+        assert failed is not None and failed.place_seq == 1
+        await store.chatrooms.add(ROOM, [record(3)])
+        sending = await store.chatrooms.add_own(ROOM, "m2", messages.TEXT, {"content": "on"}, 6)
+
+        async def texts(**page: int) -> list[str]:
+            return [m.content["content"] for m in await store.chatrooms.page(ROOM, **page)]
+
+        assert await texts() == ["line 1", "mine", "line 2", "line 3", "on"]
+        assert await texts(limit=2) == ["line 2", "line 3", "on"]
+        assert await texts(before_seq=2, limit=1) == ["line 1", "mine"]
+        assert sending.place_seq is None
+    finally:
+        await store.close()
+
+
 async def _room_steps(tmp_path: Path, count: int) -> dict[str, int]:
     """VM steps of each per-message operation on a room holding `count` messages."""
     store = await LocalStore.open(tmp_path / f"{count}.db", ME)
@@ -170,10 +194,17 @@ async def _room_steps(tmp_path: Path, count: int) -> dict[str, int]:
         "its echo": lambda: store.chatrooms.add(
             ROOM, [record(seq + 2, sender=ME, cmid="own", uid="own-u")]
         ),
+        "a send dropped": lambda: _dropped(store),
         "the newest page": lambda: store.chatrooms.page(ROOM, limit=50),
         "an older page": lambda: store.chatrooms.page(ROOM, before_seq=seq - 50, limit=50),
     }
     return await steps_of(store, operations)
+
+
+async def _dropped(store: LocalStore) -> None:
+    """A send the busy room dropped: it takes its place after the newest line held."""
+    mine = await store.chatrooms.add_own(ROOM, "dropped", messages.TEXT, {"content": "x"}, 9)
+    await store.chatrooms.failed(mine.id, 90020)
 
 
 async def test_no_per_message_room_operation_grows_with_what_the_room_holds(

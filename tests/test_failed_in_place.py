@@ -19,7 +19,8 @@ BOB = ConvRef.private("bob")
 AT = 1_700_000_000_000
 
 
-def _from_bob(seq: int, text: str) -> MessageRecord:
+def from_bob(seq: int, text: str) -> MessageRecord:
+    """Message `seq` of the conversation with bob, from bob."""
     return MessageRecord(
         uid=f"b{seq}",
         conv=ConvRef.private(ME),
@@ -33,7 +34,7 @@ def _from_bob(seq: int, text: str) -> MessageRecord:
 
 
 async def _received(store: LocalStore, seq: int, text: str) -> None:
-    await store.messages.add_received(BOB, [_from_bob(seq, text)], Coverage(seq, 1, seq))
+    await store.messages.add_received(BOB, [from_bob(seq, text)], Coverage(seq, 1, seq))
 
 
 async def _queued(store: LocalStore, cmid: str, text: str) -> int:
@@ -100,8 +101,9 @@ async def test_a_failure_kept_by_the_previous_version_takes_its_place(tmp_path: 
     store, spam = await _conversation(tmp_path)
     await store.close()
     with sqlite3.connect(tmp_path / "me.db") as conn:
-        conn.execute("DROP INDEX messages_failed_place")
-        conn.execute("ALTER TABLE messages DROP COLUMN place_seq")
+        for table in ("messages", "chatroom_messages"):  # as version 18 made them
+            conn.execute(f"DROP INDEX {table}_failed_place")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN place_seq")
         conn.execute("PRAGMA user_version = 18")
     store = await LocalStore.open(tmp_path / "me.db", ME)
     try:

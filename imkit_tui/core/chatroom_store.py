@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from imkit_tui.core.message_table import in_place, lowest_placed
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.core.outbox_claims import process_running
 from imkit_tui.core.store_parts import StoreParts
@@ -27,7 +28,8 @@ from imkit_tui.protocol.frames import MAX_INT
 _decode_content = msgspec.json.Decoder(dict[str, Any]).decode
 
 _COLUMNS = (
-    "id, room, seq, uid, cmid, sender, object_name, content, sent_at, direction, status, error"
+    "id, room, seq, uid, cmid, sender, object_name, content, sent_at, direction, status, error,"
+    " place_seq"
 )
 
 
@@ -50,6 +52,7 @@ def _message(row: Any) -> Message:
         direction=Direction(row[9]),
         status=SendStatus(row[10]),
         error=row[11],
+        place_seq=row[12],
     )
 
 
@@ -163,11 +166,16 @@ class ChatroomTable:
 
     async def failed(self, message_id: int, code: int | None) -> Message | None:
         """An own message was refused or dropped with `code` (None: no answer came); it
-        as it now is."""
+        as it now is. It keeps its place: after the newest message of the room held
+        before it was written, not after those that came since."""
 
         def job(conn: sqlite3.Connection) -> Message | None:
             conn.execute(
-                "UPDATE chatroom_messages SET status = ?, error = ? WHERE id = ?",
+                "UPDATE chatroom_messages SET status = ?, error = ?, place_seq = COALESCE(("
+                "SELECT o.seq FROM chatroom_messages o WHERE o.holder = chatroom_messages.holder"
+                " AND o.room = chatroom_messages.room AND o.seq IS NOT NULL"
+                " AND o.id < chatroom_messages.id ORDER BY o.seq DESC LIMIT 1), 0)"
+                " WHERE id = ?",
                 (SendStatus.FAILED, code, message_id),
             )
             row = conn.execute(
@@ -181,22 +189,32 @@ class ChatroomTable:
         self, room: str, *, before_seq: int | None = None, limit: int = 50
     ) -> list[Message]:
         """Up to `limit` messages of `room` held here, oldest first: the newest (with
-        those still sending) or, with `before_seq`, those below it."""
+        those still sending) or, with `before_seq`, those below it; a failed one of ours
+        comes with the message it follows (`Message.place_seq`)."""
+        holder = self._holder
+        pending: list[Any] = []
         if before_seq is None:
             pending = await self._reader.fetch_all(
                 f"SELECT {_COLUMNS} FROM chatroom_messages WHERE holder = ? AND room = ?"
-                " AND seq IS NULL ORDER BY id",
-                (self._holder, room),
+                " AND seq IS NULL AND place_seq IS NULL ORDER BY id",
+                (holder, room),
             )
-            before_seq = MAX_INT
-        else:
-            pending = []
+        below = MAX_INT if before_seq is None else before_seq
         rows = await self._reader.fetch_all(
             f"SELECT {_COLUMNS} FROM chatroom_messages WHERE holder = ? AND room = ?"
             " AND seq < ? ORDER BY seq DESC LIMIT ?",
-            (self._holder, room, before_seq, limit),
+            (holder, room, below, limit),
         )
-        return [_message(row) for row in [*reversed(rows), *pending]]
+        stored = [_message(row) for row in reversed(rows)]
+        low = lowest_placed(stored, limit)
+        failed = await self._reader.fetch_all(
+            f"SELECT {_COLUMNS} FROM chatroom_messages WHERE holder = ? AND room = ?"
+            " AND seq IS NULL AND place_seq IS NOT NULL AND place_seq >= ? AND place_seq < ?"
+            " ORDER BY place_seq, id",
+            (holder, room, -1 if low is None else low, below),
+        )
+        placed = in_place(stored, [_message(row) for row in failed])
+        return placed + [_message(row) for row in pending]
 
     async def count(self, room: str) -> int:
         """How many messages of `room` are held here."""

@@ -144,14 +144,14 @@ class MessageTable:
                     " ORDER BY m.seq DESC LIMIT ?",
                     (conv_id, before_seq, limit),
                 )[::-1]
-                low = _lowest(older, limit)
+                low = lowest_placed(older, limit)
                 return in_place(older, _failed_between(conn, conv_id, low, before_seq))
             stored = select_messages(
                 conn,
                 "WHERE m.conv_id = ? AND m.seq IS NOT NULL ORDER BY m.seq DESC LIMIT ?",
                 (conv_id, limit),
             )[::-1]
-            low = _lowest(stored, limit)
+            low = lowest_placed(stored, limit)
             placed = in_place(stored, _failed_between(conn, conv_id, low, None))
             return placed + _unplaced(conn, conv_id)
 
@@ -181,7 +181,7 @@ class MessageTable:
                 "WHERE m.conv_id = ? AND m.seq IS NOT NULL AND m.seq >= ? ORDER BY m.seq LIMIT ?",
                 (conv_id, seq, after + 2),
             )
-            low = _lowest(older, before) if before else seq
+            low = lowest_placed(older, before) if before else seq
             if len(newer) <= after + 1:
                 stored = older + newer
                 return in_place(stored, _failed_between(conn, conv_id, low, None)) + _unplaced(
@@ -216,10 +216,10 @@ def in_place(stored: list[Message], failed: list[Message]) -> list[Message]:
     )
 
 
-def _lowest(stored: list[Message], limit: int) -> int | None:
-    """The lowest seq of a page of `limit` stored messages, oldest first: the failed
-    messages placed below it come with the page above; None when the page reaches the
-    start (all of them come with it)."""
+def lowest_placed(stored: list[Message], limit: int) -> int | None:
+    """The lowest seq of a page of `limit` stored messages, oldest first, from which the
+    failed messages placed come with it (those below come with the page above); None
+    when the page reaches the start (all of them come with it)."""
     if len(stored) < limit or not stored or (stored[0].seq or 0) <= 1:
         return None
     return stored[0].seq

@@ -411,4 +411,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE seq IS NULL AND place_seq IS NOT NULL;
         """,
     ),
+    Migration(
+        20,
+        "a failed message of ours keeps its place in a chatroom too",
+        # A room's messages are held only while in it: none failed before this version
+        # outlives a restart, so nothing is placed here.
+        """
+        ALTER TABLE chatroom_messages ADD COLUMN place_seq INTEGER;
+        CREATE INDEX chatroom_messages_failed_place
+            ON chatroom_messages(holder, room, place_seq)
+            WHERE seq IS NULL AND place_seq IS NOT NULL;
+        """,
+    ),
 )

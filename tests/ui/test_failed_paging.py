@@ -13,8 +13,9 @@ from imkit_tui import messages
 from imkit_tui.core.models import Message
 from imkit_tui.core.received_store import Coverage
 from imkit_tui.core.store import LocalStore
-from imkit_tui.protocol import ConvRef, ErrorCode, MessageRecord
+from imkit_tui.protocol import ConvRef, ErrorCode
 from imkit_tui.ui.widgets.chat_view import ChatView
+from tests.test_failed_in_place import from_bob
 from tests.ui.test_chat_view import settle
 
 ME = "me"
@@ -22,21 +23,8 @@ BOB = ConvRef.private("bob")
 COUNT = 1200
 
 
-def _from_bob(seq: int) -> MessageRecord:
-    return MessageRecord(
-        uid=f"b{seq}",
-        conv=ConvRef.private(ME),
-        seq=seq,
-        sender="bob",
-        object_name=messages.TEXT,
-        content={"content": f"message {seq}"},
-        cmid=f"b-c{seq}",
-        sent_at=1_700_000_000_000 + seq,
-    )
-
-
 async def _receive(store: LocalStore, first: int, last: int) -> None:
-    records = [_from_bob(seq) for seq in range(first, last + 1)]
+    records = [from_bob(seq, f"message {seq}") for seq in range(first, last + 1)]
     await store.messages.add_received(BOB, records, Coverage(last, 1, last))
 
 
