@@ -445,3 +445,39 @@ async def test_cloud_history_keeps_seven_days_by_default(server_handle: ServerHa
         "SELECT content FROM messages WHERE content LIKE '%last week%'"
     )
     assert rows == []
+
+
+async def test_the_apps_sensitive_words_hold_in_ultra_groups_and_their_edits(
+    server_handle: ServerHandle,
+) -> None:
+    """As in every other send: a refused word stops a message (21501) and a replaced one
+    is stored replaced; an edit cannot bring in what a send may not say."""
+    assert server_handle.server is not None and server_handle.server.store is not None
+    words = server_handle.server.store.words
+    assert await words.add("spam", None) and await words.add("darn", "****")
+    alice, bob = await login_all(server_handle, "alice", "bob")
+    await ultra(alice, "sw", "create", name="Words")
+    await ultra(bob, "sw", "join")
+
+    def said(text: str, cmid: str) -> SendMessage:
+        return SendMessage(conv=ug("sw"), object_name="RC:TxtMsg", content={"content": text},
+                           cmid=cmid)  # fmt: skip
+
+    assert await refused(alice, said("buy spam", "s1")) == ErrorCode.SENSITIVE_WORD_BLOCKED
+    masked = await alice.request(said("darn it", "s2"))
+    assert isinstance(masked, SendAck) and masked.content == {"content": "**** it"}
+    fine = await say(alice, ug("sw"), "fine")
+
+    def edited(text: str, cmid: str) -> EditMessage:
+        return EditMessage(conv=ug("sw"), uid=fine.uid, content={"content": text}, cmid=cmid)
+
+    assert await refused(alice, edited("spam now", "e1")) == ErrorCode.SENSITIVE_WORD_BLOCKED
+    edit = await alice.request(edited("darn fine", "e2"))
+    assert isinstance(edit, SendAck) and edit.content is not None
+    assert edit.content["content"] == {"content": "**** fine"}
+    history = await pull(bob, ug("sw"), before=10**6)
+    shown = sorted(history.messages, key=lambda m: m.seq)
+    assert [m.content for m in shown if m.object_name == "RC:TxtMsg"] == [
+        {"content": "**** it"},
+        {"content": "**** fine"},
+    ]

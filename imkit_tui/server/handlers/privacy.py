@@ -9,6 +9,8 @@ nothing is stored or delivered. Groups are not concerned.
 
 from __future__ import annotations
 
+from typing import Any
+
 from imkit_tui.protocol import (
     ConversationType,
     ErrorCode,
@@ -61,6 +63,15 @@ async def on_update_privacy(ctx: ServerContext, session: Session, frame: UpdateP
         ctx.fanout.tell(user_id, privacy_state(update.rules), skip=session)
 
 
+async def screened(ctx: ServerContext, content: dict[str, Any], request_id: int) -> dict[str, Any]:
+    """`content` with the app's sensitive words applied, as every send (private or
+    not, an ultra group's edit too) has them: a refused word stops it (ProtocolError
+    21501), a replaced one is replaced before it is stored (the same dict when none
+    matched)."""
+    words = ctx.require_store().words
+    return await words.screened(content, request_id) if words.active else content
+
+
 async def check_privacy(ctx: ServerContext, sender: str, frame: SendMessage) -> None:
     """Refuse a private message its receiver does not accept from `sender` (405),
     and apply the app's sensitive words to any send (server/sensitive_words.py).
@@ -70,10 +81,7 @@ async def check_privacy(ctx: ServerContext, sender: str, frame: SendMessage) -> 
     the sender still gets its original ack (the send handler's `ack_stored_retry`).
     """
     store = ctx.require_store()
-    # The app's sensitive words apply to every send, private or not: a refused word
-    # stops it here (21501), a replaced one is replaced before it is stored.
-    if store.words.active:
-        frame.content = await store.words.screened(frame.content, frame.id)
+    frame.content = await screened(ctx, frame.content, frame.id)
     conv = frame.conv
     receiver = conv.target
     if conv.type != ConversationType.PRIVATE or receiver == sender:

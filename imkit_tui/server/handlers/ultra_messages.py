@@ -37,6 +37,7 @@ from imkit_tui.server.config import ServerConfig
 from imkit_tui.server.handlers import send as sending
 from imkit_tui.server.handlers.context import ServerContext
 from imkit_tui.server.handlers.posting import message_record
+from imkit_tui.server.handlers.privacy import screened
 from imkit_tui.server.handlers.ultra_groups import answer_and_tell, ops_of, refusals, ultra_state
 from imkit_tui.server.routing import Route
 from imkit_tui.server.session import Session
@@ -89,8 +90,10 @@ async def on_ultra_send(ctx: ServerContext, session: Session, frame: SendMessage
         )
     group, _channel, route = await ultra_route(ctx, user, frame.conv, frame.id)
     _check_voice(group, user, frame.id)
+    sent = frame.content
+    frame.content = await screened(ctx, frame.content, frame.id)
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
-    send = sending.Authorized(frame, route, None, None, content_json)
+    send = sending.Authorized(frame, route, None, None, content_json, frame.content is not sent)
     await sending.store_send(
         ctx, session, send, lambda stored: counted_writer(user, stored.object_name, stored.content)
     )
@@ -117,20 +120,22 @@ async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> N
         raise ProtocolError(
             refusal or ErrorCode.MESSAGE_NOT_MODIFIABLE, "this message cannot be edited", frame.id
         )
-    content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
+    content = await screened(ctx, frame.content, frame.id)  # as a send has them
+    content_json = checked_content(content, ctx.config.max_content_bytes, frame.id)
     event = SendMessage(
         id=frame.id,
         conv=frame.conv,
         object_name=EDIT_OBJECT_NAME,
-        content=edit_event_content(frame.uid, found[0], frame.content),
+        content=edit_event_content(frame.uid, found[0], content),
         cmid=frame.cmid,
     )
     event_json = checked_content(event.content, ctx.config.max_frame_bytes, frame.id)
-    send = sending.Authorized(event, route, None, None, event_json, edits=found[2])
+    replaced = content is not frame.content
+    send = sending.Authorized(event, route, None, None, event_json, replaced, edits=found[2])
 
     def effect(stored: SendMessage) -> AfterStoring:
         """The original's new content: as the app's backend left it (it may replace it)."""
-        if stored.content["content"] is frame.content:
+        if stored.content["content"] is content:
             return edit_writer(found[0], user, content_json)
         replaced = checked_content(stored.content["content"], ctx.config.max_content_bytes)
         return edit_writer(found[0], user, replaced)
