@@ -7,7 +7,6 @@ import json
 import os
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import aiohttp
@@ -123,6 +122,12 @@ def test_private_publish_reaches_imkit_tail_logged_in_with_a_get_token_token(
         credentials = read_existing(data)
         assert credentials is not None
         bob = _call(api_url, credentials, "/user/getToken.json", {"userId": "bob"})["token"]
+        # Synced once first: `tail` then prints what arrives by its first sync too (on a
+        # store that never synced, that sync is old history), so whether the message
+        # comes before or after `tail` is up, it is printed: no race with its start.
+        synced = imkit(tmp_path / "bob", "history", "--with", "alice", "--server", url,
+                       "--token", str(bob))  # fmt: skip
+        assert synced.returncode == 0, synced.stderr
         tail = subprocess.Popen(
             [*IMKIT, "tail", "--server", url, "--token", str(bob), "--json"],
             stdout=subprocess.PIPE,
@@ -130,7 +135,6 @@ def test_private_publish_reaches_imkit_tail_logged_in_with_a_get_token_token(
             text=True,
             env=env_for(tmp_path / "bob"),
         )
-        time.sleep(1.0)
         form = {
             "fromUserId": "alice",
             "toUserId": "bob",

@@ -42,6 +42,7 @@ from imkit_tui.server.api.credentials import load_or_create
 from imkit_tui.server.pg.act_log import NODE_SILENT_SECONDS
 from tests.api_client import SignedClient
 from tests.cluster_nodes import Nodes, cluster, until
+from tests.services import pg_fetchval
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -243,7 +244,19 @@ async def test_a_killed_nodes_members_leave_and_come_back_through_the_other(
     nodes.processes[0].send_signal(signal.SIGKILL)
     nodes.processes[0].wait(10)
     await asyncio.sleep(NODE_SILENT_SECONDS)
-    assert isinstance(await bob.say("while alice is away"), SendAck)  # starts her countdown
+
+    def taken_for_gone() -> bool:
+        """The other node logged the killed one gone: alice counts as offline (it looks
+        at every tick, so this can come a tick after the silence is long enough)."""
+        found = pg_fetchval(
+            nodes.store_url,
+            "SELECT count(*) FROM log_acts WHERE log = 'chatroom' AND body LIKE '%node_gone%'",
+        )
+        return bool(found)
+
+    await until(taken_for_gone, 30, every=0.2)
+    # Her countdown starts at the first message after she went offline.
+    assert isinstance(await bob.say("while alice is away"), SendAck)
 
     async def alice_gone() -> bool:
         return await bob.members() == ["bob"]
