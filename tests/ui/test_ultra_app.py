@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Select, Switch
 
-from imkit_tui.core import IMClient, channel_ref, ultra_row
+from imkit_tui.core import IMClient, Message, channel_ref, ultra_row
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.bubbles._status import EDITED_MARK
@@ -21,7 +21,7 @@ from imkit_tui.ui.widgets.channel_sidebar import ChannelSidebar
 from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.composer import Composer
-from tests.conftest import ClientFactory, until_client
+from tests.conftest import ClientFactory, ServerHandle, until_client
 from tests.ui.test_app import list_lines, make_app, until
 
 GROUP = "guild"
@@ -105,6 +105,20 @@ async def test_one_row_with_the_total_and_a_sidebar_of_channels(
         assert sidebar.display
 
 
+async def _editing(pilot: Pilot[None], app: IMKitApp, mine: Message) -> tuple[ChatView, Composer]:
+    """The guild opened, `mine` (the newest, "see you at 5") selected and `e` pressed:
+    the chat and the composer holding its text."""
+    screen = await _open_guild(pilot, app)
+    chat = screen.query_one(ChatView)
+    await until(pilot, lambda: bool(chat.shown) and chat.shown[-1].id == mine.id, "mine")
+    chat.focus()
+    assert chat.select_message(mine.id)
+    await pilot.press("e")
+    composer = screen.query_one(Composer)
+    await until(pilot, lambda: composer.text == "see you at 5", "the text to edit")
+    return chat, composer
+
+
 async def test_e_edits_an_own_message_and_the_bubble_says_edited(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
@@ -114,14 +128,7 @@ async def test_e_edits_an_own_message_and_the_bubble_says_edited(
     (mine,) = await me.wait_sent([queued.id], timeout=10)
     app = make_app(me, tmp_path)
     async with app.run_test(size=(130, 30)) as pilot:
-        screen = await _open_guild(pilot, app)
-        chat = screen.query_one(ChatView)
-        await until(pilot, lambda: chat.shown and chat.shown[-1].id == mine.id, "mine")
-        chat.focus()
-        assert chat.select_message(mine.id)
-        await pilot.press("e")
-        composer = screen.query_one(Composer)
-        await until(pilot, lambda: composer.text == "see you at 5", "the text to edit")
+        chat, composer = await _editing(pilot, app, mine)
         composer.load_text("see you at 6")
         await pilot.press("enter")
         await until(pilot, lambda: chat.shown[-1].content["content"] == "see you at 6", "edit")
@@ -318,3 +325,26 @@ async def test_the_settings_fit_a_24_row_terminal_and_scroll_to_every_button(
         assert dismiss.region.height > 0
         assert dismiss.region.y >= 0 and dismiss.region.bottom <= 24
         assert settings.query_one(VerticalScroll).region.bottom <= 24
+
+
+async def test_an_edit_the_app_refuses_says_so_and_leaves_the_message(
+    make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
+) -> None:
+    """The app's words (or its backend's callback) refuse the new text: 21501, said as a
+    rejected message's bubble says it; the message keeps its text."""
+    assert server_handle.server is not None and server_handle.server.store is not None
+    assert await server_handle.server.store.words.add("spam", None)
+    alice, me = await make_client("alice"), await make_client("me")
+    await _guild(alice, me)
+    queued = await me.send_text(GENERAL, "see you at 5")
+    (mine,) = await me.wait_sent([queued.id], timeout=10)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        chat, composer = await _editing(pilot, app, mine)
+        composer.load_text("buy spam at 5")
+        await pilot.press("enter")
+        refused = "Not edited: the app does not allow this content"
+        await until(
+            pilot, lambda: any(refused in str(n.message) for n in app._notifications), "why"
+        )
+        assert chat.shown[-1].content["content"] == "see you at 5"
