@@ -39,7 +39,14 @@ if TYPE_CHECKING:
     )
     from imkit_tui.core.first_look import peek_conversations
     from imkit_tui.core.forward import ForwardError, check_forwardable
-    from imkit_tui.core.models import Conversation, Direction, Message, PrivacySettings, SendStatus
+    from imkit_tui.core.models import (
+        Conversation,
+        Direction,
+        Message,
+        PrivacySettings,
+        SendStatus,
+        display_order,
+    )
     from imkit_tui.core.outbox_claims import process_running
     from imkit_tui.core.ultra_rows import (
         UltraChannelRow,
@@ -86,6 +93,7 @@ __all__ = [
     "UltraGroupRow",
     "channel_ref",
     "check_forwardable",
+    "display_order",
     "is_ultra_row",
     "list_ref",
     "peek_conversations",
@@ -124,6 +132,7 @@ __getattr__ = lazy_names(
         "IMClient": _CLIENT,
         "LoginRefused": _CONNECTION,
         "Message": _MODELS,
+        "display_order": _MODELS,
         "MessageQueued": _EVENTS,
         "MessageUpdated": _EVENTS,
         "MessagesDeleted": _EVENTS,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from imkit_tui.core.models import Message
+from imkit_tui.core.models import Message, display_order
 from imkit_tui.core.outbox_claims import written_elsewhere
 from imkit_tui.core.received_store import Coverage, Received, ReceivedBatch, ReceivedRows
 from imkit_tui.core.sql import select_messages, stored_conversation_id
@@ -208,12 +208,7 @@ class MessageTable:
 def in_place(stored: list[Message], failed: list[Message]) -> list[Message]:
     """Stored messages (by seq) with failed ones of ours (by place) among them: each
     failed one after the stored message it follows, in the order they were written."""
-    if not failed:
-        return stored
-    return sorted(
-        [*stored, *failed],
-        key=lambda m: (m.seq, 0, m.id) if m.seq is not None else (m.place_seq, 1, m.id),
-    )
+    return sorted([*stored, *failed], key=display_order) if failed else stored
 
 
 def lowest_placed(stored: list[Message], limit: int) -> int | None:

@@ -67,6 +67,22 @@ class Message(msgspec.Struct, frozen=True, gc=False):
     place_seq: int | None = None
 
 
+DisplayOrder = tuple[int, int, int, int]
+"""Where a message stands in its conversation as shown (:func:`display_order`)."""
+
+
+def display_order(message: Message) -> DisplayOrder:
+    """The order a conversation shows its messages in, for the store's pages and the
+    chat view alike: stored ones by seq, each failed one of ours right after the stored
+    message it follows (`place_seq`, then as written), then those still sending (or
+    failed with no place) as written."""
+    if message.seq is not None:
+        return (0, message.seq, 0, message.id)
+    if message.place_seq is not None:
+        return (0, message.place_seq, 1, message.id)
+    return (1, message.id, 0, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """A row of the conversation list, with everything needed to draw it.

@@ -7,23 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from imkit_tui.core import Message
+from imkit_tui.core import Message, display_order
 from imkit_tui.ui.bubbles import Bubble, NoticeBubble
 from imkit_tui.ui.bubbles.divider import continues_run, divider_spec
 
 SortKey = tuple[int, int, int, int]
-"""Stored messages by seq, each failed one of ours after the stored message it follows,
-then pending ones (no seq yet) by local id."""
+"""Where an entry stands in the conversation (core.display_order)."""
 
-
-def sort_key(message: Message) -> SortKey:
-    """Stored messages by seq, each failed one of ours after the stored message it
-    follows (`Message.place_seq`), then pending ones (no seq yet) by local id."""
-    if message.seq is not None:
-        return (0, message.seq, 0, message.id)
-    if message.place_seq is not None:
-        return (0, message.place_seq, 1, message.id)
-    return (1, message.id, 0, 0)
+sort_key = display_order
+"""Stored messages by seq, each failed one of ours after the one it follows, then those
+still sending: the order the store's pages give too."""
 
 
 def pending(message: Message) -> bool:
