@@ -357,6 +357,37 @@ async def test_ultra_group_messages_and_edits_are_held_too(tmp_path: Path) -> No
         assert texts == [{"content": "**** news"}, {"content": "**** fine"}]
 
 
+async def test_an_ultra_retry_stored_before_the_backend_refused_gets_its_ack(
+    tmp_path: Path,
+) -> None:
+    """A message and an edit stored, then the backend begins to refuse such content:
+    their retries get their original acks, as in a group; a new send is refused."""
+    async with hooked(tmp_path / "server", moderation_url="/moderate") as h:
+        alice = await h.handle.login("alice")
+        await ultra(alice, "ug", "create", name="Ultra")
+        message = SendMessage(
+            conv=ug("ug"), object_name="RC:TxtMsg", content={"content": "fine"}, cmid="u1"
+        )
+        first = await alice.request(message)
+        assert isinstance(first, SendAck)
+        edit = EditMessage(conv=ug("ug"), uid=first.uid, content={"content": "fine"}, cmid="e1")
+        edited = await alice.request(edit)
+        assert isinstance(edited, SendAck)
+
+        async def refuse(_received: Received) -> dict[str, Any]:
+            return {"pass": 0}
+
+        h.backend.answer = refuse
+        again = await alice.request(message)
+        assert isinstance(again, SendAck) and (again.uid, again.seq) == (first.uid, first.seq)
+        edit_again = await alice.request(edit)
+        assert isinstance(edit_again, SendAck) and edit_again.seq == edited.seq
+        fresh = SendMessage(conv=ug("ug"), object_name="RC:TxtMsg", content={}, cmid="u2")
+        assert await refused(alice, fresh) == ErrorCode.SENSITIVE_WORD_BLOCKED
+        history = await pull(alice, ug("ug"), before=10**6)
+        assert sorted(m.cmid for m in history.messages) == ["e1", "u1"]
+
+
 async def test_the_editors_own_message_shows_the_replaced_edit(tmp_path: Path) -> None:
     async with alice_moderated(tmp_path) as alice:
         await alice.ultra.create("guild", "Guild")

@@ -4,6 +4,7 @@ pre-join history option, notification levels, edits, deletion by time, the group
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,11 @@ async def say(
     )
     assert isinstance(answer, SendAck), answer
     return answer
+
+
+def text_message(conv: ConvRef, text: str, cmid: str) -> SendMessage:
+    """A text to send to `conv` under `cmid` (sent as `request`, to see its answer)."""
+    return SendMessage(conv=conv, object_name="RC:TxtMsg", content={"content": text}, cmid=cmid)
 
 
 async def synced(client: WireClient, group: str) -> UltraState:
@@ -459,9 +465,7 @@ async def test_the_apps_sensitive_words_hold_in_ultra_groups_and_their_edits(
     await ultra(alice, "sw", "create", name="Words")
     await ultra(bob, "sw", "join")
 
-    def said(text: str, cmid: str) -> SendMessage:
-        return SendMessage(conv=ug("sw"), object_name="RC:TxtMsg", content={"content": text},
-                           cmid=cmid)  # fmt: skip
+    said = functools.partial(text_message, ug("sw"))
 
     assert await refused(alice, said("buy spam", "s1")) == ErrorCode.SENSITIVE_WORD_BLOCKED
     masked = await alice.request(said("darn it", "s2"))
@@ -481,3 +485,44 @@ async def test_the_apps_sensitive_words_hold_in_ultra_groups_and_their_edits(
         {"content": "**** it"},
         {"content": "**** fine"},
     ]
+
+
+async def test_a_retry_of_a_message_stored_before_a_mute_a_word_or_leaving_gets_its_ack(
+    server_handle: ServerHandle,
+) -> None:
+    """Idempotent send, as in groups: what changed since a message (or an edit) was
+    stored refuses new sends, never the retry of a stored one; nothing is stored twice."""
+    assert server_handle.server is not None and server_handle.server.store is not None
+    alice, bob = await login_all(server_handle, "alice", "bob")
+    await ultra(alice, "re", "create", name="Retries")
+    await ultra(bob, "re", "join")
+
+    said = functools.partial(text_message, ug("re"))
+
+    first = await bob.request(said("before it all", "b1"))
+    assert isinstance(first, SendAck)
+    edit = EditMessage(conv=ug("re"), uid=first.uid, content={"content": "before, edited"},
+                       cmid="e1")  # fmt: skip
+    edited = await bob.request(edit)
+    assert isinstance(edited, SendAck)
+
+    async def retried() -> None:
+        again = await bob.request(said("before it all", "b1"))
+        assert isinstance(again, SendAck), again
+        assert (again.uid, again.seq) == (first.uid, first.seq)
+        edit_again = await bob.request(edit)
+        assert isinstance(edit_again, SendAck), edit_again
+        assert edit_again.seq == edited.seq
+
+    await ultra(alice, "re", "mute", members=["bob"])
+    await retried()
+    assert await refused(bob, said("after", "b2")) == ErrorCode.MUTED_IN_ULTRA_GROUP
+    await ultra(alice, "re", "unmute", members=["bob"])
+    assert await server_handle.server.store.words.add("before", None)
+    await retried()
+    assert await refused(bob, said("before long", "b3")) == ErrorCode.SENSITIVE_WORD_BLOCKED
+    await ultra(bob, "re", "quit")
+    await retried()
+    assert await refused(bob, said("outside", "b4")) == ErrorCode.NOT_IN_ULTRA_GROUP
+    history = await pull(alice, ug("re"), before=10**6)
+    assert sorted(m.cmid for m in history.messages) == ["b1", "e1"]

@@ -108,7 +108,7 @@ async def store_send(
         except ProtocolError:
             # A retry of a message stored before the backend began to refuse such
             # messages still gets its original ack.
-            if await ack_stored_retry(ctx, session, frame):
+            if await ack_stored_retry(ctx, session, frame, send.route.conv_key):
                 return
             raise
     persist(ctx, session, send, files, then(frame) if then is not None else None)
@@ -173,17 +173,21 @@ async def over_send_limit(
     return True
 
 
-async def ack_stored_retry(ctx: ServerContext, session: Session, frame: SendMessage) -> bool:
+async def ack_stored_retry(
+    ctx: ServerContext, session: Session, frame: SendMessage, conv_key: str | None = None
+) -> bool:
     """Ack `frame` again if it is a retry of a message already stored in its
-    conversation (nothing is pushed again); False when it is not."""
+    conversation (nothing is pushed again); False when it is not. `conv_key`: the
+    conversation's store key, when the caller knows it (an ultra group's channel); else
+    it is found for a private or group conversation, and there is none for the others."""
     if not messages.lookup(frame.object_name).stored:
         return False
     sender = session.user_id
-    if frame.conv.type == ConversationType.GROUP:
+    if conv_key is None and frame.conv.type == ConversationType.GROUP:
         conv_key = group_key(frame.conv.target)
-    elif frame.conv.type == ConversationType.PRIVATE:
+    elif conv_key is None and frame.conv.type == ConversationType.PRIVATE:
         conv_key = private_key(sender, frame.conv.target)
-    else:
+    if conv_key is None:
         return False
     store = ctx.require_store()
     original = await store.find_by_client_id(sender, frame.cmid, conv_key)

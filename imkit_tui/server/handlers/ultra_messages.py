@@ -10,6 +10,7 @@ receives, and the counted row written in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -44,6 +45,7 @@ from imkit_tui.server.session import Session
 from imkit_tui.server.store_interface import Store
 from imkit_tui.server.store_records import AfterStoring, NewMessage
 from imkit_tui.server.ultra.message_rows import counted_writer, edit_writer
+from imkit_tui.server.ultra.operations import UltraOps
 from imkit_tui.server.ultra.records import ULTRA_TYPE, Channel, UltraGroup, UltraRefused
 from imkit_tui.server.ultra.rules import edit_event_content, edit_refusal
 
@@ -84,6 +86,20 @@ async def on_ultra_send(ctx: ServerContext, session: Session, frame: SendMessage
     """Authorize a send to a channel, store it once with its counted row, fan it out to
     the members online (handlers/send.py does the storing and the fan-out)."""
     user = session.user_id
+    try:
+        send = await _authorized_send(ctx, user, frame)
+    except ProtocolError:
+        if await _acked_again(ctx, session, frame):
+            return
+        raise
+    await sending.store_send(
+        ctx, session, send, lambda stored: counted_writer(user, stored.object_name, stored.content)
+    )
+
+
+async def _authorized_send(ctx: ServerContext, user: str, frame: SendMessage) -> sending.Authorized:
+    """`user` may send `frame` to its channel now: a member, not muted there, saying
+    nothing the app's words refuse (they may replace some), within the size limit."""
     if frame.to:
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER, "ultra group messages cannot be targeted", frame.id
@@ -93,21 +109,46 @@ async def on_ultra_send(ctx: ServerContext, session: Session, frame: SendMessage
     sent = frame.content
     frame.content = await screened(ctx, frame.content, frame.id)
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)
-    send = sending.Authorized(frame, route, None, None, content_json, frame.content is not sent)
-    await sending.store_send(
-        ctx, session, send, lambda stored: counted_writer(user, stored.object_name, stored.content)
-    )
+    return sending.Authorized(frame, route, None, None, content_json, frame.content is not sent)
+
+
+async def _acked_again(ctx: ServerContext, session: Session, frame: SendMessage) -> bool:
+    """Idempotent send: a retry of a message (or an edit) stored before its sender was
+    muted or left, or before a word was banned, gets its original ack again. False when
+    `frame` is no such retry."""
+    try:
+        group = await ops_of(ctx).store.require(frame.conv.target)
+        conv_key = UltraOps.channel(group, frame.conv.channel).conv_key
+    except UltraRefused:
+        return False
+    return await sending.ack_stored_retry(ctx, session, frame, conv_key)
 
 
 async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> None:
     """Edit one of the user's own messages: an edit event with its own seq, stored with
     the original's new content in one transaction; answered by its ack, pushed to the
     members online."""
-    user = session.user_id
     if not is_ultra(frame.conv):
         raise ProtocolError(
             ErrorCode.INVALID_PARAMETER, "only ultra group messages can be edited", frame.id
         )
+    try:
+        send, effect = await _authorized_edit(ctx, session.user_id, frame)
+    except ProtocolError:
+        event = SendMessage(
+            id=frame.id, conv=frame.conv, object_name=EDIT_OBJECT_NAME, content={}, cmid=frame.cmid
+        )
+        if await _acked_again(ctx, session, event):
+            return
+        raise
+    await sending.store_send(ctx, session, send, effect)
+
+
+async def _authorized_edit(
+    ctx: ServerContext, user: str, frame: EditMessage
+) -> tuple[sending.Authorized, Callable[[SendMessage], AfterStoring]]:
+    """`user` may edit the message `frame` names as it says: the edit event to store and
+    what it writes beside it (the original's new content)."""
     group, channel, route = await ultra_route(ctx, user, frame.conv, frame.id)
     _check_voice(group, user, frame.id)
     found = await ctx.require_store().ultra.message(channel.conv_key, frame.uid)
@@ -132,15 +173,16 @@ async def on_edit(ctx: ServerContext, session: Session, frame: EditMessage) -> N
     event_json = checked_content(event.content, ctx.config.max_frame_bytes, frame.id)
     replaced = content is not frame.content
     send = sending.Authorized(event, route, None, None, event_json, replaced, edits=found[2])
+    original_id = found[0]
 
     def effect(stored: SendMessage) -> AfterStoring:
         """The original's new content: as the app's backend left it (it may replace it)."""
         if stored.content["content"] is content:
-            return edit_writer(found[0], user, content_json)
+            return edit_writer(original_id, user, content_json)
         replaced = checked_content(stored.content["content"], ctx.config.max_content_bytes)
-        return edit_writer(found[0], user, replaced)
+        return edit_writer(original_id, user, replaced)
 
-    await sending.store_send(ctx, session, send, effect)
+    return send, effect
 
 
 async def edit_by_app(
