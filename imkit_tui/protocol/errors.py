@@ -87,7 +87,7 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.REJECTED_BY_BLACKLIST: "the receiver has blocked you",
     ErrorCode.MESSAGE_NOT_MODIFIABLE: "this message cannot be edited",
     ErrorCode.RATE_LIMITED: "sending too fast; slow down and retry",
-    ErrorCode.SENSITIVE_WORD_BLOCKED: "the message holds a word this app does not allow",
+    ErrorCode.SENSITIVE_WORD_BLOCKED: "the app does not allow this content",  # words or backend
     ErrorCode.NOT_IN_GROUP: "you are not a member of this group",
     ErrorCode.MUTED_IN_GROUP: "you are muted in this group",
     ErrorCode.NOT_IN_CHATROOM: "you are not in this chatroom",

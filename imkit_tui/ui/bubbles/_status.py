@@ -13,13 +13,13 @@ from rich.style import Style
 from rich.text import Text
 
 from imkit_tui.core import Message, SendStatus
-from imkit_tui.protocol import ErrorCode
+from imkit_tui.protocol import ErrorCode, describe
 from imkit_tui.ui.bubbles._text import clean_text, clock
 
 MAX_NAME = 64
 """The most characters of one name shown."""
 
-CONTENT_REJECTED = "Message rejected: the app does not allow this content"
+CONTENT_REJECTED = f"Message rejected: {describe(ErrorCode.SENSITIVE_WORD_BLOCKED)}"
 """Said under an own message the server refused for its content (21501: a sensitive
 word, or the app's backend blocked it)."""
 

@@ -26,7 +26,7 @@ from imkit_tui.core import (
     ultra_row,
 )
 from imkit_tui.core.ultra_rows import notifies
-from imkit_tui.protocol import ConversationType, ConvRef, ErrorCode, describe
+from imkit_tui.protocol import ConversationType, ConvRef, describe
 from imkit_tui.ui.format import display_name
 from imkit_tui.ui.widgets.channel_sidebar import ChannelSidebar
 
@@ -171,7 +171,7 @@ class UltraPane:
         try:
             await self._client.ultra.edit_text(message, text)
         except core.RequestFailed as refused:
-            self._host.app.notify(f"Not edited: {_why(refused.code)}", severity="error")
+            self._host.app.notify(f"Not edited: {describe(refused.code)}", severity="error")
         except (core.NotConnected, TimeoutError):
             self._host.app.notify("Not edited: the server cannot be reached", severity="error")
         except ValueError as exc:
@@ -201,11 +201,3 @@ class UltraPane:
         if is_ultra_row(conv) and current is not None and current.target == conv.target:
             conv = current  # the open channel's settings, with the group's
         self._host.app.push_screen(UltraSettingsScreen(self._client, conv))
-
-
-def _why(code: int) -> str:
-    """Why an edit was refused, in the words a rejected message's bubble uses for 21501
-    (the app's sensitive words, or its backend's message callback, refused the text)."""
-    if code == ErrorCode.SENSITIVE_WORD_BLOCKED:
-        return "the app does not allow this content"
-    return describe(code)
