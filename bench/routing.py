@@ -23,6 +23,10 @@ aiohttp's client and as the hooks' own client see it back to back; the aim is he
 the second, the smaller. Also quoted: the hooks' client a millisecond apart, as a held
 send meets the backend one message at a time, both sides waking from idle for it).
 
+Each repeat also runs :func:`paired_callback`: the callback's cost message by message,
+beside the backend's answer to the same question asked bare at the same moments (a
+round trip measured once, before the runs, is not the answer a held send meets).
+
 `--store postgresql` runs every server on a PostgreSQL store of its own (a schema of
 ``IMKIT_TEST_POSTGRES``, dropped after; bench/_pg.py), where the node that sends the
 queue runs the router process.
@@ -54,14 +58,17 @@ from _proc import cpu_seconds
 from aiohttp import web
 from websockets.asyncio.client import ClientConnection, connect
 
-from imkit_tui.protocol import ConvRef, Hello, Push, SendAck, SendMessage, encode
+from imkit_tui.protocol import ConversationType, ConvRef, Hello, Push, SendAck, SendMessage, encode
 from imkit_tui.protocol import decode_server_frame as decode
 from imkit_tui.protocol.tokens import issue_token
 from imkit_tui.server import IMServer, ServerConfig
 from imkit_tui.server.auth import load_or_create_secret
+from imkit_tui.server.hooks.forms import content_text, values_form, values_of
 from imkit_tui.server.hooks.http1 import HttpClient
+from imkit_tui.server.hooks.sender import FORM
 from imkit_tui.server.hooks.settings import HooksConfig
 from imkit_tui.server.hooks.setup import start_hooks
+from imkit_tui.server.routing import Route
 
 MODES = ("off", "routing", "callback", "held")
 
@@ -116,13 +123,7 @@ async def _latency(url: str, secret: bytes, count: int, tag: str) -> list[float]
     samples = []
     try:
         for index in range(count + 20):
-            started = time.perf_counter()
-            await alice.send(_send(index, f"{tag}-l{index}"), text=True)
-            while not isinstance(decode(_bytes(await bob.recv())), Push):
-                pass
-            elapsed = time.perf_counter() - started
-            while not isinstance(decode(_bytes(await alice.recv())), SendAck):
-                pass
+            elapsed = await _one_message(alice, bob, index, f"{tag}-l")
             if index >= 20:
                 samples.append(elapsed)
     finally:
@@ -181,17 +182,98 @@ async def _backend_round_trip(url: str, count: int) -> dict[str, float]:
     }
 
 
+def _config(args: argparse.Namespace, data: Path) -> ServerConfig:
+    """A bench server's config: no send limit; on a PostgreSQL schema of its own with
+    `--store postgresql` (dropped after the run)."""
+    store: dict[str, Any] = {}
+    if args.store == "postgresql":
+        schema = f"bench_routing_{uuid.uuid4().hex[:12]}"
+        args.schemas.append(schema)
+        store = {"store_url": schema_url(schema), "migrate_store": True}
+    return ServerConfig(data_dir=data, port=0, rate_per_second=1e6, rate_burst=10**6, **store)
+
+
+async def _one_message(
+    alice: ClientConnection, bob: ClientConnection, index: int, tag: str
+) -> float:
+    """Alice sends bob one message: the seconds until bob's push (then her ack is read)."""
+    started = time.perf_counter()
+    await alice.send(_send(index, f"{tag}-{index}"), text=True)
+    while not isinstance(decode(_bytes(await bob.recv())), Push):
+        pass
+    elapsed = time.perf_counter() - started
+    while not isinstance(decode(_bytes(await alice.recv())), SendAck):
+        pass
+    return elapsed
+
+
+QUESTION = values_form(
+    values_of(
+        "alice",
+        "bob",
+        Route(ConversationType.PRIVATE, "bench", (), ()),
+        "RC:TxtMsg",
+        content_text({"content": "r0paired-h-0"}),
+        1_700_000_000_000,
+        "",
+        from_device=True,
+    )
+).encode()
+"""A held send's question as the backend gets it (its signature aside, as long)."""
+
+SIGNATURE = "appKey=benchkey&nonce=" + "0" * 32 + "&timestamp=1700000000000&signature=" + "0" * 40
+
+
+async def paired_callback(backend: str, args: argparse.Namespace, tag: str) -> dict[str, float]:
+    """The callback's cost met message by message: two servers in this process, one
+    holding every message for the callback and one not, and the backend answering the
+    same question asked bare by the hooks' own client, taking turns message by message.
+    What the callback adds (`held` p50 less `off` p50) is set beside the bare question's
+    round trip (`answer`), met in the same process at the same moments, both sides
+    waking from the same idle as a held send's question does. Medians, ms."""
+    with tempfile.TemporaryDirectory(prefix="imkit-bench-") as tmp:
+        servers = [IMServer(_config(args, Path(tmp) / mode)) for mode in ("off", "held")]
+        clients: list[ClientConnection] = []
+        hooks = None
+        question = HttpClient(timeout=5)
+        try:
+            for server in servers:
+                await server.start()
+            hooks = await start_hooks(servers[1], HooksConfig(moderation_url=f"{backend}/moderate"))
+            pairs: list[tuple[ClientConnection, ClientConnection]] = []
+            for server in servers:
+                secret = load_or_create_secret(server.config.data_dir)
+                alice = await _login(server.url, secret, "alice")
+                bob = await _login(server.url, secret, "bob")
+                clients += (alice, bob)
+                pairs.append((alice, bob))
+            samples: dict[str, list[float]] = {"off": [], "held": [], "answer": []}
+            for index in range(args.latency + 20):
+                off = await _one_message(*pairs[0], index, f"{tag}-off")
+                held = await _one_message(*pairs[1], index, f"{tag}-held")
+                started = time.perf_counter()
+                await question.post(f"{backend}/moderate", QUESTION, FORM, SIGNATURE)
+                answer = time.perf_counter() - started
+                if index >= 20:
+                    for key, value in (("off", off), ("held", held), ("answer", answer)):
+                        samples[key].append(value)
+        finally:
+            await question.close()
+            for ws in clients:
+                await ws.close()
+            if hooks is not None:
+                await hooks.stop()
+            for server in servers:
+                await server.stop()
+    p50 = {key: statistics.median(values) * 1000 for key, values in samples.items()}
+    return {**p50, "added": p50["held"] - p50["off"]}
+
+
 async def one_run(mode: str, backend: str, args: argparse.Namespace, tag: str) -> dict[str, float]:
     """One mode's figures, on a fresh server (and store)."""
     with tempfile.TemporaryDirectory(prefix="imkit-bench-") as tmp:
         data = Path(tmp) / "server"
-        store: dict[str, Any] = {}
-        if args.store == "postgresql":
-            schema = f"bench_routing_{uuid.uuid4().hex[:12]}"
-            args.schemas.append(schema)
-            store = {"store_url": schema_url(schema), "migrate_store": True}
-        config = ServerConfig(data_dir=data, port=0, rate_per_second=1e6, rate_burst=10**6, **store)
-        server = IMServer(config)
+        server = IMServer(_config(args, data))
         await server.start()
         hooks = None
         try:
@@ -247,9 +329,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         backend = f"http://127.0.0.1:{ports.get(timeout=20)}"
         round_trip = await _backend_round_trip(f"{backend}/x", 200)
         runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+        paired: list[dict[str, float]] = []
         for repeat in range(args.repeat):
             for mode in MODES:
                 runs[mode].append(await one_run(mode, backend, args, f"r{repeat}{mode}"))
+            paired.append(await paired_callback(backend, args, f"r{repeat}paired"))
     finally:
         process.terminate()
         process.join(5)
@@ -274,6 +358,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "callback_added_p50_ms": medians["held"]["p50_ms"] - off["p50_ms"],
         "callback_beside_routing_ms": medians["callback"]["p50_ms"] - medians["routing"]["p50_ms"],
         "callback_throughput_ratio": medians["callback"]["acked_per_s"] / off["acked_per_s"],
+        "paired": paired,
+        "paired_ratios": [run["added"] / run["answer"] for run in paired],
     }
 
 
@@ -302,6 +388,12 @@ def render(f: dict[str, Any]) -> str:
         f"{f['backend_round_trip_ms']['hooks_spaced']:.3f} ms a millisecond apart); "
         f"throughput {f['callback_throughput_ratio']:.2f}x of off; beside routing it adds"
         f" {f['callback_beside_routing_ms']:.3f} ms (the backend answers both)",
+        "callback, message by message (off, held and the bare question taking turns): adds "
+        + ", ".join(
+            f"{run['added']:.3f} ms / {run['answer']:.3f} ms = {ratio:.2f}x"
+            for run, ratio in zip(f["paired"], f["paired_ratios"], strict=True)
+        )
+        + " of the backend's answer met at the same moments",
     ]
     return "\n".join(lines)
 
