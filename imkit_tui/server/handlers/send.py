@@ -143,7 +143,7 @@ async def moderate(
         frame.content = {**frame.content, "content": view.content}
     else:
         before = frame.content
-        await ctx.hooks.moderate(session.user_id, frame, send.route)
+        await ctx.hooks.moderate(session.user_id, frame, send.route, send.content_json)
         if frame.content is before:
             return send, files
     content_json = checked_content(frame.content, ctx.config.max_content_bytes, frame.id)

@@ -32,9 +32,12 @@ class ServerHooks(Protocol):
         """`record` was stored (seq > 0) or relayed (seq 0) and pushed along `route`;
         `from_device`: a device sent it (else the Server API or the server itself)."""
 
-    async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
+    async def moderate(
+        self, sender: str, frame: SendMessage, route: Route, content_json: str | None = None
+    ) -> None:
         """Before `frame` is stored: hold it for the message callback if it matches
-        (its content may be replaced; ProtocolError when it is blocked)."""
+        (its content may be replaced; ProtocolError when it is blocked). `content_json`:
+        its content as it would be stored, when at hand."""
 
     def device_online(self, session: Session) -> None:
         """A device logged in."""
@@ -69,7 +72,9 @@ class NoHooks:
     def message_stored(self, record: MessageRecord, route: Route, *, from_device: bool) -> None:
         """Nothing to do."""
 
-    async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
+    async def moderate(
+        self, sender: str, frame: SendMessage, route: Route, content_json: str | None = None
+    ) -> None:
         """Nothing to do."""
 
     def device_online(self, session: Session) -> None:

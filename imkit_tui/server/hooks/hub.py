@@ -215,9 +215,11 @@ class BackendHooks:
             )
         self._pushes.message_stored(record, route)
 
-    async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
+    async def moderate(
+        self, sender: str, frame: SendMessage, route: Route, content_json: str | None = None
+    ) -> None:
         """Hold a matching send for the message callback (moderation.py)."""
-        await self.moderation.moderate(sender, frame, route)
+        await self.moderation.moderate(sender, frame, route, content_json)
 
     def device_online(self, session: Session) -> None:
         """Mark the user for a status report; what waits to be pushed to them is dropped."""

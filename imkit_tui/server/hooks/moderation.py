@@ -81,9 +81,13 @@ class Moderation:
             and messages.lookup(object_name).stored
         )
 
-    async def moderate(self, sender: str, frame: SendMessage, route: Route) -> None:
+    async def moderate(
+        self, sender: str, frame: SendMessage, route: Route, content_json: str | None = None
+    ) -> None:
         """Hold `frame` for the backend's decision if it matches (replacing its content,
-        or raising ProtocolError 21501); a send behind a held one waits for it."""
+        or raising ProtocolError 21501); a send behind a held one waits for it.
+        `content_json`: its content as it would be stored (the form's `content`, as
+        routing sends it), when at hand; else it is encoded here."""
         ahead = self._gates.get(route.conv_key)
         if not self.matches(sender, frame.object_name, route.conv_type):
             if ahead is not None:
@@ -94,7 +98,7 @@ class Moderation:
         try:
             if ahead is not None:
                 await asyncio.wait([ahead])
-            decided = await self._ask(sender, frame, route)
+            decided = await self._ask(sender, frame, route, content_json)
         finally:
             mine.set_result(None)  # those behind go once this one is appended
             if self._gates.get(route.conv_key) is mine:
@@ -104,7 +108,9 @@ class Moderation:
         if decided.content is not None:
             frame.content = decided.content
 
-    async def _ask(self, sender: str, frame: SendMessage, route: Route) -> Verdict:
+    async def _ask(
+        self, sender: str, frame: SendMessage, route: Route, content_json: str | None
+    ) -> Verdict:
         """The backend's verdict on `frame`: its form is the one routing would send of
         the message (no uid yet, the time of asking), as `values_form` makes it."""
         values = values_of(
@@ -112,7 +118,7 @@ class Moderation:
             frame.conv.target,
             route,
             frame.object_name,
-            content_text(frame.content),
+            content_text(frame.content) if content_json is None else content_json,
             now_ms(),
             "",
             from_device=True,
