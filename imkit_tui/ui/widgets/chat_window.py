@@ -214,10 +214,15 @@ class ChatWindow(BubbleList):
                     self._held[message.id] = message
                 else:
                     fresh.append(message)
-            if self._entries and not self._exhausted:
-                # Older than the window's top: paging up will bring them.
-                top = self._entries[0].key
-                fresh = [m for m in fresh if chat_entries.sort_key(m) > top]
+            first = self._entries[0] if self._entries else None
+            if (
+                first is not None
+                and not self._exhausted
+                and not chat_entries.pending(first.message)
+            ):
+                # Older than the window's top: paging up will bring them. (A top still
+                # sending sorts after every stored message: then none is above.)
+                fresh = [m for m in fresh if chat_entries.sort_key(m) > first.key]
             if not fresh:
                 return
             sending = any(self._own(m) and chat_entries.pending(m) for m in fresh)
