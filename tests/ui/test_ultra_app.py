@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Select, Switch
 
-from imkit_tui.core import IMClient, Message, channel_ref, ultra_row
+from imkit_tui.core import IMClient, Message, SendStatus, channel_ref, ultra_row
 from imkit_tui.protocol import ConvRef
 from imkit_tui.ui.app import IMKitApp
 from imkit_tui.ui.bubbles._status import EDITED_MARK
@@ -22,6 +22,7 @@ from imkit_tui.ui.widgets.chat_header import ChatHeader
 from imkit_tui.ui.widgets.chat_view import ChatView
 from imkit_tui.ui.widgets.composer import Composer
 from tests.conftest import ClientFactory, ServerHandle, until_client
+from tests.ui import drawn
 from tests.ui.test_app import list_lines, make_app, until
 
 GROUP = "guild"
@@ -348,3 +349,24 @@ async def test_an_edit_the_app_refuses_says_so_and_leaves_the_message(
             pilot, lambda: any(refused in str(n.message) for n in app._notifications), "why"
         )
         assert chat.shown[-1].content["content"] == "see you at 5"
+
+
+async def test_a_muted_members_message_says_why_it_failed(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """Muted by the owner, a member's message failed with no reason in sight: "! failed —
+    r to retry" read as a fault of the network. It now says what the server said."""
+    alice, me = await make_client("alice"), await make_client("me")
+    await _guild(alice, me)
+    await alice.ultra.mute(GROUP, ["me"])
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_guild(pilot, app)
+        await pilot.press(*"may I speak?", "enter")
+        chat = app.screen.query_one(ChatView)
+        await until(pilot, lambda: chat.shown[-1].status == SendStatus.FAILED, "refused")
+        bubble = chat.bubbles()[-1]
+        said = "! failed: you are muted in this ultra group — r to retry"
+        assert bubble.meta_text == said and bubble.failed
+        await pilot.pause()
+        assert said in " ".join(line.strip() for line in drawn.lines(bubble)), "cut at 80"

@@ -1,10 +1,10 @@
 """Private: the status line under a bubble, when it shows, and the head line of a run.
 
 An edited message (ultra groups) says "(edited)" first. Others' messages show their
-time; own messages how far they got ("sending…", "✓ 14:05", "✓✓ Read 14:05", "! failed
-— r to retry", or why it was rejected), and in a group how many members read them when
-receipts were asked for ("✓ 14:05 · 3 read · 5 unread"). A targeted message says whom
-it went to.
+time; own messages how far they got ("sending…", "✓ 14:05", "✓✓ Read 14:05", "! failed:
+you are muted in this group — r to retry", or why it was rejected), and in a group how
+many members read them when receipts were asked for ("✓ 14:05 · 3 read · 5 unread").
+A targeted message says whom it went to.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _status(message: Message, *, own: bool, rejected: bool, peer_read: bool) -> 
         if rejected:
             peer = clean_text(message.conv.target, keep_newlines=False)[:MAX_NAME]
             return f"Message rejected: {peer} does not accept messages from you"
-        return "! failed — r to retry"
+        return failed_line(message.error)
     if peer_read:
         return f"✓✓ Read {clock(message.sent_at)}"
     return f"✓ {clock(message.sent_at)}"
@@ -79,3 +79,11 @@ def head_line(sender: str | None, sent_at: int, sender_style: Style, time_style:
         line.append("  ")
     line.append(clock(sent_at), style=time_style)
     return line
+
+
+def failed_line(code: int | None) -> str:
+    """The status line of an own message that failed, saying why when the server
+    refused it (muted, no longer a member, ...): sending it again may help later."""
+    if code is None:
+        return "! failed — r to retry"
+    return f"! failed: {describe(code)} — r to retry"
