@@ -370,3 +370,28 @@ async def test_a_muted_members_message_says_why_it_failed(
         assert bubble.meta_text == said and bubble.failed
         await pilot.pause()
         assert said in " ".join(line.strip() for line in drawn.lines(bubble)), "cut at 80"
+
+
+async def test_an_edit_elsewhere_is_no_new_message_to_announce(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """An edit in a chat that is not open toasted "Message edited" as if a message had
+    come: the app announces what the chat shows, and an edit event is not shown."""
+    alice, me = await make_client("alice"), await make_client("me")
+    await _guild(alice, me)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 30), notifications=True) as pilot:
+        await until(pilot, lambda: any("# Guild" in line for line in list_lines(app)), "the row")
+        welcome = next(m for m in await alice.messages(GENERAL) if m.seq == 1)
+        await alice.ultra.edit_text(welcome, "welcome, everyone")
+
+        async def edited() -> bool:
+            kept = [m for m in await me.messages(GENERAL) if m.uid == welcome.uid]
+            return kept[0].content["content"] == "welcome, everyone"
+
+        await until_client(me, edited)
+        await pilot.pause(0.3)
+        assert not app.screen.query("Toast")
+        sent = await alice.send_text(GENERAL, "and a new one")
+        await alice.wait_sent([sent.id], timeout=10)
+        await until(pilot, lambda: bool(app.screen.query("Toast")), "the new one's toast")

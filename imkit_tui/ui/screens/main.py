@@ -30,7 +30,7 @@ from imkit_tui.ui.screens.mention_actions import JUMP_KEY, MentionActions
 from imkit_tui.ui.screens.message_menu import LIST_LIMIT
 from imkit_tui.ui.screens.privacy_actions import PrivacyActions
 from imkit_tui.ui.screens.read_only import SendRights
-from imkit_tui.ui.screens.rows import newest_received, peer_read, placeholder_row, unread_after
+from imkit_tui.ui.screens.rows import newest_notified, peer_read, placeholder_row, unread_after
 from imkit_tui.ui.screens.search_actions import SearchActions, search_commands
 from imkit_tui.ui.screens.start_up import (
     CoreStart,
@@ -314,7 +314,7 @@ class MainScreen(Screen[None]):
         row = await self._refresh_row(conv)
         if conv == self.current and row is not None and row.title and row.ref == conv:
             self.query_one(ChatHeader).rename(display_name(conv, row.title))
-        last = newest_received(received)
+        last = newest_notified(received)
         # Only live messages notify: what a sync brings back is shown by the list.
         if last is not None and self.client.state == ConnectionState.CONNECTED:
             self.notifier.new_message(

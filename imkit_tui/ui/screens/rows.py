@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from imkit_tui import messages as catalogue
 from imkit_tui.core import Conversation, Direction, Message
 from imkit_tui.protocol import ConversationType, ConvRef
 
@@ -42,6 +43,15 @@ def placeholder_row(conv: ConvRef) -> Conversation:
     )
 
 
-def newest_received(messages: Sequence[Message]) -> Message | None:
-    """The newest of `messages` that someone else sent (None: all are own)."""
-    return next((m for m in reversed(messages) if m.direction == Direction.RECEIVED), None)
+def newest_notified(messages: Sequence[Message]) -> Message | None:
+    """The newest of `messages` the app announces: sent by someone else, of a type the
+    chat shows (not an edit or a recall command: the message they are about was
+    announced once). None when there is none."""
+    return next(
+        (
+            m
+            for m in reversed(messages)
+            if m.direction == Direction.RECEIVED and catalogue.lookup(m.object_name).shown
+        ),
+        None,
+    )
