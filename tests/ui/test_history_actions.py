@@ -49,6 +49,7 @@ async def test_recall_then_re_edit_and_the_peer_sees_a_notice(
         await pilot.press("e")  # re-edit: the text comes back into the composer
         composer = app.screen.query_one(Composer)
         await until(pilot, lambda: composer.text == "meet at 5pm, not 6", "the text back")
+        assert composer.cursor_location == composer.document.end
 
     page = await bob.messages(ME)
     recalled = [m for m in page if m.seq == 2]

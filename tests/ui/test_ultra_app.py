@@ -117,6 +117,7 @@ async def _editing(pilot: Pilot[None], app: IMKitApp, mine: Message) -> tuple[Ch
     await pilot.press("e")
     composer = screen.query_one(Composer)
     await until(pilot, lambda: composer.text == "see you at 5", "the text to edit")
+    assert composer.cursor_location == composer.document.end  # typing goes on at the end
     return chat, composer
 
 

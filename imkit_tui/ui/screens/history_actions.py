@@ -145,7 +145,7 @@ class HistoryActions:
             return
         composer = self._screen.composer
         if composer is not None:
-            composer.load_text(kept[0])
+            composer.put_text(kept[0])
             composer.focus()
 
     def ask_delete(self, chosen: list[Message]) -> None:

@@ -156,7 +156,7 @@ class UltraPane:
         if self.editing is None:
             self._held = composer.text
         self.editing = message
-        composer.load_text(str(message.content["content"]))
+        composer.put_text(str(message.content["content"]))
         composer.focus()
         self._host.app.notify(EDITING_NOTE)
         return True
@@ -188,7 +188,7 @@ class UltraPane:
         """Put back in the composer what it held before the edit."""
         composer = self._host.composer
         if composer is not None:
-            composer.load_text(self._held)
+            composer.put_text(self._held)
         self._held = ""
 
     # ------------------------------------------------------------------ settings

@@ -301,6 +301,12 @@ class Composer(TextArea):
         self.load_text(text)
         self.move_cursor(self.document.end)
 
+    def put_text(self, text: str) -> None:
+        """Replace the text with `text` (a message to edit, a recalled message's text, what
+        an edit set aside), the cursor at its end to type on, as after :meth:`set_draft`."""
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
     def use_picker(self, picker: MentionPicker) -> None:
         """Offer @mentions in `picker` (mounted by the caller, e.g. above the composer)."""
         self._picker = picker
