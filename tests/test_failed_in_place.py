@@ -11,6 +11,7 @@ from pathlib import Path
 from imkit_tui import messages
 from imkit_tui.core.models import Message, SendStatus
 from imkit_tui.core.received_store import Coverage
+from imkit_tui.core.schema import MIGRATIONS
 from imkit_tui.core.store import LocalStore
 from imkit_tui.protocol import ConvRef, ErrorCode, MessageRecord
 
@@ -41,6 +42,17 @@ async def _queued(store: LocalStore, cmid: str, text: str) -> int:
     queued = await store.outbox.add(BOB, cmid, messages.TEXT, {"content": text}, AT)
     await store.claims.next(AT)
     return queued.id
+
+
+def as_version_20(conn: sqlite3.Connection) -> None:
+    """Undo migration 21 in a store: no failed mark on the list rows, and an ultra
+    group's list row kept by the triggers of migration 15, as version 20 had them."""
+    conn.execute("DROP TRIGGER ultra_row_on_update")
+    conn.execute("DROP TRIGGER ultra_row_on_delete")
+    conn.execute("ALTER TABLE conversations DROP COLUMN failed_id")
+    v15 = MIGRATIONS[14].sql
+    conn.executescript(v15[v15.index("CREATE TRIGGER ultra_row_on_update") :])
+    conn.execute("PRAGMA user_version = 20")
 
 
 def _texts(page: list[Message]) -> list[str]:
@@ -101,6 +113,7 @@ async def test_a_failure_kept_by_the_previous_version_takes_its_place(tmp_path: 
     store, spam = await _conversation(tmp_path)
     await store.close()
     with sqlite3.connect(tmp_path / "me.db") as conn:
+        as_version_20(conn)
         for table in ("messages", "chatroom_messages"):  # as version 18 made them
             conn.execute(f"DROP INDEX {table}_failed_place")
             conn.execute(f"ALTER TABLE {table} DROP COLUMN place_seq")
@@ -128,5 +141,69 @@ async def test_one_refused_before_anything_was_stored_comes_first(tmp_path: Path
             "buy spam",
             "hi",
         ]
+    finally:
+        await store.close()
+
+
+async def _failed_mark(store: LocalStore) -> bool:
+    row = await store.conversations.get(BOB)
+    assert row is not None
+    return row.failed
+
+
+async def test_the_list_row_says_when_the_message_it_shows_failed(tmp_path: Path) -> None:
+    """The row shows our refused message with a mark, until a newer message is shown,
+    the message is sent again or deleted; a failure the row does not show (something
+    came after it) marks nothing."""
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+    try:
+        await _received(store, 1, "hi")
+        spam = await _queued(store, "c1", "buy spam")
+        await store.outbox.mark_failed(spam, ErrorCode.SENSITIVE_WORD_BLOCKED)
+        assert await _failed_mark(store)
+        await _received(store, 2, "what?")
+        assert not await _failed_mark(store)
+        # Refused after bob's reply was stored: the row shows the reply, unmarked.
+        late = await _queued(store, "c2", "more spam")
+        await _received(store, 3, "stop it")
+        await store.outbox.mark_failed(late, ErrorCode.SENSITIVE_WORD_BLOCKED)
+        assert not await _failed_mark(store)
+        # Refused while a message of ours written after it is still sending: no mark.
+        first, second = await _queued(store, "c3", "spam a"), await _queued(store, "c4", "ok")
+        await store.outbox.mark_failed(first, ErrorCode.SENSITIVE_WORD_BLOCKED)
+        assert not await _failed_mark(store)
+        await store.outbox.mark_failed(second, ErrorCode.MUTED_IN_GROUP)
+        assert await _failed_mark(store)
+        await store.outbox.requeue(second)
+        assert not await _failed_mark(store)
+        await store.outbox.mark_failed(second, ErrorCode.MUTED_IN_GROUP)
+        assert await _failed_mark(store)
+        (gone,) = await store.messages.by_ids([second])
+        await store.history.delete([gone])
+        assert not await _failed_mark(store)
+    finally:
+        await store.close()
+
+
+async def test_a_failure_the_list_row_shows_is_marked_on_upgrade(tmp_path: Path) -> None:
+    """A store of version 20 holding a failure its row shows: marked once opened
+    (migration 21); one followed by a newer message is not."""
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+    await _received(store, 1, "hi")
+    spam = await _queued(store, "c1", "buy spam")
+    await store.outbox.mark_failed(spam, ErrorCode.SENSITIVE_WORD_BLOCKED)
+    other = ConvRef.private("carol")
+    early = await store.outbox.add(other, "c2", messages.TEXT, {"content": "spam"}, AT)
+    await store.claims.next(AT)
+    await store.outbox.mark_failed(early.id, ErrorCode.SENSITIVE_WORD_BLOCKED)
+    await store.outbox.add(other, "c3", messages.TEXT, {"content": "sorry"}, AT + 1)
+    await store.close()
+    with sqlite3.connect(tmp_path / "me.db") as conn:
+        as_version_20(conn)
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+    try:
+        assert await _failed_mark(store)
+        row = await store.conversations.get(other)
+        assert row is not None and not row.failed
     finally:
         await store.close()

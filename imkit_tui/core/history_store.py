@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Message
-from imkit_tui.core.sql import recount_unread, select_messages
+from imkit_tui.core.sql import clear_failed_mark, recount_unread, select_messages
 from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
 
 if TYPE_CHECKING:
@@ -140,6 +140,7 @@ class HistoryTable:
                 if row is not None:
                     conv_ids.add(int(row[0]))
             for message_id in unsent:
+                clear_failed_mark(conn, message_id)
                 conn.execute("DELETE FROM messages WHERE id = ? AND seq IS NULL", (message_id,))
             for message_id in stored:
                 conn.execute(

@@ -93,7 +93,7 @@ class Conversation:
     `marked_unread` is the user's "mark as unread", cleared when the chat is read.
     `mentions` counts the unread messages that @mention this user (by id or @all).
     `title` is a group's or a public service account's name, when this device knows it
-    ("" otherwise).
+    ("" otherwise). `failed`: the message the row shows is one of ours that failed.
     """
 
     ref: ConvRef
@@ -111,6 +111,7 @@ class Conversation:
     marked_unread: bool = False
     mentions: int = 0
     title: str = ""
+    failed: bool = False
 
     @property
     def sort_key(self) -> tuple[bool, int]:

@@ -16,7 +16,13 @@ from imkit_tui import messages as catalogue
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.core.outbox_claims import LEASE_MS
 from imkit_tui.core.received_store import SILENT_IN_LIST, list_sender
-from imkit_tui.core.sql import OWN_CMID, recipients_column, select_messages, set_preview
+from imkit_tui.core.sql import (
+    OWN_CMID,
+    clear_failed_mark,
+    recipients_column,
+    select_messages,
+    set_preview,
+)
 from imkit_tui.core.store_parts import StoreParts
 from imkit_tui.protocol import ConvRef, encode_content
 
@@ -163,6 +169,15 @@ class OutboxTable:
                 " WHERE id = ? AND status = ?",
                 (SendStatus.FAILED, code, message_id, SendStatus.SENDING),
             )
+            placed = conn.execute(
+                "SELECT conv_id, place_seq FROM messages WHERE id = ? AND status = ?",
+                (message_id, SendStatus.FAILED),
+            ).fetchone()
+            if placed is not None and not _shown_after(conn, placed[0], message_id, placed[1]):
+                # The list row shows it: it says so (a newer message shown clears it).
+                conn.execute(
+                    "UPDATE conversations SET failed_id = ? WHERE id = ?", (message_id, placed[0])
+                )
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None
 
@@ -191,6 +206,7 @@ class OutboxTable:
                 " WHERE id = ? AND status = ?",
                 (SendStatus.SENDING, message_id, SendStatus.FAILED),
             )
+            clear_failed_mark(conn, message_id)
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None
 

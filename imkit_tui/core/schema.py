@@ -24,6 +24,24 @@ their unread and mention counts, the newest channel's preview (SQLite takes the 
 columns from the row of MAX), the later of it and the draft as the sort key; a new
 message shows a removed group again. `target` and `moved` are SQL of the trigger."""
 
+_ULTRA_ROW_WITH_FAILED = """
+    INSERT OR IGNORE INTO conversations(type, target, channel) VALUES (10, {target}, '*');
+    UPDATE conversations SET
+        (unread, mentions) = (
+            SELECT COALESCE(SUM(c.unread), 0), COALESCE(SUM(c.mentions), 0)
+            FROM conversations c WHERE c.type = 10 AND c.target = {target} AND c.channel != '*'),
+        (last_at, preview, last_sender, last_seq, failed_id) = (
+            SELECT COALESCE(MAX(c.last_at), 0), COALESCE(c.preview, ''),
+                COALESCE(c.last_sender, ''), 0, COALESCE(c.failed_id, 0)
+            FROM conversations c WHERE c.type = 10 AND c.target = {target} AND c.channel != '*'),
+        hidden = CASE WHEN {moved} THEN 0 ELSE hidden END
+    WHERE type = 10 AND target = {target} AND channel = '*';
+    UPDATE conversations SET sort_at = MAX(last_at, draft_at)
+    WHERE type = 10 AND target = {target} AND channel = '*';
+"""
+"""`_ULTRA_ROW` (migration 15, kept as it was) that also takes the newest channel's
+failed mark (`failed_id`, migration 21)."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -421,6 +439,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX chatroom_messages_failed_place
             ON chatroom_messages(holder, room, place_seq)
             WHERE seq IS NULL AND place_seq IS NOT NULL;
+        """,
+    ),
+    Migration(
+        21,
+        "the list row says when the message it shows failed",
+        # outbox_table.mark_failed sets it while the row shows that message; a newer
+        # message shown (sql.set_preview), a retry or the message deleted clears it.
+        # Failures a store already holds are marked where nothing was written after them.
+        f"""
+        ALTER TABLE conversations ADD COLUMN failed_id INTEGER NOT NULL DEFAULT 0;
+        UPDATE conversations SET failed_id = COALESCE((SELECT f.id FROM messages f
+            WHERE f.conv_id = conversations.id AND f.status = 2 AND f.seq IS NULL
+            AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.conv_id = f.conv_id
+                AND (n.seq > f.place_seq OR (n.seq IS NULL AND n.id > f.id))
+                AND n.object_name NOT IN ('RC:RRReqMsg', 'imkit:EditCmd'))
+            ORDER BY f.id DESC LIMIT 1), 0)
+        WHERE channel != '*';
+        DROP TRIGGER ultra_row_on_update;
+        DROP TRIGGER ultra_row_on_delete;
+        CREATE TRIGGER ultra_row_on_update
+        AFTER UPDATE OF unread, mentions, last_at, preview, failed_id
+        ON conversations WHEN new.type = 10 AND new.channel != '*'
+        BEGIN {
+            _ULTRA_ROW_WITH_FAILED.format(target="new.target", moved="new.last_at > old.last_at")
+        } END;
+        CREATE TRIGGER ultra_row_on_delete AFTER DELETE ON conversations
+        WHEN old.type = 10 AND old.channel != '*'
+        BEGIN {_ULTRA_ROW_WITH_FAILED.format(target="old.target", moved="0")} END;
+        UPDATE conversations SET failed_id = COALESCE((SELECT c.failed_id FROM conversations c
+            WHERE c.type = 10 AND c.target = conversations.target AND c.channel != '*'
+            ORDER BY c.last_at DESC LIMIT 1), 0)
+        WHERE type = 10 AND channel = '*';
         """,
     ),
 )

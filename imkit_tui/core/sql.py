@@ -31,7 +31,8 @@ CONVERSATION_COLUMNS = (
     " WHEN 7 THEN (SELECT p.name FROM public_accounts p WHERE p.type = 7"
     " AND p.id = conversations.target)"
     " WHEN 8 THEN (SELECT p.name FROM public_accounts p WHERE p.type = 8"
-    " AND p.id = conversations.target) END"
+    " AND p.id = conversations.target) END,"
+    " failed_id != 0"
 )
 
 
@@ -57,12 +58,23 @@ def confirm(conn: sqlite3.Connection, record: MessageRecord) -> list[int]:
 def set_preview(
     conn: sqlite3.Connection, conv_id: int, at: int, preview: str, sender: str, seq: int | None
 ) -> None:
-    """Show this message in the list row, unless the row already shows a newer one."""
+    """Show this message in the list row, unless the row already shows a newer one (a
+    failed message it showed is no longer the one shown: its mark goes)."""
     conn.execute(
         "UPDATE conversations SET last_at = ?, preview = ?, last_sender = ?,"
-        " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at), hidden = 0"
+        " last_seq = MAX(last_seq, ?), sort_at = MAX(?, draft_at), hidden = 0, failed_id = 0"
         " WHERE id = ? AND last_at <= ?",
         (at, preview, sender, seq or 0, at, conv_id, at),
+    )
+
+
+def clear_failed_mark(conn: sqlite3.Connection, message_id: int) -> None:
+    """The list row no longer says its message failed, if that was `message_id` (sent
+    again, or deleted): one keyed update, by the message's own conversation."""
+    conn.execute(
+        "UPDATE conversations SET failed_id = 0"
+        " WHERE id = (SELECT conv_id FROM messages WHERE id = ?) AND failed_id = ?",
+        (message_id, message_id),
     )
 
 
@@ -161,4 +173,5 @@ def conversation_from_row(row: Any) -> Conversation:
         marked_unread=bool(row[14]),
         mentions=row[15],
         title=row[16] or "",
+        failed=bool(row[17]),
     )

@@ -155,6 +155,20 @@ async def test_a_refused_message_keeps_its_place_as_the_chat_goes_on(
         assert CONTENT_REJECTED in shown
 
 
+async def test_the_list_row_marks_a_refused_message_until_another_follows(
+    make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
+) -> None:
+    """The chat list showed a refused message as the last one, as if it had gone: its
+    row now says "!" before it, as long as it is the message the row shows."""
+    alice, me = await _alice_and_me(make_client, server_handle, "spam", None)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _typed_to_alice(pilot, app, "buy spam", SendStatus.FAILED)
+        await until(pilot, lambda: "! buy spam" in list_lines(app)[1], "the mark")
+        await send_all(alice, "me", ["what?"])
+        await until(pilot, lambda: list_lines(app)[1].strip() == "what?", "the reply, unmarked")
+
+
 async def test_a_message_whose_words_were_replaced_shows_what_the_others_see(
     make_client: ClientFactory, server_handle: ServerHandle, tmp_path: Path
 ) -> None:

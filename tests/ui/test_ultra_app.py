@@ -371,6 +371,8 @@ async def test_a_muted_members_message_says_why_it_failed(
         assert bubble.meta_text == said and bubble.failed
         await pilot.pause()
         assert said in " ".join(line.strip() for line in drawn.lines(bubble)), "cut at 80"
+        # The group's one row in the list says its channel's last message failed.
+        await until(pilot, lambda: "! You:" in "\n".join(list_lines(app)), "the mark")
 
 
 async def test_an_edit_elsewhere_is_no_new_message_to_announce(

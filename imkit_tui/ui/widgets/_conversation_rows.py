@@ -35,6 +35,8 @@ TEXT_X = MARGIN + AVATAR_WIDTH + 1
 _PINNED_MARK = "📌"
 _MUTED_MARK = "🔕"
 _DRAFT_LABEL = "[Draft] "
+_FAILED_MARK = "! "
+"""Before the preview of a message of ours that failed (the chat says why)."""
 MENTION_LABEL = "[@me] "
 """Before the preview while the conversation has unread messages that mention this user."""
 _SENDER_TYPES = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
@@ -157,6 +159,9 @@ class RowPainter:
             left.append(Segment(label, style(*row, "conversation-list--draft")))
             text = one_line(conversation.draft)
         else:
+            if conversation.failed:
+                label = truncate(_FAILED_MARK, room - _cells(left))
+                left.append(Segment(label, style(*row, "conversation-list--failed")))
             if conversation.ref.type in _SENDER_TYPES and conversation.last_sender:
                 sender = self._sender_name(conversation.last_sender)
                 label = truncate(f"{one_line(sender)}: ", room - _cells(left))

@@ -97,6 +97,7 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--preview",
         "conversation-list--sender",
         "conversation-list--draft",
+        "conversation-list--failed",
         "conversation-list--mention",
         "conversation-list--marker",
         "conversation-list--badge",
@@ -113,6 +114,7 @@ class ConversationList(ScrollView, can_focus=True):
     | `conversation-list--preview` | The last message's summary, or the draft text. |
     | `conversation-list--sender` | "sender: " before a group preview. |
     | `conversation-list--draft` | The "[Draft]" label. |
+    | `conversation-list--failed` | "!" before a preview of an own message that failed. |
     | `conversation-list--mention` | "[@me]": unread messages mention this user. |
     | `conversation-list--marker` | The 📌 and 🔕 markers. |
     | `conversation-list--badge` | The unread badge. |
@@ -148,7 +150,7 @@ class ConversationList(ScrollView, can_focus=True):
         & > .conversation-list--draft {
             color: $text-error;
         }
-        & > .conversation-list--mention {
+        & > .conversation-list--mention, & > .conversation-list--failed {
             color: $error;
             text-style: bold;
         }
