@@ -13,7 +13,7 @@ from imkit_tui.ui.screens.search import Query, SearchScreen
 from imkit_tui.ui.widgets.chat_view import ChatView
 from tests.conftest import ClientFactory
 from tests.ui import drawn
-from tests.ui.test_app import make_app, send_all, until
+from tests.ui.test_app import list_lines, make_app, send_all, until
 
 ALICE = ConvRef.private("alice")
 BOB = ConvRef.private("bob")
@@ -151,3 +151,33 @@ def test_from_tokens_are_taken_out_of_the_query() -> None:
     assert Query.parse("from:") == Query("from:", None)
     assert Query.parse("FROM:Ann") == Query("", "Ann")
     assert Query.parse("  ").empty
+
+
+async def test_results_name_groups_as_the_list_does(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """Results in a group said "# crew", its id, where the list says "# The Crew"; a
+    channel of an ultra group says which group and channel."""
+    alice, me = await make_client("alice"), await make_client("me")
+    await alice.groups.create("crew", "The Crew", ["me"])
+    await alice.ultra.create("guild", "Guild")
+    await alice.ultra.create_channel("guild", "news", "News")
+    await me.ultra.join("guild")
+    sent = [
+        await alice.send_text(ConvRef(type=3, target="crew"), "needle in the crew"),
+        await alice.send_text(ConvRef(type=10, target="guild", channel="news"), "needle news"),
+    ]
+    await alice.wait_sent([m.id for m in sent], timeout=10)
+    app = make_app(me, tmp_path)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await until(pilot, lambda: "The Crew" in "\n".join(list_lines(app)), "the group's row")
+        await until(pilot, lambda: "Guild" in "\n".join(list_lines(app)), "the ultra group's row")
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen), "the search screen")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        await pilot.press(*"needle")
+        await until(pilot, lambda: len(screen.hits) == 2, "both")
+        lines = result_lines(screen)
+        assert any(line.startswith("# Guild › # news · alice") for line in lines), lines
+        assert any(line.startswith("# The Crew · alice") for line in lines), lines

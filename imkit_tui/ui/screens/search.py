@@ -9,7 +9,7 @@ results load as the highlight reaches the end of the list.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
@@ -71,13 +71,20 @@ class Query:
         return not self.text and not self.sender
 
 
-def result_prompt(hit: SearchHit, me: str, *, with_conversation: bool) -> Text:
-    """Two lines for a result: where, who and when; then the snippet, matches marked."""
+Naming = Callable[[ConvRef], str]
+"""How a conversation is named for people (ui/format.display_name, with what is known)."""
+
+
+def result_prompt(
+    hit: SearchHit, me: str, *, with_conversation: bool, names: Naming = display_name
+) -> Text:
+    """Two lines for a result: where (named by `names`), who and when; then the
+    snippet, matches marked."""
     message = hit.message
     who = "You" if message.sender == me else person(message.sender)
     head = Text(no_wrap=True, overflow="ellipsis")
     if with_conversation:
-        head.append(display_name(message.conv), style="bold")
+        head.append(names(message.conv), style="bold")
         head.append(" · ")
     head.append(who, style="bold" if not with_conversation else "")
     head.append(f" · {conversation_time(message.sent_at)}", style="dim")
@@ -98,11 +105,15 @@ class SearchScreen(ModalScreen[Message | None]):
         Binding("up", "move(-1)", "Previous result", show=False),
     ]
 
-    def __init__(self, client: IMClient, *, current: ConvRef | None = None) -> None:
-        """`current` is the open conversation: the first scope, when given."""
+    def __init__(
+        self, client: IMClient, *, current: ConvRef | None = None, names: Naming = display_name
+    ) -> None:
+        """`current` is the open conversation: the first scope, when given. `names` names
+        conversations (as the list does: a group by its name where it is known)."""
         super().__init__()
         self._client = client
         self._current = current
+        self._names = names
         self._hits: list[SearchHit] = []
         self._query = Query("", None)
         self._more = False
@@ -126,7 +137,7 @@ class SearchScreen(ModalScreen[Message | None]):
         with Vertical(id="search-box"):
             yield Label("Search messages", id="search-title")
             yield Input(placeholder=PLACEHOLDER, id="search-input")
-            name = display_name(self._current) if self._current is not None else ""
+            name = self._names(self._current) if self._current is not None else ""
             scope = Checkbox(f"Only in {name} (ctrl+t)", value=True, id="search-scope")
             scope.display = self._current is not None
             yield scope
@@ -200,7 +211,7 @@ class SearchScreen(ModalScreen[Message | None]):
 
     async def _describe(self, scope: ConvRef | None) -> None:
         count = len(self._hits)
-        where = f"in {display_name(scope)}" if scope is not None else "in all conversations"
+        where = f"in {self._names(scope)}" if scope is not None else "in all conversations"
         if count:
             shown = f"{count}+" if self._more else str(count)
             text = f"{shown} message{'s' if count != 1 else ''} {where} · Enter opens"
@@ -216,7 +227,10 @@ class SearchScreen(ModalScreen[Message | None]):
 
     def _add_options(self, hits: list[SearchHit], scope: ConvRef | None) -> None:
         me = self._client.user_id
-        options = [Option(result_prompt(hit, me, with_conversation=scope is None)) for hit in hits]
+        options = [
+            Option(result_prompt(hit, me, with_conversation=scope is None, names=self._names))
+            for hit in hits
+        ]
         self.query_one("#search-results", OptionList).add_options(options)
 
     @on(OptionList.OptionHighlighted, "#search-results")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from imkit_tui.core import Message
-from imkit_tui.protocol import ConvRef
+from imkit_tui.core import Message, list_ref
+from imkit_tui.protocol import ConversationType, ConvRef
+from imkit_tui.ui.format import display_name
 from imkit_tui.ui.palette import lazy_provider
+from imkit_tui.ui.widgets.conversation_list import ConversationList
 
 if TYPE_CHECKING:
     from imkit_tui.ui.screens.main_host import MainHost
@@ -38,7 +40,18 @@ class SearchActions:
         from imkit_tui.ui.screens.search import SearchScreen
 
         host = self._host
-        host.app.push_screen(SearchScreen(host.client, current=host.current), self._open_found)
+        found = SearchScreen(host.client, current=host.current, names=self.name_of)
+        host.app.push_screen(found, self._open_found)
+
+    def name_of(self, conv: ConvRef) -> str:
+        """`conv` as the list names it: a group by its name where the list knows it, a
+        channel of an ultra group as "# Guild › # news"."""
+        listing = self._host.query("ConversationList")
+        row = listing.first(ConversationList).get(list_ref(conv)) if listing else None
+        name = display_name(conv, row.title if row is not None else "")
+        if conv.type == ConversationType.ULTRA_GROUP and conv.channel and conv.channel != "*":
+            name = f"{name} › # {conv.channel}"
+        return name
 
     async def _open_found(self, found: Message | None) -> None:
         if found is not None:
