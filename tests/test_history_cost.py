@@ -146,6 +146,18 @@ def _operations(count: int) -> dict[str, Operation]:
         await store.claims.next(at)
         await store.outbox.mark_failed(queued.id, 21501)
         await store.messages.page(CHAT, limit=50)
+        await store.conversations.get(CHAT)  # its row says so
+
+    async def retry_then_delete(store: LocalStore) -> None:
+        """A refused send tried again, refused again, then deleted: its list row's
+        failed mark comes, goes and comes, then goes with it."""
+        queued = await store.outbox.add(CHAT, "own-retried", messages.TEXT, {"content": "r"}, at)
+        await store.claims.next(at)
+        await store.outbox.mark_failed(queued.id, 21501)
+        await store.outbox.requeue(queued.id)
+        failed = await store.outbox.mark_failed(queued.id, 21501)
+        assert failed is not None
+        await store.history.delete([failed])
 
     async def queue_again(store: LocalStore) -> None:
         """The same client id queued again (a retried command): the stored row is found
@@ -189,6 +201,7 @@ def _operations(count: int) -> dict[str, Operation]:
         "send and ack": send_and_ack,
         "send, and ack with a replaced content": send_and_ack_replaced,
         "a send refused keeps its place": send_refused,
+        "a refused send retried, refused and deleted": retry_then_delete,
         "queue the same client id again": queue_again,
         "an own message whose ack was lost comes back": own_record_back,
         "read on another device": read_elsewhere,
