@@ -449,12 +449,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         # Failures a store already holds are marked where nothing was written after them.
         f"""
         ALTER TABLE conversations ADD COLUMN failed_id INTEGER NOT NULL DEFAULT 0;
+        -- Only a conversation's newest failure can be the one its row shows (it comes
+        -- after every older one); it is, when nothing the row would show came after it.
         UPDATE conversations SET failed_id = COALESCE((SELECT f.id FROM messages f
-            WHERE f.conv_id = conversations.id AND f.status = 2 AND f.seq IS NULL
+            WHERE f.id = (SELECT MAX(l.id) FROM messages l
+                WHERE l.conv_id = conversations.id AND l.seq IS NULL AND l.status = 2)
             AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.conv_id = f.conv_id
-                AND (n.seq > f.place_seq OR (n.seq IS NULL AND n.id > f.id))
-                AND n.object_name NOT IN ('RC:RRReqMsg', 'imkit:EditCmd'))
-            ORDER BY f.id DESC LIMIT 1), 0)
+                AND n.seq > f.place_seq AND n.object_name NOT IN ('RC:RRReqMsg', 'imkit:EditCmd'))
+            AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.conv_id = f.conv_id
+                AND n.seq IS NULL AND n.id > f.id
+                AND n.object_name NOT IN ('RC:RRReqMsg', 'imkit:EditCmd'))), 0)
         WHERE channel != '*';
         DROP TRIGGER ultra_row_on_update;
         DROP TRIGGER ultra_row_on_delete;
