@@ -99,10 +99,12 @@ async def test_every_page_shows_a_refused_message_where_it_was_written(tmp_path:
 async def test_sent_again_it_goes_to_the_end(tmp_path: Path) -> None:
     store, spam = await _conversation(tmp_path)
     try:
-        again = await store.outbox.requeue(spam)
+        again = await store.outbox.requeue(spam, AT + 100)
         assert again is not None and again.status == SendStatus.SENDING
         assert again.place_seq is None
         assert _texts(await store.messages.page(BOB)) == [*ALL[:2], *ALL[3:], "buy spam"]
+        row = await store.conversations.get(BOB)  # the list shows it last, as the chat does
+        assert row is not None and row.preview == "buy spam" and not row.failed
     finally:
         await store.close()
 
@@ -174,7 +176,7 @@ async def test_the_list_row_says_when_the_message_it_shows_failed(tmp_path: Path
         assert not await _failed_mark(store)
         await store.outbox.mark_failed(second, ErrorCode.MUTED_IN_GROUP)
         assert await _failed_mark(store)
-        await store.outbox.requeue(second)
+        await store.outbox.requeue(second, AT + 100)
         assert not await _failed_mark(store)
         await store.outbox.mark_failed(second, ErrorCode.MUTED_IN_GROUP)
         assert await _failed_mark(store)

@@ -154,7 +154,7 @@ def _operations(count: int) -> dict[str, Operation]:
         queued = await store.outbox.add(CHAT, "own-retried", messages.TEXT, {"content": "r"}, at)
         await store.claims.next(at)
         await store.outbox.mark_failed(queued.id, 21501)
-        await store.outbox.requeue(queued.id)
+        await store.outbox.requeue(queued.id, at)
         failed = await store.outbox.mark_failed(queued.id, 21501)
         assert failed is not None
         await store.history.delete([failed])

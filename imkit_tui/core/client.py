@@ -528,7 +528,7 @@ class IMClient:
 
     async def retry(self, message_id: int) -> Message | None:
         """Send a failed message again, under its original client id."""
-        message = await self.store.outbox.requeue(message_id)
+        message = await self.store.outbox.requeue(message_id, now_ms())
         if message is not None and message.status == SendStatus.SENDING:
             self.events.publish(MessageUpdated(message))
             self._outbox.look_again()

@@ -197,18 +197,30 @@ class OutboxTable:
         row = await self._db.fetch_one("SELECT COUNT(*) FROM messages WHERE status = 0")
         return int(row[0]) if row else 0
 
-    async def requeue(self, message_id: int) -> Message | None:
-        """Put a failed message of ours back in the outbox, with the same client id."""
+    async def requeue(self, message_id: int, now_ms: int) -> Message | None:
+        """Put a failed message of ours back in the outbox, with the same client id. It
+        goes to the end of its conversation, as any message being sent, and its list
+        row shows it from `now_ms` (it showed what came last before)."""
 
         def job(conn: sqlite3.Connection) -> Message | None:
-            conn.execute(
+            changed = conn.execute(
                 "UPDATE messages SET status = ?, error = NULL, place_seq = NULL"
                 " WHERE id = ? AND status = ?",
                 (SendStatus.SENDING, message_id, SendStatus.FAILED),
-            )
+            ).rowcount
             clear_failed_mark(conn, message_id)
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
-            return found[0] if found else None
+            if not found:
+                return None
+            message = found[0]
+            if changed and message.object_name not in SILENT_IN_LIST:
+                (conv_id,) = conn.execute(
+                    "SELECT conv_id FROM messages WHERE id = ?", (message_id,)
+                ).fetchone()
+                preview = catalogue.summarize(message.object_name, message.content, self.user_id)
+                sender = list_sender(message.object_name, self.user_id)
+                set_preview(conn, conv_id, now_ms, preview, sender, None)
+            return message
 
         return await self._writer.submit(job)
 
