@@ -154,9 +154,9 @@ async def _failed_mark(store: LocalStore) -> bool:
 
 
 async def test_the_list_row_says_when_the_message_it_shows_failed(tmp_path: Path) -> None:
-    """The row shows our refused message with a mark, until a newer message is shown,
-    the message is sent again or deleted; a failure the row does not show (something
-    came after it) marks nothing."""
+    """The row shows our refused message with a mark, until a newer message is shown
+    or the message is sent again (deleted, the row shows the one before it); a failure
+    the row does not show (something came after it) marks nothing."""
     store = await LocalStore.open(tmp_path / "me.db", ME)
     try:
         await _received(store, 1, "hi")
@@ -181,8 +181,9 @@ async def test_the_list_row_says_when_the_message_it_shows_failed(tmp_path: Path
         await store.outbox.mark_failed(second, ErrorCode.MUTED_IN_GROUP)
         assert await _failed_mark(store)
         (gone,) = await store.messages.by_ids([second])
-        await store.history.delete([gone])
-        assert not await _failed_mark(store)
+        await store.history.delete([gone])  # the row shows the one before: failed too
+        shown = await store.conversations.get(BOB)
+        assert shown is not None and shown.preview == "spam a" and shown.failed
     finally:
         await store.close()
 
@@ -207,5 +208,38 @@ async def test_a_failure_the_list_row_shows_is_marked_on_upgrade(tmp_path: Path)
         assert await _failed_mark(store)
         row = await store.conversations.get(other)
         assert row is not None and not row.failed
+    finally:
+        await store.close()
+
+
+async def test_deleting_what_the_list_row_shows_shows_the_one_before(tmp_path: Path) -> None:
+    """Deleting the last message left its text in the list, here and when another
+    device deleted it: the row now shows the newest message left (marked when that is
+    our failure); deleting an older one leaves the row as it is."""
+    store = await LocalStore.open(tmp_path / "me.db", ME)
+
+    async def row() -> tuple[str, str, bool]:
+        found = await store.conversations.get(BOB)
+        assert found is not None
+        return found.preview, found.last_sender, found.failed
+
+    try:
+        await _received(store, 1, "hi")
+        spam = await _queued(store, "c1", "buy spam")
+        await store.outbox.mark_failed(spam, ErrorCode.SENSITIVE_WORD_BLOCKED)
+        await _received(store, 2, "what?")
+        await _received(store, 3, "hello?")
+        assert await row() == ("hello?", "bob", False)
+        (older,) = [m for m in await store.messages.page(BOB) if m.seq == 2]
+        await store.history.delete([older])
+        assert await row() == ("hello?", "bob", False)
+        await store.history.delete_seqs(BOB, [3])  # by another device of mine
+        assert await row() == ("buy spam", "me", True)
+        (failed,) = await store.messages.by_ids([spam])
+        await store.history.delete([failed])
+        assert await row() == ("hi", "bob", False)
+        (first,) = [m for m in await store.messages.page(BOB) if m.seq == 1]
+        await store.history.delete([first])
+        assert await row() == ("", "", False)
     finally:
         await store.close()

@@ -148,6 +148,13 @@ def _operations(count: int) -> dict[str, Operation]:
         await store.messages.page(CHAT, limit=50)
         await store.conversations.get(CHAT)  # its row says so
 
+    async def delete_newest(store: LocalStore) -> None:
+        """The message the list row shows deleted here, then the stored one now shown
+        deleted on another device: each time the row shows the one before."""
+        (newest,) = (await store.messages.page(CHAT, limit=1))[-1:]
+        await store.history.delete([newest])
+        await store.history.delete_seqs(CHAT, [seq])
+
     async def retry_then_delete(store: LocalStore) -> None:
         """A refused send tried again, refused again, then deleted: its list row's
         failed mark comes, goes and comes, then goes with it."""
@@ -209,6 +216,7 @@ def _operations(count: int) -> dict[str, Operation]:
         "load the seq tracker": tracker,
         "conversation row and unread counts": list_row,
         "index the new messages for search": index,
+        "delete what the list row shows": delete_newest,
     }
 
 

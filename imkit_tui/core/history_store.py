@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.list_preview import show_newest, shown_in_list
 from imkit_tui.core.models import Message
 from imkit_tui.core.sql import clear_failed_mark, recount_unread, select_messages
 from imkit_tui.protocol import ConvRef, MessageRecord, encode_content
@@ -82,6 +83,7 @@ class HistoryTable:
     def __init__(self, parts: StoreParts) -> None:
         self._writer = parts.writer
         self._conversation_id = parts.conversation_id
+        self._user_id = parts.user_id
         self.search_index = parts.search_index
 
     async def by_uid(self, conv: ConvRef, uid: str) -> Message | None:
@@ -139,6 +141,7 @@ class HistoryTable:
                 ).fetchone()
                 if row is not None:
                     conv_ids.add(int(row[0]))
+            shown = {conv_id: shown_in_list(conn, conv_id) for conv_id in conv_ids}
             for message_id in unsent:
                 clear_failed_mark(conn, message_id)
                 conn.execute("DELETE FROM messages WHERE id = ? AND seq IS NULL", (message_id,))
@@ -147,8 +150,11 @@ class HistoryTable:
                     f"{_REPLACE} WHERE id = ?",
                     (catalogue.DELETED, _EMPTY, message_id),
                 )
+            gone = {*stored, *unsent}
             for conv_id in conv_ids:
                 recount_unread(conn, conv_id)
+                if shown[conv_id] in gone:  # its list row showed one of them
+                    show_newest(conn, conv_id, self._user_id)
             if not stored:
                 return []
             marks = ",".join("?" * len(stored))
@@ -171,12 +177,15 @@ class HistoryTable:
             ]
             if not ids:
                 return []
+            shown = shown_in_list(conn, conv_id)
             id_marks = ",".join("?" * len(ids))
             conn.execute(
                 f"{_REPLACE} WHERE id IN ({id_marks})",
                 (catalogue.DELETED, _EMPTY, *ids),
             )
             recount_unread(conn, conv_id)
+            if shown in ids:  # its list row showed one of them
+                show_newest(conn, conv_id, self._user_id)
             return select_messages(conn, f"WHERE m.id IN ({id_marks})", tuple(ids))
 
         return await self._writer.submit(job) if seqs else []

@@ -13,9 +13,9 @@ from typing import Any
 import msgspec
 
 from imkit_tui import messages as catalogue
+from imkit_tui.core.list_preview import SILENT_IN_LIST, list_sender
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.core.outbox_claims import LEASE_MS
-from imkit_tui.core.received_store import SILENT_IN_LIST, list_sender
 from imkit_tui.core.sql import (
     OWN_CMID,
     clear_failed_mark,

@@ -19,6 +19,7 @@ from imkit_tui import messages as catalogue
 from imkit_tui.core.edit_store import apply_edits
 from imkit_tui.core.group_store import note_group_names
 from imkit_tui.core.history_store import apply_recalls
+from imkit_tui.core.list_preview import SILENT_IN_LIST, list_sender
 from imkit_tui.core.message_files import LOCAL_PATH, wire_content
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.core.outbox_claims import written_elsewhere
@@ -35,10 +36,6 @@ from imkit_tui.core.ultra_store import level_mentions
 from imkit_tui.protocol import ConversationType, ConvRef, MessageRecord, encode_content
 from imkit_tui.protocol.public_frames import PUBLIC_TYPES
 
-SILENT_IN_LIST = frozenset({catalogue.READ_RECEIPT_REQUEST, catalogue.EDIT})
-"""Stored types that say nothing new: they move neither the list row nor its preview
-(an edit changes the preview of the message it edits, when that one is shown)."""
-
 MENTIONABLE = frozenset({ConversationType.GROUP, ConversationType.ULTRA_GROUP})
 """Conversation types in which a message can @mention this user (as in RongCloud)."""
 
@@ -48,13 +45,6 @@ _INSERT_MESSAGES = (
 )
 """Stores message rows (the VALUES follow); a repeat (same seq, server id or client id)
 is ignored."""
-
-
-def list_sender(object_name: str, sender: str) -> str:
-    """The sender the list row names before a preview: none for a notice, which says
-    who did what itself ("alice added carol")."""
-    kind = catalogue.lookup(object_name).kind
-    return sender if kind == catalogue.MessageKind.CONTENT else ""
 
 
 @dataclass(frozen=True, slots=True)
