@@ -96,6 +96,9 @@ async def test_delete_asks_where_and_the_message_leaves_the_chat(
         await pilot.press("down", "enter")
         await until(pilot, lambda: len(chat.shown) == 1, "the message to leave")
         assert chat.shown[0].content == {"content": "keep me"}
+        # And the screen: the deleted text stayed drawn until something else moved.
+        await until(pilot, lambda: "delete me" not in screen_text(app), "off the screen")
+        assert "keep me" in screen_text(app)
 
     async def other_device_follows() -> bool:
         page = await other.messages(ConvRef.private("bob"))

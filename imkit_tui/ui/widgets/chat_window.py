@@ -408,6 +408,7 @@ class ChatWindow(BubbleList):
             previous = entry
         if previous is not None:
             previous.bubble.run_tail = True
+        self._relayout()
 
     def show_peer_read(self, read_seq: int) -> None:
         """Mark own messages up to ``read_seq`` as read by the peer (private chats)."""
