@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from imkit_tui import messages as catalogue
-from imkit_tui.core.list_preview import SILENT_IN_LIST, list_sender
+from imkit_tui.core.list_preview import SILENT_IN_LIST, list_sender, shown_in_list
 from imkit_tui.core.models import Direction, Message, SendStatus
 from imkit_tui.core.outbox_claims import LEASE_MS
 from imkit_tui.core.sql import (
@@ -129,7 +129,7 @@ class OutboxTable:
             ).fetchone()
             if row is not None and content is not None and row[2] not in SILENT_IN_LIST:
                 conv_id = int(row[1])
-                if not _shown_after(conn, conv_id, message_id, seq):  # the row shows it
+                if shown_in_list(conn, conv_id) == message_id:  # the row shows it
                     preview = catalogue.summarize(str(row[2]), content, self.user_id)
                     conn.execute(
                         "UPDATE conversations SET preview = ?, last_sender = ?,"
@@ -162,21 +162,17 @@ class OutboxTable:
         def job(conn: sqlite3.Connection) -> Message | None:
             # Local ids grow in the order rows are written; walking the conversation's
             # seq index down from its newest stops at the first one written before ours.
-            conn.execute(
+            failed = conn.execute(
                 "UPDATE messages SET status = ?, error = ?, place_seq = COALESCE((SELECT"
                 " o.seq FROM messages o WHERE o.conv_id = messages.conv_id"
                 " AND o.seq IS NOT NULL AND o.id < messages.id ORDER BY o.seq DESC LIMIT 1), 0)"
-                " WHERE id = ? AND status = ?",
+                " WHERE id = ? AND status = ? RETURNING conv_id",
                 (SendStatus.FAILED, code, message_id, SendStatus.SENDING),
-            )
-            placed = conn.execute(
-                "SELECT conv_id, place_seq FROM messages WHERE id = ? AND status = ?",
-                (message_id, SendStatus.FAILED),
             ).fetchone()
-            if placed is not None and not _shown_after(conn, placed[0], message_id, placed[1]):
+            if failed is not None and shown_in_list(conn, failed[0]) == message_id:
                 # The list row shows it: it says so (a newer message shown clears it).
                 conn.execute(
-                    "UPDATE conversations SET failed_id = ? WHERE id = ?", (message_id, placed[0])
+                    "UPDATE conversations SET failed_id = ? WHERE id = ?", (message_id, failed[0])
                 )
             found = select_messages(conn, "WHERE m.id = ?", (message_id,))
             return found[0] if found else None
@@ -237,20 +233,3 @@ class OutboxTable:
             return found[0] if found else None
 
         return await self._writer.submit(job)
-
-
-_SILENT_MARKS = ",".join("?" * len(SILENT_IN_LIST))
-
-
-def _shown_after(conn: sqlite3.Connection, conv_id: int, message_id: int, seq: int) -> bool:
-    """Whether the conversation shows a message after ours (`message_id`, now at `seq`)
-    that the list row would preview instead: one stored later, or one still unsent (or
-    failed) written after it. Two keyed probes: nothing read grows with the history."""
-    silent = tuple(SILENT_IN_LIST)
-    found = conn.execute(
-        "SELECT EXISTS(SELECT 1 FROM messages WHERE conv_id = ? AND seq > ?"
-        f" AND object_name NOT IN ({_SILENT_MARKS})) OR EXISTS(SELECT 1 FROM messages"
-        f" WHERE conv_id = ? AND seq IS NULL AND id > ? AND object_name NOT IN ({_SILENT_MARKS}))",
-        (conv_id, seq, *silent, conv_id, message_id, *silent),
-    ).fetchone()
-    return bool(found[0])

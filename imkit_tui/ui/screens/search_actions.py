@@ -6,6 +6,7 @@ first use.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from imkit_tui.core import Message, list_ref
@@ -36,23 +37,28 @@ class SearchActions:
         return await self._host.client.search.around(around)
 
     def search(self) -> None:
-        """Search messages; the one chosen opens in its conversation, in context."""
+        """Search messages; the one chosen opens in its conversation, in context. The
+        results name conversations as the list does (:func:`listed_name`)."""
         from imkit_tui.ui.screens.search import SearchScreen
 
         host = self._host
-        found = SearchScreen(host.client, current=host.current, names=self.name_of)
-        host.app.push_screen(found, self._open_found)
-
-    def name_of(self, conv: ConvRef) -> str:
-        """`conv` as the list names it: a group by its name where the list knows it, a
-        channel of an ultra group as "# Guild › # news"."""
-        listing = self._host.query("ConversationList")
-        row = listing.first(ConversationList).get(list_ref(conv)) if listing else None
-        name = display_name(conv, row.title if row is not None else "")
-        if conv.type == ConversationType.ULTRA_GROUP and conv.channel and conv.channel != "*":
-            name = f"{name} › # {conv.channel}"
-        return name
+        found = host.query("ConversationList")
+        listing = found.first(ConversationList) if found else None
+        names = partial(listed_name, listing)
+        host.app.push_screen(
+            SearchScreen(host.client, current=host.current, names=names), self._open_found
+        )
 
     async def _open_found(self, found: Message | None) -> None:
         if found is not None:
             await self._host.open_conversation(found.conv, around=found)
+
+
+def listed_name(listing: ConversationList | None, conv: ConvRef) -> str:
+    """`conv` as `listing` names it: a group by its name where the list knows it, a
+    channel of an ultra group as "# Guild › # news"."""
+    row = listing.get(list_ref(conv)) if listing is not None else None
+    name = display_name(conv, row.title if row is not None else "")
+    if conv.type == ConversationType.ULTRA_GROUP and conv.channel and conv.channel != "*":
+        name = f"{name} › # {conv.channel}"
+    return name
